@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+
+/** Thrown for any bad setting; its message is the one line an operator needs. */
+export class ConfigError extends Error {}
+
+type Parser<T> = (raw: string, name: string) => T;
+
+const fail = (name: string, why: string): never => {
+  throw new ConfigError(`Invalid configuration: ${name} ${why}`);
+};
+
+const str: Parser<string> = (raw) => raw;
+const optional = <T>(parser: Parser<T>): Parser<T | undefined> => (raw, name) => (raw === '' ? undefined : parser(raw, name));
+
+const int =
+  (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> =>
+  (raw, name) => {
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || value < min || value > max) fail(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+    return value;
+  };
+
+const bool: Parser<boolean> = (raw, name) => {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  return fail(name, `must be true or false, got "${raw}"`);
+};
+
+const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Durations as the seeds write them ("7d", "2d", "1h", "15m") or plain milliseconds. */
+export const duration: Parser<number> = (raw, name) => {
+  const match = /^(\d+)\s*(ms|s|m|h|d|w)?$/.exec(raw.trim());
+  if (!match) return fail(name, `must be a duration like 15m, 2h or 7d, got "${raw}"`);
+  return Number(match[1]) * (units[match[2] ?? 'ms'] ?? 1);
+};
+
+const url =
+  (...protocols: string[]): Parser<string> =>
+  (raw, name) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      return fail(name, `must be a URL, got "${raw}"`);
+    }
+    if (!protocols.includes(parsed.protocol)) fail(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+    return raw.replace(/\/$/, '');
+  };
+
+const list =
+  <T>(item: Parser<T>): Parser<T[]> =>
+  (raw, name) =>
+    raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part) => item(part, name));
+
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw, name) =>
+    values.includes(raw as T) ? (raw as T) : fail(name, `must be one of ${values.join(', ')}, got "${raw}"`);
+
+const email: Parser<string> = (raw, name) =>
+  /^[^\s@]+@[^\s@]+$/.test(raw) ? raw.toLowerCase() : fail(name, `must be an email address, got "${raw}"`);
+
+const hexKey: Parser<string> = (raw, name) =>
+  /^[0-9a-fA-F]{64}$/.test(raw) ? raw : fail(name, 'must be 64 hex characters (32 bytes)');
+
+interface Setting<T> {
+  parse: Parser<T>;
+  default: string;
+  doc: string;
+}
+const setting = <T>(parse: Parser<T>, defaultValue: string, doc: string): Setting<T> => ({ parse, default: defaultValue, doc });
+
+/** Every setting Tessera reads, with its default and meaning; `.env.example` and README follow this list. */
+export const settings = {
+  PORT: setting(int(0, 65535), '3000', 'HTTP port'),
+  HOST: setting(str, '0.0.0.0', 'interface to listen on'),
+  PUBLIC_URL: setting(optional(url('http:', 'https:')), '', 'external base URL used in mailed links and as token issuer (default http://localhost:PORT)'),
+  LOG_LEVEL: setting(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'info', 'pino log level'),
+  TRUST_PROXY: setting(bool, 'false', 'trust X-Forwarded-For from a reverse proxy for client IPs'),
+  CORS_ORIGINS: setting(list(str), '', 'comma-separated origins allowed by CORS (empty: same-origin only)'),
+  BODY_LIMIT_BYTES: setting(int(1024), '102400', 'largest accepted JSON request body'),
+  DATA_DIR: setting(str, './data', 'directory for the embedded database and uploaded files'),
+  DATABASE_URL: setting(optional(url('postgres:', 'postgresql:')), '', 'PostgreSQL URL; empty runs embedded PGlite in DATA_DIR'),
+  DATABASE_REPLICA_URLS: setting(list(url('postgres:', 'postgresql:')), '', 'comma-separated read-replica URLs for reads that may be stale'),
+  DB_POOL_SIZE: setting(int(1, 1000), '20', 'connections per pool (seed 001)'),
+  DB_CONNECTION_TIMEOUT: setting(int(1), '10000', 'ms to wait for a pooled connection (seed 001)'),
+  DB_IDLE_TIMEOUT: setting(int(1), '30000', 'ms before an idle connection is closed (seed 001)'),
+  AUTO_MIGRATE: setting(bool, 'true', 'apply pending migrations at start'),
+  REDIS_URL: setting(optional(url('redis:', 'rediss:')), '', 'Redis URL for shared rate limits, caches and invalidation across nodes'),
+  BOOTSTRAP_ADMIN_EMAIL: setting(optional(email), '', 'super-admin created at first start when no user exists'),
+  BOOTSTRAP_ADMIN_PASSWORD: setting(optional(str), '', 'password of that super-admin'),
+  DEFAULT_PRESET: setting(oneOf('basic', 'events', 'learning', 'saas'), 'basic', 'roles and permissions seeded at first start when none exist'),
+  METRICS_INTERVAL: setting(duration, '30s', 'how often the user metrics at /metrics are recomputed'),
+  MAX_AVATAR_SIZE_MB: setting(int(1, 100), '5', 'largest avatar upload (seed 002)'),
+  ALLOWED_AVATAR_FORMATS: setting(list(oneOf('jpg', 'jpeg', 'png', 'gif', 'webp')), 'jpg,jpeg,png,gif', 'avatar formats accepted, judged from the bytes (seed 002)'),
+  INVITATION_EXPIRES_IN: setting(duration, '7d', 'lifetime of an invitation (seed 002)'),
+  MAX_REMINDER_COUNT: setting(int(0, 100), '3', 'reminders sent for a pending invitation (seed 002)'),
+  REMINDER_INTERVAL: setting(duration, '2d', 'time between invitation reminders (seed 002)'),
+  ACTIVITY_RETENTION_DAYS: setting(int(1), '365', 'days user activities are kept (seed 002)'),
+  STATS_UPDATE_INTERVAL: setting(duration, '1h', 'how often learning statistics are recomputed (seed 002)'),
+  JWT_AUDIENCE: setting(str, 'tessera', 'aud claim of access tokens'),
+  ACCESS_TOKEN_TTL: setting(duration, '15m', 'access token lifetime'),
+  SESSION_IDLE_TIMEOUT: setting(duration, '7d', 'a session unused this long ends'),
+  SESSION_MAX_AGE: setting(duration, '30d', 'a session ends this long after sign-in, used or not'),
+  SIGNING_KEY_SECRET: setting(optional(hexKey), '', '32-byte hex key that encrypts signing keys at rest'),
+  SIGNING_KEY_OVERLAP: setting(duration, '1d', 'how long a rotated-out signing key stays published'),
+  PASSWORD_MIN_LENGTH: setting(int(8, 64), '10', 'shortest accepted password'),
+  REQUIRE_EMAIL_VERIFICATION: setting(bool, 'false', 'refuse sign-in until the email is verified'),
+  RESET_TOKEN_TTL: setting(duration, '30m', 'password reset link lifetime'),
+  VERIFY_TOKEN_TTL: setting(duration, '24h', 'email verification link lifetime'),
+  AUTH_RATE_LIMIT_PER_MINUTE: setting(int(1), '60', 'requests per minute per IP to /auth/*'),
+  MAX_EMAILS_PER_HOUR: setting(int(1), '5', 'account mails (verification, reset) per address per hour'),
+  SMTP_URL: setting(optional(url('smtp:', 'smtps:')), '', 'SMTP server; empty logs mails instead of sending them'),
+  MAIL_FROM: setting(str, 'Tessera <no-reply@localhost>', 'sender of every mail'),
+} as const;
+
+export type SettingName = keyof typeof settings;
+type Parsed<S> = S extends Setting<infer T> ? T : never;
+type RawConfig = { [K in SettingName]: Parsed<(typeof settings)[K]> };
+export type Config = Omit<RawConfig, 'PUBLIC_URL'> & { PUBLIC_URL: string };
+
+/** Reads `.env` (if present) under the real environment, then validates every setting once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, envFile = '.env'): Config {
+  const fromFile = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
+  const merged = { ...fromFile, ...env };
+  const raw = {} as Record<string, unknown>;
+  for (const [name, spec] of Object.entries(settings)) {
+    raw[name] = spec.parse(merged[name] ?? spec.default, name);
+  }
+  const config = raw as RawConfig;
+  if (Boolean(config.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(config.BOOTSTRAP_ADMIN_PASSWORD)) {
+    fail('BOOTSTRAP_ADMIN_PASSWORD', 'and BOOTSTRAP_ADMIN_EMAIL must be set together');
+  }
+  return { ...config, PUBLIC_URL: config.PUBLIC_URL ?? `http://localhost:${config.PORT}` };
+}

@@ -1,0 +1,103 @@
+import { index, pgEnum, pgTable, primaryKey, text, uuid, varchar, boolean, jsonb } from 'drizzle-orm/pg-core';
+import { createdAt, id, tstz, updatedAt } from './common.js';
+import { users } from './users.js';
+
+export const subscriptionStatus = pgEnum('subscription_status', ['ACTIVE', 'CANCELLED', 'EXPIRED']);
+
+export const roles = pgTable('roles', {
+  id: id(),
+  name: varchar('name', { length: 100 }).notNull().unique('roles_name_unique'),
+  description: text('description'),
+  // System roles come from a preset and cannot be deleted.
+  isSystem: boolean('is_system').notNull().default(false),
+  // The role new sign-ups receive.
+  isDefault: boolean('is_default').notNull().default(false),
+  // Holds every permission, present and future, across all organizations.
+  isSuperAdmin: boolean('is_super_admin').notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const permissions = pgTable('permissions', {
+  id: id(),
+  name: varchar('name', { length: 100 }).notNull().unique('permissions_name_unique'),
+  description: text('description'),
+  createdAt: createdAt(),
+});
+
+export const rolePermissions = pgTable(
+  'role_permissions',
+  {
+    roleId: uuid('role_id')
+      .notNull()
+      .references(() => roles.id, { onDelete: 'cascade' }),
+    permissionId: uuid('permission_id')
+      .notNull()
+      .references(() => permissions.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.roleId, t.permissionId] }), index('role_permissions_permission_idx').on(t.permissionId)],
+);
+
+export const userRoles = pgTable(
+  'user_roles',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    roleId: uuid('role_id')
+      .notNull()
+      .references(() => roles.id, { onDelete: 'cascade' }),
+    grantedBy: uuid('granted_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.roleId] }), index('user_roles_role_user_idx').on(t.roleId, t.userId)],
+);
+
+export const userPermissions = pgTable(
+  'user_permissions',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    permissionId: uuid('permission_id')
+      .notNull()
+      .references(() => permissions.id, { onDelete: 'cascade' }),
+    grantedBy: uuid('granted_by').references(() => users.id, { onDelete: 'set null' }),
+    // Direct grants may be temporary; an expired grant no longer counts.
+    expiresAt: tstz('expires_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.permissionId] }), index('user_permissions_permission_idx').on(t.permissionId)],
+);
+
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .unique('subscriptions_user_id_unique')
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // Plan name: FREE, BASIC, PREMIUM … (seed 004 keeps it open).
+    type: varchar('type', { length: 50 }).notNull(),
+    startDate: tstz('start_date').notNull(),
+    endDate: tstz('end_date'),
+    status: subscriptionStatus('status').notNull().default('ACTIVE'),
+    features: jsonb('features').$type<string[]>().notNull().default([]),
+    cancelledAt: tstz('cancelled_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('subscriptions_status_end_date_idx').on(t.status, t.endDate)],
+);
+
+/** The plans a subscription's `type` names (seed 004: FREE, BASIC, PREMIUM …), with their features. */
+export const subscriptionPlans = pgTable('subscription_plans', {
+  id: id(),
+  name: varchar('name', { length: 50 }).notNull().unique('subscription_plans_name_unique'),
+  description: text('description'),
+  features: jsonb('features').$type<string[]>().notNull().default([]),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});

@@ -1,0 +1,127 @@
+import { index, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { createdAt, id, tstz } from './common.js';
+import { organizations } from './organizations.js';
+import { users } from './users.js';
+
+export const oneTimeTokenPurpose = pgEnum('one_time_token_purpose', [
+  'EMAIL_VERIFICATION',
+  'PASSWORD_RESET',
+  'EMAIL_CHANGE',
+  'SET_PASSWORD',
+]);
+export const signingKeyStatus = pgEnum('signing_key_status', ['ACTIVE', 'RETIRING', 'RETIRED']);
+export const mfaFactorType = pgEnum('mfa_factor_type', ['TOTP', 'RECOVERY_CODE']);
+
+const userRef = () =>
+  uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' });
+
+/** A session is one refresh-token family: one device's sign-in. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: id(),
+    userId: userRef(),
+    organizationId: uuid('organization_id').references(() => organizations.id, { onDelete: 'set null' }),
+    ipAddress: varchar('ip_address', { length: 45 }),
+    userAgent: text('user_agent'),
+    lastUsedAt: tstz('last_used_at').notNull().defaultNow(),
+    idleExpiresAt: tstz('idle_expires_at').notNull(),
+    expiresAt: tstz('expires_at').notNull(),
+    revokedAt: tstz('revoked_at'),
+    revokedReason: varchar('revoked_reason', { length: 50 }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId, t.createdAt.desc())],
+);
+
+/** Every refresh token a family has issued; a used one presented again reveals theft. */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: id(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    tokenHash: varchar('token_hash', { length: 64 }).notNull().unique('refresh_tokens_token_hash_unique'),
+    usedAt: tstz('used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
+);
+
+export const oneTimeTokens = pgTable(
+  'one_time_tokens',
+  {
+    id: id(),
+    userId: userRef(),
+    purpose: oneTimeTokenPurpose('purpose').notNull(),
+    tokenHash: varchar('token_hash', { length: 64 }).notNull().unique('one_time_tokens_token_hash_unique'),
+    // e.g. the new address of an email change.
+    data: jsonb('data'),
+    expiresAt: tstz('expires_at').notNull(),
+    consumedAt: tstz('consumed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('one_time_tokens_user_purpose_idx').on(t.userId, t.purpose)],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: id(),
+    userId: userRef(),
+    name: varchar('name', { length: 100 }).notNull(),
+    // The visible start of the key, so a user can tell keys apart without the secret.
+    prefix: varchar('prefix', { length: 16 }).notNull(),
+    keyHash: varchar('key_hash', { length: 64 }).notNull().unique('api_keys_key_hash_unique'),
+    scopes: jsonb('scopes').$type<string[]>().notNull().default([]),
+    expiresAt: tstz('expires_at'),
+    lastUsedAt: tstz('last_used_at'),
+    revokedAt: tstz('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('api_keys_user_idx').on(t.userId)],
+);
+
+export const signingKeys = pgTable('signing_keys', {
+  id: id(),
+  algorithm: varchar('algorithm', { length: 20 }).notNull().default('EdDSA'),
+  publicJwk: jsonb('public_jwk').notNull(),
+  // PKCS#8 PEM, or an AES-256-GCM envelope of it when SIGNING_KEY_SECRET is set.
+  privateKey: text('private_key').notNull(),
+  status: signingKeyStatus('status').notNull().default('ACTIVE'),
+  retiresAt: tstz('retires_at'),
+  createdAt: createdAt(),
+});
+
+export const mfaFactors = pgTable(
+  'mfa_factors',
+  {
+    id: id(),
+    userId: userRef(),
+    type: mfaFactorType('type').notNull(),
+    secret: text('secret').notNull(),
+    confirmedAt: tstz('confirmed_at'),
+    lastUsedAt: tstz('last_used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('mfa_factors_user_idx').on(t.userId)],
+);
+
+/** Sign-in through an external OpenID Connect provider. */
+export const userIdentities = pgTable(
+  'user_identities',
+  {
+    id: id(),
+    userId: userRef(),
+    provider: varchar('provider', { length: 50 }).notNull(),
+    subject: varchar('subject', { length: 255 }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('user_identities_user_idx').on(t.userId),
+    uniqueIndex('user_identities_provider_subject_unique').on(t.provider, t.subject),
+  ],
+);

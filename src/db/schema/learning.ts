@@ -1,0 +1,172 @@
+import {
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  unique,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { createdAt, id, tstz, updatedAt } from './common.js';
+import { users } from './users.js';
+
+export const difficultyLevel = pgEnum('difficulty_level', ['BEGINNER', 'INTERMEDIATE', 'ADVANCED', 'EXPERT']);
+export const pacePreference = pgEnum('pace_preference', ['SLOW', 'MODERATE', 'FAST', 'SELF_PACED']);
+export const reminderFrequency = pgEnum('reminder_frequency', ['DAILY', 'WEEKLY', 'MONTHLY', 'NEVER']);
+export const fontSize = pgEnum('font_size', ['SMALL', 'MEDIUM', 'LARGE', 'EXTRA_LARGE']);
+export const proficiencyLevel = pgEnum('proficiency_level', ['NOVICE', 'BEGINNER', 'INTERMEDIATE', 'ADVANCED', 'EXPERT']);
+export const goalType = pgEnum('goal_type', [
+  'LEARNING_TIME',
+  'COURSE_COMPLETION',
+  'SKILL_DEVELOPMENT',
+  'CERTIFICATION',
+  'ASSESSMENT_SCORE',
+  'CUSTOM',
+]);
+export const goalStatus = pgEnum('goal_status', ['ACTIVE', 'COMPLETED', 'PAUSED', 'CANCELLED']);
+export const priority = pgEnum('priority', ['LOW', 'MEDIUM', 'HIGH', 'URGENT']);
+export const activityType = pgEnum('activity_type', [
+  'PROFILE_UPDATED',
+  'PREFERENCES_CHANGED',
+  'GOAL_CREATED',
+  'GOAL_UPDATED',
+  'SKILL_ADDED',
+  'SKILL_VERIFIED',
+  'AVATAR_UPLOADED',
+  'PASSWORD_CHANGED',
+  'EMAIL_CHANGED',
+]);
+
+const userRef = () =>
+  uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' });
+
+export const learningPreferences = pgTable('learning_preferences', {
+  id: id(),
+  userId: userRef().unique('learning_preferences_user_id_unique'),
+  // VARK learning-style scores, each 0.0 – 1.0.
+  visualScore: doublePrecision('visual_score').notNull().default(0.5),
+  auditoryScore: doublePrecision('auditory_score').notNull().default(0.5),
+  readingScore: doublePrecision('reading_score').notNull().default(0.5),
+  kinestheticScore: doublePrecision('kinesthetic_score').notNull().default(0.5),
+  preferredContentTypes: text('preferred_content_types').array().notNull().default(sql`'{}'::text[]`),
+  difficultyPreference: difficultyLevel('difficulty_preference').notNull().default('INTERMEDIATE'),
+  pacePreference: pacePreference('pace_preference').notNull().default('MODERATE'),
+  preferredStudyTime: varchar('preferred_study_time', { length: 20 }),
+  dailyStudyGoal: integer('daily_study_goal'),
+  weeklyStudyGoal: integer('weekly_study_goal'),
+  reminderEnabled: boolean('reminder_enabled').notNull().default(true),
+  reminderFrequency: reminderFrequency('reminder_frequency').notNull().default('DAILY'),
+  reminderTime: varchar('reminder_time', { length: 5 }),
+  fontSize: fontSize('font_size').notNull().default('MEDIUM'),
+  highContrast: boolean('high_contrast').notNull().default(false),
+  screenReader: boolean('screen_reader').notNull().default(false),
+  closedCaptions: boolean('closed_captions').notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const learningStats = pgTable('learning_stats', {
+  id: id(),
+  userId: userRef().unique('learning_stats_user_id_unique'),
+  totalCoursesEnrolled: integer('total_courses_enrolled').notNull().default(0),
+  coursesCompleted: integer('courses_completed').notNull().default(0),
+  coursesInProgress: integer('courses_in_progress').notNull().default(0),
+  totalLearningTime: integer('total_learning_time').notNull().default(0),
+  thisWeekLearningTime: integer('this_week_learning_time').notNull().default(0),
+  thisMonthLearningTime: integer('this_month_learning_time').notNull().default(0),
+  averageScore: doublePrecision('average_score'),
+  highestScore: doublePrecision('highest_score'),
+  totalAssessmentsTaken: integer('total_assessments_taken').notNull().default(0),
+  assessmentsPassed: integer('assessments_passed').notNull().default(0),
+  loginStreak: integer('login_streak').notNull().default(0),
+  longestLoginStreak: integer('longest_login_streak').notNull().default(0),
+  totalLogins: integer('total_logins').notNull().default(0),
+  certificatesEarned: integer('certificates_earned').notNull().default(0),
+  badgesEarned: integer('badges_earned').notNull().default(0),
+  pointsEarned: integer('points_earned').notNull().default(0),
+  lastActivity: tstz('last_activity'),
+  lastCourseAccessed: uuid('last_course_accessed'),
+  lastLessonCompleted: uuid('last_lesson_completed'),
+  weekStartDate: date('week_start_date'),
+  monthStartDate: date('month_start_date'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const userSkills = pgTable(
+  'user_skills',
+  {
+    id: id(),
+    userId: userRef(),
+    skillName: varchar('skill_name', { length: 100 }).notNull(),
+    skillCategory: varchar('skill_category', { length: 100 }).notNull(),
+    proficiencyLevel: proficiencyLevel('proficiency_level').notNull(),
+    selfAssessed: boolean('self_assessed').notNull().default(true),
+    verified: boolean('verified').notNull().default(false),
+    verifiedBy: uuid('verified_by').references(() => users.id, { onDelete: 'set null' }),
+    verifiedAt: tstz('verified_at'),
+    evidenceType: varchar('evidence_type', { length: 50 }),
+    evidenceUrl: varchar('evidence_url', { length: 500 }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('user_skills_user_skill_unique').on(t.userId, t.skillName),
+    index('user_skills_category_idx').on(t.skillCategory),
+  ],
+);
+
+export const userGoals = pgTable(
+  'user_goals',
+  {
+    id: id(),
+    userId: userRef(),
+    title: varchar('title', { length: 200 }).notNull(),
+    description: text('description'),
+    goalType: goalType('goal_type').notNull(),
+    targetValue: doublePrecision('target_value'),
+    currentValue: doublePrecision('current_value').notNull().default(0),
+    unit: varchar('unit', { length: 30 }),
+    startDate: date('start_date').notNull(),
+    targetDate: date('target_date').notNull(),
+    completedAt: tstz('completed_at'),
+    status: goalStatus('status').notNull().default('ACTIVE'),
+    priority: priority('priority').notNull().default('MEDIUM'),
+    progressPercentage: doublePrecision('progress_percentage').notNull().default(0),
+    lastProgressUpdate: tstz('last_progress_update'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('user_goals_user_status_idx').on(t.userId, t.status),
+    index('user_goals_status_idx').on(t.status),
+    index('user_goals_target_date_idx').on(t.targetDate),
+  ],
+);
+
+export const userActivities = pgTable(
+  'user_activities',
+  {
+    id: id(),
+    userId: userRef(),
+    activityType: activityType('activity_type').notNull(),
+    activityData: jsonb('activity_data'),
+    ipAddress: varchar('ip_address', { length: 45 }),
+    userAgent: text('user_agent'),
+    deviceType: varchar('device_type', { length: 30 }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('user_activities_user_created_idx').on(t.userId, t.createdAt.desc()),
+    index('user_activities_type_idx').on(t.activityType),
+    index('user_activities_created_at_idx').on(t.createdAt),
+  ],
+);

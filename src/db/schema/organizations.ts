@@ -1,0 +1,14 @@
+import { pgEnum, pgTable, text, varchar } from 'drizzle-orm/pg-core';
+import { createdAt, id, updatedAt } from './common.js';
+
+export const organizationStatus = pgEnum('organization_status', ['ACTIVE', 'SUSPENDED']);
+
+export const organizations = pgTable('organizations', {
+  id: id(),
+  name: varchar('name', { length: 200 }).notNull(),
+  slug: varchar('slug', { length: 100 }).notNull().unique('organizations_slug_unique'),
+  status: organizationStatus('status').notNull().default('ACTIVE'),
+  description: text('description'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});

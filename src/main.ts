@@ -1,0 +1,33 @@
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { closeContext, createContext } from './context.js';
+import { prepareDatabase } from './startup.js';
+
+/** `tessera serve`: config → context → database ready → app → listen; SIGTERM/SIGINT drain and close. */
+export async function serve(): Promise<void> {
+  const config = loadConfig();
+  const context = await createContext(config);
+  const app = await buildApp(context);
+  try {
+    await prepareDatabase(context, app.log);
+  } catch (error) {
+    await closeContext(context);
+    throw error;
+  }
+  app.addHook('onClose', async () => closeContext(context));
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    const forced = setTimeout(() => process.exit(1), 10_000);
+    forced.unref();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+}
