@@ -7,7 +7,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from './context.js';
 import { registerProblemHandlers } from './http/problem.js';
-import './http/route-policy.js';
+
+import { registerRouteGuard } from './http/route-policy.js';
+import { createModules } from './modules/index.js';
 import { registerMetrics } from './modules/ops/metrics.js';
 import { opsRoutes } from './modules/ops/routes.js';
 
@@ -41,6 +43,8 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandlers(app);
+  const modules = await createModules(context);
+  registerRouteGuard(app, modules.authenticate);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -78,6 +82,9 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
 
   const metrics = registerMetrics(app, context);
   await app.register(opsRoutes, { context, registry: metrics.registry });
+  await modules.register(app);
+  app.addHook('onReady', () => modules.start());
+  app.addHook('onClose', () => modules.stop());
 
   return app as unknown as FastifyInstance;
 }

@@ -94,6 +94,7 @@ export const settings = {
   DB_IDLE_TIMEOUT: setting(int(1), '30000', 'ms before an idle connection is closed (seed 001)'),
   AUTO_MIGRATE: setting(bool, 'true', 'apply pending migrations at start'),
   REDIS_URL: setting(optional(url('redis:', 'rediss:')), '', 'Redis URL for shared rate limits, caches and invalidation across nodes'),
+  REDIS_KEY_PREFIX: setting(str, 'tessera:', 'prefix of every Redis key, so several deployments can share one Redis'),
   BOOTSTRAP_ADMIN_EMAIL: setting(optional(email), '', 'super-admin created at first start when no user exists'),
   BOOTSTRAP_ADMIN_PASSWORD: setting(optional(str), '', 'password of that super-admin'),
   DEFAULT_PRESET: setting(oneOf('basic', 'events', 'learning', 'saas'), 'basic', 'roles and permissions seeded at first start when none exist'),

@@ -1,0 +1,87 @@
+import { and, eq, gt, isNull, or } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { permissions, rolePermissions, roles, userPermissions, userRoles, users } from '../../db/schema/index.js';
+import type { SharedState } from '../../platform/shared-state.js';
+import { allPermissions, isPermission, type Permission } from './permissions.js';
+
+export interface AccessProfile {
+  roles: string[];
+  permissions: Permission[];
+  /** Super-admins and holders of tenants:all act across every organization. */
+  crossTenant: boolean;
+  isSuperAdmin: boolean;
+}
+
+/** Role permissions ∪ unexpired direct grants; a super-admin role means the whole catalog. */
+export async function loadAccessProfile(db: Executor, userId: string): Promise<AccessProfile> {
+  const held = await db
+    .select({ name: roles.name, isSuperAdmin: roles.isSuperAdmin })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(eq(userRoles.userId, userId));
+  const isSuperAdmin = held.some((role) => role.isSuperAdmin);
+  let names: string[];
+  if (isSuperAdmin) {
+    names = allPermissions;
+  } else {
+    const fromRoles = db
+      .select({ name: permissions.name })
+      .from(userRoles)
+      .innerJoin(rolePermissions, eq(rolePermissions.roleId, userRoles.roleId))
+      .innerJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
+      .where(eq(userRoles.userId, userId));
+    const direct = db
+      .select({ name: permissions.name })
+      .from(userPermissions)
+      .innerJoin(permissions, eq(permissions.id, userPermissions.permissionId))
+      .where(and(eq(userPermissions.userId, userId), or(isNull(userPermissions.expiresAt), gt(userPermissions.expiresAt, new Date()))));
+    names = (await fromRoles.union(direct)).map((row) => row.name);
+  }
+  const granted = [...new Set(names)].filter(isPermission).sort();
+  return {
+    roles: held.map((role) => role.name).sort(),
+    permissions: granted,
+    isSuperAdmin,
+    crossTenant: isSuperAdmin || granted.includes('tenants:all'),
+  };
+}
+
+const INVALIDATE_CHANNEL = 'access-invalidate';
+const ALL_USERS = '*';
+const LOCAL_TTL_MS = 60_000;
+
+/**
+ * Per-user access profiles cached in this process (a map read costs microseconds), dropped on every
+ * node when a change publishes an invalidation through the shared state (Redis pub/sub when present).
+ * The TTL only bounds memory and a lost message; correctness comes from the invalidations.
+ */
+export function createAccessCache(state: SharedState) {
+  const entries = new Map<string, { profile: AccessProfile; expiresAt: number }>();
+  const ready = state.subscribe(INVALIDATE_CHANNEL, (message) => {
+    if (message === ALL_USERS) entries.clear();
+    else entries.delete(message);
+  });
+  return {
+    ready,
+    async get(db: Executor, userId: string): Promise<AccessProfile> {
+      const cached = entries.get(userId);
+      if (cached && cached.expiresAt > Date.now()) return cached.profile;
+      const profile = await loadAccessProfile(db, userId);
+      entries.set(userId, { profile, expiresAt: Date.now() + LOCAL_TTL_MS });
+      return profile;
+    },
+    /** Call after the change has committed; omit userId when a role edit may touch many users. */
+    async invalidate(userId?: string) {
+      entries.delete(userId ?? ALL_USERS);
+      if (!userId) entries.clear();
+      await state.publish(INVALIDATE_CHANNEL, userId ?? ALL_USERS);
+    },
+  };
+}
+
+export type AccessCache = ReturnType<typeof createAccessCache>;
+
+export async function findUserOrganization(db: Executor, userId: string): Promise<string | null> {
+  const [row] = await db.select({ organizationId: users.organizationId }).from(users).where(eq(users.id, userId));
+  return row?.organizationId ?? null;
+}

@@ -1,0 +1,53 @@
+import { buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { type AppContext, closeContext, createContext } from '../../src/context.js';
+import type { PresetName } from '../../src/modules/access/presets.js';
+import { seedPreset } from '../../src/modules/access/service.js';
+import { createTestDatabase, type TestDatabase } from './databases.js';
+
+export type TestApp = Awaited<ReturnType<typeof buildApp>>;
+
+/** Config as a deployment would have it, from env-style strings, without the developer's .env. */
+export function testConfig(overrides: Record<string, string | undefined> = {}): Config {
+  return loadConfig(
+    {
+      LOG_LEVEL: 'silent',
+      PUBLIC_URL: 'https://tessera.test',
+      REDIS_URL: process.env.REDIS_URL,
+      REDIS_KEY_PREFIX: `tessera-test-${process.pid}-${Date.now()}:`,
+      ...overrides,
+    },
+    '/nonexistent/.env',
+  );
+}
+
+export interface Harness {
+  app: TestApp;
+  context: AppContext;
+  db: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** The real app on a fresh database of its own, with a role preset applied. */
+export async function createHarness(
+  options: { config?: Record<string, string | undefined>; preset?: PresetName | false; db?: TestDatabase } = {},
+): Promise<Harness> {
+  const db = options.db ?? (await createTestDatabase());
+  const config = testConfig({ ...db.env, ...options.config });
+  const context = await createContext(config, db.database);
+  if (options.preset !== false) await seedPreset(context.database.primary, options.preset ?? 'basic');
+  const app = await buildApp(context);
+  await app.ready();
+  return {
+    app,
+    context,
+    db,
+    close: async () => {
+      await app.close();
+      await context.state.close();
+      await db.dispose();
+    },
+  };
+}
+
+export { closeContext };

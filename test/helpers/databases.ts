@@ -1,0 +1,112 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { type Database, openPglite, openPostgres } from '../../src/db/client.js';
+import { migrateUp, migrationsDir } from '../../src/db/migrator.js';
+
+/** Where test databases live; under the project so it is easy to find and ignored by git. */
+export const testDataRoot = fileURLToPath(new URL('../../.test-data/', import.meta.url));
+const pgliteTemplate = `${testDataRoot}template`;
+const TEMPLATE_DB = 'tessera_test_template';
+
+export const serverUrl = process.env.DATABASE_URL;
+export const driver = serverUrl ? 'postgres' : 'pglite';
+
+const poolOptions = { DATABASE_REPLICA_URLS: [], DB_POOL_SIZE: 10, DB_CONNECTION_TIMEOUT: 5000, DB_IDLE_TIMEOUT: 10_000 };
+
+function migrationsFingerprint(): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(migrationsDir).sort()) if (name.endsWith('.sql')) hash.update(name).update(readFileSync(`${migrationsDir}/${name}`));
+  return hash.digest('hex');
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(serverUrl as string);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function adminQuery(text: string) {
+  const client = new pg.Client({ connectionString: databaseUrl('postgres') });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Once per run: a migrated template (a PGlite data dir, or a PostgreSQL template database),
+ * so each test file copies it instead of paying for initdb and migrations.
+ */
+export async function prepareTemplate(): Promise<void> {
+  if (serverUrl) {
+    await adminQuery(`DROP DATABASE IF EXISTS ${TEMPLATE_DB}`);
+    await adminQuery(`CREATE DATABASE ${TEMPLATE_DB}`);
+    const database = await openPostgres(databaseUrl(TEMPLATE_DB), { DATA_DIR: '', DATABASE_URL: undefined, ...poolOptions });
+    await migrateUp(database);
+    await database.close();
+    return;
+  }
+  const fingerprint = migrationsFingerprint();
+  const marker = `${pgliteTemplate}/fingerprint`;
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === fingerprint) return;
+  rmSync(pgliteTemplate, { recursive: true, force: true });
+  const database = await openPglite(`${pgliteTemplate}/db`);
+  await migrateUp(database);
+  await database.close();
+  writeFileSync(marker, fingerprint);
+}
+
+export interface TestDatabase {
+  database: Database;
+  /** DATA_DIR or DATABASE_URL a spawned CLI should use to reach the same database. */
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+/** A fresh, migrated, empty database for one test file (or one test). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `tessera_t_${randomBytes(6).toString('hex')}`;
+  if (serverUrl) {
+    await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+    const url = databaseUrl(name);
+    const database = await openPostgres(url, { DATA_DIR: '', DATABASE_URL: url, ...poolOptions });
+    return {
+      database,
+      env: { DATABASE_URL: url },
+      dispose: async () => {
+        await database.close();
+        await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      },
+    };
+  }
+  const dataDir = `${testDataRoot}${name}`;
+  mkdirSync(dataDir, { recursive: true });
+  cpSync(`${pgliteTemplate}/db`, `${dataDir}/db`, { recursive: true });
+  const database = await openPglite(`${dataDir}/db`);
+  return {
+    database,
+    env: { DATA_DIR: dataDir },
+    dispose: async () => {
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A spawned CLI's database: for PGlite a copied template the test process does not hold open. */
+export async function createDetachedDatabase(): Promise<{ env: Record<string, string>; dispose(): Promise<void> }> {
+  const test = await createTestDatabase();
+  await test.database.close();
+  const { env } = test;
+  return {
+    env,
+    dispose: async () => {
+      if (serverUrl) await adminQuery(`DROP DATABASE IF EXISTS ${new URL(env.DATABASE_URL as string).pathname.slice(1)} WITH (FORCE)`);
+      else rmSync(env.DATA_DIR as string, { recursive: true, force: true });
+    },
+  };
+}

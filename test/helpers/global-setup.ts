@@ -1,0 +1,5 @@
+import { prepareTemplate } from './databases.js';
+
+export default async function setup() {
+  await prepareTemplate();
+}
