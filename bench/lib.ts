@@ -1,0 +1,163 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+export type Driver = 'pglite' | 'postgres';
+
+export interface BenchTarget {
+  driver: Driver;
+  baseUrl: string;
+  /** Env of the running server (DATA_DIR or DATABASE_URL), for CLI work against the same database. */
+  env: Record<string, string>;
+}
+
+export interface BenchRow {
+  section: string;
+  case: string;
+  driver: Driver;
+  connections: number;
+  runs: number;
+  reqPerSec: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+export interface Section {
+  name: string;
+  /** Drivers this section is meaningful on (default: both). */
+  drivers?: Driver[];
+  run(target: BenchTarget, measure: Measure): Promise<BenchRow[]>;
+}
+
+export interface CaseSpec {
+  title: string;
+  connections?: number;
+  durationSeconds?: number;
+  /** autocannon requests: a fixed request or a sequence with setupRequest callbacks. */
+  requests: autocannon.Request[];
+}
+
+export type Measure = (section: string, spec: CaseSpec) => Promise<BenchRow>;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
+
+/** Runs one case several times and keeps the median of each figure: one run on a shared box is noise. */
+export function createMeasure(target: BenchTarget, runs: number, defaultDuration: number): Measure {
+  return async (section, spec) => {
+    const connections = spec.connections ?? 50;
+    const results: autocannon.Result[] = [];
+    for (let run = 0; run < runs; run++) {
+      results.push(
+        await autocannon({
+          url: target.baseUrl,
+          connections,
+          duration: spec.durationSeconds ?? defaultDuration,
+          requests: spec.requests,
+        }),
+      );
+    }
+    return {
+      section,
+      case: spec.title,
+      driver: target.driver,
+      connections,
+      runs,
+      reqPerSec: Math.round(median(results.map((result) => result.requests.average))),
+      p50Ms: median(results.map((result) => result.latency.p50)),
+      p95Ms: median(results.map((result) => (result.latency as unknown as Record<string, number>).p97_5 ?? result.latency.p90)),
+      p99Ms: median(results.map((result) => result.latency.p99)),
+      errors: results.reduce((sum, result) => sum + result.errors + result.non2xx, 0),
+    };
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RunningServer {
+  target: BenchTarget;
+  stop(): Promise<void>;
+}
+
+/** A real `tessera serve` in its own process on a fresh database, as an operator would run it. */
+export async function startServer(driver: Driver, postgresUrl: string, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const name = `tessera_bench_${randomBytes(4).toString('hex')}`;
+  let env: Record<string, string>;
+  let cleanup: () => Promise<void>;
+  if (driver === 'postgres') {
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(postgresUrl);
+    url.pathname = `/${name}`;
+    env = { DATABASE_URL: url.toString() };
+    cleanup = async () => {
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    };
+  } else {
+    const dir = `${process.cwd()}/.test-data/${name}`;
+    mkdirSync(dir, { recursive: true });
+    env = { DATA_DIR: dir };
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  }
+  const child: ChildProcess = spawn(process.execPath, ['bin/tessera.js', 'serve'], {
+    env: { ...process.env, ...env, ...extraEnv, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (attempt > 300 || child.exitCode !== null) throw new Error('the server did not become healthy');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    target: { driver, baseUrl, env },
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      await cleanup();
+    },
+  };
+}
+
+export function printTable(rows: BenchRow[]) {
+  const header = ['section', 'case', 'driver', 'conn', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors'];
+  const lines = rows.map((row) => [
+    row.section,
+    row.case,
+    row.driver,
+    String(row.connections),
+    String(row.reqPerSec),
+    row.p50Ms.toFixed(1),
+    row.p95Ms.toFixed(1),
+    row.p99Ms.toFixed(1),
+    String(row.errors),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => (line[column] ?? '').length)));
+  const format = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
+  process.stdout.write(`${format(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n`);
+  for (const line of lines) process.stdout.write(`${format(line)}\n`);
+}

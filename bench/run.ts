@@ -1,0 +1,40 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type BenchRow, type Driver, type Section, createMeasure, printTable, startServer } from './lib.js';
+import { baseline } from './sections/baseline.js';
+
+/** Every section, in the order they run. */
+const sections: Section[] = [baseline];
+
+const { values } = parseArgs({
+  options: {
+    driver: { type: 'string', default: process.env.BENCH_DATABASE_URL ? 'both' : 'pglite' },
+    only: { type: 'string' },
+    runs: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+  },
+});
+
+const postgresUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const drivers: Driver[] = values.driver === 'both' ? ['pglite', 'postgres'] : [values.driver as Driver];
+const wanted = values.only?.split(',');
+const chosen = sections.filter((section) => !wanted || wanted.includes(section.name));
+
+const rows: BenchRow[] = [];
+for (const driver of drivers) {
+  for (const section of chosen.filter((candidate) => !candidate.drivers || candidate.drivers.includes(driver))) {
+    process.stderr.write(`\n== ${section.name} on ${driver}\n`);
+    const server = await startServer(driver, postgresUrl);
+    try {
+      rows.push(...(await section.run(server.target, createMeasure(server.target, Number(values.runs), Number(values.duration)))));
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+printTable(rows);
+mkdirSync('bench/results', { recursive: true });
+const file = `bench/results/${new Date().toISOString().replaceAll(':', '-')}.json`;
+writeFileSync(file, JSON.stringify({ machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, rows }, null, 2));
+process.stdout.write(`\nresults written to ${file}\n`);

@@ -1,0 +1,76 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './helpers/app.js';
+
+describe('operations endpoints', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(() => h.close());
+
+  it('reports health with a database round trip', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.status).toBe('ok');
+    expect(body.database.status).toBe('ok');
+    expect(body.database.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(typeof body.uptimeSeconds).toBe('number');
+    if (process.env.REDIS_URL) expect(body.redis.status).toBe('ok');
+  });
+
+  it('answers liveness and readiness probes', async () => {
+    expect((await h.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    const ready = await h.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('echoes a plain request id and makes one otherwise', async () => {
+    const given = await h.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'trace-123' } });
+    expect(given.headers['x-request-id']).toBe('trace-123');
+    const hostile = await h.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bad id\nwith newline' } });
+    expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sets security headers', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/health/live' });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it('serves Prometheus metrics with request histograms and the user figures of seed 001', async () => {
+    await h.app.inject({ method: 'GET', url: '/health/live' });
+    const res = await h.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    for (const name of ['tessera_http_request_duration_seconds_bucket', 'tessera_users_total', 'tessera_users_active', 'tessera_users_signups_24h']) {
+      expect(res.body).toContain(name);
+    }
+    expect(res.body).toMatch(/tessera_users_by_role\{role="admin"\} 0/);
+  });
+
+  it('publishes an OpenAPI 3.1 document that passes a validator', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const document = res.json();
+    expect(document.openapi).toBe('3.1.0');
+    await expect(SwaggerParser.validate(structuredClone(document))).resolves.toBeTruthy();
+    expect(Object.keys(document.paths)).toContain('/health');
+  });
+
+  it('renders the API docs', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('swagger');
+  });
+
+  it('answers unknown routes with problem+json', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND', title: 'Not Found' });
+  });
+});
