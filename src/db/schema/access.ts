@@ -1,4 +1,4 @@
-import { index, pgEnum, pgTable, primaryKey, text, uuid, varchar, boolean, jsonb } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgEnum, pgTable, primaryKey, text, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt } from './common.js';
 import { users } from './users.js';
 

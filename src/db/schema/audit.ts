@@ -24,9 +24,9 @@ export const auditLogs = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('audit_logs_actor_idx').on(t.actorId, t.createdAt.desc()),
+    index('audit_logs_actor_idx').on(t.actorId, t.createdAt.desc().nullsFirst()),
     index('audit_logs_entity_idx').on(t.entity, t.entityId),
-    index('audit_logs_org_created_idx').on(t.organizationId, t.createdAt.desc()),
-    index('audit_logs_created_at_idx').on(t.createdAt.desc()),
+    index('audit_logs_org_created_idx').on(t.organizationId, t.createdAt.desc().nullsFirst()),
+    index('audit_logs_created_at_idx').on(t.createdAt.desc().nullsFirst()),
   ],
 );

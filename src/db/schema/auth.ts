@@ -33,7 +33,7 @@ export const sessions = pgTable(
     revokedReason: varchar('revoked_reason', { length: 50 }),
     createdAt: createdAt(),
   },
-  (t) => [index('sessions_user_idx').on(t.userId, t.createdAt.desc())],
+  (t) => [index('sessions_user_idx').on(t.userId, t.createdAt.desc().nullsFirst())],
 );
 
 /** Every refresh token a family has issued; a used one presented again reveals theft. */
@@ -120,8 +120,5 @@ export const userIdentities = pgTable(
     subject: varchar('subject', { length: 255 }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [
-    index('user_identities_user_idx').on(t.userId),
-    uniqueIndex('user_identities_provider_subject_unique').on(t.provider, t.subject),
-  ],
+  (t) => [index('user_identities_user_idx').on(t.userId), uniqueIndex('user_identities_provider_subject_unique').on(t.provider, t.subject)],
 );

@@ -1,18 +1,5 @@
-import {
-  boolean,
-  date,
-  doublePrecision,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  text,
-  unique,
-  uuid,
-  varchar,
-} from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import { boolean, date, doublePrecision, index, integer, jsonb, pgEnum, pgTable, text, unique, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt } from './common.js';
 import { users } from './users.js';
 
@@ -118,10 +105,7 @@ export const userSkills = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    unique('user_skills_user_skill_unique').on(t.userId, t.skillName),
-    index('user_skills_category_idx').on(t.skillCategory),
-  ],
+  (t) => [unique('user_skills_user_skill_unique').on(t.userId, t.skillName), index('user_skills_category_idx').on(t.skillCategory)],
 );
 
 export const userGoals = pgTable(
@@ -165,7 +149,7 @@ export const userActivities = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('user_activities_user_created_idx').on(t.userId, t.createdAt.desc()),
+    index('user_activities_user_created_idx').on(t.userId, t.createdAt.desc().nullsFirst()),
     index('user_activities_type_idx').on(t.activityType),
     index('user_activities_created_at_idx').on(t.createdAt),
   ],

@@ -1,15 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  date,
-  index,
-  pgEnum,
-  pgTable,
-  text,
-  uniqueIndex,
-  uuid,
-  varchar,
-} from 'drizzle-orm/pg-core';
+import { boolean, date, index, pgEnum, pgTable, text, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt } from './common.js';
 import { organizations } from './organizations.js';
 
@@ -51,9 +41,9 @@ export const users = pgTable(
     uniqueIndex('users_email_unique').on(t.email),
     uniqueIndex('users_username_unique').on(sql`lower(${t.username})`),
     uniqueIndex('users_phone_unique').on(t.phone).where(sql`${t.phone} IS NOT NULL`),
-    index('users_status_created_at_idx').on(t.status, t.createdAt.desc()),
-    index('users_created_at_idx').on(t.createdAt.desc()),
-    index('users_organization_status_idx').on(t.organizationId, t.status, t.createdAt.desc()),
+    index('users_status_created_at_idx').on(t.status, t.createdAt.desc().nullsFirst()),
+    index('users_created_at_idx').on(t.createdAt.desc().nullsFirst()),
+    index('users_organization_status_idx').on(t.organizationId, t.status, t.createdAt.desc().nullsFirst()),
     index('users_user_type_idx').on(t.userTypeId),
     index('users_last_login_at_idx').on(t.lastLoginAt.desc()),
   ],

@@ -1,0 +1,183 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, openDatabase, queryRows } from '../src/db/client.js';
+import { tablesInDependencyOrder } from '../src/db/tables.js';
+import { presetNames } from '../src/modules/access/presets.js';
+import { runCli } from './helpers/cli.js';
+import { createDetachedDatabase, driver } from './helpers/databases.js';
+
+type Detached = Awaited<ReturnType<typeof createDetachedDatabase>>;
+
+async function withDatabase<T>(env: Record<string, string>, fn: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openDatabase({
+    DATABASE_URL: env.DATABASE_URL,
+    DATA_DIR: env.DATA_DIR ?? '',
+    DATABASE_REPLICA_URLS: [],
+    DB_POOL_SIZE: 2,
+    DB_CONNECTION_TIMEOUT: 5000,
+    DB_IDLE_TIMEOUT: 1000,
+  });
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+/** Every row of every table, as sorted JSON, for whole-database comparisons. */
+async function snapshot(database: Database): Promise<Record<string, string[]>> {
+  const result: Record<string, string[]> = {};
+  for (const table of tablesInDependencyOrder()) {
+    const rows = await queryRows<{ row: string }>(database.primary, sql.raw(`SELECT row_to_json(t)::text AS row FROM "${table}" t`));
+    result[table] = rows.map((row) => row.row).sort();
+  }
+  return result;
+}
+
+describe(`tessera CLI (${driver})`, () => {
+  let target: Detached;
+  beforeAll(async () => {
+    target = await createDetachedDatabase();
+  });
+  afterAll(() => target.dispose());
+
+  it('lists migrations as applied, rolls the last one back and applies it again', async () => {
+    const status = await runCli(['migrate', 'status'], target.env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^applied {2}0000_init {2}\d{4}-/m);
+    expect(status.stdout).toMatch(/^applied {2}0001_search/m);
+
+    const down = await runCli(['migrate', 'down'], target.env);
+    expect(down.stdout.trim()).toBe('rolled back: 0001_search');
+    expect((await runCli(['migrate', 'status'], target.env)).stdout).toMatch(/^pending {2}0001_search$/m);
+    await withDatabase(target.env, async (database) => {
+      const [index] = await queryRows(database.primary, sql`SELECT 1 FROM pg_indexes WHERE indexname = 'users_search_trgm_idx'`);
+      expect(index).toBeUndefined();
+    });
+
+    const down2 = await runCli(['migrate', 'rollback'], target.env);
+    expect(down2.stdout.trim()).toBe('rolled back: 0000_init');
+    await withDatabase(target.env, async (database) => {
+      const tables = await queryRows(database.primary, sql`SELECT 1 FROM information_schema.tables WHERE table_name = 'users'`);
+      expect(tables).toHaveLength(0);
+    });
+
+    const up = await runCli(['migrate', 'up'], target.env);
+    expect(up.stdout.trim()).toBe('applied: 0000_init, 0001_search');
+    expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
+  });
+
+  it('applies each preset twice without duplicating anything', async () => {
+    for (const preset of presetNames) {
+      for (let round = 0; round < 2; round++) {
+        const result = await runCli(['seed', '--preset', preset], target.env);
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+      }
+    }
+    await withDatabase(target.env, async (database) => {
+      const [counts] = await queryRows<Record<string, number>>(
+        database.primary,
+        sql`SELECT (SELECT count(*)::int FROM roles) AS roles,
+                   (SELECT count(DISTINCT name)::int FROM roles) AS distinct_roles,
+                   (SELECT count(*)::int FROM permissions) AS permissions,
+                   (SELECT count(*)::int FROM user_types) AS user_types,
+                   (SELECT count(*)::int FROM subscription_plans) AS plans,
+                   (SELECT count(*)::int FROM roles WHERE is_default) AS defaults`,
+      );
+      // basic 2 + events 3 + learning 4 + saas 3 (its "admin" is basic's, updated in place) = 11.
+      expect(counts).toEqual({ roles: 11, distinct_roles: 11, permissions: 19, user_types: 3, plans: 3, defaults: 1 });
+      const superAdmins = await queryRows<{ name: string }>(database.primary, sql`SELECT name FROM roles WHERE is_super_admin ORDER BY name`);
+      expect(superAdmins.map((row) => row.name)).toEqual(['ADMIN', 'SUPER_ADMIN', 'super_admin']);
+    });
+  });
+
+  it('rejects an unknown preset with one clear line', async () => {
+    const result = await runCli(['seed', '--preset', 'nope'], target.env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("argument 'nope' is invalid");
+  });
+
+  it('creates a super-admin once and refuses a second with the same email', async () => {
+    const first = await runCli(['create-admin', '--email', 'Root@Example.com', '--password', 'a long admin passphrase'], target.env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^super-admin created: root@example.com \(/);
+    const again = await runCli(['create-admin', '--email', 'root@example.com', '--password', 'another passphrase'], target.env);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe('tessera: error: A user with the email root@example.com already exists.');
+    await withDatabase(target.env, async (database) => {
+      const [user] = await queryRows<{ password_hash: string; roles: string[] }>(
+        database.primary,
+        sql`SELECT u.password_hash, array_agg(r.name) AS roles FROM users u
+            JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id
+            WHERE u.email = 'root@example.com' GROUP BY u.password_hash`,
+      );
+      expect(user?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      expect(user?.roles).toHaveLength(1);
+    });
+    const audit = await runCli(['audit', 'verify'], target.env);
+    expect(audit.stdout.trim()).toBe('audit chain intact: 1 rows');
+  });
+
+  it('backs up and restores into an empty database, row for row', async () => {
+    const file = `${tmpdir()}/tessera-backup-${process.pid}-${Date.now()}.jsonl.gz`;
+    const empty = await createDetachedDatabase();
+    try {
+      const backup = await runCli(['backup', '--out', file], target.env);
+      expect(backup.code).toBe(0);
+      expect(backup.stdout).toContain(`rows, ${tablesInDependencyOrder().length} tables)`);
+      expect(backup.stderr).toContain('users: 1/1 rows');
+
+      const restore = await runCli(['restore', '--in', file], empty.env);
+      expect(restore.stderr.split('\n').filter((line) => line.startsWith('tessera:'))).toEqual([]);
+      expect(restore.code).toBe(0);
+      const [before, after] = [await withDatabase(target.env, snapshot), await withDatabase(empty.env, snapshot)];
+      expect(after).toEqual(before);
+      expect(after.users).toHaveLength(1);
+
+      const twice = await runCli(['restore', '--in', file], empty.env);
+      expect(twice.code).toBe(1);
+      expect(twice.stderr.trim()).toMatch(/^tessera: error: the target database is not empty \(table \w+ has rows\)$/);
+      expect((await runCli(['audit', 'verify'], empty.env)).stdout.trim()).toBe('audit chain intact: 1 rows');
+    } finally {
+      rmSync(file, { force: true });
+      await empty.dispose();
+    }
+  });
+
+  it('refuses a file that is not a backup', async () => {
+    const result = await runCli(['restore', '--in', new URL(import.meta.url).pathname], target.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^tessera: error: /);
+  });
+
+  it('prints help for every command', async () => {
+    for (const command of [[], ['migrate'], ['seed'], ['backup'], ['restore'], ['create-admin'], ['audit']]) {
+      const result = await runCli([...command, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Usage: tessera');
+    }
+  });
+});
+
+describe('CLI failures are one clear line', () => {
+  it('names the bad setting', async () => {
+    const result = await runCli(['migrate', 'status'], { PORT: 'eighty' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('tessera: error: Invalid configuration: PORT must be an integer from 0 to 65535, got "eighty"\n');
+  });
+
+  it('says when the database cannot be reached', async () => {
+    const result = await runCli(['migrate', 'status'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', DB_CONNECTION_TIMEOUT: '2000' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('tessera: error: cannot reach the database at 127.0.0.1:1\n');
+  });
+
+  it('refuses to start the server on bad config', async () => {
+    const result = await runCli(['serve'], { DATABASE_URL: 'mysql://localhost/x' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('tessera: error: Invalid configuration: DATABASE_URL must use postgres: or postgresql:, got "mysql:"\n');
+  });
+});
