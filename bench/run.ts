@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type BenchRow, type Driver, type Section, createMeasure, printTable, startServer } from './lib.js';
+import { type BenchRow, createMeasure, type Driver, printTable, type Section, startServer } from './lib.js';
 import { baseline } from './sections/baseline.js';
 
 /** Every section, in the order they run. */

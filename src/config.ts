@@ -11,7 +11,10 @@ const fail = (name: string, why: string): never => {
 };
 
 const str: Parser<string> = (raw) => raw;
-const optional = <T>(parser: Parser<T>): Parser<T | undefined> => (raw, name) => (raw === '' ? undefined : parser(raw, name));
+const optional =
+  <T>(parser: Parser<T>): Parser<T | undefined> =>
+  (raw, name) =>
+    raw === '' ? undefined : parser(raw, name);
 
 const int =
   (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> =>
@@ -67,8 +70,7 @@ const oneOf =
 const email: Parser<string> = (raw, name) =>
   /^[^\s@]+@[^\s@]+$/.test(raw) ? raw.toLowerCase() : fail(name, `must be an email address, got "${raw}"`);
 
-const hexKey: Parser<string> = (raw, name) =>
-  /^[0-9a-fA-F]{64}$/.test(raw) ? raw : fail(name, 'must be 64 hex characters (32 bytes)');
+const hexKey: Parser<string> = (raw, name) => (/^[0-9a-fA-F]{64}$/.test(raw) ? raw : fail(name, 'must be 64 hex characters (32 bytes)'));
 
 interface Setting<T> {
   parse: Parser<T>;
@@ -81,14 +83,22 @@ const setting = <T>(parse: Parser<T>, defaultValue: string, doc: string): Settin
 export const settings = {
   PORT: setting(int(0, 65535), '3000', 'HTTP port'),
   HOST: setting(str, '0.0.0.0', 'interface to listen on'),
-  PUBLIC_URL: setting(optional(url('http:', 'https:')), '', 'external base URL used in mailed links and as token issuer (default http://localhost:PORT)'),
+  PUBLIC_URL: setting(
+    optional(url('http:', 'https:')),
+    '',
+    'external base URL used in mailed links and as token issuer (default http://localhost:PORT)',
+  ),
   LOG_LEVEL: setting(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'info', 'pino log level'),
   TRUST_PROXY: setting(bool, 'false', 'trust X-Forwarded-For from a reverse proxy for client IPs'),
   CORS_ORIGINS: setting(list(str), '', 'comma-separated origins allowed by CORS (empty: same-origin only)'),
   BODY_LIMIT_BYTES: setting(int(1024), '102400', 'largest accepted JSON request body'),
   DATA_DIR: setting(str, './data', 'directory for the embedded database and uploaded files'),
   DATABASE_URL: setting(optional(url('postgres:', 'postgresql:')), '', 'PostgreSQL URL; empty runs embedded PGlite in DATA_DIR'),
-  DATABASE_REPLICA_URLS: setting(list(url('postgres:', 'postgresql:')), '', 'comma-separated read-replica URLs for reads that may be stale'),
+  DATABASE_REPLICA_URLS: setting(
+    list(url('postgres:', 'postgresql:')),
+    '',
+    'comma-separated read-replica URLs for reads that may be stale',
+  ),
   DB_POOL_SIZE: setting(int(1, 1000), '20', 'connections per pool (seed 001)'),
   DB_CONNECTION_TIMEOUT: setting(int(1), '10000', 'ms to wait for a pooled connection (seed 001)'),
   DB_IDLE_TIMEOUT: setting(int(1), '30000', 'ms before an idle connection is closed (seed 001)'),
@@ -97,10 +107,18 @@ export const settings = {
   REDIS_KEY_PREFIX: setting(str, 'tessera:', 'prefix of every Redis key, so several deployments can share one Redis'),
   BOOTSTRAP_ADMIN_EMAIL: setting(optional(email), '', 'super-admin created at first start when no user exists'),
   BOOTSTRAP_ADMIN_PASSWORD: setting(optional(str), '', 'password of that super-admin'),
-  DEFAULT_PRESET: setting(oneOf('basic', 'events', 'learning', 'saas'), 'basic', 'roles and permissions seeded at first start when none exist'),
+  DEFAULT_PRESET: setting(
+    oneOf('basic', 'events', 'learning', 'saas'),
+    'basic',
+    'roles and permissions seeded at first start when none exist',
+  ),
   METRICS_INTERVAL: setting(duration, '30s', 'how often the user metrics at /metrics are recomputed'),
   MAX_AVATAR_SIZE_MB: setting(int(1, 100), '5', 'largest avatar upload (seed 002)'),
-  ALLOWED_AVATAR_FORMATS: setting(list(oneOf('jpg', 'jpeg', 'png', 'gif', 'webp')), 'jpg,jpeg,png,gif', 'avatar formats accepted, judged from the bytes (seed 002)'),
+  ALLOWED_AVATAR_FORMATS: setting(
+    list(oneOf('jpg', 'jpeg', 'png', 'gif', 'webp')),
+    'jpg,jpeg,png,gif',
+    'avatar formats accepted, judged from the bytes (seed 002)',
+  ),
   INVITATION_EXPIRES_IN: setting(duration, '7d', 'lifetime of an invitation (seed 002)'),
   MAX_REMINDER_COUNT: setting(int(0, 100), '3', 'reminders sent for a pending invitation (seed 002)'),
   REMINDER_INTERVAL: setting(duration, '2d', 'time between invitation reminders (seed 002)'),

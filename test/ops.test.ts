@@ -46,7 +46,12 @@ describe('operations endpoints', () => {
     const res = await h.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
-    for (const name of ['tessera_http_request_duration_seconds_bucket', 'tessera_users_total', 'tessera_users_active', 'tessera_users_signups_24h']) {
+    for (const name of [
+      'tessera_http_request_duration_seconds_bucket',
+      'tessera_users_total',
+      'tessera_users_active',
+      'tessera_users_signups_24h',
+    ]) {
       expect(res.body).toContain(name);
     }
     expect(res.body).toMatch(/tessera_users_by_role\{role="admin"\} 0/);

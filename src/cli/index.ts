@@ -6,7 +6,7 @@ import { type Database, openDatabase } from '../db/client.js';
 import { MigrationError, migrateDown, migrateUp, migrationStatus } from '../db/migrator.js';
 import { AppError } from '../http/errors.js';
 import { toAppError } from '../http/problem.js';
-import { presetNames, type PresetName } from '../modules/access/presets.js';
+import { type PresetName, presetNames } from '../modules/access/presets.js';
 import { seedPreset } from '../modules/access/service.js';
 import { verifyAuditChain } from '../modules/audit/service.js';
 import { createSuperAdmin } from '../modules/users/service.js';

@@ -7,7 +7,10 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): P
     let bar: SingleBar | undefined;
     return {
       start(label, total) {
-        bar = new SingleBar({ format: `${label.padEnd(22)} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted}`, stream }, undefined);
+        bar = new SingleBar(
+          { format: `${label.padEnd(22)} [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted}`, stream },
+          undefined,
+        );
         bar.start(total, 0);
       },
       advance: (count) => bar?.increment(count),

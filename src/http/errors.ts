@@ -20,8 +20,7 @@ export class AppError extends Error {
 }
 
 export const badRequest = (code: string, detail: string, errors?: FieldError[]) => new AppError(400, code, detail, { errors });
-export const validationFailed = (errors: FieldError[]) =>
-  new AppError(400, 'VALIDATION_FAILED', 'The request is invalid.', { errors });
+export const validationFailed = (errors: FieldError[]) => new AppError(400, 'VALIDATION_FAILED', 'The request is invalid.', { errors });
 export const unauthorized = (code = 'UNAUTHORIZED', detail = 'Authentication is required.') => new AppError(401, code, detail);
 export const forbidden = (code = 'FORBIDDEN', detail = 'You do not have permission to do this.') => new AppError(403, code, detail);
 export const notFound = (entity: string) => new AppError(404, `${toCode(entity)}_NOT_FOUND`, `${entity} not found.`);

@@ -35,7 +35,8 @@ function findDatabaseError(error: unknown): PgLikeError | undefined {
   return undefined;
 }
 
-const connectionFailure = /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i;
+const connectionFailure =
+  /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i;
 
 function isConnectionFailure(error: unknown, dbError: PgLikeError | undefined): boolean {
   if (dbError?.code && ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(dbError.code)) return true;
@@ -94,8 +95,7 @@ export function toAppError(error: unknown): AppError {
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, appError: AppError) {
   if (appError.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(appError.extra.retryAfterSeconds));
-  const detail =
-    appError.status >= 500 && appError.status !== 503 ? `${appError.detail} Reference: ${request.id}.` : appError.detail;
+  const detail = appError.status >= 500 && appError.status !== 503 ? `${appError.detail} Reference: ${request.id}.` : appError.detail;
   return reply
     .status(appError.status)
     .type('application/problem+json')

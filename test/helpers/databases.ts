@@ -1,5 +1,5 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { type Database, openPglite, openPostgres } from '../../src/db/client.js';
@@ -17,7 +17,8 @@ const poolOptions = { DATABASE_REPLICA_URLS: [], DB_POOL_SIZE: 10, DB_CONNECTION
 
 function migrationsFingerprint(): string {
   const hash = createHash('sha256');
-  for (const name of readdirSync(migrationsDir).sort()) if (name.endsWith('.sql')) hash.update(name).update(readFileSync(`${migrationsDir}/${name}`));
+  for (const name of readdirSync(migrationsDir).sort())
+    if (name.endsWith('.sql')) hash.update(name).update(readFileSync(`${migrationsDir}/${name}`));
   return hash.digest('hex');
 }
 

@@ -53,7 +53,11 @@ export const presets = {
           'learning:manage',
         ],
       },
-      { name: 'INSTRUCTOR', description: "Teaches and verifies learners' skills", permissions: ['users:read', 'learning:read', 'learning:manage'] },
+      {
+        name: 'INSTRUCTOR',
+        description: "Teaches and verifies learners' skills",
+        permissions: ['users:read', 'learning:read', 'learning:manage'],
+      },
       { name: 'LEARNER', description: 'Learns', permissions: [], isDefault: true },
     ],
   },

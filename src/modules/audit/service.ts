@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/client.js';
-import { type ChainedFields, GENESIS_HASH, chainHash, redactSecrets } from './chain.js';
+import { type ChainedFields, chainHash, GENESIS_HASH, redactSecrets } from './chain.js';
 import * as queries from './queries.js';
 
 /** Who did it and from where: taken from the request, or from the CLI. */
@@ -53,9 +53,16 @@ export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<
   for (;;) {
     const rows = await queries.auditRowsAfter(db, afterId, batchSize);
     for (const row of rows) {
-      if (row.prevHash !== expectedPrev) return { valid: false, checked, firstBrokenId: row.id, reason: 'previous-hash link broken (a row before it was removed or altered)' };
+      if (row.prevHash !== expectedPrev)
+        return {
+          valid: false,
+          checked,
+          firstBrokenId: row.id,
+          reason: 'previous-hash link broken (a row before it was removed or altered)',
+        };
       const { id, hash, prevHash, ...fields } = row;
-      if (chainHash(prevHash, fields) !== hash) return { valid: false, checked, firstBrokenId: id, reason: 'row content does not match its hash' };
+      if (chainHash(prevHash, fields) !== hash)
+        return { valid: false, checked, firstBrokenId: id, reason: 'row content does not match its hash' };
       expectedPrev = hash;
       afterId = id;
       checked++;

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AppContext } from '../../context.js';
 import { queryRows } from '../../db/client.js';
 
@@ -48,8 +48,7 @@ export function registerMetrics(app: FastifyInstance, context: AppContext) {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const gauge = (name: string, help: string, labelNames: string[] = []) =>
-    new Gauge({ name, help, labelNames, registers: [registry] });
+  const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
   const usersTotal = gauge('tessera_users_total', 'Users in the database');
   const usersActive = gauge('tessera_users_active', 'Users whose status is ACTIVE');
   const usersRecent = gauge('tessera_users_signups_24h', 'Users created in the last 24 hours');

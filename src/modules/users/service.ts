@@ -17,7 +17,12 @@ export async function createSuperAdmin(db: Db, input: { email: string; password:
     if (await queries.findUserByEmail(tx, email)) throw conflict('EMAIL_ALREADY_EXISTS', `A user with the email ${email} already exists.`);
     const user = await queries.insertUserWithProfile(tx, { email, passwordHash, status: 'ACTIVE', emailVerifiedAt: new Date() });
     await grantRole(tx, user.id, role.id);
-    await recordAudit(tx, actor, { action: 'user.created', entity: 'user', entityId: user.id, payload: { email, roles: [role.name], via: 'create-admin' } });
+    await recordAudit(tx, actor, {
+      action: 'user.created',
+      entity: 'user',
+      entityId: user.id,
+      payload: { email, roles: [role.name], via: 'create-admin' },
+    });
     return user;
   });
 }
