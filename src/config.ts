@@ -159,3 +159,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return { ...config, PUBLIC_URL: config.PUBLIC_URL ?? `http://localhost:${config.PORT}` };
 }
+
+/** `.env.example`: every setting with its meaning and default, generated from the list above. */
+export function renderEnvExample(): string {
+  const lines = ['# Tessera configuration. Every variable is optional; the value shown is the default.', ''];
+  for (const [name, spec] of Object.entries(settings)) {
+    lines.push(`# ${spec.doc}`, `${name}=${spec.default}`, '');
+  }
+  return lines.join('\n');
+}

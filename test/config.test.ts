@@ -1,0 +1,52 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, renderEnvExample, settings } from '../src/config.js';
+
+const noFile = '/nonexistent/.env';
+
+describe('configuration', () => {
+  it('has defaults for a zero-setup start on embedded PGlite', () => {
+    const config = loadConfig({}, noFile);
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.DATA_DIR).toBe('./data');
+    expect(config.PORT).toBe(3000);
+    expect(config.PUBLIC_URL).toBe('http://localhost:3000');
+    expect(config.DB_POOL_SIZE).toBe(20);
+    expect(config.ALLOWED_AVATAR_FORMATS).toEqual(['jpg', 'jpeg', 'png', 'gif']);
+    expect(config.INVITATION_EXPIRES_IN).toBe(7 * 86_400_000);
+    expect(config.REMINDER_INTERVAL).toBe(2 * 86_400_000);
+    expect(config.STATS_UPDATE_INTERVAL).toBe(3_600_000);
+  });
+
+  it.each([
+    ['PORT', '70000', 'PORT must be an integer from 0 to 65535, got "70000"'],
+    ['DB_POOL_SIZE', '0', 'DB_POOL_SIZE must be an integer from 1 to 1000, got "0"'],
+    ['DATABASE_URL', 'not a url', 'DATABASE_URL must be a URL, got "not a url"'],
+    ['REDIS_URL', 'http://x', 'REDIS_URL must use redis: or rediss:, got "http:"'],
+    ['INVITATION_EXPIRES_IN', 'a week', 'INVITATION_EXPIRES_IN must be a duration like 15m, 2h or 7d, got "a week"'],
+    ['ALLOWED_AVATAR_FORMATS', 'png,svg', 'ALLOWED_AVATAR_FORMATS must be one of jpg, jpeg, png, gif, webp, got "svg"'],
+    ['AUTO_MIGRATE', 'maybe', 'AUTO_MIGRATE must be true or false, got "maybe"'],
+    ['SIGNING_KEY_SECRET', 'short', 'SIGNING_KEY_SECRET must be 64 hex characters (32 bytes)'],
+  ])('refuses a bad %s with one line naming it', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value }, noFile)).toThrow(new ConfigError(`Invalid configuration: ${message}`));
+  });
+
+  it('requires the bootstrap admin email and password together', () => {
+    expect(() => loadConfig({ BOOTSTRAP_ADMIN_EMAIL: 'root@example.com' }, noFile)).toThrow(/BOOTSTRAP_ADMIN_PASSWORD/);
+  });
+
+  it('reads .env, with the real environment taking precedence', () => {
+    const dir = mkdtempSync(`${tmpdir()}/tessera-env-`);
+    writeFileSync(`${dir}/.env`, 'PORT=4000\nLOG_LEVEL=debug\n');
+    const config = loadConfig({ LOG_LEVEL: 'warn' }, `${dir}/.env`);
+    expect(config.PORT).toBe(4000);
+    expect(config.LOG_LEVEL).toBe('warn');
+  });
+
+  it('documents every setting in .env.example', () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    expect(example).toBe(renderEnvExample());
+    for (const name of Object.keys(settings)) expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
+  });
+});

@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testDataRoot } from './helpers/databases.js';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function start(env: Record<string, string>, via: 'npm' | 'node'): ChildProcess {
+  const [command, args] = via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, ['bin/tessera.js', 'serve']];
+  return spawn(command as string, args as string[], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: 'ignore' });
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<Response> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.ok) return response;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('server never became healthy');
+}
+
+const exitOf = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+// `npm start` as an operator runs it: embedded PGlite in a fresh DATA_DIR, or the PostgreSQL of DATABASE_URL.
+describe('npm start', () => {
+  const dataDir = mkdtempSync(`${testDataRoot}serve-`);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('serves health, docs and the OpenAPI document on PORT/HOST, keeps data across restarts and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      BOOTSTRAP_ADMIN_EMAIL: 'boot@example.com',
+      BOOTSTRAP_ADMIN_PASSWORD: 'bootstrap passphrase',
+    };
+    const first = start(env, 'npm');
+    const health = await (await waitForHealth(url, first)).json();
+    expect(health).toMatchObject({ status: 'ok', database: { status: 'ok', driver: 'pglite' } });
+    expect((await fetch(`${url}/docs/`)).status).toBe(200);
+    expect((await (await fetch(`${url}/openapi.json`)).json()).openapi).toBe('3.1.0');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^tessera_users_total 1$/m);
+    // The start script execs node, so npm's SIGTERM reaches the server itself, which drains and exits 0.
+    first.kill('SIGTERM');
+    expect(await exitOf(first)).toEqual({ code: 0, signal: null });
+    await expect(fetch(`${url}/health/live`)).rejects.toThrow();
+
+    // Restart on the same DATA_DIR: the bootstrap admin is still there and not created twice.
+    const second = start(env, 'node');
+    await waitForHealth(url, second);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^tessera_users_total 1$/m);
+    second.kill('SIGTERM');
+    expect(await exitOf(second)).toEqual({ code: 0, signal: null });
+  }, 90_000);
+});
