@@ -79,3 +79,26 @@ describe('operations endpoints', () => {
     expect(res.json()).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND', title: 'Not Found' });
   });
 });
+
+describe('CORS and body limits from config', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ config: { CORS_ORIGINS: 'https://console.example.com' } });
+  });
+  afterAll(() => h.close());
+
+  it('allows the configured origin and no other', async () => {
+    const allowed = await h.app.inject({
+      method: 'OPTIONS',
+      url: '/health',
+      headers: { origin: 'https://console.example.com', 'access-control-request-method': 'GET' },
+    });
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://console.example.com');
+    const other = await h.app.inject({
+      method: 'OPTIONS',
+      url: '/health',
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'GET' },
+    });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
