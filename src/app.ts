@@ -82,8 +82,14 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
   const metrics = registerMetrics(app, context);
   await app.register(opsRoutes, { context, registry: metrics.registry });
   await modules.register(app);
-  app.addHook('onReady', () => modules.start());
-  app.addHook('onClose', () => modules.stop());
+  app.addHook('onReady', async () => {
+    await modules.start();
+    await context.jobs.start(app.log);
+  });
+  app.addHook('onClose', async () => {
+    await context.jobs.stop();
+    await modules.stop();
+  });
 
   return app as unknown as FastifyInstance;
 }

@@ -112,6 +112,7 @@ export const settings = {
     'basic',
     'roles and permissions seeded at first start when none exist',
   ),
+  JOBS_ENABLED: setting(bool, 'true', 'run scheduled jobs (expiries, reminders, retention) on this node'),
   METRICS_INTERVAL: setting(duration, '30s', 'how often the user metrics at /metrics are recomputed'),
   MAX_AVATAR_SIZE_MB: setting(int(1, 100), '5', 'largest avatar upload (seed 002)'),
   ALLOWED_AVATAR_FORMATS: setting(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { type AccessCache, createAccessCache } from './modules/access/effective.js';
+import { createJobRunner, type JobRunner } from './modules/jobs/runner.js';
 import { createMemoryState, createRedisState, type SharedState } from './platform/shared-state.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -13,6 +14,8 @@ export interface AppContext {
   readonly state: SharedState;
   /** Effective permissions per user, invalidated across nodes. */
   readonly access: AccessCache;
+  /** Scheduled jobs; modules register theirs while the app is built, the app starts them when ready. */
+  readonly jobs: JobRunner;
   readonly version: string;
   readonly startedAt: number;
 }
@@ -21,11 +24,16 @@ export async function createContext(config: Config, database?: Database): Promis
   const state = config.REDIS_URL ? createRedisState(config.REDIS_URL, config.REDIS_KEY_PREFIX) : createMemoryState();
   const access = createAccessCache(state);
   await access.ready;
+  const db = database ?? (await openDatabase(config));
   return {
     config,
-    database: database ?? (await openDatabase(config)),
+    database: db,
     state,
     access,
+    jobs: createJobRunner(db, {
+      connectionString: db.kind === 'postgres' ? config.DATABASE_URL : undefined,
+      enabled: config.JOBS_ENABLED,
+    }),
     version: packageJson.version,
     startedAt: Date.now(),
   };

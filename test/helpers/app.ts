@@ -12,6 +12,8 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
   return loadConfig(
     {
       LOG_LEVEL: 'silent',
+      // Most tests call job handlers directly; test/jobs.test.ts runs the real scheduler.
+      JOBS_ENABLED: 'false',
       PUBLIC_URL: 'https://tessera.test',
       REDIS_URL: process.env.REDIS_URL,
       REDIS_KEY_PREFIX: `tessera-test-${process.pid}-${Date.now()}:`,
