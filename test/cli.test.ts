@@ -89,7 +89,10 @@ describe(`tessera CLI (${driver})`, () => {
       );
       // basic 2 + events 3 + learning 4 + saas 3 (its "admin" is basic's, updated in place) = 11.
       expect(counts).toEqual({ roles: 11, distinct_roles: 11, permissions: 19, user_types: 3, plans: 3, defaults: 1 });
-      const superAdmins = await queryRows<{ name: string }>(database.primary, sql`SELECT name FROM roles WHERE is_super_admin ORDER BY name`);
+      const superAdmins = await queryRows<{ name: string }>(
+        database.primary,
+        sql`SELECT name FROM roles WHERE is_super_admin ORDER BY name`,
+      );
       expect(superAdmins.map((row) => row.name)).toEqual(['ADMIN', 'SUPER_ADMIN', 'super_admin']);
     });
   });
@@ -170,7 +173,10 @@ describe('CLI failures are one clear line', () => {
   });
 
   it('says when the database cannot be reached', async () => {
-    const result = await runCli(['migrate', 'status'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', DB_CONNECTION_TIMEOUT: '2000' });
+    const result = await runCli(['migrate', 'status'], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+      DB_CONNECTION_TIMEOUT: '2000',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('tessera: error: cannot reach the database at 127.0.0.1:1\n');
   });

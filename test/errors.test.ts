@@ -29,12 +29,18 @@ describe('database errors map to problems', () => {
     const emailError = toAppError(await thrownBy(test.database.primary.insert(users).values({ email: 'taken@example.com' })));
     expect(emailError).toMatchObject({ status: 409, code: 'EMAIL_ALREADY_EXISTS', detail: 'A record with this email already exists.' });
     // username is unique case-insensitively, through an expression index.
-    const usernameError = toAppError(await thrownBy(test.database.primary.insert(users).values({ email: 'other@example.com', username: 'taken' })));
+    const usernameError = toAppError(
+      await thrownBy(test.database.primary.insert(users).values({ email: 'other@example.com', username: 'taken' })),
+    );
     expect(usernameError).toMatchObject({ status: 409, code: 'USERNAME_ALREADY_EXISTS' });
   });
 
   it('turns a malformed value into 400 and anything unknown into 500 without details', () => {
-    expect(toAppError(new Error('boom'))).toMatchObject({ status: 500, code: 'INTERNAL_ERROR', detail: 'Something went wrong on our side.' });
+    expect(toAppError(new Error('boom'))).toMatchObject({
+      status: 500,
+      code: 'INTERNAL_ERROR',
+      detail: 'Something went wrong on our side.',
+    });
     expect(toAppError(new AppError(418, 'TEAPOT', 'short and stout'))).toMatchObject({ status: 418 });
   });
 });

@@ -22,7 +22,9 @@ describe('job runner (pg-boss on the same database)', () => {
   });
 
   it('keeps the schedule in the database and runs a queued job once', async () => {
-    const rows = await test.database.withSession((session) => session.query<{ name: string; cron: string }>('SELECT name, cron FROM pgboss.schedule'));
+    const rows = await test.database.withSession((session) =>
+      session.query<{ name: string; cron: string }>('SELECT name, cron FROM pgboss.schedule'),
+    );
     expect(rows).toEqual([expect.objectContaining({ name: 'test-sweep', cron: '*/5 * * * *' })]);
     await runner.runNow('test-sweep');
     for (let attempt = 0; attempt < 100 && runs.length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));

@@ -30,7 +30,8 @@ describe.skipIf(!serverUrl)('read replicas (PostgreSQL)', () => {
   });
 
   it('sends stale-tolerant reads to a replica and everything else to the primary', async () => {
-    const slugs = async (db: Database['read']) => (await db.select({ slug: organizations.slug }).from(organizations)).map((row) => row.slug);
+    const slugs = async (db: Database['read']) =>
+      (await db.select({ slug: organizations.slug }).from(organizations)).map((row) => row.slug);
     expect(await slugs(routed.read)).toEqual(['replica']);
     expect(await slugs(routed.primary)).toEqual(['primary']);
     await routed.read.insert(organizations).values({ name: 'Written through read handle', slug: 'write' });

@@ -29,7 +29,12 @@ describe('the schema holds every field and enum of every seed', () => {
   for (const [seed, map] of Object.entries(seeds)) {
     it(`seed ${seed}: every field has its column`, () => {
       const missing = Object.entries(map.fields).flatMap(([field, target]) =>
-        target === null ? [] : [target].flat().filter((column) => !columns.has(column)).map((column) => `${field} → ${column}`),
+        target === null
+          ? []
+          : [target]
+              .flat()
+              .filter((column) => !columns.has(column))
+              .map((column) => `${field} → ${column}`),
       );
       expect(missing).toEqual([]);
     });
