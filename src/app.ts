@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from './context.js';
+import { registerConsole } from './http/console.js';
 import { registerProblemHandlers } from './http/problem.js';
 
 import { registerRouteGuard } from './http/route-policy.js';
@@ -79,6 +80,7 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } });
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
+  await registerConsole(app);
   const metrics = registerMetrics(app, context);
   await app.register(opsRoutes, { context, registry: metrics.registry });
   await modules.register(app);

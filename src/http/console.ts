@@ -1,0 +1,23 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { AppError } from './errors.js';
+
+export const consoleDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+/**
+ * The admin console: a static single-page app at /admin that talks to the API like any client.
+ * Unknown paths under /admin get its index.html so its own routes survive a reload.
+ */
+export async function registerConsole(app: FastifyInstance) {
+  if (!existsSync(`${consoleDir}index.html`)) {
+    app.get('/admin/*', { config: { auth: 'public' }, schema: { hide: true } }, async () => {
+      throw new AppError(503, 'CONSOLE_NOT_BUILT', 'The admin console is not built: run `npm run build:web`.');
+    });
+    return;
+  }
+  await app.register(fastifyStatic, { root: consoleDir, prefix: '/admin/', wildcard: false, index: 'index.html' });
+  app.get('/admin', { config: { auth: 'public' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/admin/'));
+  app.get('/admin/*', { config: { auth: 'public' }, schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+}

@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleDir } from '../src/http/console.js';
+import { insertUserWithProfile } from '../src/modules/users/queries.js';
+import { createSuperAdmin } from '../src/modules/users/service.js';
+import { createHarness, type Harness } from './helpers/app.js';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+// The console in a real browser (Debian's Chromium) against the real app on a real port.
+describe.skipIf(!existsSync(chromiumPath))('admin console', () => {
+  let h: Harness;
+  let browser: Browser;
+  let page: Page;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    if (!existsSync(`${consoleDir}index.html`)) spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
+    h = await createHarness();
+    await createSuperAdmin(h.context.database.primary, { email: 'console-admin@example.com', password: 'console admin passphrase' });
+    for (const [email, firstName, lastName] of [
+      ['zoe.muller@example.com', 'Zoë', 'Müller'],
+      ['ana.silva@example.com', 'Ana', 'Silva'],
+    ] as const) {
+      await insertUserWithProfile(h.context.database.primary, { email, firstName, lastName, status: 'ACTIVE' });
+    }
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    page = await browser.newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('refuses a wrong password and signs an admin in', async () => {
+    await page.goto(`${baseUrl}/admin/`);
+    await page.getByLabel('Email').fill('console-admin@example.com');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toBeTruthy();
+    await page.getByLabel('Password').fill('console admin passphrase');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: /Users/ }).waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(3);
+  });
+
+  it('searches users accent-insensitively', async () => {
+    await page.getByLabel('Search users').fill('muller');
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    await expect(page.locator('tbody tr').first().textContent()).resolves.toContain('zoe.muller@example.com');
+  });
+
+  it('opens a user and suspends them with a reason', async () => {
+    page.once('dialog', (dialog) => dialog.accept('Chargeback under review'));
+    await page.getByRole('link', { name: 'zoe.muller@example.com' }).click();
+    await page.getByRole('heading', { name: 'Zoë Müller' }).waitFor();
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    await page.getByRole('button', { name: 'Reactivate' }).waitFor();
+    expect(await page.locator('.status').first().textContent()).toBe('SUSPENDED');
+  });
+
+  it('keeps the session across a reload and shows the audit log', async () => {
+    await page.reload();
+    await page.getByRole('button', { name: 'Reactivate' }).waitFor();
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByText(/Hash chain intact/).waitFor();
+    expect(await page.locator('tbody tr').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${consoleDir}../../.test-data/console.png` });
+  });
+});
