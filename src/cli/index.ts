@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
-import { BackupError, backupDatabase, restoreDatabase } from '../db/backup.js';
+import { BackupError, type BackupHeader, backupDatabase, restoreDatabase } from '../db/backup.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { MigrationError, migrateDown, migrateUp, migrationStatus } from '../db/migrator.js';
 import { AppError } from '../http/errors.js';
@@ -13,6 +13,7 @@ import { createSuperAdmin } from '../modules/users/service.js';
 import { progressReporter } from './progress.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const totalRows = (header: BackupHeader) => Object.values(header.tables).reduce((sum, count) => sum + count, 0);
 
 /** Opens the configured database for one command and always closes it. */
 async function withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<T> {
@@ -125,8 +126,7 @@ program
   .action(({ out: file }: { out: string }) =>
     withDatabase(async (database) => {
       const header = await backupDatabase(database, file, progressReporter());
-      const rows = Object.values(header.tables).reduce((sum, count) => sum + count, 0);
-      out(`backup written: ${file} (${rows} rows, ${Object.keys(header.tables).length} tables)`);
+      out(`backup written: ${file} (${totalRows(header)} rows, ${Object.keys(header.tables).length} tables)`);
     }),
   );
 
@@ -137,8 +137,7 @@ program
   .action(({ in: file }: { in: string }) =>
     withDatabase(async (database) => {
       const header = await restoreDatabase(database, file, progressReporter());
-      const rows = Object.values(header.tables).reduce((sum, count) => sum + count, 0);
-      out(`restored ${rows} rows from ${file} (taken ${header.createdAt})`);
+      out(`restored ${totalRows(header)} rows from ${file} (taken ${header.createdAt})`);
     }),
   );
 

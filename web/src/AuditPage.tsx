@@ -1,39 +1,30 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { usePagedList } from './paged.js';
 import { api } from './session.js';
 
-type AuditList = NonNullable<Awaited<ReturnType<typeof listAudit>>['data']>;
-
-function listAudit(cursor?: string) {
-  return api.GET('/audit-logs', { params: { query: { limit: 50, ...(cursor ? { cursor } : {}) } } });
-}
-
 export function AuditPage() {
-  const [rows, setRows] = useState<AuditList['data']>([]);
-  const [nextCursor, setNextCursor] = useState<string | undefined>();
   const [chain, setChain] = useState<string>();
+  const fetchPage = useCallback(
+    (cursor?: string) => api.GET('/audit-logs', { params: { query: { limit: 50, ...(cursor ? { cursor } : {}) } } }),
+    [],
+  );
+  const { rows, error, more } = usePagedList(fetchPage);
 
   useEffect(() => {
-    listAudit().then(({ data }) => {
-      if (!data) return;
-      setRows(data.data);
-      setNextCursor(data.nextCursor ?? undefined);
-    });
     api.GET('/audit-logs/verify').then(({ data }) => {
       if (data) setChain(data.valid ? `Hash chain intact (${data.checked} rows)` : `Hash chain broken at row ${data.firstBrokenId}`);
     });
   }, []);
 
-  async function more() {
-    const { data } = await listAudit(nextCursor);
-    if (!data) return;
-    setRows((shown) => [...shown, ...data.data]);
-    setNextCursor(data.nextCursor ?? undefined);
-  }
-
   return (
     <section>
       <h1>Audit log</h1>
       {chain && <p className="muted">{chain}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       <table>
         <thead>
           <tr>
@@ -56,7 +47,7 @@ export function AuditPage() {
           ))}
         </tbody>
       </table>
-      {nextCursor && (
+      {more && (
         <button type="button" onClick={more}>
           Load more
         </button>

@@ -1,58 +1,35 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { go } from './App.js';
+import { usePagedList } from './paged.js';
 import { api } from './session.js';
 
-type UserList = NonNullable<Awaited<ReturnType<typeof listUsers>>['data']>;
-
 const statuses = ['', 'ACTIVE', 'PENDING', 'SUSPENDED', 'INACTIVE'] as const;
-
-function listUsers(search: string, status: string, cursor?: string) {
-  return api.GET('/users', {
-    params: {
-      query: {
-        ...(search ? { search } : {}),
-        ...(status ? { status: status as 'ACTIVE' } : {}),
-        ...(cursor ? { cursor } : {}),
-        limit: 25,
-      },
-    },
-  });
-}
+type Status = Exclude<(typeof statuses)[number], ''>;
 
 export function UsersPage() {
   const [search, setSearch] = useState('');
-  const [status, setStatus] = useState('');
-  const [users, setUsers] = useState<UserList['data']>([]);
-  const [nextCursor, setNextCursor] = useState<string | undefined>();
-  const [total, setTotal] = useState<number | undefined>();
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    // Typing pauses briefly before searching, so one query runs per burst of keys.
-    const timer = setTimeout(async () => {
-      const { data, error: failure } = await listUsers(search, status);
-      if (!data) return setError((failure as { detail?: string } | undefined)?.detail ?? 'Could not load users.');
-      setError(undefined);
-      setUsers(data.data);
-      setTotal(data.total ?? undefined);
-      setNextCursor(data.nextCursor ?? undefined);
-    }, 200);
-    return () => clearTimeout(timer);
-  }, [search, status]);
-
-  async function more() {
-    const { data } = await listUsers(search, status, nextCursor);
-    if (!data) return;
-    setUsers((shown) => [...shown, ...data.data]);
-    setNextCursor(data.nextCursor ?? undefined);
-  }
+  const [status, setStatus] = useState<Status | ''>('');
+  const fetchPage = useCallback(
+    (cursor?: string) =>
+      api.GET('/users', {
+        params: { query: { limit: 25, ...(search ? { search } : {}), ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) } },
+      }),
+    [search, status],
+  );
+  // Typing pauses briefly before searching, so one query runs per burst of keys.
+  const { rows: users, total, error, more } = usePagedList(fetchPage, 200);
 
   return (
     <section>
       <h1>Users{total !== undefined && <span className="muted"> ({total})</span>}</h1>
       <div className="filters">
-        <input aria-label="Search users" placeholder="Search name or email" value={search} onChange={(event) => setSearch(event.target.value)} />
-        <select aria-label="Status" value={status} onChange={(event) => setStatus(event.target.value)}>
+        <input
+          aria-label="Search users"
+          placeholder="Search name or email"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
+        <select aria-label="Status" value={status} onChange={(event) => setStatus(event.target.value as Status | '')}>
           {statuses.map((value) => (
             <option key={value} value={value}>
               {value || 'Any status'}
@@ -89,7 +66,7 @@ export function UsersPage() {
           ))}
         </tbody>
       </table>
-      {nextCursor && (
+      {more && (
         <button type="button" onClick={more}>
           Load more
         </button>
