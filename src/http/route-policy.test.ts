@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import type { Permission } from '../modules/access/permissions.js';
+import { type Principal, policyAllows } from './route-policy.js';
+
+const principal = (...permissions: Permission[]): Principal => ({
+  userId: 'u',
+  sessionId: 's',
+  apiKeyId: null,
+  organizationId: null,
+  roles: [],
+  permissions: new Set(permissions),
+  crossTenant: false,
+});
+
+describe('policyAllows', () => {
+  it('denies a route that declares no policy, whoever asks', () => {
+    expect(policyAllows(undefined, undefined)).toBe('forbidden');
+    expect(policyAllows(undefined, principal('users:read', 'tenants:all'))).toBe('forbidden');
+  });
+
+  it('lets anyone through a public route', () => {
+    expect(policyAllows('public', undefined)).toBe('allow');
+  });
+
+  it('asks for credentials before anything else', () => {
+    expect(policyAllows('authenticated', undefined)).toBe('unauthenticated');
+    expect(policyAllows({ permission: 'users:read' }, undefined)).toBe('unauthenticated');
+  });
+
+  it('needs exactly the named permission', () => {
+    expect(policyAllows('authenticated', principal())).toBe('allow');
+    expect(policyAllows({ permission: 'users:read' }, principal('users:read'))).toBe('allow');
+    expect(policyAllows({ permission: 'users:write' }, principal('users:read'))).toBe('forbidden');
+  });
+});
