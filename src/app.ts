@@ -10,7 +10,15 @@ import { registerConsole } from './http/console.js';
 import { registerProblemHandlers } from './http/problem.js';
 
 import { registerRouteGuard } from './http/route-policy.js';
-import { createModules } from './modules/index.js';
+import { createModules, type Modules } from './modules/index.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The wired domain modules, for the CLI and tests that drive their services directly. */
+    modules: Modules;
+  }
+}
+
 import { registerMetrics } from './modules/ops/metrics.js';
 import { opsRoutes } from './modules/ops/routes.js';
 
@@ -44,6 +52,7 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
 
   registerProblemHandlers(app);
   const modules = await createModules(context);
+  app.decorate('modules', modules);
   registerRouteGuard(app, modules.authenticate);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

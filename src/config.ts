@@ -139,6 +139,13 @@ export const settings = {
   MAX_EMAILS_PER_HOUR: setting(int(1), '5', 'account mails (verification, reset) per address per hour'),
   SMTP_URL: setting(optional(url('smtp:', 'smtps:')), '', 'SMTP server; empty logs mails instead of sending them'),
   MAIL_FROM: setting(str, 'Tessera <no-reply@localhost>', 'sender of every mail'),
+  MAIL_POLL_INTERVAL: setting(duration, '1s', 'how often the outbox is checked for mail to send'),
+  MAIL_RETRY_BACKOFF: setting(duration, '5s', 'first wait after a failed delivery; doubles with each attempt'),
+  REFRESH_REUSE_GRACE: setting(
+    duration,
+    '10s',
+    'a just-rotated refresh token presented again within this window is refused without revoking its session (parallel requests of one client)',
+  ),
 } as const;
 
 export type SettingName = keyof typeof settings;

@@ -1,0 +1,177 @@
+import { and, desc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { apiKeys, oneTimeTokens, refreshTokens, sessions, subscriptions, users } from '../../db/schema/index.js';
+
+export type SessionRow = typeof sessions.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+type Purpose = (typeof oneTimeTokens.$inferInsert)['purpose'];
+
+export async function findUserForLogin(db: Executor, identifier: { email?: string; username?: string }) {
+  const condition = identifier.email
+    ? eq(users.email, identifier.email.trim().toLowerCase())
+    : sql`lower(${users.username}) = lower(${identifier.username ?? ''})`;
+  const [row] = await db.select().from(users).where(condition).limit(1);
+  return row;
+}
+
+export async function findUserById(db: Executor, id: string) {
+  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return row;
+}
+
+export async function setPasswordHash(db: Executor, userId: string, passwordHash: string) {
+  await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
+}
+
+export async function recordLogin(db: Executor, userId: string) {
+  await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, userId));
+}
+
+export async function markEmailVerified(db: Executor, userId: string) {
+  await db
+    .update(users)
+    .set({ emailVerifiedAt: new Date() })
+    .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+}
+
+export async function activePlan(db: Executor, userId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ type: subscriptions.type })
+    .from(subscriptions)
+    .where(and(eq(subscriptions.userId, userId), eq(subscriptions.status, 'ACTIVE')))
+    .limit(1);
+  return row?.type ?? null;
+}
+
+export async function insertSession(db: Executor, values: typeof sessions.$inferInsert) {
+  const [row] = await db.insert(sessions).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function insertRefreshToken(db: Executor, sessionId: string, tokenHash: string) {
+  await db.insert(refreshTokens).values({ sessionId, tokenHash });
+}
+
+/** The database decides which of several concurrent presentations wins: only one update finds used_at null. */
+export async function consumeRefreshToken(db: Executor, tokenHash: string) {
+  const [row] = await db
+    .update(refreshTokens)
+    .set({ usedAt: new Date() })
+    .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.usedAt)))
+    .returning({ sessionId: refreshTokens.sessionId });
+  return row;
+}
+
+export async function findRefreshToken(db: Executor, tokenHash: string) {
+  const [row] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).limit(1);
+  return row;
+}
+
+export async function findSession(db: Executor, sessionId: string) {
+  const [row] = await db.select().from(sessions).where(eq(sessions.id, sessionId)).limit(1);
+  return row;
+}
+
+export const isSessionLive = (session: SessionRow, now = new Date()) =>
+  !session.revokedAt && session.expiresAt > now && session.idleExpiresAt > now;
+
+export async function touchSession(db: Executor, sessionId: string, idleExpiresAt: Date) {
+  await db.update(sessions).set({ lastUsedAt: new Date(), idleExpiresAt }).where(eq(sessions.id, sessionId));
+}
+
+export async function revokeSession(db: Executor, sessionId: string, reason: string) {
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return rows.length > 0;
+}
+
+export async function revokeUserSessions(db: Executor, userId: string, reason: string, exceptSessionId?: string) {
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokedReason: reason })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), exceptSessionId ? ne(sessions.id, exceptSessionId) : undefined))
+    .returning({ id: sessions.id });
+  return rows.length;
+}
+
+export async function listLiveSessions(db: Executor, userId: string) {
+  const now = new Date();
+  return db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now)))
+    .orderBy(desc(sessions.lastUsedAt));
+}
+
+export async function insertOneTimeToken(
+  db: Executor,
+  values: { userId: string; purpose: Purpose; tokenHash: string; expiresAt: Date; data?: unknown },
+) {
+  await db.insert(oneTimeTokens).values(values);
+}
+
+/** Single use under concurrency: the first UPDATE to match takes the token, every other finds nothing. */
+export async function consumeOneTimeToken(db: Executor, tokenHash: string, purpose: Purpose) {
+  const [row] = await db
+    .update(oneTimeTokens)
+    .set({ consumedAt: new Date() })
+    .where(
+      and(
+        eq(oneTimeTokens.tokenHash, tokenHash),
+        eq(oneTimeTokens.purpose, purpose),
+        isNull(oneTimeTokens.consumedAt),
+        gt(oneTimeTokens.expiresAt, new Date()),
+      ),
+    )
+    .returning({ userId: oneTimeTokens.userId, data: oneTimeTokens.data });
+  return row;
+}
+
+/** A new link replaces the old ones of the same purpose. */
+export async function expireOneTimeTokens(db: Executor, userId: string, purpose: Purpose) {
+  await db
+    .update(oneTimeTokens)
+    .set({ consumedAt: new Date() })
+    .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.consumedAt)));
+}
+
+export async function insertApiKey(db: Executor, values: typeof apiKeys.$inferInsert) {
+  const [row] = await db.insert(apiKeys).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function listApiKeys(db: Executor, userId: string) {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+    .orderBy(desc(apiKeys.createdAt));
+}
+
+export async function revokeApiKey(db: Executor, userId: string, id: string) {
+  const rows = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id, keyHash: apiKeys.keyHash });
+  return rows[0];
+}
+
+export async function findUsableApiKey(db: Executor, keyHash: string) {
+  const [row] = await db
+    .select({ key: apiKeys, status: users.status, organizationId: users.organizationId })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, new Date()))))
+    .limit(1);
+  return row;
+}
+
+export async function touchApiKey(db: Executor, id: string) {
+  await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, id));
+}

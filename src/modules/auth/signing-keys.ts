@@ -1,0 +1,93 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { exportJWK, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from 'jose';
+import type { Config } from '../../config.js';
+import type { Db, Executor } from '../../db/client.js';
+import { signingKeys } from '../../db/schema/index.js';
+
+export const ALGORITHM = 'EdDSA';
+
+export interface LoadedKeys {
+  active: { kid: string; privateKey: CryptoKey };
+  /** Every key a token may still be signed with: the active one and those rotating out. */
+  verification: Map<string, CryptoKey>;
+  jwks: { keys: JWK[] };
+}
+
+// AES-256-GCM envelope: "enc:v1:<iv>:<tag>:<ciphertext>", all base64url.
+function seal(pem: string, secretHex: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', Buffer.from(secretHex, 'hex'), iv);
+  const sealed = Buffer.concat([cipher.update(pem, 'utf8'), cipher.final()]);
+  return ['enc', 'v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), sealed.toString('base64url')].join(':');
+}
+
+function unseal(stored: string, secretHex: string | undefined): string {
+  if (!stored.startsWith('enc:')) return stored;
+  if (!secretHex) throw new Error('signing keys are encrypted: set SIGNING_KEY_SECRET');
+  const [, , iv, tag, data] = stored.split(':');
+  const decipher = createDecipheriv('aes-256-gcm', Buffer.from(secretHex, 'hex'), Buffer.from(iv ?? '', 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag ?? '', 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(data ?? '', 'base64url')), decipher.final()]).toString('utf8');
+}
+
+async function insertNewKey(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>) {
+  const { publicKey, privateKey } = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
+  const pem = await exportPKCS8(privateKey);
+  const [row] = await db
+    .insert(signingKeys)
+    .values({
+      algorithm: ALGORITHM,
+      publicJwk: await exportJWK(publicKey),
+      privateKey: config.SIGNING_KEY_SECRET ? seal(pem, config.SIGNING_KEY_SECRET) : pem,
+    })
+    .returning({ id: signingKeys.id });
+  return row?.id;
+}
+
+const usable = () =>
+  or(
+    eq(signingKeys.status, 'ACTIVE'),
+    and(eq(signingKeys.status, 'RETIRING'), or(isNull(signingKeys.retiresAt), gt(signingKeys.retiresAt, new Date()))),
+  );
+
+/** Creates the first signing key on first start; several nodes starting at once agree on one. */
+export async function ensureSigningKey(db: Db, config: Pick<Config, 'SIGNING_KEY_SECRET'>) {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(8801001)`);
+    const [active] = await tx.select({ id: signingKeys.id }).from(signingKeys).where(eq(signingKeys.status, 'ACTIVE')).limit(1);
+    if (!active) await insertNewKey(tx, config);
+  });
+}
+
+/** `tessera keys rotate`: a new active key; the old one stays published for the overlap window. */
+export async function rotateSigningKey(db: Db, config: Pick<Config, 'SIGNING_KEY_SECRET' | 'SIGNING_KEY_OVERLAP' | 'ACCESS_TOKEN_TTL'>) {
+  return db.transaction(async (tx) => {
+    const retiresAt = new Date(Date.now() + Math.max(config.SIGNING_KEY_OVERLAP, config.ACCESS_TOKEN_TTL));
+    await tx.update(signingKeys).set({ status: 'RETIRING', retiresAt }).where(eq(signingKeys.status, 'ACTIVE'));
+    await tx
+      .update(signingKeys)
+      .set({ status: 'RETIRED' })
+      .where(and(eq(signingKeys.status, 'RETIRING'), lte(signingKeys.retiresAt, new Date())));
+    return insertNewKey(tx, config);
+  });
+}
+
+export async function loadKeys(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>): Promise<LoadedKeys> {
+  const rows = await db
+    .select()
+    .from(signingKeys)
+    .where(and(inArray(signingKeys.status, ['ACTIVE', 'RETIRING']), usable()))
+    .orderBy(signingKeys.createdAt);
+  const activeRow = rows.filter((row) => row.status === 'ACTIVE').at(-1);
+  if (!activeRow) throw new Error('no active signing key');
+  const verification = new Map<string, CryptoKey>();
+  const jwks: JWK[] = [];
+  for (const row of rows) {
+    const jwk = { ...(row.publicJwk as JWK), kid: row.id, alg: ALGORITHM, use: 'sig' };
+    verification.set(row.id, (await importJWK(jwk, ALGORITHM)) as CryptoKey);
+    jwks.push(jwk);
+  }
+  const privateKey = (await importPKCS8(unseal(activeRow.privateKey, config.SIGNING_KEY_SECRET), ALGORITHM)) as CryptoKey;
+  return { active: { kid: activeRow.id, privateKey }, verification, jwks: { keys: jwks } };
+}

@@ -1,0 +1,69 @@
+/** Every mail Tessera sends: a subject, a plain-text body and an HTML body from one set of data. */
+export interface MailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
+
+function compose(subject: string, paragraphs: string[], action?: { label: string; url: string }): MailContent {
+  const text = [...paragraphs, ...(action ? [`${action.label}: ${action.url}`] : []), '— Tessera'].join('\n\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">',
+    ...paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`),
+    action ? `<p><a href="${escapeHtml(action.url)}">${escapeHtml(action.label)}</a></p>` : '',
+    '<p style="color:#666">— Tessera</p></body></html>',
+  ].join('');
+  return { subject, text, html };
+}
+
+export const templates = {
+  verifyEmail: ({ url }: { url: string }) =>
+    compose('Confirm your email address', ['Welcome! Confirm that this address is yours to finish setting up your account.'], {
+      label: 'Confirm email address',
+      url,
+    }),
+  accountExists: ({ resetUrl }: { resetUrl: string }) =>
+    compose(
+      'Someone tried to sign up with your email',
+      [
+        'Somebody (perhaps you) tried to create an account with this email address, which already has one.',
+        'If that was you, sign in instead, or reset your password. If not, you can ignore this message.',
+      ],
+      { label: 'Reset your password', url: resetUrl },
+    ),
+  resetPassword: ({ url, minutes }: { url: string; minutes: number }) =>
+    compose(
+      'Reset your password',
+      [`Use this link within ${minutes} minutes to choose a new password.`, 'If you did not ask for it, ignore this message.'],
+      {
+        label: 'Choose a new password',
+        url,
+      },
+    ),
+  passwordChanged: (_data: Record<string, never>) =>
+    compose('Your password was changed', [
+      'The password of your account was just changed and every other session was signed out.',
+      'If this was not you, reset your password at once and contact your administrator.',
+    ]),
+  setPassword: ({ url, hours }: { url: string; hours: number }) =>
+    compose('Your account is ready', [`An account was created for you. Choose a password within ${hours} hours to start.`], {
+      label: 'Choose a password',
+      url,
+    }),
+  emailChangeRequested: ({ url }: { url: string }) =>
+    compose('Confirm your new email address', ['Confirm this address to make it the email of your account.'], {
+      label: 'Confirm new address',
+      url,
+    }),
+  emailChangeNotice: ({ newEmail }: { newEmail: string }) =>
+    compose('Your email address is being changed', [
+      `A change of your account's email address to ${newEmail} was requested. It takes effect once the new address is confirmed.`,
+      'If this was not you, contact your administrator.',
+    ]),
+} satisfies Record<string, (data: never) => MailContent>;
+
+export type TemplateName = keyof typeof templates;
+export type TemplateData<N extends TemplateName> = Parameters<(typeof templates)[N]>[0];

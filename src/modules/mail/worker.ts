@@ -1,0 +1,88 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { AppContext } from '../../context.js';
+import { claimDueMails, markFailedAttempt, markSent, type OutboxRow, postpone, releaseHeldMails } from './outbox.js';
+
+type MailLog = {
+  info(details: object, message: string): void;
+  debug(details: object, message: string): void;
+  warn(details: object, message: string): void;
+};
+
+const BATCH = 20;
+const LEASE_MS = 60_000;
+const MAX_ATTEMPTS = 10;
+const HOLD_WITHOUT_SMTP_MS = 86_400_000;
+
+/**
+ * Delivers the outbox. Failures retry with exponential backoff (MAIL_RETRY_BACKOFF × 2^attempts, at most
+ * an hour) until MAX_ATTEMPTS. Without SMTP_URL a mail is logged (the body, which may hold a one-time
+ * link, only at debug level) and held until a start with SMTP configured releases it.
+ */
+export function createMailWorker(context: AppContext, log: MailLog) {
+  const { config, database } = context;
+  const transport: Transporter | undefined = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  async function deliver(row: OutboxRow) {
+    if (!transport) {
+      log.info({ to: row.toAddress, subject: row.subject, template: row.template }, 'mail not sent: no SMTP_URL configured');
+      log.debug({ to: row.toAddress, text: row.textBody }, 'mail body');
+      await postpone(database.primary, row.id, HOLD_WITHOUT_SMTP_MS);
+      return;
+    }
+    try {
+      await transport.sendMail({
+        from: config.MAIL_FROM,
+        to: row.toAddress,
+        subject: row.subject,
+        text: row.textBody ?? '',
+        html: row.htmlBody ?? undefined,
+      });
+      await markSent(database.primary, row.id);
+    } catch (error) {
+      const retryIn = Math.min(config.MAIL_RETRY_BACKOFF * 2 ** row.attempts, 3_600_000);
+      log.warn({ to: row.toAddress, attempt: row.attempts + 1, err: error }, 'mail delivery failed; will retry');
+      await markFailedAttempt(database.primary, row, error instanceof Error ? error.message : String(error), retryIn, MAX_ATTEMPTS);
+    }
+  }
+
+  /** One pass over what is due; concurrent calls share the pass in progress. */
+  function deliverDue(): Promise<void> {
+    running ??= (async () => {
+      try {
+        for (;;) {
+          const rows = await claimDueMails(database.primary, BATCH, LEASE_MS);
+          await Promise.all(rows.map(deliver));
+          if (rows.length < BATCH) return;
+        }
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  }
+
+  return {
+    deliverDue,
+    async start() {
+      if (transport) await releaseHeldMails(database.primary);
+      const tick = () => {
+        deliverDue()
+          .catch((error) => log.warn({ err: error }, 'mail worker pass failed'))
+          .finally(() => {
+            if (timer) timer = setTimeout(tick, config.MAIL_POLL_INTERVAL).unref();
+          });
+      };
+      timer = setTimeout(tick, 0).unref();
+    },
+    async stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      await running;
+      transport?.close();
+    },
+  };
+}
+
+export type MailWorker = ReturnType<typeof createMailWorker>;

@@ -1,0 +1,73 @@
+import { eq, inArray } from 'drizzle-orm';
+import { permissions, roles, userPermissions, userRoles } from '../../src/db/schema/index.js';
+import { hashPassword } from '../../src/modules/auth/passwords.js';
+import { insertUserWithProfile } from '../../src/modules/users/queries.js';
+import type { Harness } from './app.js';
+
+let counter = 0;
+// One hash for every test user: argon2 is deliberately slow, and these passwords need no secrecy.
+const DEFAULT_PASSWORD = 'correct horse battery staple';
+let defaultHash: Promise<string> | undefined;
+
+export interface TestUserOptions {
+  email?: string;
+  password?: string;
+  roles?: string[];
+  permissions?: string[];
+  organizationId?: string | null;
+  status?: 'ACTIVE' | 'PENDING' | 'INACTIVE' | 'SUSPENDED';
+  firstName?: string;
+  lastName?: string;
+  username?: string;
+}
+
+/** An ACTIVE, verified user with the named roles and direct permissions, made through the data layer. */
+export async function createUser(h: Harness, options: TestUserOptions = {}) {
+  const db = h.context.database.primary;
+  const email = options.email ?? `user${++counter}-${Date.now()}@example.com`;
+  const password = options.password ?? DEFAULT_PASSWORD;
+  const passwordHash = options.password ? await hashPassword(password) : await (defaultHash ??= hashPassword(DEFAULT_PASSWORD));
+  const user = await insertUserWithProfile(db, {
+    email,
+    passwordHash,
+    status: options.status ?? 'ACTIVE',
+    emailVerifiedAt: new Date(),
+    organizationId: options.organizationId ?? null,
+    firstName: options.firstName ?? 'Test',
+    lastName: options.lastName ?? `User${counter}`,
+    username: options.username ?? null,
+  });
+  if (options.roles?.length) {
+    const found = await db.select().from(roles).where(inArray(roles.name, options.roles));
+    if (found.length !== options.roles.length) throw new Error(`unknown role in ${options.roles.join(', ')}`);
+    await db.insert(userRoles).values(found.map((role) => ({ userId: user.id, roleId: role.id })));
+  }
+  if (options.permissions?.length) {
+    const found = await db.select().from(permissions).where(inArray(permissions.name, options.permissions));
+    if (found.length !== options.permissions.length) throw new Error(`unknown permission in ${options.permissions.join(', ')}`);
+    await db.insert(userPermissions).values(found.map((permission) => ({ userId: user.id, permissionId: permission.id })));
+  }
+  await h.context.access.invalidate(user.id);
+  return { ...user, password };
+}
+
+/** Signs in through POST /auth/login, as a client would. */
+export async function login(h: Harness, email: string, password: string) {
+  const res = await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password } });
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  const body = res.json() as { accessToken: string; refreshToken: string };
+  return { ...body, headers: { authorization: `Bearer ${body.accessToken}` } };
+}
+
+/** A new user with the given access, signed in. */
+export async function loginAs(h: Harness, options: TestUserOptions = {}) {
+  const user = await createUser(h, options);
+  const session = await login(h, user.email, user.password);
+  return { userId: user.id, user, ...session };
+}
+
+export async function findRoleId(h: Harness, name: string) {
+  const [role] = await h.context.database.primary.select().from(roles).where(eq(roles.name, name));
+  if (!role) throw new Error(`no role ${name}`);
+  return role.id;
+}
