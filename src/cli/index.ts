@@ -9,6 +9,7 @@ import { toAppError } from '../http/problem.js';
 import { type PresetName, presetNames } from '../modules/access/presets.js';
 import { seedPreset } from '../modules/access/service.js';
 import { verifyAuditChain } from '../modules/audit/service.js';
+import { rotateSigningKey } from '../modules/auth/signing-keys.js';
 import { createSuperAdmin } from '../modules/users/service.js';
 import { progressReporter } from './progress.js';
 
@@ -138,6 +139,17 @@ program
     withDatabase(async (database) => {
       const header = await restoreDatabase(database, file, progressReporter());
       out(`restored ${totalRows(header)} rows from ${file} (taken ${header.createdAt})`);
+    }),
+  );
+
+const keys = program.command('keys').description('access-token signing keys');
+keys
+  .command('rotate')
+  .description('make a new signing key active; the old one stays published for SIGNING_KEY_OVERLAP')
+  .action(() =>
+    withDatabase(async (database) => {
+      const kid = await rotateSigningKey(database.primary, loadConfig());
+      out(`new signing key active: ${kid}`);
     }),
   );
 

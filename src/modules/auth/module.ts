@@ -47,6 +47,7 @@ export async function createAuthModule(context: AppContext) {
       await mail?.stop();
     },
     deliverMail: () => mail?.deliverDue() ?? Promise.resolve(),
+    reloadKeys: () => tokens.reloadKeys(),
   };
 }
 

@@ -1,0 +1,208 @@
+import { createServer } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { sha256 } from '../src/modules/auth/secrets.js';
+import { createHarness, type Harness } from './helpers/app.js';
+import { createUser } from './helpers/auth.js';
+import { startSmtpReceiver } from './helpers/smtp.js';
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+describe('passwords and abuse resistance', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+  });
+  afterAll(() => h.close());
+
+  const post = (url: string, payload: object | string, headers: Record<string, string> = {}) =>
+    h.app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json', ...headers } });
+
+  it('applies the NIST policy: length, block-list, no truncation', async () => {
+    const short = await post('/auth/register', { email: 'p1@example.com', password: 'ninechars' });
+    expect(short.statusCode).toBe(400);
+    expect(short.json().errors).toEqual([{ path: '/password', message: 'must be at least 10 characters' }]);
+    const common = await post('/auth/register', { email: 'p2@example.com', password: 'qwertyuiop' });
+    expect(common.json().errors?.[0]?.message).toMatch(/too common/);
+    const long = 'a'.repeat(64) + ' correct horse battery staple '.repeat(3).slice(0, 64);
+    expect([...long]).toHaveLength(128);
+    expect((await post('/auth/register', { email: 'p3@example.com', password: long })).statusCode).toBe(202);
+    expect((await post('/auth/login', { email: 'p3@example.com', password: long })).statusCode).toBe(200);
+    const tooLong = await post('/auth/register', { email: 'p4@example.com', password: `${long}x` });
+    expect(tooLong.json().errors?.[0]?.message).toBe('must be at most 128 characters');
+
+    // bcrypt would stop at 72 bytes; argon2 and Tessera use every character.
+    const eighty = `${'x'.repeat(72)}distinct`;
+    await post('/auth/register', { email: 'p5@example.com', password: eighty });
+    expect((await post('/auth/login', { email: 'p5@example.com', password: eighty.slice(0, 72) })).statusCode).toBe(401);
+    expect((await post('/auth/login', { email: 'p5@example.com', password: eighty })).statusCode).toBe(200);
+
+    // Unicode is normalised: the composed and decomposed forms of one passphrase are the same password.
+    await post('/auth/register', { email: 'p6@example.com', password: 'crème brûlée forever' });
+    expect((await post('/auth/login', { email: 'p6@example.com', password: 'cre\u0300me bru\u0302le\u0301e forever' })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it('refuses a megabyte body before any hashing, and malformed JSON with a clear problem', async () => {
+    const huge = await post('/auth/login', { email: 'x@example.com', password: 'p'.repeat(1024 * 1024) });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().code).toBe('BODY_TOO_LARGE');
+    const overLong = await post('/auth/login', { email: 'x@example.com', password: 'p'.repeat(300) });
+    expect(overLong.statusCode).toBe(400);
+    const malformed = await post('/auth/login', '{"email": "x@example.com", "password": ');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.headers['content-type']).toContain('application/problem+json');
+    expect(malformed.json().code).toBe('MALFORMED_JSON');
+  });
+
+  it('answers unknown account, wrong password and suspended account the same way', async () => {
+    const active = await createUser(h);
+    const suspended = await createUser(h, { status: 'SUSPENDED' });
+    const answers = await Promise.all([
+      post('/auth/login', { email: 'nobody-at-all@example.com', password: 'whatever passphrase' }),
+      post('/auth/login', { email: active.email, password: 'whatever passphrase' }),
+      post('/auth/login', { email: suspended.email, password: suspended.password }),
+    ]);
+    for (const res of answers) expect(res.statusCode).toBe(401);
+    expect(new Set(answers.map((res) => res.body)).size).toBe(1);
+  });
+
+  it('takes about as long for an unknown account as for a wrong password', async () => {
+    const user = await createUser(h, { email: 'timing@example.com' });
+    const unknown: number[] = [];
+    const wrong: number[] = [];
+    for (let round = 0; round < 50; round++) {
+      for (const [email, into] of [
+        [`ghost${round}@example.com`, unknown],
+        [user.email, wrong],
+      ] as const) {
+        const started = performance.now();
+        await post('/auth/login', { email, password: `wrong passphrase ${round}` });
+        into.push(performance.now() - started);
+      }
+      // Keep the per-identifier throttle out of the measurement.
+      await h.context.state.del(`login-fail:${sha256(user.email)}`, `login-last:${sha256(user.email)}`);
+    }
+    const [a, b] = [median(unknown), median(wrong)];
+    expect(Math.abs(a - b) / Math.max(a, b)).toBeLessThan(0.25);
+  });
+
+  it('counts 50 parallel wrong logins exactly and throttles the identifier, leaving reset usable', async () => {
+    const user = await createUser(h, { email: 'hammered@example.com' });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => post('/auth/login', { email: user.email, password: 'not the password' })),
+    );
+    expect(results.every((res) => res.statusCode === 401 || res.statusCode === 429)).toBe(true);
+    expect(await h.context.state.get(`login-fail:${sha256(user.email)}`)).toBe('50');
+
+    const right = await post('/auth/login', { email: user.email, password: user.password });
+    expect(right.statusCode).toBe(429);
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    // The same for an identifier no account has: a 429 reveals nothing.
+    for (let attempt = 0; attempt < 7; attempt++) await post('/auth/login', { email: 'phantom@example.com', password: 'not the password' });
+    expect((await post('/auth/login', { email: 'phantom@example.com', password: 'not the password' })).statusCode).toBe(429);
+
+    expect((await post('/auth/forgot-password', { email: user.email })).statusCode).toBe(202);
+  });
+
+  it('caps account mails per address per hour', async () => {
+    const capped = await createHarness({ db: undefined, config: { MAX_EMAILS_PER_HOUR: '2', AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    try {
+      const user = await createUser(capped, { email: 'inbox@example.com' });
+      for (let i = 0; i < 5; i++) {
+        const res = await capped.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: user.email } });
+        expect(res.statusCode).toBe(202);
+      }
+      const [row] = await queryRows<{ n: number }>(
+        capped.context.database.primary,
+        sql`SELECT count(*)::int AS n FROM email_outbox WHERE to_address = 'inbox@example.com'`,
+      );
+      expect(row?.n).toBe(2);
+    } finally {
+      await capped.close();
+    }
+  });
+});
+
+describe('per-IP limit on /auth/*', () => {
+  it('answers 429 with Retry-After past the limit', async () => {
+    const h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '5' } });
+    try {
+      const statuses: number[] = [];
+      let retryAfter: string | undefined;
+      for (let i = 0; i < 7; i++) {
+        const res = await h.app.inject({
+          method: 'POST',
+          url: '/auth/forgot-password',
+          payload: { email: 'a@example.com' },
+          remoteAddress: '203.0.113.9',
+        });
+        statuses.push(res.statusCode);
+        retryAfter ??= res.headers['retry-after'] as string | undefined;
+      }
+      expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429]);
+      expect(Number(retryAfter)).toBeGreaterThan(0);
+      const otherIp = await h.app.inject({
+        method: 'POST',
+        url: '/auth/forgot-password',
+        payload: { email: 'a@example.com' },
+        remoteAddress: '203.0.113.10',
+      });
+      expect(otherIp.statusCode).toBe(202);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('mail delivery while SMTP is down', () => {
+  it('answers 202 at once and delivers once SMTP is back', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    const h = await createHarness({
+      config: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_POLL_INTERVAL: '50ms', MAIL_RETRY_BACKOFF: '100ms' },
+    });
+    try {
+      const user = await createUser(h, { email: 'patient@example.com' });
+      const res = await h.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: user.email } });
+      expect(res.statusCode).toBe(202);
+      for (let i = 0; i < 50; i++) {
+        const [row] = await queryRows<{ attempts: number }>(
+          h.context.database.primary,
+          sql`SELECT attempts FROM email_outbox WHERE to_address = ${user.email}`,
+        );
+        if ((row?.attempts ?? 0) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const [failed] = await queryRows<{ attempts: number; status: string; last_error: string }>(
+        h.context.database.primary,
+        sql`SELECT attempts, status, last_error FROM email_outbox WHERE to_address = ${user.email}`,
+      );
+      expect(failed?.attempts).toBeGreaterThan(0);
+      expect(failed?.status).toBe('PENDING');
+
+      const smtp = await startSmtpReceiver(port);
+      try {
+        const mail = await smtp.waitFor(user.email, /Reset your password/, 15_000);
+        expect(mail.link).toMatch(/^https:\/\/tessera\.test\/reset-password\?token=/);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const [sent] = await queryRows<{ status: string; text_body: string | null }>(
+          h.context.database.primary,
+          sql`SELECT status, text_body FROM email_outbox WHERE to_address = ${user.email}`,
+        );
+        // Delivered mails keep no body: it held a one-time link.
+        expect(sent).toEqual({ status: 'SENT', text_body: null });
+      } finally {
+        await smtp.close();
+      }
+    } finally {
+      await h.close();
+    }
+  });
+});
