@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The wired domain modules, for the CLI and tests that drive their services directly. */
     modules: Modules;
+    /** Routes registered without a policy: they refuse everybody, and a test keeps this empty. */
+    unguardedRoutes: string[];
   }
 }
 
@@ -53,7 +55,7 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
   registerProblemHandlers(app);
   const modules = await createModules(context);
   app.decorate('modules', modules);
-  registerRouteGuard(app, modules.authenticate);
+  app.decorate('unguardedRoutes', registerRouteGuard(app, modules.authenticate));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

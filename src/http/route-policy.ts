@@ -45,17 +45,18 @@ export function policyAllows(policy: RoutePolicy | undefined, principal: Princip
 
 export type Authenticator = (request: FastifyRequest) => Promise<Principal | undefined>;
 
-/** Every route without a policy, for the deny-by-default test. */
-export const unguardedRoutes: string[] = [];
-
 /**
- * Installs authentication and the policy check on every route. Swagger UI's routes and the console's
- * static files are registered by plugins we do not write; both are public by nature and marked so here.
+ * Installs authentication and the policy check on every route, and returns the routes that declared no
+ * policy (they answer 403 to everybody; a test keeps the list empty). Swagger UI's routes, the console's
+ * static files and the CORS preflight come from plugins we do not write and are public by nature.
  */
-export function registerRouteGuard(app: FastifyInstance, authenticate: Authenticator) {
+export function registerRouteGuard(app: FastifyInstance, authenticate: Authenticator): string[] {
+  const unguarded: string[] = [];
+  const publicByNature = (url: string, method: string | string[]) =>
+    url.startsWith('/docs') || url.startsWith('/admin/') || (method === 'OPTIONS' && url === '*');
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs') || route.url.startsWith('/admin/')) route.config = { ...route.config, auth: 'public' };
-    else if (!route.config?.auth) unguardedRoutes.push(`${route.method} ${route.url}`);
+    if (publicByNature(route.url, route.method)) route.config = { ...route.config, auth: 'public' };
+    else if (!route.config?.auth) unguarded.push(`${route.method} ${route.url}`);
   });
   app.addHook('preHandler', async (request) => {
     const policy = request.routeOptions.config.auth;
@@ -65,4 +66,5 @@ export function registerRouteGuard(app: FastifyInstance, authenticate: Authentic
     if (verdict === 'unauthenticated') throw unauthorized();
     if (verdict === 'forbidden') throw forbidden();
   });
+  return unguarded;
 }

@@ -1,6 +1,6 @@
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { type AppContext, closeContext, createContext } from '../../src/context.js';
+import { type AppContext, createContext } from '../../src/context.js';
 import type { PresetName } from '../../src/modules/access/presets.js';
 import { seedPreset } from '../../src/modules/access/service.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
@@ -52,4 +52,18 @@ export async function createHarness(
   };
 }
 
-export { closeContext };
+/** A second node on the same database and the same Redis prefix, as behind a load balancer. */
+export async function createPeer(h: Harness): Promise<Harness> {
+  const context = await createContext(h.context.config, h.context.database);
+  const app = await buildApp(context);
+  await app.ready();
+  return {
+    app,
+    context,
+    db: h.db,
+    close: async () => {
+      await app.close();
+      await context.state.close();
+    },
+  };
+}
