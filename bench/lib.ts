@@ -31,6 +31,8 @@ export interface Section {
   name: string;
   /** Drivers this section is meaningful on (default: both). */
   drivers?: Driver[];
+  /** Settings for the server this section runs against. */
+  serverEnv?: Record<string, string>;
   run(target: BenchTarget, measure: Measure): Promise<BenchRow[]>;
 }
 

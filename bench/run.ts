@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type BenchRow, createMeasure, type Driver, printTable, type Section, startServer } from './lib.js';
+import { auth } from './sections/auth.js';
 import { baseline } from './sections/baseline.js';
 
 /** Every section, in the order they run. */
-const sections: Section[] = [baseline];
+const sections: Section[] = [baseline, auth];
 
 const { values } = parseArgs({
   options: {
@@ -24,7 +25,7 @@ const rows: BenchRow[] = [];
 for (const driver of drivers) {
   for (const section of chosen.filter((candidate) => !candidate.drivers || candidate.drivers.includes(driver))) {
     process.stderr.write(`\n== ${section.name} on ${driver}\n`);
-    const server = await startServer(driver, postgresUrl);
+    const server = await startServer(driver, postgresUrl, section.serverEnv);
     try {
       rows.push(...(await section.run(server.target, createMeasure(server.target, Number(values.runs), Number(values.duration)))));
     } finally {
