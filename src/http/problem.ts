@@ -61,6 +61,16 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
+    // A field the endpoint does not accept is refused by name (no silent mass assignment).
+    const notAllowed = fastifyError.validation
+      .map((issue) => (issue.params as { additionalProperty?: string }).additionalProperty)
+      .filter((field): field is string => typeof field === 'string');
+    if (notAllowed.length > 0) {
+      const fields = [...new Set(notAllowed)];
+      return new AppError(400, 'FIELD_NOT_ALLOWED', `Not allowed here: ${fields.join(', ')}.`, {
+        errors: fields.map((field) => ({ path: `/${field}`, message: 'cannot be set here' })),
+      });
+    }
     const errors: FieldError[] = fastifyError.validation.map((issue) => ({
       path: issue.instancePath || `/${(issue.params as { missingProperty?: string }).missingProperty ?? ''}`,
       message: issue.message ?? 'is invalid',

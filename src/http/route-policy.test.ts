@@ -27,6 +27,14 @@ describe('policyAllows', () => {
     expect(policyAllows({ permission: 'users:read' }, undefined)).toBe('unauthenticated');
   });
 
+  it('lets a caller act on their own record where the route allows it', () => {
+    const self = principal();
+    expect(policyAllows({ permission: 'users:read', orSelf: true }, self, 'me')).toBe('allow');
+    expect(policyAllows({ permission: 'users:read', orSelf: true }, self, 'u')).toBe('allow');
+    expect(policyAllows({ permission: 'users:read', orSelf: true }, self, 'someone-else')).toBe('forbidden');
+    expect(policyAllows({ permission: 'users:read' }, self, 'me')).toBe('forbidden');
+  });
+
   it('needs exactly the named permission', () => {
     expect(policyAllows('authenticated', principal())).toBe('allow');
     expect(policyAllows({ permission: 'users:read' }, principal('users:read'))).toBe('allow');

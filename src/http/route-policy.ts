@@ -6,7 +6,7 @@ import { forbidden, unauthorized } from './errors.js';
  * What a route demands of its caller. Every route declares one (`config: { auth }`); a route
  * without one answers 403 to everybody, so nothing is public by accident.
  */
-export type RoutePolicy = 'public' | 'authenticated' | { permission: Permission };
+export type RoutePolicy = 'public' | 'authenticated' | { permission: Permission; orSelf?: boolean };
 
 /** The authenticated caller, set by the auth module's hook. */
 export interface Principal {
@@ -31,15 +31,22 @@ declare module 'fastify' {
 }
 
 export const requirePermission = (permission: Permission): { auth: RoutePolicy } => ({ auth: { permission } });
+/** The permission, or the caller acting on their own record (`:id` is `me` or their id). */
+export const requirePermissionOrSelf = (permission: Permission): { auth: RoutePolicy } => ({ auth: { permission, orSelf: true } });
 export const publicRoute = { auth: 'public' } as const satisfies { auth: RoutePolicy };
 export const authenticated = { auth: 'authenticated' } as const satisfies { auth: RoutePolicy };
 
 /** Pure: may this principal pass this policy? (Unit-tested; the hook below only applies it.) */
-export function policyAllows(policy: RoutePolicy | undefined, principal: Principal | undefined): 'allow' | 'unauthenticated' | 'forbidden' {
+export function policyAllows(
+  policy: RoutePolicy | undefined,
+  principal: Principal | undefined,
+  targetUserId?: string,
+): 'allow' | 'unauthenticated' | 'forbidden' {
   if (policy === undefined) return 'forbidden';
   if (policy === 'public') return 'allow';
   if (!principal) return 'unauthenticated';
   if (policy === 'authenticated') return 'allow';
+  if (policy.orSelf && (targetUserId === 'me' || targetUserId === principal.userId)) return 'allow';
   return principal.permissions.has(policy.permission) ? 'allow' : 'forbidden';
 }
 
@@ -62,7 +69,7 @@ export function registerRouteGuard(app: FastifyInstance, authenticate: Authentic
     const policy = request.routeOptions.config.auth;
     if (policy === 'public' || (policy === undefined && request.is404)) return;
     request.principal = await authenticate(request);
-    const verdict = policyAllows(policy, request.principal);
+    const verdict = policyAllows(policy, request.principal, (request.params as { id?: string } | undefined)?.id);
     if (verdict === 'unauthenticated') throw unauthorized();
     if (verdict === 'forbidden') throw forbidden();
   });

@@ -1,6 +1,15 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { permissions, rolePermissions, roles, subscriptionPlans, userRoles, userTypes } from '../../db/schema/index.js';
+import {
+  permissions,
+  rolePermissions,
+  roles,
+  subscriptionPlans,
+  userPermissions,
+  userRoles,
+  users,
+  userTypes,
+} from '../../db/schema/index.js';
 import { permissionCatalog } from './permissions.js';
 import type { Preset } from './presets.js';
 
@@ -89,4 +98,149 @@ export async function findDefaultRole(db: Executor) {
 
 export async function grantRole(db: Executor, userId: string, roleId: string, grantedBy?: string) {
   await db.insert(userRoles).values({ userId, roleId, grantedBy }).onConflictDoNothing();
+}
+
+export async function findRolesByNameOrId(db: Executor, refs: string[]) {
+  const ids = refs.filter((ref) => /^[0-9a-f-]{36}$/i.test(ref));
+  return db
+    .select()
+    .from(roles)
+    .where(or(inArray(roles.name, refs), ids.length > 0 ? inArray(roles.id, ids) : undefined));
+}
+
+export async function findPermissionsByNameOrId(db: Executor, refs: string[]) {
+  const ids = refs.filter((ref) => /^[0-9a-f-]{36}$/i.test(ref));
+  return db
+    .select()
+    .from(permissions)
+    .where(or(inArray(permissions.name, refs), ids.length > 0 ? inArray(permissions.id, ids) : undefined));
+}
+
+export async function permissionNamesOfRoles(db: Executor, roleIds: string[]) {
+  if (roleIds.length === 0) return [];
+  return db
+    .select({ roleId: rolePermissions.roleId, name: permissions.name })
+    .from(rolePermissions)
+    .innerJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
+    .where(inArray(rolePermissions.roleId, roleIds));
+}
+
+export async function revokeRole(db: Executor, userId: string, roleId: string) {
+  const rows = await db
+    .delete(userRoles)
+    .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId)))
+    .returning({ roleId: userRoles.roleId });
+  return rows.length > 0;
+}
+
+export async function grantPermission(db: Executor, userId: string, permissionId: string, expiresAt: Date | null, grantedBy: string) {
+  await db
+    .insert(userPermissions)
+    .values({ userId, permissionId, expiresAt, grantedBy })
+    .onConflictDoUpdate({ target: [userPermissions.userId, userPermissions.permissionId], set: { expiresAt, grantedBy } });
+}
+
+export async function revokePermission(db: Executor, userId: string, permissionId: string) {
+  const rows = await db
+    .delete(userPermissions)
+    .where(and(eq(userPermissions.userId, userId), eq(userPermissions.permissionId, permissionId)))
+    .returning({ permissionId: userPermissions.permissionId });
+  return rows.length > 0;
+}
+
+/** Active users holding a super-admin role, other than `exceptUserId`. */
+export async function countOtherActiveSuperAdmins(db: Executor, exceptUserId: string): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(DISTINCT ${users.id})::int` })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .innerJoin(users, eq(users.id, userRoles.userId))
+    .where(and(eq(roles.isSuperAdmin, true), eq(users.status, 'ACTIVE'), ne(users.id, exceptUserId)));
+  return row?.count ?? 0;
+}
+
+export async function holdsSuperAdminRole(db: Executor, userId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(and(eq(userRoles.userId, userId), eq(roles.isSuperAdmin, true)));
+  return (row?.count ?? 0) > 0;
+}
+
+export async function listRoles(db: Executor) {
+  return db.select().from(roles).orderBy(roles.name);
+}
+
+export async function findRole(db: Executor, id: string) {
+  const [row] = await db.select().from(roles).where(eq(roles.id, id));
+  return row;
+}
+
+export async function insertRole(db: Executor, values: typeof roles.$inferInsert) {
+  const [row] = await db.insert(roles).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function updateRole(db: Executor, id: string, values: Partial<typeof roles.$inferInsert>) {
+  const [row] = await db.update(roles).set(values).where(eq(roles.id, id)).returning();
+  return row;
+}
+
+export async function deleteRole(db: Executor, id: string) {
+  await db.delete(roles).where(eq(roles.id, id));
+}
+
+export async function replaceRolePermissions(db: Executor, roleId: string, permissionIds: string[]) {
+  await db.delete(rolePermissions).where(eq(rolePermissions.roleId, roleId));
+  if (permissionIds.length > 0) await db.insert(rolePermissions).values(permissionIds.map((permissionId) => ({ roleId, permissionId })));
+}
+
+export async function listPermissions(db: Executor) {
+  return db.select().from(permissions).orderBy(permissions.name);
+}
+
+export async function findPermission(db: Executor, id: string) {
+  const [row] = await db.select().from(permissions).where(eq(permissions.id, id));
+  return row;
+}
+
+export async function insertPermission(db: Executor, values: typeof permissions.$inferInsert) {
+  const [row] = await db.insert(permissions).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function updatePermission(db: Executor, id: string, values: { description?: string | null }) {
+  const [row] = await db.update(permissions).set(values).where(eq(permissions.id, id)).returning();
+  return row;
+}
+
+export async function deletePermission(db: Executor, id: string) {
+  await db.delete(permissions).where(eq(permissions.id, id));
+}
+
+export async function listUserTypes(db: Executor) {
+  return db.select().from(userTypes).orderBy(userTypes.name);
+}
+
+export async function findUserType(db: Executor, id: string) {
+  const [row] = await db.select().from(userTypes).where(eq(userTypes.id, id));
+  return row;
+}
+
+export async function insertUserType(db: Executor, values: typeof userTypes.$inferInsert) {
+  const [row] = await db.insert(userTypes).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function updateUserType(db: Executor, id: string, values: Partial<typeof userTypes.$inferInsert>) {
+  const [row] = await db.update(userTypes).set(values).where(eq(userTypes.id, id)).returning();
+  return row;
+}
+
+export async function deleteUserType(db: Executor, id: string) {
+  await db.delete(userTypes).where(eq(userTypes.id, id));
 }

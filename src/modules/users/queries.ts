@@ -1,9 +1,22 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { profiles, users } from '../../db/schema/index.js';
+import {
+  learningPreferences,
+  learningStats,
+  organizations,
+  permissions,
+  profiles,
+  rolePermissions,
+  roles,
+  subscriptions,
+  userPermissions,
+  userRoles,
+  users,
+} from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
+export type ProfileRow = typeof profiles.$inferSelect;
 
 export async function insertUserWithProfile(db: Executor, values: NewUser): Promise<UserRow> {
   const [user] = await db.insert(users).values(values).returning();
@@ -21,4 +34,182 @@ export async function countUsers(db: Executor): Promise<number> {
 export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
   const [row] = await db.select().from(users).where(eq(users.email, email.toLowerCase())).limit(1);
   return row;
+}
+
+/** Seed 001's existence check, as a count on the unique index. */
+export async function emailExists(db: Executor, email: string): Promise<boolean> {
+  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(users).where(eq(users.email, email.toLowerCase()));
+  return (row?.count ?? 0) > 0;
+}
+
+export async function findUserById(db: Executor, id: string, organizationId?: string | null): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, id), organizationId ? eq(users.organizationId, organizationId) : undefined))
+    .limit(1);
+  return row;
+}
+
+export async function updateUser(db: Executor, id: string, values: Partial<NewUser>): Promise<UserRow> {
+  const [row] = await db.update(users).set(values).where(eq(users.id, id)).returning();
+  if (!row) throw new Error('update matched no row');
+  return row;
+}
+
+export async function deleteUser(db: Executor, id: string) {
+  await db.delete(users).where(eq(users.id, id));
+}
+
+export async function findProfile(db: Executor, userId: string) {
+  const [row] = await db.select().from(profiles).where(eq(profiles.userId, userId)).limit(1);
+  return row;
+}
+
+export async function upsertProfile(db: Executor, userId: string, values: Partial<typeof profiles.$inferInsert>) {
+  const [row] = await db
+    .insert(profiles)
+    .values({ ...values, userId })
+    .onConflictDoUpdate({ target: profiles.userId, set: { ...values, updatedAt: new Date() } })
+    .returning();
+  return row as ProfileRow;
+}
+
+export async function findPreferences(db: Executor, userId: string) {
+  const [row] = await db.select().from(learningPreferences).where(eq(learningPreferences.userId, userId)).limit(1);
+  return row;
+}
+
+export async function upsertPreferences(db: Executor, userId: string, values: Partial<typeof learningPreferences.$inferInsert>) {
+  await db
+    .insert(learningPreferences)
+    .values({ ...values, userId })
+    .onConflictDoUpdate({ target: learningPreferences.userId, set: { ...values, updatedAt: new Date() } });
+}
+
+export async function findStats(db: Executor, userId: string) {
+  const [row] = await db.select().from(learningStats).where(eq(learningStats.userId, userId)).limit(1);
+  return row;
+}
+
+export async function rolesOf(db: Executor, userId: string) {
+  return db
+    .select({ id: roles.id, name: roles.name })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(eq(userRoles.userId, userId))
+    .orderBy(roles.name);
+}
+
+export async function subscriptionOf(db: Executor, userId: string) {
+  const [row] = await db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).limit(1);
+  return row;
+}
+
+export async function organizationOf(db: Executor, organizationId: string | null) {
+  if (!organizationId) return null;
+  const [row] = await db
+    .select({ id: organizations.id, name: organizations.name, slug: organizations.slug })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  return row ?? null;
+}
+
+export interface UserFilter {
+  organizationId?: string;
+  search?: string;
+  status?: UserRow['status'];
+  role?: string;
+  userTypeId?: string;
+  emailVerified?: boolean;
+  createdFrom?: Date;
+  createdTo?: Date;
+}
+
+/** LIKE wildcards in user input are literal characters, not patterns. */
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (char) => `\\${char}`);
+
+function filterConditions(filter: UserFilter): SQL | undefined {
+  return and(
+    filter.organizationId ? eq(users.organizationId, filter.organizationId) : undefined,
+    filter.status ? eq(users.status, filter.status) : undefined,
+    filter.userTypeId ? eq(users.userTypeId, filter.userTypeId) : undefined,
+    filter.emailVerified === undefined
+      ? undefined
+      : filter.emailVerified
+        ? isNotNull(users.emailVerifiedAt)
+        : isNull(users.emailVerifiedAt),
+    filter.createdFrom ? gte(users.createdAt, filter.createdFrom) : undefined,
+    filter.createdTo ? lte(users.createdAt, filter.createdTo) : undefined,
+    filter.role
+      ? sql`EXISTS (SELECT 1 FROM ${userRoles} ur JOIN ${roles} r ON r.id = ur.role_id WHERE ur.user_id = ${users.id} AND r.name = ${filter.role})`
+      : undefined,
+    // Matches the trigram index expression exactly, so the GIN index answers it (case- and accent-insensitive).
+    filter.search
+      ? sql`tessera_user_search_key(${users.email}, ${users.username}, ${users.firstName}, ${users.lastName}) LIKE '%' || tessera_fold(${escapeLike(filter.search)}) || '%'`
+      : undefined,
+  );
+}
+
+/** The sort keys; never-signed-in users sort last by sign-in, whatever the direction. */
+export const sortExpressions = {
+  createdAt: sql`${users.createdAt}`,
+  lastLoginAt: sql`coalesce(${users.lastLoginAt}, '-infinity'::timestamptz)`,
+  email: sql`${users.email}`,
+  name: sql`lower(${users.firstName} || ' ' || ${users.lastName})`,
+} as const;
+export type SortKey = keyof typeof sortExpressions;
+
+export interface Keyset {
+  value: string;
+  id: string;
+}
+
+/**
+ * One page of users. Offset paging (with total, seed 001's findAndCount) for the first pages;
+ * a keyset after (sortValue, id) for deep pages, which costs the same on page 1 and page 50,000.
+ */
+export async function listUsers(
+  db: Executor,
+  filter: UserFilter,
+  options: { sort: SortKey; order: 'asc' | 'desc'; limit: number; offset?: number; after?: Keyset },
+) {
+  const key = sortExpressions[options.sort];
+  const direction = options.order === 'asc' ? asc : desc;
+  const keysetCondition = options.after
+    ? (options.order === 'asc' ? gt : lt)(sql`(${key}, ${users.id})`, sql`(${options.after.value}, ${options.after.id}::uuid)`)
+    : undefined;
+  const rows = await db
+    .select({ user: users, sortValue: sql<string>`(${key})::text` })
+    .from(users)
+    .where(and(filterConditions(filter), keysetCondition))
+    .orderBy(direction(key), direction(users.id))
+    .limit(options.limit + 1)
+    .offset(options.offset ?? 0);
+  return rows;
+}
+
+export async function countMatchingUsers(db: Executor, filter: UserFilter): Promise<number> {
+  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(users).where(filterConditions(filter));
+  return row?.count ?? 0;
+}
+
+/** Direct grants still in force, with their expiry. */
+export async function directPermissionsOf(db: Executor, userId: string) {
+  return db
+    .select({ id: permissions.id, name: permissions.name, expiresAt: userPermissions.expiresAt })
+    .from(userPermissions)
+    .innerJoin(permissions, eq(permissions.id, userPermissions.permissionId))
+    .where(and(eq(userPermissions.userId, userId), or(isNull(userPermissions.expiresAt), gt(userPermissions.expiresAt, new Date()))))
+    .orderBy(permissions.name);
+}
+
+export async function rolePermissionsOf(db: Executor, userId: string) {
+  return db
+    .select({ permission: permissions.name, role: roles.name, superAdmin: roles.isSuperAdmin })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .leftJoin(rolePermissions, eq(rolePermissions.roleId, roles.id))
+    .leftJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
+    .where(eq(userRoles.userId, userId));
 }

@@ -1,0 +1,44 @@
+import sharp from 'sharp';
+import type { Config } from '../../config.js';
+import { AppError } from '../../http/errors.js';
+import { randomToken } from '../auth/secrets.js';
+
+/** The sizes every avatar is stored in (square, pixels); the first is the one `avatarUrl` names. */
+export const AVATAR_SIZES = [256, 64] as const;
+
+// sharp's names for what the config calls jpg/jpeg/png/gif/webp.
+const formatNames: Record<string, string> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png', gif: 'gif', webp: 'webp' };
+
+const refused = (detail: string) => new AppError(415, 'UNSUPPORTED_IMAGE', detail);
+
+/**
+ * Decides the type from the bytes (never the name or the Content-Type), refuses anything not an
+ * allowed raster format (SVG, HTML, polyglots that do not decode), and re-encodes to WebP at fixed
+ * sizes with metadata stripped: whatever rode along in the upload does not survive.
+ */
+export async function processAvatar(upload: Buffer, config: Pick<Config, 'ALLOWED_AVATAR_FORMATS'>) {
+  let format: string | undefined;
+  try {
+    format = (await sharp(upload, { failOn: 'error' }).metadata()).format;
+  } catch {
+    throw refused('The file is not an image Tessera can read.');
+  }
+  const allowed = new Set(config.ALLOWED_AVATAR_FORMATS.map((name) => formatNames[name]));
+  if (!format || !allowed.has(format)) throw refused(`Avatars must be one of: ${config.ALLOWED_AVATAR_FORMATS.join(', ')}.`);
+  const name = randomToken()
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 32);
+  const files = await Promise.all(
+    AVATAR_SIZES.map(async (size) => ({
+      key: `${name}-${size}.webp`,
+      data: await sharp(upload, { failOn: 'error', animated: false })
+        .rotate()
+        .resize(size, size, { fit: 'cover' })
+        .webp({ quality: 82 })
+        .toBuffer(),
+    })),
+  );
+  return { name, files };
+}
+
+export const avatarKeys = (name: string) => AVATAR_SIZES.map((size) => `${name}-${size}.webp`);

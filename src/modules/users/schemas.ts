@@ -1,0 +1,193 @@
+import { Type } from '@sinclair/typebox';
+import { gender, profileVisibility, userStatus } from '../../db/schema/index.js';
+import { difficultyLevel, fontSize, pacePreference, reminderFrequency } from '../../db/schema/learning.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const Uuid = Type.String({ format: 'uuid' });
+const Timestamp = Type.String({ format: 'date-time' });
+const enumOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
+
+export const UserStatus = enumOf(userStatus.enumValues);
+const Email = Type.String({ format: 'email', maxLength: 254 });
+const Username = Type.String({ pattern: '^[A-Za-z0-9_.-]{3,50}$' });
+const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' });
+const Name = Type.String({ maxLength: 100 });
+const Url = Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' });
+
+export const UserIdParams = Type.Object({ id: Type.Union([Uuid, Type.Literal('me')]) });
+
+export const UserView = Type.Object({
+  id: Uuid,
+  email: Type.String(),
+  username: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  firstName: Type.String(),
+  lastName: Type.String(),
+  status: UserStatus,
+  statusReason: Nullable(Type.String()),
+  emailVerified: Type.Boolean(),
+  phoneVerified: Type.Boolean(),
+  organizationId: Nullable(Uuid),
+  userTypeId: Nullable(Uuid),
+  lastLoginAt: Nullable(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+/** Seed 002's profile, the superset of seed 000's. */
+export const ProfileFields = {
+  avatarUrl: Nullable(Type.String()),
+  bio: Nullable(Type.String({ maxLength: 5000 })),
+  timezone: Type.String({ maxLength: 64, pattern: '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$' }),
+  language: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }),
+  phoneNumber: Nullable(Phone),
+  dateOfBirth: Nullable(Type.String({ format: 'date' })),
+  gender: Nullable(enumOf(gender.enumValues)),
+  addressLine1: Nullable(Type.String({ maxLength: 200 })),
+  addressLine2: Nullable(Type.String({ maxLength: 200 })),
+  city: Nullable(Type.String({ maxLength: 100 })),
+  stateProvince: Nullable(Type.String({ maxLength: 100 })),
+  postalCode: Nullable(Type.String({ maxLength: 20 })),
+  country: Nullable(Type.String({ maxLength: 100 })),
+  linkedinUrl: Nullable(Url),
+  twitterUrl: Nullable(Url),
+  websiteUrl: Nullable(Url),
+  profileVisibility: enumOf(profileVisibility.enumValues),
+  showEmail: Type.Boolean(),
+  showPhone: Type.Boolean(),
+};
+export const ProfileView = Type.Object(ProfileFields);
+const { avatarUrl: _avatarIsUploaded, ...editableProfile } = ProfileFields;
+export const ProfileInput = Type.Partial(Type.Object(editableProfile, { additionalProperties: false }));
+
+export const PreferencesFields = {
+  visualScore: Type.Number({ minimum: 0, maximum: 1 }),
+  auditoryScore: Type.Number({ minimum: 0, maximum: 1 }),
+  readingScore: Type.Number({ minimum: 0, maximum: 1 }),
+  kinestheticScore: Type.Number({ minimum: 0, maximum: 1 }),
+  preferredContentTypes: Type.Array(Type.String({ maxLength: 30 }), { maxItems: 20 }),
+  difficultyPreference: enumOf(difficultyLevel.enumValues),
+  pacePreference: enumOf(pacePreference.enumValues),
+  preferredStudyTime: Nullable(Type.String({ maxLength: 20 })),
+  dailyStudyGoal: Nullable(Type.Integer({ minimum: 0, maximum: 1440 })),
+  weeklyStudyGoal: Nullable(Type.Integer({ minimum: 0, maximum: 10080 })),
+  reminderEnabled: Type.Boolean(),
+  reminderFrequency: enumOf(reminderFrequency.enumValues),
+  reminderTime: Nullable(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' })),
+  fontSize: enumOf(fontSize.enumValues),
+  highContrast: Type.Boolean(),
+  screenReader: Type.Boolean(),
+  closedCaptions: Type.Boolean(),
+};
+export const PreferencesView = Type.Object(PreferencesFields);
+export const PreferencesInput = Type.Partial(Type.Object(PreferencesFields, { additionalProperties: false }));
+
+const RoleRef = Type.Object({ id: Uuid, name: Type.String() });
+export const UserDetail = Type.Intersect([
+  UserView,
+  Type.Object({
+    profile: Type.Optional(ProfileView),
+    roles: Type.Optional(Type.Array(RoleRef)),
+    permissions: Type.Optional(Type.Array(Type.String())),
+    subscription: Type.Optional(
+      Nullable(
+        Type.Object({
+          type: Type.String(),
+          status: Type.String(),
+          startDate: Timestamp,
+          endDate: Nullable(Timestamp),
+          features: Type.Array(Type.String()),
+        }),
+      ),
+    ),
+    organization: Type.Optional(Nullable(Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() }))),
+  }),
+]);
+
+export const includeOptions = ['profile', 'roles', 'permissions', 'subscription', 'organization'] as const;
+export const DetailQuery = Type.Object(
+  { include: Type.Optional(Type.String({ pattern: `^(${includeOptions.join('|')})(,(${includeOptions.join('|')}))*$` })) },
+  { additionalProperties: false },
+);
+
+export const sortKeys = ['createdAt', 'lastLoginAt', 'email', 'name'] as const;
+export const ListQuery = Type.Object(
+  {
+    search: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    status: Type.Optional(UserStatus),
+    role: Type.Optional(Type.String({ maxLength: 100 })),
+    organizationId: Type.Optional(Uuid),
+    userTypeId: Type.Optional(Uuid),
+    emailVerified: Type.Optional(Type.Boolean()),
+    createdFrom: Type.Optional(Timestamp),
+    createdTo: Type.Optional(Timestamp),
+    sort: Type.Optional(enumOf(sortKeys)),
+    order: Type.Optional(enumOf(['asc', 'desc'])),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+export const UserList = Type.Object({
+  data: Type.Array(UserView),
+  total: Type.Optional(Type.Integer()),
+  page: Type.Optional(Type.Integer()),
+  limit: Type.Integer(),
+  nextCursor: Nullable(Type.String()),
+});
+
+const adminFields = {
+  email: Email,
+  username: Nullable(Username),
+  phone: Nullable(Phone),
+  firstName: Name,
+  lastName: Name,
+  organizationId: Nullable(Uuid),
+  userTypeId: Nullable(Uuid),
+};
+export const CreateUserBody = Type.Object(
+  {
+    ...adminFields,
+    firstName: Type.Optional(Name),
+    lastName: Type.Optional(Name),
+    name: Type.Optional(Type.String({ maxLength: 201 })),
+    username: Type.Optional(Nullable(Username)),
+    phone: Type.Optional(Nullable(Phone)),
+    organizationId: Type.Optional(Nullable(Uuid)),
+    userTypeId: Type.Optional(Nullable(Uuid)),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    roles: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+export const ReplaceUserBody = Type.Object(adminFields, { additionalProperties: false });
+export const PatchUserBody = Type.Partial(ReplaceUserBody, { additionalProperties: false });
+/** What people may change about themselves; anything else is refused by name. */
+export const SelfUpdateBody = Type.Object(
+  {
+    email: Type.Optional(Email),
+    username: Type.Optional(Nullable(Username)),
+    phone: Type.Optional(Nullable(Phone)),
+    firstName: Type.Optional(Name),
+    lastName: Type.Optional(Name),
+    profile: Type.Optional(ProfileInput),
+    preferences: Type.Optional(PreferencesInput),
+  },
+  { additionalProperties: false },
+);
+
+export const StatsView = Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Null()]));
+export const SelfProfile = Type.Intersect([
+  UserView,
+  Type.Object({ profile: ProfileView, preferences: Nullable(PreferencesView), stats: Nullable(StatsView) }),
+]);
+
+export const ReasonBody = Type.Object(
+  { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+  { additionalProperties: false },
+);
+export const DeleteQuery = Type.Object({ hard: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+export const CheckEmailQuery = Type.Object({ email: Email }, { additionalProperties: false });
+export const CheckEmailResult = Type.Object({ exists: Type.Boolean() });
+export const ExportView = Type.Object({}, { additionalProperties: true });

@@ -1,0 +1,42 @@
+import type { ProfileRow, UserRow } from './queries.js';
+
+const iso = (value: Date | null) => value?.toISOString() ?? null;
+
+/** The user as the API shows it: no password hash, verification as booleans. */
+export function userView(user: UserRow) {
+  return {
+    id: user.id,
+    email: user.email,
+    username: user.username,
+    phone: user.phone,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    status: user.status,
+    statusReason: user.statusReason,
+    emailVerified: user.emailVerifiedAt !== null,
+    phoneVerified: user.phoneVerifiedAt !== null,
+    organizationId: user.organizationId,
+    userTypeId: user.userTypeId,
+    lastLoginAt: iso(user.lastLoginAt),
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}
+
+export function profileView(profile: ProfileRow) {
+  const { id: _id, userId: _userId, createdAt: _created, updatedAt: _updated, ...fields } = profile;
+  return fields;
+}
+
+/** Opaque keyset cursor: the sort value and id of the last row shown. */
+export const encodeCursor = (value: string, id: string) => Buffer.from(JSON.stringify([value, id])).toString('base64url');
+
+export function decodeCursor(cursor: string): { value: string; id: string } | undefined {
+  try {
+    const [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof value === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) return { value, id };
+  } catch {
+    // falls through: not one of ours
+  }
+  return undefined;
+}
