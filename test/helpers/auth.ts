@@ -8,6 +8,10 @@ let counter = 0;
 // One hash for every test user: argon2 is deliberately slow, and these passwords need no secrecy.
 const DEFAULT_PASSWORD = 'correct horse battery staple';
 let defaultHash: Promise<string> | undefined;
+const sharedHash = () => {
+  defaultHash ??= hashPassword(DEFAULT_PASSWORD);
+  return defaultHash;
+};
 
 export interface TestUserOptions {
   email?: string;
@@ -26,7 +30,7 @@ export async function createUser(h: Harness, options: TestUserOptions = {}) {
   const db = h.context.database.primary;
   const email = options.email ?? `user${++counter}-${Date.now()}@example.com`;
   const password = options.password ?? DEFAULT_PASSWORD;
-  const passwordHash = options.password ? await hashPassword(password) : await (defaultHash ??= hashPassword(DEFAULT_PASSWORD));
+  const passwordHash = options.password ? await hashPassword(password) : await sharedHash();
   const user = await insertUserWithProfile(db, {
     email,
     passwordHash,

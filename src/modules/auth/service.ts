@@ -266,7 +266,7 @@ export function createAuthService(
       const email = normalizeEmail(emailInput);
       await db.transaction(async (tx) => {
         const user = await users.findUserByEmail(tx, email);
-        if (!user || user.status !== 'ACTIVE') return;
+        if (user?.status !== 'ACTIVE') return;
         await mailIfUnderCap(tx, user, 'resetPassword', async () => ({
           url: await createOneTimeLink(tx, user.id, 'PASSWORD_RESET', config.RESET_TOKEN_TTL, '/reset-password'),
           minutes: Math.round(config.RESET_TOKEN_TTL / 60_000),
@@ -454,7 +454,7 @@ export function createAuthService(
 
   async function authenticateApiKey(secret: string): Promise<Principal> {
     const found = await queries.findUsableApiKey(db, sha256(secret));
-    if (!found || found.status !== 'ACTIVE') throw unauthorized('INVALID_API_KEY', 'The API key is invalid, revoked or expired.');
+    if (found?.status !== 'ACTIVE') throw unauthorized('INVALID_API_KEY', 'The API key is invalid, revoked or expired.');
     const { key } = found;
     // Last-used time to the minute is plenty, and spares a write per request.
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) await queries.touchApiKey(db, key.id);
