@@ -67,7 +67,7 @@ export async function login(h: Harness, email: string, password: string) {
 export async function loginAs(h: Harness, options: TestUserOptions = {}) {
   const user = await createUser(h, options);
   const session = await login(h, user.email, user.password);
-  return { userId: user.id, user, ...session };
+  return { ...session, userId: user.id, user };
 }
 
 export async function findRoleId(h: Harness, name: string) {

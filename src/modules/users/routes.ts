@@ -137,11 +137,15 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
           tags,
           summary,
           params: UserIdParams,
-          body: Type.Optional(ReasonBody),
+          body: ReasonBody,
           response: { 200: UserView, ...problems(400, 401, 403, 404, 409) },
         },
+        // The reason is optional, and so is a body at all.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
       },
-      async (request) => users.setStatus(request.principal!, request.params.id, status, request.body?.reason, requestMeta(request), action),
+      async (request) => users.setStatus(request.principal!, request.params.id, status, request.body.reason, requestMeta(request), action),
     );
   statusChange('/users/:id/restore', 'users:delete', 'ACTIVE', 'user.restored', 'Bring a deactivated user back');
   statusChange('/users/:id/suspend', 'users:suspend', 'SUSPENDED', 'user.suspended', 'Suspend a user (ends their sessions at once)');

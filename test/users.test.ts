@@ -1,0 +1,311 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { createHarness, type Harness } from './helpers/app.js';
+import { createUser, login, loginAs } from './helpers/auth.js';
+import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
+
+describe('users: admin API and self-service', () => {
+  let h: Harness;
+  let smtp: SmtpReceiver;
+  let admin: Awaited<ReturnType<typeof loginAs>>;
+
+  beforeAll(async () => {
+    smtp = await startSmtpReceiver();
+    h = await createHarness({ config: { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    admin = await loginAs(h, { roles: ['admin'], email: 'root@example.com' });
+  });
+  afterAll(async () => {
+    await h.close();
+    await smtp.close();
+  });
+
+  const as = (session: { headers: Record<string, string> }) => ({
+    get: (url: string) => h.app.inject({ method: 'GET', url, headers: session.headers }),
+    send: (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+      h.app.inject({ method, url, headers: session.headers, ...(payload ? { payload } : {}) }),
+  });
+
+  it("seed 001's query patterns: case-insensitive email lookup, active users by role newest first, email existence", async () => {
+    const api = as(admin);
+    await createUser(h, { email: 'Grace.Hopper@Example.com'.toLowerCase(), firstName: 'Grace', lastName: 'Hopper', roles: ['user'] });
+    expect((await api.get('/users/check-email?email=GRACE.HOPPER@EXAMPLE.COM')).json()).toEqual({ exists: true });
+    expect((await api.get('/users/check-email?email=nobody@example.com')).json()).toEqual({ exists: false });
+    const found = await api.get('/users?search=GRACE.hopper');
+    expect(found.json().data.map((user: { email: string }) => user.email)).toEqual(['grace.hopper@example.com']);
+
+    for (let i = 0; i < 4; i++) await createUser(h, { roles: ['user'], firstName: `Listed${i}` });
+    await createUser(h, { roles: ['user'], status: 'SUSPENDED' });
+    const page1 = (await api.get('/users?role=user&status=ACTIVE&page=1&limit=2')).json();
+    const page2 = (await api.get('/users?role=user&status=ACTIVE&page=2&limit=2')).json();
+    expect(page1.total).toBe(5);
+    expect(page1.data).toHaveLength(2);
+    const dates = [...page1.data, ...page2.data].map((user: { createdAt: string }) => user.createdAt);
+    expect(dates).toEqual([...dates].sort().reverse());
+    expect([...page1.data, ...page2.data].every((user: { status: string }) => user.status === 'ACTIVE')).toBe(true);
+  });
+
+  it('walks deep pages with an opaque cursor, with no repeats or gaps', async () => {
+    const api = as(admin);
+    const all = (await api.get('/users?limit=100&sort=email&order=asc')).json().data.map((user: { id: string }) => user.id);
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await api.get(`/users?limit=2&sort=email&order=asc${cursor ? `&cursor=${cursor}` : ''}`);
+      const body = res.json();
+      walked.push(...body.data.map((user: { id: string }) => user.id));
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(walked).toEqual(all);
+    expect((await api.get('/users?cursor=bm90LWEtY3Vyc29y')).json().code).toBe('INVALID_CURSOR');
+    expect((await api.get('/users?limit=1000')).statusCode).toBe(400);
+  });
+
+  it('searches accent- and case-insensitively over names', async () => {
+    await createUser(h, { firstName: 'Zoë', lastName: 'Müller' });
+    const res = await as(admin).get('/users?search=zoe%20muller');
+    expect(res.json().data.map((user: { lastName: string }) => user.lastName)).toEqual(['Müller']);
+  });
+
+  it('creates users with a password, or mails a set-password link (seed 002: POST /users)', async () => {
+    const api = as(admin);
+    const withPassword = await api.send('POST', '/users', {
+      email: 'Made@Example.com',
+      password: 'an admin-set passphrase',
+      firstName: 'Made',
+      lastName: 'ByAdmin',
+    });
+    expect(withPassword.statusCode).toBe(201);
+    expect(withPassword.json().user).toMatchObject({ email: 'made@example.com', status: 'ACTIVE', emailVerified: false });
+    expect(JSON.stringify(withPassword.json())).not.toMatch(/password/i);
+    expect((await login(h, 'made@example.com', 'an admin-set passphrase')).accessToken).toBeTruthy();
+
+    const invited = await api.send('POST', '/users', { email: 'invited@example.com', name: 'In Vited' });
+    expect(invited.statusCode).toBe(201);
+    const mail = await smtp.waitFor('invited@example.com', /account is ready/);
+    const reset = await h.app.inject({
+      method: 'POST',
+      url: '/auth/reset-password',
+      payload: { token: tokenOf(mail.link), password: 'my very own passphrase' },
+    });
+    expect(reset.statusCode).toBe(204);
+    const invitedLogin = await h.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: 'invited@example.com', password: 'my very own passphrase' },
+    });
+    expect(invitedLogin.json().user).toMatchObject({ emailVerified: true, firstName: 'In', lastName: 'Vited' });
+
+    const duplicate = await api.send('POST', '/users', { email: 'MADE@example.com', firstName: 'Again', lastName: 'Again' });
+    expect(duplicate.statusCode).toBe(409);
+    expect(duplicate.json().code).toBe('EMAIL_ALREADY_EXISTS');
+  });
+
+  it('returns a user with all relations (seed 002: GET /users/{id}), and replaces or patches them', async () => {
+    const api = as(admin);
+    const user = await createUser(h, { roles: ['user'], permissions: ['audit:read'] });
+    const detail = await api.get(`/users/${user.id}?include=profile,roles,permissions,subscription,organization`);
+    expect(detail.statusCode).toBe(200);
+    expect(detail.json()).toMatchObject({
+      id: user.id,
+      profile: { timezone: 'UTC', language: 'en', profileVisibility: 'ORGANIZATION' },
+      roles: [{ name: 'user' }],
+      permissions: ['audit:read'],
+      subscription: null,
+      organization: null,
+    });
+    expect(detail.body).not.toMatch(/passwordHash|argon2/);
+
+    const replaced = await api.send('PUT', `/users/${user.id}`, {
+      email: user.email,
+      username: 'replaced',
+      phone: '+14155550100',
+      firstName: 'Re',
+      lastName: 'Placed',
+      organizationId: null,
+      userTypeId: null,
+    });
+    expect(replaced.json()).toMatchObject({ username: 'replaced', phone: '+14155550100', firstName: 'Re' });
+    expect((await api.send('PUT', `/users/${user.id}`, { firstName: 'Only' })).statusCode).toBe(400);
+    const patched = await api.send('PATCH', `/users/${user.id}`, { lastName: 'Patched' });
+    expect(patched.json()).toMatchObject({ firstName: 'Re', lastName: 'Patched', username: 'replaced' });
+    const taken = await api.send('PATCH', `/users/${user.id}`, { username: 'REPLACED' });
+    expect(taken.statusCode).toBe(200);
+    const other = await createUser(h);
+    const clash = await api.send('PATCH', `/users/${other.id}`, { username: 'Replaced' });
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json().code).toBe('USERNAME_ALREADY_EXISTS');
+  });
+
+  it('needs re-verification after an email change and tells the old address', async () => {
+    const user = await createUser(h, { email: 'old-address@example.com' });
+    const res = await as(admin).send('PATCH', `/users/${user.id}`, { email: 'New-Address@example.com' });
+    expect(res.json()).toMatchObject({ email: 'new-address@example.com', emailVerified: false });
+    await smtp.waitFor('old-address@example.com', /being changed/);
+    const confirm = await smtp.waitFor('new-address@example.com', /Confirm your email/);
+    expect((await h.app.inject({ method: 'POST', url: '/auth/verify-email', payload: { token: tokenOf(confirm.link) } })).statusCode).toBe(
+      204,
+    );
+  });
+
+  it('soft-deletes (seed 002: status INACTIVE), ending sessions at once, and restores', async () => {
+    const api = as(admin);
+    const target = await loginAs(h);
+    expect((await api.send('DELETE', `/users/${target.userId}`)).statusCode).toBe(204);
+    expect((await api.get(`/users/${target.userId}`)).json()).toMatchObject({ status: 'INACTIVE' });
+    expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers: target.headers })).statusCode).toBe(401);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: target.user.email, password: target.user.password } }))
+        .statusCode,
+    ).toBe(401);
+    const restored = await api.send('POST', `/users/${target.userId}/restore`);
+    expect(restored.json()).toMatchObject({ status: 'ACTIVE', statusReason: null });
+    expect((await login(h, target.user.email, target.user.password)).accessToken).toBeTruthy();
+  });
+
+  it('suspends with a reason, cutting access at once, and reactivates', async () => {
+    const api = as(admin);
+    const target = await loginAs(h);
+    const suspended = await api.send('POST', `/users/${target.userId}/suspend`, { reason: 'Chargeback' });
+    expect(suspended.json()).toMatchObject({ status: 'SUSPENDED', statusReason: 'Chargeback' });
+    expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers: target.headers })).statusCode).toBe(401);
+    expect((await api.send('POST', `/users/${target.userId}/activate`)).json().status).toBe('ACTIVE');
+    const [audit] = await queryRows<{ payload: { changes: { statusReason: { after: string } } } }>(
+      h.context.database.primary,
+      sql`SELECT payload FROM audit_logs WHERE action = 'user.suspended' AND entity_id = ${target.userId}`,
+    );
+    expect(audit?.payload.changes.statusReason.after).toBe('Chargeback');
+  });
+
+  it('erases a user for good, keeping only an id-level audit event', async () => {
+    const api = as(admin);
+    const target = await createUser(h, { email: 'forget-me@example.com' });
+    expect((await api.send('DELETE', `/users/${target.id}?hard=true`)).statusCode).toBe(204);
+    expect((await api.get(`/users/${target.id}`)).statusCode).toBe(404);
+    const rows = await queryRows<{ payload: unknown }>(
+      h.context.database.primary,
+      sql`SELECT payload FROM audit_logs WHERE action = 'user.erased' AND entity_id = ${target.id}`,
+    );
+    expect(rows).toEqual([{ payload: null }]);
+    const [left] = await queryRows<{ n: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS n FROM profiles WHERE user_id = ${target.id}`,
+    );
+    expect(left?.n).toBe(0);
+  });
+
+  it('keeps the last super-admin', async () => {
+    const api = as(admin);
+    for (const [method, url] of [
+      ['POST', `/users/${admin.userId}/suspend`],
+      ['DELETE', `/users/${admin.userId}`],
+    ] as const) {
+      const res = await api.send(method, url);
+      expect(res.statusCode).toBe(409);
+    }
+    const superRole = (await api.get('/roles')).json().data.find((role: { name: string }) => role.name === 'admin');
+    const demote = await api.send('DELETE', `/users/${admin.userId}/roles/${superRole.id}`);
+    expect(demote.statusCode).toBe(409);
+    expect(demote.json().code).toBe('LAST_SUPER_ADMIN');
+  });
+
+  it("serves seed 002's profile: user, profile, preferences, stats — and updates them together", async () => {
+    const me = await loginAs(h);
+    const api = as(me);
+    const profile = await api.get('/users/profile');
+    expect(profile.json()).toMatchObject({ id: me.userId, profile: { timezone: 'UTC' }, preferences: null, stats: null });
+    const updated = await api.send('PUT', '/users/profile', {
+      firstName: 'Self',
+      profile: { bio: 'Hello', timezone: 'Europe/Paris', gender: 'PREFER_NOT_TO_SAY', linkedinUrl: 'https://linkedin.example/in/self' },
+      preferences: { visualScore: 0.9, difficultyPreference: 'ADVANCED', reminderTime: '08:30' },
+    });
+    expect(updated.statusCode).toBe(200);
+    expect(updated.json()).toMatchObject({
+      firstName: 'Self',
+      profile: { bio: 'Hello', timezone: 'Europe/Paris', gender: 'PREFER_NOT_TO_SAY' },
+      preferences: { visualScore: 0.9, difficultyPreference: 'ADVANCED', reminderTime: '08:30', pacePreference: 'MODERATE' },
+    });
+    expect((await api.send('PUT', '/users/profile', { preferences: { visualScore: 2 } })).statusCode).toBe(400);
+    expect((await api.send('PUT', '/users/profile', { profile: { linkedinUrl: 'javascript:alert(1)' } })).statusCode).toBe(400);
+    expect((await api.get('/users/me')).json().firstName).toBe('Self');
+  });
+
+  it('refuses, by name, every field nobody may set on themselves', async () => {
+    const me = await loginAs(h);
+    const api = as(me);
+    for (const field of [
+      'roles',
+      'permissions',
+      'status',
+      'organizationId',
+      'userTypeId',
+      'emailVerified',
+      'passwordHash',
+      'emailVerifiedAt',
+    ]) {
+      const value =
+        field === 'roles' || field === 'permissions' ? ['admin'] : field.endsWith('Id') ? '00000000-0000-7000-8000-000000000000' : 'ACTIVE';
+      const viaProfile = await api.send('PUT', '/users/profile', { [field]: value });
+      expect(viaProfile.statusCode, field).toBe(400);
+      expect(viaProfile.json()).toMatchObject({ code: 'FIELD_NOT_ALLOWED', errors: [{ path: `/${field}` }] });
+      const viaUser = await api.send('PATCH', '/users/me', { [field]: value });
+      expect(viaUser.statusCode, field).toBe(400);
+    }
+    const nested = await api.send('PUT', '/users/profile', { profile: { userId: admin.userId } });
+    expect(nested.json()).toMatchObject({ code: 'FIELD_NOT_ALLOWED', errors: [{ path: '/userId' }] });
+    const own = await api.send('PATCH', '/users/me', { organizationId: null });
+    expect(own.json()).toMatchObject({ code: 'FIELD_NOT_ALLOWED', errors: [{ path: '/organizationId' }] });
+    expect((await api.get('/auth/me')).json()).toMatchObject({ roles: [], permissions: [], status: 'ACTIVE' });
+  });
+
+  it('answers 403 to a plain user on every admin route', async () => {
+    const plain = await loginAs(h, { roles: ['user'] });
+    const other = await createUser(h);
+    const api = as(plain);
+    const attempts = [
+      api.get('/users'),
+      api.get('/users/check-email?email=a@example.com'),
+      api.send('POST', '/users', { email: 'x@example.com' }),
+      api.get(`/users/${other.id}`),
+      api.send('PATCH', `/users/${other.id}`, { firstName: 'X' }),
+      api.send('DELETE', `/users/${other.id}`),
+      api.send('POST', `/users/${other.id}/suspend`),
+      api.send('POST', `/users/${plain.userId}/roles`, { roles: ['admin'] }),
+      api.send('POST', `/users/me/permissions`, { permissions: ['users:read'] }),
+      api.get('/roles'),
+      api.send('POST', '/roles', { name: 'mine', permissions: [] }),
+      api.get('/audit-logs'),
+      api.get(`/users/${other.id}/export`),
+      api.send('PUT', `/users/me/subscription`, { type: 'PREMIUM' }),
+      api.send('POST', '/organizations', { name: 'Mine' }),
+    ];
+    const statuses = (await Promise.all(attempts)).map((res) => res.statusCode);
+    expect(statuses).toEqual(attempts.map(() => 403));
+    expect((await api.get('/users/me')).statusCode).toBe(200);
+    expect((await api.get(`/users/${plain.userId}/export`)).statusCode).toBe(200);
+  });
+
+  it('exports a whole record without secrets (GDPR)', async () => {
+    const me = await loginAs(h);
+    await h.app.inject({ method: 'POST', url: '/auth/api-keys', headers: me.headers, payload: { name: 'ci', scopes: [] } });
+    const res = await as(me).get('/users/me/export');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-disposition']).toContain('attachment');
+    const body = res.json();
+    expect(body).toMatchObject({ user: { id: me.userId }, profile: { timezone: 'UTC' }, apiKeys: [{ name: 'ci' }] });
+    expect(body.sessions.length).toBeGreaterThan(0);
+    expect(res.body).not.toMatch(/argon2|keyHash|tokenHash|tsk_[A-Za-z0-9_-]{20}/);
+  });
+
+  it('keeps one profile per user (seed 000: one-to-one)', async () => {
+    const user = await createUser(h);
+    const [row] = await queryRows<{ n: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS n FROM profiles WHERE user_id = ${user.id}`,
+    );
+    expect(row?.n).toBe(1);
+    await expect(
+      h.context.database.primary.execute(sql`INSERT INTO profiles (id, user_id) VALUES (gen_random_uuid(), ${user.id})`),
+    ).rejects.toThrow();
+  });
+});
