@@ -10,6 +10,8 @@ export interface AccessProfile {
   /** Super-admins and holders of tenants:all act across every organization. */
   crossTenant: boolean;
   isSuperAdmin: boolean;
+  /** When the first temporary grant lapses (epoch ms): the cached profile must not outlive it. */
+  validUntil: number;
 }
 
 /** Role permissions ∪ unexpired direct grants; a super-admin role means the whole catalog. */
@@ -21,6 +23,7 @@ export async function loadAccessProfile(db: Executor, userId: string): Promise<A
     .where(eq(userRoles.userId, userId));
   const isSuperAdmin = held.some((role) => role.isSuperAdmin);
   let names: string[];
+  let validUntil = Number.POSITIVE_INFINITY;
   if (isSuperAdmin) {
     names = allPermissions;
   } else {
@@ -31,11 +34,13 @@ export async function loadAccessProfile(db: Executor, userId: string): Promise<A
       .innerJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
       .where(eq(userRoles.userId, userId));
     const direct = db
-      .select({ name: permissions.name })
+      .select({ name: permissions.name, expiresAt: userPermissions.expiresAt })
       .from(userPermissions)
       .innerJoin(permissions, eq(permissions.id, userPermissions.permissionId))
       .where(and(eq(userPermissions.userId, userId), or(isNull(userPermissions.expiresAt), gt(userPermissions.expiresAt, new Date()))));
-    names = (await fromRoles.union(direct)).map((row) => row.name);
+    const [roleRows, directRows] = await Promise.all([fromRoles, direct]);
+    names = [...roleRows, ...directRows].map((row) => row.name);
+    validUntil = Math.min(Number.POSITIVE_INFINITY, ...directRows.map((row) => row.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY));
   }
   const granted = [...new Set(names)].filter(isPermission).sort();
   return {
@@ -43,6 +48,7 @@ export async function loadAccessProfile(db: Executor, userId: string): Promise<A
     permissions: granted,
     isSuperAdmin,
     crossTenant: isSuperAdmin || granted.includes('tenants:all'),
+    validUntil,
   };
 }
 
@@ -67,7 +73,7 @@ export function createAccessCache(state: SharedState) {
       const cached = entries.get(userId);
       if (cached && cached.expiresAt > Date.now()) return cached.profile;
       const profile = await loadAccessProfile(db, userId);
-      entries.set(userId, { profile, expiresAt: Date.now() + LOCAL_TTL_MS });
+      entries.set(userId, { profile, expiresAt: Math.min(Date.now() + LOCAL_TTL_MS, profile.validUntil) });
       return profile;
     },
     /** Call after the change has committed; omit userId when a role edit may touch many users. */

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, createPeer, type Harness } from './helpers/app.js';
+import { createUser, loginAs } from './helpers/auth.js';
+
+describe('roles, permissions, user types and grants (seed 004)', () => {
+  let h: Harness;
+  let root: Awaited<ReturnType<typeof loginAs>>;
+
+  beforeAll(async () => {
+    h = await createHarness({ preset: 'learning', config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
+  });
+  afterAll(() => h.close());
+
+  const call = (
+    session: { headers: Record<string, string> },
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: object,
+  ) => h.app.inject({ method, url, headers: session.headers, ...(payload ? { payload } : {}) });
+
+  it('creates, edits and deletes roles; refuses to delete system roles', async () => {
+    const created = await call(root, 'POST', '/roles', {
+      name: 'support',
+      description: 'Helps users',
+      permissions: ['users:read', 'audit:read'],
+    });
+    expect(created.statusCode).toBe(201);
+    const role = created.json();
+    expect(role).toMatchObject({ name: 'support', isSystem: false, permissions: ['audit:read', 'users:read'] });
+    expect((await call(root, 'GET', `/roles/${role.id}`)).json().permissions).toEqual(['audit:read', 'users:read']);
+    const set = await call(root, 'PUT', `/roles/${role.id}/permissions`, { permissions: ['users:read'] });
+    expect(set.json().permissions).toEqual(['users:read']);
+    expect((await call(root, 'PATCH', `/roles/${role.id}`, { description: 'First line' })).json().description).toBe('First line');
+    expect((await call(root, 'POST', '/roles', { name: 'support', permissions: [] })).statusCode).toBe(409);
+    expect((await call(root, 'POST', '/roles', { name: 'ghost', permissions: ['nope:nope'] })).json().code).toBe('UNKNOWN_PERMISSION');
+
+    const learner = (await call(root, 'GET', '/roles')).json().data.find((entry: { name: string }) => entry.name === 'LEARNER');
+    const refused = await call(root, 'DELETE', `/roles/${learner.id}`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('SYSTEM_ROLE');
+    expect((await call(root, 'DELETE', `/roles/${role.id}`)).statusCode).toBe(204);
+    expect((await call(root, 'GET', `/roles/${role.id}`)).statusCode).toBe(404);
+  });
+
+  it('manages permissions and user types', async () => {
+    const permission = await call(root, 'POST', '/permissions', { name: 'courses:publish', description: 'Publish courses' });
+    expect(permission.statusCode).toBe(201);
+    expect((await call(root, 'GET', '/permissions')).json().data.map((entry: { name: string }) => entry.name)).toContain('courses:publish');
+    expect((await call(root, 'PATCH', `/permissions/${permission.json().id}`, { description: 'Publish' })).json().description).toBe(
+      'Publish',
+    );
+    expect((await call(root, 'POST', '/permissions', { name: 'Not A Permission' })).statusCode).toBe(400);
+    const builtIn = (await call(root, 'GET', '/permissions')).json().data.find((entry: { name: string }) => entry.name === 'users:read');
+    expect((await call(root, 'DELETE', `/permissions/${builtIn.id}`)).json().code).toBe('BUILT_IN_PERMISSION');
+    expect((await call(root, 'DELETE', `/permissions/${permission.json().id}`)).statusCode).toBe(204);
+
+    const type = await call(root, 'POST', '/user-types', { name: 'STUDENT', description: 'Enrolled' });
+    expect(type.statusCode).toBe(201);
+    expect((await call(root, 'PATCH', `/user-types/${type.json().id}`, { description: 'Enrolled student' })).json().description).toBe(
+      'Enrolled student',
+    );
+    expect((await call(root, 'GET', '/user-types')).json().data.map((entry: { name: string }) => entry.name)).toContain('STUDENT');
+    expect((await call(root, 'DELETE', `/user-types/${type.json().id}`)).statusCode).toBe(204);
+  });
+
+  it('grants and revokes roles and direct permissions, with expiry and an explanation', async () => {
+    const user = await createUser(h);
+    expect(
+      (await call(root, 'POST', `/users/${user.id}/roles`, { roles: ['INSTRUCTOR'] }))
+        .json()
+        .data.map((role: { name: string }) => role.name),
+    ).toEqual(['INSTRUCTOR']);
+    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    expect(
+      (await call(root, 'POST', `/users/${user.id}/permissions`, { permissions: ['audit:read', 'users:read'], expiresAt: soon }))
+        .statusCode,
+    ).toBe(204);
+
+    const explained = (await call(root, 'GET', `/users/${user.id}/permissions?explain=true`)).json();
+    expect(explained.data).toEqual(['audit:read', 'learning:manage', 'learning:read', 'users:read']);
+    const why = Object.fromEntries(
+      explained.explain.map((entry: { permission: string; sources: unknown[] }) => [entry.permission, entry.sources]),
+    );
+    expect(why['audit:read']).toEqual([{ kind: 'direct', expiresAt: expect.any(String) }]);
+    expect(why['users:read']).toEqual([
+      { kind: 'role', role: 'INSTRUCTOR' },
+      { kind: 'direct', expiresAt: expect.any(String) },
+    ]);
+    expect(why['learning:read']).toEqual([{ kind: 'role', role: 'INSTRUCTOR' }]);
+
+    const auditRead = explained.direct.find((grant: { name: string }) => grant.name === 'audit:read');
+    expect((await call(root, 'DELETE', `/users/${user.id}/permissions/${auditRead.id}`)).statusCode).toBe(204);
+    const instructor = (await call(root, 'GET', `/users/${user.id}/roles`)).json().data[0];
+    expect((await call(root, 'DELETE', `/users/${user.id}/roles/${instructor.id}`)).statusCode).toBe(204);
+    expect((await call(root, 'GET', `/users/${user.id}/permissions`)).json().data).toEqual(['users:read']);
+    expect(
+      (await call(root, 'POST', `/users/${user.id}/permissions`, { permissions: ['users:read'], expiresAt: '2001-01-01T00:00:00Z' })).json()
+        .code,
+    ).toBe('INVALID_EXPIRY');
+  });
+
+  it('lets an expired direct grant lapse by itself', async () => {
+    const user = await loginAs(h);
+    await call(root, 'POST', `/users/${user.userId}/permissions`, {
+      permissions: ['audit:read'],
+      expiresAt: new Date(Date.now() + 300).toISOString(),
+    });
+    expect((await call(user, 'GET', '/audit-logs')).statusCode).toBe(200);
+    // No invalidation: the cached profile itself ends when its first temporary grant does.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await call(user, 'GET', '/audit-logs')).statusCode).toBe(403);
+  });
+
+  it('stops anyone granting what they do not hold', async () => {
+    const orgAdmin = await loginAs(h, { roles: ['ORG_ADMIN'], permissions: ['roles:manage'] });
+    const victim = await createUser(h);
+    const escalations = [
+      call(orgAdmin, 'POST', `/users/${orgAdmin.userId}/roles`, { roles: ['SUPER_ADMIN'] }),
+      call(orgAdmin, 'POST', `/users/${victim.id}/roles`, { roles: ['SUPER_ADMIN'] }),
+      call(orgAdmin, 'POST', `/users/me/permissions`, { permissions: ['tenants:all'] }),
+      call(orgAdmin, 'POST', `/users/${victim.id}/permissions`, { permissions: ['organizations:manage'] }),
+      call(orgAdmin, 'POST', '/roles', { name: 'sneaky', permissions: ['tenants:all'] }),
+    ];
+    for (const res of await Promise.all(escalations)) {
+      expect(res.statusCode).toBe(403);
+      expect(res.json().code).toBe('GRANT_EXCEEDS_OWN_ACCESS');
+    }
+    const allowed = await call(orgAdmin, 'POST', `/users/${victim.id}/roles`, { roles: ['INSTRUCTOR'] });
+    expect(allowed.statusCode).toBe(200);
+    const ownRole = (await call(root, 'GET', '/roles')).json().data.find((role: { name: string }) => role.name === 'ORG_ADMIN');
+    const widen = await call(orgAdmin, 'PUT', `/roles/${ownRole.id}/permissions`, { permissions: [...ownRole.permissions, 'tenants:all'] });
+    expect(widen.statusCode).toBe(403);
+  });
+
+  it('drops revoked permissions from the very next request, on this node and on another sharing Redis', async () => {
+    const peer = process.env.REDIS_URL ? await createPeer(h) : undefined;
+    try {
+      const user = await loginAs(h, { roles: ['ORG_ADMIN'] });
+      const nodes = [h, ...(peer ? [peer] : [])];
+      for (const node of nodes)
+        expect((await node.app.inject({ method: 'GET', url: '/users', headers: user.headers })).statusCode).toBe(200);
+      const role = (await call(root, 'GET', `/users/${user.userId}/roles`)).json().data[0];
+      expect((await call(root, 'DELETE', `/users/${user.userId}/roles/${role.id}`)).statusCode).toBe(204);
+      for (const node of nodes) {
+        let status = 200;
+        // Redis pub/sub delivery to the peer is asynchronous: allow it a few milliseconds.
+        for (let attempt = 0; attempt < 20 && status === 200; attempt++) {
+          status = (await node.app.inject({ method: 'GET', url: '/users', headers: user.headers })).statusCode;
+          if (status === 200 && node !== h) await new Promise((resolve) => setTimeout(resolve, 10));
+          else break;
+        }
+        expect(status).toBe(403);
+      }
+
+      // A role edit reaches every holder of the role, on every node.
+      const holder = await loginAs(h, { roles: ['INSTRUCTOR'] });
+      for (const node of nodes)
+        expect((await node.app.inject({ method: 'GET', url: '/users', headers: holder.headers })).statusCode).toBe(200);
+      const instructor = (await call(root, 'GET', '/roles')).json().data.find((entry: { name: string }) => entry.name === 'INSTRUCTOR');
+      await call(root, 'PUT', `/roles/${instructor.id}/permissions`, { permissions: ['learning:read'] });
+      expect((await h.app.inject({ method: 'GET', url: '/users', headers: holder.headers })).statusCode).toBe(403);
+      if (peer) {
+        let status = 200;
+        for (let attempt = 0; attempt < 20 && status === 200; attempt++) {
+          status = (await peer.app.inject({ method: 'GET', url: '/users', headers: holder.headers })).statusCode;
+          if (status === 200) await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(status).toBe(403);
+      }
+    } finally {
+      await peer?.close();
+    }
+  });
+});
