@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './helpers/app.js';
+import { createUser, loginAs } from './helpers/auth.js';
+
+// DESIGN's tenancy rule: an org admin of A gets, for any user of B, exactly the answer a missing user gets.
+describe('tenancy: no IDOR across organizations', () => {
+  let h: Harness;
+  let adminA: Awaited<ReturnType<typeof loginAs>>;
+  let orgA: string;
+  let orgB: string;
+  let userB: Awaited<ReturnType<typeof createUser>>;
+  const missing = '01a20000-0000-7000-8000-000000000000';
+
+  beforeAll(async () => {
+    h = await createHarness({ preset: 'learning', config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    const root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
+    const create = async (name: string) =>
+      (await h.app.inject({ method: 'POST', url: '/organizations', headers: root.headers, payload: { name } })).json().organization
+        .id as string;
+    orgA = await create('Acme Learning');
+    orgB = await create('Béta Académie');
+    adminA = await loginAs(h, {
+      roles: ['ORG_ADMIN'],
+      permissions: ['roles:manage', 'subscriptions:manage', 'organizations:manage'],
+      organizationId: orgA,
+    });
+    userB = await createUser(h, { organizationId: orgB, roles: ['LEARNER'], email: 'b-user@example.com' });
+    await createUser(h, { organizationId: orgA, roles: ['LEARNER'], email: 'a-user@example.com' });
+    await h.app.inject({ method: 'PUT', url: `/users/${userB.id}/subscription`, headers: root.headers, payload: { type: 'PREMIUM' } });
+  });
+  afterAll(() => h.close());
+
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    h.app.inject({ method, url, headers: adminA.headers, ...(payload ? { payload } : {}) });
+
+  it('answers 404, byte for byte as for a missing user, on every read and write of a user of another organization', async () => {
+    const routes = (id: string): [Parameters<typeof call>[0], string, object?][] => [
+      ['GET', `/users/${id}`],
+      ['GET', `/users/${id}?include=profile,roles,permissions,subscription,organization`],
+      [
+        'PUT',
+        `/users/${id}`,
+        { email: 'x@example.com', username: null, phone: null, firstName: 'X', lastName: 'Y', organizationId: orgA, userTypeId: null },
+      ],
+      ['PATCH', `/users/${id}`, { firstName: 'Hijacked' }],
+      ['DELETE', `/users/${id}`],
+      ['DELETE', `/users/${id}?hard=true`],
+      ['POST', `/users/${id}/suspend`, { reason: 'x' }],
+      ['POST', `/users/${id}/activate`],
+      ['POST', `/users/${id}/restore`],
+      ['GET', `/users/${id}/roles`],
+      ['POST', `/users/${id}/roles`, { roles: ['INSTRUCTOR'] }],
+      ['DELETE', `/users/${id}/roles/${missing}`],
+      ['GET', `/users/${id}/permissions?explain=true`],
+      ['POST', `/users/${id}/permissions`, { permissions: ['users:read'] }],
+      ['DELETE', `/users/${id}/permissions/${missing}`],
+      ['GET', `/users/${id}/export`],
+      ['GET', `/users/${id}/subscription`],
+      ['PUT', `/users/${id}/subscription`, { type: 'FREE' }],
+      ['POST', `/users/${id}/subscription/cancel`],
+    ];
+    const strip = (body: string) => body.replace(/"instance":"[^"]*"/, '');
+    for (const [[method, url, payload], [, missingUrl]] of routes(userB.id).map(
+      (route, index) => [route, routes(missing)[index]] as const,
+    )) {
+      const foreign = await call(method, url, payload);
+      const absent = await call(method, missingUrl as string, payload);
+      expect(foreign.statusCode, `${method} ${url}`).toBe(404);
+      expect(strip(foreign.body), `${method} ${url}`).toBe(strip(absent.body));
+    }
+    const after = await h.app.inject({ method: 'GET', url: '/auth/me', headers: adminA.headers });
+    expect(after.statusCode).toBe(200);
+  });
+
+  it('lists, searches and counts only its own organization', async () => {
+    const all = (await call('GET', '/users?limit=100')).json();
+    expect(all.data.every((user: { organizationId: string }) => user.organizationId === orgA)).toBe(true);
+    expect(all.total).toBe(all.data.length);
+    expect((await call('GET', '/users?search=b-user')).json().data).toEqual([]);
+    expect((await call('GET', `/users?organizationId=${orgB}`)).json().data).toEqual([]);
+    expect((await call('GET', `/organizations/${orgB}/users`)).statusCode).toBe(404);
+    expect((await call('GET', `/organizations/${orgA}/users`)).json().data.length).toBe(all.data.length);
+  });
+
+  it('sees only its own organization, and cannot move users or itself elsewhere', async () => {
+    expect((await call('GET', '/organizations')).json().data.map((org: { id: string }) => org.id)).toEqual([orgA]);
+    expect((await call('GET', `/organizations/${orgB}`)).statusCode).toBe(404);
+    expect((await call('PATCH', `/organizations/${orgB}`, { name: 'Mine now' })).statusCode).toBe(404);
+    const placed = await call('POST', '/users', { email: 'placed@example.com', firstName: 'P', lastName: 'Q', organizationId: orgB });
+    expect(placed.statusCode).toBe(403);
+    const own = await call('POST', '/users', { email: 'own@example.com', firstName: 'O', lastName: 'W' });
+    expect(own.json().user.organizationId).toBe(orgA);
+    const moved = await call('PATCH', `/users/${own.json().user.id}`, { organizationId: orgB });
+    expect(moved.statusCode).toBe(403);
+    expect((await call('PATCH', '/users/me', { organizationId: orgB })).statusCode).toBe(403);
+  });
+
+  it('reads only its own organization in the audit log', async () => {
+    const rows = (await call('GET', '/audit-logs?limit=200')).json().data;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row: { organizationId: string | null }) => row.organizationId === orgA)).toBe(true);
+    expect((await call('GET', `/audit-logs?entityId=${userB.id}`)).json().data).toEqual([]);
+  });
+});
