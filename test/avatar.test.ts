@@ -1,0 +1,92 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './helpers/app.js';
+import { loginAs } from './helpers/auth.js';
+
+function multipart(file: Buffer, filename: string, contentType: string) {
+  const boundary = `----tessera${Date.now()}`;
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`),
+    file,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+const png = (width = 400, height = 300) => sharp({ create: { width, height, channels: 3, background: { r: 200, g: 40, b: 90 } } }).png().toBuffer();
+
+describe('avatar upload', () => {
+  let h: Harness;
+  let me: Awaited<ReturnType<typeof loginAs>>;
+
+  beforeAll(async () => {
+    h = await createHarness({ config: { MAX_AVATAR_SIZE_MB: '1', AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    me = await loginAs(h);
+  });
+  afterAll(() => h.close());
+
+  const upload = (file: Buffer, filename: string, contentType: string) => {
+    const body = multipart(file, filename, contentType);
+    return h.app.inject({ method: 'POST', url: '/users/upload-avatar', payload: body.payload, headers: { ...me.headers, ...body.headers } });
+  };
+
+  it('re-encodes a good PNG to fixed sizes under a server-made name, and serves it safely', async () => {
+    const original = await png();
+    const res = await upload(original, 'me.png', 'image/png');
+    expect(res.statusCode).toBe(200);
+    const url = new URL(res.json().avatarUrl);
+    expect(url.origin).toBe('https://tessera.test');
+    expect(url.pathname).toMatch(/^\/avatars\/[A-Za-z0-9]{20,}-256\.webp$/);
+    const served = await h.app.inject({ method: 'GET', url: url.pathname });
+    expect(served.statusCode).toBe(200);
+    expect(served.headers['content-type']).toBe('image/webp');
+    expect(served.headers['x-content-type-options']).toBe('nosniff');
+    const meta = await sharp(served.rawPayload).metadata();
+    expect(meta).toMatchObject({ format: 'webp', width: 256, height: 256 });
+    expect(served.rawPayload.equals(original)).toBe(false);
+    expect((await h.app.inject({ method: 'GET', url: url.pathname.replace('-256', '-64') })).statusCode).toBe(200);
+
+    // A new upload replaces the files of the old one.
+    const second = await upload(await png(100, 100), 'again.png', 'image/png');
+    expect(second.json().avatarUrl).not.toBe(res.json().avatarUrl);
+    expect((await h.app.inject({ method: 'GET', url: url.pathname })).statusCode).toBe(404);
+  });
+
+  it('refuses SVG with script, whatever it is called or claims to be', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(document.cookie)</script><rect width="10" height="10"/></svg>');
+    for (const [name, type] of [
+      ['evil.svg', 'image/svg+xml'],
+      ['evil.png', 'image/png'],
+    ]) {
+      const res = await upload(svg, name as string, type as string);
+      expect(res.statusCode).toBe(415);
+      expect(res.json().code).toBe('UNSUPPORTED_IMAGE');
+    }
+  });
+
+  it('neutralises a PNG/HTML polyglot: the served file is a clean re-encode', async () => {
+    const polyglot = Buffer.concat([await png(50, 50), Buffer.from('<html><script>alert(1)</script></html>')]);
+    const res = await upload(polyglot, 'poly.html', 'text/html');
+    expect(res.statusCode).toBe(200);
+    const served = await h.app.inject({ method: 'GET', url: new URL(res.json().avatarUrl).pathname });
+    expect(served.rawPayload.includes(Buffer.from('<script>'))).toBe(false);
+    expect(served.headers['content-type']).toBe('image/webp');
+  });
+
+  it('ignores path tricks in the file name and a spoofed Content-Type', async () => {
+    const res = await upload(await png(), '../../../../etc/passwd', 'application/x-sh');
+    expect(res.statusCode).toBe(200);
+    expect(res.json().avatarUrl).toMatch(/\/avatars\/[A-Za-z0-9]+-256\.webp$/);
+    expect((await h.app.inject({ method: 'GET', url: '/avatars/..%2F..%2Fpackage.json' })).statusCode).toBe(400);
+  });
+
+  it('refuses an oversized file and anything that is not an image', async () => {
+    const big = Buffer.alloc(1024 * 1024 + 10, 1);
+    const tooBig = await upload(big, 'big.png', 'image/png');
+    expect(tooBig.statusCode).toBe(413);
+    const text = await upload(Buffer.from('just some text'), 'a.png', 'image/png');
+    expect(text.statusCode).toBe(415);
+    const webp = await upload(await sharp(await png()).webp().toBuffer(), 'a.webp', 'image/webp');
+    expect(webp.statusCode).toBe(415);
+  });
+});
