@@ -6,14 +6,19 @@ import { loginAs } from './helpers/auth.js';
 function multipart(file: Buffer, filename: string, contentType: string) {
   const boundary = `----tessera${Date.now()}`;
   const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,
+    ),
     file,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
   return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
-const png = (width = 400, height = 300) => sharp({ create: { width, height, channels: 3, background: { r: 200, g: 40, b: 90 } } }).png().toBuffer();
+const png = (width = 400, height = 300) =>
+  sharp({ create: { width, height, channels: 3, background: { r: 200, g: 40, b: 90 } } })
+    .png()
+    .toBuffer();
 
 describe('avatar upload', () => {
   let h: Harness;
@@ -27,7 +32,12 @@ describe('avatar upload', () => {
 
   const upload = (file: Buffer, filename: string, contentType: string) => {
     const body = multipart(file, filename, contentType);
-    return h.app.inject({ method: 'POST', url: '/users/upload-avatar', payload: body.payload, headers: { ...me.headers, ...body.headers } });
+    return h.app.inject({
+      method: 'POST',
+      url: '/users/upload-avatar',
+      payload: body.payload,
+      headers: { ...me.headers, ...body.headers },
+    });
   };
 
   it('re-encodes a good PNG to fixed sizes under a server-made name, and serves it safely', async () => {
@@ -53,7 +63,9 @@ describe('avatar upload', () => {
   });
 
   it('refuses SVG with script, whatever it is called or claims to be', async () => {
-    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(document.cookie)</script><rect width="10" height="10"/></svg>');
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(document.cookie)</script><rect width="10" height="10"/></svg>',
+    );
     for (const [name, type] of [
       ['evil.svg', 'image/svg+xml'],
       ['evil.png', 'image/png'],
@@ -86,7 +98,13 @@ describe('avatar upload', () => {
     expect(tooBig.statusCode).toBe(413);
     const text = await upload(Buffer.from('just some text'), 'a.png', 'image/png');
     expect(text.statusCode).toBe(415);
-    const webp = await upload(await sharp(await png()).webp().toBuffer(), 'a.webp', 'image/webp');
+    const webp = await upload(
+      await sharp(await png())
+        .webp()
+        .toBuffer(),
+      'a.webp',
+      'image/webp',
+    );
     expect(webp.statusCode).toBe(415);
   });
 });

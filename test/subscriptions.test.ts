@@ -1,0 +1,74 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './helpers/app.js';
+import { loginAs } from './helpers/auth.js';
+
+describe('subscriptions (seed 004)', () => {
+  let h: Harness;
+  let admin: Awaited<ReturnType<typeof loginAs>>;
+
+  beforeAll(async () => {
+    h = await createHarness({ preset: 'saas', config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    admin = await loginAs(h, { roles: ['super_admin'] });
+  });
+  afterAll(() => h.close());
+
+  const call = (session: { headers: Record<string, string> }, method: 'GET' | 'PUT' | 'POST', url: string, payload?: object) =>
+    h.app.inject({ method, url, headers: session.headers, ...(payload ? { payload } : {}) });
+
+  it('sets a plan with its features, shows it in /auth/me and the token, and cancels it', async () => {
+    const member = await loginAs(h, { roles: ['member'] });
+    expect((await call(member, 'GET', '/users/me/subscription')).statusCode).toBe(404);
+    const set = await call(admin, 'PUT', `/users/${member.userId}/subscription`, {
+      type: 'PREMIUM',
+      endDate: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    expect(set.statusCode).toBe(200);
+    expect(set.json()).toMatchObject({
+      type: 'PREMIUM',
+      status: 'ACTIVE',
+      features: ['basic-profile', 'api-access', 'priority-support', 'audit-export'],
+    });
+    expect((await call(member, 'GET', '/users/me/subscription')).json().type).toBe('PREMIUM');
+    expect((await call(member, 'GET', '/auth/me')).json().subscription).toEqual({ plan: 'PREMIUM' });
+
+    const fresh = await h.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: member.user.email, password: member.user.password },
+    });
+    const claims = JSON.parse(Buffer.from(fresh.json().accessToken.split('.')[1], 'base64url').toString());
+    expect(claims.plan).toBe('PREMIUM');
+
+    const cancelled = await call(admin, 'POST', `/users/${member.userId}/subscription/cancel`);
+    expect(cancelled.json()).toMatchObject({ status: 'CANCELLED', cancelledAt: expect.any(String) });
+    expect((await call(admin, 'POST', `/users/${member.userId}/subscription/cancel`)).statusCode).toBe(404);
+    expect((await call(member, 'GET', '/auth/me')).json().subscription).toBeNull();
+    expect(
+      (
+        await call(admin, 'PUT', `/users/${member.userId}/subscription`, {
+          type: 'BASIC',
+          startDate: '2030-01-02T00:00:00Z',
+          endDate: '2030-01-01T00:00:00Z',
+        })
+      ).json().code,
+    ).toBe('INVALID_PERIOD');
+  });
+
+  it('marks past-due subscriptions EXPIRED in the scheduled sweep, with an audit row', async () => {
+    const member = await loginAs(h, { roles: ['member'] });
+    await call(admin, 'PUT', `/users/${member.userId}/subscription`, { type: 'BASIC', endDate: new Date(Date.now() + 200).toISOString() });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await h.app.modules.subscriptions.expireDue()).toBe(1);
+    expect((await call(member, 'GET', '/users/me/subscription')).json().status).toBe('EXPIRED');
+    expect(await h.app.modules.subscriptions.expireDue()).toBe(0);
+    const rows = await h.context.database.primary.execute(sql`SELECT 1 FROM audit_logs WHERE action = 'subscription.expired'`);
+    expect(((rows as { rows?: unknown[] }).rows ?? (rows as unknown[])).length).toBe(1);
+  });
+
+  it('lets members read but not change their own plan', async () => {
+    const member = await loginAs(h, { roles: ['member'] });
+    expect((await call(member, 'PUT', '/users/me/subscription', { type: 'PREMIUM' })).statusCode).toBe(403);
+    expect((await call(member, 'POST', '/users/me/subscription/cancel')).statusCode).toBe(403);
+  });
+});
