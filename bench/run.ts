@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util';
 import { type BenchRow, createMeasure, type Driver, printTable, type Section, startServer } from './lib.js';
 import { auth } from './sections/auth.js';
 import { baseline } from './sections/baseline.js';
+import { users } from './sections/users.js';
 
 /** Every section, in the order they run. */
-const sections: Section[] = [baseline, auth];
+const sections: Section[] = [baseline, auth, users];
 
 const { values } = parseArgs({
   options: {

@@ -41,9 +41,10 @@ export const users = pgTable(
     uniqueIndex('users_email_unique').on(t.email),
     uniqueIndex('users_username_unique').on(sql`lower(${t.username})`),
     uniqueIndex('users_phone_unique').on(t.phone).where(sql`${t.phone} IS NOT NULL`),
-    index('users_status_created_at_idx').on(t.status, t.createdAt.desc().nullsFirst()),
-    index('users_created_at_idx').on(t.createdAt.desc().nullsFirst()),
-    index('users_organization_status_idx').on(t.organizationId, t.status, t.createdAt.desc().nullsFirst()),
+    // The id closes each key so keyset pages ((created_at, id) < cursor) walk the index without sorting.
+    index('users_status_created_at_idx').on(t.status, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('users_created_at_idx').on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('users_organization_status_idx').on(t.organizationId, t.status, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('users_user_type_idx').on(t.userTypeId),
     index('users_last_login_at_idx').on(t.lastLoginAt.desc()),
   ],

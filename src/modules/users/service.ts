@@ -126,13 +126,16 @@ export function createUsersService(context: AppContext, auth: AuthService) {
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
       if (query.cursor && !after) throw badRequest('INVALID_CURSOR', 'The cursor is not valid.');
       const tenant = tenantOf(principal);
-      if (query.organizationId && tenant && query.organizationId !== tenant)
+      const roleId = query.role ? await queries.findRoleIdByName(database.read, query.role) : undefined;
+      // Another tenant's organization, or a role that does not exist: nothing matches.
+      if ((query.organizationId && tenant && query.organizationId !== tenant) || (query.role && !roleId)) {
         return { data: [], total: 0, page: 1, limit, nextCursor: null };
+      }
       const filter: queries.UserFilter = {
         organizationId: tenant ?? query.organizationId,
         search: query.search,
         status: query.status,
-        role: query.role,
+        roleId,
         userTypeId: query.userTypeId,
         emailVerified: query.emailVerified,
         createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined,
