@@ -72,7 +72,7 @@ describe('tenancy: no IDOR across organizations', () => {
   });
 
   it('lists, searches and counts only its own organization', async () => {
-    const all = (await call('GET', '/users?limit=100')).json();
+    const all = (await call('GET', '/users?page=1&limit=100')).json();
     expect(all.data.every((user: { organizationId: string }) => user.organizationId === orgA)).toBe(true);
     expect(all.total).toBe(all.data.length);
     expect((await call('GET', '/users?search=b-user')).json().data).toEqual([]);

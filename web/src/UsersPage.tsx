@@ -12,7 +12,9 @@ export function UsersPage() {
   const fetchPage = useCallback(
     (cursor?: string) =>
       api.GET('/users', {
-        params: { query: { limit: 25, ...(search ? { search } : {}), ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) } },
+        params: {
+          query: { limit: 25, ...(search ? { search } : {}), ...(status ? { status } : {}), ...(cursor ? { cursor } : { page: 1 }) },
+        },
       }),
     [search, status],
   );

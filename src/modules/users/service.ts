@@ -141,7 +141,8 @@ export function createUsersService(context: AppContext, auth: AuthService) {
         createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined,
         createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
       };
-      const page = after ? undefined : (query.page ?? 1);
+      // An explicit page asks for seed 001's findAndCount (offset + total); otherwise keyset from the top, no count.
+      const page = after ? undefined : query.page;
       // Lists may be a moment stale: they read from a replica when there is one.
       const reader = database.read;
       const [rows, total] = await Promise.all([
