@@ -57,7 +57,8 @@ describe.skipIf(!existsSync(chromiumPath))('admin console', () => {
     await page.getByLabel('Password').fill('console admin passphrase');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: /Users/ }).waitFor();
-    expect(await page.locator('tbody tr').count()).toBe(3);
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 3);
+    await expect(page.getByRole('heading', { name: /Users/ }).textContent()).resolves.toBe('Users (3)');
   });
 
   it('searches users accent-insensitively', async () => {
