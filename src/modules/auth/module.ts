@@ -7,7 +7,6 @@ import { authRoutes, jwksRoute } from './routes.js';
 import { randomToken } from './secrets.js';
 import { createAuthService } from './service.js';
 import { createSessionLiveness } from './session-liveness.js';
-import { ensureSigningKey } from './signing-keys.js';
 import { createTokenService } from './tokens.js';
 
 function credentialsOf(request: FastifyRequest) {
@@ -30,6 +29,7 @@ export async function createAuthModule(context: AppContext) {
     dummyHash: await hashPassword(randomToken()),
   });
   let mail: MailWorker | undefined;
+  let log: FastifyInstance['log'] | undefined;
   return {
     service,
     authenticate: (request: FastifyRequest) => service.authenticate(credentialsOf(request)),
@@ -37,10 +37,11 @@ export async function createAuthModule(context: AppContext) {
       await app.register(authRoutes, { prefix: '/auth', context, auth: service });
       await app.register(jwksRoute, { jwks: tokens.jwks });
       mail = createMailWorker(context, app.log);
+      log = app.log;
     },
     async start() {
-      await ensureSigningKey(context.database.primary, context.config);
-      await tokens.reloadKeys();
+      // Keys are loaded (and made, on a new database) now if the database answers, else on first use.
+      await tokens.reloadKeys().catch((error) => log?.warn({ err: error }, 'signing keys not loaded yet; will retry on first use'));
       await mail?.start();
     },
     async stop() {

@@ -7,6 +7,8 @@ import { signingKeys } from '../../db/schema/index.js';
 
 export const ALGORITHM = 'EdDSA';
 
+export class NoActiveKeyError extends Error {}
+
 export interface LoadedKeys {
   active: { kid: string; privateKey: CryptoKey };
   /** Every key a token may still be signed with: the active one and those rotating out. */
@@ -80,7 +82,7 @@ export async function loadKeys(db: Executor, config: Pick<Config, 'SIGNING_KEY_S
     .where(and(inArray(signingKeys.status, ['ACTIVE', 'RETIRING']), usable()))
     .orderBy(signingKeys.createdAt);
   const activeRow = rows.filter((row) => row.status === 'ACTIVE').at(-1);
-  if (!activeRow) throw new Error('no active signing key');
+  if (!activeRow) throw new NoActiveKeyError('no active signing key');
   const verification = new Map<string, CryptoKey>();
   const jwks: JWK[] = [];
   for (const row of rows) {

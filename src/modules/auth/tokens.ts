@@ -3,7 +3,7 @@ import { decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from 'jose
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { unauthorized } from '../../http/errors.js';
-import { ALGORITHM, type LoadedKeys, loadKeys } from './signing-keys.js';
+import { ALGORITHM, ensureSigningKey, type LoadedKeys, loadKeys, NoActiveKeyError } from './signing-keys.js';
 
 export interface AccessClaims extends JWTPayload {
   sub: string;
@@ -35,7 +35,12 @@ export function createTokenService(
 
   async function currentKeys(forceReload = false): Promise<LoadedKeys> {
     if (!keys || forceReload || Date.now() - loadedAt > KEY_RELOAD_INTERVAL_MS) {
-      keys = await loadKeys(db, config);
+      keys = await loadKeys(db, config).catch(async (error: unknown) => {
+        // The very first start on a new database: make the first key, then read it back.
+        if (!(error instanceof NoActiveKeyError)) throw error;
+        await ensureSigningKey(db, config);
+        return loadKeys(db, config);
+      });
       loadedAt = Date.now();
     }
     return keys;

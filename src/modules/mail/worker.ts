@@ -66,7 +66,7 @@ export function createMailWorker(context: AppContext, log: MailLog) {
   return {
     deliverDue,
     async start() {
-      if (transport) await releaseHeldMails(database.primary);
+      if (transport) await releaseHeldMails(database.primary).catch((error) => log.warn({ err: error }, 'held mails not released yet'));
       const tick = () => {
         deliverDue()
           .catch((error) => log.warn({ err: error }, 'mail worker pass failed'))
