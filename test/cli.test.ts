@@ -150,6 +150,17 @@ describe(`tessera CLI (${driver})`, () => {
     }
   });
 
+  it('rotates the signing key', async () => {
+    const first = await runCli(['keys', 'rotate'], target.env);
+    expect(first.stdout).toMatch(/^new signing key active: [0-9a-f-]{36}$/m);
+    const second = await runCli(['keys', 'rotate'], target.env);
+    await withDatabase(target.env, async (database) => {
+      const rows = await queryRows<{ status: string }>(database.primary, sql`SELECT status FROM signing_keys ORDER BY created_at`);
+      expect(rows.map((row) => row.status)).toEqual(['RETIRING', 'RETIRING', 'ACTIVE'].slice(-rows.length));
+    });
+    expect(second.code).toBe(0);
+  });
+
   it('refuses a file that is not a backup', async () => {
     const result = await runCli(['restore', '--in', new URL(import.meta.url).pathname], target.env);
     expect(result.code).toBe(1);

@@ -55,6 +55,8 @@ describe('tenancy: no IDOR across organizations', () => {
       ['POST', `/users/${id}/permissions`, { permissions: ['users:read'] }],
       ['DELETE', `/users/${id}/permissions/${missing}`],
       ['GET', `/users/${id}/export`],
+      ['GET', `/users/${id}/sessions`],
+      ['DELETE', `/users/${id}/sessions`],
       ['GET', `/users/${id}/subscription`],
       ['PUT', `/users/${id}/subscription`, { type: 'FREE' }],
       ['POST', `/users/${id}/subscription/cancel`],

@@ -285,6 +285,15 @@ describe('users: admin API and self-service', () => {
     expect((await api.get(`/users/${plain.userId}/export`)).statusCode).toBe(200);
   });
 
+  it("lists a user's sessions and signs them out everywhere", async () => {
+    const target = await loginAs(h);
+    const sessions = await as(admin).get(`/users/${target.userId}/sessions`);
+    expect(sessions.json().data).toHaveLength(1);
+    expect((await as(target).get('/users/me/sessions')).json().data[0].current).toBe(true);
+    expect((await as(admin).send('DELETE', `/users/${target.userId}/sessions`)).statusCode).toBe(204);
+    expect((await as(target).get('/auth/me')).statusCode).toBe(401);
+  });
+
   it('exports a whole record without secrets (GDPR)', async () => {
     const me = await loginAs(h);
     await h.app.inject({ method: 'POST', url: '/auth/api-keys', headers: me.headers, payload: { name: 'ci', scopes: [] } });

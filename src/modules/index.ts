@@ -47,7 +47,7 @@ export async function createModules(context: AppContext): Promise<Modules> {
     authenticate: auth.authenticate,
     register: async (app) => {
       await auth.register(app);
-      await app.register(userRoutes, { users });
+      await app.register(userRoutes, { users, auth: auth.service });
       await app.register(selfRoutes, { context, users, storage });
       await app.register(userAccessRoutes, { context, grants: createGrants(context), usersService: users });
       await app.register(catalogRoutes, { catalog: createCatalog(context) });

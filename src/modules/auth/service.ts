@@ -260,6 +260,20 @@ export function createAuthService(
     },
 
     revokeAllSessions: (userId: string, reason: string, tx: Executor) => queries.revokeUserSessions(tx, userId, reason),
+
+    /** An administrator signs a user out everywhere. */
+    async endUserSessions(userId: string, meta: RequestMeta) {
+      await db.transaction(async (tx) => {
+        const count = await queries.revokeUserSessions(tx, userId, 'ended_by_admin');
+        await recordAudit(tx, meta, {
+          action: 'auth.sessions_ended_by_admin',
+          entity: 'user',
+          entityId: userId,
+          payload: { sessions: count },
+        });
+      });
+      await liveness.revoked({ userId });
+    },
     sessionsRevoked: (userId: string) => liveness.revoked({ userId }),
 
     async forgotPassword(emailInput: string, meta: RequestMeta) {
@@ -358,8 +372,9 @@ export function createAuthService(
       };
     },
 
-    async listSessions(principal: Principal) {
-      const rows = await queries.listLiveSessions(db, principal.userId);
+    /** Live sessions of a user (`principal`'s own when no user is named); `current` marks the caller's. */
+    async listSessions(principal: Principal, userId = principal.userId) {
+      const rows = await queries.listLiveSessions(db, userId);
       return rows.map((session) => ({
         id: session.id,
         ipAddress: session.ipAddress,

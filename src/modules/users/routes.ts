@@ -4,6 +4,8 @@ import { requestMeta } from '../../http/request-meta.js';
 import { requirePermission, requirePermissionOrSelf } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
 import { resolveUserId } from '../access/tenancy.js';
+import { SessionList } from '../auth/schemas.js';
+import type { AuthService } from '../auth/service.js';
 import {
   CheckEmailQuery,
   CheckEmailResult,
@@ -26,7 +28,39 @@ const tags = ['users'];
 const UserEnvelope = Type.Object({ user: UserView });
 
 /** Seed 002's admin mapping and seed 004's user module: list, create, read, replace, patch, status, delete. */
-export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (app, { users }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; auth: AuthService }> = async (app, { users, auth }) => {
+  const db = users.db;
+
+  app.get(
+    '/users/:id/sessions',
+    {
+      config: requirePermissionOrSelf('sessions:manage'),
+      schema: { tags, summary: "A user's live sessions", params: UserIdParams, response: { 200: SessionList, ...problems(401, 403, 404) } },
+    },
+    async (request) => {
+      const user = await users.visibleUser(db, request.principal!, request.params.id);
+      return { data: await auth.listSessions(request.principal!, user.id) };
+    },
+  );
+
+  app.delete(
+    '/users/:id/sessions',
+    {
+      config: requirePermissionOrSelf('sessions:manage'),
+      schema: {
+        tags,
+        summary: 'Sign a user out everywhere',
+        params: UserIdParams,
+        response: { 204: { type: 'null' }, ...problems(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const user = await users.visibleUser(db, request.principal!, request.params.id);
+      await auth.endUserSessions(user.id, requestMeta(request));
+      return reply.status(204).send();
+    },
+  );
+
   app.get(
     '/users',
     {

@@ -117,6 +117,7 @@ export function createUsersService(context: AppContext, auth: AuthService) {
   }
 
   return {
+    db,
     visibleUser,
 
     async list(principal: Principal, query: Static<typeof ListQuery>) {
