@@ -14,7 +14,6 @@ export async function serve(): Promise<void> {
     await closeContext(context);
     throw error;
   }
-  app.addHook('onClose', async () => closeContext(context));
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -23,7 +22,9 @@ export async function serve(): Promise<void> {
     app.log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     const forced = setTimeout(() => process.exit(1), 10_000);
     forced.unref();
+    // Close the app first (its hooks stop the workers that use the pools), then the pools.
     await app.close();
+    await closeContext(context);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -80,6 +80,33 @@ export const users: Section = {
       connections: 10,
       requests: [{ method: 'GET', headers, path: '/users?role=user&status=ACTIVE&page=1&limit=20' }],
     });
-    return [lookup, search, deep, counted];
+    // One client at a time: the latency of a single request, the figure seed 003's targets speak of.
+    const single = [
+      await measure('users', {
+        title: 'GET /users/:id, 1 connection',
+        connections: 1,
+        requests: [{ method: 'GET', headers, setupRequest: (request) => ({ ...request, path: `/users/${ids[next++ % ids.length]}` }) }],
+      }),
+      await measure('users', {
+        title: 'GET /users?search=, 1 connection',
+        connections: 1,
+        requests: [
+          {
+            method: 'GET',
+            headers,
+            setupRequest: (request) => ({
+              ...request,
+              path: `/users?limit=20&search=${encodeURIComponent(terms[next++ % terms.length] as string)}`,
+            }),
+          },
+        ],
+      }),
+      await measure('users', {
+        title: 'GET /users?role&status page=1 with total, 1 conn.',
+        connections: 1,
+        requests: [{ method: 'GET', headers, path: '/users?role=user&status=ACTIVE&page=1&limit=20' }],
+      }),
+    ];
+    return [lookup, search, deep, counted, ...single];
   },
 };

@@ -196,9 +196,25 @@ export async function listUsers(
   return rows;
 }
 
-export async function countMatchingUsers(db: Executor, filter: UserFilter): Promise<number> {
-  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(users).where(filterConditions(filter));
-  return row?.count ?? 0;
+const EXACT_COUNT_LIMIT = 10_000;
+
+/**
+ * Seed 001's findAndCount total. Exact up to 10,000 matches; past that, the planner's estimate, since an
+ * exact count over a million rows costs seconds and a list page must not.
+ */
+export async function countMatchingUsers(db: Executor, filter: UserFilter): Promise<{ total: number; exact: boolean }> {
+  const matching = db.select({ one: sql`1` }).from(users).where(filterConditions(filter));
+  const [row] = await rowsOfCount(db, sql`SELECT count(*)::int AS count FROM (${matching.limit(EXACT_COUNT_LIMIT + 1)}) AS capped`);
+  const capped = row?.count ?? 0;
+  if (capped <= EXACT_COUNT_LIMIT) return { total: capped, exact: true };
+  const [plan] = await rowsOfCount(db, sql`EXPLAIN (FORMAT JSON) ${matching}`);
+  const estimate = (plan as unknown as { 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] })?.['QUERY PLAN']?.[0]?.Plan?.['Plan Rows'];
+  return { total: Math.max(Math.round(estimate ?? 0), EXACT_COUNT_LIMIT + 1), exact: false };
+}
+
+async function rowsOfCount(db: Executor, query: SQL) {
+  const result = await db.execute(query);
+  return ((result as { rows?: { count: number }[] }).rows ?? (result as unknown as { count: number }[])) as { count: number }[];
 }
 
 /** Direct grants still in force, with their expiry. */

@@ -132,6 +132,7 @@ export const ListQuery = Type.Object(
 export const UserList = Type.Object({
   data: Type.Array(UserView),
   total: Type.Optional(Type.Integer()),
+  totalExact: Type.Optional(Type.Boolean({ description: 'false when total is an estimate (more than 10,000 matches)' })),
   page: Type.Optional(Type.Integer()),
   limit: Type.Integer(),
   nextCursor: Nullable(Type.String()),

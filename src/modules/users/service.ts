@@ -130,7 +130,7 @@ export function createUsersService(context: AppContext, auth: AuthService) {
       const roleId = query.role ? await queries.findRoleIdByName(database.read, query.role) : undefined;
       // Another tenant's organization, or a role that does not exist: nothing matches.
       if ((query.organizationId && tenant && query.organizationId !== tenant) || (query.role && !roleId)) {
-        return { data: [], total: 0, page: 1, limit, nextCursor: null };
+        return { data: [], total: 0, totalExact: true, page: 1, limit, nextCursor: null };
       }
       const filter: queries.UserFilter = {
         organizationId: tenant ?? query.organizationId,
@@ -146,7 +146,7 @@ export function createUsersService(context: AppContext, auth: AuthService) {
       const page = after ? undefined : query.page;
       // Lists may be a moment stale: they read from a replica when there is one.
       const reader = database.read;
-      const [rows, total] = await Promise.all([
+      const [rows, counted] = await Promise.all([
         queries.listUsers(reader, filter, { sort, order, limit, after, offset: page ? (page - 1) * limit : 0 }),
         page ? queries.countMatchingUsers(reader, filter) : Promise.resolve(undefined),
       ]);
@@ -154,7 +154,7 @@ export function createUsersService(context: AppContext, auth: AuthService) {
       const last = shown.at(-1);
       return {
         data: shown.map((row) => userView(row.user)),
-        ...(total !== undefined ? { total, page } : {}),
+        ...(counted ? { total: counted.total, totalExact: counted.exact, page } : {}),
         limit,
         nextCursor: rows.length > limit && last ? encodeCursor(last.sortValue, last.user.id) : null,
       };
