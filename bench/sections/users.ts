@@ -1,3 +1,4 @@
+import type autocannon from 'autocannon';
 import type { BenchTarget, Section } from '../lib.js';
 import { seedUsers } from '../seed-users.js';
 
@@ -31,25 +32,23 @@ export const users: Section = {
     const headers = { authorization: `Bearer ${await adminToken(target)}` };
 
     let next = 0;
-    const lookup = await measure('users', {
-      title: `GET /users/:id (${count} users)`,
-      requests: [{ method: 'GET', headers, setupRequest: (request) => ({ ...request, path: `/users/${ids[next++ % ids.length]}` }) }],
-    });
-
     const terms = ['lovelace', 'zoe', 'muller', 'garcia.ibanez', 'grace hop', 'sofia', 'user12345'];
-    const search = await measure('users', {
-      title: 'GET /users?search= (trigram)',
-      requests: [
-        {
-          method: 'GET',
-          headers,
-          setupRequest: (request) => ({
-            ...request,
-            path: `/users?limit=20&search=${encodeURIComponent(terms[next++ % terms.length] as string)}`,
-          }),
-        },
-      ],
-    });
+    const byId: autocannon.Request = {
+      method: 'GET',
+      headers,
+      setupRequest: (request) => ({ ...request, path: `/users/${ids[next++ % ids.length]}` }),
+    };
+    const bySearch: autocannon.Request = {
+      method: 'GET',
+      headers,
+      setupRequest: (request) => ({
+        ...request,
+        path: `/users?limit=20&search=${encodeURIComponent(terms[next++ % terms.length] as string)}`,
+      }),
+    };
+    const counted: autocannon.Request = { method: 'GET', headers, path: '/users?role=user&status=ACTIVE&page=1&limit=20' };
+    const lookup = await measure('users', { title: `GET /users/:id (${count} users)`, requests: [byId] });
+    const search = await measure('users', { title: 'GET /users?search= (trigram)', requests: [bySearch] });
 
     // Deep pages: follow the keyset cursor, each connection walking further into the list.
     const firstPage = async () =>
@@ -75,38 +74,18 @@ export const users: Section = {
       ],
     });
 
-    const counted = await measure('users', {
+    const countedPage = await measure('users', {
       title: 'GET /users?role=user&status=ACTIVE&page=1 (with total)',
       connections: 10,
-      requests: [{ method: 'GET', headers, path: '/users?role=user&status=ACTIVE&page=1&limit=20' }],
+      requests: [counted],
     });
+
     // One client at a time: the latency of a single request, the figure seed 003's targets speak of.
     const single = [
-      await measure('users', {
-        title: 'GET /users/:id, 1 connection',
-        connections: 1,
-        requests: [{ method: 'GET', headers, setupRequest: (request) => ({ ...request, path: `/users/${ids[next++ % ids.length]}` }) }],
-      }),
-      await measure('users', {
-        title: 'GET /users?search=, 1 connection',
-        connections: 1,
-        requests: [
-          {
-            method: 'GET',
-            headers,
-            setupRequest: (request) => ({
-              ...request,
-              path: `/users?limit=20&search=${encodeURIComponent(terms[next++ % terms.length] as string)}`,
-            }),
-          },
-        ],
-      }),
-      await measure('users', {
-        title: 'GET /users?role&status page=1 with total, 1 conn.',
-        connections: 1,
-        requests: [{ method: 'GET', headers, path: '/users?role=user&status=ACTIVE&page=1&limit=20' }],
-      }),
+      await measure('users', { title: 'GET /users/:id, 1 connection', connections: 1, requests: [byId] }),
+      await measure('users', { title: 'GET /users?search=, 1 connection', connections: 1, requests: [bySearch] }),
+      await measure('users', { title: 'GET /users?role&status page=1 with total, 1 conn.', connections: 1, requests: [counted] }),
     ];
-    return [lookup, search, deep, counted, ...single];
+    return [lookup, search, deep, countedPage, ...single];
   },
 };

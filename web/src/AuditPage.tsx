@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { usePagedList } from './paged.js';
+import { ErrorNote, LoadMore } from './parts.js';
 import { api } from './session.js';
 
 export function AuditPage() {
@@ -20,11 +21,7 @@ export function AuditPage() {
     <section>
       <h1>Audit log</h1>
       {chain && <p className="muted">{chain}</p>}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} />
       <table>
         <thead>
           <tr>
@@ -47,11 +44,7 @@ export function AuditPage() {
           ))}
         </tbody>
       </table>
-      {more && (
-        <button type="button" onClick={more}>
-          Load more
-        </button>
-      )}
+      <LoadMore more={more} />
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react';
+import { ErrorNote } from './parts.js';
 import { signIn } from './session.js';
 
 export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
@@ -26,11 +27,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn: () => void }) {
         Password
         <input name="password" type="password" autoComplete="current-password" required />
       </label>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} />
       <button type="submit" disabled={busy}>
         Sign in
       </button>

@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react';
 import { go } from './App.js';
 import { usePagedList } from './paged.js';
+import { ErrorNote, LoadMore } from './parts.js';
 import { api } from './session.js';
 
 const statuses = ['', 'ACTIVE', 'PENDING', 'SUSPENDED', 'INACTIVE'] as const;
@@ -39,11 +40,7 @@ export function UsersPage() {
           ))}
         </select>
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} />
       <table>
         <thead>
           <tr>
@@ -68,11 +65,7 @@ export function UsersPage() {
           ))}
         </tbody>
       </table>
-      {more && (
-        <button type="button" onClick={more}>
-          Load more
-        </button>
-      )}
+      <LoadMore more={more} />
     </section>
   );
 }

@@ -13,7 +13,7 @@ import type { AuthService } from '../auth/service.js';
 import { enqueueMail } from '../mail/outbox.js';
 import * as queries from './queries.js';
 import type { CreateUserBody, DetailQuery, ListQuery, PatchUserBody, SelfUpdateBody } from './schemas.js';
-import { decodeCursor, encodeCursor, profileView, userView } from './views.js';
+import { decodeCursor, encodeCursor, ownFields, profileView, userView } from './views.js';
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 export const countUsers = queries.countUsers;
@@ -314,23 +314,19 @@ export function createUsersService(context: AppContext, auth: AuthService) {
       await db.transaction(async (tx) => {
         const before = await visibleUser(tx, principal, 'me');
         if (Object.keys(fields).length > 0) await applyUserChange(tx, before, fields, actor, 'user.self_updated');
-        if (profile) {
-          await queries.upsertProfile(tx, before.id, profile);
-          await recordAudit(tx, actor, {
-            action: 'profile.updated',
-            entity: 'profile',
-            entityId: before.id,
-            payload: { fields: Object.keys(profile) },
-          });
-        }
-        if (preferences) {
-          await queries.upsertPreferences(tx, before.id, preferences);
-          await recordAudit(tx, actor, {
-            action: 'preferences.updated',
-            entity: 'learning_preferences',
-            entityId: before.id,
-            payload: { fields: Object.keys(preferences) },
-          });
+        if (profile) await queries.upsertProfile(tx, before.id, profile);
+        if (preferences) await queries.upsertPreferences(tx, before.id, preferences);
+        for (const [entity, changed] of [
+          ['profile', profile],
+          ['learning_preferences', preferences],
+        ] as const) {
+          if (changed)
+            await recordAudit(tx, actor, {
+              action: `${entity}.updated`,
+              entity,
+              entityId: before.id,
+              payload: { fields: Object.keys(changed) },
+            });
         }
       });
       return this.selfProfile(principal);
@@ -338,14 +334,12 @@ export function createUsersService(context: AppContext, auth: AuthService) {
   };
 }
 
-function preferencesView(row: NonNullable<Awaited<ReturnType<typeof queries.findPreferences>>>) {
-  const { id: _id, userId: _userId, createdAt: _created, updatedAt: _updated, ...fields } = row;
-  return fields;
-}
+const preferencesView = (row: NonNullable<Awaited<ReturnType<typeof queries.findPreferences>>>) => ownFields(row);
 
 function statsView(row: NonNullable<Awaited<ReturnType<typeof queries.findStats>>>) {
-  const { id: _id, userId: _userId, createdAt: _created, updatedAt: _updated, ...fields } = row;
-  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : value]));
+  return Object.fromEntries(
+    Object.entries(ownFields(row)).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : value]),
+  );
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;

@@ -23,10 +23,13 @@ export function userView(user: UserRow) {
   };
 }
 
-export function profileView(profile: ProfileRow) {
-  const { id: _id, userId: _userId, createdAt: _created, updatedAt: _updated, ...fields } = profile;
+/** A one-to-one row of a user's without its keys and bookkeeping: what the API shows of it. */
+export function ownFields<T extends { id: string; userId: string; createdAt: Date; updatedAt: Date }>(row: T) {
+  const { id: _id, userId: _userId, createdAt: _created, updatedAt: _updated, ...fields } = row;
   return fields;
 }
+
+export const profileView = (profile: ProfileRow) => ownFields(profile);
 
 /** Opaque keyset cursor: the sort value and id of the last row shown. */
 export const encodeCursor = (value: string, id: string) => Buffer.from(JSON.stringify([value, id])).toString('base64url');
