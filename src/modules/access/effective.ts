@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { permissions, rolePermissions, roles, userPermissions, userRoles, users } from '../../db/schema/index.js';
+import { permissions, rolePermissions, roles, userPermissions, userRoles } from '../../db/schema/index.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { allPermissions, isPermission, type Permission } from './permissions.js';
 
@@ -86,8 +86,3 @@ export function createAccessCache(state: SharedState) {
 }
 
 export type AccessCache = ReturnType<typeof createAccessCache>;
-
-export async function findUserOrganization(db: Executor, userId: string): Promise<string | null> {
-  const [row] = await db.select({ organizationId: users.organizationId }).from(users).where(eq(users.id, userId));
-  return row?.organizationId ?? null;
-}

@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { MAX_PASSWORD_LENGTH } from './password-policy.js';
 
 // The schema caps length before any hashing happens; a megabyte "password" never reaches argon2.
@@ -97,5 +97,3 @@ export const CreatedApiKey = Type.Intersect([ApiKeyView, Type.Object({ key: Type
 export const ApiKeyList = Type.Object({ data: Type.Array(ApiKeyView) });
 
 export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });
-
-export type RegisterInput = Static<typeof RegisterBody>;

@@ -79,11 +79,3 @@ export async function postpone(db: Executor, id: string, delayMs: number) {
 export async function releaseHeldMails(db: Executor) {
   await db.update(emailOutbox).set({ nextAttemptAt: sql`now()` }).where(eq(emailOutbox.status, 'PENDING'));
 }
-
-export async function countRecentMails(db: Executor, toAddress: string, sinceMs: number): Promise<number> {
-  const [row] = await db
-    .select({ count: sql<number>`count(*)::int` })
-    .from(emailOutbox)
-    .where(and(eq(emailOutbox.toAddress, toAddress), sql`${emailOutbox.createdAt} > now() - ${`${sinceMs} milliseconds`}::interval`));
-  return row?.count ?? 0;
-}
