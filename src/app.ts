@@ -8,8 +8,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { AppContext } from './context.js';
 import { registerConsole } from './http/console.js';
 import { registerProblemHandlers } from './http/problem.js';
-
 import { registerRouteGuard } from './http/route-policy.js';
+import { registerValidation } from './http/validation.js';
 import { createModules, type Modules } from './modules/index.js';
 
 declare module 'fastify' {
@@ -49,10 +49,10 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandlers(app);
+  registerValidation(app);
   const modules = await createModules(context);
   app.decorate('modules', modules);
   app.decorate('unguardedRoutes', registerRouteGuard(app, modules.authenticate));

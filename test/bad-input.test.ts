@@ -1,0 +1,69 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { createHarness, type Harness } from './helpers/app.js';
+import { loginAs } from './helpers/auth.js';
+
+// Every endpoint that takes input answers bad input with 400 problem+json, and writes nothing.
+describe('bad input on every endpoint that takes some', () => {
+  let h: Harness;
+  let root: Awaited<ReturnType<typeof loginAs>>;
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    root = await loginAs(h, { roles: ['admin'] });
+  });
+  afterAll(() => h.close());
+
+  const id = '01a20000-0000-7000-8000-000000000000';
+  const cases: [string, string, unknown][] = [
+    ['POST', '/auth/register', { email: 'not-an-email', password: 'long enough passphrase' }],
+    ['POST', '/auth/login', { email: 'a@example.com' }],
+    ['POST', '/auth/refresh-token', { refreshToken: 42 }],
+    ['POST', '/auth/forgot-password', { email: ['a@example.com'] }],
+    ['POST', '/auth/reset-password', { token: 'short', password: 'long enough passphrase' }],
+    ['POST', '/auth/verify-email', {}],
+    ['POST', '/auth/resend-verification', { email: '' }],
+    ['POST', '/auth/change-password', { currentPassword: 'x' }],
+    ['POST', '/auth/api-keys', { name: '', scopes: [] }],
+    ['DELETE', '/auth/api-keys/not-a-uuid', undefined],
+    ['DELETE', '/auth/sessions/not-a-uuid', undefined],
+    ['GET', '/users?limit=0', undefined],
+    ['GET', '/users?sort=password', undefined],
+    ['GET', '/users?status=DELETED', undefined],
+    ['GET', '/users/check-email?email=nope', undefined],
+    ['POST', '/users', { email: 'ok@example.com', passwordHash: 'x' }],
+    ['GET', '/users/not-a-uuid', undefined],
+    ['GET', `/users/${id}?include=password`, undefined],
+    ['PUT', `/users/${id}`, { email: 'ok@example.com' }],
+    ['PATCH', `/users/${id}`, { phone: '12345' }],
+    ['POST', `/users/${id}/suspend`, { reason: '' }],
+    ['PUT', '/users/profile', { profile: { timezone: '../../etc' } }],
+    ['POST', `/users/${id}/roles`, { roles: [] }],
+    ['POST', `/users/${id}/permissions`, { permissions: ['users:read'], expiresAt: 'tomorrow' }],
+    ['POST', '/roles', { name: '1bad name', permissions: [] }],
+    ['PUT', `/roles/${id}/permissions`, { permissions: 'users:read' }],
+    ['POST', '/permissions', { name: 'NoColon' }],
+    ['POST', '/user-types', { name: '' }],
+    ['POST', '/organizations', { name: 'Ok', slug: 'Not A Slug' }],
+    ['PATCH', `/organizations/${id}`, { status: 'GONE' }],
+    ['PUT', `/users/${id}/subscription`, { type: 'lowercase' }],
+    ['GET', '/audit-logs?cursor=abc', undefined],
+    ['GET', '/audit-logs?limit=1000', undefined],
+  ];
+
+  it.each(cases)('%s %s → 400 problem+json, nothing written', async (method, url, payload) => {
+    const count = async () =>
+      (await queryRows<{ n: number }>(h.context.database.primary, sql`SELECT count(*)::int AS n FROM audit_logs`))[0]?.n;
+    const before = await count();
+    const res = await h.app.inject({
+      method: method as 'GET',
+      url,
+      headers: root.headers,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ status: 400, code: expect.stringMatching(/^[A-Z_]+$/) });
+    expect(await count()).toBe(before);
+  });
+});
