@@ -18,6 +18,7 @@ async function withDatabase<T>(env: Record<string, string>, fn: (database: Datab
     DB_POOL_SIZE: 2,
     DB_CONNECTION_TIMEOUT: 5000,
     DB_IDLE_TIMEOUT: 1000,
+    DB_STATEMENT_TIMEOUT: 30_000,
   });
   try {
     return await fn(database);

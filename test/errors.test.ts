@@ -58,7 +58,7 @@ describe('an unreachable database', () => {
       expect(health.json()).toMatchObject({ status: 'degraded', database: { status: 'down', driver: 'postgres' } });
       expect((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(503);
       expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
-      const driverError = await thrownBy(database.ping());
+      const driverError = await thrownBy(database.ping(5000));
       expect(toAppError(driverError)).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
     } finally {
       await app.close();

@@ -21,6 +21,7 @@ describe.skipIf(!serverUrl)('read replicas (PostgreSQL)', () => {
       DB_POOL_SIZE: 2,
       DB_CONNECTION_TIMEOUT: 5000,
       DB_IDLE_TIMEOUT: 1000,
+      DB_STATEMENT_TIMEOUT: 30_000,
     });
   });
   afterAll(async () => {

@@ -1,7 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import { Mutex, withTimeout } from 'async-mutex';
 import { type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -9,6 +11,7 @@ import { withReplicas } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { withDeadline } from '../platform/deadline.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -26,6 +29,12 @@ export interface Session {
   exec(script: string): Promise<void>;
 }
 
+/** The embedded database's one connection, as the job runner drives it (through the same wait bound). */
+export interface EmbeddedConnection {
+  query<T extends Row = Row>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(script: string): Promise<{ rows: Row[] }[]>;
+}
+
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
   /** Reads and writes that must see the latest data. */
@@ -33,29 +42,104 @@ export interface Database {
   /** Reads that may be slightly stale (lists, search): replicas when configured. */
   readonly read: Db;
   /** The embedded instance, when there is one (the job runner drives it directly). */
-  readonly pglite?: PGlite;
+  readonly pglite?: EmbeddedConnection;
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
-  /** Round-trip time of a trivial query, in milliseconds. */
-  ping(): Promise<number>;
+  /** Round-trip time of a trivial query in milliseconds; rejects after `timeoutMs` whatever the database does. */
+  ping(timeoutMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
 export type DatabaseOptions = Pick<
   Config,
-  'DATABASE_URL' | 'DATABASE_REPLICA_URLS' | 'DATA_DIR' | 'DB_POOL_SIZE' | 'DB_CONNECTION_TIMEOUT' | 'DB_IDLE_TIMEOUT'
+  | 'DATABASE_URL'
+  | 'DATABASE_REPLICA_URLS'
+  | 'DATA_DIR'
+  | 'DB_POOL_SIZE'
+  | 'DB_CONNECTION_TIMEOUT'
+  | 'DB_IDLE_TIMEOUT'
+  | 'DB_STATEMENT_TIMEOUT'
 >;
 
 export const pgliteExtensions = { pg_trgm, unaccent };
 
-export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.DATABASE_URL ? openPostgres(options.DATABASE_URL, options) : openPglite(`${options.DATA_DIR}/db`);
+/** No connection came free in time (PGlite's one connection or the pool): the request answers 503. */
+export class DatabaseWaitTimeoutError extends Error {
+  constructor(waitedMs: number) {
+    super(`no database connection came free within ${waitedMs} ms`);
+  }
 }
 
-export async function openPglite(dataDir: string): Promise<Database> {
+/** Code used the top-level handle while holding a connection of its own: on PGlite a deadlock, on PostgreSQL a second connection. */
+export class TopLevelHandleInTransactionError extends Error {
+  constructor(entry: string) {
+    super(`the top-level database handle (${entry}) was used inside a transaction: pass the transaction (tx) down instead`);
+  }
+}
+
+/** Set while the current async context holds a connection (a transaction or a raw session). */
+const connectionScope = new AsyncLocalStorage<true>();
+
+const QUERY_ENTRIES = new Set<string | symbol>([
+  'select',
+  'selectDistinct',
+  'selectDistinctOn',
+  'insert',
+  'update',
+  'delete',
+  'execute',
+  'with',
+  '$with',
+  '$count',
+  'query',
+  'refreshMaterializedView',
+  'transaction',
+]);
+
+function assertNoConnectionHeld(entry: string) {
+  if (connectionScope.getStore()) throw new TopLevelHandleInTransactionError(entry);
+}
+
+/**
+ * Every use case passes its `tx` down; this makes the other way impossible rather than merely wrong.
+ * A top-level query inside a transaction would wait, on PGlite's single connection, for the very
+ * transaction that waits for it; on PostgreSQL it silently takes a second pool connection per request.
+ */
+export function guardTopLevel(db: Db): Db {
+  return new Proxy(db, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (!QUERY_ENTRIES.has(property)) return typeof value === 'function' ? value.bind(target) : value;
+      assertNoConnectionHeld(String(property));
+      if (property !== 'transaction') return typeof value === 'function' ? value.bind(target) : value;
+      return (fn: (tx: Tx) => Promise<unknown>, config?: unknown) =>
+        target.transaction((tx) => connectionScope.run(true, () => fn(tx as unknown as Tx)), config as never);
+    },
+  });
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.DATABASE_URL
+    ? openPostgres(options.DATABASE_URL, options)
+    : openPglite(`${options.DATA_DIR}/db`, options.DB_CONNECTION_TIMEOUT);
+}
+
+/**
+ * PGlite is one connection. Every use of it queues behind one gate whose wait is bounded: a caller that
+ * has not got the connection within `waitMs` is refused (and dropped from the queue, so its work never
+ * runs late), instead of waiting forever behind a long or stuck transaction.
+ */
+export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
   const client = new PGlite(dataDir, { extensions: pgliteExtensions });
   await client.waitReady;
-  const primary = drizzlePglite(client, { schema }) as unknown as Db;
+  const gate = withTimeout(new Mutex(), waitMs, new DatabaseWaitTimeoutError(waitMs));
+  const exclusive = <T>(fn: () => Promise<T>) => gate.runExclusive(fn);
+  const gated = {
+    query: (...args: Parameters<PGlite['query']>) => exclusive(() => client.query(...args)),
+    exec: (...args: Parameters<PGlite['exec']>) => exclusive(() => client.exec(...args)),
+    transaction: (...args: Parameters<PGlite['transaction']>) => exclusive(() => client.transaction(...args)),
+  };
+  const primary = guardTopLevel(drizzlePglite(gated as unknown as PGlite, { schema }) as unknown as Db);
   const session: Session = {
     query: async <T extends Row>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
     exec: async (script) => {
@@ -66,10 +150,13 @@ export async function openPglite(dataDir: string): Promise<Database> {
     kind: 'pglite',
     primary,
     read: primary,
-    pglite: client,
-    // PGlite is one connection already; its own mutex keeps callers from interleaving.
-    withSession: (fn) => fn(session),
-    ping: () => timed(primary),
+    pglite: gated as EmbeddedConnection,
+    // The session holds the one connection for its whole run, so a script's BEGIN … COMMIT is not interleaved.
+    withSession: (fn) => {
+      assertNoConnectionHeld('withSession');
+      return exclusive(() => connectionScope.run(true, () => fn(session)));
+    },
+    ping: (timeoutMs) => timed(primary, timeoutMs),
     close: () => client.close(),
   };
 }
@@ -80,6 +167,9 @@ function createPool(connectionString: string, options: DatabaseOptions): pg.Pool
     max: options.DB_POOL_SIZE,
     connectionTimeoutMillis: options.DB_CONNECTION_TIMEOUT,
     idleTimeoutMillis: options.DB_IDLE_TIMEOUT,
+    // The server ends a runaway statement; the client gives up on a stalled network a little later.
+    statement_timeout: options.DB_STATEMENT_TIMEOUT,
+    query_timeout: options.DB_STATEMENT_TIMEOUT + 1000,
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
@@ -89,37 +179,40 @@ function createPool(connectionString: string, options: DatabaseOptions): pg.Pool
 export async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
   const pool = createPool(url, options);
   const replicaPools = options.DATABASE_REPLICA_URLS.map((replicaUrl) => createPool(replicaUrl, options));
-  const primary = drizzlePg(pool, { schema }) as unknown as Db;
+  const primary = guardTopLevel(drizzlePg(pool, { schema }) as unknown as Db);
   const replicas = replicaPools.map((replicaPool) => drizzlePg(replicaPool, { schema }) as unknown as Db);
   const [firstReplica, ...otherReplicas] = replicas;
-  const read = firstReplica ? (withReplicas(primary, [firstReplica, ...otherReplicas]) as unknown as Db) : primary;
+  const read = firstReplica ? guardTopLevel(withReplicas(primary, [firstReplica, ...otherReplicas]) as unknown as Db) : primary;
   return {
     kind: 'postgres',
     primary,
     read,
     withSession: async (fn) => {
+      assertNoConnectionHeld('withSession');
       const client = await pool.connect();
       try {
-        return await fn({
-          query: async <T extends Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[],
-          exec: async (script) => {
-            await client.query(script);
-          },
-        });
+        return await connectionScope.run(true, () =>
+          fn({
+            query: async <T extends Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[],
+            exec: async (script) => {
+              await client.query(script);
+            },
+          }),
+        );
       } finally {
         client.release();
       }
     },
-    ping: () => timed(primary),
+    ping: (timeoutMs) => timed(primary, timeoutMs),
     close: async () => {
       await Promise.all([pool.end(), ...replicaPools.map((replicaPool) => replicaPool.end())]);
     },
   };
 }
 
-async function timed(db: Db): Promise<number> {
+async function timed(db: Db, timeoutMs: number): Promise<number> {
   const started = performance.now();
-  await db.execute(sql`select 1`);
+  await withDeadline(db.execute(sql`select 1`), timeoutMs, () => new DatabaseWaitTimeoutError(timeoutMs));
   return performance.now() - started;
 }
 

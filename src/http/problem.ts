@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseWaitTimeoutError } from '../db/client.js';
 import { AppError, type FieldError, toCode, unavailable } from './errors.js';
 
 const titles: Record<number, string> = {
@@ -43,7 +44,7 @@ function isConnectionFailure(error: unknown, dbError: PgLikeError | undefined): 
   if (dbError?.code?.startsWith('08') || dbError?.code === '57P01' || dbError?.code === '57P03') return true;
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (connectionFailure.test(current.message)) return true;
+    if (current instanceof DatabaseWaitTimeoutError || connectionFailure.test(current.message)) return true;
     current = current.cause;
   }
   return false;

@@ -13,7 +13,13 @@ const TEMPLATE_DB = 'tessera_test_template';
 export const serverUrl = process.env.DATABASE_URL;
 export const driver = serverUrl ? 'postgres' : 'pglite';
 
-const poolOptions = { DATABASE_REPLICA_URLS: [], DB_POOL_SIZE: 10, DB_CONNECTION_TIMEOUT: 5000, DB_IDLE_TIMEOUT: 10_000 };
+export const poolOptions = {
+  DATABASE_REPLICA_URLS: [],
+  DB_POOL_SIZE: 10,
+  DB_CONNECTION_TIMEOUT: 5000,
+  DB_IDLE_TIMEOUT: 10_000,
+  DB_STATEMENT_TIMEOUT: 30_000,
+};
 
 function migrationsFingerprint(): string {
   const hash = createHash('sha256');
@@ -68,13 +74,17 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-/** A fresh, migrated, empty database for one test file (or one test). */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh, migrated, empty database for one test file (or one test). `waitMs` bounds the wait for a
+ * connection (DB_CONNECTION_TIMEOUT), for tests of a busy database.
+ */
+export async function createTestDatabase(options: { waitMs?: number } = {}): Promise<TestDatabase> {
   const name = `tessera_t_${randomBytes(6).toString('hex')}`;
+  const waitMs = options.waitMs ?? poolOptions.DB_CONNECTION_TIMEOUT;
   if (serverUrl) {
     await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
     const url = databaseUrl(name);
-    const database = await openPostgres(url, { DATA_DIR: '', DATABASE_URL: url, ...poolOptions });
+    const database = await openPostgres(url, { DATA_DIR: '', DATABASE_URL: url, ...poolOptions, DB_CONNECTION_TIMEOUT: waitMs });
     return {
       database,
       env: { DATABASE_URL: url },
@@ -87,7 +97,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const dataDir = `${testDataRoot}${name}`;
   mkdirSync(dataDir, { recursive: true });
   cpSync(`${pgliteTemplate}/db`, `${dataDir}/db`, { recursive: true });
-  const database = await openPglite(`${dataDir}/db`);
+  const database = await openPglite(`${dataDir}/db`, waitMs);
   return {
     database,
     env: { DATA_DIR: dataDir },

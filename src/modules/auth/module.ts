@@ -42,9 +42,11 @@ export async function createAuthModule(context: AppContext) {
     async start() {
       // Keys are loaded (and made, on a new database) now if the database answers, else on first use.
       await tokens.reloadKeys().catch((error) => log?.warn({ err: error }, 'signing keys not loaded yet; will retry on first use'));
+      if (log) tokens.startReloading(log);
       await mail?.start();
     },
     async stop() {
+      tokens.stopReloading();
       await mail?.stop();
     },
     deliverMail: () => mail?.deliverDue() ?? Promise.resolve(),

@@ -77,7 +77,7 @@ export function createAuthService(
   async function issueTokens(tx: Executor, user: UserRow, sessionId: string) {
     const profile = await context.access.get(tx, user.id);
     const plan = await queries.activePlan(tx, user.id);
-    const access = await tokens.sign({ sub: user.id, sid: sessionId, roles: profile.roles, org: user.organizationId, plan });
+    const access = await tokens.sign(tx, { sub: user.id, sid: sessionId, roles: profile.roles, org: user.organizationId, plan });
     return { accessToken: access.token, tokenType: 'Bearer' as const, expiresIn: access.expiresIn };
   }
 

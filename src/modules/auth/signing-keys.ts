@@ -54,7 +54,7 @@ const usable = () =>
   );
 
 /** Creates the first signing key on first start; several nodes starting at once agree on one. */
-export async function ensureSigningKey(db: Db, config: Pick<Config, 'SIGNING_KEY_SECRET'>) {
+export async function ensureSigningKey(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>) {
   await db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(8801001)`);
     const [active] = await tx.select({ id: signingKeys.id }).from(signingKeys).where(eq(signingKeys.status, 'ACTIVE')).limit(1);

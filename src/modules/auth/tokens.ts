@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../../config.js';
-import type { Db } from '../../db/client.js';
+import type { Db, Executor } from '../../db/client.js';
 import { unauthorized } from '../../http/errors.js';
 import { ALGORITHM, ensureSigningKey, type LoadedKeys, loadKeys, NoActiveKeyError } from './signing-keys.js';
 
@@ -17,52 +17,78 @@ export interface AccessClaims extends JWTPayload {
 
 const TOKEN_TYPE = 'at+jwt';
 const VERIFIED_CACHE_SIZE = 50_000;
-const KEY_RELOAD_INTERVAL_MS = 60_000;
+const UNKNOWN_KID_RELOAD_GAP_MS = 1000;
 const invalidToken = () => unauthorized('INVALID_TOKEN', 'The access token is invalid or expired.');
+
+type KeyLog = { warn(details: object, message: string): void };
 
 /**
  * Signs and verifies access tokens. Verification is the largest per-request cost, so a verified token
- * is remembered until it expires (bounded, oldest first out). Keys are reloaded now and then, and at
- * once for an unknown `kid`, so a rotation on another node is picked up.
+ * is remembered until it expires (bounded, oldest first out).
+ *
+ * Keys are held in memory. A timer rereads them every SIGNING_KEY_RELOAD_INTERVAL, off the request path,
+ * so a rotation on another node is picked up; an unknown `kid` rereads them at once (at most once a
+ * second). A request never reloads keys through the top-level handle: `sign` runs inside the sign-in
+ * transaction and, when no key is loaded yet (a start while the database was away), loads through that
+ * transaction.
  */
 export function createTokenService(
   db: Db,
-  config: Pick<Config, 'PUBLIC_URL' | 'JWT_AUDIENCE' | 'ACCESS_TOKEN_TTL' | 'SIGNING_KEY_SECRET'>,
+  config: Pick<Config, 'PUBLIC_URL' | 'JWT_AUDIENCE' | 'ACCESS_TOKEN_TTL' | 'SIGNING_KEY_SECRET' | 'SIGNING_KEY_RELOAD_INTERVAL'>,
 ) {
   let keys: LoadedKeys | undefined;
   let loadedAt = 0;
+  let reloadTimer: NodeJS.Timeout | undefined;
   const verified = new Map<string, AccessClaims>();
 
-  async function currentKeys(forceReload = false): Promise<LoadedKeys> {
-    if (!keys || forceReload || Date.now() - loadedAt > KEY_RELOAD_INTERVAL_MS) {
-      keys = await loadKeys(db, config).catch(async (error: unknown) => {
-        // The very first start on a new database: make the first key, then read it back.
-        if (!(error instanceof NoActiveKeyError)) throw error;
-        await ensureSigningKey(db, config);
-        return loadKeys(db, config);
-      });
-      loadedAt = Date.now();
-    }
-    return keys;
+  async function reload(executor: Executor): Promise<LoadedKeys> {
+    const loaded = await loadKeys(executor, config).catch(async (error: unknown) => {
+      // The very first start on a new database: make the first key, then read it back.
+      if (!(error instanceof NoActiveKeyError)) throw error;
+      await ensureSigningKey(executor, config);
+      return loadKeys(executor, config);
+    });
+    keys = loaded;
+    loadedAt = Date.now();
+    return loaded;
   }
 
+  const currentKeys = (executor: Executor) => (keys ? Promise.resolve(keys) : reload(executor));
+
   async function verificationKey(kid: string): Promise<CryptoKey> {
-    const key = (await currentKeys()).verification.get(kid);
+    const key = (await currentKeys(db)).verification.get(kid);
     if (key) return key;
-    // Unknown kid: perhaps another node just rotated; reload at most once a second.
-    if (Date.now() - loadedAt > 1000) {
-      const reloaded = (await currentKeys(true)).verification.get(kid);
+    // Unknown kid: perhaps another node just rotated.
+    if (Date.now() - loadedAt > UNKNOWN_KID_RELOAD_GAP_MS) {
+      const reloaded = (await reload(db)).verification.get(kid);
       if (reloaded) return reloaded;
     }
     throw invalidToken();
   }
 
   return {
-    jwks: async () => (await currentKeys()).jwks,
-    reloadKeys: () => currentKeys(true),
+    jwks: async () => (await currentKeys(db)).jwks,
+    reloadKeys: () => reload(db),
 
-    async sign(claims: { sub: string; sid: string; roles: string[]; org: string | null; plan: string | null }) {
-      const { active } = await currentKeys();
+    /** Rereads the keys every SIGNING_KEY_RELOAD_INTERVAL until `stopReloading`; a failed pass keeps the keys held. */
+    startReloading(log: KeyLog) {
+      const tick = () => {
+        reload(db)
+          .catch((error: unknown) => log.warn({ err: error }, 'signing keys not reloaded; keeping the ones held'))
+          .finally(() => {
+            if (reloadTimer) reloadTimer = setTimeout(tick, config.SIGNING_KEY_RELOAD_INTERVAL).unref();
+          });
+      };
+      reloadTimer = setTimeout(tick, config.SIGNING_KEY_RELOAD_INTERVAL).unref();
+    },
+    stopReloading() {
+      clearTimeout(reloadTimer);
+      reloadTimer = undefined;
+    },
+
+    /** `executor` is the caller's transaction: keys not loaded yet are read through it, never beside it. */
+    async sign(executor: Executor, claims: { sub: string; sid: string; roles: string[]; org: string | null; plan: string | null }) {
+      const { active } = await currentKeys(executor);
       const expiresIn = Math.floor(config.ACCESS_TOKEN_TTL / 1000);
       const token = await new SignJWT({ sid: claims.sid, roles: claims.roles, org: claims.org, plan: claims.plan })
         .setProtectedHeader({ alg: ALGORITHM, kid: active.kid, typ: TOKEN_TYPE })
