@@ -7,7 +7,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from './context.js';
 import { registerConsole } from './http/console.js';
-import { registerProblemHandlers } from './http/problem.js';
+import { checkDeclaredAnswers, declareImplicitProblems } from './http/declared-problems.js';
+import { frameworkErrorHandler, registerProblemHandlers } from './http/problem.js';
 import { registerRouteGuard } from './http/route-policy.js';
 import { registerValidation } from './http/validation.js';
 import { createModules, type Modules } from './modules/index.js';
@@ -38,12 +39,21 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 }
 
 /** Builds the whole HTTP app on a context; listening is the caller's business (main.ts, tests). */
-export async function buildApp(context: AppContext, options: { logger?: FastifyServerOptions['logger'] } = {}) {
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Tests: called for any answer whose status or problem code the route's schema does not declare. */
+  onUndeclaredAnswer?: (violation: string) => void;
+}
+
+export async function buildApp(context: AppContext, options: BuildOptions = {}) {
   const { config } = context;
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.LOG_LEVEL),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
+    // Our own problem+json answers for what Fastify refuses itself, and for requests arriving while we drain.
+    frameworkErrors: frameworkErrorHandler,
+    return503OnClosing: false,
     // A caller's request id is kept (so traces join up) only when it is short and plain.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -53,9 +63,11 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
 
   registerProblemHandlers(app);
   registerValidation(app);
-  const modules = await createModules(context);
+  const modules = await createModules(context, app.log);
   app.decorate('modules', modules);
   app.decorate('unguardedRoutes', registerRouteGuard(app, modules.authenticate));
+  declareImplicitProblems(app, modules.authenticationErrors);
+  if (options.onUndeclaredAnswer) checkDeclaredAnswers(app, options.onUndeclaredAnswer);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -96,7 +108,7 @@ export async function buildApp(context: AppContext, options: { logger?: FastifyS
   await app.register(opsRoutes, { context, registry: metrics.registry });
   await modules.register(app);
   app.addHook('onReady', async () => {
-    await modules.start();
+    await modules.start(app.log);
     await context.jobs.start(app.log);
   });
   app.addHook('onClose', async () => {

@@ -41,7 +41,7 @@ describe('database errors map to problems', () => {
       code: 'INTERNAL_ERROR',
       detail: 'Something went wrong on our side.',
     });
-    expect(toAppError(new AppError(418, 'TEAPOT', 'short and stout'))).toMatchObject({ status: 418 });
+    expect(toAppError(new AppError({ status: 418, code: 'TEAPOT', detail: 'short and stout' }))).toMatchObject({ status: 418 });
   });
 });
 

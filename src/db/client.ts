@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { Mutex, withTimeout } from 'async-mutex';
-import { type SQL, sql } from 'drizzle-orm';
+import { type ExtractTablesWithRelations, type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { withReplicas } from 'drizzle-orm/pg-core';
@@ -16,7 +16,7 @@ import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-export type Tx = PgTransaction<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 /** What a query function runs on: the database or an open transaction. */
 export type Executor = Db | Tx;
 
@@ -112,7 +112,7 @@ export function guardTopLevel(db: Db): Db {
       assertNoConnectionHeld(String(property));
       if (property !== 'transaction') return typeof value === 'function' ? value.bind(target) : value;
       return (fn: (tx: Tx) => Promise<unknown>, config?: unknown) =>
-        target.transaction((tx) => connectionScope.run(true, () => fn(tx as unknown as Tx)), config as never);
+        target.transaction((tx) => connectionScope.run(true, () => fn(tx)), config as never);
     },
   });
 }
@@ -161,7 +161,55 @@ export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Data
   };
 }
 
+/** The connection was ended because the database gave no answer in time (a stalled network or server). */
+export class DatabaseReadTimeoutError extends Error {
+  // ETIMEDOUT, as the socket layer names a peer that stopped answering: the request answers 503.
+  readonly code = 'ETIMEDOUT';
+  constructor(waitedMs: number, cause: unknown) {
+    super(`the database gave no answer within ${waitedMs} ms; the connection was closed`, { cause });
+  }
+}
+
+type QueryFn = (...args: unknown[]) => unknown;
+
+const isRollback = (query: unknown) =>
+  /^\s*rollback\s*$/i.test(typeof query === 'string' ? query : ((query as { text?: string })?.text ?? ''));
+
+/**
+ * A connection can break while a request holds it: reset in the middle of a transaction, or silent (a
+ * stalled network, packets dropped). Either way the request's query rejects (503), the process lives,
+ * and the connection is never reused: pg-pool discards a released client that has ended or is no
+ * longer queryable, and the next checkout opens a fresh one, so service resumes as soon as the
+ * database answers again.
+ */
+function guardConnection(client: pg.PoolClient, readTimeoutMs: number) {
+  let broken = false;
+  // Without a listener, a socket error on a checked-out client is an unhandled 'error' event and the
+  // process exits. node-postgres has already rejected the client's pending queries with that error.
+  client.on('error', () => {
+    broken = true;
+  });
+  const query = client.query.bind(client) as QueryFn;
+  (client as unknown as { query: QueryFn }).query = (...args) => {
+    // The server ends an open transaction with its connection; the rollback after the failure has nothing
+    // left to do, and failing it would hide the error that tells the client why.
+    if (broken && isRollback(args[0])) return Promise.resolve({ command: 'ROLLBACK', rowCount: null, rows: [], fields: [] });
+    const result = query(...args);
+    // Callback form: only pg-pool's own pool.query uses it, and it releases the client with the error.
+    if (typeof (result as Promise<unknown> | undefined)?.then !== 'function') return result;
+    return (result as Promise<unknown>).catch((error: unknown) => {
+      if ((error as Error | undefined)?.message !== 'Query read timeout') throw error;
+      // The query is still outstanding on this connection and everything queued behind it would wait for
+      // it: close the connection (node-postgres destroys the socket of a client with an active query).
+      broken = true;
+      client.end().catch(() => {});
+      throw new DatabaseReadTimeoutError(readTimeoutMs, error);
+    });
+  };
+}
+
 function createPool(connectionString: string, options: DatabaseOptions): pg.Pool {
+  const readTimeoutMs = options.DB_STATEMENT_TIMEOUT + 1000;
   const pool = new pg.Pool({
     connectionString,
     max: options.DB_POOL_SIZE,
@@ -169,17 +217,45 @@ function createPool(connectionString: string, options: DatabaseOptions): pg.Pool
     idleTimeoutMillis: options.DB_IDLE_TIMEOUT,
     // The server ends a runaway statement; the client gives up on a stalled network a little later.
     statement_timeout: options.DB_STATEMENT_TIMEOUT,
-    query_timeout: options.DB_STATEMENT_TIMEOUT + 1000,
+    query_timeout: readTimeoutMs,
+    // TCP keepalive notices a peer that vanished (host down, route gone) on idle connections too.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => guardConnection(client, readTimeoutMs));
   return pool;
+}
+
+/**
+ * Transactions take their connection here rather than in drizzle: drizzle's pooled transaction runs
+ * BEGIN before its try/finally, so a connection that breaks during BEGIN would never go back to the
+ * pool, and after a few such breaks no connection would be left. Each pooled connection gets one
+ * drizzle handle of its own, made once.
+ */
+function transactionsOwnTheirConnection(pool: pg.Pool, db: Db): Db {
+  const onConnection = new WeakMap<pg.PoolClient, Db>();
+  const transaction: Db['transaction'] = async (fn, config) => {
+    const client = await pool.connect();
+    try {
+      let handle = onConnection.get(client);
+      if (!handle) {
+        handle = drizzlePg(client, { schema }) as unknown as Db;
+        onConnection.set(client, handle);
+      }
+      return await handle.transaction(fn, config);
+    } finally {
+      client.release();
+    }
+  };
+  return Object.assign(db, { transaction });
 }
 
 export async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
   const pool = createPool(url, options);
   const replicaPools = options.DATABASE_REPLICA_URLS.map((replicaUrl) => createPool(replicaUrl, options));
-  const primary = guardTopLevel(drizzlePg(pool, { schema }) as unknown as Db);
+  const primary = guardTopLevel(transactionsOwnTheirConnection(pool, drizzlePg(pool, { schema }) as unknown as Db));
   const replicas = replicaPools.map((replicaPool) => drizzlePg(replicaPool, { schema }) as unknown as Db);
   const [firstReplica, ...otherReplicas] = replicas;
   const read = firstReplica ? guardTopLevel(withReplicas(primary, [firstReplica, ...otherReplicas]) as unknown as Db) : primary;

@@ -2,7 +2,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from './errors.js';
+import { defineErrors } from './errors.js';
+
+const consoleErrors = defineErrors({
+  CONSOLE_NOT_BUILT: [503, 'The admin console is not built: run `npm run build:web`.'],
+});
 
 export const consoleDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -13,7 +17,7 @@ export const consoleDir = fileURLToPath(new URL('../../web/dist/', import.meta.u
 export async function registerConsole(app: FastifyInstance) {
   if (!existsSync(`${consoleDir}index.html`)) {
     app.get('/admin/*', { config: { auth: 'public' }, schema: { hide: true } }, async () => {
-      throw new AppError(503, 'CONSOLE_NOT_BUILT', 'The admin console is not built: run `npm run build:web`.');
+      throw consoleErrors.CONSOLE_NOT_BUILT();
     });
     return;
   }

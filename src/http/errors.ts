@@ -3,40 +3,114 @@ export interface FieldError {
   message: string;
 }
 
+/** One entry of an error catalogue: a stable code, the HTTP status it answers with, a message safe to show. */
+export interface ErrorSpec {
+  readonly code: string;
+  readonly status: number;
+  readonly detail: string;
+}
+
+export interface ErrorOptions {
+  /** A more precise message than the catalogue's, still safe to show. */
+  detail?: string;
+  errors?: FieldError[];
+  retryAfterSeconds?: number;
+  /** Stays in the logs. */
+  cause?: unknown;
+}
+
 /**
- * The one error type services throw. `code` is stable for clients; `detail` is safe to show;
- * `cause` stays in the logs.
+ * The one error type services throw, made only from a catalogue entry (`errors.ROLE_NOT_FOUND()`), so
+ * every code a client can see is declared once with its status. `cause` stays in the logs.
  */
 export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly detail: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number; cause?: unknown } = {},
-  ) {
-    super(detail, { cause: extra.cause });
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  readonly extra: Omit<ErrorOptions, 'detail'>;
+
+  constructor(spec: ErrorSpec, options: ErrorOptions = {}) {
+    super(options.detail ?? spec.detail, { cause: options.cause });
     this.name = 'AppError';
+    this.status = spec.status;
+    this.code = spec.code;
+    this.detail = options.detail ?? spec.detail;
+    this.extra = { errors: options.errors, retryAfterSeconds: options.retryAfterSeconds, cause: options.cause };
   }
 }
 
-export const badRequest = (code: string, detail: string, errors?: FieldError[]) => new AppError(400, code, detail, { errors });
-export const validationFailed = (errors: FieldError[]) => new AppError(400, 'VALIDATION_FAILED', 'The request is invalid.', { errors });
-export const unauthorized = (code = 'UNAUTHORIZED', detail = 'Authentication is required.') => new AppError(401, code, detail);
-export const forbidden = (code = 'FORBIDDEN', detail = 'You do not have permission to do this.') => new AppError(403, code, detail);
-export const notFound = (entity: string) => new AppError(404, `${toCode(entity)}_NOT_FOUND`, `${entity} not found.`);
-export const conflict = (code: string, detail: string) => new AppError(409, code, detail);
-export const rateLimited = (retryAfterSeconds: number) =>
-  new AppError(429, 'RATE_LIMITED', 'Too many requests. Try again later.', { retryAfterSeconds });
-export const unavailable = (code: string, detail: string, cause?: unknown) => new AppError(503, code, detail, { cause });
+/** A catalogue entry: call it to make the error (optionally with a precise message), or list it in a route's problems. */
+export type ErrorFactory<C extends string = string> = ErrorSpec & { readonly code: C } & ((options?: ErrorOptions | string) => AppError);
 
+type Catalogue<C> = { readonly [K in keyof C & string]: ErrorFactory<K> };
+
+const known = new Map<string, ErrorSpec>();
+
+/**
+ * A module's error codes, `as const`. A code means one thing everywhere: defining it twice with another
+ * status is refused at start-up (it once was a 401 in one place and a 400 in another).
+ */
+export function defineErrors<const C extends Record<string, readonly [status: number, detail: string]>>(catalogue: C): Catalogue<C> {
+  const entries = Object.entries(catalogue).map(([code, [status, detail]]) => {
+    const earlier = known.get(code);
+    if (earlier && earlier.status !== status) throw new Error(`error code ${code} is defined as ${earlier.status} and as ${status}`);
+    const spec: ErrorSpec = { code, status, detail };
+    known.set(code, spec);
+    const make = (options?: ErrorOptions | string) => new AppError(spec, typeof options === 'string' ? { detail: options } : options);
+    return [code, Object.assign(make, spec)];
+  });
+  return Object.fromEntries(entries) as Catalogue<C>;
+}
+
+/** Every code defined so far, for documentation. */
+export const knownErrorCodes = (): ErrorSpec[] => [...known.values()].sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
+
+/** Codes of the HTTP layer itself, which any route may answer with. */
+export const httpErrors = defineErrors({
+  VALIDATION_FAILED: [400, 'The request is invalid.'],
+  FIELD_NOT_ALLOWED: [400, 'A field in the request cannot be set here.'],
+  MALFORMED_JSON: [400, 'The request body is not valid JSON.'],
+  MALFORMED_REQUEST: [400, 'The request cannot be read.'],
+  INVALID_VALUE: [400, 'A value in the request has the wrong format.'],
+  UNAUTHORIZED: [401, 'Authentication is required.'],
+  FORBIDDEN: [403, 'You do not have permission to do this.'],
+  ROUTE_NOT_FOUND: [404, 'No such route.'],
+  NOT_ACCEPTABLE: [406, 'No acceptable representation is available.'],
+  ALREADY_EXISTS: [409, 'A record with this value already exists.'],
+  EMAIL_ALREADY_EXISTS: [409, 'A record with this email already exists.'],
+  USERNAME_ALREADY_EXISTS: [409, 'A record with this username already exists.'],
+  PHONE_ALREADY_EXISTS: [409, 'A record with this phone already exists.'],
+  NAME_ALREADY_EXISTS: [409, 'A record with this name already exists.'],
+  SLUG_ALREADY_EXISTS: [409, 'A record with this slug already exists.'],
+  REFERENCE_CONFLICT: [409, 'A referenced record does not exist or is still in use.'],
+  BODY_TOO_LARGE: [413, 'The request body is too large.'],
+  UNSUPPORTED_MEDIA_TYPE: [415, 'This content type is not accepted here.'],
+  RATE_LIMITED: [429, 'Too many requests. Try again later.'],
+  INTERNAL_ERROR: [500, 'Something went wrong on our side.'],
+  DATABASE_UNAVAILABLE: [503, 'The database cannot be reached.'],
+  SHUTTING_DOWN: [503, 'The server is shutting down. Try again.'],
+});
+
+export const rateLimited = (retryAfterSeconds: number) => httpErrors.RATE_LIMITED({ retryAfterSeconds });
+
+/** Throws `error` unless `condition` holds: keeps rule checks one line each. */
+export function assert(condition: unknown, error: () => AppError): asserts condition {
+  if (!condition) throw error();
+}
+
+// TRANSITIONAL (removed once every module has its errors.ts): the old free-string helpers.
+const legacy = (status: number, code: string, detail: string, options: ErrorOptions = {}) =>
+  new AppError({ code, status, detail }, options);
+export const badRequest = (code: string, detail: string, errors?: FieldError[]) => legacy(400, code, detail, { errors });
+export const validationFailed = (errors: FieldError[]) => httpErrors.VALIDATION_FAILED({ errors });
+export const unauthorized = (code = 'UNAUTHORIZED', detail = 'Authentication is required.') => legacy(401, code, detail);
+export const forbidden = (code = 'FORBIDDEN', detail = 'You do not have permission to do this.') => legacy(403, code, detail);
+export const notFound = (entity: string) => legacy(404, `${toCode(entity)}_NOT_FOUND`, `${entity} not found.`);
+export const conflict = (code: string, detail: string) => legacy(409, code, detail);
+export const unavailable = (code: string, detail: string, cause?: unknown) => legacy(503, code, detail, { cause });
 export function toCode(words: string): string {
   return words
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .replace(/[^A-Za-z0-9]+/g, '_')
     .toUpperCase();
-}
-
-/** Throws `error` unless `condition` holds: keeps rule checks one line each. */
-export function assert(condition: unknown, error: () => AppError): asserts condition {
-  if (!condition) throw error();
 }

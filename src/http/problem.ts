@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseWaitTimeoutError } from '../db/client.js';
-import { AppError, type FieldError, toCode, unavailable } from './errors.js';
+import { AppError, type ErrorFactory, type FieldError, httpErrors } from './errors.js';
 
 const titles: Record<number, string> = {
   400: 'Bad Request',
@@ -9,6 +9,7 @@ const titles: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
+  406: 'Not Acceptable',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -57,51 +58,72 @@ function violatedField(dbError: PgLikeError): string {
   return names[names.length - 1] ?? 'value';
 }
 
+/** Which catalogue code a unique violation is about: the fields clients can act on, else the generic one. */
+const uniqueFieldErrors: Record<string, ErrorFactory> = {
+  email: httpErrors.EMAIL_ALREADY_EXISTS,
+  username: httpErrors.USERNAME_ALREADY_EXISTS,
+  phone: httpErrors.PHONE_ALREADY_EXISTS,
+  name: httpErrors.NAME_ALREADY_EXISTS,
+  slug: httpErrors.SLUG_ALREADY_EXISTS,
+};
+
+/** Fastify's and its plugins' own errors, in our words (their codes and messages never reach a client). */
+const frameworkErrors: Record<string, ErrorFactory> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: httpErrors.MALFORMED_JSON,
+  FST_ERR_CTP_EMPTY_JSON_BODY: httpErrors.MALFORMED_JSON,
+  FST_PROTO_VIOLATION: httpErrors.MALFORMED_JSON,
+  FST_ERR_CTP_BODY_TOO_LARGE: httpErrors.BODY_TOO_LARGE,
+  FST_REQ_FILE_TOO_LARGE: httpErrors.BODY_TOO_LARGE,
+  FST_PARTS_LIMIT: httpErrors.BODY_TOO_LARGE,
+  FST_FILES_LIMIT: httpErrors.BODY_TOO_LARGE,
+  FST_FIELDS_LIMIT: httpErrors.BODY_TOO_LARGE,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: httpErrors.UNSUPPORTED_MEDIA_TYPE,
+  FST_INVALID_MULTIPART_CONTENT_TYPE: httpErrors.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: httpErrors.MALFORMED_REQUEST,
+  FST_ERR_CTP_INVALID_TYPE: httpErrors.MALFORMED_REQUEST,
+  FST_ERR_BAD_URL: httpErrors.MALFORMED_REQUEST,
+  FST_ERR_MAX_PARAM_LENGTH: httpErrors.ROUTE_NOT_FOUND,
+  FST_ERR_ASYNC_CONSTRAINT: httpErrors.MALFORMED_REQUEST,
+};
+
+function validationError(fastifyError: FastifyError): AppError {
+  const issues = fastifyError.validation ?? [];
+  // A field the endpoint does not accept is refused by name (no silent mass assignment).
+  const notAllowed = issues
+    .map((issue) => (issue.params as { additionalProperty?: string }).additionalProperty)
+    .filter((field): field is string => typeof field === 'string');
+  if (notAllowed.length > 0) {
+    const fields = [...new Set(notAllowed)];
+    return httpErrors.FIELD_NOT_ALLOWED({
+      detail: `Not allowed here: ${fields.join(', ')}.`,
+      errors: fields.map((field) => ({ path: `/${field}`, message: 'cannot be set here' })),
+    });
+  }
+  const errors: FieldError[] = issues.map((issue) => ({
+    path: issue.instancePath || `/${(issue.params as { missingProperty?: string }).missingProperty ?? ''}`,
+    message: issue.message ?? 'is invalid',
+  }));
+  return httpErrors.VALIDATION_FAILED({ detail: fastifyError.message, errors });
+}
+
 /** Maps anything thrown to the AppError a client should see. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as FastifyError;
-  if (fastifyError.validation) {
-    // A field the endpoint does not accept is refused by name (no silent mass assignment).
-    const notAllowed = fastifyError.validation
-      .map((issue) => (issue.params as { additionalProperty?: string }).additionalProperty)
-      .filter((field): field is string => typeof field === 'string');
-    if (notAllowed.length > 0) {
-      const fields = [...new Set(notAllowed)];
-      return new AppError(400, 'FIELD_NOT_ALLOWED', `Not allowed here: ${fields.join(', ')}.`, {
-        errors: fields.map((field) => ({ path: `/${field}`, message: 'cannot be set here' })),
-      });
-    }
-    const errors: FieldError[] = fastifyError.validation.map((issue) => ({
-      path: issue.instancePath || `/${(issue.params as { missingProperty?: string }).missingProperty ?? ''}`,
-      message: issue.message ?? 'is invalid',
-    }));
-    return new AppError(400, 'VALIDATION_FAILED', fastifyError.message, { errors });
-  }
-  switch (fastifyError.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError(400, 'MALFORMED_JSON', 'The request body is not valid JSON.');
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-    case 'FST_REQ_FILE_TOO_LARGE':
-      return new AppError(413, 'BODY_TOO_LARGE', 'The request body is too large.');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'This content type is not accepted here.');
-  }
+  if (fastifyError.validation) return validationError(fastifyError);
+  const framework = fastifyError.code ? frameworkErrors[fastifyError.code] : undefined;
+  if (framework) return framework({ cause: error });
   const dbError = findDatabaseError(error);
-  if (dbError?.code === '23505') {
-    const field = violatedField(dbError);
-    return new AppError(409, `${toCode(field)}_ALREADY_EXISTS`, `A record with this ${field} already exists.`);
+  if (dbError?.code === '23505') return (uniqueFieldErrors[violatedField(dbError)] ?? httpErrors.ALREADY_EXISTS)();
+  if (dbError?.code === '23503') return httpErrors.REFERENCE_CONFLICT();
+  if (dbError?.code === '22P02' || dbError?.code === '22007' || dbError?.code === '22008' || dbError?.code === '22021') {
+    return httpErrors.INVALID_VALUE();
   }
-  if (dbError?.code === '23503') return new AppError(409, 'REFERENCE_CONFLICT', 'A referenced record does not exist or is still in use.');
-  if (dbError?.code === '22P02' || dbError?.code === '22007' || dbError?.code === '22008') {
-    return new AppError(400, 'INVALID_VALUE', 'A value in the request has the wrong format.');
-  }
-  if (isConnectionFailure(error, dbError)) return unavailable('DATABASE_UNAVAILABLE', 'The database cannot be reached.', error);
+  if (isConnectionFailure(error, dbError)) return httpErrors.DATABASE_UNAVAILABLE({ cause: error });
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    return new AppError(fastifyError.statusCode, toCode(fastifyError.code ?? 'BAD_REQUEST'), fastifyError.message);
+    return httpErrors.MALFORMED_REQUEST({ cause: error });
   }
-  return new AppError(500, 'INTERNAL_ERROR', 'Something went wrong on our side.', { cause: error });
+  return httpErrors.INTERNAL_ERROR({ cause: error });
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, appError: AppError) {
@@ -121,15 +143,29 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, appErr
     });
 }
 
-/** The one place errors become HTTP answers (RFC 9457). */
+/** Errors Fastify raises before routing (a malformed URL, an over-long parameter): same answers as any other. */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  request.log.info({ code: error.code }, 'request refused before routing');
+  return sendProblem(request, reply, toAppError(error));
+}
+
+/** The one place errors become HTTP answers (RFC 9457). While the server drains, new requests get 503 SHUTTING_DOWN. */
 export function registerProblemHandlers(app: FastifyInstance) {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) {
+      reply.header('connection', 'close');
+      throw httpErrors.SHUTTING_DOWN();
+    }
+  });
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code }, 'request refused');
     return sendProblem(request, reply, appError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new AppError(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`)),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, httpErrors.ROUTE_NOT_FOUND()));
 }

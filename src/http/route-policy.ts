@@ -1,6 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+export type { Principal } from '../platform/caller.js';
+
 import type { Permission } from '../modules/access/permissions.js';
-import { forbidden, unauthorized } from './errors.js';
+import type { Caller, Principal, SignedInCaller } from '../platform/caller.js';
+import { httpErrors } from './errors.js';
 
 /**
  * What a route demands of its caller. Every route declares one (`config: { auth }`); a route
@@ -8,27 +12,23 @@ import { forbidden, unauthorized } from './errors.js';
  */
 export type RoutePolicy = 'public' | 'authenticated' | { permission: Permission; orSelf?: boolean };
 
-/** The authenticated caller, set by the auth module's hook. */
-export interface Principal {
-  userId: string;
-  /** Set for access tokens: the session (refresh-token family) the token belongs to. */
-  sessionId: string | null;
-  /** Set when the caller used an API key. */
-  apiKeyId: string | null;
-  organizationId: string | null;
-  roles: string[];
-  permissions: ReadonlySet<Permission>;
-  crossTenant: boolean;
-}
-
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RoutePolicy;
   }
   interface FastifyRequest {
+    /** Who is asking and from where; its principal is set on every route whose policy is not public. */
+    caller: Caller;
+    /** TRANSITIONAL: the same as `caller.principal`, until every route reads `caller`. */
     principal?: Principal;
   }
 }
+
+/** Routes behind a policy are only reached with a principal; the cast says what the guard guaranteed. */
+export const signedIn = (caller: Caller): SignedInCaller => {
+  if (!caller.principal) throw httpErrors.UNAUTHORIZED();
+  return caller as SignedInCaller;
+};
 
 export const requirePermission = (permission: Permission): { auth: RoutePolicy } => ({ auth: { permission } });
 /** The permission, or the caller acting on their own record (`:id` is `me` or their id). */
@@ -65,13 +65,21 @@ export function registerRouteGuard(app: FastifyInstance, authenticate: Authentic
     if (publicByNature(route.url, route.method)) route.config = { ...route.config, auth: 'public' };
     else if (!route.config?.auth) unguarded.push(`${route.method} ${route.url}`);
   });
+  app.decorateRequest('caller', null as unknown as Caller);
   app.addHook('preHandler', async (request) => {
     const policy = request.routeOptions.config.auth;
+    const principal = policy === 'public' || (policy === undefined && request.is404) ? undefined : await authenticate(request);
+    request.principal = principal;
+    request.caller = {
+      principal,
+      ipAddress: request.ip ?? null,
+      userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+      requestId: request.id,
+    };
     if (policy === 'public' || (policy === undefined && request.is404)) return;
-    request.principal = await authenticate(request);
-    const verdict = policyAllows(policy, request.principal, (request.params as { id?: string } | undefined)?.id);
-    if (verdict === 'unauthenticated') throw unauthorized();
-    if (verdict === 'forbidden') throw forbidden();
+    const verdict = policyAllows(policy, principal, (request.params as { id?: string } | undefined)?.id);
+    if (verdict === 'unauthenticated') throw httpErrors.UNAUTHORIZED();
+    if (verdict === 'forbidden') throw httpErrors.FORBIDDEN();
   });
   return unguarded;
 }

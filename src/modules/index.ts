@@ -1,16 +1,20 @@
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
+import type { ErrorSpec } from '../http/errors.js';
 import type { Authenticator } from '../http/route-policy.js';
+import { wireModule } from '../platform/module.js';
 import { createDiskStorage } from '../platform/storage.js';
+import { createUseCases } from '../platform/use-case.js';
 import { createCatalog } from './access/catalog.js';
 import { createGrants } from './access/grants.js';
 import { catalogRoutes } from './access/routes.catalog.js';
 import { userAccessRoutes } from './access/routes.user-access.js';
 import { auditRoutes } from './audit/routes.js';
+import { recordAudit } from './audit/service.js';
 import { type AuthModule, createAuthModule } from './auth/module.js';
-import { organizationRoutes } from './organizations/routes.js';
-import { createOrganizationsService } from './organizations/service.js';
+import { auditEntryOf, type DomainEvent } from './events.js';
+import { organizationsModule } from './organizations/module.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
 import { createSubscriptionsService, type SubscriptionsService } from './subscriptions/service.js';
 import { userRoutes } from './users/routes.js';
@@ -20,42 +24,68 @@ import { createUsersService, type UsersService } from './users/service.js';
 export interface Modules {
   /** Turns a request's credentials into a principal; applied by the route guard to every route. */
   authenticate: Authenticator;
+  /** The 401 codes the authenticator answers with, declared on every guarded route. */
+  authenticationErrors: ErrorSpec[];
   /** Registers every module's routes. */
   register(app: FastifyInstance): Promise<void>;
   /** Starts and stops background work (mail delivery, signing keys). */
-  start(): Promise<void>;
+  start(log: FastifyBaseLogger): Promise<void>;
   stop(): Promise<void>;
   auth: AuthModule;
   users: UsersService;
   subscriptions: SubscriptionsService;
 }
 
-/** The domain modules, wired once from the context: auth first, since the others end sessions through it. */
-export async function createModules(context: AppContext): Promise<Modules> {
+/** The domain modules, wired once from the context, in dependency order (see docs/modules.md). */
+export async function createModules(context: AppContext, log: FastifyBaseLogger): Promise<Modules> {
+  const useCases = createUseCases<DomainEvent>(context.database.primary, log);
+  useCases.record((tx, event, { caller }) =>
+    recordAudit(
+      tx,
+      {
+        actorId: event.actorId ?? caller.principal?.userId ?? null,
+        organizationId: caller.principal?.organizationId ?? null,
+        ipAddress: caller.ipAddress,
+        userAgent: caller.userAgent,
+        requestId: caller.requestId,
+      },
+      auditEntryOf(event),
+    ),
+  );
+
+  const organizations = await wireModule(organizationsModule, context, { useCases });
   const auth = await createAuthModule(context);
   const users = createUsersService(context, auth.service);
   const subscriptions = createSubscriptionsService(context, users);
-  const organizations = createOrganizationsService(context);
   const storage = createDiskStorage(join(context.config.DATA_DIR, 'avatars'));
   context.jobs.every('expire-subscriptions', '*/5 * * * *', async () => {
     await subscriptions.expireDue();
   });
+  const wired = [organizations];
+  for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
     auth,
     users,
     subscriptions,
     authenticate: auth.authenticate,
+    authenticationErrors: [],
     register: async (app) => {
       await auth.register(app);
-      await app.register(userRoutes, { users, auth: auth.service });
+      await app.register(userRoutes, { users, auth: auth.service, organizations: organizations.service });
       await app.register(selfRoutes, { context, users, storage });
       await app.register(userAccessRoutes, { context, grants: createGrants(context), usersService: users });
       await app.register(catalogRoutes, { catalog: createCatalog(context) });
-      await app.register(organizationRoutes, { organizations, users });
       await app.register(subscriptionRoutes, { subscriptions });
       await app.register(auditRoutes, { context });
+      for (const module of wired) await module.registerRoutes(app);
     },
-    start: () => auth.start(),
-    stop: () => auth.stop(),
+    start: async (log) => {
+      await auth.start();
+      for (const module of wired) await module.start(log);
+    },
+    stop: async () => {
+      for (const module of [...wired].reverse()) await module.stop();
+      await auth.stop();
+    },
   };
 }

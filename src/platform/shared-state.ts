@@ -1,8 +1,14 @@
 import { Redis } from 'ioredis';
+import { withDeadline } from './deadline.js';
 
 /**
  * State that every Tessera node must agree on: counters for rate limits, short-lived cache
  * entries, and invalidation messages. Redis when configured; otherwise this process alone.
+ *
+ * Redis is an accelerator, never a single point of failure: no method throws or waits long because
+ * Redis is away. While it is, `get`/`set`/`del`/`increment` work on this process's own entries
+ * (so every limit becomes per node: neither open nor closed), `publish` reaches nobody, and
+ * `isConnected()` says so, so that caches kept up to date by messages stop trusting themselves.
  */
 export interface SharedState {
   readonly kind: 'memory' | 'redis';
@@ -11,8 +17,14 @@ export interface SharedState {
   del(...keys: string[]): Promise<void>;
   /** Atomically adds one and returns the new count and the time left on the window. */
   increment(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>;
+  /** Best effort: never throws; a message published while the bus is down is lost. */
   publish(channel: string, message: string): Promise<void>;
   subscribe(channel: string, handler: (message: string) => void): Promise<void>;
+  /** True while messages published by any node reach this one (always, in process). */
+  isConnected(): boolean;
+  /** Runs when the bus comes back after an outage: messages published meanwhile were lost. */
+  onReconnect(handler: () => void): void;
+  /** Round trip in ms; rejects when the shared store is unavailable. */
   ping(): Promise<number>;
   close(): Promise<void>;
 }
@@ -55,6 +67,8 @@ export function createMemoryState(): SharedState {
     subscribe: async (channel, handler) => {
       handlers.set(channel, [...(handlers.get(channel) ?? []), handler]);
     },
+    isConnected: () => true,
+    onReconnect: () => {},
     ping: async () => 0,
     close: async () => clearInterval(sweep),
   };
@@ -64,46 +78,173 @@ const INCREMENT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
 
+/** A Redis command that has not answered by then counts as Redis being away. */
+const COMMAND_TIMEOUT_MS = 500;
+/**
+ * How often both connections are pinged. A reset connection is noticed at once (its socket closes);
+ * a silent one (packets dropped) only by a ping going unanswered, so a node may trust its caches for
+ * up to HEARTBEAT_MS + COMMAND_TIMEOUT_MS after the network to Redis went silent.
+ */
+const HEARTBEAT_MS = 500;
+/** Longest a start waits for Redis before it serves without it. */
+const STARTUP_WAIT_MS = 2_000;
+
+class RedisUnavailableError extends Error {
+  constructor() {
+    super('redis is unavailable');
+  }
+}
+
 export function createRedisState(url: string, prefix = 'tessera:'): SharedState {
-  const client = new Redis(url, { keyPrefix: prefix, maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
-  let subscriber: Redis | undefined;
+  // No offline queue and no retries: a command fails at once while Redis is away, and the caller falls back.
+  const client = new Redis(url, {
+    keyPrefix: prefix,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    keepAlive: 10_000,
+  });
+  // The subscriber keeps its offline queue, so a subscription made while Redis is away is sent when it comes back.
+  const subscriber = new Redis(url, { maxRetriesPerRequest: null, keepAlive: 10_000, lazyConnect: true });
+  const local = createMemoryState();
   const handlers = new Map<string, ((message: string) => void)[]>();
+  const reconnectHandlers: (() => void)[] = [];
+  let subscribed = false;
+  // Unproven until a ping on both connections succeeds.
+  let healthy = false;
+  let checking: Promise<void> | undefined;
+  let closed = false;
+  // A start waits this long at most for Redis, in total, then serves without it and catches up when it is back.
+  const startupWait = new Promise<void>((resolve) => setTimeout(resolve, STARTUP_WAIT_MS).unref());
+  const whenReady = (connection: Redis) =>
+    connection.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => connection.once('ready', () => resolve()));
+
+  const connectionsReady = () => client.status === 'ready' && (!subscribed || subscriber.status === 'ready');
+  const isConnected = () => healthy && connectionsReady();
+  const markDown = () => {
+    healthy = false;
+  };
+  const markUp = () => {
+    if (healthy) return;
+    // Caches drop what they hold before anyone can trust them again: what was published meanwhile is lost.
+    for (const handler of reconnectHandlers) handler();
+    healthy = true;
+  };
+
+  /** Pings both connections; the subscriber's pong comes after its (re)subscriptions on the same socket. */
+  const check = () => {
+    checking ??= (async () => {
+      try {
+        if (!connectionsReady()) return markDown();
+        await withDeadline(
+          Promise.all([client.ping(), subscribed ? subscriber.ping() : undefined]),
+          COMMAND_TIMEOUT_MS,
+          () => new RedisUnavailableError(),
+        );
+        if (connectionsReady() && !closed) markUp();
+        else markDown();
+      } catch {
+        markDown();
+      }
+    })().finally(() => {
+      checking = undefined;
+    });
+    return checking;
+  };
+
   // Errors surface on the commands that fail; the event only keeps ioredis from crashing the process.
-  client.on('error', () => {});
+  for (const connection of [client, subscriber]) {
+    connection.on('error', () => {});
+    connection.on('close', markDown);
+    connection.on('ready', () => setImmediate(check));
+  }
+  subscriber.on('message', (fullChannel: string, message: string) => {
+    for (const registered of handlers.get(fullChannel) ?? []) registered(message);
+  });
+  const heartbeat = setInterval(check, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  /** Redis when it is there, this process's own entries when it is not. */
+  async function shared<T>(command: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    if (!isConnected()) return fallback();
+    try {
+      return await command();
+    } catch {
+      markDown();
+      return fallback();
+    }
+  }
+
   return {
     kind: 'redis',
-    get: async (key) => (await client.get(key)) ?? undefined,
-    set: async (key, value, ttlMs) => {
-      await client.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)));
-    },
+    get: (key) =>
+      shared(
+        async () => (await client.get(key)) ?? undefined,
+        () => local.get(key),
+      ),
+    set: (key, value, ttlMs) =>
+      shared(
+        async () => {
+          await client.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)));
+        },
+        () => local.set(key, value, ttlMs),
+      ),
     del: async (...keys) => {
-      if (keys.length > 0) await client.del(...keys);
+      await local.del(...keys);
+      if (keys.length > 0)
+        await shared(
+          async () => {
+            await client.del(...keys);
+          },
+          async () => {},
+        );
     },
-    increment: async (key, windowMs) => {
-      const [count, ttlMs] = (await client.eval(INCREMENT, 1, key, String(windowMs))) as [number, number];
-      return { count, ttlMs: ttlMs < 0 ? windowMs : ttlMs };
-    },
-    publish: async (channel, message) => {
-      await client.publish(prefix + channel, message);
-    },
+    increment: (key, windowMs) =>
+      shared(
+        async () => {
+          const [count, ttlMs] = (await client.eval(INCREMENT, 1, key, String(windowMs))) as [number, number];
+          return { count, ttlMs: ttlMs < 0 ? windowMs : ttlMs };
+        },
+        () => local.increment(key, windowMs),
+      ),
+    publish: (channel, message) =>
+      shared(
+        async () => {
+          await client.publish(prefix + channel, message);
+        },
+        async () => {},
+      ),
     subscribe: async (channel, handler) => {
-      if (!subscriber) {
-        subscriber = new Redis(url, { maxRetriesPerRequest: null });
-        subscriber.on('error', () => {});
-        subscriber.on('message', (fullChannel: string, message: string) => {
-          for (const registered of handlers.get(fullChannel) ?? []) registered(message);
-        });
+      const fullChannel = prefix + channel;
+      handlers.set(fullChannel, [...(handlers.get(fullChannel) ?? []), handler]);
+      if (!subscribed) {
+        subscribed = true;
+        markDown();
+        subscriber.connect().catch(() => {});
       }
-      handlers.set(prefix + channel, [...(handlers.get(prefix + channel) ?? []), handler]);
-      await subscriber.subscribe(prefix + channel);
+      await Promise.race([Promise.all([subscriber.subscribe(fullChannel), whenReady(client)]).catch(() => {}), startupWait]);
+      await check();
+    },
+    isConnected,
+    onReconnect: (handler) => {
+      reconnectHandlers.push(handler);
     },
     ping: async () => {
+      if (!isConnected()) throw new RedisUnavailableError();
       const started = performance.now();
       await client.ping();
       return performance.now() - started;
     },
     close: async () => {
-      await Promise.all([client.quit().catch(() => {}), subscriber?.quit().catch(() => {})]);
+      closed = true;
+      clearInterval(heartbeat);
+      markDown();
+      // QUIT when Redis answers; a connection that does not is dropped (and stops reconnecting) all the same.
+      const end = async (connection: Redis) => {
+        await withDeadline(connection.quit(), COMMAND_TIMEOUT_MS, () => new RedisUnavailableError()).catch(() => {});
+        connection.disconnect();
+      };
+      await Promise.all([local.close(), end(client), subscribed ? end(subscriber) : subscriber.disconnect()]);
     },
   };
 }

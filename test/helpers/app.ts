@@ -30,6 +30,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * Builds the app so that any answer its route's schema does not declare (status or problem code) is
+ * collected; closing the harness then fails the test file, naming each one.
+ */
+async function buildCheckedApp(context: AppContext) {
+  const undeclared = new Set<string>();
+  const app = await buildApp(context, { onUndeclaredAnswer: (violation) => undeclared.add(violation) });
+  await app.ready();
+  const assertAllDeclared = () => {
+    if (undeclared.size > 0) throw new Error(`answers the OpenAPI document does not declare:\n${[...undeclared].join('\n')}`);
+  };
+  return { app, assertAllDeclared };
+}
+
 /** The real app on a fresh database of its own, with a role preset applied. */
 export async function createHarness(
   options: { config?: Record<string, string | undefined>; preset?: PresetName | false; db?: TestDatabase } = {},
@@ -38,8 +52,7 @@ export async function createHarness(
   const config = testConfig({ ...db.env, ...options.config });
   const context = await createContext(config, db.database);
   if (options.preset !== false) await seedPreset(context.database.primary, options.preset ?? 'basic');
-  const app = await buildApp(context);
-  await app.ready();
+  const { app, assertAllDeclared } = await buildCheckedApp(context);
   return {
     app,
     context,
@@ -48,6 +61,7 @@ export async function createHarness(
       await app.close();
       await context.state.close();
       await db.dispose();
+      assertAllDeclared();
     },
   };
 }
@@ -55,8 +69,7 @@ export async function createHarness(
 /** A second node on the same database and the same Redis prefix, as behind a load balancer. */
 export async function createPeer(h: Harness): Promise<Harness> {
   const context = await createContext(h.context.config, h.context.database);
-  const app = await buildApp(context);
-  await app.ready();
+  const { app, assertAllDeclared } = await buildCheckedApp(context);
   return {
     app,
     context,
@@ -64,6 +77,7 @@ export async function createPeer(h: Harness): Promise<Harness> {
     close: async () => {
       await app.close();
       await context.state.close();
+      assertAllDeclared();
     },
   };
 }

@@ -59,27 +59,41 @@ const LOCAL_TTL_MS = 60_000;
 /**
  * Per-user access profiles cached in this process (a map read costs microseconds), dropped on every
  * node when a change publishes an invalidation through the shared state (Redis pub/sub when present).
- * The TTL only bounds memory and a lost message; correctness comes from the invalidations.
+ * The TTL only bounds memory and a lost message; correctness comes from the invalidations, so the
+ * cache is trusted only while they can arrive: with the bus down every request reads the database,
+ * and when it is back everything cached is dropped (the invalidations published meanwhile were lost).
  */
 export function createAccessCache(state: SharedState) {
   const entries = new Map<string, { profile: AccessProfile; expiresAt: number }>();
+  // Bumped by every invalidation: a profile read before one may predate the change, so it is not kept.
+  let generation = 0;
+  const clear = () => {
+    generation++;
+    entries.clear();
+  };
+  state.onReconnect(clear);
   const ready = state.subscribe(INVALIDATE_CHANNEL, (message) => {
+    generation++;
     if (message === ALL_USERS) entries.clear();
     else entries.delete(message);
   });
   return {
     ready,
     async get(db: Executor, userId: string): Promise<AccessProfile> {
-      const cached = entries.get(userId);
+      const cached = state.isConnected() ? entries.get(userId) : undefined;
       if (cached && cached.expiresAt > Date.now()) return cached.profile;
+      const readAt = generation;
       const profile = await loadAccessProfile(db, userId);
-      entries.set(userId, { profile, expiresAt: Math.min(Date.now() + LOCAL_TTL_MS, profile.validUntil) });
+      if (generation === readAt && state.isConnected()) {
+        entries.set(userId, { profile, expiresAt: Math.min(Date.now() + LOCAL_TTL_MS, profile.validUntil) });
+      }
       return profile;
     },
-    /** Call after the change has committed; omit userId when a role edit may touch many users. */
+    /** Call after the change has committed; omit userId when a role edit may touch many users. Never throws. */
     async invalidate(userId?: string) {
-      entries.delete(userId ?? ALL_USERS);
-      if (!userId) entries.clear();
+      generation++;
+      if (userId) entries.delete(userId);
+      else entries.clear();
       await state.publish(INVALIDATE_CHANNEL, userId ?? ALL_USERS);
     },
   };

@@ -34,3 +34,5 @@ export async function ensureSomePreset(db: Db, name: PresetName): Promise<boolea
 export const findSuperAdminRole = queries.findSuperAdminRole;
 export const findDefaultRole = queries.findDefaultRole;
 export const grantRole = queries.grantRole;
+
+export { assertInTenancy, resolveUserId, tenantOf } from './tenancy.js';

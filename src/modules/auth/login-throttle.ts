@@ -11,6 +11,11 @@ const MAX_WAIT_SECONDS = 900;
  * guesses cannot slip past; after five, each further attempt must wait twice as long as the one
  * before (1 s, 2 s, 4 s … 15 min), which caps guessing at a few dozen an hour. A success clears it.
  * Password reset is not behind this, so a throttled owner can always recover.
+ *
+ * With Redis away the counts are each node's own (SharedState falls back per process): neither open
+ * nor closed. Guesses spread over N nodes get N times the budget for the outage, and the shared counts
+ * from before it apply again when it ends. Refusing every sign-in instead would make a cache outage a
+ * lockout of everybody, which an attacker could then cause on purpose.
  */
 export function createLoginThrottle(state: SharedState) {
   const keys = (identifier: string) => {

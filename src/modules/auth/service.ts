@@ -344,9 +344,12 @@ export function createAuthService(
       const user = await queries.findUserById(db, principal.userId);
       assert(user, () => invalidCredentials());
       if (!(await verifyPassword(user.passwordHash ?? deps.dummyHash, input.currentPassword))) {
-        throw new AppError(400, 'WRONG_CURRENT_PASSWORD', 'The current password is wrong.', {
-          errors: [{ path: '/currentPassword', message: 'is wrong' }],
-        });
+        throw new AppError(
+          { status: 400, code: 'WRONG_CURRENT_PASSWORD', detail: 'The current password is wrong.' },
+          {
+            errors: [{ path: '/currentPassword', message: 'is wrong' }],
+          },
+        );
       }
       assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, 'newPassword', [user.email]);
       const passwordHash = await hashPassword(input.newPassword);

@@ -28,6 +28,8 @@ export async function updateOrganization(db: Executor, id: string, values: Parti
   return row;
 }
 
+/** True when the row was there to delete. */
 export async function deleteOrganization(db: Executor, id: string) {
-  await db.delete(organizations).where(eq(organizations.id, id));
+  const deleted = await db.delete(organizations).where(eq(organizations.id, id)).returning({ id: organizations.id });
+  return deleted.length > 0;
 }

@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { requestMeta } from '../../http/request-meta.js';
-import { requirePermission } from '../../http/route-policy.js';
-import { problems } from '../../http/schemas.js';
-import { ListQuery, UserList } from '../users/schemas.js';
-import type { UsersService } from '../users/service.js';
+import { requirePermission, signedIn } from '../../http/route-policy.js';
+import { NoContent, problems } from '../../http/schemas.js';
+import { organizationErrors as errors } from './errors.js';
 import {
   CreateOrganizationBody,
   OrganizationEnvelope,
@@ -16,32 +14,27 @@ import type { OrganizationsService } from './service.js';
 
 const tags = ['organizations'];
 
-export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: OrganizationsService; users: UsersService }> = async (
-  app,
-  { organizations, users },
-) => {
+export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: OrganizationsService }> = async (app, { organizations }) => {
   const read = requirePermission('organizations:read');
   const manage = requirePermission('organizations:manage');
-  app.get(
-    '/organizations',
-    { config: read, schema: { tags, response: { 200: OrganizationList, ...problems(401, 403) } } },
-    async (request) => ({
-      data: await organizations.list(request.principal!),
-    }),
-  );
+  app.get('/organizations', { config: read, schema: { tags, response: { 200: OrganizationList } } }, async (request) => ({
+    data: await organizations.list(signedIn(request.caller)),
+  }));
   app.post(
     '/organizations',
     {
       config: manage,
-      schema: { tags, body: CreateOrganizationBody, response: { 201: OrganizationEnvelope, ...problems(400, 401, 403, 409) } },
+      schema: { tags, body: CreateOrganizationBody, response: { 201: OrganizationEnvelope, ...problems(errors.CROSS_TENANT_REQUIRED) } },
     },
-    async (request, reply) =>
-      reply.status(201).send({ organization: await organizations.create(request.principal!, request.body, requestMeta(request)) }),
+    async (request, reply) => reply.status(201).send({ organization: await organizations.create(signedIn(request.caller), request.body) }),
   );
   app.get(
     '/organizations/:id',
-    { config: read, schema: { tags, params: OrganizationParams, response: { 200: OrganizationView, ...problems(401, 403, 404) } } },
-    async (request) => organizations.get(request.principal!, request.params.id),
+    {
+      config: read,
+      schema: { tags, params: OrganizationParams, response: { 200: OrganizationView, ...problems(errors.ORGANIZATION_NOT_FOUND) } },
+    },
+    async (request) => organizations.get(signedIn(request.caller), request.params.id),
   );
   app.patch(
     '/organizations/:id',
@@ -51,34 +44,24 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
         tags,
         params: OrganizationParams,
         body: UpdateOrganizationBody,
-        response: { 200: OrganizationView, ...problems(400, 401, 403, 404, 409) },
+        response: { 200: OrganizationView, ...problems(errors.ORGANIZATION_NOT_FOUND) },
       },
     },
-    async (request) => organizations.update(request.principal!, request.params.id, request.body, requestMeta(request)),
+    async (request) => organizations.update(signedIn(request.caller), request.params.id, request.body),
   );
   app.delete(
     '/organizations/:id',
-    { config: manage, schema: { tags, params: OrganizationParams, response: { 204: { type: 'null' }, ...problems(401, 403, 404) } } },
-    async (request, reply) => {
-      await organizations.remove(request.principal!, request.params.id, requestMeta(request));
-      return reply.status(204).send();
-    },
-  );
-  app.get(
-    '/organizations/:id/users',
     {
-      config: requirePermission('users:read'),
+      config: manage,
       schema: {
         tags,
-        summary: "An organization's users (same filters as GET /users)",
         params: OrganizationParams,
-        querystring: ListQuery,
-        response: { 200: UserList, ...problems(400, 401, 403, 404) },
+        response: { 204: NoContent, ...problems(errors.ORGANIZATION_NOT_FOUND, errors.CROSS_TENANT_REQUIRED) },
       },
     },
-    async (request) => {
-      await organizations.visible(request.principal!, request.params.id);
-      return users.list(request.principal!, { ...request.query, organizationId: request.params.id });
+    async (request, reply) => {
+      await organizations.remove(signedIn(request.caller), request.params.id);
+      return reply.status(204).send();
     },
   );
 };

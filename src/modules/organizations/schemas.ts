@@ -1,6 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import { IdParams, Nullable, Timestamp, Uuid } from '../../http/schemas.js';
 
-const Uuid = Type.String({ format: 'uuid' });
 const Slug = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$' });
 
 export const OrganizationView = Type.Object({
@@ -8,9 +8,9 @@ export const OrganizationView = Type.Object({
   name: Type.String(),
   slug: Type.String(),
   status: Type.String(),
-  description: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
+  description: Nullable(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
 });
 export const OrganizationEnvelope = Type.Object({ organization: OrganizationView });
 export const OrganizationList = Type.Object({ data: Type.Array(OrganizationView) });
@@ -26,9 +26,12 @@ export const UpdateOrganizationBody = Type.Partial(
   Type.Object({
     name: Type.String({ minLength: 1, maxLength: 200 }),
     slug: Slug,
-    description: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+    description: Nullable(Type.String({ maxLength: 2000 })),
     status: Type.Union([Type.Literal('ACTIVE'), Type.Literal('SUSPENDED')]),
   }),
-  { additionalProperties: false },
+  { additionalProperties: false, minProperties: 1 },
 );
-export const OrganizationParams = Type.Object({ id: Uuid });
+export const OrganizationParams = IdParams;
+
+export type CreateOrganization = Static<typeof CreateOrganizationBody>;
+export type UpdateOrganization = Static<typeof UpdateOrganizationBody>;

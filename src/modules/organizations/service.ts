@@ -1,9 +1,12 @@
 import type { AppContext } from '../../context.js';
-import { forbidden, notFound } from '../../http/errors.js';
+import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../http/route-policy.js';
-import { tenantOf } from '../access/tenancy.js';
-import { type AuditActor, recordAudit } from '../audit/service.js';
+import type { SignedInCaller } from '../../platform/caller.js';
+import { tenantOf } from '../access/service.js';
+import type { DomainUseCases } from '../events.js';
+import { organizationErrors as errors } from './errors.js';
 import * as queries from './queries.js';
+import type { CreateOrganization, UpdateOrganization } from './schemas.js';
 
 const slugify = (name: string) =>
   name
@@ -20,33 +23,51 @@ export const organizationView = (row: queries.OrganizationRow) => ({
   updatedAt: row.updatedAt.toISOString(),
 });
 
+/** Only what differs, before → after: an update that changes nothing is not an event. */
+function changedFields(before: queries.OrganizationRow, after: queries.OrganizationRow) {
+  const keys = (['name', 'slug', 'status', 'description'] as const).filter((key) => before[key] !== after[key]);
+  return {
+    before: Object.fromEntries(keys.map((key) => [key, before[key]])),
+    after: Object.fromEntries(keys.map((key) => [key, after[key]])),
+  };
+}
+
 /** Organizations are tenants: an actor confined to one sees only it, and another answers 404. */
-export function createOrganizationsService(context: AppContext) {
+export function createOrganizationsService(context: AppContext, { useCases }: { useCases: DomainUseCases }) {
   const db = context.database.primary;
 
-  async function visible(principal: Principal, id: string) {
+  async function visible(executor: Executor, principal: Principal, id: string) {
     const tenant = tenantOf(principal);
-    const row = tenant === undefined || tenant === id ? await queries.findOrganization(db, id) : undefined;
-    if (!row) throw notFound('Organization');
+    const row = tenant === undefined || tenant === id ? await queries.findOrganization(executor, id) : undefined;
+    if (!row) throw errors.ORGANIZATION_NOT_FOUND();
     return row;
   }
 
-  return {
-    visible,
-    list: async (principal: Principal) => (await queries.listOrganizations(db, tenantOf(principal))).map(organizationView),
-    get: async (principal: Principal, id: string) => organizationView(await visible(principal, id)),
+  function assertCrossTenant(principal: Principal) {
+    if (tenantOf(principal) !== undefined) throw errors.CROSS_TENANT_REQUIRED();
+  }
 
-    async create(principal: Principal, body: { name: string; slug?: string; description?: string }, actor: AuditActor) {
-      if (tenantOf(principal) !== undefined) throw forbidden('CROSS_TENANT_REQUIRED', 'Creating organizations needs tenants:all.');
-      const row = await db.transaction(async (tx) => {
+  return {
+    /** The organization if the caller may see it; 404 otherwise (missing or another tenant's). */
+    visible: (caller: SignedInCaller, id: string) => visible(db, caller.principal, id),
+    /** Name and slug of an organization, for other modules' views. */
+    summary: async (executor: Executor, id: string | null) => {
+      const row = id ? await queries.findOrganization(executor, id) : undefined;
+      return row ? { id: row.id, name: row.name, slug: row.slug } : null;
+    },
+    list: async (caller: SignedInCaller) => (await queries.listOrganizations(db, tenantOf(caller.principal))).map(organizationView),
+    get: async (caller: SignedInCaller, id: string) => organizationView(await visible(db, caller.principal, id)),
+
+    async create(caller: SignedInCaller, body: CreateOrganization) {
+      assertCrossTenant(caller.principal);
+      const row = await useCases.run(caller, async (tx, emit) => {
         const created = await queries.insertOrganization(tx, {
           name: body.name,
           slug: body.slug ?? slugify(body.name),
           description: body.description ?? null,
         });
-        await recordAudit(tx, actor, {
-          action: 'organization.created',
-          entity: 'organization',
+        await emit({
+          type: 'organization.created',
           entityId: created.id,
           organizationId: created.id,
           payload: { name: created.name, slug: created.slug },
@@ -56,33 +77,27 @@ export function createOrganizationsService(context: AppContext) {
       return organizationView(row);
     },
 
-    async update(
-      principal: Principal,
-      id: string,
-      body: Partial<{ name: string; slug: string; description: string | null; status: 'ACTIVE' | 'SUSPENDED' }>,
-      actor: AuditActor,
-    ) {
-      const before = await visible(principal, id);
-      const row = await db.transaction(async (tx) => {
-        const updated = (await queries.updateOrganization(tx, id, body)) as queries.OrganizationRow;
-        await recordAudit(tx, actor, {
-          action: 'organization.updated',
-          entity: 'organization',
-          entityId: id,
-          organizationId: id,
-          payload: { before: { name: before.name, slug: before.slug, status: before.status }, after: body },
-        });
-        return updated;
+    async update(caller: SignedInCaller, id: string, body: UpdateOrganization) {
+      const row = await useCases.run(caller, async (tx, emit) => {
+        const before = await visible(tx, caller.principal, id);
+        // Gone since it was read (a racing delete): the same 404, and nothing written.
+        const after = await queries.updateOrganization(tx, id, body);
+        if (!after) throw errors.ORGANIZATION_NOT_FOUND();
+        const changes = changedFields(before, after);
+        if (Object.keys(changes.after).length > 0) {
+          await emit({ type: 'organization.updated', entityId: id, organizationId: id, payload: changes });
+        }
+        return after;
       });
       return organizationView(row);
     },
 
-    async remove(principal: Principal, id: string, actor: AuditActor) {
-      await visible(principal, id);
-      if (tenantOf(principal) !== undefined) throw forbidden('CROSS_TENANT_REQUIRED', 'Deleting organizations needs tenants:all.');
-      await db.transaction(async (tx) => {
-        await queries.deleteOrganization(tx, id);
-        await recordAudit(tx, actor, { action: 'organization.deleted', entity: 'organization', entityId: id, organizationId: id });
+    async remove(caller: SignedInCaller, id: string) {
+      await useCases.run(caller, async (tx, emit) => {
+        await visible(tx, caller.principal, id);
+        assertCrossTenant(caller.principal);
+        if (!(await queries.deleteOrganization(tx, id))) throw errors.ORGANIZATION_NOT_FOUND();
+        await emit({ type: 'organization.deleted', entityId: id, organizationId: id });
       });
     },
   };

@@ -9,7 +9,7 @@ export const AVATAR_SIZES = [256, 64] as const;
 // sharp's names for what the config calls jpg/jpeg/png/gif/webp.
 const formatNames: Record<string, string> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png', gif: 'gif', webp: 'webp' };
 
-const refused = (detail: string) => new AppError(415, 'UNSUPPORTED_IMAGE', detail);
+const refused = (detail: string) => new AppError({ status: 415, code: 'UNSUPPORTED_IMAGE', detail });
 
 /**
  * Decides the type from the bytes (never the name or the Content-Type), refuses anything not an

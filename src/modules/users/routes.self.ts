@@ -66,7 +66,7 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ context: AppContext; users:
     },
     async (request) => {
       const file = await request.file({ limits: { fileSize: context.config.MAX_AVATAR_SIZE_MB * 1024 * 1024, files: 1 } });
-      if (!file) throw new AppError(400, 'FILE_REQUIRED', 'Send the image as multipart field "file".');
+      if (!file) throw new AppError({ status: 400, code: 'FILE_REQUIRED', detail: 'Send the image as multipart field "file".' });
       const upload = await file.toBuffer();
       const avatar = await processAvatar(upload, context.config);
       for (const stored of avatar.files) await storage.put(stored.key, stored.data);
@@ -94,7 +94,12 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ context: AppContext; users:
     `${AVATAR_PATH}:file`,
     {
       config: publicRoute,
-      schema: { tags, summary: 'An avatar image', params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9]+-\\d+\\.webp$' }) }) },
+      schema: {
+        tags,
+        summary: 'An avatar image',
+        params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9]+-\\d+\\.webp$' }) }),
+        response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', contentMediaType: 'image/webp' }), ...problems(404) },
+      },
     },
     async (request, reply) => {
       const data = await storage.get(request.params.file);

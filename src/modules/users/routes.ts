@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requestMeta } from '../../http/request-meta.js';
-import { requirePermission, requirePermissionOrSelf } from '../../http/route-policy.js';
-import { problems } from '../../http/schemas.js';
+import { requirePermission, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
+import { IdParams, problems } from '../../http/schemas.js';
 import { resolveUserId } from '../access/tenancy.js';
 import { SessionList } from '../auth/schemas.js';
 import type { AuthService } from '../auth/service.js';
+import type { OrganizationsService } from '../organizations/service.js';
 import {
   CheckEmailQuery,
   CheckEmailResult,
@@ -28,7 +29,11 @@ const tags = ['users'];
 const UserEnvelope = Type.Object({ user: UserView });
 
 /** Seed 002's admin mapping and seed 004's user module: list, create, read, replace, patch, status, delete. */
-export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; auth: AuthService }> = async (app, { users, auth }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<{
+  users: UsersService;
+  auth: AuthService;
+  organizations: OrganizationsService;
+}> = async (app, { users, auth, organizations }) => {
   const db = users.db;
 
   app.get(
@@ -184,4 +189,22 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; auth: 
   statusChange('/users/:id/restore', 'users:delete', 'ACTIVE', 'user.restored', 'Bring a deactivated user back');
   statusChange('/users/:id/suspend', 'users:suspend', 'SUSPENDED', 'user.suspended', 'Suspend a user (ends their sessions at once)');
   statusChange('/users/:id/activate', 'users:suspend', 'ACTIVE', 'user.activated', 'Lift a suspension');
+
+  app.get(
+    '/organizations/:id/users',
+    {
+      config: requirePermission('users:read'),
+      schema: {
+        tags: ['organizations'],
+        summary: "An organization's users (same filters as GET /users)",
+        params: IdParams,
+        querystring: ListQuery,
+        response: { 200: UserList, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      await organizations.visible(signedIn(request.caller), request.params.id);
+      return users.list(request.principal!, { ...request.query, organizationId: request.params.id });
+    },
+  );
 };

@@ -1,4 +1,4 @@
-import { AppError } from '../../http/errors.js';
+import { httpErrors } from '../../http/errors.js';
 
 /** What a person may change about their own account through the admin-shaped user endpoints. */
 const selfEditable = new Set(['email', 'username', 'phone', 'firstName', 'lastName']);
@@ -7,7 +7,8 @@ const selfEditable = new Set(['email', 'username', 'phone', 'firstName', 'lastNa
 export function assertSelfEditable(body: object) {
   const refused = Object.keys(body).filter((field) => !selfEditable.has(field));
   if (refused.length > 0) {
-    throw new AppError(400, 'FIELD_NOT_ALLOWED', `Not allowed here: ${refused.join(', ')}.`, {
+    throw httpErrors.FIELD_NOT_ALLOWED({
+      detail: `Not allowed here: ${refused.join(', ')}.`,
       errors: refused.map((field) => ({ path: `/${field}`, message: 'cannot be set on your own account' })),
     });
   }

@@ -1,0 +1,18 @@
+import { type EventOf, eventAuditEntry } from '../platform/events.js';
+import type { UseCases } from '../platform/use-case.js';
+import { organizationEvents } from './organizations/events.js';
+
+/**
+ * Every domain event Tessera emits, by module: the audit trail's actions are exactly these names
+ * (README lists them). A module's catalogue lives in its events.ts; this file only joins them.
+ */
+export const domainEvents = {
+  ...organizationEvents,
+} as const;
+
+export type DomainEvent = EventOf<typeof domainEvents>;
+export type EventType = DomainEvent['type'];
+export type DomainUseCases = UseCases<DomainEvent>;
+
+/** What the audit trail records of an event: its entity and the payload as its catalogue redacts it. */
+export const auditEntryOf = (event: DomainEvent) => eventAuditEntry(domainEvents, event);

@@ -1,0 +1,34 @@
+import type { Permission } from '../modules/access/permissions.js';
+
+/** The authenticated party of a request, set by the auth module's authenticator. */
+export interface Principal {
+  userId: string;
+  /** Set for access tokens: the session (refresh-token family) the token belongs to. */
+  sessionId: string | null;
+  /** Set when the caller used an API key. */
+  apiKeyId: string | null;
+  organizationId: string | null;
+  roles: string[];
+  permissions: ReadonlySet<Permission>;
+  crossTenant: boolean;
+}
+
+/**
+ * Who is asking and from where: the authenticated principal (absent on public routes), and the request's
+ * ip, user agent and id, as the audit trail records them. The HTTP layer builds one per request
+ * (`request.caller`); the CLI builds its own.
+ */
+export interface Caller {
+  readonly principal?: Principal;
+  readonly ipAddress: string | null;
+  readonly userAgent: string | null;
+  readonly requestId: string | null;
+}
+
+/** A caller known to be signed in (every route whose policy is not public). */
+export interface SignedInCaller extends Caller {
+  readonly principal: Principal;
+}
+
+/** The CLI and start-up: no principal, no request. */
+export const systemCaller = (userAgent = 'tessera'): Caller => ({ ipAddress: null, userAgent, requestId: null });

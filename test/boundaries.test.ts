@@ -1,0 +1,103 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The module rules of docs/modules.md, checked over the real import graph of src/ (type-only imports
+ * included): a module reaches another only through its published files, and nothing imports in a circle.
+ */
+const root = fileURLToPath(new URL('../', import.meta.url));
+const src = join(root, 'src');
+/** What a module publishes to the others; everything else in its folder is its own business. */
+const PUBLISHED = new Set(['service.ts', 'schemas.ts', 'errors.ts', 'events.ts']);
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+  return importedFiles
+    .map((imported) => imported.fileName)
+    .filter((specifier) => specifier.startsWith('.'))
+    .map((specifier) => resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+}
+
+const graph = new Map(sourceFiles(src).map((file) => [file, importsOf(file)]));
+const name = (file: string) => relative(root, file);
+const moduleOf = (file: string) => /^src\/modules\/([^/]+)\//.exec(name(file))?.[1];
+
+/** Strongly connected components with more than one file, or a file importing itself (Tarjan). */
+function cycles(edges: Map<string, string[]>): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (node: string) => {
+    index.set(node, counter);
+    low.set(node, counter++);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of edges.get(node) ?? []) {
+      if (!edges.has(next)) continue;
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node) as number, low.get(next) as number));
+      } else if (onStack.has(next)) low.set(node, Math.min(low.get(node) as number, index.get(next) as number));
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const component: string[] = [];
+    let member: string | undefined;
+    do {
+      member = stack.pop() as string;
+      onStack.delete(member);
+      component.push(member);
+    } while (member !== node);
+    if (component.length > 1 || (edges.get(node) ?? []).includes(node)) found.push(component.map(name).sort());
+  };
+  for (const node of edges.keys()) if (!index.has(node)) visit(node);
+  return found;
+}
+
+describe('module boundaries', () => {
+  it('a module imports another module only through its published files', () => {
+    const leaks: string[] = [];
+    for (const [file, imports] of graph) {
+      const from = moduleOf(file);
+      if (!from) continue;
+      for (const target of imports) {
+        const to = moduleOf(target);
+        if (to && to !== from && !PUBLISHED.has(relative(join(src, 'modules', to), target))) leaks.push(`${name(file)} → ${name(target)}`);
+      }
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it('nothing in src imports in a circle, type-only imports included', () => {
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  it('sees the import graph it checks (a leak and a cycle planted in memory are found)', () => {
+    const a = join(src, 'modules/alpha/service.ts');
+    const b = join(src, 'modules/beta/queries.ts');
+    expect(
+      cycles(
+        new Map([
+          [a, [b]],
+          [b, [a]],
+        ]),
+      ),
+    ).toEqual([[name(a), name(b)].sort()]);
+    expect(moduleOf(b)).toBe('beta');
+    expect(PUBLISHED.has(relative(join(src, 'modules', 'beta'), b))).toBe(false);
+    expect(graph.get(join(src, 'app.ts'))).toContain(join(src, 'modules/index.ts'));
+  });
+});
