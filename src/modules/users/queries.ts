@@ -61,6 +61,29 @@ export async function deleteUser(db: Executor, id: string) {
   await db.delete(users).where(eq(users.id, id));
 }
 
+export async function findUserForLogin(db: Executor, identifier: { email?: string; username?: string }) {
+  const condition = identifier.email
+    ? eq(users.email, identifier.email.trim().toLowerCase())
+    : sql`lower(${users.username}) = lower(${identifier.username ?? ''})`;
+  const [row] = await db.select().from(users).where(condition).limit(1);
+  return row;
+}
+
+export async function setPasswordHash(db: Executor, userId: string, passwordHash: string) {
+  await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
+}
+
+export async function recordLogin(db: Executor, userId: string) {
+  await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, userId));
+}
+
+export async function markEmailVerified(db: Executor, userId: string) {
+  await db
+    .update(users)
+    .set({ emailVerifiedAt: new Date() })
+    .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+}
+
 export async function findProfile(db: Executor, userId: string) {
   const [row] = await db.select().from(profiles).where(eq(profiles.userId, userId)).limit(1);
   return row;

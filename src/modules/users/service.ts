@@ -17,6 +17,25 @@ import { decodeCursor, encodeCursor, ownFields, profileView, userView } from './
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 export const countUsers = queries.countUsers;
+export type UserRow = queries.UserRow;
+export type NewUser = queries.NewUser;
+
+/**
+ * What the auth module needs of user records (finding, creating and marking accounts), always on the
+ * executor of the caller's transaction.
+ */
+export const accounts = {
+  normalizeEmail,
+  findByEmail: (executor: Executor, email: string) => queries.findUserByEmail(executor, normalizeEmail(email)),
+  findById: (executor: Executor, id: string) => queries.findUserById(executor, id),
+  findForLogin: queries.findUserForLogin,
+  create: queries.insertUserWithProfile,
+  setPasswordHash: queries.setPasswordHash,
+  recordLogin: queries.recordLogin,
+  markEmailVerified: queries.markEmailVerified,
+  /** The one user view of the API. */
+  view: userView,
+};
 
 /** `tessera create-admin` and the bootstrap admin: an active, verified user holding the super-admin role. */
 export async function createSuperAdmin(db: Db, input: { email: string; password: string }, actor: AuditActor = {}) {
