@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { AppContext } from './context.js';
 import { registerConsole } from './http/console.js';
 import { checkDeclaredAnswers, declareImplicitProblems } from './http/declared-problems.js';
-import { frameworkErrorHandler, registerProblemHandlers } from './http/problem.js';
+import { problemServerOptions, registerProblemHandlers } from './http/problem.js';
 import { registerRouteGuard } from './http/route-policy.js';
 import { registerValidation } from './http/validation.js';
 import { createModules, type Modules } from './modules/index.js';
@@ -51,9 +51,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
     logger: options.logger ?? loggerOptions(config.LOG_LEVEL),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
-    // Our own problem+json answers for what Fastify refuses itself, and for requests arriving while we drain.
-    frameworkErrors: frameworkErrorHandler,
-    return503OnClosing: false,
+    ...problemServerOptions,
     // A caller's request id is kept (so traces join up) only when it is short and plain.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];

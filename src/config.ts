@@ -33,11 +33,14 @@ const bool: Parser<boolean> = (raw, name) => {
 
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** Durations as the seeds write them ("7d", "2d", "1h", "15m") or plain milliseconds. */
+/**
+ * Durations as the seeds write them ("7d", "2d", "1h", "15m", "500ms"). A unit is required: a bare
+ * number once meant milliseconds, so ACCESS_TOKEN_TTL=15 made tokens that died at once.
+ */
 export const duration: Parser<number> = (raw, name) => {
-  const match = /^(\d+)\s*(ms|s|m|h|d|w)?$/.exec(raw.trim());
-  if (!match) return fail(name, `must be a duration like 15m, 2h or 7d, got "${raw}"`);
-  return Number(match[1]) * (units[match[2] ?? 'ms'] ?? 1);
+  const match = /^(\d+)\s*(ms|s|m|h|d|w)$/.exec(raw.trim());
+  if (!match) return fail(name, `must be a duration with a unit (ms, s, m, h, d, w) like 15m, 2h or 7d, got "${raw}"`);
+  return Number(match[1]) * (units[match[2] as string] ?? 1);
 };
 
 const url =

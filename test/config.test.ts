@@ -17,6 +17,10 @@ describe('configuration', () => {
     expect(config.INVITATION_EXPIRES_IN).toBe(7 * 86_400_000);
     expect(config.REMINDER_INTERVAL).toBe(2 * 86_400_000);
     expect(config.STATS_UPDATE_INTERVAL).toBe(3_600_000);
+    expect(loadConfig({ ACCESS_TOKEN_TTL: '250ms', SESSION_MAX_AGE: '2w' }, noFile)).toMatchObject({
+      ACCESS_TOKEN_TTL: 250,
+      SESSION_MAX_AGE: 14 * 86_400_000,
+    });
   });
 
   it.each([
@@ -24,7 +28,13 @@ describe('configuration', () => {
     ['DB_POOL_SIZE', '0', 'DB_POOL_SIZE must be an integer from 1 to 1000, got "0"'],
     ['DATABASE_URL', 'not a url', 'DATABASE_URL must be a URL, got "not a url"'],
     ['REDIS_URL', 'http://x', 'REDIS_URL must use redis: or rediss:, got "http:"'],
-    ['INVITATION_EXPIRES_IN', 'a week', 'INVITATION_EXPIRES_IN must be a duration like 15m, 2h or 7d, got "a week"'],
+    [
+      'INVITATION_EXPIRES_IN',
+      'a week',
+      'INVITATION_EXPIRES_IN must be a duration with a unit (ms, s, m, h, d, w) like 15m, 2h or 7d, got "a week"',
+    ],
+    // A bare number used to mean milliseconds: 15 minutes written as "15" made tokens die at once.
+    ['ACCESS_TOKEN_TTL', '15', 'ACCESS_TOKEN_TTL must be a duration with a unit (ms, s, m, h, d, w) like 15m, 2h or 7d, got "15"'],
     ['ALLOWED_AVATAR_FORMATS', 'png,svg', 'ALLOWED_AVATAR_FORMATS must be one of jpg, jpeg, png, gif, webp, got "svg"'],
     ['AUTO_MIGRATE', 'maybe', 'AUTO_MIGRATE must be true or false, got "maybe"'],
     ['SIGNING_KEY_SECRET', 'short', 'SIGNING_KEY_SECRET must be 64 hex characters (32 bytes)'],

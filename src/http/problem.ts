@@ -138,16 +138,20 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, appErr
       status: appError.status,
       detail,
       code: appError.code,
-      instance: request.url.split('?')[0],
+      // Only a path we routed is echoed back; a malformed or unknown one is not repeated to the client.
+      ...(request.routeOptions.url ? { instance: request.url.split('?')[0] } : {}),
       ...(appError.extra.errors ? { errors: appError.extra.errors } : {}),
     });
 }
 
 /** Errors Fastify raises before routing (a malformed URL, an over-long parameter): same answers as any other. */
-export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   request.log.info({ code: error.code }, 'request refused before routing');
   return sendProblem(request, reply, toAppError(error));
 }
+
+/** Server options that keep Fastify's own answers (pre-routing errors, the drain's 503) ours. */
+export const problemServerOptions = { frameworkErrors: frameworkErrorHandler, return503OnClosing: false } as const;
 
 /** The one place errors become HTTP answers (RFC 9457). While the server drains, new requests get 503 SHUTTING_DOWN. */
 export function registerProblemHandlers(app: FastifyInstance) {

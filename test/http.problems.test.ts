@@ -1,0 +1,120 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { eq } from 'drizzle-orm';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { organizations, users } from '../src/db/schema/index.js';
+import { problemServerOptions, registerProblemHandlers } from '../src/http/problem.js';
+import { createHarness, type Harness } from './helpers/app.js';
+import { loginAs } from './helpers/auth.js';
+
+/** Whatever a request looks like, the answer is our problem+json with our codes: never Fastify's, never a 500. */
+describe('problem answers for malformed requests', () => {
+  let h: Harness;
+  let admin: Awaited<ReturnType<typeof loginAs>>;
+
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    admin = await loginAs(h, { roles: ['admin'] });
+  });
+  afterAll(() => h.close());
+
+  const expectProblem = (res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number, code: string) => {
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const body = JSON.parse(res.body);
+    expect(body).toMatchObject({ status, code });
+    expect(res.body).not.toMatch(/FST_|stack|at \/|SELECT |INSERT /);
+    return body;
+  };
+
+  it('refuses U+0000 anywhere in the input by name, before anything is written', async () => {
+    const register = await h.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email: 'nul@example.com', password: 'a long passphrase 1', lastName: 'a\u0000b' },
+    });
+    expect(expectProblem(register, 400, 'VALIDATION_FAILED').errors).toEqual([{ path: '/lastName', message: 'must not contain U+0000' }]);
+    expect(await h.context.database.primary.select().from(users).where(eq(users.email, 'nul@example.com'))).toEqual([]);
+
+    const organization = await h.app.inject({
+      method: 'POST',
+      url: '/organizations',
+      headers: admin.headers,
+      payload: { name: 'Acme\u0000' },
+    });
+    expectProblem(organization, 400, 'VALIDATION_FAILED');
+    expect(await h.context.database.primary.select().from(organizations)).toEqual([]);
+
+    const nested = await h.app.inject({
+      method: 'PUT',
+      url: '/users/profile',
+      headers: admin.headers,
+      payload: { profile: { bio: 'x\u0000' } },
+    });
+    expect(expectProblem(nested, 400, 'VALIDATION_FAILED').errors).toEqual([{ path: '/profile/bio', message: 'must not contain U+0000' }]);
+    expectProblem(await h.app.inject({ method: 'GET', url: '/users?search=a%00b', headers: admin.headers }), 400, 'VALIDATION_FAILED');
+  });
+
+  it('answers malformed and over-long URLs with problems, without echoing them', async () => {
+    for (const url of ['/users/%ff', '/roles/%']) {
+      const body = expectProblem(await h.app.inject({ method: 'GET', url, headers: admin.headers }), 400, 'MALFORMED_REQUEST');
+      expect(body.instance).toBeUndefined();
+    }
+    const long = `/users/${'a'.repeat(200)}`;
+    const body = expectProblem(await h.app.inject({ method: 'GET', url: long, headers: admin.headers }), 404, 'ROUTE_NOT_FOUND');
+    expect(JSON.stringify(body)).not.toContain('a'.repeat(50));
+  });
+
+  it('answers prototype poisoning and broken bodies with MALFORMED_JSON', async () => {
+    const poisoned = await h.app.inject({
+      method: 'POST',
+      url: '/organizations',
+      headers: { ...admin.headers, 'content-type': 'application/json' },
+      payload: '{"name":"x","__proto__":{"admin":true}}',
+    });
+    expectProblem(poisoned, 400, 'MALFORMED_JSON');
+    const truncated = await h.app.inject({
+      method: 'POST',
+      url: '/organizations',
+      headers: { ...admin.headers, 'content-type': 'application/json' },
+      payload: '{"name":"x"',
+    });
+    expectProblem(truncated, 400, 'MALFORMED_JSON');
+  });
+});
+
+describe('a request arriving while the server drains', () => {
+  it('is answered 503 SHUTTING_DOWN problem+json, and the one in flight finishes', async () => {
+    const app = Fastify(problemServerOptions);
+    registerProblemHandlers(app);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    app.get('/slow', async () => {
+      await released;
+      return { done: true };
+    });
+    app.get('/fast', async () => ({ fast: true }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk;
+    });
+    // One request in flight on a kept-alive connection; a second one on it once the drain has begun.
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = app.close();
+    socket.write('GET /fast HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await closing;
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(received).toMatch(/^HTTP\/1\.1 200/);
+    expect(received).toContain('{"done":true}');
+    expect(received).toMatch(/HTTP\/1\.1 503[\s\S]*content-type: application\/problem\+json[\s\S]*"code":"SHUTTING_DOWN"/);
+  });
+});
