@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { type AccessCache, createAccessCache } from './modules/access/effective.js';
-import { createJobRunner, type JobRunner } from './modules/jobs/runner.js';
+import { createJobRunner, type JobRunner } from './platform/jobs.js';
 import { createMemoryState, createRedisState, type SharedState } from './platform/shared-state.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJobRunner, type JobRunner } from '../src/modules/jobs/runner.js';
+import { createJobRunner, type JobRunner } from '../src/platform/jobs.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from './helpers/databases.js';
 
 describe('job runner (pg-boss on the same database)', () => {

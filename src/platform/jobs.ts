@@ -1,5 +1,5 @@
 import PgBoss from 'pg-boss';
-import type { Database } from '../../db/client.js';
+import type { Database } from '../db/client.js';
 
 type Handler = () => Promise<void>;
 type JobLog = { error(details: object, message: string): void };
