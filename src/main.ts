@@ -1,4 +1,4 @@
-import { buildApp } from './app.js';
+import { buildApp, loggerOptions } from './app.js';
 import { loadConfig } from './config.js';
 import { closeContext, createContext } from './context.js';
 import { prepareDatabase } from './startup.js';
@@ -7,7 +7,7 @@ import { prepareDatabase } from './startup.js';
 export async function serve(): Promise<void> {
   const config = loadConfig();
   const context = await createContext(config);
-  const app = await buildApp(context);
+  const app = await buildApp(context, { logger: terminalLogger(config.LOG_LEVEL) });
   try {
     await prepareDatabase(context, app.log);
   } catch (error) {
@@ -31,4 +31,17 @@ export async function serve(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  const base = config.PUBLIC_URL;
+  app.log.info(
+    `Tessera ${context.version} ready: API ${base} · docs ${base}/docs · console ${base}/admin · ${
+      context.database.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL'
+    }`,
+  );
+}
+
+/** In a terminal, readable lines; elsewhere (containers, log shippers) JSON lines as before. */
+function terminalLogger(level: string) {
+  if (!process.stdout.isTTY) return undefined;
+  const options = loggerOptions(level) as Record<string, unknown>;
+  return { ...options, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } };
 }

@@ -66,6 +66,12 @@ describe('problem answers for malformed requests', () => {
     expect(JSON.stringify(body)).not.toContain('a'.repeat(50));
   });
 
+  it('sends a browser opening the root to the console', async () => {
+    const root = await h.app.inject({ method: 'GET', url: '/' });
+    expect(root.statusCode).toBe(302);
+    expect(root.headers.location).toBe('/admin/');
+  });
+
   it('answers prototype poisoning and broken bodies with MALFORMED_JSON', async () => {
     const poisoned = await h.app.inject({
       method: 'POST',

@@ -15,6 +15,8 @@ export const consoleDir = fileURLToPath(new URL('../../web/dist/', import.meta.u
  * Unknown paths under /admin get its index.html so its own routes survive a reload.
  */
 export async function registerConsole(app: FastifyInstance) {
+  // A person opening the server's address in a browser lands on the console.
+  app.get('/', { config: { auth: 'public' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/admin/'));
   if (!existsSync(`${consoleDir}index.html`)) {
     app.get('/admin/*', { config: { auth: 'public' }, schema: { hide: true } }, async () => {
       throw consoleErrors.CONSOLE_NOT_BUILT();
