@@ -190,20 +190,25 @@ function guardConnection(client: pg.PoolClient, readTimeoutMs: number) {
     broken = true;
   });
   const query = client.query.bind(client) as QueryFn;
+  // The query is still outstanding on this connection and everything queued behind it would wait for it:
+  // close the connection (node-postgres destroys the socket of a client with an active query).
+  const readTimedOut = (error: unknown) => {
+    if ((error as Error | undefined)?.message !== 'Query read timeout') return error;
+    broken = true;
+    client.end().catch(() => {});
+    return new DatabaseReadTimeoutError(readTimeoutMs, error);
+  };
   (client as unknown as { query: QueryFn }).query = (...args) => {
     // The server ends an open transaction with its connection; the rollback after the failure has nothing
     // left to do, and failing it would hide the error that tells the client why.
     if (broken && isRollback(args[0])) return Promise.resolve({ command: 'ROLLBACK', rowCount: null, rows: [], fields: [] });
-    const result = query(...args);
-    // Callback form: only pg-pool's own pool.query uses it, and it releases the client with the error.
-    if (typeof (result as Promise<unknown> | undefined)?.then !== 'function') return result;
-    return (result as Promise<unknown>).catch((error: unknown) => {
-      if ((error as Error | undefined)?.message !== 'Query read timeout') throw error;
-      // The query is still outstanding on this connection and everything queued behind it would wait for
-      // it: close the connection (node-postgres destroys the socket of a client with an active query).
-      broken = true;
-      client.end().catch(() => {});
-      throw new DatabaseReadTimeoutError(readTimeoutMs, error);
+    const last = args[args.length - 1];
+    // Callback form (pg-pool's own pool.query): it releases the client with the error, which discards it.
+    if (typeof last === 'function') {
+      return query(...args.slice(0, -1), (error: unknown, result: unknown) => last(error && readTimedOut(error), result));
+    }
+    return (query(...args) as Promise<unknown>).catch((error: unknown) => {
+      throw readTimedOut(error);
     });
   };
 }

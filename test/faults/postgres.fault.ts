@@ -1,0 +1,163 @@
+import { sql } from 'drizzle-orm';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, queryRows } from '../../src/db/client.js';
+import { createHarness, type Harness } from '../helpers/app.js';
+import { loginAs } from '../helpers/auth.js';
+import { eventually, postgresThroughProxy, sleep } from './proxied.js';
+import type { TcpProxy } from './tcp-proxy.js';
+
+const DB_CONNECTION_TIMEOUT = 1000;
+const DB_STATEMENT_TIMEOUT = 1000;
+/** node-postgres gives up on a silent connection a second after the server would have cancelled the statement. */
+const READ_TIMEOUT = DB_STATEMENT_TIMEOUT + 1000;
+
+type Session = Awaited<ReturnType<typeof loginAs>>;
+
+function expectUnavailable(res: LightMyRequestResponse) {
+  if (res.statusCode !== 503) console.log(res.body);
+  expect(res.statusCode).toBe(503);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  expect(res.json()).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
+}
+
+describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL goes away (through a TCP proxy)', () => {
+  let h: Harness;
+  let proxy: TcpProxy;
+  let direct: Database;
+  let admin: Session;
+
+  beforeAll(async () => {
+    const proxied = await postgresThroughProxy({ DB_CONNECTION_TIMEOUT, DB_STATEMENT_TIMEOUT });
+    proxy = proxied.proxy;
+    direct = proxied.direct;
+    h = await createHarness({ db: proxied.db, config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000', LOG_LEVEL: 'error' } });
+    admin = await loginAs(h, { roles: ['admin'] });
+  });
+  afterAll(async () => {
+    proxy?.pass();
+    await h?.close();
+  });
+
+  const send = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
+    h.app.inject({ method, url, headers: admin.headers, ...(payload ? { payload } : {}) });
+
+  it('survives connections reset during a burst of writes: 503 for what failed, nothing lost or half-written, then resumes', async () => {
+    interface Write {
+      i: number;
+      email: string;
+      started: number;
+      create: LightMyRequestResponse;
+      id?: string;
+      patch?: LightMyRequestResponse;
+    }
+    const writes: Write[] = [];
+    let next = 0;
+    let running = true;
+    // Each worker creates a user, then changes it: the two writes of seed 001 an admin console makes most.
+    const worker = async () => {
+      while (running) {
+        const i = next++;
+        const write: Write = {
+          i,
+          email: `burst-${i}@example.com`,
+          started: Date.now(),
+          create: await send('POST', '/users', { email: `burst-${i}@example.com`, firstName: 'Burst', lastName: `L${i}` }),
+        };
+        if (write.create.statusCode === 201) {
+          write.id = write.create.json().user.id;
+          write.patch = await send('PATCH', `/users/${write.id}`, { lastName: `P${i}` });
+        }
+        writes.push(write);
+      }
+    };
+    const workers = Array.from({ length: 6 }, worker);
+    // Three outages: connections cut mid-transaction, and new ones refused while the server is "gone".
+    let back = 0;
+    for (const outageMs of [0, 150, 400]) {
+      await sleep(300);
+      proxy.reset();
+      await sleep(outageMs);
+      proxy.pass();
+      back = Date.now();
+    }
+    await sleep(1500);
+    running = false;
+    await Promise.all(workers);
+
+    // Every answer is an acknowledged write or a 503 problem.
+    const creates = writes.map((write) => write.create);
+    const patches = writes.flatMap((write) => (write.patch ? [write.patch] : []));
+    for (const res of creates) expect([201, 503]).toContain(res.statusCode);
+    for (const res of patches) expect([200, 503]).toContain(res.statusCode);
+    const refused = [...creates, ...patches].filter((res) => res.statusCode === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const res of refused) expectUnavailable(res);
+
+    // Service resumed as soon as the server was back: everything begun a moment after is acknowledged.
+    const later = writes.filter((write) => write.started > back + 300);
+    expect(later.length).toBeGreaterThan(5);
+    for (const write of later) {
+      expect(write.create.statusCode).toBe(201);
+      expect(write.patch?.statusCode).toBe(200);
+    }
+
+    // In the database: every acknowledged write is there, and a refused one is there whole or not at all.
+    const rows = await queryRows<{ email: string; last_name: string; profiles: number; created: number; updated: number }>(
+      direct.primary,
+      sql`SELECT u.email, u.last_name,
+            (SELECT count(*)::int FROM profiles p WHERE p.user_id = u.id) AS profiles,
+            (SELECT count(*)::int FROM audit_logs a WHERE a.entity_id = u.id::text AND a.action = 'user.created') AS created,
+            (SELECT count(*)::int FROM audit_logs a WHERE a.entity_id = u.id::text AND a.action = 'user.updated') AS updated
+          FROM users u WHERE u.email LIKE 'burst-%'`,
+    );
+    const byEmail = new Map(rows.map((row) => [row.email, row]));
+    for (const row of rows)
+      expect({ email: row.email, profiles: row.profiles, created: row.created }).toEqual({ email: row.email, profiles: 1, created: 1 });
+    for (const write of writes) {
+      const row = byEmail.get(write.email);
+      if (write.create.statusCode === 201) expect(row, write.email).toBeDefined();
+      if (!row) continue;
+      const patched = { last_name: `P${write.i}`, updated: 1 };
+      const unpatched = { last_name: `L${write.i}`, updated: 0 };
+      if (write.patch?.statusCode === 200) expect({ last_name: row.last_name, updated: row.updated }).toEqual(patched);
+      else expect([patched, unpatched]).toContainEqual({ last_name: row.last_name, updated: row.updated });
+    }
+    expect((await send('GET', '/audit-logs/verify')).json()).toMatchObject({ valid: true });
+  });
+
+  it('answers 503 within the configured timeouts when the database stalls, /health within a second, and recovers', async () => {
+    const timed = async (request: () => Promise<LightMyRequestResponse>) => {
+      const started = performance.now();
+      const res = await request();
+      return { res, ms: performance.now() - started };
+    };
+    proxy.stall();
+    try {
+      for (let wave = 0; wave < 2; wave++) {
+        const [health, read, write, list] = await Promise.all([
+          timed(() => h.app.inject({ method: 'GET', url: '/health' })),
+          timed(() => send('GET', `/users/${admin.userId}`)),
+          timed(() => send('POST', '/users', { email: `stalled-${wave}@example.com`, firstName: 'Stalled' })),
+          timed(() => send('GET', '/users?limit=5')),
+        ]);
+        expect(health.res.statusCode).toBe(503);
+        expect(health.res.json()).toMatchObject({ status: 'degraded', database: { status: 'down' } });
+        expect(health.ms).toBeLessThan(1000);
+        for (const { res, ms } of [read, write, list]) {
+          expectUnavailable(res);
+          // A silent connection is given up after READ_TIMEOUT; a new one after DB_CONNECTION_TIMEOUT.
+          expect(ms).toBeLessThan(READ_TIMEOUT + 750);
+        }
+      }
+    } finally {
+      proxy.pass();
+    }
+    await eventually(async () => (await h.app.inject({ method: 'GET', url: '/health' })).statusCode === 200, 3000, '/health ok again');
+    const after = await send('POST', '/users', { email: 'after-stall@example.com', firstName: 'After' });
+    expect(after.statusCode).toBe(201);
+    await sleep(200);
+    const stalled = await queryRows<{ email: string }>(direct.primary, sql`SELECT email FROM users WHERE email LIKE 'stalled-%'`);
+    expect(stalled).toEqual([]);
+  });
+});
