@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { permissions, roles, userPermissions, userRoles } from '../../src/db/schema/index.js';
-import { hashPassword } from '../../src/modules/auth/passwords.js';
 import { insertUserWithProfile } from '../../src/modules/users/queries.js';
+import { hashPassword } from '../../src/platform/passwords.js';
 import type { Harness } from './app.js';
 
 let counter = 0;
