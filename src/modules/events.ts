@@ -1,13 +1,17 @@
 import { type EventOf, eventAuditEntry } from '../platform/events.js';
 import type { UseCases } from '../platform/use-case.js';
+import { accessEvents } from './access/events.js';
 import { organizationEvents } from './organizations/events.js';
+import { userEvents } from './users/events.js';
 
 /**
  * Every domain event Tessera emits, by module: the audit trail's actions are exactly these names
  * (README lists them). A module's catalogue lives in its events.ts; this file only joins them.
  */
 export const domainEvents = {
+  ...accessEvents,
   ...organizationEvents,
+  ...userEvents,
 } as const;
 
 export type DomainEvent = EventOf<typeof domainEvents>;

@@ -1,0 +1,41 @@
+import { event } from '../../platform/events.js';
+
+/** Fields of a user that changed, before → after. */
+export type UserChanges = Record<string, { before: unknown; after: unknown }>;
+type Changed = { changes: UserChanges };
+
+export interface UserCreated {
+  email: string;
+  roles: string[];
+  /** False: the user chooses a password from a mailed link. */
+  withPassword: boolean;
+  /** True for `tessera create-admin` and the bootstrap admin: nothing to prove by mail. */
+  emailVerified: boolean;
+  via?: 'create-admin';
+}
+
+/**
+ * Users' events. Auth reacts to some of them: it mails the links a new or re-addressed account needs
+ * (`user.created`, `user.email_changed`) and ends the sessions of a user who may no longer sign in
+ * (`user.suspended`, `user.deactivated`, `user.erased`).
+ */
+export const userEvents = {
+  // The address is the account's identifier, not a change to audit; the trail keeps what it always kept.
+  'user.created': event<UserCreated>('user', ({ roles, withPassword, via }) => (via ? { roles, via } : { roles, withPassword })),
+  'user.updated': event<Changed>('user'),
+  'user.self_updated': event<Changed>('user'),
+  'user.email_changed': event<{ before: string; after: string }>('user'),
+  'user.suspended': event<Changed>('user'),
+  'user.activated': event<Changed>('user'),
+  'user.deactivated': event<Changed>('user'),
+  'user.restored': event<Changed>('user'),
+  // Erasure keeps only that it happened, by id.
+  'user.erased': event('user'),
+  'user.exported': event('user'),
+  'profile.updated': event<{ fields: string[] }>('profile'),
+  'learning_preferences.updated': event<{ fields: string[] }>('learning_preferences'),
+  'profile.avatar_uploaded': event<{ bytes: number }>('profile'),
+} as const;
+
+/** Events after which the user may no longer act: their sessions and cached access end on every node. */
+export const accessEndingEvents = ['user.suspended', 'user.deactivated', 'user.erased'] as const;
