@@ -145,6 +145,27 @@ export async function startServer(driver: Driver, postgresUrl: string, extraEnv:
   };
 }
 
+const admin = { email: 'bench-admin@example.com', password: 'benchmark admin passphrase' };
+
+/** Server settings for sections that act as an administrator: the bootstrap admin, no throttle, tokens that outlast a run. */
+export const adminServerEnv: Record<string, string> = {
+  AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
+  BOOTSTRAP_ADMIN_EMAIL: admin.email,
+  BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+  ACCESS_TOKEN_TTL: '1h',
+};
+
+/** The bootstrap admin's bearer header on a server started with `adminServerEnv`. */
+export async function adminHeaders(target: BenchTarget) {
+  const res = await fetch(`${target.baseUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(admin),
+  });
+  if (!res.ok) throw new Error(`admin login: ${res.status}`);
+  return { authorization: `Bearer ${((await res.json()) as { accessToken: string }).accessToken}` };
+}
+
 export function printTable(rows: BenchRow[]) {
   const header = ['section', 'case', 'driver', 'conn', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors'];
   const lines = rows.map((row) => [

@@ -4,9 +4,10 @@ import { type BenchRow, createMeasure, type Driver, printTable, type Section, st
 import { auth } from './sections/auth.js';
 import { baseline } from './sections/baseline.js';
 import { users } from './sections/users.js';
+import { writes } from './sections/writes.js';
 
 /** Every section, in the order they run. */
-const sections: Section[] = [baseline, auth, users];
+const sections: Section[] = [baseline, auth, users, writes];
 
 const { values } = parseArgs({
   options: {

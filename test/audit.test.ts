@@ -1,9 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { sealPending } from '../src/modules/audit/sealer.js';
+import { verifyAuditChain } from '../src/modules/audit/service.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser, loginAs } from './helpers/auth.js';
 import { runCli } from './helpers/cli.js';
+import { createTestDatabase, driver } from './helpers/databases.js';
+
+const idOfSeq = async (h: Harness, seq: number) =>
+  (await queryRows<{ id: number }>(h.context.database.primary, sql`SELECT id::int AS id FROM audit_logs WHERE seq = ${seq}`))[0]?.id;
 
 describe('audit log (seed 003)', () => {
   let h: Harness;
@@ -16,6 +22,9 @@ describe('audit log (seed 003)', () => {
   afterAll(() => h.close());
 
   const get = (url: string) => h.app.inject({ method: 'GET', url, headers: auditor.headers });
+  const rename = (id: string, firstName: string) =>
+    h.app.inject({ method: 'PATCH', url: `/users/${id}`, headers: auditor.headers, payload: { firstName } });
+  const seal = () => sealPending(h.context.database.primary);
 
   it('records each change in the transaction that made it: actor, entity, before/after, request context, no secrets', async () => {
     const user = await createUser(h);
@@ -56,9 +65,7 @@ describe('audit log (seed 003)', () => {
 
   it('filters by actor, action and time, pages with a cursor', async () => {
     const subject = await createUser(h);
-    for (const firstName of ['One', 'Two', 'Three']) {
-      await h.app.inject({ method: 'PATCH', url: `/users/${subject.id}`, headers: auditor.headers, payload: { firstName } });
-    }
+    for (const firstName of ['One', 'Two', 'Three']) await rename(subject.id, firstName);
     const byActor = (await get(`/audit-logs?actorId=${auditor.userId}&limit=2`)).json();
     expect(byActor.data).toHaveLength(2);
     expect(byActor.data.every((row: { actorId: string }) => row.actorId === auditor.userId)).toBe(true);
@@ -66,29 +73,133 @@ describe('audit log (seed 003)', () => {
     expect(next.data[0].id).toBeLessThan(byActor.data[1].id);
     const future = new Date(Date.now() + 60_000).toISOString();
     expect((await get(`/audit-logs?from=${future}`)).json().data).toEqual([]);
-    expect((await get(`/audit-logs?from=${future}&to=${new Date().toISOString()}`)).statusCode).toBe(400);
+    const backwards = await get(`/audit-logs?from=${future}&to=${new Date().toISOString()}`);
+    expect(backwards.statusCode).toBe(400);
+    expect(backwards.json().code).toBe('INVALID_RANGE');
   });
 
-  it('reports the first tampered row, through the API and the CLI', async () => {
-    expect((await get('/audit-logs/verify')).json()).toMatchObject({ valid: true });
-    const [target] = await queryRows<{ id: number }>(
-      h.context.database.primary,
-      sql`SELECT id::int AS id FROM audit_logs ORDER BY id LIMIT 1 OFFSET 2`,
-    );
-    await h.context.database.primary.execute(sql`UPDATE audit_logs SET payload = '{"forged": true}' WHERE id = ${target?.id}`);
-    const report = (await get('/audit-logs/verify')).json();
-    expect(report).toMatchObject({ valid: false, firstBrokenId: target?.id, checked: 2 });
+  it('writes rows unsealed; the sealer chains them after commit and verify counts what still waits', async () => {
+    const subject = await createUser(h);
+    await rename(subject.id, 'Waiting');
+    const waiting = (await get('/audit-logs/verify')).json();
+    expect(waiting.valid).toBe(true);
+    expect(waiting.unsealed).toBeGreaterThan(0);
+    expect((await get(`/audit-logs?entityId=${subject.id}`)).json().data[0].hash).toBeNull();
 
-    if (h.context.database.kind === 'postgres') {
+    const sealed = await seal();
+    expect(sealed).toBe(waiting.unsealed);
+    expect((await get('/audit-logs/verify')).json()).toEqual({ valid: true, checked: waiting.checked + sealed, unsealed: 0 });
+    expect((await get(`/audit-logs?entityId=${subject.id}`)).json().data[0].hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await seal()).toBe(0);
+  });
+
+  it('chains a row that commits after later ids were sealed at the end, in the order it became visible', async () => {
+    const db = h.context.database.primary;
+    // Its id is taken now, as an insert takes it; the row itself only arrives after a later one is sealed.
+    const [{ id: lateId } = { id: 0 }] = await queryRows<{ id: number }>(
+      db,
+      sql`SELECT nextval(pg_get_serial_sequence('audit_logs', 'id'))::int AS id`,
+    );
+    const subject = await createUser(h);
+    await rename(subject.id, 'Earlier');
+    await seal();
+    await db.execute(sql`INSERT INTO audit_logs (id, action, entity, created_at) VALUES (${lateId}, 'test.late', 'test', now())`);
+    expect(await seal()).toBe(1);
+    const [late] = await queryRows<{ seq: number; latest: number }>(
+      db,
+      sql`SELECT seq::int AS seq, (SELECT max(seq)::int FROM audit_logs) AS latest FROM audit_logs WHERE id = ${lateId}`,
+    );
+    expect(late?.seq).toBe(late?.latest);
+    expect((await verifyAuditChain(db)).valid).toBe(true);
+  });
+
+  it.skipIf(driver !== 'postgres')('keeps one chain when writes commit out of id order and several nodes seal at once', async () => {
+    const db = h.context.database.primary;
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let heldId = 0;
+    const slow = db.transaction(async (tx) => {
+      const [row] = await queryRows<{ id: number }>(
+        tx,
+        sql`INSERT INTO audit_logs (action, entity, created_at) VALUES ('test.slow', 'test', now()) RETURNING id::int AS id`,
+      );
+      heldId = row?.id ?? 0;
+      await held;
+    });
+    while (heldId === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const subjects = await Promise.all(Array.from({ length: 5 }, () => createUser(h)));
+    await Promise.all(subjects.map((subject) => rename(subject.id, 'Concurrent')));
+    await Promise.all([seal(), seal(), seal()]);
+    release();
+    await slow;
+    await Promise.all([seal(), seal()]);
+    const [counts] = await queryRows<{ rows: number; seqs: number; unsealed: number; behind: boolean }>(
+      db,
+      sql`SELECT count(*)::int AS rows, count(DISTINCT seq)::int AS seqs, count(*) FILTER (WHERE seq IS NULL)::int AS unsealed,
+                 (SELECT seq FROM audit_logs WHERE id = ${heldId}) = max(seq) AS behind
+          FROM audit_logs`,
+    );
+    expect(counts).toEqual({ rows: counts?.seqs, seqs: counts?.rows, unsealed: 0, behind: true });
+    expect(await verifyAuditChain(db)).toEqual({ valid: true, checked: counts?.rows, unsealed: 0 });
+  });
+
+  it('names a tampered sealed row, and the row after a deleted one, through the API and the CLI', async () => {
+    const db = h.context.database.primary;
+    await seal();
+    expect((await get('/audit-logs/verify')).json()).toMatchObject({ valid: true, unsealed: 0 });
+
+    const target = await idOfSeq(h, 3);
+    const [original] = await queryRows<{ payload: string | null }>(
+      db,
+      sql`SELECT payload::text AS payload FROM audit_logs WHERE id = ${target}`,
+    );
+    await db.execute(sql`UPDATE audit_logs SET payload = '{"forged": true}' WHERE id = ${target}`);
+    const report = (await get('/audit-logs/verify')).json();
+    expect(report).toMatchObject({ valid: false, firstBrokenId: target, checked: 2, reason: 'row content does not match its hash' });
+    if (driver === 'postgres') {
       const cli = await runCli(['audit', 'verify'], h.db.env);
       expect(cli.code).toBe(2);
-      expect(cli.stdout).toContain(`audit chain broken at row ${target?.id}`);
+      expect(cli.stdout).toContain(`audit chain broken at row ${target}: row content does not match its hash`);
     }
+    await db.execute(sql`UPDATE audit_logs SET payload = ${original?.payload ?? null}::jsonb WHERE id = ${target}`);
+    expect((await get('/audit-logs/verify')).json().valid).toBe(true);
 
-    // Deleting a row instead is caught at the row after the gap.
-    await h.context.database.primary.execute(sql`DELETE FROM audit_logs WHERE id = ${target?.id}`);
-    const afterDelete = (await get('/audit-logs/verify')).json();
-    expect(afterDelete.valid).toBe(false);
-    expect(afterDelete.firstBrokenId).toBeGreaterThan(target?.id as number);
+    // Deleting a row instead is caught at the row after the gap; unsealing one to have it sealed anew, too.
+    const [deleted, after] = [await idOfSeq(h, 4), await idOfSeq(h, 5)];
+    await db.execute(sql`DELETE FROM audit_logs WHERE id = ${deleted}`);
+    expect((await get('/audit-logs/verify')).json()).toMatchObject({ valid: false, firstBrokenId: after, checked: 3 });
+    const resealed = await idOfSeq(h, 2);
+    await db.execute(sql`UPDATE audit_logs SET seq = NULL, prev_hash = NULL, hash = NULL WHERE id = ${resealed}`);
+    await seal();
+    expect((await get('/audit-logs/verify')).json()).toMatchObject({ valid: false, firstBrokenId: await idOfSeq(h, 3), checked: 1 });
+  });
+});
+
+describe('the background sealer', () => {
+  it('catches up on rows written while no node sealed, then seals each new row within seconds', async () => {
+    const db = await createTestDatabase();
+    await db.database.primary.execute(sql`INSERT INTO audit_logs (action, entity, created_at) VALUES ('test.offline', 'test', now())`);
+    const h = await createHarness({ db, config: { JOBS_ENABLED: 'true' } });
+    try {
+      const sealedWithin = async (ms: number) => {
+        const started = Date.now();
+        while (Date.now() - started < ms) {
+          const report = await verifyAuditChain(h.context.database.primary);
+          if (report.unsealed === 0) return report;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        throw new Error(`rows still unsealed after ${ms} ms`);
+      };
+      expect(await sealedWithin(5000)).toEqual({ valid: true, checked: 1, unsealed: 0 });
+      const admin = await loginAs(h, { roles: ['admin'] });
+      const subject = await createUser(h);
+      await h.app.inject({ method: 'PATCH', url: `/users/${subject.id}`, headers: admin.headers, payload: { firstName: 'Soon' } });
+      expect((await verifyAuditChain(h.context.database.primary)).unsealed).toBeGreaterThan(0);
+      expect((await sealedWithin(5000)).valid).toBe(true);
+    } finally {
+      await h.close();
+    }
   });
 });

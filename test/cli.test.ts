@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows } from '../src/db/client.js';
 import { tablesInDependencyOrder } from '../src/db/tables.js';
 import { presetNames } from '../src/modules/access/presets.js';
+import { sealPending } from '../src/modules/audit/sealer.js';
 import { runCli } from './helpers/cli.js';
 import { createDetachedDatabase, driver } from './helpers/databases.js';
 
@@ -50,6 +51,29 @@ describe(`tessera CLI (${driver})`, () => {
     expect(status.stdout).toMatch(/^applied {2}0000_init {2}\d{4}-/m);
     expect(status.stdout).toMatch(/^applied {2}0001_search/m);
 
+    // Rolling sealing back: refused while a row waits to be sealed; then ids follow the chain again, the
+    // order the previous schema verifies in (here the row with id 1 was sealed after id 2).
+    await withDatabase(target.env, async (database) => {
+      await database.primary.execute(sql`INSERT INTO audit_logs (id, action, entity) VALUES (2, 'test.earlier', 'test')`);
+      await sealPending(database.primary);
+      await database.primary.execute(sql`INSERT INTO audit_logs (id, action, entity) VALUES (1, 'test.later', 'test')`);
+    });
+    const refused = await runCli(['migrate', 'down'], target.env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('audit rows are waiting to be sealed');
+    await withDatabase(target.env, (database) => sealPending(database.primary));
+    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0002_audit_sealing');
+    await withDatabase(target.env, async (database) => {
+      const chain = await queryRows<{ action: string; linked: boolean }>(
+        database.primary,
+        sql`SELECT action, prev_hash = coalesce(lag(hash) OVER (ORDER BY id), repeat('0', 64)) AS linked FROM audit_logs ORDER BY id`,
+      );
+      expect(chain).toEqual([
+        { action: 'test.earlier', linked: true },
+        { action: 'test.later', linked: true },
+      ]);
+      await database.primary.execute(sql`DELETE FROM audit_logs`);
+    });
     const down = await runCli(['migrate', 'down'], target.env);
     expect(down.stdout.trim()).toBe('rolled back: 0001_search');
     expect((await runCli(['migrate', 'status'], target.env)).stdout).toMatch(/^pending {2}0001_search$/m);
@@ -66,7 +90,7 @@ describe(`tessera CLI (${driver})`, () => {
     });
 
     const up = await runCli(['migrate', 'up'], target.env);
-    expect(up.stdout.trim()).toBe('applied: 0000_init, 0001_search');
+    expect(up.stdout.trim()).toBe('applied: 0000_init, 0001_search, 0002_audit_sealing');
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
   });
 
@@ -122,7 +146,9 @@ describe(`tessera CLI (${driver})`, () => {
       expect(user?.roles).toHaveLength(1);
     });
     const audit = await runCli(['audit', 'verify'], target.env);
-    expect(audit.stdout.trim()).toBe('audit chain intact: 1 rows');
+    expect(audit.stdout.trim()).toBe('audit chain intact: 0 rows; 1 rows waiting to be sealed');
+    await withDatabase(target.env, (database) => sealPending(database.primary));
+    expect((await runCli(['audit', 'verify'], target.env)).stdout.trim()).toBe('audit chain intact: 1 rows');
   });
 
   it('backs up and restores into an empty database, row for row', async () => {

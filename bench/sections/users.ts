@@ -1,35 +1,18 @@
 import type autocannon from 'autocannon';
-import type { BenchTarget, Section } from '../lib.js';
+import { adminHeaders, adminServerEnv, type Section } from '../lib.js';
 import { seedUsers } from '../seed-users.js';
-
-const password = 'benchmark admin passphrase';
-
-async function adminToken(target: BenchTarget) {
-  const res = await fetch(`${target.baseUrl}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'bench-admin@example.com', password }),
-  });
-  if (!res.ok) throw new Error(`admin login: ${res.status}`);
-  return ((await res.json()) as { accessToken: string }).accessToken;
-}
 
 /** Seed 003's targets at scale: lookup < 10 ms, list < 50 ms, search < 200 ms, on a million users. */
 export const users: Section = {
   name: 'users',
   drivers: ['postgres'],
-  serverEnv: {
-    AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
-    BOOTSTRAP_ADMIN_EMAIL: 'bench-admin@example.com',
-    BOOTSTRAP_ADMIN_PASSWORD: password,
-    ACCESS_TOKEN_TTL: '1h',
-  },
+  serverEnv: adminServerEnv,
   async run(target, measure) {
     const count = Number(process.env.BENCH_USERS ?? 1_000_000);
     const started = Date.now();
     const ids = await seedUsers(target.env.DATABASE_URL as string, count);
     process.stderr.write(`seeded ${count} users with profiles and roles in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-    const headers = { authorization: `Bearer ${await adminToken(target)}` };
+    const headers = await adminHeaders(target);
 
     let next = 0;
     const terms = ['lovelace', 'zoe', 'muller', 'garcia.ibanez', 'grace hop', 'sofia', 'user12345'];

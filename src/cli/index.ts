@@ -156,15 +156,16 @@ keys
 const audit = program.command('audit').description('audit log tools');
 audit
   .command('verify')
-  .description('check the audit hash chain and report the first broken row')
+  .description('check the sealed audit hash chain, report the first broken row and how many rows wait to be sealed')
   .action(() =>
     withDatabase(async (database) => {
       const report = await verifyAuditChain(database.primary);
+      const waiting = report.unsealed > 0 ? `; ${report.unsealed} rows waiting to be sealed` : '';
       if (report.valid) {
-        out(`audit chain intact: ${report.checked} rows`);
+        out(`audit chain intact: ${report.checked} rows${waiting}`);
         return;
       }
-      out(`audit chain broken at row ${report.firstBrokenId}: ${report.reason} (${report.checked} rows before it are intact)`);
+      out(`audit chain broken at row ${report.firstBrokenId}: ${report.reason} (${report.checked} rows before it are intact)${waiting}`);
       process.exitCode = 2;
     }),
   );

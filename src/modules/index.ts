@@ -10,10 +10,9 @@ import { createCatalog } from './access/catalog.js';
 import { createGrants } from './access/grants.js';
 import { catalogRoutes } from './access/routes.catalog.js';
 import { userAccessRoutes } from './access/routes.user-access.js';
-import { auditRoutes } from './audit/routes.js';
-import { recordAudit } from './audit/service.js';
+import { auditModule } from './audit/module.js';
 import { type AuthModule, createAuthModule } from './auth/module.js';
-import { auditEntryOf, type DomainEvent } from './events.js';
+import type { DomainEvent } from './events.js';
 import { organizationsModule } from './organizations/module.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
 import { createSubscriptionsService, type SubscriptionsService } from './subscriptions/service.js';
@@ -39,19 +38,8 @@ export interface Modules {
 /** The domain modules, wired once from the context, in dependency order (see docs/modules.md). */
 export async function createModules(context: AppContext, log: FastifyBaseLogger): Promise<Modules> {
   const useCases = createUseCases<DomainEvent>(context.database.primary, log);
-  useCases.record((tx, event, { caller }) =>
-    recordAudit(
-      tx,
-      {
-        actorId: event.actorId ?? caller.principal?.userId ?? null,
-        organizationId: caller.principal?.organizationId ?? null,
-        ipAddress: caller.ipAddress,
-        userAgent: caller.userAgent,
-        requestId: caller.requestId,
-      },
-      auditEntryOf(event),
-    ),
-  );
+  const audit = await wireModule(auditModule, context, {});
+  useCases.record(audit.service.record);
 
   const organizations = await wireModule(organizationsModule, context, { useCases });
   const auth = await createAuthModule(context);
@@ -61,7 +49,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
   context.jobs.every('expire-subscriptions', '*/5 * * * *', async () => {
     await subscriptions.expireDue();
   });
-  const wired = [organizations];
+  const wired = [audit, organizations];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
     auth,
@@ -76,7 +64,6 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
       await app.register(userAccessRoutes, { context, grants: createGrants(context), usersService: users });
       await app.register(catalogRoutes, { catalog: createCatalog(context) });
       await app.register(subscriptionRoutes, { subscriptions });
-      await app.register(auditRoutes, { context });
       for (const module of wired) await module.registerRoutes(app);
     },
     start: async (log) => {

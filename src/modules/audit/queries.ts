@@ -1,25 +1,61 @@
-import { and, asc, desc, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { queryRows } from '../../db/client.js';
 import { auditLogs } from '../../db/schema/index.js';
 
-// Audit writes take turns so that each row can name the hash of the one before it.
-const AUDIT_CHAIN_LOCK = 5_112_730_044;
+export type AuditRow = typeof auditLogs.$inferSelect;
 
-export async function lockChain(db: Executor) {
-  await db.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
-}
+// Any constant works; it only has to be the same on every node, so that one sealer at a time extends the chain.
+const SEALER_LOCK = 5_112_730_044;
 
-export async function lastHash(db: Executor): Promise<string | undefined> {
-  const [row] = await db.select({ hash: auditLogs.hash }).from(auditLogs).orderBy(desc(auditLogs.id)).limit(1);
-  return row?.hash;
+/** True when this transaction is now the one sealer; false when another node's sealer holds the chain. */
+export async function trySealerLock(tx: Executor): Promise<boolean> {
+  const [row] = await queryRows<{ locked: boolean }>(tx, sql`SELECT pg_try_advisory_xact_lock(${SEALER_LOCK}) AS locked`);
+  return row?.locked === true;
 }
 
 export async function insertAuditRow(db: Executor, row: typeof auditLogs.$inferInsert) {
   await db.insert(auditLogs).values(row);
 }
 
-export async function auditRowsAfter(db: Executor, afterId: number, limit: number) {
-  return db.select().from(auditLogs).where(gt(auditLogs.id, afterId)).orderBy(asc(auditLogs.id)).limit(limit);
+/** The last sealed row: the chain goes on from its seq and hash. */
+export async function chainTail(db: Executor) {
+  const [row] = await db
+    .select({ seq: auditLogs.seq, hash: auditLogs.hash })
+    .from(auditLogs)
+    .where(isNotNull(auditLogs.seq))
+    .orderBy(desc(auditLogs.seq))
+    .limit(1);
+  return row;
+}
+
+/** Committed rows waiting for the sealer, oldest id first. */
+export const unsealedRows = (db: Executor, limit: number) =>
+  db.select().from(auditLogs).where(isNull(auditLogs.seq)).orderBy(asc(auditLogs.id)).limit(limit);
+
+export interface Seal {
+  id: number;
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+/** One statement for a whole batch; `seq IS NULL` keeps a sealed row from ever being sealed again. */
+export async function sealRows(tx: Executor, seals: Seal[]) {
+  if (seals.length === 0) return;
+  await tx.execute(sql`
+    UPDATE audit_logs AS a SET seq = s.seq, prev_hash = s."prevHash", hash = s.hash
+    FROM json_to_recordset(${JSON.stringify(seals)}::json) AS s(id bigint, seq bigint, "prevHash" varchar, hash varchar)
+    WHERE a.id = s.id AND a.seq IS NULL`);
+}
+
+/** Sealed rows in chain order, after `afterSeq`. */
+export const sealedRowsAfter = (db: Executor, afterSeq: number, limit: number) =>
+  db.select().from(auditLogs).where(gt(auditLogs.seq, afterSeq)).orderBy(asc(auditLogs.seq)).limit(limit);
+
+export async function countUnsealed(db: Executor): Promise<number> {
+  const [row] = await db.select({ count: count() }).from(auditLogs).where(isNull(auditLogs.seq));
+  return row?.count ?? 0;
 }
 
 export interface AuditFilter {
@@ -33,7 +69,7 @@ export interface AuditFilter {
   beforeId?: number;
 }
 
-/** Newest first, keyset on the id (the chain's own order). */
+/** Newest first, keyset on the id. */
 export async function listAuditRows(db: Executor, filter: AuditFilter, limit: number) {
   return db
     .select()

@@ -1,6 +1,15 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
-import { type ChainedFields, chainHash, GENESIS_HASH, redactSecrets } from './chain.js';
+import type { SignedInCaller } from '../../platform/caller.js';
+import type { InTransaction } from '../../platform/use-case.js';
+import { tenantOf } from '../access/service.js';
+import { auditEntryOf, type DomainEvent } from '../events.js';
+import { chainHash, GENESIS_HASH, redactSecrets } from './chain.js';
+import { auditErrors as errors } from './errors.js';
 import * as queries from './queries.js';
+import type { AuditQuery, ChainReport } from './schemas.js';
+import { createSealerLoop, sealPending } from './sealer.js';
 
 /** Who did it and from where: taken from the request, or from the CLI. */
 export interface AuditActor {
@@ -19,54 +28,103 @@ export interface AuditEvent {
   organizationId?: string | null;
 }
 
-/** Writes one hash-chained audit row inside the caller's transaction. */
+/**
+ * TRANSITIONAL: modules not yet emitting typed events call this directly; the audit service's writer is
+ * the one way in once they all do. Writes one unsealed row inside the caller's transaction; the sealer
+ * chains it after commit.
+ */
 export async function recordAudit(tx: Executor, actor: AuditActor, event: AuditEvent): Promise<void> {
-  await queries.lockChain(tx);
-  const prevHash = (await queries.lastHash(tx)) ?? GENESIS_HASH;
-  const fields: ChainedFields = {
+  await queries.insertAuditRow(tx, {
     actorId: actor.actorId ?? null,
     organizationId: event.organizationId ?? actor.organizationId ?? null,
     action: event.action,
     entity: event.entity,
     entityId: event.entityId ?? null,
+    // The event catalogues redact already; this is the safety net for a key one of them missed.
     payload: event.payload ? redactSecrets(event.payload) : null,
     ipAddress: actor.ipAddress ?? null,
     userAgent: actor.userAgent ?? null,
     requestId: actor.requestId ?? null,
     createdAt: new Date(),
-  };
-  await queries.insertAuditRow(tx, { ...fields, prevHash, hash: chainHash(prevHash, fields) });
+  });
 }
 
-export interface ChainReport {
-  valid: boolean;
-  checked: number;
-  firstBrokenId?: number;
-  reason?: string;
+function brokenLink(row: queries.AuditRow, expectedSeq: number, expectedPrev: string): string | undefined {
+  if (row.prevHash !== expectedPrev) return 'previous-hash link broken (a row before it was removed or altered)';
+  if (row.seq !== expectedSeq) return `chain position ${row.seq} where ${expectedSeq} was due (rows before it were removed or moved)`;
+  const { id: _id, seq: _seq, hash, prevHash, ...fields } = row;
+  if (chainHash(prevHash, fields) !== hash) return 'row content does not match its hash';
+  return undefined;
 }
 
-/** Walks the whole chain in id order and reports the first row whose link or content does not hold. */
+/** Walks the sealed rows in chain order and reports the first whose link or content does not hold. */
 export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<ChainReport> {
   let expectedPrev = GENESIS_HASH;
-  let afterId = 0;
   let checked = 0;
   for (;;) {
-    const rows = await queries.auditRowsAfter(db, afterId, batchSize);
+    const rows = await queries.sealedRowsAfter(db, checked, batchSize);
     for (const row of rows) {
-      if (row.prevHash !== expectedPrev)
-        return {
-          valid: false,
-          checked,
-          firstBrokenId: row.id,
-          reason: 'previous-hash link broken (a row before it was removed or altered)',
-        };
-      const { id, hash, prevHash, ...fields } = row;
-      if (chainHash(prevHash, fields) !== hash)
-        return { valid: false, checked, firstBrokenId: id, reason: 'row content does not match its hash' };
-      expectedPrev = hash;
-      afterId = id;
+      const reason = brokenLink(row, checked + 1, expectedPrev);
+      if (reason) return { valid: false, checked, unsealed: await queries.countUnsealed(db), firstBrokenId: row.id, reason };
+      expectedPrev = row.hash as string;
       checked++;
     }
-    if (rows.length < batchSize) return { valid: true, checked };
+    if (rows.length < batchSize) return { valid: true, checked, unsealed: await queries.countUnsealed(db) };
   }
 }
+
+const auditView = ({ prevHash: _prev, seq: _seq, createdAt, ...row }: queries.AuditRow) => ({ ...row, createdAt: createdAt.toISOString() });
+
+/** The audit trail: written by every use case's events, read by auditors, sealed in the background. */
+export function createAuditService(context: AppContext) {
+  const db = context.database.primary;
+  const sealer = createSealerLoop(db);
+
+  return {
+    /** The use-case runner's writer: each event's audit row, in the use case's transaction. */
+    record: ((tx, event, { caller }) =>
+      recordAudit(
+        tx,
+        {
+          actorId: event.actorId ?? caller.principal?.userId ?? null,
+          organizationId: caller.principal?.organizationId ?? null,
+          ipAddress: caller.ipAddress,
+          userAgent: caller.userAgent,
+          requestId: caller.requestId,
+        },
+        auditEntryOf(event),
+      )) satisfies InTransaction<DomainEvent>,
+
+    /** Newest first, within the reader's tenancy. */
+    async list(caller: SignedInCaller, query: AuditQuery) {
+      const { limit = 50, cursor, from, to, ...filter } = query;
+      const [fromDate, toDate] = [from ? new Date(from) : undefined, to ? new Date(to) : undefined];
+      if (fromDate && toDate && fromDate > toDate) throw errors.INVALID_RANGE();
+      const rows = await queries.listAuditRows(
+        context.database.read,
+        {
+          ...filter,
+          organizationId: tenantOf(caller.principal),
+          from: fromDate,
+          to: toDate,
+          beforeId: cursor ? Number(cursor) : undefined,
+        },
+        limit,
+      );
+      const shown = rows.slice(0, limit);
+      return { data: shown.map(auditView), nextCursor: rows.length > limit ? String(shown.at(-1)?.id) : null };
+    },
+
+    verify: () => verifyAuditChain(db),
+    /** Seals what is waiting now (the background loop calls this every second; tests call it directly). */
+    seal: () => sealPending(db),
+
+    /** Sealing runs on the nodes that run background jobs. */
+    startSealing(log: FastifyBaseLogger) {
+      if (context.config.JOBS_ENABLED) sealer.start(log);
+    },
+    stopSealing: () => sealer.stop(),
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

@@ -1,0 +1,43 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
+
+export const AuditQuery = Type.Object(
+  {
+    actorId: Type.Optional(Uuid),
+    entity: Type.Optional(Type.String({ maxLength: 50 })),
+    entityId: Type.Optional(Type.String({ maxLength: 64 })),
+    action: Type.Optional(Type.String({ maxLength: 50 })),
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$' })),
+  },
+  { additionalProperties: false },
+);
+export const AuditRowView = Type.Object({
+  id: Type.Integer(),
+  actorId: Nullable(Type.String()),
+  organizationId: Nullable(Type.String()),
+  action: Type.String(),
+  entity: Type.String(),
+  entityId: Nullable(Type.String()),
+  payload: Type.Unknown(),
+  ipAddress: Nullable(Type.String()),
+  userAgent: Nullable(Type.String()),
+  requestId: Nullable(Type.String()),
+  hash: Nullable(Type.String({ description: 'null until the sealer has linked the row into the hash chain (seconds)' })),
+  createdAt: Timestamp,
+});
+export const AuditList = Type.Object({ data: Type.Array(AuditRowView), nextCursor: Nullable(Type.String()) });
+export const ChainReport = Type.Object({
+  valid: Type.Boolean(),
+  /** Sealed rows found intact (before the broken one, if any). */
+  checked: Type.Integer(),
+  /** Rows written but not yet linked into the chain: not tamper-evident until the sealer reaches them. */
+  unsealed: Type.Integer(),
+  firstBrokenId: Type.Optional(Type.Integer()),
+  reason: Type.Optional(Type.String()),
+});
+
+export type AuditQuery = Static<typeof AuditQuery>;
+export type ChainReport = Static<typeof ChainReport>;

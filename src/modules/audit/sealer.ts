@@ -1,0 +1,76 @@
+import type { Db } from '../../db/client.js';
+import { chainHash, GENESIS_HASH } from './chain.js';
+import * as queries from './queries.js';
+
+/**
+ * Why rows are sealed after commit, and why by `seq` rather than by id.
+ *
+ * Chaining in the writing transaction needs the previous row's hash, so every audited write of every node
+ * once queued on one lock. Now a use case only inserts its row, unsealed, and one sealer at a time (an
+ * advisory lock, held per batch) links committed rows into the chain afterwards.
+ *
+ * Ids come from a sequence when a row is inserted, not when it commits: id 41 may commit after id 42 was
+ * sealed. Chaining by id would then have to wait for (or skip) every open transaction. Instead the sealer
+ * gives each row it seals the next position, `seq`, under its lock, and the chain is the rows in `seq`
+ * order: a late row simply gets a later seq. The sealer sees only committed rows and never changes a
+ * sealed one, so the chain only grows at its end, and `verify` walks it in `seq` order.
+ */
+export async function sealPending(db: Db, batchSize = 1000): Promise<number> {
+  let sealed = 0;
+  for (;;) {
+    const batch = await db.transaction(async (tx) => {
+      if (!(await queries.trySealerLock(tx))) return 0;
+      const tail = await queries.chainTail(tx);
+      let seq = tail?.seq ?? 0;
+      let prevHash = tail?.hash ?? GENESIS_HASH;
+      const rows = await queries.unsealedRows(tx, batchSize);
+      const seals = rows.map(({ id, seq: _seq, prevHash: _prev, hash: _hash, ...fields }) => {
+        const hash = chainHash(prevHash, fields);
+        const seal = { id, seq: ++seq, prevHash, hash };
+        prevHash = hash;
+        return seal;
+      });
+      await queries.sealRows(tx, seals);
+      return seals.length;
+    });
+    sealed += batch;
+    if (batch < batchSize) return sealed;
+  }
+}
+
+/** How often each node looks for rows to seal: the longest a committed row waits, give or take one pass. */
+export const SEAL_INTERVAL_MS = 1000;
+
+type SealerLog = { error(details: object, message: string): void };
+
+/**
+ * Every node runs the loop; the lock lets one seal at a time, and a node that finds it taken tries again
+ * on its next pass. Its first pass catches up on whatever was written while no sealer ran.
+ */
+export function createSealerLoop(db: Db, intervalMs = SEAL_INTERVAL_MS) {
+  let timer: NodeJS.Timeout | undefined;
+  let pass: Promise<void> | undefined;
+  let running = false;
+  const next = (log: SealerLog) => {
+    pass = sealPending(db)
+      .then(
+        () => undefined,
+        (error: unknown) => log.error({ err: error }, 'sealing the audit trail failed; the next pass retries'),
+      )
+      .finally(() => {
+        if (running) timer = setTimeout(next, intervalMs, log);
+      });
+  };
+  return {
+    start(log: SealerLog) {
+      if (running) return;
+      running = true;
+      next(log);
+    },
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      await pass;
+    },
+  };
+}
