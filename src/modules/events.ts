@@ -1,7 +1,9 @@
 import { type EventOf, eventAuditEntry } from '../platform/events.js';
 import type { UseCases } from '../platform/use-case.js';
 import { accessEvents } from './access/events.js';
+import { authEvents } from './auth/events.js';
 import { organizationEvents } from './organizations/events.js';
+import { subscriptionEvents } from './subscriptions/events.js';
 import { userEvents } from './users/events.js';
 
 /**
@@ -12,6 +14,8 @@ export const domainEvents = {
   ...accessEvents,
   ...organizationEvents,
   ...userEvents,
+  ...subscriptionEvents,
+  ...authEvents,
 } as const;
 
 export type DomainEvent = EventOf<typeof domainEvents>;
