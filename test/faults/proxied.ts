@@ -18,12 +18,16 @@ export async function eventually(probe: () => Promise<boolean>, ms: number, what
  * A fresh test database on the PostgreSQL server, which the app reaches through a TCP proxy and the test
  * checks directly. `db` is for createHarness (disposing it also ends the proxy and drops the database).
  */
-export async function postgresThroughProxy(timeouts: { DB_CONNECTION_TIMEOUT: number; DB_STATEMENT_TIMEOUT: number }) {
+export async function postgresThroughProxy(settings: {
+  DB_POOL_SIZE: number;
+  DB_CONNECTION_TIMEOUT: number;
+  DB_STATEMENT_TIMEOUT: number;
+}) {
   const direct = await createTestDatabase();
   const url = new URL(direct.env.DATABASE_URL as string);
   const proxy: TcpProxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
   url.host = `127.0.0.1:${proxy.port}`;
-  const database = await openPostgres(url.toString(), { ...poolOptions, DATA_DIR: '', DATABASE_URL: url.toString(), ...timeouts });
+  const database = await openPostgres(url.toString(), { ...poolOptions, DATA_DIR: '', DATABASE_URL: url.toString(), ...settings });
   const db: TestDatabase = {
     database,
     env: direct.env,

@@ -7,8 +7,11 @@ export interface TcpProxy {
   readonly mode: ProxyMode;
   /** Connections open through the proxy right now. */
   readonly open: number;
-  /** Forward traffic again; stalled connections carry on where they stopped. */
-  pass(): void;
+  /**
+   * Forward traffic again; stalled connections carry on where they stopped, or, with `abandonStalled`,
+   * never deliver another byte (the far side lost them, as after a failover) while new ones pass.
+   */
+  pass(options?: { abandonStalled?: boolean }): void;
   /** Reset every open connection (RST both ways) and, until `pass`, every new one as it arrives: the server is gone. */
   reset(): void;
   /** Stop forwarding without closing anything, as over a network that drops packets: bytes wait, nobody hears a thing. */
@@ -24,6 +27,7 @@ interface Link {
 /** A TCP proxy on 127.0.0.1 in front of `target`, for injecting the faults a real network has. */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const links = new Set<Link>();
+  const abandoned = new Set<Link>();
   let mode: ProxyMode = 'pass';
   const cut = (link: Link) => {
     links.delete(link);
@@ -69,11 +73,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     get open() {
       return links.size;
     },
-    pass() {
+    pass(options = {}) {
       mode = 'pass';
-      for (const { client, upstream } of links) {
-        client.resume();
-        upstream.resume();
+      for (const link of links) {
+        if (options.abandonStalled && link.client.isPaused()) {
+          abandoned.add(link);
+          links.delete(link);
+          continue;
+        }
+        link.client.resume();
+        link.upstream.resume();
       }
     },
     reset() {
@@ -88,7 +97,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       }
     },
     close: async () => {
-      for (const link of links) cut(link);
+      for (const link of [...links, ...abandoned]) cut(link);
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
