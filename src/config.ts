@@ -122,6 +122,11 @@ export const settings = {
   ),
   JOBS_ENABLED: setting(bool, 'true', 'run scheduled jobs (expiries, reminders, retention) on this node'),
   METRICS_INTERVAL: setting(duration, '30s', 'how often the user metrics at /metrics are recomputed'),
+  METRICS_TOKEN: setting(
+    optional(str),
+    '',
+    'bearer token a scraper must present to read /metrics (empty: /metrics answers anyone, so keep it off public networks)',
+  ),
   MAX_AVATAR_SIZE_MB: setting(int(1, 100), '5', 'largest avatar upload (seed 002)'),
   ALLOWED_AVATAR_FORMATS: setting(
     list(oneOf('jpg', 'jpeg', 'png', 'gif', 'webp')),
@@ -148,7 +153,16 @@ export const settings = {
   REQUIRE_EMAIL_VERIFICATION: setting(bool, 'false', 'refuse sign-in until the email is verified'),
   RESET_TOKEN_TTL: setting(duration, '30m', 'password reset link lifetime'),
   VERIFY_TOKEN_TTL: setting(duration, '24h', 'email verification link lifetime'),
-  AUTH_RATE_LIMIT_PER_MINUTE: setting(int(1), '60', 'requests per minute per IP to /auth/*'),
+  AUTH_RATE_LIMIT_PER_MINUTE: setting(
+    int(1),
+    '60',
+    'requests per minute per IP to the /auth routes that accept credentials or links (login, register, refresh, password and verification flows)',
+  ),
+  AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: setting(
+    int(1),
+    '600',
+    'requests per minute per signed-in user or API key to the other /auth routes (me, sessions, API keys, logout)',
+  ),
   MAX_EMAILS_PER_HOUR: setting(int(1), '5', 'account mails (verification, reset) per address per hour'),
   SMTP_URL: setting(optional(url('smtp:', 'smtps:')), '', 'SMTP server; empty logs mails instead of sending them'),
   MAIL_FROM: setting(str, 'Tessera <no-reply@localhost>', 'sender of every mail'),
