@@ -5,7 +5,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleDir } from '../src/http/console.js';
 import { insertUserWithProfile } from '../src/modules/users/queries.js';
-import { createSuperAdmin } from '../src/modules/users/service.js';
+import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -20,7 +20,10 @@ describe.skipIf(!existsSync(chromiumPath))('admin console', () => {
   beforeAll(async () => {
     if (!existsSync(`${consoleDir}index.html`)) spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
     h = await createHarness();
-    await createSuperAdmin(h.context.database.primary, { email: 'console-admin@example.com', password: 'console admin passphrase' });
+    await h.app.modules.users.createSuperAdmin(systemCaller(), {
+      email: 'console-admin@example.com',
+      password: 'console admin passphrase',
+    });
     for (const [email, firstName, lastName] of [
       ['zoe.muller@example.com', 'Zoë', 'Müller'],
       ['ana.silva@example.com', 'Ana', 'Silva'],

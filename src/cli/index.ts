@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import pino from 'pino';
 import { ConfigError, loadConfig } from '../config.js';
+import { createContext } from '../context.js';
 import { BackupError, type BackupHeader, backupDatabase, restoreDatabase } from '../db/backup.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { MigrationError, migrateDown, migrateUp, migrationStatus } from '../db/migrator.js';
@@ -10,7 +12,8 @@ import { type PresetName, presetNames } from '../modules/access/presets.js';
 import { seedPreset } from '../modules/access/service.js';
 import { verifyAuditChain } from '../modules/audit/service.js';
 import { rotateSigningKey } from '../modules/auth/signing-keys.js';
-import { createSuperAdmin } from '../modules/users/service.js';
+import { createModules } from '../modules/index.js';
+import { systemCaller } from '../platform/caller.js';
 import { progressReporter } from './progress.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -115,8 +118,15 @@ program
   .requiredOption('--password <password>', 'their password')
   .action(({ email, password }: { email: string; password: string }) =>
     withDatabase(async (database) => {
-      const user = await createSuperAdmin(database.primary, { email, password }, { userAgent: 'tessera-cli' });
-      out(`super-admin created: ${user.email} (${user.id})`);
+      // The API's own use case (audit row included), wired on this process alone: no other node to tell.
+      const context = await createContext({ ...loadConfig(), REDIS_URL: undefined }, database);
+      try {
+        const { users } = await createModules(context, pino({ enabled: false }));
+        const user = await users.createSuperAdmin(systemCaller('tessera-cli'), { email, password });
+        out(`super-admin created: ${user.email} (${user.id})`);
+      } finally {
+        await context.state.close();
+      }
     }),
   );
 

@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import {
   permissions,
@@ -96,8 +96,14 @@ export async function findDefaultRole(db: Executor) {
   return row;
 }
 
+/** True when the user did not hold the role yet: a grant already held changes nothing. */
 export async function grantRole(db: Executor, userId: string, roleId: string, grantedBy?: string) {
-  await db.insert(userRoles).values({ userId, roleId, grantedBy }).onConflictDoNothing();
+  const inserted = await db
+    .insert(userRoles)
+    .values({ userId, roleId, grantedBy })
+    .onConflictDoNothing()
+    .returning({ roleId: userRoles.roleId });
+  return inserted.length > 0;
 }
 
 export async function findRolesByNameOrId(db: Executor, refs: string[]) {
@@ -133,11 +139,18 @@ export async function revokeRole(db: Executor, userId: string, roleId: string) {
   return rows.length > 0;
 }
 
+/** True when the grant is new or its expiry changed: the same grant again changes nothing. */
 export async function grantPermission(db: Executor, userId: string, permissionId: string, expiresAt: Date | null, grantedBy: string) {
-  await db
+  const changed = await db
     .insert(userPermissions)
     .values({ userId, permissionId, expiresAt, grantedBy })
-    .onConflictDoUpdate({ target: [userPermissions.userId, userPermissions.permissionId], set: { expiresAt, grantedBy } });
+    .onConflictDoUpdate({
+      target: [userPermissions.userId, userPermissions.permissionId],
+      set: { expiresAt, grantedBy },
+      setWhere: sql`${userPermissions.expiresAt} IS DISTINCT FROM excluded.expires_at`,
+    })
+    .returning({ permissionId: userPermissions.permissionId });
+  return changed.length > 0;
 }
 
 export async function revokePermission(db: Executor, userId: string, permissionId: string) {
@@ -188,8 +201,10 @@ export async function updateRole(db: Executor, id: string, values: Partial<typeo
   return row;
 }
 
+/** True when the row was there to delete. */
 export async function deleteRole(db: Executor, id: string) {
-  await db.delete(roles).where(eq(roles.id, id));
+  const deleted = await db.delete(roles).where(eq(roles.id, id)).returning({ id: roles.id });
+  return deleted.length > 0;
 }
 
 export async function replaceRolePermissions(db: Executor, roleId: string, permissionIds: string[]) {
@@ -217,8 +232,10 @@ export async function updatePermission(db: Executor, id: string, values: { descr
   return row;
 }
 
+/** True when the row was there to delete. */
 export async function deletePermission(db: Executor, id: string) {
-  await db.delete(permissions).where(eq(permissions.id, id));
+  const deleted = await db.delete(permissions).where(eq(permissions.id, id)).returning({ id: permissions.id });
+  return deleted.length > 0;
 }
 
 export async function listUserTypes(db: Executor) {
@@ -241,6 +258,42 @@ export async function updateUserType(db: Executor, id: string, values: Partial<t
   return row;
 }
 
+/** True when the row was there to delete. */
 export async function deleteUserType(db: Executor, id: string) {
-  await db.delete(userTypes).where(eq(userTypes.id, id));
+  const deleted = await db.delete(userTypes).where(eq(userTypes.id, id)).returning({ id: userTypes.id });
+  return deleted.length > 0;
+}
+
+export async function findRoleIdByName(db: Executor, name: string): Promise<string | undefined> {
+  const [row] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, name));
+  return row?.id;
+}
+
+export async function rolesOf(db: Executor, userId: string) {
+  return db
+    .select({ id: roles.id, name: roles.name })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(eq(userRoles.userId, userId))
+    .orderBy(roles.name);
+}
+
+/** Direct grants still in force, with their expiry. */
+export async function directPermissionsOf(db: Executor, userId: string) {
+  return db
+    .select({ id: permissions.id, name: permissions.name, expiresAt: userPermissions.expiresAt })
+    .from(userPermissions)
+    .innerJoin(permissions, eq(permissions.id, userPermissions.permissionId))
+    .where(and(eq(userPermissions.userId, userId), or(isNull(userPermissions.expiresAt), gt(userPermissions.expiresAt, new Date()))))
+    .orderBy(permissions.name);
+}
+
+export async function rolePermissionsOf(db: Executor, userId: string) {
+  return db
+    .select({ permission: permissions.name, role: roles.name, superAdmin: roles.isSuperAdmin })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .leftJoin(rolePermissions, eq(rolePermissions.roleId, roles.id))
+    .leftJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
+    .where(eq(userRoles.userId, userId));
 }

@@ -1,110 +1,60 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { requestMeta } from '../../http/request-meta.js';
-import { requirePermission } from '../../http/route-policy.js';
-import { problems } from '../../http/schemas.js';
-import type { Catalog } from './catalog.js';
+import { httpErrors } from '../../http/errors.js';
+import { requirePermission, signedIn } from '../../http/route-policy.js';
+import { IdParams, NoContent, problems } from '../../http/schemas.js';
+import type { createCatalog } from './catalog.js';
+import { accessErrors as errors } from './errors.js';
 import {
   CreatePermissionBody,
-  CreateRoleBody,
-  IdParams,
   PatchUserTypeBody,
   PermissionList,
   PermissionView,
-  RoleList,
-  RolePermissionsBody,
-  RoleView,
   UpdatePermissionBody,
-  UpdateRoleBody,
   UserTypeBody,
   UserTypeList,
   UserTypeView,
 } from './schemas.js';
 
-const read = requirePermission('roles:read');
-const manage = requirePermission('roles:manage');
-const noContent = { 204: { type: 'null' } } as const;
-
-/** Seed 004's roles, permissions and user types. */
-export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: Catalog }> = async (app, { catalog }) => {
-  const tags = ['roles'];
-  app.get('/roles', { config: read, schema: { tags, response: { 200: RoleList, ...problems(401, 403) } } }, async () => ({
-    data: await catalog.listRoles(),
+/** Seed 004's permissions and user types. */
+export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<typeof createCatalog> }> = async (app, { catalog }) => {
+  const tags = ['permissions'];
+  const manage = requirePermission('roles:manage');
+  app.get('/permissions', { config: requirePermission('roles:read'), schema: { tags, response: { 200: PermissionList } } }, async () => ({
+    data: await catalog.listPermissions(),
   }));
-  app.get(
-    '/roles/:id',
-    { config: read, schema: { tags, params: IdParams, response: { 200: RoleView, ...problems(401, 403, 404) } } },
-    async (request) => catalog.getRole(request.params.id),
-  );
   app.post(
-    '/roles',
-    { config: manage, schema: { tags, body: CreateRoleBody, response: { 201: RoleView, ...problems(400, 401, 403, 409) } } },
-    async (request, reply) => reply.status(201).send(await catalog.createRole(request.principal!, request.body, requestMeta(request))),
-  );
-  app.patch(
-    '/roles/:id',
+    '/permissions',
     {
       config: manage,
-      schema: { tags, params: IdParams, body: UpdateRoleBody, response: { 200: RoleView, ...problems(400, 401, 403, 404, 409) } },
+      schema: { tags, body: CreatePermissionBody, response: { 201: PermissionView, ...problems(httpErrors.NAME_ALREADY_EXISTS) } },
     },
-    async (request) => catalog.updateRole(request.principal!, request.params.id, request.body, requestMeta(request)),
+    async (request, reply) => reply.status(201).send(await catalog.createPermission(signedIn(request.caller), request.body)),
   );
-  app.put(
-    '/roles/:id/permissions',
+  app.patch(
+    '/permissions/:id',
     {
       config: manage,
       schema: {
         tags,
-        summary: "Replace a role's permissions",
         params: IdParams,
-        body: RolePermissionsBody,
-        response: { 200: RoleView, ...problems(400, 401, 403, 404, 409) },
+        body: UpdatePermissionBody,
+        response: { 200: PermissionView, ...problems(errors.PERMISSION_NOT_FOUND) },
       },
     },
-    async (request) => catalog.setRolePermissions(request.principal!, request.params.id, request.body.permissions, requestMeta(request)),
+    async (request) => catalog.updatePermission(signedIn(request.caller), request.params.id, request.body),
   );
   app.delete(
-    '/roles/:id',
-    { config: manage, schema: { tags, params: IdParams, response: { ...noContent, ...problems(401, 403, 404, 409) } } },
-    async (request, reply) => {
-      await catalog.deleteRole(request.principal!, request.params.id, requestMeta(request));
-      return reply.status(204).send();
-    },
-  );
-
-  const permissionTags = ['permissions'];
-  app.get(
-    '/permissions',
-    { config: read, schema: { tags: permissionTags, response: { 200: PermissionList, ...problems(401, 403) } } },
-    async () => ({
-      data: await catalog.listPermissions(),
-    }),
-  );
-  app.post(
-    '/permissions',
-    {
-      config: manage,
-      schema: { tags: permissionTags, body: CreatePermissionBody, response: { 201: PermissionView, ...problems(400, 401, 403, 409) } },
-    },
-    async (request, reply) => reply.status(201).send(await catalog.createPermission(request.body, requestMeta(request))),
-  );
-  app.patch(
     '/permissions/:id',
     {
       config: manage,
       schema: {
-        tags: permissionTags,
+        tags,
         params: IdParams,
-        body: UpdatePermissionBody,
-        response: { 200: PermissionView, ...problems(400, 401, 403, 404) },
+        response: { 204: NoContent, ...problems(errors.PERMISSION_NOT_FOUND, errors.BUILT_IN_PERMISSION) },
       },
     },
-    async (request) => catalog.updatePermission(request.params.id, request.body, requestMeta(request)),
-  );
-  app.delete(
-    '/permissions/:id',
-    { config: manage, schema: { tags: permissionTags, params: IdParams, response: { ...noContent, ...problems(401, 403, 404, 409) } } },
     async (request, reply) => {
-      await catalog.deletePermission(request.params.id, requestMeta(request));
+      await catalog.deletePermission(signedIn(request.caller), request.params.id);
       return reply.status(204).send();
     },
   );
@@ -113,7 +63,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: Catalog }> = as
   const manageTypes = requirePermission('user-types:manage');
   app.get(
     '/user-types',
-    { config: requirePermission('users:read'), schema: { tags: typeTags, response: { 200: UserTypeList, ...problems(401, 403) } } },
+    { config: requirePermission('users:read'), schema: { tags: typeTags, response: { 200: UserTypeList } } },
     async () => ({
       data: await catalog.listUserTypes(),
     }),
@@ -122,9 +72,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: Catalog }> = as
     '/user-types',
     {
       config: manageTypes,
-      schema: { tags: typeTags, body: UserTypeBody, response: { 201: UserTypeView, ...problems(400, 401, 403, 409) } },
+      schema: { tags: typeTags, body: UserTypeBody, response: { 201: UserTypeView, ...problems(httpErrors.NAME_ALREADY_EXISTS) } },
     },
-    async (request, reply) => reply.status(201).send(await catalog.saveUserType(undefined, request.body, requestMeta(request))),
+    async (request, reply) => reply.status(201).send(await catalog.createUserType(signedIn(request.caller), request.body)),
   );
   app.patch(
     '/user-types/:id',
@@ -134,16 +84,19 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: Catalog }> = as
         tags: typeTags,
         params: IdParams,
         body: PatchUserTypeBody,
-        response: { 200: UserTypeView, ...problems(400, 401, 403, 404, 409) },
+        response: { 200: UserTypeView, ...problems(errors.USER_TYPE_NOT_FOUND, httpErrors.NAME_ALREADY_EXISTS) },
       },
     },
-    async (request) => catalog.saveUserType(request.params.id, request.body, requestMeta(request)),
+    async (request) => catalog.updateUserType(signedIn(request.caller), request.params.id, request.body),
   );
   app.delete(
     '/user-types/:id',
-    { config: manageTypes, schema: { tags: typeTags, params: IdParams, response: { ...noContent, ...problems(401, 403, 404) } } },
+    {
+      config: manageTypes,
+      schema: { tags: typeTags, params: IdParams, response: { 204: NoContent, ...problems(errors.USER_TYPE_NOT_FOUND) } },
+    },
     async (request, reply) => {
-      await catalog.deleteUserType(request.params.id, requestMeta(request));
+      await catalog.deleteUserType(signedIn(request.caller), request.params.id);
       return reply.status(204).send();
     },
   );

@@ -1,14 +1,7 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
 
-const Uuid = Type.String({ format: 'uuid' });
-const Timestamp = Type.String({ format: 'date-time' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const Ref = Type.String({ minLength: 1, maxLength: 100, description: 'a name or an id' });
-
-export const IdParams = Type.Object({ id: Uuid });
-export const UserRefParams = Type.Object({ id: Type.Union([Uuid, Type.Literal('me')]) });
-export const UserRoleParams = Type.Object({ id: Type.Union([Uuid, Type.Literal('me')]), roleId: Uuid });
-export const UserPermissionParams = Type.Object({ id: Type.Union([Uuid, Type.Literal('me')]), permissionId: Uuid });
 
 export const RoleView = Type.Object({
   id: Uuid,
@@ -36,7 +29,7 @@ export const UpdateRoleBody = Type.Object(
     description: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
     isDefault: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, minProperties: 1 },
 );
 export const RolePermissionsBody = Type.Object(
   { permissions: Type.Array(Ref, { maxItems: 200, uniqueItems: true }) },
@@ -63,7 +56,7 @@ export const UserTypeBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 100 }), description: Type.Optional(Nullable(Type.String({ maxLength: 500 }))) },
   { additionalProperties: false },
 );
-export const PatchUserTypeBody = Type.Partial(UserTypeBody, { additionalProperties: false });
+export const PatchUserTypeBody = Type.Partial(UserTypeBody, { additionalProperties: false, minProperties: 1 });
 
 export const GrantRolesBody = Type.Object(
   { roles: Type.Array(Ref, { minItems: 1, maxItems: 20, uniqueItems: true }) },
@@ -93,3 +86,10 @@ export const UserPermissionList = Type.Object({
     ),
   ),
 });
+
+export type CreateRole = Static<typeof CreateRoleBody>;
+export type UpdateRole = Static<typeof UpdateRoleBody>;
+export type CreatePermission = Static<typeof CreatePermissionBody>;
+export type UpdatePermission = Static<typeof UpdatePermissionBody>;
+export type CreateUserType = Static<typeof UserTypeBody>;
+export type UpdateUserType = Static<typeof PatchUserTypeBody>;

@@ -1,6 +1,33 @@
+import type { AppContext } from '../../context.js';
 import type { Db } from '../../db/client.js';
+import type { DomainUseCases } from '../events.js';
+import { createCatalog } from './catalog.js';
+import { catalogAccessEvents, userGrantEvents } from './events.js';
+import { assertNotLastSuperAdmin, createGrants } from './grants.js';
 import { type PresetName, presets } from './presets.js';
 import * as queries from './queries.js';
+import { createRoles } from './roles.js';
+import { createUserAccess } from './user-access.js';
+
+/**
+ * Access ("what may you do?"): the catalog of roles, permissions and user types, grants to users, and the
+ * tenancy rule. Every change drops the affected cached access profiles on every node once committed.
+ */
+export function createAccessService(context: AppContext, { useCases }: { useCases: DomainUseCases }) {
+  const db = context.database.primary;
+  useCases.afterCommit(userGrantEvents, (event) => context.access.invalidate(event.entityId ?? undefined));
+  // A role or permission edit may touch any number of users: every node drops every cached profile.
+  useCases.afterCommit(catalogAccessEvents, () => context.access.invalidate());
+  return {
+    roles: createRoles(db, useCases),
+    catalog: createCatalog(db, useCases),
+    grants: createGrants(useCases),
+    assertNotLastSuperAdmin,
+    ...createUserAccess(context),
+  };
+}
+
+export type AccessService = ReturnType<typeof createAccessService>;
 
 /**
  * Applies a preset: the permission catalog, its roles with their permissions, user types and plans.
@@ -31,8 +58,7 @@ export async function ensureSomePreset(db: Db, name: PresetName): Promise<boolea
   return true;
 }
 
-export const findSuperAdminRole = queries.findSuperAdminRole;
 export const findDefaultRole = queries.findDefaultRole;
 export const grantRole = queries.grantRole;
 
-export { assertInTenancy, resolveUserId, tenantOf } from './tenancy.js';
+export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';

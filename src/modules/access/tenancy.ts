@@ -1,5 +1,4 @@
-import { notFound } from '../../http/errors.js';
-import type { Principal } from '../../http/route-policy.js';
+import type { Principal } from '../../platform/caller.js';
 
 /**
  * DESIGN's tenancy rule, in one place: an actor in an organization without `tenants:all` sees and
@@ -9,10 +8,10 @@ export function tenantOf(principal: Principal): string | undefined {
   return principal.crossTenant ? undefined : (principal.organizationId ?? undefined);
 }
 
-/** A user outside the actor's tenancy is answered exactly as a missing one: 404, same body. */
-export function assertInTenancy(principal: Principal, user: { organizationId: string | null } | undefined, entity = 'User'): asserts user {
+/** May this actor see a record of this organization? Outside it, a record is answered exactly as a missing one. */
+export function inTenancy(principal: Principal, organizationId: string | null): boolean {
   const tenant = tenantOf(principal);
-  if (!user || (tenant !== undefined && user.organizationId !== tenant)) throw notFound(entity);
+  return tenant === undefined || organizationId === tenant;
 }
 
 /** `me` in a path means the caller. */

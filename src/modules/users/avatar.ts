@@ -1,15 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import type { Config } from '../../config.js';
-import { AppError } from '../../http/errors.js';
-import { randomToken } from '../auth/secrets.js';
+import { userErrors as errors } from './errors.js';
 
 /** The sizes every avatar is stored in (square, pixels); the first is the one `avatarUrl` names. */
 export const AVATAR_SIZES = [256, 64] as const;
 
 // sharp's names for what the config calls jpg/jpeg/png/gif/webp.
 const formatNames: Record<string, string> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png', gif: 'gif', webp: 'webp' };
-
-const refused = (detail: string) => new AppError({ status: 415, code: 'UNSUPPORTED_IMAGE', detail });
 
 /**
  * Decides the type from the bytes (never the name or the Content-Type), refuses anything not an
@@ -21,11 +19,14 @@ export async function processAvatar(upload: Buffer, config: Pick<Config, 'ALLOWE
   try {
     format = (await sharp(upload, { failOn: 'error' }).metadata()).format;
   } catch {
-    throw refused('The file is not an image Tessera can read.');
+    throw errors.UNSUPPORTED_IMAGE('The file is not an image Tessera can read.');
   }
   const allowed = new Set(config.ALLOWED_AVATAR_FORMATS.map((name) => formatNames[name]));
-  if (!format || !allowed.has(format)) throw refused(`Avatars must be one of: ${config.ALLOWED_AVATAR_FORMATS.join(', ')}.`);
-  const name = randomToken()
+  if (!format || !allowed.has(format))
+    throw errors.UNSUPPORTED_IMAGE(`Avatars must be one of: ${config.ALLOWED_AVATAR_FORMATS.join(', ')}.`);
+  // 256 random bits; the name is all the URL reveals of the upload.
+  const name = randomBytes(32)
+    .toString('base64url')
     .replace(/[^A-Za-z0-9]/g, '')
     .slice(0, 32);
   const files = await Promise.all(

@@ -1,85 +1,54 @@
-import { desc, eq, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import {
-  apiKeys,
-  auditLogs,
-  learningPreferences,
-  learningStats,
-  sessions,
-  subscriptions,
-  userActivities,
-  userGoals,
-  userSkills,
-} from '../../db/schema/index.js';
+import type { SignedInCaller } from '../../platform/caller.js';
+import type { DomainUseCases } from '../events.js';
 import * as queries from './queries.js';
+import { visibleUser } from './records.js';
 import { profileView, userView } from './views.js';
 
-const withoutIds = <T extends { userId?: unknown }>(rows: T[]) => rows.map(({ userId: _userId, ...rest }) => rest);
+/** What one module holds about a user, for their export; read on the export's transaction. */
+export type ExportPart = (executor: Executor, userId: string) => Promise<unknown>;
 
-/** GDPR access: everything Tessera holds about one person, minus secrets (hashes, tokens, key material). */
-export async function exportUser(db: Executor, user: queries.UserRow) {
-  const [profile, roles, direct, preferences, stats, skills, goals, activities, sessionRows, keys, subscription, audit] = await Promise.all(
-    [
-      queries.findProfile(db, user.id),
-      queries.rolesOf(db, user.id),
-      queries.directPermissionsOf(db, user.id),
-      db.select().from(learningPreferences).where(eq(learningPreferences.userId, user.id)),
-      db.select().from(learningStats).where(eq(learningStats.userId, user.id)),
-      db.select().from(userSkills).where(eq(userSkills.userId, user.id)),
-      db.select().from(userGoals).where(eq(userGoals.userId, user.id)),
-      db.select().from(userActivities).where(eq(userActivities.userId, user.id)).orderBy(desc(userActivities.createdAt)),
-      db
-        .select({
-          id: sessions.id,
-          ipAddress: sessions.ipAddress,
-          userAgent: sessions.userAgent,
-          createdAt: sessions.createdAt,
-          lastUsedAt: sessions.lastUsedAt,
-          revokedAt: sessions.revokedAt,
-        })
-        .from(sessions)
-        .where(eq(sessions.userId, user.id)),
-      db
-        .select({
-          id: apiKeys.id,
-          name: apiKeys.name,
-          prefix: apiKeys.prefix,
-          scopes: apiKeys.scopes,
-          createdAt: apiKeys.createdAt,
-          lastUsedAt: apiKeys.lastUsedAt,
-          revokedAt: apiKeys.revokedAt,
-        })
-        .from(apiKeys)
-        .where(eq(apiKeys.userId, user.id)),
-      db.select().from(subscriptions).where(eq(subscriptions.userId, user.id)),
-      db
-        .select({
-          action: auditLogs.action,
-          entity: auditLogs.entity,
-          entityId: auditLogs.entityId,
-          ipAddress: auditLogs.ipAddress,
-          createdAt: auditLogs.createdAt,
-        })
-        .from(auditLogs)
-        .where(or(eq(auditLogs.actorId, user.id), eq(auditLogs.entityId, user.id)))
-        .orderBy(desc(auditLogs.id))
-        .limit(10_000),
-    ],
-  );
+const withoutUserId = <T extends { userId?: unknown }>(row: T | undefined) => {
+  if (!row) return null;
+  const { userId: _userId, ...rest } = row;
+  return rest;
+};
+
+/**
+ * GDPR access: everything Tessera holds about one person, minus secrets (hashes, tokens, key material).
+ * Users give their own records; every other module contributes its part through `registerExportPart`
+ * at wiring, so users never reads another module's tables.
+ */
+export function createExport(useCases: DomainUseCases) {
+  const parts = new Map<string, ExportPart>();
   return {
-    exportedAt: new Date().toISOString(),
-    user: userView(user),
-    profile: profile ? profileView(profile) : null,
-    roles: roles.map((role) => role.name),
-    directPermissions: direct.map((grant) => ({ name: grant.name, expiresAt: grant.expiresAt })),
-    learningPreferences: withoutIds(preferences)[0] ?? null,
-    learningStats: withoutIds(stats)[0] ?? null,
-    skills: withoutIds(skills),
-    goals: withoutIds(goals),
-    activities: withoutIds(activities),
-    sessions: sessionRows,
-    apiKeys: keys,
-    subscription: withoutIds(subscription)[0] ?? null,
-    auditTrail: audit,
+    registerExportPart(name: string, part: ExportPart) {
+      if (parts.has(name)) throw new Error(`export part ${name} is registered twice`);
+      parts.set(name, part);
+    },
+
+    async exportUser(caller: SignedInCaller, id: string) {
+      return useCases.run(caller, async (tx, emit) => {
+        const user = await visibleUser(tx, caller.principal, id);
+        await emit({ type: 'user.exported', entityId: user.id });
+        const [profile, preferences, stats] = await Promise.all([
+          queries.findProfile(tx, user.id),
+          queries.findPreferences(tx, user.id),
+          queries.findStats(tx, user.id),
+        ]);
+        const contributed = await Promise.all([...parts].map(async ([name, part]) => [name, await part(tx, user.id)] as const));
+        return {
+          userId: user.id,
+          data: {
+            exportedAt: new Date().toISOString(),
+            user: userView(user),
+            profile: profile ? profileView(profile) : null,
+            learningPreferences: withoutUserId(preferences),
+            learningStats: withoutUserId(stats),
+            ...Object.fromEntries(contributed),
+          },
+        };
+      });
+    },
   };
 }

@@ -1,18 +1,6 @@
-import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import {
-  learningPreferences,
-  learningStats,
-  organizations,
-  permissions,
-  profiles,
-  rolePermissions,
-  roles,
-  subscriptions,
-  userPermissions,
-  userRoles,
-  users,
-} from '../../db/schema/index.js';
+import { learningPreferences, learningStats, profiles, userRoles, users } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
@@ -51,14 +39,16 @@ export async function findUserById(db: Executor, id: string, organizationId?: st
   return row;
 }
 
-export async function updateUser(db: Executor, id: string, values: Partial<NewUser>): Promise<UserRow> {
+/** The updated row, or undefined when it is gone (erased since it was read). */
+export async function updateUser(db: Executor, id: string, values: Partial<NewUser>): Promise<UserRow | undefined> {
   const [row] = await db.update(users).set(values).where(eq(users.id, id)).returning();
-  if (!row) throw new Error('update matched no row');
   return row;
 }
 
+/** True when the row was there to delete. */
 export async function deleteUser(db: Executor, id: string) {
-  await db.delete(users).where(eq(users.id, id));
+  const deleted = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+  return deleted.length > 0;
 }
 
 export async function findUserForLogin(db: Executor, identifier: { email?: string; username?: string }) {
@@ -104,43 +94,17 @@ export async function findPreferences(db: Executor, userId: string) {
 }
 
 export async function upsertPreferences(db: Executor, userId: string, values: Partial<typeof learningPreferences.$inferInsert>) {
-  await db
+  const [row] = await db
     .insert(learningPreferences)
     .values({ ...values, userId })
-    .onConflictDoUpdate({ target: learningPreferences.userId, set: { ...values, updatedAt: new Date() } });
+    .onConflictDoUpdate({ target: learningPreferences.userId, set: { ...values, updatedAt: new Date() } })
+    .returning();
+  return row as typeof learningPreferences.$inferSelect;
 }
 
 export async function findStats(db: Executor, userId: string) {
   const [row] = await db.select().from(learningStats).where(eq(learningStats.userId, userId)).limit(1);
   return row;
-}
-
-export async function findRoleIdByName(db: Executor, name: string): Promise<string | undefined> {
-  const [row] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, name));
-  return row?.id;
-}
-
-export async function rolesOf(db: Executor, userId: string) {
-  return db
-    .select({ id: roles.id, name: roles.name })
-    .from(userRoles)
-    .innerJoin(roles, eq(roles.id, userRoles.roleId))
-    .where(eq(userRoles.userId, userId))
-    .orderBy(roles.name);
-}
-
-export async function subscriptionOf(db: Executor, userId: string) {
-  const [row] = await db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).limit(1);
-  return row;
-}
-
-export async function organizationOf(db: Executor, organizationId: string | null) {
-  if (!organizationId) return null;
-  const [row] = await db
-    .select({ id: organizations.id, name: organizations.name, slug: organizations.slug })
-    .from(organizations)
-    .where(eq(organizations.id, organizationId));
-  return row ?? null;
 }
 
 export interface UserFilter {
@@ -238,24 +202,4 @@ export async function countMatchingUsers(db: Executor, filter: UserFilter): Prom
 async function rowsOfCount(db: Executor, query: SQL) {
   const result = await db.execute(query);
   return ((result as { rows?: { count: number }[] }).rows ?? (result as unknown as { count: number }[])) as { count: number }[];
-}
-
-/** Direct grants still in force, with their expiry. */
-export async function directPermissionsOf(db: Executor, userId: string) {
-  return db
-    .select({ id: permissions.id, name: permissions.name, expiresAt: userPermissions.expiresAt })
-    .from(userPermissions)
-    .innerJoin(permissions, eq(permissions.id, userPermissions.permissionId))
-    .where(and(eq(userPermissions.userId, userId), or(isNull(userPermissions.expiresAt), gt(userPermissions.expiresAt, new Date()))))
-    .orderBy(permissions.name);
-}
-
-export async function rolePermissionsOf(db: Executor, userId: string) {
-  return db
-    .select({ permission: permissions.name, role: roles.name, superAdmin: roles.isSuperAdmin })
-    .from(userRoles)
-    .innerJoin(roles, eq(roles.id, userRoles.roleId))
-    .leftJoin(rolePermissions, eq(rolePermissions.roleId, roles.id))
-    .leftJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
-    .where(eq(userRoles.userId, userId));
 }

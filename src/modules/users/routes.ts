@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { requestMeta } from '../../http/request-meta.js';
+import type { Static } from '@sinclair/typebox';
+import { type ErrorSpec, httpErrors } from '../../http/errors.js';
 import { requirePermission, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
-import { IdParams, problems } from '../../http/schemas.js';
-import { resolveUserId } from '../access/tenancy.js';
-import { SessionList } from '../auth/schemas.js';
-import type { AuthService } from '../auth/service.js';
-import type { OrganizationsService } from '../organizations/service.js';
+import { IdParams, NoContent, problems } from '../../http/schemas.js';
+import type { SignedInCaller } from '../../platform/caller.js';
+import { accessErrors } from '../access/errors.js';
+import { organizationErrors } from '../organizations/errors.js';
+import { userErrors as errors } from './errors.js';
 import {
   CheckEmailQuery,
   CheckEmailResult,
@@ -18,54 +18,25 @@ import {
   ReasonBody,
   ReplaceUserBody,
   UserDetail,
+  UserEnvelope,
   UserIdParams,
   UserList,
   UserView,
 } from './schemas.js';
-import { assertSelfEditable } from './self-fields.js';
 import type { UsersService } from './service.js';
 
 const tags = ['users'];
-const UserEnvelope = Type.Object({ user: UserView });
+/** What a write of a user's fields can collide with: another user's unique field, a missing organization or user type. */
+const fieldConflicts = [
+  httpErrors.EMAIL_ALREADY_EXISTS,
+  httpErrors.USERNAME_ALREADY_EXISTS,
+  httpErrors.PHONE_ALREADY_EXISTS,
+  httpErrors.REFERENCE_CONFLICT,
+];
+const removal = [errors.USER_NOT_FOUND, errors.CANNOT_TARGET_SELF, accessErrors.LAST_SUPER_ADMIN];
 
 /** Seed 002's admin mapping and seed 004's user module: list, create, read, replace, patch, status, delete. */
-export const userRoutes: FastifyPluginAsyncTypebox<{
-  users: UsersService;
-  auth: AuthService;
-  organizations: OrganizationsService;
-}> = async (app, { users, auth, organizations }) => {
-  const db = users.db;
-
-  app.get(
-    '/users/:id/sessions',
-    {
-      config: requirePermissionOrSelf('sessions:manage'),
-      schema: { tags, summary: "A user's live sessions", params: UserIdParams, response: { 200: SessionList, ...problems(401, 403, 404) } },
-    },
-    async (request) => {
-      const user = await users.visibleUser(db, request.principal!, request.params.id);
-      return { data: await auth.listSessions(request.principal!, user.id) };
-    },
-  );
-
-  app.delete(
-    '/users/:id/sessions',
-    {
-      config: requirePermissionOrSelf('sessions:manage'),
-      schema: {
-        tags,
-        summary: 'Sign a user out everywhere',
-        params: UserIdParams,
-        response: { 204: { type: 'null' }, ...problems(401, 403, 404) },
-      },
-    },
-    async (request, reply) => {
-      const user = await users.visibleUser(db, request.principal!, request.params.id);
-      await auth.endUserSessions(user.id, requestMeta(request));
-      return reply.status(204).send();
-    },
-  );
-
+export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (app, { users }) => {
   app.get(
     '/users',
     {
@@ -74,10 +45,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
         tags,
         summary: 'List users: filters, search, sort, page or cursor',
         querystring: ListQuery,
-        response: { 200: UserList, ...problems(400, 401, 403) },
+        response: { 200: UserList, ...problems(errors.INVALID_CURSOR) },
       },
     },
-    async (request) => users.list(request.principal!, request.query),
+    async (request) => users.list(signedIn(request.caller), request.query),
   );
 
   app.get(
@@ -88,7 +59,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
         tags,
         summary: 'Does an account use this email? (seed 001)',
         querystring: CheckEmailQuery,
-        response: { 200: CheckEmailResult, ...problems(400, 401, 403) },
+        response: { 200: CheckEmailResult },
       },
     },
     async (request) => ({ exists: await users.emailExists(request.query.email) }),
@@ -102,10 +73,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
         tags,
         summary: 'Create a user (with a password, or mail a set-password link)',
         body: CreateUserBody,
-        response: { 201: UserEnvelope, ...problems(400, 401, 403, 409) },
+        response: {
+          201: UserEnvelope,
+          ...problems(errors.ORGANIZATION_NOT_ALLOWED, accessErrors.UNKNOWN_ROLE, accessErrors.GRANT_EXCEEDS_OWN_ACCESS, ...fieldConflicts),
+        },
       },
     },
-    async (request, reply) => reply.status(201).send({ user: await users.create(request.principal!, request.body, requestMeta(request)) }),
+    async (request, reply) => reply.status(201).send({ user: await users.create(signedIn(request.caller), request.body) }),
   );
 
   app.get(
@@ -117,10 +91,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
         summary: 'A user, with ?include=profile,roles,permissions,subscription,organization',
         params: UserIdParams,
         querystring: DetailQuery,
-        response: { 200: UserDetail, ...problems(400, 401, 403, 404) },
+        response: { 200: UserDetail, ...problems(errors.USER_NOT_FOUND) },
       },
     },
-    async (request) => users.detail(request.principal!, request.params.id, request.query),
+    async (request) => users.detail(signedIn(request.caller), request.params.id, request.query),
   );
 
   for (const [method, body, summary] of [
@@ -131,13 +105,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
       method,
       url: '/users/:id',
       config: requirePermissionOrSelf('users:write'),
-      schema: { tags, summary, params: UserIdParams, body, response: { 200: UserView, ...problems(400, 401, 403, 404, 409) } },
-      handler: async (request) => {
-        const principal = request.principal!;
-        const isSelf = resolveUserId(principal, request.params.id) === principal.userId;
-        if (isSelf && !principal.permissions.has('users:write')) assertSelfEditable(request.body);
-        return users.update(principal, request.params.id, request.body, requestMeta(request));
+      schema: {
+        tags,
+        summary,
+        params: UserIdParams,
+        body,
+        response: { 200: UserView, ...problems(errors.USER_NOT_FOUND, errors.ORGANIZATION_NOT_ALLOWED, ...fieldConflicts) },
       },
+      handler: async (request) => users.update(signedIn(request.caller), request.params.id, request.body),
     });
   }
 
@@ -150,13 +125,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Deactivate a user (soft delete); ?hard=true erases them',
         params: UserIdParams,
         querystring: DeleteQuery,
-        response: { 204: { type: 'null' }, ...problems(401, 403, 404, 409) },
+        response: { 204: NoContent, ...problems(...removal) },
       },
     },
     async (request, reply) => {
-      const meta = requestMeta(request);
-      if (request.query.hard) await users.erase(request.principal!, request.params.id, meta);
-      else await users.setStatus(request.principal!, request.params.id, 'INACTIVE', undefined, meta, 'user.deactivated');
+      const caller = signedIn(request.caller);
+      if (request.query.hard) await users.erase(caller, request.params.id);
+      else await users.deactivate(caller, request.params.id);
       return reply.status(204).send();
     },
   );
@@ -164,31 +139,25 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
   const statusChange = (
     url: string,
     permission: 'users:delete' | 'users:suspend',
-    status: 'ACTIVE' | 'SUSPENDED',
-    action: string,
     summary: string,
+    change: (caller: SignedInCaller, id: string, reason?: string) => Promise<Static<typeof UserView>>,
+    refusals: ErrorSpec[] = [errors.USER_NOT_FOUND],
   ) =>
     app.post(
       url,
       {
         config: requirePermission(permission),
-        schema: {
-          tags,
-          summary,
-          params: UserIdParams,
-          body: ReasonBody,
-          response: { 200: UserView, ...problems(400, 401, 403, 404, 409) },
-        },
+        schema: { tags, summary, params: UserIdParams, body: ReasonBody, response: { 200: UserView, ...problems(...refusals) } },
         // The reason is optional, and so is a body at all.
         preValidation: async (request) => {
           request.body ??= {};
         },
       },
-      async (request) => users.setStatus(request.principal!, request.params.id, status, request.body.reason, requestMeta(request), action),
+      async (request) => change(signedIn(request.caller), request.params.id, request.body.reason),
     );
-  statusChange('/users/:id/restore', 'users:delete', 'ACTIVE', 'user.restored', 'Bring a deactivated user back');
-  statusChange('/users/:id/suspend', 'users:suspend', 'SUSPENDED', 'user.suspended', 'Suspend a user (ends their sessions at once)');
-  statusChange('/users/:id/activate', 'users:suspend', 'ACTIVE', 'user.activated', 'Lift a suspension');
+  statusChange('/users/:id/restore', 'users:delete', 'Bring a deactivated user back', users.restore);
+  statusChange('/users/:id/suspend', 'users:suspend', 'Suspend a user (ends their sessions at once)', users.suspend, removal);
+  statusChange('/users/:id/activate', 'users:suspend', 'Lift a suspension', users.activate);
 
   app.get(
     '/organizations/:id/users',
@@ -199,12 +168,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
         summary: "An organization's users (same filters as GET /users)",
         params: IdParams,
         querystring: ListQuery,
-        response: { 200: UserList, ...problems(400, 401, 403, 404) },
+        response: { 200: UserList, ...problems(errors.INVALID_CURSOR, organizationErrors.ORGANIZATION_NOT_FOUND) },
       },
     },
-    async (request) => {
-      await organizations.visible(signedIn(request.caller), request.params.id);
-      return users.list(request.principal!, { ...request.query, organizationId: request.params.id });
-    },
+    async (request) => users.listOfOrganization(signedIn(request.caller), request.params.id, request.query),
   );
 };

@@ -1,20 +1,19 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { gender, profileVisibility, userStatus } from '../../db/schema/index.js';
 import { difficultyLevel, fontSize, pacePreference, reminderFrequency } from '../../db/schema/learning.js';
+import { Nullable, Phone, Timestamp, Username, Uuid } from '../../http/schemas.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
-const Uuid = Type.String({ format: 'uuid' });
-const Timestamp = Type.String({ format: 'date-time' });
 const enumOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
 
 export const UserStatus = enumOf(userStatus.enumValues);
 const Email = Type.String({ format: 'email', maxLength: 254 });
-const Username = Type.String({ pattern: '^[A-Za-z0-9_.-]{3,50}$' });
-const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' });
 const Name = Type.String({ maxLength: 100 });
 const Url = Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' });
 
-export const UserIdParams = Type.Object({ id: Type.Union([Uuid, Type.Literal('me')]) });
+const UserRef = Type.Union([Uuid, Type.Literal('me')]);
+export const UserIdParams = Type.Object({ id: UserRef });
+export const UserRoleParams = Type.Object({ id: UserRef, roleId: Uuid });
+export const UserPermissionParams = Type.Object({ id: UserRef, permissionId: Uuid });
 
 export const UserView = Type.Object({
   id: Uuid,
@@ -33,6 +32,7 @@ export const UserView = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+export const UserEnvelope = Type.Object({ user: UserView });
 
 /** Seed 002's profile, the superset of seed 000's. */
 export const ProfileFields = {
@@ -163,7 +163,7 @@ export const CreateUserBody = Type.Object(
   { additionalProperties: false },
 );
 export const ReplaceUserBody = Type.Object(adminFields, { additionalProperties: false });
-export const PatchUserBody = Type.Partial(ReplaceUserBody, { additionalProperties: false });
+export const PatchUserBody = Type.Partial(ReplaceUserBody, { additionalProperties: false, minProperties: 1 });
 /** What people may change about themselves; anything else is refused by name. */
 export const SelfUpdateBody = Type.Object(
   {
@@ -192,3 +192,9 @@ export const DeleteQuery = Type.Object({ hard: Type.Optional(Type.Boolean()) }, 
 export const CheckEmailQuery = Type.Object({ email: Email }, { additionalProperties: false });
 export const CheckEmailResult = Type.Object({ exists: Type.Boolean() });
 export const ExportView = Type.Object({}, { additionalProperties: true });
+
+export type ListUsersQuery = Static<typeof ListQuery>;
+export type UserDetailQuery = Static<typeof DetailQuery>;
+export type CreateUser = Static<typeof CreateUserBody>;
+export type PatchUser = Static<typeof PatchUserBody>;
+export type SelfUpdate = Static<typeof SelfUpdateBody>;

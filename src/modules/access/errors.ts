@@ -1,0 +1,17 @@
+import { defineErrors } from '../../http/errors.js';
+
+export const accessErrors = defineErrors({
+  ROLE_NOT_FOUND: [404, 'Role not found.'],
+  PERMISSION_NOT_FOUND: [404, 'Permission not found.'],
+  USER_TYPE_NOT_FOUND: [404, 'User type not found.'],
+  UNKNOWN_ROLE: [400, 'A role named here does not exist.'],
+  UNKNOWN_PERMISSION: [400, 'A permission named here does not exist.'],
+  ROLE_NOT_HELD: [400, 'The user does not hold this role.'],
+  PERMISSION_NOT_HELD: [400, 'The user has no direct grant of this permission.'],
+  INVALID_EXPIRY: [400, 'expiresAt must be in the future.'],
+  GRANT_EXCEEDS_OWN_ACCESS: [403, 'You cannot grant what you do not hold.'],
+  SYSTEM_ROLE: [409, 'System roles cannot be changed this way.'],
+  BUILT_IN_PERMISSION: [409, 'Built-in permissions cannot be deleted.'],
+  LAST_SUPER_ADMIN: [409, 'This is the last active super-admin; make another one first.'],
+  NO_SUPER_ADMIN_ROLE: [409, 'No super-admin role exists: run `tessera seed --preset basic` first.'],
+});

@@ -1,0 +1,84 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { httpErrors } from '../../http/errors.js';
+import { requirePermission, signedIn } from '../../http/route-policy.js';
+import { IdParams, NoContent, problems } from '../../http/schemas.js';
+import { accessErrors as errors } from './errors.js';
+import type { createRoles } from './roles.js';
+import { CreateRoleBody, RoleList, RolePermissionsBody, RoleView, UpdateRoleBody } from './schemas.js';
+
+const tags = ['roles'];
+
+/** Seed 004's roles and the permissions they bundle. */
+export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof createRoles> }> = async (app, { roles }) => {
+  const read = requirePermission('roles:read');
+  const manage = requirePermission('roles:manage');
+  app.get('/roles', { config: read, schema: { tags, response: { 200: RoleList } } }, async () => ({ data: await roles.list() }));
+  app.get(
+    '/roles/:id',
+    { config: read, schema: { tags, params: IdParams, response: { 200: RoleView, ...problems(errors.ROLE_NOT_FOUND) } } },
+    async (request) => roles.get(request.params.id),
+  );
+  app.post(
+    '/roles',
+    {
+      config: manage,
+      schema: {
+        tags,
+        body: CreateRoleBody,
+        response: {
+          201: RoleView,
+          ...problems(errors.UNKNOWN_PERMISSION, errors.GRANT_EXCEEDS_OWN_ACCESS, httpErrors.NAME_ALREADY_EXISTS),
+        },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await roles.create(signedIn(request.caller), request.body)),
+  );
+  app.patch(
+    '/roles/:id',
+    {
+      config: manage,
+      schema: {
+        tags,
+        params: IdParams,
+        body: UpdateRoleBody,
+        response: {
+          200: RoleView,
+          ...problems(errors.ROLE_NOT_FOUND, errors.SYSTEM_ROLE, errors.GRANT_EXCEEDS_OWN_ACCESS, httpErrors.NAME_ALREADY_EXISTS),
+        },
+      },
+    },
+    async (request) => roles.update(signedIn(request.caller), request.params.id, request.body),
+  );
+  app.put(
+    '/roles/:id/permissions',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: "Replace a role's permissions",
+        params: IdParams,
+        body: RolePermissionsBody,
+        response: {
+          200: RoleView,
+          ...problems(errors.ROLE_NOT_FOUND, errors.SYSTEM_ROLE, errors.UNKNOWN_PERMISSION, errors.GRANT_EXCEEDS_OWN_ACCESS),
+        },
+      },
+    },
+    async (request) => roles.setPermissions(signedIn(request.caller), request.params.id, request.body.permissions),
+  );
+  app.delete(
+    '/roles/:id',
+    {
+      config: manage,
+      schema: {
+        tags,
+        params: IdParams,
+        response: { 204: NoContent, ...problems(errors.ROLE_NOT_FOUND, errors.SYSTEM_ROLE, errors.GRANT_EXCEEDS_OWN_ACCESS) },
+      },
+    },
+    async (request, reply) => {
+      await roles.remove(signedIn(request.caller), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+};

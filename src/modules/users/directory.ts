@@ -1,0 +1,109 @@
+import type { AppContext } from '../../context.js';
+import type { Executor } from '../../db/client.js';
+import type { SignedInCaller } from '../../platform/caller.js';
+import { type AccessService, tenantOf } from '../access/service.js';
+import type { OrganizationsService } from '../organizations/service.js';
+import { userErrors as errors } from './errors.js';
+import * as queries from './queries.js';
+import { normalizeEmail, visibleUser } from './records.js';
+import type { ListUsersQuery, UserDetailQuery } from './schemas.js';
+import { decodeCursor, encodeCursor, profileView, userView } from './views.js';
+
+/** A user's subscription as the user detail shows it; the subscriptions module answers (wired after users). */
+export interface SubscriptionSummary {
+  type: string;
+  status: string;
+  startDate: string;
+  endDate: string | null;
+  features: string[];
+}
+export type SubscriptionLookup = (executor: Executor, userId: string) => Promise<SubscriptionSummary | null>;
+
+type Include = 'profile' | 'roles' | 'permissions' | 'subscription' | 'organization';
+
+/** Seed 001's and 002's reads: lists with filters, search, sort and paging; a user with its relations. */
+export function createDirectory(
+  { database }: AppContext,
+  { access, organizations }: { access: AccessService; organizations: OrganizationsService },
+) {
+  const db = database.primary;
+  let subscriptionOf: SubscriptionLookup = async () => null;
+
+  async function list(caller: SignedInCaller, query: ListUsersQuery) {
+    const limit = query.limit ?? 20;
+    const sort = query.sort ?? 'createdAt';
+    const order = query.order ?? (sort === 'email' || sort === 'name' ? 'asc' : 'desc');
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (query.cursor && !after) throw errors.INVALID_CURSOR();
+    const tenant = tenantOf(caller.principal);
+    // Lists may be a moment stale: they read from a replica when there is one.
+    const reader = database.read;
+    const roleId = query.role ? await access.roleIdByName(reader, query.role) : undefined;
+    // Another tenant's organization, or a role that does not exist: nothing matches.
+    if ((query.organizationId && tenant && query.organizationId !== tenant) || (query.role && !roleId)) {
+      return { data: [], total: 0, totalExact: true, page: 1, limit, nextCursor: null };
+    }
+    const filter: queries.UserFilter = {
+      organizationId: tenant ?? query.organizationId,
+      search: query.search,
+      status: query.status,
+      roleId,
+      userTypeId: query.userTypeId,
+      emailVerified: query.emailVerified,
+      createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined,
+      createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
+    };
+    // An explicit page asks for seed 001's findAndCount (offset + total); otherwise keyset from the top, no count.
+    const page = after ? undefined : query.page;
+    const [rows, counted] = await Promise.all([
+      queries.listUsers(reader, filter, { sort, order, limit, after, offset: page ? (page - 1) * limit : 0 }),
+      page ? queries.countMatchingUsers(reader, filter) : Promise.resolve(undefined),
+    ]);
+    const shown = rows.slice(0, limit);
+    const last = shown.at(-1);
+    return {
+      data: shown.map((row) => userView(row.user)),
+      ...(counted ? { total: counted.total, totalExact: counted.exact, page } : {}),
+      limit,
+      nextCursor: rows.length > limit && last ? encodeCursor(last.sortValue, last.user.id) : null,
+    };
+  }
+
+  return {
+    list,
+
+    /** An organization's users: 404 for an organization the caller may not see. */
+    async listOfOrganization(caller: SignedInCaller, organizationId: string, query: ListUsersQuery) {
+      await organizations.visible(caller, organizationId);
+      return list(caller, { ...query, organizationId });
+    },
+
+    async detail(caller: SignedInCaller, id: string, query: UserDetailQuery) {
+      const user = await visibleUser(db, caller.principal, id);
+      const include = new Set((query.include?.split(',') ?? []) as Include[]);
+      const wanted = <T>(part: Include, read: () => Promise<T>) => (include.has(part) ? read() : undefined);
+      const [profile, roles, permissions, subscription, organization] = await Promise.all([
+        wanted('profile', () => queries.findProfile(db, user.id)),
+        wanted('roles', () => access.rolesOf(db, user.id)),
+        wanted('permissions', () => access.permissionsOf(db, user.id)),
+        wanted('subscription', () => subscriptionOf(db, user.id)),
+        wanted('organization', () => organizations.summary(db, user.organizationId)),
+      ]);
+      return {
+        ...userView(user),
+        ...(profile ? { profile: profileView(profile) } : {}),
+        ...(roles ? { roles } : {}),
+        ...(permissions ? { permissions } : {}),
+        ...(subscription !== undefined ? { subscription } : {}),
+        ...(organization !== undefined ? { organization } : {}),
+      };
+    },
+
+    emailExists: (email: string) => queries.emailExists(db, normalizeEmail(email)),
+
+    /** Port: the subscriptions module answers the detail's `subscription` (wired after users). */
+    registerSubscriptionLookup(lookup: SubscriptionLookup) {
+      subscriptionOf = lookup;
+    },
+  };
+}

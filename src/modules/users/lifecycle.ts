@@ -1,0 +1,136 @@
+import type { Config } from '../../config.js';
+import type { Executor } from '../../db/client.js';
+import { httpErrors } from '../../http/errors.js';
+import type { Caller, Principal, SignedInCaller } from '../../platform/caller.js';
+import { assertPasswordAcceptable } from '../../platform/password-policy.js';
+import { hashPassword } from '../../platform/passwords.js';
+import { type AccessService, resolveUserId, tenantOf } from '../access/service.js';
+import type { DomainUseCases } from '../events.js';
+import { userErrors as errors } from './errors.js';
+import * as queries from './queries.js';
+import { applyUserChange, normalizeEmail, visibleUser } from './records.js';
+import type { CreateUser, PatchUser } from './schemas.js';
+import { assertSelfEditable } from './self-fields.js';
+import { userView } from './views.js';
+
+export interface LifecycleDeps {
+  useCases: DomainUseCases;
+  access: AccessService;
+}
+
+type Transition = {
+  status: 'ACTIVE' | 'SUSPENDED' | 'INACTIVE';
+  event: 'user.suspended' | 'user.activated' | 'user.deactivated' | 'user.restored';
+};
+const transitions = {
+  suspend: { status: 'SUSPENDED', event: 'user.suspended' },
+  activate: { status: 'ACTIVE', event: 'user.activated' },
+  deactivate: { status: 'INACTIVE', event: 'user.deactivated' },
+  restore: { status: 'ACTIVE', event: 'user.restored' },
+} as const satisfies Record<string, Transition>;
+
+/** Seed 002's admin lifecycle of a user: create, change, suspend, deactivate (soft delete), restore, erase. */
+export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { useCases, access }: LifecycleDeps) {
+  /** An organization change moves a user between tenants: only cross-tenant actors may. */
+  function assertMayPlace(principal: Principal, organizationId: string | null | undefined) {
+    const tenant = tenantOf(principal);
+    if (organizationId !== undefined && tenant !== undefined && organizationId !== tenant) throw errors.ORGANIZATION_NOT_ALLOWED();
+  }
+
+  /** Suspending, deactivating or erasing: never oneself, never the last super-admin. */
+  async function assertMayRemove(tx: Executor, principal: Principal, userId: string) {
+    if (userId === principal.userId) throw errors.CANNOT_TARGET_SELF();
+    await access.assertNotLastSuperAdmin(tx, userId);
+  }
+
+  async function changeStatus(caller: SignedInCaller, id: string, { status, event }: Transition, reason?: string) {
+    const user = await useCases.run(caller, async (tx, emit) => {
+      const before = await visibleUser(tx, caller.principal, id);
+      if (status !== 'ACTIVE') await assertMayRemove(tx, caller.principal, before.id);
+      const values = {
+        status,
+        statusReason: status === 'ACTIVE' ? null : (reason ?? null),
+        deletedAt: status === 'INACTIVE' ? new Date() : null,
+      };
+      return applyUserChange(tx, emit, before, values, event);
+    });
+    return userView(user);
+  }
+
+  return {
+    async create(caller: SignedInCaller, body: CreateUser) {
+      const { principal } = caller;
+      const organizationId = body.organizationId ?? tenantOf(principal) ?? null;
+      assertMayPlace(principal, organizationId);
+      if (body.password) assertPasswordAcceptable(body.password, config.PASSWORD_MIN_LENGTH);
+      const passwordHash = body.password ? await hashPassword(body.password) : null;
+      const [first, ...rest] = (body.name ?? '').trim().split(/\s+/);
+      const user = await useCases.run(caller, async (tx, emit) => {
+        const created = await queries.insertUserWithProfile(tx, {
+          email: normalizeEmail(body.email),
+          username: body.username ?? null,
+          phone: body.phone ?? null,
+          firstName: body.firstName ?? first ?? '',
+          lastName: body.lastName ?? rest.join(' '),
+          organizationId,
+          userTypeId: body.userTypeId ?? null,
+          passwordHash,
+          status: 'ACTIVE',
+        });
+        const roles = await access.grantInitialRoles(tx, created.id, principal, body.roles);
+        await emit({
+          type: 'user.created',
+          entityId: created.id,
+          organizationId,
+          payload: { email: created.email, roles, withPassword: passwordHash !== null, emailVerified: false },
+        });
+        return created;
+      });
+      return userView(user);
+    },
+
+    /** PUT and PATCH; people without users:write may change only their own self-editable fields. */
+    async update(caller: SignedInCaller, id: string, body: PatchUser) {
+      const { principal } = caller;
+      if (resolveUserId(principal, id) === principal.userId && !principal.permissions.has('users:write')) assertSelfEditable(body);
+      assertMayPlace(principal, body.organizationId);
+      const user = await useCases.run(caller, async (tx, emit) =>
+        applyUserChange(tx, emit, await visibleUser(tx, principal, id), body, 'user.updated'),
+      );
+      return userView(user);
+    },
+
+    suspend: (caller: SignedInCaller, id: string, reason?: string) => changeStatus(caller, id, transitions.suspend, reason),
+    activate: (caller: SignedInCaller, id: string) => changeStatus(caller, id, transitions.activate),
+    deactivate: (caller: SignedInCaller, id: string) => changeStatus(caller, id, transitions.deactivate),
+    restore: (caller: SignedInCaller, id: string) => changeStatus(caller, id, transitions.restore),
+
+    /** GDPR erasure: the row and everything it owns go; the audit trail keeps that it happened, by id only. */
+    async erase(caller: SignedInCaller, id: string) {
+      await useCases.run(caller, async (tx, emit) => {
+        const user = await visibleUser(tx, caller.principal, id);
+        await assertMayRemove(tx, caller.principal, user.id);
+        if (!(await queries.deleteUser(tx, user.id))) throw errors.USER_NOT_FOUND();
+        await emit({ type: 'user.erased', entityId: user.id, organizationId: user.organizationId });
+      });
+    },
+
+    /** `tessera create-admin` and the bootstrap admin: an active, verified user holding the super-admin role. */
+    async createSuperAdmin(caller: Caller, input: { email: string; password: string }) {
+      const email = normalizeEmail(input.email);
+      const passwordHash = await hashPassword(input.password);
+      return useCases.run(caller, async (tx, emit) => {
+        if (await queries.findUserByEmail(tx, email))
+          throw httpErrors.EMAIL_ALREADY_EXISTS(`A user with the email ${email} already exists.`);
+        const user = await queries.insertUserWithProfile(tx, { email, passwordHash, status: 'ACTIVE', emailVerifiedAt: new Date() });
+        const role = await access.grantSuperAdmin(tx, user.id);
+        await emit({
+          type: 'user.created',
+          entityId: user.id,
+          payload: { email, roles: [role], withPassword: true, emailVerified: true, via: 'create-admin' },
+        });
+        return userView(user);
+      });
+    },
+  };
+}

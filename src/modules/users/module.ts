@@ -1,0 +1,17 @@
+import { defineModule } from '../../platform/module.js';
+import { userAccessRoutes } from './routes.access.js';
+import { userRoutes } from './routes.js';
+import { selfRoutes } from './routes.self.js';
+import { createUsersService, type UsersDeps, type UsersService } from './service.js';
+
+export const usersModule = defineModule<UsersService, UsersDeps>({
+  name: 'users',
+  create: (context, deps) => createUsersService(context, deps),
+  routes: async (app, users, context) => {
+    await app.register(userRoutes, { users });
+    await app.register(selfRoutes, { users, maxAvatarBytes: context.config.MAX_AVATAR_SIZE_MB * 1024 * 1024 });
+    await app.register(userAccessRoutes, { grants: users.grants });
+  },
+  // The bootstrap admin, once the database is migrated and seeded (before the server listens).
+  start: (users, log) => users.ensureBootstrapAdmin(log),
+});

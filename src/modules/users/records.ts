@@ -1,0 +1,56 @@
+import type { Executor } from '../../db/client.js';
+import type { Principal } from '../../platform/caller.js';
+import type { Emit } from '../../platform/use-case.js';
+import { inTenancy, resolveUserId } from '../access/service.js';
+import type { DomainEvent } from '../events.js';
+import { userErrors as errors } from './errors.js';
+import type { UserChanges } from './events.js';
+import * as queries from './queries.js';
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+/** The target user, or the same 404 whether it is missing or outside the actor's tenancy. */
+export async function visibleUser(executor: Executor, principal: Principal, id: string) {
+  const user = await queries.findUserById(executor, resolveUserId(principal, id));
+  if (!user || !inTenancy(principal, user.organizationId)) throw errors.USER_NOT_FOUND();
+  return user;
+}
+
+/** Fields whose change is recorded before → after in the audit trail. */
+const audited = ['email', 'username', 'phone', 'firstName', 'lastName', 'organizationId', 'userTypeId', 'status', 'statusReason'] as const;
+
+function changesOf(before: queries.UserRow, after: queries.UserRow): UserChanges {
+  const changed = audited.filter((key) => before[key] !== after[key]);
+  return Object.fromEntries(changed.map((key) => [key, { before: before[key], after: after[key] }]));
+}
+
+type ChangeEvent = 'user.updated' | 'user.self_updated' | 'user.suspended' | 'user.activated' | 'user.deactivated' | 'user.restored';
+
+/**
+ * Writes a change to a user read earlier in the same transaction, and emits it when something changed
+ * (and `user.email_changed` when the address did: auth mails both addresses).
+ */
+export async function applyUserChange(
+  tx: Executor,
+  emit: Emit<DomainEvent>,
+  before: queries.UserRow,
+  values: Partial<queries.NewUser>,
+  type: ChangeEvent,
+) {
+  const email = values.email === undefined ? undefined : normalizeEmail(values.email);
+  const after = await queries.updateUser(tx, before.id, {
+    ...values,
+    ...(email === undefined ? {} : { email }),
+    // A new address is unproven until its owner follows the link sent to it.
+    ...(email !== undefined && email !== before.email ? { emailVerifiedAt: null } : {}),
+  });
+  // Gone since it was read (erased by a racing request): the same 404, and nothing written.
+  if (!after) throw errors.USER_NOT_FOUND();
+  const changes = changesOf(before, after);
+  if (Object.keys(changes).length === 0) return after;
+  const target = { entityId: after.id, organizationId: after.organizationId };
+  await emit({ type, ...target, payload: { changes } });
+  if (after.email !== before.email)
+    await emit({ type: 'user.email_changed', ...target, payload: { before: before.email, after: after.email } });
+  return after;
+}

@@ -1,0 +1,91 @@
+import type { AppContext } from '../../context.js';
+import type { Executor } from '../../db/client.js';
+import type { SignedInCaller } from '../../platform/caller.js';
+import type { FileStorage } from '../../platform/storage.js';
+import type { DomainUseCases } from '../events.js';
+import { avatarKeys, processAvatar } from './avatar.js';
+import { userErrors as errors } from './errors.js';
+import * as queries from './queries.js';
+import { applyUserChange, visibleUser } from './records.js';
+import type { SelfUpdate } from './schemas.js';
+import { ownFields, profileView, userView } from './views.js';
+
+export const AVATAR_PATH = '/avatars/';
+
+function statsView(row: NonNullable<Awaited<ReturnType<typeof queries.findStats>>>) {
+  return Object.fromEntries(
+    Object.entries(ownFields(row)).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : value]),
+  );
+}
+
+/** Seed 002's self-service: your user with profile, learning preferences and statistics; your avatar. */
+export function createSelfService(
+  { config, database }: AppContext,
+  { useCases, storage }: { useCases: DomainUseCases; storage: FileStorage },
+) {
+  const db = database.primary;
+
+  async function profileOf(executor: Executor, caller: SignedInCaller) {
+    const user = await visibleUser(executor, caller.principal, 'me');
+    const [profile, preferences, stats] = await Promise.all([
+      queries.findProfile(executor, user.id),
+      queries.findPreferences(executor, user.id),
+      queries.findStats(executor, user.id),
+    ]);
+    return {
+      ...userView(user),
+      profile: profileView(profile ?? (await queries.upsertProfile(executor, user.id, {}))),
+      preferences: preferences ? ownFields(preferences) : null,
+      stats: stats ? statsView(stats) : null,
+    };
+  }
+
+  return {
+    profile: (caller: SignedInCaller) => profileOf(db, caller),
+
+    async updateProfile(caller: SignedInCaller, body: SelfUpdate) {
+      const { profile, preferences, ...fields } = body;
+      return useCases.run(caller, async (tx, emit) => {
+        const before = await visibleUser(tx, caller.principal, 'me');
+        if (Object.keys(fields).length > 0) await applyUserChange(tx, emit, before, fields, 'user.self_updated');
+        const edits = [
+          ['profile.updated', profile, queries.findProfile, queries.upsertProfile],
+          ['learning_preferences.updated', preferences, queries.findPreferences, queries.upsertPreferences],
+        ] as const;
+        for (const [type, values, read, write] of edits) {
+          if (!values) continue;
+          const previous: Record<string, unknown> = (await read(tx, before.id)) ?? {};
+          const saved: Record<string, unknown> = await write(tx, before.id, values);
+          const fields = Object.keys(values).filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(saved[key]));
+          if (fields.length > 0) await emit({ type, entityId: before.id, payload: { fields } });
+        }
+        return profileOf(tx, caller);
+      });
+    },
+
+    /** The image is checked and re-encoded before anything is stored; the previous files go once the new URL is committed. */
+    async uploadAvatar(caller: SignedInCaller, upload: Buffer) {
+      const avatar = await processAvatar(upload, config);
+      for (const stored of avatar.files) await storage.put(stored.key, stored.data);
+      const userId = caller.principal.userId;
+      return useCases.run(caller, async (tx, emit) => {
+        const before = await queries.findProfile(tx, userId);
+        const after = await queries.upsertProfile(tx, userId, { avatarUrl: `${config.PUBLIC_URL}${AVATAR_PATH}${avatar.files[0]?.key}` });
+        await emit({ type: 'profile.avatar_uploaded', entityId: userId, payload: { bytes: upload.length } });
+        const previous = before?.avatarUrl?.split(AVATAR_PATH)[1]?.replace(/-\d+\.webp$/, '');
+        if (previous) {
+          useCases.whenCommitted(async () => {
+            for (const key of avatarKeys(previous)) await storage.remove(key);
+          });
+        }
+        return profileView(after);
+      });
+    },
+
+    async avatarFile(file: string) {
+      const data = await storage.get(file);
+      if (!data) throw errors.AVATAR_NOT_FOUND();
+      return data;
+    },
+  };
+}
