@@ -22,8 +22,11 @@ export interface SharedState {
   subscribe(channel: string, handler: (message: string) => void): Promise<void>;
   /** True while messages published by any node reach this one (always, in process). */
   isConnected(): boolean;
-  /** Runs when the bus comes back after an outage: messages published meanwhile were lost. */
-  onReconnect(handler: () => void): void;
+  /**
+   * Runs when messages may have been lost, so caches kept by them must drop everything: when the bus comes
+   * back after an outage here, and on every node when a node that could not publish is reachable again.
+   */
+  onMessagesLost(handler: () => void): void;
   /** Round trip in ms; rejects when the shared store is unavailable. */
   ping(): Promise<number>;
   close(): Promise<void>;
@@ -68,7 +71,7 @@ export function createMemoryState(): SharedState {
       handlers.set(channel, [...(handlers.get(channel) ?? []), handler]);
     },
     isConnected: () => true,
-    onReconnect: () => {},
+    onMessagesLost: () => {},
     ping: async () => 0,
     close: async () => clearInterval(sweep),
   };
@@ -108,7 +111,13 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
   const subscriber = new Redis(url, { maxRetriesPerRequest: null, keepAlive: 10_000, lazyConnect: true });
   const local = createMemoryState();
   const handlers = new Map<string, ((message: string) => void)[]>();
-  const reconnectHandlers: (() => void)[] = [];
+  const lostHandlers: (() => void)[] = [];
+  const messagesLost = () => {
+    for (const handler of lostHandlers) handler();
+  };
+  // Told to every node by one that dropped messages while it could not reach Redis (others may have heard nothing amiss).
+  const lostChannel = `${prefix}messages-lost`;
+  let dropped = false;
   let subscribed = false;
   // Unproven until a ping on both connections succeeds.
   let healthy = false;
@@ -127,8 +136,15 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
   const markUp = () => {
     if (healthy) return;
     // Caches drop what they hold before anyone can trust them again: what was published meanwhile is lost.
-    for (const handler of reconnectHandlers) handler();
+    messagesLost();
     healthy = true;
+    if (dropped) {
+      dropped = false;
+      client.publish(lostChannel, '1').catch(() => {
+        dropped = true;
+        markDown();
+      });
+    }
   };
 
   /** Pings both connections; the subscriber's pong comes after its (re)subscriptions on the same socket. */
@@ -159,6 +175,7 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
     connection.on('ready', () => setImmediate(check));
   }
   subscriber.on('message', (fullChannel: string, message: string) => {
+    if (fullChannel === lostChannel) return messagesLost();
     for (const registered of handlers.get(fullChannel) ?? []) registered(message);
   });
   const heartbeat = setInterval(check, HEARTBEAT_MS);
@@ -212,22 +229,26 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
         async () => {
           await client.publish(prefix + channel, message);
         },
-        async () => {},
+        async () => {
+          dropped = true;
+        },
       ),
     subscribe: async (channel, handler) => {
       const fullChannel = prefix + channel;
       handlers.set(fullChannel, [...(handlers.get(fullChannel) ?? []), handler]);
-      if (!subscribed) {
+      const first = !subscribed;
+      if (first) {
         subscribed = true;
         markDown();
         subscriber.connect().catch(() => {});
       }
-      await Promise.race([Promise.all([subscriber.subscribe(fullChannel), whenReady(client)]).catch(() => {}), startupWait]);
+      const channels = first ? [lostChannel, fullChannel] : [fullChannel];
+      await Promise.race([Promise.all([subscriber.subscribe(...channels), whenReady(client)]).catch(() => {}), startupWait]);
       await check();
     },
     isConnected,
-    onReconnect: (handler) => {
-      reconnectHandlers.push(handler);
+    onMessagesLost: (handler) => {
+      lostHandlers.push(handler);
     },
     ping: async () => {
       if (!isConnected()) throw new RedisUnavailableError();

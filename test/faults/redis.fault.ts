@@ -1,5 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { createContext } from '../../src/context.js';
 import { createHarness, createPeer, type Harness } from '../helpers/app.js';
 import { createUser, login, loginAs } from '../helpers/auth.js';
 import { eventually } from './proxied.js';
@@ -130,5 +132,29 @@ describe.skipIf(!process.env.REDIS_URL)('Redis goes away (through a TCP proxy), 
     proxy.pass();
     await expectBackAndFlowing();
     for (const node of [a, b]) expect(await me(node, suspended)).toBe(401);
+  });
+
+  it('tells every node to drop its caches when a node that could not publish reaches Redis again', async () => {
+    // A third node that reaches Redis directly: it hears nothing amiss while only the others are cut off.
+    const context = await createContext({ ...a.context.config, REDIS_URL: process.env.REDIS_URL }, a.context.database);
+    const c = await buildApp(context);
+    await c.ready();
+    try {
+      const session = await cachedOnBoth();
+      expect((await c.inject({ method: 'GET', url: '/auth/me', headers: session.headers })).statusCode).toBe(200);
+      proxy.reset();
+      await expectDegraded();
+      expect((await post(a, '/auth/logout', {}, session.headers)).status).toBe(204);
+      proxy.pass();
+      await eventually(
+        async () => (await c.inject({ method: 'GET', url: '/auth/me', headers: session.headers })).statusCode === 401,
+        2000,
+        'logout made during the cut seen by the node that stayed connected',
+      );
+    } finally {
+      await c.close();
+      // The database belongs to the harness; only this node's shared state is closed here.
+      await context.state.close();
+    }
   });
 });

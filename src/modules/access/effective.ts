@@ -71,7 +71,7 @@ export function createAccessCache(state: SharedState) {
     generation++;
     entries.clear();
   };
-  state.onReconnect(clear);
+  state.onMessagesLost(clear);
   const ready = state.subscribe(INVALIDATE_CHANNEL, (message) => {
     generation++;
     if (message === ALL_USERS) entries.clear();

@@ -29,7 +29,7 @@ export function createSessionLiveness(state: SharedState) {
       pending.clear();
     }
   };
-  state.onReconnect(() => {
+  state.onMessagesLost(() => {
     live.clear();
     pending.clear();
   });
