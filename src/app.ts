@@ -22,9 +22,6 @@ declare module 'fastify' {
   }
 }
 
-import { registerMetrics } from './modules/ops/metrics.js';
-import { opsRoutes } from './modules/ops/routes.js';
-
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
@@ -102,8 +99,6 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   await registerConsole(app);
-  const metrics = registerMetrics(app, context);
-  await app.register(opsRoutes, { context, registry: metrics.registry });
   await modules.register(app);
   app.addHook('onReady', async () => {
     await modules.start(app.log);

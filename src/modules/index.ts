@@ -6,12 +6,16 @@ import { wireModule } from '../platform/module.js';
 import { createUseCases } from '../platform/use-case.js';
 import { accessModule } from './access/module.js';
 import { auditModule } from './audit/module.js';
-import { type AuthModule, createAuthModule } from './auth/module.js';
+import { authenticationErrors } from './auth/errors.js';
+import { authModule, requestAuthenticator } from './auth/module.js';
+import type { AuthService } from './auth/service.js';
 import type { DomainEvent } from './events.js';
-import { interimExportParts, interimSubscriptionLookup } from './interim-ports.js';
+import { interimExportParts } from './interim-ports.js';
+import { mailModule } from './mail/module.js';
+import { opsModule } from './ops/module.js';
 import { organizationsModule } from './organizations/module.js';
-import { subscriptionRoutes } from './subscriptions/routes.js';
-import { createSubscriptionsService, type SubscriptionsService } from './subscriptions/service.js';
+import { subscriptionsModule } from './subscriptions/module.js';
+import type { SubscriptionsService } from './subscriptions/service.js';
 import { usersModule } from './users/module.js';
 import type { UsersService } from './users/service.js';
 
@@ -25,7 +29,7 @@ export interface Modules {
   /** Starts and stops background work (mail delivery, signing keys). */
   start(log: FastifyBaseLogger): Promise<void>;
   stop(): Promise<void>;
-  auth: AuthModule;
+  auth: AuthService;
   users: UsersService;
   subscriptions: SubscriptionsService;
 }
@@ -33,41 +37,46 @@ export interface Modules {
 /** The domain modules, wired once from the context, in dependency order (see docs/modules.md). */
 export async function createModules(context: AppContext, log: FastifyBaseLogger): Promise<Modules> {
   const useCases = createUseCases<DomainEvent>(context.database.primary, log);
+  const ops = await wireModule(opsModule, context, {});
+  const mail = await wireModule(mailModule, context, { useCases });
   const audit = await wireModule(auditModule, context, {});
   useCases.record(audit.service.record);
 
   const access = await wireModule(accessModule, context, { useCases });
   const organizations = await wireModule(organizationsModule, context, { useCases });
   const users = await wireModule(usersModule, context, { useCases, access: access.service, organizations: organizations.service });
-  for (const [name, part] of Object.entries({ ...access.service.exportParts, ...interimExportParts })) {
-    users.service.registerExportPart(name, part);
-  }
-  users.service.registerSubscriptionLookup(interimSubscriptionLookup);
-  const auth = await createAuthModule(context);
-  const subscriptions = createSubscriptionsService(context, users.service);
-  context.jobs.every('expire-subscriptions', '*/5 * * * *', async () => {
-    await subscriptions.expireDue();
+  const subscriptions = await wireModule(subscriptionsModule, context, { useCases, users: users.service });
+  users.service.registerSubscriptionLookup(subscriptions.service.summaryOf);
+  const auth = await wireModule(authModule, context, {
+    useCases,
+    access: access.service,
+    users: users.service,
+    subscriptions: subscriptions.service,
+    mail: mail.service,
   });
-  const wired = [audit, access, organizations, users];
+  const exportParts = {
+    ...access.service.exportParts,
+    ...subscriptions.service.exportParts,
+    ...auth.service.exportParts,
+    ...interimExportParts,
+  };
+  for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
+  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
-    auth,
+    auth: auth.service,
     users: users.service,
-    subscriptions,
-    authenticate: auth.authenticate,
-    authenticationErrors: [],
+    subscriptions: subscriptions.service,
+    authenticate: requestAuthenticator(auth.service),
+    authenticationErrors,
     register: async (app) => {
-      await auth.register(app);
-      await app.register(subscriptionRoutes, { subscriptions });
       for (const module of wired) await module.registerRoutes(app);
     },
     start: async (log) => {
-      await auth.start();
       for (const module of wired) await module.start(log);
     },
     stop: async () => {
       for (const module of [...wired].reverse()) await module.stop();
-      await auth.stop();
     },
   };
 }

@@ -1,14 +1,17 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../context.js';
-import { createMailWorker, type MailWorker } from '../mail/worker.js';
+import type { FastifyRequest } from 'fastify';
+import type { Authenticator } from '../../http/route-policy.js';
+import { defineModule } from '../../platform/module.js';
+import { hashPassword } from '../../platform/passwords.js';
+import type { AuthModuleDeps } from './deps.js';
 import { createLoginThrottle } from './login-throttle.js';
-import { hashPassword } from './passwords.js';
-import { authRoutes, jwksRoute } from './routes.js';
+import { credentialRoutes, jwksRoute } from './routes.js';
+import { signedInRoutes, userSessionRoutes } from './routes.sessions.js';
 import { randomToken } from './secrets.js';
-import { createAuthService } from './service.js';
+import { type AuthService, createAuthService } from './service.js';
 import { createSessionLiveness } from './session-liveness.js';
 import { createTokenService } from './tokens.js';
 
+/** The request's credentials: an `Authorization: Bearer` token (JWT or API key) or an `x-api-key` header. */
 function credentialsOf(request: FastifyRequest) {
   const header = request.headers.authorization;
   const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
@@ -16,42 +19,37 @@ function credentialsOf(request: FastifyRequest) {
   return { bearer, apiKey: typeof apiKey === 'string' ? apiKey : undefined };
 }
 
-/** Builds the auth module: tokens, sessions, throttling, mail delivery, and the request authenticator. */
-export async function createAuthModule(context: AppContext) {
-  const liveness = createSessionLiveness(context.state);
-  await liveness.ready;
-  const tokens = createTokenService(context.database.primary, context.config);
-  const service = createAuthService(context, {
-    tokens,
-    liveness,
-    throttle: createLoginThrottle(context.state),
-    // Verified against when an account does not exist, so that answer costs what a real one does.
-    dummyHash: await hashPassword(randomToken()),
-  });
-  let mail: MailWorker | undefined;
-  let log: FastifyInstance['log'] | undefined;
-  return {
-    service,
-    authenticate: (request: FastifyRequest) => service.authenticate(credentialsOf(request)),
-    async register(app: FastifyInstance) {
-      await app.register(authRoutes, { prefix: '/auth', context, auth: service });
-      await app.register(jwksRoute, { jwks: tokens.jwks });
-      mail = createMailWorker(context, app.log);
-      log = app.log;
-    },
-    async start() {
-      // Keys are loaded (and made, on a new database) now if the database answers, else on first use.
-      await tokens.reloadKeys().catch((error) => log?.warn({ err: error }, 'signing keys not loaded yet; will retry on first use'));
-      if (log) tokens.startReloading(log);
-      await mail?.start();
-    },
-    async stop() {
-      tokens.stopReloading();
-      await mail?.stop();
-    },
-    deliverMail: () => mail?.deliverDue() ?? Promise.resolve(),
-    reloadKeys: () => tokens.reloadKeys(),
-  };
-}
+/** What the route guard applies to every route that is not public. */
+export const requestAuthenticator =
+  (auth: AuthService): Authenticator =>
+  (request) =>
+    auth.authenticate(credentialsOf(request));
 
-export type AuthModule = Awaited<ReturnType<typeof createAuthModule>>;
+/** Tokens, sessions, throttling and the request authenticator; wired last, after the modules it reacts to. */
+export const authModule = defineModule<AuthService, AuthModuleDeps>({
+  name: 'auth',
+  async create(context, deps) {
+    const liveness = createSessionLiveness(context.state);
+    await liveness.ready;
+    return createAuthService({
+      ...deps,
+      context,
+      liveness,
+      tokens: createTokenService(context.database.primary, context.config),
+      throttle: createLoginThrottle(context.state),
+      dummyHash: await hashPassword(randomToken()),
+    });
+  },
+  routes: async (app, auth, { config, state }) => {
+    await app.register(credentialRoutes, { prefix: '/auth', auth, state, perIpLimit: config.AUTH_RATE_LIMIT_PER_MINUTE });
+    await app.register(signedInRoutes, { prefix: '/auth', auth, state, perPrincipalLimit: config.AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE });
+    await app.register(userSessionRoutes, { auth });
+    await app.register(jwksRoute, { jwks: auth.jwks });
+  },
+  async start(auth, log) {
+    // Keys are loaded (and made, on a new database) now if the database answers, else on first use.
+    await auth.reloadKeys().catch((error) => log.warn({ err: error }, 'signing keys not loaded yet; will retry on first use'));
+    auth.startReloadingKeys(log);
+  },
+  stop: async (auth) => auth.stopReloadingKeys(),
+});

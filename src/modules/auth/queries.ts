@@ -1,47 +1,10 @@
-import { and, desc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, ne, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { apiKeys, oneTimeTokens, refreshTokens, sessions, subscriptions, users } from '../../db/schema/index.js';
+import { apiKeys, oneTimeTokens, refreshTokens, sessions } from '../../db/schema/index.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
-type Purpose = (typeof oneTimeTokens.$inferInsert)['purpose'];
-
-export async function findUserForLogin(db: Executor, identifier: { email?: string; username?: string }) {
-  const condition = identifier.email
-    ? eq(users.email, identifier.email.trim().toLowerCase())
-    : sql`lower(${users.username}) = lower(${identifier.username ?? ''})`;
-  const [row] = await db.select().from(users).where(condition).limit(1);
-  return row;
-}
-
-export async function findUserById(db: Executor, id: string) {
-  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
-  return row;
-}
-
-export async function setPasswordHash(db: Executor, userId: string, passwordHash: string) {
-  await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
-}
-
-export async function recordLogin(db: Executor, userId: string) {
-  await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, userId));
-}
-
-export async function markEmailVerified(db: Executor, userId: string) {
-  await db
-    .update(users)
-    .set({ emailVerifiedAt: new Date() })
-    .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
-}
-
-export async function activePlan(db: Executor, userId: string): Promise<string | null> {
-  const [row] = await db
-    .select({ type: subscriptions.type })
-    .from(subscriptions)
-    .where(and(eq(subscriptions.userId, userId), eq(subscriptions.status, 'ACTIVE')))
-    .limit(1);
-  return row?.type ?? null;
-}
+export type OneTimePurpose = (typeof oneTimeTokens.$inferInsert)['purpose'];
 
 export async function insertSession(db: Executor, values: typeof sessions.$inferInsert) {
   const [row] = await db.insert(sessions).values(values).returning();
@@ -109,20 +72,20 @@ export async function listLiveSessions(db: Executor, userId: string) {
 
 export async function insertOneTimeToken(
   db: Executor,
-  values: { userId: string; purpose: Purpose; tokenHash: string; expiresAt: Date; data?: unknown },
+  values: { userId: string; purpose: OneTimePurpose; tokenHash: string; expiresAt: Date; data?: unknown },
 ) {
   await db.insert(oneTimeTokens).values(values);
 }
 
 /** Single use under concurrency: the first UPDATE to match takes the token, every other finds nothing. */
-export async function consumeOneTimeToken(db: Executor, tokenHash: string, purpose: Purpose) {
+export async function consumeOneTimeToken(db: Executor, tokenHash: string, purposes: OneTimePurpose[]) {
   const [row] = await db
     .update(oneTimeTokens)
     .set({ consumedAt: new Date() })
     .where(
       and(
         eq(oneTimeTokens.tokenHash, tokenHash),
-        eq(oneTimeTokens.purpose, purpose),
+        inArray(oneTimeTokens.purpose, purposes),
         isNull(oneTimeTokens.consumedAt),
         gt(oneTimeTokens.expiresAt, new Date()),
       ),
@@ -132,7 +95,7 @@ export async function consumeOneTimeToken(db: Executor, tokenHash: string, purpo
 }
 
 /** A new link replaces the old ones of the same purpose. */
-export async function expireOneTimeTokens(db: Executor, userId: string, purpose: Purpose) {
+export async function expireOneTimeTokens(db: Executor, userId: string, purpose: OneTimePurpose) {
   await db
     .update(oneTimeTokens)
     .set({ consumedAt: new Date() })
@@ -162,11 +125,11 @@ export async function revokeApiKey(db: Executor, userId: string, id: string) {
   return rows[0];
 }
 
+/** A key that is neither revoked nor expired; whether its owner may still act is the caller's to check. */
 export async function findUsableApiKey(db: Executor, keyHash: string) {
   const [row] = await db
-    .select({ key: apiKeys, status: users.status, organizationId: users.organizationId })
+    .select()
     .from(apiKeys)
-    .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, new Date()))))
     .limit(1);
   return row;
@@ -175,3 +138,32 @@ export async function findUsableApiKey(db: Executor, keyHash: string) {
 export async function touchApiKey(db: Executor, id: string) {
   await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, id));
 }
+
+/** A user's sessions and API keys for their GDPR export: never a token or key hash. */
+export const exportParts = {
+  sessions: (db: Executor, userId: string) =>
+    db
+      .select({
+        id: sessions.id,
+        ipAddress: sessions.ipAddress,
+        userAgent: sessions.userAgent,
+        createdAt: sessions.createdAt,
+        lastUsedAt: sessions.lastUsedAt,
+        revokedAt: sessions.revokedAt,
+      })
+      .from(sessions)
+      .where(eq(sessions.userId, userId)),
+  apiKeys: (db: Executor, userId: string) =>
+    db
+      .select({
+        id: apiKeys.id,
+        name: apiKeys.name,
+        prefix: apiKeys.prefix,
+        scopes: apiKeys.scopes,
+        createdAt: apiKeys.createdAt,
+        lastUsedAt: apiKeys.lastUsedAt,
+        revokedAt: apiKeys.revokedAt,
+      })
+      .from(apiKeys)
+      .where(eq(apiKeys.userId, userId)),
+};

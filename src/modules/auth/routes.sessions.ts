@@ -1,28 +1,84 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { requestMeta } from '../../http/request-meta.js';
-import { authenticated } from '../../http/route-policy.js';
-import { problems } from '../../http/schemas.js';
-import { ApiKeyBody, ApiKeyList, CreatedApiKey, IdParams, SessionList } from './schemas.js';
+import { httpErrors } from '../../http/errors.js';
+import { authenticated, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
+import { IdParams, NoContent, problems } from '../../http/schemas.js';
+import type { SharedState } from '../../platform/shared-state.js';
+import { accessErrors } from '../access/errors.js';
+import { userErrors } from '../users/errors.js';
+import { UserIdParams } from '../users/schemas.js';
+import { authErrors as errors } from './errors.js';
+import { perMinute } from './rate-limits.js';
+import { ApiKeyBody, ApiKeyList, CreatedApiKey, LogoutBody, MeResponse, SessionList } from './schemas.js';
 import type { AuthService } from './service.js';
 
 const tags = ['auth'];
+const limited = httpErrors.RATE_LIMITED;
 
-/** A user's own sessions (devices) and API keys. */
-export const sessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
+/**
+ * The signed-in user's own /auth routes, which a browser app calls often: limited per user or API key
+ * (AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE), never per IP, so one office behind a NAT is not one budget.
+ */
+export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; state: SharedState; perPrincipalLimit: number }> = async (
+  app,
+  { auth, state, perPrincipalLimit },
+) => {
+  // After the route guard (a root hook), so the principal is known.
+  app.addHook(
+    'preHandler',
+    perMinute(state, perPrincipalLimit, ({ caller }) => `auth-principal:${caller.principal?.apiKeyId ?? caller.principal?.userId}`),
+  );
+  const done = { 204: NoContent, ...problems(limited) };
+
+  app.get(
+    '/me',
+    {
+      config: authenticated,
+      schema: {
+        tags,
+        summary: 'The signed-in user, roles and effective permissions',
+        response: { 200: MeResponse, ...problems(userErrors.USER_NOT_FOUND, limited) },
+      },
+    },
+    async (request) => auth.me(signedIn(request.caller)),
+  );
+
+  app.post(
+    '/logout',
+    { config: authenticated, schema: { tags, summary: 'End this session', body: LogoutBody, response: done } },
+    async (request, reply) => {
+      await auth.sessions.logout(signedIn(request.caller), request.body?.refreshToken);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/logout-all',
+    { config: authenticated, schema: { tags, summary: 'End every session of this user', response: done } },
+    async (request, reply) => {
+      await auth.sessions.logoutAll(signedIn(request.caller));
+      return reply.status(204).send();
+    },
+  );
+
   app.get(
     '/sessions',
-    { config: authenticated, schema: { tags, summary: 'Your live sessions', response: { 200: SessionList, ...problems(401) } } },
-    async (request) => ({ data: await auth.listSessions(request.principal!) }),
+    { config: authenticated, schema: { tags, summary: 'Your live sessions', response: { 200: SessionList, ...problems(limited) } } },
+    async (request) => ({ data: await auth.sessions.list(signedIn(request.caller)) }),
   );
 
   app.delete(
     '/sessions/:id',
     {
       config: authenticated,
-      schema: { tags, summary: 'End one of your sessions', params: IdParams, response: { 204: { type: 'null' }, ...problems(401, 404) } },
+      schema: {
+        tags,
+        summary: 'End one of your sessions',
+        params: IdParams,
+        response: { 204: NoContent, ...problems(errors.SESSION_NOT_FOUND, limited) },
+      },
     },
     async (request, reply) => {
-      await auth.endSession(request.principal!, request.params.id, requestMeta(request));
+      await auth.sessions.end(signedIn(request.caller), request.params.id);
       return reply.status(204).send();
     },
   );
@@ -31,9 +87,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = a
     '/api-keys',
     {
       config: authenticated,
-      schema: { tags, summary: 'Your API keys (never their secrets)', response: { 200: ApiKeyList, ...problems(401) } },
+      schema: { tags, summary: 'Your API keys (never their secrets)', response: { 200: ApiKeyList, ...problems(limited) } },
     },
-    async (request) => ({ data: await auth.listApiKeys(request.principal!) }),
+    async (request) => ({ data: await auth.apiKeys.list(signedIn(request.caller)) }),
   );
 
   app.post(
@@ -44,20 +100,53 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = a
         tags,
         summary: 'Create an API key; its secret is shown this once',
         body: ApiKeyBody,
-        response: { 201: CreatedApiKey, ...problems(400, 401, 403) },
+        response: {
+          201: CreatedApiKey,
+          ...problems(accessErrors.UNKNOWN_PERMISSION, accessErrors.INVALID_EXPIRY, errors.SCOPE_NOT_HELD, limited),
+        },
       },
     },
-    async (request, reply) => reply.status(201).send(await auth.createApiKey(request.principal!, request.body, requestMeta(request))),
+    async (request, reply) => reply.status(201).send(await auth.apiKeys.create(signedIn(request.caller), request.body)),
   );
 
   app.delete(
     '/api-keys/:id',
     {
       config: authenticated,
-      schema: { tags, summary: 'Revoke an API key', params: IdParams, response: { 204: { type: 'null' }, ...problems(401, 404) } },
+      schema: {
+        tags,
+        summary: 'Revoke an API key',
+        params: IdParams,
+        response: { 204: NoContent, ...problems(errors.API_KEY_NOT_FOUND, limited) },
+      },
     },
     async (request, reply) => {
-      await auth.revokeApiKey(request.principal!, request.params.id, requestMeta(request));
+      await auth.apiKeys.revoke(signedIn(request.caller), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+};
+
+/** A user's sessions for administrators (`sessions:manage`), or for the user through `me`. */
+export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
+  const policy = requirePermissionOrSelf('sessions:manage');
+  const missing = problems(userErrors.USER_NOT_FOUND);
+  app.get(
+    '/users/:id/sessions',
+    {
+      config: policy,
+      schema: { tags: ['users'], summary: "A user's live sessions", params: UserIdParams, response: { 200: SessionList, ...missing } },
+    },
+    async (request) => ({ data: await auth.sessions.listOfUser(signedIn(request.caller), request.params.id) }),
+  );
+  app.delete(
+    '/users/:id/sessions',
+    {
+      config: policy,
+      schema: { tags: ['users'], summary: 'Sign a user out everywhere', params: UserIdParams, response: { 204: NoContent, ...missing } },
+    },
+    async (request, reply) => {
+      await auth.sessions.endAllOfUser(signedIn(request.caller), request.params.id);
       return reply.status(204).send();
     },
   );

@@ -1,18 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../../context.js';
-import { rateLimited } from '../../http/errors.js';
-import { requestMeta } from '../../http/request-meta.js';
-import { authenticated, publicRoute } from '../../http/route-policy.js';
-import { problems } from '../../http/schemas.js';
-import { sessionRoutes } from './routes.sessions.js';
+import { httpErrors } from '../../http/errors.js';
+import { authenticated, publicRoute, signedIn } from '../../http/route-policy.js';
+import { NoContent, problems } from '../../http/schemas.js';
+import type { SharedState } from '../../platform/shared-state.js';
+import { authErrors as errors } from './errors.js';
+import { perMinute } from './rate-limits.js';
 import {
   Accepted,
   ChangePasswordBody,
   EmailBody,
   Jwks,
   LoginBody,
-  LogoutBody,
-  MeResponse,
   RefreshBody,
   RegisterBody,
   ResetBody,
@@ -24,22 +22,28 @@ import type { AuthService } from './service.js';
 const tags = ['auth'];
 // One message whatever happened, so the answer tells nothing about which addresses have accounts.
 const CHECK_INBOX = 'If the address can receive it, a message is on its way. Check your inbox.';
+const limited = httpErrors.RATE_LIMITED;
 
-/** Every /auth route; the per-IP limit below applies to all of them. */
-export const authRoutes: FastifyPluginAsyncTypebox<{ context: AppContext; auth: AuthService }> = async (app, { context, auth }) => {
-  app.addHook('onRequest', async (request) => {
-    const { count, ttlMs } = await context.state.increment(`auth-ip:${request.ip}`, 60_000);
-    if (count > context.config.AUTH_RATE_LIMIT_PER_MINUTE) throw rateLimited(Math.ceil(ttlMs / 1000));
-  });
+/**
+ * The /auth routes that accept a password, a refresh token or a mailed link: each IP may call them
+ * AUTH_RATE_LIMIT_PER_MINUTE times a minute, before the body is even read.
+ */
+export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; state: SharedState; perIpLimit: number }> = async (
+  app,
+  { auth, state, perIpLimit },
+) => {
+  app.addHook(
+    'onRequest',
+    perMinute(state, perIpLimit, (request) => `auth-ip:${request.ip}`),
+  );
+  const accepted = { 202: Accepted, ...problems(limited) };
+  const done = (codes = problems(limited)) => ({ 204: NoContent, ...codes });
 
   app.post(
     '/register',
-    {
-      config: publicRoute,
-      schema: { tags, summary: 'Create an account', body: RegisterBody, response: { 202: Accepted, ...problems(400, 429) } },
-    },
+    { config: publicRoute, schema: { tags, summary: 'Create an account', body: RegisterBody, response: accepted } },
     async (request, reply) => {
-      await auth.register(request.body, requestMeta(request));
+      await auth.register(request.caller, request.body);
       return reply.status(202).send({ message: CHECK_INBOX });
     },
   );
@@ -52,53 +56,31 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ context: AppContext; auth: 
         tags,
         summary: 'Sign in with email or username',
         body: LoginBody,
-        response: { 200: TokenResponse, ...problems(400, 401, 429) },
+        response: { 200: TokenResponse, ...problems(errors.INVALID_CREDENTIALS, limited) },
       },
     },
-    async (request) => auth.login(request.body, requestMeta(request)),
+    async (request) => auth.login(request.caller, request.body),
   );
 
   app.post(
     '/refresh-token',
     {
       config: publicRoute,
-      schema: { tags, summary: 'Rotate a refresh token', body: RefreshBody, response: { 200: TokenResponse, ...problems(400, 401, 429) } },
+      schema: {
+        tags,
+        summary: 'Rotate a refresh token',
+        body: RefreshBody,
+        response: { 200: TokenResponse, ...problems(errors.INVALID_REFRESH_TOKEN, limited) },
+      },
     },
-    async (request) => auth.refresh(request.body.refreshToken, requestMeta(request)),
-  );
-
-  app.post(
-    '/logout',
-    {
-      config: authenticated,
-      schema: { tags, summary: 'End this session', body: LogoutBody, response: { 204: { type: 'null' }, ...problems(401) } },
-    },
-    async (request, reply) => {
-      await auth.logout(request.principal!, request.body?.refreshToken, requestMeta(request));
-      return reply.status(204).send();
-    },
-  );
-
-  app.post(
-    '/logout-all',
-    {
-      config: authenticated,
-      schema: { tags, summary: 'End every session of this user', response: { 204: { type: 'null' }, ...problems(401) } },
-    },
-    async (request, reply) => {
-      await auth.logoutAll(request.principal!, requestMeta(request));
-      return reply.status(204).send();
-    },
+    async (request) => auth.sessions.refresh(request.caller, request.body.refreshToken),
   );
 
   app.post(
     '/forgot-password',
-    {
-      config: publicRoute,
-      schema: { tags, summary: 'Mail a password reset link', body: EmailBody, response: { 202: Accepted, ...problems(400, 429) } },
-    },
+    { config: publicRoute, schema: { tags, summary: 'Mail a password reset link', body: EmailBody, response: accepted } },
     async (request, reply) => {
-      await auth.forgotPassword(request.body.email, requestMeta(request));
+      await auth.forgotPassword(request.caller, request.body.email);
       return reply.status(202).send({ message: CHECK_INBOX });
     },
   );
@@ -109,13 +91,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ context: AppContext; auth: 
       config: publicRoute,
       schema: {
         tags,
-        summary: 'Set a new password with a reset link',
+        summary: 'Set a new password with a reset or set-password link',
         body: ResetBody,
-        response: { 204: { type: 'null' }, ...problems(400, 429) },
+        response: done(problems(errors.INVALID_LINK, limited)),
       },
     },
     async (request, reply) => {
-      await auth.resetPassword(request.body, requestMeta(request));
+      await auth.resetPassword(request.caller, request.body);
       return reply.status(204).send();
     },
   );
@@ -124,22 +106,19 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ context: AppContext; auth: 
     '/verify-email',
     {
       config: publicRoute,
-      schema: { tags, summary: 'Confirm an email address', body: TokenBody, response: { 204: { type: 'null' }, ...problems(400, 429) } },
+      schema: { tags, summary: 'Confirm an email address', body: TokenBody, response: done(problems(errors.INVALID_LINK, limited)) },
     },
     async (request, reply) => {
-      await auth.verifyEmail(request.body.token, requestMeta(request));
+      await auth.verifyEmail(request.caller, request.body.token);
       return reply.status(204).send();
     },
   );
 
   app.post(
     '/resend-verification',
-    {
-      config: publicRoute,
-      schema: { tags, summary: 'Mail a new verification link', body: EmailBody, response: { 202: Accepted, ...problems(400, 429) } },
-    },
+    { config: publicRoute, schema: { tags, summary: 'Mail a new verification link', body: EmailBody, response: accepted } },
     async (request, reply) => {
-      await auth.resendVerification(request.body.email, requestMeta(request));
+      await auth.resendVerification(request.caller, request.body.email);
       return reply.status(202).send({ message: CHECK_INBOX });
     },
   );
@@ -150,27 +129,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ context: AppContext; auth: 
       config: authenticated,
       schema: {
         tags,
-        summary: 'Change the password',
+        summary: 'Change the password (ends your other sessions)',
         body: ChangePasswordBody,
-        response: { 204: { type: 'null' }, ...problems(400, 401) },
+        response: done(problems(errors.WRONG_CURRENT_PASSWORD, errors.INVALID_CREDENTIALS, limited)),
       },
     },
     async (request, reply) => {
-      await auth.changePassword(request.principal!, request.body, requestMeta(request));
+      await auth.changePassword(signedIn(request.caller), request.body);
       return reply.status(204).send();
     },
   );
-
-  app.get(
-    '/me',
-    {
-      config: authenticated,
-      schema: { tags, summary: 'The signed-in user, roles and effective permissions', response: { 200: MeResponse, ...problems(401) } },
-    },
-    async (request) => auth.me(request.principal!),
-  );
-
-  await app.register(sessionRoutes, { auth });
 };
 
 export const jwksRoute: FastifyPluginAsyncTypebox<{ jwks: () => Promise<{ keys: object[] }> }> = async (app, { jwks }) => {

@@ -1,13 +1,14 @@
 import { Type } from '@sinclair/typebox';
-import { MAX_PASSWORD_LENGTH } from './password-policy.js';
+import { Nullable, Phone, Timestamp, Username, Uuid } from '../../http/schemas.js';
+import { MAX_PASSWORD_LENGTH } from '../../platform/password-policy.js';
+import { UserView } from '../users/schemas.js';
 
 // The schema caps length before any hashing happens; a megabyte "password" never reaches argon2.
 // (maxLength counts UTF-16 units; the policy counts characters, so emoji-long passwords still fit.)
 const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH * 2 });
 const Email = Type.String({ format: 'email', maxLength: 254 });
-const Token = Type.String({ minLength: 16, maxLength: 200 });
-const Timestamp = Type.String({ format: 'date-time' });
-const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+const OpaqueToken = Type.String({ minLength: 16, maxLength: 200 });
+const NoExtraFields = { additionalProperties: false } as const;
 
 export const RegisterBody = Type.Object(
   {
@@ -16,27 +17,33 @@ export const RegisterBody = Type.Object(
     firstName: Type.Optional(Type.String({ maxLength: 100 })),
     lastName: Type.Optional(Type.String({ maxLength: 100 })),
     name: Type.Optional(Type.String({ maxLength: 201 })),
-    username: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{3,50}$' })),
-    phone: Type.Optional(Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' })),
+    username: Type.Optional(Username),
+    phone: Type.Optional(Phone),
   },
-  { additionalProperties: false },
+  NoExtraFields,
 );
 
-export const LoginBody = Type.Union([
-  Type.Object({ email: Email, password: Password }, { additionalProperties: false }),
-  Type.Object({ username: Type.String({ minLength: 1, maxLength: 50 }), password: Password }, { additionalProperties: false }),
-]);
+/** One object (not a union of two), so a missing field is named as missing rather than another refused. */
+export const LoginBody = Type.Object(
+  {
+    email: Type.Optional(Email),
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    password: Password,
+  },
+  { ...NoExtraFields, description: 'email or username, and password', oneOf: [{ required: ['email'] }, { required: ['username'] }] },
+);
 
-export const PublicUser = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  email: Type.String(),
-  username: Nullable(Type.String()),
-  firstName: Type.String(),
-  lastName: Type.String(),
-  status: Type.String(),
-  emailVerified: Type.Boolean(),
-  organizationId: Nullable(Type.String()),
-});
+/** The user of a token answer: the fields a client needs of the one user view. */
+export const PublicUser = Type.Pick(UserView, [
+  'id',
+  'email',
+  'username',
+  'firstName',
+  'lastName',
+  'status',
+  'emailVerified',
+  'organizationId',
+]);
 
 export const TokenResponse = Type.Object({
   accessToken: Type.String(),
@@ -46,12 +53,12 @@ export const TokenResponse = Type.Object({
   user: PublicUser,
 });
 
-export const RefreshBody = Type.Object({ refreshToken: Token }, { additionalProperties: false });
-export const LogoutBody = Type.Object({ refreshToken: Type.Optional(Token) }, { additionalProperties: false });
-export const EmailBody = Type.Object({ email: Email }, { additionalProperties: false });
-export const ResetBody = Type.Object({ token: Token, password: Password }, { additionalProperties: false });
-export const TokenBody = Type.Object({ token: Token }, { additionalProperties: false });
-export const ChangePasswordBody = Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false });
+export const RefreshBody = Type.Object({ refreshToken: OpaqueToken }, NoExtraFields);
+export const LogoutBody = Type.Object({ refreshToken: Type.Optional(OpaqueToken) }, NoExtraFields);
+export const EmailBody = Type.Object({ email: Email }, NoExtraFields);
+export const ResetBody = Type.Object({ token: OpaqueToken, password: Password }, NoExtraFields);
+export const TokenBody = Type.Object({ token: OpaqueToken }, NoExtraFields);
+export const ChangePasswordBody = Type.Object({ currentPassword: Password, newPassword: Password }, NoExtraFields);
 export const Accepted = Type.Object({ message: Type.String() });
 
 export const MeResponse = Type.Intersect([
@@ -59,12 +66,12 @@ export const MeResponse = Type.Intersect([
   Type.Object({
     roles: Type.Array(Type.String()),
     permissions: Type.Array(Type.String()),
-    subscription: Type.Union([Type.Object({ plan: Type.String() }), Type.Null()]),
+    subscription: Nullable(Type.Object({ plan: Type.String() })),
   }),
 ]);
 
 export const SessionView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid,
   ipAddress: Nullable(Type.String()),
   userAgent: Nullable(Type.String()),
   createdAt: Timestamp,
@@ -74,18 +81,16 @@ export const SessionView = Type.Object({
 });
 export const SessionList = Type.Object({ data: Type.Array(SessionView) });
 
-export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
-
 export const ApiKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
     scopes: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50, uniqueItems: true }),
     expiresAt: Type.Optional(Timestamp),
   },
-  { additionalProperties: false },
+  NoExtraFields,
 );
 export const ApiKeyView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid,
   name: Type.String(),
   prefix: Type.String(),
   scopes: Type.Array(Type.String()),

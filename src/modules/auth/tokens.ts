@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/client.js';
-import { unauthorized } from '../../http/errors.js';
+import { authErrors } from './errors.js';
 import { ALGORITHM, ensureSigningKey, type LoadedKeys, loadKeys, NoActiveKeyError } from './signing-keys.js';
 
 export interface AccessClaims extends JWTPayload {
@@ -18,7 +18,7 @@ export interface AccessClaims extends JWTPayload {
 const TOKEN_TYPE = 'at+jwt';
 const VERIFIED_CACHE_SIZE = 50_000;
 const UNKNOWN_KID_RELOAD_GAP_MS = 1000;
-const invalidToken = () => unauthorized('INVALID_TOKEN', 'The access token is invalid or expired.');
+const invalidToken = () => authErrors.INVALID_TOKEN();
 
 type KeyLog = { warn(details: object, message: string): void };
 

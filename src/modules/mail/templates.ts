@@ -67,3 +67,6 @@ export const templates = {
 
 export type TemplateName = keyof typeof templates;
 export type TemplateData<N extends TemplateName> = Parameters<(typeof templates)[N]>[0];
+
+export const renderMail = <N extends TemplateName>(template: N, data: TemplateData<N>): MailContent =>
+  (templates[template] as (data: TemplateData<N>) => MailContent)(data);

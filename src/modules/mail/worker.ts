@@ -1,8 +1,8 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { AppContext } from '../../context.js';
-import { claimDueMails, markFailedAttempt, markSent, type OutboxRow, postpone, releaseHeldMails } from './outbox.js';
+import { claimDueMails, markFailedAttempt, markSent, type OutboxRow, postpone, releaseHeldMails } from './queries.js';
 
-type MailLog = {
+export type MailLog = {
   info(details: object, message: string): void;
   debug(details: object, message: string): void;
   warn(details: object, message: string): void;
@@ -18,13 +18,15 @@ const HOLD_WITHOUT_SMTP_MS = 86_400_000;
  * an hour) until MAX_ATTEMPTS. Without SMTP_URL a mail is logged (the body, which may hold a one-time
  * link, only at debug level) and held until a start with SMTP configured releases it.
  */
-export function createMailWorker(context: AppContext, log: MailLog) {
+export function createMailWorker(context: AppContext) {
   const { config, database } = context;
   const transport: Transporter | undefined = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
+  let log: MailLog | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  let again = false;
 
-  async function deliver(row: OutboxRow) {
+  async function deliver(row: OutboxRow, log: MailLog) {
     if (!transport) {
       log.info({ to: row.toAddress, subject: row.subject, template: row.template }, 'mail not sent: no SMTP_URL configured');
       log.debug({ to: row.toAddress, text: row.textBody }, 'mail body');
@@ -47,15 +49,25 @@ export function createMailWorker(context: AppContext, log: MailLog) {
     }
   }
 
-  /** One pass over what is due; concurrent calls share the pass in progress. */
-  function deliverDue(): Promise<void> {
-    running ??= (async () => {
+  /**
+   * Passes over what is due until nothing is. Concurrent calls share the pass in progress, and make it
+   * look once more: a mail committed while it ran may have been missed by its claim.
+   */
+  function deliverDue(log: MailLog): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
       try {
-        for (;;) {
-          const rows = await claimDueMails(database.primary, BATCH, LEASE_MS);
-          await Promise.all(rows.map(deliver));
-          if (rows.length < BATCH) return;
-        }
+        do {
+          again = false;
+          for (;;) {
+            const rows = await claimDueMails(database.primary, BATCH, LEASE_MS);
+            await Promise.all(rows.map((row) => deliver(row, log)));
+            if (rows.length < BATCH) break;
+          }
+        } while (again);
       } finally {
         running = undefined;
       }
@@ -63,20 +75,26 @@ export function createMailWorker(context: AppContext, log: MailLog) {
     return running;
   }
 
+  const pass = (log: MailLog) => deliverDue(log).catch((error) => log.warn({ err: error }, 'mail worker pass failed'));
+
   return {
-    deliverDue,
-    async start() {
-      if (transport) await releaseHeldMails(database.primary).catch((error) => log.warn({ err: error }, 'held mails not released yet'));
+    /** Delivers what is due now, without waiting for it (a mail was just committed); before `start`, the first poll will. */
+    wake() {
+      if (log) void pass(log);
+    },
+    async start(startLog: MailLog) {
+      log = startLog;
+      if (transport)
+        await releaseHeldMails(database.primary).catch((error) => startLog.warn({ err: error }, 'held mails not released yet'));
       const tick = () => {
-        deliverDue()
-          .catch((error) => log.warn({ err: error }, 'mail worker pass failed'))
-          .finally(() => {
-            if (timer) timer = setTimeout(tick, config.MAIL_POLL_INTERVAL).unref();
-          });
+        pass(startLog).finally(() => {
+          if (timer) timer = setTimeout(tick, config.MAIL_POLL_INTERVAL).unref();
+        });
       };
       timer = setTimeout(tick, 0).unref();
     },
     async stop() {
+      log = undefined;
       clearTimeout(timer);
       timer = undefined;
       await running;
@@ -84,5 +102,3 @@ export function createMailWorker(context: AppContext, log: MailLog) {
     },
   };
 }
-
-export type MailWorker = ReturnType<typeof createMailWorker>;

@@ -1,44 +1,13 @@
-import { sql } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AppContext } from '../../context.js';
-import { queryRows } from '../../db/client.js';
-
-interface UserFigures {
-  total: number;
-  active: number;
-  recentSignups: number;
-  byRole: { role: string; count: number }[];
-}
-
-/** Seed 001's monitoring queries, in one round trip. */
-async function readUserFigures(context: AppContext): Promise<UserFigures> {
-  const [totals] = await queryRows<{ total: string; active: string; recent: string }>(
-    context.database.read,
-    sql`SELECT count(*) AS total,
-               count(*) FILTER (WHERE status = 'ACTIVE') AS active,
-               count(*) FILTER (WHERE created_at > now() - interval '24 hours') AS recent
-        FROM users`,
-  );
-  const byRole = await queryRows<{ role: string; count: string }>(
-    context.database.read,
-    sql`SELECT r.name AS role, count(ur.user_id) AS count
-        FROM roles r LEFT JOIN user_roles ur ON ur.role_id = r.id
-        GROUP BY r.name`,
-  );
-  return {
-    total: Number(totals?.total ?? 0),
-    active: Number(totals?.active ?? 0),
-    recentSignups: Number(totals?.recent ?? 0),
-    byRole: byRole.map((row) => ({ role: row.role, count: Number(row.count) })),
-  };
-}
+import { readUserFigures } from './queries.js';
 
 /**
  * Prometheus metrics: request histograms per route, plus user figures that are recomputed every
  * METRICS_INTERVAL rather than per scrape, so a busy scraper never loads the database.
  */
-export function registerMetrics(app: FastifyInstance, context: AppContext) {
+export function createMetrics(context: AppContext) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requestDuration = new Histogram({
@@ -54,32 +23,39 @@ export function registerMetrics(app: FastifyInstance, context: AppContext) {
   const usersRecent = gauge('tessera_users_signups_24h', 'Users created in the last 24 hours');
   const usersByRole = gauge('tessera_users_by_role', 'Users holding each role', ['role']);
 
-  const refresh = async () => {
+  async function refresh(log: FastifyBaseLogger) {
     try {
-      const figures = await readUserFigures(context);
+      const figures = await readUserFigures(context.database.read);
       usersTotal.set(figures.total);
       usersActive.set(figures.active);
       usersRecent.set(figures.recentSignups);
       usersByRole.reset();
       for (const { role, count } of figures.byRole) usersByRole.set({ role }, count);
     } catch (error) {
-      app.log.warn({ err: error }, 'user metrics could not be refreshed');
+      log.warn({ err: error }, 'user metrics could not be refreshed');
     }
-  };
+  }
   let timer: NodeJS.Timeout | undefined;
-  app.addHook('onReady', async () => {
-    await refresh();
-    timer = setInterval(refresh, context.config.METRICS_INTERVAL);
-    timer.unref();
-  });
-  app.addHook('onClose', async () => clearInterval(timer));
 
-  app.addHook('onResponse', async (request, reply) => {
-    requestDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
-  });
-
-  return { registry, refresh };
+  return {
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    /** An `onResponse` hook: every answer lands in the histogram under its route's pattern. */
+    async observe(request: FastifyRequest, reply: FastifyReply) {
+      requestDuration.observe(
+        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    },
+    async start(log: FastifyBaseLogger) {
+      await refresh(log);
+      timer = setInterval(() => void refresh(log), context.config.METRICS_INTERVAL);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
 }
+
+export type Metrics = ReturnType<typeof createMetrics>;

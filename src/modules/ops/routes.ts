@@ -1,35 +1,56 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Registry } from 'prom-client';
-import type { AppContext } from '../../context.js';
+import { httpErrors } from '../../http/errors.js';
+import { publicRoute } from '../../http/route-policy.js';
+import type { Metrics } from './metrics.js';
 import { HealthResponse, ProbeResponse } from './schemas.js';
-import { healthReport, isReady } from './service.js';
+import type { healthReport } from './service.js';
 
-export const opsRoutes: FastifyPluginAsyncTypebox<{ context: AppContext; registry: Registry }> = async (app, { context, registry }) => {
-  const publicRoute = { auth: 'public' } as const;
+const tags = ['ops'];
 
+export interface OpsService {
+  health: () => ReturnType<typeof healthReport>;
+  ready: () => Promise<boolean>;
+  metrics: Metrics;
+}
+
+/** Compared in constant time: the answer's timing says nothing about how much of a guess was right. */
+function bearerMatches(header: string | undefined, token: string) {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7).trim() : '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export const opsRoutes: FastifyPluginAsyncTypebox<{ ops: OpsService; metricsToken: string | undefined }> = async (
+  app,
+  { ops, metricsToken },
+) => {
   app.get(
     '/health',
-    { config: publicRoute, schema: { tags: ['ops'], summary: 'Service health', response: { 200: HealthResponse, 503: HealthResponse } } },
+    { config: publicRoute, schema: { tags, summary: 'Service health', response: { 200: HealthResponse, 503: HealthResponse } } },
     async (_request, reply) => {
-      const report = await healthReport(context);
+      const report = await ops.health();
       return reply.status(report.status === 'ok' ? 200 : 503).send(report);
     },
   );
 
-  app.get('/health/live', { config: publicRoute, schema: { tags: ['ops'], response: { 200: ProbeResponse } } }, async () => ({
-    status: 'ok',
-  }));
+  app.get('/health/live', { config: publicRoute, schema: { tags, response: { 200: ProbeResponse } } }, async () => ({ status: 'ok' }));
 
   app.get(
     '/health/ready',
-    { config: publicRoute, schema: { tags: ['ops'], response: { 200: ProbeResponse, 503: ProbeResponse } } },
+    { config: publicRoute, schema: { tags, response: { 200: ProbeResponse, 503: ProbeResponse } } },
     async (_request, reply) => {
-      const ready = await isReady(context);
+      const ready = await ops.ready();
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
     },
   );
 
-  app.get('/metrics', { config: publicRoute, schema: { tags: ['ops'], hide: true } }, async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  // User totals by role are not for everyone: with METRICS_TOKEN set, the scraper presents it as a bearer token.
+  app.get('/metrics', { config: publicRoute, schema: { tags, hide: true } }, async (request, reply) => {
+    if (metricsToken && !bearerMatches(request.headers.authorization, metricsToken)) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"');
+      throw httpErrors.UNAUTHORIZED();
+    }
+    return reply.type(ops.metrics.contentType).send(await ops.metrics.render());
+  });
 };

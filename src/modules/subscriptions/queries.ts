@@ -41,3 +41,13 @@ export async function expireDueSubscriptions(db: Executor) {
     .where(and(eq(subscriptions.status, 'ACTIVE'), lte(subscriptions.endDate, sql`now()`)))
     .returning({ id: subscriptions.id, userId: subscriptions.userId });
 }
+
+/** The plan a user is on now: the ACTIVE subscription's type. */
+export async function activePlan(db: Executor, userId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ type: subscriptions.type })
+    .from(subscriptions)
+    .where(and(eq(subscriptions.userId, userId), eq(subscriptions.status, 'ACTIVE')))
+    .limit(1);
+  return row?.type ?? null;
+}

@@ -1,9 +1,11 @@
 import type { AppContext } from '../../context.js';
-import { badRequest, notFound } from '../../http/errors.js';
-import type { Principal } from '../../http/route-policy.js';
-import { type AuditActor, recordAudit } from '../audit/service.js';
+import type { Executor } from '../../db/client.js';
+import { type SignedInCaller, systemCaller } from '../../platform/caller.js';
+import type { DomainUseCases } from '../events.js';
 import type { UsersService } from '../users/service.js';
+import { subscriptionErrors as errors } from './errors.js';
 import * as queries from './queries.js';
+import type { PutSubscription } from './schemas.js';
 
 const view = (row: queries.SubscriptionRow) => ({
   id: row.id,
@@ -15,29 +17,48 @@ const view = (row: queries.SubscriptionRow) => ({
   cancelledAt: row.cancelledAt?.toISOString() ?? null,
 });
 
-/** Seed 004's subscriptions: one per user, its plan in /auth/me and in the access token's `plan` claim. */
-export function createSubscriptionsService(context: AppContext, users: UsersService) {
-  const db = context.database.primary;
+/** Writing the same plan again is no change, and no event. */
+const unchanged = (before: queries.SubscriptionRow | undefined, after: queries.SubscriptionRow) =>
+  before !== undefined && JSON.stringify(view(before)) === JSON.stringify(view(after));
 
+/** Seed 004's subscriptions: one per user, its plan in /auth/me and in the access token's `plan` claim. */
+export function createSubscriptionsService(context: AppContext, { useCases, users }: { useCases: DomainUseCases; users: UsersService }) {
+  const db = context.database.primary;
+  useCases.afterCommit(['subscription.set'], (event) => context.access.invalidate(event.payload.userId));
   return {
-    async get(principal: Principal, id: string) {
-      const user = await users.visibleUser(db, principal, id);
+    /** A user's subscription for users' detail view (wired as its subscription lookup). */
+    async summaryOf(executor: Executor, userId: string) {
+      const row = await queries.findSubscription(executor, userId);
+      if (!row) return null;
+      const { id: _id, cancelledAt: _cancelledAt, ...summary } = view(row);
+      return summary;
+    },
+    /** What this module holds about a user, for their GDPR export. */
+    exportParts: {
+      async subscription(executor: Executor, userId: string) {
+        const row = await queries.findSubscription(executor, userId);
+        if (!row) return null;
+        const { userId: _userId, ...rest } = row;
+        return rest;
+      },
+    },
+
+    /** The plan a user is on now (null without an active subscription), read on the caller's executor. */
+    activePlan: queries.activePlan,
+
+    async get(caller: SignedInCaller, id: string) {
+      const user = await users.visibleUser(db, caller.principal, id);
       const row = await queries.findSubscription(db, user.id);
-      if (!row) throw notFound('Subscription');
+      if (!row) throw errors.SUBSCRIPTION_NOT_FOUND();
       return view(row);
     },
 
-    async put(
-      principal: Principal,
-      id: string,
-      body: { type: string; startDate?: string; endDate?: string | null; features?: string[] },
-      actor: AuditActor,
-    ) {
+    async put(caller: SignedInCaller, id: string, body: PutSubscription) {
       const start = body.startDate ? new Date(body.startDate) : new Date();
       const end = body.endDate ? new Date(body.endDate) : null;
-      if (end && end <= start) throw badRequest('INVALID_PERIOD', 'endDate must be after startDate.');
-      const row = await db.transaction(async (tx) => {
-        const user = await users.visibleUser(tx, principal, id);
+      if (end && end <= start) throw errors.INVALID_PERIOD();
+      const row = await useCases.run(caller, async (tx, emit) => {
+        const user = await users.visibleUser(tx, caller.principal, id);
         const plan = await queries.findPlan(tx, body.type);
         const before = await queries.findSubscription(tx, user.id);
         const saved = await queries.upsertSubscription(tx, {
@@ -50,31 +71,30 @@ export function createSubscriptionsService(context: AppContext, users: UsersServ
           features: body.features ?? plan?.features ?? [],
           cancelledAt: null,
         });
-        await recordAudit(tx, actor, {
-          action: 'subscription.set',
-          entity: 'subscription',
-          entityId: saved.id,
-          organizationId: user.organizationId,
-          payload: {
-            userId: user.id,
-            before: before ? { type: before.type, status: before.status } : null,
-            after: { type: saved.type, status: saved.status },
-          },
-        });
+        if (!unchanged(before, saved)) {
+          await emit({
+            type: 'subscription.set',
+            entityId: saved.id,
+            organizationId: user.organizationId,
+            payload: {
+              userId: user.id,
+              before: before ? { type: before.type, status: before.status } : null,
+              after: { type: saved.type, status: saved.status },
+            },
+          });
+        }
         return saved;
       });
-      await context.access.invalidate(row.userId);
       return view(row);
     },
 
-    async cancel(principal: Principal, id: string, actor: AuditActor) {
-      const row = await db.transaction(async (tx) => {
-        const user = await users.visibleUser(tx, principal, id);
+    async cancel(caller: SignedInCaller, id: string) {
+      const row = await useCases.run(caller, async (tx, emit) => {
+        const user = await users.visibleUser(tx, caller.principal, id);
         const cancelled = await queries.cancelSubscription(tx, user.id);
-        if (!cancelled) throw notFound('Active subscription');
-        await recordAudit(tx, actor, {
-          action: 'subscription.cancelled',
-          entity: 'subscription',
+        if (!cancelled) throw errors.ACTIVE_SUBSCRIPTION_NOT_FOUND();
+        await emit({
+          type: 'subscription.cancelled',
           entityId: cancelled.id,
           organizationId: user.organizationId,
           payload: { userId: user.id },
@@ -84,17 +104,11 @@ export function createSubscriptionsService(context: AppContext, users: UsersServ
       return view(row);
     },
 
-    /** The scheduled sweep: marks subscriptions past their end date EXPIRED, with an audit row each. */
+    /** The scheduled sweep: marks subscriptions past their end date EXPIRED, one event each. */
     async expireDue() {
-      return db.transaction(async (tx) => {
+      return useCases.run(systemCaller('tessera-jobs'), async (tx, emit) => {
         const expired = await queries.expireDueSubscriptions(tx);
-        for (const row of expired) {
-          await recordAudit(
-            tx,
-            { userAgent: 'tessera-jobs' },
-            { action: 'subscription.expired', entity: 'subscription', entityId: row.id, payload: { userId: row.userId } },
-          );
-        }
+        for (const row of expired) await emit({ type: 'subscription.expired', entityId: row.id, payload: { userId: row.userId } });
         return expired.length;
       });
     },

@@ -1,0 +1,84 @@
+import type { Principal, SignedInCaller } from '../../platform/caller.js';
+import { accessErrors } from '../access/errors.js';
+import { isPermission, type Permission } from '../access/permissions.js';
+import { accounts } from '../users/service.js';
+import type { AuthKit } from './deps.js';
+import { authErrors as errors } from './errors.js';
+import * as queries from './queries.js';
+import { randomToken, sha256 } from './secrets.js';
+
+export const API_KEY_PREFIX = 'tsk_';
+
+const apiKeyView = (row: queries.ApiKeyRow) => ({
+  id: row.id,
+  name: row.name,
+  prefix: row.prefix,
+  scopes: row.scopes,
+  expiresAt: row.expiresAt?.toISOString() ?? null,
+  lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  createdAt: row.createdAt.toISOString(),
+});
+
+/** API keys for services: stored hashed, scoped to a subset of their owner's permissions, optionally expiring. */
+export function createApiKeys(kit: AuthKit) {
+  const { database, access: accessProfiles } = kit.context;
+  const db = database.primary;
+
+  return {
+    async create(caller: SignedInCaller, input: { name: string; scopes: string[]; expiresAt?: string }) {
+      const { principal } = caller;
+      const unknown = input.scopes.filter((scope) => !isPermission(scope));
+      if (unknown.length > 0) throw accessErrors.UNKNOWN_PERMISSION(`Unknown permission: ${unknown.join(', ')}.`);
+      // A key can only narrow what its owner may do, never widen it.
+      const notHeld = input.scopes.filter((scope) => !principal.permissions.has(scope as Permission));
+      if (notHeld.length > 0) throw errors.SCOPE_NOT_HELD(`You do not hold: ${notHeld.join(', ')}.`);
+      const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
+      if (expiresAt && expiresAt.getTime() <= Date.now()) throw accessErrors.INVALID_EXPIRY();
+      const secret = randomToken(API_KEY_PREFIX);
+      const row = await kit.useCases.run(caller, async (tx, emit) => {
+        const created = await queries.insertApiKey(tx, {
+          userId: principal.userId,
+          name: input.name,
+          prefix: secret.slice(0, 12),
+          keyHash: sha256(secret),
+          scopes: input.scopes,
+          expiresAt,
+        });
+        await emit({ type: 'auth.api_key_created', entityId: created.id, payload: { name: input.name, scopes: input.scopes } });
+        return created;
+      });
+      return { ...apiKeyView(row), key: secret };
+    },
+
+    list: async (caller: SignedInCaller) => (await queries.listApiKeys(db, caller.principal.userId)).map(apiKeyView),
+
+    async revoke(caller: SignedInCaller, id: string) {
+      await kit.useCases.run(caller, async (tx, emit) => {
+        if (!(await queries.revokeApiKey(tx, caller.principal.userId, id))) throw errors.API_KEY_NOT_FOUND();
+        await emit({ type: 'auth.api_key_revoked', entityId: id });
+      });
+    },
+
+    /** The key's owner, with only the key's scopes of what they hold now; a 401 for anything else. */
+    async authenticate(secret: string): Promise<Principal> {
+      const key = await queries.findUsableApiKey(db, sha256(secret));
+      const owner = key && (await accounts.findById(db, key.userId));
+      if (!key || owner?.status !== 'ACTIVE') throw errors.INVALID_API_KEY();
+      // Last-used time to the minute is plenty, and spares a write per request.
+      if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) await queries.touchApiKey(db, key.id);
+      const profile = await accessProfiles.get(db, key.userId);
+      const scoped = profile.permissions.filter((permission) => key.scopes.includes(permission));
+      return {
+        userId: key.userId,
+        sessionId: null,
+        apiKeyId: key.id,
+        organizationId: owner.organizationId,
+        roles: profile.roles,
+        permissions: new Set(scoped),
+        crossTenant: profile.crossTenant && scoped.includes('tenants:all'),
+      };
+    },
+  };
+}
+
+export type ApiKeys = ReturnType<typeof createApiKeys>;

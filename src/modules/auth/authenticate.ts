@@ -1,0 +1,58 @@
+import type { Principal, SignedInCaller } from '../../platform/caller.js';
+import { userErrors } from '../users/errors.js';
+import { accounts } from '../users/service.js';
+import { API_KEY_PREFIX, type ApiKeys } from './api-keys.js';
+import type { AuthKit } from './deps.js';
+import { authErrors as errors } from './errors.js';
+import * as queries from './queries.js';
+
+export interface Credentials {
+  bearer?: string;
+  apiKey?: string;
+}
+
+/** "Who is asking?": a request's access token or API key becomes its principal, or a 401. */
+export function createAuthenticator(kit: AuthKit, apiKeys: ApiKeys) {
+  const { database, access: accessProfiles } = kit.context;
+  const db = database.primary;
+  const { tokens, liveness } = kit;
+
+  return {
+    async authenticate(credentials: Credentials): Promise<Principal | undefined> {
+      const apiKey = credentials.apiKey ?? (credentials.bearer?.startsWith(API_KEY_PREFIX) ? credentials.bearer : undefined);
+      if (apiKey) return apiKeys.authenticate(apiKey);
+      if (!credentials.bearer) return undefined;
+      const claims = await tokens.verify(credentials.bearer);
+      // A valid signature is not enough: the session may have ended since the token was issued.
+      if (!liveness.isKnownLive(claims.sid)) {
+        const session = await queries.findSession(db, claims.sid);
+        if (!session || session.userId !== claims.sub || !queries.isSessionLive(session)) throw errors.SESSION_ENDED();
+        liveness.rememberLive(session.id, session.userId);
+      }
+      const profile = await accessProfiles.get(db, claims.sub);
+      return {
+        userId: claims.sub,
+        sessionId: claims.sid,
+        apiKeyId: null,
+        organizationId: claims.org,
+        roles: profile.roles,
+        permissions: new Set(profile.permissions),
+        crossTenant: profile.crossTenant,
+      };
+    },
+
+    /** The signed-in user, their roles, effective permissions and plan. */
+    async me(caller: SignedInCaller) {
+      const { principal } = caller;
+      const user = await accounts.findById(db, principal.userId);
+      if (!user) throw userErrors.USER_NOT_FOUND();
+      const plan = await kit.subscriptions.activePlan(db, user.id);
+      return {
+        ...accounts.view(user),
+        roles: principal.roles,
+        permissions: [...principal.permissions].sort(),
+        subscription: plan ? { plan } : null,
+      };
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { AppContext } from '../../context.js';
+import type { AccessService } from '../access/service.js';
+import type { DomainUseCases } from '../events.js';
+import type { MailService } from '../mail/service.js';
+import type { SubscriptionsService } from '../subscriptions/service.js';
+import type { UsersService } from '../users/service.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { SessionLiveness } from './session-liveness.js';
+import type { TokenService } from './tokens.js';
+
+/** The services of the modules wired before auth: all it reaches of them. */
+export interface AuthModuleDeps {
+  useCases: DomainUseCases;
+  access: AccessService;
+  users: UsersService;
+  subscriptions: SubscriptionsService;
+  mail: MailService;
+}
+
+/** What every flow of the auth module works with. */
+export interface AuthKit extends AuthModuleDeps {
+  context: AppContext;
+  tokens: TokenService;
+  liveness: SessionLiveness;
+  throttle: LoginThrottle;
+  /** Verified against when an account does not exist, so that answer costs what a real one does. */
+  dummyHash: string;
+}

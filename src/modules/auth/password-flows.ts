@@ -1,0 +1,65 @@
+import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import { assertPasswordAcceptable } from '../../platform/password-policy.js';
+import { hashPassword, verifyPassword } from '../../platform/passwords.js';
+import { accounts } from '../users/service.js';
+import type { AuthKit } from './deps.js';
+import { authErrors as errors } from './errors.js';
+import type { OneTimeLinks } from './one-time-links.js';
+import * as queries from './queries.js';
+
+/** Forgotten, reset and changed passwords. A new password ends the other sessions of its user. */
+export function createPasswordFlows(kit: AuthKit, links: OneTimeLinks) {
+  const { config, database } = kit.context;
+  const { useCases, throttle } = kit;
+
+  return {
+    /** Only an active account gets the mail; the answer is the same for every address. */
+    async forgotPassword(caller: Caller, email: string) {
+      await useCases.run(caller, async (tx, emit) => {
+        const user = await accounts.findByEmail(tx, email);
+        if (user?.status !== 'ACTIVE') return;
+        await links.mailUnderCap(tx, user, 'resetPassword', async () => ({
+          url: await links.create(tx, user.id, 'PASSWORD_RESET', config.RESET_TOKEN_TTL, '/reset-password'),
+          minutes: Math.round(config.RESET_TOKEN_TTL / 60_000),
+        }));
+        await emit({ type: 'auth.password_reset_requested', entityId: user.id, actorId: user.id });
+      });
+    },
+
+    /** A reset link, or the set-password link of an account made without one. */
+    async resetPassword(caller: Caller, input: { token: string; password: string }) {
+      assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH);
+      const passwordHash = await hashPassword(input.password);
+      await useCases.run(caller, async (tx, emit) => {
+        const user = await accounts.findById(tx, await links.consume(tx, input.token, ['PASSWORD_RESET', 'SET_PASSWORD']));
+        if (!user) throw errors.INVALID_LINK();
+        await accounts.setPasswordHash(tx, user.id, passwordHash);
+        // The link reached the mailbox, so the address is proven too.
+        await accounts.markEmailVerified(tx, user.id);
+        await queries.revokeUserSessions(tx, user.id, 'password_reset');
+        await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });
+        // Its owner is back in: failed guesses against the account no longer hold them up.
+        useCases.whenCommitted(() => throttle.clear(user.email, ...(user.username ? [user.username] : [])));
+        await emit({ type: 'auth.password_reset', entityId: user.id, actorId: user.id });
+      });
+    },
+
+    /** Every other session of the user ends; the one asking stays signed in. */
+    async changePassword(caller: SignedInCaller, input: { currentPassword: string; newPassword: string }) {
+      const { principal } = caller;
+      const user = await accounts.findById(database.primary, principal.userId);
+      if (!user) throw errors.INVALID_CREDENTIALS();
+      if (!(await verifyPassword(user.passwordHash ?? kit.dummyHash, input.currentPassword))) {
+        throw errors.WRONG_CURRENT_PASSWORD({ errors: [{ path: '/currentPassword', message: 'is wrong' }] });
+      }
+      assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, 'newPassword', [user.email]);
+      const passwordHash = await hashPassword(input.newPassword);
+      await useCases.run(caller, async (tx, emit) => {
+        await accounts.setPasswordHash(tx, user.id, passwordHash);
+        await queries.revokeUserSessions(tx, user.id, 'password_changed', principal.sessionId ?? undefined);
+        await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });
+        await emit({ type: 'auth.password_changed', entityId: user.id, actorId: user.id });
+      });
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { Executor, Tx } from '../../db/client.js';
+import type { Caller } from '../../platform/caller.js';
+import { assertPasswordAcceptable } from '../../platform/password-policy.js';
+import { hashPassword } from '../../platform/passwords.js';
+import type { Emit } from '../../platform/use-case.js';
+import type { DomainEvent } from '../events.js';
+import { accounts, type NewUser, type UserRow } from '../users/service.js';
+import type { AuthKit } from './deps.js';
+import type { OneTimeLinks } from './one-time-links.js';
+
+export interface Registration {
+  email: string;
+  password: string;
+  firstName?: string;
+  lastName?: string;
+  name?: string;
+  username?: string;
+  phone?: string;
+}
+
+/** PostgreSQL's unique_violation, wherever drizzle put it in the cause chain. */
+function isUniqueViolation(error: unknown): boolean {
+  for (let current = error; current instanceof Object; current = (current as { cause?: unknown }).cause) {
+    if ((current as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
+/** The new account, or nothing when one of its unique fields is taken (the savepoint keeps the transaction usable). */
+async function createUnlessTaken(tx: Tx, values: NewUser): Promise<UserRow | undefined> {
+  try {
+    return await tx.transaction((savepoint) => accounts.create(savepoint, values));
+  } catch (error) {
+    if (isUniqueViolation(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Self-service sign-up. The answer is the same 202 whatever happens, so it never tells whether an
+ * account exists: a taken address gets its owner a mail instead (also when a parallel registration of
+ * the same address won the race); a taken username or phone creates nothing and mails nobody, since
+ * mailing their owner would let anyone who knows a username send mail to its owner.
+ */
+export function createRegistration(kit: AuthKit, links: OneTimeLinks) {
+  const { config } = kit.context;
+
+  async function tellOwner(tx: Executor, emit: Emit<DomainEvent>, owner: UserRow) {
+    await links.mailUnderCap(tx, owner, 'accountExists', async () => ({ resetUrl: `${config.PUBLIC_URL}/forgot-password` }));
+    await emit({ type: 'auth.register_existing_email', entityId: owner.id });
+  }
+
+  return {
+    async register(caller: Caller, input: Registration) {
+      const email = accounts.normalizeEmail(input.email);
+      assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, 'password', [email, email.split('@')[0] ?? '']);
+      const [first, ...rest] = (input.name ?? '').trim().split(/\s+/);
+      // Hashed whether or not the address is taken, so every answer takes the same time.
+      const passwordHash = await hashPassword(input.password);
+      await kit.useCases.run(caller, async (tx, emit) => {
+        const existing = await accounts.findByEmail(tx, email);
+        if (existing) return tellOwner(tx, emit, existing);
+        const user = await createUnlessTaken(tx, {
+          email,
+          passwordHash,
+          firstName: input.firstName ?? first ?? '',
+          lastName: input.lastName ?? rest.join(' '),
+          username: input.username ?? null,
+          phone: input.phone ?? null,
+          status: 'ACTIVE',
+        });
+        if (!user) {
+          const winner = await accounts.findByEmail(tx, email);
+          if (winner) await tellOwner(tx, emit, winner);
+          return;
+        }
+        const roles = await kit.access.grantInitialRoles(tx, user.id, undefined);
+        await links.mailVerification(tx, user);
+        await emit({ type: 'auth.registered', entityId: user.id, actorId: user.id, payload: { email, roles } });
+      });
+    },
+  };
+}

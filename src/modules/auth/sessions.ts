@@ -1,0 +1,123 @@
+import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import { accounts } from '../users/service.js';
+import type { AuthKit } from './deps.js';
+import { authErrors as errors } from './errors.js';
+import { sessionEndedEvents, userSessionsEndedEvents } from './events.js';
+import * as queries from './queries.js';
+import { randomToken, sha256 } from './secrets.js';
+import { mayHoldSession, type SignIn } from './sign-in.js';
+
+const sessionView = (session: queries.SessionRow, currentId: string | null) => ({
+  id: session.id,
+  ipAddress: session.ipAddress,
+  userAgent: session.userAgent,
+  createdAt: session.createdAt.toISOString(),
+  lastUsedAt: session.lastUsedAt.toISOString(),
+  expiresAt: session.expiresAt.toISOString(),
+  current: session.id === currentId,
+});
+
+/**
+ * Sessions are refresh-token families. Refresh rotates the token; every end of a session is told to
+ * every node once committed, so an access token of an ended session stops working at once.
+ */
+export function createSessions(kit: AuthKit, signIn: SignIn) {
+  const { config, database } = kit.context;
+  const db = database.primary;
+  const { useCases, liveness } = kit;
+  useCases.afterCommit(sessionEndedEvents, (event) => liveness.revoked({ sessionId: event.entityId as string }));
+  useCases.afterCommit(userSessionsEndedEvents, (event) => liveness.revoked({ userId: event.entityId as string }));
+
+  /**
+   * A refresh token that was already rotated is presented again. Within the grace window it is the same
+   * client racing itself; after it, the token was copied: that family (device) is revoked, others stay.
+   */
+  async function refusedSpentToken(caller: Caller, tokenHash: string) {
+    const spent = await queries.findRefreshToken(db, tokenHash);
+    if (!spent?.usedAt || Date.now() - spent.usedAt.getTime() < config.REFRESH_REUSE_GRACE) return;
+    const session = await queries.findSession(db, spent.sessionId);
+    if (!session) return;
+    await useCases.run(caller, async (tx, emit) => {
+      if (await queries.revokeSession(tx, session.id, 'refresh_token_reuse')) {
+        await emit({ type: 'auth.refresh_reuse_detected', entityId: session.id, actorId: session.userId });
+      }
+    });
+  }
+
+  async function listOf(caller: SignedInCaller, userId: string) {
+    const rows = await queries.listLiveSessions(db, userId);
+    return rows.map((session) => sessionView(session, caller.principal.sessionId));
+  }
+
+  return {
+    /** Rotation is not audited (it is every client's routine every few minutes); a detected reuse is. */
+    async refresh(caller: Caller, refreshToken: string) {
+      const tokenHash = sha256(refreshToken);
+      const rotated = await useCases.run(caller, async (tx) => {
+        const consumed = await queries.consumeRefreshToken(tx, tokenHash);
+        if (!consumed) return undefined;
+        const session = await queries.findSession(tx, consumed.sessionId);
+        const user = session && (await accounts.findById(tx, session.userId));
+        if (!session || !user || !queries.isSessionLive(session) || !mayHoldSession(kit, user)) throw errors.INVALID_REFRESH_TOKEN();
+        const next = randomToken();
+        await queries.insertRefreshToken(tx, session.id, sha256(next));
+        const idleUntil = Math.min(Date.now() + config.SESSION_IDLE_TIMEOUT, session.expiresAt.getTime());
+        await queries.touchSession(tx, session.id, new Date(idleUntil));
+        return { ...(await signIn.issueAccessToken(tx, user, session.id)), refreshToken: next, user: accounts.view(user) };
+      });
+      if (rotated) return rotated;
+      await refusedSpentToken(caller, tokenHash);
+      throw errors.INVALID_REFRESH_TOKEN();
+    },
+
+    /** Ends the caller's session, and the one of `refreshToken` when it is the caller's too. */
+    async logout(caller: SignedInCaller, refreshToken: string | undefined) {
+      const { principal } = caller;
+      const sessionIds = new Set(principal.sessionId ? [principal.sessionId] : []);
+      if (refreshToken) {
+        const found = await queries.findRefreshToken(db, sha256(refreshToken));
+        const session = found && (await queries.findSession(db, found.sessionId));
+        if (session?.userId === principal.userId) sessionIds.add(session.id);
+      }
+      await useCases.run(caller, async (tx, emit) => {
+        for (const sessionId of sessionIds) {
+          if (await queries.revokeSession(tx, sessionId, 'logout')) await emit({ type: 'auth.logout', entityId: sessionId });
+        }
+      });
+    },
+
+    async logoutAll(caller: SignedInCaller) {
+      const { userId } = caller.principal;
+      await useCases.run(caller, async (tx, emit) => {
+        const sessions = await queries.revokeUserSessions(tx, userId, 'logout_all');
+        await emit({ type: 'auth.logout_all', entityId: userId, payload: { sessions } });
+      });
+    },
+
+    /** The caller's live sessions; `current` marks the one asking. */
+    list: (caller: SignedInCaller) => listOf(caller, caller.principal.userId),
+
+    /** Another user's live sessions, for administrators (or the user, through `me`). */
+    async listOfUser(caller: SignedInCaller, id: string) {
+      const user = await kit.users.visibleUser(db, caller.principal, id);
+      return listOf(caller, user.id);
+    },
+
+    async end(caller: SignedInCaller, sessionId: string) {
+      const session = await queries.findSession(db, sessionId);
+      if (!session || session.userId !== caller.principal.userId) throw errors.SESSION_NOT_FOUND();
+      await useCases.run(caller, async (tx, emit) => {
+        if (await queries.revokeSession(tx, sessionId, 'ended_by_user')) await emit({ type: 'auth.session_ended', entityId: sessionId });
+      });
+    },
+
+    /** An administrator (or the user, through `me`) signs a user out everywhere. */
+    async endAllOfUser(caller: SignedInCaller, id: string) {
+      await useCases.run(caller, async (tx, emit) => {
+        const user = await kit.users.visibleUser(tx, caller.principal, id);
+        const sessions = await queries.revokeUserSessions(tx, user.id, 'ended_by_admin');
+        await emit({ type: 'auth.sessions_ended_by_admin', entityId: user.id, payload: { sessions } });
+      });
+    },
+  };
+}

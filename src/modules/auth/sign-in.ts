@@ -1,0 +1,96 @@
+import type { Executor } from '../../db/client.js';
+import { rateLimited } from '../../http/errors.js';
+import type { Caller } from '../../platform/caller.js';
+import { hashPassword, needsRehash, verifyPassword } from '../../platform/passwords.js';
+import type { Emit } from '../../platform/use-case.js';
+import type { DomainEvent } from '../events.js';
+import { accounts, type UserRow } from '../users/service.js';
+import type { AuthKit } from './deps.js';
+import { authErrors as errors } from './errors.js';
+import * as queries from './queries.js';
+import { randomToken, sha256 } from './secrets.js';
+
+/** Where a sign-in comes from, and how its use case records it. */
+export interface SignInMeta {
+  caller: Caller;
+  emit: Emit<DomainEvent>;
+}
+
+/** How the user proved who they are (RFC 8176 names: `pwd`, `otp`, `hwk` …), kept on the sign-in's event. */
+export interface SignInProof {
+  amr: string[];
+  /** The stored password hash was redone with today's parameters. */
+  rehashed?: boolean;
+}
+
+/** Who may hold a session: an active account, verified when the deployment requires it. */
+export const mayHoldSession = (kit: AuthKit, user: UserRow) =>
+  user.status === 'ACTIVE' && (!kit.context.config.REQUIRE_EMAIL_VERIFICATION || user.emailVerifiedAt !== null);
+
+export function createSignIn(kit: AuthKit) {
+  const { config, access: accessProfiles } = kit.context;
+  const { useCases, tokens, throttle } = kit;
+
+  /** A new access token for a session: the user's roles and plan as they are now. */
+  async function issueAccessToken(tx: Executor, user: UserRow, sessionId: string) {
+    const profile = await accessProfiles.get(tx, user.id);
+    const plan = await kit.subscriptions.activePlan(tx, user.id);
+    const signed = await tokens.sign(tx, { sub: user.id, sid: sessionId, roles: profile.roles, org: user.organizationId, plan });
+    return { accessToken: signed.token, tokenType: 'Bearer' as const, expiresIn: signed.expiresIn };
+  }
+
+  /**
+   * The last step of every way of signing in (password today; MFA, passkeys and OpenID Connect next):
+   * starts a session (a refresh-token family) and issues its token pair, inside the caller's use case.
+   */
+  async function completeSignIn(tx: Executor, user: UserRow, meta: SignInMeta, proof: SignInProof) {
+    const now = Date.now();
+    await accounts.recordLogin(tx, user.id);
+    const session = await queries.insertSession(tx, {
+      userId: user.id,
+      organizationId: user.organizationId,
+      ipAddress: meta.caller.ipAddress,
+      userAgent: meta.caller.userAgent?.slice(0, 500) ?? null,
+      idleExpiresAt: new Date(now + config.SESSION_IDLE_TIMEOUT),
+      expiresAt: new Date(now + config.SESSION_MAX_AGE),
+    });
+    const refreshToken = randomToken();
+    await queries.insertRefreshToken(tx, session.id, sha256(refreshToken));
+    await meta.emit({
+      type: 'auth.login',
+      entityId: session.id,
+      actorId: user.id,
+      payload: { amr: proof.amr, rehashed: proof.rehashed ?? false },
+    });
+    return { ...(await issueAccessToken(tx, user, session.id)), refreshToken, user: accounts.view(user) };
+  }
+
+  return {
+    completeSignIn,
+    issueAccessToken,
+
+    async login(caller: Caller, input: { email?: string; username?: string; password: string }) {
+      const identifier = input.email ?? input.username ?? '';
+      const waitSeconds = await throttle.attempt(identifier);
+      if (waitSeconds !== undefined) throw rateLimited(waitSeconds);
+      const user = await accounts.findForLogin(kit.context.database.primary, input);
+      // An unknown account costs a real verification too: the answer's timing does not tell.
+      const passwordOk = await verifyPassword(user?.passwordHash ?? kit.dummyHash, input.password);
+      if (!user || !passwordOk || !mayHoldSession(kit, user)) {
+        const reason = !user ? 'unknown_account' : !passwordOk ? 'wrong_password' : `status_${user.status.toLowerCase()}`;
+        await useCases.run(caller, (_tx, emit) =>
+          emit({ type: 'auth.login_failed', entityId: user?.id ?? null, actorId: user?.id ?? null, payload: { identifier, reason } }),
+        );
+        throw errors.INVALID_CREDENTIALS();
+      }
+      const rehash = needsRehash(user.passwordHash as string) ? await hashPassword(input.password) : undefined;
+      return useCases.run(caller, async (tx, emit) => {
+        if (rehash) await accounts.setPasswordHash(tx, user.id, rehash);
+        useCases.whenCommitted(() => throttle.clear(identifier));
+        return completeSignIn(tx, user, { caller, emit }, { amr: ['pwd'], rehashed: Boolean(rehash) });
+      });
+    },
+  };
+}
+
+export type SignIn = ReturnType<typeof createSignIn>;

@@ -1,0 +1,36 @@
+import { accessEndingEvents } from '../users/events.js';
+import type { AuthKit } from './deps.js';
+import type { OneTimeLinks } from './one-time-links.js';
+import * as queries from './queries.js';
+
+/**
+ * Auth's part in what happens to users, in the same transaction as the change: the links a new or
+ * re-addressed account needs are mailed, and a user who may no longer sign in loses every session
+ * (on every node, once committed).
+ */
+export function reactToUserEvents(kit: AuthKit, links: OneTimeLinks) {
+  const { useCases, liveness } = kit;
+
+  useCases.react(['user.created'], async (tx, event) => {
+    const { email, withPassword, emailVerified } = event.payload;
+    if (emailVerified || !event.entityId) return;
+    const to = { id: event.entityId, email };
+    if (withPassword) await links.mailVerification(tx, to);
+    else await links.mailSetPassword(tx, to);
+  });
+
+  useCases.react(['user.email_changed'], async (tx, event) => {
+    if (!event.entityId) return;
+    const { before, after } = event.payload;
+    await links.mailVerification(tx, { id: event.entityId, email: after });
+    await kit.mail.enqueue(tx, { to: before, template: 'emailChangeNotice', data: { newEmail: after }, userId: event.entityId });
+  });
+
+  // An erased user's sessions went with the user's row; the other nodes still have to hear of it.
+  useCases.react(['user.suspended', 'user.deactivated'], async (tx, event) => {
+    if (event.entityId) await queries.revokeUserSessions(tx, event.entityId, event.type);
+  });
+  useCases.afterCommit(accessEndingEvents, async (event) => {
+    if (event.entityId) await liveness.revoked({ userId: event.entityId });
+  });
+}

@@ -1,0 +1,7 @@
+import { defineErrors } from '../../http/errors.js';
+
+export const subscriptionErrors = defineErrors({
+  SUBSCRIPTION_NOT_FOUND: [404, 'Subscription not found.'],
+  ACTIVE_SUBSCRIPTION_NOT_FOUND: [404, 'Active subscription not found.'],
+  INVALID_PERIOD: [400, 'endDate must be after startDate.'],
+});
