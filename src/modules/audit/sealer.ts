@@ -38,16 +38,17 @@ export async function sealPending(db: Db, batchSize = 1000): Promise<number> {
   }
 }
 
-/** How often each node looks for rows to seal: the longest a committed row waits, give or take one pass. */
-export const SEAL_INTERVAL_MS = 1000;
+/** How often a node looks for rows to seal: about the longest a committed row waits, give or take one pass. */
+const SEAL_INTERVAL_MS = 1000;
 
 type SealerLog = { error(details: object, message: string): void };
 
 /**
- * Every node runs the loop; the lock lets one seal at a time, and a node that finds it taken tries again
- * on its next pass. Its first pass catches up on whatever was written while no sealer ran.
+ * Each node that runs background jobs runs the loop; the lock lets one seal at a time, and a node that
+ * finds it taken tries again on its next pass. The first pass catches up on whatever was written while
+ * no sealer ran.
  */
-export function createSealerLoop(db: Db, intervalMs = SEAL_INTERVAL_MS) {
+export function createSealerLoop(db: Db) {
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<void> | undefined;
   let running = false;
@@ -58,7 +59,7 @@ export function createSealerLoop(db: Db, intervalMs = SEAL_INTERVAL_MS) {
         (error: unknown) => log.error({ err: error }, 'sealing the audit trail failed; the next pass retries'),
       )
       .finally(() => {
-        if (running) timer = setTimeout(next, intervalMs, log);
+        if (running) timer = setTimeout(next, SEAL_INTERVAL_MS, log);
       });
   };
   return {
