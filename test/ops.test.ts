@@ -102,3 +102,24 @@ describe('CORS and body limits from config', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
+
+describe('/metrics behind METRICS_TOKEN', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ config: { METRICS_TOKEN: 'scraper-secret-0123456789' } });
+  });
+  afterAll(() => h.close());
+
+  it('answers only a scraper presenting the token', async () => {
+    const scrape = (headers: Record<string, string> = {}) => h.app.inject({ method: 'GET', url: '/metrics', headers });
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Bearer scraper-secret-012345678' }]) {
+      const refused = await scrape(headers);
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json().code).toBe('UNAUTHORIZED');
+      expect(refused.body).not.toContain('tessera_users_total');
+    }
+    const allowed = await scrape({ authorization: 'Bearer scraper-secret-0123456789' });
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.body).toContain('tessera_users_total');
+  });
+});

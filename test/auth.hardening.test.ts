@@ -1,0 +1,141 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { createHarness, type Harness } from './helpers/app.js';
+import { createUser, login } from './helpers/auth.js';
+import { type SmtpReceiver, startSmtpReceiver } from './helpers/smtp.js';
+
+const password = 'a long and quite unusual passphrase';
+
+async function count(h: Harness, query: ReturnType<typeof sql>) {
+  const [row] = await queryRows<{ n: number }>(h.context.database.primary, query);
+  return row?.n ?? 0;
+}
+
+describe('registration never reveals an account (issue 9, item 5)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+  });
+  afterAll(() => h.close());
+
+  const register = (payload: object) => h.app.inject({ method: 'POST', url: '/auth/register', payload });
+
+  it('answers 50 parallel registrations of one new address alike and makes exactly one account', async () => {
+    const answers = await Promise.all(Array.from({ length: 50 }, () => register({ email: 'race@example.com', password })));
+    expect(new Set(answers.map((res) => `${res.statusCode} ${res.body}`))).toEqual(new Set([answers[0] && `202 ${answers[0].body}`]));
+    expect(await count(h, sql`SELECT count(*)::int AS n FROM users WHERE email = 'race@example.com'`)).toBe(1);
+    // The one account got its confirmation; the losers of the race told its owner someone tried again (capped per hour).
+    const mails = await queryRows<{ template: string }>(
+      h.context.database.primary,
+      sql`SELECT template FROM email_outbox WHERE to_address = 'race@example.com'`,
+    );
+    expect(mails.filter((mail) => mail.template === 'verifyEmail')).toHaveLength(1);
+    expect(mails.filter((mail) => mail.template === 'accountExists').length).toBeGreaterThan(0);
+  });
+
+  it('answers a taken username or phone as a new account, creating nothing and mailing nobody', async () => {
+    const owner = await createUser(h, { username: 'taken_name' });
+    await h.context.database.primary.execute(sql`UPDATE users SET phone = '+15550000001' WHERE id = ${owner.id}`);
+    const fresh = await register({ email: 'fresh-one@example.com', password, username: 'fresh_name', phone: '+15550000002' });
+    const byUsername = await register({ email: 'second@example.com', password, username: 'TAKEN_name' });
+    const byPhone = await register({ email: 'third@example.com', password, phone: '+15550000001' });
+    for (const res of [byUsername, byPhone]) {
+      expect(res.statusCode).toBe(202);
+      expect(res.body).toBe(fresh.body);
+    }
+    expect(await count(h, sql`SELECT count(*)::int AS n FROM users WHERE email IN ('second@example.com', 'third@example.com')`)).toBe(0);
+    expect(
+      await count(
+        h,
+        sql`SELECT count(*)::int AS n FROM email_outbox WHERE to_address IN ('second@example.com', 'third@example.com', ${owner.email})`,
+      ),
+    ).toBe(0);
+    expect(await count(h, sql`SELECT count(*)::int AS n FROM users WHERE email = 'fresh-one@example.com'`)).toBe(1);
+  });
+});
+
+describe('limits that spare legitimate users (issue 9, item 8)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '3', AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: '8' } });
+  });
+  afterAll(() => h.close());
+
+  const office = '192.0.2.44';
+
+  it('limits credential routes per IP but not what signed-in users call, which is limited per user', async () => {
+    const [alice, bob] = [await createUser(h), await createUser(h)];
+    const sessions = [];
+    for (const user of [alice, bob]) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email: user.email, password: user.password },
+        remoteAddress: office,
+      });
+      expect(res.statusCode).toBe(200);
+      sessions.push({ authorization: `Bearer ${res.json().accessToken}` });
+    }
+    const [aliceHeaders, bobHeaders] = sessions as [Record<string, string>, Record<string, string>];
+    const get = (url: string, headers: Record<string, string>) => h.app.inject({ method: 'GET', url, headers, remoteAddress: office });
+
+    // The office has one credential request left this minute; its signed-in users carry on.
+    const statuses = [];
+    for (const url of ['/auth/me', '/auth/sessions', '/auth/api-keys', '/auth/me'])
+      statuses.push((await get(url, aliceHeaders)).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    const forgot = () =>
+      h.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: alice.email }, remoteAddress: office });
+    expect([(await forgot()).statusCode, (await forgot()).statusCode]).toEqual([202, 429]);
+    expect((await get('/auth/me', aliceHeaders)).statusCode).toBe(200);
+
+    // Per user: Alice's budget runs out, Bob's (same IP) does not.
+    const more = [];
+    for (let i = 0; i < 5; i++) more.push((await get('/auth/me', aliceHeaders)).statusCode);
+    expect(more).toEqual([200, 200, 200, 429, 429]);
+    const refused = await get('/auth/me', aliceHeaders);
+    expect(refused.json().code).toBe('RATE_LIMITED');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await get('/auth/me', bobHeaders)).statusCode).toBe(200);
+  });
+});
+
+describe('policy gaps (issue 9, item 10) and mail delivery', () => {
+  let h: Harness;
+  let smtp: SmtpReceiver;
+  beforeAll(async () => {
+    smtp = await startSmtpReceiver();
+    // A poll an hour apart: only the wake-up after commit can deliver within the test.
+    h = await createHarness({ config: { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '1h', AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+  });
+  afterAll(async () => {
+    await h.close();
+    await smtp.close();
+  });
+
+  it('names the missing password of a sign-in', async () => {
+    for (const payload of [{ email: 'someone@example.com' }, { username: 'someone' }]) {
+      const res = await h.app.inject({ method: 'POST', url: '/auth/login', payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: '/password' }] });
+    }
+    const neither = await h.app.inject({ method: 'POST', url: '/auth/login', payload: { password } });
+    expect(neither.json().code).toBe('VALIDATION_FAILED');
+    const stranger = await h.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: 'someone@example.com', password, role: 'x' },
+    });
+    expect(stranger.json()).toMatchObject({ code: 'FIELD_NOT_ALLOWED', errors: [{ path: '/role' }] });
+  });
+
+  it('sends a mail as soon as the change that causes it commits', async () => {
+    const user = await createUser(h);
+    await login(h, user.email, user.password);
+    const started = Date.now();
+    expect((await h.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: user.email } })).statusCode).toBe(202);
+    await smtp.waitFor(user.email, /Reset your password/, 5000);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
