@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
 import { createUser, loginAs } from './helpers/auth.js';
 
@@ -18,6 +20,11 @@ describe('roles, permissions, user types and grants (seed 004)', () => {
     url: string,
     payload?: object,
   ) => h.app.inject({ method, url, headers: session.headers, ...(payload ? { payload } : {}) });
+  const audited = (action: string, entityId: string) =>
+    queryRows<{ payload: unknown }>(
+      h.context.database.primary,
+      sql`SELECT payload FROM audit_logs WHERE action = ${action} AND entity_id = ${entityId}`,
+    );
 
   it('creates, edits and deletes roles; refuses to delete system roles', async () => {
     const created = await call(root, 'POST', '/roles', {
@@ -98,6 +105,64 @@ describe('roles, permissions, user types and grants (seed 004)', () => {
       (await call(root, 'POST', `/users/${user.id}/permissions`, { permissions: ['users:read'], expiresAt: '2001-01-01T00:00:00Z' })).json()
         .code,
     ).toBe('INVALID_EXPIRY');
+  });
+
+  it('audits what a grant changed, once: 50 parallel grants of one role are one row; the same grant again is none', async () => {
+    const user = await createUser(h);
+    const grants = await Promise.all(
+      Array.from({ length: 50 }, () => call(root, 'POST', `/users/${user.id}/roles`, { roles: ['INSTRUCTOR'] })),
+    );
+    expect(grants.map((res) => res.statusCode)).toEqual(grants.map(() => 200));
+    expect(await audited('user.roles_granted', user.id)).toEqual([{ payload: { roles: ['INSTRUCTOR'] } }]);
+
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    for (let i = 0; i < 2; i++) {
+      const res = await call(root, 'POST', `/users/${user.id}/permissions`, { permissions: ['audit:read'], expiresAt: until });
+      expect(res.statusCode).toBe(204);
+    }
+    expect(await audited('user.permissions_granted', user.id)).toHaveLength(1);
+    // A new expiry is a change.
+    expect((await call(root, 'POST', `/users/${user.id}/permissions`, { permissions: ['audit:read'] })).statusCode).toBe(204);
+    expect(await audited('user.permissions_granted', user.id)).toHaveLength(2);
+  });
+
+  it('answers 404 to a PATCH that loses the race to a DELETE of its role, and records no change after the delete', async () => {
+    const role = (await call(root, 'POST', '/roles', { name: 'short-lived', permissions: [] })).json();
+    // The delete holds the row while the PATCH reads it and waits to update it; then the delete commits.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let deleted = () => {};
+    const rowDeleted = new Promise<void>((resolve) => {
+      deleted = resolve;
+    });
+    const deleting = h.context.database.primary.transaction(async (tx) => {
+      await tx.execute(sql`DELETE FROM roles WHERE id = ${role.id}`);
+      deleted();
+      await held;
+    });
+    await rowDeleted;
+    const patched = call(root, 'PATCH', `/roles/${role.id}`, { description: 'too late' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await deleting;
+    const res = await patched;
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe('ROLE_NOT_FOUND');
+    expect(await audited('role.updated', role.id)).toEqual([]);
+  });
+
+  it('records a role edit that changes nothing as nothing', async () => {
+    const role = (await call(root, 'POST', '/roles', { name: 'steady', description: 'Same', permissions: ['users:read'] })).json();
+    expect((await call(root, 'PATCH', `/roles/${role.id}`, { description: 'Same' })).statusCode).toBe(200);
+    expect((await call(root, 'PUT', `/roles/${role.id}/permissions`, { permissions: ['users:read'] })).statusCode).toBe(200);
+    expect(await audited('role.updated', role.id)).toEqual([]);
+    expect(await audited('role.permissions_set', role.id)).toEqual([]);
+    await call(root, 'PATCH', `/roles/${role.id}`, { description: 'Changed' });
+    expect(await audited('role.updated', role.id)).toEqual([
+      { payload: { before: { description: 'Same' }, after: { description: 'Changed' } } },
+    ]);
   });
 
   it('lets an expired direct grant lapse by itself', async () => {

@@ -107,4 +107,22 @@ describe('avatar upload', () => {
     );
     expect(webp.statusCode).toBe(415);
   });
+
+  it('answers a malformed upload with problem+json: no boundary, a truncated body, not multipart at all', async () => {
+    const send = (contentType: string, payload: Buffer | string) =>
+      h.app.inject({ method: 'POST', url: '/users/upload-avatar', payload, headers: { ...me.headers, 'content-type': contentType } });
+    const { payload, headers } = multipart(await png(), 'me.png', 'image/png');
+    const answers = [
+      await send('multipart/form-data', payload),
+      await send(headers['content-type'], payload.subarray(0, payload.length - 40)),
+      await send(headers['content-type'], payload.subarray(0, 60)),
+      await send('application/json', '{"file":"x"}'),
+    ];
+    for (const res of answers) {
+      expect([400, 415], res.body).toContain(res.statusCode);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().code).toMatch(/^[A-Z_]+$/);
+    }
+    expect(answers[3]?.statusCode).toBe(415);
+  });
 });

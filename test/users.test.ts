@@ -194,6 +194,54 @@ describe('users: admin API and self-service', () => {
     expect(left?.n).toBe(0);
   });
 
+  it('answers 404 to a PATCH that loses the race to an erasure, writing nothing after it', async () => {
+    const target = await createUser(h);
+    // The erasure holds the row while the PATCH reads it and waits to update it; then the erasure commits.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let erased = () => {};
+    const rowErased = new Promise<void>((resolve) => {
+      erased = resolve;
+    });
+    const erasing = h.context.database.primary.transaction(async (tx) => {
+      await tx.execute(sql`DELETE FROM users WHERE id = ${target.id}`);
+      erased();
+      await held;
+    });
+    await rowErased;
+    const patched = as(admin).send('PATCH', `/users/${target.id}`, { firstName: 'Too late' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await erasing;
+    const res = await patched;
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe('USER_NOT_FOUND');
+    const rows = await queryRows(
+      h.context.database.primary,
+      sql`SELECT id FROM audit_logs WHERE action = 'user.updated' AND entity_id = ${target.id}`,
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('records a change that changes nothing as nothing', async () => {
+    const target = await createUser(h, { firstName: 'Same' });
+    const api = as(admin);
+    expect((await api.send('PATCH', `/users/${target.id}`, { firstName: 'Same' })).statusCode).toBe(200);
+    expect((await api.send('POST', `/users/${target.id}/activate`)).statusCode).toBe(200);
+    const actions = async () =>
+      (
+        await queryRows<{ action: string }>(
+          h.context.database.primary,
+          sql`SELECT action FROM audit_logs WHERE entity_id = ${target.id} ORDER BY id`,
+        )
+      ).map((row) => row.action);
+    expect(await actions()).toEqual([]);
+    await api.send('PATCH', `/users/${target.id}`, { firstName: 'Other' });
+    expect(await actions()).toEqual(['user.updated']);
+  });
+
   it('keeps the last super-admin', async () => {
     const api = as(admin);
     for (const [method, url] of [

@@ -61,4 +61,5 @@ export async function ensureSomePreset(db: Db, name: PresetName): Promise<boolea
 export const findDefaultRole = queries.findDefaultRole;
 export const grantRole = queries.grantRole;
 
+export { isPermission, type Permission } from './permissions.js';
 export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';

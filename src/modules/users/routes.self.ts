@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { httpErrors } from '../../http/errors.js';
 import { authenticated, publicRoute, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
@@ -10,6 +11,21 @@ import { AVATAR_PATH } from './self.js';
 import type { UsersService } from './service.js';
 
 const tags = ['users'];
+
+/**
+ * The uploaded file's bytes. The multipart plugin's refusals carry codes the problem handler maps; busboy's
+ * parse errors (no boundary, a body cut short) carry none, and mean the body is not the multipart it claims.
+ */
+async function readUpload(request: FastifyRequest, maxBytes: number) {
+  try {
+    const file = await request.file({ limits: { fileSize: maxBytes, files: 1 } });
+    if (!file) throw errors.FILE_REQUIRED();
+    return await file.toBuffer();
+  } catch (error) {
+    if (error instanceof Error && !('code' in error)) throw httpErrors.MALFORMED_REQUEST({ cause: error });
+    throw error;
+  }
+}
 
 /** Seed 002's profile mapping (the user with profile, preferences and stats), avatars, and GDPR export. */
 export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAvatarBytes: number }> = async (
@@ -64,11 +80,7 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
         },
       },
     },
-    async (request) => {
-      const file = await request.file({ limits: { fileSize: maxAvatarBytes, files: 1 } });
-      if (!file) throw errors.FILE_REQUIRED();
-      return users.self.uploadAvatar(signedIn(request.caller), await file.toBuffer());
-    },
+    async (request) => users.self.uploadAvatar(signedIn(request.caller), await readUpload(request, maxAvatarBytes)),
   );
 
   app.get(
