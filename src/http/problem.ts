@@ -42,7 +42,8 @@ const connectionFailure =
 
 function isConnectionFailure(error: unknown, dbError: PgLikeError | undefined): boolean {
   if (dbError?.code && ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(dbError.code)) return true;
-  if (dbError?.code?.startsWith('08') || dbError?.code === '57P01' || dbError?.code === '57P03') return true;
+  // 57014: the server cancelled a statement that outlived DB_STATEMENT_TIMEOUT (a lock held too long, an overloaded server).
+  if (dbError?.code?.startsWith('08') || ['57P01', '57P03', '57014'].includes(dbError?.code ?? '')) return true;
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
     if (current instanceof DatabaseWaitTimeoutError || connectionFailure.test(current.message)) return true;

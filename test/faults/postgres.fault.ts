@@ -190,4 +190,36 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL goes away (through a TCP 
       await lossy.db.dispose();
     }
   });
+
+  it('answers 503 when a statement outlives DB_STATEMENT_TIMEOUT behind a lock, and writes nothing', async () => {
+    const target = await loginAs(h);
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Another client holds the user's row, as a long transaction elsewhere would.
+    const holder = direct.withSession(async (session) => {
+      await session.query('BEGIN');
+      await session.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [target.userId]);
+      locked();
+      await released;
+      await session.query('ROLLBACK');
+    });
+    await lockTaken;
+    try {
+      const started = performance.now();
+      const res = await send('PATCH', `/users/${target.userId}`, { lastName: 'Blocked' });
+      expectUnavailable(res);
+      expect(performance.now() - started).toBeLessThan(DB_STATEMENT_TIMEOUT + 750);
+    } finally {
+      release();
+      await holder;
+    }
+    const [row] = await queryRows<{ last_name: string }>(direct.primary, sql`SELECT last_name FROM users WHERE id = ${target.userId}`);
+    expect(row?.last_name).not.toBe('Blocked');
+  });
 });
