@@ -51,6 +51,15 @@ describe(`tessera CLI (${driver})`, () => {
     expect(status.stdout).toMatch(/^applied {2}0000_init {2}\d{4}-/m);
     expect(status.stdout).toMatch(/^applied {2}0001_search/m);
 
+    // The learning records' migration goes first: its tables go, the earlier skill and activity indexes come back.
+    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0003_learning');
+    await withDatabase(target.env, async (database) => {
+      const gone = await queryRows(database.primary, sql`SELECT 1 FROM information_schema.tables WHERE table_name = 'learning_events'`);
+      expect(gone).toHaveLength(0);
+      const [unique] = await queryRows(database.primary, sql`SELECT 1 FROM pg_constraint WHERE conname = 'user_skills_user_skill_unique'`);
+      expect(unique).toBeDefined();
+    });
+
     // Rolling sealing back: refused while a row waits to be sealed; then ids follow the chain again, the
     // order the previous schema verifies in (here the row with id 1 was sealed after id 2).
     await withDatabase(target.env, async (database) => {
@@ -90,9 +99,10 @@ describe(`tessera CLI (${driver})`, () => {
     });
 
     const up = await runCli(['migrate', 'up'], target.env);
-    expect(up.stdout.trim()).toBe('applied: 0000_init, 0001_search, 0002_audit_sealing');
+    expect(up.stdout.trim()).toBe('applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning');
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
-  });
+    // Eleven CLI processes, one per step: a loaded machine needs more than the default 30 s.
+  }, 90_000);
 
   it('applies each preset twice without duplicating anything', async () => {
     for (const preset of presetNames) {

@@ -1,5 +1,20 @@
 import { sql } from 'drizzle-orm';
-import { boolean, date, doublePrecision, index, integer, jsonb, pgEnum, pgTable, text, unique, uuid, varchar } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt } from './common.js';
 import { users } from './users.js';
 
@@ -105,7 +120,13 @@ export const userSkills = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [unique('user_skills_user_skill_unique').on(t.userId, t.skillName), index('user_skills_category_idx').on(t.skillCategory)],
+  (t) => [
+    // One row per skill name and user, whatever its case.
+    uniqueIndex('user_skills_user_name_unique').on(t.userId, sql`lower(${t.skillName})`),
+    index('user_skills_category_idx').on(t.skillCategory),
+    // The skill catalogue's autocomplete (`?q=`): substring matches from the index, not a scan.
+    index('user_skills_name_trgm_idx').using('gin', sql`lower(${t.skillName}) gin_trgm_ops`),
+  ],
 );
 
 export const userGoals = pgTable(
@@ -149,8 +170,65 @@ export const userActivities = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('user_activities_user_created_idx').on(t.userId, t.createdAt.desc().nullsFirst()),
-    index('user_activities_type_idx').on(t.activityType),
+    // Keyset pages of one user's log, newest first, with or without a type filter.
+    index('user_activities_user_created_idx').on(t.userId, t.createdAt.desc(), t.id.desc()),
+    index('user_activities_user_type_created_idx').on(t.userId, t.activityType, t.createdAt.desc(), t.id.desc()),
+    // Retention deletes the oldest rows first.
     index('user_activities_created_at_idx').on(t.createdAt),
   ],
+);
+
+export const learningEventType = pgEnum('learning_event_type', [
+  'course.enrolled',
+  'course.completed',
+  'lesson.completed',
+  'assessment.completed',
+  'certificate.earned',
+  'badge.earned',
+  'points.earned',
+]);
+
+/** What other services reported a learner did; the id is theirs, so a retried batch is recognised. */
+export const learningEvents = pgTable(
+  'learning_events',
+  {
+    userId: userRef(),
+    eventId: varchar('event_id', { length: 100 }).notNull(),
+    type: learningEventType('type').notNull(),
+    occurredAt: tstz('occurred_at').notNull(),
+    // The day it happened in the learner's timezone when it arrived: the day it counts for.
+    day: date('day').notNull(),
+    courseId: uuid('course_id'),
+    lessonId: uuid('lesson_id'),
+    minutes: integer('minutes'),
+    score: doublePrecision('score'),
+    passed: boolean('passed'),
+    points: integer('points'),
+    // The certificate's, badge's or assessment's id in the reporting service.
+    reference: varchar('reference', { length: 100 }),
+    receivedAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'learning_events_pk', columns: [t.userId, t.eventId] }),
+    index('learning_events_user_occurred_idx').on(t.userId, t.occurredAt.desc()),
+  ],
+);
+
+/**
+ * One row per user and day (in the user's timezone) on which they signed in or learned: the week and
+ * month windows and the streaks are sums and runs over these rows, whatever order the events came in.
+ */
+export const learningDays = pgTable(
+  'learning_days',
+  {
+    userId: userRef(),
+    day: date('day').notNull(),
+    logins: integer('logins').notNull().default(0),
+    lessons: integer('lessons').notNull().default(0),
+    minutes: integer('minutes').notNull().default(0),
+    assessments: integer('assessments').notNull().default(0),
+    // Exact decimal sums, so the average score is the same in whatever order scores arrive.
+    scoreSum: numeric('score_sum').notNull().default('0'),
+  },
+  (t) => [primaryKey({ name: 'learning_days_pk', columns: [t.userId, t.day] })],
 );
