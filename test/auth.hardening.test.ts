@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config.js';
+import type { AppContext } from '../src/context.js';
 import { queryRows } from '../src/db/client.js';
-import { createHarness, type Harness } from './helpers/app.js';
+import { prepareDatabase } from '../src/startup.js';
+import { createHarness, type Harness, testConfig } from './helpers/app.js';
 import { createUser, login } from './helpers/auth.js';
 import { type SmtpReceiver, startSmtpReceiver } from './helpers/smtp.js';
 
@@ -66,18 +69,13 @@ describe('limits that spare legitimate users (issue 9, item 8)', () => {
 
   it('limits credential routes per IP but not what signed-in users call, which is limited per user', async () => {
     const [alice, bob] = [await createUser(h), await createUser(h)];
-    const sessions = [];
-    for (const user of [alice, bob]) {
-      const res = await h.app.inject({
-        method: 'POST',
-        url: '/auth/login',
-        payload: { email: user.email, password: user.password },
-        remoteAddress: office,
-      });
+    const signIn = async (user: typeof alice) => {
+      const payload = { email: user.email, password: user.password };
+      const res = await h.app.inject({ method: 'POST', url: '/auth/login', payload, remoteAddress: office });
       expect(res.statusCode).toBe(200);
-      sessions.push({ authorization: `Bearer ${res.json().accessToken}` });
-    }
-    const [aliceHeaders, bobHeaders] = sessions as [Record<string, string>, Record<string, string>];
+      return { authorization: `Bearer ${res.json().accessToken}` };
+    };
+    const [aliceHeaders, bobHeaders] = [await signIn(alice), await signIn(bob)];
     const get = (url: string, headers: Record<string, string>) => h.app.inject({ method: 'GET', url, headers, remoteAddress: office });
 
     // The office has one credential request left this minute; its signed-in users carry on.
@@ -137,5 +135,18 @@ describe('policy gaps (issue 9, item 10) and mail delivery', () => {
     expect((await h.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: user.email } })).statusCode).toBe(202);
     await smtp.waitFor(user.email, /Reset your password/, 5000);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('the bootstrap admin (issue 9, item 10)', () => {
+  it('refuses to start with a BOOTSTRAP_ADMIN_PASSWORD the password policy refuses, before touching the database', async () => {
+    const start = (password: string) => {
+      const config = testConfig({ BOOTSTRAP_ADMIN_EMAIL: 'root@example.com', BOOTSTRAP_ADMIN_PASSWORD: password });
+      return prepareDatabase({ config } as AppContext, { info: () => undefined });
+    };
+    await expect(start('password')).rejects.toThrow(ConfigError);
+    await expect(start('password')).rejects.toThrow('Invalid configuration: BOOTSTRAP_ADMIN_PASSWORD must be at least 10 characters');
+    await expect(start('qwertyuiop')).rejects.toThrow(/BOOTSTRAP_ADMIN_PASSWORD is too common/);
+    await expect(start('root@example.com')).rejects.toThrow(/BOOTSTRAP_ADMIN_PASSWORD must not be your email or name/);
   });
 });

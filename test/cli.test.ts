@@ -138,11 +138,18 @@ describe(`tessera CLI (${driver})`, () => {
     expect(result.stderr).toContain("argument 'nope' is invalid");
   });
 
-  it('creates a super-admin once and refuses a second with the same email', async () => {
-    const first = await runCli(['create-admin', '--email', 'Root@Example.com', '--password', 'a long admin passphrase'], target.env);
+  it('creates a super-admin once, with a password from stdin that meets the policy, and refuses a second with the same email', async () => {
+    const createAdmin = (email: string, password?: string) =>
+      runCli(['create-admin', '--email', email, ...(password === undefined ? [] : ['--password-stdin'])], target.env, password);
+    // Never from argv (other users of the machine can read it); without a terminal to ask in, stdin it is.
+    const noTerminal = await createAdmin('root@example.com');
+    expect(noTerminal.stderr.trim()).toBe('tessera: error: no terminal to ask for the password in: pass it on stdin with --password-stdin');
+    const weak = await createAdmin('root@example.com', 'password\n');
+    expect(weak.stderr.trim()).toBe('tessera: error: the password must be at least 10 characters');
+    const first = await createAdmin('Root@Example.com', 'a long admin passphrase\n');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^super-admin created: root@example.com \(/);
-    const again = await runCli(['create-admin', '--email', 'root@example.com', '--password', 'another passphrase'], target.env);
+    const again = await createAdmin('root@example.com', 'another passphrase');
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toBe('tessera: error: A user with the email root@example.com already exists.');
     await withDatabase(target.env, async (database) => {
@@ -159,7 +166,7 @@ describe(`tessera CLI (${driver})`, () => {
     expect(audit.stdout.trim()).toBe('audit chain intact: 0 rows; 1 rows waiting to be sealed');
     await withDatabase(target.env, (database) => sealPending(database.primary));
     expect((await runCli(['audit', 'verify'], target.env)).stdout.trim()).toBe('audit chain intact: 1 rows');
-  });
+  }, 90_000);
 
   it('backs up and restores into an empty database, row for row', async () => {
     const file = `${tmpdir()}/tessera-backup-${process.pid}-${Date.now()}.jsonl.gz`;

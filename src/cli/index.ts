@@ -1,8 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import pino from 'pino';
 import { ConfigError, loadConfig } from '../config.js';
-import { createContext } from '../context.js';
 import { BackupError, type BackupHeader, backupDatabase, restoreDatabase } from '../db/backup.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { MigrationError, migrateDown, migrateUp, migrationStatus } from '../db/migrator.js';
@@ -12,9 +10,10 @@ import { type PresetName, presetNames } from '../modules/access/presets.js';
 import { seedPreset } from '../modules/access/service.js';
 import { verifyAuditChain } from '../modules/audit/service.js';
 import { rotateSigningKey } from '../modules/auth/signing-keys.js';
-import { createModules } from '../modules/index.js';
 import { systemCaller } from '../platform/caller.js';
+import { passwordProblems } from '../platform/password-policy.js';
 import { progressReporter } from './progress.js';
+import { readPassword } from './prompt.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const totalRows = (header: BackupHeader) => Object.values(header.tables).reduce((sum, count) => sum + count, 0);
@@ -115,11 +114,21 @@ program
   .command('create-admin')
   .description('create a super-admin user')
   .requiredOption('--email <email>', 'their email', emailArgument)
-  .requiredOption('--password <password>', 'their password')
-  .action(({ email, password }: { email: string; password: string }) =>
+  .option('--password-stdin', 'read the password from stdin (otherwise it is asked for in the terminal)')
+  .action(({ email, passwordStdin }: { email: string; passwordStdin?: boolean }) =>
     withDatabase(async (database) => {
+      const config = loadConfig();
+      const password = await readPassword(passwordStdin ?? false);
+      const refused = passwordProblems(password, config.PASSWORD_MIN_LENGTH, [email]);
+      if (refused.length > 0) throw new Error(`the password ${refused.join(', ')}`);
       // The API's own use case (audit row included), wired on this process alone: no other node to tell.
-      const context = await createContext({ ...loadConfig(), REDIS_URL: undefined }, database);
+      // Loaded here, not at start: every other command would pay for wiring the whole app.
+      const [{ createContext }, { createModules }, { default: pino }] = await Promise.all([
+        import('../context.js'),
+        import('../modules/index.js'),
+        import('pino'),
+      ]);
+      const context = await createContext({ ...config, REDIS_URL: undefined }, database);
       try {
         const { users } = await createModules(context, pino({ enabled: false }));
         const user = await users.createSuperAdmin(systemCaller('tessera-cli'), { email, password });

@@ -9,8 +9,8 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `tessera` command in a child process, with only the env a test gives it. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** Runs the real `tessera` command in a child process, with only the env a test gives it (and `input` on stdin). */
+export function runCli(args: string[], env: Record<string, string> = {}, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env },
@@ -25,6 +25,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
       stderr += chunk;
     });
     child.on('error', reject);
+    child.stdin.end(input);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
