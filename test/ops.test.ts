@@ -112,7 +112,8 @@ describe('/metrics behind METRICS_TOKEN', () => {
 
   it('answers only a scraper presenting the token', async () => {
     const scrape = (headers: Record<string, string> = {}) => h.app.inject({ method: 'GET', url: '/metrics', headers });
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Bearer scraper-secret-012345678' }]) {
+    const wrong: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { authorization: 'Bearer scraper-secret-012345678' }];
+    for (const headers of wrong) {
       const refused = await scrape(headers);
       expect(refused.statusCode).toBe(401);
       expect(refused.json().code).toBe('UNAUTHORIZED');
