@@ -1,6 +1,6 @@
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { accessErrors } from '../access/errors.js';
-import { isPermission, type Permission } from '../access/permissions.js';
+import { isPermission, type Permission } from '../access/service.js';
 import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
