@@ -7,16 +7,7 @@ import type { DomainEvent } from '../events.js';
 import { accounts, type NewUser, type UserRow } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import type { OneTimeLinks } from './one-time-links.js';
-
-export interface Registration {
-  email: string;
-  password: string;
-  firstName?: string;
-  lastName?: string;
-  name?: string;
-  username?: string;
-  phone?: string;
-}
+import type { Registration } from './schemas.js';
 
 /** PostgreSQL's unique_violation, wherever drizzle put it in the cause chain. */
 function isUniqueViolation(error: unknown): boolean {

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, Phone, Timestamp, Username, Uuid } from '../../http/schemas.js';
 import { MAX_PASSWORD_LENGTH } from '../../platform/password-policy.js';
 import { UserView } from '../users/schemas.js';
@@ -22,6 +22,7 @@ export const RegisterBody = Type.Object(
   },
   NoExtraFields,
 );
+export type Registration = Static<typeof RegisterBody>;
 
 /** One object (not a union of two), so a missing field is named as missing rather than another refused. */
 export const LoginBody = Type.Object(

@@ -90,7 +90,7 @@ export function createSessions(kit: AuthKit, signIn: SignIn) {
       const { userId } = caller.principal;
       await useCases.run(caller, async (tx, emit) => {
         const sessions = await queries.revokeUserSessions(tx, userId, 'logout_all');
-        await emit({ type: 'auth.logout_all', entityId: userId, payload: { sessions } });
+        if (sessions > 0) await emit({ type: 'auth.logout_all', entityId: userId, payload: { sessions } });
       });
     },
 
@@ -116,7 +116,7 @@ export function createSessions(kit: AuthKit, signIn: SignIn) {
       await useCases.run(caller, async (tx, emit) => {
         const user = await kit.users.visibleUser(tx, caller.principal, id);
         const sessions = await queries.revokeUserSessions(tx, user.id, 'ended_by_admin');
-        await emit({ type: 'auth.sessions_ended_by_admin', entityId: user.id, payload: { sessions } });
+        if (sessions > 0) await emit({ type: 'auth.sessions_ended_by_admin', entityId: user.id, payload: { sessions } });
       });
     },
   };
