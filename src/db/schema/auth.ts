@@ -8,6 +8,8 @@ export const oneTimeTokenPurpose = pgEnum('one_time_token_purpose', [
   'PASSWORD_RESET',
   'EMAIL_CHANGE',
   'SET_PASSWORD',
+  // Handed out instead of a session when the password is temporary; it only changes that password.
+  'PASSWORD_CHANGE',
 ]);
 export const signingKeyStatus = pgEnum('signing_key_status', ['ACTIVE', 'RETIRING', 'RETIRED']);
 export const mfaFactorType = pgEnum('mfa_factor_type', ['TOTP', 'RECOVERY_CODE']);

@@ -24,6 +24,8 @@ export const users = pgTable(
     username: varchar('username', { length: 50 }),
     phone: varchar('phone', { length: 20 }),
     passwordHash: varchar('password_hash', { length: 255 }),
+    // Set with a temporary password: the next sign-in must choose a new one before it gets a session.
+    passwordChangeRequired: boolean('password_change_required').notNull().default(false),
     firstName: varchar('first_name', { length: 100 }).notNull().default(''),
     lastName: varchar('last_name', { length: 100 }).notNull().default(''),
     status: userStatus('status').notNull().default('ACTIVE'),
