@@ -20,7 +20,8 @@ export function declareImplicitProblems(app: FastifyInstance, authenticationErro
     const implied: ErrorSpec[] = [...always];
     if (schema.body || schema.querystring || schema.params) implied.push(...withInput);
     if (schema.body) implied.push(...withBody);
-    if (policy && policy !== 'public') implied.push(httpErrors.UNAUTHORIZED, ...authenticationErrors);
+    if (policy === 'optional') implied.push(...authenticationErrors);
+    else if (policy && policy !== 'public') implied.push(httpErrors.UNAUTHORIZED, ...authenticationErrors);
     if (policy && typeof policy === 'object') implied.push(httpErrors.FORBIDDEN);
     route.schema = { ...schema, response: withProblems((schema.response as Record<string, unknown>) ?? {}, implied) };
   });

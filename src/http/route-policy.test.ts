@@ -22,6 +22,11 @@ describe('policyAllows', () => {
     expect(policyAllows('public', undefined)).toBe('allow');
   });
 
+  it('lets anyone through an optional route, signed in or not', () => {
+    expect(policyAllows('optional', undefined)).toBe('allow');
+    expect(policyAllows('optional', principal())).toBe('allow');
+  });
+
   it('asks for credentials before anything else', () => {
     expect(policyAllows('authenticated', undefined)).toBe('unauthenticated');
     expect(policyAllows({ permission: 'users:read' }, undefined)).toBe('unauthenticated');

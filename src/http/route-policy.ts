@@ -10,7 +10,7 @@ import { httpErrors } from './errors.js';
  * What a route demands of its caller. Every route declares one (`config: { auth }`); a route
  * without one answers 403 to everybody, so nothing is public by accident.
  */
-export type RoutePolicy = 'public' | 'authenticated' | { permission: Permission; orSelf?: boolean };
+export type RoutePolicy = 'public' | 'optional' | 'authenticated' | { permission: Permission; orSelf?: boolean };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,6 +35,8 @@ export const requirePermission = (permission: Permission): { auth: RoutePolicy }
 export const requirePermissionOrSelf = (permission: Permission): { auth: RoutePolicy } => ({ auth: { permission, orSelf: true } });
 export const publicRoute = { auth: 'public' } as const satisfies { auth: RoutePolicy };
 export const authenticated = { auth: 'authenticated' } as const satisfies { auth: RoutePolicy };
+/** Anyone may call it; a caller who sends credentials is known (accepting an invitation to an existing account). */
+export const signedInIfCredentials = { auth: 'optional' } as const satisfies { auth: RoutePolicy };
 
 /** Pure: may this principal pass this policy? (Unit-tested; the hook below only applies it.) */
 export function policyAllows(
@@ -43,7 +45,7 @@ export function policyAllows(
   targetUserId?: string,
 ): 'allow' | 'unauthenticated' | 'forbidden' {
   if (policy === undefined) return 'forbidden';
-  if (policy === 'public') return 'allow';
+  if (policy === 'public' || policy === 'optional') return 'allow';
   if (!principal) return 'unauthenticated';
   if (policy === 'authenticated') return 'allow';
   if (policy.orSelf && (targetUserId === 'me' || targetUserId === principal.userId)) return 'allow';
