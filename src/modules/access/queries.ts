@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { type AnyColumn, and, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import {
   permissions,
@@ -268,6 +268,14 @@ export async function findRoleIdByName(db: Executor, name: string): Promise<stri
   const [row] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, name));
   return row?.id;
 }
+
+/**
+ * For another module's query of users: the user whose id is `userId` holds the role. By role id, not
+ * name: the planner knows how common each role_id is, and walks the users index for a common role
+ * instead of building the whole semi-join first.
+ */
+export const holdsRole = (roleId: string) => (userId: AnyColumn) =>
+  sql`EXISTS (SELECT 1 FROM ${userRoles} ur WHERE ur.user_id = ${userId} AND ur.role_id = ${roleId})`;
 
 export async function rolesOf(db: Executor, userId: string) {
   return db

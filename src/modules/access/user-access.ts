@@ -13,7 +13,11 @@ export function createUserAccess(context: AppContext) {
     rolesOf: (executor: Executor, userId: string) => queries.rolesOf(executor, userId),
     /** Effective permissions, from the cross-node cached profile. */
     permissionsOf: async (executor: Executor, userId: string) => (await context.access.get(executor, userId)).permissions,
-    roleIdByName: (executor: Executor, name: string) => queries.findRoleIdByName(executor, name),
+    /** A condition for users' list queries: holds the role of this name; undefined when no such role exists. */
+    async holdsRoleNamed(executor: Executor, name: string) {
+      const roleId = await queries.findRoleIdByName(executor, name);
+      return roleId ? queries.holdsRole(roleId) : undefined;
+    },
 
     /** Effective permissions and direct grants; with `explain`, where each permission comes from. */
     async permissionsExplained(executor: Executor, userId: string, explain: boolean) {

@@ -38,16 +38,16 @@ export function createDirectory(
     const tenant = tenantOf(caller.principal);
     // Lists may be a moment stale: they read from a replica when there is one.
     const reader = database.read;
-    const roleId = query.role ? await access.roleIdByName(reader, query.role) : undefined;
+    const holdsRole = query.role ? await access.holdsRoleNamed(reader, query.role) : undefined;
     // Another tenant's organization, or a role that does not exist: nothing matches.
-    if ((query.organizationId && tenant && query.organizationId !== tenant) || (query.role && !roleId)) {
+    if ((query.organizationId && tenant && query.organizationId !== tenant) || (query.role && !holdsRole)) {
       return { data: [], total: 0, totalExact: true, page: 1, limit, nextCursor: null };
     }
     const filter: queries.UserFilter = {
       organizationId: tenant ?? query.organizationId,
       search: query.search,
       status: query.status,
-      roleId,
+      holdsRole,
       userTypeId: query.userTypeId,
       emailVerified: query.emailVerified,
       createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined,

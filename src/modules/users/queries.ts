@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { learningPreferences, learningStats, profiles, userRoles, users } from '../../db/schema/index.js';
+import { learningPreferences, learningStats, profiles, users } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
@@ -111,7 +111,8 @@ export interface UserFilter {
   organizationId?: string;
   search?: string;
   status?: UserRow['status'];
-  roleId?: string;
+  /** Access's condition on the user's id: holds a given role (the role tables are access's). */
+  holdsRole?: (userId: AnyColumn) => SQL;
   userTypeId?: string;
   emailVerified?: boolean;
   createdFrom?: Date;
@@ -133,11 +134,7 @@ function filterConditions(filter: UserFilter): SQL | undefined {
         : isNull(users.emailVerifiedAt),
     filter.createdFrom ? gte(users.createdAt, filter.createdFrom) : undefined,
     filter.createdTo ? lte(users.createdAt, filter.createdTo) : undefined,
-    // By role id, not name: the planner knows how common each role_id is, and walks the users index
-    // for a common role instead of building the whole semi-join first.
-    filter.roleId
-      ? sql`EXISTS (SELECT 1 FROM ${userRoles} ur WHERE ur.user_id = ${users.id} AND ur.role_id = ${filter.roleId})`
-      : undefined,
+    filter.holdsRole?.(users.id),
     // Matches the trigram index expression exactly, so the GIN index answers it (case- and accent-insensitive).
     filter.search
       ? sql`tessera_user_search_key(${users.email}, ${users.username}, ${users.firstName}, ${users.lastName}) LIKE '%' || tessera_fold(${escapeLike(filter.search)}) || '%'`
