@@ -1,4 +1,4 @@
-import { index, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgEnum, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz } from './common.js';
 import { organizations } from './organizations.js';
 import { users } from './users.js';
@@ -110,17 +110,4 @@ export const mfaFactors = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('mfa_factors_user_idx').on(t.userId)],
-);
-
-/** Sign-in through an external OpenID Connect provider. */
-export const userIdentities = pgTable(
-  'user_identities',
-  {
-    id: id(),
-    userId: userRef(),
-    provider: varchar('provider', { length: 50 }).notNull(),
-    subject: varchar('subject', { length: 255 }).notNull(),
-    createdAt: createdAt(),
-  },
-  (t) => [index('user_identities_user_idx').on(t.userId), uniqueIndex('user_identities_provider_subject_unique').on(t.provider, t.subject)],
 );

@@ -1,6 +1,7 @@
 export * from './access.js';
 export * from './audit.js';
 export * from './auth.js';
+export * from './federation.js';
 export * from './invitations.js';
 export * from './learning.js';
 export * from './mail.js';
