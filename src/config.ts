@@ -133,6 +133,13 @@ export const settings = {
     'jpg,jpeg,png,gif',
     'avatar formats accepted, judged from the bytes (seed 002)',
   ),
+  AVATAR_STORAGE_BUCKET: setting(
+    optional(str),
+    '',
+    'S3 bucket avatars are stored in (seed 002); empty keeps them on disk in DATA_DIR. Credentials: the standard AWS variables',
+  ),
+  S3_ENDPOINT: setting(optional(url('http:', 'https:')), '', 'S3-compatible endpoint (MinIO, R2, …), addressed path-style; empty: AWS S3'),
+  S3_REGION: setting(str, 'us-east-1', 'region of the avatar bucket'),
   INVITATION_EXPIRES_IN: setting(duration, '7d', 'lifetime of an invitation (seed 002)'),
   MAX_REMINDER_COUNT: setting(int(0, 100), '3', 'reminders sent for a pending invitation (seed 002)'),
   REMINDER_INTERVAL: setting(duration, '2d', 'time between invitation reminders (seed 002)'),

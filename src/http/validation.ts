@@ -2,6 +2,7 @@ import Ajv, { type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { httpErrors } from './errors.js';
+import { addTesseraFormats } from './formats.js';
 
 const shared: Options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
 const NUL = '\u0000';
@@ -23,8 +24,8 @@ function nulPaths(value: unknown, path: string): string[] {
  * refused by name before any schema or service sees it.
  */
 export function registerValidation(app: FastifyInstance) {
-  const coercing = addFormats.default(new Ajv.default({ ...shared, coerceTypes: 'array' }));
-  const exact = addFormats.default(new Ajv.default({ ...shared, coerceTypes: false }));
+  const coercing = addTesseraFormats(addFormats.default(new Ajv.default({ ...shared, coerceTypes: 'array' })));
+  const exact = addTesseraFormats(addFormats.default(new Ajv.default({ ...shared, coerceTypes: false })));
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? exact : coercing).compile(schema));
   app.addHook('preValidation', async (request) => {
     const found = [...nulPaths(request.params, '/params'), ...nulPaths(request.query, '/query'), ...nulPaths(request.body, '')];

@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { ErrorSpec } from '../http/errors.js';
 import type { Authenticator } from '../http/route-policy.js';
 import { wireModule } from '../platform/module.js';
+import { createDiskStorage, createS3Storage } from '../platform/storage.js';
 import { createUseCases } from '../platform/use-case.js';
 import { accessModule } from './access/module.js';
 import { auditModule } from './audit/module.js';
@@ -11,6 +13,7 @@ import { authModule, requestAuthenticator } from './auth/module.js';
 import type { AuthService } from './auth/service.js';
 import type { DomainEvent } from './events.js';
 import { interimExportParts } from './interim-ports.js';
+import { learningModule } from './learning/module.js';
 import { mailModule } from './mail/module.js';
 import { opsModule } from './ops/module.js';
 import { organizationsModule } from './organizations/module.js';
@@ -44,7 +47,14 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
 
   const access = await wireModule(accessModule, context, { useCases });
   const organizations = await wireModule(organizationsModule, context, { useCases });
-  const users = await wireModule(usersModule, context, { useCases, access: access.service, organizations: organizations.service });
+  const { AVATAR_STORAGE_BUCKET: bucket, S3_REGION: region, S3_ENDPOINT: endpoint, DATA_DIR } = context.config;
+  const avatarStorage = bucket ? createS3Storage({ bucket, region, endpoint }) : createDiskStorage(join(DATA_DIR, 'avatars'));
+  const users = await wireModule(usersModule, context, {
+    useCases,
+    access: access.service,
+    organizations: organizations.service,
+    avatarStorage,
+  });
   const subscriptions = await wireModule(subscriptionsModule, context, { useCases, users: users.service });
   users.service.registerSubscriptionLookup(subscriptions.service.summaryOf);
   const auth = await wireModule(authModule, context, {
@@ -54,14 +64,16 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
     subscriptions: subscriptions.service,
     mail: mail.service,
   });
+  const learning = await wireModule(learningModule, context, { useCases, users: users.service });
   const exportParts = {
     ...access.service.exportParts,
     ...subscriptions.service.exportParts,
     ...auth.service.exportParts,
+    ...learning.service.exportParts,
     ...interimExportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
-  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth];
+  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
     auth: auth.service,

@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { systemCaller } from '../../platform/caller.js';
-import { createDiskStorage } from '../../platform/storage.js';
+import type { FileStorage } from '../../platform/storage.js';
 import type { AccessService } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import type { OrganizationsService } from '../organizations/service.js';
@@ -44,6 +43,8 @@ export interface UsersDeps {
   useCases: DomainUseCases;
   access: AccessService;
   organizations: OrganizationsService;
+  /** Where avatars live (disk or S3), chosen at wiring from the configuration. */
+  avatarStorage: FileStorage;
 }
 
 /**
@@ -63,7 +64,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps) {
     ...lifecycle,
     ...createDirectory(context, deps),
     ...createExport(useCases),
-    self: createSelfService(context, { useCases, storage: createDiskStorage(join(context.config.DATA_DIR, 'avatars')) }),
+    self: createSelfService(context, { useCases, storage: deps.avatarStorage }),
     grants: createUserGrants(context.database.primary, access),
 
     /** BOOTSTRAP_ADMIN_EMAIL/PASSWORD: the first user of an empty database is a super-admin. */

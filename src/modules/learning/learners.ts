@@ -1,0 +1,29 @@
+import type { Executor } from '../../db/client.js';
+import type { SignedInCaller } from '../../platform/caller.js';
+import type { DomainUseCases } from '../events.js';
+import type { UsersService } from '../users/service.js';
+
+/** What learning needs of the modules wired before it. */
+export interface LearningDeps {
+  useCases: DomainUseCases;
+  users: Pick<UsersService, 'visibleUser' | 'registerExportPart'>;
+}
+
+/** The learner a request is about, and the paging every list of theirs shares. */
+export function createLearners({ useCases, users }: LearningDeps) {
+  return {
+    useCases,
+    /** `:id` (or `me`) as the caller may see it; another organization's user is USER_NOT_FOUND, like a missing one. */
+    async find(executor: Executor, caller: SignedInCaller, id: string) {
+      const user = await users.visibleUser(executor, caller.principal, id);
+      return { id: user.id, organizationId: user.organizationId, self: user.id === caller.principal.userId };
+    },
+    page(query: { page?: number; limit?: number }) {
+      const limit = query.limit ?? 20;
+      const page = query.page ?? 1;
+      return { limit, page, offset: (page - 1) * limit };
+    },
+  };
+}
+
+export type Learners = ReturnType<typeof createLearners>;

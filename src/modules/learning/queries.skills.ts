@@ -1,0 +1,85 @@
+import { and, asc, count, desc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { userSkills, users } from '../../db/schema/index.js';
+import type { SkillFilter } from './schemas.js';
+
+export type SkillRow = typeof userSkills.$inferSelect;
+type NewSkill = typeof userSkills.$inferInsert;
+
+const ofUser = (userId: string, skillId: string) => and(eq(userSkills.userId, userId), eq(userSkills.id, skillId));
+const sameName = (name: string) => sql`lower(${userSkills.skillName}) = lower(${name})`;
+
+export async function listSkills(db: Executor, userId: string, filter: SkillFilter, page: { limit: number; offset: number }) {
+  const where = and(
+    eq(userSkills.userId, userId),
+    filter.category ? sql`lower(${userSkills.skillCategory}) = lower(${filter.category})` : undefined,
+    filter.proficiency ? eq(userSkills.proficiencyLevel, filter.proficiency) : undefined,
+    filter.verified === undefined ? undefined : eq(userSkills.verified, filter.verified),
+  );
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(userSkills)
+      .where(where)
+      .orderBy(asc(sql`lower(${userSkills.skillName})`))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ value: count() }).from(userSkills).where(where),
+  ]);
+  return { rows, total: total?.value ?? 0 };
+}
+
+export async function findSkill(db: Executor, userId: string, skillId: string) {
+  const [row] = await db.select().from(userSkills).where(ofUser(userId, skillId));
+  return row;
+}
+
+/** Another skill of the user with this name, whatever its case. */
+export async function findSkillNamed(db: Executor, userId: string, name: string, exceptId: string) {
+  const [row] = await db
+    .select({ id: userSkills.id })
+    .from(userSkills)
+    .where(and(eq(userSkills.userId, userId), sameName(name), ne(userSkills.id, exceptId)));
+  return row;
+}
+
+/** Undefined when the user already has a skill of that name (the unique index on its lowercase decides). */
+export async function insertSkill(db: Executor, values: NewSkill) {
+  const [row] = await db.insert(userSkills).values(values).onConflictDoNothing().returning();
+  return row;
+}
+
+export async function updateSkill(db: Executor, userId: string, skillId: string, values: Partial<NewSkill>) {
+  const [row] = await db.update(userSkills).set(values).where(ofUser(userId, skillId)).returning();
+  return row;
+}
+
+export async function deleteSkill(db: Executor, userId: string, skillId: string) {
+  const [row] = await db.delete(userSkills).where(ofUser(userId, skillId)).returning();
+  return row;
+}
+
+/** `%`, `_` and `\` in a search term are letters, not patterns. */
+const likeLiteral = (term: string) => term.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`);
+
+/**
+ * Skill names and categories used in one organization (or everywhere), with how many users hold each.
+ * `q` is matched anywhere in the name through the trigram index on `lower(skill_name)`.
+ */
+export function skillCatalog(db: Executor, scope: { organizationId: string | null } | 'all', q: string | undefined, limit: number) {
+  const conditions: (SQL | undefined)[] = [q ? sql`lower(${userSkills.skillName}) LIKE ${`%${likeLiteral(q)}%`}` : undefined];
+  if (scope !== 'all') {
+    conditions.push(scope.organizationId === null ? sql`${users.organizationId} IS NULL` : eq(users.organizationId, scope.organizationId));
+  }
+  const holders = count();
+  return db
+    .select({ name: sql<string>`min(${userSkills.skillName})`, category: userSkills.skillCategory, count: holders })
+    .from(userSkills)
+    .innerJoin(users, eq(users.id, userSkills.userId))
+    .where(and(...conditions))
+    .groupBy(sql`lower(${userSkills.skillName})`, userSkills.skillCategory)
+    .orderBy(desc(holders), asc(sql`lower(${userSkills.skillName})`))
+    .limit(limit);
+}
+
+export const skillsOf = (db: Executor, userId: string) => db.select().from(userSkills).where(eq(userSkills.userId, userId));

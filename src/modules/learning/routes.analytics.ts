@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { requirePermission, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
+import { problems } from '../../http/schemas.js';
+import { userErrors } from '../users/errors.js';
+import { ActivityList, ActivityQuery, LearningEventsBody, RecordedEvents, StatsEnvelope } from './schemas.analytics.js';
+import { LearnerParams } from './schemas.js';
+import type { LearningService } from './service.js';
+
+const tags = ['learning'];
+
+/** The activity log, the statistics, and the learning events other services report to them. */
+export const analyticsRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }> = async (app, { learning }) => {
+  app.get(
+    '/users/:id/activities',
+    {
+      config: requirePermissionOrSelf('learning:read'),
+      schema: {
+        tags,
+        summary: "A user's activity log, newest first (keyset: pass `nextCursor` back as `cursor`)",
+        params: LearnerParams,
+        querystring: ActivityQuery,
+        response: { 200: ActivityList, ...problems(userErrors.USER_NOT_FOUND, userErrors.INVALID_CURSOR) },
+      },
+    },
+    async (request) => learning.activity.list(signedIn(request.caller), request.params.id, request.query),
+  );
+
+  app.get(
+    '/users/:id/stats',
+    {
+      config: requirePermissionOrSelf('learning:read'),
+      schema: {
+        tags,
+        summary: "A user's learning statistics (seed 002's learning_stats)",
+        params: LearnerParams,
+        response: { 200: StatsEnvelope, ...problems(userErrors.USER_NOT_FOUND) },
+      },
+    },
+    async (request) => ({ stats: await learning.statistics.get(signedIn(request.caller), request.params.id) }),
+  );
+
+  app.post(
+    '/users/:id/learning-events',
+    {
+      config: requirePermission('learning:manage'),
+      schema: {
+        tags,
+        summary: 'Report up to 500 learning events of a user (idempotent by event id); the statistics follow at once',
+        params: LearnerParams,
+        body: LearningEventsBody,
+        response: { 200: RecordedEvents, ...problems(userErrors.USER_NOT_FOUND) },
+      },
+    },
+    async (request) => learning.statistics.record(signedIn(request.caller), request.params.id, request.body.events),
+  );
+};

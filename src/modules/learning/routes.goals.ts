@@ -1,0 +1,103 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
+import { NoContent, problems } from '../../http/schemas.js';
+import { userErrors } from '../users/errors.js';
+import { learningErrors as errors } from './errors.js';
+import {
+  CreateGoalBody,
+  GoalEnvelope,
+  GoalList,
+  GoalListQuery,
+  GoalParams,
+  LearnerParams,
+  ProgressBody,
+  UpdateGoalBody,
+} from './schemas.js';
+import type { LearningService } from './service.js';
+
+const tags = ['learning'];
+const read = requirePermissionOrSelf('learning:read');
+const manage = requirePermissionOrSelf('learning:manage');
+const missing = [userErrors.USER_NOT_FOUND, errors.GOAL_NOT_FOUND];
+
+/** Seed 002's goals of a user (`:id` may be `me`): a target, progress towards it, a timeline, a priority. */
+export const goalRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }> = async (app, { learning: { goals } }) => {
+  app.get(
+    '/users/:id/goals',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: "A user's goals: by status, type, priority, due date; sorted by target date or priority",
+        params: LearnerParams,
+        querystring: GoalListQuery,
+        response: { 200: GoalList, ...problems(userErrors.USER_NOT_FOUND) },
+      },
+    },
+    async (request) => goals.list(signedIn(request.caller), request.params.id, request.query),
+  );
+
+  app.post(
+    '/users/:id/goals',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Set a goal (targetDate on or after startDate)',
+        params: LearnerParams,
+        body: CreateGoalBody,
+        response: { 201: GoalEnvelope, ...problems(userErrors.USER_NOT_FOUND) },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send({ goal: await goals.create(signedIn(request.caller), request.params.id, request.body) }),
+  );
+
+  app.get(
+    '/users/:id/goals/:goalId',
+    { config: read, schema: { tags, summary: 'One goal', params: GoalParams, response: { 200: GoalEnvelope, ...problems(...missing) } } },
+    async (request) => ({ goal: await goals.get(signedIn(request.caller), request.params.id, request.params.goalId) }),
+  );
+
+  app.patch(
+    '/users/:id/goals/:goalId',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Change a goal; status moves ACTIVE ⇄ PAUSED, then to COMPLETED or CANCELLED',
+        params: GoalParams,
+        body: UpdateGoalBody,
+        response: { 200: GoalEnvelope, ...problems(...missing, errors.GOAL_TRANSITION_NOT_ALLOWED) },
+      },
+    },
+    async (request) => ({ goal: await goals.update(signedIn(request.caller), request.params.id, request.params.goalId, request.body) }),
+  );
+
+  app.post(
+    '/users/:id/goals/:goalId/progress',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Record progress: the new `value`, or a `delta`; reaching the target completes the goal',
+        params: GoalParams,
+        body: ProgressBody,
+        response: { 200: GoalEnvelope, ...problems(...missing, errors.GOAL_NOT_ACTIVE) },
+      },
+    },
+    async (request) => ({ goal: await goals.progress(signedIn(request.caller), request.params.id, request.params.goalId, request.body) }),
+  );
+
+  app.delete(
+    '/users/:id/goals/:goalId',
+    {
+      config: manage,
+      schema: { tags, summary: 'Delete a goal', params: GoalParams, response: { 204: NoContent, ...problems(...missing) } },
+    },
+    async (request, reply) => {
+      await goals.remove(signedIn(request.caller), request.params.id, request.params.goalId);
+      return reply.status(204).send();
+    },
+  );
+};

@@ -1,0 +1,142 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { authenticated, requirePermission, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
+import { NoContent, problems } from '../../http/schemas.js';
+import { userErrors } from '../users/errors.js';
+import { learningErrors as errors } from './errors.js';
+import {
+  CatalogQuery,
+  CreateSkillBody,
+  LearnerParams,
+  SkillCatalog,
+  SkillEnvelope,
+  SkillList,
+  SkillListQuery,
+  SkillParams,
+  UpdateSkillBody,
+  VerifySkillBody,
+} from './schemas.js';
+import type { LearningService } from './service.js';
+
+const tags = ['learning'];
+const read = requirePermissionOrSelf('learning:read');
+const manage = requirePermissionOrSelf('learning:manage');
+const missing = [userErrors.USER_NOT_FOUND, errors.SKILL_NOT_FOUND];
+
+/** Seed 002's skills of a user (`:id` may be `me`); verification is someone else's to give. */
+export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }> = async (app, { learning: { skills } }) => {
+  app.get(
+    '/users/:id/skills',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: "A user's skills, filtered by category, proficiency or verification",
+        params: LearnerParams,
+        querystring: SkillListQuery,
+        response: { 200: SkillList, ...problems(userErrors.USER_NOT_FOUND) },
+      },
+    },
+    async (request) => skills.list(signedIn(request.caller), request.params.id, request.query),
+  );
+
+  app.post(
+    '/users/:id/skills',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Add a skill (one per name, whatever its case); your own are self-assessed',
+        params: LearnerParams,
+        body: CreateSkillBody,
+        response: { 201: SkillEnvelope, ...problems(userErrors.USER_NOT_FOUND, errors.SKILL_ALREADY_EXISTS) },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send({ skill: await skills.add(signedIn(request.caller), request.params.id, request.body) }),
+  );
+
+  app.get(
+    '/users/:id/skills/:skillId',
+    {
+      config: read,
+      schema: { tags, summary: 'One skill', params: SkillParams, response: { 200: SkillEnvelope, ...problems(...missing) } },
+    },
+    async (request) => ({ skill: await skills.get(signedIn(request.caller), request.params.id, request.params.skillId) }),
+  );
+
+  app.patch(
+    '/users/:id/skills/:skillId',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Change a skill; a new proficiency clears its verification',
+        params: SkillParams,
+        body: UpdateSkillBody,
+        response: { 200: SkillEnvelope, ...problems(...missing, errors.SKILL_ALREADY_EXISTS) },
+      },
+    },
+    async (request) => ({
+      skill: await skills.update(signedIn(request.caller), request.params.id, request.params.skillId, request.body),
+    }),
+  );
+
+  app.delete(
+    '/users/:id/skills/:skillId',
+    {
+      config: manage,
+      schema: { tags, summary: 'Remove a skill', params: SkillParams, response: { 204: NoContent, ...problems(...missing) } },
+    },
+    async (request, reply) => {
+      await skills.remove(signedIn(request.caller), request.params.id, request.params.skillId);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/users/:id/skills/:skillId/verify',
+    {
+      config: requirePermission('learning:manage'),
+      schema: {
+        tags,
+        summary: "Verify someone else's skill, optionally with evidence",
+        params: SkillParams,
+        body: VerifySkillBody,
+        response: { 200: SkillEnvelope, ...problems(...missing, errors.CANNOT_VERIFY_OWN_SKILL) },
+      },
+    },
+    async (request) => ({
+      skill: await skills.verify(signedIn(request.caller), request.params.id, request.params.skillId, request.body ?? {}),
+    }),
+  );
+
+  app.delete(
+    '/users/:id/skills/:skillId/verify',
+    {
+      config: requirePermission('learning:manage'),
+      schema: {
+        tags,
+        summary: 'Withdraw the verification of a skill',
+        params: SkillParams,
+        response: { 200: SkillEnvelope, ...problems(...missing) },
+      },
+    },
+    async (request) => ({
+      skill: await skills.withdrawVerification(signedIn(request.caller), request.params.id, request.params.skillId),
+    }),
+  );
+
+  app.get(
+    '/skills/catalog',
+    {
+      config: authenticated,
+      schema: {
+        tags,
+        summary: 'Skill names and categories in use in your organization, with how many hold each (autocomplete: `q` anywhere in the name)',
+        querystring: CatalogQuery,
+        response: { 200: SkillCatalog },
+      },
+    },
+    async (request) => skills.catalog(signedIn(request.caller), request.query.q, request.query.limit),
+  );
+};
