@@ -11,44 +11,6 @@ import * as queries from './queries.js';
 import type { AuditQuery, ChainReport } from './schemas.js';
 import { createSealerLoop, sealPending } from './sealer.js';
 
-/** Who did it and from where: taken from the request, or from the CLI. */
-export interface AuditActor {
-  actorId?: string | null;
-  organizationId?: string | null;
-  ipAddress?: string | null;
-  userAgent?: string | null;
-  requestId?: string | null;
-}
-
-export interface AuditEvent {
-  action: string;
-  entity: string;
-  entityId?: string | null;
-  payload?: Record<string, unknown>;
-  organizationId?: string | null;
-}
-
-/**
- * TRANSITIONAL: modules not yet emitting typed events call this directly; the audit service's writer is
- * the one way in once they all do. Writes one unsealed row inside the caller's transaction; the sealer
- * chains it after commit.
- */
-export async function recordAudit(tx: Executor, actor: AuditActor, event: AuditEvent): Promise<void> {
-  await queries.insertAuditRow(tx, {
-    actorId: actor.actorId ?? null,
-    organizationId: event.organizationId ?? actor.organizationId ?? null,
-    action: event.action,
-    entity: event.entity,
-    entityId: event.entityId ?? null,
-    // The event catalogues redact already; this is the safety net for a key one of them missed.
-    payload: event.payload ? redactSecrets(event.payload) : null,
-    ipAddress: actor.ipAddress ?? null,
-    userAgent: actor.userAgent ?? null,
-    requestId: actor.requestId ?? null,
-    createdAt: new Date(),
-  });
-}
-
 function brokenLink(row: queries.AuditRow, expectedSeq: number, expectedPrev: string): string | undefined {
   if (row.prevHash !== expectedPrev) return 'previous-hash link broken (a row before it was removed or altered)';
   if (row.seq !== expectedSeq) return `chain position ${row.seq} where ${expectedSeq} was due (rows before it were removed or moved)`;
@@ -81,19 +43,23 @@ export function createAuditService(context: AppContext) {
   const sealer = createSealerLoop(db);
 
   return {
-    /** The use-case runner's writer: each event's audit row, in the use case's transaction. */
-    record: ((tx, event, { caller }) =>
-      recordAudit(
-        tx,
-        {
-          actorId: event.actorId ?? caller.principal?.userId ?? null,
-          organizationId: caller.principal?.organizationId ?? null,
-          ipAddress: caller.ipAddress,
-          userAgent: caller.userAgent,
-          requestId: caller.requestId,
-        },
-        auditEntryOf(event),
-      )) satisfies InTransaction<DomainEvent>,
+    /** The use-case runner's writer: each event's audit row, unsealed, in the use case's transaction. */
+    record: (async (tx, event, { caller }) => {
+      const entry = auditEntryOf(event);
+      await queries.insertAuditRow(tx, {
+        actorId: event.actorId ?? caller.principal?.userId ?? null,
+        organizationId: entry.organizationId ?? caller.principal?.organizationId ?? null,
+        action: entry.action,
+        entity: entry.entity,
+        entityId: entry.entityId,
+        // The event catalogues redact already; this is the safety net for a key one of them missed.
+        payload: entry.payload ? redactSecrets(entry.payload) : null,
+        ipAddress: caller.ipAddress,
+        userAgent: caller.userAgent,
+        requestId: caller.requestId,
+        createdAt: new Date(),
+      });
+    }) satisfies InTransaction<DomainEvent>,
 
     /** Newest first, within the reader's tenancy. */
     async list(caller: SignedInCaller, query: AuditQuery) {
