@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
+import { perMinute } from '../../http/rate-limit.js';
 import { authenticated, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { IdParams, NoContent, problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
@@ -7,7 +8,6 @@ import { accessErrors } from '../access/errors.js';
 import { userErrors } from '../users/errors.js';
 import { UserIdParams } from '../users/schemas.js';
 import { authErrors as errors } from './errors.js';
-import { perMinute } from './rate-limits.js';
 import { ApiKeyBody, ApiKeyList, CreatedApiKey, LogoutBody, MeResponse, SessionList } from './schemas.js';
 import type { AuthService } from './service.js';
 

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
+import { perIpCredentialLimit } from '../../http/rate-limit.js';
 import { authenticated, publicRoute, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { authErrors as errors } from './errors.js';
-import { perMinute } from './rate-limits.js';
 import {
   Accepted,
   ChangePasswordBody,
@@ -32,10 +32,7 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
   app,
   { auth, state, perIpLimit },
 ) => {
-  app.addHook(
-    'onRequest',
-    perMinute(state, perIpLimit, (request) => `auth-ip:${request.ip}`),
-  );
+  app.addHook('onRequest', perIpCredentialLimit(state, perIpLimit));
   const accepted = { 202: Accepted, ...problems(limited) };
   const done = (codes = problems(limited)) => ({ 204: NoContent, ...codes });
 

@@ -1,8 +1,9 @@
 /**
  * The auth module ("who are you?"), composed of its flows: sign-in, sessions, registration, password
- * flows, mailed one-time links, API keys and the request authenticator. Other modules reach it only
- * through their events (it reacts to users'), never by calling it.
+ * flows, mailed one-time links, API keys and the request authenticator. The modules wired before it reach
+ * it only through their events (it reacts to users'); federation, wired after it, ends its sign-ins here.
  */
+import type { UserRow } from '../users/service.js';
 import { createApiKeys } from './api-keys.js';
 import { createAuthenticator } from './authenticate.js';
 import type { AuthKit } from './deps.js';
@@ -11,7 +12,7 @@ import { createPasswordFlows } from './password-flows.js';
 import { exportParts } from './queries.js';
 import { createRegistration } from './registration.js';
 import { createSessions } from './sessions.js';
-import { createSignIn } from './sign-in.js';
+import { createSignIn, mayHoldSession } from './sign-in.js';
 import { reactToUserEvents } from './user-events.js';
 
 export function createAuthService(kit: AuthKit) {
@@ -21,6 +22,8 @@ export function createAuthService(kit: AuthKit) {
   reactToUserEvents(kit, links);
   return {
     ...signIn,
+    /** Whether this account may sign in at all (active; verified when the deployment requires it). */
+    mayHoldSession: (user: UserRow) => mayHoldSession(kit, user),
     ...createRegistration(kit, links),
     ...createPasswordFlows(kit, links),
     ...createEmailVerification(kit, links),

@@ -1,4 +1,7 @@
+import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import type { Emit } from '../../platform/use-case.js';
+import type { DomainEvent } from '../events.js';
 import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
@@ -109,6 +112,11 @@ export function createSessions(kit: AuthKit, signIn: SignIn) {
       await useCases.run(caller, async (tx, emit) => {
         if (await queries.revokeSession(tx, sessionId, 'ended_by_user')) await emit({ type: 'auth.session_ended', entityId: sessionId });
       });
+    },
+
+    /** Ends one session inside the caller's use case (social sign-in: a replayed code's session is not to be trusted). */
+    async revokeInUseCase(tx: Executor, emit: Emit<DomainEvent>, sessionId: string, reason: string) {
+      if (await queries.revokeSession(tx, sessionId, reason)) await emit({ type: 'auth.session_ended', entityId: sessionId });
     },
 
     /** An administrator (or the user, through `me`) signs a user out everywhere. */

@@ -1,9 +1,9 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { exportJWK, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from 'jose';
 import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/client.js';
 import { signingKeys } from '../../db/schema/index.js';
+import { seal, unseal } from '../../platform/sealed.js';
 
 export const ALGORITHM = 'EdDSA';
 
@@ -14,23 +14,6 @@ export interface LoadedKeys {
   /** Every key a token may still be signed with: the active one and those rotating out. */
   verification: Map<string, CryptoKey>;
   jwks: { keys: JWK[] };
-}
-
-// AES-256-GCM envelope: "enc:v1:<iv>:<tag>:<ciphertext>", all base64url.
-function seal(pem: string, secretHex: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', Buffer.from(secretHex, 'hex'), iv);
-  const sealed = Buffer.concat([cipher.update(pem, 'utf8'), cipher.final()]);
-  return ['enc', 'v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), sealed.toString('base64url')].join(':');
-}
-
-function unseal(stored: string, secretHex: string | undefined): string {
-  if (!stored.startsWith('enc:')) return stored;
-  if (!secretHex) throw new Error('signing keys are encrypted: set SIGNING_KEY_SECRET');
-  const [, , iv, tag, data] = stored.split(':');
-  const decipher = createDecipheriv('aes-256-gcm', Buffer.from(secretHex, 'hex'), Buffer.from(iv ?? '', 'base64url'));
-  decipher.setAuthTag(Buffer.from(tag ?? '', 'base64url'));
-  return Buffer.concat([decipher.update(Buffer.from(data ?? '', 'base64url')), decipher.final()]).toString('utf8');
 }
 
 async function insertNewKey(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>) {
