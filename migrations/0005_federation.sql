@@ -38,6 +38,7 @@ CREATE TABLE "oauth_flows" (
 	"code_verifier" varchar(100) NOT NULL,
 	"redirect_uri" varchar(2000) NOT NULL,
 	"code_challenge" varchar(100) NOT NULL,
+	"app_state" varchar(500),
 	"link_user_id" uuid,
 	"expires_at" timestamp with time zone NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,

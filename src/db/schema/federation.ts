@@ -55,6 +55,8 @@ export const oauthFlows = pgTable(
     redirectUri: varchar('redirect_uri', { length: 2000 }).notNull(),
     // The app's PKCE challenge (S256) for the Tessera code it will exchange.
     codeChallenge: varchar('code_challenge', { length: 100 }).notNull(),
+    // The app's own `state`, handed back to it with the code.
+    appState: varchar('app_state', { length: 500 }),
     // Set for a link: the signed-in user who asked for it.
     linkUserId: uuid('link_user_id').references(() => users.id, { onDelete: 'cascade' }),
     expiresAt: tstz('expires_at').notNull(),
