@@ -14,6 +14,7 @@ import type { AuthService } from './auth/service.js';
 import type { DomainEvent } from './events.js';
 import { interimExportParts } from './interim-ports.js';
 import { learningModule } from './learning/module.js';
+import type { LearningService } from './learning/service.js';
 import { mailModule } from './mail/module.js';
 import { opsModule } from './ops/module.js';
 import { organizationsModule } from './organizations/module.js';
@@ -35,6 +36,7 @@ export interface Modules {
   auth: AuthService;
   users: UsersService;
   subscriptions: SubscriptionsService;
+  learning: LearningService;
 }
 
 /** The domain modules, wired once from the context, in dependency order (see docs/modules.md). */
@@ -79,6 +81,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
     auth: auth.service,
     users: users.service,
     subscriptions: subscriptions.service,
+    learning: learning.service,
     authenticate: requestAuthenticator(auth.service),
     authenticationErrors,
     register: async (app) => {
