@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
@@ -6,7 +7,7 @@ import type { OrganizationsService } from '../organizations/service.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import { normalizeEmail, visibleUser } from './records.js';
-import type { ListUsersQuery, UserDetailQuery } from './schemas.js';
+import type { includeOptions, LinkedIdentity, ListUsersQuery, UserDetailQuery } from './schemas.js';
 import { decodeCursor, encodeCursor, profileView, userView } from './views.js';
 
 /** A user's subscription as the user detail shows it; the subscriptions module answers (wired after users). */
@@ -18,8 +19,10 @@ export interface SubscriptionSummary {
   features: string[];
 }
 export type SubscriptionLookup = (executor: Executor, userId: string) => Promise<SubscriptionSummary | null>;
+/** A user's linked identities as the detail shows them; the federation module answers (wired after users). */
+export type IdentityLookup = (executor: Executor, userId: string) => Promise<Static<typeof LinkedIdentity>[]>;
 
-type Include = 'profile' | 'roles' | 'permissions' | 'subscription' | 'organization';
+type Include = (typeof includeOptions)[number];
 
 /** Seed 001's and 002's reads: lists with filters, search, sort and paging; a user with its relations. */
 export function createDirectory(
@@ -28,6 +31,7 @@ export function createDirectory(
 ) {
   const db = database.primary;
   let subscriptionOf: SubscriptionLookup = async () => null;
+  let identitiesOf: IdentityLookup = async () => [];
 
   async function list(caller: SignedInCaller, query: ListUsersQuery) {
     const limit = query.limit ?? 20;
@@ -82,12 +86,13 @@ export function createDirectory(
       const user = await visibleUser(db, caller.principal, id);
       const include = new Set((query.include?.split(',') ?? []) as Include[]);
       const wanted = <T>(part: Include, read: () => Promise<T>) => (include.has(part) ? read() : undefined);
-      const [profile, roles, permissions, subscription, organization] = await Promise.all([
+      const [profile, roles, permissions, subscription, organization, identities] = await Promise.all([
         wanted('profile', () => queries.findProfile(db, user.id)),
         wanted('roles', () => access.rolesOf(db, user.id)),
         wanted('permissions', () => access.permissionsOf(db, user.id)),
         wanted('subscription', () => subscriptionOf(db, user.id)),
         wanted('organization', () => organizations.summary(db, user.organizationId)),
+        wanted('identities', () => identitiesOf(db, user.id)),
       ]);
       return {
         ...userView(user),
@@ -96,6 +101,7 @@ export function createDirectory(
         ...(permissions ? { permissions } : {}),
         ...(subscription !== undefined ? { subscription } : {}),
         ...(organization !== undefined ? { organization } : {}),
+        ...(identities ? { identities } : {}),
       };
     },
 
@@ -104,6 +110,11 @@ export function createDirectory(
     /** Port: the subscriptions module answers the detail's `subscription` (wired after users). */
     registerSubscriptionLookup(lookup: SubscriptionLookup) {
       subscriptionOf = lookup;
+    },
+
+    /** Port: the federation module answers the detail's `identities` (wired after users). */
+    registerIdentityLookup(lookup: IdentityLookup) {
+      identitiesOf = lookup;
     },
   };
 }

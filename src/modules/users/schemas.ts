@@ -10,7 +10,7 @@ const Email = Type.String({ format: 'email', maxLength: 254 });
 const Name = Type.String({ maxLength: 100 });
 const Url = Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' });
 
-const UserRef = Type.Union([Uuid, Type.Literal('me')]);
+export const UserRef = Type.Union([Uuid, Type.Literal('me')]);
 export const UserIdParams = Type.Object({ id: UserRef });
 export const UserRoleParams = Type.Object({ id: UserRef, roleId: Uuid });
 export const UserPermissionParams = Type.Object({ id: UserRef, permissionId: Uuid });
@@ -83,6 +83,15 @@ export const PreferencesView = Type.Object(PreferencesFields);
 export const PreferencesInput = Type.Partial(Type.Object(PreferencesFields, { additionalProperties: false }));
 
 const RoleRef = Type.Object({ id: Uuid, name: Type.String() });
+/** An account at an identity provider the user signs in with (the federation module keeps them). */
+export const LinkedIdentity = Type.Object({
+  id: Uuid,
+  provider: Type.String({ description: 'the slug of its identity provider' }),
+  email: Nullable(Type.String()),
+  emailVerified: Type.Boolean(),
+  createdAt: Timestamp,
+  lastSignInAt: Nullable(Timestamp),
+});
 export const UserDetail = Type.Intersect([
   UserView,
   Type.Object({
@@ -101,10 +110,11 @@ export const UserDetail = Type.Intersect([
       ),
     ),
     organization: Type.Optional(Nullable(Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() }))),
+    identities: Type.Optional(Type.Array(LinkedIdentity)),
   }),
 ]);
 
-export const includeOptions = ['profile', 'roles', 'permissions', 'subscription', 'organization'] as const;
+export const includeOptions = ['profile', 'roles', 'permissions', 'subscription', 'organization', 'identities'] as const;
 export const DetailQuery = Type.Object(
   { include: Type.Optional(Type.String({ pattern: `^(${includeOptions.join('|')})(,(${includeOptions.join('|')}))*$` })) },
   { additionalProperties: false },
