@@ -6,10 +6,14 @@ export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 export type ProfileRow = typeof profiles.$inferSelect;
 
-export async function insertUserWithProfile(db: Executor, values: NewUser): Promise<UserRow> {
+export async function insertUserWithProfile(
+  db: Executor,
+  values: NewUser,
+  profile: Omit<Partial<typeof profiles.$inferInsert>, 'userId'> = {},
+): Promise<UserRow> {
   const [user] = await db.insert(users).values(values).returning();
   if (!user) throw new Error('insert returned no row');
-  await db.insert(profiles).values({ userId: user.id });
+  await db.insert(profiles).values({ ...profile, userId: user.id });
   return user;
 }
 
