@@ -73,6 +73,23 @@ const oneOf =
 const email: Parser<string> = (raw, name) =>
   /^[^\s@]+@[^\s@]+$/.test(raw) ? raw.toLowerCase() : fail(name, `must be an email address, got "${raw}"`);
 
+/** An app's redirect URI: absolute (https, loopback http or a native app's own scheme), without a fragment. */
+const redirectUri: Parser<string> = (raw, name) => {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || parsed.hash || raw.includes('#')) return fail(name, `must list absolute URLs without a fragment, got "${raw}"`);
+  return raw;
+};
+
+const uuid: Parser<string> = (raw, name) =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)
+    ? raw.toLowerCase()
+    : fail(name, `must be a UUID, got "${raw}"`);
+
 const hexKey: Parser<string> = (raw, name) => (/^[0-9a-fA-F]{64}$/.test(raw) ? raw : fail(name, 'must be 64 hex characters (32 bytes)'));
 
 interface Setting<T> {
@@ -149,7 +166,11 @@ export const settings = {
   ACCESS_TOKEN_TTL: setting(duration, '15m', 'access token lifetime'),
   SESSION_IDLE_TIMEOUT: setting(duration, '7d', 'a session unused this long ends'),
   SESSION_MAX_AGE: setting(duration, '30d', 'a session ends this long after sign-in, used or not'),
-  SIGNING_KEY_SECRET: setting(optional(hexKey), '', '32-byte hex key that encrypts signing keys at rest'),
+  SIGNING_KEY_SECRET: setting(
+    optional(hexKey),
+    '',
+    "32-byte hex key that encrypts signing keys and identity providers' client secrets at rest",
+  ),
   SIGNING_KEY_OVERLAP: setting(duration, '1d', 'how long a rotated-out signing key stays published'),
   SIGNING_KEY_RELOAD_INTERVAL: setting(
     duration,
@@ -175,6 +196,30 @@ export const settings = {
   MAIL_FROM: setting(str, 'Tessera <no-reply@localhost>', 'sender of every mail'),
   MAIL_POLL_INTERVAL: setting(duration, '1s', 'how often the outbox is checked for mail to send'),
   MAIL_RETRY_BACKOFF: setting(duration, '5s', 'first wait after a failed delivery; doubles with each attempt'),
+  OAUTH_REDIRECT_ALLOWLIST: setting(
+    list(redirectUri),
+    '',
+    "the apps' redirect URIs social sign-in may send people back to, comma-separated, compared exactly (empty: social sign-in is off)",
+  ),
+  OAUTH_GOOGLE_CLIENT_ID: setting(optional(str), '', 'Google sign-in (slug google): the OAuth client id'),
+  OAUTH_GOOGLE_CLIENT_SECRET: setting(optional(str), '', 'its client secret'),
+  OAUTH_MICROSOFT_CLIENT_ID: setting(optional(str), '', 'Microsoft Entra ID sign-in (slug microsoft): the application (client) id'),
+  OAUTH_MICROSOFT_CLIENT_SECRET: setting(optional(str), '', 'its client secret'),
+  OAUTH_MICROSOFT_TENANT: setting(optional(uuid), '', 'its directory (tenant) id'),
+  OAUTH_GITHUB_CLIENT_ID: setting(optional(str), '', 'GitHub sign-in (slug github): the OAuth app client id'),
+  OAUTH_GITHUB_CLIENT_SECRET: setting(optional(str), '', 'its client secret'),
+  OAUTH_FACEBOOK_CLIENT_ID: setting(optional(str), '', 'Facebook sign-in (slug facebook): the app id'),
+  OAUTH_FACEBOOK_CLIENT_SECRET: setting(optional(str), '', 'its app secret'),
+  OAUTH_OIDC_ISSUER: setting(optional(url('https:')), '', 'any OpenID Connect provider (slug oidc): its issuer, found by discovery'),
+  OAUTH_OIDC_CLIENT_ID: setting(optional(str), '', 'its client id'),
+  OAUTH_OIDC_CLIENT_SECRET: setting(optional(str), '', 'its client secret'),
+  OAUTH_OIDC_NAME: setting(str, 'Single sign-on', 'its name as apps show it'),
+  OAUTH_SIGN_UP_ENABLED: setting(bool, 'true', "a first sign-in through a provider set here creates the person's account"),
+  OAUTH_ALLOWED_DOMAINS: setting(
+    list(str),
+    '',
+    'comma-separated email domains the providers set here accept (verified addresses only; empty: any)',
+  ),
   REFRESH_REUSE_GRACE: setting(
     duration,
     '10s',
@@ -198,6 +243,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = raw as RawConfig;
   if (Boolean(config.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(config.BOOTSTRAP_ADMIN_PASSWORD)) {
     fail('BOOTSTRAP_ADMIN_PASSWORD', 'and BOOTSTRAP_ADMIN_EMAIL must be set together');
+  }
+  for (const provider of ['GOOGLE', 'MICROSOFT', 'GITHUB', 'FACEBOOK', 'OIDC'] as const) {
+    const id = config[`OAUTH_${provider}_CLIENT_ID`];
+    if (Boolean(id) !== Boolean(config[`OAUTH_${provider}_CLIENT_SECRET`])) {
+      fail(`OAUTH_${provider}_CLIENT_SECRET`, `and OAUTH_${provider}_CLIENT_ID must be set together`);
+    }
+    if (id && provider === 'MICROSOFT' && !config.OAUTH_MICROSOFT_TENANT)
+      fail('OAUTH_MICROSOFT_TENANT', 'is required with OAUTH_MICROSOFT_CLIENT_ID');
+    if (id && provider === 'OIDC' && !config.OAUTH_OIDC_ISSUER) fail('OAUTH_OIDC_ISSUER', 'is required with OAUTH_OIDC_CLIENT_ID');
   }
   return { ...config, PUBLIC_URL: config.PUBLIC_URL ?? `http://localhost:${config.PORT}` };
 }

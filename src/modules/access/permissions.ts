@@ -18,6 +18,7 @@ export const permissionCatalog = {
   'subscriptions:manage': "Change users' subscriptions",
   'sessions:manage': "List and end other users' sessions",
   'audit:read': 'Read the audit log',
+  'identity-providers:manage': 'Configure the identity providers people sign in with (social and enterprise sign-in)',
   'learning:read': "Read users' learning records",
   'learning:manage': "Edit users' learning records and verify skills",
   'tenants:all': 'Act across every organization, not only your own',
