@@ -9,6 +9,8 @@ export const authErrors = defineErrors({
   // A mailed link is not a credential of the request: a bad one is a 400, never the access token's 401.
   INVALID_LINK: [400, 'The link is invalid, used or expired.'],
   WRONG_CURRENT_PASSWORD: [400, 'The current password is wrong.'],
+  INVALID_CHANGE_TOKEN: [400, 'The password change token is invalid, used or expired. Sign in again.'],
+  PASSWORD_UNCHANGED: [400, 'The new password must differ from the current one.'],
   SCOPE_NOT_HELD: [403, 'An API key cannot have a permission you do not hold.'],
   SESSION_NOT_FOUND: [404, 'Session not found.'],
   API_KEY_NOT_FOUND: [404, 'API key not found.'],

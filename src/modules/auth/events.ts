@@ -17,6 +17,10 @@ export const authEvents = {
   'auth.password_reset_requested': event('user'),
   'auth.password_reset': event('user'),
   'auth.password_changed': event('user'),
+  // Temporary passwords: an administrator sets one, its sign-in gets a change token, the user replaces it.
+  'auth.password_set_by_admin': event<{ temporary: boolean }>('user'),
+  'auth.password_change_required': event('user'),
+  'auth.temporary_password_replaced': event('user'),
   'auth.email_verified': event('user'),
   'auth.verification_resent': event('user'),
   'auth.api_key_created': event<{ name: string; scopes: string[] }>('api_key'),
@@ -31,4 +35,5 @@ export const userSessionsEndedEvents = [
   'auth.sessions_ended_by_admin',
   'auth.password_reset',
   'auth.password_changed',
+  'auth.password_set_by_admin',
 ] as const;

@@ -6,6 +6,7 @@ import type { AuthModuleDeps } from './deps.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { credentialRoutes, jwksRoute } from './routes.js';
 import { signedInRoutes, userSessionRoutes } from './routes.sessions.js';
+import { userPasswordRoutes } from './routes.user-password.js';
 import { randomToken } from './secrets.js';
 import { type AuthService, createAuthService } from './service.js';
 import { createSessionLiveness } from './session-liveness.js';
@@ -44,6 +45,7 @@ export const authModule = defineModule<AuthService, AuthModuleDeps>({
     await app.register(credentialRoutes, { prefix: '/auth', auth, state, perIpLimit: config.AUTH_RATE_LIMIT_PER_MINUTE });
     await app.register(signedInRoutes, { prefix: '/auth', auth, state, perPrincipalLimit: config.AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE });
     await app.register(userSessionRoutes, { auth });
+    await app.register(userPasswordRoutes, { auth });
     await app.register(jwksRoute, { jwks: auth.jwks });
   },
   async start(auth, log) {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
 import { perIpCredentialLimit } from '../../http/rate-limit.js';
-import { authenticated, publicRoute, signedIn } from '../../http/route-policy.js';
+import { publicRoute, signedIn, signedInIfCredentials } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { authErrors as errors } from './errors.js';
@@ -11,6 +11,7 @@ import {
   EmailBody,
   Jwks,
   LoginBody,
+  LoginResponse,
   RefreshBody,
   RegisterBody,
   ResetBody,
@@ -51,9 +52,9 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       config: publicRoute,
       schema: {
         tags,
-        summary: 'Sign in with email or username',
+        summary: 'Sign in with email or username (a temporary password answers with a change token only)',
         body: LoginBody,
-        response: { 200: TokenResponse, ...problems(errors.INVALID_CREDENTIALS, limited) },
+        response: { 200: LoginResponse, ...problems(errors.INVALID_CREDENTIALS, limited) },
       },
     },
     async (request) => auth.login(request.caller, request.body),
@@ -123,16 +124,31 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
   app.post(
     '/change-password',
     {
-      config: authenticated,
+      config: signedInIfCredentials,
       schema: {
         tags,
-        summary: 'Change the password (ends your other sessions)',
+        summary:
+          'Change the password: signed in with the current one (ends your other sessions, 204), or with the change token of a temporary password (signs you in, 200)',
         body: ChangePasswordBody,
-        response: done(problems(errors.WRONG_CURRENT_PASSWORD, errors.INVALID_CREDENTIALS, limited)),
+        response: {
+          200: TokenResponse,
+          ...done(
+            problems(
+              errors.WRONG_CURRENT_PASSWORD,
+              errors.INVALID_CREDENTIALS,
+              errors.INVALID_CHANGE_TOKEN,
+              errors.PASSWORD_UNCHANGED,
+              httpErrors.UNAUTHORIZED,
+              limited,
+            ),
+          ),
+        },
       },
     },
     async (request, reply) => {
-      await auth.changePassword(signedIn(request.caller), request.body);
+      const { changeToken, currentPassword, newPassword } = request.body;
+      if (changeToken) return auth.replaceTemporaryPassword(request.caller, { changeToken, newPassword });
+      await auth.changePassword(signedIn(request.caller), { currentPassword: currentPassword as string, newPassword });
       return reply.status(204).send();
     },
   );

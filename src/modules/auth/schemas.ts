@@ -59,7 +59,25 @@ export const LogoutBody = Type.Object({ refreshToken: Type.Optional(OpaqueToken)
 export const EmailBody = Type.Object({ email: Email }, NoExtraFields);
 export const ResetBody = Type.Object({ token: OpaqueToken, password: Password }, NoExtraFields);
 export const TokenBody = Type.Object({ token: OpaqueToken }, NoExtraFields);
-export const ChangePasswordBody = Type.Object({ currentPassword: Password, newPassword: Password }, NoExtraFields);
+/** The signed-in user's current password, or the change token a sign-in with a temporary password handed out. */
+export const ChangePasswordBody = Type.Object(
+  { currentPassword: Type.Optional(Password), changeToken: Type.Optional(OpaqueToken), newPassword: Password },
+  {
+    ...NoExtraFields,
+    description: 'currentPassword (signed in) or changeToken (after a sign-in with a temporary password), and newPassword',
+    oneOf: [{ required: ['currentPassword'] }, { required: ['changeToken'] }],
+  },
+);
+export const SetPasswordBody = Type.Object(
+  { password: Password, temporary: Type.Optional(Type.Boolean({ description: 'the next sign-in must replace it' })) },
+  NoExtraFields,
+);
+/** A sign-in with a temporary password: no session yet, only a token that replaces the password. */
+export const PasswordChangeRequired = Type.Object({
+  passwordChangeRequired: Type.Literal(true),
+  changeToken: Type.String({ description: 'for POST /auth/change-password only; short-lived, single use' }),
+});
+export const LoginResponse = Type.Union([TokenResponse, PasswordChangeRequired]);
 export const Accepted = Type.Object({ message: Type.String() });
 
 export const MeResponse = Type.Intersect([

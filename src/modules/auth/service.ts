@@ -13,7 +13,11 @@ import { exportParts } from './queries.js';
 import { createRegistration } from './registration.js';
 import { createSessions } from './sessions.js';
 import { createSignIn, mayHoldSession } from './sign-in.js';
+import { createTemporaryPasswords } from './temporary-passwords.js';
 import { reactToUserEvents } from './user-events.js';
+
+/** For the import: whether a sign-in can verify a password hash brought from another system, and its format. */
+export { passwordHashFormat } from './foreign-hashes.js';
 
 export function createAuthService(kit: AuthKit) {
   const links = createOneTimeLinks(kit);
@@ -26,6 +30,7 @@ export function createAuthService(kit: AuthKit) {
     mayHoldSession: (user: UserRow) => mayHoldSession(kit, user),
     ...createRegistration(kit, links),
     ...createPasswordFlows(kit, links),
+    ...createTemporaryPasswords(kit, signIn),
     ...createEmailVerification(kit, links),
     ...createAuthenticator(kit, apiKeys),
     sessions: createSessions(kit, signIn),

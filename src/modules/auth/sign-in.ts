@@ -1,12 +1,13 @@
 import type { Executor } from '../../db/client.js';
 import { rateLimited } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
-import { hashPassword, needsRehash, verifyPassword } from '../../platform/passwords.js';
+import { hashPassword, needsRehash } from '../../platform/passwords.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
 import { accounts, type UserRow } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
+import { verifyStoredPassword } from './foreign-hashes.js';
 import * as queries from './queries.js';
 import { randomToken, sha256 } from './secrets.js';
 
@@ -22,6 +23,9 @@ export interface SignInProof {
   /** The stored password hash was redone with today's parameters. */
   rehashed?: boolean;
 }
+
+/** How long the token a temporary password's sign-in hands out may change that password. */
+export const CHANGE_TOKEN_TTL_MS = 10 * 60_000;
 
 /** Who may hold a session: an active account, verified when the deployment requires it. */
 export const mayHoldSession = (kit: AuthKit, user: UserRow) =>
@@ -65,6 +69,23 @@ export function createSignIn(kit: AuthKit) {
     return { ...(await issueAccessToken(tx, user, session.id)), refreshToken, user: accounts.view(user) };
   }
 
+  /**
+   * A temporary password (Keycloak's "update password" required action): no session, only a short-lived
+   * token that POST /auth/change-password accepts, and nothing else does.
+   */
+  async function requirePasswordChange(tx: Executor, user: UserRow, emit: SignInMeta['emit']) {
+    const changeToken = randomToken();
+    await queries.expireOneTimeTokens(tx, user.id, 'PASSWORD_CHANGE');
+    await queries.insertOneTimeToken(tx, {
+      userId: user.id,
+      purpose: 'PASSWORD_CHANGE',
+      tokenHash: sha256(changeToken),
+      expiresAt: new Date(Date.now() + CHANGE_TOKEN_TTL_MS),
+    });
+    await emit({ type: 'auth.password_change_required', entityId: user.id, actorId: user.id });
+    return { passwordChangeRequired: true as const, changeToken };
+  }
+
   return {
     completeSignIn,
     issueAccessToken,
@@ -74,14 +95,21 @@ export function createSignIn(kit: AuthKit) {
       const waitSeconds = await throttle.attempt(identifier);
       if (waitSeconds !== undefined) throw rateLimited(waitSeconds);
       const user = await accounts.findForLogin(kit.context.database.primary, input);
-      // An unknown account costs a real verification too: the answer's timing does not tell.
-      const passwordOk = await verifyPassword(user?.passwordHash ?? kit.dummyHash, input.password);
+      // An unknown account costs a real verification too: the answer's timing does not tell. An imported
+      // account's hash from another system is verified in its own format, and redone as ours below.
+      const passwordOk = await verifyStoredPassword(user?.passwordHash ?? kit.dummyHash, input.password);
       if (!user || !passwordOk || !mayHoldSession(kit, user)) {
         const reason = !user ? 'unknown_account' : !passwordOk ? 'wrong_password' : `status_${user.status.toLowerCase()}`;
         await useCases.run(caller, (_tx, emit) =>
           emit({ type: 'auth.login_failed', entityId: user?.id ?? null, actorId: user?.id ?? null, payload: { identifier, reason } }),
         );
         throw errors.INVALID_CREDENTIALS();
+      }
+      if (user.passwordChangeRequired) {
+        return useCases.run(caller, async (tx, emit) => {
+          useCases.whenCommitted(() => throttle.clear(identifier));
+          return requirePasswordChange(tx, user, emit);
+        });
       }
       const rehash = needsRehash(user.passwordHash as string) ? await hashPassword(input.password) : undefined;
       return useCases.run(caller, async (tx, emit) => {

@@ -12,6 +12,8 @@ export interface UserCreated {
   /** True for `tessera create-admin` and the bootstrap admin: nothing to prove by mail. */
   emailVerified: boolean;
   via?: 'create-admin';
+  /** The first sign-in must replace the password an administrator chose. */
+  temporaryPassword?: boolean;
 }
 
 /**
@@ -21,7 +23,10 @@ export interface UserCreated {
  */
 export const userEvents = {
   // The address is the account's identifier, not a change to audit; the trail keeps what it always kept.
-  'user.created': event<UserCreated>('user', ({ roles, withPassword, via }) => (via ? { roles, via } : { roles, withPassword })),
+  'user.created': event<UserCreated>('user', ({ roles, withPassword, via, temporaryPassword }) =>
+    // (Keys naming a password are redacted by the audit trail, so the flag is kept under another name.)
+    via ? { roles, via } : { roles, withPassword, ...(temporaryPassword ? { changeRequiredAtSignIn: true } : {}) },
+  ),
   'user.updated': event<Changed>('user'),
   'user.self_updated': event<Changed>('user'),
   'user.email_changed': event<{ before: string; after: string }>('user'),

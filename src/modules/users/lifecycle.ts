@@ -62,6 +62,8 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
       const { principal } = caller;
       const organizationId = body.organizationId ?? tenantOf(principal) ?? null;
       assertMayPlace(principal, organizationId);
+      if (body.temporary && !body.password)
+        throw httpErrors.VALIDATION_FAILED({ errors: [{ path: '/temporary', message: 'needs a password' }] });
       if (body.password) assertPasswordAcceptable(body.password, config.PASSWORD_MIN_LENGTH);
       const passwordHash = body.password ? await hashPassword(body.password) : null;
       const [first, ...rest] = (body.name ?? '').trim().split(/\s+/);
@@ -75,6 +77,7 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
           organizationId,
           userTypeId: body.userTypeId ?? null,
           passwordHash,
+          passwordChangeRequired: passwordHash !== null && body.temporary === true,
           status: 'ACTIVE',
         });
         const roles = await access.grantInitialRoles(tx, created.id, principal, body.roles);
@@ -82,7 +85,13 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
           type: 'user.created',
           entityId: created.id,
           organizationId,
-          payload: { email: created.email, roles, withPassword: passwordHash !== null, emailVerified: false },
+          payload: {
+            email: created.email,
+            roles,
+            withPassword: passwordHash !== null,
+            emailVerified: false,
+            temporaryPassword: created.passwordChangeRequired,
+          },
         });
         return created;
       });

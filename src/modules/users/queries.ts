@@ -63,8 +63,9 @@ export async function findUserForLogin(db: Executor, identifier: { email?: strin
   return row;
 }
 
-export async function setPasswordHash(db: Executor, userId: string, passwordHash: string) {
-  await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
+/** A new password; `changeRequired` marks it temporary: the next sign-in must replace it before it gets a session. */
+export async function setPasswordHash(db: Executor, userId: string, passwordHash: string, changeRequired = false) {
+  await db.update(users).set({ passwordHash, passwordChangeRequired: changeRequired }).where(eq(users.id, userId));
 }
 
 export async function recordLogin(db: Executor, userId: string) {

@@ -168,6 +168,7 @@ export const CreateUserBody = Type.Object(
     organizationId: Type.Optional(Nullable(Uuid)),
     userTypeId: Type.Optional(Nullable(Uuid)),
     password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    temporary: Type.Optional(Type.Boolean({ description: 'the password is temporary: the first sign-in must replace it' })),
     roles: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20, uniqueItems: true })),
   },
   { additionalProperties: false },

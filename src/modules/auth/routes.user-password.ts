@@ -1,0 +1,28 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { requirePermission, signedIn } from '../../http/route-policy.js';
+import { NoContent, problems } from '../../http/schemas.js';
+import { userErrors } from '../users/errors.js';
+import { UserIdParams } from '../users/schemas.js';
+import { SetPasswordBody } from './schemas.js';
+import type { AuthService } from './service.js';
+
+/** An administrator sets a user's password, temporary or not (seed 002's temporary password support). */
+export const userPasswordRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
+  app.put(
+    '/users/:id/password',
+    {
+      config: requirePermission('users:write'),
+      schema: {
+        tags: ['users'],
+        summary: "Set a user's password; `temporary: true` makes their next sign-in replace it (ends their sessions)",
+        params: UserIdParams,
+        body: SetPasswordBody,
+        response: { 204: NoContent, ...problems(userErrors.USER_NOT_FOUND) },
+      },
+    },
+    async (request, reply) => {
+      await auth.setPassword(signedIn(request.caller), request.params.id, request.body);
+      return reply.status(204).send();
+    },
+  );
+};

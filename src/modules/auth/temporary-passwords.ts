@@ -1,0 +1,56 @@
+import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import { assertPasswordAcceptable } from '../../platform/password-policy.js';
+import { hashPassword } from '../../platform/passwords.js';
+import { accounts } from '../users/service.js';
+import type { AuthKit } from './deps.js';
+import { authErrors as errors } from './errors.js';
+import { verifyStoredPassword } from './foreign-hashes.js';
+import * as queries from './queries.js';
+import { sha256 } from './secrets.js';
+import { mayHoldSession, type SignIn } from './sign-in.js';
+
+/**
+ * Seed 002's temporary passwords, done as Keycloak does them: an administrator sets one (and never learns
+ * the password that replaces it); its sign-in hands out only a change token (sign-in.ts); the change
+ * token and a new, different password finish the sign-in.
+ */
+export function createTemporaryPasswords(kit: AuthKit, signIn: SignIn) {
+  const { config } = kit.context;
+  const { useCases } = kit;
+
+  return {
+    /** PUT /users/:id/password: every session of the user ends; a temporary one must be replaced at the next sign-in. */
+    async setPassword(caller: SignedInCaller, id: string, input: { password: string; temporary?: boolean }) {
+      assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH);
+      const passwordHash = await hashPassword(input.password);
+      const temporary = input.temporary === true;
+      await useCases.run(caller, async (tx, emit) => {
+        const user = await kit.users.visibleUser(tx, caller.principal, id);
+        await accounts.setPasswordHash(tx, user.id, passwordHash, temporary);
+        await queries.revokeUserSessions(tx, user.id, 'password_set_by_admin');
+        if (!temporary) await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });
+        await emit({ type: 'auth.password_set_by_admin', entityId: user.id, organizationId: user.organizationId, payload: { temporary } });
+      });
+    },
+
+    /**
+     * POST /auth/change-password with a change token: the temporary password gives way to the user's own,
+     * and the sign-in it interrupted completes. A refused new password leaves the token usable.
+     */
+    async replaceTemporaryPassword(caller: Caller, input: { changeToken: string; newPassword: string }) {
+      const passwordHash = await hashPassword(input.newPassword);
+      return useCases.run(caller, async (tx, emit) => {
+        const consumed = await queries.consumeOneTimeToken(tx, sha256(input.changeToken), ['PASSWORD_CHANGE']);
+        const user = consumed ? await accounts.findById(tx, consumed.userId) : undefined;
+        if (!user?.passwordChangeRequired || !mayHoldSession(kit, user)) throw errors.INVALID_CHANGE_TOKEN();
+        assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, 'newPassword', [user.email]);
+        if (await verifyStoredPassword(user.passwordHash ?? '', input.newPassword)) {
+          throw errors.PASSWORD_UNCHANGED({ errors: [{ path: '/newPassword', message: 'must differ from the temporary password' }] });
+        }
+        await accounts.setPasswordHash(tx, user.id, passwordHash);
+        await emit({ type: 'auth.temporary_password_replaced', entityId: user.id, actorId: user.id });
+        return signIn.completeSignIn(tx, { ...user, passwordHash, passwordChangeRequired: false }, { caller, emit }, { amr: ['pwd'] });
+      });
+    },
+  };
+}

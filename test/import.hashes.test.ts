@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { passwordHashFormat, verifyStoredPassword } from '../src/modules/auth/foreign-hashes.js';
+import { hashPassword } from '../src/platform/passwords.js';
+import { foreignHashes } from './helpers/foreign-hashes.js';
+
+const password = 'old system passphrase';
+describe('password hashes from other systems', () => {
+  it('verifies every supported format with the right password only', async () => {
+    const hashes = await foreignHashes(password);
+    for (const [name, hash] of Object.entries(hashes)) {
+      expect(passwordHashFormat(hash), name).toBeDefined();
+      expect(await verifyStoredPassword(hash, password), name).toBe(true);
+      expect(await verifyStoredPassword(hash, 'a wrong passphrase'), name).toBe(false);
+    }
+  }, 60_000);
+
+  it("matches Firebase's published test vector", async () => {
+    const hash =
+      '$firebase-scrypt$m=14,r=8$jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==$Bw==$42xEC+ixf3L2lw==$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==';
+    expect(await verifyStoredPassword(hash, 'user1password')).toBe(true);
+    expect(await verifyStoredPassword(hash, 'user2password')).toBe(false);
+  });
+
+  it('still verifies our own argon2id hashes, NFKC-normalised', async () => {
+    const ours = await hashPassword('ﬁnal passphrase');
+    expect(passwordHashFormat(ours)).toBe('argon2');
+    expect(await verifyStoredPassword(ours, 'final passphrase')).toBe(true);
+  });
+
+  it('knows nothing of unknown formats, malformed strings or costs that would stall a sign-in', async () => {
+    for (const hash of [
+      '5f4dcc3b5aa765d61d8327deb882cf99',
+      '$1$abc$def',
+      '$2b$08$tooshort',
+      `$2b$31$${'a'.repeat(53)}`,
+      '$scrypt$ln=30,r=8,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA',
+      'pbkdf2_sha256$999999999$salt$aGFzaGhhc2hoYXNoaGFzaA==',
+      'plain text password',
+    ]) {
+      expect(passwordHashFormat(hash), hash).toBeUndefined();
+      expect(await verifyStoredPassword(hash, 'plain text password')).toBe(false);
+    }
+  });
+});
