@@ -10,6 +10,7 @@ export async function serve(): Promise<void> {
   const app = await buildApp(context, { logger: terminalLogger(config.LOG_LEVEL) });
   try {
     await prepareDatabase(context, app.log);
+    await app.modules.users.ensureBootstrapAdmin(app.log);
   } catch (error) {
     await closeContext(context);
     throw error;

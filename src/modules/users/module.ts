@@ -12,6 +12,4 @@ export const usersModule = defineModule<UsersService, UsersDeps>({
     await app.register(selfRoutes, { users, maxAvatarBytes: context.config.MAX_AVATAR_SIZE_MB * 1024 * 1024 });
     await app.register(userAccessRoutes, { grants: users.grants });
   },
-  // The bootstrap admin, once the database is migrated and seeded (before the server listens).
-  start: (users, log) => users.ensureBootstrapAdmin(log),
 });
