@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { gender, profileVisibility, userStatus } from '../../db/schema/index.js';
 import { difficultyLevel, fontSize, pacePreference, reminderFrequency } from '../../db/schema/learning.js';
+import { formats } from '../../http/formats.js';
 import { Nullable, Phone, Timestamp, Username, Uuid } from '../../http/schemas.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
@@ -8,7 +9,8 @@ const enumOf = <T extends string>(values: readonly T[]) => Type.Union(values.map
 export const UserStatus = enumOf(userStatus.enumValues);
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Name = Type.String({ maxLength: 100 });
-const Url = Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' });
+// Seed 002's Data Validation: social links and website are absolute http(s) URLs.
+const Url = Type.String({ format: formats.httpUrl, maxLength: 500 });
 
 export const UserRef = Type.Union([Uuid, Type.Literal('me')]);
 export const UserIdParams = Type.Object({ id: UserRef });
@@ -38,9 +40,9 @@ export const UserEnvelope = Type.Object({ user: UserView });
 export const ProfileFields = {
   avatarUrl: Nullable(Type.String()),
   bio: Nullable(Type.String({ maxLength: 5000 })),
-  timezone: Type.String({ maxLength: 64, pattern: '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$' }),
-  language: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }),
-  phoneNumber: Nullable(Phone),
+  timezone: Type.String({ maxLength: 64, format: formats.timezone, description: 'IANA, e.g. Europe/Paris' }),
+  language: Type.String({ maxLength: 35, format: formats.language, description: 'BCP 47, e.g. pt-BR' }),
+  phoneNumber: Nullable(Type.String({ format: formats.phone, description: 'E.164, a number that exists in its country' })),
   dateOfBirth: Nullable(Type.String({ format: 'date' })),
   gender: Nullable(enumOf(gender.enumValues)),
   addressLine1: Nullable(Type.String({ maxLength: 200 })),
