@@ -261,7 +261,8 @@ describe('users: admin API and self-service', () => {
     const me = await loginAs(h);
     const api = as(me);
     const profile = await api.get('/users/profile');
-    expect(profile.json()).toMatchObject({ id: me.userId, profile: { timezone: 'UTC' }, preferences: null, stats: null });
+    // The learning module counts the sign-in into the statistics.
+    expect(profile.json()).toMatchObject({ id: me.userId, profile: { timezone: 'UTC' }, preferences: null, stats: { totalLogins: 1 } });
     const updated = await api.send('PUT', '/users/profile', {
       firstName: 'Self',
       profile: { bio: 'Hello', timezone: 'Europe/Paris', gender: 'PREFER_NOT_TO_SAY', linkedinUrl: 'https://linkedin.example/in/self' },
