@@ -6,7 +6,7 @@ import { userActivities } from '../src/db/schema/index.js';
 import { deviceTypeOf } from '../src/modules/learning/device.js';
 import { createHarness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
-import { createSchool, type School } from './helpers/learning.js';
+import { avatarForm, createSchool, type School } from './helpers/learning.js';
 
 const agents = {
   desktop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
@@ -15,16 +15,6 @@ const agents = {
   tablet: 'Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
   bot: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
 };
-
-function multipart(file: Buffer) {
-  const boundary = `----tessera${Date.now()}`;
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="me.png"\r\nContent-Type: image/png\r\n\r\n`),
-    file,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 describe('device types from user agents', () => {
   it('tells desktop, mobile, tablet and bot apart, and says nothing of what it cannot read', () => {
@@ -120,7 +110,7 @@ describe('learning: the activity log', () => {
     const image = await sharp({ create: { width: 80, height: 80, channels: 3, background: { r: 9, g: 99, b: 199 } } })
       .png()
       .toBuffer();
-    const body = multipart(image);
+    const body = avatarForm(image);
     const row = await activityOf(s.learner.userId, () =>
       s.h.app.inject({
         method: 'POST',

@@ -8,18 +8,9 @@ import { createS3Storage } from '../src/platform/storage.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
 import { testDataRoot } from './helpers/databases.js';
+import { avatarForm } from './helpers/learning.js';
 
 const BUCKET = 'smart-learning-avatars';
-
-function multipart(file: Buffer) {
-  const boundary = `----tessera${Date.now()}`;
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="me.png"\r\nContent-Type: image/png\r\n\r\n`),
-    file,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
 
 // Seed 002's AVATAR_STORAGE_BUCKET, against a real S3-compatible server started here (offline).
 describe('avatars in an S3 bucket', () => {
@@ -55,7 +46,7 @@ describe('avatars in an S3 bucket', () => {
   it('uploads every size to the bucket, serves it from there, and deletes the old ones on replace', async () => {
     const me = await loginAs(h);
     const upload = async (file: Buffer) => {
-      const body = multipart(file);
+      const body = avatarForm(file);
       const res = await h.app.inject({
         method: 'POST',
         url: '/users/upload-avatar',

@@ -36,3 +36,14 @@ export async function createSchool(config: Record<string, string | undefined> = 
 }
 
 export type School = Awaited<ReturnType<typeof createSchool>>;
+
+/** A multipart body carrying `file` as the avatar upload's field "file". */
+export function avatarForm(file: Buffer) {
+  const boundary = `----tessera${Date.now()}`;
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="me.png"\r\nContent-Type: image/png\r\n\r\n`),
+    file,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}

@@ -58,8 +58,5 @@ export async function ensureSomePreset(db: Db, name: PresetName): Promise<boolea
   return true;
 }
 
-export const findDefaultRole = queries.findDefaultRole;
-export const grantRole = queries.grantRole;
-
 export { isPermission, type Permission } from './permissions.js';
 export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';
