@@ -12,6 +12,7 @@ import { authenticationErrors } from './auth/errors.js';
 import { authModule, requestAuthenticator } from './auth/module.js';
 import type { AuthService } from './auth/service.js';
 import type { DomainEvent } from './events.js';
+import { federationModule } from './federation/module.js';
 import { interimExportParts } from './interim-ports.js';
 import { learningModule } from './learning/module.js';
 import type { LearningService } from './learning/service.js';
@@ -67,15 +68,22 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
     mail: mail.service,
   });
   const learning = await wireModule(learningModule, context, { useCases, users: users.service });
+  const federation = await wireModule(federationModule, context, {
+    useCases,
+    access: access.service,
+    users: users.service,
+    auth: auth.service,
+  });
   const exportParts = {
     ...access.service.exportParts,
     ...subscriptions.service.exportParts,
     ...auth.service.exportParts,
     ...learning.service.exportParts,
+    ...federation.service.exportParts,
     ...interimExportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
-  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning];
+  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
     auth: auth.service,

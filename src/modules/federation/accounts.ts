@@ -1,0 +1,118 @@
+import type { Tx } from '../../db/client.js';
+import { AppError, httpErrors } from '../../http/errors.js';
+import { toAppError } from '../../http/problem.js';
+import type { Emit } from '../../platform/use-case.js';
+import type { DomainEvent } from '../events.js';
+import { accounts, type UserRow } from '../users/service.js';
+import type { FederationKit } from './deps.js';
+import { federationErrors as errors } from './errors.js';
+import type { ExternalIdentity } from './presets.js';
+import type { Provider } from './providers.js';
+import * as queries from './queries.js';
+
+/** A sign-in refused for a reason the audit trail records against the account it was about, when known. */
+export class Refusal extends Error {
+  constructor(
+    readonly error: AppError,
+    readonly userId: string | null = null,
+  ) {
+    super(error.message);
+  }
+}
+
+/** allowedDomains holds only for an address the provider verified: anyone can type any address. */
+export function assertDomainAllowed(provider: Provider, identity: ExternalIdentity) {
+  if (provider.allowedDomains.length === 0) return;
+  const domain = identity.email?.split('@')[1];
+  if (!identity.emailVerified || !domain || !provider.allowedDomains.includes(domain)) throw errors.EMAIL_DOMAIN_NOT_ALLOWED();
+}
+
+/**
+ * Who an identity signs in as: the account it is linked to; else the account with its address when both
+ * sides verified that address (linked now, audited); else a new account, if the provider may create
+ * them. Any other collision is refused: a provider that does not verify addresses must not open an
+ * account that someone else owns.
+ */
+export function createAccountResolution(kit: FederationKit) {
+  async function createAccount(tx: Tx, identity: ExternalIdentity & { email: string }) {
+    try {
+      // A savepoint: a registration of the same address that won the race leaves this transaction usable.
+      return await tx.transaction((savepoint) =>
+        accounts.create(
+          savepoint,
+          {
+            email: identity.email,
+            passwordHash: null,
+            firstName: identity.firstName,
+            lastName: identity.lastName,
+            status: 'ACTIVE',
+            emailVerifiedAt: identity.emailVerified ? new Date() : null,
+          },
+          { avatarUrl: identity.avatarUrl?.slice(0, 500) ?? null },
+        ),
+      );
+    } catch (error) {
+      if (toAppError(error).code === httpErrors.EMAIL_ALREADY_EXISTS.code) throw new Refusal(errors.ACCOUNT_EXISTS_LINK_REQUIRED());
+      throw error;
+    }
+  }
+
+  return {
+    async resolveSignIn(tx: Tx, emit: Emit<DomainEvent>, provider: Provider, identity: ExternalIdentity): Promise<UserRow> {
+      assertDomainAllowed(provider, identity);
+      const known = await queries.findIdentity(tx, provider.slug, identity.subject);
+      const linkedUser = known && (await accounts.findById(tx, known.userId));
+      if (known && linkedUser) {
+        await queries.touchIdentity(tx, known.id, { email: identity.email, emailVerified: identity.emailVerified });
+        return linkedUser;
+      }
+      const owner = identity.email ? await accounts.findByEmail(tx, identity.email) : undefined;
+      if (owner) {
+        if (!identity.emailVerified || !owner.emailVerifiedAt) throw new Refusal(errors.ACCOUNT_EXISTS_LINK_REQUIRED(), owner.id);
+        const linked = await queries.insertIdentity(tx, {
+          ...identityFields(provider.slug, identity),
+          userId: owner.id,
+          lastSignInAt: new Date(),
+        });
+        await emit({
+          type: 'identity.linked',
+          entityId: owner.id,
+          actorId: owner.id,
+          payload: { provider: provider.slug, identityId: linked.id, automatic: true },
+        });
+        return owner;
+      }
+      if (!provider.signUpEnabled) throw errors.SIGN_UP_DISABLED();
+      const { email } = identity;
+      if (!email) throw errors.PROVIDER_EMAIL_MISSING();
+      const user = await createAccount(tx, { ...identity, email });
+      const roles = await kit.access.grantInitialRoles(tx, user.id, undefined);
+      await queries.insertIdentity(tx, { ...identityFields(provider.slug, identity), userId: user.id, lastSignInAt: new Date() });
+      await emit({
+        type: 'federation.registered',
+        entityId: user.id,
+        actorId: user.id,
+        payload: { provider: provider.slug, email, emailVerified: identity.emailVerified, roles },
+      });
+      return user;
+    },
+
+    /** A link asked for by a signed-in user: refused when the identity already belongs to someone else. */
+    async assertLinkable(tx: Tx, provider: Provider, identity: ExternalIdentity, userId: string) {
+      assertDomainAllowed(provider, identity);
+      const known = await queries.findIdentity(tx, provider.slug, identity.subject);
+      if (known && known.userId !== userId) throw new Refusal(errors.IDENTITY_ALREADY_LINKED(), userId);
+    },
+  };
+}
+
+export const identityFields = (provider: string, identity: { subject: string; email: string | null; emailVerified: boolean }) => ({
+  provider,
+  subject: identity.subject,
+  email: identity.email,
+  emailVerified: identity.emailVerified,
+});
+
+/** Why a sign-in was refused and about whom, whatever was thrown (a Refusal, or a plain catalogue error). */
+export const refusalOf = (error: unknown): Refusal | undefined =>
+  error instanceof Refusal ? error : error instanceof AppError ? new Refusal(error) : undefined;

@@ -1,0 +1,104 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import * as client from 'openid-client';
+import type { Tx } from '../../db/client.js';
+import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import { authErrors } from '../auth/errors.js';
+import { accounts } from '../users/service.js';
+import { identityFields } from './accounts.js';
+import type { FederationKit } from './deps.js';
+import { federationErrors as errors } from './errors.js';
+import { identityView } from './identities.js';
+import * as flows from './queries.flows.js';
+import * as queries from './queries.js';
+import type { CodeExchange } from './schemas.js';
+
+/** The app's code lives a minute: it only has to travel from the redirect to the app's POST. */
+const CODE_TTL_MS = 60_000;
+
+export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/** RFC 7636 S256: does this verifier belong to the challenge the app sent at /authorize? */
+function verifierMatches(challenge: string, verifier: string) {
+  const computed = Buffer.from(createHash('sha256').update(verifier).digest('base64url'));
+  const expected = Buffer.from(challenge);
+  return computed.length === expected.length && timingSafeEqual(computed, expected);
+}
+
+/**
+ * Tessera's one-time codes: a finished callback hands one to the app, which redeems it with its PKCE
+ * verifier, so a code seen on the way (history, logs, another app on the device) is worth nothing.
+ */
+export function createCodes(kit: FederationKit) {
+  const { useCases, auth } = kit;
+  const db = kit.context.database.primary;
+
+  /** A code used a second time: the session its first use started is ended, since the code leaked. */
+  async function refuseReplay(caller: Caller, codeHash: string) {
+    const used = await flows.findCode(db, codeHash);
+    if (!used?.consumedAt) return;
+    await useCases.run(caller, async (tx, emit) => {
+      if (used.sessionId) await auth.sessions.revokeInUseCase(tx, emit, used.sessionId, 'sign_in_code_replay');
+      await emit({
+        type: 'federation.code_replayed',
+        entityId: used.userId,
+        payload: { provider: used.provider, sessionId: used.sessionId },
+      });
+    });
+  }
+
+  /** Takes the code once (a wrong verifier spends it too) and answers it if it is this purpose's and the verifier's. */
+  async function redeem(tx: Tx, input: CodeExchange, purpose: 'sign_in' | 'link') {
+    const grant = await flows.consumeCode(tx, sha256(input.code));
+    return grant && grant.purpose === purpose && verifierMatches(grant.codeChallenge, input.codeVerifier) ? grant : undefined;
+  }
+
+  return {
+    async mint(tx: Tx, values: Omit<flows.NewCode, 'codeHash' | 'expiresAt'>) {
+      const code = client.randomState();
+      await flows.insertCode(tx, { ...values, codeHash: sha256(code), expiresAt: new Date(Date.now() + CODE_TTL_MS) });
+      return code;
+    },
+
+    /** POST /auth/oauth/token: the code and the app's verifier → the login shape. */
+    async exchange(caller: Caller, input: CodeExchange) {
+      const outcome = await useCases.run(caller, async (tx, emit) => {
+        const grant = await redeem(tx, input, 'sign_in');
+        // Returned rather than thrown: the code stays spent.
+        if (!grant) return 'invalid' as const;
+        const user = await accounts.findById(tx, grant.userId);
+        if (!user || !auth.mayHoldSession(user)) return 'refused' as const;
+        const signedIn = await auth.completeSignIn(tx, user, { caller, emit }, { amr: ['fed'] });
+        if ('accessToken' in signedIn) await flows.setCodeSession(tx, grant.id, String(decodeJwt(signedIn.accessToken).sid));
+        return signedIn;
+      });
+      if (outcome === 'refused') throw authErrors.INVALID_CREDENTIALS();
+      if (outcome !== 'invalid') return outcome;
+      await refuseReplay(caller, sha256(input.code));
+      throw errors.OAUTH_CODE_INVALID();
+    },
+
+    /** POST /auth/identities: the signed-in user who asked for the link finishes it with the code and verifier. */
+    async completeLink(caller: SignedInCaller, input: CodeExchange) {
+      const { userId } = caller.principal;
+      const linked = await useCases.run(caller, async (tx, emit) => {
+        const grant = await redeem(tx, input, 'link');
+        if (!grant?.identity || grant.userId !== userId) return undefined;
+        const known = await queries.findIdentity(tx, grant.provider, grant.identity.subject);
+        if (known && known.userId !== userId) throw errors.IDENTITY_ALREADY_LINKED();
+        if (known) return known;
+        const row = await queries.insertIdentity(tx, { ...identityFields(grant.provider, grant.identity), userId });
+        await emit({
+          type: 'identity.linked',
+          entityId: userId,
+          payload: { provider: grant.provider, identityId: row.id, automatic: false },
+        });
+        return row;
+      });
+      if (!linked) throw errors.OAUTH_CODE_INVALID();
+      return identityView(linked);
+    },
+  };
+}
+
+export type Codes = ReturnType<typeof createCodes>;

@@ -1,0 +1,56 @@
+import type { Executor, Tx } from '../../db/client.js';
+import type { SignedInCaller } from '../../platform/caller.js';
+import type { Emit } from '../../platform/use-case.js';
+import type { DomainEvent } from '../events.js';
+import { accounts } from '../users/service.js';
+import type { FederationKit } from './deps.js';
+import { federationErrors as errors } from './errors.js';
+import * as queries from './queries.js';
+import type { IdentityView } from './schemas.js';
+
+export const identityView = (row: queries.IdentityRow): IdentityView => ({
+  id: row.id,
+  provider: row.provider,
+  email: row.email,
+  emailVerified: row.emailVerified,
+  createdAt: row.createdAt.toISOString(),
+  lastSignInAt: row.lastSignInAt?.toISOString() ?? null,
+});
+
+const listOf = async (executor: Executor, userId: string) => (await queries.identitiesOfUser(executor, userId)).map(identityView);
+
+/** A user's linked identities: their own list and unlinking, an administrator's view and unlinking. */
+export function createIdentities(kit: FederationKit) {
+  const { useCases, users } = kit;
+  const db = kit.context.database.primary;
+
+  async function unlink(tx: Tx, emit: Emit<DomainEvent>, userId: string, id: string, keepOneWay: boolean) {
+    // Locks the user's identities, so two unlinks at once cannot both leave the account without a way in.
+    const held = await queries.lockIdentitiesOfUser(tx, userId);
+    const identity = await queries.findIdentityOfUser(tx, userId, id);
+    if (!identity) throw errors.IDENTITY_NOT_FOUND();
+    const user = await accounts.findById(tx, userId);
+    if (keepOneWay && !user?.passwordHash && held.length <= 1) throw errors.LAST_SIGN_IN_METHOD();
+    await queries.deleteIdentity(tx, identity.id);
+    await emit({ type: 'identity.unlinked', entityId: userId, payload: { provider: identity.provider, identityId: identity.id } });
+  }
+
+  return {
+    /** For users' `?include=identities` and the GDPR export, on the caller's executor. */
+    listOf,
+    list: (caller: SignedInCaller) => listOf(db, caller.principal.userId),
+
+    /** The caller's own identity, unless it is their last way to sign in (no password, no other identity). */
+    async unlinkOwn(caller: SignedInCaller, id: string) {
+      await useCases.run(caller, (tx, emit) => unlink(tx, emit, caller.principal.userId, id, true));
+    },
+
+    /** An administrator may remove any identity of a user they can see (the user keeps the password reset). */
+    async unlinkOfUser(caller: SignedInCaller, userRef: string, id: string) {
+      await useCases.run(caller, async (tx, emit) => {
+        const user = await users.visibleUser(tx, caller.principal, userRef);
+        await unlink(tx, emit, user.id, id, false);
+      });
+    },
+  };
+}

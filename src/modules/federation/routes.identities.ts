@@ -1,0 +1,84 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { httpErrors } from '../../http/errors.js';
+import { perMinute } from '../../http/rate-limit.js';
+import { authenticated, requirePermission, signedIn } from '../../http/route-policy.js';
+import { NoContent, problems } from '../../http/schemas.js';
+import type { SharedState } from '../../platform/shared-state.js';
+import { userErrors } from '../users/errors.js';
+import { federationErrors as errors } from './errors.js';
+import { CodeExchangeBody, IdentityEnvelope, IdentityList, IdentityParams, UserIdentityParams } from './schemas.js';
+import type { FederationService } from './service.js';
+
+const tags = ['social sign-in'];
+
+/** The caller's own linked identities, limited per principal (AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE) like auth's /auth routes. */
+export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
+  federation: FederationService;
+  state: SharedState;
+  perPrincipalLimit: number;
+}> = async (own, { federation, state, perPrincipalLimit }) => {
+  const { identities } = federation;
+  own.addHook(
+    'preHandler',
+    perMinute(state, perPrincipalLimit, ({ caller }) => `auth-principal:${caller.principal?.apiKeyId ?? caller.principal?.userId}`),
+  );
+  const limited = problems(httpErrors.RATE_LIMITED);
+
+  own.get(
+    '',
+    { config: authenticated, schema: { tags, summary: 'Your linked identities', response: { 200: IdentityList, ...limited } } },
+    async (request) => ({ data: await identities.list(signedIn(request.caller)) }),
+  );
+  own.post(
+    '',
+    {
+      config: authenticated,
+      schema: {
+        tags,
+        summary: 'Finish linking a provider: the code of a link=true sign-in and your PKCE verifier',
+        body: CodeExchangeBody,
+        response: {
+          201: IdentityEnvelope,
+          ...problems(errors.OAUTH_CODE_INVALID, errors.IDENTITY_ALREADY_LINKED, httpErrors.RATE_LIMITED),
+        },
+      },
+    },
+    async (request, reply) => reply.status(201).send({ identity: await federation.completeLink(signedIn(request.caller), request.body) }),
+  );
+  own.delete(
+    '/:id',
+    {
+      config: authenticated,
+      schema: {
+        tags,
+        summary: 'Unlink one of your identities (not your last way to sign in)',
+        params: IdentityParams,
+        response: { 204: NoContent, ...problems(errors.IDENTITY_NOT_FOUND, errors.LAST_SIGN_IN_METHOD, httpErrors.RATE_LIMITED) },
+      },
+    },
+    async (request, reply) => {
+      await identities.unlinkOwn(signedIn(request.caller), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+};
+
+/** An administrator's side: a user's identities are read with GET /users/:id?include=identities. */
+export const userIdentityRoutes: FastifyPluginAsyncTypebox<{ federation: FederationService }> = async (app, { federation }) => {
+  app.delete(
+    '/users/:id/identities/:identityId',
+    {
+      config: requirePermission('users:write'),
+      schema: {
+        tags: ['users'],
+        summary: "Unlink one of a user's identities (see them with GET /users/:id?include=identities)",
+        params: UserIdentityParams,
+        response: { 204: NoContent, ...problems(userErrors.USER_NOT_FOUND, errors.IDENTITY_NOT_FOUND) },
+      },
+    },
+    async (request, reply) => {
+      await federation.identities.unlinkOfUser(signedIn(request.caller), request.params.id, request.params.identityId);
+      return reply.status(204).send();
+    },
+  );
+};

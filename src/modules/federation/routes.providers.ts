@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { httpErrors } from '../../http/errors.js';
+import { requirePermission, signedIn } from '../../http/route-policy.js';
+import { NoContent, problems } from '../../http/schemas.js';
+import { federationErrors as errors } from './errors.js';
+import { CreateProviderBody, ProviderEnvelope, ProviderIdParams, ProviderList, ProviderView, UpdateProviderBody } from './schemas.js';
+import type { FederationService } from './service.js';
+
+const tags = ['identity providers'];
+
+/** The identity providers people sign in with; those from OAUTH_* settings are listed and read-only. */
+export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationService }> = async (app, { federation }) => {
+  const { providers } = federation;
+  const manage = requirePermission('identity-providers:manage');
+  const notFound = errors.IDENTITY_PROVIDER_NOT_FOUND;
+
+  app.get('/identity-providers', { config: manage, schema: { tags, response: { 200: ProviderList } } }, async () => ({
+    data: await providers.list(),
+  }));
+  app.post(
+    '/identity-providers',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Add an identity provider (its client secret is stored encrypted and never answered)',
+        body: CreateProviderBody,
+        response: { 201: ProviderEnvelope, ...problems(httpErrors.SLUG_ALREADY_EXISTS, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED) },
+      },
+    },
+    async (request, reply) => reply.status(201).send({ identityProvider: await providers.create(signedIn(request.caller), request.body) }),
+  );
+  app.get(
+    '/identity-providers/:id',
+    { config: manage, schema: { tags, params: ProviderIdParams, response: { 200: ProviderView, ...problems(notFound) } } },
+    async (request) => providers.get(request.params.id),
+  );
+  app.patch(
+    '/identity-providers/:id',
+    {
+      config: manage,
+      schema: {
+        tags,
+        params: ProviderIdParams,
+        body: UpdateProviderBody,
+        response: {
+          200: ProviderView,
+          ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED),
+        },
+      },
+    },
+    async (request) => providers.update(signedIn(request.caller), request.params.id, request.body),
+  );
+  app.delete(
+    '/identity-providers/:id',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Remove an identity provider and the identities linked through it',
+        params: ProviderIdParams,
+        response: { 204: NoContent, ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT) },
+      },
+    },
+    async (request, reply) => {
+      await providers.remove(signedIn(request.caller), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+};

@@ -1,0 +1,38 @@
+import type { AppContext } from '../../context.js';
+import { createCodes } from './codes.js';
+import type { FederationDeps } from './deps.js';
+import { createFlow } from './flow.js';
+import { createIdentities } from './identities.js';
+import { createProtocol } from './protocol.js';
+import { createProviders } from './providers.js';
+import * as flows from './queries.flows.js';
+
+/**
+ * Social and enterprise sign-in: identity providers (admin API and OAUTH_* settings), the
+ * authorization-code flow with them, the accounts it creates or links, and people's linked identities.
+ * Wired after auth: a finished sign-in ends in auth's completeSignIn, like a password one.
+ */
+export function createFederationService(context: AppContext, deps: FederationDeps) {
+  const db = context.database.primary;
+  const kit = {
+    ...deps,
+    context,
+    providers: createProviders(db, context.config, deps.useCases),
+    protocol: createProtocol(context.config.PUBLIC_URL),
+  };
+  const codes = createCodes(kit);
+  const identities = createIdentities(kit);
+  return {
+    providers: kit.providers,
+    ...createFlow(kit, codes),
+    exchangeCode: codes.exchange,
+    completeLink: codes.completeLink,
+    identities,
+    /** What this module holds about a user (their linked identities), for their GDPR export. */
+    exportParts: { identities: identities.listOf },
+    /** Unfinished flows and spent codes go (a used code is kept a day so that its replay is still recognised). */
+    deleteExpired: () => flows.deleteExpired(db),
+  };
+}
+
+export type FederationService = ReturnType<typeof createFederationService>;
