@@ -1,19 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './helpers/app.js';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { oauthCodes, users } from '../src/db/schema/index.js';
+import { createHarness, createPeer, type Harness } from './helpers/app.js';
+import { createUser, login, loginAs } from './helpers/auth.js';
 import { type Browser, createBrowser } from './helpers/browser.js';
-import { federationConfig, redeem, signInWith } from './helpers/federation.js';
+import { auditActions, authorizePath, federationConfig, pkcePair, redeem, signInWith } from './helpers/federation.js';
 import { startOpenIdProvider, type TestProvider } from './helpers/op.js';
+
+const callbackPath = '/auth/oauth/oidc/callback';
+let counter = 0;
 
 describe('social sign-in with an OpenID Connect provider', () => {
   let h: Harness;
   let op: TestProvider;
   let browser: Browser;
 
+  /** A new person at the provider, who signs in next. */
+  function nextPerson(claims: { email?: string; email_verified?: boolean } = {}) {
+    const sub = `person-${++counter}`;
+    op.accounts.set(sub, { email: `${sub}@example.com`, email_verified: true, given_name: 'Ada', family_name: 'Lovelace', ...claims });
+    op.signInAs = sub;
+    return sub;
+  }
+
   beforeAll(async () => {
     op = await startOpenIdProvider({
       clientId: 'tessera',
       clientSecret: 'tessera-secret',
-      redirectUris: ['https://tessera.test/auth/oauth/oidc/callback'],
+      redirectUris: [`https://tessera.test${callbackPath}`],
     });
     h = await createHarness({
       config: {
@@ -23,24 +37,196 @@ describe('social sign-in with an OpenID Connect provider', () => {
         OAUTH_OIDC_CLIENT_SECRET: 'tessera-secret',
       },
     });
+  });
+  beforeEach(() => {
     browser = createBrowser(h);
+    op.tamperIdToken = undefined;
+    op.codeTtl = 60;
   });
   afterAll(async () => {
     await h?.close();
     await op?.close();
   });
 
-  it('creates the account on first sign-in and answers the login shape for the code', async () => {
+  it('creates the account on first sign-in, hands the app a code for the login shape, and signs the same person in again', async () => {
     op.accounts.set('alice', { email: 'Alice@Example.com', email_verified: true, given_name: 'Alice', family_name: 'Liddell' });
     op.signInAs = 'alice';
-    const landed = await signInWith(browser, 'oidc', { state: 'app-state-1' });
-    expect(landed.error).toBeNull();
-    expect(landed.url.searchParams.get('state')).toBe('app-state-1');
-    const res = await redeem(h, landed.code, landed.verifier);
+    const first = await signInWith(browser, 'oidc', { state: 'app-state-1' });
+    expect(first.error).toBeNull();
+    expect(first.url.searchParams.get('state')).toBe('app-state-1');
+    const res = await redeem(h, first.code, first.verifier);
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({
-      tokenType: 'Bearer',
-      user: { email: 'alice@example.com', firstName: 'Alice', emailVerified: true },
+    const body = res.json();
+    expect(body).toMatchObject({ tokenType: 'Bearer', user: { email: 'alice@example.com', firstName: 'Alice', emailVerified: true } });
+    const me = await h.app.inject({ url: '/auth/me', headers: { authorization: `Bearer ${body.accessToken}` } });
+    expect(me.json().roles).toEqual(['user']);
+    expect(await auditActions(h, body.user.id)).toContain('federation.registered');
+
+    const again = await signInWith(createBrowser(h), 'oidc');
+    const second = (await redeem(h, again.code, again.verifier)).json();
+    expect(second.user.id).toBe(body.user.id);
+    const identities = await h.app.inject({ url: '/auth/identities', headers: { authorization: `Bearer ${second.accessToken}` } });
+    expect(identities.json().data).toEqual([
+      expect.objectContaining({ provider: 'oidc', email: 'alice@example.com', emailVerified: true }),
+    ]);
+  });
+
+  it('links a verified address to the account that verified it too, and audits it', async () => {
+    const owner = await createUser(h, { email: `owner${++counter}@example.com` });
+    nextPerson({ email: owner.email, email_verified: true });
+    const landed = await signInWith(browser, 'oidc');
+    const res = await redeem(h, landed.code, landed.verifier);
+    expect(res.json().user.id).toBe(owner.id);
+    expect(await auditActions(h, owner.id)).toEqual(['identity.linked']);
+  });
+
+  it('refuses to link an address the provider did not verify: ACCOUNT_EXISTS_LINK_REQUIRED', async () => {
+    const owner = await createUser(h, { email: `victim${++counter}@example.com` });
+    nextPerson({ email: owner.email, email_verified: false });
+    const landed = await signInWith(browser, 'oidc');
+    expect(landed.code).toBeNull();
+    expect(landed.error).toBe('ACCOUNT_EXISTS_LINK_REQUIRED');
+    expect(await auditActions(h, owner.id)).toEqual(['federation.sign_in_refused']);
+  });
+
+  it('answers a missing, forged or replayed state with 400 and redirects nowhere', async () => {
+    const missing = await h.app.inject({ url: `${callbackPath}?code=abc` });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().code).toBe('OAUTH_STATE_INVALID');
+    const forged = await h.app.inject({ url: `${callbackPath}?code=abc&state=forged` });
+    expect([forged.statusCode, forged.json().code, forged.headers.location]).toEqual([400, 'OAUTH_STATE_INVALID', undefined]);
+
+    nextPerson();
+    let callback: URL | undefined;
+    browser.rewrite = async (url) => {
+      if (url.pathname === callbackPath) callback = url;
+      return url;
+    };
+    const landed = await signInWith(browser, 'oidc');
+    expect(landed.code).toBeTruthy();
+    const replay = await h.app.inject({ url: `${callback?.pathname}${callback?.search}` });
+    expect([replay.statusCode, replay.json().code, replay.headers.location]).toEqual([400, 'OAUTH_STATE_INVALID', undefined]);
+  });
+
+  it('refuses an ID token whose nonce is not the one sent', async () => {
+    nextPerson();
+    browser.rewrite = async (url) => {
+      if (url.searchParams.has('nonce')) url.searchParams.set('nonce', 'someone-elses-nonce');
+      return url;
+    };
+    expect((await signInWith(browser, 'oidc')).error).toBe('IDENTITY_PROVIDER_RESPONSE_INVALID');
+  });
+
+  it('refuses an ID token of another issuer or for another audience', async () => {
+    for (const tamper of [{ iss: 'https://evil.example' }, { aud: 'another-client' }]) {
+      nextPerson();
+      op.tamperIdToken = (claims) => ({ ...claims, ...tamper });
+      expect((await signInWith(createBrowser(h), 'oidc')).error).toBe('IDENTITY_PROVIDER_RESPONSE_INVALID');
+    }
+  });
+
+  it("refuses a provider's code that expired before the callback", async () => {
+    nextPerson();
+    op.codeTtl = 1;
+    browser.rewrite = async (url) => {
+      if (url.pathname === callbackPath) await new Promise((resolve) => setTimeout(resolve, 2100));
+      return url;
+    };
+    expect((await signInWith(browser, 'oidc')).error).toBe('IDENTITY_PROVIDER_RESPONSE_INVALID');
+  });
+
+  it('refuses an expired code, a wrong verifier (the code is spent), and a replayed code ends the session it began', async () => {
+    nextPerson();
+    const expired = await signInWith(browser, 'oidc');
+    await h.context.database.primary.update(oauthCodes).set({ expiresAt: new Date(Date.now() - 1000) });
+    expect((await redeem(h, expired.code, expired.verifier)).json().code).toBe('OAUTH_CODE_INVALID');
+
+    const wrong = await signInWith(createBrowser(h), 'oidc');
+    expect((await redeem(h, wrong.code, pkcePair().verifier)).json().code).toBe('OAUTH_CODE_INVALID');
+    expect((await redeem(h, wrong.code, wrong.verifier)).statusCode).toBe(400);
+
+    const landed = await signInWith(createBrowser(h), 'oidc');
+    const first = (await redeem(h, landed.code, landed.verifier)).json();
+    const headers = { authorization: `Bearer ${first.accessToken}` };
+    expect((await h.app.inject({ url: '/auth/me', headers })).statusCode).toBe(200);
+    const replay = await redeem(h, landed.code, landed.verifier);
+    expect([replay.statusCode, replay.json().code]).toEqual([400, 'OAUTH_CODE_INVALID']);
+    expect((await h.app.inject({ url: '/auth/me', headers })).statusCode).toBe(401);
+    const refresh = await h.app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: first.refreshToken } });
+    expect(refresh.statusCode).toBe(401);
+    expect(await auditActions(h, first.user.id)).toContain('federation.code_replayed');
+  });
+
+  it('answers a redirect_uri off the allowlist with 400 and no redirect at all', async () => {
+    const res = await h.app.inject({ url: authorizePath('oidc', pkcePair().challenge).replace('app.example', 'evil.example') });
+    expect([res.statusCode, res.json().code, res.headers.location]).toEqual([400, 'REDIRECT_URI_NOT_ALLOWED', undefined]);
+    const unknown = await h.app.inject({ url: authorizePath('nope', pkcePair().challenge) });
+    expect([unknown.statusCode, unknown.json().code]).toEqual([404, 'IDENTITY_PROVIDER_NOT_FOUND']);
+  });
+
+  it('refuses a suspended user exactly as password login does', async () => {
+    nextPerson();
+    const landed = await signInWith(browser, 'oidc');
+    const { user } = (await redeem(h, landed.code, landed.verifier)).json();
+    await h.context.database.primary.update(users).set({ status: 'SUSPENDED' }).where(eq(users.id, user.id));
+    const again = await signInWith(createBrowser(h), 'oidc');
+    expect(again.error).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('keeps the last way in: an account without password cannot unlink its only identity', async () => {
+    nextPerson();
+    const landed = await signInWith(browser, 'oidc');
+    const session = (await redeem(h, landed.code, landed.verifier)).json();
+    const headers = { authorization: `Bearer ${session.accessToken}` };
+    const [identity] = (await h.app.inject({ url: '/auth/identities', headers })).json().data;
+    const res = await h.app.inject({ method: 'DELETE', url: `/auth/identities/${identity.id}`, headers });
+    expect([res.statusCode, res.json().code]).toEqual([409, 'LAST_SIGN_IN_METHOD']);
+  });
+
+  it('links a provider to a signed-in account (finished with the code and verifier), which may then unlink it; admins see and unlink identities', async () => {
+    const me = await loginAs(h, { email: `linker${++counter}@example.com` });
+    nextPerson({ email: `elsewhere${counter}@example.com` });
+    const landed = await signInWith(browser, 'oidc', { link: 'true' }, me.headers);
+    expect(landed.error).toBeNull();
+    const linked = await h.app.inject({
+      method: 'POST',
+      url: '/auth/identities',
+      headers: me.headers,
+      payload: { code: landed.code, codeVerifier: landed.verifier },
     });
+    expect(linked.statusCode, linked.body).toBe(201);
+    expect(await auditActions(h, me.userId)).toContain('identity.linked');
+    expect((await redeem(h, landed.code, landed.verifier)).statusCode).toBe(400);
+
+    const admin = await loginAs(h, { roles: ['admin'] });
+    const detail = await h.app.inject({ url: `/users/${me.userId}?include=identities`, headers: admin.headers });
+    expect(detail.json().identities).toEqual([expect.objectContaining({ id: linked.json().identity.id, provider: 'oidc' })]);
+    const unlinked = await h.app.inject({
+      method: 'DELETE',
+      url: `/users/${me.userId}/identities/${linked.json().identity.id}`,
+      headers: admin.headers,
+    });
+    expect(unlinked.statusCode).toBe(204);
+    expect((await h.app.inject({ url: '/auth/identities', headers: me.headers })).json().data).toEqual([]);
+
+    const anonymous = await h.app.inject({ url: authorizePath('oidc', pkcePair().challenge, { link: 'true' }) });
+    expect(anonymous.statusCode).toBe(401);
+    await login(h, me.user.email, me.user.password);
+  });
+
+  it('finishes on another node than it started (the flow is shared through the database)', async () => {
+    const peer = await createPeer(h);
+    try {
+      nextPerson();
+      browser.rewrite = async (url) => {
+        if (url.pathname === callbackPath) browser.tessera = peer;
+        return url;
+      };
+      const landed = await signInWith(browser, 'oidc');
+      expect(landed.error).toBeNull();
+      expect((await redeem(h, landed.code, landed.verifier)).statusCode).toBe(200);
+    } finally {
+      await peer.close();
+    }
   });
 });

@@ -20,7 +20,7 @@ export function createBrowser(tessera: Harness, stopAt = 'https://app.example') 
   const browser = {
     tessera,
     /** Changes each URL before it is requested (a person or an attacker editing the address bar). */
-    rewrite: (url: URL) => url,
+    rewrite: async (url: URL): Promise<URL> => url,
 
     async request(url: URL, headers: Record<string, string> = {}): Promise<{ status: number; location?: string; body: string }> {
       if (url.origin === TESSERA) {
@@ -41,12 +41,12 @@ export function createBrowser(tessera: Harness, stopAt = 'https://app.example') 
 
     /** Follows redirects from `start` until the app's URL (not requested) or any other answer. */
     async navigate(start: string, headers: Record<string, string> = {}): Promise<Stop> {
-      let url = browser.rewrite(new URL(start, TESSERA));
+      let url = await browser.rewrite(new URL(start, TESSERA));
       for (let hop = 0; hop < 20; hop++) {
         if (url.href.startsWith(stopAt)) return { url, status: 0, body: '' };
         const res = await browser.request(url, url.origin === TESSERA ? headers : {});
         if (!res.location || res.status < 300 || res.status >= 400) return { url, status: res.status, body: res.body };
-        url = browser.rewrite(new URL(res.location, url));
+        url = await browser.rewrite(new URL(res.location, url));
       }
       throw new Error(`too many redirects from ${start}`);
     },

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { asc, eq } from 'drizzle-orm';
+import { auditLogs } from '../../src/db/schema/index.js';
 import type { Harness } from './app.js';
 import type { Browser } from './browser.js';
 
@@ -39,3 +41,9 @@ export async function signInWith(
 
 export const redeem = (h: Harness, code: string | null, codeVerifier: string) =>
   h.app.inject({ method: 'POST', url: '/auth/oauth/token', payload: { code, codeVerifier } });
+
+/** The actions the audit trail recorded about an entity, oldest first. */
+export async function auditActions(h: Harness, entityId: string) {
+  const rows = await h.context.database.primary.select().from(auditLogs).where(eq(auditLogs.entityId, entityId)).orderBy(asc(auditLogs.id));
+  return rows.map((row) => row.action);
+}

@@ -48,6 +48,7 @@ export async function startOpenIdProvider(options: { clientId: string; clientSec
     tamperIdToken: undefined as ((claims: Record<string, unknown>) => Record<string, unknown>) | undefined,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  const codeLifetime = () => op.codeTtl;
   const provider = new Provider(issuer, {
     clients: [
       {
@@ -67,7 +68,7 @@ export async function startOpenIdProvider(options: { clientId: string; clientSec
     cookies: { keys: ['tessera-test-cookie-key'] },
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    ttl: { AuthorizationCode: () => op.codeTtl, Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
+    ttl: { AuthorizationCode: codeLifetime, Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
   });
   provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
     if (ctx.path.startsWith('/interaction/')) {

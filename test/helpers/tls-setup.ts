@@ -1,5 +1,5 @@
 import { webcrypto } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -62,8 +62,10 @@ export default async function setup() {
   writeFileSync(join(dir, 'key.pem'), pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey)));
   process.env.NODE_EXTRA_CA_CERTS = join(dir, 'ca.pem');
   process.env.TESSERA_TEST_TLS_DIR = dir;
-  return () => {
-    delete process.env.NODE_EXTRA_CA_CERTS;
-    rmSync(dir, { recursive: true, force: true });
-  };
+  // Kept after the run (a worker pool may still start a process reading it); earlier runs' go here.
+  for (const name of readdirSync(tmpdir())) {
+    const old = join(tmpdir(), name);
+    if (name.startsWith('tessera-test-tls-') && old !== dir && statSync(old).mtimeMs < Date.now() - 86_400_000)
+      rmSync(old, { recursive: true, force: true });
+  }
 }
