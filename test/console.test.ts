@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userIdentities } from '../src/db/schema/index.js';
 import { consoleDir } from '../src/http/console.js';
 import { insertUserWithProfile } from '../src/modules/users/queries.js';
 import { systemCaller } from '../src/platform/caller.js';
@@ -28,7 +29,13 @@ describe.skipIf(!existsSync(chromiumPath))('admin console', () => {
       ['zoe.muller@example.com', 'Zoë', 'Müller'],
       ['ana.silva@example.com', 'Ana', 'Silva'],
     ] as const) {
-      await insertUserWithProfile(h.context.database.primary, { email, firstName, lastName, status: 'ACTIVE' });
+      const user = await insertUserWithProfile(h.context.database.primary, { email, firstName, lastName, status: 'ACTIVE' });
+      // Zoë signs in with GitHub too: the user page lists her identity.
+      if (firstName === 'Zoë') {
+        await h.context.database.primary
+          .insert(userIdentities)
+          .values({ userId: user.id, provider: 'github', subject: '4242', email: 'zoe@github.example', emailVerified: true });
+      }
     }
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
@@ -77,6 +84,15 @@ describe.skipIf(!existsSync(chromiumPath))('admin console', () => {
     await page.getByRole('button', { name: 'Suspend' }).click();
     await page.getByRole('button', { name: 'Reactivate' }).waitFor();
     expect(await page.locator('.status').first().textContent()).toBe('SUSPENDED');
+  });
+
+  it("lists a user's linked identities and unlinks one", async () => {
+    const identities = page.getByRole('table', { name: 'Linked identities' });
+    await identities.waitFor();
+    await expect(identities.textContent()).resolves.toContain('zoe@github.example');
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.getByRole('button', { name: 'Unlink github' }).click();
+    await page.getByText(/No linked identities/).waitFor();
   });
 
   it('keeps the session across a reload and shows the audit log', async () => {

@@ -4,7 +4,7 @@ import { api } from './session.js';
 type UserDetail = NonNullable<Awaited<ReturnType<typeof loadUser>>['data']>;
 
 function loadUser(id: string) {
-  return api.GET('/users/{id}', { params: { path: { id }, query: { include: 'profile,roles' } } });
+  return api.GET('/users/{id}', { params: { path: { id }, query: { include: 'profile,roles,identities' } } });
 }
 
 export function UserPage({ id }: { id: string }) {
@@ -27,6 +27,13 @@ export function UserPage({ id }: { id: string }) {
     const path = action === 'suspend' ? '/users/{id}/suspend' : '/users/{id}/activate';
     const { error: failure } = await api.POST(path, { params: { path: { id } }, body: reason ? { reason } : {} });
     if (failure) setError((failure as { detail?: string }).detail ?? 'The change was refused.');
+    else await refresh();
+  }
+
+  async function unlink(identityId: string, provider: string) {
+    if (!window.confirm(`Unlink the ${provider} identity? The user can no longer sign in with it.`)) return;
+    const { error: failure } = await api.DELETE('/users/{id}/identities/{identityId}', { params: { path: { id, identityId } } });
+    if (failure) setError((failure as { detail?: string }).detail ?? 'The identity could not be unlinked.');
     else await refresh();
   }
 
@@ -59,6 +66,40 @@ export function UserPage({ id }: { id: string }) {
         <dt>Last sign-in</dt>
         <dd>{user.lastLoginAt ? new Date(user.lastLoginAt).toLocaleString() : 'never'}</dd>
       </dl>
+      <h2>Linked identities</h2>
+      {user.identities?.length ? (
+        <table aria-label="Linked identities">
+          <thead>
+            <tr>
+              <th>Provider</th>
+              <th>Email</th>
+              <th>Linked</th>
+              <th>Last sign-in</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {user.identities.map((identity) => (
+              <tr key={identity.id}>
+                <td>{identity.provider}</td>
+                <td>
+                  {identity.email ?? '—'}
+                  {identity.email && !identity.emailVerified ? ' (unverified)' : ''}
+                </td>
+                <td>{new Date(identity.createdAt).toLocaleString()}</td>
+                <td>{identity.lastSignInAt ? new Date(identity.lastSignInAt).toLocaleString() : 'never'}</td>
+                <td>
+                  <button type="button" className="danger" onClick={() => unlink(identity.id, identity.provider)}>
+                    Unlink {identity.provider}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted">No linked identities: the user signs in with a password only.</p>
+      )}
       <div className="actions">
         {user.status === 'SUSPENDED' ? (
           <button type="button" onClick={() => changeStatus('activate')}>
