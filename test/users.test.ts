@@ -82,13 +82,15 @@ describe('users: admin API and self-service', () => {
 
     const invited = await api.send('POST', '/users', { email: 'invited@example.com', name: 'In Vited' });
     expect(invited.statusCode).toBe(201);
+    // Seed 002's "Create User + UserInvitation": the set-password link is an invitation's, accepted like one.
     const mail = await smtp.waitFor('invited@example.com', /account is ready/);
+    expect(mail.link).toMatch(/^https:\/\/tessera\.test\/accept-invitation\?token=/);
     const reset = await h.app.inject({
       method: 'POST',
-      url: '/auth/reset-password',
+      url: '/invitations/accept',
       payload: { token: tokenOf(mail.link), password: 'my very own passphrase' },
     });
-    expect(reset.statusCode).toBe(204);
+    expect(reset.statusCode).toBe(200);
     const invitedLogin = await h.app.inject({
       method: 'POST',
       url: '/auth/login',

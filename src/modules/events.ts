@@ -3,6 +3,7 @@ import type { UseCases } from '../platform/use-case.js';
 import { accessEvents } from './access/events.js';
 import { authEvents } from './auth/events.js';
 import { federationEvents } from './federation/events.js';
+import { invitationEvents } from './invitations/events.js';
 import { learningEvents } from './learning/events.js';
 import { organizationEvents } from './organizations/events.js';
 import { subscriptionEvents } from './subscriptions/events.js';
@@ -18,6 +19,7 @@ export const domainEvents = {
   ...userEvents,
   ...subscriptionEvents,
   ...authEvents,
+  ...invitationEvents,
   ...learningEvents,
   ...federationEvents,
 } as const;

@@ -14,6 +14,8 @@ import type { AuthService } from './auth/service.js';
 import type { DomainEvent } from './events.js';
 import { federationModule } from './federation/module.js';
 import { interimExportParts } from './interim-ports.js';
+import { invitationsModule } from './invitations/module.js';
+import type { InvitationsService } from './invitations/service.js';
 import { learningModule } from './learning/module.js';
 import type { LearningService } from './learning/service.js';
 import { mailModule } from './mail/module.js';
@@ -37,6 +39,7 @@ export interface Modules {
   auth: AuthService;
   users: UsersService;
   subscriptions: SubscriptionsService;
+  invitations: InvitationsService;
   learning: LearningService;
 }
 
@@ -74,6 +77,15 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
     users: users.service,
     auth: auth.service,
   });
+  const invitations = await wireModule(invitationsModule, context, {
+    useCases,
+    access: access.service,
+    organizations: organizations.service,
+    users: users.service,
+    subscriptions: subscriptions.service,
+    auth: auth.service,
+    mail: mail.service,
+  });
   const exportParts = {
     ...access.service.exportParts,
     ...subscriptions.service.exportParts,
@@ -83,10 +95,11 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
     ...interimExportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
-  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation];
+  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation, invitations];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
     auth: auth.service,
+    invitations: invitations.service,
     users: users.service,
     subscriptions: subscriptions.service,
     learning: learning.service,

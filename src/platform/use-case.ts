@@ -8,8 +8,12 @@ interface BaseEvent {
 
 export type Emit<E extends BaseEvent> = (event: E) => Promise<void>;
 
-/** Work done inside the use case's transaction when an event is emitted. */
-export type InTransaction<E extends BaseEvent> = (tx: Tx, event: E, context: { caller: Caller; emit: Emit<E> }) => Promise<void>;
+/** Work done inside the use case's transaction when an event is emitted; it may emit any event of the catalogue (`All`). */
+export type InTransaction<E extends BaseEvent, All extends BaseEvent = E> = (
+  tx: Tx,
+  event: E,
+  context: { caller: Caller; emit: Emit<All> },
+) => Promise<void>;
 
 /** Work done once the transaction has committed; it must not throw into the caller (the change is made). */
 export type AfterCommit<E extends BaseEvent> = (event: E) => Promise<void> | void;
@@ -48,7 +52,7 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog) {
     record(writer: InTransaction<E>) {
       writers.push(writer);
     },
-    react<T extends E['type']>(types: readonly T[], handler: InTransaction<EventOfType<E, T>>) {
+    react<T extends E['type']>(types: readonly T[], handler: InTransaction<EventOfType<E, T>, E>) {
       on(reactions, types, handler as unknown as InTransaction<E>);
     },
     afterCommit<T extends E['type']>(types: readonly T[], effect: AfterCommit<EventOfType<E, T>>) {

@@ -140,7 +140,7 @@ export async function revokeRole(db: Executor, userId: string, roleId: string) {
 }
 
 /** True when the grant is new or its expiry changed: the same grant again changes nothing. */
-export async function grantPermission(db: Executor, userId: string, permissionId: string, expiresAt: Date | null, grantedBy: string) {
+export async function grantPermission(db: Executor, userId: string, permissionId: string, expiresAt: Date | null, grantedBy: string | null) {
   const changed = await db
     .insert(userPermissions)
     .values({ userId, permissionId, expiresAt, grantedBy })

@@ -1,9 +1,12 @@
 import type { AppContext } from '../../context.js';
-import type { Db } from '../../db/client.js';
-import type { DomainUseCases } from '../events.js';
+import type { Db, Executor } from '../../db/client.js';
+import type { Principal } from '../../platform/caller.js';
+import type { Emit } from '../../platform/use-case.js';
+import type { DomainEvent, DomainUseCases } from '../events.js';
 import { createCatalog } from './catalog.js';
+import { accessErrors } from './errors.js';
 import { catalogAccessEvents, userGrantEvents } from './events.js';
-import { assertNotLastSuperAdmin, createGrants } from './grants.js';
+import { assertMayGrant, assertNotLastSuperAdmin, createGrants, resolvePermissions, resolveRoles } from './grants.js';
 import { type PresetName, presets } from './presets.js';
 import * as queries from './queries.js';
 import { createRoles } from './roles.js';
@@ -28,6 +31,68 @@ export function createAccessService(context: AppContext, { useCases }: { useCase
 }
 
 export type AccessService = ReturnType<typeof createAccessService>;
+
+/** Grants decided earlier (an invitation's), applied by id: a role or permission deleted since is skipped. */
+export interface DecidedGrants {
+  roleIds: string[];
+  permissions: { id: string; expiresAt: string | null }[];
+}
+
+/**
+ * Grants made ahead of time (invitations): checked when they are decided, with the same "nobody grants
+ * beyond what they hold" rule as direct grants, and applied later inside another module's use case.
+ */
+export const deferredGrants = {
+  /** Resolves names or ids, refusing unknown ones (400), an expiry in the past (400) and anything the actor does not hold (403). */
+  async decide(
+    executor: Executor,
+    actor: Principal,
+    refs: { roles?: string[]; permissions?: { permission: string; expiresAt?: string }[] },
+  ) {
+    const roles = refs.roles?.length ? await resolveRoles(executor, refs.roles) : [];
+    const wanted = refs.permissions ?? [];
+    if (wanted.some((grant) => grant.expiresAt && new Date(grant.expiresAt).getTime() <= Date.now())) throw accessErrors.INVALID_EXPIRY();
+    const found = wanted.length
+      ? await resolvePermissions(
+          executor,
+          wanted.map((grant) => grant.permission),
+        )
+      : [];
+    await assertMayGrant(executor, actor, { roles, permissions: found.map((permission) => permission.name) });
+    const expiryOf = (permission: { id: string; name: string }) =>
+      wanted.find((grant) => grant.permission === permission.id || grant.permission === permission.name)?.expiresAt ?? null;
+    return {
+      roles: roles.map((role) => ({ id: role.id, name: role.name })),
+      permissions: found.map((permission) => ({ id: permission.id, name: permission.name, expiresAt: expiryOf(permission) })),
+    };
+  },
+
+  /** Applies decided grants in the caller's transaction and emits what was new (the user's cached access then drops). */
+  async apply(tx: Executor, emit: Emit<DomainEvent>, userId: string, grants: DecidedGrants, grantedBy: string | null) {
+    const roles = grants.roleIds.length ? await queries.findRolesByNameOrId(tx, grants.roleIds) : [];
+    const grantedRoles: string[] = [];
+    for (const role of roles) if (await queries.grantRole(tx, userId, role.id, grantedBy ?? undefined)) grantedRoles.push(role.name);
+    if (grantedRoles.length > 0) await emit({ type: 'user.roles_granted', entityId: userId, payload: { roles: grantedRoles } });
+    const known = grants.permissions.length
+      ? await queries.findPermissionsByNameOrId(
+          tx,
+          grants.permissions.map((grant) => grant.id),
+        )
+      : [];
+    for (const grant of grants.permissions) {
+      const permission = known.find((row) => row.id === grant.id);
+      const expiresAt = grant.expiresAt ? new Date(grant.expiresAt) : null;
+      if (permission && (await queries.grantPermission(tx, userId, permission.id, expiresAt, grantedBy))) {
+        await emit({
+          type: 'user.permissions_granted',
+          entityId: userId,
+          payload: { permissions: [permission.name], expiresAt: grant.expiresAt },
+        });
+      }
+    }
+    return grantedRoles;
+  },
+};
 
 /**
  * Applies a preset: the permission catalog, its roles with their permissions, user types and plans.

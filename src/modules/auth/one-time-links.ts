@@ -10,7 +10,6 @@ import { randomToken, sha256 } from './secrets.js';
 type Recipient = { id: string; email: string };
 
 const MAIL_CAP_WINDOW_MS = 3_600_000;
-const SET_PASSWORD_TTL_MS = 72 * 3_600_000;
 
 /**
  * Mailed one-time links: 256 random bits, stored hashed, single use, expiring, always under PUBLIC_URL
@@ -51,17 +50,6 @@ export function createOneTimeLinks(kit: AuthKit) {
     async mailVerification(tx: Executor, to: Recipient) {
       const url = await verificationUrl(tx, to.id);
       await kit.mail.enqueue(tx, { to: to.email, template: 'verifyEmail', data: { url }, userId: to.id });
-    },
-
-    /** An account made without a password: its owner chooses one from the link, which proves the address too. */
-    async mailSetPassword(tx: Executor, to: Recipient) {
-      const url = await create(tx, to.id, 'SET_PASSWORD', SET_PASSWORD_TTL_MS, '/reset-password');
-      await kit.mail.enqueue(tx, {
-        to: to.email,
-        template: 'setPassword',
-        data: { url, hours: SET_PASSWORD_TTL_MS / 3_600_000 },
-        userId: to.id,
-      });
     },
   };
 }

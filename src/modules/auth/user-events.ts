@@ -13,10 +13,9 @@ export function reactToUserEvents(kit: AuthKit, links: OneTimeLinks) {
 
   useCases.react(['user.created'], async (tx, event) => {
     const { email, withPassword, emailVerified } = event.payload;
-    if (emailVerified || !event.entityId) return;
-    const to = { id: event.entityId, email };
-    if (withPassword) await links.mailVerification(tx, to);
-    else await links.mailSetPassword(tx, to);
+    // An account made without a password gets the invitations module's set-password invitation instead.
+    if (emailVerified || !withPassword || !event.entityId) return;
+    await links.mailVerification(tx, { id: event.entityId, email });
   });
 
   useCases.react(['user.email_changed'], async (tx, event) => {

@@ -19,6 +19,9 @@ function compose(subject: string, paragraphs: string[], action?: { label: string
   return { subject, text, html };
 }
 
+/** Names people chose go into subjects: one line each, whatever they typed. */
+const oneLine = (value: string) => value.replace(/\s+/g, ' ').trim();
+
 export const templates = {
   verifyEmail: ({ url }: { url: string }) =>
     compose('Confirm your email address', ['Welcome! Confirm that this address is yours to finish setting up your account.'], {
@@ -63,7 +66,35 @@ export const templates = {
       `A change of your account's email address to ${newEmail} was requested. It takes effect once the new address is confirmed.`,
       'If this was not you, contact your administrator.',
     ]),
+  invitation: ({ organization, inviter, message, url, expiresAt }: InvitationMail & { inviter: string; message: string | null }) =>
+    compose(
+      `${oneLine(inviter)} invited you to join ${oneLine(organization)}`,
+      [
+        `${oneLine(inviter)} invited you to join ${oneLine(organization)} on Tessera.`,
+        ...(message ? [`Their message: ${message}`] : []),
+        `The invitation is valid until ${expiresAt}. If you did not expect it, ignore this message.`,
+      ],
+      { label: 'Accept the invitation', url },
+    ),
+  invitationReminder: ({ organization, url, expiresAt }: Omit<InvitationMail, 'organization'> & { organization: string | null }) =>
+    compose(
+      organization ? `Reminder: you are invited to join ${oneLine(organization)}` : 'Reminder: your account waits for its password',
+      [
+        organization
+          ? `You are still invited to join ${oneLine(organization)} on Tessera.`
+          : 'An account was made for you and still waits for its password.',
+        `This link replaces the earlier ones and is valid until ${expiresAt}.`,
+      ],
+      { label: organization ? 'Accept the invitation' : 'Choose a password', url },
+    ),
 } satisfies Record<string, (data: never) => MailContent>;
+
+interface InvitationMail {
+  organization: string;
+  url: string;
+  /** When the link stops working, as the mail shows it. */
+  expiresAt: string;
+}
 
 export type TemplateName = keyof typeof templates;
 export type TemplateData<N extends TemplateName> = Parameters<(typeof templates)[N]>[0];

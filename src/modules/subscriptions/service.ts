@@ -1,7 +1,8 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { type SignedInCaller, systemCaller } from '../../platform/caller.js';
-import type { DomainUseCases } from '../events.js';
+import type { Emit } from '../../platform/use-case.js';
+import type { DomainEvent, DomainUseCases } from '../events.js';
 import type { UsersService } from '../users/service.js';
 import { subscriptionErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -25,7 +26,48 @@ const unchanged = (before: queries.SubscriptionRow | undefined, after: queries.S
 export function createSubscriptionsService(context: AppContext, { useCases, users }: { useCases: DomainUseCases; users: UsersService }) {
   const db = context.database.primary;
   useCases.afterCommit(['subscription.set'], (event) => context.access.invalidate(event.payload.userId));
+
+  /** Puts a user on a plan in the caller's transaction; the same plan again is no event. */
+  async function save(
+    tx: Executor,
+    emit: Emit<DomainEvent>,
+    user: { id: string; organizationId: string | null },
+    body: PutSubscription,
+    start: Date,
+    end: Date | null,
+  ) {
+    const plan = await queries.findPlan(tx, body.type);
+    const before = await queries.findSubscription(tx, user.id);
+    const saved = await queries.upsertSubscription(tx, {
+      userId: user.id,
+      type: body.type,
+      startDate: start,
+      endDate: end,
+      status: end && end <= new Date() ? 'EXPIRED' : 'ACTIVE',
+      // A known plan brings its features unless the caller names them.
+      features: body.features ?? plan?.features ?? [],
+      cancelledAt: null,
+    });
+    if (!unchanged(before, saved)) {
+      await emit({
+        type: 'subscription.set',
+        entityId: saved.id,
+        organizationId: user.organizationId,
+        payload: {
+          userId: user.id,
+          before: before ? { type: before.type, status: before.status } : null,
+          after: { type: saved.type, status: saved.status },
+        },
+      });
+    }
+    return saved;
+  }
+
   return {
+    /** An accepted invitation's plan, from now on, inside the acceptance's use case. */
+    startPlan: (tx: Executor, emit: Emit<DomainEvent>, user: { id: string; organizationId: string | null }, type: string) =>
+      save(tx, emit, user, { type }, new Date(), null),
+
     /** A user's subscription for users' detail view (wired as its subscription lookup). */
     async summaryOf(executor: Executor, userId: string) {
       const row = await queries.findSubscription(executor, userId);
@@ -57,34 +99,9 @@ export function createSubscriptionsService(context: AppContext, { useCases, user
       const start = body.startDate ? new Date(body.startDate) : new Date();
       const end = body.endDate ? new Date(body.endDate) : null;
       if (end && end <= start) throw errors.INVALID_PERIOD();
-      const row = await useCases.run(caller, async (tx, emit) => {
-        const user = await users.visibleUser(tx, caller.principal, id);
-        const plan = await queries.findPlan(tx, body.type);
-        const before = await queries.findSubscription(tx, user.id);
-        const saved = await queries.upsertSubscription(tx, {
-          userId: user.id,
-          type: body.type,
-          startDate: start,
-          endDate: end,
-          status: end && end <= new Date() ? 'EXPIRED' : 'ACTIVE',
-          // A known plan brings its features unless the caller names them.
-          features: body.features ?? plan?.features ?? [],
-          cancelledAt: null,
-        });
-        if (!unchanged(before, saved)) {
-          await emit({
-            type: 'subscription.set',
-            entityId: saved.id,
-            organizationId: user.organizationId,
-            payload: {
-              userId: user.id,
-              before: before ? { type: before.type, status: before.status } : null,
-              after: { type: saved.type, status: saved.status },
-            },
-          });
-        }
-        return saved;
-      });
+      const row = await useCases.run(caller, async (tx, emit) =>
+        save(tx, emit, await users.visibleUser(tx, caller.principal, id), body, start, end),
+      );
       return view(row);
     },
 

@@ -11,7 +11,7 @@ export interface UserCreated {
   withPassword: boolean;
   /** True for `tessera create-admin` and the bootstrap admin: nothing to prove by mail. */
   emailVerified: boolean;
-  via?: 'create-admin';
+  via?: 'create-admin' | 'invitation';
   /** The first sign-in must replace the password an administrator chose. */
   temporaryPassword?: boolean;
 }

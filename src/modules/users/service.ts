@@ -3,8 +3,9 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { systemCaller } from '../../platform/caller.js';
 import type { FileStorage } from '../../platform/storage.js';
+import type { Emit } from '../../platform/use-case.js';
 import type { AccessService } from '../access/service.js';
-import type { DomainUseCases } from '../events.js';
+import type { DomainEvent, DomainUseCases } from '../events.js';
 import type { OrganizationsService } from '../organizations/service.js';
 import { createDirectory } from './directory.js';
 import { accessEndingEvents } from './events.js';
@@ -12,7 +13,7 @@ import { createExport } from './export.js';
 import { createUserGrants } from './grants.js';
 import { createLifecycle } from './lifecycle.js';
 import * as queries from './queries.js';
-import { normalizeEmail, visibleUser } from './records.js';
+import { applyUserChange, normalizeEmail, visibleUser } from './records.js';
 import { createSelfService } from './self.js';
 import { userView } from './views.js';
 
@@ -35,6 +36,9 @@ export const accounts = {
   setPasswordHash: queries.setPasswordHash,
   recordLogin: queries.recordLogin,
   markEmailVerified: queries.markEmailVerified,
+  /** An accepted invitation places its account in the organization (and user type), as `user.updated`. */
+  join: (tx: Executor, emit: Emit<DomainEvent>, user: UserRow, placement: { organizationId: string | null; userTypeId?: string }) =>
+    applyUserChange(tx, emit, user, placement, 'user.updated'),
   /** The one user view of the API. */
   view: userView,
 };

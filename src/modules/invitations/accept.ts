@@ -1,0 +1,113 @@
+import { httpErrors } from '../../http/errors.js';
+import type { Caller } from '../../platform/caller.js';
+import { assertPasswordAcceptable } from '../../platform/password-policy.js';
+import { hashPassword } from '../../platform/passwords.js';
+import { deferredGrants } from '../access/service.js';
+import { accounts, type UserRow } from '../users/service.js';
+import type { InvitationsKit } from './deps.js';
+import { invitationErrors as errors } from './errors.js';
+import { tokenHash } from './mails.js';
+import * as queries from './queries.js';
+import type { AcceptInvitation } from './schemas.js';
+
+/**
+ * The invitee's side, on public routes: what a sign-up page needs to know, and acceptance. Acceptance
+ * makes the account (its email proven, since the mail reached it) or, for an address that has one, needs
+ * that account signed in; everything the invitation grants is applied in the one transaction, and the
+ * answer is the login's token pair.
+ */
+export function createAcceptance(kit: InvitationsKit) {
+  const { useCases, auth, access, subscriptions, organizations } = kit;
+  const { config, database } = kit.context;
+  const db = database.primary;
+
+  async function usable(token: string) {
+    const hash = tokenHash(token);
+    const invitation = await queries.findUsable(db, hash, new Date());
+    if (!invitation) throw errors.INVALID_INVITATION();
+    const account = invitation.userId ? await accounts.findById(db, invitation.userId) : await accounts.findByEmail(db, invitation.email);
+    return { hash, invitation, account };
+  }
+
+  /** The password of a new account, or of one that never had one (made by an admin, imported, federated). */
+  async function chosenPassword(input: AcceptInvitation, email: string) {
+    if (!input.password)
+      throw httpErrors.VALIDATION_FAILED({ errors: [{ path: '/password', message: 'is required to set up the account' }] });
+    assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, 'password', [email, email.split('@')[0] ?? '']);
+    return hashPassword(input.password);
+  }
+
+  return {
+    async lookup(token: string) {
+      const { invitation, account } = await usable(token);
+      const organization = await organizations.summary(db, invitation.organizationId);
+      return {
+        organization: organization ? { name: organization.name } : null,
+        email: invitation.email,
+        expiresAt: invitation.expiresAt.toISOString(),
+        accountExists: Boolean(account?.passwordHash),
+      };
+    },
+
+    async accept(caller: Caller, input: AcceptInvitation) {
+      const { hash, invitation, account } = await usable(input.token);
+      const signedInAs = caller.principal?.userId;
+      if (signedInAs && signedInAs !== account?.id) throw errors.INVITATION_FOR_ANOTHER_ACCOUNT();
+      if (!signedInAs && account?.passwordHash) throw errors.SIGN_IN_TO_ACCEPT();
+      const target = invitation.organizationId;
+      if (target && account?.organizationId && account.organizationId !== target) throw errors.MEMBER_OF_ANOTHER_ORGANIZATION();
+      const passwordHash = signedInAs ? undefined : await chosenPassword(input, invitation.email);
+
+      return useCases.run(caller, async (tx, emit) => {
+        const now = new Date();
+        if (!(await queries.claim(tx, invitation.id, hash, now))) throw errors.INVALID_INVITATION();
+        const existing = account ? await accounts.findById(tx, account.id) : undefined;
+        let user: UserRow;
+        if (existing) {
+          if (passwordHash) await accounts.setPasswordHash(tx, existing.id, passwordHash);
+          await accounts.markEmailVerified(tx, existing.id);
+          if (target)
+            await accounts.join(tx, emit, existing, {
+              organizationId: target,
+              ...(invitation.userTypeId ? { userTypeId: invitation.userTypeId } : {}),
+            });
+          user = existing;
+        } else {
+          user = await accounts.create(tx, {
+            email: invitation.email,
+            passwordHash: passwordHash ?? null,
+            firstName: input.firstName ?? '',
+            lastName: input.lastName ?? '',
+            organizationId: target,
+            userTypeId: invitation.userTypeId,
+            status: 'ACTIVE',
+            emailVerifiedAt: now,
+          });
+          // Without pre-assigned roles a new account gets the preset's default role, as a sign-up would.
+          const roles = invitation.roleIds.length ? [] : await access.grantInitialRoles(tx, user.id, undefined);
+          await emit({
+            type: 'user.created',
+            entityId: user.id,
+            organizationId: target,
+            actorId: user.id,
+            payload: { email: user.email, roles, withPassword: true, emailVerified: true, via: 'invitation' },
+          });
+        }
+        await deferredGrants.apply(tx, emit, user.id, invitation, invitation.invitedBy);
+        if (invitation.plan) await subscriptions.startPlan(tx, emit, { id: user.id, organizationId: target }, invitation.plan);
+        await queries.setAcceptedBy(tx, invitation.id, user.id);
+        await emit({
+          type: 'invitation.accepted',
+          entityId: invitation.id,
+          organizationId: target,
+          actorId: user.id,
+          payload: { userId: user.id, newAccount: !existing },
+        });
+        const signedIn = (await accounts.findById(tx, user.id)) as UserRow;
+        // A suspended or deactivated account does not get in through an invitation; nothing is kept.
+        if (!auth.mayHoldSession(signedIn)) throw errors.INVALID_INVITATION();
+        return auth.completeSignIn(tx, signedIn, { caller, emit }, { amr: passwordHash ? ['pwd'] : ['session'] });
+      });
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import { and, desc, eq, gt, lt, lte, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { userInvitations as invitations } from '../../db/schema/index.js';
+
+export type InvitationRow = typeof invitations.$inferSelect;
+export type NewInvitation = typeof invitations.$inferInsert;
+export type InvitationStatus = InvitationRow['status'];
+
+/** The new invitation, or nothing when the address already has a pending one (the partial unique index decides, races included). */
+export async function insertInvitation(db: Executor, values: NewInvitation) {
+  const [row] = await db.insert(invitations).values(values).onConflictDoNothing().returning();
+  return row;
+}
+
+export async function findInvitation(db: Executor, id: string) {
+  const [row] = await db.select().from(invitations).where(eq(invitations.id, id)).limit(1);
+  return row;
+}
+
+const usable = (now: Date) => and(eq(invitations.status, 'PENDING'), gt(invitations.expiresAt, now));
+
+/** A pending, unexpired invitation by its token's hash. */
+export async function findUsable(db: Executor, tokenHash: string, now: Date) {
+  const [row] = await db
+    .select()
+    .from(invitations)
+    .where(and(eq(invitations.tokenHash, tokenHash), usable(now)))
+    .limit(1);
+  return row;
+}
+
+/** The pending invitation of an address to an organization, locked for the caller's transaction. */
+export async function findPendingFor(db: Executor, organizationId: string, email: string) {
+  const [row] = await db
+    .select()
+    .from(invitations)
+    .where(
+      and(
+        eq(invitations.organizationId, organizationId),
+        eq(invitations.email, email),
+        eq(invitations.status, 'PENDING'),
+        eq(invitations.purpose, 'JOIN_ORGANIZATION'),
+      ),
+    )
+    .for('update');
+  return row;
+}
+
+export interface InvitationFilter {
+  organizationId?: string;
+  status?: InvitationStatus;
+  email?: string;
+}
+
+/** Newest first; a page starts after the invitation `afterId` (keyset on created_at, id). */
+export function listInvitations(db: Executor, filter: InvitationFilter, limit: number, afterId?: string) {
+  const after: SQL | undefined = afterId
+    ? sql`(${invitations.createdAt}, ${invitations.id}) < (SELECT created_at, id FROM user_invitations WHERE id = ${afterId})`
+    : undefined;
+  return db
+    .select()
+    .from(invitations)
+    .where(
+      and(
+        filter.organizationId ? eq(invitations.organizationId, filter.organizationId) : undefined,
+        filter.status ? eq(invitations.status, filter.status) : undefined,
+        filter.email ? eq(invitations.email, filter.email) : undefined,
+        after,
+      ),
+    )
+    .orderBy(desc(invitations.createdAt), desc(invitations.id))
+    .limit(limit + 1);
+}
+
+/**
+ * Single use under concurrency: of many acceptances of one token, the first UPDATE takes it and every
+ * other finds no pending row.
+ */
+export async function claim(db: Executor, id: string, tokenHash: string, now: Date) {
+  const [row] = await db
+    .update(invitations)
+    .set({ status: 'ACCEPTED', acceptedAt: now })
+    .where(and(eq(invitations.id, id), eq(invitations.tokenHash, tokenHash), usable(now)))
+    .returning();
+  return row;
+}
+
+export async function setAcceptedBy(db: Executor, id: string, userId: string) {
+  await db.update(invitations).set({ userId }).where(eq(invitations.id, id));
+}
+
+/** A resend: a new token (the old one dies), a new lifetime, the reminders counted again from now. */
+export async function renew(db: Executor, id: string, tokenHash: string, now: Date, expiresAt: Date) {
+  const [row] = await db
+    .update(invitations)
+    .set({ tokenHash, sentAt: now, expiresAt, reminderCount: 0, reminderSentAt: null })
+    .where(and(eq(invitations.id, id), eq(invitations.status, 'PENDING')))
+    .returning();
+  return row;
+}
+
+export async function cancel(db: Executor, id: string) {
+  const [row] = await db
+    .update(invitations)
+    .set({ status: 'CANCELLED' })
+    .where(and(eq(invitations.id, id), eq(invitations.status, 'PENDING')))
+    .returning();
+  return row;
+}
+
+/**
+ * Invitations owed a reminder: pending, unexpired, under the cap, and an interval past the last mail.
+ * Locked, skipping those another node holds, so two nodes never remind the same one.
+ */
+export function dueForReminder(db: Executor, options: { now: Date; intervalMs: number; max: number; limit: number }) {
+  const lastMailBefore = new Date(options.now.getTime() - options.intervalMs);
+  return db
+    .select()
+    .from(invitations)
+    .where(
+      and(
+        usable(options.now),
+        lt(invitations.reminderCount, options.max),
+        lte(sql`coalesce(${invitations.reminderSentAt}, ${invitations.sentAt})`, lastMailBefore),
+      ),
+    )
+    .orderBy(invitations.id)
+    .limit(options.limit)
+    .for('update', { skipLocked: true });
+}
+
+export async function markReminded(db: Executor, id: string, tokenHash: string, now: Date) {
+  const [row] = await db
+    .update(invitations)
+    .set({ tokenHash, reminderSentAt: now, reminderCount: sql`${invitations.reminderCount} + 1` })
+    .where(eq(invitations.id, id))
+    .returning();
+  return row as InvitationRow;
+}
+
+/** One statement, safe on any number of nodes at once: returns the invitations it expired. */
+export function expireDue(db: Executor, now: Date) {
+  return db
+    .update(invitations)
+    .set({ status: 'EXPIRED' })
+    .where(and(eq(invitations.status, 'PENDING'), lte(invitations.expiresAt, now)))
+    .returning({ id: invitations.id, organizationId: invitations.organizationId });
+}

@@ -1,0 +1,60 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { httpErrors } from '../../http/errors.js';
+import { perIpCredentialLimit } from '../../http/rate-limit.js';
+import { publicRoute, signedInIfCredentials } from '../../http/route-policy.js';
+import { problems } from '../../http/schemas.js';
+import type { SharedState } from '../../platform/shared-state.js';
+import { TokenResponse } from '../auth/schemas.js';
+import { invitationErrors as errors } from './errors.js';
+import { AcceptBody, LookupQuery, LookupView } from './schemas.js';
+import type { InvitationsService } from './service.js';
+
+const tags = ['invitations'];
+const limited = httpErrors.RATE_LIMITED;
+
+/** The invitee's routes: they take a mailed token, so they share the per-IP budget of every credential route. */
+export const invitationPublicRoutes: FastifyPluginAsyncTypebox<{
+  invitations: InvitationsService;
+  state: SharedState;
+  perIpLimit: number;
+}> = async (app, { invitations, state, perIpLimit }) => {
+  app.addHook('onRequest', perIpCredentialLimit(state, perIpLimit));
+
+  app.get(
+    '/invitations/lookup',
+    {
+      config: publicRoute,
+      schema: {
+        tags,
+        summary: 'What a sign-up page needs to know of an invitation',
+        querystring: LookupQuery,
+        response: { 200: LookupView, ...problems(errors.INVALID_INVITATION, limited) },
+      },
+    },
+    async (request) => invitations.lookup(request.query.token),
+  );
+
+  app.post(
+    '/invitations/accept',
+    {
+      config: signedInIfCredentials,
+      schema: {
+        tags,
+        summary: 'Accept an invitation: a new account chooses a password; an existing one is signed in (Bearer). Answers as login does',
+        body: AcceptBody,
+        response: {
+          200: TokenResponse,
+          ...problems(
+            errors.INVALID_INVITATION,
+            errors.SIGN_IN_TO_ACCEPT,
+            errors.INVITATION_FOR_ANOTHER_ACCOUNT,
+            errors.MEMBER_OF_ANOTHER_ORGANIZATION,
+            httpErrors.EMAIL_ALREADY_EXISTS,
+            limited,
+          ),
+        },
+      },
+    },
+    async (request) => invitations.accept(request.caller, request.body),
+  );
+};

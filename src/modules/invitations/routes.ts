@@ -1,0 +1,127 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { httpErrors } from '../../http/errors.js';
+import { requirePermission, signedIn } from '../../http/route-policy.js';
+import { IdParams, NoContent, problems } from '../../http/schemas.js';
+import { accessErrors } from '../access/errors.js';
+import { organizationErrors } from '../organizations/errors.js';
+import { invitationErrors as errors } from './errors.js';
+import {
+  CreateInvitationBody,
+  CreateInvitationQuery,
+  InvitationEnvelope,
+  InvitationList,
+  InvitationParams,
+  InvitationView,
+  ListInvitationsQuery,
+} from './schemas.js';
+import type { InvitationsService } from './service.js';
+
+const tags = ['invitations'];
+const missing = errors.INVITATION_NOT_FOUND;
+
+/** Seed 002's invitations for administrators (`invitations:manage`), inside their tenancy. */
+export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: InvitationsService }> = async (app, { invitations }) => {
+  const manage = requirePermission('invitations:manage');
+
+  app.post(
+    '/organizations/:id/invitations',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Invite someone to the organization, with the roles, permissions, user type and plan they get on accepting',
+        params: IdParams,
+        querystring: CreateInvitationQuery,
+        body: CreateInvitationBody,
+        response: {
+          200: InvitationEnvelope,
+          201: InvitationEnvelope,
+          ...problems(
+            organizationErrors.ORGANIZATION_NOT_FOUND,
+            errors.INVITATION_ALREADY_PENDING,
+            errors.ALREADY_MEMBER,
+            accessErrors.UNKNOWN_ROLE,
+            accessErrors.UNKNOWN_PERMISSION,
+            accessErrors.INVALID_EXPIRY,
+            accessErrors.GRANT_EXCEEDS_OWN_ACCESS,
+            httpErrors.REFERENCE_CONFLICT,
+            httpErrors.RATE_LIMITED,
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { invitation, created } = await invitations.create(signedIn(request.caller), request.params.id, request.body, request.query);
+      return reply.status(created ? 201 : 200).send({ invitation });
+    },
+  );
+
+  app.get(
+    '/organizations/:id/invitations',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: "An organization's invitations, newest first (?status=&email=&cursor=)",
+        params: IdParams,
+        querystring: ListInvitationsQuery,
+        response: { 200: InvitationList, ...problems(organizationErrors.ORGANIZATION_NOT_FOUND) },
+      },
+    },
+    async (request) => invitations.list(signedIn(request.caller), request.query, request.params.id),
+  );
+
+  app.get(
+    '/invitations',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Every invitation you may see, set-password ones included, newest first',
+        querystring: ListInvitationsQuery,
+        response: { 200: InvitationList },
+      },
+    },
+    async (request) => invitations.list(signedIn(request.caller), request.query),
+  );
+
+  app.get(
+    '/invitations/:id',
+    {
+      config: manage,
+      schema: { tags, summary: 'An invitation', params: InvitationParams, response: { 200: InvitationView, ...problems(missing) } },
+    },
+    async (request) => invitations.get(signedIn(request.caller), request.params.id),
+  );
+
+  app.post(
+    '/invitations/:id/resend',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Mail a pending invitation again with a new link (the old one stops working)',
+        params: InvitationParams,
+        response: { 200: InvitationView, ...problems(missing, errors.INVITATION_NOT_PENDING, httpErrors.RATE_LIMITED) },
+      },
+    },
+    async (request) => invitations.resend(signedIn(request.caller), request.params.id),
+  );
+
+  app.delete(
+    '/invitations/:id',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Cancel a pending invitation',
+        params: InvitationParams,
+        response: { 204: NoContent, ...problems(missing, errors.INVITATION_NOT_PENDING) },
+      },
+    },
+    async (request, reply) => {
+      await invitations.cancel(signedIn(request.caller), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+};

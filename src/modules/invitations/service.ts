@@ -1,0 +1,24 @@
+import type { AppContext } from '../../context.js';
+import { createAcceptance } from './accept.js';
+import type { InvitationsDeps } from './deps.js';
+import { createInvitationMails } from './mails.js';
+import { createInvitationManagement } from './manage.js';
+import { createInvitationSchedule } from './schedule.js';
+
+export type { AccountToSetUp } from './manage.js';
+
+/**
+ * Seed 002's user invitations: an organization's (with the roles, permissions, user type and plan it
+ * grants on acceptance) and the set-password invitation of an account made without a password. Wired
+ * after auth, whose sign-in completes an acceptance.
+ */
+export function createInvitationsService(context: AppContext, deps: InvitationsDeps) {
+  const kit = { ...deps, context, mails: createInvitationMails(context, deps) };
+  return {
+    ...createInvitationManagement(kit),
+    ...createAcceptance(kit),
+    ...createInvitationSchedule(kit),
+  };
+}
+
+export type InvitationsService = ReturnType<typeof createInvitationsService>;
