@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { userActivities } from '../src/db/schema/index.js';
+import { pruneActivities } from '../src/modules/learning/activity-log.js';
 import { deviceTypeOf } from '../src/modules/learning/device.js';
 import { createHarness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
@@ -212,7 +213,7 @@ describe('learning: the activity log', () => {
     await db()
       .insert(userActivities)
       .values(ages.map((at) => ({ userId: who.userId, activityType: 'PROFILE_UPDATED' as const, createdAt: new Date(at) })));
-    const pruned = await s.h.app.modules.learning.activity.prune(now, 2);
+    const pruned = await pruneActivities(s.h.context.database.primary, now, 365, 2);
     expect(pruned).toBe(5);
     const left = await queryRows<{ created_at: string }>(
       db(),

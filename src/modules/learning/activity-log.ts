@@ -57,6 +57,17 @@ function decodeCursor(cursor: string) {
   return { createdAt, id: id as string };
 }
 
+/** Deletes activities older than `retentionDays` before `now` in short batches (no long lock); returns how many. */
+export async function pruneActivities(db: Db, now: Date, retentionDays: number, batch = 10_000) {
+  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+  let deleted = 0;
+  for (;;) {
+    const removed = await queries.deleteActivitiesBefore(db, cutoff, batch);
+    deleted += removed;
+    if (removed < batch) return deleted;
+  }
+}
+
 /** The activity log: written in the transaction of the change it records, read newest first, kept for a while. */
 export function createActivityLog(db: Db, { find }: Learners, retentionDays: number) {
   /** The use-case writer: one row per event that is an activity, with the caller's ip, agent and device. */
@@ -93,15 +104,7 @@ export function createActivityLog(db: Db, { find }: Learners, retentionDays: num
       return { data: page.map(activityView), limit, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
     },
 
-    /** Deletes activities past `ACTIVITY_RETENTION_DAYS` in short batches (no long lock); returns how many. */
-    async prune(now = new Date(), batch = 10_000) {
-      const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
-      let deleted = 0;
-      for (;;) {
-        const removed = await queries.deleteActivitiesBefore(db, cutoff, batch);
-        deleted += removed;
-        if (removed < batch) return deleted;
-      }
-    },
+    /** The retention job: activities past `ACTIVITY_RETENTION_DAYS` go; returns how many. */
+    prune: (now = new Date()) => pruneActivities(db, now, retentionDays),
   };
 }

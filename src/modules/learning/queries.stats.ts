@@ -1,5 +1,5 @@
 import { eq, type SQL, sql } from 'drizzle-orm';
-import { type Executor, rowsOf } from '../../db/client.js';
+import { type Executor, queryRows, rowsOf } from '../../db/client.js';
 import { learningDays, learningEvents, learningStats, profiles } from '../../db/schema/index.js';
 
 export type StatsRow = typeof learningStats.$inferSelect;
@@ -17,44 +17,71 @@ export async function findStats(db: Executor, userId: string) {
   return row;
 }
 
-/** Only the events not seen before (by the reporter's id) come back: a retried batch inserts nothing. */
-export function insertNewEvents(db: Executor, rows: NewLearningEvent[]) {
-  return db.insert(learningEvents).values(rows).onConflictDoNothing().returning();
+/** An event as stored and as the statistics read it back. */
+export type StoredEvent = Pick<
+  LearningEventRow,
+  'eventId' | 'type' | 'occurredAt' | 'day' | 'courseId' | 'minutes' | 'score' | 'passed' | 'points'
+>;
+
+/**
+ * Only the events not seen before (by the reporter's id) come back: a retried batch inserts nothing.
+ * The batch travels as one JSON parameter: 500 rows of thirteen columns as bound parameters cost far more.
+ */
+export async function insertNewEvents(db: Executor, userId: string, rows: Omit<NewLearningEvent, 'userId'>[]): Promise<StoredEvent[]> {
+  const inserted = await queryRows<Omit<StoredEvent, 'occurredAt'> & { occurredAt: string }>(
+    db,
+    sql`
+    INSERT INTO learning_events (user_id, event_id, type, occurred_at, day, course_id, lesson_id, minutes, score, passed, points, reference)
+    SELECT ${userId}, e."eventId", e.type, e."occurredAt", e.day, e."courseId", e."lessonId", e.minutes, e.score, e.passed, e.points, e.reference
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(
+      "eventId" varchar(100), type learning_event_type, "occurredAt" timestamptz, day date, "courseId" uuid, "lessonId" uuid,
+      minutes integer, score double precision, passed boolean, points integer, reference varchar(100))
+    ON CONFLICT DO NOTHING
+    RETURNING event_id AS "eventId", type, occurred_at AS "occurredAt", day::text AS day, course_id AS "courseId", minutes, score, passed, points`,
+  );
+  return inserted.map((row) => ({ ...row, occurredAt: new Date(row.occurredAt) }));
+}
+
+/** What one day gains: sign-ins, completed lessons and their minutes, assessments and their scores. */
+export interface DayGain {
+  day: string;
+  logins?: number;
+  lessons?: number;
+  minutes?: number;
+  scores?: number[];
 }
 
 /**
- * Adds the lessons, minutes and assessment scores of some of a user's stored events to their days.
- * Scores are summed as exact decimals, so the average is the same whatever order they arrived in.
+ * Adds to a user's days; the rows as they now are. Scores are summed as exact decimals (from their
+ * shortest decimal spelling), so the average is the same whatever order they arrive in.
  */
-export async function addEventsToDays(db: Executor, userId: string, eventIds: string[]) {
-  const result = await db.execute(sql`
-    INSERT INTO learning_days (user_id, day, lessons, minutes, assessments, score_sum)
-    SELECT user_id, day,
-      count(*) FILTER (WHERE type = 'lesson.completed'),
-      coalesce(sum(minutes) FILTER (WHERE type = 'lesson.completed'), 0),
-      count(*) FILTER (WHERE type = 'assessment.completed'),
-      coalesce(sum(score::numeric) FILTER (WHERE type = 'assessment.completed'), 0)
-    FROM learning_events
-    WHERE user_id = ${userId} AND event_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(eventIds)}::jsonb))
-      AND type IN ('lesson.completed', 'assessment.completed')
-    GROUP BY user_id, day
-    ON CONFLICT (user_id, day) DO UPDATE SET
-      lessons = learning_days.lessons + excluded.lessons,
-      minutes = learning_days.minutes + excluded.minutes,
-      assessments = learning_days.assessments + excluded.assessments,
-      score_sum = learning_days.score_sum + excluded.score_sum
-    RETURNING day, logins, lessons`);
-  return rowsOf<{ day: string; logins: number; lessons: number }>(result);
-}
-
-/** One more sign-in on a day; the row as it now is. */
-export async function addLoginToDay(db: Executor, userId: string, day: string) {
-  const [row] = await db
+export async function addToDays(db: Executor, userId: string, gains: DayGain[]) {
+  const added = (column: keyof typeof learningDays.$inferSelect) =>
+    sql`${learningDays[column]} + excluded.${sql.identifier(learningDays[column].name)}`;
+  return db
     .insert(learningDays)
-    .values({ userId, day, logins: 1 })
-    .onConflictDoUpdate({ target: [learningDays.userId, learningDays.day], set: { logins: sql`${learningDays.logins} + 1` } })
+    .values(
+      gains.map(({ day, logins = 0, lessons = 0, minutes = 0, scores = [] }) => ({
+        userId,
+        day,
+        logins,
+        lessons,
+        minutes,
+        assessments: scores.length,
+        scoreSum: sql`(SELECT coalesce(sum(score::numeric), 0) FROM jsonb_array_elements_text(${JSON.stringify(scores.map(String))}::jsonb) AS score)`,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [learningDays.userId, learningDays.day],
+      set: {
+        logins: added('logins'),
+        lessons: added('lessons'),
+        minutes: added('minutes'),
+        assessments: added('assessments'),
+        scoreSum: added('scoreSum'),
+      },
+    })
     .returning({ day: learningDays.day, logins: learningDays.logins, lessons: learningDays.lessons });
-  return row as { day: string; logins: number; lessons: number };
 }
 
 /** Counters a batch adds to (integers, exact in any order). */

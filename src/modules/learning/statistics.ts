@@ -24,11 +24,10 @@ const none: queries.Increments = {
   pointsEarned: 0,
 };
 
-function toRow(userId: string, event: LearningEventInput, zone: string): queries.NewLearningEvent {
+function toRow(event: LearningEventInput, zone: string) {
   const occurredAt = new Date(event.occurredAt);
   const field = <K extends string>(key: K) => (key in event ? (event as Record<K, unknown>)[key] : undefined);
   return {
-    userId,
     eventId: event.id,
     type: event.type,
     occurredAt,
@@ -43,18 +42,25 @@ function toRow(userId: string, event: LearningEventInput, zone: string): queries
   };
 }
 
-/** What a batch of new events adds: counters (exact in any order) and the latest and highest values. */
-function summarise(events: queries.LearningEventRow[]) {
+/** What a batch of new events adds: counters (exact in any order), per-day gains, the latest and highest values. */
+function summarise(events: queries.StoredEvent[]) {
   const add = { ...none };
   let highestScore: number | null = null;
   let lastActivity: Date | null = null;
   const types: Record<string, number> = {};
+  const days = new Map<string, Required<queries.DayGain>>();
+  const dayOf = (day: string) =>
+    days.get(day) ?? (days.set(day, { day, logins: 0, lessons: 0, minutes: 0, scores: [] }).get(day) as Required<queries.DayGain>);
   for (const event of events) {
     types[event.type] = (types[event.type] ?? 0) + 1;
     if (!lastActivity || event.occurredAt > lastActivity) lastActivity = event.occurredAt;
     if (event.type === 'course.enrolled') add.totalCoursesEnrolled++;
     if (event.type === 'course.completed') add.coursesCompleted++;
-    if (event.type === 'lesson.completed') add.totalLearningTime += event.minutes ?? 0;
+    if (event.type === 'lesson.completed') {
+      add.totalLearningTime += event.minutes ?? 0;
+      dayOf(event.day).lessons++;
+      dayOf(event.day).minutes += event.minutes ?? 0;
+    }
     if (event.type === 'certificate.earned') add.certificatesEarned++;
     if (event.type === 'badge.earned') add.badgesEarned++;
     if (event.type === 'points.earned') add.pointsEarned += event.points ?? 0;
@@ -62,6 +68,7 @@ function summarise(events: queries.LearningEventRow[]) {
       add.totalAssessmentsTaken++;
       if (event.passed) add.assessmentsPassed++;
       highestScore = Math.max(highestScore ?? 0, event.score ?? 0);
+      dayOf(event.day).scores.push(event.score ?? 0);
     }
   }
   const touched = {
@@ -69,7 +76,18 @@ function summarise(events: queries.LearningEventRow[]) {
     courses: events.some((event) => event.courseId !== null),
     lessons: (types['lesson.completed'] ?? 0) > 0,
   };
-  return { add, latest: { highestScore, lastActivity, ...touched }, types };
+  return { add, latest: { highestScore, lastActivity, ...touched }, types, days: [...days.values()] };
+}
+
+/** Recomputes the windows of every user whose week or month moved on, or whose streak lapsed, in batches. */
+export async function refreshAllWindows(db: Db, now: Date) {
+  const zones = (await queries.zonesWithStats(db)).map((zone) => ({ zone, ...windowsAt(now, zoneOrUtc(zone)) }));
+  let updated = 0;
+  for (;;) {
+    const batch = await queries.refreshWindows(db, zones, { batch: WINDOW_BATCH });
+    updated += batch;
+    if (batch < WINDOW_BATCH) return updated;
+  }
 }
 
 /**
@@ -107,18 +125,16 @@ export function createStatistics(db: Db, { useCases, find }: Learners) {
         const zone = await zoneOf(tx, learner.id);
         const recorded = await queries.insertNewEvents(
           tx,
-          events.map((event) => toRow(learner.id, event, zone)),
+          learner.id,
+          events.map((event) => toRow(event, zone)),
         );
         const duplicates = events.length - recorded.length;
         if (recorded.length > 0) {
-          const { add, latest, types } = summarise(recorded);
-          const days = await queries.addEventsToDays(
-            tx,
-            learner.id,
-            recorded.map((event) => event.eventId),
-          );
-          const lessonsAdded = (day: string) => recorded.filter((event) => event.day === day && event.type === 'lesson.completed').length;
-          const becameActive = days.some((day) => day.logins === 0 && day.lessons > 0 && day.lessons === lessonsAdded(day.day));
+          const { add, latest, types, days } = summarise(recorded);
+          const lessonsOn = new Map(days.map((gain) => [gain.day, gain.lessons]));
+          const updatedDays = days.length > 0 ? await queries.addToDays(tx, learner.id, days) : [];
+          // A day is newly active when the lessons it has now are all this batch's and nobody signed in on it.
+          const becameActive = updatedDays.some((day) => day.logins === 0 && day.lessons > 0 && day.lessons === lessonsOn.get(day.day));
           await queries.addToStats(tx, learner.id, add, latest);
           await refresh(tx, learner.id, zone, now, becameActive);
           const payload = { userId: learner.id, recorded: recorded.length, duplicates, types };
@@ -131,22 +147,14 @@ export function createStatistics(db: Db, { useCases, find }: Learners) {
     /** A sign-in (in its transaction): one more login, on today in the user's timezone. */
     async recordSignIn(tx: Executor, userId: string, now = new Date()) {
       const zone = await zoneOf(tx, userId);
-      const day = await queries.addLoginToDay(tx, userId, localDay(now, zone));
+      const [day] = await queries.addToDays(tx, userId, [{ day: localDay(now, zone), logins: 1 }]);
       const latest = { highestScore: null, lastActivity: now, assessments: false, courses: false, lessons: false };
       await queries.addToStats(tx, userId, { ...none, totalLogins: 1 }, latest);
       // Only the first activity of a day can lengthen a streak; sign-ins add no minutes to the windows.
-      if (day.logins === 1 && day.lessons === 0) await queries.refreshStreaks(tx, userId, windowsAt(now, zone).yesterday);
+      if (day?.logins === 1 && day.lessons === 0) await queries.refreshStreaks(tx, userId, windowsAt(now, zone).yesterday);
     },
 
-    /** The stats job: every user whose week or month moved on, or whose streak lapsed, in batches; returns how many. */
-    async refreshWindows(now = new Date()) {
-      const zones = (await queries.zonesWithStats(db)).map((zone) => ({ zone, ...windowsAt(now, zoneOrUtc(zone)) }));
-      let updated = 0;
-      for (;;) {
-        const batch = await queries.refreshWindows(db, zones, { batch: WINDOW_BATCH });
-        updated += batch;
-        if (batch < WINDOW_BATCH) return updated;
-      }
-    },
+    /** The stats job: every user whose week or month moved on, or whose streak lapsed; returns how many. */
+    refreshWindows: (now = new Date()) => refreshAllWindows(db, now),
   };
 }

@@ -9,8 +9,7 @@ const enumOf = <T extends string>(values: readonly T[]) => Type.Union(values.map
 export const UserStatus = enumOf(userStatus.enumValues);
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Name = Type.String({ maxLength: 100 });
-// Seed 002's Data Validation: social links and website are absolute http(s) URLs.
-const Url = Type.String({ format: formats.httpUrl, maxLength: 500 });
+const Url = Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' });
 
 export const UserRef = Type.Union([Uuid, Type.Literal('me')]);
 export const UserIdParams = Type.Object({ id: UserRef });
@@ -40,9 +39,9 @@ export const UserEnvelope = Type.Object({ user: UserView });
 export const ProfileFields = {
   avatarUrl: Nullable(Type.String()),
   bio: Nullable(Type.String({ maxLength: 5000 })),
-  timezone: Type.String({ maxLength: 64, format: formats.timezone, description: 'IANA, e.g. Europe/Paris' }),
-  language: Type.String({ maxLength: 35, format: formats.language, description: 'BCP 47, e.g. pt-BR' }),
-  phoneNumber: Nullable(Type.String({ format: formats.phone, description: 'E.164, a number that exists in its country' })),
+  timezone: Type.String({ maxLength: 64, pattern: '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$' }),
+  language: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }),
+  phoneNumber: Nullable(Phone),
   dateOfBirth: Nullable(Type.String({ format: 'date' })),
   gender: Nullable(enumOf(gender.enumValues)),
   addressLine1: Nullable(Type.String({ maxLength: 200 })),
@@ -60,7 +59,22 @@ export const ProfileFields = {
 };
 export const ProfileView = Type.Object(ProfileFields);
 const { avatarUrl: _avatarIsUploaded, ...editableProfile } = ProfileFields;
-export const ProfileInput = Type.Partial(Type.Object(editableProfile, { additionalProperties: false }));
+const HttpUrl = Nullable(Type.String({ format: formats.httpUrl, maxLength: 500, description: 'absolute http(s) URL' }));
+/** What a profile may be set to: seed 002's Data Validation on the fields it names (the view shows what is stored). */
+export const ProfileInput = Type.Partial(
+  Type.Object(
+    {
+      ...editableProfile,
+      timezone: Type.String({ maxLength: 64, format: formats.timezone, description: 'IANA, e.g. Europe/Paris' }),
+      language: Type.String({ maxLength: 35, format: formats.language, description: 'BCP 47, e.g. pt-BR' }),
+      phoneNumber: Nullable(Type.String({ format: formats.phone, description: 'E.164, a number that exists in its country' })),
+      linkedinUrl: HttpUrl,
+      twitterUrl: HttpUrl,
+      websiteUrl: HttpUrl,
+    },
+    { additionalProperties: false },
+  ),
+);
 
 export const PreferencesFields = {
   visualScore: Type.Number({ minimum: 0, maximum: 1 }),
