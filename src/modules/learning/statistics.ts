@@ -76,7 +76,9 @@ function summarise(events: queries.StoredEvent[]) {
     courses: events.some((event) => event.courseId !== null),
     lessons: (types['lesson.completed'] ?? 0) > 0,
   };
-  return { add, latest: { highestScore, lastActivity, ...touched }, types, days: [...days.values()] };
+  // In day order, like every writer of these rows: two batches of one learner then lock them in the same order.
+  const byDay = [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
+  return { add, latest: { highestScore, lastActivity, ...touched }, types, days: byDay };
 }
 
 /** Recomputes the windows of every user whose week or month moved on, or whose streak lapsed, in batches. */
@@ -126,7 +128,8 @@ export function createStatistics(db: Db, { useCases, find }: Learners) {
         const recorded = await queries.insertNewEvents(
           tx,
           learner.id,
-          events.map((event) => toRow(event, zone)),
+          // Sorted by id, so two overlapping retries of one batch wait for each other instead of deadlocking.
+          events.map((event) => toRow(event, zone)).sort((a, b) => (a.eventId < b.eventId ? -1 : 1)),
         );
         const duplicates = events.length - recorded.length;
         if (recorded.length > 0) {
