@@ -51,7 +51,22 @@ describe(`tessera CLI (${driver})`, () => {
     expect(status.stdout).toMatch(/^applied {2}0000_init {2}\d{4}-/m);
     expect(status.stdout).toMatch(/^applied {2}0001_search/m);
 
-    // The learning records' migration goes first: its tables go, the earlier skill and activity indexes come back.
+    // Federation's goes first: providers, flows and codes go, identities keep only provider and subject.
+    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0005_federation');
+    await withDatabase(target.env, async (database) => {
+      const gone = await queryRows(database.primary, sql`SELECT 1 FROM information_schema.tables WHERE table_name = 'oauth_flows'`);
+      expect(gone).toHaveLength(0);
+    });
+    // Onboarding's next: the temporary-password flag and the invitations' new columns go.
+    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0004_onboarding');
+    await withDatabase(target.env, async (database) => {
+      const gone = await queryRows(
+        database.primary,
+        sql`SELECT 1 FROM information_schema.columns WHERE column_name = 'password_change_required'`,
+      );
+      expect(gone).toHaveLength(0);
+    });
+    // The learning records' migration then: its tables go, the earlier skill and activity indexes come back.
     expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0003_learning');
     await withDatabase(target.env, async (database) => {
       const gone = await queryRows(database.primary, sql`SELECT 1 FROM information_schema.tables WHERE table_name = 'learning_events'`);
@@ -99,10 +114,10 @@ describe(`tessera CLI (${driver})`, () => {
     });
 
     const up = await runCli(['migrate', 'up'], target.env);
-    expect(up.stdout.trim()).toBe('applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning');
+    expect(up.stdout.trim()).toBe('applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation');
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
-    // Eleven CLI processes, one per step: a loaded machine needs more than the default 30 s.
-  }, 90_000);
+    // Thirteen CLI processes, one per step: a loaded machine needs more than the default 30 s.
+  }, 120_000);
 
   it('applies each preset twice without duplicating anything', async () => {
     for (const preset of presetNames) {
