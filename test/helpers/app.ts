@@ -1,6 +1,7 @@
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/context.js';
+import { createAccessCache } from '../../src/modules/access/effective.js';
 import type { PresetName } from '../../src/modules/access/presets.js';
 import { seedPreset } from '../../src/modules/access/service.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
@@ -66,9 +67,14 @@ export async function createHarness(
   };
 }
 
-/** A second node on the same database and the same Redis prefix, as behind a load balancer. */
+/**
+ * A second node on the same database and the same Redis prefix, as behind a load balancer. Without Redis
+ * it shares the first node's in-process state (its bus and counters), as two nodes would share Redis.
+ */
 export async function createPeer(h: Harness): Promise<Harness> {
-  const context = await createContext(h.context.config, h.context.database);
+  const own = await createContext(h.context.config, h.context.database);
+  const shared = h.context.state.kind === 'memory';
+  const context = shared ? { ...own, state: h.context.state, access: createAccessCache(h.context.state) } : own;
   const { app, assertAllDeclared } = await buildCheckedApp(context);
   return {
     app,
@@ -76,7 +82,7 @@ export async function createPeer(h: Harness): Promise<Harness> {
     db: h.db,
     close: async () => {
       await app.close();
-      await context.state.close();
+      await own.state.close();
       assertAllDeclared();
     },
   };

@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { permissions, rolePermissions, roles, userPermissions, userRoles } from '../../db/schema/index.js';
+import { createInvalidatedCache } from '../../platform/invalidated-cache.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { allPermissions, isPermission, type Permission } from './permissions.js';
 
@@ -52,50 +53,22 @@ export async function loadAccessProfile(db: Executor, userId: string): Promise<A
   };
 }
 
-const INVALIDATE_CHANNEL = 'access-invalidate';
-const ALL_USERS = '*';
-const LOCAL_TTL_MS = 60_000;
-
 /**
- * Per-user access profiles cached in this process (a map read costs microseconds), dropped on every
- * node when a change publishes an invalidation through the shared state (Redis pub/sub when present).
- * The TTL only bounds memory and a lost message; correctness comes from the invalidations, so the
- * cache is trusted only while they can arrive: with the bus down every request reads the database,
- * and when it is back everything cached is dropped (the invalidations published meanwhile were lost).
+ * Per-user access profiles cached in this process, dropped on every node by the invalidations each grant
+ * and catalog edit publishes once committed; trusted only while those can arrive (see the cache).
  */
 export function createAccessCache(state: SharedState) {
-  const entries = new Map<string, { profile: AccessProfile; expiresAt: number }>();
-  // Bumped by every invalidation: a profile read before one may predate the change, so it is not kept.
-  let generation = 0;
-  const clear = () => {
-    generation++;
-    entries.clear();
-  };
-  state.onMessagesLost(clear);
-  const ready = state.subscribe(INVALIDATE_CHANNEL, (message) => {
-    generation++;
-    if (message === ALL_USERS) entries.clear();
-    else entries.delete(message);
+  const cache = createInvalidatedCache<AccessProfile>(state, {
+    channel: 'access-invalidate',
+    ttlMs: 60_000,
+    maxEntries: 50_000,
+    validUntil: (profile) => profile.validUntil,
   });
   return {
-    ready,
-    async get(db: Executor, userId: string): Promise<AccessProfile> {
-      const cached = state.isConnected() ? entries.get(userId) : undefined;
-      if (cached && cached.expiresAt > Date.now()) return cached.profile;
-      const readAt = generation;
-      const profile = await loadAccessProfile(db, userId);
-      if (generation === readAt && state.isConnected()) {
-        entries.set(userId, { profile, expiresAt: Math.min(Date.now() + LOCAL_TTL_MS, profile.validUntil) });
-      }
-      return profile;
-    },
+    ready: cache.ready,
+    get: (db: Executor, userId: string) => cache.get(userId, () => loadAccessProfile(db, userId)),
     /** Call after the change has committed; omit userId when a role edit may touch many users. Never throws. */
-    async invalidate(userId?: string) {
-      generation++;
-      if (userId) entries.delete(userId);
-      else entries.clear();
-      await state.publish(INVALIDATE_CHANNEL, userId ?? ALL_USERS);
-    },
+    invalidate: (userId?: string) => cache.invalidate(userId),
   };
 }
 

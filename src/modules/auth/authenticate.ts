@@ -1,10 +1,10 @@
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { userErrors } from '../users/errors.js';
-import { accounts } from '../users/service.js';
 import { API_KEY_PREFIX, type ApiKeys } from './api-keys.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import * as queries from './queries.js';
+import type { UserViews } from './user-views.js';
 
 export interface Credentials {
   bearer?: string;
@@ -12,7 +12,7 @@ export interface Credentials {
 }
 
 /** "Who is asking?": a request's access token or API key becomes its principal, or a 401. */
-export function createAuthenticator(kit: AuthKit, apiKeys: ApiKeys) {
+export function createAuthenticator(kit: AuthKit, apiKeys: ApiKeys, userViews: UserViews) {
   const { database, access: accessProfiles } = kit.context;
   const db = database.primary;
   const { tokens, liveness } = kit;
@@ -41,14 +41,14 @@ export function createAuthenticator(kit: AuthKit, apiKeys: ApiKeys) {
       };
     },
 
-    /** The signed-in user, their roles, effective permissions and plan. */
+    /** The signed-in user, their roles, effective permissions and plan: from memory in the common case, like the principal. */
     async me(caller: SignedInCaller) {
       const { principal } = caller;
-      const user = await accounts.findById(db, principal.userId);
-      if (!user) throw userErrors.USER_NOT_FOUND();
-      const plan = await kit.subscriptions.activePlan(db, user.id);
+      const cached = await userViews.get(db, principal.userId);
+      if (!cached) throw userErrors.USER_NOT_FOUND();
+      const { user, plan } = cached;
       return {
-        ...accounts.view(user),
+        ...user,
         roles: principal.roles,
         permissions: [...principal.permissions].sort(),
         subscription: plan ? { plan } : null,

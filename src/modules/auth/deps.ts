@@ -7,6 +7,7 @@ import type { UsersService } from '../users/service.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { SessionLiveness } from './session-liveness.js';
 import type { TokenService } from './tokens.js';
+import type { UserViewCache } from './user-views.js';
 
 /** The services of the modules wired before auth: all it reaches of them. */
 export interface AuthModuleDeps {
@@ -22,6 +23,8 @@ export interface AuthKit extends AuthModuleDeps {
   context: AppContext;
   tokens: TokenService;
   liveness: SessionLiveness;
+  /** Signed-in users' views and plans, dropped on every node when they change. */
+  userViews: UserViewCache;
   throttle: LoginThrottle;
   /** Verified against when an account does not exist, so that answer costs what a real one does. */
   dummyHash: string;

@@ -11,6 +11,7 @@ import { randomToken } from './secrets.js';
 import { type AuthService, createAuthService } from './service.js';
 import { createSessionLiveness } from './session-liveness.js';
 import { createTokenService } from './tokens.js';
+import { createUserViewCache } from './user-views.js';
 
 /** The request's credentials: an `Authorization: Bearer` token (JWT or API key) or an `x-api-key` header. */
 function credentialsOf(request: FastifyRequest) {
@@ -31,11 +32,13 @@ export const authModule = defineModule<AuthService, AuthModuleDeps>({
   name: 'auth',
   async create(context, deps) {
     const liveness = createSessionLiveness(context.state);
-    await liveness.ready;
+    const userViews = createUserViewCache(context.state);
+    await Promise.all([liveness.ready, userViews.ready]);
     return createAuthService({
       ...deps,
       context,
       liveness,
+      userViews,
       tokens: createTokenService(context.database.primary, context.config),
       throttle: createLoginThrottle(context.state),
       dummyHash: await hashPassword(randomToken()),

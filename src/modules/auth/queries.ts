@@ -1,5 +1,6 @@
-import { and, desc, eq, gt, inArray, isNull, ne, or } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { and, desc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { type Executor, queryRows } from '../../db/client.js';
+import { newId } from '../../db/schema/common.js';
 import { apiKeys, oneTimeTokens, refreshTokens, sessions } from '../../db/schema/index.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -16,13 +17,34 @@ export async function insertRefreshToken(db: Executor, sessionId: string, tokenH
   await db.insert(refreshTokens).values({ sessionId, tokenHash });
 }
 
-/** The database decides which of several concurrent presentations wins: only one update finds used_at null. */
-export async function consumeRefreshToken(db: Executor, tokenHash: string) {
-  const [row] = await db
-    .update(refreshTokens)
-    .set({ usedAt: new Date() })
-    .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.usedAt)))
-    .returning({ sessionId: refreshTokens.sessionId });
+/**
+ * A refresh in one round trip: spends the token, extends its session's idle expiry (never past the
+ * session's end) and adds the next token, only when the token is unspent and its session live at `now`.
+ * The database decides which of several concurrent presentations wins: only one update finds used_at
+ * null. No row back: the token is unknown or spent, or its session is over, and nothing was written.
+ */
+export async function rotateRefreshToken(db: Executor, spent: { tokenHash: string; nextHash: string; now: Date; idleUntil: Date }) {
+  const now = spent.now.toISOString();
+  const [row] = await queryRows<{ sessionId: string; userId: string }>(
+    db,
+    sql`with consumed as (
+          update refresh_tokens set used_at = ${now}::timestamptz
+          from sessions
+          where refresh_tokens.token_hash = ${spent.tokenHash} and refresh_tokens.used_at is null
+            and sessions.id = refresh_tokens.session_id and sessions.revoked_at is null
+            and sessions.expires_at > ${now}::timestamptz and sessions.idle_expires_at > ${now}::timestamptz
+          returning refresh_tokens.session_id
+        ), touched as (
+          update sessions
+          set last_used_at = ${now}::timestamptz, idle_expires_at = least(${spent.idleUntil.toISOString()}::timestamptz, sessions.expires_at)
+          from consumed
+          where sessions.id = consumed.session_id and sessions.revoked_at is null
+          returning sessions.id, sessions.user_id
+        ), next as (
+          insert into refresh_tokens (id, session_id, token_hash) select ${newId()}::uuid, id, ${spent.nextHash} from touched
+        )
+        select id as "sessionId", user_id as "userId" from touched`,
+  );
   return row;
 }
 
@@ -38,10 +60,6 @@ export async function findSession(db: Executor, sessionId: string) {
 
 export const isSessionLive = (session: SessionRow, now = new Date()) =>
   !session.revokedAt && session.expiresAt > now && session.idleExpiresAt > now;
-
-export async function touchSession(db: Executor, sessionId: string, idleExpiresAt: Date) {
-  await db.update(sessions).set({ lastUsedAt: new Date(), idleExpiresAt }).where(eq(sessions.id, sessionId));
-}
 
 export async function revokeSession(db: Executor, sessionId: string, reason: string) {
   const rows = await db

@@ -15,6 +15,7 @@ import { createSessions } from './sessions.js';
 import { createSignIn, mayHoldSession } from './sign-in.js';
 import { createTemporaryPasswords } from './temporary-passwords.js';
 import { reactToUserEvents } from './user-events.js';
+import { createUserViews } from './user-views.js';
 
 /** For the import: whether a sign-in can verify a password hash brought from another system, and its format. */
 export { passwordHashFormat } from './foreign-hashes.js';
@@ -23,6 +24,7 @@ export function createAuthService(kit: AuthKit) {
   const links = createOneTimeLinks(kit);
   const signIn = createSignIn(kit);
   const apiKeys = createApiKeys(kit);
+  const userViews = createUserViews(kit);
   reactToUserEvents(kit, links);
   return {
     ...signIn,
@@ -32,8 +34,8 @@ export function createAuthService(kit: AuthKit) {
     ...createPasswordFlows(kit, links),
     ...createTemporaryPasswords(kit, signIn),
     ...createEmailVerification(kit, links),
-    ...createAuthenticator(kit, apiKeys),
-    sessions: createSessions(kit, signIn),
+    ...createAuthenticator(kit, apiKeys, userViews),
+    sessions: createSessions(kit, signIn, userViews),
     apiKeys,
     /** What this module holds about a user (sessions, API keys: never a secret), for their GDPR export. */
     exportParts,

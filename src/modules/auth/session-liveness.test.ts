@@ -1,29 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryState, type SharedState } from '../../platform/shared-state.js';
+import { switchableState } from '../../../test/helpers/switchable-state.js';
 import { createSessionLiveness } from './session-liveness.js';
-
-/** In-process state whose bus can be taken down and brought back, as Redis's would. */
-function switchableState() {
-  let connected = true;
-  const lost: (() => void)[] = [];
-  const state: SharedState = {
-    ...createMemoryState(),
-    isConnected: () => connected,
-    onMessagesLost: (handler) => {
-      lost.push(handler);
-    },
-  };
-  return {
-    state,
-    down: () => {
-      connected = false;
-    },
-    back: () => {
-      for (const handler of lost) handler();
-      connected = true;
-    },
-  };
-}
 
 /** What the auth service does: ask memory, else read the database and remember what it said. */
 function check(liveness: ReturnType<typeof createSessionLiveness>, sessionId: string, userId = 'u1') {

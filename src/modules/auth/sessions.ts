@@ -2,13 +2,13 @@ import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
-import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import { sessionEndedEvents, userSessionsEndedEvents } from './events.js';
 import * as queries from './queries.js';
 import { randomToken, sha256 } from './secrets.js';
-import { mayHoldSession, type SignIn } from './sign-in.js';
+import type { SignIn } from './sign-in.js';
+import type { UserViews } from './user-views.js';
 
 const sessionView = (session: queries.SessionRow, currentId: string | null) => ({
   id: session.id,
@@ -24,7 +24,7 @@ const sessionView = (session: queries.SessionRow, currentId: string | null) => (
  * Sessions are refresh-token families. Refresh rotates the token; every end of a session is told to
  * every node once committed, so an access token of an ended session stops working at once.
  */
-export function createSessions(kit: AuthKit, signIn: SignIn) {
+export function createSessions(kit: AuthKit, signIn: SignIn, userViews: UserViews) {
   const { config, database } = kit.context;
   const db = database.primary;
   const { useCases, liveness } = kit;
@@ -53,20 +53,24 @@ export function createSessions(kit: AuthKit, signIn: SignIn) {
   }
 
   return {
-    /** Rotation is not audited (it is every client's routine every few minutes); a detected reuse is. */
+    /**
+     * One statement rotates (spends the token, extends the session, adds the next token); the user and
+     * plan come from the user-view cache, the roles from the access cache. Rotation is not audited (it is
+     * every client's routine every few minutes); a detected reuse is. A user who may not hold a session
+     * rolls the rotation back, so their token is not spent.
+     */
     async refresh(caller: Caller, refreshToken: string) {
       const tokenHash = sha256(refreshToken);
+      const next = randomToken();
+      const now = new Date();
+      const spent = { tokenHash, nextHash: sha256(next), now, idleUntil: new Date(now.getTime() + config.SESSION_IDLE_TIMEOUT) };
       const rotated = await useCases.run(caller, async (tx) => {
-        const consumed = await queries.consumeRefreshToken(tx, tokenHash);
-        if (!consumed) return undefined;
-        const session = await queries.findSession(tx, consumed.sessionId);
-        const user = session && (await accounts.findById(tx, session.userId));
-        if (!session || !user || !queries.isSessionLive(session) || !mayHoldSession(kit, user)) throw errors.INVALID_REFRESH_TOKEN();
-        const next = randomToken();
-        await queries.insertRefreshToken(tx, session.id, sha256(next));
-        const idleUntil = Math.min(Date.now() + config.SESSION_IDLE_TIMEOUT, session.expiresAt.getTime());
-        await queries.touchSession(tx, session.id, new Date(idleUntil));
-        return { ...(await signIn.issueAccessToken(tx, user, session.id)), refreshToken: next, user: accounts.view(user) };
+        const session = await queries.rotateRefreshToken(tx, spent);
+        if (!session) return undefined;
+        const cached = await userViews.get(tx, session.userId);
+        if (!cached?.mayHoldSession) throw errors.INVALID_REFRESH_TOKEN();
+        const token = await signIn.issueAccessToken(tx, cached.user, session.sessionId, cached.plan);
+        return { ...token, refreshToken: next, user: cached.user };
       });
       if (rotated) return rotated;
       await refusedSpentToken(caller, tokenHash);

@@ -35,10 +35,18 @@ export function createSignIn(kit: AuthKit) {
   const { config, access: accessProfiles } = kit.context;
   const { useCases, tokens, throttle } = kit;
 
-  /** A new access token for a session: the user's roles and plan as they are now. */
-  async function issueAccessToken(tx: Executor, user: UserRow, sessionId: string) {
+  /**
+   * A new access token for a session: the user's roles and plan as they are now. A refresh passes the plan
+   * it already holds; a sign-in reads it in its transaction (which may just have set it: an invitation's plan).
+   */
+  async function issueAccessToken(
+    tx: Executor,
+    user: Pick<UserRow, 'id' | 'organizationId'>,
+    sessionId: string,
+    knownPlan?: string | null,
+  ) {
     const profile = await accessProfiles.get(tx, user.id);
-    const plan = await kit.subscriptions.activePlan(tx, user.id);
+    const plan = knownPlan === undefined ? await kit.subscriptions.activePlan(tx, user.id) : knownPlan;
     const signed = await tokens.sign(tx, { sub: user.id, sid: sessionId, roles: profile.roles, org: user.organizationId, plan });
     return { accessToken: signed.token, tokenType: 'Bearer' as const, expiresIn: signed.expiresIn };
   }

@@ -1,0 +1,81 @@
+import type { Static } from '@sinclair/typebox';
+import type { Executor } from '../../db/client.js';
+import { createInvalidatedCache } from '../../platform/invalidated-cache.js';
+import type { SharedState } from '../../platform/shared-state.js';
+import type { DomainEvent } from '../events.js';
+import { accounts } from '../users/service.js';
+import type { AuthKit } from './deps.js';
+import { PublicUser } from './schemas.js';
+import { mayHoldSession } from './sign-in.js';
+
+const publicFields = Object.keys(PublicUser.properties) as (keyof Static<typeof PublicUser>)[];
+
+/** A signed-in user as /auth/me and a refresh answer them: the public view and the plan, and whether they may hold a session. */
+export interface CachedUser {
+  user: Static<typeof PublicUser>;
+  plan: string | null;
+  mayHoldSession: boolean;
+}
+
+export const createUserViewCache = (state: SharedState) =>
+  createInvalidatedCache<CachedUser | undefined>(state, { channel: 'user-view-invalidate', ttlMs: 60_000, maxEntries: 50_000 });
+
+export type UserViewCache = ReturnType<typeof createUserViewCache>;
+
+/**
+ * Every event after which what is cached of a user (the fields of PublicUser, the plan, whether they may
+ * hold a session) may have changed, and whose it is. Roles and permissions are not here: they come from
+ * the access profile, which has its own invalidations.
+ */
+const userOf = {
+  byEntity: [
+    'user.updated',
+    'user.self_updated',
+    'user.email_changed',
+    'user.suspended',
+    'user.activated',
+    'user.deactivated',
+    'user.restored',
+    'user.erased',
+    'auth.email_verified',
+    // A reset through the mailed link proves the address too.
+    'auth.password_reset',
+  ],
+  // Accepting an invitation verifies the address of the account it then signs in.
+  byActor: ['auth.login'],
+  byPayload: ['subscription.set', 'subscription.cancelled', 'subscription.expired'],
+  // Deleting an organization clears it on all its members at once (ON DELETE SET NULL).
+  everyone: ['organization.deleted'],
+} as const satisfies Record<string, readonly DomainEvent['type'][]>;
+
+/**
+ * The signed-in user's view and plan, from this process's memory in the common case: /auth/me and a
+ * refresh read no user row and no plan. Every change above drops the entry on every node once committed
+ * (no module calls this by hand); while the bus is down every call reads the database.
+ */
+export function createUserViews(kit: AuthKit) {
+  const { useCases, userViews: cache } = kit;
+  const drop = (userId: string | null | undefined) => (userId ? cache.invalidate(userId) : undefined);
+  useCases.afterCommit(userOf.byEntity, (event) => drop(event.entityId));
+  useCases.afterCommit(userOf.byActor, (event) => drop(event.actorId));
+  useCases.afterCommit(userOf.byPayload, (event) => drop(event.payload.userId));
+  useCases.afterCommit(userOf.everyone, () => cache.invalidate());
+
+  return {
+    /** Undefined when the user is gone. `executor` is the caller's transaction when there is one. */
+    get: (executor: Executor, userId: string): Promise<CachedUser | undefined> =>
+      cache.get(userId, async () => {
+        const user = await accounts.findById(executor, userId);
+        if (!user) return undefined;
+        const plan = await kit.subscriptions.activePlan(executor, userId);
+        const view = accounts.view(user);
+        return {
+          user: Object.fromEntries(publicFields.map((field) => [field, view[field]])) as CachedUser['user'],
+          plan,
+          mayHoldSession: mayHoldSession(kit, user),
+        };
+      }),
+  };
+}
+
+export type UserViews = ReturnType<typeof createUserViews>;
