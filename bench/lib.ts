@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -12,6 +12,10 @@ export interface BenchTarget {
   baseUrl: string;
   /** Env of the running server (DATA_DIR or DATABASE_URL), for CLI work against the same database. */
   env: Record<string, string>;
+  /** The server's process id, for its memory. */
+  pid: number;
+  /** Resident memory (MB) of the server once started and settled, before any load. */
+  idleRssMb: number;
 }
 
 export interface BenchRow {
@@ -25,6 +29,9 @@ export interface BenchRow {
   p95Ms: number;
   p99Ms: number;
   errors: number;
+  /** The server's resident memory (MB) settled after start, and its peak during the case's runs. */
+  idleRssMb?: number;
+  peakRssMb?: number;
 }
 
 export interface Section {
@@ -51,20 +58,47 @@ const median = (values: number[]) => {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 };
 
+/** Resident set size of a process in MB (Linux), 0 where /proc is not there. */
+export function rssMb(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples a process's memory while `work` runs and answers its peak. */
+async function peakRssDuring<T>(pid: number, work: Promise<T>): Promise<{ result: T; peakMb: number }> {
+  let peakMb = rssMb(pid);
+  const sampler = setInterval(() => {
+    peakMb = Math.max(peakMb, rssMb(pid));
+  }, 100);
+  try {
+    return { result: await work, peakMb };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 /** Runs one case several times and keeps the median of each figure: one run on a shared box is noise. */
 export function createMeasure(target: BenchTarget, runs: number, defaultDuration: number): Measure {
   return async (section, spec) => {
     const connections = spec.connections ?? 50;
     const results: autocannon.Result[] = [];
+    let peakRssMb = 0;
     for (let run = 0; run < runs; run++) {
-      results.push(
-        await autocannon({
+      const { result, peakMb } = await peakRssDuring(
+        target.pid,
+        autocannon({
           url: target.baseUrl,
           connections,
           duration: spec.durationSeconds ?? defaultDuration,
           requests: spec.requests,
         }),
       );
+      results.push(result);
+      peakRssMb = Math.max(peakRssMb, peakMb);
     }
     return {
       section,
@@ -77,6 +111,8 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
       p95Ms: median(results.map((result) => (result.latency as unknown as Record<string, number>).p97_5 ?? result.latency.p90)),
       p99Ms: median(results.map((result) => result.latency.p99)),
       errors: results.reduce((sum, result) => sum + result.errors + result.non2xx, 0),
+      idleRssMb: target.idleRssMb,
+      peakRssMb,
     };
   };
 }
@@ -94,6 +130,8 @@ export interface RunningServer {
   target: BenchTarget;
   stop(): Promise<void>;
 }
+
+const IDLE_SETTLE_MS = 3000;
 
 /** A real `tessera serve` in its own process on a fresh database, as an operator would run it. */
 export async function startServer(driver: Driver, postgresUrl: string, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
@@ -135,8 +173,11 @@ export async function startServer(driver: Driver, postgresUrl: string, extraEnv:
     if (attempt > 300 || child.exitCode !== null) throw new Error('the server did not become healthy');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  // What an idle node holds: after start-up work (migrations, first timers) has settled.
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
+  const pid = child.pid as number;
   return {
-    target: { driver, baseUrl, env },
+    target: { driver, baseUrl, env, pid, idleRssMb: rssMb(pid) },
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -166,19 +207,29 @@ export async function adminHeaders(target: BenchTarget) {
   return { authorization: `Bearer ${((await res.json()) as { accessToken: string }).accessToken}` };
 }
 
+/** The case every other is a ratio of, on the same driver in the same run: figures move with the box's load, ratios much less. */
+export const REFERENCE_CASE = 'GET /health/live';
+
 export function printTable(rows: BenchRow[]) {
-  const header = ['section', 'case', 'driver', 'conn', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors'];
-  const lines = rows.map((row) => [
-    row.section,
-    row.case,
-    row.driver,
-    String(row.connections),
-    String(row.reqPerSec),
-    row.p50Ms.toFixed(1),
-    row.p95Ms.toFixed(1),
-    row.p99Ms.toFixed(1),
-    String(row.errors),
-  ]);
+  const header = ['section', 'case', 'driver', 'conn', 'req/s', '/live', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'RSS idle', 'RSS peak'];
+  const reference = (driver: Driver) => rows.find((row) => row.driver === driver && row.case === REFERENCE_CASE)?.reqPerSec;
+  const lines = rows.map((row) => {
+    const live = reference(row.driver);
+    return [
+      row.section,
+      row.case,
+      row.driver,
+      String(row.connections),
+      String(row.reqPerSec),
+      live ? `${Math.round((100 * row.reqPerSec) / live)} %` : '',
+      row.p50Ms.toFixed(1),
+      row.p95Ms.toFixed(1),
+      row.p99Ms.toFixed(1),
+      String(row.errors),
+      row.idleRssMb ? `${row.idleRssMb} MB` : '',
+      row.peakRssMb ? `${row.peakRssMb} MB` : '',
+    ];
+  });
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => (line[column] ?? '').length)));
   const format = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
   process.stdout.write(`${format(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n`);
