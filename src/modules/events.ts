@@ -3,6 +3,7 @@ import type { UseCases } from '../platform/use-case.js';
 import { accessEvents } from './access/events.js';
 import { authEvents } from './auth/events.js';
 import { federationEvents } from './federation/events.js';
+import { importEvents } from './import/events.js';
 import { invitationEvents } from './invitations/events.js';
 import { learningEvents } from './learning/events.js';
 import { organizationEvents } from './organizations/events.js';
@@ -20,6 +21,7 @@ export const domainEvents = {
   ...subscriptionEvents,
   ...authEvents,
   ...invitationEvents,
+  ...importEvents,
   ...learningEvents,
   ...federationEvents,
 } as const;

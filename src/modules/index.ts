@@ -13,6 +13,8 @@ import { authModule, requestAuthenticator } from './auth/module.js';
 import type { AuthService } from './auth/service.js';
 import type { DomainEvent } from './events.js';
 import { federationModule } from './federation/module.js';
+import { importModule } from './import/module.js';
+import type { ImportService } from './import/service.js';
 import { interimExportParts } from './interim-ports.js';
 import { invitationsModule } from './invitations/module.js';
 import type { InvitationsService } from './invitations/service.js';
@@ -40,6 +42,7 @@ export interface Modules {
   users: UsersService;
   subscriptions: SubscriptionsService;
   invitations: InvitationsService;
+  importer: ImportService;
   learning: LearningService;
 }
 
@@ -86,6 +89,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
     auth: auth.service,
     mail: mail.service,
   });
+  const importer = await wireModule(importModule, context, { useCases, invitations: invitations.service });
   const exportParts = {
     ...access.service.exportParts,
     ...subscriptions.service.exportParts,
@@ -95,11 +99,12 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
     ...interimExportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
-  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation, invitations];
+  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation, invitations, importer];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
     auth: auth.service,
     invitations: invitations.service,
+    importer: importer.service,
     users: users.service,
     subscriptions: subscriptions.service,
     learning: learning.service,

@@ -1,0 +1,67 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { httpErrors } from '../../http/errors.js';
+import { requirePermission, signedIn } from '../../http/route-policy.js';
+import { problems } from '../../http/schemas.js';
+import { importErrors as errors } from './errors.js';
+import { ImportQuery, ImportSummary } from './schemas.js';
+import type { ImportService } from './service.js';
+
+const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+const types = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl' } as const;
+
+/** The upload goes to a temporary file as it arrives (the import reads it twice), never into memory. */
+async function spool(upload: NodeJS.ReadableStream, path: string) {
+  let bytes = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done(bytes > MAX_UPLOAD_BYTES ? httpErrors.BODY_TOO_LARGE() : null, chunk);
+    },
+  });
+  await pipeline(upload, limit, createWriteStream(path));
+}
+
+/** Seed 002's data migration over HTTP: POST /users/import with a JSON Lines or CSV body, streamed. */
+export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }> = async (app, { importer }) => {
+  // The body is read by the handler as a stream; no parser buffers it.
+  app.addContentTypeParser(Object.keys(types), (_request, _payload, done) => done(null));
+
+  app.post(
+    '/users/import',
+    {
+      config: requirePermission('users:write'),
+      schema: {
+        tags: ['users'],
+        summary: 'Import users from a JSON Lines or CSV body (the same as `tessera import`), in your organization, with roles you hold',
+        consumes: Object.keys(types),
+        querystring: ImportQuery,
+        response: { 200: ImportSummary, ...problems(errors.IMPORT_REJECTED, httpErrors.BODY_TOO_LARGE, httpErrors.UNSUPPORTED_MEDIA_TYPE) },
+      },
+    },
+    async (request) => {
+      const format = types[request.headers['content-type']?.split(';')[0]?.trim() as keyof typeof types];
+      if (!format) throw httpErrors.UNSUPPORTED_MEDIA_TYPE();
+      const dir = await mkdtemp(join(tmpdir(), 'tessera-import-'));
+      try {
+        const file = join(dir, `upload.${format}`);
+        await spool(request.raw, file);
+        const summary = await importer.importFile(signedIn(request.caller), file, request.query, undefined, format);
+        if (summary.rejected) {
+          throw errors.IMPORT_REJECTED({
+            detail: `${summary.failed} invalid lines; nothing was imported.`,
+            errors: summary.errors.map((error) => ({ path: `line ${error.line}: ${error.field}`, message: error.message })),
+          });
+        }
+        return summary;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+};

@@ -1,0 +1,143 @@
+import Ajv, { type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import { addTesseraFormats } from '../../http/formats.js';
+import { passwordHashFormat } from '../auth/service.js';
+import { accounts } from '../users/service.js';
+import type { ImportFormat, SourceRecord } from './reader.js';
+import { ImportRecord, type LineError } from './schemas.js';
+
+/** What an import file may name, and, for an administrator's import, what they may place and grant. */
+export interface Catalog {
+  organizationId(slug: string): string | undefined;
+  userTypeId(name: string): string | undefined;
+  roleId(nameOrId: string): string | undefined;
+  /** Why the actor may not put a user in this organization, if they may not. */
+  placementRefused(organizationId: string | null): string | undefined;
+  /** Why the actor may not grant these roles, if they may not (the same rule as a direct grant). */
+  grantRefused(roleIds: string[]): Promise<string | undefined>;
+  /** The organization of a line that names none (an administrator's own). */
+  readonly defaultOrganizationId: string | null;
+  /** The role of a line that names none: the preset's default, as for a sign-up. */
+  readonly defaultRoleId: string | undefined;
+}
+
+/** A valid line, resolved to ids, ready to be written. */
+export interface ImportUser {
+  line: number;
+  email: string;
+  username: string | null;
+  phone: string | null;
+  firstName: string;
+  lastName: string;
+  status: ImportRecord['status'] & string;
+  createdAt: Date | null;
+  emailVerified: boolean;
+  organizationId: string | null;
+  userTypeId: string | null;
+  roleIds: string[];
+  /** A hash a sign-in can verify; null when there was none or its format is unknown. */
+  passwordHash: string | null;
+  profile: ImportRecord['profile'];
+  preferences: ImportRecord['preferences'];
+  skills: NonNullable<ImportRecord['skills']>;
+  goals: NonNullable<ImportRecord['goals']>;
+}
+
+const NUL = '\u0000';
+const ajvOptions = { allErrors: true, strict: false } as const;
+const exact = addTesseraFormats(addFormats.default(new Ajv.default({ ...ajvOptions, coerceTypes: false })));
+// CSV cells are text: numbers and booleans are read from them.
+const coercing = addTesseraFormats(addFormats.default(new Ajv.default({ ...ajvOptions, coerceTypes: 'array' })));
+const validators = { jsonl: exact.compile<ImportRecord>(ImportRecord), csv: coercing.compile<ImportRecord>(ImportRecord) };
+
+function fieldOf(error: ErrorObject): string {
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  const child = params.missingProperty ?? params.additionalProperty;
+  return `${error.instancePath}${child ? `/${child}` : ''}`.replace(/^\//, '') || '(line)';
+}
+
+/** One message per field: a nullable field's "must be null" and "anyOf" add nothing to the reason it failed. */
+function schemaErrors(errors: ErrorObject[]): [field: string, message: string][] {
+  const generic = (error: ErrorObject) =>
+    error.keyword === 'anyOf' || (error.keyword === 'type' && (error.params as { type?: string }).type === 'null');
+  const chosen = new Map<string, string>();
+  for (const error of [...errors.filter((error) => !generic(error)), ...errors]) {
+    if (!chosen.has(fieldOf(error))) chosen.set(fieldOf(error), error.message ?? 'is invalid');
+  }
+  return [...chosen];
+}
+
+/** The paths of text holding U+0000, which PostgreSQL cannot store. */
+function nulFields(value: unknown, path: string): string[] {
+  if (typeof value === 'string') return value.includes(NUL) ? [path] : [];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]) => nulFields(item, path ? `${path}/${key}` : key));
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** The schema and the rules a schema cannot say; the catalog's lookups come after. */
+export function parseRecord(record: SourceRecord, format: ImportFormat): { record?: ImportRecord; errors: LineError[] } {
+  const error = (field: string, message: string): LineError => ({ line: record.line, field, message });
+  if (record.error) return { errors: [error('(line)', record.error)] };
+  const nul = nulFields(record.value, '');
+  if (nul.length > 0) return { errors: nul.map((field) => error(field || '(line)', 'must not contain U+0000')) };
+  const validate = validators[format];
+  if (!validate(record.value)) return { errors: schemaErrors(validate.errors ?? []).map(([field, message]) => error(field, message)) };
+  const value = record.value;
+  const errors: LineError[] = [];
+  if (value.createdAt && new Date(value.createdAt).getTime() > Date.now()) errors.push(error('createdAt', 'must not be in the future'));
+  for (const [index, goal] of (value.goals ?? []).entries()) {
+    if (goal.targetDate < (goal.startDate ?? today())) errors.push(error(`goals/${index}/targetDate`, 'must not be before startDate'));
+  }
+  return { record: value, errors };
+}
+
+/** Names become ids; what the actor may not do is refused by field. */
+export async function resolveRecord(
+  line: number,
+  value: ImportRecord,
+  catalog: Catalog,
+): Promise<{ user?: ImportUser; errors: LineError[] }> {
+  const errors: LineError[] = [];
+  const error = (field: string, message: string) => errors.push({ line, field, message });
+  const organizationId = value.organization ? catalog.organizationId(value.organization) : catalog.defaultOrganizationId;
+  if (organizationId === undefined) error('organization', `no organization has the slug "${value.organization}"`);
+  const refusedPlacement = organizationId !== undefined ? catalog.placementRefused(organizationId) : undefined;
+  if (refusedPlacement) error('organization', refusedPlacement);
+  const userTypeId = value.userType ? catalog.userTypeId(value.userType) : null;
+  if (userTypeId === undefined) error('userType', `no user type is named "${value.userType}"`);
+  const named = (value.roles ?? []).map((role) => catalog.roleId(role));
+  const unknownRoles = (value.roles ?? []).filter((_role, index) => named[index] === undefined);
+  const roleIds = (named.length > 0 ? named : [catalog.defaultRoleId]).filter((id) => id !== undefined);
+  if (unknownRoles.length > 0) error('roles', `unknown role: ${unknownRoles.join(', ')}`);
+  else {
+    const refusedGrant = await catalog.grantRefused(roleIds);
+    if (refusedGrant) error('roles', refusedGrant);
+  }
+  if (errors.length > 0) return { errors };
+  const [first, ...rest] = (value.name ?? '').trim().split(/\s+/);
+  const hash = value.passwordHash !== undefined && passwordHashFormat(value.passwordHash) ? value.passwordHash : null;
+  return {
+    errors,
+    user: {
+      line,
+      email: accounts.normalizeEmail(value.email),
+      username: value.username ?? null,
+      phone: value.phone ?? null,
+      firstName: value.firstName ?? first ?? '',
+      lastName: value.lastName ?? rest.join(' '),
+      status: value.status ?? 'ACTIVE',
+      createdAt: value.createdAt ? new Date(value.createdAt) : null,
+      emailVerified: value.emailVerified ?? true,
+      organizationId: organizationId ?? null,
+      userTypeId: userTypeId ?? null,
+      roleIds,
+      passwordHash: hash,
+      profile: value.profile,
+      preferences: value.preferences,
+      skills: value.skills ?? [],
+      goals: value.goals ?? [],
+    },
+  };
+}

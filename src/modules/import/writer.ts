@@ -1,0 +1,157 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Executor } from '../../db/client.js';
+import type { Emit } from '../../platform/use-case.js';
+import type { DomainEvent } from '../events.js';
+import type { InvitationsService } from '../invitations/service.js';
+import * as queries from './queries.js';
+import type { ImportUser } from './validate.js';
+
+export interface BatchResult {
+  created: number;
+  updated: number;
+  skipped: number;
+  invited: number;
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** A user's own rows beside the account: profile (always), preferences, skills and goals. */
+function ownRows(user: ImportUser, userId: string) {
+  return {
+    preferences: user.preferences ? { ...user.preferences, userId } : undefined,
+    skills: user.skills.map((skill) => ({ ...skill, userId })),
+    goals: user.goals.map((goal) => ({ ...goal, userId, startDate: goal.startDate ?? today() })),
+    roles: user.roleIds.map((roleId) => ({ userId, roleId })),
+  };
+}
+
+/**
+ * Writes one batch of valid users in the caller's transaction: new ones in one statement per table,
+ * existing ones overwritten (`update`) or left alone. Returns what it did; the batch commits whole.
+ */
+export async function writeBatch(
+  tx: Executor,
+  emit: Emit<DomainEvent>,
+  batch: ImportUser[],
+  options: { update: boolean; invite: boolean; invitedBy: string | null; invitations: InvitationsService },
+): Promise<BatchResult> {
+  const existing = new Map(
+    (
+      await queries.existingUsers(
+        tx,
+        batch.map((user) => user.email),
+      )
+    ).map((row) => [row.email, row]),
+  );
+  const now = new Date();
+  const created = batch
+    .filter((user) => !existing.has(user.email))
+    .map((user) => ({ user, id: uuidv7({ msecs: (user.createdAt ?? now).getTime() }) }));
+  const updated = options.update ? batch.filter((user) => existing.has(user.email)) : [];
+
+  await queries.insertUsers(
+    tx,
+    created.map(({ user, id }) => ({
+      id,
+      email: user.email,
+      username: user.username,
+      phone: user.phone,
+      passwordHash: user.passwordHash,
+      firstName: user.firstName,
+      lastName: user.lastName,
+      status: user.status,
+      deletedAt: user.status === 'INACTIVE' ? now : null,
+      emailVerifiedAt: user.emailVerified ? now : null,
+      organizationId: user.organizationId,
+      userTypeId: user.userTypeId,
+      createdAt: user.createdAt ?? now,
+      updatedAt: now,
+    })),
+  );
+  await queries.insertProfiles(
+    tx,
+    created.map(({ user, id }) => ({ ...user.profile, userId: id })),
+  );
+  const rows = created.map(({ user, id }) => ownRows(user, id));
+  await queries.grantRoles(
+    tx,
+    rows.flatMap((row) => row.roles),
+  );
+  await queries.insertPreferences(
+    tx,
+    rows.flatMap((row) => (row.preferences ? [row.preferences] : [])),
+  );
+  await queries.addSkills(
+    tx,
+    rows.flatMap((row) => row.skills),
+  );
+  await queries.insertGoals(
+    tx,
+    rows.flatMap((row) => row.goals),
+  );
+
+  const updatedIds = await updateExisting(tx, updated, existing);
+  const toInvite = [
+    ...created.filter(({ user }) => !user.passwordHash).map(({ user, id }) => ({ user, id })),
+    ...updated
+      .filter((user) => !user.passwordHash && !existing.get(user.email)?.passwordHash)
+      .map((user) => ({ user, id: existing.get(user.email)?.id as string })),
+  ];
+  if (options.invite) {
+    for (const { user, id } of toInvite) {
+      await options.invitations.inviteToSetPassword(
+        tx,
+        emit,
+        { userId: id, email: user.email, organizationId: user.organizationId },
+        options.invitedBy,
+      );
+    }
+  }
+  const result = {
+    created: created.length,
+    updated: updated.length,
+    skipped: batch.length - created.length - updated.length,
+    invited: options.invite ? toInvite.length : 0,
+  };
+  if (created.length + updated.length > 0) {
+    const payload = {
+      created: result.created,
+      updated: result.updated,
+      invited: result.invited,
+      userIds: [...created.map(({ id }) => id), ...updatedIds],
+    };
+    await emit({ type: 'users.imported', entityId: null, payload });
+  }
+  return result;
+}
+
+/** `update`: the account's fields, profile and preferences are overwritten; roles, skills and goals not there yet are added. */
+async function updateExisting(tx: Executor, updated: ImportUser[], existing: Map<string, { id: string; passwordHash: string | null }>) {
+  const ids = updated.map((user) => existing.get(user.email)?.id as string);
+  const titles = new Set((await queries.goalTitles(tx, ids)).map((row) => `${row.userId} ${row.title}`));
+  for (const [index, user] of updated.entries()) {
+    const id = ids[index] as string;
+    const before = existing.get(user.email);
+    await queries.updateUser(tx, id, {
+      username: user.username,
+      phone: user.phone,
+      firstName: user.firstName,
+      lastName: user.lastName,
+      status: user.status,
+      organizationId: user.organizationId,
+      userTypeId: user.userTypeId,
+      // A password set (or migrated) since the first import is the user's: an old hash never replaces it.
+      ...(before?.passwordHash ? {} : { passwordHash: user.passwordHash }),
+    });
+    if (user.profile && Object.keys(user.profile).length > 0) await queries.upsertProfile(tx, { ...user.profile, userId: id });
+    const rows = ownRows(user, id);
+    if (rows.preferences) await queries.upsertPreferences(tx, rows.preferences);
+    await queries.grantRoles(tx, rows.roles);
+    await queries.addSkills(tx, rows.skills);
+    await queries.insertGoals(
+      tx,
+      rows.goals.filter((goal) => !titles.has(`${id} ${goal.title}`)),
+    );
+  }
+  return ids;
+}
