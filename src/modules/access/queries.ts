@@ -1,89 +1,10 @@
 import { type AnyColumn, and, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import {
-  permissions,
-  rolePermissions,
-  roles,
-  subscriptionPlans,
-  userPermissions,
-  userRoles,
-  users,
-  userTypes,
-} from '../../db/schema/index.js';
-import { permissionCatalog } from './permissions.js';
-import type { Preset } from './presets.js';
-
-export async function upsertPermissionCatalog(db: Executor) {
-  await db
-    .insert(permissions)
-    .values(Object.entries(permissionCatalog).map(([name, description]) => ({ name, description })))
-    .onConflictDoUpdate({ target: permissions.name, set: { description: sql`excluded.description` } });
-}
-
-export async function upsertRoles(db: Executor, specs: Preset['roles']) {
-  return db
-    .insert(roles)
-    .values(
-      specs.map((spec) => ({
-        name: spec.name,
-        description: spec.description,
-        isSystem: true,
-        isDefault: spec.isDefault ?? false,
-        isSuperAdmin: spec.isSuperAdmin ?? false,
-      })),
-    )
-    .onConflictDoUpdate({
-      target: roles.name,
-      set: {
-        description: sql`excluded.description`,
-        isSystem: sql`true`,
-        isDefault: sql`excluded.is_default`,
-        isSuperAdmin: sql`excluded.is_super_admin`,
-      },
-    })
-    .returning({ id: roles.id, name: roles.name });
-}
-
-export async function linkRolePermissions(db: Executor, links: { roleId: string; permission: string }[]) {
-  if (links.length === 0) return;
-  const found = await db
-    .select({ id: permissions.id, name: permissions.name })
-    .from(permissions)
-    .where(inArray(permissions.name, [...new Set(links.map((link) => link.permission))]));
-  const idByName = new Map(found.map((row) => [row.name, row.id]));
-  await db
-    .insert(rolePermissions)
-    .values(links.map((link) => ({ roleId: link.roleId, permissionId: idByName.get(link.permission) as string })))
-    .onConflictDoNothing();
-}
+import { permissions, rolePermissions, roles, userPermissions, userRoles, users, userTypes } from '../../db/schema/index.js';
 
 /** Only one role may be the default for new sign-ups: the preset applied last wins. */
 export async function clearDefaultRoleExcept(db: Executor, roleName: string) {
   await db.update(roles).set({ isDefault: false }).where(sql`${roles.isDefault} AND ${roles.name} <> ${roleName}`);
-}
-
-export async function upsertUserTypes(db: Executor, specs: NonNullable<Preset['userTypes']>) {
-  if (specs.length === 0) return;
-  await db
-    .insert(userTypes)
-    .values(specs)
-    .onConflictDoUpdate({ target: userTypes.name, set: { description: sql`excluded.description` } });
-}
-
-export async function upsertPlans(db: Executor, specs: NonNullable<Preset['plans']>) {
-  if (specs.length === 0) return;
-  await db
-    .insert(subscriptionPlans)
-    .values(specs)
-    .onConflictDoUpdate({
-      target: subscriptionPlans.name,
-      set: { description: sql`excluded.description`, features: sql`excluded.features` },
-    });
-}
-
-export async function countRoles(db: Executor): Promise<number> {
-  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(roles);
-  return row?.count ?? 0;
 }
 
 export async function findSuperAdminRole(db: Executor) {
@@ -140,7 +61,13 @@ export async function revokeRole(db: Executor, userId: string, roleId: string) {
 }
 
 /** True when the grant is new or its expiry changed: the same grant again changes nothing. */
-export async function grantPermission(db: Executor, userId: string, permissionId: string, expiresAt: Date | null, grantedBy: string | null) {
+export async function grantPermission(
+  db: Executor,
+  userId: string,
+  permissionId: string,
+  expiresAt: Date | null,
+  grantedBy: string | null,
+) {
   const changed = await db
     .insert(userPermissions)
     .values({ userId, permissionId, expiresAt, grantedBy })

@@ -9,6 +9,7 @@ import { catalogAccessEvents, userGrantEvents } from './events.js';
 import { assertMayGrant, assertNotLastSuperAdmin, createGrants, resolvePermissions, resolveRoles } from './grants.js';
 import { type PresetName, presets } from './presets.js';
 import * as queries from './queries.js';
+import * as presetQueries from './queries.presets.js';
 import { createRoles } from './roles.js';
 import { createUserAccess } from './user-access.js';
 
@@ -101,24 +102,24 @@ export const deferredGrants = {
 export async function seedPreset(db: Db, name: PresetName) {
   const preset = presets[name];
   return db.transaction(async (tx) => {
-    await queries.upsertPermissionCatalog(tx);
-    const saved = await queries.upsertRoles(tx, preset.roles);
+    await presetQueries.upsertPermissionCatalog(tx);
+    const saved = await presetQueries.upsertRoles(tx, preset.roles);
     const idByName = new Map(saved.map((role) => [role.name, role.id]));
-    await queries.linkRolePermissions(
+    await presetQueries.linkRolePermissions(
       tx,
       preset.roles.flatMap((spec) => spec.permissions.map((permission) => ({ roleId: idByName.get(spec.name) as string, permission }))),
     );
     const defaultRole = preset.roles.find((spec) => spec.isDefault);
     if (defaultRole) await queries.clearDefaultRoleExcept(tx, defaultRole.name);
-    await queries.upsertUserTypes(tx, 'userTypes' in preset ? preset.userTypes : []);
-    await queries.upsertPlans(tx, 'plans' in preset ? preset.plans : []);
+    await presetQueries.upsertUserTypes(tx, 'userTypes' in preset ? preset.userTypes : []);
+    await presetQueries.upsertPlans(tx, 'plans' in preset ? preset.plans : []);
     return { roles: saved.length };
   });
 }
 
 /** At first start a database has no roles: give it the configured preset so sign-up works at once. */
 export async function ensureSomePreset(db: Db, name: PresetName): Promise<boolean> {
-  if ((await queries.countRoles(db)) > 0) return false;
+  if ((await presetQueries.countRoles(db)) > 0) return false;
   await seedPreset(db, name);
   return true;
 }
