@@ -12,6 +12,8 @@ import { verifyAuditChain } from '../modules/audit/service.js';
 import { rotateSigningKey } from '../modules/auth/signing-keys.js';
 import { systemCaller } from '../platform/caller.js';
 import { passwordProblems } from '../platform/password-policy.js';
+import { registerImportCommand } from './import.js';
+import { withModules } from './modules.js';
 import { progressReporter } from './progress.js';
 import { readPassword } from './prompt.js';
 
@@ -121,21 +123,11 @@ program
       const password = await readPassword(passwordStdin ?? false);
       const refused = passwordProblems(password, config.PASSWORD_MIN_LENGTH, [email]);
       if (refused.length > 0) throw new Error(`the password ${refused.join(', ')}`);
-      // The API's own use case (audit row included), wired on this process alone: no other node to tell.
-      // Loaded here, not at start: every other command would pay for wiring the whole app.
-      const [{ createContext }, { createModules }, { default: pino }] = await Promise.all([
-        import('../context.js'),
-        import('../modules/index.js'),
-        import('pino'),
-      ]);
-      const context = await createContext({ ...config, REDIS_URL: undefined }, database);
-      try {
-        const { users } = await createModules(context, pino({ enabled: false }));
+      // The API's own use case, on this process alone: no other node to tell.
+      await withModules(database, { ...config, REDIS_URL: undefined }, async ({ users }) => {
         const user = await users.createSuperAdmin(systemCaller('tessera-cli'), { email, password });
         out(`super-admin created: ${user.email} (${user.id})`);
-      } finally {
-        await context.state.close();
-      }
+      });
     }),
   );
 
@@ -171,6 +163,8 @@ keys
       out(`new signing key active: ${kid}`);
     }),
   );
+
+registerImportCommand(program, withDatabase);
 
 const audit = program.command('audit').description('audit log tools');
 audit
