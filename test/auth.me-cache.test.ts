@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse as Response } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../src/db/client.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
 
@@ -88,5 +90,26 @@ describe('the signed-in user, cached on every node', () => {
       204,
     );
     expect((await meOn(b, member, (res) => res.json().organizationId === null)).json().organizationId).toBeNull();
+  });
+});
+
+describe('refresh in one statement', () => {
+  it('refuses an account that may no longer hold a session without spending its token', async () => {
+    const h = await createHarness({ config: { REQUIRE_EMAIL_VERIFICATION: 'true', AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    try {
+      const member = await loginAs(h, { roles: ['user'] });
+      const refresh = () => h.app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: member.refreshToken } });
+      const db = h.context.database.primary;
+      await db.execute(sql`UPDATE users SET email_verified_at = NULL WHERE id = ${member.userId}`);
+      const refused = await refresh();
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json().code).toBe('INVALID_REFRESH_TOKEN');
+      await db.execute(sql`UPDATE users SET email_verified_at = now() WHERE id = ${member.userId}`);
+      expect((await refresh()).statusCode).toBe(200);
+      const reasons = await db.execute(sql`SELECT action FROM audit_logs WHERE action = 'auth.refresh_reuse_detected'`);
+      expect(rowsOf(reasons)).toEqual([]);
+    } finally {
+      await h.close();
+    }
   });
 });

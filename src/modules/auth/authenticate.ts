@@ -44,7 +44,7 @@ export function createAuthenticator(kit: AuthKit, apiKeys: ApiKeys, userViews: U
     /** The signed-in user, their roles, effective permissions and plan: from memory in the common case, like the principal. */
     async me(caller: SignedInCaller) {
       const { principal } = caller;
-      const cached = await userViews.get(db, principal.userId);
+      const cached = await userViews.get(principal.userId);
       if (!cached) throw userErrors.USER_NOT_FOUND();
       const { user, plan } = cached;
       return {

@@ -18,21 +18,27 @@ export async function insertRefreshToken(db: Executor, sessionId: string, tokenH
 }
 
 /**
- * A refresh in one round trip: spends the token, extends its session's idle expiry (never past the
- * session's end) and adds the next token, only when the token is unspent and its session live at `now`.
+ * A refresh in one statement, which is its own transaction: spends the token, extends its session's idle
+ * expiry (never past the session's end) and adds the next token, only when the token is unspent, its
+ * session live at `now` and its user one who may hold a session (sign-in.ts's mayHoldSession, in SQL).
  * The database decides which of several concurrent presentations wins: only one update finds used_at
- * null. No row back: the token is unknown or spent, or its session is over, and nothing was written.
+ * null. No row back: the token is unknown or spent, its session over or its user refused, and nothing
+ * was written.
  */
-export async function rotateRefreshToken(db: Executor, spent: { tokenHash: string; nextHash: string; now: Date; idleUntil: Date }) {
+export async function rotateRefreshToken(
+  db: Executor,
+  spent: { tokenHash: string; nextHash: string; now: Date; idleUntil: Date; requireVerifiedEmail: boolean },
+) {
   const now = spent.now.toISOString();
   const [row] = await queryRows<{ sessionId: string; userId: string }>(
     db,
     sql`with consumed as (
           update refresh_tokens set used_at = ${now}::timestamptz
-          from sessions
+          from sessions join users on users.id = sessions.user_id
           where refresh_tokens.token_hash = ${spent.tokenHash} and refresh_tokens.used_at is null
             and sessions.id = refresh_tokens.session_id and sessions.revoked_at is null
             and sessions.expires_at > ${now}::timestamptz and sessions.idle_expires_at > ${now}::timestamptz
+            and users.status = 'ACTIVE' and (users.email_verified_at is not null or not ${spent.requireVerifiedEmail}::boolean)
           returning refresh_tokens.session_id
         ), touched as (
           update sessions

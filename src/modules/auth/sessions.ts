@@ -54,25 +54,28 @@ export function createSessions(kit: AuthKit, signIn: SignIn, userViews: UserView
 
   return {
     /**
-     * One statement rotates (spends the token, extends the session, adds the next token); the user and
-     * plan come from the user-view cache, the roles from the access cache. Rotation is not audited (it is
-     * every client's routine every few minutes); a detected reuse is. A user who may not hold a session
-     * rolls the rotation back, so their token is not spent.
+     * Every client's routine every few minutes, so it is one round trip to the database: one statement
+     * rotates (spends the token, extends the session, adds the next token, only for a live session of a
+     * user who may hold one); the user and plan come from the user-view cache and the roles from the
+     * access cache. Rotation emits no event, so it is not audited and needs no use case around its one
+     * statement (a transaction would only add two round trips); a detected reuse is a use case, audited.
      */
     async refresh(caller: Caller, refreshToken: string) {
       const tokenHash = sha256(refreshToken);
       const next = randomToken();
       const now = new Date();
-      const spent = { tokenHash, nextHash: sha256(next), now, idleUntil: new Date(now.getTime() + config.SESSION_IDLE_TIMEOUT) };
-      const rotated = await useCases.run(caller, async (tx) => {
-        const session = await queries.rotateRefreshToken(tx, spent);
-        if (!session) return undefined;
-        const cached = await userViews.get(tx, session.userId);
-        if (!cached?.mayHoldSession) throw errors.INVALID_REFRESH_TOKEN();
-        const token = await signIn.issueAccessToken(tx, cached.user, session.sessionId, cached.plan);
-        return { ...token, refreshToken: next, user: cached.user };
+      const session = await queries.rotateRefreshToken(db, {
+        tokenHash,
+        nextHash: sha256(next),
+        now,
+        idleUntil: new Date(now.getTime() + config.SESSION_IDLE_TIMEOUT),
+        requireVerifiedEmail: config.REQUIRE_EMAIL_VERIFICATION,
       });
-      if (rotated) return rotated;
+      const cached = session && (await userViews.get(session.userId));
+      if (session && cached) {
+        const token = await signIn.issueAccessToken(db, cached.user, session.sessionId, cached.plan);
+        return { ...token, refreshToken: next, user: cached.user };
+      }
       await refusedSpentToken(caller, tokenHash);
       throw errors.INVALID_REFRESH_TOKEN();
     },

@@ -27,7 +27,7 @@ export interface SignInProof {
 /** How long the token a temporary password's sign-in hands out may change that password. */
 export const CHANGE_TOKEN_TTL_MS = 10 * 60_000;
 
-/** Who may hold a session: an active account, verified when the deployment requires it. */
+/** Who may hold a session: an active account, verified when the deployment requires it (a refresh checks it in SQL: queries.rotateRefreshToken). */
 export const mayHoldSession = (kit: AuthKit, user: UserRow) =>
   user.status === 'ACTIVE' && (!kit.context.config.REQUIRE_EMAIL_VERIFICATION || user.emailVerifiedAt !== null);
 

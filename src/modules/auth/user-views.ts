@@ -1,20 +1,17 @@
 import type { Static } from '@sinclair/typebox';
-import type { Executor } from '../../db/client.js';
 import { createInvalidatedCache } from '../../platform/invalidated-cache.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import type { DomainEvent } from '../events.js';
 import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { PublicUser } from './schemas.js';
-import { mayHoldSession } from './sign-in.js';
 
 const publicFields = Object.keys(PublicUser.properties) as (keyof Static<typeof PublicUser>)[];
 
-/** A signed-in user as /auth/me and a refresh answer them: the public view and the plan, and whether they may hold a session. */
+/** A signed-in user as /auth/me and a refresh answer them: the public view and the plan. */
 export interface CachedUser {
   user: Static<typeof PublicUser>;
   plan: string | null;
-  mayHoldSession: boolean;
 }
 
 export const createUserViewCache = (state: SharedState) =>
@@ -23,9 +20,8 @@ export const createUserViewCache = (state: SharedState) =>
 export type UserViewCache = ReturnType<typeof createUserViewCache>;
 
 /**
- * Every event after which what is cached of a user (the fields of PublicUser, the plan, whether they may
- * hold a session) may have changed, and whose it is. Roles and permissions are not here: they come from
- * the access profile, which has its own invalidations.
+ * Every event after which what is cached of a user (the fields of PublicUser, the plan) may have changed,
+ * and whose it is. Roles and permissions are not here: the access profile has its own invalidations.
  */
 const userOf = {
   byEntity: [
@@ -41,7 +37,7 @@ const userOf = {
     // A reset through the mailed link proves the address too.
     'auth.password_reset',
   ],
-  // Accepting an invitation verifies the address of the account it then signs in.
+  // A sign-in may end a use case that changed the account (accepting an invitation verifies its address).
   byActor: ['auth.login'],
   byPayload: ['subscription.set', 'subscription.cancelled', 'subscription.expired'],
   // Deleting an organization clears it on all its members at once (ON DELETE SET NULL).
@@ -55,6 +51,7 @@ const userOf = {
  */
 export function createUserViews(kit: AuthKit) {
   const { useCases, userViews: cache } = kit;
+  const db = kit.context.database.primary;
   const drop = (userId: string | null | undefined) => (userId ? cache.invalidate(userId) : undefined);
   useCases.afterCommit(userOf.byEntity, (event) => drop(event.entityId));
   useCases.afterCommit(userOf.byActor, (event) => drop(event.actorId));
@@ -62,18 +59,14 @@ export function createUserViews(kit: AuthKit) {
   useCases.afterCommit(userOf.everyone, () => cache.invalidate());
 
   return {
-    /** Undefined when the user is gone. `executor` is the caller's transaction when there is one. */
-    get: (executor: Executor, userId: string): Promise<CachedUser | undefined> =>
+    /** Undefined when the user is gone. */
+    get: (userId: string): Promise<CachedUser | undefined> =>
       cache.get(userId, async () => {
-        const user = await accounts.findById(executor, userId);
+        const user = await accounts.findById(db, userId);
         if (!user) return undefined;
-        const plan = await kit.subscriptions.activePlan(executor, userId);
+        const plan = await kit.subscriptions.activePlan(db, userId);
         const view = accounts.view(user);
-        return {
-          user: Object.fromEntries(publicFields.map((field) => [field, view[field]])) as CachedUser['user'],
-          plan,
-          mayHoldSession: mayHoldSession(kit, user),
-        };
+        return { user: Object.fromEntries(publicFields.map((field) => [field, view[field]])) as CachedUser['user'], plan };
       }),
   };
 }
