@@ -3,12 +3,13 @@ import { parseArgs } from 'node:util';
 import { type BenchRow, createMeasure, type Driver, printTable, type Section, startServer } from './lib.js';
 import { auth } from './sections/auth.js';
 import { baseline } from './sections/baseline.js';
+import { importSection } from './sections/import.js';
 import { learning } from './sections/learning.js';
 import { users } from './sections/users.js';
 import { writes } from './sections/writes.js';
 
 /** Every section, in the order they run. */
-const sections: Section[] = [baseline, auth, users, writes, learning];
+const sections: Section[] = [baseline, auth, users, writes, learning, importSection];
 
 const { values } = parseArgs({
   options: {

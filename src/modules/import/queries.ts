@@ -1,4 +1,4 @@
-import { inArray, or, sql } from 'drizzle-orm';
+import { getTableColumns, inArray, is, or, SQL, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/client.js';
 import {
@@ -21,16 +21,41 @@ import {
 
 export type NewUser = typeof users.$inferInsert;
 
-// PostgreSQL takes at most 65,535 parameters a statement; rows are cut into statements well under it.
-const MAX_PARAMETERS = 30_000;
-
+/**
+ * Rows go in as one JSON parameter unpacked by jsonb_to_recordset: building and binding thousands of
+ * parameters costs more than the insert itself. What a row leaves out gets the column's default.
+ */
 async function insertMany<T extends PgTable>(db: Executor, table: T, rows: T['$inferInsert'][], ignoreConflicts = false) {
   if (rows.length === 0) return;
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / Object.keys(rows[0] as object).length));
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const insert = db.insert(table).values(rows.slice(start, start + perStatement));
-    await (ignoreConflicts ? insert.onConflictDoNothing() : insert);
-  }
+  const columns = Object.entries(getTableColumns(table));
+  const values = rows.map((row) =>
+    Object.fromEntries(
+      columns.map(([key, column]) => {
+        const given = (row as Record<string, unknown>)[key];
+        const fallback = column.defaultFn ? column.defaultFn() : is(column.default, SQL) ? null : column.default;
+        return [column.name, given === undefined ? (fallback ?? null) : given];
+      }),
+    ),
+  );
+  const names = sql.join(
+    columns.map(([, column]) => sql.identifier(column.name)),
+    sql`, `,
+  );
+  const selected = sql.join(
+    columns.map(([, column]) =>
+      is(column.default, SQL) ? sql`coalesce(r.${sql.identifier(column.name)}, ${column.default})` : sql`r.${sql.identifier(column.name)}`,
+    ),
+    sql`, `,
+  );
+  const types = sql.join(
+    columns.map(([, column]) => sql`${sql.identifier(column.name)} ${sql.raw(column.getSQLType())}`),
+    sql`, `,
+  );
+  await db.execute(
+    sql`INSERT INTO ${table} (${names}) SELECT ${selected} FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS r(${types})${
+      ignoreConflicts ? sql` ON CONFLICT DO NOTHING` : sql``
+    }`,
+  );
 }
 
 export const catalogRows = async (db: Executor) => ({

@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { addTesseraFormats } from '../../http/formats.js';
+import { addTesseraFormats, formats, isIanaTimezone, isLanguageTag } from '../../http/formats.js';
 import { passwordHashFormat } from '../auth/service.js';
 import { accounts } from '../users/service.js';
 import type { ImportFormat, SourceRecord } from './reader.js';
@@ -48,6 +48,22 @@ const ajvOptions = { allErrors: true, strict: false } as const;
 const exact = addTesseraFormats(addFormats.default(new Ajv.default({ ...ajvOptions, coerceTypes: false })));
 // CSV cells are text: numbers and booleans are read from them.
 const coercing = addTesseraFormats(addFormats.default(new Ajv.default({ ...ajvOptions, coerceTypes: 'array' })));
+/** A file repeats a handful of time zones and languages; ICU is asked about each once, not once a line. */
+function remembered(check: (value: string) => boolean) {
+  const answers = new Map<string, boolean>();
+  return (value: string) => {
+    let answer = answers.get(value);
+    if (answer === undefined) {
+      answer = check(value);
+      if (answers.size < 10_000) answers.set(value, answer);
+    }
+    return answer;
+  };
+}
+for (const ajv of [exact, coercing]) {
+  ajv.addFormat(formats.timezone, { type: 'string', validate: remembered(isIanaTimezone) });
+  ajv.addFormat(formats.language, { type: 'string', validate: remembered(isLanguageTag) });
+}
 const validators = { jsonl: exact.compile<ImportRecord>(ImportRecord), csv: coercing.compile<ImportRecord>(ImportRecord) };
 
 function fieldOf(error: ErrorObject): string {

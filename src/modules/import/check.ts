@@ -1,0 +1,124 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { ProgressReporter } from '../../db/backup.js';
+import type { Executor } from '../../db/client.js';
+import * as queries from './queries.js';
+import { type ImportFormat, readRecords } from './reader.js';
+import type { ImportOptions, ImportSummary, LineError } from './schemas.js';
+import { type Catalog, type ImportUser, parseRecord, resolveRecord } from './validate.js';
+
+const CHUNK = 1000;
+const MAX_LISTED_ERRORS = 1000;
+
+async function countLines(path: string) {
+  let count = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
+    for (const byte of chunk as Buffer) if (byte === 10) count++;
+  return count + 1;
+}
+
+/** The valid users of a file, resolved to ids, and every invalid line's errors. */
+async function* validUsers(
+  path: string,
+  format: ImportFormat,
+  catalog: Catalog,
+  reject: (errors: LineError[]) => void,
+  progress: ProgressReporter,
+) {
+  for await (const record of readRecords(path, format)) {
+    progress.advance(1);
+    const parsed = parseRecord(record, format);
+    const resolved = parsed.record && parsed.errors.length === 0 ? await resolveRecord(record.line, parsed.record, catalog) : undefined;
+    const errors = [...parsed.errors, ...(resolved?.errors ?? [])];
+    if (errors.length > 0 || !resolved?.user) reject(errors);
+    else yield resolved.user;
+  }
+}
+
+/**
+ * The first read of an import: every line checked (schema, names, repeats within the file, usernames and
+ * phones other accounts hold), what the valid ones would do counted, and the valid users written to
+ * `spool` as resolved records, so the writing pass reads them back instead of checking the file again.
+ */
+export async function checkFile(
+  db: Executor,
+  source: { path: string; format: ImportFormat },
+  catalog: Catalog,
+  options: ImportOptions,
+  progress: ProgressReporter,
+  spool: string,
+) {
+  const summary: ImportSummary = {
+    dryRun: options.dryRun ?? false,
+    rejected: false,
+    created: 0,
+    updated: 0,
+    skipped: 0,
+    failed: 0,
+    invited: 0,
+    errors: [],
+  };
+  const reject = (errors: LineError[]) => {
+    summary.failed++;
+    summary.errors.push(...errors.slice(0, MAX_LISTED_ERRORS - summary.errors.length));
+  };
+  const out = createWriteStream(spool);
+  let valid = 0;
+  const firstSeen = { email: new Map<string, number>(), username: new Map<string, number>(), phone: new Map<string, number>() };
+  let chunk: ImportUser[] = [];
+
+  const checkChunk = async () => {
+    const existing = new Set(
+      (
+        await queries.existingUsers(
+          db,
+          chunk.map((user) => user.email),
+        )
+      ).map((row) => row.email),
+    );
+    const holders = await queries.holdersOf(
+      db,
+      chunk.flatMap((user) => (user.username ? [user.username] : [])),
+      chunk.flatMap((user) => (user.phone ? [user.phone] : [])),
+    );
+    for (const user of chunk) {
+      const taken = (field: 'username' | 'phone') =>
+        holders.some(
+          (holder) => holder.email !== user.email && user[field] !== null && holder[field]?.toLowerCase() === user[field]?.toLowerCase(),
+        );
+      const errors = (['username', 'phone'] as const)
+        .filter(taken)
+        .map((field) => ({ line: user.line, field, message: 'is taken by another account' }));
+      if (errors.length > 0) {
+        reject(errors);
+        continue;
+      }
+      const exists = existing.has(user.email);
+      if (!exists) summary.created++;
+      else if (options.update) summary.updated++;
+      else summary.skipped++;
+      if (!exists && !user.passwordHash && options.invite) summary.invited++;
+      valid++;
+      if (!out.write(`${JSON.stringify(user)}\n`)) await once(out, 'drain');
+    }
+    chunk = [];
+  };
+
+  progress.start('checking', await countLines(source.path));
+  for await (const user of validUsers(source.path, source.format, catalog, reject, progress)) {
+    const repeated = (['email', 'username', 'phone'] as const).flatMap((field) => {
+      const value = user[field]?.toLowerCase();
+      const earlier = value ? firstSeen[field].get(value) : undefined;
+      if (value && earlier === undefined) firstSeen[field].set(value, user.line);
+      return earlier === undefined ? [] : [{ line: user.line, field, message: `repeats line ${earlier}` }];
+    });
+    if (repeated.length > 0) reject(repeated);
+    else if (chunk.push(user) >= CHUNK) await checkChunk();
+  }
+  await checkChunk();
+  out.end();
+  await once(out, 'finish');
+  progress.stop();
+  summary.errors.sort((a, b) => a.line - b.line);
+  return { summary, valid };
+}
