@@ -103,18 +103,16 @@ export async function updateUser(db: Executor, id: string, values: Partial<NewUs
   await db.update(users).set(values).where(sql`${users.id} = ${id}`);
 }
 
-export async function upsertProfile(db: Executor, values: typeof profiles.$inferInsert) {
+/** A user's one-to-one row (profile, learning preferences): made, or the fields given overwritten. */
+async function upsertOwnRow(db: Executor, table: typeof profiles | typeof learningPreferences, values: { userId: string }) {
   const { userId: _userId, ...changes } = values;
+  // Each caller below passes its own table's row type; the union of the two tables defeats drizzle's overloads.
   await db
-    .insert(profiles)
-    .values(values)
-    .onConflictDoUpdate({ target: profiles.userId, set: { ...changes, updatedAt: new Date() } });
+    .insert(table)
+    .values(values as never)
+    .onConflictDoUpdate({ target: table.userId, set: { ...changes, updatedAt: new Date() } as never });
 }
 
-export async function upsertPreferences(db: Executor, values: typeof learningPreferences.$inferInsert) {
-  const { userId: _userId, ...changes } = values;
-  await db
-    .insert(learningPreferences)
-    .values(values)
-    .onConflictDoUpdate({ target: learningPreferences.userId, set: { ...changes, updatedAt: new Date() } });
-}
+export const upsertProfile = (db: Executor, values: typeof profiles.$inferInsert) => upsertOwnRow(db, profiles, values);
+export const upsertPreferences = (db: Executor, values: typeof learningPreferences.$inferInsert) =>
+  upsertOwnRow(db, learningPreferences, values);
