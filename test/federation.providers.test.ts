@@ -37,7 +37,7 @@ describe('identity providers: the admin API, GitHub and Facebook', () => {
     for (const [kind, clientId, clientSecret] of [
       ['github', 'gh-client', 'gh-secret'],
       ['facebook', 'fb-app', 'fb-secret'],
-    ]) {
+    ] as const) {
       const res = await create({ kind, slug: kind, clientId, clientSecret });
       expect(res.statusCode, res.body).toBe(201);
       const { identityProvider } = res.json();

@@ -127,7 +127,7 @@ describe('learning: the activity log', () => {
     const added = await activityOf(s.learner.userId, () =>
       fromPhone().send('POST', '/users/me/skills', { skillName: 'Chemistry', skillCategory: 'Science', proficiencyLevel: 'BEGINNER' }),
     );
-    const skillId = (added?.activity_data as { skillId: string }).skillId;
+    const skillId = (added?.activity_data as { skillId: string } | undefined)?.skillId;
     expect(added).toMatchObject({
       activity_type: 'SKILL_ADDED',
       activity_data: { skillId, skillName: 'Chemistry', category: 'Science', proficiency: 'BEGINNER' },
@@ -154,7 +154,7 @@ describe('learning: the activity log', () => {
         targetDate: '2030-02-01',
       }),
     );
-    const goalId = (created?.activity_data as { goalId: string }).goalId;
+    const goalId = (created?.activity_data as { goalId: string } | undefined)?.goalId;
     expect(created).toMatchObject({ activity_type: 'GOAL_CREATED', activity_data: { goalId, title: 'Read', goalType: 'CUSTOM' } });
     const updated = await activityOf(s.learner.userId, () => fromPhone().send('POST', `/users/me/goals/${goalId}/progress`, { value: 5 }));
     expect(updated).toMatchObject({

@@ -97,20 +97,3 @@ export const rateLimited = (retryAfterSeconds: number) => httpErrors.RATE_LIMITE
 export function assert(condition: unknown, error: () => AppError): asserts condition {
   if (!condition) throw error();
 }
-
-// TRANSITIONAL (removed once every module has its errors.ts): the old free-string helpers.
-const legacy = (status: number, code: string, detail: string, options: ErrorOptions = {}) =>
-  new AppError({ code, status, detail }, options);
-export const badRequest = (code: string, detail: string, errors?: FieldError[]) => legacy(400, code, detail, { errors });
-export const validationFailed = (errors: FieldError[]) => httpErrors.VALIDATION_FAILED({ errors });
-export const unauthorized = (code = 'UNAUTHORIZED', detail = 'Authentication is required.') => legacy(401, code, detail);
-export const forbidden = (code = 'FORBIDDEN', detail = 'You do not have permission to do this.') => legacy(403, code, detail);
-export const notFound = (entity: string) => legacy(404, `${toCode(entity)}_NOT_FOUND`, `${entity} not found.`);
-export const conflict = (code: string, detail: string) => legacy(409, code, detail);
-export const unavailable = (code: string, detail: string, cause?: unknown) => legacy(503, code, detail, { cause });
-export function toCode(words: string): string {
-  return words
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .toUpperCase();
-}

@@ -19,8 +19,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who is asking and from where; its principal is set on every route whose policy is not public. */
     caller: Caller;
-    /** TRANSITIONAL: the same as `caller.principal`, until every route reads `caller`. */
-    principal?: Principal;
   }
 }
 
@@ -71,7 +69,6 @@ export function registerRouteGuard(app: FastifyInstance, authenticate: Authentic
   app.addHook('preHandler', async (request) => {
     const policy = request.routeOptions.config.auth;
     const principal = policy === 'public' || (policy === undefined && request.is404) ? undefined : await authenticate(request);
-    request.principal = principal;
     request.caller = {
       principal,
       ipAddress: request.ip ?? null,

@@ -37,15 +37,10 @@ export const declaredCodes = (schema: unknown): string[] | undefined =>
  * listing its codes (which the OpenAPI document shows). Codes every route shares (validation, 401/403
  * from its policy, 5xx) are added to each route by `declareImplicitProblems`.
  */
-export function problems(...entries: (ErrorSpec | number)[]): Record<number, TSchema> {
-  const byStatus = new Map<number, string[] | undefined>();
-  for (const entry of entries) {
-    // TRANSITIONAL: a bare status declares the status with any code.
-    if (typeof entry === 'number') byStatus.set(entry, undefined);
-    else if (!byStatus.has(entry.status) || byStatus.get(entry.status))
-      byStatus.set(entry.status, [...(byStatus.get(entry.status) ?? []), entry.code]);
-  }
-  return Object.fromEntries([...byStatus].map(([status, codes]) => [status, codes ? problemWith([...new Set(codes)]) : Problem]));
+export function problems(...entries: ErrorSpec[]): Record<number, TSchema> {
+  const byStatus = new Map<number, string[]>();
+  for (const entry of entries) byStatus.set(entry.status, [...(byStatus.get(entry.status) ?? []), entry.code]);
+  return Object.fromEntries([...byStatus].map(([status, codes]) => [status, problemWith([...new Set(codes)])]));
 }
 
 /** Adds `entries` to a route's declared responses, merging codes into statuses it already declares. */
