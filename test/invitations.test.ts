@@ -127,6 +127,8 @@ describe('invitations: invite, mail, look up, accept (seed 002)', () => {
     expect(joined.json().user).toMatchObject({ id: existing.id, organizationId: orgA });
     const me = (await as({ headers: { authorization: `Bearer ${joined.json().accessToken}` } }).get('/auth/me')).json();
     expect(me).toMatchObject({ organizationId: orgA, roles: expect.arrayContaining(['INSTRUCTOR']) });
+    // The token that accepted, issued outside the organization, is over: the new pair replaces it.
+    expect((await as(session).get('/auth/me')).statusCode).toBe(401);
   });
 
   it('refuses, changing nothing, an account that belongs to another organization', async () => {

@@ -103,6 +103,8 @@ export function createAcceptance(kit: InvitationsKit) {
           actorId: user.id,
           payload: { userId: user.id, newAccount: !existing },
         });
+        // The session that accepted is replaced by the new one, whose tokens carry the new organization.
+        if (caller.principal?.sessionId) await auth.sessions.revokeInUseCase(tx, emit, caller.principal.sessionId, 'invitation_accepted');
         const signedIn = (await accounts.findById(tx, user.id)) as UserRow;
         // A suspended or deactivated account does not get in through an invitation; nothing is kept.
         if (!auth.mayHoldSession(signedIn)) throw errors.INVALID_INVITATION();
