@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows } from '../src/db/client.js';
 import { tablesInDependencyOrder } from '../src/db/tables.js';
+import { allPermissions } from '../src/modules/access/permissions.js';
 import { presetNames } from '../src/modules/access/presets.js';
 import { sealPending } from '../src/modules/audit/sealer.js';
 import { runCli } from './helpers/cli.js';
@@ -138,7 +139,7 @@ describe(`tessera CLI (${driver})`, () => {
                    (SELECT count(*)::int FROM roles WHERE is_default) AS defaults`,
       );
       // basic 2 + events 3 + learning 4 + saas 3 (its "admin" is basic's, updated in place) = 11.
-      expect(counts).toEqual({ roles: 11, distinct_roles: 11, permissions: 19, user_types: 3, plans: 3, defaults: 1 });
+      expect(counts).toEqual({ roles: 11, distinct_roles: 11, permissions: allPermissions.length, user_types: 3, plans: 3, defaults: 1 });
       const superAdmins = await queryRows<{ name: string }>(
         database.primary,
         sql`SELECT name FROM roles WHERE is_super_admin ORDER BY name`,

@@ -1,9 +1,10 @@
 import type { Static } from '@sinclair/typebox';
+import type { AppContext } from '../../context.js';
 import { createInvalidatedCache } from '../../platform/invalidated-cache.js';
 import type { SharedState } from '../../platform/shared-state.js';
-import type { DomainEvent } from '../events.js';
+import type { DomainEvent, DomainUseCases } from '../events.js';
+import type { SubscriptionsService } from '../subscriptions/service.js';
 import { accounts } from '../users/service.js';
-import type { AuthKit } from './deps.js';
 import { PublicUser } from './schemas.js';
 
 const publicFields = Object.keys(PublicUser.properties) as (keyof Static<typeof PublicUser>)[];
@@ -49,7 +50,12 @@ const userOf = {
  * refresh read no user row and no plan. Every change above drops the entry on every node once committed
  * (no module calls this by hand); while the bus is down every call reads the database.
  */
-export function createUserViews(kit: AuthKit) {
+export function createUserViews(kit: {
+  context: AppContext;
+  useCases: DomainUseCases;
+  userViews: UserViewCache;
+  subscriptions: Pick<SubscriptionsService, 'activePlan'>;
+}) {
   const { useCases, userViews: cache } = kit;
   const db = kit.context.database.primary;
   const drop = (userId: string | null | undefined) => (userId ? cache.invalidate(userId) : undefined);
