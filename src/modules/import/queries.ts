@@ -22,37 +22,35 @@ import {
 export type NewUser = typeof users.$inferInsert;
 
 /**
- * Rows go in as one JSON parameter unpacked by jsonb_to_recordset: building and binding thousands of
- * parameters costs more than the insert itself. What a row leaves out gets the column's default.
+ * Rows go in as one JSON parameter unpacked by jsonb_to_recordset (keyed by the rows' own field names):
+ * building and binding thousands of parameters costs more than the insert itself. A field a row leaves
+ * out gets the column's default.
  */
 async function insertMany<T extends PgTable>(db: Executor, table: T, rows: T['$inferInsert'][], ignoreConflicts = false) {
   if (rows.length === 0) return;
   const columns = Object.entries(getTableColumns(table));
-  const values = rows.map((row) =>
-    Object.fromEntries(
-      columns.map(([key, column]) => {
-        const given = (row as Record<string, unknown>)[key];
-        const fallback = column.defaultFn ? column.defaultFn() : is(column.default, SQL) ? null : column.default;
-        return [column.name, given === undefined ? (fallback ?? null) : given];
-      }),
-    ),
-  );
+  const generated = columns.filter(([, column]) => column.defaultFn);
+  const values = rows.map((row) => {
+    const given = row as Record<string, unknown>;
+    const missing = generated.filter(([key]) => given[key] === undefined);
+    return missing.length === 0 ? row : { ...given, ...Object.fromEntries(missing.map(([key, column]) => [key, column.defaultFn?.()])) };
+  });
+  const field = (key: string) => sql`r.${sql.identifier(key)}`;
+  const orDefault = ([key, column]: (typeof columns)[number]) => {
+    if (column.default === undefined) return field(key);
+    const fallback = is(column.default, SQL) ? column.default : sql`${column.default}::${sql.raw(column.getSQLType())}`;
+    return sql`coalesce(${field(key)}, ${fallback})`;
+  };
   const names = sql.join(
     columns.map(([, column]) => sql.identifier(column.name)),
     sql`, `,
   );
-  const selected = sql.join(
-    columns.map(([, column]) =>
-      is(column.default, SQL) ? sql`coalesce(r.${sql.identifier(column.name)}, ${column.default})` : sql`r.${sql.identifier(column.name)}`,
-    ),
-    sql`, `,
-  );
   const types = sql.join(
-    columns.map(([, column]) => sql`${sql.identifier(column.name)} ${sql.raw(column.getSQLType())}`),
+    columns.map(([key, column]) => sql`${sql.identifier(key)} ${sql.raw(column.getSQLType())}`),
     sql`, `,
   );
   await db.execute(
-    sql`INSERT INTO ${table} (${names}) SELECT ${selected} FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS r(${types})${
+    sql`INSERT INTO ${table} (${names}) SELECT ${sql.join(columns.map(orDefault), sql`, `)} FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS r(${types})${
       ignoreConflicts ? sql` ON CONFLICT DO NOTHING` : sql``
     }`,
   );
