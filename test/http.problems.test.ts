@@ -66,6 +66,13 @@ describe('problem answers for malformed requests', () => {
     expect(JSON.stringify(body)).not.toContain('a'.repeat(50));
   });
 
+  it('answers a taken organization slug with its declared 409', async () => {
+    const create = () =>
+      h.app.inject({ method: 'POST', url: '/organizations', headers: admin.headers, payload: { name: 'Twice', slug: 'twice' } });
+    expect((await create()).statusCode).toBe(201);
+    expectProblem(await create(), 409, 'SLUG_ALREADY_EXISTS');
+  });
+
   it('sends a browser opening the root to the console', async () => {
     const root = await h.app.inject({ method: 'GET', url: '/' });
     expect(root.statusCode).toBe(302);

@@ -52,8 +52,6 @@ export const userInvitations = pgTable(
     uniqueIndex('user_invitations_pending_unique')
       .on(t.organizationId, t.email)
       .where(sql`${t.status} = 'PENDING' AND ${t.purpose} = 'JOIN_ORGANIZATION'`),
-    uniqueIndex('user_invitations_pending_setup_unique')
-      .on(t.userId)
-      .where(sql`${t.status} = 'PENDING' AND ${t.purpose} = 'SET_PASSWORD'`),
+    uniqueIndex('user_invitations_pending_setup_unique').on(t.userId).where(sql`${t.status} = 'PENDING' AND ${t.purpose} = 'SET_PASSWORD'`),
   ],
 );

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { httpErrors } from '../../http/errors.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import { organizationErrors as errors } from './errors.js';
@@ -24,7 +25,11 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
     '/organizations',
     {
       config: manage,
-      schema: { tags, body: CreateOrganizationBody, response: { 201: OrganizationEnvelope, ...problems(errors.CROSS_TENANT_REQUIRED) } },
+      schema: {
+        tags,
+        body: CreateOrganizationBody,
+        response: { 201: OrganizationEnvelope, ...problems(errors.CROSS_TENANT_REQUIRED, httpErrors.SLUG_ALREADY_EXISTS) },
+      },
     },
     async (request, reply) => reply.status(201).send({ organization: await organizations.create(signedIn(request.caller), request.body) }),
   );
@@ -44,7 +49,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
         tags,
         params: OrganizationParams,
         body: UpdateOrganizationBody,
-        response: { 200: OrganizationView, ...problems(errors.ORGANIZATION_NOT_FOUND) },
+        response: { 200: OrganizationView, ...problems(errors.ORGANIZATION_NOT_FOUND, httpErrors.SLUG_ALREADY_EXISTS) },
       },
     },
     async (request) => organizations.update(signedIn(request.caller), request.params.id, request.body),
