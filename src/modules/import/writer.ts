@@ -15,6 +15,18 @@ export interface BatchResult {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** What a line sets on the account itself, made or overwritten (an INACTIVE user is a soft-deleted one). */
+const accountFields = (user: ImportUser, now: Date) => ({
+  username: user.username,
+  phone: user.phone,
+  firstName: user.firstName,
+  lastName: user.lastName,
+  status: user.status,
+  deletedAt: user.status === 'INACTIVE' ? now : null,
+  organizationId: user.organizationId,
+  userTypeId: user.userTypeId,
+});
+
 /** A user's own rows beside the account: profile (always), preferences, skills and goals. */
 function ownRows(user: ImportUser, userId: string) {
   return {
@@ -54,16 +66,9 @@ export async function writeBatch(
     created.map(({ user, id }) => ({
       id,
       email: user.email,
-      username: user.username,
-      phone: user.phone,
+      ...accountFields(user, now),
       passwordHash: user.passwordHash,
-      firstName: user.firstName,
-      lastName: user.lastName,
-      status: user.status,
-      deletedAt: user.status === 'INACTIVE' ? now : null,
       emailVerifiedAt: user.emailVerified ? now : null,
-      organizationId: user.organizationId,
-      userTypeId: user.userTypeId,
       createdAt: user.createdAt ?? now,
       updatedAt: now,
     })),
@@ -133,13 +138,7 @@ async function updateExisting(tx: Executor, updated: ImportUser[], existing: Map
     const id = ids[index] as string;
     const before = existing.get(user.email);
     await queries.updateUser(tx, id, {
-      username: user.username,
-      phone: user.phone,
-      firstName: user.firstName,
-      lastName: user.lastName,
-      status: user.status,
-      organizationId: user.organizationId,
-      userTypeId: user.userTypeId,
+      ...accountFields(user, new Date()),
       // A password set (or migrated) since the first import is the user's: an old hash never replaces it.
       ...(before?.passwordHash ? {} : { passwordHash: user.passwordHash }),
     });

@@ -126,7 +126,7 @@ export function createInvitationManagement(kit: InvitationsKit) {
     },
 
     /** Newest first, keyset-paged; an organization the caller may not see is a 404. */
-    async list(caller: SignedInCaller, query: ListInvitations & { organizationId?: string }, organizationPath?: string) {
+    async list(caller: SignedInCaller, query: ListInvitations, organizationPath?: string) {
       if (organizationPath) await organizations.visible(caller, organizationPath);
       const tenant = tenantOf(caller.principal);
       const organizationId = organizationPath ?? tenant ?? query.organizationId;
