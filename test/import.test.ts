@@ -161,7 +161,14 @@ describe('import from other systems (seed 002: Data Migration)', () => {
     const [renamed] = await queryRows<{ first_name: string }>(db(), sql`SELECT first_name FROM users WHERE email = 'learner1@example.com'`);
     expect(renamed?.first_name).toBe('Renamed');
     // The password the user has since (the rehash at sign-in) is theirs: an import never replaces it.
-    expect((await login('learner1@example.com', passwordOf(1))).statusCode).toBe(200);
+    const signedIn = await login('learner1@example.com', passwordOf(1));
+    expect(signedIn.statusCode).toBe(200);
+
+    // A user the file suspends loses their sessions at once, as through the API.
+    writeFileSync(changed, jsonl([{ ...(await learner(1, organizationSlug)), status: 'SUSPENDED' }]));
+    expect(await importFile(changed, { update: true })).toMatchObject({ updated: 1 });
+    const headers = { authorization: `Bearer ${signedIn.json().accessToken}` };
+    expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers })).statusCode).toBe(401);
   });
 
   it('reports every bad line by number and field, and writes none of the file', async () => {

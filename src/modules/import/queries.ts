@@ -64,7 +64,16 @@ export const catalogRows = async (db: Executor) => ({
 
 export function existingUsers(db: Executor, emails: string[]) {
   if (emails.length === 0) return Promise.resolve([]);
-  return db.select({ id: users.id, email: users.email, passwordHash: users.passwordHash }).from(users).where(inArray(users.email, emails));
+  return db
+    .select({
+      id: users.id,
+      email: users.email,
+      passwordHash: users.passwordHash,
+      status: users.status,
+      organizationId: users.organizationId,
+    })
+    .from(users)
+    .where(inArray(users.email, emails));
 }
 
 /** Accounts holding any of these usernames (any case) or phones. */

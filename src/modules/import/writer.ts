@@ -6,6 +6,8 @@ import type { InvitationsService } from '../invitations/service.js';
 import * as queries from './queries.js';
 import type { ImportUser } from './validate.js';
 
+type ExistingUser = Awaited<ReturnType<typeof queries.existingUsers>>[number];
+
 export interface BatchResult {
   created: number;
   updated: number;
@@ -95,7 +97,7 @@ export async function writeBatch(
     rows.flatMap((row) => row.goals),
   );
 
-  const updatedIds = await updateExisting(tx, updated, existing);
+  const updatedIds = await updateExisting(tx, emit, updated, existing);
   const toInvite = [
     ...created.filter(({ user }) => !user.passwordHash).map(({ user, id }) => ({ user, id })),
     ...updated
@@ -131,7 +133,7 @@ export async function writeBatch(
 }
 
 /** `update`: the account's fields, profile and preferences are overwritten; roles, skills and goals not there yet are added. */
-async function updateExisting(tx: Executor, updated: ImportUser[], existing: Map<string, { id: string; passwordHash: string | null }>) {
+async function updateExisting(tx: Executor, emit: Emit<DomainEvent>, updated: ImportUser[], existing: Map<string, ExistingUser>) {
   const ids = updated.map((user) => existing.get(user.email)?.id as string);
   const titles = new Set((await queries.goalTitles(tx, ids)).map((row) => `${row.userId} ${row.title}`));
   for (const [index, user] of updated.entries()) {
@@ -151,6 +153,12 @@ async function updateExisting(tx: Executor, updated: ImportUser[], existing: Map
       tx,
       rows.goals.filter((goal) => !titles.has(`${id} ${goal.title}`)),
     );
+    // A user the file suspends or deactivates loses their sessions (auth reacts to these events), as through the API.
+    const ending = user.status === 'SUSPENDED' ? 'user.suspended' : user.status === 'INACTIVE' ? 'user.deactivated' : undefined;
+    if (ending && before?.status !== user.status) {
+      const changes = { status: { before: before?.status, after: user.status } };
+      await emit({ type: ending, entityId: id, organizationId: user.organizationId ?? before?.organizationId, payload: { changes } });
+    }
   }
   return ids;
 }
