@@ -137,7 +137,7 @@ export const settings = {
     'basic',
     'roles and permissions seeded at first start when none exist',
   ),
-  JOBS_ENABLED: setting(bool, 'true', 'run scheduled jobs (expiries, reminders, retention) on this node'),
+  JOBS_ENABLED: setting(bool, 'true', 'run scheduled jobs (expiries, reminders, retention) and the audit sealer on this node'),
   METRICS_INTERVAL: setting(duration, '30s', 'how often the user metrics at /metrics are recomputed'),
   METRICS_TOKEN: setting(
     optional(str),
