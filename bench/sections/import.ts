@@ -12,8 +12,8 @@ const TIMEZONES = ['Europe/Paris', 'America/New_York', 'Asia/Tokyo', 'UTC'];
 // A bcrypt string as another system stored it: the import keeps it as it is, and a sign-in verifies it.
 const BCRYPT = '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy';
 
-/** Seed 002's learners as another system exports them: profile, preferences, a skill and a goal each. */
-async function writeFile(path: string, count: number, prefix: string, passwordHash?: string) {
+/** Seed 002's learners as another system exports them: the account and profile, with `learning`, preferences, a skill and a goal. */
+async function writeFile(path: string, count: number, prefix: string, options: { passwordHash?: string; learning?: boolean }) {
   const out = createWriteStream(path);
   for (let n = 0; n < count; n++) {
     const line = JSON.stringify({
@@ -23,11 +23,15 @@ async function writeFile(path: string, count: number, prefix: string, passwordHa
       lastName: `Learner ${n}`,
       createdAt: new Date(Date.UTC(2020, 0, 1) + n * 60_000).toISOString(),
       roles: ['user'],
-      ...(passwordHash ? { passwordHash } : {}),
+      ...(options.passwordHash ? { passwordHash: options.passwordHash } : {}),
       profile: { timezone: TIMEZONES[n % TIMEZONES.length], language: 'en-GB', bio: `Learner number ${n}` },
-      preferences: { visualScore: 0.7, difficultyPreference: 'ADVANCED' },
-      skills: [{ skillName: 'TypeScript', skillCategory: 'Programming', proficiencyLevel: 'INTERMEDIATE' }],
-      goals: [{ title: 'Finish the course', goalType: 'COURSE_COMPLETION', startDate: '2020-02-01', targetDate: '2020-06-01' }],
+      ...(options.learning
+        ? {
+            preferences: { visualScore: 0.7, difficultyPreference: 'ADVANCED' },
+            skills: [{ skillName: 'TypeScript', skillCategory: 'Programming', proficiencyLevel: 'INTERMEDIATE' }],
+            goals: [{ title: 'Finish the course', goalType: 'COURSE_COMPLETION', startDate: '2020-02-01', targetDate: '2020-06-01' }],
+          }
+        : {}),
     });
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   }
@@ -36,8 +40,9 @@ async function writeFile(path: string, count: number, prefix: string, passwordHa
 }
 
 /**
- * `tessera import`'s service, in this process, on the server's PostgreSQL: users a second, each with its
- * profile, preferences, a skill and a goal, checked and then written. BENCH_IMPORT_USERS sets the size.
+ * `tessera import`'s service, in this process, on the server's PostgreSQL: users a second, checked and
+ * then written, with their profile and role, then also learning records, then with password hashes.
+ * BENCH_IMPORT_USERS sets the size.
  */
 export const importSection: Section = {
   name: 'import',
@@ -50,11 +55,12 @@ export const importSection: Section = {
     const rows: BenchRow[] = [];
     try {
       for (const spec of [
-        { title: `import ${count} users (JSON Lines)`, prefix: 'plain' },
-        { title: `import ${count} users (JSON Lines, bcrypt hashes)`, prefix: 'hashed', hash: BCRYPT },
+        { title: `import ${count} users (account, profile, role)`, prefix: 'plain', options: {} },
+        { title: `import ${count} users (account, profile, role, bcrypt hash)`, prefix: 'hashed', options: { passwordHash: BCRYPT } },
+        { title: `import ${count} users (+ preferences, a skill, a goal)`, prefix: 'learner', options: { learning: true } },
       ]) {
         const file = join(dir, `${spec.prefix}.jsonl`);
-        await writeFile(file, count, spec.prefix, spec.hash);
+        await writeFile(file, count, spec.prefix, spec.options);
         const started = process.hrtime.bigint();
         const summary = await withModules(database, config, ({ importer }) => importer.importFile(systemCaller('bench'), file, {}));
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
