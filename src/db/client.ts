@@ -1,14 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import type { PGlite } from '@electric-sql/pglite';
 import { Mutex, withTimeout } from 'async-mutex';
 import { type ExtractTablesWithRelations, type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { withReplicas } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { withDeadline } from '../platform/deadline.js';
@@ -59,8 +56,6 @@ export type DatabaseOptions = Pick<
   | 'DB_IDLE_TIMEOUT'
   | 'DB_STATEMENT_TIMEOUT'
 >;
-
-export const pgliteExtensions = { pg_trgm, unaccent };
 
 /** No connection came free in time (PGlite's one connection or the pool): the request answers 503. */
 export class DatabaseWaitTimeoutError extends Error {
@@ -129,8 +124,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  * runs late), instead of waiting forever behind a long or stuck transaction.
  */
 export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Database> {
+  // Loaded only here: the embedded engine costs ~40 MB of memory that a node on PostgreSQL never needs.
+  const [{ PGlite }, { pg_trgm }, { unaccent }, { drizzle: drizzlePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+    import('@electric-sql/pglite/contrib/unaccent'),
+    import('drizzle-orm/pglite'),
+  ]);
   mkdirSync(dataDir, { recursive: true });
-  const client = new PGlite(dataDir, { extensions: pgliteExtensions });
+  const client = new PGlite(dataDir, { extensions: { pg_trgm, unaccent } });
   await client.waitReady;
   const gate = withTimeout(new Mutex(), waitMs, new DatabaseWaitTimeoutError(waitMs));
   const exclusive = <T>(fn: () => Promise<T>) => gate.runExclusive(fn);

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import sharp from 'sharp';
 import type { Config } from '../../config.js';
 import { userErrors as errors } from './errors.js';
 
@@ -15,6 +14,8 @@ const formatNames: Record<string, string> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'p
  * sizes with metadata stripped: whatever rode along in the upload does not survive.
  */
 export async function processAvatar(upload: Buffer, config: Pick<Config, 'ALLOWED_AVATAR_FORMATS'>) {
+  // Loaded on the first upload: libvips is ~8 MB a node that never sees an avatar need not hold.
+  const { default: sharp } = await import('sharp');
   let format: string | undefined;
   try {
     format = (await sharp(upload, { failOn: 'error' }).metadata()).format;
