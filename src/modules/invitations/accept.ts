@@ -54,7 +54,8 @@ export function createAcceptance(kit: InvitationsKit) {
       const signedInAs = caller.principal?.userId;
       if (signedInAs && signedInAs !== account?.id) throw errors.INVITATION_FOR_ANOTHER_ACCOUNT();
       if (!signedInAs && account?.passwordHash) throw errors.SIGN_IN_TO_ACCEPT();
-      const target = invitation.organizationId;
+      // A set-password invitation sets up an account where it is; only an organization's invitation moves it.
+      const target = invitation.purpose === 'JOIN_ORGANIZATION' ? invitation.organizationId : null;
       if (target && account?.organizationId && account.organizationId !== target) throw errors.MEMBER_OF_ANOTHER_ORGANIZATION();
       const passwordHash = signedInAs ? undefined : await chosenPassword(input, invitation.email);
 
@@ -99,7 +100,7 @@ export function createAcceptance(kit: InvitationsKit) {
         await emit({
           type: 'invitation.accepted',
           entityId: invitation.id,
-          organizationId: target,
+          organizationId: invitation.organizationId,
           actorId: user.id,
           payload: { userId: user.id, newAccount: !existing },
         });

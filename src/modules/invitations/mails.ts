@@ -41,7 +41,8 @@ export function createInvitationMails(context: AppContext, deps: { mail: MailSer
     },
 
     async remind(tx: Executor, row: InvitationRow, token: string) {
-      const data = { organization: await organizationName(tx, row), url: link(token), expiresAt: until(row) };
+      const organization = row.purpose === 'SET_PASSWORD' ? null : await organizationName(tx, row);
+      const data = { organization, url: link(token), expiresAt: until(row) };
       return deps.mail.enqueue(tx, { to: row.email, userId: row.userId, template: 'invitationReminder', data });
     },
 
