@@ -96,6 +96,22 @@ describe('tenancy: no IDOR across organizations', () => {
     expect((await call('PATCH', '/users/me', { organizationId: orgB })).statusCode).toBe(403);
   });
 
+  it('confines a token issued before its holder joined an organization to that organization at once', async () => {
+    const root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
+    // A user admin with no organization yet: not confined, sees users of every organization.
+    const drifter = await loginAs(h, { roles: ['ORG_ADMIN'], email: 'drifter@example.com' });
+    expect((await h.app.inject({ method: 'GET', url: `/users/${userB.id}`, headers: drifter.headers })).statusCode).toBe(200);
+    const moved = await h.app.inject({
+      method: 'PATCH',
+      url: `/users/${drifter.userId}`,
+      headers: root.headers,
+      payload: { organizationId: orgA },
+    });
+    expect(moved.statusCode).toBe(200);
+    // The same access token (its claims still say no organization) now acts inside organization A only.
+    expect((await h.app.inject({ method: 'GET', url: `/users/${userB.id}`, headers: drifter.headers })).statusCode).toBe(404);
+  });
+
   it('reads only its own organization in the audit log', async () => {
     const rows = (await call('GET', '/audit-logs?limit=200')).json().data;
     expect(rows.length).toBeGreaterThan(0);

@@ -29,12 +29,15 @@ export function createAuthenticator(kit: AuthKit, apiKeys: ApiKeys, userViews: U
         if (!session || session.userId !== claims.sub || !queries.isSessionLive(session)) throw errors.SESSION_ENDED();
         liveness.rememberLive(session.id, session.userId);
       }
-      const profile = await accessProfiles.get(db, claims.sub);
+      // The tenant comes from the user as they are now (cached, dropped on every change), not from the
+      // token: one issued before an organization change must not act outside the new one.
+      const [profile, current] = await Promise.all([accessProfiles.get(db, claims.sub), userViews.get(claims.sub)]);
+      if (!current) throw errors.SESSION_ENDED();
       return {
         userId: claims.sub,
         sessionId: claims.sid,
         apiKeyId: null,
-        organizationId: claims.org,
+        organizationId: current.user.organizationId,
         roles: profile.roles,
         permissions: new Set(profile.permissions),
         crossTenant: profile.crossTenant,
