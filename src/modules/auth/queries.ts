@@ -32,13 +32,16 @@ export async function rotateRefreshToken(
   const now = spent.now.toISOString();
   const [row] = await queryRows<{ sessionId: string; userId: string }>(
     db,
+    // The session and user are checked in a subquery run for the token's row only: as a join, the planner
+    // may start from the user (before statistics exist, a fresh database's) and scan all their sessions.
     sql`with consumed as (
           update refresh_tokens set used_at = ${now}::timestamptz
-          from sessions join users on users.id = sessions.user_id
           where refresh_tokens.token_hash = ${spent.tokenHash} and refresh_tokens.used_at is null
-            and sessions.id = refresh_tokens.session_id and sessions.revoked_at is null
-            and sessions.expires_at > ${now}::timestamptz and sessions.idle_expires_at > ${now}::timestamptz
-            and users.status = 'ACTIVE' and (users.email_verified_at is not null or not ${spent.requireVerifiedEmail}::boolean)
+            and (select sessions.revoked_at is null
+                   and sessions.expires_at > ${now}::timestamptz and sessions.idle_expires_at > ${now}::timestamptz
+                   and users.status = 'ACTIVE' and (users.email_verified_at is not null or not ${spent.requireVerifiedEmail}::boolean)
+                 from sessions join users on users.id = sessions.user_id
+                 where sessions.id = refresh_tokens.session_id)
           returning refresh_tokens.session_id
         ), touched as (
           update sessions
