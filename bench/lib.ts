@@ -14,8 +14,8 @@ export interface BenchTarget {
   env: Record<string, string>;
   /** The server's process id, for its memory. */
   pid: number;
-  /** Resident memory (MB) of the server once started and settled, before any load. */
-  idleRssMb: number;
+  /** Resident memory (MB) of the server 3 s after it answered healthy, before any load. */
+  startRssMb: number;
 }
 
 export interface BenchRow {
@@ -29,8 +29,8 @@ export interface BenchRow {
   p95Ms: number;
   p99Ms: number;
   errors: number;
-  /** The server's resident memory (MB) settled after start, and its peak during the case's runs. */
-  idleRssMb?: number;
+  /** The server's resident memory (MB) just after start, and its peak during the case's runs. */
+  startRssMb?: number;
   peakRssMb?: number;
 }
 
@@ -111,7 +111,7 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
       p95Ms: median(results.map((result) => (result.latency as unknown as Record<string, number>).p97_5 ?? result.latency.p90)),
       p99Ms: median(results.map((result) => result.latency.p99)),
       errors: results.reduce((sum, result) => sum + result.errors + result.non2xx, 0),
-      idleRssMb: target.idleRssMb,
+      startRssMb: target.startRssMb,
       peakRssMb,
     };
   };
@@ -131,7 +131,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-const IDLE_SETTLE_MS = 3000;
+const START_SETTLE_MS = 3000;
 
 /** A real `tessera serve` in its own process on a fresh database, as an operator would run it. */
 export async function startServer(driver: Driver, postgresUrl: string, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
@@ -173,11 +173,11 @@ export async function startServer(driver: Driver, postgresUrl: string, extraEnv:
     if (attempt > 300 || child.exitCode !== null) throw new Error('the server did not become healthy');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  // What an idle node holds: after start-up work (migrations, first timers) has settled.
-  await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
+  // What a node holds once start-up work (migrations, first timers) is done; V8 returns more after a minute idle.
+  await new Promise((resolve) => setTimeout(resolve, START_SETTLE_MS));
   const pid = child.pid as number;
   return {
-    target: { driver, baseUrl, env, pid, idleRssMb: rssMb(pid) },
+    target: { driver, baseUrl, env, pid, startRssMb: rssMb(pid) },
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -211,7 +211,7 @@ export async function adminHeaders(target: BenchTarget) {
 export const REFERENCE_CASE = 'GET /health/live';
 
 export function printTable(rows: BenchRow[]) {
-  const header = ['section', 'case', 'driver', 'conn', 'req/s', '/live', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'RSS idle', 'RSS peak'];
+  const header = ['section', 'case', 'driver', 'conn', 'req/s', '/live', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'RSS start', 'RSS peak'];
   const reference = (driver: Driver) => rows.find((row) => row.driver === driver && row.case === REFERENCE_CASE)?.reqPerSec;
   const lines = rows.map((row) => {
     const live = reference(row.driver);
@@ -226,7 +226,7 @@ export function printTable(rows: BenchRow[]) {
       row.p95Ms.toFixed(1),
       row.p99Ms.toFixed(1),
       String(row.errors),
-      row.idleRssMb ? `${row.idleRssMb} MB` : '',
+      row.startRssMb ? `${row.startRssMb} MB` : '',
       row.peakRssMb ? `${row.peakRssMb} MB` : '',
     ];
   });
