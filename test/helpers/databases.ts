@@ -8,7 +8,8 @@ import { migrateUp, migrationsDir } from '../../src/db/migrator.js';
 /** Where test databases live; under the project so it is easy to find and ignored by git. */
 export const testDataRoot = fileURLToPath(new URL('../../.test-data/', import.meta.url));
 const pgliteTemplate = `${testDataRoot}template`;
-const TEMPLATE_DB = 'tessera_test_template';
+// One template per checkout, so suites run from two working trees on one server do not drop each other's.
+const TEMPLATE_DB = `tessera_test_template_${createHash('sha256').update(testDataRoot).digest('hex').slice(0, 8)}`;
 
 export const serverUrl = process.env.DATABASE_URL;
 export const driver = serverUrl ? 'postgres' : 'pglite';
