@@ -117,7 +117,7 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
         const pending = own || options.confirm === true ? newAddressOf(before, fields.email) : undefined;
         if (pending === undefined) return applyUserChange(tx, emit, before, fields, 'user.updated');
         const { email: _pending, ...others } = fields;
-        const changed = await applyUserChange(tx, emit, before, others, 'user.updated');
+        const changed = Object.keys(others).length > 0 ? await applyUserChange(tx, emit, before, others, 'user.updated') : before;
         return emailChanges.request(tx, emit, caller, changed, pending);
       });
       return userView(user);
