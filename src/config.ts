@@ -181,6 +181,12 @@ export const settings = {
   REQUIRE_EMAIL_VERIFICATION: setting(bool, 'false', 'refuse sign-in until the email is verified'),
   RESET_TOKEN_TTL: setting(duration, '30m', 'password reset link lifetime'),
   VERIFY_TOKEN_TTL: setting(duration, '24h', 'email verification link lifetime'),
+  STEP_UP_WINDOW: setting(
+    duration,
+    '5m',
+    'how long after signing in a person may change their email without giving their current password again',
+  ),
+  EMAIL_CHANGE_ENDS_SESSIONS: setting(bool, 'true', "confirming a new email address ends the account's other sessions"),
   AUTH_RATE_LIMIT_PER_MINUTE: setting(
     int(1),
     '60',
@@ -191,7 +197,7 @@ export const settings = {
     '600',
     'requests per minute per signed-in user or API key to the other /auth routes (me, sessions, API keys, logout)',
   ),
-  MAX_EMAILS_PER_HOUR: setting(int(1), '5', 'account mails (verification, reset) per address per hour'),
+  MAX_EMAILS_PER_HOUR: setting(int(1), '5', 'account mails (verification, reset, email change) per address per hour'),
   SMTP_URL: setting(optional(url('smtp:', 'smtps:')), '', 'SMTP server; empty logs mails instead of sending them'),
   MAIL_FROM: setting(str, 'Tessera <no-reply@localhost>', 'sender of every mail'),
   MAIL_POLL_INTERVAL: setting(duration, '1s', 'how often the outbox is checked for mail to send'),
@@ -219,6 +225,11 @@ export const settings = {
     list(str),
     '',
     'comma-separated email domains the providers set here accept (verified addresses only; empty: any)',
+  ),
+  ALLOW_PRIVATE_NETWORK_TARGETS: setting(
+    bool,
+    'false',
+    'let the https addresses administrators name (identity provider issuers and the endpoints they point to) reach loopback and private-network hosts (tests and closed networks only)',
   ),
   REFRESH_REUSE_GRACE: setting(
     duration,

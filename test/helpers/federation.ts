@@ -6,11 +6,13 @@ import type { Browser } from './browser.js';
 
 export const APP_REDIRECT = 'https://app.example/callback';
 
-/** Settings every federation test starts from: the app's redirect URI allowed, secrets sealable, limits out of the way. */
+/** Settings every federation test starts from: the app's redirect URI allowed, secrets sealable, limits and the outbound guard out of the way. */
 export const federationConfig = {
   OAUTH_REDIRECT_ALLOWLIST: `${APP_REDIRECT},com.example.app:/oauth`,
   SIGNING_KEY_SECRET: 'cd'.repeat(32),
   AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+  // The test providers run on loopback (and the providers' real names are routed there: hosts.ts).
+  ALLOW_PRIVATE_NETWORK_TARGETS: 'true',
 };
 
 /** The app's side of PKCE: a verifier it keeps and the challenge it sends. */

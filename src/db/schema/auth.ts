@@ -10,6 +10,8 @@ export const oneTimeTokenPurpose = pgEnum('one_time_token_purpose', [
   'SET_PASSWORD',
   // Handed out instead of a session when the password is temporary; it only changes that password.
   'PASSWORD_CHANGE',
+  // Mailed to the old address of an email change: "this wasn't me" cancels or undoes it.
+  'EMAIL_CHANGE_REVERT',
 ]);
 export const signingKeyStatus = pgEnum('signing_key_status', ['ACTIVE', 'RETIRING', 'RETIRED']);
 export const mfaFactorType = pgEnum('mfa_factor_type', ['TOTP', 'RECOVERY_CODE']);

@@ -31,6 +31,8 @@ export const users = pgTable(
     status: userStatus('status').notNull().default('ACTIVE'),
     statusReason: text('status_reason'),
     emailVerifiedAt: tstz('email_verified_at'),
+    // A new address the person asked for: the account keeps `email` (sign-in, resets) until it is confirmed.
+    pendingEmail: varchar('pending_email', { length: 254 }),
     phoneVerifiedAt: tstz('phone_verified_at'),
     organizationId: uuid('organization_id').references(() => organizations.id, { onDelete: 'set null' }),
     userTypeId: uuid('user_type_id').references(() => userTypes.id, { onDelete: 'set null' }),
@@ -42,6 +44,8 @@ export const users = pgTable(
   (t) => [
     uniqueIndex('users_email_unique').on(t.email),
     uniqueIndex('users_username_unique').on(sql`lower(${t.username})`),
+    // Whether an address is someone's pending one (an address being claimed never completes twice).
+    index('users_pending_email_idx').on(t.pendingEmail).where(sql`${t.pendingEmail} IS NOT NULL`),
     uniqueIndex('users_phone_unique').on(t.phone).where(sql`${t.phone} IS NOT NULL`),
     // The id closes each key so keyset pages ((created_at, id) < cursor) walk the index without sorting.
     index('users_status_created_at_idx').on(t.status, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),

@@ -23,6 +23,9 @@ export const authEvents = {
   'auth.temporary_password_replaced': event('user'),
   'auth.email_verified': event('user'),
   'auth.verification_resent': event('user'),
+  // An email change confirmed from the new address, or undone from the old one ("this wasn't me").
+  'auth.email_change_confirmed': event<{ sessions: number }>('user'),
+  'auth.email_change_reverted': event<{ sessions: number }>('user'),
   'auth.api_key_created': event<{ name: string; scopes: string[] }>('api_key'),
   'auth.api_key_revoked': event('api_key'),
 } as const;
@@ -36,4 +39,6 @@ export const userSessionsEndedEvents = [
   'auth.password_reset',
   'auth.password_changed',
   'auth.password_set_by_admin',
+  'auth.email_change_confirmed',
+  'auth.email_change_reverted',
 ] as const;

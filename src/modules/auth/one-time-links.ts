@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/client.js';
 import type { Caller } from '../../platform/caller.js';
 import type { TemplateData, TemplateName } from '../mail/service.js';
-import { accounts } from '../users/service.js';
+import { accounts, type UserRow } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -12,28 +12,76 @@ type Recipient = { id: string; email: string };
 const MAIL_CAP_WINDOW_MS = 3_600_000;
 
 /**
+ * What a link is bound to: the address it was mailed to and the password the account had. A link whose
+ * account has since changed either no longer works: a reset link kept from before an address change cannot
+ * verify an address it never reached, nor a change token outlive a new temporary password.
+ */
+export interface LinkBinding {
+  sentTo: string;
+  passwordStamp: string;
+  /** An email change's asking session: the one confirming it keeps. */
+  keepSession?: string | null;
+}
+
+/** A fingerprint of the password hash (itself never stored twice): it changes with every new password. */
+const passwordStamp = (user: Pick<UserRow, 'passwordHash'>) => sha256(`password:${user.passwordHash ?? ''}`).slice(0, 32);
+
+export const bindingOf = (user: Pick<UserRow, 'email' | 'passwordHash'>, sentTo = user.email): LinkBinding => ({
+  sentTo,
+  passwordStamp: passwordStamp(user),
+});
+
+/**
+ * Whether the account is still as it was when the link was made. A confirmation is bound to the pending
+ * address; "this wasn't me" to nothing but its user, so it works after a confirmation and a new password.
+ */
+export function isStillBound(user: UserRow, purpose: queries.OneTimePurpose, binding: Partial<LinkBinding> | null) {
+  if (purpose === 'EMAIL_CHANGE_REVERT') return typeof binding?.sentTo === 'string';
+  const address = purpose === 'EMAIL_CHANGE' ? user.pendingEmail : user.email;
+  return binding?.sentTo === address && binding.passwordStamp === passwordStamp(user);
+}
+
+/**
  * Mailed one-time links: 256 random bits, stored hashed, single use, expiring, always under PUBLIC_URL
- * (never the request's Host). A new link of a purpose replaces the user's earlier ones.
+ * (never the request's Host), bound to the address they go to (`LinkBinding`). A new link of a purpose
+ * replaces the user's earlier ones, but for "this wasn't me".
  */
 export function createOneTimeLinks(kit: AuthKit) {
   const { config, state } = kit.context;
 
-  async function create(tx: Executor, userId: string, purpose: queries.OneTimePurpose, ttlMs: number, path: string) {
+  async function create(
+    tx: Executor,
+    user: UserRow,
+    link: { purpose: queries.OneTimePurpose; ttlMs: number; path: string; sentTo?: string; keepSession?: string | null },
+  ) {
     const token = randomToken();
-    await queries.expireOneTimeTokens(tx, userId, purpose);
-    await queries.insertOneTimeToken(tx, { userId, purpose, tokenHash: sha256(token), expiresAt: new Date(Date.now() + ttlMs) });
-    return `${config.PUBLIC_URL}${path}?token=${encodeURIComponent(token)}`;
+    // Every "this wasn't me" stays usable for its whole life: a later change (the taker's own) must not cancel the owner's.
+    if (link.purpose !== 'EMAIL_CHANGE_REVERT') await queries.expireOneTimeTokens(tx, user.id, link.purpose);
+    const data: LinkBinding = { ...bindingOf(user, link.sentTo), ...(link.keepSession ? { keepSession: link.keepSession } : {}) };
+    await queries.insertOneTimeToken(tx, {
+      userId: user.id,
+      purpose: link.purpose,
+      tokenHash: sha256(token),
+      expiresAt: new Date(Date.now() + link.ttlMs),
+      data,
+    });
+    return `${config.PUBLIC_URL}${link.path}?token=${encodeURIComponent(token)}`;
   }
 
-  /** Takes a link out of use; whatever is wrong with it (unknown, used, expired) is the same answer. */
+  /** Takes a link out of use; whatever is wrong with it (unknown, used, expired, outlived) is the same answer. */
   async function consume(tx: Executor, token: string, purposes: queries.OneTimePurpose[]) {
     const consumed = await queries.consumeOneTimeToken(tx, sha256(token), purposes);
-    if (!consumed) throw errors.INVALID_LINK();
-    return consumed.userId;
+    const user = consumed ? await accounts.findById(tx, consumed.userId) : undefined;
+    const binding = (consumed?.data ?? null) as Partial<LinkBinding> | null;
+    if (!consumed || !user || !isStillBound(user, consumed.purpose, binding)) throw errors.INVALID_LINK();
+    return { user, binding: binding as LinkBinding };
   }
 
-  const verificationUrl = (tx: Executor, userId: string) =>
-    create(tx, userId, 'EMAIL_VERIFICATION', config.VERIFY_TOKEN_TTL, '/verify-email');
+  async function verificationUrl(tx: Executor, to: Recipient) {
+    const user = await accounts.findById(tx, to.id);
+    if (!user) throw errors.INVALID_LINK();
+    return create(tx, user, { purpose: 'EMAIL_VERIFICATION', ttlMs: config.VERIFY_TOKEN_TTL, path: '/verify-email', sentTo: to.email });
+  }
 
   return {
     create,
@@ -48,7 +96,7 @@ export function createOneTimeLinks(kit: AuthKit) {
     },
 
     async mailVerification(tx: Executor, to: Recipient) {
-      const url = await verificationUrl(tx, to.id);
+      const url = await verificationUrl(tx, to);
       await kit.mail.enqueue(tx, { to: to.email, template: 'verifyEmail', data: { url }, userId: to.id });
     },
   };
@@ -61,9 +109,9 @@ export function createEmailVerification(kit: AuthKit, links: OneTimeLinks) {
   return {
     async verifyEmail(caller: Caller, token: string) {
       await kit.useCases.run(caller, async (tx, emit) => {
-        const userId = await links.consume(tx, token, ['EMAIL_VERIFICATION']);
-        await accounts.markEmailVerified(tx, userId);
-        await emit({ type: 'auth.email_verified', entityId: userId, actorId: userId });
+        const { user } = await links.consume(tx, token, ['EMAIL_VERIFICATION']);
+        await accounts.markEmailVerified(tx, user.id);
+        await emit({ type: 'auth.email_verified', entityId: user.id, actorId: user.id });
       });
     },
 
@@ -71,7 +119,7 @@ export function createEmailVerification(kit: AuthKit, links: OneTimeLinks) {
       await kit.useCases.run(caller, async (tx, emit) => {
         const user = await accounts.findByEmail(tx, email);
         if (!user || user.emailVerifiedAt) return;
-        await links.mailUnderCap(tx, user, 'verifyEmail', async () => ({ url: await links.verificationUrl(tx, user.id) }));
+        await links.mailUnderCap(tx, user, 'verifyEmail', async () => ({ url: await links.verificationUrl(tx, user) }));
         await emit({ type: 'auth.verification_resent', entityId: user.id, actorId: user.id });
       });
     },

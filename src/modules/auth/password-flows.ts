@@ -13,13 +13,16 @@ export function createPasswordFlows(kit: AuthKit, links: OneTimeLinks) {
   const { useCases, throttle } = kit;
 
   return {
-    /** Only an active account gets the mail; the answer is the same for every address. */
+    /**
+     * Only an active account gets the mail, at the address it signs in with (never one waiting for
+     * confirmation); the answer is the same for every address.
+     */
     async forgotPassword(caller: Caller, email: string) {
       await useCases.run(caller, async (tx, emit) => {
         const user = await accounts.findByEmail(tx, email);
         if (user?.status !== 'ACTIVE') return;
         await links.mailUnderCap(tx, user, 'resetPassword', async () => ({
-          url: await links.create(tx, user.id, 'PASSWORD_RESET', config.RESET_TOKEN_TTL, '/reset-password'),
+          url: await links.create(tx, user, { purpose: 'PASSWORD_RESET', ttlMs: config.RESET_TOKEN_TTL, path: '/reset-password' }),
           minutes: Math.round(config.RESET_TOKEN_TTL / 60_000),
         }));
         await emit({ type: 'auth.password_reset_requested', entityId: user.id, actorId: user.id });
@@ -31,10 +34,9 @@ export function createPasswordFlows(kit: AuthKit, links: OneTimeLinks) {
       assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH);
       const passwordHash = await hashPassword(input.password);
       await useCases.run(caller, async (tx, emit) => {
-        const user = await accounts.findById(tx, await links.consume(tx, input.token, ['PASSWORD_RESET', 'SET_PASSWORD']));
-        if (!user) throw errors.INVALID_LINK();
+        const { user } = await links.consume(tx, input.token, ['PASSWORD_RESET', 'SET_PASSWORD']);
         await accounts.setPasswordHash(tx, user.id, passwordHash);
-        // The link reached the mailbox, so the address is proven too.
+        // The link reached the mailbox, so the address is proven too (links are bound to the address they went to).
         await accounts.markEmailVerified(tx, user.id);
         await queries.revokeUserSessions(tx, user.id, 'password_reset');
         await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });

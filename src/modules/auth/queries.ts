@@ -126,7 +126,7 @@ export async function consumeOneTimeToken(db: Executor, tokenHash: string, purpo
         gt(oneTimeTokens.expiresAt, new Date()),
       ),
     )
-    .returning({ userId: oneTimeTokens.userId, data: oneTimeTokens.data });
+    .returning({ userId: oneTimeTokens.userId, purpose: oneTimeTokens.purpose, data: oneTimeTokens.data });
   return row;
 }
 

@@ -112,6 +112,24 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
     },
   );
 
+  for (const [url, summary, flow] of [
+    ['/confirm-email-change', 'Confirm a new email address (from the link mailed to it)', auth.confirmEmailChange],
+    [
+      '/revert-email-change',
+      "This wasn't me: cancel or undo an email change, end every session, mail a password reset to the old address",
+      auth.revertEmailChange,
+    ],
+  ] as const) {
+    app.post(
+      url,
+      { config: publicRoute, schema: { tags, summary, body: TokenBody, response: done(problems(errors.INVALID_LINK, limited)) } },
+      async (request, reply) => {
+        await flow(request.caller, request.body.token);
+        return reply.status(204).send();
+      },
+    );
+  }
+
   app.post(
     '/resend-verification',
     { config: publicRoute, schema: { tags, summary: 'Mail a new verification link', body: EmailBody, response: accepted } },

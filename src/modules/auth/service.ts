@@ -7,6 +7,7 @@ import type { UserRow } from '../users/service.js';
 import { createApiKeys } from './api-keys.js';
 import { createAuthenticator } from './authenticate.js';
 import type { AuthKit } from './deps.js';
+import { createEmailChangeFlows } from './email-change.js';
 import { createEmailVerification, createOneTimeLinks } from './one-time-links.js';
 import { createPasswordFlows } from './password-flows.js';
 import { exportParts } from './queries.js';
@@ -34,6 +35,7 @@ export function createAuthService(kit: AuthKit) {
     ...createPasswordFlows(kit, links),
     ...createTemporaryPasswords(kit, signIn),
     ...createEmailVerification(kit, links),
+    ...createEmailChangeFlows(kit, links),
     ...createAuthenticator(kit, apiKeys, userViews),
     sessions: createSessions(kit, signIn, userViews),
     apiKeys,

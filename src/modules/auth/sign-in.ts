@@ -8,6 +8,7 @@ import { accounts, type UserRow } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import { verifyStoredPassword } from './foreign-hashes.js';
+import { bindingOf } from './one-time-links.js';
 import * as queries from './queries.js';
 import { randomToken, sha256 } from './secrets.js';
 
@@ -89,6 +90,8 @@ export function createSignIn(kit: AuthKit) {
       purpose: 'PASSWORD_CHANGE',
       tokenHash: sha256(changeToken),
       expiresAt: new Date(Date.now() + CHANGE_TOKEN_TTL_MS),
+      // Bound to the temporary password: a new one set meanwhile makes this token worthless.
+      data: bindingOf(user),
     });
     await emit({ type: 'auth.password_change_required', entityId: user.id, actorId: user.id });
     return { passwordChangeRequired: true as const, changeToken };

@@ -5,6 +5,7 @@ import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import { verifyStoredPassword } from './foreign-hashes.js';
+import { isStillBound, type LinkBinding } from './one-time-links.js';
 import * as queries from './queries.js';
 import { sha256 } from './secrets.js';
 import { mayHoldSession, type SignIn } from './sign-in.js';
@@ -42,7 +43,8 @@ export function createTemporaryPasswords(kit: AuthKit, signIn: SignIn) {
       return useCases.run(caller, async (tx, emit) => {
         const consumed = await queries.consumeOneTimeToken(tx, sha256(input.changeToken), ['PASSWORD_CHANGE']);
         const user = consumed ? await accounts.findById(tx, consumed.userId) : undefined;
-        if (!user?.passwordChangeRequired || !mayHoldSession(kit, user)) throw errors.INVALID_CHANGE_TOKEN();
+        const stillBound = user && consumed && isStillBound(user, consumed.purpose, consumed.data as Partial<LinkBinding> | null);
+        if (!stillBound || !user.passwordChangeRequired || !mayHoldSession(kit, user)) throw errors.INVALID_CHANGE_TOKEN();
         assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, 'newPassword', [user.email]);
         if (await verifyStoredPassword(user.passwordHash ?? '', input.newPassword)) {
           throw errors.PASSWORD_UNCHANGED({ errors: [{ path: '/newPassword', message: 'must differ from the temporary password' }] });

@@ -4,8 +4,8 @@ import type { OneTimeLinks } from './one-time-links.js';
 import * as queries from './queries.js';
 
 /**
- * Auth's part in what happens to users, in the same transaction as the change: the links a new or
- * re-addressed account needs are mailed, and a user who may no longer sign in loses every session
+ * Auth's part in what happens to users, in the same transaction as the change: the link a new account
+ * needs is mailed (a re-addressed one's: email-change.ts), and a user who may no longer sign in loses every session
  * (on every node, once committed).
  */
 export function reactToUserEvents(kit: AuthKit, links: OneTimeLinks) {
@@ -16,13 +16,6 @@ export function reactToUserEvents(kit: AuthKit, links: OneTimeLinks) {
     // An account made without a password gets the invitations module's set-password invitation instead.
     if (emailVerified || !withPassword || !event.entityId) return;
     await links.mailVerification(tx, { id: event.entityId, email });
-  });
-
-  useCases.react(['user.email_changed'], async (tx, event) => {
-    if (!event.entityId) return;
-    const { before, after } = event.payload;
-    await links.mailVerification(tx, { id: event.entityId, email: after });
-    await kit.mail.enqueue(tx, { to: before, template: 'emailChangeNotice', data: { newEmail: after }, userId: event.entityId });
   });
 
   // An erased user's sessions went with the user's row; the other nodes still have to hear of it.

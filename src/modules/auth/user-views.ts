@@ -29,6 +29,8 @@ const userOf = {
     'user.updated',
     'user.self_updated',
     'user.email_changed',
+    'user.email_change_requested',
+    'user.email_change_cancelled',
     'user.suspended',
     'user.activated',
     'user.deactivated',

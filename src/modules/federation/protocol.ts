@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { AppError } from '../../http/errors.js';
+import { type Outbound, OutboundRefused } from '../../platform/outbound.js';
 import { federationErrors as errors } from './errors.js';
 import { type ExternalIdentity, identityFromClaims, presets } from './presets.js';
 import type { Provider } from './providers.js';
@@ -26,22 +27,26 @@ function classify(error: unknown): AppError {
       ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'].includes(
         (link as { code?: string }).code ?? '',
       ) ||
-      (link instanceof TypeError && link.message === 'fetch failed'),
+      (link instanceof TypeError && link.message === 'fetch failed') ||
+      link instanceof OutboundRefused,
   );
   return unreachable ? errors.IDENTITY_PROVIDER_UNAVAILABLE({ cause: error }) : errors.IDENTITY_PROVIDER_RESPONSE_INVALID({ cause: error });
 }
 
 /**
- * The protocol work, all of it openid-client's: discovery (cached per provider and settings, with the
+ * The protocol work, all of it openid-client's (every request through the outbound guard): discovery (cached per provider and settings, with the
  * provider's JWKS), PKCE, state, nonce, the code exchange and ID token validation.
  */
-export function createProtocol(publicUrl: string) {
+export function createProtocol(publicUrl: string, outbound: Outbound) {
+  const guardedFetch = outbound.fetch as client.CustomFetch;
+  const guarded = { [client.customFetch]: guardedFetch };
   const cache = new Map<string, { fingerprint: string; configuration: Promise<client.Configuration> }>();
   const callbackUrl = (slug: string) => `${publicUrl}/auth/oauth/${slug}/callback`;
 
   async function discover(provider: Provider) {
     const discovered = await client.discovery(new URL(provider.issuer ?? ''), provider.clientId, undefined, undefined, {
       timeout: TIMEOUT_SECONDS,
+      ...guarded,
     });
     const server = discovered.serverMetadata();
     // OpenID Connect's default client authentication is HTTP Basic; the body only where Basic is not offered.
@@ -65,6 +70,8 @@ export function createProtocol(publicUrl: string) {
           ? await discover(provider)
           : new client.Configuration(preset.server, provider.clientId, undefined, client.ClientSecretPost(provider.clientSecret));
       made.timeout = TIMEOUT_SECONDS;
+      // The endpoints discovery found (token, keys, userinfo) are fetched through the guard too.
+      made[client.customFetch] = guardedFetch;
       return made;
     })();
     // A failed discovery is tried again at the next sign-in, not remembered.

@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { type Outbound, OutboundRefused } from '../../platform/outbound.js';
 import { seal, unseal } from '../../platform/sealed.js';
 import type { DomainUseCases } from '../events.js';
 import { federationErrors as errors } from './errors.js';
@@ -88,7 +89,21 @@ function issuerOf(body: CreateProvider): string | null {
   return body.issuer ?? presetIssuer(body.kind, body.tenant);
 }
 
-export function createProviders(db: Db, config: Config, useCases: DomainUseCases) {
+/** A 400 naming the issuer when the outbound guard will not let Tessera reach it. */
+async function assertReachableIssuer(outbound: Outbound, issuer: string | null) {
+  if (!issuer) return;
+  try {
+    await outbound.assertAllowedTarget(issuer);
+  } catch (error) {
+    if (!(error instanceof OutboundRefused)) throw error;
+    throw httpErrors.VALIDATION_FAILED({
+      detail: `Tessera will not fetch this issuer: ${error.message}.`,
+      errors: [{ path: '/issuer', message: error.message }],
+    });
+  }
+}
+
+export function createProviders(db: Db, config: Config, useCases: DomainUseCases, outbound: Outbound) {
   const fromEnvironment = environmentProviders(config);
   const secretKey = config.SIGNING_KEY_SECRET;
 
@@ -149,6 +164,7 @@ export function createProviders(db: Db, config: Config, useCases: DomainUseCases
 
     async create(caller: SignedInCaller, body: CreateProvider) {
       const issuer = issuerOf(body);
+      await assertReachableIssuer(outbound, issuer);
       if (fromEnvironment.some((provider) => provider.slug === body.slug)) throw httpErrors.SLUG_ALREADY_EXISTS();
       return useCases.run(caller, async (tx, emit) => {
         const row = await queries.insertProvider(tx, {

@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context.js';
+import { createOutbound } from '../../platform/outbound.js';
 import { createCodes } from './codes.js';
 import type { FederationDeps } from './deps.js';
 import { createFlow } from './flow.js';
@@ -14,11 +15,13 @@ import * as flows from './queries.flows.js';
  */
 export function createFederationService(context: AppContext, deps: FederationDeps) {
   const db = context.database.primary;
+  // Every address a provider has is an administrator's word: fetched through the outbound guard only.
+  const outbound = createOutbound({ allowPrivate: context.config.ALLOW_PRIVATE_NETWORK_TARGETS });
   const kit = {
     ...deps,
     context,
-    providers: createProviders(db, context.config, deps.useCases),
-    protocol: createProtocol(context.config.PUBLIC_URL),
+    providers: createProviders(db, context.config, deps.useCases, outbound),
+    protocol: createProtocol(context.config.PUBLIC_URL, outbound),
   };
   const codes = createCodes(kit);
   const identities = createIdentities(kit);

@@ -56,16 +56,38 @@ export const templates = {
       label: 'Choose a password',
       url,
     }),
-  emailChangeRequested: ({ url }: { url: string }) =>
-    compose('Confirm your new email address', ['Confirm this address to make it the email of your account.'], {
-      label: 'Confirm new address',
-      url,
-    }),
-  emailChangeNotice: ({ newEmail }: { newEmail: string }) =>
-    compose('Your email address is being changed', [
-      `A change of your account's email address to ${newEmail} was requested. It takes effect once the new address is confirmed.`,
-      'If this was not you, contact your administrator.',
+  emailChangeRequested: ({ url, hours }: { url: string; hours: number }) =>
+    compose(
+      'Confirm your new email address',
+      [
+        `Confirm this address within ${hours} hours to make it the email of your account. Until then your account keeps its current one.`,
+        'If you did not ask for it, ignore this message: nothing changes.',
+      ],
+      { label: 'Confirm new address', url },
+    ),
+  emailChangeNotice: ({ newEmail, url, days }: { newEmail: string; url: string; days: number }) =>
+    compose(
+      'Your email address is being changed',
+      [
+        `A change of your account's email address to ${newEmail} was requested. It takes effect once the new address is confirmed.`,
+        `If this wasn't you, use the link below (valid ${days} days, even after the change is confirmed): it cancels or undoes the change, signs every session out and sends you a link to choose a new password.`,
+      ],
+      { label: "This wasn't me", url },
+    ),
+  emailChangedByAdmin: ({ newEmail }: { newEmail: string }) =>
+    compose('Your email address was changed', [
+      `An administrator changed your account's email address to ${newEmail}.`,
+      'If you did not expect this, contact your administrator.',
     ]),
+  emailChangeReverted: ({ url, days }: { url: string; days: number }) =>
+    compose(
+      'Your email address is yours again',
+      [
+        'The change of your email address was cancelled and every session of your account was signed out.',
+        `Choose a new password within ${days} days to take your account back.`,
+      ],
+      { label: 'Choose a new password', url },
+    ),
   invitation: ({ organization, inviter, message, url, expiresAt }: InvitationMail & { inviter: string; message: string | null }) =>
     compose(
       `${oneLine(inviter)} invited you to join ${oneLine(organization)}`,

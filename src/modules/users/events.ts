@@ -18,7 +18,7 @@ export interface UserCreated {
 
 /**
  * Users' events. Auth reacts to some of them: it mails the links a new or re-addressed account needs
- * (`user.created`, `user.email_changed`) and ends the sessions of a user who may no longer sign in
+ * (`user.created`, `user.email_change_requested`, `user.email_changed`) and ends the sessions of a user who may no longer sign in
  * (`user.suspended`, `user.deactivated`, `user.erased`).
  */
 export const userEvents = {
@@ -29,7 +29,18 @@ export const userEvents = {
   ),
   'user.updated': event<Changed>('user'),
   'user.self_updated': event<Changed>('user'),
-  'user.email_changed': event<{ before: string; after: string }>('user'),
+  /**
+   * The account's address changed: set by an administrator (auth mails a verification link to the new one
+   * and a notice to the old), confirmed from the link sent to it, or restored by "this wasn't me".
+   */
+  'user.email_changed': event<{ before: string; after: string; how: 'set_by_admin' | 'confirmed' | 'restored' }>('user'),
+  /**
+   * A new address waits for confirmation. `claimable` is false when another account holds it: nothing is
+   * mailed there and it never completes, though the answer was the same. `sessionId`: the asking session,
+   * the one kept when confirming ends the others.
+   */
+  'user.email_change_requested': event<{ before: string; pending: string; claimable: boolean; sessionId: string | null }>('user'),
+  'user.email_change_cancelled': event<{ pending: string }>('user'),
   'user.suspended': event<Changed>('user'),
   'user.activated': event<Changed>('user'),
   'user.deactivated': event<Changed>('user'),

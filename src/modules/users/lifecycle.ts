@@ -1,11 +1,12 @@
 import type { Config } from '../../config.js';
-import type { Executor } from '../../db/client.js';
+import type { Db, Executor } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import type { Caller, Principal, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
 import { type AccessService, resolveUserId, tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
+import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import { applyUserChange, normalizeEmail, visibleUser } from './records.js';
@@ -16,6 +17,8 @@ import { userView } from './views.js';
 export interface LifecycleDeps {
   useCases: DomainUseCases;
   access: AccessService;
+  db: Db;
+  emailChanges: EmailChanges;
 }
 
 type Transition = {
@@ -30,7 +33,7 @@ const transitions = {
 } as const satisfies Record<string, Transition>;
 
 /** Seed 002's admin lifecycle of a user: create, change, suspend, deactivate (soft delete), restore, erase. */
-export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { useCases, access }: LifecycleDeps) {
+export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { useCases, access, db, emailChanges }: LifecycleDeps) {
   /** An organization change moves a user between tenants: only cross-tenant actors may. */
   function assertMayPlace(principal: Principal, organizationId: string | null | undefined) {
     const tenant = tenantOf(principal);
@@ -98,14 +101,25 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
       return userView(user);
     },
 
-    /** PUT and PATCH; people without users:write may change only their own self-editable fields. */
-    async update(caller: SignedInCaller, id: string, body: PatchUser) {
+    /**
+     * PUT and PATCH; people without users:write may change only their own self-editable fields. A new
+     * address of one's own, or any with `confirm`, waits for confirmation; an administrator's is set at once.
+     */
+    async update(caller: SignedInCaller, id: string, body: PatchUser, options: { confirm?: boolean } = {}) {
       const { principal } = caller;
-      if (resolveUserId(principal, id) === principal.userId && !principal.permissions.has('users:write')) assertSelfEditable(body);
-      assertMayPlace(principal, body.organizationId);
-      const user = await useCases.run(caller, async (tx, emit) =>
-        applyUserChange(tx, emit, await visibleUser(tx, principal, id), body, 'user.updated'),
-      );
+      const { currentPassword, ...fields } = body;
+      const own = resolveUserId(principal, id) === principal.userId;
+      if (own && !principal.permissions.has('users:write')) assertSelfEditable(body);
+      assertMayPlace(principal, fields.organizationId);
+      if (own) await emailChanges.assertStepUp(caller, await visibleUser(db, principal, id), fields.email, currentPassword);
+      const user = await useCases.run(caller, async (tx, emit) => {
+        const before = await visibleUser(tx, principal, id);
+        const pending = own || options.confirm === true ? newAddressOf(before, fields.email) : undefined;
+        if (pending === undefined) return applyUserChange(tx, emit, before, fields, 'user.updated');
+        const { email: _pending, ...others } = fields;
+        const changed = Object.keys(others).length > 0 ? await applyUserChange(tx, emit, before, others, 'user.updated') : before;
+        return emailChanges.request(tx, emit, caller, changed, pending);
+      });
       return userView(user);
     },
 

@@ -205,3 +205,13 @@ async function rowsOfCount(db: Executor, query: SQL) {
   const result = await db.execute(query);
   return ((result as { rows?: { count: number }[] }).rows ?? (result as unknown as { count: number }[])) as { count: number }[];
 }
+
+/** Whether another account holds the address, as its email or as the one it is changing to. */
+export async function addressClaimedByOther(db: Executor, email: string, userId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(sql`${users.id} <> ${userId}`, sql`(${users.email} = ${email} or ${users.pendingEmail} = ${email})`))
+    .limit(1);
+  return row !== undefined;
+}

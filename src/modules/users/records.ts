@@ -28,7 +28,8 @@ type ChangeEvent = 'user.updated' | 'user.self_updated' | 'user.suspended' | 'us
 
 /**
  * Writes a change to a user read earlier in the same transaction, and emits it when something changed
- * (and `user.email_changed` when the address did: auth mails both addresses).
+ * (and `user.email_changed` when the address did: auth mails both addresses). Only an administrator sets
+ * an address this way; a person's own change waits for confirmation (email-change.ts).
  */
 export async function applyUserChange(
   tx: Executor,
@@ -41,8 +42,8 @@ export async function applyUserChange(
   const after = await queries.updateUser(tx, before.id, {
     ...values,
     ...(email === undefined ? {} : { email }),
-    // A new address is unproven until its owner follows the link sent to it.
-    ...(email !== undefined && email !== before.email ? { emailVerifiedAt: null } : {}),
+    // A new address is unproven until its owner follows the link sent to it; it replaces any pending one.
+    ...(email !== undefined && email !== before.email ? { emailVerifiedAt: null, pendingEmail: null } : {}),
   });
   // Gone since it was read (erased by a racing request): the same 404, and nothing written.
   if (!after) throw errors.USER_NOT_FOUND();
@@ -51,6 +52,6 @@ export async function applyUserChange(
   const target = { entityId: after.id, organizationId: after.organizationId };
   await emit({ type, ...target, payload: { changes } });
   if (after.email !== before.email)
-    await emit({ type: 'user.email_changed', ...target, payload: { before: before.email, after: after.email } });
+    await emit({ type: 'user.email_changed', ...target, payload: { before: before.email, after: after.email, how: 'set_by_admin' } });
   return after;
 }

@@ -49,11 +49,11 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
       config: authenticated,
       schema: {
         tags,
-        summary: 'Update your user, profile and learning preferences',
+        summary: 'Update your user, profile and learning preferences (a new email, with currentPassword, waits for confirmation)',
         body: SelfUpdateBody,
         response: {
           200: SelfProfile,
-          ...problems(httpErrors.EMAIL_ALREADY_EXISTS, httpErrors.USERNAME_ALREADY_EXISTS, httpErrors.PHONE_ALREADY_EXISTS),
+          ...problems(errors.REAUTHENTICATION_REQUIRED, httpErrors.USERNAME_ALREADY_EXISTS, httpErrors.PHONE_ALREADY_EXISTS),
         },
       },
     },

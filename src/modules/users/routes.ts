@@ -17,6 +17,7 @@ import {
   PatchUserBody,
   ReasonBody,
   ReplaceUserBody,
+  UserChangeQuery,
   UserDetail,
   UserEnvelope,
   UserIdParams,
@@ -109,10 +110,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
         tags,
         summary,
         params: UserIdParams,
+        querystring: UserChangeQuery,
         body,
-        response: { 200: UserView, ...problems(errors.USER_NOT_FOUND, errors.ORGANIZATION_NOT_ALLOWED, ...fieldConflicts) },
+        response: {
+          200: UserView,
+          ...problems(errors.USER_NOT_FOUND, errors.ORGANIZATION_NOT_ALLOWED, errors.REAUTHENTICATION_REQUIRED, ...fieldConflicts),
+        },
       },
-      handler: async (request) => users.update(signedIn(request.caller), request.params.id, request.body),
+      handler: async (request) => users.update(signedIn(request.caller), request.params.id, request.body, request.query),
     });
   }
 

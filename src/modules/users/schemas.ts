@@ -3,6 +3,7 @@ import { gender, profileVisibility, userStatus } from '../../db/schema/index.js'
 import { difficultyLevel, fontSize, pacePreference, reminderFrequency } from '../../db/schema/learning.js';
 import { formats } from '../../http/formats.js';
 import { Nullable, Phone, Timestamp, Username, Uuid } from '../../http/schemas.js';
+import { MAX_PASSWORD_LENGTH } from '../../platform/password-policy.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
 
@@ -26,6 +27,7 @@ export const UserView = Type.Object({
   status: UserStatus,
   statusReason: Nullable(Type.String()),
   emailVerified: Type.Boolean(),
+  pendingEmail: Nullable(Type.String({ description: 'a new address waiting for confirmation; email stays in use until then' })),
   phoneVerified: Type.Boolean(),
   organizationId: Nullable(Uuid),
   userTypeId: Nullable(Uuid),
@@ -189,12 +191,22 @@ export const CreateUserBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ReplaceUserBody = Type.Object(adminFields, { additionalProperties: false });
+/** Changing one's own address needs the current password (or a recent sign-in): see users/email-change.ts. */
+const CurrentPassword = Type.String({
+  minLength: 1,
+  maxLength: MAX_PASSWORD_LENGTH * 2,
+  description: 'your password, when you change your own email',
+});
+export const ReplaceUserBody = Type.Object(
+  { ...adminFields, currentPassword: Type.Optional(CurrentPassword) },
+  { additionalProperties: false },
+);
 export const PatchUserBody = Type.Partial(ReplaceUserBody, { additionalProperties: false, minProperties: 1 });
 /** What people may change about themselves; anything else is refused by name. */
 export const SelfUpdateBody = Type.Object(
   {
     email: Type.Optional(Email),
+    currentPassword: Type.Optional(CurrentPassword),
     username: Type.Optional(Nullable(Username)),
     phone: Type.Optional(Nullable(Phone)),
     firstName: Type.Optional(Name),
@@ -213,6 +225,14 @@ export const SelfProfile = Type.Intersect([
 
 export const ReasonBody = Type.Object(
   { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+  { additionalProperties: false },
+);
+export const UserChangeQuery = Type.Object(
+  {
+    confirm: Type.Optional(
+      Type.Boolean({ description: "a new email waits for confirmation from the link mailed to it, as a person's own change does" }),
+    ),
+  },
   { additionalProperties: false },
 );
 export const DeleteQuery = Type.Object({ hard: Type.Optional(Type.Boolean()) }, { additionalProperties: false });

@@ -4,6 +4,7 @@ import type { SignedInCaller } from '../../platform/caller.js';
 import type { FileStorage } from '../../platform/storage.js';
 import type { DomainUseCases } from '../events.js';
 import { avatarKeys, processAvatar } from './avatar.js';
+import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import { applyUserChange, visibleUser } from './records.js';
@@ -21,7 +22,7 @@ function statsView(row: NonNullable<Awaited<ReturnType<typeof queries.findStats>
 /** Seed 002's self-service: your user with profile, learning preferences and statistics; your avatar. */
 export function createSelfService(
   { config, database }: AppContext,
-  { useCases, storage }: { useCases: DomainUseCases; storage: FileStorage },
+  { useCases, storage, emailChanges }: { useCases: DomainUseCases; storage: FileStorage; emailChanges: EmailChanges },
 ) {
   const db = database.primary;
 
@@ -43,11 +44,15 @@ export function createSelfService(
   return {
     profile: (caller: SignedInCaller) => profileOf(db, caller),
 
+    /** A new address waits for confirmation (email-change.ts); everything else changes at once. */
     async updateProfile(caller: SignedInCaller, body: SelfUpdate) {
-      const { profile, preferences, ...fields } = body;
+      const { profile, preferences, currentPassword, email, ...fields } = body;
+      await emailChanges.assertStepUp(caller, await visibleUser(db, caller.principal, 'me'), email, currentPassword);
       return useCases.run(caller, async (tx, emit) => {
         const before = await visibleUser(tx, caller.principal, 'me');
-        if (Object.keys(fields).length > 0) await applyUserChange(tx, emit, before, fields, 'user.self_updated');
+        const changed = Object.keys(fields).length > 0 ? await applyUserChange(tx, emit, before, fields, 'user.self_updated') : before;
+        const pending = newAddressOf(before, email);
+        if (pending !== undefined) await emailChanges.request(tx, emit, caller, changed, pending);
         const edits = [
           ['profile.updated', profile, queries.findProfile, queries.upsertProfile],
           ['learning_preferences.updated', preferences, queries.findPreferences, queries.upsertPreferences],

@@ -8,6 +8,7 @@ import type { AccessService } from '../access/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
 import type { OrganizationsService } from '../organizations/service.js';
 import { createDirectory } from './directory.js';
+import { addressChanges, createEmailChanges } from './email-change.js';
 import { accessEndingEvents } from './events.js';
 import { createExport } from './export.js';
 import { createUserGrants } from './grants.js';
@@ -18,6 +19,7 @@ import { createSelfService } from './self.js';
 import { userView } from './views.js';
 
 export type { SubscriptionLookup, SubscriptionSummary } from './directory.js';
+export type { StepUpCheck } from './email-change.js';
 export type { ExportPart } from './export.js';
 export { normalizeEmail } from './records.js';
 export type UserRow = queries.UserRow;
@@ -36,6 +38,9 @@ export const accounts = {
   setPasswordHash: queries.setPasswordHash,
   recordLogin: queries.recordLogin,
   markEmailVerified: queries.markEmailVerified,
+  /** A pending address confirmed, or the old one restored, from a mailed link. */
+  confirmAddress: addressChanges.confirm,
+  restoreAddress: addressChanges.restore,
   /** An accepted invitation places its account in the organization (and user type), as `user.updated`. */
   join: (tx: Executor, emit: Emit<DomainEvent>, user: UserRow, placement: { organizationId: string | null; userTypeId?: string }) =>
     applyUserChange(tx, emit, user, placement, 'user.updated'),
@@ -54,12 +59,13 @@ export interface UsersDeps {
 /**
  * Users: the admin lifecycle (lifecycle.ts), lists and details (directory.ts), self-service (self.ts),
  * roles and permissions of a user (grants.ts) and the GDPR export (export.ts). Users does not know auth:
- * auth reacts to users' events (mails on `user.created` and `user.email_changed`, sessions ended on
+ * auth reacts to users' events (mails on `user.created`, `user.email_change_requested` and `user.email_changed`, sessions ended on
  * `user.suspended`, `user.deactivated` and `user.erased`).
  */
 export function createUsersService(context: AppContext, deps: UsersDeps) {
   const { useCases, access } = deps;
-  const lifecycle = createLifecycle(context.config, deps);
+  const emailChanges = createEmailChanges();
+  const lifecycle = createLifecycle(context.config, { ...deps, db: context.database.primary, emailChanges });
   // Whoever may no longer act loses their cached access on every node too.
   useCases.afterCommit(accessEndingEvents, (event) => context.access.invalidate(event.entityId ?? undefined));
   return {
@@ -68,7 +74,9 @@ export function createUsersService(context: AppContext, deps: UsersDeps) {
     ...lifecycle,
     ...createDirectory(context, deps),
     ...createExport(useCases),
-    self: createSelfService(context, { useCases, storage: deps.avatarStorage }),
+    self: createSelfService(context, { useCases, storage: deps.avatarStorage, emailChanges }),
+    /** The auth module answers whether a person may change their own address now (wired after users). */
+    registerStepUp: emailChanges.registerStepUp,
     grants: createUserGrants(context.database.primary, access),
 
     /** BOOTSTRAP_ADMIN_EMAIL/PASSWORD: the first user of an empty database is a super-admin. */

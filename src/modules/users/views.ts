@@ -14,6 +14,7 @@ export function userView(user: UserRow) {
     status: user.status,
     statusReason: user.statusReason,
     emailVerified: user.emailVerifiedAt !== null,
+    pendingEmail: user.pendingEmail,
     phoneVerified: user.phoneVerifiedAt !== null,
     organizationId: user.organizationId,
     userTypeId: user.userTypeId,

@@ -1,0 +1,8 @@
+DROP INDEX IF EXISTS "users_pending_email_idx";--> statement-breakpoint
+ALTER TABLE "users" DROP COLUMN IF EXISTS "pending_email";--> statement-breakpoint
+-- An enum value cannot be dropped: the type is made again without it.
+DELETE FROM "one_time_tokens" WHERE "purpose" = 'EMAIL_CHANGE_REVERT';--> statement-breakpoint
+ALTER TYPE "public"."one_time_token_purpose" RENAME TO "one_time_token_purpose_old";--> statement-breakpoint
+CREATE TYPE "public"."one_time_token_purpose" AS ENUM('EMAIL_VERIFICATION', 'PASSWORD_RESET', 'EMAIL_CHANGE', 'SET_PASSWORD', 'PASSWORD_CHANGE');--> statement-breakpoint
+ALTER TABLE "one_time_tokens" ALTER COLUMN "purpose" TYPE "public"."one_time_token_purpose" USING "purpose"::text::"public"."one_time_token_purpose";--> statement-breakpoint
+DROP TYPE "public"."one_time_token_purpose_old";
