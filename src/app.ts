@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { AppContext } from './context.js';
 import { registerConsole } from './http/console.js';
 import { checkDeclaredAnswers, declareImplicitProblems } from './http/declared-problems.js';
+import { declareOperations, securitySchemes } from './http/openapi.js';
 import { problemServerOptions, registerProblemHandlers } from './http/problem.js';
 import { registerRouteGuard } from './http/route-policy.js';
 import { registerValidation } from './http/validation.js';
@@ -62,6 +63,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
   app.decorate('modules', modules);
   app.decorate('unguardedRoutes', registerRouteGuard(app, modules.authenticate));
   declareImplicitProblems(app, modules.authenticationErrors);
+  declareOperations(app);
   if (options.onUndeclaredAnswer) checkDeclaredAnswers(app, options.onUndeclaredAnswer);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -85,14 +87,10 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
         title: 'Tessera',
         version: context.version,
         description: 'User management: identity, access, profiles, organizations, subscriptions, learning records, audit.',
+        license: { name: 'MIT', identifier: 'MIT' },
       },
       servers: [{ url: config.PUBLIC_URL }],
-      components: {
-        securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-        },
-      },
+      components: { securitySchemes },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } });

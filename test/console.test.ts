@@ -1,18 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userIdentities } from '../src/db/schema/index.js';
 import { consoleDir } from '../src/http/console.js';
 import { insertUserWithProfile } from '../src/modules/users/queries.js';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
-
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { hasChromium, launchChromium } from './helpers/chromium.js';
 
 // The console in a real browser (Debian's Chromium) against the real app on a real port.
-describe.skipIf(!existsSync(chromiumPath))('admin console', () => {
+describe.skipIf(!hasChromium)('admin console', () => {
   let h: Harness;
   let browser: Browser;
   let page: Page;
@@ -39,17 +38,7 @@ describe.skipIf(!existsSync(chromiumPath))('admin console', () => {
     }
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
   }, 120_000);
 

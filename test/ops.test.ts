@@ -66,6 +66,28 @@ describe('operations endpoints', () => {
     expect(Object.keys(document.paths)).toContain('/health');
   });
 
+  it('documents every operation: an id, a summary, a description, and the credentials its policy asks for', async () => {
+    const document = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    type Operation = { where: string; operationId?: string; security?: unknown };
+    const operations: Operation[] = Object.entries(document.paths as Record<string, Record<string, Record<string, unknown>>>).flatMap(
+      ([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({ where: `${method.toUpperCase()} ${path}`, ...operation })),
+    );
+    for (const operation of operations) {
+      expect(operation, operation.where).toEqual(
+        expect.objectContaining({ operationId: expect.any(String), summary: expect.any(String), description: expect.any(String) }),
+      );
+    }
+    expect(new Set(operations.map((operation) => operation.operationId)).size).toBe(operations.length);
+    const securityOf = (where: string) => operations.find((operation) => operation.where === where)?.security;
+    const credentials = [{ bearerAuth: [] }, { apiKey: [] }];
+    expect(securityOf('POST /auth/login')).toEqual([]);
+    expect(securityOf('GET /auth/me')).toEqual(credentials);
+    expect(securityOf('GET /users')).toEqual(credentials);
+    expect(securityOf('POST /invitations/accept')).toEqual([{}, ...credentials]);
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['apiKey', 'bearerAuth']);
+  });
+
   it('renders the API docs', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/docs/' });
     expect(res.statusCode).toBe(200);

@@ -12,10 +12,31 @@ const tags = ['roles'];
 export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof createRoles> }> = async (app, { roles }) => {
   const read = requirePermission('roles:read');
   const manage = requirePermission('roles:manage');
-  app.get('/roles', { config: read, schema: { tags, response: { 200: RoleList } } }, async () => ({ data: await roles.list() }));
+  app.get(
+    '/roles',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'List roles',
+        description: 'Every role with the permissions it bundles, the system roles of the preset included.',
+        response: { 200: RoleList },
+      },
+    },
+    async () => ({ data: await roles.list() }),
+  );
   app.get(
     '/roles/:id',
-    { config: read, schema: { tags, params: IdParams, response: { 200: RoleView, ...problems(errors.ROLE_NOT_FOUND) } } },
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Get a role',
+        description: 'One role with its description and the permissions it bundles.',
+        params: IdParams,
+        response: { 200: RoleView, ...problems(errors.ROLE_NOT_FOUND) },
+      },
+    },
     async (request) => roles.get(request.params.id),
   );
   app.post(
@@ -24,6 +45,9 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof cr
       config: manage,
       schema: {
         tags,
+        summary: 'Create a role',
+        description:
+          'A new role bundling permissions from the catalogue. You may only bundle permissions you hold yourself (GRANT_EXCEEDS_OWN_ACCESS); an unknown permission answers UNKNOWN_PERMISSION.',
         body: CreateRoleBody,
         response: {
           201: RoleView,
@@ -39,6 +63,9 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof cr
       config: manage,
       schema: {
         tags,
+        summary: 'Rename or describe a role',
+        description:
+          "Changes a custom role's name or description. System roles are fixed (SYSTEM_ROLE), and a role granting more than you hold is not yours to change.",
         params: IdParams,
         body: UpdateRoleBody,
         response: {
@@ -55,6 +82,8 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof cr
       config: manage,
       schema: {
         tags,
+        description:
+          "Sets the role's permissions to exactly the list given; every holder of the role gains or loses access at once. System roles are fixed, and you may only hand out permissions you hold.",
         summary: "Replace a role's permissions",
         params: IdParams,
         body: RolePermissionsBody,
@@ -72,6 +101,9 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof cr
       config: manage,
       schema: {
         tags,
+        summary: 'Delete a role',
+        description:
+          'Deletes a custom role; everyone who held it loses its permissions at once. System roles cannot be deleted (SYSTEM_ROLE).',
         params: IdParams,
         response: { 204: NoContent, ...problems(errors.ROLE_NOT_FOUND, errors.SYSTEM_ROLE, errors.GRANT_EXCEEDS_OWN_ACCESS) },
       },

@@ -12,7 +12,17 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService }> = a
   const read = requirePermission('audit:read');
   app.get(
     '/audit-logs',
-    { config: read, schema: { tags, querystring: AuditQuery, response: { 200: AuditList, ...problems(errors.INVALID_RANGE) } } },
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Search the audit log',
+        description:
+          "Audit rows newest first, filtered by actor, entity, entity id, action and time range, within the reader's organization unless they work across tenants. Page with `limit` and the `cursor` of the previous page. Payloads never hold passwords, tokens or hashes.",
+        querystring: AuditQuery,
+        response: { 200: AuditList, ...problems(errors.INVALID_RANGE) },
+      },
+    },
     async (request) => audit.list(signedIn(request.caller), request.query),
   );
   app.get(
@@ -21,6 +31,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService }> = a
       config: read,
       schema: {
         tags,
+        description:
+          "Recomputes each sealed row's hash from its content and the hash before it, so an edited, deleted or reordered row breaks the chain at that row. Rows written since the last seal are counted, not checked.",
         summary: 'Walk the sealed hash chain; names the first row that does not hold, counts rows not yet sealed',
         response: { 200: ChainReport },
       },

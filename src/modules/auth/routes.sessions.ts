@@ -35,6 +35,8 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       config: authenticated,
       schema: {
         tags,
+        description:
+          "Who the credentials belong to: the user's fields, roles, effective permissions (for an API key, only its scopes) and subscription plan. Answered from the node's memory in the common case, so clients may call it on every page.",
         summary: 'The signed-in user, roles and effective permissions',
         response: { 200: MeResponse, ...problems(userErrors.USER_NOT_FOUND, limited) },
       },
@@ -44,7 +46,17 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
 
   app.post(
     '/logout',
-    { config: authenticated, schema: { tags, summary: 'End this session', body: LogoutBody, response: done } },
+    {
+      config: authenticated,
+      schema: {
+        tags,
+        description:
+          'Ends the session of the access token; with the refresh token in the body, that token stops working at once too. Access tokens already issued expire on their own.',
+        summary: 'End this session',
+        body: LogoutBody,
+        response: done,
+      },
+    },
     async (request, reply) => {
       await auth.sessions.logout(signedIn(request.caller), request.body?.refreshToken);
       return reply.status(204).send();
@@ -53,7 +65,16 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
 
   app.post(
     '/logout-all',
-    { config: authenticated, schema: { tags, summary: 'End every session of this user', response: done } },
+    {
+      config: authenticated,
+      schema: {
+        tags,
+        description:
+          'Ends every session of the signed-in user on every device, this one included: each refresh token stops working and each access token is refused.',
+        summary: 'End every session of this user',
+        response: done,
+      },
+    },
     async (request, reply) => {
       await auth.sessions.logoutAll(signedIn(request.caller));
       return reply.status(204).send();
@@ -62,7 +83,16 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
 
   app.get(
     '/sessions',
-    { config: authenticated, schema: { tags, summary: 'Your live sessions', response: { 200: SessionList, ...problems(limited) } } },
+    {
+      config: authenticated,
+      schema: {
+        tags,
+        description:
+          "The signed-in user's sessions that have not ended: when each started and was last used, from which IP and browser, and which one is this.",
+        summary: 'Your live sessions',
+        response: { 200: SessionList, ...problems(limited) },
+      },
+    },
     async (request) => ({ data: await auth.sessions.list(signedIn(request.caller)) }),
   );
 
@@ -72,6 +102,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       config: authenticated,
       schema: {
         tags,
+        description: 'Ends one session of your own, for a device you lost or no longer use; its tokens stop working at once.',
         summary: 'End one of your sessions',
         params: IdParams,
         response: { 204: NoContent, ...problems(errors.SESSION_NOT_FOUND, limited) },
@@ -87,7 +118,12 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
     '/api-keys',
     {
       config: authenticated,
-      schema: { tags, summary: 'Your API keys (never their secrets)', response: { 200: ApiKeyList, ...problems(limited) } },
+      schema: {
+        tags,
+        description: 'Your API keys with their names, scopes, expiry and last use. The secret is shown only once, when a key is created.',
+        summary: 'Your API keys (never their secrets)',
+        response: { 200: ApiKeyList, ...problems(limited) },
+      },
     },
     async (request) => ({ data: await auth.apiKeys.list(signedIn(request.caller)) }),
   );
@@ -98,6 +134,8 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       config: authenticated,
       schema: {
         tags,
+        description:
+          'A key acts as you with at most the scopes given, which must be permissions you hold (SCOPE_NOT_HELD). Send it as `x-api-key` or as a Bearer token. Store the secret: it is never shown again.',
         summary: 'Create an API key; its secret is shown this once',
         body: ApiKeyBody,
         response: {
@@ -115,6 +153,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       config: authenticated,
       schema: {
         tags,
+        description: 'Revokes one of your API keys; requests with it answer 401 from then on.',
         summary: 'Revoke an API key',
         params: IdParams,
         response: { 204: NoContent, ...problems(errors.API_KEY_NOT_FOUND, limited) },
@@ -135,7 +174,13 @@ export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }>
     '/users/:id/sessions',
     {
       config: policy,
-      schema: { tags: ['users'], summary: "A user's live sessions", params: UserIdParams, response: { 200: SessionList, ...missing } },
+      schema: {
+        tags: ['users'],
+        description: 'The live sessions of a user (`me` for your own): start, last use, IP and browser of each.',
+        summary: "A user's live sessions",
+        params: UserIdParams,
+        response: { 200: SessionList, ...missing },
+      },
     },
     async (request) => ({ data: await auth.sessions.listOfUser(signedIn(request.caller), request.params.id) }),
   );
@@ -143,7 +188,14 @@ export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }>
     '/users/:id/sessions',
     {
       config: policy,
-      schema: { tags: ['users'], summary: 'Sign a user out everywhere', params: UserIdParams, response: { 204: NoContent, ...missing } },
+      schema: {
+        tags: ['users'],
+        description:
+          'Ends every session of the user: their refresh tokens stop working and their access tokens are refused from the next request.',
+        summary: 'Sign a user out everywhere',
+        params: UserIdParams,
+        response: { 204: NoContent, ...missing },
+      },
     },
     async (request, reply) => {
       await auth.sessions.endAllOfUser(signedIn(request.caller), request.params.id);

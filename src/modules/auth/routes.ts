@@ -39,7 +39,17 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 
   app.post(
     '/register',
-    { config: publicRoute, schema: { tags, summary: 'Create an account', body: RegisterBody, response: accepted } },
+    {
+      config: publicRoute,
+      schema: {
+        tags,
+        description:
+          'Creates an account that can sign in at once and mails a link to verify its address. Always answers 202 with the same message: when the address is taken, its owner is told by mail instead, so the answer reveals no account.',
+        summary: 'Create an account',
+        body: RegisterBody,
+        response: accepted,
+      },
+    },
     async (request, reply) => {
       await auth.register(request.caller, request.body);
       return reply.status(202).send({ message: CHECK_INBOX });
@@ -52,6 +62,8 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       config: publicRoute,
       schema: {
         tags,
+        description:
+          'Answers an access token, a refresh token and the user. Wrong email, username or password all answer the same 401 INVALID_CREDENTIALS. A temporary password answers only a change token for POST /auth/change-password.',
         summary: 'Sign in with email or username (a temporary password answers with a change token only)',
         body: LoginBody,
         response: { 200: LoginResponse, ...problems(errors.INVALID_CREDENTIALS, limited) },
@@ -66,6 +78,8 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       config: publicRoute,
       schema: {
         tags,
+        description:
+          'Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be.',
         summary: 'Rotate a refresh token',
         body: RefreshBody,
         response: { 200: TokenResponse, ...problems(errors.INVALID_REFRESH_TOKEN, limited) },
@@ -76,7 +90,17 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 
   app.post(
     '/forgot-password',
-    { config: publicRoute, schema: { tags, summary: 'Mail a password reset link', body: EmailBody, response: accepted } },
+    {
+      config: publicRoute,
+      schema: {
+        tags,
+        description:
+          'Mails a reset link when an account uses the address. Always answers 202 with the same message, so the answer reveals no account.',
+        summary: 'Mail a password reset link',
+        body: EmailBody,
+        response: accepted,
+      },
+    },
     async (request, reply) => {
       await auth.forgotPassword(request.caller, request.body.email);
       return reply.status(202).send({ message: CHECK_INBOX });
@@ -89,6 +113,8 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       config: publicRoute,
       schema: {
         tags,
+        description:
+          'Takes the token of a mailed reset or set-password link and the new password; the link works once. It proves the address too, and ends every session of the user.',
         summary: 'Set a new password with a reset or set-password link',
         body: ResetBody,
         response: done(problems(errors.INVALID_LINK, limited)),
@@ -104,7 +130,13 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
     '/verify-email',
     {
       config: publicRoute,
-      schema: { tags, summary: 'Confirm an email address', body: TokenBody, response: done(problems(errors.INVALID_LINK, limited)) },
+      schema: {
+        tags,
+        description: 'Takes the token of a mailed verification link and marks the address verified. The link works once.',
+        summary: 'Confirm an email address',
+        body: TokenBody,
+        response: done(problems(errors.INVALID_LINK, limited)),
+      },
     },
     async (request, reply) => {
       await auth.verifyEmail(request.caller, request.body.token);
@@ -112,17 +144,26 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
     },
   );
 
-  for (const [url, summary, flow] of [
-    ['/confirm-email-change', 'Confirm a new email address (from the link mailed to it)', auth.confirmEmailChange],
+  for (const [url, summary, description, flow] of [
+    [
+      '/confirm-email-change',
+      'Confirm a new email address (from the link mailed to it)',
+      'Takes the token of the link mailed to a pending new address and makes that address the verified one the account signs in with and receives resets at. Other sessions end unless EMAIL_CHANGE_ENDS_SESSIONS=false. The link works once.',
+      auth.confirmEmailChange,
+    ],
     [
       '/revert-email-change',
       "This wasn't me: cancel or undo an email change, end every session, mail a password reset to the old address",
+      'Takes the token of the notice mailed to the old address (valid 7 days, even after the change was confirmed): cancels the pending change or restores the old address, ends every session, and mails a password reset to the old address.',
       auth.revertEmailChange,
     ],
   ] as const) {
     app.post(
       url,
-      { config: publicRoute, schema: { tags, summary, body: TokenBody, response: done(problems(errors.INVALID_LINK, limited)) } },
+      {
+        config: publicRoute,
+        schema: { tags, summary, description, body: TokenBody, response: done(problems(errors.INVALID_LINK, limited)) },
+      },
       async (request, reply) => {
         await flow(request.caller, request.body.token);
         return reply.status(204).send();
@@ -132,7 +173,17 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 
   app.post(
     '/resend-verification',
-    { config: publicRoute, schema: { tags, summary: 'Mail a new verification link', body: EmailBody, response: accepted } },
+    {
+      config: publicRoute,
+      schema: {
+        tags,
+        description:
+          'Mails a new verification link when an unverified account uses the address. Always answers 202 with the same message, so the answer reveals no account.',
+        summary: 'Mail a new verification link',
+        body: EmailBody,
+        response: accepted,
+      },
+    },
     async (request, reply) => {
       await auth.resendVerification(request.caller, request.body.email);
       return reply.status(202).send({ message: CHECK_INBOX });
@@ -145,6 +196,8 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       config: signedInIfCredentials,
       schema: {
         tags,
+        description:
+          'With a Bearer token: send the current and the new password. After a sign-in with a temporary password: send the change token instead of credentials, and the answer signs you in.',
         summary:
           'Change the password: signed in with the current one (ends your other sessions, 204), or with the change token of a temporary password (signs you in, 200)',
         body: ChangePasswordBody,
@@ -175,7 +228,16 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 export const jwksRoute: FastifyPluginAsyncTypebox<{ jwks: () => Promise<{ keys: object[] }> }> = async (app, { jwks }) => {
   app.get(
     '/.well-known/jwks.json',
-    { config: publicRoute, schema: { tags, summary: 'Public keys that verify access tokens', response: { 200: Jwks } } },
+    {
+      config: publicRoute,
+      schema: {
+        tags,
+        description:
+          'The JSON Web Key Set of the keys that sign access tokens, the retiring ones included during a rotation, so another service can verify a token without calling Tessera.',
+        summary: 'Public keys that verify access tokens',
+        response: { 200: Jwks },
+      },
+    },
     async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await jwks()),
   );
 };

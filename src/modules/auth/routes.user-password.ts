@@ -14,6 +14,8 @@ export const userPasswordRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }
       config: requirePermission('users:write'),
       schema: {
         tags: ['users'],
+        description:
+          "An administrator sets the password of a user in their tenancy. With `temporary: true` the user must choose a new one at their next sign-in. The user's sessions end either way.",
         summary: "Set a user's password; `temporary: true` makes their next sign-in replace it (ends their sessions)",
         params: UserIdParams,
         body: SetPasswordBody,

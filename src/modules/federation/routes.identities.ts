@@ -26,7 +26,15 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
 
   own.get(
     '',
-    { config: authenticated, schema: { tags, summary: 'Your linked identities', response: { 200: IdentityList, ...limited } } },
+    {
+      config: authenticated,
+      schema: {
+        tags,
+        description: 'The identity providers your account is linked to, with the email each provider reported.',
+        summary: 'Your linked identities',
+        response: { 200: IdentityList, ...limited },
+      },
+    },
     async (request) => ({ data: await identities.list(signedIn(request.caller)) }),
   );
   own.post(
@@ -35,6 +43,8 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
       config: authenticated,
       schema: {
         tags,
+        description:
+          'Completes GET /auth/oauth/{provider}/authorize?link=true: send the one-time code it redirected with and your PKCE verifier. An identity already linked to another account answers 409.',
         summary: 'Finish linking a provider: the code of a link=true sign-in and your PKCE verifier',
         body: CodeExchangeBody,
         response: {
@@ -51,6 +61,8 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
       config: authenticated,
       schema: {
         tags,
+        description:
+          'Removes the link to one provider. Refused when it is your only way to sign in (no password and no other identity): LAST_SIGN_IN_METHOD.',
         summary: 'Unlink one of your identities (not your last way to sign in)',
         params: IdentityParams,
         response: { 204: NoContent, ...problems(errors.IDENTITY_NOT_FOUND, errors.LAST_SIGN_IN_METHOD, httpErrors.RATE_LIMITED) },
@@ -71,6 +83,8 @@ export const userIdentityRoutes: FastifyPluginAsyncTypebox<{ federation: Federat
       config: requirePermission('users:write'),
       schema: {
         tags: ['users'],
+        description:
+          'An administrator removes a provider link of a user in their tenancy; the user then signs in with their password or another identity.',
         summary: "Unlink one of a user's identities (see them with GET /users/:id?include=identities)",
         params: UserIdentityParams,
         response: { 204: NoContent, ...problems(userErrors.USER_NOT_FOUND, errors.IDENTITY_NOT_FOUND) },

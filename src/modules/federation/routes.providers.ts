@@ -14,15 +14,30 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
   const manage = requirePermission('identity-providers:manage');
   const notFound = errors.IDENTITY_PROVIDER_NOT_FOUND;
 
-  app.get('/identity-providers', { config: manage, schema: { tags, response: { 200: ProviderList } } }, async () => ({
-    data: await providers.list(),
-  }));
+  app.get(
+    '/identity-providers',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'List identity providers',
+        description:
+          'Every identity provider people may sign in with: those added here and those configured by OAUTH_* settings (read-only). Client secrets are never answered.',
+        response: { 200: ProviderList },
+      },
+    },
+    async () => ({
+      data: await providers.list(),
+    }),
+  );
   app.post(
     '/identity-providers',
     {
       config: manage,
       schema: {
         tags,
+        description:
+          'Adds a provider of one of the supported kinds (oidc, google, microsoft, github, facebook) by slug. Storing a client secret needs SIGNING_KEY_SECRET set (CLIENT_SECRET_ENCRYPTION_REQUIRED).',
         summary: 'Add an identity provider (its client secret is stored encrypted and never answered)',
         body: CreateProviderBody,
         response: { 201: ProviderEnvelope, ...problems(httpErrors.SLUG_ALREADY_EXISTS, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED) },
@@ -32,7 +47,16 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
   );
   app.get(
     '/identity-providers/:id',
-    { config: manage, schema: { tags, params: ProviderIdParams, response: { 200: ProviderView, ...problems(notFound) } } },
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Get an identity provider',
+        description: "One identity provider's settings, without its client secret.",
+        params: ProviderIdParams,
+        response: { 200: ProviderView, ...problems(notFound) },
+      },
+    },
     async (request) => providers.get(request.params.id),
   );
   app.patch(
@@ -41,6 +65,9 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
       config: manage,
       schema: {
         tags,
+        summary: 'Change an identity provider',
+        description:
+          'Changes the fields given; a new client secret replaces the stored one. Providers from OAUTH_* settings are changed in the settings, not here (IDENTITY_PROVIDER_FROM_ENVIRONMENT).',
         params: ProviderIdParams,
         body: UpdateProviderBody,
         response: {
@@ -57,6 +84,8 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
       config: manage,
       schema: {
         tags,
+        description:
+          'Deletes the provider and every identity linked through it. Providers from OAUTH_* settings are removed in the settings, not here (IDENTITY_PROVIDER_FROM_ENVIRONMENT).',
         summary: 'Remove an identity provider and the identities linked through it',
         params: ProviderIdParams,
         response: { 204: NoContent, ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT) },

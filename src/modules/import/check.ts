@@ -10,11 +10,16 @@ import { type Catalog, type ImportUser, parseRecord, resolveRecord } from './val
 const CHUNK = 1000;
 const MAX_LISTED_ERRORS = 1000;
 
-async function countLines(path: string) {
+/** The progress bar's total: the file's lines (a final newline ends the last one, it starts none), less a CSV header. */
+async function countRows(path: string, format: ImportFormat) {
   let count = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
-    for (const byte of chunk as Buffer) if (byte === 10) count++;
-  return count + 1;
+  let last = 10;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (const byte of chunk) if (byte === 10) count++;
+    last = chunk.at(-1) ?? last;
+  }
+  const lines = count + (last === 10 ? 0 : 1);
+  return format === 'csv' ? Math.max(0, lines - 1) : lines;
 }
 
 /** The valid users of a file, resolved to ids, and every invalid line's errors. */
@@ -104,7 +109,7 @@ export async function checkFile(
     chunk = [];
   };
 
-  progress.start('checking', await countLines(source.path));
+  progress.start('checking', await countRows(source.path, source.format));
   for await (const user of validUsers(source.path, source.format, catalog, reject, progress)) {
     const repeated = (['email', 'username', 'phone'] as const).flatMap((field) => {
       const value = user[field]?.toLowerCase();

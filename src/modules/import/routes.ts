@@ -38,6 +38,8 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }
       config: requirePermission('users:write'),
       schema: {
         tags: ['users'],
+        description:
+          'Streams a JSON Lines or CSV file, one user per line. Every line is checked first: an invalid line rejects the whole file with 400 IMPORT_REJECTED listing every bad line (or, with `skipInvalid`, is left out). Existing emails are skipped unless `update`; `dryRun` writes nothing.',
         summary: 'Import users from a JSON Lines or CSV body (the same as `tessera import`), in your organization, with roles you hold',
         consumes: Object.keys(types),
         querystring: ImportQuery,

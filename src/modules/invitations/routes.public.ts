@@ -26,6 +26,8 @@ export const invitationPublicRoutes: FastifyPluginAsyncTypebox<{
       config: publicRoute,
       schema: {
         tags,
+        description:
+          "Takes the token of a mailed invitation and answers the email, the organization's name, the expiry, and whether an account already uses the address (sign in to accept) or not (choose a password).",
         summary: 'What a sign-up page needs to know of an invitation',
         querystring: LookupQuery,
         response: { 200: LookupView, ...problems(errors.INVALID_INVITATION, limited) },
@@ -40,6 +42,8 @@ export const invitationPublicRoutes: FastifyPluginAsyncTypebox<{
       config: signedInIfCredentials,
       schema: {
         tags,
+        description:
+          "Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins. Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does.",
         summary: 'Accept an invitation: a new account chooses a password; an existing one is signed in (Bearer). Answers as login does',
         body: AcceptBody,
         response: {

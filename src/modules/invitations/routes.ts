@@ -29,6 +29,8 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: Invitati
       config: manage,
       schema: {
         tags,
+        description:
+          'Mails an invitation link to the address. You may only hand out roles and permissions you hold, inside your tenancy. The link works once, until it expires.',
         summary: 'Invite someone to the organization, with the roles, permissions, user type and plan they get on accepting',
         params: IdParams,
         querystring: CreateInvitationQuery,
@@ -62,6 +64,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: Invitati
       config: manage,
       schema: {
         tags,
+        description: 'The invitations of one organization in your tenancy, filtered by status or email, newest first; page with `cursor`.',
         summary: "An organization's invitations, newest first (?status=&email=&cursor=)",
         params: IdParams,
         querystring: ListInvitationsQuery,
@@ -77,6 +80,8 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: Invitati
       config: manage,
       schema: {
         tags,
+        description:
+          'Across the organizations you may see: invitations sent to new people and set-password links sent by administrators, with their status.',
         summary: 'Every invitation you may see, set-password ones included, newest first',
         querystring: ListInvitationsQuery,
         response: { 200: InvitationList },
@@ -89,7 +94,13 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: Invitati
     '/invitations/:id',
     {
       config: manage,
-      schema: { tags, summary: 'An invitation', params: InvitationParams, response: { 200: InvitationView, ...problems(missing) } },
+      schema: {
+        tags,
+        description: 'One invitation: address, organization, what it grants, status, expiry. The token is never answered.',
+        summary: 'An invitation',
+        params: InvitationParams,
+        response: { 200: InvitationView, ...problems(missing) },
+      },
     },
     async (request) => invitations.get(signedIn(request.caller), request.params.id),
   );
@@ -100,6 +111,8 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: Invitati
       config: manage,
       schema: {
         tags,
+        description:
+          'Mails the invitation again with a fresh token and expiry; the previous link stops working. Only pending invitations, and limited per invitation.',
         summary: 'Mail a pending invitation again with a new link (the old one stops working)',
         params: InvitationParams,
         response: { 200: InvitationView, ...problems(missing, errors.INVITATION_NOT_PENDING, httpErrors.RATE_LIMITED) },
@@ -114,6 +127,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: Invitati
       config: manage,
       schema: {
         tags,
+        description: 'Cancels an invitation that is still pending; its link stops working. Any other answers INVITATION_NOT_PENDING.',
         summary: 'Cancel a pending invitation',
         params: InvitationParams,
         response: { 204: NoContent, ...problems(missing, errors.INVITATION_NOT_PENDING) },

@@ -16,6 +16,8 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ learning: LearningServ
       config: requirePermissionOrSelf('learning:read'),
       schema: {
         tags,
+        description:
+          "The user's activities (`me` for your own), filtered by type. Pass the answer's `nextCursor` back as `cursor` for the next page.",
         summary: "A user's activity log, newest first (keyset: pass `nextCursor` back as `cursor`)",
         params: LearnerParams,
         querystring: ActivityQuery,
@@ -31,6 +33,8 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ learning: LearningServ
       config: requirePermissionOrSelf('learning:read'),
       schema: {
         tags,
+        description:
+          'Totals kept up to date as events arrive: courses enrolled, completed and in progress, learning time, scores and assessments, login streaks, certificates, badges and points.',
         summary: "A user's learning statistics (seed 002's learning_stats)",
         params: LearnerParams,
         response: { 200: StatsEnvelope, ...problems(userErrors.USER_NOT_FOUND) },
@@ -45,6 +49,8 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ learning: LearningServ
       config: requirePermission('learning:manage'),
       schema: {
         tags,
+        description:
+          'For a learning platform: course, lesson and assessment events, each with its own id. An id already recorded is counted as a duplicate and ignored, so a retry never counts twice; the answer carries the updated statistics.',
         summary: 'Report up to 500 learning events of a user (idempotent by event id); the statistics follow at once',
         params: LearnerParams,
         body: LearningEventsBody,

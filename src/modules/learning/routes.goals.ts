@@ -28,6 +28,7 @@ export const goalRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }
       config: read,
       schema: {
         tags,
+        description: 'The goals of a user (`me` for your own), filtered by status, type, priority or due date.',
         summary: "A user's goals: by status, type, priority, due date; sorted by target date or priority",
         params: LearnerParams,
         querystring: GoalListQuery,
@@ -43,6 +44,7 @@ export const goalRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }
       config: manage,
       schema: {
         tags,
+        description: 'A new ACTIVE goal of a user (`me` for your own) with a target, a start and a target date, and a priority.',
         summary: 'Set a goal (targetDate on or after startDate)',
         params: LearnerParams,
         body: CreateGoalBody,
@@ -55,7 +57,16 @@ export const goalRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }
 
   app.get(
     '/users/:id/goals/:goalId',
-    { config: read, schema: { tags, summary: 'One goal', params: GoalParams, response: { 200: GoalEnvelope, ...problems(...missing) } } },
+    {
+      config: read,
+      schema: {
+        tags,
+        description: 'One goal of the user, with its target, progress and dates.',
+        summary: 'One goal',
+        params: GoalParams,
+        response: { 200: GoalEnvelope, ...problems(...missing) },
+      },
+    },
     async (request) => ({ goal: await goals.get(signedIn(request.caller), request.params.id, request.params.goalId) }),
   );
 
@@ -65,6 +76,8 @@ export const goalRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }
       config: manage,
       schema: {
         tags,
+        description:
+          'Changes the fields given. A status change outside ACTIVE ⇄ PAUSED → COMPLETED or CANCELLED answers GOAL_TRANSITION_NOT_ALLOWED.',
         summary: 'Change a goal; status moves ACTIVE ⇄ PAUSED, then to COMPLETED or CANCELLED',
         params: GoalParams,
         body: UpdateGoalBody,
@@ -80,6 +93,7 @@ export const goalRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }
       config: manage,
       schema: {
         tags,
+        description: 'Only an ACTIVE goal takes progress (GOAL_NOT_ACTIVE).',
         summary: 'Record progress: the new `value`, or a `delta`; reaching the target completes the goal',
         params: GoalParams,
         body: ProgressBody,
@@ -93,7 +107,13 @@ export const goalRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }
     '/users/:id/goals/:goalId',
     {
       config: manage,
-      schema: { tags, summary: 'Delete a goal', params: GoalParams, response: { 204: NoContent, ...problems(...missing) } },
+      schema: {
+        tags,
+        description: 'Deletes the goal for good.',
+        summary: 'Delete a goal',
+        params: GoalParams,
+        response: { 204: NoContent, ...problems(...missing) },
+      },
     },
     async (request, reply) => {
       await goals.remove(signedIn(request.caller), request.params.id, request.params.goalId);

@@ -30,6 +30,7 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService 
       config: read,
       schema: {
         tags,
+        description: 'The skills of a user (`me` for your own), with proficiency and verification.',
         summary: "A user's skills, filtered by category, proficiency or verification",
         params: LearnerParams,
         querystring: SkillListQuery,
@@ -45,6 +46,8 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService 
       config: manage,
       schema: {
         tags,
+        description:
+          'Adds a skill with a category and a proficiency. A name the user already has, in any case, answers SKILL_ALREADY_EXISTS.',
         summary: 'Add a skill (one per name, whatever its case); your own are self-assessed',
         params: LearnerParams,
         body: CreateSkillBody,
@@ -59,7 +62,13 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService 
     '/users/:id/skills/:skillId',
     {
       config: read,
-      schema: { tags, summary: 'One skill', params: SkillParams, response: { 200: SkillEnvelope, ...problems(...missing) } },
+      schema: {
+        tags,
+        description: 'One skill with its proficiency and verification.',
+        summary: 'One skill',
+        params: SkillParams,
+        response: { 200: SkillEnvelope, ...problems(...missing) },
+      },
     },
     async (request) => ({ skill: await skills.get(signedIn(request.caller), request.params.id, request.params.skillId) }),
   );
@@ -70,6 +79,7 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService 
       config: manage,
       schema: {
         tags,
+        description: 'Changes the fields given. A changed proficiency needs verifying again.',
         summary: 'Change a skill; a new proficiency clears its verification',
         params: SkillParams,
         body: UpdateSkillBody,
@@ -85,7 +95,13 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService 
     '/users/:id/skills/:skillId',
     {
       config: manage,
-      schema: { tags, summary: 'Remove a skill', params: SkillParams, response: { 204: NoContent, ...problems(...missing) } },
+      schema: {
+        tags,
+        description: "Deletes the skill from the user's record.",
+        summary: 'Remove a skill',
+        params: SkillParams,
+        response: { 204: NoContent, ...problems(...missing) },
+      },
     },
     async (request, reply) => {
       await skills.remove(signedIn(request.caller), request.params.id, request.params.skillId);
@@ -99,6 +115,8 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService 
       config: requirePermission('learning:manage'),
       schema: {
         tags,
+        description:
+          "Marks another user's skill verified by you, with optional evidence. Your own skills are not yours to verify (CANNOT_VERIFY_OWN_SKILL).",
         summary: "Verify someone else's skill, optionally with evidence",
         params: SkillParams,
         body: VerifySkillBody,
@@ -116,6 +134,7 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService 
       config: requirePermission('learning:manage'),
       schema: {
         tags,
+        description: 'Clears the verification of a skill; the skill stays.',
         summary: 'Withdraw the verification of a skill',
         params: SkillParams,
         response: { 200: SkillEnvelope, ...problems(...missing) },
@@ -132,6 +151,7 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService 
       config: authenticated,
       schema: {
         tags,
+        description: 'For an autocomplete: the skill names and categories people in your organization hold, with how many hold each.',
         summary: 'Skill names and categories in use in your organization, with how many hold each (autocomplete: `q` anywhere in the name)',
         querystring: CatalogQuery,
         response: { 200: SkillCatalog },

@@ -27,18 +27,49 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ops: OpsService; metricsToke
 ) => {
   app.get(
     '/health',
-    { config: publicRoute, schema: { tags, summary: 'Service health', response: { 200: HealthResponse, 503: HealthResponse } } },
+    {
+      config: publicRoute,
+      schema: {
+        tags,
+        description:
+          'Checks the database with a round trip (and Redis, when configured) and reports the version and uptime. Answers 503 with the same report when a dependency is down.',
+        summary: 'Service health',
+        response: { 200: HealthResponse, 503: HealthResponse },
+      },
+    },
     async (_request, reply) => {
       const report = await ops.health();
       return reply.status(report.status === 'ok' ? 200 : 503).send(report);
     },
   );
 
-  app.get('/health/live', { config: publicRoute, schema: { tags, response: { 200: ProbeResponse } } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/health/live',
+    {
+      config: publicRoute,
+      schema: {
+        tags,
+        summary: 'Liveness probe',
+        description:
+          'Answers 200 while the process serves HTTP, without touching the database: for an orchestrator deciding whether to restart the node.',
+        response: { 200: ProbeResponse },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
 
   app.get(
     '/health/ready',
-    { config: publicRoute, schema: { tags, response: { 200: ProbeResponse, 503: ProbeResponse } } },
+    {
+      config: publicRoute,
+      schema: {
+        tags,
+        summary: 'Readiness probe',
+        description:
+          'Answers 200 when the node can take traffic and 503 (`not ready`) otherwise, for a load balancer deciding whether to send it requests.',
+        response: { 200: ProbeResponse, 503: ProbeResponse },
+      },
+    },
     async (_request, reply) => {
       const ready = await ops.ready();
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });

@@ -18,15 +18,29 @@ const tags = ['organizations'];
 export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: OrganizationsService }> = async (app, { organizations }) => {
   const read = requirePermission('organizations:read');
   const manage = requirePermission('organizations:manage');
-  app.get('/organizations', { config: read, schema: { tags, response: { 200: OrganizationList } } }, async (request) => ({
-    data: await organizations.list(signedIn(request.caller)),
-  }));
+  app.get(
+    '/organizations',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'List organizations',
+        description: 'The organizations within your tenancy: your own, or all of them for a cross-tenant administrator.',
+        response: { 200: OrganizationList },
+      },
+    },
+    async (request) => ({
+      data: await organizations.list(signedIn(request.caller)),
+    }),
+  );
   app.post(
     '/organizations',
     {
       config: manage,
       schema: {
         tags,
+        summary: 'Create an organization',
+        description: 'A new tenant with a unique slug. Only a cross-tenant administrator may create one (CROSS_TENANT_REQUIRED).',
         body: CreateOrganizationBody,
         response: { 201: OrganizationEnvelope, ...problems(errors.CROSS_TENANT_REQUIRED, httpErrors.SLUG_ALREADY_EXISTS) },
       },
@@ -37,7 +51,13 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
     '/organizations/:id',
     {
       config: read,
-      schema: { tags, params: OrganizationParams, response: { 200: OrganizationView, ...problems(errors.ORGANIZATION_NOT_FOUND) } },
+      schema: {
+        tags,
+        summary: 'Get an organization',
+        description: 'One organization within your tenancy; one outside it answers 404 as if it did not exist.',
+        params: OrganizationParams,
+        response: { 200: OrganizationView, ...problems(errors.ORGANIZATION_NOT_FOUND) },
+      },
     },
     async (request) => organizations.get(signedIn(request.caller), request.params.id),
   );
@@ -47,6 +67,8 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
       config: manage,
       schema: {
         tags,
+        summary: 'Change an organization',
+        description: 'Changes the fields given (name, slug, description, status); a slug already taken answers 409 SLUG_ALREADY_EXISTS.',
         params: OrganizationParams,
         body: UpdateOrganizationBody,
         response: { 200: OrganizationView, ...problems(errors.ORGANIZATION_NOT_FOUND, httpErrors.SLUG_ALREADY_EXISTS) },
@@ -60,6 +82,8 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
       config: manage,
       schema: {
         tags,
+        summary: 'Delete an organization',
+        description: 'Deletes an organization; only a cross-tenant administrator may (CROSS_TENANT_REQUIRED). The deletion is audited.',
         params: OrganizationParams,
         response: { 204: NoContent, ...problems(errors.ORGANIZATION_NOT_FOUND, errors.CROSS_TENANT_REQUIRED) },
       },

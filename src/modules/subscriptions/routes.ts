@@ -17,6 +17,9 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ subscriptions: Subs
       config: requirePermissionOrSelf('subscriptions:read'),
       schema: {
         tags,
+        summary: "Get a user's subscription",
+        description:
+          "The user's subscription (`me` for your own): plan, status, period and features. A user without one answers SUBSCRIPTION_NOT_FOUND.",
         params: UserIdParams,
         response: { 200: SubscriptionView, ...problems(userErrors.USER_NOT_FOUND, errors.SUBSCRIPTION_NOT_FOUND) },
       },
@@ -29,6 +32,9 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ subscriptions: Subs
       config: manage,
       schema: {
         tags,
+        summary: "Set a user's subscription",
+        description:
+          'Puts the user on the plan named in `type`, from `startDate` (default now) to `endDate` (none: open-ended). An end not after the start answers INVALID_PERIOD.',
         params: UserIdParams,
         body: PutSubscriptionBody,
         response: { 200: SubscriptionView, ...problems(userErrors.USER_NOT_FOUND, errors.INVALID_PERIOD) },
@@ -42,6 +48,9 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ subscriptions: Subs
       config: manage,
       schema: {
         tags,
+        summary: "Cancel a user's subscription",
+        description:
+          'Cancels the active subscription; it stays readable with status CANCELLED. A user without an active one answers ACTIVE_SUBSCRIPTION_NOT_FOUND.',
         params: UserIdParams,
         response: { 200: SubscriptionView, ...problems(userErrors.USER_NOT_FOUND, errors.ACTIVE_SUBSCRIPTION_NOT_FOUND) },
       },

@@ -17,7 +17,13 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
     '/users/:id/roles',
     {
       config: requirePermissionOrSelf('roles:read'),
-      schema: { tags, params: UserIdParams, response: { 200: UserRoleList, ...problems(errors.USER_NOT_FOUND) } },
+      schema: {
+        tags,
+        summary: "List a user's roles",
+        description: 'The roles granted to a user (`me` for your own).',
+        params: UserIdParams,
+        response: { 200: UserRoleList, ...problems(errors.USER_NOT_FOUND) },
+      },
     },
     async (request) => ({ data: await grants.roles(signedIn(request.caller), request.params.id) }),
   );
@@ -28,6 +34,9 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
       config: manage,
       schema: {
         tags,
+        summary: 'Grant roles to a user',
+        description:
+          "Adds the named roles to the user's roles and answers the full list. You may only grant roles whose permissions you hold, to users in your tenancy.",
         params: UserIdParams,
         body: GrantRolesBody,
         response: { 200: UserRoleList, ...problems(...grantRefusals, accessErrors.UNKNOWN_ROLE) },
@@ -42,6 +51,8 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
       config: manage,
       schema: {
         tags,
+        summary: 'Take a role from a user',
+        description: 'Removes one role; the user loses its permissions at once. The last super-admin keeps the role (LAST_SUPER_ADMIN).',
         params: UserRoleParams,
         response: {
           204: NoContent,
@@ -61,6 +72,8 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
       config: requirePermissionOrSelf('roles:read'),
       schema: {
         tags,
+        description:
+          'The permissions a user (`me` for your own) holds through their roles and direct grants. With `explain=true` each comes with the roles or grant it is held through.',
         summary: 'Effective permissions; ?explain=true says where each comes from',
         params: UserIdParams,
         querystring: ExplainQuery,
@@ -76,6 +89,8 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
       config: manage,
       schema: {
         tags,
+        description:
+          'Grants permissions to the user outside any role, optionally expiring at `expiresAt`. You may only grant permissions you hold, to users in your tenancy.',
         summary: 'Grant permissions directly, optionally until a time',
         params: UserIdParams,
         body: GrantPermissionsBody,
@@ -95,6 +110,9 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
       config: manage,
       schema: {
         tags,
+        summary: 'Revoke a direct permission',
+        description:
+          'Removes a permission granted directly; one the user holds through a role stays. A permission not granted directly answers PERMISSION_NOT_HELD.',
         params: UserPermissionParams,
         response: { 204: NoContent, ...problems(...grantRefusals, accessErrors.UNKNOWN_PERMISSION, accessErrors.PERMISSION_NOT_HELD) },
       },

@@ -38,7 +38,12 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
     '/users/profile',
     {
       config: authenticated,
-      schema: { tags, summary: 'Your user, profile, learning preferences and statistics', response: { 200: SelfProfile } },
+      schema: {
+        tags,
+        description: "The signed-in user's fields, profile, learning preferences and learning statistics in one answer.",
+        summary: 'Your user, profile, learning preferences and statistics',
+        response: { 200: SelfProfile },
+      },
     },
     async (request) => users.self.profile(signedIn(request.caller)),
   );
@@ -49,7 +54,9 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
       config: authenticated,
       schema: {
         tags,
-        summary: 'Update your user, profile and learning preferences (a new email, with currentPassword, waits for confirmation)',
+        description:
+          "Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_WINDOW) and stays pending until the link mailed to it is used; a username or phone number another account uses answers 409.",
+        summary: 'Update your user, profile and learning preferences (a new email waits for confirmation)',
         body: SelfUpdateBody,
         response: {
           200: SelfProfile,
@@ -66,6 +73,8 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
       config: authenticated,
       schema: {
         tags,
+        description:
+          "An image in one of the configured formats (jpg, png, gif, webp) as multipart field `file`; it is resized and stored as WebP, and the user's `avatarUrl` points to it.",
         summary: 'Upload your avatar (multipart field "file")',
         consumes: ['multipart/form-data'],
         response: {
@@ -89,6 +98,7 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
       config: publicRoute,
       schema: {
         tags,
+        description: "An avatar as stored (WebP), by the file name of the user's `avatarUrl`. Public, so an `<img>` tag can show it.",
         summary: 'An avatar image',
         params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9]+-\\d+\\.webp$' }) }),
         response: {
@@ -112,6 +122,8 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
       config: requirePermissionOrSelf('users:export'),
       schema: {
         tags,
+        description:
+          "Everything Tessera holds about a user (`me` for your own), for a subject access request: the account, profile, preferences and statistics, and each module's part (roles, sessions, identities, learning records, subscription). Hashes, tokens and key material are left out. The export is audited.",
         summary: 'Everything held about a user, as JSON (GDPR)',
         params: UserIdParams,
         response: { 200: ExportView, ...problems(errors.USER_NOT_FOUND) },

@@ -44,6 +44,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       config: requirePermission('users:read'),
       schema: {
         tags,
+        description:
+          'Users in your tenancy: search names, emails and usernames; filter by status, role, organization, user type, verified email or creation time; sort; page by number, or by `cursor` for large lists.',
         summary: 'List users: filters, search, sort, page or cursor',
         querystring: ListQuery,
         response: { 200: UserList, ...problems(errors.INVALID_CURSOR) },
@@ -58,6 +60,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       config: requirePermission('users:read'),
       schema: {
         tags,
+        description: 'Answers whether an account uses the address, for a form checking an address before it creates a user.',
         summary: 'Does an account use this email? (seed 001)',
         querystring: CheckEmailQuery,
         response: { 200: CheckEmailResult },
@@ -72,6 +75,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       config: requirePermission('users:write'),
       schema: {
         tags,
+        description:
+          'Creates a user in your tenancy with roles you may grant. With a password the user can sign in at once; without one they are mailed a link to set it.',
         summary: 'Create a user (with a password, or mail a set-password link)',
         body: CreateUserBody,
         response: {
@@ -89,6 +94,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       config: requirePermissionOrSelf('users:read'),
       schema: {
         tags,
+        description:
+          'One user in your tenancy (`me` for yourself). `include` adds the profile, roles, permissions, subscription, organization or linked identities in the same answer.',
         summary: 'A user, with ?include=profile,roles,permissions,subscription,organization',
         params: UserIdParams,
         querystring: DetailQuery,
@@ -98,9 +105,19 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
     async (request) => users.detail(signedIn(request.caller), request.params.id, request.query),
   );
 
-  for (const [method, body, summary] of [
-    ['PUT', ReplaceUserBody, 'Replace the editable fields of a user'],
-    ['PATCH', PatchUserBody, 'Change some fields of a user'],
+  for (const [method, body, summary, description] of [
+    [
+      'PUT',
+      ReplaceUserBody,
+      'Replace the editable fields of a user',
+      'Sets every editable field (email, username, phone, names, organization, user type) of a user in your tenancy (`me` for yourself); null clears the optional ones. An administrator sets another user's email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username or phone number another user has answers 409; moving a user to another organization is for cross-tenant administrators.',
+    ],
+    [
+      'PATCH',
+      PatchUserBody,
+      'Change some fields of a user',
+      'Changes only the fields given of a user in your tenancy (`me` for yourself). An administrator sets another user's email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username or phone number another user has answers 409; moving a user to another organization is for cross-tenant administrators.',
+    ],
   ] as const) {
     app.route({
       method,
@@ -109,6 +126,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       schema: {
         tags,
         summary,
+        description,
         params: UserIdParams,
         querystring: UserChangeQuery,
         body,
@@ -127,6 +145,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       config: requirePermission('users:delete'),
       schema: {
         tags,
+        description:
+          'Without `hard` the user becomes INACTIVE and can be restored with POST /users/{id}/restore. With `hard=true` the user and their records are erased for good.',
         summary: 'Deactivate a user (soft delete); ?hard=true erases them',
         params: UserIdParams,
         querystring: DeleteQuery,
@@ -145,6 +165,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
     url: string,
     permission: 'users:delete' | 'users:suspend',
     summary: string,
+    description: string,
     change: (caller: SignedInCaller, id: string, reason?: string) => Promise<Static<typeof UserView>>,
     refusals: ErrorSpec[] = [errors.USER_NOT_FOUND],
   ) =>
@@ -152,7 +173,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       url,
       {
         config: requirePermission(permission),
-        schema: { tags, summary, params: UserIdParams, body: ReasonBody, response: { 200: UserView, ...problems(...refusals) } },
+        schema: {
+          tags,
+          summary,
+          description,
+          params: UserIdParams,
+          body: ReasonBody,
+          response: { 200: UserView, ...problems(...refusals) },
+        },
         // The reason is optional, and so is a body at all.
         preValidation: async (request) => {
           request.body ??= {};
@@ -160,9 +188,28 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       },
       async (request) => change(signedIn(request.caller), request.params.id, request.body.reason),
     );
-  statusChange('/users/:id/restore', 'users:delete', 'Bring a deactivated user back', users.restore);
-  statusChange('/users/:id/suspend', 'users:suspend', 'Suspend a user (ends their sessions at once)', users.suspend, removal);
-  statusChange('/users/:id/activate', 'users:suspend', 'Lift a suspension', users.activate);
+  statusChange(
+    '/users/:id/restore',
+    'users:delete',
+    'Bring a deactivated user back',
+    'An INACTIVE (soft-deleted) user becomes ACTIVE again and may sign in; their status reason is cleared.',
+    users.restore,
+  );
+  statusChange(
+    '/users/:id/suspend',
+    'users:suspend',
+    'Suspend a user (ends their sessions at once)',
+    "The user becomes SUSPENDED: every session ends and sign-in is refused until POST /users/{id}/activate. The optional `reason` is kept as the user's status reason.",
+    users.suspend,
+    removal,
+  );
+  statusChange(
+    '/users/:id/activate',
+    'users:suspend',
+    'Lift a suspension',
+    'A SUSPENDED user becomes ACTIVE again and may sign in; their status reason is cleared.',
+    users.activate,
+  );
 
   app.get(
     '/organizations/:id/users',
@@ -170,6 +217,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       config: requirePermission('users:read'),
       schema: {
         tags: ['organizations'],
+        description: 'The users of one organization in your tenancy, with the filters, search, sort and paging of GET /users.',
         summary: "An organization's users (same filters as GET /users)",
         params: IdParams,
         querystring: ListQuery,
