@@ -1,0 +1,207 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './helpers/app.js';
+import { createUser, login } from './helpers/auth.js';
+import { avatarForm, createSchool, type School } from './helpers/learning.js';
+import { startLoggedApp } from './helpers/logs.js';
+import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
+
+// Issue 26, the penetration test: one regression test per hole, named after it.
+
+describe('security hardening: a school of two organizations', () => {
+  let s: School;
+  let smtp: SmtpReceiver;
+  beforeAll(async () => {
+    smtp = await startSmtpReceiver();
+    s = await createSchool({ SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms' });
+  });
+  afterAll(async () => {
+    await s.close();
+    await smtp.close();
+  });
+
+  it('hole 7: any change to a verified skill (name, category, level, evidence) clears its verification', async () => {
+    const changes = [
+      { skillName: 'Rust, renamed' },
+      { skillCategory: 'Systems' },
+      { proficiencyLevel: 'ADVANCED' },
+      { evidenceType: 'forged' },
+      { evidenceUrl: 'https://example.com/forged' },
+    ];
+    for (const [index, change] of changes.entries()) {
+      const added = await s.as(s.learner).send('POST', '/users/me/skills', {
+        skillName: `Rust ${index}`,
+        skillCategory: 'Programming',
+        proficiencyLevel: 'BEGINNER',
+      });
+      const skill = added.json().skill;
+      const path = `/users/${s.learner.userId}/skills/${skill.id}`;
+      const verified = await s
+        .as(s.instructor)
+        .send('POST', `${path}/verify`, { evidenceType: 'project', evidenceUrl: 'https://git.example.com/rust' });
+      expect(verified.json().skill.verified).toBe(true);
+
+      // The same values again change nothing, so the verification stands.
+      const unchanged = await s.as(s.learner).send('PATCH', `/users/me/skills/${skill.id}`, { skillCategory: 'Programming' });
+      expect(unchanged.json().skill.verified).toBe(true);
+
+      const edited = await s.as(s.learner).send('PATCH', `/users/me/skills/${skill.id}`, change);
+      expect(edited.statusCode).toBe(200);
+      expect({ change, ...edited.json().skill }).toMatchObject({ change, verified: false, verifiedBy: null, verifiedAt: null });
+    }
+  });
+
+  it('hole 14: an export holds the person’s own data, not the addresses of administrators who acted on them', async () => {
+    const adminAddress = '198.51.100.77';
+    const adminAgent = 'AdminConsole/9.9 (operator workstation)';
+    const renamed = await s.h.app.inject({
+      method: 'PATCH',
+      url: `/users/${s.classmate.userId}`,
+      headers: { ...s.root.headers, 'user-agent': adminAgent },
+      remoteAddress: adminAddress,
+      payload: { firstName: 'Renamed' },
+    });
+    expect(renamed.statusCode).toBe(200);
+    await s.h.app.inject({
+      method: 'PATCH',
+      url: '/users/me',
+      headers: { ...s.classmate.headers, 'user-agent': 'Learner/1.0' },
+      remoteAddress: '203.0.113.5',
+      payload: { lastName: 'Own' },
+    });
+
+    for (const [who, url] of [
+      [s.classmate, '/users/me/export'],
+      [s.root, `/users/${s.classmate.userId}/export`],
+    ] as const) {
+      const res = await s.as(who).send('GET', url);
+      expect(res.statusCode).toBe(200);
+      const trail = res.json().auditTrail as { action: string; ipAddress: string | null }[];
+      // The administrator's change is listed (it is about the person), without where it came from.
+      expect(trail.some((entry) => entry.action === 'user.updated')).toBe(true);
+      expect(res.body).not.toContain(adminAddress);
+      expect(res.body).not.toContain(adminAgent);
+      // What the person did themselves keeps their own address.
+      expect(res.body).toContain('203.0.113.5');
+    }
+  });
+
+  it('hole 15: every answer carrying a token or secret says Cache-Control: no-store and Pragma: no-cache', async () => {
+    const { h } = s;
+    const password = 'a hardening passphrase';
+    const user = await createUser(h, { organizationId: s.orgA, roles: ['LEARNER'], password });
+    const post = (url: string, payload: object, headers: Record<string, string> = {}) =>
+      h.app.inject({ method: 'POST', url, payload, headers });
+
+    const signedIn = await post('/auth/login', { email: user.email, password });
+    const { refreshToken, accessToken } = signedIn.json();
+    const bearer = { authorization: `Bearer ${accessToken}` };
+    const refreshed = await post('/auth/refresh-token', { refreshToken });
+    const apiKey = await post('/auth/api-keys', { name: 'ci', scopes: [] }, bearer);
+    const ownExport = await h.app.inject({ method: 'GET', url: '/users/me/export', headers: bearer });
+    const adminExport = await h.app.inject({ method: 'GET', url: `/users/${user.id}/export`, headers: s.root.headers });
+    const codeExchange = await post('/auth/oauth/token', { code: 'not-a-code', codeVerifier: 'v'.repeat(43) });
+
+    const invited = await post(`/organizations/${s.orgA}/invitations`, { email: 'cache.invitee@example.com' }, s.root.headers);
+    expect(invited.statusCode).toBe(201);
+    const invitationToken = tokenOf((await smtp.waitFor('cache.invitee@example.com', /invited you/)).link);
+    const lookup = await h.app.inject({ method: 'GET', url: `/invitations/lookup?token=${encodeURIComponent(invitationToken)}` });
+    const accepted = await post('/invitations/accept', { token: invitationToken, password: 'an accepted passphrase' });
+
+    const temporary = 'a temporary passphrase';
+    const setTemporary = await h.app.inject({
+      method: 'PUT',
+      url: `/users/${user.id}/password`,
+      headers: s.root.headers,
+      payload: { password: temporary, temporary: true },
+    });
+    const changeTokenAnswer = await post('/auth/login', { email: user.email, password: temporary });
+    const changed = await post('/auth/change-password', {
+      changeToken: changeTokenAnswer.json().changeToken,
+      newPassword: 'my very own passphrase',
+    });
+
+    const answers = {
+      signedIn,
+      refreshed,
+      apiKey,
+      ownExport,
+      adminExport,
+      codeExchange,
+      lookup,
+      accepted,
+      setTemporary,
+      changeTokenAnswer,
+      changed,
+    };
+    const statuses = Object.fromEntries(Object.entries(answers).map(([name, res]) => [name, res.statusCode]));
+    expect(statuses).toEqual({
+      signedIn: 200,
+      refreshed: 200,
+      apiKey: 201,
+      ownExport: 200,
+      adminExport: 200,
+      codeExchange: 400,
+      lookup: 200,
+      accepted: 200,
+      setTemporary: 204,
+      changeTokenAnswer: 200,
+      changed: 200,
+    });
+    for (const [name, res] of Object.entries(answers)) {
+      expect({ name, cacheControl: res.headers['cache-control'], pragma: res.headers.pragma }).toEqual({
+        name,
+        cacheControl: 'no-store',
+        pragma: 'no-cache',
+      });
+    }
+  });
+
+  it('hole 16: a PNG with a valid header and truncated pixel data answers 415 problem+json', async () => {
+    const whole = await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 9, g: 99, b: 199 } } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const truncated = whole.subarray(0, Math.floor(whole.length / 2));
+    expect((await sharp(truncated).metadata()).format).toBe('png');
+    const form = avatarForm(truncated);
+    const res = await s.h.app.inject({
+      method: 'POST',
+      url: '/users/upload-avatar',
+      payload: form.payload,
+      headers: { ...s.learner.headers, ...form.headers },
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json().code).toBe('UNSUPPORTED_IMAGE');
+  });
+});
+
+describe('security hardening: request logs', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+  });
+  afterAll(() => h.close());
+
+  it('hole 10: secret-bearing query parameters never reach the request log', async () => {
+    const logged = await startLoggedApp(h);
+    try {
+      const secrets = ['live-invitation-token-4711', 'provider-code-0815', 'opaque-state-2342', 'refresh-9999', 'key-1234', 'pw-5678'];
+      await logged.app.inject({ method: 'GET', url: `/invitations/lookup?token=${secrets[0]}&lang=fr` });
+      await logged.app.inject({ method: 'GET', url: `/auth/oauth/google/callback?code=${secrets[1]}&state=${secrets[2]}` });
+      await logged.app.inject({
+        method: 'GET',
+        url: `/health/live?refreshToken=${secrets[3]}&api_key=${secrets[4]}&Password=${secrets[5]}`,
+      });
+      const requests = logged.lines.filter((line) => line.includes('"req":'));
+      expect(requests.length).toBeGreaterThanOrEqual(3);
+      for (const secret of secrets) expect(logged.lines.join('\n')).not.toContain(secret);
+      // The rest of the URL still says what was asked.
+      const urls = requests.map((line) => JSON.parse(line).req.url as string);
+      expect(urls).toContain('/invitations/lookup?token=[redacted]&lang=fr');
+      expect(urls).toContain('/auth/oauth/google/callback?code=[redacted]&state=[redacted]');
+    } finally {
+      await logged.close();
+    }
+  });
+});
