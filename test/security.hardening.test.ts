@@ -189,6 +189,7 @@ describe('security hardening: request logs', () => {
       const secrets = ['live-invitation-token-4711', 'provider-code-0815', 'opaque-state-2342', 'refresh-9999', 'key-1234', 'pw-5678'];
       await logged.app.inject({ method: 'GET', url: `/invitations/lookup?token=${secrets[0]}&lang=fr` });
       await logged.app.inject({ method: 'GET', url: `/auth/oauth/google/callback?code=${secrets[1]}&state=${secrets[2]}` });
+      await logged.app.inject({ method: 'GET', url: `/no-such-route?token=${secrets[0]}` });
       await logged.app.inject({
         method: 'GET',
         url: `/health/live?refreshToken=${secrets[3]}&api_key=${secrets[4]}&Password=${secrets[5]}`,
