@@ -9,6 +9,7 @@ import type { AppContext } from './context.js';
 import { registerConsole } from './http/console.js';
 import { checkDeclaredAnswers, declareImplicitProblems } from './http/declared-problems.js';
 import { loggedUrl } from './http/logged-url.js';
+import { registerNoStoreByDefault } from './http/no-store.js';
 import { problemServerOptions, registerProblemHandlers } from './http/problem.js';
 import { registerRouteGuard } from './http/route-policy.js';
 import { registerValidation } from './http/validation.js';
@@ -77,6 +78,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerNoStoreByDefault(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -155,6 +155,9 @@ describe('security hardening: a school of two organizations', () => {
         pragma: 'no-cache',
       });
     }
+    // What is public keeps the caching its route chose.
+    const jwks = await h.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
+    expect([jwks.headers['cache-control'], jwks.headers.pragma]).toEqual(['public, max-age=300', undefined]);
   });
 
   it('hole 16: a PNG with a valid header and truncated pixel data answers 415 problem+json', async () => {
