@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, login } from './helpers/auth.js';
+import { createUser } from './helpers/auth.js';
 import { avatarForm, createSchool, type School } from './helpers/learning.js';
 import { startLoggedApp } from './helpers/logs.js';
 import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
@@ -207,5 +207,70 @@ describe('security hardening: request logs', () => {
     } finally {
       await logged.close();
     }
+  });
+});
+
+describe('security hardening: sign-in throttle', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+  });
+  afterAll(() => h.close());
+
+  const signIn = (email: string, password: string, from: string, agent = 'Guesser/1.0') =>
+    h.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email, password },
+      remoteAddress: from,
+      headers: { 'user-agent': agent },
+    });
+
+  it('hole 9: guesses from one source hold up that source only, and refused attempts do not lengthen the hold', async () => {
+    const user = await createUser(h);
+    const attacker = '203.0.113.66';
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+    const statuses: number[] = [];
+    for (let guess = 0; guess < 5; guess++) statuses.push((await signIn(user.email, `wrong guess ${guess}`, attacker)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    // Five free failures, then a wait of a second; the right password from the held source waits too.
+    const held = await signIn(user.email, user.password, attacker);
+    expect([held.statusCode, held.headers['retry-after']]).toEqual([429, '1']);
+    // After each wait one more guess, and the wait doubles: 1 s, 2 s, then 4 s.
+    await sleep(1100);
+    expect((await signIn(user.email, 'sixth guess', attacker)).statusCode).toBe(401);
+    await sleep(2100);
+    expect((await signIn(user.email, 'seventh guess', attacker)).statusCode).toBe(401);
+    const heldFrom = Date.now();
+
+    // Hammering the held source does not lengthen its wait ...
+    for (let guess = 0; guess < 20; guess++) {
+      const refused = await signIn(user.email, `hammer ${guess}`, attacker);
+      expect(refused.statusCode).toBe(429);
+      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(4);
+    }
+    // ... the owner, from a source that did not fail, signs in at once ...
+    expect((await signIn(user.email, user.password, '198.51.100.20', 'Owner/1.0')).statusCode).toBe(200);
+    // ... and the hold ends four seconds after the last counted guess, whatever was refused meanwhile.
+    await sleep(heldFrom + 4100 - Date.now());
+    expect((await signIn(user.email, user.password, attacker)).statusCode).toBe(200);
+  });
+
+  it('hole 9: guessing spread over many sources holds the account for new devices, not for a device that signed in before', async () => {
+    const user = await createUser(h);
+    const phone = { from: '192.0.2.10', agent: 'OwnerPhone/2.0' };
+    expect((await signIn(user.email, user.password, phone.from, phone.agent)).statusCode).toBe(200);
+
+    // Fifty guesses, each from its own address: no source reaches its own limit ...
+    for (let guess = 0; guess < 50; guess++) {
+      expect((await signIn(user.email, `distributed guess ${guess}`, `10.9.0.${guess + 1}`)).statusCode).toBe(401);
+    }
+    // ... but the account-wide cap now holds every new device, the right password included ...
+    const fresh = await signIn(user.email, user.password, '10.9.1.1');
+    expect(fresh.statusCode).toBe(429);
+    expect(fresh.json().code).toBe('RATE_LIMITED');
+    expect((await signIn(user.email, user.password, phone.from, 'Another agent/1.0')).statusCode).toBe(429);
+    // ... while the device that signed in before still gets in.
+    expect((await signIn(user.email, user.password, phone.from, phone.agent)).statusCode).toBe(200);
   });
 });
