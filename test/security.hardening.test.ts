@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
@@ -272,5 +273,34 @@ describe('security hardening: sign-in throttle', () => {
     expect((await signIn(user.email, user.password, phone.from, 'Another agent/1.0')).statusCode).toBe(429);
     // ... while the device that signed in before still gets in.
     expect((await signIn(user.email, user.password, phone.from, phone.agent)).statusCode).toBe(200);
+  });
+});
+
+describe('security hardening: sign-up', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+  });
+  afterAll(() => h.close());
+
+  it('hole 12: POST /auth/register takes as long for a taken address as a new account takes to create', async () => {
+    const owner = await createUser(h);
+    // From here every new account takes a second longer to write (a trigger on this test's own database), so
+    // only an answer for a taken address that waits as long as a new account took can take as long.
+    const db = h.context.database.primary;
+    await db.execute(
+      sql.raw('CREATE FUNCTION slow_sign_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$'),
+    );
+    await db.execute(sql.raw('CREATE TRIGGER slow_sign_up BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION slow_sign_up()'));
+    const register = async (email: string) => {
+      const started = performance.now();
+      const res = await h.app.inject({ method: 'POST', url: '/auth/register', payload: { email, password: 'a sign-up passphrase' } });
+      expect(res.statusCode).toBe(202);
+      return performance.now() - started;
+    };
+    const free = [await register('first.newcomer@example.com'), await register('second.newcomer@example.com')];
+    const taken = [await register(owner.email), await register(owner.email.toUpperCase())];
+    expect(Math.min(...free)).toBeGreaterThanOrEqual(1000);
+    expect(Math.min(...taken)).toBeGreaterThanOrEqual(1000);
   });
 });
