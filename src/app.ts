@@ -8,6 +8,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { AppContext } from './context.js';
 import { registerConsole } from './http/console.js';
 import { checkDeclaredAnswers, declareImplicitProblems } from './http/declared-problems.js';
+import { loggedUrl } from './http/logged-url.js';
+import { registerNoStoreByDefault } from './http/no-store.js';
 import { declareOperations, securitySchemes } from './http/openapi.js';
 import { problemServerOptions, registerProblemHandlers } from './http/problem.js';
 import { registerRouteGuard } from './http/route-policy.js';
@@ -32,6 +34,16 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.password', '*.token', '*.refreshToken'],
       censor: '[redacted]',
+    },
+    // Fastify's own request fields, with secrets in the query string (invitation tokens, OAuth codes) masked.
+    serializers: {
+      req: (request: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+        method: request.method,
+        url: loggedUrl(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
     },
   };
 }
@@ -68,6 +80,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerNoStoreByDefault(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: {

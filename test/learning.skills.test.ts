@@ -95,9 +95,10 @@ describe('learning: skills', () => {
     });
     expect(verified.json().skill.verifiedAt).toEqual(expect.any(String));
 
-    // Same proficiency: still verified. Another one: the verification is gone, and it is the learner's own claim.
-    const renamedCategory = await s.as(s.learner).send('PATCH', `/users/me/skills/${skill.id}`, { skillCategory: 'Systems' });
-    expect(renamedCategory.json().skill.verified).toBe(true);
+    // The same values again: still verified (and nothing recorded). A new proficiency: the verification is gone,
+    // and it is the learner's own claim (test/security.hardening.test.ts, hole 7, covers every other field).
+    const unchanged = await s.as(s.learner).send('PATCH', `/users/me/skills/${skill.id}`, { skillCategory: 'Programming' });
+    expect(unchanged.json().skill.verified).toBe(true);
     const moved = await s.as(s.learner).send('PATCH', `/users/me/skills/${skill.id}`, { proficiencyLevel: 'ADVANCED' });
     expect(moved.json().skill).toMatchObject({
       proficiencyLevel: 'ADVANCED',
@@ -115,14 +116,13 @@ describe('learning: skills', () => {
       'skill.added',
       'skill.verified',
       'skill.updated',
-      'skill.updated',
       'skill.verified',
       'skill.verification_withdrawn',
     ]);
     // Withdrawing what is not there changes nothing and records nothing.
     expect((await s.as(s.instructor).send('DELETE', `${path}/verify`)).statusCode).toBe(200);
     const after = await queryRows<{ n: number }>(db(), sql`SELECT count(*)::int AS n FROM audit_logs WHERE entity_id = ${skill.id}`);
-    expect(after[0]?.n).toBe(6);
+    expect(after[0]?.n).toBe(5);
 
     expect((await s.as(s.learner).send('DELETE', `/users/me/skills/${skill.id}`)).statusCode).toBe(204);
     expect((await s.as(s.learner).send('DELETE', `/users/me/skills/${skill.id}`)).json().code).toBe('SKILL_NOT_FOUND');

@@ -1,4 +1,4 @@
-import { desc, eq, or } from 'drizzle-orm';
+import { desc, eq, or, sql } from 'drizzle-orm';
 import { auditLogs } from '../db/schema/index.js';
 import type { ExportPart } from './users/service.js';
 
@@ -13,7 +13,8 @@ export const interimExportParts: Record<string, ExportPart> = {
         action: auditLogs.action,
         entity: auditLogs.entity,
         entityId: auditLogs.entityId,
-        ipAddress: auditLogs.ipAddress,
+        // The address is the person's only where they acted; an administrator's acting on them is theirs.
+        ipAddress: sql<string | null>`CASE WHEN ${auditLogs.actorId} = ${userId} THEN ${auditLogs.ipAddress} END`,
         createdAt: auditLogs.createdAt,
       })
       .from(auditLogs)

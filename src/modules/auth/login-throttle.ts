@@ -2,15 +2,44 @@ import type { SharedState } from '../../platform/shared-state.js';
 import { sha256 } from './secrets.js';
 
 const WINDOW_MS = 3_600_000;
-const FREE_ATTEMPTS = 5;
+/** Failures one source (an ip address) may make against one identifier before the waits begin. */
+const FREE_PER_SOURCE = 5;
+/** Failures from all sources together: guessing spread over many addresses, far above an owner's typos. */
+const FREE_PER_ACCOUNT = 50;
 const MAX_WAIT_SECONDS = 900;
 
+/** One failure counter: how many attempts it has counted in the window, and when the last was counted. */
+interface Counter {
+  count: string;
+  last: string;
+  free: number;
+}
+
+/** What a counter holds now, and how long the next attempt it counts must still wait (0: it may go). */
+interface Reading {
+  counted: number;
+  waitMs: number;
+}
+
+/** After `counted` failures past the free ones, each further attempt waits twice as long: 1 s, 2 s, 4 s … 15 min. */
+const waitAfter = (counted: number, free: number) => (counted < free ? 0 : Math.min(2 ** (counted - free), MAX_WAIT_SECONDS) * 1000);
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
 /**
- * Failed sign-ins per submitted identifier, whether or not an account has it (so a 429 says nothing
- * about existence). Every attempt is counted atomically before the password is checked, so parallel
- * guesses cannot slip past; after five, each further attempt must wait twice as long as the one
- * before (1 s, 2 s, 4 s … 15 min), which caps guessing at a few dozen an hour. A success clears it.
- * Password reset is not behind this, so a throttled owner can always recover.
+ * Failed sign-ins per submitted identifier (whether or not an account has it, so a 429 says nothing about
+ * existence), counted twice: per source, and per account whatever the source.
+ *
+ * - Per identifier and ip address: five free attempts, then each further one waits twice as long as the
+ *   one before (1 s, 2 s, 4 s … 15 min). One source guessing holds up only itself: the owner signing in
+ *   from anywhere else is not affected.
+ * - Per identifier, all sources together: fifty free attempts, then the same doubling waits, against
+ *   guessing spread over many addresses. While this holds, only a device that signed in to the account
+ *   before (`knownDevice`: a session from the same ip address and user agent) gets through.
+ * - A refused attempt is not counted and does not move the wait: hammering a held identifier does not
+ *   lengthen its hold. Every admitted attempt is counted atomically before the password is checked, so
+ *   parallel guesses cannot slip past (one that lost that race is refused, counted).
+ * - A sign-in that succeeds clears its source's count and the account's; so does a password reset.
+ *   Password reset is not behind this, so a held owner can always recover.
  *
  * With Redis away the counts are each node's own (SharedState falls back per process): neither open
  * nor closed. Guesses spread over N nodes get N times the budget for the outage, and the shared counts
@@ -18,26 +47,51 @@ const MAX_WAIT_SECONDS = 900;
  * lockout of everybody, which an attacker could then cause on purpose.
  */
 export function createLoginThrottle(state: SharedState) {
-  const keys = (identifier: string) => {
+  const accountCounter = (identifier: string): Counter => {
     const id = sha256(identifier.trim().toLowerCase());
-    return { count: `login-fail:${id}`, last: `login-last:${id}` };
+    return { count: `login-fail:${id}`, last: `login-last:${id}`, free: FREE_PER_ACCOUNT };
   };
+  const sourceCounter = (identifier: string, source: string | null): Counter => {
+    const account = accountCounter(identifier);
+    const from = sha256(source ?? 'unknown');
+    return { count: `${account.count}:${from}`, last: `${account.last}:${from}`, free: FREE_PER_SOURCE };
+  };
+
+  async function read(counter: Counter): Promise<Reading> {
+    const [count, last] = await Promise.all([state.get(counter.count), state.get(counter.last)]);
+    const counted = Number(count ?? 0);
+    const waitMs = last ? Number(last) + waitAfter(counted, counter.free) - Date.now() : 0;
+    return { counted, waitMs: Math.max(0, waitMs) };
+  }
+
+  /** Counts an admitted attempt; says how long to wait when a parallel one was counted first and this one must wait after all. */
+  async function count(counter: Counter, seen: Reading): Promise<number> {
+    const { count: counted } = await state.increment(counter.count, WINDOW_MS);
+    await state.set(counter.last, String(Date.now()), WINDOW_MS);
+    const alone = counted === seen.counted + 1;
+    return counted <= counter.free || alone ? 0 : waitAfter(counted - 1, counter.free);
+  }
+
   return {
-    /** Counts this attempt; returns the seconds to wait when it must be refused. */
-    async attempt(identifier: string): Promise<number | undefined> {
-      const key = keys(identifier);
-      const [{ count }, last] = await Promise.all([state.increment(key.count, WINDOW_MS), state.get(key.last)]);
-      await state.set(key.last, String(Date.now()), WINDOW_MS);
-      if (count <= FREE_ATTEMPTS || !last) return undefined;
-      const waitMs = Math.min(2 ** (count - FREE_ATTEMPTS - 1), MAX_WAIT_SECONDS) * 1000;
-      const remaining = Number(last) + waitMs - Date.now();
-      return remaining > 0 ? Math.ceil(remaining / 1000) : undefined;
+    /**
+     * Counts this attempt from `source`; returns the seconds to wait when it must be refused. `knownDevice`
+     * is asked only while the account-wide count holds the identifier.
+     */
+    async attempt(identifier: string, source: string | null, knownDevice: () => Promise<boolean>): Promise<number | undefined> {
+      const bySource = sourceCounter(identifier, source);
+      const byAccount = accountCounter(identifier);
+      const [fromSource, overall] = await Promise.all([read(bySource), read(byAccount)]);
+      if (fromSource.waitMs > 0) return seconds(fromSource.waitMs);
+      const accountHeld = overall.waitMs > 0;
+      if (accountHeld && !(await knownDevice())) return seconds(overall.waitMs);
+      // A known device's attempt while the account is held counts for its source only: it must not lengthen the hold.
+      const waits = await Promise.all([count(bySource, fromSource), accountHeld ? 0 : count(byAccount, overall)]);
+      const waitMs = Math.max(...waits);
+      return waitMs > 0 ? seconds(waitMs) : undefined;
     },
-    async failures(identifier: string): Promise<number> {
-      return Number((await state.get(keys(identifier).count)) ?? 0);
-    },
-    async clear(...identifiers: string[]) {
-      await state.del(...identifiers.flatMap((identifier) => Object.values(keys(identifier))));
+    async clear(source: string | null, ...identifiers: string[]) {
+      const counters = identifiers.flatMap((identifier) => [accountCounter(identifier), sourceCounter(identifier, source)]);
+      await state.del(...counters.flatMap((counter) => [counter.count, counter.last]));
     },
   };
 }

@@ -41,7 +41,7 @@ export function createPasswordFlows(kit: AuthKit, links: OneTimeLinks) {
         await queries.revokeUserSessions(tx, user.id, 'password_reset');
         await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });
         // Its owner is back in: failed guesses against the account no longer hold them up.
-        useCases.whenCommitted(() => throttle.clear(user.email, ...(user.username ? [user.username] : [])));
+        useCases.whenCommitted(() => throttle.clear(caller.ipAddress, user.email, ...(user.username ? [user.username] : [])));
         await emit({ type: 'auth.password_reset', entityId: user.id, actorId: user.id });
       });
     },

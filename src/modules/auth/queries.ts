@@ -7,6 +7,23 @@ export type SessionRow = typeof sessions.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type OneTimePurpose = (typeof oneTimeTokens.$inferInsert)['purpose'];
 
+/** Whether the user had a session started from this ip address and user agent since then (a device that signed in before). */
+export async function hasSessionFrom(db: Executor, userId: string, from: { ipAddress: string; userAgent: string; since: Date }) {
+  const [row] = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        eq(sessions.ipAddress, from.ipAddress),
+        eq(sessions.userAgent, from.userAgent),
+        gt(sessions.createdAt, from.since),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
+
 export async function insertSession(db: Executor, values: typeof sessions.$inferInsert) {
   const [row] = await db.insert(sessions).values(values).returning();
   if (!row) throw new Error('insert returned no row');

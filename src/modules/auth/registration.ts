@@ -2,6 +2,7 @@ import type { Executor, Tx } from '../../db/client.js';
 import type { Caller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
+import { createTimingPad } from '../../platform/timing-pad.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
 import { accounts, type NewUser, type UserRow } from '../users/service.js';
@@ -35,6 +36,9 @@ async function createUnlessTaken(tx: Tx, values: NewUser): Promise<UserRow | und
  */
 export function createRegistration(kit: AuthKit, links: OneTimeLinks) {
   const { config } = kit.context;
+  // Creating an account writes more than telling an owner does (the user, profile, roles, a link, a mail):
+  // a taken address waits as long as a recent new account took, after its transaction (holding no connection).
+  const newAccountTime = createTimingPad();
 
   async function tellOwner(tx: Executor, emit: Emit<DomainEvent>, owner: UserRow) {
     await links.mailUnderCap(tx, owner, 'accountExists', async () => ({ resetUrl: `${config.PUBLIC_URL}/forgot-password` }));
@@ -48,9 +52,13 @@ export function createRegistration(kit: AuthKit, links: OneTimeLinks) {
       const [first, ...rest] = (input.name ?? '').trim().split(/\s+/);
       // Hashed whether or not the address is taken, so every answer takes the same time.
       const passwordHash = await hashPassword(input.password);
-      await kit.useCases.run(caller, async (tx, emit) => {
+      const started = performance.now();
+      const created = await kit.useCases.run(caller, async (tx, emit) => {
         const existing = await accounts.findByEmail(tx, email);
-        if (existing) return tellOwner(tx, emit, existing);
+        if (existing) {
+          await tellOwner(tx, emit, existing);
+          return false;
+        }
         const user = await createUnlessTaken(tx, {
           email,
           passwordHash,
@@ -63,12 +71,15 @@ export function createRegistration(kit: AuthKit, links: OneTimeLinks) {
         if (!user) {
           const winner = await accounts.findByEmail(tx, email);
           if (winner) await tellOwner(tx, emit, winner);
-          return;
+          return false;
         }
         const roles = await kit.access.grantInitialRoles(tx, user.id, undefined);
         await links.mailVerification(tx, user);
         await emit({ type: 'auth.registered', entityId: user.id, actorId: user.id, payload: { email, roles } });
+        return true;
       });
+      if (created) newAccountTime.record(performance.now() - started);
+      else await newAccountTime.padFrom(started);
     },
   };
 }

@@ -97,15 +97,24 @@ export function createSignIn(kit: AuthKit) {
     return { passwordChangeRequired: true as const, changeToken };
   }
 
+  /** A device that signed in to this account before: a session from the same ip address and user agent, within a session's lifetime. */
+  async function signedInBefore(db: Executor, input: { email?: string; username?: string }, caller: Caller) {
+    const user = await accounts.findForLogin(db, input);
+    if (!user || !caller.ipAddress || !caller.userAgent) return false;
+    const since = new Date(Date.now() - config.SESSION_MAX_AGE);
+    return queries.hasSessionFrom(db, user.id, { ipAddress: caller.ipAddress, userAgent: caller.userAgent.slice(0, 500), since });
+  }
+
   return {
     completeSignIn,
     issueAccessToken,
 
     async login(caller: Caller, input: { email?: string; username?: string; password: string }) {
       const identifier = input.email ?? input.username ?? '';
-      const waitSeconds = await throttle.attempt(identifier);
+      const database = kit.context.database.primary;
+      const waitSeconds = await throttle.attempt(identifier, caller.ipAddress, () => signedInBefore(database, input, caller));
       if (waitSeconds !== undefined) throw rateLimited(waitSeconds);
-      const user = await accounts.findForLogin(kit.context.database.primary, input);
+      const user = await accounts.findForLogin(database, input);
       // An unknown account costs a real verification too: the answer's timing does not tell. An imported
       // account's hash from another system is verified in its own format, and redone as ours below.
       const passwordOk = await verifyStoredPassword(user?.passwordHash ?? kit.dummyHash, input.password);
@@ -118,14 +127,14 @@ export function createSignIn(kit: AuthKit) {
       }
       if (user.passwordChangeRequired) {
         return useCases.run(caller, async (tx, emit) => {
-          useCases.whenCommitted(() => throttle.clear(identifier));
+          useCases.whenCommitted(() => throttle.clear(caller.ipAddress, identifier));
           return requirePasswordChange(tx, user, emit);
         });
       }
       const rehash = needsRehash(user.passwordHash as string) ? await hashPassword(input.password) : undefined;
       return useCases.run(caller, async (tx, emit) => {
         if (rehash) await accounts.setPasswordHash(tx, user.id, rehash);
-        useCases.whenCommitted(() => throttle.clear(identifier));
+        useCases.whenCommitted(() => throttle.clear(caller.ipAddress, identifier));
         return completeSignIn(tx, user, { caller, emit }, { amr: ['pwd'], rehashed: Boolean(rehash) });
       });
     },

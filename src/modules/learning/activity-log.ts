@@ -70,17 +70,22 @@ export async function pruneActivities(db: Db, now: Date, retentionDays: number, 
 
 /** The activity log: written in the transaction of the change it records, read newest first, kept for a while. */
 export function createActivityLog(db: Db, { find }: Learners, retentionDays: number) {
-  /** The use-case writer: one row per event that is an activity, with the caller's ip, agent and device. */
+  /**
+   * The use-case writer: one row per event that is an activity, with the ip, agent and device of the learner
+   * when they acted themselves. Someone else's (an administrator's) are theirs, not the learner's: the
+   * learner sees this log and exports it, and the audit log keeps who acted from where.
+   */
   const record: InTransaction<DomainEvent> = async (tx, event, { caller }) => {
     const entry = (activities[event.type] as ((event: DomainEvent) => Entry | undefined) | undefined)?.(event);
     if (!entry?.userId) return;
+    const own = (event.actorId ?? caller.principal?.userId) === entry.userId;
     await queries.insertActivity(tx, {
       userId: entry.userId,
       activityType: entry.type,
       activityData: entry.data,
-      ipAddress: caller.ipAddress,
-      userAgent: caller.userAgent,
-      deviceType: deviceTypeOf(caller.userAgent),
+      ipAddress: own ? caller.ipAddress : null,
+      userAgent: own ? caller.userAgent : null,
+      deviceType: own ? deviceTypeOf(caller.userAgent) : null,
       // Milliseconds, like the page cursors that point at rows by their time.
       createdAt: new Date(),
     });

@@ -8,6 +8,10 @@ import { changedFields, skillView } from './views.js';
 
 const audited = ['skillName', 'skillCategory', 'proficiencyLevel', 'selfAssessed', 'verified', 'evidenceType', 'evidenceUrl'] as const;
 const unverified = { verified: false, verifiedBy: null, verifiedAt: null };
+/** What a verification vouches for: changing any of them (by anybody) leaves nothing verified. */
+const vouchedFor = ['skillName', 'skillCategory', 'proficiencyLevel', 'evidenceType', 'evidenceUrl'] as const;
+const changesVouchedFor = (before: queries.SkillRow, body: UpdateSkill) =>
+  vouchedFor.some((field) => body[field] !== undefined && body[field] !== before[field]);
 
 /** Seed 002's skills: tracked by the learner, verified (with evidence) by someone else with `learning:manage`. */
 export function createSkills(db: Db, { useCases, find, page }: Learners) {
@@ -76,12 +80,12 @@ export function createSkills(db: Db, { useCases, find, page }: Learners) {
       });
     },
 
-    /** A learner's own edit is self-assessed; a new proficiency needs verifying again. */
+    /** A learner's own edit is self-assessed; a changed name, category, level or evidence needs verifying again. */
     update: (caller: SignedInCaller, id: string, skillId: string, body: UpdateSkill) =>
       change(caller, id, skillId, 'skill.updated', (before, learner) => ({
         ...body,
         selfAssessed: learner.self,
-        ...(body.proficiencyLevel && body.proficiencyLevel !== before.proficiencyLevel ? unverified : {}),
+        ...(changesVouchedFor(before, body) ? unverified : {}),
       })),
 
     /** Someone with `learning:manage` other than the learner vouches for the skill, optionally with evidence. */

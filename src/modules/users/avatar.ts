@@ -8,6 +8,8 @@ export const AVATAR_SIZES = [256, 64] as const;
 // sharp's names for what the config calls jpg/jpeg/png/gif/webp.
 const formatNames: Record<string, string> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png', gif: 'gif', webp: 'webp' };
 
+const unreadable = () => errors.UNSUPPORTED_IMAGE('The file is not an image Tessera can read.');
+
 /**
  * Decides the type from the bytes (never the name or the Content-Type), refuses anything not an
  * allowed raster format (SVG, HTML, polyglots that do not decode), and re-encodes to WebP at fixed
@@ -20,7 +22,7 @@ export async function processAvatar(upload: Buffer, config: Pick<Config, 'ALLOWE
   try {
     format = (await sharp(upload, { failOn: 'error' }).metadata()).format;
   } catch {
-    throw errors.UNSUPPORTED_IMAGE('The file is not an image Tessera can read.');
+    throw unreadable();
   }
   const allowed = new Set(config.ALLOWED_AVATAR_FORMATS.map((name) => formatNames[name]));
   if (!format || !allowed.has(format))
@@ -30,17 +32,22 @@ export async function processAvatar(upload: Buffer, config: Pick<Config, 'ALLOWE
     .toString('base64url')
     .replace(/[^A-Za-z0-9]/g, '')
     .slice(0, 32);
-  const files = await Promise.all(
-    AVATAR_SIZES.map(async (size) => ({
-      key: `${name}-${size}.webp`,
-      data: await sharp(upload, { failOn: 'error', animated: false })
-        .rotate()
-        .resize(size, size, { fit: 'cover' })
-        .webp({ quality: 82 })
-        .toBuffer(),
-    })),
-  );
-  return { name, files };
+  try {
+    const files = await Promise.all(
+      AVATAR_SIZES.map(async (size) => ({
+        key: `${name}-${size}.webp`,
+        data: await sharp(upload, { failOn: 'error', animated: false })
+          .rotate()
+          .resize(size, size, { fit: 'cover' })
+          .webp({ quality: 82 })
+          .toBuffer(),
+      })),
+    );
+    return { name, files };
+  } catch {
+    // A sound header over pixel data that does not decode (truncated, corrupt) fails only here: still the upload's fault.
+    throw unreadable();
+  }
 }
 
 export const avatarKeys = (name: string) => AVATAR_SIZES.map((size) => `${name}-${size}.webp`);
