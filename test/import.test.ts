@@ -214,6 +214,27 @@ describe('import from other systems (seed 002: Data Migration)', () => {
     expect(await count(sql`email = 'fine@example.com'`)).toBe(1);
   });
 
+  it('names every problem of a line at once: its rules, its names and its schema', async () => {
+    const file = join(dir, 'many-problems.jsonl');
+    const lateGoal = { title: 'Late', goalType: 'COURSE_COMPLETION', startDate: '2024-06-01', targetDate: '2024-01-01' };
+    writeFileSync(
+      file,
+      jsonl([
+        { email: 'three@example.com', userType: 'ASTRONAUT', roles: ['LEARNER', 'NO_SUCH_ROLE'], goals: [lateGoal] },
+        { email: 'not-an-email', organization: 'no-such-org' },
+      ]),
+    );
+    const summary = await importFile(file);
+    expect(summary).toMatchObject({ rejected: true, failed: 2 });
+    expect(summary.errors).toEqual([
+      { line: 1, field: 'goals/0/targetDate', message: 'must not be before startDate' },
+      { line: 1, field: 'userType', message: 'no user type is named "ASTRONAUT"' },
+      { line: 1, field: 'roles', message: 'unknown role: NO_SUCH_ROLE' },
+      { line: 2, field: 'email', message: 'must match format "email"' },
+      { line: 2, field: 'organization', message: 'no organization has the slug "no-such-org"' },
+    ]);
+  });
+
   it('validates only with dryRun, and invites users whose hash is unknown with invite', async () => {
     const file = join(dir, 'invite.csv');
     writeFileSync(
