@@ -292,6 +292,19 @@ describe('import from other systems (seed 002: Data Migration)', () => {
     );
     expect(mine?.organization_id).toBe(orgA);
 
+    const placeholders = await post(
+      jsonl([
+        { email: 'placeholder@example.com', passwordHash: 'pbkdf2_sha256$…$hash…' },
+        { email: 'short@example.com', passwordHash: '$2b$10$tooshort' },
+        { email: 'unknown@example.com', passwordHash: '5f4dcc3b5aa765d61d8327deb882cf99' },
+      ]),
+    );
+    expect([placeholders.statusCode, placeholders.json().code]).toEqual([400, 'IMPORT_REJECTED']);
+    expect(placeholders.json().errors).toEqual([
+      { path: 'line 1: passwordHash', message: expect.stringMatching(/^not a valid pbkdf2 hash: expected pbkdf2_<digest>/) },
+      { path: 'line 2: passwordHash', message: expect.stringMatching(/^not a valid bcrypt hash: expected \$2b\$<cost>/) },
+    ]);
+    expect(placeholders.body).not.toContain('tooshort');
     expect((await post('email\nfrom-csv@example.com\n', '?dryRun=true', 'text/csv')).json()).toMatchObject({ dryRun: true, created: 1 });
     expect((await post('{}', '', 'application/xml')).statusCode).toBe(415);
     const learnerSession = await loginAs(h, { roles: ['LEARNER'], organizationId: orgA });

@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { addTesseraFormats, formats, isIanaTimezone, isLanguageTag } from '../../http/formats.js';
-import { passwordHashFormat } from '../auth/service.js';
+import { passwordHashFormat, passwordHashProblem } from '../auth/service.js';
 import { accounts } from '../users/service.js';
 import type { ImportFormat, SourceRecord } from './reader.js';
 import { ImportRecord, type LineError } from './schemas.js';
@@ -121,6 +121,9 @@ function ruleErrors(line: number, value: Partial<ImportRecord>): LineError[] {
   for (const [index, goal] of (value.goals ?? []).entries()) {
     if (goal.targetDate < (goal.startDate ?? today())) error(`goals/${index}/targetDate`, 'must not be before startDate');
   }
+  // A hash in a known format that cannot be one would leave its user silently without a password.
+  const hashProblem = value.passwordHash !== undefined ? passwordHashProblem(value.passwordHash) : undefined;
+  if (hashProblem) error('passwordHash', hashProblem);
   return errors;
 }
 
