@@ -47,4 +47,17 @@ describe(`tessera import (${driver})`, () => {
     const skipping = await runCli(['import', '--file', bad, '--skip-invalid', '--update'], target.env);
     expect([skipping.code, skipping.stdout.trim()]).toEqual([0, 'imported: created 0, updated 20, skipped 0, failed 2, invited 0']);
   }, 120_000);
+
+  it('refuses a hash written in a known format that cannot be one (a placeholder), naming its line and format', async () => {
+    const placeholders = file('placeholders.jsonl', [
+      { email: 'django@example.com', passwordHash: 'pbkdf2_sha256$260000$salt$hash' },
+      { email: 'argon@example.com', passwordHash: '$argon2id$v=19$m=65536,t=3,p=4$salt' },
+      { email: 'md5@example.com', passwordHash: '5f4dcc3b5aa765d61d8327deb882cf99' },
+    ]);
+    const refused = await runCli(['import', '--file', placeholders], target.env);
+    expect([refused.code, refused.stdout.trim()]).toEqual([1, 'imported nothing: created 0, updated 0, skipped 0, failed 2, invited 0']);
+    expect(refused.stderr).toContain('line 1: passwordHash: not a valid pbkdf2 hash: its hash is 3 bytes');
+    expect(refused.stderr).toContain('line 2: passwordHash: not a valid argon2 hash: expected $argon2<id|i|d>$');
+    expect(refused.stderr).not.toContain('line 3');
+  }, 60_000);
 });

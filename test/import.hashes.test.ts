@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { passwordHashFormat, verifyStoredPassword } from '../src/modules/auth/foreign-hashes.js';
+import { passwordHashFormat, passwordHashProblem, verifyStoredPassword } from '../src/modules/auth/foreign-hashes.js';
 import { hashPassword } from '../src/platform/passwords.js';
 import { foreignHashes } from './helpers/foreign-hashes.js';
 
@@ -41,4 +41,30 @@ describe('password hashes from other systems', () => {
       expect(await verifyStoredPassword(hash, 'plain text password')).toBe(false);
     }
   });
+
+  it('says what is wrong with a string written in a known format that cannot be a hash of it, and never repeats it', async () => {
+    const problems: [hash: string, format: string, wrong: RegExp][] = [
+      ['pbkdf2_sha256$…$hash…', 'pbkdf2', /expected pbkdf2_<digest>\$<iterations>\$<salt>\$<base64 hash>/],
+      ['pbkdf2_sha256$260000$salt$hash', 'pbkdf2', /hash is 3 bytes/],
+      ['$pbkdf2-sha256$29000$c2FsdA$aGFzaA', 'pbkdf2', /hash is 4 bytes/],
+      ['pbkdf2:sha256:999999999$salt$00ff', 'pbkdf2', /iterations/],
+      ['$2b$08$tooshort', 'bcrypt', /expected \$2b\$<cost>\$<53 characters/],
+      [`$2b$10$${'!'.repeat(53)}`, 'bcrypt', /expected/],
+      [`$2b$31$${'a'.repeat(53)}`, 'bcrypt', /cost 31/],
+      ['$argon2id$v=19$m=65536,t=3,p=4$hash', 'argon2', /expected \$argon2<id\|i\|d>\$/],
+      ['$scrypt$ln=30,r=8,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA', 'scrypt', /memory/],
+      ['scrypt$16384$salt$8$1$hash', 'scrypt', /hash is 3 bytes/],
+      ['$firebase-scrypt$m=14,r=8$key$salt', 'firebase-scrypt', /expected/],
+    ];
+    for (const [hash, format, wrong] of problems) {
+      const problem = passwordHashProblem(hash);
+      expect(problem, hash).toMatch(new RegExp(`^not a valid ${format} hash: `));
+      expect(problem, hash).toMatch(wrong);
+      expect(problem, hash).not.toContain(hash);
+    }
+    const valid = Object.values(await foreignHashes(password));
+    for (const hash of [...valid, '5f4dcc3b5aa765d61d8327deb882cf99', '$1$abc$def', 'plain text password']) {
+      expect(passwordHashProblem(hash), hash).toBeUndefined();
+    }
+  }, 60_000);
 });

@@ -214,6 +214,27 @@ describe('import from other systems (seed 002: Data Migration)', () => {
     expect(await count(sql`email = 'fine@example.com'`)).toBe(1);
   });
 
+  it('names every problem of a line at once: its rules, its names and its schema', async () => {
+    const file = join(dir, 'many-problems.jsonl');
+    const lateGoal = { title: 'Late', goalType: 'COURSE_COMPLETION', startDate: '2024-06-01', targetDate: '2024-01-01' };
+    writeFileSync(
+      file,
+      jsonl([
+        { email: 'three@example.com', userType: 'ASTRONAUT', roles: ['LEARNER', 'NO_SUCH_ROLE'], goals: [lateGoal] },
+        { email: 'not-an-email', organization: 'no-such-org' },
+      ]),
+    );
+    const summary = await importFile(file);
+    expect(summary).toMatchObject({ rejected: true, failed: 2 });
+    expect(summary.errors).toEqual([
+      { line: 1, field: 'goals/0/targetDate', message: 'must not be before startDate' },
+      { line: 1, field: 'userType', message: 'no user type is named "ASTRONAUT"' },
+      { line: 1, field: 'roles', message: 'unknown role: NO_SUCH_ROLE' },
+      { line: 2, field: 'email', message: 'must match format "email"' },
+      { line: 2, field: 'organization', message: 'no organization has the slug "no-such-org"' },
+    ]);
+  });
+
   it('validates only with dryRun, and invites users whose hash is unknown with invite', async () => {
     const file = join(dir, 'invite.csv');
     writeFileSync(
@@ -271,6 +292,19 @@ describe('import from other systems (seed 002: Data Migration)', () => {
     );
     expect(mine?.organization_id).toBe(orgA);
 
+    const placeholders = await post(
+      jsonl([
+        { email: 'placeholder@example.com', passwordHash: 'pbkdf2_sha256$…$hash…' },
+        { email: 'short@example.com', passwordHash: '$2b$10$tooshort' },
+        { email: 'unknown@example.com', passwordHash: '5f4dcc3b5aa765d61d8327deb882cf99' },
+      ]),
+    );
+    expect([placeholders.statusCode, placeholders.json().code]).toEqual([400, 'IMPORT_REJECTED']);
+    expect(placeholders.json().errors).toEqual([
+      { path: 'line 1: passwordHash', message: expect.stringMatching(/^not a valid pbkdf2 hash: expected pbkdf2_<digest>/) },
+      { path: 'line 2: passwordHash', message: expect.stringMatching(/^not a valid bcrypt hash: expected \$2b\$<cost>/) },
+    ]);
+    expect(placeholders.body).not.toContain('tooshort');
     expect((await post('email\nfrom-csv@example.com\n', '?dryRun=true', 'text/csv')).json()).toMatchObject({ dryRun: true, created: 1 });
     expect((await post('{}', '', 'application/xml')).statusCode).toBe(415);
     const learnerSession = await loginAs(h, { roles: ['LEARNER'], organizationId: orgA });

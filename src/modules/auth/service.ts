@@ -19,7 +19,7 @@ import { reactToUserEvents } from './user-events.js';
 import { createUserViews } from './user-views.js';
 
 /** For the import: whether a sign-in can verify a password hash brought from another system, and its format. */
-export { passwordHashFormat } from './foreign-hashes.js';
+export { passwordHashFormat, passwordHashProblem } from './foreign-hashes.js';
 
 export function createAuthService(kit: AuthKit) {
   const links = createOneTimeLinks(kit);

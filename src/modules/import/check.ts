@@ -5,7 +5,7 @@ import type { Executor } from '../../db/client.js';
 import * as queries from './queries.js';
 import { type ImportFormat, readRecords } from './reader.js';
 import type { ImportOptions, ImportSummary, LineError } from './schemas.js';
-import { type Catalog, type ImportUser, parseRecord, resolveRecord } from './validate.js';
+import { type Catalog, checkRecord, type ImportUser } from './validate.js';
 
 const CHUNK = 1000;
 const MAX_LISTED_ERRORS = 1000;
@@ -32,11 +32,9 @@ async function* validUsers(
 ) {
   for await (const record of readRecords(path, format)) {
     progress.advance(1);
-    const parsed = parseRecord(record, format);
-    const resolved = parsed.record && parsed.errors.length === 0 ? await resolveRecord(record.line, parsed.record, catalog) : undefined;
-    const errors = [...parsed.errors, ...(resolved?.errors ?? [])];
-    if (errors.length > 0 || !resolved?.user) reject(errors);
-    else yield resolved.user;
+    const checked = await checkRecord(record, format, catalog);
+    if (checked.user) yield checked.user;
+    else reject(checked.errors);
   }
 }
 

@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { addTesseraFormats, formats, isIanaTimezone, isLanguageTag } from '../../http/formats.js';
-import { passwordHashFormat } from '../auth/service.js';
+import { passwordHashFormat, passwordHashProblem } from '../auth/service.js';
 import { accounts } from '../users/service.js';
 import type { ImportFormat, SourceRecord } from './reader.js';
 import { ImportRecord, type LineError } from './schemas.js';
@@ -92,29 +92,43 @@ function nulFields(value: unknown, path: string): string[] {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-/** The schema and the rules a schema cannot say; the catalog's lookups come after. */
-export function parseRecord(record: SourceRecord, format: ImportFormat): { record?: ImportRecord; errors: LineError[] } {
+/**
+ * A line's value as far as the schema let it through: all of it, or, when some fields failed, the top-level
+ * fields that passed, so the rules and names of those are still checked and one run names every problem.
+ */
+function schemaCheck(
+  record: SourceRecord,
+  format: ImportFormat,
+): { value?: Partial<ImportRecord>; complete: boolean; errors: LineError[] } {
   const error = (field: string, message: string): LineError => ({ line: record.line, field, message });
-  if (record.error) return { errors: [error('(line)', record.error)] };
+  if (record.error) return { complete: false, errors: [error('(line)', record.error)] };
   const nul = nulFields(record.value, '');
-  if (nul.length > 0) return { errors: nul.map((field) => error(field || '(line)', 'must not contain U+0000')) };
+  if (nul.length > 0) return { complete: false, errors: nul.map((field) => error(field || '(line)', 'must not contain U+0000')) };
   const validate = validators[format];
-  if (!validate(record.value)) return { errors: schemaErrors(validate.errors ?? []).map(([field, message]) => error(field, message)) };
-  const value = record.value;
+  if (validate(record.value)) return { value: record.value, complete: true, errors: [] };
+  const errors = schemaErrors(validate.errors ?? []).map(([field, message]) => error(field, message));
+  const failed = new Set(errors.map((error) => error.field.split('/')[0]));
+  if (failed.has('(line)')) return { complete: false, errors };
+  const passed = Object.entries(record.value as object).filter(([field]) => !failed.has(field));
+  return { value: Object.fromEntries(passed), complete: false, errors };
+}
+
+/** The rules a schema cannot say. */
+function ruleErrors(line: number, value: Partial<ImportRecord>): LineError[] {
   const errors: LineError[] = [];
-  if (value.createdAt && new Date(value.createdAt).getTime() > Date.now()) errors.push(error('createdAt', 'must not be in the future'));
+  const error = (field: string, message: string) => errors.push({ line, field, message });
+  if (value.createdAt && new Date(value.createdAt).getTime() > Date.now()) error('createdAt', 'must not be in the future');
   for (const [index, goal] of (value.goals ?? []).entries()) {
-    if (goal.targetDate < (goal.startDate ?? today())) errors.push(error(`goals/${index}/targetDate`, 'must not be before startDate'));
+    if (goal.targetDate < (goal.startDate ?? today())) error(`goals/${index}/targetDate`, 'must not be before startDate');
   }
-  return { record: value, errors };
+  // A hash in a known format that cannot be one would leave its user silently without a password.
+  const hashProblem = value.passwordHash !== undefined ? passwordHashProblem(value.passwordHash) : undefined;
+  if (hashProblem) error('passwordHash', hashProblem);
+  return errors;
 }
 
 /** Names become ids; what the actor may not do is refused by field. */
-export async function resolveRecord(
-  line: number,
-  value: ImportRecord,
-  catalog: Catalog,
-): Promise<{ user?: ImportUser; errors: LineError[] }> {
+async function resolveNames(line: number, value: Partial<ImportRecord>, catalog: Catalog) {
   const errors: LineError[] = [];
   const error = (field: string, message: string) => errors.push({ line, field, message });
   const organizationId = value.organization ? catalog.organizationId(value.organization) : catalog.defaultOrganizationId;
@@ -131,13 +145,27 @@ export async function resolveRecord(
     const refusedGrant = await catalog.grantRefused(roleIds);
     if (refusedGrant) error('roles', refusedGrant);
   }
-  if (errors.length > 0) return { errors };
+  return { errors, organizationId: organizationId ?? null, userTypeId: userTypeId ?? null, roleIds };
+}
+
+/** One line checked: its schema, its rules and its names, every problem of it reported together; or the user it makes. */
+export async function checkRecord(
+  record: SourceRecord,
+  format: ImportFormat,
+  catalog: Catalog,
+): Promise<{ user?: ImportUser; errors: LineError[] }> {
+  const checked = schemaCheck(record, format);
+  if (!checked.value) return { errors: checked.errors };
+  const names = await resolveNames(record.line, checked.value, catalog);
+  const errors = [...checked.errors, ...ruleErrors(record.line, checked.value), ...names.errors];
+  if (errors.length > 0 || !checked.complete) return { errors };
+  const value = checked.value as ImportRecord;
   const [first, ...rest] = (value.name ?? '').trim().split(/\s+/);
   const hash = value.passwordHash !== undefined && passwordHashFormat(value.passwordHash) ? value.passwordHash : null;
   return {
     errors,
     user: {
-      line,
+      line: record.line,
       email: accounts.normalizeEmail(value.email),
       username: value.username ?? null,
       phone: value.phone ?? null,
@@ -146,9 +174,9 @@ export async function resolveRecord(
       status: value.status ?? 'ACTIVE',
       createdAt: value.createdAt ? new Date(value.createdAt) : null,
       emailVerified: value.emailVerified ?? true,
-      organizationId: organizationId ?? null,
-      userTypeId: userTypeId ?? null,
-      roleIds,
+      organizationId: names.organizationId,
+      userTypeId: names.userTypeId,
+      roleIds: names.roleIds,
       passwordHash: hash,
       profile: value.profile,
       preferences: value.preferences,
