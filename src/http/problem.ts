@@ -87,6 +87,18 @@ const frameworkErrors: Record<string, ErrorFactory> = {
   FST_ERR_ASYNC_CONSTRAINT: httpErrors.MALFORMED_REQUEST,
 };
 
+/**
+ * The most problems one answer lists. A body of 50,000 wrong items has 50,000; listing them all would
+ * answer 100 KB with megabytes.
+ */
+const MAX_LISTED = 20;
+
+/** The first of many, and how many were left out: "a, b, c and 997 more". */
+function listed(items: string[]): string {
+  const shown = items.slice(0, MAX_LISTED).join(', ');
+  return items.length > MAX_LISTED ? `${shown} and ${items.length - MAX_LISTED} more` : shown;
+}
+
 function validationError(fastifyError: FastifyError): AppError {
   const issues = fastifyError.validation ?? [];
   // A field the endpoint does not accept is refused by name (no silent mass assignment).
@@ -96,7 +108,7 @@ function validationError(fastifyError: FastifyError): AppError {
   if (notAllowed.length > 0) {
     const fields = [...new Set(notAllowed)];
     return httpErrors.FIELD_NOT_ALLOWED({
-      detail: `Not allowed here: ${fields.join(', ')}.`,
+      detail: `Not allowed here: ${listed(fields)}.`,
       errors: fields.map((field) => ({ path: `/${field}`, message: 'cannot be set here' })),
     });
   }
@@ -104,7 +116,11 @@ function validationError(fastifyError: FastifyError): AppError {
     path: issue.instancePath || `/${(issue.params as { missingProperty?: string }).missingProperty ?? ''}`,
     message: issue.message ?? 'is invalid',
   }));
-  return httpErrors.VALIDATION_FAILED({ detail: fastifyError.message, errors });
+  const detail =
+    issues.length > MAX_LISTED
+      ? `${httpErrors.VALIDATION_FAILED.detail} ${listed(errors.map((error) => error.path))}.`
+      : fastifyError.message;
+  return httpErrors.VALIDATION_FAILED({ detail, errors });
 }
 
 /** Maps anything thrown to the AppError a client should see. */
@@ -141,7 +157,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, appErr
       code: appError.code,
       // Only a path we routed is echoed back; a malformed or unknown one is not repeated to the client.
       ...(request.routeOptions.url ? { instance: request.url.split('?')[0] } : {}),
-      ...(appError.extra.errors ? { errors: appError.extra.errors } : {}),
+      ...(appError.extra.errors ? { errors: appError.extra.errors.slice(0, MAX_LISTED) } : {}),
     });
 }
 
