@@ -3,6 +3,12 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * The most field errors one refusal of a request lists. A body of 50,000 wrong items has 50,000;
+ * listing them all would answer 100 KB with megabytes.
+ */
+export const MAX_FIELD_ERRORS = 20;
+
 /** One entry of an error catalogue: a stable code, the HTTP status it answers with, a message safe to show. */
 export interface ErrorSpec {
   readonly code: string;

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseWaitTimeoutError } from '../db/client.js';
-import { AppError, type ErrorFactory, type FieldError, httpErrors } from './errors.js';
+import { AppError, type ErrorFactory, type FieldError, httpErrors, MAX_FIELD_ERRORS } from './errors.js';
 
 const titles: Record<number, string> = {
   400: 'Bad Request',
@@ -87,16 +87,10 @@ const frameworkErrors: Record<string, ErrorFactory> = {
   FST_ERR_ASYNC_CONSTRAINT: httpErrors.MALFORMED_REQUEST,
 };
 
-/**
- * The most problems one answer lists. A body of 50,000 wrong items has 50,000; listing them all would
- * answer 100 KB with megabytes.
- */
-const MAX_LISTED = 20;
-
 /** The first of many, and how many were left out: "a, b, c and 997 more". */
 function listed(items: string[]): string {
-  const shown = items.slice(0, MAX_LISTED).join(', ');
-  return items.length > MAX_LISTED ? `${shown} and ${items.length - MAX_LISTED} more` : shown;
+  const shown = items.slice(0, MAX_FIELD_ERRORS).join(', ');
+  return items.length > MAX_FIELD_ERRORS ? `${shown} and ${items.length - MAX_FIELD_ERRORS} more` : shown;
 }
 
 function validationError(fastifyError: FastifyError): AppError {
@@ -109,7 +103,7 @@ function validationError(fastifyError: FastifyError): AppError {
     const fields = [...new Set(notAllowed)];
     return httpErrors.FIELD_NOT_ALLOWED({
       detail: `Not allowed here: ${listed(fields)}.`,
-      errors: fields.map((field) => ({ path: `/${field}`, message: 'cannot be set here' })),
+      errors: fields.slice(0, MAX_FIELD_ERRORS).map((field) => ({ path: `/${field}`, message: 'cannot be set here' })),
     });
   }
   const errors: FieldError[] = issues.map((issue) => ({
@@ -117,10 +111,10 @@ function validationError(fastifyError: FastifyError): AppError {
     message: issue.message ?? 'is invalid',
   }));
   const detail =
-    issues.length > MAX_LISTED
-      ? `${httpErrors.VALIDATION_FAILED.detail} ${listed(errors.map((error) => error.path))}.`
+    issues.length > MAX_FIELD_ERRORS
+      ? `The request is invalid in ${issues.length} places: ${listed(errors.map((error) => error.path))}.`
       : fastifyError.message;
-  return httpErrors.VALIDATION_FAILED({ detail, errors });
+  return httpErrors.VALIDATION_FAILED({ detail, errors: errors.slice(0, MAX_FIELD_ERRORS) });
 }
 
 /** Maps anything thrown to the AppError a client should see. */
@@ -157,7 +151,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, appErr
       code: appError.code,
       // Only a path we routed is echoed back; a malformed or unknown one is not repeated to the client.
       ...(request.routeOptions.url ? { instance: request.url.split('?')[0] } : {}),
-      ...(appError.extra.errors ? { errors: appError.extra.errors.slice(0, MAX_LISTED) } : {}),
+      ...(appError.extra.errors ? { errors: appError.extra.errors } : {}),
     });
 }
 

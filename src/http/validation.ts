@@ -2,7 +2,7 @@ import Ajv, { type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { nulPaths } from '../platform/json-limits.js';
-import { httpErrors } from './errors.js';
+import { httpErrors, MAX_FIELD_ERRORS } from './errors.js';
 import { addTesseraFormats } from './formats.js';
 import { hasTooManyParameters } from './query-string.js';
 
@@ -25,7 +25,7 @@ export function registerValidation(app: FastifyInstance) {
     if (found.length > 0) {
       throw httpErrors.VALIDATION_FAILED({
         detail: 'Text may not contain the NUL character (U+0000).',
-        errors: found.map((path) => ({ path, message: 'must not contain U+0000' })),
+        errors: found.slice(0, MAX_FIELD_ERRORS).map((path) => ({ path, message: 'must not contain U+0000' })),
       });
     }
   });
