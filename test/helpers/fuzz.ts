@@ -264,20 +264,17 @@ export async function fuzz(
   const arbitrary = requestArbitrary(operationsOf(document));
   const problems: string[] = [];
   const times: number[] = [];
+  const statuses: Record<number, number> = {};
   for (let sent = 0; sent < options.total; sent += BATCH) {
     await sendBatch(
       app,
       credentials,
       fc.sample(arbitrary, { numRuns: Math.min(BATCH, options.total - sent), seed: (options.seed ?? 0) + sent }),
-      {
-        problems,
-        times,
-        onProgress: options.onProgress,
-      },
+      { problems, times, statuses, onProgress: options.onProgress },
     );
   }
   times.sort((a, b) => a - b);
-  return { problems, p50: percentile(times, 0.5), p99: percentile(times, 0.99), slowest: percentile(times, 1) };
+  return { problems, statuses, p50: percentile(times, 0.5), p99: percentile(times, 0.99), slowest: percentile(times, 1) };
 }
 
 /** Requests are made a batch at a time: structural ones are large, and 100,000 of them would not fit in memory at once. */
@@ -287,13 +284,14 @@ async function sendBatch(
   app: TestApp,
   credentials: Credentials,
   requests: FuzzRequest[],
-  into: { problems: string[]; times: number[]; onProgress?: (done: number) => void },
+  into: { problems: string[]; times: number[]; statuses: Record<number, number>; onProgress?: (done: number) => void },
 ) {
-  const { problems, times } = into;
+  const { problems, times, statuses } = into;
   for (const request of requests) {
     const started = performance.now();
     const response = await app.inject({ method: request.method as 'GET', url: request.url, ...injectOptions(request, credentials) });
     times.push(performance.now() - started);
+    statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
     problems.push(...answerProblems(request, response));
     if (times.length % 1000 === 0) into.onProgress?.(times.length);
   }
