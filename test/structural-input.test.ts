@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import S3rver from 's3rver';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
+import { testDataRoot } from './helpers/databases.js';
 import { type Operation, operationsOf } from './helpers/fuzz.js';
 import { avatarForm } from './helpers/learning.js';
 import * as structural from './helpers/structural.js';
@@ -183,35 +187,56 @@ describe('structurally extreme input', () => {
   });
 });
 
-// The store behind avatars away: like any other store that is away, 503 problem+json, not 500.
-describe('avatars while the S3 store is unreachable', () => {
-  let h: Harness;
+// The store behind avatars away or failing: like any other store that is away, 503 problem+json, not 500.
+describe('avatars while the S3 store fails', () => {
+  let server: S3rver;
+  let directory: string;
+  let unreachable: Harness;
+  let refusing: Harness;
   beforeAll(async () => {
     process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
+    directory = mkdtempSync(join(testDataRoot, 's3-'));
+    // A real S3-compatible server without the bucket: every write is answered with an S3 error.
+    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
+    const live = `http://127.0.0.1:${(await server.run()).port}`;
+    const store = (endpoint: string) => ({ AVATAR_STORAGE_BUCKET: 'avatars', S3_ENDPOINT: endpoint, S3_REGION: 'eu-west-3' });
     // Port 9 (discard) on the loopback: nothing listens there, so every call fails to connect.
-    h = await createHarness({ config: { AVATAR_STORAGE_BUCKET: 'avatars', S3_ENDPOINT: 'http://127.0.0.1:9', S3_REGION: 'eu-west-3' } });
+    unreachable = await createHarness({ config: store('http://127.0.0.1:9') });
+    refusing = await createHarness({ config: store(live) });
   });
-  afterAll(() => h.close());
+  afterAll(async () => {
+    await unreachable.close();
+    await refusing.close();
+    await server.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
 
-  it('answers 503 STORAGE_UNAVAILABLE when serving or storing an avatar', async () => {
+  const upload = async (h: Harness) => {
     const me = await loginAs(h);
     const image = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 9, g: 9, b: 9 } } })
       .png()
       .toBuffer();
     const form = avatarForm(image);
-    for (const res of [
-      await h.app.inject({ method: 'GET', url: '/avatars/abc123-256.webp' }),
-      await h.app.inject({
-        method: 'POST',
-        url: '/users/upload-avatar',
-        payload: form.payload,
-        headers: { ...me.headers, ...form.headers },
-      }),
-    ]) {
+    return h.app.inject({
+      method: 'POST',
+      url: '/users/upload-avatar',
+      payload: form.payload,
+      headers: { ...me.headers, ...form.headers },
+    });
+  };
+
+  it('answers 503 STORAGE_UNAVAILABLE when it cannot be reached, serving or storing an avatar', async () => {
+    for (const res of [await unreachable.app.inject({ method: 'GET', url: '/avatars/abc123-256.webp' }), await upload(unreachable)]) {
       expect(res.statusCode, res.body).toBe(503);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json().code).toBe('STORAGE_UNAVAILABLE');
     }
+  });
+
+  it('answers 503 STORAGE_UNAVAILABLE when it answers with an error', async () => {
+    const res = await upload(refusing);
+    expect(res.statusCode, res.body).toBe(503);
+    expect(res.json().code).toBe('STORAGE_UNAVAILABLE');
   });
 });
