@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_JSON_DEPTH } from '../src/platform/json-limits.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
 import { testDataRoot } from './helpers/databases.js';
@@ -61,7 +62,7 @@ describe('structurally extreme input', () => {
     expect(bodyRoutes.length).toBeGreaterThan(50);
     for (const operation of operations) {
       for (const headers of [{}, admin]) {
-        for (const body of [structural.nestedArrays(3000), structural.nestedObjects(3000), structural.nestedArrays(33)]) {
+        for (const body of [structural.nestedArrays(3000), structural.nestedObjects(3000), structural.nestedArrays(MAX_JSON_DEPTH + 1)]) {
           const { res, ms } = await send(operation.method, concrete(operation), body, headers);
           // GET bodies are never read; the point is that they cannot hurt either.
           if (operation.method === 'GET') expectHandled(res, ms);
@@ -71,8 +72,8 @@ describe('structurally extreme input', () => {
     }
   }, 300_000);
 
-  it('counts only real nesting: 32 levels, and brackets inside strings, are read as usual', async () => {
-    const { res: deepest } = await send('POST', '/auth/login', `{"email":${structural.nestedArrays(31)},"password":"x"}`);
+  it('counts only real nesting: the limit itself, and brackets inside strings, are read as usual', async () => {
+    const { res: deepest } = await send('POST', '/auth/login', `{"email":${structural.nestedArrays(MAX_JSON_DEPTH - 1)},"password":"x"}`);
     expect(deepest.json().code).toBe('VALIDATION_FAILED');
     const { res: quoted } = await send('POST', '/auth/login', JSON.stringify({ email: '[{'.repeat(5000), password: '"\\[' }));
     expect(quoted.json().code).toBe('VALIDATION_FAILED');

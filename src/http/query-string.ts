@@ -1,7 +1,7 @@
 import { parse } from 'node:querystring';
 
 /** Far more than any Tessera route takes (the longest lists, `include` and `status`, have a handful of values). */
-export const MAX_QUERY_PARAMETERS = 100;
+const MAX_QUERY_PARAMETERS = 100;
 
 const TOO_MANY = Symbol('too many query parameters');
 

@@ -16,9 +16,9 @@ export const nestedObjects = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.
 
 /** `{"k0":0,"k1":0,…}` filling about `chars` characters. */
 export function wideObject(chars: number) {
-  const keys: string[] = [];
-  for (let length = 1, i = 0; length < chars; i++, length += String(i).length + 6) keys.push(`"k${i.toString(36)}":0`);
-  return `{${keys.join(',')}}`;
+  const members: string[] = [];
+  for (let length = 2; length < chars; length += (members.at(-1)?.length ?? 0) + 1) members.push(`"k${members.length.toString(36)}":0`);
+  return `{${members.join(',')}}`;
 }
 
 export const wideArray = (chars: number) =>

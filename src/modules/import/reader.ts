@@ -22,7 +22,7 @@ export function formatOf(path: string, firstChar?: string): ImportFormat {
  * The longest line read (a record of every field at its longest is a few kilobytes). A longer one is
  * refused as a whole without being kept: one endless line would otherwise fill the memory.
  */
-export const MAX_LINE_CHARS = 1024 * 1024;
+const MAX_LINE_CHARS = 1024 * 1024;
 
 /** A physical line and its number; no text when it is longer than MAX_LINE_CHARS. */
 interface Line {
