@@ -1,7 +1,8 @@
 /**
  * The long fuzzing run: `npm run fuzz -- --total 100000 [--seed N]`. Builds the app on a fresh test
  * database (PGlite, or DATABASE_URL/REDIS_URL when set), sends schema-driven hostile requests built from
- * /openapi.json, and prints the broken rules (exit 1) or a summary.
+ * /openapi.json, one in four structurally extreme (test/helpers/structural.ts), and prints the broken rules
+ * (exit 1) or a summary with the answer times' percentiles.
  */
 import { parseArgs } from 'node:util';
 import { progressReporter } from '../src/cli/progress.js';
@@ -18,13 +19,18 @@ const { h, credentials } = await fuzzHarness();
 const started = performance.now();
 const progress = progressReporter();
 progress.start('fuzzing', total);
-const problems = await fuzz(h.app, credentials, { total, seed, onProgress: () => progress.advance(1000) });
+const { problems, statuses, p50, p99, slowest } = await fuzz(h.app, credentials, { total, seed, onProgress: () => progress.advance(1000) });
 progress.stop();
 const chain = await auditChainReport(h, credentials);
 await h.close().catch((error: unknown) => problems.push(String(error)));
 const seconds = (performance.now() - started) / 1000;
 console.log(
-  `fuzz: ${total} requests in ${seconds.toFixed(0)} s (seed ${seed}); audit chain ${chain.valid ? 'valid' : 'BROKEN'} (${chain.checked} rows)`,
+  `fuzz: ${total} requests in ${seconds.toFixed(0)} s (seed ${seed}); per request p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, slowest ${slowest.toFixed(0)} ms; audit chain ${chain.valid ? 'valid' : 'BROKEN'} (${chain.checked} rows)`,
+);
+console.log(
+  `fuzz: answers by status: ${Object.entries(statuses)
+    .map(([status, count]) => `${status} × ${count}`)
+    .join(', ')}`,
 );
 if (problems.length > 0 || !chain.valid) {
   console.log([...new Set(problems)].slice(0, 50).join('\n'));

@@ -8,10 +8,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { AppContext } from './context.js';
 import { registerConsole } from './http/console.js';
 import { checkDeclaredAnswers, declareImplicitProblems } from './http/declared-problems.js';
+import { registerJsonParser } from './http/json-body.js';
 import { loggedUrl } from './http/logged-url.js';
 import { registerNoStoreByDefault } from './http/no-store.js';
 import { declareOperations, securitySchemes } from './http/openapi.js';
 import { problemServerOptions, registerProblemHandlers } from './http/problem.js';
+import { parseQueryString } from './http/query-string.js';
 import { registerRouteGuard } from './http/route-policy.js';
 import { registerValidation } from './http/validation.js';
 import { createModules, type Modules } from './modules/index.js';
@@ -61,6 +63,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
     logger: options.logger ?? loggerOptions(config.LOG_LEVEL),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
+    routerOptions: { querystringParser: parseQueryString },
     ...problemServerOptions,
     // A caller's request id is kept (so traces join up) only when it is short and plain.
     genReqId: (request) => {
@@ -70,6 +73,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandlers(app);
+  registerJsonParser(app);
   registerValidation(app);
   const modules = await createModules(context, app.log);
   app.decorate('modules', modules);

@@ -3,13 +3,23 @@ import { type ErrorSpec, httpErrors } from './errors.js';
 import type { RoutePolicy } from './route-policy.js';
 import { declaredCodes, withProblems } from './schemas.js';
 
-const always = [httpErrors.INTERNAL_ERROR, httpErrors.DATABASE_UNAVAILABLE, httpErrors.SHUTTING_DOWN];
+const always = [httpErrors.INTERNAL_ERROR, httpErrors.DATABASE_UNAVAILABLE, httpErrors.SHUTTING_DOWN, httpErrors.TOO_MANY_PARAMETERS];
 const withInput = [httpErrors.VALIDATION_FAILED, httpErrors.FIELD_NOT_ALLOWED, httpErrors.INVALID_VALUE, httpErrors.MALFORMED_REQUEST];
-const withBody = [httpErrors.MALFORMED_JSON, httpErrors.BODY_TOO_LARGE, httpErrors.UNSUPPORTED_MEDIA_TYPE];
+const withBody = [
+  httpErrors.MALFORMED_JSON,
+  httpErrors.BODY_TOO_DEEP,
+  httpErrors.BODY_TOO_LARGE,
+  httpErrors.UNSUPPORTED_MEDIA_TYPE,
+  httpErrors.MALFORMED_REQUEST,
+];
+
+/** Fastify reads a body sent with any method but these, whether or not the route's schema describes one. */
+const readsBody = (method: string | string[]) => [method].flat().some((name) => name !== 'GET' && name !== 'HEAD');
 
 /**
- * Adds to every documented route the problems it can answer whatever it does: 5xx, input validation
- * when it takes input, and from its policy 401 (with the authenticator's codes) and 403. A route's own
+ * Adds to every documented route the problems it can answer whatever it does: 5xx, a query string of
+ * too many parameters, input validation when it takes input, the refusals of a body's reader when its
+ * method has a body, and from its policy 401 (with the authenticator's codes) and 403. A route's own
  * schema then lists only its domain's codes.
  */
 export function declareImplicitProblems(app: FastifyInstance, authenticationErrors: ErrorSpec[]) {
@@ -19,7 +29,7 @@ export function declareImplicitProblems(app: FastifyInstance, authenticationErro
     const policy = route.config?.auth as RoutePolicy | undefined;
     const implied: ErrorSpec[] = [...always];
     if (schema.body || schema.querystring || schema.params) implied.push(...withInput);
-    if (schema.body) implied.push(...withBody);
+    if (schema.body || readsBody(route.method)) implied.push(...withBody);
     if (policy === 'optional') implied.push(...authenticationErrors);
     else if (policy && policy !== 'public') implied.push(httpErrors.UNAUTHORIZED, ...authenticationErrors);
     if (policy && typeof policy === 'object') implied.push(httpErrors.FORBIDDEN);

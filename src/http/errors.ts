@@ -3,6 +3,12 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * The most field errors one refusal of a request lists. A body of 50,000 wrong items has 50,000;
+ * listing them all would answer 100 KB with megabytes.
+ */
+export const MAX_FIELD_ERRORS = 20;
+
 /** One entry of an error catalogue: a stable code, the HTTP status it answers with, a message safe to show. */
 export interface ErrorSpec {
   readonly code: string;
@@ -71,6 +77,8 @@ export const httpErrors = defineErrors({
   FIELD_NOT_ALLOWED: [400, 'A field in the request cannot be set here.'],
   MALFORMED_JSON: [400, 'The request body is not valid JSON.'],
   MALFORMED_REQUEST: [400, 'The request cannot be read.'],
+  BODY_TOO_DEEP: [400, 'The request body is nested too deeply.'],
+  TOO_MANY_PARAMETERS: [400, 'The query string has too many parameters.'],
   INVALID_VALUE: [400, 'A value in the request has the wrong format.'],
   UNAUTHORIZED: [401, 'Authentication is required.'],
   FORBIDDEN: [403, 'You do not have permission to do this.'],
@@ -88,6 +96,7 @@ export const httpErrors = defineErrors({
   RATE_LIMITED: [429, 'Too many requests. Try again later.'],
   INTERNAL_ERROR: [500, 'Something went wrong on our side.'],
   DATABASE_UNAVAILABLE: [503, 'The database cannot be reached.'],
+  STORAGE_UNAVAILABLE: [503, 'The file store cannot be reached.'],
   SHUTTING_DOWN: [503, 'The server is shutting down. Try again.'],
 });
 

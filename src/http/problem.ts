@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseWaitTimeoutError } from '../db/client.js';
-import { AppError, type ErrorFactory, type FieldError, httpErrors } from './errors.js';
+import { AppError, type ErrorFactory, type FieldError, httpErrors, MAX_FIELD_ERRORS } from './errors.js';
 
 const titles: Record<number, string> = {
   400: 'Bad Request',
@@ -87,6 +87,12 @@ const frameworkErrors: Record<string, ErrorFactory> = {
   FST_ERR_ASYNC_CONSTRAINT: httpErrors.MALFORMED_REQUEST,
 };
 
+/** The first of many, and how many were left out: "a, b, c and 997 more". */
+function listed(items: string[]): string {
+  const shown = items.slice(0, MAX_FIELD_ERRORS).join(', ');
+  return items.length > MAX_FIELD_ERRORS ? `${shown} and ${items.length - MAX_FIELD_ERRORS} more` : shown;
+}
+
 function validationError(fastifyError: FastifyError): AppError {
   const issues = fastifyError.validation ?? [];
   // A field the endpoint does not accept is refused by name (no silent mass assignment).
@@ -96,15 +102,19 @@ function validationError(fastifyError: FastifyError): AppError {
   if (notAllowed.length > 0) {
     const fields = [...new Set(notAllowed)];
     return httpErrors.FIELD_NOT_ALLOWED({
-      detail: `Not allowed here: ${fields.join(', ')}.`,
-      errors: fields.map((field) => ({ path: `/${field}`, message: 'cannot be set here' })),
+      detail: `Not allowed here: ${listed(fields)}.`,
+      errors: fields.slice(0, MAX_FIELD_ERRORS).map((field) => ({ path: `/${field}`, message: 'cannot be set here' })),
     });
   }
   const errors: FieldError[] = issues.map((issue) => ({
     path: issue.instancePath || `/${(issue.params as { missingProperty?: string }).missingProperty ?? ''}`,
     message: issue.message ?? 'is invalid',
   }));
-  return httpErrors.VALIDATION_FAILED({ detail: fastifyError.message, errors });
+  const detail =
+    issues.length > MAX_FIELD_ERRORS
+      ? `The request is invalid in ${issues.length} places: ${listed(errors.map((error) => error.path))}.`
+      : fastifyError.message;
+  return httpErrors.VALIDATION_FAILED({ detail, errors: errors.slice(0, MAX_FIELD_ERRORS) });
 }
 
 /** Maps anything thrown to the AppError a client should see. */

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { TestApp } from './app.js';
+import { structuralRequest } from './structural.js';
 
 /**
  * Schema-driven hostile requests built from the app's own /openapi.json: every documented operation,
@@ -8,7 +9,7 @@ import type { TestApp } from './app.js';
  * cases) and `npm run fuzz -- --total 100000`.
  */
 
-type Schema = {
+export type Schema = {
   type?: string | string[];
   format?: string;
   pattern?: string;
@@ -26,18 +27,22 @@ type Schema = {
   $ref?: string;
 };
 
-interface Operation {
+export interface Operation {
   method: string;
   path: string;
   pathParams: string[];
   query: Record<string, Schema>;
   body?: Schema;
+  /** The media types the body may come in (JSON when absent). */
+  consumes: string[];
 }
 
 export interface FuzzRequest {
   method: string;
   url: string;
+  /** A value sent as JSON, or the raw body (structural extremes JSON.stringify cannot write). */
   payload?: unknown;
+  raw?: { body: string | Buffer; contentType: string };
   as: 'anonymous' | 'user' | 'admin';
 }
 
@@ -176,6 +181,7 @@ export function operationsOf(document: Record<string, unknown>): Operation[] {
           parameters.filter((parameter) => parameter.in === 'query').map((parameter) => [parameter.name, parameter.schema]),
         ),
         body: resolve(document, content?.['application/json']?.schema),
+        consumes: Object.keys(content ?? {}),
       });
     }
   }
@@ -196,8 +202,8 @@ function queryString(values: Record<string, unknown>): string {
   return parts.length > 0 ? `?${parts.join('&')}` : '';
 }
 
-/** An arbitrary request against one of the operations. */
-export function requestArbitrary(operations: Operation[]): fc.Arbitrary<FuzzRequest> {
+/** An arbitrary request against one of the operations, shaped by its schemas. */
+export function schemaRequest(operations: Operation[]): fc.Arbitrary<FuzzRequest> {
   return fc.constantFrom(...operations).chain((operation) =>
     fc
       .record({
@@ -234,30 +240,59 @@ export function answerProblems(request: FuzzRequest, response: { statusCode: num
 
 export type Credentials = Record<Exclude<FuzzRequest['as'], 'anonymous'>, Record<string, string>>;
 
-/** Sends `total` generated requests; returns every broken rule (empty when all held). */
+/** Schema-shaped requests, and one in four structurally extreme whatever the schemas say. */
+export const requestArbitrary = (operations: Operation[]) =>
+  fc.oneof({ arbitrary: schemaRequest(operations), weight: 3 }, { arbitrary: structuralRequest(operations), weight: 1 });
+
+function injectOptions(request: FuzzRequest, credentials: Credentials) {
+  const signedIn = request.as === 'anonymous' ? {} : credentials[request.as];
+  if (request.raw) return { payload: request.raw.body, headers: { ...signedIn, 'content-type': request.raw.contentType } };
+  if (request.payload === undefined) return { headers: signedIn };
+  return { payload: JSON.stringify(request.payload), headers: { ...signedIn, 'content-type': 'application/json' } };
+}
+
+/** The answer time below which `share` of the requests fell, in milliseconds. */
+const percentile = (sorted: number[], share: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))] ?? 0;
+
+/** Sends `total` generated requests; returns every broken rule (empty when all held) and answer times. */
 export async function fuzz(
   app: TestApp,
   credentials: Credentials,
   options: { total: number; seed?: number; onProgress?: (done: number) => void },
 ) {
   const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as Record<string, unknown>;
-  const samples = fc.sample(requestArbitrary(operationsOf(document)), { numRuns: options.total, seed: options.seed });
+  const arbitrary = requestArbitrary(operationsOf(document));
   const problems: string[] = [];
-  let done = 0;
-  for (const request of samples) {
-    const response = await app.inject({
-      method: request.method as 'GET',
-      url: request.url,
-      headers: request.as === 'anonymous' ? {} : credentials[request.as],
-      ...(request.payload !== undefined
-        ? {
-            payload: JSON.stringify(request.payload),
-            headers: { ...(request.as === 'anonymous' ? {} : credentials[request.as]), 'content-type': 'application/json' },
-          }
-        : {}),
-    });
-    problems.push(...answerProblems(request, response));
-    if (++done % 1000 === 0) options.onProgress?.(done);
+  const times: number[] = [];
+  const statuses: Record<number, number> = {};
+  for (let sent = 0; sent < options.total; sent += BATCH) {
+    await sendBatch(
+      app,
+      credentials,
+      fc.sample(arbitrary, { numRuns: Math.min(BATCH, options.total - sent), seed: (options.seed ?? 0) + sent }),
+      { problems, times, statuses, onProgress: options.onProgress },
+    );
   }
-  return problems;
+  times.sort((a, b) => a - b);
+  return { problems, statuses, p50: percentile(times, 0.5), p99: percentile(times, 0.99), slowest: percentile(times, 1) };
+}
+
+/** Requests are made a batch at a time: structural ones are large, and 100,000 of them would not fit in memory at once. */
+const BATCH = 100;
+
+async function sendBatch(
+  app: TestApp,
+  credentials: Credentials,
+  requests: FuzzRequest[],
+  into: { problems: string[]; times: number[]; statuses: Record<number, number>; onProgress?: (done: number) => void },
+) {
+  const { problems, times, statuses } = into;
+  for (const request of requests) {
+    const started = performance.now();
+    const response = await app.inject({ method: request.method as 'GET', url: request.url, ...injectOptions(request, credentials) });
+    times.push(performance.now() - started);
+    statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
+    problems.push(...answerProblems(request, response));
+    if (times.length % 1000 === 0) into.onProgress?.(times.length);
+  }
 }

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { nestsDeeperThan } from '../../platform/json-limits.js';
 
 export type ImportFormat = 'jsonl' | 'csv';
 
@@ -17,26 +18,60 @@ export function formatOf(path: string, firstChar?: string): ImportFormat {
   return firstChar === '{' ? 'jsonl' : 'csv';
 }
 
-/** Physical lines with their numbers, streamed: a million-line file never sits in memory. */
-async function* lines(path: string): AsyncGenerator<{ number: number; text: string }> {
+/**
+ * The longest line read (a record of every field at its longest is a few kilobytes). A longer one is
+ * refused as a whole without being kept: one endless line would otherwise fill the memory.
+ */
+const MAX_LINE_CHARS = 1024 * 1024;
+
+/** A physical line and its number; no text when it is longer than MAX_LINE_CHARS. */
+interface Line {
+  number: number;
+  text?: string;
+}
+
+const TOO_LONG = `is longer than ${MAX_LINE_CHARS} characters`;
+
+/** Physical lines with their numbers, streamed: a million-line file never sits in memory, nor does an endless line. */
+async function* lines(path: string): AsyncGenerator<Line> {
   let number = 0;
   let rest = '';
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop() ?? '';
-    for (const part of parts) yield { number: ++number, text: part.replace(/\r$/, '') };
+  let overlong = false;
+  const line = (text: string): Line => ({
+    number: ++number,
+    ...(overlong || text.length > MAX_LINE_CHARS ? {} : { text: text.replace(/\r$/, '') }),
+  });
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>) {
+    let start = 0;
+    for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', start)) {
+      yield line(overlong ? '' : rest + chunk.slice(start, end));
+      rest = '';
+      overlong = false;
+      start = end + 1;
+    }
+    if (!overlong) rest += chunk.slice(start);
+    if (rest.length > MAX_LINE_CHARS) {
+      overlong = true;
+      rest = '';
+    }
   }
-  if (rest !== '') yield { number: ++number, text: rest.replace(/\r$/, '') };
+  if (rest !== '' || overlong) yield line(rest);
 }
 
 async function* jsonLines(path: string): AsyncGenerator<SourceRecord> {
   for await (const { number, text } of lines(path)) {
-    if (text.trim() === '') continue;
-    try {
-      yield { line: number, value: JSON.parse(text) };
-    } catch {
-      yield { line: number, error: 'is not valid JSON' };
-    }
+    if (text === undefined) yield { line: number, error: TOO_LONG };
+    else if (text.trim() === '') continue;
+    else if (nestsDeeperThan(text)) yield { line: number, error: 'is nested too deeply' };
+    else yield parsedLine(number, text);
+  }
+}
+
+function parsedLine(line: number, text: string): SourceRecord {
+  try {
+    return { line, value: JSON.parse(text) };
+  } catch {
+    return { line, error: 'is not valid JSON' };
   }
 }
 
@@ -77,6 +112,11 @@ async function* csvRows(path: string): AsyncGenerator<SourceRecord> {
   let start = 0;
   for await (const { number, text } of lines(path)) {
     if (!open) start = number;
+    if (text === undefined) {
+      yield { line: start, error: TOO_LONG };
+      open = false;
+      continue;
+    }
     ({ fields, open } = splitCsv(text, open ? fields : [], open));
     if (open) continue;
     if (!header) {
@@ -105,11 +145,9 @@ function csvRecord(line: number, header: string[], fields: string[]): SourceReco
       nested[sub] = head === 'preferences' && sub === 'preferredContentTypes' ? cell.split('|') : cell;
     } else if (head === 'roles') value.roles = cell.split('|').map((role) => role.trim());
     else if (head === 'skills' || head === 'goals') {
-      try {
-        value[head] = JSON.parse(cell);
-      } catch {
-        return { line, error: `${head}: is not a JSON array` };
-      }
+      const parsed = nestsDeeperThan(cell) ? undefined : parsedLine(line, cell);
+      if (parsed?.value === undefined) return { line, error: `${head}: is not a JSON array` };
+      value[head] = parsed.value;
     } else value[head] = cell;
   }
   return { line, value };

@@ -1,6 +1,7 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { addTesseraFormats, formats, isIanaTimezone, isLanguageTag } from '../../http/formats.js';
+import { nulPaths } from '../../platform/json-limits.js';
 import { passwordHashFormat, passwordHashProblem } from '../auth/service.js';
 import { accounts } from '../users/service.js';
 import type { ImportFormat, SourceRecord } from './reader.js';
@@ -43,7 +44,6 @@ export interface ImportUser {
   goals: NonNullable<ImportRecord['goals']>;
 }
 
-const NUL = '\u0000';
 const ajvOptions = { allErrors: true, strict: false } as const;
 const exact = addTesseraFormats(addFormats.default(new Ajv.default({ ...ajvOptions, coerceTypes: false })));
 // CSV cells are text: numbers and booleans are read from them.
@@ -83,13 +83,6 @@ function schemaErrors(errors: ErrorObject[]): [field: string, message: string][]
   return [...chosen];
 }
 
-/** The paths of text holding U+0000, which PostgreSQL cannot store. */
-function nulFields(value: unknown, path: string): string[] {
-  if (typeof value === 'string') return value.includes(NUL) ? [path] : [];
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, item]) => nulFields(item, path ? `${path}/${key}` : key));
-}
-
 const today = () => new Date().toISOString().slice(0, 10);
 
 /**
@@ -102,8 +95,8 @@ function schemaCheck(
 ): { value?: Partial<ImportRecord>; complete: boolean; errors: LineError[] } {
   const error = (field: string, message: string): LineError => ({ line: record.line, field, message });
   if (record.error) return { complete: false, errors: [error('(line)', record.error)] };
-  const nul = nulFields(record.value, '');
-  if (nul.length > 0) return { complete: false, errors: nul.map((field) => error(field || '(line)', 'must not contain U+0000')) };
+  const nul = nulPaths(record.value, '');
+  if (nul.length > 0) return { complete: false, errors: nul.map((path) => error(path.slice(1) || '(line)', 'must not contain U+0000')) };
   const validate = validators[format];
   if (validate(record.value)) return { value: record.value, complete: true, errors: [] };
   const errors = schemaErrors(validate.errors ?? []).map(([field, message]) => error(field, message));

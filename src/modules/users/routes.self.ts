@@ -32,7 +32,8 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
   app,
   { users, maxAvatarBytes },
 ) => {
-  await app.register(multipart, { limits: { fileSize: maxAvatarBytes, files: 1, fields: 5 } });
+  // Bounded in parts too: a form of thousands of empty parts is refused at the sixth, not read to its end.
+  await app.register(multipart, { limits: { fileSize: maxAvatarBytes, files: 1, fields: 5, parts: 6 } });
 
   app.get(
     '/users/profile',
@@ -85,6 +86,7 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
             httpErrors.BODY_TOO_LARGE,
             errors.UNSUPPORTED_IMAGE,
             httpErrors.UNSUPPORTED_MEDIA_TYPE,
+            httpErrors.STORAGE_UNAVAILABLE,
           ),
         },
       },
@@ -103,7 +105,7 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
         params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9]+-\\d+\\.webp$' }) }),
         response: {
           200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', contentMediaType: 'image/webp' }),
-          ...problems(errors.AVATAR_NOT_FOUND),
+          ...problems(errors.AVATAR_NOT_FOUND, httpErrors.STORAGE_UNAVAILABLE),
         },
       },
     },

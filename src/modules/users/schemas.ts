@@ -69,7 +69,9 @@ export const ProfileInput = Type.Partial(
       ...editableProfile,
       timezone: Type.String({ maxLength: 64, format: formats.timezone, description: 'IANA, e.g. Europe/Paris' }),
       language: Type.String({ maxLength: 35, format: formats.language, description: 'BCP 47, e.g. pt-BR' }),
-      phoneNumber: Nullable(Type.String({ format: formats.phone, description: 'E.164, a number that exists in its country' })),
+      phoneNumber: Nullable(
+        Type.String({ format: formats.phone, maxLength: 32, description: 'E.164, a number that exists in its country' }),
+      ),
       linkedinUrl: HttpUrl,
       twitterUrl: HttpUrl,
       websiteUrl: HttpUrl,
@@ -134,7 +136,14 @@ export const UserDetail = Type.Intersect([
 
 export const includeOptions = ['profile', 'roles', 'permissions', 'subscription', 'organization', 'identities'] as const;
 export const DetailQuery = Type.Object(
-  { include: Type.Optional(Type.String({ pattern: `^(${includeOptions.join('|')})(,(${includeOptions.join('|')}))*$` })) },
+  {
+    include: Type.Optional(
+      Type.String({
+        pattern: `^(${includeOptions.join('|')})(,(${includeOptions.join('|')}))*$`,
+        maxLength: includeOptions.join(',').length,
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

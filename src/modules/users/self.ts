@@ -1,5 +1,6 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
+import { httpErrors } from '../../http/errors.js';
 import type { SignedInCaller } from '../../platform/caller.js';
 import type { FileStorage } from '../../platform/storage.js';
 import type { DomainUseCases } from '../events.js';
@@ -17,6 +18,15 @@ function statsView(row: NonNullable<Awaited<ReturnType<typeof queries.findStats>
   return Object.fromEntries(
     Object.entries(ownFields(row)).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : value]),
   );
+}
+
+/** A call to the file store; it failing (S3 away, refusing, timing out) is a store away: 503, as for the database. */
+async function reachStorage<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    throw httpErrors.STORAGE_UNAVAILABLE({ cause });
+  }
 }
 
 /** Seed 002's self-service: your user with profile, learning preferences and statistics; your avatar. */
@@ -71,7 +81,7 @@ export function createSelfService(
     /** The image is checked and re-encoded before anything is stored; the previous files go once the new URL is committed. */
     async uploadAvatar(caller: SignedInCaller, upload: Buffer) {
       const avatar = await processAvatar(upload, config);
-      for (const stored of avatar.files) await storage.put(stored.key, stored.data);
+      for (const stored of avatar.files) await reachStorage(() => storage.put(stored.key, stored.data));
       const userId = caller.principal.userId;
       return useCases.run(caller, async (tx, emit) => {
         const before = await queries.findProfile(tx, userId);
@@ -88,7 +98,7 @@ export function createSelfService(
     },
 
     async avatarFile(file: string) {
-      const data = await storage.get(file);
+      const data = await reachStorage(() => storage.get(file));
       if (!data) throw errors.AVATAR_NOT_FOUND();
       return data;
     },

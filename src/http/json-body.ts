@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+import { nestsDeeperThan } from '../platform/json-limits.js';
+import { httpErrors } from './errors.js';
+
+/**
+ * JSON bodies as Fastify reads them (an empty body, bad JSON, `__proto__` or `constructor.prototype` at
+ * any depth: refused), after one pass over the text that refuses nesting deeper than any Tessera shape,
+ * so nothing after the parser (validation, the NUL check, services, PostgreSQL's jsonb) meets it.
+ */
+export function registerJsonParser(app: FastifyInstance) {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (nestsDeeperThan(body as string)) return done(httpErrors.BODY_TOO_DEEP(), undefined);
+    parse(request, body as string, done);
+  });
+}
