@@ -146,7 +146,8 @@ describe(`tessera CLI (${driver})`, () => {
       );
       expect(superAdmins.map((row) => row.name)).toEqual(['ADMIN', 'SUPER_ADMIN', 'super_admin']);
     });
-  });
+    // Eight CLI processes: a loaded machine needs more than the default 30 s.
+  }, 90_000);
 
   it('rejects an unknown preset with one clear line', async () => {
     const result = await runCli(['seed', '--preset', 'nope'], target.env);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { BackupError, type BackupHeader, backupDatabase, restoreDatabase } from '../db/backup.js';
-import { MigrationError, migrateDown, migrateUp, migrationStatus } from '../db/migrator.js';
+import { MigrationError, migrateDown, migrateUp, migrationStatus, pendingMigrations } from '../db/migrator.js';
 import type { PresetName } from '../modules/access/presets.js';
 import { seedPreset } from '../modules/access/service.js';
 import { verifyAuditChain } from '../modules/audit/service.js';
@@ -137,7 +137,7 @@ export async function runDatabaseCommand<Name extends CommandName>(
 ): Promise<number> {
   const definition = databaseCommands[name] as DatabaseCommand<CommandInput<Name>>;
   if (!definition.unmigrated) {
-    const pending = (await migrationStatus(runtime.database)).filter((state) => !state.appliedAt);
+    const pending = await pendingMigrations(runtime.database);
     if (pending.length > 0) {
       throw new UnmigratedError(
         `the database is not set up for this version (${pending.length} pending migrations): run \`tessera migrate up\` first`,
