@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { readMigrations } from '../src/db/migrator.js';
 import { runCli } from './helpers/cli.js';
 import { testDataRoot } from './helpers/databases.js';
 import { exitOf, freePort, type Served, startServer, waitForHealth } from './helpers/serve.js';
@@ -184,5 +185,46 @@ describe('one process per embedded database directory', () => {
     expect([audit.code, audit.stdout]).toEqual([0, expect.stringMatching(/^audit chain intact: \d+ rows/)]);
     restarted.child.kill('SIGTERM');
     expect(await exitOf(restarted.child)).toEqual({ code: 0, signal: null });
+  }, 180_000);
+
+  it('says what is wrong with a directory that cannot be opened and how to restore it from the last backup', async () => {
+    const { dataDir, env } = await embeddedSetup();
+    dirs.push(dataDir);
+    // A fresh directory first asks for its migrations, in one line rather than SQL.
+    const unmigrated = await runCli(['create-admin', '--email', 'ops@example.com', '--password-stdin'], env, PASSWORD);
+    expect([unmigrated.code, unmigrated.stderr]).toEqual([
+      1,
+      `tessera: error: the database is not set up for this version (${readMigrations().length} pending migrations): run \`tessera migrate up\` first\n`,
+    ]);
+    expect((await runCli(['migrate', 'up'], env)).code).toBe(0);
+    expect((await runCli(['seed', '--preset', 'basic'], env)).code).toBe(0);
+    const admin = await runCli(['create-admin', '--email', 'ops@example.com', '--password-stdin'], env, PASSWORD);
+    expect(admin.code).toBe(0);
+    const file = `${dataDir}/last.jsonl.gz`;
+    expect((await runCli(['backup', '--out', file], env)).code).toBe(0);
+    const healthy = await runCli(['doctor'], env);
+    expect([healthy.code, healthy.stderr]).toEqual([0, '']);
+    expect(healthy.stdout).toMatch(
+      new RegExp(
+        `^lock: free .*\ndatabase: opens \\(embedded PGlite in ${dataDir}\\)\nmigrations: all applied\nlast backup: ${file} \\(taken \\d{4}-`,
+      ),
+    );
+
+    // What two processes on one directory used to leave behind: PGlite aborts reading it.
+    writeFileSync(`${dataDir}/db/global/pg_control`, '');
+    const advice = `the embedded database in ${dataDir}/db cannot be opened: PGlite aborted reading its files: they are damaged`;
+    const restoreLine = `tessera restore --in ${file} (the last backup, taken `;
+    for (const args of [['doctor'], ['serve'], ['audit', 'verify']]) {
+      const result = await runCli(args, env);
+      expect([args, result.code, result.stderr]).toEqual([args, 1, expect.stringContaining(advice)]);
+      expect(result.stderr).toContain(restoreLine);
+      expect(result.stderr).not.toContain('Aborted()');
+    }
+    // Following the advice brings the data back.
+    renameSync(`${dataDir}/db`, `${dataDir}/db.damaged`);
+    expect((await runCli(['restore', '--in', file], env)).code).toBe(0);
+    expect((await runCli(['audit', 'verify'], env)).stdout).toMatch(/^audit chain intact/);
+    const again = await runCli(['create-admin', '--email', 'ops@example.com', '--password-stdin'], env, PASSWORD);
+    expect(again.stderr).toBe('tessera: error: A user with the email ops@example.com already exists.\n');
   }, 180_000);
 });

@@ -8,6 +8,7 @@ import { rotateSigningKey } from '../modules/auth/signing-keys.js';
 import { systemCaller } from '../platform/caller.js';
 import { passwordProblems } from '../platform/password-policy.js';
 import { type ImportInput, importUsers } from './import.js';
+import { describeLastBackup, recordBackup } from './recovery.js';
 import type { CommandRuntime } from './runtime.js';
 
 /**
@@ -81,9 +82,10 @@ export const databaseCommands = {
   }),
   backup: command<{ file: string; force: boolean }>({
     live: true,
-    async run({ file, force }, { database, io }) {
+    async run({ file, force }, { database, config, io }) {
       if (!force && existsSync(file)) throw new BackupError(`${file} exists: name another file, or pass --force to overwrite it`);
       const header = await backupDatabase(database, file, io.progress());
+      if (database.kind === 'pglite') recordBackup(config.DATA_DIR, file, header);
       io.out(`backup written: ${file} (${totalRows(header)} rows, ${Object.keys(header.tables).length} tables)`);
       return 0;
     },
@@ -106,6 +108,22 @@ export const databaseCommands = {
     },
   }),
   import: command<ImportInput>({ live: true, run: importUsers }),
+  doctor: command<Record<string, never>>({
+    live: true,
+    unmigrated: true,
+    async run(_, { database, config, io }) {
+      io.out(`database: opens (${database.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL'})`);
+      const pending = await pendingMigrations(database);
+      io.out(
+        pending.length === 0
+          ? 'migrations: all applied'
+          : `migrations: ${pending.length} pending (${pending.join(', ')}): run \`tessera migrate up\` (a start does it too, unless AUTO_MIGRATE=false)`,
+      );
+      if (database.kind === 'pglite')
+        io.out(`last backup: ${describeLastBackup(config.DATA_DIR) ?? 'none recorded: take one with `tessera backup --out FILE`'}`);
+      return pending.length === 0 ? 0 : 1;
+    },
+  }),
   'audit verify': command<Record<string, never>>({
     live: true,
     async run(_, { database, io }) {

@@ -12,6 +12,7 @@ import { failureLine, HeldDirectoryError } from './failure.js';
 import { withModules } from './modules.js';
 import { progressReporter } from './progress.js';
 import { readPassword } from './prompt.js';
+import { describeLock } from './recovery.js';
 import type { CommandIo, CommandRuntime } from './runtime.js';
 
 const terminal: CommandIo = {
@@ -161,6 +162,15 @@ program
   .option('--invite', 'mail a set-password invitation to users imported without a usable password')
   .option('--skip-invalid', 'import the valid lines and list the invalid ones')
   .action(({ file, ...options }: CommandInput<'import'>) => execute('import', { file: resolve(file), ...options }));
+
+program
+  .command('doctor')
+  .description('check the data directory: who holds it, whether it opens, its migrations, the last backup')
+  .action(() => {
+    const config = loadConfig();
+    if (!config.DATABASE_URL) terminal.out(describeLock(config.DATA_DIR));
+    return execute('doctor', noInput);
+  });
 
 const audit = program.command('audit').description('audit log tools');
 audit

@@ -149,7 +149,8 @@ export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Data
     await client.waitReady;
   } catch (error) {
     lock.release();
-    throw error;
+    // The engine's own words ("Aborted(). Build with -sASSERTIONS for more info.") tell an operator nothing.
+    throw /Aborted\(\)/.test(String(error)) ? new UnopenableDatabaseError(dataDir, error) : error;
   }
   const gate = withTimeout(new Mutex(), waitMs, new DatabaseWaitTimeoutError(waitMs));
   const exclusive = <T>(fn: () => Promise<T>) => gate.runExclusive(fn);
@@ -184,6 +185,16 @@ export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Data
       }
     },
   };
+}
+
+/** PGlite aborted while reading the directory's files: they are damaged, and opening them again will not help. */
+export class UnopenableDatabaseError extends Error {
+  constructor(
+    readonly databaseDir: string,
+    cause: unknown,
+  ) {
+    super(`the embedded database in ${databaseDir} cannot be opened: PGlite aborted reading its files`, { cause });
+  }
 }
 
 /** The connection was ended because the database gave no answer in time (a stalled network or server). */
