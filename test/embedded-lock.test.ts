@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, wr
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readMigrations } from '../src/db/migrator.js';
+import { FIRST_ADMIN_HINT } from '../src/modules/users/service.js';
 import { runCli } from './helpers/cli.js';
 import { testDataRoot } from './helpers/databases.js';
 import { exitOf, freePort, type Served, startServer, waitForHealth } from './helpers/serve.js';
@@ -71,6 +72,12 @@ describe('one process per embedded database directory', () => {
       `tessera: error: DATA_DIR ${dataDir} is in use by \`tessera serve\` (pid ${pid}): an embedded database opens in one process at a time; stop that one first, or give this one another DATA_DIR\n`,
     );
 
+    // Nobody can sign in yet: the start says how to make the first admin, and so does the console's page.
+    expect(server.output()).toContain(FIRST_ADMIN_HINT);
+    expect(await (await fetch(`${url}/setup`)).json()).toEqual({ firstAdminNeeded: true });
+    const icon = await fetch(`${url}/favicon.ico`);
+    expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+
     const status = await runCli(['migrate', 'status'], env);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^applied {2}0000_init {2}\d{4}-/m);
@@ -82,6 +89,7 @@ describe('one process per embedded database directory', () => {
     expect(admin.stdout).toMatch(/^super-admin created: ops@example\.com \([0-9a-f-]{36}\)\n$/);
     // Created in the server's own database: the server signs the new admin in at once.
     expect((await signIn(url, 'ops@example.com')).status).toBe(200);
+    expect(await (await fetch(`${url}/setup`)).json()).toEqual({ firstAdminNeeded: false });
     const again = await runCli(['create-admin', '--email', 'ops@example.com', '--password-stdin'], env, `${PASSWORD}\n`);
     expect([again.code, again.stderr]).toEqual([1, 'tessera: error: A user with the email ops@example.com already exists.\n']);
 
