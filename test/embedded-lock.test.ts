@@ -133,6 +133,14 @@ describe('one process per embedded database directory', () => {
     expect((await runCli(['backup', '--out', file, '--force'], env)).code).toBe(0);
     const before = backupRows(file);
     expect(before.get('signing_keys')?.some((row) => row.includes(kid as string))).toBe(true);
+    // No SIGNING_KEY_SECRET: the directory's own secret, made on first start, seals the keys, and the summary says so.
+    const secretFile = `${dataDir}/signing-key-secret`;
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    const keys = (before.get('signing_keys') ?? []).map((row) => JSON.parse(row) as { private_key: string });
+    expect(keys.map((key) => key.private_key.slice(0, 7))).toEqual(keys.map(() => 'enc:v1:'));
+    expect(backup.stdout).toContain(
+      `\ncontains: ${keys.length} signing keys, sealed under ${secretFile}: keep a copy of it apart from this file, a restore elsewhere needs it\n`,
+    );
 
     // Those that must not run under a live service are refused, naming who holds the directory.
     const held = `tessera: error: DATA_DIR ${dataDir} is held by \`tessera serve\` (pid ${pid})`;

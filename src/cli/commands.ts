@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
+import type { Config } from '../config.js';
 import { BackupError, type BackupHeader, backupDatabase, restoreDatabase } from '../db/backup.js';
+import type { Database } from '../db/client.js';
 import { MigrationError, migrateDown, migrateUp, migrationStatus, pendingMigrations } from '../db/migrator.js';
 import type { PresetName } from '../modules/access/presets.js';
 import { seedPreset } from '../modules/access/service.js';
 import { verifyAuditChain } from '../modules/audit/service.js';
-import { rotateSigningKey } from '../modules/auth/signing-keys.js';
+import { rotateSigningKey, signingKeyStorage } from '../modules/auth/signing-keys.js';
 import { systemCaller } from '../platform/caller.js';
+import { embeddedSecretSource } from '../platform/embedded-secret.js';
 import { passwordProblems } from '../platform/password-policy.js';
 import { type ImportInput, importUsers } from './import.js';
 import { describeLastBackup, recordBackup } from './recovery.js';
@@ -24,6 +27,14 @@ export interface DatabaseCommand<Input> {
 }
 
 const totalRows = (header: BackupHeader) => Object.values(header.tables).reduce((sum, count) => sum + count, 0);
+
+/** What the backup holds of the signing keys: an operator must know whether the file is as secret as the keys. */
+async function describeKeysInBackup(database: Database, config: Config): Promise<string> {
+  const { sealed, plain } = await signingKeyStorage(database.primary);
+  const secret = embeddedSecretSource(config) ?? 'SIGNING_KEY_SECRET';
+  if (plain > 0) return `contains: ${plain} signing keys in plain PEM (${sealed} sealed): keep this file as secret as the keys themselves`;
+  return `contains: ${sealed} signing keys, sealed under ${secret}: keep a copy of it apart from this file, a restore elsewhere needs it`;
+}
 
 const command = <Input>(definition: DatabaseCommand<Input>) => definition;
 
@@ -87,6 +98,7 @@ export const databaseCommands = {
       const header = await backupDatabase(database, file, io.progress());
       if (database.kind === 'pglite') recordBackup(config.DATA_DIR, file, header);
       io.out(`backup written: ${file} (${totalRows(header)} rows, ${Object.keys(header.tables).length} tables)`);
+      io.out(await describeKeysInBackup(database, config));
       return 0;
     },
   }),

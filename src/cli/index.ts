@@ -5,6 +5,7 @@ import { type Config, loadConfig } from '../config.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { DirectoryLockedError } from '../db/dir-lock.js';
 import { type PresetName, presetNames } from '../modules/access/presets.js';
+import { withEmbeddedSecret } from '../platform/embedded-secret.js';
 import { tesseraVersion } from '../platform/version.js';
 import { type CommandInput, type CommandName, databaseCommands, runDatabaseCommand } from './commands.js';
 import { runThroughServer } from './control.js';
@@ -49,7 +50,7 @@ async function runWhereHeld<Name extends CommandName>(name: Name, input: Command
  * holds, through that server (or refused), since a second opener would destroy the directory.
  */
 async function execute<Name extends CommandName>(name: Name, input: CommandInput<Name>): Promise<void> {
-  const config = loadConfig();
+  const config = withEmbeddedSecret(loadConfig());
   let database: Database;
   try {
     database = await openDatabase(config);
