@@ -78,6 +78,16 @@ describe('one process per embedded database directory', () => {
     const icon = await fetch(`${url}/favicon.ico`);
     expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
 
+    // Its port taken, a start on another directory says so before it migrates anything there.
+    const elsewhere = mkdtempSync(`${testDataRoot}embedded-`);
+    dirs.push(elsewhere);
+    const portTaken = await runCli(['serve'], { ...env, DATA_DIR: elsewhere });
+    expect([portTaken.code, portTaken.stderr]).toEqual([
+      1,
+      `tessera: error: port ${env.PORT} on 127.0.0.1 is in use by another process: stop it, or set PORT\n`,
+    ]);
+    expect((await runCli(['migrate', 'status'], { ...env, DATA_DIR: elsewhere })).stdout).not.toMatch(/^applied/m);
+
     const status = await runCli(['migrate', 'status'], env);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^applied {2}0000_init {2}\d{4}-/m);
