@@ -12,7 +12,14 @@ export const setupRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = a
     '/setup',
     {
       config: publicRoute,
-      schema: { tags: ['users'], summary: 'Whether the first admin is still to be made', response: { 200: SetupStatus } },
+      schema: {
+        tags: ['users'],
+        operationId: 'getSetupStatus',
+        summary: 'Whether the first admin is still to be made',
+        description: 'Public: true only while the database has no user at all (make one with `tessera create-admin`).',
+        security: [],
+        response: { 200: SetupStatus },
+      },
     },
     async () => ({ firstAdminNeeded: await users.firstAdminNeeded() }),
   );
