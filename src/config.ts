@@ -169,7 +169,7 @@ export const settings = {
   SIGNING_KEY_SECRET: setting(
     optional(hexKey),
     '',
-    "32-byte hex key that encrypts signing keys and identity providers' client secrets at rest",
+    "32-byte hex key that encrypts signing keys and identity providers' client secrets at rest; empty on the embedded database: a key made in DATA_DIR/signing-key-secret on first start",
   ),
   SIGNING_KEY_OVERLAP: setting(duration, '1d', 'how long a rotated-out signing key stays published'),
   SIGNING_KEY_RELOAD_INTERVAL: setting(

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { type AccessCache, createAccessCache } from './modules/access/effective.js';
 import { createJobRunner, type JobRunner } from './platform/jobs.js';
 import { createMemoryState, createRedisState, type SharedState } from './platform/shared-state.js';
-
-const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+import { tesseraVersion } from './platform/version.js';
 
 /** Everything a service needs from the outside world, built once per process (or per test). */
 export interface AppContext {
@@ -34,7 +32,7 @@ export async function createContext(config: Config, database?: Database): Promis
       connectionString: db.kind === 'postgres' ? config.DATABASE_URL : undefined,
       enabled: config.JOBS_ENABLED,
     }),
-    version: packageJson.version,
+    version: tesseraVersion,
     startedAt: Date.now(),
   };
 }

@@ -1,14 +1,23 @@
+import { createServer } from 'node:net';
 import { buildApp, loggerOptions } from './app.js';
-import { loadConfig } from './config.js';
-import { closeContext, createContext } from './context.js';
+import { type ControlChannel, openControlChannel } from './cli/control.js';
+import { type Config, loadConfig } from './config.js';
+import { type AppContext, closeContext, createContext } from './context.js';
+import { embeddedSecretSource, withEmbeddedSecret } from './platform/embedded-secret.js';
 import { prepareDatabase } from './startup.js';
 
-/** `tessera serve`: config → context → database ready → app → listen; SIGTERM/SIGINT drain and close. */
+type App = Awaited<ReturnType<typeof buildApp>>;
+
+/**
+ * `tessera serve`: config → context (an embedded directory is locked as it opens) → the port checked free
+ * → database ready → app → listen → control channel; SIGTERM/SIGINT drain and close.
+ */
 export async function serve(): Promise<void> {
-  const config = loadConfig();
+  const config = withEmbeddedSecret(loadConfig());
   const context = await createContext(config);
   const app = await buildApp(context, { logger: terminalLogger(config.LOG_LEVEL) });
   try {
+    await assertPortFree(config.PORT, config.HOST);
     await prepareDatabase(context, app.log);
     await app.modules.users.ensureBootstrapAdmin(app.log);
   } catch (error) {
@@ -16,6 +25,7 @@ export async function serve(): Promise<void> {
     throw error;
   }
 
+  let control: ControlChannel | undefined;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -24,20 +34,60 @@ export async function serve(): Promise<void> {
     const forced = setTimeout(() => process.exit(1), 10_000);
     forced.unref();
     // Close the app first (its hooks stop the workers that use the pools), then the pools.
+    await control?.close();
     await app.close();
     await closeContext(context);
+    app.log.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  if (context.database.kind === 'pglite') control = await openControl(context, app);
   const base = config.PUBLIC_URL;
+  logSecretStorage(config, app.log);
   app.log.info(
     `Tessera ${context.version} ready: API ${base} · docs ${base}/docs · console ${base}/admin · ${
       context.database.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL'
     }`,
   );
+}
+
+/** Where the secret that seals signing keys and providers' secrets comes from, or that there is none. */
+function logSecretStorage(config: Config, log: App['log']) {
+  const file = embeddedSecretSource(config);
+  if (file)
+    log.info(
+      { file },
+      "signing keys and identity providers' secrets are sealed with the embedded secret in DATA_DIR: keep a copy of it apart from your backups",
+    );
+  else if (!config.SIGNING_KEY_SECRET) {
+    log.warn(
+      "SIGNING_KEY_SECRET is not set: signing keys and identity providers' secrets are stored unsealed in PostgreSQL and in its backups",
+    );
+  }
+}
+
+/** The CLI's commands run here, on this process's database and modules, while this server holds DATA_DIR. */
+function openControl(context: AppContext, app: App) {
+  return openControlChannel(
+    context.config.DATA_DIR,
+    { database: context.database, config: context.config, withModules: (fn) => fn(app.modules) },
+    app.log,
+  );
+}
+
+/** A port another process listens on is reported before migrations run, not after. */
+async function assertPortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((done, fail) => {
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      fail(error.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is in use by another process: stop it, or set PORT`) : error),
+    );
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => done()));
+  });
 }
 
 /** In a terminal, readable lines; elsewhere (containers, log shippers) JSON lines as before. */

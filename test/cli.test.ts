@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -228,12 +228,18 @@ describe(`tessera CLI (${driver})`, () => {
     expect(result.stderr).toMatch(/^tessera: error: /);
   });
 
-  it('prints help for every command', async () => {
-    for (const command of [[], ['migrate'], ['seed'], ['backup'], ['restore'], ['create-admin'], ['audit']]) {
+  it('prints help for every command, marking the options it cannot run without, and the version', async () => {
+    for (const command of [[], ['migrate'], ['seed'], ['backup'], ['restore'], ['create-admin'], ['audit'], ['doctor']]) {
       const result = await runCli([...command, '--help']);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Usage: tessera');
     }
+    expect((await runCli(['backup', '--help'])).stdout).toMatch(
+      /--out <file> +where to write it \(required\)\n +--force +overwrite the file if it exists\n/,
+    );
+    expect((await runCli(['create-admin', '--help'])).stdout).toMatch(/--email <email> +their email \(required\)\n/);
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) expect(await runCli([flag])).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 });
 

@@ -1,42 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testDataRoot } from './helpers/databases.js';
-
-const root = fileURLToPath(new URL('../', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function start(env: Record<string, string>, via: 'npm' | 'node'): ChildProcess {
-  const [command, args] = via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, ['bin/tessera.js', 'serve']];
-  return spawn(command as string, args as string[], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: 'ignore' });
-}
-
-async function waitForHealth(url: string, child: ChildProcess): Promise<Response> {
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(`${url}/health`);
-      if (response.ok) return response;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('server never became healthy');
-}
-
-const exitOf = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+import { exitOf, freePort, startServer, waitForHealth } from './helpers/serve.js';
 
 // `npm start` as an operator runs it: embedded PGlite in a fresh DATA_DIR, or the PostgreSQL of DATABASE_URL.
 describe('npm start', () => {
@@ -55,7 +20,7 @@ describe('npm start', () => {
       BOOTSTRAP_ADMIN_EMAIL: 'boot@example.com',
       BOOTSTRAP_ADMIN_PASSWORD: 'bootstrap passphrase',
     };
-    const first = start(env, 'npm');
+    const { child: first } = startServer(env, 'npm');
     const health = await (await waitForHealth(url, first)).json();
     expect(health).toMatchObject({ status: 'ok', database: { status: 'ok', driver: 'pglite' } });
     expect((await fetch(`${url}/docs/`)).status).toBe(200);
@@ -68,7 +33,7 @@ describe('npm start', () => {
     await expect(fetch(`${url}/health/live`)).rejects.toThrow();
 
     // Restart on the same DATA_DIR: the bootstrap admin is still there and not created twice.
-    const second = start(env, 'node');
+    const { child: second } = startServer(env, 'node');
     await waitForHealth(url, second);
     expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^tessera_users_total 1$/m);
     second.kill('SIGTERM');

@@ -1,51 +1,85 @@
 import { spawnSync } from 'node:child_process';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, loadConfig } from '../config.js';
-import { BackupError, type BackupHeader, backupDatabase, restoreDatabase } from '../db/backup.js';
+import { resolve } from 'node:path';
+import { Command, Help, InvalidArgumentError, Option } from 'commander';
+import { type Config, loadConfig } from '../config.js';
 import { type Database, openDatabase } from '../db/client.js';
-import { MigrationError, migrateDown, migrateUp, migrationStatus } from '../db/migrator.js';
-import { AppError } from '../http/errors.js';
-import { toAppError } from '../http/problem.js';
+import { DirectoryLockedError } from '../db/dir-lock.js';
 import { type PresetName, presetNames } from '../modules/access/presets.js';
-import { seedPreset } from '../modules/access/service.js';
-import { verifyAuditChain } from '../modules/audit/service.js';
-import { rotateSigningKey } from '../modules/auth/signing-keys.js';
-import { systemCaller } from '../platform/caller.js';
-import { passwordProblems } from '../platform/password-policy.js';
-import { registerImportCommand } from './import.js';
+import { withEmbeddedSecret } from '../platform/embedded-secret.js';
+import { tesseraVersion } from '../platform/version.js';
+import { type CommandInput, type CommandName, databaseCommands, runDatabaseCommand } from './commands.js';
+import { runThroughServer } from './control.js';
+import { failureLine, HeldDirectoryError } from './failure.js';
 import { withModules } from './modules.js';
 import { progressReporter } from './progress.js';
 import { readPassword } from './prompt.js';
+import { describeLock } from './recovery.js';
+import type { CommandIo, CommandRuntime } from './runtime.js';
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
-const totalRows = (header: BackupHeader) => Object.values(header.tables).reduce((sum, count) => sum + count, 0);
+const terminal: CommandIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (text) => process.stderr.write(text),
+  progress: () => progressReporter(),
+};
 
-/** Opens the configured database for one command and always closes it. */
-async function withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<T> {
-  const database = await openDatabase(loadConfig());
+function runtimeHere(database: Database, config: Config): CommandRuntime {
+  return {
+    database,
+    config,
+    // Wired on this process for this one command.
+    withModules: (fn, { tellOtherNodes } = { tellOtherNodes: true }) =>
+      withModules(database, tellOtherNodes ? config : { ...config, REDIS_URL: undefined }, fn),
+    io: terminal,
+  };
+}
+
+/** The directory is held: the server holding it runs the command, or the command is refused with who holds it. */
+async function runWhereHeld<Name extends CommandName>(name: Name, input: CommandInput<Name>, config: Config, locked: DirectoryLockedError) {
+  const { pid, command } = locked.holder;
+  const holder = `DATA_DIR ${config.DATA_DIR} is held by \`tessera ${command}\` (pid ${pid})`;
+  if (!databaseCommands[name].live) {
+    throw new HeldDirectoryError(`${holder}: \`tessera ${name}\` must not run next to it; stop it first, then run this again`);
+  }
+  const exit = await runThroughServer(config.DATA_DIR, { command: name, input }, terminal);
+  if (exit === undefined) throw new HeldDirectoryError(`${holder}: wait for it to finish (or stop it), then run this again`);
+  return exit;
+}
+
+/**
+ * Runs a database command here on the configured database; on an embedded directory a running server
+ * holds, through that server (or refused), since a second opener would destroy the directory.
+ */
+async function execute<Name extends CommandName>(name: Name, input: CommandInput<Name>): Promise<void> {
+  const config = withEmbeddedSecret(loadConfig());
+  let database: Database;
   try {
-    return await fn(database);
+    database = await openDatabase(config);
+  } catch (error) {
+    if (!(error instanceof DirectoryLockedError)) throw error;
+    process.exitCode = await runWhereHeld(name, input, config, error);
+    return;
+  }
+  try {
+    process.exitCode = await runDatabaseCommand(name, input, runtimeHere(database, config));
   } finally {
     await database.close();
   }
 }
 
-/** Every failure ends as one readable line and exit code 1. */
-function describe(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof BackupError || error instanceof MigrationError) return error.message;
-  const appError = error instanceof AppError ? error : toAppError(error);
-  if (appError.code === 'DATABASE_UNAVAILABLE') {
-    const url = process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL) : undefined;
-    return `cannot reach the database${url ? ` at ${url.hostname}:${url.port || 5432}` : ''}`;
-  }
-  if (appError.status < 500) return appError.detail;
-  return error instanceof Error ? error.message : String(error);
-}
+const noInput = {} as Record<string, never>;
 
 const program = new Command('tessera')
   .description('Tessera user management service')
+  .version(tesseraVersion, '-v, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)')
-  .configureOutput({ outputError: (text, write) => write(text) });
+  .configureOutput({ outputError: (text, write) => write(text) })
+  // `--help` marks the options a command cannot run without (every subcommand inherits this).
+  .configureHelp({
+    optionDescription(option) {
+      const description = Help.prototype.optionDescription.call(this, option);
+      return option.mandatory ? `${description} (required)` : description;
+    },
+  });
 
 program
   .command('serve')
@@ -60,32 +94,16 @@ migrate
   .command('up', { isDefault: true })
   .alias('deploy')
   .description('apply every pending migration')
-  .action(() =>
-    withDatabase(async (database) => {
-      const applied = await migrateUp(database);
-      out(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'nothing to apply: the database is up to date');
-    }),
-  );
+  .action(() => execute('migrate up', noInput));
 migrate
   .command('down')
   .alias('rollback')
   .description('roll back the most recently applied migration')
-  .action(() =>
-    withDatabase(async (database) => {
-      const name = await migrateDown(database);
-      out(name ? `rolled back: ${name}` : 'nothing to roll back');
-    }),
-  );
+  .action(() => execute('migrate down', noInput));
 migrate
   .command('status')
   .description('list migrations, applied and pending')
-  .action(() =>
-    withDatabase(async (database) => {
-      for (const state of await migrationStatus(database)) {
-        out(`${state.appliedAt ? 'applied' : 'pending'}  ${state.name}${state.appliedAt ? `  ${state.appliedAt.toISOString()}` : ''}`);
-      }
-    }),
-  );
+  .action(() => execute('migrate status', noInput));
 migrate
   .command('generate')
   .description('generate a migration from changes to src/db/schema (then write its NAME.down.sql)')
@@ -93,7 +111,7 @@ migrate
   .action(({ name }: { name: string }) => {
     const result = spawnSync('npx', ['drizzle-kit', 'generate', '--name', name], { stdio: 'inherit' });
     if (result.status !== 0) throw new Error('drizzle-kit generate failed');
-    out('now write the matching .down.sql beside the new migration: rollback refuses a migration without one');
+    terminal.out('now write the matching .down.sql beside the new migration: rollback refuses a migration without one');
   });
 
 const presetOption = new Option('--preset <name>', 'which preset').choices(presetNames).makeOptionMandatory();
@@ -101,12 +119,7 @@ program
   .command('seed')
   .description('add the roles, permissions, user types and plans of a preset (idempotent)')
   .addOption(presetOption)
-  .action(({ preset }: { preset: PresetName }) =>
-    withDatabase(async (database) => {
-      const { roles } = await seedPreset(database.primary, preset);
-      out(`preset ${preset} applied: ${roles} roles`);
-    }),
-  );
+  .action(({ preset }: { preset: PresetName }) => execute('seed', { preset }));
 
 const emailArgument = (value: string) => {
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new InvalidArgumentError('not an email address');
@@ -117,75 +130,58 @@ program
   .description('create a super-admin user')
   .requiredOption('--email <email>', 'their email', emailArgument)
   .option('--password-stdin', 'read the password from stdin (otherwise it is asked for in the terminal)')
-  .action(({ email, passwordStdin }: { email: string; passwordStdin?: boolean }) =>
-    withDatabase(async (database) => {
-      const config = loadConfig();
-      const password = await readPassword(passwordStdin ?? false);
-      const refused = passwordProblems(password, config.PASSWORD_MIN_LENGTH, [email]);
-      if (refused.length > 0) throw new Error(`the password ${refused.join(', ')}`);
-      // The API's own use case, on this process alone: no other node to tell.
-      await withModules(database, { ...config, REDIS_URL: undefined }, async ({ users }) => {
-        const user = await users.createSuperAdmin(systemCaller('tessera-cli'), { email, password });
-        out(`super-admin created: ${user.email} (${user.id})`);
-      });
-    }),
+  .action(async ({ email, passwordStdin }: { email: string; passwordStdin?: boolean }) =>
+    execute('create-admin', { email, password: await readPassword(passwordStdin ?? false) }),
   );
 
+// Paths are made absolute here: a command may run in the server's process, whose working directory differs.
 program
   .command('backup')
   .description('write a consistent backup of every table to a file (gzip, JSON lines)')
   .requiredOption('--out <file>', 'where to write it')
-  .action(({ out: file }: { out: string }) =>
-    withDatabase(async (database) => {
-      const header = await backupDatabase(database, file, progressReporter());
-      out(`backup written: ${file} (${totalRows(header)} rows, ${Object.keys(header.tables).length} tables)`);
-    }),
-  );
+  .option('--force', 'overwrite the file if it exists')
+  .action(({ out, force }: { out: string; force?: boolean }) => execute('backup', { file: resolve(out), force: force ?? false }));
 
 program
   .command('restore')
   .description('restore a backup into an empty database')
   .requiredOption('--in <file>', 'the backup file')
-  .action(({ in: file }: { in: string }) =>
-    withDatabase(async (database) => {
-      const header = await restoreDatabase(database, file, progressReporter());
-      out(`restored ${totalRows(header)} rows from ${file} (taken ${header.createdAt})`);
-    }),
-  );
+  .action(({ in: file }: { in: string }) => execute('restore', { file: resolve(file) }));
 
 const keys = program.command('keys').description('access-token signing keys');
 keys
   .command('rotate')
   .description('make a new signing key active; the old one stays published for SIGNING_KEY_OVERLAP')
-  .action(() =>
-    withDatabase(async (database) => {
-      const kid = await rotateSigningKey(database.primary, loadConfig());
-      out(`new signing key active: ${kid}`);
-    }),
-  );
+  .action(() => execute('keys rotate', noInput));
 
-registerImportCommand(program, withDatabase);
+program
+  .command('import')
+  .description('import users from a JSON Lines or CSV file (see the README); a file with an invalid line writes nothing')
+  .requiredOption('--file <file>', 'the file (.jsonl/.ndjson or .csv)')
+  .option('--dry-run', 'validate only; write nothing')
+  .option('--update', 'overwrite users whose email exists (default: skip them)')
+  .option('--invite', 'mail a set-password invitation to users imported without a usable password')
+  .option('--skip-invalid', 'import the valid lines and list the invalid ones')
+  .action(({ file, ...options }: CommandInput<'import'>) => execute('import', { file: resolve(file), ...options }));
+
+program
+  .command('doctor')
+  .description('check the data directory: who holds it, whether it opens, its migrations, the last backup')
+  .action(() => {
+    const config = loadConfig();
+    if (!config.DATABASE_URL) terminal.out(describeLock(config.DATA_DIR));
+    return execute('doctor', noInput);
+  });
 
 const audit = program.command('audit').description('audit log tools');
 audit
   .command('verify')
   .description('check the sealed audit hash chain, report the first broken row and how many rows wait to be sealed')
-  .action(() =>
-    withDatabase(async (database) => {
-      const report = await verifyAuditChain(database.primary);
-      const waiting = report.unsealed > 0 ? `; ${report.unsealed} rows waiting to be sealed` : '';
-      if (report.valid) {
-        out(`audit chain intact: ${report.checked} rows${waiting}`);
-        return;
-      }
-      out(`audit chain broken at row ${report.firstBrokenId}: ${report.reason} (${report.checked} rows before it are intact)${waiting}`);
-      process.exitCode = 2;
-    }),
-  );
+  .action(() => execute('audit verify', noInput));
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`tessera: error: ${describe(error)}\n`);
+  process.stderr.write(failureLine(error));
   process.exit(1);
 }

@@ -1,8 +1,11 @@
 import { SingleBar } from 'cli-progress';
 import type { ProgressReporter } from '../db/backup.js';
 
+/** Where progress goes: a terminal (a bar), a log file or the control channel (a line every few seconds). */
+type ProgressStream = NodeJS.WriteStream | { isTTY: false; write(text: string): unknown };
+
 /** A progress bar on a terminal; a line every few seconds when the output is a log file. */
-export function progressReporter(stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+export function progressReporter(stream: ProgressStream = process.stderr): ProgressReporter {
   if (stream.isTTY) {
     let bar: SingleBar | undefined;
     return {

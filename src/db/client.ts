@@ -9,6 +9,7 @@ import { withReplicas } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { withDeadline } from '../platform/deadline.js';
+import { lockDirectory } from './dir-lock.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -115,13 +116,22 @@ export function guardTopLevel(db: Db): Db {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.DATABASE_URL
     ? openPostgres(options.DATABASE_URL, options)
-    : openPglite(`${options.DATA_DIR}/db`, options.DB_CONNECTION_TIMEOUT);
+    : openPglite(embeddedDatabaseDir(options.DATA_DIR), options.DB_CONNECTION_TIMEOUT);
 }
+
+/** Where PGlite keeps its files inside DATA_DIR. */
+export const embeddedDatabaseDir = (dataDir: string) => `${dataDir}/db`;
+
+/** The lock file beside an embedded database directory: whoever holds it is the directory's one opener. */
+export const embeddedLockFile = (databaseDir: string) => `${databaseDir}.lock`;
 
 /**
  * PGlite is one connection. Every use of it queues behind one gate whose wait is bounded: a caller that
  * has not got the connection within `waitMs` is refused (and dropped from the queue, so its work never
  * runs late), instead of waiting forever behind a long or stuck transaction.
+ *
+ * Two processes on one PGlite directory destroy it, so the directory's lock is taken before any of its
+ * files is read: a second opener gets DirectoryLockedError and touches nothing.
  */
 export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Database> {
   // Loaded only here: a node on PostgreSQL never needs the embedded engine (8 MB resident, 50 MB through tsx).
@@ -132,8 +142,16 @@ export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Data
     import('drizzle-orm/pglite'),
   ]);
   mkdirSync(dataDir, { recursive: true });
-  const client = new PGlite(dataDir, { extensions: { pg_trgm, unaccent } });
-  await client.waitReady;
+  const lock = lockDirectory(embeddedLockFile(dataDir));
+  let client: PGlite;
+  try {
+    client = new PGlite(dataDir, { extensions: { pg_trgm, unaccent } });
+    await client.waitReady;
+  } catch (error) {
+    lock.release();
+    // The engine's own words ("Aborted(). Build with -sASSERTIONS for more info.") tell an operator nothing.
+    throw /Aborted\(\)/.test(String(error)) ? new UnopenableDatabaseError(dataDir, error) : error;
+  }
   const gate = withTimeout(new Mutex(), waitMs, new DatabaseWaitTimeoutError(waitMs));
   const exclusive = <T>(fn: () => Promise<T>) => gate.runExclusive(fn);
   const gated = {
@@ -159,8 +177,24 @@ export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Data
       return exclusive(() => connectionScope.run(true, () => fn(session)));
     },
     ping: (timeoutMs) => timed(primary, timeoutMs),
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        lock.release();
+      }
+    },
   };
+}
+
+/** PGlite aborted while reading the directory's files: they are damaged, and opening them again will not help. */
+export class UnopenableDatabaseError extends Error {
+  constructor(
+    readonly databaseDir: string,
+    cause: unknown,
+  ) {
+    super(`the embedded database in ${databaseDir} cannot be opened: PGlite aborted reading its files`, { cause });
+  }
 }
 
 /** The connection was ended because the database gave no answer in time (a stalled network or server). */

@@ -68,6 +68,20 @@ export async function migrationStatus(database: Database, files = readMigrations
   });
 }
 
+/**
+ * The migrations not applied yet, read without the migration lock or creating the bookkeeping table: a
+ * check before each CLI command, cheaper than a status.
+ */
+export async function pendingMigrations(database: Database, files = readMigrations()): Promise<string[]> {
+  return database.withSession(async (session) => {
+    const [table] = await session.query<{ found: string | null }>(`SELECT to_regclass('tessera_migrations')::text AS found`);
+    const applied = table?.found
+      ? new Set((await session.query<{ name: string }>('SELECT name FROM tessera_migrations')).map((row) => row.name))
+      : new Set();
+    return files.filter((file) => !applied.has(file.name)).map((file) => file.name);
+  });
+}
+
 /** Applies every pending migration, each atomically with its bookkeeping row. Returns the names applied. */
 export async function migrateUp(database: Database, files = readMigrations()): Promise<string[]> {
   return locked(database, async (session) => {

@@ -8,6 +8,9 @@ const consoleErrors = defineErrors({
   CONSOLE_NOT_BUILT: [503, 'The admin console is not built: run `npm run build:web`.'],
 });
 
+// A tessera: four tiles of a mosaic. Browsers ask for /favicon.ico on every page of the console.
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="7" height="7" fill="#2f6f8f"/><rect x="9" width="7" height="7" fill="#e0a030"/><rect y="9" width="7" height="7" fill="#e0a030"/><rect x="9" y="9" width="7" height="7" fill="#2f6f8f"/></svg>`;
+
 export const consoleDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 /**
@@ -17,6 +20,9 @@ export const consoleDir = fileURLToPath(new URL('../../web/dist/', import.meta.u
 export async function registerConsole(app: FastifyInstance) {
   // A person opening the server's address in a browser lands on the console.
   app.get('/', { config: { auth: 'public' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/admin/'));
+  app.get('/favicon.ico', { config: { auth: 'public' }, schema: { hide: true } }, (_request, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON),
+  );
   if (!existsSync(`${consoleDir}index.html`)) {
     app.get('/admin/*', { config: { auth: 'public' }, schema: { hide: true } }, async () => {
       throw consoleErrors.CONSOLE_NOT_BUILT();

@@ -36,6 +36,17 @@ const usable = () =>
     and(eq(signingKeys.status, 'RETIRING'), or(isNull(signingKeys.retiresAt), gt(signingKeys.retiresAt, new Date()))),
   );
 
+/** How the signing keys' private halves are stored: sealed under SIGNING_KEY_SECRET, or plain PEM. */
+export async function signingKeyStorage(db: Executor): Promise<{ sealed: number; plain: number }> {
+  const [row] = await db
+    .select({
+      sealed: sql<number>`count(*) FILTER (WHERE ${signingKeys.privateKey} LIKE 'enc:%')::int`,
+      plain: sql<number>`count(*) FILTER (WHERE ${signingKeys.privateKey} NOT LIKE 'enc:%')::int`,
+    })
+    .from(signingKeys);
+  return { sealed: row?.sealed ?? 0, plain: row?.plain ?? 0 };
+}
+
 /** Creates the first signing key on first start; several nodes starting at once agree on one. */
 export async function ensureSigningKey(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>) {
   await db.transaction(async (tx) => {

@@ -17,9 +17,10 @@ export async function insertUserWithProfile(
   return user;
 }
 
-export async function countUsers(db: Executor): Promise<number> {
-  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(users);
-  return row?.count ?? 0;
+/** Whether the database has any user at all (one index probe, whatever the table's size). */
+export async function anyUser(db: Executor): Promise<boolean> {
+  const [row] = await db.select({ id: users.id }).from(users).limit(1);
+  return row !== undefined;
 }
 
 /** Seed 001's case-insensitive lookup: addresses are stored lowercased, so this is an index hit. */

@@ -247,6 +247,8 @@ export const UserChangeQuery = Type.Object(
 export const DeleteQuery = Type.Object({ hard: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 export const CheckEmailQuery = Type.Object({ email: Email }, { additionalProperties: false });
 export const CheckEmailResult = Type.Object({ exists: Type.Boolean() });
+/** GET /setup: nothing but whether a first admin is still needed. */
+export const SetupStatus = Type.Object({ firstAdminNeeded: Type.Boolean() });
 export const ExportView = Type.Object({}, { additionalProperties: true });
 
 export type ListUsersQuery = Static<typeof ListQuery>;

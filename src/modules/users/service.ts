@@ -62,6 +62,9 @@ export interface UsersDeps {
  * auth reacts to users' events (mails on `user.created`, `user.email_change_requested` and `user.email_changed`, sessions ended on
  * `user.suspended`, `user.deactivated` and `user.erased`).
  */
+export const FIRST_ADMIN_HINT =
+  'no user yet: make the first admin with `npx tessera create-admin --email you@example.com` (in another terminal while this server runs), or start with BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD set';
+
 export function createUsersService(context: AppContext, deps: UsersDeps) {
   const { useCases, access } = deps;
   const emailChanges = createEmailChanges();
@@ -79,10 +82,20 @@ export function createUsersService(context: AppContext, deps: UsersDeps) {
     registerStepUp: emailChanges.registerStepUp,
     grants: createUserGrants(context.database.primary, access),
 
-    /** BOOTSTRAP_ADMIN_EMAIL/PASSWORD: the first user of an empty database is a super-admin. */
-    async ensureBootstrapAdmin(log: Pick<FastifyBaseLogger, 'info'>) {
+    /** Nobody can sign in yet: the console's sign-in page says how to make the first admin. */
+    firstAdminNeeded: async () => !(await queries.anyUser(context.database.primary)),
+
+    /**
+     * BOOTSTRAP_ADMIN_EMAIL/PASSWORD: the first user of an empty database is a super-admin. Without them,
+     * the start says how to make one, since nobody could sign in.
+     */
+    async ensureBootstrapAdmin(log: Pick<FastifyBaseLogger, 'info' | 'warn'>) {
       const { BOOTSTRAP_ADMIN_EMAIL: email, BOOTSTRAP_ADMIN_PASSWORD: password } = context.config;
-      if (!email || !password || (await queries.countUsers(context.database.primary)) > 0) return;
+      if (await queries.anyUser(context.database.primary)) return;
+      if (!email || !password) {
+        log.warn(FIRST_ADMIN_HINT);
+        return;
+      }
       await lifecycle.createSuperAdmin(systemCaller(), { email, password });
       log.info({ email }, 'bootstrap super-admin created');
     },

@@ -1,0 +1,181 @@
+import { existsSync } from 'node:fs';
+import type { Config } from '../config.js';
+import { BackupError, type BackupHeader, backupDatabase, restoreDatabase } from '../db/backup.js';
+import type { Database } from '../db/client.js';
+import { MigrationError, migrateDown, migrateUp, migrationStatus, pendingMigrations } from '../db/migrator.js';
+import type { PresetName } from '../modules/access/presets.js';
+import { seedPreset } from '../modules/access/service.js';
+import { verifyAuditChain } from '../modules/audit/service.js';
+import { rotateSigningKey, signingKeyStorage } from '../modules/auth/signing-keys.js';
+import { systemCaller } from '../platform/caller.js';
+import { embeddedSecretSource } from '../platform/embedded-secret.js';
+import { passwordProblems } from '../platform/password-policy.js';
+import { type ImportInput, importUsers } from './import.js';
+import { describeLastBackup, recordBackup } from './recovery.js';
+import type { CommandRuntime } from './runtime.js';
+
+/**
+ * A command that needs the database, with its arguments already gathered (password read, paths made
+ * absolute), so it runs the same wherever it runs. It answers its exit code.
+ */
+export interface DatabaseCommand<Input> {
+  /** May run through a running server; false for those that must not run under a live service. */
+  live: boolean;
+  /** Runs on a database whose migrations are not all applied (otherwise the CLI asks for `migrate up` first). */
+  unmigrated?: boolean;
+  run(input: Input, runtime: CommandRuntime): Promise<number>;
+}
+
+const totalRows = (header: BackupHeader) => Object.values(header.tables).reduce((sum, count) => sum + count, 0);
+
+/** What the backup holds of the signing keys: an operator must know whether the file is as secret as the keys. */
+async function describeKeysInBackup(database: Database, config: Config): Promise<string> {
+  const { sealed, plain } = await signingKeyStorage(database.primary);
+  const secret = embeddedSecretSource(config) ?? 'SIGNING_KEY_SECRET';
+  if (plain > 0) return `contains: ${plain} signing keys in plain PEM (${sealed} sealed): keep this file as secret as the keys themselves`;
+  return `contains: ${sealed} signing keys, sealed under ${secret}: keep a copy of it apart from this file, a restore elsewhere needs it`;
+}
+
+const command = <Input>(definition: DatabaseCommand<Input>) => definition;
+
+export const databaseCommands = {
+  'migrate up': command<Record<string, never>>({
+    live: true,
+    unmigrated: true,
+    async run(_, { database, io }) {
+      const applied = await migrateUp(database);
+      io.out(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'nothing to apply: the database is up to date');
+      return 0;
+    },
+  }),
+  'migrate down': command<Record<string, never>>({
+    live: false,
+    unmigrated: true,
+    async run(_, { database, io }) {
+      const name = await migrateDown(database);
+      io.out(name ? `rolled back: ${name}` : 'nothing to roll back');
+      return 0;
+    },
+  }),
+  'migrate status': command<Record<string, never>>({
+    live: true,
+    unmigrated: true,
+    async run(_, { database, io }) {
+      for (const state of await migrationStatus(database)) {
+        io.out(`${state.appliedAt ? 'applied' : 'pending'}  ${state.name}${state.appliedAt ? `  ${state.appliedAt.toISOString()}` : ''}`);
+      }
+      return 0;
+    },
+  }),
+  seed: command<{ preset: PresetName }>({
+    live: true,
+    async run({ preset }, { database, io }) {
+      const { roles } = await seedPreset(database.primary, preset);
+      io.out(`preset ${preset} applied: ${roles} roles`);
+      return 0;
+    },
+  }),
+  'create-admin': command<{ email: string; password: string }>({
+    live: true,
+    async run({ email, password }, { config, withModules, io }) {
+      const refused = passwordProblems(password, config.PASSWORD_MIN_LENGTH, [email]);
+      if (refused.length > 0) throw new Error(`the password ${refused.join(', ')}`);
+      // A new user has nothing cached anywhere: no other node to tell.
+      await withModules(
+        async ({ users }) => {
+          const user = await users.createSuperAdmin(systemCaller('tessera-cli'), { email, password });
+          io.out(`super-admin created: ${user.email} (${user.id})`);
+        },
+        { tellOtherNodes: false },
+      );
+      return 0;
+    },
+  }),
+  backup: command<{ file: string; force: boolean }>({
+    live: true,
+    async run({ file, force }, { database, config, io }) {
+      if (!force && existsSync(file)) throw new BackupError(`${file} exists: name another file, or pass --force to overwrite it`);
+      const header = await backupDatabase(database, file, io.progress());
+      if (database.kind === 'pglite') recordBackup(config.DATA_DIR, file, header);
+      io.out(`backup written: ${file} (${totalRows(header)} rows, ${Object.keys(header.tables).length} tables)`);
+      io.out(await describeKeysInBackup(database, config));
+      return 0;
+    },
+  }),
+  restore: command<{ file: string }>({
+    live: false,
+    unmigrated: true,
+    async run({ file }, { database, io }) {
+      const header = await restoreDatabase(database, file, io.progress());
+      io.out(`restored ${totalRows(header)} rows from ${file} (taken ${header.createdAt})`);
+      return 0;
+    },
+  }),
+  'keys rotate': command<Record<string, never>>({
+    live: true,
+    async run(_, { database, config, io }) {
+      const kid = await rotateSigningKey(database.primary, config);
+      io.out(`new signing key active: ${kid}`);
+      return 0;
+    },
+  }),
+  import: command<ImportInput>({ live: true, run: importUsers }),
+  doctor: command<Record<string, never>>({
+    live: true,
+    unmigrated: true,
+    async run(_, { database, config, io }) {
+      io.out(`database: opens (${database.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL'})`);
+      const pending = await pendingMigrations(database);
+      io.out(
+        pending.length === 0
+          ? 'migrations: all applied'
+          : `migrations: ${pending.length} pending (${pending.join(', ')}): run \`tessera migrate up\` (a start does it too, unless AUTO_MIGRATE=false)`,
+      );
+      if (database.kind === 'pglite')
+        io.out(`last backup: ${describeLastBackup(config.DATA_DIR) ?? 'none recorded: take one with `tessera backup --out FILE`'}`);
+      return pending.length === 0 ? 0 : 1;
+    },
+  }),
+  'audit verify': command<Record<string, never>>({
+    live: true,
+    async run(_, { database, io }) {
+      const report = await verifyAuditChain(database.primary);
+      const waiting = report.unsealed > 0 ? `; ${report.unsealed} rows waiting to be sealed` : '';
+      if (report.valid) {
+        io.out(`audit chain intact: ${report.checked} rows${waiting}`);
+        return 0;
+      }
+      io.out(`audit chain broken at row ${report.firstBrokenId}: ${report.reason} (${report.checked} rows before it are intact)${waiting}`);
+      return 2;
+    },
+  }),
+};
+
+export type CommandName = keyof typeof databaseCommands;
+export type CommandInput<Name extends CommandName> = Parameters<(typeof databaseCommands)[Name]['run']>[0];
+
+export const isCommandName = (name: unknown): name is CommandName => typeof name === 'string' && Object.hasOwn(databaseCommands, name);
+
+/** The database is not at the migrations this code needs: a command would fail on missing tables. */
+export class UnmigratedError extends Error {}
+
+/** Runs a command on a runtime, after checking the database is migrated where the command needs it. */
+export async function runDatabaseCommand<Name extends CommandName>(
+  name: Name,
+  input: CommandInput<Name>,
+  runtime: CommandRuntime,
+): Promise<number> {
+  const definition = databaseCommands[name] as DatabaseCommand<CommandInput<Name>>;
+  if (!definition.unmigrated) {
+    const pending = await pendingMigrations(runtime.database);
+    if (pending.length > 0) {
+      throw new UnmigratedError(
+        `the database is not set up for this version (${pending.length} pending migrations): run \`tessera migrate up\` first`,
+      );
+    }
+  }
+  return definition.run(input, runtime);
+}
+
+export const isExpectedFailure = (error: unknown) =>
+  error instanceof BackupError || error instanceof MigrationError || error instanceof UnmigratedError;

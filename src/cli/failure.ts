@@ -1,0 +1,30 @@
+import { dirname } from 'node:path';
+import { ConfigError } from '../config.js';
+import { UnopenableDatabaseError } from '../db/client.js';
+import { DirectoryLockedError } from '../db/dir-lock.js';
+import { AppError } from '../http/errors.js';
+import { toAppError } from '../http/problem.js';
+import { isExpectedFailure } from './commands.js';
+import { restoreAdvice } from './recovery.js';
+
+/** A command refused because another process holds the embedded database directory. */
+export class HeldDirectoryError extends Error {}
+
+/** Every failure ends as one readable line (and exit code 1), in the CLI or sent back by the server. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof HeldDirectoryError || isExpectedFailure(error)) return (error as Error).message;
+  if (error instanceof UnopenableDatabaseError) return `${error.message}: ${restoreAdvice(error.databaseDir)}`;
+  if (error instanceof DirectoryLockedError) {
+    const { pid, command } = error.holder;
+    return `DATA_DIR ${dirname(error.lockFile)} is in use by \`tessera ${command}\` (pid ${pid}): an embedded database opens in one process at a time; stop that one first, or give this one another DATA_DIR`;
+  }
+  const appError = error instanceof AppError ? error : toAppError(error);
+  if (appError.code === 'DATABASE_UNAVAILABLE') {
+    const url = process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL) : undefined;
+    return `cannot reach the database${url ? ` at ${url.hostname}:${url.port || 5432}` : ''}`;
+  }
+  if (appError.status < 500) return appError.detail;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const failureLine = (error: unknown) => `tessera: error: ${describeFailure(error)}\n`;
