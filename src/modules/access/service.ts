@@ -7,6 +7,7 @@ import { createCatalog } from './catalog.js';
 import { accessErrors } from './errors.js';
 import { catalogAccessEvents, userGrantEvents } from './events.js';
 import { assertMayGrant, assertNotLastSuperAdmin, createGrants, resolvePermissions, resolveRoles } from './grants.js';
+import { heldAccess } from './power.js';
 import { type PresetName, presets } from './presets.js';
 import * as queries from './queries.js';
 import * as presetQueries from './queries.presets.js';
@@ -44,12 +45,18 @@ export interface DecidedGrants {
  * beyond what they hold" rule as direct grants, and applied later inside another module's use case.
  */
 export const deferredGrants = {
-  /** Resolves names or ids, refusing unknown ones (400), an expiry in the past (400) and anything the actor does not hold (403). */
+  /**
+   * Resolves names or ids, refusing unknown ones (400), an expiry in the past (400), anything the actor
+   * does not hold (403), and a plan from an actor who may not change subscriptions (403).
+   */
   async decide(
     executor: Executor,
     actor: Principal,
-    refs: { roles?: string[]; permissions?: { permission: string; expiresAt?: string }[] },
+    refs: { roles?: string[]; permissions?: { permission: string; expiresAt?: string }[]; plan?: string },
   ) {
+    if (refs.plan && !(await heldAccess(executor, actor)).permissions.has('subscriptions:manage')) {
+      throw accessErrors.GRANT_EXCEEDS_OWN_ACCESS('Only a holder of subscriptions:manage can hand out a plan.');
+    }
     const roles = refs.roles?.length ? await resolveRoles(executor, refs.roles) : [];
     const wanted = refs.permissions ?? [];
     if (wanted.some((grant) => grant.expiresAt && new Date(grant.expiresAt).getTime() <= Date.now())) throw accessErrors.INVALID_EXPIRY();
@@ -125,4 +132,5 @@ export async function ensureSomePreset(db: Db, name: PresetName): Promise<boolea
 }
 
 export { isPermission, type Permission } from './permissions.js';
+export { assertMayActOn, assertNotApiKey } from './power.js';
 export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';
