@@ -8,7 +8,7 @@ import { type AccessService, resolveUserId, tenantOf } from '../access/service.j
 import type { DomainUseCases } from '../events.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
-import { applyUserChange, normalizeEmail, visibleUser } from './records.js';
+import { actionableUser, applyUserChange, assertEmailChangeAllowed, normalizeEmail } from './records.js';
 import type { CreateUser, PatchUser } from './schemas.js';
 import { assertSelfEditable } from './self-fields.js';
 import { userView } from './views.js';
@@ -45,7 +45,7 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
 
   async function changeStatus(caller: SignedInCaller, id: string, { status, event }: Transition, reason?: string) {
     const user = await useCases.run(caller, async (tx, emit) => {
-      const before = await visibleUser(tx, caller.principal, id);
+      const before = await actionableUser(tx, caller.principal, id);
       if (status !== 'ACTIVE') await assertMayRemove(tx, caller.principal, before.id);
       const values = {
         status,
@@ -103,9 +103,11 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
       const { principal } = caller;
       if (resolveUserId(principal, id) === principal.userId && !principal.permissions.has('users:write')) assertSelfEditable(body);
       assertMayPlace(principal, body.organizationId);
-      const user = await useCases.run(caller, async (tx, emit) =>
-        applyUserChange(tx, emit, await visibleUser(tx, principal, id), body, 'user.updated'),
-      );
+      const user = await useCases.run(caller, async (tx, emit) => {
+        const before = await actionableUser(tx, principal, id);
+        assertEmailChangeAllowed(principal, before, body.email);
+        return applyUserChange(tx, emit, before, body, 'user.updated');
+      });
       return userView(user);
     },
 
@@ -117,7 +119,7 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
     /** GDPR erasure: the row and everything it owns go; the audit trail keeps that it happened, by id only. */
     async erase(caller: SignedInCaller, id: string) {
       await useCases.run(caller, async (tx, emit) => {
-        const user = await visibleUser(tx, caller.principal, id);
+        const user = await actionableUser(tx, caller.principal, id);
         await assertMayRemove(tx, caller.principal, user.id);
         if (!(await queries.deleteUser(tx, user.id))) throw errors.USER_NOT_FOUND();
         await emit({ type: 'user.erased', entityId: user.id, organizationId: user.organizationId });

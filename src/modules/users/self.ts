@@ -6,7 +6,7 @@ import type { DomainUseCases } from '../events.js';
 import { avatarKeys, processAvatar } from './avatar.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
-import { applyUserChange, visibleUser } from './records.js';
+import { applyUserChange, assertEmailChangeAllowed, visibleUser } from './records.js';
 import type { SelfUpdate } from './schemas.js';
 import { ownFields, profileView, userView } from './views.js';
 
@@ -47,6 +47,7 @@ export function createSelfService(
       const { profile, preferences, ...fields } = body;
       return useCases.run(caller, async (tx, emit) => {
         const before = await visibleUser(tx, caller.principal, 'me');
+        assertEmailChangeAllowed(caller.principal, before, fields.email);
         if (Object.keys(fields).length > 0) await applyUserChange(tx, emit, before, fields, 'user.self_updated');
         const edits = [
           ['profile.updated', profile, queries.findProfile, queries.upsertProfile],

@@ -13,7 +13,7 @@ import { createExport } from './export.js';
 import { createUserGrants } from './grants.js';
 import { createLifecycle } from './lifecycle.js';
 import * as queries from './queries.js';
-import { applyUserChange, normalizeEmail, visibleUser } from './records.js';
+import { actionableUser, applyUserChange, normalizeEmail, visibleUser } from './records.js';
 import { createSelfService } from './self.js';
 import { userView } from './views.js';
 
@@ -65,6 +65,8 @@ export function createUsersService(context: AppContext, deps: UsersDeps) {
   return {
     /** The target user, or USER_NOT_FOUND whether it is missing or outside the actor's tenancy (for other modules). */
     visibleUser,
+    /** The target of an action on another account: USER_NOT_FOUND as above, or ACCOUNT_HOLDS_MORE_ACCESS (for other modules). */
+    actionableUser,
     ...lifecycle,
     ...createDirectory(context, deps),
     ...createExport(useCases),
