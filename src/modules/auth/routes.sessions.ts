@@ -28,6 +28,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
     perMinute(state, perPrincipalLimit, ({ caller }) => `auth-principal:${caller.principal?.apiKeyId ?? caller.principal?.userId}`),
   );
   const done = { 204: NoContent, ...problems(limited) };
+  const credentialChange = { 204: NoContent, ...problems(accessErrors.API_KEY_NOT_ALLOWED, limited) };
 
   app.get(
     '/me',
@@ -53,7 +54,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
 
   app.post(
     '/logout-all',
-    { config: authenticated, schema: { tags, summary: 'End every session of this user', response: done } },
+    { config: authenticated, schema: { tags, summary: 'End every session of this user', response: credentialChange } },
     async (request, reply) => {
       await auth.sessions.logoutAll(signedIn(request.caller));
       return reply.status(204).send();
@@ -74,7 +75,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
         tags,
         summary: 'End one of your sessions',
         params: IdParams,
-        response: { 204: NoContent, ...problems(errors.SESSION_NOT_FOUND, limited) },
+        response: { 204: NoContent, ...problems(errors.SESSION_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED, limited) },
       },
     },
     async (request, reply) => {
@@ -102,7 +103,13 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
         body: ApiKeyBody,
         response: {
           201: CreatedApiKey,
-          ...problems(accessErrors.UNKNOWN_PERMISSION, accessErrors.INVALID_EXPIRY, errors.SCOPE_NOT_HELD, limited),
+          ...problems(
+            accessErrors.UNKNOWN_PERMISSION,
+            accessErrors.INVALID_EXPIRY,
+            errors.SCOPE_NOT_HELD,
+            accessErrors.API_KEY_NOT_ALLOWED,
+            limited,
+          ),
         },
       },
     },
@@ -131,6 +138,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
 export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
   const policy = requirePermissionOrSelf('sessions:manage');
   const missing = problems(userErrors.USER_NOT_FOUND);
+  const ending = problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, accessErrors.API_KEY_NOT_ALLOWED);
   app.get(
     '/users/:id/sessions',
     {
@@ -143,7 +151,7 @@ export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }>
     '/users/:id/sessions',
     {
       config: policy,
-      schema: { tags: ['users'], summary: 'Sign a user out everywhere', params: UserIdParams, response: { 204: NoContent, ...missing } },
+      schema: { tags: ['users'], summary: 'Sign a user out everywhere', params: UserIdParams, response: { 204: NoContent, ...ending } },
     },
     async (request, reply) => {
       await auth.sessions.endAllOfUser(signedIn(request.caller), request.params.id);
