@@ -11,6 +11,10 @@ export interface Catalog {
   organizationId(slug: string): string | undefined;
   userTypeId(name: string): string | undefined;
   roleId(nameOrId: string): string | undefined;
+  /** May the actor see an account of this organization? One they may not is, to them, no account at all. */
+  sees(organizationId: string | null): boolean;
+  /** Why the actor may not change this account, if they may not (the same rule as the single-user routes). */
+  actOnRefused(userId: string): Promise<string | undefined>;
   /** Why the actor may not put a user in this organization, if they may not. */
   placementRefused(organizationId: string | null): string | undefined;
   /** Why the actor may not grant these roles, if they may not (the same rule as a direct grant). */
