@@ -28,10 +28,8 @@ describe('authorization holes of the penetration test', () => {
   });
   afterAll(() => h.close());
 
-  const as =
-    (headers: Record<string, string>) =>
-    (method: Method, url: string, payload?: object) =>
-      h.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+  const as = (headers: Record<string, string>) => (method: Method, url: string, payload?: object) =>
+    h.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
   const importAs = (headers: Record<string, string>, lines: object[], query = '') =>
     h.app.inject({
       method: 'POST',
@@ -102,7 +100,11 @@ describe('authorization holes of the penetration test', () => {
         expect([refused.statusCode, refused.json().code], `${method} ${url}`).toEqual([403, 'ACCOUNT_HOLDS_MORE_ACCESS']);
       }
       expect(await userById(target.id)).toMatchObject({ email: target.email, status: 'ACTIVE', firstName: target.firstName });
-      const signIn = await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: target.email, password: target.password } });
+      const signIn = await h.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email: target.email, password: target.password },
+      });
       expect(signIn.statusCode).toBe(200);
     }
     // An account holding no more than the actor is still theirs to manage.
