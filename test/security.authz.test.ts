@@ -69,6 +69,11 @@ describe('authorization holes of the penetration test', () => {
     expect([refused.statusCode, refused.json().code]).toEqual([400, 'IMPORT_REJECTED']);
     expect(await userById(strongerA.id)).toMatchObject({ firstName: 'Strong' });
 
+    // Nor does an importer suspend themselves through a file.
+    const self = await importAs(adminA.headers, [{ email: adminA.user.email, status: 'SUSPENDED' }], '?update=true');
+    expect([self.statusCode, self.json().code]).toEqual([400, 'IMPORT_REJECTED']);
+    expect(await userById(adminA.userId)).toMatchObject({ status: 'ACTIVE' });
+
     // A learner of one's own organization is updated as before.
     const learnerA = await createUser(h, { organizationId: orgA, roles: ['LEARNER'] });
     expect((await importAs(adminA.headers, [{ email: learnerA.email, firstName: 'Renamed' }], '?update=true')).json()).toMatchObject({

@@ -131,6 +131,7 @@ export async function ensureSomePreset(db: Db, name: PresetName): Promise<boolea
   return true;
 }
 
+export { assertNotLastSuperAdmin } from './grants.js';
 export { isPermission, type Permission } from './permissions.js';
 export { assertMayActOn, assertNotApiKey } from './power.js';
 export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';

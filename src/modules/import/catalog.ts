@@ -2,6 +2,7 @@ import type { Executor } from '../../db/client.js';
 import { AppError } from '../../http/errors.js';
 import type { Principal } from '../../platform/caller.js';
 import { assertMayActOn, deferredGrants, inTenancy, tenantOf } from '../access/service.js';
+import { accounts } from '../users/service.js';
 import * as queries from './queries.js';
 import type { Catalog } from './validate.js';
 
@@ -33,7 +34,15 @@ export async function loadCatalog(db: Executor, actor: Principal | undefined): P
     defaultRoleId: rows.roles.find((row) => row.isDefault)?.id,
     defaultOrganizationId: tenant ?? null,
     sees: (organizationId) => !actor || inTenancy(actor, organizationId),
-    actOnRefused: (userId) => (actor ? assertMayActOn(db, actor, userId).then(() => undefined, refusalOf) : Promise.resolve(undefined)),
+    async updateRefused(account, status) {
+      if (!actor) return undefined;
+      const removing = status !== 'ACTIVE' && status !== account.status;
+      const check = async () => {
+        await assertMayActOn(db, actor, account.id);
+        if (removing) await accounts.assertMayRemove(db, actor, account.id);
+      };
+      return check().then(() => undefined, refusalOf);
+    },
     placementRefused: (organizationId) =>
       tenant !== undefined && organizationId !== tenant ? 'you can only place users in your own organization' : undefined,
     grantRefused(roleIds) {

@@ -77,7 +77,7 @@ export async function checkFile(
         )
       )
         .filter((row) => catalog.sees(row.organizationId))
-        .map((row) => [row.email, row.id]),
+        .map((row) => [row.email, row]),
     );
     const holders = await queries.holdersOf(
       db,
@@ -92,14 +92,14 @@ export async function checkFile(
       const errors: LineError[] = (['username', 'phone'] as const)
         .filter(taken)
         .map((field) => ({ line: user.line, field, message: 'is taken by another account' }));
-      const existingId = existing.get(user.email);
-      const refusedChange = existingId && options.update ? await catalog.actOnRefused(existingId) : undefined;
+      const account = existing.get(user.email);
+      const refusedChange = account && options.update ? await catalog.updateRefused(account, user.status) : undefined;
       if (refusedChange) errors.push({ line: user.line, field: 'email', message: refusedChange });
       if (errors.length > 0) {
         reject(errors);
         continue;
       }
-      const exists = existingId !== undefined;
+      const exists = account !== undefined;
       if (!exists) summary.created++;
       else if (options.update) summary.updated++;
       else summary.skipped++;

@@ -1,5 +1,4 @@
 import type { Config } from '../../config.js';
-import type { Executor } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import type { Caller, Principal, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
@@ -8,7 +7,7 @@ import { type AccessService, resolveUserId, tenantOf } from '../access/service.j
 import type { DomainUseCases } from '../events.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
-import { actionableUser, applyUserChange, assertEmailChangeAllowed, normalizeEmail } from './records.js';
+import { actionableUser, applyUserChange, assertEmailChangeAllowed, assertMayRemove, normalizeEmail } from './records.js';
 import type { CreateUser, PatchUser } from './schemas.js';
 import { assertSelfEditable } from './self-fields.js';
 import { userView } from './views.js';
@@ -35,12 +34,6 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
   function assertMayPlace(principal: Principal, organizationId: string | null | undefined) {
     const tenant = tenantOf(principal);
     if (organizationId !== undefined && tenant !== undefined && organizationId !== tenant) throw errors.ORGANIZATION_NOT_ALLOWED();
-  }
-
-  /** Suspending, deactivating or erasing: never oneself, never the last super-admin. */
-  async function assertMayRemove(tx: Executor, principal: Principal, userId: string) {
-    if (userId === principal.userId) throw errors.CANNOT_TARGET_SELF();
-    await access.assertNotLastSuperAdmin(tx, userId);
   }
 
   async function changeStatus(caller: SignedInCaller, id: string, { status, event }: Transition, reason?: string) {

@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
-import { assertMayActOn, assertNotApiKey, inTenancy, resolveUserId } from '../access/service.js';
+import { assertMayActOn, assertNotApiKey, assertNotLastSuperAdmin, inTenancy, resolveUserId } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
 import { userErrors as errors } from './errors.js';
 import type { UserChanges } from './events.js';
@@ -24,6 +24,12 @@ export async function actionableUser(executor: Executor, principal: Principal, i
   const user = await visibleUser(executor, principal, id);
   await assertMayActOn(executor, principal, user.id);
   return user;
+}
+
+/** Suspending, deactivating or erasing: never oneself, never the last super-admin. */
+export async function assertMayRemove(executor: Executor, principal: Principal, userId: string) {
+  if (userId === principal.userId) throw errors.CANNOT_TARGET_SELF();
+  await assertNotLastSuperAdmin(executor, userId);
 }
 
 /** A new address is a credential change (a reset mailed to it takes the account): never made with an API key. */

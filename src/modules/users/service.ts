@@ -13,7 +13,7 @@ import { createExport } from './export.js';
 import { createUserGrants } from './grants.js';
 import { createLifecycle } from './lifecycle.js';
 import * as queries from './queries.js';
-import { actionableUser, applyUserChange, normalizeEmail, visibleUser } from './records.js';
+import { actionableUser, applyUserChange, assertMayRemove, normalizeEmail, visibleUser } from './records.js';
 import { createSelfService } from './self.js';
 import { userView } from './views.js';
 
@@ -39,6 +39,8 @@ export const accounts = {
   /** An accepted invitation places its account in the organization (and user type), as `user.updated`. */
   join: (tx: Executor, emit: Emit<DomainEvent>, user: UserRow, placement: { organizationId: string | null; userTypeId?: string }) =>
     applyUserChange(tx, emit, user, placement, 'user.updated'),
+  /** Suspending, deactivating or erasing: never oneself, never the last super-admin. */
+  assertMayRemove,
   /** The one user view of the API. */
   view: userView,
 };
