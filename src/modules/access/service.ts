@@ -6,7 +6,7 @@ import type { DomainEvent, DomainUseCases } from '../events.js';
 import { createCatalog } from './catalog.js';
 import { accessErrors } from './errors.js';
 import { catalogAccessEvents, userGrantEvents } from './events.js';
-import { assertMayGrant, assertNotLastSuperAdmin, createGrants, resolvePermissions, resolveRoles } from './grants.js';
+import { assertMayGrant, createGrants, resolvePermissions, resolveRoles } from './grants.js';
 import { heldAccess } from './power.js';
 import { type PresetName, presets } from './presets.js';
 import * as queries from './queries.js';
@@ -27,7 +27,6 @@ export function createAccessService(context: AppContext, { useCases }: { useCase
     roles: createRoles(db, useCases),
     catalog: createCatalog(db, useCases),
     grants: createGrants(useCases),
-    assertNotLastSuperAdmin,
     ...createUserAccess(context),
   };
 }
