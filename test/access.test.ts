@@ -185,12 +185,14 @@ describe('roles, permissions, user types and grants (seed 004)', () => {
       call(orgAdmin, 'POST', `/users/${victim.id}/roles`, { roles: ['SUPER_ADMIN'] }),
       call(orgAdmin, 'POST', `/users/me/permissions`, { permissions: ['tenants:all'] }),
       call(orgAdmin, 'POST', `/users/${victim.id}/permissions`, { permissions: ['organizations:manage'] }),
-      call(orgAdmin, 'POST', '/roles', { name: 'sneaky', permissions: ['tenants:all'] }),
     ];
     for (const res of await Promise.all(escalations)) {
       expect(res.statusCode).toBe(403);
       expect(res.json().code).toBe('GRANT_EXCEEDS_OWN_ACCESS');
     }
+    // Roles are shared by every organization: one who does not act across them makes none.
+    const sneaky = await call(orgAdmin, 'POST', '/roles', { name: 'sneaky', permissions: ['tenants:all'] });
+    expect([sneaky.statusCode, sneaky.json().code]).toEqual([403, 'SHARED_ROLE']);
     const allowed = await call(orgAdmin, 'POST', `/users/${victim.id}/roles`, { roles: ['INSTRUCTOR'] });
     expect(allowed.statusCode).toBe(200);
     const ownRole = (await call(root, 'GET', '/roles')).json().data.find((role: { name: string }) => role.name === 'ORG_ADMIN');

@@ -29,7 +29,14 @@ describe('invitations: invite, mail, look up, accept (seed 002)', () => {
         .id as string;
     orgA = await create('Acme Learning');
     orgB = await create('Béta Académie');
-    adminA = await loginAs(h, { roles: ['ORG_ADMIN'], organizationId: orgA, firstName: 'Ada', lastName: 'Admin' });
+    // Handing out a plan takes subscriptions:manage, which ORG_ADMIN does not bundle.
+    adminA = await loginAs(h, {
+      roles: ['ORG_ADMIN'],
+      permissions: ['subscriptions:manage'],
+      organizationId: orgA,
+      firstName: 'Ada',
+      lastName: 'Admin',
+    });
     adminB = await loginAs(h, { roles: ['ORG_ADMIN'], organizationId: orgB });
     [{ id: userTypeId }] = (await h.context.database.primary
       .insert(userTypes)

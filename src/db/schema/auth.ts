@@ -1,4 +1,4 @@
-import { index, jsonb, pgEnum, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, index, jsonb, pgEnum, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz } from './common.js';
 import { organizations } from './organizations.js';
 import { users } from './users.js';
@@ -84,9 +84,11 @@ export const apiKeys = pgTable(
     expiresAt: tstz('expires_at'),
     lastUsedAt: tstz('last_used_at'),
     revokedAt: tstz('revoked_at'),
+    // The key that made this one, if one did: revoking a key revokes the keys it made.
+    createdByKeyId: uuid('created_by_key_id').references((): AnyPgColumn => apiKeys.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
-  (t) => [index('api_keys_user_idx').on(t.userId)],
+  (t) => [index('api_keys_user_idx').on(t.userId), index('api_keys_created_by_key_idx').on(t.createdByKeyId)],
 );
 
 export const signingKeys = pgTable('signing_keys', {

@@ -1,8 +1,8 @@
 import type { Executor } from '../../db/client.js';
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import type { DomainUseCases } from '../events.js';
-import { loadAccessProfile } from './effective.js';
 import { accessErrors as errors } from './errors.js';
+import { assertMayActOn, heldAccess } from './power.js';
 import * as queries from './queries.js';
 
 export type Role = Awaited<ReturnType<typeof queries.findRolesByNameOrId>>[number];
@@ -27,17 +27,18 @@ export async function resolvePermissions(db: Executor, refs: string[]) {
 
 /**
  * Nobody hands out more than they hold: every permission of every role granted (and a super-admin
- * role itself) must already be the actor's. This is what stops an admin from minting a super-admin.
+ * role itself) must already be the actor's, as this request holds them (an API key: only its scopes).
+ * This is what stops an admin from minting a super-admin.
  */
 export async function assertMayGrant(db: Executor, principal: Principal, grant: { roles?: Role[]; permissions?: string[] }) {
-  const actor = await loadAccessProfile(db, principal.userId);
+  const actor = await heldAccess(db, principal);
   if (actor.isSuperAdmin) return;
   if (grant.roles?.some((role) => role.isSuperAdmin))
     throw errors.GRANT_EXCEEDS_OWN_ACCESS('Only a super-admin can grant a super-admin role.');
   const roleIds = (grant.roles ?? []).map((role) => role.id);
   const rolePermissionNames = (await queries.permissionNamesOfRoles(db, roleIds)).map((row) => row.name);
   const wanted = [...new Set([...rolePermissionNames, ...(grant.permissions ?? [])])];
-  const missing = wanted.filter((name) => !(actor.permissions as string[]).includes(name));
+  const missing = wanted.filter((name) => !(actor.permissions as ReadonlySet<string>).has(name));
   if (missing.length > 0) throw errors.GRANT_EXCEEDS_OWN_ACCESS(`You cannot grant what you do not hold: ${missing.join(', ')}.`);
 }
 
@@ -48,12 +49,16 @@ export async function assertNotLastSuperAdmin(db: Executor, userId: string) {
   }
 }
 
-/** Grants of roles and direct permissions to a user; the caller has already checked the user is theirs to manage. */
+/**
+ * Grants of roles and direct permissions to a user; the caller has already checked the user is in their
+ * tenancy, and each use case checks the user holds no more than the actor.
+ */
 export function createGrants(useCases: DomainUseCases) {
   return {
     async grantRoles(caller: SignedInCaller, userId: string, refs: string[]) {
       await useCases.run(caller, async (tx, emit) => {
         const found = await resolveRoles(tx, refs);
+        await assertMayActOn(tx, caller.principal, userId);
         await assertMayGrant(tx, caller.principal, { roles: found });
         const granted: string[] = [];
         for (const role of found) if (await queries.grantRole(tx, userId, role.id, caller.principal.userId)) granted.push(role.name);
@@ -65,6 +70,7 @@ export function createGrants(useCases: DomainUseCases) {
       await useCases.run(caller, async (tx, emit) => {
         const [role] = await resolveRoles(tx, [roleId]);
         if (!role) return;
+        await assertMayActOn(tx, caller.principal, userId);
         await assertMayGrant(tx, caller.principal, { roles: [role] });
         if (role.isSuperAdmin) await assertNotLastSuperAdmin(tx, userId);
         if (!(await queries.revokeRole(tx, userId, role.id))) throw errors.ROLE_NOT_HELD();
@@ -76,6 +82,7 @@ export function createGrants(useCases: DomainUseCases) {
       if (expiresAt && expiresAt.getTime() <= Date.now()) throw errors.INVALID_EXPIRY();
       await useCases.run(caller, async (tx, emit) => {
         const found = await resolvePermissions(tx, refs);
+        await assertMayActOn(tx, caller.principal, userId);
         await assertMayGrant(tx, caller.principal, { permissions: found.map((permission) => permission.name) });
         const granted: string[] = [];
         for (const permission of found) {
@@ -92,6 +99,7 @@ export function createGrants(useCases: DomainUseCases) {
       await useCases.run(caller, async (tx, emit) => {
         const [permission] = await resolvePermissions(tx, [permissionId]);
         if (!permission) return;
+        await assertMayActOn(tx, caller.principal, userId);
         await assertMayGrant(tx, caller.principal, { permissions: [permission.name] });
         if (!(await queries.revokePermission(tx, userId, permission.id))) throw errors.PERMISSION_NOT_HELD();
         await emit({ type: 'user.permission_revoked', entityId: userId, payload: { permission: permission.name } });

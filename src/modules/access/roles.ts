@@ -4,6 +4,7 @@ import type { DomainUseCases } from '../events.js';
 import { changedFields } from './changes.js';
 import { accessErrors as errors } from './errors.js';
 import { assertMayGrant, resolvePermissions } from './grants.js';
+import { assertMayChangeSharedRoles } from './power.js';
 import * as queries from './queries.js';
 import type { CreateRole, UpdateRole } from './schemas.js';
 
@@ -13,7 +14,10 @@ function roleView({ updatedAt: _updated, createdAt, ...role }: RoleRow, permissi
   return { ...role, permissions: [...permissions].sort(), createdAt: createdAt.toISOString() };
 }
 
-/** Roles and the permissions they bundle (seed 004); nobody makes or edits a role beyond their own access. */
+/**
+ * Roles and the permissions they bundle (seed 004); nobody makes or edits a role beyond their own access.
+ * Every role is shared by all organizations, so only cross-tenant actors make, edit or delete one.
+ */
 export function createRoles(db: Db, useCases: DomainUseCases) {
   async function existingRole(executor: Executor, id: string) {
     const role = await queries.findRole(executor, id);
@@ -46,6 +50,7 @@ export function createRoles(db: Db, useCases: DomainUseCases) {
     get: async (id: string) => withPermissions(db, await existingRole(db, id)),
 
     async create(caller: SignedInCaller, body: CreateRole) {
+      assertMayChangeSharedRoles(caller.principal);
       return useCases.run(caller, async (tx, emit) => {
         const found = await resolvePermissions(tx, body.permissions);
         const names = found.map((permission) => permission.name);
@@ -62,6 +67,7 @@ export function createRoles(db: Db, useCases: DomainUseCases) {
     },
 
     async update(caller: SignedInCaller, id: string, body: UpdateRole) {
+      assertMayChangeSharedRoles(caller.principal);
       return useCases.run(caller, async (tx, emit) => {
         const before = await existingRole(tx, id);
         if (before.isSystem && body.name && body.name !== before.name) throw errors.SYSTEM_ROLE('System roles cannot be renamed.');
@@ -77,6 +83,7 @@ export function createRoles(db: Db, useCases: DomainUseCases) {
     },
 
     async setPermissions(caller: SignedInCaller, id: string, refs: string[]) {
+      assertMayChangeSharedRoles(caller.principal);
       return useCases.run(caller, async (tx, emit) => {
         const role = await existingRole(tx, id);
         if (role.isSuperAdmin) throw errors.SYSTEM_ROLE('A super-admin role holds every permission; its list cannot be edited.');
@@ -96,6 +103,7 @@ export function createRoles(db: Db, useCases: DomainUseCases) {
     },
 
     async remove(caller: SignedInCaller, id: string) {
+      assertMayChangeSharedRoles(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
         const role = await existingRole(tx, id);
         if (role.isSystem || role.isSuperAdmin) throw errors.SYSTEM_ROLE('System roles cannot be deleted.');

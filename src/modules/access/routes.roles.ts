@@ -51,7 +51,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof cr
         body: CreateRoleBody,
         response: {
           201: RoleView,
-          ...problems(errors.UNKNOWN_PERMISSION, errors.GRANT_EXCEEDS_OWN_ACCESS, httpErrors.NAME_ALREADY_EXISTS),
+          ...problems(errors.UNKNOWN_PERMISSION, errors.GRANT_EXCEEDS_OWN_ACCESS, errors.SHARED_ROLE, httpErrors.NAME_ALREADY_EXISTS),
         },
       },
     },
@@ -70,7 +70,13 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof cr
         body: UpdateRoleBody,
         response: {
           200: RoleView,
-          ...problems(errors.ROLE_NOT_FOUND, errors.SYSTEM_ROLE, errors.GRANT_EXCEEDS_OWN_ACCESS, httpErrors.NAME_ALREADY_EXISTS),
+          ...problems(
+            errors.ROLE_NOT_FOUND,
+            errors.SYSTEM_ROLE,
+            errors.GRANT_EXCEEDS_OWN_ACCESS,
+            errors.SHARED_ROLE,
+            httpErrors.NAME_ALREADY_EXISTS,
+          ),
         },
       },
     },
@@ -89,7 +95,13 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof cr
         body: RolePermissionsBody,
         response: {
           200: RoleView,
-          ...problems(errors.ROLE_NOT_FOUND, errors.SYSTEM_ROLE, errors.UNKNOWN_PERMISSION, errors.GRANT_EXCEEDS_OWN_ACCESS),
+          ...problems(
+            errors.ROLE_NOT_FOUND,
+            errors.SYSTEM_ROLE,
+            errors.UNKNOWN_PERMISSION,
+            errors.GRANT_EXCEEDS_OWN_ACCESS,
+            errors.SHARED_ROLE,
+          ),
         },
       },
     },
@@ -105,7 +117,10 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof cr
         description:
           'Deletes a custom role; everyone who held it loses its permissions at once. System roles cannot be deleted (SYSTEM_ROLE).',
         params: IdParams,
-        response: { 204: NoContent, ...problems(errors.ROLE_NOT_FOUND, errors.SYSTEM_ROLE, errors.GRANT_EXCEEDS_OWN_ACCESS) },
+        response: {
+          204: NoContent,
+          ...problems(errors.ROLE_NOT_FOUND, errors.SYSTEM_ROLE, errors.GRANT_EXCEEDS_OWN_ACCESS, errors.SHARED_ROLE),
+        },
       },
     },
     async (request, reply) => {

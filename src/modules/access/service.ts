@@ -6,7 +6,8 @@ import type { DomainEvent, DomainUseCases } from '../events.js';
 import { createCatalog } from './catalog.js';
 import { accessErrors } from './errors.js';
 import { catalogAccessEvents, userGrantEvents } from './events.js';
-import { assertMayGrant, assertNotLastSuperAdmin, createGrants, resolvePermissions, resolveRoles } from './grants.js';
+import { assertMayGrant, createGrants, resolvePermissions, resolveRoles } from './grants.js';
+import { heldAccess } from './power.js';
 import { type PresetName, presets } from './presets.js';
 import * as queries from './queries.js';
 import * as presetQueries from './queries.presets.js';
@@ -26,7 +27,6 @@ export function createAccessService(context: AppContext, { useCases }: { useCase
     roles: createRoles(db, useCases),
     catalog: createCatalog(db, useCases),
     grants: createGrants(useCases),
-    assertNotLastSuperAdmin,
     ...createUserAccess(context),
   };
 }
@@ -44,12 +44,18 @@ export interface DecidedGrants {
  * beyond what they hold" rule as direct grants, and applied later inside another module's use case.
  */
 export const deferredGrants = {
-  /** Resolves names or ids, refusing unknown ones (400), an expiry in the past (400) and anything the actor does not hold (403). */
+  /**
+   * Resolves names or ids, refusing unknown ones (400), an expiry in the past (400), anything the actor
+   * does not hold (403), and a plan from an actor who may not change subscriptions (403).
+   */
   async decide(
     executor: Executor,
     actor: Principal,
-    refs: { roles?: string[]; permissions?: { permission: string; expiresAt?: string }[] },
+    refs: { roles?: string[]; permissions?: { permission: string; expiresAt?: string }[]; plan?: string },
   ) {
+    if (refs.plan && !(await heldAccess(executor, actor)).permissions.has('subscriptions:manage')) {
+      throw accessErrors.GRANT_EXCEEDS_OWN_ACCESS('Only a holder of subscriptions:manage can hand out a plan.');
+    }
     const roles = refs.roles?.length ? await resolveRoles(executor, refs.roles) : [];
     const wanted = refs.permissions ?? [];
     if (wanted.some((grant) => grant.expiresAt && new Date(grant.expiresAt).getTime() <= Date.now())) throw accessErrors.INVALID_EXPIRY();
@@ -124,5 +130,7 @@ export async function ensureSomePreset(db: Db, name: PresetName): Promise<boolea
   return true;
 }
 
+export { assertNotLastSuperAdmin } from './grants.js';
 export { isPermission, type Permission } from './permissions.js';
+export { assertMayActOn, assertNotApiKey } from './power.js';
 export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';

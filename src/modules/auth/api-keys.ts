@@ -1,6 +1,6 @@
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { accessErrors } from '../access/errors.js';
-import { isPermission, type Permission } from '../access/service.js';
+import { assertNotApiKey, isPermission, type Permission } from '../access/service.js';
 import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
@@ -27,6 +27,8 @@ export function createApiKeys(kit: AuthKit) {
   return {
     async create(caller: SignedInCaller, input: { name: string; scopes: string[]; expiresAt?: string }) {
       const { principal } = caller;
+      // A key making keys would outlive its own revocation: keys are made in a signed-in session only.
+      assertNotApiKey(principal);
       const unknown = input.scopes.filter((scope) => !isPermission(scope));
       if (unknown.length > 0) throw accessErrors.UNKNOWN_PERMISSION(`Unknown permission: ${unknown.join(', ')}.`);
       // A key can only narrow what its owner may do, never widen it.
@@ -43,6 +45,8 @@ export function createApiKeys(kit: AuthKit) {
           keyHash: sha256(secret),
           scopes: input.scopes,
           expiresAt,
+          // Null while keys cannot make keys; recorded so the family is known whichever door makes one.
+          createdByKeyId: principal.apiKeyId,
         });
         await emit({ type: 'auth.api_key_created', entityId: created.id, payload: { name: input.name, scopes: input.scopes } });
         return created;

@@ -1,6 +1,7 @@
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword, verifyPassword } from '../../platform/passwords.js';
+import { assertNotApiKey } from '../access/service.js';
 import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
@@ -49,6 +50,7 @@ export function createPasswordFlows(kit: AuthKit, links: OneTimeLinks) {
     /** Every other session of the user ends; the one asking stays signed in. */
     async changePassword(caller: SignedInCaller, input: { currentPassword: string; newPassword: string }) {
       const { principal } = caller;
+      assertNotApiKey(principal);
       const user = await accounts.findById(database.primary, principal.userId);
       if (!user) throw errors.INVALID_CREDENTIALS();
       if (!(await verifyPassword(user.passwordHash ?? kit.dummyHash, input.currentPassword))) {

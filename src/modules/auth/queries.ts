@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, ne, or } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import { type Executor, rowsOf } from '../../db/client.js';
 import { newId } from '../../db/schema/common.js';
 import { apiKeys, oneTimeTokens, refreshTokens, sessions } from '../../db/schema/index.js';
@@ -169,13 +169,19 @@ export async function listApiKeys(db: Executor, userId: string) {
     .orderBy(desc(apiKeys.createdAt));
 }
 
+/** Revokes a live key of the user and every key it made, and theirs; true when the key was live. */
 export async function revokeApiKey(db: Executor, userId: string, id: string) {
+  const family = sql`(WITH RECURSIVE family AS (
+      SELECT ${apiKeys.id} AS id FROM ${apiKeys} WHERE ${apiKeys.id} = ${id} AND ${apiKeys.userId} = ${userId} AND ${apiKeys.revokedAt} IS NULL
+      UNION
+      SELECT child.id FROM ${apiKeys} child JOIN family ON child.created_by_key_id = family.id
+    ) SELECT id FROM family)`;
   const rows = await db
     .update(apiKeys)
     .set({ revokedAt: new Date() })
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
-    .returning({ id: apiKeys.id, keyHash: apiKeys.keyHash });
-  return rows[0];
+    .where(and(inArray(apiKeys.id, family), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  return rows.some((row) => row.id === id);
 }
 
 /** A key that is neither revoked nor expired; whether its owner may still act is the caller's to check. */

@@ -28,6 +28,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
     perMinute(state, perPrincipalLimit, ({ caller }) => `auth-principal:${caller.principal?.apiKeyId ?? caller.principal?.userId}`),
   );
   const done = { 204: NoContent, ...problems(limited) };
+  const credentialChange = { 204: NoContent, ...problems(accessErrors.API_KEY_NOT_ALLOWED, limited) };
 
   app.get(
     '/me',
@@ -70,9 +71,9 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       schema: {
         tags,
         description:
-          'Ends every session of the signed-in user on every device, this one included: each refresh token stops working and each access token is refused.',
+          'Ends every session of the signed-in user on every device, this one included: each refresh token stops working and each access token is refused. Not with an API key.',
         summary: 'End every session of this user',
-        response: done,
+        response: credentialChange,
       },
     },
     async (request, reply) => {
@@ -105,7 +106,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
         description: 'Ends one session of your own, for a device you lost or no longer use; its tokens stop working at once.',
         summary: 'End one of your sessions',
         params: IdParams,
-        response: { 204: NoContent, ...problems(errors.SESSION_NOT_FOUND, limited) },
+        response: { 204: NoContent, ...problems(errors.SESSION_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED, limited) },
       },
     },
     async (request, reply) => {
@@ -140,7 +141,13 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
         body: ApiKeyBody,
         response: {
           201: CreatedApiKey,
-          ...problems(accessErrors.UNKNOWN_PERMISSION, accessErrors.INVALID_EXPIRY, errors.SCOPE_NOT_HELD, limited),
+          ...problems(
+            accessErrors.UNKNOWN_PERMISSION,
+            accessErrors.INVALID_EXPIRY,
+            errors.SCOPE_NOT_HELD,
+            accessErrors.API_KEY_NOT_ALLOWED,
+            limited,
+          ),
         },
       },
     },
@@ -170,6 +177,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
 export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
   const policy = requirePermissionOrSelf('sessions:manage');
   const missing = problems(userErrors.USER_NOT_FOUND);
+  const ending = problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, accessErrors.API_KEY_NOT_ALLOWED);
   app.get(
     '/users/:id/sessions',
     {
@@ -191,10 +199,10 @@ export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }>
       schema: {
         tags: ['users'],
         description:
-          'Ends every session of the user: their refresh tokens stop working and their access tokens are refused from the next request.',
+          'Ends every session of the user: their refresh tokens stop working and their access tokens are refused from the next request. Not on an account holding more access than the caller, nor with an API key.',
         summary: 'Sign a user out everywhere',
         params: UserIdParams,
-        response: { 204: NoContent, ...missing },
+        response: { 204: NoContent, ...ending },
       },
     },
     async (request, reply) => {

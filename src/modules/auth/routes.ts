@@ -4,6 +4,7 @@ import { perIpCredentialLimit } from '../../http/rate-limit.js';
 import { publicRoute, signedIn, signedInIfCredentials } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
+import { accessErrors } from '../access/errors.js';
 import { authErrors as errors } from './errors.js';
 import {
   Accepted,
@@ -209,6 +210,7 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
               errors.INVALID_CREDENTIALS,
               errors.INVALID_CHANGE_TOKEN,
               errors.PASSWORD_UNCHANGED,
+              accessErrors.API_KEY_NOT_ALLOWED,
               httpErrors.UNAUTHORIZED,
               limited,
             ),

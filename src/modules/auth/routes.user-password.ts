@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
+import { accessErrors } from '../access/errors.js';
 import { userErrors } from '../users/errors.js';
 import { UserIdParams } from '../users/schemas.js';
 import { SetPasswordBody } from './schemas.js';
@@ -19,7 +20,10 @@ export const userPasswordRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }
         summary: "Set a user's password; `temporary: true` makes their next sign-in replace it (ends their sessions)",
         params: UserIdParams,
         body: SetPasswordBody,
-        response: { 204: NoContent, ...problems(userErrors.USER_NOT_FOUND) },
+        response: {
+          204: NoContent,
+          ...problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, accessErrors.API_KEY_NOT_ALLOWED),
+        },
       },
     },
     async (request, reply) => {

@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
+import { assertNotApiKey } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
@@ -97,6 +98,7 @@ export function createSessions(kit: AuthKit, signIn: SignIn, userViews: UserView
     },
 
     async logoutAll(caller: SignedInCaller) {
+      assertNotApiKey(caller.principal);
       const { userId } = caller.principal;
       await useCases.run(caller, async (tx, emit) => {
         const sessions = await queries.revokeUserSessions(tx, userId, 'logout_all');
@@ -114,6 +116,7 @@ export function createSessions(kit: AuthKit, signIn: SignIn, userViews: UserView
     },
 
     async end(caller: SignedInCaller, sessionId: string) {
+      assertNotApiKey(caller.principal);
       const session = await queries.findSession(db, sessionId);
       if (!session || session.userId !== caller.principal.userId) throw errors.SESSION_NOT_FOUND();
       await useCases.run(caller, async (tx, emit) => {
@@ -128,8 +131,9 @@ export function createSessions(kit: AuthKit, signIn: SignIn, userViews: UserView
 
     /** An administrator (or the user, through `me`) signs a user out everywhere. */
     async endAllOfUser(caller: SignedInCaller, id: string) {
+      assertNotApiKey(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
-        const user = await kit.users.visibleUser(tx, caller.principal, id);
+        const user = await kit.users.actionableUser(tx, caller.principal, id);
         const sessions = await queries.revokeUserSessions(tx, user.id, 'ended_by_admin');
         if (sessions > 0) await emit({ type: 'auth.sessions_ended_by_admin', entityId: user.id, payload: { sessions } });
       });

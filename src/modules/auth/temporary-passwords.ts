@@ -1,6 +1,7 @@
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
+import { assertNotApiKey } from '../access/service.js';
 import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
@@ -25,8 +26,9 @@ export function createTemporaryPasswords(kit: AuthKit, signIn: SignIn) {
       assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH);
       const passwordHash = await hashPassword(input.password);
       const temporary = input.temporary === true;
+      assertNotApiKey(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
-        const user = await kit.users.visibleUser(tx, caller.principal, id);
+        const user = await kit.users.actionableUser(tx, caller.principal, id);
         await accounts.setPasswordHash(tx, user.id, passwordHash, temporary);
         await queries.revokeUserSessions(tx, user.id, 'password_set_by_admin');
         if (!temporary) await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });

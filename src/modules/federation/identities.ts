@@ -48,7 +48,7 @@ export function createIdentities(kit: FederationKit) {
     /** An administrator may remove any identity of a user they can see (the user keeps the password reset). */
     async unlinkOfUser(caller: SignedInCaller, userRef: string, id: string) {
       await useCases.run(caller, async (tx, emit) => {
-        const user = await users.visibleUser(tx, caller.principal, userRef);
+        const user = await users.actionableUser(tx, caller.principal, userRef);
         await unlink(tx, emit, user.id, id, false);
       });
     },

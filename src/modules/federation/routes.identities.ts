@@ -4,6 +4,7 @@ import { perMinute } from '../../http/rate-limit.js';
 import { authenticated, requirePermission, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
+import { accessErrors } from '../access/errors.js';
 import { userErrors } from '../users/errors.js';
 import { federationErrors as errors } from './errors.js';
 import { CodeExchangeBody, IdentityEnvelope, IdentityList, IdentityParams, UserIdentityParams } from './schemas.js';
@@ -87,7 +88,10 @@ export const userIdentityRoutes: FastifyPluginAsyncTypebox<{ federation: Federat
           'An administrator removes a provider link of a user in their tenancy; the user then signs in with their password or another identity.',
         summary: "Unlink one of a user's identities (see them with GET /users/:id?include=identities)",
         params: UserIdentityParams,
-        response: { 204: NoContent, ...problems(userErrors.USER_NOT_FOUND, errors.IDENTITY_NOT_FOUND) },
+        response: {
+          204: NoContent,
+          ...problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, errors.IDENTITY_NOT_FOUND),
+        },
       },
     },
     async (request, reply) => {

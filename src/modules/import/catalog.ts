@@ -1,14 +1,23 @@
 import type { Executor } from '../../db/client.js';
 import { AppError } from '../../http/errors.js';
 import type { Principal } from '../../platform/caller.js';
-import { deferredGrants, tenantOf } from '../access/service.js';
+import { assertMayActOn, deferredGrants, inTenancy, tenantOf } from '../access/service.js';
+import { accounts } from '../users/service.js';
 import * as queries from './queries.js';
 import type { Catalog } from './validate.js';
 
+/** A refusal a line reports by field (a 4xx of the rule); anything else is a failure of the import. */
+function refusalOf(error: unknown): string {
+  if (error instanceof AppError && error.status < 500) return error.detail;
+  throw error;
+}
+
 /**
  * The names an import file may use (organization slugs, user types, roles), read once. For an
- * administrator's import (HTTP) the tenancy rule and the "nobody grants beyond what they hold" rule
- * apply to every line, as they do to POST /users; the CLI acts as the system and is not limited.
+ * administrator's import (HTTP) the rules of the single-user routes apply to every line: the tenancy
+ * rule (another organization's account is one the actor cannot see), "nobody grants beyond what they
+ * hold" and "nobody acts on an account holding more than they do"; the CLI acts as the system and is
+ * not limited.
  */
 export async function loadCatalog(db: Executor, actor: Principal | undefined): Promise<Catalog> {
   const rows = await queries.catalogRows(db);
@@ -24,6 +33,16 @@ export async function loadCatalog(db: Executor, actor: Principal | undefined): P
     roleId: (ref) => roles.get(ref),
     defaultRoleId: rows.roles.find((row) => row.isDefault)?.id,
     defaultOrganizationId: tenant ?? null,
+    sees: (organizationId) => !actor || inTenancy(actor, organizationId),
+    async updateRefused(account, status) {
+      if (!actor) return undefined;
+      const removing = status !== 'ACTIVE' && status !== account.status;
+      const check = async () => {
+        await assertMayActOn(db, actor, account.id);
+        if (removing) await accounts.assertMayRemove(db, actor, account.id);
+      };
+      return check().then(() => undefined, refusalOf);
+    },
     placementRefused: (organizationId) =>
       tenant !== undefined && organizationId !== tenant ? 'you can only place users in your own organization' : undefined,
     grantRefused(roleIds) {
@@ -31,13 +50,7 @@ export async function loadCatalog(db: Executor, actor: Principal | undefined): P
       const key = [...roleIds].sort().join(',');
       let verdict = decided.get(key);
       if (!verdict) {
-        verdict = deferredGrants.decide(db, actor, { roles: roleIds }).then(
-          () => undefined,
-          (error: unknown) => {
-            if (error instanceof AppError && error.status < 500) return error.detail;
-            throw error;
-          },
-        );
+        verdict = deferredGrants.decide(db, actor, { roles: roleIds }).then(() => undefined, refusalOf);
         decided.set(key, verdict);
       }
       return verdict;

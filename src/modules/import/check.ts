@@ -71,13 +71,16 @@ export async function checkFile(
   let chunk: ImportUser[] = [];
 
   const checkChunk = async () => {
-    const existing = new Set(
+    // An account the actor cannot see is, to them, no account: the counts must not tell it exists.
+    const existing = new Map(
       (
         await queries.existingUsers(
           db,
           chunk.map((user) => user.email),
         )
-      ).map((row) => row.email),
+      )
+        .filter((row) => catalog.sees(row.organizationId))
+        .map((row) => [row.email, row]),
     );
     const holders = await queries.holdersOf(
       db,
@@ -89,14 +92,17 @@ export async function checkFile(
         holders.some(
           (holder) => holder.email !== user.email && user[field] !== null && holder[field]?.toLowerCase() === user[field]?.toLowerCase(),
         );
-      const errors = (['username', 'phone'] as const)
+      const errors: LineError[] = (['username', 'phone'] as const)
         .filter(taken)
         .map((field) => ({ line: user.line, field, message: 'is taken by another account' }));
+      const account = existing.get(user.email);
+      const refusedChange = account && options.update ? await catalog.updateRefused(account, user.status) : undefined;
+      if (refusedChange) errors.push({ line: user.line, field: 'email', message: refusedChange });
       if (errors.length > 0) {
         reject(errors);
         continue;
       }
-      const exists = existing.has(user.email);
+      const exists = account !== undefined;
       if (!exists) summary.created++;
       else if (options.update) summary.updated++;
       else summary.skipped++;

@@ -11,7 +11,7 @@ import { checkFile } from './check.js';
 import { accessChangingImports } from './events.js';
 import { formatOf, type ImportFormat, readRecords } from './reader.js';
 import type { ImportOptions, ImportSummary } from './schemas.js';
-import type { ImportUser } from './validate.js';
+import type { Catalog, ImportUser } from './validate.js';
 import { writeBatch } from './writer.js';
 
 export type { ImportOptions, ImportSummary } from './schemas.js';
@@ -49,16 +49,26 @@ export function createImportService(context: AppContext, deps: { useCases: Domai
     for (const userId of event.payload.userIds) await context.access.invalidate(userId);
   });
 
-  async function writeAll(caller: Caller, spool: string, options: ImportOptions, summary: ImportSummary, progress: ProgressReporter) {
+  async function writeAll(
+    caller: Caller,
+    spool: string,
+    options: ImportOptions,
+    catalog: Catalog,
+    summary: ImportSummary,
+    progress: ProgressReporter,
+  ) {
     const settings = {
       update: options.update ?? false,
       invite: options.invite ?? false,
       invitedBy: caller.principal?.userId ?? null,
       invitations: deps.invitations,
+      sees: catalog.sees,
     };
     const write = async (batch: ImportUser[]) => {
       const result = await deps.useCases.run(caller, (tx, emit) => writeBatch(tx, emit, batch, settings));
       for (const key of ['created', 'updated', 'skipped', 'invited'] as const) summary[key] += result[key];
+      summary.failed += result.refused.length;
+      summary.errors.push(...result.refused);
       progress.advance(batch.length);
     };
     // A batch that fails (an address taken since the check, say) goes again one user at a time: only that user fails.
@@ -100,7 +110,7 @@ export function createImportService(context: AppContext, deps: { useCases: Domai
           return { ...summary, rejected: true, created: 0, updated: 0, skipped: 0, invited: 0 };
         const written = { ...summary, created: 0, updated: 0, skipped: 0, invited: 0, errors: [...summary.errors] };
         progress.start('importing', valid);
-        await writeAll(caller, spool, options, written, progress);
+        await writeAll(caller, spool, options, catalog, written, progress);
         progress.stop();
         return written;
       } finally {

@@ -12,6 +12,13 @@ export interface Catalog {
   organizationId(slug: string): string | undefined;
   userTypeId(name: string): string | undefined;
   roleId(nameOrId: string): string | undefined;
+  /** May the actor see an account of this organization? One they may not is, to them, no account at all. */
+  sees(organizationId: string | null): boolean;
+  /**
+   * Why the actor may not overwrite this account with a line of this status, if they may not: the
+   * single-user routes' rules (not one holding more than the actor; not suspending oneself or the last super-admin).
+   */
+  updateRefused(account: { id: string; status: string }, status: string): Promise<string | undefined>;
   /** Why the actor may not put a user in this organization, if they may not. */
   placementRefused(organizationId: string | null): string | undefined;
   /** Why the actor may not grant these roles, if they may not (the same rule as a direct grant). */

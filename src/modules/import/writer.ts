@@ -4,6 +4,7 @@ import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
 import type { InvitationsService } from '../invitations/service.js';
 import * as queries from './queries.js';
+import type { LineError } from './schemas.js';
 import type { ImportUser } from './validate.js';
 
 type ExistingUser = Awaited<ReturnType<typeof queries.existingUsers>>[number];
@@ -13,6 +14,8 @@ export interface BatchResult {
   updated: number;
   skipped: number;
   invited: number;
+  /** Lines whose address another organization's account holds: the actor can neither make nor change it. */
+  refused: LineError[];
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -41,25 +44,33 @@ function ownRows(user: ImportUser, userId: string) {
 
 /**
  * Writes one batch of valid users in the caller's transaction: new ones in one statement per table,
- * existing ones overwritten (`update`) or left alone. Returns what it did; the batch commits whole.
+ * existing ones overwritten (`update`) or left alone, and an address held by an account the actor
+ * cannot see refused (as POST /users refuses a taken address). Returns what it did; the batch commits whole.
  */
 export async function writeBatch(
   tx: Executor,
   emit: Emit<DomainEvent>,
   batch: ImportUser[],
-  options: { update: boolean; invite: boolean; invitedBy: string | null; invitations: InvitationsService },
+  options: {
+    update: boolean;
+    invite: boolean;
+    invitedBy: string | null;
+    invitations: InvitationsService;
+    sees: (organizationId: string | null) => boolean;
+  },
 ): Promise<BatchResult> {
-  const existing = new Map(
-    (
-      await queries.existingUsers(
-        tx,
-        batch.map((user) => user.email),
-      )
-    ).map((row) => [row.email, row]),
+  const found = await queries.existingUsers(
+    tx,
+    batch.map((user) => user.email),
   );
+  const unseen = new Set(found.filter((row) => !options.sees(row.organizationId)).map((row) => row.email));
+  const existing = new Map(found.filter((row) => !unseen.has(row.email)).map((row) => [row.email, row]));
+  const refused = batch
+    .filter((user) => unseen.has(user.email))
+    .map((user) => ({ line: user.line, field: 'email', message: 'is taken by another account' }));
   const now = new Date();
   const created = batch
-    .filter((user) => !existing.has(user.email))
+    .filter((user) => !existing.has(user.email) && !unseen.has(user.email))
     .map((user) => ({ user, id: uuidv7({ msecs: (user.createdAt ?? now).getTime() }) }));
   const updated = options.update ? batch.filter((user) => existing.has(user.email)) : [];
 
@@ -117,8 +128,9 @@ export async function writeBatch(
   const result = {
     created: created.length,
     updated: updated.length,
-    skipped: batch.length - created.length - updated.length,
+    skipped: batch.length - created.length - updated.length - refused.length,
     invited: options.invite ? toInvite.length : 0,
+    refused,
   };
   if (created.length + updated.length > 0) {
     const payload = {

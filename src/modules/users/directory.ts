@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
-import { type AccessService, tenantOf } from '../access/service.js';
+import { type AccessService, inTenancy, tenantOf } from '../access/service.js';
 import type { OrganizationsService } from '../organizations/service.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -105,7 +105,11 @@ export function createDirectory(
       };
     },
 
-    emailExists: (email: string) => queries.emailExists(db, normalizeEmail(email)),
+    /** Within the caller's organization only: another tenant's address is as unknown as a free one. */
+    async emailExists(caller: SignedInCaller, email: string) {
+      const user = await queries.findUserByEmail(db, normalizeEmail(email));
+      return user !== undefined && inTenancy(caller.principal, user.organizationId);
+    },
 
     /** Port: the subscriptions module answers the detail's `subscription` (wired after users). */
     registerSubscriptionLookup(lookup: SubscriptionLookup) {

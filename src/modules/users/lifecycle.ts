@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import type { Db, Executor } from '../../db/client.js';
+import type { Db } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import type { Caller, Principal, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
@@ -9,7 +9,7 @@ import type { DomainUseCases } from '../events.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
-import { applyUserChange, normalizeEmail, visibleUser } from './records.js';
+import { actionableUser, applyUserChange, assertEmailChangeAllowed, assertMayRemove, normalizeEmail, visibleUser } from './records.js';
 import type { CreateUser, PatchUser } from './schemas.js';
 import { assertSelfEditable } from './self-fields.js';
 import { userView } from './views.js';
@@ -40,15 +40,9 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
     if (organizationId !== undefined && tenant !== undefined && organizationId !== tenant) throw errors.ORGANIZATION_NOT_ALLOWED();
   }
 
-  /** Suspending, deactivating or erasing: never oneself, never the last super-admin. */
-  async function assertMayRemove(tx: Executor, principal: Principal, userId: string) {
-    if (userId === principal.userId) throw errors.CANNOT_TARGET_SELF();
-    await access.assertNotLastSuperAdmin(tx, userId);
-  }
-
   async function changeStatus(caller: SignedInCaller, id: string, { status, event }: Transition, reason?: string) {
     const user = await useCases.run(caller, async (tx, emit) => {
-      const before = await visibleUser(tx, caller.principal, id);
+      const before = await actionableUser(tx, caller.principal, id);
       if (status !== 'ACTIVE') await assertMayRemove(tx, caller.principal, before.id);
       const values = {
         status,
@@ -111,9 +105,14 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
       const own = resolveUserId(principal, id) === principal.userId;
       if (own && !principal.permissions.has('users:write')) assertSelfEditable(body);
       assertMayPlace(principal, fields.organizationId);
-      if (own) await emailChanges.assertStepUp(caller, await visibleUser(db, principal, id), fields.email, currentPassword);
+      if (own) {
+        const current = await visibleUser(db, principal, id);
+        assertEmailChangeAllowed(principal, current, fields.email);
+        await emailChanges.assertStepUp(caller, current, fields.email, currentPassword);
+      }
       const user = await useCases.run(caller, async (tx, emit) => {
-        const before = await visibleUser(tx, principal, id);
+        const before = await actionableUser(tx, principal, id);
+        assertEmailChangeAllowed(principal, before, fields.email);
         const pending = own || options.confirm === true ? newAddressOf(before, fields.email) : undefined;
         if (pending === undefined) return applyUserChange(tx, emit, before, fields, 'user.updated');
         const { email: _pending, ...others } = fields;
@@ -131,7 +130,7 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
     /** GDPR erasure: the row and everything it owns go; the audit trail keeps that it happened, by id only. */
     async erase(caller: SignedInCaller, id: string) {
       await useCases.run(caller, async (tx, emit) => {
-        const user = await visibleUser(tx, caller.principal, id);
+        const user = await actionableUser(tx, caller.principal, id);
         await assertMayRemove(tx, caller.principal, user.id);
         if (!(await queries.deleteUser(tx, user.id))) throw errors.USER_NOT_FOUND();
         await emit({ type: 'user.erased', entityId: user.id, organizationId: user.organizationId });

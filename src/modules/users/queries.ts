@@ -29,12 +29,6 @@ export async function findUserByEmail(db: Executor, email: string): Promise<User
   return row;
 }
 
-/** Seed 001's existence check, as a count on the unique index. */
-export async function emailExists(db: Executor, email: string): Promise<boolean> {
-  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(users).where(eq(users.email, email.toLowerCase()));
-  return (row?.count ?? 0) > 0;
-}
-
 export async function findUserById(db: Executor, id: string, organizationId?: string | null): Promise<UserRow | undefined> {
   const [row] = await db
     .select()

@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
-import { inTenancy, resolveUserId } from '../access/service.js';
+import { assertMayActOn, assertNotApiKey, assertNotLastSuperAdmin, inTenancy, resolveUserId } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
 import { userErrors as errors } from './errors.js';
 import type { UserChanges } from './events.js';
@@ -14,6 +14,27 @@ export async function visibleUser(executor: Executor, principal: Principal, id: 
   const user = await queries.findUserById(executor, resolveUserId(principal, id));
   if (!user || !inTenancy(principal, user.organizationId)) throw errors.USER_NOT_FOUND();
   return user;
+}
+
+/**
+ * The target of an action on another account (a change, a status, a password, sessions, identities):
+ * 404 outside the actor's tenancy, as a missing one; 403 when it holds access the actor does not.
+ */
+export async function actionableUser(executor: Executor, principal: Principal, id: string) {
+  const user = await visibleUser(executor, principal, id);
+  await assertMayActOn(executor, principal, user.id);
+  return user;
+}
+
+/** Suspending, deactivating or erasing: never oneself, never the last super-admin. */
+export async function assertMayRemove(executor: Executor, principal: Principal, userId: string) {
+  if (userId === principal.userId) throw errors.CANNOT_TARGET_SELF();
+  await assertNotLastSuperAdmin(executor, userId);
+}
+
+/** A new address is a credential change (a reset mailed to it takes the account): never made with an API key. */
+export function assertEmailChangeAllowed(principal: Principal, before: queries.UserRow, email: string | undefined) {
+  if (email !== undefined && normalizeEmail(email) !== before.email) assertNotApiKey(principal);
 }
 
 /** Fields whose change is recorded before → after in the audit trail. */

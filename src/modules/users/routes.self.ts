@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { httpErrors } from '../../http/errors.js';
 import { authenticated, publicRoute, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
+import { accessErrors } from '../access/errors.js';
 import { userErrors as errors } from './errors.js';
 import { ExportView, ProfileView, SelfProfile, SelfUpdateBody, UserIdParams } from './schemas.js';
 import { AVATAR_PATH } from './self.js';
@@ -61,7 +62,12 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
         body: SelfUpdateBody,
         response: {
           200: SelfProfile,
-          ...problems(errors.REAUTHENTICATION_REQUIRED, httpErrors.USERNAME_ALREADY_EXISTS, httpErrors.PHONE_ALREADY_EXISTS),
+          ...problems(
+            errors.REAUTHENTICATION_REQUIRED,
+            httpErrors.USERNAME_ALREADY_EXISTS,
+            httpErrors.PHONE_ALREADY_EXISTS,
+            accessErrors.API_KEY_NOT_ALLOWED,
+          ),
         },
       },
     },

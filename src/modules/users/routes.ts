@@ -34,7 +34,9 @@ const fieldConflicts = [
   httpErrors.PHONE_ALREADY_EXISTS,
   httpErrors.REFERENCE_CONFLICT,
 ];
-const removal = [errors.USER_NOT_FOUND, errors.CANNOT_TARGET_SELF, accessErrors.LAST_SUPER_ADMIN];
+/** Another account's target: missing (or outside the tenancy), or holding access the actor does not. */
+const target = [errors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS];
+const removal = [...target, errors.CANNOT_TARGET_SELF, accessErrors.LAST_SUPER_ADMIN];
 
 /** Seed 002's admin mapping and seed 004's user module: list, create, read, replace, patch, status, delete. */
 export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (app, { users }) => {
@@ -60,13 +62,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       config: requirePermission('users:read'),
       schema: {
         tags,
-        description: 'Answers whether an account uses the address, for a form checking an address before it creates a user.',
-        summary: 'Does an account use this email? (seed 001)',
+        description:
+          'Answers whether an account of your organization uses the address (every organization for a cross-tenant administrator), for a form checking an address before it creates a user.',
+        summary: 'Does an account of your organization use this email? (seed 001)',
         querystring: CheckEmailQuery,
         response: { 200: CheckEmailResult },
       },
     },
-    async (request) => ({ exists: await users.emailExists(request.query.email) }),
+    async (request) => ({ exists: await users.emailExists(signedIn(request.caller), request.query.email) }),
   );
 
   app.post(
@@ -132,7 +135,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
         body,
         response: {
           200: UserView,
-          ...problems(errors.USER_NOT_FOUND, errors.ORGANIZATION_NOT_ALLOWED, errors.REAUTHENTICATION_REQUIRED, ...fieldConflicts),
+          ...problems(
+            ...target,
+            errors.ORGANIZATION_NOT_ALLOWED,
+            errors.REAUTHENTICATION_REQUIRED,
+            accessErrors.API_KEY_NOT_ALLOWED,
+            ...fieldConflicts,
+          ),
         },
       },
       handler: async (request) => users.update(signedIn(request.caller), request.params.id, request.body, request.query),
@@ -167,7 +176,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
     summary: string,
     description: string,
     change: (caller: SignedInCaller, id: string, reason?: string) => Promise<Static<typeof UserView>>,
-    refusals: ErrorSpec[] = [errors.USER_NOT_FOUND],
+    refusals: ErrorSpec[] = target,
   ) =>
     app.post(
       url,

@@ -8,7 +8,7 @@ import { avatarKeys, processAvatar } from './avatar.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
-import { applyUserChange, visibleUser } from './records.js';
+import { applyUserChange, assertEmailChangeAllowed, visibleUser } from './records.js';
 import type { SelfUpdate } from './schemas.js';
 import { ownFields, profileView, userView } from './views.js';
 
@@ -57,9 +57,13 @@ export function createSelfService(
     /** A new address waits for confirmation (email-change.ts); everything else changes at once. */
     async updateProfile(caller: SignedInCaller, body: SelfUpdate) {
       const { profile, preferences, currentPassword, email, ...fields } = body;
-      await emailChanges.assertStepUp(caller, await visibleUser(db, caller.principal, 'me'), email, currentPassword);
+      // An API key never changes an address, so it cannot probe the password through this route either.
+      const current = await visibleUser(db, caller.principal, 'me');
+      assertEmailChangeAllowed(caller.principal, current, email);
+      await emailChanges.assertStepUp(caller, current, email, currentPassword);
       return useCases.run(caller, async (tx, emit) => {
         const before = await visibleUser(tx, caller.principal, 'me');
+        assertEmailChangeAllowed(caller.principal, before, email);
         const changed = Object.keys(fields).length > 0 ? await applyUserChange(tx, emit, before, fields, 'user.self_updated') : before;
         const pending = newAddressOf(before, email);
         if (pending !== undefined) await emailChanges.request(tx, emit, caller, changed, pending);

@@ -14,7 +14,7 @@ import { createExport } from './export.js';
 import { createUserGrants } from './grants.js';
 import { createLifecycle } from './lifecycle.js';
 import * as queries from './queries.js';
-import { applyUserChange, normalizeEmail, visibleUser } from './records.js';
+import { actionableUser, applyUserChange, assertMayRemove, normalizeEmail, visibleUser } from './records.js';
 import { createSelfService } from './self.js';
 import { userView } from './views.js';
 
@@ -44,6 +44,8 @@ export const accounts = {
   /** An accepted invitation places its account in the organization (and user type), as `user.updated`. */
   join: (tx: Executor, emit: Emit<DomainEvent>, user: UserRow, placement: { organizationId: string | null; userTypeId?: string }) =>
     applyUserChange(tx, emit, user, placement, 'user.updated'),
+  /** Suspending, deactivating or erasing: never oneself, never the last super-admin. */
+  assertMayRemove,
   /** The one user view of the API. */
   view: userView,
 };
@@ -74,6 +76,8 @@ export function createUsersService(context: AppContext, deps: UsersDeps) {
   return {
     /** The target user, or USER_NOT_FOUND whether it is missing or outside the actor's tenancy (for other modules). */
     visibleUser,
+    /** The target of an action on another account: USER_NOT_FOUND as above, or ACCOUNT_HOLDS_MORE_ACCESS (for other modules). */
+    actionableUser,
     ...lifecycle,
     ...createDirectory(context, deps),
     ...createExport(useCases),

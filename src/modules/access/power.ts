@@ -1,0 +1,47 @@
+import type { Executor } from '../../db/client.js';
+import type { Principal } from '../../platform/caller.js';
+import { loadAccessProfile } from './effective.js';
+import { accessErrors as errors } from './errors.js';
+import { allPermissions, type Permission } from './permissions.js';
+
+export interface HeldAccess {
+  permissions: ReadonlySet<Permission>;
+  /** A super-admin acting with all of it (not through a key narrowed to some permissions). */
+  isSuperAdmin: boolean;
+}
+
+/**
+ * What the actor holds for this request: the owner's current permissions, narrowed to what the
+ * principal carries. For an API key that is the intersection of its scopes and its owner's permissions,
+ * so a key never grants or acts beyond its scopes, whatever its owner holds.
+ */
+export async function heldAccess(db: Executor, principal: Principal): Promise<HeldAccess> {
+  const profile = await loadAccessProfile(db, principal.userId);
+  const permissions = profile.permissions.filter((permission) => principal.permissions.has(permission));
+  return { permissions: new Set(permissions), isSuperAdmin: profile.isSuperAdmin && permissions.length === allPermissions.length };
+}
+
+/**
+ * Power over another account (its password, email, status, sessions, grants, identities) is for those
+ * who hold at least what it holds: otherwise an organization's admin would set a super-admin's password
+ * and become them. A 403, not a 404: the account is one the actor may see (the tenancy check comes first
+ * and answers 404 outside it), so hiding it would tell nothing and explain less.
+ */
+export async function assertMayActOn(db: Executor, principal: Principal, targetUserId: string) {
+  if (targetUserId === principal.userId) return;
+  const [actor, target] = await Promise.all([heldAccess(db, principal), loadAccessProfile(db, targetUserId)]);
+  if (actor.isSuperAdmin) return;
+  if (target.isSuperAdmin || target.permissions.some((permission) => !actor.permissions.has(permission))) {
+    throw errors.ACCOUNT_HOLDS_MORE_ACCESS();
+  }
+}
+
+/** Credentials (email, password, factors, API keys, sessions) change only in a signed-in session: a leaked key must not take the account. */
+export function assertNotApiKey(principal: Principal) {
+  if (principal.apiKeyId) throw errors.API_KEY_NOT_ALLOWED();
+}
+
+/** Every role is shared by all organizations (none owns one yet): only those who act across them change roles. */
+export function assertMayChangeSharedRoles(principal: Principal) {
+  if (!principal.crossTenant) throw errors.SHARED_ROLE();
+}

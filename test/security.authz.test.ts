@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertChildKey } from './helpers/api-keys.js';
+import { createHarness, type Harness } from './helpers/app.js';
+import { createUser, findRoleId, loginAs } from './helpers/auth.js';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+// Issue 26's authorization holes, each reproduced as the penetration test did, through the API.
+describe('authorization holes of the penetration test', () => {
+  let h: Harness;
+  let root: Awaited<ReturnType<typeof loginAs>>;
+  let adminA: Awaited<ReturnType<typeof loginAs>>;
+  let orgA: string;
+  let orgB: string;
+
+  beforeAll(async () => {
+    h = await createHarness({
+      preset: 'learning',
+      config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000', AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: '100000' },
+    });
+    root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
+    const create = async (name: string) =>
+      (await h.app.inject({ method: 'POST', url: '/organizations', headers: root.headers, payload: { name } })).json().organization
+        .id as string;
+    orgA = await create('Acme Learning');
+    orgB = await create('Béta Académie');
+    adminA = await loginAs(h, { roles: ['ORG_ADMIN'], permissions: ['roles:manage'], organizationId: orgA });
+  });
+  afterAll(() => h.close());
+
+  const as = (headers: Record<string, string>) => (method: Method, url: string, payload?: object) =>
+    h.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+  const importAs = (headers: Record<string, string>, lines: object[], query = '') =>
+    h.app.inject({
+      method: 'POST',
+      url: `/users/import${query}`,
+      headers: { ...headers, 'content-type': 'application/x-ndjson' },
+      payload: `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`,
+    });
+  const userById = async (id: string) => (await as(root.headers)('GET', `/users/${id}`)).json();
+  const newKey = async (headers: Record<string, string>, scopes: string[]) => {
+    const created = await as(headers)('POST', '/auth/api-keys', { name: `key-${scopes.join('-') || 'none'}`, scopes });
+    expect(created.statusCode).toBe(201);
+    return created.json() as { id: string; key: string };
+  };
+
+  it('hole 1: import cannot reach a user of another organization', async () => {
+    const userB = await createUser(h, { organizationId: orgB, roles: ['LEARNER'], firstName: 'Bea' });
+    const owner = await createUser(h, { roles: ['SUPER_ADMIN'], firstName: 'Owner' });
+    const answer = await importAs(
+      adminA.headers,
+      [
+        { email: owner.email, firstName: 'Hijacked' },
+        { email: userB.email, firstName: 'Hijacked', passwordHash: '$2b$10$abcdefghijklmnopqrstuuMWQ8cnO0UodtrrQmZGk1Z3EBBqs0uS6' },
+      ],
+      '?update=true&skipInvalid=true',
+    );
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toMatchObject({ updated: 0, created: 0 });
+    expect(await userById(owner.id)).toMatchObject({ organizationId: null, firstName: 'Owner' });
+    expect(await userById(userB.id)).toMatchObject({ organizationId: orgB, firstName: 'Bea' });
+    // Its password stays the one it had: the org admin cannot sign in as it.
+    const signIn = await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: userB.email, password: userB.password } });
+    expect(signIn.statusCode).toBe(200);
+
+    // The single-user routes' rules hold in import too: an account of one's own organization that holds more is left alone.
+    const strongerA = await createUser(h, { organizationId: orgA, roles: ['SUPER_ADMIN'], firstName: 'Strong' });
+    const refused = await importAs(adminA.headers, [{ email: strongerA.email, firstName: 'Hijacked' }], '?update=true');
+    expect([refused.statusCode, refused.json().code]).toEqual([400, 'IMPORT_REJECTED']);
+    expect(await userById(strongerA.id)).toMatchObject({ firstName: 'Strong' });
+
+    // Nor does an importer suspend themselves through a file.
+    const self = await importAs(adminA.headers, [{ email: adminA.user.email, status: 'SUSPENDED' }], '?update=true');
+    expect([self.statusCode, self.json().code]).toEqual([400, 'IMPORT_REJECTED']);
+    expect(await userById(adminA.userId)).toMatchObject({ status: 'ACTIVE' });
+
+    // A learner of one's own organization is updated as before.
+    const learnerA = await createUser(h, { organizationId: orgA, roles: ['LEARNER'] });
+    expect((await importAs(adminA.headers, [{ email: learnerA.email, firstName: 'Renamed' }], '?update=true')).json()).toMatchObject({
+      updated: 1,
+    });
+    expect(await userById(learnerA.id)).toMatchObject({ firstName: 'Renamed' });
+  });
+
+  it('hole 2: nobody acts on an account holding access they do not hold', async () => {
+    const call = as(adminA.headers);
+    const superA = await createUser(h, { organizationId: orgA, roles: ['SUPER_ADMIN'], firstName: 'Super' });
+    const crossA = await createUser(h, { organizationId: orgA, roles: ['LEARNER'], permissions: ['tenants:all'], firstName: 'Cross' });
+    for (const target of [superA, crossA]) {
+      const attempts: [Method, string, object?][] = [
+        ['PUT', `/users/${target.id}/password`, { password: 'an entirely new passphrase' }],
+        ['PATCH', `/users/${target.id}`, { email: `taken-over-${target.id}@example.com` }],
+        ['PATCH', `/users/${target.id}`, { firstName: 'Renamed' }],
+        ['POST', `/users/${target.id}/suspend`, { reason: 'x' }],
+        ['POST', `/users/${target.id}/activate`],
+        ['POST', `/users/${target.id}/restore`],
+        ['DELETE', `/users/${target.id}`],
+        ['DELETE', `/users/${target.id}?hard=true`],
+        ['DELETE', `/users/${target.id}/sessions`],
+        ['POST', `/users/${target.id}/roles`, { roles: ['LEARNER'] }],
+        ['POST', `/users/${target.id}/permissions`, { permissions: ['users:read'] }],
+      ];
+      for (const [method, url, payload] of attempts) {
+        const refused = await call(method, url, payload);
+        expect([refused.statusCode, refused.json().code], `${method} ${url}`).toEqual([403, 'ACCOUNT_HOLDS_MORE_ACCESS']);
+      }
+      expect(await userById(target.id)).toMatchObject({ email: target.email, status: 'ACTIVE', firstName: target.firstName });
+      const signIn = await h.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email: target.email, password: target.password },
+      });
+      expect(signIn.statusCode).toBe(200);
+    }
+    // An account holding no more than the actor is still theirs to manage.
+    const learner = await createUser(h, { organizationId: orgA, roles: ['LEARNER'] });
+    expect((await call('PUT', `/users/${learner.id}/password`, { password: 'an entirely new passphrase' })).statusCode).toBe(204);
+    expect((await call('POST', `/users/${learner.id}/suspend`, { reason: 'x' })).statusCode).toBe(200);
+    // The super-admin acts on anyone.
+    expect((await as(root.headers)('PATCH', `/users/${crossA.id}`, { firstName: 'Fine' })).statusCode).toBe(200);
+  });
+
+  it("hole 4: an API key grants with its scopes, not its owner's permissions", async () => {
+    const { key } = await newKey(adminA.headers, ['roles:manage']);
+    const withKey = as({ 'x-api-key': key });
+    const learner = await createUser(h, { organizationId: orgA, roles: ['LEARNER'] });
+    for (const [url, payload] of [
+      [`/users/${learner.id}/roles`, { roles: ['ORG_ADMIN'] }],
+      [`/users/${learner.id}/roles`, { roles: ['INSTRUCTOR'] }],
+      [`/users/${learner.id}/permissions`, { permissions: ['users:delete'] }],
+    ] as const) {
+      const refused = await withKey('POST', url, payload);
+      expect([refused.statusCode, refused.json().code], url).toEqual([403, 'GRANT_EXCEEDS_OWN_ACCESS']);
+    }
+    const held = await as(root.headers)('GET', `/users/${learner.id}/permissions`);
+    expect(held.json().data).toEqual([]);
+    // Within the key's scopes, it grants.
+    expect((await withKey('POST', `/users/${learner.id}/permissions`, { permissions: ['roles:manage'] })).statusCode).toBe(204);
+  });
+
+  it('hole 5: a key without scopes has no power, changes no credentials, and its children fall with it', async () => {
+    const owner = await loginAs(h, { organizationId: orgA, roles: ['ORG_ADMIN'] });
+    const parent = await newKey(owner.headers, []);
+    const withKey = as({ 'x-api-key': parent.key });
+    const attempts: [Method, string, object?][] = [
+      ['PUT', '/users/profile', { email: 'stolen@example.com' }],
+      ['PATCH', '/users/me', { email: 'stolen@example.com' }],
+      ['POST', '/auth/api-keys', { name: 'child', scopes: [] }],
+      ['POST', '/auth/logout-all'],
+      ['POST', '/auth/change-password', { currentPassword: owner.user.password, newPassword: 'an entirely new passphrase' }],
+    ];
+    for (const [method, url, payload] of attempts) {
+      const refused = await withKey(method, url, payload);
+      expect([refused.statusCode, refused.json().code], `${method} ${url}`).toEqual([403, 'API_KEY_NOT_ALLOWED']);
+    }
+    expect((await withKey('GET', '/users')).statusCode).toBe(403);
+    expect(await userById(owner.userId)).toMatchObject({ email: owner.user.email });
+    expect((await as(owner.headers)('GET', '/auth/me')).statusCode).toBe(200);
+
+    const child = await insertChildKey(h, { id: parent.id, userId: owner.userId });
+    expect((await as({ 'x-api-key': child })('GET', '/auth/me')).statusCode).toBe(200);
+    expect((await as(owner.headers)('DELETE', `/auth/api-keys/${parent.id}`)).statusCode).toBe(204);
+    const revoked = await as({ 'x-api-key': child })('GET', '/auth/me');
+    expect([revoked.statusCode, revoked.json().code]).toEqual([401, 'INVALID_API_KEY']);
+  });
+
+  it('hole 6: an invitation hands out a plan only from a holder of subscriptions:manage', async () => {
+    const invite = (headers: Record<string, string>, email: string, plan?: string) =>
+      as(headers)('POST', `/organizations/${orgA}/invitations`, { email, ...(plan ? { plan } : {}) });
+    const refused = await invite(adminA.headers, 'planned@example.com', 'PREMIUM');
+    expect([refused.statusCode, refused.json().code]).toEqual([403, 'GRANT_EXCEEDS_OWN_ACCESS']);
+    expect((await invite(adminA.headers, 'planned@example.com')).statusCode).toBe(201);
+    const billing = await loginAs(h, { organizationId: orgA, roles: ['ORG_ADMIN'], permissions: ['subscriptions:manage'] });
+    expect((await invite(billing.headers, 'premium@example.com', 'PREMIUM')).statusCode).toBe(201);
+  });
+
+  it('hole 8: shared and system roles are changed only by holders of tenants:all', async () => {
+    const call = as(adminA.headers);
+    const instructor = await findRoleId(h, 'INSTRUCTOR');
+    const attempts: [Method, string, object?][] = [
+      ['PATCH', `/roles/${instructor}`, { isDefault: true }],
+      ['PATCH', `/roles/${instructor}`, { description: 'Renamed for everyone' }],
+      ['PUT', `/roles/${instructor}/permissions`, { permissions: ['users:read', 'learning:read'] }],
+      ['DELETE', `/roles/${instructor}`],
+      ['POST', '/roles', { name: 'SHARED_BY_ALL', permissions: ['users:read'] }],
+    ];
+    for (const [method, url, payload] of attempts) {
+      const refused = await call(method, url, payload);
+      expect([refused.statusCode, refused.json().code], `${method} ${url}`).toEqual([403, 'SHARED_ROLE']);
+    }
+    const role = (await as(root.headers)('GET', `/roles/${instructor}`)).json();
+    expect(role).toMatchObject({ isDefault: false, permissions: ['learning:manage', 'learning:read', 'users:read'] });
+    expect((await as(root.headers)('PATCH', `/roles/${instructor}`, { description: 'Teaches' })).statusCode).toBe(200);
+  });
+
+  it('hole 13: check-email and the dry run answer within the caller organization only', async () => {
+    const elsewhere = await createUser(h, { organizationId: orgB, roles: ['LEARNER'] });
+    const mine = await createUser(h, { organizationId: orgA, roles: ['LEARNER'] });
+    const exists = async (headers: Record<string, string>, email: string) =>
+      (await as(headers)('GET', `/users/check-email?email=${encodeURIComponent(email)}`)).json().exists;
+    expect(await exists(adminA.headers, elsewhere.email)).toBe(false);
+    expect(await exists(adminA.headers, mine.email)).toBe(true);
+    expect(await exists(root.headers, elsewhere.email)).toBe(true);
+
+    const dryRun = async (email: string) => (await importAs(adminA.headers, [{ email }], '?dryRun=true&update=true')).json();
+    expect(await dryRun(elsewhere.email)).toEqual(await dryRun('nobody-at-all@example.com'));
+    expect(await dryRun(mine.email)).toMatchObject({ updated: 1, created: 0 });
+  });
+});
