@@ -24,7 +24,7 @@ async function embeddedSetup() {
 async function serveOn(env: Record<string, string>, url: string): Promise<Served> {
   const served = startServer(env);
   started.push(served);
-  await waitForHealth(url, served.child);
+  await waitForHealth(url, served);
   return served;
 }
 

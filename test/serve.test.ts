@@ -20,8 +20,9 @@ describe('npm start', () => {
       BOOTSTRAP_ADMIN_EMAIL: 'boot@example.com',
       BOOTSTRAP_ADMIN_PASSWORD: 'bootstrap passphrase',
     };
-    const { child: first } = startServer(env, 'npm');
-    const health = await (await waitForHealth(url, first)).json();
+    const firstServer = startServer(env, 'npm');
+    const first = firstServer.child;
+    const health = await (await waitForHealth(url, firstServer)).json();
     expect(health).toMatchObject({ status: 'ok', database: { status: 'ok', driver: 'pglite' } });
     expect((await fetch(`${url}/docs/`)).status).toBe(200);
     expect((await (await fetch(`${url}/openapi.json`)).json()).openapi).toBe('3.1.0');
@@ -33,8 +34,9 @@ describe('npm start', () => {
     await expect(fetch(`${url}/health/live`)).rejects.toThrow();
 
     // Restart on the same DATA_DIR: the bootstrap admin is still there and not created twice.
-    const { child: second } = startServer(env, 'node');
-    await waitForHealth(url, second);
+    const secondServer = startServer(env, 'node');
+    const second = secondServer.child;
+    await waitForHealth(url, secondServer);
     expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^tessera_users_total 1$/m);
     second.kill('SIGTERM');
     expect(await exitOf(second)).toEqual({ code: 0, signal: null });

@@ -36,9 +36,9 @@ export function startServer(env: Record<string, string>, via: 'npm' | 'node' = '
   return { child, output: () => printed };
 }
 
-export async function waitForHealth(url: string, child: ChildProcess): Promise<Response> {
+export async function waitForHealth(url: string, { child, output }: Served): Promise<Response> {
   for (let attempt = 0; attempt < 600; attempt++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
     try {
       const response = await fetch(`${url}/health`);
       if (response.ok) return response;
