@@ -48,7 +48,7 @@ export interface Modules {
 
 /** The domain modules, wired once from the context, in dependency order (see docs/modules.md). */
 export async function createModules(context: AppContext, log: FastifyBaseLogger): Promise<Modules> {
-  const useCases = createUseCases<DomainEvent>(context.database.primary, log);
+  const useCases = createUseCases<DomainEvent>(context.database.primary, log, context.reads.wrote);
   const ops = await wireModule(opsModule, context, {});
   const mail = await wireModule(mailModule, context, { useCases });
   const audit = await wireModule(auditModule, context, {});

@@ -30,7 +30,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ops: OpsService; metricsToke
     { config: publicRoute, schema: { tags, summary: 'Service health', response: { 200: HealthResponse, 503: HealthResponse } } },
     async (_request, reply) => {
       const report = await ops.health();
-      return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+      return reply.status(report.serving ? 200 : 503).send(report);
     },
   );
 
