@@ -133,6 +133,11 @@ export const settings = {
   ),
   DB_IDLE_TIMEOUT: setting(int(1), '30000', 'ms before an idle connection is closed (seed 001)'),
   DB_STATEMENT_TIMEOUT: setting(duration, '30s', 'longest a PostgreSQL statement may run before it is cancelled'),
+  SHUTDOWN_DRAIN: setting(
+    duration,
+    '0s',
+    "after SIGTERM, how long /health/ready answers 503 while requests are still served, before the node closes: behind a load balancer, at least its health checks' fall × interval",
+  ),
   AUTO_MIGRATE: setting(bool, 'true', 'apply pending migrations at start'),
   REDIS_URL: setting(optional(url('redis:', 'rediss:')), '', 'Redis URL for shared rate limits, caches and invalidation across nodes'),
   REDIS_KEY_PREFIX: setting(str, 'tessera:', 'prefix of every Redis key, so several deployments can share one Redis'),

@@ -11,6 +11,8 @@ const tags = ['ops'];
 export interface OpsService {
   health: () => ReturnType<typeof healthReport>;
   ready: () => Promise<boolean>;
+  /** The node is shutting down: not ready any more, still serving. */
+  drain: () => void;
   metrics: Metrics;
 }
 
