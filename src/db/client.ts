@@ -299,9 +299,36 @@ class ReplicaOrPrimary {
   query(config: pg.QueryConfig, values?: unknown[]) {
     return this.set.readOrFallBack(
       this.replica,
-      () => this.replicaPool.query(config, values),
+      (lost) => this.onReplica(config, values, lost),
       () => this.primaryPool.query(config, values),
     );
+  }
+
+  /**
+   * A read the replica stalls on would hold its connection until the read timeout: once the replica has left
+   * the rotation the connection is discarded instead (its socket destroyed), so it holds no slot of the pool
+   * and no shutdown waits for it.
+   */
+  private async onReplica(config: pg.QueryConfig, values: unknown[] | undefined, lost: AbortSignal) {
+    const client = await this.replicaPool.connect();
+    let released = false;
+    const release = (error?: Error) => {
+      if (released) return;
+      released = true;
+      client.release(error);
+    };
+    const discard = () => release(new Error('the replica left the rotation'));
+    if (lost.aborted) discard();
+    lost.addEventListener('abort', discard, { once: true });
+    try {
+      return await client.query(config, values);
+    } catch (error) {
+      release(error as Error);
+      throw error;
+    } finally {
+      lost.removeEventListener('abort', discard);
+      release();
+    }
   }
 }
 

@@ -188,8 +188,11 @@ export function createReplicaSet(primary: pg.Pool, urls: readonly string[], maxL
       return eligible[Math.floor(Math.random() * eligible.length)];
     },
     markDown,
-    /** Runs a read on `replica`; if it refuses, resets or stalls, the replica leaves the rotation and `fallback` answers. */
-    async readOrFallBack<T>(replica: Replica, read: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    /**
+     * Runs a read on `replica`; if it refuses, resets or stalls, the replica leaves the rotation and `fallback`
+     * answers. `read` is told through its signal when the replica left while it waited, to let go of its connection.
+     */
+    async readOrFallBack<T>(replica: Replica, read: (lost: AbortSignal) => Promise<T>, fallback: () => Promise<T>): Promise<T> {
       const { signal } = replica.lost;
       let stopWaiting = () => {};
       const lost = new Promise<never>((_, reject) => {
@@ -199,7 +202,7 @@ export function createReplicaSet(primary: pg.Pool, urls: readonly string[], maxL
         stopWaiting = () => signal.removeEventListener('abort', leave);
       });
       try {
-        return await Promise.race([read(), lost]);
+        return await Promise.race([read(signal), lost]);
       } catch (error) {
         if (!isReplicaUnavailable(error)) throw error;
         markDown(replica);
