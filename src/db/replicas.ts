@@ -75,6 +75,34 @@ function createProbePool(url: string): pg.Pool {
 }
 
 /**
+ * The primary's WAL positions over the last minute, each with the last time it was seen there, to date
+ * what a replica has replayed: the replica misses only what was written after the primary was last seen
+ * at or before its position. Sampling times are taken when the question was sent, so a lag is never
+ * understated; a replica that has the latest position is 0 ms behind, however idle the primary.
+ */
+export function createPrimaryHistory(windowMs = HISTORY_MS) {
+  const samples: { position: WalPosition; seenAt: number }[] = [];
+  return {
+    seen(position: WalPosition, at: number) {
+      const latest = samples.at(-1);
+      if (latest && latest.position === position) latest.seenAt = at;
+      else if (!latest || position > latest.position) samples.push({ position, seenAt: at });
+      while (samples.length > 1 && (samples[0]?.seenAt ?? 0) < at - windowMs) samples.shift();
+    },
+    /** How long ago the primary was last at or before `replayed`: infinite when that is out of memory. */
+    lagOf(replayed: WalPosition, now: number): number {
+      const latest = samples.at(-1);
+      if (!latest || replayed >= latest.position) return 0;
+      for (let index = samples.length - 1; index >= 0; index--) {
+        const sample = samples[index] as (typeof samples)[number];
+        if (sample.position <= replayed) return now - sample.seenAt;
+      }
+      return Number.POSITIVE_INFINITY;
+    },
+  };
+}
+
+/**
  * The replicas of one primary as this node sees them: each polled a few times a second for what it has
  * replayed, dated against the primary's own positions (so an idle replica that has everything is 0 ms
  * behind, however old its last replayed transaction). Reads pick among those that are up, within
@@ -89,29 +117,10 @@ export function createReplicaSet(primary: pg.Pool, urls: readonly string[], maxL
     lost: new AbortController(),
     probe: createProbePool(urls[index] as string),
   }));
-  // The primary's positions, oldest first, each with the last time it was seen there.
-  const history: { position: WalPosition; seenAt: number }[] = [];
+  const history = createPrimaryHistory();
   const reads = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
-
-  function notePrimaryAt(position: WalPosition, seenAt: number) {
-    const latest = history.at(-1);
-    if (latest && latest.position === position) latest.seenAt = seenAt;
-    else if (!latest || position > latest.position) history.push({ position, seenAt });
-    while (history.length > 1 && (history[0]?.seenAt ?? 0) < seenAt - HISTORY_MS) history.shift();
-  }
-
-  /** What the replica misses was written after the primary was last seen at or before its position. */
-  function lagOf(replayed: WalPosition | null, now: number): number {
-    const latest = history.at(-1);
-    if (replayed === null || !latest || replayed >= latest.position) return 0;
-    for (let index = history.length - 1; index >= 0; index--) {
-      const sample = history[index] as (typeof history)[number];
-      if (sample.position <= replayed) return now - sample.seenAt;
-    }
-    return Number.POSITIVE_INFINITY;
-  }
 
   function markDown(replica: Replica) {
     if (replica.state === 'down') return;
@@ -128,7 +137,7 @@ export function createReplicaSet(primary: pg.Pool, urls: readonly string[], maxL
         PROBE_TIMEOUT_MS,
         probeTimedOut,
       );
-      if (rows[0]) notePrimaryAt(walPosition(rows[0].lsn), sentAt);
+      if (rows[0]) history.seen(walPosition(rows[0].lsn), sentAt);
     } catch {
       // The primary's own faults are the requests' concern; the replicas are dated by what was last seen.
     }
@@ -146,7 +155,7 @@ export function createReplicaSet(primary: pg.Pool, urls: readonly string[], maxL
       const [row] = rows;
       if (!row || (row.standby && !row.replayed)) return markDown(replica);
       replica.replayed = row.standby && row.replayed ? walPosition(row.replayed) : null;
-      replica.lagMs = lagOf(replica.replayed, Date.now());
+      replica.lagMs = replica.replayed === null ? 0 : history.lagOf(replica.replayed, Date.now());
       // Back in the rotation: reads from now on are moved off it again if it leaves once more.
       if (replica.state === 'down') replica.lost = new AbortController();
       replica.state = replica.lagMs <= maxLagMs ? 'up' : 'behind';
