@@ -1,11 +1,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../src/db/client.js';
 import { createHarness, type Harness } from '../helpers/app.js';
 import { loginAs } from '../helpers/auth.js';
-import { createTestDatabase, poolOptions, type TestDatabase } from '../helpers/databases.js';
-import { eventually, sleep } from './proxied.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { eventually, postgresThroughProxy, sleep } from './proxied.js';
+import type { TcpProxy } from './tcp-proxy.js';
 
 /** A stalled replica leaves the rotation once a probe has gone unanswered for a second (polled every 250 ms). */
 const LEAVES_WITHIN_MS = 1500;
@@ -13,36 +11,14 @@ const LEAVES_WITHIN_MS = 1500;
 // The "replica" is the primary's own database reached through a TCP proxy: a copy that is always current,
 // so reads go to it until the proxy resets or stalls its connections.
 describe.skipIf(!process.env.DATABASE_URL)('a replica refuses, resets or stalls (through a TCP proxy)', () => {
-  let direct: TestDatabase;
   let proxy: TcpProxy;
   let h: Harness;
   let admin: Awaited<ReturnType<typeof loginAs>>;
 
   beforeAll(async () => {
-    direct = await createTestDatabase();
-    const url = new URL(direct.env.DATABASE_URL as string);
-    proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
-    url.host = `127.0.0.1:${proxy.port}`;
-    const primaryUrl = direct.env.DATABASE_URL as string;
-    const database = await openPostgres(primaryUrl, {
-      ...poolOptions,
-      DATA_DIR: '',
-      DATABASE_URL: primaryUrl,
-      DATABASE_REPLICA_URLS: [url.toString()],
-      DB_STATEMENT_TIMEOUT: 30_000,
-    });
-    h = await createHarness({
-      db: {
-        database,
-        env: direct.env,
-        dispose: async () => {
-          proxy.pass();
-          await database.close();
-          await proxy.close();
-          await direct.dispose();
-        },
-      },
-    });
+    const proxied = await postgresThroughProxy({}, 'replica');
+    proxy = proxied.proxy;
+    h = await createHarness({ db: proxied.db });
     admin = await loginAs(h, { roles: ['admin'] });
   });
   afterAll(async () => {

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './ports.js';
 
 /**
  * A PostgreSQL 15 primary and a streaming replica of its own, under a temporary directory on free ports:
@@ -24,14 +24,6 @@ const asRoot = process.getuid?.() === 0;
 async function postgresTool(tool: string, args: string[]) {
   const [command, commandArgs] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(BIN, tool), ...args]] : [join(BIN, tool), args];
   await run(command, commandArgs, { cwd: '/tmp', timeout: 120_000 });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface ReplicaPair {
