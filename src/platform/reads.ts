@@ -5,23 +5,24 @@ import type { SharedState } from './shared-state.js';
 
 /**
  * Read your own writes on replicas. After a use case commits, the primary's WAL position is remembered in
- * the shared state (so every node knows) under the principal and under the client's address; a read that
- * may be stale goes to a replica only once it has replayed past what either wrote, otherwise to the primary.
- * The address covers the flows where one client writes as one party and reads as another (an invitation
- * accepted before sign-in, then listed by the administrator). Everyone else reads at most REPLICA_MAX_LAG stale.
+ * the shared state (so every node knows) under the principal, or, for a write made before signing in,
+ * under the client's address; a read that may be stale goes to a replica only once it has replayed past
+ * the reader's own and their address's last write, otherwise to the primary. The address covers a client
+ * that writes before signing in and then reads as someone else (an invitation accepted, then listed by the
+ * administrator in the same browser); keeping signed-in writes off it keeps the replicas in use for the
+ * many clients behind one address. Everyone else reads at most REPLICA_MAX_LAG stale.
  */
 export function createReads(database: Database, state: SharedState, maxLagMs: number) {
   // A replica within REPLICA_MAX_LAG has replayed every write older than that: the entry is not needed after.
   const ttlMs = maxLagMs + 10_000;
-  const keysOf = (caller: Caller) => [
-    ...(caller.principal ? [`last-write:user:${caller.principal.userId}`] : []),
-    ...(caller.ipAddress ? [`last-write:address:${caller.ipAddress}`] : []),
-  ];
+  const principalKey = (caller: Caller) => (caller.principal ? `last-write:user:${caller.principal.userId}` : undefined);
+  const addressKey = (caller: Caller) => (caller.ipAddress ? `last-write:address:${caller.ipAddress}` : undefined);
+  const present = (...keys: (string | undefined)[]) => keys.filter((key): key is string => key !== undefined);
 
   async function lastWriteSeenBy(caller: Caller): Promise<WalPosition | undefined> {
     // Without the bus, writes made through other nodes are unknown: only the primary is sure to have them.
     if (!state.isConnected()) return PRIMARY_ONLY;
-    const positions = await Promise.all(keysOf(caller).map((key) => state.get(key)));
+    const positions = await Promise.all(present(principalKey(caller), addressKey(caller)).map((key) => state.get(key)));
     return positions.reduce<WalPosition | undefined>(
       (latest, position) => (position && (!latest || position > latest) ? position : latest),
       undefined,
@@ -40,7 +41,8 @@ export function createReads(database: Database, state: SharedState, maxLagMs: nu
       const { replication } = database;
       if (!replication) return;
       const position = await replication.position().catch(() => PRIMARY_ONLY);
-      await Promise.all(keysOf(caller).map((key) => state.raise(key, position, ttlMs)));
+      const key = principalKey(caller) ?? addressKey(caller);
+      if (key) await state.raise(key, position, ttlMs);
     },
   };
 }
