@@ -9,9 +9,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../test/helpers/ports.js';
 
 const REQUEST_DEADLINE_MS = 15_000;
 const SHUTDOWN_LIMIT_MS = 5_000;
@@ -20,14 +20,6 @@ const ADMIN = { email: 'soak-admin@example.com', password: 'soak admin passphras
 const checkpoints = (process.env.SOAK_CHECKPOINTS ?? '0,65,130').split(',').map(Number);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function client(base: string) {
   return async (method: string, path: string, body?: object, token?: string) => {

@@ -117,9 +117,15 @@ export const settings = {
   DATABASE_REPLICA_URLS: setting(
     list(url('postgres:', 'postgresql:')),
     '',
-    'comma-separated read-replica URLs for reads that may be stale',
+    'comma-separated URLs of streaming replicas of DATABASE_URL, for reads that may be stale',
   ),
-  DB_POOL_SIZE: setting(int(1, 1000), '20', 'connections per pool (seed 001)'),
+  REPLICA_MAX_LAG: setting(
+    duration,
+    '2s',
+    "how stale another principal's read from a replica may be: a replica further behind is not used (a principal always reads its own writes)",
+  ),
+  DB_POOL_SIZE: setting(int(1, 1000), '20', 'connections in the pool to DATABASE_URL (seed 001)'),
+  DB_REPLICA_POOL_SIZE: setting(optional(int(1, 1000)), '', 'connections in the pool to each replica (default DB_POOL_SIZE)'),
   DB_CONNECTION_TIMEOUT: setting(
     int(1),
     '10000',
@@ -127,6 +133,11 @@ export const settings = {
   ),
   DB_IDLE_TIMEOUT: setting(int(1), '30000', 'ms before an idle connection is closed (seed 001)'),
   DB_STATEMENT_TIMEOUT: setting(duration, '30s', 'longest a PostgreSQL statement may run before it is cancelled'),
+  SHUTDOWN_DRAIN: setting(
+    duration,
+    '0s',
+    "after SIGTERM, how long /health/ready answers 503 while requests are still served, before the node closes: behind a load balancer, at least its health checks' fall × interval",
+  ),
   AUTO_MIGRATE: setting(bool, 'true', 'apply pending migrations at start'),
   REDIS_URL: setting(optional(url('redis:', 'rediss:')), '', 'Redis URL for shared rate limits, caches and invalidation across nodes'),
   REDIS_KEY_PREFIX: setting(str, 'tessera:', 'prefix of every Redis key, so several deployments can share one Redis'),

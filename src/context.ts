@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
 import { type AccessCache, createAccessCache } from './modules/access/effective.js';
 import { createJobRunner, type JobRunner } from './platform/jobs.js';
+import { createReads, type Reads } from './platform/reads.js';
 import { createMemoryState, createRedisState, type SharedState } from './platform/shared-state.js';
 import { tesseraVersion } from './platform/version.js';
 
@@ -9,6 +10,8 @@ import { tesseraVersion } from './platform/version.js';
 export interface AppContext {
   readonly config: Config;
   readonly database: Database;
+  /** Reads that may be stale, routed so that each caller still reads their own writes. */
+  readonly reads: Reads;
   readonly state: SharedState;
   /** Effective permissions per user, invalidated across nodes. */
   readonly access: AccessCache;
@@ -26,6 +29,7 @@ export async function createContext(config: Config, database?: Database): Promis
   return {
     config,
     database: db,
+    reads: createReads(db, state, config.REPLICA_MAX_LAG),
     state,
     access,
     jobs: createJobRunner(db, {

@@ -30,9 +30,15 @@ export async function serve(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-    const forced = setTimeout(() => process.exit(1), 10_000);
+    app.log.info(
+      { signal, drainMs: config.SHUTDOWN_DRAIN },
+      'shutting down: not ready, then no new connections, finishing requests in flight',
+    );
+    const forced = setTimeout(() => process.exit(1), config.SHUTDOWN_DRAIN + 10_000);
     forced.unref();
+    // The load balancer's checks see the node not ready and send it nothing new; what it already sent is answered.
+    app.modules.drain();
+    await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN));
     // Close the app first (its hooks stop the workers that use the pools), then the pools.
     await control?.close();
     await app.close();

@@ -146,3 +146,20 @@ describe('/metrics behind METRICS_TOKEN', () => {
     expect(allowed.body).toContain('tessera_users_total');
   });
 });
+
+describe('draining before shutdown (SHUTDOWN_DRAIN)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(() => h.close());
+
+  it('answers not ready from then on, while health and every other request are still served', async () => {
+    expect((await h.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    h.app.modules.drain();
+    const ready = await h.app.inject({ method: 'GET', url: '/health/ready' });
+    expect([ready.statusCode, ready.json()]).toEqual([503, { status: 'not ready' }]);
+    expect((await h.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+  });
+});

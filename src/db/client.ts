@@ -10,6 +10,16 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { withDeadline } from '../platform/deadline.js';
 import { lockDirectory } from './dir-lock.js';
+import {
+  createReplicaSet,
+  PRIMARY_ONLY,
+  type Replica,
+  type ReplicaReport,
+  type ReplicaSet,
+  type WalPosition,
+  walPosition,
+} from './replicas.js';
+>>>>>>> fix/replicas
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -37,14 +47,28 @@ export interface Database {
   readonly kind: 'pglite' | 'postgres';
   /** Reads and writes that must see the latest data. */
   readonly primary: Db;
-  /** Reads that may be slightly stale (lists, search): replicas when configured. */
+  /**
+   * Reads that may be stale by up to REPLICA_MAX_LAG (a replica within it, else the primary). A principal's
+   * own reads go through `readAfter` with its last write instead (src/platform/reads.ts).
+   */
   readonly read: Db;
+  /** Reads that may be stale, but not older than `after`: a replica that has replayed it, else the primary. */
+  readAfter(after: WalPosition | undefined): Db;
+  /** Set when there are replicas: where the primary's WAL is now, and how each replica is doing. */
+  readonly replication?: Replication;
   /** The embedded instance, when there is one (the job runner drives it directly). */
   readonly pglite?: EmbeddedConnection;
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
   /** Round-trip time of a trivial query in milliseconds; rejects after `timeoutMs` whatever the database does. */
   ping(timeoutMs: number): Promise<number>;
   close(): Promise<void>;
+}
+
+export interface Replication {
+  /** The primary's current WAL position: taken after a commit, it is at or past that commit. */
+  position(): Promise<WalPosition>;
+  replicas(): ReplicaReport[];
+  readsByTarget(): ReadonlyMap<string, number>;
 }
 
 export type DatabaseOptions = Pick<
@@ -56,7 +80,8 @@ export type DatabaseOptions = Pick<
   | 'DB_CONNECTION_TIMEOUT'
   | 'DB_IDLE_TIMEOUT'
   | 'DB_STATEMENT_TIMEOUT'
->;
+> &
+  Partial<Pick<Config, 'REPLICA_MAX_LAG' | 'DB_REPLICA_POOL_SIZE'>>;
 
 /** No connection came free in time (PGlite's one connection or the pool): the request answers 503. */
 export class DatabaseWaitTimeoutError extends Error {
@@ -170,6 +195,7 @@ export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Data
     kind: 'pglite',
     primary,
     read: primary,
+    readAfter: () => primary,
     pglite: gated as EmbeddedConnection,
     // The session holds the one connection for its whole run, so a script's BEGIN … COMMIT is not interleaved.
     withSession: (fn) => {
@@ -249,11 +275,11 @@ function guardConnection(client: pg.PoolClient, readTimeoutMs: number) {
   };
 }
 
-function createPool(connectionString: string, options: DatabaseOptions): pg.Pool {
+function createPool(connectionString: string, options: DatabaseOptions, size: number): pg.Pool {
   const readTimeoutMs = options.DB_STATEMENT_TIMEOUT + 1000;
   const pool = new pg.Pool({
     connectionString,
-    max: options.DB_POOL_SIZE,
+    max: size,
     connectionTimeoutMillis: options.DB_CONNECTION_TIMEOUT,
     idleTimeoutMillis: options.DB_IDLE_TIMEOUT,
     // The server ends a runaway statement; the client gives up on a stalled network a little later.
@@ -293,17 +319,99 @@ function transactionsOwnTheirConnection(pool: pg.Pool, db: Db): Db {
   return Object.assign(db, { transaction });
 }
 
+/**
+ * What drizzle sends its queries to for one replica: the replica's pool, or the primary's when the replica
+ * refuses, resets or stalls (a read may run twice; it changes nothing).
+ */
+class ReplicaOrPrimary {
+  constructor(
+    private readonly replicaPool: pg.Pool,
+    private readonly primaryPool: pg.Pool,
+    private readonly replica: Replica,
+    private readonly set: ReplicaSet,
+  ) {}
+
+  query(config: pg.QueryConfig, values?: unknown[]) {
+    return this.set.readOrFallBack(
+      this.replica,
+      (lost) => this.onReplica(config, values, lost),
+      () => this.primaryPool.query(config, values),
+    );
+  }
+
+  /**
+   * A read the replica stalls on would hold its connection until the read timeout: once the replica has left
+   * the rotation the connection is discarded instead (its socket destroyed), so it holds no slot of the pool
+   * and no shutdown waits for it.
+   */
+  private async onReplica(config: pg.QueryConfig, values: unknown[] | undefined, lost: AbortSignal) {
+    const client = await this.replicaPool.connect();
+    let released = false;
+    const release = (error?: Error) => {
+      if (released) return;
+      released = true;
+      client.release(error);
+    };
+    const discard = () => release(new Error('the replica left the rotation'));
+    if (lost.aborted) discard();
+    lost.addEventListener('abort', discard, { once: true });
+    try {
+      return await client.query(config, values);
+    } catch (error) {
+      release(error as Error);
+      throw error;
+    } finally {
+      lost.removeEventListener('abort', discard);
+      release();
+    }
+  }
+}
+
+/** Each replica's read handle: selects on the replica (falling back to the primary), writes on the primary. */
+function replicaHandles(primaryPool: pg.Pool, primary: Db, set: ReplicaSet, options: DatabaseOptions) {
+  const size = options.DB_REPLICA_POOL_SIZE ?? options.DB_POOL_SIZE;
+  const pools = options.DATABASE_REPLICA_URLS.map((replicaUrl) => createPool(replicaUrl, options, size));
+  const handles = new Map<Replica, Db>();
+  set.replicas.forEach((replica, index) => {
+    const client = new ReplicaOrPrimary(pools[index] as pg.Pool, primaryPool, replica, set);
+    const replicaDb = drizzlePg(client as unknown as pg.Pool, { schema }) as unknown as Db;
+    handles.set(replica, guardTopLevel(withReplicas(primary, [replicaDb]) as unknown as Db));
+  });
+  return { handles, pools };
+}
+
 export async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
-  const pool = createPool(url, options);
-  const replicaPools = options.DATABASE_REPLICA_URLS.map((replicaUrl) => createPool(replicaUrl, options));
+  const pool = createPool(url, options, options.DB_POOL_SIZE);
   const primary = guardTopLevel(transactionsOwnTheirConnection(pool, drizzlePg(pool, { schema }) as unknown as Db));
-  const replicas = replicaPools.map((replicaPool) => drizzlePg(replicaPool, { schema }) as unknown as Db);
-  const [firstReplica, ...otherReplicas] = replicas;
-  const read = firstReplica ? guardTopLevel(withReplicas(primary, [firstReplica, ...otherReplicas]) as unknown as Db) : primary;
+  const set =
+    options.DATABASE_REPLICA_URLS.length > 0
+      ? createReplicaSet(pool, options.DATABASE_REPLICA_URLS, options.REPLICA_MAX_LAG ?? 2000)
+      : undefined;
+  const { handles, pools: replicaPools } = set ? replicaHandles(pool, primary, set, options) : { handles: new Map(), pools: [] };
+  await set?.ready;
+  const readAfter = (after: WalPosition | undefined): Db => {
+    if (!set) return primary;
+    const replica = set.pick(after);
+    set.countRead(replica?.name ?? 'primary');
+    return (replica && handles.get(replica)) ?? primary;
+  };
   return {
     kind: 'postgres',
     primary,
-    read,
+    get read() {
+      return readAfter(undefined);
+    },
+    readAfter,
+    ...(set && {
+      replication: {
+        position: async () => {
+          const [row] = await queryRows<{ lsn: string }>(primary, sql`SELECT pg_current_wal_lsn()::text AS lsn`);
+          return row ? walPosition(row.lsn) : PRIMARY_ONLY;
+        },
+        replicas: set.report,
+        readsByTarget: set.readsByTarget,
+      },
+    }),
     withSession: async (fn) => {
       assertNoConnectionHeld('withSession');
       const client = await pool.connect();
@@ -322,6 +430,7 @@ export async function openPostgres(url: string, options: DatabaseOptions): Promi
     },
     ping: (timeoutMs) => timed(primary, timeoutMs),
     close: async () => {
+      await set?.close();
       await Promise.all([pool.end(), ...replicaPools.map((replicaPool) => replicaPool.end())]);
     },
   };

@@ -35,6 +35,8 @@ export interface Modules {
   authenticationErrors: ErrorSpec[];
   /** Registers every module's routes. */
   register(app: FastifyInstance): Promise<void>;
+  /** From now on /health/ready answers 503 while requests are still served: a load balancer stops sending new ones. */
+  drain(): void;
   /** Starts and stops background work (mail delivery, signing keys). */
   start(log: FastifyBaseLogger): Promise<void>;
   stop(): Promise<void>;
@@ -48,7 +50,7 @@ export interface Modules {
 
 /** The domain modules, wired once from the context, in dependency order (see docs/modules.md). */
 export async function createModules(context: AppContext, log: FastifyBaseLogger): Promise<Modules> {
-  const useCases = createUseCases<DomainEvent>(context.database.primary, log);
+  const useCases = createUseCases<DomainEvent>(context.database.primary, log, context.reads.wrote);
   const ops = await wireModule(opsModule, context, {});
   const mail = await wireModule(mailModule, context, { useCases });
   const audit = await wireModule(auditModule, context, {});
@@ -110,6 +112,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
     learning: learning.service,
     authenticate: requestAuthenticator(auth.service),
     authenticationErrors,
+    drain: () => ops.service.drain(),
     register: async (app) => {
       for (const module of wired) await module.registerRoutes(app);
     },

@@ -15,6 +15,8 @@ export interface SharedState {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   del(...keys: string[]): Promise<void>;
+  /** Keeps the greater of the stored value and `value` (compared as strings), and renews the entry's time to live. */
+  raise(key: string, value: string, ttlMs: number): Promise<void>;
   /** Atomically adds one and returns the new count and the time left on the window. */
   increment(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>;
   /** Best effort: never throws; a message published while the bus is down is lost. */
@@ -58,6 +60,10 @@ export function createMemoryState(): SharedState {
     del: async (...keys) => {
       for (const key of keys) entries.delete(key);
     },
+    raise: async (key, value, ttlMs) => {
+      const stored = live(key)?.value;
+      entries.set(key, { value: stored !== undefined && stored > value ? stored : value, expiresAt: Date.now() + ttlMs });
+    },
     increment: async (key, windowMs) => {
       const entry = live(key) ?? { value: '0', expiresAt: Date.now() + windowMs };
       entry.value = String(Number(entry.value) + 1);
@@ -80,6 +86,10 @@ export function createMemoryState(): SharedState {
 const INCREMENT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
+
+const RAISE = `local stored = redis.call('GET', KEYS[1])
+if stored and stored > ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`;
 
 /** A Redis command that has not answered by then counts as Redis being away. */
 const COMMAND_TIMEOUT_MS = 500;
@@ -216,6 +226,13 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
           async () => {},
         );
     },
+    raise: (key, value, ttlMs) =>
+      shared(
+        async () => {
+          await client.eval(RAISE, 1, key, value, String(Math.max(1, Math.round(ttlMs))));
+        },
+        () => local.raise(key, value, ttlMs),
+      ),
     increment: (key, windowMs) =>
       shared(
         async () => {

@@ -29,8 +29,12 @@ type EventOfType<E extends BaseEvent, T extends E['type']> = Extract<E, { type: 
  * - `react(types, handler)`: another module's work in the same transaction (auth ends a suspended user's sessions).
  * - `afterCommit(types, effect)`: after commit (revocation broadcast, permission-cache invalidation).
  * - `whenCommitted(effect)`: from code running inside a use case, one effect after this commit (mail wake-up).
+ * - `committed(caller)`, given once at wiring: the commit itself (where the caller's reads must catch up to).
  */
-export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog) {
+/** Told after each commit who wrote (so their next reads wait for a replica that has it). */
+export type Committed = (caller: Caller) => Promise<void>;
+
+export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, committed: Committed = async () => {}) {
   const writers: InTransaction<E>[] = [];
   const reactions = new Map<string, InTransaction<E>[]>();
   const effects = new Map<string, AfterCommit<E>[]>();
@@ -77,6 +81,7 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog) {
           return work(tx, emit);
         }),
       );
+      await settle(() => committed(caller), 'committed');
       for (const event of emitted) for (const effect of effects.get(event.type) ?? []) await settle(() => effect(event), event.type);
       for (const effect of pending) await settle(effect, 'whenCommitted');
       return result;

@@ -4,6 +4,7 @@ import { type AppContext, createContext } from '../../src/context.js';
 import { createAccessCache } from '../../src/modules/access/effective.js';
 import type { PresetName } from '../../src/modules/access/presets.js';
 import { seedPreset } from '../../src/modules/access/service.js';
+import { createReads } from '../../src/platform/reads.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
 export type TestApp = Awaited<ReturnType<typeof buildApp>>;
@@ -70,11 +71,19 @@ export async function createHarness(
 /**
  * A second node on the same database and the same Redis prefix, as behind a load balancer. Without Redis
  * it shares the first node's in-process state (its bus and counters), as two nodes would share Redis.
+ * `database`: the node's own connections to the same database (its own view of the replicas).
  */
-export async function createPeer(h: Harness): Promise<Harness> {
-  const own = await createContext(h.context.config, h.context.database);
+export async function createPeer(h: Harness, database = h.context.database): Promise<Harness> {
+  const own = await createContext(h.context.config, database);
   const shared = h.context.state.kind === 'memory';
-  const context = shared ? { ...own, state: h.context.state, access: createAccessCache(h.context.state) } : own;
+  const context = shared
+    ? {
+        ...own,
+        state: h.context.state,
+        access: createAccessCache(h.context.state),
+        reads: createReads(database, h.context.state, h.context.config.REPLICA_MAX_LAG),
+      }
+    : own;
   const { app, assertAllDeclared } = await buildCheckedApp(context);
   return {
     app,

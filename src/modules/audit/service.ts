@@ -67,7 +67,7 @@ export function createAuditService(context: AppContext) {
       const [fromDate, toDate] = [from ? new Date(from) : undefined, to ? new Date(to) : undefined];
       if (fromDate && toDate && fromDate > toDate) throw errors.INVALID_RANGE();
       const rows = await queries.listAuditRows(
-        context.database.read,
+        await context.reads.for(caller),
         {
           ...filter,
           organizationId: tenantOf(caller.principal),

@@ -133,7 +133,12 @@ export function createInvitationManagement(kit: InvitationsKit) {
       if (tenant && organizationId !== tenant) return { data: [], nextCursor: null };
       const limit = query.limit ?? 20;
       const email = query.email ? accounts.normalizeEmail(query.email) : undefined;
-      const rows = await queries.listInvitations(database.read, { organizationId, status: query.status, email }, limit, query.cursor);
+      const rows = await queries.listInvitations(
+        await kit.context.reads.for(caller),
+        { organizationId, status: query.status, email },
+        limit,
+        query.cursor,
+      );
       const shown = rows.slice(0, limit);
       return { data: shown.map(invitationView), nextCursor: rows.length > limit ? (shown.at(-1)?.id ?? null) : null };
     },

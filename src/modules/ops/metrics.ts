@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AppContext } from '../../context.js';
 import { readUserFigures } from './queries.js';
 
@@ -22,6 +22,7 @@ export function createMetrics(context: AppContext) {
   const usersActive = gauge('tessera_users_active', 'Users whose status is ACTIVE');
   const usersRecent = gauge('tessera_users_signups_24h', 'Users created in the last 24 hours');
   const usersByRole = gauge('tessera_users_by_role', 'Users holding each role', ['role']);
+  registerReplicationMetrics(context, registry);
 
   async function refresh(log: FastifyBaseLogger) {
     try {
@@ -56,6 +57,40 @@ export function createMetrics(context: AppContext) {
       clearInterval(timer);
     },
   };
+}
+
+/** Each replica's replay lag and state, and where stale-tolerant reads went: read from the database's own figures at scrape time. */
+function registerReplicationMetrics({ database }: AppContext, registry: Registry) {
+  const { replication } = database;
+  if (!replication) return;
+  new Gauge({
+    name: 'tessera_replica_lag_seconds',
+    help: 'How far each replica is behind the primary (-1 while it does not answer)',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      for (const { name, lagMs } of replication.replicas()) this.set({ replica: name }, lagMs === null ? -1 : Math.min(lagMs, 1e9) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'tessera_replica_up',
+    help: 'Whether each replica serves reads (1), is behind REPLICA_MAX_LAG or down (0)',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      for (const { name, state } of replication.replicas()) this.set({ replica: name }, state === 'up' ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'tessera_db_reads_total',
+    help: 'Reads that may be stale, by where they were sent (primary or a replica)',
+    labelNames: ['target'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [target, count] of replication.readsByTarget()) this.inc({ target }, count);
+    },
+  });
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -6,11 +6,17 @@ import { healthReport, isReady } from './service.js';
 /** Health probes and Prometheus metrics. Wired first, so its request histogram sees every route. */
 export const opsModule = defineModule<OpsService>({
   name: 'ops',
-  create: (context) => ({
-    health: () => healthReport(context),
-    ready: () => isReady(context),
-    metrics: createMetrics(context),
-  }),
+  create: (context) => {
+    let draining = false;
+    return {
+      health: () => healthReport(context),
+      ready: async () => !draining && (await isReady(context)),
+      drain: () => {
+        draining = true;
+      },
+      metrics: createMetrics(context),
+    };
+  },
   routes: async (app, ops, context) => {
     app.addHook('onResponse', ops.metrics.observe);
     await app.register(opsRoutes, { ops, metricsToken: context.config.METRICS_TOKEN });

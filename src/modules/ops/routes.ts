@@ -11,6 +11,8 @@ const tags = ['ops'];
 export interface OpsService {
   health: () => ReturnType<typeof healthReport>;
   ready: () => Promise<boolean>;
+  /** The node is shutting down: not ready any more, still serving. */
+  drain: () => void;
   metrics: Metrics;
 }
 
@@ -39,7 +41,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ops: OpsService; metricsToke
     },
     async (_request, reply) => {
       const report = await ops.health();
-      return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+      return reply.status(report.serving ? 200 : 503).send(report);
     },
   );
 

@@ -16,7 +16,11 @@ async function probe(check: () => Promise<number>): Promise<Dependency> {
   }
 }
 
-/** Seed 003's health report: overall status, database round trip, redis when configured, version, uptime. */
+/**
+ * Seed 003's health report: overall status, database round trip, redis when configured, each replica's
+ * state and lag, version, uptime. `serving` is false when a part every request needs is down (the primary,
+ * Redis); a replica down or behind only degrades the node: its reads go to the other replicas or the primary.
+ */
 export async function healthReport(context: AppContext) {
   const [database, redis] = await Promise.all([
     probe(() => context.database.ping(PROBE_TIMEOUT_MS)),
@@ -24,15 +28,22 @@ export async function healthReport(context: AppContext) {
       ? probe(() => withDeadline(context.state.ping(), PROBE_TIMEOUT_MS, probeTimedOut))
       : Promise.resolve(undefined),
   ]);
-  const healthy = database.status === 'ok' && (redis === undefined || redis.status === 'ok');
+  const replicas = context.database.replication?.replicas();
+  const serving = database.status === 'ok' && (redis === undefined || redis.status === 'ok');
+  const healthy = serving && (replicas ?? []).every((replica) => replica.state === 'up');
   return {
     status: healthy ? ('ok' as const) : ('degraded' as const),
+    serving,
     version: context.version,
     uptimeSeconds: Math.round((Date.now() - context.startedAt) / 1000),
     database: { ...database, driver: context.database.kind },
     ...(redis ? { redis } : {}),
+    ...(replicas ? { replicas: replicas.map(({ name, state, lagMs }) => ({ name, state, lagMs: lagOf(lagMs) })) } : {}),
   };
 }
+
+/** Milliseconds, or null for a replica that does not answer or lags past what was remembered. */
+const lagOf = (lagMs: number | null) => (lagMs === null || !Number.isFinite(lagMs) ? null : Math.round(lagMs));
 
 /** Ready means: the database answers and no migration is pending. */
 export async function isReady(context: AppContext): Promise<boolean> {

@@ -26,7 +26,7 @@ type Include = (typeof includeOptions)[number];
 
 /** Seed 001's and 002's reads: lists with filters, search, sort and paging; a user with its relations. */
 export function createDirectory(
-  { database }: AppContext,
+  { database, reads }: AppContext,
   { access, organizations }: { access: AccessService; organizations: OrganizationsService },
 ) {
   const db = database.primary;
@@ -40,8 +40,8 @@ export function createDirectory(
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (query.cursor && !after) throw errors.INVALID_CURSOR();
     const tenant = tenantOf(caller.principal);
-    // Lists may be a moment stale: they read from a replica when there is one.
-    const reader = database.read;
+    // Lists may be a moment stale (a replica when there is one), but never miss the caller's own writes.
+    const reader = await reads.for(caller);
     const holdsRole = query.role ? await access.holdsRoleNamed(reader, query.role) : undefined;
     // Another tenant's organization, or a role that does not exist: nothing matches.
     if ((query.organizationId && tenant && query.organizationId !== tenant) || (query.role && !holdsRole)) {
