@@ -19,7 +19,6 @@ import {
   type WalPosition,
   walPosition,
 } from './replicas.js';
->>>>>>> fix/replicas
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
