@@ -55,6 +55,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** Tests: called for any answer whose status or problem code the route's schema does not declare. */
   onUndeclaredAnswer?: (violation: string) => void;
+  /** Tests: called for every emitted event whose payload does not match its catalogue schema. */
+  onInvalidEvent?: (violation: string) => void;
 }
 
 export async function buildApp(context: AppContext, options: BuildOptions = {}) {
@@ -75,7 +77,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
   registerProblemHandlers(app);
   registerJsonParser(app);
   registerValidation(app);
-  const modules = await createModules(context, app.log);
+  const modules = await createModules(context, app.log, { onInvalidEvent: options.onInvalidEvent });
   app.decorate('modules', modules);
   app.decorate('unguardedRoutes', registerRouteGuard(app, modules.authenticate));
   declareImplicitProblems(app, modules.authenticationErrors);

@@ -1,5 +1,5 @@
-import { type EventOf, eventAuditEntry } from '../platform/events.js';
-import type { UseCases } from '../platform/use-case.js';
+import { type EventOf, eventAuditEntry, eventViolation, publishedEvents } from '../platform/events.js';
+import type { InTransaction, UseCases } from '../platform/use-case.js';
 import { accessEvents } from './access/events.js';
 import { authEvents } from './auth/events.js';
 import { federationEvents } from './federation/events.js';
@@ -12,7 +12,8 @@ import { userEvents } from './users/events.js';
 
 /**
  * Every domain event Tessera emits, by module: the audit trail's actions are exactly these names
- * (README lists them). A module's catalogue lives in its events.ts; this file only joins them.
+ * (README lists them), and the public ones are the contract `GET /events/catalog` publishes. A module's
+ * catalogue lives in its events.ts; this file only joins them.
  */
 export const domainEvents = {
   ...accessEvents,
@@ -32,3 +33,14 @@ export type DomainUseCases = UseCases<DomainEvent>;
 
 /** What the audit trail records of an event: its entity and the payload as its catalogue redacts it. */
 export const auditEntryOf = (event: DomainEvent) => eventAuditEntry(domainEvents, event);
+
+/** The public events with their version and payload schema, as `GET /events/catalog` lists them. */
+export const eventCatalog = () => publishedEvents(domainEvents);
+
+/** Tests: an event writer that reports every emitted event whose payload its schema refuses. */
+export const payloadChecker =
+  (report: (violation: string) => void): InTransaction<DomainEvent> =>
+  async (_tx, event) => {
+    const violation = eventViolation(domainEvents, event);
+    if (violation) report(violation);
+  };

@@ -11,7 +11,7 @@ import { auditModule } from './audit/module.js';
 import { authenticationErrors } from './auth/errors.js';
 import { authModule, requestAuthenticator } from './auth/module.js';
 import type { AuthService } from './auth/service.js';
-import type { DomainEvent } from './events.js';
+import { type DomainEvent, payloadChecker } from './events.js';
 import { federationModule } from './federation/module.js';
 import { importModule } from './import/module.js';
 import type { ImportService } from './import/service.js';
@@ -48,13 +48,17 @@ export interface Modules {
   learning: LearningService;
 }
 
+export interface ModuleOptions {
+  /** Tests: called for every emitted event whose payload does not match its catalogue schema. */
+  onInvalidEvent?: (violation: string) => void;
+}
+
 /** The domain modules, wired once from the context, in dependency order (see docs/modules.md). */
-export async function createModules(context: AppContext, log: FastifyBaseLogger): Promise<Modules> {
+export async function createModules(context: AppContext, log: FastifyBaseLogger, options: ModuleOptions = {}): Promise<Modules> {
   const useCases = createUseCases<DomainEvent>(context.database.primary, log, context.reads.wrote);
   const ops = await wireModule(opsModule, context, {});
   const mail = await wireModule(mailModule, context, { useCases });
   const audit = await wireModule(auditModule, context, {});
-  useCases.record(audit.service.record);
 
   const access = await wireModule(accessModule, context, { useCases });
   const organizations = await wireModule(organizationsModule, context, { useCases });
@@ -76,6 +80,9 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger)
     mail: mail.service,
   });
   const learning = await wireModule(learningModule, context, { useCases, users: users.service });
+  // Every in-transaction writer an event goes through, here and nowhere else (a webhook outbox joins them).
+  const writers = [audit.service.record, learning.service.activity.record];
+  for (const writer of options.onInvalidEvent ? [payloadChecker(options.onInvalidEvent), ...writers] : writers) useCases.record(writer);
   const federation = await wireModule(federationModule, context, {
     useCases,
     access: access.service,

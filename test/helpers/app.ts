@@ -38,10 +38,15 @@ export interface Harness {
  */
 async function buildCheckedApp(context: AppContext) {
   const undeclared = new Set<string>();
-  const app = await buildApp(context, { onUndeclaredAnswer: (violation) => undeclared.add(violation) });
+  const invalidEvents = new Set<string>();
+  const app = await buildApp(context, {
+    onUndeclaredAnswer: (violation) => undeclared.add(violation),
+    onInvalidEvent: (violation) => invalidEvents.add(violation),
+  });
   await app.ready();
   const assertAllDeclared = () => {
     if (undeclared.size > 0) throw new Error(`answers the OpenAPI document does not declare:\n${[...undeclared].join('\n')}`);
+    if (invalidEvents.size > 0) throw new Error(`events whose payload their schema refuses:\n${[...invalidEvents].join('\n')}`);
   };
   return { app, assertAllDeclared };
 }

@@ -1,25 +1,31 @@
-import { event } from '../../platform/events.js';
+import { Type } from '@sinclair/typebox';
+import { Nullable } from '../../http/schemas.js';
+import { changes, payload, publicEvent } from '../../platform/events.js';
 
-type Changes<T> = { before: Partial<T>; after: Partial<T> };
-type RoleState = { name: string; description: string | null; isDefault: boolean };
-type Described = { name: string; description: string | null };
+const Names = Type.Array(Type.String());
+const RoleState = payload({ name: Type.String(), description: Nullable(Type.String()), isDefault: Type.Boolean() });
+const Described = payload({ name: Type.String(), description: Nullable(Type.String()) });
+const Named = payload({ name: Type.String() });
 
-/** Roles, permissions and user types (the catalog), and grants of them to users. */
+/**
+ * Roles, permissions and user types (the catalog), and grants of them to users: all public, a consumer
+ * mirrors who may do what. Deleting a user type names nothing but its id.
+ */
 export const accessEvents = {
-  'role.created': event<{ name: string; permissions: string[] }>('role'),
-  'role.updated': event<Changes<RoleState>>('role'),
-  'role.permissions_set': event<{ before: string[]; after: string[] }>('role'),
-  'role.deleted': event<{ name: string }>('role'),
-  'permission.created': event<{ name: string }>('permission'),
-  'permission.updated': event<Changes<{ description: string | null }>>('permission'),
-  'permission.deleted': event<{ name: string }>('permission'),
-  'user_type.created': event<Described>('user_type'),
-  'user_type.updated': event<Changes<Described>>('user_type'),
-  'user_type.deleted': event('user_type'),
-  'user.roles_granted': event<{ roles: string[] }>('user'),
-  'user.role_revoked': event<{ role: string }>('user'),
-  'user.permissions_granted': event<{ permissions: string[]; expiresAt: string | null }>('user'),
-  'user.permission_revoked': event<{ permission: string }>('user'),
+  'role.created': publicEvent('role', 1, payload({ name: Type.String(), permissions: Names })),
+  'role.updated': publicEvent('role', 1, changes(RoleState)),
+  'role.permissions_set': publicEvent('role', 1, payload({ before: Names, after: Names })),
+  'role.deleted': publicEvent('role', 1, Named),
+  'permission.created': publicEvent('permission', 1, Named),
+  'permission.updated': publicEvent('permission', 1, changes(payload({ description: Nullable(Type.String()) }))),
+  'permission.deleted': publicEvent('permission', 1, Named),
+  'user_type.created': publicEvent('user_type', 1, Described),
+  'user_type.updated': publicEvent('user_type', 1, changes(Described)),
+  'user_type.deleted': publicEvent('user_type', 1),
+  'user.roles_granted': publicEvent('user', 1, payload({ roles: Names })),
+  'user.role_revoked': publicEvent('user', 1, payload({ role: Type.String() })),
+  'user.permissions_granted': publicEvent('user', 1, payload({ permissions: Names, expiresAt: Nullable(Type.String()) })),
+  'user.permission_revoked': publicEvent('user', 1, payload({ permission: Type.String() })),
 } as const;
 
 /** Grants to one user: that user's cached access profile is dropped on every node after commit. */

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { requirePermission, signedIn } from '../../http/route-policy.js';
+import { publicRoute, requirePermission, signedIn } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
+import { eventCatalog } from '../events.js';
 import { auditErrors as errors } from './errors.js';
-import { AuditList, AuditQuery, ChainReport } from './schemas.js';
+import { AuditList, AuditQuery, ChainReport, EventCatalog } from './schemas.js';
 import type { AuditService } from './service.js';
 
 const tags = ['audit'];
 
-/** Seed 003's audit log: filtered, newest first, within the reader's tenancy; and its hash chain check. */
+/** Seed 003's audit log: filtered, newest first, within the reader's tenancy; its hash chain check; and the public event catalogue. */
 export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService }> = async (app, { audit }) => {
   const read = requirePermission('audit:read');
   app.get(
@@ -38,5 +39,21 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService }> = a
       },
     },
     async () => audit.verify(),
+  );
+  // Public like /openapi.json: it describes the contract, holds no one's data, and an integrator reads it
+  // before holding any credential.
+  app.get(
+    '/events/catalog',
+    {
+      config: publicRoute,
+      schema: {
+        tags: ['events'],
+        summary: 'List the public domain events with their version and payload schema',
+        description:
+          'The events Tessera publishes (to webhooks, as they arrive): each with its name, version, the entity its `entityId` names and the JSON Schema of its payload. Internal events (sign-ins, sessions, mailed links, credentials) are audited but not listed. No payload carries a password, token, hash or key.',
+        response: { 200: EventCatalog },
+      },
+    },
+    async () => ({ events: eventCatalog() }),
   );
 };

@@ -41,3 +41,14 @@ export const ChainReport = Type.Object({
 
 export type AuditQuery = Static<typeof AuditQuery>;
 export type ChainReport = Static<typeof ChainReport>;
+
+export const EventCatalog = Type.Object({
+  events: Type.Array(
+    Type.Object({
+      type: Type.String({ description: 'The event name, as the audit log records it in `action`' }),
+      version: Type.Integer({ minimum: 1, description: 'Bumped when the payload changes incompatibly' }),
+      entity: Type.String({ description: 'What `entityId` names (user, role, organization …)' }),
+      payload: Type.Unknown({ description: "The payload's JSON Schema; null when the event carries none" }),
+    }),
+  ),
+});

@@ -1,33 +1,38 @@
-import { event } from '../../platform/events.js';
+import { Type } from '@sinclair/typebox';
+import { internalEvent, payload, publicEvent } from '../../platform/events.js';
+
+const Sessions = payload({ sessions: Type.Integer({ minimum: 0 }) });
 
 /**
  * Sign-up, sign-in, sessions, passwords, mailed links and API keys. None carries a secret: tokens,
- * links and keys stay out; an API key is named by its id, a session by its id.
+ * links and keys stay out; an API key is named by its id, a session by its id. Public: what changes an
+ * account (registered, verified, password or address changed); sign-ins, sessions, mailed links and
+ * credentials are operational and stay internal.
  */
 export const authEvents = {
-  'auth.registered': event<{ email: string; roles: string[] }>('user'),
-  'auth.register_existing_email': event('user'),
-  'auth.login': event<{ amr: string[]; rehashed: boolean }>('session'),
-  'auth.login_failed': event<{ identifier: string; reason: string }>('user'),
-  'auth.refresh_reuse_detected': event('session'),
-  'auth.logout': event('session'),
-  'auth.logout_all': event<{ sessions: number }>('user'),
-  'auth.session_ended': event('session'),
-  'auth.sessions_ended_by_admin': event<{ sessions: number }>('user'),
-  'auth.password_reset_requested': event('user'),
-  'auth.password_reset': event('user'),
-  'auth.password_changed': event('user'),
+  'auth.registered': publicEvent('user', 1, payload({ email: Type.String(), roles: Type.Array(Type.String()) })),
+  'auth.register_existing_email': internalEvent('user', 1),
+  'auth.login': internalEvent('session', 1, payload({ amr: Type.Array(Type.String()), rehashed: Type.Boolean() })),
+  'auth.login_failed': internalEvent('user', 1, payload({ identifier: Type.String(), reason: Type.String() })),
+  'auth.refresh_reuse_detected': internalEvent('session', 1),
+  'auth.logout': internalEvent('session', 1),
+  'auth.logout_all': internalEvent('user', 1, Sessions),
+  'auth.session_ended': internalEvent('session', 1),
+  'auth.sessions_ended_by_admin': internalEvent('user', 1, Sessions),
+  'auth.password_reset_requested': internalEvent('user', 1),
+  'auth.password_reset': publicEvent('user', 1),
+  'auth.password_changed': publicEvent('user', 1),
   // Temporary passwords: an administrator sets one, its sign-in gets a change token, the user replaces it.
-  'auth.password_set_by_admin': event<{ temporary: boolean }>('user'),
-  'auth.password_change_required': event('user'),
-  'auth.temporary_password_replaced': event('user'),
-  'auth.email_verified': event('user'),
-  'auth.verification_resent': event('user'),
+  'auth.password_set_by_admin': publicEvent('user', 1, payload({ temporary: Type.Boolean() })),
+  'auth.password_change_required': internalEvent('user', 1),
+  'auth.temporary_password_replaced': publicEvent('user', 1),
+  'auth.email_verified': publicEvent('user', 1),
+  'auth.verification_resent': internalEvent('user', 1),
   // An email change confirmed from the new address, or undone from the old one ("this wasn't me").
-  'auth.email_change_confirmed': event<{ sessions: number }>('user'),
-  'auth.email_change_reverted': event<{ sessions: number }>('user'),
-  'auth.api_key_created': event<{ name: string; scopes: string[] }>('api_key'),
-  'auth.api_key_revoked': event('api_key'),
+  'auth.email_change_confirmed': publicEvent('user', 1, Sessions),
+  'auth.email_change_reverted': publicEvent('user', 1, Sessions),
+  'auth.api_key_created': internalEvent('api_key', 1, payload({ name: Type.String(), scopes: Type.Array(Type.String()) })),
+  'auth.api_key_revoked': internalEvent('api_key', 1),
 } as const;
 
 /** Events after which one session is over on every node. */

@@ -1,32 +1,42 @@
-import { event } from '../../platform/events.js';
+import { Type } from '@sinclair/typebox';
+import { Nullable } from '../../http/schemas.js';
+import { changes, internalEvent, payload, publicEvent } from '../../platform/events.js';
 
-type ProviderFields = {
-  kind: string;
-  slug: string;
-  displayName: string;
-  issuer: string | null;
-  clientId: string;
-  scopes: string[];
-  allowedDomains: string[];
-  signUpEnabled: boolean;
-  enabled: boolean;
-};
+const Names = Type.Array(Type.String());
+const ProviderFields = payload({
+  kind: Type.String(),
+  slug: Type.String(),
+  displayName: Type.String(),
+  issuer: Nullable(Type.String()),
+  clientId: Type.String(),
+  scopes: Names,
+  allowedDomains: Names,
+  signUpEnabled: Type.Boolean(),
+  enabled: Type.Boolean(),
+});
+const Identity = { provider: Type.String(), identityId: Type.String() };
 
 /**
  * Identity providers and the identities people sign in with. No event carries a client secret, a
- * state, a code or a token: a changed secret is named (`clientSecretChanged`), never shown.
+ * state, a code or a token: a changed secret is named (`clientSecretChanged`), never shown. Provider
+ * configuration and refused or replayed sign-ins are internal; who signed up and which identities a
+ * user holds are public.
  */
 export const federationEvents = {
-  'identity_provider.created': event<ProviderFields>('identity_provider'),
-  'identity_provider.updated': event<{
-    before: Partial<ProviderFields>;
-    after: Partial<ProviderFields>;
-    clientSecretChanged: boolean;
-  }>('identity_provider'),
-  'identity_provider.deleted': event<{ slug: string; identities: number }>('identity_provider'),
-  'federation.registered': event<{ provider: string; email: string; emailVerified: boolean; roles: string[] }>('user'),
-  'identity.linked': event<{ provider: string; identityId: string; automatic: boolean }>('user'),
-  'identity.unlinked': event<{ provider: string; identityId: string }>('user'),
-  'federation.sign_in_refused': event<{ provider: string; reason: string }>('user'),
-  'federation.code_replayed': event<{ provider: string; sessionId: string | null }>('user'),
+  'identity_provider.created': internalEvent('identity_provider', 1, ProviderFields),
+  'identity_provider.updated': internalEvent(
+    'identity_provider',
+    1,
+    payload({ ...changes(ProviderFields).properties, clientSecretChanged: Type.Boolean() }),
+  ),
+  'identity_provider.deleted': internalEvent('identity_provider', 1, payload({ slug: Type.String(), identities: Type.Integer() })),
+  'federation.registered': publicEvent(
+    'user',
+    1,
+    payload({ provider: Type.String(), email: Type.String(), emailVerified: Type.Boolean(), roles: Names }),
+  ),
+  'identity.linked': publicEvent('user', 1, payload({ ...Identity, automatic: Type.Boolean() })),
+  'identity.unlinked': publicEvent('user', 1, payload(Identity)),
+  'federation.sign_in_refused': internalEvent('user', 1, payload({ provider: Type.String(), reason: Type.String() })),
+  'federation.code_replayed': internalEvent('user', 1, payload({ provider: Type.String(), sessionId: Nullable(Type.String()) })),
 } as const;

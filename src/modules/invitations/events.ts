@@ -1,23 +1,26 @@
-import { event } from '../../platform/events.js';
+import { Type } from '@sinclair/typebox';
+import { Nullable } from '../../http/schemas.js';
+import { payload, publicEvent } from '../../platform/events.js';
 
-interface Invited {
-  email: string;
-  purpose: 'JOIN_ORGANIZATION' | 'SET_PASSWORD';
-  roles: string[];
-  permissions: string[];
-  userTypeId: string | null;
-  plan: string | null;
-}
+const Names = Type.Array(Type.String());
+const Invited = payload({
+  email: Type.String(),
+  purpose: Type.Union([Type.Literal('JOIN_ORGANIZATION'), Type.Literal('SET_PASSWORD')]),
+  roles: Names,
+  permissions: Names,
+  userTypeId: Nullable(Type.String()),
+  plan: Nullable(Type.String()),
+});
 
 /**
- * Seed 002's invitation lifecycle: made, mailed again, reminded, accepted, cancelled, expired. None
- * carries the token; `organizationId` is the invitation's organization.
+ * Seed 002's invitation lifecycle: made, mailed again, reminded, accepted, cancelled, expired. All public;
+ * none carries the token; `organizationId` is the invitation's organization.
  */
 export const invitationEvents = {
-  'invitation.created': event<Invited>('invitation'),
-  'invitation.resent': event<{ email: string }>('invitation'),
-  'invitation.reminded': event<{ reminder: number }>('invitation'),
-  'invitation.accepted': event<{ userId: string; newAccount: boolean }>('invitation'),
-  'invitation.cancelled': event('invitation'),
-  'invitation.expired': event('invitation'),
+  'invitation.created': publicEvent('invitation', 1, Invited),
+  'invitation.resent': publicEvent('invitation', 1, payload({ email: Type.String() })),
+  'invitation.reminded': publicEvent('invitation', 1, payload({ reminder: Type.Integer({ minimum: 1 }) })),
+  'invitation.accepted': publicEvent('invitation', 1, payload({ userId: Type.String(), newAccount: Type.Boolean() })),
+  'invitation.cancelled': publicEvent('invitation', 1),
+  'invitation.expired': publicEvent('invitation', 1),
 } as const;

@@ -21,15 +21,14 @@ const ownRows =
 
 /**
  * Seed 002's learning records: skills, goals, the activity log and the statistics. Every change any
- * module makes that seed 002 names an activity is logged in its own transaction (the use-case writer),
- * and every sign-in counts toward the statistics (a reaction to `auth.login`).
+ * module makes that seed 002 names an activity is logged in its own transaction (`activity.record`, an
+ * event writer the module wiring registers), and every sign-in counts toward the statistics (a reaction to `auth.login`).
  */
 export function createLearningService(context: AppContext, deps: LearningDeps) {
   const db = context.database.primary;
   const learners = createLearners(deps);
   const activity = createActivityLog(db, learners, context.config.ACTIVITY_RETENTION_DAYS);
   const statistics = createStatistics(db, learners);
-  deps.useCases.record(activity.record);
   deps.useCases.react(['auth.login'], async (tx, event) => {
     if (event.actorId) await statistics.recordSignIn(tx, event.actorId);
   });

@@ -1,10 +1,12 @@
-import { event } from '../../platform/events.js';
+import { Type } from '@sinclair/typebox';
+import { Nullable } from '../../http/schemas.js';
+import { changes, payload, publicEvent } from '../../platform/events.js';
 
-type Named = { name: string; slug: string };
-type State = { name: string; slug: string; status: string; description: string | null };
+const State = payload({ name: Type.String(), slug: Type.String(), status: Type.String(), description: Nullable(Type.String()) });
 
+/** Organizations: public, a consumer mirrors the tenants. */
 export const organizationEvents = {
-  'organization.created': event<Named>('organization'),
-  'organization.updated': event<{ before: Partial<State>; after: Partial<State> }>('organization'),
-  'organization.deleted': event('organization'),
+  'organization.created': publicEvent('organization', 1, payload({ name: Type.String(), slug: Type.String() })),
+  'organization.updated': publicEvent('organization', 1, changes(State)),
+  'organization.deleted': publicEvent('organization', 1),
 } as const;

@@ -1,10 +1,13 @@
-import { event } from '../../platform/events.js';
+import { Type } from '@sinclair/typebox';
+import { Nullable } from '../../http/schemas.js';
+import { payload, publicEvent } from '../../platform/events.js';
 
-type Plan = { type: string; status: string };
+const Plan = payload({ type: Type.String(), status: Type.String() });
+const OfUser = payload({ userId: Type.String() });
 
 /** Seed 004's subscriptions. Each names its user: a plan shows in that user's /auth/me and access token. */
 export const subscriptionEvents = {
-  'subscription.set': event<{ userId: string; before: Plan | null; after: Plan }>('subscription'),
-  'subscription.cancelled': event<{ userId: string }>('subscription'),
-  'subscription.expired': event<{ userId: string }>('subscription'),
+  'subscription.set': publicEvent('subscription', 1, payload({ userId: Type.String(), before: Nullable(Plan), after: Plan })),
+  'subscription.cancelled': publicEvent('subscription', 1, OfUser),
+  'subscription.expired': publicEvent('subscription', 1, OfUser),
 } as const;
