@@ -60,7 +60,7 @@ export function cursorOf<const K extends readonly PartKind[]>(kinds: K) {
       if (!Array.isArray(parsed) || parsed.length !== kinds.length) throw pagingErrors.INVALID_CURSOR();
       const parts = kinds.map((kind, index) => readPart(kind, parsed[index]));
       if (parts.some((part) => part === undefined)) throw pagingErrors.INVALID_CURSOR();
-      return parts as Parts<K>;
+      return parts as unknown as Parts<K>;
     },
   };
 }
