@@ -5,7 +5,7 @@ import { constraintProblems, genericConstraints, toAppError } from './problem.js
 
 /** The name of every unique index and unique constraint the Drizzle schema declares. */
 function uniqueNamesInSchema(): string[] {
-  const tables = Object.values(schema).filter((value): value is PgTable => value instanceof PgTable);
+  const tables = (Object.values(schema) as unknown[]).filter((value): value is PgTable => value instanceof PgTable);
   return tables.flatMap((table) => {
     const config = getTableConfig(table);
     return [
