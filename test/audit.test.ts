@@ -71,6 +71,9 @@ describe('audit log (seed 003)', () => {
     expect(byActor.data.every((row: { actorId: string }) => row.actorId === auditor.userId)).toBe(true);
     const next = (await get(`/audit-logs?actorId=${auditor.userId}&limit=2&cursor=${byActor.nextCursor}`)).json();
     expect(next.data[0].id).toBeLessThan(byActor.data[1].id);
+    // The cursor is opaque: a row id where a cursor belongs is one that was never handed out.
+    const rawId = await get(`/audit-logs?cursor=${byActor.data[1].id}`);
+    expect([rawId.statusCode, rawId.json().code]).toEqual([400, 'INVALID_CURSOR']);
     const future = new Date(Date.now() + 60_000).toISOString();
     expect((await get(`/audit-logs?from=${future}`)).json().data).toEqual([]);
     const backwards = await get(`/audit-logs?from=${future}&to=${new Date().toISOString()}`);

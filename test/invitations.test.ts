@@ -259,6 +259,9 @@ describe('invitations: invite, mail, look up, accept (seed 002)', () => {
     expect(page1.data.map((row: { email: string }) => row.email).slice(0, 2)).toEqual(['paged3@example.com', 'paged2@example.com']);
     const page2 = (await as(adminA).get(`/organizations/${orgA}/invitations?status=PENDING&limit=2&cursor=${page1.nextCursor}`)).json();
     expect(page2.data[0].email).toBe('paged1@example.com');
+    // The cursor is opaque: an invitation id where a cursor belongs is one that was never handed out.
+    const rawId = await as(adminA).get(`/organizations/${orgA}/invitations?cursor=${page1.data[1].id}`);
+    expect([rawId.statusCode, rawId.json().code]).toEqual([400, 'INVALID_CURSOR']);
     const byEmail = (await as(adminA).get(`/organizations/${orgA}/invitations?email=PAGED2@example.com`)).json();
     expect(byEmail.data.map((row: { email: string }) => row.email)).toEqual(['paged2@example.com']);
   });

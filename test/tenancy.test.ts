@@ -9,11 +9,12 @@ describe('tenancy: no IDOR across organizations', () => {
   let orgA: string;
   let orgB: string;
   let userB: Awaited<ReturnType<typeof createUser>>;
+  let root: Awaited<ReturnType<typeof loginAs>>;
   const missing = '01a20000-0000-7000-8000-000000000000';
 
   beforeAll(async () => {
     h = await createHarness({ preset: 'learning', config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
-    const root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
+    root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
     const create = async (name: string) =>
       (await h.app.inject({ method: 'POST', url: '/organizations', headers: root.headers, payload: { name } })).json().organization
         .id as string;
@@ -81,6 +82,25 @@ describe('tenancy: no IDOR across organizations', () => {
     expect((await call('GET', `/users?organizationId=${orgB}`)).json().data).toEqual([]);
     expect((await call('GET', `/organizations/${orgB}/users`)).statusCode).toBe(404);
     expect((await call('GET', `/organizations/${orgA}/users`)).json().data.length).toBe(all.data.length);
+  });
+
+  it('pages organizations by name with an opaque cursor: all of them across tenants, only its own within one', async () => {
+    const pageAs = (headers: Record<string, string>, cursor?: string) =>
+      h.app.inject({ method: 'GET', url: `/organizations?limit=1${cursor ? `&cursor=${cursor}` : ''}`, headers });
+    const names: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await pageAs(root.headers, cursor)).json();
+      expect(page.data.length).toBeLessThanOrEqual(1);
+      names.push(...page.data.map((org: { name: string }) => org.name));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(names).toEqual(expect.arrayContaining(['Acme Learning', 'Béta Académie']));
+    expect(names).toEqual([...new Set(names)]);
+    const own = (await pageAs(adminA.headers)).json();
+    expect([own.data.map((org: { id: string }) => org.id), own.nextCursor]).toEqual([[orgA], null]);
+    const forged = await pageAs(root.headers, orgB);
+    expect([forged.statusCode, forged.json().code]).toEqual([400, 'INVALID_CURSOR']);
   });
 
   it('sees only its own organization, and cannot move users or itself elsewhere', async () => {

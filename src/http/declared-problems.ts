@@ -12,15 +12,17 @@ const withBody = [
   httpErrors.UNSUPPORTED_MEDIA_TYPE,
   httpErrors.MALFORMED_REQUEST,
 ];
+/** A write can run into a unique index that no code of its own is declared for (see `constraintProblems`). */
+const withWrite = [httpErrors.ALREADY_EXISTS];
 
 /** Fastify reads a body sent with any method but these, whether or not the route's schema describes one. */
 const readsBody = (method: string | string[]) => [method].flat().some((name) => name !== 'GET' && name !== 'HEAD');
 
 /**
  * Adds to every documented route the problems it can answer whatever it does: 5xx, a query string of
- * too many parameters, input validation when it takes input, the refusals of a body's reader when its
- * method has a body, and from its policy 401 (with the authenticator's codes) and 403. A route's own
- * schema then lists only its domain's codes.
+ * too many parameters, input validation when it takes input, the refusals of a body's reader and the
+ * generic unique-violation 409 when its method has a body, and from its policy 401 (with the
+ * authenticator's codes) and 403. A route's own schema then lists only its domain's codes.
  */
 export function declareImplicitProblems(app: FastifyInstance, authenticationErrors: ErrorSpec[]) {
   app.addHook('onRoute', (route) => {
@@ -30,6 +32,7 @@ export function declareImplicitProblems(app: FastifyInstance, authenticationErro
     const implied: ErrorSpec[] = [...always];
     if (schema.body || schema.querystring || schema.params) implied.push(...withInput);
     if (schema.body || readsBody(route.method)) implied.push(...withBody);
+    if (readsBody(route.method)) implied.push(...withWrite);
     if (policy === 'optional') implied.push(...authenticationErrors);
     else if (policy && policy !== 'public') implied.push(httpErrors.UNAUTHORIZED, ...authenticationErrors);
     if (policy && typeof policy === 'object') implied.push(httpErrors.FORBIDDEN);

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseWaitTimeoutError } from '../db/client.js';
+import { type DatabaseError, findDatabaseError, violatedUniqueConstraint } from '../db/errors.js';
 import { AppError, type ErrorFactory, type FieldError, httpErrors, MAX_FIELD_ERRORS } from './errors.js';
 
 const titles: Record<number, string> = {
@@ -17,30 +18,10 @@ const titles: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-interface PgLikeError {
-  code?: string;
-  constraint?: string;
-  detail?: string;
-  message?: string;
-  cause?: unknown;
-}
-
-/** drizzle wraps driver errors; the Postgres code sits somewhere down the cause chain. */
-function findDatabaseError(error: unknown): PgLikeError | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const candidate = current as PgLikeError;
-    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate;
-    if (typeof candidate.code === 'string' && /^E[A-Z]+$/.test(candidate.code)) return candidate;
-    current = candidate.cause;
-  }
-  return undefined;
-}
-
 const connectionFailure =
   /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i;
 
-function isConnectionFailure(error: unknown, dbError: PgLikeError | undefined): boolean {
+function isConnectionFailure(error: unknown, dbError: DatabaseError | undefined): boolean {
   if (dbError?.code && ['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(dbError.code)) return true;
   // 57014: the server cancelled a statement that outlived DB_STATEMENT_TIMEOUT (a lock held too long, an overloaded server).
   if (dbError?.code?.startsWith('08') || ['57P01', '57P03', '57014'].includes(dbError?.code ?? '')) return true;
@@ -52,21 +33,49 @@ function isConnectionFailure(error: unknown, dbError: PgLikeError | undefined): 
   return false;
 }
 
-/** "Key (lower(username::text))=(x) already exists." → `username`: the field a unique violation is about. */
-function violatedField(dbError: PgLikeError): string {
-  const columns = /Key \((.+)\)=\(/.exec(dbError.detail ?? '')?.[1] ?? '';
-  const names = columns.replace(/::\w+/g, '').match(/[a-z_]+(?=\)*(,|$))/g) ?? [];
-  return names[names.length - 1] ?? 'value';
-}
-
-/** Which catalogue code a unique violation is about: the fields clients can act on, else the generic one. */
-const uniqueFieldErrors: Record<string, ErrorFactory> = {
-  email: httpErrors.EMAIL_ALREADY_EXISTS,
-  username: httpErrors.USERNAME_ALREADY_EXISTS,
-  phone: httpErrors.PHONE_ALREADY_EXISTS,
-  name: httpErrors.NAME_ALREADY_EXISTS,
-  slug: httpErrors.SLUG_ALREADY_EXISTS,
+/**
+ * The problem a unique violation answers, by the name of the constraint it ran into (the unique indexes and
+ * constraints of src/db/schema): the value a client can change to succeed. Every unique index is listed here or
+ * in `genericConstraints` (src/http/problem.test.ts checks), so a new one is a decision, not a guess.
+ */
+export const constraintProblems: Record<string, ErrorFactory> = {
+  users_email_unique: httpErrors.EMAIL_ALREADY_EXISTS,
+  users_username_unique: httpErrors.USERNAME_ALREADY_EXISTS,
+  users_phone_unique: httpErrors.PHONE_ALREADY_EXISTS,
+  roles_name_unique: httpErrors.NAME_ALREADY_EXISTS,
+  permissions_name_unique: httpErrors.NAME_ALREADY_EXISTS,
+  user_types_name_unique: httpErrors.NAME_ALREADY_EXISTS,
+  subscription_plans_name_unique: httpErrors.NAME_ALREADY_EXISTS,
+  organizations_slug_unique: httpErrors.SLUG_ALREADY_EXISTS,
+  identity_providers_slug_unique: httpErrors.SLUG_ALREADY_EXISTS,
 };
+
+/**
+ * Unique indexes that answer the generic ALREADY_EXISTS: one row per user (the service finds or updates it),
+ * hashes of random secrets, the audit chain's sequence, and uniques whose service answers its own code first
+ * (a skill's name, a pending invitation, a linked identity). Reaching one from a request is a race, not a
+ * value the client chose.
+ */
+export const genericConstraints = [
+  'subscriptions_user_id_unique',
+  'profiles_user_id_unique',
+  'learning_preferences_user_id_unique',
+  'learning_stats_user_id_unique',
+  'refresh_tokens_token_hash_unique',
+  'one_time_tokens_token_hash_unique',
+  'api_keys_key_hash_unique',
+  'oauth_flows_state_hash_unique',
+  'oauth_codes_code_hash_unique',
+  'user_invitations_token_hash_unique',
+  'user_invitations_pending_unique',
+  'user_invitations_pending_setup_unique',
+  'user_identities_provider_subject_unique',
+  'user_skills_user_name_unique',
+  'audit_logs_seq_unique',
+];
+
+/** A unique violation's problem: the constraint's declared code, else the generic 409. */
+const uniqueViolationProblem = (constraint: string) => (constraintProblems[constraint] ?? httpErrors.ALREADY_EXISTS)();
 
 /** Fastify's and its plugins' own errors, in our words (their codes and messages never reach a client). */
 const frameworkErrors: Record<string, ErrorFactory> = {
@@ -125,7 +134,8 @@ export function toAppError(error: unknown): AppError {
   const framework = fastifyError.code ? frameworkErrors[fastifyError.code] : undefined;
   if (framework) return framework({ cause: error });
   const dbError = findDatabaseError(error);
-  if (dbError?.code === '23505') return (uniqueFieldErrors[violatedField(dbError)] ?? httpErrors.ALREADY_EXISTS)();
+  const constraint = violatedUniqueConstraint(error);
+  if (constraint !== undefined) return uniqueViolationProblem(constraint);
   if (dbError?.code === '23503') return httpErrors.REFERENCE_CONFLICT();
   if (dbError?.code === '22P02' || dbError?.code === '22007' || dbError?.code === '22008' || dbError?.code === '22021') {
     return httpErrors.INVALID_VALUE();

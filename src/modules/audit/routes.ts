@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { publicRoute, requirePermission, signedIn } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
+import { pagingErrors } from '../../platform/paging.js';
 import { eventCatalog } from '../events.js';
 import { auditErrors as errors } from './errors.js';
 import { AuditList, AuditQuery, ChainReport, EventCatalog } from './schemas.js';
@@ -21,7 +22,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService }> = a
         description:
           "Audit rows newest first, filtered by actor, entity, entity id, action and time range, within the reader's organization unless they work across tenants. Page with `limit` and the `cursor` of the previous page. Payloads never hold passwords, tokens or hashes.",
         querystring: AuditQuery,
-        response: { 200: AuditList, ...problems(errors.INVALID_RANGE) },
+        response: { 200: AuditList, ...problems(errors.INVALID_RANGE, pagingErrors.INVALID_CURSOR) },
       },
     },
     async (request) => audit.list(signedIn(request.caller), request.query),

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
+import { Paged, pageQuery } from '../../platform/paging.js';
 
 export const AuditQuery = Type.Object(
   {
@@ -9,8 +10,7 @@ export const AuditQuery = Type.Object(
     action: Type.Optional(Type.String({ maxLength: 50 })),
     from: Type.Optional(Timestamp),
     to: Type.Optional(Timestamp),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$' })),
+    ...pageQuery({ max: 200, fallback: 50 }),
   },
   { additionalProperties: false },
 );
@@ -28,7 +28,7 @@ export const AuditRowView = Type.Object({
   hash: Nullable(Type.String({ description: 'null until the sealer has linked the row into the hash chain (seconds)' })),
   createdAt: Timestamp,
 });
-export const AuditList = Type.Object({ data: Type.Array(AuditRowView), nextCursor: Nullable(Type.String()) });
+export const AuditList = Paged(AuditRowView);
 export const ChainReport = Type.Object({
   valid: Type.Boolean(),
   /** Sealed rows found intact (before the broken one, if any). */

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { InTransaction } from '../../platform/use-case.js';
 import { tenantOf } from '../access/service.js';
 import { auditEntryOf, type DomainEvent } from '../events.js';
@@ -38,6 +39,9 @@ export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<
 const auditView = ({ prevHash: _prev, seq: _seq, createdAt, ...row }: queries.AuditRow) => ({ ...row, createdAt: createdAt.toISOString() });
 
 /** The audit trail: written by every use case's events, read by auditors, sealed in the background. */
+/** Audit rows page newest first by their id, which only grows. */
+const auditCursor = cursorOf(['int'] as const);
+
 export function createAuditService(context: AppContext) {
   const db = context.database.primary;
   const sealer = createSealerLoop(db);
@@ -73,12 +77,11 @@ export function createAuditService(context: AppContext) {
           organizationId: tenantOf(caller.principal),
           from: fromDate,
           to: toDate,
-          beforeId: cursor ? Number(cursor) : undefined,
+          beforeId: auditCursor.decode(cursor)?.[0],
         },
         limit,
       );
-      const shown = rows.slice(0, limit);
-      return { data: shown.map(auditView), nextCursor: rows.length > limit ? String(shown.at(-1)?.id) : null };
+      return pageOf(rows, limit, auditView, (row) => auditCursor.encode([row.id]));
     },
 
     verify: () => verifyAuditChain(db),

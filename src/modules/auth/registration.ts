@@ -1,4 +1,5 @@
 import type { Executor, Tx } from '../../db/client.js';
+import { violatedUniqueConstraint } from '../../db/errors.js';
 import type { Caller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
@@ -10,20 +11,12 @@ import type { AuthKit } from './deps.js';
 import type { OneTimeLinks } from './one-time-links.js';
 import type { Registration } from './schemas.js';
 
-/** PostgreSQL's unique_violation, wherever drizzle put it in the cause chain. */
-function isUniqueViolation(error: unknown): boolean {
-  for (let current = error; current instanceof Object; current = (current as { cause?: unknown }).cause) {
-    if ((current as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
-
 /** The new account, or nothing when one of its unique fields is taken (the savepoint keeps the transaction usable). */
 async function createUnlessTaken(tx: Tx, values: NewUser): Promise<UserRow | undefined> {
   try {
     return await tx.transaction((savepoint) => accounts.create(savepoint, values));
   } catch (error) {
-    if (isUniqueViolation(error)) return undefined;
+    if (violatedUniqueConstraint(error) !== undefined) return undefined;
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import type { Tx } from '../../db/client.js';
-import { AppError, httpErrors } from '../../http/errors.js';
-import { toAppError } from '../../http/problem.js';
+import { violatedUniqueConstraint } from '../../db/errors.js';
+import { AppError } from '../../http/errors.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
 import { accounts, type UserRow } from '../users/service.js';
@@ -52,7 +52,7 @@ export function createAccountResolution(kit: FederationKit) {
         ),
       );
     } catch (error) {
-      if (toAppError(error).code === httpErrors.EMAIL_ALREADY_EXISTS.code) throw new Refusal(errors.ACCOUNT_EXISTS_LINK_REQUIRED());
+      if (violatedUniqueConstraint(error) === 'users_email_unique') throw new Refusal(errors.ACCOUNT_EXISTS_LINK_REQUIRED());
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { Emit } from '../../platform/use-case.js';
 import { deferredGrants, inTenancy, tenantOf } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
@@ -19,6 +20,9 @@ export interface AccountToSetUp {
 }
 
 /** Inviting, listing, resending and cancelling, inside the actor's tenancy: another organization's invitation is a missing one. */
+/** Invitations page newest first after the invitation of this id. */
+const invitationCursor = cursorOf(['uuid'] as const);
+
 export function createInvitationManagement(kit: InvitationsKit) {
   const { useCases, mails, organizations } = kit;
   const { config, database } = kit.context;
@@ -133,14 +137,14 @@ export function createInvitationManagement(kit: InvitationsKit) {
       if (tenant && organizationId !== tenant) return { data: [], nextCursor: null };
       const limit = query.limit ?? 20;
       const email = query.email ? accounts.normalizeEmail(query.email) : undefined;
+      const afterId = invitationCursor.decode(query.cursor)?.[0];
       const rows = await queries.listInvitations(
         await kit.context.reads.for(caller),
         { organizationId, status: query.status, email },
         limit,
-        query.cursor,
+        afterId,
       );
-      const shown = rows.slice(0, limit);
-      return { data: shown.map(invitationView), nextCursor: rows.length > limit ? (shown.at(-1)?.id ?? null) : null };
+      return pageOf(rows, limit, invitationView, (row) => invitationCursor.encode([row.id]));
     },
 
     get: async (caller: SignedInCaller, id: string) => invitationView(await visible(db, caller, id)),

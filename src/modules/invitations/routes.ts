@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { IdParams, NoContent, problems } from '../../http/schemas.js';
+import { pagingErrors } from '../../platform/paging.js';
 import { accessErrors } from '../access/errors.js';
 import { organizationErrors } from '../organizations/errors.js';
 import { invitationErrors as errors } from './errors.js';
@@ -68,7 +69,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: Invitati
         summary: "An organization's invitations, newest first (?status=&email=&cursor=)",
         params: IdParams,
         querystring: ListInvitationsQuery,
-        response: { 200: InvitationList, ...problems(organizationErrors.ORGANIZATION_NOT_FOUND) },
+        response: { 200: InvitationList, ...problems(organizationErrors.ORGANIZATION_NOT_FOUND, pagingErrors.INVALID_CURSOR) },
       },
     },
     async (request) => invitations.list(signedIn(request.caller), request.query, request.params.id),
@@ -84,7 +85,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: Invitati
           'Across the organizations you may see: invitations sent to new people and set-password links sent by administrators, with their status.',
         summary: 'Every invitation you may see, set-password ones included, newest first',
         querystring: ListInvitationsQuery,
-        response: { 200: InvitationList },
+        response: { 200: InvitationList, ...problems(pagingErrors.INVALID_CURSOR) },
       },
     },
     async (request) => invitations.list(signedIn(request.caller), request.query),

@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { invitationPurpose, invitationStatus } from '../../db/schema/index.js';
 import { IdParams, Nullable, Timestamp, Uuid } from '../../http/schemas.js';
+import { Paged, pageQuery } from '../../platform/paging.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
 const Email = Type.String({ format: 'email', maxLength: 254 });
@@ -29,7 +30,7 @@ export const InvitationView = Type.Object({
   updatedAt: Timestamp,
 });
 export const InvitationEnvelope = Type.Object({ invitation: InvitationView });
-export const InvitationList = Type.Object({ data: Type.Array(InvitationView), nextCursor: Nullable(Uuid) });
+export const InvitationList = Paged(InvitationView);
 
 export const CreateInvitationBody = Type.Object(
   {
@@ -59,8 +60,7 @@ export const ListInvitationsQuery = Type.Object(
     status: Type.Optional(InvitationStatus),
     email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
     organizationId: Type.Optional(Uuid),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Uuid),
+    ...pageQuery(),
   },
   { additionalProperties: false },
 );

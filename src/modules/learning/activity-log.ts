@@ -1,8 +1,8 @@
 import type { Db } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { InTransaction } from '../../platform/use-case.js';
 import type { DomainEvent, EventType } from '../events.js';
-import { userErrors } from '../users/errors.js';
 import type { UserChanges } from '../users/events.js';
 import { deviceTypeOf } from './device.js';
 import type { Learners } from './learners.js';
@@ -49,13 +49,7 @@ const activities: { [T in EventType]?: (event: EventOf<T>) => Entry | undefined 
 };
 
 /** Cursor of a page of activities: the created_at and id of its last row. */
-const encodeCursor = (row: queries.ActivityRow) => Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-function decodeCursor(cursor: string) {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id ?? '')) throw userErrors.INVALID_CURSOR();
-  return { createdAt, id: id as string };
-}
+const activityCursor = cursorOf(['time', 'uuid'] as const);
 
 /** Deletes activities older than `retentionDays` before `now` in short batches (no long lock); returns how many. */
 export async function pruneActivities(db: Db, now: Date, retentionDays: number, batch = 10_000) {
@@ -97,16 +91,16 @@ export function createActivityLog(db: Db, { find }: Learners, retentionDays: num
     async list(caller: SignedInCaller, id: string, query: ActivityFilter) {
       const learner = await find(db, caller, id);
       const limit = query.limit ?? 20;
+      const after = activityCursor.decode(query.cursor);
       const filter = {
         type: query.type,
         from: query.from ? new Date(query.from) : undefined,
         to: query.to ? new Date(query.to) : undefined,
-        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        after: after && { createdAt: after[0], id: after[1] },
       };
       const rows = await queries.listActivities(db, learner.id, filter, limit + 1);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return { data: page.map(activityView), limit, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+      const page = pageOf(rows, limit, activityView, (row) => activityCursor.encode([row.createdAt, row.id]));
+      return { ...page, limit };
     },
 
     /** The retention job: activities past `ACTIVITY_RETENTION_DAYS` go; returns how many. */

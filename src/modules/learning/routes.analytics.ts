@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requirePermission, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
+import { pagingErrors } from '../../platform/paging.js';
 import { userErrors } from '../users/errors.js';
 import { ActivityList, ActivityQuery, LearningEventsBody, RecordedEvents, StatsEnvelope } from './schemas.analytics.js';
 import { LearnerParams } from './schemas.js';
@@ -21,7 +22,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ learning: LearningServ
         summary: "A user's activity log, newest first (keyset: pass `nextCursor` back as `cursor`)",
         params: LearnerParams,
         querystring: ActivityQuery,
-        response: { 200: ActivityList, ...problems(userErrors.USER_NOT_FOUND, userErrors.INVALID_CURSOR) },
+        response: { 200: ActivityList, ...problems(userErrors.USER_NOT_FOUND, pagingErrors.INVALID_CURSOR) },
       },
     },
     async (request) => learning.activity.list(signedIn(request.caller), request.params.id, request.query),

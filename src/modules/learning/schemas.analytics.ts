@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { activityType } from '../../db/schema/learning.js';
 import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
+import { Paged, pageQuery } from '../../platform/paging.js';
 
 export const ActivityType = Type.Union(activityType.enumValues.map((value) => Type.Literal(value)));
 
@@ -12,14 +13,13 @@ export const ActivityView = Type.Object({
   deviceType: Nullable(Type.String()),
   createdAt: Timestamp,
 });
-export const ActivityList = Type.Object({ data: Type.Array(ActivityView), limit: Type.Integer(), nextCursor: Nullable(Type.String()) });
+export const ActivityList = Type.Object({ ...Paged(ActivityView).properties, limit: Type.Integer() });
 export const ActivityQuery = Type.Object(
   {
     type: Type.Optional(ActivityType),
     from: Type.Optional(Timestamp),
     to: Type.Optional(Timestamp),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    ...pageQuery(),
   },
   { additionalProperties: false },
 );

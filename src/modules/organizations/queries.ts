@@ -1,16 +1,22 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { organizations } from '../../db/schema/index.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect;
 
-export const listOrganizations = (db: Executor, onlyId?: string) =>
+/** One page of organizations by name (then id), after the (name, id) of the previous page's last row. */
+export const listOrganizations = (db: Executor, page: { onlyId?: string; after?: readonly [name: string, id: string]; limit: number }) =>
   db
     .select()
     .from(organizations)
-    .where(onlyId ? eq(organizations.id, onlyId) : undefined)
-    .orderBy(asc(organizations.name))
-    .limit(1000);
+    .where(
+      and(
+        page.onlyId ? eq(organizations.id, page.onlyId) : undefined,
+        page.after ? gt(sql`(${organizations.name}, ${organizations.id})`, sql`(${page.after[0]}, ${page.after[1]}::uuid)`) : undefined,
+      ),
+    )
+    .orderBy(asc(organizations.name), asc(organizations.id))
+    .limit(page.limit + 1);
 
 export async function findOrganization(db: Executor, id: string) {
   const [row] = await db.select().from(organizations).where(eq(organizations.id, id));

@@ -2,9 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
+import { pagingErrors } from '../../platform/paging.js';
 import { organizationErrors as errors } from './errors.js';
 import {
   CreateOrganizationBody,
+  ListOrganizationsQuery,
   OrganizationEnvelope,
   OrganizationList,
   OrganizationParams,
@@ -26,12 +28,11 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
         tags,
         summary: 'List organizations',
         description: 'The organizations within your tenancy: your own, or all of them for a cross-tenant administrator.',
-        response: { 200: OrganizationList },
+        querystring: ListOrganizationsQuery,
+        response: { 200: OrganizationList, ...problems(pagingErrors.INVALID_CURSOR) },
       },
     },
-    async (request) => ({
-      data: await organizations.list(signedIn(request.caller)),
-    }),
+    async (request) => organizations.list(signedIn(request.caller), request.query),
   );
   app.post(
     '/organizations',

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { IdParams, Nullable, Timestamp, Uuid } from '../../http/schemas.js';
+import { Paged, pageQuery } from '../../platform/paging.js';
 
 const Slug = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$' });
 
@@ -13,7 +14,9 @@ export const OrganizationView = Type.Object({
   updatedAt: Timestamp,
 });
 export const OrganizationEnvelope = Type.Object({ organization: OrganizationView });
-export const OrganizationList = Type.Object({ data: Type.Array(OrganizationView) });
+export const OrganizationList = Paged(OrganizationView);
+export const ListOrganizationsQuery = Type.Object(pageQuery(), { additionalProperties: false });
+export type ListOrganizationsQuery = Static<typeof ListOrganizationsQuery>;
 export const CreateOrganizationBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),

@@ -2,11 +2,12 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../http/route-policy.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { cursorOf, pageOf } from '../../platform/paging.js';
 import { tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import { organizationErrors as errors } from './errors.js';
 import * as queries from './queries.js';
-import type { CreateOrganization, UpdateOrganization } from './schemas.js';
+import type { CreateOrganization, ListOrganizationsQuery, UpdateOrganization } from './schemas.js';
 
 const slugify = (name: string) =>
   name
@@ -33,6 +34,9 @@ function changedFields(before: queries.OrganizationRow, after: queries.Organizat
 }
 
 /** Organizations are tenants: an actor confined to one sees only it, and another answers 404. */
+/** Organizations page by name, then id (names need not be unique). */
+const organizationCursor = cursorOf(['text', 'uuid'] as const);
+
 export function createOrganizationsService(context: AppContext, { useCases }: { useCases: DomainUseCases }) {
   const db = context.database.primary;
 
@@ -55,7 +59,16 @@ export function createOrganizationsService(context: AppContext, { useCases }: { 
       const row = id ? await queries.findOrganization(executor, id) : undefined;
       return row ? { id: row.id, name: row.name, slug: row.slug } : null;
     },
-    list: async (caller: SignedInCaller) => (await queries.listOrganizations(db, tenantOf(caller.principal))).map(organizationView),
+    /** A page of the organizations in the caller's tenancy, by name. */
+    async list(caller: SignedInCaller, query: ListOrganizationsQuery) {
+      const limit = query.limit ?? 20;
+      const rows = await queries.listOrganizations(db, {
+        onlyId: tenantOf(caller.principal),
+        after: organizationCursor.decode(query.cursor),
+        limit,
+      });
+      return pageOf(rows, limit, organizationView, (row) => organizationCursor.encode([row.name, row.id]));
+    },
     get: async (caller: SignedInCaller, id: string) => organizationView(await visible(db, caller.principal, id)),
 
     async create(caller: SignedInCaller, body: CreateOrganization) {

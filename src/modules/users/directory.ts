@@ -2,13 +2,13 @@ import type { Static } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { pageOf } from '../../platform/paging.js';
 import { type AccessService, inTenancy, tenantOf } from '../access/service.js';
 import type { OrganizationsService } from '../organizations/service.js';
-import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import { normalizeEmail, visibleUser } from './records.js';
 import type { includeOptions, LinkedIdentity, ListUsersQuery, UserDetailQuery } from './schemas.js';
-import { decodeCursor, encodeCursor, profileView, userView } from './views.js';
+import { profileView, userCursor, userView } from './views.js';
 
 /** A user's subscription as the user detail shows it; the subscriptions module answers (wired after users). */
 export interface SubscriptionSummary {
@@ -37,8 +37,8 @@ export function createDirectory(
     const limit = query.limit ?? 20;
     const sort = query.sort ?? 'createdAt';
     const order = query.order ?? (sort === 'email' || sort === 'name' ? 'asc' : 'desc');
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    if (query.cursor && !after) throw errors.INVALID_CURSOR();
+    const decoded = userCursor.decode(query.cursor);
+    const after = decoded && { value: decoded[0], id: decoded[1] };
     const tenant = tenantOf(caller.principal);
     // Lists may be a moment stale (a replica when there is one), but never miss the caller's own writes.
     const reader = await reads.for(caller);
@@ -63,14 +63,13 @@ export function createDirectory(
       queries.listUsers(reader, filter, { sort, order, limit, after, offset: page ? (page - 1) * limit : 0 }),
       page ? queries.countMatchingUsers(reader, filter) : Promise.resolve(undefined),
     ]);
-    const shown = rows.slice(0, limit);
-    const last = shown.at(-1);
-    return {
-      data: shown.map((row) => userView(row.user)),
-      ...(counted ? { total: counted.total, totalExact: counted.exact, page } : {}),
+    const shown = pageOf(
+      rows,
       limit,
-      nextCursor: rows.length > limit && last ? encodeCursor(last.sortValue, last.user.id) : null,
-    };
+      (row) => userView(row.user),
+      (row) => userCursor.encode([row.sortValue, row.user.id]),
+    );
+    return { ...shown, ...(counted ? { total: counted.total, totalExact: counted.exact, page } : {}), limit };
   }
 
   return {

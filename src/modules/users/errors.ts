@@ -3,7 +3,6 @@ import { defineErrors } from '../../http/errors.js';
 export const userErrors = defineErrors({
   USER_NOT_FOUND: [404, 'User not found.'],
   AVATAR_NOT_FOUND: [404, 'Avatar not found.'],
-  INVALID_CURSOR: [400, 'The cursor is not valid.'],
   FILE_REQUIRED: [400, 'Send the image as multipart field "file".'],
   ORGANIZATION_NOT_ALLOWED: [403, 'You can only place users in your own organization.'],
   REAUTHENTICATION_REQUIRED: [403, 'Changing your email needs your current password (or a sign-in within the last few minutes).'],

@@ -4,6 +4,7 @@ import { type ErrorSpec, httpErrors } from '../../http/errors.js';
 import { requirePermission, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { IdParams, NoContent, problems } from '../../http/schemas.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { pagingErrors } from '../../platform/paging.js';
 import { accessErrors } from '../access/errors.js';
 import { organizationErrors } from '../organizations/errors.js';
 import { userErrors as errors } from './errors.js';
@@ -50,7 +51,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
           'Users in your tenancy: search names, emails and usernames; filter by status, role, organization, user type, verified email or creation time; sort; page by number, or by `cursor` for large lists.',
         summary: 'List users: filters, search, sort, page or cursor',
         querystring: ListQuery,
-        response: { 200: UserList, ...problems(errors.INVALID_CURSOR) },
+        response: { 200: UserList, ...problems(pagingErrors.INVALID_CURSOR) },
       },
     },
     async (request) => users.list(signedIn(request.caller), request.query),
@@ -230,7 +231,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
         summary: "An organization's users (same filters as GET /users)",
         params: IdParams,
         querystring: ListQuery,
-        response: { 200: UserList, ...problems(errors.INVALID_CURSOR, organizationErrors.ORGANIZATION_NOT_FOUND) },
+        response: { 200: UserList, ...problems(pagingErrors.INVALID_CURSOR, organizationErrors.ORGANIZATION_NOT_FOUND) },
       },
     },
     async (request) => users.listOfOrganization(signedIn(request.caller), request.params.id, request.query),

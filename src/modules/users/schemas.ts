@@ -3,6 +3,7 @@ import { gender, profileVisibility, userStatus } from '../../db/schema/index.js'
 import { difficultyLevel, fontSize, pacePreference, reminderFrequency } from '../../db/schema/learning.js';
 import { formats } from '../../http/formats.js';
 import { Nullable, Phone, Timestamp, Username, Uuid } from '../../http/schemas.js';
+import { Paged, pageQuery } from '../../platform/paging.js';
 import { MAX_PASSWORD_LENGTH } from '../../platform/password-policy.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
@@ -161,18 +162,16 @@ export const ListQuery = Type.Object(
     sort: Type.Optional(enumOf(sortKeys)),
     order: Type.Optional(enumOf(['asc', 'desc'])),
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+    ...pageQuery(),
   },
   { additionalProperties: false },
 );
 export const UserList = Type.Object({
-  data: Type.Array(UserView),
+  ...Paged(UserView).properties,
   total: Type.Optional(Type.Integer()),
   totalExact: Type.Optional(Type.Boolean({ description: 'false when total is an estimate (more than 10,000 matches)' })),
   page: Type.Optional(Type.Integer()),
   limit: Type.Integer(),
-  nextCursor: Nullable(Type.String()),
 });
 
 const adminFields = {

@@ -1,3 +1,4 @@
+import { cursorOf } from '../../platform/paging.js';
 import type { ProfileRow, UserRow } from './queries.js';
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
@@ -32,15 +33,5 @@ export function ownFields<T extends { id: string; userId: string; createdAt: Dat
 
 export const profileView = (profile: ProfileRow) => ownFields(profile);
 
-/** Opaque keyset cursor: the sort value and id of the last row shown. */
-export const encodeCursor = (value: string, id: string) => Buffer.from(JSON.stringify([value, id])).toString('base64url');
-
-export function decodeCursor(cursor: string): { value: string; id: string } | undefined {
-  try {
-    const [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof value === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) return { value, id };
-  } catch {
-    // falls through: not one of ours
-  }
-  return undefined;
-}
+/** The users list's keyset cursor: the sort value (as text) and id of the last row shown. */
+export const userCursor = cursorOf(['text', 'uuid'] as const);
