@@ -39,12 +39,18 @@ describe('sign-in pipeline', () => {
     signIn.register({
       name: 'passwordChange',
       via: ['password'],
-      run: async (log, person) => (log.push('passwordChange'), person.temporary ? { passwordChangeRequired: true as const } : undefined),
+      run: async (log, person) => {
+        log.push('passwordChange');
+        return person.temporary ? { passwordChangeRequired: true as const } : undefined;
+      },
     });
     signIn.register({
       name: 'mfa',
       via: ['password'],
-      run: async (log, person) => (log.push('mfa'), person.secondFactor ? { mfaRequired: true as const } : undefined),
+      run: async (log, person) => {
+        log.push('mfa');
+        return person.secondFactor ? { mfaRequired: true as const } : undefined;
+      },
     });
     const answer = await signIn.complete(ran, { id: 'u1', temporary: true, secondFactor: true }, attempt('password'));
     expect(answer).toEqual({ passwordChangeRequired: true });
