@@ -36,22 +36,17 @@ describe('sign-in pipeline', () => {
 
   it('stops at the first pending state: later steps and the finish do not run', async () => {
     const { ran, signIn, attempt } = pipeline();
-    signIn.register({
-      name: 'passwordChange',
-      via: ['password'],
-      run: async (log, person) => {
-        log.push('passwordChange');
-        return person.temporary ? { passwordChangeRequired: true as const } : undefined;
+    // A step that logs that it ran and answers its pending state when the person calls for it.
+    const answering = <State>(name: string, calledFor: (person: Person) => boolean | undefined, state: State) => ({
+      name,
+      via: ['password'] as const,
+      run: async (log: string[], person: Person) => {
+        log.push(name);
+        return calledFor(person) ? state : undefined;
       },
     });
-    signIn.register({
-      name: 'mfa',
-      via: ['password'],
-      run: async (log, person) => {
-        log.push('mfa');
-        return person.secondFactor ? { mfaRequired: true as const } : undefined;
-      },
-    });
+    signIn.register(answering('passwordChange', (person) => person.temporary, { passwordChangeRequired: true as const }));
+    signIn.register(answering('mfa', (person) => person.secondFactor, { mfaRequired: true as const }));
     const answer = await signIn.complete(ran, { id: 'u1', temporary: true, secondFactor: true }, attempt('password'));
     expect(answer).toEqual({ passwordChangeRequired: true });
     expect(ran).toEqual(['passwordChange']);
