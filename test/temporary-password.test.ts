@@ -1,6 +1,8 @@
+import { hash } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { argon2Options, needsRehash } from '../src/platform/passwords.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser, login, loginAs } from './helpers/auth.js';
 
@@ -96,6 +98,26 @@ describe('temporary passwords (seed 002, the Keycloak way)', () => {
     expect((await login(h, user.email, chosen)).accessToken).toBeTruthy();
     const stale = await post('/auth/change-password', { changeToken: signIn.json().changeToken, newPassword: 'a fresh passphrase here' });
     expect(stale.json().code).toBe('INVALID_CHANGE_TOKEN');
+  });
+
+  it("redoes an outdated temporary password with today's parameters and keeps it temporary, its change token still good", async () => {
+    const user = await createUser(h, { email: 'old-temp@example.com' });
+    const outdated = await hash(temporary, { ...argon2Options, timeCost: 1 });
+    await h.context.database.primary.execute(
+      sql`UPDATE users SET password_hash = ${outdated}, password_change_required = true WHERE id = ${user.id}`,
+    );
+    const signIn = await post('/auth/login', { email: user.email, password: temporary });
+    expect(signIn.json()).toEqual({ passwordChangeRequired: true, changeToken: expect.any(String) });
+    const [stored] = await queryRows<{ password_hash: string; password_change_required: boolean }>(
+      h.context.database.primary,
+      sql`SELECT password_hash, password_change_required FROM users WHERE id = ${user.id}`,
+    );
+    expect(stored?.password_change_required).toBe(true);
+    expect(needsRehash(stored?.password_hash ?? '')).toBe(false);
+    // Still temporary: a second sign-in answers a change token again, and the newest one changes the password.
+    const again = await post('/auth/login', { email: user.email, password: temporary });
+    const changed = await post('/auth/change-password', { changeToken: again.json().changeToken, newPassword: chosen });
+    expect(changed.json()).toMatchObject({ tokenType: 'Bearer', user: { id: user.id } });
   });
 
   it('keeps setting passwords for administrators, inside their tenancy', async () => {

@@ -33,7 +33,7 @@ export function createAuthService(kit: AuthKit) {
     mayHoldSession: (user: UserRow) => mayHoldSession(kit, user),
     ...createRegistration(kit, links),
     ...createPasswordFlows(kit, links),
-    ...createTemporaryPasswords(kit, signIn),
+    ...createTemporaryPasswords(kit, signIn.signIn),
     ...createEmailVerification(kit, links),
     ...createEmailChangeFlows(kit, links),
     ...createAuthenticator(kit, apiKeys, userViews),

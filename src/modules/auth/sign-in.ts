@@ -11,17 +11,33 @@ import { verifyStoredPassword } from './foreign-hashes.js';
 import { bindingOf } from './one-time-links.js';
 import * as queries from './queries.js';
 import { randomToken, sha256 } from './secrets.js';
+import { createSignInPipeline, type SignInAttempt as PipelineAttempt } from './sign-in-pipeline.js';
 
-/** Where a sign-in comes from, and how its use case records it. */
-export interface SignInMeta {
-  caller: Caller;
-  emit: Emit<DomainEvent>;
+/** The ways into a session; each route answers the pending states listed for it (SignInPendingByVia). */
+export type SignInVia = 'password' | 'federation' | 'invitation' | 'temporaryPassword';
+
+/** A temporary password's sign-in: only a change token for POST /auth/change-password. */
+export interface PasswordChangePending {
+  passwordChangeRequired: true;
+  changeToken: string;
 }
 
-/** How the user proved who they are (RFC 8176 names: `pwd`, `otp`, `hwk` …), kept on the sign-in's event. */
-export interface SignInProof {
-  amr: string[];
-  /** The stored password hash was redone with today's parameters. */
+/**
+ * Per way in, the pending states its route declares (LoginResponse) or `never` (TokenResponse only). A
+ * step that would stop an invitation's sign-in needs that route's answer widened first.
+ */
+export interface SignInPendingByVia {
+  password: PasswordChangePending;
+  federation: PasswordChangePending;
+  invitation: never;
+  temporaryPassword: never;
+}
+
+/** One sign-in: how it came in and was proven, and the use case that records it. */
+export interface SignInAttempt extends PipelineAttempt<SignInVia> {
+  caller: Caller;
+  emit: Emit<DomainEvent>;
+  /** The stored password hash was redone with today's parameters (kept on the sign-in's event). */
   rehashed?: boolean;
 }
 
@@ -52,50 +68,65 @@ export function createSignIn(kit: AuthKit) {
     return { accessToken: signed.token, tokenType: 'Bearer' as const, expiresIn: signed.expiresIn };
   }
 
-  /**
-   * The last step of every way of signing in (password today; MFA, passkeys and OpenID Connect next):
-   * starts a session (a refresh-token family) and issues its token pair, inside the caller's use case.
-   */
-  async function completeSignIn(tx: Executor, user: UserRow, meta: SignInMeta, proof: SignInProof) {
+  /** What every sign-in ends in once no step stopped it: a session (a refresh-token family) and its token pair. */
+  async function startSession(tx: Executor, user: UserRow, attempt: SignInAttempt) {
     const now = Date.now();
     await accounts.recordLogin(tx, user.id);
     const session = await queries.insertSession(tx, {
       userId: user.id,
       organizationId: user.organizationId,
-      ipAddress: meta.caller.ipAddress,
-      userAgent: meta.caller.userAgent?.slice(0, 500) ?? null,
+      ipAddress: attempt.caller.ipAddress,
+      userAgent: attempt.caller.userAgent?.slice(0, 500) ?? null,
       idleExpiresAt: new Date(now + config.SESSION_IDLE_TIMEOUT),
       expiresAt: new Date(now + config.SESSION_MAX_AGE),
     });
     const refreshToken = randomToken();
     await queries.insertRefreshToken(tx, session.id, sha256(refreshToken));
-    await meta.emit({
+    await attempt.emit({
       type: 'auth.login',
       entityId: session.id,
       actorId: user.id,
-      payload: { amr: proof.amr, rehashed: proof.rehashed ?? false },
+      payload: { amr: attempt.amr, rehashed: attempt.rehashed ?? false },
     });
     return { ...(await issueAccessToken(tx, user, session.id)), refreshToken, user: accounts.view(user) };
   }
 
+  const pipeline = createSignInPipeline<Executor, UserRow, SignInPendingByVia, Awaited<ReturnType<typeof startSession>>, SignInAttempt>(
+    startSession,
+  );
+
   /**
-   * A temporary password (Keycloak's "update password" required action): no session, only a short-lived
-   * token that POST /auth/change-password accepts, and nothing else does.
+   * The single-use token a pending state hands out: the only thing that resumes that sign-in, for `ttlMs`.
+   * Issuing one spends the user's earlier ones of the same purpose; it is bound to the password as it is now.
    */
-  async function requirePasswordChange(tx: Executor, user: UserRow, emit: SignInMeta['emit']) {
-    const changeToken = randomToken();
-    await queries.expireOneTimeTokens(tx, user.id, 'PASSWORD_CHANGE');
+  async function issueContinuation(tx: Executor, user: UserRow, purpose: queries.OneTimePurpose, ttlMs: number) {
+    const token = randomToken();
+    await queries.expireOneTimeTokens(tx, user.id, purpose);
     await queries.insertOneTimeToken(tx, {
       userId: user.id,
-      purpose: 'PASSWORD_CHANGE',
-      tokenHash: sha256(changeToken),
-      expiresAt: new Date(Date.now() + CHANGE_TOKEN_TTL_MS),
-      // Bound to the temporary password: a new one set meanwhile makes this token worthless.
+      purpose,
+      tokenHash: sha256(token),
+      expiresAt: new Date(Date.now() + ttlMs),
       data: bindingOf(user),
     });
-    await emit({ type: 'auth.password_change_required', entityId: user.id, actorId: user.id });
-    return { passwordChangeRequired: true as const, changeToken };
+    return token;
   }
+
+  /**
+   * A temporary password (Keycloak's "update password" required action): no session, only a short-lived
+   * token that POST /auth/change-password accepts, and nothing else does. Bound to the temporary password:
+   * a new one set meanwhile makes the token worthless.
+   */
+  pipeline.register({
+    name: 'passwordChange',
+    via: ['password'],
+    async run(tx, user, attempt) {
+      if (!user.passwordChangeRequired) return undefined;
+      const changeToken = await issueContinuation(tx, user, 'PASSWORD_CHANGE', CHANGE_TOKEN_TTL_MS);
+      await attempt.emit({ type: 'auth.password_change_required', entityId: user.id, actorId: user.id });
+      return { passwordChangeRequired: true as const, changeToken };
+    },
+  });
 
   /** A device that signed in to this account before: a session from the same ip address and user agent, within a session's lifetime. */
   async function signedInBefore(db: Executor, input: { email?: string; username?: string }, caller: Caller) {
@@ -106,7 +137,8 @@ export function createSignIn(kit: AuthKit) {
   }
 
   return {
-    completeSignIn,
+    /** Every way in ends here (`complete`); later steps (second factor, organization choice) `register` here. */
+    signIn: { complete: pipeline.complete, register: pipeline.register, order: pipeline.order },
     issueAccessToken,
 
     async login(caller: Caller, input: { email?: string; username?: string; password: string }) {
@@ -125,20 +157,17 @@ export function createSignIn(kit: AuthKit) {
         );
         throw errors.INVALID_CREDENTIALS();
       }
-      if (user.passwordChangeRequired) {
-        return useCases.run(caller, async (tx, emit) => {
-          useCases.whenCommitted(() => throttle.clear(caller.ipAddress, identifier));
-          return requirePasswordChange(tx, user, emit);
-        });
-      }
       const rehash = needsRehash(user.passwordHash as string) ? await hashPassword(input.password) : undefined;
+      const proven = rehash ? { ...user, passwordHash: rehash } : user;
       return useCases.run(caller, async (tx, emit) => {
-        if (rehash) await accounts.setPasswordHash(tx, user.id, rehash);
+        // A temporary password stays temporary when it is redone.
+        if (rehash) await accounts.setPasswordHash(tx, user.id, rehash, user.passwordChangeRequired);
         useCases.whenCommitted(() => throttle.clear(caller.ipAddress, identifier));
-        return completeSignIn(tx, user, { caller, emit }, { amr: ['pwd'], rehashed: Boolean(rehash) });
+        return pipeline.complete(tx, proven, { via: 'password', amr: ['pwd'], rehashed: Boolean(rehash), caller, emit });
       });
     },
   };
 }
 
 export type SignIn = ReturnType<typeof createSignIn>;
+export type SignInPipeline = SignIn['signIn'];

@@ -9,14 +9,14 @@ import { verifyStoredPassword } from './foreign-hashes.js';
 import { isStillBound, type LinkBinding } from './one-time-links.js';
 import * as queries from './queries.js';
 import { sha256 } from './secrets.js';
-import { mayHoldSession, type SignIn } from './sign-in.js';
+import { mayHoldSession, type SignInPipeline } from './sign-in.js';
 
 /**
  * Seed 002's temporary passwords, done as Keycloak does them: an administrator sets one (and never learns
- * the password that replaces it); its sign-in hands out only a change token (sign-in.ts); the change
+ * the password that replaces it); its sign-in hands out only a change token (the pipeline's passwordChange step, sign-in.ts); the change
  * token and a new, different password finish the sign-in.
  */
-export function createTemporaryPasswords(kit: AuthKit, signIn: SignIn) {
+export function createTemporaryPasswords(kit: AuthKit, signIn: SignInPipeline) {
   const { config } = kit.context;
   const { useCases } = kit;
 
@@ -53,7 +53,8 @@ export function createTemporaryPasswords(kit: AuthKit, signIn: SignIn) {
         }
         await accounts.setPasswordHash(tx, user.id, passwordHash);
         await emit({ type: 'auth.temporary_password_replaced', entityId: user.id, actorId: user.id });
-        return signIn.completeSignIn(tx, { ...user, passwordHash, passwordChangeRequired: false }, { caller, emit }, { amr: ['pwd'] });
+        const replaced = { ...user, passwordHash, passwordChangeRequired: false };
+        return signIn.complete(tx, replaced, { via: 'temporaryPassword', amr: ['pwd'], caller, emit });
       });
     },
   };

@@ -68,7 +68,7 @@ export function createCodes(kit: FederationKit) {
         if (!grant) return 'invalid' as const;
         const user = await accounts.findById(tx, grant.userId);
         if (!user || !auth.mayHoldSession(user)) return 'refused' as const;
-        const signedIn = await auth.completeSignIn(tx, user, { caller, emit }, { amr: ['fed'] });
+        const signedIn = await auth.signIn.complete(tx, user, { via: 'federation', amr: ['fed'], caller, emit });
         if ('accessToken' in signedIn) await flows.setCodeSession(tx, grant.id, String(decodeJwt(signedIn.accessToken).sid));
         return signedIn;
       });

@@ -11,7 +11,7 @@ import * as flows from './queries.flows.js';
 /**
  * Social and enterprise sign-in: identity providers (admin API and OAUTH_* settings), the
  * authorization-code flow with them, the accounts it creates or links, and people's linked identities.
- * Wired after auth: a finished sign-in ends in auth's completeSignIn, like a password one.
+ * Wired after auth: a finished sign-in ends in auth's sign-in pipeline (signIn.complete), like a password one.
  */
 export function createFederationService(context: AppContext, deps: FederationDeps) {
   const db = context.database.primary;

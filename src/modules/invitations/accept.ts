@@ -109,7 +109,7 @@ export function createAcceptance(kit: InvitationsKit) {
         const signedIn = (await accounts.findById(tx, user.id)) as UserRow;
         // A suspended or deactivated account does not get in through an invitation; nothing is kept.
         if (!auth.mayHoldSession(signedIn)) throw errors.INVALID_INVITATION();
-        return auth.completeSignIn(tx, signedIn, { caller, emit }, { amr: passwordHash ? ['pwd'] : ['session'] });
+        return auth.signIn.complete(tx, signedIn, { via: 'invitation', amr: passwordHash ? ['pwd'] : ['session'], caller, emit });
       });
     },
   };
