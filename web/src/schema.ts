@@ -100,6 +100,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the public domain events with their version and payload schema
+         * @description The events Tessera publishes (to webhooks, as they arrive): each with its name, version, the entity its `entityId` names and the JSON Schema of its payload. Internal events (sign-ins, sessions, mailed links, credentials) are audited but not listed. No payload carries a password, token, hash or key.
+         */
+        get: operations["getEventsCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/roles": {
         parameters: {
             query?: never;
@@ -352,8 +372,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Does an account use this email? (seed 001)
-         * @description Answers whether an account uses the address, for a form checking an address before it creates a user.
+         * Does an account of your organization use this email? (seed 001)
+         * @description Answers whether an account of your organization uses the address (every organization for a cross-tenant administrator), for a form checking an address before it creates a user.
          */
         get: operations["getUsersCheckEmail"];
         put?: never;
@@ -378,7 +398,7 @@ export interface paths {
         get: operations["getUser"];
         /**
          * Replace the editable fields of a user
-         * @description Sets every editable field (email, username, phone, names, organization, user type) of a user in your tenancy (`me` for yourself); null clears the optional ones. An email, username or phone number another user has answers 409; moving a user to another organization is for cross-tenant administrators.
+         * @description Sets every editable field (email, username, phone, names, organization, user type) of a user in your tenancy (`me` for yourself); null clears the optional ones. An administrator sets another user’s email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username or phone number another user has answers 409; moving a user to another organization is for cross-tenant administrators.
          */
         put: operations["putUser"];
         post?: never;
@@ -391,7 +411,7 @@ export interface paths {
         head?: never;
         /**
          * Change some fields of a user
-         * @description Changes only the fields given of a user in your tenancy (`me` for yourself). An email, username or phone number another user has answers 409; moving a user to another organization is for cross-tenant administrators.
+         * @description Changes only the fields given of a user in your tenancy (`me` for yourself). An administrator sets another user’s email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username or phone number another user has answers 409; moving a user to another organization is for cross-tenant administrators.
          */
         patch: operations["patchUser"];
         trace?: never;
@@ -489,8 +509,8 @@ export interface paths {
          */
         get: operations["getUsersProfile"];
         /**
-         * Update your user, profile and learning preferences
-         * @description Updates the signed-in user's own fields, profile and learning preferences. An email, username or phone number another account uses answers 409.
+         * Update your user, profile and learning preferences (a new email waits for confirmation)
+         * @description Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_WINDOW) and stays pending until the link mailed to it is used; a username or phone number another account uses answers 409.
          */
         put: operations["putUsersProfile"];
         post?: never;
@@ -643,6 +663,26 @@ export interface paths {
          * @description Removes a permission granted directly; one the user holds through a role stays. A permission not granted directly answers PERMISSION_NOT_HELD.
          */
         delete: operations["deleteUserPermission"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the first admin is still to be made
+         * @description Public: true only while the database has no user at all (make one with `tessera create-admin`).
+         */
+        get: operations["getSetupStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -812,6 +852,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/confirm-email-change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a new email address (from the link mailed to it)
+         * @description Takes the token of the link mailed to a pending new address and makes that address the verified one the account signs in with and receives resets at. Other sessions end unless EMAIL_CHANGE_ENDS_SESSIONS=false. The link works once.
+         */
+        post: operations["postAuthConfirmEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/revert-email-change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * This wasn't me: cancel or undo an email change, end every session, mail a password reset to the old address
+         * @description Takes the token of the notice mailed to the old address (valid 7 days, even after the change was confirmed): cancels the pending change or restores the old address, ends every session, and mails a password reset to the old address.
+         */
+        post: operations["postAuthRevertEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/resend-verification": {
         parameters: {
             query?: never;
@@ -903,7 +983,7 @@ export interface paths {
         put?: never;
         /**
          * End every session of this user
-         * @description Ends every session of the signed-in user on every device, this one included: each refresh token stops working and each access token is refused.
+         * @description Ends every session of the signed-in user on every device, this one included: each refresh token stops working and each access token is refused. Not with an API key.
          */
         post: operations["postAuthLogoutAll"];
         delete?: never;
@@ -1012,7 +1092,7 @@ export interface paths {
         post?: never;
         /**
          * Sign a user out everywhere
-         * @description Ends every session of the user: their refresh tokens stop working and their access tokens are refused from the next request.
+         * @description Ends every session of the user: their refresh tokens stop working and their access tokens are refused from the next request. Not on an account holding more access than the caller, nor with an API key.
          */
         delete: operations["deleteUserSessions"];
         options?: never;
@@ -1603,7 +1683,7 @@ export interface paths {
         put?: never;
         /**
          * Import users from a JSON Lines or CSV body (the same as `tessera import`), in your organization, with roles you hold
-         * @description Streams a JSON Lines or CSV file, one user per line. Every line is checked first: an invalid line rejects the whole file with 422 IMPORT_REJECTED listing every bad line (or, with `skipInvalid`, is left out). Existing emails are skipped unless `update`; `dryRun` writes nothing.
+         * @description Streams a JSON Lines or CSV file, one user per line. Every line is checked first: an invalid line rejects the whole file with 400 IMPORT_REJECTED listing every bad line (or, with `skipInvalid`, is left out). Existing emails are skipped unless `update`; `dryRun` writes nothing.
          */
         post: operations["postUsersImport"];
         delete?: never;
@@ -1653,6 +1733,33 @@ export interface operations {
                             status: "ok" | "down";
                             latencyMs?: number;
                         };
+                        serving: boolean;
+                        replicas?: {
+                            name: string;
+                            state: "up" | "behind" | "down";
+                            lagMs: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -1697,6 +1804,12 @@ export interface operations {
                             status: "ok" | "down";
                             latencyMs?: number;
                         };
+                        serving: boolean;
+                        replicas?: {
+                            name: string;
+                            state: "up" | "behind" | "down";
+                            lagMs: number | null;
+                        }[];
                     };
                 };
             };
@@ -1719,6 +1832,27 @@ export interface operations {
                 content: {
                     "application/json": {
                         status: string;
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -1786,6 +1920,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description Problem codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -1829,8 +1984,9 @@ export interface operations {
                 action?: string;
                 from?: string;
                 to?: string;
-                limit?: number;
+                /** @description the `nextCursor` of the previous page */
                 cursor?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -1864,7 +2020,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: INVALID_RANGE, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: INVALID_RANGE, INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1876,7 +2032,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_RANGE" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "INVALID_RANGE" | "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -1995,6 +2151,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description Problem codes: UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
             401: {
                 headers: {
@@ -2081,6 +2258,100 @@ export interface operations {
             };
         };
     };
+    getEventsCatalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: {
+                            /** @description The event name, as the audit log records it in `action` */
+                            type: string;
+                            /** @description Bumped when the payload changes incompatibly */
+                            version: number;
+                            /** @description What `entityId` names (user, role, organization …) */
+                            entity: string;
+                            /** @description The payload's JSON Schema; null when the event carries none */
+                            payload: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "INTERNAL_ERROR";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: DATABASE_UNAVAILABLE, SHUTTING_DOWN */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     getRoles: {
         parameters: {
             query?: never;
@@ -2108,6 +2379,27 @@ export interface operations {
                             permissions: string[];
                             /** Format: date-time */
                             createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
                         }[];
                     };
                 };
@@ -2235,7 +2527,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: UNKNOWN_PERMISSION, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: UNKNOWN_PERMISSION, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2247,7 +2539,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "UNKNOWN_PERMISSION" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "UNKNOWN_PERMISSION" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -2277,7 +2569,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
+            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, SHARED_ROLE, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2289,7 +2581,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
+                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "SHARED_ROLE" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -2298,7 +2590,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: NAME_ALREADY_EXISTS */
+            /** @description Problem codes: NAME_ALREADY_EXISTS, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2310,7 +2602,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "NAME_ALREADY_EXISTS";
+                        code: "NAME_ALREADY_EXISTS" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -2436,7 +2728,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2448,7 +2740,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -2582,7 +2874,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2594,7 +2886,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -2624,7 +2916,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
+            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, SHARED_ROLE, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2636,7 +2928,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
+                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "SHARED_ROLE" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -2666,7 +2958,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: SYSTEM_ROLE */
+            /** @description Problem codes: SYSTEM_ROLE, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2678,7 +2970,49 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "SYSTEM_ROLE";
+                        code: "SYSTEM_ROLE" | "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -2770,7 +3104,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2782,7 +3116,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -2812,7 +3146,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
+            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, SHARED_ROLE, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2824,7 +3158,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
+                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "SHARED_ROLE" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -2854,7 +3188,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: SYSTEM_ROLE, NAME_ALREADY_EXISTS */
+            /** @description Problem codes: SYSTEM_ROLE, NAME_ALREADY_EXISTS, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2866,7 +3200,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "SYSTEM_ROLE" | "NAME_ALREADY_EXISTS";
+                        code: "SYSTEM_ROLE" | "NAME_ALREADY_EXISTS" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -2998,7 +3332,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: UNKNOWN_PERMISSION, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: UNKNOWN_PERMISSION, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3010,7 +3344,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "UNKNOWN_PERMISSION" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "UNKNOWN_PERMISSION" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -3040,7 +3374,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
+            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, SHARED_ROLE, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3052,7 +3386,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
+                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "SHARED_ROLE" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -3082,7 +3416,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: SYSTEM_ROLE */
+            /** @description Problem codes: SYSTEM_ROLE, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3094,7 +3428,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "SYSTEM_ROLE";
+                        code: "SYSTEM_ROLE" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -3212,6 +3546,27 @@ export interface operations {
                             description: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
                         }[];
                     };
                 };
@@ -3334,7 +3689,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3346,7 +3701,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -3397,7 +3752,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: NAME_ALREADY_EXISTS */
+            /** @description Problem codes: NAME_ALREADY_EXISTS, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3409,7 +3764,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "NAME_ALREADY_EXISTS";
+                        code: "NAME_ALREADY_EXISTS" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -3522,7 +3877,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3534,7 +3889,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -3606,7 +3961,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: BUILT_IN_PERMISSION */
+            /** @description Problem codes: BUILT_IN_PERMISSION, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3618,7 +3973,49 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "BUILT_IN_PERMISSION";
+                        code: "BUILT_IN_PERMISSION" | "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -3704,7 +4101,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3716,7 +4113,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -3780,6 +4177,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "PERMISSION_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -3897,6 +4315,27 @@ export interface operations {
                             description: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
                         }[];
                     };
                 };
@@ -4019,7 +4458,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4031,7 +4470,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -4082,7 +4521,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: NAME_ALREADY_EXISTS */
+            /** @description Problem codes: NAME_ALREADY_EXISTS, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4094,7 +4533,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "NAME_ALREADY_EXISTS";
+                        code: "NAME_ALREADY_EXISTS" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -4207,7 +4646,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4219,7 +4658,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -4283,6 +4722,69 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_TYPE_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -4369,7 +4871,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4381,7 +4883,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -4453,7 +4955,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: NAME_ALREADY_EXISTS */
+            /** @description Problem codes: NAME_ALREADY_EXISTS, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4465,7 +4967,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "NAME_ALREADY_EXISTS";
+                        code: "NAME_ALREADY_EXISTS" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -4562,7 +5064,11 @@ export interface operations {
     };
     getOrganizations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4587,6 +5093,28 @@ export interface operations {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
                         }[];
                     };
                 };
@@ -4716,7 +5244,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4728,7 +5256,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -4779,7 +5307,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: SLUG_ALREADY_EXISTS */
+            /** @description Problem codes: SLUG_ALREADY_EXISTS, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4791,7 +5319,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "SLUG_ALREADY_EXISTS";
+                        code: "SLUG_ALREADY_EXISTS" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -4917,7 +5445,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4929,7 +5457,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -5063,7 +5591,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5075,7 +5603,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -5139,6 +5667,69 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "ORGANIZATION_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -5231,7 +5822,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5243,7 +5834,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -5315,7 +5906,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: SLUG_ALREADY_EXISTS */
+            /** @description Problem codes: SLUG_ALREADY_EXISTS, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5327,7 +5918,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "SLUG_ALREADY_EXISTS";
+                        code: "SLUG_ALREADY_EXISTS" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -5436,8 +6027,9 @@ export interface operations {
                 sort?: "createdAt" | "lastLoginAt" | "email" | "name";
                 order?: "asc" | "desc";
                 page?: number;
-                limit?: number;
+                /** @description the `nextCursor` of the previous page */
                 cursor?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -5463,6 +6055,7 @@ export interface operations {
                             status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                             statusReason: string | null;
                             emailVerified: boolean;
+                            pendingEmail: string | null;
                             phoneVerified: boolean;
                             organizationId: string | null;
                             userTypeId: string | null;
@@ -5472,16 +6065,16 @@ export interface operations {
                             /** Format: date-time */
                             updatedAt: string;
                         }[];
+                        nextCursor: string | null;
                         total?: number;
                         /** @description false when total is an estimate (more than 10,000 matches) */
                         totalExact?: boolean;
                         page?: number;
                         limit: number;
-                        nextCursor: string | null;
                     };
                 };
             };
-            /** @description Problem codes: INVALID_CURSOR, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5493,7 +6086,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_CURSOR" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -5633,6 +6226,7 @@ export interface operations {
                             status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                             statusReason: string | null;
                             emailVerified: boolean;
+                            pendingEmail: string | null;
                             phoneVerified: boolean;
                             organizationId: string | null;
                             userTypeId: string | null;
@@ -5645,7 +6239,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: UNKNOWN_ROLE, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: UNKNOWN_ROLE, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5657,7 +6251,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "UNKNOWN_ROLE" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "UNKNOWN_ROLE" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -5708,7 +6302,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: EMAIL_ALREADY_EXISTS, USERNAME_ALREADY_EXISTS, PHONE_ALREADY_EXISTS, REFERENCE_CONFLICT */
+            /** @description Problem codes: EMAIL_ALREADY_EXISTS, USERNAME_ALREADY_EXISTS, PHONE_ALREADY_EXISTS, REFERENCE_CONFLICT, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5720,7 +6314,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "EMAIL_ALREADY_EXISTS" | "USERNAME_ALREADY_EXISTS" | "PHONE_ALREADY_EXISTS" | "REFERENCE_CONFLICT";
+                        code: "EMAIL_ALREADY_EXISTS" | "USERNAME_ALREADY_EXISTS" | "PHONE_ALREADY_EXISTS" | "REFERENCE_CONFLICT" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -5837,7 +6431,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5849,7 +6443,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -5974,6 +6568,7 @@ export interface operations {
                         status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                         statusReason: string | null;
                         emailVerified: boolean;
+                        pendingEmail: string | null;
                         phoneVerified: boolean;
                         organizationId: string | null;
                         userTypeId: string | null;
@@ -6038,7 +6633,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6050,7 +6645,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6168,7 +6763,10 @@ export interface operations {
     };
     putUser: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a new email waits for confirmation from the link mailed to it, as a person's own change does */
+                confirm?: boolean;
+            };
             header?: never;
             path: {
                 id: string | "me";
@@ -6186,6 +6784,8 @@ export interface operations {
                     lastName: string;
                     organizationId: string | null;
                     userTypeId: string | null;
+                    /** @description your password, when you change your own email */
+                    currentPassword?: string;
                 };
             };
         };
@@ -6207,6 +6807,7 @@ export interface operations {
                         status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                         statusReason: string | null;
                         emailVerified: boolean;
+                        pendingEmail: string | null;
                         phoneVerified: boolean;
                         organizationId: string | null;
                         userTypeId: string | null;
@@ -6218,7 +6819,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6230,7 +6831,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6260,7 +6861,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: ORGANIZATION_NOT_ALLOWED, FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, ORGANIZATION_NOT_ALLOWED, REAUTHENTICATION_REQUIRED, API_KEY_NOT_ALLOWED, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6272,7 +6873,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "ORGANIZATION_NOT_ALLOWED" | "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "ORGANIZATION_NOT_ALLOWED" | "REAUTHENTICATION_REQUIRED" | "API_KEY_NOT_ALLOWED" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6302,7 +6903,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: EMAIL_ALREADY_EXISTS, USERNAME_ALREADY_EXISTS, PHONE_ALREADY_EXISTS, REFERENCE_CONFLICT */
+            /** @description Problem codes: EMAIL_ALREADY_EXISTS, USERNAME_ALREADY_EXISTS, PHONE_ALREADY_EXISTS, REFERENCE_CONFLICT, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6314,7 +6915,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "EMAIL_ALREADY_EXISTS" | "USERNAME_ALREADY_EXISTS" | "PHONE_ALREADY_EXISTS" | "REFERENCE_CONFLICT";
+                        code: "EMAIL_ALREADY_EXISTS" | "USERNAME_ALREADY_EXISTS" | "PHONE_ALREADY_EXISTS" | "REFERENCE_CONFLICT" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6429,7 +7030,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6441,7 +7042,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6471,7 +7072,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6483,7 +7084,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6513,7 +7114,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: CANNOT_TARGET_SELF, LAST_SUPER_ADMIN */
+            /** @description Problem codes: CANNOT_TARGET_SELF, LAST_SUPER_ADMIN, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6525,7 +7126,49 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "CANNOT_TARGET_SELF" | "LAST_SUPER_ADMIN";
+                        code: "CANNOT_TARGET_SELF" | "LAST_SUPER_ADMIN" | "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6580,7 +7223,10 @@ export interface operations {
     };
     patchUser: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a new email waits for confirmation from the link mailed to it, as a person's own change does */
+                confirm?: boolean;
+            };
             header?: never;
             path: {
                 id: string | "me";
@@ -6598,6 +7244,8 @@ export interface operations {
                     lastName?: string;
                     organizationId?: string | null;
                     userTypeId?: string | null;
+                    /** @description your password, when you change your own email */
+                    currentPassword?: string;
                 };
             };
         };
@@ -6619,6 +7267,7 @@ export interface operations {
                         status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                         statusReason: string | null;
                         emailVerified: boolean;
+                        pendingEmail: string | null;
                         phoneVerified: boolean;
                         organizationId: string | null;
                         userTypeId: string | null;
@@ -6630,7 +7279,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6642,7 +7291,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6672,7 +7321,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: ORGANIZATION_NOT_ALLOWED, FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, ORGANIZATION_NOT_ALLOWED, REAUTHENTICATION_REQUIRED, API_KEY_NOT_ALLOWED, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6684,7 +7333,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "ORGANIZATION_NOT_ALLOWED" | "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "ORGANIZATION_NOT_ALLOWED" | "REAUTHENTICATION_REQUIRED" | "API_KEY_NOT_ALLOWED" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6714,7 +7363,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: EMAIL_ALREADY_EXISTS, USERNAME_ALREADY_EXISTS, PHONE_ALREADY_EXISTS, REFERENCE_CONFLICT */
+            /** @description Problem codes: EMAIL_ALREADY_EXISTS, USERNAME_ALREADY_EXISTS, PHONE_ALREADY_EXISTS, REFERENCE_CONFLICT, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6726,7 +7375,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "EMAIL_ALREADY_EXISTS" | "USERNAME_ALREADY_EXISTS" | "PHONE_ALREADY_EXISTS" | "REFERENCE_CONFLICT";
+                        code: "EMAIL_ALREADY_EXISTS" | "USERNAME_ALREADY_EXISTS" | "PHONE_ALREADY_EXISTS" | "REFERENCE_CONFLICT" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6855,6 +7504,7 @@ export interface operations {
                         status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                         statusReason: string | null;
                         emailVerified: boolean;
+                        pendingEmail: string | null;
                         phoneVerified: boolean;
                         organizationId: string | null;
                         userTypeId: string | null;
@@ -6866,7 +7516,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6878,7 +7528,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6908,7 +7558,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6920,7 +7570,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -6942,6 +7592,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -7070,6 +7741,7 @@ export interface operations {
                         status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                         statusReason: string | null;
                         emailVerified: boolean;
+                        pendingEmail: string | null;
                         phoneVerified: boolean;
                         organizationId: string | null;
                         userTypeId: string | null;
@@ -7081,7 +7753,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7093,7 +7765,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -7123,7 +7795,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7135,7 +7807,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -7165,7 +7837,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: CANNOT_TARGET_SELF, LAST_SUPER_ADMIN */
+            /** @description Problem codes: CANNOT_TARGET_SELF, LAST_SUPER_ADMIN, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7177,7 +7849,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "CANNOT_TARGET_SELF" | "LAST_SUPER_ADMIN";
+                        code: "CANNOT_TARGET_SELF" | "LAST_SUPER_ADMIN" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -7306,6 +7978,7 @@ export interface operations {
                         status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                         statusReason: string | null;
                         emailVerified: boolean;
+                        pendingEmail: string | null;
                         phoneVerified: boolean;
                         organizationId: string | null;
                         userTypeId: string | null;
@@ -7317,7 +7990,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7329,7 +8002,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -7359,7 +8032,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7371,7 +8044,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -7393,6 +8066,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -7501,8 +8195,9 @@ export interface operations {
                 sort?: "createdAt" | "lastLoginAt" | "email" | "name";
                 order?: "asc" | "desc";
                 page?: number;
-                limit?: number;
+                /** @description the `nextCursor` of the previous page */
                 cursor?: string;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -7530,6 +8225,7 @@ export interface operations {
                             status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                             statusReason: string | null;
                             emailVerified: boolean;
+                            pendingEmail: string | null;
                             phoneVerified: boolean;
                             organizationId: string | null;
                             userTypeId: string | null;
@@ -7539,16 +8235,16 @@ export interface operations {
                             /** Format: date-time */
                             updatedAt: string;
                         }[];
+                        nextCursor: string | null;
                         total?: number;
                         /** @description false when total is an estimate (more than 10,000 matches) */
                         totalExact?: boolean;
                         page?: number;
                         limit: number;
-                        nextCursor: string | null;
                     };
                 };
             };
-            /** @description Problem codes: INVALID_CURSOR, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7560,7 +8256,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_CURSOR" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -7702,6 +8398,7 @@ export interface operations {
                         status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                         statusReason: string | null;
                         emailVerified: boolean;
+                        pendingEmail: string | null;
                         phoneVerified: boolean;
                         organizationId: string | null;
                         userTypeId: string | null;
@@ -7754,6 +8451,27 @@ export interface operations {
                         stats: {
                             [key: string]: number | string | null;
                         } | null;
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -7834,6 +8552,8 @@ export interface operations {
                 "application/json": {
                     /** Format: email */
                     email?: string;
+                    /** @description your password, when you change your own email */
+                    currentPassword?: string;
                     username?: string | null;
                     phone?: string | null;
                     firstName?: string;
@@ -7906,6 +8626,7 @@ export interface operations {
                         status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                         statusReason: string | null;
                         emailVerified: boolean;
+                        pendingEmail: string | null;
                         phoneVerified: boolean;
                         organizationId: string | null;
                         userTypeId: string | null;
@@ -7961,7 +8682,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7973,7 +8694,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8003,7 +8724,28 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: EMAIL_ALREADY_EXISTS, USERNAME_ALREADY_EXISTS, PHONE_ALREADY_EXISTS */
+            /** @description Problem codes: REAUTHENTICATION_REQUIRED, API_KEY_NOT_ALLOWED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "REAUTHENTICATION_REQUIRED" | "API_KEY_NOT_ALLOWED";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: USERNAME_ALREADY_EXISTS, PHONE_ALREADY_EXISTS, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8015,7 +8757,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "EMAIL_ALREADY_EXISTS" | "USERNAME_ALREADY_EXISTS" | "PHONE_ALREADY_EXISTS";
+                        code: "USERNAME_ALREADY_EXISTS" | "PHONE_ALREADY_EXISTS" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8148,7 +8890,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: FILE_REQUIRED, MALFORMED_REQUEST */
+            /** @description Problem codes: FILE_REQUIRED, MALFORMED_REQUEST, TOO_MANY_PARAMETERS, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8160,7 +8902,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "FILE_REQUIRED" | "MALFORMED_REQUEST";
+                        code: "FILE_REQUIRED" | "MALFORMED_REQUEST" | "TOO_MANY_PARAMETERS" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8182,6 +8924,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8253,7 +9016,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: DATABASE_UNAVAILABLE, SHUTTING_DOWN */
+            /** @description Problem codes: STORAGE_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8265,7 +9028,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code: "STORAGE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8296,7 +9059,7 @@ export interface operations {
                     "application/json": string;
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8308,7 +9071,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8359,7 +9122,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: DATABASE_UNAVAILABLE, SHUTTING_DOWN */
+            /** @description Problem codes: STORAGE_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8371,7 +9134,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code: "STORAGE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8404,7 +9167,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8416,7 +9179,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8558,7 +9321,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8570,7 +9333,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8718,7 +9481,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: UNKNOWN_ROLE, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: UNKNOWN_ROLE, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8730,7 +9493,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "UNKNOWN_ROLE" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "UNKNOWN_ROLE" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8760,7 +9523,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8772,7 +9535,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8794,6 +9557,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8907,7 +9691,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: UNKNOWN_ROLE, ROLE_NOT_HELD, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: UNKNOWN_ROLE, ROLE_NOT_HELD, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8919,7 +9703,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "UNKNOWN_ROLE" | "ROLE_NOT_HELD" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "UNKNOWN_ROLE" | "ROLE_NOT_HELD" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8949,7 +9733,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8961,7 +9745,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8991,7 +9775,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: LAST_SUPER_ADMIN */
+            /** @description Problem codes: LAST_SUPER_ADMIN, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9003,7 +9787,49 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "LAST_SUPER_ADMIN";
+                        code: "LAST_SUPER_ADMIN" | "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -9094,7 +9920,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9106,7 +9932,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -9248,7 +10074,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: UNKNOWN_PERMISSION, INVALID_EXPIRY, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: UNKNOWN_PERMISSION, INVALID_EXPIRY, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9260,7 +10086,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "UNKNOWN_PERMISSION" | "INVALID_EXPIRY" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "UNKNOWN_PERMISSION" | "INVALID_EXPIRY" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -9290,7 +10116,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9302,7 +10128,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -9324,6 +10150,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -9437,7 +10284,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: UNKNOWN_PERMISSION, PERMISSION_NOT_HELD, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: UNKNOWN_PERMISSION, PERMISSION_NOT_HELD, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9449,7 +10296,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "UNKNOWN_PERMISSION" | "PERMISSION_NOT_HELD" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "UNKNOWN_PERMISSION" | "PERMISSION_NOT_HELD" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -9479,7 +10326,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, GRANT_EXCEEDS_OWN_ACCESS, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9491,7 +10338,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -9513,6 +10360,154 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "INTERNAL_ERROR";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: DATABASE_UNAVAILABLE, SHUTTING_DOWN */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getSetupStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        firstAdminNeeded: boolean;
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -9595,7 +10590,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9607,7 +10602,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -9764,7 +10759,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: INVALID_PERIOD, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: INVALID_PERIOD, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9776,7 +10771,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_PERIOD" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "INVALID_PERIOD" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -9840,6 +10835,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -9964,7 +10980,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9976,7 +10992,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -10040,6 +11056,69 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND" | "ACTIVE_SUBSCRIPTION_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -10126,7 +11205,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10138,7 +11217,28 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -10305,7 +11405,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10317,7 +11417,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -10339,6 +11439,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "INVALID_CREDENTIALS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -10496,7 +11617,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10508,7 +11629,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -10530,6 +11651,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "INVALID_REFRESH_TOKEN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -10672,7 +11814,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10684,7 +11826,28 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -10823,7 +11986,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: INVALID_LINK, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: INVALID_LINK, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10835,7 +11998,28 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_LINK" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "INVALID_LINK" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -10973,7 +12157,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: INVALID_LINK, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: INVALID_LINK, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10985,7 +12169,370 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_LINK" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "INVALID_LINK" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "INTERNAL_ERROR";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: DATABASE_UNAVAILABLE, SHUTTING_DOWN */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postAuthConfirmEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem codes: INVALID_LINK, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "INVALID_LINK" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "INTERNAL_ERROR";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: DATABASE_UNAVAILABLE, SHUTTING_DOWN */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postAuthRevertEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem codes: INVALID_LINK, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "INVALID_LINK" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -11128,7 +12675,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11140,7 +12687,28 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -11308,7 +12876,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: WRONG_CURRENT_PASSWORD, INVALID_CHANGE_TOKEN, PASSWORD_UNCHANGED, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: WRONG_CURRENT_PASSWORD, INVALID_CHANGE_TOKEN, PASSWORD_UNCHANGED, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11320,7 +12888,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "WRONG_CURRENT_PASSWORD" | "INVALID_CHANGE_TOKEN" | "PASSWORD_UNCHANGED" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "WRONG_CURRENT_PASSWORD" | "INVALID_CHANGE_TOKEN" | "PASSWORD_UNCHANGED" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -11342,6 +12910,48 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "INVALID_CREDENTIALS" | "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: API_KEY_NOT_ALLOWED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "API_KEY_NOT_ALLOWED";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -11491,6 +13101,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description Problem codes: UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
             401: {
                 headers: {
@@ -11620,7 +13251,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11632,7 +13263,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -11654,6 +13285,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -11785,6 +13437,27 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Problem codes: TOO_MANY_PARAMETERS, MALFORMED_JSON, BODY_TOO_DEEP, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS" | "MALFORMED_JSON" | "BODY_TOO_DEEP" | "MALFORMED_REQUEST";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description Problem codes: UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
             401: {
                 headers: {
@@ -11798,6 +13471,90 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: API_KEY_NOT_ALLOWED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "API_KEY_NOT_ALLOWED";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -11899,6 +13656,27 @@ export interface operations {
                             /** Format: date-time */
                             expiresAt: string;
                             current: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
                         }[];
                     };
                 };
@@ -12007,7 +13785,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12019,7 +13797,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12049,6 +13827,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem codes: API_KEY_NOT_ALLOWED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "API_KEY_NOT_ALLOWED";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description Problem codes: SESSION_NOT_FOUND */
             404: {
                 headers: {
@@ -12062,6 +13861,69 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "SESSION_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12161,6 +14023,27 @@ export interface operations {
                             lastUsedAt: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
                         }[];
                     };
                 };
@@ -12291,7 +14174,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: UNKNOWN_PERMISSION, INVALID_EXPIRY, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: UNKNOWN_PERMISSION, INVALID_EXPIRY, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12303,7 +14186,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "UNKNOWN_PERMISSION" | "INVALID_EXPIRY" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "UNKNOWN_PERMISSION" | "INVALID_EXPIRY" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12333,7 +14216,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: SCOPE_NOT_HELD */
+            /** @description Problem codes: SCOPE_NOT_HELD, API_KEY_NOT_ALLOWED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12345,7 +14228,28 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "SCOPE_NOT_HELD";
+                        code: "SCOPE_NOT_HELD" | "API_KEY_NOT_ALLOWED";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12479,7 +14383,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12491,7 +14395,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12534,6 +14438,69 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "API_KEY_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12641,7 +14608,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12653,7 +14620,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12787,7 +14754,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12799,7 +14766,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12829,7 +14796,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, API_KEY_NOT_ALLOWED, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12841,7 +14808,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "API_KEY_NOT_ALLOWED" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12863,6 +14830,69 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12941,7 +14971,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12953,7 +14983,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12983,7 +15013,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, API_KEY_NOT_ALLOWED, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12995,7 +15025,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "API_KEY_NOT_ALLOWED" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -13017,6 +15047,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -13133,6 +15184,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description Problem codes: INTERNAL_ERROR */
             500: {
                 headers: {
@@ -13226,7 +15298,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13238,7 +15310,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -13406,7 +15478,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13418,7 +15490,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -13490,7 +15562,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: SKILL_ALREADY_EXISTS */
+            /** @description Problem codes: SKILL_ALREADY_EXISTS, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -13502,7 +15574,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "SKILL_ALREADY_EXISTS";
+                        code: "SKILL_ALREADY_EXISTS" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -13638,7 +15710,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13650,7 +15722,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -13785,7 +15857,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13797,7 +15869,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -13861,6 +15933,69 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND" | "SKILL_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -13964,7 +16099,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13976,7 +16111,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -14048,7 +16183,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: SKILL_ALREADY_EXISTS */
+            /** @description Problem codes: SKILL_ALREADY_EXISTS, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -14060,7 +16195,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "SKILL_ALREADY_EXISTS";
+                        code: "SKILL_ALREADY_EXISTS" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -14205,7 +16340,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14217,7 +16352,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -14281,6 +16416,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND" | "SKILL_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -14416,7 +16572,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14428,7 +16584,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -14492,6 +16648,69 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND" | "SKILL_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -14571,7 +16790,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14583,7 +16802,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -14716,7 +16935,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14728,7 +16947,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -14908,7 +17127,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14920,7 +17139,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -14984,6 +17203,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -15125,7 +17365,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15137,7 +17377,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -15272,7 +17512,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15284,7 +17524,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -15348,6 +17588,69 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND" | "GOAL_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -15463,7 +17766,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15475,7 +17778,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -15547,7 +17850,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: GOAL_TRANSITION_NOT_ALLOWED */
+            /** @description Problem codes: GOAL_TRANSITION_NOT_ALLOWED, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -15559,7 +17862,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "GOAL_TRANSITION_NOT_ALLOWED";
+                        code: "GOAL_TRANSITION_NOT_ALLOWED" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -15709,7 +18012,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15721,7 +18024,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -15793,7 +18096,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: GOAL_NOT_ACTIVE */
+            /** @description Problem codes: GOAL_NOT_ACTIVE, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -15805,7 +18108,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "GOAL_NOT_ACTIVE";
+                        code: "GOAL_NOT_ACTIVE" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -15906,6 +18209,7 @@ export interface operations {
                 type?: "PROFILE_UPDATED" | "PREFERENCES_CHANGED" | "GOAL_CREATED" | "GOAL_UPDATED" | "SKILL_ADDED" | "SKILL_VERIFIED" | "AVATAR_UPLOADED" | "PASSWORD_CHANGED" | "EMAIL_CHANGED";
                 from?: string;
                 to?: string;
+                /** @description the `nextCursor` of the previous page */
                 cursor?: string;
                 limit?: number;
             };
@@ -15935,12 +18239,12 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                         }[];
-                        limit: number;
                         nextCursor: string | null;
+                        limit: number;
                     };
                 };
             };
-            /** @description Problem codes: INVALID_CURSOR, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15952,7 +18256,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_CURSOR" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -16116,7 +18420,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16128,7 +18432,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -16371,7 +18675,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16383,7 +18687,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -16447,6 +18751,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -16581,7 +18906,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: REDIRECT_URI_NOT_ALLOWED, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: REDIRECT_URI_NOT_ALLOWED, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16593,7 +18918,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "REDIRECT_URI_NOT_ALLOWED" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "REDIRECT_URI_NOT_ALLOWED" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -16732,7 +19057,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: OAUTH_STATE_INVALID, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: OAUTH_STATE_INVALID, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16744,7 +19069,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "OAUTH_STATE_INVALID" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "OAUTH_STATE_INVALID" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -16867,7 +19192,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: OAUTH_CODE_INVALID, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: OAUTH_CODE_INVALID, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16879,7 +19204,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "OAUTH_CODE_INVALID" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "OAUTH_CODE_INVALID" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -16901,6 +19226,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "INVALID_CREDENTIALS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -17046,6 +19392,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description Problem codes: UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
             401: {
                 headers: {
@@ -17170,7 +19537,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: OAUTH_CODE_INVALID, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: OAUTH_CODE_INVALID, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17182,7 +19549,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "OAUTH_CODE_INVALID" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "OAUTH_CODE_INVALID" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -17212,7 +19579,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: IDENTITY_ALREADY_LINKED */
+            /** @description Problem codes: IDENTITY_ALREADY_LINKED, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -17224,7 +19591,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "IDENTITY_ALREADY_LINKED";
+                        code: "IDENTITY_ALREADY_LINKED" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -17358,7 +19725,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17370,7 +19737,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -17421,7 +19788,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: LAST_SIGN_IN_METHOD */
+            /** @description Problem codes: LAST_SIGN_IN_METHOD, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -17433,7 +19800,49 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "LAST_SIGN_IN_METHOD";
+                        code: "LAST_SIGN_IN_METHOD" | "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -17526,7 +19935,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17538,7 +19947,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -17568,7 +19977,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17580,7 +19989,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -17602,6 +20011,69 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "USER_NOT_FOUND" | "IDENTITY_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -17687,6 +20159,27 @@ export interface operations {
                             callbackUrl: string;
                             createdAt: string | null;
                             updatedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
                         }[];
                     };
                 };
@@ -17842,7 +20335,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17854,7 +20347,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -17905,7 +20398,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: SLUG_ALREADY_EXISTS, CLIENT_SECRET_ENCRYPTION_REQUIRED */
+            /** @description Problem codes: SLUG_ALREADY_EXISTS, CLIENT_SECRET_ENCRYPTION_REQUIRED, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -17917,7 +20410,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "SLUG_ALREADY_EXISTS" | "CLIENT_SECRET_ENCRYPTION_REQUIRED";
+                        code: "SLUG_ALREADY_EXISTS" | "CLIENT_SECRET_ENCRYPTION_REQUIRED" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -18049,7 +20542,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18061,7 +20554,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -18195,7 +20688,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18207,7 +20700,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -18279,7 +20772,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: IDENTITY_PROVIDER_FROM_ENVIRONMENT */
+            /** @description Problem codes: IDENTITY_PROVIDER_FROM_ENVIRONMENT, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -18291,7 +20784,49 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "IDENTITY_PROVIDER_FROM_ENVIRONMENT";
+                        code: "IDENTITY_PROVIDER_FROM_ENVIRONMENT" | "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -18396,7 +20931,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18408,7 +20943,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -18480,7 +21015,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: IDENTITY_PROVIDER_FROM_ENVIRONMENT, CLIENT_SECRET_ENCRYPTION_REQUIRED */
+            /** @description Problem codes: IDENTITY_PROVIDER_FROM_ENVIRONMENT, CLIENT_SECRET_ENCRYPTION_REQUIRED, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -18492,7 +21027,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "IDENTITY_PROVIDER_FROM_ENVIRONMENT" | "CLIENT_SECRET_ENCRYPTION_REQUIRED";
+                        code: "IDENTITY_PROVIDER_FROM_ENVIRONMENT" | "CLIENT_SECRET_ENCRYPTION_REQUIRED" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -18593,8 +21128,9 @@ export interface operations {
                 status?: "PENDING" | "ACCEPTED" | "EXPIRED" | "CANCELLED";
                 email?: string;
                 organizationId?: string;
-                limit?: number;
+                /** @description the `nextCursor` of the previous page */
                 cursor?: string;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -18645,7 +21181,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18657,7 +21193,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -18887,7 +21423,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: UNKNOWN_ROLE, UNKNOWN_PERMISSION, INVALID_EXPIRY, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: UNKNOWN_ROLE, UNKNOWN_PERMISSION, INVALID_EXPIRY, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18899,7 +21435,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "UNKNOWN_ROLE" | "UNKNOWN_PERMISSION" | "INVALID_EXPIRY" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "UNKNOWN_ROLE" | "UNKNOWN_PERMISSION" | "INVALID_EXPIRY" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -18971,7 +21507,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: INVITATION_ALREADY_PENDING, ALREADY_MEMBER, REFERENCE_CONFLICT */
+            /** @description Problem codes: INVITATION_ALREADY_PENDING, ALREADY_MEMBER, REFERENCE_CONFLICT, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -18983,7 +21519,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVITATION_ALREADY_PENDING" | "ALREADY_MEMBER" | "REFERENCE_CONFLICT";
+                        code: "INVITATION_ALREADY_PENDING" | "ALREADY_MEMBER" | "REFERENCE_CONFLICT" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -19105,8 +21641,9 @@ export interface operations {
                 status?: "PENDING" | "ACCEPTED" | "EXPIRED" | "CANCELLED";
                 email?: string;
                 organizationId?: string;
-                limit?: number;
+                /** @description the `nextCursor` of the previous page */
                 cursor?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -19155,7 +21692,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19167,7 +21704,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -19311,7 +21848,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19323,7 +21860,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -19457,7 +21994,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19469,7 +22006,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -19541,7 +22078,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: INVITATION_NOT_PENDING */
+            /** @description Problem codes: INVITATION_NOT_PENDING, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -19553,7 +22090,49 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVITATION_NOT_PENDING";
+                        code: "INVITATION_NOT_PENDING" | "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -19655,7 +22234,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19667,7 +22246,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -19739,7 +22318,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: INVITATION_NOT_PENDING */
+            /** @description Problem codes: INVITATION_NOT_PENDING, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -19751,7 +22330,49 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVITATION_NOT_PENDING";
+                        code: "INVITATION_NOT_PENDING" | "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -19854,7 +22475,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: INVALID_INVITATION, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: INVALID_INVITATION, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19866,7 +22487,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_INVITATION" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "INVALID_INVITATION" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -19985,7 +22606,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: INVALID_INVITATION, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON */
+            /** @description Problem codes: INVALID_INVITATION, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19997,7 +22618,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_INVITATION" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON";
+                        code: "INVALID_INVITATION" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -20048,7 +22669,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: MEMBER_OF_ANOTHER_ORGANIZATION, EMAIL_ALREADY_EXISTS */
+            /** @description Problem codes: MEMBER_OF_ANOTHER_ORGANIZATION, EMAIL_ALREADY_EXISTS, ALREADY_EXISTS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -20060,7 +22681,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "MEMBER_OF_ANOTHER_ORGANIZATION" | "EMAIL_ALREADY_EXISTS";
+                        code: "MEMBER_OF_ANOTHER_ORGANIZATION" | "EMAIL_ALREADY_EXISTS" | "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -20221,7 +22842,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: IMPORT_REJECTED, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: IMPORT_REJECTED, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -20233,7 +22854,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "IMPORT_REJECTED" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "IMPORT_REJECTED" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -20276,6 +22897,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "FORBIDDEN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
                         instance?: string;
                         errors?: {
                             path: string;
