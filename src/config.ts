@@ -99,7 +99,7 @@ interface Setting<T> {
 }
 const setting = <T>(parse: Parser<T>, defaultValue: string, doc: string): Setting<T> => ({ parse, default: defaultValue, doc });
 
-/** Every setting Tessera reads, with its default and meaning; `.env.example` and README follow this list. */
+/** Every setting Tessera reads, with its default and meaning; `.env.example` and docs/configuration.md are generated from this list. */
 export const settings = {
   PORT: setting(int(0, 65535), '3000', 'HTTP port'),
   HOST: setting(str, '0.0.0.0', 'interface to listen on'),
@@ -153,7 +153,7 @@ export const settings = {
   METRICS_TOKEN: setting(
     optional(str),
     '',
-    'bearer token a scraper must present to read /metrics (empty: /metrics answers anyone, so keep it off public networks)',
+    'bearer token a scraper must present to read /metrics (Authorization: Bearer …); empty: /metrics answers anyone, so keep it off public networks',
   ),
   MAX_AVATAR_SIZE_MB: setting(int(1, 100), '5', 'largest avatar upload (seed 002)'),
   ALLOWED_AVATAR_FORMATS: setting(
@@ -164,15 +164,19 @@ export const settings = {
   AVATAR_STORAGE_BUCKET: setting(
     optional(str),
     '',
-    'S3 bucket avatars are stored in (seed 002); empty keeps them on disk in DATA_DIR. Credentials: the standard AWS variables',
+    'S3 bucket avatars are stored in (seed 002); empty keeps them on disk in DATA_DIR. Credentials: the standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or an instance role)',
   ),
   S3_ENDPOINT: setting(optional(url('http:', 'https:')), '', 'S3-compatible endpoint (MinIO, R2, …), addressed path-style; empty: AWS S3'),
   S3_REGION: setting(str, 'us-east-1', 'region of the avatar bucket'),
   INVITATION_EXPIRES_IN: setting(duration, '7d', 'lifetime of an invitation (seed 002)'),
   MAX_REMINDER_COUNT: setting(int(0, 100), '3', 'reminders sent for a pending invitation (seed 002)'),
   REMINDER_INTERVAL: setting(duration, '2d', 'time between invitation reminders (seed 002)'),
-  ACTIVITY_RETENTION_DAYS: setting(int(1), '365', 'days user activities are kept (seed 002)'),
-  STATS_UPDATE_INTERVAL: setting(duration, '1h', 'how often learning statistics are recomputed (seed 002)'),
+  ACTIVITY_RETENTION_DAYS: setting(int(1), '365', 'days user activities are kept (seed 002); an hourly job deletes older ones'),
+  STATS_UPDATE_INTERVAL: setting(
+    duration,
+    '1h',
+    'how often the time-windowed learning statistics are recomputed (seed 002); rounded down to a divisor of an hour or a day, as cron counts',
+  ),
   JWT_AUDIENCE: setting(str, 'tessera', 'aud claim of access tokens'),
   ACCESS_TOKEN_TTL: setting(duration, '15m', 'access token lifetime'),
   SESSION_IDLE_TIMEOUT: setting(duration, '7d', 'a session unused this long ends'),
@@ -180,7 +184,7 @@ export const settings = {
   SIGNING_KEY_SECRET: setting(
     optional(hexKey),
     '',
-    "32-byte hex key that encrypts signing keys and identity providers' client secrets at rest; empty on the embedded database: a key made in DATA_DIR/signing-key-secret on first start",
+    "32-byte hex key that encrypts signing keys and identity providers' client secrets at rest; empty on the embedded database: a key made in DATA_DIR/signing-key-secret (mode 600) on first start; empty on PostgreSQL: stored unsealed, and the start says so",
   ),
   SIGNING_KEY_OVERLAP: setting(duration, '1d', 'how long a rotated-out signing key stays published'),
   SIGNING_KEY_RELOAD_INTERVAL: setting(
@@ -201,17 +205,17 @@ export const settings = {
   AUTH_RATE_LIMIT_PER_MINUTE: setting(
     int(1),
     '60',
-    'requests per minute per IP to the /auth routes that accept credentials or links (login, register, refresh, password and verification flows)',
+    'requests per minute per IP to the /auth routes that accept a password, a refresh token or a mailed link (register, login, refresh-token, forgot/reset-password, verify-email, resend-verification, change-password)',
   ),
   AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: setting(
     int(1),
     '600',
-    'requests per minute per signed-in user or API key to the other /auth routes (me, sessions, API keys, logout)',
+    'requests per minute per signed-in user or API key to the other /auth routes (/auth/me, logout, sessions, API keys): a browser app calls them often, and many users may share one IP',
   ),
   MAX_EMAILS_PER_HOUR: setting(int(1), '5', 'account mails (verification, reset, email change) per address per hour'),
   SMTP_URL: setting(optional(url('smtp:', 'smtps:')), '', 'SMTP server; empty logs mails instead of sending them'),
   MAIL_FROM: setting(str, 'Tessera <no-reply@localhost>', 'sender of every mail'),
-  MAIL_POLL_INTERVAL: setting(duration, '1s', 'how often the outbox is checked for mail to send'),
+  MAIL_POLL_INTERVAL: setting(duration, '1s', 'how often the outbox is checked for mail to send (a committed mail also wakes it at once)'),
   MAIL_RETRY_BACKOFF: setting(duration, '5s', 'first wait after a failed delivery; doubles with each attempt'),
   OAUTH_REDIRECT_ALLOWLIST: setting(
     list(redirectUri),
@@ -227,7 +231,11 @@ export const settings = {
   OAUTH_GITHUB_CLIENT_SECRET: setting(optional(str), '', 'its client secret'),
   OAUTH_FACEBOOK_CLIENT_ID: setting(optional(str), '', 'Facebook sign-in (slug facebook): the app id'),
   OAUTH_FACEBOOK_CLIENT_SECRET: setting(optional(str), '', 'its app secret'),
-  OAUTH_OIDC_ISSUER: setting(optional(url('https:')), '', 'any OpenID Connect provider (slug oidc): its issuer, found by discovery'),
+  OAUTH_OIDC_ISSUER: setting(
+    optional(url('https:')),
+    '',
+    'any OpenID Connect provider (slug oidc): its issuer (https only), found by discovery',
+  ),
   OAUTH_OIDC_CLIENT_ID: setting(optional(str), '', 'its client id'),
   OAUTH_OIDC_CLIENT_SECRET: setting(optional(str), '', 'its client secret'),
   OAUTH_OIDC_NAME: setting(str, 'Single sign-on', 'its name as apps show it'),
@@ -285,4 +293,16 @@ export function renderEnvExample(): string {
     lines.push(`# ${spec.doc}`, `${name}=${spec.default}`, '');
   }
   return lines.join('\n');
+}
+
+/** Where the generated table sits in docs/configuration.md. */
+export const configTableMarkers = ['<!-- settings table: generated by npm run docs:config -->', '<!-- end of settings table -->'] as const;
+
+/** The settings table of docs/configuration.md (`npm run docs:config`), generated from the same list. */
+export function renderConfigTable(): string {
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  const rows = Object.entries(settings).map(
+    ([name, spec]) => `| \`${name}\` | ${spec.default === '' ? '—' : `\`${cell(spec.default)}\``} | ${cell(spec.doc)} |`,
+  );
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows, ''].join('\n');
 }

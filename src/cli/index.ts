@@ -156,7 +156,7 @@ keys
 
 program
   .command('import')
-  .description('import users from a JSON Lines or CSV file (see the README); a file with an invalid line writes nothing')
+  .description('import users from a JSON Lines or CSV file (see docs/onboarding.md); a file with an invalid line writes nothing')
   .requiredOption('--file <file>', 'the file (.jsonl/.ndjson or .csv)')
   .option('--dry-run', 'validate only; write nothing')
   .option('--update', 'overwrite users whose email exists (default: skip them)')

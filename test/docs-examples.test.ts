@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { createDetachedDatabase, driver } from './helpers/databases.js';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const importSection = readme.slice(readme.indexOf('**Import**'), readme.indexOf('- Fields: `email`'));
+const onboarding = readFileSync(new URL('../docs/onboarding.md', import.meta.url), 'utf8');
+const importSection = onboarding.slice(onboarding.indexOf('## Import'), onboarding.indexOf('- Fields: `email`'));
 
 /** Each fenced block of the section with the file the text before it names (`docs/examples/…`). */
 const blocks = [...importSection.matchAll(/`(docs\/examples\/[\w.]+)`[\s\S]*?```(\w+)\n([\s\S]*?)```/g)].map(([, file, , text]) => ({
@@ -16,14 +16,14 @@ const commands = (/```sh\n([\s\S]*?)```/.exec(importSection)?.[1] ?? '')
   .split('\n')
   .map((line) => line.replace(/^npx tessera /, '').split(' '));
 
-describe('README: the import examples', () => {
+describe('docs/onboarding.md: the import examples', () => {
   it('print the sample files the repository ships, as they are', () => {
     expect(blocks.map((block) => block.file)).toEqual(['docs/examples/users.jsonl', 'docs/examples/users.csv']);
     for (const { file, text } of blocks) expect(text).toBe(readFileSync(new URL(`../${file}`, import.meta.url), 'utf8'));
   });
 });
 
-describe(`README: the import commands, run as printed on a fresh database (${driver})`, () => {
+describe(`docs/onboarding.md: the import commands, run as printed on a fresh database (${driver})`, () => {
   let target: Awaited<ReturnType<typeof createDetachedDatabase>>;
   beforeAll(async () => {
     target = await createDetachedDatabase();
