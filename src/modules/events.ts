@@ -12,7 +12,7 @@ import { userEvents } from './users/events.js';
 
 /**
  * Every domain event Tessera emits, by module: the audit trail's actions are exactly these names
- * (README lists them), and the public ones are the contract `GET /events/catalog` publishes. A module's
+ * (docs/audit.md lists them), and the public ones are the contract `GET /events/catalog` publishes. A module's
  * catalogue lives in its events.ts; this file only joins them.
  */
 export const domainEvents = {
