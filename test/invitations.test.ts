@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { userTypes } from '../src/db/schema/index.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, login, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, login, loginAs } from './helpers/auth.js';
 import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
 
 const password = 'an invited passphrase';
@@ -24,9 +24,7 @@ describe('invitations: invite, mail, look up, accept (seed 002)', () => {
       config: { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', AUTH_RATE_LIMIT_PER_MINUTE: '100000', MAX_EMAILS_PER_HOUR: '3' },
     });
     const root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
-    const create = async (name: string) =>
-      (await h.app.inject({ method: 'POST', url: '/organizations', headers: root.headers, payload: { name } })).json().organization
-        .id as string;
+    const create = (name: string) => createOrganization(h, root, name);
     orgA = await create('Acme Learning');
     orgB = await create('Béta Académie');
     // Handing out a plan takes subscriptions:manage, which ORG_ADMIN does not bundle.

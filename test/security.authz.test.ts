@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertChildKey } from './helpers/api-keys.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, findRoleId, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, findRoleId, loginAs } from './helpers/auth.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -19,9 +19,7 @@ describe('authorization holes of the penetration test', () => {
       config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000', AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: '100000' },
     });
     root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
-    const create = async (name: string) =>
-      (await h.app.inject({ method: 'POST', url: '/organizations', headers: root.headers, payload: { name } })).json().organization
-        .id as string;
+    const create = (name: string) => createOrganization(h, root, name);
     orgA = await create('Acme Learning');
     orgB = await create('Béta Académie');
     adminA = await loginAs(h, { roles: ['ORG_ADMIN'], permissions: ['roles:manage'], organizationId: orgA });

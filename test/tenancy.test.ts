@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, loginAs } from './helpers/auth.js';
 
 // DESIGN's tenancy rule: an org admin of A gets, for any user of B, exactly the answer a missing user gets.
 describe('tenancy: no IDOR across organizations', () => {
@@ -15,9 +15,7 @@ describe('tenancy: no IDOR across organizations', () => {
   beforeAll(async () => {
     h = await createHarness({ preset: 'learning', config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
     root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
-    const create = async (name: string) =>
-      (await h.app.inject({ method: 'POST', url: '/organizations', headers: root.headers, payload: { name } })).json().organization
-        .id as string;
+    const create = (name: string) => createOrganization(h, root, name);
     orgA = await create('Acme Learning');
     orgB = await create('Béta Académie');
     adminA = await loginAs(h, {

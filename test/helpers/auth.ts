@@ -75,3 +75,9 @@ export async function findRoleId(h: Harness, name: string) {
   if (!role) throw new Error(`no role ${name}`);
   return role.id;
 }
+
+/** Makes an organization through the API as `admin` (who must hold `tenants:all`); its id. */
+export async function createOrganization(h: Harness, admin: { headers: Record<string, string> }, name: string): Promise<string> {
+  const response = await h.app.inject({ method: 'POST', url: '/organizations', headers: admin.headers, payload: { name } });
+  return response.json().organization.id as string;
+}

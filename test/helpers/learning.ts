@@ -1,5 +1,5 @@
 import { createHarness, type Harness } from './app.js';
-import { loginAs } from './auth.js';
+import { createOrganization, loginAs } from './auth.js';
 
 type Session = Awaited<ReturnType<typeof loginAs>>;
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -11,9 +11,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export async function createSchool(config: Record<string, string | undefined> = {}) {
   const h: Harness = await createHarness({ preset: 'learning', config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000', ...config } });
   const root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
-  const organization = async (name: string) =>
-    (await h.app.inject({ method: 'POST', url: '/organizations', headers: root.headers, payload: { name } })).json().organization
-      .id as string;
+  const organization = (name: string) => createOrganization(h, root, name);
   const orgA = await organization('Acme Learning');
   const orgB = await organization('Béta Académie');
   const school = {
