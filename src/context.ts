@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
-import { type AccessCache, createAccessCache } from './modules/access/effective.js';
+import { type AccessCache, createAccessCache } from './platform/access-cache.js';
 import { createJobRunner, type JobRunner } from './platform/jobs.js';
 import { createReads, type Reads } from './platform/reads.js';
 import { createMemoryState, createRedisState, type SharedState } from './platform/shared-state.js';

@@ -32,6 +32,16 @@ function importsOf(file: string): string[] {
 const graph = new Map(sourceFiles(src).map((file) => [file, importsOf(file)]));
 const name = (file: string) => relative(root, file);
 const moduleOf = (file: string) => /^src\/modules\/([^/]+)\//.exec(name(file))?.[1];
+/** The core the modules stand on: it knows nothing of them (src/modules/index.ts wires them onto it). */
+const isCore = (file: string) => /^src\/(platform|http|db)\//.test(name(file)) || name(file) === 'src/context.ts';
+const isModules = (file: string) => name(file).startsWith('src/modules/');
+
+/** Imports from the core into src/modules, as `file → target`. */
+function coreReachingUp(edges: Map<string, string[]>): string[] {
+  return [...edges].flatMap(([file, imports]) =>
+    isCore(file) ? imports.filter(isModules).map((target) => `${name(file)} → ${name(target)}`) : [],
+  );
+}
 
 /** Strongly connected components with more than one file, or a file importing itself (Tarjan). */
 function cycles(edges: Map<string, string[]>): string[][] {
@@ -81,6 +91,10 @@ describe('module boundaries', () => {
     expect(leaks).toEqual([]);
   });
 
+  it('the core (src/platform, src/http, src/db, src/context.ts) imports nothing from src/modules', () => {
+    expect(coreReachingUp(graph)).toEqual([]);
+  });
+
   it('nothing in src imports in a circle, type-only imports included', () => {
     expect(cycles(graph)).toEqual([]);
   });
@@ -97,6 +111,8 @@ describe('module boundaries', () => {
       ),
     ).toEqual([[name(a), name(b)].sort()]);
     expect(moduleOf(b)).toBe('beta');
+    const caller = join(src, 'platform/caller.ts');
+    expect(coreReachingUp(new Map([[caller, [b, join(src, 'platform/events.ts')]]]))).toEqual([`${name(caller)} → ${name(b)}`]);
     expect(PUBLISHED.has(relative(join(src, 'modules', 'beta'), b))).toBe(false);
     expect(graph.get(join(src, 'app.ts'))).toContain(join(src, 'modules/index.ts'));
   });

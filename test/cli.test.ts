@@ -4,9 +4,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows } from '../src/db/client.js';
 import { tablesInDependencyOrder } from '../src/db/tables.js';
-import { allPermissions } from '../src/modules/access/permissions.js';
 import { presetNames } from '../src/modules/access/presets.js';
 import { sealPending } from '../src/modules/audit/sealer.js';
+import { allPermissions } from '../src/platform/permissions.js';
 import { runCli } from './helpers/cli.js';
 import { createDetachedDatabase, driver } from './helpers/databases.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Permission } from '../modules/access/permissions.js';
-import { type Principal, policyAllows } from './route-policy.js';
+import type { Principal } from '../platform/caller.js';
+import type { Permission } from '../platform/permissions.js';
+import { policyAllows } from './route-policy.js';
 
 const principal = (...permissions: Permission[]): Principal => ({
   userId: 'u',

@@ -1,9 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-
-export type { Principal } from '../platform/caller.js';
-
-import type { Permission } from '../modules/access/permissions.js';
 import type { Caller, Principal, SignedInCaller } from '../platform/caller.js';
+import type { Permission } from '../platform/permissions.js';
 import { httpErrors } from './errors.js';
 
 /**

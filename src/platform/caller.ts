@@ -1,4 +1,4 @@
-import type { Permission } from '../modules/access/permissions.js';
+import type { Permission } from './permissions.js';
 
 /** The authenticated party of a request, set by the auth module's authenticator. */
 export interface Principal {

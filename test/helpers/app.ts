@@ -1,9 +1,9 @@
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/context.js';
-import { createAccessCache } from '../../src/modules/access/effective.js';
 import type { PresetName } from '../../src/modules/access/presets.js';
 import { seedPreset } from '../../src/modules/access/service.js';
+import { createAccessCache } from '../../src/platform/access-cache.js';
 import { createReads } from '../../src/platform/reads.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 

@@ -1,19 +1,9 @@
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
+import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { permissions, rolePermissions, roles, userPermissions, userRoles } from '../../db/schema/index.js';
-import { createInvalidatedCache } from '../../platform/invalidated-cache.js';
-import type { SharedState } from '../../platform/shared-state.js';
-import { allPermissions, isPermission, type Permission } from './permissions.js';
-
-export interface AccessProfile {
-  roles: string[];
-  permissions: Permission[];
-  /** Super-admins and holders of tenants:all act across every organization. */
-  crossTenant: boolean;
-  isSuperAdmin: boolean;
-  /** When the first temporary grant lapses (epoch ms): the cached profile must not outlive it. */
-  validUntil: number;
-}
+import type { AccessProfile } from '../../platform/access-cache.js';
+import { allPermissions, isPermission } from '../../platform/permissions.js';
 
 /** Role permissions ∪ unexpired direct grants; a super-admin role means the whole catalog. */
 export async function loadAccessProfile(db: Executor, userId: string): Promise<AccessProfile> {
@@ -53,23 +43,6 @@ export async function loadAccessProfile(db: Executor, userId: string): Promise<A
   };
 }
 
-/**
- * Per-user access profiles cached in this process, dropped on every node by the invalidations each grant
- * and catalog edit publishes once committed; trusted only while those can arrive (see the cache).
- */
-export function createAccessCache(state: SharedState) {
-  const cache = createInvalidatedCache<AccessProfile>(state, {
-    channel: 'access-invalidate',
-    ttlMs: 60_000,
-    maxEntries: 50_000,
-    validUntil: (profile) => profile.validUntil,
-  });
-  return {
-    ready: cache.ready,
-    get: (db: Executor, userId: string) => cache.get(userId, () => loadAccessProfile(db, userId)),
-    /** Call after the change has committed; omit userId when a role edit may touch many users. Never throws. */
-    invalidate: (userId?: string) => cache.invalidate(userId),
-  };
-}
-
-export type AccessCache = ReturnType<typeof createAccessCache>;
+/** A user's access profile through the cross-node cache of the context, loaded on a miss. */
+export const cachedAccessProfile = (context: AppContext, db: Executor, userId: string) =>
+  context.access.get(userId, () => loadAccessProfile(db, userId));

@@ -1,8 +1,8 @@
 import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
+import { allPermissions, type Permission } from '../../platform/permissions.js';
 import { loadAccessProfile } from './effective.js';
 import { accessErrors as errors } from './errors.js';
-import { allPermissions, type Permission } from './permissions.js';
 
 export interface HeldAccess {
   permissions: ReadonlySet<Permission>;

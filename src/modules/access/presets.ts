@@ -1,4 +1,4 @@
-import type { Permission } from './permissions.js';
+import type { Permission } from '../../platform/permissions.js';
 
 export interface RoleSpec {
   name: string;

@@ -2,7 +2,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { permissions, rolePermissions, roles, subscriptionPlans, userTypes } from '../../db/schema/index.js';
-import { permissionCatalog } from './permissions.js';
+import { permissionCatalog } from '../../platform/permissions.js';
 import type { Preset } from './presets.js';
 
 export async function upsertPermissionCatalog(db: Executor) {

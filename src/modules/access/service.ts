@@ -130,7 +130,8 @@ export async function ensureSomePreset(db: Db, name: PresetName): Promise<boolea
   return true;
 }
 
+export { isPermission, type Permission } from '../../platform/permissions.js';
+export { cachedAccessProfile } from './effective.js';
 export { assertNotLastSuperAdmin } from './grants.js';
-export { isPermission, type Permission } from './permissions.js';
 export { assertMayActOn, assertNotApiKey } from './power.js';
 export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';

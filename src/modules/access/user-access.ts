@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
+import { cachedAccessProfile } from './effective.js';
 import { accessErrors as errors } from './errors.js';
 import { assertMayGrant, resolveRoles } from './grants.js';
 import * as queries from './queries.js';
@@ -12,7 +13,7 @@ export function createUserAccess(context: AppContext) {
   return {
     rolesOf: (executor: Executor, userId: string) => queries.rolesOf(executor, userId),
     /** Effective permissions, from the cross-node cached profile. */
-    permissionsOf: async (executor: Executor, userId: string) => (await context.access.get(executor, userId)).permissions,
+    permissionsOf: async (executor: Executor, userId: string) => (await cachedAccessProfile(context, executor, userId)).permissions,
     /** A condition for users' list queries: holds the role of this name; undefined when no such role exists. */
     async holdsRoleNamed(executor: Executor, name: string) {
       const roleId = await queries.findRoleIdByName(executor, name);
@@ -21,7 +22,10 @@ export function createUserAccess(context: AppContext) {
 
     /** Effective permissions and direct grants; with `explain`, where each permission comes from. */
     async permissionsExplained(executor: Executor, userId: string, explain: boolean) {
-      const [profile, direct] = await Promise.all([context.access.get(executor, userId), queries.directPermissionsOf(executor, userId)]);
+      const [profile, direct] = await Promise.all([
+        cachedAccessProfile(context, executor, userId),
+        queries.directPermissionsOf(executor, userId),
+      ]);
       const directView = direct.map((grant) => ({ id: grant.id, name: grant.name, expiresAt: iso(grant.expiresAt) }));
       if (!explain) return { data: profile.permissions, direct: directView };
       const fromRoles = await queries.rolePermissionsOf(executor, userId);

@@ -1,6 +1,6 @@
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { accessErrors } from '../access/errors.js';
-import { assertNotApiKey, isPermission, type Permission } from '../access/service.js';
+import { assertNotApiKey, cachedAccessProfile, isPermission, type Permission } from '../access/service.js';
 import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
@@ -21,7 +21,7 @@ const apiKeyView = (row: queries.ApiKeyRow) => ({
 
 /** API keys for services: stored hashed, scoped to a subset of their owner's permissions, optionally expiring. */
 export function createApiKeys(kit: AuthKit) {
-  const { database, access: accessProfiles } = kit.context;
+  const { database } = kit.context;
   const db = database.primary;
 
   return {
@@ -70,7 +70,7 @@ export function createApiKeys(kit: AuthKit) {
       if (!key || owner?.status !== 'ACTIVE') throw errors.INVALID_API_KEY();
       // Last-used time to the minute is plenty, and spares a write per request.
       if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) await queries.touchApiKey(db, key.id);
-      const profile = await accessProfiles.get(db, key.userId);
+      const profile = await cachedAccessProfile(kit.context, db, key.userId);
       const scoped = profile.permissions.filter((permission) => key.scopes.includes(permission));
       return {
         userId: key.userId,

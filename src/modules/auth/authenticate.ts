@@ -1,4 +1,5 @@
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
+import { cachedAccessProfile } from '../access/service.js';
 import { userErrors } from '../users/errors.js';
 import { API_KEY_PREFIX, type ApiKeys } from './api-keys.js';
 import type { AuthKit } from './deps.js';
@@ -13,7 +14,7 @@ export interface Credentials {
 
 /** "Who is asking?": a request's access token or API key becomes its principal, or a 401. */
 export function createAuthenticator(kit: AuthKit, apiKeys: ApiKeys, userViews: UserViews) {
-  const { database, access: accessProfiles } = kit.context;
+  const { database } = kit.context;
   const db = database.primary;
   const { tokens, liveness } = kit;
 
@@ -31,7 +32,7 @@ export function createAuthenticator(kit: AuthKit, apiKeys: ApiKeys, userViews: U
       }
       // The tenant comes from the user as they are now (cached, dropped on every change), not from the
       // token: one issued before an organization change must not act outside the new one.
-      const [profile, current] = await Promise.all([accessProfiles.get(db, claims.sub), userViews.get(claims.sub)]);
+      const [profile, current] = await Promise.all([cachedAccessProfile(kit.context, db, claims.sub), userViews.get(claims.sub)]);
       if (!current) throw errors.SESSION_ENDED();
       return {
         userId: claims.sub,

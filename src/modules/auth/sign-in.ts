@@ -3,6 +3,7 @@ import { rateLimited } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
 import { hashPassword, needsRehash } from '../../platform/passwords.js';
 import type { Emit } from '../../platform/use-case.js';
+import { cachedAccessProfile } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
 import { accounts, type UserRow } from '../users/service.js';
 import type { AuthKit } from './deps.js';
@@ -49,7 +50,7 @@ export const mayHoldSession = (kit: AuthKit, user: UserRow) =>
   user.status === 'ACTIVE' && (!kit.context.config.REQUIRE_EMAIL_VERIFICATION || user.emailVerifiedAt !== null);
 
 export function createSignIn(kit: AuthKit) {
-  const { config, access: accessProfiles } = kit.context;
+  const { config } = kit.context;
   const { useCases, tokens, throttle } = kit;
 
   /**
@@ -62,7 +63,7 @@ export function createSignIn(kit: AuthKit) {
     sessionId: string,
     knownPlan?: string | null,
   ) {
-    const profile = await accessProfiles.get(tx, user.id);
+    const profile = await cachedAccessProfile(kit.context, tx, user.id);
     const plan = knownPlan === undefined ? await kit.subscriptions.activePlan(tx, user.id) : knownPlan;
     const signed = await tokens.sign(tx, { sub: user.id, sid: sessionId, roles: profile.roles, org: user.organizationId, plan });
     return { accessToken: signed.token, tokenType: 'Bearer' as const, expiresIn: signed.expiresIn };

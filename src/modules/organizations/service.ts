@@ -1,7 +1,6 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
-import type { Principal } from '../../http/route-policy.js';
-import type { SignedInCaller } from '../../platform/caller.js';
+import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import { tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';

@@ -1,0 +1,36 @@
+import { createInvalidatedCache } from './invalidated-cache.js';
+import type { Permission } from './permissions.js';
+import type { SharedState } from './shared-state.js';
+
+/** What a user may do, as the access module works it out from their roles and grants. */
+export interface AccessProfile {
+  roles: string[];
+  permissions: Permission[];
+  /** Super-admins and holders of tenants:all act across every organization. */
+  crossTenant: boolean;
+  isSuperAdmin: boolean;
+  /** When the first temporary grant lapses (epoch ms): the cached profile must not outlive it. */
+  validUntil: number;
+}
+
+/**
+ * Per-user access profiles cached in this process, dropped on every node by the invalidations each grant
+ * and catalog edit publishes once committed; trusted only while those can arrive (see the cache). The
+ * access module loads a profile on a miss (its `cachedAccessProfile`): the core keeps them, knowing no SQL.
+ */
+export function createAccessCache(state: SharedState) {
+  const cache = createInvalidatedCache<AccessProfile>(state, {
+    channel: 'access-invalidate',
+    ttlMs: 60_000,
+    maxEntries: 50_000,
+    validUntil: (profile) => profile.validUntil,
+  });
+  return {
+    ready: cache.ready,
+    get: (userId: string, load: () => Promise<AccessProfile>) => cache.get(userId, load),
+    /** Call after the change has committed; omit userId when a role edit may touch many users. Never throws. */
+    invalidate: (userId?: string) => cache.invalidate(userId),
+  };
+}
+
+export type AccessCache = ReturnType<typeof createAccessCache>;
