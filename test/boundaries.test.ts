@@ -78,11 +78,12 @@ function cycles(edges: Map<string, string[]>): string[][] {
 }
 
 describe('module boundaries', () => {
-  it('a module imports another module only through its published files', () => {
+  it('a module, and the app around the modules (src/cli, src/app.ts…), imports a module only through its published files', () => {
     const leaks: string[] = [];
     for (const [file, imports] of graph) {
       const from = moduleOf(file);
-      if (!from) continue;
+      // The wiring beside the modules (src/modules/index.ts) assembles them from their module.ts.
+      if (!from && isModules(file)) continue;
       for (const target of imports) {
         const to = moduleOf(target);
         if (to && to !== from && !PUBLISHED.has(relative(join(src, 'modules', to), target))) leaks.push(`${name(file)} → ${name(target)}`);

@@ -4,7 +4,7 @@ import { Command, Help, InvalidArgumentError, Option } from 'commander';
 import { type Config, loadConfig } from '../config.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { DirectoryLockedError } from '../db/dir-lock.js';
-import { type PresetName, presetNames } from '../modules/access/presets.js';
+import { type PresetName, presetNames } from '../modules/access/service.js';
 import { withEmbeddedSecret } from '../platform/embedded-secret.js';
 import { tesseraVersion } from '../platform/version.js';
 import { type CommandInput, type CommandName, databaseCommands, runDatabaseCommand } from './commands.js';

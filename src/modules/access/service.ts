@@ -134,4 +134,5 @@ export { isPermission, type Permission } from '../../platform/permissions.js';
 export { cachedAccessProfile } from './effective.js';
 export { assertNotLastSuperAdmin } from './grants.js';
 export { assertMayActOn, assertNotApiKey } from './power.js';
+export { type PresetName, presetNames } from './presets.js';
 export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';

@@ -20,6 +20,8 @@ import { createUserViews } from './user-views.js';
 
 /** For the import: whether a sign-in can verify a password hash brought from another system, and its format. */
 export { passwordHashFormat, passwordHashProblem } from './foreign-hashes.js';
+/** `tessera keys rotate` and `tessera backup` (how the keys are stored) reach the signing keys directly, outside any request. */
+export { rotateSigningKey, signingKeyStorage } from './signing-keys.js';
 
 export function createAuthService(kit: AuthKit) {
   const links = createOneTimeLinks(kit);
