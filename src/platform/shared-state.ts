@@ -9,6 +9,8 @@ import { withDeadline } from './deadline.js';
  * Redis is away. While it is, `get`/`set`/`del`/`increment` work on this process's own entries
  * (so every limit becomes per node: neither open nor closed), `publish` reaches nobody, and
  * `isConnected()` says so, so that caches kept up to date by messages stop trusting themselves.
+ * Every write that reached Redis is mirrored in those entries, so a command that times out under load
+ * continues this node's counts where Redis had them instead of restarting them from zero.
  */
 export interface SharedState {
   readonly kind: 'memory' | 'redis';
@@ -213,6 +215,7 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
       shared(
         async () => {
           await client.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)));
+          await local.set(key, value, ttlMs);
         },
         () => local.set(key, value, ttlMs),
       ),
@@ -230,6 +233,7 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
       shared(
         async () => {
           await client.eval(RAISE, 1, key, value, String(Math.max(1, Math.round(ttlMs))));
+          await local.raise(key, value, ttlMs);
         },
         () => local.raise(key, value, ttlMs),
       ),
@@ -237,7 +241,9 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
       shared(
         async () => {
           const [count, ttlMs] = (await client.eval(INCREMENT, 1, key, String(windowMs))) as [number, number];
-          return { count, ttlMs: ttlMs < 0 ? windowMs : ttlMs };
+          const left = ttlMs < 0 ? windowMs : ttlMs;
+          await local.set(key, String(count), left);
+          return { count, ttlMs: left };
         },
         () => local.increment(key, windowMs),
       ),

@@ -134,6 +134,26 @@ describe.skipIf(!process.env.REDIS_URL)('Redis goes away (through a TCP proxy), 
     for (const node of [a, b]) expect(await me(node, suspended)).toBe(401);
   });
 
+  it('keeps counting failed sign-ins where Redis had them when Redis goes silent, so a hiccup frees no guesses', async () => {
+    const member = await createUser(a);
+    const guess = () => post(a, '/auth/login', { email: member.email, password: 'not the password' });
+    for (let attempt = 0; attempt < 5; attempt++) expect((await guess()).status).toBe(401);
+    proxy.stall();
+    await expectDegraded();
+    // The five free attempts were spent through Redis; this node continues from them, not from zero: the
+    // one-second wait after them may have passed while the outage was noticed, the next one has not.
+    const expectHeld = async () => {
+      const statuses = [(await guess()).status, (await guess()).status];
+      expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(1);
+      expect(statuses).toContain(429);
+    };
+    await expectHeld();
+    proxy.pass();
+    await expectBackAndFlowing();
+    // Redis's own counts apply again.
+    await expectHeld();
+  });
+
   it('tells every node to drop its caches when a node that could not publish reaches Redis again', async () => {
     // A third node that reaches Redis directly: it hears nothing amiss while only the others are cut off.
     const context = await createContext({ ...a.context.config, REDIS_URL: process.env.REDIS_URL }, a.context.database);
