@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError } from './config.js';
 import type { AppContext } from './context.js';
 import { migrateUp } from './db/migrator.js';
-import { ensureSomePreset } from './modules/access/service.js';
+import { ensureSomePreset } from './modules/index.js';
 import { passwordProblems } from './platform/password-policy.js';
 
 /** Brings a database to a usable state at start: migrations and a role preset (the users module then makes the bootstrap admin). */

@@ -16,9 +16,13 @@ describe('GET /events/catalog', () => {
     const { events } = res.json() as { events: { type: string; version: number; entity: string; payload: unknown }[] };
     const created = events.find((entry) => entry.type === 'user.created');
     expect(created).toMatchObject({
-      version: 1,
+      version: 2,
       entity: 'user',
-      payload: { type: 'object', additionalProperties: false, properties: { email: { type: 'string' }, roles: { type: 'array' } } },
+      payload: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { source: { anyOf: expect.any(Array) }, email: { type: 'string' }, roles: { type: 'array' } },
+      },
     });
     expect(events.find((entry) => entry.type === 'organization.deleted')).toEqual({
       type: 'organization.deleted',

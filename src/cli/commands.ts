@@ -4,9 +4,9 @@ import { BackupError, type BackupHeader, backupDatabase, restoreDatabase } from 
 import type { Database } from '../db/client.js';
 import { MigrationError, migrateDown, migrateUp, migrationStatus, pendingMigrations } from '../db/migrator.js';
 import type { PresetName } from '../modules/access/service.js';
-import { seedPreset } from '../modules/access/service.js';
 import { verifyAuditChain } from '../modules/audit/service.js';
 import { rotateSigningKey, signingKeyStorage } from '../modules/auth/service.js';
+import { seedPreset } from '../modules/index.js';
 import { systemCaller } from '../platform/caller.js';
 import { embeddedSecretSource } from '../platform/embedded-secret.js';
 import { passwordProblems } from '../platform/password-policy.js';

@@ -13,7 +13,7 @@ export interface ImportInput {
 const MAX_PRINTED_ERRORS = 200;
 
 /**
- * `tessera import`: users from another system (seed 002's data migration), as the system itself. Exit
+ * `tessera import`: users from another system (a data migration), as the system itself. Exit
  * code 1 when any line is invalid (nothing is written, unless --skip-invalid) or a user could not be
  * written; the summary and each error (line and field) are printed either way.
  */

@@ -2,7 +2,7 @@ import type { Ajv } from 'ajv';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 /**
- * Seed 002's "Data Validation": phone numbers, social-link URLs, timezones, language codes. Each is a
+ * The formats user data is validated against: phone numbers, social-link URLs, timezones, language codes. Each is a
  * JSON Schema format, so a bad value is one 400 naming its field like any other schema violation.
  */
 

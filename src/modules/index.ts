@@ -15,7 +15,6 @@ import { type DomainEvent, payloadChecker } from './events.js';
 import { federationModule } from './federation/module.js';
 import { importModule } from './import/module.js';
 import type { ImportService } from './import/service.js';
-import { interimExportParts } from './interim-ports.js';
 import { invitationsModule } from './invitations/module.js';
 import type { InvitationsService } from './invitations/service.js';
 import { learningModule } from './learning/module.js';
@@ -26,7 +25,10 @@ import { organizationsModule } from './organizations/module.js';
 import { subscriptionsModule } from './subscriptions/module.js';
 import type { SubscriptionsService } from './subscriptions/service.js';
 import { usersModule } from './users/module.js';
-import type { UsersService } from './users/service.js';
+import { type UsersService, userConditions } from './users/service.js';
+
+/** Presets through here: importing the wiring loads every module that adds a part to them (subscriptions' plans). */
+export { ensureSomePreset, seedPreset } from './access/service.js';
 
 export interface Modules {
   /** Turns a request's credentials into a principal; applied by the route guard to every route. */
@@ -70,6 +72,11 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     organizations: organizations.service,
     avatarStorage,
   });
+  access.service.registerActiveUsers(userConditions.active);
+  ops.service.metrics.registerUserFigures(async () => ({
+    ...(await users.service.figures(context.database.read)),
+    byRole: await access.service.holdersByRole(context.database.read),
+  }));
   const subscriptions = await wireModule(subscriptionsModule, context, { useCases, users: users.service });
   users.service.registerSubscriptionLookup(subscriptions.service.summaryOf);
   const auth = await wireModule(authModule, context, {
@@ -98,14 +105,21 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     auth: auth.service,
     mail: mail.service,
   });
-  const importer = await wireModule(importModule, context, { useCases, invitations: invitations.service });
+  const importer = await wireModule(importModule, context, {
+    useCases,
+    invitations: invitations.service,
+    users: users.service,
+    access: access.service,
+    organizations: organizations.service,
+    learning: learning.service,
+  });
   const exportParts = {
     ...access.service.exportParts,
     ...subscriptions.service.exportParts,
     ...auth.service.exportParts,
     ...learning.service.exportParts,
     ...federation.service.exportParts,
-    ...interimExportParts,
+    ...audit.service.exportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
   const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation, invitations, importer];

@@ -46,7 +46,7 @@ export interface S3StorageOptions {
 const contentTypes: Record<string, string> = { webp: 'image/webp' };
 
 /**
- * Files in an S3 bucket (seed 002's AVATAR_STORAGE_BUCKET); credentials come from the standard AWS
+ * Files in an S3 bucket (AVATAR_STORAGE_BUCKET); credentials come from the standard AWS
  * variables (or an instance role) through the SDK. Checksums only where S3 requires them, so stores that
  * do not know the SDK's newer checksum headers accept the uploads too; every call is bounded in time.
  */

@@ -372,7 +372,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Does an account of your organization use this email? (seed 001)
+         * Does an account of your organization use this email?
          * @description Answers whether an account of your organization uses the address (every organization for a cross-tenant administrator), for a form checking an address before it creates a user.
          */
         get: operations["getUsersCheckEmail"];
@@ -1336,7 +1336,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A user's learning statistics (seed 002's learning_stats)
+         * A user's learning statistics
          * @description Totals kept up to date as events arrive: courses enrolled, completed and in progress, learning time, scores and assessments, login streaks, certificates, badges and points.
          */
         get: operations["getUserStats"];

@@ -1,8 +1,6 @@
-import { boolean, index, jsonb, pgEnum, pgTable, primaryKey, text, uuid, varchar } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, primaryKey, text, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt } from './common.js';
 import { users } from './users.js';
-
-export const subscriptionStatus = pgEnum('subscription_status', ['ACTIVE', 'CANCELLED', 'EXPIRED']);
 
 export const roles = pgTable('roles', {
   id: id(),
@@ -70,34 +68,3 @@ export const userPermissions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.permissionId] }), index('user_permissions_permission_idx').on(t.permissionId)],
 );
-
-export const subscriptions = pgTable(
-  'subscriptions',
-  {
-    id: id(),
-    userId: uuid('user_id')
-      .notNull()
-      .unique('subscriptions_user_id_unique')
-      .references(() => users.id, { onDelete: 'cascade' }),
-    // Plan name: FREE, BASIC, PREMIUM … (seed 004 keeps it open).
-    type: varchar('type', { length: 50 }).notNull(),
-    startDate: tstz('start_date').notNull(),
-    endDate: tstz('end_date'),
-    status: subscriptionStatus('status').notNull().default('ACTIVE'),
-    features: jsonb('features').$type<string[]>().notNull().default([]),
-    cancelledAt: tstz('cancelled_at'),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-  },
-  (t) => [index('subscriptions_status_end_date_idx').on(t.status, t.endDate)],
-);
-
-/** The plans a subscription's `type` names (seed 004: FREE, BASIC, PREMIUM …), with their features. */
-export const subscriptionPlans = pgTable('subscription_plans', {
-  id: id(),
-  name: varchar('name', { length: 50 }).notNull().unique('subscription_plans_name_unique'),
-  description: text('description'),
-  features: jsonb('features').$type<string[]>().notNull().default([]),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});

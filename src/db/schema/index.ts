@@ -6,4 +6,5 @@ export * from './invitations.js';
 export * from './learning.js';
 export * from './mail.js';
 export * from './organizations.js';
+export * from './subscriptions.js';
 export * from './users.js';

@@ -5,7 +5,7 @@ import { organizations } from './organizations.js';
 import { users, userTypes } from './users.js';
 
 export const invitationStatus = pgEnum('invitation_status', ['PENDING', 'ACCEPTED', 'EXPIRED', 'CANCELLED']);
-/** Joining an organization, or choosing the password of an account an administrator made (seed 002's POST /users). */
+/** Joining an organization, or choosing the password of an account an administrator made without one (POST /users). */
 export const invitationPurpose = pgEnum('invitation_purpose', ['JOIN_ORGANIZATION', 'SET_PASSWORD']);
 
 /** A permission granted on acceptance, with the expiry the inviter gave it. */
@@ -14,7 +14,7 @@ export interface InvitedPermission {
   expiresAt: string | null;
 }
 
-// Seed 002's temporary_password is deliberately absent: the invitee sets a password on accepting.
+// No temporary password is stored with an invitation: the invitee sets a password on accepting.
 export const userInvitations = pgTable(
   'user_invitations',
   {

@@ -19,7 +19,7 @@ export const users = pgTable(
   'users',
   {
     id: id(),
-    // Stored lowercased (seed 001's case-insensitive lookup); 254 is the SMTP path limit.
+    // Stored lowercased, so a lookup in any case is an index hit; 254 is the SMTP path limit.
     email: varchar('email', { length: 254 }).notNull(),
     username: varchar('username', { length: 50 }),
     phone: varchar('phone', { length: 20 }),

@@ -13,7 +13,7 @@ type UserTypeRow = NonNullable<Awaited<ReturnType<typeof queries.findUserType>>>
 const permissionView = (row: PermissionRow) => ({ ...row, createdAt: row.createdAt.toISOString() });
 const userTypeView = ({ updatedAt: _updated, ...row }: UserTypeRow) => ({ ...row, createdAt: row.createdAt.toISOString() });
 
-/** The permissions roles are made of, and the user types (seed 004). */
+/** The permissions roles are made of, and the user types. */
 export function createCatalog(db: Db, useCases: DomainUseCases) {
   return {
     listPermissions: async () => (await queries.listPermissions(db)).map(permissionView),

@@ -3,6 +3,7 @@ import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import type { DomainUseCases } from '../events.js';
 import { accessErrors as errors } from './errors.js';
 import { assertMayActOn, heldAccess } from './power.js';
+import type { UserCondition } from './queries.js';
 import * as queries from './queries.js';
 
 export type Role = Awaited<ReturnType<typeof queries.findRolesByNameOrId>>[number];
@@ -43,8 +44,8 @@ export async function assertMayGrant(db: Executor, principal: Principal, grant: 
 }
 
 /** The last active super-admin keeps the role and the account: someone must be able to administer. */
-export async function assertNotLastSuperAdmin(db: Executor, userId: string) {
-  if ((await queries.holdsSuperAdminRole(db, userId)) && (await queries.countOtherActiveSuperAdmins(db, userId)) === 0) {
+export async function assertNotLastSuperAdmin(db: Executor, userId: string, isActive: UserCondition) {
+  if ((await queries.holdsSuperAdminRole(db, userId)) && (await queries.countOtherActiveSuperAdmins(db, userId, isActive)) === 0) {
     throw errors.LAST_SUPER_ADMIN();
   }
 }
@@ -53,7 +54,7 @@ export async function assertNotLastSuperAdmin(db: Executor, userId: string) {
  * Grants of roles and direct permissions to a user; the caller has already checked the user is in their
  * tenancy, and each use case checks the user holds no more than the actor.
  */
-export function createGrants(useCases: DomainUseCases) {
+export function createGrants(useCases: DomainUseCases, people: { isActive: UserCondition }) {
   return {
     async grantRoles(caller: SignedInCaller, userId: string, refs: string[]) {
       await useCases.run(caller, async (tx, emit) => {
@@ -72,7 +73,7 @@ export function createGrants(useCases: DomainUseCases) {
         if (!role) return;
         await assertMayActOn(tx, caller.principal, userId);
         await assertMayGrant(tx, caller.principal, { roles: [role] });
-        if (role.isSuperAdmin) await assertNotLastSuperAdmin(tx, userId);
+        if (role.isSuperAdmin) await assertNotLastSuperAdmin(tx, userId, people.isActive);
         if (!(await queries.revokeRole(tx, userId, role.id))) throw errors.ROLE_NOT_HELD();
         await emit({ type: 'user.role_revoked', entityId: userId, payload: { role: role.name } });
       });

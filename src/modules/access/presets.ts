@@ -20,14 +20,14 @@ const readOnlyAdmin: Permission[] = ['users:read', 'roles:read', 'organizations:
 /** `tessera seed --preset NAME`: the role sets of the systems the seeds describe. Every preset has a super-admin. */
 export const presets = {
   basic: {
-    description: 'admin and user (seed 003)',
+    description: 'admin and user',
     roles: [
       { name: 'admin', description: 'Full access to everything', permissions: [], isSuperAdmin: true },
       { name: 'user', description: 'Signed-in user: manages their own account', permissions: [], isDefault: true },
     ],
   },
   events: {
-    description: 'events platform: PARTICIPANT by default, ORGANIZER (seed 001)',
+    description: 'events platform: PARTICIPANT by default, ORGANIZER',
     roles: [
       { name: 'ADMIN', description: 'Full access to everything', permissions: [], isSuperAdmin: true },
       { name: 'ORGANIZER', description: 'Organizes events', permissions: ['events:manage', 'users:read'] },
@@ -35,7 +35,7 @@ export const presets = {
     ],
   },
   learning: {
-    description: 'learning platform: SUPER_ADMIN, ORG_ADMIN, INSTRUCTOR, LEARNER (seed 002)',
+    description: 'learning platform: SUPER_ADMIN, ORG_ADMIN, INSTRUCTOR, LEARNER',
     roles: [
       { name: 'SUPER_ADMIN', description: 'Full access across organizations', permissions: [], isSuperAdmin: true },
       {
@@ -62,7 +62,7 @@ export const presets = {
     ],
   },
   saas: {
-    description: 'SaaS: user types and subscription plans (seed 004)',
+    description: 'SaaS: user types and subscription plans',
     roles: [
       { name: 'super_admin', description: 'Full access to everything', permissions: [], isSuperAdmin: true },
       {

@@ -1,7 +1,7 @@
 // What applying a preset writes: every statement an upsert, so a preset applied twice gives the same rows.
 import { inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { permissions, rolePermissions, roles, subscriptionPlans, userTypes } from '../../db/schema/index.js';
+import { permissions, rolePermissions, roles, userTypes } from '../../db/schema/index.js';
 import { permissionCatalog } from '../../platform/permissions.js';
 import type { Preset } from './presets.js';
 
@@ -55,17 +55,6 @@ export async function upsertUserTypes(db: Executor, specs: NonNullable<Preset['u
     .insert(userTypes)
     .values(specs)
     .onConflictDoUpdate({ target: userTypes.name, set: { description: sql`excluded.description` } });
-}
-
-export async function upsertPlans(db: Executor, specs: NonNullable<Preset['plans']>) {
-  if (specs.length === 0) return;
-  await db
-    .insert(subscriptionPlans)
-    .values(specs)
-    .onConflictDoUpdate({
-      target: subscriptionPlans.name,
-      set: { description: sql`excluded.description`, features: sql`excluded.features` },
-    });
 }
 
 export async function countRoles(db: Executor): Promise<number> {

@@ -1,6 +1,10 @@
-import { type AnyColumn, and, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
-import { permissions, rolePermissions, roles, userPermissions, userRoles, users, userTypes } from '../../db/schema/index.js';
+import { type AnyColumn, and, eq, gt, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { insertMany } from '../../db/bulk.js';
+import { type Executor, queryRows } from '../../db/client.js';
+import { permissions, rolePermissions, roles, userPermissions, userRoles, userTypes } from '../../db/schema/index.js';
+
+/** A condition on a user's id that the users module writes over its own tables (access never reads them). */
+export type UserCondition = (userId: AnyColumn) => SQL;
 
 /** Only one role may be the default for new sign-ups: the preset applied last wins. */
 export async function clearDefaultRoleExcept(db: Executor, roleName: string) {
@@ -88,14 +92,24 @@ export async function revokePermission(db: Executor, userId: string, permissionI
   return rows.length > 0;
 }
 
-/** Active users holding a super-admin role, other than `exceptUserId`. */
-export async function countOtherActiveSuperAdmins(db: Executor, exceptUserId: string): Promise<number> {
+/** How many users hold each role (for the metrics). */
+export async function holdersByRole(db: Executor) {
+  const rows = await queryRows<{ role: string; count: string }>(
+    db,
+    sql`SELECT r.name AS role, count(ur.user_id) AS count
+        FROM roles r LEFT JOIN user_roles ur ON ur.role_id = r.id
+        GROUP BY r.name`,
+  );
+  return rows.map((row) => ({ role: row.role, count: Number(row.count) }));
+}
+
+/** Active users (as `isActive` says) holding a super-admin role, other than `exceptUserId`. */
+export async function countOtherActiveSuperAdmins(db: Executor, exceptUserId: string, isActive: UserCondition): Promise<number> {
   const [row] = await db
-    .select({ count: sql<number>`count(DISTINCT ${users.id})::int` })
+    .select({ count: sql<number>`count(DISTINCT ${userRoles.userId})::int` })
     .from(userRoles)
     .innerJoin(roles, eq(roles.id, userRoles.roleId))
-    .innerJoin(users, eq(users.id, userRoles.userId))
-    .where(and(eq(roles.isSuperAdmin, true), eq(users.status, 'ACTIVE'), ne(users.id, exceptUserId)));
+    .where(and(eq(roles.isSuperAdmin, true), isActive(userRoles.userId), ne(userRoles.userId, exceptUserId)));
   return row?.count ?? 0;
 }
 
@@ -232,3 +246,12 @@ export async function rolePermissionsOf(db: Executor, userId: string) {
     .leftJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
     .where(eq(userRoles.userId, userId));
 }
+
+/** The names an import may use: user types, and roles (with the default one). */
+export const catalogNames = async (db: Executor) => ({
+  userTypes: await db.select({ id: userTypes.id, name: userTypes.name }).from(userTypes),
+  roles: await db.select({ id: roles.id, name: roles.name, isDefault: roles.isDefault }).from(roles),
+});
+
+/** An import's role grants, one statement; grants already held are kept as they are. */
+export const grantRolesInBulk = (db: Executor, rows: (typeof userRoles.$inferInsert)[]) => insertMany(db, userRoles, rows, true);

@@ -15,7 +15,7 @@ function roleView({ updatedAt: _updated, createdAt, ...role }: RoleRow, permissi
 }
 
 /**
- * Roles and the permissions they bundle (seed 004); nobody makes or edits a role beyond their own access.
+ * Roles and the permissions they bundle; nobody makes or edits a role beyond their own access.
  * Every role is shared by all organizations, so only cross-tenant actors make, edit or delete one.
  */
 export function createRoles(db: Db, useCases: DomainUseCases) {

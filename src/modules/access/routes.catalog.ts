@@ -15,7 +15,7 @@ import {
   UserTypeView,
 } from './schemas.js';
 
-/** Seed 004's permissions and user types. */
+/** The permission catalogue and user types. */
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<typeof createCatalog> }> = async (app, { catalog }) => {
   const tags = ['permissions'];
   const manage = requirePermission('roles:manage');

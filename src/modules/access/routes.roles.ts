@@ -8,7 +8,7 @@ import { CreateRoleBody, RoleList, RolePermissionsBody, RoleView, UpdateRoleBody
 
 const tags = ['roles'];
 
-/** Seed 004's roles and the permissions they bundle. */
+/** Roles and the permissions they bundle. */
 export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof createRoles> }> = async (app, { roles }) => {
   const read = requirePermission('roles:read');
   const manage = requirePermission('roles:manage');

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.js';
 import type { Db, Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
@@ -8,7 +9,8 @@ import { accessErrors } from './errors.js';
 import { catalogAccessEvents, userGrantEvents } from './events.js';
 import { assertMayGrant, createGrants, resolvePermissions, resolveRoles } from './grants.js';
 import { heldAccess } from './power.js';
-import { type PresetName, presets } from './presets.js';
+import { type Preset, type PresetName, presets } from './presets.js';
+import type { UserCondition } from './queries.js';
 import * as queries from './queries.js';
 import * as presetQueries from './queries.presets.js';
 import { createRoles } from './roles.js';
@@ -23,11 +25,23 @@ export function createAccessService(context: AppContext, { useCases }: { useCase
   useCases.afterCommit(userGrantEvents, (event) => context.access.invalidate(event.entityId ?? undefined));
   // A role or permission edit may touch any number of users: every node drops every cached profile.
   useCases.afterCommit(catalogAccessEvents, () => context.access.invalidate());
+  // Which users are active is the users module's to say (wired after access); until it does, every holder counts.
+  const people: { isActive: UserCondition } = { isActive: () => sql`true` };
   return {
     roles: createRoles(db, useCases),
     catalog: createCatalog(db, useCases),
-    grants: createGrants(useCases),
+    grants: createGrants(useCases, people),
     ...createUserAccess(context),
+    /** Users says which users are active (the last active super-admin keeps the role). */
+    registerActiveUsers(isActive: UserCondition) {
+      people.isActive = isActive;
+    },
+    /** The user types and roles an import may name, by name. */
+    catalogNames: (executor: Executor) => queries.catalogNames(executor),
+    /** An import's role grants (already checked against the importer's own access), set-based; held ones are kept. */
+    grantRolesInBulk: (tx: Executor, grants: { userId: string; roleId: string }[]) => queries.grantRolesInBulk(tx, grants),
+    /** How many users hold each role (for the metrics). */
+    holdersByRole: (executor: Executor) => queries.holdersByRole(executor),
   };
 }
 
@@ -101,9 +115,18 @@ export const deferredGrants = {
   },
 };
 
+/** What another module applies of a preset, on its own tables, in the preset's transaction (subscriptions: the plans). */
+export type PresetPart = (tx: Executor, preset: Preset) => Promise<void>;
+const presetParts: PresetPart[] = [];
+
+/** A module's part of every preset, registered once when its service file loads (before any preset is applied). */
+export function registerPresetPart(part: PresetPart) {
+  presetParts.push(part);
+}
+
 /**
- * Applies a preset: the permission catalog, its roles with their permissions, user types and plans.
- * Idempotent (every write is an upsert), and all-or-nothing.
+ * Applies a preset: the permission catalog, its roles with their permissions, user types, and every
+ * registered part (plans). Idempotent (every write is an upsert), and all-or-nothing.
  */
 export async function seedPreset(db: Db, name: PresetName) {
   const preset = presets[name];
@@ -118,7 +141,7 @@ export async function seedPreset(db: Db, name: PresetName) {
     const defaultRole = preset.roles.find((spec) => spec.isDefault);
     if (defaultRole) await queries.clearDefaultRoleExcept(tx, defaultRole.name);
     await presetQueries.upsertUserTypes(tx, 'userTypes' in preset ? preset.userTypes : []);
-    await presetQueries.upsertPlans(tx, 'plans' in preset ? preset.plans : []);
+    for (const part of presetParts) await part(tx, preset);
     return { roles: saved.length };
   });
 }
@@ -135,4 +158,5 @@ export { cachedAccessProfile } from './effective.js';
 export { assertNotLastSuperAdmin } from './grants.js';
 export { assertMayActOn, assertNotApiKey } from './power.js';
 export { type PresetName, presetNames } from './presets.js';
+export type { UserCondition } from './queries.js';
 export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';

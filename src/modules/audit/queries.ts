@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { auditLogs } from '../../db/schema/index.js';
@@ -88,4 +88,21 @@ export async function listAuditRows(db: Executor, filter: AuditFilter, limit: nu
     )
     .orderBy(desc(auditLogs.id))
     .limit(limit + 1);
+}
+
+/** A person's trail for their export: what they did and what was done to them, newest first. */
+export function trailOf(db: Executor, userId: string) {
+  return db
+    .select({
+      action: auditLogs.action,
+      entity: auditLogs.entity,
+      entityId: auditLogs.entityId,
+      // The address is the person's only where they acted; an administrator's acting on them is theirs.
+      ipAddress: sql<string | null>`CASE WHEN ${auditLogs.actorId} = ${userId} THEN ${auditLogs.ipAddress} END`,
+      createdAt: auditLogs.createdAt,
+    })
+    .from(auditLogs)
+    .where(or(eq(auditLogs.actorId, userId), eq(auditLogs.entityId, userId)))
+    .orderBy(desc(auditLogs.id))
+    .limit(10_000);
 }

@@ -9,7 +9,7 @@ import type { AuditService } from './service.js';
 
 const tags = ['audit'];
 
-/** Seed 003's audit log: filtered, newest first, within the reader's tenancy; its hash chain check; and the public event catalogue. */
+/** The audit log: filtered, newest first, within the reader's tenancy; its hash chain check; and the public event catalogue. */
 export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService }> = async (app, { audit }) => {
   const read = requirePermission('audit:read');
   app.get(

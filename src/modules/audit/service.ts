@@ -84,6 +84,9 @@ export function createAuditService(context: AppContext) {
       return pageOf(rows, limit, auditView, (row) => auditCursor.encode([row.id]));
     },
 
+    /** The audit trail's part of a person's export (users asks each module for its part). */
+    exportParts: { auditTrail: (executor: Executor, userId: string) => queries.trailOf(executor, userId) },
+
     verify: () => verifyAuditChain(db),
     /** Seals what is waiting now (the background loop calls this every second; tests call it directly). */
     seal: () => sealPending(db),

@@ -1,7 +1,6 @@
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { accessErrors } from '../access/errors.js';
 import { assertNotApiKey, cachedAccessProfile, isPermission, type Permission } from '../access/service.js';
-import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -66,7 +65,7 @@ export function createApiKeys(kit: AuthKit) {
     /** The key's owner, with only the key's scopes of what they hold now; a 401 for anything else. */
     async authenticate(secret: string): Promise<Principal> {
       const key = await queries.findUsableApiKey(db, sha256(secret));
-      const owner = key && (await accounts.findById(db, key.userId));
+      const owner = key && (await kit.users.findById(db, key.userId));
       if (!key || owner?.status !== 'ACTIVE') throw errors.INVALID_API_KEY();
       // Last-used time to the minute is plenty, and spares a write per request.
       if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) await queries.touchApiKey(db, key.id);

@@ -1,5 +1,5 @@
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
-import { accounts, type UserRow } from '../users/service.js';
+import type { UserRow } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import { verifyStoredPassword } from './foreign-hashes.js';
@@ -33,7 +33,7 @@ export function createEmailChangeFlows(kit: AuthKit, links: OneTimeLinks) {
   // with "this wasn't me". Both count against the address's hourly mail cap: nobody floods an inbox by
   // changing their address back and forth.
   useCases.react(['user.email_change_requested'], async (tx, event) => {
-    const user = event.entityId ? await accounts.findById(tx, event.entityId) : undefined;
+    const user = event.entityId ? await kit.users.findById(tx, event.entityId) : undefined;
     if (!user) return;
     const { before, pending, claimable, sessionId } = event.payload;
     if (claimable) {
@@ -73,7 +73,7 @@ export function createEmailChangeFlows(kit: AuthKit, links: OneTimeLinks) {
     async confirmEmailChange(caller: Caller, token: string) {
       await useCases.run(caller, async (tx, emit) => {
         const { user, binding } = await links.consume(tx, token, ['EMAIL_CHANGE']);
-        if (!(await accounts.confirmAddress(tx, emit, user, binding.sentTo))) throw errors.INVALID_LINK();
+        if (!(await kit.users.confirmAddress(tx, emit, user, binding.sentTo))) throw errors.INVALID_LINK();
         const sessions = config.EMAIL_CHANGE_ENDS_SESSIONS
           ? await queries.revokeUserSessions(tx, user.id, 'email_changed', binding.keepSession ?? undefined)
           : 0;
@@ -88,7 +88,7 @@ export function createEmailChangeFlows(kit: AuthKit, links: OneTimeLinks) {
     async revertEmailChange(caller: Caller, token: string) {
       await useCases.run(caller, async (tx, emit) => {
         const { user, binding } = await links.consume(tx, token, ['EMAIL_CHANGE_REVERT']);
-        const restored = await accounts.restoreAddress(tx, emit, user, binding.sentTo);
+        const restored = await kit.users.restoreAddress(tx, emit, user, binding.sentTo);
         if (!restored) throw errors.INVALID_LINK();
         await queries.expireOneTimeTokens(tx, user.id, 'EMAIL_CHANGE');
         const sessions = await queries.revokeUserSessions(tx, user.id, 'email_change_reverted');

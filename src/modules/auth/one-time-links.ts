@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/client.js';
 import type { Caller } from '../../platform/caller.js';
 import type { TemplateData, TemplateName } from '../mail/service.js';
-import { accounts, type UserRow } from '../users/service.js';
+import type { UserRow } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -71,14 +71,14 @@ export function createOneTimeLinks(kit: AuthKit) {
   /** Takes a link out of use; whatever is wrong with it (unknown, used, expired, outlived) is the same answer. */
   async function consume(tx: Executor, token: string, purposes: queries.OneTimePurpose[]) {
     const consumed = await queries.consumeOneTimeToken(tx, sha256(token), purposes);
-    const user = consumed ? await accounts.findById(tx, consumed.userId) : undefined;
+    const user = consumed ? await kit.users.findById(tx, consumed.userId) : undefined;
     const binding = (consumed?.data ?? null) as Partial<LinkBinding> | null;
     if (!consumed || !user || !isStillBound(user, consumed.purpose, binding)) throw errors.INVALID_LINK();
     return { user, binding: binding as LinkBinding };
   }
 
   async function verificationUrl(tx: Executor, to: Recipient) {
-    const user = await accounts.findById(tx, to.id);
+    const user = await kit.users.findById(tx, to.id);
     if (!user) throw errors.INVALID_LINK();
     return create(tx, user, { purpose: 'EMAIL_VERIFICATION', ttlMs: config.VERIFY_TOKEN_TTL, path: '/verify-email', sentTo: to.email });
   }
@@ -110,14 +110,14 @@ export function createEmailVerification(kit: AuthKit, links: OneTimeLinks) {
     async verifyEmail(caller: Caller, token: string) {
       await kit.useCases.run(caller, async (tx, emit) => {
         const { user } = await links.consume(tx, token, ['EMAIL_VERIFICATION']);
-        await accounts.markEmailVerified(tx, user.id);
+        await kit.users.markEmailVerified(tx, user.id);
         await emit({ type: 'auth.email_verified', entityId: user.id, actorId: user.id });
       });
     },
 
     async resendVerification(caller: Caller, email: string) {
       await kit.useCases.run(caller, async (tx, emit) => {
-        const user = await accounts.findByEmail(tx, email);
+        const user = await kit.users.findByEmail(tx, email);
         if (!user || user.emailVerifiedAt) return;
         await links.mailUnderCap(tx, user, 'verifyEmail', async () => ({ url: await links.verificationUrl(tx, user) }));
         await emit({ type: 'auth.verification_resent', entityId: user.id, actorId: user.id });

@@ -2,7 +2,6 @@ import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword, verifyPassword } from '../../platform/passwords.js';
 import { assertNotApiKey } from '../access/service.js';
-import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import type { OneTimeLinks } from './one-time-links.js';
@@ -20,7 +19,7 @@ export function createPasswordFlows(kit: AuthKit, links: OneTimeLinks) {
      */
     async forgotPassword(caller: Caller, email: string) {
       await useCases.run(caller, async (tx, emit) => {
-        const user = await accounts.findByEmail(tx, email);
+        const user = await kit.users.findByEmail(tx, email);
         if (user?.status !== 'ACTIVE') return;
         await links.mailUnderCap(tx, user, 'resetPassword', async () => ({
           url: await links.create(tx, user, { purpose: 'PASSWORD_RESET', ttlMs: config.RESET_TOKEN_TTL, path: '/reset-password' }),
@@ -36,9 +35,9 @@ export function createPasswordFlows(kit: AuthKit, links: OneTimeLinks) {
       const passwordHash = await hashPassword(input.password);
       await useCases.run(caller, async (tx, emit) => {
         const { user } = await links.consume(tx, input.token, ['PASSWORD_RESET', 'SET_PASSWORD']);
-        await accounts.setPasswordHash(tx, user.id, passwordHash);
+        await kit.users.setPasswordHash(tx, user.id, passwordHash);
         // The link reached the mailbox, so the address is proven too (links are bound to the address they went to).
-        await accounts.markEmailVerified(tx, user.id);
+        await kit.users.markEmailVerified(tx, user.id);
         await queries.revokeUserSessions(tx, user.id, 'password_reset');
         await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });
         // Its owner is back in: failed guesses against the account no longer hold them up.
@@ -51,7 +50,7 @@ export function createPasswordFlows(kit: AuthKit, links: OneTimeLinks) {
     async changePassword(caller: SignedInCaller, input: { currentPassword: string; newPassword: string }) {
       const { principal } = caller;
       assertNotApiKey(principal);
-      const user = await accounts.findById(database.primary, principal.userId);
+      const user = await kit.users.findById(database.primary, principal.userId);
       if (!user) throw errors.INVALID_CREDENTIALS();
       if (!(await verifyPassword(user.passwordHash ?? kit.dummyHash, input.currentPassword))) {
         throw errors.WRONG_CURRENT_PASSWORD({ errors: [{ path: '/currentPassword', message: 'is wrong' }] });
@@ -59,7 +58,7 @@ export function createPasswordFlows(kit: AuthKit, links: OneTimeLinks) {
       assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, 'newPassword', [user.email]);
       const passwordHash = await hashPassword(input.newPassword);
       await useCases.run(caller, async (tx, emit) => {
-        await accounts.setPasswordHash(tx, user.id, passwordHash);
+        await kit.users.setPasswordHash(tx, user.id, passwordHash);
         await queries.revokeUserSessions(tx, user.id, 'password_changed', principal.sessionId ?? undefined);
         await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });
         await emit({ type: 'auth.password_changed', entityId: user.id, actorId: user.id });

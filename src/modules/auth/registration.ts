@@ -6,20 +6,10 @@ import { hashPassword } from '../../platform/passwords.js';
 import { createTimingPad } from '../../platform/timing-pad.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
-import { accounts, type NewUser, type UserRow } from '../users/service.js';
+import { type NewAccount, normalizeEmail, type UserRow } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import type { OneTimeLinks } from './one-time-links.js';
 import type { Registration } from './schemas.js';
-
-/** The new account, or nothing when one of its unique fields is taken (the savepoint keeps the transaction usable). */
-async function createUnlessTaken(tx: Tx, values: NewUser): Promise<UserRow | undefined> {
-  try {
-    return await tx.transaction((savepoint) => accounts.create(savepoint, values));
-  } catch (error) {
-    if (violatedUniqueConstraint(error) !== undefined) return undefined;
-    throw error;
-  }
-}
 
 /**
  * Self-service sign-up. The answer is the same 202 whatever happens, so it never tells whether an
@@ -33,6 +23,16 @@ export function createRegistration(kit: AuthKit, links: OneTimeLinks) {
   // a taken address waits as long as a recent new account took, after its transaction (holding no connection).
   const newAccountTime = createTimingPad();
 
+  /** The new account, or nothing when one of its unique fields is taken (the savepoint keeps the transaction usable). */
+  async function createUnlessTaken(tx: Tx, emit: Emit<DomainEvent>, account: NewAccount) {
+    try {
+      return await tx.transaction((savepoint) => kit.users.create(savepoint, emit, account));
+    } catch (error) {
+      if (violatedUniqueConstraint(error) !== undefined) return undefined;
+      throw error;
+    }
+  }
+
   async function tellOwner(tx: Executor, emit: Emit<DomainEvent>, owner: UserRow) {
     await links.mailUnderCap(tx, owner, 'accountExists', async () => ({ resetUrl: `${config.PUBLIC_URL}/forgot-password` }));
     await emit({ type: 'auth.register_existing_email', entityId: owner.id });
@@ -40,34 +40,35 @@ export function createRegistration(kit: AuthKit, links: OneTimeLinks) {
 
   return {
     async register(caller: Caller, input: Registration) {
-      const email = accounts.normalizeEmail(input.email);
+      const email = normalizeEmail(input.email);
       assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, 'password', [email, email.split('@')[0] ?? '']);
       const [first, ...rest] = (input.name ?? '').trim().split(/\s+/);
       // Hashed whether or not the address is taken, so every answer takes the same time.
       const passwordHash = await hashPassword(input.password);
       const started = performance.now();
       const created = await kit.useCases.run(caller, async (tx, emit) => {
-        const existing = await accounts.findByEmail(tx, email);
+        const existing = await kit.users.findByEmail(tx, email);
         if (existing) {
           await tellOwner(tx, emit, existing);
           return false;
         }
-        const user = await createUnlessTaken(tx, {
+        // `user.created`, to which auth answers with the verification link.
+        const created = await createUnlessTaken(tx, emit, {
+          source: 'registration',
           email,
           passwordHash,
           firstName: input.firstName ?? first ?? '',
           lastName: input.lastName ?? rest.join(' '),
           username: input.username ?? null,
           phone: input.phone ?? null,
-          status: 'ACTIVE',
+          roles: {},
         });
-        if (!user) {
-          const winner = await accounts.findByEmail(tx, email);
+        if (!created) {
+          const winner = await kit.users.findByEmail(tx, email);
           if (winner) await tellOwner(tx, emit, winner);
           return false;
         }
-        const roles = await kit.access.grantInitialRoles(tx, user.id, undefined);
-        await links.mailVerification(tx, user);
+        const { user, roles } = created;
         await emit({ type: 'auth.registered', entityId: user.id, actorId: user.id, payload: { email, roles } });
         return true;
       });

@@ -7,7 +7,7 @@ import { UserIdParams } from '../users/schemas.js';
 import { SetPasswordBody } from './schemas.js';
 import type { AuthService } from './service.js';
 
-/** An administrator sets a user's password, temporary or not (seed 002's temporary password support). */
+/** An administrator sets a user's password, temporary (to be replaced at the next sign-in) or not. */
 export const userPasswordRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
   app.put(
     '/users/:id/password',

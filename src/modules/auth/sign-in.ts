@@ -5,7 +5,7 @@ import { hashPassword, needsRehash } from '../../platform/passwords.js';
 import type { Emit } from '../../platform/use-case.js';
 import { cachedAccessProfile } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
-import { accounts, type UserRow } from '../users/service.js';
+import type { UserRow } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import { verifyStoredPassword } from './foreign-hashes.js';
@@ -72,7 +72,7 @@ export function createSignIn(kit: AuthKit) {
   /** What every sign-in ends in once no step stopped it: a session (a refresh-token family) and its token pair. */
   async function startSession(tx: Executor, user: UserRow, attempt: SignInAttempt) {
     const now = Date.now();
-    await accounts.recordLogin(tx, user.id);
+    await kit.users.recordSignIn(tx, user.id);
     const session = await queries.insertSession(tx, {
       userId: user.id,
       organizationId: user.organizationId,
@@ -89,7 +89,7 @@ export function createSignIn(kit: AuthKit) {
       actorId: user.id,
       payload: { amr: attempt.amr, rehashed: attempt.rehashed ?? false },
     });
-    return { ...(await issueAccessToken(tx, user, session.id)), refreshToken, user: accounts.view(user) };
+    return { ...(await issueAccessToken(tx, user, session.id)), refreshToken, user: kit.users.view(user) };
   }
 
   const pipeline = createSignInPipeline<Executor, UserRow, SignInPendingByVia, Awaited<ReturnType<typeof startSession>>, SignInAttempt>(
@@ -131,7 +131,7 @@ export function createSignIn(kit: AuthKit) {
 
   /** A device that signed in to this account before: a session from the same ip address and user agent, within a session's lifetime. */
   async function signedInBefore(db: Executor, input: { email?: string; username?: string }, caller: Caller) {
-    const user = await accounts.findForLogin(db, input);
+    const user = await kit.users.findForSignIn(db, input);
     if (!user || !caller.ipAddress || !caller.userAgent) return false;
     const since = new Date(Date.now() - config.SESSION_MAX_AGE);
     return queries.hasSessionFrom(db, user.id, { ipAddress: caller.ipAddress, userAgent: caller.userAgent.slice(0, 500), since });
@@ -147,7 +147,7 @@ export function createSignIn(kit: AuthKit) {
       const database = kit.context.database.primary;
       const waitSeconds = await throttle.attempt(identifier, caller.ipAddress, () => signedInBefore(database, input, caller));
       if (waitSeconds !== undefined) throw rateLimited(waitSeconds);
-      const user = await accounts.findForLogin(database, input);
+      const user = await kit.users.findForSignIn(database, input);
       // An unknown account costs a real verification too: the answer's timing does not tell. An imported
       // account's hash from another system is verified in its own format, and redone as ours below.
       const passwordOk = await verifyStoredPassword(user?.passwordHash ?? kit.dummyHash, input.password);
@@ -162,7 +162,7 @@ export function createSignIn(kit: AuthKit) {
       const proven = rehash ? { ...user, passwordHash: rehash } : user;
       return useCases.run(caller, async (tx, emit) => {
         // A temporary password stays temporary when it is redone.
-        if (rehash) await accounts.setPasswordHash(tx, user.id, rehash, user.passwordChangeRequired);
+        if (rehash) await kit.users.setPasswordHash(tx, user.id, rehash, user.passwordChangeRequired);
         useCases.whenCommitted(() => throttle.clear(caller.ipAddress, identifier));
         return pipeline.complete(tx, proven, { via: 'password', amr: ['pwd'], rehashed: Boolean(rehash), caller, emit });
       });

@@ -2,7 +2,6 @@ import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
 import { assertNotApiKey } from '../access/service.js';
-import { accounts } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import { verifyStoredPassword } from './foreign-hashes.js';
@@ -12,7 +11,7 @@ import { sha256 } from './secrets.js';
 import { mayHoldSession, type SignInPipeline } from './sign-in.js';
 
 /**
- * Seed 002's temporary passwords, done as Keycloak does them: an administrator sets one (and never learns
+ * Temporary passwords, done as Keycloak does them: an administrator sets one (and never learns
  * the password that replaces it); its sign-in hands out only a change token (the pipeline's passwordChange step, sign-in.ts); the change
  * token and a new, different password finish the sign-in.
  */
@@ -29,7 +28,7 @@ export function createTemporaryPasswords(kit: AuthKit, signIn: SignInPipeline) {
       assertNotApiKey(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
         const user = await kit.users.actionableUser(tx, caller.principal, id);
-        await accounts.setPasswordHash(tx, user.id, passwordHash, temporary);
+        await kit.users.setPasswordHash(tx, user.id, passwordHash, temporary);
         await queries.revokeUserSessions(tx, user.id, 'password_set_by_admin');
         if (!temporary) await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });
         await emit({ type: 'auth.password_set_by_admin', entityId: user.id, organizationId: user.organizationId, payload: { temporary } });
@@ -44,14 +43,14 @@ export function createTemporaryPasswords(kit: AuthKit, signIn: SignInPipeline) {
       const passwordHash = await hashPassword(input.newPassword);
       return useCases.run(caller, async (tx, emit) => {
         const consumed = await queries.consumeOneTimeToken(tx, sha256(input.changeToken), ['PASSWORD_CHANGE']);
-        const user = consumed ? await accounts.findById(tx, consumed.userId) : undefined;
+        const user = consumed ? await kit.users.findById(tx, consumed.userId) : undefined;
         const stillBound = user && consumed && isStillBound(user, consumed.purpose, consumed.data as Partial<LinkBinding> | null);
         if (!stillBound || !user.passwordChangeRequired || !mayHoldSession(kit, user)) throw errors.INVALID_CHANGE_TOKEN();
         assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, 'newPassword', [user.email]);
         if (await verifyStoredPassword(user.passwordHash ?? '', input.newPassword)) {
           throw errors.PASSWORD_UNCHANGED({ errors: [{ path: '/newPassword', message: 'must differ from the temporary password' }] });
         }
-        await accounts.setPasswordHash(tx, user.id, passwordHash);
+        await kit.users.setPasswordHash(tx, user.id, passwordHash);
         await emit({ type: 'auth.temporary_password_replaced', entityId: user.id, actorId: user.id });
         const replaced = { ...user, passwordHash, passwordChangeRequired: false };
         return signIn.complete(tx, replaced, { via: 'temporaryPassword', amr: ['pwd'], caller, emit });

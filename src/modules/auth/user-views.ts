@@ -4,7 +4,7 @@ import { createInvalidatedCache } from '../../platform/invalidated-cache.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
 import type { SubscriptionsService } from '../subscriptions/service.js';
-import { accounts } from '../users/service.js';
+import type { UsersService } from '../users/service.js';
 import { PublicUser } from './schemas.js';
 
 const publicFields = Object.keys(PublicUser.properties) as (keyof Static<typeof PublicUser>)[];
@@ -57,6 +57,7 @@ export function createUserViews(kit: {
   useCases: DomainUseCases;
   userViews: UserViewCache;
   subscriptions: Pick<SubscriptionsService, 'activePlan'>;
+  users: Pick<UsersService, 'findById' | 'view'>;
 }) {
   const { useCases, userViews: cache } = kit;
   const db = kit.context.database.primary;
@@ -70,10 +71,10 @@ export function createUserViews(kit: {
     /** Undefined when the user is gone. */
     get: (userId: string): Promise<CachedUser | undefined> =>
       cache.get(userId, async () => {
-        const user = await accounts.findById(db, userId);
+        const user = await kit.users.findById(db, userId);
         if (!user) return undefined;
         const plan = await kit.subscriptions.activePlan(db, userId);
-        const view = accounts.view(user);
+        const view = kit.users.view(user);
         return { user: Object.fromEntries(publicFields.map((field) => [field, view[field]])) as CachedUser['user'], plan };
       }),
   };

@@ -3,7 +3,7 @@ import { violatedUniqueConstraint } from '../../db/errors.js';
 import { AppError } from '../../http/errors.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
-import { accounts, type UserRow } from '../users/service.js';
+import type { UserRow } from '../users/service.js';
 import type { FederationKit } from './deps.js';
 import { federationErrors as errors } from './errors.js';
 import type { ExternalIdentity } from './presets.js';
@@ -34,22 +34,19 @@ export function assertDomainAllowed(provider: Provider, identity: ExternalIdenti
  * account that someone else owns.
  */
 export function createAccountResolution(kit: FederationKit) {
-  async function createAccount(tx: Tx, identity: ExternalIdentity & { email: string }) {
+  async function createAccount(tx: Tx, emit: Emit<DomainEvent>, identity: ExternalIdentity & { email: string }) {
     try {
       // A savepoint: a registration of the same address that won the race leaves this transaction usable.
       return await tx.transaction((savepoint) =>
-        accounts.create(
-          savepoint,
-          {
-            email: identity.email,
-            passwordHash: null,
-            firstName: identity.firstName,
-            lastName: identity.lastName,
-            status: 'ACTIVE',
-            emailVerifiedAt: identity.emailVerified ? new Date() : null,
-          },
-          { avatarUrl: identity.avatarUrl?.slice(0, 500) ?? null },
-        ),
+        kit.users.create(savepoint, emit, {
+          source: 'federation',
+          email: identity.email,
+          firstName: identity.firstName,
+          lastName: identity.lastName,
+          emailVerified: identity.emailVerified,
+          profile: { avatarUrl: identity.avatarUrl?.slice(0, 500) ?? null },
+          roles: {},
+        }),
       );
     } catch (error) {
       if (violatedUniqueConstraint(error) === 'users_email_unique') throw new Refusal(errors.ACCOUNT_EXISTS_LINK_REQUIRED());
@@ -61,12 +58,12 @@ export function createAccountResolution(kit: FederationKit) {
     async resolveSignIn(tx: Tx, emit: Emit<DomainEvent>, provider: Provider, identity: ExternalIdentity): Promise<UserRow> {
       assertDomainAllowed(provider, identity);
       const known = await queries.findIdentity(tx, provider.slug, identity.subject);
-      const linkedUser = known && (await accounts.findById(tx, known.userId));
+      const linkedUser = known && (await kit.users.findById(tx, known.userId));
       if (known && linkedUser) {
         await queries.touchIdentity(tx, known.id, { email: identity.email, emailVerified: identity.emailVerified });
         return linkedUser;
       }
-      const owner = identity.email ? await accounts.findByEmail(tx, identity.email) : undefined;
+      const owner = identity.email ? await kit.users.findByEmail(tx, identity.email) : undefined;
       if (owner) {
         if (!identity.emailVerified || !owner.emailVerifiedAt) throw new Refusal(errors.ACCOUNT_EXISTS_LINK_REQUIRED(), owner.id);
         const linked = await queries.insertIdentity(tx, {
@@ -85,8 +82,7 @@ export function createAccountResolution(kit: FederationKit) {
       if (!provider.signUpEnabled) throw errors.SIGN_UP_DISABLED();
       const { email } = identity;
       if (!email) throw errors.PROVIDER_EMAIL_MISSING();
-      const user = await createAccount(tx, { ...identity, email });
-      const roles = await kit.access.grantInitialRoles(tx, user.id, undefined);
+      const { user, roles } = await createAccount(tx, emit, { ...identity, email });
       await queries.insertIdentity(tx, { ...identityFields(provider.slug, identity), userId: user.id, lastSignInAt: new Date() });
       await emit({
         type: 'federation.registered',

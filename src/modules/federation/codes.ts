@@ -4,7 +4,6 @@ import * as client from 'openid-client';
 import type { Tx } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { authErrors } from '../auth/errors.js';
-import { accounts } from '../users/service.js';
 import { identityFields } from './accounts.js';
 import type { FederationKit } from './deps.js';
 import { federationErrors as errors } from './errors.js';
@@ -66,7 +65,7 @@ export function createCodes(kit: FederationKit) {
         const grant = await redeem(tx, input, 'sign_in');
         // Returned rather than thrown: the code stays spent.
         if (!grant) return 'invalid' as const;
-        const user = await accounts.findById(tx, grant.userId);
+        const user = await kit.users.findById(tx, grant.userId);
         if (!user || !auth.mayHoldSession(user)) return 'refused' as const;
         const signedIn = await auth.signIn.complete(tx, user, { via: 'federation', amr: ['fed'], caller, emit });
         if ('accessToken' in signedIn) await flows.setCodeSession(tx, grant.id, String(decodeJwt(signedIn.accessToken).sid));

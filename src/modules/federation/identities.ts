@@ -2,7 +2,6 @@ import type { Executor, Tx } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
-import { accounts } from '../users/service.js';
 import type { FederationKit } from './deps.js';
 import { federationErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -29,7 +28,7 @@ export function createIdentities(kit: FederationKit) {
     const held = await queries.lockIdentitiesOfUser(tx, userId);
     const identity = await queries.findIdentityOfUser(tx, userId, id);
     if (!identity) throw errors.IDENTITY_NOT_FOUND();
-    const user = await accounts.findById(tx, userId);
+    const user = await kit.users.findById(tx, userId);
     if (keepOneWay && !user?.passwordHash && held.length <= 1) throw errors.LAST_SIGN_IN_METHOD();
     await queries.deleteIdentity(tx, identity.id);
     await emit({ type: 'identity.unlinked', entityId: userId, payload: { provider: identity.provider, identityId: identity.id } });

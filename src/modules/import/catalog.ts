@@ -2,8 +2,7 @@ import type { Executor } from '../../db/client.js';
 import { AppError } from '../../http/errors.js';
 import type { Principal } from '../../platform/caller.js';
 import { assertMayActOn, deferredGrants, inTenancy, tenantOf } from '../access/service.js';
-import { accounts } from '../users/service.js';
-import * as queries from './queries.js';
+import type { ImportOwners } from './owners.js';
 import type { Catalog } from './validate.js';
 
 /** A refusal a line reports by field (a 4xx of the rule); anything else is a failure of the import. */
@@ -19,8 +18,8 @@ function refusalOf(error: unknown): string {
  * hold" and "nobody acts on an account holding more than they do"; the CLI acts as the system and is
  * not limited.
  */
-export async function loadCatalog(db: Executor, actor: Principal | undefined): Promise<Catalog> {
-  const rows = await queries.catalogRows(db);
+export async function loadCatalog(db: Executor, actor: Principal | undefined, owners: ImportOwners): Promise<Catalog> {
+  const rows = { organizations: await owners.organizations.slugs(db), ...(await owners.access.catalogNames(db)) };
   const organizations = new Map(rows.organizations.map((row) => [row.slug, row.id]));
   const userTypes = new Map(rows.userTypes.map((row) => [row.name, row.id]));
   const roles = new Map(rows.roles.flatMap((row) => [[row.name, row.id] as const, [row.id, row.id] as const]));
@@ -39,7 +38,7 @@ export async function loadCatalog(db: Executor, actor: Principal | undefined): P
       const removing = status !== 'ACTIVE' && status !== account.status;
       const check = async () => {
         await assertMayActOn(db, actor, account.id);
-        if (removing) await accounts.assertMayRemove(db, actor, account.id);
+        if (removing) await owners.users.assertMayRemove(db, actor, account.id);
       };
       return check().then(() => undefined, refusalOf);
     },

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { ProgressReporter } from '../../db/backup.js';
 import type { Executor } from '../../db/client.js';
-import * as queries from './queries.js';
+import type { ImportOwners } from './owners.js';
 import { type ImportFormat, readRecords } from './reader.js';
 import type { ImportOptions, ImportSummary, LineError } from './schemas.js';
 import { type Catalog, checkRecord, type ImportUser } from './validate.js';
@@ -50,6 +50,7 @@ export async function checkFile(
   options: ImportOptions,
   progress: ProgressReporter,
   spool: string,
+  owners: ImportOwners,
 ) {
   const summary: ImportSummary = {
     dryRun: options.dryRun ?? false,
@@ -74,7 +75,7 @@ export async function checkFile(
     // An account the actor cannot see is, to them, no account: the counts must not tell it exists.
     const existing = new Map(
       (
-        await queries.existingUsers(
+        await owners.users.withEmails(
           db,
           chunk.map((user) => user.email),
         )
@@ -82,7 +83,7 @@ export async function checkFile(
         .filter((row) => catalog.sees(row.organizationId))
         .map((row) => [row.email, row]),
     );
-    const holders = await queries.holdersOf(
+    const holders = await owners.users.holdersOf(
       db,
       chunk.flatMap((user) => (user.username ? [user.username] : [])),
       chunk.flatMap((user) => (user.phone ? [user.phone] : [])),

@@ -27,7 +27,7 @@ async function spool(upload: NodeJS.ReadableStream, path: string) {
   await pipeline(upload, limit, createWriteStream(path));
 }
 
-/** Seed 002's data migration over HTTP: POST /users/import with a JSON Lines or CSV body, streamed. */
+/** Data migration over HTTP: POST /users/import with a JSON Lines or CSV body, streamed. */
 export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }> = async (app, { importer }) => {
   // The body is read by the handler as a stream; no parser buffers it.
   app.addContentTypeParser(Object.keys(types), (_request, _payload, done) => done(null));

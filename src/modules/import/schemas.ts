@@ -7,7 +7,7 @@ import { PreferencesInput, ProfileInput, UserStatus } from '../users/schemas.js'
 const Name = Type.String({ maxLength: 100 });
 
 /**
- * One user of an import file (a JSON Lines line, or a CSV row read into the same shape): seed 002's
+ * One user of an import file (a JSON Lines line, or a CSV row read into the same shape): the
  * models with its Data Validation (email, E.164 phones, http(s) links, IANA time zones, BCP 47 languages).
  */
 export const ImportRecord = Type.Object(

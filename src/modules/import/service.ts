@@ -9,6 +9,7 @@ import type { InvitationsService } from '../invitations/service.js';
 import { loadCatalog } from './catalog.js';
 import { checkFile } from './check.js';
 import { accessChangingImports } from './events.js';
+import type { ImportOwners } from './owners.js';
 import { formatOf, type ImportFormat, readRecords } from './reader.js';
 import type { ImportOptions, ImportSummary } from './schemas.js';
 import type { Catalog, ImportUser } from './validate.js';
@@ -34,14 +35,20 @@ async function* batchesOf(spool: string) {
 }
 
 /**
- * Seed 002's data migration: users from another system, from a JSON Lines or CSV file, streamed. The
+ * Data migration: users from another system, from a JSON Lines or CSV file, streamed. The
  * first pass checks every line (check.ts); unless a line was invalid (or `skipInvalid`), the second
  * writes the checked users by batches of 1,000, each batch one transaction with one statement per table,
  * several batches at once on PostgreSQL. A batch that fails goes again user by user, so each user goes
  * in with all its rows or not at all. An address already there is skipped (running a file again changes
  * nothing) unless `update`.
  */
-export function createImportService(context: AppContext, deps: { useCases: DomainUseCases; invitations: InvitationsService }) {
+export interface ImportDeps extends ImportOwners {
+  useCases: DomainUseCases;
+  invitations: InvitationsService;
+}
+
+export function createImportService(context: AppContext, deps: ImportDeps) {
+  const owners: ImportOwners = { users: deps.users, access: deps.access, organizations: deps.organizations, learning: deps.learning };
   const db = context.database.primary;
   // PostgreSQL writes several batches at once on as many connections; PGlite has one.
   const concurrency = context.database.kind === 'postgres' ? Math.max(1, Math.min(3, context.config.DB_POOL_SIZE - 1)) : 1;
@@ -62,6 +69,7 @@ export function createImportService(context: AppContext, deps: { useCases: Domai
       invite: options.invite ?? false,
       invitedBy: caller.principal?.userId ?? null,
       invitations: deps.invitations,
+      owners,
       sees: catalog.sees,
     };
     const write = async (batch: ImportUser[]) => {
@@ -103,8 +111,16 @@ export function createImportService(context: AppContext, deps: { useCases: Domai
       const dir = await mkdtemp(join(tmpdir(), 'tessera-import-'));
       try {
         const spool = join(dir, 'checked.jsonl');
-        const catalog = await loadCatalog(db, caller.principal);
-        const { summary, valid } = await checkFile(db, { path, format: format ?? formatOf(path) }, catalog, options, progress, spool);
+        const catalog = await loadCatalog(db, caller.principal, owners);
+        const { summary, valid } = await checkFile(
+          db,
+          { path, format: format ?? formatOf(path) },
+          catalog,
+          options,
+          progress,
+          spool,
+          owners,
+        );
         if (options.dryRun) return summary;
         if (summary.failed > 0 && !options.skipInvalid)
           return { ...summary, rejected: true, created: 0, updated: 0, skipped: 0, invited: 0 };

@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import { addTesseraFormats, formats, isIanaTimezone, isLanguageTag } from '../../http/formats.js';
 import { nulPaths } from '../../platform/json-limits.js';
 import { passwordHashFormat, passwordHashProblem } from '../auth/service.js';
-import { accounts } from '../users/service.js';
+import { normalizeEmail } from '../users/service.js';
 import type { ImportFormat, SourceRecord } from './reader.js';
 import { ImportRecord, type LineError } from './schemas.js';
 
@@ -166,7 +166,7 @@ export async function checkRecord(
     errors,
     user: {
       line: record.line,
-      email: accounts.normalizeEmail(value.email),
+      email: normalizeEmail(value.email),
       username: value.username ?? null,
       phone: value.phone ?? null,
       firstName: value.firstName ?? first ?? '',

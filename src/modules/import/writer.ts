@@ -3,11 +3,9 @@ import type { Executor } from '../../db/client.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
 import type { InvitationsService } from '../invitations/service.js';
-import * as queries from './queries.js';
+import type { ExistingUser, ImportOwners } from './owners.js';
 import type { LineError } from './schemas.js';
 import type { ImportUser } from './validate.js';
-
-type ExistingUser = Awaited<ReturnType<typeof queries.existingUsers>>[number];
 
 export interface BatchResult {
   created: number;
@@ -56,10 +54,12 @@ export async function writeBatch(
     invite: boolean;
     invitedBy: string | null;
     invitations: InvitationsService;
+    owners: ImportOwners;
     sees: (organizationId: string | null) => boolean;
   },
 ): Promise<BatchResult> {
-  const found = await queries.existingUsers(
+  const { users, access, learning } = options.owners;
+  const found = await users.withEmails(
     tx,
     batch.map((user) => user.email),
   );
@@ -74,41 +74,40 @@ export async function writeBatch(
     .map((user) => ({ user, id: uuidv7({ msecs: (user.createdAt ?? now).getTime() }) }));
   const updated = options.update ? batch.filter((user) => existing.has(user.email)) : [];
 
-  await queries.insertUsers(
+  await users.createImported(
     tx,
     created.map(({ user, id }) => ({
-      id,
-      email: user.email,
-      ...accountFields(user, now),
-      passwordHash: user.passwordHash,
-      emailVerifiedAt: user.emailVerified ? now : null,
-      createdAt: user.createdAt ?? now,
-      updatedAt: now,
+      user: {
+        id,
+        email: user.email,
+        ...accountFields(user, now),
+        passwordHash: user.passwordHash,
+        emailVerifiedAt: user.emailVerified ? now : null,
+        createdAt: user.createdAt ?? now,
+        updatedAt: now,
+      },
+      profile: user.profile,
     })),
   );
-  await queries.insertProfiles(
-    tx,
-    created.map(({ user, id }) => ({ ...user.profile, userId: id })),
-  );
   const rows = created.map(({ user, id }) => ownRows(user, id));
-  await queries.grantRoles(
+  await access.grantRolesInBulk(
     tx,
     rows.flatMap((row) => row.roles),
   );
-  await queries.insertPreferences(
+  await learning.imports.insertPreferences(
     tx,
     rows.flatMap((row) => (row.preferences ? [row.preferences] : [])),
   );
-  await queries.addSkills(
+  await learning.imports.addSkills(
     tx,
     rows.flatMap((row) => row.skills),
   );
-  await queries.insertGoals(
+  await learning.imports.insertGoals(
     tx,
     rows.flatMap((row) => row.goals),
   );
 
-  const updatedIds = await updateExisting(tx, emit, updated, existing);
+  const updatedIds = await updateExisting(tx, emit, updated, existing, options.owners);
   const toInvite = [
     ...created.filter(({ user }) => !user.passwordHash).map(({ user, id }) => ({ user, id })),
     ...updated
@@ -145,23 +144,29 @@ export async function writeBatch(
 }
 
 /** `update`: the account's fields, profile and preferences are overwritten; roles, skills and goals not there yet are added. */
-async function updateExisting(tx: Executor, emit: Emit<DomainEvent>, updated: ImportUser[], existing: Map<string, ExistingUser>) {
+async function updateExisting(
+  tx: Executor,
+  emit: Emit<DomainEvent>,
+  updated: ImportUser[],
+  existing: Map<string, ExistingUser>,
+  { users, access, learning }: ImportOwners,
+) {
   const ids = updated.map((user) => existing.get(user.email)?.id as string);
-  const titles = new Set((await queries.goalTitles(tx, ids)).map((row) => `${row.userId} ${row.title}`));
+  const titles = new Set((await learning.imports.goalTitles(tx, ids)).map((row) => `${row.userId} ${row.title}`));
   for (const [index, user] of updated.entries()) {
     const id = ids[index] as string;
     const before = existing.get(user.email);
-    await queries.updateUser(tx, id, {
+    await users.overwrite(tx, id, {
       ...accountFields(user, new Date()),
       // A password set (or migrated) since the first import is the user's: an old hash never replaces it.
       ...(before?.passwordHash ? {} : { passwordHash: user.passwordHash }),
     });
-    if (user.profile && Object.keys(user.profile).length > 0) await queries.upsertProfile(tx, { ...user.profile, userId: id });
+    if (user.profile && Object.keys(user.profile).length > 0) await users.saveProfile(tx, id, user.profile);
     const rows = ownRows(user, id);
-    if (rows.preferences) await queries.upsertPreferences(tx, rows.preferences);
-    await queries.grantRoles(tx, rows.roles);
-    await queries.addSkills(tx, rows.skills);
-    await queries.insertGoals(
+    if (rows.preferences) await learning.imports.savePreferences(tx, id, rows.preferences);
+    await access.grantRolesInBulk(tx, rows.roles);
+    await learning.imports.addSkills(tx, rows.skills);
+    await learning.imports.insertGoals(
       tx,
       rows.goals.filter((goal) => !titles.has(`${id} ${goal.title}`)),
     );

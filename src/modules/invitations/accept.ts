@@ -3,7 +3,7 @@ import type { Caller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
 import { deferredGrants } from '../access/service.js';
-import { accounts, type UserRow } from '../users/service.js';
+import type { UserRow } from '../users/service.js';
 import type { InvitationsKit } from './deps.js';
 import { invitationErrors as errors } from './errors.js';
 import { tokenHash } from './mails.js';
@@ -17,7 +17,7 @@ import type { AcceptInvitation } from './schemas.js';
  * answer is the login's token pair.
  */
 export function createAcceptance(kit: InvitationsKit) {
-  const { useCases, auth, access, subscriptions, organizations } = kit;
+  const { useCases, auth, subscriptions, organizations } = kit;
   const { config, database } = kit.context;
   const db = database.primary;
 
@@ -25,7 +25,7 @@ export function createAcceptance(kit: InvitationsKit) {
     const hash = tokenHash(token);
     const invitation = await queries.findUsable(db, hash, new Date());
     if (!invitation) throw errors.INVALID_INVITATION();
-    const account = invitation.userId ? await accounts.findById(db, invitation.userId) : await accounts.findByEmail(db, invitation.email);
+    const account = invitation.userId ? await kit.users.findById(db, invitation.userId) : await kit.users.findByEmail(db, invitation.email);
     return { hash, invitation, account };
   }
 
@@ -62,37 +62,32 @@ export function createAcceptance(kit: InvitationsKit) {
       return useCases.run(caller, async (tx, emit) => {
         const now = new Date();
         if (!(await queries.claim(tx, invitation.id, hash, now))) throw errors.INVALID_INVITATION();
-        const existing = account ? await accounts.findById(tx, account.id) : undefined;
+        const existing = account ? await kit.users.findById(tx, account.id) : undefined;
         let user: UserRow;
         if (existing) {
-          if (passwordHash) await accounts.setPasswordHash(tx, existing.id, passwordHash);
-          await accounts.markEmailVerified(tx, existing.id);
+          if (passwordHash) await kit.users.setPasswordHash(tx, existing.id, passwordHash);
+          await kit.users.markEmailVerified(tx, existing.id);
           if (target)
-            await accounts.join(tx, emit, existing, {
+            await kit.users.join(tx, emit, existing, {
               organizationId: target,
               ...(invitation.userTypeId ? { userTypeId: invitation.userTypeId } : {}),
             });
           user = existing;
         } else {
-          user = await accounts.create(tx, {
+          // Its address is proven: the invitation reached it. Without pre-assigned roles a new account gets
+          // the preset's default role, as a sign-up would.
+          ({ user } = await kit.users.create(tx, emit, {
+            source: 'invitation',
             email: invitation.email,
             passwordHash: passwordHash ?? null,
             firstName: input.firstName ?? '',
             lastName: input.lastName ?? '',
             organizationId: target,
             userTypeId: invitation.userTypeId,
-            status: 'ACTIVE',
-            emailVerifiedAt: now,
-          });
-          // Without pre-assigned roles a new account gets the preset's default role, as a sign-up would.
-          const roles = invitation.roleIds.length ? [] : await access.grantInitialRoles(tx, user.id, undefined);
-          await emit({
-            type: 'user.created',
-            entityId: user.id,
-            organizationId: target,
-            actorId: user.id,
-            payload: { email: user.email, roles, withPassword: true, emailVerified: true, via: 'invitation' },
-          });
+            emailVerified: true,
+            roles: invitation.roleIds.length ? 'none' : {},
+            via: 'invitation',
+          }));
         }
         await deferredGrants.apply(tx, emit, user.id, invitation, invitation.invitedBy);
         if (invitation.plan) await subscriptions.startPlan(tx, emit, { id: user.id, organizationId: target }, invitation.plan);
@@ -106,7 +101,7 @@ export function createAcceptance(kit: InvitationsKit) {
         });
         // The session that accepted is replaced by the new one, whose tokens carry the new organization.
         if (caller.principal?.sessionId) await auth.sessions.revokeInUseCase(tx, emit, caller.principal.sessionId, 'invitation_accepted');
-        const signedIn = (await accounts.findById(tx, user.id)) as UserRow;
+        const signedIn = (await kit.users.findById(tx, user.id)) as UserRow;
         // A suspended or deactivated account does not get in through an invitation; nothing is kept.
         if (!auth.mayHoldSession(signedIn)) throw errors.INVALID_INVITATION();
         return auth.signIn.complete(tx, signedIn, { via: 'invitation', amr: passwordHash ? ['pwd'] : ['session'], caller, emit });

@@ -9,6 +9,6 @@ export const invitationErrors = defineErrors({
   INVALID_INVITATION: [400, 'The invitation is invalid, used, cancelled or expired.'],
   SIGN_IN_TO_ACCEPT: [401, 'This address has an account: sign in as it to accept the invitation.'],
   INVITATION_FOR_ANOTHER_ACCOUNT: [403, 'This invitation is for another account.'],
-  // Seed 002's model: a user belongs to one organization; several is a deliberate model change, not a side effect.
+  // A user belongs to one organization; several is a deliberate model change, not a side effect.
   MEMBER_OF_ANOTHER_ORGANIZATION: [409, 'This account belongs to another organization.'],
 });

@@ -13,7 +13,7 @@ const Invited = payload({
 });
 
 /**
- * Seed 002's invitation lifecycle: made, mailed again, reminded, accepted, cancelled, expired. All public;
+ * The invitation lifecycle: made, mailed again, reminded, accepted, cancelled, expired. All public;
  * none carries the token; `organizationId` is the invitation's organization.
  */
 export const invitationEvents = {

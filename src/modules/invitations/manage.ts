@@ -4,7 +4,7 @@ import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { Emit } from '../../platform/use-case.js';
 import { deferredGrants, inTenancy, tenantOf } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
-import { accounts } from '../users/service.js';
+import { normalizeEmail } from '../users/service.js';
 import type { InvitationsKit } from './deps.js';
 import { invitationErrors as errors } from './errors.js';
 import { newToken } from './mails.js';
@@ -12,7 +12,7 @@ import * as queries from './queries.js';
 import type { CreateInvitation, ListInvitations } from './schemas.js';
 import { invitationView } from './views.js';
 
-/** An account to set up from a mailed link: made by an administrator (seed 002's POST /users) or imported. */
+/** An account to set up from a mailed link: made by an administrator (POST /users without a password) or imported. */
 export interface AccountToSetUp {
   userId: string;
   email: string;
@@ -30,7 +30,7 @@ export function createInvitationManagement(kit: InvitationsKit) {
   const lifetimeFrom = (now: Date) => new Date(now.getTime() + config.INVITATION_EXPIRES_IN);
 
   async function inviterName(tx: Executor, userId: string) {
-    const inviter = await accounts.findById(tx, userId);
+    const inviter = await kit.users.findById(tx, userId);
     return `${inviter?.firstName ?? ''} ${inviter?.lastName ?? ''}`.trim() || inviter?.email || 'An administrator';
   }
 
@@ -70,10 +70,10 @@ export function createInvitationManagement(kit: InvitationsKit) {
     await emit({ type: 'invitation.created', entityId: row.id, organizationId: row.organizationId, payload });
   }
 
-  // Seed 002's "POST /users → Create User + UserInvitation": an account made without a password is invited to choose one.
+  // POST /users makes the user and its invitation: an account an administrator made without a password is invited to choose one.
   useCases.react(['user.created'], async (tx, event, { caller, emit }) => {
-    const { email, withPassword, emailVerified } = event.payload;
-    if (withPassword || emailVerified || !event.entityId) return;
+    const { source, email, withPassword, emailVerified } = event.payload;
+    if (source !== 'admin' || withPassword || emailVerified || !event.entityId) return;
     await inviteToSetPassword(
       tx,
       emit,
@@ -88,9 +88,9 @@ export function createInvitationManagement(kit: InvitationsKit) {
     /** 201 with a new invitation; with `resend`, a pending one to the address is mailed again (200). */
     async create(caller: SignedInCaller, organizationId: string, body: CreateInvitation, options: { resend?: boolean } = {}) {
       await organizations.visible(caller, organizationId);
-      const email = accounts.normalizeEmail(body.email);
+      const email = normalizeEmail(body.email);
       const { row, created } = await useCases.run(caller, async (tx, emit) => {
-        if ((await accounts.findByEmail(tx, email))?.organizationId === organizationId) throw errors.ALREADY_MEMBER();
+        if ((await kit.users.findByEmail(tx, email))?.organizationId === organizationId) throw errors.ALREADY_MEMBER();
         const pending = await queries.findPendingFor(tx, organizationId, email);
         if (pending && !options.resend) throw errors.INVITATION_ALREADY_PENDING();
         if (pending) return { row: await resend(tx, emit, caller, pending), created: false };
@@ -136,7 +136,7 @@ export function createInvitationManagement(kit: InvitationsKit) {
       const organizationId = organizationPath ?? tenant ?? query.organizationId;
       if (tenant && organizationId !== tenant) return { data: [], nextCursor: null };
       const limit = query.limit ?? 20;
-      const email = query.email ? accounts.normalizeEmail(query.email) : undefined;
+      const email = query.email ? normalizeEmail(query.email) : undefined;
       const afterId = invitationCursor.decode(query.cursor)?.[0];
       const rows = await queries.listInvitations(
         await kit.context.reads.for(caller),

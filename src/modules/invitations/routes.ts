@@ -20,7 +20,7 @@ import type { InvitationsService } from './service.js';
 const tags = ['invitations'];
 const missing = errors.INVITATION_NOT_FOUND;
 
-/** Seed 002's invitations for administrators (`invitations:manage`), inside their tenancy. */
+/** Invitations for administrators (`invitations:manage`), inside their tenancy. */
 export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: InvitationsService }> = async (app, { invitations }) => {
   const manage = requirePermission('invitations:manage');
 

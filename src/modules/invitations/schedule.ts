@@ -6,7 +6,7 @@ import * as queries from './queries.js';
 const BATCH = 100;
 
 /**
- * Seed 002's reminders and expiry, run by pg-boss schedules (one node at a time, catching up after
+ * Invitation reminders and expiry, run by pg-boss schedules (one node at a time, catching up after
  * downtime). `now` is a parameter so a test can drive the clock. A reminder's row update and its outbox
  * mail commit together, and due rows are locked skipping those another node holds: whatever runs when,
  * each reminder is mailed once.

@@ -8,7 +8,7 @@ import { createInvitationSchedule } from './schedule.js';
 export type { AccountToSetUp } from './manage.js';
 
 /**
- * Seed 002's user invitations: an organization's (with the roles, permissions, user type and plan it
+ * User invitations: an organization's (with the roles, permissions, user type and plan it
  * grants on acceptance) and the set-password invitation of an account made without a password. Wired
  * after auth, whose sign-in completes an acceptance.
  */

@@ -14,7 +14,7 @@ type ActivityType = queries.ActivityRow['activityType'];
 type Entry = { userId: string | null; type: ActivityType; data: Record<string, unknown> };
 type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
 
-/** Changes to a user's own details that seed 002 calls a profile update (the address has its own type). */
+/** Changes to a user's own details that the activity log records as a profile update (the address has its own type). */
 const PROFILE_FIELDS = new Set(['username', 'phone', 'firstName', 'lastName']);
 const profileChange = ({ entityId, payload }: { entityId: string | null; payload: { changes: UserChanges } }): Entry | undefined => {
   const fields = Object.keys(payload.changes).filter((field) => PROFILE_FIELDS.has(field));
@@ -22,7 +22,7 @@ const profileChange = ({ entityId, payload }: { entityId: string | null; payload
 };
 
 /**
- * Seed 002's activity types, and the domain events that are them. Each keeps what changed by name (never
+ * The activity types, and the domain events that are them. Each keeps what changed by name (never
  * a value that could be a secret); the learner is the event's user, or for skills and goals its payload's.
  */
 const activities: { [T in EventType]?: (event: EventOf<T>) => Entry | undefined } = {

@@ -5,7 +5,7 @@ export type DeviceType = 'desktop' | 'mobile' | 'tablet' | 'bot';
 const known = new Set<string>(['desktop', 'mobile', 'tablet', 'bot']);
 
 /**
- * The kind of device a user agent names, as seed 002's activity log records it; null when the agent says
+ * The kind of device a user agent names, as the activity log records it; null when the agent says
  * nothing recognisable (curl, a script, no header). Bowser is MIT-licensed; ua-parser-js 2 is AGPL.
  */
 export function deviceTypeOf(userAgent: string | null): DeviceType | null {

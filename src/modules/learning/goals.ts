@@ -43,7 +43,7 @@ function assertDates(startDate: string, targetDate: string) {
   }
 }
 
-/** Seed 002's goals: a target, progress towards it, a timeline and a priority. */
+/** Learning goals: a target, progress towards it, a timeline and a priority. */
 export function createGoals(db: Db, { useCases, find, page }: Learners) {
   /** One change to one goal, emitted as `goal.updated` with what changed (nothing changed: no event). */
   function change(

@@ -6,7 +6,7 @@ import type { UsersService } from '../users/service.js';
 /** What learning needs of the modules wired before it. */
 export interface LearningDeps {
   useCases: DomainUseCases;
-  users: Pick<UsersService, 'visibleUser' | 'registerExportPart'>;
+  users: Pick<UsersService, 'visibleUser' | 'registerExportPart' | 'registerLearningRecords'>;
 }
 
 /** The learner a request is about, and the paging every list of theirs shares. */

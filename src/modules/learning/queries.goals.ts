@@ -1,4 +1,5 @@
-import { and, asc, count, desc, eq, gte, lte } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lte } from 'drizzle-orm';
+import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
 import { userGoals } from '../../db/schema/index.js';
 import type { GoalFilter } from './schemas.js';
@@ -55,3 +56,12 @@ export async function deleteGoal(db: Executor, userId: string, goalId: string) {
 }
 
 export const goalsOf = (db: Executor, userId: string) => db.select().from(userGoals).where(eq(userGoals.userId, userId));
+
+/** An import's goals, one statement. */
+export const insertGoalsInBulk = (db: Executor, rows: NewGoal[]) => insertMany(db, userGoals, rows);
+
+/** The titles of the goals these users have: an import's update adds only goals not there yet. */
+export function goalTitles(db: Executor, userIds: string[]) {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db.select({ userId: userGoals.userId, title: userGoals.title }).from(userGoals).where(inArray(userGoals.userId, userIds));
+}

@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, count, desc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
-import { userSkills, users } from '../../db/schema/index.js';
+import { userSkills } from '../../db/schema/index.js';
 import type { SkillFilter } from './schemas.js';
 
 export type SkillRow = typeof userSkills.$inferSelect;
@@ -63,23 +64,25 @@ export async function deleteSkill(db: Executor, userId: string, skillId: string)
 const likeLiteral = (term: string) => term.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`);
 
 /**
- * Skill names and categories used in one organization (or everywhere), with how many users hold each.
+ * Skill names and categories held by the users `holders` admits (users' condition; all without one), with how many hold each.
  * `q` is matched anywhere in the name through the trigram index on `lower(skill_name)`.
  */
-export function skillCatalog(db: Executor, scope: { organizationId: string | null } | 'all', q: string | undefined, limit: number) {
-  const conditions: (SQL | undefined)[] = [q ? sql`lower(${userSkills.skillName}) LIKE ${`%${likeLiteral(q)}%`}` : undefined];
-  if (scope !== 'all') {
-    conditions.push(scope.organizationId === null ? sql`${users.organizationId} IS NULL` : eq(users.organizationId, scope.organizationId));
-  }
-  const holders = count();
+export function skillCatalog(db: Executor, holders: ((userId: AnyColumn) => SQL) | undefined, q: string | undefined, limit: number) {
+  const conditions: (SQL | undefined)[] = [
+    q ? sql`lower(${userSkills.skillName}) LIKE ${`%${likeLiteral(q)}%`}` : undefined,
+    holders?.(userSkills.userId),
+  ];
+  const holding = count();
   return db
-    .select({ name: sql<string>`min(${userSkills.skillName})`, category: userSkills.skillCategory, count: holders })
+    .select({ name: sql<string>`min(${userSkills.skillName})`, category: userSkills.skillCategory, count: holding })
     .from(userSkills)
-    .innerJoin(users, eq(users.id, userSkills.userId))
     .where(and(...conditions))
     .groupBy(sql`lower(${userSkills.skillName})`, userSkills.skillCategory)
-    .orderBy(desc(holders), asc(sql`lower(${userSkills.skillName})`))
+    .orderBy(desc(holding), asc(sql`lower(${userSkills.skillName})`))
     .limit(limit);
 }
 
 export const skillsOf = (db: Executor, userId: string) => db.select().from(userSkills).where(eq(userSkills.userId, userId));
+
+/** An import's skills, one statement; a skill a user already has (by name, any case) is kept as it is. */
+export const addSkillsInBulk = (db: Executor, rows: NewSkill[]) => insertMany(db, userSkills, rows, true);

@@ -1,15 +1,18 @@
 import { eq, type SQL, sql } from 'drizzle-orm';
 import { type Executor, queryRows, rowsOf } from '../../db/client.js';
-import { learningDays, learningEvents, learningStats, profiles } from '../../db/schema/index.js';
+import { learningDays, learningEvents, learningStats } from '../../db/schema/index.js';
 
 export type StatsRow = typeof learningStats.$inferSelect;
 export type NewLearningEvent = typeof learningEvents.$inferInsert;
 export type LearningEventRow = typeof learningEvents.$inferSelect;
 
-/** The learner's timezone: read from their profile (the users module's table), never written here. */
-export async function timezoneOf(db: Executor, userId: string) {
-  const [row] = await db.select({ timezone: profiles.timezone }).from(profiles).where(eq(profiles.userId, userId));
-  return row?.timezone;
+/** Where the users module keeps a user's timezone: SQL it writes over its own tables, given the user's id. */
+export type TimezoneOfUser = (userId: SQL) => SQL<string | null>;
+
+/** The learner's timezone, as their profile names it (read through users' SQL, never written here). */
+export async function timezoneOf(db: Executor, userId: string, timezone: TimezoneOfUser) {
+  const [row] = await queryRows<{ timezone: string | null }>(db, sql`SELECT ${timezone(sql`${userId}::uuid`)} AS timezone`);
+  return row?.timezone ?? undefined;
 }
 
 export async function findStats(db: Executor, userId: string) {
@@ -182,10 +185,10 @@ export interface ZoneWindows {
 }
 
 /** The timezones of users with statistics (as their profiles spell them; a user without a profile is in UTC). */
-export async function zonesWithStats(db: Executor): Promise<string[]> {
+export async function zonesWithStats(db: Executor, timezone: TimezoneOfUser): Promise<string[]> {
   const result = await db.execute(sql`
-    SELECT DISTINCT coalesce(p.timezone, 'UTC') AS zone
-    FROM learning_stats s LEFT JOIN profiles p ON p.user_id = s.user_id`);
+    SELECT DISTINCT coalesce(${timezone(sql`s.user_id`)}, 'UTC') AS zone
+    FROM learning_stats s`);
   return rowsOf<{ zone: string }>(result).map((row) => row.zone);
 }
 
@@ -199,7 +202,12 @@ const activeSince = (user: SQL, day: SQL) =>
  * or for up to `batch` users whose week or month has moved on or whose streak has lapsed; returns how
  * many rows it updated, so the caller can repeat until none is left.
  */
-export async function refreshWindows(db: Executor, zones: ZoneWindows[], target: { userId: string } | { batch: number }): Promise<number> {
+export async function refreshWindows(
+  db: Executor,
+  zones: ZoneWindows[],
+  target: { userId: string } | { batch: number },
+  timezone: TimezoneOfUser,
+): Promise<number> {
   const stale = sql`s.week_start_date IS DISTINCT FROM z.week_start OR s.month_start_date IS DISTINCT FROM z.month_start
     OR (s.login_streak > 0 AND NOT ${activeSince(sql`s.user_id`, sql`z.yesterday`)})`;
   const [which, limit] =
@@ -216,8 +224,8 @@ export async function refreshWindows(db: Executor, zones: ZoneWindows[], target:
     ),
     t AS (
       SELECT s.user_id, z.week_start, z.month_start, z.yesterday
-      FROM learning_stats s LEFT JOIN profiles p ON p.user_id = s.user_id
-      JOIN z ON ${'userId' in target ? sql`true` : sql`z.zone = coalesce(p.timezone, 'UTC')`}
+      FROM learning_stats s
+      JOIN z ON ${'userId' in target ? sql`true` : sql`z.zone = coalesce(${timezone(sql`s.user_id`)}, 'UTC')`}
       WHERE ${which} ${limit}
       FOR UPDATE OF s SKIP LOCKED
     ), updated AS (

@@ -36,7 +36,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ learning: LearningServ
         tags,
         description:
           'Totals kept up to date as events arrive: courses enrolled, completed and in progress, learning time, scores and assessments, login streaks, certificates, badges and points.',
-        summary: "A user's learning statistics (seed 002's learning_stats)",
+        summary: "A user's learning statistics",
         params: LearnerParams,
         response: { 200: StatsEnvelope, ...problems(userErrors.USER_NOT_FOUND) },
       },

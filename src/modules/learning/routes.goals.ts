@@ -20,7 +20,7 @@ const read = requirePermissionOrSelf('learning:read');
 const manage = requirePermissionOrSelf('learning:manage');
 const missing = [userErrors.USER_NOT_FOUND, errors.GOAL_NOT_FOUND];
 
-/** Seed 002's goals of a user (`:id` may be `me`): a target, progress towards it, a timeline, a priority. */
+/** The goals of a user (`:id` may be `me`): a target, progress towards it, a timeline, a priority. */
 export const goalRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }> = async (app, { learning: { goals } }) => {
   app.get(
     '/users/:id/goals',

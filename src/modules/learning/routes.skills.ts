@@ -22,7 +22,7 @@ const read = requirePermissionOrSelf('learning:read');
 const manage = requirePermissionOrSelf('learning:manage');
 const missing = [userErrors.USER_NOT_FOUND, errors.SKILL_NOT_FOUND];
 
-/** Seed 002's skills of a user (`:id` may be `me`); verification is someone else's to give. */
+/** The skills of a user (`:id` may be `me`); verification is someone else's to give. */
 export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }> = async (app, { learning: { skills } }) => {
   app.get(
     '/users/:id/skills',

@@ -32,7 +32,7 @@ const Reference = Type.String({ minLength: 1, maxLength: 100 });
 const eventOf = <T extends string, P extends Parameters<typeof Type.Object>[0]>(type: T, fields: P) =>
   Type.Object({ id: EventId, type: Type.Literal(type), occurredAt: Timestamp, ...fields }, { additionalProperties: false });
 
-/** The learning events a course service reports (seed 002's Learning Analytics is made of these). */
+/** The learning events a course service reports (the learning statistics are made of these). */
 export const LearningEvent = Type.Union([
   eventOf('course.enrolled', { courseId: Uuid }),
   eventOf('course.completed', { courseId: Uuid }),
@@ -52,7 +52,7 @@ export const LearningEventsBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** Seed 002's learning_stats, by the camelCase names of its fields. */
+/** A user's learning statistics, by the camelCase names of the learning_stats fields. */
 export const StatsView = Type.Object({
   totalCoursesEnrolled: Type.Integer(),
   coursesCompleted: Type.Integer(),

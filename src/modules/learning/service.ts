@@ -5,9 +5,10 @@ import { createActivityLog } from './activity-log.js';
 import { createGoals } from './goals.js';
 import { createLearners, type LearningDeps } from './learners.js';
 import { activitiesOf } from './queries.activities.js';
-import { goalsOf } from './queries.goals.js';
-import { skillsOf } from './queries.skills.js';
-import { learningEventsOf } from './queries.stats.js';
+import { goalsOf, goalTitles, insertGoalsInBulk } from './queries.goals.js';
+import { findPreferences, insertPreferencesInBulk, upsertPreferences } from './queries.preferences.js';
+import { addSkillsInBulk, skillsOf } from './queries.skills.js';
+import { findStats, learningEventsOf } from './queries.stats.js';
 import { createSkills } from './skills.js';
 import { createStatistics } from './statistics.js';
 
@@ -20,8 +21,8 @@ const ownRows =
     (await read(executor, userId)).map(({ userId: _userId, ...row }) => row);
 
 /**
- * Seed 002's learning records: skills, goals, the activity log and the statistics. Every change any
- * module makes that seed 002 names an activity is logged in its own transaction (`activity.record`, an
+ * Learning records: skills, goals, the activity log and the statistics. Every change any module makes
+ * that is one of the activity types (login, profile update, skill and goal changes …) is logged in its own transaction (`activity.record`, an
  * event writer the module wiring registers), and every sign-in counts toward the statistics (a reaction to `auth.login`).
  */
 export function createLearningService(context: AppContext, deps: LearningDeps) {
@@ -29,6 +30,11 @@ export function createLearningService(context: AppContext, deps: LearningDeps) {
   const learners = createLearners(deps);
   const activity = createActivityLog(db, learners, context.config.ACTIVITY_RETENTION_DAYS);
   const statistics = createStatistics(db, learners);
+  deps.users.registerLearningRecords({
+    preferencesOf: findPreferences,
+    statsOf: findStats,
+    savePreferences: upsertPreferences,
+  });
   deps.useCases.react(['auth.login'], async (tx, event) => {
     if (event.actorId) await statistics.recordSignIn(tx, event.actorId);
   });
@@ -37,6 +43,14 @@ export function createLearningService(context: AppContext, deps: LearningDeps) {
     goals: createGoals(db, learners),
     activity,
     statistics,
+    /** An import's learning records, set-based, in the import's transaction. */
+    imports: {
+      insertPreferences: insertPreferencesInBulk,
+      savePreferences: upsertPreferences,
+      addSkills: addSkillsInBulk,
+      insertGoals: insertGoalsInBulk,
+      goalTitles,
+    },
     /** What learning holds about a user, for their export (ip and agent of activities included: they are theirs). */
     exportParts: {
       skills: ownRows(skillsOf),

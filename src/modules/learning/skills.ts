@@ -1,5 +1,6 @@
 import type { Db, Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { userConditions } from '../users/service.js';
 import { learningErrors as errors } from './errors.js';
 import type { Learners } from './learners.js';
 import * as queries from './queries.skills.js';
@@ -13,7 +14,7 @@ const vouchedFor = ['skillName', 'skillCategory', 'proficiencyLevel', 'evidenceT
 const changesVouchedFor = (before: queries.SkillRow, body: UpdateSkill) =>
   vouchedFor.some((field) => body[field] !== undefined && body[field] !== before[field]);
 
-/** Seed 002's skills: tracked by the learner, verified (with evidence) by someone else with `learning:manage`. */
+/** Skills: tracked by the learner, verified (with evidence) by someone else with `learning:manage`. */
 export function createSkills(db: Db, { useCases, find, page }: Learners) {
   async function skillOf(executor: Executor, userId: string, skillId: string) {
     const row = await queries.findSkill(executor, userId, skillId);
@@ -111,8 +112,8 @@ export function createSkills(db: Db, { useCases, find, page }: Learners) {
     /** Skill names in the caller's organization (or everywhere, across tenants), for autocomplete. */
     async catalog(caller: SignedInCaller, q: string | undefined, limit = 20) {
       const { principal } = caller;
-      const scope = principal.crossTenant ? 'all' : { organizationId: principal.organizationId };
-      return { data: await queries.skillCatalog(db, scope, q, limit) };
+      const holders = principal.crossTenant ? undefined : userConditions.inOrganization(principal.organizationId ?? null);
+      return { data: await queries.skillCatalog(db, holders, q, limit) };
     },
   };
 }

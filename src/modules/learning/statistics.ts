@@ -1,6 +1,7 @@
 import type { Db, Executor } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { userConditions } from '../users/service.js';
 import { localDay, windowsAt, zoneOrUtc } from './calendar.js';
 import type { Learners } from './learners.js';
 import * as queries from './queries.stats.js';
@@ -83,28 +84,29 @@ function summarise(events: queries.StoredEvent[]) {
 
 /** Recomputes the windows of every user whose week or month moved on, or whose streak lapsed, in batches. */
 export async function refreshAllWindows(db: Db, now: Date) {
-  const zones = (await queries.zonesWithStats(db)).map((zone) => ({ zone, ...windowsAt(now, zoneOrUtc(zone)) }));
+  const zones = (await queries.zonesWithStats(db, userConditions.timezone)).map((zone) => ({ zone, ...windowsAt(now, zoneOrUtc(zone)) }));
   let updated = 0;
   for (;;) {
-    const batch = await queries.refreshWindows(db, zones, { batch: WINDOW_BATCH });
+    const batch = await queries.refreshWindows(db, zones, { batch: WINDOW_BATCH }, userConditions.timezone);
     updated += batch;
     if (batch < WINDOW_BATCH) return updated;
   }
 }
 
 /**
- * Seed 002's learning analytics: learning events (reported by other services) and sign-ins, rolled up per
+ * Learning analytics: learning events (reported by other services) and sign-ins, rolled up per
  * day in the learner's timezone and added to `learning_stats` in the same transaction; a job keeps the
  * week, month and streak current when nothing arrives.
  */
 export function createStatistics(db: Db, { useCases, find }: Learners) {
-  const zoneOf = async (executor: Executor, userId: string) => zoneOrUtc(await queries.timezoneOf(executor, userId));
+  const zoneOf = async (executor: Executor, userId: string) =>
+    zoneOrUtc(await queries.timezoneOf(executor, userId, userConditions.timezone));
 
   /** After new activity: streaks when a day became active, and this week's and month's minutes. */
   async function refresh(tx: Executor, userId: string, zone: string, now: Date, dayBecameActive: boolean) {
     const windows = windowsAt(now, zone);
     if (dayBecameActive) await queries.refreshStreaks(tx, userId, windows.yesterday);
-    await queries.refreshWindows(tx, [{ zone, ...windows }], { userId });
+    await queries.refreshWindows(tx, [{ zone, ...windows }], { userId }, userConditions.timezone);
   }
 
   return {

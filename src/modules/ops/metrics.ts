@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AppContext } from '../../context.js';
-import { readUserFigures } from './queries.js';
+import type { UserFigures } from './queries.js';
 
 /**
  * Prometheus metrics: request histograms per route, plus user figures that are recomputed every
@@ -23,10 +23,13 @@ export function createMetrics(context: AppContext) {
   const usersRecent = gauge('tessera_users_signups_24h', 'Users created in the last 24 hours');
   const usersByRole = gauge('tessera_users_by_role', 'Users holding each role', ['role']);
   registerReplicationMetrics(context, registry);
+  // Ops is wired first; the modules that own the users and their roles answer once they are wired.
+  let readUserFigures: (() => Promise<UserFigures>) | undefined;
 
   async function refresh(log: FastifyBaseLogger) {
     try {
-      const figures = await readUserFigures(context.database.read);
+      if (!readUserFigures) return;
+      const figures = await readUserFigures();
       usersTotal.set(figures.total);
       usersActive.set(figures.active);
       usersRecent.set(figures.recentSignups);
@@ -39,6 +42,10 @@ export function createMetrics(context: AppContext) {
   let timer: NodeJS.Timeout | undefined;
 
   return {
+    /** Where the user figures come from, read on a replica when there is one. */
+    registerUserFigures(source: () => Promise<UserFigures>) {
+      readUserFigures = source;
+    },
     contentType: registry.contentType,
     render: () => registry.metrics(),
     /** An `onResponse` hook: every answer lands in the histogram under its route's pattern. */

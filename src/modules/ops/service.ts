@@ -17,7 +17,7 @@ async function probe(check: () => Promise<number>): Promise<Dependency> {
 }
 
 /**
- * Seed 003's health report: overall status, database round trip, redis when configured, each replica's
+ * The health report: overall status, database round trip, redis when configured, each replica's
  * state and lag, version, uptime. `serving` is false when a part every request needs is down (the primary,
  * Redis); a replica down or behind only degrades the node: its reads go to the other replicas or the primary.
  */

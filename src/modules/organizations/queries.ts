@@ -39,3 +39,6 @@ export async function deleteOrganization(db: Executor, id: string) {
   const deleted = await db.delete(organizations).where(eq(organizations.id, id)).returning({ id: organizations.id });
   return deleted.length > 0;
 }
+
+/** Every organization's id and slug (an import names organizations by slug). */
+export const slugs = (db: Executor) => db.select({ id: organizations.id, slug: organizations.slug }).from(organizations);

@@ -58,6 +58,8 @@ export function createOrganizationsService(context: AppContext, { useCases }: { 
       const row = id ? await queries.findOrganization(executor, id) : undefined;
       return row ? { id: row.id, name: row.name, slug: row.slug } : null;
     },
+    /** Every organization's id and slug, for an import that names them by slug. */
+    slugs: (executor: Executor) => queries.slugs(executor),
     /** A page of the organizations in the caller's tenancy, by name. */
     async list(caller: SignedInCaller, query: ListOrganizationsQuery) {
       const limit = query.limit ?? 20;

@@ -5,7 +5,7 @@ import { payload, publicEvent } from '../../platform/events.js';
 const Plan = payload({ type: Type.String(), status: Type.String() });
 const OfUser = payload({ userId: Type.String() });
 
-/** Seed 004's subscriptions. Each names its user: a plan shows in that user's /auth/me and access token. */
+/** Subscription changes. Each names its user: a plan shows in that user's /auth/me and access token. */
 export const subscriptionEvents = {
   'subscription.set': publicEvent('subscription', 1, payload({ userId: Type.String(), before: Nullable(Plan), after: Plan })),
   'subscription.cancelled': publicEvent('subscription', 1, OfUser),

@@ -9,6 +9,18 @@ export async function findSubscription(db: Executor, userId: string) {
   return row;
 }
 
+/** A preset's plans: made, or their description and features brought up to date. */
+export async function upsertPlans(db: Executor, specs: { name: string; description: string; features: string[] }[]) {
+  if (specs.length === 0) return;
+  await db
+    .insert(subscriptionPlans)
+    .values(specs)
+    .onConflictDoUpdate({
+      target: subscriptionPlans.name,
+      set: { description: sql`excluded.description`, features: sql`excluded.features` },
+    });
+}
+
 export async function findPlan(db: Executor, name: string) {
   const [row] = await db.select().from(subscriptionPlans).where(eq(subscriptionPlans.name, name));
   return row;

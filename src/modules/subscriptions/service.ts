@@ -2,11 +2,15 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { type SignedInCaller, systemCaller } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
+import { registerPresetPart } from '../access/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
 import type { UsersService } from '../users/service.js';
 import { subscriptionErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import type { PutSubscription } from './schemas.js';
+
+// A preset's plans are subscriptions' rows: written here, in the preset's transaction.
+registerPresetPart((tx, preset) => queries.upsertPlans(tx, preset.plans ?? []));
 
 const view = (row: queries.SubscriptionRow) => ({
   id: row.id,
@@ -22,7 +26,7 @@ const view = (row: queries.SubscriptionRow) => ({
 const unchanged = (before: queries.SubscriptionRow | undefined, after: queries.SubscriptionRow) =>
   before !== undefined && JSON.stringify(view(before)) === JSON.stringify(view(after));
 
-/** Seed 004's subscriptions: one per user, its plan in /auth/me and in the access token's `plan` claim. */
+/** Subscriptions: one per user, its plan in /auth/me and in the access token's `plan` claim. */
 export function createSubscriptionsService(context: AppContext, { useCases, users }: { useCases: DomainUseCases; users: UsersService }) {
   const db = context.database.primary;
   useCases.afterCommit(['subscription.set'], (event) => context.access.invalidate(event.payload.userId));

@@ -24,7 +24,7 @@ export type IdentityLookup = (executor: Executor, userId: string) => Promise<Sta
 
 type Include = (typeof includeOptions)[number];
 
-/** Seed 001's and 002's reads: lists with filters, search, sort and paging; a user with its relations. */
+/** Reading users: lists with filters, search, sort and paging; a user with its relations. */
 export function createDirectory(
   { database, reads }: AppContext,
   { access, organizations }: { access: AccessService; organizations: OrganizationsService },
@@ -57,7 +57,7 @@ export function createDirectory(
       createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined,
       createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
     };
-    // An explicit page asks for seed 001's findAndCount (offset + total); otherwise keyset from the top, no count.
+    // An explicit page asks for offset paging with the total (page + total); otherwise keyset from the top, no count.
     const page = after ? undefined : query.page;
     const [rows, counted] = await Promise.all([
       queries.listUsers(reader, filter, { sort, order, limit, after, offset: page ? (page - 1) * limit : 0 }),

@@ -9,6 +9,18 @@ const Changed = payload({ changes: UserChangesSchema });
 const Fields = payload({ fields: Type.Array(Type.String()) });
 
 const UserCreated = payload({
+  /**
+   * How the account came to be: made by an administrator (`POST /users`, `tessera create-admin`), a
+   * sign-up, an accepted invitation, an identity provider's first sign-in, or an import (whose batches
+   * are `users.imported` instead).
+   */
+  source: Type.Union([
+    Type.Literal('admin'),
+    Type.Literal('registration'),
+    Type.Literal('invitation'),
+    Type.Literal('federation'),
+    Type.Literal('import'),
+  ]),
   email: Type.String(),
   roles: Type.Array(Type.String()),
   /** False: the user chooses a password from a mailed link. */
@@ -29,9 +41,10 @@ export type UserCreated = Static<typeof UserCreated>;
  */
 export const userEvents = {
   // The address is the account's identifier, not a change to audit; the trail keeps what it always kept.
-  'user.created': publicEvent('user', 1, UserCreated, ({ roles, withPassword, via, temporaryPassword }) =>
+  // Version 2: every way an account comes to be emits it, saying which (`source`).
+  'user.created': publicEvent('user', 2, UserCreated, ({ source, roles, withPassword, via, temporaryPassword }) =>
     // (Keys naming a password are redacted by the audit trail, so the flag is kept under another name.)
-    via ? { roles, via } : { roles, withPassword, ...(temporaryPassword ? { changeRequiredAtSignIn: true } : {}) },
+    via ? { source, roles, via } : { source, roles, withPassword, ...(temporaryPassword ? { changeRequiredAtSignIn: true } : {}) },
   ),
   'user.updated': publicEvent('user', 1, Changed),
   'user.self_updated': publicEvent('user', 1, Changed),

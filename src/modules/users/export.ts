@@ -3,6 +3,7 @@ import type { SignedInCaller } from '../../platform/caller.js';
 import type { DomainUseCases } from '../events.js';
 import * as queries from './queries.js';
 import { visibleUser } from './records.js';
+import type { LearningRecords } from './self.js';
 import { profileView, userView } from './views.js';
 
 /** What one module holds about a user, for their export; read on the export's transaction. */
@@ -19,7 +20,7 @@ const withoutUserId = <T extends { userId?: unknown }>(row: T | undefined) => {
  * Users give their own records; every other module contributes its part through `registerExportPart`
  * at wiring, so users never reads another module's tables.
  */
-export function createExport(useCases: DomainUseCases) {
+export function createExport(useCases: DomainUseCases, learning: LearningRecords) {
   const parts = new Map<string, ExportPart>();
   return {
     registerExportPart(name: string, part: ExportPart) {
@@ -33,8 +34,8 @@ export function createExport(useCases: DomainUseCases) {
         await emit({ type: 'user.exported', entityId: user.id });
         const [profile, preferences, stats] = await Promise.all([
           queries.findProfile(tx, user.id),
-          queries.findPreferences(tx, user.id),
-          queries.findStats(tx, user.id),
+          learning.preferencesOf(tx, user.id),
+          learning.statsOf(tx, user.id),
         ]);
         const contributed = await Promise.all([...parts].map(async ([name, part]) => [name, await part(tx, user.id)] as const));
         return {

@@ -4,7 +4,7 @@ import type { AccessService } from '../access/service.js';
 import { visibleUser } from './records.js';
 
 /**
- * Seed 004's roles and permissions of a user: the access module grants, users first checks that the
+ * The roles and permissions of a user: the access module grants, users first checks that the
  * target is the caller's to see (the tenancy rule: another organization's user is a missing one).
  */
 export function createUserGrants(db: Db, access: AccessService) {

@@ -4,8 +4,9 @@ import { httpErrors } from '../../http/errors.js';
 import type { Caller, Principal, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
-import { type AccessService, resolveUserId, tenantOf } from '../access/service.js';
+import { resolveUserId, tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
+import type { Accounts } from './accounts.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -16,9 +17,9 @@ import { userView } from './views.js';
 
 export interface LifecycleDeps {
   useCases: DomainUseCases;
-  access: AccessService;
   db: Db;
   emailChanges: EmailChanges;
+  accounts: Accounts;
 }
 
 type Transition = {
@@ -32,8 +33,8 @@ const transitions = {
   restore: { status: 'ACTIVE', event: 'user.restored' },
 } as const satisfies Record<string, Transition>;
 
-/** Seed 002's admin lifecycle of a user: create, change, suspend, deactivate (soft delete), restore, erase. */
-export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { useCases, access, db, emailChanges }: LifecycleDeps) {
+/** An administrator's lifecycle of a user: create, change, suspend, deactivate (soft delete), restore, erase. */
+export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { useCases, db, emailChanges, accounts }: LifecycleDeps) {
   /** An organization change moves a user between tenants: only cross-tenant actors may. */
   function assertMayPlace(principal: Principal, organizationId: string | null | undefined) {
     const tenant = tenantOf(principal);
@@ -55,7 +56,8 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
   }
 
   return {
-    async create(caller: SignedInCaller, body: CreateUser) {
+    /** POST /users: an administrator makes an account (without a password, its owner is invited to choose one). */
+    async createByAdmin(caller: SignedInCaller, body: CreateUser) {
       const { principal } = caller;
       const organizationId = body.organizationId ?? tenantOf(principal) ?? null;
       assertMayPlace(principal, organizationId);
@@ -64,9 +66,10 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
       if (body.password) assertPasswordAcceptable(body.password, config.PASSWORD_MIN_LENGTH);
       const passwordHash = body.password ? await hashPassword(body.password) : null;
       const [first, ...rest] = (body.name ?? '').trim().split(/\s+/);
-      const user = await useCases.run(caller, async (tx, emit) => {
-        const created = await queries.insertUserWithProfile(tx, {
-          email: normalizeEmail(body.email),
+      const { user } = await useCases.run(caller, (tx, emit) =>
+        accounts.create(tx, emit, {
+          source: 'admin',
+          email: body.email,
           username: body.username ?? null,
           phone: body.phone ?? null,
           firstName: body.firstName ?? first ?? '',
@@ -74,24 +77,10 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
           organizationId,
           userTypeId: body.userTypeId ?? null,
           passwordHash,
-          passwordChangeRequired: passwordHash !== null && body.temporary === true,
-          status: 'ACTIVE',
-        });
-        const roles = await access.grantInitialRoles(tx, created.id, principal, body.roles);
-        await emit({
-          type: 'user.created',
-          entityId: created.id,
-          organizationId,
-          payload: {
-            email: created.email,
-            roles,
-            withPassword: passwordHash !== null,
-            emailVerified: false,
-            temporaryPassword: created.passwordChangeRequired,
-          },
-        });
-        return created;
-      });
+          passwordChangeRequired: body.temporary === true,
+          roles: { names: body.roles, by: principal },
+        }),
+      );
       return userView(user);
     },
 
@@ -144,12 +133,13 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
       return useCases.run(caller, async (tx, emit) => {
         if (await queries.findUserByEmail(tx, email))
           throw httpErrors.EMAIL_ALREADY_EXISTS(`A user with the email ${email} already exists.`);
-        const user = await queries.insertUserWithProfile(tx, { email, passwordHash, status: 'ACTIVE', emailVerifiedAt: new Date() });
-        const role = await access.grantSuperAdmin(tx, user.id);
-        await emit({
-          type: 'user.created',
-          entityId: user.id,
-          payload: { email, roles: [role], withPassword: true, emailVerified: true, via: 'create-admin' },
+        const { user } = await accounts.create(tx, emit, {
+          source: 'admin',
+          email,
+          passwordHash,
+          emailVerified: true,
+          roles: 'super-admin',
+          via: 'create-admin',
         });
         return userView(user);
       });

@@ -1,10 +1,12 @@
-import { type AnyColumn, and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
-import { learningPreferences, learningStats, profiles, users } from '../../db/schema/index.js';
+import { type AnyColumn, and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { insertMany } from '../../db/bulk.js';
+import { type Executor, queryRows } from '../../db/client.js';
+import { profiles, users } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 export type ProfileRow = typeof profiles.$inferSelect;
+export type NewProfile = typeof profiles.$inferInsert;
 
 export async function insertUserWithProfile(
   db: Executor,
@@ -17,13 +19,59 @@ export async function insertUserWithProfile(
   return user;
 }
 
+/** How many users there are, are active, and signed up in the last 24 hours (for the metrics). */
+export async function userFigures(db: Executor) {
+  const [row] = await queryRows<{ total: string; active: string; recent: string }>(
+    db,
+    sql`SELECT count(*) AS total,
+               count(*) FILTER (WHERE status = 'ACTIVE') AS active,
+               count(*) FILTER (WHERE created_at > now() - interval '24 hours') AS recent
+        FROM users`,
+  );
+  return { total: Number(row?.total ?? 0), active: Number(row?.active ?? 0), recentSignups: Number(row?.recent ?? 0) };
+}
+
+/** An import's accounts and their profiles, one statement per table. */
+export const insertUsers = (db: Executor, rows: NewUser[]) => insertMany(db, users, rows);
+export const insertProfiles = (db: Executor, rows: NewProfile[]) => insertMany(db, profiles, rows);
+
+/** The accounts holding any of these addresses (stored lowercased). */
+export function usersWithEmails(db: Executor, emails: string[]) {
+  if (emails.length === 0) return Promise.resolve([]);
+  return db
+    .select({
+      id: users.id,
+      email: users.email,
+      passwordHash: users.passwordHash,
+      status: users.status,
+      organizationId: users.organizationId,
+    })
+    .from(users)
+    .where(inArray(users.email, emails));
+}
+
+/** Accounts holding any of these usernames (any case) or phones. */
+export function holdersOf(db: Executor, usernames: string[], phones: string[]) {
+  if (usernames.length === 0 && phones.length === 0) return Promise.resolve([]);
+  const lowered = usernames.map((name) => name.toLowerCase());
+  return db
+    .select({ email: users.email, username: users.username, phone: users.phone })
+    .from(users)
+    .where(
+      or(
+        lowered.length ? inArray(sql`lower(${users.username})`, lowered) : undefined,
+        phones.length ? inArray(users.phone, phones) : undefined,
+      ),
+    );
+}
+
 /** Whether the database has any user at all (one index probe, whatever the table's size). */
 export async function anyUser(db: Executor): Promise<boolean> {
   const [row] = await db.select({ id: users.id }).from(users).limit(1);
   return row !== undefined;
 }
 
-/** Seed 001's case-insensitive lookup: addresses are stored lowercased, so this is an index hit. */
+/** Addresses match whatever their case: they are stored lowercased, so this is an index hit. */
 export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
   const [row] = await db.select().from(users).where(eq(users.email, email.toLowerCase())).limit(1);
   return row;
@@ -88,24 +136,21 @@ export async function upsertProfile(db: Executor, userId: string, values: Partia
   return row as ProfileRow;
 }
 
-export async function findPreferences(db: Executor, userId: string) {
-  const [row] = await db.select().from(learningPreferences).where(eq(learningPreferences.userId, userId)).limit(1);
-  return row;
-}
-
-export async function upsertPreferences(db: Executor, userId: string, values: Partial<typeof learningPreferences.$inferInsert>) {
-  const [row] = await db
-    .insert(learningPreferences)
-    .values({ ...values, userId })
-    .onConflictDoUpdate({ target: learningPreferences.userId, set: { ...values, updatedAt: new Date() } })
-    .returning();
-  return row as typeof learningPreferences.$inferSelect;
-}
-
-export async function findStats(db: Executor, userId: string) {
-  const [row] = await db.select().from(learningStats).where(eq(learningStats.userId, userId)).limit(1);
-  return row;
-}
+/**
+ * SQL that other modules' queries embed to filter or read by a user's id without touching users' tables:
+ * the owner writes it, they pass it in.
+ */
+export const userConditions = {
+  /** The user's status is ACTIVE. */
+  active: (userId: AnyColumn | SQL) => sql`${userId} IN (SELECT u.id FROM users u WHERE u.status = 'ACTIVE')`,
+  /** The user belongs to this organization (null: to none). */
+  inOrganization: (organizationId: string | null) => (userId: AnyColumn | SQL) =>
+    organizationId === null
+      ? sql`${userId} IN (SELECT u.id FROM users u WHERE u.organization_id IS NULL)`
+      : sql`${userId} IN (SELECT u.id FROM users u WHERE u.organization_id = ${organizationId})`,
+  /** The timezone the user's profile names, or null. */
+  timezone: (userId: AnyColumn | SQL) => sql<string | null>`(SELECT p.timezone FROM profiles p WHERE p.user_id = ${userId})`,
+};
 
 export interface UserFilter {
   organizationId?: string;
@@ -157,7 +202,7 @@ export interface Keyset {
 }
 
 /**
- * One page of users. Offset paging (with total, seed 001's findAndCount) for the first pages;
+ * One page of users. Offset paging (with the total a page-numbered list shows) for the first pages;
  * a keyset after (sortValue, id) for deep pages, which costs the same on page 1 and page 50,000.
  */
 export async function listUsers(
@@ -183,7 +228,7 @@ export async function listUsers(
 const EXACT_COUNT_LIMIT = 10_000;
 
 /**
- * Seed 001's findAndCount total. Exact up to 10,000 matches; past that, the planner's estimate, since an
+ * The total of a page-numbered list. Exact up to 10,000 matches; past that, the planner's estimate, since an
  * exact count over a million rows costs seconds and a list page must not.
  */
 export async function countMatchingUsers(db: Executor, filter: UserFilter): Promise<{ total: number; exact: boolean }> {

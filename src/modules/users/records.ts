@@ -29,7 +29,7 @@ export async function actionableUser(executor: Executor, principal: Principal, i
 /** Suspending, deactivating or erasing: never oneself, never the last super-admin. */
 export async function assertMayRemove(executor: Executor, principal: Principal, userId: string) {
   if (userId === principal.userId) throw errors.CANNOT_TARGET_SELF();
-  await assertNotLastSuperAdmin(executor, userId);
+  await assertNotLastSuperAdmin(executor, userId, queries.userConditions.active);
 }
 
 /** A new address is a credential change (a reset mailed to it takes the account): never made with an API key. */

@@ -10,7 +10,7 @@ import type { UsersService } from './service.js';
 const tags = ['users', 'roles'];
 const grantRefusals = [errors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, accessErrors.GRANT_EXCEEDS_OWN_ACCESS];
 
-/** Seed 004's role and permission grants on a user; every target is checked against the tenancy rule first. */
+/** Role and permission grants on a user; every target is checked against the tenancy rule first. */
 export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService['grants'] }> = async (app, { grants }) => {
   const manage = requirePermission('roles:manage');
   app.get(

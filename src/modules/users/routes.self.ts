@@ -28,7 +28,7 @@ async function readUpload(request: FastifyRequest, maxBytes: number) {
   }
 }
 
-/** Seed 002's profile mapping (the user with profile, preferences and stats), avatars, and GDPR export. */
+/** Your own account: the user with profile, learning preferences and statistics, your avatar, and the GDPR export. */
 export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAvatarBytes: number }> = async (
   app,
   { users, maxAvatarBytes },

@@ -39,7 +39,7 @@ const fieldConflicts = [
 const target = [errors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS];
 const removal = [...target, errors.CANNOT_TARGET_SELF, accessErrors.LAST_SUPER_ADMIN];
 
-/** Seed 002's admin mapping and seed 004's user module: list, create, read, replace, patch, status, delete. */
+/** Administering users: list, create, read, replace, patch, status, delete. */
 export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (app, { users }) => {
   app.get(
     '/users',
@@ -65,7 +65,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
         tags,
         description:
           'Answers whether an account of your organization uses the address (every organization for a cross-tenant administrator), for a form checking an address before it creates a user.',
-        summary: 'Does an account of your organization use this email? (seed 001)',
+        summary: 'Does an account of your organization use this email?',
         querystring: CheckEmailQuery,
         response: { 200: CheckEmailResult },
       },
@@ -89,7 +89,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
         },
       },
     },
-    async (request, reply) => reply.status(201).send({ user: await users.create(signedIn(request.caller), request.body) }),
+    async (request, reply) => reply.status(201).send({ user: await users.createByAdmin(signedIn(request.caller), request.body) }),
   );
 
   app.get(

@@ -38,7 +38,7 @@ export const UserView = Type.Object({
 });
 export const UserEnvelope = Type.Object({ user: UserView });
 
-/** Seed 002's profile, the superset of seed 000's. */
+/** A user's profile: personal details, contact and social links, locale, and what others may see. */
 export const ProfileFields = {
   avatarUrl: Nullable(Type.String()),
   bio: Nullable(Type.String({ maxLength: 5000 })),
@@ -63,7 +63,7 @@ export const ProfileFields = {
 export const ProfileView = Type.Object(ProfileFields);
 const { avatarUrl: _avatarIsUploaded, ...editableProfile } = ProfileFields;
 const HttpUrl = Nullable(Type.String({ format: formats.httpUrl, maxLength: 500, description: 'absolute http(s) URL' }));
-/** What a profile may be set to: seed 002's Data Validation on the fields it names (the view shows what is stored). */
+/** What a profile may be set to: phone numbers, URLs, timezones and language codes are validated (the view shows what is stored). */
 export const ProfileInput = Type.Partial(
   Type.Object(
     {

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
@@ -9,12 +10,35 @@ import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import { applyUserChange, assertEmailChangeAllowed, visibleUser } from './records.js';
-import type { SelfUpdate } from './schemas.js';
+import type { PreferencesView, SelfUpdate } from './schemas.js';
 import { ownFields, profileView, userView } from './views.js';
 
 export const AVATAR_PATH = '/avatars/';
 
-function statsView(row: NonNullable<Awaited<ReturnType<typeof queries.findStats>>>) {
+type OwnRow = { id: string; userId: string; createdAt: Date; updatedAt: Date };
+type PreferencesRow = OwnRow & Static<typeof PreferencesView>;
+type StatsRow = OwnRow & Record<string, string | number | Date | null>;
+
+/**
+ * A user's learning preferences and statistics, which the learning module keeps (wired after users): it
+ * answers through this port, so users never reads its tables.
+ */
+export interface LearningRecords {
+  preferencesOf(executor: Executor, userId: string): Promise<PreferencesRow | undefined>;
+  statsOf(executor: Executor, userId: string): Promise<StatsRow | undefined>;
+  savePreferences(executor: Executor, userId: string, values: NonNullable<SelfUpdate['preferences']>): Promise<PreferencesRow>;
+}
+
+/** Until learning is wired: no records, and nothing to save them in. */
+export const noLearningRecords: LearningRecords = {
+  preferencesOf: async () => undefined,
+  statsOf: async () => undefined,
+  savePreferences: async () => {
+    throw new Error('the learning module is not wired');
+  },
+};
+
+function statsView(row: StatsRow) {
   return Object.fromEntries(
     Object.entries(ownFields(row)).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : value]),
   );
@@ -29,10 +53,15 @@ async function reachStorage<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Seed 002's self-service: your user with profile, learning preferences and statistics; your avatar. */
+/** Self-service: your user with profile, learning preferences and statistics; your avatar. */
 export function createSelfService(
   { config, database }: AppContext,
-  { useCases, storage, emailChanges }: { useCases: DomainUseCases; storage: FileStorage; emailChanges: EmailChanges },
+  {
+    useCases,
+    storage,
+    emailChanges,
+    learning,
+  }: { useCases: DomainUseCases; storage: FileStorage; emailChanges: EmailChanges; learning: LearningRecords },
 ) {
   const db = database.primary;
 
@@ -40,8 +69,8 @@ export function createSelfService(
     const user = await visibleUser(executor, caller.principal, 'me');
     const [profile, preferences, stats] = await Promise.all([
       queries.findProfile(executor, user.id),
-      queries.findPreferences(executor, user.id),
-      queries.findStats(executor, user.id),
+      learning.preferencesOf(executor, user.id),
+      learning.statsOf(executor, user.id),
     ]);
     return {
       ...userView(user),
@@ -69,7 +98,7 @@ export function createSelfService(
         if (pending !== undefined) await emailChanges.request(tx, emit, caller, changed, pending);
         const edits = [
           ['profile.updated', profile, queries.findProfile, queries.upsertProfile],
-          ['learning_preferences.updated', preferences, queries.findPreferences, queries.upsertPreferences],
+          ['learning_preferences.updated', preferences, learning.preferencesOf, learning.savePreferences],
         ] as const;
         for (const [type, values, read, write] of edits) {
           if (!values) continue;

@@ -7,48 +7,27 @@ import type { Emit } from '../../platform/use-case.js';
 import type { AccessService } from '../access/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
 import type { OrganizationsService } from '../organizations/service.js';
+import { type Accounts, createAccounts } from './accounts.js';
 import { createDirectory } from './directory.js';
-import { addressChanges, createEmailChanges } from './email-change.js';
+import { addressChanges, createEmailChanges, type EmailChanges } from './email-change.js';
 import { accessEndingEvents } from './events.js';
 import { createExport } from './export.js';
 import { createUserGrants } from './grants.js';
 import { createLifecycle } from './lifecycle.js';
 import * as queries from './queries.js';
 import { actionableUser, applyUserChange, assertMayRemove, normalizeEmail, visibleUser } from './records.js';
-import { createSelfService } from './self.js';
+import { createSelfService, type LearningRecords, noLearningRecords } from './self.js';
 import { userView } from './views.js';
 
+export type { ImportedAccount, InitialRoles, NewAccount, UserSource } from './accounts.js';
 export type { SubscriptionLookup, SubscriptionSummary } from './directory.js';
 export type { StepUpCheck } from './email-change.js';
 export type { ExportPart } from './export.js';
+export { userConditions } from './queries.js';
 export { normalizeEmail } from './records.js';
+export type { LearningRecords } from './self.js';
 export type UserRow = queries.UserRow;
 export type NewUser = queries.NewUser;
-
-/**
- * What the auth module needs of user records (finding, creating and marking accounts), always on the
- * executor of the caller's transaction.
- */
-export const accounts = {
-  normalizeEmail,
-  findByEmail: (executor: Executor, email: string) => queries.findUserByEmail(executor, normalizeEmail(email)),
-  findById: (executor: Executor, id: string) => queries.findUserById(executor, id),
-  findForLogin: queries.findUserForLogin,
-  create: queries.insertUserWithProfile,
-  setPasswordHash: queries.setPasswordHash,
-  recordLogin: queries.recordLogin,
-  markEmailVerified: queries.markEmailVerified,
-  /** A pending address confirmed, or the old one restored, from a mailed link. */
-  confirmAddress: addressChanges.confirm,
-  restoreAddress: addressChanges.restore,
-  /** An accepted invitation places its account in the organization (and user type), as `user.updated`. */
-  join: (tx: Executor, emit: Emit<DomainEvent>, user: UserRow, placement: { organizationId: string | null; userTypeId?: string }) =>
-    applyUserChange(tx, emit, user, placement, 'user.updated'),
-  /** Suspending, deactivating or erasing: never oneself, never the last super-admin. */
-  assertMayRemove,
-  /** The one user view of the API. */
-  view: userView,
-};
 
 export interface UsersDeps {
   useCases: DomainUseCases;
@@ -67,35 +46,133 @@ export interface UsersDeps {
 export const FIRST_ADMIN_HINT =
   'no user yet: make the first admin with `npx tessera create-admin --email you@example.com` (in another terminal while this server runs), or start with BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD set';
 
-export function createUsersService(context: AppContext, deps: UsersDeps) {
+type Lifecycle = ReturnType<typeof createLifecycle>;
+type Directory = ReturnType<typeof createDirectory>;
+type Export = ReturnType<typeof createExport>;
+
+/**
+ * What users publishes: its routes' use cases, and what other modules do to an account inside their own
+ * use cases (always on the executor of the caller's transaction). Every account, however it comes, is
+ * made by `create`.
+ */
+export interface UsersService
+  extends Pick<Lifecycle, 'createByAdmin' | 'update' | 'suspend' | 'activate' | 'deactivate' | 'restore' | 'erase' | 'createSuperAdmin'>,
+    Pick<Directory, 'list' | 'listOfOrganization' | 'detail' | 'emailExists' | 'registerSubscriptionLookup' | 'registerIdentityLookup'>,
+    Pick<Export, 'registerExportPart' | 'exportUser'> {
+  /** The one way an account comes to be (admin, sign-up, invitation, identity provider): emits `user.created { source }`. */
+  create: Accounts['create'];
+  /** An import's batch of accounts with their profiles, set-based; the import's `users.imported` names them. */
+  createImported: Accounts['createImported'];
+  findByEmail(executor: Executor, email: string): Promise<UserRow | undefined>;
+  findById(executor: Executor, id: string): Promise<UserRow | undefined>;
+  /** By address or username (any case), for a password sign-in. */
+  findForSignIn: typeof queries.findUserForLogin;
+  /** A new password hash; `changeRequired` makes it temporary (the next sign-in must replace it). */
+  setPasswordHash: typeof queries.setPasswordHash;
+  recordSignIn: typeof queries.recordLogin;
+  /** The address is proven (a link mailed to it was used); one proven before stays as it was. */
+  markEmailVerified: typeof queries.markEmailVerified;
+  /** A pending address confirmed, or the old one restored, from a mailed link. */
+  confirmAddress: typeof addressChanges.confirm;
+  restoreAddress: typeof addressChanges.restore;
+  /** An accepted invitation places its account in the organization (and user type), as `user.updated`. */
+  join(
+    tx: Executor,
+    emit: Emit<DomainEvent>,
+    user: UserRow,
+    placement: { organizationId: string | null; userTypeId?: string },
+  ): Promise<UserRow>;
+  /** Suspending, deactivating or erasing: never oneself, never the last super-admin. */
+  assertMayRemove: typeof assertMayRemove;
+  /** The target user, or USER_NOT_FOUND whether it is missing or outside the actor's tenancy. */
+  visibleUser: typeof visibleUser;
+  /** The target of an action on another account: USER_NOT_FOUND as above, or ACCOUNT_HOLDS_MORE_ACCESS. */
+  actionableUser: typeof actionableUser;
+  /** The one user view of the API. */
+  view: typeof userView;
+  /** An import's reads and overwrites: accounts by address, holders of usernames or phones, fields and profile. */
+  withEmails: typeof queries.usersWithEmails;
+  holdersOf: typeof queries.holdersOf;
+  overwrite: typeof queries.updateUser;
+  saveProfile: typeof queries.upsertProfile;
+  /** How many users there are, are active, and signed up in the last 24 hours (for the metrics). */
+  figures: typeof queries.userFigures;
+  self: ReturnType<typeof createSelfService>;
+  grants: ReturnType<typeof createUserGrants>;
+  /** The auth module answers whether a person may change their own address now (wired after users). */
+  registerStepUp: EmailChanges['registerStepUp'];
+  /** The learning module answers for a user's learning preferences and statistics (wired after users). */
+  registerLearningRecords(records: LearningRecords): void;
+  /** Nobody can sign in yet: the console's sign-in page says how to make the first admin. */
+  firstAdminNeeded(): Promise<boolean>;
+  /**
+   * BOOTSTRAP_ADMIN_EMAIL/PASSWORD: the first user of an empty database is a super-admin. Without them,
+   * the start says how to make one, since nobody could sign in.
+   */
+  ensureBootstrapAdmin(log: Pick<FastifyBaseLogger, 'info' | 'warn'>): Promise<void>;
+}
+
+export function createUsersService(context: AppContext, deps: UsersDeps): UsersService {
   const { useCases, access } = deps;
+  const db = context.database.primary;
   const emailChanges = createEmailChanges();
-  const lifecycle = createLifecycle(context.config, { ...deps, db: context.database.primary, emailChanges });
+  const accounts = createAccounts(access);
+  // Learning answers for its records once wired (registerLearningRecords); until then there are none.
+  const learning: LearningRecords = { ...noLearningRecords };
+  const lifecycle = createLifecycle(context.config, { useCases, db, emailChanges, accounts });
+  const directory = createDirectory(context, deps);
+  const exports = createExport(useCases, learning);
   // Whoever may no longer act loses their cached access on every node too.
   useCases.afterCommit(accessEndingEvents, (event) => context.access.invalidate(event.entityId ?? undefined));
   return {
-    /** The target user, or USER_NOT_FOUND whether it is missing or outside the actor's tenancy (for other modules). */
+    createByAdmin: lifecycle.createByAdmin,
+    update: lifecycle.update,
+    suspend: lifecycle.suspend,
+    activate: lifecycle.activate,
+    deactivate: lifecycle.deactivate,
+    restore: lifecycle.restore,
+    erase: lifecycle.erase,
+    createSuperAdmin: lifecycle.createSuperAdmin,
+    list: directory.list,
+    listOfOrganization: directory.listOfOrganization,
+    detail: directory.detail,
+    emailExists: directory.emailExists,
+    registerSubscriptionLookup: directory.registerSubscriptionLookup,
+    registerIdentityLookup: directory.registerIdentityLookup,
+    registerExportPart: exports.registerExportPart,
+    exportUser: exports.exportUser,
+
+    create: accounts.create,
+    createImported: accounts.createImported,
+    findByEmail: (executor, email) => queries.findUserByEmail(executor, normalizeEmail(email)),
+    findById: (executor, id) => queries.findUserById(executor, id),
+    findForSignIn: queries.findUserForLogin,
+    setPasswordHash: queries.setPasswordHash,
+    recordSignIn: queries.recordLogin,
+    markEmailVerified: queries.markEmailVerified,
+    confirmAddress: addressChanges.confirm,
+    restoreAddress: addressChanges.restore,
+    join: (tx, emit, user, placement) => applyUserChange(tx, emit, user, placement, 'user.updated'),
+    assertMayRemove,
     visibleUser,
-    /** The target of an action on another account: USER_NOT_FOUND as above, or ACCOUNT_HOLDS_MORE_ACCESS (for other modules). */
     actionableUser,
-    ...lifecycle,
-    ...createDirectory(context, deps),
-    ...createExport(useCases),
-    self: createSelfService(context, { useCases, storage: deps.avatarStorage, emailChanges }),
-    /** The auth module answers whether a person may change their own address now (wired after users). */
+    view: userView,
+    withEmails: queries.usersWithEmails,
+    holdersOf: queries.holdersOf,
+    overwrite: queries.updateUser,
+    saveProfile: queries.upsertProfile,
+    figures: queries.userFigures,
+
+    self: createSelfService(context, { useCases, storage: deps.avatarStorage, emailChanges, learning }),
+    grants: createUserGrants(db, access),
     registerStepUp: emailChanges.registerStepUp,
-    grants: createUserGrants(context.database.primary, access),
-
-    /** Nobody can sign in yet: the console's sign-in page says how to make the first admin. */
-    firstAdminNeeded: async () => !(await queries.anyUser(context.database.primary)),
-
-    /**
-     * BOOTSTRAP_ADMIN_EMAIL/PASSWORD: the first user of an empty database is a super-admin. Without them,
-     * the start says how to make one, since nobody could sign in.
-     */
-    async ensureBootstrapAdmin(log: Pick<FastifyBaseLogger, 'info' | 'warn'>) {
+    registerLearningRecords(records) {
+      Object.assign(learning, records);
+    },
+    firstAdminNeeded: async () => !(await queries.anyUser(db)),
+    async ensureBootstrapAdmin(log) {
       const { BOOTSTRAP_ADMIN_EMAIL: email, BOOTSTRAP_ADMIN_PASSWORD: password } = context.config;
-      if (await queries.anyUser(context.database.primary)) return;
+      if (await queries.anyUser(db)) return;
       if (!email || !password) {
         log.warn(FIRST_ADMIN_HINT);
         return;
@@ -105,5 +182,3 @@ export function createUsersService(context: AppContext, deps: UsersDeps) {
     },
   };
 }
-
-export type UsersService = ReturnType<typeof createUsersService>;
