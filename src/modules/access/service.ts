@@ -20,32 +20,50 @@ import { createUserAccess } from './user-access.js';
  * Access ("what may you do?"): the catalog of roles, permissions and user types, grants to users, and the
  * tenancy rule. Every change drops the affected cached access profiles on every node once committed.
  */
-export function createAccessService(context: AppContext, { useCases }: { useCases: DomainUseCases }) {
+type UserAccess = ReturnType<typeof createUserAccess>;
+
+/** What access publishes: the role and permission catalogue, grants, what a user holds, and ports. */
+export interface AccessService extends UserAccess {
+  roles: ReturnType<typeof createRoles>;
+  catalog: ReturnType<typeof createCatalog>;
+  grants: ReturnType<typeof createGrants>;
+  /** Users says which users are active (the last active super-admin keeps the role). */
+  registerActiveUsers(isActive: UserCondition): void;
+  /** How many users hold each role (for the metrics). */
+  holdersByRole: typeof queries.holdersByRole;
+  /** The user types and roles an import may name, by name. */
+  catalogNames: typeof queries.catalogNames;
+  /** An import's role grants (already checked against the importer's own access), set-based; held ones are kept. */
+  grantRolesInBulk(tx: Executor, grants: { userId: string; roleId: string }[]): Promise<void>;
+}
+
+export function createAccessService(context: AppContext, { useCases }: { useCases: DomainUseCases }): AccessService {
   const db = context.database.primary;
   useCases.afterCommit(userGrantEvents, (event) => context.access.invalidate(event.entityId ?? undefined));
   // A role or permission edit may touch any number of users: every node drops every cached profile.
   useCases.afterCommit(catalogAccessEvents, () => context.access.invalidate());
   // Which users are active is the users module's to say (wired after access); until it does, every holder counts.
   const people: { isActive: UserCondition } = { isActive: () => sql`true` };
+  const userAccess = createUserAccess(context);
   return {
     roles: createRoles(db, useCases),
     catalog: createCatalog(db, useCases),
     grants: createGrants(useCases, people),
-    ...createUserAccess(context),
-    /** Users says which users are active (the last active super-admin keeps the role). */
-    registerActiveUsers(isActive: UserCondition) {
+    rolesOf: userAccess.rolesOf,
+    permissionsOf: userAccess.permissionsOf,
+    holdsRoleNamed: userAccess.holdsRoleNamed,
+    permissionsExplained: userAccess.permissionsExplained,
+    grantInitialRoles: userAccess.grantInitialRoles,
+    grantSuperAdmin: userAccess.grantSuperAdmin,
+    exportParts: userAccess.exportParts,
+    registerActiveUsers(isActive) {
       people.isActive = isActive;
     },
-    /** The user types and roles an import may name, by name. */
-    catalogNames: (executor: Executor) => queries.catalogNames(executor),
-    /** An import's role grants (already checked against the importer's own access), set-based; held ones are kept. */
-    grantRolesInBulk: (tx: Executor, grants: { userId: string; roleId: string }[]) => queries.grantRolesInBulk(tx, grants),
-    /** How many users hold each role (for the metrics). */
-    holdersByRole: (executor: Executor) => queries.holdersByRole(executor),
+    catalogNames: queries.catalogNames,
+    grantRolesInBulk: queries.grantRolesInBulk,
+    holdersByRole: queries.holdersByRole,
   };
 }
-
-export type AccessService = ReturnType<typeof createAccessService>;
 
 /** Grants decided earlier (an invitation's), applied by id: a role or permission deleted since is skipped. */
 export interface DecidedGrants {

@@ -19,7 +19,7 @@ const apiKeyView = (row: queries.ApiKeyRow) => ({
 });
 
 /** API keys for services: stored hashed, scoped to a subset of their owner's permissions, optionally expiring. */
-export function createApiKeys(kit: AuthKit) {
+export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users'>) {
   const { database } = kit.context;
   const db = database.primary;
 

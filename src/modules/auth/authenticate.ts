@@ -13,7 +13,7 @@ export interface Credentials {
 }
 
 /** "Who is asking?": a request's access token or API key becomes its principal, or a 401. */
-export function createAuthenticator(kit: AuthKit, apiKeys: ApiKeys, userViews: UserViews) {
+export function createAuthenticator(kit: Pick<AuthKit, 'context' | 'liveness' | 'tokens'>, apiKeys: ApiKeys, userViews: UserViews) {
   const { database } = kit.context;
   const db = database.primary;
   const { tokens, liveness } = kit;

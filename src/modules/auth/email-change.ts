@@ -14,7 +14,7 @@ export const REVERT_TTL_MS = 7 * DAY_MS;
  * Auth's part of an email change (users keeps the addresses, users/email-change.ts): the step-up it needs,
  * the links mailed to both addresses, and what following each does to sessions.
  */
-export function createEmailChangeFlows(kit: AuthKit, links: OneTimeLinks) {
+export function createEmailChangeFlows(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'mail' | 'useCases' | 'users'>, links: OneTimeLinks) {
   const { config, database } = kit.context;
   const { useCases } = kit;
 

@@ -46,7 +46,7 @@ export function isStillBound(user: UserRow, purpose: queries.OneTimePurpose, bin
  * (never the request's Host), bound to the address they go to (`LinkBinding`). A new link of a purpose
  * replaces the user's earlier ones, but for "this wasn't me".
  */
-export function createOneTimeLinks(kit: AuthKit) {
+export function createOneTimeLinks(kit: Pick<AuthKit, 'context' | 'mail' | 'useCases' | 'users'>) {
   const { config, state } = kit.context;
 
   async function create(
@@ -105,7 +105,7 @@ export function createOneTimeLinks(kit: AuthKit) {
 export type OneTimeLinks = ReturnType<typeof createOneTimeLinks>;
 
 /** Confirming an address, and asking for a new confirmation link. */
-export function createEmailVerification(kit: AuthKit, links: OneTimeLinks) {
+export function createEmailVerification(kit: Pick<AuthKit, 'context' | 'mail' | 'useCases' | 'users'>, links: OneTimeLinks) {
   return {
     async verifyEmail(caller: Caller, token: string) {
       await kit.useCases.run(caller, async (tx, emit) => {

@@ -8,7 +8,10 @@ import type { OneTimeLinks } from './one-time-links.js';
 import * as queries from './queries.js';
 
 /** Forgotten, reset and changed passwords. A new password ends the other sessions of its user. */
-export function createPasswordFlows(kit: AuthKit, links: OneTimeLinks) {
+export function createPasswordFlows(
+  kit: Pick<AuthKit, 'context' | 'dummyHash' | 'mail' | 'throttle' | 'useCases' | 'users'>,
+  links: OneTimeLinks,
+) {
   const { config, database } = kit.context;
   const { useCases, throttle } = kit;
 

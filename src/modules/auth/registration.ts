@@ -17,7 +17,7 @@ import type { Registration } from './schemas.js';
  * the same address won the race); a taken username or phone creates nothing and mails nobody, since
  * mailing their owner would let anyone who knows a username send mail to its owner.
  */
-export function createRegistration(kit: AuthKit, links: OneTimeLinks) {
+export function createRegistration(kit: Pick<AuthKit, 'context' | 'useCases' | 'users'>, links: OneTimeLinks) {
   const { config } = kit.context;
   // Creating an account writes more than telling an owner does (the user, profile, roles, a link, a mail):
   // a taken address waits as long as a recent new account took, after its transaction (holding no connection).

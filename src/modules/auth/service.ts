@@ -23,32 +23,64 @@ export { passwordHashFormat, passwordHashProblem } from './foreign-hashes.js';
 /** `tessera keys rotate` and `tessera backup` (how the keys are stored) reach the signing keys directly, outside any request. */
 export { rotateSigningKey, signingKeyStorage } from './signing-keys.js';
 
-export function createAuthService(kit: AuthKit) {
+type Flow<F extends (...args: never[]) => unknown> = ReturnType<F>;
+
+/** What auth publishes: its routes' flows, the sign-in pipeline other ways in end in, sessions, keys. */
+export interface AuthService
+  extends Pick<Flow<typeof createSignIn>, 'signIn' | 'login'>,
+    Flow<typeof createRegistration>,
+    Flow<typeof createPasswordFlows>,
+    Flow<typeof createTemporaryPasswords>,
+    Flow<typeof createEmailVerification>,
+    Flow<typeof createEmailChangeFlows>,
+    Flow<typeof createAuthenticator> {
+  /** Whether this account may sign in at all (active; verified when the deployment requires it). */
+  mayHoldSession(user: UserRow): boolean;
+  sessions: Flow<typeof createSessions>;
+  apiKeys: Flow<typeof createApiKeys>;
+  /** What this module holds about a user (sessions, API keys: never a secret), for their GDPR export. */
+  exportParts: typeof exportParts;
+  jwks: AuthKit['tokens']['jwks'];
+  /** Rereads the signing keys now rather than at the next timer tick (after `tessera keys rotate`). */
+  reloadKeys(): ReturnType<AuthKit['tokens']['reloadKeys']>;
+  startReloadingKeys: AuthKit['tokens']['startReloading'];
+  stopReloadingKeys: AuthKit['tokens']['stopReloading'];
+}
+
+export function createAuthService(kit: AuthKit): AuthService {
   const links = createOneTimeLinks(kit);
   const signIn = createSignIn(kit);
   const apiKeys = createApiKeys(kit);
   const userViews = createUserViews(kit);
   reactToUserEvents(kit, links);
+  const registration = createRegistration(kit, links);
+  const passwords = createPasswordFlows(kit, links);
+  const temporaryPasswords = createTemporaryPasswords(kit, signIn.signIn);
+  const verification = createEmailVerification(kit, links);
+  const emailChange = createEmailChangeFlows(kit, links);
+  const authenticator = createAuthenticator(kit, apiKeys, userViews);
   return {
-    ...signIn,
-    /** Whether this account may sign in at all (active; verified when the deployment requires it). */
-    mayHoldSession: (user: UserRow) => mayHoldSession(kit, user),
-    ...createRegistration(kit, links),
-    ...createPasswordFlows(kit, links),
-    ...createTemporaryPasswords(kit, signIn.signIn),
-    ...createEmailVerification(kit, links),
-    ...createEmailChangeFlows(kit, links),
-    ...createAuthenticator(kit, apiKeys, userViews),
+    signIn: signIn.signIn,
+    login: signIn.login,
+    mayHoldSession: (user) => mayHoldSession(kit, user),
+    register: registration.register,
+    forgotPassword: passwords.forgotPassword,
+    resetPassword: passwords.resetPassword,
+    changePassword: passwords.changePassword,
+    setPassword: temporaryPasswords.setPassword,
+    replaceTemporaryPassword: temporaryPasswords.replaceTemporaryPassword,
+    verifyEmail: verification.verifyEmail,
+    resendVerification: verification.resendVerification,
+    confirmEmailChange: emailChange.confirmEmailChange,
+    revertEmailChange: emailChange.revertEmailChange,
+    authenticate: authenticator.authenticate,
+    me: authenticator.me,
     sessions: createSessions(kit, signIn, userViews),
     apiKeys,
-    /** What this module holds about a user (sessions, API keys: never a secret), for their GDPR export. */
     exportParts,
     jwks: kit.tokens.jwks,
-    /** Rereads the signing keys now rather than at the next timer tick (after `tessera keys rotate`). */
     reloadKeys: () => kit.tokens.reloadKeys(),
     startReloadingKeys: kit.tokens.startReloading,
     stopReloadingKeys: kit.tokens.stopReloading,
   };
 }
-
-export type AuthService = ReturnType<typeof createAuthService>;

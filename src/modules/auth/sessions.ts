@@ -25,7 +25,7 @@ const sessionView = (session: queries.SessionRow, currentId: string | null) => (
  * Sessions are refresh-token families. Refresh rotates the token; every end of a session is told to
  * every node once committed, so an access token of an ended session stops working at once.
  */
-export function createSessions(kit: AuthKit, signIn: SignIn, userViews: UserViews) {
+export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useCases' | 'users'>, signIn: SignIn, userViews: UserViews) {
   const { config, database } = kit.context;
   const db = database.primary;
   const { useCases, liveness } = kit;

@@ -46,10 +46,10 @@ export interface SignInAttempt extends PipelineAttempt<SignInVia> {
 export const CHANGE_TOKEN_TTL_MS = 10 * 60_000;
 
 /** Who may hold a session: an active account, verified when the deployment requires it (a refresh checks it in SQL: queries.rotateRefreshToken). */
-export const mayHoldSession = (kit: AuthKit, user: UserRow) =>
+export const mayHoldSession = (kit: Pick<AuthKit, 'context'>, user: UserRow) =>
   user.status === 'ACTIVE' && (!kit.context.config.REQUIRE_EMAIL_VERIFICATION || user.emailVerifiedAt !== null);
 
-export function createSignIn(kit: AuthKit) {
+export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subscriptions' | 'throttle' | 'tokens' | 'useCases' | 'users'>) {
   const { config } = kit.context;
   const { useCases, tokens, throttle } = kit;
 

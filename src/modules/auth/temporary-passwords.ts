@@ -15,7 +15,7 @@ import { mayHoldSession, type SignInPipeline } from './sign-in.js';
  * the password that replaces it); its sign-in hands out only a change token (the pipeline's passwordChange step, sign-in.ts); the change
  * token and a new, different password finish the sign-in.
  */
-export function createTemporaryPasswords(kit: AuthKit, signIn: SignInPipeline) {
+export function createTemporaryPasswords(kit: Pick<AuthKit, 'context' | 'mail' | 'useCases' | 'users'>, signIn: SignInPipeline) {
   const { config } = kit.context;
   const { useCases } = kit;
 

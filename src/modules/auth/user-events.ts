@@ -8,7 +8,7 @@ import * as queries from './queries.js';
  * needs is mailed (a re-addressed one's: email-change.ts), and a user who may no longer sign in loses every session
  * (on every node, once committed).
  */
-export function reactToUserEvents(kit: AuthKit, links: OneTimeLinks) {
+export function reactToUserEvents(kit: Pick<AuthKit, 'liveness' | 'useCases'>, links: OneTimeLinks) {
   const { useCases, liveness } = kit;
 
   useCases.react(['user.created'], async (tx, event) => {

@@ -33,7 +33,7 @@ export function assertDomainAllowed(provider: Provider, identity: ExternalIdenti
  * them. Any other collision is refused: a provider that does not verify addresses must not open an
  * account that someone else owns.
  */
-export function createAccountResolution(kit: FederationKit) {
+export function createAccountResolution(kit: Pick<FederationKit, 'users'>) {
   async function createAccount(tx: Tx, emit: Emit<DomainEvent>, identity: ExternalIdentity & { email: string }) {
     try {
       // A savepoint: a registration of the same address that won the race leaves this transaction usable.

@@ -28,7 +28,7 @@ function verifierMatches(challenge: string, verifier: string) {
  * Tessera's one-time codes: a finished callback hands one to the app, which redeems it with its PKCE
  * verifier, so a code seen on the way (history, logs, another app on the device) is worth nothing.
  */
-export function createCodes(kit: FederationKit) {
+export function createCodes(kit: Pick<FederationKit, 'auth' | 'context' | 'useCases' | 'users'>) {
   const { useCases, auth } = kit;
   const db = kit.context.database.primary;
 

@@ -23,7 +23,7 @@ function withParams(redirectUri: string, params: Record<string, string | null | 
  * the callback) and sends the person to the provider; /callback checks it all, signs the person in, or
  * creates or links the account, and sends them back to the app with a one-time code or `error=`.
  */
-export function createFlow(kit: FederationKit, codes: Codes) {
+export function createFlow(kit: Pick<FederationKit, 'auth' | 'context' | 'protocol' | 'providers' | 'useCases' | 'users'>, codes: Codes) {
   const { useCases, providers, protocol, auth, context } = kit;
   const db = context.database.primary;
   const allowlist = new Set(context.config.OAUTH_REDIRECT_ALLOWLIST);

@@ -19,7 +19,7 @@ export const identityView = (row: queries.IdentityRow): IdentityView => ({
 const listOf = async (executor: Executor, userId: string) => (await queries.identitiesOfUser(executor, userId)).map(identityView);
 
 /** A user's linked identities: their own list and unlinking, an administrator's view and unlinking. */
-export function createIdentities(kit: FederationKit) {
+export function createIdentities(kit: Pick<FederationKit, 'context' | 'useCases' | 'users'>) {
   const { useCases, users } = kit;
   const db = kit.context.database.primary;
 

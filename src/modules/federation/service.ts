@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.js';
 import { createOutbound } from '../../platform/outbound.js';
-import { createCodes } from './codes.js';
+import { type Codes, createCodes } from './codes.js';
 import type { FederationDeps } from './deps.js';
 import { createFlow } from './flow.js';
 import { createIdentities } from './identities.js';
@@ -13,7 +13,19 @@ import * as flows from './queries.flows.js';
  * authorization-code flow with them, the accounts it creates or links, and people's linked identities.
  * Wired after auth: a finished sign-in ends in auth's sign-in pipeline (signIn.complete), like a password one.
  */
-export function createFederationService(context: AppContext, deps: FederationDeps) {
+/** What federation publishes: the providers' admin API, the sign-in flow and its codes, identities, cleanup. */
+export interface FederationService extends ReturnType<typeof createFlow> {
+  providers: ReturnType<typeof createProviders>;
+  exchangeCode: Codes['exchange'];
+  completeLink: Codes['completeLink'];
+  identities: ReturnType<typeof createIdentities>;
+  /** What this module holds about a user (their linked identities), for their GDPR export. */
+  exportParts: { identities: ReturnType<typeof createIdentities>['listOf'] };
+  /** Unfinished flows and spent codes go (a used code is kept a day so that its replay is still recognised). */
+  deleteExpired(): Promise<void>;
+}
+
+export function createFederationService(context: AppContext, deps: FederationDeps): FederationService {
   const db = context.database.primary;
   // Every address a provider has is an administrator's word: fetched through the outbound guard only.
   const outbound = createOutbound({ allowPrivate: context.config.ALLOW_PRIVATE_NETWORK_TARGETS });
@@ -25,17 +37,15 @@ export function createFederationService(context: AppContext, deps: FederationDep
   };
   const codes = createCodes(kit);
   const identities = createIdentities(kit);
+  const flow = createFlow(kit, codes);
   return {
     providers: kit.providers,
-    ...createFlow(kit, codes),
+    authorize: flow.authorize,
+    callback: flow.callback,
     exchangeCode: codes.exchange,
     completeLink: codes.completeLink,
     identities,
-    /** What this module holds about a user (their linked identities), for their GDPR export. */
     exportParts: { identities: identities.listOf },
-    /** Unfinished flows and spent codes go (a used code is kept a day so that its replay is still recognised). */
     deleteExpired: () => flows.deleteExpired(db),
   };
 }
-
-export type FederationService = ReturnType<typeof createFederationService>;

@@ -16,7 +16,7 @@ import type { AcceptInvitation } from './schemas.js';
  * that account signed in; everything the invitation grants is applied in the one transaction, and the
  * answer is the login's token pair.
  */
-export function createAcceptance(kit: InvitationsKit) {
+export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 'organizations' | 'subscriptions' | 'useCases' | 'users'>) {
   const { useCases, auth, subscriptions, organizations } = kit;
   const { config, database } = kit.context;
   const db = database.primary;

@@ -23,7 +23,7 @@ export interface AccountToSetUp {
 /** Invitations page newest first after the invitation of this id. */
 const invitationCursor = cursorOf(['uuid'] as const);
 
-export function createInvitationManagement(kit: InvitationsKit) {
+export function createInvitationManagement(kit: Pick<InvitationsKit, 'context' | 'mails' | 'organizations' | 'useCases' | 'users'>) {
   const { useCases, mails, organizations } = kit;
   const { config, database } = kit.context;
   const db = database.primary;

@@ -11,7 +11,7 @@ const BATCH = 100;
  * mail commit together, and due rows are locked skipping those another node holds: whatever runs when,
  * each reminder is mailed once.
  */
-export function createInvitationSchedule(kit: InvitationsKit) {
+export function createInvitationSchedule(kit: Pick<InvitationsKit, 'context' | 'mails' | 'useCases'>) {
   const { useCases, mails } = kit;
   const { config } = kit.context;
   const jobs = systemCaller('tessera-jobs');

@@ -12,13 +12,26 @@ export type { AccountToSetUp } from './manage.js';
  * grants on acceptance) and the set-password invitation of an account made without a password. Wired
  * after auth, whose sign-in completes an acceptance.
  */
-export function createInvitationsService(context: AppContext, deps: InvitationsDeps) {
+type Management = ReturnType<typeof createInvitationManagement>;
+
+/** What invitations publishes: administrators' management, the invitee's acceptance, and the scheduled jobs. */
+export interface InvitationsService extends Management, ReturnType<typeof createAcceptance>, ReturnType<typeof createInvitationSchedule> {}
+
+export function createInvitationsService(context: AppContext, deps: InvitationsDeps): InvitationsService {
   const kit = { ...deps, context, mails: createInvitationMails(context, deps) };
+  const management = createInvitationManagement(kit);
+  const acceptance = createAcceptance(kit);
+  const schedule = createInvitationSchedule(kit);
   return {
-    ...createInvitationManagement(kit),
-    ...createAcceptance(kit),
-    ...createInvitationSchedule(kit),
+    inviteToSetPassword: management.inviteToSetPassword,
+    create: management.create,
+    list: management.list,
+    get: management.get,
+    resend: management.resend,
+    cancel: management.cancel,
+    lookup: acceptance.lookup,
+    accept: acceptance.accept,
+    sendDueReminders: schedule.sendDueReminders,
+    expireDue: schedule.expireDue,
   };
 }
-
-export type InvitationsService = ReturnType<typeof createInvitationsService>;
