@@ -213,7 +213,7 @@ describe('invitations: invite, mail, look up, accept (seed 002)', () => {
     expect(await auditOf(first.id)).toEqual(['invitation.created', 'invitation.resent', 'invitation.resent', 'invitation.resent']);
 
     const member = (await invite(orgA, { email: adminA.user.email })).json();
-    expect(member.code).toBe('ALREADY_MEMBER');
+    expect(member.code).toBe('ALREADY_A_MEMBER');
   });
 
   it("answers another organization's invitations as missing ones, on list, show, resend and cancel", async () => {

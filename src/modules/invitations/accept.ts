@@ -3,6 +3,8 @@ import type { Caller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
 import { deferredGrants } from '../access/service.js';
+import { organizationErrors } from '../organizations/errors.js';
+import { memberships } from '../organizations/service.js';
 import { accounts, type UserRow } from '../users/service.js';
 import type { InvitationsKit } from './deps.js';
 import { invitationErrors as errors } from './errors.js';
@@ -54,9 +56,9 @@ export function createAcceptance(kit: InvitationsKit) {
       const signedInAs = caller.principal?.userId;
       if (signedInAs && signedInAs !== account?.id) throw errors.INVITATION_FOR_ANOTHER_ACCOUNT();
       if (!signedInAs && account?.passwordHash) throw errors.SIGN_IN_TO_ACCEPT();
-      // A set-password invitation sets up an account where it is; only an organization's invitation moves it.
+      // A set-password invitation sets up an account where it is; an organization's invitation adds a
+      // membership (a person may belong to several), and makes it the default one of a person in none.
       const target = invitation.purpose === 'JOIN_ORGANIZATION' ? invitation.organizationId : null;
-      if (target && account?.organizationId && account.organizationId !== target) throw errors.MEMBER_OF_ANOTHER_ORGANIZATION();
       const passwordHash = signedInAs ? undefined : await chosenPassword(input, invitation.email);
 
       return useCases.run(caller, async (tx, emit) => {
@@ -65,9 +67,10 @@ export function createAcceptance(kit: InvitationsKit) {
         const existing = account ? await accounts.findById(tx, account.id) : undefined;
         let user: UserRow;
         if (existing) {
+          if (target && (await memberships.isMember(tx, target, existing.id))) throw organizationErrors.ALREADY_A_MEMBER();
           if (passwordHash) await accounts.setPasswordHash(tx, existing.id, passwordHash);
           await accounts.markEmailVerified(tx, existing.id);
-          if (target)
+          if (target && !existing.organizationId)
             await accounts.join(tx, emit, existing, {
               organizationId: target,
               ...(invitation.userTypeId ? { userTypeId: invitation.userTypeId } : {}),
@@ -84,8 +87,8 @@ export function createAcceptance(kit: InvitationsKit) {
             status: 'ACTIVE',
             emailVerifiedAt: now,
           });
-          // Without pre-assigned roles a new account gets the preset's default role, as a sign-up would.
-          const roles = invitation.roleIds.length ? [] : await access.grantInitialRoles(tx, user.id, undefined);
+          // Without pre-assigned roles a new account gets the preset's default role there, as a sign-up would.
+          const roles = invitation.roleIds.length ? [] : await access.grantInitialRoles(tx, user.id, undefined, undefined, target);
           await emit({
             type: 'user.created',
             entityId: user.id,
@@ -94,7 +97,18 @@ export function createAcceptance(kit: InvitationsKit) {
             payload: { email: user.email, roles, withPassword: true, emailVerified: true, via: 'invitation' },
           });
         }
-        await deferredGrants.apply(tx, emit, user.id, invitation, invitation.invitedBy);
+        const scope = target ?? existing?.organizationId ?? null;
+        const roles = await deferredGrants.apply(tx, emit, user.id, invitation, invitation.invitedBy, scope);
+        if (target) {
+          const membership = {
+            organizationId: target,
+            userId: user.id,
+            invitedBy: invitation.invitedBy,
+            roles,
+            via: 'invitation' as const,
+          };
+          await organizations.members.join(tx, emit, membership);
+        }
         if (invitation.plan) await subscriptions.startPlan(tx, emit, { id: user.id, organizationId: target }, invitation.plan);
         await queries.setAcceptedBy(tx, invitation.id, user.id);
         await emit({
@@ -104,7 +118,7 @@ export function createAcceptance(kit: InvitationsKit) {
           actorId: user.id,
           payload: { userId: user.id, newAccount: !existing },
         });
-        // The session that accepted is replaced by the new one, whose tokens carry the new organization.
+        // The session that accepted is replaced by the new one.
         if (caller.principal?.sessionId) await auth.sessions.revokeInUseCase(tx, emit, caller.principal.sessionId, 'invitation_accepted');
         const signedIn = (await accounts.findById(tx, user.id)) as UserRow;
         // A suspended or deactivated account does not get in through an invitation; nothing is kept.

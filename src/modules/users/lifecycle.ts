@@ -77,7 +77,7 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
           passwordChangeRequired: passwordHash !== null && body.temporary === true,
           status: 'ACTIVE',
         });
-        const roles = await access.grantInitialRoles(tx, created.id, principal, body.roles);
+        const roles = await access.grantInitialRoles(tx, created.id, principal, body.roles, organizationId);
         await emit({
           type: 'user.created',
           entityId: created.id,

@@ -1,4 +1,4 @@
-import { type AnyColumn, and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { learningPreferences, learningStats, profiles, users } from '../../db/schema/index.js';
 
@@ -109,6 +109,8 @@ export async function findStats(db: Executor, userId: string) {
 
 export interface UserFilter {
   organizationId?: string;
+  /** The organizations module's condition on the user's id: a member of `organizationId`. */
+  memberOf?: (userId: AnyColumn) => SQL;
   search?: string;
   status?: UserRow['status'];
   /** Access's condition on the user's id: holds a given role (the role tables are access's). */
@@ -124,7 +126,7 @@ const escapeLike = (value: string) => value.replace(/[\\%_]/g, (char) => `\\${ch
 
 function filterConditions(filter: UserFilter): SQL | undefined {
   return and(
-    filter.organizationId ? eq(users.organizationId, filter.organizationId) : undefined,
+    filter.organizationId ? or(eq(users.organizationId, filter.organizationId), filter.memberOf?.(users.id)) : filter.memberOf?.(users.id),
     filter.status ? eq(users.status, filter.status) : undefined,
     filter.userTypeId ? eq(users.userTypeId, filter.userTypeId) : undefined,
     filter.emailVerified === undefined

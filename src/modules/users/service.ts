@@ -13,6 +13,7 @@ import { accessEndingEvents } from './events.js';
 import { createExport } from './export.js';
 import { createUserGrants } from './grants.js';
 import { createLifecycle } from './lifecycle.js';
+import { createMembers } from './members.js';
 import * as queries from './queries.js';
 import { actionableUser, applyUserChange, assertMayRemove, normalizeEmail, visibleUser } from './records.js';
 import { createSelfService } from './self.js';
@@ -85,6 +86,8 @@ export function createUsersService(context: AppContext, deps: UsersDeps) {
     /** The auth module answers whether a person may change their own address now (wired after users). */
     registerStepUp: emailChanges.registerStepUp,
     grants: createUserGrants(context.database.primary, access),
+    /** An organization's members and a person's organizations (memberships, their roles, the default one). */
+    members: createMembers(context, deps),
 
     /** Nobody can sign in yet: the console's sign-in page says how to make the first admin. */
     firstAdminNeeded: async () => !(await queries.anyUser(context.database.primary)),
