@@ -3,7 +3,7 @@ import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
-import { type AccessScope, cachedAccessProfile, cachedUserGrants, EVERYWHERE } from './effective.js';
+import { type AccessScope, cachedAccessProfile, cachedUserGrants, EVERYWHERE, loadUserGrants } from './effective.js';
 import { accessErrors as errors } from './errors.js';
 import { assertMayGrant, grantScopes, resolveRoles } from './grants.js';
 import * as queries from './queries.js';
@@ -20,6 +20,8 @@ export function createUserAccess(context: AppContext) {
       (await cachedAccessProfile(context, executor, userId, scope)).permissions,
     /** Every grant of the user per organization, cached across nodes (a membership list's roles). */
     grantsOf: (executor: Executor, userId: string) => cachedUserGrants(context, executor, userId),
+    /** The same read now, in the caller's transaction: what it has just changed counts. */
+    grantsNow: loadUserGrants,
     /** Ends a person's grants within an organization, in the caller's transaction (their membership ended). */
     revokeAllWithin: queries.revokeAllWithin,
     /** Conditions for another module's member queries (the role tables are access's). */

@@ -27,8 +27,10 @@ export function createMembers(
 ) {
   const db = context.database.primary;
 
-  async function rolesWithin(executor: Executor, userId: string, organizationId: string) {
-    return (await access.grantsOf(executor, userId)).byOrganization[organizationId]?.roles ?? [];
+  /** Roles held within the organization: cached for lists, read in the transaction (`fresh`) after a change. */
+  async function rolesWithin(executor: Executor, userId: string, organizationId: string, fresh = false) {
+    const grants = fresh ? await access.grantsNow(executor, userId) : await access.grantsOf(executor, userId);
+    return grants.byOrganization[organizationId]?.roles ?? [];
   }
 
   const memberView = (user: queries.UserRow, membership: MembershipRow, roles: string[]) => ({
@@ -115,7 +117,7 @@ export function createMembers(
         });
         const roleIds = decided.roles.map((role) => role.id);
         await deferredGrants.apply(tx, emit, user.id, { roleIds, permissions: [] }, caller.principal.userId, organizationId);
-        return memberView(user, await membershipOf(tx, organizationId, user.id), await rolesWithin(tx, user.id, organizationId));
+        return memberView(user, await membershipOf(tx, organizationId, user.id), await rolesWithin(tx, user.id, organizationId, true));
       });
     },
 
@@ -137,7 +139,7 @@ export function createMembers(
           }
           if (body.status) await organizations.members.setStatus(tx, emit, organizationId, user.id, body.status);
         });
-        return memberView(user, await membershipOf(tx, organizationId, user.id), await rolesWithin(tx, user.id, organizationId));
+        return memberView(user, await membershipOf(tx, organizationId, user.id), await rolesWithin(tx, user.id, organizationId, true));
       });
     },
 
