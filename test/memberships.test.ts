@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, login, loginAs } from './helpers/auth.js';
+import { createOrganization, login, loginAs } from './helpers/auth.js';
 import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
 
 type Session = { headers: Record<string, string>; accessToken: string; refreshToken: string };
