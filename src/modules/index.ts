@@ -102,6 +102,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
   const importer = await wireModule(importModule, context, { useCases, invitations: invitations.service });
   const exportParts = {
     ...access.service.exportParts,
+    ...organizations.service.exportParts,
     ...subscriptions.service.exportParts,
     ...auth.service.exportParts,
     ...learning.service.exportParts,

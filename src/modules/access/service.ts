@@ -151,4 +151,6 @@ export { type AccessScope, cachedAccessProfile, cachedUserGrants, EVERYWHERE, pr
 export { assertNotLastSuperAdmin } from './grants.js';
 export { assertMayActOn, assertNotApiKey, targetScope } from './power.js';
 export { type PresetName, presetNames } from './presets.js';
+/** Which of these roles are platform roles (super-admin, or carrying tenants:all): granted platform-wide, never within one organization. */
+export { platformRoleIds } from './queries.js';
 export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';

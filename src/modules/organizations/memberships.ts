@@ -26,6 +26,10 @@ export const memberships = {
   memberOf: queries.memberOf,
   isMember: async (executor: Executor, organizationId: string, userId: string) =>
     (await queries.findMembership(executor, organizationId, userId)) !== undefined,
+  /** Bulk paths (the import): each (organization, person) becomes a membership unless it is one already. */
+  ensure: async (executor: Executor, rows: { organizationId: string; userId: string; invitedBy: string | null }[]) => {
+    for (const row of rows) await queries.insertMembership(executor, row);
+  },
 };
 
 /**

@@ -5,7 +5,7 @@ import { cursorOf, pageOf } from '../../platform/paging.js';
 import { type AccessService, tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import { organizationErrors as errors } from './errors.js';
-import { createMembershipChanges } from './memberships.js';
+import { createMembershipChanges, memberships } from './memberships.js';
 import * as queries from './queries.js';
 import type { CreateOrganization, ListOrganizationsQuery, UpdateOrganization } from './schemas.js';
 
@@ -55,6 +55,8 @@ export function createOrganizationsService(context: AppContext, { useCases, acce
   return {
     /** Membership changes inside another module's use case (joining, suspending, leaving; the last-administrator rule). */
     members,
+    /** A person's memberships, for their GDPR export. */
+    exportParts: { memberships: memberships.of },
     /** The organization if the caller may see it; 404 otherwise (missing or another tenant's). */
     visible: (caller: SignedInCaller, id: string) => visible(db, caller.principal, id),
     /** Name and slug of an organization, for other modules' views. */
