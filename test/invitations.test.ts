@@ -136,15 +136,24 @@ describe('invitations: invite, mail, look up, accept (seed 002)', () => {
     expect((await as(session).get('/auth/me')).statusCode).toBe(401);
   });
 
-  it('refuses, changing nothing, an account that belongs to another organization', async () => {
+  it('accepts an account of another organization into this one as well; a second invitation answers ALREADY_A_MEMBER', async () => {
     const member = await createUser(h, { email: 'b-member@example.com', organizationId: orgB });
-    const { invitation } = (await invite(orgA, { email: 'b-member@example.com' })).json();
+    const { invitation } = (await invite(orgA, { email: 'b-member@example.com', roles: ['INSTRUCTOR'] })).json();
     const token = await mailedToken('b-member@example.com');
     const session = await login(h, member.email, member.password);
-    const refused = await accept({ token }, session.headers);
-    expect([refused.statusCode, refused.json().code]).toEqual([409, 'MEMBER_OF_ANOTHER_ORGANIZATION']);
-    expect((await as(adminA).get(`/invitations/${invitation.id}`)).json().status).toBe('PENDING');
+    const joined = await accept({ token }, session.headers);
+    expect(joined.statusCode).toBe(200);
+    // The default organization stays where it was; the new membership holds the invitation's role.
+    expect(joined.json().user.organizationId).toBe(orgB);
+    expect((await as(adminA).get(`/invitations/${invitation.id}`)).json().status).toBe('ACCEPTED');
+    expect((await as(adminA).get(`/users/${member.id}`)).statusCode).toBe(200);
     expect((await as(adminB).get(`/users/${member.id}`)).json().organizationId).toBe(orgB);
+    const me = (await as({ headers: { authorization: `Bearer ${joined.json().accessToken}` } }).get('/auth/me')).json();
+    expect(me.organizations.map((org: { id: string; roles: string[] }) => [org.id, org.roles])).toEqual(
+      expect.arrayContaining([[orgA, ['INSTRUCTOR']]]),
+    );
+    const again = await invite(orgA, { email: 'b-member@example.com' });
+    expect([again.statusCode, again.json().code]).toEqual([409, 'ALREADY_A_MEMBER']);
   });
 
   it('lets exactly one of 20 parallel acceptances through: one account, one membership', async () => {
@@ -213,7 +222,7 @@ describe('invitations: invite, mail, look up, accept (seed 002)', () => {
     expect(await auditOf(first.id)).toEqual(['invitation.created', 'invitation.resent', 'invitation.resent', 'invitation.resent']);
 
     const member = (await invite(orgA, { email: adminA.user.email })).json();
-    expect(member.code).toBe('ALREADY_MEMBER');
+    expect(member.code).toBe('ALREADY_A_MEMBER');
   });
 
   it("answers another organization's invitations as missing ones, on list, show, resend and cancel", async () => {

@@ -63,7 +63,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
   const audit = await wireModule(auditModule, context, {});
 
   const access = await wireModule(accessModule, context, { useCases });
-  const organizations = await wireModule(organizationsModule, context, { useCases });
+  const organizations = await wireModule(organizationsModule, context, { useCases, access: access.service });
   const { AVATAR_STORAGE_BUCKET: bucket, S3_REGION: region, S3_ENDPOINT: endpoint, DATA_DIR } = context.config;
   const avatarStorage = bucket ? createS3Storage({ bucket, region, endpoint }) : createDiskStorage(join(DATA_DIR, 'avatars'));
   const users = await wireModule(usersModule, context, {
@@ -85,6 +85,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     users: users.service,
     subscriptions: subscriptions.service,
     mail: mail.service,
+    organizations: organizations.service,
   });
   const learning = await wireModule(learningModule, context, { useCases, users: users.service });
   // Every in-transaction writer an event goes through, here and nowhere else (a webhook outbox joins them).
@@ -115,6 +116,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
   });
   const exportParts = {
     ...access.service.exportParts,
+    ...organizations.service.exportParts,
     ...subscriptions.service.exportParts,
     ...auth.service.exportParts,
     ...learning.service.exportParts,

@@ -1,6 +1,13 @@
-import { boolean, index, pgTable, primaryKey, text, uuid, varchar } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, primaryKey, text, unique, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt } from './common.js';
+import { organizations } from './organizations.js';
 import { users } from './users.js';
+
+/**
+ * The organization a grant holds in: NULL for a platform-wide grant (a super-admin role, tenants:all),
+ * otherwise the organization it was granted within, where alone it counts.
+ */
+const grantScope = () => uuid('organization_id').references(() => organizations.id, { onDelete: 'cascade' });
 
 export const roles = pgTable('roles', {
   id: id(),
@@ -46,10 +53,14 @@ export const userRoles = pgTable(
     roleId: uuid('role_id')
       .notNull()
       .references(() => roles.id, { onDelete: 'cascade' }),
+    organizationId: grantScope(),
     grantedBy: uuid('granted_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.roleId] }), index('user_roles_role_user_idx').on(t.roleId, t.userId)],
+  (t) => [
+    unique('user_roles_scope_unique').on(t.userId, t.roleId, t.organizationId).nullsNotDistinct(),
+    index('user_roles_role_user_idx').on(t.roleId, t.userId),
+  ],
 );
 
 export const userPermissions = pgTable(
@@ -61,10 +72,14 @@ export const userPermissions = pgTable(
     permissionId: uuid('permission_id')
       .notNull()
       .references(() => permissions.id, { onDelete: 'cascade' }),
+    organizationId: grantScope(),
     grantedBy: uuid('granted_by').references(() => users.id, { onDelete: 'set null' }),
     // Direct grants may be temporary; an expired grant no longer counts.
     expiresAt: tstz('expires_at'),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.permissionId] }), index('user_permissions_permission_idx').on(t.permissionId)],
+  (t) => [
+    unique('user_permissions_scope_unique').on(t.userId, t.permissionId, t.organizationId).nullsNotDistinct(),
+    index('user_permissions_permission_idx').on(t.permissionId),
+  ],
 );

@@ -5,6 +5,7 @@ export * from './federation.js';
 export * from './invitations.js';
 export * from './learning.js';
 export * from './mail.js';
+export * from './memberships.js';
 export * from './organizations.js';
 export * from './subscriptions.js';
 export * from './users.js';

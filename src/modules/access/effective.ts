@@ -2,47 +2,106 @@ import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { permissions, rolePermissions, roles, userPermissions, userRoles } from '../../db/schema/index.js';
-import type { AccessProfile } from '../../platform/access-cache.js';
-import { allPermissions, isPermission } from '../../platform/permissions.js';
+import type { AccessProfile, ScopedGrants, UserGrants } from '../../platform/access-cache.js';
+import { allPermissions, isPermission, type Permission } from '../../platform/permissions.js';
 
-/** Role permissions ∪ unexpired direct grants; a super-admin role means the whole catalog. */
-export async function loadAccessProfile(db: Executor, userId: string): Promise<AccessProfile> {
-  const held = await db
-    .select({ name: roles.name, isSuperAdmin: roles.isSuperAdmin })
+/**
+ * Where a profile counts grants: an organization's id (platform-wide grants and that organization's), null
+ * (platform-wide grants only: no organization, or a membership not in force), or EVERYWHERE (every grant the
+ * person holds anywhere: what a target of a cross-tenant actor is measured by).
+ */
+export type AccessScope = string | null;
+export const EVERYWHERE = '*';
+
+const GLOBAL = '';
+
+/** Role permissions ∪ unexpired direct grants, per scope (the global one and each organization's). */
+export async function loadUserGrants(db: Executor, userId: string): Promise<UserGrants> {
+  const held = db
+    .select({ name: roles.name, isSuperAdmin: roles.isSuperAdmin, scope: userRoles.organizationId })
     .from(userRoles)
     .innerJoin(roles, eq(roles.id, userRoles.roleId))
     .where(eq(userRoles.userId, userId));
-  const isSuperAdmin = held.some((role) => role.isSuperAdmin);
-  let names: string[];
-  let validUntil = Number.POSITIVE_INFINITY;
-  if (isSuperAdmin) {
-    names = allPermissions;
-  } else {
-    const fromRoles = db
-      .select({ name: permissions.name })
-      .from(userRoles)
-      .innerJoin(rolePermissions, eq(rolePermissions.roleId, userRoles.roleId))
-      .innerJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
-      .where(eq(userRoles.userId, userId));
-    const direct = db
-      .select({ name: permissions.name, expiresAt: userPermissions.expiresAt })
-      .from(userPermissions)
-      .innerJoin(permissions, eq(permissions.id, userPermissions.permissionId))
-      .where(and(eq(userPermissions.userId, userId), or(isNull(userPermissions.expiresAt), gt(userPermissions.expiresAt, new Date()))));
-    const [roleRows, directRows] = await Promise.all([fromRoles, direct]);
-    names = [...roleRows, ...directRows].map((row) => row.name);
-    validUntil = Math.min(Number.POSITIVE_INFINITY, ...directRows.map((row) => row.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY));
+  const fromRoles = db
+    .select({ name: permissions.name, scope: userRoles.organizationId })
+    .from(userRoles)
+    .innerJoin(rolePermissions, eq(rolePermissions.roleId, userRoles.roleId))
+    .innerJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
+    .where(eq(userRoles.userId, userId));
+  const direct = db
+    .select({ name: permissions.name, expiresAt: userPermissions.expiresAt, scope: userPermissions.organizationId })
+    .from(userPermissions)
+    .innerJoin(permissions, eq(permissions.id, userPermissions.permissionId))
+    .where(and(eq(userPermissions.userId, userId), or(isNull(userPermissions.expiresAt), gt(userPermissions.expiresAt, new Date()))));
+  const [roleRows, permissionRows, directRows] = await Promise.all([held, fromRoles, direct]);
+  const scopes = new Map<string, { roles: Set<string>; permissions: Set<string>; isSuperAdmin: boolean }>();
+  const scopeOf = (organizationId: string | null) => {
+    const key = organizationId ?? GLOBAL;
+    let scope = scopes.get(key);
+    if (!scope) {
+      scope = { roles: new Set(), permissions: new Set(), isSuperAdmin: false };
+      scopes.set(key, scope);
+    }
+    return scope;
+  };
+  scopeOf(null);
+  for (const row of roleRows) {
+    const scope = scopeOf(row.scope);
+    scope.roles.add(row.name);
+    scope.isSuperAdmin ||= row.isSuperAdmin;
   }
-  const granted = [...new Set(names)].filter(isPermission).sort();
+  for (const row of [...permissionRows, ...directRows]) scopeOf(row.scope).permissions.add(row.name);
+  const finished = (scope: { roles: Set<string>; permissions: Set<string>; isSuperAdmin: boolean }): ScopedGrants => ({
+    roles: [...scope.roles].sort(),
+    permissions: [...scope.permissions].filter(isPermission).sort(),
+    isSuperAdmin: scope.isSuperAdmin,
+  });
+  const byOrganization: Record<string, ScopedGrants> = {};
+  for (const [key, scope] of scopes) if (key !== GLOBAL) byOrganization[key] = finished(scope);
   return {
-    roles: held.map((role) => role.name).sort(),
-    permissions: granted,
-    isSuperAdmin,
-    crossTenant: isSuperAdmin || granted.includes('tenants:all'),
-    validUntil,
+    global: finished(scopeOf(null)),
+    byOrganization,
+    validUntil: Math.min(Number.POSITIVE_INFINITY, ...directRows.map((row) => row.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY)),
   };
 }
 
-/** A user's access profile through the cross-node cache of the context, loaded on a miss. */
-export const cachedAccessProfile = (context: AppContext, db: Executor, userId: string) =>
-  context.access.get(userId, () => loadAccessProfile(db, userId));
+// Profiles worked out of cached grants, kept with them: a request costs a map lookup, not a merge.
+const profiles = new WeakMap<UserGrants, Map<string, AccessProfile>>();
+
+/** The profile in a scope: the global grants joined with the scope's; a super-admin role means the whole catalog. */
+export function profileIn(grants: UserGrants, scope: AccessScope): AccessProfile {
+  const key = scope ?? GLOBAL;
+  let memo = profiles.get(grants);
+  const known = memo?.get(key);
+  if (known) return known;
+  const parts =
+    scope === EVERYWHERE
+      ? [grants.global, ...Object.values(grants.byOrganization)]
+      : [grants.global, ...(scope && grants.byOrganization[scope] ? [grants.byOrganization[scope]] : [])];
+  const isSuperAdmin = parts.some((part) => part.isSuperAdmin);
+  const granted: Permission[] = isSuperAdmin ? allPermissions : [...new Set(parts.flatMap((part) => part.permissions))].sort();
+  const profile: AccessProfile = {
+    roles: [...new Set(parts.flatMap((part) => part.roles))].sort(),
+    permissions: granted,
+    isSuperAdmin,
+    crossTenant: isSuperAdmin || granted.includes('tenants:all'),
+  };
+  if (!memo) {
+    memo = new Map();
+    profiles.set(grants, memo);
+  }
+  memo.set(key, profile);
+  return profile;
+}
+
+/** A user's profile in a scope, from grants loaded now (inside a use case: what it has just changed counts). */
+export const loadAccessProfile = async (db: Executor, userId: string, scope: AccessScope) =>
+  profileIn(await loadUserGrants(db, userId), scope);
+
+/** A user's grants through the cross-node cache of the context, loaded on a miss. */
+export const cachedUserGrants = (context: AppContext, db: Executor, userId: string) =>
+  context.access.get(userId, () => loadUserGrants(db, userId));
+
+/** A user's profile in a scope through the cross-node cache. */
+export const cachedAccessProfile = async (context: AppContext, db: Executor, userId: string, scope: AccessScope) =>
+  profileIn(await cachedUserGrants(context, db, userId), scope);

@@ -43,6 +43,21 @@ export async function assertMayGrant(db: Executor, principal: Principal, grant: 
   if (missing.length > 0) throw errors.GRANT_EXCEEDS_OWN_ACCESS(`You cannot grant what you do not hold: ${missing.join(', ')}.`);
 }
 
+/**
+ * Where each role is granted: a platform role (super-admin, or carrying tenants:all) platform-wide, any
+ * other within the organization given (platform-wide when there is none: a person in no organization).
+ */
+export async function grantScopes(db: Executor, roles: Role[], organizationId: string | null) {
+  const platform = await queries.platformRoleIds(
+    db,
+    roles.map((role) => role.id),
+  );
+  return new Map(roles.map((role) => [role.id, platform.has(role.id) ? null : organizationId]));
+}
+
+/** tenants:all is platform-wide by nature; every other direct grant holds within the organization given. */
+export const permissionScope = (name: string, organizationId: string | null) => (name === 'tenants:all' ? null : organizationId);
+
 /** The last active super-admin keeps the role and the account: someone must be able to administer. */
 export async function assertNotLastSuperAdmin(db: Executor, userId: string, isActive: UserCondition) {
   if ((await queries.holdsSuperAdminRole(db, userId)) && (await queries.countOtherActiveSuperAdmins(db, userId, isActive)) === 0) {
@@ -51,35 +66,40 @@ export async function assertNotLastSuperAdmin(db: Executor, userId: string, isAc
 }
 
 /**
- * Grants of roles and direct permissions to a user; the caller has already checked the user is in their
- * tenancy, and each use case checks the user holds no more than the actor.
+ * Grants of roles and direct permissions to a user within an organization (`organizationId`: the
+ * organization the grant holds in; null for a person in none); the caller has already checked the user is
+ * in their tenancy, and each use case checks the user holds no more than the actor. A revocation takes the
+ * grant within that organization and a platform-wide one.
  */
 export function createGrants(useCases: DomainUseCases, people: { isActive: UserCondition }) {
   return {
-    async grantRoles(caller: SignedInCaller, userId: string, refs: string[]) {
+    async grantRoles(caller: SignedInCaller, userId: string, refs: string[], organizationId: string | null) {
       await useCases.run(caller, async (tx, emit) => {
         const found = await resolveRoles(tx, refs);
         await assertMayActOn(tx, caller.principal, userId);
         await assertMayGrant(tx, caller.principal, { roles: found });
+        const scopes = await grantScopes(tx, found, organizationId);
         const granted: string[] = [];
-        for (const role of found) if (await queries.grantRole(tx, userId, role.id, caller.principal.userId)) granted.push(role.name);
-        if (granted.length > 0) await emit({ type: 'user.roles_granted', entityId: userId, payload: { roles: granted } });
+        for (const role of found) {
+          if (await queries.grantRole(tx, userId, role.id, caller.principal.userId, scopes.get(role.id))) granted.push(role.name);
+        }
+        if (granted.length > 0) await emit({ type: 'user.roles_granted', entityId: userId, organizationId, payload: { roles: granted } });
       });
     },
 
-    async revokeRole(caller: SignedInCaller, userId: string, roleId: string) {
+    async revokeRole(caller: SignedInCaller, userId: string, roleId: string, organizationId: string | null) {
       await useCases.run(caller, async (tx, emit) => {
         const [role] = await resolveRoles(tx, [roleId]);
         if (!role) return;
         await assertMayActOn(tx, caller.principal, userId);
         await assertMayGrant(tx, caller.principal, { roles: [role] });
         if (role.isSuperAdmin) await assertNotLastSuperAdmin(tx, userId, people.isActive);
-        if (!(await queries.revokeRole(tx, userId, role.id))) throw errors.ROLE_NOT_HELD();
-        await emit({ type: 'user.role_revoked', entityId: userId, payload: { role: role.name } });
+        if (!(await queries.revokeRole(tx, userId, role.id, organizationId))) throw errors.ROLE_NOT_HELD();
+        await emit({ type: 'user.role_revoked', entityId: userId, organizationId, payload: { role: role.name } });
       });
     },
 
-    async grantPermissions(caller: SignedInCaller, userId: string, refs: string[], expiresAt: Date | null) {
+    async grantPermissions(caller: SignedInCaller, userId: string, refs: string[], expiresAt: Date | null, organizationId: string | null) {
       if (expiresAt && expiresAt.getTime() <= Date.now()) throw errors.INVALID_EXPIRY();
       await useCases.run(caller, async (tx, emit) => {
         const found = await resolvePermissions(tx, refs);
@@ -87,23 +107,25 @@ export function createGrants(useCases: DomainUseCases, people: { isActive: UserC
         await assertMayGrant(tx, caller.principal, { permissions: found.map((permission) => permission.name) });
         const granted: string[] = [];
         for (const permission of found) {
-          if (await queries.grantPermission(tx, userId, permission.id, expiresAt, caller.principal.userId)) granted.push(permission.name);
+          const scope = permissionScope(permission.name, organizationId);
+          if (await queries.grantPermission(tx, userId, permission.id, expiresAt, caller.principal.userId, scope))
+            granted.push(permission.name);
         }
         if (granted.length > 0) {
           const payload = { permissions: granted, expiresAt: expiresAt?.toISOString() ?? null };
-          await emit({ type: 'user.permissions_granted', entityId: userId, payload });
+          await emit({ type: 'user.permissions_granted', entityId: userId, organizationId, payload });
         }
       });
     },
 
-    async revokePermission(caller: SignedInCaller, userId: string, permissionId: string) {
+    async revokePermission(caller: SignedInCaller, userId: string, permissionId: string, organizationId: string | null) {
       await useCases.run(caller, async (tx, emit) => {
         const [permission] = await resolvePermissions(tx, [permissionId]);
         if (!permission) return;
         await assertMayActOn(tx, caller.principal, userId);
         await assertMayGrant(tx, caller.principal, { permissions: [permission.name] });
-        if (!(await queries.revokePermission(tx, userId, permission.id))) throw errors.PERMISSION_NOT_HELD();
-        await emit({ type: 'user.permission_revoked', entityId: userId, payload: { permission: permission.name } });
+        if (!(await queries.revokePermission(tx, userId, permission.id, organizationId))) throw errors.PERMISSION_NOT_HELD();
+        await emit({ type: 'user.permission_revoked', entityId: userId, organizationId, payload: { permission: permission.name } });
       });
     },
   };

@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
 import { allPermissions, type Permission } from '../../platform/permissions.js';
-import { loadAccessProfile } from './effective.js';
+import { type AccessScope, EVERYWHERE, loadAccessProfile } from './effective.js';
 import { accessErrors as errors } from './errors.js';
 
 export interface HeldAccess {
@@ -16,7 +16,8 @@ export interface HeldAccess {
  * so a key never grants or acts beyond its scopes, whatever its owner holds.
  */
 export async function heldAccess(db: Executor, principal: Principal): Promise<HeldAccess> {
-  const profile = await loadAccessProfile(db, principal.userId);
+  // Within the organization the principal acts in: nobody grants there beyond what they hold there.
+  const profile = await loadAccessProfile(db, principal.userId, principal.organizationId);
   const permissions = profile.permissions.filter((permission) => principal.permissions.has(permission));
   return { permissions: new Set(permissions), isSuperAdmin: profile.isSuperAdmin && permissions.length === allPermissions.length };
 }
@@ -29,12 +30,18 @@ export async function heldAccess(db: Executor, principal: Principal): Promise<He
  */
 export async function assertMayActOn(db: Executor, principal: Principal, targetUserId: string) {
   if (targetUserId === principal.userId) return;
-  const [actor, target] = await Promise.all([heldAccess(db, principal), loadAccessProfile(db, targetUserId)]);
+  const [actor, target] = await Promise.all([heldAccess(db, principal), loadAccessProfile(db, targetUserId, targetScope(principal))]);
   if (actor.isSuperAdmin) return;
   if (target.isSuperAdmin || target.permissions.some((permission) => !actor.permissions.has(permission))) {
     throw errors.ACCOUNT_HOLDS_MORE_ACCESS();
   }
 }
+
+/**
+ * What a target holds that matters to this actor: within the actor's organization (plus platform-wide
+ * grants); everything the target holds anywhere when the actor acts across organizations.
+ */
+export const targetScope = (principal: Principal): AccessScope => (principal.crossTenant ? EVERYWHERE : principal.organizationId);
 
 /** Credentials (email, password, factors, API keys, sessions) change only in a signed-in session: a leaked key must not take the account. */
 export function assertNotApiKey(principal: Principal) {

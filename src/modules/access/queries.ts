@@ -21,11 +21,30 @@ export async function findDefaultRole(db: Executor) {
   return row;
 }
 
-/** True when the user did not hold the role yet: a grant already held changes nothing. */
-export async function grantRole(db: Executor, userId: string, roleId: string, grantedBy?: string) {
+/**
+ * Grants seen in a scope: platform-wide ones and those of the organization; every grant for EVERYWHERE ('*');
+ * only platform-wide ones for null.
+ */
+export const inScope = (column: AnyColumn, scope: string | null) =>
+  scope === '*' ? undefined : scope ? or(isNull(column), eq(column, scope)) : isNull(column);
+
+/** Platform roles (a super-admin role, or one carrying tenants:all) are granted platform-wide, never within one organization. */
+export async function platformRoleIds(db: Executor, roleIds: string[]): Promise<Set<string>> {
+  if (roleIds.length === 0) return new Set();
+  const rows = await db
+    .selectDistinct({ id: roles.id })
+    .from(roles)
+    .leftJoin(rolePermissions, eq(rolePermissions.roleId, roles.id))
+    .leftJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
+    .where(and(inArray(roles.id, roleIds), or(eq(roles.isSuperAdmin, true), eq(permissions.name, 'tenants:all'))));
+  return new Set(rows.map((row) => row.id));
+}
+
+/** True when the user did not hold the role yet (in that scope): a grant already held changes nothing. */
+export async function grantRole(db: Executor, userId: string, roleId: string, grantedBy?: string, organizationId: string | null = null) {
   const inserted = await db
     .insert(userRoles)
-    .values({ userId, roleId, grantedBy })
+    .values({ userId, roleId, grantedBy, organizationId })
     .onConflictDoNothing()
     .returning({ roleId: userRoles.roleId });
   return inserted.length > 0;
@@ -56,10 +75,19 @@ export async function permissionNamesOfRoles(db: Executor, roleIds: string[]) {
     .where(inArray(rolePermissions.roleId, roleIds));
 }
 
-export async function revokeRole(db: Executor, userId: string, roleId: string) {
+export async function revokeRole(db: Executor, userId: string, roleId: string, scope: string | null = '*') {
   const rows = await db
     .delete(userRoles)
-    .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId)))
+    .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId), inScope(userRoles.organizationId, scope)))
+    .returning({ roleId: userRoles.roleId });
+  return rows.length > 0;
+}
+
+/** Revokes the grant held within exactly this organization (not a platform-wide one). */
+export async function revokeRoleWithin(db: Executor, userId: string, roleId: string, organizationId: string) {
+  const rows = await db
+    .delete(userRoles)
+    .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId), eq(userRoles.organizationId, organizationId)))
     .returning({ roleId: userRoles.roleId });
   return rows.length > 0;
 }
@@ -71,12 +99,13 @@ export async function grantPermission(
   permissionId: string,
   expiresAt: Date | null,
   grantedBy: string | null,
+  organizationId: string | null = null,
 ) {
   const changed = await db
     .insert(userPermissions)
-    .values({ userId, permissionId, expiresAt, grantedBy })
+    .values({ userId, permissionId, expiresAt, grantedBy, organizationId })
     .onConflictDoUpdate({
-      target: [userPermissions.userId, userPermissions.permissionId],
+      target: [userPermissions.userId, userPermissions.permissionId, userPermissions.organizationId],
       set: { expiresAt, grantedBy },
       setWhere: sql`${userPermissions.expiresAt} IS DISTINCT FROM excluded.expires_at`,
     })
@@ -84,10 +113,16 @@ export async function grantPermission(
   return changed.length > 0;
 }
 
-export async function revokePermission(db: Executor, userId: string, permissionId: string) {
+export async function revokePermission(db: Executor, userId: string, permissionId: string, scope: string | null = '*') {
   const rows = await db
     .delete(userPermissions)
-    .where(and(eq(userPermissions.userId, userId), eq(userPermissions.permissionId, permissionId)))
+    .where(
+      and(
+        eq(userPermissions.userId, userId),
+        eq(userPermissions.permissionId, permissionId),
+        inScope(userPermissions.organizationId, scope),
+      ),
+    )
     .returning({ permissionId: userPermissions.permissionId });
   return rows.length > 0;
 }
@@ -218,33 +253,79 @@ export async function findRoleIdByName(db: Executor, name: string): Promise<stri
 export const holdsRole = (roleId: string) => (userId: AnyColumn) =>
   sql`EXISTS (SELECT 1 FROM ${userRoles} ur WHERE ur.user_id = ${userId} AND ur.role_id = ${roleId})`;
 
-export async function rolesOf(db: Executor, userId: string) {
+export async function rolesOf(db: Executor, userId: string, scope: string | null) {
   return db
-    .select({ id: roles.id, name: roles.name })
+    .selectDistinct({ id: roles.id, name: roles.name })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(and(eq(userRoles.userId, userId), inScope(userRoles.organizationId, scope)))
+    .orderBy(roles.name);
+}
+
+/** Every grant of a user with the organization it holds in (null: platform-wide), for their export and memberships. */
+export async function scopedRolesOf(db: Executor, userId: string) {
+  return db
+    .select({ id: roles.id, name: roles.name, organizationId: userRoles.organizationId })
     .from(userRoles)
     .innerJoin(roles, eq(roles.id, userRoles.roleId))
     .where(eq(userRoles.userId, userId))
     .orderBy(roles.name);
 }
 
-/** Direct grants still in force, with their expiry. */
-export async function directPermissionsOf(db: Executor, userId: string) {
+/** Ends every grant a user holds within an organization (their membership there ended). */
+export async function revokeAllWithin(db: Executor, userId: string, organizationId: string) {
+  const revoked = await db
+    .delete(userRoles)
+    .where(and(eq(userRoles.userId, userId), eq(userRoles.organizationId, organizationId)))
+    .returning({ roleId: userRoles.roleId });
+  await db.delete(userPermissions).where(and(eq(userPermissions.userId, userId), eq(userPermissions.organizationId, organizationId)));
+  return revoked.length;
+}
+
+/**
+ * For another module's query of members: the user whose id is `userId` holds, within the organization or
+ * platform-wide, a role carrying `permission` (or a super-admin role).
+ */
+export const holdsPermissionWithin = (organizationId: string, permission: string) => (userId: AnyColumn) =>
+  sql`EXISTS (SELECT 1 FROM ${userRoles} ur JOIN ${roles} r ON r.id = ur.role_id
+    LEFT JOIN ${rolePermissions} rp ON rp.role_id = r.id LEFT JOIN ${permissions} p ON p.id = rp.permission_id
+    WHERE ur.user_id = ${userId} AND (ur.organization_id IS NULL OR ur.organization_id = ${organizationId})
+    AND (r.is_super_admin OR p.name = ${permission}))`;
+
+/** For another module's query of members: holds the role within the organization (or platform-wide). */
+export const holdsRoleWithin = (organizationId: string, roleId: string) => (userId: AnyColumn) =>
+  sql`EXISTS (SELECT 1 FROM ${userRoles} ur WHERE ur.user_id = ${userId} AND ur.role_id = ${roleId}
+    AND (ur.organization_id IS NULL OR ur.organization_id = ${organizationId}))`;
+
+/** Direct grants still in force in the scope, with their expiry. */
+export async function directPermissionsOf(db: Executor, userId: string, scope: string | null) {
   return db
-    .select({ id: permissions.id, name: permissions.name, expiresAt: userPermissions.expiresAt })
+    .select({
+      id: permissions.id,
+      name: permissions.name,
+      expiresAt: userPermissions.expiresAt,
+      organizationId: userPermissions.organizationId,
+    })
     .from(userPermissions)
     .innerJoin(permissions, eq(permissions.id, userPermissions.permissionId))
-    .where(and(eq(userPermissions.userId, userId), or(isNull(userPermissions.expiresAt), gt(userPermissions.expiresAt, new Date()))))
+    .where(
+      and(
+        eq(userPermissions.userId, userId),
+        inScope(userPermissions.organizationId, scope),
+        or(isNull(userPermissions.expiresAt), gt(userPermissions.expiresAt, new Date())),
+      ),
+    )
     .orderBy(permissions.name);
 }
 
-export async function rolePermissionsOf(db: Executor, userId: string) {
+export async function rolePermissionsOf(db: Executor, userId: string, scope: string | null) {
   return db
     .select({ permission: permissions.name, role: roles.name, superAdmin: roles.isSuperAdmin })
     .from(userRoles)
     .innerJoin(roles, eq(roles.id, userRoles.roleId))
     .leftJoin(rolePermissions, eq(rolePermissions.roleId, roles.id))
     .leftJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
-    .where(eq(userRoles.userId, userId));
+    .where(and(eq(userRoles.userId, userId), inScope(userRoles.organizationId, scope)));
 }
 
 /** The names an import may use: user types, and roles (with the default one). */

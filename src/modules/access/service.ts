@@ -7,7 +7,7 @@ import type { DomainEvent, DomainUseCases } from '../events.js';
 import { createCatalog } from './catalog.js';
 import { accessErrors } from './errors.js';
 import { catalogAccessEvents, userGrantEvents } from './events.js';
-import { assertMayGrant, createGrants, resolvePermissions, resolveRoles } from './grants.js';
+import { assertMayGrant, createGrants, grantScopes, permissionScope, resolvePermissions, resolveRoles } from './grants.js';
 import { heldAccess } from './power.js';
 import { type Preset, type PresetName, presets } from './presets.js';
 import type { UserCondition } from './queries.js';
@@ -51,7 +51,14 @@ export function createAccessService(context: AppContext, { useCases }: { useCase
     grants: createGrants(useCases, people),
     rolesOf: userAccess.rolesOf,
     permissionsOf: userAccess.permissionsOf,
+    grantsOf: userAccess.grantsOf,
+    grantsNow: userAccess.grantsNow,
+    revokeAllWithin: userAccess.revokeAllWithin,
+    holdsPermissionWithin: userAccess.holdsPermissionWithin,
+    holdsRoleWithin: userAccess.holdsRoleWithin,
     holdsRoleNamed: userAccess.holdsRoleNamed,
+    holdsRoleNamedWithin: userAccess.holdsRoleNamedWithin,
+    setRolesWithin: userAccess.setRolesWithin,
     permissionsExplained: userAccess.permissionsExplained,
     grantInitialRoles: userAccess.grantInitialRoles,
     grantSuperAdmin: userAccess.grantSuperAdmin,
@@ -106,12 +113,26 @@ export const deferredGrants = {
     };
   },
 
-  /** Applies decided grants in the caller's transaction and emits what was new (the user's cached access then drops). */
-  async apply(tx: Executor, emit: Emit<DomainEvent>, userId: string, grants: DecidedGrants, grantedBy: string | null) {
+  /**
+   * Applies decided grants within an organization (platform roles platform-wide) in the caller's
+   * transaction and emits what was new (the user's cached access then drops).
+   */
+  async apply(
+    tx: Executor,
+    emit: Emit<DomainEvent>,
+    userId: string,
+    grants: DecidedGrants,
+    grantedBy: string | null,
+    organizationId: string | null = null,
+  ) {
     const roles = grants.roleIds.length ? await queries.findRolesByNameOrId(tx, grants.roleIds) : [];
+    const scopes = await grantScopes(tx, roles, organizationId);
     const grantedRoles: string[] = [];
-    for (const role of roles) if (await queries.grantRole(tx, userId, role.id, grantedBy ?? undefined)) grantedRoles.push(role.name);
-    if (grantedRoles.length > 0) await emit({ type: 'user.roles_granted', entityId: userId, payload: { roles: grantedRoles } });
+    for (const role of roles) {
+      if (await queries.grantRole(tx, userId, role.id, grantedBy ?? undefined, scopes.get(role.id))) grantedRoles.push(role.name);
+    }
+    if (grantedRoles.length > 0)
+      await emit({ type: 'user.roles_granted', entityId: userId, organizationId, payload: { roles: grantedRoles } });
     const known = grants.permissions.length
       ? await queries.findPermissionsByNameOrId(
           tx,
@@ -121,10 +142,12 @@ export const deferredGrants = {
     for (const grant of grants.permissions) {
       const permission = known.find((row) => row.id === grant.id);
       const expiresAt = grant.expiresAt ? new Date(grant.expiresAt) : null;
-      if (permission && (await queries.grantPermission(tx, userId, permission.id, expiresAt, grantedBy))) {
+      const scope = permission ? permissionScope(permission.name, organizationId) : null;
+      if (permission && (await queries.grantPermission(tx, userId, permission.id, expiresAt, grantedBy, scope))) {
         await emit({
           type: 'user.permissions_granted',
           entityId: userId,
+          organizationId,
           payload: { permissions: [permission.name], expiresAt: grant.expiresAt },
         });
       }
@@ -172,9 +195,11 @@ export async function ensureSomePreset(db: Db, name: PresetName): Promise<boolea
 }
 
 export { isPermission, type Permission } from '../../platform/permissions.js';
-export { cachedAccessProfile } from './effective.js';
+export { type AccessScope, cachedAccessProfile, cachedUserGrants, EVERYWHERE, profileIn } from './effective.js';
 export { assertNotLastSuperAdmin } from './grants.js';
-export { assertMayActOn, assertNotApiKey } from './power.js';
+export { assertMayActOn, assertNotApiKey, targetScope } from './power.js';
 export { type PresetName, presetNames } from './presets.js';
 export type { UserCondition } from './queries.js';
+/** Which of these roles are platform roles (super-admin, or carrying tenants:all): granted platform-wide, never within one organization. */
+export { platformRoleIds } from './queries.js';
 export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';

@@ -1,9 +1,11 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
-import { cachedAccessProfile } from './effective.js';
+import type { Emit } from '../../platform/use-case.js';
+import type { DomainEvent } from '../events.js';
+import { type AccessScope, cachedAccessProfile, cachedUserGrants, EVERYWHERE, loadUserGrants } from './effective.js';
 import { accessErrors as errors } from './errors.js';
-import { assertMayGrant, resolveRoles } from './grants.js';
+import { assertMayGrant, grantScopes, resolveRoles } from './grants.js';
 import * as queries from './queries.js';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -11,24 +13,41 @@ const iso = (date: Date | null) => date?.toISOString() ?? null;
 /** What other modules ask of access about one user, on the executor of their own transaction. */
 export function createUserAccess(context: AppContext) {
   return {
-    rolesOf: (executor: Executor, userId: string) => queries.rolesOf(executor, userId),
-    /** Effective permissions, from the cross-node cached profile. */
-    permissionsOf: async (executor: Executor, userId: string) => (await cachedAccessProfile(context, executor, userId)).permissions,
+    /** Roles held in the scope (an organization's and platform-wide ones; EVERYWHERE: all). */
+    rolesOf: (executor: Executor, userId: string, scope: AccessScope) => queries.rolesOf(executor, userId, scope),
+    /** Effective permissions in the scope, from the cross-node cached grants. */
+    permissionsOf: async (executor: Executor, userId: string, scope: AccessScope) =>
+      (await cachedAccessProfile(context, executor, userId, scope)).permissions,
+    /** Every grant of the user per organization, cached across nodes (a membership list's roles). */
+    grantsOf: (executor: Executor, userId: string) => cachedUserGrants(context, executor, userId),
+    /** The same read now, in the caller's transaction: what it has just changed counts. */
+    grantsNow: loadUserGrants,
+    /** Ends a person's grants within an organization, in the caller's transaction (their membership ended). */
+    revokeAllWithin: queries.revokeAllWithin,
+    /** Conditions for another module's member queries (the role tables are access's). */
+    holdsPermissionWithin: queries.holdsPermissionWithin,
+    holdsRoleWithin: queries.holdsRoleWithin,
     /** A condition for users' list queries: holds the role of this name; undefined when no such role exists. */
     async holdsRoleNamed(executor: Executor, name: string) {
       const roleId = await queries.findRoleIdByName(executor, name);
       return roleId ? queries.holdsRole(roleId) : undefined;
     },
 
+    /** A condition for a member list: holds the role of this name within the organization; undefined when no such role exists. */
+    async holdsRoleNamedWithin(executor: Executor, organizationId: string, name: string) {
+      const roleId = await queries.findRoleIdByName(executor, name);
+      return roleId ? queries.holdsRoleWithin(organizationId, roleId) : undefined;
+    },
+
     /** Effective permissions and direct grants; with `explain`, where each permission comes from. */
-    async permissionsExplained(executor: Executor, userId: string, explain: boolean) {
+    async permissionsExplained(executor: Executor, userId: string, explain: boolean, scope: AccessScope) {
       const [profile, direct] = await Promise.all([
-        cachedAccessProfile(context, executor, userId),
-        queries.directPermissionsOf(executor, userId),
+        cachedAccessProfile(context, executor, userId, scope),
+        queries.directPermissionsOf(executor, userId, scope),
       ]);
       const directView = direct.map((grant) => ({ id: grant.id, name: grant.name, expiresAt: iso(grant.expiresAt) }));
       if (!explain) return { data: profile.permissions, direct: directView };
-      const fromRoles = await queries.rolePermissionsOf(executor, userId);
+      const fromRoles = await queries.rolePermissionsOf(executor, userId, scope);
       const superRoles = [...new Set(fromRoles.filter((row) => row.superAdmin).map((row) => row.role))];
       const sources = (permission: string) => [
         ...superRoles.map((role) => ({ kind: 'role' as const, role })),
@@ -48,13 +67,57 @@ export function createUserAccess(context: AppContext) {
 
     /**
      * A new user's roles, in the creating transaction: those named (within what `actor` may grant), or
-     * the default role. Returns their names.
+     * the default role, held within the organization the user joins (platform roles platform-wide).
+     * Returns their names.
      */
-    async grantInitialRoles(tx: Executor, userId: string, actor: Principal | undefined, refs?: string[]) {
+    async grantInitialRoles(
+      tx: Executor,
+      userId: string,
+      actor: Principal | undefined,
+      refs?: string[],
+      organizationId: string | null = null,
+    ) {
       const roles = refs?.length ? await resolveRoles(tx, refs) : [await queries.findDefaultRole(tx)].filter((role) => role !== undefined);
       if (actor) await assertMayGrant(tx, actor, { roles });
-      for (const role of roles) await queries.grantRole(tx, userId, role.id, actor?.userId);
+      const scopes = await grantScopes(tx, roles, organizationId);
+      for (const role of roles) await queries.grantRole(tx, userId, role.id, actor?.userId, scopes.get(role.id));
       return roles.map((role) => role.name);
+    },
+
+    /**
+     * A member's roles within an organization become exactly `refs` (platform roles among them platform-wide),
+     * in the caller's transaction: nobody grants or takes away there a role carrying more than they hold.
+     * Emits what was granted and revoked (the person's cached access then drops on every node).
+     */
+    async setRolesWithin(
+      tx: Executor,
+      emit: Emit<DomainEvent>,
+      actor: Principal,
+      member: { userId: string; organizationId: string },
+      refs: string[],
+    ) {
+      const { userId, organizationId } = member;
+      const wanted = refs.length ? await resolveRoles(tx, refs) : [];
+      const held = (await queries.scopedRolesOf(tx, userId)).filter((role) => role.organizationId === organizationId);
+      const dropped = held.filter((role) => !wanted.some((want) => want.id === role.id));
+      const dropRows = dropped.length
+        ? await queries.findRolesByNameOrId(
+            tx,
+            dropped.map((role) => role.id),
+          )
+        : [];
+      await assertMayGrant(tx, actor, { roles: [...wanted, ...dropRows] });
+      const scopes = await grantScopes(tx, wanted, organizationId);
+      const granted: string[] = [];
+      for (const role of wanted)
+        if (await queries.grantRole(tx, userId, role.id, actor.userId, scopes.get(role.id))) granted.push(role.name);
+      if (granted.length > 0) await emit({ type: 'user.roles_granted', entityId: userId, organizationId, payload: { roles: granted } });
+      for (const role of dropRows) {
+        if (await queries.revokeRoleWithin(tx, userId, role.id, organizationId)) {
+          await emit({ type: 'user.role_revoked', entityId: userId, organizationId, payload: { role: role.name } });
+        }
+      }
+      return { before: held.map((role) => role.name).sort(), after: wanted.map((role) => role.name).sort() };
     },
 
     /** `tessera create-admin` and the bootstrap admin: the super-admin role, which a preset must have made. */
@@ -67,9 +130,14 @@ export function createUserAccess(context: AppContext) {
 
     /** What access holds about a user, for their GDPR export. */
     exportParts: {
-      roles: async (executor: Executor, userId: string) => (await queries.rolesOf(executor, userId)).map((role) => role.name),
+      roles: async (executor: Executor, userId: string) =>
+        (await queries.scopedRolesOf(executor, userId)).map((role) => ({ name: role.name, organizationId: role.organizationId })),
       directPermissions: async (executor: Executor, userId: string) =>
-        (await queries.directPermissionsOf(executor, userId)).map((grant) => ({ name: grant.name, expiresAt: grant.expiresAt })),
+        (await queries.directPermissionsOf(executor, userId, EVERYWHERE)).map((grant) => ({
+          name: grant.name,
+          expiresAt: grant.expiresAt,
+          organizationId: grant.organizationId,
+        })),
     },
   };
 }

@@ -69,7 +69,8 @@ export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users
       if (!key || owner?.status !== 'ACTIVE') throw errors.INVALID_API_KEY();
       // Last-used time to the minute is plenty, and spares a write per request.
       if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) await queries.touchApiKey(db, key.id);
-      const profile = await cachedAccessProfile(kit.context, db, key.userId);
+      // A key acts in its owner's default organization.
+      const profile = await cachedAccessProfile(kit.context, db, key.userId, owner.organizationId);
       const scoped = profile.permissions.filter((permission) => key.scopes.includes(permission));
       return {
         userId: key.userId,

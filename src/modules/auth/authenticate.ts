@@ -1,6 +1,7 @@
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
-import { cachedAccessProfile } from '../access/service.js';
+import { cachedUserGrants, profileIn } from '../access/service.js';
 import { userErrors } from '../users/errors.js';
+import { activeOrganization } from './active-organization.js';
 import { API_KEY_PREFIX, type ApiKeys } from './api-keys.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
@@ -30,32 +31,47 @@ export function createAuthenticator(kit: Pick<AuthKit, 'context' | 'liveness' | 
         if (!session || session.userId !== claims.sub || !queries.isSessionLive(session)) throw errors.SESSION_ENDED();
         liveness.rememberLive(session.id, session.userId);
       }
-      // The tenant comes from the user as they are now (cached, dropped on every change), not from the
-      // token: one issued before an organization change must not act outside the new one.
-      const [profile, current] = await Promise.all([cachedAccessProfile(kit.context, db, claims.sub), userViews.get(claims.sub)]);
+      // The organization comes from the memberships as they are now (cached, dropped on every change on
+      // every node), the token only saying which one it asks for: a removed or suspended membership, or a
+      // move to another organization, counts on the next request.
+      const [grants, current] = await Promise.all([cachedUserGrants(kit.context, db, claims.sub), userViews.get(claims.sub)]);
       if (!current) throw errors.SESSION_ENDED();
+      const active = activeOrganization(claims.org ?? null, {
+        defaultOrganizationId: current.user.organizationId,
+        memberships: current.memberships,
+      });
+      const profile = profileIn(grants, active.scope);
       return {
         userId: claims.sub,
         sessionId: claims.sid,
         apiKeyId: null,
-        organizationId: current.user.organizationId,
+        organizationId: active.id,
         roles: profile.roles,
         permissions: new Set(profile.permissions),
         crossTenant: profile.crossTenant,
       };
     },
 
-    /** The signed-in user, their roles, effective permissions and plan: from memory in the common case, like the principal. */
+    /**
+     * The signed-in user, their roles, effective permissions and plan, their organizations with the roles
+     * held in each, and the one this request acts in: from memory in the common case, like the principal.
+     */
     async me(caller: SignedInCaller) {
       const { principal } = caller;
-      const cached = await userViews.get(principal.userId);
+      const [cached, grants] = await Promise.all([userViews.get(principal.userId), cachedUserGrants(kit.context, db, principal.userId)]);
       if (!cached) throw userErrors.USER_NOT_FOUND();
       const { user, plan } = cached;
+      const active = cached.memberships.find((membership) => membership.id === principal.organizationId);
       return {
         ...user,
         roles: principal.roles,
         permissions: [...principal.permissions].sort(),
         subscription: plan ? { plan } : null,
+        organizations: cached.memberships.map((membership) => ({
+          ...membership,
+          roles: grants.byOrganization[membership.id]?.roles ?? [],
+        })),
+        activeOrganization: active ? { id: active.id, name: active.name, slug: active.slug } : null,
       };
     },
   };

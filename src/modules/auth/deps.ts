@@ -2,6 +2,7 @@ import type { AppContext } from '../../context.js';
 import type { AccessService } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import type { MailService } from '../mail/service.js';
+import type { OrganizationsService } from '../organizations/service.js';
 import type { SubscriptionsService } from '../subscriptions/service.js';
 import type { UsersService } from '../users/service.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -16,6 +17,7 @@ export interface AuthModuleDeps {
   users: UsersService;
   subscriptions: SubscriptionsService;
   mail: MailService;
+  organizations: OrganizationsService;
 }
 
 /** What every flow of the auth module works with. */

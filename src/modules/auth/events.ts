@@ -18,6 +18,8 @@ export const authEvents = {
   'auth.logout': internalEvent('session', 1),
   'auth.logout_all': internalEvent('user', 1, Sessions),
   'auth.session_ended': internalEvent('session', 1),
+  // A session moved to another organization of its person (POST /auth/switch-organization).
+  'auth.organization_switched': internalEvent('session', 1, payload({ from: Type.Union([Type.String(), Type.Null()]), to: Type.String() })),
   'auth.sessions_ended_by_admin': internalEvent('user', 1, Sessions),
   'auth.password_reset_requested': internalEvent('user', 1),
   'auth.password_reset': publicEvent('user', 1),

@@ -30,6 +30,33 @@ export async function insertSession(db: Executor, values: typeof sessions.$infer
   return row;
 }
 
+/**
+ * A live session of the user moves to another organization, its unspent refresh tokens spent: the token
+ * pair answered with it is the family's only way on. False when the session is not the user's or not live.
+ */
+export async function switchSessionOrganization(db: Executor, sessionId: string, userId: string, organizationId: string) {
+  const now = new Date();
+  const moved = await db
+    .update(sessions)
+    .set({ organizationId, lastUsedAt: now })
+    .where(
+      and(
+        eq(sessions.id, sessionId),
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        gt(sessions.idleExpiresAt, now),
+      ),
+    )
+    .returning({ id: sessions.id });
+  if (moved.length === 0) return false;
+  await db
+    .update(refreshTokens)
+    .set({ usedAt: now })
+    .where(and(eq(refreshTokens.sessionId, sessionId), isNull(refreshTokens.usedAt)));
+  return true;
+}
+
 export async function insertRefreshToken(db: Executor, sessionId: string, tokenHash: string) {
   await db.insert(refreshTokens).values({ sessionId, tokenHash });
 }
@@ -55,11 +82,11 @@ const ROTATE_REFRESH_TOKEN = `with consumed as (
     update sessions set last_used_at = $2::timestamptz, idle_expires_at = least($4::timestamptz, sessions.expires_at)
     from consumed
     where sessions.id = consumed.session_id and sessions.revoked_at is null
-    returning sessions.id, sessions.user_id
+    returning sessions.id, sessions.user_id, sessions.organization_id
   ), next as (
     insert into refresh_tokens (id, session_id, token_hash) select $5::uuid, id, $6 from touched
   )
-  select id as "sessionId", user_id as "userId" from touched`;
+  select id as "sessionId", user_id as "userId", organization_id as "organizationId" from touched`;
 
 /**
  * No row back: the token is unknown or spent, its session over or its user refused, and nothing was
@@ -79,7 +106,7 @@ export async function rotateRefreshToken(
     spent.nextHash,
   ];
   const statement = db._.session.prepareQuery({ sql: ROTATE_REFRESH_TOKEN, params }, undefined, 'rotate_refresh_token', false);
-  const [row] = rowsOf<{ sessionId: string; userId: string }>(await statement.execute());
+  const [row] = rowsOf<{ sessionId: string; userId: string; organizationId: string | null }>(await statement.execute());
   return row;
 }
 

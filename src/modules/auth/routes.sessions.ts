@@ -5,10 +5,20 @@ import { authenticated, requirePermissionOrSelf, signedIn } from '../../http/rou
 import { IdParams, NoContent, problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { accessErrors } from '../access/errors.js';
+import { organizationErrors } from '../organizations/errors.js';
 import { userErrors } from '../users/errors.js';
 import { UserIdParams } from '../users/schemas.js';
 import { authErrors as errors } from './errors.js';
-import { ApiKeyBody, ApiKeyList, CreatedApiKey, LogoutBody, MeResponse, SessionList } from './schemas.js';
+import {
+  ApiKeyBody,
+  ApiKeyList,
+  CreatedApiKey,
+  LogoutBody,
+  MeResponse,
+  SessionList,
+  SwitchOrganizationBody,
+  TokenResponse,
+} from './schemas.js';
 import type { AuthService } from './service.js';
 
 const tags = ['auth'];
@@ -43,6 +53,25 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       },
     },
     async (request) => auth.me(signedIn(request.caller)),
+  );
+
+  app.post(
+    '/switch-organization',
+    {
+      config: authenticated,
+      schema: {
+        tags,
+        summary: 'Act in another of your organizations',
+        description:
+          "Moves this session to another organization you are an active member of and answers a new token pair for it, without signing in again: the access token's `org` claim names it and its roles are the ones held there (plus platform-wide ones). Earlier refresh tokens of the session are spent. Refused with 403 NOT_A_MEMBER for an organization you do not belong to or whose membership is suspended; not with an API key.",
+        body: SwitchOrganizationBody,
+        response: {
+          200: TokenResponse,
+          ...problems(organizationErrors.NOT_A_MEMBER, accessErrors.API_KEY_NOT_ALLOWED, errors.SESSION_ENDED, limited),
+        },
+      },
+    },
+    async (request) => auth.sessions.switchOrganization(signedIn(request.caller), request.body.organizationId),
   );
 
   app.post(

@@ -80,14 +80,29 @@ export const PasswordChangeRequired = Type.Object({
 export const LoginResponse = Type.Union([TokenResponse, PasswordChangeRequired]);
 export const Accepted = Type.Object({ message: Type.String() });
 
+const OrganizationRef = Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() });
+
 export const MeResponse = Type.Intersect([
   PublicUser,
   Type.Object({
     roles: Type.Array(Type.String()),
     permissions: Type.Array(Type.String()),
     subscription: Nullable(Type.Object({ plan: Type.String() })),
+    organizations: Type.Array(
+      Type.Object({
+        ...OrganizationRef.properties,
+        status: Type.Union([Type.Literal('ACTIVE'), Type.Literal('SUSPENDED')]),
+        roles: Type.Array(Type.String(), { description: 'the roles held within this organization (platform-wide ones are in `roles`)' }),
+      }),
+      { description: 'the organizations you belong to; switch with POST /auth/switch-organization' },
+    ),
+    activeOrganization: Type.Union([OrganizationRef, Type.Null()], {
+      description: 'the organization this token acts in (its `org` claim while that membership is active, else your default one)',
+    }),
   }),
 ]);
+
+export const SwitchOrganizationBody = Type.Object({ organizationId: Uuid }, NoExtraFields);
 
 export const SessionView = Type.Object({
   id: Uuid,

@@ -3,6 +3,9 @@ import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
 import { assertNotApiKey } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
+import { organizationErrors } from '../organizations/errors.js';
+import { memberships } from '../organizations/service.js';
+import { activeOrganization } from './active-organization.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import { sessionEndedEvents, userSessionsEndedEvents } from './events.js';
@@ -74,11 +77,44 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
       });
       const cached = session && (await userViews.get(session.userId));
       if (session && cached) {
-        const token = await signIn.issueAccessToken(db, cached.user, session.sessionId, cached.plan);
+        // The session's organization while its membership is active, else the default one (a removed membership).
+        const organization = activeOrganization(session.organizationId, {
+          defaultOrganizationId: cached.user.organizationId,
+          memberships: cached.memberships,
+        });
+        const token = await signIn.issueAccessToken(db, session.userId, organization, session.sessionId, cached.plan);
         return { ...token, refreshToken: next, user: cached.user };
       }
       await refusedSpentToken(caller, tokenHash);
       throw errors.INVALID_REFRESH_TOKEN();
+    },
+
+    /**
+     * The caller's session moves to another organization the caller is an active member of, and answers a
+     * new token pair for it (its earlier refresh tokens are spent). A suspended membership, or none, is
+     * refused with NOT_A_MEMBER; so is an API key, which has no session.
+     */
+    async switchOrganization(caller: SignedInCaller, organizationId: string) {
+      const { principal } = caller;
+      assertNotApiKey(principal);
+      const sessionId = principal.sessionId as string;
+      const next = randomToken();
+      const switched = await useCases.run(caller, async (tx, emit) => {
+        const membership = await memberships.find(tx, organizationId, principal.userId);
+        if (membership?.status !== 'ACTIVE') throw organizationErrors.NOT_A_MEMBER();
+        if (!(await queries.switchSessionOrganization(tx, sessionId, principal.userId, organizationId))) throw errors.SESSION_ENDED();
+        await queries.insertRefreshToken(tx, sessionId, sha256(next));
+        await emit({
+          type: 'auth.organization_switched',
+          entityId: sessionId,
+          organizationId,
+          payload: { from: principal.organizationId, to: organizationId },
+        });
+        return signIn.issueAccessToken(tx, principal.userId, { id: organizationId, scope: organizationId }, sessionId);
+      });
+      const cached = await userViews.get(principal.userId);
+      if (!cached) throw errors.SESSION_ENDED();
+      return { ...switched, refreshToken: next, user: cached.user };
     },
 
     /** Ends the caller's session, and the one of `refreshToken` when it is the caller's too. */

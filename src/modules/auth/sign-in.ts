@@ -5,7 +5,9 @@ import { hashPassword, needsRehash } from '../../platform/passwords.js';
 import type { Emit } from '../../platform/use-case.js';
 import { cachedAccessProfile } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
+import { memberships } from '../organizations/service.js';
 import type { UserRow } from '../users/service.js';
+import type { ActiveOrganization } from './active-organization.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import { verifyStoredPassword } from './foreign-hashes.js';
@@ -54,18 +56,20 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
   const { useCases, tokens, throttle } = kit;
 
   /**
-   * A new access token for a session: the user's roles and plan as they are now. A refresh passes the plan
-   * it already holds; a sign-in reads it in its transaction (which may just have set it: an invitation's plan).
+   * A new access token for a session acting in `organization`: its `org` claim, and the roles held there
+   * (and platform-wide) and the plan as they are now. A refresh passes the plan it already holds; a sign-in
+   * reads it in its transaction (which may just have set it: an invitation's plan).
    */
   async function issueAccessToken(
     tx: Executor,
-    user: Pick<UserRow, 'id' | 'organizationId'>,
+    userId: string,
+    organization: ActiveOrganization,
     sessionId: string,
     knownPlan?: string | null,
   ) {
-    const profile = await cachedAccessProfile(kit.context, tx, user.id);
-    const plan = knownPlan === undefined ? await kit.subscriptions.activePlan(tx, user.id) : knownPlan;
-    const signed = await tokens.sign(tx, { sub: user.id, sid: sessionId, roles: profile.roles, org: user.organizationId, plan });
+    const profile = await cachedAccessProfile(kit.context, tx, userId, organization.scope);
+    const plan = knownPlan === undefined ? await kit.subscriptions.activePlan(tx, userId) : knownPlan;
+    const signed = await tokens.sign(tx, { sub: userId, sid: sessionId, roles: profile.roles, org: organization.id, plan });
     return { accessToken: signed.token, tokenType: 'Bearer' as const, expiresIn: signed.expiresIn };
   }
 
@@ -89,7 +93,10 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
       actorId: user.id,
       payload: { amr: attempt.amr, rehashed: attempt.rehashed ?? false },
     });
-    return { ...(await issueAccessToken(tx, user, session.id)), refreshToken, user: kit.users.view(user) };
+    // A sign-in lands in the default organization; its roles count unless that membership is suspended.
+    const membership = user.organizationId ? await memberships.find(tx, user.organizationId, user.id) : undefined;
+    const landing = { id: user.organizationId, scope: membership?.status === 'SUSPENDED' ? null : user.organizationId };
+    return { ...(await issueAccessToken(tx, user.id, landing, session.id)), refreshToken, user: kit.users.view(user) };
   }
 
   const pipeline = createSignInPipeline<Executor, UserRow, SignInPendingByVia, Awaited<ReturnType<typeof startSession>>, SignInAttempt>(

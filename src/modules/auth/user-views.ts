@@ -3,16 +3,19 @@ import type { AppContext } from '../../context.js';
 import { createInvalidatedCache } from '../../platform/invalidated-cache.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
+import { memberships } from '../organizations/service.js';
 import type { SubscriptionsService } from '../subscriptions/service.js';
 import type { UsersService } from '../users/service.js';
+import type { HeldMembership } from './active-organization.js';
 import { PublicUser } from './schemas.js';
 
 const publicFields = Object.keys(PublicUser.properties) as (keyof Static<typeof PublicUser>)[];
 
-/** A signed-in user as /auth/me and a refresh answer them: the public view and the plan. */
+/** A signed-in user as /auth/me and a refresh answer them: the public view, the plan and their memberships. */
 export interface CachedUser {
   user: Static<typeof PublicUser>;
   plan: string | null;
+  memberships: HeldMembership[];
 }
 
 export const createUserViewCache = (state: SharedState) =>
@@ -39,12 +42,17 @@ const userOf = {
     'auth.email_verified',
     // A reset through the mailed link proves the address too.
     'auth.password_reset',
+    // Memberships decide where each request acts: one added, suspended or ended counts at once.
+    'membership.added',
+    'membership.updated',
+    'membership.removed',
   ],
   // A sign-in may end a use case that changed the account (accepting an invitation verifies its address).
   byActor: ['auth.login'],
   byPayload: ['subscription.set', 'subscription.cancelled', 'subscription.expired'],
   // Deleting an organization clears it on all its members at once (ON DELETE SET NULL).
-  everyone: ['organization.deleted'],
+  // A renamed one changes every member's list of memberships.
+  everyone: ['organization.deleted', 'organization.updated'],
 } as const satisfies Record<string, readonly DomainEvent['type'][]>;
 
 /**
@@ -73,9 +81,13 @@ export function createUserViews(kit: {
       cache.get(userId, async () => {
         const user = await kit.users.findById(db, userId);
         if (!user) return undefined;
-        const plan = await kit.subscriptions.activePlan(db, userId);
+        const [plan, held] = await Promise.all([kit.subscriptions.activePlan(db, userId), memberships.of(db, userId)]);
         const view = kit.users.view(user);
-        return { user: Object.fromEntries(publicFields.map((field) => [field, view[field]])) as CachedUser['user'], plan };
+        return {
+          user: Object.fromEntries(publicFields.map((field) => [field, view[field]])) as CachedUser['user'],
+          plan,
+          memberships: held.map((row) => ({ id: row.organizationId, name: row.name, slug: row.slug, status: row.status })),
+        };
       }),
   };
 }

@@ -1,8 +1,10 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Executor } from '../../db/client.js';
 import type { Emit } from '../../platform/use-case.js';
+import { platformRoleIds } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
 import type { InvitationsService } from '../invitations/service.js';
+import { memberships } from '../organizations/service.js';
 import type { ExistingUser, ImportOwners } from './owners.js';
 import type { LineError } from './schemas.js';
 import type { ImportUser } from './validate.js';
@@ -30,15 +32,22 @@ const accountFields = (user: ImportUser, now: Date) => ({
   userTypeId: user.userTypeId,
 });
 
-/** A user's own rows beside the account: profile (always), preferences, skills and goals. */
-function ownRows(user: ImportUser, userId: string) {
+/**
+ * A user's own rows beside the account: profile (always), preferences, skills, goals, and roles held within
+ * the user's organization (platform roles platform-wide).
+ */
+function ownRows(user: ImportUser, userId: string, platform: ReadonlySet<string>) {
   return {
     preferences: user.preferences ? { ...user.preferences, userId } : undefined,
     skills: user.skills.map((skill) => ({ ...skill, userId })),
     goals: user.goals.map((goal) => ({ ...goal, userId, startDate: goal.startDate ?? today() })),
-    roles: user.roleIds.map((roleId) => ({ userId, roleId })),
+    roles: user.roleIds.map((roleId) => ({ userId, roleId, organizationId: platform.has(roleId) ? null : user.organizationId })),
   };
 }
+
+/** Each imported person placed in an organization is a member of it (an update adds the membership, keeping others). */
+const membershipsOf = (placed: { user: ImportUser; id: string }[], invitedBy: string | null) =>
+  placed.flatMap(({ user, id }) => (user.organizationId ? [{ organizationId: user.organizationId, userId: id, invitedBy }] : []));
 
 /**
  * Writes one batch of valid users in the caller's transaction: new ones in one statement per table,
@@ -89,7 +98,9 @@ export async function writeBatch(
       profile: user.profile,
     })),
   );
-  const rows = created.map(({ user, id }) => ownRows(user, id));
+  const platform = await platformRoleIds(tx, [...new Set(batch.flatMap((user) => user.roleIds))]);
+  await memberships.ensure(tx, membershipsOf(created, options.invitedBy));
+  const rows = created.map(({ user, id }) => ownRows(user, id, platform));
   await access.grantRolesInBulk(
     tx,
     rows.flatMap((row) => row.roles),
@@ -107,7 +118,14 @@ export async function writeBatch(
     rows.flatMap((row) => row.goals),
   );
 
-  const updatedIds = await updateExisting(tx, emit, updated, existing, options.owners);
+  const updatedIds = await updateExisting(tx, emit, updated, existing, options.owners, platform);
+  await memberships.ensure(
+    tx,
+    membershipsOf(
+      updated.map((user, index) => ({ user, id: updatedIds[index] as string })),
+      options.invitedBy,
+    ),
+  );
   const toInvite = [
     ...created.filter(({ user }) => !user.passwordHash).map(({ user, id }) => ({ user, id })),
     ...updated
@@ -150,6 +168,7 @@ async function updateExisting(
   updated: ImportUser[],
   existing: Map<string, ExistingUser>,
   { users, access, learning }: ImportOwners,
+  platform: ReadonlySet<string>,
 ) {
   const ids = updated.map((user) => existing.get(user.email)?.id as string);
   const titles = new Set((await learning.imports.goalTitles(tx, ids)).map((row) => `${row.userId} ${row.title}`));
@@ -162,7 +181,7 @@ async function updateExisting(
       ...(before?.passwordHash ? {} : { passwordHash: user.passwordHash }),
     });
     if (user.profile && Object.keys(user.profile).length > 0) await users.saveProfile(tx, id, user.profile);
-    const rows = ownRows(user, id);
+    const rows = ownRows(user, id, platform);
     if (rows.preferences) await learning.imports.savePreferences(tx, id, rows.preferences);
     await access.grantRolesInBulk(tx, rows.roles);
     await learning.imports.addSkills(tx, rows.skills);

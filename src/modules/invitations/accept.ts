@@ -3,6 +3,8 @@ import type { Caller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
 import { deferredGrants } from '../access/service.js';
+import { organizationErrors } from '../organizations/errors.js';
+import { memberships } from '../organizations/service.js';
 import type { UserRow } from '../users/service.js';
 import type { InvitationsKit } from './deps.js';
 import { invitationErrors as errors } from './errors.js';
@@ -54,9 +56,9 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
       const signedInAs = caller.principal?.userId;
       if (signedInAs && signedInAs !== account?.id) throw errors.INVITATION_FOR_ANOTHER_ACCOUNT();
       if (!signedInAs && account?.passwordHash) throw errors.SIGN_IN_TO_ACCEPT();
-      // A set-password invitation sets up an account where it is; only an organization's invitation moves it.
+      // A set-password invitation sets up an account where it is; an organization's invitation adds a
+      // membership (a person may belong to several), and makes it the default one of a person in none.
       const target = invitation.purpose === 'JOIN_ORGANIZATION' ? invitation.organizationId : null;
-      if (target && account?.organizationId && account.organizationId !== target) throw errors.MEMBER_OF_ANOTHER_ORGANIZATION();
       const passwordHash = signedInAs ? undefined : await chosenPassword(input, invitation.email);
 
       return useCases.run(caller, async (tx, emit) => {
@@ -65,9 +67,10 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
         const existing = account ? await kit.users.findById(tx, account.id) : undefined;
         let user: UserRow;
         if (existing) {
+          if (target && (await memberships.isMember(tx, target, existing.id))) throw organizationErrors.ALREADY_A_MEMBER();
           if (passwordHash) await kit.users.setPasswordHash(tx, existing.id, passwordHash);
           await kit.users.markEmailVerified(tx, existing.id);
-          if (target)
+          if (target && !existing.organizationId)
             await kit.users.join(tx, emit, existing, {
               organizationId: target,
               ...(invitation.userTypeId ? { userTypeId: invitation.userTypeId } : {}),
@@ -89,7 +92,18 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
             via: 'invitation',
           }));
         }
-        await deferredGrants.apply(tx, emit, user.id, invitation, invitation.invitedBy);
+        const scope = target ?? existing?.organizationId ?? null;
+        const roles = await deferredGrants.apply(tx, emit, user.id, invitation, invitation.invitedBy, scope);
+        if (target) {
+          const membership = {
+            organizationId: target,
+            userId: user.id,
+            invitedBy: invitation.invitedBy,
+            roles,
+            via: 'invitation' as const,
+          };
+          await organizations.members.join(tx, emit, membership);
+        }
         if (invitation.plan) await subscriptions.startPlan(tx, emit, { id: user.id, organizationId: target }, invitation.plan);
         await queries.setAcceptedBy(tx, invitation.id, user.id);
         await emit({
@@ -99,7 +113,7 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
           actorId: user.id,
           payload: { userId: user.id, newAccount: !existing },
         });
-        // The session that accepted is replaced by the new one, whose tokens carry the new organization.
+        // The session that accepted is replaced by the new one.
         if (caller.principal?.sessionId) await auth.sessions.revokeInUseCase(tx, emit, caller.principal.sessionId, 'invitation_accepted');
         const signedIn = (await kit.users.findById(tx, user.id)) as UserRow;
         // A suspended or deactivated account does not get in through an invitation; nothing is kept.

@@ -4,11 +4,8 @@ export const invitationErrors = defineErrors({
   INVITATION_NOT_FOUND: [404, 'Invitation not found.'],
   INVITATION_ALREADY_PENDING: [409, 'A pending invitation for this address exists: resend it with ?resend=true.'],
   INVITATION_NOT_PENDING: [409, 'The invitation is no longer pending.'],
-  ALREADY_MEMBER: [409, 'This address already belongs to a member of the organization.'],
   // Unknown, used, cancelled and expired tokens are one answer: it tells a guesser nothing.
   INVALID_INVITATION: [400, 'The invitation is invalid, used, cancelled or expired.'],
   SIGN_IN_TO_ACCEPT: [401, 'This address has an account: sign in as it to accept the invitation.'],
   INVITATION_FOR_ANOTHER_ACCOUNT: [403, 'This invitation is for another account.'],
-  // A user belongs to one organization; several is a deliberate model change, not a side effect.
-  MEMBER_OF_ANOTHER_ORGANIZATION: [409, 'This account belongs to another organization.'],
 });

@@ -4,6 +4,8 @@ import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { Emit } from '../../platform/use-case.js';
 import { deferredGrants, inTenancy, tenantOf } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
+import { organizationErrors } from '../organizations/errors.js';
+import { memberships } from '../organizations/service.js';
 import { normalizeEmail } from '../users/service.js';
 import type { InvitationsKit } from './deps.js';
 import { invitationErrors as errors } from './errors.js';
@@ -90,7 +92,10 @@ export function createInvitationManagement(kit: Pick<InvitationsKit, 'context' |
       await organizations.visible(caller, organizationId);
       const email = normalizeEmail(body.email);
       const { row, created } = await useCases.run(caller, async (tx, emit) => {
-        if ((await kit.users.findByEmail(tx, email))?.organizationId === organizationId) throw errors.ALREADY_MEMBER();
+        const account = await kit.users.findByEmail(tx, email);
+        if (account && (account.organizationId === organizationId || (await memberships.isMember(tx, organizationId, account.id)))) {
+          throw organizationErrors.ALREADY_A_MEMBER();
+        }
         const pending = await queries.findPendingFor(tx, organizationId, email);
         if (pending && !options.resend) throw errors.INVITATION_ALREADY_PENDING();
         if (pending) return { row: await resend(tx, emit, caller, pending), created: false };

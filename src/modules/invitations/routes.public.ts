@@ -5,6 +5,7 @@ import { publicRoute, signedInIfCredentials } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { TokenResponse } from '../auth/schemas.js';
+import { organizationErrors } from '../organizations/errors.js';
 import { invitationErrors as errors } from './errors.js';
 import { AcceptBody, LookupQuery, LookupView } from './schemas.js';
 import type { InvitationsService } from './service.js';
@@ -52,7 +53,7 @@ export const invitationPublicRoutes: FastifyPluginAsyncTypebox<{
             errors.INVALID_INVITATION,
             errors.SIGN_IN_TO_ACCEPT,
             errors.INVITATION_FOR_ANOTHER_ACCOUNT,
-            errors.MEMBER_OF_ANOTHER_ORGANIZATION,
+            organizationErrors.ALREADY_A_MEMBER,
             httpErrors.EMAIL_ALREADY_EXISTS,
             limited,
           ),

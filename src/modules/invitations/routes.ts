@@ -42,7 +42,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: Invitati
           ...problems(
             organizationErrors.ORGANIZATION_NOT_FOUND,
             errors.INVITATION_ALREADY_PENDING,
-            errors.ALREADY_MEMBER,
+            organizationErrors.ALREADY_A_MEMBER,
             accessErrors.UNKNOWN_ROLE,
             accessErrors.UNKNOWN_PERMISSION,
             accessErrors.INVALID_EXPIRY,

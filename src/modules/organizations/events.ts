@@ -9,4 +9,16 @@ export const organizationEvents = {
   'organization.created': publicEvent('organization', 1, payload({ name: Type.String(), slug: Type.String() })),
   'organization.updated': publicEvent('organization', 1, changes(State)),
   'organization.deleted': publicEvent('organization', 1),
+  // A person's membership (the event's entity is the person; its organization the organization).
+  'membership.added': publicEvent(
+    'membership',
+    1,
+    payload({ userId: Type.String(), roles: Type.Array(Type.String()), via: Type.String() }),
+  ),
+  'membership.updated': publicEvent(
+    'membership',
+    1,
+    payload({ userId: Type.String(), ...changes(payload({ status: Type.String(), roles: Type.Array(Type.String()) })).properties }),
+  ),
+  'membership.removed': publicEvent('membership', 1, payload({ userId: Type.String() })),
 } as const;

@@ -2,9 +2,10 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
-import { tenantOf } from '../access/service.js';
+import { type AccessService, tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import { organizationErrors as errors } from './errors.js';
+import { createMembershipChanges, memberships } from './memberships.js';
 import * as queries from './queries.js';
 import type { CreateOrganization, ListOrganizationsQuery, UpdateOrganization } from './schemas.js';
 
@@ -36,8 +37,9 @@ function changedFields(before: queries.OrganizationRow, after: queries.Organizat
 /** Organizations page by name, then id (names need not be unique). */
 const organizationCursor = cursorOf(['text', 'uuid'] as const);
 
-export function createOrganizationsService(context: AppContext, { useCases }: { useCases: DomainUseCases }) {
+export function createOrganizationsService(context: AppContext, { useCases, access }: { useCases: DomainUseCases; access: AccessService }) {
   const db = context.database.primary;
+  const members = createMembershipChanges(context, useCases, access);
 
   async function visible(executor: Executor, principal: Principal, id: string) {
     const tenant = tenantOf(principal);
@@ -51,6 +53,10 @@ export function createOrganizationsService(context: AppContext, { useCases }: { 
   }
 
   return {
+    /** Membership changes inside another module's use case (joining, suspending, leaving; the last-administrator rule). */
+    members,
+    /** A person's memberships, for their GDPR export. */
+    exportParts: { memberships: memberships.of },
     /** The organization if the caller may see it; 404 otherwise (missing or another tenant's). */
     visible: (caller: SignedInCaller, id: string) => visible(db, caller.principal, id),
     /** Name and slug of an organization, for other modules' views. */
@@ -118,3 +124,6 @@ export function createOrganizationsService(context: AppContext, { useCases }: { 
 }
 
 export type OrganizationsService = ReturnType<typeof createOrganizationsService>;
+
+export { memberships, membershipView } from './memberships.js';
+export type { MembershipStatus } from './queries.memberships.js';

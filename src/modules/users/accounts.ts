@@ -47,10 +47,10 @@ export interface ImportedAccount {
  * with the unique violation (a caller that expects the race runs this in a savepoint).
  */
 export function createAccounts(access: Pick<AccessService, 'grantInitialRoles' | 'grantSuperAdmin'>) {
-  async function grant(tx: Executor, userId: string, roles: InitialRoles) {
+  async function grant(tx: Executor, user: queries.UserRow, roles: InitialRoles) {
     if (roles === 'none') return [];
-    if (roles === 'super-admin') return [await access.grantSuperAdmin(tx, userId)];
-    return access.grantInitialRoles(tx, userId, roles.by, roles.names);
+    if (roles === 'super-admin') return [await access.grantSuperAdmin(tx, user.id)];
+    return access.grantInitialRoles(tx, user.id, roles.by, roles.names, user.organizationId);
   }
 
   return {
@@ -73,7 +73,7 @@ export function createAccounts(access: Pick<AccessService, 'grantInitialRoles' |
         },
         account.profile,
       );
-      const roles = await grant(tx, user.id, account.roles);
+      const roles = await grant(tx, user, account.roles);
       // Someone who made their own account is its actor; an administrator's or the system's is the caller.
       const self = account.source === 'registration' || account.source === 'invitation' || account.source === 'federation';
       await emit({

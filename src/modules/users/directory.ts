@@ -3,10 +3,10 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
 import { pageOf } from '../../platform/paging.js';
-import { type AccessService, inTenancy, tenantOf } from '../access/service.js';
-import type { OrganizationsService } from '../organizations/service.js';
+import { type AccessService, tenantOf } from '../access/service.js';
+import { memberships, type OrganizationsService } from '../organizations/service.js';
 import * as queries from './queries.js';
-import { normalizeEmail, visibleUser } from './records.js';
+import { inMemberTenancy, normalizeEmail, visibleUser } from './records.js';
 import type { includeOptions, LinkedIdentity, ListUsersQuery, UserDetailQuery } from './schemas.js';
 import { profileView, userCursor, userView } from './views.js';
 
@@ -47,8 +47,11 @@ export function createDirectory(
     if ((query.organizationId && tenant && query.organizationId !== tenant) || (query.role && !holdsRole)) {
       return { data: [], total: 0, totalExact: true, page: 1, limit, nextCursor: null };
     }
+    const organizationId = tenant ?? query.organizationId;
     const filter: queries.UserFilter = {
-      organizationId: tenant ?? query.organizationId,
+      // An organization's users are its members (their default organization, or another they belong to).
+      organizationId,
+      memberOf: organizationId ? memberships.memberOf(organizationId) : undefined,
       search: query.search,
       status: query.status,
       holdsRole,
@@ -83,12 +86,14 @@ export function createDirectory(
 
     async detail(caller: SignedInCaller, id: string, query: UserDetailQuery) {
       const user = await visibleUser(db, caller.principal, id);
+      // Roles and permissions as they hold in the caller's organization (the target's default one across tenants).
+      const scope = tenantOf(caller.principal) ?? user.organizationId;
       const include = new Set((query.include?.split(',') ?? []) as Include[]);
       const wanted = <T>(part: Include, read: () => Promise<T>) => (include.has(part) ? read() : undefined);
       const [profile, roles, permissions, subscription, organization, identities] = await Promise.all([
         wanted('profile', () => queries.findProfile(db, user.id)),
-        wanted('roles', () => access.rolesOf(db, user.id)),
-        wanted('permissions', () => access.permissionsOf(db, user.id)),
+        wanted('roles', () => access.rolesOf(db, user.id, scope)),
+        wanted('permissions', () => access.permissionsOf(db, user.id, scope)),
         wanted('subscription', () => subscriptionOf(db, user.id)),
         wanted('organization', () => organizations.summary(db, user.organizationId)),
         wanted('identities', () => identitiesOf(db, user.id)),
@@ -107,7 +112,7 @@ export function createDirectory(
     /** Within the caller's organization only: another tenant's address is as unknown as a free one. */
     async emailExists(caller: SignedInCaller, email: string) {
       const user = await queries.findUserByEmail(db, normalizeEmail(email));
-      return user !== undefined && inTenancy(caller.principal, user.organizationId);
+      return user !== undefined && (await inMemberTenancy(db, caller.principal, user));
     },
 
     /** Port: the subscriptions module answers the detail's `subscription` (wired after users). */

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
-import type { AccessService } from '../access/service.js';
+import { type AccessService, tenantOf } from '../access/service.js';
 import { visibleUser } from './records.js';
 
 /**
@@ -8,26 +8,44 @@ import { visibleUser } from './records.js';
  * target is the caller's to see (the tenancy rule: another organization's user is a missing one).
  */
 export function createUserGrants(db: Db, access: AccessService) {
-  const target = async (caller: SignedInCaller, id: string) => (await visibleUser(db, caller.principal, id)).id;
+  /**
+   * The target and the organization its grants are read and made in: the caller's own organization when
+   * confined to one, else the target's default organization (a cross-tenant administrator's view).
+   */
+  const target = async (caller: SignedInCaller, id: string) => {
+    const user = await visibleUser(db, caller.principal, id);
+    return { userId: user.id, scope: tenantOf(caller.principal) ?? user.organizationId };
+  };
   return {
-    roles: async (caller: SignedInCaller, id: string) => access.rolesOf(db, await target(caller, id)),
-
-    async grantRoles(caller: SignedInCaller, id: string, roles: string[]) {
-      const userId = await target(caller, id);
-      await access.grants.grantRoles(caller, userId, roles);
-      return access.rolesOf(db, userId);
+    roles: async (caller: SignedInCaller, id: string) => {
+      const { userId, scope } = await target(caller, id);
+      return access.rolesOf(db, userId, scope);
     },
 
-    revokeRole: async (caller: SignedInCaller, id: string, roleId: string) =>
-      access.grants.revokeRole(caller, await target(caller, id), roleId),
+    async grantRoles(caller: SignedInCaller, id: string, roles: string[]) {
+      const { userId, scope } = await target(caller, id);
+      await access.grants.grantRoles(caller, userId, roles, scope);
+      return access.rolesOf(db, userId, scope);
+    },
 
-    permissions: async (caller: SignedInCaller, id: string, explain: boolean) =>
-      access.permissionsExplained(db, await target(caller, id), explain),
+    async revokeRole(caller: SignedInCaller, id: string, roleId: string) {
+      const { userId, scope } = await target(caller, id);
+      await access.grants.revokeRole(caller, userId, roleId, scope);
+    },
 
-    grantPermissions: async (caller: SignedInCaller, id: string, permissions: string[], expiresAt: Date | null) =>
-      access.grants.grantPermissions(caller, await target(caller, id), permissions, expiresAt),
+    async permissions(caller: SignedInCaller, id: string, explain: boolean) {
+      const { userId, scope } = await target(caller, id);
+      return access.permissionsExplained(db, userId, explain, scope);
+    },
 
-    revokePermission: async (caller: SignedInCaller, id: string, permissionId: string) =>
-      access.grants.revokePermission(caller, await target(caller, id), permissionId),
+    async grantPermissions(caller: SignedInCaller, id: string, permissions: string[], expiresAt: Date | null) {
+      const { userId, scope } = await target(caller, id);
+      await access.grants.grantPermissions(caller, userId, permissions, expiresAt, scope);
+    },
+
+    async revokePermission(caller: SignedInCaller, id: string, permissionId: string) {
+      const { userId, scope } = await target(caller, id);
+      await access.grants.revokePermission(caller, userId, permissionId, scope);
+    },
   };
 }

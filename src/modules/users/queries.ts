@@ -154,6 +154,8 @@ export const userConditions = {
 
 export interface UserFilter {
   organizationId?: string;
+  /** The organizations module's condition on the user's id: a member of `organizationId`. */
+  memberOf?: (userId: AnyColumn) => SQL;
   search?: string;
   status?: UserRow['status'];
   /** Access's condition on the user's id: holds a given role (the role tables are access's). */
@@ -169,7 +171,7 @@ const escapeLike = (value: string) => value.replace(/[\\%_]/g, (char) => `\\${ch
 
 function filterConditions(filter: UserFilter): SQL | undefined {
   return and(
-    filter.organizationId ? eq(users.organizationId, filter.organizationId) : undefined,
+    filter.organizationId ? or(eq(users.organizationId, filter.organizationId), filter.memberOf?.(users.id)) : filter.memberOf?.(users.id),
     filter.status ? eq(users.status, filter.status) : undefined,
     filter.userTypeId ? eq(users.userTypeId, filter.userTypeId) : undefined,
     filter.emailVerified === undefined

@@ -1,18 +1,29 @@
 import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
-import { assertMayActOn, assertNotApiKey, assertNotLastSuperAdmin, inTenancy, resolveUserId } from '../access/service.js';
+import { assertMayActOn, assertNotApiKey, assertNotLastSuperAdmin, inTenancy, resolveUserId, tenantOf } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
+import { memberships } from '../organizations/service.js';
 import { userErrors as errors } from './errors.js';
 import type { UserChanges } from './events.js';
 import * as queries from './queries.js';
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
+/**
+ * The tenancy rule with memberships: an actor confined to an organization sees its members (whose default
+ * organization it is, or who belong to it besides), and themselves.
+ */
+export async function inMemberTenancy(executor: Executor, principal: Principal, user: queries.UserRow) {
+  if (user.id === principal.userId || inTenancy(principal, user.organizationId)) return true;
+  const tenant = tenantOf(principal);
+  return tenant !== undefined && (await memberships.isMember(executor, tenant, user.id));
+}
+
 /** The target user, or the same 404 whether it is missing or outside the actor's tenancy. */
 export async function visibleUser(executor: Executor, principal: Principal, id: string) {
   const user = await queries.findUserById(executor, resolveUserId(principal, id));
-  if (!user || !inTenancy(principal, user.organizationId)) throw errors.USER_NOT_FOUND();
+  if (!user || !(await inMemberTenancy(executor, principal, user))) throw errors.USER_NOT_FOUND();
   return user;
 }
 

@@ -14,6 +14,7 @@ import { accessEndingEvents } from './events.js';
 import { createExport } from './export.js';
 import { createUserGrants } from './grants.js';
 import { createLifecycle } from './lifecycle.js';
+import { createMembers } from './members.js';
 import * as queries from './queries.js';
 import { actionableUser, applyUserChange, assertMayRemove, normalizeEmail, visibleUser } from './records.js';
 import { createSelfService, type LearningRecords, noLearningRecords } from './self.js';
@@ -99,6 +100,8 @@ export interface UsersService
   figures: typeof queries.userFigures;
   self: ReturnType<typeof createSelfService>;
   grants: ReturnType<typeof createUserGrants>;
+  /** An organization's members and a person's organizations (memberships, their roles, the default one). */
+  members: ReturnType<typeof createMembers>;
   /** The auth module answers whether a person may change their own address now (wired after users). */
   registerStepUp: EmailChanges['registerStepUp'];
   /** The learning module answers for a user's learning preferences and statistics (wired after users). */
@@ -166,6 +169,8 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     self: createSelfService(context, { useCases, storage: deps.avatarStorage, emailChanges, learning }),
     grants: createUserGrants(db, access),
     registerStepUp: emailChanges.registerStepUp,
+    /** An organization's members and a person's organizations (memberships, their roles, the default one). */
+    members: createMembers(context, deps),
     registerLearningRecords(records) {
       Object.assign(learning, records);
     },

@@ -1,0 +1,90 @@
+import { adminHeaders, adminServerEnv, type BenchRow, type BenchTarget, type Section } from '../lib.js';
+
+const password = 'benchmark member passphrase';
+const ORGANIZATIONS = 50;
+
+async function send(target: BenchTarget, headers: Record<string, string>, method: string, path: string, body?: object) {
+  const res = await fetch(`${target.baseUrl}${path}`, {
+    method,
+    headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/**
+ * A person in one organization and a person in fifty: /auth/me and a permission-checked GET /users/:id must
+ * cost the same for both (each request reads one membership's profile out of the cached grants), and
+ * switching organizations (one transaction: membership check, session moved, a new token pair) is measured.
+ */
+export const memberships: Section = {
+  name: 'memberships',
+  serverEnv: { ...adminServerEnv, AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: '100000000' },
+  async run(target, measure) {
+    const admin = await adminHeaders(target);
+    await send(target, admin, 'POST', '/roles', { name: 'BENCH_READER', permissions: ['users:read'] });
+    const organizations: string[] = [];
+    for (let index = 0; index < ORGANIZATIONS; index++) {
+      organizations.push(
+        ((await send(target, admin, 'POST', '/organizations', { name: `Bench ${index}` })).organization as { id: string }).id,
+      );
+    }
+    const [home, second] = organizations as [string, string];
+    const person = async (email: string) =>
+      (
+        (
+          await send(target, admin, 'POST', '/users', {
+            email,
+            firstName: 'B',
+            lastName: 'M',
+            organizationId: home,
+            roles: ['BENCH_READER'],
+            password,
+          })
+        ).user as { id: string }
+      ).id;
+    const target1 = await person('bench-target@example.com');
+    await person('bench-one@example.com');
+    const fifty = await person('bench-fifty@example.com');
+    for (const organizationId of organizations.slice(1)) {
+      await send(target, admin, 'POST', `/organizations/${organizationId}/members`, { userId: fifty, roleIds: ['BENCH_READER'] });
+    }
+    const bearer = async (email: string) => {
+      const signedIn = await send(target, {}, 'POST', '/auth/login', { email, password });
+      return { authorization: `Bearer ${signedIn.accessToken as string}` };
+    };
+    const rows: BenchRow[] = [];
+    for (const [label, email] of [
+      ['1 organization', 'bench-one@example.com'],
+      [`${ORGANIZATIONS} organizations`, 'bench-fifty@example.com'],
+    ] as const) {
+      const headers = await bearer(email);
+      rows.push(
+        await measure('memberships', { title: `GET /auth/me (${label})`, requests: [{ method: 'GET', path: '/auth/me', headers }] }),
+      );
+      rows.push(
+        await measure('memberships', {
+          title: `GET /users/:id (${label})`,
+          requests: [{ method: 'GET', path: `/users/${target1}`, headers }],
+        }),
+      );
+    }
+    const headers = { ...(await bearer('bench-fifty@example.com')), 'content-type': 'application/json' };
+    let flip = 0;
+    rows.push(
+      await measure('memberships', {
+        title: 'POST /auth/switch-organization',
+        requests: [
+          {
+            method: 'POST',
+            path: '/auth/switch-organization',
+            headers,
+            setupRequest: (request) => ({ ...request, body: JSON.stringify({ organizationId: flip++ % 2 ? home : second }) }),
+          },
+        ],
+      }),
+    );
+    return rows;
+  },
+};
