@@ -14,6 +14,7 @@ export const tableOwners = {
   user_permissions: 'access',
   user_types: 'access',
   organizations: 'organizations',
+  organization_memberships: 'organizations',
   subscriptions: 'subscriptions',
   subscription_plans: 'subscriptions',
   sessions: 'auth',
