@@ -7,3 +7,4 @@ export * from './learning.js';
 export * from './mail.js';
 export * from './organizations.js';
 export * from './users.js';
+export * from './webhooks.js';

@@ -39,6 +39,8 @@ export function createMetrics(context: AppContext) {
   let timer: NodeJS.Timeout | undefined;
 
   return {
+    /** Where other modules add their own figures (webhook deliveries). */
+    registry,
     contentType: registry.contentType,
     render: () => registry.metrics(),
     /** An `onResponse` hook: every answer lands in the histogram under its route's pattern. */
