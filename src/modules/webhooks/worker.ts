@@ -40,7 +40,8 @@ export function createWebhookWorker(context: AppContext, registry: Registry, hoo
   const { config, database } = context;
   const secretKey = config.SIGNING_KEY_SECRET;
   const timeoutMs = config.WEBHOOK_TIMEOUT;
-  const leaseMs = timeoutMs + 30_000;
+  // Longer than any attempt can take (the timeout bounds it), so a lease only lapses when its node died mid-attempt.
+  const leaseMs = 2 * timeoutMs + 5_000;
   const outbound = createOutbound({
     allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     allowHttp: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
