@@ -6,10 +6,11 @@ import { baseline } from './sections/baseline.js';
 import { importSection } from './sections/import.js';
 import { learning } from './sections/learning.js';
 import { users } from './sections/users.js';
+import { webhooks } from './sections/webhooks.js';
 import { writes } from './sections/writes.js';
 
 /** Every section, in the order they run. */
-const sections: Section[] = [baseline, auth, users, writes, learning, importSection];
+const sections: Section[] = [baseline, auth, users, writes, learning, importSection, webhooks];
 
 const { values } = parseArgs({
   options: {
