@@ -137,8 +137,8 @@ describe(`tessera CLI (${driver})`, () => {
       'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_webhooks',
     );
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
-    // Thirteen CLI processes, one per step: a loaded machine needs more than the default 30 s.
-  }, 120_000);
+    // Fourteen CLI processes, one per step: a loaded machine needs more than the default 30 s.
+  }, 130_000);
 
   it('applies each preset twice without duplicating anything', async () => {
     for (const preset of presetNames) {
