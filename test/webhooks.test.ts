@@ -246,7 +246,7 @@ describe(`webhooks (${driver})`, () => {
     }
   });
 
-  it('refuses private and plain-http addresses by default, when saved', async () => {
+  it('refuses private and plain-http addresses by default, when saved and when each delivery connects', async () => {
     const strict = await createPeer(withConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: false }));
     try {
       for (const url of [
@@ -267,6 +267,24 @@ describe(`webhooks (${driver})`, () => {
         expect(response.statusCode, url).toBe(400);
         expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: '/url' }] });
       }
+      // And when each delivery connects: a name saved while allowed (as a public name later resolving
+      // privately would be) is refused by the strict node at the address it resolves to now.
+      const saved = await h.app.inject({
+        method: 'POST',
+        url: '/webhooks',
+        headers: admin.headers,
+        payload: { url: 'https://localhost/hook', events: ['organization.created'] },
+      });
+      const { id } = saved.json().webhook;
+      await createOrganization(strict, admin, 'Strict Org');
+      const refused = await vi.waitFor(async () => {
+        const [entry] = (await h.app.inject({ method: 'GET', url: `/webhooks/${id}/deliveries`, headers: admin.headers })).json().data;
+        if (entry?.attempts !== 1) throw new Error('not attempted yet');
+        return entry;
+      });
+      expect(refused).toMatchObject({ status: 'PENDING', responseStatus: null });
+      expect(refused.error).toContain('localhost resolves to a private network address');
+      expect((await h.app.inject({ method: 'DELETE', url: `/webhooks/${id}`, headers: admin.headers })).statusCode).toBe(204);
     } finally {
       await strict.close();
     }
@@ -423,7 +441,7 @@ describe(`webhooks (${driver})`, () => {
     expect(row?.status).toBe('DISABLED');
     const mails = await queryRows<{ to_address: string; text_body: string }>(
       h.context.database.primary,
-      sql`SELECT to_address, text_body FROM email_outbox WHERE template = 'webhookDisabled'`,
+      sql`SELECT to_address, text_body FROM email_outbox WHERE template = 'webhookDisabled' AND text_body LIKE ${`%${receiver.url('/down')}%`}`,
     );
     expect(mails).toEqual([{ to_address: admin.user.email, text_body: expect.stringContaining(receiver.url('/down')) }]);
     const audit = await queryRows(
