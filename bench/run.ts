@@ -7,10 +7,11 @@ import { importSection } from './sections/import.js';
 import { learning } from './sections/learning.js';
 import { memberships } from './sections/memberships.js';
 import { users } from './sections/users.js';
+import { webhooks } from './sections/webhooks.js';
 import { writes } from './sections/writes.js';
 
 /** Every section, in the order they run. */
-const sections: Section[] = [baseline, auth, users, writes, learning, importSection, memberships];
+const sections: Section[] = [baseline, auth, users, writes, learning, importSection, memberships, webhooks];
 
 const { values } = parseArgs({
   options: {

@@ -250,6 +250,23 @@ export const settings = {
     'false',
     'let the https addresses administrators name (identity provider issuers and the endpoints they point to) reach loopback and private-network hosts (tests and closed networks only)',
   ),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: setting(
+    bool,
+    'false',
+    'let webhook endpoints use plain http and loopback or private-network addresses (tests and closed networks only): otherwise https to public addresses only, checked when saved and at each delivery',
+  ),
+  WEBHOOK_TIMEOUT: setting(duration, '15s', 'a webhook delivery not answered with a 2xx within this long has failed and is retried'),
+  WEBHOOK_POLL_INTERVAL: setting(
+    duration,
+    '1s',
+    'how often each node looks for webhook deliveries that are due (a committed event also wakes it at once)',
+  ),
+  WEBHOOK_SECRET_GRACE: setting(duration, '24h', 'after a webhook secret is rotated, how long the old secret still signs deliveries too'),
+  WEBHOOK_DISABLE_AFTER: setting(
+    duration,
+    '5d',
+    'a webhook endpoint whose deliveries have failed for this long is disabled and its owner mailed',
+  ),
   REFRESH_REUSE_GRACE: setting(
     duration,
     '10s',

@@ -52,7 +52,13 @@ describe(`tessera CLI (${driver})`, () => {
     expect(status.stdout).toMatch(/^applied {2}0000_init {2}\d{4}-/m);
     expect(status.stdout).toMatch(/^applied {2}0001_search/m);
 
-    // Memberships go first: grants become platform-wide again and the memberships table goes.
+    // Webhooks go first: endpoints and their deliveries.
+    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0009_webhooks');
+    await withDatabase(target.env, async (database) => {
+      const gone = await queryRows(database.primary, sql`SELECT 1 FROM information_schema.tables WHERE table_name LIKE 'webhook%'`);
+      expect(gone).toHaveLength(0);
+    });
+    // Memberships next: grants become platform-wide again and the memberships table goes.
     expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0008_memberships');
     await withDatabase(target.env, async (database) => {
       const gone = await queryRows(
@@ -137,11 +143,11 @@ describe(`tessera CLI (${driver})`, () => {
 
     const up = await runCli(['migrate', 'up'], target.env);
     expect(up.stdout.trim()).toBe(
-      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships',
+      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships, 0009_webhooks',
     );
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
-    // Thirteen CLI processes, one per step: a loaded machine needs more than the default 30 s.
-  }, 120_000);
+    // One CLI process per step: a loaded machine needs more than the default 30 s.
+  }, 240_000);
 
   it('applies each preset twice without duplicating anything', async () => {
     for (const preset of presetNames) {

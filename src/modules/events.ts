@@ -9,6 +9,7 @@ import { learningEvents } from './learning/events.js';
 import { organizationEvents } from './organizations/events.js';
 import { subscriptionEvents } from './subscriptions/events.js';
 import { userEvents } from './users/events.js';
+import { webhookEvents } from './webhooks/events.js';
 
 /**
  * Every domain event Tessera emits, by module: the audit trail's actions are exactly these names
@@ -25,6 +26,7 @@ export const domainEvents = {
   ...importEvents,
   ...learningEvents,
   ...federationEvents,
+  ...webhookEvents,
 } as const;
 
 export type DomainEvent = EventOf<typeof domainEvents>;

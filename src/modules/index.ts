@@ -11,7 +11,7 @@ import { auditModule } from './audit/module.js';
 import { authenticationErrors } from './auth/errors.js';
 import { authModule, requestAuthenticator } from './auth/module.js';
 import type { AuthService } from './auth/service.js';
-import { type DomainEvent, payloadChecker } from './events.js';
+import { type DomainEvent, type DomainUseCases, payloadChecker } from './events.js';
 import { federationModule } from './federation/module.js';
 import { importModule } from './import/module.js';
 import type { ImportService } from './import/service.js';
@@ -26,6 +26,8 @@ import { subscriptionsModule } from './subscriptions/module.js';
 import type { SubscriptionsService } from './subscriptions/service.js';
 import { usersModule } from './users/module.js';
 import { type UsersService, userConditions } from './users/service.js';
+import { webhooksModule } from './webhooks/module.js';
+import type { WebhooksService } from './webhooks/service.js';
 
 /** Presets through here: importing the wiring loads every module that adds a part to them (subscriptions' plans). */
 export { ensureSomePreset, seedPreset } from './access/service.js';
@@ -48,6 +50,9 @@ export interface Modules {
   invitations: InvitationsService;
   importer: ImportService;
   learning: LearningService;
+  webhooks: WebhooksService;
+  /** The use-case runner every module writes through (tests emit catalogue events through it). */
+  useCases: DomainUseCases;
 }
 
 export interface ModuleOptions {
@@ -88,8 +93,14 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     organizations: organizations.service,
   });
   const learning = await wireModule(learningModule, context, { useCases, users: users.service });
-  // Every in-transaction writer an event goes through, here and nowhere else (a webhook outbox joins them).
-  const writers = [audit.service.record, learning.service.activity.record];
+  const webhooks = await wireModule(webhooksModule, context, {
+    useCases,
+    mail: mail.service,
+    metrics: ops.service.metrics.registry,
+    users: users.service,
+  });
+  // Every in-transaction writer an event goes through, here and nowhere else: audit row, activity row, webhook outbox.
+  const writers = [audit.service.record, learning.service.activity.record, webhooks.service.record];
   for (const writer of options.onInvalidEvent ? [payloadChecker(options.onInvalidEvent), ...writers] : writers) useCases.record(writer);
   const federation = await wireModule(federationModule, context, {
     useCases,
@@ -124,7 +135,21 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     ...audit.service.exportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
-  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation, invitations, importer];
+  const wired = [
+    ops,
+    mail,
+    audit,
+    access,
+    organizations,
+    users,
+    subscriptions,
+    auth,
+    learning,
+    webhooks,
+    federation,
+    invitations,
+    importer,
+  ];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
     auth: auth.service,
@@ -133,6 +158,8 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     users: users.service,
     subscriptions: subscriptions.service,
     learning: learning.service,
+    webhooks: webhooks.service,
+    useCases,
     authenticate: requestAuthenticator(auth.service),
     authenticationErrors,
     drain: () => ops.service.drain(),

@@ -68,6 +68,8 @@ export class OutboundRefused extends Error {
 export interface OutboundOptions {
   /** ALLOW_PRIVATE_NETWORK_TARGETS: tests and closed networks reach their own hosts. */
   allowPrivate: boolean;
+  /** Plain http as well as https (webhooks with WEBHOOK_ALLOW_PRIVATE_NETWORKS); never for identity providers. */
+  allowHttp?: boolean;
   resolve?: Resolver;
   timeoutMs?: number;
   maxBytes?: number;
@@ -79,7 +81,13 @@ export interface OutboundOptions {
  * is made, against the address actually connected to (a name that resolved publicly when it was saved
  * and privately now is refused: no DNS rebinding); bounded time and answer size.
  */
-export function createOutbound({ allowPrivate, resolve = systemResolver, timeoutMs = 10_000, maxBytes = 1_048_576 }: OutboundOptions) {
+export function createOutbound({
+  allowPrivate,
+  allowHttp = false,
+  resolve = systemResolver,
+  timeoutMs = 10_000,
+  maxBytes = 1_048_576,
+}: OutboundOptions) {
   /** Checked at every connection: the addresses the name has now, all of them public. */
   const agent = new Agent({
     connect: {
@@ -107,7 +115,7 @@ export function createOutbound({ allowPrivate, resolve = systemResolver, timeout
   /** Refuses what may not be fetched before any connection: not https, or an address literal in a private range. */
   function assertAllowedUrl(raw: string | URL) {
     const url = new URL(raw);
-    if (url.protocol !== 'https:') throw new OutboundRefused('must be an https URL');
+    if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) throw new OutboundRefused('must be an https URL');
     if (!allowPrivate && isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0 && isPrivateAddress(url.hostname)) {
       throw new OutboundRefused(`${url.hostname} is a private network address`);
     }

@@ -23,6 +23,8 @@ export const permissionCatalog = {
   'learning:manage': "Edit users' learning records and verify skills",
   'tenants:all': 'Act across every organization, not only your own',
   'events:manage': 'Organize events (events preset)',
+  'webhooks:manage':
+    "Subscribe endpoints to Tessera's events (an organization's own only, without tenants:all); read and retry their deliveries",
 } as const;
 
 export type Permission = keyof typeof permissionCatalog;

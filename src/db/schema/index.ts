@@ -9,3 +9,4 @@ export * from './memberships.js';
 export * from './organizations.js';
 export * from './subscriptions.js';
 export * from './users.js';
+export * from './webhooks.js';

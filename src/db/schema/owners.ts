@@ -37,6 +37,8 @@ export const tableOwners = {
   learning_days: 'learning',
   audit_logs: 'audit',
   email_outbox: 'mail',
+  webhooks: 'webhooks',
+  webhook_deliveries: 'webhooks',
 } as const;
 
 export type TableOwner = (typeof tableOwners)[keyof typeof tableOwners];

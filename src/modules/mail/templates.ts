@@ -109,6 +109,11 @@ export const templates = {
       ],
       { label: organization ? 'Accept the invitation' : 'Choose a password', url },
     ),
+  webhookDisabled: ({ url, since }: { url: string; since: string }) =>
+    compose('A webhook endpoint was disabled', [
+      `Deliveries to ${url} have failed since ${since}, so Tessera disabled the endpoint and sends it nothing more.`,
+      'Fix the receiver, then set the webhook active again and replay the deliveries it missed.',
+    ]),
 } satisfies Record<string, (data: never) => MailContent>;
 
 interface InvitationMail {

@@ -46,6 +46,8 @@ export function createMetrics(context: AppContext) {
     registerUserFigures(source: () => Promise<UserFigures>) {
       readUserFigures = source;
     },
+    /** Where other modules add their own figures (webhook deliveries). */
+    registry,
     contentType: registry.contentType,
     render: () => registry.metrics(),
     /** An `onResponse` hook: every answer lands in the histogram under its route's pattern. */

@@ -1,0 +1,63 @@
+import { index, integer, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
+import { createdAt, id, tstz, updatedAt } from './common.js';
+import { organizations } from './organizations.js';
+import { users } from './users.js';
+
+/** An endpoint that receives Tessera's public events, signed per the Standard Webhooks specification. */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: id(),
+    url: varchar('url', { length: 2000 }).notNull(),
+    description: varchar('description', { length: 500 }),
+    // Event types or patterns ("user.created", "user.*", "*").
+    events: text('events').array().notNull(),
+    // Set: only that organization's events; null: every organization's (cross-tenant administrators only).
+    organizationId: uuid('organization_id').references(() => organizations.id, { onDelete: 'cascade' }),
+    // Who is mailed when the endpoint is disabled.
+    ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    // AES-256-GCM envelopes under SIGNING_KEY_SECRET; never answered after creation or rotation.
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: tstz('previous_secret_expires_at'),
+    status: varchar('status', { length: 20 }).notNull().default('ACTIVE'),
+    // When the current run of failed deliveries began (null while deliveries succeed).
+    failingSince: tstz('failing_since'),
+    disabledAt: tstz('disabled_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('webhooks_status_idx').on(t.status)],
+);
+
+/**
+ * The webhook outbox: one row per event and endpoint, written in the transaction that made the change,
+ * sent after commit by whichever node claims it first. `id` is the `webhook-id` every attempt carries.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: id(),
+    webhookId: uuid('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventType: varchar('event_type', { length: 100 }).notNull(),
+    // The exact body every attempt sends: `{ type, timestamp, data }`.
+    body: text('body').notNull(),
+    status: varchar('status', { length: 20 }).notNull().default('PENDING'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
+    lastAttemptAt: tstz('last_attempt_at'),
+    responseStatus: integer('response_status'),
+    // The first kilobyte of the receiver's last answer.
+    responseBody: text('response_body'),
+    durationMs: integer('duration_ms'),
+    lastError: text('last_error'),
+    deliveredAt: tstz('delivered_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt),
+  ],
+);

@@ -1,0 +1,215 @@
+import { and, arrayOverlaps, asc, count, desc, eq, gte, inArray, isNull, lt, lte, min, or, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { newId } from '../../db/schema/common.js';
+import { webhookDeliveries, webhooks } from '../../db/schema/index.js';
+
+export type WebhookRow = typeof webhooks.$inferSelect;
+export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type NewWebhook = typeof webhooks.$inferInsert;
+
+export async function insertWebhook(tx: Executor, values: NewWebhook): Promise<WebhookRow> {
+  const [row] = await tx.insert(webhooks).values(values).returning();
+  return row as WebhookRow;
+}
+
+export async function findWebhook(db: Executor, id: string): Promise<WebhookRow | undefined> {
+  const [row] = await db.select().from(webhooks).where(eq(webhooks.id, id));
+  return row;
+}
+
+/** Webhooks page by id (time-ordered): within one organization, or all of them. */
+export async function listWebhooks(db: Executor, filter: { organizationId?: string; afterId?: string; limit: number }) {
+  return db
+    .select()
+    .from(webhooks)
+    .where(
+      and(
+        filter.organizationId ? eq(webhooks.organizationId, filter.organizationId) : undefined,
+        filter.afterId ? sql`${webhooks.id} > ${filter.afterId}` : undefined,
+      ),
+    )
+    .orderBy(asc(webhooks.id))
+    .limit(filter.limit + 1);
+}
+
+export async function updateWebhook(tx: Executor, id: string, values: Partial<NewWebhook>): Promise<WebhookRow | undefined> {
+  const [row] = await tx
+    .update(webhooks)
+    .set({ ...values, updatedAt: new Date() })
+    .where(eq(webhooks.id, id))
+    .returning();
+  return row;
+}
+
+export async function deleteWebhook(tx: Executor, id: string): Promise<boolean> {
+  return (await tx.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id })).length > 0;
+}
+
+/** The active endpoints an event reaches: subscribed to its type, its entity's "x.*" or "*", and in its organization (or every one). */
+export async function subscribedTo(tx: Executor, type: string, organizationId: string | null): Promise<string[]> {
+  const entity = type.slice(0, type.indexOf('.'));
+  const rows = await tx
+    .select({ id: webhooks.id })
+    .from(webhooks)
+    .where(
+      and(
+        eq(webhooks.status, 'ACTIVE'),
+        arrayOverlaps(webhooks.events, [type, `${entity}.*`, '*']),
+        organizationId ? or(isNull(webhooks.organizationId), eq(webhooks.organizationId, organizationId)) : isNull(webhooks.organizationId),
+      ),
+    );
+  return rows.map((row) => row.id);
+}
+
+export async function insertDeliveries(tx: Executor, webhookIds: string[], eventType: string, body: string, at: Date) {
+  if (webhookIds.length === 0) return [];
+  return tx
+    .insert(webhookDeliveries)
+    .values(webhookIds.map((webhookId) => ({ id: newId(), webhookId, eventType, body, nextAttemptAt: at, createdAt: at })))
+    .returning({ id: webhookDeliveries.id });
+}
+
+export type Claimed = DeliveryRow & Pick<WebhookRow, 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'failingSince'>;
+
+/**
+ * Claims due deliveries of active endpoints by pushing their next attempt out by a lease: no transaction
+ * stays open while a receiver answers, and while the lease lasts no other node (SKIP LOCKED, then the
+ * moved time) sends the same delivery.
+ */
+export async function claimDue(db: Executor, now: Date, limit: number, leaseMs: number): Promise<Claimed[]> {
+  const due = db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+    .where(and(eq(webhookDeliveries.status, 'PENDING'), lte(webhookDeliveries.nextAttemptAt, now), eq(webhooks.status, 'ACTIVE')))
+    .orderBy(webhookDeliveries.nextAttemptAt)
+    .limit(limit)
+    .for('update', { of: webhookDeliveries, skipLocked: true });
+  const claimed = await db
+    .update(webhookDeliveries)
+    .set({ nextAttemptAt: new Date(now.getTime() + leaseMs) })
+    .where(inArray(webhookDeliveries.id, due))
+    .returning();
+  if (claimed.length === 0) return [];
+  const endpoints = await db
+    .select({
+      id: webhooks.id,
+      url: webhooks.url,
+      secret: webhooks.secret,
+      previousSecret: webhooks.previousSecret,
+      previousSecretExpiresAt: webhooks.previousSecretExpiresAt,
+      failingSince: webhooks.failingSince,
+    })
+    .from(webhooks)
+    .where(inArray(webhooks.id, [...new Set(claimed.map((row) => row.webhookId))]));
+  const byId = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
+  return claimed.flatMap((row) => {
+    const endpoint = byId.get(row.webhookId);
+    return endpoint ? [{ ...row, ...endpoint, id: row.id }] : [];
+  });
+}
+
+export interface AttemptOutcome {
+  at: Date;
+  responseStatus: number | null;
+  responseBody: string | null;
+  durationMs: number;
+  error: string | null;
+}
+
+const attemptFields = (outcome: AttemptOutcome) => ({
+  lastAttemptAt: outcome.at,
+  responseStatus: outcome.responseStatus,
+  responseBody: outcome.responseBody,
+  durationMs: outcome.durationMs,
+  lastError: outcome.error,
+});
+
+export async function markDelivered(db: Executor, row: Claimed, outcome: AttemptOutcome) {
+  await db
+    .update(webhookDeliveries)
+    .set({ ...attemptFields(outcome), attempts: row.attempts + 1, status: 'DELIVERED', deliveredAt: outcome.at })
+    .where(eq(webhookDeliveries.id, row.id));
+  await db
+    .update(webhooks)
+    .set({ failingSince: null })
+    .where(and(eq(webhooks.id, row.webhookId), sql`${webhooks.failingSince} IS NOT NULL`));
+}
+
+/** A failed attempt: retried at `next`, or failed for good when there is none. */
+export async function markFailed(db: Executor, row: Claimed, outcome: AttemptOutcome, next: Date | null) {
+  await db
+    .update(webhookDeliveries)
+    .set({
+      ...attemptFields(outcome),
+      attempts: row.attempts + 1,
+      status: next ? 'PENDING' : 'FAILED',
+      ...(next ? { nextAttemptAt: next } : {}),
+    })
+    .where(eq(webhookDeliveries.id, row.id));
+  await db
+    .update(webhooks)
+    .set({ failingSince: outcome.at })
+    .where(and(eq(webhooks.id, row.webhookId), isNull(webhooks.failingSince)));
+}
+
+/** An active endpoint failing since before `cutoff` (locked: one node disables it). */
+export async function lockFailingSince(tx: Executor, id: string, cutoff: Date) {
+  const [row] = await tx
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.id, id), eq(webhooks.status, 'ACTIVE'), lt(webhooks.failingSince, cutoff)))
+    .for('update');
+  return row;
+}
+
+export async function findDelivery(db: Executor, webhookId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.id, id)));
+  return row;
+}
+
+/** Newest first, by id (time-ordered). */
+export async function listDeliveries(db: Executor, webhookId: string, filter: { status?: string; beforeId?: string; limit: number }) {
+  return db
+    .select()
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.webhookId, webhookId),
+        filter.status ? eq(webhookDeliveries.status, filter.status) : undefined,
+        filter.beforeId ? lt(webhookDeliveries.id, filter.beforeId) : undefined,
+      ),
+    )
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(filter.limit + 1);
+}
+
+/** Sends deliveries again from the first attempt (same webhook-id): one by id, or those made in a time range. */
+export async function requeue(db: Executor, webhookId: string, which: { id?: string; from?: Date; to?: Date; onlyFailed?: boolean }) {
+  const rows = await db
+    .update(webhookDeliveries)
+    .set({ status: 'PENDING', attempts: 0, nextAttemptAt: new Date(), deliveredAt: null })
+    .where(
+      and(
+        eq(webhookDeliveries.webhookId, webhookId),
+        which.id ? eq(webhookDeliveries.id, which.id) : undefined,
+        which.from ? gte(webhookDeliveries.createdAt, which.from) : undefined,
+        which.to ? lte(webhookDeliveries.createdAt, which.to) : undefined,
+        which.onlyFailed ? eq(webhookDeliveries.status, 'FAILED') : undefined,
+      ),
+    )
+    .returning({ id: webhookDeliveries.id });
+  return rows.length;
+}
+
+/** Deliveries waiting to be sent, and how long the oldest has waited (the metrics). */
+export async function queueFigures(db: Executor) {
+  const [row] = await db
+    .select({ pending: count(), oldest: min(webhookDeliveries.createdAt) })
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.status, 'PENDING'));
+  return { pending: Number(row?.pending ?? 0), oldest: row?.oldest ? new Date(row.oldest) : null };
+}

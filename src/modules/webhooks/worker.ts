@@ -1,0 +1,198 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { AppContext } from '../../context.js';
+import { createOutbound } from '../../platform/outbound.js';
+import { unseal } from '../../platform/sealed.js';
+import { type AttemptOutcome, type Claimed, claimDue, markDelivered, markFailed, queueFigures } from './queries.js';
+import { retryAfterMs, signedHeaders } from './signing.js';
+
+/** After the first attempt fails: about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, then the delivery has failed. */
+export const RETRY_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+/** Each wait is stretched or shrunk by up to this share, so endpoints that failed together are not retried together. */
+export const JITTER = 0.1;
+/** The longest a receiver's Retry-After may push an attempt out. */
+const MAX_RETRY_AFTER_MS = 86_400_000;
+const BATCH = 20;
+const RESPONSE_KEPT = 1024;
+
+type WorkerLog = Pick<FastifyBaseLogger, 'warn' | 'info'>;
+
+/** When the next attempt is due after `attempts` failed ones, or null when that was the last. */
+export function nextAttempt(attempts: number, now: Date, retryAfter: number | undefined, random = Math.random): Date | null {
+  const base = RETRY_SCHEDULE_MS[attempts - 1];
+  if (base === undefined) return null;
+  const jittered = base * (1 + (random() * 2 - 1) * JITTER);
+  const wait = retryAfter === undefined ? jittered : Math.max(jittered, Math.min(retryAfter, MAX_RETRY_AFTER_MS));
+  return new Date(now.getTime() + wait);
+}
+
+export interface WorkerHooks {
+  /** A failed attempt of an endpoint that has been failing since `failingSince`. */
+  failing(webhookId: string, failingSince: Date, now: Date): Promise<void>;
+}
+
+/**
+ * Sends the webhook outbox after commit, on every node: each pass claims what is due (SKIP LOCKED and a
+ * lease longer than the timeout, so one node sends a delivery at a time), signs each attempt afresh and
+ * records its outcome. Never holds a transaction open while a receiver answers.
+ */
+export function createWebhookWorker(context: AppContext, registry: Registry, hooks: WorkerHooks) {
+  const { config, database } = context;
+  const secretKey = config.SIGNING_KEY_SECRET;
+  const timeoutMs = config.WEBHOOK_TIMEOUT;
+  // Longer than any attempt can take (the timeout bounds it), so a lease only lapses when its node died mid-attempt.
+  const leaseMs = 2 * timeoutMs + 5_000;
+  const outbound = createOutbound({
+    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    allowHttp: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    timeoutMs,
+  });
+  const outcomes = new Counter({
+    name: 'tessera_webhook_deliveries_total',
+    help: 'Webhook deliveries finished on this node, by outcome (delivered, failed after the last retry)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const failedAttempts = new Counter({
+    name: 'tessera_webhook_attempts_failed_total',
+    help: 'Webhook delivery attempts that failed on this node (each is retried until the schedule ends)',
+    registers: [registry],
+  });
+  const figures = () => queueFigures(database.primary);
+  new Gauge({
+    name: 'tessera_webhook_queue_depth',
+    help: 'Webhook deliveries waiting to be sent (including those being retried)',
+    registers: [registry],
+    async collect() {
+      this.set((await figures()).pending);
+    },
+  });
+  new Gauge({
+    name: 'tessera_webhook_oldest_pending_seconds',
+    help: 'Age of the oldest webhook delivery still waiting to be sent (0 when none)',
+    registers: [registry],
+    async collect() {
+      const { oldest } = await figures();
+      this.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
+    },
+  });
+
+  const secretsAt = (row: Claimed, now: Date) => [
+    unseal(row.secret, secretKey),
+    ...(row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now
+      ? [unseal(row.previousSecret, secretKey)]
+      : []),
+  ];
+
+  async function attempt(row: Claimed, now: Date): Promise<{ outcome: AttemptOutcome; ok: boolean; retryAfter?: number }> {
+    const started = performance.now();
+    const outcome = (status: number | null, body: string | null, error: string | null) => ({
+      at: now,
+      responseStatus: status,
+      responseBody: body,
+      durationMs: Math.round(performance.now() - started),
+      error,
+    });
+    try {
+      const response = await outbound.fetch(row.url, {
+        method: 'POST',
+        headers: signedHeaders(secretsAt(row, now), row.id, now, row.body),
+        body: row.body,
+      });
+      const text = (await response.text()).slice(0, RESPONSE_KEPT);
+      const ok = response.status >= 200 && response.status < 300;
+      return {
+        outcome: outcome(response.status, text, ok ? null : `answered ${response.status}`),
+        ok,
+        retryAfter: retryAfterMs(response.headers.get('retry-after'), now),
+      };
+    } catch (error) {
+      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describe(error);
+      return { outcome: outcome(null, null, reason.slice(0, 500)), ok: false };
+    }
+  }
+
+  async function send(row: Claimed, now: Date, log: WorkerLog) {
+    const { outcome, ok, retryAfter } = await attempt(row, now);
+    if (ok) {
+      await markDelivered(database.primary, row, outcome);
+      outcomes.inc({ outcome: 'delivered' });
+      return;
+    }
+    const next = nextAttempt(row.attempts + 1, now, retryAfter);
+    await markFailed(database.primary, row, outcome, next);
+    failedAttempts.inc();
+    if (!next) outcomes.inc({ outcome: 'failed' });
+    log.warn({ webhookId: row.webhookId, deliveryId: row.id, attempt: row.attempts + 1, error: outcome.error }, 'webhook delivery failed');
+    await hooks.failing(row.webhookId, row.failingSince ?? now, now);
+  }
+
+  let log: WorkerLog | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let again = false;
+
+  /**
+   * Sends what is due at `now` until nothing is; returns how many attempts were made. Concurrent calls
+   * share the pass in progress and make it look once more (a delivery committed meanwhile).
+   */
+  function deliverDue(now?: Date, passLog: WorkerLog = log ?? silent): Promise<number> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      let sent = 0;
+      try {
+        do {
+          again = false;
+          for (;;) {
+            const at = now ?? new Date();
+            const rows = await claimDue(database.primary, at, BATCH, leaseMs);
+            await Promise.all(rows.map((row) => send(row, at, passLog)));
+            sent += rows.length;
+            if (rows.length < BATCH) break;
+          }
+        } while (again);
+      } finally {
+        running = undefined;
+      }
+      return sent;
+    })();
+    return running;
+  }
+
+  const pass = (passLog: WorkerLog) => deliverDue(undefined, passLog).catch((error) => passLog.warn({ err: error }, 'webhook pass failed'));
+
+  return {
+    deliverDue,
+    /** A delivery was committed: send it now rather than at the next poll. */
+    wake() {
+      if (log) void pass(log);
+    },
+    start(startLog: WorkerLog) {
+      log = startLog;
+      const tick = () => {
+        void pass(startLog).finally(() => {
+          if (timer) timer = setTimeout(tick, config.WEBHOOK_POLL_INTERVAL).unref();
+        });
+      };
+      timer = setTimeout(tick, 0).unref();
+    },
+    async stop() {
+      log = undefined;
+      clearTimeout(timer);
+      timer = undefined;
+      await running?.catch(() => 0);
+      await outbound.close();
+    },
+  };
+}
+
+const silent: WorkerLog = { warn: () => {}, info: () => {} } as unknown as WorkerLog;
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
+}
