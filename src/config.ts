@@ -250,6 +250,11 @@ export const settings = {
     'false',
     'let the https addresses administrators name (identity provider issuers and the endpoints they point to) reach loopback and private-network hosts (tests and closed networks only)',
   ),
+  SELF_REGISTRATION: setting(
+    bool,
+    'true',
+    'anyone may create an account (POST /auth/register and the hosted /sign-up page); false: accounts come from invitations, administrators and imports only',
+  ),
   BRAND_NAME: setting(str, 'Tessera', 'the name the hosted sign-in and account pages (and their mails) show'),
   BRAND_LOGO_URL: setting(
     optional(url('https:', 'http:')),

@@ -51,3 +51,38 @@ describe('hosted pages: pending states', () => {
     expect(() => pendingPages.locate({ somethingElse: true } as unknown as PendingAnswer, undefined)).toThrow(/no hosted page/);
   });
 });
+
+describe('self-registration turned off', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ config: { SELF_REGISTRATION: 'false' } });
+  });
+  afterAll(async () => h?.close());
+
+  it('closes the sign-up page and the API alike, and the sign-in page offers no sign-up', async () => {
+    const page = await h.app.inject({ method: 'GET', url: '/sign-up' });
+    expect(page.statusCode).toBe(403);
+    expect(page.body).toContain('Sign-up is closed');
+    const posted = await h.app.inject({
+      method: 'POST',
+      url: '/sign-up',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+      payload: new URLSearchParams({
+        csrf: 'anonymous',
+        firstName: 'A',
+        lastName: 'B',
+        email: 'closed@example.com',
+        password: 'a long enough passphrase',
+      }).toString(),
+    });
+    expect(posted.statusCode).toBe(403);
+    const api = await h.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email: 'closed@example.com', password: 'a long enough passphrase' },
+    });
+    expect(api.statusCode).toBe(403);
+    expect(api.json().code).toBe('REGISTRATION_CLOSED');
+    expect((await h.app.inject({ method: 'GET', url: '/sign-in' })).body).not.toContain('/sign-up');
+  });
+});

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { accountRecoveryPages } from './routes.flows.js';
 import { createPageKit } from './routes.js';
 import { signInPages } from './routes.sign-in.js';
 import { createHostedService, type HostedDeps, type HostedService } from './service.js';
@@ -16,6 +17,7 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
     await app.register(async (pages) => {
       const kit = await createPageKit(pages, hosted, config);
       signInPages(pages, kit);
+      accountRecoveryPages(pages, kit);
     });
   },
 });

@@ -32,7 +32,12 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
       request,
       reply,
       'sign-in.eta',
-      { titleKey: 'signIn.title', links: { forgot: '/forgot-password', signUp: undefined }, ...extra, returnTo },
+      {
+        titleKey: 'signIn.title',
+        links: { forgot: '/forgot-password', signUp: hosted.selfRegistration ? '/sign-up' : undefined },
+        ...extra,
+        returnTo,
+      },
       status,
     );
   };

@@ -13,6 +13,39 @@ import type { HostedService } from './service.js';
 // Resolved from the source tree, which the build keeps at the same depth: the templates are not compiled.
 export const viewsDir = fileURLToPath(new URL('../../../src/modules/hosted/views/', import.meta.url));
 const stylesheet = readFileSync(`${viewsDir}style.css`, 'utf8');
+const script = readFileSync(`${viewsDir}pages.js`, 'utf8');
+
+/** One field of a form page (views/partials-field.eta). */
+export interface FieldSpec {
+  name: string;
+  label: string;
+  type?: string;
+  autocomplete?: string;
+  value?: string;
+  error?: string;
+  hint?: string;
+  required?: boolean;
+  /** The new-password policy explained as the person types: the shortest length, and the two messages. */
+  live?: string;
+  liveLeft?: string;
+  liveOk?: string;
+  focus?: boolean;
+}
+
+/** A form page (views/form.eta): a heading, fields, one button. */
+export interface FormSpec {
+  titleKey: string;
+  heading: string;
+  intro?: string;
+  action: string;
+  submit: string;
+  fields: FieldSpec[];
+  hidden?: Record<string, string | undefined>;
+  links?: { href: string; label: string }[];
+  formError?: string;
+  notice?: string;
+  danger?: boolean;
+}
 
 /** Pages are not API operations: hidden from the OpenAPI document, open to everybody, guarded by the session. */
 export const page = { config: publicRoute, schema: { hide: true } } as const;
@@ -45,6 +78,17 @@ export interface PageKit {
   /** Renders a page in the request's language, inside the layout, with the brand and CSRF token. */
   render(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status?: number): Promise<string>;
   t(request: FastifyRequest): (key: string, options?: Record<string, unknown>) => string;
+  /** A form page; the first field with an error (else the first field) has the focus. */
+  form(request: FastifyRequest, reply: FastifyReply, spec: FormSpec, status?: number): Promise<string>;
+  /** A page that only says something (and offers one link). */
+  message(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    content: { title: string; message: string; alert?: boolean; link?: { href: string; label: string } },
+    status?: number,
+  ): Promise<string>;
+  /** Whether an error is the refusal with this code (anything else is rethrown by the caller). */
+  isRefusal(error: unknown, ...codes: string[]): boolean;
   /** A form post from this origin with this browser's CSRF token; else the refusal page is sent and false returned. */
   acceptForm(request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
   setSessionCookie(reply: FastifyReply, value: string): void;
@@ -104,6 +148,10 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     reply.header('cache-control', 'public, max-age=86400');
     return reply.type('text/css; charset=utf-8').send(stylesheet);
   });
+  app.get('/hosted/pages.js', page, async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=86400');
+    return reply.type('text/javascript; charset=utf-8').send(script);
+  });
   app.get('/hosted/brand.css', page, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=3600');
     return reply.type('text/css; charset=utf-8').send(brand.primaryColor ? `:root{--primary:${brand.primaryColor}}\n` : '');
@@ -130,6 +178,17 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
         { layout: 'layout.eta' },
       );
     },
+    form(request, reply, spec, status = 200) {
+      const focusAt = Math.max(
+        0,
+        spec.fields.findIndex((field) => field.error),
+      );
+      const fields = spec.fields.map((field, index) => ({ ...field, focus: index === focusAt }));
+      const script = fields.some((field) => field.live) || fields.some((field) => field.error);
+      return kit.render(request, reply, 'form.eta', { ...spec, fields, script }, status);
+    },
+    message: (request, reply, content, status = 200) => kit.render(request, reply, 'message.eta', content, status),
+    isRefusal: (error, ...codes) => hosted.isAppError(error) && codes.includes(error.code),
     async acceptForm(request, reply) {
       const sent = (request.body as Record<string, unknown> | undefined)?.csrf;
       if (sameOrigin(request, config) && hosted.csrfValid(hosted.sessionCookie(request), sent)) return true;

@@ -10,6 +10,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
+import { MAX_PASSWORD_LENGTH, passwordProblems } from '../../platform/password-policy.js';
 import type { AuthService, BrowserSession } from '../auth/service.js';
 import { accounts } from '../users/service.js';
 
@@ -155,6 +156,26 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     },
 
     signOut: (caller: Caller, cookie: string) => auth.browserSessions.end(caller, cookie),
+
+    /** Whether anyone may create an account here (SELF_REGISTRATION). */
+    selfRegistration: config.SELF_REGISTRATION,
+    /** Minutes a mailed reset link works. */
+    resetLinkMinutes: Math.round(config.RESET_TOKEN_TTL / 60_000),
+    /** The password policy's problems, as keys of the pages' catalogue (the same rule the API applies). */
+    passwordProblem(password: string, context: string[] = []) {
+      const [problem] = passwordProblems(password, config.PASSWORD_MIN_LENGTH, context);
+      if (!problem) return undefined;
+      if (problem.startsWith('must be at least')) return { key: 'common.passwordTooShort', min: config.PASSWORD_MIN_LENGTH };
+      if (problem.startsWith('must be at most')) return { key: 'common.passwordTooLong', max: MAX_PASSWORD_LENGTH };
+      if (problem.startsWith('is too common')) return { key: 'common.passwordTooCommon' };
+      return { key: 'common.passwordPersonal' };
+    },
+    /** Sign-up: the same outcome whatever the address (a taken one gets its owner a mail), as the API. */
+    register: (caller: Caller, input: { email: string; password: string; firstName: string; lastName: string }) =>
+      auth.register(caller, input),
+    verifyEmail: (caller: Caller, token: string) => auth.verifyEmail(caller, token),
+    forgotPassword: (caller: Caller, email: string) => auth.forgotPassword(caller, email),
+    resetPassword: (caller: Caller, input: { token: string; password: string }) => auth.resetPassword(caller, input),
 
     /** The signed-in person as the pages show them. */
     async person(userId: string) {

@@ -3,6 +3,16 @@ import type { Catalogue } from './en.js';
 /** Der deutsche Katalog der gehosteten Seiten: dieselben Schlüssel wie en.ts. */
 export const de: Catalogue = {
   common: {
+    firstName: 'Vorname',
+    lastName: 'Nachname',
+    emailInvalid: 'Geben Sie eine E-Mail-Adresse wie name@example.com ein.',
+    passwordTooShort: 'Verwenden Sie mindestens {{min}} Zeichen.',
+    passwordTooLong: 'Verwenden Sie höchstens {{max}} Zeichen.',
+    passwordTooCommon: 'Dieses Passwort steht in Listen geleakter Passwörter. Wählen Sie ein anderes.',
+    passwordPersonal: 'Verwenden Sie nicht Ihre E-Mail-Adresse oder Ihren Namen als Passwort.',
+    passwordLeft: 'Noch {{count}} Zeichen nötig.',
+    passwordOk: 'Lang genug.',
+    invalidLink: 'Dieser Link ist ungültig, schon benutzt oder abgelaufen. Fordern Sie einen neuen an.',
     skipToContent: 'Zum Inhalt springen',
     language: 'Sprache',
     support: 'Hilfe nötig? Schreiben Sie an {{email}}',
@@ -43,6 +53,39 @@ export const de: Catalogue = {
     submit: 'Passwort festlegen',
     expired: 'Dieser Schritt ist abgelaufen. Bitte melden Sie sich erneut an.',
     unchanged: 'Das neue Passwort muss sich vom vorläufigen unterscheiden.',
+  },
+  signUp: {
+    title: 'Konto erstellen',
+    heading: 'Ihr {{brand}}-Konto erstellen',
+    submit: 'Konto erstellen',
+    haveAccount: 'Schon ein Konto? Anmelden',
+    closedTitle: 'Registrierung geschlossen',
+    closed: 'Neue Konten gibt es nur auf Einladung. Fragen Sie Ihre Administration danach.',
+    checkInboxTitle: 'Prüfen Sie Ihr Postfach',
+    checkInbox:
+      'Wir haben eine Nachricht an {{email}} gesendet. Folgen Sie dem Link darin, um Ihre Adresse zu bestätigen, und melden Sie sich dann an.',
+  },
+  verifyEmail: {
+    title: 'E-Mail bestätigen',
+    heading: 'E-Mail-Adresse bestätigen',
+    intro: 'Drücken Sie die Schaltfläche, um zu bestätigen, dass diese Adresse Ihnen gehört.',
+    submit: 'E-Mail bestätigen',
+    done: 'Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden.',
+  },
+  forgotPassword: {
+    title: 'Passwort vergessen',
+    heading: 'Passwort vergessen?',
+    intro: 'Geben Sie die E-Mail-Adresse Ihres Kontos ein. Wir senden Ihnen einen Link, um ein neues Passwort festzulegen.',
+    submit: 'Link zum Zurücksetzen senden',
+    sentTitle: 'Prüfen Sie Ihr Postfach',
+    sent: 'Falls ein Konto {{email}} verwendet, haben wir ihm einen Link für ein neues Passwort gesendet. Der Link gilt {{minutes}} Minuten.',
+  },
+  resetPassword: {
+    title: 'Neues Passwort festlegen',
+    heading: 'Neues Passwort festlegen',
+    intro: 'Wählen Sie ein neues Passwort. Auf Ihren anderen Geräten werden Sie abgemeldet.',
+    submit: 'Passwort festlegen',
+    done: 'Ihr neues Passwort ist festgelegt. Melden Sie sich damit an.',
   },
   account: {
     title: 'Ihr Konto',
