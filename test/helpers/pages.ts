@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { PresetName } from '../../src/modules/access/presets.js';
 import { createHarness, type Harness } from './app.js';
 import { launchChromium } from './chromium.js';
 import { freePort } from './ports.js';
@@ -20,10 +21,10 @@ export interface PagesRig {
 }
 
 /** The real app listening on PUBLIC_URL (so mailed links and cookies match), and Debian's Chromium. */
-export async function startPages(config: Record<string, string | undefined> = {}): Promise<PagesRig> {
+export async function startPages(config: Record<string, string | undefined> = {}, preset?: PresetName): Promise<PagesRig> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const h = await createHarness({ config: { PUBLIC_URL: base, ...config } });
+  const h = await createHarness({ config: { PUBLIC_URL: base, ...config }, ...(preset ? { preset } : {}) });
   await h.app.listen({ port, host: '127.0.0.1' });
   const browser = await launchChromium();
   return {

@@ -6,7 +6,7 @@ const query = (request: FastifyRequest) => request.query as Record<string, strin
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The new-password field with the policy explained, live when JavaScript runs. */
-function newPasswordField(kit: PageKit, request: FastifyRequest, name: string, error: string | undefined): FieldSpec {
+export function newPasswordField(kit: PageKit, request: FastifyRequest, name: string, error: string | undefined): FieldSpec {
   const t = kit.t(request);
   const min = kit.config.PASSWORD_MIN_LENGTH;
   return {

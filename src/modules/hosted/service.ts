@@ -9,15 +9,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../http/errors.js';
-import type { Caller } from '../../platform/caller.js';
+import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { MAX_PASSWORD_LENGTH, passwordProblems } from '../../platform/password-policy.js';
 import type { AuthService, BrowserSession } from '../auth/service.js';
+import type { InvitationsService } from '../invitations/service.js';
 import { accounts } from '../users/service.js';
 
 export type { BrowserSession } from '../auth/service.js';
 
 export interface HostedDeps {
   auth: AuthService;
+  invitations: InvitationsService;
 }
 
 /** The least of a request this module reads: its Cookie header. */
@@ -79,6 +81,23 @@ function sameToken(a: string, b: string) {
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
+
+/**
+ * The request's caller as the person of its browser session: who acts in their own use cases. It holds no
+ * permission (the pages act only on the person's own account, through the rules the API applies to it).
+ */
+export const signedInAs = (caller: Caller, session: BrowserSession): SignedInCaller => ({
+  ...caller,
+  principal: {
+    userId: session.userId,
+    sessionId: session.sessionId,
+    apiKeyId: null,
+    organizationId: null,
+    roles: [],
+    permissions: new Set(),
+    crossTenant: false,
+  },
+});
 
 export function createHostedService(context: AppContext, deps: HostedDeps) {
   const { config } = context;
@@ -184,6 +203,23 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     },
 
     isAppError: (error: unknown): error is AppError => error instanceof AppError,
+
+    /** What the invitation page shows: the organization, the address, whether that address has an account. */
+    lookupInvitation: (token: string) => deps.invitations.lookup(token),
+
+    /**
+     * Accepts an invitation: a new person with the name and password they chose; the signed-in person of
+     * this browser (their browser session is replaced by one that carries the new organization).
+     */
+    async acceptInvitation(
+      caller: Caller,
+      session: BrowserSession | undefined,
+      input: { token: string; password?: string; firstName?: string; lastName?: string },
+    ) {
+      const acting: Caller = session ? signedInAs(caller, session) : caller;
+      const answer = await deps.invitations.accept(acting, input);
+      return answer.refreshToken;
+    },
   };
 }
 

@@ -87,6 +87,22 @@ export const de: Catalogue = {
     submit: 'Passwort festlegen',
     done: 'Ihr neues Passwort ist festgelegt. Melden Sie sich damit an.',
   },
+  invitation: {
+    title: 'Einladung annehmen',
+    heading: '{{organization}} beitreten',
+    headingAccount: 'Konto einrichten',
+    invitedAs: 'Sie wurden als {{email}} eingeladen.',
+    newPerson: 'Wählen Sie Ihren Namen und ein Passwort, um Ihr Konto zu erstellen.',
+    existing: 'Für diese Adresse gibt es bereits ein Konto. Geben Sie dessen Passwort ein, um anzunehmen.',
+    signedIn: 'Sie sind als {{email}} angemeldet. Nehmen Sie an, um beizutreten.',
+    submit: 'Einladung annehmen',
+    invalid: 'Diese Einladung ist ungültig, schon benutzt oder abgelaufen. Bitten Sie die einladende Person um eine neue.',
+    anotherAccount:
+      'Diese Einladung gilt für ein anderes Konto als das, mit dem Sie angemeldet sind. Melden Sie sich ab und öffnen Sie den Link erneut.',
+    anotherOrganization:
+      'Ihr Konto gehört bereits zu einer anderen Organisation und kann dieser nicht beitreten. Fragen Sie Ihre Administration.',
+    wrongPassword: 'Das Passwort stimmt nicht.',
+  },
   account: {
     title: 'Ihr Konto',
     heading: 'Ihr Konto',
