@@ -102,7 +102,11 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     mail: mail.service,
   });
   const importer = await wireModule(importModule, context, { useCases, invitations: invitations.service });
-  const hosted = await wireModule(hostedModule, context, { auth: auth.service, invitations: invitations.service });
+  const hosted = await wireModule(hostedModule, context, {
+    auth: auth.service,
+    invitations: invitations.service,
+    federation: federation.service,
+  });
   const exportParts = {
     ...access.service.exportParts,
     ...subscriptions.service.exportParts,

@@ -55,15 +55,19 @@ export const formBody = (fields: string[]) =>
 
 const LANGUAGE_LABELS: Record<Language, string> = { en: 'English', de: 'Deutsch' };
 /** The strict policy of every page: our stylesheet and images, no script but our own files, never framed. */
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: https:",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+const csp = (formTarget?: string) =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: https:",
+    // A sign-in for an app ends in a redirect to it, which the browser checks against form-action.
+    `form-action 'self'${formTarget ? ` ${formTarget}` : ''}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+/** The app origin a page's form may end up redirected to (the app round trip). */
+const formTargets = new WeakMap<FastifyRequest, string>();
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -136,7 +140,7 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
   // Every page: the strict policy, never framed, no referrer (a token may be in the address), never cached.
   app.addHook('onSend', async (request, reply, payload) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', CSP);
+      reply.header('content-security-policy', csp(formTargets.get(request)));
       reply.header('x-frame-options', 'DENY');
       reply.header('referrer-policy', 'no-referrer');
       reply.header('content-language', languageOf(request));
@@ -170,6 +174,7 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
       const lang = languageOf(request);
       const translate = t(request);
       const cookie = hosted.sessionCookie(request);
+      if (typeof data.formTarget === 'string') formTargets.set(request, new URL(data.formTarget).origin);
       const title = typeof data.title === 'string' ? data.title : translate(String(data.titleKey ?? 'signIn.title'));
       reply.code(status).type('text/html; charset=utf-8');
       return reply.viewAsync(

@@ -12,6 +12,7 @@ import { AppError } from '../../http/errors.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { MAX_PASSWORD_LENGTH, passwordProblems } from '../../platform/password-policy.js';
 import type { AuthService, BrowserSession } from '../auth/service.js';
+import type { FederationService } from '../federation/service.js';
 import type { InvitationsService } from '../invitations/service.js';
 import { accounts } from '../users/service.js';
 
@@ -20,7 +21,17 @@ export type { BrowserSession } from '../auth/service.js';
 export interface HostedDeps {
   auth: AuthService;
   invitations: InvitationsService;
+  federation: FederationService;
 }
+
+/** An app's request to sign a person in and send them back with a one-time code (PKCE, S256 only). */
+export interface AppRequest {
+  redirectUri: string;
+  codeChallenge: string;
+  state?: string;
+}
+
+const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
 
 /** The least of a request this module reads: its Cookie header. */
 export interface RequestWithCookies {
@@ -203,6 +214,25 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     },
 
     isAppError: (error: unknown): error is AppError => error instanceof AppError,
+
+    /**
+     * The app round trip's parameters of a sign-in page: none (a plain sign-in), a usable request, or why
+     * not (an unknown redirect_uri is a page saying so, never a redirect).
+     */
+    appRequest(
+      params: Record<string, unknown>,
+    ): { kind: 'none' } | { kind: 'invalid'; reason: 'redirect' | 'pkce' } | ({ kind: 'app' } & AppRequest) {
+      const { redirect_uri: redirectUri, code_challenge: codeChallenge, code_challenge_method: method, state } = params;
+      if (redirectUri === undefined && codeChallenge === undefined) return { kind: 'none' };
+      if (typeof redirectUri !== 'string' || !deps.federation.redirectAllowed(redirectUri)) return { kind: 'invalid', reason: 'redirect' };
+      if (typeof codeChallenge !== 'string' || !PKCE_CHALLENGE.test(codeChallenge) || method !== 'S256')
+        return { kind: 'invalid', reason: 'pkce' };
+      const appState = typeof state === 'string' && state.length > 0 && state.length <= 500 ? state : undefined;
+      return { kind: 'app', redirectUri, codeChallenge, ...(appState ? { state: appState } : {}) };
+    },
+    /** The app's URL with a one-time code for the signed-in person (redeemed at POST /auth/oauth/token). */
+    appRedirect: (caller: Caller, session: BrowserSession, app: AppRequest) =>
+      deps.federation.issueAppCode(caller, { userId: session.userId, ...app }),
 
     /** What the invitation page shows: the organization, the address, whether that address has an account. */
     lookupInvitation: (token: string) => deps.invitations.lookup(token),

@@ -30,6 +30,9 @@ export const de: Catalogue = {
     somethingWrong: 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.',
   },
   signIn: {
+    appUnknown: 'Diese App darf die Anmeldung hier nicht verwenden: Ihre Adresse steht nicht auf der Liste erlaubter Apps.',
+    appInvalid: 'Die App hat eine unvollständige Anmeldeanfrage gesendet (PKCE mit S256 ist nötig).',
+    appTitle: 'Anmeldeanfrage abgelehnt',
     title: 'Anmelden',
     heading: 'Bei {{brand}} anmelden',
     submit: 'Anmelden',

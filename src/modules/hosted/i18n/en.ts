@@ -28,6 +28,9 @@ export const en = {
     somethingWrong: 'Something went wrong on our side. Please try again.',
   },
   signIn: {
+    appUnknown: 'This app may not use sign-in here: its address is not on the list of allowed apps.',
+    appInvalid: 'The app sent an incomplete sign-in request (PKCE with S256 is required).',
+    appTitle: 'Sign-in request refused',
     title: 'Sign in',
     heading: 'Sign in to {{brand}}',
     submit: 'Sign in',
