@@ -106,6 +106,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     auth: auth.service,
     invitations: invitations.service,
     federation: federation.service,
+    users: users.service,
   });
   const exportParts = {
     ...access.service.exportParts,

@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { accountPages } from './routes.account.js';
 import { accountRecoveryPages } from './routes.flows.js';
 import { invitationPages } from './routes.invitation.js';
 import { createPageKit } from './routes.js';
@@ -20,6 +21,7 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
       signInPages(pages, kit);
       accountRecoveryPages(pages, kit);
       invitationPages(pages, kit);
+      accountPages(pages, kit);
     });
   },
 });

@@ -30,7 +30,7 @@ function refusal(kit: PageKit, request: FastifyRequest, error: unknown) {
   throw error;
 }
 
-/** /sign-in, /sign-out, /change-password (a temporary password's replacement) and /account. */
+/** /sign-in (also an app's), /sign-out and /change-password (a temporary password's replacement). */
 export function signInPages(app: FastifyInstance, kit: PageKit) {
   const { hosted } = kit;
 
@@ -178,11 +178,4 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
       }
     },
   );
-
-  app.get('/account', page, async (request, reply) => {
-    const session = await hosted.browserSession(request);
-    if (!session) return reply.code(303).redirect('/sign-in?return_to=%2Faccount');
-    const person = await hosted.person(session.userId);
-    return kit.render(request, reply, 'account.eta', { titleKey: 'account.title', email: person?.email ?? '' });
-  });
 }

@@ -14,7 +14,7 @@ import { MAX_PASSWORD_LENGTH, passwordProblems } from '../../platform/password-p
 import type { AuthService, BrowserSession } from '../auth/service.js';
 import type { FederationService } from '../federation/service.js';
 import type { InvitationsService } from '../invitations/service.js';
-import { accounts } from '../users/service.js';
+import { accounts, type UsersService } from '../users/service.js';
 
 export type { BrowserSession } from '../auth/service.js';
 
@@ -22,6 +22,7 @@ export interface HostedDeps {
   auth: AuthService;
   invitations: InvitationsService;
   federation: FederationService;
+  users: UsersService;
 }
 
 /** An app's request to sign a person in and send them back with a one-time code (PKCE, S256 only). */
@@ -233,6 +234,26 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     /** The app's URL with a one-time code for the signed-in person (redeemed at POST /auth/oauth/token). */
     appRedirect: (caller: Caller, session: BrowserSession, app: AppRequest) =>
       deps.federation.issueAppCode(caller, { userId: session.userId, ...app }),
+
+    /** The signed-in person's own account, through the self-service rules the API applies (`/users/me`). */
+    account: {
+      profile: (caller: Caller, session: BrowserSession) => deps.users.self.profile(signedInAs(caller, session)),
+      updateProfile: (caller: Caller, session: BrowserSession, input: { firstName: string; lastName: string; language: string }) =>
+        deps.users.self.updateProfile(signedInAs(caller, session), {
+          firstName: input.firstName,
+          lastName: input.lastName,
+          profile: { language: input.language },
+        }),
+      changePassword: (caller: Caller, session: BrowserSession, input: { currentPassword: string; newPassword: string }) =>
+        auth.changePassword(signedInAs(caller, session), input),
+      sessions: (caller: Caller, session: BrowserSession) => auth.sessions.list(signedInAs(caller, session)),
+      endSession: (caller: Caller, session: BrowserSession, sessionId: string) => auth.sessions.end(signedInAs(caller, session), sessionId),
+      /** Every other session of the person ends; this browser's stays. */
+      async endOtherSessions(caller: Caller, session: BrowserSession) {
+        const acting = signedInAs(caller, session);
+        for (const other of await auth.sessions.list(acting)) if (!other.current) await auth.sessions.end(acting, other.id);
+      },
+    },
 
     /** What the invitation page shows: the organization, the address, whether that address has an account. */
     lookupInvitation: (token: string) => deps.invitations.lookup(token),
