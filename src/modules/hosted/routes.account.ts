@@ -18,6 +18,10 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     return session;
   };
 
+  /** A form post of this origin with its CSRF token, by a signed-in person: their session, else the answer is sent. */
+  const signedInForm = async (request: FastifyRequest, reply: FastifyReply) =>
+    (await kit.acceptForm(request, reply)) ? signedIn(request, reply) : undefined;
+
   const accountPage = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -66,8 +70,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     '/account/profile',
     { ...page, schema: { ...page.schema, body: formBody(['firstName', 'lastName', 'language', 'csrf']) } },
     async (request, reply) => {
-      if (!(await kit.acceptForm(request, reply))) return reply;
-      const session = await signedIn(request, reply);
+      const session = await signedInForm(request, reply);
       if (!session) return reply;
       const t = kit.t(request);
       const form = request.body as Form;
@@ -88,8 +91,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     '/account/password',
     { ...page, schema: { ...page.schema, body: formBody(['currentPassword', 'newPassword', 'username', 'csrf']) } },
     async (request, reply) => {
-      if (!(await kit.acceptForm(request, reply))) return reply;
-      const session = await signedIn(request, reply);
+      const session = await signedInForm(request, reply);
       if (!session) return reply;
       const t = kit.t(request);
       const form = request.body as Form;
@@ -115,8 +117,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     '/account/sessions/end',
     { ...page, schema: { ...page.schema, body: formBody(['sessionId', 'csrf']) } },
     async (request, reply) => {
-      if (!(await kit.acceptForm(request, reply))) return reply;
-      const session = await signedIn(request, reply);
+      const session = await signedInForm(request, reply);
       if (!session) return reply;
       const sessionId = (request.body as Form).sessionId ?? '';
       try {
@@ -129,8 +130,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
   );
 
   app.post('/account/sessions/end-others', { ...page, schema: { ...page.schema, body: formBody(['csrf']) } }, async (request, reply) => {
-    if (!(await kit.acceptForm(request, reply))) return reply;
-    const session = await signedIn(request, reply);
+    const session = await signedInForm(request, reply);
     if (!session) return reply;
     await hosted.account.endOtherSessions(request.caller, session);
     return accountPage(request, reply, session, { noticeKey: 'account.sessionEnded' });
