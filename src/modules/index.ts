@@ -13,6 +13,8 @@ import { authModule, requestAuthenticator } from './auth/module.js';
 import type { AuthService } from './auth/service.js';
 import { type DomainEvent, type DomainUseCases, payloadChecker } from './events.js';
 import { federationModule } from './federation/module.js';
+import { hostedModule } from './hosted/module.js';
+import type { HostedService } from './hosted/service.js';
 import { importModule } from './import/module.js';
 import type { ImportService } from './import/service.js';
 import { invitationsModule } from './invitations/module.js';
@@ -53,6 +55,7 @@ export interface Modules {
   webhooks: WebhooksService;
   /** The use-case runner every module writes through (tests emit catalogue events through it). */
   useCases: DomainUseCases;
+  hosted: HostedService;
 }
 
 export interface ModuleOptions {
@@ -125,6 +128,12 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     organizations: organizations.service,
     learning: learning.service,
   });
+  const hosted = await wireModule(hostedModule, context, {
+    auth: auth.service,
+    invitations: invitations.service,
+    federation: federation.service,
+    users: users.service,
+  });
   const exportParts = {
     ...access.service.exportParts,
     ...organizations.service.exportParts,
@@ -149,6 +158,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     federation,
     invitations,
     importer,
+    hosted,
   ];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
@@ -160,6 +170,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     learning: learning.service,
     webhooks: webhooks.service,
     useCases,
+    hosted: hosted.service,
     authenticate: requestAuthenticator(auth.service),
     authenticationErrors,
     drain: () => ops.service.drain(),

@@ -14,6 +14,8 @@ import type { CodeExchange } from './schemas.js';
 
 /** The app's code lives a minute: it only has to travel from the redirect to the app's POST. */
 const CODE_TTL_MS = 60_000;
+/** The `provider` of a code the hosted sign-in page minted for a person signed in with their password. */
+export const HOSTED_CODE_PROVIDER = 'hosted';
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
@@ -67,7 +69,8 @@ export function createCodes(kit: Pick<FederationKit, 'auth' | 'context' | 'useCa
         if (!grant) return 'invalid' as const;
         const user = await kit.users.findById(tx, grant.userId);
         if (!user || !auth.mayHoldSession(user)) return 'refused' as const;
-        const signedIn = await auth.signIn.complete(tx, user, { via: 'federation', amr: ['fed'], caller, emit });
+        const amr = grant.provider === HOSTED_CODE_PROVIDER ? ['pwd'] : ['fed'];
+        const signedIn = await auth.signIn.complete(tx, user, { via: 'federation', amr, caller, emit });
         if ('accessToken' in signedIn) await flows.setCodeSession(tx, grant.id, String(decodeJwt(signedIn.accessToken).sid));
         return signedIn;
       });

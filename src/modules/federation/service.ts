@@ -1,7 +1,9 @@
 import type { AppContext } from '../../context.js';
+import type { Caller } from '../../platform/caller.js';
 import { createOutbound } from '../../platform/outbound.js';
-import { type Codes, createCodes } from './codes.js';
+import { type Codes, createCodes, HOSTED_CODE_PROVIDER } from './codes.js';
 import type { FederationDeps } from './deps.js';
+import { federationErrors } from './errors.js';
 import { createFlow } from './flow.js';
 import { createIdentities } from './identities.js';
 import { createProtocol } from './protocol.js';
@@ -17,6 +19,10 @@ import * as flows from './queries.flows.js';
 export interface FederationService extends ReturnType<typeof createFlow> {
   providers: ReturnType<typeof createProviders>;
   exchangeCode: Codes['exchange'];
+  /** Whether an app's redirect URI is on OAUTH_REDIRECT_ALLOWLIST (compared exactly). */
+  redirectAllowed(redirectUri: string): boolean;
+  /** The hosted sign-in page's app round trip: the URL (with a one-time code) to send the browser back to. */
+  issueAppCode(caller: Caller, input: { userId: string; redirectUri: string; codeChallenge: string; state?: string }): Promise<string>;
   completeLink: Codes['completeLink'];
   identities: ReturnType<typeof createIdentities>;
   /** What this module holds about a user (their linked identities), for their GDPR export. */
@@ -43,6 +49,23 @@ export function createFederationService(context: AppContext, deps: FederationDep
     authorize: flow.authorize,
     callback: flow.callback,
     exchangeCode: codes.exchange,
+    /** Whether an app's redirect URI is on OAUTH_REDIRECT_ALLOWLIST (compared exactly). */
+    redirectAllowed: (redirectUri: string) => context.config.OAUTH_REDIRECT_ALLOWLIST.includes(redirectUri),
+    /**
+     * The hosted sign-in page's app round trip: a person signed in in this browser is sent back to an
+     * allow-listed app with a one-time code for its PKCE challenge, redeemed at POST /auth/oauth/token like
+     * a social sign-in's. Answers the URL to send the browser to.
+     */
+    async issueAppCode(caller: Caller, input: { userId: string; redirectUri: string; codeChallenge: string; state?: string }) {
+      if (!context.config.OAUTH_REDIRECT_ALLOWLIST.includes(input.redirectUri)) throw federationErrors.REDIRECT_URI_NOT_ALLOWED();
+      const code = await deps.useCases.run(caller, (tx) =>
+        codes.mint(tx, { provider: HOSTED_CODE_PROVIDER, purpose: 'sign_in', userId: input.userId, codeChallenge: input.codeChallenge }),
+      );
+      const url = new URL(input.redirectUri);
+      url.searchParams.set('code', code);
+      if (input.state) url.searchParams.set('state', input.state);
+      return url.toString();
+    },
     completeLink: codes.completeLink,
     identities,
     exportParts: { identities: identities.listOf },

@@ -1,0 +1,100 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from './helpers/auth.js';
+import { hasChromium } from './helpers/chromium.js';
+import { type PagesRig, startPages } from './helpers/pages.js';
+import { freePort } from './helpers/ports.js';
+
+/** An app's PKCE pair (RFC 7636, S256). */
+function pkce() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+// The app round trip as an app does it: send the person to /sign-in with its redirect URI and PKCE
+// challenge, get a one-time code back at its callback, redeem it with the verifier for the usual tokens.
+describe.skipIf(!hasChromium)('hosted sign-in for apps (PKCE round trip)', () => {
+  let rig: PagesRig;
+  let app: Server;
+  let callback: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    callback = `http://127.0.0.1:${port}/callback`;
+    app = createServer((_request, response) => response.end('the app'));
+    await new Promise<void>((resolve) => app.listen(port, '127.0.0.1', resolve));
+    rig = await startPages({ OAUTH_REDIRECT_ALLOWLIST: callback });
+  }, 120_000);
+  afterAll(async () => {
+    await rig?.close();
+    await new Promise((resolve) => app?.close(resolve));
+  });
+
+  const start = (challenge: string, state: string, redirectUri = callback, method = 'S256') =>
+    `${rig.base}/sign-in?${new URLSearchParams({ redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: method, state })}`;
+  const redeem = (code: string, codeVerifier: string) =>
+    rig.h.app.inject({ method: 'POST', url: '/auth/oauth/token', payload: { code, codeVerifier } });
+
+  for (const javaScript of [true, false]) {
+    it(`signs in, hands the app a one-time code with its state, and reuses the browser session (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {
+      const user = await createUser(rig.h, { password: 'an app passphrase' });
+      const context = await rig.context({ javaScript });
+      const page = await context.newPage();
+      const first = pkce();
+      await page.goto(start(first.challenge, 'xyz-1'));
+      await page.getByLabel('Email or username').fill(user.email);
+      await page.getByLabel(/^Password$/).fill('an app passphrase');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL((url) => url.href.startsWith(callback));
+      const back = new URL(page.url());
+      expect(back.searchParams.get('state')).toBe('xyz-1');
+      const code = back.searchParams.get('code') as string;
+
+      expect((await redeem(code, pkce().verifier)).statusCode).toBe(400);
+      // A wrong verifier spent the code: a code seen on the way is worth nothing.
+      expect((await redeem(code, first.verifier)).statusCode).toBe(400);
+
+      // Signed in already: straight back to the app with a new code, which the right verifier redeems.
+      const second = pkce();
+      await page.goto(start(second.challenge, 'xyz-2'));
+      await page.waitForURL((url) => url.href.startsWith(callback));
+      const again = new URL(page.url());
+      expect(again.searchParams.get('state')).toBe('xyz-2');
+      const tokens = await redeem(again.searchParams.get('code') as string, second.verifier);
+      expect(tokens.statusCode).toBe(200);
+      expect(tokens.json()).toMatchObject({ tokenType: 'Bearer', user: { id: user.id } });
+      expect((await redeem(again.searchParams.get('code') as string, second.verifier)).statusCode).toBe(400);
+      await context.close();
+    }, 90_000);
+  }
+
+  it('answers an unknown redirect_uri or a missing S256 challenge with a page, never a redirect', async () => {
+    const { challenge } = pkce();
+    for (const url of [
+      start(challenge, 's', 'https://evil.example/callback'),
+      start(challenge, 's', callback, 'plain'),
+      start('short', 's'),
+    ]) {
+      const res = await rig.h.app.inject({ method: 'GET', url: url.slice(rig.base.length) });
+      expect(res.statusCode).toBe(400);
+      expect(res.headers.location).toBeUndefined();
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+    }
+    const posted = await rig.h.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+      payload: new URLSearchParams({
+        csrf: 'anonymous',
+        identifier: 'a@example.com',
+        password: 'x',
+        redirect_uri: 'https://evil.example/cb',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      }).toString(),
+    });
+    expect(posted.statusCode).toBe(400);
+    expect(posted.headers.location).toBeUndefined();
+  });
+});

@@ -1,0 +1,140 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { users } from '../src/db/schema/index.js';
+import { createOrganization, createUser, loginAs } from './helpers/auth.js';
+import { hasChromium } from './helpers/chromium.js';
+import { checkPage, type PagesRig, sessionCookie, startPages } from './helpers/pages.js';
+import { type SmtpReceiver, startSmtpReceiver } from './helpers/smtp.js';
+
+// An invitation from the inbox to the account, in Debian's Chromium: a new person, the owner of an
+// existing account, and one who belongs to another organization.
+describe.skipIf(!hasChromium)('hosted invitation pages', () => {
+  let rig: PagesRig;
+  let smtp: SmtpReceiver;
+  let orgA: string;
+  let orgB: string;
+  let admin: Awaited<ReturnType<typeof loginAs>>;
+  let counter = 0;
+  const address = (name: string) => `${name}-${++counter}-${Date.now()}@example.com`;
+
+  beforeAll(async () => {
+    smtp = await startSmtpReceiver();
+    rig = await startPages({ SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', AUTH_RATE_LIMIT_PER_MINUTE: '100000' }, 'learning');
+    const root = await loginAs(rig.h, { roles: ['SUPER_ADMIN'] });
+    orgA = await createOrganization(rig.h, root, 'Acme Learning');
+    orgB = await createOrganization(rig.h, root, 'Other Academy');
+    admin = await loginAs(rig.h, { roles: ['ORG_ADMIN'], organizationId: orgA });
+  }, 120_000);
+  afterAll(async () => {
+    await rig?.close();
+    await smtp?.close();
+  });
+
+  const invite = async (email: string) => {
+    const res = await rig.h.app.inject({
+      method: 'POST',
+      url: `/organizations/${orgA}/invitations`,
+      headers: admin.headers,
+      payload: { email },
+    });
+    expect(res.statusCode).toBe(201);
+    const mail = await smtp.waitFor(email, /invited you/);
+    expect(mail.link?.startsWith(`${rig.base}/accept-invitation?token=`)).toBe(true);
+    return mail.link as string;
+  };
+  const organizationOf = async (email: string) =>
+    (await rig.h.context.database.primary.select().from(users).where(eq(users.email, email)))[0]?.organizationId;
+
+  for (const javaScript of [true, false]) {
+    it(`lets a new person choose a name and password and join, ${javaScript ? 'with' : 'without'} JavaScript`, async () => {
+      const email = address('newcomer');
+      const link = await invite(email);
+      const context = await rig.context({ javaScript });
+      const page = await context.newPage();
+      await page.goto(link);
+      await page.getByRole('heading', { name: 'Join Acme Learning' }).waitFor();
+      expect(await page.textContent('main')).toContain(email);
+      await page.getByLabel('First name').fill('Nina');
+      await page.getByLabel('Last name').fill('Newcomer');
+      await page.getByLabel('New password').fill('short');
+      await page.getByRole('button', { name: 'Accept invitation' }).click();
+      await page.getByText('Use at least 10 characters.').waitFor();
+      expect(await page.getByLabel('First name').inputValue()).toBe('Nina');
+      await page.getByLabel('New password').fill('a newcomer passphrase');
+      await page.getByRole('button', { name: 'Accept invitation' }).click();
+      await page.getByRole('heading', { name: 'Your account' }).waitFor();
+      expect(await sessionCookie(context)).toBeDefined();
+      expect(await organizationOf(email)).toBe(orgA);
+      // The link is spent.
+      await page.goto(link);
+      await page.getByText('This invitation is invalid, already used or expired.').waitFor();
+      await context.close();
+    }, 90_000);
+  }
+
+  it('lets the owner of an existing account enter its password and join, and refuses a wrong one', async () => {
+    const existing = await createUser(rig.h, { email: address('existing'), password: 'an existing passphrase' });
+    const link = await invite(existing.email);
+    const context = await rig.context();
+    const page = await context.newPage();
+    await page.goto(link);
+    await page.getByText('An account already uses this address.').waitFor();
+    await page.getByLabel(/^Password$/).fill('not my passphrase');
+    await page.getByRole('button', { name: 'Accept invitation' }).click();
+    await page.getByText('The password is not right.').waitFor();
+    expect(await organizationOf(existing.email)).toBeNull();
+    await page.getByLabel(/^Password$/).fill('an existing passphrase');
+    await page.getByRole('button', { name: 'Accept invitation' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    expect(await organizationOf(existing.email)).toBe(orgA);
+    await context.close();
+  }, 90_000);
+
+  it('lets a signed-in owner accept with one press, replacing their browser session', async () => {
+    const existing = await createUser(rig.h, { email: address('signedin'), password: 'a signed-in passphrase' });
+    const context = await rig.context();
+    const page = await context.newPage();
+    await page.goto(`${rig.base}/sign-in`);
+    await page.getByLabel('Email or username').fill(existing.email);
+    await page.getByLabel(/^Password$/).fill('a signed-in passphrase');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    const before = await sessionCookie(context);
+    await page.goto(await invite(existing.email));
+    await page.getByText(`You are signed in as ${existing.email}.`).waitFor();
+    await page.getByRole('button', { name: 'Accept invitation' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    expect(await organizationOf(existing.email)).toBe(orgA);
+    const after = await sessionCookie(context);
+    expect(after?.value).not.toBe(before?.value);
+    expect(await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${before?.value}` } })).toBeUndefined();
+    await context.close();
+  }, 90_000);
+
+  it('tells a member of another organization why they cannot join', async () => {
+    const member = await createUser(rig.h, { email: address('member'), password: 'a member passphrase', organizationId: orgB });
+    const link = await invite(member.email);
+    const context = await rig.context();
+    const page = await context.newPage();
+    await page.goto(link);
+    await page.getByLabel(/^Password$/).fill('a member passphrase');
+    await page.getByRole('button', { name: 'Accept invitation' }).click();
+    await page.getByText('already belongs to another organization').waitFor();
+    expect(await organizationOf(member.email)).toBe(orgB);
+    await context.close();
+  }, 90_000);
+
+  it('passes axe-core on the invitation page at both widths in both languages', async () => {
+    const link = await invite(address('axe'));
+    for (const width of [1280, 390]) {
+      for (const language of ['en', 'de'] as const) {
+        const context = await rig.context({ width, language, axe: true });
+        const page = await context.newPage();
+        await page.goto(link);
+        expect(await page.getAttribute('html', 'lang')).toBe(language);
+        await checkPage(page);
+        await context.close();
+      }
+    }
+  }, 120_000);
+});
