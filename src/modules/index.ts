@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { ErrorSpec } from '../http/errors.js';
-import type { Authenticator } from '../http/route-policy.js';
+import type { Authenticator, StepUpCheck } from '../http/route-policy.js';
 import { wireModule } from '../platform/module.js';
 import { createDiskStorage, createS3Storage } from '../platform/storage.js';
 import { createUseCases } from '../platform/use-case.js';
@@ -21,6 +21,7 @@ import type { InvitationsService } from './invitations/service.js';
 import { learningModule } from './learning/module.js';
 import type { LearningService } from './learning/service.js';
 import { mailModule } from './mail/module.js';
+import { mfaModule } from './mfa/module.js';
 import { opsModule } from './ops/module.js';
 import { organizationsModule } from './organizations/module.js';
 import { subscriptionsModule } from './subscriptions/module.js';
@@ -31,6 +32,8 @@ import type { UsersService } from './users/service.js';
 export interface Modules {
   /** Turns a request's credentials into a principal; applied by the route guard to every route. */
   authenticate: Authenticator;
+  /** Step-up (RFC 9470) for routes whose config says `stepUp`: the mfa module's. */
+  stepUp: StepUpCheck;
   /** The 401 codes the authenticator answers with, declared on every guarded route. */
   authenticationErrors: ErrorSpec[];
   /** Registers every module's routes. */
@@ -79,6 +82,13 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     subscriptions: subscriptions.service,
     mail: mail.service,
   });
+  const mfa = await wireModule(mfaModule, context, {
+    useCases,
+    users: users.service,
+    organizations: organizations.service,
+    auth: auth.service,
+    mail: mail.service,
+  });
   const learning = await wireModule(learningModule, context, { useCases, users: users.service });
   // Every in-transaction writer an event goes through, here and nowhere else (a webhook outbox joins them).
   const writers = [audit.service.record, learning.service.activity.record];
@@ -108,7 +118,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     ...interimExportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
-  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation, invitations, importer];
+  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, mfa, learning, federation, invitations, importer];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
     auth: auth.service,
@@ -118,6 +128,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     subscriptions: subscriptions.service,
     learning: learning.service,
     authenticate: requestAuthenticator(auth.service),
+    stepUp: mfa.service.requireStepUp,
     authenticationErrors,
     drain: () => ops.service.drain(),
     register: async (app) => {

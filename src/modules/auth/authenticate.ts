@@ -5,6 +5,7 @@ import { API_KEY_PREFIX, type ApiKeys } from './api-keys.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import * as queries from './queries.js';
+import { acrOf } from './tokens.js';
 import type { UserViews } from './user-views.js';
 
 export interface Credentials {
@@ -42,6 +43,8 @@ export function createAuthenticator(kit: AuthKit, apiKeys: ApiKeys, userViews: U
         roles: profile.roles,
         permissions: new Set(profile.permissions),
         crossTenant: profile.crossTenant,
+        amr: claims.amr ?? ['pwd'],
+        authTime: claims.auth_time,
       };
     },
 
@@ -56,6 +59,8 @@ export function createAuthenticator(kit: AuthKit, apiKeys: ApiKeys, userViews: U
         roles: principal.roles,
         permissions: [...principal.permissions].sort(),
         subscription: plan ? { plan } : null,
+        amr: principal.amr ?? [],
+        acr: acrOf(principal.amr ?? []),
       };
     },
   };

@@ -55,11 +55,11 @@ const ROTATE_REFRESH_TOKEN = `with consumed as (
     update sessions set last_used_at = $2::timestamptz, idle_expires_at = least($4::timestamptz, sessions.expires_at)
     from consumed
     where sessions.id = consumed.session_id and sessions.revoked_at is null
-    returning sessions.id, sessions.user_id
+    returning sessions.id, sessions.user_id, sessions.amr, sessions.created_at
   ), next as (
     insert into refresh_tokens (id, session_id, token_hash) select $5::uuid, id, $6 from touched
   )
-  select id as "sessionId", user_id as "userId" from touched`;
+  select id as "sessionId", user_id as "userId", amr, created_at as "createdAt" from touched`;
 
 /**
  * No row back: the token is unknown or spent, its session over or its user refused, and nothing was
@@ -79,8 +79,8 @@ export async function rotateRefreshToken(
     spent.nextHash,
   ];
   const statement = db._.session.prepareQuery({ sql: ROTATE_REFRESH_TOKEN, params }, undefined, 'rotate_refresh_token', false);
-  const [row] = rowsOf<{ sessionId: string; userId: string }>(await statement.execute());
-  return row;
+  const [row] = rowsOf<{ sessionId: string; userId: string; amr: string[]; createdAt: Date | string }>(await statement.execute());
+  return row && { ...row, createdAt: new Date(row.createdAt) };
 }
 
 export async function findRefreshToken(db: Executor, tokenHash: string) {

@@ -8,6 +8,7 @@ import { createApiKeys } from './api-keys.js';
 import { createAuthenticator } from './authenticate.js';
 import type { AuthKit } from './deps.js';
 import { createEmailChangeFlows } from './email-change.js';
+import { verifyStoredPassword } from './foreign-hashes.js';
 import { createEmailVerification, createOneTimeLinks } from './one-time-links.js';
 import { createPasswordFlows } from './password-flows.js';
 import { exportParts } from './queries.js';
@@ -33,6 +34,9 @@ export function createAuthService(kit: AuthKit) {
     ...signIn,
     /** Whether this account may sign in at all (active; verified when the deployment requires it). */
     mayHoldSession: (user: UserRow) => mayHoldSession(kit, user),
+    /** Whether `password` is this account's (an account without a password has none to give). */
+    verifyPassword: async (user: UserRow, password: string) =>
+      (await verifyStoredPassword(user.passwordHash ?? kit.dummyHash, password)) && user.passwordHash !== null,
     ...createRegistration(kit, links),
     ...createPasswordFlows(kit, links),
     ...createTemporaryPasswords(kit, signIn.signIn),
