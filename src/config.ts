@@ -263,6 +263,25 @@ export const settings = {
   WEBAUTHN_RP_ID: setting(optional(str), '', "passkeys' relying-party id (a registrable domain); empty: PUBLIC_URL's host name"),
   WEBAUTHN_RP_NAME: setting(str, 'Tessera', 'the name an authenticator shows for passkeys made here'),
   WEBAUTHN_ORIGINS: setting(list(str), '', "comma-separated origins passkey ceremonies may come from; empty: PUBLIC_URL's origin"),
+  SELF_REGISTRATION: setting(
+    bool,
+    'true',
+    'anyone may create an account (POST /auth/register and the hosted /sign-up page); false: accounts come from invitations, administrators and imports only',
+  ),
+  BRAND_NAME: setting(str, 'Tessera', 'the name the hosted sign-in and account pages (and their mails) show'),
+  BRAND_LOGO_URL: setting(
+    optional(url('https:', 'http:')),
+    '',
+    "a logo shown on the hosted pages' header (https image; empty: the name only)",
+  ),
+  BRAND_PRIMARY_COLOR: setting(
+    optional((raw, name) =>
+      /^#[0-9a-fA-F]{6}$/.test(raw.trim()) ? raw.trim() : fail(name, `must be a colour like #1f5f7f, got "${raw}"`),
+    ),
+    '',
+    "the hosted pages' accent colour (#rrggbb; empty: Tessera's own)",
+  ),
+  BRAND_SUPPORT_EMAIL: setting(optional(str), '', "an address the hosted pages' footer offers for help (empty: no footer)"),
   REFRESH_REUSE_GRACE: setting(
     duration,
     '10s',

@@ -13,6 +13,8 @@ import { authModule, requestAuthenticator } from './auth/module.js';
 import type { AuthService } from './auth/service.js';
 import { type DomainEvent, payloadChecker } from './events.js';
 import { federationModule } from './federation/module.js';
+import { hostedModule } from './hosted/module.js';
+import type { HostedService } from './hosted/service.js';
 import { importModule } from './import/module.js';
 import type { ImportService } from './import/service.js';
 import { interimExportParts } from './interim-ports.js';
@@ -49,6 +51,7 @@ export interface Modules {
   invitations: InvitationsService;
   importer: ImportService;
   learning: LearningService;
+  hosted: HostedService;
 }
 
 export interface ModuleOptions {
@@ -109,6 +112,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     mail: mail.service,
   });
   const importer = await wireModule(importModule, context, { useCases, invitations: invitations.service });
+  const hosted = await wireModule(hostedModule, context, { auth: auth.service });
   const exportParts = {
     ...access.service.exportParts,
     ...subscriptions.service.exportParts,
@@ -118,7 +122,22 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     ...interimExportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
-  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, mfa, learning, federation, invitations, importer];
+  const wired = [
+    ops,
+    mail,
+    audit,
+    access,
+    organizations,
+    users,
+    subscriptions,
+    auth,
+    mfa,
+    learning,
+    federation,
+    invitations,
+    importer,
+    hosted,
+  ];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
     auth: auth.service,
@@ -127,6 +146,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     users: users.service,
     subscriptions: subscriptions.service,
     learning: learning.service,
+    hosted: hosted.service,
     authenticate: requestAuthenticator(auth.service),
     stepUp: mfa.service.requireStepUp,
     authenticationErrors,

@@ -2,6 +2,7 @@ import { defineErrors } from '../../http/errors.js';
 
 export const authErrors = defineErrors({
   INVALID_CREDENTIALS: [401, 'The email, username or password is wrong.'],
+  REGISTRATION_CLOSED: [403, 'Self-registration is turned off here: accounts are made by invitation or by an administrator.'],
   INVALID_REFRESH_TOKEN: [401, 'The refresh token is invalid, used or expired.'],
   INVALID_TOKEN: [401, 'The access token is invalid or expired.'],
   SESSION_ENDED: [401, 'This session has ended. Sign in again.'],

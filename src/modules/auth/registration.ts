@@ -8,6 +8,7 @@ import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
 import { accounts, type NewUser, type UserRow } from '../users/service.js';
 import type { AuthKit } from './deps.js';
+import { authErrors as errors } from './errors.js';
 import type { OneTimeLinks } from './one-time-links.js';
 import type { Registration } from './schemas.js';
 
@@ -40,6 +41,7 @@ export function createRegistration(kit: AuthKit, links: OneTimeLinks) {
 
   return {
     async register(caller: Caller, input: Registration) {
+      if (!config.SELF_REGISTRATION) throw errors.REGISTRATION_CLOSED();
       const email = accounts.normalizeEmail(input.email);
       assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, 'password', [email, email.split('@')[0] ?? '']);
       const [first, ...rest] = (input.name ?? '').trim().split(/\s+/);

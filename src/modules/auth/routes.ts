@@ -45,10 +45,10 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       schema: {
         tags,
         description:
-          'Creates an account that can sign in at once and mails a link to verify its address. Always answers 202 with the same message: when the address is taken, its owner is told by mail instead, so the answer reveals no account.',
+          'Creates an account that can sign in at once and mails a link to verify its address. Always answers 202 with the same message: when the address is taken, its owner is told by mail instead, so the answer reveals no account. Refused (403) when SELF_REGISTRATION is off.',
         summary: 'Create an account',
         body: RegisterBody,
-        response: accepted,
+        response: { ...accepted, ...problems(errors.REGISTRATION_CLOSED) },
       },
     },
     async (request, reply) => {

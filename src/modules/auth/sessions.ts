@@ -74,7 +74,7 @@ export function createSessions(kit: AuthKit, signIn: SignIn, userViews: UserView
       });
       const cached = session && (await userViews.get(session.userId));
       if (session && cached) {
-        const signedIn = { amr: session.amr, authTime: session.createdAt };
+        const signedIn = { amr: session.amr ?? [], authTime: session.createdAt };
         const token = await signIn.issueAccessToken(db, cached.user, session.sessionId, signedIn, cached.plan);
         return { ...token, refreshToken: next, user: cached.user };
       }

@@ -112,7 +112,7 @@ export function createSignIn(kit: AuthKit) {
       actorId: user.id,
       payload: { amr: attempt.amr, rehashed: attempt.rehashed ?? false },
     });
-    const signedIn = { amr: session.amr, authTime: session.createdAt };
+    const signedIn = { amr: session.amr ?? attempt.amr, authTime: session.createdAt };
     return { ...(await issueAccessToken(tx, user, session.id, signedIn)), refreshToken, user: accounts.view(user) };
   }
 
@@ -170,7 +170,7 @@ export function createSignIn(kit: AuthKit) {
     async authenticationOf(db: Executor, sessionId: string) {
       const session = await queries.findSession(db, sessionId);
       if (!session || !queries.isSessionLive(session)) return undefined;
-      return { userId: session.userId, amr: session.amr, authTime: session.createdAt };
+      return { userId: session.userId, amr: session.amr ?? [], authTime: session.createdAt };
     },
 
     /**

@@ -6,7 +6,6 @@ ALTER TABLE "mfa_factors" DROP COLUMN IF EXISTS "credential_id";--> statement-br
 ALTER TABLE "mfa_factors" DROP COLUMN IF EXISTS "counter";--> statement-breakpoint
 ALTER TABLE "mfa_factors" DROP COLUMN IF EXISTS "transports";--> statement-breakpoint
 ALTER TABLE "mfa_factors" DROP COLUMN IF EXISTS "backed_up";--> statement-breakpoint
-ALTER TABLE "sessions" DROP COLUMN IF EXISTS "amr";--> statement-breakpoint
 ALTER TABLE "organizations" DROP COLUMN IF EXISTS "mfa_policy";--> statement-breakpoint
 -- An enum value cannot be dropped: the type is made again without it.
 DELETE FROM "mfa_factors" WHERE "type" = 'WEBAUTHN';--> statement-breakpoint

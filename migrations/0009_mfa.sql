@@ -17,7 +17,6 @@ ALTER TABLE "mfa_factors" ADD COLUMN "credential_id" text;--> statement-breakpoi
 ALTER TABLE "mfa_factors" ADD COLUMN "counter" bigint;--> statement-breakpoint
 ALTER TABLE "mfa_factors" ADD COLUMN "transports" jsonb;--> statement-breakpoint
 ALTER TABLE "mfa_factors" ADD COLUMN "backed_up" boolean;--> statement-breakpoint
-ALTER TABLE "sessions" ADD COLUMN "amr" jsonb DEFAULT '["pwd"]'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "organizations" ADD COLUMN "mfa_policy" varchar(30);--> statement-breakpoint
 ALTER TABLE "mfa_challenges" ADD CONSTRAINT "mfa_challenges_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "mfa_challenges_expires_idx" ON "mfa_challenges" USING btree ("expires_at");--> statement-breakpoint

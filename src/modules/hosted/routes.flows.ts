@@ -1,0 +1,219 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type FieldSpec, formBody, type PageKit, page } from './routes.js';
+
+type Form = Record<string, string | undefined>;
+const query = (request: FastifyRequest) => request.query as Record<string, string | undefined>;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The new-password field with the policy explained, live when JavaScript runs. */
+function newPasswordField(kit: PageKit, request: FastifyRequest, name: string, error: string | undefined): FieldSpec {
+  const t = kit.t(request);
+  const min = kit.config.PASSWORD_MIN_LENGTH;
+  return {
+    name,
+    label: t('common.newPassword'),
+    type: 'password',
+    autocomplete: 'new-password',
+    hint: t('common.passwordHint', { min }),
+    live: String(min),
+    liveLeft: t('common.passwordLeft', { count: '{{count}}' }),
+    liveOk: t('common.passwordOk'),
+    error,
+  };
+}
+
+/** /sign-up, /verify-email, /forgot-password and /reset-password: the password journeys of a signed-out person. */
+export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
+  const { hosted } = kit;
+
+  const passwordError = (request: FastifyRequest, password: string, context: string[] = []) => {
+    const problem = hosted.passwordProblem(password, context);
+    return problem ? kit.t(request)(problem.key, problem) : undefined;
+  };
+
+  const invalidLink = (request: FastifyRequest, reply: FastifyReply, again: { href: string; label: string }) => {
+    const t = kit.t(request);
+    return kit.message(
+      request,
+      reply,
+      { title: t('common.forbiddenTitle'), message: t('common.invalidLink'), alert: true, link: again },
+      400,
+    );
+  };
+
+  // Sign-up: name, email, password; "check your inbox" whatever the address.
+  const signUpForm = (request: FastifyRequest, reply: FastifyReply, values: Form, errors: Form, status = 200) => {
+    const t = kit.t(request);
+    return kit.form(
+      request,
+      reply,
+      {
+        titleKey: 'signUp.title',
+        heading: t('signUp.heading', { brand: kit.config.BRAND_NAME }),
+        action: '/sign-up',
+        submit: t('signUp.submit'),
+        fields: [
+          { name: 'firstName', label: t('common.firstName'), autocomplete: 'given-name', value: values.firstName, error: errors.firstName },
+          { name: 'lastName', label: t('common.lastName'), autocomplete: 'family-name', value: values.lastName, error: errors.lastName },
+          { name: 'email', label: t('common.email'), type: 'email', autocomplete: 'email', value: values.email, error: errors.email },
+          { ...newPasswordField(kit, request, 'password', errors.password), label: t('common.password') },
+        ],
+        links: [{ href: '/sign-in', label: t('signUp.haveAccount') }],
+      },
+      status,
+    );
+  };
+  const closed = (request: FastifyRequest, reply: FastifyReply) => {
+    const t = kit.t(request);
+    return kit.message(
+      request,
+      reply,
+      { title: t('signUp.closedTitle'), message: t('signUp.closed'), link: { href: '/sign-in', label: t('signIn.title') } },
+      403,
+    );
+  };
+
+  app.get('/sign-up', page, async (request, reply) =>
+    hosted.selfRegistration ? signUpForm(request, reply, {}, {}) : closed(request, reply),
+  );
+
+  app.post(
+    '/sign-up',
+    { ...page, schema: { ...page.schema, body: formBody(['firstName', 'lastName', 'email', 'password', 'csrf']) } },
+    async (request, reply) => {
+      if (!(await kit.acceptForm(request, reply))) return reply;
+      if (!hosted.selfRegistration) return closed(request, reply);
+      const t = kit.t(request);
+      const form = request.body as Form;
+      const values = {
+        firstName: form.firstName?.trim().slice(0, 100) ?? '',
+        lastName: form.lastName?.trim().slice(0, 100) ?? '',
+        email: form.email?.trim() ?? '',
+      };
+      const password = form.password ?? '';
+      const errors: Form = {
+        firstName: values.firstName ? undefined : t('common.required'),
+        lastName: values.lastName ? undefined : t('common.required'),
+        email: EMAIL.test(values.email) && values.email.length <= 254 ? undefined : t('common.emailInvalid'),
+        password: passwordError(request, password, [values.email, values.email.split('@')[0] ?? '', values.firstName, values.lastName]),
+      };
+      if (Object.values(errors).some(Boolean)) return signUpForm(request, reply, values, errors, 400);
+      await hosted.register(request.caller, { ...values, password });
+      return kit.message(request, reply, { title: t('signUp.checkInboxTitle'), message: t('signUp.checkInbox', { email: values.email }) });
+    },
+  );
+
+  // A mailed confirmation link: the GET only shows a button (mail scanners fetch links); the POST confirms.
+  app.get('/verify-email', page, async (request, reply) => {
+    const t = kit.t(request);
+    const token = query(request).token;
+    if (!token) return invalidLink(request, reply, { href: '/sign-in', label: t('signIn.title') });
+    return kit.form(request, reply, {
+      titleKey: 'verifyEmail.title',
+      heading: t('verifyEmail.heading'),
+      intro: t('verifyEmail.intro'),
+      action: '/verify-email',
+      submit: t('verifyEmail.submit'),
+      hidden: { token },
+      fields: [],
+    });
+  });
+
+  app.post('/verify-email', { ...page, schema: { ...page.schema, body: formBody(['token', 'csrf']) } }, async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const t = kit.t(request);
+    const signInLink = { href: '/sign-in', label: t('signIn.title') };
+    try {
+      await hosted.verifyEmail(request.caller, (request.body as Form).token ?? '');
+    } catch (error) {
+      if (kit.isRefusal(error, 'INVALID_LINK')) return invalidLink(request, reply, signInLink);
+      throw error;
+    }
+    return kit.message(request, reply, { title: t('verifyEmail.title'), message: t('verifyEmail.done'), link: signInLink });
+  });
+
+  // Forgotten password: the same answer for every address.
+  const forgotForm = (request: FastifyRequest, reply: FastifyReply, email: string, error: string | undefined, status = 200) => {
+    const t = kit.t(request);
+    return kit.form(
+      request,
+      reply,
+      {
+        titleKey: 'forgotPassword.title',
+        heading: t('forgotPassword.heading'),
+        intro: t('forgotPassword.intro'),
+        action: '/forgot-password',
+        submit: t('forgotPassword.submit'),
+        fields: [{ name: 'email', label: t('common.email'), type: 'email', autocomplete: 'username', value: email, error }],
+        links: [{ href: '/sign-in', label: t('signIn.title') }],
+      },
+      status,
+    );
+  };
+
+  app.get('/forgot-password', page, async (request, reply) => forgotForm(request, reply, '', undefined));
+
+  app.post('/forgot-password', { ...page, schema: { ...page.schema, body: formBody(['email', 'csrf']) } }, async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const t = kit.t(request);
+    const email = (request.body as Form).email?.trim() ?? '';
+    if (!EMAIL.test(email) || email.length > 254) return forgotForm(request, reply, email, t('common.emailInvalid'), 400);
+    await hosted.forgotPassword(request.caller, email);
+    return kit.message(request, reply, {
+      title: t('forgotPassword.sentTitle'),
+      message: t('forgotPassword.sent', { email, minutes: hosted.resetLinkMinutes }),
+      link: { href: '/sign-in', label: t('signIn.title') },
+    });
+  });
+
+  // A mailed reset (or set-password) link: the token is exchanged on the POST, never echoed into a link.
+  const resetForm = (request: FastifyRequest, reply: FastifyReply, token: string, error: string | undefined, status = 200) => {
+    const t = kit.t(request);
+    return kit.form(
+      request,
+      reply,
+      {
+        titleKey: 'resetPassword.title',
+        heading: t('resetPassword.heading'),
+        intro: t('resetPassword.intro'),
+        action: '/reset-password',
+        submit: t('resetPassword.submit'),
+        hidden: { token },
+        fields: [newPasswordField(kit, request, 'password', error)],
+      },
+      status,
+    );
+  };
+
+  app.get('/reset-password', page, async (request, reply) => {
+    const token = query(request).token;
+    if (!token) return invalidLink(request, reply, { href: '/forgot-password', label: kit.t(request)('forgotPassword.title') });
+    return resetForm(request, reply, token, undefined);
+  });
+
+  app.post(
+    '/reset-password',
+    { ...page, schema: { ...page.schema, body: formBody(['token', 'password', 'csrf']) } },
+    async (request, reply) => {
+      if (!(await kit.acceptForm(request, reply))) return reply;
+      const t = kit.t(request);
+      const form = request.body as Form;
+      const token = form.token ?? '';
+      const password = form.password ?? '';
+      const error = passwordError(request, password);
+      if (error) return resetForm(request, reply, token, error, 400);
+      try {
+        await hosted.resetPassword(request.caller, { token, password });
+      } catch (caught) {
+        if (kit.isRefusal(caught, 'INVALID_LINK'))
+          return invalidLink(request, reply, { href: '/forgot-password', label: t('forgotPassword.title') });
+        throw caught;
+      }
+      return kit.message(request, reply, {
+        title: t('resetPassword.title'),
+        message: t('resetPassword.done'),
+        link: { href: '/sign-in', label: t('signIn.title') },
+      });
+    },
+  );
+}

@@ -1,0 +1,162 @@
+import { eq } from 'drizzle-orm';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { users } from '../src/db/schema/index.js';
+import { createUser } from './helpers/auth.js';
+import { hasChromium } from './helpers/chromium.js';
+import { checkPage, type PagesRig, sessionCookie, startPages } from './helpers/pages.js';
+import { type SmtpReceiver, startSmtpReceiver } from './helpers/smtp.js';
+
+// The signed-out journeys a person makes from their inbox, in Debian's Chromium, with a real SMTP sink:
+// sign-up → confirmation mail → confirm → sign in; forgot → mail → reset → sign in. Each with and without JavaScript.
+describe.skipIf(!hasChromium)('hosted password journeys', () => {
+  let rig: PagesRig;
+  let smtp: SmtpReceiver;
+  let counter = 0;
+  const address = (name: string) => `${name}-${++counter}-${Date.now()}@example.com`;
+
+  beforeAll(async () => {
+    smtp = await startSmtpReceiver();
+    rig = await startPages({ SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', REQUIRE_EMAIL_VERIFICATION: 'true' });
+  }, 120_000);
+  afterAll(async () => {
+    await rig?.close();
+    await smtp?.close();
+  });
+
+  const signIn = async (context: BrowserContext, identifier: string, password: string) => {
+    const page = await context.newPage();
+    await page.goto(`${rig.base}/sign-in`);
+    await page.getByLabel('Email or username').fill(identifier);
+    await page.getByLabel(/^Password$/).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    return page;
+  };
+  const emailVerified = async (email: string) => {
+    const [row] = await rig.h.context.database.primary.select().from(users).where(eq(users.email, email));
+    return row?.emailVerifiedAt !== null && row?.emailVerifiedAt !== undefined;
+  };
+  const fillSignUp = async (page: Page, email: string, password: string) => {
+    await page.goto(`${rig.base}/sign-up`);
+    await page.getByLabel('First name').fill('Ada');
+    await page.getByLabel('Last name').fill('Lovelace');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel(/^Password$/).fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+  };
+
+  for (const javaScript of [true, false]) {
+    const mode = javaScript ? 'with JavaScript' : 'without JavaScript';
+
+    it(`signs up, confirms from the mail (a GET changes nothing) and signs in, ${mode}`, async () => {
+      const email = address('ada');
+      const context = await rig.context({ javaScript });
+      const page = await context.newPage();
+      // A refused password keeps the other values (never the password) and says why next to the field.
+      await fillSignUp(page, email, 'short');
+      await page.getByText('Use at least 10 characters.').waitFor();
+      expect(await page.getByLabel('Email').inputValue()).toBe(email);
+      expect(await page.getByLabel(/^Password$/).inputValue()).toBe('');
+      expect(await page.getByLabel(/^Password$/).getAttribute('aria-invalid')).toBe('true');
+      await page.getByLabel(/^Password$/).fill('analytical engine notes');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+
+      const mail = await smtp.waitFor(email, /Confirm your email/);
+      expect(mail.link?.startsWith(`${rig.base}/verify-email?token=`)).toBe(true);
+      // Unconfirmed, the account may not sign in yet (this deployment requires a verified address).
+      const early = await signIn(context, email, 'analytical engine notes');
+      await early.getByRole('alert').waitFor();
+
+      // A mail scanner's GET: the page answers, nothing is confirmed.
+      const scanned = await rig.h.app.inject({
+        method: 'GET',
+        url: new URL(mail.link as string).pathname + new URL(mail.link as string).search,
+      });
+      expect(scanned.statusCode).toBe(200);
+      expect(scanned.headers['referrer-policy']).toBe('no-referrer');
+      expect(await emailVerified(email)).toBe(false);
+      await page.goto(mail.link as string);
+      expect(await emailVerified(email)).toBe(false);
+      await page.getByRole('button', { name: 'Confirm email' }).click();
+      await page.getByText('Your email address is confirmed.').waitFor();
+      expect(await emailVerified(email)).toBe(true);
+
+      const signedIn = await signIn(context, email, 'analytical engine notes');
+      await signedIn.getByRole('heading', { name: 'Your account' }).waitFor();
+      expect(await sessionCookie(context)).toBeDefined();
+      await context.close();
+    }, 90_000);
+
+    it(`answers "check your inbox" for a taken address and mails its owner instead, ${mode}`, async () => {
+      const owner = await createUser(rig.h, { email: address('owner') });
+      const context = await rig.context({ javaScript });
+      const page = await context.newPage();
+      await fillSignUp(page, owner.email, 'someone else entirely');
+      await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+      const mail = await smtp.waitFor(owner.email, /tried to sign up/);
+      expect(mail.link).toBe(`${rig.base}/forgot-password`);
+      await context.close();
+    }, 60_000);
+
+    it(`resets a forgotten password from the mail, ends the other sessions and signs in, ${mode}`, async () => {
+      const user = await createUser(rig.h, { email: address('grace'), password: 'the forgotten passphrase' });
+      const elsewhere = await rig.context();
+      await (await signIn(elsewhere, user.email, 'the forgotten passphrase')).getByRole('heading', { name: 'Your account' }).waitFor();
+      const otherCookie = await sessionCookie(elsewhere);
+
+      const context = await rig.context({ javaScript });
+      const page = await context.newPage();
+      await page.goto(`${rig.base}/sign-in`);
+      await page.getByRole('link', { name: 'Forgot your password?' }).click();
+      await page.getByLabel('Email').fill(user.email);
+      await page.getByRole('button', { name: 'Send reset link' }).click();
+      await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+      const mail = await smtp.waitFor(user.email, /Reset your password/);
+      await page.goto(mail.link as string);
+      const hrefs = await page.$$eval('a', (links) => links.map((link) => link.getAttribute('href') ?? ''));
+      expect(hrefs.filter((href) => href.includes('token='))).toEqual([]);
+      await page.getByLabel('New password').fill('a remembered passphrase');
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.getByText('Your new password is set.').waitFor();
+      // The link is spent.
+      await page.goto(mail.link as string);
+      await page.getByLabel('New password').fill('yet another passphrase');
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.getByText('This link is invalid, already used or expired.').waitFor();
+
+      expect(
+        await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${otherCookie?.value}` } }),
+      ).toBeUndefined();
+      await (await signIn(context, user.email, 'a remembered passphrase')).getByRole('heading', { name: 'Your account' }).waitFor();
+      await context.close();
+      await elsewhere.close();
+    }, 90_000);
+  }
+
+  it('answers every address alike on forgot-password', async () => {
+    const context = await rig.context();
+    const page = await context.newPage();
+    await page.goto(`${rig.base}/forgot-password`);
+    await page.getByLabel('Email').fill('nobody-here@example.com');
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+    await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+    expect(await page.textContent('main')).toContain('nobody-here@example.com');
+    await context.close();
+  }, 60_000);
+
+  for (const language of ['en', 'de'] as const) {
+    it(`passes axe-core on the signed-out pages at both widths in ${language}`, async () => {
+      for (const width of [1280, 390]) {
+        const context = await rig.context({ width, language, axe: true });
+        const page = await context.newPage();
+        for (const path of ['/sign-up', '/forgot-password', '/reset-password?token=x', '/verify-email?token=x']) {
+          await page.goto(`${rig.base}${path}`);
+          expect(await page.getAttribute('html', 'lang')).toBe(language);
+          await checkPage(page);
+        }
+        await context.close();
+      }
+    }, 120_000);
+  }
+});
