@@ -3,7 +3,8 @@ import type { Executor } from '../../db/client.js';
 import { AppError } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
-import type { SecondFactorPending } from '../auth/sign-in.js';
+import type { Static } from '@sinclair/typebox';
+import type { MfaRequired } from '../auth/schemas.js';
 import type { DomainEvent } from '../events.js';
 import { accounts, type UserRow } from '../users/service.js';
 import { CHALLENGE_TTL_MS, ENROLLMENT_TTL_MS, hasSecondFactor, type MfaKit } from './deps.js';
@@ -25,7 +26,7 @@ export interface VerifyInput {
   webauthnResponse?: AuthenticationResponseJSON;
 }
 
-const methodsOf = (kinds: queries.FactorKind[]): SecondFactorPending['methods'] =>
+const methodsOf = (kinds: queries.FactorKind[]): Static<typeof MfaRequired>['methods'] =>
   (['TOTP', 'WEBAUTHN', 'RECOVERY_CODE'] as const)
     .filter((kind) => kinds.includes(kind))
     .map((kind) => (kind === 'TOTP' ? 'totp' : kind === 'WEBAUTHN' ? 'webauthn' : 'recovery_code'));
