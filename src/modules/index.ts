@@ -112,7 +112,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     mail: mail.service,
   });
   const importer = await wireModule(importModule, context, { useCases, invitations: invitations.service });
-  const hosted = await wireModule(hostedModule, context, { auth: auth.service });
+  const hosted = await wireModule(hostedModule, context, { auth: auth.service, mfa: mfa.service });
   const exportParts = {
     ...access.service.exportParts,
     ...subscriptions.service.exportParts,

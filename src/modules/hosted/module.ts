@@ -1,6 +1,7 @@
 import { defineModule } from '../../platform/module.js';
 import { accountRecoveryPages } from './routes.flows.js';
 import { createPageKit } from './routes.js';
+import { mfaPages } from './routes.mfa.js';
 import { signInPages } from './routes.sign-in.js';
 import { createHostedService, type HostedDeps, type HostedService } from './service.js';
 
@@ -18,6 +19,7 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
       const kit = await createPageKit(pages, hosted, config);
       signInPages(pages, kit);
       accountRecoveryPages(pages, kit);
+      mfaPages(pages, kit);
     });
   },
 });

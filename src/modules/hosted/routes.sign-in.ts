@@ -144,6 +144,7 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
     const session = await hosted.browserSession(request);
     if (!session) return reply.code(303).redirect('/sign-in?return_to=%2Faccount');
     const person = await hosted.person(session.userId);
-    return kit.render(request, reply, 'account.eta', { titleKey: 'account.title', email: person?.email ?? '' });
+    const factors = (await hosted.mfa.factors.list(hosted.callerOf(request.caller, session))).data;
+    return kit.render(request, reply, 'account.eta', { titleKey: 'account.title', email: person?.email ?? '', factors });
   });
 }

@@ -61,6 +61,8 @@ const CSP = [
   "style-src 'self'",
   "img-src 'self' data: https:",
   "form-action 'self'",
+  // Passkey ceremonies (pages' own script) ask the server for options and send the answer back.
+  "connect-src 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');

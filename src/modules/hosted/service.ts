@@ -9,15 +9,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../http/errors.js';
-import type { Caller } from '../../platform/caller.js';
+import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { MAX_PASSWORD_LENGTH, passwordProblems } from '../../platform/password-policy.js';
 import type { AuthService, BrowserSession } from '../auth/service.js';
+import type { MfaService } from '../mfa/service.js';
 import { accounts } from '../users/service.js';
 
 export type { BrowserSession } from '../auth/service.js';
 
 export interface HostedDeps {
   auth: AuthService;
+  mfa: MfaService;
 }
 
 /** The least of a request this module reads: its Cookie header. */
@@ -110,6 +112,18 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     location: (answer, returnTo) => withReturnTo(`/change-password?token=${encodeURIComponent(String(answer.changeToken))}`, returnTo),
   });
 
+  // A second factor, and the enrolment a policy requires: their pages continue the sign-in (routes.mfa.ts).
+  pendingPages.register({
+    name: 'mfaRequired',
+    matches: (answer) => answer.mfaRequired === true,
+    location: (answer, returnTo) => withReturnTo(`/sign-in/second-factor?token=${encodeURIComponent(String(answer.mfaToken))}`, returnTo),
+  });
+  pendingPages.register({
+    name: 'mfaEnrollmentRequired',
+    matches: (answer) => answer.mfaEnrollmentRequired === true,
+    location: (answer, returnTo) => withReturnTo(`/sign-in/enrol?token=${encodeURIComponent(String(answer.enrollmentToken))}`, returnTo),
+  });
+
   const toSession = (answer: SignInAnswer, returnTo: string | undefined): HostedSignIn =>
     'refreshToken' in answer
       ? { kind: 'session', cookie: answer.refreshToken }
@@ -156,6 +170,34 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     },
 
     signOut: (caller: Caller, cookie: string) => auth.browserSessions.end(caller, cookie),
+
+    /** Second factors and passkeys on the pages: the mfa module's service, and the sign-ins it finishes. */
+    mfa: deps.mfa,
+    /** The second step of a waiting sign-in, from its page. */
+    async verifySecondFactor(caller: Caller, input: Parameters<MfaService['verify']>[1], returnTo: string | undefined) {
+      return toSession((await deps.mfa.verify(caller, input)) as SignInAnswer, returnTo);
+    },
+    /** A sign-in with a passkey and no password. */
+    async passkeySignIn(caller: Caller, input: Parameters<MfaService['passkeys']['login']>[1]) {
+      return toSession(await deps.mfa.passkeys.login(caller, input), undefined);
+    },
+    /** What a sign-in stopped for enrolment ends in once the factor is added. */
+    finishedEnrolment: (answer: SignInAnswer | undefined, returnTo: string | undefined) =>
+      answer ? toSession(answer, returnTo) : undefined,
+    /** The browser session as the caller of a service call (a principal of its person, without permissions). */
+    callerOf(caller: Caller, session: BrowserSession): SignedInCaller {
+      const principal = {
+        userId: session.userId,
+        sessionId: session.sessionId,
+        apiKeyId: null,
+        organizationId: null,
+        roles: [],
+        permissions: new Set<never>(),
+        crossTenant: false,
+        amr: session.amr,
+      };
+      return { ...caller, principal };
+    },
 
     /** Whether anyone may create an account here (SELF_REGISTRATION). */
     selfRegistration: config.SELF_REGISTRATION,

@@ -167,7 +167,7 @@ export function createPasskeys(kit: MfaKit, enrollers: Enrollers, factors: Facto
         await emit({ type: 'mfa.verified', entityId: user.id, actorId: user.id, payload: { method: 'webauthn' } });
         return { signedIn: await kit.auth.signIn.complete(tx, user, { via: 'passkey', amr: [method], caller, emit }) };
       });
-      if ('signedIn' in outcome) return outcome.signedIn;
+      if (outcome.signedIn) return outcome.signedIn;
       // The spent challenge stays spent; the refusal is recorded.
       await useCases.run(caller, (_tx, emit) =>
         emit({ type: 'mfa.verification_failed', entityId: outcome.refused, actorId: outcome.refused, payload: { method: 'webauthn' } }),

@@ -1,9 +1,9 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { Static } from '@sinclair/typebox';
 import type { Executor } from '../../db/client.js';
 import { AppError } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
-import type { Static } from '@sinclair/typebox';
 import type { MfaRequired } from '../auth/schemas.js';
 import type { DomainEvent } from '../events.js';
 import { accounts, type UserRow } from '../users/service.js';
