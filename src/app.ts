@@ -79,7 +79,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
   registerValidation(app);
   const modules = await createModules(context, app.log, { onInvalidEvent: options.onInvalidEvent });
   app.decorate('modules', modules);
-  app.decorate('unguardedRoutes', registerRouteGuard(app, modules.authenticate));
+  app.decorate('unguardedRoutes', registerRouteGuard(app, modules.authenticate, modules.stepUp));
   declareImplicitProblems(app, modules.authenticationErrors);
   declareOperations(app);
   if (options.onUndeclaredAnswer) checkDeclaredAnswers(app, options.onUndeclaredAnswer);

@@ -196,10 +196,10 @@ export const settings = {
   REQUIRE_EMAIL_VERIFICATION: setting(bool, 'false', 'refuse sign-in until the email is verified'),
   RESET_TOKEN_TTL: setting(duration, '30m', 'password reset link lifetime'),
   VERIFY_TOKEN_TTL: setting(duration, '24h', 'email verification link lifetime'),
-  STEP_UP_WINDOW: setting(
+  STEP_UP_MAX_AGE: setting(
     duration,
-    '5m',
-    'how long after signing in a person may change their email without giving their current password again',
+    '10m',
+    'how recent a sign-in must be (auth_time, with a second factor when the person has one) for what changes credentials or grants power: password change, factor changes, API key creation, role grants; the email change without the current password likewise',
   ),
   EMAIL_CHANGE_ENDS_SESSIONS: setting(bool, 'true', "confirming a new email address ends the account's other sessions"),
   AUTH_RATE_LIMIT_PER_MINUTE: setting(
@@ -267,6 +267,19 @@ export const settings = {
     '5d',
     'a webhook endpoint whose deliveries have failed for this long is disabled and its owner mailed',
   ),
+  MFA_POLICY: setting(
+    oneOf('off', 'optional', 'required_for_admins', 'required'),
+    'optional',
+    'who needs a second factor at sign-in (an organization may set its own): off (none, enrolment refused), optional (those who enrolled one), required_for_admins (holders of any permission must enrol), required (everybody must enrol)',
+  ),
+  MFA_REMEMBER_DEVICE: setting(
+    duration,
+    '0s',
+    'how long "remember this device" spares the second factor on one browser (a signed HttpOnly cookie, at most 30d; 0s: never offered); a password change, a factor reset or signing out everywhere ends it',
+  ),
+  WEBAUTHN_RP_ID: setting(optional(str), '', "passkeys' relying-party id (a registrable domain); empty: PUBLIC_URL's host name"),
+  WEBAUTHN_RP_NAME: setting(str, 'Tessera', 'the name an authenticator shows for passkeys made here'),
+  WEBAUTHN_ORIGINS: setting(list(str), '', "comma-separated origins passkey ceremonies may come from; empty: PUBLIC_URL's origin"),
   SELF_REGISTRATION: setting(
     bool,
     'true',

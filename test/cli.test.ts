@@ -52,57 +52,26 @@ describe(`tessera CLI (${driver})`, () => {
     expect(status.stdout).toMatch(/^applied {2}0000_init {2}\d{4}-/m);
     expect(status.stdout).toMatch(/^applied {2}0001_search/m);
 
-    // The sessions' sign-in methods go first.
-    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0010_session_amr');
-    await withDatabase(target.env, async (database) => {
-      const gone = await queryRows(
-        database.primary,
-        sql`SELECT 1 FROM information_schema.columns WHERE table_name = 'sessions' AND column_name = 'amr'`,
-      );
-      expect(gone).toHaveLength(0);
-    });
-    // Webhooks go first: endpoints and their deliveries.
-    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0009_webhooks');
-    await withDatabase(target.env, async (database) => {
-      const gone = await queryRows(database.primary, sql`SELECT 1 FROM information_schema.tables WHERE table_name LIKE 'webhook%'`);
-      expect(gone).toHaveLength(0);
-    });
-    // Memberships next: grants become platform-wide again and the memberships table goes.
-    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0008_memberships');
-    await withDatabase(target.env, async (database) => {
-      const gone = await queryRows(
-        database.primary,
-        sql`SELECT 1 FROM information_schema.tables WHERE table_name = 'organization_memberships'`,
-      );
-      expect(gone).toHaveLength(0);
-    });
-    // API key families' next: the key that made a key is forgotten.
-    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0007_api_key_parents');
-    await withDatabase(target.env, async (database) => {
-      const gone = await queryRows(database.primary, sql`SELECT 1 FROM information_schema.columns WHERE column_name = 'created_by_key_id'`);
-      expect(gone).toHaveLength(0);
-    });
-    // Then the email change: a pending address is forgotten.
-    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0006_email_change');
-    await withDatabase(target.env, async (database) => {
-      const gone = await queryRows(database.primary, sql`SELECT 1 FROM information_schema.columns WHERE column_name = 'pending_email'`);
-      expect(gone).toHaveLength(0);
-    });
-    // Federation's next: providers, flows and codes go, identities keep only provider and subject.
-    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0005_federation');
-    await withDatabase(target.env, async (database) => {
-      const gone = await queryRows(database.primary, sql`SELECT 1 FROM information_schema.tables WHERE table_name = 'oauth_flows'`);
-      expect(gone).toHaveLength(0);
-    });
-    // Onboarding's next: the temporary-password flag and the invitations' new columns go.
-    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0004_onboarding');
-    await withDatabase(target.env, async (database) => {
-      const gone = await queryRows(
-        database.primary,
-        sql`SELECT 1 FROM information_schema.columns WHERE column_name = 'password_change_required'`,
-      );
-      expect(gone).toHaveLength(0);
-    });
+    // Newest first, each step rolled back in its own CLI process and seen gone from the schema.
+    const steps: [migration: string, leftover: ReturnType<typeof sql>][] = [
+      ['0011_mfa', sql`SELECT 1 FROM information_schema.tables WHERE table_name = 'mfa_challenges'`],
+      ['0010_session_amr', sql`SELECT 1 FROM information_schema.columns WHERE table_name = 'sessions' AND column_name = 'amr'`],
+      ['0009_webhooks', sql`SELECT 1 FROM information_schema.tables WHERE table_name LIKE 'webhook%'`],
+      // Grants become platform-wide again and the memberships table goes.
+      ['0008_memberships', sql`SELECT 1 FROM information_schema.tables WHERE table_name = 'organization_memberships'`],
+      // The key that made a key is forgotten.
+      ['0007_api_key_parents', sql`SELECT 1 FROM information_schema.columns WHERE column_name = 'created_by_key_id'`],
+      // A pending address is forgotten.
+      ['0006_email_change', sql`SELECT 1 FROM information_schema.columns WHERE column_name = 'pending_email'`],
+      // Providers, flows and codes go; identities keep only provider and subject.
+      ['0005_federation', sql`SELECT 1 FROM information_schema.tables WHERE table_name = 'oauth_flows'`],
+      // The temporary-password flag and the invitations' new columns go.
+      ['0004_onboarding', sql`SELECT 1 FROM information_schema.columns WHERE column_name = 'password_change_required'`],
+    ];
+    for (const [migration, leftover] of steps) {
+      expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe(`rolled back: ${migration}`);
+      await withDatabase(target.env, async (database) => expect(await queryRows(database.primary, leftover)).toHaveLength(0));
+    }
     // The learning records' migration then: its tables go, the earlier skill and activity indexes come back.
     expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0003_learning');
     await withDatabase(target.env, async (database) => {
@@ -152,7 +121,7 @@ describe(`tessera CLI (${driver})`, () => {
 
     const up = await runCli(['migrate', 'up'], target.env);
     expect(up.stdout.trim()).toBe(
-      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships, 0009_webhooks, 0010_session_amr',
+      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships, 0009_webhooks, 0010_session_amr, 0011_mfa',
     );
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
     // One CLI process per step: a loaded machine needs more than the default 30 s.

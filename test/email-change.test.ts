@@ -33,7 +33,7 @@ describe('email change: pending until confirmed, undone by "this wasn\'t me"', (
     h.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
   const publicPost = (url: string, payload: object) => call('POST', url, {}, payload);
 
-  /** A session signed in longer ago than STEP_UP_WINDOW: what a stolen token usually is. */
+  /** A session signed in longer ago than STEP_UP_MAX_AGE: what a stolen token usually is. */
   async function staleSession(email: string, password: string) {
     const session = await login(h, email, password);
     await queryRows(
@@ -106,7 +106,7 @@ describe('email change: pending until confirmed, undone by "this wasn\'t me"', (
     expect(audit?.payload.how).toBe('restored');
   });
 
-  it('lets a sign-in within STEP_UP_WINDOW change the address without the password, still pending', async () => {
+  it('lets a sign-in within STEP_UP_MAX_AGE change the address without the password, still pending', async () => {
     const fresh = await loginAs(h, { email: 'fresh-signin@example.com' });
     const res = await call('PUT', '/users/profile', fresh.headers, { email: 'fresh-new@example.com' });
     expect(res.statusCode).toBe(200);

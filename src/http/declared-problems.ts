@@ -36,6 +36,7 @@ export function declareImplicitProblems(app: FastifyInstance, authenticationErro
     if (policy === 'optional') implied.push(...authenticationErrors);
     else if (policy && policy !== 'public') implied.push(httpErrors.UNAUTHORIZED, ...authenticationErrors);
     if (policy && typeof policy === 'object') implied.push(httpErrors.FORBIDDEN);
+    if (route.config?.stepUp) implied.push(httpErrors.STEP_UP_REQUIRED);
     route.schema = { ...schema, response: withProblems((schema.response as Record<string, unknown>) ?? {}, implied) };
   });
 }

@@ -81,6 +81,7 @@ export const httpErrors = defineErrors({
   TOO_MANY_PARAMETERS: [400, 'The query string has too many parameters.'],
   INVALID_VALUE: [400, 'A value in the request has the wrong format.'],
   UNAUTHORIZED: [401, 'Authentication is required.'],
+  STEP_UP_REQUIRED: [401, 'Sign in again (with your second factor, if you have one) to do this.'],
   FORBIDDEN: [403, 'You do not have permission to do this.'],
   ROUTE_NOT_FOUND: [404, 'No such route.'],
   NOT_ACCEPTABLE: [406, 'No acceptable representation is available.'],

@@ -149,6 +149,13 @@ export function toAppError(error: unknown): AppError {
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, appError: AppError) {
   if (appError.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(appError.extra.retryAfterSeconds));
+  // RFC 9470: the client is told to authenticate again, more recently or more strongly.
+  if (appError.code === httpErrors.STEP_UP_REQUIRED.code) {
+    reply.header(
+      'www-authenticate',
+      'Bearer error="insufficient_user_authentication", error_description="a more recent sign-in with a second factor is required"',
+    );
+  }
   const detail = appError.status >= 500 && appError.status !== 503 ? `${appError.detail} Reference: ${request.id}.` : appError.detail;
   return reply
     .status(appError.status)

@@ -12,6 +12,8 @@ export type RoutePolicy = 'public' | 'optional' | 'authenticated' | { permission
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RoutePolicy;
+    /** Changes credentials or grants power: needs a recent sign-in, with a second factor when the person has one. */
+    stepUp?: boolean;
   }
   interface FastifyRequest {
     /** Who is asking and from where; its principal is set on every route whose policy is not public. */
@@ -48,13 +50,15 @@ export function policyAllows(
 }
 
 export type Authenticator = (request: FastifyRequest) => Promise<Principal | undefined>;
+/** Throws STEP_UP_REQUIRED (401, RFC 9470) unless the caller's sign-in is recent and strong enough. */
+export type StepUpCheck = (caller: SignedInCaller) => Promise<void>;
 
 /**
  * Installs authentication and the policy check on every route, and returns the routes that declared no
  * policy (they answer 403 to everybody; a test keeps the list empty). Swagger UI's routes, the console's
  * static files and the CORS preflight come from plugins we do not write and are public by nature.
  */
-export function registerRouteGuard(app: FastifyInstance, authenticate: Authenticator): string[] {
+export function registerRouteGuard(app: FastifyInstance, authenticate: Authenticator, stepUp?: StepUpCheck): string[] {
   const unguarded: string[] = [];
   const publicByNature = (url: string, method: string | string[]) =>
     url.startsWith('/docs') || url.startsWith('/admin/') || (method === 'OPTIONS' && url === '*');
@@ -76,6 +80,7 @@ export function registerRouteGuard(app: FastifyInstance, authenticate: Authentic
     const verdict = policyAllows(policy, principal, (request.params as { id?: string } | undefined)?.id);
     if (verdict === 'unauthenticated') throw httpErrors.UNAUTHORIZED();
     if (verdict === 'forbidden') throw httpErrors.FORBIDDEN();
+    if (stepUp && principal && request.routeOptions.config.stepUp) await stepUp(request.caller as SignedInCaller);
   });
   return unguarded;
 }

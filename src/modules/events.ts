@@ -6,6 +6,7 @@ import { federationEvents } from './federation/events.js';
 import { importEvents } from './import/events.js';
 import { invitationEvents } from './invitations/events.js';
 import { learningEvents } from './learning/events.js';
+import { mfaEvents } from './mfa/events.js';
 import { organizationEvents } from './organizations/events.js';
 import { subscriptionEvents } from './subscriptions/events.js';
 import { userEvents } from './users/events.js';
@@ -27,6 +28,7 @@ export const domainEvents = {
   ...learningEvents,
   ...federationEvents,
   ...webhookEvents,
+  ...mfaEvents,
 } as const;
 
 export type DomainEvent = EventOf<typeof domainEvents>;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { ErrorSpec } from '../http/errors.js';
-import type { Authenticator } from '../http/route-policy.js';
+import type { Authenticator, StepUpCheck } from '../http/route-policy.js';
 import { wireModule } from '../platform/module.js';
 import { createDiskStorage, createS3Storage } from '../platform/storage.js';
 import { createUseCases } from '../platform/use-case.js';
@@ -22,6 +22,7 @@ import type { InvitationsService } from './invitations/service.js';
 import { learningModule } from './learning/module.js';
 import type { LearningService } from './learning/service.js';
 import { mailModule } from './mail/module.js';
+import { mfaModule } from './mfa/module.js';
 import { opsModule } from './ops/module.js';
 import { organizationsModule } from './organizations/module.js';
 import { subscriptionsModule } from './subscriptions/module.js';
@@ -37,6 +38,8 @@ export { ensureSomePreset, seedPreset } from './access/service.js';
 export interface Modules {
   /** Turns a request's credentials into a principal; applied by the route guard to every route. */
   authenticate: Authenticator;
+  /** Step-up (RFC 9470) for routes whose config says `stepUp`: the mfa module's. */
+  stepUp: StepUpCheck;
   /** The 401 codes the authenticator answers with, declared on every guarded route. */
   authenticationErrors: ErrorSpec[];
   /** Registers every module's routes. */
@@ -95,6 +98,13 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     mail: mail.service,
     organizations: organizations.service,
   });
+  const mfa = await wireModule(mfaModule, context, {
+    useCases,
+    users: users.service,
+    organizations: organizations.service,
+    auth: auth.service,
+    mail: mail.service,
+  });
   const learning = await wireModule(learningModule, context, { useCases, users: users.service });
   const webhooks = await wireModule(webhooksModule, context, {
     useCases,
@@ -133,6 +143,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     invitations: invitations.service,
     federation: federation.service,
     users: users.service,
+    mfa: mfa.service,
   });
   const exportParts = {
     ...access.service.exportParts,
@@ -153,6 +164,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     users,
     subscriptions,
     auth,
+    mfa,
     learning,
     webhooks,
     federation,
@@ -172,6 +184,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     useCases,
     hosted: hosted.service,
     authenticate: requestAuthenticator(auth.service),
+    stepUp: mfa.service.requireStepUp,
     authenticationErrors,
     drain: () => ops.service.drain(),
     register: async (app) => {

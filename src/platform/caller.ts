@@ -11,6 +11,9 @@ export interface Principal {
   roles: string[];
   permissions: ReadonlySet<Permission>;
   crossTenant: boolean;
+  /** Access tokens: how the session's sign-in was proven (RFC 8176 values) and when (seconds since the epoch). */
+  amr?: string[];
+  authTime?: number;
 }
 
 /**

@@ -510,7 +510,7 @@ export interface paths {
         get: operations["getUsersProfile"];
         /**
          * Update your user, profile and learning preferences (a new email waits for confirmation)
-         * @description Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_WINDOW) and stays pending until the link mailed to it is used; a username or phone number another account uses answers 409.
+         * @description Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_MAX_AGE) and stays pending until the link mailed to it is used; a username or phone number another account uses answers 409.
          */
         put: operations["putUsersProfile"];
         post?: never;

@@ -14,7 +14,6 @@ export const oneTimeTokenPurpose = pgEnum('one_time_token_purpose', [
   'EMAIL_CHANGE_REVERT',
 ]);
 export const signingKeyStatus = pgEnum('signing_key_status', ['ACTIVE', 'RETIRING', 'RETIRED']);
-export const mfaFactorType = pgEnum('mfa_factor_type', ['TOTP', 'RECOVERY_CODE']);
 
 const userRef = () =>
   uuid('user_id')
@@ -103,17 +102,3 @@ export const signingKeys = pgTable('signing_keys', {
   retiresAt: tstz('retires_at'),
   createdAt: createdAt(),
 });
-
-export const mfaFactors = pgTable(
-  'mfa_factors',
-  {
-    id: id(),
-    userId: userRef(),
-    type: mfaFactorType('type').notNull(),
-    secret: text('secret').notNull(),
-    confirmedAt: tstz('confirmed_at'),
-    lastUsedAt: tstz('last_used_at'),
-    createdAt: createdAt(),
-  },
-  (t) => [index('mfa_factors_user_idx').on(t.userId)],
-);

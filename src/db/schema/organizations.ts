@@ -9,6 +9,8 @@ export const organizations = pgTable('organizations', {
   slug: varchar('slug', { length: 100 }).notNull().unique('organizations_slug_unique'),
   status: organizationStatus('status').notNull().default('ACTIVE'),
   description: text('description'),
+  // Whether its members need a second factor (off, optional, required_for_admins, required); null: MFA_POLICY.
+  mfa: varchar('mfa_policy', { length: 30 }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -6,6 +6,7 @@ import { API_KEY_PREFIX, type ApiKeys } from './api-keys.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import * as queries from './queries.js';
+import { acrOf } from './tokens.js';
 import type { UserViews } from './user-views.js';
 
 export interface Credentials {
@@ -49,6 +50,8 @@ export function createAuthenticator(kit: Pick<AuthKit, 'context' | 'liveness' | 
         roles: profile.roles,
         permissions: new Set(profile.permissions),
         crossTenant: profile.crossTenant,
+        amr: claims.amr ?? ['pwd'],
+        authTime: claims.auth_time,
       };
     },
 
@@ -72,6 +75,8 @@ export function createAuthenticator(kit: Pick<AuthKit, 'context' | 'liveness' | 
           roles: grants.byOrganization[membership.id]?.roles ?? [],
         })),
         activeOrganization: active ? { id: active.id, name: active.name, slug: active.slug } : null,
+        amr: principal.amr ?? [],
+        acr: acrOf(principal.amr ?? []),
       };
     },
   };

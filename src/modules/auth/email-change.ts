@@ -1,8 +1,6 @@
-import type { Caller, SignedInCaller } from '../../platform/caller.js';
-import type { UserRow } from '../users/service.js';
+import type { Caller } from '../../platform/caller.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
-import { verifyStoredPassword } from './foreign-hashes.js';
 import type { OneTimeLinks } from './one-time-links.js';
 import * as queries from './queries.js';
 
@@ -11,23 +9,15 @@ const DAY_MS = 86_400_000;
 export const REVERT_TTL_MS = 7 * DAY_MS;
 
 /**
- * Auth's part of an email change (users keeps the addresses, users/email-change.ts): the step-up it needs,
+ * Auth's part of an email change (users keeps the addresses, users/email-change.ts; the mfa module its step-up):
  * the links mailed to both addresses, and what following each does to sessions.
  */
-export function createEmailChangeFlows(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'mail' | 'useCases' | 'users'>, links: OneTimeLinks) {
-  const { config, database } = kit.context;
+export function createEmailChangeFlows(kit: Pick<AuthKit, 'context' | 'mail' | 'useCases' | 'users'>, links: OneTimeLinks) {
+  const { config } = kit.context;
   const { useCases } = kit;
 
-  /** The current password, else a sign-in (the session's start, not a refresh) within STEP_UP_WINDOW. */
-  async function stepUp(caller: SignedInCaller, user: UserRow, currentPassword: string | undefined) {
-    if (currentPassword !== undefined) {
-      return (await verifyStoredPassword(user.passwordHash ?? kit.dummyHash, currentPassword)) && user.passwordHash ? 'ok' : 'wrong';
-    }
-    const { sessionId } = caller.principal;
-    const session = sessionId ? await queries.findSession(database.primary, sessionId) : undefined;
-    return session && Date.now() - session.createdAt.getTime() <= config.STEP_UP_WINDOW ? 'ok' : 'required';
-  }
-  kit.users.registerStepUp(stepUp);
+  // The step-up an email change asks (the current password, else a recent sign-in) is the mfa module's,
+  // the same as every other sensitive change's: it registers it with users.
 
   // A confirmation link to the new address (unless another account holds it), and to the old one a notice
   // with "this wasn't me". Both count against the address's hourly mail cap: nobody floods an inbox by

@@ -82,11 +82,11 @@ const ROTATE_REFRESH_TOKEN = `with consumed as (
     update sessions set last_used_at = $2::timestamptz, idle_expires_at = least($4::timestamptz, sessions.expires_at)
     from consumed
     where sessions.id = consumed.session_id and sessions.revoked_at is null
-    returning sessions.id, sessions.user_id, sessions.organization_id
+    returning sessions.id, sessions.user_id, sessions.organization_id, sessions.amr, sessions.created_at
   ), next as (
     insert into refresh_tokens (id, session_id, token_hash) select $5::uuid, id, $6 from touched
   )
-  select id as "sessionId", user_id as "userId", organization_id as "organizationId" from touched`;
+  select id as "sessionId", user_id as "userId", organization_id as "organizationId", amr, created_at as "createdAt" from touched`;
 
 /**
  * No row back: the token is unknown or spent, its session over or its user refused, and nothing was
@@ -106,8 +106,14 @@ export async function rotateRefreshToken(
     spent.nextHash,
   ];
   const statement = db._.session.prepareQuery({ sql: ROTATE_REFRESH_TOKEN, params }, undefined, 'rotate_refresh_token', false);
-  const [row] = rowsOf<{ sessionId: string; userId: string; organizationId: string | null }>(await statement.execute());
-  return row;
+  const [row] = rowsOf<{
+    sessionId: string;
+    userId: string;
+    organizationId: string | null;
+    amr: string[] | null;
+    createdAt: Date | string;
+  }>(await statement.execute());
+  return row && { ...row, createdAt: new Date(row.createdAt) };
 }
 
 export async function findRefreshToken(db: Executor, tokenHash: string) {

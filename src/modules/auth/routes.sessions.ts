@@ -161,7 +161,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
   app.post(
     '/api-keys',
     {
-      config: authenticated,
+      config: { ...authenticated, stepUp: true },
       schema: {
         tags,
         description:

@@ -64,7 +64,7 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       schema: {
         tags,
         description:
-          'Answers an access token, a refresh token and the user. Wrong email, username or password all answer the same 401 INVALID_CREDENTIALS. A temporary password answers only a change token for POST /auth/change-password.',
+          'Answers an access token, a refresh token and the user. Wrong email, username or password all answer the same 401 INVALID_CREDENTIALS. A person with a second factor gets `mfaRequired` and an mfaToken for POST /auth/mfa/verify instead; one whose MFA policy requires a factor they lack gets `mfaEnrollmentRequired` and an enrolment token; a temporary password answers only a change token for POST /auth/change-password.',
         summary: 'Sign in with email or username (a temporary password answers with a change token only)',
         body: LoginBody,
         response: { 200: LoginResponse, ...problems(errors.INVALID_CREDENTIALS, limited) },
@@ -194,7 +194,8 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
   app.post(
     '/change-password',
     {
-      config: signedInIfCredentials,
+      // Signed in, a credential change: step-up (a change token's holder has just signed in).
+      config: { ...signedInIfCredentials, stepUp: true },
       schema: {
         tags,
         description:

@@ -12,7 +12,7 @@ export const userPasswordRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }
   app.put(
     '/users/:id/password',
     {
-      config: requirePermission('users:write'),
+      config: { ...requirePermission('users:write'), stepUp: true },
       schema: {
         tags: ['users'],
         description:

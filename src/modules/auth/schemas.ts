@@ -77,7 +77,21 @@ export const PasswordChangeRequired = Type.Object({
   passwordChangeRequired: Type.Literal(true),
   changeToken: Type.String({ description: 'for POST /auth/change-password only; short-lived, single use' }),
 });
-export const LoginResponse = Type.Union([TokenResponse, PasswordChangeRequired]);
+/** A correct password (or a provider's sign-in) for a person with a second factor: no tokens until POST /auth/mfa/verify. */
+export const MfaRequired = Type.Object({
+  mfaRequired: Type.Literal(true),
+  mfaToken: Type.String({ description: 'for POST /auth/mfa/verify only (never a Bearer token); 5 minutes, single use' }),
+  methods: Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('webauthn'), Type.Literal('recovery_code')])),
+});
+/** A person whose policy requires a second factor and who has none: a token that may only enrol one. */
+export const MfaEnrollmentRequired = Type.Object({
+  mfaEnrollmentRequired: Type.Literal(true),
+  enrollmentToken: Type.String({
+    description:
+      'a Bearer token for the /auth/mfa enrolment routes only (POST /auth/mfa/totp, its confirm, /auth/passkeys/options and /auth/passkeys); 15 minutes',
+  }),
+});
+export const LoginResponse = Type.Union([TokenResponse, PasswordChangeRequired, MfaRequired, MfaEnrollmentRequired]);
 export const Accepted = Type.Object({ message: Type.String() });
 
 const OrganizationRef = Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() });
@@ -99,6 +113,8 @@ export const MeResponse = Type.Intersect([
     activeOrganization: Type.Union([OrganizationRef, Type.Null()], {
       description: 'the organization this token acts in (its `org` claim while that membership is active, else your default one)',
     }),
+    amr: Type.Array(Type.String(), { description: 'how this sign-in was proven (RFC 8176: pwd, otp, hwk, swk, fed, mfa)' }),
+    acr: Type.String({ description: 'aal2 with a second factor or a passkey, else aal1' }),
   }),
 ]);
 

@@ -9,6 +9,7 @@ import { createAuthenticator } from './authenticate.js';
 import { createBrowserSessions } from './browser-sessions.js';
 import type { AuthKit } from './deps.js';
 import { createEmailChangeFlows } from './email-change.js';
+import { verifyStoredPassword } from './foreign-hashes.js';
 import { createEmailVerification, createOneTimeLinks } from './one-time-links.js';
 import { createPasswordFlows } from './password-flows.js';
 import { exportParts } from './queries.js';
@@ -29,7 +30,7 @@ type Flow<F extends (...args: never[]) => unknown> = ReturnType<F>;
 
 /** What auth publishes: its routes' flows, the sign-in pipeline other ways in end in, sessions, keys. */
 export interface AuthService
-  extends Pick<Flow<typeof createSignIn>, 'signIn' | 'login'>,
+  extends Pick<Flow<typeof createSignIn>, 'signIn' | 'login' | 'authenticationOf' | 'admitSecondFactor' | 'clearFailures'>,
     Flow<typeof createRegistration>,
     Flow<typeof createPasswordFlows>,
     Flow<typeof createTemporaryPasswords>,
@@ -38,6 +39,8 @@ export interface AuthService
     Flow<typeof createAuthenticator> {
   /** Whether this account may sign in at all (active; verified when the deployment requires it). */
   mayHoldSession(user: UserRow): boolean;
+  /** Whether `password` is this account's (an account without a password has none to give). */
+  verifyPassword(user: UserRow, password: string): Promise<boolean>;
   sessions: Flow<typeof createSessions>;
   apiKeys: Flow<typeof createApiKeys>;
   /** The hosted pages' browser session: a cookie turned into a live session. */
@@ -66,7 +69,12 @@ export function createAuthService(kit: AuthKit): AuthService {
   return {
     signIn: signIn.signIn,
     login: signIn.login,
+    authenticationOf: signIn.authenticationOf,
+    admitSecondFactor: signIn.admitSecondFactor,
+    clearFailures: signIn.clearFailures,
     mayHoldSession: (user) => mayHoldSession(kit, user),
+    verifyPassword: async (user, password) =>
+      (await verifyStoredPassword(user.passwordHash ?? kit.dummyHash, password)) && user.passwordHash !== null,
     register: registration.register,
     forgotPassword: passwords.forgotPassword,
     resetPassword: passwords.resetPassword,

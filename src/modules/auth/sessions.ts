@@ -82,7 +82,8 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
           defaultOrganizationId: cached.user.organizationId,
           memberships: cached.memberships,
         });
-        const token = await signIn.issueAccessToken(db, session.userId, organization, session.sessionId, cached.plan);
+        const signedIn = { amr: session.amr ?? [], authTime: session.createdAt };
+        const token = await signIn.issueAccessToken(db, session.userId, organization, session.sessionId, signedIn, cached.plan);
         return { ...token, refreshToken: next, user: cached.user };
       }
       await refusedSpentToken(caller, tokenHash);
@@ -110,7 +111,9 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
           organizationId,
           payload: { from: principal.organizationId, to: organizationId },
         });
-        return signIn.issueAccessToken(tx, principal.userId, { id: organizationId, scope: organizationId }, sessionId);
+        // The session's sign-in (how it was proven, and when) carries over to the new organization's token.
+        const signedIn = { amr: principal.amr ?? [], authTime: new Date((principal.authTime ?? Date.now() / 1000) * 1000) };
+        return signIn.issueAccessToken(tx, principal.userId, { id: organizationId, scope: organizationId }, sessionId, signedIn);
       });
       const cached = await userViews.get(principal.userId);
       if (!cached) throw errors.SESSION_ENDED();

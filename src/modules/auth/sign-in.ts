@@ -17,7 +17,7 @@ import { randomToken, sha256 } from './secrets.js';
 import { createSignInPipeline, type SignInAttempt as PipelineAttempt } from './sign-in-pipeline.js';
 
 /** The ways into a session; each route answers the pending states listed for it (SignInPendingByVia). */
-export type SignInVia = 'password' | 'federation' | 'invitation' | 'temporaryPassword';
+export type SignInVia = 'password' | 'federation' | 'invitation' | 'temporaryPassword' | 'passkey';
 
 /** A temporary password's sign-in: only a change token for POST /auth/change-password. */
 export interface PasswordChangePending {
@@ -25,15 +25,32 @@ export interface PasswordChangePending {
   changeToken: string;
 }
 
+/** A person with a second factor (or one their policy requires): the factor, through POST /auth/mfa/verify. */
+export interface SecondFactorPending {
+  mfaRequired: true;
+  mfaToken: string;
+  methods: ('totp' | 'webauthn' | 'recovery_code')[];
+}
+
+/** A person who must enrol a second factor and has none: a token that may only enrol. */
+export interface EnrollmentPending {
+  mfaEnrollmentRequired: true;
+  enrollmentToken: string;
+}
+
+/** What a step guarding a sign-in with a second factor may answer. */
+export type StrongAuthenticationPending = SecondFactorPending | EnrollmentPending;
+
 /**
  * Per way in, the pending states its route declares (LoginResponse) or `never` (TokenResponse only). A
  * step that would stop an invitation's sign-in needs that route's answer widened first.
  */
 export interface SignInPendingByVia {
-  password: PasswordChangePending;
-  federation: PasswordChangePending;
+  password: PasswordChangePending | StrongAuthenticationPending;
+  federation: PasswordChangePending | StrongAuthenticationPending;
   invitation: never;
   temporaryPassword: never;
+  passkey: never;
 }
 
 /** One sign-in: how it came in and was proven, and the use case that records it. */
@@ -42,6 +59,8 @@ export interface SignInAttempt extends PipelineAttempt<SignInVia> {
   emit: Emit<DomainEvent>;
   /** The stored password hash was redone with today's parameters (kept on the sign-in's event). */
   rehashed?: boolean;
+  /** What the person typed to sign in (email or username): a wrong second factor counts against it like a wrong password. */
+  identifier?: string;
 }
 
 /** How long the token a temporary password's sign-in hands out may change that password. */
@@ -65,11 +84,14 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
     userId: string,
     organization: ActiveOrganization,
     sessionId: string,
+    signedIn: { amr: string[]; authTime: Date },
     knownPlan?: string | null,
   ) {
     const profile = await cachedAccessProfile(kit.context, tx, userId, organization.scope);
     const plan = knownPlan === undefined ? await kit.subscriptions.activePlan(tx, userId) : knownPlan;
-    const signed = await tokens.sign(tx, { sub: userId, sid: sessionId, roles: profile.roles, org: organization.id, plan });
+    const { amr, authTime } = signedIn;
+    const claims = { sub: userId, sid: sessionId, roles: profile.roles, org: organization.id, plan, amr, authTime };
+    const signed = await tokens.sign(tx, claims);
     return { accessToken: signed.token, tokenType: 'Bearer' as const, expiresIn: signed.expiresIn };
   }
 
@@ -97,7 +119,8 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
     // A sign-in lands in the default organization; its roles count unless that membership is suspended.
     const membership = user.organizationId ? await memberships.find(tx, user.organizationId, user.id) : undefined;
     const landing = { id: user.organizationId, scope: membership?.status === 'SUSPENDED' ? null : user.organizationId };
-    return { ...(await issueAccessToken(tx, user.id, landing, session.id)), refreshToken, user: kit.users.view(user) };
+    const signedIn = { amr: session.amr ?? attempt.amr, authTime: session.createdAt };
+    return { ...(await issueAccessToken(tx, user.id, landing, session.id, signedIn)), refreshToken, user: kit.users.view(user) };
   }
 
   const pipeline = createSignInPipeline<Executor, UserRow, SignInPendingByVia, Awaited<ReturnType<typeof startSession>>, SignInAttempt>(
@@ -150,6 +173,26 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
     signIn: { complete: pipeline.complete, register: pipeline.register, order: pipeline.order },
     issueAccessToken,
 
+    /** How and when a session's sign-in was proven (what step-up asks), or undefined for an unknown or ended session. */
+    async authenticationOf(db: Executor, sessionId: string) {
+      const session = await queries.findSession(db, sessionId);
+      if (!session || !queries.isSessionLive(session)) return undefined;
+      return { userId: session.userId, amr: session.amr ?? [], authTime: session.createdAt };
+    },
+
+    /**
+     * A second factor's attempt counts against the identifier the person signed in with, exactly as a password
+     * does (the same counters, the same waits); refused with 429 while held.
+     */
+    async admitSecondFactor(caller: Caller, identifier: string) {
+      const lookup = identifier.includes('@') ? { email: identifier } : { username: identifier };
+      const database = kit.context.database.primary;
+      const waitSeconds = await throttle.attempt(identifier, caller.ipAddress, () => signedInBefore(database, lookup, caller));
+      if (waitSeconds !== undefined) throw rateLimited(waitSeconds);
+    },
+    /** A finished sign-in clears its identifier's failures (run after the commit). */
+    clearFailures: (caller: Caller, identifier: string) => throttle.clear(caller.ipAddress, identifier),
+
     async login(caller: Caller, input: { email?: string; username?: string; password: string }) {
       const identifier = input.email ?? input.username ?? '';
       const database = kit.context.database.primary;
@@ -171,8 +214,17 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
       return useCases.run(caller, async (tx, emit) => {
         // A temporary password stays temporary when it is redone.
         if (rehash) await kit.users.setPasswordHash(tx, user.id, rehash, user.passwordChangeRequired);
-        useCases.whenCommitted(() => throttle.clear(caller.ipAddress, identifier));
-        return pipeline.complete(tx, proven, { via: 'password', amr: ['pwd'], rehashed: Boolean(rehash), caller, emit });
+        const answer = await pipeline.complete(tx, proven, {
+          via: 'password',
+          amr: ['pwd'],
+          rehashed: Boolean(rehash),
+          identifier,
+          caller,
+          emit,
+        });
+        // Only a finished sign-in clears the failures: a password followed by wrong second factors keeps counting.
+        if ('accessToken' in answer) useCases.whenCommitted(() => throttle.clear(caller.ipAddress, identifier));
+        return answer;
       });
     },
   };

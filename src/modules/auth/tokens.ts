@@ -13,7 +13,13 @@ export interface AccessClaims extends JWTPayload {
   roles: string[];
   org: string | null;
   plan: string | null;
+  amr?: string[];
+  acr?: string;
+  auth_time?: number;
 }
+
+/** The sign-in's strength: a second factor (or a passkey, itself two) is aal2, anything else aal1. */
+export const acrOf = (amr: string[]) => (amr.some((method) => ['mfa', 'hwk', 'swk'].includes(method)) ? 'aal2' : 'aal1');
 
 const TOKEN_TYPE = 'at+jwt';
 const VERIFIED_CACHE_SIZE = 50_000;
@@ -87,10 +93,21 @@ export function createTokenService(
     },
 
     /** `executor` is the caller's transaction: keys not loaded yet are read through it, never beside it. */
-    async sign(executor: Executor, claims: { sub: string; sid: string; roles: string[]; org: string | null; plan: string | null }) {
+    async sign(
+      executor: Executor,
+      claims: { sub: string; sid: string; roles: string[]; org: string | null; plan: string | null; amr: string[]; authTime: Date },
+    ) {
       const { active } = await currentKeys(executor);
       const expiresIn = Math.floor(config.ACCESS_TOKEN_TTL / 1000);
-      const token = await new SignJWT({ sid: claims.sid, roles: claims.roles, org: claims.org, plan: claims.plan })
+      const token = await new SignJWT({
+        sid: claims.sid,
+        roles: claims.roles,
+        org: claims.org,
+        plan: claims.plan,
+        amr: claims.amr,
+        acr: acrOf(claims.amr),
+        auth_time: Math.floor(claims.authTime.getTime() / 1000),
+      })
         .setProtectedHeader({ alg: ALGORITHM, kid: active.kid, typ: TOKEN_TYPE })
         .setSubject(claims.sub)
         .setJti(randomUUID())

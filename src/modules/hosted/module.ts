@@ -3,6 +3,7 @@ import { accountPages } from './routes.account.js';
 import { accountRecoveryPages } from './routes.flows.js';
 import { invitationPages } from './routes.invitation.js';
 import { createPageKit } from './routes.js';
+import { mfaPages } from './routes.mfa.js';
 import { signInPages } from './routes.sign-in.js';
 import { createHostedService, type HostedDeps, type HostedService } from './service.js';
 
@@ -22,6 +23,7 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
       accountRecoveryPages(pages, kit);
       invitationPages(pages, kit);
       accountPages(pages, kit);
+      mfaPages(pages, kit);
     });
   },
 });

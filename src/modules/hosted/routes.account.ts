@@ -54,6 +54,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
         languageChoices: languages.map((code) => ({ code, label: LABELS[code] })),
         newPasswordField: { ...newPasswordField(kit, request, 'newPassword', extra.errors?.newPassword), label: t('common.newPassword') },
         sessions,
+        factors: (await hosted.mfa.factors.list(hosted.callerOf(request.caller, session))).data,
         errors: extra.errors ?? {},
         notice: extra.noticeKey ? t(extra.noticeKey) : undefined,
       },

@@ -63,6 +63,8 @@ const csp = (formTarget?: string) =>
     "img-src 'self' data: https:",
     // A sign-in for an app ends in a redirect to it, which the browser checks against form-action.
     `form-action 'self'${formTarget ? ` ${formTarget}` : ''}`,
+    // Passkey ceremonies (pages' own script) ask the server for options and send the answer back.
+    "connect-src 'self'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ');

@@ -14,6 +14,7 @@ import { MAX_PASSWORD_LENGTH, passwordProblems } from '../../platform/password-p
 import type { AuthService, BrowserSession } from '../auth/service.js';
 import type { FederationService } from '../federation/service.js';
 import type { InvitationsService } from '../invitations/service.js';
+import type { MfaService } from '../mfa/service.js';
 import type { UsersService } from '../users/service.js';
 
 export type { BrowserSession } from '../auth/service.js';
@@ -23,6 +24,7 @@ export interface HostedDeps {
   invitations: InvitationsService;
   federation: FederationService;
   users: UsersService;
+  mfa: MfaService;
 }
 
 /** An app's request to sign a person in and send them back with a one-time code (PKCE, S256 only). */
@@ -141,6 +143,18 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     location: (answer, returnTo) => withReturnTo(`/change-password?token=${encodeURIComponent(String(answer.changeToken))}`, returnTo),
   });
 
+  // A second factor, and the enrolment a policy requires: their pages continue the sign-in (routes.mfa.ts).
+  pendingPages.register({
+    name: 'mfaRequired',
+    matches: (answer) => answer.mfaRequired === true,
+    location: (answer, returnTo) => withReturnTo(`/sign-in/second-factor?token=${encodeURIComponent(String(answer.mfaToken))}`, returnTo),
+  });
+  pendingPages.register({
+    name: 'mfaEnrollmentRequired',
+    matches: (answer) => answer.mfaEnrollmentRequired === true,
+    location: (answer, returnTo) => withReturnTo(`/sign-in/enrol?token=${encodeURIComponent(String(answer.enrollmentToken))}`, returnTo),
+  });
+
   const toSession = (answer: SignInAnswer, returnTo: string | undefined): HostedSignIn =>
     'refreshToken' in answer
       ? { kind: 'session', cookie: answer.refreshToken }
@@ -187,6 +201,34 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     },
 
     signOut: (caller: Caller, cookie: string) => auth.browserSessions.end(caller, cookie),
+
+    /** Second factors and passkeys on the pages: the mfa module's service, and the sign-ins it finishes. */
+    mfa: deps.mfa,
+    /** The second step of a waiting sign-in, from its page. */
+    async verifySecondFactor(caller: Caller, input: Parameters<MfaService['verify']>[1], returnTo: string | undefined) {
+      return toSession((await deps.mfa.verify(caller, input)) as SignInAnswer, returnTo);
+    },
+    /** A sign-in with a passkey and no password. */
+    async passkeySignIn(caller: Caller, input: Parameters<MfaService['passkeys']['login']>[1]) {
+      return toSession(await deps.mfa.passkeys.login(caller, input), undefined);
+    },
+    /** What a sign-in stopped for enrolment ends in once the factor is added. */
+    finishedEnrolment: (answer: SignInAnswer | undefined, returnTo: string | undefined) =>
+      answer ? toSession(answer, returnTo) : undefined,
+    /** The browser session as the caller of a service call (a principal of its person, without permissions). */
+    callerOf(caller: Caller, session: BrowserSession): SignedInCaller {
+      const principal = {
+        userId: session.userId,
+        sessionId: session.sessionId,
+        apiKeyId: null,
+        organizationId: null,
+        roles: [],
+        permissions: new Set<never>(),
+        crossTenant: false,
+        amr: session.amr,
+      };
+      return { ...caller, principal };
+    },
 
     /** Whether anyone may create an account here (SELF_REGISTRATION). */
     selfRegistration: config.SELF_REGISTRATION,

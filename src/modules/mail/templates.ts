@@ -51,6 +51,21 @@ export const templates = {
       'The password of your account was just changed and every other session was signed out.',
       'If this was not you, reset your password at once and contact your administrator.',
     ]),
+  mfaFactorAdded: ({ kind }: { kind: string }) =>
+    compose(`A ${kind} was added to your account`, [
+      `A ${kind} can now be used as a second factor when you sign in.`,
+      'If this was not you, sign in, remove it and change your password at once, or contact your administrator.',
+    ]),
+  mfaFactorRemoved: ({ kind }: { kind: string }) =>
+    compose(`A ${kind} was removed from your account`, [
+      `A ${kind} can no longer be used to sign in to your account.`,
+      'If this was not you, change your password at once and contact your administrator.',
+    ]),
+  mfaFactorsReset: (_data: Record<string, never>) =>
+    compose('Your second factors were reset', [
+      'An administrator removed the second factors (authenticator apps, passkeys, recovery codes) of your account.',
+      'You may be asked to set up a new one at your next sign-in. If you did not ask for this, contact your administrator.',
+    ]),
   setPassword: ({ url, hours }: { url: string; hours: number }) =>
     compose('Your account is ready', [`An account was created for you. Choose a password within ${hours} hours to start.`], {
       label: 'Choose a password',

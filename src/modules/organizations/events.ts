@@ -2,7 +2,13 @@ import { Type } from '@sinclair/typebox';
 import { Nullable } from '../../http/schemas.js';
 import { changes, payload, publicEvent } from '../../platform/events.js';
 
-const State = payload({ name: Type.String(), slug: Type.String(), status: Type.String(), description: Nullable(Type.String()) });
+const State = payload({
+  name: Type.String(),
+  slug: Type.String(),
+  status: Type.String(),
+  description: Nullable(Type.String()),
+  mfa: Type.Optional(Nullable(Type.String())),
+});
 
 /** Organizations: public, a consumer mirrors the tenants. */
 export const organizationEvents = {

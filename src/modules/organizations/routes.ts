@@ -69,7 +69,8 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
       schema: {
         tags,
         summary: 'Change an organization',
-        description: 'Changes the fields given (name, slug, description, status); a slug already taken answers 409 SLUG_ALREADY_EXISTS.',
+        description:
+          'Changes the fields given (name, slug, description, status, mfa: the second-factor policy of its members, null to follow MFA_POLICY); a slug already taken answers 409 SLUG_ALREADY_EXISTS.',
         params: OrganizationParams,
         body: UpdateOrganizationBody,
         response: { 200: OrganizationView, ...problems(errors.ORGANIZATION_NOT_FOUND, httpErrors.SLUG_ALREADY_EXISTS) },

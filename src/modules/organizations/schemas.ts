@@ -2,6 +2,14 @@ import { type Static, Type } from '@sinclair/typebox';
 import { IdParams, Nullable, Timestamp, Uuid } from '../../http/schemas.js';
 import { Paged, pageQuery } from '../../platform/paging.js';
 
+/** Who must have a second factor: nobody, nobody (but anyone may), holders of a role with permissions, everybody. */
+export const MfaPolicy = Type.Union([
+  Type.Literal('off'),
+  Type.Literal('optional'),
+  Type.Literal('required_for_admins'),
+  Type.Literal('required'),
+]);
+
 const Slug = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$' });
 
 export const OrganizationView = Type.Object({
@@ -10,6 +18,8 @@ export const OrganizationView = Type.Object({
   slug: Type.String(),
   status: Type.String(),
   description: Nullable(Type.String()),
+  /** Whether members need a second factor; null follows the deployment's MFA_POLICY. */
+  mfa: Nullable(Type.String()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -31,6 +41,7 @@ export const UpdateOrganizationBody = Type.Partial(
     slug: Slug,
     description: Nullable(Type.String({ maxLength: 2000 })),
     status: Type.Union([Type.Literal('ACTIVE'), Type.Literal('SUSPENDED')]),
+    mfa: Nullable(MfaPolicy),
   }),
   { additionalProperties: false, minProperties: 1 },
 );

@@ -26,7 +26,7 @@ export const organizationView = (row: queries.OrganizationRow) => ({
 
 /** Only what differs, before → after: an update that changes nothing is not an event. */
 function changedFields(before: queries.OrganizationRow, after: queries.OrganizationRow) {
-  const keys = (['name', 'slug', 'status', 'description'] as const).filter((key) => before[key] !== after[key]);
+  const keys = (['name', 'slug', 'status', 'description', 'mfa'] as const).filter((key) => before[key] !== after[key]);
   return {
     before: Object.fromEntries(keys.map((key) => [key, before[key]])),
     after: Object.fromEntries(keys.map((key) => [key, after[key]])),
@@ -66,6 +66,9 @@ export function createOrganizationsService(context: AppContext, { useCases, acce
     },
     /** Every organization's id and slug, for an import that names them by slug. */
     slugs: (executor: Executor) => queries.slugs(executor),
+    /** The organization's own MFA policy, or null when it follows the deployment's. */
+    mfaPolicyOf: async (executor: Executor, id: string | null) =>
+      id ? ((await queries.findOrganization(executor, id))?.mfa ?? null) : null,
     /** A page of the organizations in the caller's tenancy, by name. */
     async list(caller: SignedInCaller, query: ListOrganizationsQuery) {
       const limit = query.limit ?? 20;

@@ -22,6 +22,9 @@ export type SubscriptionLookup = (executor: Executor, userId: string) => Promise
 /** A user's linked identities as the detail shows them; the federation module answers (wired after users). */
 export type IdentityLookup = (executor: Executor, userId: string) => Promise<Static<typeof LinkedIdentity>[]>;
 
+/** Which kinds of second factor a user has (never a secret); the mfa module answers (wired after users). */
+export type MfaLookup = (executor: Executor, userId: string) => Promise<{ enabled: boolean; kinds: string[] }>;
+
 type Include = (typeof includeOptions)[number];
 
 /** Reading users: lists with filters, search, sort and paging; a user with its relations. */
@@ -32,6 +35,7 @@ export function createDirectory(
   const db = database.primary;
   let subscriptionOf: SubscriptionLookup = async () => null;
   let identitiesOf: IdentityLookup = async () => [];
+  let mfaOf: MfaLookup = async () => ({ enabled: false, kinds: [] });
 
   async function list(caller: SignedInCaller, query: ListUsersQuery) {
     const limit = query.limit ?? 20;
@@ -90,13 +94,14 @@ export function createDirectory(
       const scope = tenantOf(caller.principal) ?? user.organizationId;
       const include = new Set((query.include?.split(',') ?? []) as Include[]);
       const wanted = <T>(part: Include, read: () => Promise<T>) => (include.has(part) ? read() : undefined);
-      const [profile, roles, permissions, subscription, organization, identities] = await Promise.all([
+      const [profile, roles, permissions, subscription, organization, identities, mfa] = await Promise.all([
         wanted('profile', () => queries.findProfile(db, user.id)),
         wanted('roles', () => access.rolesOf(db, user.id, scope)),
         wanted('permissions', () => access.permissionsOf(db, user.id, scope)),
         wanted('subscription', () => subscriptionOf(db, user.id)),
         wanted('organization', () => organizations.summary(db, user.organizationId)),
         wanted('identities', () => identitiesOf(db, user.id)),
+        wanted('mfa', () => mfaOf(db, user.id)),
       ]);
       return {
         ...userView(user),
@@ -106,6 +111,7 @@ export function createDirectory(
         ...(subscription !== undefined ? { subscription } : {}),
         ...(organization !== undefined ? { organization } : {}),
         ...(identities ? { identities } : {}),
+        ...(mfa ? { mfa } : {}),
       };
     },
 
@@ -123,6 +129,11 @@ export function createDirectory(
     /** Port: the federation module answers the detail's `identities` (wired after users). */
     registerIdentityLookup(lookup: IdentityLookup) {
       identitiesOf = lookup;
+    },
+
+    /** Port: the mfa module answers the detail's `mfa` (wired after users). */
+    registerMfaLookup(lookup: MfaLookup) {
+      mfaOf = lookup;
     },
   };
 }

@@ -31,7 +31,7 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
   app.post(
     '/users/:id/roles',
     {
-      config: manage,
+      config: { ...manage, stepUp: true },
       schema: {
         tags,
         summary: 'Grant roles to a user',
@@ -86,7 +86,7 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
   app.post(
     '/users/:id/permissions',
     {
-      config: manage,
+      config: { ...manage, stepUp: true },
       schema: {
         tags,
         description:

@@ -57,7 +57,7 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
       schema: {
         tags,
         description:
-          "Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_WINDOW) and stays pending until the link mailed to it is used; a username or phone number another account uses answers 409.",
+          "Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_MAX_AGE) and stays pending until the link mailed to it is used; a username or phone number another account uses answers 409.",
         summary: 'Update your user, profile and learning preferences (a new email waits for confirmation)',
         body: SelfUpdateBody,
         response: {

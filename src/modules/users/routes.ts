@@ -99,8 +99,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       schema: {
         tags,
         description:
-          'One user in your tenancy (`me` for yourself). `include` adds the profile, roles, permissions, subscription, organization or linked identities in the same answer.',
-        summary: 'A user, with ?include=profile,roles,permissions,subscription,organization',
+          'One user in your tenancy (`me` for yourself). `include` adds the profile, roles, permissions, subscription, organization, linked identities or the kinds of second factor (`mfa`, never a secret) in the same answer.',
+        summary: 'A user, with ?include=profile,roles,permissions,subscription,organization,identities,mfa',
         params: UserIdParams,
         querystring: DetailQuery,
         response: { 200: UserDetail, ...problems(errors.USER_NOT_FOUND) },

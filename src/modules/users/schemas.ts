@@ -132,10 +132,13 @@ export const UserDetail = Type.Intersect([
     ),
     organization: Type.Optional(Nullable(Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() }))),
     identities: Type.Optional(Type.Array(LinkedIdentity)),
+    mfa: Type.Optional(
+      Type.Object({ enabled: Type.Boolean(), kinds: Type.Array(Type.String({ description: 'totp, webauthn, recovery_code' })) }),
+    ),
   }),
 ]);
 
-export const includeOptions = ['profile', 'roles', 'permissions', 'subscription', 'organization', 'identities'] as const;
+export const includeOptions = ['profile', 'roles', 'permissions', 'subscription', 'organization', 'identities', 'mfa'] as const;
 export const DetailQuery = Type.Object(
   {
     include: Type.Optional(

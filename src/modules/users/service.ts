@@ -58,7 +58,16 @@ type Export = ReturnType<typeof createExport>;
  */
 export interface UsersService
   extends Pick<Lifecycle, 'createByAdmin' | 'update' | 'suspend' | 'activate' | 'deactivate' | 'restore' | 'erase' | 'createSuperAdmin'>,
-    Pick<Directory, 'list' | 'listOfOrganization' | 'detail' | 'emailExists' | 'registerSubscriptionLookup' | 'registerIdentityLookup'>,
+    Pick<
+      Directory,
+      | 'list'
+      | 'listOfOrganization'
+      | 'detail'
+      | 'emailExists'
+      | 'registerSubscriptionLookup'
+      | 'registerIdentityLookup'
+      | 'registerMfaLookup'
+    >,
     Pick<Export, 'registerExportPart' | 'exportUser'> {
   /** The one way an account comes to be (admin, sign-up, invitation, identity provider): emits `user.created { source }`. */
   create: Accounts['create'];
@@ -142,6 +151,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     emailExists: directory.emailExists,
     registerSubscriptionLookup: directory.registerSubscriptionLookup,
     registerIdentityLookup: directory.registerIdentityLookup,
+    registerMfaLookup: directory.registerMfaLookup,
     registerExportPart: exports.registerExportPart,
     exportUser: exports.exportUser,
 

@@ -1,0 +1,206 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formBody, type PageKit, page } from './routes.js';
+import type { HostedSignIn } from './service.js';
+
+type Form = Record<string, string | undefined>;
+const query = (request: FastifyRequest) => request.query as Record<string, string | undefined>;
+// @simplewebauthn/browser's own bundle, served from our origin (the pages' policy runs no other script).
+const webauthnEntry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+const webauthnBundle = readFileSync(
+  `${webauthnEntry.slice(0, webauthnEntry.lastIndexOf('/browser/') + 9)}dist/bundle/index.umd.min.js`,
+  'utf8',
+);
+const passkeyScript = readFileSync(new URL('../../../src/modules/hosted/views/passkeys.js', import.meta.url), 'utf8');
+
+/**
+ * Strong authentication on the pages: the second step of a sign-in (code, recovery code or passkey), the
+ * enrolment a policy requires, "Sign in with a passkey", and an authenticator app or a passkey added from
+ * /account. Everything goes through the mfa module's service, as the API does.
+ */
+export function mfaPages(app: FastifyInstance, kit: PageKit) {
+  const { hosted } = kit;
+  const { mfa } = hosted;
+
+  const scriptRoute = (path: string, source: string) =>
+    app.get(path, page, async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=86400');
+      return reply.type('text/javascript; charset=utf-8').send(source);
+    });
+  scriptRoute('/hosted/webauthn.js', webauthnBundle);
+  scriptRoute('/hosted/passkeys.js', passkeyScript);
+
+  /** Where a finished sign-in goes; for the passkey buttons, as JSON. */
+  const finish = (reply: FastifyReply, outcome: HostedSignIn, returnTo: string | undefined) => {
+    if (outcome.kind === 'pending') return outcome.location;
+    kit.setSessionCookie(reply, outcome.cookie);
+    return returnTo ?? '/account';
+  };
+
+  const secondFactorPage = async (request: FastifyRequest, reply: FastifyReply, form: Form, formError?: string, status = 200) => {
+    const token = form.token ?? '';
+    const recovery = form.method === 'recovery_code';
+    const returnTo = hosted.safeReturnTo(form.return_to);
+    const switchTo = new URLSearchParams({
+      token,
+      ...(recovery ? {} : { method: 'recovery_code' }),
+      ...(returnTo ? { return_to: returnTo } : {}),
+    });
+    return kit.render(
+      request,
+      reply,
+      'second-factor.eta',
+      { titleKey: 'mfa.title', token, recovery, returnTo, formError, passkey: !recovery, switchHref: `/sign-in/second-factor?${switchTo}` },
+      status,
+    );
+  };
+
+  app.get('/sign-in/second-factor', page, async (request, reply) => {
+    if (!query(request).token) return reply.code(303).redirect('/sign-in');
+    return secondFactorPage(request, reply, query(request));
+  });
+
+  app.post(
+    '/sign-in/second-factor',
+    { ...page, schema: { ...page.schema, body: formBody(['token', 'method', 'code', 'csrf', 'return_to']) } },
+    async (request, reply) => {
+      if (!(await kit.acceptForm(request, reply))) return reply;
+      const form = request.body as Form;
+      const returnTo = hosted.safeReturnTo(form.return_to);
+      const t = kit.t(request);
+      const method = form.method === 'recovery_code' ? 'recovery_code' : 'totp';
+      try {
+        const outcome = await hosted.verifySecondFactor(
+          request.caller,
+          { mfaToken: form.token ?? '', method, code: form.code ?? '' },
+          returnTo,
+        );
+        return reply.code(303).redirect(finish(reply, outcome, returnTo));
+      } catch (error) {
+        if (kit.isRefusal(error, 'INVALID_MFA_TOKEN', 'VALIDATION_FAILED')) {
+          return kit.message(
+            request,
+            reply,
+            { title: t('mfa.title'), message: t('mfa.expired'), alert: true, link: { href: '/sign-in', label: t('signIn.title') } },
+            400,
+          );
+        }
+        if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error)) {
+          return secondFactorPage(request, reply, form, t('signIn.throttled', { seconds: error.extra.retryAfterSeconds ?? 60 }), 429);
+        }
+        if (!kit.isRefusal(error, 'INVALID_MFA_CODE')) throw error;
+        return secondFactorPage(request, reply, form, t('mfa.wrongCode'), 401);
+      }
+    },
+  );
+
+  // The passkey buttons' JSON calls: same-origin with this browser's CSRF token, like every form.
+  app.post('/sign-in/second-factor/passkey-options', page, async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    return { ...(await mfa.webauthnOptions((request.body as Form).token ?? '')), challengeId: 'second-factor' };
+  });
+  app.post('/sign-in/second-factor/passkey', page, async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const body = request.body as { token?: string; response?: never; return_to?: string };
+    const returnTo = hosted.safeReturnTo(body.return_to);
+    const outcome = await hosted.verifySecondFactor(
+      request.caller,
+      { mfaToken: body.token ?? '', method: 'webauthn', webauthnResponse: body.response },
+      returnTo,
+    );
+    return { location: finish(reply, outcome, returnTo) };
+  });
+  app.post('/sign-in/passkey/options', page, async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    return mfa.passkeys.loginOptions(request.caller);
+  });
+  app.post('/sign-in/passkey', page, async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const body = request.body as { challengeId?: string; response?: never };
+    const outcome = await hosted.passkeySignIn(request.caller, { challengeId: body.challengeId ?? '', response: body.response as never });
+    return { location: finish(reply, outcome, undefined) };
+  });
+
+  /** A browser session's person, or the sign-in page. */
+  const signedIn = async (request: FastifyRequest) => {
+    const session = await hosted.browserSession(request);
+    return session ? hosted.callerOf(request.caller, session) : undefined;
+  };
+
+  app.post('/account/passkeys/options', page, async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const caller = await signedIn(request);
+    if (!caller) return reply.code(401).send({ detail: 'sign in' });
+    return mfa.passkeys.registrationOptions(caller, {});
+  });
+  app.post('/account/passkeys', page, async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const caller = await signedIn(request);
+    if (!caller) return reply.code(401).send({ detail: 'sign in' });
+    const body = request.body as { challengeId?: string; response?: never };
+    await mfa.passkeys.register(caller, { challengeId: body.challengeId ?? '', response: body.response as never, name: 'Passkey' });
+    return { location: '/account' };
+  });
+
+  /** The enrolment page: a new secret as a QR code; `token` for a sign-in that may only enrol. */
+  const enrolPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    enrolment: { token?: string; returnTo?: string; action: string },
+  ) => {
+    const caller = enrolment.token ? request.caller : await signedIn(request);
+    if (!caller) return reply.code(303).redirect('/sign-in?return_to=%2Faccount%2Fauthenticator');
+    const t = kit.t(request);
+    let started: Awaited<ReturnType<typeof mfa.factors.startTotp>>;
+    try {
+      started = await mfa.factors.startTotp(caller, enrolment.token ? { enrollmentToken: enrolment.token } : {});
+    } catch (error) {
+      if (!kit.isRefusal(error, 'STEP_UP_REQUIRED', 'INVALID_ENROLLMENT_TOKEN', 'MFA_DISABLED')) throw error;
+      // Adding a factor needs a recent sign-in (with the factor one already has): sign in again.
+      const again = { href: '/sign-in?return_to=%2Faccount%2Fauthenticator', label: t('signIn.title') };
+      return kit.message(request, reply, { title: t('mfa.enrolTitle'), message: t('mfa.stepUp'), alert: true, link: again }, 401);
+    }
+    const qrDataUrl = `data:image/svg+xml;base64,${Buffer.from(started.qrSvg).toString('base64')}`;
+    return kit.render(request, reply, 'authenticator.eta', {
+      titleKey: 'mfa.enrolTitle',
+      ...enrolment,
+      required: Boolean(enrolment.token),
+      qrDataUrl,
+      secret: started.secret,
+      factorId: started.factorId,
+    });
+  };
+
+  app.get('/account/authenticator', page, async (request, reply) => enrolPage(request, reply, { action: '/account/authenticator' }));
+  app.get('/sign-in/enrol', page, async (request, reply) =>
+    enrolPage(request, reply, {
+      token: query(request).token,
+      returnTo: hosted.safeReturnTo(query(request).return_to),
+      action: '/sign-in/enrol',
+    }),
+  );
+
+  const confirm = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const form = request.body as Form;
+    const returnTo = hosted.safeReturnTo(form.return_to);
+    const caller = form.token ? request.caller : await signedIn(request);
+    if (!caller) return reply.code(303).redirect('/sign-in');
+    const enrolment = form.token ? { enrollmentToken: form.token } : {};
+    try {
+      const confirmed = await mfa.factors.confirmTotp(caller, form.factor ?? '', { ...enrolment, code: form.code ?? '' });
+      const outcome = hosted.finishedEnrolment(confirmed.signIn as never, returnTo);
+      const next = outcome ? finish(reply, outcome, returnTo) : '/account';
+      return kit.render(request, reply, 'recovery-codes.eta', { titleKey: 'mfa.codesTitle', codes: confirmed.recoveryCodes, next });
+    } catch (error) {
+      if (!kit.isRefusal(error, 'INVALID_MFA_CODE', 'FACTOR_NOT_FOUND', 'VALIDATION_FAILED')) throw error;
+      // A wrong code: a new secret and QR code (the first one is never shown twice).
+      const again = form.token ? `/sign-in/enrol?token=${encodeURIComponent(form.token)}` : '/account/authenticator';
+      return reply.code(303).redirect(again);
+    }
+  };
+  const confirmBody = { ...page, schema: { ...page.schema, body: formBody(['factor', 'code', 'token', 'csrf', 'return_to']) } };
+  app.post('/account/authenticator', confirmBody, confirm);
+  app.post('/sign-in/enrol', confirmBody, confirm);
+}

@@ -1,0 +1,28 @@
+import type { AppContext } from '../../context.js';
+import type { AuthService } from '../auth/service.js';
+import type { DomainUseCases } from '../events.js';
+import type { MailService } from '../mail/service.js';
+import type { OrganizationsService } from '../organizations/service.js';
+import type { UsersService } from '../users/service.js';
+
+/** The services of the modules wired before mfa: all it reaches of them. */
+export interface MfaDeps {
+  useCases: DomainUseCases;
+  users: UsersService;
+  organizations: OrganizationsService;
+  auth: AuthService;
+  mail: MailService;
+}
+
+export interface MfaKit extends MfaDeps {
+  context: AppContext;
+}
+
+/** RFC 8176 methods that prove a second factor (or, for a passkey, possession and user verification at once). */
+export const SECOND_FACTOR_AMR = ['otp', 'hwk', 'swk'];
+export const hasSecondFactor = (amr: readonly string[]) => amr.some((method) => SECOND_FACTOR_AMR.includes(method));
+
+/** How long a sign-in waits for its second factor, and a passkey ceremony for its answer. */
+export const CHALLENGE_TTL_MS = 5 * 60_000;
+/** How long a sign-in that may only enrol stays open. */
+export const ENROLLMENT_TTL_MS = 15 * 60_000;

@@ -1,0 +1,23 @@
+import { Type } from '@sinclair/typebox';
+import { internalEvent, payload } from '../../platform/events.js';
+
+const Kind = payload({ kind: Type.String() });
+
+/**
+ * Second factors and step-up. Internal: credentials and sign-ins stay in the audit trail. None carries a
+ * secret: a factor is named by its id and kind, a code never appears.
+ */
+export const mfaEvents = {
+  'mfa.enrolment_started': internalEvent('user', 1, Kind),
+  'mfa.factor_added': internalEvent('mfa_factor', 1, Kind),
+  'mfa.factor_removed': internalEvent('mfa_factor', 1, Kind),
+  'mfa.factor_renamed': internalEvent('mfa_factor', 1),
+  'mfa.recovery_codes_generated': internalEvent('user', 1, payload({ count: Type.Integer({ minimum: 0 }) })),
+  'mfa.recovery_code_used': internalEvent('user', 1, payload({ remaining: Type.Integer({ minimum: 0 }) })),
+  'mfa.second_factor_required': internalEvent('user', 1, payload({ methods: Type.Array(Type.String()) })),
+  'mfa.enrolment_required': internalEvent('user', 1, payload({ policy: Type.String() })),
+  'mfa.verified': internalEvent('user', 1, payload({ method: Type.String() })),
+  'mfa.verification_failed': internalEvent('user', 1, payload({ method: Type.String() })),
+  'mfa.step_up_refused': internalEvent('user', 1, payload({ reason: Type.String() })),
+  'mfa.factors_reset': internalEvent('user', 1, payload({ factors: Type.Integer({ minimum: 0 }) })),
+} as const;

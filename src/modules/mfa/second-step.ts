@@ -1,0 +1,161 @@
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { Static } from '@sinclair/typebox';
+import type { Executor } from '../../db/client.js';
+import { AppError } from '../../http/errors.js';
+import type { Caller } from '../../platform/caller.js';
+import type { Emit } from '../../platform/use-case.js';
+import type { MfaRequired } from '../auth/schemas.js';
+import type { DomainEvent } from '../events.js';
+import type { UserRow } from '../users/service.js';
+import { CHALLENGE_TTL_MS, ENROLLMENT_TTL_MS, hasSecondFactor, type MfaKit } from './deps.js';
+import type { Enroller, PendingSignIn } from './enroller.js';
+import { mfaErrors as errors } from './errors.js';
+import type { Factors } from './factors.js';
+import type { Passkeys } from './passkeys.js';
+import { mustEnrol, policyOf } from './policy.js';
+import * as queries from './queries.js';
+import { digest, newToken, recoveryCodeHash } from './secrets.js';
+import { stepOf } from './totp.js';
+
+export type SecondFactorMethod = 'totp' | 'webauthn' | 'recovery_code';
+
+export interface VerifyInput {
+  mfaToken: string;
+  method: SecondFactorMethod;
+  code?: string;
+  webauthnResponse?: AuthenticationResponseJSON;
+}
+
+const methodsOf = (kinds: queries.FactorKind[]): Static<typeof MfaRequired>['methods'] =>
+  (['TOTP', 'WEBAUTHN', 'RECOVERY_CODE'] as const)
+    .filter((kind) => kinds.includes(kind))
+    .map((kind) => (kind === 'TOTP' ? 'totp' : kind === 'WEBAUTHN' ? 'webauthn' : 'recovery_code'));
+
+/**
+ * The second step of every sign-in (a step of auth's sign-in pipeline, before a password change): a person
+ * with a factor answers it through POST /auth/mfa/verify; one whose policy requires a factor and who has
+ * none gets a token that may only enrol. Wrong codes count toward the sign-in throttle like wrong passwords.
+ */
+export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passkeys) {
+  const { useCases, auth } = kit;
+  const db = kit.context.database.primary;
+
+  async function continuation(tx: Executor, user: UserRow, purpose: queries.ChallengePurpose, ttlMs: number, signIn: PendingSignIn) {
+    const token = newToken();
+    await queries.expireChallenges(tx, user.id, purpose);
+    await queries.insertChallenge(tx, {
+      userId: user.id,
+      purpose,
+      tokenHash: digest(token),
+      data: { ...signIn },
+      expiresAt: new Date(Date.now() + ttlMs),
+    });
+    return token;
+  }
+
+  auth.signIn.register(
+    {
+      name: 'secondFactor',
+      via: ['password', 'federation'],
+      async run(tx, user, attempt) {
+        if (hasSecondFactor(attempt.amr)) return undefined;
+        const policy = await policyOf(kit, tx, user);
+        if (policy === 'off') return undefined;
+        const signIn: PendingSignIn = {
+          via: attempt.via as PendingSignIn['via'],
+          amr: attempt.amr,
+          identifier: attempt.identifier ?? user.email,
+        };
+        const kinds = await queries.activeKinds(tx, user.id);
+        if (kinds.some((kind) => kind !== 'RECOVERY_CODE')) {
+          const methods = methodsOf(kinds);
+          const mfaToken = await continuation(tx, user, 'SECOND_FACTOR', CHALLENGE_TTL_MS, signIn);
+          await attempt.emit({ type: 'mfa.second_factor_required', entityId: user.id, actorId: user.id, payload: { methods } });
+          return { mfaRequired: true as const, mfaToken, methods };
+        }
+        if (!(await mustEnrol(kit, tx, user, policy))) return undefined;
+        const enrollmentToken = await continuation(tx, user, 'ENROLLMENT', ENROLLMENT_TTL_MS, signIn);
+        await attempt.emit({ type: 'mfa.enrolment_required', entityId: user.id, actorId: user.id, payload: { policy } });
+        return { mfaEnrollmentRequired: true as const, enrollmentToken };
+      },
+    },
+    { before: 'passwordChange' },
+  );
+
+  /** A sign-in resumes where it stopped, its amr now with the second factor (`mfa`: more than one method). */
+  const resume = (tx: Executor, emit: Emit<DomainEvent>, caller: Caller, user: UserRow, signIn: PendingSignIn, method: string) =>
+    auth.signIn.complete(tx, user, { via: signIn.via, amr: [...signIn.amr, method, 'mfa'], identifier: signIn.identifier, caller, emit });
+
+  /** The factor proven, as an RFC 8176 method, or undefined for a wrong answer. */
+  async function prove(tx: Executor, emit: Emit<DomainEvent>, user: UserRow, input: VerifyInput, challenge: queries.ChallengeRow) {
+    if (input.method === 'totp') {
+      const totps = (await queries.listFactors(tx, user.id)).filter((factor) => factor.type === 'TOTP');
+      for (const factor of totps) {
+        const step = stepOf(factors.totpSecret(factor), input.code ?? '');
+        if (step !== undefined && (await queries.claimStep(tx, factor.id, step))) return 'otp';
+      }
+      return undefined;
+    }
+    if (input.method === 'recovery_code') {
+      const remaining = await queries.spendRecoveryCode(tx, user.id, recoveryCodeHash(input.code ?? ''));
+      if (remaining === undefined) return undefined;
+      await emit({ type: 'mfa.recovery_code_used', entityId: user.id, actorId: user.id, payload: { remaining } });
+      return 'otp';
+    }
+    const expected = challenge.data.webauthnChallenge;
+    const factor = input.webauthnResponse ? await queries.findPasskey(tx, input.webauthnResponse.id) : undefined;
+    if (!factor || factor.userId !== user.id || typeof expected !== 'string' || !input.webauthnResponse) return undefined;
+    return passkeys.assertion(tx, factor, input.webauthnResponse, expected);
+  }
+
+  return {
+    /** Finishes a sign-in stopped for enrolment once its first factor is added; the enrolment token is spent. */
+    async finishEnrolment(tx: Executor, emit: Emit<DomainEvent>, caller: Caller, enroller: Enroller, method: string) {
+      const { enrolment, user } = enroller;
+      if (!enrolment || !(await queries.consumeChallenge(tx, enrolment.tokenHash, 'ENROLLMENT'))) throw errors.INVALID_ENROLLMENT_TOKEN();
+      return resume(tx, emit, caller, user, enrolment.signIn, method);
+    },
+
+    /** Options for the passkey answering a waiting sign-in (the challenge is kept with that sign-in). */
+    async webauthnOptions(mfaToken: string) {
+      const pending = await queries.findChallenge(db, digest(mfaToken), 'SECOND_FACTOR');
+      if (!pending?.userId) throw errors.INVALID_MFA_TOKEN();
+      const options = await passkeys.authenticationOptions(db, pending.userId);
+      if (options.allowCredentials?.length === 0) throw errors.METHOD_NOT_AVAILABLE();
+      await queries.mergeChallengeData(db, pending.id, { webauthnChallenge: options.challenge });
+      return { options };
+    },
+
+    /**
+     * POST /auth/mfa/verify: the second factor for a waiting sign-in. The token is spent only by a right
+     * answer; a wrong one counts toward the throttle of the identifier signed in with, as a password does.
+     */
+    async verify(caller: Caller, input: VerifyInput) {
+      const tokenHash = digest(input.mfaToken);
+      const pending = await queries.findChallenge(db, tokenHash, 'SECOND_FACTOR');
+      if (!pending?.userId) throw errors.INVALID_MFA_TOKEN();
+      const signIn = pending.data as unknown as PendingSignIn;
+      await auth.admitSecondFactor(caller, signIn.identifier);
+      try {
+        return await useCases.run(caller, async (tx, emit) => {
+          if (!(await queries.consumeChallenge(tx, tokenHash, 'SECOND_FACTOR'))) throw errors.INVALID_MFA_TOKEN();
+          const user = await kit.users.findById(tx, pending.userId as string);
+          if (!user || !auth.mayHoldSession(user)) throw errors.INVALID_MFA_TOKEN();
+          // A wrong answer throws: the spent token comes back with the rollback.
+          const method = await prove(tx, emit, user, input, pending);
+          if (!method) throw errors.INVALID_MFA_CODE();
+          await emit({ type: 'mfa.verified', entityId: user.id, actorId: user.id, payload: { method: input.method } });
+          useCases.whenCommitted(() => auth.clearFailures(caller, signIn.identifier));
+          return resume(tx, emit, caller, user, signIn, method);
+        });
+      } catch (error) {
+        if (error instanceof AppError && error.code === errors.INVALID_MFA_CODE.code) {
+          await useCases.run(caller, (_tx, emit) =>
+            emit({ type: 'mfa.verification_failed', entityId: pending.userId, actorId: pending.userId, payload: { method: input.method } }),
+          );
+        }
+        throw error;
+      }
+    },
+  };
+}

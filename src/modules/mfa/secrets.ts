@@ -1,0 +1,27 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { seal, unseal } from '../../platform/sealed.js';
+
+/** 256 random bits, base64url: continuation tokens and challenge ids (stored as their SHA-256 only). */
+export const newToken = () => randomBytes(32).toString('base64url');
+export const digest = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/** A TOTP secret at rest: sealed under SIGNING_KEY_SECRET (always set on the embedded database, made in DATA_DIR). */
+export const sealSecret = (plain: string, key: string | undefined) => (key ? seal(plain, key) : plain);
+export const openSecret = (stored: string, key: string | undefined) => unseal(stored, key);
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+export const RECOVERY_CODE_COUNT = 10;
+
+/** One recovery code: ten base32 characters (50 bits, unbiased), shown as xxxxx-xxxxx. */
+function recoveryCode() {
+  const chars = [...randomBytes(10)].map((byte) => ALPHABET[byte & 31]).join('');
+  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+}
+
+/** How a typed recovery code is compared: case, spaces and dashes do not matter. */
+export const recoveryCodeHash = (code: string) => digest(`recovery:${code.toLowerCase().replace(/[^a-z0-9]/g, '')}`);
+
+export function newRecoveryCodes() {
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
+  return { codes, hashes: codes.map(recoveryCodeHash) };
+}

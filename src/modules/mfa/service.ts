@@ -1,0 +1,43 @@
+import type { AppContext } from '../../context.js';
+import type { SignedInCaller } from '../../platform/caller.js';
+import type { MfaDeps } from './deps.js';
+import { createEnroller } from './enroller.js';
+import { createFactors, type FinishEnrolment } from './factors.js';
+import { createPasskeys } from './passkeys.js';
+import * as queries from './queries.js';
+import { createSecondStep } from './second-step.js';
+
+/**
+ * Strong authentication ("prove it twice"): TOTP factors with recovery codes, passkeys, the second step of
+ * every sign-in, MFA policies and step-up. Wired right after auth, whose sign-in pipeline it adds a step to.
+ */
+export function createMfaService(context: AppContext, deps: MfaDeps) {
+  const kit = { ...deps, context };
+  const enrollers = createEnroller(kit);
+  // Adding the first factor finishes a sign-in stopped for enrolment: the second step knows how.
+  let finish: FinishEnrolment | undefined;
+  const finishEnrolment: FinishEnrolment = (...args) => (finish as FinishEnrolment)(...args);
+  const factors = createFactors(kit, enrollers, finishEnrolment);
+  const passkeys = createPasskeys(kit, enrollers, factors, finishEnrolment);
+  const secondStep = createSecondStep(kit, factors, passkeys);
+  finish = secondStep.finishEnrolment;
+  // Users' detail shows the kinds of factor a person has; users is wired first, so it asks through this port.
+  deps.users.registerMfaLookup(factors.kindsOf);
+  // An email change without the current password asks the same step-up as every other sensitive change.
+  deps.users.registerStepUp(async (caller, user, currentPassword) => {
+    if (currentPassword !== undefined) return (await deps.auth.verifyPassword(user, currentPassword)) ? 'ok' : 'wrong';
+    return (await enrollers.stepUpVerdict(context.database.primary, caller)) === 'ok' ? 'ok' : 'required';
+  });
+
+  return {
+    factors,
+    passkeys,
+    verify: secondStep.verify,
+    webauthnOptions: secondStep.webauthnOptions,
+    /** The route guard's step-up (RFC 9470) for routes that change credentials or grant power. */
+    requireStepUp: (caller: SignedInCaller) => enrollers.requireStepUp(context.database.primary, caller),
+    deleteExpired: () => queries.deleteExpiredChallenges(context.database.primary),
+  };
+}
+
+export type MfaService = ReturnType<typeof createMfaService>;

@@ -1,0 +1,150 @@
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './helpers/app.js';
+import { createUser } from './helpers/auth.js';
+import { hasChromium, launchChromium } from './helpers/chromium.js';
+import { freePort } from './helpers/ports.js';
+import { stepAt, totpCode } from './helpers/totp.js';
+
+const axeSource: string = createRequire(import.meta.url)('axe-core').source;
+
+// Passkeys in Debian's Chromium with a CDP virtual authenticator (resident keys, user verification), on the
+// hosted pages at http://localhost:<port>: WebAuthn's relying party is `localhost`, a secure context.
+describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages', () => {
+  let h: Harness;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    h = await createHarness({ config: { PUBLIC_URL: base, AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    await h.app.listen({ port, host: '127.0.0.1' });
+    browser = await launchChromium();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  /** A browser profile with a platform authenticator that holds discoverable credentials and verifies its user. */
+  async function withAuthenticator(options: { axe?: boolean } = {}) {
+    const context = await browser.newContext({ bypassCSP: options.axe ?? false });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    const credentials = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+    return { context, page, credentials };
+  }
+
+  async function passwordSignIn(page: Page, email: string, password: string) {
+    await page.goto(`${base}/sign-in`);
+    await page.getByLabel('Email or username').fill(email);
+    await page.getByLabel(/^Password$/).fill(password);
+    await page.getByRole('button', { name: /^Sign in$/ }).click();
+  }
+
+  async function noSeriousViolations(page: Page) {
+    await page.addScriptTag({ content: axeSource });
+    const violations = await page.evaluate(async () => {
+      const result = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe.run();
+      return result.violations.map((violation) => ({ id: violation.id, impact: violation.impact }));
+    });
+    expect(violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
+  }
+
+  it('registers a passkey on /account, signs out, signs in with it and no password; a browser without it cannot', async () => {
+    const user = await createUser(h, { password: 'a passkey person passphrase' });
+    const { context, page, credentials } = await withAuthenticator({ axe: true });
+    await passwordSignIn(page, user.email, 'a passkey person passphrase');
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await noSeriousViolations(page);
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText(/^Passkey: Passkey$/).waitFor();
+    expect(await credentials()).toHaveLength(1);
+    const listed = await h.app.inject({ method: 'GET', url: `/users/${user.id}?include=mfa`, headers: await adminHeaders() });
+    expect(listed.json().mfa).toEqual({ enabled: true, kinds: ['recovery_code', 'webauthn'] });
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await noSeriousViolations(page);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    expect(await page.textContent('main')).toContain(user.email);
+    const cookie = (await context.cookies()).find((entry) => entry.name === 'tessera_session');
+    const session = await h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } });
+    expect(session?.amr).toEqual(['hwk']);
+
+    // Another browser profile has an authenticator, but not this credential: the ceremony finds nothing to use.
+    const other = await withAuthenticator();
+    await other.page.goto(`${base}/sign-in`);
+    await other.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await other.page.getByText('The passkey did not work').waitFor({ timeout: 30_000 });
+    expect((await other.context.cookies()).find((entry) => entry.name === 'tessera_session')).toBeUndefined();
+    await other.context.close();
+    await context.close();
+  }, 120_000);
+
+  it('takes a passkey as the second step after a password, and a TOTP code or recovery code on the same page', async () => {
+    const user = await createUser(h, { password: 'a two step passphrase' });
+    const { context, page } = await withAuthenticator({ axe: true });
+    await passwordSignIn(page, user.email, 'a two step passphrase');
+    await page.goto(`${base}/account/authenticator`);
+    await noSeriousViolations(page);
+    const secret = (await page.locator('code').first().textContent()) as string;
+    await page.getByLabel('Code').fill(totpCode(secret, stepAt()));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
+    await noSeriousViolations(page);
+    await page.getByRole('link', { name: 'Continue' }).click();
+    // This session was proven by the password only: adding a passkey now asks for a sign-in with the app.
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText('The passkey did not work').waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await passwordSignIn(page, user.email, 'a two step passphrase');
+    await page.getByLabel('Code').fill(totpCode(secret, stepAt() + 1));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText(/^Passkey: Passkey$/).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+
+    await passwordSignIn(page, user.email, 'a two step passphrase');
+    await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+    expect(await page.getByLabel('Code').getAttribute('autocomplete')).toBe('one-time-code');
+    await noSeriousViolations(page);
+    await page.getByLabel('Code').fill(totpCode(secret, stepAt() + 3));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('not right');
+    await page.getByRole('link', { name: 'Use a recovery code' }).waitFor();
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    const cookie = (await context.cookies()).find((entry) => entry.name === 'tessera_session');
+    const session = await h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } });
+    expect(session?.amr).toEqual(['pwd', 'hwk', 'mfa']);
+    await context.close();
+  }, 120_000);
+
+  let admin: Record<string, string> | undefined;
+  async function adminHeaders() {
+    if (admin) return admin;
+    const person = await createUser(h, { roles: ['admin'] });
+    const res = await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: person.email, password: person.password } });
+    admin = { authorization: `Bearer ${res.json().accessToken}` };
+    return admin;
+  }
+});
