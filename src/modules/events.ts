@@ -6,6 +6,7 @@ import { federationEvents } from './federation/events.js';
 import { importEvents } from './import/events.js';
 import { invitationEvents } from './invitations/events.js';
 import { learningEvents } from './learning/events.js';
+import { oidcEvents } from './oidc/events.js';
 import { organizationEvents } from './organizations/events.js';
 import { subscriptionEvents } from './subscriptions/events.js';
 import { userEvents } from './users/events.js';
@@ -25,6 +26,7 @@ export const domainEvents = {
   ...importEvents,
   ...learningEvents,
   ...federationEvents,
+  ...oidcEvents,
 } as const;
 
 export type DomainEvent = EventOf<typeof domainEvents>;

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { ErrorSpec } from '../http/errors.js';
 import type { Authenticator } from '../http/route-policy.js';
-import { wireModule } from '../platform/module.js';
+import { type RawMiddleware, wireModule } from '../platform/module.js';
 import { createDiskStorage, createS3Storage } from '../platform/storage.js';
 import { createUseCases } from '../platform/use-case.js';
 import { accessModule } from './access/module.js';
@@ -21,6 +21,8 @@ import type { InvitationsService } from './invitations/service.js';
 import { learningModule } from './learning/module.js';
 import type { LearningService } from './learning/service.js';
 import { mailModule } from './mail/module.js';
+import { oidcModule } from './oidc/module.js';
+import type { OidcService } from './oidc/service.js';
 import { opsModule } from './ops/module.js';
 import { organizationsModule } from './organizations/module.js';
 import { subscriptionsModule } from './subscriptions/module.js';
@@ -35,6 +37,8 @@ export interface Modules {
   authenticationErrors: ErrorSpec[];
   /** Registers every module's routes. */
   register(app: FastifyInstance): Promise<void>;
+  /** Raw handlers mounted ahead of Fastify's plugins (the OpenID provider), in wiring order. */
+  middleware: RawMiddleware[];
   /** From now on /health/ready answers 503 while requests are still served: a load balancer stops sending new ones. */
   drain(): void;
   /** Starts and stops background work (mail delivery, signing keys). */
@@ -46,6 +50,7 @@ export interface Modules {
   invitations: InvitationsService;
   importer: ImportService;
   learning: LearningService;
+  oidc: OidcService;
 }
 
 export interface ModuleOptions {
@@ -99,6 +104,13 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     mail: mail.service,
   });
   const importer = await wireModule(importModule, context, { useCases, invitations: invitations.service });
+  const oidc = await wireModule(oidcModule, context, {
+    useCases,
+    access: access.service,
+    organizations: organizations.service,
+    users: users.service,
+    auth: auth.service,
+  });
   const exportParts = {
     ...access.service.exportParts,
     ...subscriptions.service.exportParts,
@@ -108,7 +120,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     ...interimExportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
-  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation, invitations, importer];
+  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation, invitations, importer, oidc];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
     auth: auth.service,
@@ -117,6 +129,8 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     users: users.service,
     subscriptions: subscriptions.service,
     learning: learning.service,
+    oidc: oidc.service,
+    middleware: wired.map((module) => module.middleware()).filter((handler) => handler !== undefined),
     authenticate: requestAuthenticator(auth.service),
     authenticationErrors,
     drain: () => ops.service.drain(),

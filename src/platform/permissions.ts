@@ -23,6 +23,7 @@ export const permissionCatalog = {
   'learning:manage': "Edit users' learning records and verify skills",
   'tenants:all': 'Act across every organization, not only your own',
   'events:manage': 'Organize events (events preset)',
+  'applications:manage': 'Register and manage the applications people sign in to with Tessera (OpenID Connect clients)',
 } as const;
 
 export type Permission = keyof typeof permissionCatalog;

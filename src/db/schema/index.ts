@@ -5,5 +5,6 @@ export * from './federation.js';
 export * from './invitations.js';
 export * from './learning.js';
 export * from './mail.js';
+export * from './oidc.js';
 export * from './organizations.js';
 export * from './users.js';

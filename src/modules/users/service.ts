@@ -33,6 +33,8 @@ export const accounts = {
   normalizeEmail,
   findByEmail: (executor: Executor, email: string) => queries.findUserByEmail(executor, normalizeEmail(email)),
   findById: (executor: Executor, id: string) => queries.findUserById(executor, id),
+  /** The profile beside the account (picture, language, time zone), for the OpenID provider's claims. */
+  findProfile: (executor: Executor, id: string) => queries.findProfile(executor, id),
   findForLogin: queries.findUserForLogin,
   create: queries.insertUserWithProfile,
   setPasswordHash: queries.setPasswordHash,

@@ -1,0 +1,79 @@
+/**
+ * Tessera as an OpenID Provider: applications (clients) managed by administrators, oidc-provider on Tessera's
+ * keys and database, the hosted sign-in pages as its login screen, and Tessera's API accepting its tokens.
+ */
+import type { AppContext } from '../../context.js';
+import type { AccessService } from '../access/service.js';
+import type { AuthService } from '../auth/service.js';
+import type { DomainUseCases } from '../events.js';
+import type { OrganizationsService } from '../organizations/service.js';
+import { accessEndingEvents } from '../users/events.js';
+import type { UsersService } from '../users/service.js';
+import { createApplicationTokenVerifier } from './app-tokens.js';
+import { createApplications } from './applications.js';
+import { createConnectedApps } from './grants.js';
+import { type BrowserSession, createInteractions } from './interactions.js';
+import * as queries from './queries.js';
+import { createProviderRuntime } from './runtime.js';
+
+export type { BrowserSession } from './interactions.js';
+
+export interface OidcDeps {
+  useCases: DomainUseCases;
+  access: AccessService;
+  organizations: OrganizationsService;
+  users: UsersService;
+  auth: AuthService;
+}
+
+/**
+ * How the provider reaches a person's Tessera browser session (the hosted pages own it; wired at start-up):
+ * read it from a request, and end it on RP-initiated logout.
+ */
+export interface BrowserSessions {
+  read(req: import('node:http').IncomingMessage): Promise<BrowserSession | undefined>;
+  end(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void>;
+}
+
+const EXPIRED_BATCH = 5000;
+
+export function createOidcService(context: AppContext, deps: OidcDeps) {
+  const db = context.database.primary;
+  const { useCases } = deps;
+  // Tessera's own API as a resource server (RFC 8707): tokens for it carry this audience.
+  const apiResource = context.config.PUBLIC_URL;
+  let browserSessions: BrowserSessions | undefined;
+  const applications = createApplications(context, { useCases });
+  const runtime = createProviderRuntime(context, {
+    useCases,
+    applications,
+    organizations: deps.organizations,
+    apiResource,
+    endBrowserSession: async (req, res) => browserSessions?.end(req, res),
+  });
+  deps.auth.registerBearerVerifier(createApplicationTokenVerifier(context, applications, { apiResource, jwks: runtime.keys }));
+
+  // Whoever may no longer sign in, or signed out everywhere, loses the provider's sessions, grants and tokens too.
+  useCases.react([...accessEndingEvents, 'auth.logout_all'], async (tx, event) => {
+    if (event.entityId) await queries.destroyAccountArtifacts(tx, event.entityId);
+  });
+
+  return {
+    applications,
+    connectedApps: createConnectedApps(context, useCases, applications),
+    interactions: createInteractions(runtime, useCases),
+    runtime,
+    apiResource,
+    /** The hosted pages tell the provider how to read and end a browser session. */
+    registerBrowserSessions(sessions: BrowserSessions) {
+      browserSessions = sessions;
+    },
+    browserSession: async (req: import('node:http').IncomingMessage) => browserSessions?.read(req),
+    /** The expiry job: rows past their lifetime go, in bounded batches. */
+    async deleteExpired() {
+      while ((await queries.deleteExpiredArtifacts(db, EXPIRED_BATCH)) === EXPIRED_BATCH);
+    },
+  };
+}
+
+export type OidcService = ReturnType<typeof createOidcService>;
