@@ -261,6 +261,20 @@ export const settings = {
     'false',
     'let the https addresses administrators name (identity provider issuers and the endpoints they point to) reach loopback and private-network hosts (tests and closed networks only)',
   ),
+  BRAND_NAME: setting(str, 'Tessera', 'the name the hosted sign-in and account pages (and their mails) show'),
+  BRAND_LOGO_URL: setting(
+    optional(url('https:', 'http:')),
+    '',
+    "a logo shown on the hosted pages' header (https image; empty: the name only)",
+  ),
+  BRAND_PRIMARY_COLOR: setting(
+    optional((raw, name) =>
+      /^#[0-9a-fA-F]{6}$/.test(raw.trim()) ? raw.trim() : fail(name, `must be a colour like #1f5f7f, got "${raw}"`),
+    ),
+    '',
+    "the hosted pages' accent colour (#rrggbb; empty: Tessera's own)",
+  ),
+  BRAND_SUPPORT_EMAIL: setting(optional(str), '', "an address the hosted pages' footer offers for help (empty: no footer)"),
   REFRESH_REUSE_GRACE: setting(
     duration,
     '10s',

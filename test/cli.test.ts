@@ -53,11 +53,20 @@ describe(`tessera CLI (${driver})`, () => {
     expect(status.stdout).toMatch(/^applied {2}0001_search/m);
 
     // The OpenID provider's goes first: applications and the provider's stored artefacts go.
-    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0008_oidc');
+    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0009_oidc');
     await withDatabase(target.env, async (database) => {
       const gone = await queryRows(
         database.primary,
         sql`SELECT 1 FROM information_schema.tables WHERE table_name IN ('applications', 'oidc_artifacts')`,
+      );
+      expect(gone).toHaveLength(0);
+    });
+    // The sessions' sign-in methods next.
+    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0008_session_amr');
+    await withDatabase(target.env, async (database) => {
+      const gone = await queryRows(
+        database.primary,
+        sql`SELECT 1 FROM information_schema.columns WHERE table_name = 'sessions' AND column_name = 'amr'`,
       );
       expect(gone).toHaveLength(0);
     });
@@ -137,7 +146,7 @@ describe(`tessera CLI (${driver})`, () => {
 
     const up = await runCli(['migrate', 'up'], target.env);
     expect(up.stdout.trim()).toBe(
-      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_oidc',
+      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_session_amr, 0009_oidc',
     );
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
     // Thirteen CLI processes, one per step: a loaded machine needs more than the default 30 s.

@@ -13,6 +13,8 @@ import { authModule, requestAuthenticator } from './auth/module.js';
 import type { AuthService } from './auth/service.js';
 import { type DomainEvent, payloadChecker } from './events.js';
 import { federationModule } from './federation/module.js';
+import { hostedModule } from './hosted/module.js';
+import type { HostedService } from './hosted/service.js';
 import { importModule } from './import/module.js';
 import type { ImportService } from './import/service.js';
 import { interimExportParts } from './interim-ports.js';
@@ -50,6 +52,7 @@ export interface Modules {
   invitations: InvitationsService;
   importer: ImportService;
   learning: LearningService;
+  hosted: HostedService;
   oidc: OidcService;
 }
 
@@ -104,12 +107,14 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     mail: mail.service,
   });
   const importer = await wireModule(importModule, context, { useCases, invitations: invitations.service });
+  const hosted = await wireModule(hostedModule, context, { auth: auth.service });
   const oidc = await wireModule(oidcModule, context, {
     useCases,
     access: access.service,
     organizations: organizations.service,
     users: users.service,
     auth: auth.service,
+    hosted: hosted.service,
   });
   const exportParts = {
     ...access.service.exportParts,
@@ -120,7 +125,22 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     ...interimExportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
-  const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation, invitations, importer, oidc];
+  const wired = [
+    ops,
+    mail,
+    audit,
+    access,
+    organizations,
+    users,
+    subscriptions,
+    auth,
+    learning,
+    federation,
+    invitations,
+    importer,
+    hosted,
+    oidc,
+  ];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
     auth: auth.service,
@@ -129,6 +149,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     users: users.service,
     subscriptions: subscriptions.service,
     learning: learning.service,
+    hosted: hosted.service,
     oidc: oidc.service,
     middleware: wired.map((module) => module.middleware()).filter((handler) => handler !== undefined),
     authenticate: requestAuthenticator(auth.service),

@@ -35,6 +35,8 @@ export const sessions = pgTable(
     expiresAt: tstz('expires_at').notNull(),
     revokedAt: tstz('revoked_at'),
     revokedReason: varchar('revoked_reason', { length: 50 }),
+    // How the person proved who they are when the session began (RFC 8176 names: pwd, fed, otp …).
+    amr: jsonb('amr').$type<string[]>(),
     createdAt: createdAt(),
   },
   (t) => [index('sessions_user_idx').on(t.userId, t.createdAt.desc().nullsFirst())],

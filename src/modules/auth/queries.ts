@@ -226,3 +226,27 @@ export const exportParts = {
       .from(apiKeys)
       .where(eq(apiKeys.userId, userId)),
 };
+
+/**
+ * The live session a browser's cookie names: the cookie holds the session's first refresh token, never
+ * rotated (a browser does not refresh), so an unspent token of a live session of a user who may hold one.
+ */
+export async function findBrowserSession(db: Executor, tokenHash: string, now: Date, requireVerifiedEmail: boolean) {
+  const rows = rowsOf<{ sessionId: string; userId: string; createdAt: Date | string; amr: string[] | null; lastUsedAt: Date | string }>(
+    await db.execute(sql`select s.id as "sessionId", s.user_id as "userId", s.created_at as "createdAt", s.amr, s.last_used_at as "lastUsedAt"
+      from refresh_tokens t join sessions s on s.id = t.session_id join users u on u.id = s.user_id
+      where t.token_hash = ${tokenHash} and t.used_at is null and s.revoked_at is null
+        and s.expires_at > ${now.toISOString()}::timestamptz and s.idle_expires_at > ${now.toISOString()}::timestamptz
+        and u.status = 'ACTIVE' and (u.email_verified_at is not null or not ${requireVerifiedEmail}::boolean)
+      limit 1`),
+  );
+  return rows[0];
+}
+
+/** A browser session was used: its idle expiry moves on (never past its end). */
+export async function touchSession(db: Executor, sessionId: string, now: Date, idleUntil: Date) {
+  await db
+    .update(sessions)
+    .set({ lastUsedAt: now, idleExpiresAt: sql`least(${idleUntil.toISOString()}::timestamptz, ${sessions.expiresAt})` })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+}

@@ -6,6 +6,7 @@
 import type { UserRow } from '../users/service.js';
 import { createApiKeys } from './api-keys.js';
 import { createAuthenticator } from './authenticate.js';
+import { createBrowserSessions } from './browser-sessions.js';
 import type { AuthKit } from './deps.js';
 import { createEmailChangeFlows } from './email-change.js';
 import { createEmailVerification, createOneTimeLinks } from './one-time-links.js';
@@ -19,6 +20,7 @@ import { reactToUserEvents } from './user-events.js';
 import { createUserViews } from './user-views.js';
 
 export type { BearerVerifier } from './authenticate.js';
+export type { BrowserSession } from './browser-sessions.js';
 /** For the import: whether a sign-in can verify a password hash brought from another system, and its format. */
 export { passwordHashFormat, passwordHashProblem } from './foreign-hashes.js';
 /** `tessera keys rotate` and `tessera backup` (how the keys are stored) reach the signing keys directly, outside any request. */
@@ -42,6 +44,8 @@ export function createAuthService(kit: AuthKit) {
     ...createEmailChangeFlows(kit, links),
     ...createAuthenticator(kit, apiKeys, userViews),
     sessions: createSessions(kit, signIn, userViews),
+    /** The hosted pages' cookie sessions (rows of the same sessions table). */
+    browserSessions: createBrowserSessions(kit),
     apiKeys,
     /** What this module holds about a user (sessions, API keys: never a secret), for their GDPR export. */
     exportParts,

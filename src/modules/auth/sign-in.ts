@@ -80,6 +80,7 @@ export function createSignIn(kit: AuthKit) {
       userAgent: attempt.caller.userAgent?.slice(0, 500) ?? null,
       idleExpiresAt: new Date(now + config.SESSION_IDLE_TIMEOUT),
       expiresAt: new Date(now + config.SESSION_MAX_AGE),
+      amr: attempt.amr,
     });
     const refreshToken = randomToken();
     await queries.insertRefreshToken(tx, session.id, sha256(refreshToken));

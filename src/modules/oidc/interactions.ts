@@ -2,19 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type InteractionResults, errors as providerErrors } from 'oidc-provider';
 import type { Caller } from '../../platform/caller.js';
 import type { DomainUseCases } from '../events.js';
+import type { BrowserSession } from '../hosted/service.js';
 import { oidcErrors as errors } from './errors.js';
 import { interactionPath } from './provider.js';
 import type { ProviderRuntime } from './runtime.js';
 import { consentPage } from './views.js';
-
-/** A person's Tessera browser session, as the hosted sign-in pages keep it. */
-export interface BrowserSession {
-  userId: string;
-  sessionId: string;
-  /** When they signed in (epoch seconds). */
-  authTime: number;
-  amr: string[];
-}
 
 /** What the interaction page answers: a redirect, or a page to show. */
 export type InteractionStep = { redirect: string } | { html: string };
@@ -47,10 +39,11 @@ export function createInteractions(runtime: ProviderRuntime, useCases: DomainUse
   ) {
     if (!session) return false;
     const now = Math.floor(Date.now() / 1000);
+    const authTime = Math.floor(session.authTime.getTime() / 1000);
     const maxAge = interaction.params.max_age === undefined ? undefined : Number(interaction.params.max_age);
-    if (maxAge !== undefined && now - session.authTime > maxAge) return false;
+    if (maxAge !== undefined && now - authTime > maxAge) return false;
     // prompt=login: the person signs in again, after this request began.
-    if (interaction.prompt.reasons.includes('login_prompt') && session.authTime < (interaction.iat ?? now)) return false;
+    if (interaction.prompt.reasons.includes('login_prompt') && authTime < (interaction.iat ?? now)) return false;
     return true;
   }
 
@@ -60,7 +53,8 @@ export function createInteractions(runtime: ProviderRuntime, useCases: DomainUse
       const { prompt, params, uid } = interaction;
       if (prompt.name === 'login') {
         if (satisfies(session, interaction) && session) {
-          return finish(raw, provider, { login: { accountId: session.userId, amr: session.amr, ts: session.authTime, remember: true } });
+          const ts = Math.floor(session.authTime.getTime() / 1000);
+          return finish(raw, provider, { login: { accountId: session.userId, amr: session.amr, ts, remember: true } });
         }
         const query = new URLSearchParams({ return_to: interactionPath(uid) });
         if (typeof params.login_hint === 'string') query.set('login_hint', params.login_hint);

@@ -23,8 +23,8 @@ export interface RuntimeDeps {
   applications: Applications;
   organizations: OrganizationsService;
   apiResource: string;
-  /** Ends the person's Tessera browser session, from the request and onto the answer (RP-initiated logout). */
-  endBrowserSession(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Ends the person's Tessera browser session a request names (RP-initiated logout); the Set-Cookie that forgets it. */
+  endBrowserSession(caller: Caller, req: IncomingMessage): Promise<string>;
 }
 
 /**
@@ -71,7 +71,7 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
       findAccount,
       apiResource: deps.apiResource,
       onLogout: async (ctx, accountId, clientId) => {
-        await deps.endBrowserSession(ctx.req, ctx.res);
+        ctx.append('Set-Cookie', await deps.endBrowserSession(callerOf(ctx), ctx.req));
         if (accountId) await audit(ctx, { type: 'oidc.logout', entityId: accountId, payload: { clientId: clientId ?? null } });
       },
     });

@@ -6,17 +6,16 @@ import type { AppContext } from '../../context.js';
 import type { AccessService } from '../access/service.js';
 import type { AuthService } from '../auth/service.js';
 import type { DomainUseCases } from '../events.js';
+import type { HostedService } from '../hosted/service.js';
 import type { OrganizationsService } from '../organizations/service.js';
 import { accessEndingEvents } from '../users/events.js';
 import type { UsersService } from '../users/service.js';
 import { createApplicationTokenVerifier } from './app-tokens.js';
 import { createApplications } from './applications.js';
 import { createConnectedApps } from './grants.js';
-import { type BrowserSession, createInteractions } from './interactions.js';
+import { createInteractions } from './interactions.js';
 import * as queries from './queries.js';
 import { createProviderRuntime } from './runtime.js';
-
-export type { BrowserSession } from './interactions.js';
 
 export interface OidcDeps {
   useCases: DomainUseCases;
@@ -24,15 +23,8 @@ export interface OidcDeps {
   organizations: OrganizationsService;
   users: UsersService;
   auth: AuthService;
-}
-
-/**
- * How the provider reaches a person's Tessera browser session (the hosted pages own it; wired at start-up):
- * read it from a request, and end it on RP-initiated logout.
- */
-export interface BrowserSessions {
-  read(req: import('node:http').IncomingMessage): Promise<BrowserSession | undefined>;
-  end(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void>;
+  /** The hosted sign-in pages: the person's Tessera browser session is the provider's sign-in. */
+  hosted: HostedService;
 }
 
 const EXPIRED_BATCH = 5000;
@@ -42,14 +34,17 @@ export function createOidcService(context: AppContext, deps: OidcDeps) {
   const { useCases } = deps;
   // Tessera's own API as a resource server (RFC 8707): tokens for it carry this audience.
   const apiResource = context.config.PUBLIC_URL;
-  let browserSessions: BrowserSessions | undefined;
   const applications = createApplications(context, { useCases });
   const runtime = createProviderRuntime(context, {
     useCases,
     applications,
     organizations: deps.organizations,
     apiResource,
-    endBrowserSession: async (req, res) => browserSessions?.end(req, res),
+    async endBrowserSession(caller, req) {
+      const cookie = deps.hosted.sessionCookie(req);
+      if (cookie) await deps.hosted.signOut(caller, cookie);
+      return `${deps.hosted.cookieName}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${deps.hosted.secureCookie ? '; Secure' : ''}`;
+    },
   });
   deps.auth.registerBearerVerifier(createApplicationTokenVerifier(context, applications, { apiResource, jwks: runtime.keys }));
 
@@ -64,11 +59,8 @@ export function createOidcService(context: AppContext, deps: OidcDeps) {
     interactions: createInteractions(runtime, useCases),
     runtime,
     apiResource,
-    /** The hosted pages tell the provider how to read and end a browser session. */
-    registerBrowserSessions(sessions: BrowserSessions) {
-      browserSessions = sessions;
-    },
-    browserSession: async (req: import('node:http').IncomingMessage) => browserSessions?.read(req),
+    /** Who is signed in in this browser (the hosted pages' session), for the interaction page. */
+    browserSession: deps.hosted.browserSession,
     /** The expiry job: rows past their lifetime go, in bounded batches. */
     async deleteExpired() {
       while ((await queries.deleteExpiredArtifacts(db, EXPIRED_BATCH)) === EXPIRED_BATCH);

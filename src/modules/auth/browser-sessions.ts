@@ -1,0 +1,50 @@
+import type { Caller } from '../../platform/caller.js';
+import type { AuthKit } from './deps.js';
+import * as queries from './queries.js';
+import { sha256 } from './secrets.js';
+
+/** How often a browser session's use is written down: its idle expiry moves on at most once a minute. */
+const TOUCH_EVERY_MS = 60_000;
+
+/** A browser's session as the hosted pages (and whoever builds on them) see it. */
+export interface BrowserSession {
+  userId: string;
+  sessionId: string;
+  /** When the person proved who they are (the session's start). */
+  authTime: Date;
+  /** How they proved it (RFC 8176 names). */
+  amr: string[];
+}
+
+/**
+ * Tessera's first-party browser session: a row of the sessions table like any other (listed, ended by
+ * logout-all, suspension and deletion, same idle and absolute lifetimes), named by the session's first
+ * refresh token, which the browser holds in an HttpOnly cookie and never rotates.
+ */
+export function createBrowserSessions(kit: AuthKit) {
+  const { config, database } = kit.context;
+  const db = database.primary;
+
+  return {
+    async resolve(token: string): Promise<BrowserSession | undefined> {
+      const now = new Date();
+      const row = await queries.findBrowserSession(db, sha256(token), now, config.REQUIRE_EMAIL_VERIFICATION);
+      if (!row) return undefined;
+      if (now.getTime() - new Date(row.lastUsedAt).getTime() > TOUCH_EVERY_MS) {
+        await queries.touchSession(db, row.sessionId, now, new Date(now.getTime() + config.SESSION_IDLE_TIMEOUT));
+      }
+      return { userId: row.userId, sessionId: row.sessionId, authTime: new Date(row.createdAt), amr: row.amr ?? [] };
+    },
+
+    /** Sign-out: the session the cookie names ends, on every node at once. */
+    async end(caller: Caller, token: string) {
+      const row = await queries.findBrowserSession(db, sha256(token), new Date(), false);
+      if (!row) return;
+      await kit.useCases.run(caller, async (tx, emit) => {
+        if (await queries.revokeSession(tx, row.sessionId, 'logout')) {
+          await emit({ type: 'auth.logout', entityId: row.sessionId, actorId: row.userId });
+        }
+      });
+    },
+  };
+}

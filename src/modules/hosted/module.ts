@@ -1,0 +1,21 @@
+import { defineModule } from '../../platform/module.js';
+import { createPageKit } from './routes.js';
+import { signInPages } from './routes.sign-in.js';
+import { createHostedService, type HostedDeps, type HostedService } from './service.js';
+
+/**
+ * Tessera's own pages under PUBLIC_URL: sign-in, sign-out and the rest of a person's journey, rendered
+ * on the server (forms work without JavaScript), in the person's language, on a browser session that is
+ * a row of the sessions table like any other.
+ */
+export const hostedModule = defineModule<HostedService, HostedDeps>({
+  name: 'hosted',
+  create: (context, deps) => createHostedService(context, deps),
+  routes: async (app, hosted, { config }) => {
+    // Encapsulated: form bodies and the template engine exist for these pages only.
+    await app.register(async (pages) => {
+      const kit = await createPageKit(pages, hosted, config);
+      signInPages(pages, kit);
+    });
+  },
+});

@@ -1,0 +1,66 @@
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { createHarness, type Harness } from './app.js';
+import { launchChromium } from './chromium.js';
+import { freePort } from './ports.js';
+
+const axeSource: string = createRequire(import.meta.url)('axe-core').source;
+
+/** The two widths every page is checked at: a desktop and a phone. */
+export const widths = [1280, 390] as const;
+
+export interface PagesRig {
+  h: Harness;
+  base: string;
+  browser: Browser;
+  /** A fresh browser profile (no cookies) at a width, in a language, with or without JavaScript. */
+  context(options?: { width?: number; language?: 'en' | 'de'; javaScript?: boolean; axe?: boolean }): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+
+/** The real app listening on PUBLIC_URL (so mailed links and cookies match), and Debian's Chromium. */
+export async function startPages(config: Record<string, string | undefined> = {}): Promise<PagesRig> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const h = await createHarness({ config: { PUBLIC_URL: base, ...config } });
+  await h.app.listen({ port, host: '127.0.0.1' });
+  const browser = await launchChromium();
+  return {
+    h,
+    base,
+    browser,
+    // `axe`: the page's policy refuses inline scripts, axe-core's included; only such a profile may inject it.
+    context: ({ width = 1280, language = 'en', javaScript = true, axe = false } = {}) =>
+      browser.newContext({
+        viewport: { width, height: 900 },
+        locale: language === 'de' ? 'de-DE' : 'en-US',
+        extraHTTPHeaders: { 'accept-language': language === 'de' ? 'de-DE,de;q=0.9' : 'en-US,en;q=0.9' },
+        javaScriptEnabled: javaScript,
+        bypassCSP: axe,
+      }),
+    close: async () => {
+      await browser.close();
+      await h.close();
+    },
+  };
+}
+
+/** axe-core on the page as it is: no serious or critical violation, and nothing wider than the screen. */
+export async function checkPage(page: Page) {
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const result = await (
+      window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }
+    ).axe.run();
+    return result.violations.map((violation) => ({ id: violation.id, impact: violation.impact, nodes: violation.nodes.length }));
+  });
+  expect(violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+}
+
+/** The browser's session cookie, if it has one. */
+export async function sessionCookie(context: BrowserContext) {
+  return (await context.cookies()).find((cookie) => cookie.name.endsWith('tessera_session'));
+}

@@ -1,0 +1,195 @@
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accounts } from '../src/modules/users/service.js';
+import { hashPassword } from '../src/platform/passwords.js';
+import { createUser } from './helpers/auth.js';
+import { hasChromium } from './helpers/chromium.js';
+import { checkPage, type PagesRig, sessionCookie, startPages, widths } from './helpers/pages.js';
+
+// Sign-in and sign-out in Debian's Chromium against the real app: the browser session is a row of the
+// sessions table, listed by the API and ended by sign-out.
+describe.skipIf(!hasChromium)('hosted sign-in', () => {
+  let rig: PagesRig;
+
+  beforeAll(async () => {
+    rig = await startPages();
+  }, 120_000);
+  afterAll(async () => rig?.close());
+
+  const signIn = async (context: BrowserContext, identifier: string, password: string, path = '/sign-in') => {
+    const page = await context.newPage();
+    await page.goto(`${rig.base}${path}`);
+    await page.getByLabel(/Email or username|E-Mail oder Benutzername/).fill(identifier);
+    await page.getByLabel(/^(Password|Passwort)$/).fill(password);
+    await page.getByRole('button', { name: /^(Sign in|Anmelden)$/ }).click();
+    return page;
+  };
+
+  for (const javaScript of [true, false]) {
+    it(`signs in and out ${javaScript ? 'with' : 'without'} JavaScript; the session is listed, then ended`, async () => {
+      const user = await createUser(rig.h, { password: 'a browser passphrase' });
+      const context = await rig.context({ javaScript });
+      const page = await signIn(context, user.email, 'a browser passphrase');
+      await page.getByRole('heading', { name: 'Your account' }).waitFor();
+      expect(await page.textContent('main')).toContain(user.email);
+      const cookie = await sessionCookie(context);
+      expect(cookie).toMatchObject({ name: 'tessera_session', httpOnly: true, sameSite: 'Lax', path: '/' });
+
+      const session = await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } });
+      expect(session).toMatchObject({ userId: user.id, amr: ['pwd'] });
+      const api = await rig.h.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email: user.email, password: 'a browser passphrase' },
+      });
+      const listed = await rig.h.app.inject({
+        method: 'GET',
+        url: '/auth/sessions',
+        headers: { authorization: `Bearer ${api.json().accessToken}` },
+      });
+      expect(listed.json().data.map((entry: { id: string }) => entry.id)).toContain(session?.sessionId);
+
+      await page.goto(`${rig.base}/sign-out`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByText('You are signed out.').waitFor();
+      expect(await sessionCookie(context)).toBeUndefined();
+      // The row is over, not merely forgotten by the browser.
+      expect(await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } })).toBeUndefined();
+      await context.close();
+    }, 60_000);
+  }
+
+  it('refuses a wrong password with the identifier kept and the password not, and shows how long throttling lasts', async () => {
+    const user = await createUser(rig.h, { password: 'the right passphrase' });
+    const context = await rig.context();
+    const page = await signIn(context, user.email, 'the wrong passphrase');
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('not right');
+    expect(await page.getByLabel('Email or username').inputValue()).toBe(user.email);
+    expect(await page.getByLabel(/^Password$/).inputValue()).toBe('');
+    let text = '';
+    for (let attempt = 0; attempt < 30 && !/Try again in \d+ seconds/.test(text); attempt++) {
+      await page.getByLabel(/^Password$/).fill('still the wrong passphrase');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').waitFor();
+      text = (await page.getByRole('alert').textContent()) ?? '';
+    }
+    expect(text).toMatch(/Too many attempts\. Try again in \d+ seconds\./);
+    await context.close();
+  }, 120_000);
+
+  it('sends the person to a same-origin return_to after sign-in and ignores any other', async () => {
+    const user = await createUser(rig.h, { password: 'a returning passphrase' });
+    const context = await rig.context();
+    const page = await signIn(context, user.email, 'a returning passphrase', '/sign-in?return_to=%2Fsign-out%3Fx%3D1');
+    await page.waitForURL(`${rig.base}/sign-out?x=1`);
+    await context.close();
+    const other = await rig.context();
+    const page2 = await signIn(other, user.email, 'a returning passphrase', '/sign-in?return_to=%2F%2Fevil.example%2Fphish');
+    await page2.waitForURL(`${rig.base}/account`);
+    await other.close();
+  }, 60_000);
+
+  for (const javaScript of [true, false]) {
+    it(`replaces a temporary password on its own page, then goes where the person was headed (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {
+      const user = await createUser(rig.h);
+      await accounts.setPasswordHash(rig.h.context.database.primary, user.id, await hashPassword('a temporary passphrase'), true);
+      const context = await rig.context({ javaScript });
+      const page = await signIn(context, user.email, 'a temporary passphrase', '/sign-in?return_to=%2Fsign-out');
+      await page.getByRole('heading', { name: 'Set a new password' }).waitFor();
+      expect(await sessionCookie(context)).toBeUndefined();
+      // The page's own links never carry the change token.
+      const hrefs = await page.$$eval('a', (links) => links.map((link) => link.getAttribute('href') ?? ''));
+      expect(hrefs.filter((href) => href.includes('token='))).toEqual([]);
+      await page.getByLabel('New password').fill('a temporary passphrase');
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.getByText('must differ').waitFor();
+      await page.getByLabel('New password').fill('my very own passphrase');
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.waitForURL(`${rig.base}/sign-out`);
+      expect(await sessionCookie(context)).toBeDefined();
+      await context.close();
+      const again = await rig.context({ javaScript });
+      await (await signIn(again, user.email, 'my very own passphrase')).getByRole('heading', { name: 'Your account' }).waitFor();
+      await again.close();
+    }, 60_000);
+  }
+
+  it('ends the browser session when the person signs out everywhere through the API', async () => {
+    const user = await createUser(rig.h, { password: 'an everywhere passphrase' });
+    const context = await rig.context();
+    await (await signIn(context, user.email, 'an everywhere passphrase')).getByRole('heading', { name: 'Your account' }).waitFor();
+    const cookie = await sessionCookie(context);
+    const headers = { cookie: `tessera_session=${cookie?.value}` };
+    expect(await rig.h.app.modules.hosted.browserSession({ headers })).toBeDefined();
+    const api = await rig.h.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: user.email, password: 'an everywhere passphrase' },
+    });
+    const ended = await rig.h.app.inject({
+      method: 'POST',
+      url: '/auth/logout-all',
+      headers: { authorization: `Bearer ${api.json().accessToken}` },
+    });
+    expect(ended.statusCode).toBeLessThan(300);
+    expect(await rig.h.app.modules.hosted.browserSession({ headers })).toBeUndefined();
+    const page = await context.newPage();
+    await page.goto(`${rig.base}/account`);
+    await page.waitForURL(/\/sign-in\?return_to=%2Faccount$/);
+    await context.close();
+  }, 60_000);
+
+  it('answers a cross-site form post 403 and signs nobody in', async () => {
+    const user = await createUser(rig.h, { password: 'a targeted passphrase' });
+    const res = await rig.h.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      payload: new URLSearchParams({ identifier: user.email, password: 'a targeted passphrase', csrf: 'anonymous' }).toString(),
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.body).toContain('from another site');
+  });
+
+  it('refuses a signed-in form post without the session CSRF token', async () => {
+    const user = await createUser(rig.h, { password: 'a forged passphrase' });
+    const context = await rig.context();
+    await (await signIn(context, user.email, 'a forged passphrase')).getByRole('heading', { name: 'Your account' }).waitFor();
+    const cookie = await sessionCookie(context);
+    const res = await rig.h.app.inject({
+      method: 'POST',
+      url: '/sign-out',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `tessera_session=${cookie?.value}` },
+      payload: 'csrf=anonymous',
+    });
+    expect(res.statusCode).toBe(403);
+    expect(await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } })).toBeDefined();
+    await context.close();
+  }, 60_000);
+
+  it('serves strict security headers and a cacheable stylesheet', async () => {
+    const res = await rig.h.app.inject({ method: 'GET', url: '/sign-in' });
+    expect(res.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    expect(res.headers['content-security-policy']).not.toMatch(/unsafe-inline/);
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    const css = await rig.h.app.inject({ method: 'GET', url: '/hosted/style.css' });
+    expect(css.headers['cache-control']).toBe('public, max-age=86400');
+    expect(css.body).toContain('prefers-color-scheme: dark');
+  });
+
+  for (const width of widths) {
+    for (const language of ['en', 'de'] as const) {
+      it(`passes axe-core at ${width} px in ${language}`, async () => {
+        const context = await rig.context({ width, language, axe: true });
+        const page = await context.newPage();
+        await page.goto(`${rig.base}/sign-in`);
+        expect(await page.getAttribute('html', 'lang')).toBe(language);
+        await page.getByRole('button', { name: language === 'de' ? 'Anmelden' : 'Sign in' }).waitFor();
+        await checkPage(page);
+        await context.close();
+      }, 60_000);
+    }
+  }
+});
