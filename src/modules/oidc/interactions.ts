@@ -6,10 +6,12 @@ import type { BrowserSession } from '../hosted/service.js';
 import { oidcErrors as errors } from './errors.js';
 import { interactionPath } from './provider.js';
 import type { ProviderRuntime } from './runtime.js';
-import { consentPage } from './views.js';
+import { consentPage, continuePage } from './views.js';
 
 /** What the interaction page answers: a redirect, or a page to show. */
 export type InteractionStep = { redirect: string } | { html: string };
+
+const backToProvider = (url: string): InteractionStep => ({ html: continuePage(url) });
 
 type Raw = { req: IncomingMessage; res: ServerResponse };
 
@@ -29,9 +31,8 @@ export function createInteractions(runtime: ProviderRuntime, useCases: DomainUse
     }
   }
 
-  const finish = async (raw: Raw, provider: Awaited<ReturnType<ProviderRuntime['provider']>>, result: InteractionResults) => ({
-    redirect: await provider.interactionResult(raw.req, raw.res, result, { mergeWithLastSubmission: false }),
-  });
+  const finish = async (raw: Raw, provider: Awaited<ReturnType<ProviderRuntime['provider']>>, result: InteractionResults) =>
+    backToProvider(await provider.interactionResult(raw.req, raw.res, result, { mergeWithLastSubmission: false }));
 
   function satisfies(
     session: BrowserSession | undefined,

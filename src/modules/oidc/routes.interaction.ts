@@ -29,7 +29,7 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<{ oidc: OidcService }>
         description:
           'Where the provider sends the browser: with a Tessera browser session that satisfies the request (max_age, prompt=login) the sign-in finishes and the browser goes back to the application; without one, to the hosted sign-in page, which returns here. Third-party applications then show a consent page.',
         params: InteractionParams,
-        response: { 200: Html, 303: Redirect('To the sign-in page or back to the provider'), ...problems(errors.INTERACTION_NOT_FOUND) },
+        response: { 200: Html, 303: Redirect('To the sign-in page'), ...problems(errors.INTERACTION_NOT_FOUND) },
       },
     },
     async (request, reply) => {
@@ -44,10 +44,11 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<{ oidc: OidcService }>
       schema: {
         tags: ['sign in with Tessera'],
         summary: 'Allow or deny an application',
-        description: "The consent page's answer (form-encoded `decision=allow|deny`); the browser goes back to the application.",
+        description:
+          "The consent page's answer (form-encoded `decision=allow|deny`): a page that takes the browser back to the provider, then the application.",
         params: InteractionParams,
         body: ConsentBody,
-        response: { 303: Redirect('Back to the provider, then the application'), ...problems(errors.INTERACTION_NOT_FOUND) },
+        response: { 200: Html, ...problems(errors.INTERACTION_NOT_FOUND) },
       },
     },
     async (request, reply) =>

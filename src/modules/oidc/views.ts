@@ -48,3 +48,13 @@ export const logoutPage = (form: string, clientName: string | undefined) =>
 <button class="primary" type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
 <button type="submit" form="op.logoutForm">Stay signed in</button>`,
   );
+
+/**
+ * The step back to the application after a form post (sign-in, consent). A redirect would continue the
+ * form's navigation, which the pages' `form-action 'self'` policy stops at the application's origin; a
+ * refresh starts a new navigation instead. The link is there for browsers that do not refresh.
+ */
+export const continuePage = (url: string) => {
+  const safe = escapeHtml(url);
+  return page('Continuing…', `<meta http-equiv="refresh" content="0;url=${safe}"><p><a href="${safe}">Continue</a></p>`);
+};
