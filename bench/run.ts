@@ -5,11 +5,12 @@ import { auth } from './sections/auth.js';
 import { baseline } from './sections/baseline.js';
 import { importSection } from './sections/import.js';
 import { learning } from './sections/learning.js';
+import { oidc } from './sections/oidc.js';
 import { users } from './sections/users.js';
 import { writes } from './sections/writes.js';
 
 /** Every section, in the order they run. */
-const sections: Section[] = [baseline, auth, users, writes, learning, importSection];
+const sections: Section[] = [baseline, auth, users, writes, learning, importSection, oidc];
 
 const { values } = parseArgs({
   options: {

@@ -107,18 +107,23 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
       permissions: [],
     });
 
-    // Refresh tokens rotate; the used one is refused afterwards.
+    // Refresh tokens rotate.
     const first = tokens.refresh_token as string;
     expect(first).toBeTruthy();
     const refreshed = await client.refreshTokenGrant(config, first);
-    expect(refreshed.refresh_token).toBeTruthy();
-    expect(refreshed.refresh_token).not.toBe(first);
-    await expect(client.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: 'invalid_grant' });
-
-    // Revoked, then introspection says inactive.
     const current = refreshed.refresh_token as string;
+    expect(current).toBeTruthy();
+    expect(current).not.toBe(first);
+
+    // An access token revoked, then introspection says inactive (and userinfo refuses it).
     expect((await client.tokenIntrospection(config, refreshed.access_token)).active).toBe(true);
-    await client.tokenRevocation(config, current);
+    await client.tokenRevocation(config, refreshed.access_token);
+    expect((await client.tokenIntrospection(config, refreshed.access_token)).active).toBe(false);
+    await expect(client.fetchUserInfo(config, refreshed.access_token, person.id)).rejects.toBeDefined();
+
+    // A used refresh token presented again is refused, and ends its whole family: the current one too.
+    expect((await client.tokenIntrospection(config, current)).active).toBe(true);
+    await expect(client.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await client.tokenIntrospection(config, current)).active).toBe(false);
     await expect(client.refreshTokenGrant(config, current)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect(await auditActions(rig.h, person.id)).toContain('oidc.authorized');

@@ -135,7 +135,8 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
     },
 
     async start(log: KeyLog) {
-      await ready().catch((error: unknown) => log.warn({ err: error }, 'OpenID provider keys not loaded yet; will retry on first use'));
+      // In the background: a first start makes an RSA key, which must not hold up the node's readiness.
+      ready().catch((error: unknown) => log.warn({ err: error }, 'OpenID provider keys not loaded yet; will retry on first use'));
       const tick = () => {
         load(false)
           .catch((error: unknown) => log.warn({ err: error }, 'OpenID provider keys not reloaded; keeping the ones held'))
