@@ -115,12 +115,6 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
     expect(current).toBeTruthy();
     expect(current).not.toBe(first);
 
-    // An access token revoked, then introspection says inactive (and userinfo refuses it).
-    expect((await client.tokenIntrospection(config, refreshed.access_token)).active).toBe(true);
-    await client.tokenRevocation(config, refreshed.access_token);
-    expect((await client.tokenIntrospection(config, refreshed.access_token)).active).toBe(false);
-    await expect(client.fetchUserInfo(config, refreshed.access_token, person.id)).rejects.toBeDefined();
-
     // A used refresh token presented again is refused, and ends its whole family: the current one too.
     expect((await client.tokenIntrospection(config, current)).active).toBe(true);
     await expect(client.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: 'invalid_grant' });
@@ -130,8 +124,8 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
     await context.close();
   }, 90_000);
 
-  it('ends the browser session on RP-initiated logout; prompt=none then answers login_required', async () => {
-    const { config } = await application();
+  it('revokes tokens, and ends the browser session on RP-initiated logout; prompt=none then answers login_required', async () => {
+    const { config, application: app } = await application();
     const person = await createUser(rig.h, { password: PASSWORD });
     const context = await browser();
     const flow = await authorize(context, config);
@@ -142,6 +136,13 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
     expect((await again.callback()).searchParams.get('code')).toBeTruthy();
     const cookie = await sessionCookie(context);
     expect(cookie).toBeDefined();
+
+    // A token revoked, then introspection says inactive (and userinfo refuses it).
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
+    await client.tokenRevocation(config, tokens.access_token);
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+    await expect(client.fetchUserInfo(config, tokens.access_token, person.id)).rejects.toBeDefined();
+    expect(await auditActions(rig.h, app.id)).toContain('oidc.token_revoked');
 
     const page = await context.newPage();
     const signedOut = page.waitForRequest((request) => request.url().startsWith(APP_SIGNED_OUT), { timeout: 60_000 });
