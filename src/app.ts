@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
+import middie from '@fastify/middie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -87,6 +88,10 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
     reply.header('x-request-id', request.id);
   });
   registerNoStoreByDefault(app);
+
+  // Mounted servers (the OpenID provider) answer their own requests first: no body parser, helmet or CORS of ours.
+  await app.register(middie, { hook: 'onRequest' });
+  for (const handler of modules.middleware) app.use(handler);
 
   await app.register(helmet, {
     contentSecurityPolicy: {

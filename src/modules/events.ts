@@ -7,6 +7,7 @@ import { importEvents } from './import/events.js';
 import { invitationEvents } from './invitations/events.js';
 import { learningEvents } from './learning/events.js';
 import { mfaEvents } from './mfa/events.js';
+import { oidcEvents } from './oidc/events.js';
 import { organizationEvents } from './organizations/events.js';
 import { subscriptionEvents } from './subscriptions/events.js';
 import { userEvents } from './users/events.js';
@@ -29,6 +30,7 @@ export const domainEvents = {
   ...federationEvents,
   ...webhookEvents,
   ...mfaEvents,
+  ...oidcEvents,
 } as const;
 
 export type DomainEvent = EventOf<typeof domainEvents>;

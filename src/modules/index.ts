@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { ErrorSpec } from '../http/errors.js';
 import type { Authenticator, StepUpCheck } from '../http/route-policy.js';
-import { wireModule } from '../platform/module.js';
+import { type RawMiddleware, wireModule } from '../platform/module.js';
 import { createDiskStorage, createS3Storage } from '../platform/storage.js';
 import { createUseCases } from '../platform/use-case.js';
 import { accessModule } from './access/module.js';
@@ -23,6 +23,8 @@ import { learningModule } from './learning/module.js';
 import type { LearningService } from './learning/service.js';
 import { mailModule } from './mail/module.js';
 import { mfaModule } from './mfa/module.js';
+import { oidcModule } from './oidc/module.js';
+import type { OidcService } from './oidc/service.js';
 import { opsModule } from './ops/module.js';
 import { organizationsModule } from './organizations/module.js';
 import { subscriptionsModule } from './subscriptions/module.js';
@@ -44,6 +46,8 @@ export interface Modules {
   authenticationErrors: ErrorSpec[];
   /** Registers every module's routes. */
   register(app: FastifyInstance): Promise<void>;
+  /** Raw handlers mounted ahead of Fastify's plugins (the OpenID provider), in wiring order. */
+  middleware: RawMiddleware[];
   /** From now on /health/ready answers 503 while requests are still served: a load balancer stops sending new ones. */
   drain(): void;
   /** Starts and stops background work (mail delivery, signing keys). */
@@ -59,6 +63,7 @@ export interface Modules {
   /** The use-case runner every module writes through (tests emit catalogue events through it). */
   useCases: DomainUseCases;
   hosted: HostedService;
+  oidc: OidcService;
 }
 
 export interface ModuleOptions {
@@ -145,6 +150,14 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     users: users.service,
     mfa: mfa.service,
   });
+  const oidc = await wireModule(oidcModule, context, {
+    useCases,
+    access: access.service,
+    organizations: organizations.service,
+    users: users.service,
+    auth: auth.service,
+    hosted: hosted.service,
+  });
   const exportParts = {
     ...access.service.exportParts,
     ...organizations.service.exportParts,
@@ -171,6 +184,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     invitations,
     importer,
     hosted,
+    oidc,
   ];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {
@@ -183,6 +197,8 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     webhooks: webhooks.service,
     useCases,
     hosted: hosted.service,
+    oidc: oidc.service,
+    middleware: wired.map((module) => module.middleware()).filter((handler) => handler !== undefined),
     authenticate: requestAuthenticator(auth.service),
     stepUp: mfa.service.requireStepUp,
     authenticationErrors,

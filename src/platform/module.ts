@@ -1,4 +1,12 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+
+/**
+ * A connect-style handler that answers its requests before Fastify's hooks, body parsers and security
+ * headers run (a mounted third-party server such as the OpenID provider); others it passes on with `next()`.
+ */
+export type RawMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
 import type { AppContext } from '../context.js';
 
 /** A scheduled job of a module: runs on one node at a time, on a cron schedule (UTC). */
@@ -19,6 +27,8 @@ export interface ModuleDefinition<Service, Deps> {
   /** Registers the module's HTTP routes (routes.ts files: HTTP only). */
   routes?(app: FastifyInstance, service: Service, context: AppContext): Promise<void>;
   jobs?(service: Service, context: AppContext): ModuleJob[];
+  /** A raw handler mounted ahead of Fastify's plugins (see RawMiddleware). */
+  middleware?(service: Service): RawMiddleware;
   /** Background work started once the app is ready (timers, workers), stopped in reverse wiring order. */
   start?(service: Service, log: FastifyBaseLogger): Promise<void>;
   stop?(service: Service): Promise<void>;
@@ -36,6 +46,7 @@ export interface WiredModule<Service> {
   readonly service: Service;
   registerRoutes(app: FastifyInstance): Promise<void>;
   jobs(): ModuleJob[];
+  middleware(): RawMiddleware | undefined;
   start(log: FastifyBaseLogger): Promise<void>;
   stop(): Promise<void>;
 }
@@ -51,6 +62,7 @@ export async function wireModule<Service, Deps>(
     service,
     registerRoutes: async (app) => definition.routes?.(app, service, context),
     jobs: () => definition.jobs?.(service, context) ?? [],
+    middleware: () => definition.middleware?.(service),
     start: async (log) => definition.start?.(service, log),
     stop: async () => definition.stop?.(service),
   };

@@ -25,6 +25,7 @@ export const permissionCatalog = {
   'events:manage': 'Organize events (events preset)',
   'webhooks:manage':
     "Subscribe endpoints to Tessera's events (an organization's own only, without tenants:all); read and retry their deliveries",
+  'applications:manage': 'Register and manage the applications people sign in to with Tessera (OpenID Connect clients)',
 } as const;
 
 export type Permission = keyof typeof permissionCatalog;

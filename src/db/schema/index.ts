@@ -7,6 +7,7 @@ export * from './learning.js';
 export * from './mail.js';
 export * from './memberships.js';
 export * from './mfa.js';
+export * from './oidc.js';
 export * from './organizations.js';
 export * from './subscriptions.js';
 export * from './users.js';

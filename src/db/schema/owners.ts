@@ -40,6 +40,8 @@ export const tableOwners = {
   email_outbox: 'mail',
   webhooks: 'webhooks',
   webhook_deliveries: 'webhooks',
+  applications: 'oidc',
+  oidc_artifacts: 'oidc',
 } as const;
 
 export type TableOwner = (typeof tableOwners)[keyof typeof tableOwners];

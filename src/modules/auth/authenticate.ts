@@ -15,16 +15,30 @@ export interface Credentials {
 }
 
 /** "Who is asking?": a request's access token or API key becomes its principal, or a 401. */
+/**
+ * A verifier of bearer tokens other than Tessera's own (the OpenID provider's access tokens for its API): a
+ * principal for a token it recognises, undefined for one that is not its kind, a 401 for a bad one of its kind.
+ */
+export type BearerVerifier = (token: string) => Promise<Principal | undefined>;
+
 export function createAuthenticator(kit: Pick<AuthKit, 'context' | 'liveness' | 'tokens'>, apiKeys: ApiKeys, userViews: UserViews) {
   const { database } = kit.context;
   const db = database.primary;
   const { tokens, liveness } = kit;
+  const otherBearers: BearerVerifier[] = [];
 
   return {
+    /** The OpenID provider, wired after auth, has Tessera's API accept its access tokens (an application's, a person's). */
+    registerBearerVerifier: (verify: BearerVerifier) => void otherBearers.push(verify),
+
     async authenticate(credentials: Credentials): Promise<Principal | undefined> {
       const apiKey = credentials.apiKey ?? (credentials.bearer?.startsWith(API_KEY_PREFIX) ? credentials.bearer : undefined);
       if (apiKey) return apiKeys.authenticate(apiKey);
       if (!credentials.bearer) return undefined;
+      for (const verify of otherBearers) {
+        const principal = await verify(credentials.bearer);
+        if (principal) return principal;
+      }
       const claims = await tokens.verify(credentials.bearer);
       // A valid signature is not enough: the session may have ended since the token was issued.
       if (!liveness.isKnownLive(claims.sid)) {

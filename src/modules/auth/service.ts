@@ -20,11 +20,13 @@ import { createTemporaryPasswords } from './temporary-passwords.js';
 import { reactToUserEvents } from './user-events.js';
 import { createUserViews } from './user-views.js';
 
+export type { BearerVerifier } from './authenticate.js';
 export type { BrowserSession } from './browser-sessions.js';
 /** For the import: whether a sign-in can verify a password hash brought from another system, and its format. */
 export { passwordHashFormat, passwordHashProblem } from './foreign-hashes.js';
 /** `tessera keys rotate` and `tessera backup` (how the keys are stored) reach the signing keys directly, outside any request. */
-export { rotateSigningKey, signingKeyStorage } from './signing-keys.js';
+/** The OpenID provider signs with every kind of key in the store (made on its first start). */
+export { ensureSigningKey, KEY_ALGORITHMS, loadPrivateJwks, rotateSigningKey, signingKeyStorage } from './signing-keys.js';
 
 type Flow<F extends (...args: never[]) => unknown> = ReturnType<F>;
 
@@ -86,6 +88,7 @@ export function createAuthService(kit: AuthKit): AuthService {
     confirmEmailChange: emailChange.confirmEmailChange,
     revertEmailChange: emailChange.revertEmailChange,
     authenticate: authenticator.authenticate,
+    registerBearerVerifier: authenticator.registerBearerVerifier,
     me: authenticator.me,
     sessions: createSessions(kit, signIn, userViews),
     /** The hosted pages' cookie sessions (rows of the same sessions table). */

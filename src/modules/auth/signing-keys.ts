@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { exportJWK, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from 'jose';
 import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/client.js';
@@ -6,6 +6,19 @@ import { signingKeys } from '../../db/schema/index.js';
 import { seal, unseal } from '../../platform/sealed.js';
 
 export const ALGORITHM = 'EdDSA';
+
+/**
+ * The kinds of key the store holds, one active key of each: EdDSA signs Tessera's own access tokens; the
+ * OpenID provider signs ID tokens RS256 by default (every relying party supports it), ES256 or EdDSA for
+ * clients that ask.
+ */
+export const KEY_ALGORITHMS = ['EdDSA', 'RS256', 'ES256'] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+const generate = (algorithm: KeyAlgorithm) =>
+  algorithm === 'EdDSA'
+    ? generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+    : generateKeyPair(algorithm, { extractable: true, ...(algorithm === 'RS256' ? { modulusLength: 2048 } : {}) });
 
 export class NoActiveKeyError extends Error {}
 
@@ -16,13 +29,13 @@ export interface LoadedKeys {
   jwks: { keys: JWK[] };
 }
 
-async function insertNewKey(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>) {
-  const { publicKey, privateKey } = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
+async function insertNewKey(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>, algorithm: KeyAlgorithm = ALGORITHM) {
+  const { publicKey, privateKey } = await generate(algorithm);
   const pem = await exportPKCS8(privateKey);
   const [row] = await db
     .insert(signingKeys)
     .values({
-      algorithm: ALGORITHM,
+      algorithm,
       publicJwk: await exportJWK(publicKey),
       privateKey: config.SIGNING_KEY_SECRET ? seal(pem, config.SIGNING_KEY_SECRET) : pem,
     })
@@ -47,33 +60,56 @@ export async function signingKeyStorage(db: Executor): Promise<{ sealed: number;
   return { sealed: row?.sealed ?? 0, plain: row?.plain ?? 0 };
 }
 
-/** Creates the first signing key on first start; several nodes starting at once agree on one. */
-export async function ensureSigningKey(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>) {
+/** Creates the first key of each kind asked for on first start; several nodes starting at once agree on one. */
+export async function ensureSigningKey(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>, algorithms: KeyAlgorithm[] = [ALGORITHM]) {
   await db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(8801001)`);
-    const [active] = await tx.select({ id: signingKeys.id }).from(signingKeys).where(eq(signingKeys.status, 'ACTIVE')).limit(1);
-    if (!active) await insertNewKey(tx, config);
+    const active = await tx.select({ algorithm: signingKeys.algorithm }).from(signingKeys).where(eq(signingKeys.status, 'ACTIVE'));
+    for (const algorithm of algorithms) if (!active.some((row) => row.algorithm === algorithm)) await insertNewKey(tx, config, algorithm);
   });
 }
 
-/** `tessera keys rotate`: a new active key; the old one stays published for the overlap window. */
+/**
+ * `tessera keys rotate`: a new active key of every kind in use; the old ones stay published for the overlap
+ * window. Answers the new key of Tessera's own access tokens.
+ */
 export async function rotateSigningKey(db: Db, config: Pick<Config, 'SIGNING_KEY_SECRET' | 'SIGNING_KEY_OVERLAP' | 'ACCESS_TOKEN_TTL'>) {
   return db.transaction(async (tx) => {
     const retiresAt = new Date(Date.now() + Math.max(config.SIGNING_KEY_OVERLAP, config.ACCESS_TOKEN_TTL));
-    await tx.update(signingKeys).set({ status: 'RETIRING', retiresAt }).where(eq(signingKeys.status, 'ACTIVE'));
+    const rotated = await tx
+      .update(signingKeys)
+      .set({ status: 'RETIRING', retiresAt })
+      .where(eq(signingKeys.status, 'ACTIVE'))
+      .returning({ algorithm: signingKeys.algorithm });
     await tx
       .update(signingKeys)
       .set({ status: 'RETIRED' })
       .where(and(eq(signingKeys.status, 'RETIRING'), lte(signingKeys.retiresAt, new Date())));
+    const others = KEY_ALGORITHMS.filter((algorithm) => algorithm !== ALGORITHM && rotated.some((row) => row.algorithm === algorithm));
+    for (const algorithm of others) await insertNewKey(tx, config, algorithm);
     return insertNewKey(tx, config);
   });
+}
+
+/**
+ * Every usable key as a private JWK (the OpenID provider signs with them and publishes their public
+ * halves): per kind the active key first, then those rotating out.
+ */
+export async function loadPrivateJwks(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>): Promise<JWK[]> {
+  const rows = await db.select().from(signingKeys).where(usable()).orderBy(signingKeys.status, desc(signingKeys.createdAt));
+  return Promise.all(
+    rows.map(async (row) => {
+      const key = await importPKCS8(unseal(row.privateKey, config.SIGNING_KEY_SECRET), row.algorithm, { extractable: true });
+      return { ...(await exportJWK(key)), kid: row.id, alg: row.algorithm, use: 'sig' };
+    }),
+  );
 }
 
 export async function loadKeys(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>): Promise<LoadedKeys> {
   const rows = await db
     .select()
     .from(signingKeys)
-    .where(and(inArray(signingKeys.status, ['ACTIVE', 'RETIRING']), usable()))
+    .where(and(eq(signingKeys.algorithm, ALGORITHM), inArray(signingKeys.status, ['ACTIVE', 'RETIRING']), usable()))
     .orderBy(signingKeys.createdAt);
   const activeRow = rows.filter((row) => row.status === 'ACTIVE').at(-1);
   if (!activeRow) throw new NoActiveKeyError('no active signing key');

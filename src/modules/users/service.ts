@@ -75,6 +75,8 @@ export interface UsersService
   createImported: Accounts['createImported'];
   findByEmail(executor: Executor, email: string): Promise<UserRow | undefined>;
   findById(executor: Executor, id: string): Promise<UserRow | undefined>;
+  /** The profile beside the account (picture, language, time zone), for the OpenID provider's claims. */
+  findProfile: typeof queries.findProfile;
   /** By address or username (any case), for a password sign-in. */
   findForSignIn: typeof queries.findUserForLogin;
   /** A new password hash; `changeRequired` makes it temporary (the next sign-in must replace it). */
@@ -159,6 +161,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     createImported: accounts.createImported,
     findByEmail: (executor, email) => queries.findUserByEmail(executor, normalizeEmail(email)),
     findById: (executor, id) => queries.findUserById(executor, id),
+    findProfile: queries.findProfile,
     findForSignIn: queries.findUserForLogin,
     setPasswordHash: queries.setPasswordHash,
     recordSignIn: queries.recordLogin,

@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import type { AdapterPayload } from 'oidc-provider';
+import type { AppContext } from '../../context.js';
+import type { Executor } from '../../db/client.js';
+import type { SignedInCaller } from '../../platform/caller.js';
+import { cursorOf, pageOf } from '../../platform/paging.js';
+import { isPermission } from '../access/service.js';
+import type { DomainUseCases } from '../events.js';
+import { oidcErrors as errors } from './errors.js';
+import * as queries from './queries.js';
+import type { ApplicationView, CreateApplication, ListApplicationsQuery, UpdateApplication } from './schemas.js';
+import { randomSecret, sha256 } from './secrets.js';
+
+/** The scopes an application signing people in may ask for: OpenID Connect's and Tessera's own. */
+export const PERSON_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'phone', 'roles', 'organization'] as const;
+const DEFAULT_PERSON_SCOPES = ['openid', 'offline_access', 'email', 'profile'];
+
+type Kind = queries.ApplicationRow['kind'];
+const isConfidential = (kind: Kind) => kind === 'web' || kind === 'service';
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Redirect URIs are matched exactly, so they are checked once here: no fragment; https for web and
+ * single-page applications (plain http only on loopback, for development); a native application may also use
+ * its own scheme (`com.example.app:/callback`, RFC 8252). A service application signs nobody in and has none.
+ */
+function assertRedirectUris(kind: Kind, uris: string[]) {
+  if (kind === 'service') {
+    if (uris.length > 0) throw errors.INVALID_REDIRECT_URI('A service application has no redirect URIs.');
+    return;
+  }
+  for (const uri of uris) {
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw errors.INVALID_REDIRECT_URI(`Not a URL: ${uri}`);
+    }
+    const web = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+    const ownScheme = kind === 'native' && !['http:', 'https:', 'javascript:', 'data:', 'file:'].includes(url.protocol);
+    if (url.hash || !(web || ownScheme)) throw errors.INVALID_REDIRECT_URI(`Not acceptable for a ${kind} application: ${uri}`);
+  }
+}
+
+/** People's applications ask for OpenID Connect scopes; a service's scopes are Tessera permissions its maker holds. */
+function assertScopes(caller: SignedInCaller, kind: Kind, scopes: string[]) {
+  if (kind !== 'service') {
+    const unknown = scopes.filter((scope) => !(PERSON_SCOPES as readonly string[]).includes(scope));
+    if (unknown.length > 0) throw errors.UNKNOWN_SCOPE(`Unknown scope: ${unknown.join(', ')}.`);
+    return;
+  }
+  const unknown = scopes.filter((scope) => !isPermission(scope));
+  if (unknown.length > 0) throw errors.UNKNOWN_SCOPE(`Unknown permission: ${unknown.join(', ')}.`);
+  // A service application can only narrow what its maker may do, never widen it (as an API key).
+  const notHeld = scopes.filter((scope) => !caller.principal.permissions.has(scope as never));
+  if (notHeld.length > 0) throw errors.APPLICATION_SCOPE_NOT_HELD(`You do not hold: ${notHeld.join(', ')}.`);
+}
+
+const graceOf = (row: queries.ApplicationRow) =>
+  row.previousSecretHash && row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date() ? row.previousSecretExpiresAt : null;
+
+export const applicationView = (row: queries.ApplicationRow): ApplicationView => ({
+  id: row.id,
+  clientId: row.clientId,
+  name: row.name,
+  kind: row.kind,
+  redirectUris: row.redirectUris,
+  postLogoutRedirectUris: row.postLogoutRedirectUris,
+  scopes: row.scopes,
+  firstParty: row.firstParty,
+  logoUri: row.logoUri,
+  idTokenSigningAlg: row.idTokenSigningAlg,
+  confidential: isConfidential(row.kind),
+  previousSecretValidUntil: graceOf(row)?.toISOString() ?? null,
+  createdAt: row.createdAt.toISOString(),
+  updatedAt: row.updatedAt.toISOString(),
+});
+
+/**
+ * The client metadata oidc-provider works with, made from an application each time it is asked (so an
+ * edit applies at once on every node). `client_secret` holds the secret's hash: the provider's comparison is
+ * replaced by one of hashes (provider.ts), which also accepts the previous secret during its grace period.
+ */
+export function clientMetadata(row: queries.ApplicationRow): AdapterPayload {
+  const service = row.kind === 'service';
+  const previous = graceOf(row) ? row.previousSecretHash : null;
+  return {
+    client_id: row.clientId,
+    client_name: row.name,
+    application_type: row.kind === 'native' ? 'native' : 'web',
+    redirect_uris: row.redirectUris,
+    post_logout_redirect_uris: row.postLogoutRedirectUris,
+    grant_types: service ? ['client_credentials'] : ['authorization_code', 'refresh_token'],
+    response_types: service ? [] : ['code'],
+    token_endpoint_auth_method: isConfidential(row.kind) ? 'client_secret_basic' : 'none',
+    ...(row.secretHash ? { client_secret: row.secretHash } : {}),
+    scope: row.scopes.join(' '),
+    id_token_signed_response_alg: row.idTokenSigningAlg,
+    ...(row.logoUri ? { logo_uri: row.logoUri } : {}),
+    'urn:tessera:first_party': row.firstParty,
+    'urn:tessera:previous_secret_hash': previous ?? undefined,
+    'urn:tessera:owner_id': row.ownerId ?? undefined,
+  };
+}
+
+const applicationCursor = cursorOf(['uuid'] as const);
+
+/** Applications (OpenID Connect clients): created, changed and removed by administrators, every change audited. */
+export function createApplications(context: AppContext, { useCases }: { useCases: DomainUseCases }) {
+  const db = context.database.primary;
+
+  async function existing(executor: Executor, id: string) {
+    const row = await queries.findApplication(executor, id);
+    if (!row) throw errors.APPLICATION_NOT_FOUND();
+    return row;
+  }
+
+  return {
+    /** The provider's client lookup: the application with this client id, as client metadata. */
+    async clientById(clientId: string) {
+      const row = await queries.findApplicationByClientId(db, clientId);
+      return row && clientMetadata(row);
+    },
+    byClientId: (clientId: string) => queries.findApplicationByClientId(db, clientId),
+
+    async list(_caller: SignedInCaller, query: ListApplicationsQuery) {
+      const limit = query.limit ?? 20;
+      const rows = await queries.listApplications(db, { after: applicationCursor.decode(query.cursor)?.[0], limit });
+      return pageOf(rows, limit, applicationView, (row) => applicationCursor.encode([row.id]));
+    },
+
+    get: async (_caller: SignedInCaller, id: string) => applicationView(await existing(db, id)),
+
+    async create(caller: SignedInCaller, body: CreateApplication) {
+      const redirectUris = body.redirectUris ?? [];
+      const postLogoutRedirectUris = body.postLogoutRedirectUris ?? [];
+      const scopes = body.scopes ?? (body.kind === 'service' ? [] : DEFAULT_PERSON_SCOPES);
+      assertRedirectUris(body.kind, redirectUris);
+      assertRedirectUris(body.kind, postLogoutRedirectUris);
+      if (body.kind !== 'service' && redirectUris.length === 0) throw errors.INVALID_REDIRECT_URI('At least one redirect URI is needed.');
+      assertScopes(caller, body.kind, scopes);
+      const secret = isConfidential(body.kind) ? randomSecret() : null;
+      const row = await useCases.run(caller, async (tx, emit) => {
+        const created = await queries.insertApplication(tx, {
+          clientId: randomBytes(16).toString('base64url'),
+          name: body.name,
+          kind: body.kind,
+          redirectUris,
+          postLogoutRedirectUris,
+          scopes,
+          firstParty: body.firstParty ?? false,
+          logoUri: body.logoUri ?? null,
+          idTokenSigningAlg: body.idTokenSigningAlg ?? 'RS256',
+          ownerId: caller.principal.userId,
+          secretHash: secret ? sha256(secret) : null,
+        });
+        await emit({
+          type: 'application.created',
+          entityId: created.id,
+          payload: { name: created.name, kind: created.kind, clientId: created.clientId },
+        });
+        return created;
+      });
+      return { application: applicationView(row), clientSecret: secret };
+    },
+
+    async update(caller: SignedInCaller, id: string, body: UpdateApplication) {
+      const row = await useCases.run(caller, async (tx, emit) => {
+        const before = await existing(tx, id);
+        if (body.redirectUris) assertRedirectUris(before.kind, body.redirectUris);
+        if (body.postLogoutRedirectUris) assertRedirectUris(before.kind, body.postLogoutRedirectUris);
+        if (body.redirectUris && before.kind !== 'service' && body.redirectUris.length === 0)
+          throw errors.INVALID_REDIRECT_URI('At least one redirect URI is needed.');
+        if (body.scopes) assertScopes(caller, before.kind, body.scopes);
+        const after = await queries.updateApplication(tx, id, body);
+        if (!after) throw errors.APPLICATION_NOT_FOUND();
+        const keys = (['name', 'redirectUris', 'postLogoutRedirectUris', 'scopes', 'firstParty', 'logoUri'] as const).filter(
+          (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]),
+        );
+        if (keys.length > 0) {
+          await emit({
+            type: 'application.updated',
+            entityId: id,
+            payload: {
+              before: Object.fromEntries(keys.map((key) => [key, before[key]])),
+              after: Object.fromEntries(keys.map((key) => [key, after[key]])),
+            },
+          });
+        }
+        return after;
+      });
+      return applicationView(row);
+    },
+
+    async remove(caller: SignedInCaller, id: string) {
+      await useCases.run(caller, async (tx, emit) => {
+        const row = await queries.deleteApplication(tx, id);
+        if (!row) throw errors.APPLICATION_NOT_FOUND();
+        // What the application held (grants, tokens) stops working with it: the provider finds no client.
+        await emit({ type: 'application.deleted', entityId: id });
+      });
+    },
+
+    /** A new secret, shown once; the previous one keeps working for APPLICATION_SECRET_GRACE so deployments can roll over. */
+    async rotateSecret(caller: SignedInCaller, id: string) {
+      const secret = randomSecret();
+      const validUntil = new Date(Date.now() + context.config.APPLICATION_SECRET_GRACE);
+      await useCases.run(caller, async (tx, emit) => {
+        const before = await existing(tx, id);
+        if (!before.secretHash) throw errors.APPLICATION_HAS_NO_SECRET();
+        await queries.updateApplication(tx, id, {
+          secretHash: sha256(secret),
+          previousSecretHash: before.secretHash,
+          previousSecretExpiresAt: validUntil,
+        });
+        await emit({ type: 'application.secret_rotated', entityId: id, payload: { previousValidUntil: validUntil.toISOString() } });
+      });
+      return { clientSecret: secret, previousSecretValidUntil: validUntil.toISOString() };
+    },
+  };
+}
+
+export type Applications = ReturnType<typeof createApplications>;

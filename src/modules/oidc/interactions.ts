@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type InteractionResults, errors as providerErrors } from 'oidc-provider';
+import type { Caller } from '../../platform/caller.js';
+import type { DomainUseCases } from '../events.js';
+import type { BrowserSession } from '../hosted/service.js';
+import { oidcErrors as errors } from './errors.js';
+import { interactionPath } from './provider.js';
+import type { ProviderRuntime } from './runtime.js';
+import { consentPage, continuePage } from './views.js';
+
+/** What the interaction page answers: a redirect, or a page to show. */
+export type InteractionStep = { redirect: string } | { html: string };
+
+const backToProvider = (url: string): InteractionStep => ({ html: continuePage(url) });
+
+type Raw = { req: IncomingMessage; res: ServerResponse };
+
+/**
+ * The provider's interaction screens. Sign-in is the hosted sign-in page: a browser session that satisfies
+ * the request (fresh enough for max_age, begun after the request for prompt=login) finishes it at once;
+ * otherwise the person is sent to sign in and comes back here. Third-party applications then ask for consent.
+ */
+export function createInteractions(runtime: ProviderRuntime, useCases: DomainUseCases) {
+  async function details({ req, res }: Raw) {
+    const provider = await runtime.provider();
+    try {
+      return { provider, interaction: await provider.interactionDetails(runtime.issuerRequest(req), res) };
+    } catch (error) {
+      if (error instanceof providerErrors.SessionNotFound) throw errors.INTERACTION_NOT_FOUND({ cause: error });
+      throw error;
+    }
+  }
+
+  const finish = async (raw: Raw, provider: Awaited<ReturnType<ProviderRuntime['provider']>>, result: InteractionResults) =>
+    backToProvider(await provider.interactionResult(raw.req, raw.res, result, { mergeWithLastSubmission: false }));
+
+  function satisfies(
+    session: BrowserSession | undefined,
+    interaction: { iat?: number; params: Record<string, unknown>; prompt: { reasons: string[] } },
+  ) {
+    if (!session) return false;
+    const now = Math.floor(Date.now() / 1000);
+    const authTime = Math.floor(session.authTime.getTime() / 1000);
+    const maxAge = interaction.params.max_age === undefined ? undefined : Number(interaction.params.max_age);
+    if (maxAge !== undefined && now - authTime > maxAge) return false;
+    // prompt=login: the person signs in again, after this request began.
+    if (interaction.prompt.reasons.includes('login_prompt') && authTime < (interaction.iat ?? now)) return false;
+    return true;
+  }
+
+  return {
+    async show(raw: Raw, session: BrowserSession | undefined): Promise<InteractionStep> {
+      const { provider, interaction } = await details(raw);
+      const { prompt, params, uid } = interaction;
+      if (prompt.name === 'login') {
+        if (satisfies(session, interaction) && session) {
+          const ts = Math.floor(session.authTime.getTime() / 1000);
+          return finish(raw, provider, { login: { accountId: session.userId, amr: session.amr, ts, remember: true } });
+        }
+        const query = new URLSearchParams({ return_to: interactionPath(uid) });
+        if (typeof params.login_hint === 'string') query.set('login_hint', params.login_hint);
+        return { redirect: `/sign-in?${query}` };
+      }
+      const client = await provider.Client.find(String(params.client_id));
+      const missing = [...((prompt.details.missingOIDCScope as string[] | undefined) ?? [])];
+      for (const scopes of Object.values((prompt.details.missingResourceScopes as Record<string, string[]> | undefined) ?? {}))
+        missing.push(...scopes);
+      return { html: consentPage({ uid, clientName: client?.clientName ?? String(params.client_id), scopes: [...new Set(missing)] }) };
+    },
+
+    async confirm(raw: Raw, caller: Caller, decision: 'allow' | 'deny'): Promise<InteractionStep> {
+      const { provider, interaction } = await details(raw);
+      const { prompt, params, session, grantId } = interaction;
+      if (prompt.name !== 'consent' || !session) throw errors.INTERACTION_NOT_FOUND();
+      if (decision === 'deny') {
+        return finish(raw, provider, { error: 'access_denied', error_description: 'The person declined the request.' });
+      }
+      const clientId = String(params.client_id);
+      const grant = (grantId && (await provider.Grant.find(grantId))) || new provider.Grant({ accountId: session.accountId, clientId });
+      const scopes = (prompt.details.missingOIDCScope as string[] | undefined) ?? [];
+      if (scopes.length > 0) grant.addOIDCScope(scopes.join(' '));
+      const claims = prompt.details.missingOIDCClaims as string[] | undefined;
+      if (claims?.length) grant.addOIDCClaims(claims);
+      for (const [resource, resourceScopes] of Object.entries((prompt.details.missingResourceScopes as Record<string, string[]>) ?? {}))
+        grant.addResourceScope(resource, resourceScopes.join(' '));
+      const saved = await grant.save();
+      await useCases.run(caller, async (_tx, emit) =>
+        emit({ type: 'oidc.consent_granted', entityId: session.accountId, payload: { clientId, scopes } }),
+      );
+      return finish(raw, provider, { consent: { grantId: saved } });
+    },
+  };
+}
+
+export type Interactions = ReturnType<typeof createInteractions>;

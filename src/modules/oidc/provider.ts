@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import type { JWK } from 'jose';
+import Provider, { type Account, type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../../config.js';
+import { allPermissions } from '../../platform/permissions.js';
+import { PERSON_SCOPES } from './applications.js';
+import { scopeClaims } from './claims.js';
+import { secretMatches } from './secrets.js';
+import { escapeHtml, logoutPage, messagePage } from './views.js';
+
+/** Where the provider's endpoints live; discovery stays at the root so that `issuer` + /.well-known resolves. */
+export const MOUNT = '/oidc';
+export const interactionPath = (uid: string) => `${MOUNT}/interaction/${uid}`;
+
+const seconds = (ms: number) => Math.max(1, Math.floor(ms / 1000));
+
+export interface ProviderOptions {
+  config: Config;
+  jwks: JWK[];
+  adapter: new (model: string) => Adapter;
+  findAccount(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined>;
+  /** Tessera's own API as a resource server: the audience its access tokens carry. */
+  apiResource: string;
+  /** After RP-initiated logout: Tessera's browser session ends too, and it is audited. */
+  onLogout(ctx: KoaContextWithOIDC, accountId: string | undefined, clientId: string | undefined): Promise<void>;
+}
+
+/**
+ * The cookie-signing keys, derived from the signing keys (every node has them, and they rotate with them),
+ * so no further secret has to be shared between nodes.
+ */
+const cookieKeys = (jwks: JWK[]) =>
+  jwks.filter((key) => key.d).map((key) => createHash('sha256').update(`tessera oidc cookies\0${key.d}`).digest('base64url'));
+
+const firstParty = (client: { [key: string]: unknown } | undefined) => client?.['urn:tessera:first_party'] === true;
+
+/**
+ * oidc-provider configured for Tessera: applications from the database, keys from the signing-key store,
+ * the hosted sign-in pages as the login screen, every lifetime explicit.
+ */
+export function buildProvider(options: ProviderOptions) {
+  const { config, apiResource } = options;
+  const accessTokenTtl = seconds(config.ACCESS_TOKEN_TTL);
+  const configuration: Configuration = {
+    adapter: options.adapter,
+    findAccount: options.findAccount,
+    jwks: { keys: options.jwks as never },
+    cookies: { keys: cookieKeys(options.jwks), long: { httpOnly: true, sameSite: 'lax' }, short: { httpOnly: true, sameSite: 'lax' } },
+    claims: scopeClaims,
+    scopes: [...PERSON_SCOPES, ...allPermissions],
+    extraClientMetadata: {
+      properties: ['urn:tessera:first_party', 'urn:tessera:previous_secret_hash', 'urn:tessera:owner_id'],
+    },
+    responseTypes: ['code'],
+    // PKCE with S256 only (oidc-provider offers no other method); required of public clients, used by anyone.
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+      userinfoSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+      introspectionSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+      authorizationSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
+    },
+    routes: {
+      authorization: `${MOUNT}/auth`,
+      backchannel_authentication: `${MOUNT}/backchannel`,
+      code_verification: `${MOUNT}/device`,
+      device_authorization: `${MOUNT}/device/auth`,
+      end_session: `${MOUNT}/session/end`,
+      introspection: `${MOUNT}/token/introspection`,
+      jwks: `${MOUNT}/jwks`,
+      pushed_authorization_request: `${MOUNT}/request`,
+      registration: `${MOUNT}/reg`,
+      revocation: `${MOUNT}/token/revocation`,
+      token: `${MOUNT}/token`,
+      userinfo: `${MOUNT}/me`,
+      challenge: `${MOUNT}/challenge`,
+      credential: `${MOUNT}/credential`,
+    },
+    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
+    ttl: {
+      AccessToken: accessTokenTtl,
+      ClientCredentials: accessTokenTtl,
+      AuthorizationCode: seconds(config.OIDC_CODE_TTL),
+      IdToken: seconds(config.OIDC_ID_TOKEN_TTL),
+      Interaction: seconds(config.OIDC_INTERACTION_TTL),
+      Session: seconds(config.OIDC_SESSION_TTL),
+      Grant: seconds(config.OIDC_GRANT_TTL),
+      RefreshToken: seconds(config.OIDC_REFRESH_TOKEN_TTL),
+      // Flows Tessera does not offer; set so that no lifetime is left to a library default.
+      DeviceCode: 600,
+      BackchannelAuthenticationRequest: 600,
+      PreAuthorizedCode: 600,
+    },
+    // Refresh tokens are rotated on every use; a used one presented again is refused and ends its grant.
+    rotateRefreshToken: true,
+    // First-party applications get a refresh token without prompt=consent; others only for offline_access.
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || firstParty(client)),
+    expiresWithSession: async (ctx, code) => !code.scopes.has('offline_access') && !firstParty(ctx.oidc.client),
+    // First-party applications need no consent: their grant is made with what they ask for.
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session?.grantIdFor(ctx.oidc.client?.clientId ?? '');
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      const { client, session, params } = ctx.oidc;
+      if (!firstParty(client) || !client || !session?.accountId) return undefined;
+      const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope(String(params?.scope ?? 'openid'));
+      const resource = params?.resource;
+      if (typeof resource === 'string' && resource === apiResource) grant.addResourceScope(resource, String(params?.scope ?? ''));
+      await grant.save();
+      return grant;
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Resource servers introspect with their own credentials; a public client only its own tokens.
+        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = logoutPage(form, ctx.oidc.client?.clientName);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = messagePage('Signed out', 'You are signed out.');
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        // A service's tokens are for Tessera's API unless it names another resource.
+        defaultResource: async (ctx, _client, oneOf) =>
+          oneOf ?? (ctx.oidc.params?.grant_type === 'client_credentials' ? apiResource : (undefined as unknown as string)),
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resource) => {
+          if (resource !== apiResource) throw new errors.InvalidTarget('unknown resource');
+          // RFC 9068 access tokens, verified with the JWKS like Tessera's own.
+          return {
+            scope: allPermissions.join(' '),
+            audience: apiResource,
+            accessTokenTTL: accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+    // A single-page application may call the token endpoint from its own origins (those of its redirect URIs).
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = messagePage('Sign-in could not continue', `${escapeHtml(out.error)}: ${escapeHtml(out.error_description ?? '')}`);
+    },
+  };
+  const provider = new Provider(config.PUBLIC_URL, configuration);
+  // The scheme and host always come from PUBLIC_URL (runtime.ts sets them), the client IP only behind TRUST_PROXY.
+  provider.proxy = true;
+  // Client secrets are stored as hashes: compare hashes, and accept the previous secret during its grace period.
+  provider.Client.prototype.compareClientSecret = async function compare(this: Record<string, unknown>, actual: string) {
+    return secretMatches(actual, [this.clientSecret as string | undefined, this['urn:tessera:previous_secret_hash'] as string | undefined]);
+  };
+  // After a confirmed "sign out" (not "only from this application"), before the answer leaves: the person's
+  // Tessera browser session ends too, so the next application does not sign them straight back in.
+  provider.use(async (ctx, next) => {
+    await next();
+    const oidc = (ctx as KoaContextWithOIDC).oidc;
+    if (oidc?.route === 'end_session_confirm' && oidc.params?.logout && ctx.status < 400)
+      await options.onLogout(ctx as KoaContextWithOIDC, oidc.session?.accountId, oidc.client?.clientId);
+  });
+  return provider;
+}

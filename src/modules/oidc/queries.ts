@@ -1,0 +1,125 @@
+import { and, asc, eq, gt, inArray, isNotNull, lte, or, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { applications, oidcArtifacts } from '../../db/schema/index.js';
+
+export type ApplicationRow = typeof applications.$inferSelect;
+export type NewApplication = typeof applications.$inferInsert;
+export type ArtifactRow = typeof oidcArtifacts.$inferSelect;
+
+export async function insertApplication(db: Executor, values: NewApplication) {
+  const [row] = await db.insert(applications).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function findApplication(db: Executor, id: string) {
+  const [row] = await db.select().from(applications).where(eq(applications.id, id));
+  return row;
+}
+
+export async function findApplicationByClientId(db: Executor, clientId: string) {
+  const [row] = await db.select().from(applications).where(eq(applications.clientId, clientId));
+  return row;
+}
+
+export const listApplications = (db: Executor, page: { after?: string; limit: number }) =>
+  db
+    .select()
+    .from(applications)
+    .where(page.after ? gt(applications.id, page.after) : undefined)
+    .orderBy(asc(applications.id))
+    .limit(page.limit + 1);
+
+export async function updateApplication(db: Executor, id: string, values: Partial<NewApplication>) {
+  const [row] = await db.update(applications).set(values).where(eq(applications.id, id)).returning();
+  return row;
+}
+
+export async function deleteApplication(db: Executor, id: string) {
+  const [row] = await db.delete(applications).where(eq(applications.id, id)).returning();
+  return row;
+}
+
+// The provider's artefacts.
+
+export async function upsertArtifact(db: Executor, values: typeof oidcArtifacts.$inferInsert) {
+  await db
+    .insert(oidcArtifacts)
+    .values(values)
+    .onConflictDoUpdate({
+      target: [oidcArtifacts.model, oidcArtifacts.id],
+      set: {
+        payload: values.payload,
+        accountId: values.accountId,
+        grantId: values.grantId,
+        uid: values.uid,
+        expiresAt: values.expiresAt,
+      },
+    });
+}
+
+const live = () => or(sql`${oidcArtifacts.expiresAt} IS NULL`, gt(oidcArtifacts.expiresAt, new Date()));
+
+export async function findArtifact(db: Executor, model: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(oidcArtifacts)
+    .where(and(eq(oidcArtifacts.model, model), eq(oidcArtifacts.id, id), live()));
+  return row;
+}
+
+export async function findArtifactByUid(db: Executor, model: string, uid: string) {
+  const [row] = await db
+    .select()
+    .from(oidcArtifacts)
+    .where(and(eq(oidcArtifacts.model, model), eq(oidcArtifacts.uid, uid), live()));
+  return row;
+}
+
+export async function consumeArtifact(db: Executor, model: string, id: string) {
+  await db
+    .update(oidcArtifacts)
+    .set({ consumedAt: new Date() })
+    .where(and(eq(oidcArtifacts.model, model), eq(oidcArtifacts.id, id)));
+}
+
+export async function destroyArtifact(db: Executor, model: string, id: string) {
+  await db.delete(oidcArtifacts).where(and(eq(oidcArtifacts.model, model), eq(oidcArtifacts.id, id)));
+}
+
+/** Everything issued under one grant: codes, tokens, and the grant itself. */
+export async function destroyGrantArtifacts(db: Executor, grantId: string) {
+  await db.delete(oidcArtifacts).where(eq(oidcArtifacts.grantId, grantId));
+}
+
+/** Every session, grant and token of one person: when they are suspended, deleted or sign out everywhere. */
+export async function destroyAccountArtifacts(db: Executor, accountId: string) {
+  const grants = db.select({ id: oidcArtifacts.grantId }).from(oidcArtifacts).where(eq(oidcArtifacts.accountId, accountId));
+  const deleted = await db
+    .delete(oidcArtifacts)
+    .where(or(eq(oidcArtifacts.accountId, accountId), and(isNotNull(oidcArtifacts.grantId), inArray(oidcArtifacts.grantId, grants))))
+    .returning({ model: oidcArtifacts.model });
+  return deleted.length;
+}
+
+/** A person's grants (connected apps), newest first. */
+export const listAccountGrants = (db: Executor, accountId: string) =>
+  db
+    .select()
+    .from(oidcArtifacts)
+    .where(and(eq(oidcArtifacts.model, 'Grant'), eq(oidcArtifacts.accountId, accountId), live()))
+    .orderBy(sql`${oidcArtifacts.createdAt} DESC`);
+
+/** The expiry job: rows past their lifetime, a bounded batch at a time. */
+export async function deleteExpiredArtifacts(db: Executor, batch: number) {
+  const expired = db
+    .select({ model: oidcArtifacts.model, id: oidcArtifacts.id })
+    .from(oidcArtifacts)
+    .where(lte(oidcArtifacts.expiresAt, new Date()))
+    .limit(batch);
+  const deleted = await db
+    .delete(oidcArtifacts)
+    .where(sql`(${oidcArtifacts.model}, ${oidcArtifacts.id}) IN (${expired})`)
+    .returning({ id: oidcArtifacts.id });
+  return deleted.length;
+}

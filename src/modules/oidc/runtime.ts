@@ -1,0 +1,160 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JWK } from 'jose';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { AppContext } from '../../context.js';
+import type { Caller } from '../../platform/caller.js';
+import { ensureSigningKey, KEY_ALGORITHMS, loadPrivateJwks } from '../auth/service.js';
+import type { DomainEvent, DomainUseCases } from '../events.js';
+import type { OrganizationsService } from '../organizations/service.js';
+import type { UsersService } from '../users/service.js';
+import { databaseAdapter } from './adapter.js';
+import type { Applications } from './applications.js';
+import { createAccountFinder } from './claims.js';
+import { buildProvider, MOUNT } from './provider.js';
+
+type KeyLog = { warn(details: object, message: string): void };
+
+/** Requests the provider answers itself: its endpoints under /oidc (but the interaction pages, which are Tessera's) and discovery. */
+export const isProviderPath = (url: string) =>
+  url.startsWith('/.well-known/openid-configuration') || (url.startsWith(`${MOUNT}/`) && !url.startsWith(`${MOUNT}/interaction/`));
+
+export interface RuntimeDeps {
+  useCases: DomainUseCases;
+  applications: Applications;
+  organizations: OrganizationsService;
+  users: Pick<UsersService, 'findById' | 'findProfile'>;
+  apiResource: string;
+  /** Ends the person's Tessera browser session a request names (RP-initiated logout); the Set-Cookie that forgets it. */
+  endBrowserSession(caller: Caller, req: IncomingMessage): Promise<string>;
+}
+
+/**
+ * The provider builds every URL it publishes from the request; they must be the issuer's (PUBLIC_URL)
+ * whatever Host a request came with. So it is told the issuer's host and scheme as a proxy would tell it,
+ * and a client's own X-Forwarded-For is only believed when TRUST_PROXY says there is a proxy.
+ */
+export function asIssuerRequest(req: IncomingMessage, publicUrl: URL, trustProxy: boolean) {
+  req.headers['x-forwarded-host'] = publicUrl.host;
+  req.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+  if (!trustProxy) delete req.headers['x-forwarded-for'];
+  return req;
+}
+
+const callerOf = (ctx: KoaContextWithOIDC): Caller => ({
+  ipAddress: ctx.ip ?? null,
+  userAgent: ctx.get('user-agent') || null,
+  requestId: null,
+});
+
+/**
+ * The provider as it runs on this node: built from the signing keys (all kinds, made on first start) and
+ * rebuilt when they change (a rotation here or on another node), so the JWKS and the signatures follow
+ * `tessera keys rotate` like Tessera's own tokens.
+ */
+export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
+  const { config } = context;
+  const db = context.database.primary;
+  const adapter = databaseAdapter(db, deps.applications.clientById);
+  const findAccount = createAccountFinder(context, deps.organizations, deps.users);
+  let current: { kids: string; keys: JWK[]; provider: Provider; handle: ReturnType<Provider['callback']> } | undefined;
+  let loading: Promise<NonNullable<typeof current>> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const publicUrl = new URL(config.PUBLIC_URL);
+
+  /** Audit rows for what happens inside the provider, written in a use case of their own. */
+  const audit = (ctx: KoaContextWithOIDC, event: DomainEvent) => deps.useCases.run(callerOf(ctx), async (_tx, emit) => emit(event));
+
+  function build(keys: JWK[]) {
+    const provider = buildProvider({
+      config,
+      jwks: keys,
+      adapter,
+      findAccount,
+      apiResource: deps.apiResource,
+      onLogout: async (ctx, accountId, clientId) => {
+        ctx.append('Set-Cookie', await deps.endBrowserSession(callerOf(ctx), ctx.req));
+        if (accountId) await audit(ctx, { type: 'oidc.logout', entityId: accountId, payload: { clientId: clientId ?? null } });
+      },
+    });
+    provider.on('authorization.success', (ctx: KoaContextWithOIDC) => {
+      const { session, client, params } = ctx.oidc;
+      if (!session?.accountId || !client) return;
+      const scopes = String(params?.scope ?? '')
+        .split(' ')
+        .filter(Boolean);
+      const amr = (session.amr as string[] | undefined) ?? [];
+      void audit(ctx, { type: 'oidc.authorized', entityId: session.accountId, payload: { clientId: client.clientId, scopes, amr } }).catch(
+        () => undefined,
+      );
+    });
+    provider.use(async (ctx, next) => {
+      await next();
+      const oidc = (ctx as KoaContextWithOIDC).oidc;
+      if (oidc?.route !== 'revocation' || ctx.status !== 200 || !oidc.client) return;
+      const token = oidc.entities.RefreshToken ?? oidc.entities.AccessToken ?? oidc.entities.ClientCredentials;
+      if (!token) return;
+      await audit(ctx as KoaContextWithOIDC, {
+        type: 'oidc.token_revoked',
+        entityId: (await deps.applications.byClientId(oidc.client.clientId))?.id ?? null,
+        payload: { clientId: oidc.client.clientId, kind: token.kind },
+      });
+    });
+    return provider;
+  }
+
+  async function load(ensure: boolean) {
+    if (ensure) await ensureSigningKey(db, config, [...KEY_ALGORITHMS]);
+    const keys = await loadPrivateJwks(db, config);
+    const kids = keys.map((key) => key.kid).join(',');
+    if (current?.kids !== kids) {
+      const provider = build(keys);
+      current = { kids, keys, provider, handle: provider.callback() };
+    }
+    return current;
+  }
+
+  /** The provider, loading (and on a new database making) its keys on first use. */
+  const ready = () => {
+    if (current) return Promise.resolve(current);
+    loading ??= load(true).finally(() => {
+      loading = undefined;
+    });
+    return loading;
+  };
+
+  return {
+    provider: async () => (await ready()).provider,
+    /** A request of an interaction page, as the provider must see it (see asIssuerRequest). */
+    issuerRequest: (req: IncomingMessage) => asIssuerRequest(req, publicUrl, config.TRUST_PROXY),
+    /** Every usable signing key as a private JWK (for the API's check of the provider's access tokens). */
+    keys: async () => (await ready()).keys,
+
+    /** Connect-style handler for the provider's requests; any other request goes on to Fastify's routes. */
+    middleware(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) {
+      if (!isProviderPath(req.url ?? '')) return next();
+      ready().then(({ handle }) => handle(asIssuerRequest(req, publicUrl, config.TRUST_PROXY), res), next);
+    },
+
+    async start(log: KeyLog) {
+      // In the background: a first start makes an RSA key, which must not hold up the node's readiness.
+      ready().catch((error: unknown) => log.warn({ err: error }, 'OpenID provider keys not loaded yet; will retry on first use'));
+      const tick = () => {
+        load(false)
+          .catch((error: unknown) => log.warn({ err: error }, 'OpenID provider keys not reloaded; keeping the ones held'))
+          .finally(() => {
+            if (timer) timer = setTimeout(tick, config.SIGNING_KEY_RELOAD_INTERVAL).unref();
+          });
+      };
+      timer = setTimeout(tick, config.SIGNING_KEY_RELOAD_INTERVAL).unref();
+    },
+    /** Rereads the keys now (after `tessera keys rotate`), as the timer would. */
+    reloadKeys: () => load(false),
+    stop() {
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
+export type ProviderRuntime = ReturnType<typeof createProviderRuntime>;

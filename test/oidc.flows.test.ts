@@ -1,0 +1,246 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import * as client from 'openid-client';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPeer, type Harness } from './helpers/app.js';
+import { createUser, loginAs } from './helpers/auth.js';
+import { hasChromium } from './helpers/chromium.js';
+import { driver } from './helpers/databases.js';
+import { auditActions } from './helpers/federation.js';
+import { APP_CALLBACK, APP_SIGNED_OUT, applicationAdmin, registerApplication, relyingParty } from './helpers/oidc.js';
+import { type PagesRig, sessionCookie, startPages } from './helpers/pages.js';
+import { freePort } from './helpers/ports.js';
+
+const PASSWORD = 'a relying party passphrase';
+
+// Sign in with Tessera, as an application using openid-client and a person in Debian's Chromium on the
+// hosted sign-in page: code + PKCE, ID token, userinfo, refresh rotation, revocation, logout, consent.
+describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
+  let rig: PagesRig;
+  let admin: Awaited<ReturnType<typeof applicationAdmin>>;
+
+  beforeAll(async () => {
+    rig = await startPages();
+    admin = await applicationAdmin(rig.h);
+  }, 120_000);
+  afterAll(async () => rig?.close());
+
+  async function browser() {
+    return rig.context();
+  }
+
+  async function application(body: Record<string, unknown> = {}) {
+    const app = await registerApplication(rig.h, admin, {
+      name: 'Team wiki',
+      kind: 'web',
+      redirectUris: [APP_CALLBACK],
+      postLogoutRedirectUris: [APP_SIGNED_OUT],
+      scopes: ['openid', 'offline_access', 'email', 'profile', 'roles', 'organization'],
+      firstParty: true,
+      ...body,
+    });
+    return { ...app, config: await relyingParty(rig.base, app.application.clientId, app.clientSecret) };
+  }
+
+  /** Starts an authorization request in the browser; the caller signs in (or not) and waits for the callback. */
+  async function authorize(context: BrowserContext, config: client.Configuration, extra: Record<string, string> = {}) {
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: APP_CALLBACK,
+      scope: 'openid email profile offline_access roles organization',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      ...extra,
+    });
+    const page = await context.newPage();
+    // The application is not there: the browser's request to it carries the answer.
+    const arrived = page.waitForRequest((request) => request.url().startsWith(APP_CALLBACK), { timeout: 60_000 });
+    arrived.catch(() => undefined);
+    await page.goto(url.href).catch(() => undefined);
+    const callback = async () => new URL((await arrived).url());
+    const redeem = async (target?: URL) =>
+      client.authorizationCodeGrant(config, target ?? (await callback()), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        expectedNonce: nonce,
+      });
+    return { page, callback, redeem };
+  }
+
+  async function signIn(page: Page, email: string) {
+    await page.waitForURL((target) => target.pathname === '/sign-in');
+    await page.getByLabel('Email or username').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  it('signs a person in with code + PKCE: ID token checked against the JWKS, userinfo, refresh rotation, revocation', async () => {
+    const { config, application: app } = await application();
+    const person = await createUser(rig.h, { password: PASSWORD, firstName: 'Ada', lastName: 'Lovelace', username: 'ada' });
+    const context = await browser();
+    const flow = await authorize(context, config);
+    await signIn(flow.page, person.email);
+    const callback = await flow.callback();
+    expect(callback.searchParams.get('iss')).toBe(rig.base);
+    const tokens = await flow.redeem(callback);
+
+    const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri as string));
+    const { payload, protectedHeader } = await jwtVerify(tokens.id_token as string, jwks, { issuer: rig.base, audience: app.clientId });
+    expect(protectedHeader.alg).toBe('RS256');
+    expect(payload).toMatchObject({ sub: person.id, amr: ['pwd'] });
+    expect(typeof payload.auth_time).toBe('number');
+
+    const info = await client.fetchUserInfo(config, tokens.access_token, person.id);
+    expect(info).toMatchObject({
+      sub: person.id,
+      email: person.email,
+      email_verified: true,
+      name: 'Ada Lovelace',
+      given_name: 'Ada',
+      family_name: 'Lovelace',
+      preferred_username: 'ada',
+      roles: [],
+      permissions: [],
+    });
+
+    // Refresh tokens rotate.
+    const first = tokens.refresh_token as string;
+    expect(first).toBeTruthy();
+    const refreshed = await client.refreshTokenGrant(config, first);
+    const current = refreshed.refresh_token as string;
+    expect(current).toBeTruthy();
+    expect(current).not.toBe(first);
+
+    // A used refresh token presented again is refused, and ends its whole family: the current one too.
+    expect((await client.tokenIntrospection(config, current)).active).toBe(true);
+    await expect(client.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await client.tokenIntrospection(config, current)).active).toBe(false);
+    await expect(client.refreshTokenGrant(config, current)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await auditActions(rig.h, person.id)).toContain('oidc.authorized');
+    await context.close();
+  }, 90_000);
+
+  it('revokes tokens, and ends the browser session on RP-initiated logout; prompt=none then answers login_required', async () => {
+    const { config, application: app } = await application();
+    const person = await createUser(rig.h, { password: PASSWORD });
+    const context = await browser();
+    const flow = await authorize(context, config);
+    await signIn(flow.page, person.email);
+    const tokens = await flow.redeem();
+    // Signed in at Tessera now: a second request needs no sign-in page (single sign-on).
+    const again = await authorize(context, config, { prompt: 'none' });
+    expect((await again.callback()).searchParams.get('code')).toBeTruthy();
+    const cookie = await sessionCookie(context);
+    expect(cookie).toBeDefined();
+
+    // A token revoked, then introspection says inactive (and userinfo refuses it).
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
+    await client.tokenRevocation(config, tokens.access_token);
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+    await expect(client.fetchUserInfo(config, tokens.access_token, person.id)).rejects.toBeDefined();
+    expect(await auditActions(rig.h, app.id)).toContain('oidc.token_revoked');
+
+    const page = await context.newPage();
+    const signedOut = page.waitForRequest((request) => request.url().startsWith(APP_SIGNED_OUT), { timeout: 60_000 });
+    await page.goto(
+      client.buildEndSessionUrl(config, {
+        id_token_hint: tokens.id_token as string,
+        post_logout_redirect_uri: APP_SIGNED_OUT,
+        state: 'bye',
+      }).href,
+    );
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    expect(new URL((await signedOut).url()).searchParams.get('state')).toBe('bye');
+    expect(await sessionCookie(context)).toBeUndefined();
+    expect(await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `${cookie?.name}=${cookie?.value}` } })).toBeUndefined();
+
+    const silent = await authorize(context, config, { prompt: 'none' });
+    expect((await silent.callback()).searchParams.get('error')).toBe('login_required');
+    expect(await auditActions(rig.h, person.id)).toContain('oidc.logout');
+    await context.close();
+  }, 90_000);
+
+  it('asks consent for a third-party application, lists it under connected apps, and revoking it ends its tokens', async () => {
+    const { config, application: app } = await application({ name: 'Partner tool', firstParty: false });
+    const person = await createUser(rig.h, { password: PASSWORD });
+    const context = await browser();
+    const flow = await authorize(context, config, { scope: 'openid email offline_access', prompt: 'consent' });
+    await signIn(flow.page, person.email);
+    await flow.page.getByRole('heading', { name: 'Partner tool wants to access your account' }).waitFor();
+    expect(await flow.page.textContent('main')).toContain('See your email address');
+    await flow.page.getByRole('button', { name: 'Allow' }).click();
+    const tokens = await flow.redeem();
+    expect(tokens.refresh_token).toBeTruthy();
+
+    const api = await loginAs(rig.h, {});
+    const own = {
+      authorization: `Bearer ${(await rig.h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: person.email, password: PASSWORD } })).json().accessToken}`,
+    };
+    expect(api.userId).not.toBe(person.id);
+    const listed = await rig.h.app.inject({ method: 'GET', url: '/auth/connected-apps', headers: own });
+    expect(listed.statusCode).toBe(200);
+    const [connected] = listed.json().data;
+    expect(connected).toMatchObject({ clientId: app.clientId, name: 'Partner tool' });
+    expect(connected.scopes).toEqual(expect.arrayContaining(['openid', 'email']));
+    // Someone else cannot revoke it.
+    expect(
+      (await rig.h.app.inject({ method: 'DELETE', url: `/auth/connected-apps/${connected.grantId}`, headers: api.headers })).statusCode,
+    ).toBe(404);
+    expect((await rig.h.app.inject({ method: 'DELETE', url: `/auth/connected-apps/${connected.grantId}`, headers: own })).statusCode).toBe(
+      204,
+    );
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await rig.h.app.inject({ method: 'GET', url: '/auth/connected-apps', headers: own })).json().data).toEqual([]);
+    expect(await auditActions(rig.h, person.id)).toEqual(expect.arrayContaining(['oidc.consent_granted', 'oidc.consent_revoked']));
+    await context.close();
+  }, 90_000);
+
+  it('finishes on another node a flow started on one', async () => {
+    const { application: app, clientSecret } = await application();
+    const person = await createUser(rig.h, { password: PASSWORD });
+    const port = await freePort();
+    const other = `http://127.0.0.1:${port}`;
+    const peer: Harness = await createPeer(rig.h);
+    await peer.app.listen({ port, host: '127.0.0.1' });
+    try {
+      // The application talks to the second node; the browser starts on the first and is moved to the second after sign-in.
+      const config = await relyingParty(rig.base, app.clientId, clientSecret, other);
+      const context = await browser();
+      const flow = await authorize(context, config);
+      await signIn(flow.page, person.email);
+      const tokens = await flow.redeem();
+      expect((await client.fetchUserInfo(config, tokens.access_token, person.id)).sub).toBe(person.id);
+      await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).resolves.toHaveProperty('access_token');
+      await context.close();
+    } finally {
+      await peer.close();
+    }
+  }, 90_000);
+
+  it('lets no suspended person complete a flow', async () => {
+    const { config } = await application();
+    const person = await createUser(rig.h, { password: PASSWORD });
+    const suspender = await loginAs(rig.h, { permissions: ['users:suspend', 'users:read'] });
+    const context = await browser();
+    const flow = await authorize(context, config);
+    await signIn(flow.page, person.email);
+    const callback = await flow.callback();
+    const suspended = await rig.h.app.inject({
+      method: 'POST',
+      url: `/users/${person.id}/suspend`,
+      headers: suspender.headers,
+      payload: { reason: 'test' },
+    });
+    expect(suspended.statusCode).toBe(200);
+    // The code was issued before; redeeming it for a suspended person fails.
+    await expect(flow.redeem(callback)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // And a new request finds no session: the sign-in page refuses them.
+    const next = await authorize(context, config, { prompt: 'none' });
+    expect((await next.callback()).searchParams.get('error')).toBe('login_required');
+    await context.close();
+  }, 90_000);
+});
