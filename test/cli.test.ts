@@ -52,7 +52,13 @@ describe(`tessera CLI (${driver})`, () => {
     expect(status.stdout).toMatch(/^applied {2}0000_init {2}\d{4}-/m);
     expect(status.stdout).toMatch(/^applied {2}0001_search/m);
 
-    // API key families' goes first: the key that made a key is forgotten.
+    // Impersonation goes first: sessions forget who acted as their user.
+    expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0008_impersonation');
+    await withDatabase(target.env, async (database) => {
+      const gone = await queryRows(database.primary, sql`SELECT 1 FROM information_schema.columns WHERE column_name = 'impersonator_id'`);
+      expect(gone).toHaveLength(0);
+    });
+    // API key families' next: the key that made a key is forgotten.
     expect((await runCli(['migrate', 'down'], target.env)).stdout.trim()).toBe('rolled back: 0007_api_key_parents');
     await withDatabase(target.env, async (database) => {
       const gone = await queryRows(database.primary, sql`SELECT 1 FROM information_schema.columns WHERE column_name = 'created_by_key_id'`);
@@ -128,7 +134,7 @@ describe(`tessera CLI (${driver})`, () => {
 
     const up = await runCli(['migrate', 'up'], target.env);
     expect(up.stdout.trim()).toBe(
-      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents',
+      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_impersonation',
     );
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
     // Thirteen CLI processes, one per step: a loaded machine needs more than the default 30 s.

@@ -11,6 +11,8 @@ export interface Principal {
   roles: string[];
   permissions: ReadonlySet<Permission>;
   crossTenant: boolean;
+  /** Set when an administrator acts as this user (impersonation, RFC 8693 `act`): who is really asking. */
+  actor?: { userId: string };
 }
 
 /**

@@ -23,6 +23,8 @@ export const permissionCatalog = {
   'learning:manage': "Edit users' learning records and verify skills",
   'tenants:all': 'Act across every organization, not only your own',
   'events:manage': 'Organize events (events preset)',
+  'users:impersonate': 'Act as another user for support, with a short audited token (never a super-admin, nor anyone holding more)',
+  'statistics:read': "Read the administrators' overview figures (users, sign-ins, invitations)",
 } as const;
 
 export type Permission = keyof typeof permissionCatalog;

@@ -1,5 +1,5 @@
+import type { paths } from '@tessera/client';
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { paths } from './schema.js';
 
 /**
  * The console's API client, typed from Tessera's own OpenAPI document. The access token lives only

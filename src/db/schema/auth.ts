@@ -35,6 +35,9 @@ export const sessions = pgTable(
     expiresAt: tstz('expires_at').notNull(),
     revokedAt: tstz('revoked_at'),
     revokedReason: varchar('revoked_reason', { length: 50 }),
+    /** An impersonation session: the administrator acting as the user, and why (no refresh token, ≤ 30 minutes). */
+    impersonatorId: uuid('impersonator_id'),
+    impersonationReason: text('impersonation_reason'),
     createdAt: createdAt(),
   },
   (t) => [index('sessions_user_idx').on(t.userId, t.createdAt.desc().nullsFirst())],

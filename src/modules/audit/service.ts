@@ -38,6 +38,10 @@ export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<
 
 const auditView = ({ prevHash: _prev, seq: _seq, createdAt, ...row }: queries.AuditRow) => ({ ...row, createdAt: createdAt.toISOString() });
 
+function withActor(payload: unknown, impersonatorId: string | undefined) {
+  return impersonatorId ? { ...(payload as object | null), act: { sub: impersonatorId } } : payload;
+}
+
 /** The audit trail: written by every use case's events, read by auditors, sealed in the background. */
 /** Audit rows page newest first by their id, which only grows. */
 const auditCursor = cursorOf(['int'] as const);
@@ -57,7 +61,8 @@ export function createAuditService(context: AppContext) {
         entity: entry.entity,
         entityId: entry.entityId,
         // The event catalogues redact already; this is the safety net for a key one of them missed.
-        payload: entry.payload ? redactSecrets(entry.payload) : null,
+        // Support acting as a user: the row names the user as actor and the administrator as `act` (RFC 8693).
+        payload: withActor(entry.payload ? redactSecrets(entry.payload) : null, caller.principal?.actor?.userId),
         ipAddress: caller.ipAddress,
         userAgent: caller.userAgent,
         requestId: caller.requestId,

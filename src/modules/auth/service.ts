@@ -8,6 +8,7 @@ import { createApiKeys } from './api-keys.js';
 import { createAuthenticator } from './authenticate.js';
 import type { AuthKit } from './deps.js';
 import { createEmailChangeFlows } from './email-change.js';
+import { createImpersonation } from './impersonation.js';
 import { createEmailVerification, createOneTimeLinks } from './one-time-links.js';
 import { createPasswordFlows } from './password-flows.js';
 import { exportParts } from './queries.js';
@@ -28,6 +29,7 @@ export function createAuthService(kit: AuthKit) {
   const signIn = createSignIn(kit);
   const apiKeys = createApiKeys(kit);
   const userViews = createUserViews(kit);
+  const impersonation = createImpersonation(kit);
   reactToUserEvents(kit, links);
   return {
     ...signIn,
@@ -38,7 +40,8 @@ export function createAuthService(kit: AuthKit) {
     ...createTemporaryPasswords(kit, signIn.signIn),
     ...createEmailVerification(kit, links),
     ...createEmailChangeFlows(kit, links),
-    ...createAuthenticator(kit, apiKeys, userViews),
+    ...createAuthenticator(kit, apiKeys, userViews, impersonation),
+    impersonate: impersonation.impersonate,
     sessions: createSessions(kit, signIn, userViews),
     apiKeys,
     /** What this module holds about a user (sessions, API keys: never a secret), for their GDPR export. */

@@ -13,6 +13,8 @@ export interface AccessClaims extends JWTPayload {
   roles: string[];
   org: string | null;
   plan: string | null;
+  /** An impersonation token (RFC 8693): the administrator acting as `sub`. */
+  act?: { sub: string };
 }
 
 const TOKEN_TYPE = 'at+jwt';
@@ -87,10 +89,15 @@ export function createTokenService(
     },
 
     /** `executor` is the caller's transaction: keys not loaded yet are read through it, never beside it. */
-    async sign(executor: Executor, claims: { sub: string; sid: string; roles: string[]; org: string | null; plan: string | null }) {
+    async sign(
+      executor: Executor,
+      claims: { sub: string; sid: string; roles: string[]; org: string | null; plan: string | null; act?: { sub: string } },
+      ttlMs = config.ACCESS_TOKEN_TTL,
+    ) {
       const { active } = await currentKeys(executor);
-      const expiresIn = Math.floor(config.ACCESS_TOKEN_TTL / 1000);
-      const token = await new SignJWT({ sid: claims.sid, roles: claims.roles, org: claims.org, plan: claims.plan })
+      const expiresIn = Math.floor(ttlMs / 1000);
+      const extra = claims.act ? { act: { sub: claims.act.sub } } : {};
+      const token = await new SignJWT({ sid: claims.sid, roles: claims.roles, org: claims.org, plan: claims.plan, ...extra })
         .setProtectedHeader({ alg: ALGORITHM, kid: active.kid, typ: TOKEN_TYPE })
         .setSubject(claims.sub)
         .setJti(randomUUID())

@@ -1120,6 +1120,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/{id}/impersonate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Act as a user (support)
+         * @description Answers an access token for the user, valid at most 30 minutes and never refreshed, carrying `act: { sub: <you> }` (RFC 8693). Every request made with it is audited with both the user and you; the user sees the session in their session list. Refused for a super-admin, an account holding access you do not hold, yourself, an API key, or from another impersonation. Routes that change credentials, factors or API keys refuse the token. End it with POST /auth/logout.
+         */
+        post: operations["postUserImpersonate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -6861,7 +6881,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, ORGANIZATION_NOT_ALLOWED, REAUTHENTICATION_REQUIRED, API_KEY_NOT_ALLOWED, FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, ORGANIZATION_NOT_ALLOWED, REAUTHENTICATION_REQUIRED, API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6873,7 +6893,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "ORGANIZATION_NOT_ALLOWED" | "REAUTHENTICATION_REQUIRED" | "API_KEY_NOT_ALLOWED" | "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "ORGANIZATION_NOT_ALLOWED" | "REAUTHENTICATION_REQUIRED" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -7321,7 +7341,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, ORGANIZATION_NOT_ALLOWED, REAUTHENTICATION_REQUIRED, API_KEY_NOT_ALLOWED, FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, ORGANIZATION_NOT_ALLOWED, REAUTHENTICATION_REQUIRED, API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7333,7 +7353,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "ORGANIZATION_NOT_ALLOWED" | "REAUTHENTICATION_REQUIRED" | "API_KEY_NOT_ALLOWED" | "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "ORGANIZATION_NOT_ALLOWED" | "REAUTHENTICATION_REQUIRED" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -8724,7 +8744,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: REAUTHENTICATION_REQUIRED, API_KEY_NOT_ALLOWED */
+            /** @description Problem codes: REAUTHENTICATION_REQUIRED, API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8736,7 +8756,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "REAUTHENTICATION_REQUIRED" | "API_KEY_NOT_ALLOWED";
+                        code: "REAUTHENTICATION_REQUIRED" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -12918,7 +12938,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: API_KEY_NOT_ALLOWED */
+            /** @description Problem codes: API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12930,7 +12950,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "API_KEY_NOT_ALLOWED";
+                        code: "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -13479,7 +13499,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: API_KEY_NOT_ALLOWED */
+            /** @description Problem codes: API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13491,7 +13511,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "API_KEY_NOT_ALLOWED";
+                        code: "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -13656,6 +13676,11 @@ export interface operations {
                             /** Format: date-time */
                             expiresAt: string;
                             current: boolean;
+                            impersonatedBy: {
+                                /** Format: uuid */
+                                id: string;
+                                reason: string | null;
+                            } | null;
                         }[];
                     };
                 };
@@ -13827,7 +13852,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: API_KEY_NOT_ALLOWED */
+            /** @description Problem codes: API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13839,7 +13864,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "API_KEY_NOT_ALLOWED";
+                        code: "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -14216,7 +14241,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: SCOPE_NOT_HELD, API_KEY_NOT_ALLOWED */
+            /** @description Problem codes: SCOPE_NOT_HELD, API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14228,7 +14253,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "SCOPE_NOT_HELD" | "API_KEY_NOT_ALLOWED";
+                        code: "SCOPE_NOT_HELD" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -14604,6 +14629,11 @@ export interface operations {
                             /** Format: date-time */
                             expiresAt: string;
                             current: boolean;
+                            impersonatedBy: {
+                                /** Format: uuid */
+                                id: string;
+                                reason: string | null;
+                            } | null;
                         }[];
                     };
                 };
@@ -14796,7 +14826,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, API_KEY_NOT_ALLOWED, FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14808,7 +14838,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "API_KEY_NOT_ALLOWED" | "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -15013,7 +15043,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, API_KEY_NOT_ALLOWED, FORBIDDEN */
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15025,7 +15055,246 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "API_KEY_NOT_ALLOWED" | "FORBIDDEN";
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED" | "FORBIDDEN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: USER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "USER_NOT_FOUND";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "INTERNAL_ERROR";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: DATABASE_UNAVAILABLE, SHUTTING_DOWN */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postUserImpersonate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string | "me";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why support acts as this user (recorded in the audit trail) */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accessToken: string;
+                        /** @enum {string} */
+                        tokenType: "Bearer";
+                        /** @description seconds until the token expires (at most 1800); it cannot be refreshed */
+                        expiresIn: number;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** Format: uuid */
+                        sessionId: string;
+                        user: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            username: string | null;
+                            firstName: string;
+                            lastName: string;
+                            status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
+                            emailVerified: boolean;
+                            organizationId: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, IMPERSONATION_REFUSED, FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ACCOUNT_HOLDS_MORE_ACCESS" | "IMPERSONATION_REFUSED" | "FORBIDDEN";
                         instance?: string;
                         errors?: {
                             path: string;
