@@ -108,6 +108,12 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     ...interimExportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
+  // The administrators' overview: each figure computed by the module owning its tables.
+  ops.service.statistics.register('users', users.service.statistics);
+  ops.service.statistics.register('roles', access.service.statistics);
+  ops.service.statistics.register('signIns', auth.service.statistics);
+  ops.service.statistics.register('failedSignIns', audit.service.statistics);
+  ops.service.statistics.register('invitations', invitations.service.statistics);
   const wired = [ops, mail, audit, access, organizations, users, subscriptions, auth, learning, federation, invitations, importer];
   for (const module of wired) for (const job of module.jobs()) context.jobs.every(job.name, job.cron, job.run);
   return {

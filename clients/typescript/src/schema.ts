@@ -60,6 +60,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/statistics/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The administrators' overview figures
+         * @description Total and active users, users by status and by role, sign-ups, sign-ins and failed sign-ins per day for the last 30 days, and invitations by state: computed in SQL within your organization (all of them with tenants:all), and kept for 30 seconds.
+         */
+        get: operations["getStatisticsOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit-logs": {
         parameters: {
             query?: never;
@@ -1990,6 +2010,181 @@ export interface operations {
                 content: {
                     "application/json": {
                         status: string;
+                    };
+                };
+            };
+        };
+    };
+    getStatisticsOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        generatedAt: string;
+                        /** @description how many days the daily series cover, today included */
+                        days: number;
+                        users: {
+                            total: number;
+                            active: number;
+                            /** @description users who signed in during the window */
+                            signedInInWindow: number;
+                            byStatus: {
+                                ACTIVE: number;
+                                PENDING: number;
+                                SUSPENDED: number;
+                                INACTIVE: number;
+                            };
+                            /** @description One entry per day of the window, oldest first, zero where nothing happened */
+                            signUpsPerDay: {
+                                /** Format: date */
+                                day: string;
+                                count: number;
+                            }[];
+                        };
+                        roles: {
+                            role: string;
+                            users: number;
+                        }[];
+                        signIns: {
+                            /** @description One entry per day of the window, oldest first, zero where nothing happened */
+                            perDay: {
+                                /** Format: date */
+                                day: string;
+                                count: number;
+                            }[];
+                        };
+                        failedSignIns: {
+                            /** @description One entry per day of the window, oldest first, zero where nothing happened */
+                            perDay: {
+                                /** Format: date */
+                                day: string;
+                                count: number;
+                            }[];
+                            total: number;
+                        };
+                        invitations: {
+                            pending: number;
+                            accepted: number;
+                            expired: number;
+                            cancelled: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "FORBIDDEN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "INTERNAL_ERROR";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: DATABASE_UNAVAILABLE, SHUTTING_DOWN */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
                     };
                 };
             };

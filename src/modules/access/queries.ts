@@ -232,3 +232,17 @@ export async function rolePermissionsOf(db: Executor, userId: string) {
     .leftJoin(permissions, eq(permissions.id, rolePermissions.permissionId))
     .where(eq(userRoles.userId, userId));
 }
+
+/** The overview's users per role (roles nobody holds included), within an organization when given. */
+export async function usersByRole(db: Executor, organizationId: string | undefined) {
+  return db
+    .select({ role: roles.name, users: sql<number>`count(${users.id})::int` })
+    .from(roles)
+    .leftJoin(userRoles, eq(userRoles.roleId, roles.id))
+    .leftJoin(
+      users,
+      and(eq(users.id, userRoles.userId), isNull(users.deletedAt), organizationId ? eq(users.organizationId, organizationId) : undefined),
+    )
+    .groupBy(roles.name)
+    .orderBy(sql`count(${users.id}) DESC`, roles.name);
+}

@@ -3,6 +3,7 @@ import type { Db, Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
+import type { StatisticsPart } from '../ops/service.js';
 import { createCatalog } from './catalog.js';
 import { accessErrors } from './errors.js';
 import { catalogAccessEvents, userGrantEvents } from './events.js';
@@ -10,6 +11,7 @@ import { assertMayGrant, createGrants, resolvePermissions, resolveRoles } from '
 import { heldAccess } from './power.js';
 import { type PresetName, presets } from './presets.js';
 import * as queries from './queries.js';
+import { usersByRole } from './queries.js';
 import * as presetQueries from './queries.presets.js';
 import { createRoles } from './roles.js';
 import { createUserAccess } from './user-access.js';
@@ -28,6 +30,8 @@ export function createAccessService(context: AppContext, { useCases }: { useCase
     catalog: createCatalog(db, useCases),
     grants: createGrants(useCases),
     ...createUserAccess(context),
+    /** Its figures of the administrators' overview. */
+    statistics: roleStatistics,
   };
 }
 
@@ -136,3 +140,6 @@ export { assertNotLastSuperAdmin } from './grants.js';
 export { assertMayActOn, assertNotApiKey } from './power.js';
 export { type PresetName, presetNames } from './presets.js';
 export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';
+
+/** The overview's users per role (registered with ops at wiring time). */
+const roleStatistics: StatisticsPart<'roles'> = (db, { organizationId }) => usersByRole(db, organizationId);

@@ -6,6 +6,7 @@ import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { InTransaction } from '../../platform/use-case.js';
 import { tenantOf } from '../access/service.js';
 import { auditEntryOf, type DomainEvent } from '../events.js';
+import { dailySeries, type StatisticsPart } from '../ops/service.js';
 import { chainHash, GENESIS_HASH, redactSecrets } from './chain.js';
 import { auditErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -90,6 +91,8 @@ export function createAuditService(context: AppContext) {
     },
 
     verify: () => verifyAuditChain(db),
+    /** Its figures of the administrators' overview. */
+    statistics: failedSignInStatistics,
     /** Seals what is waiting now (the background loop calls this every second; tests call it directly). */
     seal: () => sealPending(db),
 
@@ -102,3 +105,9 @@ export function createAuditService(context: AppContext) {
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;
+
+/** The overview's failed sign-ins (registered with ops at wiring time). */
+const failedSignInStatistics: StatisticsPart<'failedSignIns'> = async (db, { organizationId, since }) => {
+  const perDay = dailySeries(await queries.failedSignInsPerDay(db, organizationId, since), since);
+  return { perDay, total: perDay.reduce((sum, entry) => sum + entry.count, 0) };
+};

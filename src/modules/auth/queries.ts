@@ -226,3 +226,19 @@ export const exportParts = {
       .from(apiKeys)
       .where(eq(apiKeys.userId, userId)),
 };
+
+/** The overview's sign-ins per day (UTC): sessions started, support's impersonations left out. */
+export async function signInsPerDay(db: Executor, organizationId: string | undefined, since: Date) {
+  const day = sql<string>`to_char(${sessions.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+  return db
+    .select({ day, count: sql<number>`count(*)::int` })
+    .from(sessions)
+    .where(
+      and(
+        sql`${sessions.createdAt} >= ${since}`,
+        isNull(sessions.impersonatorId),
+        organizationId ? eq(sessions.organizationId, organizationId) : undefined,
+      ),
+    )
+    .groupBy(day);
+}

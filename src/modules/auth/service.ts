@@ -3,6 +3,7 @@
  * flows, mailed one-time links, API keys and the request authenticator. The modules wired before it reach
  * it only through their events (it reacts to users'); federation, wired after it, ends its sign-ins here.
  */
+import { dailySeries, type StatisticsPart } from '../ops/service.js';
 import type { UserRow } from '../users/service.js';
 import { createApiKeys } from './api-keys.js';
 import { createAuthenticator } from './authenticate.js';
@@ -11,7 +12,7 @@ import { createEmailChangeFlows } from './email-change.js';
 import { createImpersonation } from './impersonation.js';
 import { createEmailVerification, createOneTimeLinks } from './one-time-links.js';
 import { createPasswordFlows } from './password-flows.js';
-import { exportParts } from './queries.js';
+import { exportParts, signInsPerDay } from './queries.js';
 import { createRegistration } from './registration.js';
 import { createSessions } from './sessions.js';
 import { createSignIn, mayHoldSession } from './sign-in.js';
@@ -46,6 +47,8 @@ export function createAuthService(kit: AuthKit) {
     apiKeys,
     /** What this module holds about a user (sessions, API keys: never a secret), for their GDPR export. */
     exportParts,
+    /** Its figures of the administrators' overview. */
+    statistics: signInStatistics,
     jwks: kit.tokens.jwks,
     /** Rereads the signing keys now rather than at the next timer tick (after `tessera keys rotate`). */
     reloadKeys: () => kit.tokens.reloadKeys(),
@@ -55,3 +58,8 @@ export function createAuthService(kit: AuthKit) {
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
+
+/** The overview's sign-ins per day (registered with ops at wiring time). */
+const signInStatistics: StatisticsPart<'signIns'> = async (db, { organizationId, since }) => ({
+  perDay: dailySeries(await signInsPerDay(db, organizationId, since), since),
+});

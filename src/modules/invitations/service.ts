@@ -1,8 +1,10 @@
 import type { AppContext } from '../../context.js';
+import type { StatisticsPart } from '../ops/service.js';
 import { createAcceptance } from './accept.js';
 import type { InvitationsDeps } from './deps.js';
 import { createInvitationMails } from './mails.js';
 import { createInvitationManagement } from './manage.js';
+import { invitationCounts } from './queries.js';
 import { createInvitationSchedule } from './schedule.js';
 
 export type { AccountToSetUp } from './manage.js';
@@ -18,7 +20,12 @@ export function createInvitationsService(context: AppContext, deps: InvitationsD
     ...createInvitationManagement(kit),
     ...createAcceptance(kit),
     ...createInvitationSchedule(kit),
+    /** Its figures of the administrators' overview. */
+    statistics: invitationStatistics,
   };
 }
 
 export type InvitationsService = ReturnType<typeof createInvitationsService>;
+
+/** The overview's invitations by state (registered with ops at wiring time). */
+const invitationStatistics: StatisticsPart<'invitations'> = (db, { organizationId }) => invitationCounts(db, organizationId);

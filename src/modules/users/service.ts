@@ -6,6 +6,7 @@ import type { FileStorage } from '../../platform/storage.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { AccessService } from '../access/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
+import { dailySeries, type StatisticsPart } from '../ops/service.js';
 import type { OrganizationsService } from '../organizations/service.js';
 import { createDirectory } from './directory.js';
 import { addressChanges, createEmailChanges } from './email-change.js';
@@ -75,6 +76,8 @@ export function createUsersService(context: AppContext, deps: UsersDeps) {
   useCases.afterCommit(accessEndingEvents, (event) => context.access.invalidate(event.entityId ?? undefined));
   return {
     /** The target user, or USER_NOT_FOUND whether it is missing or outside the actor's tenancy (for other modules). */
+    /** Its figures of the administrators' overview. */
+    statistics: userStatistics,
     visibleUser,
     /** The target of an action on another account: USER_NOT_FOUND as above, or ACCOUNT_HOLDS_MORE_ACCESS (for other modules). */
     actionableUser,
@@ -107,3 +110,20 @@ export function createUsersService(context: AppContext, deps: UsersDeps) {
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;
+
+/** The overview's user figures (registered with ops at wiring time). */
+const userStatistics: StatisticsPart<'users'> = async (db, { organizationId, since }) => {
+  const { totals, days } = await queries.userStatistics(db, organizationId, since);
+  return {
+    total: totals?.total ?? 0,
+    active: totals?.active ?? 0,
+    signedInInWindow: totals?.signedIn ?? 0,
+    byStatus: {
+      ACTIVE: totals?.active ?? 0,
+      PENDING: totals?.pending ?? 0,
+      SUSPENDED: totals?.suspended ?? 0,
+      INACTIVE: totals?.inactive ?? 0,
+    },
+    signUpsPerDay: dailySeries(days, since),
+  };
+};
