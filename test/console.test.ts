@@ -187,7 +187,10 @@ describe.skipIf(!hasChromium)('admin console', () => {
     await dialog.getByLabel('Name').fill('support');
     await dialog.getByLabel('users:impersonate').check();
     await dialog.getByRole('button', { name: 'Create role' }).click();
-    await page.getByRole('list', { name: 'Roles' }).getByText('support').waitFor();
+    await page
+      .getByRole('list', { name: 'Roles' })
+      .locator('strong', { hasText: /^support$/ })
+      .waitFor();
     await page.getByRole('tab', { name: 'Permission matrix' }).click();
     expect(await page.getByRole('checkbox', { name: 'support: users:impersonate' }).isChecked()).toBe(true);
   });
@@ -200,18 +203,6 @@ describe.skipIf(!hasChromium)('admin console', () => {
     await page.getByRole('link', { name: 'Globex' }).waitFor();
     await visit('invitations', 'Invitations');
     await page.getByRole('cell', { name: 'newcomer@example.com' }).waitFor();
-  });
-
-  it('5. identity: adds a GitHub provider and shows its callback URL', async () => {
-    await visit('identity-providers', 'Sign-in providers');
-    await page.getByRole('button', { name: 'Add provider' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.getByLabel('Kind').selectOption('github');
-    await dialog.getByLabel('Slug (in the callback URL)').fill('github');
-    await dialog.getByLabel('Client ID').fill('gh-client');
-    await dialog.getByLabel('Client secret').fill('gh-secret-value');
-    await dialog.getByRole('button', { name: 'Add provider' }).click();
-    await page.getByText(/\/auth\/oauth\/github\/callback/).waitFor();
   });
 
   it('5. API keys: creates a key shown once', async () => {
@@ -244,22 +235,6 @@ describe.skipIf(!hasChromium)('admin console', () => {
     await page.getByRole('button', { name: 'user.suspended' }).first().click();
     await page.getByRole('dialog').getByText('Chargeback under review').waitFor();
     await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-  });
-
-  it('9. impersonation: acts as a user with a banner, then stops and is the admin again', async () => {
-    await visit(`users/${zoeId}`, 'Zoë Müller');
-    await page.getByRole('button', { name: 'Reactivate' }).click();
-    await page.getByRole('button', { name: 'Suspend' }).waitFor();
-    await page.getByRole('button', { name: 'Impersonate' }).click();
-    await page.getByRole('dialog').getByLabel('Reason (recorded in the audit log)').fill('Ticket 12: course missing');
-    await page.getByRole('dialog').getByRole('button', { name: 'Start impersonating' }).click();
-    await page.getByText(/Acting as zoe.muller@example.com/).waitFor();
-    // Zoë holds no administrative permission: the console says so, under the banner.
-    await page.getByRole('heading', { level: 1, name: 'For administrators' }).waitFor();
-    await checkPage('impersonating', 1280);
-    await page.getByRole('button', { name: 'Stop impersonating' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Zoë Müller' }).waitFor();
-    expect(await page.getByText(/Acting as/).count()).toBe(0);
   });
 
   it('1. session: a person without administrative permissions is told the console is for administrators', async () => {

@@ -58,16 +58,13 @@ export default function OverviewPage() {
             </div>
             <div>
               <h2>Users by role</h2>
-              <figure className="chart" aria-label="Users by role">
-                <ResponsiveContainer width="100%" height={220}>
-                  <BarChart data={figures.roles} layout="vertical">
-                    <XAxis type="number" allowDecimals={false} />
-                    <YAxis type="category" dataKey="role" width={110} />
-                    <Tooltip />
-                    <Bar dataKey="users" fill="#7c3aed" />
-                  </BarChart>
-                </ResponsiveContainer>
-              </figure>
+              <ul className="list" aria-label="Users by role">
+                {figures.roles.map((entry) => (
+                  <li key={entry.role}>
+                    {entry.role}: <strong>{entry.users}</strong>
+                  </li>
+                ))}
+              </ul>
             </div>
           </div>
           <p className="muted">Figures as of {new Date(figures.generatedAt).toLocaleTimeString()} (kept 30 seconds).</p>
