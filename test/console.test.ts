@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userIdentities } from '../src/db/schema/index.js';
@@ -8,38 +10,63 @@ import { consoleDir } from '../src/http/console.js';
 import { insertUserWithProfile } from '../src/modules/users/queries.js';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
+import { createOrganization, createUser, login } from './helpers/auth.js';
 import { hasChromium, launchChromium } from './helpers/chromium.js';
 
-// The console in a real browser (Debian's Chromium) against the real app on a real port.
+const axeSource: string = createRequire(import.meta.url)('axe-core').source;
+/** `npm run console:screens` sets this: every page is saved there at both widths. */
+const screensDir = process.env.CONSOLE_SCREENS;
+const widths = [1280, 390] as const;
+
+// The console in a real browser (Debian's Chromium) against the real app on a real port: every area at
+// 1280 and 390 px, each page checked by axe-core (no serious or critical violation) and for overflow.
 describe.skipIf(!hasChromium)('admin console', () => {
   let h: Harness;
   let browser: Browser;
   let page: Page;
   let baseUrl: string;
+  let zoeId: string;
+  let orgId: string;
 
   beforeAll(async () => {
     if (!existsSync(`${consoleDir}index.html`)) spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
-    h = await createHarness();
+    if (screensDir) mkdirSync(screensDir, { recursive: true });
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
     await h.app.modules.users.createSuperAdmin(systemCaller(), {
       email: 'console-admin@example.com',
       password: 'console admin passphrase',
     });
+    const admin = await login(h, 'console-admin@example.com', 'console admin passphrase');
+    orgId = await createOrganization(h, admin, 'Acme Learning');
     for (const [email, firstName, lastName] of [
       ['zoe.muller@example.com', 'Zoë', 'Müller'],
       ['ana.silva@example.com', 'Ana', 'Silva'],
     ] as const) {
-      const user = await insertUserWithProfile(h.context.database.primary, { email, firstName, lastName, status: 'ACTIVE' });
-      // Zoë signs in with GitHub too: the user page lists her identity.
+      const user = await insertUserWithProfile(h.context.database.primary, {
+        email,
+        firstName,
+        lastName,
+        status: 'ACTIVE',
+        organizationId: orgId,
+      });
       if (firstName === 'Zoë') {
+        zoeId = user.id;
         await h.context.database.primary
           .insert(userIdentities)
           .values({ userId: user.id, provider: 'github', subject: '4242', email: 'zoe@github.example', emailVerified: true });
       }
     }
+    await h.app.inject({
+      method: 'POST',
+      url: `/organizations/${orgId}/invitations`,
+      headers: admin.headers,
+      payload: { email: 'newcomer@example.com' },
+    });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
     browser = await launchChromium();
-    page = await browser.newPage();
+    // axe-core is injected as an inline script, which the console's Content-Security-Policy refuses otherwise.
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
   }, 120_000);
 
   afterAll(async () => {
@@ -47,49 +74,178 @@ describe.skipIf(!hasChromium)('admin console', () => {
     await h?.close();
   });
 
-  it('refuses a wrong password and signs an admin in', async () => {
+  /** axe-core on the page as it is now: no serious or critical violation; nothing wider than the screen. */
+  async function checkPage(name: string, width: number) {
+    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+    if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
+    const violations = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run: (
+              context: Document,
+              options: object,
+            ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+          };
+        }
+      ).axe;
+      const result = await axe.run(document, { resultTypes: ['violations'] });
+      return result.violations
+        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+        .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+    });
+    expect(violations, `${name} at ${width}px`).toEqual([]);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${name} at ${width}px is wider than the screen`).toBeLessThanOrEqual(0);
+    if (screensDir) await page.screenshot({ path: join(screensDir, `${name}-${width}.png`), fullPage: true });
+  }
+
+  async function visit(hash: string, heading: string | RegExp) {
+    await page.goto(`${baseUrl}/admin/#/${hash}`);
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  }
+
+  it('1. session: refuses a wrong password, signs an admin in, keeps the session across a reload', async () => {
     await page.goto(`${baseUrl}/admin/`);
-    await page.getByLabel('Email').fill('console-admin@example.com');
+    await checkPage('sign-in', 1280);
+    await page.getByLabel('Email or username').fill('console-admin@example.com');
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toBeTruthy();
     await page.getByLabel('Password').fill('console admin passphrase');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: /Users/ }).waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 3);
-    await expect(page.getByRole('heading', { name: /Users/ }).textContent()).resolves.toBe('Users (3)');
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    expect(await page.title()).toBe('Overview · Tessera console');
   });
 
-  it('searches users accent-insensitively', async () => {
+  const pages: [name: string, hash: string, heading: string | RegExp][] = [
+    ['overview', 'overview', 'Overview'],
+    ['users', 'users', 'Users'],
+    ['user', 'users/:zoe', 'Zoë Müller'],
+    ['access', 'access', 'Access'],
+    ['organizations', 'organizations', 'Organizations'],
+    ['organization-members', 'organizations/:org', /Members of/],
+    ['invitations', 'invitations', 'Invitations'],
+    ['identity-providers', 'identity-providers', 'Sign-in providers'],
+    ['import', 'import', 'Import users'],
+    ['audit', 'audit', 'Audit log'],
+    ['api-keys', 'api-keys', 'My API keys'],
+  ];
+  for (const width of widths) {
+    it(`every page at ${width} px: accessible (axe), no wider than the screen`, async () => {
+      await page.setViewportSize({ width, height: 900 });
+      for (const [name, hash, heading] of pages) {
+        await visit(hash.replace(':zoe', zoeId).replace(':org', orgId), heading);
+        await checkPage(name, width);
+      }
+    }, 120_000);
+  }
+
+  it('8. overview: figures and charts from the statistics endpoint', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await visit('overview', 'Overview');
+    const total = page.locator('.figures div', { hasText: 'Total users' }).locator('dd');
+    await expect(total.textContent()).resolves.toBe('3');
+    expect(await page.locator('.recharts-surface').count()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('2. users: searches accent-insensitively, creates a user, suspends one with a reason in a dialog', async () => {
+    await visit('users', 'Users');
     await page.getByLabel('Search users').fill('muller');
     await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
     await expect(page.locator('tbody tr').first().textContent()).resolves.toContain('zoe.muller@example.com');
-  });
 
-  it('opens a user and suspends them with a reason', async () => {
-    page.once('dialog', (dialog) => dialog.accept('Chargeback under review'));
-    await page.getByRole('link', { name: 'zoe.muller@example.com' }).click();
-    await page.getByRole('heading', { name: 'Zoë Müller' }).waitFor();
+    await page.getByRole('button', { name: 'New user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New user' });
+    await dialog.getByLabel('Email').fill('grace.hopper@example.com');
+    await dialog.getByLabel('First name').fill('Grace');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Grace' }).waitFor();
+
+    await visit(`users/${zoeId}`, 'Zoë Müller');
     await page.getByRole('button', { name: 'Suspend' }).click();
+    const suspend = page.getByRole('dialog');
+    await suspend.getByLabel('Reason for the suspension').fill('Chargeback under review');
+    await suspend.getByRole('button', { name: 'Suspend' }).click();
     await page.getByRole('button', { name: 'Reactivate' }).waitFor();
     expect(await page.locator('.status').first().textContent()).toBe('SUSPENDED');
   });
 
-  it("lists a user's linked identities and unlinks one", async () => {
-    const identities = page.getByRole('table', { name: 'Linked identities' });
-    await identities.waitFor();
-    await expect(identities.textContent()).resolves.toContain('zoe@github.example');
-    page.once('dialog', (dialog) => dialog.accept());
+  it("2. users: unlinks a user's linked identity after confirming", async () => {
+    await page.getByRole('tab', { name: 'Identities' }).click();
     await page.getByRole('button', { name: 'Unlink github' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Unlink' }).click();
     await page.getByText(/No linked identities/).waitFor();
   });
 
-  it('keeps the session across a reload and shows the audit log', async () => {
-    await page.reload();
-    await page.getByRole('button', { name: 'Reactivate' }).waitFor();
-    await page.getByRole('link', { name: 'Audit log' }).click();
+  it('3. access: creates a role and shows it in the permission matrix', async () => {
+    await visit('access', 'Access');
+    await page.getByRole('button', { name: 'New role' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New role' });
+    await dialog.getByLabel('Name').fill('support');
+    await dialog.getByLabel('users:impersonate').check();
+    await dialog.getByRole('button', { name: 'Create role' }).click();
+    await page
+      .getByRole('list', { name: 'Roles' })
+      .locator('strong', { hasText: /^support$/ })
+      .waitFor();
+    await page.getByRole('tab', { name: 'Permission matrix' }).click();
+    expect(await page.getByRole('checkbox', { name: 'support: users:impersonate' }).isChecked()).toBe(true);
+  });
+
+  it('4. organizations and invitations: creates an organization, lists the pending invitation', async () => {
+    await visit('organizations', 'Organizations');
+    await page.getByRole('button', { name: 'New organization' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('Globex');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create organization' }).click();
+    await page.getByRole('link', { name: 'Globex' }).waitFor();
+    await visit('invitations', 'Invitations');
+    await page.getByRole('cell', { name: 'newcomer@example.com' }).waitFor();
+  });
+
+  it('5. API keys: creates a key shown once', async () => {
+    await visit('api-keys', 'My API keys');
+    await page.getByRole('button', { name: 'New API key' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('ci');
+    await page.getByRole('dialog').getByLabel('users:read').check();
+    await page.getByRole('dialog').getByRole('button', { name: 'Create key' }).click();
+    await expect(page.locator('.secret').textContent()).resolves.toMatch(/^tsk_/);
+  });
+
+  it('6. import: a dry run lists each invalid line', async () => {
+    await visit('import', 'Import users');
+    await page.getByLabel('File (JSON Lines or CSV)').setInputFiles({
+      name: 'people.jsonl',
+      mimeType: 'application/x-ndjson',
+      buffer: Buffer.from(`${JSON.stringify({ email: 'ok.person@example.com' })}\n${JSON.stringify({ email: 'not-an-email' })}\n`),
+    });
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page
+      .getByRole('list', { name: 'Invalid lines' })
+      .getByText(/Line 2/)
+      .waitFor();
+  });
+
+  it('7. audit: chain status, names for ids and the detail drawer', async () => {
+    await visit('audit', 'Audit log');
     await page.getByText(/Hash chain intact/).waitFor();
-    expect(await page.locator('tbody tr').count()).toBeGreaterThan(0);
-    await page.screenshot({ path: `${consoleDir}../../.test-data/console.png` });
+    await page.getByRole('link', { name: 'zoe.muller@example.com' }).first().waitFor();
+    await page.getByRole('button', { name: 'user.suspended' }).first().click();
+    await page.getByRole('dialog').getByText('Chargeback under review').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('1. session: a person without administrative permissions is told the console is for administrators', async () => {
+    const person = await createUser(h, { roles: ['user'], email: 'learner@example.com' });
+    const context = await browser.newContext({ viewport: { width: 390, height: 800 } });
+    const other = await context.newPage();
+    await other.goto(`${baseUrl}/admin/`);
+    await other.getByLabel('Email or username').fill(person.email);
+    await other.getByLabel('Password').fill(person.password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('heading', { level: 1, name: 'For administrators' }).waitFor();
+    await context.close();
   });
 });

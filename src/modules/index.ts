@@ -168,6 +168,12 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     ...audit.service.exportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
+  // The administrators' overview: each figure computed by the module owning its tables.
+  ops.service.statistics.register('users', users.service.statistics);
+  ops.service.statistics.register('roles', access.service.statistics);
+  ops.service.statistics.register('signIns', auth.service.statistics);
+  ops.service.statistics.register('failedSignIns', audit.service.statistics);
+  ops.service.statistics.register('invitations', invitations.service.statistics);
   const wired = [
     ops,
     mail,

@@ -14,6 +14,8 @@ export interface Principal {
   /** Access tokens: how the session's sign-in was proven (RFC 8176 values) and when (seconds since the epoch). */
   amr?: string[];
   authTime?: number;
+  /** Set when an administrator acts as this user (impersonation, RFC 8693 `act`): who is really asking. */
+  actor?: { userId: string };
 }
 
 /**

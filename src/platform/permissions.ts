@@ -26,6 +26,8 @@ export const permissionCatalog = {
   'webhooks:manage':
     "Subscribe endpoints to Tessera's events (an organization's own only, without tenants:all); read and retry their deliveries",
   'applications:manage': 'Register and manage the applications people sign in to with Tessera (OpenID Connect clients)',
+  'users:impersonate': 'Act as another user for support, with a short audited token (never a super-admin, nor anyone holding more)',
+  'statistics:read': "Read the administrators' overview figures (users, sign-ins, invitations)",
 } as const;
 
 export type Permission = keyof typeof permissionCatalog;

@@ -36,6 +36,9 @@ export const sessions = pgTable(
     revokedReason: varchar('revoked_reason', { length: 50 }),
     // How the person proved who they are when the session began (RFC 8176 names: pwd, fed, otp …).
     amr: jsonb('amr').$type<string[]>(),
+    /** An impersonation session: the administrator acting as the user, and why (no refresh token, ≤ 30 minutes). */
+    impersonatorId: uuid('impersonator_id'),
+    impersonationReason: text('impersonation_reason'),
     createdAt: createdAt(),
   },
   (t) => [index('sessions_user_idx').on(t.userId, t.createdAt.desc().nullsFirst())],

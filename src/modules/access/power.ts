@@ -46,6 +46,8 @@ export const targetScope = (principal: Principal): AccessScope => (principal.cro
 /** Credentials (email, password, factors, API keys, sessions) change only in a signed-in session: a leaked key must not take the account. */
 export function assertNotApiKey(principal: Principal) {
   if (principal.apiKeyId) throw errors.API_KEY_NOT_ALLOWED();
+  // Nor by support acting as the person: they would keep the account after the impersonation ends.
+  if (principal.actor) throw errors.IMPERSONATION_NOT_ALLOWED();
 }
 
 /** Every role is shared by all organizations (none owns one yet): only those who act across them change roles. */

@@ -4,6 +4,7 @@ import type { Db, Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
+import type { StatisticsPart } from '../ops/service.js';
 import { createCatalog } from './catalog.js';
 import { accessErrors } from './errors.js';
 import { catalogAccessEvents, userGrantEvents } from './events.js';
@@ -31,6 +32,8 @@ export interface AccessService extends UserAccess {
   registerActiveUsers(isActive: UserCondition): void;
   /** How many users hold each role (for the metrics). */
   holdersByRole: typeof queries.holdersByRole;
+  /** Its figures of the administrators' overview: active users per role (registered with ops at wiring time). */
+  statistics: StatisticsPart<'roles'>;
   /** The user types and roles an import may name, by name. */
   catalogNames: typeof queries.catalogNames;
   /** An import's role grants (already checked against the importer's own access), set-based; held ones are kept. */
@@ -69,6 +72,7 @@ export function createAccessService(context: AppContext, { useCases }: { useCase
     catalogNames: queries.catalogNames,
     grantRolesInBulk: queries.grantRolesInBulk,
     holdersByRole: queries.holdersByRole,
+    statistics: (db, { organizationId }) => queries.usersByRole(db, organizationId, people.isActive),
   };
 }
 

@@ -106,3 +106,19 @@ export function trailOf(db: Executor, userId: string) {
     .orderBy(desc(auditLogs.id))
     .limit(10_000);
 }
+
+/** The overview's failed sign-ins per day (UTC), from the trail's `auth.login_failed` rows. */
+export async function failedSignInsPerDay(db: Executor, organizationId: string | undefined, since: Date) {
+  const day = sql<string>`to_char(${auditLogs.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+  return db
+    .select({ day, count: sql<number>`count(*)::int` })
+    .from(auditLogs)
+    .where(
+      and(
+        eq(auditLogs.action, 'auth.login_failed'),
+        gte(auditLogs.createdAt, since),
+        organizationId ? eq(auditLogs.organizationId, organizationId) : undefined,
+      ),
+    )
+    .groupBy(day);
+}

@@ -6,6 +6,7 @@ import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { InTransaction } from '../../platform/use-case.js';
 import { tenantOf } from '../access/service.js';
 import { auditEntryOf, type DomainEvent } from '../events.js';
+import { dailySeries, type StatisticsPart } from '../ops/service.js';
 import { chainHash, GENESIS_HASH, redactSecrets } from './chain.js';
 import { auditErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -38,6 +39,10 @@ export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<
 
 const auditView = ({ prevHash: _prev, seq: _seq, createdAt, ...row }: queries.AuditRow) => ({ ...row, createdAt: createdAt.toISOString() });
 
+function withActor(payload: unknown, impersonatorId: string | undefined) {
+  return impersonatorId ? { ...(payload as object | null), act: { sub: impersonatorId } } : payload;
+}
+
 /** The audit trail: written by every use case's events, read by auditors, sealed in the background. */
 /** Audit rows page newest first by their id, which only grows. */
 const auditCursor = cursorOf(['int'] as const);
@@ -57,7 +62,8 @@ export function createAuditService(context: AppContext) {
         entity: entry.entity,
         entityId: entry.entityId,
         // The event catalogues redact already; this is the safety net for a key one of them missed.
-        payload: entry.payload ? redactSecrets(entry.payload) : null,
+        // Support acting as a user: the row names the user as actor and the administrator as `act` (RFC 8693).
+        payload: withActor(entry.payload ? redactSecrets(entry.payload) : null, caller.principal?.actor?.userId),
         ipAddress: caller.ipAddress,
         userAgent: caller.userAgent,
         requestId: caller.requestId,
@@ -88,6 +94,8 @@ export function createAuditService(context: AppContext) {
     exportParts: { auditTrail: (executor: Executor, userId: string) => queries.trailOf(executor, userId) },
 
     verify: () => verifyAuditChain(db),
+    /** Its figures of the administrators' overview. */
+    statistics: failedSignInStatistics,
     /** Seals what is waiting now (the background loop calls this every second; tests call it directly). */
     seal: () => sealPending(db),
 
@@ -100,3 +108,9 @@ export function createAuditService(context: AppContext) {
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;
+
+/** The overview's failed sign-ins (registered with ops at wiring time). */
+const failedSignInStatistics: StatisticsPart<'failedSignIns'> = async (db, { organizationId, since }) => {
+  const perDay = dailySeries(await queries.failedSignInsPerDay(db, organizationId, since), since);
+  return { perDay, total: perDay.reduce((sum, entry) => sum + entry.count, 0) };
+};

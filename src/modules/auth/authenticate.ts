@@ -5,6 +5,7 @@ import { activeOrganization } from './active-organization.js';
 import { API_KEY_PREFIX, type ApiKeys } from './api-keys.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
+import type { Impersonation, RequestFacts } from './impersonation.js';
 import * as queries from './queries.js';
 import { acrOf } from './tokens.js';
 import type { UserViews } from './user-views.js';
@@ -12,6 +13,8 @@ import type { UserViews } from './user-views.js';
 export interface Credentials {
   bearer?: string;
   apiKey?: string;
+  /** The request they came with: an impersonation token's every request is audited with it. */
+  request?: RequestFacts;
 }
 
 /** "Who is asking?": a request's access token or API key becomes its principal, or a 401. */
@@ -21,7 +24,12 @@ export interface Credentials {
  */
 export type BearerVerifier = (token: string) => Promise<Principal | undefined>;
 
-export function createAuthenticator(kit: Pick<AuthKit, 'context' | 'liveness' | 'tokens'>, apiKeys: ApiKeys, userViews: UserViews) {
+export function createAuthenticator(
+  kit: Pick<AuthKit, 'context' | 'liveness' | 'tokens'>,
+  apiKeys: ApiKeys,
+  userViews: UserViews,
+  impersonation: Impersonation,
+) {
   const { database } = kit.context;
   const db = database.primary;
   const { tokens, liveness } = kit;
@@ -44,6 +52,8 @@ export function createAuthenticator(kit: Pick<AuthKit, 'context' | 'liveness' | 
       if (!liveness.isKnownLive(claims.sid)) {
         const session = await queries.findSession(db, claims.sid);
         if (!session || session.userId !== claims.sub || !queries.isSessionLive(session)) throw errors.SESSION_ENDED();
+        // An impersonation token belongs to an impersonation session of the same administrator, and no other does.
+        if ((session.impersonatorId ?? undefined) !== claims.act?.sub) throw errors.INVALID_TOKEN();
         liveness.rememberLive(session.id, session.userId);
       }
       // The organization comes from the memberships as they are now (cached, dropped on every change on
@@ -56,7 +66,7 @@ export function createAuthenticator(kit: Pick<AuthKit, 'context' | 'liveness' | 
         memberships: current.memberships,
       });
       const profile = profileIn(grants, active.scope);
-      return {
+      const principal: Principal = {
         userId: claims.sub,
         sessionId: claims.sid,
         apiKeyId: null,
@@ -66,7 +76,10 @@ export function createAuthenticator(kit: Pick<AuthKit, 'context' | 'liveness' | 
         crossTenant: profile.crossTenant,
         amr: claims.amr ?? ['pwd'],
         authTime: claims.auth_time,
+        ...(claims.act ? { actor: { userId: claims.act.sub } } : {}),
       };
+      if (principal.actor) await impersonation.audit(principal, credentials.request);
+      return principal;
     },
 
     /**

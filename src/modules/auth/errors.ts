@@ -13,6 +13,7 @@ export const authErrors = defineErrors({
   INVALID_CHANGE_TOKEN: [400, 'The password change token is invalid, used or expired. Sign in again.'],
   PASSWORD_UNCHANGED: [400, 'The new password must differ from the current one.'],
   SCOPE_NOT_HELD: [403, 'An API key cannot have a permission you do not hold.'],
+  IMPERSONATION_REFUSED: [403, 'This account cannot be impersonated.'],
   SESSION_NOT_FOUND: [404, 'Session not found.'],
   API_KEY_NOT_FOUND: [404, 'API key not found.'],
 });

@@ -35,6 +35,13 @@ export const authEvents = {
   'auth.email_change_reverted': publicEvent('user', 1, Sessions),
   'auth.api_key_created': internalEvent('api_key', 1, payload({ name: Type.String(), scopes: Type.Array(Type.String()) })),
   'auth.api_key_revoked': internalEvent('api_key', 1),
+  // Support acting as a user: the start (who, why, until when) and every request made with its token.
+  'auth.impersonation_started': internalEvent(
+    'user',
+    1,
+    payload({ sessionId: Type.String(), impersonatorId: Type.String(), reason: Type.String(), expiresAt: Type.String() }),
+  ),
+  'auth.impersonated_request': internalEvent('user', 1, payload({ sessionId: Type.String(), method: Type.String(), path: Type.String() })),
 } as const;
 
 /** Events after which one session is over on every node. */

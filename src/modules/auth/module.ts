@@ -4,6 +4,7 @@ import { defineModule } from '../../platform/module.js';
 import { hashPassword } from '../../platform/passwords.js';
 import type { AuthModuleDeps } from './deps.js';
 import { createLoginThrottle } from './login-throttle.js';
+import { impersonationRoutes } from './routes.impersonation.js';
 import { credentialRoutes, jwksRoute } from './routes.js';
 import { signedInRoutes, userSessionRoutes } from './routes.sessions.js';
 import { userPasswordRoutes } from './routes.user-password.js';
@@ -18,7 +19,17 @@ function credentialsOf(request: FastifyRequest) {
   const header = request.headers.authorization;
   const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
   const apiKey = request.headers['x-api-key'];
-  return { bearer, apiKey: typeof apiKey === 'string' ? apiKey : undefined };
+  return {
+    bearer,
+    apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+    request: {
+      method: request.method,
+      path: request.url.split('?')[0] ?? request.url,
+      ipAddress: request.ip ?? null,
+      userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+      requestId: request.id,
+    },
+  };
 }
 
 /** What the route guard applies to every route that is not public. */
@@ -49,6 +60,7 @@ export const authModule = defineModule<AuthService, AuthModuleDeps>({
     await app.register(signedInRoutes, { prefix: '/auth', auth, state, perPrincipalLimit: config.AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE });
     await app.register(userSessionRoutes, { auth });
     await app.register(userPasswordRoutes, { auth });
+    await app.register(impersonationRoutes, { auth });
     await app.register(jwksRoute, { jwks: auth.jwks });
   },
   async start(auth, log) {

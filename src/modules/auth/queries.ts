@@ -283,3 +283,19 @@ export async function touchSession(db: Executor, sessionId: string, now: Date, i
     .set({ lastUsedAt: now, idleExpiresAt: sql`least(${idleUntil.toISOString()}::timestamptz, ${sessions.expiresAt})` })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
+
+/** The overview's sign-ins per day (UTC): sessions started, support's impersonations left out. */
+export async function signInsPerDay(db: Executor, organizationId: string | undefined, since: Date) {
+  const day = sql<string>`to_char(${sessions.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+  return db
+    .select({ day, count: sql<number>`count(*)::int` })
+    .from(sessions)
+    .where(
+      and(
+        sql`${sessions.createdAt} >= ${since}`,
+        isNull(sessions.impersonatorId),
+        organizationId ? eq(sessions.organizationId, organizationId) : undefined,
+      ),
+    )
+    .groupBy(day);
+}

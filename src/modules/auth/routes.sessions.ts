@@ -38,7 +38,10 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
     perMinute(state, perPrincipalLimit, ({ caller }) => `auth-principal:${caller.principal?.apiKeyId ?? caller.principal?.userId}`),
   );
   const done = { 204: NoContent, ...problems(limited) };
-  const credentialChange = { 204: NoContent, ...problems(accessErrors.API_KEY_NOT_ALLOWED, limited) };
+  const credentialChange = {
+    204: NoContent,
+    ...problems(accessErrors.API_KEY_NOT_ALLOWED, accessErrors.IMPERSONATION_NOT_ALLOWED, limited),
+  };
 
   app.get(
     '/me',
@@ -135,7 +138,10 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
         description: 'Ends one session of your own, for a device you lost or no longer use; its tokens stop working at once.',
         summary: 'End one of your sessions',
         params: IdParams,
-        response: { 204: NoContent, ...problems(errors.SESSION_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED, limited) },
+        response: {
+          204: NoContent,
+          ...problems(errors.SESSION_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED, accessErrors.IMPERSONATION_NOT_ALLOWED, limited),
+        },
       },
     },
     async (request, reply) => {
@@ -175,6 +181,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
             accessErrors.INVALID_EXPIRY,
             errors.SCOPE_NOT_HELD,
             accessErrors.API_KEY_NOT_ALLOWED,
+            accessErrors.IMPERSONATION_NOT_ALLOWED,
             limited,
           ),
         },
@@ -206,7 +213,12 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
 export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
   const policy = requirePermissionOrSelf('sessions:manage');
   const missing = problems(userErrors.USER_NOT_FOUND);
-  const ending = problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, accessErrors.API_KEY_NOT_ALLOWED);
+  const ending = problems(
+    userErrors.USER_NOT_FOUND,
+    accessErrors.ACCOUNT_HOLDS_MORE_ACCESS,
+    accessErrors.API_KEY_NOT_ALLOWED,
+    accessErrors.IMPERSONATION_NOT_ALLOWED,
+  );
   app.get(
     '/users/:id/sessions',
     {

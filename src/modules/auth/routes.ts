@@ -212,6 +212,7 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
               errors.INVALID_CHANGE_TOKEN,
               errors.PASSWORD_UNCHANGED,
               accessErrors.API_KEY_NOT_ALLOWED,
+              accessErrors.IMPERSONATION_NOT_ALLOWED,
               httpErrors.UNAUTHORIZED,
               limited,
             ),

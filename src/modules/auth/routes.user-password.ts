@@ -22,7 +22,12 @@ export const userPasswordRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }
         body: SetPasswordBody,
         response: {
           204: NoContent,
-          ...problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, accessErrors.API_KEY_NOT_ALLOWED),
+          ...problems(
+            userErrors.USER_NOT_FOUND,
+            accessErrors.ACCOUNT_HOLDS_MORE_ACCESS,
+            accessErrors.API_KEY_NOT_ALLOWED,
+            accessErrors.IMPERSONATION_NOT_ALLOWED,
+          ),
         },
       },
     },

@@ -54,6 +54,19 @@ export const TokenResponse = Type.Object({
   user: PublicUser,
 });
 
+export const ImpersonationBody = Type.Object(
+  { reason: Type.String({ minLength: 3, maxLength: 500, description: 'Why support acts as this user (recorded in the audit trail)' }) },
+  NoExtraFields,
+);
+export const ImpersonationToken = Type.Object({
+  accessToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'seconds until the token expires (at most 1800); it cannot be refreshed' }),
+  expiresAt: Timestamp,
+  sessionId: Uuid,
+  user: PublicUser,
+});
+
 export const RefreshBody = Type.Object({ refreshToken: OpaqueToken }, NoExtraFields);
 export const LogoutBody = Type.Object({ refreshToken: Type.Optional(OpaqueToken) }, NoExtraFields);
 export const EmailBody = Type.Object({ email: Email }, NoExtraFields);
@@ -128,6 +141,9 @@ export const SessionView = Type.Object({
   lastUsedAt: Timestamp,
   expiresAt: Timestamp,
   current: Type.Boolean(),
+  impersonatedBy: Nullable(
+    Type.Object({ id: Uuid, reason: Nullable(Type.String()) }, { description: 'Set on a session support opened as this user' }),
+  ),
 });
 export const SessionList = Type.Object({ data: Type.Array(SessionView) });
 

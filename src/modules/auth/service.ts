@@ -3,6 +3,7 @@
  * flows, mailed one-time links, API keys and the request authenticator. The modules wired before it reach
  * it only through their events (it reacts to users'); federation, wired after it, ends its sign-ins here.
  */
+import { dailySeries, type StatisticsPart } from '../ops/service.js';
 import type { UserRow } from '../users/service.js';
 import { createApiKeys } from './api-keys.js';
 import { createAuthenticator } from './authenticate.js';
@@ -10,9 +11,10 @@ import { createBrowserSessions } from './browser-sessions.js';
 import type { AuthKit } from './deps.js';
 import { createEmailChangeFlows } from './email-change.js';
 import { verifyStoredPassword } from './foreign-hashes.js';
+import { createImpersonation } from './impersonation.js';
 import { createEmailVerification, createOneTimeLinks } from './one-time-links.js';
 import { createPasswordFlows } from './password-flows.js';
-import { exportParts } from './queries.js';
+import { exportParts, signInsPerDay } from './queries.js';
 import { createRegistration } from './registration.js';
 import { createSessions } from './sessions.js';
 import { createSignIn, mayHoldSession } from './sign-in.js';
@@ -44,6 +46,10 @@ export interface AuthService
   /** Whether `password` is this account's (an account without a password has none to give). */
   verifyPassword(user: UserRow, password: string): Promise<boolean>;
   sessions: Flow<typeof createSessions>;
+  /** Support acting as a person (RFC 8693 `act`): a short token of its own session, audited. */
+  impersonate: Flow<typeof createImpersonation>['impersonate'];
+  /** Its figures of the administrators' overview. */
+  statistics: StatisticsPart<'signIns'>;
   apiKeys: Flow<typeof createApiKeys>;
   /** The hosted pages' browser session: a cookie turned into a live session. */
   browserSessions: Flow<typeof createBrowserSessions>;
@@ -61,13 +67,14 @@ export function createAuthService(kit: AuthKit): AuthService {
   const signIn = createSignIn(kit);
   const apiKeys = createApiKeys(kit);
   const userViews = createUserViews(kit);
+  const impersonation = createImpersonation(kit);
   reactToUserEvents(kit, links);
   const registration = createRegistration(kit, links);
   const passwords = createPasswordFlows(kit, links);
   const temporaryPasswords = createTemporaryPasswords(kit, signIn.signIn);
   const verification = createEmailVerification(kit, links);
   const emailChange = createEmailChangeFlows(kit, links);
-  const authenticator = createAuthenticator(kit, apiKeys, userViews);
+  const authenticator = createAuthenticator(kit, apiKeys, userViews, impersonation);
   return {
     signIn: signIn.signIn,
     login: signIn.login,
@@ -90,14 +97,22 @@ export function createAuthService(kit: AuthKit): AuthService {
     authenticate: authenticator.authenticate,
     registerBearerVerifier: authenticator.registerBearerVerifier,
     me: authenticator.me,
+    impersonate: impersonation.impersonate,
     sessions: createSessions(kit, signIn, userViews),
     /** The hosted pages' cookie sessions (rows of the same sessions table). */
     browserSessions: createBrowserSessions(kit),
     apiKeys,
     exportParts,
+    /** Its figures of the administrators' overview. */
+    statistics: signInStatistics,
     jwks: kit.tokens.jwks,
     reloadKeys: () => kit.tokens.reloadKeys(),
     startReloadingKeys: kit.tokens.startReloading,
     stopReloadingKeys: kit.tokens.stopReloading,
   };
 }
+
+/** The overview's sign-ins per day (registered with ops at wiring time). */
+const signInStatistics: StatisticsPart<'signIns'> = async (db, { organizationId, since }) => ({
+  perDay: dailySeries(await signInsPerDay(db, organizationId, since), since),
+});

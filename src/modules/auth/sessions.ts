@@ -22,6 +22,7 @@ const sessionView = (session: queries.SessionRow, currentId: string | null) => (
   lastUsedAt: session.lastUsedAt.toISOString(),
   expiresAt: session.expiresAt.toISOString(),
   current: session.id === currentId,
+  impersonatedBy: session.impersonatorId ? { id: session.impersonatorId, reason: session.impersonationReason } : null,
 });
 
 /**

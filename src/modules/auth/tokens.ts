@@ -16,6 +16,8 @@ export interface AccessClaims extends JWTPayload {
   amr?: string[];
   acr?: string;
   auth_time?: number;
+  /** An impersonation token (RFC 8693): the administrator acting as `sub`. */
+  act?: { sub: string };
 }
 
 /** The sign-in's strength: a second factor (or a passkey, itself two) is aal2, anything else aal1. */
@@ -95,10 +97,20 @@ export function createTokenService(
     /** `executor` is the caller's transaction: keys not loaded yet are read through it, never beside it. */
     async sign(
       executor: Executor,
-      claims: { sub: string; sid: string; roles: string[]; org: string | null; plan: string | null; amr: string[]; authTime: Date },
+      claims: {
+        sub: string;
+        sid: string;
+        roles: string[];
+        org: string | null;
+        plan: string | null;
+        amr: string[];
+        authTime: Date;
+        act?: { sub: string };
+      },
+      ttlMs = config.ACCESS_TOKEN_TTL,
     ) {
       const { active } = await currentKeys(executor);
-      const expiresIn = Math.floor(config.ACCESS_TOKEN_TTL / 1000);
+      const expiresIn = Math.floor(ttlMs / 1000);
       const token = await new SignJWT({
         sid: claims.sid,
         roles: claims.roles,
@@ -107,6 +119,7 @@ export function createTokenService(
         amr: claims.amr,
         acr: acrOf(claims.amr),
         auth_time: Math.floor(claims.authTime.getTime() / 1000),
+        ...(claims.act ? { act: { sub: claims.act.sub } } : {}),
       })
         .setProtectedHeader({ alg: ALGORITHM, kid: active.kid, typ: TOKEN_TYPE })
         .setSubject(claims.sub)

@@ -146,3 +146,17 @@ export function expireDue(db: Executor, now: Date) {
     .where(and(eq(invitations.status, 'PENDING'), lte(invitations.expiresAt, now)))
     .returning({ id: invitations.id, organizationId: invitations.organizationId });
 }
+
+/** The overview's invitations by state, within an organization when given. */
+export async function invitationCounts(db: Executor, organizationId: string | undefined) {
+  const [row] = await db
+    .select({
+      pending: sql<number>`(count(*) FILTER (WHERE ${invitations.status} = 'PENDING'))::int`,
+      accepted: sql<number>`(count(*) FILTER (WHERE ${invitations.status} = 'ACCEPTED'))::int`,
+      expired: sql<number>`(count(*) FILTER (WHERE ${invitations.status} = 'EXPIRED'))::int`,
+      cancelled: sql<number>`(count(*) FILTER (WHERE ${invitations.status} = 'CANCELLED'))::int`,
+    })
+    .from(invitations)
+    .where(organizationId ? eq(invitations.organizationId, organizationId) : undefined);
+  return row ?? { pending: 0, accepted: 0, expired: 0, cancelled: 0 };
+}

@@ -1,8 +1,10 @@
 import type { AppContext } from '../../context.js';
+import type { StatisticsPart } from '../ops/service.js';
 import { createAcceptance } from './accept.js';
 import type { InvitationsDeps } from './deps.js';
 import { createInvitationMails } from './mails.js';
 import { createInvitationManagement } from './manage.js';
+import { invitationCounts } from './queries.js';
 import { createInvitationSchedule } from './schedule.js';
 
 export type { AccountToSetUp } from './manage.js';
@@ -15,7 +17,10 @@ export type { AccountToSetUp } from './manage.js';
 type Management = ReturnType<typeof createInvitationManagement>;
 
 /** What invitations publishes: administrators' management, the invitee's acceptance, and the scheduled jobs. */
-export interface InvitationsService extends Management, ReturnType<typeof createAcceptance>, ReturnType<typeof createInvitationSchedule> {}
+export interface InvitationsService extends Management, ReturnType<typeof createAcceptance>, ReturnType<typeof createInvitationSchedule> {
+  /** Its figures of the administrators' overview. */
+  statistics: StatisticsPart<'invitations'>;
+}
 
 export function createInvitationsService(context: AppContext, deps: InvitationsDeps): InvitationsService {
   const kit = { ...deps, context, mails: createInvitationMails(context, deps) };
@@ -33,5 +38,9 @@ export function createInvitationsService(context: AppContext, deps: InvitationsD
     accept: acceptance.accept,
     sendDueReminders: schedule.sendDueReminders,
     expireDue: schedule.expireDue,
+    statistics: invitationStatistics,
   };
 }
+
+/** The overview's invitations by state (registered with ops at wiring time). */
+const invitationStatistics: StatisticsPart<'invitations'> = (db, { organizationId }) => invitationCounts(db, organizationId);

@@ -1,10 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
-import { publicRoute } from '../../http/route-policy.js';
+import { publicRoute, requirePermission, signedIn } from '../../http/route-policy.js';
+import type { SignedInCaller } from '../../platform/caller.js';
 import type { Metrics } from './metrics.js';
-import { HealthResponse, ProbeResponse } from './schemas.js';
+import { HealthResponse, Overview, ProbeResponse } from './schemas.js';
 import type { healthReport } from './service.js';
+import type { Statistics } from './statistics.js';
 
 const tags = ['ops'];
 
@@ -14,6 +16,9 @@ export interface OpsService {
   /** The node is shutting down: not ready any more, still serving. */
   drain: () => void;
   metrics: Metrics;
+  /** Where the modules register their parts of the overview (at wiring time). */
+  statistics: Statistics;
+  overview: (caller: SignedInCaller) => ReturnType<Statistics['overview']>;
 }
 
 /** Compared in constant time: the answer's timing says nothing about how much of a guess was right. */
@@ -76,6 +81,21 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ops: OpsService; metricsToke
       const ready = await ops.ready();
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
     },
+  );
+
+  app.get(
+    '/statistics/overview',
+    {
+      config: requirePermission('statistics:read'),
+      schema: {
+        tags,
+        summary: "The administrators' overview figures",
+        description:
+          'Total and active users, users by status and by role, sign-ups, sign-ins and failed sign-ins per day for the last 30 days, and invitations by state: computed in SQL within your organization (all of them with tenants:all), and kept for 30 seconds.',
+        response: { 200: Overview },
+      },
+    },
+    async (request) => ops.overview(signedIn(request.caller)),
   );
 
   // User totals by role are not for everyone: with METRICS_TOKEN set, the scraper presents it as a bearer token.

@@ -25,3 +25,25 @@ export const HealthResponse = Type.Object({
 });
 
 export const ProbeResponse = Type.Object({ status: Type.String() });
+
+const Count = Type.Integer({ minimum: 0 });
+const Daily = Type.Array(Type.Object({ day: Type.String({ format: 'date' }), count: Count }), {
+  description: 'One entry per day of the window, oldest first, zero where nothing happened',
+});
+
+/** The administrators' overview figures: users, roles, sign-ins and invitations, within the reader's organization. */
+export const Overview = Type.Object({
+  generatedAt: Type.String({ format: 'date-time' }),
+  days: Type.Integer({ description: 'how many days the daily series cover, today included' }),
+  users: Type.Object({
+    total: Count,
+    active: Count,
+    signedInInWindow: Type.Integer({ minimum: 0, description: 'users who signed in during the window' }),
+    byStatus: Type.Object({ ACTIVE: Count, PENDING: Count, SUSPENDED: Count, INACTIVE: Count }),
+    signUpsPerDay: Daily,
+  }),
+  roles: Type.Array(Type.Object({ role: Type.String(), users: Count })),
+  signIns: Type.Object({ perDay: Daily }),
+  failedSignIns: Type.Object({ perDay: Daily, total: Count }),
+  invitations: Type.Object({ pending: Count, accepted: Count, expired: Count, cancelled: Count }),
+});

@@ -54,3 +54,6 @@ export async function isReady(context: AppContext): Promise<boolean> {
     return false;
   }
 }
+
+/** For the modules that compute a part of the administrators' overview (registered at wiring time). */
+export { dailySeries, type StatisticsPart, type StatisticsScope } from './statistics.js';

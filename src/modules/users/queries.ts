@@ -257,3 +257,28 @@ export async function addressClaimedByOther(db: Executor, email: string, userId:
     .limit(1);
   return row !== undefined;
 }
+
+/** The overview's user figures: totals by status, sign-ins in the window, sign-ups per day (UTC). */
+export async function userStatistics(db: Executor, organizationId: string | undefined, since: Date) {
+  const inScope = and(isNull(users.deletedAt), organizationId ? eq(users.organizationId, organizationId) : undefined);
+  const day = sql<string>`to_char(${users.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+  const [totals, days] = await Promise.all([
+    db
+      .select({
+        total: sql<number>`count(*)::int`,
+        active: sql<number>`(count(*) FILTER (WHERE ${users.status} = 'ACTIVE'))::int`,
+        pending: sql<number>`(count(*) FILTER (WHERE ${users.status} = 'PENDING'))::int`,
+        suspended: sql<number>`(count(*) FILTER (WHERE ${users.status} = 'SUSPENDED'))::int`,
+        inactive: sql<number>`(count(*) FILTER (WHERE ${users.status} = 'INACTIVE'))::int`,
+        signedIn: sql<number>`(count(*) FILTER (WHERE ${users.lastLoginAt} >= ${since}))::int`,
+      })
+      .from(users)
+      .where(inScope),
+    db
+      .select({ day, count: sql<number>`count(*)::int` })
+      .from(users)
+      .where(and(inScope, gte(users.createdAt, since)))
+      .groupBy(day),
+  ]);
+  return { totals: totals[0], days };
+}

@@ -67,6 +67,7 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
             httpErrors.USERNAME_ALREADY_EXISTS,
             httpErrors.PHONE_ALREADY_EXISTS,
             accessErrors.API_KEY_NOT_ALLOWED,
+            accessErrors.IMPERSONATION_NOT_ALLOWED,
           ),
         },
       },

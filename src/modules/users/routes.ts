@@ -141,6 +141,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
             errors.ORGANIZATION_NOT_ALLOWED,
             errors.REAUTHENTICATION_REQUIRED,
             accessErrors.API_KEY_NOT_ALLOWED,
+            accessErrors.IMPERSONATION_NOT_ALLOWED,
             ...fieldConflicts,
           ),
         },

@@ -6,6 +6,7 @@ import type { FileStorage } from '../../platform/storage.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { AccessService } from '../access/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
+import { dailySeries, type StatisticsPart } from '../ops/service.js';
 import type { OrganizationsService } from '../organizations/service.js';
 import { type Accounts, createAccounts } from './accounts.js';
 import { createDirectory } from './directory.js';
@@ -113,6 +114,8 @@ export interface UsersService
   grants: ReturnType<typeof createUserGrants>;
   /** An organization's members and a person's organizations (memberships, their roles, the default one). */
   members: ReturnType<typeof createMembers>;
+  /** Its figures of the administrators' overview. */
+  statistics: StatisticsPart<'users'>;
   /** The auth module answers whether a person may change their own address now (wired after users). */
   registerStepUp: EmailChanges['registerStepUp'];
   /** The learning module answers for a user's learning preferences and statistics (wired after users). */
@@ -170,6 +173,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     restoreAddress: addressChanges.restore,
     join: (tx, emit, user, placement) => applyUserChange(tx, emit, user, placement, 'user.updated'),
     assertMayRemove,
+    statistics: userStatistics,
     visibleUser,
     actionableUser,
     view: userView,
@@ -200,3 +204,20 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     },
   };
 }
+
+/** The overview's user figures (registered with ops at wiring time). */
+const userStatistics: StatisticsPart<'users'> = async (db, { organizationId, since }) => {
+  const { totals, days } = await queries.userStatistics(db, organizationId, since);
+  return {
+    total: totals?.total ?? 0,
+    active: totals?.active ?? 0,
+    signedInInWindow: totals?.signedIn ?? 0,
+    byStatus: {
+      ACTIVE: totals?.active ?? 0,
+      PENDING: totals?.pending ?? 0,
+      SUSPENDED: totals?.suspended ?? 0,
+      INACTIVE: totals?.inactive ?? 0,
+    },
+    signUpsPerDay: dailySeries(days, since),
+  };
+};

@@ -1,0 +1,104 @@
+import { useQuery } from '@tanstack/react-query';
+import { Suspense, useEffect, useState, useSyncExternalStore } from 'react';
+import { ErrorNote, Loading } from '../ui/parts.js';
+import { adminPermissions, areas } from './areas.js';
+import { api, must, queryClient, tessera } from './client.js';
+import { LoginPage } from './LoginPage.js';
+
+/** The page is kept in the URL hash (`#/users/<id>`), so a reload or a shared link opens the same page. */
+function readRoute() {
+  const [path = '', param] = window.location.hash.replace(/^#\/?/, '').split('/');
+  return { path, param };
+}
+
+const useSession = () => useSyncExternalStore(tessera.subscribe, () => `${tessera.signedIn}:${tessera.impersonation?.sessionId ?? ''}`);
+
+export function App() {
+  const [resumed, setResumed] = useState(false);
+  const [route, setRoute] = useState(readRoute);
+  useSession();
+
+  useEffect(() => {
+    tessera.resume().finally(() => setResumed(true));
+    const onHash = () => setRoute(readRoute());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  if (!resumed) return <Loading />;
+  if (!tessera.signedIn) return <LoginPage />;
+  return <Shell path={route.path} param={route.param} />;
+}
+
+function Shell({ path, param }: { path: string; param?: string }) {
+  const me = useQuery({ queryKey: ['me', tessera.impersonation?.sessionId ?? 'self'], queryFn: () => must(api.GET('/auth/me')) });
+  const held = new Set(me.data?.permissions ?? []);
+  const visible = areas.filter((area) => area.permissions.some((permission) => held.has(permission)));
+  const area = visible.find((candidate) => candidate.path === path) ?? visible[0];
+  const isAdmin = [...held].some((permission) => adminPermissions.has(permission));
+
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <ImpersonationBanner />
+      <header>
+        <strong>Tessera</strong>
+        <nav aria-label="Console">
+          {visible
+            .filter((candidate) => candidate.order !== undefined)
+            .map((candidate) => (
+              <a key={candidate.path} href={`#/${candidate.path}`} aria-current={candidate === area ? 'page' : undefined}>
+                {candidate.label}
+              </a>
+            ))}
+        </nav>
+        <span className="who">{me.data?.email}</span>
+        <button
+          type="button"
+          onClick={async () => {
+            await tessera.signOut();
+            queryClient.clear();
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <main id="main">
+        <ErrorNote error={me.error} />
+        {me.isPending && <Loading />}
+        {me.data && !isAdmin && (
+          <section aria-labelledby="page-title">
+            <h1 id="page-title">For administrators</h1>
+            <p>The Tessera console is for administrators. Your account holds no administrative permission.</p>
+          </section>
+        )}
+        {me.data && isAdmin && area && (
+          <Suspense fallback={<Loading />}>
+            <area.page param={param} />
+          </Suspense>
+        )}
+      </main>
+    </div>
+  );
+}
+
+function ImpersonationBanner() {
+  const acting = tessera.impersonation;
+  if (!acting) return null;
+  return (
+    <div className="banner" role="status">
+      Acting as <strong>{acting.user.email}</strong> until {new Date(acting.expiresAt).toLocaleTimeString()}: every request is audited.
+      <button
+        type="button"
+        onClick={async () => {
+          await tessera.stopImpersonating();
+          queryClient.clear();
+        }}
+      >
+        Stop impersonating
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,160 @@
+import * as Tabs from '@radix-ui/react-tabs';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, must } from '../../app/client.js';
+import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { ErrorNote, Loading, Page } from '../../ui/parts.js';
+
+/** Roles (system roles protected), the roles × permissions matrix, and user types. */
+export default function AccessPage() {
+  const queryClient = useQueryClient();
+  const roles = useQuery({ queryKey: ['roles'], queryFn: () => must(api.GET('/roles')) });
+  const permissions = useQuery({ queryKey: ['permissions'], queryFn: () => must(api.GET('/permissions')) });
+  const types = useQuery({ queryKey: ['user-types'], queryFn: () => must(api.GET('/user-types')) });
+  const [error, setError] = useState<unknown>();
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['roles'] });
+
+  async function toggle(role: { id: string; permissions: string[] }, permission: string) {
+    const next = role.permissions.includes(permission)
+      ? role.permissions.filter((name) => name !== permission)
+      : [...role.permissions, permission];
+    setError(undefined);
+    try {
+      await must(api.PUT('/roles/{id}/permissions', { params: { path: { id: role.id } }, body: { permissions: next } }));
+      await refresh();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+
+  return (
+    <Page
+      title="Access"
+      actions={
+        <FormDialog
+          trigger={
+            <button type="button" className="primary">
+              New role
+            </button>
+          }
+          title="New role"
+          submitLabel="Create role"
+          onSubmit={async (form) => {
+            await must(
+              api.POST('/roles', {
+                body: {
+                  name: String(form.get('name')),
+                  description: String(form.get('description') ?? ''),
+                  permissions: form.getAll('permissions').map(String),
+                },
+              }),
+            );
+            await refresh();
+          }}
+        >
+          <label>
+            Name
+            <input name="name" required />
+          </label>
+          <label>
+            Description
+            <input name="description" />
+          </label>
+          <fieldset>
+            <legend>Permissions</legend>
+            {permissions.data?.data.map((permission) => (
+              <label key={permission.id} className="inline">
+                <input type="checkbox" name="permissions" value={permission.name} /> {permission.name}
+              </label>
+            ))}
+          </fieldset>
+        </FormDialog>
+      }
+    >
+      <ErrorNote error={roles.error ?? error} />
+      {roles.isPending && <Loading />}
+      <Tabs.Root defaultValue="roles" className="tabs">
+        <Tabs.List aria-label="Access sections">
+          <Tabs.Trigger value="roles">Roles</Tabs.Trigger>
+          <Tabs.Trigger value="matrix">Permission matrix</Tabs.Trigger>
+          <Tabs.Trigger value="types">User types</Tabs.Trigger>
+        </Tabs.List>
+        <Tabs.Content value="roles">
+          <ul className="list" aria-label="Roles">
+            {roles.data?.data.map((role) => (
+              <li key={role.id}>
+                <strong>{role.name}</strong> {role.isSystem && <span className="tag">system</span>}{' '}
+                {role.isSuperAdmin && <span className="tag">all permissions</span>}
+                <span className="muted"> {role.description}</span>{' '}
+                {!role.isSystem && (
+                  <ConfirmDialog
+                    trigger={
+                      <button type="button" className="danger">
+                        Delete {role.name}
+                      </button>
+                    }
+                    title={`Delete the role ${role.name}?`}
+                    description="Users holding it lose its permissions."
+                    typed={role.name}
+                    confirmLabel="Delete role"
+                    danger
+                    onConfirm={async () => {
+                      await must(api.DELETE('/roles/{id}', { params: { path: { id: role.id } } }));
+                      await refresh();
+                    }}
+                  />
+                )}
+              </li>
+            ))}
+          </ul>
+        </Tabs.Content>
+        <Tabs.Content value="matrix">
+          <div className="table-wrap">
+            <table aria-label="Permission matrix">
+              <thead>
+                <tr>
+                  <th scope="col">Permission</th>
+                  {roles.data?.data.map((role) => (
+                    <th scope="col" key={role.id}>
+                      {role.name}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {permissions.data?.data.map((permission) => (
+                  <tr key={permission.id}>
+                    <th scope="row" title={permission.description ?? ''}>
+                      {permission.name}
+                    </th>
+                    {roles.data?.data.map((role) => (
+                      <td key={role.id}>
+                        <input
+                          type="checkbox"
+                          aria-label={`${role.name}: ${permission.name}`}
+                          checked={role.isSuperAdmin || role.permissions.includes(permission.name)}
+                          disabled={role.isSystem || role.isSuperAdmin}
+                          onChange={() => toggle(role, permission.name)}
+                        />
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Tabs.Content>
+        <Tabs.Content value="types">
+          <ul className="list" aria-label="User types">
+            {(types.data as { data?: { id: string; name: string; description?: string | null }[] } | undefined)?.data?.map((type) => (
+              <li key={type.id}>
+                <strong>{type.name}</strong> <span className="muted">{type.description}</span>
+              </li>
+            ))}
+          </ul>
+          <ErrorNote error={types.error} />
+        </Tabs.Content>
+      </Tabs.Root>
+    </Page>
+  );
+}

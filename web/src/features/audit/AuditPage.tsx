@@ -1,0 +1,158 @@
+import * as Dialog from '@radix-ui/react-dialog';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import type { ColumnDef } from '@tanstack/react-table';
+import { useState } from 'react';
+import { api, must } from '../../app/client.js';
+import { DataTable } from '../../ui/DataTable.js';
+import { download, Empty, ErrorNote, LiveStatus, Page, when } from '../../ui/parts.js';
+
+interface Filters {
+  actorId?: string;
+  action?: string;
+  entity?: string;
+  from?: string;
+  to?: string;
+}
+const page = (filters: Filters, cursor?: string) =>
+  must(api.GET('/audit-logs', { params: { query: { limit: 50, ...filters, ...(cursor ? { cursor } : {}) } } }));
+type Row = Awaited<ReturnType<typeof page>>['data'][number];
+
+/** The audit trail: filters, names for ids, a detail drawer, CSV/JSON export of the filtered rows, chain status. */
+export default function AuditPage() {
+  const [filters, setFilters] = useState<Filters>({});
+  const [open, setOpen] = useState<Row>();
+  const rows = useInfiniteQuery({
+    queryKey: ['audit', filters],
+    queryFn: ({ pageParam }) => page(filters, pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const chain = useQuery({ queryKey: ['audit-chain'], queryFn: () => must(api.GET('/audit-logs/verify')) });
+  const users = useQuery({ queryKey: ['users', 'names'], queryFn: () => must(api.GET('/users', { params: { query: { limit: 100 } } })) });
+  const names = new Map((users.data?.data ?? []).map((user) => [user.id, user.email]));
+  const shown = rows.data?.pages.flatMap((one) => one.data) ?? [];
+  const nameOf = (id: string | null) => (id ? (names.get(id) ?? id.slice(0, 8)) : 'system');
+
+  const columns: ColumnDef<Row, unknown>[] = [
+    { header: 'When', cell: ({ row }) => when(row.original.createdAt) },
+    {
+      header: 'Action',
+      cell: ({ row }) => (
+        <button type="button" className="link" onClick={() => setOpen(row.original)}>
+          {row.original.action}
+        </button>
+      ),
+    },
+    {
+      header: 'Entity',
+      cell: ({ row }) =>
+        row.original.entity === 'user' && row.original.entityId ? (
+          <a href={`#/users/${row.original.entityId}`}>{nameOf(row.original.entityId)}</a>
+        ) : (
+          `${row.original.entity} ${row.original.entityId?.slice(0, 8) ?? ''}`
+        ),
+    },
+    {
+      header: 'Actor',
+      cell: ({ row }) => (row.original.actorId ? <a href={`#/users/${row.original.actorId}`}>{nameOf(row.original.actorId)}</a> : 'system'),
+    },
+  ];
+
+  function exportRows(format: 'csv' | 'json') {
+    if (format === 'json') return download('audit.json', 'application/json', JSON.stringify(shown, null, 2));
+    const head = ['id', 'createdAt', 'action', 'entity', 'entityId', 'actorId', 'ipAddress', 'requestId'] as const;
+    const quote = (value: unknown) => `"${String(value ?? '').replaceAll('"', '""')}"`;
+    download('audit.csv', 'text/csv', [head.join(','), ...shown.map((row) => head.map((key) => quote(row[key])).join(','))].join('\n'));
+  }
+
+  return (
+    <Page title="Audit log">
+      {chain.data && (
+        <p className="muted">
+          {chain.data.valid ? `Hash chain intact (${chain.data.checked} rows)` : `Hash chain broken at row ${chain.data.firstBrokenId}`}
+        </p>
+      )}
+      <form
+        className="filters"
+        aria-label="Filter the audit log"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const form = new FormData(event.currentTarget);
+          const value = (name: string) => String(form.get(name) ?? '').trim() || undefined;
+          const date = (name: string, end: boolean) => {
+            const picked = value(name);
+            return picked ? `${picked}T${end ? '23:59:59.999' : '00:00:00.000'}Z` : undefined;
+          };
+          setFilters({
+            action: value('action'),
+            entity: value('entity'),
+            actorId: value('actorId'),
+            from: date('from', false),
+            to: date('to', true),
+          });
+        }}
+      >
+        <input name="action" aria-label="Action" placeholder="Action, e.g. user.suspended" />
+        <input name="entity" aria-label="Entity" placeholder="Entity, e.g. user" />
+        <input name="actorId" aria-label="Actor id" placeholder="Actor id" />
+        <label>
+          From
+          <input name="from" type="date" />
+        </label>
+        <label>
+          To
+          <input name="to" type="date" />
+        </label>
+        <button type="submit">Filter</button>
+        <button type="button" onClick={() => exportRows('csv')}>
+          Export CSV
+        </button>
+        <button type="button" onClick={() => exportRows('json')}>
+          Export JSON
+        </button>
+      </form>
+      <ErrorNote error={rows.error} />
+      {rows.data && <LiveStatus>{`${shown.length} rows shown`}</LiveStatus>}
+      {rows.data &&
+        (shown.length ? <DataTable label="Audit log" rows={shown} columns={columns} /> : <Empty>No row matches these filters.</Empty>)}
+      {rows.hasNextPage && (
+        <button type="button" onClick={() => rows.fetchNextPage()}>
+          Load more
+        </button>
+      )}
+      <Dialog.Root open={open !== undefined} onOpenChange={(next) => !next && setOpen(undefined)}>
+        <Dialog.Portal>
+          <Dialog.Overlay className="overlay" />
+          <Dialog.Content className="dialog drawer" aria-describedby={undefined}>
+            <Dialog.Title>{open?.action}</Dialog.Title>
+            {open && (
+              <dl className="facts">
+                <dt>When</dt>
+                <dd>{when(open.createdAt)}</dd>
+                <dt>Actor</dt>
+                <dd>{nameOf(open.actorId)}</dd>
+                <dt>Entity</dt>
+                <dd>
+                  {open.entity} {open.entityId}
+                </dd>
+                <dt>IP address</dt>
+                <dd>{open.ipAddress ?? '—'}</dd>
+                <dt>User agent</dt>
+                <dd>{open.userAgent ?? '—'}</dd>
+                <dt>Request id</dt>
+                <dd>{open.requestId ?? '—'}</dd>
+                <dt>Details (before/after, reason)</dt>
+                <dd>
+                  <pre>{JSON.stringify(open.payload, null, 2)}</pre>
+                </dd>
+              </dl>
+            )}
+            <Dialog.Close asChild>
+              <button type="button">Close</button>
+            </Dialog.Close>
+          </Dialog.Content>
+        </Dialog.Portal>
+      </Dialog.Root>
+    </Page>
+  );
+}

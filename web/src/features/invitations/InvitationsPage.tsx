@@ -1,0 +1,130 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ColumnDef } from '@tanstack/react-table';
+import { useState } from 'react';
+import { api, must } from '../../app/client.js';
+import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { DataTable } from '../../ui/DataTable.js';
+import { Empty, ErrorNote, LiveStatus, Page, when } from '../../ui/parts.js';
+
+const statuses = ['PENDING', 'ACCEPTED', 'EXPIRED', 'CANCELLED'] as const;
+type Status = (typeof statuses)[number];
+const list = (status?: Status, organizationId?: string) =>
+  must(
+    api.GET('/invitations', {
+      params: { query: { limit: 100, ...(status ? { status } : {}), ...(organizationId ? { organizationId } : {}) } },
+    }),
+  );
+type Invitation = Awaited<ReturnType<typeof list>>['data'][number];
+
+/** Invitations of every organization the reader sees: send, resend, cancel; status and reminders sent. */
+export default function InvitationsPage({ param }: { param?: string }) {
+  const queryClient = useQueryClient();
+  const [status, setStatus] = useState<Status | undefined>('PENDING');
+  const [notice, setNotice] = useState<string>();
+  const invitations = useQuery({ queryKey: ['invitations', status, param], queryFn: () => list(status, param) });
+  const orgs = useQuery({
+    queryKey: ['organizations'],
+    queryFn: () => must(api.GET('/organizations', { params: { query: { limit: 100 } } })),
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['invitations'] });
+  const columns: ColumnDef<Invitation, unknown>[] = [
+    { header: 'Email', accessorKey: 'email' },
+    { header: 'Status', accessorKey: 'status' },
+    { header: 'Organization', cell: ({ row }) => orgs.data?.data.find((org) => org.id === row.original.organizationId)?.name ?? '—' },
+    { header: 'Expires', cell: ({ row }) => when((row.original as { expiresAt?: string }).expiresAt) },
+    { header: 'Reminders', cell: ({ row }) => String((row.original as { reminderCount?: number }).reminderCount ?? 0) },
+    {
+      header: 'Actions',
+      cell: ({ row }) =>
+        row.original.status === 'PENDING' && (
+          <span className="actions">
+            <button
+              type="button"
+              onClick={async () => {
+                await must(api.POST('/invitations/{id}/resend', { params: { path: { id: row.original.id } } }));
+                setNotice(`Invitation to ${row.original.email} sent again.`);
+                await refresh();
+              }}
+            >
+              Resend
+            </button>
+            <ConfirmDialog
+              trigger={
+                <button type="button" className="danger">
+                  Cancel invitation
+                </button>
+              }
+              title={`Cancel the invitation to ${row.original.email}?`}
+              description="Its link stops working."
+              confirmLabel="Cancel invitation"
+              danger
+              onConfirm={async () => (
+                await must(api.DELETE('/invitations/{id}', { params: { path: { id: row.original.id } } })), refresh()
+              )}
+            />
+          </span>
+        ),
+    },
+  ];
+  return (
+    <Page
+      title="Invitations"
+      actions={
+        <FormDialog
+          trigger={
+            <button type="button" className="primary">
+              Send invitation
+            </button>
+          }
+          title="Send an invitation"
+          submitLabel="Send"
+          onSubmit={async (form) => {
+            await must(
+              api.POST('/organizations/{id}/invitations', {
+                params: { path: { id: String(form.get('organizationId')) } },
+                body: { email: String(form.get('email')) },
+              }),
+            );
+            await refresh();
+          }}
+        >
+          <label>
+            Email
+            <input name="email" type="email" required />
+          </label>
+          <label>
+            Organization
+            <select name="organizationId" required defaultValue={param}>
+              {orgs.data?.data.map((org) => (
+                <option key={org.id} value={org.id}>
+                  {org.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        </FormDialog>
+      }
+    >
+      <div className="filters">
+        <select
+          aria-label="Invitation status"
+          value={status ?? ''}
+          onChange={(event) => setStatus((event.target.value || undefined) as Status | undefined)}
+        >
+          <option value="">Any status</option>
+          {statuses.map((value) => (
+            <option key={value}>{value}</option>
+          ))}
+        </select>
+      </div>
+      {notice && <LiveStatus>{notice}</LiveStatus>}
+      <ErrorNote error={invitations.error} />
+      {invitations.data &&
+        (invitations.data.data.length ? (
+          <DataTable label="Invitations" rows={invitations.data.data} columns={columns} />
+        ) : (
+          <Empty>No invitation with this status.</Empty>
+        ))}
+    </Page>
+  );
+}

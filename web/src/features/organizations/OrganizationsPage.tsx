@@ -1,0 +1,107 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ColumnDef } from '@tanstack/react-table';
+import { api, must } from '../../app/client.js';
+import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { DataTable } from '../../ui/DataTable.js';
+import { Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
+
+const list = () => must(api.GET('/organizations', { params: { query: { limit: 100 } } }));
+type Org = Awaited<ReturnType<typeof list>>['data'][number];
+
+export default function OrganizationsPage({ param }: { param?: string }) {
+  const queryClient = useQueryClient();
+  const orgs = useQuery({ queryKey: ['organizations'], queryFn: list });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['organizations'] });
+  if (param) return <Members id={param} name={orgs.data?.data.find((org) => org.id === param)?.name} />;
+  const columns: ColumnDef<Org, unknown>[] = [
+    { header: 'Name', cell: ({ row }) => <a href={`#/organizations/${row.original.id}`}>{row.original.name}</a> },
+    { header: 'Slug', accessorKey: 'slug' },
+    { header: 'Status', accessorKey: 'status' },
+    { header: 'Created', cell: ({ row }) => when(row.original.createdAt) },
+    {
+      header: 'Actions',
+      cell: ({ row }) => (
+        <ConfirmDialog
+          trigger={
+            <button type="button" className="danger">
+              Delete {row.original.name}
+            </button>
+          }
+          title={`Delete ${row.original.name}?`}
+          description="Its members stay, outside any organization."
+          typed={row.original.slug}
+          confirmLabel="Delete organization"
+          danger
+          onConfirm={async () => {
+            await must(api.DELETE('/organizations/{id}', { params: { path: { id: row.original.id } } }));
+            await refresh();
+          }}
+        />
+      ),
+    },
+  ];
+  return (
+    <Page
+      title="Organizations"
+      actions={
+        <FormDialog
+          trigger={
+            <button type="button" className="primary">
+              New organization
+            </button>
+          }
+          title="New organization"
+          submitLabel="Create organization"
+          onSubmit={async (form) => {
+            await must(api.POST('/organizations', { body: { name: String(form.get('name')) } }));
+            await refresh();
+          }}
+        >
+          <label>
+            Name
+            <input name="name" required />
+          </label>
+        </FormDialog>
+      }
+    >
+      <ErrorNote error={orgs.error} />
+      {orgs.isPending && <Loading />}
+      {orgs.data &&
+        (orgs.data.data.length ? (
+          <DataTable label="Organizations" rows={orgs.data.data} columns={columns} />
+        ) : (
+          <Empty>No organization yet.</Empty>
+        ))}
+    </Page>
+  );
+}
+
+function Members({ id, name }: { id: string; name?: string }) {
+  const members = useQuery({
+    queryKey: ['organization-users', id],
+    queryFn: () => must(api.GET('/organizations/{id}/users', { params: { path: { id } } })),
+  });
+  const rows = (
+    members.data as { data?: { id: string; email: string; firstName?: string; lastName?: string; status: string }[] } | undefined
+  )?.data;
+  return (
+    <Page title={`Members of ${name ?? 'the organization'}`}>
+      <p>
+        <a href="#/organizations">← Organizations</a> · <a href={`#/invitations/${id}`}>Invitations</a>
+      </p>
+      <ErrorNote error={members.error} />
+      {rows &&
+        (rows.length ? (
+          <ul className="list" aria-label="Members">
+            {rows.map((user) => (
+              <li key={user.id}>
+                <a href={`#/users/${user.id}`}>{fullName(user)}</a> · {user.email} · {user.status}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <Empty>No member yet.</Empty>
+        ))}
+    </Page>
+  );
+}

@@ -1,0 +1,449 @@
+import * as Tabs from '@radix-ui/react-tabs';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, must, queryClient as rootQueryClient, tessera } from '../../app/client.js';
+import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
+
+const loadUser = (id: string) => must(api.GET('/users/{id}', { params: { path: { id }, query: { include: 'profile,roles,identities' } } }));
+type User = Awaited<ReturnType<typeof loadUser>>;
+
+export default function UserPage({ id }: { id: string }) {
+  const queryClient = useQueryClient();
+  const user = useQuery({ queryKey: ['user', id], queryFn: () => loadUser(id) });
+  const [notice, setNotice] = useState<string>();
+  const refresh = () =>
+    Promise.all([queryClient.invalidateQueries({ queryKey: ['user', id] }), queryClient.invalidateQueries({ queryKey: ['users'] })]);
+  const path = { params: { path: { id } } };
+
+  if (user.error) return <ErrorNote error={user.error} />;
+  if (!user.data) return <Loading />;
+  const person = user.data;
+
+  return (
+    <Page title={fullName(person)}>
+      <p>
+        <a href="#/users">← Users</a>
+      </p>
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
+      <div className="actions wrap">
+        {person.status === 'SUSPENDED' ? (
+          <button type="button" onClick={async () => (await must(api.POST('/users/{id}/activate', { ...path, body: {} })), refresh())}>
+            Reactivate
+          </button>
+        ) : (
+          <ConfirmDialog
+            trigger={
+              <button type="button" className="danger">
+                Suspend
+              </button>
+            }
+            title={`Suspend ${person.email}?`}
+            description="Their sessions end now and they cannot sign in until reactivated."
+            reason="Reason for the suspension"
+            confirmLabel="Suspend"
+            danger
+            onConfirm={async (reason) => {
+              await must(api.POST('/users/{id}/suspend', { ...path, body: { reason } }));
+              await refresh();
+            }}
+          />
+        )}
+        <button
+          type="button"
+          onClick={async () => {
+            await must(api.POST('/auth/forgot-password', { body: { email: person.email } }));
+            setNotice(`A password reset link was mailed to ${person.email}.`);
+          }}
+        >
+          Send reset link
+        </button>
+        <button
+          type="button"
+          onClick={async () => {
+            const { data, response } = await api.GET('/users/{id}/export', path);
+            if (response.ok) download(`user-${id}.json`, 'application/json', JSON.stringify(data, null, 2));
+          }}
+        >
+          Export (GDPR)
+        </button>
+        <ConfirmDialog
+          trigger={<button type="button">Impersonate</button>}
+          title={`Act as ${person.email}?`}
+          description="For support: you see Tessera as this person for at most 30 minutes. Every request is audited with both of you, and they see the session."
+          reason="Reason (recorded in the audit log)"
+          confirmLabel="Start impersonating"
+          onConfirm={async (reason) => {
+            const result = await tessera.impersonate(id, reason);
+            if (!result.ok) throw result.problem;
+            rootQueryClient.clear();
+          }}
+        />
+        {person.status === 'INACTIVE' ? (
+          <button type="button" onClick={async () => (await must(api.POST('/users/{id}/restore', { ...path, body: {} })), refresh())}>
+            Restore
+          </button>
+        ) : (
+          <ConfirmDialog
+            trigger={
+              <button type="button" className="danger">
+                Delete
+              </button>
+            }
+            title={`Delete ${person.email}?`}
+            description="The account is deactivated and can be restored later."
+            typed="delete"
+            confirmLabel="Delete"
+            danger
+            onConfirm={async () => {
+              await must(api.DELETE('/users/{id}', path));
+              await refresh();
+            }}
+          />
+        )}
+        <ConfirmDialog
+          trigger={
+            <button type="button" className="danger">
+              Erase
+            </button>
+          }
+          title={`Erase ${person.email} for good?`}
+          description="Their personal data is removed and cannot be restored (GDPR erasure)."
+          typed={person.email}
+          confirmLabel="Erase"
+          danger
+          onConfirm={async () => {
+            await must(api.DELETE('/users/{id}', { params: { path: { id }, query: { hard: true } } }));
+            window.location.hash = '/users';
+          }}
+        />
+      </div>
+      <Tabs.Root defaultValue="details" className="tabs">
+        <Tabs.List aria-label="User sections">
+          {['details', 'access', 'sessions', 'identities', 'subscription', 'learning'].map((tab) => (
+            <Tabs.Trigger key={tab} value={tab}>
+              {tab[0]?.toUpperCase() + tab.slice(1)}
+            </Tabs.Trigger>
+          ))}
+        </Tabs.List>
+        <Tabs.Content value="details">
+          <Details user={person} onSaved={refresh} />
+        </Tabs.Content>
+        <Tabs.Content value="access">
+          <Access user={person} onChanged={refresh} />
+        </Tabs.Content>
+        <Tabs.Content value="sessions">
+          <Sessions id={id} />
+        </Tabs.Content>
+        <Tabs.Content value="identities">
+          <Identities user={person} onChanged={refresh} />
+        </Tabs.Content>
+        <Tabs.Content value="subscription">
+          <Subscription id={id} />
+        </Tabs.Content>
+        <Tabs.Content value="learning">
+          <Learning id={id} />
+        </Tabs.Content>
+      </Tabs.Root>
+    </Page>
+  );
+}
+
+function Details({ user, onSaved }: { user: User; onSaved: () => unknown }) {
+  const [error, setError] = useState<unknown>();
+  const [saved, setSaved] = useState(false);
+  return (
+    <form
+      className="stack narrow"
+      aria-label="Edit user"
+      onSubmit={async (event) => {
+        event.preventDefault();
+        const form = new FormData(event.currentTarget);
+        const text = (name: string) => String(form.get(name) ?? '').trim();
+        setError(undefined);
+        setSaved(false);
+        try {
+          await must(
+            api.PATCH('/users/{id}', {
+              params: { path: { id: user.id } },
+              body: {
+                email: text('email'),
+                firstName: text('firstName'),
+                lastName: text('lastName'),
+                username: text('username') || null,
+                phone: text('phone') || null,
+              },
+            }),
+          );
+          setSaved(true);
+          await onSaved();
+        } catch (failure) {
+          setError(failure);
+        }
+      }}
+    >
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd>
+          <span className={`status ${user.status.toLowerCase()}`}>{user.status}</span> {user.statusReason ?? ''}
+        </dd>
+        <dt>Created</dt>
+        <dd>{when(user.createdAt)}</dd>
+        <dt>Last sign-in</dt>
+        <dd>{user.lastLoginAt ? when(user.lastLoginAt) : 'never'}</dd>
+        <dt>Email verified</dt>
+        <dd>{user.emailVerified ? 'yes' : 'no'}</dd>
+      </dl>
+      <label>
+        Email
+        <input name="email" type="email" defaultValue={user.email} required />
+      </label>
+      <label>
+        First name
+        <input name="firstName" defaultValue={user.firstName} />
+      </label>
+      <label>
+        Last name
+        <input name="lastName" defaultValue={user.lastName} />
+      </label>
+      <label>
+        Username
+        <input name="username" defaultValue={user.username ?? ''} />
+      </label>
+      <label>
+        Phone
+        <input name="phone" type="tel" defaultValue={user.phone ?? ''} />
+      </label>
+      <ErrorNote error={error} />
+      {saved && <p role="status">Saved.</p>}
+      <button type="submit" className="primary">
+        Save
+      </button>
+    </form>
+  );
+}
+
+function Access({ user, onChanged }: { user: User; onChanged: () => unknown }) {
+  const roles = useQuery({ queryKey: ['roles'], queryFn: () => must(api.GET('/roles')) });
+  const held = (user.roles ?? []).map((role) => (typeof role === 'string' ? { id: role, name: role } : role));
+  const [error, setError] = useState<unknown>();
+  const path = { params: { path: { id: user.id } } };
+  return (
+    <div className="stack">
+      <h2>Roles</h2>
+      <ErrorNote error={error} />
+      {held.length ? (
+        <ul className="chips">
+          {held.map((role) => (
+            <li key={role.id}>
+              {role.name}{' '}
+              <button
+                type="button"
+                aria-label={`Remove role ${role.name}`}
+                onClick={async () => {
+                  try {
+                    await must(api.DELETE('/users/{id}/roles/{roleId}', { params: { path: { id: user.id, roleId: role.id } } }));
+                    await onChanged();
+                  } catch (failure) {
+                    setError(failure);
+                  }
+                }}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <Empty>No role.</Empty>
+      )}
+      <form
+        className="filters"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const role = String(new FormData(event.currentTarget).get('role'));
+          try {
+            await must(api.POST('/users/{id}/roles', { ...path, body: { roles: [role] } }));
+            await onChanged();
+          } catch (failure) {
+            setError(failure);
+          }
+        }}
+      >
+        <select name="role" aria-label="Role to grant">
+          {roles.data?.data.map((role) => (
+            <option key={role.id}>{role.name}</option>
+          ))}
+        </select>
+        <button type="submit">Grant role</button>
+      </form>
+    </div>
+  );
+}
+
+function Sessions({ id }: { id: string }) {
+  const queryClient = useQueryClient();
+  const sessions = useQuery({
+    queryKey: ['sessions', id],
+    queryFn: () => must(api.GET('/users/{id}/sessions', { params: { path: { id } } })),
+  });
+  return (
+    <div className="stack">
+      <ErrorNote error={sessions.error} />
+      {sessions.data?.data.length ? (
+        <ul className="list">
+          {sessions.data.data.map((session) => (
+            <li key={session.id}>
+              {session.userAgent ?? 'Unknown browser'} · {session.ipAddress ?? '—'} · last used {when(session.lastUsedAt)}
+              {session.impersonatedBy && <strong> · support session ({session.impersonatedBy.reason})</strong>}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <Empty>No live session.</Empty>
+      )}
+      <ConfirmDialog
+        trigger={
+          <button type="button" className="danger">
+            End all sessions
+          </button>
+        }
+        title="Sign this user out everywhere?"
+        description="Every refresh token stops working; access tokens are refused from the next request."
+        confirmLabel="End all sessions"
+        danger
+        onConfirm={async () => {
+          await must(api.DELETE('/users/{id}/sessions', { params: { path: { id } } }));
+          await queryClient.invalidateQueries({ queryKey: ['sessions', id] });
+        }}
+      />
+    </div>
+  );
+}
+
+function Identities({ user, onChanged }: { user: User; onChanged: () => unknown }) {
+  if (!user.identities?.length) return <Empty>No linked identities: the user signs in with a password only.</Empty>;
+  return (
+    <ul className="list" aria-label="Linked identities">
+      {user.identities.map((identity) => (
+        <li key={identity.id}>
+          {identity.provider} · {identity.email ?? '—'} · last sign-in {when(identity.lastSignInAt)}{' '}
+          <ConfirmDialog
+            trigger={
+              <button type="button" className="danger">
+                Unlink {identity.provider}
+              </button>
+            }
+            title={`Unlink the ${identity.provider} identity?`}
+            description="The user can no longer sign in with it."
+            confirmLabel="Unlink"
+            danger
+            onConfirm={async () => {
+              await must(api.DELETE('/users/{id}/identities/{identityId}', { params: { path: { id: user.id, identityId: identity.id } } }));
+              await onChanged();
+            }}
+          />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Subscription({ id }: { id: string }) {
+  const queryClient = useQueryClient();
+  const subscription = useQuery({
+    queryKey: ['subscription', id],
+    queryFn: async () => {
+      const { data, response } = await api.GET('/users/{id}/subscription', { params: { path: { id } } });
+      return response.status === 404 ? null : (data ?? null);
+    },
+  });
+  const current = subscription.data as { type?: string; status?: string; startDate?: string; endDate?: string | null } | null | undefined;
+  return (
+    <div className="stack">
+      {current ? (
+        <p>
+          Plan <strong>{current.type}</strong> ({current.status}) since {when(current.startDate)}
+          {current.endDate ? `, until ${when(current.endDate)}` : ''}
+        </p>
+      ) : (
+        <Empty>No subscription.</Empty>
+      )}
+      <FormDialog
+        trigger={<button type="button">Change plan</button>}
+        title="Change plan"
+        submitLabel="Save plan"
+        onSubmit={async (form) => {
+          await must(api.PUT('/users/{id}/subscription', { params: { path: { id } }, body: { type: String(form.get('plan')) } }));
+          await queryClient.invalidateQueries({ queryKey: ['subscription', id] });
+        }}
+      >
+        <label>
+          Plan
+          <input name="plan" defaultValue={current?.type ?? 'FREE'} required />
+        </label>
+      </FormDialog>
+    </div>
+  );
+}
+
+function Learning({ id }: { id: string }) {
+  const path = { params: { path: { id } } };
+  const stats = useQuery({ queryKey: ['learning-stats', id], queryFn: () => must(api.GET('/users/{id}/stats', path)) });
+  const skills = useQuery({ queryKey: ['skills', id], queryFn: () => must(api.GET('/users/{id}/skills', path)) });
+  const goals = useQuery({ queryKey: ['goals', id], queryFn: () => must(api.GET('/users/{id}/goals', path)) });
+  const s = stats.data?.stats;
+  const skillRows = (
+    skills.data as { data?: { id: string; name?: string; skillName?: string; level?: string | number; verified?: boolean }[] } | undefined
+  )?.data;
+  const goalRows = (goals.data as { data?: { id: string; title?: string; status?: string }[] } | undefined)?.data;
+  return (
+    <div className="stack">
+      <ErrorNote error={stats.error ?? skills.error ?? goals.error} />
+      {s && (
+        <dl className="figures">
+          <div>
+            <dt>Courses enrolled</dt>
+            <dd>{s.totalCoursesEnrolled}</dd>
+          </div>
+          <div>
+            <dt>Completed</dt>
+            <dd>{s.coursesCompleted}</dd>
+          </div>
+          <div>
+            <dt>Learning time (min)</dt>
+            <dd>{s.totalLearningTime}</dd>
+          </div>
+        </dl>
+      )}
+      <h2>Skills</h2>
+      {skillRows?.length ? (
+        <ul className="list">
+          {skillRows.map((skill) => (
+            <li key={skill.id}>
+              {skill.name ?? skill.skillName} {skill.level !== undefined ? `· ${skill.level}` : ''} {skill.verified ? '· verified' : ''}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <Empty>No skills recorded.</Empty>
+      )}
+      <h2>Goals</h2>
+      {goalRows?.length ? (
+        <ul className="list">
+          {goalRows.map((goal) => (
+            <li key={goal.id}>
+              {goal.title} · {goal.status}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <Empty>No goals.</Empty>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,237 @@
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ColumnDef } from '@tanstack/react-table';
+import type { paths } from '@tessera/client';
+import { useDeferredValue, useState } from 'react';
+import { api, must } from '../../app/client.js';
+import { FormDialog } from '../../ui/ConfirmDialog.js';
+import { DataTable } from '../../ui/DataTable.js';
+import { download, Empty, ErrorNote, fullName, LiveStatus, Page, when } from '../../ui/parts.js';
+import UserPage from './UserPage.js';
+
+type ListQuery = NonNullable<paths['/users']['get']['parameters']['query']>;
+type Row = Awaited<ReturnType<typeof listUsers>>['data'][number];
+
+const listUsers = (query: ListQuery) => must(api.GET('/users', { params: { query } }));
+const statuses = ['ACTIVE', 'PENDING', 'SUSPENDED', 'INACTIVE'] as const;
+
+export default function UsersPage({ param }: { param?: string }) {
+  if (param) return <UserPage id={param} />;
+  return <UserList />;
+}
+
+function UserList() {
+  const queryClient = useQueryClient();
+  const [filters, setFilters] = useState<ListQuery>({ sort: 'createdAt', order: 'desc', limit: 50, page: 1 });
+  const [search, setSearch] = useState('');
+  const deferredSearch = useDeferredValue(search);
+  const [selected, setSelected] = useState<Row[]>([]);
+  const [bulkError, setBulkError] = useState<unknown>();
+  const query = { ...filters, ...(deferredSearch ? { search: deferredSearch } : {}) };
+  const users = useQuery({ queryKey: ['users', query], queryFn: () => listUsers(query), placeholderData: keepPreviousData });
+  const roles = useQuery({ queryKey: ['roles'], queryFn: () => must(api.GET('/roles')) });
+  const orgs = useQuery({
+    queryKey: ['organizations'],
+    queryFn: () => must(api.GET('/organizations', { params: { query: { limit: 100 } } })),
+  });
+  const orgName = new Map((orgs.data?.data ?? []).map((org) => [org.id, org.name]));
+  const set = (patch: Partial<ListQuery>) => setFilters((current) => ({ ...current, ...patch, page: 1 }));
+
+  const columns: ColumnDef<Row, unknown>[] = [
+    { header: 'Email', cell: ({ row }) => <a href={`#/users/${row.original.id}`}>{row.original.email}</a> },
+    { header: 'Name', cell: ({ row }) => fullName(row.original) },
+    { header: 'Status', cell: ({ row }) => <span className={`status ${row.original.status.toLowerCase()}`}>{row.original.status}</span> },
+    { header: 'Organization', cell: ({ row }) => (row.original.organizationId ? (orgName.get(row.original.organizationId) ?? '…') : '—') },
+    { header: 'Last sign-in', cell: ({ row }) => when(row.original.lastLoginAt) },
+    { header: 'Created', cell: ({ row }) => when(row.original.createdAt) },
+  ];
+
+  async function bulk(action: 'suspend' | 'activate' | 'delete') {
+    setBulkError(undefined);
+    try {
+      for (const user of selected) {
+        const path = { params: { path: { id: user.id } } };
+        if (action === 'suspend')
+          await must(api.POST('/users/{id}/suspend', { ...path, body: { reason: 'Bulk suspension from the console' } }));
+        if (action === 'activate') await must(api.POST('/users/{id}/activate', { ...path, body: {} }));
+        if (action === 'delete') await must(api.DELETE('/users/{id}', path));
+      }
+    } catch (failure) {
+      setBulkError(failure);
+    }
+    await queryClient.invalidateQueries({ queryKey: ['users'] });
+  }
+
+  return (
+    <Page title="Users" actions={<NewUserDialog roles={(roles.data?.data ?? []).map((role) => role.name)} />}>
+      <form className="filters" onSubmit={(event) => event.preventDefault()} aria-label="Filter users">
+        <input
+          aria-label="Search users"
+          placeholder="Search name or email"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
+        <select aria-label="Status" onChange={(event) => set({ status: (event.target.value || undefined) as ListQuery['status'] })}>
+          <option value="">Any status</option>
+          {statuses.map((status) => (
+            <option key={status}>{status}</option>
+          ))}
+        </select>
+        <select aria-label="Role" onChange={(event) => set({ role: event.target.value || undefined })}>
+          <option value="">Any role</option>
+          {roles.data?.data.map((role) => (
+            <option key={role.id}>{role.name}</option>
+          ))}
+        </select>
+        <select aria-label="Organization" onChange={(event) => set({ organizationId: event.target.value || undefined })}>
+          <option value="">Any organization</option>
+          {orgs.data?.data.map((org) => (
+            <option key={org.id} value={org.id}>
+              {org.name}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Verified"
+          onChange={(event) => set({ emailVerified: event.target.value ? event.target.value === 'yes' : undefined })}
+        >
+          <option value="">Verified or not</option>
+          <option value="yes">Email verified</option>
+          <option value="no">Not verified</option>
+        </select>
+        <label>
+          Created from
+          <input
+            type="date"
+            onChange={(event) => set({ createdFrom: event.target.value ? `${event.target.value}T00:00:00.000Z` : undefined })}
+          />
+        </label>
+        <label>
+          to
+          <input
+            type="date"
+            onChange={(event) => set({ createdTo: event.target.value ? `${event.target.value}T23:59:59.999Z` : undefined })}
+          />
+        </label>
+        <select
+          aria-label="Sort"
+          value={`${filters.sort}:${filters.order}`}
+          onChange={(event) => {
+            const [sort, order] = event.target.value.split(':') as [ListQuery['sort'], ListQuery['order']];
+            set({ sort, order });
+          }}
+        >
+          <option value="createdAt:desc">Newest first</option>
+          <option value="createdAt:asc">Oldest first</option>
+          <option value="lastLoginAt:desc">Last sign-in</option>
+          <option value="email:asc">Email A–Z</option>
+          <option value="name:asc">Name A–Z</option>
+        </select>
+      </form>
+      <ErrorNote error={users.error ?? bulkError} />
+      {users.data && <LiveStatus>{`${users.data.total ?? users.data.data.length} users`}</LiveStatus>}
+      {selected.length > 0 && (
+        <fieldset className="actions bulk" aria-label="With the selected users">
+          <span>{selected.length} selected</span>
+          <button type="button" onClick={() => bulk('suspend')}>
+            Suspend selected
+          </button>
+          <button type="button" onClick={() => bulk('activate')}>
+            Activate selected
+          </button>
+          <button type="button" className="danger" onClick={() => bulk('delete')}>
+            Delete selected
+          </button>
+          <button type="button" onClick={() => download('users.json', 'application/json', JSON.stringify(selected, null, 2))}>
+            Export selected
+          </button>
+        </fieldset>
+      )}
+      {users.data &&
+        (users.data.data.length ? (
+          <DataTable label="Users" rows={users.data.data} columns={columns} selectable onSelection={setSelected} />
+        ) : (
+          <Empty>No user matches these filters.</Empty>
+        ))}
+      {users.data?.nextCursor && (
+        <button type="button" onClick={() => setFilters((current) => ({ ...current, page: (current.page ?? 1) + 1 }))}>
+          Next page
+        </button>
+      )}
+    </Page>
+  );
+}
+
+/** A new user with a password, a temporary password, or an invitation to choose one (no password). */
+function NewUserDialog({ roles }: { roles: string[] }) {
+  const queryClient = useQueryClient();
+  const [mode, setMode] = useState<'password' | 'temporary' | 'invite'>('invite');
+  return (
+    <FormDialog
+      trigger={
+        <button type="button" className="primary">
+          New user
+        </button>
+      }
+      title="New user"
+      submitLabel="Create user"
+      onSubmit={async (form) => {
+        const role = String(form.get('role') ?? '');
+        const created = await must(
+          api.POST('/users', {
+            body: {
+              email: String(form.get('email')),
+              firstName: String(form.get('firstName') ?? ''),
+              lastName: String(form.get('lastName') ?? ''),
+              ...(role ? { roles: [role] } : {}),
+              ...(mode !== 'invite' ? { password: String(form.get('password')), temporary: mode === 'temporary' } : {}),
+            },
+          }),
+        );
+        await queryClient.invalidateQueries({ queryKey: ['users'] });
+        window.location.hash = `/users/${created.user.id}`;
+      }}
+    >
+      <label>
+        Email
+        <input name="email" type="email" required />
+      </label>
+      <label>
+        First name
+        <input name="firstName" />
+      </label>
+      <label>
+        Last name
+        <input name="lastName" />
+      </label>
+      <label>
+        Role
+        <select name="role">
+          <option value="">Default role</option>
+          {roles.map((role) => (
+            <option key={role}>{role}</option>
+          ))}
+        </select>
+      </label>
+      <fieldset>
+        <legend>Password</legend>
+        {(
+          [
+            ['invite', 'Send an invitation to choose one'],
+            ['temporary', 'Temporary password (changed at first sign-in)'],
+            ['password', 'Set a password'],
+          ] as const
+        ).map(([value, label]) => (
+          <label key={value} className="inline">
+            <input type="radio" name="mode" value={value} checked={mode === value} onChange={() => setMode(value)} /> {label}
+          </label>
+        ))}
+        {mode !== 'invite' && (
+          <label>
+            Password
+            <input name="password" type="password" minLength={8} required autoComplete="new-password" />
+          </label>
+        )}
+      </fieldset>
+    </FormDialog>
+  );
+}

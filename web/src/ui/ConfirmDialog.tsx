@@ -1,0 +1,126 @@
+import * as Dialog from '@radix-ui/react-dialog';
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { ErrorNote } from './parts.js';
+
+/**
+ * A confirmation as a dialog (Radix: focus trapped, Escape closes, labelled). `typed`: the word the
+ * administrator types to confirm a destructive action; `reason`: a free-text reason the action records.
+ */
+export function ConfirmDialog(props: {
+  trigger: ReactNode;
+  title: string;
+  description: ReactNode;
+  confirmLabel: string;
+  danger?: boolean;
+  typed?: string;
+  reason?: string;
+  onConfirm: (reason: string) => Promise<unknown>;
+}) {
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState('');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const ready = (!props.typed || typed === props.typed) && (!props.reason || reason.trim().length >= 3);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      await props.onConfirm(reason.trim());
+      setOpen(false);
+      setTyped('');
+      setReason('');
+      setError(undefined);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Dialog.Root open={open} onOpenChange={setOpen}>
+      <Dialog.Trigger asChild>{props.trigger}</Dialog.Trigger>
+      <Dialog.Portal>
+        <Dialog.Overlay className="overlay" />
+        <Dialog.Content className="dialog">
+          <Dialog.Title>{props.title}</Dialog.Title>
+          <Dialog.Description>{props.description}</Dialog.Description>
+          <form onSubmit={submit} className="stack">
+            {props.reason && (
+              <label>
+                {props.reason}
+                <input value={reason} onChange={(event) => setReason(event.target.value)} required minLength={3} />
+              </label>
+            )}
+            {props.typed && (
+              <label>
+                Type <strong>{props.typed}</strong> to confirm
+                <input value={typed} onChange={(event) => setTyped(event.target.value)} autoComplete="off" />
+              </label>
+            )}
+            <ErrorNote error={error} />
+            <div className="actions">
+              <Dialog.Close asChild>
+                <button type="button">Cancel</button>
+              </Dialog.Close>
+              <button type="submit" className={props.danger ? 'danger' : 'primary'} disabled={!ready || busy}>
+                {props.confirmLabel}
+              </button>
+            </div>
+          </form>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
+
+/** A form in a dialog (create, edit): closes when `onSubmit` resolves, shows its problem otherwise. */
+export function FormDialog(props: {
+  trigger: ReactNode;
+  title: string;
+  submitLabel: string;
+  children: ReactNode;
+  onSubmit: (form: FormData) => Promise<unknown>;
+}) {
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      await props.onSubmit(new FormData(event.currentTarget));
+      setOpen(false);
+      setError(undefined);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Dialog.Root open={open} onOpenChange={setOpen}>
+      <Dialog.Trigger asChild>{props.trigger}</Dialog.Trigger>
+      <Dialog.Portal>
+        <Dialog.Overlay className="overlay" />
+        <Dialog.Content className="dialog" aria-describedby={undefined}>
+          <Dialog.Title>{props.title}</Dialog.Title>
+          <form onSubmit={submit} className="stack">
+            {props.children}
+            <ErrorNote error={error} />
+            <div className="actions">
+              <Dialog.Close asChild>
+                <button type="button">Cancel</button>
+              </Dialog.Close>
+              <button type="submit" className="primary" disabled={busy}>
+                {props.submitLabel}
+              </button>
+            </div>
+          </form>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}

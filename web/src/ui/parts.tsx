@@ -1,0 +1,58 @@
+import { type ReactNode, useEffect } from 'react';
+import { describeProblem } from '../app/client.js';
+
+/** A page: its heading is the document's title too, and the main landmark's label. */
+export function Page({ title, actions, children }: { title: string; actions?: ReactNode; children: ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · Tessera console`;
+  }, [title]);
+  return (
+    <section aria-labelledby="page-title">
+      <div className="page-head">
+        <h1 id="page-title">{title}</h1>
+        {actions && <div className="actions">{actions}</div>}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+export function ErrorNote({ error }: { error?: unknown }) {
+  if (!error) return null;
+  return (
+    <p role="alert" className="error">
+      {typeof error === 'string' ? error : describeProblem(error)}
+    </p>
+  );
+}
+
+export const Loading = ({ what = 'Loading…' }: { what?: string }) => (
+  <p className="muted" aria-busy="true">
+    {what}
+  </p>
+);
+
+export const Empty = ({ children }: { children: ReactNode }) => <p className="muted empty">{children}</p>;
+
+/** Announces list changes to screen readers without moving focus. */
+export const LiveStatus = ({ children }: { children: ReactNode }) => (
+  <p className="muted" role="status" aria-live="polite">
+    {children}
+  </p>
+);
+
+export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
+export const day = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleDateString() : '—');
+
+/** Saves text as a file the browser downloads. */
+export function download(name: string, type: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export const fullName = (user: { firstName?: string; lastName?: string; email: string }) =>
+  `${user.firstName ?? ''} ${user.lastName ?? ''}`.trim() || user.email;
