@@ -283,11 +283,6 @@ export const settings = {
     'optional',
     'who needs a second factor at sign-in (an organization may set its own): off (none, enrolment refused), optional (those who enrolled one), required_for_admins (holders of any permission must enrol), required (everybody must enrol)',
   ),
-  MFA_REMEMBER_DEVICE: setting(
-    duration,
-    '0s',
-    'how long "remember this device" spares the second factor on one browser (a signed HttpOnly cookie, at most 30d; 0s: never offered); a password change, a factor reset or signing out everywhere ends it',
-  ),
   WEBAUTHN_RP_ID: setting(optional(str), '', "passkeys' relying-party id (a registrable domain); empty: PUBLIC_URL's host name"),
   WEBAUTHN_RP_NAME: setting(str, 'Tessera', 'the name an authenticator shows for passkeys made here'),
   WEBAUTHN_ORIGINS: setting(list(str), '', "comma-separated origins passkey ceremonies may come from; empty: PUBLIC_URL's origin"),
