@@ -110,10 +110,10 @@ describe.skipIf(!hasChromium)('admin console', () => {
     await checkPage('sign-in', 1280);
     await page.getByLabel('Email or username').fill('console-admin@example.com');
     await page.getByLabel('Password').fill('not the password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toBeTruthy();
     await page.getByLabel('Password').fill('console admin passphrase');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
@@ -244,7 +244,7 @@ describe.skipIf(!hasChromium)('admin console', () => {
     await other.goto(`${baseUrl}/admin/`);
     await other.getByLabel('Email or username').fill(person.email);
     await other.getByLabel('Password').fill(person.password);
-    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('button', { name: 'Sign in', exact: true }).click();
     await other.getByRole('heading', { level: 1, name: 'For administrators' }).waitFor();
     await context.close();
   });

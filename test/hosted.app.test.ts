@@ -45,7 +45,7 @@ describe.skipIf(!hasChromium)('hosted sign-in for apps (PKCE round trip)', () =>
       await page.goto(start(first.challenge, 'xyz-1'));
       await page.getByLabel('Email or username').fill(user.email);
       await page.getByLabel(/^Password$/).fill('an app passphrase');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL((url) => url.href.startsWith(callback));
       const back = new URL(page.url());
       expect(back.searchParams.get('state')).toBe('xyz-1');

@@ -97,7 +97,7 @@ describe.skipIf(!hasChromium)('hosted invitation pages', () => {
     await page.goto(`${rig.base}/sign-in`);
     await page.getByLabel('Email or username').fill(existing.email);
     await page.getByLabel(/^Password$/).fill('a signed-in passphrase');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     const before = await sessionCookie(context);
     await page.goto(await invite(existing.email));

@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium)('hosted password journeys', () => {
     await page.goto(`${rig.base}/sign-in`);
     await page.getByLabel('Email or username').fill(identifier);
     await page.getByLabel(/^Password$/).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     return page;
   };
   const emailVerified = async (email: string) => {

@@ -69,7 +69,7 @@ describe.skipIf(!hasChromium)('hosted sign-in', () => {
     let text = '';
     for (let attempt = 0; attempt < 30 && !/Try again in \d+ seconds/.test(text); attempt++) {
       await page.getByLabel(/^Password$/).fill('still the wrong passphrase');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('alert').waitFor();
       text = (await page.getByRole('alert').textContent()) ?? '';
     }

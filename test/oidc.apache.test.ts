@@ -109,7 +109,7 @@ describe.skipIf(!hasChromium || !hasApache)(`Apache mod_auth_openidc as a relyin
     await page.waitForURL((target) => target.pathname === '/sign-in');
     await page.getByLabel('Email or username').fill(person.email);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Welcome to the intranet' }).waitFor({ timeout: 30_000 });
     expect(new URL(page.url()).port).toBe(String(port));
     const log = readFileSync(join(dir, 'error.log'), 'utf8');

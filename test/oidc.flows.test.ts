@@ -75,7 +75,7 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
     await page.waitForURL((target) => target.pathname === '/sign-in');
     await page.getByLabel('Email or username').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
   it('signs a person in with code + PKCE: ID token checked against the JWKS, userinfo, refresh rotation, revocation', async () => {

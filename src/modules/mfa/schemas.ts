@@ -86,7 +86,11 @@ const AssertionJson = Type.Unsafe<AuthenticationResponseJSON>(
 const AttestationJson = Type.Unsafe<RegistrationResponseJSON>(
   credentialJson(
     Type.Object(
-      { clientDataJSON: Base64Url, attestationObject: Base64Url, transports: Type.Optional(Type.Array(Type.String())) },
+      {
+        clientDataJSON: Base64Url,
+        attestationObject: Base64Url,
+        transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
+      },
       { additionalProperties: true },
     ),
     'the new credential (PublicKeyCredential) in WebAuthn JSON form',

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type InteractionResults, errors as providerErrors } from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
 import type { Caller } from '../../platform/caller.js';
 import type { DomainUseCases } from '../events.js';
 import type { BrowserSession } from '../hosted/service.js';
 import { oidcErrors as errors } from './errors.js';
 import { interactionPath } from './provider.js';
+import { errors as providerErrors } from './provider-library.js';
 import type { ProviderRuntime } from './runtime.js';
 import { consentPage, continuePage } from './views.js';
 

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
-import Provider, { type Account, type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Account, Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../../config.js';
 import { allPermissions } from '../../platform/permissions.js';
 import { PERSON_SCOPES } from './applications.js';
 import { scopeClaims } from './claims.js';
+import { errors, Provider } from './provider-library.js';
 import { secretMatches } from './secrets.js';
 import { escapeHtml, logoutPage, messagePage } from './views.js';
 
