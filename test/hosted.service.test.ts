@@ -40,13 +40,18 @@ describe('hosted pages: pending states', () => {
     expect(pendingPages.locate({ passwordChangeRequired: true, changeToken: 'abc' }, '/next')).toBe(
       '/change-password?token=abc&return_to=%2Fnext',
     );
+    // The second factor's page came the same way, from the mfa module.
+    expect(pendingPages.names()).toContain('mfaRequired');
+    expect(pendingPages.locate({ mfaRequired: true, mfaToken: 'xyz' } as unknown as PendingAnswer, undefined)).toBe(
+      '/sign-in/second-factor?token=xyz',
+    );
     pendingPages.register({
-      name: 'mfaRequired',
-      matches: (answer) => answer.mfaRequired === true,
-      location: (answer, returnTo) => withReturnTo(`/sign-in/second-factor?token=${String(answer.mfaToken)}`, returnTo),
+      name: 'organizationChoiceRequired',
+      matches: (answer) => answer.organizationChoiceRequired === true,
+      location: (answer, returnTo) => withReturnTo(`/sign-in/organization?token=${String(answer.choiceToken)}`, returnTo),
     });
-    const mfa = { mfaRequired: true, mfaToken: 'xyz' } as unknown as PendingAnswer;
-    expect(pendingPages.locate(mfa, undefined)).toBe('/sign-in/second-factor?token=xyz');
+    const choice = { organizationChoiceRequired: true, choiceToken: 'xyz' } as unknown as PendingAnswer;
+    expect(pendingPages.locate(choice, '/next')).toBe('/sign-in/organization?token=xyz&return_to=%2Fnext');
     expect(() => pendingPages.register({ name: 'mfaRequired', matches: () => false, location: () => '/' })).toThrow(/already registered/);
     expect(() => pendingPages.locate({ somethingElse: true } as unknown as PendingAnswer, undefined)).toThrow(/no hosted page/);
   });

@@ -49,7 +49,7 @@ describe.skipIf(!hasChromium)('hosted sign-in', () => {
       expect(listed.json().data.map((entry: { id: string }) => entry.id)).toContain(session?.sessionId);
 
       await page.goto(`${rig.base}/sign-out`);
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
       await page.getByText('You are signed out.').waitFor();
       expect(await sessionCookie(context)).toBeUndefined();
       // The row is over, not merely forgotten by the browser.
@@ -190,7 +190,7 @@ describe.skipIf(!hasChromium)('hosted sign-in', () => {
         const page = await context.newPage();
         await page.goto(`${rig.base}/sign-in`);
         expect(await page.getAttribute('html', 'lang')).toBe(language);
-        await page.getByRole('button', { name: language === 'de' ? 'Anmelden' : 'Sign in' }).waitFor();
+        await page.getByRole('button', { name: language === 'de' ? 'Anmelden' : 'Sign in', exact: true }).waitFor();
         await checkPage(page);
         await context.close();
       }, 60_000);

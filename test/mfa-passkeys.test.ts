@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     const listed = await h.app.inject({ method: 'GET', url: `/users/${user.id}?include=mfa`, headers: await adminHeaders() });
     expect(listed.json().mfa).toEqual({ enabled: true, kinds: ['recovery_code', 'webauthn'] });
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
     await noSeriousViolations(page);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     // This session was proven by the password only: adding a passkey now asks for a sign-in with the app.
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.getByText('The passkey did not work').waitFor();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
     await passwordSignIn(page, user.email, 'a two step passphrase');
     await page.getByLabel('Code').fill(totpCode(secret, stepAt() + 1));
@@ -119,7 +119,7 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.getByText(/^Passkey: Passkey$/).waitFor();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
 
     await passwordSignIn(page, user.email, 'a two step passphrase');

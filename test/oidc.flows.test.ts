@@ -153,7 +153,7 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
         state: 'bye',
       }).href,
     );
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     expect(new URL((await signedOut).url()).searchParams.get('state')).toBe('bye');
     expect(await sessionCookie(context)).toBeUndefined();
     expect(await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `${cookie?.name}=${cookie?.value}` } })).toBeUndefined();

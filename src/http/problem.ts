@@ -72,6 +72,13 @@ export const genericConstraints = [
   'user_identities_provider_subject_unique',
   'user_skills_user_name_unique',
   'audit_logs_seq_unique',
+  // A grant held twice in one scope, a membership twice: the services find the held one first.
+  'user_roles_scope_unique',
+  'user_permissions_scope_unique',
+  // Random values: a passkey's credential id, a challenge's token hash, an application's client id.
+  'mfa_factors_credential_id_unique',
+  'mfa_challenges_token_hash_unique',
+  'applications_client_id_unique',
 ];
 
 /** A unique violation's problem: the constraint's declared code, else the generic 409. */

@@ -88,7 +88,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     organizations: organizations.service,
     avatarStorage,
   });
-  access.service.registerActiveUsers(userConditions.active);
+  access.service.registerActiveUsers({ isActive: userConditions.active, exists: userConditions.present });
   ops.service.metrics.registerUserFigures(async () => ({
     ...(await users.service.figures(context.database.read)),
     byRole: await access.service.holdersByRole(context.database.read),

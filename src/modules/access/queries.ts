@@ -336,8 +336,8 @@ export const catalogNames = async (db: Executor) => ({
 
 /** An import's role grants, one statement; grants already held are kept as they are. */
 export const grantRolesInBulk = (db: Executor, rows: (typeof userRoles.$inferInsert)[]) => insertMany(db, userRoles, rows, true);
-/** The overview's active users per role (roles nobody holds included), granted within an organization when given. */
-export async function usersByRole(db: Executor, organizationId: string | undefined, isActive: UserCondition) {
+/** The overview's users per role (roles nobody holds included; `exists`: not deleted), granted within an organization when given. */
+export async function usersByRole(db: Executor, organizationId: string | undefined, exists: UserCondition) {
   const holders = sql<number>`count(DISTINCT ${userRoles.userId})::int`;
   return db
     .select({ role: roles.name, users: holders })
@@ -346,7 +346,7 @@ export async function usersByRole(db: Executor, organizationId: string | undefin
       userRoles,
       and(
         eq(userRoles.roleId, roles.id),
-        isActive(userRoles.userId),
+        exists(userRoles.userId),
         organizationId ? eq(userRoles.organizationId, organizationId) : undefined,
       ),
     )

@@ -29,10 +29,10 @@ export interface AccessService extends UserAccess {
   catalog: ReturnType<typeof createCatalog>;
   grants: ReturnType<typeof createGrants>;
   /** Users says which users are active (the last active super-admin keeps the role). */
-  registerActiveUsers(isActive: UserCondition): void;
+  registerActiveUsers(conditions: { isActive: UserCondition; exists: UserCondition }): void;
   /** How many users hold each role (for the metrics). */
   holdersByRole: typeof queries.holdersByRole;
-  /** Its figures of the administrators' overview: active users per role (registered with ops at wiring time). */
+  /** Its figures of the administrators' overview: users per role (registered with ops at wiring time). */
   statistics: StatisticsPart<'roles'>;
   /** The user types and roles an import may name, by name. */
   catalogNames: typeof queries.catalogNames;
@@ -46,7 +46,7 @@ export function createAccessService(context: AppContext, { useCases }: { useCase
   // A role or permission edit may touch any number of users: every node drops every cached profile.
   useCases.afterCommit(catalogAccessEvents, () => context.access.invalidate());
   // Which users are active is the users module's to say (wired after access); until it does, every holder counts.
-  const people: { isActive: UserCondition } = { isActive: () => sql`true` };
+  const people: { isActive: UserCondition; exists: UserCondition } = { isActive: () => sql`true`, exists: () => sql`true` };
   const userAccess = createUserAccess(context);
   return {
     roles: createRoles(db, useCases),
@@ -66,13 +66,13 @@ export function createAccessService(context: AppContext, { useCases }: { useCase
     grantInitialRoles: userAccess.grantInitialRoles,
     grantSuperAdmin: userAccess.grantSuperAdmin,
     exportParts: userAccess.exportParts,
-    registerActiveUsers(isActive) {
-      people.isActive = isActive;
+    registerActiveUsers(conditions) {
+      Object.assign(people, conditions);
     },
     catalogNames: queries.catalogNames,
     grantRolesInBulk: queries.grantRolesInBulk,
     holdersByRole: queries.holdersByRole,
-    statistics: (db, { organizationId }) => queries.usersByRole(db, organizationId, people.isActive),
+    statistics: (db, { organizationId }) => queries.usersByRole(db, organizationId, people.exists),
   };
 }
 

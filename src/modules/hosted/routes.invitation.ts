@@ -130,7 +130,7 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
           );
         }
         if (kit.isRefusal(error, 'INVITATION_FOR_ANOTHER_ACCOUNT')) return refusal(request, reply, 'invitation.anotherAccount', 403);
-        if (kit.isRefusal(error, 'MEMBER_OF_ANOTHER_ORGANIZATION')) return refusal(request, reply, 'invitation.anotherOrganization', 409);
+        if (kit.isRefusal(error, 'ALREADY_A_MEMBER')) return refusal(request, reply, 'invitation.alreadyMember', 409);
         if (kit.isRefusal(error, 'INVALID_INVITATION', 'VALIDATION_FAILED', 'SIGN_IN_TO_ACCEPT'))
           return refusal(request, reply, 'invitation.invalid', 400);
         throw error;

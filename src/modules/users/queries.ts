@@ -143,6 +143,8 @@ export async function upsertProfile(db: Executor, userId: string, values: Partia
 export const userConditions = {
   /** The user's status is ACTIVE. */
   active: (userId: AnyColumn | SQL) => sql`${userId} IN (SELECT u.id FROM users u WHERE u.status = 'ACTIVE')`,
+  /** The account exists (not soft-deleted), whatever its status. */
+  present: (userId: AnyColumn | SQL) => sql`${userId} IN (SELECT u.id FROM users u WHERE u.deleted_at IS NULL)`,
   /** The user belongs to this organization (null: to none). */
   inOrganization: (organizationId: string | null) => (userId: AnyColumn | SQL) =>
     organizationId === null

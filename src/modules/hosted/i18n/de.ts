@@ -102,8 +102,7 @@ export const de: Catalogue = {
     invalid: 'Diese Einladung ist ungültig, schon benutzt oder abgelaufen. Bitten Sie die einladende Person um eine neue.',
     anotherAccount:
       'Diese Einladung gilt für ein anderes Konto als das, mit dem Sie angemeldet sind. Melden Sie sich ab und öffnen Sie den Link erneut.',
-    anotherOrganization:
-      'Ihr Konto gehört bereits zu einer anderen Organisation und kann dieser nicht beitreten. Fragen Sie Ihre Administration.',
+    alreadyMember: 'Ihr Konto ist bereits Mitglied dieser Organisation: Es gibt nichts anzunehmen.',
     wrongPassword: 'Das Passwort stimmt nicht.',
   },
   account: {

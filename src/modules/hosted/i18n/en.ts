@@ -98,7 +98,7 @@ export const en = {
     submit: 'Accept invitation',
     invalid: 'This invitation is invalid, already used or expired. Ask whoever invited you for a new one.',
     anotherAccount: 'This invitation is for another account than the one you are signed in with. Sign out, then open the link again.',
-    anotherOrganization: 'Your account already belongs to another organization, so it cannot join this one. Ask your administrator.',
+    alreadyMember: 'Your account is already a member of this organization: there is nothing to accept.',
     wrongPassword: 'The password is not right.',
   },
   account: {
