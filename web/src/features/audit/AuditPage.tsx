@@ -21,14 +21,20 @@ type Row = Awaited<ReturnType<typeof page>>['data'][number];
 export default function AuditPage() {
   const [filters, setFilters] = useState<Filters>({});
   const [open, setOpen] = useState<Row>();
+  // The trail is what just happened: opening the page always reads it again, never a copy from minutes ago.
   const rows = useInfiniteQuery({
     queryKey: ['audit', filters],
+    staleTime: 0,
     queryFn: ({ pageParam }) => page(filters, pageParam),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
-  const chain = useQuery({ queryKey: ['audit-chain'], queryFn: () => must(api.GET('/audit-logs/verify')) });
-  const users = useQuery({ queryKey: ['users', 'names'], queryFn: () => must(api.GET('/users', { params: { query: { limit: 100 } } })) });
+  const chain = useQuery({ queryKey: ['audit-chain'], staleTime: 0, queryFn: () => must(api.GET('/audit-logs/verify')) });
+  const users = useQuery({
+    queryKey: ['users', 'names'],
+    staleTime: 0,
+    queryFn: () => must(api.GET('/users', { params: { query: { limit: 100 } } })),
+  });
   const names = new Map((users.data?.data ?? []).map((user) => [user.id, user.email]));
   const shown = rows.data?.pages.flatMap((one) => one.data) ?? [];
   const nameOf = (id: string | null) => (id ? (names.get(id) ?? id.slice(0, 8)) : 'system');
