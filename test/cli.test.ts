@@ -251,7 +251,8 @@ describe(`tessera CLI (${driver})`, () => {
     expect((await runCli(['create-admin', '--help'])).stdout).toMatch(/--email <email> +their email \(required\)\n/);
     const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     for (const flag of ['--version', '-v']) expect(await runCli([flag])).toMatchObject({ code: 0, stdout: `${version}\n` });
-  });
+    // Twelve CLI processes, each loading every module (the OpenID provider among them): more than 30 s on a loaded box.
+  }, 120_000);
 });
 
 describe('CLI failures are one clear line', () => {
