@@ -12,11 +12,17 @@ const [usersWrite, tenantsAll, learningRead] = [id(30), id(31), id(32)];
 
 // The upgrade of a database made by the schema before memberships: every person's organization becomes a
 // membership holding the roles and direct grants they had, and platform-wide ones stay platform-wide.
+/** Rolls the newest migrations back one by one, down to and including `name`. */
+async function rollBackThrough(database: Parameters<typeof migrateDown>[0], name: string) {
+  for (let step = 0; step < 20; step++) if ((await migrateDown(database)) === name) return;
+  throw new Error(`${name} was never rolled back`);
+}
+
 describe(`memberships migration (${driver})`, () => {
   let test: TestDatabase;
   beforeAll(async () => {
     test = await createTestDatabase();
-    expect(await migrateDown(test.database)).toBe('0008_memberships');
+    await rollBackThrough(test.database, '0008_memberships');
     const db = test.database.primary;
     await db.execute(sql`INSERT INTO organizations (id, name, slug) VALUES (${orgA}, 'A', 'a'), (${orgB}, 'B', 'b')`);
     await db.execute(
@@ -41,7 +47,7 @@ describe(`memberships migration (${driver})`, () => {
     await db.execute(
       sql`INSERT INTO user_permissions (user_id, permission_id) VALUES (${adminA}, ${tenantsAll}), (${learnerB}, ${learningRead})`,
     );
-    expect(await migrateUp(test.database)).toEqual(['0008_memberships']);
+    expect((await migrateUp(test.database))[0]).toBe('0008_memberships');
   });
   afterAll(() => test.dispose());
 
@@ -82,9 +88,9 @@ describe(`memberships migration (${driver})`, () => {
   });
 
   it('rolls back to one platform-wide grant per role and back up again', async () => {
-    expect(await migrateDown(test.database)).toBe('0008_memberships');
+    await rollBackThrough(test.database, '0008_memberships');
     const [count] = await queryRows<{ n: number }>(test.database.primary, sql`SELECT count(*)::int AS n FROM user_roles`);
     expect(count?.n).toBe(6);
-    expect(await migrateUp(test.database)).toEqual(['0008_memberships']);
+    expect((await migrateUp(test.database))[0]).toBe('0008_memberships');
   });
 });
