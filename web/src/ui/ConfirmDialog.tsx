@@ -3,6 +3,30 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { ErrorNote } from './parts.js';
 
 /**
+ * A dialog's submission: runs `action`, closes the dialog and clears its problem when it resolves, keeps the
+ * dialog open with the problem shown when it throws.
+ */
+function useDialogSubmission<T>(action: (input: T) => Promise<unknown>, reset: () => void = () => {}) {
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  async function run(input: T) {
+    setBusy(true);
+    try {
+      await action(input);
+      setOpen(false);
+      reset();
+      setError(undefined);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { open, setOpen, error, busy, run };
+}
+
+/**
  * A confirmation as a dialog (Radix: focus trapped, Escape closes, labelled). `typed`: the word the
  * administrator types to confirm a destructive action; `reason`: a free-text reason the action records.
  */
@@ -16,27 +40,17 @@ export function ConfirmDialog(props: {
   reason?: string;
   onConfirm: (reason: string) => Promise<unknown>;
 }) {
-  const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState('');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { open, setOpen, error, busy, run } = useDialogSubmission(props.onConfirm, () => {
+    setTyped('');
+    setReason('');
+  });
   const ready = (!props.typed || typed === props.typed) && (!props.reason || reason.trim().length >= 3);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    try {
-      await props.onConfirm(reason.trim());
-      setOpen(false);
-      setTyped('');
-      setReason('');
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    return run(reason.trim());
   }
 
   return (
@@ -84,21 +98,10 @@ export function FormDialog(props: {
   children: ReactNode;
   onSubmit: (form: FormData) => Promise<unknown>;
 }) {
-  const [open, setOpen] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  async function submit(event: FormEvent<HTMLFormElement>) {
+  const { open, setOpen, error, busy, run } = useDialogSubmission(props.onSubmit);
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setBusy(true);
-    try {
-      await props.onSubmit(new FormData(event.currentTarget));
-      setOpen(false);
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    return run(new FormData(event.currentTarget));
   }
   return (
     <Dialog.Root open={open} onOpenChange={setOpen}>
