@@ -4,9 +4,6 @@ import { BackupError, type BackupHeader, backupDatabase, restoreDatabase } from 
 import type { Database } from '../db/client.js';
 import { MigrationError, migrateDown, migrateUp, migrationStatus, pendingMigrations } from '../db/migrator.js';
 import type { PresetName } from '../modules/access/service.js';
-import { verifyAuditChain } from '../modules/audit/service.js';
-import { rotateSigningKey, signingKeyStorage } from '../modules/auth/service.js';
-import { seedPreset } from '../modules/index.js';
 import { systemCaller } from '../platform/caller.js';
 import { embeddedSecretSource } from '../platform/embedded-secret.js';
 import { passwordProblems } from '../platform/password-policy.js';
@@ -26,11 +23,14 @@ export interface DatabaseCommand<Input> {
   run(input: Input, runtime: CommandRuntime): Promise<number>;
 }
 
+// The modules a command uses are loaded when it runs: `tessera --help` or `migrate status` need none of them.
+const authService = () => import('../modules/auth/service.js');
+
 const totalRows = (header: BackupHeader) => Object.values(header.tables).reduce((sum, count) => sum + count, 0);
 
 /** What the backup holds of the signing keys: an operator must know whether the file is as secret as the keys. */
 async function describeKeysInBackup(database: Database, config: Config): Promise<string> {
-  const { sealed, plain } = await signingKeyStorage(database.primary);
+  const { sealed, plain } = await (await authService()).signingKeyStorage(database.primary);
   const secret = embeddedSecretSource(config) ?? 'SIGNING_KEY_SECRET';
   if (plain > 0) return `contains: ${plain} signing keys in plain PEM (${sealed} sealed): keep this file as secret as the keys themselves`;
   return `contains: ${sealed} signing keys, sealed under ${secret}: keep a copy of it apart from this file, a restore elsewhere needs it`;
@@ -70,6 +70,7 @@ export const databaseCommands = {
   seed: command<{ preset: PresetName }>({
     live: true,
     async run({ preset }, { database, io }) {
+      const { seedPreset } = await import('../modules/index.js');
       const { roles } = await seedPreset(database.primary, preset);
       io.out(`preset ${preset} applied: ${roles} roles`);
       return 0;
@@ -114,7 +115,7 @@ export const databaseCommands = {
   'keys rotate': command<Record<string, never>>({
     live: true,
     async run(_, { database, config, io }) {
-      const kid = await rotateSigningKey(database.primary, config);
+      const kid = await (await authService()).rotateSigningKey(database.primary, config);
       io.out(`new signing key active: ${kid}`);
       return 0;
     },
@@ -139,6 +140,7 @@ export const databaseCommands = {
   'audit verify': command<Record<string, never>>({
     live: true,
     async run(_, { database, io }) {
+      const { verifyAuditChain } = await import('../modules/audit/service.js');
       const report = await verifyAuditChain(database.primary);
       const waiting = report.unsealed > 0 ? `; ${report.unsealed} rows waiting to be sealed` : '';
       if (report.valid) {
