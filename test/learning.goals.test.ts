@@ -117,8 +117,41 @@ describe('learning: goals', () => {
     expect(await titles('dueBefore=2031-03-01')).toEqual(['b', 'c']);
     expect(await titles('dueAfter=2031-03-01&dueBefore=2031-12-31')).toEqual(['c', 'a']);
     expect(await titles('status=COMPLETED')).toEqual([]);
-    const page = (await s.as(s.instructor).send('GET', `/users/${owner.userId}/goals?limit=1&page=3`)).json();
-    expect(page).toMatchObject({ total: 3, page: 3, limit: 1, data: [expect.objectContaining({ title: 'a' })] });
+    // Page by page, one goal each, in every order: each goal once, in the order of the whole list.
+    for (const query of ['', 'sort=priority&order=desc', 'sort=priority', 'sort=targetDate&order=desc', 'sort=createdAt&order=desc']) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const after: string = cursor ? `&cursor=${cursor}` : '';
+        const page = (await s.as(s.instructor).send('GET', `/users/${owner.userId}/goals?limit=1&${query}${after}`)).json();
+        expect(page.data).toHaveLength(1);
+        seen.push(page.data[0].title);
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(query === 'sort=createdAt&order=desc' ? ['c', 'b', 'a'] : await titles(query));
+    }
+  });
+
+  it('refuses a cursor of another order, or one whose sort value is not of that order', async () => {
+    const as = s.as(s.classmate);
+    const first = (await as.send('GET', '/users/me/goals?limit=1&sort=priority')).json();
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const refused = await as.send('GET', `/users/me/goals?limit=1&sort=targetDate&cursor=${first.nextCursor}`);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ code: 'INVALID_CURSOR' });
+    const forged = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+    const id = first.data[0].id;
+    for (const [sort, value] of [
+      ['targetDate', '2031-02-30'],
+      ['targetDate', 'yesterday'],
+      ['priority', 'SOMEDAY'],
+      ['createdAt', '2031-13-01T00:00:00.000000Z'],
+      ['createdAt', "2031-01-01'; drop table user_goals; --"],
+    ]) {
+      const answer = await as.send('GET', `/users/me/goals?sort=${sort}&cursor=${forged([sort, 'asc', value, id])}`);
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json()).toMatchObject({ code: 'INVALID_CURSOR' });
+    }
   });
 
   it('reads, edits and deletes; tenancy and ownership hold', async () => {

@@ -1565,7 +1565,7 @@ export interface paths {
         };
         /**
          * A user's skills, filtered by category, proficiency or verification
-         * @description The skills of a user (`me` for your own), with proficiency and verification.
+         * @description The skills of a user (`me` for your own), with proficiency and verification, by name. Pass the answer's `nextCursor` back as `cursor` for the next page.
          */
         get: operations["getUserSkills"];
         put?: never;
@@ -1661,7 +1661,7 @@ export interface paths {
         };
         /**
          * A user's goals: by status, type, priority, due date; sorted by target date or priority
-         * @description The goals of a user (`me` for your own), filtered by status, type, priority or due date.
+         * @description The goals of a user (`me` for your own), filtered by status, type, priority or due date. Pass the answer's `nextCursor` back as `cursor` (with the same sort and order) for the next page.
          */
         get: operations["getUserGoals"];
         put?: never;
@@ -20947,7 +20947,8 @@ export interface operations {
                 category?: string;
                 proficiency?: "NOVICE" | "BEGINNER" | "INTERMEDIATE" | "ADVANCED" | "EXPERT";
                 verified?: boolean;
-                page?: number;
+                /** @description the `nextCursor` of the previous page */
+                cursor?: string;
                 limit?: number;
             };
             header?: never;
@@ -20984,13 +20985,11 @@ export interface operations {
                             /** Format: date-time */
                             updatedAt: string;
                         }[];
-                        total: number;
-                        page: number;
-                        limit: number;
+                        nextCursor: string | null;
                     };
                 };
             };
-            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -21002,7 +21001,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -22578,7 +22577,8 @@ export interface operations {
                 dueAfter?: string;
                 sort?: "targetDate" | "priority" | "createdAt";
                 order?: "asc" | "desc";
-                page?: number;
+                /** @description the `nextCursor` of the previous page */
+                cursor?: string;
                 limit?: number;
             };
             header?: never;
@@ -22621,13 +22621,11 @@ export interface operations {
                             /** Format: date-time */
                             updatedAt: string;
                         }[];
-                        total: number;
-                        page: number;
-                        limit: number;
+                        nextCursor: string | null;
                     };
                 };
             };
-            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -22639,7 +22637,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;

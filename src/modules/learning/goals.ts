@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { cursorOf, pageOf, pagingErrors } from '../../platform/paging.js';
 import { learningErrors as errors } from './errors.js';
 import type { Learners } from './learners.js';
 import * as queries from './queries.goals.js';
@@ -43,8 +44,20 @@ function assertDates(startDate: string, targetDate: string) {
   }
 }
 
+/** Cursor of a page of goals: the order it was read in, and the sort value and id of its last row. */
+const goalCursor = cursorOf(['text', 'text', 'text', 'uuid'] as const);
+
+/** Where the next page starts; a cursor of another order, or with a value that order cannot hold, is not valid. */
+function goalKeyOf(cursor: string | undefined, sort: queries.GoalSort, order: string): queries.GoalKey | undefined {
+  const parts = goalCursor.decode(cursor);
+  if (!parts) return undefined;
+  const [cursorSort, cursorOrder, value, id] = parts;
+  if (cursorSort !== sort || cursorOrder !== order || !queries.validGoalKey(sort, value)) throw pagingErrors.INVALID_CURSOR();
+  return { value, id };
+}
+
 /** Learning goals: a target, progress towards it, a timeline and a priority. */
-export function createGoals(db: Db, { useCases, find, page }: Learners) {
+export function createGoals(db: Db, { useCases, find }: Learners) {
   /** One change to one goal, emitted as `goal.updated` with what changed (nothing changed: no event). */
   function change(
     caller: SignedInCaller,
@@ -70,9 +83,16 @@ export function createGoals(db: Db, { useCases, find, page }: Learners) {
   return {
     async list(caller: SignedInCaller, id: string, filter: GoalFilter) {
       const learner = await find(db, caller, id);
-      const { limit, offset, page: number } = page(filter);
-      const { rows, total } = await queries.listGoals(db, learner.id, filter, { limit, offset });
-      return { data: rows.map(goalView), total, page: number, limit };
+      const limit = filter.limit ?? 20;
+      const sort = filter.sort ?? 'targetDate';
+      const order = filter.order ?? 'asc';
+      const rows = await queries.listGoals(db, learner.id, filter, limit + 1, goalKeyOf(filter.cursor, sort, order));
+      return pageOf(
+        rows,
+        limit,
+        ({ goal }) => goalView(goal),
+        ({ key }) => goalCursor.encode([sort, order, key.value, key.id]),
+      );
     },
 
     async get(caller: SignedInCaller, id: string, goalId: string) {

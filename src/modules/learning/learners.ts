@@ -9,7 +9,7 @@ export interface LearningDeps {
   users: Pick<UsersService, 'visibleUser' | 'registerExportPart' | 'registerLearningRecords'>;
 }
 
-/** The learner a request is about, and the paging every list of theirs shares. */
+/** The learner a request is about. */
 export function createLearners({ useCases, users }: LearningDeps) {
   return {
     useCases,
@@ -17,11 +17,6 @@ export function createLearners({ useCases, users }: LearningDeps) {
     async find(executor: Executor, caller: SignedInCaller, id: string) {
       const user = await users.visibleUser(executor, caller.principal, id);
       return { id: user.id, organizationId: user.organizationId, self: user.id === caller.principal.userId };
-    },
-    page(query: { page?: number; limit?: number }) {
-      const limit = query.limit ?? 20;
-      const page = query.page ?? 1;
-      return { limit, page, offset: (page - 1) * limit };
     },
   };
 }

@@ -1,37 +1,78 @@
-import { and, asc, count, desc, eq, gte, inArray, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
-import { userGoals } from '../../db/schema/index.js';
+import { priority, userGoals } from '../../db/schema/index.js';
 import type { GoalFilter } from './schemas.js';
 
 export type GoalRow = typeof userGoals.$inferSelect;
 type NewGoal = typeof userGoals.$inferInsert;
 
 const ofUser = (userId: string, goalId: string) => and(eq(userGoals.userId, userId), eq(userGoals.id, goalId));
-const sortColumns = { targetDate: userGoals.targetDate, priority: userGoals.priority, createdAt: userGoals.createdAt };
 
-export async function listGoals(db: Executor, userId: string, filter: GoalFilter, page: { limit: number; offset: number }) {
-  const where = and(
-    eq(userGoals.userId, userId),
-    filter.status ? eq(userGoals.status, filter.status) : undefined,
-    filter.type ? eq(userGoals.goalType, filter.type) : undefined,
-    filter.priority ? eq(userGoals.priority, filter.priority) : undefined,
-    filter.dueBefore ? lte(userGoals.targetDate, filter.dueBefore) : undefined,
-    filter.dueAfter ? gte(userGoals.targetDate, filter.dueAfter) : undefined,
-  );
-  // Priorities sort in their enum's order, LOW … URGENT; the id keeps equal keys in a stable order.
-  const direction = filter.order === 'desc' ? desc : asc;
-  const [rows, [total]] = await Promise.all([
-    db
-      .select()
-      .from(userGoals)
-      .where(where)
-      .orderBy(direction(sortColumns[filter.sort ?? 'targetDate']), direction(userGoals.id))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.select({ value: count() }).from(userGoals).where(where),
-  ]);
-  return { rows, total: total?.value ?? 0 };
+/** Where a page of goals starts: after this sort value (as the database writes it in text) and id. */
+export interface GoalKey {
+  value: string;
+  id: string;
+}
+
+const day = /^\d{4}-\d{2}-\d{2}$/;
+const microsecondTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+/** A calendar date or time the database reads back exactly: no month 13, no 31 April. */
+const realDate = (iso: string) => !Number.isNaN(Date.parse(iso)) && new Date(iso).toISOString().startsWith(iso.slice(0, 10));
+
+/**
+ * The orders a goal list may take: the column, its value as text for a cursor, and what such a text must be for
+ * the database to read it back (a cursor is client input). Times keep their microseconds, so a page ends exactly.
+ */
+const goalSorts = {
+  targetDate: {
+    column: userGoals.targetDate,
+    text: sql<string>`${userGoals.targetDate}::text`,
+    readBack: (value: string) => sql`${value}::date`,
+    valid: (value: string) => day.test(value) && realDate(value),
+  },
+  // Priorities sort in their enum's order, LOW … URGENT.
+  priority: {
+    column: userGoals.priority,
+    text: sql<string>`${userGoals.priority}::text`,
+    readBack: (value: string) => sql`${value}::priority`,
+    valid: (value: string) => (priority.enumValues as readonly string[]).includes(value),
+  },
+  createdAt: {
+    column: userGoals.createdAt,
+    text: sql<string>`to_char(${userGoals.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    readBack: (value: string) => sql`${value}::timestamptz`,
+    valid: (value: string) => microsecondTime.test(value) && realDate(value),
+  },
+};
+export type GoalSort = keyof typeof goalSorts;
+
+/** Whether a sort value from a cursor is one the database reads back for this order. */
+export const validGoalKey = (sort: GoalSort, value: string) => goalSorts[sort].valid(value);
+
+/** Goals in the order asked for, the id keeping equal keys in a stable order; `take` rows after `after`. */
+export function listGoals(db: Executor, userId: string, filter: GoalFilter, take: number, after?: GoalKey) {
+  const order = goalSorts[filter.sort ?? 'targetDate'];
+  const descending = filter.order === 'desc';
+  const direction = descending ? desc : asc;
+  const past =
+    after && sql`(${order.column}, ${userGoals.id}) ${sql.raw(descending ? '<' : '>')} (${order.readBack(after.value)}, ${after.id}::uuid)`;
+  return db
+    .select({ goal: userGoals, key: { value: order.text, id: userGoals.id } })
+    .from(userGoals)
+    .where(
+      and(
+        eq(userGoals.userId, userId),
+        filter.status ? eq(userGoals.status, filter.status) : undefined,
+        filter.type ? eq(userGoals.goalType, filter.type) : undefined,
+        filter.priority ? eq(userGoals.priority, filter.priority) : undefined,
+        filter.dueBefore ? lte(userGoals.targetDate, filter.dueBefore) : undefined,
+        filter.dueAfter ? gte(userGoals.targetDate, filter.dueAfter) : undefined,
+        past,
+      ),
+    )
+    .orderBy(direction(order.column), direction(userGoals.id))
+    .limit(take);
 }
 
 export async function findGoal(db: Executor, userId: string, goalId: string) {

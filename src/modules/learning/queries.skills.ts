@@ -10,24 +10,32 @@ type NewSkill = typeof userSkills.$inferInsert;
 const ofUser = (userId: string, skillId: string) => and(eq(userSkills.userId, userId), eq(userSkills.id, skillId));
 const sameName = (name: string) => sql`lower(${userSkills.skillName}) = lower(${name})`;
 
-export async function listSkills(db: Executor, userId: string, filter: SkillFilter, page: { limit: number; offset: number }) {
-  const where = and(
-    eq(userSkills.userId, userId),
-    filter.category ? sql`lower(${userSkills.skillCategory}) = lower(${filter.category})` : undefined,
-    filter.proficiency ? eq(userSkills.proficiencyLevel, filter.proficiency) : undefined,
-    filter.verified === undefined ? undefined : eq(userSkills.verified, filter.verified),
-  );
-  const [rows, [total]] = await Promise.all([
-    db
-      .select()
-      .from(userSkills)
-      .where(where)
-      .orderBy(asc(sql`lower(${userSkills.skillName})`))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.select({ value: count() }).from(userSkills).where(where),
-  ]);
-  return { rows, total: total?.value ?? 0 };
+/** Where a page of skills starts: after this (lower-cased) name and id. */
+export interface SkillKey {
+  name: string;
+  id: string;
+}
+
+/**
+ * Skills by name, whatever its case, then id; `take` rows after `after`, each with the key a page ending on it
+ * continues after (lower-cased by the database, as it sorts).
+ */
+export function listSkills(db: Executor, userId: string, filter: SkillFilter, take: number, after?: SkillKey) {
+  const name = sql<string>`lower(${userSkills.skillName})`;
+  return db
+    .select({ skill: userSkills, key: { name, id: userSkills.id } })
+    .from(userSkills)
+    .where(
+      and(
+        eq(userSkills.userId, userId),
+        filter.category ? sql`lower(${userSkills.skillCategory}) = lower(${filter.category})` : undefined,
+        filter.proficiency ? eq(userSkills.proficiencyLevel, filter.proficiency) : undefined,
+        filter.verified === undefined ? undefined : eq(userSkills.verified, filter.verified),
+        after ? sql`(${name}, ${userSkills.id}) > (${after.name}, ${after.id}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(asc(name), asc(userSkills.id))
+    .limit(take);
 }
 
 export async function findSkill(db: Executor, userId: string, skillId: string) {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
+import { pagingErrors } from '../../platform/paging.js';
 import { userErrors } from '../users/errors.js';
 import { learningErrors as errors } from './errors.js';
 import {
@@ -28,11 +29,12 @@ export const goalRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }
       config: read,
       schema: {
         tags,
-        description: 'The goals of a user (`me` for your own), filtered by status, type, priority or due date.',
+        description:
+          "The goals of a user (`me` for your own), filtered by status, type, priority or due date. Pass the answer's `nextCursor` back as `cursor` (with the same sort and order) for the next page.",
         summary: "A user's goals: by status, type, priority, due date; sorted by target date or priority",
         params: LearnerParams,
         querystring: GoalListQuery,
-        response: { 200: GoalList, ...problems(userErrors.USER_NOT_FOUND) },
+        response: { 200: GoalList, ...problems(userErrors.USER_NOT_FOUND, pagingErrors.INVALID_CURSOR) },
       },
     },
     async (request) => goals.list(signedIn(request.caller), request.params.id, request.query),

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticated, requirePermission, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
+import { pagingErrors } from '../../platform/paging.js';
 import { userErrors } from '../users/errors.js';
 import { learningErrors as errors } from './errors.js';
 import {
@@ -30,11 +31,12 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService 
       config: read,
       schema: {
         tags,
-        description: 'The skills of a user (`me` for your own), with proficiency and verification.',
+        description:
+          "The skills of a user (`me` for your own), with proficiency and verification, by name. Pass the answer's `nextCursor` back as `cursor` for the next page.",
         summary: "A user's skills, filtered by category, proficiency or verification",
         params: LearnerParams,
         querystring: SkillListQuery,
-        response: { 200: SkillList, ...problems(userErrors.USER_NOT_FOUND) },
+        response: { 200: SkillList, ...problems(userErrors.USER_NOT_FOUND, pagingErrors.INVALID_CURSOR) },
       },
     },
     async (request) => skills.list(signedIn(request.caller), request.params.id, request.query),

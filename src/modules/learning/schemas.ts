@@ -1,7 +1,8 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { goalStatus, goalType, priority, proficiencyLevel } from '../../db/schema/learning.js';
 import { formats } from '../../http/formats.js';
 import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
+import { Paged, pageQuery } from '../../platform/paging.js';
 import { UserIdParams } from '../users/schemas.js';
 
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
@@ -19,14 +20,6 @@ export const LearnerParams = UserIdParams;
 export const SkillParams = Type.Object({ id: UserRef, skillId: Uuid });
 export const GoalParams = Type.Object({ id: UserRef, goalId: Uuid });
 
-/** Offset pages: a learner's skills and goals are few, and a page number is what a profile screen wants. */
-const Paging = {
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-};
-const PageOf = <T extends TSchema>(item: T) =>
-  Type.Object({ data: Type.Array(item), total: Type.Integer(), page: Type.Integer(), limit: Type.Integer() });
-
 export const SkillView = Type.Object({
   id: Uuid,
   userId: Uuid,
@@ -43,7 +36,7 @@ export const SkillView = Type.Object({
   updatedAt: Timestamp,
 });
 export const SkillEnvelope = Type.Object({ skill: SkillView });
-export const SkillList = PageOf(SkillView);
+export const SkillList = Paged(SkillView);
 const skillFields = { skillName: Text(100), skillCategory: Text(100), proficiencyLevel: Proficiency };
 export const CreateSkillBody = Type.Object(
   { ...skillFields, evidenceType: Type.Optional(EvidenceType), evidenceUrl: Type.Optional(EvidenceUrl) },
@@ -58,7 +51,7 @@ export const VerifySkillBody = Type.Object(
   { additionalProperties: false },
 );
 export const SkillListQuery = Type.Object(
-  { category: Type.Optional(Text(100)), proficiency: Type.Optional(Proficiency), verified: Type.Optional(Type.Boolean()), ...Paging },
+  { category: Type.Optional(Text(100)), proficiency: Type.Optional(Proficiency), verified: Type.Optional(Type.Boolean()), ...pageQuery() },
   { additionalProperties: false },
 );
 export const CatalogQuery = Type.Object(
@@ -89,7 +82,7 @@ export const GoalView = Type.Object({
   updatedAt: Timestamp,
 });
 export const GoalEnvelope = Type.Object({ goal: GoalView });
-export const GoalList = PageOf(GoalView);
+export const GoalList = Paged(GoalView);
 const goalFields = {
   title: Text(200),
   description: Nullable(Type.String({ maxLength: 5000 })),
@@ -129,7 +122,7 @@ export const GoalListQuery = Type.Object(
     dueAfter: Type.Optional(Day),
     sort: Type.Optional(literals(['targetDate', 'priority', 'createdAt'])),
     order: Type.Optional(literals(['asc', 'desc'])),
-    ...Paging,
+    ...pageQuery(),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
 import type { Db, Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { cursorOf, pageOf } from '../../platform/paging.js';
 import { userConditions } from '../users/service.js';
 import { learningErrors as errors } from './errors.js';
 import type { Learners } from './learners.js';
@@ -14,8 +15,11 @@ const vouchedFor = ['skillName', 'skillCategory', 'proficiencyLevel', 'evidenceT
 const changesVouchedFor = (before: queries.SkillRow, body: UpdateSkill) =>
   vouchedFor.some((field) => body[field] !== undefined && body[field] !== before[field]);
 
+/** Cursor of a page of skills: the lower-cased name and id of its last row. */
+const skillCursor = cursorOf(['text', 'uuid'] as const);
+
 /** Skills: tracked by the learner, verified (with evidence) by someone else with `learning:manage`. */
-export function createSkills(db: Db, { useCases, find, page }: Learners) {
+export function createSkills(db: Db, { useCases, find }: Learners) {
   async function skillOf(executor: Executor, userId: string, skillId: string) {
     const row = await queries.findSkill(executor, userId, skillId);
     if (!row) throw errors.SKILL_NOT_FOUND();
@@ -56,9 +60,15 @@ export function createSkills(db: Db, { useCases, find, page }: Learners) {
   return {
     async list(caller: SignedInCaller, id: string, filter: SkillFilter) {
       const learner = await find(db, caller, id);
-      const { limit, offset, page: number } = page(filter);
-      const { rows, total } = await queries.listSkills(db, learner.id, filter, { limit, offset });
-      return { data: rows.map(skillView), total, page: number, limit };
+      const limit = filter.limit ?? 20;
+      const after = skillCursor.decode(filter.cursor);
+      const rows = await queries.listSkills(db, learner.id, filter, limit + 1, after && { name: after[0], id: after[1] });
+      return pageOf(
+        rows,
+        limit,
+        ({ skill }) => skillView(skill),
+        ({ key }) => skillCursor.encode([key.name, key.id]),
+      );
     },
 
     async get(caller: SignedInCaller, id: string, skillId: string) {
