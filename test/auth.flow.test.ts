@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser, login, loginAs } from './helpers/auth.js';
+import { pagesOf } from './helpers/pages-of.js';
 import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
 
 const password = 'a long and quite unusual passphrase';
@@ -196,6 +197,27 @@ describe('sign-up, verification, sign-in, refresh, sign-out', () => {
     expect((await post('/auth/logout-all', {}, a.headers)).statusCode).toBe(204);
     expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers: a.headers })).statusCode).toBe(401);
     expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers: c.headers })).statusCode).toBe(401);
+  });
+
+  it('pages sessions newest first, for the user and for an administrator', async () => {
+    const user = await createUser(h);
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      const session = await login(h, user.email, user.password);
+      ids.unshift((await h.app.inject({ method: 'GET', url: '/auth/sessions?limit=1', headers: session.headers })).json().data[0].id);
+    }
+    const own = await login(h, user.email, user.password);
+    const pages = await pagesOf(h, '/auth/sessions', own.headers, 2);
+    expect(pages.map((page) => page.length)).toEqual([2, 2]);
+    expect(
+      pages
+        .flat()
+        .map((session) => session.id)
+        .slice(1),
+    ).toEqual(ids);
+    const admin = await loginAs(h, { permissions: ['sessions:manage', 'users:read'] });
+    const seen = await pagesOf(h, `/users/${user.id}/sessions`, admin.headers, 3);
+    expect(seen.flat().map((session) => session.id)).toEqual(pages.flat().map((session) => session.id));
   });
 
   it('resends verification only to unverified accounts, with the same answer for all', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser, loginAs } from './helpers/auth.js';
+import { pagesOf } from './helpers/pages-of.js';
 
 describe('API keys', () => {
   let h: Harness;
@@ -40,13 +41,26 @@ describe('API keys', () => {
     expect(revoked.json().code).toBe('INVALID_API_KEY');
   });
 
+  it('pages the keys newest first', async () => {
+    const holder = await loginAs(h, { permissions: ['users:read'] });
+    const made: string[] = [];
+    for (const name of ['first', 'second', 'third']) {
+      const created = await h.app.inject({ method: 'POST', url: '/auth/api-keys', headers: holder.headers, payload: { name, scopes: [] } });
+      made.unshift(created.json().id);
+    }
+    const pages = await pagesOf(h, '/auth/api-keys', holder.headers, 2);
+    expect(pages.map((page) => page.map((key) => key.id))).toEqual([made.slice(0, 2), made.slice(2)]);
+  });
+
   it('refuses scopes the owner does not hold, unknown scopes and past expiry; honours expiry', async () => {
     expect((await create({ name: 'too much', scopes: ['users:delete'] })).json().code).toBe('SCOPE_NOT_HELD');
     expect((await create({ name: 'unknown', scopes: ['nope:nope'] })).json().code).toBe('UNKNOWN_PERMISSION');
     expect((await create({ name: 'past', scopes: [], expiresAt: '2001-01-01T00:00:00Z' })).json().code).toBe('INVALID_EXPIRY');
-    const short = (await create({ name: 'short', scopes: ['users:read'], expiresAt: new Date(Date.now() + 300).toISOString() })).json();
+    // Seconds ahead, so a loaded machine still uses it before it expires; then waited out.
+    const expiresAt = Date.now() + 3000;
+    const short = (await create({ name: 'short', scopes: ['users:read'], expiresAt: new Date(expiresAt).toISOString() })).json();
     expect((await h.app.inject({ method: 'GET', url: '/users', headers: { 'x-api-key': short.key } })).statusCode).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, expiresAt - Date.now() + 100));
     expect((await h.app.inject({ method: 'GET', url: '/users', headers: { 'x-api-key': short.key } })).statusCode).toBe(401);
   });
 

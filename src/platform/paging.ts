@@ -75,6 +75,25 @@ export function pageOf<Row, Shown>(rows: Row[], limit: number, show: (row: Row) 
   return { data: shown.map(show), nextCursor: rows.length > limit && last !== undefined ? cursorAfter(last) : null };
 }
 
+const newestCursor = cursorOf(['uuid'] as const);
+
+/**
+ * A list of rows whose ids are UUIDv7 (src/db/schema/common.ts), newest first: the id orders rows by the time
+ * they were made, so it alone is the page key. Read rows with an id below `after(cursor)`, ordered by id
+ * descending, `limit + 1` of them.
+ */
+export const newestFirst = {
+  after: (cursor: string | undefined) => newestCursor.decode(cursor)?.[0],
+  page: <Row extends { id: string }, Shown>(rows: Row[], limit: number, show: (row: Row) => Shown) =>
+    pageOf(rows, limit, show, (row) => newestCursor.encode([row.id])),
+};
+
+/** What a client asks of a paged list. */
+export interface PageRequest {
+  cursor?: string;
+  limit?: number;
+}
+
 /** The query fields of a paged list, to spread into its query schema. */
 export const pageQuery = ({ max = 100, fallback = 20 }: { max?: number; fallback?: number } = {}) => ({
   cursor: Type.Optional(Type.String({ maxLength: 500, description: 'the `nextCursor` of the previous page' })),

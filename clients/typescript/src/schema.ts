@@ -1149,7 +1149,7 @@ export interface paths {
         };
         /**
          * Your live sessions
-         * @description The signed-in user's sessions that have not ended: when each started and was last used, from which IP and browser, and which one is this.
+         * @description The signed-in user's sessions that have not ended, newest first: when each started and was last used, from which IP and browser, and which one is this. Pass the answer's `nextCursor` back as `cursor` for the next page.
          */
         get: operations["getAuthSessions"];
         put?: never;
@@ -1189,7 +1189,7 @@ export interface paths {
         };
         /**
          * Your API keys (never their secrets)
-         * @description Your API keys with their names, scopes, expiry and last use. The secret is shown only once, when a key is created.
+         * @description Your API keys, newest first, with their names, scopes, expiry and last use. The secret is shown only once, when a key is created. Pass the answer's `nextCursor` back as `cursor` for the next page.
          */
         get: operations["getAuthApiKeys"];
         put?: never;
@@ -1233,7 +1233,7 @@ export interface paths {
         };
         /**
          * A user's live sessions
-         * @description The live sessions of a user (`me` for your own): start, last use, IP and browser of each.
+         * @description The live sessions of a user (`me` for your own), newest first: start, last use, IP and browser of each. Pass the answer's `nextCursor` back as `cursor` for the next page.
          */
         get: operations["getUserSessions"];
         put?: never;
@@ -16240,7 +16240,11 @@ export interface operations {
     };
     getAuthSessions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -16272,10 +16276,11 @@ export interface operations {
                                 reason: string | null;
                             } | null;
                         }[];
+                        nextCursor: string | null;
                     };
                 };
             };
-            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16287,7 +16292,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "TOO_MANY_PARAMETERS";
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -16614,7 +16619,11 @@ export interface operations {
     };
     getAuthApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -16639,10 +16648,11 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                         }[];
+                        nextCursor: string | null;
                     };
                 };
             };
-            /** @description Problem codes: TOO_MANY_PARAMETERS */
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16654,7 +16664,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "TOO_MANY_PARAMETERS";
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -17191,7 +17201,11 @@ export interface operations {
     };
     getUserSessions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string | "me";
@@ -17225,10 +17239,11 @@ export interface operations {
                                 reason: string | null;
                             } | null;
                         }[];
+                        nextCursor: string | null;
                     };
                 };
             };
-            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17240,7 +17255,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;

@@ -1,4 +1,5 @@
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
+import { newestFirst, type PageRequest } from '../../platform/paging.js';
 import { accessErrors } from '../access/errors.js';
 import { assertNotApiKey, cachedAccessProfile, isPermission, type Permission } from '../access/service.js';
 import type { AuthKit } from './deps.js';
@@ -53,7 +54,11 @@ export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users
       return { ...apiKeyView(row), key: secret };
     },
 
-    list: async (caller: SignedInCaller) => (await queries.listApiKeys(db, caller.principal.userId)).map(apiKeyView),
+    async list(caller: SignedInCaller, page: PageRequest = {}) {
+      const limit = page.limit ?? 20;
+      const rows = await queries.listApiKeys(db, caller.principal.userId, limit + 1, newestFirst.after(page.cursor));
+      return newestFirst.page(rows, limit, apiKeyView);
+    },
 
     async revoke(caller: SignedInCaller, id: string) {
       await kit.useCases.run(caller, async (tx, emit) => {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { type Executor, rowsOf } from '../../db/client.js';
 import { newId } from '../../db/schema/common.js';
 import { apiKeys, oneTimeTokens, refreshTokens, sessions } from '../../db/schema/index.js';
@@ -138,22 +138,38 @@ export async function revokeSession(db: Executor, sessionId: string, reason: str
   return rows.length > 0;
 }
 
-export async function revokeUserSessions(db: Executor, userId: string, reason: string, exceptSessionId?: string) {
+/** Ends the live sessions of a user (all but one, when given); answers the ids of those it ended. */
+export async function endUserSessions(db: Executor, userId: string, reason: string, exceptSessionId?: string) {
   const rows = await db
     .update(sessions)
     .set({ revokedAt: new Date(), revokedReason: reason })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), exceptSessionId ? ne(sessions.id, exceptSessionId) : undefined))
     .returning({ id: sessions.id });
-  return rows.length;
+  return rows.map((row) => row.id);
 }
 
-export async function listLiveSessions(db: Executor, userId: string) {
+/** Ends the live sessions of a user (all but one, when given); answers how many it ended. */
+export async function revokeUserSessions(db: Executor, userId: string, reason: string, exceptSessionId?: string) {
+  return (await endUserSessions(db, userId, reason, exceptSessionId)).length;
+}
+
+/** Live sessions of a user, newest first, `take` of them made before the session `before`. */
+export async function listLiveSessions(db: Executor, userId: string, take: number, before?: string) {
   const now = new Date();
   return db
     .select()
     .from(sessions)
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now)))
-    .orderBy(desc(sessions.lastUsedAt));
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        gt(sessions.idleExpiresAt, now),
+        before ? lt(sessions.id, before) : undefined,
+      ),
+    )
+    .orderBy(desc(sessions.id))
+    .limit(take);
 }
 
 export async function insertOneTimeToken(
@@ -194,12 +210,14 @@ export async function insertApiKey(db: Executor, values: typeof apiKeys.$inferIn
   return row;
 }
 
-export async function listApiKeys(db: Executor, userId: string) {
+/** Live keys of a user, newest first, `take` of them made before the key `before`. */
+export async function listApiKeys(db: Executor, userId: string, take: number, before?: string) {
   return db
     .select()
     .from(apiKeys)
-    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
-    .orderBy(desc(apiKeys.createdAt));
+    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt), before ? lt(apiKeys.id, before) : undefined))
+    .orderBy(desc(apiKeys.id))
+    .limit(take);
 }
 
 /** Revokes a live key of the user and every key it made, and theirs; true when the key was live. */

@@ -3,6 +3,7 @@ import { httpErrors } from '../../http/errors.js';
 import { perMinute } from '../../http/rate-limit.js';
 import { authenticated, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { IdParams, NoContent, problems } from '../../http/schemas.js';
+import { pagingErrors } from '../../platform/paging.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { accessErrors } from '../access/errors.js';
 import { organizationErrors } from '../organizations/errors.js';
@@ -15,6 +16,7 @@ import {
   CreatedApiKey,
   LogoutBody,
   MeResponse,
+  PageQuery,
   SessionList,
   SwitchOrganizationBody,
   TokenResponse,
@@ -121,12 +123,13 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       schema: {
         tags,
         description:
-          "The signed-in user's sessions that have not ended: when each started and was last used, from which IP and browser, and which one is this.",
+          "The signed-in user's sessions that have not ended, newest first: when each started and was last used, from which IP and browser, and which one is this. Pass the answer's `nextCursor` back as `cursor` for the next page.",
         summary: 'Your live sessions',
-        response: { 200: SessionList, ...problems(limited) },
+        querystring: PageQuery,
+        response: { 200: SessionList, ...problems(pagingErrors.INVALID_CURSOR, limited) },
       },
     },
-    async (request) => ({ data: await auth.sessions.list(signedIn(request.caller)) }),
+    async (request) => auth.sessions.list(signedIn(request.caller), request.query),
   );
 
   app.delete(
@@ -156,12 +159,14 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       config: authenticated,
       schema: {
         tags,
-        description: 'Your API keys with their names, scopes, expiry and last use. The secret is shown only once, when a key is created.',
+        description:
+          "Your API keys, newest first, with their names, scopes, expiry and last use. The secret is shown only once, when a key is created. Pass the answer's `nextCursor` back as `cursor` for the next page.",
         summary: 'Your API keys (never their secrets)',
-        response: { 200: ApiKeyList, ...problems(limited) },
+        querystring: PageQuery,
+        response: { 200: ApiKeyList, ...problems(pagingErrors.INVALID_CURSOR, limited) },
       },
     },
-    async (request) => ({ data: await auth.apiKeys.list(signedIn(request.caller)) }),
+    async (request) => auth.apiKeys.list(signedIn(request.caller), request.query),
   );
 
   app.post(
@@ -212,7 +217,6 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
 /** A user's sessions for administrators (`sessions:manage`), or for the user through `me`. */
 export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
   const policy = requirePermissionOrSelf('sessions:manage');
-  const missing = problems(userErrors.USER_NOT_FOUND);
   const ending = problems(
     userErrors.USER_NOT_FOUND,
     accessErrors.ACCOUNT_HOLDS_MORE_ACCESS,
@@ -225,13 +229,15 @@ export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }>
       config: policy,
       schema: {
         tags: ['users'],
-        description: 'The live sessions of a user (`me` for your own): start, last use, IP and browser of each.',
+        description:
+          "The live sessions of a user (`me` for your own), newest first: start, last use, IP and browser of each. Pass the answer's `nextCursor` back as `cursor` for the next page.",
         summary: "A user's live sessions",
         params: UserIdParams,
-        response: { 200: SessionList, ...missing },
+        querystring: PageQuery,
+        response: { 200: SessionList, ...problems(userErrors.USER_NOT_FOUND, pagingErrors.INVALID_CURSOR) },
       },
     },
-    async (request) => ({ data: await auth.sessions.listOfUser(signedIn(request.caller), request.params.id) }),
+    async (request) => auth.sessions.listOfUser(signedIn(request.caller), request.params.id, request.query),
   );
   app.delete(
     '/users/:id/sessions',

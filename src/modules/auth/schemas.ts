@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Nullable, Phone, Timestamp, Username, Uuid } from '../../http/schemas.js';
+import { Paged, pageQuery } from '../../platform/paging.js';
 import { MAX_PASSWORD_LENGTH } from '../../platform/password-policy.js';
 import { UserView } from '../users/schemas.js';
 
@@ -145,7 +146,8 @@ export const SessionView = Type.Object({
     Type.Object({ id: Uuid, reason: Nullable(Type.String()) }, { description: 'Set on a session support opened as this user' }),
   ),
 });
-export const SessionList = Type.Object({ data: Type.Array(SessionView) });
+export const SessionList = Paged(SessionView);
+export const PageQuery = Type.Object(pageQuery(), { additionalProperties: false });
 
 export const ApiKeyBody = Type.Object(
   {
@@ -165,6 +167,6 @@ export const ApiKeyView = Type.Object({
   createdAt: Timestamp,
 });
 export const CreatedApiKey = Type.Intersect([ApiKeyView, Type.Object({ key: Type.String({ description: 'shown once; store it now' }) })]);
-export const ApiKeyList = Type.Object({ data: Type.Array(ApiKeyView) });
+export const ApiKeyList = Paged(ApiKeyView);
 
 export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });

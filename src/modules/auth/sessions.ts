@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import { newestFirst, type PageRequest } from '../../platform/paging.js';
 import type { Emit } from '../../platform/use-case.js';
 import { assertNotApiKey } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
@@ -52,9 +53,10 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
     });
   }
 
-  async function listOf(caller: SignedInCaller, userId: string) {
-    const rows = await queries.listLiveSessions(db, userId);
-    return rows.map((session) => sessionView(session, caller.principal.sessionId));
+  async function listOf(caller: SignedInCaller, userId: string, page: PageRequest) {
+    const limit = page.limit ?? 20;
+    const rows = await queries.listLiveSessions(db, userId, limit + 1, newestFirst.after(page.cursor));
+    return newestFirst.page(rows, limit, (session) => sessionView(session, caller.principal.sessionId));
   }
 
   return {
@@ -147,12 +149,12 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
     },
 
     /** The caller's live sessions; `current` marks the one asking. */
-    list: (caller: SignedInCaller) => listOf(caller, caller.principal.userId),
+    list: (caller: SignedInCaller, page: PageRequest = {}) => listOf(caller, caller.principal.userId, page),
 
     /** Another user's live sessions, for administrators (or the user, through `me`). */
-    async listOfUser(caller: SignedInCaller, id: string) {
+    async listOfUser(caller: SignedInCaller, id: string, page: PageRequest = {}) {
       const user = await kit.users.visibleUser(db, caller.principal, id);
-      return listOf(caller, user.id);
+      return listOf(caller, user.id, page);
     },
 
     async end(caller: SignedInCaller, sessionId: string) {
@@ -161,6 +163,17 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
       if (!session || session.userId !== caller.principal.userId) throw errors.SESSION_NOT_FOUND();
       await useCases.run(caller, async (tx, emit) => {
         if (await queries.revokeSession(tx, sessionId, 'ended_by_user')) await emit({ type: 'auth.session_ended', entityId: sessionId });
+      });
+    },
+
+    /** Ends every session of the caller but the one asking (a device left signed in elsewhere), each audited. */
+    async endOthers(caller: SignedInCaller) {
+      assertNotApiKey(caller.principal);
+      const { userId, sessionId } = caller.principal;
+      await useCases.run(caller, async (tx, emit) => {
+        for (const ended of await queries.endUserSessions(tx, userId, 'ended_by_user', sessionId ?? undefined)) {
+          await emit({ type: 'auth.session_ended', entityId: ended });
+        }
       });
     },
 

@@ -288,13 +288,12 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
         }),
       changePassword: (caller: Caller, session: BrowserSession, input: { currentPassword: string; newPassword: string }) =>
         auth.changePassword(signedInAs(caller, session), input),
-      sessions: (caller: Caller, session: BrowserSession) => auth.sessions.list(signedInAs(caller, session)),
+      /** The newest of the person's sessions: a page holds more than anyone keeps signed in. */
+      sessions: async (caller: Caller, session: BrowserSession) =>
+        (await auth.sessions.list(signedInAs(caller, session), { limit: 100 })).data,
       endSession: (caller: Caller, session: BrowserSession, sessionId: string) => auth.sessions.end(signedInAs(caller, session), sessionId),
       /** Every other session of the person ends; this browser's stays. */
-      async endOtherSessions(caller: Caller, session: BrowserSession) {
-        const acting = signedInAs(caller, session);
-        for (const other of await auth.sessions.list(acting)) if (!other.current) await auth.sessions.end(acting, other.id);
-      },
+      endOtherSessions: (caller: Caller, session: BrowserSession) => auth.sessions.endOthers(signedInAs(caller, session)),
     },
 
     /** What the invitation page shows: the organization, the address, whether that address has an account. */
