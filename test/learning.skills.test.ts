@@ -63,9 +63,7 @@ describe('learning: skills', () => {
     expect(advanced.data.map((skill: { skillName: string }) => skill.skillName)).toEqual(['Python']);
     const first = (await s.as(s.instructor).send('GET', `/users/${s.learner.userId}/skills?limit=2`)).json();
     expect(first.data.map((skill: { skillName: string }) => skill.skillName)).toEqual(['Python', 'SQL']);
-    const second = (
-      await s.as(s.instructor).send('GET', `/users/${s.learner.userId}/skills?limit=2&cursor=${first.nextCursor}`)
-    ).json();
+    const second = (await s.as(s.instructor).send('GET', `/users/${s.learner.userId}/skills?limit=2&cursor=${first.nextCursor}`)).json();
     expect(second).toEqual({ data: [expect.objectContaining({ skillName: 'TypeScript' })], nextCursor: null });
 
     const one = await s.as(s.learner).send('GET', `/users/me/skills/${all.data[0].id}`);
