@@ -167,13 +167,15 @@ describe('roles, permissions, user types and grants (seed 004)', () => {
 
   it('lets an expired direct grant lapse by itself', async () => {
     const user = await loginAs(h);
+    // Seconds ahead, so a loaded machine still uses it before it lapses; then waited out.
+    const expiresAt = Date.now() + 3000;
     await call(root, 'POST', `/users/${user.userId}/permissions`, {
       permissions: ['audit:read'],
-      expiresAt: new Date(Date.now() + 300).toISOString(),
+      expiresAt: new Date(expiresAt).toISOString(),
     });
     expect((await call(user, 'GET', '/audit-logs')).statusCode).toBe(200);
     // No invalidation: the cached profile itself ends when its first temporary grant does.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, expiresAt - Date.now() + 100));
     expect((await call(user, 'GET', '/audit-logs')).statusCode).toBe(403);
   });
 
