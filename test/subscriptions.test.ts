@@ -57,8 +57,14 @@ describe('subscriptions (seed 004)', () => {
 
   it('marks past-due subscriptions EXPIRED in the scheduled sweep, with an audit row', async () => {
     const member = await loginAs(h, { roles: ['member'] });
-    await call(admin, 'PUT', `/users/${member.userId}/subscription`, { type: 'BASIC', endDate: new Date(Date.now() + 200).toISOString() });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Seconds ahead, so a loaded machine still sets it before it is due; then waited out.
+    const endDate = Date.now() + 2000;
+    const set = await call(admin, 'PUT', `/users/${member.userId}/subscription`, {
+      type: 'BASIC',
+      endDate: new Date(endDate).toISOString(),
+    });
+    expect(set.statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, endDate - Date.now() + 100));
     expect(await h.app.modules.subscriptions.expireDue()).toBe(1);
     expect((await call(member, 'GET', '/users/me/subscription')).json().status).toBe('EXPIRED');
     expect(await h.app.modules.subscriptions.expireDue()).toBe(0);
