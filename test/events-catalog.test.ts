@@ -29,7 +29,20 @@ describe('GET /events/catalog', () => {
       version: 1,
       entity: 'organization',
       payload: null,
+      data: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          id: expect.objectContaining({ type: 'string' }),
+          version: expect.objectContaining({ type: 'integer', minimum: 1 }),
+          organizationId: expect.objectContaining({ type: 'string' }),
+        },
+      },
     });
+    // What a delivery's data holds: the entity's id and version, then the payload's own fields.
+    expect(Object.keys((created as unknown as { data: { properties: object } }).data.properties)).toEqual(
+      expect.arrayContaining(['id', 'version', 'email', 'roles']),
+    );
     expect(events.map((entry) => entry.type)).not.toContain('auth.login');
     expect(JSON.stringify(events)).not.toMatch(/"(password|passwordHash|token|refreshToken|secret)"/);
   });

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { seedPreset } from '../src/modules/access/service.js';
 import { eventCatalog } from '../src/modules/events.js';
 import { RETRY_SCHEDULE_MS } from '../src/modules/webhooks/worker.js';
 import { systemCaller } from '../src/platform/caller.js';
@@ -76,7 +78,7 @@ describe(`webhooks (${driver})`, () => {
     const body = receiver.verify(first as never, secret) as { type: string; timestamp: string };
     expect(body).toMatchObject({
       type: 'organization.created',
-      data: { id: organizationId, organizationId, name: 'Webhook Org', slug: 'webhook-org' },
+      data: { id: organizationId, version: 1, organizationId, name: 'Webhook Org', slug: 'webhook-org' },
     });
     expect(Math.abs(new Date(body.timestamp).getTime() - Date.now())).toBeLessThan(60_000);
 
@@ -102,9 +104,33 @@ describe(`webhooks (${driver})`, () => {
     expect(new Set(types)).toEqual(new Set(publicTypes));
     expect(new Set(all.map((request) => request.id)).size).toBe(all.length);
     for (const request of all) expect(request.signature).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    // Each body's data is what the catalogue says a delivery holds: the entity's id and version, then the payload.
+    const dataSchemas = new Map(eventCatalog().map((event) => [event.type, event.data]));
+    for (const request of all) {
+      const { type, data } = receiver.verify(request, secret) as { type: string; data: { id?: string; version?: number } };
+      expect(Value.Errors(dataSchemas.get(type) as TSchema, data).First(), type).toBeUndefined();
+      if (data.id) expect(data.version, type).toBeGreaterThanOrEqual(1);
+    }
     // Internal events (sign-ins, webhook changes) are never delivered.
     expect(types).not.toContain('webhook.created');
     expect(types).not.toContain('auth.login');
+  });
+
+  it("carries the entity's version, one more for each change, so a receiver can order them", async () => {
+    const { secret } = await subscribe('/versions', ['user.updated']);
+    const subject = await createUser(h);
+    for (const firstName of ['Ada', 'Grace']) {
+      const response = await h.app.inject({ method: 'PATCH', url: `/users/${subject.id}`, headers: admin.headers, payload: { firstName } });
+      expect(response.statusCode, response.body).toBe(200);
+    }
+    const bodies = (await receiver.until('/versions', 2)).map(
+      (request) => receiver.verify(request, secret) as { data: { id: string; version: number; changes: { firstName: { after: string } } } },
+    );
+    expect(bodies.map((body) => body.data.id)).toEqual([subject.id, subject.id]);
+    // Whatever order they arrive in, the greater version is the later change.
+    const [older, newer] = [...bodies].sort((a, b) => a.data.version - b.data.version);
+    expect((newer?.data.version ?? 0) - (older?.data.version ?? 0)).toBe(1);
+    expect([older?.data.changes.firstName.after, newer?.data.changes.firstName.after]).toEqual(['Ada', 'Grace']);
   });
 
   it('delivers nothing for a change that rolled back', async () => {
@@ -317,7 +343,9 @@ describe(`webhooks (${driver})`, () => {
   it("confines an organization's administrator to their organization's events", async () => {
     const own = await createOrganization(h, admin, 'Own Org');
     const other = await createOrganization(h, admin, 'Other Org');
-    const orgAdmin = await loginAs(h, { organizationId: own, permissions: ['webhooks:manage', 'organizations:manage'] });
+    // The organization administrator the learning preset seeds holds webhooks:manage, and not tenants:all.
+    await seedPreset(h.context.database.primary, 'learning');
+    const orgAdmin = await loginAs(h, { organizationId: own, roles: ['ORG_ADMIN'] });
     const refused = await h.app.inject({
       method: 'POST',
       url: '/webhooks',

@@ -93,11 +93,33 @@ export function eventAuditEntry<C extends EventCatalogue>(catalogue: C, event: E
   };
 }
 
-/** The public events, by name, with their version, entity and payload schema (null when there is none). */
+/**
+ * What a webhook delivery's `data` holds for an event: the entity's id and version (increasing with each
+ * change delivered, so a receiver discards a stale one), its organization, then the payload's fields.
+ */
+function deliveredData(spec: EventCatalogue[string]): TSchema {
+  const payloadFields = spec.payload && 'properties' in spec.payload ? (spec.payload.properties as TProperties) : {};
+  return Type.Object(
+    {
+      id: Type.Optional(Type.String({ description: `The ${spec.entity}'s id (present when the event names one)` })),
+      version: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          description: `The ${spec.entity}'s version: greater for a later change; discard an event older than one applied`,
+        }),
+      ),
+      organizationId: Type.Optional(Type.String({ description: 'The organization it happened in, when any' })),
+      ...payloadFields,
+    },
+    { additionalProperties: false },
+  );
+}
+
+/** The public events, by name, with their version, entity and payload schema (null when there is none), and what a delivery's `data` holds. */
 export function publishedEvents(catalogue: EventCatalogue) {
   return Object.entries(catalogue)
     .filter(([, spec]) => spec.visibility === 'public')
-    .map(([type, spec]) => ({ type, version: spec.version, entity: spec.entity, payload: spec.payload ?? null }))
+    .map(([type, spec]) => ({ type, version: spec.version, entity: spec.entity, payload: spec.payload ?? null, data: deliveredData(spec) }))
     .sort((a, b) => (a.type < b.type ? -1 : 1));
 }
 

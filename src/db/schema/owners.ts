@@ -40,6 +40,7 @@ export const tableOwners = {
   email_outbox: 'mail',
   webhooks: 'webhooks',
   webhook_deliveries: 'webhooks',
+  webhook_entity_versions: 'webhooks',
   applications: 'oidc',
   oidc_artifacts: 'oidc',
 } as const;

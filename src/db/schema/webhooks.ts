@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, text, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, id, tstz, updatedAt } from './common.js';
 import { organizations } from './organizations.js';
 import { users } from './users.js';
@@ -60,4 +60,20 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
     index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt),
   ],
+);
+
+/**
+ * Each entity's version as webhooks deliver it: bumped (row-locked) in the transaction of every public event
+ * about the entity that some endpoint receives, so two changes to one entity carry increasing versions in
+ * the order they committed, whatever order their deliveries arrive in.
+ */
+export const webhookEntityVersions = pgTable(
+  'webhook_entity_versions',
+  {
+    // The catalogue's entity name (user, organization, role …) and the id its events name.
+    entity: varchar('entity', { length: 50 }).notNull(),
+    entityId: text('entity_id').notNull(),
+    version: integer('version').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.entity, t.entityId] })],
 );

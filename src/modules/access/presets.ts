@@ -51,6 +51,7 @@ export const presets = {
           'sessions:manage',
           'learning:read',
           'learning:manage',
+          'webhooks:manage',
         ],
       },
       {
@@ -68,7 +69,7 @@ export const presets = {
       {
         name: 'admin',
         description: 'Manages users and subscriptions of their organization',
-        permissions: [...readOnlyAdmin, 'users:write', 'users:suspend', 'subscriptions:manage', 'invitations:manage'],
+        permissions: [...readOnlyAdmin, 'users:write', 'users:suspend', 'subscriptions:manage', 'invitations:manage', 'webhooks:manage'],
       },
       { name: 'member', description: 'A customer account', permissions: [], isDefault: true },
     ],

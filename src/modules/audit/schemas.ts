@@ -49,6 +49,10 @@ export const EventCatalog = Type.Object({
       version: Type.Integer({ minimum: 1, description: 'Bumped when the payload changes incompatibly' }),
       entity: Type.String({ description: 'What `entityId` names (user, role, organization …)' }),
       payload: Type.Unknown({ description: "The payload's JSON Schema; null when the event carries none" }),
+      data: Type.Unknown({
+        description:
+          "The JSON Schema of a webhook delivery's `data`: the entity's `id` and `version`, its `organizationId`, then the payload",
+      }),
     }),
   ),
 });

@@ -1,7 +1,7 @@
 import { and, arrayOverlaps, asc, count, desc, eq, gte, inArray, isNull, lt, lte, min, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { newId } from '../../db/schema/common.js';
-import { webhookDeliveries, webhooks } from '../../db/schema/index.js';
+import { webhookDeliveries, webhookEntityVersions, webhooks } from '../../db/schema/index.js';
 
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -67,6 +67,19 @@ export async function insertDeliveries(tx: Executor, webhookIds: string[], event
     .insert(webhookDeliveries)
     .values(webhookIds.map((webhookId) => ({ id: newId(), webhookId, eventType, body, nextAttemptAt: at, createdAt: at })))
     .returning({ id: webhookDeliveries.id });
+}
+
+/** The entity's next version: 1 the first time, then one more each call; the row lock orders concurrent writers. */
+export async function nextEntityVersion(tx: Executor, entity: string, entityId: string): Promise<number> {
+  const [row] = await tx
+    .insert(webhookEntityVersions)
+    .values({ entity, entityId, version: 1 })
+    .onConflictDoUpdate({
+      target: [webhookEntityVersions.entity, webhookEntityVersions.entityId],
+      set: { version: sql`${webhookEntityVersions.version} + 1` },
+    })
+    .returning({ version: webhookEntityVersions.version });
+  return (row as { version: number }).version;
 }
 
 export type Claimed = DeliveryRow & Pick<WebhookRow, 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'failingSince'>;

@@ -61,10 +61,13 @@ const deliveryView = (row: queries.DeliveryRow) => ({
 
 const idCursor = cursorOf(['uuid'] as const);
 
-/** The body every attempt of a delivery sends: `{ type, timestamp, data }`, data naming the entity by its id. */
-export function webhookBody(event: DomainEvent, organizationId: string | null, at: Date) {
+/**
+ * The body every attempt of a delivery sends: `{ type, timestamp, data }`, data naming the entity by its id
+ * and version (when the event names one), then its organization and the event's payload.
+ */
+export function webhookBody(event: DomainEvent, entity: { id: string; version: number } | null, organizationId: string | null, at: Date) {
   const data = {
-    ...(event.entityId ? { id: event.entityId } : {}),
+    ...(entity ?? {}),
     ...(organizationId ? { organizationId } : {}),
     ...((event as { payload?: object }).payload ?? {}),
   };
@@ -161,7 +164,10 @@ export function createWebhooksService(context: AppContext, { useCases, mail, met
       const endpoints = await queries.subscribedTo(tx, event.type, organizationId);
       if (endpoints.length === 0) return;
       const at = new Date();
-      await queries.insertDeliveries(tx, endpoints, event.type, webhookBody(event, organizationId, at), at);
+      const entity = event.entityId
+        ? { id: event.entityId, version: await queries.nextEntityVersion(tx, domainEvents[event.type].entity, event.entityId) }
+        : null;
+      await queries.insertDeliveries(tx, endpoints, event.type, webhookBody(event, entity, organizationId, at), at);
       useCases.whenCommitted(worker.wake);
     }) satisfies InTransaction<DomainEvent>,
 
