@@ -1,11 +1,11 @@
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
-import * as client from 'openid-client';
+import type * as client from 'openid-client';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization, createUser, loginAs } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { driver } from './helpers/databases.js';
-import { APP_CALLBACK, applicationAdmin, registerApplication, relyingParty } from './helpers/oidc.js';
+import { APP_CALLBACK, applicationAdmin, registerApplication, relyingParty, startAuthorization } from './helpers/oidc.js';
 import { type PagesRig, sessionCookie, startPages } from './helpers/pages.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
@@ -33,28 +33,10 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera, with a second factor asked 
   }, 120_000);
   afterAll(async () => rig?.close());
 
-  /** Starts an authorization request in the browser; `tokens()` waits for the callback and redeems its code. */
+  /** An authorization request in the browser; `tokens()` waits for the callback and redeems its code. */
   async function authorize(context: BrowserContext, extra: Record<string, string> = {}) {
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: APP_CALLBACK,
-      scope: 'openid email',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-      ...extra,
-    });
-    const page = await context.newPage();
-    const arrived = page.waitForRequest((request) => request.url().startsWith(APP_CALLBACK), { timeout: 60_000 });
-    arrived.catch(() => undefined);
-    await page.goto(url.href).catch(() => undefined);
-    const callback = async () => new URL((await arrived).url());
-    const tokens = async () =>
-      client.authorizationCodeGrant(config, await callback(), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
-    return { page, callback, tokens };
+    const flow = await startAuthorization(context, config, extra);
+    return { ...flow, tokens: () => flow.redeem() };
   }
 
   async function signIn(page: Page, email: string) {
