@@ -14,7 +14,7 @@ export interface BenchTarget {
   env: Record<string, string>;
   /** The server's process id, for its memory. */
   pid: number;
-  /** Resident memory (MB) of the server 3 s after it answered healthy, before any load. */
+  /** Resident memory (MB) of the server once ready and steady, before any load. */
   startRssMb: number;
 }
 
@@ -47,11 +47,14 @@ export interface CaseSpec {
   title: string;
   connections?: number;
   durationSeconds?: number;
+  /** Requests per run instead of a duration, for requests that spend something made beforehand (one code each). */
+  amount?: number;
   /** autocannon requests: a fixed request or a sequence with setupRequest callbacks. */
   requests: autocannon.Request[];
 }
 
-export type Measure = (section: string, spec: CaseSpec) => Promise<BenchRow>;
+/** Measures a case (`runs` times, the medians kept). */
+export type Measure = ((section: string, spec: CaseSpec) => Promise<BenchRow>) & { runs: number };
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -83,7 +86,7 @@ async function peakRssDuring<T>(pid: number, work: Promise<T>): Promise<{ result
 
 /** Runs one case several times and keeps the median of each figure: one run on a shared box is noise. */
 export function createMeasure(target: BenchTarget, runs: number, defaultDuration: number): Measure {
-  return async (section, spec) => {
+  const measure = async (section: string, spec: CaseSpec): Promise<BenchRow> => {
     const connections = spec.connections ?? 50;
     const results: autocannon.Result[] = [];
     let peakRssMb = 0;
@@ -94,6 +97,7 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
           url: target.baseUrl,
           connections,
           duration: spec.durationSeconds ?? defaultDuration,
+          ...(spec.amount ? { amount: spec.amount } : {}),
           requests: spec.requests,
         }),
       );
@@ -106,7 +110,10 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
       driver: target.driver,
       connections,
       runs,
-      reqPerSec: Math.round(median(results.map((result) => result.requests.average))),
+      // A run of a fixed amount ends within a second: its rate is what it did over the time it took.
+      reqPerSec: Math.round(
+        median(results.map((result) => (spec.amount ? result.requests.total / result.duration : result.requests.average))),
+      ),
       p50Ms: median(results.map((result) => result.latency.p50)),
       p95Ms: median(results.map((result) => (result.latency as unknown as Record<string, number>).p97_5 ?? result.latency.p90)),
       p99Ms: median(results.map((result) => result.latency.p99)),
@@ -115,6 +122,7 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
       peakRssMb,
     };
   };
+  return Object.assign(measure, { runs });
 }
 
 async function freePort(): Promise<number> {
@@ -131,7 +139,47 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-const START_SETTLE_MS = 3000;
+/** How long a server may take to become ready: a fresh database's migrations on a loaded machine take a while. */
+const START_TIMEOUT_MS = Number(process.env.BENCH_START_TIMEOUT_SECONDS ?? 300) * 1000;
+const PROBE_TIMEOUT_MS = 5000;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until `probe` answers true, trying again (a probe that throws counts as not yet) until the deadline;
+ * `gone` ends the wait early with its reason (the server exited). Never a fixed sleep: on an idle machine the
+ * wait is as short as the work, on a loaded one as long as it needs, up to the deadline.
+ */
+export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = START_TIMEOUT_MS, gone?: () => string | undefined) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      if (await probe()) return;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    const reason = gone?.();
+    if (reason) throw new Error(`${what}: ${reason}`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s (${last})`);
+    await pause(delay);
+  }
+}
+
+/** A GET that answers 200 within the probe's own bound (a request stuck on a busy server does not hold up the wait). */
+export const answers = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })).ok;
+
+/** Memory after start-up work: the resident size once it stops growing (two samples a second apart), at most 15 s on. */
+async function settledRss(pid: number) {
+  let previous = rssMb(pid);
+  for (let round = 0; round < 15; round++) {
+    await pause(1000);
+    const current = rssMb(pid);
+    if (Math.abs(current - previous) <= 1) return current;
+    previous = current;
+  }
+  return previous;
+}
 
 /** A real `tessera serve` in its own process on a fresh database, as an operator would run it. */
 export async function startServer(driver: Driver, postgresUrl: string, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
@@ -163,26 +211,27 @@ export async function startServer(driver: Driver, postgresUrl: string, extraEnv:
     env: { ...process.env, ...env, ...extraEnv, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      if ((await fetch(`${baseUrl}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (attempt > 300 || child.exitCode !== null) throw new Error('the server did not become healthy');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  // What a node holds once start-up work (migrations, first timers) is done; V8 returns more after a minute idle.
-  await new Promise((resolve) => setTimeout(resolve, START_SETTLE_MS));
-  const pid = child.pid as number;
-  return {
-    target: { driver, baseUrl, env, pid, startRssMb: rssMb(pid) },
-    stop: async () => {
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
-      await cleanup();
-    },
+    }
+    await cleanup();
+  };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const exited = () =>
+    child.exitCode !== null || child.signalCode !== null ? `the server exited (${child.exitCode ?? child.signalCode})` : undefined;
+  try {
+    // Ready: migrated, its database answering, taking traffic (what a load balancer waits for).
+    await waitFor(`${driver} server on port ${port} ready`, () => answers(`${baseUrl}/health/ready`), START_TIMEOUT_MS, exited);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const pid = child.pid as number;
+  return {
+    target: { driver, baseUrl, env, pid, startRssMb: await settledRss(pid) },
+    stop,
   };
 }
 
@@ -210,18 +259,32 @@ export async function adminHeaders(target: BenchTarget) {
 /** The case every other is a ratio of, on the same driver in the same run: figures move with the box's load, ratios much less. */
 export const REFERENCE_CASE = 'GET /health/live';
 
+/**
+ * Each row with its share of `GET /health/live` (`liveShare`, 0.12 = 12 %): the reference measured by its own
+ * section on the same server where the section measures one, else the one of the same driver in this run.
+ */
+export function withLiveShares(rows: BenchRow[]): (BenchRow & { liveShare?: number })[] {
+  const reference = (row: BenchRow) =>
+    (
+      rows.find((other) => other.driver === row.driver && other.section === row.section && other.case === REFERENCE_CASE) ??
+      rows.find((other) => other.driver === row.driver && other.case === REFERENCE_CASE)
+    )?.reqPerSec;
+  return rows.map((row) => {
+    const live = reference(row);
+    return live ? { ...row, liveShare: Math.round((10_000 * row.reqPerSec) / live) / 10_000 } : row;
+  });
+}
+
 export function printTable(rows: BenchRow[]) {
   const header = ['section', 'case', 'driver', 'conn', 'req/s', '/live', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'RSS start', 'RSS peak'];
-  const reference = (driver: Driver) => rows.find((row) => row.driver === driver && row.case === REFERENCE_CASE)?.reqPerSec;
-  const lines = rows.map((row) => {
-    const live = reference(row.driver);
+  const lines = withLiveShares(rows).map((row) => {
     return [
       row.section,
       row.case,
       row.driver,
       String(row.connections),
       String(row.reqPerSec),
-      live ? `${Math.round((100 * row.reqPerSec) / live)} %` : '',
+      row.liveShare === undefined ? '' : `${(100 * row.liveShare).toFixed(row.liveShare < 0.1 ? 1 : 0)} %`,
       row.p50Ms.toFixed(1),
       row.p95Ms.toFixed(1),
       row.p99Ms.toFixed(1),

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type BenchRow, createMeasure, type Driver, printTable, type Section, startServer } from './lib.js';
+import { type BenchRow, createMeasure, type Driver, printTable, type Section, startServer, withLiveShares } from './lib.js';
 import { auth } from './sections/auth.js';
 import { baseline } from './sections/baseline.js';
 import { importSection } from './sections/import.js';
@@ -44,5 +44,12 @@ for (const driver of drivers) {
 printTable(rows);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${new Date().toISOString().replaceAll(':', '-')}.json`;
-writeFileSync(file, JSON.stringify({ machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, rows }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify(
+    { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, rows: withLiveShares(rows) },
+    null,
+    2,
+  ),
+);
 process.stdout.write(`\nresults written to ${file}\n`);

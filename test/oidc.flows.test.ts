@@ -7,7 +7,7 @@ import { createUser, loginAs } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { driver } from './helpers/databases.js';
 import { auditActions } from './helpers/federation.js';
-import { APP_CALLBACK, APP_SIGNED_OUT, applicationAdmin, registerApplication, relyingParty } from './helpers/oidc.js';
+import { APP_CALLBACK, APP_SIGNED_OUT, applicationAdmin, registerApplication, relyingParty, startAuthorization } from './helpers/oidc.js';
 import { type PagesRig, sessionCookie, startPages } from './helpers/pages.js';
 import { freePort } from './helpers/ports.js';
 
@@ -42,34 +42,9 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
     return { ...app, config: await relyingParty(rig.base, app.application.clientId, app.clientSecret) };
   }
 
-  /** Starts an authorization request in the browser; the caller signs in (or not) and waits for the callback. */
-  async function authorize(context: BrowserContext, config: client.Configuration, extra: Record<string, string> = {}) {
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: APP_CALLBACK,
-      scope: 'openid email profile offline_access roles organization',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-      ...extra,
-    });
-    const page = await context.newPage();
-    // The application is not there: the browser's request to it carries the answer.
-    const arrived = page.waitForRequest((request) => request.url().startsWith(APP_CALLBACK), { timeout: 60_000 });
-    arrived.catch(() => undefined);
-    await page.goto(url.href).catch(() => undefined);
-    const callback = async () => new URL((await arrived).url());
-    const redeem = async (target?: URL) =>
-      client.authorizationCodeGrant(config, target ?? (await callback()), {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-        expectedNonce: nonce,
-      });
-    return { page, callback, redeem };
-  }
+  /** An authorization request in the browser; the caller signs in (or not) and waits for the callback. */
+  const authorize = (context: BrowserContext, config: client.Configuration, extra: Record<string, string> = {}) =>
+    startAuthorization(context, config, { scope: 'openid email profile offline_access roles organization', ...extra });
 
   async function signIn(page: Page, email: string) {
     await page.waitForURL((target) => target.pathname === '/sign-in');

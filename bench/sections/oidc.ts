@@ -1,21 +1,56 @@
 import { createHash } from 'node:crypto';
-import { adminHeaders, adminServerEnv, type BenchTarget, type Section } from '../lib.js';
+import { adminHeaders, adminServerEnv, answers, type BenchTarget, REFERENCE_CASE, type Section, waitFor } from '../lib.js';
 
 const CALLBACK = 'https://app.example/callback';
 const VERIFIER = 'bench-verifier-'.padEnd(64, 'x');
 const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
-const CODES = 6000;
+/** Codes redeemed in each run of the exchange case (each is made beforehand, three requests apiece). */
+const CODES_PER_RUN = Number(process.env.BENCH_OIDC_CODES ?? 2000);
+const CODE_MAKERS = 8;
 
 const cookiesOf = (res: Response) => res.headers.getSetCookie().map((value) => value.split(';')[0] as string);
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
-async function register(target: BenchTarget, headers: Record<string, string>, body: object) {
+type Registered = { application: { clientId: string }; clientSecret: string };
+
+async function register(target: BenchTarget, headers: Record<string, string>, body: object): Promise<Registered> {
   const res = await fetch(`${target.baseUrl}/applications`, {
     method: 'POST',
     headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   if (res.status !== 201) throw new Error(`application: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { application: { clientId: string }; clientSecret: string };
+  return (await res.json()) as Registered;
+}
+
+const basic = (app: Registered) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(app.application.clientId)}:${encodeURIComponent(app.clientSecret)}`).toString('base64')}`;
+
+/**
+ * The provider is ready once it publishes its discovery document and keys: a first start makes its RSA key in
+ * the background after /health/ready already answers, so the section waits for that too, not a fixed time.
+ */
+const providerReady = (target: BenchTarget) =>
+  waitFor(
+    'OpenID provider keys',
+    async () => (await answers(`${target.baseUrl}/.well-known/openid-configuration`)) && answers(`${target.baseUrl}/oidc/jwks`),
+  );
+
+/** The bootstrap admin signed in on the hosted page: the browser cookie every code below is made with. */
+async function browserSession(target: BenchTarget) {
+  const signIn = await fetch(`${target.baseUrl}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { ...form, origin: target.baseUrl },
+    body: new URLSearchParams({
+      identifier: adminServerEnv.BOOTSTRAP_ADMIN_EMAIL as string,
+      password: adminServerEnv.BOOTSTRAP_ADMIN_PASSWORD as string,
+      csrf: 'anonymous',
+    }),
+  });
+  const cookie = cookiesOf(signIn).find((candidate) => candidate.includes('tessera_session'));
+  if (!cookie) throw new Error(`hosted sign-in: ${signIn.status}`);
+  return cookie;
 }
 
 /** One authorization code, as a signed-in browser gets it: authorize → interaction page → resume → the redirect's code. */
@@ -39,19 +74,36 @@ async function authorizationCode(target: BenchTarget, clientId: string, browserC
   return code;
 }
 
-/** The OpenID provider: authorization codes redeemed and client-credentials tokens issued per second. */
+/** `count` codes, made by a few browsers at once. */
+async function makeCodes(target: BenchTarget, clientId: string, browserCookie: string, count: number) {
+  const codes: string[] = [];
+  let started = 0;
+  const maker = async () => {
+    while (started < count) {
+      started++;
+      codes.push(await authorizationCode(target, clientId, browserCookie));
+    }
+  };
+  await Promise.all(Array.from({ length: CODE_MAKERS }, maker));
+  return codes;
+}
+
+/**
+ * The OpenID provider on PostgreSQL: client-credentials tokens issued and authorization codes redeemed per
+ * second, with GET /health/live measured on the same server in the same run as their reference.
+ * `npm run bench -- --only oidc --driver postgres`.
+ */
 export const oidc: Section = {
   name: 'oidc',
   drivers: ['postgres'],
-  serverEnv: { ...adminServerEnv, AUTH_RATE_LIMIT_PER_MINUTE: '100000000', OIDC_CODE_TTL: '30m' },
+  serverEnv: { ...adminServerEnv, OIDC_CODE_TTL: '30m' },
   async run(target, measure) {
+    await providerReady(target);
     const headers = await adminHeaders(target);
     const service = await register(target, headers, { name: 'bench service', kind: 'service', scopes: ['users:read'] });
     const web = await register(target, headers, { name: 'bench web', kind: 'web', redirectUris: [CALLBACK], firstParty: true });
-    const basic = (app: { application: { clientId: string }; clientSecret: string }) =>
-      `Basic ${Buffer.from(`${encodeURIComponent(app.application.clientId)}:${encodeURIComponent(app.clientSecret)}`).toString('base64')}`;
-    const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
+    const live = await measure('oidc', { title: REFERENCE_CASE, requests: [{ method: 'GET', path: '/health/live' }] });
     const clientCredentials = await measure('oidc', {
       title: 'POST /oidc/token (client_credentials)',
       requests: [
@@ -64,28 +116,13 @@ export const oidc: Section = {
       ],
     });
 
-    // The bootstrap admin signs in on the hosted page once; every code below is theirs.
-    const signIn = await fetch(`${target.baseUrl}/sign-in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { ...form, origin: target.baseUrl },
-      body: new URLSearchParams({
-        identifier: adminServerEnv.BOOTSTRAP_ADMIN_EMAIL as string,
-        password: adminServerEnv.BOOTSTRAP_ADMIN_PASSWORD as string,
-        csrf: 'anonymous',
-      }),
-    });
-    const browserCookie = cookiesOf(signIn).find((cookie) => cookie.includes('tessera_session')) ?? '';
-    if (!browserCookie) throw new Error(`hosted sign-in: ${signIn.status}`);
-    const codes: string[] = [];
-    const workers = Array.from({ length: 8 }, async () => {
-      while (codes.length < CODES) codes.push(await authorizationCode(target, web.application.clientId, browserCookie));
-    });
-    await Promise.all(workers);
+    // Every run redeems exactly the codes made for it, so none runs dry and none is left over.
+    process.stderr.write(`making ${CODES_PER_RUN * measure.runs} authorization codes\n`);
+    const codes = await makeCodes(target, web.application.clientId, await browserSession(target), CODES_PER_RUN * measure.runs);
     const exchange = await measure('oidc', {
       title: 'POST /oidc/token (authorization_code + PKCE)',
       connections: 10,
-      durationSeconds: 5,
+      amount: CODES_PER_RUN,
       requests: [
         {
           method: 'POST',
@@ -103,6 +140,6 @@ export const oidc: Section = {
         },
       ],
     });
-    return [clientCredentials, exchange];
+    return [live, clientCredentials, exchange];
   },
 };

@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import type { BrowserContext } from 'playwright-core';
 import type { Harness } from './app.js';
 import { loginAs } from './auth.js';
 
@@ -30,4 +31,36 @@ export async function relyingParty(issuer: string, clientId: string, secret: str
   });
   if (fetchVia) config[client.customFetch] = fetchVia;
   return config;
+}
+
+/**
+ * Starts an authorization request (code + PKCE, state, nonce) in a browser page; the test signs in (or not).
+ * `callback()` waits for the browser's request to the application's redirect URI (the application is not
+ * there: that request carries the answer); `redeem()` exchanges its code, checking state and nonce.
+ */
+export async function startAuthorization(context: BrowserContext, config: client.Configuration, params: Record<string, string> = {}) {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: APP_CALLBACK,
+    scope: 'openid email',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...params,
+  });
+  const page = await context.newPage();
+  const arrived = page.waitForRequest((request) => request.url().startsWith(APP_CALLBACK), { timeout: 60_000 });
+  arrived.catch(() => undefined);
+  await page.goto(url.href).catch(() => undefined);
+  const callback = async () => new URL((await arrived).url());
+  const redeem = async (target?: URL) =>
+    client.authorizationCodeGrant(config, target ?? (await callback()), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    });
+  return { page, callback, redeem };
 }

@@ -2341,7 +2341,7 @@ export interface paths {
         };
         /**
          * Continue an application's sign-in request
-         * @description Where the provider sends the browser: with a Tessera browser session that satisfies the request (max_age, prompt=login) the sign-in finishes and the browser goes back to the application; without one, to the hosted sign-in page, which returns here. Third-party applications then show a consent page.
+         * @description Where the provider sends the browser: with a Tessera browser session that satisfies the request (max_age, prompt=login, acr_values) the sign-in finishes and the browser goes back to the application; without one, to the hosted sign-in page, which returns here. A session weaker than the acr asked for (aal2: a second factor) goes to the second-factor page (or, without a factor, its enrolment) first. Third-party applications then show a consent page.
          */
         get: operations["getOidcInteraction"];
         put?: never;
@@ -32058,7 +32058,7 @@ export interface operations {
                     "application/json": string;
                 };
             };
-            /** @description To the sign-in page */
+            /** @description To the sign-in page, or the second-factor page of a step-up */
             303: {
                 headers: {
                     [name: string]: unknown;

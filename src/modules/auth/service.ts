@@ -29,6 +29,8 @@ export { passwordHashFormat, passwordHashProblem } from './foreign-hashes.js';
 /** `tessera keys rotate` and `tessera backup` (how the keys are stored) reach the signing keys directly, outside any request. */
 /** The OpenID provider signs with every kind of key in the store (made on its first start). */
 export { ensureSigningKey, KEY_ALGORITHMS, loadPrivateJwks, rotateSigningKey, signingKeyStorage } from './signing-keys.js';
+/** The strengths of a sign-in (`acr`): the OpenID provider publishes them and steps a sign-in up to the one asked for. */
+export { ACR_VALUES, type Acr, acrOf } from './tokens.js';
 
 type Flow<F extends (...args: never[]) => unknown> = ReturnType<F>;
 

@@ -20,8 +20,15 @@ export interface AccessClaims extends JWTPayload {
   act?: { sub: string };
 }
 
+/**
+ * The strengths of a sign-in Tessera states (NIST SP 800-63B's assurance levels), weakest first: what
+ * tokens carry as `acr` and what applications may ask for with `acr_values`.
+ */
+export const ACR_VALUES = ['aal1', 'aal2'] as const;
+export type Acr = (typeof ACR_VALUES)[number];
+
 /** The sign-in's strength: a second factor (or a passkey, itself two) is aal2, anything else aal1. */
-export const acrOf = (amr: string[]) => (amr.some((method) => ['mfa', 'hwk', 'swk'].includes(method)) ? 'aal2' : 'aal1');
+export const acrOf = (amr: readonly string[]): Acr => (amr.some((method) => ['mfa', 'hwk', 'swk'].includes(method)) ? 'aal2' : 'aal1');
 
 const TOKEN_TYPE = 'at+jwt';
 const VERIFIED_CACHE_SIZE = 50_000;

@@ -31,9 +31,14 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   scriptRoute('/hosted/webauthn.js', webauthnBundle);
   scriptRoute('/hosted/passkeys.js', passkeyScript);
 
-  /** Where a finished sign-in goes; for the passkey buttons, as JSON. */
-  const finish = (reply: FastifyReply, outcome: HostedSignIn, returnTo: string | undefined) => {
+  /**
+   * Where a finished sign-in goes; for the passkey buttons, as JSON. Its session replaces the one this browser
+   * held (a step-up's weaker sign-in), which ends rather than lingering unseen.
+   */
+  const finish = async (request: FastifyRequest, reply: FastifyReply, outcome: HostedSignIn, returnTo: string | undefined) => {
     if (outcome.kind === 'pending') return outcome.location;
+    const replaced = hosted.sessionCookie(request);
+    if (replaced && replaced !== outcome.cookie) await hosted.signOut(request.caller, replaced);
     kit.setSessionCookie(reply, outcome.cookie);
     return returnTo ?? '/account';
   };
@@ -76,7 +81,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
           { mfaToken: form.token ?? '', method, code: form.code ?? '' },
           returnTo,
         );
-        return reply.code(303).redirect(finish(reply, outcome, returnTo));
+        return reply.code(303).redirect(await finish(request, reply, outcome, returnTo));
       } catch (error) {
         if (kit.isRefusal(error, 'INVALID_MFA_TOKEN', 'VALIDATION_FAILED')) {
           return kit.message(
@@ -109,7 +114,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
       { mfaToken: body.token ?? '', method: 'webauthn', webauthnResponse: body.response },
       returnTo,
     );
-    return { location: finish(reply, outcome, returnTo) };
+    return { location: await finish(request, reply, outcome, returnTo) };
   });
   app.post('/sign-in/passkey/options', page, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
@@ -119,7 +124,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     if (!(await kit.acceptForm(request, reply))) return reply;
     const body = request.body as { challengeId?: string; response?: never };
     const outcome = await hosted.passkeySignIn(request.caller, { challengeId: body.challengeId ?? '', response: body.response as never });
-    return { location: finish(reply, outcome, undefined) };
+    return { location: await finish(request, reply, outcome, undefined) };
   });
 
   /** A browser session's person, or the sign-in page. */
@@ -191,7 +196,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     try {
       const confirmed = await mfa.factors.confirmTotp(caller, form.factor ?? '', { ...enrolment, code: form.code ?? '' });
       const outcome = hosted.finishedEnrolment(confirmed.signIn as never, returnTo);
-      const next = outcome ? finish(reply, outcome, returnTo) : '/account';
+      const next = outcome ? await finish(request, reply, outcome, returnTo) : '/account';
       return kit.render(request, reply, 'recovery-codes.eta', { titleKey: 'mfa.codesTitle', codes: confirmed.recoveryCodes, next });
     } catch (error) {
       if (!kit.isRefusal(error, 'INVALID_MFA_CODE', 'FACTOR_NOT_FOUND', 'VALIDATION_FAILED')) throw error;

@@ -208,6 +208,14 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     async verifySecondFactor(caller: Caller, input: Parameters<MfaService['verify']>[1], returnTo: string | undefined) {
       return toSession((await deps.mfa.verify(caller, input)) as SignInAnswer, returnTo);
     },
+    /**
+     * A stronger sign-in than this browser's (an application's acr_values): the page of its second step, or of
+     * the enrolment of a first factor, coming back to `returnTo`; undefined when the session is strong enough.
+     */
+    async stepUp(caller: Caller, session: BrowserSession, returnTo: string) {
+      const answer = await deps.mfa.stepUp(caller, session);
+      return answer ? pendingPages.locate(answer, returnTo) : undefined;
+    },
     /** A sign-in with a passkey and no password. */
     async passkeySignIn(caller: Caller, input: Parameters<MfaService['passkeys']['login']>[1]) {
       return toSession(await deps.mfa.passkeys.login(caller, input), undefined);

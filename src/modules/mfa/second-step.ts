@@ -1,7 +1,7 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Static } from '@sinclair/typebox';
 import type { Executor } from '../../db/client.js';
-import { AppError } from '../../http/errors.js';
+import { AppError, httpErrors } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { MfaRequired } from '../auth/schemas.js';
@@ -12,7 +12,7 @@ import type { Enroller, PendingSignIn } from './enroller.js';
 import { mfaErrors as errors } from './errors.js';
 import type { Factors } from './factors.js';
 import type { Passkeys } from './passkeys.js';
-import { mustEnrol, policyOf } from './policy.js';
+import { type MfaPolicy, mustEnrol, policyOf } from './policy.js';
 import * as queries from './queries.js';
 import { digest, newToken, recoveryCodeHash } from './secrets.js';
 import { stepOf } from './totp.js';
@@ -53,6 +53,23 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
     return token;
   }
 
+  /** The sign-in waits for a factor the person has (a token for POST /auth/mfa/verify), if they have one. */
+  async function askForFactor(tx: Executor, emit: Emit<DomainEvent>, user: UserRow, signIn: PendingSignIn) {
+    const kinds = await queries.activeKinds(tx, user.id);
+    if (!kinds.some((kind) => kind !== 'RECOVERY_CODE')) return undefined;
+    const methods = methodsOf(kinds);
+    const mfaToken = await continuation(tx, user, 'SECOND_FACTOR', CHALLENGE_TTL_MS, signIn);
+    await emit({ type: 'mfa.second_factor_required', entityId: user.id, actorId: user.id, payload: { methods } });
+    return { mfaRequired: true as const, mfaToken, methods };
+  }
+
+  /** The sign-in waits for a first factor to be added (a token that may only enrol). */
+  async function askForEnrolment(tx: Executor, emit: Emit<DomainEvent>, user: UserRow, signIn: PendingSignIn, policy: MfaPolicy) {
+    const enrollmentToken = await continuation(tx, user, 'ENROLLMENT', ENROLLMENT_TTL_MS, signIn);
+    await emit({ type: 'mfa.enrolment_required', entityId: user.id, actorId: user.id, payload: { policy } });
+    return { mfaEnrollmentRequired: true as const, enrollmentToken };
+  }
+
   auth.signIn.register(
     {
       name: 'secondFactor',
@@ -66,17 +83,10 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
           amr: attempt.amr,
           identifier: attempt.identifier ?? user.email,
         };
-        const kinds = await queries.activeKinds(tx, user.id);
-        if (kinds.some((kind) => kind !== 'RECOVERY_CODE')) {
-          const methods = methodsOf(kinds);
-          const mfaToken = await continuation(tx, user, 'SECOND_FACTOR', CHALLENGE_TTL_MS, signIn);
-          await attempt.emit({ type: 'mfa.second_factor_required', entityId: user.id, actorId: user.id, payload: { methods } });
-          return { mfaRequired: true as const, mfaToken, methods };
-        }
+        const asked = await askForFactor(tx, attempt.emit, user, signIn);
+        if (asked) return asked;
         if (!(await mustEnrol(kit, tx, user, policy))) return undefined;
-        const enrollmentToken = await continuation(tx, user, 'ENROLLMENT', ENROLLMENT_TTL_MS, signIn);
-        await attempt.emit({ type: 'mfa.enrolment_required', entityId: user.id, actorId: user.id, payload: { policy } });
-        return { mfaEnrollmentRequired: true as const, enrollmentToken };
+        return askForEnrolment(tx, attempt.emit, user, signIn, policy);
       },
     },
     { before: 'passwordChange' },
@@ -109,6 +119,27 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
   }
 
   return {
+    /**
+     * A signed-in person an application needs a stronger sign-in of (its acr_values): the second step, as a
+     * sign-in with a factor has it, whatever their policy says; someone without a factor adds one first
+     * (refused where second factors are turned off). Answered with the session's new sign-in, which takes
+     * its place; undefined when the session already holds a second factor.
+     */
+    async stepUp(caller: Caller, signedIn: { userId: string; amr: string[] }) {
+      if (hasSecondFactor(signedIn.amr)) return undefined;
+      return useCases.run(caller, async (tx, emit) => {
+        const user = await kit.users.findById(tx, signedIn.userId);
+        if (!user || !auth.mayHoldSession(user)) throw httpErrors.UNAUTHORIZED();
+        const via: PendingSignIn['via'] = signedIn.amr.includes('fed') ? 'federation' : 'password';
+        const signIn: PendingSignIn = { via, amr: signedIn.amr, identifier: user.email };
+        const asked = await askForFactor(tx, emit, user, signIn);
+        if (asked) return asked;
+        const policy = await policyOf(kit, tx, user);
+        if (policy === 'off') throw errors.MFA_DISABLED();
+        return askForEnrolment(tx, emit, user, signIn, policy);
+      });
+    },
+
     /** Finishes a sign-in stopped for enrolment once its first factor is added; the enrolment token is spent. */
     async finishEnrolment(tx: Executor, emit: Emit<DomainEvent>, caller: Caller, enroller: Enroller, method: string) {
       const { enrolment, user } = enroller;

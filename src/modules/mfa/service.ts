@@ -34,6 +34,7 @@ export function createMfaService(context: AppContext, deps: MfaDeps) {
     passkeys,
     verify: secondStep.verify,
     webauthnOptions: secondStep.webauthnOptions,
+    stepUp: secondStep.stepUp,
     /** The route guard's step-up (RFC 9470) for routes that change credentials or grant power. */
     requireStepUp: (caller: SignedInCaller) => enrollers.requireStepUp(context.database.primary, caller),
     deleteExpired: () => queries.deleteExpiredChallenges(context.database.primary),

@@ -6,7 +6,7 @@ import type { UsersService } from '../users/service.js';
 
 /** Which claims each scope releases (oidc-provider filters what `claims()` answers by the granted scopes). */
 export const scopeClaims = {
-  openid: ['sub', 'amr', 'auth_time'],
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   email: ['email', 'email_verified'],
   profile: ['name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at'],
   phone: ['phone_number', 'phone_number_verified'],

@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InteractionResults } from 'oidc-provider';
+import { AppError } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
+import { acrOf } from '../auth/service.js';
 import type { DomainUseCases } from '../events.js';
 import type { BrowserSession } from '../hosted/service.js';
+import { meetsAcr, requiredAcr } from './acr.js';
 import { oidcErrors as errors } from './errors.js';
 import { interactionPath } from './provider.js';
 import { errors as providerErrors } from './provider-library.js';
@@ -16,12 +19,15 @@ const backToProvider = (url: string): InteractionStep => ({ html: continuePage(u
 
 type Raw = { req: IncomingMessage; res: ServerResponse };
 
+/** The hosted pages' step-up: the page that makes this browser's sign-in stronger, or undefined when it is strong enough. */
+export type StepUp = (caller: Caller, session: BrowserSession, returnTo: string) => Promise<string | undefined>;
+
 /**
  * The provider's interaction screens. Sign-in is the hosted sign-in page: a browser session that satisfies
  * the request (fresh enough for max_age, begun after the request for prompt=login) finishes it at once;
  * otherwise the person is sent to sign in and comes back here. Third-party applications then ask for consent.
  */
-export function createInteractions(runtime: ProviderRuntime, useCases: DomainUseCases) {
+export function createInteractions(runtime: ProviderRuntime, useCases: DomainUseCases, stepUp: StepUp) {
   async function details({ req, res }: Raw) {
     const provider = await runtime.provider();
     try {
@@ -34,6 +40,24 @@ export function createInteractions(runtime: ProviderRuntime, useCases: DomainUse
 
   const finish = async (raw: Raw, provider: Awaited<ReturnType<ProviderRuntime['provider']>>, result: InteractionResults) =>
     backToProvider(await provider.interactionResult(raw.req, raw.res, result, { mergeWithLastSubmission: false }));
+
+  /** The step-up page, or why none can make the sign-in strong enough (second factors turned off for the person). */
+  async function strengthen(
+    caller: Caller,
+    session: BrowserSession,
+    returnTo: string,
+  ): Promise<{ redirect: string } | { error: string; error_description: string }> {
+    try {
+      const page = await stepUp(caller, session, returnTo);
+      if (page) return { redirect: page };
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'MFA_DISABLED') throw error;
+    }
+    return {
+      error: 'unmet_authentication_requirements',
+      error_description: 'A second factor is required and cannot be used by this account.',
+    };
+  }
 
   function satisfies(
     session: BrowserSession | undefined,
@@ -50,13 +74,20 @@ export function createInteractions(runtime: ProviderRuntime, useCases: DomainUse
   }
 
   return {
-    async show(raw: Raw, session: BrowserSession | undefined): Promise<InteractionStep> {
+    async show(raw: Raw, caller: Caller, session: BrowserSession | undefined): Promise<InteractionStep> {
       const { provider, interaction } = await details(raw);
       const { prompt, params, uid } = interaction;
       if (prompt.name === 'login') {
         if (satisfies(session, interaction) && session) {
+          // An application asking for a stronger sign-in (acr_values aal2) gets it: the person proves a
+          // second factor on the hosted pages, which come back here with the stronger session.
+          if (!meetsAcr(session.amr, requiredAcr(params))) {
+            const stronger = await strengthen(caller, session, interactionPath(uid));
+            return 'redirect' in stronger ? stronger : finish(raw, provider, stronger);
+          }
           const ts = Math.floor(session.authTime.getTime() / 1000);
-          return finish(raw, provider, { login: { accountId: session.userId, amr: session.amr, ts, remember: true } });
+          const login = { accountId: session.userId, acr: acrOf(session.amr), amr: session.amr, ts, remember: true };
+          return finish(raw, provider, { login });
         }
         const query = new URLSearchParams({ return_to: interactionPath(uid) });
         if (typeof params.login_hint === 'string') query.set('login_hint', params.login_hint);

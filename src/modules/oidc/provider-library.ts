@@ -1,7 +1,7 @@
 // biome-ignore-all assist/source/organizeImports: the warning filter must load before oidc-provider's own module runs.
 import { restoreConsoleWarn } from './quiet-runtime-warning.js';
-import Provider, { errors } from 'oidc-provider';
+import Provider, { errors, interactionPolicy } from 'oidc-provider';
 
 restoreConsoleWarn();
 
-export { errors, Provider };
+export { errors, interactionPolicy, Provider };

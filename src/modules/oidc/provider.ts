@@ -3,9 +3,11 @@ import type { JWK } from 'jose';
 import type { Account, Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../../config.js';
 import { allPermissions } from '../../platform/permissions.js';
+import { ACR_VALUES } from '../auth/service.js';
+import { meetsAcr, requiredAcr } from './acr.js';
 import { PERSON_SCOPES } from './applications.js';
 import { scopeClaims } from './claims.js';
-import { errors, Provider } from './provider-library.js';
+import { errors, interactionPolicy, Provider } from './provider-library.js';
 import { secretMatches } from './secrets.js';
 import { escapeHtml, logoutPage, messagePage } from './views.js';
 
@@ -33,6 +35,28 @@ export interface ProviderOptions {
 const cookieKeys = (jwks: JWK[]) =>
   jwks.filter((key) => key.d).map((key) => createHash('sha256').update(`tessera oidc cookies\0${key.d}`).digest('base64url'));
 
+/**
+ * The provider's prompts, with one rule for acr: a session weaker than the request's acr (acr_values, or an
+ * essential acr claim; a stronger sign-in satisfies a weaker request) goes back to sign-in, where it is
+ * stepped up. It replaces the library's own essential-acr checks, which want the exact value named.
+ */
+function promptPolicy() {
+  const policy = interactionPolicy.base();
+  const login = policy.get('login');
+  if (!login) throw new Error('oidc-provider has no login prompt');
+  login.checks.remove('essential_acrs');
+  login.checks.remove('essential_acr');
+  login.checks.add(
+    new interactionPolicy.Check(
+      'acr_too_weak',
+      'the requested authentication context could not be obtained',
+      (ctx) => !meetsAcr((ctx.oidc.amr as string[] | undefined) ?? [], requiredAcr(ctx.oidc.params ?? {})),
+      (ctx) => ({ acr: requiredAcr(ctx.oidc.params ?? {}) }),
+    ),
+  );
+  return policy;
+}
+
 const firstParty = (client: { [key: string]: unknown } | undefined) => client?.['urn:tessera:first_party'] === true;
 
 /**
@@ -53,6 +77,8 @@ export function buildProvider(options: ProviderOptions) {
       properties: ['urn:tessera:first_party', 'urn:tessera:previous_secret_hash', 'urn:tessera:owner_id'],
     },
     responseTypes: ['code'],
+    // Published as acr_values_supported; what acr_values may ask for and what ID tokens carry as acr.
+    acrValues: [...ACR_VALUES],
     // PKCE with S256 only (oidc-provider offers no other method); required of public clients, used by anyone.
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     enabledJWA: {
@@ -77,7 +103,7 @@ export function buildProvider(options: ProviderOptions) {
       challenge: `${MOUNT}/challenge`,
       credential: `${MOUNT}/credential`,
     },
-    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
+    interactions: { policy: promptPolicy(), url: (_ctx, interaction) => interactionPath(interaction.uid) },
     ttl: {
       AccessToken: accessTokenTtl,
       ClientCredentials: accessTokenTtl,

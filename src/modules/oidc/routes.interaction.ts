@@ -27,14 +27,18 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<{ oidc: OidcService }>
         tags: ['sign in with Tessera'],
         summary: "Continue an application's sign-in request",
         description:
-          'Where the provider sends the browser: with a Tessera browser session that satisfies the request (max_age, prompt=login) the sign-in finishes and the browser goes back to the application; without one, to the hosted sign-in page, which returns here. Third-party applications then show a consent page.',
+          'Where the provider sends the browser: with a Tessera browser session that satisfies the request (max_age, prompt=login, acr_values) the sign-in finishes and the browser goes back to the application; without one, to the hosted sign-in page, which returns here. A session weaker than the acr asked for (aal2: a second factor) goes to the second-factor page (or, without a factor, its enrolment) first. Third-party applications then show a consent page.',
         params: InteractionParams,
-        response: { 200: Html, 303: Redirect('To the sign-in page'), ...problems(errors.INTERACTION_NOT_FOUND) },
+        response: {
+          200: Html,
+          303: Redirect('To the sign-in page, or the second-factor page of a step-up'),
+          ...problems(errors.INTERACTION_NOT_FOUND),
+        },
       },
     },
     async (request, reply) => {
       const session = await oidc.browserSession(request.raw);
-      return answer(await oidc.interactions.show({ req: request.raw, res: reply.raw }, session), reply);
+      return answer(await oidc.interactions.show({ req: request.raw, res: reply.raw }, request.caller, session), reply);
     },
   );
   app.post(

@@ -59,7 +59,7 @@ export function createOidcService(context: AppContext, deps: OidcDeps) {
   return {
     applications,
     connectedApps: createConnectedApps(context, useCases, applications),
-    interactions: createInteractions(runtime, useCases),
+    interactions: createInteractions(runtime, useCases, deps.hosted.stepUp),
     runtime,
     apiResource,
     /** Who is signed in in this browser (the hosted pages' session), for the interaction page. */
