@@ -6,13 +6,14 @@ import { baseline } from './sections/baseline.js';
 import { importSection } from './sections/import.js';
 import { learning } from './sections/learning.js';
 import { memberships } from './sections/memberships.js';
+import { mfa } from './sections/mfa.js';
 import { oidc } from './sections/oidc.js';
 import { users } from './sections/users.js';
 import { webhooks } from './sections/webhooks.js';
 import { writes } from './sections/writes.js';
 
 /** Every section, in the order they run. */
-const sections: Section[] = [baseline, auth, users, writes, learning, importSection, memberships, webhooks, oidc];
+const sections: Section[] = [baseline, auth, mfa, users, writes, learning, importSection, memberships, webhooks, oidc];
 
 const { values } = parseArgs({
   options: {

@@ -28,9 +28,18 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     await h?.close();
   });
 
-  /** A browser profile with a platform authenticator that holds discoverable credentials and verifies its user. */
-  async function withAuthenticator(options: { axe?: boolean } = {}) {
+  /**
+   * A browser profile with a platform authenticator that holds discoverable credentials and verifies its user.
+   * Chromium's virtual authenticator answers a conditional (autofill) request at once, with no one picking a
+   * suggestion; so, unless `autofill` is asked for, the profile is a browser without passkey autofill (it
+   * says conditional mediation is unavailable) and the button is what signs in.
+   */
+  async function withAuthenticator(options: { axe?: boolean; autofill?: boolean } = {}) {
     const context = await browser.newContext({ bypassCSP: options.axe ?? false });
+    if (!options.autofill)
+      await context.addInitScript(() => {
+        PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+      });
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
@@ -74,7 +83,11 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     await page.getByText(/^Passkey: Passkey$/).waitFor();
     expect(await credentials()).toHaveLength(1);
     const listed = await h.app.inject({ method: 'GET', url: `/users/${user.id}?include=mfa`, headers: await adminHeaders() });
-    expect(listed.json().mfa).toEqual({ enabled: true, kinds: ['recovery_code', 'webauthn'] });
+    expect(listed.json().mfa).toMatchObject({
+      enabled: true,
+      kinds: ['recovery_code', 'webauthn'],
+      factors: [{ kind: 'webauthn', lastUsedAt: null }],
+    });
 
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
@@ -136,6 +149,36 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     const cookie = (await context.cookies()).find((entry) => entry.name === 'tessera_session');
     const session = await h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } });
     expect(session?.amr).toEqual(['pwd', 'hwk', 'mfa']);
+    await context.close();
+  }, 120_000);
+
+  it('signs in through passkey autofill: `username webauthn` on the field, a conditional request on load', async () => {
+    const user = await createUser(h, { password: 'an autofill passphrase' });
+    const { context, page } = await withAuthenticator({ autofill: true });
+    // The page's own script asks for the conditional request; record what it asks the browser for.
+    await context.addInitScript(() => {
+      const get = navigator.credentials.get.bind(navigator.credentials);
+      const seen: string[] = [];
+      (window as unknown as { mediations: string[] }).mediations = seen;
+      navigator.credentials.get = (options) => {
+        seen.push(String(options?.mediation));
+        return get(options);
+      };
+    });
+    // No passkey yet: the request waits, and the password form is used as usual.
+    await page.goto(`${base}/sign-in`);
+    expect(await page.getByLabel('Email or username').getAttribute('autocomplete')).toBe('username webauthn');
+    await page.waitForFunction(() => (window as unknown as { mediations: string[] }).mediations.includes('conditional'));
+    await passwordSignIn(page, user.email, 'an autofill passphrase');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText(/^Passkey: Passkey$/).waitFor();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    // The signed-out page is the sign-in page: its autofill request finds the passkey and signs in with no press.
+    await page.waitForURL(`${base}/account`);
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    const cookie = (await context.cookies()).find((entry) => entry.name === 'tessera_session');
+    const session = await h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } });
+    expect(session).toMatchObject({ userId: user.id, amr: ['hwk'] });
     await context.close();
   }, 120_000);
 

@@ -268,14 +268,15 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
     const person = await enrolled();
     const admin = await loginAs(h, { roles: ['admin'] });
     const before = await h.app.inject({ method: 'GET', url: `/users/${person.userId}?include=mfa`, headers: admin.headers });
-    expect(before.json().mfa).toEqual({ enabled: true, kinds: ['recovery_code', 'totp'] });
+    expect(before.json().mfa).toMatchObject({ enabled: true, kinds: ['recovery_code', 'totp'], factors: [{ kind: 'totp' }] });
+    expect(JSON.stringify(before.json().mfa)).not.toContain(person.secret);
     const outsider = await loginAs(h);
     expect((await h.app.inject({ method: 'DELETE', url: `/users/${person.userId}/mfa`, headers: outsider.headers })).statusCode).toBe(403);
 
     const reset = await h.app.inject({ method: 'DELETE', url: `/users/${person.userId}/mfa`, headers: admin.headers });
     expect(reset.statusCode).toBe(204);
     const after = await h.app.inject({ method: 'GET', url: `/users/${person.userId}?include=mfa`, headers: admin.headers });
-    expect(after.json().mfa).toEqual({ enabled: false, kinds: [] });
+    expect(after.json().mfa).toEqual({ enabled: false, kinds: [], factors: [] });
     const [audit] = await queryRows<{ actor_id: string }>(
       h.context.database.primary,
       sql`SELECT actor_id FROM audit_logs WHERE action = 'mfa.factors_reset' AND entity_id = ${person.userId}`,

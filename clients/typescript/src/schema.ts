@@ -2231,7 +2231,7 @@ export interface paths {
         put?: never;
         /**
          * Accept an invitation: a new account chooses a password; an existing one is signed in (Bearer). Answers as login does
-         * @description Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins. Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does.
+         * @description Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins. Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).
          */
         post: operations["postInvitationsAccept"];
         delete?: never;
@@ -7533,6 +7533,14 @@ export interface operations {
                         mfa?: {
                             enabled: boolean;
                             kinds: string[];
+                            /** @description each authenticator app and passkey, with when it was added and last used (never a secret or a name) */
+                            factors: {
+                                /** @description totp or webauthn */
+                                kind: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                lastUsedAt: string | null;
+                            }[];
                         };
                     };
                 };
@@ -30371,6 +30379,17 @@ export interface operations {
                             emailVerified: boolean;
                             organizationId: string | null;
                         };
+                    } | {
+                        /** @enum {boolean} */
+                        mfaRequired: true;
+                        /** @description for POST /auth/mfa/verify only (never a Bearer token); 5 minutes, single use */
+                        mfaToken: string;
+                        methods: ("totp" | "webauthn" | "recovery_code")[];
+                    } | {
+                        /** @enum {boolean} */
+                        mfaEnrollmentRequired: true;
+                        /** @description a Bearer token for the /auth/mfa enrolment routes only (POST /auth/mfa/totp, its confirm, /auth/passkeys/options and /auth/passkeys); 15 minutes */
+                        enrollmentToken: string;
                     };
                 };
             };

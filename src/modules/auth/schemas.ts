@@ -106,6 +106,8 @@ export const MfaEnrollmentRequired = Type.Object({
   }),
 });
 export const LoginResponse = Type.Union([TokenResponse, PasswordChangeRequired, MfaRequired, MfaEnrollmentRequired]);
+/** An invitation's sign-in: tokens, or the second step / enrolment the person's policy asks, as a login answers. */
+export const AcceptInvitationResponse = Type.Union([TokenResponse, MfaRequired, MfaEnrollmentRequired]);
 export const Accepted = Type.Object({ message: Type.String() });
 
 const OrganizationRef = Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() });

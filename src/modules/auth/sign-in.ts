@@ -42,13 +42,13 @@ export interface EnrollmentPending {
 export type StrongAuthenticationPending = SecondFactorPending | EnrollmentPending;
 
 /**
- * Per way in, the pending states its route declares (LoginResponse) or `never` (TokenResponse only). A
- * step that would stop an invitation's sign-in needs that route's answer widened first.
+ * Per way in, the pending states its route declares (LoginResponse, AcceptInvitationResponse) or `never`
+ * (TokenResponse only). A step that would stop another way in needs that route's answer widened first.
  */
 export interface SignInPendingByVia {
   password: PasswordChangePending | StrongAuthenticationPending;
   federation: PasswordChangePending | StrongAuthenticationPending;
-  invitation: never;
+  invitation: StrongAuthenticationPending;
   temporaryPassword: never;
   passkey: never;
 }

@@ -98,7 +98,9 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
         const invitation = await hosted.lookupInvitation(token);
         if (!session && invitation.accountExists) {
           // The owner proves it is their account the way every sign-in does (throttle, audit, pipeline).
-          const signedIn = await hosted.signIn(request.caller, { identifier: invitation.email, password: form.password ?? '' }, undefined);
+          // A second step sends the person back here, signed in, to accept (the link they came with).
+          const back = `/accept-invitation?token=${encodeURIComponent(token)}`;
+          const signedIn = await hosted.signIn(request.caller, { identifier: invitation.email, password: form.password ?? '' }, back);
           if (signedIn.kind === 'pending') return reply.code(303).redirect(signedIn.location);
           kit.setSessionCookie(reply, signedIn.cookie);
           session = await hosted.browserSession({ headers: { cookie: `${hosted.cookieName}=${signedIn.cookie}` } });
@@ -111,11 +113,16 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
           };
           if (Object.values(errors).some(Boolean)) return invitationPage(request, reply, token, { values, errors }, 400);
         }
-        const cookie = await hosted.acceptInvitation(request.caller, session, {
+        const accepted = await hosted.acceptInvitation(request.caller, session, {
           token,
           ...(session ? {} : { ...values, password: form.password }),
         });
-        kit.setSessionCookie(reply, cookie);
+        // The session that accepted was replaced: a second step still owed ends this browser's.
+        if (accepted.kind === 'pending') {
+          kit.clearSessionCookie(reply);
+          return reply.code(303).redirect(accepted.location);
+        }
+        kit.setSessionCookie(reply, accepted.cookie);
         return reply.code(303).redirect('/account');
       } catch (error) {
         if (kit.isRefusal(error, 'INVALID_CREDENTIALS'))

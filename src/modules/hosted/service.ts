@@ -105,6 +105,7 @@ export const signedInAs = (caller: Caller, session: BrowserSession): SignedInCal
   principal: {
     userId: session.userId,
     sessionId: session.sessionId,
+    amr: session.amr,
     apiKeyId: null,
     organizationId: null,
     roles: [],
@@ -224,19 +225,7 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     finishedEnrolment: (answer: SignInAnswer | undefined, returnTo: string | undefined) =>
       answer ? toSession(answer, returnTo) : undefined,
     /** The browser session as the caller of a service call (a principal of its person, without permissions). */
-    callerOf(caller: Caller, session: BrowserSession): SignedInCaller {
-      const principal = {
-        userId: session.userId,
-        sessionId: session.sessionId,
-        apiKeyId: null,
-        organizationId: null,
-        roles: [],
-        permissions: new Set<never>(),
-        crossTenant: false,
-        amr: session.amr,
-      };
-      return { ...caller, principal };
-    },
+    callerOf: signedInAs,
 
     /** Whether anyone may create an account here (SELF_REGISTRATION). */
     selfRegistration: config.SELF_REGISTRATION,
@@ -309,7 +298,8 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
 
     /**
      * Accepts an invitation: a new person with the name and password they chose; the signed-in person of
-     * this browser (their browser session is replaced by one that carries the new organization).
+     * this browser (their browser session is replaced by one that carries the new organization). Like every
+     * sign-in it may stop at the second step or at the enrolment the organization's policy requires.
      */
     async acceptInvitation(
       caller: Caller,
@@ -317,8 +307,7 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
       input: { token: string; password?: string; firstName?: string; lastName?: string },
     ) {
       const acting: Caller = session ? signedInAs(caller, session) : caller;
-      const answer = await deps.invitations.accept(acting, input);
-      return answer.refreshToken;
+      return toSession(await deps.invitations.accept(acting, input), '/account');
     },
   };
 }

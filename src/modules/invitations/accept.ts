@@ -118,7 +118,10 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
         const signedIn = (await kit.users.findById(tx, user.id)) as UserRow;
         // A suspended or deactivated account does not get in through an invitation; nothing is kept.
         if (!auth.mayHoldSession(signedIn)) throw errors.INVALID_INVITATION();
-        return auth.signIn.complete(tx, signedIn, { via: 'invitation', amr: passwordHash ? ['pwd'] : ['session'], caller, emit });
+        // A signed-in person carries how their session was proven: a second factor already given is not asked
+        // again, and one missing is asked like at any sign-in (the pipeline's second step and enrolment).
+        const amr = passwordHash ? ['pwd'] : (caller.principal?.amr ?? ['session']);
+        return auth.signIn.complete(tx, signedIn, { via: 'invitation', amr, identifier: signedIn.email, caller, emit });
       });
     },
   };

@@ -4,7 +4,7 @@ import { perIpCredentialLimit } from '../../http/rate-limit.js';
 import { publicRoute, signedInIfCredentials } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
-import { TokenResponse } from '../auth/schemas.js';
+import { AcceptInvitationResponse } from '../auth/schemas.js';
 import { organizationErrors } from '../organizations/errors.js';
 import { invitationErrors as errors } from './errors.js';
 import { AcceptBody, LookupQuery, LookupView } from './schemas.js';
@@ -44,11 +44,11 @@ export const invitationPublicRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags,
         description:
-          "Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins. Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does.",
+          "Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins. Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).",
         summary: 'Accept an invitation: a new account chooses a password; an existing one is signed in (Bearer). Answers as login does',
         body: AcceptBody,
         response: {
-          200: TokenResponse,
+          200: AcceptInvitationResponse,
           ...problems(
             errors.INVALID_INVITATION,
             errors.SIGN_IN_TO_ACCEPT,

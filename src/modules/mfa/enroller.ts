@@ -11,7 +11,7 @@ import { digest } from './secrets.js';
 
 /** A sign-in stopped for enrolment: how it came in, to finish it once a factor is added. */
 export interface PendingSignIn {
-  via: 'password' | 'federation';
+  via: 'password' | 'federation' | 'invitation';
   amr: string[];
   identifier: string;
 }

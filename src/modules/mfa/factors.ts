@@ -151,10 +151,15 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, finishEnrolment
       });
     },
 
-    /** The kinds of factor a person has (never a secret): the user detail's `include=mfa`. */
+    /** The kinds of factor a person has, and each factor's kind and dates (never a secret): the user detail's `include=mfa`. */
     async kindsOf(executor: Executor, userId: string) {
       const kinds = await queries.activeKinds(executor, userId);
-      return { enabled: kinds.some((kind) => kind !== 'RECOVERY_CODE'), kinds: kinds.map((kind) => kind.toLowerCase()).sort() };
+      const rows = await queries.listFactors(executor, userId);
+      return {
+        enabled: kinds.some((kind) => kind !== 'RECOVERY_CODE'),
+        kinds: kinds.map((kind) => kind.toLowerCase()).sort(),
+        factors: rows.map(factorView).map(({ kind, createdAt, lastUsedAt }) => ({ kind, createdAt, lastUsedAt })),
+      };
     },
   };
 }

@@ -73,7 +73,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
   auth.signIn.register(
     {
       name: 'secondFactor',
-      via: ['password', 'federation'],
+      via: ['password', 'federation', 'invitation'],
       async run(tx, user, attempt) {
         if (hasSecondFactor(attempt.amr)) return undefined;
         const policy = await policyOf(kit, tx, user);

@@ -22,8 +22,11 @@ export type SubscriptionLookup = (executor: Executor, userId: string) => Promise
 /** A user's linked identities as the detail shows them; the federation module answers (wired after users). */
 export type IdentityLookup = (executor: Executor, userId: string) => Promise<Static<typeof LinkedIdentity>[]>;
 
-/** Which kinds of second factor a user has (never a secret); the mfa module answers (wired after users). */
-export type MfaLookup = (executor: Executor, userId: string) => Promise<{ enabled: boolean; kinds: string[] }>;
+/** A user's second factors: their kinds, and each factor's kind and dates (never a secret); the mfa module answers (wired after users). */
+export type MfaLookup = (
+  executor: Executor,
+  userId: string,
+) => Promise<{ enabled: boolean; kinds: string[]; factors: { kind: string; createdAt: string; lastUsedAt: string | null }[] }>;
 
 type Include = (typeof includeOptions)[number];
 
@@ -35,7 +38,7 @@ export function createDirectory(
   const db = database.primary;
   let subscriptionOf: SubscriptionLookup = async () => null;
   let identitiesOf: IdentityLookup = async () => [];
-  let mfaOf: MfaLookup = async () => ({ enabled: false, kinds: [] });
+  let mfaOf: MfaLookup = async () => ({ enabled: false, kinds: [], factors: [] });
 
   async function list(caller: SignedInCaller, query: ListUsersQuery) {
     const limit = query.limit ?? 20;

@@ -133,7 +133,18 @@ export const UserDetail = Type.Intersect([
     organization: Type.Optional(Nullable(Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() }))),
     identities: Type.Optional(Type.Array(LinkedIdentity)),
     mfa: Type.Optional(
-      Type.Object({ enabled: Type.Boolean(), kinds: Type.Array(Type.String({ description: 'totp, webauthn, recovery_code' })) }),
+      Type.Object({
+        enabled: Type.Boolean(),
+        kinds: Type.Array(Type.String({ description: 'totp, webauthn, recovery_code' })),
+        factors: Type.Array(
+          Type.Object({
+            kind: Type.String({ description: 'totp or webauthn' }),
+            createdAt: Timestamp,
+            lastUsedAt: Nullable(Timestamp),
+          }),
+          { description: 'each authenticator app and passkey, with when it was added and last used (never a secret or a name)' },
+        ),
+      }),
     ),
   }),
 ]);

@@ -15,6 +15,27 @@
     if (!response.ok) throw new Error(answer.detail || String(response.status));
     return answer;
   };
+  /** A ceremony with the server: its options, the browser's answer, the finish; then the page it leads to. */
+  const ceremony = async (button, base, run) => {
+    const start = await post(button.dataset.options, base);
+    const response = await run(start.options);
+    const done = await post(button.dataset.finish, { ...base, challengeId: start.challengeId, response });
+    window.location.assign(done.location);
+  };
+  // Passkey autofill (WebAuthn conditional mediation): a field marked `autocomplete="… webauthn"` offers the
+  // browser's passkeys among its suggestions; picking one signs in as the button would. A button press
+  // meanwhile aborts this request (the library keeps one ceremony at a time); so does a browser without it.
+  const autofill = document.querySelector('input[autocomplete~="webauthn"]');
+  const signInButton = document.querySelector('[data-passkey="authenticate"]');
+  if (autofill && signInButton) {
+    webauthn.browserSupportsWebAuthnAutofill().then((supported) => {
+      if (!supported) return;
+      const base = { csrf: signInButton.dataset.csrf };
+      ceremony(signInButton, base, (optionsJSON) => webauthn.startAuthentication({ optionsJSON, useBrowserAutofill: true })).catch(
+        () => undefined,
+      );
+    });
+  }
   for (const button of document.querySelectorAll('[data-passkey]')) {
     button.hidden = false;
     button.addEventListener('click', async () => {
@@ -22,13 +43,11 @@
       const base = { csrf: button.dataset.csrf, token: button.dataset.token };
       button.disabled = true;
       try {
-        const start = await post(button.dataset.options, base);
-        const response =
+        await ceremony(button, base, (optionsJSON) =>
           button.dataset.passkey === 'register'
-            ? await webauthn.startRegistration({ optionsJSON: start.options })
-            : await webauthn.startAuthentication({ optionsJSON: start.options });
-        const done = await post(button.dataset.finish, { ...base, challengeId: start.challengeId, response });
-        window.location.assign(done.location);
+            ? webauthn.startRegistration({ optionsJSON })
+            : webauthn.startAuthentication({ optionsJSON }),
+        );
       } catch {
         if (status) status.textContent = button.dataset.failed;
         button.disabled = false;

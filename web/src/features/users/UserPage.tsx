@@ -5,7 +5,8 @@ import { api, must, queryClient as rootQueryClient, tessera } from '../../app/cl
 import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
 import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
 
-const loadUser = (id: string) => must(api.GET('/users/{id}', { params: { path: { id }, query: { include: 'profile,roles,identities' } } }));
+const loadUser = (id: string) =>
+  must(api.GET('/users/{id}', { params: { path: { id }, query: { include: 'profile,roles,identities,mfa' } } }));
 type User = Awaited<ReturnType<typeof loadUser>>;
 
 export default function UserPage({ id }: { id: string }) {
@@ -124,9 +125,9 @@ export default function UserPage({ id }: { id: string }) {
       </div>
       <Tabs.Root defaultValue="details" className="tabs">
         <Tabs.List aria-label="User sections">
-          {['details', 'access', 'sessions', 'identities', 'subscription', 'learning'].map((tab) => (
+          {['details', 'access', 'sessions', 'identities', 'mfa', 'subscription', 'learning'].map((tab) => (
             <Tabs.Trigger key={tab} value={tab}>
-              {tab[0]?.toUpperCase() + tab.slice(1)}
+              {tab === 'mfa' ? 'Second factors' : tab[0]?.toUpperCase() + tab.slice(1)}
             </Tabs.Trigger>
           ))}
         </Tabs.List>
@@ -141,6 +142,9 @@ export default function UserPage({ id }: { id: string }) {
         </Tabs.Content>
         <Tabs.Content value="identities">
           <Identities user={person} onChanged={refresh} />
+        </Tabs.Content>
+        <Tabs.Content value="mfa">
+          <SecondFactors user={person} onChanged={refresh} />
         </Tabs.Content>
         <Tabs.Content value="subscription">
           <Subscription id={id} />
@@ -350,6 +354,56 @@ function Identities({ user, onChanged }: { user: User; onChanged: () => unknown 
         </li>
       ))}
     </ul>
+  );
+}
+
+const factorKinds: Record<string, string> = { totp: 'Authenticator app', webauthn: 'Passkey' };
+
+/** The person's authenticator apps and passkeys (kinds and dates; secrets never leave the server), and the reset. */
+function SecondFactors({ user, onChanged }: { user: User; onChanged: () => unknown }) {
+  const mfa = user.mfa;
+  if (!mfa?.enabled)
+    return <Empty>No second factor: the user signs in without one (or enrols at the next sign-in if a policy requires it).</Empty>;
+  return (
+    <div className="stack">
+      <table>
+        <caption>Second factors</caption>
+        <thead>
+          <tr>
+            <th scope="col">Kind</th>
+            <th scope="col">Added</th>
+            <th scope="col">Last used</th>
+          </tr>
+        </thead>
+        <tbody>
+          {mfa.factors.map((factor) => (
+            <tr key={`${factor.kind}-${factor.createdAt}`}>
+              <td>{factorKinds[factor.kind] ?? factor.kind}</td>
+              <td>{when(factor.createdAt)}</td>
+              <td>{factor.lastUsedAt ? when(factor.lastUsedAt) : 'never'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>{mfa.kinds.includes('recovery_code') ? 'Unused recovery codes remain.' : 'No unused recovery codes.'}</p>
+      <div className="actions">
+        <ConfirmDialog
+          trigger={
+            <button type="button" className="danger">
+              Reset second factors
+            </button>
+          }
+          title={`Reset the second factors of ${user.email}?`}
+          description="Every authenticator app, passkey and recovery code of theirs is removed, and they are mailed. For someone who lost them all: they sign in with their password (and enrol again if a policy requires it)."
+          confirmLabel="Reset"
+          danger
+          onConfirm={async () => {
+            await must(api.DELETE('/users/{id}/mfa', { params: { path: { id: user.id } } }));
+            await onChanged();
+          }}
+        />
+      </div>
+    </div>
   );
 }
 
