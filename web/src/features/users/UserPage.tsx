@@ -4,9 +4,10 @@ import { useState } from 'react';
 import { api, must, queryClient as rootQueryClient, tessera } from '../../app/client.js';
 import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
 import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
+import { UserAccess } from './UserAccess.js';
 
 const loadUser = (id: string) => must(api.GET('/users/{id}', { params: { path: { id }, query: { include: 'profile,roles,identities' } } }));
-type User = Awaited<ReturnType<typeof loadUser>>;
+export type User = Awaited<ReturnType<typeof loadUser>>;
 
 export default function UserPage({ id }: { id: string }) {
   const queryClient = useQueryClient();
@@ -134,7 +135,7 @@ export default function UserPage({ id }: { id: string }) {
           <Details user={person} onSaved={refresh} />
         </Tabs.Content>
         <Tabs.Content value="access">
-          <Access user={person} onChanged={refresh} />
+          <UserAccess user={person} onChanged={refresh} />
         </Tabs.Content>
         <Tabs.Content value="sessions">
           <Sessions id={id} />
@@ -224,64 +225,6 @@ function Details({ user, onSaved }: { user: User; onSaved: () => unknown }) {
         Save
       </button>
     </form>
-  );
-}
-
-function Access({ user, onChanged }: { user: User; onChanged: () => unknown }) {
-  const roles = useQuery({ queryKey: ['roles'], queryFn: () => must(api.GET('/roles')) });
-  const held = (user.roles ?? []).map((role) => (typeof role === 'string' ? { id: role, name: role } : role));
-  const [error, setError] = useState<unknown>();
-  const path = { params: { path: { id: user.id } } };
-  return (
-    <div className="stack">
-      <h2>Roles</h2>
-      <ErrorNote error={error} />
-      {held.length ? (
-        <ul className="chips">
-          {held.map((role) => (
-            <li key={role.id}>
-              {role.name}{' '}
-              <button
-                type="button"
-                aria-label={`Remove role ${role.name}`}
-                onClick={async () => {
-                  try {
-                    await must(api.DELETE('/users/{id}/roles/{roleId}', { params: { path: { id: user.id, roleId: role.id } } }));
-                    await onChanged();
-                  } catch (failure) {
-                    setError(failure);
-                  }
-                }}
-              >
-                ×
-              </button>
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <Empty>No role.</Empty>
-      )}
-      <form
-        className="filters"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          const role = String(new FormData(event.currentTarget).get('role'));
-          try {
-            await must(api.POST('/users/{id}/roles', { ...path, body: { roles: [role] } }));
-            await onChanged();
-          } catch (failure) {
-            setError(failure);
-          }
-        }}
-      >
-        <select name="role" aria-label="Role to grant">
-          {roles.data?.data.map((role) => (
-            <option key={role.id}>{role.name}</option>
-          ))}
-        </select>
-        <button type="submit">Grant role</button>
-      </form>
-    </div>
   );
 }
 
