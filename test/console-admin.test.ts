@@ -1,0 +1,106 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertUserWithProfile } from '../src/modules/users/queries.js';
+import { systemCaller } from '../src/platform/caller.js';
+import { createHarness, type Harness } from './helpers/app.js';
+import { login } from './helpers/auth.js';
+import { hasChromium } from './helpers/chromium.js';
+import { type ConsoleBrowser, consoleWidths, openConsole } from './helpers/console-browser.js';
+
+// The console's access, plans, providers, API keys and import pages in Chromium at 1280 and 390 px, each
+// checked by axe-core; every action is confirmed through the API, not only on the screen.
+describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, import', () => {
+  let h: Harness;
+  let ui: ConsoleBrowser;
+  let page: Page;
+  let admin: Awaited<ReturnType<typeof login>>;
+  let zoeId: string;
+  let roleId: string;
+
+  const api = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
+    const res = await h.app.inject({ method, url, headers: admin.headers, ...(payload ? { payload } : {}) });
+    return { status: res.statusCode, body: res.json() };
+  };
+
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    await h.app.modules.users.createSuperAdmin(systemCaller(), { email: 'root@example.com', password: 'console admin passphrase' });
+    admin = await login(h, 'root@example.com', 'console admin passphrase');
+    const zoe = await insertUserWithProfile(h.context.database.primary, {
+      email: 'zoe@example.com',
+      firstName: 'Zoë',
+      lastName: 'Müller',
+      status: 'ACTIVE',
+    });
+    zoeId = zoe.id;
+    const role = await api('POST', '/roles', { name: 'support', permissions: ['users:read'] });
+    roleId = role.body.id;
+    ui = await openConsole(h);
+    page = ui.page;
+    await ui.signIn('root@example.com', 'console admin passphrase');
+  }, 120_000);
+
+  afterAll(async () => {
+    await ui?.close();
+    await h?.close();
+  });
+
+  const pages = (): [name: string, hash: string, heading: string | RegExp][] => [
+    ['role', `access/${roleId}`, 'Role support'],
+    ['user-access', `users/${zoeId}`, 'Zoë Müller'],
+  ];
+  for (const width of consoleWidths) {
+    it(`its pages at ${width} px: accessible (axe), no wider than the screen`, async () => {
+      await page.setViewportSize({ width, height: 900 });
+      for (const [name, hash, heading] of pages()) {
+        await ui.visit(hash, heading);
+        await ui.checkPage(name, width);
+      }
+      await ui.visit(`users/${zoeId}`, 'Zoë Müller');
+      await page.getByRole('tab', { name: 'Access' }).click();
+      await page.getByRole('heading', { name: 'Direct permissions' }).waitFor();
+      await ui.checkPage('user-access-tab', width);
+    }, 120_000);
+  }
+
+  it("3. access: a role's permissions are edited, a member added by email and removed", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await ui.visit('access', 'Access');
+    await page.getByRole('link', { name: 'support' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Role support' }).waitFor();
+    await page.getByRole('checkbox', { name: 'audit:read' }).check();
+    await page.getByRole('button', { name: 'Save permissions' }).click();
+    await page.getByText(/Permissions saved/).waitFor();
+    expect((await api('GET', `/roles/${roleId}`)).body.permissions.sort()).toEqual(['audit:read', 'users:read']);
+
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('dialog').getByLabel('Email of the user').fill('zoe@example.com');
+    await page.getByRole('dialog').getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('list', { name: 'Members of support' }).getByText('zoe@example.com', { exact: true }).waitFor();
+    expect((await api('GET', `/users/${zoeId}/roles`)).body.data.map((r: { name: string }) => r.name)).toContain('support');
+
+    await page.getByRole('button', { name: 'Remove zoe@example.com' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await page.getByText('Nobody holds this role.').waitFor();
+    expect((await api('GET', `/users/${zoeId}/roles`)).body.data.map((r: { name: string }) => r.name)).not.toContain('support');
+  });
+
+  it('2. users: a direct permission is granted until a date, explained, and revoked', async () => {
+    await ui.visit(`users/${zoeId}`, 'Zoë Müller');
+    await page.getByRole('tab', { name: 'Access' }).click();
+    const form = page.getByRole('form', { name: 'Grant a permission' });
+    await form.getByLabel('Permission to grant').selectOption('audit:read');
+    await form.getByLabel('Expires (optional)').fill('2031-05-01T12:00');
+    await form.getByRole('button', { name: 'Grant permission' }).click();
+    await page.getByRole('list', { name: 'Direct permissions' }).getByText('audit:read', { exact: true }).waitFor();
+    const granted = (await api('GET', `/users/${zoeId}/permissions`)).body.direct;
+    expect(granted).toEqual([expect.objectContaining({ name: 'audit:read', expiresAt: expect.stringMatching(/^2031-05-01/) })]);
+    const explained = page.getByRole('table', { name: 'Effective permissions explained' }).getByRole('row', { name: /audit:read/ });
+    await expect(explained.textContent()).resolves.toMatch(/direct grant until/);
+
+    await page.getByRole('button', { name: 'Revoke audit:read' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('No permission granted directly.').waitFor();
+    expect((await api('GET', `/users/${zoeId}/permissions`)).body.direct).toEqual([]);
+  });
+});
