@@ -48,6 +48,7 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
   const pages = (): [name: string, hash: string, heading: string | RegExp][] => [
     ['role', `access/${roleId}`, 'Role support'],
     ['user-access', `users/${zoeId}`, 'Zoë Müller'],
+    ['plans', 'plans', 'Subscription plans'],
   ];
   for (const width of consoleWidths) {
     it(`its pages at ${width} px: accessible (axe), no wider than the screen`, async () => {
@@ -102,5 +103,32 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
     await page.getByText('No permission granted directly.').waitFor();
     expect((await api('GET', `/users/${zoeId}/permissions`)).body.direct).toEqual([]);
+  });
+
+  it('3. access: plans are created and their features edited; a user is put on one and cancelled', async () => {
+    await ui.visit('plans', 'Subscription plans');
+    await page.getByRole('button', { name: 'New plan' }).click();
+    const create = page.getByRole('dialog', { name: 'New plan' });
+    await create.getByLabel('Name (capitals, e.g. TEAM)').fill('TEAM');
+    await create.getByLabel('Features (one a line)').fill('sso\naudit-export');
+    await create.getByRole('button', { name: 'Create plan' }).click();
+    await page.getByRole('cell', { name: 'sso, audit-export' }).waitFor();
+    await page.getByRole('button', { name: 'Edit TEAM' }).click();
+    await page.getByRole('dialog').getByLabel('Features (one a line)').fill('sso, priority-support');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save plan' }).click();
+    await page.getByRole('cell', { name: 'sso, priority-support' }).waitFor();
+
+    await ui.visit(`users/${zoeId}`, 'Zoë Müller');
+    await page.getByRole('tab', { name: 'Subscription' }).click();
+    await page.getByText('No subscription.').waitFor();
+    await page.getByRole('button', { name: 'Change plan' }).click();
+    await page.getByRole('dialog').getByLabel('Plan').selectOption('TEAM');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save plan' }).click();
+    await page.getByText('sso, priority-support').waitFor();
+    await ui.checkPage('user-subscription', 1280);
+    await page.getByRole('button', { name: 'Cancel subscription' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel subscription' }).click();
+    await page.locator('.status', { hasText: 'CANCELLED' }).waitFor();
+    expect((await api('GET', `/users/${zoeId}/subscription`)).body).toMatchObject({ type: 'TEAM', status: 'CANCELLED' });
   });
 });

@@ -5,6 +5,7 @@ import { api, must, queryClient as rootQueryClient, tessera } from '../../app/cl
 import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
 import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
 import { UserAccess } from './UserAccess.js';
+import { UserSubscription } from './UserSubscription.js';
 
 const loadUser = (id: string) => must(api.GET('/users/{id}', { params: { path: { id }, query: { include: 'profile,roles,identities' } } }));
 export type User = Awaited<ReturnType<typeof loadUser>>;
@@ -144,7 +145,7 @@ export default function UserPage({ id }: { id: string }) {
           <Identities user={person} onChanged={refresh} />
         </Tabs.Content>
         <Tabs.Content value="subscription">
-          <Subscription id={id} />
+          <UserSubscription id={id} />
         </Tabs.Content>
         <Tabs.Content value="learning">
           <Learning id={id} />
@@ -293,44 +294,6 @@ function Identities({ user, onChanged }: { user: User; onChanged: () => unknown 
         </li>
       ))}
     </ul>
-  );
-}
-
-function Subscription({ id }: { id: string }) {
-  const queryClient = useQueryClient();
-  const subscription = useQuery({
-    queryKey: ['subscription', id],
-    queryFn: async () => {
-      const { data, response } = await api.GET('/users/{id}/subscription', { params: { path: { id } } });
-      return response.status === 404 ? null : (data ?? null);
-    },
-  });
-  const current = subscription.data as { type?: string; status?: string; startDate?: string; endDate?: string | null } | null | undefined;
-  return (
-    <div className="stack">
-      {current ? (
-        <p>
-          Plan <strong>{current.type}</strong> ({current.status}) since {when(current.startDate)}
-          {current.endDate ? `, until ${when(current.endDate)}` : ''}
-        </p>
-      ) : (
-        <Empty>No subscription.</Empty>
-      )}
-      <FormDialog
-        trigger={<button type="button">Change plan</button>}
-        title="Change plan"
-        submitLabel="Save plan"
-        onSubmit={async (form) => {
-          await must(api.PUT('/users/{id}/subscription', { params: { path: { id } }, body: { type: String(form.get('plan')) } }));
-          await queryClient.invalidateQueries({ queryKey: ['subscription', id] });
-        }}
-      >
-        <label>
-          Plan
-          <input name="plan" defaultValue={current?.type ?? 'FREE'} required />
-        </label>
-      </FormDialog>
-    </div>
   );
 }
 
