@@ -23,7 +23,7 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
   };
 
   beforeAll(async () => {
-    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000', SIGNING_KEY_SECRET: 'cd'.repeat(32) } });
     await h.app.modules.users.createSuperAdmin(systemCaller(), { email: 'root@example.com', password: 'console admin passphrase' });
     admin = await login(h, 'root@example.com', 'console admin passphrase');
     const zoe = await insertUserWithProfile(h.context.database.primary, {
@@ -35,6 +35,7 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
     zoeId = zoe.id;
     const role = await api('POST', '/roles', { name: 'support', permissions: ['users:read'] });
     roleId = role.body.id;
+    await api('POST', '/identity-providers', { kind: 'github', slug: 'github', clientId: 'gh-client', clientSecret: 'gh-secret' });
     ui = await openConsole(h);
     page = ui.page;
     await ui.signIn('root@example.com', 'console admin passphrase');
@@ -49,6 +50,7 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
     ['role', `access/${roleId}`, 'Role support'],
     ['user-access', `users/${zoeId}`, 'Zoë Müller'],
     ['plans', 'plans', 'Subscription plans'],
+    ['providers', 'identity-providers', 'Sign-in providers'],
   ];
   for (const width of consoleWidths) {
     it(`its pages at ${width} px: accessible (axe), no wider than the screen`, async () => {
@@ -124,11 +126,25 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
     await page.getByRole('button', { name: 'Change plan' }).click();
     await page.getByRole('dialog').getByLabel('Plan').selectOption('TEAM');
     await page.getByRole('dialog').getByRole('button', { name: 'Save plan' }).click();
-    await page.getByText('sso, priority-support').waitFor();
+    await page.getByText('sso, priority-support', { exact: true }).waitFor();
     await ui.checkPage('user-subscription', 1280);
     await page.getByRole('button', { name: 'Cancel subscription' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel subscription' }).click();
     await page.locator('.status', { hasText: 'CANCELLED' }).waitFor();
     expect((await api('GET', `/users/${zoeId}/subscription`)).body).toMatchObject({ type: 'TEAM', status: 'CANCELLED' });
+  });
+
+  it('5. providers: a provider is tested and edited', async () => {
+    await ui.visit('identity-providers', 'Sign-in providers');
+    await page.getByRole('button', { name: 'Test github' }).click();
+    await page.getByText('Reachable: sign-in goes to https://github.com/login/oauth/authorize').waitFor();
+    await page.getByRole('button', { name: 'Edit github' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Display name').fill('GitHub (staff)');
+    await dialog.getByLabel('Allowed email domains (empty: any)').fill('example.com');
+    await dialog.getByRole('button', { name: 'Save provider' }).click();
+    await page.getByText('GitHub (staff)').waitFor();
+    const [github] = (await api('GET', '/identity-providers')).body.data;
+    expect(github).toMatchObject({ displayName: 'GitHub (staff)', allowedDomains: ['example.com'], clientId: 'gh-client' });
   });
 });

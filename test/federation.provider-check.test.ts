@@ -10,7 +10,11 @@ describe("identity providers: the administrator's test of a provider's settings"
   let admin: { headers: Record<string, string> };
 
   beforeAll(async () => {
-    op = await startOpenIdProvider({ clientId: 'tessera', clientSecret: 'tessera-secret', redirectUris: ['https://tessera.test/auth/oauth/corp/callback'] });
+    op = await startOpenIdProvider({
+      clientId: 'tessera',
+      clientSecret: 'tessera-secret',
+      redirectUris: ['https://tessera.test/auth/oauth/corp/callback'],
+    });
     h = await createHarness({ config: federationConfig });
     admin = await loginAs(h, { roles: ['admin'] });
   });

@@ -64,9 +64,9 @@ export function UserSubscription({ id }: { id: string }) {
             await refresh();
           }}
         >
-          <label>
-            Plan
-            {plans.data?.data.length ? (
+          {plans.data?.data.length ? (
+            <label>
+              Plan
               <select name="plan" defaultValue={current?.type}>
                 {plans.data.data.map((plan) => (
                   <option key={plan.id} value={plan.name}>
@@ -74,10 +74,13 @@ export function UserSubscription({ id }: { id: string }) {
                   </option>
                 ))}
               </select>
-            ) : (
+            </label>
+          ) : (
+            <label>
+              Plan
               <input name="plan" defaultValue={current?.type ?? 'FREE'} required pattern="[A-Z][A-Z0-9_]{1,49}" />
-            )}
-          </label>
+            </label>
+          )}
           <label>
             Ends (optional)
             <input name="endDate" type="date" />
