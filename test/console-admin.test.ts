@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUserWithProfile } from '../src/modules/users/queries.js';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { login } from './helpers/auth.js';
+import { login, loginAs } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { type ConsoleBrowser, consoleWidths, openConsole } from './helpers/console-browser.js';
 
@@ -16,6 +16,7 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
   let admin: Awaited<ReturnType<typeof login>>;
   let zoeId: string;
   let roleId: string;
+  let keyOwnerId: string;
 
   const api = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
     const res = await h.app.inject({ method, url, headers: admin.headers, ...(payload ? { payload } : {}) });
@@ -35,6 +36,14 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
     zoeId = zoe.id;
     const role = await api('POST', '/roles', { name: 'support', permissions: ['users:read'] });
     roleId = role.body.id;
+    const keyOwner = await loginAs(h, { permissions: ['users:read'] });
+    keyOwnerId = keyOwner.userId;
+    await h.app.inject({
+      method: 'POST',
+      url: '/auth/api-keys',
+      headers: keyOwner.headers,
+      payload: { name: 'reporting', scopes: ['users:read'] },
+    });
     await api('POST', '/identity-providers', { kind: 'github', slug: 'github', clientId: 'gh-client', clientSecret: 'gh-secret' });
     ui = await openConsole(h);
     page = ui.page;
@@ -146,5 +155,16 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
     await page.getByText('GitHub (staff)').waitFor();
     const [github] = (await api('GET', '/identity-providers')).body.data;
     expect(github).toMatchObject({ displayName: 'GitHub (staff)', allowedDomains: ['example.com'], clientId: 'gh-client' });
+  });
+
+  it("2. users: the user's API keys are listed and one is revoked", async () => {
+    await ui.visit(`users/${keyOwnerId}`, /./);
+    await page.getByRole('tab', { name: 'API keys' }).click();
+    await page.getByRole('list', { name: 'API keys' }).getByText('reporting', { exact: true }).waitFor();
+    await ui.checkPage('user-api-keys', 1280);
+    await page.getByRole('button', { name: 'Revoke reporting' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
+    await page.getByText(/No API key: the user has made none/).waitFor();
+    expect((await api('GET', `/users/${keyOwnerId}/api-keys`)).body.data).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { api, must, queryClient as rootQueryClient, tessera } from '../../app/cl
 import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
 import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
 import { UserAccess } from './UserAccess.js';
+import { UserApiKeys } from './UserApiKeys.js';
 import { UserSubscription } from './UserSubscription.js';
 
 const loadUser = (id: string) => must(api.GET('/users/{id}', { params: { path: { id }, query: { include: 'profile,roles,identities' } } }));
@@ -126,9 +127,9 @@ export default function UserPage({ id }: { id: string }) {
       </div>
       <Tabs.Root defaultValue="details" className="tabs">
         <Tabs.List aria-label="User sections">
-          {['details', 'access', 'sessions', 'identities', 'subscription', 'learning'].map((tab) => (
+          {['details', 'access', 'sessions', 'identities', 'api-keys', 'subscription', 'learning'].map((tab) => (
             <Tabs.Trigger key={tab} value={tab}>
-              {tab[0]?.toUpperCase() + tab.slice(1)}
+              {tab === 'api-keys' ? 'API keys' : tab[0]?.toUpperCase() + tab.slice(1)}
             </Tabs.Trigger>
           ))}
         </Tabs.List>
@@ -143,6 +144,9 @@ export default function UserPage({ id }: { id: string }) {
         </Tabs.Content>
         <Tabs.Content value="identities">
           <Identities user={person} onChanged={refresh} />
+        </Tabs.Content>
+        <Tabs.Content value="api-keys">
+          <UserApiKeys id={id} />
         </Tabs.Content>
         <Tabs.Content value="subscription">
           <UserSubscription id={id} />
