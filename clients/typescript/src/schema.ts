@@ -2364,6 +2364,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/import/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an import that runs in the background; poll its progress
+         * @description The same import as POST /users/import, answered with 202 once the file is received: the checking and then the writing run on, and GET /users/import/jobs/:id tells their progress and, when done, the summary (with `rejected` when invalid lines wrote nothing).
+         */
+        post: operations["postUsersImportJobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/import/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The progress of an import you started, and its summary once done
+         * @description Phase (checking, then importing), lines or users done of the total, and once finished the summary or the failure. Kept an hour after the import ends; another person's import answers IMPORT_NOT_FOUND.
+         */
+        get: operations["getUsersImportJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/applications": {
         parameters: {
             query?: never;
@@ -31978,6 +32018,415 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "UNSUPPORTED_MEDIA_TYPE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "INTERNAL_ERROR";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: DATABASE_UNAVAILABLE, SHUTTING_DOWN */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postUsersImportJobs: {
+        parameters: {
+            query?: {
+                /** @description validate only; write nothing */
+                dryRun?: boolean;
+                /** @description overwrite users whose email exists (default: skip them) */
+                update?: boolean;
+                /** @description mail a set-password invitation to users imported without a usable password */
+                invite?: boolean;
+                /** @description import the valid lines and list the invalid ones (default: any invalid line writes nothing) */
+                skipInvalid?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        status: "running" | "done" | "failed";
+                        /** @description checking: every line is read and checked; importing: the checked users are written; null once finished */
+                        phase: "checking" | "importing" | null;
+                        /** @description lines (checking) or users (importing) done in this phase */
+                        done: number;
+                        /** @description lines or users of this phase */
+                        total: number;
+                        /** @description once done: what was imported, or why nothing was (rejected) */
+                        summary: {
+                            /** @description nothing was written; the counts say what would have been */
+                            dryRun: boolean;
+                            /** @description invalid lines, and no skipInvalid: nothing was written */
+                            rejected: boolean;
+                            created: number;
+                            updated: number;
+                            /** @description already there (without update) */
+                            skipped: number;
+                            /** @description invalid lines, and users whose rows could not be written */
+                            failed: number;
+                            invited: number;
+                            /** @description the first 1,000 */
+                            errors: {
+                                line: number;
+                                field: string;
+                                message: string;
+                            }[];
+                        } | null;
+                        /** @description once failed: what to tell the person */
+                        error: string | null;
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST, MALFORMED_JSON, BODY_TOO_DEEP */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "FORBIDDEN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "ALREADY_EXISTS";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "BODY_TOO_LARGE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "INTERNAL_ERROR";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: DATABASE_UNAVAILABLE, SHUTTING_DOWN */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getUsersImportJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        status: "running" | "done" | "failed";
+                        /** @description checking: every line is read and checked; importing: the checked users are written; null once finished */
+                        phase: "checking" | "importing" | null;
+                        /** @description lines (checking) or users (importing) done in this phase */
+                        done: number;
+                        /** @description lines or users of this phase */
+                        total: number;
+                        /** @description once done: what was imported, or why nothing was (rejected) */
+                        summary: {
+                            /** @description nothing was written; the counts say what would have been */
+                            dryRun: boolean;
+                            /** @description invalid lines, and no skipInvalid: nothing was written */
+                            rejected: boolean;
+                            created: number;
+                            updated: number;
+                            /** @description already there (without update) */
+                            skipped: number;
+                            /** @description invalid lines, and users whose rows could not be written */
+                            failed: number;
+                            invited: number;
+                            /** @description the first 1,000 */
+                            errors: {
+                                line: number;
+                                field: string;
+                                message: string;
+                            }[];
+                        } | null;
+                        /** @description once failed: what to tell the person */
+                        error: string | null;
+                    };
+                };
+            };
+            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "FORBIDDEN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: IMPORT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "IMPORT_NOT_FOUND";
                         instance?: string;
                         errors?: {
                             path: string;
