@@ -60,6 +60,7 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
     ['user-access', `users/${zoeId}`, 'Zoë Müller'],
     ['plans', 'plans', 'Subscription plans'],
     ['providers', 'identity-providers', 'Sign-in providers'],
+    ['import', 'import', 'Import users'],
   ];
   for (const width of consoleWidths) {
     it(`its pages at ${width} px: accessible (axe), no wider than the screen`, async () => {
@@ -167,4 +168,25 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
     await page.getByText(/No API key: the user has made none/).waitFor();
     expect((await api('GET', `/users/${keyOwnerId}/api-keys`)).body.data).toEqual([]);
   });
+
+  it('6. import: a dry run, then the import with its progress until the summary', async () => {
+    const rows = Array.from({ length: 1200 }, (_, index) => JSON.stringify({ email: `imported${index}@example.com` }));
+    await ui.visit('import', 'Import users');
+    await page.getByLabel('File (JSON Lines or CSV)').setInputFiles({
+      name: 'people.jsonl',
+      mimeType: 'application/x-ndjson',
+      buffer: Buffer.from(`${rows.join('\n')}\n`),
+    });
+    await page.getByLabel(/Invite imported users/).uncheck();
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByText('1200 to create', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByText('The import has finished.').waitFor({ timeout: 60_000 });
+    await expect(page.getByRole('heading', { name: 'Imported' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByText(/1200 created/).isVisible()).resolves.toBe(true);
+    expect(await page.locator('progress').evaluate((bar: HTMLProgressElement) => bar.value === bar.max)).toBe(true);
+    await ui.checkPage('import-done', 1280);
+    const found = await api('GET', '/users?search=imported1199');
+    expect(found.body.data).toHaveLength(1);
+  }, 90_000);
 });
