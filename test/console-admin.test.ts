@@ -45,6 +45,10 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
       payload: { name: 'reporting', scopes: ['users:read'] },
     });
     await api('POST', '/identity-providers', { kind: 'github', slug: 'github', clientId: 'gh-client', clientSecret: 'gh-secret' });
+    // Five wrong passwords for Zoë from one address, before the overview is first computed (it is kept 30 s).
+    for (let i = 0; i < 5; i++) {
+      await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'zoe@example.com', password: 'not her password' } });
+    }
     ui = await openConsole(h);
     page = ui.page;
     await ui.signIn('root@example.com', 'console admin passphrase');
@@ -189,4 +193,17 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
     const found = await api('GET', '/users?search=imported1199');
     expect(found.body.data).toHaveLength(1);
   }, 90_000);
+
+  it('8. overview: failed sign-ins, the accounts behind them and those under sign-in waits', async () => {
+    await ui.visit('overview', 'Overview');
+    const figure = (label: string) =>
+      page
+        .locator('.figures div')
+        .filter({ has: page.getByText(label, { exact: true }) })
+        .locator('dd')
+        .textContent();
+    await expect(figure('Accounts under sign-in waits (last hour)')).resolves.toBe('1');
+    await expect(figure('Accounts with failed sign-ins (30 days)')).resolves.toBe('1');
+    await expect(figure('Failed sign-ins (30 days)')).resolves.toBe('5');
+  });
 });

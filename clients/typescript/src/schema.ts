@@ -2897,6 +2897,10 @@ export interface operations {
                                 count: number;
                             }[];
                             total: number;
+                            /** @description accounts with failed sign-ins in the window */
+                            accounts: number;
+                            /** @description accounts with five or more failed sign-ins from one address in the last hour: that address now waits between attempts */
+                            throttledAccounts: number;
                         };
                         invitations: {
                             pending: number;

@@ -78,7 +78,11 @@ export function createFederationService(context: AppContext, deps: FederationDep
       // Throwaway checks: nothing is stored, so the URL built here can start no sign-in.
       const checks = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
       const url = new URL(await kit.protocol.authorizationUrl(provider, checks));
-      return { authorizationEndpoint: `${url.origin}${url.pathname}`, callbackUrl: kit.protocol.callbackUrl(provider.slug), scopes: provider.scopes };
+      return {
+        authorizationEndpoint: `${url.origin}${url.pathname}`,
+        callbackUrl: kit.protocol.callbackUrl(provider.slug),
+        scopes: provider.scopes,
+      };
     },
     completeLink: codes.completeLink,
     identities,
