@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ProgressReporter } from '../../db/backup.js';
-import type { SignedInCaller } from '../../platform/caller.js';
+import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { importErrors as errors } from './errors.js';
 import type { ImportFormat } from './reader.js';
-import type { ImportJobView, ImportOptions } from './schemas.js';
-import type { ImportService } from './service.js';
+import type { ImportJobView, ImportOptions, ImportSummary } from './schemas.js';
 
 /** A finished import's report stays readable this long (and a node that died mid-import lets its job expire). */
 const JOB_TTL_MS = 3_600_000;
@@ -13,6 +12,14 @@ const JOB_TTL_MS = 3_600_000;
 const WRITE_EVERY_MS = 250;
 
 type StoredJob = ImportJobView & { ownerId: string };
+/** The import itself (the import service's importFile). */
+type ImportFile = (
+  caller: Caller,
+  path: string,
+  options: ImportOptions,
+  progress: ProgressReporter,
+  format: ImportFormat,
+) => Promise<ImportSummary>;
 
 const view = ({ ownerId: _ownerId, ...job }: StoredJob): ImportJobView => ({ ...job });
 
@@ -21,7 +28,7 @@ const view = ({ ownerId: _ownerId, ...job }: StoredJob): ImportJobView => ({ ...
  * lives in the shared state (Redis when configured), so any node answers its progress; only the person
  * who started it reads it.
  */
-export function createImportJobs(state: SharedState, importer: Pick<ImportService, 'importFile'>) {
+export function createImportJobs(state: SharedState, importFile: ImportFile) {
   const key = (id: string) => `import-job:${id}`;
   const save = (job: StoredJob) => state.set(key(job.id), JSON.stringify(job), JOB_TTL_MS);
 
@@ -74,8 +81,7 @@ export function createImportJobs(state: SharedState, importer: Pick<ImportServic
         ownerId: caller.principal.userId,
       };
       await save(job);
-      importer
-        .importFile(caller, file.path, options, reporterFor(job), file.format)
+      importFile(caller, file.path, options, reporterFor(job), file.format)
         .then((summary) => Object.assign(job, { status: 'done', summary }))
         .catch((error: unknown) => {
           onFailure(error);

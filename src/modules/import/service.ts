@@ -138,5 +138,5 @@ export function createImportService(context: AppContext, deps: ImportDeps): Impo
     }
   }
 
-  return { importFile, jobs: createImportJobs(context.state, { importFile }) };
+  return { importFile, jobs: createImportJobs(context.state, importFile) };
 }
