@@ -68,11 +68,7 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
   ];
   for (const width of consoleWidths) {
     it(`its pages at ${width} px: accessible (axe), no wider than the screen`, async () => {
-      await page.setViewportSize({ width, height: 900 });
-      for (const [name, hash, heading] of pages()) {
-        await ui.visit(hash, heading);
-        await ui.checkPage(name, width);
-      }
+      await ui.checkPages(width, pages());
       await ui.visit(`users/${zoeId}`, 'Zoë Müller');
       await page.getByRole('tab', { name: 'Access' }).click();
       await page.getByRole('heading', { name: 'Direct permissions' }).waitFor();

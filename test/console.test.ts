@@ -92,11 +92,10 @@ describe.skipIf(!hasChromium)('admin console', () => {
   ];
   for (const width of widths) {
     it(`every page at ${width} px: accessible (axe), no wider than the screen`, async () => {
-      await page.setViewportSize({ width, height: 900 });
-      for (const [name, hash, heading] of pages) {
-        await visit(hash.replace(':zoe', zoeId).replace(':org', orgId), heading);
-        await checkPage(name, width);
-      }
+      await ui.checkPages(
+        width,
+        pages.map(([name, hash, heading]) => [name, hash.replace(':zoe', zoeId).replace(':org', orgId), heading]),
+      );
     }, 120_000);
   }
 

@@ -49,6 +49,15 @@ export async function openConsole(h: Harness) {
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
   }
 
+  /** Each page at this width: visited, its heading awaited, then checked. */
+  async function checkPages(width: number, pages: [name: string, hash: string, heading: string | RegExp][]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const [name, hash, heading] of pages) {
+      await visit(hash, heading);
+      await checkPage(name, width);
+    }
+  }
+
   async function signIn(email: string, password: string) {
     await page.goto(`${baseUrl}/admin/`);
     await page.getByLabel('Email or username').fill(email);
@@ -57,7 +66,7 @@ export async function openConsole(h: Harness) {
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
   }
 
-  return { baseUrl, browser, page, checkPage, visit, signIn, close: () => browser.close() };
+  return { baseUrl, browser, page, checkPage, checkPages, visit, signIn, close: () => browser.close() };
 }
 
 export type ConsoleBrowser = Awaited<ReturnType<typeof openConsole>>;
