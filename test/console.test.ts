@@ -1,22 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userIdentities } from '../src/db/schema/index.js';
-import { consoleDir } from '../src/http/console.js';
 import { insertUserWithProfile } from '../src/modules/users/queries.js';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createOrganization, createUser, login } from './helpers/auth.js';
-import { hasChromium, launchChromium } from './helpers/chromium.js';
-
-const axeSource: string = createRequire(import.meta.url)('axe-core').source;
-/** `npm run console:screens` sets this: every page is saved there at both widths. */
-const screensDir = process.env.CONSOLE_SCREENS;
-const widths = [1280, 390] as const;
+import { hasChromium } from './helpers/chromium.js';
+import { type ConsoleBrowser, openConsole, consoleWidths as widths } from './helpers/console-browser.js';
 
 // The console in a real browser (Debian's Chromium) against the real app on a real port: every area at
 // 1280 and 390 px, each page checked by axe-core (no serious or critical violation) and for overflow.
@@ -25,12 +15,11 @@ describe.skipIf(!hasChromium)('admin console', () => {
   let browser: Browser;
   let page: Page;
   let baseUrl: string;
+  let ui: ConsoleBrowser;
   let zoeId: string;
   let orgId: string;
 
   beforeAll(async () => {
-    if (!existsSync(`${consoleDir}index.html`)) spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
-    if (screensDir) mkdirSync(screensDir, { recursive: true });
     h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
     await h.app.modules.users.createSuperAdmin(systemCaller(), {
       email: 'console-admin@example.com',
@@ -62,48 +51,16 @@ describe.skipIf(!hasChromium)('admin console', () => {
       headers: admin.headers,
       payload: { email: 'newcomer@example.com' },
     });
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    // axe-core is injected as an inline script, which the console's Content-Security-Policy refuses otherwise.
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    ui = await openConsole(h);
+    ({ browser, page, baseUrl } = ui);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await ui?.close();
     await h?.close();
   });
-
-  /** axe-core on the page as it is now: no serious or critical violation; nothing wider than the screen. */
-  async function checkPage(name: string, width: number) {
-    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
-    if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
-    const violations = await page.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: {
-            run: (
-              context: Document,
-              options: object,
-            ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-          };
-        }
-      ).axe;
-      const result = await axe.run(document, { resultTypes: ['violations'] });
-      return result.violations
-        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-        .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-    });
-    expect(violations, `${name} at ${width}px`).toEqual([]);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, `${name} at ${width}px is wider than the screen`).toBeLessThanOrEqual(0);
-    if (screensDir) await page.screenshot({ path: join(screensDir, `${name}-${width}.png`), fullPage: true });
-  }
-
-  async function visit(hash: string, heading: string | RegExp) {
-    await page.goto(`${baseUrl}/admin/#/${hash}`);
-    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-  }
+  const checkPage = (name: string, width: number) => ui.checkPage(name, width);
+  const visit = (hash: string, heading: string | RegExp) => ui.visit(hash, heading);
 
   it('1. session: refuses a wrong password, signs an admin in, keeps the session across a reload', async () => {
     await page.goto(`${baseUrl}/admin/`);
@@ -135,11 +92,10 @@ describe.skipIf(!hasChromium)('admin console', () => {
   ];
   for (const width of widths) {
     it(`every page at ${width} px: accessible (axe), no wider than the screen`, async () => {
-      await page.setViewportSize({ width, height: 900 });
-      for (const [name, hash, heading] of pages) {
-        await visit(hash.replace(':zoe', zoeId).replace(':org', orgId), heading);
-        await checkPage(name, width);
-      }
+      await ui.checkPages(
+        width,
+        pages.map(([name, hash, heading]) => [name, hash.replace(':zoe', zoeId).replace(':org', orgId), heading]),
+      );
     }, 120_000);
   }
 

@@ -13,7 +13,7 @@ describe('subscriptions (seed 004)', () => {
   });
   afterAll(() => h.close());
 
-  const call = (session: { headers: Record<string, string> }, method: 'GET' | 'PUT' | 'POST', url: string, payload?: object) =>
+  const call = (session: { headers: Record<string, string> }, method: 'GET' | 'PUT' | 'POST' | 'PATCH', url: string, payload?: object) =>
     h.app.inject({ method, url, headers: session.headers, ...(payload ? { payload } : {}) });
 
   it('sets a plan with its features, shows it in /auth/me and the token, and cancels it', async () => {
@@ -76,5 +76,40 @@ describe('subscriptions (seed 004)', () => {
     const member = await loginAs(h, { roles: ['member'] });
     expect((await call(member, 'PUT', '/users/me/subscription', { type: 'PREMIUM' })).statusCode).toBe(403);
     expect((await call(member, 'POST', '/users/me/subscription/cancel')).statusCode).toBe(403);
+  });
+
+  it("lists the preset's plans with their active subscriptions, creates one and edits its features", async () => {
+    const premium = async () => {
+      const listed = await call(admin, 'GET', '/subscription-plans');
+      expect(listed.statusCode).toBe(200);
+      return listed.json().data.find((plan: { name: string }) => plan.name === 'PREMIUM');
+    };
+    const before = (await premium()).subscribers;
+    const member = await loginAs(h, { roles: ['member'] });
+    await call(admin, 'PUT', `/users/${member.userId}/subscription`, { type: 'PREMIUM' });
+    expect(await premium()).toMatchObject({ subscribers: before + 1, features: expect.arrayContaining(['api-access']) });
+
+    const created = await call(admin, 'POST', '/subscription-plans', { name: 'TEAM', description: 'Teams', features: ['sso'] });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ name: 'TEAM', description: 'Teams', features: ['sso'], subscribers: 0 });
+    expect((await call(admin, 'POST', '/subscription-plans', { name: 'TEAM' })).json().code).toBe('NAME_ALREADY_EXISTS');
+
+    const edited = await call(admin, 'PATCH', `/subscription-plans/${created.json().id}`, { features: ['sso', 'audit-export'] });
+    expect(edited.statusCode).toBe(200);
+    expect(edited.json().features).toEqual(['sso', 'audit-export']);
+    // A subscription put on the plan afterwards gets the edited features.
+    const put = await call(admin, 'PUT', `/users/${member.userId}/subscription`, { type: 'TEAM' });
+    expect(put.json().features).toEqual(['sso', 'audit-export']);
+
+    const audit = await call(admin, 'GET', `/audit-logs?action=subscription_plan.updated`);
+    expect(audit.json().data[0]).toMatchObject({ entityId: created.json().id });
+  });
+
+  it('refuses plan changes without subscriptions:manage and an unknown plan', async () => {
+    const reader = await loginAs(h, { permissions: ['subscriptions:read'] });
+    expect((await call(reader, 'GET', '/subscription-plans')).statusCode).toBe(200);
+    expect((await call(reader, 'POST', '/subscription-plans', { name: 'GOLD' })).statusCode).toBe(403);
+    const missing = await call(admin, 'PATCH', '/subscription-plans/0190a8e4-0000-7000-8000-000000000000', { features: [] });
+    expect(missing.json().code).toBe('PLAN_NOT_FOUND');
   });
 });

@@ -122,3 +122,34 @@ export async function failedSignInsPerDay(db: Executor, organizationId: string |
     )
     .groupBy(day);
 }
+
+/**
+ * Known accounts with failed sign-ins since `since`, and those that had `threshold` or more failures from
+ * one address since `recent` (sign-in throttling makes that address wait).
+ */
+export async function failedSignInAccounts(
+  db: Executor,
+  organizationId: string | undefined,
+  window: { since: Date; recent: Date; threshold: number },
+) {
+  const failures = (from: Date) =>
+    and(
+      eq(auditLogs.action, 'auth.login_failed'),
+      isNotNull(auditLogs.entityId),
+      gte(auditLogs.createdAt, from),
+      organizationId ? eq(auditLogs.organizationId, organizationId) : undefined,
+    );
+  const held = db
+    .select({ entityId: auditLogs.entityId })
+    .from(auditLogs)
+    .where(failures(window.recent))
+    .groupBy(auditLogs.entityId, auditLogs.ipAddress)
+    .having(gte(count(), window.threshold))
+    .as('held');
+  const [accounts] = await db
+    .select({ n: sql<number>`count(DISTINCT ${auditLogs.entityId})::int` })
+    .from(auditLogs)
+    .where(failures(window.since));
+  const [throttled] = await db.select({ n: sql<number>`count(DISTINCT ${held.entityId})::int` }).from(held);
+  return { accounts: Number(accounts?.n ?? 0), throttledAccounts: Number(throttled?.n ?? 0) };
+}

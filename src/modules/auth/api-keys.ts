@@ -67,6 +67,22 @@ export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users
       });
     },
 
+    /** A user's live keys, for an administrator holding sessions:manage (or the user, through `me`). */
+    async listOfUser(caller: SignedInCaller, id: string) {
+      const user = await kit.users.visibleUser(db, caller.principal, id);
+      return (await queries.listApiKeys(db, user.id)).map(apiKeyView);
+    },
+
+    /** An administrator revokes a user's key and the keys it made; not on an account holding more access than theirs. */
+    async revokeOfUser(caller: SignedInCaller, id: string, keyId: string) {
+      assertNotApiKey(caller.principal);
+      await kit.useCases.run(caller, async (tx, emit) => {
+        const user = await kit.users.actionableUser(tx, caller.principal, id);
+        if (!(await queries.revokeApiKey(tx, user.id, keyId))) throw errors.API_KEY_NOT_FOUND();
+        await emit({ type: 'auth.api_key_revoked', entityId: keyId });
+      });
+    },
+
     /** The key's owner, with only the key's scopes of what they hold now; a 401 for anything else. */
     async authenticate(secret: string): Promise<Principal> {
       const key = await queries.findUsableApiKey(db, sha256(secret));

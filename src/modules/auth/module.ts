@@ -7,6 +7,7 @@ import { createLoginThrottle } from './login-throttle.js';
 import { impersonationRoutes } from './routes.impersonation.js';
 import { credentialRoutes, jwksRoute } from './routes.js';
 import { signedInRoutes, userSessionRoutes } from './routes.sessions.js';
+import { userApiKeyRoutes } from './routes.user-api-keys.js';
 import { userPasswordRoutes } from './routes.user-password.js';
 import { randomToken } from './secrets.js';
 import { type AuthService, createAuthService } from './service.js';
@@ -60,6 +61,7 @@ export const authModule = defineModule<AuthService, AuthModuleDeps>({
     await app.register(signedInRoutes, { prefix: '/auth', auth, state, perPrincipalLimit: config.AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE });
     await app.register(userSessionRoutes, { auth });
     await app.register(userPasswordRoutes, { auth });
+    await app.register(userApiKeyRoutes, { auth });
     await app.register(impersonationRoutes, { auth });
     await app.register(jwksRoute, { jwks: auth.jwks });
   },

@@ -157,6 +157,12 @@ export function createProviders(db: Db, config: Config, useCases: DomainUseCases
       return [...fromEnvironment, ...stored].map(view);
     },
 
+    /** A provider by id with its settings (enabled or not), for the administrator's connection test. */
+    async settingsOf(id: string): Promise<Provider> {
+      const found = await find(db, id);
+      return 'source' in found ? found : fromRow(found);
+    },
+
     async get(id: string) {
       const found = await find(db, id);
       return view('source' in found ? found : fromRow(found));

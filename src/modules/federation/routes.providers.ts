@@ -3,7 +3,15 @@ import { httpErrors } from '../../http/errors.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import { federationErrors as errors } from './errors.js';
-import { CreateProviderBody, ProviderEnvelope, ProviderIdParams, ProviderList, ProviderView, UpdateProviderBody } from './schemas.js';
+import {
+  CreateProviderBody,
+  ProviderEnvelope,
+  ProviderIdParams,
+  ProviderList,
+  ProviderTestResult,
+  ProviderView,
+  UpdateProviderBody,
+} from './schemas.js';
 import type { FederationService } from './service.js';
 
 const tags = ['identity providers'];
@@ -77,6 +85,21 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
       },
     },
     async (request) => providers.update(signedIn(request.caller), request.params.id, request.body),
+  );
+  app.post(
+    '/identity-providers/:id/test',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: "Test an identity provider's settings",
+        description:
+          "Runs what a sign-in runs before sending the person away (discovery for OIDC, the authorization request with PKCE) and answers the provider's authorization endpoint and the callback URL to register there. A provider that cannot be reached or refuses discovery answers IDENTITY_PROVIDER_UNAVAILABLE; nothing is stored.",
+        params: ProviderIdParams,
+        response: { 200: ProviderTestResult, ...problems(notFound, errors.IDENTITY_PROVIDER_UNAVAILABLE) },
+      },
+    },
+    async (request) => federation.testProvider(request.params.id),
   );
   app.delete(
     '/identity-providers/:id',

@@ -58,6 +58,11 @@ export const ProviderView = Type.Object({
   createdAt: Nullable(Timestamp),
   updatedAt: Nullable(Timestamp),
 });
+export const ProviderTestResult = Type.Object({
+  authorizationEndpoint: Type.String({ description: "the provider's authorization endpoint a sign-in is sent to" }),
+  callbackUrl: Type.String({ description: 'the redirect URI the provider must have registered' }),
+  scopes: Type.Array(Type.String()),
+});
 export const ProviderEnvelope = Type.Object({ identityProvider: ProviderView });
 export const ProviderList = Type.Object({ data: Type.Array(ProviderView) });
 export const ProviderIdParams = IdParams;

@@ -1,3 +1,4 @@
+import * as client from 'openid-client';
 import type { AppContext } from '../../context.js';
 import type { Caller } from '../../platform/caller.js';
 import { createOutbound } from '../../platform/outbound.js';
@@ -27,6 +28,12 @@ export interface FederationService extends ReturnType<typeof createFlow> {
   identities: ReturnType<typeof createIdentities>;
   /** What this module holds about a user (their linked identities), for their GDPR export. */
   exportParts: { identities: ReturnType<typeof createIdentities>['listOf'] };
+  /**
+   * The administrator's check of a provider's settings: discovery (OIDC) and the authorization request
+   * built exactly as a sign-in builds it. Answers where a sign-in would go; the provider unreachable or
+   * its discovery refused answers IDENTITY_PROVIDER_UNAVAILABLE.
+   */
+  testProvider(id: string): Promise<{ authorizationEndpoint: string; callbackUrl: string; scopes: string[] }>;
   /** Unfinished flows and spent codes go (a used code is kept a day so that its replay is still recognised). */
   deleteExpired(): Promise<void>;
 }
@@ -65,6 +72,17 @@ export function createFederationService(context: AppContext, deps: FederationDep
       url.searchParams.set('code', code);
       if (input.state) url.searchParams.set('state', input.state);
       return url.toString();
+    },
+    async testProvider(id: string) {
+      const provider = await kit.providers.settingsOf(id);
+      // Throwaway checks: nothing is stored, so the URL built here can start no sign-in.
+      const checks = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
+      const url = new URL(await kit.protocol.authorizationUrl(provider, checks));
+      return {
+        authorizationEndpoint: `${url.origin}${url.pathname}`,
+        callbackUrl: kit.protocol.callbackUrl(provider.slug),
+        scopes: provider.scopes,
+      };
     },
     completeLink: codes.completeLink,
     identities,

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { httpErrors } from '../../http/errors.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
 import { importErrors as errors } from './errors.js';
-import { ImportQuery, ImportSummary } from './schemas.js';
+import { ImportJobParams, ImportJobView, ImportQuery, ImportSummary } from './schemas.js';
 import type { ImportService } from './service.js';
 
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
@@ -27,6 +28,22 @@ async function spool(upload: NodeJS.ReadableStream, path: string) {
   await pipeline(upload, limit, createWriteStream(path));
 }
 
+/** The request's body on disk in a temporary folder, in the format its content type names; `remove` deletes it. */
+async function receiveUpload(request: FastifyRequest) {
+  const format = types[request.headers['content-type']?.split(';')[0]?.trim() as keyof typeof types];
+  if (!format) throw httpErrors.UNSUPPORTED_MEDIA_TYPE();
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-import-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  const path = join(dir, `upload.${format}`);
+  await spool(request.raw, path).catch(async (error: unknown) => {
+    await remove();
+    throw error;
+  });
+  return { path, format, remove };
+}
+
+const uploadProblems = [httpErrors.BODY_TOO_LARGE, httpErrors.UNSUPPORTED_MEDIA_TYPE] as const;
+
 /** Data migration over HTTP: POST /users/import with a JSON Lines or CSV body, streamed. */
 export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }> = async (app, { importer }) => {
   // The body is read by the handler as a stream; no parser buffers it.
@@ -43,17 +60,13 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }
         summary: 'Import users from a JSON Lines or CSV body (the same as `tessera import`), in your organization, with roles you hold',
         consumes: Object.keys(types),
         querystring: ImportQuery,
-        response: { 200: ImportSummary, ...problems(errors.IMPORT_REJECTED, httpErrors.BODY_TOO_LARGE, httpErrors.UNSUPPORTED_MEDIA_TYPE) },
+        response: { 200: ImportSummary, ...problems(errors.IMPORT_REJECTED, ...uploadProblems) },
       },
     },
     async (request) => {
-      const format = types[request.headers['content-type']?.split(';')[0]?.trim() as keyof typeof types];
-      if (!format) throw httpErrors.UNSUPPORTED_MEDIA_TYPE();
-      const dir = await mkdtemp(join(tmpdir(), 'tessera-import-'));
+      const upload = await receiveUpload(request);
       try {
-        const file = join(dir, `upload.${format}`);
-        await spool(request.raw, file);
-        const summary = await importer.importFile(signedIn(request.caller), file, request.query, undefined, format);
+        const summary = await importer.importFile(signedIn(request.caller), upload.path, request.query, undefined, upload.format);
         if (summary.rejected) {
           throw errors.IMPORT_REJECTED({
             detail: `${summary.failed} invalid lines; nothing was imported.`,
@@ -62,8 +75,51 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }
         }
         return summary;
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        await upload.remove();
       }
     },
+  );
+
+  app.post(
+    '/users/import/jobs',
+    {
+      config: requirePermission('users:write'),
+      schema: {
+        tags: ['users'],
+        summary: 'Start an import that runs in the background; poll its progress',
+        description:
+          'The same import as POST /users/import, answered with 202 once the file is received: the checking and then the writing run on, and GET /users/import/jobs/:id tells their progress and, when done, the summary (with `rejected` when invalid lines wrote nothing).',
+        consumes: Object.keys(types),
+        querystring: ImportQuery,
+        response: { 202: ImportJobView, ...problems(...uploadProblems) },
+      },
+    },
+    async (request, reply) => {
+      const upload = await receiveUpload(request);
+      const file = { path: upload.path, format: upload.format };
+      const job = await importer.jobs
+        .start(signedIn(request.caller), file, request.query, upload.remove, (error) => request.log.error({ err: error }, 'import failed'))
+        .catch(async (error: unknown) => {
+          await upload.remove();
+          throw error;
+        });
+      return reply.status(202).send(job);
+    },
+  );
+
+  app.get(
+    '/users/import/jobs/:id',
+    {
+      config: requirePermission('users:write'),
+      schema: {
+        tags: ['users'],
+        summary: 'The progress of an import you started, and its summary once done',
+        description:
+          "Phase (checking, then importing), lines or users done of the total, and once finished the summary or the failure. Kept an hour after the import ends; another person's import answers IMPORT_NOT_FOUND.",
+        params: ImportJobParams,
+        response: { 200: ImportJobView, ...problems(errors.IMPORT_NOT_FOUND) },
+      },
+    },
+    async (request) => importer.jobs.get(signedIn(request.caller), request.params.id),
   );
 };

@@ -61,3 +61,17 @@ export const ImportSummary = Type.Object({
 });
 export type ImportSummary = Static<typeof ImportSummary>;
 export type LineError = Static<typeof LineError>;
+
+export const ImportJobView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  status: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+  phase: Type.Union([Type.Literal('checking'), Type.Literal('importing'), Type.Null()], {
+    description: 'checking: every line is read and checked; importing: the checked users are written; null once finished',
+  }),
+  done: Type.Integer({ minimum: 0, description: 'lines (checking) or users (importing) done in this phase' }),
+  total: Type.Integer({ minimum: 0, description: 'lines or users of this phase' }),
+  summary: Type.Union([ImportSummary, Type.Null()], { description: 'once done: what was imported, or why nothing was (rejected)' }),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'once failed: what to tell the person' }),
+});
+export const ImportJobParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export type ImportJobView = Static<typeof ImportJobView>;

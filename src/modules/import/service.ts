@@ -9,6 +9,7 @@ import type { InvitationsService } from '../invitations/service.js';
 import { loadCatalog } from './catalog.js';
 import { checkFile } from './check.js';
 import { accessChangingImports } from './events.js';
+import { createImportJobs, type ImportJobs } from './jobs.js';
 import type { ImportOwners } from './owners.js';
 import { formatOf, type ImportFormat, readRecords } from './reader.js';
 import type { ImportOptions, ImportSummary } from './schemas.js';
@@ -47,7 +48,20 @@ export interface ImportDeps extends ImportOwners {
   invitations: InvitationsService;
 }
 
-export function createImportService(context: AppContext, deps: ImportDeps) {
+export interface ImportService {
+  /** Imports a file on disk (the CLI's, or an upload spooled by the route), reporting the phases' progress. */
+  importFile(
+    caller: Caller,
+    path: string,
+    options: ImportOptions,
+    progress?: ProgressReporter,
+    format?: ImportFormat,
+  ): Promise<ImportSummary>;
+  /** Imports that run after their upload was answered, with their progress readable meanwhile. */
+  jobs: ImportJobs;
+}
+
+export function createImportService(context: AppContext, deps: ImportDeps): ImportService {
   const owners: ImportOwners = { users: deps.users, access: deps.access, organizations: deps.organizations, learning: deps.learning };
   const db = context.database.primary;
   // PostgreSQL writes several batches at once on as many connections; PGlite has one.
@@ -99,41 +113,30 @@ export function createImportService(context: AppContext, deps: ImportDeps) {
     await Promise.all(running);
   }
 
-  return {
-    /** Imports a file on disk (the CLI's, or an upload spooled by the route). */
-    async importFile(
-      caller: Caller,
-      path: string,
-      options: ImportOptions,
-      progress = quiet,
-      format?: ImportFormat,
-    ): Promise<ImportSummary> {
-      const dir = await mkdtemp(join(tmpdir(), 'tessera-import-'));
-      try {
-        const spool = join(dir, 'checked.jsonl');
-        const catalog = await loadCatalog(db, caller.principal, owners);
-        const { summary, valid } = await checkFile(
-          db,
-          { path, format: format ?? formatOf(path) },
-          catalog,
-          options,
-          progress,
-          spool,
-          owners,
-        );
-        if (options.dryRun) return summary;
-        if (summary.failed > 0 && !options.skipInvalid)
-          return { ...summary, rejected: true, created: 0, updated: 0, skipped: 0, invited: 0 };
-        const written = { ...summary, created: 0, updated: 0, skipped: 0, invited: 0, errors: [...summary.errors] };
-        progress.start('importing', valid);
-        await writeAll(caller, spool, options, catalog, written, progress);
-        progress.stop();
-        return written;
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
-  };
-}
+  /** Imports a file on disk (the CLI's, or an upload spooled by the route). */
+  async function importFile(
+    caller: Caller,
+    path: string,
+    options: ImportOptions,
+    progress = quiet,
+    format?: ImportFormat,
+  ): Promise<ImportSummary> {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-import-'));
+    try {
+      const spool = join(dir, 'checked.jsonl');
+      const catalog = await loadCatalog(db, caller.principal, owners);
+      const { summary, valid } = await checkFile(db, { path, format: format ?? formatOf(path) }, catalog, options, progress, spool, owners);
+      if (options.dryRun) return summary;
+      if (summary.failed > 0 && !options.skipInvalid) return { ...summary, rejected: true, created: 0, updated: 0, skipped: 0, invited: 0 };
+      const written = { ...summary, created: 0, updated: 0, skipped: 0, invited: 0, errors: [...summary.errors] };
+      progress.start('importing', valid);
+      await writeAll(caller, spool, options, catalog, written, progress);
+      progress.stop();
+      return written;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
 
-export type ImportService = ReturnType<typeof createImportService>;
+  return { importFile, jobs: createImportJobs(context.state, importFile) };
+}

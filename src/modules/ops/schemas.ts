@@ -44,6 +44,14 @@ export const Overview = Type.Object({
   }),
   roles: Type.Array(Type.Object({ role: Type.String(), users: Count })),
   signIns: Type.Object({ perDay: Daily }),
-  failedSignIns: Type.Object({ perDay: Daily, total: Count }),
+  failedSignIns: Type.Object({
+    perDay: Daily,
+    total: Count,
+    accounts: Type.Integer({ minimum: 0, description: 'accounts with failed sign-ins in the window' }),
+    throttledAccounts: Type.Integer({
+      minimum: 0,
+      description: 'accounts with five or more failed sign-ins from one address in the last hour: that address now waits between attempts',
+    }),
+  }),
   invitations: Type.Object({ pending: Count, accepted: Count, expired: Count, cancelled: Count }),
 });

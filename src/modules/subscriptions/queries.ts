@@ -1,4 +1,4 @@
-import { and, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { subscriptionPlans, subscriptions } from '../../db/schema/index.js';
 
@@ -24,6 +24,53 @@ export async function upsertPlans(db: Executor, specs: { name: string; descripti
 export async function findPlan(db: Executor, name: string) {
   const [row] = await db.select().from(subscriptionPlans).where(eq(subscriptionPlans.name, name));
   return row;
+}
+
+export type PlanRow = typeof subscriptionPlans.$inferSelect;
+
+/** Every plan, with how many active subscriptions it has. */
+export async function listPlans(db: Executor) {
+  return db
+    .select({
+      id: subscriptionPlans.id,
+      name: subscriptionPlans.name,
+      description: subscriptionPlans.description,
+      features: subscriptionPlans.features,
+      createdAt: subscriptionPlans.createdAt,
+      subscribers: count(subscriptions.id),
+    })
+    .from(subscriptionPlans)
+    .leftJoin(subscriptions, and(eq(subscriptions.type, subscriptionPlans.name), eq(subscriptions.status, 'ACTIVE')))
+    .groupBy(subscriptionPlans.id)
+    .orderBy(asc(subscriptionPlans.name));
+}
+
+export async function findPlanById(db: Executor, id: string) {
+  const [row] = await db.select().from(subscriptionPlans).where(eq(subscriptionPlans.id, id));
+  return row;
+}
+
+export async function insertPlan(db: Executor, values: typeof subscriptionPlans.$inferInsert) {
+  const [row] = await db.insert(subscriptionPlans).values(values).returning();
+  return row as PlanRow;
+}
+
+export async function updatePlan(db: Executor, id: string, changes: Partial<Pick<PlanRow, 'description' | 'features'>>) {
+  const [row] = await db
+    .update(subscriptionPlans)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(eq(subscriptionPlans.id, id))
+    .returning();
+  return row;
+}
+
+/** Active subscriptions on a plan. */
+export async function countSubscribers(db: Executor, name: string) {
+  const [row] = await db
+    .select({ n: count() })
+    .from(subscriptions)
+    .where(and(eq(subscriptions.type, name), eq(subscriptions.status, 'ACTIVE')));
+  return row?.n ?? 0;
 }
 
 export async function upsertSubscription(db: Executor, values: typeof subscriptions.$inferInsert) {

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { httpErrors } from '../../http/errors.js';
 import { requirePermission, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
-import { problems } from '../../http/schemas.js';
+import { IdParams, problems } from '../../http/schemas.js';
 import { userErrors } from '../users/errors.js';
 import { UserIdParams } from '../users/schemas.js';
 import { subscriptionErrors as errors } from './errors.js';
-import { PutSubscriptionBody, SubscriptionView } from './schemas.js';
+import { CreatePlanBody, PlanList, PlanView, PutSubscriptionBody, SubscriptionView, UpdatePlanBody } from './schemas.js';
 import type { SubscriptionsService } from './service.js';
 
 const tags = ['subscriptions'];
@@ -56,5 +57,49 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ subscriptions: Subs
       },
     },
     async (request) => subscriptions.cancel(signedIn(request.caller), request.params.id),
+  );
+  app.get(
+    '/subscription-plans',
+    {
+      config: requirePermission('subscriptions:read'),
+      schema: {
+        tags,
+        summary: 'List subscription plans',
+        description: 'The plans a subscription can name as its `type`, with their features and how many active subscriptions each has.',
+        response: { 200: PlanList },
+      },
+    },
+    async () => subscriptions.listPlans(),
+  );
+  app.post(
+    '/subscription-plans',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Create a subscription plan',
+        description:
+          "A new plan. A subscription put on it without features of its own gets the plan's features. A name already taken answers NAME_ALREADY_EXISTS.",
+        body: CreatePlanBody,
+        response: { 201: PlanView, ...problems(httpErrors.NAME_ALREADY_EXISTS) },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await subscriptions.createPlan(signedIn(request.caller), request.body)),
+  );
+  app.patch(
+    '/subscription-plans/:id',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: "Edit a subscription plan's description or features",
+        description:
+          'Changes the description or the features of a plan. Subscriptions already on the plan keep the features they were given; new ones get these.',
+        params: IdParams,
+        body: UpdatePlanBody,
+        response: { 200: PlanView, ...problems(errors.PLAN_NOT_FOUND) },
+      },
+    },
+    async (request) => subscriptions.updatePlan(signedIn(request.caller), request.params.id, request.body),
   );
 };

@@ -22,3 +22,27 @@ export const PutSubscriptionBody = Type.Object(
 );
 
 export type PutSubscription = Static<typeof PutSubscriptionBody>;
+
+const PlanName = Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,49}$', description: 'the name subscriptions give as `type`, e.g. PREMIUM' });
+const PlanFeatures = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, uniqueItems: true });
+
+export const PlanView = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  description: Nullable(Type.String()),
+  features: Type.Array(Type.String()),
+  subscribers: Type.Integer({ minimum: 0, description: 'active subscriptions on the plan' }),
+  createdAt: Timestamp,
+});
+export const PlanList = Type.Object({ data: Type.Array(PlanView) });
+export const CreatePlanBody = Type.Object(
+  { name: PlanName, description: Type.Optional(Type.String({ maxLength: 500 })), features: Type.Optional(PlanFeatures) },
+  { additionalProperties: false },
+);
+export const UpdatePlanBody = Type.Object(
+  { description: Type.Optional(Nullable(Type.String({ maxLength: 500 }))), features: Type.Optional(PlanFeatures) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export type CreatePlan = Static<typeof CreatePlanBody>;
+export type UpdatePlan = Static<typeof UpdatePlanBody>;

@@ -7,7 +7,7 @@ import type { DomainEvent, DomainUseCases } from '../events.js';
 import type { UsersService } from '../users/service.js';
 import { subscriptionErrors as errors } from './errors.js';
 import * as queries from './queries.js';
-import type { PutSubscription } from './schemas.js';
+import type { CreatePlan, PutSubscription, UpdatePlan } from './schemas.js';
 
 // A preset's plans are subscriptions' rows: written here, in the preset's transaction.
 registerPresetPart((tx, preset) => queries.upsertPlans(tx, preset.plans ?? []));
@@ -21,6 +21,23 @@ const view = (row: queries.SubscriptionRow) => ({
   features: row.features,
   cancelledAt: row.cancelledAt?.toISOString() ?? null,
 });
+
+const planView = (row: Omit<queries.PlanRow, 'updatedAt'>, subscribers: number) => ({
+  id: row.id,
+  name: row.name,
+  description: row.description,
+  features: row.features,
+  subscribers,
+  createdAt: row.createdAt.toISOString(),
+});
+
+/** The plan's fields an update changed, before → after (features compared by content); undefined for none. */
+function planChanges(before: queries.PlanRow, after: queries.PlanRow) {
+  const keys = (['description', 'features'] as const).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+  if (keys.length === 0) return undefined;
+  const pick = (row: queries.PlanRow) => Object.fromEntries(keys.map((key) => [key, row[key]]));
+  return { before: pick(before), after: pick(after) };
+}
 
 /** Writing the same plan again is no change, and no event. */
 const unchanged = (before: queries.SubscriptionRow | undefined, after: queries.SubscriptionRow) =>
@@ -123,6 +140,39 @@ export function createSubscriptionsService(context: AppContext, { useCases, user
         return cancelled;
       });
       return view(row);
+    },
+
+    /** The plan catalogue, each plan with its number of active subscriptions. */
+    async listPlans() {
+      const rows = await queries.listPlans(db);
+      return { data: rows.map((row) => planView(row, Number(row.subscribers))) };
+    },
+
+    /** A new plan; subscriptions put on it from then on get its features unless they name their own. */
+    async createPlan(caller: SignedInCaller, body: CreatePlan) {
+      const row = await useCases.run(caller, async (tx, emit) => {
+        const plan = await queries.insertPlan(tx, {
+          name: body.name,
+          description: body.description ?? null,
+          features: body.features ?? [],
+        });
+        await emit({ type: 'subscription_plan.created', entityId: plan.id, payload: { name: plan.name, features: plan.features } });
+        return plan;
+      });
+      return planView(row, 0);
+    },
+
+    /** Changes a plan's description or features; subscriptions already on it keep the features they were given. */
+    async updatePlan(caller: SignedInCaller, id: string, body: UpdatePlan) {
+      return useCases.run(caller, async (tx, emit) => {
+        const before = await queries.findPlanById(tx, id);
+        if (!before) throw errors.PLAN_NOT_FOUND();
+        const after = await queries.updatePlan(tx, id, body);
+        if (!after) throw errors.PLAN_NOT_FOUND();
+        const changed = planChanges(before, after);
+        if (changed) await emit({ type: 'subscription_plan.updated', entityId: id, payload: changed });
+        return planView(after, await queries.countSubscribers(tx, after.name));
+      });
     },
 
     /** The scheduled sweep: marks subscriptions past their end date EXPIRED, one event each. */

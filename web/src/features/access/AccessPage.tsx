@@ -4,9 +4,14 @@ import { useState } from 'react';
 import { api, must } from '../../app/client.js';
 import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
 import { ErrorNote, Loading, Page } from '../../ui/parts.js';
+import RolePage from './RolePage.js';
+
+export default function AccessPage({ param }: { param?: string }) {
+  return param ? <RolePage id={param} /> : <AccessOverview />;
+}
 
 /** Roles (system roles protected), the roles × permissions matrix, and user types. */
-export default function AccessPage() {
+function AccessOverview() {
   const queryClient = useQueryClient();
   const roles = useQuery({ queryKey: ['roles'], queryFn: () => must(api.GET('/roles')) });
   const permissions = useQuery({ queryKey: ['permissions'], queryFn: () => must(api.GET('/permissions')) });
@@ -83,8 +88,10 @@ export default function AccessPage() {
           <ul className="list" aria-label="Roles">
             {roles.data?.data.map((role) => (
               <li key={role.id}>
-                <strong>{role.name}</strong> {role.isSystem && <span className="tag">system</span>}{' '}
-                {role.isSuperAdmin && <span className="tag">all permissions</span>}
+                <a href={`#/access/${role.id}`}>
+                  <strong>{role.name}</strong>
+                </a>{' '}
+                {role.isSystem && <span className="tag">system</span>} {role.isSuperAdmin && <span className="tag">all permissions</span>}
                 <span className="muted"> {role.description}</span>{' '}
                 {!role.isSystem && (
                   <ConfirmDialog

@@ -1,8 +1,9 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
-import { Empty, ErrorNote, Page, when } from '../../ui/parts.js';
+import { ApiKeyList } from '../../ui/ApiKeyList.js';
+import { FormDialog } from '../../ui/ConfirmDialog.js';
+import { ErrorNote, Page } from '../../ui/parts.js';
 
 /** The administrator's own API keys: scopes from what they hold, the key shown once, revoke. */
 export default function ApiKeysPage() {
@@ -11,11 +12,6 @@ export default function ApiKeysPage() {
   const me = useQuery({ queryKey: ['me', 'self'], queryFn: () => must(api.GET('/auth/me')) });
   const [shown, setShown] = useState<string>();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['api-keys'] });
-  const rows = (
-    keys.data as
-      | { data?: { id: string; name: string; prefix: string; scopes: string[]; lastUsedAt: string | null; expiresAt: string | null }[] }
-      | undefined
-  )?.data;
   return (
     <Page
       title="My API keys"
@@ -57,34 +53,16 @@ export default function ApiKeysPage() {
         </div>
       )}
       <ErrorNote error={keys.error} />
-      {rows &&
-        (rows.length ? (
-          <ul className="list" aria-label="API keys">
-            {rows.map((key) => (
-              <li key={key.id}>
-                <strong>{key.name}</strong> <code>{key.prefix}…</code> · {key.scopes.join(', ') || 'no scope'} · last used{' '}
-                {when(key.lastUsedAt)}{' '}
-                <ConfirmDialog
-                  trigger={
-                    <button type="button" className="danger">
-                      Revoke {key.name}
-                    </button>
-                  }
-                  title={`Revoke ${key.name}?`}
-                  description="Requests with it are refused from now on."
-                  confirmLabel="Revoke key"
-                  danger
-                  onConfirm={async () => {
-                    await must(api.DELETE('/auth/api-keys/{id}', { params: { path: { id: key.id } } }));
-                    await refresh();
-                  }}
-                />
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <Empty>No API key yet.</Empty>
-        ))}
+      {keys.data && (
+        <ApiKeyList
+          keys={keys.data.data}
+          empty="No API key yet."
+          onRevoke={async (id) => {
+            await must(api.DELETE('/auth/api-keys/{id}', { params: { path: { id } } }));
+            await refresh();
+          }}
+        />
+      )}
     </Page>
   );
 }

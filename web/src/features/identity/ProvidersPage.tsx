@@ -1,8 +1,16 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, must } from '../../app/client.js';
+import { api, describeProblem, must } from '../../app/client.js';
 import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
 import { Empty, ErrorNote, Page } from '../../ui/parts.js';
+
+type Provider = Awaited<ReturnType<typeof loadProviders>>['data'][number];
+const loadProviders = () => must(api.GET('/identity-providers'));
+const listOf = (text: string) =>
+  text
+    .split(/[\s,]+/)
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 const kinds = ['google', 'microsoft', 'github', 'facebook', 'oidc'] as const;
 
@@ -10,12 +18,8 @@ const kinds = ['google', 'microsoft', 'github', 'facebook', 'oidc'] as const;
 export default function ProvidersPage() {
   const queryClient = useQueryClient();
   const [kind, setKind] = useState<(typeof kinds)[number]>('google');
-  const providers = useQuery({ queryKey: ['identity-providers'], queryFn: () => must(api.GET('/identity-providers')) });
-  const rows = (
-    providers.data as
-      | { data?: { id: string; slug: string; kind: string; displayName: string; enabled: boolean; callbackUrl: string; source: string }[] }
-      | undefined
-  )?.data;
+  const providers = useQuery({ queryKey: ['identity-providers'], queryFn: loadProviders });
+  const rows = providers.data?.data;
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['identity-providers'] });
   return (
     <Page
@@ -91,9 +95,8 @@ export default function ProvidersPage() {
                   <button type="button" onClick={() => navigator.clipboard?.writeText(provider.callbackUrl)}>
                     Copy callback URL
                   </button>{' '}
-                  <a className="button" href={`/auth/oauth/${provider.slug}/authorize`} target="_blank" rel="noreferrer">
-                    Test sign-in
-                  </a>{' '}
+                  <TestProvider provider={provider} />{' '}
+                  {provider.source === 'database' && <EditProvider provider={provider} onSaved={refresh} />}{' '}
                   {provider.source === 'database' && (
                     <ConfirmDialog
                       trigger={
@@ -119,5 +122,92 @@ export default function ProvidersPage() {
           <Empty>No sign-in provider: people sign in with a password.</Empty>
         ))}
     </Page>
+  );
+}
+
+/** Runs what a sign-in runs before sending the person away, and says where it would go or why it cannot. */
+function TestProvider({ provider }: { provider: Provider }) {
+  const [result, setResult] = useState<{ ok: boolean; text: string }>();
+  const [busy, setBusy] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setResult(undefined);
+          try {
+            const found = await must(api.POST('/identity-providers/{id}/test', { params: { path: { id: provider.id } } }));
+            setResult({ ok: true, text: `Reachable: sign-in goes to ${found.authorizationEndpoint} (scopes ${found.scopes.join(' ')}).` });
+          } catch (failure) {
+            setResult({ ok: false, text: describeProblem(failure) });
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        Test {provider.slug}
+      </button>
+      <span role="status" className={result?.ok === false ? 'error' : 'muted'}>
+        {result?.text}
+      </span>
+    </>
+  );
+}
+
+/** Changes a provider added here (those of OAUTH_* settings are changed in the settings). */
+function EditProvider({ provider, onSaved }: { provider: Provider; onSaved: () => unknown }) {
+  return (
+    <FormDialog
+      trigger={<button type="button">Edit {provider.slug}</button>}
+      title={`Edit ${provider.displayName}`}
+      submitLabel="Save provider"
+      onSubmit={async (form) => {
+        const text = (name: string) => String(form.get(name) ?? '').trim();
+        await must(
+          api.PATCH('/identity-providers/{id}', {
+            params: { path: { id: provider.id } },
+            body: {
+              displayName: text('displayName'),
+              clientId: text('clientId'),
+              ...(text('clientSecret') ? { clientSecret: text('clientSecret') } : {}),
+              scopes: listOf(text('scopes')),
+              allowedDomains: listOf(text('allowedDomains').toLowerCase()),
+              signUpEnabled: form.get('signUpEnabled') === 'on',
+              enabled: form.get('enabled') === 'on',
+            },
+          }),
+        );
+        await onSaved();
+      }}
+    >
+      <label>
+        Display name
+        <input name="displayName" defaultValue={provider.displayName} required />
+      </label>
+      <label>
+        Client ID
+        <input name="clientId" defaultValue={provider.clientId} required />
+      </label>
+      <label>
+        New client secret (empty: keep the stored one)
+        <input name="clientSecret" type="password" autoComplete="off" />
+      </label>
+      <label>
+        Scopes (separated by spaces)
+        <input name="scopes" defaultValue={provider.scopes.join(' ')} />
+      </label>
+      <label>
+        Allowed email domains (empty: any)
+        <input name="allowedDomains" defaultValue={provider.allowedDomains.join(' ')} />
+      </label>
+      <label className="inline">
+        <input type="checkbox" name="signUpEnabled" defaultChecked={provider.signUpEnabled} /> A first sign-in creates the account
+      </label>
+      <label className="inline">
+        <input type="checkbox" name="enabled" defaultChecked={provider.enabled} /> Enabled
+      </label>
+    </FormDialog>
   );
 }

@@ -1,46 +1,59 @@
+import { useQuery } from '@tanstack/react-query';
+import type { paths } from '@tessera/client';
 import { type ChangeEvent, useState } from 'react';
-import { describeProblem, tessera } from '../../app/client.js';
+import { api, describeProblem, must } from '../../app/client.js';
 import { ErrorNote, LiveStatus, Page } from '../../ui/parts.js';
 
-interface Report {
-  dryRun: boolean;
-  rejected: boolean;
-  created: number;
-  updated: number;
-  skipped: number;
-  failed: number;
-  invited: number;
-  errors: { line: number; field: string; message: string }[];
-}
+type Job = paths['/users/import/jobs/{id}']['get']['responses'][200]['content']['application/json'];
+type Report = NonNullable<Job['summary']>;
 
-/** Upload a JSON Lines or CSV file: a dry run first lists each invalid line, then the import itself. */
+/** The file as the request body (not JSON): the typed client's fetch is given it as is. */
+const asUpload = (file: File) => ({
+  body: file as never,
+  bodySerializer: (body: unknown) => body as File,
+  headers: { 'content-type': file.name.endsWith('.csv') ? 'text/csv' : 'application/x-ndjson' },
+});
+
+/**
+ * Upload a JSON Lines or CSV file: a dry run first lists each invalid line, then the import runs in the
+ * background with its progress shown until the summary.
+ */
 export default function ImportPage() {
   const [file, setFile] = useState<File>();
-  const [report, setReport] = useState<Report>();
+  const [dryRun, setDryRun] = useState<Report>();
+  const [jobId, setJobId] = useState<string>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [invite, setInvite] = useState(true);
+  const job = useQuery({
+    queryKey: ['import-job', jobId],
+    enabled: Boolean(jobId),
+    queryFn: () => must(api.GET('/users/import/jobs/{id}', { params: { path: { id: jobId as string } } })),
+    refetchInterval: (query) => (query.state.data?.status === 'running' || !query.state.data ? 500 : false),
+  });
 
-  async function run(dryRun: boolean) {
+  async function check() {
     if (!file) return;
     setBusy(true);
     setError(undefined);
-    const type = file.name.endsWith('.csv') ? 'text/csv' : 'application/x-ndjson';
-    // The body is the file itself (not JSON), so the typed client's fetch is given it as is.
-    const { data, error: failure } = await tessera.api.POST('/users/import', {
-      params: { query: { dryRun, invite, skipInvalid: !dryRun } },
-      body: (await file.text()) as never,
-      bodySerializer: (body: unknown) => body as string,
-      headers: { 'content-type': type },
-    });
+    setJobId(undefined);
+    const { data, error: failure } = await api.POST('/users/import', { params: { query: { dryRun: true, invite } }, ...asUpload(file) });
     setBusy(false);
-    if (data) setReport(data as Report);
-    else {
-      setReport((failure as { report?: Report } | undefined)?.report);
-      setError(describeProblem(failure));
-    }
+    setDryRun(data);
+    if (failure) setError(describeProblem(failure));
   }
 
+  async function start() {
+    if (!file) return;
+    setBusy(true);
+    setError(undefined);
+    const { data, error: failure } = await api.POST('/users/import/jobs', { params: { query: { invite } }, ...asUpload(file) });
+    setBusy(false);
+    if (data) setJobId(data.id);
+    else setError(describeProblem(failure));
+  }
+
+  const running = job.data?.status === 'running' || (jobId !== undefined && !job.data);
   return (
     <Page title="Import users">
       <div className="stack narrow">
@@ -49,7 +62,11 @@ export default function ImportPage() {
           <input
             type="file"
             accept=".jsonl,.ndjson,.csv"
-            onChange={(event: ChangeEvent<HTMLInputElement>) => setFile(event.target.files?.[0])}
+            onChange={(event: ChangeEvent<HTMLInputElement>) => {
+              setFile(event.target.files?.[0]);
+              setDryRun(undefined);
+              setJobId(undefined);
+            }}
           />
         </label>
         <label className="inline">
@@ -57,39 +74,61 @@ export default function ImportPage() {
           password
         </label>
         <div className="actions">
-          <button type="button" disabled={!file || busy} onClick={() => run(true)}>
+          <button type="button" disabled={!file || busy || running} onClick={check}>
             Dry run
           </button>
           <button
             type="button"
             className="primary"
-            disabled={!file || busy || !report?.dryRun || report.failed > 0}
-            onClick={() => run(false)}
+            disabled={!file || busy || running || !dryRun || dryRun.failed > 0 || jobId !== undefined}
+            onClick={start}
           >
             Import
           </button>
         </div>
-        {busy && <LiveStatus>Working…</LiveStatus>}
-        <ErrorNote error={error} />
-        {report && (
-          <div role="status" aria-live="polite">
-            <h2>{report.dryRun ? 'Dry run' : 'Imported'}</h2>
-            <p>
-              {report.created} to create, {report.updated} to update, {report.skipped} skipped, {report.failed} invalid, {report.invited}{' '}
-              invited.
-            </p>
-            {report.errors.length > 0 && (
-              <ul className="list" aria-label="Invalid lines">
-                {report.errors.map((line) => (
-                  <li key={`${line.line}:${line.field}`}>
-                    Line {line.line}, {line.field}: {line.message}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </div>
-        )}
+        {busy && <LiveStatus>Uploading…</LiveStatus>}
+        <ErrorNote error={error ?? job.error} />
+        {job.data && <Progress job={job.data} />}
+        {job.data?.summary && <Summary report={job.data.summary} />}
+        {!jobId && dryRun && <Summary report={dryRun} />}
       </div>
     </Page>
+  );
+}
+
+function Progress({ job }: { job: Job }) {
+  const label = job.phase === 'importing' ? 'Writing users' : job.phase === 'checking' ? 'Checking lines' : 'Finished';
+  return (
+    <div className="stack">
+      <label>
+        {label}: {job.done} of {job.total}
+        <progress max={job.total || 1} value={job.status === 'running' ? job.done : job.total || 1} />
+      </label>
+      <LiveStatus>
+        {job.status === 'running' ? `${label}…` : job.status === 'done' ? 'The import has finished.' : `The import failed: ${job.error}`}
+      </LiveStatus>
+    </div>
+  );
+}
+
+function Summary({ report }: { report: Report }) {
+  const verb = report.dryRun ? 'Dry run' : report.rejected ? 'Nothing imported: the file has invalid lines' : 'Imported';
+  return (
+    <div>
+      <h2>{verb}</h2>
+      <p>
+        {report.created} {report.dryRun ? 'to create' : 'created'}, {report.updated} {report.dryRun ? 'to update' : 'updated'},{' '}
+        {report.skipped} skipped, {report.failed} invalid or failed, {report.invited} invited.
+      </p>
+      {report.errors.length > 0 && (
+        <ul className="list" aria-label="Invalid lines">
+          {report.errors.map((line) => (
+            <li key={`${line.line}:${line.field}`}>
+              Line {line.line}, {line.field}: {line.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }

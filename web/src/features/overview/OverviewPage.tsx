@@ -24,6 +24,9 @@ export default function OverviewPage() {
             <Figure label="Active users" value={figures.users.active} />
             <Figure label={`Signed in (${figures.days} days)`} value={figures.users.signedInInWindow} />
             <Figure label="Failed sign-ins (30 days)" value={figures.failedSignIns.total} />
+            <Figure label="Accounts with failed sign-ins (30 days)" value={figures.failedSignIns.accounts} />
+            <Figure label="Accounts under sign-in waits (last hour)" value={figures.failedSignIns.throttledAccounts} />
+            <Figure label="Suspended accounts" value={figures.users.byStatus.SUSPENDED} />
             <Figure label="Invitations pending" value={figures.invitations.pending} />
             <Figure label="Invitations accepted" value={figures.invitations.accepted} />
           </dl>

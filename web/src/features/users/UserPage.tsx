@@ -4,10 +4,15 @@ import { useState } from 'react';
 import { api, must, queryClient as rootQueryClient, tessera } from '../../app/client.js';
 import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
 import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
+import { UserAccess } from './UserAccess.js';
+import { UserApiKeys } from './UserApiKeys.js';
+import { UserSubscription } from './UserSubscription.js';
 
 const loadUser = (id: string) =>
   must(api.GET('/users/{id}', { params: { path: { id }, query: { include: 'profile,roles,identities,mfa' } } }));
-type User = Awaited<ReturnType<typeof loadUser>>;
+export type User = Awaited<ReturnType<typeof loadUser>>;
+
+const tabNames: Record<string, string> = { mfa: 'Second factors', 'api-keys': 'API keys' };
 
 export default function UserPage({ id }: { id: string }) {
   const queryClient = useQueryClient();
@@ -125,9 +130,9 @@ export default function UserPage({ id }: { id: string }) {
       </div>
       <Tabs.Root defaultValue="details" className="tabs">
         <Tabs.List aria-label="User sections">
-          {['details', 'access', 'sessions', 'identities', 'mfa', 'subscription', 'learning'].map((tab) => (
+          {['details', 'access', 'sessions', 'identities', 'mfa', 'api-keys', 'subscription', 'learning'].map((tab) => (
             <Tabs.Trigger key={tab} value={tab}>
-              {tab === 'mfa' ? 'Second factors' : tab[0]?.toUpperCase() + tab.slice(1)}
+              {tabNames[tab] ?? tab[0]?.toUpperCase() + tab.slice(1)}
             </Tabs.Trigger>
           ))}
         </Tabs.List>
@@ -135,7 +140,7 @@ export default function UserPage({ id }: { id: string }) {
           <Details user={person} onSaved={refresh} />
         </Tabs.Content>
         <Tabs.Content value="access">
-          <Access user={person} onChanged={refresh} />
+          <UserAccess user={person} onChanged={refresh} />
         </Tabs.Content>
         <Tabs.Content value="sessions">
           <Sessions id={id} />
@@ -146,8 +151,11 @@ export default function UserPage({ id }: { id: string }) {
         <Tabs.Content value="mfa">
           <SecondFactors user={person} onChanged={refresh} />
         </Tabs.Content>
+        <Tabs.Content value="api-keys">
+          <UserApiKeys id={id} />
+        </Tabs.Content>
         <Tabs.Content value="subscription">
-          <Subscription id={id} />
+          <UserSubscription id={id} />
         </Tabs.Content>
         <Tabs.Content value="learning">
           <Learning id={id} />
@@ -228,64 +236,6 @@ function Details({ user, onSaved }: { user: User; onSaved: () => unknown }) {
         Save
       </button>
     </form>
-  );
-}
-
-function Access({ user, onChanged }: { user: User; onChanged: () => unknown }) {
-  const roles = useQuery({ queryKey: ['roles'], queryFn: () => must(api.GET('/roles')) });
-  const held = (user.roles ?? []).map((role) => (typeof role === 'string' ? { id: role, name: role } : role));
-  const [error, setError] = useState<unknown>();
-  const path = { params: { path: { id: user.id } } };
-  return (
-    <div className="stack">
-      <h2>Roles</h2>
-      <ErrorNote error={error} />
-      {held.length ? (
-        <ul className="chips">
-          {held.map((role) => (
-            <li key={role.id}>
-              {role.name}{' '}
-              <button
-                type="button"
-                aria-label={`Remove role ${role.name}`}
-                onClick={async () => {
-                  try {
-                    await must(api.DELETE('/users/{id}/roles/{roleId}', { params: { path: { id: user.id, roleId: role.id } } }));
-                    await onChanged();
-                  } catch (failure) {
-                    setError(failure);
-                  }
-                }}
-              >
-                ×
-              </button>
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <Empty>No role.</Empty>
-      )}
-      <form
-        className="filters"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          const role = String(new FormData(event.currentTarget).get('role'));
-          try {
-            await must(api.POST('/users/{id}/roles', { ...path, body: { roles: [role] } }));
-            await onChanged();
-          } catch (failure) {
-            setError(failure);
-          }
-        }}
-      >
-        <select name="role" aria-label="Role to grant">
-          {roles.data?.data.map((role) => (
-            <option key={role.id}>{role.name}</option>
-          ))}
-        </select>
-        <button type="submit">Grant role</button>
-      </form>
-    </div>
   );
 }
 
@@ -403,44 +353,6 @@ function SecondFactors({ user, onChanged }: { user: User; onChanged: () => unkno
           }}
         />
       </div>
-    </div>
-  );
-}
-
-function Subscription({ id }: { id: string }) {
-  const queryClient = useQueryClient();
-  const subscription = useQuery({
-    queryKey: ['subscription', id],
-    queryFn: async () => {
-      const { data, response } = await api.GET('/users/{id}/subscription', { params: { path: { id } } });
-      return response.status === 404 ? null : (data ?? null);
-    },
-  });
-  const current = subscription.data as { type?: string; status?: string; startDate?: string; endDate?: string | null } | null | undefined;
-  return (
-    <div className="stack">
-      {current ? (
-        <p>
-          Plan <strong>{current.type}</strong> ({current.status}) since {when(current.startDate)}
-          {current.endDate ? `, until ${when(current.endDate)}` : ''}
-        </p>
-      ) : (
-        <Empty>No subscription.</Empty>
-      )}
-      <FormDialog
-        trigger={<button type="button">Change plan</button>}
-        title="Change plan"
-        submitLabel="Save plan"
-        onSubmit={async (form) => {
-          await must(api.PUT('/users/{id}/subscription', { params: { path: { id } }, body: { type: String(form.get('plan')) } }));
-          await queryClient.invalidateQueries({ queryKey: ['subscription', id] });
-        }}
-      >
-        <label>
-          Plan
-          <input name="plan" defaultValue={current?.type ?? 'FREE'} required />
-        </label>
-      </FormDialog>
     </div>
   );
 }

@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { consoleDir } from '../../src/http/console.js';
+import type { Harness } from './app.js';
+import { launchChromium } from './chromium.js';
+
+const axeSource: string = createRequire(import.meta.url)('axe-core').source;
+/** `npm run console:screens` sets this: every page is saved there at both widths. */
+const screensDir = process.env.CONSOLE_SCREENS;
+export const consoleWidths = [1280, 390] as const;
+
+/**
+ * The console in a real browser (Debian's Chromium) against the harness's app on a real port. `checkPage`:
+ * axe-core finds no serious or critical violation and nothing is wider than the screen.
+ */
+export async function openConsole(h: Harness) {
+  if (!existsSync(`${consoleDir}index.html`)) spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
+  if (screensDir) mkdirSync(screensDir, { recursive: true });
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+  const browser = await launchChromium();
+  // axe-core is injected as an inline script, which the console's Content-Security-Policy refuses otherwise.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+
+  async function checkPage(name: string, width: number, on: Page = page) {
+    await on.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+    if (!(await on.evaluate(() => 'axe' in window))) await on.addScriptTag({ content: axeSource });
+    const violations = await on.evaluate(async () => {
+      type Violation = { id: string; impact: string; nodes: { target: string[] }[] };
+      const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Violation[] }> } }).axe;
+      const result = await axe.run(document, { resultTypes: ['violations'] });
+      return result.violations
+        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+        .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+    });
+    expect(violations, `${name} at ${width}px`).toEqual([]);
+    const overflow = await on.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${name} at ${width}px is wider than the screen`).toBeLessThanOrEqual(0);
+    if (screensDir) await on.screenshot({ path: join(screensDir, `${name}-${width}.png`), fullPage: true });
+  }
+
+  async function visit(hash: string, heading: string | RegExp) {
+    await page.goto(`${baseUrl}/admin/#/${hash}`);
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  }
+
+  /** Each page at this width: visited, its heading awaited, then checked. */
+  async function checkPages(width: number, pages: [name: string, hash: string, heading: string | RegExp][]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const [name, hash, heading] of pages) {
+      await visit(hash, heading);
+      await checkPage(name, width);
+    }
+  }
+
+  async function signIn(email: string, password: string) {
+    await page.goto(`${baseUrl}/admin/`);
+    await page.getByLabel('Email or username').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  }
+
+  return { baseUrl, browser, page, checkPage, checkPages, visit, signIn, close: () => browser.close() };
+}
+
+export type ConsoleBrowser = Awaited<ReturnType<typeof openConsole>>;
