@@ -1321,7 +1321,7 @@ export interface paths {
         };
         /**
          * A user's API keys (never their secrets)
-         * @description The live API keys of a user (`me` for your own): name, prefix, scopes, expiry and last use.
+         * @description The live API keys of a user (`me` for your own), newest first: name, prefix, scopes, expiry and last use. Pass the answer's `nextCursor` back as `cursor` for the next page.
          */
         get: operations["getUserApiKeys"];
         put?: never;
@@ -3326,6 +3326,8 @@ export interface operations {
                             entity: string;
                             /** @description The payload's JSON Schema; null when the event carries none */
                             payload: unknown;
+                            /** @description The JSON Schema of a webhook delivery's `data`: the entity's `id` and `version`, its `organizationId`, then the payload */
+                            data: unknown;
                         }[];
                     };
                 };
@@ -18527,7 +18529,11 @@ export interface operations {
     };
     getUserApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string | "me";
@@ -18554,10 +18560,11 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                         }[];
+                        nextCursor: string | null;
                     };
                 };
             };
-            /** @description Problem codes: TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
+            /** @description Problem codes: INVALID_CURSOR, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_REQUEST */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18569,7 +18576,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
+                        code: "INVALID_CURSOR" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
                         instance?: string;
                         errors?: {
                             path: string;

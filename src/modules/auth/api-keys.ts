@@ -24,6 +24,13 @@ export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users
   const { database } = kit.context;
   const db = database.primary;
 
+  /** A page of a user's live keys, newest first. */
+  async function pageOfKeys(userId: string, page: PageRequest) {
+    const limit = page.limit ?? 20;
+    const rows = await queries.listApiKeys(db, userId, limit + 1, newestFirst.after(page.cursor));
+    return newestFirst.page(rows, limit, apiKeyView);
+  }
+
   return {
     async create(caller: SignedInCaller, input: { name: string; scopes: string[]; expiresAt?: string }) {
       const { principal } = caller;
@@ -54,11 +61,7 @@ export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users
       return { ...apiKeyView(row), key: secret };
     },
 
-    async list(caller: SignedInCaller, page: PageRequest = {}) {
-      const limit = page.limit ?? 20;
-      const rows = await queries.listApiKeys(db, caller.principal.userId, limit + 1, newestFirst.after(page.cursor));
-      return newestFirst.page(rows, limit, apiKeyView);
-    },
+    list: (caller: SignedInCaller, page: PageRequest = {}) => pageOfKeys(caller.principal.userId, page),
 
     async revoke(caller: SignedInCaller, id: string) {
       await kit.useCases.run(caller, async (tx, emit) => {
@@ -68,9 +71,9 @@ export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users
     },
 
     /** A user's live keys, for an administrator holding sessions:manage (or the user, through `me`). */
-    async listOfUser(caller: SignedInCaller, id: string) {
+    async listOfUser(caller: SignedInCaller, id: string, page: PageRequest = {}) {
       const user = await kit.users.visibleUser(db, caller.principal, id);
-      return (await queries.listApiKeys(db, user.id)).map(apiKeyView);
+      return pageOfKeys(user.id, page);
     },
 
     /** An administrator revokes a user's key and the keys it made; not on an account holding more access than theirs. */

@@ -2,11 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems, Uuid } from '../../http/schemas.js';
+import { pagingErrors } from '../../platform/paging.js';
 import { accessErrors } from '../access/errors.js';
 import { userErrors } from '../users/errors.js';
 import { UserIdParams } from '../users/schemas.js';
 import { authErrors as errors } from './errors.js';
-import { ApiKeyList } from './schemas.js';
+import { ApiKeyList, PageQuery } from './schemas.js';
 import type { AuthService } from './service.js';
 
 const UserApiKeyParams = Type.Object({ ...UserIdParams.properties, keyId: Uuid });
@@ -24,12 +25,14 @@ export const userApiKeyRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> 
       schema: {
         tags: ['users'],
         summary: "A user's API keys (never their secrets)",
-        description: 'The live API keys of a user (`me` for your own): name, prefix, scopes, expiry and last use.',
+        description:
+          "The live API keys of a user (`me` for your own), newest first: name, prefix, scopes, expiry and last use. Pass the answer's `nextCursor` back as `cursor` for the next page.",
         params: UserIdParams,
-        response: { 200: ApiKeyList, ...problems(userErrors.USER_NOT_FOUND) },
+        querystring: PageQuery,
+        response: { 200: ApiKeyList, ...problems(userErrors.USER_NOT_FOUND, pagingErrors.INVALID_CURSOR) },
       },
     },
-    async (request) => ({ data: await auth.apiKeys.listOfUser(signedIn(request.caller), request.params.id) }),
+    async (request) => auth.apiKeys.listOfUser(signedIn(request.caller), request.params.id, request.query),
   );
   app.delete(
     '/users/:id/api-keys/:keyId',
