@@ -26,6 +26,32 @@ const sessionView = (session: queries.SessionRow, currentId: string | null) => (
 });
 
 /**
+ * The one way a session changes organization, shared by POST /auth/switch-organization, the refresh grant
+ * with `organizationId` and the hosted account page: only into an organization the person is an active member of now (a
+ * suspended membership signs in but cannot be switched to), the session's unspent refresh tokens spent,
+ * audited as auth.organization_switched. The caller adds the session's next refresh token (a browser
+ * session keeps its cookie's instead).
+ */
+export async function moveSessionToOrganization(
+  tx: Executor,
+  emit: Emit<DomainEvent>,
+  session: { sessionId: string; userId: string; organizationId: string | null },
+  organizationId: string,
+  keepTokenHash?: string,
+) {
+  const membership = await memberships.find(tx, organizationId, session.userId);
+  if (membership?.status !== 'ACTIVE') throw organizationErrors.NOT_A_MEMBER();
+  if (!(await queries.switchSessionOrganization(tx, session, organizationId, keepTokenHash))) throw errors.SESSION_ENDED();
+  await emit({
+    type: 'auth.organization_switched',
+    entityId: session.sessionId,
+    actorId: session.userId,
+    organizationId,
+    payload: { from: session.organizationId, to: organizationId },
+  });
+}
+
+/**
  * Sessions are refresh-token families. Refresh rotates the token; every end of a session is told to
  * every node once committed, so an access token of an ended session stops working at once.
  */
@@ -60,30 +86,6 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
     requireVerifiedEmail: config.REQUIRE_EMAIL_VERIFICATION,
   });
 
-  /**
-   * The one way a session changes organization, shared by POST /auth/switch-organization and the refresh
-   * grant with `organizationId`: only into an organization the person is an active member of now (a
-   * suspended membership signs in but cannot be switched to), the session's unspent refresh tokens spent,
-   * audited as auth.organization_switched. The caller adds the session's next refresh token.
-   */
-  async function moveSession(
-    tx: Executor,
-    emit: Emit<DomainEvent>,
-    session: { sessionId: string; userId: string; organizationId: string | null },
-    organizationId: string,
-  ) {
-    const membership = await memberships.find(tx, organizationId, session.userId);
-    if (membership?.status !== 'ACTIVE') throw organizationErrors.NOT_A_MEMBER();
-    if (!(await queries.switchSessionOrganization(tx, session.sessionId, session.userId, organizationId))) throw errors.SESSION_ENDED();
-    await emit({
-      type: 'auth.organization_switched',
-      entityId: session.sessionId,
-      actorId: session.userId,
-      organizationId,
-      payload: { from: session.organizationId, to: organizationId },
-    });
-  }
-
   async function withUser<Token extends object>(userId: string, token: Token) {
     const cached = await userViews.get(userId);
     if (!cached) throw errors.SESSION_ENDED();
@@ -101,7 +103,7 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
       // The rotation's own next token is spent by the move at once; the session continues with `next`.
       const session = await queries.rotateRefreshToken(tx, rotation(tokenHash, randomToken()));
       if (!session) return undefined;
-      await moveSession(tx, emit, session, organizationId);
+      await moveSessionToOrganization(tx, emit, session, organizationId);
       await queries.insertRefreshToken(tx, session.sessionId, sha256(next));
       const signedIn = { amr: session.amr ?? [], authTime: session.createdAt };
       const issued = await signIn.issueAccessToken(tx, session.userId, { id: organizationId, scope: organizationId }, session.sessionId, signedIn);
@@ -157,7 +159,7 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
       const next = randomToken();
       const switched = await useCases.run(caller, async (tx, emit) => {
         const from = { sessionId, userId: principal.userId, organizationId: principal.organizationId };
-        await moveSession(tx, emit, from, organizationId);
+        await moveSessionToOrganization(tx, emit, from, organizationId);
         await queries.insertRefreshToken(tx, sessionId, sha256(next));
         // The session's sign-in (how it was proven, and when) carries over to the new organization's token.
         const signedIn = { amr: principal.amr ?? [], authTime: new Date((principal.authTime ?? Date.now() / 1000) * 1000) };
