@@ -120,18 +120,21 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
       const { person, first, second, suffix } = await personInTwoOrganizations('a switching passphrase');
       const context = await rig.context({ javaScript });
       const page = await signIn(context, person.email, 'a switching passphrase');
-      const rows = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Your roles' }) }).locator('tbody tr');
+      const rows = page
+        .getByRole('table')
+        .filter({ has: page.getByRole('columnheader', { name: 'Your roles' }) })
+        .locator('tbody tr');
       expect(await rows.count()).toBe(2);
       const row = (name: string) => rows.filter({ has: page.getByRole('rowheader', { name }) });
-      expect(await row(`North School ${suffix}`).innerText()).toMatch(/ORG_ADMIN\s+Active here, Default at sign-in/);
-      expect(await row(`South School ${suffix}`).innerText()).toMatch(/INSTRUCTOR\s+—/);
+      expect(await row(`North School ${suffix}`).textContent()).toMatch(/ORG_ADMIN\s+Active here, Default at sign-in/);
+      expect(await row(`South School ${suffix}`).textContent()).toMatch(/INSTRUCTOR\s+—/);
       expect((await live(context))?.organizationId).toBe(first);
 
       await page.getByRole('combobox', { name: 'Organization' }).selectOption({ label: `South School ${suffix}` });
       await page.getByRole('button', { name: 'Switch to this organization' }).click();
       await page.getByText('You now act in the chosen organization.').waitFor();
       expect((await live(context))?.organizationId).toBe(second);
-      expect(await row(`South School ${suffix}`).innerText()).toMatch(/Active here/);
+      expect(await row(`South School ${suffix}`).textContent()).toMatch(/Active here/);
       expect(await row(`South School ${suffix}`).getAttribute('aria-current')).toBe('true');
       const [switched] = await queryRows<{ n: number }>(
         rig.h.context.database.primary,
@@ -142,7 +145,7 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
       // The chosen one is preselected; making it the default moves where sign-ins land.
       await page.getByRole('button', { name: 'Make it my default' }).click();
       await page.getByText('Your sign-ins now land in the chosen organization.').waitFor();
-      expect(await row(`South School ${suffix}`).innerText()).toMatch(/Active here, Default at sign-in/);
+      expect(await row(`South School ${suffix}`).textContent()).toMatch(/Active here, Default at sign-in/);
       expect((await rig.h.app.modules.hosted.person(person.id))?.organizationId).toBe(second);
       await context.close();
     }, 120_000);

@@ -106,7 +106,13 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
       await moveSessionToOrganization(tx, emit, session, organizationId);
       await queries.insertRefreshToken(tx, session.sessionId, sha256(next));
       const signedIn = { amr: session.amr ?? [], authTime: session.createdAt };
-      const issued = await signIn.issueAccessToken(tx, session.userId, { id: organizationId, scope: organizationId }, session.sessionId, signedIn);
+      const issued = await signIn.issueAccessToken(
+        tx,
+        session.userId,
+        { id: organizationId, scope: organizationId },
+        session.sessionId,
+        signedIn,
+      );
       return { userId: session.userId, issued };
     });
     if (token) return withUser(token.userId, { ...token.issued, refreshToken: next });

@@ -142,7 +142,11 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
    * The organization switcher: one form, two buttons (act in it now; land in it at every sign-in). An
    * organization the person is not an active member of is refused on the form, never acted on.
    */
-  const organizationForm = (path: string, change: (request: FastifyRequest, session: BrowserSession, organizationId: string) => Promise<unknown>, noticeKey: string) =>
+  const organizationForm = (
+    path: string,
+    change: (request: FastifyRequest, session: BrowserSession, organizationId: string) => Promise<unknown>,
+    noticeKey: string,
+  ) =>
     app.post(path, { ...page, schema: { ...page.schema, body: formBody(['organizationId', 'csrf']) } }, async (request, reply) => {
       const session = await signedInForm(request, reply);
       if (!session) return reply;
@@ -159,7 +163,8 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
 
   organizationForm(
     '/account/organizations/switch',
-    (request, _session, organizationId) => hosted.account.switchOrganization(request.caller, hosted.sessionCookie(request) ?? '', organizationId),
+    (request, _session, organizationId) =>
+      hosted.account.switchOrganization(request.caller, hosted.sessionCookie(request) ?? '', organizationId),
     'account.organizationSwitched',
   );
   organizationForm(
