@@ -32,6 +32,8 @@ export interface BenchRow {
   /** The server's resident memory (MB) just after start, and its peak during the case's runs. */
   startRssMb?: number;
   peakRssMb?: number;
+  /** A comparison with another case of the same run (e.g. its req/s as a ratio of a reference case's). */
+  note?: string;
 }
 
 export interface Section {
@@ -297,4 +299,6 @@ export function printTable(rows: BenchRow[]) {
   const format = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
   process.stdout.write(`${format(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n`);
   for (const line of lines) process.stdout.write(`${format(line)}\n`);
+  for (const row of rows.filter((noted) => noted.note)) process.stdout.write(`\n${row.case} (${row.driver}): ${row.note}`);
+  if (rows.some((noted) => noted.note)) process.stdout.write('\n');
 }

@@ -110,6 +110,7 @@ describe.skipIf(!hasChromium)('admin console', () => {
   it('2. users: searches accent-insensitively, creates a user, suspends one with a reason in a dialog', async () => {
     await visit('users', 'Users');
     await page.getByLabel('Search users').fill('muller');
+    // The console reads everything again as the new organization's token: the switcher shows it active.
     await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
     await expect(page.locator('tbody tr').first().textContent()).resolves.toContain('zoe.muller@example.com');
 
@@ -159,6 +160,37 @@ describe.skipIf(!hasChromium)('admin console', () => {
     await page.getByRole('link', { name: 'Globex' }).waitFor();
     await visit('invitations', 'Invitations');
     await page.getByRole('cell', { name: 'newcomer@example.com' }).waitFor();
+  });
+
+  it('4. organizations: an organization page lists members with their roles; an admin in two switches in the header', async () => {
+    const admin = await login(h, 'console-admin@example.com', 'console admin passphrase');
+    const adminId = (await h.app.inject({ method: 'GET', url: '/auth/me', headers: admin.headers })).json().id as string;
+    const second = await createOrganization(h, admin, 'Initech');
+    const join = (organizationId: string, userId: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/organizations/${organizationId}/members`,
+        headers: admin.headers,
+        payload: { userId, roleIds: ['user'] },
+      });
+    for (const [organizationId, userId] of [
+      [orgId, zoeId],
+      [orgId, adminId],
+      [second, adminId],
+    ] as const) {
+      expect((await join(organizationId, userId)).statusCode).toBe(201);
+    }
+    await page.reload();
+    const switcher = page.getByRole('combobox', { name: 'Organization' });
+    await switcher.selectOption({ label: 'Initech' });
+    // The console reads everything again as the new organization's token: the switcher shows it active.
+    await page.waitForFunction(
+      () => (document.querySelector('.org-switcher select') as HTMLSelectElement | null)?.selectedOptions[0]?.text === 'Initech',
+    );
+    await visit(`organizations/${orgId}`, /Members of/);
+    const zoe = page.getByRole('row').filter({ hasText: 'zoe.muller@example.com' });
+    await zoe.getByRole('cell', { name: 'user', exact: true }).waitFor();
+    await zoe.getByRole('cell', { name: 'ACTIVE', exact: true }).waitFor();
   });
 
   it('5. API keys: creates a key shown once', async () => {

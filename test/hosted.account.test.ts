@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from './helpers/auth.js';
+import { queryRows } from '../src/db/client.js';
+import { createOrganization, createUser, loginAs } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { checkPage, type PagesRig, sessionCookie, startPages } from './helpers/pages.js';
 
@@ -9,7 +11,8 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
   let rig: PagesRig;
 
   beforeAll(async () => {
-    rig = await startPages();
+    // The learning preset's roles (ORG_ADMIN, INSTRUCTOR) are held per organization.
+    rig = await startPages({}, 'learning');
   }, 120_000);
   afterAll(async () => rig?.close());
 
@@ -92,8 +95,97 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
     await context.close();
   }, 60_000);
 
+  /** A person made through the API in two organizations, with a different role in each. */
+  const personInTwoOrganizations = async (password: string) => {
+    const root = await loginAs(rig.h, { roles: ['SUPER_ADMIN'] });
+    const post = (url: string, payload: object) => rig.h.app.inject({ method: 'POST', url, headers: root.headers, payload });
+    const suffix = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const first = await createOrganization(rig.h, root, `North School ${suffix}`);
+    const second = await createOrganization(rig.h, root, `South School ${suffix}`);
+    const made = await post('/users', {
+      email: `two-${suffix}@example.com`,
+      firstName: 'Two',
+      lastName: 'Schools',
+      organizationId: first,
+      roles: ['ORG_ADMIN'],
+      password,
+    });
+    const person = made.json().user as { id: string; email: string };
+    expect((await post(`/organizations/${second}/members`, { userId: person.id, roleIds: ['INSTRUCTOR'] })).statusCode).toBe(201);
+    return { person, first, second, suffix };
+  };
+
+  for (const javaScript of [true, false]) {
+    it(`lists the person's organizations, switches the active one and sets the default (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {
+      const { person, first, second, suffix } = await personInTwoOrganizations('a switching passphrase');
+      const context = await rig.context({ javaScript });
+      const page = await signIn(context, person.email, 'a switching passphrase');
+      const rows = page
+        .getByRole('table')
+        .filter({ has: page.getByRole('columnheader', { name: 'Your roles' }) })
+        .locator('tbody tr');
+      expect(await rows.count()).toBe(2);
+      const row = (name: string) => rows.filter({ has: page.getByRole('rowheader', { name }) });
+      expect(await row(`North School ${suffix}`).textContent()).toMatch(/ORG_ADMIN\s+Active here, Default at sign-in/);
+      expect(await row(`South School ${suffix}`).textContent()).toMatch(/INSTRUCTOR\s+—/);
+      expect((await live(context))?.organizationId).toBe(first);
+
+      await page.getByRole('combobox', { name: 'Organization' }).selectOption({ label: `South School ${suffix}` });
+      await page.getByRole('button', { name: 'Switch to this organization' }).click();
+      await page.getByText('You now act in the chosen organization.').waitFor();
+      expect((await live(context))?.organizationId).toBe(second);
+      expect(await row(`South School ${suffix}`).textContent()).toMatch(/Active here/);
+      expect(await row(`South School ${suffix}`).getAttribute('aria-current')).toBe('true');
+      const [switched] = await queryRows<{ n: number }>(
+        rig.h.context.database.primary,
+        sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = 'auth.organization_switched' AND actor_id = ${person.id}`,
+      );
+      expect(switched?.n).toBe(1);
+
+      // The chosen one is preselected; making it the default moves where sign-ins land.
+      await page.getByRole('button', { name: 'Make it my default' }).click();
+      await page.getByText('Your sign-ins now land in the chosen organization.').waitFor();
+      expect(await row(`South School ${suffix}`).textContent()).toMatch(/Active here, Default at sign-in/);
+      expect((await rig.h.app.modules.hosted.person(person.id))?.organizationId).toBe(second);
+      await context.close();
+    }, 120_000);
+  }
+
+  it('refuses a switch into an organization the person is not an active member of, and a cross-site one', async () => {
+    const { person, first, second } = await personInTwoOrganizations('a refused passphrase');
+    const context = await rig.context();
+    const page = await signIn(context, person.email, 'a refused passphrase');
+    const cookie = (await sessionCookie(context))?.value;
+    const csrf = await page.locator('form[action="/account/organizations/switch"] input[name="csrf"]').inputValue();
+    const root = await loginAs(rig.h, { roles: ['SUPER_ADMIN'] });
+    const elsewhere = await createOrganization(rig.h, root, `Elsewhere ${Date.now()}`);
+    const post = (organizationId: string, origin = rig.base) =>
+      rig.h.app.inject({
+        method: 'POST',
+        url: '/account/organizations/switch',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `tessera_session=${cookie}`, origin },
+        payload: `organizationId=${organizationId}&csrf=${csrf}`,
+      });
+    const refused = await post(elsewhere);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('You are not an active member of that organization.');
+    expect((await post(second, 'https://evil.example')).statusCode).toBe(403);
+    expect((await live(context))?.organizationId).toBe(first);
+    // A suspended membership is listed, but cannot be switched to.
+    await rig.h.app.inject({
+      method: 'PATCH',
+      url: `/organizations/${second}/members/${person.id}`,
+      headers: root.headers,
+      payload: { status: 'SUSPENDED' },
+    });
+    expect((await post(second)).statusCode).toBe(400);
+    expect((await live(context))?.organizationId).toBe(first);
+    await context.close();
+  }, 60_000);
+
   it('passes axe-core on the account page at both widths in both languages', async () => {
-    const user = await createUser(rig.h, { password: 'an axe passphrase' });
+    // In two organizations, so the organization switcher is on the page too.
+    const { person: user } = await personInTwoOrganizations('an axe passphrase');
     for (const width of [1280, 390]) {
       for (const language of ['en', 'de'] as const) {
         const context = await rig.context({ width, language, axe: true });

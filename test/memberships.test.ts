@@ -116,6 +116,42 @@ describe('memberships: several organizations per person', () => {
     expect((await switchTo(signedIn, orgB)).statusCode).toBe(200);
   });
 
+  it('switches with the refresh grant too, audited like the switch, and refuses a non-member keeping the token unspent', async () => {
+    const refreshInto = (refreshToken: string, organizationId: string) =>
+      h.app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken, organizationId } });
+    const signedIn = sessionOf(await login(h, person.email, password));
+    const outsider = await createOrganization(h, root, 'Eta School');
+    const refused = await refreshInto(signedIn.refreshToken, outsider);
+    expect([refused.statusCode, refused.json().code]).toEqual([403, 'NOT_A_MEMBER']);
+
+    const moved = await refreshInto(signedIn.refreshToken, orgB);
+    expect(moved.statusCode).toBe(200);
+    const inB = sessionOf(moved.json());
+    expect(decodeJwt(inB.accessToken)).toMatchObject({ org: orgB, roles: ['INSTRUCTOR'], sid: decodeJwt(signedIn.accessToken).sid });
+    expect((await call(inB, 'GET', '/auth/me')).json().activeOrganization.id).toBe(orgB);
+    expect((await call(inB, 'GET', `/users/${onlyInB}`)).statusCode).toBe(200);
+    const [audited] = await queryRows<{ actorId: string; payload: { from: string; to: string } }>(
+      h.context.database.primary,
+      sql`SELECT actor_id AS "actorId", payload FROM audit_logs WHERE action = 'auth.organization_switched' AND entity_id = ${decodeJwt(signedIn.accessToken).sid as string}`,
+    );
+    expect(audited).toEqual({ actorId: person.id, payload: { from: orgA, to: orgB } });
+    // The presented token was spent by the move; the session goes on with the new one, still in B.
+    expect((await refreshInto(signedIn.refreshToken, orgA)).statusCode).toBe(401);
+    const plain = await h.app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: inB.refreshToken } });
+    expect(decodeJwt(plain.json().accessToken)).toMatchObject({ org: orgB });
+
+    // A suspended membership is refused as a switch would be.
+    await call(root, 'PATCH', `/organizations/${orgB}/members/${person.id}`, { status: 'SUSPENDED' });
+    try {
+      const suspended = await refreshInto(plain.json().refreshToken, orgB);
+      expect([suspended.statusCode, suspended.json().code]).toEqual([403, 'NOT_A_MEMBER']);
+      const back = await refreshInto(plain.json().refreshToken, orgA);
+      expect(decodeJwt(back.json().accessToken)).toMatchObject({ org: orgA, roles: ['ORG_ADMIN'] });
+    } finally {
+      await call(root, 'PATCH', `/organizations/${orgB}/members/${person.id}`, { status: 'ACTIVE' });
+    }
+  });
+
   it('stops a removed membership on the next request on every node, falling back to the default organization', async () => {
     const peer = await createPeer(h);
     try {

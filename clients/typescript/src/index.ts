@@ -187,6 +187,17 @@ export function createTesseraClient(options: TesseraClientOptions) {
       changed();
     },
 
+    /**
+     * Acts in another of the person's organizations: the session moves there and its new token pair is kept
+     * (POST /auth/switch-organization; 403 NOT_A_MEMBER for one they are not an active member of).
+     */
+    async switchOrganization(organizationId: string): Promise<{ ok: true } | { ok: false; problem: Problem }> {
+      const { data, error } = await api.POST('/auth/switch-organization', { body: { organizationId } });
+      if (!data) return { ok: false, problem: problemOf(error) };
+      keep(data);
+      return { ok: true };
+    },
+
     /** Support: act as the user until `stopImpersonating` (or the token's 30 minutes end). */
     async impersonate(userId: string, reason: string): Promise<{ ok: true } | { ok: false; problem: Problem }> {
       const { data, error } = await api.POST('/users/{id}/impersonate', { params: { path: { id: userId } }, body: { reason } });

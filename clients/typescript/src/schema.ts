@@ -954,8 +954,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rotate a refresh token
-         * @description Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be.
+         * Rotate a refresh token (optionally into another of your organizations)
+         * @description Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be. With `organizationId`, the session moves to that organization as POST /auth/switch-organization does (audited the same way): refused with 403 NOT_A_MEMBER, the refresh token left unspent, for an organization you are not an active member of.
          */
         post: operations["postAuthRefreshToken"];
         delete?: never;
@@ -14671,6 +14671,8 @@ export interface operations {
             content: {
                 "application/json": {
                     refreshToken: string;
+                    /** Format: uuid */
+                    organizationId?: string;
                 };
             };
         };
@@ -14736,6 +14738,27 @@ export interface operations {
                         detail: string;
                         /** @enum {string} */
                         code: "INVALID_REFRESH_TOKEN";
+                        instance?: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem codes: NOT_A_MEMBER */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        /** @enum {string} */
+                        code: "NOT_A_MEMBER";
                         instance?: string;
                         errors?: {
                             path: string;

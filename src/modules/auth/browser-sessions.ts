@@ -1,7 +1,9 @@
 import type { Caller } from '../../platform/caller.js';
 import type { AuthKit } from './deps.js';
+import { authErrors } from './errors.js';
 import * as queries from './queries.js';
 import { sha256 } from './secrets.js';
+import { moveSessionToOrganization } from './sessions.js';
 
 /** How often a browser session's use is written down: its idle expiry moves on at most once a minute. */
 const TOUCH_EVERY_MS = 60_000;
@@ -14,6 +16,8 @@ export interface BrowserSession {
   authTime: Date;
   /** How they proved it (RFC 8176 names). */
   amr: string[];
+  /** The organization the session acts in (where it signed in, or switched to); null for a person in none. */
+  organizationId: string | null;
 }
 
 /**
@@ -33,7 +37,19 @@ export function createBrowserSessions(kit: AuthKit) {
       if (now.getTime() - new Date(row.lastUsedAt).getTime() > TOUCH_EVERY_MS) {
         await queries.touchSession(db, row.sessionId, now, new Date(now.getTime() + config.SESSION_IDLE_TIMEOUT));
       }
-      return { userId: row.userId, sessionId: row.sessionId, authTime: new Date(row.createdAt), amr: row.amr ?? [] };
+      const { userId, sessionId, organizationId } = row;
+      return { userId, sessionId, organizationId, authTime: new Date(row.createdAt), amr: row.amr ?? [] };
+    },
+
+    /**
+     * The account page's organization switcher: the session the cookie names moves to another organization
+     * of its person, as an API session does (same rules, same audit), keeping the cookie's token.
+     */
+    async switchOrganization(caller: Caller, token: string, organizationId: string) {
+      const tokenHash = sha256(token);
+      const row = await queries.findBrowserSession(db, tokenHash, new Date(), config.REQUIRE_EMAIL_VERIFICATION);
+      if (!row) throw authErrors.SESSION_ENDED();
+      await kit.useCases.run(caller, (tx, emit) => moveSessionToOrganization(tx, emit, row, organizationId, tokenHash));
     },
 
     /** Sign-out: the session the cookie names ends, on every node at once. */

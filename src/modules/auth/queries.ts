@@ -32,9 +32,17 @@ export async function insertSession(db: Executor, values: typeof sessions.$infer
 
 /**
  * A live session of the user moves to another organization, its unspent refresh tokens spent: the token
- * pair answered with it is the family's only way on. False when the session is not the user's or not live.
+ * pair answered with it is the family's only way on. A browser session keeps its cookie's token
+ * (`keepTokenHash`), which names the session and is never rotated. False when the session is not the
+ * user's or not live.
  */
-export async function switchSessionOrganization(db: Executor, sessionId: string, userId: string, organizationId: string) {
+export async function switchSessionOrganization(
+  db: Executor,
+  session: { sessionId: string; userId: string },
+  organizationId: string,
+  keepTokenHash?: string,
+) {
+  const { sessionId, userId } = session;
   const now = new Date();
   const moved = await db
     .update(sessions)
@@ -53,7 +61,13 @@ export async function switchSessionOrganization(db: Executor, sessionId: string,
   await db
     .update(refreshTokens)
     .set({ usedAt: now })
-    .where(and(eq(refreshTokens.sessionId, sessionId), isNull(refreshTokens.usedAt)));
+    .where(
+      and(
+        eq(refreshTokens.sessionId, sessionId),
+        isNull(refreshTokens.usedAt),
+        keepTokenHash ? ne(refreshTokens.tokenHash, keepTokenHash) : undefined,
+      ),
+    );
   return true;
 }
 
@@ -283,8 +297,15 @@ export const exportParts = {
  * rotated (a browser does not refresh), so an unspent token of a live session of a user who may hold one.
  */
 export async function findBrowserSession(db: Executor, tokenHash: string, now: Date, requireVerifiedEmail: boolean) {
-  const rows = rowsOf<{ sessionId: string; userId: string; createdAt: Date | string; amr: string[] | null; lastUsedAt: Date | string }>(
-    await db.execute(sql`select s.id as "sessionId", s.user_id as "userId", s.created_at as "createdAt", s.amr, s.last_used_at as "lastUsedAt"
+  const rows = rowsOf<{
+    sessionId: string;
+    userId: string;
+    organizationId: string | null;
+    createdAt: Date | string;
+    amr: string[] | null;
+    lastUsedAt: Date | string;
+  }>(
+    await db.execute(sql`select s.id as "sessionId", s.user_id as "userId", s.organization_id as "organizationId", s.created_at as "createdAt", s.amr, s.last_used_at as "lastUsedAt"
       from refresh_tokens t join sessions s on s.id = t.session_id join users u on u.id = s.user_id
       where t.token_hash = ${tokenHash} and t.used_at is null and s.revoked_at is null
         and s.expires_at > ${now.toISOString()}::timestamptz and s.idle_expires_at > ${now.toISOString()}::timestamptz

@@ -5,6 +5,7 @@ import { publicRoute, signedIn, signedInIfCredentials } from '../../http/route-p
 import { NoContent, problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { accessErrors } from '../access/errors.js';
+import { organizationErrors } from '../organizations/errors.js';
 import { authErrors as errors } from './errors.js';
 import {
   Accepted,
@@ -80,13 +81,13 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       schema: {
         tags,
         description:
-          'Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be.',
-        summary: 'Rotate a refresh token',
+          'Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be. With `organizationId`, the session moves to that organization as POST /auth/switch-organization does (audited the same way): refused with 403 NOT_A_MEMBER, the refresh token left unspent, for an organization you are not an active member of.',
+        summary: 'Rotate a refresh token (optionally into another of your organizations)',
         body: RefreshBody,
-        response: { 200: TokenResponse, ...problems(errors.INVALID_REFRESH_TOKEN, limited) },
+        response: { 200: TokenResponse, ...problems(errors.INVALID_REFRESH_TOKEN, organizationErrors.NOT_A_MEMBER, limited) },
       },
     },
-    async (request) => auth.sessions.refresh(request.caller, request.body.refreshToken),
+    async (request) => auth.sessions.refresh(request.caller, request.body.refreshToken, request.body.organizationId),
   );
 
   app.post(

@@ -68,7 +68,14 @@ export const ImpersonationToken = Type.Object({
   user: PublicUser,
 });
 
-export const RefreshBody = Type.Object({ refreshToken: OpaqueToken }, NoExtraFields);
+export const RefreshBody = Type.Object(
+  {
+    refreshToken: OpaqueToken,
+    // The refresh grant may switch organization, as POST /auth/switch-organization does.
+    organizationId: Type.Optional(Uuid),
+  },
+  NoExtraFields,
+);
 export const LogoutBody = Type.Object({ refreshToken: Type.Optional(OpaqueToken) }, NoExtraFields);
 export const EmailBody = Type.Object({ email: Email }, NoExtraFields);
 export const ResetBody = Type.Object({ token: OpaqueToken, password: Password }, NoExtraFields);

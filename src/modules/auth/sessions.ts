@@ -27,6 +27,32 @@ const sessionView = (session: queries.SessionRow, currentId: string | null) => (
 });
 
 /**
+ * The one way a session changes organization, shared by POST /auth/switch-organization, the refresh grant
+ * with `organizationId` and the hosted account page: only into an organization the person is an active member of now (a
+ * suspended membership signs in but cannot be switched to), the session's unspent refresh tokens spent,
+ * audited as auth.organization_switched. The caller adds the session's next refresh token (a browser
+ * session keeps its cookie's instead).
+ */
+export async function moveSessionToOrganization(
+  tx: Executor,
+  emit: Emit<DomainEvent>,
+  session: { sessionId: string; userId: string; organizationId: string | null },
+  organizationId: string,
+  keepTokenHash?: string,
+) {
+  const membership = await memberships.find(tx, organizationId, session.userId);
+  if (membership?.status !== 'ACTIVE') throw organizationErrors.NOT_A_MEMBER();
+  if (!(await queries.switchSessionOrganization(tx, session, organizationId, keepTokenHash))) throw errors.SESSION_ENDED();
+  await emit({
+    type: 'auth.organization_switched',
+    entityId: session.sessionId,
+    actorId: session.userId,
+    organizationId,
+    payload: { from: session.organizationId, to: organizationId },
+  });
+}
+
+/**
  * Sessions are refresh-token families. Refresh rotates the token; every end of a session is told to
  * every node once committed, so an access token of an ended session stops working at once.
  */
@@ -53,6 +79,48 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
     });
   }
 
+  const rotation = (tokenHash: string, next: string, now = new Date()) => ({
+    tokenHash,
+    nextHash: sha256(next),
+    now,
+    idleUntil: new Date(now.getTime() + config.SESSION_IDLE_TIMEOUT),
+    requireVerifiedEmail: config.REQUIRE_EMAIL_VERIFICATION,
+  });
+
+  async function withUser<Token extends object>(userId: string, token: Token) {
+    const cached = await userViews.get(userId);
+    if (!cached) throw errors.SESSION_ENDED();
+    return { ...token, user: cached.user };
+  }
+
+  /**
+   * The refresh grant with `organizationId`: the rotation and the move are one use case, so a refused
+   * move (not a member, suspended) leaves the presented refresh token unspent and usable.
+   */
+  async function refreshInto(caller: Caller, refreshToken: string, organizationId: string) {
+    const tokenHash = sha256(refreshToken);
+    const next = randomToken();
+    const token = await useCases.run(caller, async (tx, emit) => {
+      // The rotation's own next token is spent by the move at once; the session continues with `next`.
+      const session = await queries.rotateRefreshToken(tx, rotation(tokenHash, randomToken()));
+      if (!session) return undefined;
+      await moveSessionToOrganization(tx, emit, session, organizationId);
+      await queries.insertRefreshToken(tx, session.sessionId, sha256(next));
+      const signedIn = { amr: session.amr ?? [], authTime: session.createdAt };
+      const issued = await signIn.issueAccessToken(
+        tx,
+        session.userId,
+        { id: organizationId, scope: organizationId },
+        session.sessionId,
+        signedIn,
+      );
+      return { userId: session.userId, issued };
+    });
+    if (token) return withUser(token.userId, { ...token.issued, refreshToken: next });
+    await refusedSpentToken(caller, tokenHash);
+    throw errors.INVALID_REFRESH_TOKEN();
+  }
+
   async function listOf(caller: SignedInCaller, userId: string, page: PageRequest) {
     const limit = page.limit ?? 20;
     const rows = await queries.listLiveSessions(db, userId, limit + 1, newestFirst.after(page.cursor));
@@ -67,17 +135,11 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
      * access cache. Rotation emits no event, so it is not audited and needs no use case around its one
      * statement (a transaction would only add two round trips); a detected reuse is a use case, audited.
      */
-    async refresh(caller: Caller, refreshToken: string) {
+    async refresh(caller: Caller, refreshToken: string, organizationId?: string) {
+      if (organizationId) return refreshInto(caller, refreshToken, organizationId);
       const tokenHash = sha256(refreshToken);
       const next = randomToken();
-      const now = new Date();
-      const session = await queries.rotateRefreshToken(db, {
-        tokenHash,
-        nextHash: sha256(next),
-        now,
-        idleUntil: new Date(now.getTime() + config.SESSION_IDLE_TIMEOUT),
-        requireVerifiedEmail: config.REQUIRE_EMAIL_VERIFICATION,
-      });
+      const session = await queries.rotateRefreshToken(db, rotation(tokenHash, next));
       const cached = session && (await userViews.get(session.userId));
       if (session && cached) {
         // The session's organization while its membership is active, else the default one (a removed membership).
@@ -104,23 +166,14 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
       const sessionId = principal.sessionId as string;
       const next = randomToken();
       const switched = await useCases.run(caller, async (tx, emit) => {
-        const membership = await memberships.find(tx, organizationId, principal.userId);
-        if (membership?.status !== 'ACTIVE') throw organizationErrors.NOT_A_MEMBER();
-        if (!(await queries.switchSessionOrganization(tx, sessionId, principal.userId, organizationId))) throw errors.SESSION_ENDED();
+        const from = { sessionId, userId: principal.userId, organizationId: principal.organizationId };
+        await moveSessionToOrganization(tx, emit, from, organizationId);
         await queries.insertRefreshToken(tx, sessionId, sha256(next));
-        await emit({
-          type: 'auth.organization_switched',
-          entityId: sessionId,
-          organizationId,
-          payload: { from: principal.organizationId, to: organizationId },
-        });
         // The session's sign-in (how it was proven, and when) carries over to the new organization's token.
         const signedIn = { amr: principal.amr ?? [], authTime: new Date((principal.authTime ?? Date.now() / 1000) * 1000) };
         return signIn.issueAccessToken(tx, principal.userId, { id: organizationId, scope: organizationId }, sessionId, signedIn);
       });
-      const cached = await userViews.get(principal.userId);
-      if (!cached) throw errors.SESSION_ENDED();
-      return { ...switched, refreshToken: next, user: cached.user };
+      return withUser(principal.userId, { ...switched, refreshToken: next });
     },
 
     /** Ends the caller's session, and the one of `refreshToken` when it is the caller's too. */

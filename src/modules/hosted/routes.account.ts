@@ -7,7 +7,7 @@ import type { BrowserSession } from './service.js';
 type Form = Record<string, string | undefined>;
 const LABELS = { en: 'English', de: 'Deutsch' } as const;
 
-/** /account: the signed-in person's profile, password and sessions; every change is a form post. */
+/** /account: the signed-in person's profile, organizations, password and sessions; every change is a form post. */
 export function accountPages(app: FastifyInstance, kit: PageKit) {
   const { hosted } = kit;
 
@@ -55,6 +55,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
         newPasswordField: { ...newPasswordField(kit, request, 'newPassword', extra.errors?.newPassword), label: t('common.newPassword') },
         sessions,
         factors: (await hosted.mfa.factors.list(hosted.callerOf(request.caller, session))).data,
+        organizations: await hosted.account.organizations(request.caller, session),
         errors: extra.errors ?? {},
         notice: extra.noticeKey ? t(extra.noticeKey) : undefined,
       },
@@ -136,4 +137,39 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     await hosted.account.endOtherSessions(request.caller, session);
     return accountPage(request, reply, session, { noticeKey: 'account.sessionEnded' });
   });
+
+  /**
+   * The organization switcher: one form, two buttons (act in it now; land in it at every sign-in). An
+   * organization the person is not an active member of is refused on the form, never acted on.
+   */
+  const organizationForm = (
+    path: string,
+    change: (request: FastifyRequest, session: BrowserSession, organizationId: string) => Promise<unknown>,
+    noticeKey: string,
+  ) =>
+    app.post(path, { ...page, schema: { ...page.schema, body: formBody(['organizationId', 'csrf']) } }, async (request, reply) => {
+      const session = await signedInForm(request, reply);
+      if (!session) return reply;
+      try {
+        await change(request, session, (request.body as Form).organizationId ?? '');
+      } catch (error) {
+        if (!kit.isRefusal(error, 'NOT_A_MEMBER', 'VALIDATION_FAILED')) throw error;
+        const t = kit.t(request);
+        return accountPage(request, reply, session, { errors: { organizationId: t('account.notAMember') } }, 400);
+      }
+      // The page shows the session as it is now (its organization moved).
+      return accountPage(request, reply, (await hosted.browserSession(request)) ?? session, { noticeKey });
+    });
+
+  organizationForm(
+    '/account/organizations/switch',
+    (request, _session, organizationId) =>
+      hosted.account.switchOrganization(request.caller, hosted.sessionCookie(request) ?? '', organizationId),
+    'account.organizationSwitched',
+  );
+  organizationForm(
+    '/account/organizations/default',
+    (request, session, organizationId) => hosted.account.setDefaultOrganization(request.caller, session, organizationId),
+    'account.defaultOrganizationSet',
+  );
 }

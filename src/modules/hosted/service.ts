@@ -291,6 +291,22 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
       endSession: (caller: Caller, session: BrowserSession, sessionId: string) => auth.sessions.end(signedInAs(caller, session), sessionId),
       /** Every other session of the person ends; this browser's stays. */
       endOtherSessions: (caller: Caller, session: BrowserSession) => auth.sessions.endOthers(signedInAs(caller, session)),
+      /**
+       * The person's organizations, each marked as the one this browser acts in (the session's while its
+       * membership is active, else the default one, as tokens fall back) and as the default one.
+       */
+      async organizations(caller: Caller, session: BrowserSession) {
+        const held = await deps.users.members.organizationsOf(signedInAs(caller, session), 'me');
+        const inForce = held.find((organization) => organization.id === session.organizationId && organization.status === 'ACTIVE');
+        const activeId = inForce?.id ?? held.find((organization) => organization.isDefault)?.id;
+        return held.map((organization) => ({ ...organization, active: organization.id === activeId }));
+      },
+      /** This browser's session acts in another of the person's organizations (NOT_A_MEMBER otherwise). */
+      switchOrganization: (caller: Caller, cookie: string, organizationId: string) =>
+        auth.browserSessions.switchOrganization(caller, cookie, organizationId),
+      /** Where the person's sign-ins land from now on: one of their active memberships. */
+      setDefaultOrganization: (caller: Caller, session: BrowserSession, organizationId: string) =>
+        deps.users.members.setDefaultOrganization(signedInAs(caller, session), organizationId),
     },
 
     /** What the invitation page shows: the organization, the address, whether that address has an account. */

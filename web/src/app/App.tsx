@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Suspense, useEffect, useState, useSyncExternalStore } from 'react';
 import { ErrorNote, Loading } from '../ui/parts.js';
 import { adminPermissions, areas } from './areas.js';
-import { api, must, queryClient, tessera } from './client.js';
+import { api, describeProblem, must, queryClient, tessera } from './client.js';
 import { LoginPage } from './LoginPage.js';
 
 /** The page is kept in the URL hash (`#/users/<id>`), so a reload or a shared link opens the same page. */
@@ -31,7 +31,7 @@ export function App() {
 }
 
 function Shell({ path, param }: { path: string; param?: string }) {
-  const me = useQuery({ queryKey: ['me', tessera.impersonation?.sessionId ?? 'self'], queryFn: () => must(api.GET('/auth/me')) });
+  const me = useQuery({ queryKey: ['me', tessera.impersonation?.sessionId ?? 'self'], queryFn: fetchMe });
   const held = new Set(me.data?.permissions ?? []);
   const visible = areas.filter((area) => area.permissions.some((permission) => held.has(permission)));
   const area = visible.find((candidate) => candidate.path === path) ?? visible[0];
@@ -54,6 +54,7 @@ function Shell({ path, param }: { path: string; param?: string }) {
               </a>
             ))}
         </nav>
+        {me.data && <OrganizationSwitcher me={me.data} />}
         <span className="who">{me.data?.email}</span>
         <button
           type="button"
@@ -81,6 +82,41 @@ function Shell({ path, param }: { path: string; param?: string }) {
         )}
       </main>
     </div>
+  );
+}
+
+type Me = Awaited<ReturnType<typeof fetchMe>>;
+const fetchMe = () => must(api.GET('/auth/me'));
+
+/**
+ * For a person in several organizations: the one the console acts in, and a switch to another of their
+ * active memberships (a new token pair; everything shown is read again for the new organization).
+ */
+function OrganizationSwitcher({ me }: { me: Me }) {
+  const [problem, setProblem] = useState<string>();
+  const choices = me.organizations.filter((organization) => organization.status === 'ACTIVE');
+  if (choices.length < 2 || tessera.impersonation) return null;
+  return (
+    <span className="org-switcher">
+      <label>
+        Organization{' '}
+        <select
+          value={me.activeOrganization?.id ?? ''}
+          onChange={async (event) => {
+            const switched = await tessera.switchOrganization(event.target.value);
+            setProblem(switched.ok ? undefined : describeProblem(switched.problem));
+            if (switched.ok) queryClient.clear();
+          }}
+        >
+          {choices.map((organization) => (
+            <option key={organization.id} value={organization.id}>
+              {organization.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {problem && <span role="alert">{problem}</span>}
+    </span>
   );
 }
 

@@ -76,32 +76,33 @@ export default function OrganizationsPage({ param }: { param?: string }) {
   );
 }
 
+/** Members keyed by their user id (the table's row key). */
+const membersOf = async (id: string) => {
+  const page = await must(api.GET('/organizations/{id}/members', { params: { path: { id }, query: { limit: 100 } } }));
+  return page.data.map((member) => ({ ...member, id: member.userId }));
+};
+type Member = Awaited<ReturnType<typeof membersOf>>[number];
+
+const memberColumns: ColumnDef<Member, unknown>[] = [
+  { header: 'Name', cell: ({ row }) => <a href={`#/users/${row.original.userId}`}>{fullName(row.original)}</a> },
+  { header: 'Email', accessorKey: 'email' },
+  { header: 'Roles here', cell: ({ row }) => row.original.roles.join(', ') || '—' },
+  { header: 'Membership', accessorKey: 'status' },
+  { header: 'Joined', cell: ({ row }) => when(row.original.joinedAt) },
+];
+
+/** An organization's members with the roles they hold there and their membership's status. */
 function Members({ id, name }: { id: string; name?: string }) {
-  const members = useQuery({
-    queryKey: ['organization-users', id],
-    queryFn: () => must(api.GET('/organizations/{id}/users', { params: { path: { id } } })),
-  });
-  const rows = (
-    members.data as { data?: { id: string; email: string; firstName?: string; lastName?: string; status: string }[] } | undefined
-  )?.data;
+  const members = useQuery({ queryKey: ['organization-members', id], queryFn: () => membersOf(id) });
+  const rows = members.data;
   return (
     <Page title={`Members of ${name ?? 'the organization'}`}>
       <p>
         <a href="#/organizations">← Organizations</a> · <a href={`#/invitations/${id}`}>Invitations</a>
       </p>
       <ErrorNote error={members.error} />
-      {rows &&
-        (rows.length ? (
-          <ul className="list" aria-label="Members">
-            {rows.map((user) => (
-              <li key={user.id}>
-                <a href={`#/users/${user.id}`}>{fullName(user)}</a> · {user.email} · {user.status}
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <Empty>No member yet.</Empty>
-        ))}
+      {members.isPending && <Loading />}
+      {rows && (rows.length ? <DataTable label="Members" rows={rows} columns={memberColumns} /> : <Empty>No member yet.</Empty>)}
     </Page>
   );
 }
