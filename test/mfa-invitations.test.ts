@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { organizationMemberships, users } from '../src/db/schema/index.js';
 import type { Harness } from './helpers/app.js';
-import { createOrganization, createUser, loginAs } from './helpers/auth.js';
+import { createOrganization, loginAs } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { type PagesRig, startPages } from './helpers/pages.js';
 import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';

@@ -2,7 +2,7 @@
 (() => {
   for (const input of document.querySelectorAll('input[data-password-policy]')) {
     const min = Number(input.getAttribute('data-password-policy'));
-    const hint = document.getElementById(input.id + '-hint');
+    const hint = document.getElementById(`${input.id}-hint`);
     if (!hint || !min) continue;
     const base = hint.textContent;
     const left = hint.getAttribute('data-left') || '';

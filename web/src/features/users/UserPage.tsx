@@ -2,7 +2,7 @@ import * as Tabs from '@radix-ui/react-tabs';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must, queryClient as rootQueryClient, tessera } from '../../app/client.js';
-import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog } from '../../ui/ConfirmDialog.js';
 import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
 import { UserAccess } from './UserAccess.js';
 import { UserApiKeys } from './UserApiKeys.js';
