@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { and, desc, eq } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLogs, profiles, userIdentities, users } from '../src/db/schema/index.js';
+import { auditLogs, learningPreferences, profiles, userIdentities, users } from '../src/db/schema/index.js';
 import { createUser } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { checkPage, type PagesRig, startPages, widths } from './helpers/pages.js';
@@ -56,7 +56,7 @@ describe.skipIf(!hasChromium)('hosted account: details, email, providers and dat
       await page.getByLabel('Phone').fill('12345');
       await page.getByLabel('Time zone').fill('Mars/Olympus');
       await page.getByLabel('About you').fill('Compilers.');
-      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByText('Enter the number with its country code').waitFor();
       await page.getByText('Enter a time zone like Europe/Berlin.').waitFor();
       // The values are kept for correction, and nothing was saved.
@@ -66,7 +66,7 @@ describe.skipIf(!hasChromium)('hosted account: details, email, providers and dat
       const phone = javaScript ? '+14155552671' : '+14155552672';
       await page.getByLabel('Phone').fill(phone);
       await page.getByLabel('Time zone').fill('Europe/Berlin');
-      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByText('Your changes are saved.').waitFor();
       expect(await userRow(user.id)).toMatchObject({ username, phone });
       const [profile] = await rig.h.context.database.primary.select().from(profiles).where(eq(profiles.userId, user.id));
@@ -80,9 +80,35 @@ describe.skipIf(!hasChromium)('hosted account: details, email, providers and dat
       const taken = await rig.context({ javaScript });
       const second = await signIn(taken, other.email, 'another passphrase');
       await second.getByLabel('Username').fill(username);
-      await second.getByRole('button', { name: 'Save' }).click();
+      await second.getByRole('button', { name: 'Save', exact: true }).click();
       await second.getByText('Another account uses this username.').waitFor();
       await taken.close();
+      await context.close();
+    }, 120_000);
+
+    it(`saves learning preferences, refusing a goal the API refuses (${mode})`, async () => {
+      const user = await createUser(rig.h, { password: 'a learning passphrase' });
+      const context = await rig.context({ javaScript });
+      const page = await signIn(context, user.email, 'a learning passphrase');
+      await page.getByLabel('Difficulty').selectOption('ADVANCED');
+      await page.getByLabel('Pace').selectOption('SELF_PACED');
+      await page.getByLabel('Daily study goal (minutes)').fill('5000');
+      await page.getByLabel('High contrast').check();
+      await page.getByRole('button', { name: 'Update preferences' }).click();
+      await page.getByText('Enter whole minutes from 0 to 1440.').waitFor();
+      await page.getByLabel('Daily study goal (minutes)').fill('45');
+      await page.getByLabel('Difficulty').selectOption('ADVANCED');
+      await page.getByLabel('High contrast').check();
+      await page.getByRole('button', { name: 'Update preferences' }).click();
+      await page.getByText('Your changes are saved.').waitFor();
+      const [saved] = await rig.h.context.database.primary
+        .select()
+        .from(learningPreferences)
+        .where(eq(learningPreferences.userId, user.id));
+      expect(saved).toMatchObject({ difficultyPreference: 'ADVANCED', dailyStudyGoal: 45, highContrast: true });
+      expect(await page.getByLabel('Difficulty').inputValue()).toBe('ADVANCED');
+      expect(await page.getByLabel('High contrast').isChecked()).toBe(true);
+      expect((await lastAudit(user.id, 'learning_preferences.updated'))?.payload).toMatchObject({ via: 'hosted' });
       await context.close();
     }, 120_000);
 

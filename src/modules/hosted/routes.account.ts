@@ -49,6 +49,28 @@ function profileErrors(t: Translate, values: Form): Form {
   return errors;
 }
 
+const CHOICES = {
+  difficultyPreference: ['BEGINNER', 'INTERMEDIATE', 'ADVANCED', 'EXPERT'],
+  pacePreference: ['SLOW', 'MODERATE', 'FAST', 'SELF_PACED'],
+  reminderFrequency: ['DAILY', 'WEEKLY', 'MONTHLY', 'NEVER'],
+} as const;
+const CHOICE_LABELS = {
+  difficultyPreference: 'account.difficulty',
+  pacePreference: 'account.pace',
+  reminderFrequency: 'account.reminderFrequency',
+};
+
+/** The learning preferences the page offers, as selects with the saved choice, the daily goal and the contrast box. */
+function preferencesForm(t: Translate, saved: Record<string, unknown> | null, dailyStudyGoal: string | undefined) {
+  const selects = (Object.keys(CHOICES) as (keyof typeof CHOICES)[]).map((name) => ({
+    name,
+    label: t(CHOICE_LABELS[name]),
+    options: CHOICES[name].map((value) => ({ value, label: t(`account.choice.${value}`), selected: saved?.[name] === value })),
+  }));
+  const goal = dailyStudyGoal ?? (typeof saved?.dailyStudyGoal === 'number' ? String(saved.dailyStudyGoal) : '');
+  return { selects, dailyStudyGoal: goal, highContrast: saved?.highContrast === true };
+}
+
 /** A username or phone number another account holds: the field and its message, else undefined. */
 function takenField(kit: PageKit, error: unknown) {
   if (kit.isRefusal(error, 'USERNAME_ALREADY_EXISTS')) return { field: 'username', key: 'account.usernameTaken' };
@@ -114,6 +136,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
           language,
         },
         newEmail: extra.values?.newEmail ?? '',
+        preferences: preferencesForm(t, person.preferences, extra.values?.dailyStudyGoal),
         identities: await hosted.account.identities(request.caller, session),
         languageChoices: languages.map((code) => ({ code, label: LABELS[code] })),
         newPasswordField: { ...newPasswordField(kit, request, 'newPassword', extra.errors?.newPassword), label: t('common.newPassword') },
@@ -151,6 +174,37 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
         if (!taken) throw error;
         return accountPage(request, reply, session, { errors: { [taken.field]: kit.t(request)(taken.key) }, values }, 409);
       }
+      return accountPage(request, reply, session, { noticeKey: 'account.saved' });
+    },
+  );
+
+  app.post(
+    '/account/preferences',
+    {
+      ...page,
+      schema: {
+        ...page.schema,
+        body: formBody(['difficultyPreference', 'pacePreference', 'dailyStudyGoal', 'reminderFrequency', 'highContrast', 'csrf']),
+      },
+    },
+    async (request, reply) => {
+      const session = await signedInForm(request, reply);
+      if (!session) return reply;
+      const form = request.body as Form;
+      const goal = form.dailyStudyGoal?.trim() ?? '';
+      const preferences = {
+        ...(form.difficultyPreference ? { difficultyPreference: form.difficultyPreference } : {}),
+        ...(form.pacePreference ? { pacePreference: form.pacePreference } : {}),
+        ...(form.reminderFrequency ? { reminderFrequency: form.reminderFrequency } : {}),
+        dailyStudyGoal: goal === '' ? null : /^\d{1,5}$/.test(goal) ? Number(goal) : Number.NaN,
+        // An unticked box is not sent at all: its absence is the "no".
+        highContrast: form.highContrast === 'on',
+      } as NonNullable<SelfUpdate['preferences']>;
+      if (invalidSelfUpdateFields({ preferences }).length > 0) {
+        const errors = { dailyStudyGoal: kit.t(request)('account.dailyGoalInvalid') };
+        return accountPage(request, reply, session, { errors, values: { dailyStudyGoal: goal } }, 400);
+      }
+      await hosted.account.updateProfile(request.caller, session, { preferences });
       return accountPage(request, reply, session, { noticeKey: 'account.saved' });
     },
   );
