@@ -28,6 +28,8 @@ export interface Caller {
   readonly ipAddress: string | null;
   readonly userAgent: string | null;
   readonly requestId: string | null;
+  /** The door other than the API a request came through (`hosted`: Tessera's own pages), which the audit trail records. */
+  readonly via?: 'hosted';
 }
 
 /** A caller known to be signed in (every route whose policy is not public). */

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
-import type { SignedInCaller } from '../../platform/caller.js';
+import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { InTransaction } from '../../platform/use-case.js';
 import { tenantOf } from '../access/service.js';
@@ -39,8 +39,15 @@ export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<
 
 const auditView = ({ prevHash: _prev, seq: _seq, createdAt, ...row }: queries.AuditRow) => ({ ...row, createdAt: createdAt.toISOString() });
 
-function withActor(payload: unknown, impersonatorId: string | undefined) {
-  return impersonatorId ? { ...(payload as object | null), act: { sub: impersonatorId } } : payload;
+/** The payload as recorded: who really acted when support acts as a user (`act`), and the door used when not the API (`via`). */
+function withContext(payload: unknown, caller: Caller) {
+  const impersonatorId = caller.principal?.actor?.userId;
+  if (!impersonatorId && !caller.via) return payload;
+  return {
+    ...(payload as object | null),
+    ...(impersonatorId ? { act: { sub: impersonatorId } } : {}),
+    ...(caller.via ? { via: caller.via } : {}),
+  };
 }
 
 /** The audit trail: written by every use case's events, read by auditors, sealed in the background. */
@@ -63,7 +70,7 @@ export function createAuditService(context: AppContext) {
         entityId: entry.entityId,
         // The event catalogues redact already; this is the safety net for a key one of them missed.
         // Support acting as a user: the row names the user as actor and the administrator as `act` (RFC 8693).
-        payload: withActor(entry.payload ? redactSecrets(entry.payload) : null, caller.principal?.actor?.userId),
+        payload: withContext(entry.payload ? redactSecrets(entry.payload) : null, caller),
         ipAddress: caller.ipAddress,
         userAgent: caller.userAgent,
         requestId: caller.requestId,

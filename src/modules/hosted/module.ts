@@ -18,6 +18,10 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
   routes: async (app, hosted, { config }) => {
     // Encapsulated: form bodies and the template engine exist for these pages only.
     await app.register(async (pages) => {
+      // One place for every page: what they do is audited as done through the hosted pages.
+      pages.addHook('preHandler', async (request) => {
+        request.caller = { ...request.caller, via: 'hosted' };
+      });
       const kit = await createPageKit(pages, hosted, config);
       signInPages(pages, kit);
       accountRecoveryPages(pages, kit);

@@ -1,13 +1,87 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SelfUpdate } from '../users/schemas.js';
 import { isLanguage, languages } from './i18n/index.js';
 import { newPasswordField } from './routes.flows.js';
 import { formBody, type PageKit, page } from './routes.js';
+import { invalidSelfUpdateFields } from './self-update.js';
 import type { BrowserSession } from './service.js';
 
 type Form = Record<string, string | undefined>;
+type Translate = ReturnType<PageKit['t']>;
 const LABELS = { en: 'English', de: 'Deutsch' } as const;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PROFILE_FIELDS = ['firstName', 'lastName', 'username', 'phone', 'bio', 'timezone'] as const;
+/** What a field's value failing the API's schema means, in the person's words. */
+const INVALID: Record<string, string> = {
+  firstName: 'account.tooLong',
+  lastName: 'account.tooLong',
+  username: 'account.usernameInvalid',
+  phone: 'account.phoneInvalid',
+  bio: 'account.tooLong',
+  timezone: 'account.timezoneInvalid',
+};
 
-/** /account: the signed-in person's profile, organizations, password and sessions; every change is a form post. */
+/** The profile form as the API's update: an emptied optional field is cleared, an empty time zone left as it is. */
+function selfUpdateOf(values: Form, language: string | undefined): SelfUpdate {
+  return {
+    firstName: values.firstName ?? '',
+    lastName: values.lastName ?? '',
+    username: values.username || null,
+    phone: values.phone || null,
+    profile: {
+      bio: values.bio || null,
+      language: isLanguage(language) ? language : 'en',
+      ...(values.timezone ? { timezone: values.timezone } : {}),
+    },
+  };
+}
+
+/** Names required, then every value checked by the API's own schema. */
+function profileErrors(t: Translate, values: Form): Form {
+  const errors: Form = {
+    firstName: values.firstName ? undefined : t('common.required'),
+    lastName: values.lastName ? undefined : t('common.required'),
+  };
+  for (const field of invalidSelfUpdateFields(selfUpdateOf(values, undefined))) {
+    const key = INVALID[field];
+    if (key) errors[field] ??= t(key);
+  }
+  return errors;
+}
+
+const CHOICES = {
+  difficultyPreference: ['BEGINNER', 'INTERMEDIATE', 'ADVANCED', 'EXPERT'],
+  pacePreference: ['SLOW', 'MODERATE', 'FAST', 'SELF_PACED'],
+  reminderFrequency: ['DAILY', 'WEEKLY', 'MONTHLY', 'NEVER'],
+} as const;
+const CHOICE_LABELS = {
+  difficultyPreference: 'account.difficulty',
+  pacePreference: 'account.pace',
+  reminderFrequency: 'account.reminderFrequency',
+};
+
+/** The learning preferences the page offers, as selects with the saved choice, the daily goal and the contrast box. */
+function preferencesForm(t: Translate, saved: Record<string, unknown> | null, dailyStudyGoal: string | undefined) {
+  const selects = (Object.keys(CHOICES) as (keyof typeof CHOICES)[]).map((name) => ({
+    name,
+    label: t(CHOICE_LABELS[name]),
+    options: CHOICES[name].map((value) => ({ value, label: t(`account.choice.${value}`), selected: saved?.[name] === value })),
+  }));
+  const goal = dailyStudyGoal ?? (typeof saved?.dailyStudyGoal === 'number' ? String(saved.dailyStudyGoal) : '');
+  return { selects, dailyStudyGoal: goal, highContrast: saved?.highContrast === true };
+}
+
+/** A username or phone number another account holds: the field and its message, else undefined. */
+function takenField(kit: PageKit, error: unknown) {
+  if (kit.isRefusal(error, 'USERNAME_ALREADY_EXISTS')) return { field: 'username', key: 'account.usernameTaken' };
+  if (kit.isRefusal(error, 'PHONE_ALREADY_EXISTS')) return { field: 'phone', key: 'account.phoneTaken' };
+  return undefined;
+}
+
+/**
+ * /account: the signed-in person's profile, organizations, email address, password, sessions, linked providers
+ * and data; every change is a form post.
+ */
 export function accountPages(app: FastifyInstance, kit: PageKit) {
   const { hosted } = kit;
 
@@ -26,7 +100,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     request: FastifyRequest,
     reply: FastifyReply,
     session: BrowserSession,
-    extra: { noticeKey?: string; errors?: Form },
+    extra: { noticeKey?: string; notice?: string; errors?: Form; values?: Form },
     status = 200,
   ) => {
     const person = await hosted.account.profile(request.caller, session);
@@ -50,14 +124,27 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
       {
         titleKey: 'account.title',
         wide: true,
-        person: { email: person.email, firstName: person.firstName, lastName: person.lastName, language },
+        person: {
+          email: person.email,
+          pendingEmail: person.pendingEmail,
+          firstName: extra.values?.firstName ?? person.firstName,
+          lastName: extra.values?.lastName ?? person.lastName,
+          username: extra.values?.username ?? person.username ?? '',
+          phone: extra.values?.phone ?? person.phone ?? '',
+          bio: extra.values?.bio ?? person.profile.bio ?? '',
+          timezone: extra.values?.timezone ?? person.profile.timezone,
+          language,
+        },
+        newEmail: extra.values?.newEmail ?? '',
+        preferences: preferencesForm(t, person.preferences, extra.values?.dailyStudyGoal),
+        identities: await hosted.account.identities(request.caller, session),
         languageChoices: languages.map((code) => ({ code, label: LABELS[code] })),
         newPasswordField: { ...newPasswordField(kit, request, 'newPassword', extra.errors?.newPassword), label: t('common.newPassword') },
         sessions,
         factors: (await hosted.mfa.factors.list(hosted.callerOf(request.caller, session))).data,
         organizations: await hosted.account.organizations(request.caller, session),
         errors: extra.errors ?? {},
-        notice: extra.noticeKey ? t(extra.noticeKey) : undefined,
+        notice: extra.notice ?? (extra.noticeKey ? t(extra.noticeKey) : undefined),
       },
       status,
     );
@@ -70,24 +157,111 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/account/profile',
-    { ...page, schema: { ...page.schema, body: formBody(['firstName', 'lastName', 'language', 'csrf']) } },
+    {
+      ...page,
+      schema: { ...page.schema, body: formBody(['firstName', 'lastName', 'username', 'phone', 'bio', 'timezone', 'language', 'csrf']) },
+    },
+    async (request, reply) => {
+      const session = await signedInForm(request, reply);
+      if (!session) return reply;
+      const form = request.body as Form;
+      const values = Object.fromEntries(PROFILE_FIELDS.map((field) => [field, form[field]?.trim() ?? '']));
+      const errors = profileErrors(kit.t(request), values);
+      if (Object.values(errors).some(Boolean)) return accountPage(request, reply, session, { errors, values }, 400);
+      try {
+        await hosted.account.updateProfile(request.caller, session, selfUpdateOf(values, form.language));
+      } catch (error) {
+        const taken = takenField(kit, error);
+        if (!taken) throw error;
+        return accountPage(request, reply, session, { errors: { [taken.field]: kit.t(request)(taken.key) }, values }, 409);
+      }
+      return accountPage(request, reply, session, { noticeKey: 'account.saved' });
+    },
+  );
+
+  app.post(
+    '/account/preferences',
+    {
+      ...page,
+      schema: {
+        ...page.schema,
+        body: formBody(['difficultyPreference', 'pacePreference', 'dailyStudyGoal', 'reminderFrequency', 'highContrast', 'csrf']),
+      },
+    },
+    async (request, reply) => {
+      const session = await signedInForm(request, reply);
+      if (!session) return reply;
+      const form = request.body as Form;
+      const goal = form.dailyStudyGoal?.trim() ?? '';
+      const preferences = {
+        ...(form.difficultyPreference ? { difficultyPreference: form.difficultyPreference } : {}),
+        ...(form.pacePreference ? { pacePreference: form.pacePreference } : {}),
+        ...(form.reminderFrequency ? { reminderFrequency: form.reminderFrequency } : {}),
+        dailyStudyGoal: goal === '' ? null : /^\d{1,5}$/.test(goal) ? Number(goal) : Number.NaN,
+        // An unticked box is not sent at all: its absence is the "no".
+        highContrast: form.highContrast === 'on',
+      } as NonNullable<SelfUpdate['preferences']>;
+      if (invalidSelfUpdateFields({ preferences }).length > 0) {
+        const errors = { dailyStudyGoal: kit.t(request)('account.dailyGoalInvalid') };
+        return accountPage(request, reply, session, { errors, values: { dailyStudyGoal: goal } }, 400);
+      }
+      await hosted.account.updateProfile(request.caller, session, { preferences });
+      return accountPage(request, reply, session, { noticeKey: 'account.saved' });
+    },
+  );
+
+  app.post(
+    '/account/email',
+    { ...page, schema: { ...page.schema, body: formBody(['newEmail', 'emailPassword', 'csrf']) } },
     async (request, reply) => {
       const session = await signedInForm(request, reply);
       if (!session) return reply;
       const t = kit.t(request);
       const form = request.body as Form;
-      const firstName = form.firstName?.trim().slice(0, 100) ?? '';
-      const lastName = form.lastName?.trim().slice(0, 100) ?? '';
-      const errors: Form = {
-        firstName: firstName ? undefined : t('common.required'),
-        lastName: lastName ? undefined : t('common.required'),
-      };
-      if (errors.firstName || errors.lastName) return accountPage(request, reply, session, { errors }, 400);
-      const language = isLanguage(form.language) ? form.language : 'en';
-      await hosted.account.updateProfile(request.caller, session, { firstName, lastName, language });
-      return accountPage(request, reply, session, { noticeKey: 'account.saved' });
+      const newEmail = form.newEmail?.trim() ?? '';
+      const values = { newEmail };
+      if (!EMAIL.test(newEmail) || newEmail.length > 254)
+        return accountPage(request, reply, session, { errors: { newEmail: t('common.emailInvalid') }, values }, 400);
+      const person = await hosted.account.profile(request.caller, session);
+      if (newEmail.toLowerCase() === person.email.toLowerCase())
+        return accountPage(request, reply, session, { errors: { newEmail: t('account.emailSame') }, values }, 400);
+      try {
+        await hosted.account.updateProfile(request.caller, session, { email: newEmail, currentPassword: form.emailPassword ?? '' });
+      } catch (error) {
+        if (!kit.isRefusal(error, 'REAUTHENTICATION_REQUIRED')) throw error;
+        return accountPage(request, reply, session, { errors: { emailPassword: t('account.wrongCurrent') }, values }, 400);
+      }
+      return accountPage(request, reply, session, { notice: t('account.emailRequested', { email: newEmail }) });
     },
   );
+
+  app.post(
+    '/account/identities/unlink',
+    { ...page, schema: { ...page.schema, body: formBody(['identityId', 'csrf']) } },
+    async (request, reply) => {
+      const session = await signedInForm(request, reply);
+      if (!session) return reply;
+      try {
+        await hosted.account.unlinkIdentity(request.caller, session, (request.body as Form).identityId ?? '');
+      } catch (error) {
+        if (kit.isRefusal(error, 'LAST_SIGN_IN_METHOD'))
+          return accountPage(request, reply, session, { errors: { identities: kit.t(request)('account.lastMethod') } }, 409);
+        if (!kit.isRefusal(error, 'IDENTITY_NOT_FOUND', 'VALIDATION_FAILED')) throw error;
+      }
+      return accountPage(request, reply, session, { noticeKey: 'account.unlinked' });
+    },
+  );
+
+  // A POST, not a link: a page elsewhere cannot have the browser fetch (and audit) an export.
+  app.post('/account/export', { ...page, schema: { ...page.schema, body: formBody(['csrf']) } }, async (request, reply) => {
+    const session = await signedInForm(request, reply);
+    if (!session) return reply;
+    const { userId, data } = await hosted.account.exportData(request.caller, session);
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="tessera-user-${userId}.json"`)
+      .send(JSON.stringify(data, null, 2));
+  });
 
   app.post(
     '/account/password',

@@ -22,7 +22,10 @@ export function newPasswordField(kit: PageKit, request: FastifyRequest, name: st
   };
 }
 
-/** /sign-up, /verify-email, /forgot-password and /reset-password: the password journeys of a signed-out person. */
+/**
+ * /sign-up, /verify-email, /forgot-password, /reset-password and the email-change links: the journeys of a
+ * person who follows a mailed link or is signed out.
+ */
 export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
   const { hosted } = kit;
 
@@ -103,34 +106,69 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
     },
   );
 
-  // A mailed confirmation link: the GET only shows a button (mail scanners fetch links); the POST confirms.
-  app.get('/verify-email', page, async (request, reply) => {
-    const t = kit.t(request);
-    const token = query(request).token;
-    if (!token) return invalidLink(request, reply, { href: '/sign-in', label: t('signIn.title') });
-    return kit.form(request, reply, {
-      titleKey: 'verifyEmail.title',
-      heading: t('verifyEmail.heading'),
-      intro: t('verifyEmail.intro'),
-      action: '/verify-email',
-      submit: t('verifyEmail.submit'),
-      hidden: { token },
-      fields: [],
+  /**
+   * A mailed link that acts: its GET only shows a button (mail scanners fetch links, and a GET changes
+   * nothing); the POST of that button does what the link is for, then says so.
+   */
+  const linkWithButton = (
+    path: string,
+    keys: { title: string; intro: string; submit: string; done: string; heading?: string },
+    act: (request: FastifyRequest, token: string) => Promise<unknown>,
+  ) => {
+    app.get(path, page, async (request, reply) => {
+      const t = kit.t(request);
+      const token = query(request).token;
+      if (!token) return invalidLink(request, reply, { href: '/sign-in', label: t('signIn.title') });
+      return kit.form(request, reply, {
+        titleKey: keys.title,
+        heading: t(keys.heading ?? keys.title),
+        intro: t(keys.intro),
+        action: path,
+        submit: t(keys.submit),
+        hidden: { token },
+        fields: [],
+      });
     });
-  });
+    app.post(path, { ...page, schema: { ...page.schema, body: formBody(['token', 'csrf']) } }, async (request, reply) => {
+      if (!(await kit.acceptForm(request, reply))) return reply;
+      const t = kit.t(request);
+      const signInLink = { href: '/sign-in', label: t('signIn.title') };
+      try {
+        await act(request, (request.body as Form).token ?? '');
+      } catch (error) {
+        if (kit.isRefusal(error, 'INVALID_LINK')) return invalidLink(request, reply, signInLink);
+        throw error;
+      }
+      return kit.message(request, reply, { title: t(keys.title), message: t(keys.done), link: signInLink });
+    });
+  };
 
-  app.post('/verify-email', { ...page, schema: { ...page.schema, body: formBody(['token', 'csrf']) } }, async (request, reply) => {
-    if (!(await kit.acceptForm(request, reply))) return reply;
-    const t = kit.t(request);
-    const signInLink = { href: '/sign-in', label: t('signIn.title') };
-    try {
-      await hosted.verifyEmail(request.caller, (request.body as Form).token ?? '');
-    } catch (error) {
-      if (kit.isRefusal(error, 'INVALID_LINK')) return invalidLink(request, reply, signInLink);
-      throw error;
-    }
-    return kit.message(request, reply, { title: t('verifyEmail.title'), message: t('verifyEmail.done'), link: signInLink });
-  });
+  linkWithButton(
+    '/verify-email',
+    {
+      title: 'verifyEmail.title',
+      heading: 'verifyEmail.heading',
+      intro: 'verifyEmail.intro',
+      submit: 'verifyEmail.submit',
+      done: 'verifyEmail.done',
+    },
+    (request, token) => hosted.verifyEmail(request.caller, token),
+  );
+  linkWithButton(
+    '/confirm-email-change',
+    { title: 'emailChange.title', intro: 'emailChange.intro', submit: 'emailChange.submit', done: 'emailChange.done' },
+    (request, token) => hosted.confirmEmailChange(request.caller, token),
+  );
+  linkWithButton(
+    '/revert-email-change',
+    {
+      title: 'emailChange.revertTitle',
+      intro: 'emailChange.revertIntro',
+      submit: 'emailChange.revertSubmit',
+      done: 'emailChange.reverted',
+    },
+    (request, token) => hosted.revertEmailChange(request.caller, token),
+  );
 
   // Forgotten password: the same answer for every address.
   const forgotForm = (request: FastifyRequest, reply: FastifyReply, email: string, error: string | undefined, status = 200) => {

@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
+import { toAppError } from '../../http/problem.js';
 import { publicRoute } from '../../http/route-policy.js';
 import { createTranslator, fromAcceptLanguage, isLanguage, type Language, languages } from './i18n/index.js';
 import type { HostedService } from './service.js';
@@ -195,7 +196,8 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
       return kit.render(request, reply, 'form.eta', { ...spec, fields, script }, status);
     },
     message: (request, reply, content, status = 200) => kit.render(request, reply, 'message.eta', content, status),
-    isRefusal: (error, ...codes) => hosted.isAppError(error) && codes.includes(error.code),
+    // As the API would answer it: a unique violation (a username another account took) is its 409 here too.
+    isRefusal: (error, ...codes) => codes.includes(toAppError(error).code),
     async acceptForm(request, reply) {
       const sent = (request.body as Record<string, unknown> | undefined)?.csrf;
       if (sameOrigin(request, config) && hosted.csrfValid(hosted.sessionCookie(request), sent)) return true;

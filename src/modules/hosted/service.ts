@@ -15,6 +15,7 @@ import type { AuthService, BrowserSession } from '../auth/service.js';
 import type { FederationService } from '../federation/service.js';
 import type { InvitationsService } from '../invitations/service.js';
 import type { MfaService } from '../mfa/service.js';
+import type { SelfUpdate } from '../users/schemas.js';
 import type { UsersService } from '../users/service.js';
 
 export type { BrowserSession } from '../auth/service.js';
@@ -244,6 +245,9 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     register: (caller: Caller, input: { email: string; password: string; firstName: string; lastName: string }) =>
       auth.register(caller, input),
     verifyEmail: (caller: Caller, token: string) => auth.verifyEmail(caller, token),
+    /** The links an email change mails: confirm the new address, or undo the change from the old one. */
+    confirmEmailChange: (caller: Caller, token: string) => auth.confirmEmailChange(caller, token),
+    revertEmailChange: (caller: Caller, token: string) => auth.revertEmailChange(caller, token),
     forgotPassword: (caller: Caller, email: string) => auth.forgotPassword(caller, email),
     resetPassword: (caller: Caller, input: { token: string; password: string }) => auth.resetPassword(caller, input),
 
@@ -277,12 +281,14 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     /** The signed-in person's own account, through the self-service rules the API applies (`/users/me`). */
     account: {
       profile: (caller: Caller, session: BrowserSession) => deps.users.self.profile(signedInAs(caller, session)),
-      updateProfile: (caller: Caller, session: BrowserSession, input: { firstName: string; lastName: string; language: string }) =>
-        deps.users.self.updateProfile(signedInAs(caller, session), {
-          firstName: input.firstName,
-          lastName: input.lastName,
-          profile: { language: input.language },
-        }),
+      /** The same body `PUT /users/profile` takes, validated by the route against its schema first. */
+      updateProfile: (caller: Caller, session: BrowserSession, input: SelfUpdate) =>
+        deps.users.self.updateProfile(signedInAs(caller, session), input),
+      /** Everything held about the person (GDPR), audited as the API's export is. */
+      exportData: (caller: Caller, session: BrowserSession) => deps.users.exportUser(signedInAs(caller, session), 'me'),
+      identities: (caller: Caller, session: BrowserSession) => deps.federation.identities.list(signedInAs(caller, session)),
+      unlinkIdentity: (caller: Caller, session: BrowserSession, id: string) =>
+        deps.federation.identities.unlinkOwn(signedInAs(caller, session), id),
       changePassword: (caller: Caller, session: BrowserSession, input: { currentPassword: string; newPassword: string }) =>
         auth.changePassword(signedInAs(caller, session), input),
       /** The newest of the person's sessions: a page holds more than anyone keeps signed in. */
