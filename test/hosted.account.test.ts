@@ -52,13 +52,15 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
       expect(await live(phone)).toBeUndefined();
       expect(await page.locator('tbody tr').count()).toBe(1);
 
-      await page.getByLabel('Current password').fill('not the passphrase');
-      await page.getByLabel('New password').fill('a changed passphrase');
-      await page.getByRole('button', { name: 'Change password' }).click();
+      // The email form asks for the current password too: this is the password form's.
+      const passwordForm = page.getByRole('region', { name: 'Password', exact: true });
+      await passwordForm.getByLabel('Current password').fill('not the passphrase');
+      await passwordForm.getByLabel('New password').fill('a changed passphrase');
+      await passwordForm.getByRole('button', { name: 'Change password' }).click();
       await page.getByText('The current password is not right.').waitFor();
-      await page.getByLabel('Current password').fill('an account passphrase');
-      await page.getByLabel('New password').fill('a changed passphrase');
-      await page.getByRole('button', { name: 'Change password' }).click();
+      await passwordForm.getByLabel('Current password').fill('an account passphrase');
+      await passwordForm.getByLabel('New password').fill('a changed passphrase');
+      await passwordForm.getByRole('button', { name: 'Change password' }).click();
       await page.getByText('Your password is changed.').waitFor();
       expect(await live(laptop)).toBeDefined();
 

@@ -105,7 +105,8 @@ function OrganizationSwitcher({ me }: { me: Me }) {
           onChange={async (event) => {
             const switched = await tessera.switchOrganization(event.target.value);
             setProblem(switched.ok ? undefined : describeProblem(switched.problem));
-            if (switched.ok) queryClient.clear();
+            // Everything shown was read as the previous organization: drop it and read it again.
+            if (switched.ok) await queryClient.resetQueries();
           }}
         >
           {choices.map((organization) => (
