@@ -20278,7 +20278,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: INVALID_ENROLLMENT_TOKEN, STEP_UP_REQUIRED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
+            /** @description Problem codes: INVALID_ENROLLMENT_TOKEN, STEP_UP_REQUIRED, UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -20290,7 +20290,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_ENROLLMENT_TOKEN" | "STEP_UP_REQUIRED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        code: "INVALID_ENROLLMENT_TOKEN" | "STEP_UP_REQUIRED" | "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -20515,7 +20515,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: INVALID_MFA_CODE, INVALID_ENROLLMENT_TOKEN, STEP_UP_REQUIRED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
+            /** @description Problem codes: INVALID_MFA_CODE, INVALID_ENROLLMENT_TOKEN, STEP_UP_REQUIRED, UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -20527,7 +20527,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_MFA_CODE" | "INVALID_ENROLLMENT_TOKEN" | "STEP_UP_REQUIRED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        code: "INVALID_MFA_CODE" | "INVALID_ENROLLMENT_TOKEN" | "STEP_UP_REQUIRED" | "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -21348,7 +21348,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: INVALID_ENROLLMENT_TOKEN, STEP_UP_REQUIRED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
+            /** @description Problem codes: INVALID_ENROLLMENT_TOKEN, STEP_UP_REQUIRED, UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -21360,7 +21360,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "INVALID_ENROLLMENT_TOKEN" | "STEP_UP_REQUIRED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        code: "INVALID_ENROLLMENT_TOKEN" | "STEP_UP_REQUIRED" | "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
                         instance?: string;
                         errors?: {
                             path: string;
@@ -21726,7 +21726,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem codes: PASSKEY_NOT_VERIFIED, INVALID_ENROLLMENT_TOKEN, STEP_UP_REQUIRED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
+            /** @description Problem codes: PASSKEY_NOT_VERIFIED, INVALID_ENROLLMENT_TOKEN, STEP_UP_REQUIRED, UNAUTHORIZED, INVALID_TOKEN, SESSION_ENDED, INVALID_API_KEY */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -21738,7 +21738,7 @@ export interface operations {
                         status: number;
                         detail: string;
                         /** @enum {string} */
-                        code: "PASSKEY_NOT_VERIFIED" | "INVALID_ENROLLMENT_TOKEN" | "STEP_UP_REQUIRED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
+                        code: "PASSKEY_NOT_VERIFIED" | "INVALID_ENROLLMENT_TOKEN" | "STEP_UP_REQUIRED" | "UNAUTHORIZED" | "INVALID_TOKEN" | "SESSION_ENDED" | "INVALID_API_KEY";
                         instance?: string;
                         errors?: {
                             path: string;

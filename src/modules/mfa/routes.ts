@@ -40,6 +40,8 @@ const enrolProblems = [
   errors.MFA_DISABLED,
   errors.INVALID_ENROLLMENT_TOKEN,
   httpErrors.STEP_UP_REQUIRED,
+  // Neither signed in nor holding an enrolment token.
+  httpErrors.UNAUTHORIZED,
   accessErrors.API_KEY_NOT_ALLOWED,
 ] as const;
 const stepUp = { ...authenticated, stepUp: true };
