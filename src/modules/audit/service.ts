@@ -5,6 +5,7 @@ import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { InTransaction } from '../../platform/use-case.js';
 import { tenantOf } from '../access/service.js';
+import { throttleFreeAttempts, throttleWindowMs } from '../auth/service.js';
 import { auditEntryOf, type DomainEvent } from '../events.js';
 import { dailySeries, type StatisticsPart } from '../ops/service.js';
 import { chainHash, GENESIS_HASH, redactSecrets } from './chain.js';
@@ -116,17 +117,10 @@ export function createAuditService(context: AppContext) {
 
 export type AuditService = ReturnType<typeof createAuditService>;
 
-/**
- * Sign-in throttling's rule, as the overview reports it: an address gets five free failed attempts against an
- * account within an hour, then waits before each next one (auth's login throttle holds the live counters).
- */
-const THROTTLE_FREE_ATTEMPTS = 5;
-const THROTTLE_WINDOW_MS = 3_600_000;
-
 /** The overview's failed sign-ins (registered with ops at wiring time). */
 const failedSignInStatistics: StatisticsPart<'failedSignIns'> = async (db, { organizationId, since }) => {
   const perDay = dailySeries(await queries.failedSignInsPerDay(db, organizationId, since), since);
-  const recent = new Date(Date.now() - THROTTLE_WINDOW_MS);
-  const accounts = await queries.failedSignInAccounts(db, organizationId, { since, recent, threshold: THROTTLE_FREE_ATTEMPTS });
+  const recent = new Date(Date.now() - throttleWindowMs);
+  const accounts = await queries.failedSignInAccounts(db, organizationId, { since, recent, threshold: throttleFreeAttempts });
   return { perDay, total: perDay.reduce((sum, entry) => sum + entry.count, 0), ...accounts };
 };

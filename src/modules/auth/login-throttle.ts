@@ -1,9 +1,10 @@
 import type { SharedState } from '../../platform/shared-state.js';
 import { sha256 } from './secrets.js';
 
-const WINDOW_MS = 3_600_000;
+/** How long a failed attempt counts. */
+export const WINDOW_MS = 3_600_000;
 /** Failures one source (an ip address) may make against one identifier before the waits begin. */
-const FREE_PER_SOURCE = 5;
+export const FREE_PER_SOURCE = 5;
 /** Failures from all sources together: guessing spread over many addresses, far above an owner's typos. */
 const FREE_PER_ACCOUNT = 50;
 const MAX_WAIT_SECONDS = 900;

@@ -118,3 +118,6 @@ export function createAuthService(kit: AuthKit): AuthService {
 const signInStatistics: StatisticsPart<'signIns'> = async (db, { organizationId, since }) => ({
   perDay: dailySeries(await signInsPerDay(db, organizationId, since), since),
 });
+
+/** The sign-in throttle's rule (free failures per address and account, within a window), for the overview's figures. */
+export { FREE_PER_SOURCE as throttleFreeAttempts, WINDOW_MS as throttleWindowMs } from './login-throttle.js';
