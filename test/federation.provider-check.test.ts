@@ -67,7 +67,7 @@ describe("identity providers: the administrator's test of a provider's settings"
       return res.json() as { authorizationUrl: string; testId: string };
     };
     const result = (testId: string, headers = admin.headers) =>
-      h.app.inject({ method: 'GET', url: `/identity-providers/${providerId}/test-sign-in/${testId}`, headers });
+      h.app.inject({ method: 'GET', url: `/identity-providers/test-sign-ins/${testId}`, headers });
     /** The administrator's browser: to the provider, signed in there, back through the callback to the console. */
     const signInAtProvider = async (authorizationUrl: string) => {
       const browser = createBrowser(h, 'https://tessera.test/admin/');
@@ -82,7 +82,7 @@ describe("identity providers: the administrator's test of a provider's settings"
       expect((await result(testId)).json().code).toBe('IDENTITY_PROVIDER_TEST_NOT_FOUND');
 
       const landed = await signInAtProvider(authorizationUrl);
-      expect(landed.url.href).toBe(`https://tessera.test/admin/#/identity-providers/${testId}`);
+      expect(landed.url.href).toBe(`https://tessera.test/admin/#/identity-providers/tested-${testId}`);
       const res = await result(testId);
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json()).toMatchObject({
@@ -123,7 +123,10 @@ describe("identity providers: the administrator's test of a provider's settings"
       const browser = createBrowser(h, 'https://tessera.test/auth/oauth/trial/callback');
       const callback = await browser.navigate(authorizationUrl);
       const landing = await h.app.inject({ method: 'GET', url: `${callback.url.pathname}${callback.url.search}` });
-      expect([landing.statusCode, landing.headers.location]).toEqual([302, `https://tessera.test/admin/#/identity-providers/${testId}`]);
+      expect([landing.statusCode, landing.headers.location]).toEqual([
+        302,
+        `https://tessera.test/admin/#/identity-providers/tested-${testId}`,
+      ]);
       // The same callback again is no test and no sign-in: its state was taken.
       const replay = await h.app.inject({ method: 'GET', url: `${callback.url.pathname}${callback.url.search}` });
       expect([replay.statusCode, replay.json().code]).toEqual([400, 'OAUTH_STATE_INVALID']);

@@ -112,7 +112,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
         tags,
         summary: 'Start a test sign-in with an identity provider',
         description:
-          "A real sign-in at the provider that signs nobody in: open `authorizationUrl` in this browser, sign in there, and the provider's callback sends you to the console's page of this provider with the result (GET …/test-sign-in/:testId): what the provider said about you and what Tessera would do with it. A disabled provider can be tested before it is enabled. The result is kept ten minutes, for you only.",
+          "A real sign-in at the provider that signs nobody in: open `authorizationUrl` in this browser, sign in there, and the provider's callback sends you to the console's page of this provider with the result (GET /identity-providers/test-sign-ins/:testId): what the provider said about you and what Tessera would do with it. A disabled provider can be tested before it is enabled. The result is kept ten minutes, for you only.",
         params: ProviderIdParams,
         response: { 200: TestSignInStarted, ...problems(notFound, errors.IDENTITY_PROVIDER_UNAVAILABLE) },
       },
@@ -120,7 +120,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
     async (request) => federation.testSignIn.start(signedIn(request.caller), request.params.id),
   );
   app.get(
-    '/identity-providers/:id/test-sign-in/:testId',
+    '/identity-providers/test-sign-ins/:testId',
     {
       config: manage,
       schema: {
@@ -132,7 +132,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
         response: { 200: TestSignInResult, ...problems(errors.IDENTITY_PROVIDER_TEST_NOT_FOUND) },
       },
     },
-    async (request) => federation.testSignIn.result(signedIn(request.caller), request.params.id, request.params.testId),
+    async (request) => federation.testSignIn.result(signedIn(request.caller), request.params.testId),
   );
   app.delete(
     '/identity-providers/:id',

@@ -69,10 +69,10 @@ export const TestSignInStarted = Type.Object({
   }),
   testId: Type.String({
     format: 'uuid',
-    description: 'read the result by it (GET …/test-sign-in/:testId) once the provider sent you back',
+    description: 'read the result by it (GET /identity-providers/test-sign-ins/:testId) once the provider sent you back',
   }),
 });
-export const TestSignInParams = Type.Object({ id: Uuid, testId: Uuid });
+export const TestSignInParams = Type.Object({ testId: Uuid });
 export const TestSignInResult = Type.Object({
   provider: Type.String({ description: 'the slug tested' }),
   testedAt: Timestamp,

@@ -6,6 +6,7 @@ import { sha256 } from './codes.js';
 import type { FederationKit } from './deps.js';
 import { federationErrors as errors } from './errors.js';
 import type { ExternalIdentity } from './presets.js';
+import type { Provider } from './providers.js';
 import type { TestSignInResult } from './schemas.js';
 
 /** As long as a sign-in flow: time to sign in at the provider, then to read what came back. */
@@ -24,7 +25,6 @@ interface TestFlow {
 
 interface StoredResult {
   testerId: string;
-  providerId: string;
   result: TestSignInResult;
 }
 
@@ -48,8 +48,7 @@ export function createTestSignIn(kit: Pick<FederationKit, 'context' | 'protocol'
   const { state: shared } = context;
   const resolution = createAccountResolution(kit);
 
-  async function outcomeOf(providerId: string, identity: ExternalIdentity): Promise<Omit<TestSignInResult, 'provider' | 'testedAt'>> {
-    const provider = await providers.settingsOf(providerId);
+  async function outcomeOf(provider: Provider, identity: ExternalIdentity): Promise<Omit<TestSignInResult, 'provider' | 'testedAt'>> {
     try {
       const decision = await resolution.decide(context.database.primary, provider, identity);
       const account = decision.outcome === 'creates_account' ? null : { id: decision.user.id, email: decision.user.email };
@@ -77,7 +76,7 @@ export function createTestSignIn(kit: Pick<FederationKit, 'context' | 'protocol'
       found = { outcome: 'refused', identity: null, account: null, refusal: { code: refusal.error.code, detail: refusal.error.detail } };
     }
     const result: TestSignInResult = { provider: flow.slug, testedAt: new Date().toISOString(), ...found };
-    const stored: StoredResult = { testerId: flow.testerId, providerId: flow.providerId, result };
+    const stored: StoredResult = { testerId: flow.testerId, result };
     await shared.set(resultKey(flow.testId), JSON.stringify(stored), TEST_TTL_MS);
     return result;
   }
@@ -115,7 +114,7 @@ export function createTestSignIn(kit: Pick<FederationKit, 'context' | 'protocol'
       const result = await record(flow, async () => {
         const provider = await providers.settingsOf(flow.providerId);
         const identity = await protocol.identityOf(provider, rawQuery, { state, nonce: flow.nonce, codeVerifier: flow.codeVerifier });
-        return outcomeOf(flow.providerId, identity);
+        return outcomeOf(provider, identity);
       });
       await useCases.run(caller, (_tx, emit) =>
         emit({
@@ -125,15 +124,14 @@ export function createTestSignIn(kit: Pick<FederationKit, 'context' | 'protocol'
           payload: { slug, outcome: result.outcome, reason: result.refusal?.code ?? null },
         }),
       );
-      return `${context.config.PUBLIC_URL}/admin/#/identity-providers/${flow.testId}`;
+      return `${context.config.PUBLIC_URL}/admin/#/identity-providers/tested-${flow.testId}`;
     },
 
     /** A finished test's result, for the administrator who started it; anyone else's, unknown or expired: 404. */
-    async result(caller: SignedInCaller, providerId: string, testId: string): Promise<TestSignInResult> {
+    async result(caller: SignedInCaller, testId: string): Promise<TestSignInResult> {
       const stored = await shared.get(resultKey(testId));
       const found = stored ? (JSON.parse(stored) as StoredResult) : undefined;
-      if (!found || found.testerId !== caller.principal.userId || found.providerId !== providerId)
-        throw errors.IDENTITY_PROVIDER_TEST_NOT_FOUND();
+      if (!found || found.testerId !== caller.principal.userId) throw errors.IDENTITY_PROVIDER_TEST_NOT_FOUND();
       return found.result;
     },
   };
