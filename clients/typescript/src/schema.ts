@@ -8348,6 +8348,34 @@ export interface operations {
                     userTypeId?: string | null;
                     /** @description your password, when you change your own email */
                     currentPassword?: string;
+                    profile?: {
+                        bio?: string | null;
+                        /**
+                         * Format: iana-timezone
+                         * @description IANA, e.g. Europe/Paris
+                         */
+                        timezone?: string;
+                        /**
+                         * Format: bcp47-language
+                         * @description BCP 47, e.g. pt-BR
+                         */
+                        language?: string;
+                        phoneNumber?: string | null;
+                        dateOfBirth?: string | null;
+                        gender?: ("MALE" | "FEMALE" | "OTHER" | "PREFER_NOT_TO_SAY") | null;
+                        addressLine1?: string | null;
+                        addressLine2?: string | null;
+                        city?: string | null;
+                        stateProvince?: string | null;
+                        postalCode?: string | null;
+                        country?: string | null;
+                        linkedinUrl?: string | null;
+                        twitterUrl?: string | null;
+                        websiteUrl?: string | null;
+                        profileVisibility?: "PUBLIC" | "ORGANIZATION" | "PRIVATE";
+                        showEmail?: boolean;
+                        showPhone?: boolean;
+                    };
                 };
             };
         };

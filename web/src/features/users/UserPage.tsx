@@ -6,6 +6,7 @@ import { ConfirmDialog } from '../../ui/ConfirmDialog.js';
 import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
 import { UserAccess } from './UserAccess.js';
 import { UserApiKeys } from './UserApiKeys.js';
+import { UserProfile } from './UserProfile.js';
 import { UserSubscription } from './UserSubscription.js';
 
 const loadUser = (id: string) =>
@@ -130,7 +131,7 @@ export default function UserPage({ id }: { id: string }) {
       </div>
       <Tabs.Root defaultValue="details" className="tabs">
         <Tabs.List aria-label="User sections">
-          {['details', 'access', 'sessions', 'identities', 'mfa', 'api-keys', 'subscription', 'learning'].map((tab) => (
+          {['details', 'profile', 'access', 'sessions', 'identities', 'mfa', 'api-keys', 'subscription', 'learning'].map((tab) => (
             <Tabs.Trigger key={tab} value={tab}>
               {tabNames[tab] ?? tab[0]?.toUpperCase() + tab.slice(1)}
             </Tabs.Trigger>
@@ -138,6 +139,9 @@ export default function UserPage({ id }: { id: string }) {
         </Tabs.List>
         <Tabs.Content value="details">
           <Details user={person} onSaved={refresh} />
+        </Tabs.Content>
+        <Tabs.Content value="profile">
+          <UserProfile user={person} onSaved={refresh} />
         </Tabs.Content>
         <Tabs.Content value="access">
           <UserAccess user={person} onChanged={refresh} />
