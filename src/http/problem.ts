@@ -204,7 +204,8 @@ export function registerProblemHandlers(app: FastifyInstance) {
   });
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    // A refusal while draining is the shutdown working as meant, not a failure worth a stack trace.
+    if (appError.status >= 500 && appError.code !== httpErrors.SHUTTING_DOWN.code) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code }, 'request refused');
     return sendProblem(request, reply, appError);
   });
