@@ -16,7 +16,7 @@ const memberCursor = cursorOf(['text', 'uuid'] as const);
 type MembershipRow = NonNullable<Awaited<ReturnType<typeof memberships.find>>>;
 
 /**
- * An organization's members (seed 002's people, now in several organizations each): listing, adding an
+ * An organization's members (people belong to several organizations each): listing, adding an
  * existing account, changing a member's roles there or status, ending a membership, a person's
  * organizations and their default one. Users composes them: the account and the tenancy rule are users',
  * the membership and its rules (the last administrator) organizations', the roles access's.
