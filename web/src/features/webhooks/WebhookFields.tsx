@@ -6,17 +6,23 @@ import type { Webhook } from './webhooks.js';
 
 const loadCatalog = () => must(api.GET('/events/catalog'));
 
-/** The catalogue's event types grouped by the entity they name, in the catalogue's order. */
-function byEntity(events: { type: string; entity: string }[]) {
+/**
+ * The catalogue's event types grouped by the name before their dot ("user" for "user.created"), in the
+ * catalogue's order: that name is what a wildcard ("user.*") covers, whichever entity the event names.
+ */
+function byPrefix(events: { type: string }[]) {
   const groups = new Map<string, string[]>();
-  for (const event of events) groups.set(event.entity, [...(groups.get(event.entity) ?? []), event.type]);
+  for (const { type } of events) {
+    const prefix = type.slice(0, type.indexOf('.'));
+    groups.set(prefix, [...(groups.get(prefix) ?? []), type]);
+  }
   return [...groups];
 }
 
 /**
- * The events a webhook receives, from `GET /events/catalog`: everything (`*`), every event of an entity
- * (`user.*`) or single types. A wildcard chosen makes the types it covers moot, so they are shown checked and
- * disabled rather than sent twice.
+ * The events a webhook receives, from `GET /events/catalog`: everything (`*`), every event of a prefix
+ * (`user.*`) or single types. A wildcard chosen makes the types it covers moot, so they are shown checked
+ * and disabled rather than sent twice.
  */
 function EventPicker({ initial }: { initial: string[] }) {
   const catalog = useQuery({ queryKey: ['events-catalog'], queryFn: loadCatalog, staleTime: Number.POSITIVE_INFINITY });
@@ -49,13 +55,13 @@ function EventPicker({ initial }: { initial: string[] }) {
       {catalog.isPending && <p aria-busy="true">Loading the event catalogue…</p>}
       {box('*', 'Every event (*)', false)}
       {catalog.data &&
-        byEntity(catalog.data.events).map(([entity, types]) => {
-          const wholeEntity = everything || chosen.has(`${entity}.*`);
+        byPrefix(catalog.data.events).map(([prefix, types]) => {
+          const wholeGroup = everything || chosen.has(`${prefix}.*`);
           return (
-            <fieldset key={entity}>
-              <legend>{entity}</legend>
-              {box(`${entity}.*`, `Every ${entity} event (${entity}.*)`, everything)}
-              <div className="chips-row">{types.map((type) => box(type, type, wholeEntity))}</div>
+            <fieldset key={prefix}>
+              <legend>{prefix}</legend>
+              {box(`${prefix}.*`, `Every ${prefix} event (${prefix}.*)`, everything)}
+              <div className="chips-row">{types.map((type) => box(type, type, wholeGroup))}</div>
             </fieldset>
           );
         })}

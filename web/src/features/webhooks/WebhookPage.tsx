@@ -181,7 +181,9 @@ function Deliveries({ id, onReplayed }: { id: string; onReplayed: (notice: strin
       )}
       {deliveries.data &&
         (rows.length ? (
-          <DataTable label="Deliveries" rows={rows} columns={columns} />
+          <div className="deliveries">
+            <DataTable label="Deliveries" rows={rows} columns={columns} />
+          </div>
         ) : (
           <Empty>No delivery{status ? ' with this status' : ''} yet: send a test event to see one.</Empty>
         ))}
