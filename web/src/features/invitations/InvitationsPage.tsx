@@ -31,8 +31,12 @@ export default function InvitationsPage({ param }: { param?: string }) {
     { header: 'Email', accessorKey: 'email' },
     { header: 'Status', accessorKey: 'status' },
     { header: 'Organization', cell: ({ row }) => orgs.data?.data.find((org) => org.id === row.original.organizationId)?.name ?? '—' },
-    { header: 'Expires', cell: ({ row }) => when((row.original as { expiresAt?: string }).expiresAt) },
-    { header: 'Reminders', cell: ({ row }) => String((row.original as { reminderCount?: number }).reminderCount ?? 0) },
+    { header: 'Expires', cell: ({ row }) => when(row.original.expiresAt) },
+    {
+      header: 'Reminders sent',
+      cell: ({ row }) =>
+        row.original.reminderCount ? `${row.original.reminderCount}, last ${when(row.original.lastReminderAt)}` : 'none yet',
+    },
     {
       header: 'Actions',
       cell: ({ row }) =>

@@ -12,7 +12,7 @@ import WebhookPage from './WebhookPage.js';
 import { listWebhooks, organizationOf, useCrossTenant, useOrganizationNames, type Webhook, webhookKeys } from './webhooks.js';
 
 export default function WebhooksPage({ param }: { param?: string }) {
-  if (param) return <WebhookPage id={param} />;
+  if (param) return <WebhookPage key={param} id={param} />;
   return <WebhookList />;
 }
 
