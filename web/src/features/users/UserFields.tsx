@@ -17,7 +17,7 @@ export function UserFields({ fields, current }: { fields: Fields; current?: Part
         {...fields.describe(name)}
       />
       {props.hint && <span className="muted">{props.hint}</span>}
-      {fields.problem('name')}
+      {fields.problem(name)}
     </label>
   );
   return (
