@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, LiveStatus, Page, when } from '../../ui/parts.js';
 
@@ -53,11 +53,7 @@ export default function InvitationsPage({ param }: { param?: string }) {
               Resend
             </button>
             <ConfirmDialog
-              trigger={
-                <button type="button" className="danger">
-                  Cancel invitation
-                </button>
-              }
+              trigger={<TriggerButton tone="danger">Cancel invitation</TriggerButton>}
               title={`Cancel the invitation to ${row.original.email}?`}
               description="Its link stops working."
               confirmLabel="Cancel invitation"
@@ -75,11 +71,7 @@ export default function InvitationsPage({ param }: { param?: string }) {
       title="Invitations"
       actions={
         <FormDialog
-          trigger={
-            <button type="button" className="primary">
-              Send invitation
-            </button>
-          }
+          trigger={<TriggerButton tone="primary">Send invitation</TriggerButton>}
           title="Send an invitation"
           submitLabel="Send"
           onSubmit={async (form) => {

@@ -3,7 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { patchUserBody } from '@tessera/client';
 import { useState } from 'react';
 import { api, must, queryClient as rootQueryClient, tessera } from '../../app/client.js';
-import { ConfirmDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
 import { UserAccess } from './UserAccess.js';
@@ -48,11 +48,7 @@ export default function UserPage({ id }: { id: string }) {
           </button>
         ) : (
           <ConfirmDialog
-            trigger={
-              <button type="button" className="danger">
-                Suspend
-              </button>
-            }
+            trigger={<TriggerButton tone="danger">Suspend</TriggerButton>}
             title={`Suspend ${person.email}?`}
             description="Their sessions end now and they cannot sign in until reactivated."
             reason="Reason for the suspension"
@@ -100,11 +96,7 @@ export default function UserPage({ id }: { id: string }) {
           </button>
         ) : (
           <ConfirmDialog
-            trigger={
-              <button type="button" className="danger">
-                Delete
-              </button>
-            }
+            trigger={<TriggerButton tone="danger">Delete</TriggerButton>}
             title={`Delete ${person.email}?`}
             description="The account is deactivated and can be restored later."
             typed="delete"
@@ -117,11 +109,7 @@ export default function UserPage({ id }: { id: string }) {
           />
         )}
         <ConfirmDialog
-          trigger={
-            <button type="button" className="danger">
-              Erase
-            </button>
-          }
+          trigger={<TriggerButton tone="danger">Erase</TriggerButton>}
           title={`Erase ${person.email} for good?`}
           description="Their personal data is removed and cannot be restored (GDPR erasure)."
           typed={person.email}
@@ -235,11 +223,7 @@ function Identities({ user, onChanged }: { user: User; onChanged: () => unknown 
         <li key={identity.id}>
           {identity.provider} · {identity.email ?? '—'} · last sign-in {when(identity.lastSignInAt)}{' '}
           <ConfirmDialog
-            trigger={
-              <button type="button" className="danger">
-                Unlink {identity.provider}
-              </button>
-            }
+            trigger={<TriggerButton tone="danger">Unlink {identity.provider}</TriggerButton>}
             title={`Unlink the ${identity.provider} identity?`}
             description="The user can no longer sign in with it."
             confirmLabel="Unlink"
@@ -286,11 +270,7 @@ function SecondFactors({ user, onChanged }: { user: User; onChanged: () => unkno
       <p>{mfa.kinds.includes('recovery_code') ? 'Unused recovery codes remain.' : 'No unused recovery codes.'}</p>
       <div className="actions">
         <ConfirmDialog
-          trigger={
-            <button type="button" className="danger">
-              Reset second factors
-            </button>
-          }
+          trigger={<TriggerButton tone="danger">Reset second factors</TriggerButton>}
           title={`Reset the second factors of ${user.email}?`}
           description="Every authenticator app, passkey and recovery code of theirs is removed, and they are mailed. For someone who lost them all: they sign in with their password (and enrol again if a policy requires it)."
           confirmLabel="Reset"

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { Empty, ErrorNote, LiveStatus, when } from '../../ui/parts.js';
 
 /** A user's live sessions: end one (a lost or shared device) or all of them. */
@@ -49,11 +49,7 @@ export function UserSessions({ id }: { id: string }) {
         sessions.data && <Empty>No live session.</Empty>
       )}
       <ConfirmDialog
-        trigger={
-          <button type="button" className="danger">
-            End all sessions
-          </button>
-        }
+        trigger={<TriggerButton tone="danger">End all sessions</TriggerButton>}
         title="Sign this user out everywhere?"
         description="Every refresh token stops working; access tokens are refused from the next request."
         confirmLabel="End all sessions"

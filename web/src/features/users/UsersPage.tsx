@@ -3,7 +3,7 @@ import type { ColumnDef } from '@tanstack/react-table';
 import { type paths, postUsersBody } from '@tessera/client';
 import { useDeferredValue, useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { FormDialog } from '../../ui/ConfirmDialog.js';
+import { FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { csvOf, download, Empty, ErrorNote, fullName, LiveStatus, Page, when } from '../../ui/parts.js';
@@ -15,18 +15,19 @@ type Row = Awaited<ReturnType<typeof listUsers>>['data'][number];
 
 const listUsers = (query: ListQuery) => must(api.GET('/users', { params: { query } }));
 const statuses = ['ACTIVE', 'PENDING', 'SUSPENDED', 'INACTIVE'] as const;
+/** The export's columns: who first, then where they stand. */
 const exportColumns = [
-  'id',
   'email',
-  'username',
   'firstName',
   'lastName',
+  'username',
   'status',
   'emailVerified',
   'organization',
-  'organizationId',
   'lastLoginAt',
   'createdAt',
+  'organizationId',
+  'id',
 ] as const;
 
 export default function UsersPage({ param }: { param?: string }) {
@@ -213,11 +214,7 @@ function NewUserDialog({ roles }: { roles: string[] }) {
   const fields = useFieldProblems(postUsersBody, (form) => newUserBody(form, mode));
   return (
     <FormDialog
-      trigger={
-        <button type="button" className="primary">
-          New user
-        </button>
-      }
+      trigger={<TriggerButton tone="primary">New user</TriggerButton>}
       title="New user"
       submitLabel="Create user"
       onSubmit={async (form) => {

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { FormDialog } from '../../ui/ConfirmDialog.js';
+import { FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, LiveStatus, Loading, Page, when } from '../../ui/parts.js';
 import { SecretNotice, type ShownSecret } from './SecretNotice.js';
@@ -48,11 +48,7 @@ function WebhookList() {
       title="Webhooks"
       actions={
         <FormDialog
-          trigger={
-            <button type="button" className="primary">
-              New webhook
-            </button>
-          }
+          trigger={<TriggerButton tone="primary">New webhook</TriggerButton>}
           title="New webhook"
           submitLabel="Create webhook"
           onSubmit={async (form) => {
