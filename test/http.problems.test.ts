@@ -105,27 +105,33 @@ describe('a request arriving while the server drains', () => {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
+    // Each step waits for the server to have the request, not for a time: a loaded machine is slow to read.
+    const arrivals = new Map<string, Promise<void>>();
+    const arrived = new Map<string, () => void>();
+    for (const url of ['/slow', '/fast']) arrivals.set(url, new Promise((resolve) => arrived.set(url, resolve)));
     app.get('/slow', async () => {
       await released;
       return { done: true };
     });
     app.get('/fast', async () => ({ fast: true }));
     await app.listen({ port: 0, host: '127.0.0.1' });
+    app.server.on('request', (request: { url?: string }) => arrived.get(request.url ?? '')?.());
     const { port } = app.server.address() as AddressInfo;
     const socket = connect(port, '127.0.0.1');
+    const socketClosed = new Promise((resolve) => socket.on('close', resolve));
     let received = '';
     socket.on('data', (chunk) => {
       received += chunk;
     });
     // One request in flight on a kept-alive connection; a second one on it once the drain has begun.
     socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrivals.get('/slow');
     const closing = app.close();
     socket.write('GET /fast HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrivals.get('/fast');
     release();
     await closing;
-    await new Promise((resolve) => socket.on('close', resolve));
+    await socketClosed;
     expect(received).toMatch(/^HTTP\/1\.1 200/);
     expect(received).toContain('{"done":true}');
     expect(received).toMatch(/HTTP\/1\.1 503[\s\S]*content-type: application\/problem\+json[\s\S]*"code":"SHUTTING_DOWN"/);

@@ -259,6 +259,10 @@ function guardConnection(client: pg.PoolClient, readTimeoutMs: number) {
     client.end().catch(() => {});
     return new DatabaseReadTimeoutError(readTimeoutMs, error);
   };
+  // A connection runs one statement at a time. Code in a transaction may still ask for several at once
+  // (Promise.all over one executor): they are sent one after the other, in the order asked, as
+  // node-postgres would queue them itself (which it deprecates: pg 9 refuses a query while one runs).
+  let previous: Promise<unknown> = Promise.resolve();
   (client as unknown as { query: QueryFn }).query = (...args) => {
     // The server ends an open transaction with its connection; the rollback after the failure has nothing
     // left to do, and failing it would hide the error that tells the client why.
@@ -268,9 +272,13 @@ function guardConnection(client: pg.PoolClient, readTimeoutMs: number) {
     if (typeof last === 'function') {
       return query(...args.slice(0, -1), (error: unknown, result: unknown) => last(error && readTimedOut(error), result));
     }
-    return (query(...args) as Promise<unknown>).catch((error: unknown) => {
-      throw readTimedOut(error);
-    });
+    const send = () =>
+      (query(...args) as Promise<unknown>).catch((error: unknown) => {
+        throw readTimedOut(error);
+      });
+    const result = previous.then(send, send);
+    previous = result.catch(() => {});
+    return result;
   };
 }
 

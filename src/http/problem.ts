@@ -113,13 +113,15 @@ function validationError(fastifyError: FastifyError): AppError {
   const issues = fastifyError.validation ?? [];
   // A field the endpoint does not accept is refused by name (no silent mass assignment).
   const notAllowed = issues
-    .map((issue) => (issue.params as { additionalProperty?: string }).additionalProperty)
-    .filter((field): field is string => typeof field === 'string');
+    .map((issue) => ({ at: issue.instancePath, field: (issue.params as { additionalProperty?: string }).additionalProperty }))
+    .filter((issue): issue is { at: string; field: string } => typeof issue.field === 'string');
   if (notAllowed.length > 0) {
-    const fields = [...new Set(notAllowed)];
+    // Named where they stand (`/profile/userId` inside a nested object), each once.
+    const paths = [...new Set(notAllowed.map(({ at, field }) => `${at}/${field}`))];
+    const fields = [...new Set(notAllowed.map(({ field }) => field))];
     return httpErrors.FIELD_NOT_ALLOWED({
       detail: `Not allowed here: ${listed(fields)}.`,
-      errors: fields.slice(0, MAX_FIELD_ERRORS).map((field) => ({ path: `/${field}`, message: 'cannot be set here' })),
+      errors: paths.slice(0, MAX_FIELD_ERRORS).map((path) => ({ path, message: 'cannot be set here' })),
     });
   }
   const errors: FieldError[] = issues.map((issue) => ({

@@ -18,14 +18,15 @@ export const consoleWidths = [1280, 390] as const;
  * The console in a real browser (Debian's Chromium) against the harness's app on a real port. `checkPage`:
  * axe-core finds no serious or critical violation and nothing is wider than the screen.
  */
-export async function openConsole(h: Harness) {
+export async function openConsole(h: Harness, { port = 0 }: { port?: number } = {}) {
   if (!existsSync(`${consoleDir}index.html`)) spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
   if (screensDir) mkdirSync(screensDir, { recursive: true });
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  await h.app.listen({ port, host: '127.0.0.1' });
   const baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
   const browser = await launchChromium();
-  // axe-core is injected as an inline script, which the console's Content-Security-Policy refuses otherwise.
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  // axe-core is injected as an inline script, which the console's Content-Security-Policy refuses otherwise;
+  // the test identity providers serve HTTPS with the test CA's certificate, which Chromium does not know.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true, ignoreHTTPSErrors: true });
 
   async function checkPage(name: string, width: number, on: Page = page) {
     await on.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));

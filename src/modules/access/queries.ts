@@ -1,6 +1,7 @@
 import { type AnyColumn, and, eq, gt, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.js';
 import { type Executor, queryRows } from '../../db/client.js';
+import { rowsById } from '../../db/rows.js';
 import { permissions, rolePermissions, roles, userPermissions, userRoles, userTypes } from '../../db/schema/index.js';
 
 /** A condition on a user's id that the users module writes over its own tables (access never reads them). */
@@ -161,27 +162,11 @@ export async function listRoles(db: Executor) {
   return db.select().from(roles).orderBy(roles.name);
 }
 
-export async function findRole(db: Executor, id: string) {
-  const [row] = await db.select().from(roles).where(eq(roles.id, id));
-  return row;
-}
-
-export async function insertRole(db: Executor, values: typeof roles.$inferInsert) {
-  const [row] = await db.insert(roles).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
-}
-
-export async function updateRole(db: Executor, id: string, values: Partial<typeof roles.$inferInsert>) {
-  const [row] = await db.update(roles).set(values).where(eq(roles.id, id)).returning();
-  return row;
-}
-
-/** True when the row was there to delete. */
-export async function deleteRole(db: Executor, id: string) {
-  const deleted = await db.delete(roles).where(eq(roles.id, id)).returning({ id: roles.id });
-  return deleted.length > 0;
-}
+const roleRows = rowsById(roles);
+export const findRole = roleRows.find;
+export const insertRole = roleRows.insert;
+export const updateRole = roleRows.update;
+export const deleteRole = roleRows.remove;
 
 export async function replaceRolePermissions(db: Executor, roleId: string, permissionIds: string[]) {
   await db.delete(rolePermissions).where(eq(rolePermissions.roleId, roleId));
@@ -192,53 +177,21 @@ export async function listPermissions(db: Executor) {
   return db.select().from(permissions).orderBy(permissions.name);
 }
 
-export async function findPermission(db: Executor, id: string) {
-  const [row] = await db.select().from(permissions).where(eq(permissions.id, id));
-  return row;
-}
-
-export async function insertPermission(db: Executor, values: typeof permissions.$inferInsert) {
-  const [row] = await db.insert(permissions).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
-}
-
-export async function updatePermission(db: Executor, id: string, values: { description?: string | null }) {
-  const [row] = await db.update(permissions).set(values).where(eq(permissions.id, id)).returning();
-  return row;
-}
-
-/** True when the row was there to delete. */
-export async function deletePermission(db: Executor, id: string) {
-  const deleted = await db.delete(permissions).where(eq(permissions.id, id)).returning({ id: permissions.id });
-  return deleted.length > 0;
-}
+const permissionRows = rowsById(permissions);
+export const findPermission = permissionRows.find;
+export const insertPermission = permissionRows.insert;
+export const updatePermission = permissionRows.update;
+export const deletePermission = permissionRows.remove;
 
 export async function listUserTypes(db: Executor) {
   return db.select().from(userTypes).orderBy(userTypes.name);
 }
 
-export async function findUserType(db: Executor, id: string) {
-  const [row] = await db.select().from(userTypes).where(eq(userTypes.id, id));
-  return row;
-}
-
-export async function insertUserType(db: Executor, values: typeof userTypes.$inferInsert) {
-  const [row] = await db.insert(userTypes).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
-}
-
-export async function updateUserType(db: Executor, id: string, values: Partial<typeof userTypes.$inferInsert>) {
-  const [row] = await db.update(userTypes).set(values).where(eq(userTypes.id, id)).returning();
-  return row;
-}
-
-/** True when the row was there to delete. */
-export async function deleteUserType(db: Executor, id: string) {
-  const deleted = await db.delete(userTypes).where(eq(userTypes.id, id)).returning({ id: userTypes.id });
-  return deleted.length > 0;
-}
+const userTypeRows = rowsById(userTypes);
+export const findUserType = userTypeRows.find;
+export const insertUserType = userTypeRows.insert;
+export const updateUserType = userTypeRows.update;
+export const deleteUserType = userTypeRows.remove;
 
 export async function findRoleIdByName(db: Executor, name: string): Promise<string | undefined> {
   const [row] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, name));

@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/client.js';
+import type { Executor, Tx } from '../../db/client.js';
 import { violatedUniqueConstraint } from '../../db/errors.js';
 import { AppError } from '../../http/errors.js';
 import type { Emit } from '../../platform/use-case.js';
@@ -19,6 +19,12 @@ export class Refusal extends Error {
     super(error.message);
   }
 }
+
+/** What a sign-in with an identity comes to, decided before anything is written. */
+export type SignInDecision =
+  | { outcome: 'signs_in'; user: UserRow; identityId: string }
+  | { outcome: 'links_by_email'; user: UserRow }
+  | { outcome: 'creates_account'; email: string };
 
 /** allowedDomains holds only for an address the provider verified: anyone can type any address. */
 export function assertDomainAllowed(provider: Provider, identity: ExternalIdentity) {
@@ -54,18 +60,36 @@ export function createAccountResolution(kit: Pick<FederationKit, 'users'>) {
     }
   }
 
+  /**
+   * What a sign-in with this identity does, read without writing: the account it is linked to, the account
+   * its verified address links to, or a new account; a refusal is thrown as the sign-in would throw it.
+   */
+  async function decide(executor: Executor, provider: Provider, identity: ExternalIdentity): Promise<SignInDecision> {
+    assertDomainAllowed(provider, identity);
+    const known = await queries.findIdentity(executor, provider.slug, identity.subject);
+    const linkedUser = known && (await kit.users.findById(executor, known.userId));
+    if (known && linkedUser) return { outcome: 'signs_in', user: linkedUser, identityId: known.id };
+    const owner = identity.email ? await kit.users.findByEmail(executor, identity.email) : undefined;
+    if (owner) {
+      if (!identity.emailVerified || !owner.emailVerifiedAt) throw new Refusal(errors.ACCOUNT_EXISTS_LINK_REQUIRED(), owner.id);
+      return { outcome: 'links_by_email', user: owner };
+    }
+    if (!provider.signUpEnabled) throw errors.SIGN_UP_DISABLED();
+    if (!identity.email) throw errors.PROVIDER_EMAIL_MISSING();
+    return { outcome: 'creates_account', email: identity.email };
+  }
+
   return {
+    decide,
+
     async resolveSignIn(tx: Tx, emit: Emit<DomainEvent>, provider: Provider, identity: ExternalIdentity): Promise<UserRow> {
-      assertDomainAllowed(provider, identity);
-      const known = await queries.findIdentity(tx, provider.slug, identity.subject);
-      const linkedUser = known && (await kit.users.findById(tx, known.userId));
-      if (known && linkedUser) {
-        await queries.touchIdentity(tx, known.id, { email: identity.email, emailVerified: identity.emailVerified });
-        return linkedUser;
+      const decision = await decide(tx, provider, identity);
+      if (decision.outcome === 'signs_in') {
+        await queries.touchIdentity(tx, decision.identityId, { email: identity.email, emailVerified: identity.emailVerified });
+        return decision.user;
       }
-      const owner = identity.email ? await kit.users.findByEmail(tx, identity.email) : undefined;
-      if (owner) {
-        if (!identity.emailVerified || !owner.emailVerifiedAt) throw new Refusal(errors.ACCOUNT_EXISTS_LINK_REQUIRED(), owner.id);
+      if (decision.outcome === 'links_by_email') {
+        const owner = decision.user;
         const linked = await queries.insertIdentity(tx, {
           ...identityFields(provider.slug, identity),
           userId: owner.id,
@@ -79,9 +103,7 @@ export function createAccountResolution(kit: Pick<FederationKit, 'users'>) {
         });
         return owner;
       }
-      if (!provider.signUpEnabled) throw errors.SIGN_UP_DISABLED();
-      const { email } = identity;
-      if (!email) throw errors.PROVIDER_EMAIL_MISSING();
+      const { email } = decision;
       const { user, roles } = await createAccount(tx, emit, { ...identity, email });
       await queries.insertIdentity(tx, { ...identityFields(provider.slug, identity), userId: user.id, lastSignInAt: new Date() });
       await emit({

@@ -19,6 +19,7 @@ export const federationErrors = defineErrors({
   SIGN_UP_DISABLED: [403, 'New accounts cannot be created through this provider.'],
   EMAIL_DOMAIN_NOT_ALLOWED: [403, 'This provider accepts only verified addresses of certain domains.'],
   PROVIDER_EMAIL_MISSING: [400, 'The provider gave no email address, which a new account needs.'],
+  IDENTITY_PROVIDER_TEST_NOT_FOUND: [404, 'No finished test sign-in of yours has this id; a result is kept for ten minutes.'],
   IDENTITY_NOT_FOUND: [404, 'Linked identity not found.'],
   LAST_SIGN_IN_METHOD: [409, 'This is the last way to sign in to the account: set a password or link another provider first.'],
 });

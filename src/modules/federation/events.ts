@@ -30,6 +30,12 @@ export const federationEvents = {
     payload({ ...changes(ProviderFields).properties, clientSecretChanged: Type.Boolean() }),
   ),
   'identity_provider.deleted': internalEvent('identity_provider', 1, payload({ slug: Type.String(), identities: Type.Integer() })),
+  // An administrator's test sign-in (POST /identity-providers/:id/test-sign-in) came back: what it would have done.
+  'identity_provider.tested': internalEvent(
+    'identity_provider',
+    1,
+    payload({ slug: Type.String(), outcome: Type.String(), reason: Nullable(Type.String()) }),
+  ),
   'federation.registered': publicEvent(
     'user',
     1,

@@ -7,6 +7,7 @@ import type { FederationKit } from './deps.js';
 import { federationErrors as errors } from './errors.js';
 import * as flows from './queries.flows.js';
 import type { AuthorizeRequest } from './schemas.js';
+import type { TestSignIn } from './test-sign-in.js';
 
 /** Ten minutes to sign in at the provider; the flow is single use either way. */
 const FLOW_TTL_MS = 10 * 60_000;
@@ -23,7 +24,11 @@ function withParams(redirectUri: string, params: Record<string, string | null | 
  * the callback) and sends the person to the provider; /callback checks it all, signs the person in, or
  * creates or links the account, and sends them back to the app with a one-time code or `error=`.
  */
-export function createFlow(kit: Pick<FederationKit, 'auth' | 'context' | 'protocol' | 'providers' | 'useCases' | 'users'>, codes: Codes) {
+export function createFlow(
+  kit: Pick<FederationKit, 'auth' | 'context' | 'protocol' | 'providers' | 'useCases' | 'users'>,
+  codes: Codes,
+  testSignIn: Pick<TestSignIn, 'finish'>,
+) {
   const { useCases, providers, protocol, auth, context } = kit;
   const db = context.database.primary;
   const allowlist = new Set(context.config.OAUTH_REDIRECT_ALLOWLIST);
@@ -76,6 +81,9 @@ export function createFlow(kit: Pick<FederationKit, 'auth' | 'context' | 'protoc
 
     /** The provider sent the person back: the URL to send them on to (the app's, with `code` or `error`). */
     async callback(caller: Caller, slug: string, state: string | undefined, rawQuery: string) {
+      // An administrator's test sign-in comes back here too (the provider knows one callback URL).
+      const tested = state ? await testSignIn.finish(caller, slug, state, rawQuery) : undefined;
+      if (tested) return tested;
       // Taken once, here: a replayed, forged or expired state finds nothing and nobody is redirected.
       const flow = state ? await useCases.run(caller, (tx) => flows.takeFlow(tx, sha256(state), slug)) : undefined;
       if (!state || !flow) throw errors.OAUTH_STATE_INVALID();

@@ -1,5 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { rowsById } from '../../db/rows.js';
 import { identityProviders, userIdentities } from '../../db/schema/index.js';
 
 export type ProviderRow = typeof identityProviders.$inferSelect;
@@ -7,31 +8,16 @@ export type IdentityRow = typeof userIdentities.$inferSelect;
 
 export const listProviders = (db: Executor) => db.select().from(identityProviders).orderBy(asc(identityProviders.slug));
 
-export async function findProvider(db: Executor, id: string) {
-  const [row] = await db.select().from(identityProviders).where(eq(identityProviders.id, id));
-  return row;
-}
-
 export async function findProviderBySlug(db: Executor, slug: string) {
   const [row] = await db.select().from(identityProviders).where(eq(identityProviders.slug, slug));
   return row;
 }
 
-export async function insertProvider(db: Executor, values: typeof identityProviders.$inferInsert) {
-  const [row] = await db.insert(identityProviders).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
-}
-
-export async function updateProvider(db: Executor, id: string, values: Partial<typeof identityProviders.$inferInsert>) {
-  const [row] = await db.update(identityProviders).set(values).where(eq(identityProviders.id, id)).returning();
-  return row;
-}
-
-export async function deleteProvider(db: Executor, id: string) {
-  const [row] = await db.delete(identityProviders).where(eq(identityProviders.id, id)).returning();
-  return row;
-}
+const providerRows = rowsById(identityProviders);
+export const findProvider = providerRows.find;
+export const insertProvider = providerRows.insert;
+export const updateProvider = providerRows.update;
+export const deleteProvider = providerRows.remove;
 
 export async function findIdentity(db: Executor, provider: string, subject: string) {
   const [row] = await db

@@ -10,6 +10,9 @@ import {
   ProviderList,
   ProviderTestResult,
   ProviderView,
+  TestSignInParams,
+  TestSignInResult,
+  TestSignInStarted,
   UpdateProviderBody,
 } from './schemas.js';
 import type { FederationService } from './service.js';
@@ -100,6 +103,36 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
       },
     },
     async (request) => federation.testProvider(request.params.id),
+  );
+  app.post(
+    '/identity-providers/:id/test-sign-in',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Start a test sign-in with an identity provider',
+        description:
+          "A real sign-in at the provider that signs nobody in: open `authorizationUrl` in this browser, sign in there, and the provider's callback sends you to the console's page of this provider with the result (GET /identity-providers/test-sign-ins/:testId): what the provider said about you and what Tessera would do with it. A disabled provider can be tested before it is enabled. The result is kept ten minutes, for you only.",
+        params: ProviderIdParams,
+        response: { 200: TestSignInStarted, ...problems(notFound, errors.IDENTITY_PROVIDER_UNAVAILABLE) },
+      },
+    },
+    async (request) => federation.testSignIn.start(signedIn(request.caller), request.params.id),
+  );
+  app.get(
+    '/identity-providers/test-sign-ins/:testId',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Read the result of a test sign-in',
+        description:
+          "What the provider answered (the identity as Tessera reads it, or why it was refused) and the outcome a real sign-in would have: signs_in, links_by_email, creates_account or refused. Only the administrator who started the test reads it; an unknown, unfinished, expired or someone else's test answers 404 IDENTITY_PROVIDER_TEST_NOT_FOUND.",
+        params: TestSignInParams,
+        response: { 200: TestSignInResult, ...problems(errors.IDENTITY_PROVIDER_TEST_NOT_FOUND) },
+      },
+    },
+    async (request) => federation.testSignIn.result(signedIn(request.caller), request.params.testId),
   );
   app.delete(
     '/identity-providers/:id',

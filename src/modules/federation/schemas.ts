@@ -63,6 +63,42 @@ export const ProviderTestResult = Type.Object({
   callbackUrl: Type.String({ description: 'the redirect URI the provider must have registered' }),
   scopes: Type.Array(Type.String()),
 });
+export const TestSignInStarted = Type.Object({
+  authorizationUrl: Type.String({
+    description: "the provider's sign-in page: open it in this browser; the provider sends you back to the console",
+  }),
+  testId: Type.String({
+    format: 'uuid',
+    description: 'read the result by it (GET /identity-providers/test-sign-ins/:testId) once the provider sent you back',
+  }),
+});
+export const TestSignInParams = Type.Object({ testId: Uuid });
+export const TestSignInResult = Type.Object({
+  provider: Type.String({ description: 'the slug tested' }),
+  testedAt: Timestamp,
+  outcome: Type.Union(
+    (['signs_in', 'links_by_email', 'creates_account', 'refused'] as const).map((value) => Type.Literal(value)),
+    {
+      description:
+        'what a sign-in with this identity would do: sign in the linked account, link it to the account with its verified address, create an account, or refuse (see refusal)',
+    },
+  ),
+  identity: Nullable(
+    Type.Object(
+      {
+        subject: Type.String(),
+        email: Nullable(Type.String()),
+        emailVerified: Type.Boolean(),
+        firstName: Type.String(),
+        lastName: Type.String(),
+      },
+      { description: 'what the provider said about the person, as Tessera reads it; null when it did not sign them in' },
+    ),
+  ),
+  account: Nullable(Type.Object({ id: Uuid, email: Type.String() }, { description: 'the account it signs in or links to' })),
+  refusal: Nullable(Type.Object({ code: Type.String(), detail: Type.String() }, { description: 'why a sign-in would be refused' })),
+});
+export type TestSignInResult = Static<typeof TestSignInResult>;
 export const ProviderEnvelope = Type.Object({ identityProvider: ProviderView });
 export const ProviderList = Type.Object({ data: Type.Array(ProviderView) });
 export const ProviderIdParams = IdParams;

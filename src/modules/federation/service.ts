@@ -10,6 +10,7 @@ import { createIdentities } from './identities.js';
 import { createProtocol } from './protocol.js';
 import { createProviders } from './providers.js';
 import * as flows from './queries.flows.js';
+import { createTestSignIn } from './test-sign-in.js';
 
 /**
  * Social and enterprise sign-in: identity providers (admin API and OAUTH_* settings), the
@@ -34,6 +35,11 @@ export interface FederationService extends ReturnType<typeof createFlow> {
    * its discovery refused answers IDENTITY_PROVIDER_UNAVAILABLE.
    */
   testProvider(id: string): Promise<{ authorizationEndpoint: string; callbackUrl: string; scopes: string[] }>;
+  /**
+   * An administrator's real sign-in with a provider that signs nobody in: the provider's answer and what
+   * Tessera would do with it (see test-sign-in.ts).
+   */
+  testSignIn: Pick<ReturnType<typeof createTestSignIn>, 'start' | 'result'>;
   /** Unfinished flows and spent codes go (a used code is kept a day so that its replay is still recognised). */
   deleteExpired(): Promise<void>;
 }
@@ -50,7 +56,8 @@ export function createFederationService(context: AppContext, deps: FederationDep
   };
   const codes = createCodes(kit);
   const identities = createIdentities(kit);
-  const flow = createFlow(kit, codes);
+  const testSignIn = createTestSignIn(kit);
+  const flow = createFlow(kit, codes, testSignIn);
   return {
     providers: kit.providers,
     authorize: flow.authorize,
@@ -84,6 +91,7 @@ export function createFederationService(context: AppContext, deps: FederationDep
         scopes: provider.scopes,
       };
     },
+    testSignIn: { start: testSignIn.start, result: testSignIn.result },
     completeLink: codes.completeLink,
     identities,
     exportParts: { identities: identities.listOf },

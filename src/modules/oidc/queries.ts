@@ -1,21 +1,17 @@
 import { and, asc, eq, gt, inArray, isNotNull, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { rowsById } from '../../db/rows.js';
 import { applications, oidcArtifacts } from '../../db/schema/index.js';
 
 export type ApplicationRow = typeof applications.$inferSelect;
 export type NewApplication = typeof applications.$inferInsert;
 export type ArtifactRow = typeof oidcArtifacts.$inferSelect;
 
-export async function insertApplication(db: Executor, values: NewApplication) {
-  const [row] = await db.insert(applications).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
-}
-
-export async function findApplication(db: Executor, id: string) {
-  const [row] = await db.select().from(applications).where(eq(applications.id, id));
-  return row;
-}
+const applicationRows = rowsById(applications);
+export const findApplication = applicationRows.find;
+export const insertApplication = applicationRows.insert;
+export const updateApplication = applicationRows.update;
+export const deleteApplication = applicationRows.remove;
 
 export async function findApplicationByClientId(db: Executor, clientId: string) {
   const [row] = await db.select().from(applications).where(eq(applications.clientId, clientId));
@@ -29,16 +25,6 @@ export const listApplications = (db: Executor, page: { after?: string; limit: nu
     .where(page.after ? gt(applications.id, page.after) : undefined)
     .orderBy(asc(applications.id))
     .limit(page.limit + 1);
-
-export async function updateApplication(db: Executor, id: string, values: Partial<NewApplication>) {
-  const [row] = await db.update(applications).set(values).where(eq(applications.id, id)).returning();
-  return row;
-}
-
-export async function deleteApplication(db: Executor, id: string) {
-  const [row] = await db.delete(applications).where(eq(applications.id, id)).returning();
-  return row;
-}
 
 // The provider's artefacts.
 

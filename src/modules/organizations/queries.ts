@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { rowsById } from '../../db/rows.js';
 import { organizations } from '../../db/schema/index.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect;
@@ -18,27 +19,11 @@ export const listOrganizations = (db: Executor, page: { onlyId?: string; after?:
     .orderBy(asc(organizations.name), asc(organizations.id))
     .limit(page.limit + 1);
 
-export async function findOrganization(db: Executor, id: string) {
-  const [row] = await db.select().from(organizations).where(eq(organizations.id, id));
-  return row;
-}
-
-export async function insertOrganization(db: Executor, values: typeof organizations.$inferInsert) {
-  const [row] = await db.insert(organizations).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
-}
-
-export async function updateOrganization(db: Executor, id: string, values: Partial<typeof organizations.$inferInsert>) {
-  const [row] = await db.update(organizations).set(values).where(eq(organizations.id, id)).returning();
-  return row;
-}
-
-/** True when the row was there to delete. */
-export async function deleteOrganization(db: Executor, id: string) {
-  const deleted = await db.delete(organizations).where(eq(organizations.id, id)).returning({ id: organizations.id });
-  return deleted.length > 0;
-}
+const organizationRows = rowsById(organizations);
+export const findOrganization = organizationRows.find;
+export const insertOrganization = organizationRows.insert;
+export const updateOrganization = organizationRows.update;
+export const deleteOrganization = organizationRows.remove;
 
 /** Every organization's id and slug (an import names organizations by slug). */
 export const slugs = (db: Executor) => db.select({ id: organizations.id, slug: organizations.slug }).from(organizations);

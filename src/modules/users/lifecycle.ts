@@ -10,7 +10,15 @@ import type { Accounts } from './accounts.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
-import { actionableUser, applyUserChange, assertEmailChangeAllowed, assertMayRemove, normalizeEmail, visibleUser } from './records.js';
+import {
+  actionableUser,
+  applyUserChange,
+  assertEmailChangeAllowed,
+  assertMayRemove,
+  normalizeEmail,
+  saveProfile,
+  visibleUser,
+} from './records.js';
 import type { CreateUser, PatchUser } from './schemas.js';
 import { assertSelfEditable } from './self-fields.js';
 import { userView } from './views.js';
@@ -90,7 +98,7 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
      */
     async update(caller: SignedInCaller, id: string, body: PatchUser, options: { confirm?: boolean } = {}) {
       const { principal } = caller;
-      const { currentPassword, ...fields } = body;
+      const { currentPassword, profile, ...fields } = body;
       const own = resolveUserId(principal, id) === principal.userId;
       if (own && !principal.permissions.has('users:write')) assertSelfEditable(body);
       assertMayPlace(principal, fields.organizationId);
@@ -102,7 +110,10 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
       const user = await useCases.run(caller, async (tx, emit) => {
         const before = await actionableUser(tx, principal, id);
         assertEmailChangeAllowed(principal, before, fields.email);
+        if (profile) await saveProfile(tx, emit, before.id, profile);
         const pending = own || options.confirm === true ? newAddressOf(before, fields.email) : undefined;
+        // A change of the profile alone leaves the user's row as it is.
+        if (Object.keys(fields).length === 0) return before;
         if (pending === undefined) return applyUserChange(tx, emit, before, fields, 'user.updated');
         const { email: _pending, ...others } = fields;
         const changed = Object.keys(others).length > 0 ? await applyUserChange(tx, emit, before, others, 'user.updated') : before;

@@ -7,6 +7,9 @@ import { memberships } from '../organizations/service.js';
 import { userErrors as errors } from './errors.js';
 import type { UserChanges } from './events.js';
 import * as queries from './queries.js';
+import type { SelfUpdate } from './schemas.js';
+
+type ProfileChanges = NonNullable<SelfUpdate['profile']>;
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
@@ -87,3 +90,27 @@ export async function applyUserChange(
     await emit({ type: 'user.email_changed', ...target, payload: { before: before.email, after: after.email, how: 'set_by_admin' } });
   return after;
 }
+
+/**
+ * Writes the fields given and emits `type` naming those that changed (none changed: no event); `read` and
+ * `write` are the owner's, so learning preferences are saved here through learning's port.
+ */
+export async function saveFields(
+  emit: Emit<DomainEvent>,
+  type: 'profile.updated' | 'learning_preferences.updated',
+  userId: string,
+  values: object,
+  store: { read(): Promise<object | undefined>; write(): Promise<object> },
+) {
+  const previous: Record<string, unknown> = { ...(await store.read()) };
+  const saved: Record<string, unknown> = { ...(await store.write()) };
+  const fields = Object.keys(values).filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(saved[key]));
+  if (fields.length > 0) await emit({ type, entityId: userId, payload: { fields } });
+}
+
+/** A profile's change, whoever makes it (the person through PUT /users/profile, an administrator through PATCH /users/:id). */
+export const saveProfile = (tx: Executor, emit: Emit<DomainEvent>, userId: string, values: ProfileChanges) =>
+  saveFields(emit, 'profile.updated', userId, values, {
+    read: () => queries.findProfile(tx, userId),
+    write: () => queries.upsertProfile(tx, userId, values),
+  });

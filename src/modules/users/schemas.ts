@@ -224,7 +224,13 @@ export const ReplaceUserBody = Type.Object(
   { ...adminFields, currentPassword: Type.Optional(CurrentPassword) },
   { additionalProperties: false },
 );
-export const PatchUserBody = Type.Partial(ReplaceUserBody, { additionalProperties: false, minProperties: 1 });
+export const PatchUserBody = Type.Partial(
+  Type.Object({
+    ...ReplaceUserBody.properties,
+    profile: ProfileInput,
+  }),
+  { additionalProperties: false, minProperties: 1 },
+);
 /** What people may change about themselves; anything else is refused by name. */
 export const SelfUpdateBody = Type.Object(
   {

@@ -9,7 +9,7 @@ import { avatarKeys, processAvatar } from './avatar.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
-import { applyUserChange, assertEmailChangeAllowed, visibleUser } from './records.js';
+import { applyUserChange, assertEmailChangeAllowed, saveFields, saveProfile, visibleUser } from './records.js';
 import type { PreferencesView, SelfUpdate } from './schemas.js';
 import { ownFields, profileView, userView } from './views.js';
 
@@ -96,16 +96,12 @@ export function createSelfService(
         const changed = Object.keys(fields).length > 0 ? await applyUserChange(tx, emit, before, fields, 'user.self_updated') : before;
         const pending = newAddressOf(before, email);
         if (pending !== undefined) await emailChanges.request(tx, emit, caller, changed, pending);
-        const edits = [
-          ['profile.updated', profile, queries.findProfile, queries.upsertProfile],
-          ['learning_preferences.updated', preferences, learning.preferencesOf, learning.savePreferences],
-        ] as const;
-        for (const [type, values, read, write] of edits) {
-          if (!values) continue;
-          const previous: Record<string, unknown> = (await read(tx, before.id)) ?? {};
-          const saved: Record<string, unknown> = await write(tx, before.id, values);
-          const fields = Object.keys(values).filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(saved[key]));
-          if (fields.length > 0) await emit({ type, entityId: before.id, payload: { fields } });
+        if (profile) await saveProfile(tx, emit, before.id, profile);
+        if (preferences) {
+          await saveFields(emit, 'learning_preferences.updated', before.id, preferences, {
+            read: () => learning.preferencesOf(tx, before.id),
+            write: () => learning.savePreferences(tx, before.id, preferences),
+          });
         }
         return profileOf(tx, caller);
       });

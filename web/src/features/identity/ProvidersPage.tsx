@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, describeProblem, must } from '../../app/client.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
-import { Empty, ErrorNote, Page } from '../../ui/parts.js';
+import { Empty, ErrorNote, Page, when } from '../../ui/parts.js';
 
 type Provider = Awaited<ReturnType<typeof loadProviders>>['data'][number];
 const loadProviders = () => must(api.GET('/identity-providers'));
@@ -13,9 +13,12 @@ const listOf = (text: string) =>
     .filter(Boolean);
 
 const kinds = ['google', 'microsoft', 'github', 'facebook', 'oidc'] as const;
+/** The provider's callback sends the administrator back to `#/identity-providers/tested-<testId>`. */
+const TESTED = 'tested-';
 
 /** Social and enterprise sign-in: add a provider, copy its callback URL into the provider's console, test it. */
-export default function ProvidersPage() {
+export default function ProvidersPage({ param }: { param?: string }) {
+  const testId = param?.startsWith(TESTED) ? param.slice(TESTED.length) : undefined;
   const queryClient = useQueryClient();
   const [kind, setKind] = useState<(typeof kinds)[number]>('google');
   const providers = useQuery({ queryKey: ['identity-providers'], queryFn: loadProviders });
@@ -79,6 +82,7 @@ export default function ProvidersPage() {
         </FormDialog>
       }
     >
+      {testId && <TestSignInResult testId={testId} />}
       <ErrorNote error={providers.error} />
       {rows &&
         (rows.length ? (
@@ -91,7 +95,7 @@ export default function ProvidersPage() {
                   <button type="button" onClick={() => navigator.clipboard?.writeText(provider.callbackUrl)}>
                     Copy callback URL
                   </button>{' '}
-                  <TestProvider provider={provider} />{' '}
+                  <TestProvider provider={provider} /> <TestSignIn provider={provider} />{' '}
                   {provider.source === 'database' && <EditProvider provider={provider} onSaved={refresh} />}{' '}
                   {provider.source === 'database' && (
                     <ConfirmDialog
@@ -145,6 +149,83 @@ function TestProvider({ provider }: { provider: Provider }) {
         {result?.text}
       </span>
     </>
+  );
+}
+
+/** A real sign-in at the provider in this tab, which signs nobody in: the provider sends the administrator back here. */
+function TestSignIn({ provider }: { provider: Provider }) {
+  const [problem, setProblem] = useState<string>();
+  return (
+    <>
+      <button
+        type="button"
+        onClick={async () => {
+          setProblem(undefined);
+          try {
+            const started = await must(api.POST('/identity-providers/{id}/test-sign-in', { params: { path: { id: provider.id } } }));
+            window.location.assign(started.authorizationUrl);
+          } catch (failure) {
+            setProblem(describeProblem(failure));
+          }
+        }}
+      >
+        Test sign-in with {provider.slug}
+      </button>
+      <span role="status" className="error">
+        {problem}
+      </span>
+    </>
+  );
+}
+
+const outcomes = {
+  signs_in: 'A sign-in would sign in the account linked to this identity',
+  links_by_email: 'A sign-in would link this identity to the account with the same verified address, and sign it in',
+  creates_account: 'A sign-in would create a new account',
+  refused: 'A sign-in would be refused',
+} as const;
+
+/** What the provider answered to the administrator's test sign-in, and what Tessera would do with it. */
+function TestSignInResult({ testId }: { testId: string }) {
+  const result = useQuery({
+    queryKey: ['identity-provider-test', testId],
+    queryFn: () => must(api.GET('/identity-providers/test-sign-ins/{testId}', { params: { path: { testId } } })),
+    retry: false,
+  });
+  const found = result.data;
+  return (
+    <section aria-labelledby="test-result-title" className="notice">
+      <h2 id="test-result-title">Test sign-in result</h2>
+      <ErrorNote error={result.error} />
+      {found && (
+        <>
+          <p role="status">
+            <strong>{found.provider}</strong>: {outcomes[found.outcome]}
+            {found.account ? ` (${found.account.email}).` : '.'}
+          </p>
+          {found.refusal && (
+            <p className="error">
+              {found.refusal.code}: {found.refusal.detail}
+            </p>
+          )}
+          {found.identity && (
+            <dl className="facts">
+              <dt>Subject</dt>
+              <dd>
+                <code>{found.identity.subject}</code>
+              </dd>
+              <dt>Email</dt>
+              <dd>
+                {found.identity.email ?? 'none given'} ({found.identity.emailVerified ? 'verified by the provider' : 'not verified'})
+              </dd>
+              <dt>Name</dt>
+              <dd>{`${found.identity.firstName} ${found.identity.lastName}`.trim() || 'none given'}</dd>
+            </dl>
+          )}
+          <p className="muted">Tested {when(found.testedAt)}. Nobody was signed in and nothing was changed.</p>
+        </>
+      )}
+    </section>
   );
 }
 

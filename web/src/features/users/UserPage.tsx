@@ -10,6 +10,7 @@ import { UserAccess } from './UserAccess.js';
 import { UserApiKeys } from './UserApiKeys.js';
 import { UserFields } from './UserFields.js';
 import { UserLearning } from './UserLearning.js';
+import { UserProfile } from './UserProfile.js';
 import { UserSessions } from './UserSessions.js';
 import { UserSubscription } from './UserSubscription.js';
 
@@ -123,7 +124,7 @@ export default function UserPage({ id }: { id: string }) {
       </div>
       <Tabs.Root defaultValue="details" className="tabs">
         <Tabs.List aria-label="User sections">
-          {['details', 'access', 'sessions', 'identities', 'mfa', 'api-keys', 'subscription', 'learning'].map((tab) => (
+          {['details', 'profile', 'access', 'sessions', 'identities', 'mfa', 'api-keys', 'subscription', 'learning'].map((tab) => (
             <Tabs.Trigger key={tab} value={tab}>
               {tabNames[tab] ?? tab[0]?.toUpperCase() + tab.slice(1)}
             </Tabs.Trigger>
@@ -131,6 +132,9 @@ export default function UserPage({ id }: { id: string }) {
         </Tabs.List>
         <Tabs.Content value="details">
           <Details user={person} onSaved={refresh} />
+        </Tabs.Content>
+        <Tabs.Content value="profile">
+          <UserProfile user={person} onSaved={refresh} />
         </Tabs.Content>
         <Tabs.Content value="access">
           <UserAccess user={person} onChanged={refresh} />

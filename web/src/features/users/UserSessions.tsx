@@ -28,9 +28,9 @@ export function UserSessions({ id }: { id: string }) {
                 </span>
                 <ConfirmDialog
                   trigger={
-                    <button type="button" className="danger" aria-label={`End session ${device}, last used ${when(session.lastUsedAt)}`}>
+                    <TriggerButton tone="danger" aria-label={`End session ${device}, last used ${when(session.lastUsedAt)}`}>
                       End
-                    </button>
+                    </TriggerButton>
                   }
                   title="End this session?"
                   description={`${device}: its refresh token stops working and its access tokens are refused from the next request. The user's other sessions go on.`}

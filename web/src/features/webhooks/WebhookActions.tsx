@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { when } from '../../ui/parts.js';
 import type { ShownSecret } from './SecretNotice.js';
 import { WebhookFields, webhookFieldsOf } from './WebhookFields.js';
@@ -56,9 +56,9 @@ export function WebhookActions({ hook, onDeleted }: { hook: Webhook; onDeleted?:
       </button>
       <ConfirmDialog
         trigger={
-          <button type="button" className="danger" aria-label={`Delete ${name}`}>
+          <TriggerButton tone="danger" aria-label={`Delete ${name}`}>
             Delete
-          </button>
+          </TriggerButton>
         }
         title={`Delete the webhook to ${hook.url}?`}
         description="It receives nothing more; its delivery log and the deliveries not yet sent are dropped."
