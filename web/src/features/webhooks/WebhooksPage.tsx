@@ -68,7 +68,7 @@ function WebhookList() {
       }
     >
       <p className="muted">
-        Tessera posts its public events to these endpoints, signed per Standard Webhooks, and retries failures for about a day and a half.
+        Tessera posts its public events to these endpoints, signed per Standard Webhooks, and retries a failed delivery for about a day.
       </p>
       {shown && <SecretNotice shown={shown} onDismiss={() => setShown(undefined)} />}
       <ErrorNote error={webhooks.error} />
