@@ -20,8 +20,6 @@ export default function WebhooksPage({ param }: { param?: string }) {
 function WebhookList() {
   const webhooks = useQuery({ queryKey: webhookKeys.list, queryFn: listWebhooks });
   const organizations = useOrganizationNames();
-  const crossTenant = useCrossTenant();
-  const refresh = useWebhookRefresh();
   const [shown, setShown] = useState<ShownSecret>();
   const rows = webhooks.data?.data ?? [];
   const failing = rows.filter((hook) => hook.failingSince).length;
@@ -44,29 +42,7 @@ function WebhookList() {
   ];
 
   return (
-    <Page
-      title="Webhooks"
-      actions={
-        <FormDialog
-          trigger={<TriggerButton tone="primary">New webhook</TriggerButton>}
-          title="New webhook"
-          submitLabel="Create webhook"
-          onSubmit={async (form) => {
-            const { url, description, events } = webhookFieldsOf(form);
-            const organizationId = String(form.get('organizationId') ?? '');
-            const created = await must(
-              api.POST('/webhooks', {
-                body: { url, events, ...(description ? { description } : {}), ...(organizationId ? { organizationId } : {}) },
-              }),
-            );
-            setShown({ title: `Webhook to ${created.webhook.url} created`, secret: created.secret });
-            await refresh(created.webhook.id);
-          }}
-        >
-          <WebhookFields organizations={crossTenant ? organizations.list : undefined} />
-        </FormDialog>
-      }
-    >
+    <Page title="Webhooks" actions={<NewWebhookDialog onCreated={setShown} />}>
       <p className="muted">
         Tessera posts its public events to these endpoints, signed per Standard Webhooks, and retries a failed delivery for about a day.
       </p>
@@ -83,5 +59,33 @@ function WebhookList() {
           <Empty>No webhook yet: add one to have your apps hear when people sign up, change or leave.</Empty>
         ))}
     </Page>
+  );
+}
+
+/** A new webhook: its URL, events and description, and the organization a cross-tenant administrator may name. */
+function NewWebhookDialog({ onCreated }: { onCreated: (shown: ShownSecret) => void }) {
+  const organizations = useOrganizationNames();
+  const crossTenant = useCrossTenant();
+  const refresh = useWebhookRefresh();
+  async function create(form: FormData) {
+    const { url, description, events } = webhookFieldsOf(form);
+    const organizationId = String(form.get('organizationId') ?? '');
+    const created = await must(
+      api.POST('/webhooks', {
+        body: { url, events, ...(description ? { description } : {}), ...(organizationId ? { organizationId } : {}) },
+      }),
+    );
+    onCreated({ title: `Webhook to ${created.webhook.url} created`, secret: created.secret });
+    await refresh(created.webhook.id);
+  }
+  return (
+    <FormDialog
+      trigger={<TriggerButton tone="primary">New webhook</TriggerButton>}
+      title="New webhook"
+      submitLabel="Create webhook"
+      onSubmit={create}
+    >
+      <WebhookFields organizations={crossTenant ? organizations.list : undefined} />
+    </FormDialog>
   );
 }
