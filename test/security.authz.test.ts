@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertChildKey } from './helpers/api-keys.js';
 import { createHarness, type Harness } from './helpers/app.js';
@@ -95,6 +96,7 @@ describe('authorization holes of the penetration test', () => {
         ['DELETE', `/users/${target.id}`],
         ['DELETE', `/users/${target.id}?hard=true`],
         ['DELETE', `/users/${target.id}/sessions`],
+        ['DELETE', `/users/${target.id}/sessions/${randomUUID()}`],
         ['POST', `/users/${target.id}/roles`, { roles: ['LEARNER'] }],
         ['POST', `/users/${target.id}/permissions`, { permissions: ['users:read'] }],
       ];

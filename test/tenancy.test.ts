@@ -56,6 +56,7 @@ describe('tenancy: no IDOR across organizations', () => {
       ['GET', `/users/${id}/export`],
       ['GET', `/users/${id}/sessions`],
       ['DELETE', `/users/${id}/sessions`],
+      ['DELETE', `/users/${id}/sessions/${missing}`],
       ['GET', `/users/${id}/subscription`],
       ['PUT', `/users/${id}/subscription`, { type: 'FREE' }],
       ['POST', `/users/${id}/subscription/cancel`],

@@ -372,6 +372,25 @@ describe('users: admin API and self-service', () => {
     expect((await as(target).get('/auth/me')).statusCode).toBe(401);
   });
 
+  it("ends one of a user's sessions, leaving the others", async () => {
+    const target = await loginAs(h);
+    const second = await login(h, target.user.email, target.user.password);
+    const listed = (await as(admin).get(`/users/${target.userId}/sessions`)).json().data as { id: string }[];
+    expect(listed).toHaveLength(2);
+    const kept = (await as(second).get('/users/me/sessions')).json().data.find((session: { current: boolean }) => session.current);
+    const ended = listed.find((session) => session.id !== kept.id) as { id: string };
+    expect((await as(admin).send('DELETE', `/users/${target.userId}/sessions/${ended.id}`)).statusCode).toBe(204);
+    expect((await as(target).get('/auth/me')).statusCode).toBe(401);
+    expect((await as(second).get('/auth/me')).statusCode).toBe(200);
+    expect((await as(admin).get(`/users/${target.userId}/sessions`)).json().data).toHaveLength(1);
+    // A session of someone else through this user's path is not found, and not ended.
+    const other = await loginAs(h);
+    const [otherSession] = (await as(admin).get(`/users/${other.userId}/sessions`)).json().data as { id: string }[];
+    const foreign = await as(admin).send('DELETE', `/users/${target.userId}/sessions/${otherSession?.id}`);
+    expect([foreign.statusCode, foreign.json().code]).toEqual([404, 'SESSION_NOT_FOUND']);
+    expect((await as(other).get('/auth/me')).statusCode).toBe(200);
+  });
+
   it('exports a whole record without secrets (GDPR)', async () => {
     const me = await loginAs(h);
     await h.app.inject({ method: 'POST', url: '/auth/api-keys', headers: me.headers, payload: { name: 'ci', scopes: [] } });

@@ -1,6 +1,7 @@
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { paths } from './schema.js';
 
+export * from './request-bodies.js';
 export type { components, operations, paths } from './schema.js';
 
 /** Where the refresh token is kept between page loads (the access token is kept in memory only). */

@@ -8,7 +8,7 @@ import type { SharedState } from '../../platform/shared-state.js';
 import { accessErrors } from '../access/errors.js';
 import { organizationErrors } from '../organizations/errors.js';
 import { userErrors } from '../users/errors.js';
-import { UserIdParams } from '../users/schemas.js';
+import { UserIdParams, UserSessionParams } from '../users/schemas.js';
 import { authErrors as errors } from './errors.js';
 import {
   ApiKeyBody,
@@ -217,12 +217,13 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
 /** A user's sessions for administrators (`sessions:manage`), or for the user through `me`. */
 export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
   const policy = requirePermissionOrSelf('sessions:manage');
-  const ending = problems(
+  const endingErrors = [
     userErrors.USER_NOT_FOUND,
     accessErrors.ACCOUNT_HOLDS_MORE_ACCESS,
     accessErrors.API_KEY_NOT_ALLOWED,
     accessErrors.IMPERSONATION_NOT_ALLOWED,
-  );
+  ];
+  const ending = problems(...endingErrors);
   app.get(
     '/users/:id/sessions',
     {
@@ -238,6 +239,24 @@ export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }>
       },
     },
     async (request) => auth.sessions.listOfUser(signedIn(request.caller), request.params.id, request.query),
+  );
+  app.delete(
+    '/users/:id/sessions/:sessionId',
+    {
+      config: policy,
+      schema: {
+        tags: ['users'],
+        description:
+          "Ends one session of the user (a lost or shared device): its refresh token stops working and its access tokens are refused from the next request; the user's other sessions go on. Not on an account holding more access than the caller, nor with an API key.",
+        summary: "End one of a user's sessions",
+        params: UserSessionParams,
+        response: { 204: NoContent, ...problems(...endingErrors, errors.SESSION_NOT_FOUND) },
+      },
+    },
+    async (request, reply) => {
+      await auth.sessions.endOneOfUser(signedIn(request.caller), request.params.id, request.params.sessionId);
+      return reply.status(204).send();
+    },
   );
   app.delete(
     '/users/:id/sessions',

@@ -235,6 +235,17 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
       if (await queries.revokeSession(tx, sessionId, reason)) await emit({ type: 'auth.session_ended', entityId: sessionId });
     },
 
+    /** An administrator (or the user, through `me`) ends one session of a user: a lost or shared device. */
+    async endOneOfUser(caller: SignedInCaller, id: string, sessionId: string) {
+      assertNotApiKey(caller.principal);
+      await useCases.run(caller, async (tx, emit) => {
+        const user = await kit.users.actionableUser(tx, caller.principal, id);
+        const session = await queries.findSession(tx, sessionId);
+        if (!session || session.userId !== user.id) throw errors.SESSION_NOT_FOUND();
+        if (await queries.revokeSession(tx, sessionId, 'ended_by_admin')) await emit({ type: 'auth.session_ended', entityId: sessionId });
+      });
+    },
+
     /** An administrator (or the user, through `me`) signs a user out everywhere. */
     async endAllOfUser(caller: SignedInCaller, id: string) {
       assertNotApiKey(caller.principal);

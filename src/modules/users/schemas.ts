@@ -17,6 +17,7 @@ export const UserRef = Type.Union([Uuid, Type.Literal('me')]);
 export const UserIdParams = Type.Object({ id: UserRef });
 export const UserRoleParams = Type.Object({ id: UserRef, roleId: Uuid });
 export const UserPermissionParams = Type.Object({ id: UserRef, permissionId: Uuid });
+export const UserSessionParams = Type.Object({ id: UserRef, sessionId: Uuid });
 
 export const UserView = Type.Object({
   id: Uuid,

@@ -1,5 +1,5 @@
 import * as Dialog from '@radix-ui/react-dialog';
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type ComponentProps, type FormEvent, type ReactNode, useState } from 'react';
 import { ErrorNote } from './parts.js';
 
 /**
@@ -126,4 +126,12 @@ export function FormDialog(props: {
       </Dialog.Portal>
     </Dialog.Root>
   );
+}
+
+/**
+ * A dialog's trigger in a tone: `primary` for a page's main action ("New webhook"), `danger` for a destructive
+ * one. Radix's `asChild` hands it the trigger's props and ref, which it passes on to the button.
+ */
+export function TriggerButton({ tone, ...props }: ComponentProps<'button'> & { tone: 'primary' | 'danger' }) {
+  return <button type="button" className={tone} {...props} />;
 }

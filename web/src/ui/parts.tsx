@@ -54,5 +54,17 @@ export function download(name: string, type: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/**
+ * Rows as CSV with the given columns, every value quoted; a value a spreadsheet would run as a formula
+ * (=, +, -, @) is prefixed with ' so opening the file runs nothing.
+ */
+export function csvOf<Row>(rows: readonly Row[], columns: readonly (keyof Row & string)[]) {
+  const quote = (value: unknown) => {
+    const text = String(value ?? '');
+    return `"${(/^[=+\-@]/.test(text) ? `'${text}` : text).replaceAll('"', '""')}"`;
+  };
+  return [columns.join(','), ...rows.map((row) => columns.map((column) => quote(row[column])).join(','))].join('\n');
+}
+
 export const fullName = (user: { firstName?: string; lastName?: string; email: string }) =>
   `${user.firstName ?? ''} ${user.lastName ?? ''}`.trim() || user.email;

@@ -2,7 +2,7 @@ import * as Tabs from '@radix-ui/react-tabs';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { ErrorNote, Loading, Page } from '../../ui/parts.js';
 import RolePage from './RolePage.js';
 
@@ -37,11 +37,7 @@ function AccessOverview() {
       title="Access"
       actions={
         <FormDialog
-          trigger={
-            <button type="button" className="primary">
-              New role
-            </button>
-          }
+          trigger={<TriggerButton tone="primary">New role</TriggerButton>}
           title="New role"
           submitLabel="Create role"
           onSubmit={async (form) => {
@@ -95,11 +91,7 @@ function AccessOverview() {
                 <span className="muted"> {role.description}</span>{' '}
                 {!role.isSystem && (
                   <ConfirmDialog
-                    trigger={
-                      <button type="button" className="danger">
-                        Delete {role.name}
-                      </button>
-                    }
+                    trigger={<TriggerButton tone="danger">Delete {role.name}</TriggerButton>}
                     title={`Delete the role ${role.name}?`}
                     description="Users holding it lose its permissions."
                     typed={role.name}

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { Empty, ErrorNote, fullName, LiveStatus, Loading, Page } from '../../ui/parts.js';
 
 const loadRole = (id: string) => must(api.GET('/roles/{id}', { params: { path: { id } } }));
@@ -151,11 +151,7 @@ function RoleMembers({ role }: { role: Role }) {
             <li key={user.id}>
               <a href={`#/users/${user.id}`}>{fullName(user)}</a> <span className="muted">{user.email}</span>{' '}
               <ConfirmDialog
-                trigger={
-                  <button type="button" className="danger">
-                    Remove {user.email}
-                  </button>
-                }
+                trigger={<TriggerButton tone="danger">Remove {user.email}</TriggerButton>}
                 title={`Take ${role.name} from ${user.email}?`}
                 description="They lose the role's permissions at once (those held another way stay)."
                 confirmLabel="Remove"

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
 import { ApiKeyList } from '../../ui/ApiKeyList.js';
-import { FormDialog } from '../../ui/ConfirmDialog.js';
+import { FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { ErrorNote, Page } from '../../ui/parts.js';
 
 /** The administrator's own API keys: scopes from what they hold, the key shown once, revoke. */
@@ -17,11 +17,7 @@ export default function ApiKeysPage() {
       title="My API keys"
       actions={
         <FormDialog
-          trigger={
-            <button type="button" className="primary">
-              New API key
-            </button>
-          }
+          trigger={<TriggerButton tone="primary">New API key</TriggerButton>}
           title="New API key"
           submitLabel="Create key"
           onSubmit={async (form) => {

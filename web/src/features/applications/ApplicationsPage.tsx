@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { type ReactNode, useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, Page, when } from '../../ui/parts.js';
 
@@ -149,11 +149,7 @@ export default function ApplicationsPage() {
             />
           )}
           <ConfirmDialog
-            trigger={
-              <button type="button" className="danger">
-                Delete {app.name}
-              </button>
-            }
+            trigger={<TriggerButton tone="danger">Delete {app.name}</TriggerButton>}
             title={`Delete ${app.name}?`}
             description="Its tokens stop working and people can no longer sign in to it with Tessera."
             typed={app.name}
@@ -174,11 +170,7 @@ export default function ApplicationsPage() {
       title="Applications"
       actions={
         <FormDialog
-          trigger={
-            <button type="button" className="primary">
-              New application
-            </button>
-          }
+          trigger={<TriggerButton tone="primary">New application</TriggerButton>}
           title="New application"
           submitLabel="Create application"
           onSubmit={async (form) => {

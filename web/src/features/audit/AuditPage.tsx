@@ -4,7 +4,7 @@ import type { ColumnDef } from '@tanstack/react-table';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
 import { DataTable } from '../../ui/DataTable.js';
-import { download, Empty, ErrorNote, LiveStatus, Page, when } from '../../ui/parts.js';
+import { csvOf, download, Empty, ErrorNote, LiveStatus, Page, when } from '../../ui/parts.js';
 
 interface Filters {
   actorId?: string;
@@ -67,8 +67,7 @@ export default function AuditPage() {
   function exportRows(format: 'csv' | 'json') {
     if (format === 'json') return download('audit.json', 'application/json', JSON.stringify(shown, null, 2));
     const head = ['id', 'createdAt', 'action', 'entity', 'entityId', 'actorId', 'ipAddress', 'requestId'] as const;
-    const quote = (value: unknown) => `"${String(value ?? '').replaceAll('"', '""')}"`;
-    download('audit.csv', 'text/csv', [head.join(','), ...shown.map((row) => head.map((key) => quote(row[key])).join(','))].join('\n'));
+    download('audit.csv', 'text/csv', csvOf(shown, head));
   }
 
   return (

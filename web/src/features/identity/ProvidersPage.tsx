@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, describeProblem, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { Empty, ErrorNote, Page, when } from '../../ui/parts.js';
 
 type Provider = Awaited<ReturnType<typeof loadProviders>>['data'][number];
@@ -29,11 +29,7 @@ export default function ProvidersPage({ param }: { param?: string }) {
       title="Sign-in providers"
       actions={
         <FormDialog
-          trigger={
-            <button type="button" className="primary">
-              Add provider
-            </button>
-          }
+          trigger={<TriggerButton tone="primary">Add provider</TriggerButton>}
           title="Add a sign-in provider"
           submitLabel="Add provider"
           onSubmit={async (form) => {
@@ -103,11 +99,7 @@ export default function ProvidersPage({ param }: { param?: string }) {
                   {provider.source === 'database' && <EditProvider provider={provider} onSaved={refresh} />}{' '}
                   {provider.source === 'database' && (
                     <ConfirmDialog
-                      trigger={
-                        <button type="button" className="danger">
-                          Remove {provider.slug}
-                        </button>
-                      }
+                      trigger={<TriggerButton tone="danger">Remove {provider.slug}</TriggerButton>}
                       title={`Remove ${provider.displayName}?`}
                       description="People can no longer sign in with it; their linked identities stay."
                       typed={provider.slug}

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, LiveStatus, Page, when } from '../../ui/parts.js';
 
@@ -31,8 +31,12 @@ export default function InvitationsPage({ param }: { param?: string }) {
     { header: 'Email', accessorKey: 'email' },
     { header: 'Status', accessorKey: 'status' },
     { header: 'Organization', cell: ({ row }) => orgs.data?.data.find((org) => org.id === row.original.organizationId)?.name ?? '—' },
-    { header: 'Expires', cell: ({ row }) => when((row.original as { expiresAt?: string }).expiresAt) },
-    { header: 'Reminders', cell: ({ row }) => String((row.original as { reminderCount?: number }).reminderCount ?? 0) },
+    { header: 'Expires', cell: ({ row }) => when(row.original.expiresAt) },
+    {
+      header: 'Reminders sent',
+      cell: ({ row }) =>
+        row.original.reminderCount ? `${row.original.reminderCount}, last ${when(row.original.lastReminderAt)}` : 'none yet',
+    },
     {
       header: 'Actions',
       cell: ({ row }) =>
@@ -49,11 +53,7 @@ export default function InvitationsPage({ param }: { param?: string }) {
               Resend
             </button>
             <ConfirmDialog
-              trigger={
-                <button type="button" className="danger">
-                  Cancel invitation
-                </button>
-              }
+              trigger={<TriggerButton tone="danger">Cancel invitation</TriggerButton>}
               title={`Cancel the invitation to ${row.original.email}?`}
               description="Its link stops working."
               confirmLabel="Cancel invitation"
@@ -71,11 +71,7 @@ export default function InvitationsPage({ param }: { param?: string }) {
       title="Invitations"
       actions={
         <FormDialog
-          trigger={
-            <button type="button" className="primary">
-              Send invitation
-            </button>
-          }
+          trigger={<TriggerButton tone="primary">Send invitation</TriggerButton>}
           title="Send an invitation"
           submitLabel="Send"
           onSubmit={async (form) => {

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
 
@@ -22,11 +22,7 @@ export default function OrganizationsPage({ param }: { param?: string }) {
       header: 'Actions',
       cell: ({ row }) => (
         <ConfirmDialog
-          trigger={
-            <button type="button" className="danger">
-              Delete {row.original.name}
-            </button>
-          }
+          trigger={<TriggerButton tone="danger">Delete {row.original.name}</TriggerButton>}
           title={`Delete ${row.original.name}?`}
           description="Its members stay, outside any organization."
           typed={row.original.slug}
@@ -45,11 +41,7 @@ export default function OrganizationsPage({ param }: { param?: string }) {
       title="Organizations"
       actions={
         <FormDialog
-          trigger={
-            <button type="button" className="primary">
-              New organization
-            </button>
-          }
+          trigger={<TriggerButton tone="primary">New organization</TriggerButton>}
           title="New organization"
           submitLabel="Create organization"
           onSubmit={async (form) => {

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { api, must } from '../../app/client.js';
-import { FormDialog } from '../../ui/ConfirmDialog.js';
+import { FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, LiveStatus, Loading, Page } from '../../ui/parts.js';
 
@@ -76,11 +76,7 @@ export default function PlansPage() {
       title="Subscription plans"
       actions={
         <FormDialog
-          trigger={
-            <button type="button" className="primary">
-              New plan
-            </button>
-          }
+          trigger={<TriggerButton tone="primary">New plan</TriggerButton>}
           title="New plan"
           submitLabel="Create plan"
           onSubmit={async (form) => {

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { Empty, ErrorNote, when } from '../../ui/parts.js';
 import type { User } from './UserPage.js';
 
@@ -137,11 +137,7 @@ function DirectPermissions({ userId, direct, onChanged }: { userId: string; dire
               <strong>{grant.name}</strong>{' '}
               <span className="muted">{grant.expiresAt ? `until ${when(grant.expiresAt)}` : 'no expiry'}</span>{' '}
               <ConfirmDialog
-                trigger={
-                  <button type="button" className="danger">
-                    Revoke {grant.name}
-                  </button>
-                }
+                trigger={<TriggerButton tone="danger">Revoke {grant.name}</TriggerButton>}
                 title={`Revoke ${grant.name}?`}
                 description="The direct grant ends now; the permission stays if a role gives it."
                 confirmLabel="Revoke"

@@ -1,12 +1,17 @@
 import * as Tabs from '@radix-ui/react-tabs';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { patchUserBody } from '@tessera/client';
 import { useState } from 'react';
 import { api, must, queryClient as rootQueryClient, tessera } from '../../app/client.js';
-import { ConfirmDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
 import { UserAccess } from './UserAccess.js';
 import { UserApiKeys } from './UserApiKeys.js';
+import { UserFields } from './UserFields.js';
+import { UserLearning } from './UserLearning.js';
 import { UserProfile } from './UserProfile.js';
+import { UserSessions } from './UserSessions.js';
 import { UserSubscription } from './UserSubscription.js';
 
 const loadUser = (id: string) =>
@@ -44,11 +49,7 @@ export default function UserPage({ id }: { id: string }) {
           </button>
         ) : (
           <ConfirmDialog
-            trigger={
-              <button type="button" className="danger">
-                Suspend
-              </button>
-            }
+            trigger={<TriggerButton tone="danger">Suspend</TriggerButton>}
             title={`Suspend ${person.email}?`}
             description="Their sessions end now and they cannot sign in until reactivated."
             reason="Reason for the suspension"
@@ -96,11 +97,7 @@ export default function UserPage({ id }: { id: string }) {
           </button>
         ) : (
           <ConfirmDialog
-            trigger={
-              <button type="button" className="danger">
-                Delete
-              </button>
-            }
+            trigger={<TriggerButton tone="danger">Delete</TriggerButton>}
             title={`Delete ${person.email}?`}
             description="The account is deactivated and can be restored later."
             typed="delete"
@@ -113,11 +110,7 @@ export default function UserPage({ id }: { id: string }) {
           />
         )}
         <ConfirmDialog
-          trigger={
-            <button type="button" className="danger">
-              Erase
-            </button>
-          }
+          trigger={<TriggerButton tone="danger">Erase</TriggerButton>}
           title={`Erase ${person.email} for good?`}
           description="Their personal data is removed and cannot be restored (GDPR erasure)."
           typed={person.email}
@@ -147,7 +140,7 @@ export default function UserPage({ id }: { id: string }) {
           <UserAccess user={person} onChanged={refresh} />
         </Tabs.Content>
         <Tabs.Content value="sessions">
-          <Sessions id={id} />
+          <UserSessions id={id} />
         </Tabs.Content>
         <Tabs.Content value="identities">
           <Identities user={person} onChanged={refresh} />
@@ -162,39 +155,41 @@ export default function UserPage({ id }: { id: string }) {
           <UserSubscription id={id} />
         </Tabs.Content>
         <Tabs.Content value="learning">
-          <Learning id={id} />
+          <UserLearning id={id} />
         </Tabs.Content>
       </Tabs.Root>
     </Page>
   );
 }
 
+/** The changes the edit form sends: cleared optional fields become null (removed). */
+function userChangesOf(form: FormData) {
+  const text = (name: string) => String(form.get(name) ?? '').trim();
+  return {
+    email: text('email'),
+    firstName: text('firstName'),
+    lastName: text('lastName'),
+    username: text('username') || null,
+    phone: text('phone') || null,
+  };
+}
+
 function Details({ user, onSaved }: { user: User; onSaved: () => unknown }) {
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
+  const fields = useFieldProblems(patchUserBody, userChangesOf);
   return (
     <form
       className="stack narrow"
       aria-label="Edit user"
+      {...fields.handlers}
       onSubmit={async (event) => {
         event.preventDefault();
-        const form = new FormData(event.currentTarget);
-        const text = (name: string) => String(form.get(name) ?? '').trim();
         setError(undefined);
         setSaved(false);
         try {
-          await must(
-            api.PATCH('/users/{id}', {
-              params: { path: { id: user.id } },
-              body: {
-                email: text('email'),
-                firstName: text('firstName'),
-                lastName: text('lastName'),
-                username: text('username') || null,
-                phone: text('phone') || null,
-              },
-            }),
-          );
+          const body = fields.checked(new FormData(event.currentTarget));
+          await must(api.PATCH('/users/{id}', { params: { path: { id: user.id } }, body }));
           setSaved(true);
           await onSaved();
         } catch (failure) {
@@ -214,72 +209,13 @@ function Details({ user, onSaved }: { user: User; onSaved: () => unknown }) {
         <dt>Email verified</dt>
         <dd>{user.emailVerified ? 'yes' : 'no'}</dd>
       </dl>
-      <label>
-        Email
-        <input name="email" type="email" defaultValue={user.email} required />
-      </label>
-      <label>
-        First name
-        <input name="firstName" defaultValue={user.firstName} />
-      </label>
-      <label>
-        Last name
-        <input name="lastName" defaultValue={user.lastName} />
-      </label>
-      <label>
-        Username
-        <input name="username" defaultValue={user.username ?? ''} />
-      </label>
-      <label>
-        Phone
-        <input name="phone" type="tel" defaultValue={user.phone ?? ''} />
-      </label>
+      <UserFields fields={fields} current={user} />
       <ErrorNote error={error} />
       {saved && <p role="status">Saved.</p>}
       <button type="submit" className="primary">
         Save
       </button>
     </form>
-  );
-}
-
-function Sessions({ id }: { id: string }) {
-  const queryClient = useQueryClient();
-  const sessions = useQuery({
-    queryKey: ['sessions', id],
-    queryFn: () => must(api.GET('/users/{id}/sessions', { params: { path: { id } } })),
-  });
-  return (
-    <div className="stack">
-      <ErrorNote error={sessions.error} />
-      {sessions.data?.data.length ? (
-        <ul className="list">
-          {sessions.data.data.map((session) => (
-            <li key={session.id}>
-              {session.userAgent ?? 'Unknown browser'} · {session.ipAddress ?? '—'} · last used {when(session.lastUsedAt)}
-              {session.impersonatedBy && <strong> · support session ({session.impersonatedBy.reason})</strong>}
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <Empty>No live session.</Empty>
-      )}
-      <ConfirmDialog
-        trigger={
-          <button type="button" className="danger">
-            End all sessions
-          </button>
-        }
-        title="Sign this user out everywhere?"
-        description="Every refresh token stops working; access tokens are refused from the next request."
-        confirmLabel="End all sessions"
-        danger
-        onConfirm={async () => {
-          await must(api.DELETE('/users/{id}/sessions', { params: { path: { id } } }));
-          await queryClient.invalidateQueries({ queryKey: ['sessions', id] });
-        }}
-      />
-    </div>
   );
 }
 
@@ -291,11 +227,7 @@ function Identities({ user, onChanged }: { user: User; onChanged: () => unknown 
         <li key={identity.id}>
           {identity.provider} · {identity.email ?? '—'} · last sign-in {when(identity.lastSignInAt)}{' '}
           <ConfirmDialog
-            trigger={
-              <button type="button" className="danger">
-                Unlink {identity.provider}
-              </button>
-            }
+            trigger={<TriggerButton tone="danger">Unlink {identity.provider}</TriggerButton>}
             title={`Unlink the ${identity.provider} identity?`}
             description="The user can no longer sign in with it."
             confirmLabel="Unlink"
@@ -342,11 +274,7 @@ function SecondFactors({ user, onChanged }: { user: User; onChanged: () => unkno
       <p>{mfa.kinds.includes('recovery_code') ? 'Unused recovery codes remain.' : 'No unused recovery codes.'}</p>
       <div className="actions">
         <ConfirmDialog
-          trigger={
-            <button type="button" className="danger">
-              Reset second factors
-            </button>
-          }
+          trigger={<TriggerButton tone="danger">Reset second factors</TriggerButton>}
           title={`Reset the second factors of ${user.email}?`}
           description="Every authenticator app, passkey and recovery code of theirs is removed, and they are mailed. For someone who lost them all: they sign in with their password (and enrol again if a policy requires it)."
           confirmLabel="Reset"
@@ -357,63 +285,6 @@ function SecondFactors({ user, onChanged }: { user: User; onChanged: () => unkno
           }}
         />
       </div>
-    </div>
-  );
-}
-
-function Learning({ id }: { id: string }) {
-  const path = { params: { path: { id } } };
-  const stats = useQuery({ queryKey: ['learning-stats', id], queryFn: () => must(api.GET('/users/{id}/stats', path)) });
-  const skills = useQuery({ queryKey: ['skills', id], queryFn: () => must(api.GET('/users/{id}/skills', path)) });
-  const goals = useQuery({ queryKey: ['goals', id], queryFn: () => must(api.GET('/users/{id}/goals', path)) });
-  const s = stats.data?.stats;
-  const skillRows = (
-    skills.data as { data?: { id: string; name?: string; skillName?: string; level?: string | number; verified?: boolean }[] } | undefined
-  )?.data;
-  const goalRows = (goals.data as { data?: { id: string; title?: string; status?: string }[] } | undefined)?.data;
-  return (
-    <div className="stack">
-      <ErrorNote error={stats.error ?? skills.error ?? goals.error} />
-      {s && (
-        <dl className="figures">
-          <div>
-            <dt>Courses enrolled</dt>
-            <dd>{s.totalCoursesEnrolled}</dd>
-          </div>
-          <div>
-            <dt>Completed</dt>
-            <dd>{s.coursesCompleted}</dd>
-          </div>
-          <div>
-            <dt>Learning time (min)</dt>
-            <dd>{s.totalLearningTime}</dd>
-          </div>
-        </dl>
-      )}
-      <h2>Skills</h2>
-      {skillRows?.length ? (
-        <ul className="list">
-          {skillRows.map((skill) => (
-            <li key={skill.id}>
-              {skill.name ?? skill.skillName} {skill.level !== undefined ? `· ${skill.level}` : ''} {skill.verified ? '· verified' : ''}
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <Empty>No skills recorded.</Empty>
-      )}
-      <h2>Goals</h2>
-      {goalRows?.length ? (
-        <ul className="list">
-          {goalRows.map((goal) => (
-            <li key={goal.id}>
-              {goal.title} · {goal.status}
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <Empty>No goals.</Empty>
-      )}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { Empty, ErrorNote, when } from '../../ui/parts.js';
 
 /** A user's subscription: the plan, its period and features; change the plan or cancel. */
@@ -88,11 +88,7 @@ export function UserSubscription({ id }: { id: string }) {
         </FormDialog>
         {current?.status === 'ACTIVE' && (
           <ConfirmDialog
-            trigger={
-              <button type="button" className="danger">
-                Cancel subscription
-              </button>
-            }
+            trigger={<TriggerButton tone="danger">Cancel subscription</TriggerButton>}
             title={`Cancel the ${current.type} subscription?`}
             description="It stays readable with status CANCELLED; the plan leaves the user's access token at its next refresh."
             confirmLabel="Cancel subscription"

@@ -1,11 +1,13 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
-import type { paths } from '@tessera/client';
+import { type paths, postUsersBody } from '@tessera/client';
 import { useDeferredValue, useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { FormDialog } from '../../ui/ConfirmDialog.js';
+import { FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
-import { download, Empty, ErrorNote, fullName, LiveStatus, Page, when } from '../../ui/parts.js';
+import { useFieldProblems } from '../../ui/FieldProblems.js';
+import { csvOf, download, Empty, ErrorNote, fullName, LiveStatus, Page, when } from '../../ui/parts.js';
+import { UserFields } from './UserFields.js';
 import UserPage from './UserPage.js';
 
 type ListQuery = NonNullable<paths['/users']['get']['parameters']['query']>;
@@ -13,9 +15,23 @@ type Row = Awaited<ReturnType<typeof listUsers>>['data'][number];
 
 const listUsers = (query: ListQuery) => must(api.GET('/users', { params: { query } }));
 const statuses = ['ACTIVE', 'PENDING', 'SUSPENDED', 'INACTIVE'] as const;
+/** The export's columns: who first, then where they stand. */
+const exportColumns = [
+  'email',
+  'firstName',
+  'lastName',
+  'username',
+  'status',
+  'emailVerified',
+  'organization',
+  'lastLoginAt',
+  'createdAt',
+  'organizationId',
+  'id',
+] as const;
 
 export default function UsersPage({ param }: { param?: string }) {
-  if (param) return <UserPage id={param} />;
+  if (param) return <UserPage key={param} id={param} />;
   return <UserList />;
 }
 
@@ -59,6 +75,16 @@ function UserList() {
       setBulkError(failure);
     }
     await queryClient.invalidateQueries({ queryKey: ['users'] });
+  }
+
+  /** The selected rows as a file, with their organization's name beside its id. */
+  function exportSelected(format: 'csv' | 'json') {
+    const rows = selected.map((user) => ({
+      ...user,
+      organization: user.organizationId ? (orgName.get(user.organizationId) ?? '') : '',
+    }));
+    if (format === 'json') return download('users.json', 'application/json', JSON.stringify(rows, null, 2));
+    download('users.csv', 'text/csv', csvOf(rows, exportColumns));
   }
 
   return (
@@ -141,8 +167,11 @@ function UserList() {
           <button type="button" className="danger" onClick={() => bulk('delete')}>
             Delete selected
           </button>
-          <button type="button" onClick={() => download('users.json', 'application/json', JSON.stringify(selected, null, 2))}>
-            Export selected
+          <button type="button" onClick={() => exportSelected('csv')}>
+            Export selected (CSV)
+          </button>
+          <button type="button" onClick={() => exportSelected('json')}>
+            Export selected (JSON)
           </button>
         </fieldset>
       )}
@@ -161,77 +190,72 @@ function UserList() {
   );
 }
 
+type PasswordMode = 'password' | 'temporary' | 'invite';
+
+/** The body a new user's form sends: optional fields left empty are not sent. */
+function newUserBody(form: FormData, mode: PasswordMode) {
+  const text = (name: string) => String(form.get(name) ?? '').trim();
+  const role = text('role');
+  return {
+    email: text('email'),
+    ...(text('firstName') ? { firstName: text('firstName') } : {}),
+    ...(text('lastName') ? { lastName: text('lastName') } : {}),
+    ...(text('username') ? { username: text('username') } : {}),
+    ...(text('phone') ? { phone: text('phone') } : {}),
+    ...(role ? { roles: [role] } : {}),
+    ...(mode !== 'invite' ? { password: String(form.get('password') ?? ''), temporary: mode === 'temporary' } : {}),
+  };
+}
+
 /** A new user with a password, a temporary password, or an invitation to choose one (no password). */
 function NewUserDialog({ roles }: { roles: string[] }) {
   const queryClient = useQueryClient();
-  const [mode, setMode] = useState<'password' | 'temporary' | 'invite'>('invite');
+  const [mode, setMode] = useState<PasswordMode>('invite');
+  const fields = useFieldProblems(postUsersBody, (form) => newUserBody(form, mode));
   return (
     <FormDialog
-      trigger={
-        <button type="button" className="primary">
-          New user
-        </button>
-      }
+      trigger={<TriggerButton tone="primary">New user</TriggerButton>}
       title="New user"
       submitLabel="Create user"
       onSubmit={async (form) => {
-        const role = String(form.get('role') ?? '');
-        const created = await must(
-          api.POST('/users', {
-            body: {
-              email: String(form.get('email')),
-              firstName: String(form.get('firstName') ?? ''),
-              lastName: String(form.get('lastName') ?? ''),
-              ...(role ? { roles: [role] } : {}),
-              ...(mode !== 'invite' ? { password: String(form.get('password')), temporary: mode === 'temporary' } : {}),
-            },
-          }),
-        );
+        const created = await must(api.POST('/users', { body: fields.checked(form) }));
         await queryClient.invalidateQueries({ queryKey: ['users'] });
         window.location.hash = `/users/${created.user.id}`;
       }}
     >
-      <label>
-        Email
-        <input name="email" type="email" required />
-      </label>
-      <label>
-        First name
-        <input name="firstName" />
-      </label>
-      <label>
-        Last name
-        <input name="lastName" />
-      </label>
-      <label>
-        Role
-        <select name="role">
-          <option value="">Default role</option>
-          {roles.map((role) => (
-            <option key={role}>{role}</option>
+      <div className="stack" {...fields.handlers}>
+        <UserFields fields={fields} />
+        <label>
+          Role
+          <select name="role">
+            <option value="">Default role</option>
+            {roles.map((role) => (
+              <option key={role}>{role}</option>
+            ))}
+          </select>
+        </label>
+        <fieldset>
+          <legend>Password</legend>
+          {(
+            [
+              ['invite', 'Send an invitation to choose one'],
+              ['temporary', 'Temporary password (changed at first sign-in)'],
+              ['password', 'Set a password'],
+            ] as const
+          ).map(([value, label]) => (
+            <label key={value} className="inline">
+              <input type="radio" name="mode" value={value} checked={mode === value} onChange={() => setMode(value)} /> {label}
+            </label>
           ))}
-        </select>
-      </label>
-      <fieldset>
-        <legend>Password</legend>
-        {(
-          [
-            ['invite', 'Send an invitation to choose one'],
-            ['temporary', 'Temporary password (changed at first sign-in)'],
-            ['password', 'Set a password'],
-          ] as const
-        ).map(([value, label]) => (
-          <label key={value} className="inline">
-            <input type="radio" name="mode" value={value} checked={mode === value} onChange={() => setMode(value)} /> {label}
-          </label>
-        ))}
-        {mode !== 'invite' && (
-          <label>
-            Password
-            <input name="password" type="password" minLength={8} required autoComplete="new-password" />
-          </label>
-        )}
-      </fieldset>
+          {mode !== 'invite' && (
+            <label>
+              Password
+              <input name="password" type="password" minLength={8} required autoComplete="new-password" {...fields.describe('password')} />
+              {fields.problem('password')}
+            </label>
+          )}
+        </fieldset>
+      </div>
     </FormDialog>
   );
 }

@@ -1,0 +1,64 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, must } from '../../app/client.js';
+import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { Empty, ErrorNote, LiveStatus, when } from '../../ui/parts.js';
+
+/** A user's live sessions: end one (a lost or shared device) or all of them. */
+export function UserSessions({ id }: { id: string }) {
+  const queryClient = useQueryClient();
+  const sessions = useQuery({
+    queryKey: ['sessions', id],
+    queryFn: () => must(api.GET('/users/{id}/sessions', { params: { path: { id } } })),
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['sessions', id] });
+  const rows = sessions.data?.data ?? [];
+  return (
+    <div className="stack">
+      <ErrorNote error={sessions.error} />
+      {sessions.data && <LiveStatus>{`${rows.length} live ${rows.length === 1 ? 'session' : 'sessions'}`}</LiveStatus>}
+      {rows.length ? (
+        <ul className="list" aria-label="Live sessions">
+          {rows.map((session) => {
+            const device = `${session.userAgent ?? 'Unknown browser'} · ${session.ipAddress ?? '—'}`;
+            return (
+              <li key={session.id} className="row-with-action">
+                <span>
+                  {device} · started {when(session.createdAt)} · last used {when(session.lastUsedAt)}
+                  {session.impersonatedBy && <strong> · support session ({session.impersonatedBy.reason})</strong>}
+                </span>
+                <ConfirmDialog
+                  trigger={
+                    <TriggerButton tone="danger" aria-label={`End session ${device}, last used ${when(session.lastUsedAt)}`}>
+                      End
+                    </TriggerButton>
+                  }
+                  title="End this session?"
+                  description={`${device}: its refresh token stops working and its access tokens are refused from the next request. The user's other sessions go on.`}
+                  confirmLabel="End session"
+                  danger
+                  onConfirm={async () => {
+                    await must(api.DELETE('/users/{id}/sessions/{sessionId}', { params: { path: { id, sessionId: session.id } } }));
+                    await refresh();
+                  }}
+                />
+              </li>
+            );
+          })}
+        </ul>
+      ) : (
+        sessions.data && <Empty>No live session.</Empty>
+      )}
+      <ConfirmDialog
+        trigger={<TriggerButton tone="danger">End all sessions</TriggerButton>}
+        title="Sign this user out everywhere?"
+        description="Every refresh token stops working; access tokens are refused from the next request."
+        confirmLabel="End all sessions"
+        danger
+        onConfirm={async () => {
+          await must(api.DELETE('/users/{id}/sessions', { params: { path: { id } } }));
+          await refresh();
+        }}
+      />
+    </div>
+  );
+}
