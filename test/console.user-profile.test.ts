@@ -46,6 +46,11 @@ describe.skipIf(!hasChromium)("admin console: a person's profile, organization a
       await form.getByLabel(/^Language/).fill('de');
       await form.getByLabel('Gender').selectOption('FEMALE');
       await form.getByLabel('City').fill('Göttingen');
+      // Checked against the API's published schema when the field is left, before anything is sent.
+      await form.getByLabel('Website').fill('example.com/emmy');
+      await form.getByLabel('Who sees the profile').focus();
+      await expect.poll(() => form.getByLabel('Website').getAttribute('aria-invalid')).toBe('true');
+      expect(await form.textContent()).toContain('Not an http(s) URL.');
       await form.getByLabel('Website').fill('https://example.com/emmy');
       await form.getByLabel('Who sees the profile').selectOption('PRIVATE');
       await form.getByLabel('Show the email on the profile').check();

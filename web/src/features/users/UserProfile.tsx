@@ -1,14 +1,19 @@
 import { useQuery } from '@tanstack/react-query';
+import { patchUserBody } from '@tessera/client';
 import { type FormEvent, useState } from 'react';
 import { api, must } from '../../app/client.js';
+import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { ErrorNote } from '../../ui/parts.js';
+import { choicesOf } from '../../ui/validation.js';
 import type { User } from './UserPage.js';
 
 type Profile = NonNullable<User['profile']>;
 type ProfileChange = Partial<Omit<Profile, 'avatarUrl'>>;
 
-const genders: NonNullable<Profile['gender']>[] = ['FEMALE', 'MALE', 'OTHER', 'PREFER_NOT_TO_SAY'];
-const visibilities: Profile['profileVisibility'][] = ['PUBLIC', 'ORGANIZATION', 'PRIVATE'];
+/** PATCH /users/{id}'s `profile` as the API publishes it: the form checks its fields against it before sending. */
+const profileSchema = patchUserBody.properties.profile;
+const genders = choicesOf(profileSchema.properties.gender.anyOf[0]);
+const visibilities = choicesOf(profileSchema.properties.profileVisibility);
 
 /** Text fields of the profile that may be emptied (null); timezone and language always hold a value. */
 const optionalText = [
@@ -26,7 +31,7 @@ const optionalText = [
 ] as const;
 
 /** The form's values as PATCH /users/{id} takes them: an emptied optional field is cleared (null). */
-function profileChange(form: FormData): ProfileChange {
+function profileChange(form: FormData): ProfileChange & Record<string, unknown> {
   const text = (name: string) => String(form.get(name) ?? '').trim();
   const orNull = (name: string) => text(name) || null;
   return {
@@ -68,25 +73,29 @@ function useSaving(save: (form: FormData) => Promise<unknown>) {
 /** Every field of a person's profile, as the person sets them on their own account page. */
 export function UserProfile({ user, onSaved }: { user: User; onSaved: () => unknown }) {
   const profile = user.profile;
+  const fields = useFieldProblems(profileSchema, profileChange);
   const { onSubmit, outcome } = useSaving(async (form) => {
-    await must(api.PATCH('/users/{id}', { params: { path: { id: user.id } }, body: { profile: profileChange(form) } }));
+    await must(api.PATCH('/users/{id}', { params: { path: { id: user.id } }, body: { profile: fields.checked(form) } }));
     await onSaved();
   });
   if (!profile) return null;
   return (
     <div className="stack">
-      <form className="stack narrow" aria-label="Edit profile" onSubmit={onSubmit}>
+      <form className="stack narrow" aria-label="Edit profile" {...fields.handlers} onSubmit={onSubmit}>
         <label>
           Bio
-          <textarea name="bio" defaultValue={profile.bio ?? ''} maxLength={5000} rows={4} autoComplete="off" />
+          <textarea name="bio" defaultValue={profile.bio ?? ''} rows={4} autoComplete="off" {...fields.describe('bio')} />
+          {fields.problem('bio')}
         </label>
         <label>
           Time zone (IANA, e.g. Europe/Berlin)
-          <input name="timezone" defaultValue={profile.timezone} required autoComplete="off" />
+          <input name="timezone" defaultValue={profile.timezone} required autoComplete="off" {...fields.describe('timezone')} />
+          {fields.problem('timezone')}
         </label>
         <label>
           Language (BCP 47, e.g. de or pt-BR)
-          <input name="language" defaultValue={profile.language} required autoComplete="off" />
+          <input name="language" defaultValue={profile.language} required autoComplete="off" {...fields.describe('language')} />
+          {fields.problem('language')}
         </label>
         <label>
           Gender
@@ -100,7 +109,8 @@ export function UserProfile({ user, onSaved }: { user: User; onSaved: () => unkn
         {optionalText.map(([name, label, type]) => (
           <label key={name}>
             {label}
-            <input name={name} type={type} defaultValue={profile[name] ?? ''} autoComplete="off" />
+            <input name={name} type={type} defaultValue={profile[name] ?? ''} autoComplete="off" {...fields.describe(name)} />
+            {fields.problem(name)}
           </label>
         ))}
         <label>
