@@ -83,5 +83,11 @@ describe.skipIf(!hasChromium)("admin console: a person's profile, organization a
       expect(await read(person.id)).toMatchObject({ organizationId, userTypeId });
       await ui.checkPage('user-profile-saved', width);
     }
+    // The users list filters by user type: the two people just made teachers, not the administrator.
+    await ui.visit('users', 'Users');
+    await page.getByLabel('User type').selectOption({ label: 'Teacher' });
+    const table = page.getByRole('table', { name: 'Users' });
+    await expect.poll(async () => (await table.getByRole('link').allTextContents()).length).toBe(2);
+    expect(await table.textContent()).not.toContain('root@example.com');
   });
 });

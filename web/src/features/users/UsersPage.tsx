@@ -49,6 +49,7 @@ function UserList() {
     queryKey: ['organizations'],
     queryFn: () => must(api.GET('/organizations', { params: { query: { limit: 100 } } })),
   });
+  const types = useQuery({ queryKey: ['user-types'], queryFn: () => must(api.GET('/user-types')) });
   const orgName = new Map((orgs.data?.data ?? []).map((org) => [org.id, org.name]));
   const set = (patch: Partial<ListQuery>) => setFilters((current) => ({ ...current, ...patch, page: 1 }));
 
@@ -113,6 +114,14 @@ function UserList() {
           {orgs.data?.data.map((org) => (
             <option key={org.id} value={org.id}>
               {org.name}
+            </option>
+          ))}
+        </select>
+        <select aria-label="User type" onChange={(event) => set({ userTypeId: event.target.value || undefined })}>
+          <option value="">Any user type</option>
+          {types.data?.data.map((type) => (
+            <option key={type.id} value={type.id}>
+              {type.name}
             </option>
           ))}
         </select>
