@@ -1,4 +1,5 @@
-import { and, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { type AnyColumn, and, desc, eq, gt, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { type Executor, rowsOf } from '../../db/client.js';
 import { newId } from '../../db/schema/common.js';
 import { apiKeys, oneTimeTokens, refreshTokens, sessions } from '../../db/schema/index.js';
@@ -30,45 +31,52 @@ export async function insertSession(db: Executor, values: typeof sessions.$infer
   return row;
 }
 
+/** What a move into an organization needs: the session, its user, the organization and the membership condition it must meet. */
+export interface SessionMove {
+  sessionId: string;
+  userId: string;
+  organizationId: string;
+  /** The organizations module's condition on the session's user: an active member of the organization. */
+  isMember: (userId: AnyColumn) => SQL;
+  /** A browser session keeps its cookie's token, which names the session and is never rotated. */
+  keepTokenHash?: string;
+  /** The family's next refresh token, added with the move (an API session's new pair). */
+  nextTokenHash?: string;
+}
+
+const dialect = new PgDialect();
+
 /**
- * A live session of the user moves to another organization, its unspent refresh tokens spent: the token
- * pair answered with it is the family's only way on. A browser session keeps its cookie's token
- * (`keepTokenHash`), which names the session and is never rotated. False when the session is not the
- * user's or not live.
+ * A live session of the user moves to another organization in one statement, only while its user meets
+ * `isMember`: its unspent refresh tokens are spent (the token pair answered with the move is the family's only
+ * way on) and the next one added. One round trip holding the session's row until the commit that follows:
+ * switches of one session queue on that row, so the fewer statements between its lock and the commit, the more
+ * go through. `member` false: not an active member (nothing written), null: no such session of the user;
+ * `moved` false: nothing moved (not a member, or the session not the user's or not live). Prepared once per connection, like the rotation: planning it costs more than running it.
  */
-export async function switchSessionOrganization(
-  db: Executor,
-  session: { sessionId: string; userId: string },
-  organizationId: string,
-  keepTokenHash?: string,
-) {
-  const { sessionId, userId } = session;
-  const now = new Date();
-  const moved = await db
-    .update(sessions)
-    .set({ organizationId, lastUsedAt: now })
-    .where(
-      and(
-        eq(sessions.id, sessionId),
-        eq(sessions.userId, userId),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, now),
-        gt(sessions.idleExpiresAt, now),
-      ),
-    )
-    .returning({ id: sessions.id });
-  if (moved.length === 0) return false;
-  await db
-    .update(refreshTokens)
-    .set({ usedAt: now })
-    .where(
-      and(
-        eq(refreshTokens.sessionId, sessionId),
-        isNull(refreshTokens.usedAt),
-        keepTokenHash ? ne(refreshTokens.tokenHash, keepTokenHash) : undefined,
-      ),
-    );
-  return true;
+export async function moveSession(db: Executor, move: SessionMove) {
+  const { sessionId, userId, organizationId, keepTokenHash, nextTokenHash } = move;
+  const now = new Date().toISOString();
+  const statement = sql`WITH target AS (
+      SELECT ${sessions.id} AS id, ${move.isMember(sessions.userId)} AS member FROM ${sessions}
+      WHERE ${sessions.id} = ${sessionId} AND ${sessions.userId} = ${userId}
+    ), moved AS (
+      UPDATE ${sessions} SET organization_id = ${organizationId}::uuid, last_used_at = ${now}::timestamptz
+      FROM target
+      WHERE ${sessions.id} = target.id AND target.member AND ${sessions.revokedAt} IS NULL
+        AND ${sessions.expiresAt} > ${now}::timestamptz AND ${sessions.idleExpiresAt} > ${now}::timestamptz
+      RETURNING ${sessions.id}
+    ), spent AS (
+      UPDATE ${refreshTokens} SET used_at = ${now}::timestamptz
+      WHERE ${refreshTokens.sessionId} IN (SELECT id FROM moved) AND ${refreshTokens.usedAt} IS NULL
+        ${keepTokenHash ? sql`AND ${refreshTokens.tokenHash} <> ${keepTokenHash}` : sql``}
+    )${nextTokenHash ? sql`, next AS (INSERT INTO ${refreshTokens} (id, session_id, token_hash) SELECT ${newId()}::uuid, id, ${nextTokenHash} FROM moved)` : sql``}
+    SELECT (SELECT member FROM target) AS member, EXISTS (SELECT 1 FROM moved) AS moved`;
+  const name = keepTokenHash ? 'move_session_keeping_token' : nextTokenHash ? 'move_session_next_token' : 'move_session';
+  const [row] = rowsOf<{ member: boolean | null; moved: boolean }>(
+    await db._.session.prepareQuery(dialect.sqlToQuery(statement), undefined, name, false).execute(),
+  );
+  return { member: row?.member ?? null, moved: row?.moved === true };
 }
 
 export async function insertRefreshToken(db: Executor, sessionId: string, tokenHash: string) {
