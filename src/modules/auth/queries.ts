@@ -1,4 +1,4 @@
-import { type AnyColumn, and, desc, eq, gt, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, desc, eq, gt, inArray, isNull, lt, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { type Executor, rowsOf } from '../../db/client.js';
 import { newId } from '../../db/schema/common.js';
@@ -31,50 +31,72 @@ export async function insertSession(db: Executor, values: typeof sessions.$infer
   return row;
 }
 
-/** What a move into an organization needs: the session, its user, the organization and the membership condition it must meet. */
+/** What a move into an organization needs: the session, its user, the organization, and the token kept or added. */
 export interface SessionMove {
   sessionId: string;
   userId: string;
   organizationId: string;
-  /** The organizations module's condition on the session's user: an active member of the organization. */
-  isMember: (userId: AnyColumn) => SQL;
   /** A browser session keeps its cookie's token, which names the session and is never rotated. */
   keepTokenHash?: string;
   /** The family's next refresh token, added with the move (an API session's new pair). */
   nextTokenHash?: string;
 }
 
+/** The organizations module's condition on a session's user: an active member of the organization. */
+export type MembershipCondition = (organizationId: Placeholder) => (userId: AnyColumn) => SQL;
+
 const dialect = new PgDialect();
+const param = (name: keyof SessionMove | 'now' | 'tokenId') => sql.placeholder(name);
+
+/** The move's statement, rendered once per variant: a browser session's (keeps its token) or an API session's (adds one). */
+function moveStatement(isMember: MembershipCondition, variant: 'keep' | 'next') {
+  const now = sql`${param('now')}::timestamptz`;
+  return dialect.sqlToQuery(sql`WITH target AS (
+      SELECT ${sessions.id} AS id, ${isMember(param('organizationId'))(sessions.userId)} AS member FROM ${sessions}
+      WHERE ${sessions.id} = ${param('sessionId')} AND ${sessions.userId} = ${param('userId')}
+    ), moved AS (
+      UPDATE ${sessions} SET organization_id = ${param('organizationId')}::uuid, last_used_at = ${now}
+      FROM target
+      WHERE ${sessions.id} = target.id AND target.member AND ${sessions.revokedAt} IS NULL
+        AND ${sessions.expiresAt} > ${now} AND ${sessions.idleExpiresAt} > ${now}
+      RETURNING ${sessions.id}
+    ), spent AS (
+      UPDATE ${refreshTokens} SET used_at = ${now}
+      WHERE ${refreshTokens.sessionId} IN (SELECT id FROM moved) AND ${refreshTokens.usedAt} IS NULL
+        ${variant === 'keep' ? sql`AND ${refreshTokens.tokenHash} <> ${param('keepTokenHash')}` : sql``}
+    )${
+      variant === 'next'
+        ? sql`, next AS (
+      INSERT INTO ${refreshTokens} (id, session_id, token_hash) SELECT ${param('tokenId')}::uuid, id, ${param('nextTokenHash')} FROM moved
+    )`
+        : sql``
+    }
+    SELECT (SELECT member FROM target) AS member, EXISTS (SELECT 1 FROM moved) AS moved`);
+}
+
+const moveStatements = new Map<string, ReturnType<typeof moveStatement>>();
 
 /**
  * A live session of the user moves to another organization in one statement, only while its user meets
- * `isMember`: its unspent refresh tokens are spent (the token pair answered with the move is the family's only
- * way on) and the next one added. One round trip holding the session's row until the commit that follows:
- * switches of one session queue on that row, so the fewer statements between its lock and the commit, the more
- * go through. `member` false: not an active member (nothing written), null: no such session of the user;
- * `moved` false: nothing moved (not a member, or the session not the user's or not live). Prepared once per connection, like the rotation: planning it costs more than running it.
+ * `isMember` (always the same condition: the statement is rendered and prepared once per connection, like the
+ * rotation, as planning it costs more than running it): its unspent refresh tokens are spent (the token pair
+ * answered with the move is the family's only way on) and the next one added. One round trip that holds the
+ * session's row until the commit that follows: switches of one session queue on that row, so the fewer
+ * statements between its lock and the commit, the more go through. `member` false: not an active member
+ * (nothing written), null: no such session of the user; `moved` false: nothing moved (not a member, or the
+ * session not the user's or not live).
  */
-export async function moveSession(db: Executor, move: SessionMove) {
-  const { sessionId, userId, organizationId, keepTokenHash, nextTokenHash } = move;
-  const now = new Date().toISOString();
-  const statement = sql`WITH target AS (
-      SELECT ${sessions.id} AS id, ${move.isMember(sessions.userId)} AS member FROM ${sessions}
-      WHERE ${sessions.id} = ${sessionId} AND ${sessions.userId} = ${userId}
-    ), moved AS (
-      UPDATE ${sessions} SET organization_id = ${organizationId}::uuid, last_used_at = ${now}::timestamptz
-      FROM target
-      WHERE ${sessions.id} = target.id AND target.member AND ${sessions.revokedAt} IS NULL
-        AND ${sessions.expiresAt} > ${now}::timestamptz AND ${sessions.idleExpiresAt} > ${now}::timestamptz
-      RETURNING ${sessions.id}
-    ), spent AS (
-      UPDATE ${refreshTokens} SET used_at = ${now}::timestamptz
-      WHERE ${refreshTokens.sessionId} IN (SELECT id FROM moved) AND ${refreshTokens.usedAt} IS NULL
-        ${keepTokenHash ? sql`AND ${refreshTokens.tokenHash} <> ${keepTokenHash}` : sql``}
-    )${nextTokenHash ? sql`, next AS (INSERT INTO ${refreshTokens} (id, session_id, token_hash) SELECT ${newId()}::uuid, id, ${nextTokenHash} FROM moved)` : sql``}
-    SELECT (SELECT member FROM target) AS member, EXISTS (SELECT 1 FROM moved) AS moved`;
-  const name = keepTokenHash ? 'move_session_keeping_token' : nextTokenHash ? 'move_session_next_token' : 'move_session';
+export async function moveSession(db: Executor, isMember: MembershipCondition, move: SessionMove) {
+  const variant = move.keepTokenHash ? 'keep' : 'next';
+  const name = `move_session_${variant}`;
+  let statement = moveStatements.get(name);
+  if (!statement) {
+    statement = moveStatement(isMember, variant);
+    moveStatements.set(name, statement);
+  }
+  const values = { ...move, now: new Date().toISOString(), tokenId: newId() };
   const [row] = rowsOf<{ member: boolean | null; moved: boolean }>(
-    await db._.session.prepareQuery(dialect.sqlToQuery(statement), undefined, name, false).execute(),
+    await db._.session.prepareQuery(statement, undefined, name, false).execute(values),
   );
   return { member: row?.member ?? null, moved: row?.moved === true };
 }

@@ -26,6 +26,9 @@ const sessionView = (session: queries.SessionRow, currentId: string | null) => (
   impersonatedBy: session.impersonatorId ? { id: session.impersonatorId, reason: session.impersonationReason } : null,
 });
 
+/** Where a session may move: an organization its person is an active member of now. */
+const activeMemberOf: queries.MembershipCondition = (organizationId) => memberships.memberOf(organizationId, 'ACTIVE');
+
 /**
  * The one way a session changes organization, shared by POST /auth/switch-organization, the refresh grant
  * with `organizationId` and the hosted account page: only into an organization the person is an active member of now (a
@@ -48,8 +51,7 @@ export async function moveSessionToOrganization(
     organizationId,
     payload: { from: session.organizationId, to: organizationId },
   });
-  const isMember = memberships.memberOf(organizationId, 'ACTIVE');
-  const { member, moved } = await queries.moveSession(tx, { ...session, organizationId, isMember, ...next });
+  const { member, moved } = await queries.moveSession(tx, activeMemberOf, { ...session, organizationId, ...next });
   if (member === false) throw organizationErrors.NOT_A_MEMBER();
   if (!moved) throw errors.SESSION_ENDED();
 }
