@@ -152,6 +152,18 @@ describe('memberships: several organizations per person', () => {
     }
   });
 
+  it('leaves one unspent refresh token to a session switched by several requests at once', async () => {
+    const signedIn = sessionOf(await login(h, person.email, password));
+    const switches = await Promise.all(Array.from({ length: 8 }, (_, index) => switchTo(signedIn, index % 2 ? orgA : orgB)));
+    expect(switches.map((res) => res.statusCode)).toEqual(Array(8).fill(200));
+    const sessionId = decodeJwt(signedIn.accessToken).sid as string;
+    const unspent = await queryRows<{ n: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS n FROM refresh_tokens WHERE session_id = ${sessionId} AND used_at IS NULL`,
+    );
+    expect(unspent[0]?.n).toBe(1);
+  });
+
   it("answers /auth/me with a membership's changed roles and status at once on every node (the answer is kept until they change)", async () => {
     const peer = await createPeer(h);
     const rolesIn = async (node: Harness, session: Session, organizationId: string) =>

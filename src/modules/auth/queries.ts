@@ -31,74 +31,79 @@ export async function insertSession(db: Executor, values: typeof sessions.$infer
   return row;
 }
 
-/** What a move into an organization needs: the session, its user, the organization, and the token kept or added. */
+/** What a move into an organization needs: the session, its user and the organization. */
 export interface SessionMove {
   sessionId: string;
   userId: string;
   organizationId: string;
-  /** A browser session keeps its cookie's token, which names the session and is never rotated. */
-  keepTokenHash?: string;
-  /** The family's next refresh token, added with the move (an API session's new pair). */
-  nextTokenHash?: string;
 }
 
 /** The organizations module's condition on a session's user: an active member of the organization. */
 export type MembershipCondition = (organizationId: Placeholder) => (userId: AnyColumn) => SQL;
 
 const dialect = new PgDialect();
-const param = (name: keyof SessionMove | 'now' | 'tokenId') => sql.placeholder(name);
+const param = (name: string) => sql.placeholder(name);
+const now = sql`${param('now')}::timestamptz`;
 
-/** The move's statement, rendered once per variant: a browser session's (keeps its token) or an API session's (adds one). */
-function moveStatement(isMember: MembershipCondition, variant: 'keep' | 'next') {
-  const now = sql`${param('now')}::timestamptz`;
-  return dialect.sqlToQuery(sql`WITH target AS (
-      SELECT ${sessions.id} AS id, ${isMember(param('organizationId'))(sessions.userId)} AS member FROM ${sessions}
-      WHERE ${sessions.id} = ${param('sessionId')} AND ${sessions.userId} = ${param('userId')}
-    ), moved AS (
-      UPDATE ${sessions} SET organization_id = ${param('organizationId')}::uuid, last_used_at = ${now}
-      FROM target
-      WHERE ${sessions.id} = target.id AND target.member AND ${sessions.revokedAt} IS NULL
-        AND ${sessions.expiresAt} > ${now} AND ${sessions.idleExpiresAt} > ${now}
-      RETURNING ${sessions.id}
-    ), spent AS (
-      UPDATE ${refreshTokens} SET used_at = ${now}
-      WHERE ${refreshTokens.sessionId} IN (SELECT id FROM moved) AND ${refreshTokens.usedAt} IS NULL
-        ${variant === 'keep' ? sql`AND ${refreshTokens.tokenHash} <> ${param('keepTokenHash')}` : sql``}
-    )${
-      variant === 'next'
-        ? sql`, next AS (
-      INSERT INTO ${refreshTokens} (id, session_id, token_hash) SELECT ${param('tokenId')}::uuid, id, ${param('nextTokenHash')} FROM moved
-    )`
-        : sql``
-    }
-    SELECT (SELECT member FROM target) AS member, EXISTS (SELECT 1 FROM moved) AS moved`);
+/** A statement rendered once (its values are placeholders), then prepared once per connection under its name. */
+function preparedOnce<Row>(name: string, render: () => SQL) {
+  let query: ReturnType<PgDialect['sqlToQuery']> | undefined;
+  return async (db: Executor, values: Record<string, unknown>) => {
+    query ??= dialect.sqlToQuery(render());
+    return rowsOf<Row>(await db._.session.prepareQuery(query, undefined, name, false).execute(values));
+  };
 }
 
-const moveStatements = new Map<string, ReturnType<typeof moveStatement>>();
+let moveStatement: ReturnType<typeof preparedOnce<{ member: boolean | null; moved: boolean }>> | undefined;
 
 /**
- * A live session of the user moves to another organization in one statement, only while its user meets
- * `isMember` (always the same condition: the statement is rendered and prepared once per connection, like the
- * rotation, as planning it costs more than running it): its unspent refresh tokens are spent (the token pair
- * answered with the move is the family's only way on) and the next one added. One round trip that holds the
- * session's row until the commit that follows: switches of one session queue on that row, so the fewer
- * statements between its lock and the commit, the more go through. `member` false: not an active member
- * (nothing written), null: no such session of the user; `moved` false: nothing moved (not a member, or the
- * session not the user's or not live).
+ * A live session of the user moves to another organization, in one statement that checks `isMember` (always
+ * the same condition: it is rendered and prepared once, like the rotation, as planning it costs more than
+ * running it). It locks the session's row until the commit: switches of one session queue on it, so the use
+ * case runs it last but `spendRefreshTokens`. `member` false: not an active member (nothing written), null: no
+ * such session of the user; `moved` false: nothing moved (not a member, or the session not live).
  */
 export async function moveSession(db: Executor, isMember: MembershipCondition, move: SessionMove) {
-  const variant = move.keepTokenHash ? 'keep' : 'next';
-  const name = `move_session_${variant}`;
-  let statement = moveStatements.get(name);
-  if (!statement) {
-    statement = moveStatement(isMember, variant);
-    moveStatements.set(name, statement);
-  }
-  const values = { ...move, now: new Date().toISOString(), tokenId: newId() };
-  const [row] = rowsOf<{ member: boolean | null; moved: boolean }>(
-    await db._.session.prepareQuery(statement, undefined, name, false).execute(values),
-  );
+  moveStatement ??= preparedOnce('move_session', () => {
+    const target = sql`SELECT ${sessions.id} AS id, ${isMember(param('organizationId'))(sessions.userId)} AS member FROM ${sessions}
+      WHERE ${sessions.id} = ${param('sessionId')} AND ${sessions.userId} = ${param('userId')}`;
+    return sql`WITH target AS (${target}), moved AS (
+        UPDATE ${sessions} SET organization_id = ${param('organizationId')}::uuid, last_used_at = ${now}
+        FROM target
+        WHERE ${sessions.id} = target.id AND target.member AND ${sessions.revokedAt} IS NULL
+          AND ${sessions.expiresAt} > ${now} AND ${sessions.idleExpiresAt} > ${now}
+        RETURNING ${sessions.id}
+      )
+      SELECT (SELECT member FROM target) AS member, EXISTS (SELECT 1 FROM moved) AS moved`;
+  });
+  const [row] = await moveStatement(db, { ...move, now: new Date().toISOString() });
   return { member: row?.member ?? null, moved: row?.moved === true };
+}
+
+const spendKeeping = preparedOnce('spend_refresh_tokens_keeping', () => {
+  return sql`UPDATE ${refreshTokens} SET used_at = ${now}
+    WHERE ${refreshTokens.sessionId} = ${param('sessionId')} AND ${refreshTokens.usedAt} IS NULL
+      AND ${refreshTokens.tokenHash} <> ${param('keepTokenHash')}`;
+});
+
+const spendAndAdd = preparedOnce('spend_refresh_tokens_adding', () => {
+  return sql`WITH spent AS (
+      UPDATE ${refreshTokens} SET used_at = ${now}
+      WHERE ${refreshTokens.sessionId} = ${param('sessionId')} AND ${refreshTokens.usedAt} IS NULL
+    )
+    INSERT INTO ${refreshTokens} (id, session_id, token_hash) VALUES (${param('tokenId')}::uuid, ${param('sessionId')}, ${param('nextTokenHash')})`;
+});
+
+/**
+ * A moved session's unspent refresh tokens are spent, so the pair answered with the move is the family's only
+ * way on: the next one is added in the same statement (it does not see its own insert), or a browser session
+ * keeps its cookie's token, which names the session and is never rotated. Run after the move, in its
+ * transaction: holding the session's row, it sees the tokens of a switch of the same session committed just before.
+ */
+export async function spendRefreshTokens(db: Executor, sessionId: string, next: { keepTokenHash: string } | { nextTokenHash: string }) {
+  const values = { sessionId, now: new Date().toISOString() };
+  if ('keepTokenHash' in next) await spendKeeping(db, { ...values, keepTokenHash: next.keepTokenHash });
+  else await spendAndAdd(db, { ...values, tokenId: newId(), nextTokenHash: next.nextTokenHash });
 }
 
 export async function insertRefreshToken(db: Executor, sessionId: string, tokenHash: string) {

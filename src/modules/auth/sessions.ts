@@ -34,8 +34,9 @@ const activeMemberOf: queries.MembershipCondition = (organizationId) => membersh
  * with `organizationId` and the hosted account page: only into an organization the person is an active member of now (a
  * suspended membership signs in but cannot be switched to), the session's unspent refresh tokens spent,
  * audited as auth.organization_switched. `next` is the session's next refresh token (a browser session keeps
- * its cookie's instead). The audit row is written first and the move last: the move locks the session's row,
- * held until the commit right after it; a refusal rolls the audit row back with everything else.
+ * its cookie's instead). Three statements: the audit row first, then the move (the membership checked in it),
+ * which locks the session's row, then the refresh tokens, and the commit: the row is held for two round trips.
+ * A refusal rolls the audit row back with everything else.
  */
 export async function moveSessionToOrganization(
   tx: Executor,
@@ -51,9 +52,10 @@ export async function moveSessionToOrganization(
     organizationId,
     payload: { from: session.organizationId, to: organizationId },
   });
-  const { member, moved } = await queries.moveSession(tx, activeMemberOf, { ...session, organizationId, ...next });
+  const { member, moved } = await queries.moveSession(tx, activeMemberOf, { ...session, organizationId });
   if (member === false) throw organizationErrors.NOT_A_MEMBER();
   if (!moved) throw errors.SESSION_ENDED();
+  await queries.spendRefreshTokens(tx, session.sessionId, next);
 }
 
 /**
