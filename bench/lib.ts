@@ -55,8 +55,15 @@ export interface CaseSpec {
   requests: autocannon.Request[];
 }
 
-/** Measures a case (`runs` times, the medians kept). */
-export type Measure = ((section: string, spec: CaseSpec) => Promise<BenchRow>) & { runs: number };
+/** Measures a case (`runs` times, the medians kept); `alternately` measures cases whose figures are compared. */
+export type Measure = ((section: string, spec: CaseSpec) => Promise<BenchRow>) & {
+  runs: number;
+  /**
+   * Several cases compared with each other, measured in turn (one run of each per round, `runs` rounds): on a
+   * shared box the load drifts over a case's runs, and cases measured one after the other would compare loads.
+   */
+  alternately(section: string, specs: CaseSpec[]): Promise<BenchRow[]>;
+};
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -88,29 +95,24 @@ async function peakRssDuring<T>(pid: number, work: Promise<T>): Promise<{ result
 
 /** Runs one case several times and keeps the median of each figure: one run on a shared box is noise. */
 export function createMeasure(target: BenchTarget, runs: number, defaultDuration: number): Measure {
-  const measure = async (section: string, spec: CaseSpec): Promise<BenchRow> => {
-    const connections = spec.connections ?? 50;
-    const results: autocannon.Result[] = [];
-    let peakRssMb = 0;
-    for (let run = 0; run < runs; run++) {
-      const { result, peakMb } = await peakRssDuring(
-        target.pid,
-        autocannon({
-          url: target.baseUrl,
-          connections,
-          duration: spec.durationSeconds ?? defaultDuration,
-          ...(spec.amount ? { amount: spec.amount } : {}),
-          requests: spec.requests,
-        }),
-      );
-      results.push(result);
-      peakRssMb = Math.max(peakRssMb, peakMb);
-    }
+  const runOnce = (spec: CaseSpec) =>
+    peakRssDuring(
+      target.pid,
+      autocannon({
+        url: target.baseUrl,
+        connections: spec.connections ?? 50,
+        duration: spec.durationSeconds ?? defaultDuration,
+        ...(spec.amount ? { amount: spec.amount } : {}),
+        requests: spec.requests,
+      }),
+    );
+  const summary = (section: string, spec: CaseSpec, measured: { result: autocannon.Result; peakMb: number }[]): BenchRow => {
+    const results = measured.map(({ result }) => result);
     return {
       section,
       case: spec.title,
       driver: target.driver,
-      connections,
+      connections: spec.connections ?? 50,
       runs,
       // A run of a fixed amount ends within a second: its rate is what it did over the time it took.
       reqPerSec: Math.round(
@@ -121,10 +123,22 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
       p99Ms: median(results.map((result) => result.latency.p99)),
       errors: results.reduce((sum, result) => sum + result.errors + result.non2xx, 0),
       startRssMb: target.startRssMb,
-      peakRssMb,
+      peakRssMb: Math.max(0, ...measured.map(({ peakMb }) => peakMb)),
     };
   };
-  return Object.assign(measure, { runs });
+  const measure = async (section: string, spec: CaseSpec): Promise<BenchRow> => {
+    const measured = [];
+    for (let run = 0; run < runs; run++) measured.push(await runOnce(spec));
+    return summary(section, spec, measured);
+  };
+  const alternately = async (section: string, specs: CaseSpec[]): Promise<BenchRow[]> => {
+    const measured = specs.map(() => [] as Awaited<ReturnType<typeof runOnce>>[]);
+    for (let run = 0; run < runs; run++) {
+      for (const [index, spec] of specs.entries()) measured[index]?.push(await runOnce(spec));
+    }
+    return specs.map((spec, index) => summary(section, spec, measured[index] ?? []));
+  };
+  return Object.assign(measure, { runs, alternately });
 }
 
 async function freePort(): Promise<number> {

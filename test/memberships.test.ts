@@ -152,6 +152,49 @@ describe('memberships: several organizations per person', () => {
     }
   });
 
+  it('leaves one unspent refresh token to a session switched by several requests at once', async () => {
+    const signedIn = sessionOf(await login(h, person.email, password));
+    const switches = await Promise.all(Array.from({ length: 8 }, (_, index) => switchTo(signedIn, index % 2 ? orgA : orgB)));
+    expect(switches.map((res) => res.statusCode)).toEqual(Array(8).fill(200));
+    const sessionId = decodeJwt(signedIn.accessToken).sid as string;
+    const unspent = await queryRows<{ n: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS n FROM refresh_tokens WHERE session_id = ${sessionId} AND used_at IS NULL`,
+    );
+    expect(unspent[0]?.n).toBe(1);
+  });
+
+  it("answers /auth/me with a membership's changed roles and status at once on every node (the answer is kept until they change)", async () => {
+    const peer = await createPeer(h);
+    const rolesIn = async (node: Harness, session: Session, organizationId: string) =>
+      (await call(session, 'GET', '/auth/me', undefined, node))
+        .json()
+        .organizations.find((org: { id: string }) => org.id === organizationId);
+    try {
+      const signedIn = sessionOf(await login(h, person.email, password));
+      for (const node of [h, peer]) expect(await rolesIn(node, signedIn, orgB)).toMatchObject({ status: 'ACTIVE', roles: ['INSTRUCTOR'] });
+      await call(root, 'PATCH', `/organizations/${orgB}/members/${person.id}`, { roleIds: ['LEARNER'], status: 'SUSPENDED' });
+      for (const node of [h, peer]) {
+        // Through Redis the other node's message lands within milliseconds: asked until then, never for long.
+        const changed = async () => {
+          const held = await rolesIn(node, signedIn, orgB);
+          return held.status === 'SUSPENDED' && held.roles.join() === 'LEARNER';
+        };
+        for (let waited = 0; waited < 2000 && !(await changed()); waited += 50) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(await rolesIn(node, signedIn, orgB)).toMatchObject({ status: 'SUSPENDED', roles: ['LEARNER'] });
+      }
+    } finally {
+      await call(root, 'PATCH', `/organizations/${orgB}/members/${person.id}`, { roleIds: ['INSTRUCTOR'], status: 'ACTIVE' });
+      await peer.close();
+    }
+    expect(await rolesIn(h, sessionOf(await login(h, person.email, password)), orgB)).toMatchObject({
+      status: 'ACTIVE',
+      roles: ['INSTRUCTOR'],
+    });
+  });
+
   it('stops a removed membership on the next request on every node, falling back to the default organization', async () => {
     const peer = await createPeer(h);
     try {

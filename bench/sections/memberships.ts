@@ -1,4 +1,4 @@
-import { adminHeaders, adminServerEnv, type BenchRow, type BenchTarget, type Section } from '../lib.js';
+import { adminHeaders, adminServerEnv, type BenchRow, type BenchTarget, REFERENCE_CASE, type Section } from '../lib.js';
 
 const password = 'benchmark member passphrase';
 const ORGANIZATIONS = 50;
@@ -16,7 +16,8 @@ async function send(target: BenchTarget, headers: Record<string, string>, method
 /**
  * A person in one organization and a person in fifty: /auth/me and a permission-checked GET /users/:id must
  * cost the same for both (each request reads one membership's profile out of the cached grants), and
- * switching organizations (one transaction: membership check, session moved, a new token pair) is measured.
+ * switching organizations (one transaction: the audit row, then membership check, session moved and refresh
+ * tokens in one statement; the new access token signed after the commit) is measured, by many sessions and by one.
  */
 export const memberships: Section = {
   name: 'memberships',
@@ -54,37 +55,54 @@ export const memberships: Section = {
       const signedIn = await send(target, {}, 'POST', '/auth/login', { email, password });
       return { authorization: `Bearer ${signedIn.accessToken as string}` };
     };
-    const rows: BenchRow[] = [];
+    // The reference every other row is a share of, on this server: the box is shared, its load moves.
+    const rows: BenchRow[] = [await measure('memberships', { title: REFERENCE_CASE, requests: [{ method: 'GET', path: '/health/live' }] })];
     for (const [title, path] of [
       ['GET /auth/me', '/auth/me'],
       ['GET /users/:id', `/users/${target1}`],
     ] as const) {
-      const one = await measure('memberships', {
-        title: `${title} (1 organization)`,
-        requests: [{ method: 'GET', path, headers: await bearer('bench-one@example.com') }],
-      });
-      const many = await measure('memberships', {
-        title: `${title} (${ORGANIZATIONS} organizations)`,
-        requests: [{ method: 'GET', path, headers: await bearer('bench-fifty@example.com') }],
-      });
+      const [one, many] = await measure.alternately('memberships', [
+        { title: `${title} (1 organization)`, requests: [{ method: 'GET', path, headers: await bearer('bench-one@example.com') }] },
+        {
+          title: `${title} (${ORGANIZATIONS} organizations)`,
+          requests: [{ method: 'GET', path, headers: await bearer('bench-fifty@example.com') }],
+        },
+      ]);
+      if (!one || !many) throw new Error(`${title}: not measured`);
       const ratio = `req/s ${ORGANIZATIONS} organizations ÷ 1 organization = ${(many.reqPerSec / one.reqPerSec).toFixed(2)}`;
       rows.push(one, { ...many, note: ratio });
     }
-    const headers = { ...(await bearer('bench-fifty@example.com')), 'content-type': 'application/json' };
-    let flip = 0;
-    rows.push(
-      await measure('memberships', {
-        title: 'POST /auth/switch-organization',
-        requests: [
-          {
-            method: 'POST',
-            path: '/auth/switch-organization',
-            headers,
-            setupRequest: (request) => ({ ...request, body: JSON.stringify({ organizationId: flip++ % 2 ? home : second }) }),
-          },
-        ],
-      }),
-    );
+    // Back and forth between two organizations: 50 sessions, one per connection (as many people switching would),
+    // then one session on every connection (its switches queue on the session's row, one at a time).
+    const CONNECTIONS = 50;
+    const signedIn: Record<string, string>[] = [];
+    for (let index = 0; index < CONNECTIONS; index++) {
+      signedIn.push({ ...(await bearer('bench-fifty@example.com')), 'content-type': 'application/json' });
+    }
+    for (const [title, sessions] of [
+      [`POST /auth/switch-organization (${CONNECTIONS} sessions)`, signedIn],
+      ['POST /auth/switch-organization (one session)', signedIn.slice(0, 1)],
+    ] as const) {
+      let flip = 0;
+      let handedOut = 0;
+      rows.push(
+        await measure('memberships', {
+          title,
+          connections: CONNECTIONS,
+          requests: [
+            {
+              method: 'POST',
+              path: '/auth/switch-organization',
+              // autocannon's context is per connection: each keeps the session it was handed.
+              setupRequest: (request, context: { headers?: Record<string, string> }) => {
+                context.headers ??= sessions[handedOut++ % sessions.length];
+                return { ...request, headers: context.headers, body: JSON.stringify({ organizationId: flip++ % 2 ? home : second }) };
+              },
+            },
+          ],
+        }),
+      );
+    }
     return rows;
   },
 };

@@ -1,3 +1,4 @@
+import type { UserGrants } from '../../platform/access-cache.js';
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { cachedUserGrants, profileIn } from '../access/service.js';
 import { userErrors } from '../users/errors.js';
@@ -8,7 +9,7 @@ import { authErrors as errors } from './errors.js';
 import type { Impersonation, RequestFacts } from './impersonation.js';
 import * as queries from './queries.js';
 import { acrOf } from './tokens.js';
-import type { UserViews } from './user-views.js';
+import type { CachedUser, UserViews } from './user-views.js';
 
 export interface Credentials {
   bearer?: string;
@@ -84,27 +85,65 @@ export function createAuthenticator(
 
     /**
      * The signed-in user, their roles, effective permissions and plan, their organizations with the roles
-     * held in each, and the one this request acts in: from memory in the common case, like the principal.
+     * held in each, and the one this request acts in: from memory in the common case, like the principal,
+     * and the same answer object while nothing it is made of changed (see `remembered`).
      */
     async me(caller: SignedInCaller) {
       const { principal } = caller;
       const [cached, grants] = await Promise.all([userViews.get(principal.userId), cachedUserGrants(kit.context, db, principal.userId)]);
       if (!cached) throw userErrors.USER_NOT_FOUND();
-      const { user, plan } = cached;
-      const active = cached.memberships.find((membership) => membership.id === principal.organizationId);
-      return {
-        ...user,
-        roles: principal.roles,
-        permissions: [...principal.permissions].sort(),
-        subscription: plan ? { plan } : null,
-        organizations: cached.memberships.map((membership) => ({
-          ...membership,
-          roles: grants.byOrganization[membership.id]?.roles ?? [],
-        })),
-        activeOrganization: active ? { id: active.id, name: active.name, slug: active.slug } : null,
-        amr: principal.amr ?? [],
-        acr: acrOf(principal.amr ?? []),
-      };
+      return remembered(cached, grants, principal);
     },
   };
+}
+
+type MeAnswer = ReturnType<typeof meAnswer>;
+
+function meAnswer(cached: CachedUser, grants: UserGrants, principal: Principal) {
+  const { user, plan } = cached;
+  const active = cached.memberships.find((membership) => membership.id === principal.organizationId);
+  return {
+    ...user,
+    roles: principal.roles,
+    permissions: [...principal.permissions].sort(),
+    subscription: plan ? { plan } : null,
+    organizations: cached.memberships.map((membership) => ({
+      ...membership,
+      roles: grants.byOrganization[membership.id]?.roles ?? [],
+    })),
+    activeOrganization: active ? { id: active.id, name: active.name, slug: active.slug } : null,
+    amr: principal.amr ?? [],
+    acr: acrOf(principal.amr ?? []),
+  };
+}
+
+/** Different principals of one person (organizations, sign-in methods, API keys' scopes) kept per cached view at most. */
+const ANSWERS_PER_VIEW = 64;
+const answers = new WeakMap<CachedUser, WeakMap<UserGrants, Map<string, MeAnswer>>>();
+
+/**
+ * /auth/me's answer, built once per cached view, cached grants and principal, so a person in fifty
+ * organizations costs what a person in one does (the list is neither rebuilt nor serialized again per call).
+ * Kept with the cached objects it is made of: a change to the user, a membership or a grant replaces them,
+ * on every node, and the answer goes with them.
+ */
+function remembered(cached: CachedUser, grants: UserGrants, principal: Principal): MeAnswer {
+  let byGrants = answers.get(cached);
+  if (!byGrants) {
+    byGrants = new WeakMap();
+    answers.set(cached, byGrants);
+  }
+  let byPrincipal = byGrants.get(grants);
+  if (!byPrincipal) {
+    byPrincipal = new Map();
+    byGrants.set(grants, byPrincipal);
+  }
+  const key = JSON.stringify([principal.organizationId, principal.roles, [...principal.permissions], principal.amr]);
+  let answer = byPrincipal.get(key);
+  if (!answer) {
+    if (byPrincipal.size >= ANSWERS_PER_VIEW) byPrincipal.clear();
+    answer = meAnswer(cached, grants, principal);
+    byPrincipal.set(key, answer);
+  }
+  return answer;
 }

@@ -49,7 +49,7 @@ export function createBrowserSessions(kit: AuthKit) {
       const tokenHash = sha256(token);
       const row = await queries.findBrowserSession(db, tokenHash, new Date(), config.REQUIRE_EMAIL_VERIFICATION);
       if (!row) throw authErrors.SESSION_ENDED();
-      await kit.useCases.run(caller, (tx, emit) => moveSessionToOrganization(tx, emit, row, organizationId, tokenHash));
+      await kit.useCases.run(caller, (tx, emit) => moveSessionToOrganization(tx, emit, row, organizationId, { keepTokenHash: tokenHash }));
     },
 
     /** Sign-out: the session the cookie names ends, on every node at once. */

@@ -1,4 +1,5 @@
-import { and, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { type AnyColumn, and, desc, eq, gt, inArray, isNull, lt, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { type Executor, rowsOf } from '../../db/client.js';
 import { newId } from '../../db/schema/common.js';
 import { apiKeys, oneTimeTokens, refreshTokens, sessions } from '../../db/schema/index.js';
@@ -30,45 +31,79 @@ export async function insertSession(db: Executor, values: typeof sessions.$infer
   return row;
 }
 
+/** What a move into an organization needs: the session, its user and the organization. */
+export interface SessionMove {
+  sessionId: string;
+  userId: string;
+  organizationId: string;
+}
+
+/** The organizations module's condition on a session's user: an active member of the organization. */
+export type MembershipCondition = (organizationId: Placeholder) => (userId: AnyColumn) => SQL;
+
+const dialect = new PgDialect();
+const param = (name: string) => sql.placeholder(name);
+const now = sql`${param('now')}::timestamptz`;
+
+/** A statement rendered once (its values are placeholders), then prepared once per connection under its name. */
+function preparedOnce<Row>(name: string, render: () => SQL) {
+  let query: ReturnType<PgDialect['sqlToQuery']> | undefined;
+  return async (db: Executor, values: Record<string, unknown>) => {
+    query ??= dialect.sqlToQuery(render());
+    return rowsOf<Row>(await db._.session.prepareQuery(query, undefined, name, false).execute(values));
+  };
+}
+
+let moveStatement: ReturnType<typeof preparedOnce<{ member: boolean | null; moved: boolean }>> | undefined;
+
 /**
- * A live session of the user moves to another organization, its unspent refresh tokens spent: the token
- * pair answered with it is the family's only way on. A browser session keeps its cookie's token
- * (`keepTokenHash`), which names the session and is never rotated. False when the session is not the
- * user's or not live.
+ * A live session of the user moves to another organization, in one statement that checks `isMember` (always
+ * the same condition: it is rendered and prepared once, like the rotation, as planning it costs more than
+ * running it). It locks the session's row until the commit: switches of one session queue on it, so the use
+ * case runs it last but `spendRefreshTokens`. `member` false: not an active member (nothing written), null: no
+ * such session of the user; `moved` false: nothing moved (not a member, or the session not live).
  */
-export async function switchSessionOrganization(
-  db: Executor,
-  session: { sessionId: string; userId: string },
-  organizationId: string,
-  keepTokenHash?: string,
-) {
-  const { sessionId, userId } = session;
-  const now = new Date();
-  const moved = await db
-    .update(sessions)
-    .set({ organizationId, lastUsedAt: now })
-    .where(
-      and(
-        eq(sessions.id, sessionId),
-        eq(sessions.userId, userId),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, now),
-        gt(sessions.idleExpiresAt, now),
-      ),
+export async function moveSession(db: Executor, isMember: MembershipCondition, move: SessionMove) {
+  moveStatement ??= preparedOnce('move_session', () => {
+    const target = sql`SELECT ${sessions.id} AS id, ${isMember(param('organizationId'))(sessions.userId)} AS member FROM ${sessions}
+      WHERE ${sessions.id} = ${param('sessionId')} AND ${sessions.userId} = ${param('userId')}`;
+    return sql`WITH target AS (${target}), moved AS (
+        UPDATE ${sessions} SET organization_id = ${param('organizationId')}::uuid, last_used_at = ${now}
+        FROM target
+        WHERE ${sessions.id} = target.id AND target.member AND ${sessions.revokedAt} IS NULL
+          AND ${sessions.expiresAt} > ${now} AND ${sessions.idleExpiresAt} > ${now}
+        RETURNING ${sessions.id}
+      )
+      SELECT (SELECT member FROM target) AS member, EXISTS (SELECT 1 FROM moved) AS moved`;
+  });
+  const [row] = await moveStatement(db, { ...move, now: new Date().toISOString() });
+  return { member: row?.member ?? null, moved: row?.moved === true };
+}
+
+const spendKeeping = preparedOnce('spend_refresh_tokens_keeping', () => {
+  return sql`UPDATE ${refreshTokens} SET used_at = ${now}
+    WHERE ${refreshTokens.sessionId} = ${param('sessionId')} AND ${refreshTokens.usedAt} IS NULL
+      AND ${refreshTokens.tokenHash} <> ${param('keepTokenHash')}`;
+});
+
+const spendAndAdd = preparedOnce('spend_refresh_tokens_adding', () => {
+  return sql`WITH spent AS (
+      UPDATE ${refreshTokens} SET used_at = ${now}
+      WHERE ${refreshTokens.sessionId} = ${param('sessionId')} AND ${refreshTokens.usedAt} IS NULL
     )
-    .returning({ id: sessions.id });
-  if (moved.length === 0) return false;
-  await db
-    .update(refreshTokens)
-    .set({ usedAt: now })
-    .where(
-      and(
-        eq(refreshTokens.sessionId, sessionId),
-        isNull(refreshTokens.usedAt),
-        keepTokenHash ? ne(refreshTokens.tokenHash, keepTokenHash) : undefined,
-      ),
-    );
-  return true;
+    INSERT INTO ${refreshTokens} (id, session_id, token_hash) VALUES (${param('tokenId')}::uuid, ${param('sessionId')}, ${param('nextTokenHash')})`;
+});
+
+/**
+ * A moved session's unspent refresh tokens are spent, so the pair answered with the move is the family's only
+ * way on: the next one is added in the same statement (it does not see its own insert), or a browser session
+ * keeps its cookie's token, which names the session and is never rotated. Run after the move, in its
+ * transaction: holding the session's row, it sees the tokens of a switch of the same session committed just before.
+ */
+export async function spendRefreshTokens(db: Executor, sessionId: string, next: { keepTokenHash: string } | { nextTokenHash: string }) {
+  const values = { sessionId, now: new Date().toISOString() };
+  if ('keepTokenHash' in next) await spendKeeping(db, { ...values, keepTokenHash: next.keepTokenHash });
+  else await spendAndAdd(db, { ...values, tokenId: newId(), nextTokenHash: next.nextTokenHash });
 }
 
 export async function insertRefreshToken(db: Executor, sessionId: string, tokenHash: string) {

@@ -3,6 +3,7 @@ import { httpErrors } from '../../http/errors.js';
 import { perMinute } from '../../http/rate-limit.js';
 import { authenticated, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { IdParams, NoContent, problems } from '../../http/schemas.js';
+import { sendSerializedOnce } from '../../http/serialized-once.js';
 import { pagingErrors } from '../../platform/paging.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { accessErrors } from '../access/errors.js';
@@ -57,7 +58,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
         response: { 200: MeResponse, ...problems(userErrors.USER_NOT_FOUND, limited) },
       },
     },
-    async (request) => auth.me(signedIn(request.caller)),
+    async (request, reply) => sendSerializedOnce(reply, await auth.me(signedIn(request.caller))),
   );
 
   app.post(

@@ -26,23 +26,25 @@ const sessionView = (session: queries.SessionRow, currentId: string | null) => (
   impersonatedBy: session.impersonatorId ? { id: session.impersonatorId, reason: session.impersonationReason } : null,
 });
 
+/** Where a session may move: an organization its person is an active member of now. */
+const activeMemberOf: queries.MembershipCondition = (organizationId) => memberships.memberOf(organizationId, 'ACTIVE');
+
 /**
  * The one way a session changes organization, shared by POST /auth/switch-organization, the refresh grant
  * with `organizationId` and the hosted account page: only into an organization the person is an active member of now (a
  * suspended membership signs in but cannot be switched to), the session's unspent refresh tokens spent,
- * audited as auth.organization_switched. The caller adds the session's next refresh token (a browser
- * session keeps its cookie's instead).
+ * audited as auth.organization_switched. `next` is the session's next refresh token (a browser session keeps
+ * its cookie's instead). Three statements: the audit row first, then the move (the membership checked in it),
+ * which locks the session's row, then the refresh tokens, and the commit: the row is held for two round trips.
+ * A refusal rolls the audit row back with everything else.
  */
 export async function moveSessionToOrganization(
   tx: Executor,
   emit: Emit<DomainEvent>,
   session: { sessionId: string; userId: string; organizationId: string | null },
   organizationId: string,
-  keepTokenHash?: string,
+  next: { keepTokenHash: string } | { nextTokenHash: string },
 ) {
-  const membership = await memberships.find(tx, organizationId, session.userId);
-  if (membership?.status !== 'ACTIVE') throw organizationErrors.NOT_A_MEMBER();
-  if (!(await queries.switchSessionOrganization(tx, session, organizationId, keepTokenHash))) throw errors.SESSION_ENDED();
   await emit({
     type: 'auth.organization_switched',
     entityId: session.sessionId,
@@ -50,6 +52,10 @@ export async function moveSessionToOrganization(
     organizationId,
     payload: { from: session.organizationId, to: organizationId },
   });
+  const { member, moved } = await queries.moveSession(tx, activeMemberOf, { ...session, organizationId });
+  if (member === false) throw organizationErrors.NOT_A_MEMBER();
+  if (!moved) throw errors.SESSION_ENDED();
+  await queries.spendRefreshTokens(tx, session.sessionId, next);
 }
 
 /**
@@ -87,12 +93,6 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
     requireVerifiedEmail: config.REQUIRE_EMAIL_VERIFICATION,
   });
 
-  async function withUser<Token extends object>(userId: string, token: Token) {
-    const cached = await userViews.get(userId);
-    if (!cached) throw errors.SESSION_ENDED();
-    return { ...token, user: cached.user };
-  }
-
   /**
    * The refresh grant with `organizationId`: the rotation and the move are one use case, so a refused
    * move (not a member, suspended) leaves the presented refresh token unspent and usable.
@@ -100,25 +100,36 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
   async function refreshInto(caller: Caller, refreshToken: string, organizationId: string) {
     const tokenHash = sha256(refreshToken);
     const next = randomToken();
-    const token = await useCases.run(caller, async (tx, emit) => {
+    const session = await useCases.run(caller, async (tx, emit) => {
       // The rotation's own next token is spent by the move at once; the session continues with `next`.
-      const session = await queries.rotateRefreshToken(tx, rotation(tokenHash, randomToken()));
-      if (!session) return undefined;
-      await moveSessionToOrganization(tx, emit, session, organizationId);
-      await queries.insertRefreshToken(tx, session.sessionId, sha256(next));
-      const signedIn = { amr: session.amr ?? [], authTime: session.createdAt };
-      const issued = await signIn.issueAccessToken(
-        tx,
-        session.userId,
-        { id: organizationId, scope: organizationId },
-        session.sessionId,
-        signedIn,
-      );
-      return { userId: session.userId, issued };
+      const rotated = await queries.rotateRefreshToken(tx, rotation(tokenHash, randomToken()));
+      if (rotated) await moveSessionToOrganization(tx, emit, rotated, organizationId, { nextTokenHash: sha256(next) });
+      return rotated;
     });
-    if (token) return withUser(token.userId, { ...token.issued, refreshToken: next });
+    if (session) {
+      const signedIn = { amr: session.amr ?? [], authTime: session.createdAt };
+      return tokenInto(session.userId, organizationId, session.sessionId, signedIn, next);
+    }
     await refusedSpentToken(caller, tokenHash);
     throw errors.INVALID_REFRESH_TOKEN();
+  }
+
+  /**
+   * The access token of a session just moved into an organization, signed once the move has committed (no row
+   * stays locked while it is signed), with the person's plan and view from the user-view cache.
+   */
+  async function tokenInto(
+    userId: string,
+    organizationId: string,
+    sessionId: string,
+    signedIn: { amr: string[]; authTime: Date },
+    refreshToken: string,
+  ) {
+    const cached = await userViews.get(userId);
+    if (!cached) throw errors.SESSION_ENDED();
+    const scope = { id: organizationId, scope: organizationId };
+    const issued = await signIn.issueAccessToken(db, userId, scope, sessionId, signedIn, cached.plan);
+    return { ...issued, refreshToken, user: cached.user };
   }
 
   async function listOf(caller: SignedInCaller, userId: string, page: PageRequest) {
@@ -165,15 +176,11 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
       assertNotApiKey(principal);
       const sessionId = principal.sessionId as string;
       const next = randomToken();
-      const switched = await useCases.run(caller, async (tx, emit) => {
-        const from = { sessionId, userId: principal.userId, organizationId: principal.organizationId };
-        await moveSessionToOrganization(tx, emit, from, organizationId);
-        await queries.insertRefreshToken(tx, sessionId, sha256(next));
-        // The session's sign-in (how it was proven, and when) carries over to the new organization's token.
-        const signedIn = { amr: principal.amr ?? [], authTime: new Date((principal.authTime ?? Date.now() / 1000) * 1000) };
-        return signIn.issueAccessToken(tx, principal.userId, { id: organizationId, scope: organizationId }, sessionId, signedIn);
-      });
-      return withUser(principal.userId, { ...switched, refreshToken: next });
+      const from = { sessionId, userId: principal.userId, organizationId: principal.organizationId };
+      await useCases.run(caller, (tx, emit) => moveSessionToOrganization(tx, emit, from, organizationId, { nextTokenHash: sha256(next) }));
+      // The session's sign-in (how it was proven, and when) carries over to the new organization's token.
+      const signedIn = { amr: principal.amr ?? [], authTime: new Date((principal.authTime ?? Date.now() / 1000) * 1000) };
+      return tokenInto(principal.userId, organizationId, sessionId, signedIn, next);
     },
 
     /** Ends the caller's session, and the one of `refreshToken` when it is the caller's too. */

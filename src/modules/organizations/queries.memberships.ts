@@ -1,4 +1,4 @@
-import { type AnyColumn, and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, eq, inArray, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { organizationMemberships as memberships, organizations } from '../../db/schema/index.js';
 
@@ -78,9 +78,9 @@ export async function countActiveMembers(db: Executor, organizationId: string, c
 
 /**
  * For another module's query of users: the user whose id is `userId` is a member of the organization
- * (with the status, when given).
+ * (with the status, when given). The organization may be a placeholder, for a statement prepared once.
  */
-export const memberOf = (organizationId: string, status?: MembershipStatus) => (userId: AnyColumn) =>
+export const memberOf = (organizationId: string | Placeholder, status?: MembershipStatus) => (userId: AnyColumn) =>
   status
     ? sql`EXISTS (SELECT 1 FROM ${memberships} m WHERE m.user_id = ${userId} AND m.organization_id = ${organizationId} AND m.status = ${status})`
     : sql`EXISTS (SELECT 1 FROM ${memberships} m WHERE m.user_id = ${userId} AND m.organization_id = ${organizationId})`;
