@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS "mfa_remembered_devices";
