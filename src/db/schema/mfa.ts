@@ -48,7 +48,8 @@ export const mfaChallenges = pgTable(
     consumedAt: tstz('consumed_at'),
     createdAt: createdAt(),
   },
-  (t) => [index('mfa_challenges_expires_idx').on(t.expiresAt)],
+  // Every sign-in that asks for a factor first ends the person's open continuations: by user, not a scan.
+  (t) => [index('mfa_challenges_expires_idx').on(t.expiresAt), index('mfa_challenges_user_purpose_idx').on(t.userId, t.purpose)],
 );
 
 /**
