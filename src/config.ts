@@ -283,6 +283,11 @@ export const settings = {
     'optional',
     'who needs a second factor at sign-in (an organization may set its own): off (none, enrolment refused), optional (those who enrolled one), required_for_admins (holders of any permission must enrol), required (everybody must enrol)',
   ),
+  MFA_REMEMBER_DEVICE_DAYS: setting(
+    int(0, 30),
+    '0',
+    'days a browser may skip the second step after the person proved a factor there and ticked "Remember this device" (a signed HttpOnly cookie; at most 30); 0: never offered. Ended sooner by a password change or reset, a factor reset, the last factor removed, sign-out everywhere, suspension. Needs SIGNING_KEY_SECRET (always set on the embedded database) to sign the cookie',
+  ),
   WEBAUTHN_RP_ID: setting(optional(str), '', "passkeys' relying-party id (a registrable domain); empty: PUBLIC_URL's host name"),
   WEBAUTHN_RP_NAME: setting(str, 'Tessera', 'the name an authenticator shows for passkeys made here'),
   WEBAUTHN_ORIGINS: setting(list(str), '', "comma-separated origins passkey ceremonies may come from; empty: PUBLIC_URL's origin"),

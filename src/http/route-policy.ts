@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller, Principal, SignedInCaller } from '../platform/caller.js';
 import type { Permission } from '../platform/permissions.js';
+import { cookieOf } from './cookies.js';
 import { httpErrors } from './errors.js';
 
 /**
@@ -75,6 +76,7 @@ export function registerRouteGuard(app: FastifyInstance, authenticate: Authentic
       ipAddress: request.ip ?? null,
       userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
       requestId: request.id,
+      cookie: (name) => cookieOf(request.headers.cookie, name),
     };
     if (policy === 'public' || (policy === undefined && request.is404)) return;
     const verdict = policyAllows(policy, principal, (request.params as { id?: string } | undefined)?.id);

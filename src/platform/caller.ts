@@ -30,6 +30,8 @@ export interface Caller {
   readonly requestId: string | null;
   /** The door other than the API a request came through (`hosted`: Tessera's own pages), which the audit trail records. */
   readonly via?: 'hosted';
+  /** A cookie the request carried, by name (a remembered device's): absent where there is no request. */
+  readonly cookie?: (name: string) => string | undefined;
 }
 
 /** A caller known to be signed in (every route whose policy is not public). */

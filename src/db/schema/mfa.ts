@@ -48,5 +48,27 @@ export const mfaChallenges = pgTable(
     consumedAt: tstz('consumed_at'),
     createdAt: createdAt(),
   },
-  (t) => [index('mfa_challenges_expires_idx').on(t.expiresAt)],
+  // Every sign-in that asks for a factor first ends the person's open continuations: by user, not a scan.
+  (t) => [index('mfa_challenges_expires_idx').on(t.expiresAt), index('mfa_challenges_user_purpose_idx').on(t.userId, t.purpose)],
+);
+
+/**
+ * Browsers a person asked to remember after proving a second factor there ("remember this device"): the
+ * cookie holds a random token, this table only its SHA-256. A sign-in from such a browser skips the second
+ * step until `expires_at` (at most MFA_REMEMBER_DEVICE_DAYS after the factor was proven).
+ */
+export const mfaRememberedDevices = pgTable(
+  'mfa_remembered_devices',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: varchar('token_hash', { length: 64 }).notNull().unique('mfa_remembered_devices_token_hash_unique'),
+    userAgent: varchar('user_agent', { length: 500 }),
+    createdAt: createdAt(),
+    lastUsedAt: tstz('last_used_at'),
+    expiresAt: tstz('expires_at').notNull(),
+  },
+  (t) => [index('mfa_remembered_devices_user_idx').on(t.userId), index('mfa_remembered_devices_expires_idx').on(t.expiresAt)],
 );

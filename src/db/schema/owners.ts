@@ -24,6 +24,7 @@ export const tableOwners = {
   signing_keys: 'auth',
   mfa_factors: 'mfa',
   mfa_challenges: 'mfa',
+  mfa_remembered_devices: 'mfa',
   identity_providers: 'federation',
   user_identities: 'federation',
   oauth_flows: 'federation',

@@ -108,15 +108,14 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     // The person's own language, unless the address asks for another.
     if (isLanguage(language)) request.hostedLanguage = language;
     const t = kit.t(request);
+    const when = (iso: string) =>
+      new Date(iso).toLocaleString(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: person.profile.timezone });
     const sessions = (await hosted.account.sessions(request.caller, session)).map((entry) => ({
       ...entry,
       current: entry.id === session.sessionId,
-      lastUsedLabel: new Date(entry.lastUsedAt).toLocaleString(language, {
-        dateStyle: 'medium',
-        timeStyle: 'short',
-        timeZone: person.profile.timezone,
-      }),
+      lastUsedLabel: when(entry.lastUsedAt),
     }));
+    const remembered = await hosted.mfa.devices.list(hosted.callerOf(request.caller, session));
     return kit.render(
       request,
       reply,
@@ -142,6 +141,12 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
         newPasswordField: { ...newPasswordField(kit, request, 'newPassword', extra.errors?.newPassword), label: t('common.newPassword') },
         sessions,
         factors: (await hosted.mfa.factors.list(hosted.callerOf(request.caller, session))).data,
+        rememberedDevices: remembered.data.map((device) => ({
+          ...device,
+          createdLabel: when(device.createdAt),
+          lastUsedLabel: device.lastUsedAt ? when(device.lastUsedAt) : t('mfa.neverUsed'),
+          expiresLabel: when(device.expiresAt),
+        })),
         organizations: await hosted.account.organizations(request.caller, session),
         errors: extra.errors ?? {},
         notice: extra.notice ?? (extra.noticeKey ? t(extra.noticeKey) : undefined),

@@ -5,6 +5,7 @@ import { formBody, type PageKit, page } from './routes.js';
 import type { HostedSignIn } from './service.js';
 
 type Form = Record<string, string | undefined>;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const query = (request: FastifyRequest) => request.query as Record<string, string | undefined>;
 // @simplewebauthn/browser's own bundle, served from our origin (the pages' policy runs no other script).
 const webauthnEntry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
@@ -43,6 +44,11 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     return returnTo ?? '/account';
   };
 
+  /** The cookie that remembers this browser, when the person asked for it at the second step. */
+  const rememberDevice = (reply: FastifyReply, deviceCookie: string | undefined) => {
+    if (deviceCookie) reply.header('set-cookie', mfa.devices.cookieHeader(deviceCookie));
+  };
+
   const secondFactorPage = async (request: FastifyRequest, reply: FastifyReply, form: Form, formError?: string, status = 200) => {
     const token = form.token ?? '';
     const recovery = form.method === 'recovery_code';
@@ -56,7 +62,16 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
       request,
       reply,
       'second-factor.eta',
-      { titleKey: 'mfa.title', token, recovery, returnTo, formError, passkey: !recovery, switchHref: `/sign-in/second-factor?${switchTo}` },
+      {
+        titleKey: 'mfa.title',
+        token,
+        recovery,
+        returnTo,
+        formError,
+        passkey: !recovery,
+        switchHref: `/sign-in/second-factor?${switchTo}`,
+        rememberDays: mfa.devices.days,
+      },
       status,
     );
   };
@@ -68,7 +83,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/sign-in/second-factor',
-    { ...page, schema: { ...page.schema, body: formBody(['token', 'method', 'code', 'csrf', 'return_to']) } },
+    { ...page, schema: { ...page.schema, body: formBody(['token', 'method', 'code', 'rememberDevice', 'csrf', 'return_to']) } },
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const form = request.body as Form;
@@ -76,12 +91,13 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
       const t = kit.t(request);
       const method = form.method === 'recovery_code' ? 'recovery_code' : 'totp';
       try {
-        const outcome = await hosted.verifySecondFactor(
+        const verified = await hosted.verifySecondFactor(
           request.caller,
-          { mfaToken: form.token ?? '', method, code: form.code ?? '' },
+          { mfaToken: form.token ?? '', method, code: form.code ?? '', rememberDevice: form.rememberDevice === 'on' },
           returnTo,
         );
-        return reply.code(303).redirect(await finish(request, reply, outcome, returnTo));
+        rememberDevice(reply, verified.deviceCookie);
+        return reply.code(303).redirect(await finish(request, reply, verified.outcome, returnTo));
       } catch (error) {
         if (kit.isRefusal(error, 'INVALID_MFA_TOKEN', 'VALIDATION_FAILED')) {
           return kit.message(
@@ -107,14 +123,15 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   });
   app.post('/sign-in/second-factor/passkey', page, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
-    const body = request.body as { token?: string; response?: never; return_to?: string };
+    const body = request.body as { token?: string; response?: never; return_to?: string; rememberDevice?: unknown };
     const returnTo = hosted.safeReturnTo(body.return_to);
-    const outcome = await hosted.verifySecondFactor(
+    const verified = await hosted.verifySecondFactor(
       request.caller,
-      { mfaToken: body.token ?? '', method: 'webauthn', webauthnResponse: body.response },
+      { mfaToken: body.token ?? '', method: 'webauthn', webauthnResponse: body.response, rememberDevice: body.rememberDevice === true },
       returnTo,
     );
-    return { location: await finish(request, reply, outcome, returnTo) };
+    rememberDevice(reply, verified.deviceCookie);
+    return { location: await finish(request, reply, verified.outcome, returnTo) };
   });
   app.post('/sign-in/passkey/options', page, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
@@ -132,6 +149,36 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     const session = await hosted.browserSession(request);
     return session ? hosted.callerOf(request.caller, session) : undefined;
   };
+
+  // Remembered devices on /account: forget one, or all; back to the page (its list shows what is left).
+  app.post(
+    '/account/remembered-devices/forget',
+    { ...page, schema: { ...page.schema, body: formBody(['deviceId', 'csrf']) } },
+    async (request, reply) => {
+      if (!(await kit.acceptForm(request, reply))) return reply;
+      const caller = await signedIn(request);
+      if (!caller) return reply.code(303).redirect('/sign-in?return_to=%2Faccount');
+      const deviceId = (request.body as Form).deviceId ?? '';
+      try {
+        // A form altered to name no device at all is answered like a device already forgotten.
+        if (UUID.test(deviceId)) await mfa.devices.forget(caller, deviceId);
+      } catch (error) {
+        if (!kit.isRefusal(error, 'REMEMBERED_DEVICE_NOT_FOUND')) throw error;
+      }
+      return reply.code(303).redirect('/account#remembered-heading');
+    },
+  );
+  app.post(
+    '/account/remembered-devices/forget-all',
+    { ...page, schema: { ...page.schema, body: formBody(['csrf']) } },
+    async (request, reply) => {
+      if (!(await kit.acceptForm(request, reply))) return reply;
+      const caller = await signedIn(request);
+      if (!caller) return reply.code(303).redirect('/sign-in?return_to=%2Faccount');
+      await mfa.devices.forgetEvery(caller);
+      return reply.code(303).redirect('/account#remembered-heading');
+    },
+  );
 
   app.post('/account/passkeys/options', page, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;

@@ -8,6 +8,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../../context.js';
+import { cookieOf } from '../../http/cookies.js';
 import { AppError } from '../../http/errors.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { MAX_PASSWORD_LENGTH, passwordProblems } from '../../platform/password-policy.js';
@@ -77,16 +78,10 @@ export function safeReturnTo(value: unknown): string | undefined {
 export const withReturnTo = (path: string, returnTo: string | undefined) =>
   returnTo ? `${path}${path.includes('?') ? '&' : '?'}return_to=${encodeURIComponent(returnTo)}` : path;
 
+/** A cookie of ours: the shape of a token we issued, else nothing. */
 function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) {
-      const raw = part.slice(index + 1).trim();
-      return /^[A-Za-z0-9_-]{20,200}$/.test(raw) ? raw : undefined;
-    }
-  }
-  return undefined;
+  const raw = cookieOf(header, name);
+  return raw && /^[A-Za-z0-9_-]{20,200}$/.test(raw) ? raw : undefined;
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
@@ -206,9 +201,10 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
 
     /** Second factors and passkeys on the pages: the mfa module's service, and the sign-ins it finishes. */
     mfa: deps.mfa,
-    /** The second step of a waiting sign-in, from its page. */
+    /** The second step of a waiting sign-in, from its page; with the cookie that remembers this browser when asked. */
     async verifySecondFactor(caller: Caller, input: Parameters<MfaService['verify']>[1], returnTo: string | undefined) {
-      return toSession((await deps.mfa.verify(caller, input)) as SignInAnswer, returnTo);
+      const { answer, deviceCookie } = await deps.mfa.verify(caller, input);
+      return { outcome: toSession(answer as SignInAnswer, returnTo), deviceCookie };
     },
     /**
      * A stronger sign-in than this browser's (an application's acr_values): the page of its second step, or of

@@ -10,5 +10,6 @@ export const mfaErrors = defineErrors({
   FACTOR_NOT_FOUND: [404, 'Factor not found.'],
   METHOD_NOT_AVAILABLE: [400, 'This method is not one of your second factors.'],
   INVALID_PASSKEY_CHALLENGE: [400, 'The passkey challenge is invalid, used or expired. Start again.'],
+  REMEMBERED_DEVICE_NOT_FOUND: [404, 'Remembered device not found.'],
   PASSKEY_NOT_VERIFIED: [401, 'The passkey could not be verified.'],
 });

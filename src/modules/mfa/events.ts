@@ -19,5 +19,10 @@ export const mfaEvents = {
   'mfa.verified': internalEvent('user', 1, payload({ method: Type.String() })),
   'mfa.verification_failed': internalEvent('user', 1, payload({ method: Type.String() })),
   'mfa.step_up_refused': internalEvent('user', 1, payload({ reason: Type.String() })),
+  // "Remember this device": a browser remembered after a factor, a sign-in it spared the second step, and
+  // remembered browsers forgotten (by the person, or by what ends them: a password change, sign-out everywhere …).
+  'mfa.device_remembered': internalEvent('user', 1, payload({ deviceId: Type.String(), expiresAt: Type.String() })),
+  'mfa.remembered_device_used': internalEvent('user', 1, payload({ deviceId: Type.String() })),
+  'mfa.device_forgotten': internalEvent('user', 1, payload({ devices: Type.Integer({ minimum: 0 }), reason: Type.String() })),
   'mfa.factors_reset': internalEvent('user', 1, payload({ factors: Type.Integer({ minimum: 0 }) })),
 } as const;

@@ -9,6 +9,7 @@ import type { MfaKit } from './deps.js';
 import type { EnrolInput, Enroller, Enrollers } from './enroller.js';
 import { mfaErrors as errors } from './errors.js';
 import * as queries from './queries.js';
+import type { RememberedDevices } from './remembered-devices.js';
 import type { SignInAnswer } from './schemas.js';
 import { newRecoveryCodes, openSecret, sealSecret } from './secrets.js';
 import { newTotpSecret, otpauthUri, stepOf } from './totp.js';
@@ -33,7 +34,7 @@ export type FinishEnrolment = (
 ) => Promise<SignInAnswer>;
 
 /** TOTP factors, recovery codes, and what every factor change shares (the mail, the event, the list). */
-export function createFactors(kit: MfaKit, enrollers: Enrollers, finishEnrolment: FinishEnrolment) {
+export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: RememberedDevices, finishEnrolment: FinishEnrolment) {
   const { config, database } = kit.context;
   const { useCases } = kit;
   const db = database.primary;
@@ -125,14 +126,16 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, finishEnrolment
       });
     },
 
-    /** Step-up is the route's (its guard); the person is mailed; the last factor takes the recovery codes with it. */
+    /** Step-up is the route's (its guard); the person is mailed; the last factor takes the recovery codes and remembered devices with it. */
     async remove(caller: SignedInCaller, factorId: string) {
       assertNotApiKey(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
         const row = await queries.deleteFactor(tx, caller.principal.userId, factorId);
         if (!row) throw errors.FACTOR_NOT_FOUND();
-        await queries.dropOrphanRecoveryCodes(tx, row.userId);
+        const lastOne = await queries.dropOrphanRecoveryCodes(tx, row.userId);
         if (!row.confirmedAt) return;
+        // No factor left: no browser may stand in for one.
+        if (lastOne) await devices.forgetAll(tx, emit, row.userId, 'last_factor_removed');
         await emit({ type: 'mfa.factor_removed', entityId: row.id, payload: { kind: row.type.toLowerCase() } });
         const user = await kit.users.findById(tx, row.userId);
         if (user)

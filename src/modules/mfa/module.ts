@@ -1,5 +1,6 @@
 import { defineModule } from '../../platform/module.js';
 import type { MfaDeps } from './deps.js';
+import { rememberedDeviceRoutes } from './routes.devices.js';
 import { mfaSignInRoutes, ownFactorRoutes, userFactorRoutes } from './routes.js';
 import { createMfaService, type MfaService } from './service.js';
 
@@ -11,6 +12,7 @@ export const mfaModule = defineModule<MfaService, MfaDeps>({
     await app.register(mfaSignInRoutes, { mfa, state, perIpLimit: config.AUTH_RATE_LIMIT_PER_MINUTE });
     await app.register(ownFactorRoutes, { mfa });
     await app.register(userFactorRoutes, { mfa });
+    await app.register(rememberedDeviceRoutes, { mfa });
   },
   jobs: (mfa) => [{ name: 'mfa-expired-challenges', cron: '23 * * * *', run: mfa.deleteExpired }],
 });

@@ -110,13 +110,15 @@ export async function deleteFactor(db: Executor, userId: string, id: string) {
   return row;
 }
 
-/** After the last TOTP or passkey goes, the recovery codes go too: they recover nothing. */
+/** After the last TOTP or passkey goes, the recovery codes go too: they recover nothing. True when none is left. */
 export async function dropOrphanRecoveryCodes(db: Executor, userId: string) {
   const [left] = await db
     .select({ n: count() })
     .from(mfaFactors)
     .where(and(eq(mfaFactors.userId, userId), ne(mfaFactors.type, 'RECOVERY_CODE'), isNotNull(mfaFactors.confirmedAt)));
-  if ((left?.n ?? 0) === 0) await db.delete(mfaFactors).where(and(eq(mfaFactors.userId, userId), eq(mfaFactors.type, 'RECOVERY_CODE')));
+  if ((left?.n ?? 0) > 0) return false;
+  await db.delete(mfaFactors).where(and(eq(mfaFactors.userId, userId), eq(mfaFactors.type, 'RECOVERY_CODE')));
+  return true;
 }
 
 export async function deleteAllFactors(db: Executor, userId: string) {

@@ -64,12 +64,16 @@ export const mfaSignInRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; state
         tags,
         summary: 'Finish a sign-in with its second factor',
         description:
-          'The mfaToken of a sign-in that answered `mfaRequired`, and a 6-digit TOTP code, a recovery code (each works once) or a passkey assertion (options from POST /auth/mfa/webauthn/options). Answers the token pair with `amr` including the factor. A wrong code answers 401 INVALID_MFA_CODE and counts toward the same per-account throttle as wrong passwords (429 after too many); the mfaToken stays usable until it expires (5 minutes) and works once.',
+          'The mfaToken of a sign-in that answered `mfaRequired`, and a 6-digit TOTP code, a recovery code (each works once) or a passkey assertion (options from POST /auth/mfa/webauthn/options). Answers the token pair with `amr` including the factor. A wrong code answers 401 INVALID_MFA_CODE and counts toward the same per-account throttle as wrong passwords (429 after too many); the mfaToken stays usable until it expires (5 minutes) and works once. With `rememberDevice: true` (and MFA_REMEMBER_DEVICE_DAYS above 0) the answer sets a signed HttpOnly cookie: a later POST /auth/login from this browser skips the second step (amr pwd, acr aal1).',
         body: VerifyBody,
         response: { 200: LoginResponse, ...problems(errors.INVALID_MFA_TOKEN, errors.INVALID_MFA_CODE, limited) },
       },
     },
-    async (request) => mfa.verify(request.caller, request.body),
+    async (request, reply) => {
+      const { answer, deviceCookie } = await mfa.verify(request.caller, request.body);
+      if (deviceCookie) reply.header('set-cookie', mfa.devices.cookieHeader(deviceCookie));
+      return answer;
+    },
   );
 
   app.post(

@@ -115,9 +115,24 @@ export const VerifyBody = Type.Object(
     method: Type.Union([Type.Literal('totp'), Type.Literal('webauthn'), Type.Literal('recovery_code')]),
     code: Type.Optional(Type.String({ minLength: 6, maxLength: 20, description: 'the 6-digit code (totp) or a recovery code' })),
     webauthnResponse: Type.Optional(AssertionJson),
+    rememberDevice: Type.Optional(
+      Type.Boolean({
+        description:
+          'remember this browser: a signed HttpOnly cookie that spares its sign-ins of this person the second step for MFA_REMEMBER_DEVICE_DAYS (ignored when that is 0)',
+      }),
+    ),
   },
   { ...NoExtraFields, description: 'method totp or recovery_code with code; method webauthn with webauthnResponse' },
 );
+export const RememberedDeviceView = Type.Object({
+  id: Uuid,
+  userAgent: Nullable(Type.String({ description: 'the browser that was remembered, as it named itself' })),
+  createdAt: Timestamp,
+  lastUsedAt: Nullable(Timestamp),
+  expiresAt: Timestamp,
+});
+export const RememberedDeviceList = Type.Object({ data: Type.Array(RememberedDeviceView) });
+export const DeviceParams = Type.Object({ id: Uuid });
 export const MfaTokenBody = Type.Object({ mfaToken: Token }, NoExtraFields);
 export const SecondFactorOptions = Type.Object({ options: WebAuthnOptions });
 export { LoginResponse, TokenResponse };

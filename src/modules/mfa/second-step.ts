@@ -14,6 +14,7 @@ import type { Factors } from './factors.js';
 import type { Passkeys } from './passkeys.js';
 import { type MfaPolicy, mustEnrol, policyOf } from './policy.js';
 import * as queries from './queries.js';
+import type { RememberedDevices } from './remembered-devices.js';
 import { digest, newToken, recoveryCodeHash } from './secrets.js';
 import { stepOf } from './totp.js';
 
@@ -24,7 +25,11 @@ export interface VerifyInput {
   method: SecondFactorMethod;
   code?: string;
   webauthnResponse?: AuthenticationResponseJSON;
+  /** Remember this browser for MFA_REMEMBER_DEVICE_DAYS once the factor is proven (ignored when not offered). */
+  rememberDevice?: boolean;
 }
+
+const hasFactor = (kinds: queries.FactorKind[]) => kinds.some((kind) => kind !== 'RECOVERY_CODE');
 
 const methodsOf = (kinds: queries.FactorKind[]): Static<typeof MfaRequired>['methods'] =>
   (['TOTP', 'WEBAUTHN', 'RECOVERY_CODE'] as const)
@@ -36,7 +41,7 @@ const methodsOf = (kinds: queries.FactorKind[]): Static<typeof MfaRequired>['met
  * with a factor answers it through POST /auth/mfa/verify; one whose policy requires a factor and who has
  * none gets a token that may only enrol. Wrong codes count toward the sign-in throttle like wrong passwords.
  */
-export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passkeys) {
+export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passkeys, devices: RememberedDevices) {
   const { useCases, auth } = kit;
   const db = kit.context.database.primary;
 
@@ -54,9 +59,8 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
   }
 
   /** The sign-in waits for a factor the person has (a token for POST /auth/mfa/verify), if they have one. */
-  async function askForFactor(tx: Executor, emit: Emit<DomainEvent>, user: UserRow, signIn: PendingSignIn) {
-    const kinds = await queries.activeKinds(tx, user.id);
-    if (!kinds.some((kind) => kind !== 'RECOVERY_CODE')) return undefined;
+  async function askForFactor(tx: Executor, emit: Emit<DomainEvent>, user: UserRow, signIn: PendingSignIn, kinds: queries.FactorKind[]) {
+    if (!hasFactor(kinds)) return undefined;
     const methods = methodsOf(kinds);
     const mfaToken = await continuation(tx, user, 'SECOND_FACTOR', CHALLENGE_TTL_MS, signIn);
     await emit({ type: 'mfa.second_factor_required', entityId: user.id, actorId: user.id, payload: { methods } });
@@ -83,7 +87,10 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
           amr: attempt.amr,
           identifier: attempt.identifier ?? user.email,
         };
-        const asked = await askForFactor(tx, attempt.emit, user, signIn);
+        const kinds = await queries.activeKinds(tx, user.id);
+        // A browser remembered for this person spares the step (the sign-in's amr keeps only what was proven now).
+        if (hasFactor(kinds) && (await devices.recognised(tx, attempt.emit, attempt.caller, user.id))) return undefined;
+        const asked = await askForFactor(tx, attempt.emit, user, signIn, kinds);
         if (asked) return asked;
         if (!(await mustEnrol(kit, tx, user, policy))) return undefined;
         return askForEnrolment(tx, attempt.emit, user, signIn, policy);
@@ -132,7 +139,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
         if (!user || !auth.mayHoldSession(user)) throw httpErrors.UNAUTHORIZED();
         const via: PendingSignIn['via'] = signedIn.amr.includes('fed') ? 'federation' : 'password';
         const signIn: PendingSignIn = { via, amr: signedIn.amr, identifier: user.email };
-        const asked = await askForFactor(tx, emit, user, signIn);
+        const asked = await askForFactor(tx, emit, user, signIn, await queries.activeKinds(tx, user.id));
         if (asked) return asked;
         const policy = await policyOf(kit, tx, user);
         if (policy === 'off') throw errors.MFA_DISABLED();
@@ -160,6 +167,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
     /**
      * POST /auth/mfa/verify: the second factor for a waiting sign-in. The token is spent only by a right
      * answer; a wrong one counts toward the throttle of the identifier signed in with, as a password does.
+     * Answers the sign-in and, when asked and offered, the cookie value that remembers this browser.
      */
     async verify(caller: Caller, input: VerifyInput) {
       const tokenHash = digest(input.mfaToken);
@@ -177,7 +185,8 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
           if (!method) throw errors.INVALID_MFA_CODE();
           await emit({ type: 'mfa.verified', entityId: user.id, actorId: user.id, payload: { method: input.method } });
           useCases.whenCommitted(() => auth.clearFailures(caller, signIn.identifier));
-          return resume(tx, emit, caller, user, signIn, method);
+          const deviceCookie = input.rememberDevice ? await devices.remember(tx, emit, caller, user.id) : undefined;
+          return { answer: await resume(tx, emit, caller, user, signIn, method), deviceCookie };
         });
       } catch (error) {
         if (error instanceof AppError && error.code === errors.INVALID_MFA_CODE.code) {

@@ -5,6 +5,7 @@ import { createEnroller } from './enroller.js';
 import { createFactors, type FinishEnrolment } from './factors.js';
 import { createPasskeys } from './passkeys.js';
 import * as queries from './queries.js';
+import { createRememberedDevices } from './remembered-devices.js';
 import { createSecondStep } from './second-step.js';
 
 /**
@@ -17,9 +18,10 @@ export function createMfaService(context: AppContext, deps: MfaDeps) {
   // Adding the first factor finishes a sign-in stopped for enrolment: the second step knows how.
   let finish: FinishEnrolment | undefined;
   const finishEnrolment: FinishEnrolment = (...args) => (finish as FinishEnrolment)(...args);
-  const factors = createFactors(kit, enrollers, finishEnrolment);
+  const devices = createRememberedDevices(kit);
+  const factors = createFactors(kit, enrollers, devices, finishEnrolment);
   const passkeys = createPasskeys(kit, enrollers, factors, finishEnrolment);
-  const secondStep = createSecondStep(kit, factors, passkeys);
+  const secondStep = createSecondStep(kit, factors, passkeys, devices);
   finish = secondStep.finishEnrolment;
   // Users' detail shows the kinds of factor a person has; users is wired first, so it asks through this port.
   deps.users.registerMfaLookup(factors.kindsOf);
@@ -32,12 +34,16 @@ export function createMfaService(context: AppContext, deps: MfaDeps) {
   return {
     factors,
     passkeys,
+    devices,
     verify: secondStep.verify,
     webauthnOptions: secondStep.webauthnOptions,
     stepUp: secondStep.stepUp,
     /** The route guard's step-up (RFC 9470) for routes that change credentials or grant power. */
     requireStepUp: (caller: SignedInCaller) => enrollers.requireStepUp(context.database.primary, caller),
-    deleteExpired: () => queries.deleteExpiredChallenges(context.database.primary),
+    async deleteExpired() {
+      await queries.deleteExpiredChallenges(context.database.primary);
+      await devices.deleteExpired();
+    },
   };
 }
 

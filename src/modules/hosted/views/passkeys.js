@@ -40,7 +40,9 @@
     button.hidden = false;
     button.addEventListener('click', async () => {
       const status = document.getElementById(button.dataset.status);
-      const base = { csrf: button.dataset.csrf, token: button.dataset.token };
+      // The second step's "Remember this device" box counts for a passkey as for a code.
+      const remember = document.getElementById('rememberDevice');
+      const base = { csrf: button.dataset.csrf, token: button.dataset.token, ...(remember?.checked ? { rememberDevice: true } : {}) };
       button.disabled = true;
       try {
         await ceremony(button, base, (optionsJSON) =>

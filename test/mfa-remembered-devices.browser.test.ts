@@ -1,0 +1,102 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from './helpers/auth.js';
+import { hasChromium } from './helpers/chromium.js';
+import { checkPage, type PagesRig, startPages, widths } from './helpers/pages.js';
+import { stepAt, totpCode } from './helpers/totp.js';
+
+// "Remember this device" in Debian's Chromium on the hosted pages: the box on the second step, a sign-in that
+// skips it, the device on /account and its Forget button.
+describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => {
+  let rig: PagesRig;
+
+  beforeAll(async () => {
+    rig = await startPages({ AUTH_RATE_LIMIT_PER_MINUTE: '100000', MFA_REMEMBER_DEVICE_DAYS: '14', SIGNING_KEY_SECRET: 'cd'.repeat(32) });
+  }, 120_000);
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  async function passwordSignIn(page: Page, email: string, password: string) {
+    await page.goto(`${rig.base}/sign-in`);
+    await page.getByLabel('Email or username').fill(email);
+    await page.getByLabel(/^Password$/).fill(password);
+    await page.getByRole('button', { name: /^Sign in$/ }).click();
+  }
+
+  async function signOut(page: Page) {
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByText('You are signed out.').waitFor();
+  }
+
+  /** axe at both widths on the page as it is. */
+  async function checkWidths(page: Page) {
+    for (const width of widths) {
+      await page.setViewportSize({ width, height: 900 });
+      await checkPage(page);
+    }
+  }
+
+  it('skips the second step in the browser that ticked the box, lists it on /account, and Forget brings the step back', async () => {
+    const password = 'a remembered browser passphrase';
+    const user = await createUser(rig.h, { password });
+    const context = await rig.context({ axe: true });
+    const page = await context.newPage();
+    await passwordSignIn(page, user.email, password);
+    await page.goto(`${rig.base}/account/authenticator`);
+    const secret = (await page.locator('code').first().textContent()) as string;
+    const step = stepAt();
+    await page.getByLabel('Code').fill(totpCode(secret, step));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('link', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    expect(await page.getByText('No remembered device.').count()).toBe(1);
+    await signOut(page);
+
+    await passwordSignIn(page, user.email, password);
+    await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+    await checkWidths(page);
+    await page.getByLabel('Remember this device for 14 days').check();
+    await page.getByLabel('Code').fill(totpCode(secret, step + 1));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    const device = (await context.cookies()).find((cookie) => cookie.name === 'tessera_device');
+    expect(device).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect((device?.expires ?? 0) - Date.now() / 1000).toBeGreaterThan(13.9 * 86_400);
+    await signOut(page);
+
+    // The password alone now: no second step.
+    await passwordSignIn(page, user.email, password);
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    const remembered = page.getByRole('region', { name: 'Remembered devices' });
+    expect(await remembered.getByRole('row').count()).toBe(2);
+    expect(await remembered.getByRole('cell').first().textContent()).toContain('Chrome');
+    await checkWidths(page);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await remembered.getByRole('button', { name: 'Forget', exact: true }).click();
+    await page.getByText('No remembered device.').waitFor();
+    await signOut(page);
+    await passwordSignIn(page, user.email, password);
+    await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+    await context.close();
+  }, 180_000);
+
+  it('shows the box in German', async () => {
+    const password = 'ein gemerkter browser passwort';
+    const user = await createUser(rig.h, { password });
+    const context = await rig.context({ language: 'de' });
+    const page = await context.newPage();
+    const session = await rig.h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: user.email, password } });
+    const headers = { authorization: `Bearer ${session.json().accessToken}` };
+    const { factorId, secret } = (await rig.h.app.inject({ method: 'POST', url: '/auth/mfa/totp', payload: {}, headers })).json();
+    const code = totpCode(secret, stepAt());
+    await rig.h.app.inject({ method: 'POST', url: `/auth/mfa/totp/${factorId}/confirm`, payload: { code }, headers });
+    await page.goto(`${rig.base}/sign-in`);
+    await page.locator('input[name="identifier"]').fill(user.email);
+    await page.locator('input[name="password"]').fill(password);
+    await page.locator('form[action="/sign-in"] button[type="submit"]').click();
+    await page.getByLabel('Dieses Gerät 14 Tage lang merken').waitFor();
+    await context.close();
+  }, 120_000);
+});
