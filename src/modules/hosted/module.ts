@@ -5,6 +5,7 @@ import { invitationPages } from './routes.invitation.js';
 import { createPageKit } from './routes.js';
 import { mfaPages } from './routes.mfa.js';
 import { signInPages } from './routes.sign-in.js';
+import { socialSignInPages } from './routes.social.js';
 import { createHostedService, type HostedDeps, type HostedService } from './service.js';
 
 /**
@@ -24,6 +25,7 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
       });
       const kit = await createPageKit(pages, hosted, config);
       signInPages(pages, kit);
+      socialSignInPages(pages, kit);
       accountRecoveryPages(pages, kit);
       invitationPages(pages, kit);
       accountPages(pages, kit);

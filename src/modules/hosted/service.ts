@@ -6,7 +6,7 @@
  * - `pendingPages.register(…)`: the page a pending state of the sign-in pipeline continues on;
  * - `safeReturnTo(value)`: a same-origin relative path, or undefined.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../http/errors.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
@@ -36,6 +36,9 @@ export interface AppRequest {
 }
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
+
+/** Where a provider's sign-in comes back to these pages (federation's callback redirects here with a code). */
+export const SOCIAL_RETURN_PATH = '/sign-in/social/return';
 
 /** The least of a request this module reads: its Cookie header. */
 export interface RequestWithCookies {
@@ -121,6 +124,8 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
   const secure = config.PUBLIC_URL.startsWith('https:');
   const cookieName = secure ? '__Host-tessera_session' : 'tessera_session';
   const pending: PendingPage[] = [];
+  const socialReturnUri = `${config.PUBLIC_URL}${SOCIAL_RETURN_PATH}`;
+  deps.federation.trustOwnRedirect(socialReturnUri);
 
   const pendingPages = {
     /** A page for one more pending state (`mfaRequired` → the second-factor page); names are unique. */
@@ -206,6 +211,30 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
 
     /** Second factors and passkeys on the pages: the mfa module's service, and the sign-ins it finishes. */
     mfa: deps.mfa,
+    /** The identity providers the sign-in page offers a button for. */
+    socialProviders: () => deps.federation.signInProviders(),
+    /**
+     * A sign-in at a provider begins: this page is the "app" of federation's flow, with its own PKCE pair
+     * and state. Answers the provider's URL and what the browser keeps (in a cookie) until it comes back.
+     */
+    async startSocialSignIn(caller: Caller, provider: string) {
+      const verifier = randomBytes(32).toString('base64url');
+      const state = randomBytes(16).toString('base64url');
+      const codeChallenge = createHash('sha256').update(verifier).digest('base64url');
+      const location = await deps.federation.authorize(caller, provider, {
+        redirect_uri: socialReturnUri,
+        code_challenge: codeChallenge,
+        code_challenge_method: 'S256',
+        state,
+      });
+      return { location, verifier, state };
+    },
+    /** Whether the state a provider's return carries is the one this browser started with. */
+    socialStateMatches: (kept: string, returned: unknown) => typeof returned === 'string' && sameToken(kept, returned),
+    /** The code federation handed back, redeemed with this browser's verifier: a session, or the next pending step. */
+    async finishSocialSignIn(caller: Caller, input: { code: string; codeVerifier: string }, returnTo: string | undefined) {
+      return toSession((await deps.federation.exchangeCode(caller, input)) as SignInAnswer, returnTo);
+    },
     /** The second step of a waiting sign-in, from its page. */
     async verifySecondFactor(caller: Caller, input: Parameters<MfaService['verify']>[1], returnTo: string | undefined) {
       return toSession((await deps.mfa.verify(caller, input)) as SignInAnswer, returnTo);

@@ -30,6 +30,13 @@ export const de: Catalogue = {
     somethingWrong: 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.',
   },
   signIn: {
+    socialHeading: 'Oder anmelden mit',
+    socialWith: 'Weiter mit {{provider}}',
+    socialRefused: 'Die Anmeldung über diesen Anbieter hat nicht geklappt. Versuchen Sie es erneut oder nutzen Sie Ihr Passwort.',
+    socialExpired:
+      'Diese Anmeldung hat zu lange gedauert oder wurde in einem anderen Browser begonnen. Beginnen Sie erneut auf der Anmeldeseite.',
+    socialUnknown: 'Dieser Anmeldeanbieter ist nicht verfügbar.',
+    socialUnavailable: 'Der Anmeldeanbieter ist gerade nicht erreichbar. Versuchen Sie es später erneut oder nutzen Sie Ihr Passwort.',
     appUnknown: 'Diese App darf die Anmeldung hier nicht verwenden: Ihre Adresse steht nicht auf der Liste erlaubter Apps.',
     appInvalid: 'Die App hat eine unvollständige Anmeldeanfrage gesendet (PKCE mit S256 ist nötig).',
     appTitle: 'Anmeldeanfrage abgelehnt',

@@ -28,6 +28,12 @@ export const en = {
     somethingWrong: 'Something went wrong on our side. Please try again.',
   },
   signIn: {
+    socialHeading: 'Or sign in with',
+    socialWith: 'Continue with {{provider}}',
+    socialRefused: 'Signing in with that provider did not work. Try again, or use your password.',
+    socialExpired: 'This sign-in took too long or was started in another browser. Start again from the sign-in page.',
+    socialUnknown: 'This sign-in provider is not available.',
+    socialUnavailable: 'The sign-in provider cannot be reached right now. Try again later, or use your password.',
     appUnknown: 'This app may not use sign-in here: its address is not on the list of allowed apps.',
     appInvalid: 'The app sent an incomplete sign-in request (PKCE with S256 is required).',
     appTitle: 'Sign-in request refused',
