@@ -101,7 +101,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
         password: passwordError(request, password, [values.email, values.email.split('@')[0] ?? '', values.firstName, values.lastName]),
       };
       if (Object.values(errors).some(Boolean)) return signUpForm(request, reply, values, errors, 400);
-      await hosted.register(request.caller, { ...values, password });
+      await hosted.register(request.caller, { ...values, password }, kit.language(request));
       return kit.message(request, reply, { title: t('signUp.checkInboxTitle'), message: t('signUp.checkInbox', { email: values.email }) });
     },
   );

@@ -85,6 +85,8 @@ export interface PageKit {
   /** Renders a page in the request's language, inside the layout, with the brand and CSRF token. */
   render(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status?: number): Promise<string>;
   t(request: FastifyRequest): (key: string, options?: Record<string, unknown>) => string;
+  /** The language this request's page is in. */
+  language(request: FastifyRequest): Language;
   /** A form page; the first field with an error (else the first field) has the focus. */
   form(request: FastifyRequest, reply: FastifyReply, spec: FormSpec, status?: number): Promise<string>;
   /** A page that only says something (and offers one link). */
@@ -173,6 +175,7 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     hosted,
     config,
     t,
+    language: languageOf,
     async render(request, reply, template, data, status = 200) {
       const lang = languageOf(request);
       const translate = t(request);

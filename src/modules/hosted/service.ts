@@ -271,8 +271,8 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
       return { key: 'common.passwordPersonal' };
     },
     /** Sign-up: the same outcome whatever the address (a taken one gets its owner a mail), as the API. */
-    register: (caller: Caller, input: { email: string; password: string; firstName: string; lastName: string }) =>
-      auth.register(caller, input),
+    register: (caller: Caller, input: { email: string; password: string; firstName: string; lastName: string }, language: string) =>
+      auth.register(caller, input, { language }),
     verifyEmail: (caller: Caller, token: string) => auth.verifyEmail(caller, token),
     /** The links an email change mails: confirm the new address, or undo the change from the old one. */
     confirmEmailChange: (caller: Caller, token: string) => auth.confirmEmailChange(caller, token),
