@@ -138,6 +138,7 @@ describe('mail catalogues', () => {
       expiresAt: 'soon',
     },
     invitationReminder: { organization: 'Acme', url: 'https://t.example/accept-invitation?token=x', expiresAt: 'soon' },
+    accountDeleted: {},
     webhookDisabled: { url: 'https://hooks.example/in', since: 'yesterday' },
   };
   const translator = createMailTranslator();

@@ -1,5 +1,6 @@
 import { defineModule } from '../../platform/module.js';
 import { accountPages } from './routes.account.js';
+import { accountDeletionPages } from './routes.account-deletion.js';
 import { accountRecoveryPages } from './routes.flows.js';
 import { invitationPages } from './routes.invitation.js';
 import { createPageKit } from './routes.js';
@@ -29,6 +30,7 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
       accountRecoveryPages(pages, kit);
       invitationPages(pages, kit);
       accountPages(pages, kit);
+      accountDeletionPages(pages, kit);
       mfaPages(pages, kit);
     });
   },

@@ -104,7 +104,13 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
     const session = await hosted.browserSession(request);
     if (session && appRequest.kind === 'app') return toApp(request, reply, session, appRequest);
     if (session) return reply.code(303).redirect(returnTo ?? '/account');
-    const notice = query(request).signed_out === '1' ? kit.t(request)('signIn.signedOut') : undefined;
+    const said = query(request);
+    const notice =
+      said.signed_out === '1'
+        ? kit.t(request)('signIn.signedOut')
+        : said.deleted === '1'
+          ? kit.t(request)('signIn.accountDeleted')
+          : undefined;
     const forApp = appRequest.kind === 'app' ? { app: appFields(appRequest), formTarget: appRequest.redirectUri } : {};
     return signInPage(request, reply, { returnTo, notice, ...forApp });
   });

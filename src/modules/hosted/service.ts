@@ -314,6 +314,9 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
       updateProfile: (caller: Caller, session: BrowserSession, input: SelfUpdate) =>
         deps.users.self.updateProfile(signedInAs(caller, session), input),
       /** Everything held about the person (GDPR), audited as the API's export is. */
+      /** The person deletes their account (soft, as the users module rules); its sessions end with it. */
+      deleteAccount: (caller: Caller, session: BrowserSession, currentPassword: string) =>
+        deps.users.deleteOwnAccount(signedInAs(caller, session), currentPassword),
       exportData: (caller: Caller, session: BrowserSession) => deps.users.exportUser(signedInAs(caller, session), 'me'),
       identities: (caller: Caller, session: BrowserSession) => deps.federation.identities.list(signedInAs(caller, session)),
       unlinkIdentity: (caller: Caller, session: BrowserSession, id: string) =>

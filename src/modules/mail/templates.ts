@@ -85,6 +85,7 @@ export const templates = {
     organization
       ? fromCatalogue(voice, 'invitationReminder', ['body', 'validity'], { organization: oneLine(organization), expiresAt }, url)
       : fromCatalogue(voice, 'setPasswordReminder', ['body', 'validity'], { expiresAt }, url),
+  accountDeleted: (voice: MailVoice, _data: Record<string, never>) => fromCatalogue(voice, 'accountDeleted', ['body', 'warning'], {}),
   webhookDisabled: (voice: MailVoice, { url, since }: { url: string; since: string }) =>
     fromCatalogue(voice, 'webhookDisabled', ['body', 'next'], { url, since }),
 } satisfies Record<string, (voice: MailVoice, data: never) => MailContent>;

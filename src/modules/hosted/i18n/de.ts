@@ -29,7 +29,23 @@ export const de: Catalogue = {
     expiredForm: 'Dieses Formular ist abgelaufen. Bitte versuchen Sie es erneut.',
     somethingWrong: 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.',
   },
+  accountDeletion: {
+    title: 'Mein Konto löschen',
+    heading: 'Mein Konto löschen',
+    intro:
+      'Ihr Konto wird geschlossen und alle seine Sitzungen werden abgemeldet. Auf Ihre Bitte kann eine Administratorin oder ein Administrator es wiederherstellen; Ihre Daten bleiben bis zur Löschung erhalten.',
+    teaser: 'Schließen Sie Ihr Konto und melden Sie sich überall ab.',
+    link: 'Mein Konto löschen …',
+    confirm: 'Ich verstehe, dass ich mich dann nicht mehr anmelden kann',
+    confirmRequired: 'Setzen Sie das Häkchen zur Bestätigung.',
+    submit: 'Mein Konto löschen',
+    keep: 'Konto behalten',
+    lastAdministrator:
+      'Sie verwalten als Einzige oder Einziger eine Organisation. Ernennen Sie dort zuerst eine weitere Person zur Administration.',
+    lastSuperAdmin: 'Sie sind der letzte Super-Admin. Machen Sie zuerst jemand anderen zum Super-Admin.',
+  },
   signIn: {
+    accountDeleted: 'Ihr Konto wurde gelöscht. Wir haben Ihnen eine Bestätigung geschickt.',
     socialHeading: 'Oder anmelden mit',
     socialWith: 'Weiter mit {{provider}}',
     socialRefused: 'Die Anmeldung über diesen Anbieter hat nicht geklappt. Versuchen Sie es erneut oder nutzen Sie Ihr Passwort.',

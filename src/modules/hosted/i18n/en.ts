@@ -27,7 +27,22 @@ export const en = {
     expiredForm: 'This form has expired. Please try again.',
     somethingWrong: 'Something went wrong on our side. Please try again.',
   },
+  accountDeletion: {
+    title: 'Delete my account',
+    heading: 'Delete my account',
+    intro:
+      'Your account is closed and every session of it signed out. An administrator can restore it if you ask; your data is kept until it is erased.',
+    teaser: 'Close your account and sign out everywhere.',
+    link: 'Delete my account…',
+    confirm: 'I understand that I will no longer be able to sign in',
+    confirmRequired: 'Tick the box to confirm.',
+    submit: 'Delete my account',
+    keep: 'Keep my account',
+    lastAdministrator: 'You are the last administrator of an organization. Make someone else an administrator there first.',
+    lastSuperAdmin: 'You are the last super-admin. Make someone else a super-admin first.',
+  },
   signIn: {
+    accountDeleted: 'Your account was deleted. We mailed you a confirmation.',
     socialHeading: 'Or sign in with',
     socialWith: 'Continue with {{provider}}',
     socialRefused: 'Signing in with that provider did not work. Try again, or use your password.',

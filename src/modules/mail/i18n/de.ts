@@ -96,6 +96,11 @@ export const de: MailCatalogue = {
     validity: 'Dieser Link ersetzt die früheren und gilt bis {{expiresAt}}.',
     action: 'Passwort wählen',
   },
+  accountDeleted: {
+    subject: 'Ihr Konto wurde gelöscht',
+    body: 'Ihr Konto wurde auf Ihren Wunsch gelöscht, und alle seine Sitzungen wurden abgemeldet.',
+    warning: 'Wenn Sie das nicht waren, wenden Sie sich sofort an Ihre Administration: Sie kann das Konto wiederherstellen.',
+  },
   webhookDisabled: {
     subject: 'Ein Webhook-Endpunkt wurde deaktiviert',
     body: 'Zustellungen an {{url}} schlagen seit {{since}} fehl, daher hat Tessera den Endpunkt deaktiviert und schickt ihm nichts mehr.',

@@ -93,6 +93,11 @@ export const en = {
     validity: 'This link replaces the earlier ones and is valid until {{expiresAt}}.',
     action: 'Choose a password',
   },
+  accountDeleted: {
+    subject: 'Your account was deleted',
+    body: 'Your account was deleted at your request and every session of it was signed out.',
+    warning: 'If this was not you, contact your administrator at once: an administrator can restore the account.',
+  },
   webhookDisabled: {
     subject: 'A webhook endpoint was disabled',
     body: 'Deliveries to {{url}} have failed since {{since}}, so Tessera disabled the endpoint and sends it nothing more.',
