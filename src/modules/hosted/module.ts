@@ -1,6 +1,7 @@
 import { defineModule } from '../../platform/module.js';
 import { accountPages } from './routes.account.js';
 import { accountDeletionPages } from './routes.account-deletion.js';
+import { accountKeyPages } from './routes.account-keys.js';
 import { accountRecoveryPages } from './routes.flows.js';
 import { invitationPages } from './routes.invitation.js';
 import { createPageKit } from './routes.js';
@@ -31,6 +32,7 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
       invitationPages(pages, kit);
       accountPages(pages, kit);
       accountDeletionPages(pages, kit);
+      accountKeyPages(pages, kit);
       mfaPages(pages, kit);
     });
   },

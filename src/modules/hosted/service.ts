@@ -314,6 +314,20 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
       updateProfile: (caller: Caller, session: BrowserSession, input: SelfUpdate) =>
         deps.users.self.updateProfile(signedInAs(caller, session), input),
       /** Everything held about the person (GDPR), audited as the API's export is. */
+      /** The person's own API keys, through auth's rules: a key's scopes are only what the person holds now. */
+      apiKeys: {
+        list: async (caller: Caller, session: BrowserSession) =>
+          (await auth.apiKeys.list(signedInAs(caller, session), { limit: 100 })).data,
+        /** What the person may put on a key: their permissions where this browser acts. */
+        scopesHeld: async (session: BrowserSession) => [...(await auth.browserSessionPrincipal(session)).permissions].sort(),
+        /** As POST /auth/api-keys: step-up first (the mfa module's rule), then the key with its secret, once. */
+        async create(caller: Caller, session: BrowserSession, input: { name: string; scopes: string[]; expiresAt?: string }) {
+          const acting = { ...caller, principal: await auth.browserSessionPrincipal(session) };
+          await deps.mfa.requireStepUp(acting);
+          return auth.apiKeys.create(acting, input);
+        },
+        revoke: (caller: Caller, session: BrowserSession, id: string) => auth.apiKeys.revoke(signedInAs(caller, session), id),
+      },
       /** The person deletes their account (soft, as the users module rules); its sessions end with it. */
       deleteAccount: (caller: Caller, session: BrowserSession, currentPassword: string) =>
         deps.users.deleteOwnAccount(signedInAs(caller, session), currentPassword),
