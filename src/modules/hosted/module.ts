@@ -1,5 +1,6 @@
 import { defineModule } from '../../platform/module.js';
 import { accountPages } from './routes.account.js';
+import { accountAvatarPages } from './routes.account-avatar.js';
 import { accountDeletionPages } from './routes.account-deletion.js';
 import { accountKeyPages } from './routes.account-keys.js';
 import { accountRecoveryPages } from './routes.flows.js';
@@ -33,6 +34,7 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
       accountPages(pages, kit);
       accountDeletionPages(pages, kit);
       accountKeyPages(pages, kit);
+      await accountAvatarPages(pages, kit);
       mfaPages(pages, kit);
     });
   },

@@ -99,7 +99,7 @@ export interface PageKit {
   /** Whether an error is the refusal with this code (anything else is rethrown by the caller). */
   isRefusal(error: unknown, ...codes: string[]): boolean;
   /** A form post from this origin with this browser's CSRF token; else the refusal page is sent and false returned. */
-  acceptForm(request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
+  acceptForm(request: FastifyRequest, reply: FastifyReply, sent?: unknown): Promise<boolean>;
   setSessionCookie(reply: FastifyReply, value: string): void;
   clearSessionCookie(reply: FastifyReply): void;
 }
@@ -201,8 +201,8 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     message: (request, reply, content, status = 200) => kit.render(request, reply, 'message.eta', content, status),
     // As the API would answer it: a unique violation (a username another account took) is its 409 here too.
     isRefusal: (error, ...codes) => codes.includes(toAppError(error).code),
-    async acceptForm(request, reply) {
-      const sent = (request.body as Record<string, unknown> | undefined)?.csrf;
+    // `sent`: the token of a form the body parser does not read (a multipart upload's field).
+    async acceptForm(request, reply, sent = (request.body as Record<string, unknown> | undefined)?.csrf) {
       if (sameOrigin(request, config) && hosted.csrfValid(hosted.sessionCookie(request), sent)) return true;
       const translate = t(request);
       await reply.send(

@@ -328,6 +328,9 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
         },
         revoke: (caller: Caller, session: BrowserSession, id: string) => auth.apiKeys.revoke(signedInAs(caller, session), id),
       },
+      /** A new picture, as POST /users/upload-avatar takes it (formats and size as configured, stored as WebP). */
+      uploadAvatar: (caller: Caller, session: BrowserSession, bytes: Buffer) =>
+        deps.users.self.uploadAvatar(signedInAs(caller, session), bytes),
       /** The person deletes their account (soft, as the users module rules); its sessions end with it. */
       deleteAccount: (caller: Caller, session: BrowserSession, currentPassword: string) =>
         deps.users.deleteOwnAccount(signedInAs(caller, session), currentPassword),
