@@ -355,7 +355,7 @@ export interface paths {
         head?: never;
         /**
          * Change an organization
-         * @description Changes the fields given (name, slug, description, status, mfa: the second-factor policy of its members, null to follow MFA_POLICY); a slug already taken answers 409 SLUG_ALREADY_EXISTS.
+         * @description Changes the fields given (name, slug, description, status, mfa: the second-factor policy of its members, null to follow MFA_POLICY; brandName, brandLogoUrl (https), brandPrimaryColor (#rrggbb): its look on the invitation pages, null to follow the BRAND_* settings); a slug already taken answers 409 SLUG_ALREADY_EXISTS.
          */
         patch: operations["patchOrganization"];
         trace?: never;
@@ -6135,6 +6135,9 @@ export interface operations {
                             status: string;
                             description: string | null;
                             mfa: string | null;
+                            brandName: string | null;
+                            brandLogoUrl: string | null;
+                            brandPrimaryColor: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -6283,6 +6286,9 @@ export interface operations {
                             status: string;
                             description: string | null;
                             mfa: string | null;
+                            brandName: string | null;
+                            brandLogoUrl: string | null;
+                            brandPrimaryColor: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -6486,6 +6492,9 @@ export interface operations {
                         status: string;
                         description: string | null;
                         mfa: string | null;
+                        brandName: string | null;
+                        brandLogoUrl: string | null;
+                        brandPrimaryColor: string | null;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -6847,6 +6856,9 @@ export interface operations {
                     description?: string | null;
                     status?: "ACTIVE" | "SUSPENDED";
                     mfa?: ("off" | "optional" | "required_for_admins" | "required") | null;
+                    brandName?: string | null;
+                    brandLogoUrl?: string | null;
+                    brandPrimaryColor?: string | null;
                 };
             };
         };
@@ -6865,6 +6877,9 @@ export interface operations {
                         status: string;
                         description: string | null;
                         mfa: string | null;
+                        brandName: string | null;
+                        brandLogoUrl: string | null;
+                        brandPrimaryColor: string | null;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */

@@ -46,6 +46,8 @@ export interface FormSpec {
   formError?: string;
   notice?: string;
   danger?: boolean;
+  /** An organization's own brand on its pages (null fields: the deployment's). */
+  brand?: { name: string | null; logoUrl: string | null; primaryColor: string | null };
 }
 
 /** Pages are not API operations: hidden from the OpenAPI document, open to everybody, guarded by the session. */
@@ -54,6 +56,7 @@ export const page = { config: publicRoute, schema: { hide: true } } as const;
 export const formBody = (fields: string[]) =>
   Type.Object(Object.fromEntries(fields.map((field) => [field, Type.Optional(Type.String({ maxLength: 4000 }))])));
 
+const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
 const LANGUAGE_LABELS: Record<Language, string> = { en: 'English', de: 'Deutsch' };
 /** The strict policy of every page: our stylesheet and images, no script but our own files, never framed. */
 const csp = (formTarget?: string) =>
@@ -122,6 +125,10 @@ function languageLinks(request: FastifyRequest, current: Language) {
   });
 }
 
+/** The fields of an object that are set (an organization's brand leaves the rest to the deployment's). */
+const definedOnly = <T extends object>(value: T) =>
+  Object.fromEntries(Object.entries(value).filter(([, field]) => field !== null && field !== undefined)) as Partial<T>;
+
 /** Whether a form post came from a page of ours: Sec-Fetch-Site first, then Origin; a browser always sends one of them. */
 function sameOrigin(request: FastifyRequest, config: Config) {
   const site = request.headers['sec-fetch-site'];
@@ -161,9 +168,13 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     reply.header('cache-control', 'public, max-age=86400');
     return reply.type('text/javascript; charset=utf-8').send(script);
   });
-  app.get('/hosted/brand.css', page, async (_request, reply) => {
+  // The page's colour (an organization's on its invitation pages, else BRAND_PRIMARY_COLOR) in the address:
+  // a stylesheet, since the policy allows no inline style. Only #rrggbb is ever written into it.
+  app.get('/hosted/brand.css', page, async (request, reply) => {
+    const asked = (request.query as Record<string, unknown>).c;
+    const color = typeof asked === 'string' && HEX_COLOR.test(asked) ? asked : brand.primaryColor;
     reply.header('cache-control', 'public, max-age=3600');
-    return reply.type('text/css; charset=utf-8').send(brand.primaryColor ? `:root{--primary:${brand.primaryColor}}\n` : '');
+    return reply.type('text/css; charset=utf-8').send(color ? `:root{--primary:${color}}\n` : '');
   });
 
   const t = (request: FastifyRequest) => {
@@ -182,10 +193,21 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
       const cookie = hosted.sessionCookie(request);
       if (typeof data.formTarget === 'string') formTargets.set(request, new URL(data.formTarget).origin);
       const title = typeof data.title === 'string' ? data.title : translate(String(data.titleKey ?? 'signIn.title'));
+      // A page may show an organization's own brand (its invitation): what it sets replaces the deployment's.
+      const shown = { ...brand, ...definedOnly((data.brand ?? {}) as Partial<typeof brand>) };
       reply.code(status).type('text/html; charset=utf-8');
       return reply.viewAsync(
         template,
-        { values: {}, ...data, t: translate, lang, title, brand, csrf: hosted.csrfToken(cookie), languages: languageLinks(request, lang) },
+        {
+          values: {},
+          ...data,
+          t: translate,
+          lang,
+          title,
+          brand: shown,
+          csrf: hosted.csrfToken(cookie),
+          languages: languageLinks(request, lang),
+        },
         { layout: 'layout.eta' },
       );
     },
