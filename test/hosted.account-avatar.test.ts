@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
-import { checkPage, type PagesRig, startPages, widths } from './helpers/pages.js';
+import { checkPage, type PagesRig, signInOnPage, startPages, widths } from './helpers/pages.js';
 
 const png = () =>
   sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 30, g: 120, b: 200 } } })
@@ -21,15 +21,7 @@ describe.skipIf(!hasChromium)('hosted avatar upload', () => {
   }, 120_000);
   afterAll(async () => rig?.close());
 
-  const signIn = async (context: BrowserContext, email: string, password: string) => {
-    const page = await context.newPage();
-    await page.goto(`${rig.base}/sign-in`);
-    await page.getByLabel(/Email or username|E-Mail oder Benutzername/).fill(email);
-    await page.getByLabel(/^(Password|Passwort)$/).fill(password);
-    await page.getByRole('button', { name: /^(Sign in|Anmelden)$/ }).click();
-    await page.getByRole('heading', { name: /Your account|Ihr Konto/ }).waitFor();
-    return page;
-  };
+  const signIn = (context: BrowserContext, email: string, password: string) => signInOnPage(rig, context, email, password);
 
   for (const javaScript of [true, false]) {
     it(`uploads a picture, and refuses a file that is not an image or too large (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {

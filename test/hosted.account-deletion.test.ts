@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLogs } from '../src/db/schema/index.js';
 import { createOrganization, createUser, login, loginAs } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
-import { checkPage, type PagesRig, sessionCookie, startPages, widths } from './helpers/pages.js';
+import { checkPage, type PagesRig, sessionCookie, signInOnPage, startPages, widths } from './helpers/pages.js';
 import { type SmtpReceiver, startSmtpReceiver } from './helpers/smtp.js';
 
 // A person deletes their own account from /account in Debian's Chromium: the password again and a
@@ -22,15 +22,7 @@ describe.skipIf(!hasChromium)('hosted account deletion', () => {
     await smtp?.close();
   });
 
-  const signIn = async (context: BrowserContext, email: string, password: string) => {
-    const page = await context.newPage();
-    await page.goto(`${rig.base}/sign-in`);
-    await page.getByLabel(/Email or username|E-Mail oder Benutzername/).fill(email);
-    await page.getByLabel(/^(Password|Passwort)$/).fill(password);
-    await page.getByRole('button', { name: /^(Sign in|Anmelden)$/ }).click();
-    await page.getByRole('heading', { name: /Your account|Ihr Konto/ }).waitFor();
-    return page;
-  };
+  const signIn = (context: BrowserContext, email: string, password: string) => signInOnPage(rig, context, email, password);
 
   for (const javaScript of [true, false]) {
     it(`asks for the password and a confirmation, then deletes, signs out everywhere and mails (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {

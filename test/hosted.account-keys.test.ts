@@ -2,7 +2,7 @@ import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
-import { checkPage, type PagesRig, startPages, widths } from './helpers/pages.js';
+import { checkPage, type PagesRig, signInOnPage, startPages, widths } from './helpers/pages.js';
 
 // The person's own API keys on /account/api-keys in Debian's Chromium: made with permissions they hold,
 // the secret shown once, usable on the API, then revoked.
@@ -14,15 +14,7 @@ describe.skipIf(!hasChromium)('hosted API keys page', () => {
   }, 120_000);
   afterAll(async () => rig?.close());
 
-  const signIn = async (context: BrowserContext, email: string, password: string) => {
-    const page = await context.newPage();
-    await page.goto(`${rig.base}/sign-in`);
-    await page.getByLabel(/Email or username|E-Mail oder Benutzername/).fill(email);
-    await page.getByLabel(/^(Password|Passwort)$/).fill(password);
-    await page.getByRole('button', { name: /^(Sign in|Anmelden)$/ }).click();
-    await page.getByRole('heading', { name: /Your account|Ihr Konto/ }).waitFor();
-    return page;
-  };
+  const signIn = (context: BrowserContext, email: string, password: string) => signInOnPage(rig, context, email, password);
   const callApi = (key: string) => rig.h.app.inject({ url: '/users?limit=1', headers: { authorization: `Bearer ${key}` } });
 
   for (const javaScript of [true, false]) {

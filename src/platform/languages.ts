@@ -1,3 +1,5 @@
+import i18next, { type i18n, type TFunction } from 'i18next';
+
 /**
  * The languages Tessera speaks to people (its pages and its mails), the first being the one used when
  * nothing else matches. Each speaker (hosted pages, mail) keeps a complete catalogue per language.
@@ -33,4 +35,22 @@ export function fromAcceptLanguage(header: string | undefined): Language | undef
     .filter((entry) => entry.q > 0)
     .sort((a, b) => b.q - a.q || a.index - b.index);
   return ranked.map((entry) => entry.base).find(isLanguage);
+}
+
+/**
+ * An i18next instance of its own over one catalogue per language (never the global instance): a key missing
+ * in a language is not silently filled from English — each catalogue's test fails instead — and values are
+ * interpolated as given (whoever writes them into HTML escapes them).
+ */
+export function catalogueTranslator(catalogues: Record<Language, object>): { instance: i18n; t(language: Language): TFunction } {
+  const instance = i18next.createInstance();
+  void instance.init({
+    initAsync: false,
+    resources: Object.fromEntries(languages.map((language) => [language, { translation: catalogues[language] }])),
+    lng: defaultLanguage,
+    fallbackLng: false,
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  return { instance, t: (language) => instance.getFixedT(language) };
 }

@@ -76,3 +76,14 @@ export async function checkPage(page: Page) {
 export async function sessionCookie(context: BrowserContext) {
   return (await context.cookies()).find((cookie) => cookie.name.endsWith('tessera_session'));
 }
+
+/** Signs in on the sign-in page (in English or German) and waits for the account page; the page. */
+export async function signInOnPage(rig: PagesRig, context: BrowserContext, email: string, password: string) {
+  const page = await context.newPage();
+  await page.goto(`${rig.base}/sign-in`);
+  await page.getByLabel(/Email or username|E-Mail oder Benutzername/).fill(email);
+  await page.getByLabel(/^(Password|Passwort)$/).fill(password);
+  await page.getByRole('button', { name: /^(Sign in|Anmelden)$/ }).click();
+  await page.getByRole('heading', { name: /Your account|Ihr Konto/ }).waitFor();
+  return page;
+}

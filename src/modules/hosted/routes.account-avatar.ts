@@ -1,6 +1,5 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isLanguage } from './i18n/index.js';
 import { type PageKit, page } from './routes.js';
 import type { BrowserSession } from './service.js';
 
@@ -25,11 +24,7 @@ export async function accountAvatarPages(app: FastifyInstance, kit: PageKit) {
   const formats = config.ALLOWED_AVATAR_FORMATS;
   const accept = formats.map((format) => `image/${format === 'jpg' ? 'jpeg' : format}`).join(',');
 
-  async function signedIn(request: FastifyRequest, reply: FastifyReply) {
-    const session = await hosted.browserSession(request);
-    if (!session) await reply.code(303).redirect('/sign-in?return_to=%2Faccount%2Favatar');
-    return session;
-  }
+  const signedIn = (request: FastifyRequest, reply: FastifyReply) => kit.signedInPerson(request, reply, '/account/avatar');
 
   async function avatarPage(
     request: FastifyRequest,
@@ -39,7 +34,6 @@ export async function accountAvatarPages(app: FastifyInstance, kit: PageKit) {
     status = 200,
   ) {
     const person = await hosted.account.profile(request.caller, session);
-    if (isLanguage(person.profile.language)) request.hostedLanguage = person.profile.language;
     return kit.render(
       request,
       reply,

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isLanguage } from './i18n/index.js';
 import { formBody, type PageKit, page } from './routes.js';
 import type { BrowserSession } from './service.js';
 
@@ -12,45 +11,22 @@ type Form = Record<string, string | undefined>;
 export function accountDeletionPages(app: FastifyInstance, kit: PageKit) {
   const { hosted } = kit;
 
-  /** The signed-in person of this browser, the page in their language; else a redirect to sign in first. */
-  async function person(request: FastifyRequest, reply: FastifyReply) {
-    const session = await hosted.browserSession(request);
-    if (!session) {
-      await reply.code(303).redirect('/sign-in?return_to=%2Faccount%2Fdelete');
-      return undefined;
-    }
-    const profile = await hosted.account.profile(request.caller, session);
-    if (isLanguage(profile.profile.language)) request.hostedLanguage = profile.profile.language;
-    return session;
-  }
+  const person = (request: FastifyRequest, reply: FastifyReply) => kit.signedInPerson(request, reply, '/account/delete');
 
+  /** The password again and a tick: errors next to each, a refusal (the last administrator) above the form. */
   const deletionForm = (request: FastifyRequest, reply: FastifyReply, errors: Form = {}, formError?: string, status = 200) => {
     const t = kit.t(request);
-    return kit.form(
-      request,
-      reply,
-      {
-        titleKey: 'accountDeletion.title',
-        heading: t('accountDeletion.heading'),
-        intro: t('accountDeletion.intro'),
-        action: '/account/delete',
-        submit: t('accountDeletion.submit'),
-        danger: true,
-        formError,
-        fields: [
-          {
-            name: 'password',
-            label: t('account.currentPassword'),
-            type: 'password',
-            autocomplete: 'current-password',
-            error: errors.password,
-          },
-          { name: 'confirm', label: t('accountDeletion.confirm'), type: 'checkbox', value: 'yes', error: errors.confirm },
-        ],
-        links: [{ href: '/account', label: t('accountDeletion.keep') }],
-      },
-      status,
-    );
+    const password = {
+      name: 'password',
+      label: t('account.currentPassword'),
+      type: 'password',
+      autocomplete: 'current-password',
+      error: errors.password,
+    };
+    const confirm = { name: 'confirm', label: t('accountDeletion.confirm'), type: 'checkbox', value: 'yes', error: errors.confirm };
+    const keep = { href: '/account', label: t('accountDeletion.keep') };
+    const spec = { action: '/account/delete', danger: true, formError, fields: [password, confirm], links: [keep] };
+    return kit.sectionForm(request, reply, 'accountDeletion', spec, status);
   };
 
   app.get('/account/delete', page, async (request, reply) => {

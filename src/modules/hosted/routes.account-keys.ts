@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isLanguage } from './i18n/index.js';
 import { formBody, type PageKit, page } from './routes.js';
 import type { BrowserSession } from './service.js';
 
@@ -23,14 +22,7 @@ const keyFormBody = Type.Object({
 export function accountKeyPages(app: FastifyInstance, kit: PageKit) {
   const { hosted } = kit;
 
-  async function signedIn(request: FastifyRequest, reply: FastifyReply) {
-    const session = await hosted.browserSession(request);
-    if (!session) {
-      await reply.code(303).redirect('/sign-in?return_to=%2Faccount%2Fapi-keys');
-      return undefined;
-    }
-    return session;
-  }
+  const signedIn = (request: FastifyRequest, reply: FastifyReply) => kit.signedInPerson(request, reply, '/account/api-keys');
 
   async function keysPage(
     request: FastifyRequest,
@@ -47,7 +39,6 @@ export function accountKeyPages(app: FastifyInstance, kit: PageKit) {
   ) {
     const person = await hosted.account.profile(request.caller, session);
     const language = person.profile.language;
-    if (isLanguage(language)) request.hostedLanguage = language;
     const dated = (value: string | null) =>
       value ? new Date(value).toLocaleString(language, { dateStyle: 'medium', timeZone: person.profile.timezone }) : undefined;
     const keys = (await hosted.account.apiKeys.list(request.caller, session)).map((key) => ({

@@ -52,11 +52,17 @@ function keepJourney(kit: PageKit, reply: FastifyReply, journey: SocialJourney |
 export function socialSignInPages(app: FastifyInstance, kit: PageKit) {
   const { hosted } = kit;
 
+  /** A page saying why this sign-in cannot go on, with the way back to the sign-in page. */
+  const refusalPage = (request: FastifyRequest, reply: FastifyReply, messageKey: string, status: number) => {
+    const t = kit.t(request);
+    const link = { href: '/sign-in', label: t('signIn.title') };
+    return kit.message(request, reply, { title: t('signIn.title'), message: t(messageKey), alert: true, link }, status);
+  };
+
   app.get('/sign-in/with/:provider', page, async (request, reply) => {
     const query = request.query as Query;
     const appRequest = hosted.appRequest(query);
     if (appRequest.kind === 'invalid') return refuseApp(kit, request, reply, appRequest.reason);
-    const t = kit.t(request);
     try {
       const started = await hosted.startSocialSignIn(request.caller, (request.params as { provider: string }).provider);
       const returnTo = hosted.safeReturnTo(query.return_to);
@@ -68,20 +74,8 @@ export function socialSignInPages(app: FastifyInstance, kit: PageKit) {
       });
       return reply.code(303).redirect(started.location);
     } catch (error) {
-      if (kit.isRefusal(error, 'IDENTITY_PROVIDER_NOT_FOUND'))
-        return kit.message(
-          request,
-          reply,
-          { title: t('signIn.title'), message: t('signIn.socialUnknown'), alert: true, link: backLink(t) },
-          404,
-        );
-      if (kit.isRefusal(error, 'IDENTITY_PROVIDER_UNAVAILABLE'))
-        return kit.message(
-          request,
-          reply,
-          { title: t('signIn.title'), message: t('signIn.socialUnavailable'), alert: true, link: backLink(t) },
-          503,
-        );
+      const refused = providerRefusals.find(([code]) => kit.isRefusal(error, code));
+      if (refused) return refusalPage(request, reply, refused[1], refused[2]);
       throw error;
     }
   });
@@ -92,14 +86,7 @@ export function socialSignInPages(app: FastifyInstance, kit: PageKit) {
     keepJourney(kit, reply, undefined);
     const t = kit.t(request);
     // Not this browser's journey (expired, or a link someone sent): nothing is redeemed.
-    if (!journey || !hosted.socialStateMatches(journey.state, query.state)) {
-      return kit.message(
-        request,
-        reply,
-        { title: t('signIn.title'), message: t('signIn.socialExpired'), alert: true, link: backLink(t) },
-        400,
-      );
-    }
+    if (!journey || !hosted.socialStateMatches(journey.state, query.state)) return refusalPage(request, reply, 'signIn.socialExpired', 400);
     const forApp = journey.app;
     const again = (status: number) =>
       renderSignIn(
@@ -129,4 +116,8 @@ export function socialSignInPages(app: FastifyInstance, kit: PageKit) {
   });
 }
 
-const backLink = (t: (key: string) => string) => ({ href: '/sign-in', label: t('signIn.title') });
+/** What starting at a provider may answer that a person can do nothing about but go back: its message and status. */
+const providerRefusals = [
+  ['IDENTITY_PROVIDER_NOT_FOUND', 'signIn.socialUnknown', 404],
+  ['IDENTITY_PROVIDER_UNAVAILABLE', 'signIn.socialUnavailable', 503],
+] as const;

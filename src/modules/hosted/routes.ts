@@ -9,7 +9,7 @@ import type { Config } from '../../config.js';
 import { toAppError } from '../../http/problem.js';
 import { publicRoute } from '../../http/route-policy.js';
 import { createTranslator, fromAcceptLanguage, isLanguage, type Language, languages } from './i18n/index.js';
-import type { HostedService } from './service.js';
+import type { BrowserSession, HostedService } from './service.js';
 
 // Resolved from the source tree, which the build keeps at the same depth: the templates are not compiled.
 export const viewsDir = fileURLToPath(new URL('../../../src/modules/hosted/views/', import.meta.url));
@@ -92,6 +92,19 @@ export interface PageKit {
   language(request: FastifyRequest): Language;
   /** A form page; the first field with an error (else the first field) has the focus. */
   form(request: FastifyRequest, reply: FastifyReply, spec: FormSpec, status?: number): Promise<string>;
+  /** A form page whose title, heading, intro and button are its catalogue section's (`section.title` …). */
+  sectionForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    section: string,
+    spec: Omit<FormSpec, 'titleKey' | 'heading' | 'intro' | 'submit'>,
+    status?: number,
+  ): Promise<string>;
+  /**
+   * The session of a signed-in page, which then speaks the person's own language; else the browser is sent to
+   * sign in and come back to `path`, and undefined is answered.
+   */
+  signedInPerson(request: FastifyRequest, reply: FastifyReply, path: string): Promise<BrowserSession | undefined>;
   /** A page that only says something (and offers one link). */
   message(
     request: FastifyRequest,
@@ -219,6 +232,26 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
       const fields = spec.fields.map((field, index) => ({ ...field, focus: index === focusAt }));
       const script = fields.some((field) => field.live) || fields.some((field) => field.error);
       return kit.render(request, reply, 'form.eta', { ...spec, fields, script }, status);
+    },
+    sectionForm(request, reply, section, spec, status = 200) {
+      const translate = t(request);
+      const texts = {
+        titleKey: `${section}.title`,
+        heading: translate(`${section}.heading`),
+        intro: translate(`${section}.intro`),
+        submit: translate(`${section}.submit`),
+      };
+      return kit.form(request, reply, { ...texts, ...spec }, status);
+    },
+    async signedInPerson(request, reply, path) {
+      const session = await hosted.browserSession(request);
+      if (!session) {
+        await reply.code(303).redirect(`/sign-in?return_to=${encodeURIComponent(path)}`);
+        return undefined;
+      }
+      const person = await hosted.account.profile(request.caller, session);
+      if (isLanguage(person.profile.language)) request.hostedLanguage = person.profile.language;
+      return session;
     },
     message: (request, reply, content, status = 200) => kit.render(request, reply, 'message.eta', content, status),
     // As the API would answer it: a unique violation (a username another account took) is its 409 here too.
