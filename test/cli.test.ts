@@ -56,6 +56,11 @@ describe(`tessera CLI (${driver})`, () => {
     // Newest first, each step rolled back and seen gone from the schema: the newest by the CLI, the others
     // by the same migrator in this process (a CLI process per step costs seconds each and proves no more).
     const steps: [migration: string, leftover: ReturnType<typeof sql>][] = [
+      // Organizations forget their own brand.
+      [
+        '0016_organization_branding',
+        sql`SELECT 1 FROM information_schema.columns WHERE table_name = 'organizations' AND column_name = 'brand_name'`,
+      ],
       // Remembered browsers are forgotten: every sign-in asks its second factor again.
       ['0015_mfa_remembered_devices', sql`SELECT 1 FROM information_schema.tables WHERE table_name = 'mfa_remembered_devices'`],
       // Webhook deliveries forget the entities' versions.
@@ -136,7 +141,7 @@ describe(`tessera CLI (${driver})`, () => {
 
     const up = await runCli(['migrate', 'up'], target.env);
     expect(up.stdout.trim()).toBe(
-      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships, 0009_webhooks, 0010_session_amr, 0011_mfa, 0012_oidc, 0013_impersonation, 0014_webhook_entity_versions, 0015_mfa_remembered_devices',
+      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships, 0009_webhooks, 0010_session_amr, 0011_mfa, 0012_oidc, 0013_impersonation, 0014_webhook_entity_versions, 0015_mfa_remembered_devices, 0016_organization_branding',
     );
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
     // Seven CLI processes: a loaded machine needs more than the default 30 s.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createOrganization, createUser, loginAs } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
-import { checkPage, type PagesRig, sessionCookie, startPages } from './helpers/pages.js';
+import { checkPage, type PagesRig, sessionCookie, signInOnPage, startPages } from './helpers/pages.js';
 
 // The signed-in person's own account in Debian's Chromium: profile, language, password and sessions.
 describe.skipIf(!hasChromium)('hosted account page', () => {
@@ -16,15 +16,7 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
   }, 120_000);
   afterAll(async () => rig?.close());
 
-  const signIn = async (context: BrowserContext, email: string, password: string) => {
-    const page = await context.newPage();
-    await page.goto(`${rig.base}/sign-in`);
-    await page.getByLabel(/Email or username|E-Mail oder Benutzername/).fill(email);
-    await page.getByLabel(/^(Password|Passwort)$/).fill(password);
-    await page.getByRole('button', { name: /^(Sign in|Anmelden)$/ }).click();
-    await page.getByRole('heading', { name: /Your account|Ihr Konto/ }).waitFor();
-    return page;
-  };
+  const signIn = (context: BrowserContext, email: string, password: string) => signInOnPage(rig, context, email, password);
   const live = async (context: BrowserContext) =>
     rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${(await sessionCookie(context))?.value}` } });
 

@@ -89,6 +89,10 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     avatarStorage,
   });
   access.service.registerActiveUsers({ isActive: userConditions.active, exists: userConditions.present });
+  mail.service.registerLanguagePreference(async (executor, account) => {
+    const id = account.id ?? (account.email ? (await users.service.findByEmail(executor, account.email))?.id : undefined);
+    return id ? (await users.service.findProfile(executor, id))?.language : undefined;
+  });
   ops.service.metrics.registerUserFigures(async () => ({
     ...(await users.service.figures(context.database.read)),
     byRole: await access.service.holdersByRole(context.database.read),

@@ -15,13 +15,23 @@ export interface PagesRig {
   base: string;
   browser: Browser;
   /** A fresh browser profile (no cookies) at a width, in a language, with or without JavaScript. */
-  context(options?: { width?: number; language?: 'en' | 'de'; javaScript?: boolean; axe?: boolean }): Promise<BrowserContext>;
+  context(options?: {
+    width?: number;
+    language?: 'en' | 'de';
+    javaScript?: boolean;
+    axe?: boolean;
+    /** Trust the test CA's servers (the local identity providers serve HTTPS with it). */
+    testTls?: boolean;
+  }): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
-/** The real app listening on PUBLIC_URL (so mailed links and cookies match), and Debian's Chromium. */
-export async function startPages(config: Record<string, string | undefined> = {}, preset?: PresetName): Promise<PagesRig> {
-  const port = await freePort();
+/**
+ * The real app listening on PUBLIC_URL (so mailed links and cookies match), and Debian's Chromium. `port`:
+ * when something must know PUBLIC_URL before the app starts (an identity provider's redirect URIs).
+ */
+export async function startPages(config: Record<string, string | undefined> = {}, preset?: PresetName, port?: number): Promise<PagesRig> {
+  port ??= await freePort();
   const base = `http://127.0.0.1:${port}`;
   const h = await createHarness({ config: { PUBLIC_URL: base, ...config }, ...(preset ? { preset } : {}) });
   await h.app.listen({ port, host: '127.0.0.1' });
@@ -31,13 +41,14 @@ export async function startPages(config: Record<string, string | undefined> = {}
     base,
     browser,
     // `axe`: the page's policy refuses inline scripts, axe-core's included; only such a profile may inject it.
-    context: ({ width = 1280, language = 'en', javaScript = true, axe = false } = {}) =>
+    context: ({ width = 1280, language = 'en', javaScript = true, axe = false, testTls = false } = {}) =>
       browser.newContext({
         viewport: { width, height: 900 },
         locale: language === 'de' ? 'de-DE' : 'en-US',
         extraHTTPHeaders: { 'accept-language': language === 'de' ? 'de-DE,de;q=0.9' : 'en-US,en;q=0.9' },
         javaScriptEnabled: javaScript,
         bypassCSP: axe,
+        ignoreHTTPSErrors: testTls,
       }),
     close: async () => {
       await browser.close();
@@ -64,4 +75,15 @@ export async function checkPage(page: Page) {
 /** The browser's session cookie, if it has one. */
 export async function sessionCookie(context: BrowserContext) {
   return (await context.cookies()).find((cookie) => cookie.name.endsWith('tessera_session'));
+}
+
+/** Signs in on the sign-in page (in English or German) and waits for the account page; the page. */
+export async function signInOnPage(rig: PagesRig, context: BrowserContext, email: string, password: string) {
+  const page = await context.newPage();
+  await page.goto(`${rig.base}/sign-in`);
+  await page.getByLabel(/Email or username|E-Mail oder Benutzername/).fill(email);
+  await page.getByLabel(/^(Password|Passwort)$/).fill(password);
+  await page.getByRole('button', { name: /^(Sign in|Anmelden)$/ }).click();
+  await page.getByRole('heading', { name: /Your account|Ihr Konto/ }).waitFor();
+  return page;
 }

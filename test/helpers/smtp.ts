@@ -9,6 +9,22 @@ export interface ReceivedMail {
   link?: string;
 }
 
+/** A header as a person reads it: folded lines joined, RFC 2047 encoded words (a subject in German) decoded. */
+function decodeHeader(value: string) {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/\r?\n[ \t]/g, ' ')
+    .replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_word, encoding: string, text: string) =>
+      encoding.toLowerCase() === 'b'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : Buffer.from(
+            text.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_hex, code: string) => String.fromCharCode(Number.parseInt(code, 16))),
+            'latin1',
+          ).toString('utf8'),
+    )
+    .trim();
+}
+
 /** A real SMTP receiver in the test process: what Tessera sends arrives here over TCP. */
 export async function startSmtpReceiver(port = 0) {
   const inbox: ReceivedMail[] = [];
@@ -27,7 +43,8 @@ export async function startSmtpReceiver(port = 0) {
         inbox.push({
           to: session.envelope.rcptTo.map((address) => address.address),
           raw: unfolded,
-          subject: /^Subject: (.*)$/m.exec(unfolded)?.[1]?.trim() ?? '',
+          // From the raw message: a folded header line may end in `?=`, which the body's soft-break removal would eat.
+          subject: decodeHeader(/^Subject: (.*(?:\r?\n[ \t].*)*)$/m.exec(raw)?.[1] ?? ''),
           link: /(https?:\/\/[^\s"<>]+)/.exec(unfolded)?.[1],
         });
         for (const wake of waiters.splice(0)) wake();

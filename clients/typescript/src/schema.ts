@@ -355,7 +355,7 @@ export interface paths {
         head?: never;
         /**
          * Change an organization
-         * @description Changes the fields given (name, slug, description, status, mfa: the second-factor policy of its members, null to follow MFA_POLICY); a slug already taken answers 409 SLUG_ALREADY_EXISTS.
+         * @description Changes the fields given (name, slug, description, status, mfa: the second-factor policy of its members, null to follow MFA_POLICY; brandName, brandLogoUrl (https), brandPrimaryColor (#rrggbb): its look on the invitation pages, null to follow the BRAND_* settings); a slug already taken answers 409 SLUG_ALREADY_EXISTS.
          */
         patch: operations["patchOrganization"];
         trace?: never;
@@ -6239,6 +6239,9 @@ export interface operations {
                             status: string;
                             description: string | null;
                             mfa: string | null;
+                            brandName: string | null;
+                            brandLogoUrl: string | null;
+                            brandPrimaryColor: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -6387,6 +6390,9 @@ export interface operations {
                             status: string;
                             description: string | null;
                             mfa: string | null;
+                            brandName: string | null;
+                            brandLogoUrl: string | null;
+                            brandPrimaryColor: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -6590,6 +6596,9 @@ export interface operations {
                         status: string;
                         description: string | null;
                         mfa: string | null;
+                        brandName: string | null;
+                        brandLogoUrl: string | null;
+                        brandPrimaryColor: string | null;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -6951,6 +6960,9 @@ export interface operations {
                     description?: string | null;
                     status?: "ACTIVE" | "SUSPENDED";
                     mfa?: ("off" | "optional" | "required_for_admins" | "required") | null;
+                    brandName?: string | null;
+                    brandLogoUrl?: string | null;
+                    brandPrimaryColor?: string | null;
                 };
             };
         };
@@ -6969,6 +6981,9 @@ export interface operations {
                         status: string;
                         description: string | null;
                         mfa: string | null;
+                        brandName: string | null;
+                        brandLogoUrl: string | null;
+                        brandPrimaryColor: string | null;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */

@@ -4,6 +4,7 @@ import { cachedUserGrants, profileIn } from '../access/service.js';
 import { userErrors } from '../users/errors.js';
 import { activeOrganization } from './active-organization.js';
 import { API_KEY_PREFIX, type ApiKeys } from './api-keys.js';
+import type { BrowserSession } from './browser-sessions.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import type { Impersonation, RequestFacts } from './impersonation.js';
@@ -36,6 +37,30 @@ export function createAuthenticator(
   const { tokens, liveness } = kit;
   const otherBearers: BearerVerifier[] = [];
 
+  /**
+   * The organization comes from the memberships as they are now (cached, dropped on every change on every
+   * node), the session only saying which one it asks for: a removed or suspended membership, or a move to
+   * another organization, counts on the next request.
+   */
+  async function sessionPrincipal(userId: string, sessionId: string, askedOrganization: string | null) {
+    const [grants, current] = await Promise.all([cachedUserGrants(kit.context, db, userId), userViews.get(userId)]);
+    if (!current) throw errors.SESSION_ENDED();
+    const active = activeOrganization(askedOrganization, {
+      defaultOrganizationId: current.user.organizationId,
+      memberships: current.memberships,
+    });
+    const profile = profileIn(grants, active.scope);
+    return {
+      userId,
+      sessionId,
+      apiKeyId: null,
+      organizationId: active.id,
+      roles: profile.roles,
+      permissions: new Set(profile.permissions),
+      crossTenant: profile.crossTenant,
+    };
+  }
+
   return {
     /** The OpenID provider, wired after auth, has Tessera's API accept its access tokens (an application's, a person's). */
     registerBearerVerifier: (verify: BearerVerifier) => void otherBearers.push(verify),
@@ -57,30 +82,26 @@ export function createAuthenticator(
         if ((session.impersonatorId ?? undefined) !== claims.act?.sub) throw errors.INVALID_TOKEN();
         liveness.rememberLive(session.id, session.userId);
       }
-      // The organization comes from the memberships as they are now (cached, dropped on every change on
-      // every node), the token only saying which one it asks for: a removed or suspended membership, or a
-      // move to another organization, counts on the next request.
-      const [grants, current] = await Promise.all([cachedUserGrants(kit.context, db, claims.sub), userViews.get(claims.sub)]);
-      if (!current) throw errors.SESSION_ENDED();
-      const active = activeOrganization(claims.org ?? null, {
-        defaultOrganizationId: current.user.organizationId,
-        memberships: current.memberships,
-      });
-      const profile = profileIn(grants, active.scope);
       const principal: Principal = {
-        userId: claims.sub,
-        sessionId: claims.sid,
-        apiKeyId: null,
-        organizationId: active.id,
-        roles: profile.roles,
-        permissions: new Set(profile.permissions),
-        crossTenant: profile.crossTenant,
+        ...(await sessionPrincipal(claims.sub, claims.sid, claims.org ?? null)),
         amr: claims.amr ?? ['pwd'],
         authTime: claims.auth_time,
         ...(claims.act ? { actor: { userId: claims.act.sub } } : {}),
       };
       if (principal.actor) await impersonation.audit(principal, credentials.request);
       return principal;
+    },
+
+    /**
+     * The principal of a browser session (the hosted pages acting for its person where the rules need their
+     * permissions: an API key's scopes), as an access token of that session would carry it.
+     */
+    async browserSessionPrincipal(session: BrowserSession): Promise<Principal> {
+      return {
+        ...(await sessionPrincipal(session.userId, session.sessionId, session.organizationId)),
+        amr: session.amr,
+        authTime: Math.floor(session.authTime.getTime() / 1000),
+      };
     },
 
     /**

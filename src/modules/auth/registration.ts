@@ -40,7 +40,8 @@ export function createRegistration(kit: Pick<AuthKit, 'context' | 'useCases' | '
   }
 
   return {
-    async register(caller: Caller, input: Registration) {
+    /** `language`: the one the person signed up in (the hosted page's), which their account keeps and their mails speak. */
+    async register(caller: Caller, input: Registration, options: { language?: string } = {}) {
       if (!config.SELF_REGISTRATION) throw errors.REGISTRATION_CLOSED();
       const email = normalizeEmail(input.email);
       assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, 'password', [email, email.split('@')[0] ?? '']);
@@ -63,6 +64,7 @@ export function createRegistration(kit: Pick<AuthKit, 'context' | 'useCases' | '
           lastName: input.lastName ?? rest.join(' '),
           username: input.username ?? null,
           phone: input.phone ?? null,
+          ...(options.language ? { profile: { language: options.language } } : {}),
           roles: {},
         });
         if (!created) {

@@ -99,6 +99,7 @@ export function createAuthService(kit: AuthKit): AuthService {
     authenticate: authenticator.authenticate,
     registerBearerVerifier: authenticator.registerBearerVerifier,
     me: authenticator.me,
+    browserSessionPrincipal: authenticator.browserSessionPrincipal,
     impersonate: impersonation.impersonate,
     sessions: createSessions(kit, signIn, userViews),
     /** The hosted pages' cookie sessions (rows of the same sessions table). */

@@ -1,4 +1,4 @@
-import { accessEndingEvents } from '../users/events.js';
+import { accessEndingEvents, SELF_DELETION_REASON } from '../users/events.js';
 import type { AuthKit } from './deps.js';
 import type { OneTimeLinks } from './one-time-links.js';
 import * as queries from './queries.js';
@@ -8,7 +8,7 @@ import * as queries from './queries.js';
  * needs is mailed (a re-addressed one's: email-change.ts), and a user who may no longer sign in loses every session
  * (on every node, once committed).
  */
-export function reactToUserEvents(kit: Pick<AuthKit, 'liveness' | 'useCases'>, links: OneTimeLinks) {
+export function reactToUserEvents(kit: Pick<AuthKit, 'liveness' | 'useCases' | 'mail' | 'users'>, links: OneTimeLinks) {
   const { useCases, liveness } = kit;
 
   useCases.react(['user.created'], async (tx, event) => {
@@ -21,6 +21,12 @@ export function reactToUserEvents(kit: Pick<AuthKit, 'liveness' | 'useCases'>, l
   // An erased user's sessions went with the user's row; the other nodes still have to hear of it.
   useCases.react(['user.suspended', 'user.deactivated'], async (tx, event) => {
     if (event.entityId) await queries.revokeUserSessions(tx, event.entityId, event.type);
+  });
+  // An account its owner deleted: they hear of it (and whom to ask if it was not them).
+  useCases.react(['user.deactivated'], async (tx, event) => {
+    if (!event.entityId || event.payload.changes.statusReason?.after !== SELF_DELETION_REASON) return;
+    const user = await kit.users.findById(tx, event.entityId);
+    if (user) await kit.mail.enqueue(tx, { to: user.email, template: 'accountDeleted', data: {}, userId: user.id });
   });
   useCases.afterCommit(accessEndingEvents, async (event) => {
     if (event.entityId) await liveness.revoked({ userId: event.entityId });

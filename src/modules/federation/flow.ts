@@ -31,6 +31,7 @@ export function createFlow(
 ) {
   const { useCases, providers, protocol, auth, context } = kit;
   const db = context.database.primary;
+  // The apps' redirect URIs, and Tessera's own pages that finish a sign-in (hosted social sign-in).
   const allowlist = new Set(context.config.OAUTH_REDIRECT_ALLOWLIST);
   const resolution = createAccountResolution(kit);
 
@@ -56,6 +57,15 @@ export function createFlow(
   }
 
   return {
+    /**
+     * A redirect URI of Tessera's own pages (the hosted sign-in's return from a provider), trusted like the
+     * allow-list's; registered at wiring time by the module that serves it.
+     */
+    trustOwnRedirect(redirectUri: string) {
+      if (!redirectUri.startsWith(`${context.config.PUBLIC_URL}/`)) throw new Error(`${redirectUri} is not under PUBLIC_URL`);
+      allowlist.add(redirectUri);
+    },
+
     /** Where the person goes next: the provider, with a flow stored for the callback. */
     async authorize(caller: Caller, slug: string, request: AuthorizeRequest) {
       // Exact match, checked before anything else: an unknown redirect_uri gets an answer, never a redirect.

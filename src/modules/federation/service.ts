@@ -34,6 +34,8 @@ export interface FederationService extends ReturnType<typeof createFlow> {
    * built exactly as a sign-in builds it. Answers where a sign-in would go; the provider unreachable or
    * its discovery refused answers IDENTITY_PROVIDER_UNAVAILABLE.
    */
+  /** The enabled providers a sign-in page offers a button for, in the order they are listed. */
+  signInProviders(): Promise<{ slug: string; displayName: string }[]>;
   testProvider(id: string): Promise<{ authorizationEndpoint: string; callbackUrl: string; scopes: string[] }>;
   /**
    * An administrator's real sign-in with a provider that signs nobody in: the provider's answer and what
@@ -62,6 +64,7 @@ export function createFederationService(context: AppContext, deps: FederationDep
     providers: kit.providers,
     authorize: flow.authorize,
     callback: flow.callback,
+    trustOwnRedirect: flow.trustOwnRedirect,
     exchangeCode: codes.exchange,
     /** Whether an app's redirect URI is on OAUTH_REDIRECT_ALLOWLIST (compared exactly). */
     redirectAllowed: (redirectUri: string) => context.config.OAUTH_REDIRECT_ALLOWLIST.includes(redirectUri),
@@ -79,6 +82,10 @@ export function createFederationService(context: AppContext, deps: FederationDep
       url.searchParams.set('code', code);
       if (input.state) url.searchParams.set('state', input.state);
       return url.toString();
+    },
+    async signInProviders() {
+      const providers = await kit.providers.list();
+      return providers.filter((provider) => provider.enabled).map(({ slug, displayName }) => ({ slug, displayName }));
     },
     async testProvider(id: string) {
       const provider = await kit.providers.settingsOf(id);

@@ -1,10 +1,14 @@
 import { defineModule } from '../../platform/module.js';
 import { accountPages } from './routes.account.js';
+import { accountAvatarPages } from './routes.account-avatar.js';
+import { accountDeletionPages } from './routes.account-deletion.js';
+import { accountKeyPages } from './routes.account-keys.js';
 import { accountRecoveryPages } from './routes.flows.js';
 import { invitationPages } from './routes.invitation.js';
 import { createPageKit } from './routes.js';
 import { mfaPages } from './routes.mfa.js';
 import { signInPages } from './routes.sign-in.js';
+import { socialSignInPages } from './routes.social.js';
 import { createHostedService, type HostedDeps, type HostedService } from './service.js';
 
 /**
@@ -24,9 +28,13 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
       });
       const kit = await createPageKit(pages, hosted, config);
       signInPages(pages, kit);
+      socialSignInPages(pages, kit);
       accountRecoveryPages(pages, kit);
       invitationPages(pages, kit);
       accountPages(pages, kit);
+      accountDeletionPages(pages, kit);
+      accountKeyPages(pages, kit);
+      await accountAvatarPages(pages, kit);
       mfaPages(pages, kit);
     });
   },

@@ -101,7 +101,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
         password: passwordError(request, password, [values.email, values.email.split('@')[0] ?? '', values.firstName, values.lastName]),
       };
       if (Object.values(errors).some(Boolean)) return signUpForm(request, reply, values, errors, 400);
-      await hosted.register(request.caller, { ...values, password });
+      await hosted.register(request.caller, { ...values, password }, kit.language(request));
       return kit.message(request, reply, { title: t('signUp.checkInboxTitle'), message: t('signUp.checkInbox', { email: values.email }) });
     },
   );
@@ -173,15 +173,12 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
   // Forgotten password: the same answer for every address.
   const forgotForm = (request: FastifyRequest, reply: FastifyReply, email: string, error: string | undefined, status = 200) => {
     const t = kit.t(request);
-    return kit.form(
+    return kit.sectionForm(
       request,
       reply,
+      'forgotPassword',
       {
-        titleKey: 'forgotPassword.title',
-        heading: t('forgotPassword.heading'),
-        intro: t('forgotPassword.intro'),
         action: '/forgot-password',
-        submit: t('forgotPassword.submit'),
         fields: [{ name: 'email', label: t('common.email'), type: 'email', autocomplete: 'username', value: email, error }],
         links: [{ href: '/sign-in', label: t('signIn.title') }],
       },
@@ -206,16 +203,12 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
 
   // A mailed reset (or set-password) link: the token is exchanged on the POST, never echoed into a link.
   const resetForm = (request: FastifyRequest, reply: FastifyReply, token: string, error: string | undefined, status = 200) => {
-    const t = kit.t(request);
-    return kit.form(
+    return kit.sectionForm(
       request,
       reply,
+      'resetPassword',
       {
-        titleKey: 'resetPassword.title',
-        heading: t('resetPassword.heading'),
-        intro: t('resetPassword.intro'),
         action: '/reset-password',
-        submit: t('resetPassword.submit'),
         hidden: { token },
         fields: [newPasswordField(kit, request, 'password', error)],
       },

@@ -72,6 +72,7 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
         submit: t('invitation.submit'),
         hidden: { token },
         fields,
+        ...(invitation.organization ? { brand: invitation.organization.brand } : {}),
         formError: entered.formError,
       },
       status,

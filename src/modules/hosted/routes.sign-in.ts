@@ -6,19 +6,76 @@ type Form = Record<string, string | undefined>;
 const query = (request: FastifyRequest) => request.query as Record<string, string | undefined>;
 
 /** The sign-in page of an app's request, to come back to after a pending state (it then issues the code). */
-const appSignInPath = (app: AppRequest) =>
+export const appSignInPath = (app: AppRequest) =>
   `/sign-in?${new URLSearchParams({ redirect_uri: app.redirectUri, code_challenge: app.codeChallenge, code_challenge_method: 'S256', ...(app.state ? { state: app.state } : {}) })}`;
 
 /** Where a finished sign-in goes: the page of a pending state, or `return_to`, or the account. */
-function proceed(kit: PageKit, reply: FastifyReply, outcome: HostedSignIn, returnTo: string | undefined) {
+export function proceed(kit: PageKit, reply: FastifyReply, outcome: HostedSignIn, returnTo: string | undefined) {
   if (outcome.kind === 'pending') return reply.code(303).redirect(outcome.location);
   kit.setSessionCookie(reply, outcome.cookie);
   return reply.code(303).redirect(returnTo ?? '/account');
 }
 
 /** The cookie just set, as the session it names (to hand the app its code in the same answer). */
-const sessionOf = (kit: PageKit, cookie: string) =>
+export const sessionOf = (kit: PageKit, cookie: string) =>
   kit.hosted.browserSession({ headers: { cookie: `${kit.hosted.cookieName}=${cookie}` } });
+
+/** The app's round-trip parameters as a form's hidden fields (and a provider button's query). */
+export const appFields = (app: AppRequest) => ({
+  redirect_uri: app.redirectUri,
+  code_challenge: app.codeChallenge,
+  code_challenge_method: 'S256',
+  state: app.state,
+});
+
+/**
+ * The sign-in page: the password form and a button per enabled identity provider, each carrying the app's
+ * request (or `return_to`) through the provider and back.
+ */
+export async function renderSignIn(
+  kit: PageKit,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  extra: Record<string, unknown>,
+  status = 200,
+) {
+  const { hosted } = kit;
+  const returnTo = hosted.safeReturnTo(extra.returnTo);
+  const carried = extra.app ? (extra.app as Record<string, string | undefined>) : { return_to: returnTo };
+  const query = new URLSearchParams(Object.entries(carried).filter((entry): entry is [string, string] => Boolean(entry[1]))).toString();
+  const providers = (await hosted.socialProviders()).map((provider) => ({
+    ...provider,
+    href: `/sign-in/with/${encodeURIComponent(provider.slug)}${query ? `?${query}` : ''}`,
+  }));
+  return kit.render(
+    request,
+    reply,
+    'sign-in.eta',
+    {
+      titleKey: 'signIn.title',
+      links: { forgot: '/forgot-password', signUp: hosted.selfRegistration ? '/sign-up' : undefined },
+      providers,
+      ...extra,
+      returnTo,
+    },
+    status,
+  );
+}
+
+/** An app's request that cannot be served: a page saying why, never a redirect. */
+export function refuseApp(kit: PageKit, request: FastifyRequest, reply: FastifyReply, reason: 'redirect' | 'pkce') {
+  const t = kit.t(request);
+  return kit.message(
+    request,
+    reply,
+    { title: t('signIn.appTitle'), message: t(reason === 'redirect' ? 'signIn.appUnknown' : 'signIn.appInvalid'), alert: true },
+    400,
+  );
+}
+
+/** Back to the app with a one-time code for the person signed in in this browser. */
+export const backToApp = async (kit: PageKit, request: FastifyRequest, reply: FastifyReply, session: BrowserSession, app: AppRequest) =>
+  reply.code(303).redirect(await kit.hosted.appRedirect(request.caller, session, app));
 
 /** The error a refused sign-in shows, and its status; anything unexpected is not a person's mistake. */
 function refusal(kit: PageKit, request: FastifyRequest, error: unknown) {
@@ -34,40 +91,11 @@ function refusal(kit: PageKit, request: FastifyRequest, error: unknown) {
 export function signInPages(app: FastifyInstance, kit: PageKit) {
   const { hosted } = kit;
 
-  const signInPage = (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown>, status = 200) => {
-    const returnTo = hosted.safeReturnTo(extra.returnTo);
-    return kit.render(
-      request,
-      reply,
-      'sign-in.eta',
-      {
-        titleKey: 'signIn.title',
-        links: { forgot: '/forgot-password', signUp: hosted.selfRegistration ? '/sign-up' : undefined },
-        ...extra,
-        returnTo,
-      },
-      status,
-    );
-  };
-
-  /** An app's request that cannot be served: a page saying why, never a redirect. */
-  const appRefused = (request: FastifyRequest, reply: FastifyReply, reason: 'redirect' | 'pkce') => {
-    const t = kit.t(request);
-    return kit.message(
-      request,
-      reply,
-      { title: t('signIn.appTitle'), message: t(reason === 'redirect' ? 'signIn.appUnknown' : 'signIn.appInvalid'), alert: true },
-      400,
-    );
-  };
-  const toApp = async (request: FastifyRequest, reply: FastifyReply, session: BrowserSession, app: AppRequest) =>
-    reply.code(303).redirect(await hosted.appRedirect(request.caller, session, app));
-  const appFields = (app: AppRequest) => ({
-    redirect_uri: app.redirectUri,
-    code_challenge: app.codeChallenge,
-    code_challenge_method: 'S256',
-    state: app.state,
-  });
+  const signInPage = (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown>, status = 200) =>
+    renderSignIn(kit, request, reply, extra, status);
+  const appRefused = (request: FastifyRequest, reply: FastifyReply, reason: 'redirect' | 'pkce') => refuseApp(kit, request, reply, reason);
+  const toApp = (request: FastifyRequest, reply: FastifyReply, session: BrowserSession, app: AppRequest) =>
+    backToApp(kit, request, reply, session, app);
 
   app.get('/sign-in', page, async (request, reply) => {
     const returnTo = hosted.safeReturnTo(query(request).return_to);
@@ -76,7 +104,13 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
     const session = await hosted.browserSession(request);
     if (session && appRequest.kind === 'app') return toApp(request, reply, session, appRequest);
     if (session) return reply.code(303).redirect(returnTo ?? '/account');
-    const notice = query(request).signed_out === '1' ? kit.t(request)('signIn.signedOut') : undefined;
+    const said = query(request);
+    const notice =
+      said.signed_out === '1'
+        ? kit.t(request)('signIn.signedOut')
+        : said.deleted === '1'
+          ? kit.t(request)('signIn.accountDeleted')
+          : undefined;
     const forApp = appRequest.kind === 'app' ? { app: appFields(appRequest), formTarget: appRequest.redirectUri } : {};
     return signInPage(request, reply, { returnTo, notice, ...forApp });
   });

@@ -9,7 +9,7 @@ import type { Config } from '../../config.js';
 import { toAppError } from '../../http/problem.js';
 import { publicRoute } from '../../http/route-policy.js';
 import { createTranslator, fromAcceptLanguage, isLanguage, type Language, languages } from './i18n/index.js';
-import type { HostedService } from './service.js';
+import type { BrowserSession, HostedService } from './service.js';
 
 // Resolved from the source tree, which the build keeps at the same depth: the templates are not compiled.
 export const viewsDir = fileURLToPath(new URL('../../../src/modules/hosted/views/', import.meta.url));
@@ -46,6 +46,8 @@ export interface FormSpec {
   formError?: string;
   notice?: string;
   danger?: boolean;
+  /** An organization's own brand on its pages (null fields: the deployment's). */
+  brand?: { name: string | null; logoUrl: string | null; primaryColor: string | null };
 }
 
 /** Pages are not API operations: hidden from the OpenAPI document, open to everybody, guarded by the session. */
@@ -54,6 +56,7 @@ export const page = { config: publicRoute, schema: { hide: true } } as const;
 export const formBody = (fields: string[]) =>
   Type.Object(Object.fromEntries(fields.map((field) => [field, Type.Optional(Type.String({ maxLength: 4000 }))])));
 
+const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
 const LANGUAGE_LABELS: Record<Language, string> = { en: 'English', de: 'Deutsch' };
 /** The strict policy of every page: our stylesheet and images, no script but our own files, never framed. */
 const csp = (formTarget?: string) =>
@@ -85,8 +88,23 @@ export interface PageKit {
   /** Renders a page in the request's language, inside the layout, with the brand and CSRF token. */
   render(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status?: number): Promise<string>;
   t(request: FastifyRequest): (key: string, options?: Record<string, unknown>) => string;
+  /** The language this request's page is in. */
+  language(request: FastifyRequest): Language;
   /** A form page; the first field with an error (else the first field) has the focus. */
   form(request: FastifyRequest, reply: FastifyReply, spec: FormSpec, status?: number): Promise<string>;
+  /** A form page whose title, heading, intro and button are its catalogue section's (`section.title` …). */
+  sectionForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    section: string,
+    spec: Omit<FormSpec, 'titleKey' | 'heading' | 'intro' | 'submit'>,
+    status?: number,
+  ): Promise<string>;
+  /**
+   * The session of a signed-in page, which then speaks the person's own language; else the browser is sent to
+   * sign in and come back to `path`, and undefined is answered.
+   */
+  signedInPerson(request: FastifyRequest, reply: FastifyReply, path: string): Promise<BrowserSession | undefined>;
   /** A page that only says something (and offers one link). */
   message(
     request: FastifyRequest,
@@ -97,7 +115,7 @@ export interface PageKit {
   /** Whether an error is the refusal with this code (anything else is rethrown by the caller). */
   isRefusal(error: unknown, ...codes: string[]): boolean;
   /** A form post from this origin with this browser's CSRF token; else the refusal page is sent and false returned. */
-  acceptForm(request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
+  acceptForm(request: FastifyRequest, reply: FastifyReply, sent?: unknown): Promise<boolean>;
   setSessionCookie(reply: FastifyReply, value: string): void;
   clearSessionCookie(reply: FastifyReply): void;
 }
@@ -119,6 +137,10 @@ function languageLinks(request: FastifyRequest, current: Language) {
     return { code, label: LANGUAGE_LABELS[code], href: `${url.pathname}${url.search}`, current: code === current };
   });
 }
+
+/** The fields of an object that are set (an organization's brand leaves the rest to the deployment's). */
+const definedOnly = <T extends object>(value: T) =>
+  Object.fromEntries(Object.entries(value).filter(([, field]) => field !== null && field !== undefined)) as Partial<T>;
 
 /** Whether a form post came from a page of ours: Sec-Fetch-Site first, then Origin; a browser always sends one of them. */
 function sameOrigin(request: FastifyRequest, config: Config) {
@@ -159,9 +181,13 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     reply.header('cache-control', 'public, max-age=86400');
     return reply.type('text/javascript; charset=utf-8').send(script);
   });
-  app.get('/hosted/brand.css', page, async (_request, reply) => {
+  // The page's colour (an organization's on its invitation pages, else BRAND_PRIMARY_COLOR) in the address:
+  // a stylesheet, since the policy allows no inline style. Only #rrggbb is ever written into it.
+  app.get('/hosted/brand.css', page, async (request, reply) => {
+    const asked = (request.query as Record<string, unknown>).c;
+    const color = typeof asked === 'string' && HEX_COLOR.test(asked) ? asked : brand.primaryColor;
     reply.header('cache-control', 'public, max-age=3600');
-    return reply.type('text/css; charset=utf-8').send(brand.primaryColor ? `:root{--primary:${brand.primaryColor}}\n` : '');
+    return reply.type('text/css; charset=utf-8').send(color ? `:root{--primary:${color}}\n` : '');
   });
 
   const t = (request: FastifyRequest) => {
@@ -173,16 +199,28 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     hosted,
     config,
     t,
+    language: languageOf,
     async render(request, reply, template, data, status = 200) {
       const lang = languageOf(request);
       const translate = t(request);
       const cookie = hosted.sessionCookie(request);
       if (typeof data.formTarget === 'string') formTargets.set(request, new URL(data.formTarget).origin);
       const title = typeof data.title === 'string' ? data.title : translate(String(data.titleKey ?? 'signIn.title'));
+      // A page may show an organization's own brand (its invitation): what it sets replaces the deployment's.
+      const shown = { ...brand, ...definedOnly((data.brand ?? {}) as Partial<typeof brand>) };
       reply.code(status).type('text/html; charset=utf-8');
       return reply.viewAsync(
         template,
-        { values: {}, ...data, t: translate, lang, title, brand, csrf: hosted.csrfToken(cookie), languages: languageLinks(request, lang) },
+        {
+          values: {},
+          ...data,
+          t: translate,
+          lang,
+          title,
+          brand: shown,
+          csrf: hosted.csrfToken(cookie),
+          languages: languageLinks(request, lang),
+        },
         { layout: 'layout.eta' },
       );
     },
@@ -195,11 +233,31 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
       const script = fields.some((field) => field.live) || fields.some((field) => field.error);
       return kit.render(request, reply, 'form.eta', { ...spec, fields, script }, status);
     },
+    sectionForm(request, reply, section, spec, status = 200) {
+      const translate = t(request);
+      const texts = {
+        titleKey: `${section}.title`,
+        heading: translate(`${section}.heading`),
+        intro: translate(`${section}.intro`),
+        submit: translate(`${section}.submit`),
+      };
+      return kit.form(request, reply, { ...texts, ...spec }, status);
+    },
+    async signedInPerson(request, reply, path) {
+      const session = await hosted.browserSession(request);
+      if (!session) {
+        await reply.code(303).redirect(`/sign-in?return_to=${encodeURIComponent(path)}`);
+        return undefined;
+      }
+      const person = await hosted.account.profile(request.caller, session);
+      if (isLanguage(person.profile.language)) request.hostedLanguage = person.profile.language;
+      return session;
+    },
     message: (request, reply, content, status = 200) => kit.render(request, reply, 'message.eta', content, status),
     // As the API would answer it: a unique violation (a username another account took) is its 409 here too.
     isRefusal: (error, ...codes) => codes.includes(toAppError(error).code),
-    async acceptForm(request, reply) {
-      const sent = (request.body as Record<string, unknown> | undefined)?.csrf;
+    // `sent`: the token of a form the body parser does not read (a multipart upload's field).
+    async acceptForm(request, reply, sent = (request.body as Record<string, unknown> | undefined)?.csrf) {
       if (sameOrigin(request, config) && hosted.csrfValid(hosted.sessionCookie(request), sent)) return true;
       const translate = t(request);
       await reply.send(

@@ -6,7 +6,7 @@
  * - `pendingPages.register(…)`: the page a pending state of the sign-in pipeline continues on;
  * - `safeReturnTo(value)`: a same-origin relative path, or undefined.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import { cookieOf } from '../../http/cookies.js';
 import { AppError } from '../../http/errors.js';
@@ -37,6 +37,9 @@ export interface AppRequest {
 }
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
+
+/** Where a provider's sign-in comes back to these pages (federation's callback redirects here with a code). */
+export const SOCIAL_RETURN_PATH = '/sign-in/social/return';
 
 /** The least of a request this module reads: its Cookie header. */
 export interface RequestWithCookies {
@@ -116,6 +119,8 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
   const secure = config.PUBLIC_URL.startsWith('https:');
   const cookieName = secure ? '__Host-tessera_session' : 'tessera_session';
   const pending: PendingPage[] = [];
+  const socialReturnUri = `${config.PUBLIC_URL}${SOCIAL_RETURN_PATH}`;
+  deps.federation.trustOwnRedirect(socialReturnUri);
 
   const pendingPages = {
     /** A page for one more pending state (`mfaRequired` → the second-factor page); names are unique. */
@@ -201,6 +206,30 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
 
     /** Second factors and passkeys on the pages: the mfa module's service, and the sign-ins it finishes. */
     mfa: deps.mfa,
+    /** The identity providers the sign-in page offers a button for. */
+    socialProviders: () => deps.federation.signInProviders(),
+    /**
+     * A sign-in at a provider begins: this page is the "app" of federation's flow, with its own PKCE pair
+     * and state. Answers the provider's URL and what the browser keeps (in a cookie) until it comes back.
+     */
+    async startSocialSignIn(caller: Caller, provider: string) {
+      const verifier = randomBytes(32).toString('base64url');
+      const state = randomBytes(16).toString('base64url');
+      const codeChallenge = createHash('sha256').update(verifier).digest('base64url');
+      const location = await deps.federation.authorize(caller, provider, {
+        redirect_uri: socialReturnUri,
+        code_challenge: codeChallenge,
+        code_challenge_method: 'S256',
+        state,
+      });
+      return { location, verifier, state };
+    },
+    /** Whether the state a provider's return carries is the one this browser started with. */
+    socialStateMatches: (kept: string, returned: unknown) => typeof returned === 'string' && sameToken(kept, returned),
+    /** The code federation handed back, redeemed with this browser's verifier: a session, or the next pending step. */
+    async finishSocialSignIn(caller: Caller, input: { code: string; codeVerifier: string }, returnTo: string | undefined) {
+      return toSession((await deps.federation.exchangeCode(caller, input)) as SignInAnswer, returnTo);
+    },
     /** The second step of a waiting sign-in, from its page; with the cookie that remembers this browser when asked. */
     async verifySecondFactor(caller: Caller, input: Parameters<MfaService['verify']>[1], returnTo: string | undefined) {
       const { answer, deviceCookie } = await deps.mfa.verify(caller, input);
@@ -238,8 +267,8 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
       return { key: 'common.passwordPersonal' };
     },
     /** Sign-up: the same outcome whatever the address (a taken one gets its owner a mail), as the API. */
-    register: (caller: Caller, input: { email: string; password: string; firstName: string; lastName: string }) =>
-      auth.register(caller, input),
+    register: (caller: Caller, input: { email: string; password: string; firstName: string; lastName: string }, language: string) =>
+      auth.register(caller, input, { language }),
     verifyEmail: (caller: Caller, token: string) => auth.verifyEmail(caller, token),
     /** The links an email change mails: confirm the new address, or undo the change from the old one. */
     confirmEmailChange: (caller: Caller, token: string) => auth.confirmEmailChange(caller, token),
@@ -281,6 +310,26 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
       updateProfile: (caller: Caller, session: BrowserSession, input: SelfUpdate) =>
         deps.users.self.updateProfile(signedInAs(caller, session), input),
       /** Everything held about the person (GDPR), audited as the API's export is. */
+      /** The person's own API keys, through auth's rules: a key's scopes are only what the person holds now. */
+      apiKeys: {
+        list: async (caller: Caller, session: BrowserSession) =>
+          (await auth.apiKeys.list(signedInAs(caller, session), { limit: 100 })).data,
+        /** What the person may put on a key: their permissions where this browser acts. */
+        scopesHeld: async (session: BrowserSession) => [...(await auth.browserSessionPrincipal(session)).permissions].sort(),
+        /** As POST /auth/api-keys: step-up first (the mfa module's rule), then the key with its secret, once. */
+        async create(caller: Caller, session: BrowserSession, input: { name: string; scopes: string[]; expiresAt?: string }) {
+          const acting = { ...caller, principal: await auth.browserSessionPrincipal(session) };
+          await deps.mfa.requireStepUp(acting);
+          return auth.apiKeys.create(acting, input);
+        },
+        revoke: (caller: Caller, session: BrowserSession, id: string) => auth.apiKeys.revoke(signedInAs(caller, session), id),
+      },
+      /** A new picture, as POST /users/upload-avatar takes it (formats and size as configured, stored as WebP). */
+      uploadAvatar: (caller: Caller, session: BrowserSession, bytes: Buffer) =>
+        deps.users.self.uploadAvatar(signedInAs(caller, session), bytes),
+      /** The person deletes their account (soft, as the users module rules); its sessions end with it. */
+      deleteAccount: (caller: Caller, session: BrowserSession, currentPassword: string) =>
+        deps.users.deleteOwnAccount(signedInAs(caller, session), currentPassword),
       exportData: (caller: Caller, session: BrowserSession) => deps.users.exportUser(signedInAs(caller, session), 'me'),
       identities: (caller: Caller, session: BrowserSession) => deps.federation.identities.list(signedInAs(caller, session)),
       unlinkIdentity: (caller: Caller, session: BrowserSession, id: string) =>

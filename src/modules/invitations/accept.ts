@@ -44,7 +44,8 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
       const { invitation, account } = await usable(token);
       const organization = await organizations.summary(db, invitation.organizationId);
       return {
-        organization: organization ? { name: organization.name } : null,
+        // Its brand is for Tessera's own invitation page (the API's answer shows the name only).
+        organization: organization ? { name: organization.name, brand: organization.brand } : null,
         email: invitation.email,
         expiresAt: invitation.expiresAt.toISOString(),
         accountExists: Boolean(account?.passwordHash),

@@ -37,13 +37,14 @@ export function createInvitationMails(context: AppContext, deps: { mail: MailSer
         return deps.mail.enqueue(tx, { to: row.email, userId: row.userId, template: 'setPassword', data: { url: link(token), hours } });
       }
       const data = { organization, inviter, message: row.message, url: link(token), expiresAt: until(row) };
-      return deps.mail.enqueue(tx, { to: row.email, userId: row.userId, template: 'invitation', data });
+      // A new person has no language yet: the invitation speaks its inviter's.
+      return deps.mail.enqueue(tx, { to: row.email, userId: row.userId, languageOf: row.invitedBy, template: 'invitation', data });
     },
 
     async remind(tx: Executor, row: InvitationRow, token: string) {
       const organization = row.purpose === 'SET_PASSWORD' ? null : await organizationName(tx, row);
       const data = { organization, url: link(token), expiresAt: until(row) };
-      return deps.mail.enqueue(tx, { to: row.email, userId: row.userId, template: 'invitationReminder', data });
+      return deps.mail.enqueue(tx, { to: row.email, userId: row.userId, languageOf: row.invitedBy, template: 'invitationReminder', data });
     },
 
     /** A resend counts against the address's hourly mail cap, the budget auth's account mails use too. */

@@ -14,7 +14,8 @@ import type { SignInAnswer } from './schemas.js';
 import { newRecoveryCodes, openSecret, sealSecret } from './secrets.js';
 import { newTotpSecret, otpauthUri, stepOf } from './totp.js';
 
-const kindName = { TOTP: 'authenticator app', WEBAUTHN: 'passkey', RECOVERY_CODE: 'recovery code' } as const;
+// Named in the mail's language from these keys of the mail catalogue.
+const kindName = { TOTP: 'authenticator', WEBAUTHN: 'passkey', RECOVERY_CODE: 'recoveryCode' } as const;
 
 export const factorView = (row: queries.FactorRow) => ({
   id: row.id,

@@ -8,6 +8,9 @@ const State = payload({
   status: Type.String(),
   description: Nullable(Type.String()),
   mfa: Type.Optional(Nullable(Type.String())),
+  brandName: Type.Optional(Nullable(Type.String())),
+  brandLogoUrl: Type.Optional(Nullable(Type.String())),
+  brandPrimaryColor: Type.Optional(Nullable(Type.String())),
 });
 
 /** Organizations: public, a consumer mirrors the tenants. */

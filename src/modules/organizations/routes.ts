@@ -70,7 +70,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
         tags,
         summary: 'Change an organization',
         description:
-          'Changes the fields given (name, slug, description, status, mfa: the second-factor policy of its members, null to follow MFA_POLICY); a slug already taken answers 409 SLUG_ALREADY_EXISTS.',
+          'Changes the fields given (name, slug, description, status, mfa: the second-factor policy of its members, null to follow MFA_POLICY; brandName, brandLogoUrl (https), brandPrimaryColor (#rrggbb): its look on the invitation pages, null to follow the BRAND_* settings); a slug already taken answers 409 SLUG_ALREADY_EXISTS.',
         params: OrganizationParams,
         body: UpdateOrganizationBody,
         response: { 200: OrganizationView, ...problems(errors.ORGANIZATION_NOT_FOUND, httpErrors.SLUG_ALREADY_EXISTS) },

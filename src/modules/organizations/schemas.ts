@@ -20,6 +20,10 @@ export const OrganizationView = Type.Object({
   description: Nullable(Type.String()),
   /** Whether members need a second factor; null follows the deployment's MFA_POLICY. */
   mfa: Nullable(Type.String()),
+  /** Its look on the pages that invite people to it; null: the deployment's BRAND_* settings. */
+  brandName: Nullable(Type.String()),
+  brandLogoUrl: Nullable(Type.String()),
+  brandPrimaryColor: Nullable(Type.String()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -42,6 +46,10 @@ export const UpdateOrganizationBody = Type.Partial(
     description: Nullable(Type.String({ maxLength: 2000 })),
     status: Type.Union([Type.Literal('ACTIVE'), Type.Literal('SUSPENDED')]),
     mfa: Nullable(MfaPolicy),
+    brandName: Nullable(Type.String({ minLength: 1, maxLength: 100 })),
+    // https only: the pages' policy loads images from https and this origin.
+    brandLogoUrl: Nullable(Type.String({ maxLength: 2000, format: 'uri', pattern: '^https://' })),
+    brandPrimaryColor: Nullable(Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: '#rrggbb' })),
   }),
   { additionalProperties: false, minProperties: 1 },
 );

@@ -26,7 +26,9 @@ export const organizationView = (row: queries.OrganizationRow) => ({
 
 /** Only what differs, before → after: an update that changes nothing is not an event. */
 function changedFields(before: queries.OrganizationRow, after: queries.OrganizationRow) {
-  const keys = (['name', 'slug', 'status', 'description', 'mfa'] as const).filter((key) => before[key] !== after[key]);
+  const keys = (['name', 'slug', 'status', 'description', 'mfa', 'brandName', 'brandLogoUrl', 'brandPrimaryColor'] as const).filter(
+    (key) => before[key] !== after[key],
+  );
   return {
     before: Object.fromEntries(keys.map((key) => [key, before[key]])),
     after: Object.fromEntries(keys.map((key) => [key, after[key]])),
@@ -62,7 +64,9 @@ export function createOrganizationsService(context: AppContext, { useCases, acce
     /** Name and slug of an organization, for other modules' views. */
     summary: async (executor: Executor, id: string | null) => {
       const row = id ? await queries.findOrganization(executor, id) : undefined;
-      return row ? { id: row.id, name: row.name, slug: row.slug } : null;
+      if (!row) return null;
+      const brand = { name: row.brandName, logoUrl: row.brandLogoUrl, primaryColor: row.brandPrimaryColor };
+      return { id: row.id, name: row.name, slug: row.slug, brand };
     },
     /** Every organization's id and slug, for an import that names them by slug. */
     slugs: (executor: Executor) => queries.slugs(executor),

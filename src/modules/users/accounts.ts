@@ -28,7 +28,8 @@ export interface NewAccount {
   phone?: string | null;
   organizationId?: string | null;
   userTypeId?: string | null;
-  profile?: { avatarUrl?: string | null };
+  /** The picture a provider had; the language the person signed up in (their mails speak it). */
+  profile?: { avatarUrl?: string | null; language?: string };
   roles: InitialRoles;
   /** The audit trail's shorthand for the two ways an account arrives ready to use. */
   via?: UserCreated['via'];

@@ -84,5 +84,8 @@ export const userEvents = {
   'profile.avatar_uploaded': publicEvent('profile', 1, payload({ bytes: Type.Integer({ minimum: 0 }) })),
 } as const;
 
+/** The status reason of an account its owner deleted (`user.deactivated` by themselves): auth mails them on it. */
+export const SELF_DELETION_REASON = 'deleted by its owner';
+
 /** Events after which the user may no longer act: their sessions and cached access end on every node. */
 export const accessEndingEvents = ['user.suspended', 'user.deactivated', 'user.erased'] as const;

@@ -19,6 +19,7 @@ import { createMembers } from './members.js';
 import * as queries from './queries.js';
 import { actionableUser, applyUserChange, assertMayRemove, normalizeEmail, visibleUser } from './records.js';
 import { createSelfService, type LearningRecords, noLearningRecords } from './self.js';
+import { createSelfDeletion } from './self-deletion.js';
 import { userView } from './views.js';
 
 export type { ImportedAccount, InitialRoles, NewAccount, UserSource } from './accounts.js';
@@ -111,6 +112,8 @@ export interface UsersService
   /** How many users there are, are active, and signed up in the last 24 hours (for the metrics). */
   figures: typeof queries.userFigures;
   self: ReturnType<typeof createSelfService>;
+  /** A person deletes their own account (soft), proven by their current password. */
+  deleteOwnAccount: ReturnType<typeof createSelfDeletion>;
   grants: ReturnType<typeof createUserGrants>;
   /** An organization's members and a person's organizations (memberships, their roles, the default one). */
   members: ReturnType<typeof createMembers>;
@@ -184,6 +187,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     figures: queries.userFigures,
 
     self: createSelfService(context, { useCases, storage: deps.avatarStorage, emailChanges, learning }),
+    deleteOwnAccount: createSelfDeletion(db, useCases, deps.organizations),
     grants: createUserGrants(db, access),
     registerStepUp: emailChanges.registerStepUp,
     /** An organization's members and a person's organizations (memberships, their roles, the default one). */

@@ -1,0 +1,118 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formBody, type PageKit, page } from './routes.js';
+import type { BrowserSession } from './service.js';
+
+type Form = Record<string, string | undefined>;
+type KeyForm = { name?: string; scopes?: string | string[]; expiresOn?: string; csrf?: string };
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const keyFormBody = Type.Object({
+  name: Type.Optional(Type.String({ maxLength: 4000 })),
+  // One ticked box arrives as a string, several as a list.
+  scopes: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Array(Type.String({ maxLength: 200 }), { maxItems: 200 })])),
+  expiresOn: Type.Optional(Type.String({ maxLength: 4000 })),
+  csrf: Type.Optional(Type.String({ maxLength: 4000 })),
+});
+
+/**
+ * /account/api-keys: the person's own API keys through the auth module's rules (scopes only of what they
+ * hold, step-up as the API asks it); a new key's secret is shown once, on the answer to its creation.
+ */
+export function accountKeyPages(app: FastifyInstance, kit: PageKit) {
+  const { hosted } = kit;
+
+  const signedIn = (request: FastifyRequest, reply: FastifyReply) => kit.signedInPerson(request, reply, '/account/api-keys');
+
+  async function keysPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: BrowserSession,
+    extra: {
+      created?: { name: string; key: string };
+      errors?: Form;
+      values?: { name?: string; scopes?: string[]; expiresOn?: string };
+      notice?: string;
+      formError?: string;
+    } = {},
+    status = 200,
+  ) {
+    const person = await hosted.account.profile(request.caller, session);
+    const language = person.profile.language;
+    const dated = (value: string | null) =>
+      value ? new Date(value).toLocaleString(language, { dateStyle: 'medium', timeZone: person.profile.timezone }) : undefined;
+    const keys = (await hosted.account.apiKeys.list(request.caller, session)).map((key) => ({
+      ...key,
+      lastUsedLabel: dated(key.lastUsedAt),
+      expiresLabel: dated(key.expiresAt),
+    }));
+    const held = await hosted.account.apiKeys.scopesHeld(session);
+    return kit.render(
+      request,
+      reply,
+      'api-keys.eta',
+      { titleKey: 'apiKeys.title', wide: true, keys, held, errors: {}, values: {}, ...extra },
+      status,
+    );
+  }
+
+  app.get('/account/api-keys', page, async (request, reply) => {
+    const session = await signedIn(request, reply);
+    if (!session) return reply;
+    return keysPage(request, reply, session);
+  });
+
+  app.post('/account/api-keys', { ...page, schema: { ...page.schema, body: keyFormBody } }, async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const session = await signedIn(request, reply);
+    if (!session) return reply;
+    const t = kit.t(request);
+    const form = request.body as KeyForm;
+    const values = {
+      name: form.name?.trim() ?? '',
+      scopes: form.scopes === undefined ? [] : [form.scopes].flat(),
+      expiresOn: form.expiresOn?.trim() ?? '',
+    };
+    const expiresAt = DATE.test(values.expiresOn) ? new Date(`${values.expiresOn}T23:59:59Z`) : undefined;
+    const errors: Form = {
+      name: values.name && values.name.length <= 100 ? undefined : t('apiKeys.nameRequired'),
+      scopes: values.scopes.length > 0 ? undefined : t('apiKeys.scopesRequired'),
+      expiresOn: values.expiresOn === '' || (expiresAt && expiresAt.getTime() > Date.now()) ? undefined : t('apiKeys.expiresInvalid'),
+    };
+    if (Object.values(errors).some(Boolean)) return keysPage(request, reply, session, { errors, values }, 400);
+    try {
+      const created = await hosted.account.apiKeys.create(request.caller, session, {
+        name: values.name,
+        scopes: values.scopes,
+        ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+      });
+      return keysPage(request, reply, session, { created: { name: created.name, key: created.key } }, 201);
+    } catch (error) {
+      if (kit.isRefusal(error, 'SCOPE_NOT_HELD', 'UNKNOWN_PERMISSION'))
+        return keysPage(request, reply, session, { errors: { scopes: t('apiKeys.scopesNotHeld') }, values }, 403);
+      if (!kit.isRefusal(error, 'STEP_UP_REQUIRED')) throw error;
+      // As the API asks it: a recent sign-in, with the second factor of a person who has one.
+      const location = await hosted.stepUp(request.caller, session, '/account/api-keys');
+      if (location) return reply.code(303).redirect(location);
+      return keysPage(request, reply, session, { formError: t('apiKeys.signInAgain'), values }, 403);
+    }
+  });
+
+  app.post(
+    '/account/api-keys/revoke',
+    { ...page, schema: { ...page.schema, body: formBody(['keyId', 'csrf']) } },
+    async (request, reply) => {
+      if (!(await kit.acceptForm(request, reply))) return reply;
+      const session = await signedIn(request, reply);
+      if (!session) return reply;
+      const t = kit.t(request);
+      try {
+        await hosted.account.apiKeys.revoke(request.caller, session, (request.body as Form).keyId ?? '');
+      } catch (error) {
+        if (!kit.isRefusal(error, 'API_KEY_NOT_FOUND', 'VALIDATION_FAILED')) throw error;
+        return keysPage(request, reply, session, { formError: t('apiKeys.notFound') }, 404);
+      }
+      return keysPage(request, reply, session, { notice: t('apiKeys.revoked') });
+    },
+  );
+}

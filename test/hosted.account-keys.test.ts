@@ -1,0 +1,87 @@
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from './helpers/auth.js';
+import { hasChromium } from './helpers/chromium.js';
+import { checkPage, type PagesRig, signInOnPage, startPages, widths } from './helpers/pages.js';
+
+// The person's own API keys on /account/api-keys in Debian's Chromium: made with permissions they hold,
+// the secret shown once, usable on the API, then revoked.
+describe.skipIf(!hasChromium)('hosted API keys page', () => {
+  let rig: PagesRig;
+
+  beforeAll(async () => {
+    rig = await startPages({ AUTH_RATE_LIMIT_PER_MINUTE: '100000' });
+  }, 120_000);
+  afterAll(async () => rig?.close());
+
+  const signIn = (context: BrowserContext, email: string, password: string) => signInOnPage(rig, context, email, password);
+  const callApi = (key: string) => rig.h.app.inject({ url: '/users?limit=1', headers: { authorization: `Bearer ${key}` } });
+
+  for (const javaScript of [true, false]) {
+    it(`creates a key with a held permission, shows it once, and revokes it (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {
+      const user = await createUser(rig.h, { password: 'a key passphrase', permissions: ['users:read', 'audit:read'] });
+      const context = await rig.context({ javaScript });
+      const page = await signIn(context, user.email, 'a key passphrase');
+      await page.getByRole('link', { name: 'Manage API keys…' }).click();
+      await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+      expect(await page.getByText('You have no API keys.').count()).toBe(1);
+
+      // Errors next to their fields, the name kept.
+      await page.getByLabel('Name').fill('nightly export');
+      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.getByText('Choose at least one permission.').waitFor();
+      expect(await page.getByLabel('Name').inputValue()).toBe('nightly export');
+
+      expect(await page.getByRole('checkbox').count()).toBe(2);
+      await page.getByRole('checkbox', { name: 'users:read' }).check();
+      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.getByRole('heading', { name: 'Your new key "nightly export"' }).waitFor();
+      const key = (await page.locator('code.secret').textContent()) as string;
+      expect(key).toMatch(/^tsk_/);
+      expect((await callApi(key)).statusCode).toBe(200);
+
+      // Shown once: the next visit lists the key by its prefix only.
+      await page.goto(`${rig.base}/account/api-keys`);
+      expect(await page.content()).not.toContain(key);
+      await page.getByRole('rowheader', { name: /nightly export/ }).waitFor();
+      await page.getByRole('button', { name: 'Revoke nightly export' }).click();
+      await page.getByText('The key is revoked.').waitFor();
+      expect((await callApi(key)).statusCode).toBe(401);
+      await context.close();
+    }, 90_000);
+  }
+
+  it('refuses a permission the person does not hold, whatever the form says', async () => {
+    const user = await createUser(rig.h, { password: 'a narrow passphrase', permissions: ['users:read'] });
+    const context = await rig.context();
+    const page = await signIn(context, user.email, 'a narrow passphrase');
+    await page.goto(`${rig.base}/account/api-keys`);
+    await page.getByLabel('Name').fill('wider');
+    // A forged box: the page offers only what the person holds, the service decides.
+    await page.evaluate(() => {
+      const box = document.querySelector('input[name="scopes"]') as HTMLInputElement;
+      box.value = 'roles:manage';
+      box.checked = true;
+    });
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('You do not hold one of these permissions.').waitFor();
+    await context.close();
+  }, 60_000);
+
+  for (const width of widths) {
+    for (const language of ['en', 'de'] as const) {
+      it(`passes axe-core at ${width} px in ${language}, a new key shown`, async () => {
+        const user = await createUser(rig.h, { password: 'an axe key passphrase', permissions: ['users:read'] });
+        const context = await rig.context({ width, language, axe: true });
+        const page = await signIn(context, user.email, 'an axe key passphrase');
+        await page.goto(`${rig.base}/account/api-keys?lang=${language}`);
+        await page.getByLabel('Name').fill('axe');
+        await page.getByRole('checkbox').first().check();
+        await page.getByRole('button', { name: language === 'de' ? 'Schlüssel erstellen' : 'Create key' }).click();
+        await page.locator('code.secret').waitFor();
+        await checkPage(page);
+        await context.close();
+      }, 60_000);
+    }
+  }
+});
