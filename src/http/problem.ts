@@ -75,9 +75,10 @@ export const genericConstraints = [
   // A grant held twice in one scope, a membership twice: the services find the held one first.
   'user_roles_scope_unique',
   'user_permissions_scope_unique',
-  // Random values: a passkey's credential id, a challenge's token hash, an application's client id.
+  // Random values: a passkey's credential id, a challenge's or remembered device's token hash, a client id.
   'mfa_factors_credential_id_unique',
   'mfa_challenges_token_hash_unique',
+  'mfa_remembered_devices_token_hash_unique',
   'applications_client_id_unique',
 ];
 
