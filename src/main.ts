@@ -3,7 +3,7 @@ import { buildApp, loggerOptions } from './app.js';
 import { type ControlChannel, openControlChannel } from './cli/control.js';
 import { type Config, loadConfig } from './config.js';
 import { type AppContext, closeContext, createContext } from './context.js';
-import { embeddedSecretSource, withEmbeddedSecret } from './platform/embedded-secret.js';
+import { secretStorageNotices, withEmbeddedSecret } from './platform/embedded-secret.js';
 import { prepareDatabase } from './startup.js';
 
 type App = Awaited<ReturnType<typeof buildApp>>;
@@ -52,27 +52,12 @@ export async function serve(): Promise<void> {
   await app.listen({ port: config.PORT, host: config.HOST });
   if (context.database.kind === 'pglite') control = await openControl(context, app);
   const base = config.PUBLIC_URL;
-  logSecretStorage(config, app.log);
+  for (const { level, message, file } of secretStorageNotices(config)) app.log[level](file ? { file } : {}, message);
   app.log.info(
     `Tessera ${context.version} ready: API ${base} · docs ${base}/docs · console ${base}/admin · ${
       context.database.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL'
     }`,
   );
-}
-
-/** Where the secret that seals signing keys and providers' secrets comes from, or that there is none. */
-function logSecretStorage(config: Config, log: App['log']) {
-  const file = embeddedSecretSource(config);
-  if (file)
-    log.info(
-      { file },
-      "signing keys and identity providers' secrets are sealed with the embedded secret in DATA_DIR: keep a copy of it apart from your backups",
-    );
-  else if (!config.SIGNING_KEY_SECRET) {
-    log.warn(
-      "SIGNING_KEY_SECRET is not set: signing keys and identity providers' secrets are stored unsealed in PostgreSQL and in its backups",
-    );
-  }
 }
 
 /** The CLI's commands run here, on this process's database and modules, while this server holds DATA_DIR. */

@@ -36,3 +36,29 @@ export function embeddedSecretSource(config: Config): string | undefined {
     return undefined;
   }
 }
+
+/** What start-up says of the sealing secret: where it comes from, or what its absence leaves unprotected or off. */
+export function secretStorageNotices(config: Config): { level: 'info' | 'warn'; message: string; file?: string }[] {
+  const file = embeddedSecretSource(config);
+  if (file)
+    return [
+      {
+        level: 'info',
+        file,
+        message:
+          "signing keys and identity providers' secrets are sealed with the embedded secret in DATA_DIR: keep a copy of it apart from your backups",
+      },
+    ];
+  if (config.SIGNING_KEY_SECRET) return [];
+  const unsealed = {
+    level: 'warn' as const,
+    message:
+      "SIGNING_KEY_SECRET is not set: signing keys and identity providers' secrets are stored unsealed in PostgreSQL and in its backups",
+  };
+  if (config.MFA_REMEMBER_DEVICE_DAYS === 0) return [unsealed];
+  const noRemembering = {
+    level: 'warn' as const,
+    message: `MFA_REMEMBER_DEVICE_DAYS is ${config.MFA_REMEMBER_DEVICE_DAYS} but SIGNING_KEY_SECRET is not set: "Remember this device" is not offered (its cookie is signed with a key derived from that secret)`,
+  };
+  return [unsealed, noRemembering];
+}
