@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
+import { sql } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
 import { createUser, login } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { auditActions, federationConfig, pkcePair } from './helpers/federation.js';
@@ -152,6 +154,40 @@ describe.skipIf(!hasChromium)('social sign-in on the hosted pages', () => {
     const cookie = await sessionCookie(context);
     const browser = await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } });
     expect(browser?.userId).toBe(user.id);
+    await context.close();
+  }, 90_000);
+
+  it('lets a person with no password delete their account once they signed in again through their provider', async () => {
+    const email = nextPerson();
+    const context = await rig.context({ testTls: true, axe: true });
+    const page = await context.newPage();
+    await page.goto(`${rig.base}/sign-in`);
+    await providerButton(page).click();
+    await page.waitForURL(`${rig.base}/account`);
+    const first = await rig.h.app.modules.hosted.browserSession({
+      headers: { cookie: `tessera_session=${(await sessionCookie(context))?.value}` },
+    });
+    const userId = first?.userId as string;
+    // An hour later, the sign-in is no proof any more: no password to ask, so the provider is asked again.
+    await queryRows(
+      rig.h.context.database.primary,
+      sql`UPDATE sessions SET created_at = now() - interval '1 hour' WHERE user_id = ${userId}`,
+    );
+    await page.goto(`${rig.base}/account/delete`);
+    expect(await page.getByLabel('Current password').count()).toBe(0);
+    await page.getByLabel('I understand that I will no longer be able to sign in').check();
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    await page.getByText('You have no password here: sign in again through your provider first').waitFor();
+    await checkPage(page);
+    expect((await rig.h.app.modules.hosted.person(userId))?.status).toBe('ACTIVE');
+    await page.getByRole('link', { name: 'Sign in again with Single sign-on' }).click();
+    await page.waitForURL(`${rig.base}/account/delete`);
+    await page.getByLabel('I understand that I will no longer be able to sign in').check();
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    await page.waitForURL(`${rig.base}/sign-in?deleted=1`);
+    const person = await rig.h.app.modules.hosted.person(userId);
+    expect([person?.email, person?.status]).toEqual([email, 'INACTIVE']);
+    expect(await auditActions(rig.h, userId)).toContain('user.deactivated');
     await context.close();
   }, 90_000);
 

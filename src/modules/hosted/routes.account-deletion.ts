@@ -13,9 +13,21 @@ export function accountDeletionPages(app: FastifyInstance, kit: PageKit) {
 
   const person = (request: FastifyRequest, reply: FastifyReply) => kit.signedInPerson(request, reply, '/account/delete');
 
-  /** The password again and a tick: errors next to each, a refusal (the last administrator) above the form. */
-  const deletionForm = (request: FastifyRequest, reply: FastifyReply, errors: Form = {}, formError?: string, status = 200) => {
+  /**
+   * The password again (for a person who has one) and a tick: errors next to each, a refusal (the last
+   * administrator) above the form. A person without a password signs in again through their provider when
+   * their sign-in is not recent, and comes back here.
+   */
+  const deletionForm = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: BrowserSession,
+    outcome: { errors?: Form; formError?: string; signInAgain?: boolean } = {},
+    status = 200,
+  ) => {
     const t = kit.t(request);
+    const { errors = {}, formError, signInAgain } = outcome;
+    const ways = await hosted.account.waysToProveItIsThem(request.caller, session);
     const password = {
       name: 'password',
       label: t('account.currentPassword'),
@@ -24,14 +36,22 @@ export function accountDeletionPages(app: FastifyInstance, kit: PageKit) {
       error: errors.password,
     };
     const confirm = { name: 'confirm', label: t('accountDeletion.confirm'), type: 'checkbox', value: 'yes', error: errors.confirm };
+    const again = signInAgain
+      ? ways.providers.map((provider) => ({
+          href: `/sign-in/with/${encodeURIComponent(provider.slug)}?return_to=${encodeURIComponent('/account/delete')}`,
+          label: t('accountDeletion.signInWith', { provider: provider.displayName }),
+        }))
+      : [];
     const keep = { href: '/account', label: t('accountDeletion.keep') };
-    const spec = { action: '/account/delete', danger: true, formError, fields: [password, confirm], links: [keep] };
+    const fields = ways.password ? [password, confirm] : [confirm];
+    const spec = { action: '/account/delete', danger: true, formError, fields, links: [...again, keep] };
     return kit.sectionForm(request, reply, 'accountDeletion', spec, status);
   };
 
   app.get('/account/delete', page, async (request, reply) => {
-    if (!(await person(request, reply))) return reply;
-    return deletionForm(request, reply);
+    const session = await person(request, reply);
+    if (!session) return reply;
+    return deletionForm(request, reply, session);
   });
 
   app.post(
@@ -43,19 +63,22 @@ export function accountDeletionPages(app: FastifyInstance, kit: PageKit) {
       if (!session) return reply;
       const t = kit.t(request);
       const form = request.body as Form;
+      const { password } = await hosted.account.waysToProveItIsThem(request.caller, session);
       const errors: Form = {
-        password: form.password ? undefined : t('common.required'),
+        password: form.password || !password ? undefined : t('common.required'),
         confirm: form.confirm === 'yes' ? undefined : t('accountDeletion.confirmRequired'),
       };
-      if (errors.password || errors.confirm) return deletionForm(request, reply, errors, undefined, 400);
+      if (errors.password || errors.confirm) return deletionForm(request, reply, session, { errors }, 400);
       try {
-        await hosted.account.deleteAccount(request.caller, session, form.password ?? '');
+        await hosted.account.deleteAccount(request.caller, session, password ? (form.password ?? '') : undefined);
       } catch (error) {
-        if (kit.isRefusal(error, 'CURRENT_PASSWORD_WRONG'))
-          return deletionForm(request, reply, { password: t('account.wrongCurrent') }, undefined, 400);
-        if (kit.isRefusal(error, 'LAST_ORGANIZATION_ADMIN'))
-          return deletionForm(request, reply, {}, t('accountDeletion.lastAdministrator'), 409);
-        if (kit.isRefusal(error, 'LAST_SUPER_ADMIN')) return deletionForm(request, reply, {}, t('accountDeletion.lastSuperAdmin'), 409);
+        const refused = (outcome: Parameters<typeof deletionForm>[3], status: number) =>
+          deletionForm(request, reply, session, outcome, status);
+        if (kit.isRefusal(error, 'CURRENT_PASSWORD_WRONG')) return refused({ errors: { password: t('account.wrongCurrent') } }, 400);
+        if (kit.isRefusal(error, 'REAUTHENTICATION_REQUIRED'))
+          return refused({ formError: t('accountDeletion.signInAgain'), signInAgain: true }, 403);
+        if (kit.isRefusal(error, 'LAST_ORGANIZATION_ADMIN')) return refused({ formError: t('accountDeletion.lastAdministrator') }, 409);
+        if (kit.isRefusal(error, 'LAST_SUPER_ADMIN')) return refused({ formError: t('accountDeletion.lastSuperAdmin') }, 409);
         throw error;
       }
       // The session is already ended with the account; the cookie goes too.

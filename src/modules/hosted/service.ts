@@ -327,9 +327,19 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
       /** A new picture, as POST /users/upload-avatar takes it (formats and size as configured, stored as WebP). */
       uploadAvatar: (caller: Caller, session: BrowserSession, bytes: Buffer) =>
         deps.users.self.uploadAvatar(signedInAs(caller, session), bytes),
-      /** The person deletes their account (soft, as the users module rules); its sessions end with it. */
-      deleteAccount: (caller: Caller, session: BrowserSession, currentPassword: string) =>
+      /**
+       * The person deletes their account (soft, as the users module rules); its sessions end with it. Without a
+       * password of their own, a recent sign-in through their provider proves it is them.
+       */
+      deleteAccount: (caller: Caller, session: BrowserSession, currentPassword: string | undefined) =>
         deps.users.deleteOwnAccount(signedInAs(caller, session), currentPassword),
+      /** How the person can prove it is them again: their password, or a sign-in through a provider they came from. */
+      async waysToProveItIsThem(caller: Caller, session: BrowserSession) {
+        const user = await deps.users.findById(context.database.primary, session.userId);
+        const linked = new Set((await deps.federation.identities.list(signedInAs(caller, session))).map((identity) => identity.provider));
+        const providers = (await deps.federation.signInProviders()).filter((provider) => linked.has(provider.slug));
+        return { password: Boolean(user?.passwordHash), providers };
+      },
       exportData: (caller: Caller, session: BrowserSession) => deps.users.exportUser(signedInAs(caller, session), 'me'),
       identities: (caller: Caller, session: BrowserSession) => deps.federation.identities.list(signedInAs(caller, session)),
       unlinkIdentity: (caller: Caller, session: BrowserSession, id: string) =>

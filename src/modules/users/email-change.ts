@@ -5,16 +5,7 @@ import type { DomainEvent } from '../events.js';
 import { userErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import { normalizeEmail } from './records.js';
-
-/**
- * Whether the person asking may change their own sign-in address now: `currentPassword` when they gave
- * one, else a sign-in recent enough. The auth module answers (it holds sessions and password formats).
- */
-export type StepUpCheck = (
-  caller: SignedInCaller,
-  user: queries.UserRow,
-  currentPassword: string | undefined,
-) => Promise<'ok' | 'required' | 'wrong'>;
+import type { StepUp } from './step-up.js';
 
 /** An address change that is not the same address again, or undefined. */
 export function newAddressOf(user: queries.UserRow, email: string | undefined) {
@@ -29,21 +20,15 @@ export function newAddressOf(user: queries.UserRow, email: string | undefined) {
  * the link mailed to it, and the old one can undo it. Auth mails the links and ends sessions; users keeps
  * the addresses.
  */
-export function createEmailChanges() {
-  let stepUp: StepUpCheck = async () => 'required';
-
+export function createEmailChanges(stepUp: StepUp) {
   return {
-    registerStepUp(check: StepUpCheck) {
-      stepUp = check;
-    },
-
     /**
      * Before any write, when people change their own address: their password, or a recent sign-in. A
      * stolen session alone cannot re-address the account.
      */
     async assertStepUp(caller: SignedInCaller, user: queries.UserRow, email: string | undefined, currentPassword: string | undefined) {
       if (newAddressOf(user, email) === undefined) return;
-      const verdict = await stepUp(caller, user, currentPassword);
+      const verdict = await stepUp.verdict(caller, user, currentPassword);
       if (verdict === 'ok') return;
       const message = verdict === 'wrong' ? 'is wrong' : 'is required to change your email';
       throw errors.REAUTHENTICATION_REQUIRED({ errors: [{ path: '/currentPassword', message }] });

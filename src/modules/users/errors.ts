@@ -5,7 +5,7 @@ export const userErrors = defineErrors({
   AVATAR_NOT_FOUND: [404, 'Avatar not found.'],
   FILE_REQUIRED: [400, 'Send the image as multipart field "file".'],
   ORGANIZATION_NOT_ALLOWED: [403, 'You can only place users in your own organization.'],
-  REAUTHENTICATION_REQUIRED: [403, 'Changing your email needs your current password (or a sign-in within the last few minutes).'],
+  REAUTHENTICATION_REQUIRED: [403, 'This change needs your current password, or a sign-in within the last few minutes.'],
   CANNOT_TARGET_SELF: [409, 'You cannot do this to your own account.'],
   CURRENT_PASSWORD_WRONG: [403, 'The current password is not right.'],
   UNSUPPORTED_IMAGE: [415, 'The file is not an image Tessera accepts.'],

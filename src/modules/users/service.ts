@@ -20,15 +20,16 @@ import * as queries from './queries.js';
 import { actionableUser, applyUserChange, assertMayRemove, normalizeEmail, visibleUser } from './records.js';
 import { createSelfService, type LearningRecords, noLearningRecords } from './self.js';
 import { createSelfDeletion } from './self-deletion.js';
+import { createStepUp, type StepUp } from './step-up.js';
 import { userView } from './views.js';
 
 export type { ImportedAccount, InitialRoles, NewAccount, UserSource } from './accounts.js';
 export type { SubscriptionLookup, SubscriptionSummary } from './directory.js';
-export type { StepUpCheck } from './email-change.js';
 export type { ExportPart } from './export.js';
 export { userConditions } from './queries.js';
 export { normalizeEmail } from './records.js';
 export type { LearningRecords } from './self.js';
+export type { StepUpCheck } from './step-up.js';
 export type UserRow = queries.UserRow;
 export type NewUser = queries.NewUser;
 
@@ -120,7 +121,7 @@ export interface UsersService
   /** Its figures of the administrators' overview. */
   statistics: StatisticsPart<'users'>;
   /** The auth module answers whether a person may change their own address now (wired after users). */
-  registerStepUp: EmailChanges['registerStepUp'];
+  registerStepUp: StepUp['register'];
   /** The learning module answers for a user's learning preferences and statistics (wired after users). */
   registerLearningRecords(records: LearningRecords): void;
   /** Nobody can sign in yet: the console's sign-in page says how to make the first admin. */
@@ -135,7 +136,8 @@ export interface UsersService
 export function createUsersService(context: AppContext, deps: UsersDeps): UsersService {
   const { useCases, access } = deps;
   const db = context.database.primary;
-  const emailChanges = createEmailChanges();
+  const stepUp = createStepUp();
+  const emailChanges = createEmailChanges(stepUp);
   const accounts = createAccounts(access);
   // Learning answers for its records once wired (registerLearningRecords); until then there are none.
   const learning: LearningRecords = { ...noLearningRecords };
@@ -187,9 +189,9 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     figures: queries.userFigures,
 
     self: createSelfService(context, { useCases, storage: deps.avatarStorage, emailChanges, learning }),
-    deleteOwnAccount: createSelfDeletion(db, useCases, deps.organizations),
+    deleteOwnAccount: createSelfDeletion(db, useCases, deps.organizations, stepUp),
     grants: createUserGrants(db, access),
-    registerStepUp: emailChanges.registerStepUp,
+    registerStepUp: stepUp.register,
     /** An organization's members and a person's organizations (memberships, their roles, the default one). */
     members: createMembers(context, deps),
     registerLearningRecords(records) {

@@ -42,6 +42,9 @@ export const de: Catalogue = {
     keep: 'Konto behalten',
     lastAdministrator:
       'Sie verwalten als Einzige oder Einziger eine Organisation. Ernennen Sie dort zuerst eine weitere Person zur Administration.',
+    signInAgain:
+      'Sie haben hier kein Passwort: Melden Sie sich zuerst erneut über Ihren Anbieter an und löschen Sie Ihr Konto dann innerhalb weniger Minuten.',
+    signInWith: 'Erneut anmelden mit {{provider}}',
     lastSuperAdmin: 'Sie sind der letzte Super-Admin. Machen Sie zuerst jemand anderen zum Super-Admin.',
   },
   apiKeys: {

@@ -39,6 +39,8 @@ export const en = {
     submit: 'Delete my account',
     keep: 'Keep my account',
     lastAdministrator: 'You are the last administrator of an organization. Make someone else an administrator there first.',
+    signInAgain: 'You have no password here: sign in again through your provider first, then delete your account within a few minutes.',
+    signInWith: 'Sign in again with {{provider}}',
     lastSuperAdmin: 'You are the last super-admin. Make someone else a super-admin first.',
   },
   apiKeys: {
