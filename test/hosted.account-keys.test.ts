@@ -1,8 +1,11 @@
+import { sql } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from './helpers/auth.js';
+import { queryRows } from '../src/db/client.js';
+import { createUser, login } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { checkPage, type PagesRig, signInOnPage, startPages, widths } from './helpers/pages.js';
+import { stepAt, totpCode } from './helpers/totp.js';
 
 // The person's own API keys on /account/api-keys in Debian's Chromium: made with permissions they hold,
 // the secret shown once, usable on the API, then revoked.
@@ -67,6 +70,52 @@ describe.skipIf(!hasChromium)('hosted API keys page', () => {
     await page.getByText('You do not hold one of these permissions.').waitFor();
     await context.close();
   }, 60_000);
+
+  it('asks for the second factor before a key when the sign-in had none, and to sign in again when it is old', async () => {
+    const user = await createUser(rig.h, { password: 'a stepped passphrase', permissions: ['users:read'] });
+    const context = await rig.context();
+    const page = await signIn(context, user.email, 'a stepped passphrase');
+    // The person adds an authenticator app elsewhere: this browser's sign-in proved a password only.
+    const api = await login(rig.h, user.email, 'a stepped passphrase');
+    const started = (await rig.h.app.inject({ method: 'POST', url: '/auth/mfa/totp', payload: {}, headers: api.headers })).json();
+    const step = stepAt();
+    const confirm = { code: totpCode(started.secret, step) };
+    const confirmed = await rig.h.app.inject({
+      method: 'POST',
+      url: `/auth/mfa/totp/${started.factorId}/confirm`,
+      payload: confirm,
+      headers: api.headers,
+    });
+    expect(confirmed.statusCode).toBe(200);
+
+    await page.goto(`${rig.base}/account/api-keys`);
+    await page.getByLabel('Name').fill('stepped');
+    await page.getByRole('checkbox', { name: 'users:read' }).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+    await page.getByLabel('Code').fill(totpCode(started.secret, step + 1));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(`${rig.base}/account/api-keys`);
+    await page.getByLabel('Name').fill('stepped');
+    await page.getByRole('checkbox', { name: 'users:read' }).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('heading', { name: 'Your new key "stepped"' }).waitFor();
+
+    // An hour on, even the two-factor sign-in is too old to make a key with.
+    await queryRows(
+      rig.h.context.database.primary,
+      sql`UPDATE sessions SET created_at = now() - interval '1 hour' WHERE user_id = ${user.id}`,
+    );
+    await page.goto(`${rig.base}/account/api-keys`);
+    await page.getByLabel('Name').fill('late');
+    await page.getByRole('checkbox', { name: 'users:read' }).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    // Its second factor is proven already: nothing but a new sign-in makes it recent.
+    await page.getByText('For your safety, sign out and sign in again before you create a key.').waitFor();
+    const keys = (await rig.h.app.inject({ url: '/auth/api-keys', headers: api.headers })).json();
+    expect(keys.data.map((key: { name: string }) => key.name)).toEqual(['stepped']);
+    await context.close();
+  }, 90_000);
 
   for (const width of widths) {
     for (const language of ['en', 'de'] as const) {
