@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
+import { operations } from '../../http/operation.js';
 import { perIpCredentialLimit } from '../../http/rate-limit.js';
 import { publicRoute, signedIn, signedInIfCredentials } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
@@ -23,6 +24,7 @@ import {
 import type { AuthService } from './service.js';
 
 const tags = ['auth'];
+const operation = operations(tags);
 // One message whatever happened, so the answer tells nothing about which addresses have accounts.
 const CHECK_INBOX = 'If the address can receive it, a message is on its way. Check your inbox.';
 const limited = httpErrors.RATE_LIMITED;
@@ -41,17 +43,13 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 
   app.post(
     '/register',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        description:
-          'Creates an account that can sign in at once and mails a link to verify its address. Always answers 202 with the same message: when the address is taken, its owner is told by mail instead, so the answer reveals no account. Refused (403) when SELF_REGISTRATION is off.',
-        summary: 'Create an account',
-        body: RegisterBody,
-        response: { ...accepted, ...problems(errors.REGISTRATION_CLOSED) },
-      },
-    },
+    operation(publicRoute, {
+      description:
+        'Creates an account that can sign in at once and mails a link to verify its address. Always answers 202 with the same message: when the address is taken, its owner is told by mail instead, so the answer reveals no account. Refused (403) when SELF_REGISTRATION is off.',
+      summary: 'Create an account',
+      body: RegisterBody,
+      response: { ...accepted, ...problems(errors.REGISTRATION_CLOSED) },
+    }),
     async (request, reply) => {
       await auth.register(request.caller, request.body);
       return reply.status(202).send({ message: CHECK_INBOX });
@@ -60,49 +58,37 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 
   app.post(
     '/login',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        description:
-          'Answers an access token, a refresh token and the user. Wrong email, username or password all answer the same 401 INVALID_CREDENTIALS. A person with a second factor gets `mfaRequired` and an mfaToken for POST /auth/mfa/verify instead; one whose MFA policy requires a factor they lack gets `mfaEnrollmentRequired` and an enrolment token; a temporary password answers only a change token for POST /auth/change-password.',
-        summary: 'Sign in with email or username (a temporary password answers with a change token only)',
-        body: LoginBody,
-        response: { 200: LoginResponse, ...problems(errors.INVALID_CREDENTIALS, limited) },
-      },
-    },
+    operation(publicRoute, {
+      description:
+        'Answers an access token, a refresh token and the user. Wrong email, username or password all answer the same 401 INVALID_CREDENTIALS. A person with a second factor gets `mfaRequired` and an mfaToken for POST /auth/mfa/verify instead; one whose MFA policy requires a factor they lack gets `mfaEnrollmentRequired` and an enrolment token; a temporary password answers only a change token for POST /auth/change-password.',
+      summary: 'Sign in with email or username (a temporary password answers with a change token only)',
+      body: LoginBody,
+      response: { 200: LoginResponse, ...problems(errors.INVALID_CREDENTIALS, limited) },
+    }),
     async (request) => auth.login(request.caller, request.body),
   );
 
   app.post(
     '/refresh-token',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        description:
-          'Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be. With `organizationId`, the session moves to that organization as POST /auth/switch-organization does (audited the same way): refused with 403 NOT_A_MEMBER, the refresh token left unspent, for an organization you are not an active member of.',
-        summary: 'Rotate a refresh token (optionally into another of your organizations)',
-        body: RefreshBody,
-        response: { 200: TokenResponse, ...problems(errors.INVALID_REFRESH_TOKEN, organizationErrors.NOT_A_MEMBER, limited) },
-      },
-    },
+    operation(publicRoute, {
+      description:
+        'Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be. With `organizationId`, the session moves to that organization as POST /auth/switch-organization does (audited the same way): refused with 403 NOT_A_MEMBER, the refresh token left unspent, for an organization you are not an active member of.',
+      summary: 'Rotate a refresh token (optionally into another of your organizations)',
+      body: RefreshBody,
+      response: { 200: TokenResponse, ...problems(errors.INVALID_REFRESH_TOKEN, organizationErrors.NOT_A_MEMBER, limited) },
+    }),
     async (request) => auth.sessions.refresh(request.caller, request.body.refreshToken, request.body.organizationId),
   );
 
   app.post(
     '/forgot-password',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        description:
-          'Mails a reset link when an account uses the address. Always answers 202 with the same message, so the answer reveals no account.',
-        summary: 'Mail a password reset link',
-        body: EmailBody,
-        response: accepted,
-      },
-    },
+    operation(publicRoute, {
+      description:
+        'Mails a reset link when an account uses the address. Always answers 202 with the same message, so the answer reveals no account.',
+      summary: 'Mail a password reset link',
+      body: EmailBody,
+      response: accepted,
+    }),
     async (request, reply) => {
       await auth.forgotPassword(request.caller, request.body.email);
       return reply.status(202).send({ message: CHECK_INBOX });
@@ -111,17 +97,13 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 
   app.post(
     '/reset-password',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        description:
-          'Takes the token of a mailed reset or set-password link and the new password; the link works once. It proves the address too, and ends every session of the user.',
-        summary: 'Set a new password with a reset or set-password link',
-        body: ResetBody,
-        response: done(problems(errors.INVALID_LINK, limited)),
-      },
-    },
+    operation(publicRoute, {
+      description:
+        'Takes the token of a mailed reset or set-password link and the new password; the link works once. It proves the address too, and ends every session of the user.',
+      summary: 'Set a new password with a reset or set-password link',
+      body: ResetBody,
+      response: done(problems(errors.INVALID_LINK, limited)),
+    }),
     async (request, reply) => {
       await auth.resetPassword(request.caller, request.body);
       return reply.status(204).send();
@@ -130,16 +112,12 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 
   app.post(
     '/verify-email',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        description: 'Takes the token of a mailed verification link and marks the address verified. The link works once.',
-        summary: 'Confirm an email address',
-        body: TokenBody,
-        response: done(problems(errors.INVALID_LINK, limited)),
-      },
-    },
+    operation(publicRoute, {
+      description: 'Takes the token of a mailed verification link and marks the address verified. The link works once.',
+      summary: 'Confirm an email address',
+      body: TokenBody,
+      response: done(problems(errors.INVALID_LINK, limited)),
+    }),
     async (request, reply) => {
       await auth.verifyEmail(request.caller, request.body.token);
       return reply.status(204).send();
@@ -175,17 +153,13 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 
   app.post(
     '/resend-verification',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        description:
-          'Mails a new verification link when an unverified account uses the address. Always answers 202 with the same message, so the answer reveals no account.',
-        summary: 'Mail a new verification link',
-        body: EmailBody,
-        response: accepted,
-      },
-    },
+    operation(publicRoute, {
+      description:
+        'Mails a new verification link when an unverified account uses the address. Always answers 202 with the same message, so the answer reveals no account.',
+      summary: 'Mail a new verification link',
+      body: EmailBody,
+      response: accepted,
+    }),
     async (request, reply) => {
       await auth.resendVerification(request.caller, request.body.email);
       return reply.status(202).send({ message: CHECK_INBOX });
@@ -233,16 +207,12 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 export const jwksRoute: FastifyPluginAsyncTypebox<{ jwks: () => Promise<{ keys: object[] }> }> = async (app, { jwks }) => {
   app.get(
     '/.well-known/jwks.json',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        description:
-          'The JSON Web Key Set of the keys that sign access tokens, the retiring ones included during a rotation, so another service can verify a token without calling Tessera.',
-        summary: 'Public keys that verify access tokens',
-        response: { 200: Jwks },
-      },
-    },
+    operation(publicRoute, {
+      description:
+        'The JSON Web Key Set of the keys that sign access tokens, the retiring ones included during a rotation, so another service can verify a token without calling Tessera.',
+      summary: 'Public keys that verify access tokens',
+      response: { 200: Jwks },
+    }),
     async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await jwks()),
   );
 };

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { operations } from '../../http/operation.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import { accessErrors } from '../access/errors.js';
@@ -7,14 +8,15 @@ import { UserIdParams } from '../users/schemas.js';
 import { SetPasswordBody } from './schemas.js';
 import type { AuthService } from './service.js';
 
+const operation = operations(['users']);
+
 /** An administrator sets a user's password, temporary (to be replaced at the next sign-in) or not. */
 export const userPasswordRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = async (app, { auth }) => {
   app.put(
     '/users/:id/password',
-    {
-      config: { ...requirePermission('users:write'), stepUp: true },
-      schema: {
-        tags: ['users'],
+    operation(
+      { ...requirePermission('users:write'), stepUp: true },
+      {
         description:
           "An administrator sets the password of a user in their tenancy. With `temporary: true` the user must choose a new one at their next sign-in. The user's sessions end either way.",
         summary: "Set a user's password; `temporary: true` makes their next sign-in replace it (ends their sessions)",
@@ -30,7 +32,7 @@ export const userPasswordRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }
           ),
         },
       },
-    },
+    ),
     async (request, reply) => {
       await auth.setPassword(signedIn(request.caller), request.params.id, request.body);
       return reply.status(204).send();
