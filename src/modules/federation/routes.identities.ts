@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
+import { operations } from '../../http/operation.js';
 import { perMinute } from '../../http/rate-limit.js';
 import { authenticated, requirePermission, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
@@ -11,6 +12,7 @@ import { CodeExchangeBody, IdentityEnvelope, IdentityList, IdentityParams, UserI
 import type { FederationService } from './service.js';
 
 const tags = ['social sign-in'];
+const operation = operations(tags);
 
 /** The caller's own linked identities, limited per principal (AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE) like auth's /auth routes. */
 export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
@@ -27,48 +29,36 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
 
   own.get(
     '',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        description: 'The identity providers your account is linked to, with the email each provider reported.',
-        summary: 'Your linked identities',
-        response: { 200: IdentityList, ...limited },
-      },
-    },
+    operation(authenticated, {
+      description: 'The identity providers your account is linked to, with the email each provider reported.',
+      summary: 'Your linked identities',
+      response: { 200: IdentityList, ...limited },
+    }),
     async (request) => ({ data: await identities.list(signedIn(request.caller)) }),
   );
   own.post(
     '',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        description:
-          'Completes GET /auth/oauth/{provider}/authorize?link=true: send the one-time code it redirected with and your PKCE verifier. An identity already linked to another account answers 409.',
-        summary: 'Finish linking a provider: the code of a link=true sign-in and your PKCE verifier',
-        body: CodeExchangeBody,
-        response: {
-          201: IdentityEnvelope,
-          ...problems(errors.OAUTH_CODE_INVALID, errors.IDENTITY_ALREADY_LINKED, httpErrors.RATE_LIMITED),
-        },
+    operation(authenticated, {
+      description:
+        'Completes GET /auth/oauth/{provider}/authorize?link=true: send the one-time code it redirected with and your PKCE verifier. An identity already linked to another account answers 409.',
+      summary: 'Finish linking a provider: the code of a link=true sign-in and your PKCE verifier',
+      body: CodeExchangeBody,
+      response: {
+        201: IdentityEnvelope,
+        ...problems(errors.OAUTH_CODE_INVALID, errors.IDENTITY_ALREADY_LINKED, httpErrors.RATE_LIMITED),
       },
-    },
+    }),
     async (request, reply) => reply.status(201).send({ identity: await federation.completeLink(signedIn(request.caller), request.body) }),
   );
   own.delete(
     '/:id',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        description:
-          'Removes the link to one provider. Refused when it is your only way to sign in (no password and no other identity): LAST_SIGN_IN_METHOD.',
-        summary: 'Unlink one of your identities (not your last way to sign in)',
-        params: IdentityParams,
-        response: { 204: NoContent, ...problems(errors.IDENTITY_NOT_FOUND, errors.LAST_SIGN_IN_METHOD, httpErrors.RATE_LIMITED) },
-      },
-    },
+    operation(authenticated, {
+      description:
+        'Removes the link to one provider. Refused when it is your only way to sign in (no password and no other identity): LAST_SIGN_IN_METHOD.',
+      summary: 'Unlink one of your identities (not your last way to sign in)',
+      params: IdentityParams,
+      response: { 204: NoContent, ...problems(errors.IDENTITY_NOT_FOUND, errors.LAST_SIGN_IN_METHOD, httpErrors.RATE_LIMITED) },
+    }),
     async (request, reply) => {
       await identities.unlinkOwn(signedIn(request.caller), request.params.id);
       return reply.status(204).send();
@@ -80,20 +70,17 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
 export const userIdentityRoutes: FastifyPluginAsyncTypebox<{ federation: FederationService }> = async (app, { federation }) => {
   app.delete(
     '/users/:id/identities/:identityId',
-    {
-      config: requirePermission('users:write'),
-      schema: {
-        tags: ['users'],
-        description:
-          'An administrator removes a provider link of a user in their tenancy; the user then signs in with their password or another identity.',
-        summary: "Unlink one of a user's identities (see them with GET /users/:id?include=identities)",
-        params: UserIdentityParams,
-        response: {
-          204: NoContent,
-          ...problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, errors.IDENTITY_NOT_FOUND),
-        },
+    operation(requirePermission('users:write'), {
+      tags: ['users'],
+      description:
+        'An administrator removes a provider link of a user in their tenancy; the user then signs in with their password or another identity.',
+      summary: "Unlink one of a user's identities (see them with GET /users/:id?include=identities)",
+      params: UserIdentityParams,
+      response: {
+        204: NoContent,
+        ...problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, errors.IDENTITY_NOT_FOUND),
       },
-    },
+    }),
     async (request, reply) => {
       await federation.identities.unlinkOfUser(signedIn(request.caller), request.params.id, request.params.identityId);
       return reply.status(204).send();

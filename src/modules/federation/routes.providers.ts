@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
+import { operations } from '../../http/operation.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import { federationErrors as errors } from './errors.js';
@@ -17,7 +18,7 @@ import {
 } from './schemas.js';
 import type { FederationService } from './service.js';
 
-const tags = ['identity providers'];
+const operation = operations(['identity providers']);
 
 /** The identity providers people sign in with; those from OAUTH_* settings are listed and read-only. */
 export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationService }> = async (app, { federation }) => {
@@ -27,126 +28,94 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
 
   app.get(
     '/identity-providers',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: 'List identity providers',
-        description:
-          'Every identity provider people may sign in with: those added here and those configured by OAUTH_* settings (read-only). Client secrets are never answered.',
-        response: { 200: ProviderList },
-      },
-    },
+    operation(manage, {
+      summary: 'List identity providers',
+      description:
+        'Every identity provider people may sign in with: those added here and those configured by OAUTH_* settings (read-only). Client secrets are never answered.',
+      response: { 200: ProviderList },
+    }),
     async () => ({
       data: await providers.list(),
     }),
   );
   app.post(
     '/identity-providers',
-    {
-      config: manage,
-      schema: {
-        tags,
-        description:
-          'Adds a provider of one of the supported kinds (oidc, google, microsoft, github, facebook) by slug. Storing a client secret needs SIGNING_KEY_SECRET set (CLIENT_SECRET_ENCRYPTION_REQUIRED).',
-        summary: 'Add an identity provider (its client secret is stored encrypted and never answered)',
-        body: CreateProviderBody,
-        response: { 201: ProviderEnvelope, ...problems(httpErrors.SLUG_ALREADY_EXISTS, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED) },
-      },
-    },
+    operation(manage, {
+      description:
+        'Adds a provider of one of the supported kinds (oidc, google, microsoft, github, facebook) by slug. Storing a client secret needs SIGNING_KEY_SECRET set (CLIENT_SECRET_ENCRYPTION_REQUIRED).',
+      summary: 'Add an identity provider (its client secret is stored encrypted and never answered)',
+      body: CreateProviderBody,
+      response: { 201: ProviderEnvelope, ...problems(httpErrors.SLUG_ALREADY_EXISTS, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED) },
+    }),
     async (request, reply) => reply.status(201).send({ identityProvider: await providers.create(signedIn(request.caller), request.body) }),
   );
   app.get(
     '/identity-providers/:id',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: 'Get an identity provider',
-        description: "One identity provider's settings, without its client secret.",
-        params: ProviderIdParams,
-        response: { 200: ProviderView, ...problems(notFound) },
-      },
-    },
+    operation(manage, {
+      summary: 'Get an identity provider',
+      description: "One identity provider's settings, without its client secret.",
+      params: ProviderIdParams,
+      response: { 200: ProviderView, ...problems(notFound) },
+    }),
     async (request) => providers.get(request.params.id),
   );
   app.patch(
     '/identity-providers/:id',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: 'Change an identity provider',
-        description:
-          'Changes the fields given; a new client secret replaces the stored one. Providers from OAUTH_* settings are changed in the settings, not here (IDENTITY_PROVIDER_FROM_ENVIRONMENT).',
-        params: ProviderIdParams,
-        body: UpdateProviderBody,
-        response: {
-          200: ProviderView,
-          ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED),
-        },
+    operation(manage, {
+      summary: 'Change an identity provider',
+      description:
+        'Changes the fields given; a new client secret replaces the stored one. Providers from OAUTH_* settings are changed in the settings, not here (IDENTITY_PROVIDER_FROM_ENVIRONMENT).',
+      params: ProviderIdParams,
+      body: UpdateProviderBody,
+      response: {
+        200: ProviderView,
+        ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED),
       },
-    },
+    }),
     async (request) => providers.update(signedIn(request.caller), request.params.id, request.body),
   );
   app.post(
     '/identity-providers/:id/test',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: "Test an identity provider's settings",
-        description:
-          "Runs what a sign-in runs before sending the person away (discovery for OIDC, the authorization request with PKCE) and answers the provider's authorization endpoint and the callback URL to register there. A provider that cannot be reached or refuses discovery answers IDENTITY_PROVIDER_UNAVAILABLE; nothing is stored.",
-        params: ProviderIdParams,
-        response: { 200: ProviderTestResult, ...problems(notFound, errors.IDENTITY_PROVIDER_UNAVAILABLE) },
-      },
-    },
+    operation(manage, {
+      summary: "Test an identity provider's settings",
+      description:
+        "Runs what a sign-in runs before sending the person away (discovery for OIDC, the authorization request with PKCE) and answers the provider's authorization endpoint and the callback URL to register there. A provider that cannot be reached or refuses discovery answers IDENTITY_PROVIDER_UNAVAILABLE; nothing is stored.",
+      params: ProviderIdParams,
+      response: { 200: ProviderTestResult, ...problems(notFound, errors.IDENTITY_PROVIDER_UNAVAILABLE) },
+    }),
     async (request) => federation.testProvider(request.params.id),
   );
   app.post(
     '/identity-providers/:id/test-sign-in',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: 'Start a test sign-in with an identity provider',
-        description:
-          "A real sign-in at the provider that signs nobody in: open `authorizationUrl` in this browser, sign in there, and the provider's callback sends you to the console's page of this provider with the result (GET /identity-providers/test-sign-ins/:testId): what the provider said about you and what Tessera would do with it. A disabled provider can be tested before it is enabled. The result is kept ten minutes, for you only.",
-        params: ProviderIdParams,
-        response: { 200: TestSignInStarted, ...problems(notFound, errors.IDENTITY_PROVIDER_UNAVAILABLE) },
-      },
-    },
+    operation(manage, {
+      summary: 'Start a test sign-in with an identity provider',
+      description:
+        "A real sign-in at the provider that signs nobody in: open `authorizationUrl` in this browser, sign in there, and the provider's callback sends you to the console's page of this provider with the result (GET /identity-providers/test-sign-ins/:testId): what the provider said about you and what Tessera would do with it. A disabled provider can be tested before it is enabled. The result is kept ten minutes, for you only.",
+      params: ProviderIdParams,
+      response: { 200: TestSignInStarted, ...problems(notFound, errors.IDENTITY_PROVIDER_UNAVAILABLE) },
+    }),
     async (request) => federation.testSignIn.start(signedIn(request.caller), request.params.id),
   );
   app.get(
     '/identity-providers/test-sign-ins/:testId',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: 'Read the result of a test sign-in',
-        description:
-          "What the provider answered (the identity as Tessera reads it, or why it was refused) and the outcome a real sign-in would have: signs_in, links_by_email, creates_account or refused. Only the administrator who started the test reads it; an unknown, unfinished, expired or someone else's test answers 404 IDENTITY_PROVIDER_TEST_NOT_FOUND.",
-        params: TestSignInParams,
-        response: { 200: TestSignInResult, ...problems(errors.IDENTITY_PROVIDER_TEST_NOT_FOUND) },
-      },
-    },
+    operation(manage, {
+      summary: 'Read the result of a test sign-in',
+      description:
+        "What the provider answered (the identity as Tessera reads it, or why it was refused) and the outcome a real sign-in would have: signs_in, links_by_email, creates_account or refused. Only the administrator who started the test reads it; an unknown, unfinished, expired or someone else's test answers 404 IDENTITY_PROVIDER_TEST_NOT_FOUND.",
+      params: TestSignInParams,
+      response: { 200: TestSignInResult, ...problems(errors.IDENTITY_PROVIDER_TEST_NOT_FOUND) },
+    }),
     async (request) => federation.testSignIn.result(signedIn(request.caller), request.params.testId),
   );
   app.delete(
     '/identity-providers/:id',
-    {
-      config: manage,
-      schema: {
-        tags,
-        description:
-          'Deletes the provider and every identity linked through it. Providers from OAUTH_* settings are removed in the settings, not here (IDENTITY_PROVIDER_FROM_ENVIRONMENT).',
-        summary: 'Remove an identity provider and the identities linked through it',
-        params: ProviderIdParams,
-        response: { 204: NoContent, ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT) },
-      },
-    },
+    operation(manage, {
+      description:
+        'Deletes the provider and every identity linked through it. Providers from OAUTH_* settings are removed in the settings, not here (IDENTITY_PROVIDER_FROM_ENVIRONMENT).',
+      summary: 'Remove an identity provider and the identities linked through it',
+      params: ProviderIdParams,
+      response: { 204: NoContent, ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT) },
+    }),
     async (request, reply) => {
       await providers.remove(signedIn(request.caller), request.params.id);
       return reply.status(204).send();

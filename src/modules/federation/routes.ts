@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
+import { operations } from '../../http/operation.js';
 import { perIpCredentialLimit } from '../../http/rate-limit.js';
 import { publicRoute, signedInIfCredentials } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
@@ -10,7 +11,7 @@ import { federationErrors as errors } from './errors.js';
 import { AuthorizationUrl, AuthorizeQuery, CallbackQuery, CodeExchangeBody, ProviderParams } from './schemas.js';
 import type { FederationService } from './service.js';
 
-const tags = ['social sign-in'];
+const operation = operations(['social sign-in']);
 const limited = httpErrors.RATE_LIMITED;
 const Redirect = (description: string) => ({ type: 'null', description }) as const;
 
@@ -26,27 +27,23 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationServ
 
   app.get(
     '/:provider/authorize',
-    {
-      config: signedInIfCredentials,
-      schema: {
-        tags,
-        summary: 'Start signing in (or, with link=true and a Bearer token, linking) with an identity provider',
-        description: 'Redirects to the provider. With `Accept: application/json` answers the URL instead (for an app that must read it).',
-        params: ProviderParams,
-        querystring: AuthorizeQuery,
-        response: {
-          200: AuthorizationUrl,
-          302: Redirect("To the provider's authorization endpoint"),
-          ...problems(
-            errors.REDIRECT_URI_NOT_ALLOWED,
-            errors.IDENTITY_PROVIDER_NOT_FOUND,
-            errors.IDENTITY_PROVIDER_UNAVAILABLE,
-            httpErrors.UNAUTHORIZED,
-            limited,
-          ),
-        },
+    operation(signedInIfCredentials, {
+      summary: 'Start signing in (or, with link=true and a Bearer token, linking) with an identity provider',
+      description: 'Redirects to the provider. With `Accept: application/json` answers the URL instead (for an app that must read it).',
+      params: ProviderParams,
+      querystring: AuthorizeQuery,
+      response: {
+        200: AuthorizationUrl,
+        302: Redirect("To the provider's authorization endpoint"),
+        ...problems(
+          errors.REDIRECT_URI_NOT_ALLOWED,
+          errors.IDENTITY_PROVIDER_NOT_FOUND,
+          errors.IDENTITY_PROVIDER_UNAVAILABLE,
+          httpErrors.UNAUTHORIZED,
+          limited,
+        ),
       },
-    },
+    }),
     async (request, reply) => {
       if (request.query.link && !request.caller.principal) throw httpErrors.UNAUTHORIZED();
       const authorizationUrl = await federation.authorize(request.caller, request.params.provider, request.query);
@@ -57,18 +54,14 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationServ
 
   app.get(
     '/:provider/callback',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        summary: 'Where the provider sends the person back (register this URL at the provider)',
-        description:
-          "Redirects to the app's redirect_uri with `code` (and the app's `state`), or with `error` (a Tessera problem code) and `error_description`. A missing, unknown, used or expired state answers 400 and redirects nowhere.",
-        params: ProviderParams,
-        querystring: CallbackQuery,
-        response: { 302: Redirect("To the app's redirect_uri"), ...problems(errors.OAUTH_STATE_INVALID, limited) },
-      },
-    },
+    operation(publicRoute, {
+      summary: 'Where the provider sends the person back (register this URL at the provider)',
+      description:
+        "Redirects to the app's redirect_uri with `code` (and the app's `state`), or with `error` (a Tessera problem code) and `error_description`. A missing, unknown, used or expired state answers 400 and redirects nowhere.",
+      params: ProviderParams,
+      querystring: CallbackQuery,
+      response: { 302: Redirect("To the app's redirect_uri"), ...problems(errors.OAUTH_STATE_INVALID, limited) },
+    }),
     async (request, reply) => {
       const rawQuery = request.url.slice(request.url.indexOf('?') + 1);
       const target = await federation.callback(request.caller, request.params.provider, request.query.state, rawQuery);
@@ -78,16 +71,12 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationServ
 
   app.post(
     '/token',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        summary: "Redeem the one-time code with the app's PKCE verifier: the same answer as /auth/login",
-        description: 'A code is good for 60 seconds, once: presenting it again answers 400 and ends the session it started.',
-        body: CodeExchangeBody,
-        response: { 200: LoginResponse, ...problems(errors.OAUTH_CODE_INVALID, authErrors.INVALID_CREDENTIALS, limited) },
-      },
-    },
+    operation(publicRoute, {
+      summary: "Redeem the one-time code with the app's PKCE verifier: the same answer as /auth/login",
+      description: 'A code is good for 60 seconds, once: presenting it again answers 400 and ends the session it started.',
+      body: CodeExchangeBody,
+      response: { 200: LoginResponse, ...problems(errors.OAUTH_CODE_INVALID, authErrors.INVALID_CREDENTIALS, limited) },
+    }),
     async (request) => federation.exchangeCode(request.caller, request.body),
   );
 };
