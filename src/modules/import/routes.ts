@@ -7,11 +7,14 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { httpErrors } from '../../http/errors.js';
+import { operations } from '../../http/operation.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
 import { importErrors as errors } from './errors.js';
 import { ImportJobParams, ImportJobView, ImportQuery, ImportSummary } from './schemas.js';
 import type { ImportService } from './service.js';
+
+const operation = operations(['users']);
 
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 const types = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl' } as const;
@@ -51,18 +54,14 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }
 
   app.post(
     '/users/import',
-    {
-      config: requirePermission('users:write'),
-      schema: {
-        tags: ['users'],
-        description:
-          'Streams a JSON Lines or CSV file, one user per line. Every line is checked first: an invalid line rejects the whole file with 400 IMPORT_REJECTED listing every bad line (or, with `skipInvalid`, is left out). Existing emails are skipped unless `update`; `dryRun` writes nothing.',
-        summary: 'Import users from a JSON Lines or CSV body (the same as `tessera import`), in your organization, with roles you hold',
-        consumes: Object.keys(types),
-        querystring: ImportQuery,
-        response: { 200: ImportSummary, ...problems(errors.IMPORT_REJECTED, ...uploadProblems) },
-      },
-    },
+    operation(requirePermission('users:write'), {
+      description:
+        'Streams a JSON Lines or CSV file, one user per line. Every line is checked first: an invalid line rejects the whole file with 400 IMPORT_REJECTED listing every bad line (or, with `skipInvalid`, is left out). Existing emails are skipped unless `update`; `dryRun` writes nothing.',
+      summary: 'Import users from a JSON Lines or CSV body (the same as `tessera import`), in your organization, with roles you hold',
+      consumes: Object.keys(types),
+      querystring: ImportQuery,
+      response: { 200: ImportSummary, ...problems(errors.IMPORT_REJECTED, ...uploadProblems) },
+    }),
     async (request) => {
       const upload = await receiveUpload(request);
       try {
@@ -82,18 +81,14 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }
 
   app.post(
     '/users/import/jobs',
-    {
-      config: requirePermission('users:write'),
-      schema: {
-        tags: ['users'],
-        summary: 'Start an import that runs in the background; poll its progress',
-        description:
-          'The same import as POST /users/import, answered with 202 once the file is received: the checking and then the writing run on, and GET /users/import/jobs/:id tells their progress and, when done, the summary (with `rejected` when invalid lines wrote nothing).',
-        consumes: Object.keys(types),
-        querystring: ImportQuery,
-        response: { 202: ImportJobView, ...problems(...uploadProblems) },
-      },
-    },
+    operation(requirePermission('users:write'), {
+      summary: 'Start an import that runs in the background; poll its progress',
+      description:
+        'The same import as POST /users/import, answered with 202 once the file is received: the checking and then the writing run on, and GET /users/import/jobs/:id tells their progress and, when done, the summary (with `rejected` when invalid lines wrote nothing).',
+      consumes: Object.keys(types),
+      querystring: ImportQuery,
+      response: { 202: ImportJobView, ...problems(...uploadProblems) },
+    }),
     async (request, reply) => {
       const upload = await receiveUpload(request);
       const file = { path: upload.path, format: upload.format };
@@ -109,17 +104,13 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }
 
   app.get(
     '/users/import/jobs/:id',
-    {
-      config: requirePermission('users:write'),
-      schema: {
-        tags: ['users'],
-        summary: 'The progress of an import you started, and its summary once done',
-        description:
-          "Phase (checking, then importing), lines or users done of the total, and once finished the summary or the failure. Kept an hour after the import ends; another person's import answers IMPORT_NOT_FOUND.",
-        params: ImportJobParams,
-        response: { 200: ImportJobView, ...problems(errors.IMPORT_NOT_FOUND) },
-      },
-    },
+    operation(requirePermission('users:write'), {
+      summary: 'The progress of an import you started, and its summary once done',
+      description:
+        "Phase (checking, then importing), lines or users done of the total, and once finished the summary or the failure. Kept an hour after the import ends; another person's import answers IMPORT_NOT_FOUND.",
+      params: ImportJobParams,
+      response: { 200: ImportJobView, ...problems(errors.IMPORT_NOT_FOUND) },
+    }),
     async (request) => importer.jobs.get(signedIn(request.caller), request.params.id),
   );
 };
