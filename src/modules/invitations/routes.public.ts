@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
+import { operations } from '../../http/operation.js';
 import { perIpCredentialLimit } from '../../http/rate-limit.js';
 import { publicRoute, signedInIfCredentials } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
@@ -10,7 +11,7 @@ import { invitationErrors as errors } from './errors.js';
 import { AcceptBody, LookupQuery, LookupView } from './schemas.js';
 import type { InvitationsService } from './service.js';
 
-const tags = ['invitations'];
+const operation = operations(['invitations']);
 const limited = httpErrors.RATE_LIMITED;
 
 /** The invitee's routes: they take a mailed token, so they share the per-IP budget of every credential route. */
@@ -23,43 +24,35 @@ export const invitationPublicRoutes: FastifyPluginAsyncTypebox<{
 
   app.get(
     '/invitations/lookup',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        description:
-          "Takes the token of a mailed invitation and answers the email, the organization's name, the expiry, and whether an account already uses the address (sign in to accept) or not (choose a password).",
-        summary: 'What a sign-up page needs to know of an invitation',
-        querystring: LookupQuery,
-        response: { 200: LookupView, ...problems(errors.INVALID_INVITATION, limited) },
-      },
-    },
+    operation(publicRoute, {
+      description:
+        "Takes the token of a mailed invitation and answers the email, the organization's name, the expiry, and whether an account already uses the address (sign in to accept) or not (choose a password).",
+      summary: 'What a sign-up page needs to know of an invitation',
+      querystring: LookupQuery,
+      response: { 200: LookupView, ...problems(errors.INVALID_INVITATION, limited) },
+    }),
     async (request) => invitations.lookup(request.query.token),
   );
 
   app.post(
     '/invitations/accept',
-    {
-      config: signedInIfCredentials,
-      schema: {
-        tags,
-        description:
-          "Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins. Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).",
-        summary: 'Accept an invitation: a new account chooses a password; an existing one is signed in (Bearer). Answers as login does',
-        body: AcceptBody,
-        response: {
-          200: AcceptInvitationResponse,
-          ...problems(
-            errors.INVALID_INVITATION,
-            errors.SIGN_IN_TO_ACCEPT,
-            errors.INVITATION_FOR_ANOTHER_ACCOUNT,
-            organizationErrors.ALREADY_A_MEMBER,
-            httpErrors.EMAIL_ALREADY_EXISTS,
-            limited,
-          ),
-        },
+    operation(signedInIfCredentials, {
+      description:
+        "Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins. Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).",
+      summary: 'Accept an invitation: a new account chooses a password; an existing one is signed in (Bearer). Answers as login does',
+      body: AcceptBody,
+      response: {
+        200: AcceptInvitationResponse,
+        ...problems(
+          errors.INVALID_INVITATION,
+          errors.SIGN_IN_TO_ACCEPT,
+          errors.INVITATION_FOR_ANOTHER_ACCOUNT,
+          organizationErrors.ALREADY_A_MEMBER,
+          httpErrors.EMAIL_ALREADY_EXISTS,
+          limited,
+        ),
       },
-    },
+    }),
     async (request) => invitations.accept(request.caller, request.body),
   );
 };
