@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { operations } from '../../http/operation.js';
 import { authenticated, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import { accessErrors } from '../access/errors.js';
@@ -6,37 +7,29 @@ import { mfaErrors as errors } from './errors.js';
 import { DeviceParams, RememberedDeviceList } from './schemas.js';
 import type { MfaService } from './service.js';
 
-const tags = ['mfa'];
+const operation = operations(['mfa']);
 
 /** A person's remembered devices ("Remember this device" at the second step): listed and forgotten, never shown their token. */
 export const rememberedDeviceRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = async (app, { mfa }) => {
   app.get(
     '/auth/mfa/remembered-devices',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        summary: 'Your remembered devices',
-        description:
-          'Browsers that skip the second step after you ticked "Remember this device": their user agent, when remembered, last used and until when. Never the cookie or its hash.',
-        response: { 200: RememberedDeviceList },
-      },
-    },
+    operation(authenticated, {
+      summary: 'Your remembered devices',
+      description:
+        'Browsers that skip the second step after you ticked "Remember this device": their user agent, when remembered, last used and until when. Never the cookie or its hash.',
+      response: { 200: RememberedDeviceList },
+    }),
     async (request) => mfa.devices.list(signedIn(request.caller)),
   );
 
   app.delete(
     '/auth/mfa/remembered-devices/:id',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        summary: 'Forget a remembered device',
-        description: 'Its next sign-in asks the second factor again. Audited as mfa.device_forgotten.',
-        params: DeviceParams,
-        response: { 204: NoContent, ...problems(errors.REMEMBERED_DEVICE_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED) },
-      },
-    },
+    operation(authenticated, {
+      summary: 'Forget a remembered device',
+      description: 'Its next sign-in asks the second factor again. Audited as mfa.device_forgotten.',
+      params: DeviceParams,
+      response: { 204: NoContent, ...problems(errors.REMEMBERED_DEVICE_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED) },
+    }),
     async (request, reply) => {
       await mfa.devices.forget(signedIn(request.caller), request.params.id);
       return reply.status(204).send();
@@ -45,15 +38,11 @@ export const rememberedDeviceRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService
 
   app.delete(
     '/auth/mfa/remembered-devices',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        summary: 'Forget every remembered device',
-        description: 'Every browser asks the second factor again at its next sign-in. Audited as mfa.device_forgotten.',
-        response: { 204: NoContent, ...problems(accessErrors.API_KEY_NOT_ALLOWED) },
-      },
-    },
+    operation(authenticated, {
+      summary: 'Forget every remembered device',
+      description: 'Every browser asks the second factor again at its next sign-in. Audited as mfa.device_forgotten.',
+      response: { 204: NoContent, ...problems(accessErrors.API_KEY_NOT_ALLOWED) },
+    }),
     async (request, reply) => {
       await mfa.devices.forgetEvery(signedIn(request.caller));
       return reply.status(204).send();

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
+import { operations } from '../../http/operation.js';
 import { perIpCredentialLimit } from '../../http/rate-limit.js';
 import { authenticated, publicRoute, requirePermission, signedIn, signedInIfCredentials } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
@@ -32,7 +33,7 @@ import {
 } from './schemas.js';
 import type { MfaService } from './service.js';
 
-const tags = ['mfa'];
+const operation = operations(['mfa']);
 const limited = httpErrors.RATE_LIMITED;
 /** What adding a factor may answer: the fresh-authentication refusals and the enrolment token's. */
 const enrolProblems = [
@@ -58,17 +59,13 @@ export const mfaSignInRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; state
 
   app.post(
     '/auth/mfa/verify',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        summary: 'Finish a sign-in with its second factor',
-        description:
-          'The mfaToken of a sign-in that answered `mfaRequired`, and a 6-digit TOTP code, a recovery code (each works once) or a passkey assertion (options from POST /auth/mfa/webauthn/options). Answers the token pair with `amr` including the factor. A wrong code answers 401 INVALID_MFA_CODE and counts toward the same per-account throttle as wrong passwords (429 after too many); the mfaToken stays usable until it expires (5 minutes) and works once. With `rememberDevice: true` (and MFA_REMEMBER_DEVICE_DAYS above 0) the answer sets a signed HttpOnly cookie: a later POST /auth/login from this browser skips the second step (amr pwd, acr aal1).',
-        body: VerifyBody,
-        response: { 200: LoginResponse, ...problems(errors.INVALID_MFA_TOKEN, errors.INVALID_MFA_CODE, limited) },
-      },
-    },
+    operation(publicRoute, {
+      summary: 'Finish a sign-in with its second factor',
+      description:
+        'The mfaToken of a sign-in that answered `mfaRequired`, and a 6-digit TOTP code, a recovery code (each works once) or a passkey assertion (options from POST /auth/mfa/webauthn/options). Answers the token pair with `amr` including the factor. A wrong code answers 401 INVALID_MFA_CODE and counts toward the same per-account throttle as wrong passwords (429 after too many); the mfaToken stays usable until it expires (5 minutes) and works once. With `rememberDevice: true` (and MFA_REMEMBER_DEVICE_DAYS above 0) the answer sets a signed HttpOnly cookie: a later POST /auth/login from this browser skips the second step (amr pwd, acr aal1).',
+      body: VerifyBody,
+      response: { 200: LoginResponse, ...problems(errors.INVALID_MFA_TOKEN, errors.INVALID_MFA_CODE, limited) },
+    }),
     async (request, reply) => {
       const { answer, deviceCookie } = await mfa.verify(request.caller, request.body);
       if (deviceCookie) reply.header('set-cookie', mfa.devices.cookieHeader(deviceCookie));
@@ -78,47 +75,35 @@ export const mfaSignInRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; state
 
   app.post(
     '/auth/mfa/webauthn/options',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        summary: 'Passkey options for a waiting sign-in',
-        description: "Options for an assertion by one of the person's passkeys, to answer POST /auth/mfa/verify with method webauthn.",
-        body: MfaTokenBody,
-        response: { 200: SecondFactorOptions, ...problems(errors.INVALID_MFA_TOKEN, errors.METHOD_NOT_AVAILABLE, limited) },
-      },
-    },
+    operation(publicRoute, {
+      summary: 'Passkey options for a waiting sign-in',
+      description: "Options for an assertion by one of the person's passkeys, to answer POST /auth/mfa/verify with method webauthn.",
+      body: MfaTokenBody,
+      response: { 200: SecondFactorOptions, ...problems(errors.INVALID_MFA_TOKEN, errors.METHOD_NOT_AVAILABLE, limited) },
+    }),
     async (request) => mfa.webauthnOptions(request.body.mfaToken),
   );
 
   app.post(
     '/auth/passkeys/login/options',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        summary: 'Start a passkey sign-in',
-        description:
-          'Options for a discoverable-credential assertion (no user named: the browser offers the passkeys it holds for this site) and the challengeId to send back. Single use, 5 minutes.',
-        response: { 200: CeremonyOptions, ...problems(limited) },
-      },
-    },
+    operation(publicRoute, {
+      summary: 'Start a passkey sign-in',
+      description:
+        'Options for a discoverable-credential assertion (no user named: the browser offers the passkeys it holds for this site) and the challengeId to send back. Single use, 5 minutes.',
+      response: { 200: CeremonyOptions, ...problems(limited) },
+    }),
     async (request) => mfa.passkeys.loginOptions(request.caller),
   );
 
   app.post(
     '/auth/passkeys/login',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        summary: 'Sign in with a passkey, no password',
-        description:
-          'The assertion for the challenge: the token pair, with `amr` hwk (a device-bound passkey) or swk (a synced one) and acr aal2.',
-        body: PasskeyLoginBody,
-        response: { 200: TokenResponse, ...problems(errors.INVALID_PASSKEY_CHALLENGE, errors.PASSKEY_NOT_VERIFIED, limited) },
-      },
-    },
+    operation(publicRoute, {
+      summary: 'Sign in with a passkey, no password',
+      description:
+        'The assertion for the challenge: the token pair, with `amr` hwk (a device-bound passkey) or swk (a synced one) and acr aal2.',
+      body: PasskeyLoginBody,
+      response: { 200: TokenResponse, ...problems(errors.INVALID_PASSKEY_CHALLENGE, errors.PASSKEY_NOT_VERIFIED, limited) },
+    }),
     async (request) => mfa.passkeys.login(request.caller, request.body),
   );
 };
@@ -127,100 +112,76 @@ export const mfaSignInRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; state
 export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = async (app, { mfa }) => {
   app.get(
     '/auth/mfa',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        summary: 'Your second factors (never a secret)',
-        description:
-          'Authenticator apps and passkeys with their kind, name, creation and last use, and whether unused recovery codes remain.',
-        response: { 200: FactorList },
-      },
-    },
+    operation(authenticated, {
+      summary: 'Your second factors (never a secret)',
+      description:
+        'Authenticator apps and passkeys with their kind, name, creation and last use, and whether unused recovery codes remain.',
+      response: { 200: FactorList },
+    }),
     async (request) => mfa.factors.list(signedIn(request.caller)),
   );
 
   app.post(
     '/auth/mfa/totp',
-    {
-      config: signedInIfCredentials,
-      schema: {
-        tags,
-        summary: 'Start adding an authenticator app',
-        description:
-          'A new TOTP secret, its otpauth:// URI and a QR code (SVG); it counts once a code from it is confirmed. Signed in with a sign-in within STEP_UP_MAX_AGE (with your second factor if you have one) or your current password in the body; or with the enrolment token of a sign-in that must enrol.',
-        body: EnrolBody,
-        response: { 201: TotpEnrolment, ...problems(...enrolProblems) },
-      },
-    },
+    operation(signedInIfCredentials, {
+      summary: 'Start adding an authenticator app',
+      description:
+        'A new TOTP secret, its otpauth:// URI and a QR code (SVG); it counts once a code from it is confirmed. Signed in with a sign-in within STEP_UP_MAX_AGE (with your second factor if you have one) or your current password in the body; or with the enrolment token of a sign-in that must enrol.',
+      body: EnrolBody,
+      response: { 201: TotpEnrolment, ...problems(...enrolProblems) },
+    }),
     async (request, reply) => reply.status(201).send(await mfa.factors.startTotp(request.caller, request.body)),
   );
 
   app.post(
     '/auth/mfa/totp/:factorId/confirm',
-    {
-      config: signedInIfCredentials,
-      schema: {
-        tags,
-        summary: 'Activate an authenticator app with a code from it',
-        description:
-          'Activates the factor and answers 10 recovery codes, shown this once (each works once; stored hashed). With an enrolment token, the sign-in it stopped finishes: `signIn` holds the token pair.',
-        params: FactorParams,
-        body: ConfirmTotpBody,
-        response: {
-          200: ConfirmedTotp,
-          ...problems(errors.FACTOR_NOT_FOUND, errors.FACTOR_ALREADY_CONFIRMED, errors.INVALID_MFA_CODE, ...enrolProblems),
-        },
+    operation(signedInIfCredentials, {
+      summary: 'Activate an authenticator app with a code from it',
+      description:
+        'Activates the factor and answers 10 recovery codes, shown this once (each works once; stored hashed). With an enrolment token, the sign-in it stopped finishes: `signIn` holds the token pair.',
+      params: FactorParams,
+      body: ConfirmTotpBody,
+      response: {
+        200: ConfirmedTotp,
+        ...problems(errors.FACTOR_NOT_FOUND, errors.FACTOR_ALREADY_CONFIRMED, errors.INVALID_MFA_CODE, ...enrolProblems),
       },
-    },
+    }),
     async (request) => mfa.factors.confirmTotp(request.caller, request.params.factorId, request.body),
   );
 
   app.post(
     '/auth/mfa/recovery-codes',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        summary: 'Replace your recovery codes',
-        description:
-          'A new set of 10 recovery codes replaces the old one (shown this once). Needs a fresh authentication, as adding a factor does.',
-        body: FreshBody,
-        response: { 200: RecoveryCodeSet, ...problems(errors.METHOD_NOT_AVAILABLE, ...enrolProblems) },
-      },
-    },
+    operation(authenticated, {
+      summary: 'Replace your recovery codes',
+      description:
+        'A new set of 10 recovery codes replaces the old one (shown this once). Needs a fresh authentication, as adding a factor does.',
+      body: FreshBody,
+      response: { 200: RecoveryCodeSet, ...problems(errors.METHOD_NOT_AVAILABLE, ...enrolProblems) },
+    }),
     async (request) => mfa.factors.regenerateRecoveryCodes(signedIn(request.caller), request.body),
   );
 
   app.patch(
     '/auth/mfa/:factorId',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        summary: 'Rename a factor',
-        description: 'Renames one of your authenticator apps or passkeys.',
-        params: FactorParams,
-        body: RenameBody,
-        response: { 200: FactorView, ...problems(errors.FACTOR_NOT_FOUND) },
-      },
-    },
+    operation(authenticated, {
+      summary: 'Rename a factor',
+      description: 'Renames one of your authenticator apps or passkeys.',
+      params: FactorParams,
+      body: RenameBody,
+      response: { 200: FactorView, ...problems(errors.FACTOR_NOT_FOUND) },
+    }),
     async (request) => mfa.factors.rename(signedIn(request.caller), request.params.factorId, request.body.name),
   );
 
   app.delete(
     '/auth/mfa/:factorId',
-    {
-      config: stepUp,
-      schema: {
-        tags,
-        summary: 'Remove a factor',
-        description:
-          'Removes one of your authenticator apps or passkeys (step-up: a sign-in within STEP_UP_MAX_AGE with a second factor, else 401 STEP_UP_REQUIRED). You are mailed. The last one takes the recovery codes with it.',
-        params: FactorParams,
-        response: { 204: NoContent, ...problems(errors.FACTOR_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED) },
-      },
-    },
+    operation(stepUp, {
+      summary: 'Remove a factor',
+      description:
+        'Removes one of your authenticator apps or passkeys (step-up: a sign-in within STEP_UP_MAX_AGE with a second factor, else 401 STEP_UP_REQUIRED). You are mailed. The last one takes the recovery codes with it.',
+      params: FactorParams,
+      response: { 204: NoContent, ...problems(errors.FACTOR_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED) },
+    }),
     async (request, reply) => {
       await mfa.factors.remove(signedIn(request.caller), request.params.factorId);
       return reply.status(204).send();
@@ -229,48 +190,36 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
 
   app.post(
     '/auth/passkeys/options',
-    {
-      config: signedInIfCredentials,
-      schema: {
-        tags,
-        summary: 'Start registering a passkey',
-        description:
-          'Registration options (a discoverable credential with user verification) and the challengeId to send back with the answer. Fresh authentication as for an authenticator app, or an enrolment token.',
-        body: EnrolBody,
-        response: { 200: CeremonyOptions, ...problems(...enrolProblems) },
-      },
-    },
+    operation(signedInIfCredentials, {
+      summary: 'Start registering a passkey',
+      description:
+        'Registration options (a discoverable credential with user verification) and the challengeId to send back with the answer. Fresh authentication as for an authenticator app, or an enrolment token.',
+      body: EnrolBody,
+      response: { 200: CeremonyOptions, ...problems(...enrolProblems) },
+    }),
     async (request) => mfa.passkeys.registrationOptions(request.caller, request.body),
   );
 
   app.post(
     '/auth/passkeys',
-    {
-      config: signedInIfCredentials,
-      schema: {
-        tags,
-        summary: 'Register a passkey',
-        description:
-          "The browser's answer to the options. The first factor also brings 10 recovery codes (shown once); with an enrolment token the sign-in finishes (`signIn`). You are mailed.",
-        body: PasskeyBody,
-        response: { 201: RegisteredPasskey, ...problems(errors.INVALID_PASSKEY_CHALLENGE, errors.PASSKEY_NOT_VERIFIED, ...enrolProblems) },
-      },
-    },
+    operation(signedInIfCredentials, {
+      summary: 'Register a passkey',
+      description:
+        "The browser's answer to the options. The first factor also brings 10 recovery codes (shown once); with an enrolment token the sign-in finishes (`signIn`). You are mailed.",
+      body: PasskeyBody,
+      response: { 201: RegisteredPasskey, ...problems(errors.INVALID_PASSKEY_CHALLENGE, errors.PASSKEY_NOT_VERIFIED, ...enrolProblems) },
+    }),
     async (request, reply) => reply.status(201).send(await mfa.passkeys.register(request.caller, request.body)),
   );
 
   app.get(
     '/auth/passkeys',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        summary: 'Your passkeys',
-        description:
-          'Your passkeys with their names, creation and last use (rename with PATCH /auth/mfa/:factorId, delete with DELETE /auth/mfa/:factorId).',
-        response: { 200: PasskeyList },
-      },
-    },
+    operation(authenticated, {
+      summary: 'Your passkeys',
+      description:
+        'Your passkeys with their names, creation and last use (rename with PATCH /auth/mfa/:factorId, delete with DELETE /auth/mfa/:factorId).',
+      response: { 200: PasskeyList },
+    }),
     async (request) => ({ data: await mfa.passkeys.list(signedIn(request.caller).principal.userId) }),
   );
 };
@@ -279,10 +228,9 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
 export const userFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = async (app, { mfa }) => {
   app.delete(
     '/users/:id/mfa',
-    {
-      config: { ...requirePermission('users:write'), stepUp: true },
-      schema: {
-        tags,
+    operation(
+      { ...requirePermission('users:write'), stepUp: true },
+      {
         summary: "Reset a person's second factors",
         description:
           'Removes every authenticator app, passkey and recovery code of the person, who is mailed and, under a policy that requires a factor, enrols again at the next sign-in. Audited; needs step-up.',
@@ -292,7 +240,7 @@ export const userFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = 
           ...problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, accessErrors.API_KEY_NOT_ALLOWED),
         },
       },
-    },
+    ),
     async (request, reply) => {
       await mfa.factors.reset(signedIn(request.caller), request.params.id);
       return reply.status(204).send();
