@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { operations } from '../../http/operation.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import { pagingErrors } from '../../platform/paging.js';
@@ -15,7 +16,7 @@ import {
   UpdateApplicationBody,
 } from './schemas.js';
 
-const tags = ['applications'];
+const operation = operations(['applications']);
 
 /** /applications: the OpenID Connect clients people sign in to with Tessera, managed by administrators. */
 export const applicationRoutes: FastifyPluginAsyncTypebox<{ applications: Applications }> = async (app, { applications }) => {
@@ -23,74 +24,54 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ applications: Applic
   const shape = problems(errors.INVALID_REDIRECT_URI, errors.UNKNOWN_SCOPE, errors.APPLICATION_SCOPE_NOT_HELD);
   app.get(
     '/applications',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: 'List applications',
-        description: 'The applications (OpenID Connect clients) registered with Tessera, oldest first. Secrets are never shown.',
-        querystring: ListApplicationsQuery,
-        response: { 200: ApplicationList, ...problems(pagingErrors.INVALID_CURSOR) },
-      },
-    },
+    operation(manage, {
+      summary: 'List applications',
+      description: 'The applications (OpenID Connect clients) registered with Tessera, oldest first. Secrets are never shown.',
+      querystring: ListApplicationsQuery,
+      response: { 200: ApplicationList, ...problems(pagingErrors.INVALID_CURSOR) },
+    }),
     async (request) => applications.list(signedIn(request.caller), request.query),
   );
   app.post(
     '/applications',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: 'Register an application',
-        description:
-          "A web, single-page, native or service application. Web and service applications get a client secret, shown in this answer only and stored as a hash; single-page and native ones use PKCE alone. A service's scopes are Tessera permissions you hold.",
-        body: CreateApplicationBody,
-        response: { 201: CreatedApplication, ...shape },
-      },
-    },
+    operation(manage, {
+      summary: 'Register an application',
+      description:
+        "A web, single-page, native or service application. Web and service applications get a client secret, shown in this answer only and stored as a hash; single-page and native ones use PKCE alone. A service's scopes are Tessera permissions you hold.",
+      body: CreateApplicationBody,
+      response: { 201: CreatedApplication, ...shape },
+    }),
     async (request, reply) => reply.status(201).send(await applications.create(signedIn(request.caller), request.body)),
   );
   app.get(
     '/applications/:id',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: 'Get an application',
-        description: 'One application, without its secret.',
-        params: ApplicationParams,
-        response: { 200: ApplicationView, ...problems(errors.APPLICATION_NOT_FOUND) },
-      },
-    },
+    operation(manage, {
+      summary: 'Get an application',
+      description: 'One application, without its secret.',
+      params: ApplicationParams,
+      response: { 200: ApplicationView, ...problems(errors.APPLICATION_NOT_FOUND) },
+    }),
     async (request) => applications.get(signedIn(request.caller), request.params.id),
   );
   app.patch(
     '/applications/:id',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: 'Change an application',
-        description: 'Changes the fields given; the change applies to the next request the application makes, on every node.',
-        params: ApplicationParams,
-        body: UpdateApplicationBody,
-        response: { 200: ApplicationView, ...problems(errors.APPLICATION_NOT_FOUND), ...shape },
-      },
-    },
+    operation(manage, {
+      summary: 'Change an application',
+      description: 'Changes the fields given; the change applies to the next request the application makes, on every node.',
+      params: ApplicationParams,
+      body: UpdateApplicationBody,
+      response: { 200: ApplicationView, ...problems(errors.APPLICATION_NOT_FOUND), ...shape },
+    }),
     async (request) => applications.update(signedIn(request.caller), request.params.id, request.body),
   );
   app.delete(
     '/applications/:id',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: 'Delete an application',
-        description: 'Removes the application; its grants and tokens stop working at once.',
-        params: ApplicationParams,
-        response: { 204: NoContent, ...problems(errors.APPLICATION_NOT_FOUND) },
-      },
-    },
+    operation(manage, {
+      summary: 'Delete an application',
+      description: 'Removes the application; its grants and tokens stop working at once.',
+      params: ApplicationParams,
+      response: { 204: NoContent, ...problems(errors.APPLICATION_NOT_FOUND) },
+    }),
     async (request, reply) => {
       await applications.remove(signedIn(request.caller), request.params.id);
       return reply.status(204).send();
@@ -98,17 +79,13 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ applications: Applic
   );
   app.post(
     '/applications/:id/secret',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: "Rotate an application's client secret",
-        description:
-          'A new secret, shown in this answer only. The previous one keeps working until `previousSecretValidUntil` (APPLICATION_SECRET_GRACE), so the application can be redeployed without downtime.',
-        params: ApplicationParams,
-        response: { 200: RotatedSecret, ...problems(errors.APPLICATION_NOT_FOUND, errors.APPLICATION_HAS_NO_SECRET) },
-      },
-    },
+    operation(manage, {
+      summary: "Rotate an application's client secret",
+      description:
+        'A new secret, shown in this answer only. The previous one keeps working until `previousSecretValidUntil` (APPLICATION_SECRET_GRACE), so the application can be redeployed without downtime.',
+      params: ApplicationParams,
+      response: { 200: RotatedSecret, ...problems(errors.APPLICATION_NOT_FOUND, errors.APPLICATION_HAS_NO_SECRET) },
+    }),
     async (request) => applications.rotateSecret(signedIn(request.caller), request.params.id),
   );
 };

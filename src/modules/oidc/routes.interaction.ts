@@ -1,11 +1,14 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { operations } from '../../http/operation.js';
 import { authenticated, publicRoute, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import { oidcErrors as errors } from './errors.js';
 import type { InteractionStep } from './interactions.js';
 import { ConnectedAppList, ConsentBody, GrantParams, InteractionParams } from './schemas.js';
 import type { OidcService } from './service.js';
+
+const operation = operations(['sign in with Tessera']);
 
 const Redirect = (description: string) => ({ type: 'null', description }) as const;
 const Html = { type: 'string', description: 'an HTML page' } as const;
@@ -21,21 +24,17 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<{ oidc: OidcService }>
 
   app.get(
     '/oidc/interaction/:uid',
-    {
-      config: publicRoute,
-      schema: {
-        tags: ['sign in with Tessera'],
-        summary: "Continue an application's sign-in request",
-        description:
-          'Where the provider sends the browser: with a Tessera browser session that satisfies the request (max_age, prompt=login, acr_values) the sign-in finishes and the browser goes back to the application; without one, to the hosted sign-in page, which returns here. A session weaker than the acr asked for (aal2: a second factor) goes to the second-factor page (or, without a factor, its enrolment) first. Third-party applications then show a consent page.',
-        params: InteractionParams,
-        response: {
-          200: Html,
-          303: Redirect('To the sign-in page, or the second-factor page of a step-up'),
-          ...problems(errors.INTERACTION_NOT_FOUND),
-        },
+    operation(publicRoute, {
+      summary: "Continue an application's sign-in request",
+      description:
+        'Where the provider sends the browser: with a Tessera browser session that satisfies the request (max_age, prompt=login, acr_values) the sign-in finishes and the browser goes back to the application; without one, to the hosted sign-in page, which returns here. A session weaker than the acr asked for (aal2: a second factor) goes to the second-factor page (or, without a factor, its enrolment) first. Third-party applications then show a consent page.',
+      params: InteractionParams,
+      response: {
+        200: Html,
+        303: Redirect('To the sign-in page, or the second-factor page of a step-up'),
+        ...problems(errors.INTERACTION_NOT_FOUND),
       },
-    },
+    }),
     async (request, reply) => {
       const session = await oidc.browserSession(request.raw);
       return answer(await oidc.interactions.show({ req: request.raw, res: reply.raw }, request.caller, session), reply);
@@ -43,47 +42,35 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<{ oidc: OidcService }>
   );
   app.post(
     '/oidc/interaction/:uid/confirm',
-    {
-      config: publicRoute,
-      schema: {
-        tags: ['sign in with Tessera'],
-        summary: 'Allow or deny an application',
-        description:
-          "The consent page's answer (form-encoded `decision=allow|deny`): a page that takes the browser back to the provider, then the application.",
-        params: InteractionParams,
-        body: ConsentBody,
-        response: { 200: Html, ...problems(errors.INTERACTION_NOT_FOUND) },
-      },
-    },
+    operation(publicRoute, {
+      summary: 'Allow or deny an application',
+      description:
+        "The consent page's answer (form-encoded `decision=allow|deny`): a page that takes the browser back to the provider, then the application.",
+      params: InteractionParams,
+      body: ConsentBody,
+      response: { 200: Html, ...problems(errors.INTERACTION_NOT_FOUND) },
+    }),
     async (request, reply) =>
       answer(await oidc.interactions.confirm({ req: request.raw, res: reply.raw }, request.caller, request.body.decision), reply),
   );
 
   app.get(
     '/auth/connected-apps',
-    {
-      config: authenticated,
-      schema: {
-        tags: ['sign in with Tessera'],
-        summary: 'List your connected apps',
-        description: 'The applications you have let sign you in, with what each may see.',
-        response: { 200: ConnectedAppList },
-      },
-    },
+    operation(authenticated, {
+      summary: 'List your connected apps',
+      description: 'The applications you have let sign you in, with what each may see.',
+      response: { 200: ConnectedAppList },
+    }),
     async (request) => oidc.connectedApps.list(signedIn(request.caller)),
   );
   app.delete(
     '/auth/connected-apps/:grantId',
-    {
-      config: authenticated,
-      schema: {
-        tags: ['sign in with Tessera'],
-        summary: 'Disconnect an app',
-        description: 'Takes back what you let the application see: its tokens stop working and it must ask again.',
-        params: GrantParams,
-        response: { 204: NoContent, ...problems(errors.GRANT_NOT_FOUND) },
-      },
-    },
+    operation(authenticated, {
+      summary: 'Disconnect an app',
+      description: 'Takes back what you let the application see: its tokens stop working and it must ask again.',
+      params: GrantParams,
+      response: { 204: NoContent, ...problems(errors.GRANT_NOT_FOUND) },
+    }),
     async (request, reply) => {
       await oidc.connectedApps.revoke(signedIn(request.caller), request.params.grantId);
       return reply.status(204).send();
