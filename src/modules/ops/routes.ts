@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
+import { operations } from '../../http/operation.js';
 import { publicRoute, requirePermission, signedIn } from '../../http/route-policy.js';
 import type { SignedInCaller } from '../../platform/caller.js';
 import type { Metrics } from './metrics.js';
@@ -9,6 +10,7 @@ import type { healthReport } from './service.js';
 import type { Statistics } from './statistics.js';
 
 const tags = ['ops'];
+const operation = operations(tags);
 
 export interface OpsService {
   health: () => ReturnType<typeof healthReport>;
@@ -34,16 +36,12 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ops: OpsService; metricsToke
 ) => {
   app.get(
     '/health',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        description:
-          'Checks the database with a round trip (and Redis, when configured) and reports the version and uptime. Answers 503 with the same report when a dependency is down.',
-        summary: 'Service health',
-        response: { 200: HealthResponse, 503: HealthResponse },
-      },
-    },
+    operation(publicRoute, {
+      description:
+        'Checks the database with a round trip (and Redis, when configured) and reports the version and uptime. Answers 503 with the same report when a dependency is down.',
+      summary: 'Service health',
+      response: { 200: HealthResponse, 503: HealthResponse },
+    }),
     async (_request, reply) => {
       const report = await ops.health();
       return reply.status(report.serving ? 200 : 503).send(report);
@@ -52,31 +50,23 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ops: OpsService; metricsToke
 
   app.get(
     '/health/live',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        summary: 'Liveness probe',
-        description:
-          'Answers 200 while the process serves HTTP, without touching the database: for an orchestrator deciding whether to restart the node.',
-        response: { 200: ProbeResponse },
-      },
-    },
+    operation(publicRoute, {
+      summary: 'Liveness probe',
+      description:
+        'Answers 200 while the process serves HTTP, without touching the database: for an orchestrator deciding whether to restart the node.',
+      response: { 200: ProbeResponse },
+    }),
     async () => ({ status: 'ok' }),
   );
 
   app.get(
     '/health/ready',
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        summary: 'Readiness probe',
-        description:
-          'Answers 200 when the node can take traffic and 503 (`not ready`) otherwise, for a load balancer deciding whether to send it requests.',
-        response: { 200: ProbeResponse, 503: ProbeResponse },
-      },
-    },
+    operation(publicRoute, {
+      summary: 'Readiness probe',
+      description:
+        'Answers 200 when the node can take traffic and 503 (`not ready`) otherwise, for a load balancer deciding whether to send it requests.',
+      response: { 200: ProbeResponse, 503: ProbeResponse },
+    }),
     async (_request, reply) => {
       const ready = await ops.ready();
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
@@ -85,16 +75,12 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ops: OpsService; metricsToke
 
   app.get(
     '/statistics/overview',
-    {
-      config: requirePermission('statistics:read'),
-      schema: {
-        tags,
-        summary: "The administrators' overview figures",
-        description:
-          'Total and active users, users by status and by role, sign-ups, sign-ins and failed sign-ins per day for the last 30 days, and invitations by state: computed in SQL within your organization (all of them with tenants:all), and kept for 30 seconds.',
-        response: { 200: Overview },
-      },
-    },
+    operation(requirePermission('statistics:read'), {
+      summary: "The administrators' overview figures",
+      description:
+        'Total and active users, users by status and by role, sign-ups, sign-ins and failed sign-ins per day for the last 30 days, and invitations by state: computed in SQL within your organization (all of them with tenants:all), and kept for 30 seconds.',
+      response: { 200: Overview },
+    }),
     async (request) => ops.overview(signedIn(request.caller)),
   );
 
