@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
+import { operations } from '../../http/operation.js';
 import { requirePermission, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { IdParams, problems } from '../../http/schemas.js';
 import { userErrors } from '../users/errors.js';
@@ -8,98 +9,74 @@ import { subscriptionErrors as errors } from './errors.js';
 import { CreatePlanBody, PlanList, PlanView, PutSubscriptionBody, SubscriptionView, UpdatePlanBody } from './schemas.js';
 import type { SubscriptionsService } from './service.js';
 
-const tags = ['subscriptions'];
+const operation = operations(['subscriptions']);
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ subscriptions: SubscriptionsService }> = async (app, { subscriptions }) => {
   const manage = requirePermission('subscriptions:manage');
   app.get(
     '/users/:id/subscription',
-    {
-      config: requirePermissionOrSelf('subscriptions:read'),
-      schema: {
-        tags,
-        summary: "Get a user's subscription",
-        description:
-          "The user's subscription (`me` for your own): plan, status, period and features. A user without one answers SUBSCRIPTION_NOT_FOUND.",
-        params: UserIdParams,
-        response: { 200: SubscriptionView, ...problems(userErrors.USER_NOT_FOUND, errors.SUBSCRIPTION_NOT_FOUND) },
-      },
-    },
+    operation(requirePermissionOrSelf('subscriptions:read'), {
+      summary: "Get a user's subscription",
+      description:
+        "The user's subscription (`me` for your own): plan, status, period and features. A user without one answers SUBSCRIPTION_NOT_FOUND.",
+      params: UserIdParams,
+      response: { 200: SubscriptionView, ...problems(userErrors.USER_NOT_FOUND, errors.SUBSCRIPTION_NOT_FOUND) },
+    }),
     async (request) => subscriptions.get(signedIn(request.caller), request.params.id),
   );
   app.put(
     '/users/:id/subscription',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: "Set a user's subscription",
-        description:
-          'Puts the user on the plan named in `type`, from `startDate` (default now) to `endDate` (none: open-ended). An end not after the start answers INVALID_PERIOD.',
-        params: UserIdParams,
-        body: PutSubscriptionBody,
-        response: { 200: SubscriptionView, ...problems(userErrors.USER_NOT_FOUND, errors.INVALID_PERIOD) },
-      },
-    },
+    operation(manage, {
+      summary: "Set a user's subscription",
+      description:
+        'Puts the user on the plan named in `type`, from `startDate` (default now) to `endDate` (none: open-ended). An end not after the start answers INVALID_PERIOD.',
+      params: UserIdParams,
+      body: PutSubscriptionBody,
+      response: { 200: SubscriptionView, ...problems(userErrors.USER_NOT_FOUND, errors.INVALID_PERIOD) },
+    }),
     async (request) => subscriptions.put(signedIn(request.caller), request.params.id, request.body),
   );
   app.post(
     '/users/:id/subscription/cancel',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: "Cancel a user's subscription",
-        description:
-          'Cancels the active subscription; it stays readable with status CANCELLED. A user without an active one answers ACTIVE_SUBSCRIPTION_NOT_FOUND.',
-        params: UserIdParams,
-        response: { 200: SubscriptionView, ...problems(userErrors.USER_NOT_FOUND, errors.ACTIVE_SUBSCRIPTION_NOT_FOUND) },
-      },
-    },
+    operation(manage, {
+      summary: "Cancel a user's subscription",
+      description:
+        'Cancels the active subscription; it stays readable with status CANCELLED. A user without an active one answers ACTIVE_SUBSCRIPTION_NOT_FOUND.',
+      params: UserIdParams,
+      response: { 200: SubscriptionView, ...problems(userErrors.USER_NOT_FOUND, errors.ACTIVE_SUBSCRIPTION_NOT_FOUND) },
+    }),
     async (request) => subscriptions.cancel(signedIn(request.caller), request.params.id),
   );
   app.get(
     '/subscription-plans',
-    {
-      config: requirePermission('subscriptions:read'),
-      schema: {
-        tags,
-        summary: 'List subscription plans',
-        description: 'The plans a subscription can name as its `type`, with their features and how many active subscriptions each has.',
-        response: { 200: PlanList },
-      },
-    },
+    operation(requirePermission('subscriptions:read'), {
+      summary: 'List subscription plans',
+      description: 'The plans a subscription can name as its `type`, with their features and how many active subscriptions each has.',
+      response: { 200: PlanList },
+    }),
     async () => subscriptions.listPlans(),
   );
   app.post(
     '/subscription-plans',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: 'Create a subscription plan',
-        description:
-          "A new plan. A subscription put on it without features of its own gets the plan's features. A name already taken answers NAME_ALREADY_EXISTS.",
-        body: CreatePlanBody,
-        response: { 201: PlanView, ...problems(httpErrors.NAME_ALREADY_EXISTS) },
-      },
-    },
+    operation(manage, {
+      summary: 'Create a subscription plan',
+      description:
+        "A new plan. A subscription put on it without features of its own gets the plan's features. A name already taken answers NAME_ALREADY_EXISTS.",
+      body: CreatePlanBody,
+      response: { 201: PlanView, ...problems(httpErrors.NAME_ALREADY_EXISTS) },
+    }),
     async (request, reply) => reply.status(201).send(await subscriptions.createPlan(signedIn(request.caller), request.body)),
   );
   app.patch(
     '/subscription-plans/:id',
-    {
-      config: manage,
-      schema: {
-        tags,
-        summary: "Edit a subscription plan's description or features",
-        description:
-          'Changes the description or the features of a plan. Subscriptions already on the plan keep the features they were given; new ones get these.',
-        params: IdParams,
-        body: UpdatePlanBody,
-        response: { 200: PlanView, ...problems(errors.PLAN_NOT_FOUND) },
-      },
-    },
+    operation(manage, {
+      summary: "Edit a subscription plan's description or features",
+      description:
+        'Changes the description or the features of a plan. Subscriptions already on the plan keep the features they were given; new ones get these.',
+      params: IdParams,
+      body: UpdatePlanBody,
+      response: { 200: PlanView, ...problems(errors.PLAN_NOT_FOUND) },
+    }),
     async (request) => subscriptions.updatePlan(signedIn(request.caller), request.params.id, request.body),
   );
 };
