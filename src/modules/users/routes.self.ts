@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { httpErrors } from '../../http/errors.js';
+import { operations } from '../../http/operation.js';
 import { authenticated, publicRoute, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
 import { accessErrors } from '../access/errors.js';
@@ -11,7 +12,7 @@ import { ExportView, ProfileView, SelfProfile, SelfUpdateBody, UserIdParams } fr
 import { AVATAR_PATH } from './self.js';
 import type { UsersService } from './service.js';
 
-const tags = ['users'];
+const operation = operations(['users']);
 
 /**
  * The uploaded file's bytes. The multipart plugin's refusals carry codes the problem handler maps; busboy's
@@ -38,84 +39,68 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
 
   app.get(
     '/users/profile',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        description: "The signed-in user's fields, profile, learning preferences and learning statistics in one answer.",
-        summary: 'Your user, profile, learning preferences and statistics',
-        response: { 200: SelfProfile },
-      },
-    },
+    operation(authenticated, {
+      description: "The signed-in user's fields, profile, learning preferences and learning statistics in one answer.",
+      summary: 'Your user, profile, learning preferences and statistics',
+      response: { 200: SelfProfile },
+    }),
     async (request) => users.self.profile(signedIn(request.caller)),
   );
 
   app.put(
     '/users/profile',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        description:
-          "Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_MAX_AGE) and stays pending until the link mailed to it is used; a username or phone number another account uses answers 409.",
-        summary: 'Update your user, profile and learning preferences (a new email waits for confirmation)',
-        body: SelfUpdateBody,
-        response: {
-          200: SelfProfile,
-          ...problems(
-            errors.REAUTHENTICATION_REQUIRED,
-            httpErrors.USERNAME_ALREADY_EXISTS,
-            httpErrors.PHONE_ALREADY_EXISTS,
-            accessErrors.API_KEY_NOT_ALLOWED,
-            accessErrors.IMPERSONATION_NOT_ALLOWED,
-          ),
-        },
+    operation(authenticated, {
+      description:
+        "Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_MAX_AGE) and stays pending until the link mailed to it is used; a username or phone number another account uses answers 409.",
+      summary: 'Update your user, profile and learning preferences (a new email waits for confirmation)',
+      body: SelfUpdateBody,
+      response: {
+        200: SelfProfile,
+        ...problems(
+          errors.REAUTHENTICATION_REQUIRED,
+          httpErrors.USERNAME_ALREADY_EXISTS,
+          httpErrors.PHONE_ALREADY_EXISTS,
+          accessErrors.API_KEY_NOT_ALLOWED,
+          accessErrors.IMPERSONATION_NOT_ALLOWED,
+        ),
       },
-    },
+    }),
     async (request) => users.self.updateProfile(signedIn(request.caller), request.body),
   );
 
   app.post(
     '/users/upload-avatar',
-    {
-      config: authenticated,
-      schema: {
-        tags,
-        description:
-          "An image in one of the configured formats (jpg, png, gif, webp) as multipart field `file`; it is resized and stored as WebP, and the user's `avatarUrl` points to it.",
-        summary: 'Upload your avatar (multipart field "file")',
-        consumes: ['multipart/form-data'],
-        response: {
-          200: ProfileView,
-          ...problems(
-            errors.FILE_REQUIRED,
-            httpErrors.MALFORMED_REQUEST,
-            httpErrors.BODY_TOO_LARGE,
-            errors.UNSUPPORTED_IMAGE,
-            httpErrors.UNSUPPORTED_MEDIA_TYPE,
-            httpErrors.STORAGE_UNAVAILABLE,
-          ),
-        },
+    operation(authenticated, {
+      description:
+        "An image in one of the configured formats (jpg, png, gif, webp) as multipart field `file`; it is resized and stored as WebP, and the user's `avatarUrl` points to it.",
+      summary: 'Upload your avatar (multipart field "file")',
+      consumes: ['multipart/form-data'],
+      response: {
+        200: ProfileView,
+        ...problems(
+          errors.FILE_REQUIRED,
+          httpErrors.MALFORMED_REQUEST,
+          httpErrors.BODY_TOO_LARGE,
+          errors.UNSUPPORTED_IMAGE,
+          httpErrors.UNSUPPORTED_MEDIA_TYPE,
+          httpErrors.STORAGE_UNAVAILABLE,
+        ),
       },
-    },
+    }),
     async (request) => users.self.uploadAvatar(signedIn(request.caller), await readUpload(request, maxAvatarBytes)),
   );
 
   app.get(
     `${AVATAR_PATH}:file`,
-    {
-      config: publicRoute,
-      schema: {
-        tags,
-        description: "An avatar as stored (WebP), by the file name of the user's `avatarUrl`. Public, so an `<img>` tag can show it.",
-        summary: 'An avatar image',
-        params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9]+-\\d+\\.webp$' }) }),
-        response: {
-          200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', contentMediaType: 'image/webp' }),
-          ...problems(errors.AVATAR_NOT_FOUND, httpErrors.STORAGE_UNAVAILABLE),
-        },
+    operation(publicRoute, {
+      description: "An avatar as stored (WebP), by the file name of the user's `avatarUrl`. Public, so an `<img>` tag can show it.",
+      summary: 'An avatar image',
+      params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9]+-\\d+\\.webp$' }) }),
+      response: {
+        200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', contentMediaType: 'image/webp' }),
+        ...problems(errors.AVATAR_NOT_FOUND, httpErrors.STORAGE_UNAVAILABLE),
       },
-    },
+    }),
     async (request, reply) =>
       reply
         .type('image/webp')
@@ -127,17 +112,13 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
 
   app.get(
     '/users/:id/export',
-    {
-      config: requirePermissionOrSelf('users:export'),
-      schema: {
-        tags,
-        description:
-          "Everything Tessera holds about a user (`me` for your own), for a subject access request: the account, profile, preferences and statistics, and each module's part (roles, sessions, identities, learning records, subscription). Hashes, tokens and key material are left out. The export is audited.",
-        summary: 'Everything held about a user, as JSON (GDPR)',
-        params: UserIdParams,
-        response: { 200: ExportView, ...problems(errors.USER_NOT_FOUND) },
-      },
-    },
+    operation(requirePermissionOrSelf('users:export'), {
+      description:
+        "Everything Tessera holds about a user (`me` for your own), for a subject access request: the account, profile, preferences and statistics, and each module's part (roles, sessions, identities, learning records, subscription). Hashes, tokens and key material are left out. The export is audited.",
+      summary: 'Everything held about a user, as JSON (GDPR)',
+      params: UserIdParams,
+      response: { 200: ExportView, ...problems(errors.USER_NOT_FOUND) },
+    }),
     async (request, reply) => {
       const { userId, data } = await users.exportUser(signedIn(request.caller), request.params.id);
       return reply.header('content-disposition', `attachment; filename="tessera-user-${userId}.json"`).send(data);

@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { operations } from '../../http/operation.js';
 import { publicRoute } from '../../http/route-policy.js';
 import { SetupStatus } from './schemas.js';
 import type { UsersService } from './service.js';
+
+const operation = operations(['users']);
 
 /**
  * Whether the first admin is still to be made: the console's sign-in page says how. Public, and it tells
@@ -10,17 +13,13 @@ import type { UsersService } from './service.js';
 export const setupRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (app, { users }) => {
   app.get(
     '/setup',
-    {
-      config: publicRoute,
-      schema: {
-        tags: ['users'],
-        operationId: 'getSetupStatus',
-        summary: 'Whether the first admin is still to be made',
-        description: 'Public: true only while the database has no user at all (make one with `tessera create-admin`).',
-        security: [],
-        response: { 200: SetupStatus },
-      },
-    },
+    operation(publicRoute, {
+      operationId: 'getSetupStatus',
+      summary: 'Whether the first admin is still to be made',
+      description: 'Public: true only while the database has no user at all (make one with `tessera create-admin`).',
+      security: [],
+      response: { 200: SetupStatus },
+    }),
     async () => ({ firstAdminNeeded: await users.firstAdminNeeded() }),
   );
 };

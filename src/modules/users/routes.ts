@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import { type ErrorSpec, httpErrors } from '../../http/errors.js';
+import { operations } from '../../http/operation.js';
 import { requirePermission, requirePermissionOrSelf, signedIn } from '../../http/route-policy.js';
 import { IdParams, NoContent, problems } from '../../http/schemas.js';
 import type { SignedInCaller } from '../../platform/caller.js';
@@ -28,6 +29,7 @@ import {
 import type { UsersService } from './service.js';
 
 const tags = ['users'];
+const operation = operations(tags);
 /** What a write of a user's fields can collide with: another user's unique field, a missing organization or user type. */
 const fieldConflicts = [
   httpErrors.EMAIL_ALREADY_EXISTS,
@@ -43,69 +45,53 @@ const removal = [...target, errors.CANNOT_TARGET_SELF, accessErrors.LAST_SUPER_A
 export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (app, { users }) => {
   app.get(
     '/users',
-    {
-      config: requirePermission('users:read'),
-      schema: {
-        tags,
-        description:
-          'Users in your tenancy: search names, emails and usernames; filter by status, role, organization, user type, verified email or creation time; sort; page by number, or by `cursor` for large lists.',
-        summary: 'List users: filters, search, sort, page or cursor',
-        querystring: ListQuery,
-        response: { 200: UserList, ...problems(pagingErrors.INVALID_CURSOR) },
-      },
-    },
+    operation(requirePermission('users:read'), {
+      description:
+        'Users in your tenancy: search names, emails and usernames; filter by status, role, organization, user type, verified email or creation time; sort; page by number, or by `cursor` for large lists.',
+      summary: 'List users: filters, search, sort, page or cursor',
+      querystring: ListQuery,
+      response: { 200: UserList, ...problems(pagingErrors.INVALID_CURSOR) },
+    }),
     async (request) => users.list(signedIn(request.caller), request.query),
   );
 
   app.get(
     '/users/check-email',
-    {
-      config: requirePermission('users:read'),
-      schema: {
-        tags,
-        description:
-          'Answers whether an account of your organization uses the address (every organization for a cross-tenant administrator), for a form checking an address before it creates a user.',
-        summary: 'Does an account of your organization use this email?',
-        querystring: CheckEmailQuery,
-        response: { 200: CheckEmailResult },
-      },
-    },
+    operation(requirePermission('users:read'), {
+      description:
+        'Answers whether an account of your organization uses the address (every organization for a cross-tenant administrator), for a form checking an address before it creates a user.',
+      summary: 'Does an account of your organization use this email?',
+      querystring: CheckEmailQuery,
+      response: { 200: CheckEmailResult },
+    }),
     async (request) => ({ exists: await users.emailExists(signedIn(request.caller), request.query.email) }),
   );
 
   app.post(
     '/users',
-    {
-      config: requirePermission('users:write'),
-      schema: {
-        tags,
-        description:
-          'Creates a user in your tenancy with roles you may grant. With a password the user can sign in at once; without one they are mailed a link to set it.',
-        summary: 'Create a user (with a password, or mail a set-password link)',
-        body: CreateUserBody,
-        response: {
-          201: UserEnvelope,
-          ...problems(errors.ORGANIZATION_NOT_ALLOWED, accessErrors.UNKNOWN_ROLE, accessErrors.GRANT_EXCEEDS_OWN_ACCESS, ...fieldConflicts),
-        },
+    operation(requirePermission('users:write'), {
+      description:
+        'Creates a user in your tenancy with roles you may grant. With a password the user can sign in at once; without one they are mailed a link to set it.',
+      summary: 'Create a user (with a password, or mail a set-password link)',
+      body: CreateUserBody,
+      response: {
+        201: UserEnvelope,
+        ...problems(errors.ORGANIZATION_NOT_ALLOWED, accessErrors.UNKNOWN_ROLE, accessErrors.GRANT_EXCEEDS_OWN_ACCESS, ...fieldConflicts),
       },
-    },
+    }),
     async (request, reply) => reply.status(201).send({ user: await users.createByAdmin(signedIn(request.caller), request.body) }),
   );
 
   app.get(
     '/users/:id',
-    {
-      config: requirePermissionOrSelf('users:read'),
-      schema: {
-        tags,
-        description:
-          'One user in your tenancy (`me` for yourself). `include` adds the profile, roles, permissions, subscription, organization, linked identities or the kinds of second factor (`mfa`, never a secret) in the same answer.',
-        summary: 'A user, with ?include=profile,roles,permissions,subscription,organization,identities,mfa',
-        params: UserIdParams,
-        querystring: DetailQuery,
-        response: { 200: UserDetail, ...problems(errors.USER_NOT_FOUND) },
-      },
-    },
+    operation(requirePermissionOrSelf('users:read'), {
+      description:
+        'One user in your tenancy (`me` for yourself). `include` adds the profile, roles, permissions, subscription, organization, linked identities or the kinds of second factor (`mfa`, never a secret) in the same answer.',
+      summary: 'A user, with ?include=profile,roles,permissions,subscription,organization,identities,mfa',
+      params: UserIdParams,
+      querystring: DetailQuery,
+      response: { 200: UserDetail, ...problems(errors.USER_NOT_FOUND) },
+    }),
     async (request) => users.detail(signedIn(request.caller), request.params.id, request.query),
   );
 
@@ -152,18 +138,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
 
   app.delete(
     '/users/:id',
-    {
-      config: requirePermission('users:delete'),
-      schema: {
-        tags,
-        description:
-          'Without `hard` the user becomes INACTIVE and can be restored with POST /users/{id}/restore. With `hard=true` the user and their records are erased for good.',
-        summary: 'Deactivate a user (soft delete); ?hard=true erases them',
-        params: UserIdParams,
-        querystring: DeleteQuery,
-        response: { 204: NoContent, ...problems(...removal) },
-      },
-    },
+    operation(requirePermission('users:delete'), {
+      description:
+        'Without `hard` the user becomes INACTIVE and can be restored with POST /users/{id}/restore. With `hard=true` the user and their records are erased for good.',
+      summary: 'Deactivate a user (soft delete); ?hard=true erases them',
+      params: UserIdParams,
+      querystring: DeleteQuery,
+      response: { 204: NoContent, ...problems(...removal) },
+    }),
     async (request, reply) => {
       const caller = signedIn(request.caller);
       if (request.query.hard) await users.erase(caller, request.params.id);
@@ -224,17 +206,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
 
   app.get(
     '/organizations/:id/users',
-    {
-      config: requirePermission('users:read'),
-      schema: {
-        tags: ['organizations'],
-        description: 'The users of one organization in your tenancy, with the filters, search, sort and paging of GET /users.',
-        summary: "An organization's users (same filters as GET /users)",
-        params: IdParams,
-        querystring: ListQuery,
-        response: { 200: UserList, ...problems(pagingErrors.INVALID_CURSOR, organizationErrors.ORGANIZATION_NOT_FOUND) },
-      },
-    },
+    operation(requirePermission('users:read'), {
+      tags: ['organizations'],
+      description: 'The users of one organization in your tenancy, with the filters, search, sort and paging of GET /users.',
+      summary: "An organization's users (same filters as GET /users)",
+      params: IdParams,
+      querystring: ListQuery,
+      response: { 200: UserList, ...problems(pagingErrors.INVALID_CURSOR, organizationErrors.ORGANIZATION_NOT_FOUND) },
+    }),
     async (request) => users.listOfOrganization(signedIn(request.caller), request.params.id, request.query),
   );
 };
