@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { AppContext } from '../../context.js';
+import { createOutboxDrain } from '../../platform/outbox-drain.js';
 import { claimDueMails, markFailedAttempt, markSent, type OutboxRow, postpone, releaseHeldMails } from './queries.js';
 
 export type MailLog = {
@@ -21,11 +22,6 @@ const HOLD_WITHOUT_SMTP_MS = 86_400_000;
 export function createMailWorker(context: AppContext) {
   const { config, database } = context;
   const transport: Transporter | undefined = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
-  let log: MailLog | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-
   async function deliver(row: OutboxRow, log: MailLog) {
     if (!transport) {
       log.info({ to: row.toAddress, subject: row.subject, template: row.template }, 'mail not sent: no SMTP_URL configured');
@@ -49,55 +45,27 @@ export function createMailWorker(context: AppContext) {
     }
   }
 
-  /**
-   * Passes over what is due until nothing is. Concurrent calls share the pass in progress, and make it
-   * look once more: a mail committed while it ran may have been missed by its claim.
-   */
-  function deliverDue(log: MailLog): Promise<void> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          for (;;) {
-            const rows = await claimDueMails(database.primary, BATCH, LEASE_MS);
-            await Promise.all(rows.map((row) => deliver(row, log)));
-            if (rows.length < BATCH) break;
-          }
-        } while (again);
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
-  }
-
-  const pass = (log: MailLog) => deliverDue(log).catch((error) => log.warn({ err: error }, 'mail worker pass failed'));
+  const outbox = createOutboxDrain<MailLog>({
+    batchSize: BATCH,
+    pollMs: config.MAIL_POLL_INTERVAL,
+    failure: 'mail worker pass failed',
+    sendBatch: async (log) => {
+      const rows = await claimDueMails(database.primary, BATCH, LEASE_MS);
+      await Promise.all(rows.map((row) => deliver(row, log)));
+      return rows.length;
+    },
+  });
 
   return {
     /** Delivers what is due now, without waiting for it (a mail was just committed); before `start`, the first poll will. */
-    wake() {
-      if (log) void pass(log);
-    },
+    wake: outbox.wake,
     async start(startLog: MailLog) {
-      log = startLog;
       if (transport)
         await releaseHeldMails(database.primary).catch((error) => startLog.warn({ err: error }, 'held mails not released yet'));
-      const tick = () => {
-        pass(startLog).finally(() => {
-          if (timer) timer = setTimeout(tick, config.MAIL_POLL_INTERVAL).unref();
-        });
-      };
-      timer = setTimeout(tick, 0).unref();
+      outbox.start(startLog);
     },
     async stop() {
-      log = undefined;
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
+      await outbox.stop();
       transport?.close();
     },
   };

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AppContext } from '../../context.js';
 import { createOutbound } from '../../platform/outbound.js';
+import { createOutboxDrain } from '../../platform/outbox-drain.js';
 import { unseal } from '../../platform/sealed.js';
 import { type AttemptOutcome, type Claimed, claimDue, markDelivered, markFailed, queueFigures } from './queries.js';
 import { retryAfterMs, signedHeaders } from './signing.js';
@@ -127,63 +128,25 @@ export function createWebhookWorker(context: AppContext, registry: Registry, hoo
     await hooks.failing(row.webhookId, row.failingSince ?? now, now);
   }
 
-  let log: WorkerLog | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-  let again = false;
-
-  /**
-   * Sends what is due at `now` until nothing is; returns how many attempts were made. Concurrent calls
-   * share the pass in progress and make it look once more (a delivery committed meanwhile).
-   */
-  function deliverDue(now?: Date, passLog: WorkerLog = log ?? silent): Promise<number> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      let sent = 0;
-      try {
-        do {
-          again = false;
-          for (;;) {
-            const at = now ?? new Date();
-            const rows = await claimDue(database.primary, at, BATCH, leaseMs);
-            await Promise.all(rows.map((row) => send(row, at, passLog)));
-            sent += rows.length;
-            if (rows.length < BATCH) break;
-          }
-        } while (again);
-      } finally {
-        running = undefined;
-      }
-      return sent;
-    })();
-    return running;
-  }
-
-  const pass = (passLog: WorkerLog) => deliverDue(undefined, passLog).catch((error) => passLog.warn({ err: error }, 'webhook pass failed'));
+  const outbox = createOutboxDrain<WorkerLog>({
+    batchSize: BATCH,
+    pollMs: config.WEBHOOK_POLL_INTERVAL,
+    failure: 'webhook pass failed',
+    sendBatch: async (log, at) => {
+      const rows = await claimDue(database.primary, at, BATCH, leaseMs);
+      await Promise.all(rows.map((row) => send(row, at, log)));
+      return rows.length;
+    },
+  });
 
   return {
-    deliverDue,
+    /** Sends what is due at `now` until nothing is; returns how many attempts were made. */
+    deliverDue: (now?: Date, passLog: WorkerLog = outbox.log() ?? silent) => outbox.drain(passLog, now),
     /** A delivery was committed: send it now rather than at the next poll. */
-    wake() {
-      if (log) void pass(log);
-    },
-    start(startLog: WorkerLog) {
-      log = startLog;
-      const tick = () => {
-        void pass(startLog).finally(() => {
-          if (timer) timer = setTimeout(tick, config.WEBHOOK_POLL_INTERVAL).unref();
-        });
-      };
-      timer = setTimeout(tick, 0).unref();
-    },
+    wake: outbox.wake,
+    start: outbox.start,
     async stop() {
-      log = undefined;
-      clearTimeout(timer);
-      timer = undefined;
-      await running?.catch(() => 0);
+      await outbox.stop();
       await outbound.close();
     },
   };

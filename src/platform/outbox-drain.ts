@@ -1,0 +1,76 @@
+type DrainLog = { warn(details: object, message: string): void };
+
+interface DrainOptions<Log extends DrainLog> {
+  /** How many rows one claim takes; a claim that comes back with fewer means nothing more is due. */
+  batchSize: number;
+  pollMs: number;
+  /** Claims what is due at `at` and sends it; returns how many rows it claimed. */
+  sendBatch: (log: Log, at: Date) => Promise<number>;
+  /** The warning a failed pass logs. */
+  failure: string;
+}
+
+/**
+ * Sends an outbox on this node: each pass claims batches until one comes back short, and a pass runs at
+ * start, every `pollMs` after the previous one ends, and on `wake` (a row was just committed). Concurrent
+ * passes share the one in progress and make it look once more: a row committed while it ran may have
+ * been missed by its claim.
+ */
+export function createOutboxDrain<Log extends DrainLog>({ batchSize, pollMs, sendBatch, failure }: DrainOptions<Log>) {
+  let log: Log | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let again = false;
+
+  /** Sends what is due at `now` (by default, at each claim) until nothing is; returns how many rows it claimed. */
+  function drain(passLog: Log, now?: Date): Promise<number> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      let sent = 0;
+      try {
+        do {
+          again = false;
+          let claimed: number;
+          do {
+            claimed = await sendBatch(passLog, now ?? new Date());
+            sent += claimed;
+          } while (claimed === batchSize);
+        } while (again);
+      } finally {
+        running = undefined;
+      }
+      return sent;
+    })();
+    return running;
+  }
+
+  const pass = (passLog: Log) => drain(passLog).catch((error) => passLog.warn({ err: error }, failure));
+
+  return {
+    drain,
+    /** The log of the started drain, if it runs. */
+    log: () => log,
+    wake() {
+      if (log) void pass(log);
+    },
+    start(startLog: Log) {
+      log = startLog;
+      const tick = () => {
+        void pass(startLog).finally(() => {
+          if (timer) timer = setTimeout(tick, pollMs).unref();
+        });
+      };
+      timer = setTimeout(tick, 0).unref();
+    },
+    /** Stops polling and waits for the pass in progress. */
+    async stop() {
+      log = undefined;
+      clearTimeout(timer);
+      timer = undefined;
+      await running?.catch(() => 0);
+    },
+  };
+}
