@@ -142,8 +142,7 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
       errors: results.reduce((sum, result) => sum + result.errors + result.non2xx, 0),
       startRssMb: target.startRssMb,
       peakRssMb: Math.max(0, ...measured.map(({ peakMb }) => peakMb)),
-      cpuMsPerRequest:
-        Math.round(100 * median(measured.map(({ result, cpuMs }) => cpuMs / Math.max(result.requests.total, 1)))) / 100,
+      cpuMsPerRequest: Math.round(100 * median(measured.map(({ result, cpuMs }) => cpuMs / Math.max(result.requests.total, 1)))) / 100,
     };
   };
   const measure = async (section: string, spec: CaseSpec): Promise<BenchRow> => {
@@ -312,7 +311,21 @@ export function withLiveShares(rows: BenchRow[]): (BenchRow & { liveShare?: numb
 }
 
 export function printTable(rows: BenchRow[]) {
-  const header = ['section', 'case', 'driver', 'conn', 'req/s', '/live', 'CPU ms/req', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'RSS start', 'RSS peak'];
+  const header = [
+    'section',
+    'case',
+    'driver',
+    'conn',
+    'req/s',
+    '/live',
+    'CPU ms/req',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'errors',
+    'RSS start',
+    'RSS peak',
+  ];
   const lines = withLiveShares(rows).map((row) => {
     return [
       row.section,

@@ -40,8 +40,9 @@ const switchedEvent = (session: { sessionId: string; userId: string; organizatio
   }) satisfies DomainEvent;
 
 /**
- * The one way a session changes organization, shared by POST /auth/switch-organization, the refresh grant
- * with `organizationId` and the hosted account page: only into an organization the person is an active member of now (a
+ * How a session changes organization in a transaction, shared by the refresh grant with `organizationId`, the
+ * hosted account page and POST /auth/switch-organization when its one statement (`queries.switchSession`,
+ * the same rules) lost a race with another change of the session: only into an organization the person is an active member of now (a
  * suspended membership signs in but cannot be switched to), the session's unspent refresh tokens spent,
  * audited as auth.organization_switched. `next` is the session's next refresh token (a browser session keeps
  * its cookie's instead). Three statements: the audit row first, then the move (the membership checked in it),
