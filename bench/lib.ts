@@ -34,6 +34,11 @@ export interface BenchRow {
   peakRssMb?: number;
   /** A comparison with another case of the same run (e.g. its req/s as a ratio of a reference case's). */
   note?: string;
+  /**
+   * The server process's CPU time (user + system) per request, median of the runs: what a request costs the
+   * node whatever else loads the box (1 ms is ~1,000 requests/s a core). The database's own CPU is not in it.
+   */
+  cpuMsPerRequest?: number;
 }
 
 export interface Section {
@@ -80,14 +85,27 @@ export function rssMb(pid: number): number {
   }
 }
 
+/** CPU time (user + system, ms) a process has used so far (Linux), 0 where /proc is not there. */
+export function cpuMs(pid: number): number {
+  try {
+    // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th of them, in ticks of 10 ms.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 /** Samples a process's memory while `work` runs and answers its peak. */
-async function peakRssDuring<T>(pid: number, work: Promise<T>): Promise<{ result: T; peakMb: number }> {
+async function peakRssDuring<T>(pid: number, work: Promise<T>): Promise<{ result: T; peakMb: number; cpuMs: number }> {
   let peakMb = rssMb(pid);
+  const cpuBefore = cpuMs(pid);
   const sampler = setInterval(() => {
     peakMb = Math.max(peakMb, rssMb(pid));
   }, 100);
   try {
-    return { result: await work, peakMb };
+    const result = await work;
+    return { result, peakMb, cpuMs: cpuMs(pid) - cpuBefore };
   } finally {
     clearInterval(sampler);
   }
@@ -106,7 +124,7 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
         requests: spec.requests,
       }),
     );
-  const summary = (section: string, spec: CaseSpec, measured: { result: autocannon.Result; peakMb: number }[]): BenchRow => {
+  const summary = (section: string, spec: CaseSpec, measured: { result: autocannon.Result; peakMb: number; cpuMs: number }[]): BenchRow => {
     const results = measured.map(({ result }) => result);
     return {
       section,
@@ -124,6 +142,7 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
       errors: results.reduce((sum, result) => sum + result.errors + result.non2xx, 0),
       startRssMb: target.startRssMb,
       peakRssMb: Math.max(0, ...measured.map(({ peakMb }) => peakMb)),
+      cpuMsPerRequest: Math.round(100 * median(measured.map(({ result, cpuMs }) => cpuMs / Math.max(result.requests.total, 1)))) / 100,
     };
   };
   const measure = async (section: string, spec: CaseSpec): Promise<BenchRow> => {
@@ -292,7 +311,21 @@ export function withLiveShares(rows: BenchRow[]): (BenchRow & { liveShare?: numb
 }
 
 export function printTable(rows: BenchRow[]) {
-  const header = ['section', 'case', 'driver', 'conn', 'req/s', '/live', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'RSS start', 'RSS peak'];
+  const header = [
+    'section',
+    'case',
+    'driver',
+    'conn',
+    'req/s',
+    '/live',
+    'CPU ms/req',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'errors',
+    'RSS start',
+    'RSS peak',
+  ];
   const lines = withLiveShares(rows).map((row) => {
     return [
       row.section,
@@ -301,6 +334,7 @@ export function printTable(rows: BenchRow[]) {
       String(row.connections),
       String(row.reqPerSec),
       row.liveShare === undefined ? '' : `${(100 * row.liveShare).toFixed(row.liveShare < 0.1 ? 1 : 0)} %`,
+      row.cpuMsPerRequest === undefined ? '' : row.cpuMsPerRequest.toFixed(2),
       row.p50Ms.toFixed(1),
       row.p95Ms.toFixed(1),
       row.p99Ms.toFixed(1),

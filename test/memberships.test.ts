@@ -152,7 +152,7 @@ describe('memberships: several organizations per person', () => {
     }
   });
 
-  it('leaves one unspent refresh token to a session switched by several requests at once', async () => {
+  it('leaves one unspent refresh token, and one audit row a switch, to a session switched by several requests at once', async () => {
     const signedIn = sessionOf(await login(h, person.email, password));
     const switches = await Promise.all(Array.from({ length: 8 }, (_, index) => switchTo(signedIn, index % 2 ? orgA : orgB)));
     expect(switches.map((res) => res.statusCode)).toEqual(Array(8).fill(200));
@@ -162,6 +162,12 @@ describe('memberships: several organizations per person', () => {
       sql`SELECT count(*)::int AS n FROM refresh_tokens WHERE session_id = ${sessionId} AND used_at IS NULL`,
     );
     expect(unspent[0]?.n).toBe(1);
+    // Each switch audited once, whether it ran as one statement or queued behind another in a transaction.
+    const audited = await queryRows<{ n: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = 'auth.organization_switched' AND entity_id = ${sessionId}`,
+    );
+    expect(audited[0]?.n).toBe(8);
   });
 
   it("answers /auth/me with a membership's changed roles and status at once on every node (the answer is kept until they change)", async () => {

@@ -16,8 +16,9 @@ async function send(target: BenchTarget, headers: Record<string, string>, method
 /**
  * A person in one organization and a person in fifty: /auth/me and a permission-checked GET /users/:id must
  * cost the same for both (each request reads one membership's profile out of the cached grants), and
- * switching organizations (one transaction: the audit row, then membership check, session moved and refresh
- * tokens in one statement; the new access token signed after the commit) is measured, by many sessions and by one.
+ * switching organizations (one statement: membership check, session moved, refresh tokens and audit row; the new
+ * access token signed after it) is measured, by many sessions and by one (whose switches race each other and
+ * mostly take the locking transaction).
  */
 export const memberships: Section = {
   name: 'memberships',

@@ -59,11 +59,12 @@ function nextCode(people: { email: string; secret: string; lastStep: number }[])
   };
 }
 
-/** A sign-in's figures from a case of `requests` requests per sign-in: sign-ins per second. */
+/** A sign-in's figures from a case of `requests` requests per sign-in: sign-ins per second, server CPU per sign-in. */
 const perSignIn = (row: BenchRow, title: string, requests: number): BenchRow => ({
   ...row,
   case: title,
   reqPerSec: Math.round(row.reqPerSec / requests),
+  ...(row.cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest: Math.round(100 * row.cpuMsPerRequest * requests) / 100 }),
 });
 
 /**

@@ -124,6 +124,7 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
   // Every in-transaction writer an event goes through, here and nowhere else: audit row, activity row, webhook outbox.
   const writers = [audit.service.record, learning.service.activity.record, webhooks.service.record];
   for (const writer of options.onInvalidEvent ? [payloadChecker(options.onInvalidEvent), ...writers] : writers) useCases.record(writer);
+  useCases.recordInStatement(audit.service.recordInStatement);
   const federation = await wireModule(federationModule, context, {
     useCases,
     access: access.service,

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import type { Caller } from './caller.js';
 
@@ -14,6 +15,22 @@ export type InTransaction<E extends BaseEvent, All extends BaseEvent = E> = (
   event: E,
   context: { caller: Caller; emit: Emit<All> },
 ) => Promise<void>;
+
+/**
+ * The audit row of a use case that is one statement (`runAsStatement`): a data-modifying CTE of that statement
+ * inserting the event's row once for each row of `source` (the statement's CTE of what it changed), its values
+ * placeholders (the statement is rendered once) that `values` fills for each event.
+ */
+export interface StatementWriter<E extends BaseEvent> {
+  insertFrom(source: SQL): SQL;
+  values(event: E, caller: Caller): Record<string, unknown>;
+}
+
+/** What `runAsStatement` hands its statement: the audit CTE builder and the event's values for it. */
+export interface StatementAudit {
+  insertFrom(source: SQL): SQL;
+  values: Record<string, unknown>;
+}
 
 /** Work done once the transaction has committed; it must not throw into the caller (the change is made). */
 export type AfterCommit<E extends BaseEvent> = (event: E) => Promise<void> | void;
@@ -36,6 +53,7 @@ export type Committed = (caller: Caller) => Promise<void>;
 
 export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, committed: Committed = async () => {}) {
   const writers: InTransaction<E>[] = [];
+  let statementWriter: StatementWriter<E> | undefined;
   const reactions = new Map<string, InTransaction<E>[]>();
   const effects = new Map<string, AfterCommit<E>[]>();
   const current = new AsyncLocalStorage<(() => Promise<void> | void)[]>();
@@ -52,9 +70,19 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
     }
   }
 
+  async function afterCommit(caller: Caller, emitted: E[], pending: (() => Promise<void> | void)[]) {
+    await settle(() => committed(caller), 'committed');
+    for (const event of emitted) for (const effect of effects.get(event.type) ?? []) await settle(() => effect(event), event.type);
+    for (const effect of pending) await settle(effect, 'whenCommitted');
+  }
+
   return {
     record(writer: InTransaction<E>) {
       writers.push(writer);
+    },
+    /** The audit writer's form for `runAsStatement` (registered beside `record`, in src/modules/index.ts only). */
+    recordInStatement(writer: StatementWriter<E>) {
+      statementWriter = writer;
     },
     react<T extends E['type']>(types: readonly T[], handler: InTransaction<EventOfType<E, T>, E>) {
       on(reactions, types, handler as unknown as InTransaction<E>);
@@ -81,9 +109,26 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
           return work(tx, emit);
         }),
       );
-      await settle(() => committed(caller), 'committed');
-      for (const event of emitted) for (const effect of effects.get(event.type) ?? []) await settle(() => effect(event), event.type);
-      for (const effect of pending) await settle(effect, 'whenCommitted');
+      await afterCommit(caller, emitted, pending);
+      return result;
+    },
+
+    /**
+     * A use case that is one statement, which is its own transaction (data-modifying CTEs commit together):
+     * no BEGIN and COMMIT round trips, for a hot path whose whole work fits one statement. The statement writes
+     * `event`'s audit row itself, with the CTE it is handed, and answers whether it changed anything (`wrote`);
+     * the event's after-commit effects then follow as after `run`. Only for an internal event that the audit
+     * trail alone records (no activity row, no webhook) and that no module reacts to in the transaction.
+     */
+    async runAsStatement<T>(
+      caller: Caller,
+      event: E,
+      statement: (audit: StatementAudit) => Promise<{ result: T; wrote: boolean }>,
+    ): Promise<T> {
+      if (!statementWriter) throw new Error('runAsStatement() without a statement writer registered');
+      if (reactions.has(event.type)) throw new Error(`runAsStatement(): ${event.type} has in-transaction reactions`);
+      const { result, wrote } = await statement({ insertFrom: statementWriter.insertFrom, values: statementWriter.values(event, caller) });
+      if (wrote) await afterCommit(caller, [event], []);
       return result;
     },
   };

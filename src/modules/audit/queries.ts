@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { auditLogs } from '../../db/schema/index.js';
@@ -17,6 +17,35 @@ export async function trySealerLock(tx: Executor): Promise<boolean> {
 export async function insertAuditRow(db: Executor, row: typeof auditLogs.$inferInsert) {
   await db.insert(auditLogs).values(row);
 }
+
+const auditParam = (name: string, type: string) => sql`${sql.placeholder(`audit_${name}`)}::${sql.raw(type)}`;
+
+/**
+ * The audit row of a use case that is one statement, as one of its data-modifying CTEs: written once for
+ * each row `source` (a CTE of the statement) yields, so only when the change itself was made. Its values are
+ * placeholders named `audit_<field>` (the statement is rendered and prepared once), filled by `auditValues`.
+ */
+export const auditRowFrom = (source: SQL) => sql`INSERT INTO ${auditLogs}
+    (actor_id, organization_id, action, entity, entity_id, payload, ip_address, user_agent, request_id, created_at)
+  SELECT ${auditParam('actorId', 'uuid')}, ${auditParam('organizationId', 'uuid')}, ${auditParam('action', 'varchar')},
+    ${auditParam('entity', 'varchar')}, ${auditParam('entityId', 'varchar')}, ${auditParam('payload', 'jsonb')},
+    ${auditParam('ipAddress', 'varchar')}, ${auditParam('userAgent', 'text')}, ${auditParam('requestId', 'varchar')},
+    ${auditParam('createdAt', 'timestamptz')}
+  FROM ${source}`;
+
+/** The placeholders' values of `auditRowFrom` for one row. */
+export const auditValues = (row: typeof auditLogs.$inferInsert) => ({
+  audit_actorId: row.actorId ?? null,
+  audit_organizationId: row.organizationId ?? null,
+  audit_action: row.action,
+  audit_entity: row.entity,
+  audit_entityId: row.entityId ?? null,
+  audit_payload: row.payload === null || row.payload === undefined ? null : JSON.stringify(row.payload),
+  audit_ipAddress: row.ipAddress ?? null,
+  audit_userAgent: row.userAgent ?? null,
+  audit_requestId: row.requestId ?? null,
+  audit_createdAt: (row.createdAt ?? new Date()).toISOString(),
+});
 
 /** The last sealed row: the chain goes on from its seq and hash. */
 export async function chainTail(db: Executor) {

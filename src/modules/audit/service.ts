@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
-import type { InTransaction } from '../../platform/use-case.js';
+import type { InTransaction, StatementWriter } from '../../platform/use-case.js';
 import { tenantOf } from '../access/service.js';
 import { throttleFreeAttempts, throttleWindowMs } from '../auth/service.js';
 import { auditEntryOf, type DomainEvent } from '../events.js';
@@ -51,6 +51,25 @@ function withContext(payload: unknown, caller: Caller) {
   };
 }
 
+/** An event's audit row, unsealed. */
+function auditRowOf(event: DomainEvent, caller: Caller) {
+  const entry = auditEntryOf(event);
+  return {
+    actorId: event.actorId ?? caller.principal?.userId ?? null,
+    organizationId: entry.organizationId ?? caller.principal?.organizationId ?? null,
+    action: entry.action,
+    entity: entry.entity,
+    entityId: entry.entityId,
+    // The event catalogues redact already; this is the safety net for a key one of them missed.
+    // Support acting as a user: the row names the user as actor and the administrator as `act` (RFC 8693).
+    payload: withContext(entry.payload ? redactSecrets(entry.payload) : null, caller),
+    ipAddress: caller.ipAddress,
+    userAgent: caller.userAgent,
+    requestId: caller.requestId,
+    createdAt: new Date(),
+  };
+}
+
 /** The audit trail: written by every use case's events, read by auditors, sealed in the background. */
 /** Audit rows page newest first by their id, which only grows. */
 const auditCursor = cursorOf(['int'] as const);
@@ -62,22 +81,14 @@ export function createAuditService(context: AppContext) {
   return {
     /** The use-case runner's writer: each event's audit row, unsealed, in the use case's transaction. */
     record: (async (tx, event, { caller }) => {
-      const entry = auditEntryOf(event);
-      await queries.insertAuditRow(tx, {
-        actorId: event.actorId ?? caller.principal?.userId ?? null,
-        organizationId: entry.organizationId ?? caller.principal?.organizationId ?? null,
-        action: entry.action,
-        entity: entry.entity,
-        entityId: entry.entityId,
-        // The event catalogues redact already; this is the safety net for a key one of them missed.
-        // Support acting as a user: the row names the user as actor and the administrator as `act` (RFC 8693).
-        payload: withContext(entry.payload ? redactSecrets(entry.payload) : null, caller),
-        ipAddress: caller.ipAddress,
-        userAgent: caller.userAgent,
-        requestId: caller.requestId,
-        createdAt: new Date(),
-      });
+      await queries.insertAuditRow(tx, auditRowOf(event, caller));
     }) satisfies InTransaction<DomainEvent>,
+
+    /** The same row, for a use case that is one statement: a CTE of that statement, and its values. */
+    recordInStatement: {
+      insertFrom: queries.auditRowFrom,
+      values: (event, caller) => queries.auditValues(auditRowOf(event, caller)),
+    } satisfies StatementWriter<DomainEvent>,
 
     /** Newest first, within the reader's tenancy. */
     async list(caller: SignedInCaller, query: AuditQuery) {

@@ -80,6 +80,52 @@ export async function moveSession(db: Executor, isMember: MembershipCondition, m
   return { member: row?.member ?? null, moved: row?.moved === true };
 }
 
+let switchStatement: ReturnType<typeof preparedOnce<{ member: boolean | null; live: boolean | null; moved: boolean }>> | undefined;
+
+/** The outcome of `switchSession`: `raced` when the session's row changed after the statement's snapshot. */
+export type SwitchOutcome = 'moved' | 'not_member' | 'ended' | 'raced';
+
+/**
+ * POST /auth/switch-organization as one statement, its own transaction: the membership checked, the session
+ * moved, its unspent refresh tokens spent, the next one added and the audit row written (`auditRowFrom`, from
+ * the moved row: only when it moved). The statement reads one snapshot: a switch or refresh of the same session
+ * committed after it was taken would leave its new token unseen and unspent, so the move only takes the row as
+ * the snapshot saw it (its xmin unchanged once locked) and answers `raced` otherwise, nothing written: the
+ * caller then moves it by the locking transaction (`moveSession`, `spendRefreshTokens`), which sees that token.
+ */
+export async function switchSession(
+  db: Executor,
+  isMember: MembershipCondition,
+  auditRowFrom: (source: SQL) => SQL,
+  values: SessionMove & { nextTokenHash: string; audit: Record<string, unknown> },
+): Promise<SwitchOutcome> {
+  switchStatement ??= preparedOnce('switch_session', () => {
+    const live = sql`${sessions.revokedAt} IS NULL AND ${sessions.expiresAt} > ${now} AND ${sessions.idleExpiresAt} > ${now}`;
+    return sql`WITH target AS (
+        SELECT ${sessions.id} AS id, ${sessions}.xmin AS version, ${isMember(param('organizationId'))(sessions.userId)} AS member,
+          ${live} AS live
+        FROM ${sessions} WHERE ${sessions.id} = ${param('sessionId')} AND ${sessions.userId} = ${param('userId')}
+      ), moved AS (
+        UPDATE ${sessions} SET organization_id = ${param('organizationId')}::uuid, last_used_at = ${now}
+        FROM target
+        WHERE ${sessions.id} = target.id AND target.member AND ${live} AND ${sessions}.xmin = target.version
+        RETURNING ${sessions.id}
+      ), spent AS (
+        UPDATE ${refreshTokens} SET used_at = ${now} FROM moved
+        WHERE ${refreshTokens.sessionId} = moved.id AND ${refreshTokens.usedAt} IS NULL
+      ), next AS (
+        INSERT INTO ${refreshTokens} (id, session_id, token_hash) SELECT ${param('tokenId')}::uuid, moved.id, ${param('nextTokenHash')} FROM moved
+      ), audited AS (${auditRowFrom(sql`moved`)})
+      SELECT (SELECT member FROM target) AS member, (SELECT live FROM target) AS live, EXISTS (SELECT 1 FROM moved) AS moved`;
+  });
+  const { audit, ...move } = values;
+  const [row] = await switchStatement(db, { ...move, ...audit, tokenId: newId(), now: new Date().toISOString() });
+  if (row?.moved) return 'moved';
+  if (row?.member === false) return 'not_member';
+  // Not moved though a member of a session the snapshot saw live: the row changed after the snapshot.
+  return row?.member && row.live ? 'raced' : 'ended';
+}
+
 const spendKeeping = preparedOnce('spend_refresh_tokens_keeping', () => {
   return sql`UPDATE ${refreshTokens} SET used_at = ${now}
     WHERE ${refreshTokens.sessionId} = ${param('sessionId')} AND ${refreshTokens.usedAt} IS NULL

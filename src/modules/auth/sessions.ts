@@ -29,9 +29,20 @@ const sessionView = (session: queries.SessionRow, currentId: string | null) => (
 /** Where a session may move: an organization its person is an active member of now. */
 const activeMemberOf: queries.MembershipCondition = (organizationId) => memberships.memberOf(organizationId, 'ACTIVE');
 
+/** A session moved to another organization, as the audit trail keeps it. */
+const switchedEvent = (session: { sessionId: string; userId: string; organizationId: string | null }, organizationId: string) =>
+  ({
+    type: 'auth.organization_switched',
+    entityId: session.sessionId,
+    actorId: session.userId,
+    organizationId,
+    payload: { from: session.organizationId, to: organizationId },
+  }) satisfies DomainEvent;
+
 /**
- * The one way a session changes organization, shared by POST /auth/switch-organization, the refresh grant
- * with `organizationId` and the hosted account page: only into an organization the person is an active member of now (a
+ * How a session changes organization in a transaction, shared by the refresh grant with `organizationId`, the
+ * hosted account page and POST /auth/switch-organization when its one statement (`queries.switchSession`,
+ * the same rules) lost a race with another change of the session: only into an organization the person is an active member of now (a
  * suspended membership signs in but cannot be switched to), the session's unspent refresh tokens spent,
  * audited as auth.organization_switched. `next` is the session's next refresh token (a browser session keeps
  * its cookie's instead). Three statements: the audit row first, then the move (the membership checked in it),
@@ -45,13 +56,7 @@ export async function moveSessionToOrganization(
   organizationId: string,
   next: { keepTokenHash: string } | { nextTokenHash: string },
 ) {
-  await emit({
-    type: 'auth.organization_switched',
-    entityId: session.sessionId,
-    actorId: session.userId,
-    organizationId,
-    payload: { from: session.organizationId, to: organizationId },
-  });
+  await emit(switchedEvent(session, organizationId));
   const { member, moved } = await queries.moveSession(tx, activeMemberOf, { ...session, organizationId });
   if (member === false) throw organizationErrors.NOT_A_MEMBER();
   if (!moved) throw errors.SESSION_ENDED();
@@ -177,7 +182,22 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
       const sessionId = principal.sessionId as string;
       const next = randomToken();
       const from = { sessionId, userId: principal.userId, organizationId: principal.organizationId };
-      await useCases.run(caller, (tx, emit) => moveSessionToOrganization(tx, emit, from, organizationId, { nextTokenHash: sha256(next) }));
+      const nextTokenHash = sha256(next);
+      const outcome = await useCases.runAsStatement(caller, switchedEvent(from, organizationId), async (audit) => {
+        const result = await queries.switchSession(db, activeMemberOf, audit.insertFrom, {
+          ...from,
+          organizationId,
+          nextTokenHash,
+          audit: audit.values,
+        });
+        return { result, wrote: result === 'moved' };
+      });
+      if (outcome === 'not_member') throw organizationErrors.NOT_A_MEMBER();
+      if (outcome === 'ended') throw errors.SESSION_ENDED();
+      // Another change of the session committed meanwhile: the locking transaction queues behind it and sees its tokens.
+      if (outcome === 'raced') {
+        await useCases.run(caller, (tx, emit) => moveSessionToOrganization(tx, emit, from, organizationId, { nextTokenHash }));
+      }
       // The session's sign-in (how it was proven, and when) carries over to the new organization's token.
       const signedIn = { amr: principal.amr ?? [], authTime: new Date((principal.authTime ?? Date.now() / 1000) * 1000) };
       return tokenInto(principal.userId, organizationId, sessionId, signedIn, next);

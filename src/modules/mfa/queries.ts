@@ -1,5 +1,6 @@
 import { and, count, eq, gt, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { newId } from '../../db/schema/common.js';
 import { mfaChallenges, mfaFactors } from '../../db/schema/index.js';
 
 export type FactorRow = typeof mfaFactors.$inferSelect;
@@ -191,12 +192,21 @@ export async function mergeChallengeData(db: Executor, id: string, data: Record<
     .where(eq(mfaChallenges.id, id));
 }
 
-/** A person's open continuations of one purpose end when a new one is issued. */
-export async function expireChallenges(db: Executor, userId: string, purpose: ChallengePurpose) {
-  await db
-    .update(mfaChallenges)
-    .set({ consumedAt: new Date() })
-    .where(and(eq(mfaChallenges.userId, userId), eq(mfaChallenges.purpose, purpose), isNull(mfaChallenges.consumedAt)));
+/**
+ * A new continuation of a sign-in, which ends the person's open ones of the same purpose: one statement (one
+ * round trip on the sign-in's hot path), the update not seeing the row its own statement inserts.
+ */
+export async function replaceChallenges(
+  db: Executor,
+  values: { userId: string; purpose: ChallengePurpose; tokenHash: string; data: Record<string, unknown>; expiresAt: Date },
+) {
+  const { userId, purpose, tokenHash, data, expiresAt } = values;
+  await db.execute(sql`WITH expired AS (
+      UPDATE ${mfaChallenges} SET consumed_at = ${new Date().toISOString()}::timestamptz
+      WHERE ${mfaChallenges.userId} = ${userId} AND ${mfaChallenges.purpose} = ${purpose} AND ${mfaChallenges.consumedAt} IS NULL
+    )
+    INSERT INTO ${mfaChallenges} (id, user_id, purpose, token_hash, data, expires_at)
+    VALUES (${newId()}, ${userId}, ${purpose}, ${tokenHash}, ${JSON.stringify(data)}::jsonb, ${expiresAt.toISOString()}::timestamptz)`);
 }
 
 export async function deleteExpiredChallenges(db: Executor) {

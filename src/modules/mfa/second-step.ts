@@ -47,8 +47,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
 
   async function continuation(tx: Executor, user: UserRow, purpose: queries.ChallengePurpose, ttlMs: number, signIn: PendingSignIn) {
     const token = newToken();
-    await queries.expireChallenges(tx, user.id, purpose);
-    await queries.insertChallenge(tx, {
+    await queries.replaceChallenges(tx, {
       userId: user.id,
       purpose,
       tokenHash: digest(token),
