@@ -90,6 +90,8 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
+const databaseName = () => `tessera_t_${randomBytes(6).toString('hex')}`;
+
 /** Gives DATA_DIR (created if missing) the migrated template's embedded database, as its `db` directory. */
 export function copyPgliteTemplate(dataDir: string): void {
   mkdirSync(dataDir, { recursive: true });
@@ -101,7 +103,7 @@ export function copyPgliteTemplate(dataDir: string): void {
  * connection (DB_CONNECTION_TIMEOUT), for tests of a busy database.
  */
 export async function createTestDatabase(options: { waitMs?: number } = {}): Promise<TestDatabase> {
-  const name = `tessera_t_${randomBytes(6).toString('hex')}`;
+  const name = databaseName();
   const waitMs = options.waitMs ?? poolOptions.DB_CONNECTION_TIMEOUT;
   if (serverUrl) {
     await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
@@ -129,16 +131,18 @@ export async function createTestDatabase(options: { waitMs?: number } = {}): Pro
   };
 }
 
-/** A spawned CLI's database: for PGlite a copied template the test process does not hold open. */
+/** A spawned CLI's database: for PGlite a copy of the template the test process never opens. */
 export async function createDetachedDatabase(): Promise<{ env: Record<string, string>; dispose(): Promise<void> }> {
+  if (!serverUrl) {
+    const dataDir = `${testDataRoot}${databaseName()}`;
+    copyPgliteTemplate(dataDir);
+    return { env: { DATA_DIR: dataDir }, dispose: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
   const test = await createTestDatabase();
   await test.database.close();
   const { env } = test;
   return {
     env,
-    dispose: async () => {
-      if (serverUrl) await adminQuery(`DROP DATABASE IF EXISTS ${new URL(env.DATABASE_URL as string).pathname.slice(1)} WITH (FORCE)`);
-      else rmSync(env.DATA_DIR as string, { recursive: true, force: true });
-    },
+    dispose: () => adminQuery(`DROP DATABASE IF EXISTS ${new URL(env.DATABASE_URL as string).pathname.slice(1)} WITH (FORCE)`),
   };
 }
