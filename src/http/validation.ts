@@ -8,6 +8,21 @@ import { hasTooManyParameters } from './query-string.js';
 
 const shared: Options = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
 
+let compilers: { coercing: Ajv.default; exact: Ajv.default } | undefined;
+
+/**
+ * Made once per process. Ajv keeps each compiled schema by the schema object, and the routes' schemas are
+ * module constants: every app built after the first in a process (a peer node, each test file of a test
+ * worker) reuses the compiled validators instead of compiling them all again, most of building an app.
+ */
+function validators() {
+  compilers ??= {
+    coercing: addTesseraFormats(addFormats.default(new Ajv.default({ ...shared, coerceTypes: 'array' }))),
+    exact: addTesseraFormats(addFormats.default(new Ajv.default({ ...shared, coerceTypes: false }))),
+  };
+  return compilers;
+}
+
 /**
  * Two validators: query strings, path params and headers arrive as text and are coerced to the declared
  * types; JSON bodies already carry types, so they are taken exactly as sent ("1" is not a number,
@@ -16,8 +31,7 @@ const shared: Options = { allErrors: true, useDefaults: true, removeAdditional: 
  * any route takes.
  */
 export function registerValidation(app: FastifyInstance) {
-  const coercing = addTesseraFormats(addFormats.default(new Ajv.default({ ...shared, coerceTypes: 'array' })));
-  const exact = addTesseraFormats(addFormats.default(new Ajv.default({ ...shared, coerceTypes: false })));
+  const { coercing, exact } = validators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? exact : coercing).compile(schema));
   app.addHook('preValidation', async (request) => {
     if (hasTooManyParameters(request.query)) throw httpErrors.TOO_MANY_PARAMETERS();

@@ -1,11 +1,23 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
 import { type FieldError, httpErrors } from '../http/errors.js';
 
 /** NIST 800-63B: long enough, not known-breached, no composition rules, never truncated. */
 export const MAX_PASSWORD_LENGTH = 128;
 
-// ~49,000 most common passwords, ranked by frequency in breach corpora, shipped with the package.
-const commonPasswords = new Set((dictionary['passwords-common'] as string[]).map((password) => password.toLowerCase()));
+let commonPasswords: Set<string> | undefined;
+
+/**
+ * ~49,000 most common passwords, ranked by frequency in breach corpora, shipped with the package. Unpacking
+ * them costs a tenth of a second of CPU, so a process pays it at its first password check, not as it loads:
+ * most CLI commands and many server lives never check one.
+ */
+function commonPasswordList(): Set<string> {
+  if (!commonPasswords) {
+    const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+    commonPasswords = new Set((dictionary['passwords-common'] as string[]).map((password) => password.toLowerCase()));
+  }
+  return commonPasswords;
+}
 
 export function passwordProblems(password: string, minLength: number, context: string[] = []): string[] {
   const normalized = password.normalize('NFKC');
@@ -13,7 +25,7 @@ export function passwordProblems(password: string, minLength: number, context: s
   if (length < minLength) return [`must be at least ${minLength} characters`];
   if (length > MAX_PASSWORD_LENGTH) return [`must be at most ${MAX_PASSWORD_LENGTH} characters`];
   const lowered = normalized.toLowerCase();
-  if (commonPasswords.has(lowered)) return ['is too common: it appears in lists of breached passwords'];
+  if (commonPasswordList().has(lowered)) return ['is too common: it appears in lists of breached passwords'];
   if (context.some((word) => word.length >= 4 && lowered === word.toLowerCase())) return ['must not be your email or name'];
   return [];
 }

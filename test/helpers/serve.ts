@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { shortLivedNodeFlags } from './cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,9 +20,10 @@ export interface Served {
   output(): string;
 }
 
-/** `npm start`, or `node bin/tessera.js serve` as the start script runs it, with the test's env over this process's. */
+/** `npm start`, or `node bin/tessera.js serve` as the start script runs it (with `shortLivedNodeFlags`), with the test's env over this process's. */
 export function startServer(env: Record<string, string>, via: 'npm' | 'node' = 'node'): Served {
-  const [command, args] = via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, ['bin/tessera.js', 'serve']];
+  const [command, args] =
+    via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, [...shortLivedNodeFlags, 'bin/tessera.js', 'serve']];
   const child = spawn(command as string, args as string[], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
