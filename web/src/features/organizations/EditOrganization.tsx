@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { patchOrganizationBody, type paths } from '@tessera/client';
 import { api, must } from '../../app/client.js';
 import { FormDialog } from '../../ui/ConfirmDialog.js';
-import { useFieldProblems } from '../../ui/FieldProblems.js';
+import { CheckedInput, useFieldProblems } from '../../ui/FieldProblems.js';
 import { choicesOf } from '../../ui/validation.js';
 import type { Org } from './OrganizationsPage.js';
 
@@ -34,19 +34,7 @@ export function EditOrganizationDialog({ org }: { org: Org }) {
   const queryClient = useQueryClient();
   const fields = useFieldProblems(patchOrganizationBody, editedOrganizationBody);
   const text = (name: TextField, label: string, props: { type?: string; hint?: string; required?: boolean } = {}) => (
-    <label>
-      {label}
-      <input
-        name={name}
-        type={props.type ?? 'text'}
-        required={props.required}
-        autoComplete="off"
-        defaultValue={org[name] ?? ''}
-        {...fields.describe(name)}
-      />
-      {props.hint && <span className="muted">{props.hint}</span>}
-      {fields.problem(name)}
-    </label>
+    <CheckedInput fields={fields} name={name} label={label} autoComplete="off" defaultValue={org[name] ?? ''} {...props} />
   );
   return (
     <FormDialog

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
-import type { useFieldProblems } from '../../ui/FieldProblems.js';
+import type { Fields } from '../../ui/FieldProblems.js';
 import { ErrorNote } from '../../ui/parts.js';
 import type { Webhook } from './webhooks.js';
 
@@ -70,8 +70,6 @@ function EventPicker({ initial, fields }: { initial: string[]; fields: Fields })
     </fieldset>
   );
 }
-
-type Fields = Pick<ReturnType<typeof useFieldProblems>, 'describe' | 'problem'>;
 
 /**
  * The fields of a webhook, for creating (with the organization a cross-tenant administrator may name) and
