@@ -17,6 +17,7 @@ export const consoleWidths = [1280, 390] as const;
 /** Under `npm run console:screens`: the page saved as `<name>-<width>.png`, whole. */
 export async function saveScreen(page: Page, name: string, width: number) {
   if (!screensDir) return;
+  mkdirSync(screensDir, { recursive: true });
   await page.screenshot({ path: join(screensDir, `${name}-${width}.png`), fullPage: true });
 }
 
