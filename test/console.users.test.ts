@@ -247,17 +247,17 @@ describe.skipIf(!hasChromium)('admin console: the user page and the users list',
       await suspend.getByLabel('Reason for the suspension').fill(`Audit ${width}`);
       await ui.checkPage('users-bulk-suspend', width);
       await suspend.getByRole('button', { name: 'Suspend' }).click();
-      await expect.poll(statuses).toEqual(expected('SUSPENDED'));
+      await expect.poll(statuses, { timeout: 10_000 }).toEqual(expected('SUSPENDED'));
       const [suspended] = (await api('GET', `/users?search=${encodeURIComponent(picked[0] as string)}`)).body.data;
       expect(suspended.statusReason).toBe(`Audit ${width}`);
       await page.getByRole('button', { name: 'Activate selected' }).click();
-      await expect.poll(statuses).toEqual(expected('ACTIVE'));
+      await expect.poll(statuses, { timeout: 10_000 }).toEqual(expected('ACTIVE'));
       await page.getByRole('button', { name: 'Delete selected' }).click();
       const remove = page.getByRole('dialog', { name: 'Delete 2 users?' });
       await expect(remove.getByRole('button', { name: 'Delete' }).isDisabled()).resolves.toBe(true);
       await remove.getByLabel(/^Type delete to confirm/).fill('delete');
       await remove.getByRole('button', { name: 'Delete' }).click();
-      await expect.poll(statuses).toEqual(expected('INACTIVE'));
+      await expect.poll(statuses, { timeout: 10_000 }).toEqual(expected('INACTIVE'));
     }, 60_000);
   }
 });
