@@ -6,6 +6,7 @@ import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { login, loginAs } from './helpers/auth.js';
 import { hasChromium, launchChromium } from './helpers/chromium.js';
+import { consoleWidths, saveScreen } from './helpers/console-browser.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
 const axeSource: string = createRequire(import.meta.url)('axe-core').source;
@@ -69,9 +70,10 @@ describe.skipIf(!hasChromium)('console: second factors on the user page', () => 
     await table.getByRole('cell', { name: 'Authenticator app' }).waitFor();
     expect(await page.textContent('main')).not.toContain(person.secret);
     await page.getByText('Unused recovery codes remain.').waitFor();
-    for (const width of [1280, 390]) {
+    for (const width of consoleWidths) {
       await page.setViewportSize({ width, height: 900 });
       await noSeriousViolations();
+      await saveScreen(page, 'user-second-factors', width);
     }
 
     await page.getByRole('button', { name: 'Reset second factors' }).click();

@@ -5,6 +5,7 @@ import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { login } from './helpers/auth.js';
 import { hasChromium, launchChromium } from './helpers/chromium.js';
+import { saveScreen } from './helpers/console-browser.js';
 import { registerApplication } from './helpers/oidc.js';
 import { checkPage, widths } from './helpers/pages.js';
 
@@ -127,9 +128,11 @@ describe.skipIf(!hasChromium)('admin console: applications', () => {
       await visitApplications();
       await page.getByText(`Reports ${width}`, { exact: true }).waitFor();
       await checkPage(page);
+      await saveScreen(page, 'applications', width);
       await page.getByRole('button', { name: 'New application' }).click();
       await page.getByRole('dialog', { name: 'New application' }).waitFor();
       await checkPage(page);
+      await saveScreen(page, 'applications-new', width);
       await page.keyboard.press('Escape');
     }, 60_000);
   }

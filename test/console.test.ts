@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userIdentities } from '../src/db/schema/index.js';
@@ -193,6 +194,144 @@ describe.skipIf(!hasChromium)('admin console', () => {
     await zoe.getByRole('cell', { name: 'ACTIVE', exact: true }).waitFor();
   });
 
+  /** The API as the console's administrator, to read what the console did. */
+  async function adminApi(method: 'GET' | 'POST', url: string, payload?: object) {
+    const admin = await login(h, 'console-admin@example.com', 'console admin passphrase');
+    const res = await h.app.inject({ method, url, headers: admin.headers, ...(payload ? { payload } : {}) });
+    return { status: res.statusCode, body: res.json() };
+  }
+
+  for (const width of widths) {
+    it(`4. organizations: an organization is edited, its fields checked against the API's schema, at ${width} px`, async () => {
+      const created = await adminApi('POST', '/organizations', { name: `Umbrella ${width}` });
+      expect(created.status).toBe(201);
+      const id = created.body.organization.id as string;
+      await page.setViewportSize({ width, height: 900 });
+      await visit('organizations', 'Organizations');
+      await page.reload();
+      await page.getByRole('button', { name: `Edit Umbrella ${width}` }).click();
+      const edit = page.getByRole('dialog', { name: `Edit Umbrella ${width}` });
+      await edit.getByLabel('Slug').fill('Not A Slug');
+      await edit.getByLabel('Primary colour (optional)').fill('blue');
+      await edit.getByLabel('Description (optional)').focus();
+      await edit.getByText('Not in the form required (#rrggbb).').waitFor();
+      await expect(edit.getByLabel('Slug').getAttribute('aria-invalid')).resolves.toBe('true');
+      await checkPage('organization-edit-problems', width);
+      await edit.getByRole('button', { name: 'Save organization' }).click();
+      await edit.getByText('Correct the fields marked before saving.').waitFor();
+      expect((await adminApi('GET', `/organizations/${id}`)).body.slug).not.toBe('Not A Slug');
+
+      await edit.getByLabel('Slug').fill(`umbrella-${width}`);
+      await edit.getByLabel('Primary colour (optional)').fill('#0a6cff');
+      await edit.getByLabel('Description (optional)').fill('Pharmaceuticals');
+      await edit.getByLabel('Second factors for its members').selectOption('required');
+      await edit.getByLabel('Status').selectOption('SUSPENDED');
+      await edit.getByRole('button', { name: 'Save organization' }).click();
+      await page
+        .getByRole('row')
+        .filter({ hasText: `umbrella-${width}` })
+        .getByText('SUSPENDED')
+        .waitFor();
+      expect((await adminApi('GET', `/organizations/${id}`)).body).toMatchObject({
+        slug: `umbrella-${width}`,
+        description: 'Pharmaceuticals',
+        mfa: 'required',
+        status: 'SUSPENDED',
+        brandPrimaryColor: '#0a6cff',
+      });
+    });
+
+    it(`3. access: a user type is created (checked against the schema first), renamed and deleted at ${width} px`, async () => {
+      await page.setViewportSize({ width, height: 900 });
+      await visit('access', 'Access');
+      await page.getByRole('tab', { name: 'User types' }).click();
+      await page.getByRole('button', { name: 'New user type' }).click();
+      const create = page.getByRole('dialog', { name: 'New user type' });
+      await create.getByLabel('Name').fill(`Teacher ${width}`);
+      await create.getByLabel('Description (optional)').fill('x'.repeat(501));
+      await create.getByRole('button', { name: 'Create user type' }).click();
+      await create.getByText('Correct the fields marked before saving.').waitFor();
+      await expect(create.getByLabel('Description (optional)').getAttribute('aria-invalid')).resolves.toBe('true');
+      await checkPage('user-type-problems', width);
+      await create.getByLabel('Description (optional)').fill('Runs classes');
+      await create.getByRole('button', { name: 'Create user type' }).click();
+      const list = page.getByRole('list', { name: 'User types' });
+      await list.getByText(`Teacher ${width}`, { exact: true }).waitFor();
+
+      await list.getByRole('button', { name: `Edit Teacher ${width}` }).click();
+      const edit = page.getByRole('dialog', { name: `Edit Teacher ${width}` });
+      await edit.getByLabel('Name').fill(`Tutor ${width}`);
+      await edit.getByRole('button', { name: 'Save user type' }).click();
+      await list.getByText(`Tutor ${width}`, { exact: true }).waitFor();
+      const saved = (await adminApi('GET', '/user-types')).body.data as { name: string; description: string | null }[];
+      expect(saved).toContainEqual(expect.objectContaining({ name: `Tutor ${width}`, description: 'Runs classes' }));
+
+      await list.getByRole('button', { name: `Delete Tutor ${width}` }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete user type' }).click();
+      await list.getByText(`Tutor ${width}`, { exact: true }).waitFor({ state: 'detached' });
+    });
+
+    it(`2. users: deleted with a typed confirmation, restored, sent a reset link, exported (GDPR) and erased at ${width} px`, async () => {
+      const person = await createUser(h, {
+        roles: ['user'],
+        email: `leaving-${width}@example.com`,
+        firstName: 'Lea',
+        lastName: `Ving ${width}`,
+      });
+      await page.setViewportSize({ width, height: 900 });
+      await visit(`users/${person.id}`, `Lea Ving ${width}`);
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      const remove = page.getByRole('dialog', { name: `Delete ${person.email}?` });
+      // The confirmation waits for the word typed.
+      await expect(remove.getByRole('button', { name: 'Delete' }).isDisabled()).resolves.toBe(true);
+      await remove.getByLabel(/^Type delete to confirm/).fill('delete');
+      await checkPage('user-delete', width);
+      await remove.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('button', { name: 'Restore' }).click();
+      await page.getByRole('button', { name: 'Delete', exact: true }).waitFor();
+      expect((await adminApi('GET', `/users/${person.id}`)).body.status).toBe('ACTIVE');
+
+      await page.getByRole('button', { name: 'Send reset link' }).click();
+      await page.getByText(`A password reset link was mailed to ${person.email}.`).waitFor();
+      const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export (GDPR)' }).click()]);
+      expect(file.suggestedFilename()).toBe(`user-${person.id}.json`);
+      expect(readFileSync((await file.path()) as string, 'utf8')).toContain(person.email);
+
+      await page.getByRole('button', { name: 'Erase' }).click();
+      const erase = page.getByRole('dialog', { name: `Erase ${person.email} for good?` });
+      await erase.getByLabel(/^Type .* to confirm/).fill(person.email);
+      await erase.getByRole('button', { name: 'Erase' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+      expect((await adminApi('GET', `/users/${person.id}`)).body.email).not.toBe(person.email);
+    });
+
+    it(`9. impersonation: a banner while acting as a person, who sees the session; stop returns to the admin, at ${width} px`, async () => {
+      const person = await createUser(h, {
+        roles: ['user'],
+        email: `helped-${width}@example.com`,
+        firstName: 'Hel',
+        lastName: `Ped ${width}`,
+      });
+      await page.setViewportSize({ width, height: 900 });
+      await visit(`users/${person.id}`, `Hel Ped ${width}`);
+      await page.getByRole('button', { name: 'Impersonate' }).click();
+      const start = page.getByRole('dialog', { name: `Act as ${person.email}?` });
+      await start.getByLabel('Reason (recorded in the audit log)').fill(`Ticket ${width}`);
+      await start.getByRole('button', { name: 'Start impersonating' }).click();
+      const banner = page.locator('.banner', { hasText: `Acting as ${person.email}` });
+      await banner.waitFor();
+      await page.locator('.who', { hasText: person.email }).waitFor();
+      await checkPage('impersonating', width);
+      const sessions = (await adminApi('GET', `/users/${person.id}/sessions`)).body.data as { impersonatedBy?: { reason: string } }[];
+      expect(sessions.map((session) => session.impersonatedBy?.reason)).toContain(`Ticket ${width}`);
+
+      await banner.getByRole('button', { name: 'Stop impersonating' }).click();
+      await page.locator('.who', { hasText: 'console-admin@example.com' }).waitFor();
+      await expect(page.locator('.banner').count()).resolves.toBe(0);
+      await visit(`users/${person.id}`, `Hel Ped ${width}`);
+    });
+  }
+
   it('5. API keys: creates a key shown once', async () => {
     await visit('api-keys', 'My API keys');
     await page.getByRole('button', { name: 'New API key' }).click();
@@ -219,10 +358,34 @@ describe.skipIf(!hasChromium)('admin console', () => {
   it('7. audit: chain status, names for ids and the detail drawer', async () => {
     await visit('audit', 'Audit log');
     await page.getByText(/Hash chain intact/).waitFor();
+    // Filtered by the actor's email (not an id) and the action; the rows shown are what the exports hold.
+    const filters = page.getByRole('form', { name: 'Filter the audit log' });
+    await filters.getByLabel('Actor (email or id)').fill('nobody@example.com');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('alert').filter({ hasText: 'No user has the email nobody@example.com.' }).waitFor();
+    await filters.getByLabel('Actor (email or id)').fill('console-admin@example.com');
+    await filters.getByLabel('Action').fill('user.suspended');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('1 rows shown').waitFor();
+    const exported = async (button: string) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), filters.getByRole('button', { name: button }).click()]);
+      return readFileSync((await file.path()) as string, 'utf8');
+    };
+    const csv = (await exported('Export CSV')).trim().split('\n');
+    expect(csv).toHaveLength(2);
+    expect(csv[1]).toContain('user.suspended');
+    const json = JSON.parse(await exported('Export JSON')) as { action: string; entityId: string }[];
+    expect(json).toEqual([expect.objectContaining({ action: 'user.suspended', entityId: zoeId })]);
+    // The earlier tests wrote more rows than a page holds: the filtered row shows names and opens the drawer.
     await page.getByRole('link', { name: 'zoe.muller@example.com' }).first().waitFor();
     await page.getByRole('button', { name: 'user.suspended' }).first().click();
     await page.getByRole('dialog').getByText('Chargeback under review').waitFor();
     await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    for (const width of widths) {
+      await page.setViewportSize({ width, height: 900 });
+      await checkPage('audit-filtered', width);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('1. session: a person without administrative permissions is told the console is for administrators', async () => {
@@ -236,4 +399,20 @@ describe.skipIf(!hasChromium)('admin console', () => {
     await other.getByRole('heading', { level: 1, name: 'For administrators' }).waitFor();
     await context.close();
   });
+
+  for (const width of widths) {
+    it(`1. session: ended elsewhere, the console goes back to sign-in and says so, at ${width} px`, async () => {
+      await page.setViewportSize({ width, height: 900 });
+      await visit('users', 'Users');
+      const admin = await login(h, 'console-admin@example.com', 'console admin passphrase');
+      const adminId = (await h.app.inject({ method: 'GET', url: '/auth/me', headers: admin.headers })).json().id as string;
+      const ended = await h.app.inject({ method: 'DELETE', url: `/users/${adminId}/sessions`, headers: admin.headers });
+      expect(ended.statusCode).toBe(204);
+      // The next request is refused, the one renewal attempt fails: the sign-in page tells why.
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
+      await page.getByRole('status').filter({ hasText: 'Your session has ended. Sign in again.' }).waitFor();
+      await checkPage('session-ended', width);
+      await ui.signIn('console-admin@example.com', 'console admin passphrase');
+    });
+  }
 });

@@ -11,7 +11,8 @@ const ADMIN = { email: 'people-admin@example.com', password: 'user page admin pa
 
 // The user page's sessions (end one, end all), field checks from the API's schema before anything is sent,
 // learning actions (verify a skill, add and edit a goal), the invitations' reminders, the bulk export of
-// selected users as a download, and dark mode: in Chromium at 1280 and 390 px, axe-core on each state.
+// selected users as a download, bulk suspend / activate / delete, and dark mode: in Chromium at 1280 and
+// 390 px, axe-core on each state.
 describe.skipIf(!hasChromium)('admin console: the user page and the users list', () => {
   let h: Harness;
   let ui: ConsoleBrowser;
@@ -199,7 +200,7 @@ describe.skipIf(!hasChromium)('admin console: the user page and the users list',
       await ui.checkPage('invitations-reminders', width);
     }, 60_000);
 
-    it(`exports the selected users as CSV and JSON downloads at ${width} px`, async () => {
+    it(`exports the selected users as CSV and JSON downloads, then suspends, activates and deletes them at ${width} px`, async () => {
       const picked = [`pick-a@export-${width}.example`, `pick-b@export-${width}.example`];
       for (const email of [...picked, `left@export-${width}.example`]) {
         expect((await api('POST', '/users', { email, firstName: email.startsWith('pick-a') ? '=SUM(A1)' : 'Plain' })).status).toBe(201);
@@ -230,6 +231,33 @@ describe.skipIf(!hasChromium)('admin console: the user page and the users list',
       ]);
       const rows = JSON.parse(readFileSync((await json.path()) as string, 'utf8')) as { email: string }[];
       expect(rows.map((row) => row.email).sort()).toEqual(picked);
+
+      // Suspend (with a reason), activate and delete the selected: the destructive ones confirmed in a dialog.
+      const statuses = async () => {
+        const found = (await api('GET', `/users?search=export-${width}.example`)).body.data as { email: string; status: string }[];
+        return Object.fromEntries(found.map((user) => [user.email, user.status]));
+      };
+      const expected = (status: string) => ({
+        [picked[0] as string]: status,
+        [picked[1] as string]: status,
+        [`left@export-${width}.example`]: 'ACTIVE',
+      });
+      await page.getByRole('button', { name: 'Suspend selected' }).click();
+      const suspend = page.getByRole('dialog', { name: 'Suspend 2 users?' });
+      await suspend.getByLabel('Reason for the suspension').fill(`Audit ${width}`);
+      await ui.checkPage('users-bulk-suspend', width);
+      await suspend.getByRole('button', { name: 'Suspend' }).click();
+      await expect.poll(statuses, { timeout: 10_000 }).toEqual(expected('SUSPENDED'));
+      const [suspended] = (await api('GET', `/users?search=${encodeURIComponent(picked[0] as string)}`)).body.data;
+      expect(suspended.statusReason).toBe(`Audit ${width}`);
+      await page.getByRole('button', { name: 'Activate selected' }).click();
+      await expect.poll(statuses, { timeout: 10_000 }).toEqual(expected('ACTIVE'));
+      await page.getByRole('button', { name: 'Delete selected' }).click();
+      const remove = page.getByRole('dialog', { name: 'Delete 2 users?' });
+      await expect(remove.getByRole('button', { name: 'Delete' }).isDisabled()).resolves.toBe(true);
+      await remove.getByLabel(/^Type delete to confirm/).fill('delete');
+      await remove.getByRole('button', { name: 'Delete' }).click();
+      await expect.poll(statuses, { timeout: 10_000 }).toEqual(expected('INACTIVE'));
     }, 60_000);
   }
 });

@@ -10,8 +10,9 @@ import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-re
 const ADMIN = { email: 'hooks-admin@example.com', password: 'webhooks admin passphrase' };
 
 // The console's Webhooks page in Chromium at 1280 and 390 px against a receiver on loopback that verifies every
-// delivery with the standardwebhooks package: create (the secret shown once, copied), a test event delivered,
-// a failing receiver retried, a replay, rotation (both secrets sign), disable, delete; axe-core on each state.
+// delivery with the standardwebhooks package: create and edit checked against the API's schema before sending,
+// create (the secret shown once, copied), a test event delivered, a failing receiver retried, a replay,
+// rotation (both secrets sign), disable, delete; axe-core on each state.
 describe.skipIf(!hasChromium)('admin console: webhooks', () => {
   let h: Harness;
   let ui: ConsoleBrowser;
@@ -51,19 +52,34 @@ describe.skipIf(!hasChromium)('admin console: webhooks', () => {
   const newestDelivery = () => page.getByRole('table', { name: 'Deliveries' }).locator('tbody tr').first();
 
   for (const width of consoleWidths) {
-    it(`creates, tests, retries, replays, rotates, disables and deletes a webhook at ${width} px`, async () => {
+    it(`checks the form against the schema, creates, tests, retries, replays, rotates, disables and deletes a webhook at ${width} px`, async () => {
       const path = `/hooks-${width}`;
       await page.setViewportSize({ width, height: 900 });
       await ui.visit('webhooks', 'Webhooks');
       await page.getByText('No webhook yet').waitFor();
       await ui.checkPage('webhooks-empty', width);
 
-      // Create: events from the catalogue, with a wildcard.
+      // Create: the form is checked against the API's schema as fields are left, and not sent with a problem.
       await page.getByRole('button', { name: 'New webhook' }).click();
       const create = page.getByRole('dialog', { name: 'New webhook' });
+      await create.getByLabel('Endpoint URL').fill('crm.example');
+      await create.getByLabel('Description (optional)').fill('x'.repeat(501));
+      await create.getByLabel('Endpoint URL').focus();
+      await create.getByText('Not a URL.').waitFor();
+      await create.getByText('At most 500 characters.').waitFor();
+      await expect(create.getByLabel('Endpoint URL').getAttribute('aria-invalid')).resolves.toBe('true');
+      await ui.checkPage('webhooks-new-problems', width);
       await create.getByLabel('Endpoint URL').fill(receiver.url(path));
       await create.getByLabel('Description (optional)').fill(`CRM sync ${width}`);
+      await expect(create.getByText('Not a URL.').count()).resolves.toBe(0);
+      // No event chosen: the API's minimum of one, shown on the events, and nothing is created.
+      await create.getByRole('button', { name: 'Create webhook' }).click();
+      await create.getByText('Correct the fields marked before saving.').waitFor();
+      await create.getByText('Choose at least 1.').waitFor();
+      expect(await webhooks()).toEqual([]);
+      // Events from the catalogue, with a wildcard: the events' problem goes.
       await create.getByLabel('Every user event (user.*)').check();
+      await expect(create.getByText('Choose at least 1.').count()).resolves.toBe(0);
       // The wildcard covers the user's single types: they show checked and cannot be chosen twice.
       await expect(create.getByLabel('user.created', { exact: true }).isDisabled()).resolves.toBe(true);
       await ui.checkPage('webhooks-new', width);
@@ -138,6 +154,10 @@ describe.skipIf(!hasChromium)('admin console: webhooks', () => {
       // Edit, then disable.
       await page.getByRole('button', { name: `Edit CRM sync ${width}` }).click();
       const edit = page.getByRole('dialog', { name: `Edit CRM sync ${width}` });
+      await edit.getByLabel('Endpoint URL').fill('receiver');
+      await edit.getByLabel('Description (optional)').focus();
+      await edit.getByText('Not a URL.').waitFor();
+      await edit.getByLabel('Endpoint URL').fill(receiver.url(path));
       await edit.getByLabel('Description (optional)').fill(`Billing ${width}`);
       await edit.getByLabel('Every organization event (organization.*)').check();
       await edit.getByRole('button', { name: 'Save' }).click();

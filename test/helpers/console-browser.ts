@@ -14,6 +14,13 @@ const axeSource: string = createRequire(import.meta.url)('axe-core').source;
 const screensDir = process.env.CONSOLE_SCREENS;
 export const consoleWidths = [1280, 390] as const;
 
+/** Under `npm run console:screens`: the page saved as `<name>-<width>.png`, whole. */
+export async function saveScreen(page: Page, name: string, width: number) {
+  if (!screensDir) return;
+  mkdirSync(screensDir, { recursive: true });
+  await page.screenshot({ path: join(screensDir, `${name}-${width}.png`), fullPage: true });
+}
+
 /**
  * The console in a real browser (Debian's Chromium) against the harness's app on a real port. `checkPage`:
  * axe-core finds no serious or critical violation and nothing is wider than the screen.
@@ -42,7 +49,7 @@ export async function openConsole(h: Harness, { port = 0 }: { port?: number } = 
     expect(violations, `${name} at ${width}px`).toEqual([]);
     const overflow = await on.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `${name} at ${width}px is wider than the screen`).toBeLessThanOrEqual(0);
-    if (screensDir) await on.screenshot({ path: join(screensDir, `${name}-${width}.png`), fullPage: true });
+    await saveScreen(on, name, width);
   }
 
   async function visit(hash: string, heading: string | RegExp) {

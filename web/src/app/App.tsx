@@ -131,7 +131,8 @@ function ImpersonationBanner() {
         type="button"
         onClick={async () => {
           await tessera.stopImpersonating();
-          queryClient.clear();
+          // Read everything again as the administrator: the queries on screen refetch (clear() would strand them).
+          await queryClient.resetQueries();
         }}
       >
         Stop impersonating

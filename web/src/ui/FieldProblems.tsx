@@ -1,4 +1,4 @@
-import { type FocusEvent, type SyntheticEvent, useId, useState } from 'react';
+import { type ComponentProps, type FocusEvent, type SyntheticEvent, useId, useState } from 'react';
 import { fieldProblems, type JsonSchema } from './validation.js';
 
 /**
@@ -53,4 +53,20 @@ export function useFieldProblems<Body extends Record<string, unknown>>(schema: J
     ) : null;
 
   return { handlers, checked, describe, problem };
+}
+
+/** What a form's fields need of useFieldProblems: their attributes and problem. */
+export type Fields = Pick<ReturnType<typeof useFieldProblems>, 'describe' | 'problem'>;
+
+/** A labelled input tied to its problem from the schema, with a hint under it when the form needs one. */
+export function CheckedInput(props: { fields: Fields; name: string; label: string; hint?: string } & ComponentProps<'input'>) {
+  const { fields, name, label, hint, ...input } = props;
+  return (
+    <label>
+      {label}
+      <input name={name} type="text" {...input} {...fields.describe(name)} />
+      {hint && <span className="muted">{hint}</span>}
+      {fields.problem(name)}
+    </label>
+  );
 }

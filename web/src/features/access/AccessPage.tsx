@@ -5,6 +5,7 @@ import { api, must } from '../../app/client.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { ErrorNote, Loading, Page } from '../../ui/parts.js';
 import RolePage from './RolePage.js';
+import { UserTypes } from './UserTypes.js';
 
 export default function AccessPage({ param }: { param?: string }) {
   return param ? <RolePage id={param} /> : <AccessOverview />;
@@ -15,7 +16,6 @@ function AccessOverview() {
   const queryClient = useQueryClient();
   const roles = useQuery({ queryKey: ['roles'], queryFn: () => must(api.GET('/roles')) });
   const permissions = useQuery({ queryKey: ['permissions'], queryFn: () => must(api.GET('/permissions')) });
-  const types = useQuery({ queryKey: ['user-types'], queryFn: () => must(api.GET('/user-types')) });
   const [error, setError] = useState<unknown>();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['roles'] });
 
@@ -144,14 +144,7 @@ function AccessOverview() {
           </div>
         </Tabs.Content>
         <Tabs.Content value="types">
-          <ul className="list" aria-label="User types">
-            {(types.data as { data?: { id: string; name: string; description?: string | null }[] } | undefined)?.data?.map((type) => (
-              <li key={type.id}>
-                <strong>{type.name}</strong> <span className="muted">{type.description}</span>
-              </li>
-            ))}
-          </ul>
-          <ErrorNote error={types.error} />
+          <UserTypes />
         </Tabs.Content>
       </Tabs.Root>
     </Page>

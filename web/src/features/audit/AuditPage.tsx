@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { api, must } from '../../app/client.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { csvOf, download, Empty, ErrorNote, LiveStatus, Page, when } from '../../ui/parts.js';
+import { problemOf } from '../../ui/validation.js';
 
 interface Filters {
   actorId?: string;
@@ -17,10 +18,22 @@ const page = (filters: Filters, cursor?: string) =>
   must(api.GET('/audit-logs', { params: { query: { limit: 50, ...filters, ...(cursor ? { cursor } : {}) } } }));
 type Row = Awaited<ReturnType<typeof page>>['data'][number];
 
+const isId = (text: string) => problemOf({ type: 'string', format: 'uuid' }, text) === undefined;
+
+/** The actor filter's id: an id as typed, or the user an email names (an administrator knows people, not ids). */
+async function actorIdOf(actor: string | undefined) {
+  if (!actor || isId(actor)) return actor;
+  const found = await must(api.GET('/users', { params: { query: { search: actor, limit: 10 } } }));
+  const person = found.data.find((user) => user.email.toLowerCase() === actor.toLowerCase());
+  if (!person) throw `No user has the email ${actor}.`;
+  return person.id;
+}
+
 /** The audit trail: filters, names for ids, a detail drawer, CSV/JSON export of the filtered rows, chain status. */
 export default function AuditPage() {
   const [filters, setFilters] = useState<Filters>({});
   const [open, setOpen] = useState<Row>();
+  const [actorProblem, setActorProblem] = useState<unknown>();
   // The trail is what just happened: opening the page always reads it again, never a copy from minutes ago.
   const rows = useInfiniteQuery({
     queryKey: ['audit', filters],
@@ -80,7 +93,7 @@ export default function AuditPage() {
       <form
         className="filters"
         aria-label="Filter the audit log"
-        onSubmit={(event) => {
+        onSubmit={async (event) => {
           event.preventDefault();
           const form = new FormData(event.currentTarget);
           const value = (name: string) => String(form.get(name) ?? '').trim() || undefined;
@@ -88,18 +101,23 @@ export default function AuditPage() {
             const picked = value(name);
             return picked ? `${picked}T${end ? '23:59:59.999' : '00:00:00.000'}Z` : undefined;
           };
-          setFilters({
-            action: value('action'),
-            entity: value('entity'),
-            actorId: value('actorId'),
-            from: date('from', false),
-            to: date('to', true),
-          });
+          setActorProblem(undefined);
+          try {
+            setFilters({
+              action: value('action'),
+              entity: value('entity'),
+              actorId: await actorIdOf(value('actor')),
+              from: date('from', false),
+              to: date('to', true),
+            });
+          } catch (problem) {
+            setActorProblem(problem);
+          }
         }}
       >
         <input name="action" aria-label="Action" placeholder="Action, e.g. user.suspended" />
         <input name="entity" aria-label="Entity" placeholder="Entity, e.g. user" />
-        <input name="actorId" aria-label="Actor id" placeholder="Actor id" />
+        <input name="actor" aria-label="Actor (email or id)" placeholder="Actor: email or id" autoComplete="off" />
         <label>
           From
           <input name="from" type="date" />
@@ -116,6 +134,7 @@ export default function AuditPage() {
           Export JSON
         </button>
       </form>
+      <ErrorNote error={actorProblem} />
       <ErrorNote error={rows.error} />
       {rows.data && <LiveStatus>{`${shown.length} rows shown`}</LiveStatus>}
       {rows.data &&

@@ -4,9 +4,10 @@ import { api, must } from '../../app/client.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
+import { EditOrganizationDialog } from './EditOrganization.js';
 
 const list = () => must(api.GET('/organizations', { params: { query: { limit: 100 } } }));
-type Org = Awaited<ReturnType<typeof list>>['data'][number];
+export type Org = Awaited<ReturnType<typeof list>>['data'][number];
 
 export default function OrganizationsPage({ param }: { param?: string }) {
   const queryClient = useQueryClient();
@@ -21,18 +22,21 @@ export default function OrganizationsPage({ param }: { param?: string }) {
     {
       header: 'Actions',
       cell: ({ row }) => (
-        <ConfirmDialog
-          trigger={<TriggerButton tone="danger">Delete {row.original.name}</TriggerButton>}
-          title={`Delete ${row.original.name}?`}
-          description="Its members stay, outside any organization."
-          typed={row.original.slug}
-          confirmLabel="Delete organization"
-          danger
-          onConfirm={async () => {
-            await must(api.DELETE('/organizations/{id}', { params: { path: { id: row.original.id } } }));
-            await refresh();
-          }}
-        />
+        <div className="actions">
+          <EditOrganizationDialog org={row.original} />
+          <ConfirmDialog
+            trigger={<TriggerButton tone="danger">Delete {row.original.name}</TriggerButton>}
+            title={`Delete ${row.original.name}?`}
+            description="Its members stay, outside any organization."
+            typed={row.original.slug}
+            confirmLabel="Delete organization"
+            danger
+            onConfirm={async () => {
+              await must(api.DELETE('/organizations/{id}', { params: { path: { id: row.original.id } } }));
+              await refresh();
+            }}
+          />
+        </div>
       ),
     },
   ];

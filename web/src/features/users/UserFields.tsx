@@ -1,24 +1,11 @@
-import type { useFieldProblems } from '../../ui/FieldProblems.js';
+import { CheckedInput, type Fields } from '../../ui/FieldProblems.js';
 
-type Fields = Pick<ReturnType<typeof useFieldProblems>, 'describe' | 'problem'>;
 type FieldName = 'email' | 'firstName' | 'lastName' | 'username' | 'phone';
 
 /** A person's own fields, on the new user form and the user's page, each with its problem from the API's schema. */
 export function UserFields({ fields, current }: { fields: Fields; current?: Partial<Record<FieldName, string | null>> }) {
   const field = (name: FieldName, label: string, props: { type?: string; autoComplete: string; required?: boolean; hint?: string }) => (
-    <label>
-      {label}
-      <input
-        name={name}
-        type={props.type ?? 'text'}
-        required={props.required}
-        autoComplete={props.autoComplete}
-        defaultValue={current?.[name] ?? ''}
-        {...fields.describe(name)}
-      />
-      {props.hint && <span className="muted">{props.hint}</span>}
-      {fields.problem(name)}
-    </label>
+    <CheckedInput fields={fields} name={name} label={label} defaultValue={current?.[name] ?? ''} {...props} />
   );
   return (
     <>

@@ -2,7 +2,7 @@ import * as Tabs from '@radix-ui/react-tabs';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { patchUserBody } from '@tessera/client';
 import { useState } from 'react';
-import { api, must, queryClient as rootQueryClient, tessera } from '../../app/client.js';
+import { api, must, tessera } from '../../app/client.js';
 import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
@@ -24,6 +24,17 @@ export default function UserPage({ id }: { id: string }) {
   const queryClient = useQueryClient();
   const user = useQuery({ queryKey: ['user', id], queryFn: () => loadUser(id) });
   const [notice, setNotice] = useState<string>();
+  const [failure, setFailure] = useState<unknown>();
+  /** A button's action whose problem shows on the page (the buttons without a dialog to show it in). */
+  const attempt = (action: () => Promise<unknown>) => async () => {
+    setFailure(undefined);
+    setNotice(undefined);
+    try {
+      await action();
+    } catch (problem) {
+      setFailure(problem);
+    }
+  };
   const refresh = () =>
     Promise.all([queryClient.invalidateQueries({ queryKey: ['user', id] }), queryClient.invalidateQueries({ queryKey: ['users'] })]);
   const path = { params: { path: { id } } };
@@ -42,9 +53,16 @@ export default function UserPage({ id }: { id: string }) {
           {notice}
         </p>
       )}
+      <ErrorNote error={failure} />
       <div className="actions wrap">
         {person.status === 'SUSPENDED' ? (
-          <button type="button" onClick={async () => (await must(api.POST('/users/{id}/activate', { ...path, body: {} })), refresh())}>
+          <button
+            type="button"
+            onClick={attempt(async () => {
+              await must(api.POST('/users/{id}/activate', { ...path, body: {} }));
+              await refresh();
+            })}
+          >
             Reactivate
           </button>
         ) : (
@@ -63,19 +81,19 @@ export default function UserPage({ id }: { id: string }) {
         )}
         <button
           type="button"
-          onClick={async () => {
+          onClick={attempt(async () => {
             await must(api.POST('/auth/forgot-password', { body: { email: person.email } }));
             setNotice(`A password reset link was mailed to ${person.email}.`);
-          }}
+          })}
         >
           Send reset link
         </button>
         <button
           type="button"
-          onClick={async () => {
-            const { data, response } = await api.GET('/users/{id}/export', path);
-            if (response.ok) download(`user-${id}.json`, 'application/json', JSON.stringify(data, null, 2));
-          }}
+          onClick={attempt(async () => {
+            const data = await must(api.GET('/users/{id}/export', path));
+            download(`user-${id}.json`, 'application/json', JSON.stringify(data, null, 2));
+          })}
         >
           Export (GDPR)
         </button>
@@ -88,11 +106,18 @@ export default function UserPage({ id }: { id: string }) {
           onConfirm={async (reason) => {
             const result = await tessera.impersonate(id, reason);
             if (!result.ok) throw result.problem;
-            rootQueryClient.clear();
+            // Read everything again as the person (clear() would strand the queries on screen, never refetched).
+            await queryClient.resetQueries();
           }}
         />
         {person.status === 'INACTIVE' ? (
-          <button type="button" onClick={async () => (await must(api.POST('/users/{id}/restore', { ...path, body: {} })), refresh())}>
+          <button
+            type="button"
+            onClick={attempt(async () => {
+              await must(api.POST('/users/{id}/restore', { ...path, body: {} }));
+              await refresh();
+            })}
+          >
             Restore
           </button>
         ) : (

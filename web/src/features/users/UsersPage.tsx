@@ -3,7 +3,7 @@ import type { ColumnDef } from '@tanstack/react-table';
 import { type paths, postUsersBody } from '@tessera/client';
 import { useDeferredValue, useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { csvOf, download, Empty, ErrorNote, fullName, LiveStatus, Page, when } from '../../ui/parts.js';
@@ -62,20 +62,21 @@ function UserList() {
     { header: 'Created', cell: ({ row }) => when(row.original.createdAt) },
   ];
 
-  async function bulk(action: 'suspend' | 'activate' | 'delete') {
+  /** One action on every selected user, in turn; the list is read again whether all, some or none succeeded. */
+  async function bulk(action: (path: { params: { path: { id: string } } }) => Promise<unknown>) {
+    try {
+      for (const user of selected) await action({ params: { path: { id: user.id } } });
+    } finally {
+      await queryClient.invalidateQueries({ queryKey: ['users'] });
+    }
+  }
+  async function activateSelected() {
     setBulkError(undefined);
     try {
-      for (const user of selected) {
-        const path = { params: { path: { id: user.id } } };
-        if (action === 'suspend')
-          await must(api.POST('/users/{id}/suspend', { ...path, body: { reason: 'Bulk suspension from the console' } }));
-        if (action === 'activate') await must(api.POST('/users/{id}/activate', { ...path, body: {} }));
-        if (action === 'delete') await must(api.DELETE('/users/{id}', path));
-      }
+      await bulk((path) => must(api.POST('/users/{id}/activate', { ...path, body: {} })));
     } catch (failure) {
       setBulkError(failure);
     }
-    await queryClient.invalidateQueries({ queryKey: ['users'] });
   }
 
   /** The selected rows as a file, with their organization's name beside its id. */
@@ -167,15 +168,27 @@ function UserList() {
       {selected.length > 0 && (
         <fieldset className="actions bulk" aria-label="With the selected users">
           <span>{selected.length} selected</span>
-          <button type="button" onClick={() => bulk('suspend')}>
-            Suspend selected
-          </button>
-          <button type="button" onClick={() => bulk('activate')}>
+          <ConfirmDialog
+            trigger={<TriggerButton tone="danger">Suspend selected</TriggerButton>}
+            title={`Suspend ${selected.length} ${selected.length === 1 ? 'user' : 'users'}?`}
+            description="Their sessions end now and they cannot sign in until reactivated."
+            reason="Reason for the suspension"
+            confirmLabel="Suspend"
+            danger
+            onConfirm={(reason) => bulk((path) => must(api.POST('/users/{id}/suspend', { ...path, body: { reason } })))}
+          />
+          <button type="button" onClick={activateSelected}>
             Activate selected
           </button>
-          <button type="button" className="danger" onClick={() => bulk('delete')}>
-            Delete selected
-          </button>
+          <ConfirmDialog
+            trigger={<TriggerButton tone="danger">Delete selected</TriggerButton>}
+            title={`Delete ${selected.length} ${selected.length === 1 ? 'user' : 'users'}?`}
+            description="The accounts are deactivated and can be restored later, one by one."
+            typed="delete"
+            confirmLabel="Delete"
+            danger
+            onConfirm={() => bulk((path) => must(api.DELETE('/users/{id}', path)))}
+          />
           <button type="button" onClick={() => exportSelected('csv')}>
             Export selected (CSV)
           </button>

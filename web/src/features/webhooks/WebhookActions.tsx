@@ -1,9 +1,11 @@
 import { useQueryClient } from '@tanstack/react-query';
+import { updateWebhookBody } from '@tessera/client';
 import { api, must } from '../../app/client.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { when } from '../../ui/parts.js';
 import type { ShownSecret } from './SecretNotice.js';
-import { WebhookFields, webhookFieldsOf } from './WebhookFields.js';
+import { editedWebhookBody, WebhookFields } from './WebhookFields.js';
 import { type Webhook, webhookKeys, webhookPath } from './webhooks.js';
 
 export const StatusBadge = ({ hook }: { hook: Webhook }) => (
@@ -21,6 +23,31 @@ export function useWebhookRefresh() {
     ]);
 }
 
+/** The edit form of a webhook, checked against the API's schema before it is sent. */
+function EditWebhookDialog({ hook, name }: { hook: Webhook; name: string }) {
+  const refresh = useWebhookRefresh();
+  const fields = useFieldProblems(updateWebhookBody, editedWebhookBody);
+  return (
+    <FormDialog
+      trigger={
+        <button type="button" aria-label={`Edit ${name}`}>
+          Edit
+        </button>
+      }
+      title={`Edit ${name}`}
+      submitLabel="Save"
+      onSubmit={async (form) => {
+        await must(api.PATCH('/webhooks/{id}', { ...webhookPath(hook.id), body: fields.checked(form) }));
+        await refresh(hook.id);
+      }}
+    >
+      <div className="stack" {...fields.handlers}>
+        <WebhookFields fields={fields} current={hook} />
+      </div>
+    </FormDialog>
+  );
+}
+
 /** Edit, enable or disable, and delete: on the list's rows and on the webhook's page. */
 export function WebhookActions({ hook, onDeleted }: { hook: Webhook; onDeleted?: () => void }) {
   const refresh = useWebhookRefresh();
@@ -28,22 +55,7 @@ export function WebhookActions({ hook, onDeleted }: { hook: Webhook; onDeleted?:
   const active = hook.status === 'ACTIVE';
   return (
     <>
-      <FormDialog
-        trigger={
-          <button type="button" aria-label={`Edit ${name}`}>
-            Edit
-          </button>
-        }
-        title={`Edit ${name}`}
-        submitLabel="Save"
-        onSubmit={async (form) => {
-          const { url, description, events } = webhookFieldsOf(form);
-          await must(api.PATCH('/webhooks/{id}', { ...webhookPath(hook.id), body: { url, events, description: description || null } }));
-          await refresh(hook.id);
-        }}
-      >
-        <WebhookFields current={hook} />
-      </FormDialog>
+      <EditWebhookDialog hook={hook} name={name} />
       <button
         type="button"
         aria-label={`${active ? 'Disable' : 'Enable'} ${name}`}

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
+import type { Fields } from '../../ui/FieldProblems.js';
 import { ErrorNote } from '../../ui/parts.js';
 import type { Webhook } from './webhooks.js';
 
@@ -24,7 +25,7 @@ function byPrefix(events: { type: string }[]) {
  * (`user.*`) or single types. A wildcard chosen makes the types it covers moot, so they are shown checked
  * and disabled rather than sent twice.
  */
-function EventPicker({ initial }: { initial: string[] }) {
+function EventPicker({ initial, fields }: { initial: string[]; fields: Fields }) {
   const catalog = useQuery({ queryKey: ['events-catalog'], queryFn: loadCatalog, staleTime: Number.POSITIVE_INFINITY });
   const [chosen, setChosen] = useState(() => new Set(initial));
   const toggle = (pattern: string, on: boolean) =>
@@ -49,8 +50,9 @@ function EventPicker({ initial }: { initial: string[] }) {
     </label>
   );
   return (
-    <fieldset className="events">
+    <fieldset className="events" {...fields.describe('events')}>
       <legend>Events</legend>
+      {fields.problem('events')}
       <ErrorNote error={catalog.error} />
       {catalog.isPending && <p aria-busy="true">Loading the event catalogue…</p>}
       {box('*', 'Every event (*)', false)}
@@ -69,18 +71,31 @@ function EventPicker({ initial }: { initial: string[] }) {
   );
 }
 
-/** The fields of a webhook, for creating (with the organization a cross-tenant administrator may name) and editing. */
-export function WebhookFields(props: { current?: Webhook; organizations?: { id: string; name: string }[] }) {
-  const { current, organizations } = props;
+/**
+ * The fields of a webhook, for creating (with the organization a cross-tenant administrator may name) and
+ * editing, each with its problem from the API's schema.
+ */
+export function WebhookFields(props: { fields: Fields; current?: Webhook; organizations?: { id: string; name: string }[] }) {
+  const { fields, current, organizations } = props;
   return (
     <>
       <label>
         Endpoint URL
-        <input name="url" type="url" required maxLength={2000} autoComplete="url" placeholder="https://" defaultValue={current?.url} />
+        <input
+          name="url"
+          type="url"
+          required
+          autoComplete="url"
+          placeholder="https://"
+          defaultValue={current?.url}
+          {...fields.describe('url')}
+        />
+        {fields.problem('url')}
       </label>
       <label>
         Description (optional)
-        <input name="description" maxLength={500} autoComplete="off" defaultValue={current?.description ?? ''} />
+        <input name="description" autoComplete="off" defaultValue={current?.description ?? ''} {...fields.describe('description')} />
+        {fields.problem('description')}
       </label>
       {organizations && (
         <label>
@@ -95,14 +110,26 @@ export function WebhookFields(props: { current?: Webhook; organizations?: { id: 
           </select>
         </label>
       )}
-      <EventPicker initial={current?.events ?? []} />
+      <EventPicker initial={current?.events ?? []} fields={fields} />
     </>
   );
 }
 
-/** The URL, description and events from the dialog's form; at least one event, as the API requires. */
-export function webhookFieldsOf(form: FormData) {
-  const events = form.getAll('events').map(String);
-  if (events.length === 0) throw 'Choose at least one event (or every event).';
-  return { url: String(form.get('url') ?? '').trim(), description: String(form.get('description') ?? '').trim(), events };
+const textOf = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
+
+/** The body a new webhook's form sends: the description and organization only when given. */
+export function newWebhookBody(form: FormData) {
+  const description = textOf(form, 'description');
+  const organizationId = textOf(form, 'organizationId');
+  return {
+    url: textOf(form, 'url'),
+    events: form.getAll('events').map(String),
+    ...(description ? { description } : {}),
+    ...(organizationId ? { organizationId } : {}),
+  };
+}
+
+/** The body an edited webhook's form sends: a description emptied is removed (null). */
+export function editedWebhookBody(form: FormData) {
+  return { url: textOf(form, 'url'), events: form.getAll('events').map(String), description: textOf(form, 'description') || null };
 }

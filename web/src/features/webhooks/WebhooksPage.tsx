@@ -1,13 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
+import { createWebhookBody } from '@tessera/client';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
 import { FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
+import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { Empty, ErrorNote, LiveStatus, Loading, Page, when } from '../../ui/parts.js';
 import { SecretNotice, type ShownSecret } from './SecretNotice.js';
 import { StatusBadge, useWebhookRefresh, WebhookActions } from './WebhookActions.js';
-import { WebhookFields, webhookFieldsOf } from './WebhookFields.js';
+import { newWebhookBody, WebhookFields } from './WebhookFields.js';
 import WebhookPage from './WebhookPage.js';
 import { listWebhooks, organizationOf, useCrossTenant, useOrganizationNames, type Webhook, webhookKeys } from './webhooks.js';
 
@@ -67,14 +69,9 @@ function NewWebhookDialog({ onCreated }: { onCreated: (shown: ShownSecret) => vo
   const organizations = useOrganizationNames();
   const crossTenant = useCrossTenant();
   const refresh = useWebhookRefresh();
+  const fields = useFieldProblems(createWebhookBody, newWebhookBody);
   async function create(form: FormData) {
-    const { url, description, events } = webhookFieldsOf(form);
-    const organizationId = String(form.get('organizationId') ?? '');
-    const created = await must(
-      api.POST('/webhooks', {
-        body: { url, events, ...(description ? { description } : {}), ...(organizationId ? { organizationId } : {}) },
-      }),
-    );
+    const created = await must(api.POST('/webhooks', { body: fields.checked(form) }));
     onCreated({ title: `Webhook to ${created.webhook.url} created`, secret: created.secret });
     await refresh(created.webhook.id);
   }
@@ -85,7 +82,9 @@ function NewWebhookDialog({ onCreated }: { onCreated: (shown: ShownSecret) => vo
       submitLabel="Create webhook"
       onSubmit={create}
     >
-      <WebhookFields organizations={crossTenant ? organizations.list : undefined} />
+      <div className="stack" {...fields.handlers}>
+        <WebhookFields fields={fields} organizations={crossTenant ? organizations.list : undefined} />
+      </div>
     </FormDialog>
   );
 }
