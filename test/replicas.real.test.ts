@@ -156,19 +156,25 @@ describe.skipIf(replicaPairUnavailable)(`replicas for real: a streaming replica 
     })();
     await sleep(500);
     await pair.stopReplica();
-    await waitForReplica('down');
-    for (const node of [nodeA, nodeB]) {
-      const report = await node.app.inject({ method: 'GET', url: '/health' });
-      expect(report.statusCode).toBe(200);
-      expect(report.json()).toMatchObject({
-        status: 'degraded',
-        database: { status: 'ok' },
-        replicas: [{ name: 'replica-1', state: 'down', lagMs: null }],
-      });
-      expect((await node.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    try {
+      // Each node notices on its own probe: wait for both before reading their reports.
+      await waitForReplica('down');
+      await waitForReplica('down', nodeB);
+      for (const node of [nodeA, nodeB]) {
+        const report = await node.app.inject({ method: 'GET', url: '/health' });
+        expect(report.statusCode).toBe(200);
+        expect(report.json()).toMatchObject({
+          status: 'degraded',
+          database: { status: 'ok' },
+          replicas: [{ name: 'replica-1', state: 'down', lagMs: null }],
+        });
+        expect((await node.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+      }
+      await sleep(1000);
+    } finally {
+      // Started again whatever happened, so that a failure here does not take the next cases' replica with it.
+      await pair.startReplica();
     }
-    await sleep(1000);
-    await pair.startReplica();
     await waitForReplica('up');
     await waitForReplica('up', nodeB);
     await sleep(500);
