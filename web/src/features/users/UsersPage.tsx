@@ -41,6 +41,7 @@ function UserList() {
   const [search, setSearch] = useState('');
   const deferredSearch = useDeferredValue(search);
   const [selected, setSelected] = useState<Row[]>([]);
+  const selectedCount = `${selected.length} ${selected.length === 1 ? 'user' : 'users'}`;
   const [bulkError, setBulkError] = useState<unknown>();
   const query = { ...filters, ...(deferredSearch ? { search: deferredSearch } : {}) };
   const users = useQuery({ queryKey: ['users', query], queryFn: () => listUsers(query), placeholderData: keepPreviousData });
@@ -170,7 +171,7 @@ function UserList() {
           <span>{selected.length} selected</span>
           <ConfirmDialog
             trigger={<TriggerButton tone="danger">Suspend selected</TriggerButton>}
-            title={`Suspend ${selected.length} ${selected.length === 1 ? 'user' : 'users'}?`}
+            title={`Suspend ${selectedCount}?`}
             description="Their sessions end now and they cannot sign in until reactivated."
             reason="Reason for the suspension"
             confirmLabel="Suspend"
@@ -182,7 +183,7 @@ function UserList() {
           </button>
           <ConfirmDialog
             trigger={<TriggerButton tone="danger">Delete selected</TriggerButton>}
-            title={`Delete ${selected.length} ${selected.length === 1 ? 'user' : 'users'}?`}
+            title={`Delete ${selectedCount}?`}
             description="The accounts are deactivated and can be restored later, one by one."
             typed="delete"
             confirmLabel="Delete"
