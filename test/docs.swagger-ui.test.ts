@@ -43,9 +43,13 @@ describe.skipIf(!hasChromium)('API docs in a browser', () => {
     await h?.close();
   });
 
-  it('calls GET /auth/me with the bearer token entered in "Authorize"', { timeout: 90_000 }, async () => {
+  it('calls GET /auth/me with the bearer token entered in "Authorize"', { timeout: 180_000 }, async () => {
     await page.goto(`${TESSERA}/docs/`);
-    await page.getByRole('button', { name: 'Authorize' }).first().click();
+    // Swagger UI shows "Authorize" once it has read the whole document: seconds on a quiet machine, far longer
+    // under CI's load, so the first wait is for the document and not a measure of anything.
+    const authorize = page.getByRole('button', { name: 'Authorize' }).first();
+    await authorize.waitFor({ timeout: 90_000 });
+    await authorize.click();
     const bearer = page.locator('.auth-container').filter({ hasText: 'bearerAuth' });
     await bearer.locator('input').fill(session.accessToken);
     await bearer.getByRole('button', { name: 'Apply credentials' }).click();
