@@ -6,6 +6,7 @@ import { api, must } from '../../app/client.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { csvOf, download, Empty, ErrorNote, LiveStatus, Page, when } from '../../ui/parts.js';
 import { problemOf } from '../../ui/validation.js';
+import { type Named, useNames } from './names.js';
 
 interface Filters {
   actorId?: string;
@@ -17,6 +18,8 @@ interface Filters {
 const page = (filters: Filters, cursor?: string) =>
   must(api.GET('/audit-logs', { params: { query: { limit: 50, ...filters, ...(cursor ? { cursor } : {}) } } }));
 type Row = Awaited<ReturnType<typeof page>>['data'][number];
+
+const NameOf = ({ named }: { named: Named }) => (named.href ? <a href={named.href}>{named.label}</a> : <>{named.label}</>);
 
 const isId = (text: string) => problemOf({ type: 'string', format: 'uuid' }, text) === undefined;
 
@@ -43,14 +46,13 @@ export default function AuditPage() {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const chain = useQuery({ queryKey: ['audit-chain'], staleTime: 0, queryFn: () => must(api.GET('/audit-logs/verify')) });
-  const users = useQuery({
-    queryKey: ['users', 'names'],
-    staleTime: 0,
-    queryFn: () => must(api.GET('/users', { params: { query: { limit: 100 } } })),
-  });
-  const names = new Map((users.data?.data ?? []).map((user) => [user.id, user.email]));
   const shown = rows.data?.pages.flatMap((one) => one.data) ?? [];
-  const nameOf = (id: string | null) => (id ? (names.get(id) ?? id.slice(0, 8)) : 'system');
+  const nameOf = useNames(
+    shown.flatMap((row) => [
+      { kind: row.entity, id: row.entityId },
+      { kind: 'user', id: row.actorId },
+    ]),
+  );
 
   const columns: ColumnDef<Row, unknown>[] = [
     { header: 'When', cell: ({ row }) => when(row.original.createdAt) },
@@ -65,16 +67,9 @@ export default function AuditPage() {
     {
       header: 'Entity',
       cell: ({ row }) =>
-        row.original.entity === 'user' && row.original.entityId ? (
-          <a href={`#/users/${row.original.entityId}`}>{nameOf(row.original.entityId)}</a>
-        ) : (
-          `${row.original.entity} ${row.original.entityId?.slice(0, 8) ?? ''}`
-        ),
+        row.original.entityId ? <NameOf named={nameOf(row.original.entity, row.original.entityId)} /> : row.original.entity,
     },
-    {
-      header: 'Actor',
-      cell: ({ row }) => (row.original.actorId ? <a href={`#/users/${row.original.actorId}`}>{nameOf(row.original.actorId)}</a> : 'system'),
-    },
+    { header: 'Actor', cell: ({ row }) => <NameOf named={nameOf('user', row.original.actorId)} /> },
   ];
 
   function exportRows(format: 'csv' | 'json') {
@@ -87,7 +82,9 @@ export default function AuditPage() {
     <Page title="Audit log">
       {chain.data && (
         <p className="muted">
-          {chain.data.valid ? `Hash chain intact (${chain.data.checked} rows)` : `Hash chain broken at row ${chain.data.firstBrokenId}`}
+          {chain.data.valid
+            ? `Hash chain intact: ${chain.data.checked} sealed rows checked, ${chain.data.unsealed} newer rows waiting for the next seal.`
+            : `Hash chain broken at row ${chain.data.firstBrokenId}`}
         </p>
       )}
       <form
@@ -154,7 +151,9 @@ export default function AuditPage() {
                 <dt>When</dt>
                 <dd>{when(open.createdAt)}</dd>
                 <dt>Actor</dt>
-                <dd>{nameOf(open.actorId)}</dd>
+                <dd>
+                  <NameOf named={nameOf('user', open.actorId)} />
+                </dd>
                 <dt>Entity</dt>
                 <dd>
                   {open.entity} {open.entityId}
