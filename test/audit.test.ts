@@ -4,7 +4,7 @@ import { queryRows } from '../src/db/client.js';
 import { sealPending } from '../src/modules/audit/sealer.js';
 import { verifyAuditChain } from '../src/modules/audit/service.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, loginAs } from './helpers/auth.js';
+import { createUser, harnessWithAdmin, loginAs } from './helpers/auth.js';
 import { runCli } from './helpers/cli.js';
 import { createTestDatabase, driver } from './helpers/databases.js';
 
@@ -16,8 +16,7 @@ describe('audit log (seed 003)', () => {
   let auditor: Awaited<ReturnType<typeof loginAs>>;
 
   beforeAll(async () => {
-    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
-    auditor = await loginAs(h, { roles: ['admin'] });
+    ({ h, admin: auditor } = await harnessWithAdmin());
   });
   afterAll(() => h.close());
 

@@ -1,16 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { createHarness, type Harness } from './helpers/app.js';
-import { loginAs } from './helpers/auth.js';
+import type { Harness } from './helpers/app.js';
+import { harnessWithAdmin, type loginAs } from './helpers/auth.js';
 
 // Every endpoint that takes input answers bad input with 400 problem+json, and writes nothing.
 describe('bad input on every endpoint that takes some', () => {
   let h: Harness;
   let root: Awaited<ReturnType<typeof loginAs>>;
   beforeAll(async () => {
-    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
-    root = await loginAs(h, { roles: ['admin'] });
+    ({ h, admin: root } = await harnessWithAdmin());
   });
   afterAll(() => h.close());
 

@@ -5,8 +5,8 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { organizations, users } from '../src/db/schema/index.js';
 import { problemServerOptions, registerProblemHandlers } from '../src/http/problem.js';
-import { createHarness, type Harness } from './helpers/app.js';
-import { loginAs } from './helpers/auth.js';
+import type { Harness } from './helpers/app.js';
+import { harnessWithAdmin, type loginAs } from './helpers/auth.js';
 
 /** Whatever a request looks like, the answer is our problem+json with our codes: never Fastify's, never a 500. */
 describe('problem answers for malformed requests', () => {
@@ -14,8 +14,7 @@ describe('problem answers for malformed requests', () => {
   let admin: Awaited<ReturnType<typeof loginAs>>;
 
   beforeAll(async () => {
-    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
-    admin = await loginAs(h, { roles: ['admin'] });
+    ({ h, admin } = await harnessWithAdmin());
   });
   afterAll(() => h.close());
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './helpers/app.js';
-import { loginAs } from './helpers/auth.js';
+import type { Harness } from './helpers/app.js';
+import { harnessWithAdmin, loginAs } from './helpers/auth.js';
 
 const jsonl = (rows: object[]) => `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`;
 
@@ -8,8 +8,7 @@ describe('imports in the background: POST /users/import/jobs and its progress', 
   let h: Harness;
   let admin: Awaited<ReturnType<typeof loginAs>>;
   beforeAll(async () => {
-    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
-    admin = await loginAs(h, { roles: ['admin'] });
+    ({ h, admin } = await harnessWithAdmin());
   });
   afterAll(() => h.close());
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, login, loginAs } from './helpers/auth.js';
+import type { Harness } from './helpers/app.js';
+import { createOrganization, createUser, harnessWithAdmin, login, loginAs } from './helpers/auth.js';
 
 type DayCount = { day: string; count: number };
 const today = () => new Date().toISOString().slice(0, 10);
@@ -12,8 +12,7 @@ describe('GET /statistics/overview', () => {
   let admin: Awaited<ReturnType<typeof loginAs>>;
 
   beforeAll(async () => {
-    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
-    admin = await loginAs(h, { roles: ['admin'] });
+    ({ h, admin } = await harnessWithAdmin());
   });
   afterAll(async () => {
     await h.close();

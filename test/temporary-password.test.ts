@@ -3,8 +3,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { argon2Options, needsRehash } from '../src/platform/passwords.js';
-import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, login, loginAs } from './helpers/auth.js';
+import type { Harness } from './helpers/app.js';
+import { createUser, harnessWithAdmin, login, loginAs } from './helpers/auth.js';
 
 const temporary = 'handed over by phone';
 const chosen = 'only the user knows this one';
@@ -14,8 +14,7 @@ describe('temporary passwords (seed 002, the Keycloak way)', () => {
   let admin: Awaited<ReturnType<typeof loginAs>>;
 
   beforeAll(async () => {
-    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
-    admin = await loginAs(h, { roles: ['admin'] });
+    ({ h, admin } = await harnessWithAdmin());
   });
   afterAll(() => h.close());
 

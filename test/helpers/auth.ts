@@ -2,7 +2,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { permissions, roles, userPermissions, userRoles } from '../../src/db/schema/index.js';
 import { insertUserWithProfile } from '../../src/modules/users/queries.js';
 import { hashPassword } from '../../src/platform/passwords.js';
-import type { Harness } from './app.js';
+import { createHarness, type Harness } from './app.js';
 
 let counter = 0;
 // One hash for every test user: argon2 is deliberately slow, and these passwords need no secrecy.
@@ -68,6 +68,12 @@ export async function loginAs(h: Harness, options: TestUserOptions = {}) {
   const user = await createUser(h, options);
   const session = await login(h, user.email, user.password);
   return { ...session, userId: user.id, user };
+}
+
+/** A file's app, with the per-IP login limit out of its tests' way, and an administrator signed in to it. */
+export async function harnessWithAdmin() {
+  const h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+  return { h, admin: await loginAs(h, { roles: ['admin'] }) };
 }
 
 export async function findRoleId(h: Harness, name: string) {

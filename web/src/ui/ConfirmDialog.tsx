@@ -75,14 +75,7 @@ export function ConfirmDialog(props: {
               </label>
             )}
             <ErrorNote error={error} />
-            <div className="actions">
-              <Dialog.Close asChild>
-                <button type="button">Cancel</button>
-              </Dialog.Close>
-              <button type="submit" className={props.danger ? 'danger' : 'primary'} disabled={!ready || busy}>
-                {props.confirmLabel}
-              </button>
-            </div>
+            <DialogButtons label={props.confirmLabel} tone={props.danger ? 'danger' : 'primary'} disabled={!ready || busy} />
           </form>
         </Dialog.Content>
       </Dialog.Portal>
@@ -113,18 +106,40 @@ export function FormDialog(props: {
           <form onSubmit={submit} className="stack">
             {props.children}
             <ErrorNote error={error} />
-            <div className="actions">
-              <Dialog.Close asChild>
-                <button type="button">Cancel</button>
-              </Dialog.Close>
-              <button type="submit" className="primary" disabled={busy}>
-                {props.submitLabel}
-              </button>
-            </div>
+            <DialogButtons label={props.submitLabel} tone="primary" disabled={busy} />
           </form>
         </Dialog.Content>
       </Dialog.Portal>
     </Dialog.Root>
+  );
+}
+
+/** A dialog form's buttons: Cancel closes it, the other submits it in the dialog's tone. */
+function DialogButtons({ label, tone, disabled }: { label: ReactNode; tone: 'primary' | 'danger'; disabled: boolean }) {
+  return (
+    <div className="actions">
+      <Dialog.Close asChild>
+        <button type="button">Cancel</button>
+      </Dialog.Close>
+      <button type="submit" className={tone} disabled={disabled}>
+        {label}
+      </button>
+    </div>
+  );
+}
+
+/**
+ * A page's main action, creating one of what it lists: a primary "New role" button opening a "New role" form
+ * whose button says "Create role".
+ */
+export function CreateDialog({ noun, ...props }: { noun: string; children: ReactNode; onSubmit: (form: FormData) => Promise<unknown> }) {
+  return (
+    <FormDialog
+      trigger={<TriggerButton tone="primary">{`New ${noun}`}</TriggerButton>}
+      title={`New ${noun}`}
+      submitLabel={`Create ${noun}`}
+      {...props}
+    />
   );
 }
 

@@ -2,7 +2,7 @@ import * as Tabs from '@radix-ui/react-tabs';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, CreateDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { ErrorNote, Loading, Page } from '../../ui/parts.js';
 import RolePage from './RolePage.js';
 import { UserTypes } from './UserTypes.js';
@@ -36,10 +36,8 @@ function AccessOverview() {
     <Page
       title="Access"
       actions={
-        <FormDialog
-          trigger={<TriggerButton tone="primary">New role</TriggerButton>}
-          title="New role"
-          submitLabel="Create role"
+        <CreateDialog
+          noun="role"
           onSubmit={async (form) => {
             await must(
               api.POST('/roles', {
@@ -69,7 +67,7 @@ function AccessOverview() {
               </label>
             ))}
           </fieldset>
-        </FormDialog>
+        </CreateDialog>
       }
     >
       <ErrorNote error={roles.error ?? error} />

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { type ReactNode, useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, CreateDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, Page, when } from '../../ui/parts.js';
 
@@ -169,10 +169,8 @@ export default function ApplicationsPage() {
     <Page
       title="Applications"
       actions={
-        <FormDialog
-          trigger={<TriggerButton tone="primary">New application</TriggerButton>}
-          title="New application"
-          submitLabel="Create application"
+        <CreateDialog
+          noun="application"
           onSubmit={async (form) => {
             const created = await must(api.POST('/applications', { body: { ...bodyOf(form, kind), kind } }));
             setShown({
@@ -200,7 +198,7 @@ export default function ApplicationsPage() {
               </label>
             }
           />
-        </FormDialog>
+        </CreateDialog>
       }
     >
       <p className="muted">

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { api, must } from '../../app/client.js';
-import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { ConfirmDialog, CreateDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
 import { EditOrganizationDialog } from './EditOrganization.js';
@@ -44,10 +44,8 @@ export default function OrganizationsPage({ param }: { param?: string }) {
     <Page
       title="Organizations"
       actions={
-        <FormDialog
-          trigger={<TriggerButton tone="primary">New organization</TriggerButton>}
-          title="New organization"
-          submitLabel="Create organization"
+        <CreateDialog
+          noun="organization"
           onSubmit={async (form) => {
             await must(api.POST('/organizations', { body: { name: String(form.get('name')) } }));
             await refresh();
@@ -57,7 +55,7 @@ export default function OrganizationsPage({ param }: { param?: string }) {
             Name
             <input name="name" required />
           </label>
-        </FormDialog>
+        </CreateDialog>
       }
     >
       <ErrorNote error={orgs.error} />

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { api, must } from '../../app/client.js';
-import { FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { CreateDialog, FormDialog } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, LiveStatus, Loading, Page } from '../../ui/parts.js';
 
@@ -75,10 +75,8 @@ export default function PlansPage() {
     <Page
       title="Subscription plans"
       actions={
-        <FormDialog
-          trigger={<TriggerButton tone="primary">New plan</TriggerButton>}
-          title="New plan"
-          submitLabel="Create plan"
+        <CreateDialog
+          noun="plan"
           onSubmit={async (form) => {
             const description = String(form.get('description') ?? '');
             await must(
@@ -90,7 +88,7 @@ export default function PlansPage() {
           }}
         >
           <PlanFields />
-        </FormDialog>
+        </CreateDialog>
       }
     >
       <p className="muted">A subscription put on a plan gets its features; people already on it keep the ones they were given.</p>

@@ -3,7 +3,7 @@ import type { ColumnDef } from '@tanstack/react-table';
 import { createWebhookBody } from '@tessera/client';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { CreateDialog } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { Empty, ErrorNote, LiveStatus, Loading, Page, when } from '../../ui/parts.js';
@@ -76,15 +76,10 @@ function NewWebhookDialog({ onCreated }: { onCreated: (shown: ShownSecret) => vo
     await refresh(created.webhook.id);
   }
   return (
-    <FormDialog
-      trigger={<TriggerButton tone="primary">New webhook</TriggerButton>}
-      title="New webhook"
-      submitLabel="Create webhook"
-      onSubmit={create}
-    >
+    <CreateDialog noun="webhook" onSubmit={create}>
       <div className="stack" {...fields.handlers}>
         <WebhookFields fields={fields} organizations={crossTenant ? organizations.list : undefined} />
       </div>
-    </FormDialog>
+    </CreateDialog>
   );
 }
