@@ -4,10 +4,10 @@ import type { Page, Request, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../src/db/schema/index.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, login } from './helpers/auth.js';
+import { createOrganization, createUser, enrolAuthenticator, login } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { type ConsoleBrowser, consoleWidths, openConsole } from './helpers/console-browser.js';
-import { enrolAuthenticator, stepAt, totpCode } from './helpers/totp.js';
+import { stepAt, totpCode } from './helpers/totp.js';
 
 const ADMIN = { email: 'filters-admin@example.com', username: 'filters.admin', password: 'filters admin passphrase' };
 /** Short enough for a test to outlive a token; the console renews it halfway through. */

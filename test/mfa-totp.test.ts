@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, login, loginAs } from './helpers/auth.js';
-import { enrolAuthenticator, stepAt, totpCode } from './helpers/totp.js';
+import { createOrganization, createUser, enrolAuthenticator, login, loginAs } from './helpers/auth.js';
+import { stepAt, totpCode } from './helpers/totp.js';
 
 type Headers = Record<string, string>;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

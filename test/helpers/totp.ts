@@ -1,7 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { expect } from 'vitest';
-import type { Harness } from './app.js';
-import { loginAs } from './auth.js';
 
 /** RFC 4648 base32 (no padding) to bytes. */
 function base32(secret: string) {
@@ -22,21 +19,4 @@ export function totpCode(secret: string, step: number) {
   const offset = (hmac[19] as number) & 0xf;
   const binary = hmac.readUInt32BE(offset) & 0x7fffffff;
   return String(binary % 1_000_000).padStart(6, '0');
-}
-
-/** A new user with an active authenticator app: its secret, the step its confirmation spent, and its recovery codes. */
-export async function enrolAuthenticator(h: Harness, options: Parameters<typeof loginAs>[1] = {}) {
-  const session = await loginAs(h, options);
-  const started = await h.app.inject({ method: 'POST', url: '/auth/mfa/totp', payload: {}, headers: session.headers });
-  expect(started.statusCode).toBe(201);
-  const { factorId, secret } = started.json();
-  const step = stepAt();
-  const confirmed = await h.app.inject({
-    method: 'POST',
-    url: `/auth/mfa/totp/${factorId}/confirm`,
-    payload: { code: totpCode(secret, step) },
-    headers: session.headers,
-  });
-  expect(confirmed.statusCode).toBe(200);
-  return { ...session, factorId, secret: secret as string, step, recoveryCodes: confirmed.json().recoveryCodes as string[] };
 }
