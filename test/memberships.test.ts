@@ -101,6 +101,36 @@ describe('memberships: several organizations per person', () => {
     expect((await auditActions('auth.organization_switched'))[0]?.n).toBe(1);
   });
 
+  it("lists each user with the roles held in the caller's organization and platform-wide, never another organization's", async () => {
+    type Listed = { id: string; roles: { id: string; name: string }[] };
+    const rolesIn = async (session: { headers: Record<string, string> }, url: string) => {
+      const listed = await call(session, 'GET', url);
+      expect(listed.statusCode).toBe(200);
+      return new Map((listed.json().data as Listed[]).map((user) => [user.id, user.roles.map((role) => role.name)]));
+    };
+    // Signed in to A: the person is A's ORG_ADMIN; B's INSTRUCTOR does not show.
+    const inA = sessionOf(await login(h, person.email, password));
+    const seenFromA = await rolesIn(inA, '/users?limit=100');
+    expect(seenFromA.get(person.id)).toEqual(['ORG_ADMIN']);
+    expect(seenFromA.has(onlyInB)).toBe(false);
+    // Each row's roles are those the user's page shows.
+    const listed = (await call(inA, 'GET', '/users?limit=100')).json().data as Listed[];
+    for (const user of listed) {
+      const detail = (await call(inA, 'GET', `/users/${user.id}?include=roles`)).json();
+      expect(user.roles, user.id).toEqual(detail.roles);
+    }
+    // Signed in to B: INSTRUCTOR only.
+    const inB = sessionOf((await switchTo(sessionOf(await login(h, person.email, password)), orgB)).json());
+    expect((await rolesIn(inB, '/users?limit=100')).get(person.id)).toEqual(['INSTRUCTOR']);
+
+    // A cross-tenant administrator: the organization filtered on, else the user's own; platform roles everywhere.
+    expect((await rolesIn(root, `/users?organizationId=${orgB}&limit=100`)).get(person.id)).toEqual(['INSTRUCTOR']);
+    const everyone = await rolesIn(root, '/users?limit=100');
+    expect(everyone.get(person.id)).toEqual(['ORG_ADMIN']);
+    expect(everyone.get(root.userId)).toEqual(['SUPER_ADMIN']);
+    expect((await rolesIn(root, `/organizations/${orgB}/users?limit=100`)).get(person.id)).toEqual(['INSTRUCTOR']);
+  });
+
   it('refuses a switch into an organization one is not an active member of (NOT_A_MEMBER)', async () => {
     const outsider = await createOrganization(h, root, 'Gamma School');
     const signedIn = sessionOf(await login(h, person.email, password));

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, login, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, enrolAuthenticator, login, loginAs } from './helpers/auth.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
 type Headers = Record<string, string>;
@@ -25,17 +25,7 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
   const post = (target: Harness, url: string, payload: object, headers: Headers = {}) =>
     target.app.inject({ method: 'POST', url, payload, headers });
 
-  /** A user with an active authenticator app: its secret, the step its confirmation spent, and its recovery codes. */
-  async function enrolled(options: Parameters<typeof loginAs>[1] = {}) {
-    const session = await loginAs(h, options);
-    const started = await post(h, '/auth/mfa/totp', {}, session.headers);
-    expect(started.statusCode).toBe(201);
-    const { factorId, secret } = started.json();
-    const step = stepAt();
-    const confirmed = await post(h, `/auth/mfa/totp/${factorId}/confirm`, { code: totpCode(secret, step) }, session.headers);
-    expect(confirmed.statusCode).toBe(200);
-    return { ...session, factorId, secret: secret as string, step, recoveryCodes: confirmed.json().recoveryCodes as string[] };
-  }
+  const enrolled = (options: Parameters<typeof loginAs>[1] = {}) => enrolAuthenticator(h, options);
 
   async function passwordStep(target: Harness, email: string, password: string) {
     const res = await post(target, '/auth/login', { email, password });

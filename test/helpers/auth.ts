@@ -1,8 +1,10 @@
 import { eq, inArray } from 'drizzle-orm';
+import { expect } from 'vitest';
 import { permissions, roles, userPermissions, userRoles } from '../../src/db/schema/index.js';
 import { insertUserWithProfile } from '../../src/modules/users/queries.js';
 import { hashPassword } from '../../src/platform/passwords.js';
 import { createHarness, type Harness } from './app.js';
+import { stepAt, totpCode } from './totp.js';
 
 let counter = 0;
 // One hash for every test user: argon2 is deliberately slow, and these passwords need no secrecy.
@@ -86,4 +88,21 @@ export async function findRoleId(h: Harness, name: string) {
 export async function createOrganization(h: Harness, admin: { headers: Record<string, string> }, name: string): Promise<string> {
   const response = await h.app.inject({ method: 'POST', url: '/organizations', headers: admin.headers, payload: { name } });
   return response.json().organization.id as string;
+}
+
+/** A new user with an active authenticator app: its secret, the step its confirmation spent, and its recovery codes. */
+export async function enrolAuthenticator(h: Harness, options: Parameters<typeof loginAs>[1] = {}) {
+  const session = await loginAs(h, options);
+  const started = await h.app.inject({ method: 'POST', url: '/auth/mfa/totp', payload: {}, headers: session.headers });
+  expect(started.statusCode).toBe(201);
+  const { factorId, secret } = started.json();
+  const step = stepAt();
+  const confirmed = await h.app.inject({
+    method: 'POST',
+    url: `/auth/mfa/totp/${factorId}/confirm`,
+    payload: { code: totpCode(secret, step) },
+    headers: session.headers,
+  });
+  expect(confirmed.statusCode).toBe(200);
+  return { ...session, factorId, secret: secret as string, step, recoveryCodes: confirmed.json().recoveryCodes as string[] };
 }

@@ -17,7 +17,7 @@ export interface TesseraClientOptions {
   fetch?: (request: Request) => Promise<Response>;
   /** Default: memory only (a reload signs out). A browser app may pass one over sessionStorage. */
   refreshStore?: RefreshTokenStore;
-  /** Renew the access token this long before it expires (default 60 s). */
+  /** Renew the access token this long before it expires (default 60 s; at most half its lifetime). */
   refreshMarginMs?: number;
   /** Called once when the session can no longer be renewed (ended, expired, revoked). */
   onSessionEnded?: (detail: string) => void;
@@ -44,8 +44,8 @@ export type SignInResult =
 
 interface Held {
   accessToken: string;
-  /** epoch ms */
-  expiresAt: number;
+  /** epoch ms: from then on the token is renewed, by the timer or before the next request */
+  renewAt: number;
   refreshToken: string | null;
 }
 
@@ -78,15 +78,36 @@ export function createTesseraClient(options: TesseraClientOptions) {
   let impersonation: Impersonation | undefined;
   let refreshing: Promise<boolean> | undefined;
   const listeners = new Set<() => void>();
+  let renewal: ReturnType<typeof setTimeout> | undefined;
   const changed = () => {
+    scheduleRenewal();
     for (const listener of listeners) listener();
   };
+
+  /** The access token as it lives: renewed `margin` before it expires, or halfway through a shorter life. */
+  const heldFrom = (accessToken: string, expiresIn: number, refreshToken: string | null): Held => {
+    const lifetime = expiresIn * 1000;
+    return { accessToken, renewAt: Date.now() + lifetime - Math.min(margin, lifetime / 2), refreshToken };
+  };
+
+  /**
+   * Silent refresh: renews the held session at its `renewAt` even when no request is made, so the token in
+   * hand is never expired. A failed renewal is tried again before the next request.
+   */
+  function scheduleRenewal() {
+    clearTimeout(renewal);
+    renewal = undefined;
+    if (!held?.refreshToken || impersonation) return;
+    renewal = setTimeout(() => void refresh().catch(() => undefined), Math.max(0, held.renewAt - Date.now()));
+    // In Node a pending renewal does not keep the process alive.
+    (renewal as { unref?: () => void }).unref?.();
+  }
 
   const api: Client<paths> = createClient<paths>({ baseUrl: options.baseUrl, fetch: baseFetch });
   const bare: Client<paths> = createClient<paths>({ baseUrl: options.baseUrl, fetch: baseFetch });
 
   function keep(tokens: { accessToken: string; expiresIn: number; refreshToken?: string }) {
-    held = { accessToken: tokens.accessToken, expiresAt: Date.now() + tokens.expiresIn * 1000, refreshToken: tokens.refreshToken ?? null };
+    held = heldFrom(tokens.accessToken, tokens.expiresIn, tokens.refreshToken ?? null);
     if (!impersonation) store.set(held.refreshToken);
     changed();
   }
@@ -125,7 +146,7 @@ export function createTesseraClient(options: TesseraClientOptions) {
   const retries = new WeakMap<Request, Request>();
   const session: Middleware = {
     async onRequest({ request }) {
-      if (held && !impersonation && held.expiresAt - Date.now() < margin) await refresh();
+      if (held && !impersonation && Date.now() >= held.renewAt) await refresh();
       if (held) request.headers.set('authorization', `Bearer ${held.accessToken}`);
       // Kept to send again once after a 401 and a refresh (the body of the first is spent).
       if (!impersonation && (held?.refreshToken ?? store.get())) retries.set(request, request.clone());
@@ -205,7 +226,7 @@ export function createTesseraClient(options: TesseraClientOptions) {
       if (!data) return { ok: false, problem: problemOf(error) };
       parked = held;
       impersonation = { user: data.user, expiresAt: data.expiresAt, sessionId: data.sessionId };
-      held = { accessToken: data.accessToken, expiresAt: Date.now() + data.expiresIn * 1000, refreshToken: null };
+      held = heldFrom(data.accessToken, data.expiresIn, null);
       changed();
       return { ok: true };
     },

@@ -369,7 +369,7 @@ export interface paths {
         };
         /**
          * List users: filters, search, sort, page or cursor
-         * @description Users in your tenancy: search names, emails and usernames; filter by status, role, organization, user type, verified email or creation time; sort; page by number, or by `cursor` for large lists.
+         * @description Users in your tenancy: search names, emails and usernames; filter by status, role, organization, user type, verified email or creation time; sort; page by number, or by `cursor` for large lists. Each user comes with the roles they hold in your organization (for a cross-tenant administrator: the organization filtered on, else their own) and platform-wide.
          */
         get: operations["getUsers"];
         put?: never;
@@ -5359,6 +5359,11 @@ export interface operations {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            roles: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            }[];
                         }[];
                         nextCursor: string | null;
                         total?: number;
@@ -6009,6 +6014,11 @@ export interface operations {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            roles: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            }[];
                         }[];
                         nextCursor: string | null;
                         total?: number;

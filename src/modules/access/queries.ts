@@ -215,6 +215,18 @@ export async function rolesOf(db: Executor, userId: string, scope: string | null
     .orderBy(roles.name);
 }
 
+/** The roles of many users in one query: for each scope (as `rolesOf`'s), those its users hold there. */
+export async function rolesOfUsers(db: Executor, usersByScope: Map<string | null, string[]>) {
+  return db
+    .selectDistinct({ userId: userRoles.userId, id: roles.id, name: roles.name })
+    .from(userRoles)
+    .innerJoin(roles, eq(roles.id, userRoles.roleId))
+    .where(
+      or(...[...usersByScope].map(([scope, userIds]) => and(inArray(userRoles.userId, userIds), inScope(userRoles.organizationId, scope)))),
+    )
+    .orderBy(userRoles.userId, roles.name);
+}
+
 /** Every grant of a user with the organization it holds in (null: platform-wide), for their export and memberships. */
 export async function scopedRolesOf(db: Executor, userId: string) {
   return db

@@ -53,6 +53,7 @@ export function createAccessService(context: AppContext, { useCases }: { useCase
     catalog: createCatalog(db, useCases),
     grants: createGrants(useCases, people),
     rolesOf: userAccess.rolesOf,
+    rolesOfUsers: userAccess.rolesOfUsers,
     permissionsOf: userAccess.permissionsOf,
     grantsOf: userAccess.grantsOf,
     grantsNow: userAccess.grantsNow,

@@ -15,6 +15,20 @@ export function createUserAccess(context: AppContext) {
   return {
     /** Roles held in the scope (an organization's and platform-wide ones; EVERYWHERE: all). */
     rolesOf: (executor: Executor, userId: string, scope: AccessScope) => queries.rolesOf(executor, userId, scope),
+    /**
+     * Roles of a page of users, each in their own scope, in one query: the id and name of each, by user
+     * (a user holding none is absent).
+     */
+    async rolesOfUsers(executor: Executor, users: { userId: string; scope: AccessScope }[]) {
+      const usersByScope = new Map<AccessScope, string[]>();
+      for (const { userId, scope } of users) usersByScope.set(scope, [...(usersByScope.get(scope) ?? []), userId]);
+      const rolesByUser = new Map<string, { id: string; name: string }[]>();
+      if (users.length === 0) return rolesByUser;
+      for (const { userId, id, name } of await queries.rolesOfUsers(executor, usersByScope)) {
+        rolesByUser.set(userId, [...(rolesByUser.get(userId) ?? []), { id, name }]);
+      }
+      return rolesByUser;
+    },
     /** Effective permissions in the scope, from the cross-node cached grants. */
     permissionsOf: async (executor: Executor, userId: string, scope: AccessScope) =>
       (await cachedAccessProfile(context, executor, userId, scope)).permissions,

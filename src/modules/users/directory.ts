@@ -79,7 +79,13 @@ export function createDirectory(
       (row) => userView(row.user),
       (row) => userCursor.encode([row.sortValue, row.user.id]),
     );
-    return { ...shown, ...(counted ? { total: counted.total, totalExact: counted.exact, page } : {}), limit };
+    // Each user's roles as their detail shows them (within the organization listed, else their own), one query a page.
+    const rolesByUser = await access.rolesOfUsers(
+      reader,
+      shown.data.map((user) => ({ userId: user.id, scope: organizationId ?? user.organizationId })),
+    );
+    const data = shown.data.map((user) => ({ ...user, roles: rolesByUser.get(user.id) ?? [] }));
+    return { ...shown, data, ...(counted ? { total: counted.total, totalExact: counted.exact, page } : {}), limit };
   }
 
   return {

@@ -47,7 +47,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
     '/users',
     operation(requirePermission('users:read'), {
       description:
-        'Users in your tenancy: search names, emails and usernames; filter by status, role, organization, user type, verified email or creation time; sort; page by number, or by `cursor` for large lists.',
+        'Users in your tenancy: search names, emails and usernames; filter by status, role, organization, user type, verified email or creation time; sort; page by number, or by `cursor` for large lists. Each user comes with the roles they hold in your organization (for a cross-tenant administrator: the organization filtered on, else their own) and platform-wide.',
       summary: 'List users: filters, search, sort, page or cursor',
       querystring: ListQuery,
       response: { 200: UserList, ...problems(pagingErrors.INVALID_CURSOR) },

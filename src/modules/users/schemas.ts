@@ -38,6 +38,7 @@ export const UserView = Type.Object({
   updatedAt: Timestamp,
 });
 export const UserEnvelope = Type.Object({ user: UserView });
+const RoleRef = Type.Object({ id: Uuid, name: Type.String() });
 
 /** A user's profile: personal details, contact and social links, locale, and what others may see. */
 export const ProfileFields = {
@@ -104,7 +105,6 @@ export const PreferencesFields = {
 export const PreferencesView = Type.Object(PreferencesFields);
 export const PreferencesInput = Type.Partial(Type.Object(PreferencesFields, { additionalProperties: false }));
 
-const RoleRef = Type.Object({ id: Uuid, name: Type.String() });
 /** An account at an identity provider the user signs in with (the federation module keeps them). */
 export const LinkedIdentity = Type.Object({
   id: Uuid,
@@ -181,8 +181,10 @@ export const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+/** A users list's row: the user and the roles they hold (within the organization listed, else their own, and platform-wide). */
+const UserListItem = Type.Object({ ...UserView.properties, roles: Type.Array(RoleRef) });
 export const UserList = Type.Object({
-  ...Paged(UserView).properties,
+  ...Paged(UserListItem).properties,
   total: Type.Optional(Type.Integer()),
   totalExact: Type.Optional(Type.Boolean({ description: 'false when total is an estimate (more than 10,000 matches)' })),
   page: Type.Optional(Type.Integer()),

@@ -58,6 +58,7 @@ function UserList() {
     { header: 'Email', cell: ({ row }) => <a href={`#/users/${row.original.id}`}>{row.original.email}</a> },
     { header: 'Name', cell: ({ row }) => fullName(row.original) },
     { header: 'Status', cell: ({ row }) => <span className={`status ${row.original.status.toLowerCase()}`}>{row.original.status}</span> },
+    { header: 'Roles', cell: ({ row }) => row.original.roles.map((role) => role.name).join(', ') || '—' },
     { header: 'Organization', cell: ({ row }) => (row.original.organizationId ? (orgName.get(row.original.organizationId) ?? '…') : '—') },
     { header: 'Last sign-in', cell: ({ row }) => when(row.original.lastLoginAt) },
     { header: 'Created', cell: ({ row }) => when(row.original.createdAt) },
