@@ -370,5 +370,6 @@ describe('event payloads on the one-statement path', () => {
     });
     expect(statementRan).toBe(true);
     await expect(h.close()).rejects.toThrow(/events whose payload their schema refuses:\nauth\.organization_switched: /);
-  });
+    // A harness of its own (made and closed here): seconds on a loaded machine.
+  }, 180_000);
 });
