@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
 import { createOrganization, login, loginAs } from './helpers/auth.js';
 import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
@@ -385,4 +386,20 @@ describe('memberships: several organizations per person', () => {
     );
     expect(scoped[0]?.n).toBe(20);
   }, 120_000);
+});
+
+// A switch's event is emitted by `runAsStatement`, outside any transaction: the harness checks it all the same.
+describe('event payloads on the one-statement path', () => {
+  it('fails the test file when an event emitted by runAsStatement breaks its schema', async () => {
+    const h = await createHarness({ preset: false });
+    const wrong = { type: 'auth.organization_switched', entityId: 'a session', payload: { from: null, to: 42 } } as never;
+    let statementRan = false;
+    await h.app.modules.useCases.runAsStatement(systemCaller('payload-check-test'), wrong, async () => {
+      statementRan = true;
+      return { result: undefined, wrote: false };
+    });
+    expect(statementRan).toBe(true);
+    await expect(h.close()).rejects.toThrow(/events whose payload their schema refuses:\nauth\.organization_switched: /);
+    // A harness of its own (made and closed here): seconds on a loaded machine.
+  }, 180_000);
 });

@@ -35,9 +35,9 @@ describe('the domain event catalogue', () => {
 });
 
 describe('payloadChecker', () => {
-  const check = async (event: Parameters<ReturnType<typeof payloadChecker>>[1]) => {
+  const check = async (event: Parameters<ReturnType<typeof payloadChecker>>[0]) => {
     const reported: string[] = [];
-    await payloadChecker((violation) => reported.push(violation))(undefined as never, event, undefined as never);
+    payloadChecker((violation) => reported.push(violation))(event);
     return reported;
   };
 

@@ -1,5 +1,5 @@
 import { type EventOf, eventAuditEntry, eventViolation, publishedEvents } from '../platform/events.js';
-import type { InTransaction, UseCases } from '../platform/use-case.js';
+import type { UseCases } from '../platform/use-case.js';
 import { accessEvents } from './access/events.js';
 import { authEvents } from './auth/events.js';
 import { federationEvents } from './federation/events.js';
@@ -43,10 +43,13 @@ export const auditEntryOf = (event: DomainEvent) => eventAuditEntry(domainEvents
 /** The public events with their version and payload schema, as `GET /events/catalog` lists them. */
 export const eventCatalog = () => publishedEvents(domainEvents);
 
-/** Tests: an event writer that reports every emitted event whose payload its schema refuses. */
+/**
+ * Tests: an inspector of the use-case runner (`useCases.inspect`) that reports every emitted event whose
+ * payload its schema refuses, on both paths of emission (a transaction's `emit` and `runAsStatement`).
+ */
 export const payloadChecker =
-  (report: (violation: string) => void): InTransaction<DomainEvent> =>
-  async (_tx, event) => {
+  (report: (violation: string) => void) =>
+  (event: DomainEvent): void => {
     const violation = eventViolation(domainEvents, event);
     if (violation) report(violation);
   };

@@ -123,7 +123,8 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
   });
   // Every in-transaction writer an event goes through, here and nowhere else: audit row, activity row, webhook outbox.
   const writers = [audit.service.record, learning.service.activity.record, webhooks.service.record];
-  for (const writer of options.onInvalidEvent ? [payloadChecker(options.onInvalidEvent), ...writers] : writers) useCases.record(writer);
+  for (const writer of writers) useCases.record(writer);
+  if (options.onInvalidEvent) useCases.inspect(payloadChecker(options.onInvalidEvent));
   useCases.recordInStatement(audit.service.recordInStatement);
   const federation = await wireModule(federationModule, context, {
     useCases,

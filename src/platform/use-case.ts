@@ -53,6 +53,7 @@ export type Committed = (caller: Caller) => Promise<void>;
 
 export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, committed: Committed = async () => {}) {
   const writers: InTransaction<E>[] = [];
+  const inspectors: ((event: E) => void)[] = [];
   let statementWriter: StatementWriter<E> | undefined;
   const reactions = new Map<string, InTransaction<E>[]>();
   const effects = new Map<string, AfterCommit<E>[]>();
@@ -80,6 +81,13 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
     record(writer: InTransaction<E>) {
       writers.push(writer);
     },
+    /**
+     * Sees every event as it is emitted, on both paths (`run` and `runAsStatement`), before anything is
+     * written: tests check each payload against its catalogue schema here.
+     */
+    inspect(inspector: (event: E) => void) {
+      inspectors.push(inspector);
+    },
     /** The audit writer's form for `runAsStatement` (registered beside `record`, in src/modules/index.ts only). */
     recordInStatement(writer: StatementWriter<E>) {
       statementWriter = writer;
@@ -102,6 +110,7 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
       const result = await current.run(pending, () =>
         db.transaction(async (tx) => {
           const emit: Emit<E> = async (event) => {
+            for (const inspector of inspectors) inspector(event);
             emitted.push(event);
             for (const writer of writers) await writer(tx, event, { caller, emit });
             for (const handler of reactions.get(event.type) ?? []) await handler(tx, event, { caller, emit });
@@ -127,6 +136,7 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
     ): Promise<T> {
       if (!statementWriter) throw new Error('runAsStatement() without a statement writer registered');
       if (reactions.has(event.type)) throw new Error(`runAsStatement(): ${event.type} has in-transaction reactions`);
+      for (const inspector of inspectors) inspector(event);
       const { result, wrote } = await statement({ insertFrom: statementWriter.insertFrom, values: statementWriter.values(event, caller) });
       if (wrote) await afterCommit(caller, [event], []);
       return result;

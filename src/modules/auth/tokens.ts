@@ -37,21 +37,22 @@ const invalidToken = () => authErrors.INVALID_TOKEN();
 
 type KeyLog = { warn(details: object, message: string): void };
 
-const signingKeys = new WeakMap<CryptoKey, KeyObject>();
+/** Per signing key: its key object for node:crypto and its JWS header, encoded once (both are the same for every token). */
+const signers = new WeakMap<CryptoKey, { key: KeyObject; header: string }>();
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /**
  * A compact JWS (RFC 7515) signed with Ed25519 in this thread: what jose's SignJWT makes, without its round
  * trip through WebCrypto's job queue on every token (a sign-in, refresh or switch signs one each).
  */
-function signCompact(header: object, payload: object, privateKey: CryptoKey) {
-  let key = signingKeys.get(privateKey);
-  if (!key) {
-    key = KeyObject.from(privateKey);
-    signingKeys.set(privateKey, key);
+function signCompact(kid: string, payload: object, privateKey: CryptoKey) {
+  let signer = signers.get(privateKey);
+  if (!signer) {
+    signer = { key: KeyObject.from(privateKey), header: base64url({ alg: ALGORITHM, kid, typ: TOKEN_TYPE }) };
+    signers.set(privateKey, signer);
   }
-  const input = `${base64url(header)}.${base64url(payload)}`;
-  return `${input}.${signWith(null, Buffer.from(input), key).toString('base64url')}`;
+  const input = `${signer.header}.${base64url(payload)}`;
+  return `${input}.${signWith(null, Buffer.from(input), signer.key).toString('base64url')}`;
 }
 
 /**
@@ -137,7 +138,7 @@ export function createTokenService(
       const expiresIn = Math.floor(ttlMs / 1000);
       const issuedAt = Math.floor(Date.now() / 1000);
       const token = signCompact(
-        { alg: ALGORITHM, kid: active.kid, typ: TOKEN_TYPE },
+        active.kid,
         {
           sid: claims.sid,
           roles: claims.roles,

@@ -56,7 +56,7 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: Rememb
   }
 
   /** The TOTP secret a factor holds, unsealed. */
-  const totpSecret = (factor: queries.FactorRow) => openSecret(factor.secret, sealingKey());
+  const totpSecret = (factor: Pick<queries.FactorRow, 'secret'>) => openSecret(factor.secret, sealingKey());
 
   return {
     issueRecoveryCodes,

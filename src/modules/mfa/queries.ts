@@ -1,5 +1,5 @@
 import { and, count, eq, gt, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { type Executor, queryRows } from '../../db/client.js';
 import { newId } from '../../db/schema/common.js';
 import { mfaChallenges, mfaFactors } from '../../db/schema/index.js';
 
@@ -182,6 +182,36 @@ export async function findChallenge(db: Executor, tokenHash: string, purpose: Ch
 /** Spends a challenge: of two presentations at once, only one finds it unspent. */
 export async function consumeChallenge(db: Executor, tokenHash: string, purpose: ChallengePurpose) {
   const [row] = await db.update(mfaChallenges).set({ consumedAt: new Date() }).where(live(tokenHash, purpose)).returning();
+  return row;
+}
+
+/** A waiting sign-in's challenge as POST /auth/mfa/verify spends it, with the person's TOTP factors when asked for. */
+export interface SpentSecondStep {
+  userId: string | null;
+  data: Record<string, unknown>;
+  totps: Pick<FactorRow, 'id' | 'secret'>[];
+}
+
+/**
+ * Spends a waiting sign-in's challenge and reads, in the same statement (one round trip), the confirmed TOTP
+ * factors of its person when `withTotps` (the answer is a code): of two presentations at once only one finds
+ * the challenge unspent, and a wrong answer's rollback gives it back.
+ */
+export async function spendSecondStep(db: Executor, tokenHash: string, withTotps: boolean): Promise<SpentSecondStep | undefined> {
+  const now = new Date().toISOString();
+  const [row] = await queryRows<SpentSecondStep>(
+    db,
+    sql`WITH spent AS (
+      UPDATE ${mfaChallenges} SET consumed_at = ${now}::timestamptz
+      WHERE ${mfaChallenges.tokenHash} = ${tokenHash} AND ${mfaChallenges.purpose} = ${'SECOND_FACTOR' satisfies ChallengePurpose}
+        AND ${mfaChallenges.consumedAt} IS NULL AND ${mfaChallenges.expiresAt} > ${now}::timestamptz
+      RETURNING ${mfaChallenges.userId} AS user_id, ${mfaChallenges.data} AS data
+    )
+    SELECT spent.user_id AS "userId", spent.data,
+      COALESCE((SELECT json_agg(json_build_object('id', f.id, 'secret', f.secret) ORDER BY f.created_at) FROM ${mfaFactors} f
+        WHERE ${withTotps}::boolean AND f.user_id = spent.user_id AND f.type = 'TOTP' AND f.confirmed_at IS NOT NULL), '[]'::json) AS totps
+    FROM spent`,
+  );
   return row;
 }
 

@@ -103,10 +103,9 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
     auth.signIn.complete(tx, user, { via: signIn.via, amr: [...signIn.amr, method, 'mfa'], identifier: signIn.identifier, caller, emit });
 
   /** The factor proven, as an RFC 8176 method, or undefined for a wrong answer. */
-  async function prove(tx: Executor, emit: Emit<DomainEvent>, user: UserRow, input: VerifyInput, challenge: queries.ChallengeRow) {
+  async function prove(tx: Executor, emit: Emit<DomainEvent>, user: UserRow, input: VerifyInput, spent: queries.SpentSecondStep) {
     if (input.method === 'totp') {
-      const totps = (await queries.listFactors(tx, user.id)).filter((factor) => factor.type === 'TOTP');
-      for (const factor of totps) {
+      for (const factor of spent.totps) {
         const step = stepOf(factors.totpSecret(factor), input.code ?? '');
         if (step !== undefined && (await queries.claimStep(tx, factor.id, step))) return 'otp';
       }
@@ -118,7 +117,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
       await emit({ type: 'mfa.recovery_code_used', entityId: user.id, actorId: user.id, payload: { remaining } });
       return 'otp';
     }
-    const expected = challenge.data.webauthnChallenge;
+    const expected = spent.data.webauthnChallenge;
     const factor = input.webauthnResponse ? await queries.findPasskey(tx, input.webauthnResponse.id) : undefined;
     if (!factor || factor.userId !== user.id || typeof expected !== 'string' || !input.webauthnResponse) return undefined;
     return passkeys.assertion(tx, factor, input.webauthnResponse, expected);
@@ -167,20 +166,21 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
      * POST /auth/mfa/verify: the second factor for a waiting sign-in. The token is spent only by a right
      * answer; a wrong one counts toward the throttle of the identifier signed in with, as a password does.
      * Answers the sign-in and, when asked and offered, the cookie value that remembers this browser.
+     * The token is spent first, in the transaction (with the person's TOTP factors read in that statement);
+     * a throttled attempt or a wrong answer throws and the rollback gives it back.
      */
     async verify(caller: Caller, input: VerifyInput) {
-      const tokenHash = digest(input.mfaToken);
-      const pending = await queries.findChallenge(db, tokenHash, 'SECOND_FACTOR');
-      if (!pending?.userId) throw errors.INVALID_MFA_TOKEN();
-      const signIn = pending.data as unknown as PendingSignIn;
-      await auth.admitSecondFactor(caller, signIn.identifier);
+      let userId: string | undefined;
       try {
         return await useCases.run(caller, async (tx, emit) => {
-          if (!(await queries.consumeChallenge(tx, tokenHash, 'SECOND_FACTOR'))) throw errors.INVALID_MFA_TOKEN();
-          const user = await kit.users.findById(tx, pending.userId as string);
+          const spent = await queries.spendSecondStep(tx, digest(input.mfaToken), input.method === 'totp');
+          if (!spent?.userId) throw errors.INVALID_MFA_TOKEN();
+          const signIn = spent.data as unknown as PendingSignIn;
+          await auth.admitSecondFactor(caller, signIn.identifier, tx);
+          userId = spent.userId;
+          const user = await kit.users.findById(tx, spent.userId);
           if (!user || !auth.mayHoldSession(user)) throw errors.INVALID_MFA_TOKEN();
-          // A wrong answer throws: the spent token comes back with the rollback.
-          const method = await prove(tx, emit, user, input, pending);
+          const method = await prove(tx, emit, user, input, spent);
           if (!method) throw errors.INVALID_MFA_CODE();
           await emit({ type: 'mfa.verified', entityId: user.id, actorId: user.id, payload: { method: input.method } });
           useCases.whenCommitted(() => auth.clearFailures(caller, signIn.identifier));
@@ -188,9 +188,10 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
           return { answer: await resume(tx, emit, caller, user, signIn, method), deviceCookie };
         });
       } catch (error) {
-        if (error instanceof AppError && error.code === errors.INVALID_MFA_CODE.code) {
+        if (userId && error instanceof AppError && error.code === errors.INVALID_MFA_CODE.code) {
+          const failed = userId;
           await useCases.run(caller, (_tx, emit) =>
-            emit({ type: 'mfa.verification_failed', entityId: pending.userId, actorId: pending.userId, payload: { method: input.method } }),
+            emit({ type: 'mfa.verification_failed', entityId: failed, actorId: failed, payload: { method: input.method } }),
           );
         }
         throw error;
