@@ -43,6 +43,7 @@ export default function ProvidersPage({ param }: { param?: string }) {
                   clientSecret: text('clientSecret'),
                   ...(text('displayName') ? { displayName: text('displayName') } : {}),
                   ...(kind === 'oidc' ? { issuer: text('issuer') } : {}),
+                  ...(kind === 'microsoft' ? { tenant: text('tenant') } : {}),
                 },
               }),
             );
@@ -59,7 +60,8 @@ export default function ProvidersPage({ param }: { param?: string }) {
           </label>
           <label>
             Slug (in the callback URL)
-            <input name="slug" required pattern="[a-z0-9-]+" defaultValue={kind === 'oidc' ? '' : kind} />
+            {/* A new kind is a new field: its default (the kind's own slug) replaces the previous kind's. */}
+            <input key={kind} name="slug" required pattern="[a-z0-9-]+" defaultValue={kind === 'oidc' ? '' : kind} />
           </label>
           <label>
             Display name
@@ -69,6 +71,12 @@ export default function ProvidersPage({ param }: { param?: string }) {
             <label>
               Issuer URL
               <input name="issuer" type="url" required />
+            </label>
+          )}
+          {kind === 'microsoft' && (
+            <label>
+              Directory (tenant) ID
+              <input name="tenant" required autoComplete="off" />
             </label>
           )}
           <label>
@@ -91,10 +99,7 @@ export default function ProvidersPage({ param }: { param?: string }) {
               <li key={provider.id}>
                 <strong>{provider.displayName}</strong> ({provider.kind}) {provider.enabled ? '' : '· disabled'}
                 <div>
-                  Callback URL: <code>{provider.callbackUrl}</code>{' '}
-                  <button type="button" onClick={() => navigator.clipboard?.writeText(provider.callbackUrl)}>
-                    Copy callback URL
-                  </button>{' '}
+                  Callback URL: <code>{provider.callbackUrl}</code> <CopyCallbackUrl url={provider.callbackUrl} />{' '}
                   <TestProvider provider={provider} /> <TestSignIn provider={provider} />{' '}
                   {provider.source === 'database' && <EditProvider provider={provider} onSaved={refresh} />}{' '}
                   {provider.source === 'database' && (
@@ -105,9 +110,10 @@ export default function ProvidersPage({ param }: { param?: string }) {
                       typed={provider.slug}
                       confirmLabel="Remove provider"
                       danger
-                      onConfirm={async () => (
-                        await must(api.DELETE('/identity-providers/{id}', { params: { path: { id: provider.id } } })), refresh()
-                      )}
+                      onConfirm={async () => {
+                        await must(api.DELETE('/identity-providers/{id}', { params: { path: { id: provider.id } } }));
+                        await refresh();
+                      }}
                     />
                   )}
                 </div>
@@ -118,6 +124,34 @@ export default function ProvidersPage({ param }: { param?: string }) {
           <Empty>No sign-in provider: people sign in with a password.</Empty>
         ))}
     </Page>
+  );
+}
+
+/**
+ * Copies the callback URL and says so. The clipboard exists only on HTTPS (and localhost) and the browser may
+ * refuse it: then the administrator is told to select the URL shown instead of a click that does nothing.
+ */
+function CopyCallbackUrl({ url }: { url: string }) {
+  const [outcome, setOutcome] = useState<string>();
+  return (
+    <>
+      <button
+        type="button"
+        onClick={async () => {
+          try {
+            await navigator.clipboard.writeText(url);
+            setOutcome('Copied.');
+          } catch {
+            setOutcome('The browser refused the clipboard: select the URL and copy it.');
+          }
+        }}
+      >
+        Copy callback URL
+      </button>{' '}
+      <span role="status" className="muted">
+        {outcome}
+      </span>
+    </>
   );
 }
 
