@@ -82,6 +82,8 @@ describe.skipIf(!hasChromium)('admin console: delete, remove, revoke, cancel; au
     await dialog.getByLabel(/^Type reviewers to confirm/).fill('reviewers');
     await ui.checkAtEachWidth('role-delete');
     await dialog.getByRole('button', { name: 'Delete role' }).click();
+    // While a dialog is open the page behind it is hidden from roles: wait for it to close first.
+    await dialog.waitFor({ state: 'detached' });
     await itemOf('reviewers').waitFor({ state: 'detached' });
     expect((await api('GET', `/roles/${role.body.id}`)).status).toBe(404);
     const held = (await api('GET', `/users/${holder.id}/roles`)).body.data as { name: string }[];
@@ -115,6 +117,7 @@ describe.skipIf(!hasChromium)('admin console: delete, remove, revoke, cancel; au
 
     await typed.fill(slug);
     await dialog.getByRole('button', { name: 'Delete organization' }).click();
+    await dialog.waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Doomed Co' }).waitFor({ state: 'detached' });
     expect((await api('GET', `/organizations/${id}`)).status).toBe(404);
   }, 60_000);
