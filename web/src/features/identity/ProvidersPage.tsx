@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, describeProblem, must } from '../../app/client.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { CopyButton } from '../../ui/CopyButton.js';
 import { Empty, ErrorNote, Page, when } from '../../ui/parts.js';
 
 type Provider = Awaited<ReturnType<typeof loadProviders>>['data'][number];
@@ -99,8 +100,9 @@ export default function ProvidersPage({ param }: { param?: string }) {
               <li key={provider.id}>
                 <strong>{provider.displayName}</strong> ({provider.kind}) {provider.enabled ? '' : '· disabled'}
                 <div>
-                  Callback URL: <code>{provider.callbackUrl}</code> <CopyCallbackUrl url={provider.callbackUrl} />{' '}
-                  <TestProvider provider={provider} /> <TestSignIn provider={provider} />{' '}
+                  Callback URL: <code>{provider.callbackUrl}</code>{' '}
+                  <CopyButton text={provider.callbackUrl} label="Copy callback URL" what="URL" /> <TestProvider provider={provider} />{' '}
+                  <TestSignIn provider={provider} />{' '}
                   {provider.source === 'database' && <EditProvider provider={provider} onSaved={refresh} />}{' '}
                   {provider.source === 'database' && (
                     <ConfirmDialog
@@ -124,34 +126,6 @@ export default function ProvidersPage({ param }: { param?: string }) {
           <Empty>No sign-in provider: people sign in with a password.</Empty>
         ))}
     </Page>
-  );
-}
-
-/**
- * Copies the callback URL and says so. The clipboard exists only on HTTPS (and localhost) and the browser may
- * refuse it: then the administrator is told to select the URL shown instead of a click that does nothing.
- */
-function CopyCallbackUrl({ url }: { url: string }) {
-  const [outcome, setOutcome] = useState<string>();
-  return (
-    <>
-      <button
-        type="button"
-        onClick={async () => {
-          try {
-            await navigator.clipboard.writeText(url);
-            setOutcome('Copied.');
-          } catch {
-            setOutcome('The browser refused the clipboard: select the URL and copy it.');
-          }
-        }}
-      >
-        Copy callback URL
-      </button>{' '}
-      <span role="status" className="muted">
-        {outcome}
-      </span>
-    </>
   );
 }
 
