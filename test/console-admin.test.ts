@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUserWithProfile } from '../src/modules/users/queries.js';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { login, loginAs } from './helpers/auth.js';
+import { apiAs, login, loginAs } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { type ConsoleBrowser, consoleWidths, openConsole } from './helpers/console-browser.js';
 
@@ -13,20 +13,15 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
   let h: Harness;
   let ui: ConsoleBrowser;
   let page: Page;
-  let admin: Awaited<ReturnType<typeof login>>;
   let zoeId: string;
   let roleId: string;
   let keyOwnerId: string;
-
-  const api = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) => {
-    const res = await h.app.inject({ method, url, headers: admin.headers, ...(payload ? { payload } : {}) });
-    return { status: res.statusCode, body: res.json() };
-  };
+  let api: ReturnType<typeof apiAs>;
 
   beforeAll(async () => {
     h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000', SIGNING_KEY_SECRET: 'cd'.repeat(32) } });
     await h.app.modules.users.createSuperAdmin(systemCaller(), { email: 'root@example.com', password: 'console admin passphrase' });
-    admin = await login(h, 'root@example.com', 'console admin passphrase');
+    api = apiAs(h, await login(h, 'root@example.com', 'console admin passphrase'));
     const zoe = await insertUserWithProfile(h.context.database.primary, {
       email: 'zoe@example.com',
       firstName: 'Zoë',

@@ -106,3 +106,14 @@ export async function enrolAuthenticator(h: Harness, options: Parameters<typeof 
   expect(confirmed.statusCode).toBe(200);
   return { ...session, factorId, secret: secret as string, step, recoveryCodes: confirmed.json().recoveryCodes as string[] };
 }
+
+/**
+ * The API as `caller`, each answer's status and parsed body (none for a 204): what a console test reads to
+ * confirm that an action on the screen really happened.
+ */
+export function apiAs(h: Harness, caller: { headers: Record<string, string> }) {
+  return async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) => {
+    const res = await h.app.inject({ method, url, headers: caller.headers, ...(payload ? { payload } : {}) });
+    return { status: res.statusCode, body: res.statusCode === 204 ? undefined : res.json() };
+  };
+}

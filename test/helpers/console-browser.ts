@@ -66,6 +66,16 @@ export async function openConsole(h: Harness, { port = 0 }: { port?: number } = 
     }
   }
 
+  /** The page as it stands (a dialog open, a filter applied) checked at each width; the width it had is restored. */
+  async function checkAtEachWidth(name: string) {
+    const before = page.viewportSize() ?? { width: 1280, height: 900 };
+    for (const width of consoleWidths) {
+      await page.setViewportSize({ width, height: 900 });
+      await checkPage(name, width);
+    }
+    await page.setViewportSize(before);
+  }
+
   async function signIn(email: string, password: string) {
     await page.goto(`${baseUrl}/admin/`);
     await page.getByLabel('Email or username').fill(email);
@@ -74,7 +84,7 @@ export async function openConsole(h: Harness, { port = 0 }: { port?: number } = 
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
   }
 
-  return { baseUrl, browser, page, checkPage, checkPages, visit, signIn, close: () => browser.close() };
+  return { baseUrl, browser, page, checkPage, checkPages, checkAtEachWidth, visit, signIn, close: () => browser.close() };
 }
 
 export type ConsoleBrowser = Awaited<ReturnType<typeof openConsole>>;

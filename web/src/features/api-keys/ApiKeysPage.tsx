@@ -10,7 +10,8 @@ export default function ApiKeysPage() {
   const queryClient = useQueryClient();
   const keys = useQuery({ queryKey: ['api-keys'], queryFn: () => must(api.GET('/auth/api-keys')) });
   const me = useQuery({ queryKey: ['me', 'self'], queryFn: () => must(api.GET('/auth/me')) });
-  const [shown, setShown] = useState<string>();
+  // The new key's secret, shown until the page is left or that key is revoked.
+  const [shown, setShown] = useState<{ id: string; key: string }>();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['api-keys'] });
   return (
     <Page
@@ -24,7 +25,7 @@ export default function ApiKeysPage() {
             const created = await must(
               api.POST('/auth/api-keys', { body: { name: String(form.get('name')), scopes: form.getAll('scopes').map(String) } }),
             );
-            setShown(created.key);
+            setShown({ id: created.id, key: created.key });
             await refresh();
           }}
         >
@@ -45,7 +46,7 @@ export default function ApiKeysPage() {
     >
       {shown && (
         <div className="notice" role="status">
-          Copy this key now; it is not shown again: <code className="secret">{shown}</code>
+          Copy this key now; it is not shown again: <code className="secret">{shown.key}</code>
         </div>
       )}
       <ErrorNote error={keys.error} />
@@ -55,6 +56,7 @@ export default function ApiKeysPage() {
           empty="No API key yet."
           onRevoke={async (id) => {
             await must(api.DELETE('/auth/api-keys/{id}', { params: { path: { id } } }));
+            if (shown?.id === id) setShown(undefined);
             await refresh();
           }}
         />

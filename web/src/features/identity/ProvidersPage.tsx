@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, describeProblem, must } from '../../app/client.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { CopyButton } from '../../ui/CopyButton.js';
 import { Empty, ErrorNote, Page, when } from '../../ui/parts.js';
 
 type Provider = Awaited<ReturnType<typeof loadProviders>>['data'][number];
@@ -43,6 +44,7 @@ export default function ProvidersPage({ param }: { param?: string }) {
                   clientSecret: text('clientSecret'),
                   ...(text('displayName') ? { displayName: text('displayName') } : {}),
                   ...(kind === 'oidc' ? { issuer: text('issuer') } : {}),
+                  ...(kind === 'microsoft' ? { tenant: text('tenant') } : {}),
                 },
               }),
             );
@@ -59,7 +61,8 @@ export default function ProvidersPage({ param }: { param?: string }) {
           </label>
           <label>
             Slug (in the callback URL)
-            <input name="slug" required pattern="[a-z0-9-]+" defaultValue={kind === 'oidc' ? '' : kind} />
+            {/* A new kind is a new field: its default (the kind's own slug) replaces the previous kind's. */}
+            <input key={kind} name="slug" required pattern="[a-z0-9-]+" defaultValue={kind === 'oidc' ? '' : kind} />
           </label>
           <label>
             Display name
@@ -69,6 +72,12 @@ export default function ProvidersPage({ param }: { param?: string }) {
             <label>
               Issuer URL
               <input name="issuer" type="url" required />
+            </label>
+          )}
+          {kind === 'microsoft' && (
+            <label>
+              Directory (tenant) ID
+              <input name="tenant" required autoComplete="off" />
             </label>
           )}
           <label>
@@ -92,10 +101,8 @@ export default function ProvidersPage({ param }: { param?: string }) {
                 <strong>{provider.displayName}</strong> ({provider.kind}) {provider.enabled ? '' : '· disabled'}
                 <div>
                   Callback URL: <code>{provider.callbackUrl}</code>{' '}
-                  <button type="button" onClick={() => navigator.clipboard?.writeText(provider.callbackUrl)}>
-                    Copy callback URL
-                  </button>{' '}
-                  <TestProvider provider={provider} /> <TestSignIn provider={provider} />{' '}
+                  <CopyButton text={provider.callbackUrl} label="Copy callback URL" what="URL" /> <TestProvider provider={provider} />{' '}
+                  <TestSignIn provider={provider} />{' '}
                   {provider.source === 'database' && <EditProvider provider={provider} onSaved={refresh} />}{' '}
                   {provider.source === 'database' && (
                     <ConfirmDialog
@@ -105,9 +112,10 @@ export default function ProvidersPage({ param }: { param?: string }) {
                       typed={provider.slug}
                       confirmLabel="Remove provider"
                       danger
-                      onConfirm={async () => (
-                        await must(api.DELETE('/identity-providers/{id}', { params: { path: { id: provider.id } } })), refresh()
-                      )}
+                      onConfirm={async () => {
+                        await must(api.DELETE('/identity-providers/{id}', { params: { path: { id: provider.id } } }));
+                        await refresh();
+                      }}
                     />
                   )}
                 </div>

@@ -21,12 +21,27 @@ export default function InvitationsPage({ param }: { param?: string }) {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<Status | undefined>('PENDING');
   const [notice, setNotice] = useState<string>();
+  const [resendProblem, setResendProblem] = useState<unknown>();
   const invitations = useQuery({ queryKey: ['invitations', status, param], queryFn: () => list(status, param) });
   const orgs = useQuery({
     queryKey: ['organizations'],
     queryFn: () => must(api.GET('/organizations', { params: { query: { limit: 100 } } })),
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['invitations'] });
+
+  /** Mails the invitation again with a new link; a refusal (the address's hourly cap) is shown, not swallowed. */
+  async function resend(invitation: Invitation) {
+    setNotice(undefined);
+    setResendProblem(undefined);
+    try {
+      await must(api.POST('/invitations/{id}/resend', { params: { path: { id: invitation.id } } }));
+      setNotice(`Invitation to ${invitation.email} sent again.`);
+      await refresh();
+    } catch (failure) {
+      setResendProblem(failure);
+    }
+  }
+
   const columns: ColumnDef<Invitation, unknown>[] = [
     { header: 'Email', accessorKey: 'email' },
     { header: 'Status', accessorKey: 'status' },
@@ -42,14 +57,7 @@ export default function InvitationsPage({ param }: { param?: string }) {
       cell: ({ row }) =>
         row.original.status === 'PENDING' && (
           <span className="actions">
-            <button
-              type="button"
-              onClick={async () => {
-                await must(api.POST('/invitations/{id}/resend', { params: { path: { id: row.original.id } } }));
-                setNotice(`Invitation to ${row.original.email} sent again.`);
-                await refresh();
-              }}
-            >
+            <button type="button" onClick={() => resend(row.original)}>
               Resend
             </button>
             <ConfirmDialog
@@ -58,9 +66,10 @@ export default function InvitationsPage({ param }: { param?: string }) {
               description="Its link stops working."
               confirmLabel="Cancel invitation"
               danger
-              onConfirm={async () => (
-                await must(api.DELETE('/invitations/{id}', { params: { path: { id: row.original.id } } })), refresh()
-              )}
+              onConfirm={async () => {
+                await must(api.DELETE('/invitations/{id}', { params: { path: { id: row.original.id } } }));
+                await refresh();
+              }}
             />
           </span>
         ),
@@ -114,7 +123,7 @@ export default function InvitationsPage({ param }: { param?: string }) {
         </select>
       </div>
       {notice && <LiveStatus>{notice}</LiveStatus>}
-      <ErrorNote error={invitations.error} />
+      <ErrorNote error={resendProblem ?? invitations.error} />
       {invitations.data &&
         (invitations.data.data.length ? (
           <DataTable label="Invitations" rows={invitations.data.data} columns={columns} />

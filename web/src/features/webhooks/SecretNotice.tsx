@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { CopyButton } from '../../ui/CopyButton.js';
 
 /** A webhook secret just made: shown this once, with a copy button and what to do with it. */
 export interface ShownSecret {
@@ -8,15 +8,6 @@ export interface ShownSecret {
 }
 
 export function SecretNotice({ shown, onDismiss }: { shown: ShownSecret; onDismiss: () => void }) {
-  const [copied, setCopied] = useState<boolean>();
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(shown.secret);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  }
   return (
     <div className="notice warning" role="status">
       <p>
@@ -28,13 +19,10 @@ export function SecretNotice({ shown, onDismiss }: { shown: ShownSecret; onDismi
       </p>
       {shown.note && <p>{shown.note}</p>}
       <div className="actions">
-        <button type="button" onClick={copy}>
-          Copy secret
-        </button>
+        <CopyButton text={shown.secret} label="Copy secret" what="secret" />
         <button type="button" onClick={onDismiss}>
           I have saved it
         </button>
-        {copied !== undefined && <span>{copied ? 'Copied.' : 'The browser refused to copy: select the secret and copy it.'}</span>}
       </div>
     </div>
   );
