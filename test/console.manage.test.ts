@@ -248,14 +248,14 @@ describe.skipIf(!hasChromium)('admin console: delete, remove, revoke, cancel; au
     await page.getByText(`${organizationRows.length} rows shown`).waitFor();
     const shown = await entities();
     expect(shown).toHaveLength(organizationRows.length);
-    expect(shown.every((text) => text.startsWith('organization '))).toBe(true);
-    for (const row of PAST_ROWS) expect(shown).toContain(`organization ${row.entityId.slice(0, 8)}`);
+    // Organizations that exist are shown by name; these rows point to none, so they show their ids' random end.
+    for (const row of PAST_ROWS) expect(shown).toContain(`organization …${row.entityId.slice(-8)}`);
 
     await filters.getByLabel('From', { exact: true }).fill('2025-02-01');
     await filters.getByLabel('To', { exact: true }).fill('2025-02-28');
     await filters.getByRole('button', { name: 'Filter' }).click();
     await page.getByText('1 rows shown').waitFor();
-    expect(await entities()).toEqual([`organization ${PAST_ROWS[1]?.entityId.slice(0, 8)}`]);
+    expect(await entities()).toEqual([`organization …${PAST_ROWS[1]?.entityId.slice(-8)}`]);
     await ui.checkAtEachWidth('audit-entity-dates');
     const inRange = await api('GET', '/audit-logs?entity=organization&from=2025-02-01T00:00:00.000Z&to=2025-02-28T23:59:59.999Z');
     expect((inRange.body.data as { entityId: string }[]).map((row) => row.entityId)).toEqual([PAST_ROWS[1]?.entityId]);
