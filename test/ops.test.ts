@@ -154,12 +154,18 @@ describe('draining before shutdown (SHUTDOWN_DRAIN)', () => {
   });
   afterAll(() => h.close());
 
+  // The probes give the database one second: on a loaded machine a probe may miss it once, which says nothing
+  // about draining, so "served" is asked until it answers 200 (or the case's time runs out).
+  const answersOk = async (url: string) => {
+    while ((await h.app.inject({ method: 'GET', url })).statusCode !== 200) await new Promise((done) => setTimeout(done, 200));
+  };
+
   it('answers not ready from then on, while health and every other request are still served', async () => {
-    expect((await h.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    await answersOk('/health/ready');
     h.app.modules.drain();
     const ready = await h.app.inject({ method: 'GET', url: '/health/ready' });
     expect([ready.statusCode, ready.json()]).toEqual([503, { status: 'not ready' }]);
-    expect((await h.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    await answersOk('/health');
     expect((await h.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
   });
 });
