@@ -56,7 +56,9 @@ export const refreshTokens = pgTable(
     usedAt: tstz('used_at'),
     createdAt: createdAt(),
   },
-  (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
+  // With used_at in the key a session's unspent token is found in O(log n), however many it has spent (a long
+  // session refreshes thousands of times); the session_id prefix still serves the cascade from sessions.
+  (t) => [index('refresh_tokens_session_used_idx').on(t.sessionId, t.usedAt)],
 );
 
 export const oneTimeTokens = pgTable(
