@@ -61,7 +61,9 @@ export function createLoginThrottle(state: SharedState) {
   async function read(counter: Counter): Promise<Reading> {
     const [count, last] = await Promise.all([state.get(counter.count), state.get(counter.last)]);
     const counted = Number(count ?? 0);
-    const waitMs = last ? Number(last) + waitAfter(counted, counter.free) - Date.now() : 0;
+    // Counted but not yet stamped: a parallel attempt is between its increment and its stamp, so it is "just now".
+    const lastAt = last ? Number(last) : Date.now();
+    const waitMs = lastAt + waitAfter(counted, counter.free) - Date.now();
     return { counted, waitMs: Math.max(0, waitMs) };
   }
 
