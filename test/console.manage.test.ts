@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertAuditRow } from '../src/modules/audit/queries.js';
+import { insertAuditRows } from '../src/modules/audit/queries.js';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { apiAs, createOrganization, createUser, findRoleId, login } from './helpers/auth.js';
@@ -43,9 +43,10 @@ describe.skipIf(!hasChromium)('admin console: delete, remove, revoke, cancel; au
     });
     await h.app.modules.users.createSuperAdmin(systemCaller(), ADMIN);
     api = apiAs(h, await login(h, ADMIN.email, ADMIN.password));
-    for (const row of PAST_ROWS) {
-      await insertAuditRow(h.context.database.primary, { action: 'organization.updated', entity: 'organization', ...row });
-    }
+    await insertAuditRows(
+      h.context.database.primary,
+      PAST_ROWS.map((row) => ({ action: 'organization.updated', entity: 'organization', ...row })),
+    );
     ui = await openConsole(h);
     page = ui.page;
     await ui.signIn(ADMIN.email, ADMIN.password);

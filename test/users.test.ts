@@ -414,4 +414,16 @@ describe('users: admin API and self-service', () => {
       h.context.database.primary.execute(sql`INSERT INTO profiles (id, user_id) VALUES (gen_random_uuid(), ${user.id})`),
     ).rejects.toThrow();
   });
+
+  it("reads a person inside another module's statement exactly as findById does", async () => {
+    const { id } = await createUser(h, { roles: ['user'], firstName: 'Ada', status: 'SUSPENDED' });
+    const db = h.context.database.primary;
+    await db.execute(sql`UPDATE users SET email_verified_at = now(), last_login_at = now() - interval '1 day' WHERE id = ${id}`);
+    const users = h.app.modules.users;
+    const [row] = await queryRows<{ person: Record<string, unknown> | null }>(db, sql`SELECT ${users.asJson(sql`${id}::uuid`)} AS person`);
+    expect(row?.person).not.toBeNull();
+    expect(users.fromJson(row?.person as Record<string, unknown>)).toEqual(await users.findById(db, id));
+    const [none] = await queryRows<{ person: unknown }>(db, sql`SELECT ${users.asJson(sql`${crypto.randomUUID()}::uuid`)} AS person`);
+    expect(none?.person).toBeNull();
+  });
 });

@@ -17,6 +17,13 @@ export type InTransaction<E extends BaseEvent, All extends BaseEvent = E> = (
 ) => Promise<void>;
 
 /**
+ * Writes what a use case's events leave behind (audit rows, activity rows, the webhook outbox), in its
+ * transaction, once its work is done: every event it emitted in one call, so a use case that emits three
+ * events still writes its audit rows in one statement.
+ */
+export type Writer<E extends BaseEvent> = (tx: Tx, events: readonly E[], caller: Caller) => Promise<void>;
+
+/**
  * The audit row of a use case that is one statement (`runAsStatement`): a data-modifying CTE of that statement
  * inserting the event's row once for each row of `source` (the statement's CTE of what it changed), its values
  * placeholders (the statement is rendered once) that `values` fills for each event.
@@ -42,7 +49,8 @@ type EventOfType<E extends BaseEvent, T extends E['type']> = Extract<E, { type: 
 /**
  * The one way a use case writes: one transaction, typed events emitted inside it, effects after commit.
  *
- * - `record(writer)`: every event, in the transaction (the audit trail; later the activity log, the webhook outbox).
+ * - `record(writer)`: every event, in the transaction, written together once the work is done (the audit trail,
+ *   the activity log, the webhook outbox).
  * - `react(types, handler)`: another module's work in the same transaction (auth ends a suspended user's sessions).
  * - `afterCommit(types, effect)`: after commit (revocation broadcast, permission-cache invalidation).
  * - `whenCommitted(effect)`: from code running inside a use case, one effect after this commit (mail wake-up).
@@ -52,7 +60,7 @@ type EventOfType<E extends BaseEvent, T extends E['type']> = Extract<E, { type: 
 export type Committed = (caller: Caller) => Promise<void>;
 
 export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, committed: Committed = async () => {}) {
-  const writers: InTransaction<E>[] = [];
+  const writers: Writer<E>[] = [];
   const inspectors: ((event: E) => void)[] = [];
   let statementWriter: StatementWriter<E> | undefined;
   const reactions = new Map<string, InTransaction<E>[]>();
@@ -78,7 +86,7 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
   }
 
   return {
-    record(writer: InTransaction<E>) {
+    record(writer: Writer<E>) {
       writers.push(writer);
     },
     /**
@@ -112,10 +120,11 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
           const emit: Emit<E> = async (event) => {
             for (const inspector of inspectors) inspector(event);
             emitted.push(event);
-            for (const writer of writers) await writer(tx, event, { caller, emit });
             for (const handler of reactions.get(event.type) ?? []) await handler(tx, event, { caller, emit });
           };
-          return work(tx, emit);
+          const done = await work(tx, emit);
+          if (emitted.length > 0) for (const writer of writers) await writer(tx, emitted, caller);
+          return done;
         }),
       );
       await afterCommit(caller, emitted, pending);

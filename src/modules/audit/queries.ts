@@ -14,8 +14,8 @@ export async function trySealerLock(tx: Executor): Promise<boolean> {
   return row?.locked === true;
 }
 
-export async function insertAuditRow(db: Executor, row: typeof auditLogs.$inferInsert) {
-  await db.insert(auditLogs).values(row);
+export async function insertAuditRows(db: Executor, rows: (typeof auditLogs.$inferInsert)[]) {
+  await db.insert(auditLogs).values(rows);
 }
 
 const auditParam = (name: string, type: string) => sql`${sql.placeholder(`audit_${name}`)}::${sql.raw(type)}`;

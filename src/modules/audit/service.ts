@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
-import type { InTransaction, StatementWriter } from '../../platform/use-case.js';
+import type { StatementWriter, Writer } from '../../platform/use-case.js';
 import { tenantOf } from '../access/service.js';
 import { throttleFreeAttempts, throttleWindowMs } from '../auth/service.js';
 import { auditEntryOf, type DomainEvent } from '../events.js';
@@ -79,10 +79,13 @@ export function createAuditService(context: AppContext) {
   const sealer = createSealerLoop(db);
 
   return {
-    /** The use-case runner's writer: each event's audit row, unsealed, in the use case's transaction. */
-    record: (async (tx, event, { caller }) => {
-      await queries.insertAuditRow(tx, auditRowOf(event, caller));
-    }) satisfies InTransaction<DomainEvent>,
+    /** The use-case runner's writer: each event's audit row, unsealed, in the use case's transaction (one insert for all). */
+    record: (async (tx, events, caller) => {
+      await queries.insertAuditRows(
+        tx,
+        events.map((event) => auditRowOf(event, caller)),
+      );
+    }) satisfies Writer<DomainEvent>,
 
     /** The same row, for a use case that is one statement: a CTE of that statement, and its values. */
     recordInStatement: {

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client.js';
-import type { SignedInCaller } from '../../platform/caller.js';
+import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
-import type { InTransaction } from '../../platform/use-case.js';
+import type { Writer } from '../../platform/use-case.js';
 import type { DomainEvent, EventType } from '../events.js';
 import type { UserChanges } from '../users/events.js';
 import { deviceTypeOf } from './device.js';
@@ -69,11 +69,11 @@ export function createActivityLog(db: Db, { find }: Learners, retentionDays: num
    * when they acted themselves. Someone else's (an administrator's) are theirs, not the learner's: the
    * learner sees this log and exports it, and the audit log keeps who acted from where.
    */
-  const record: InTransaction<DomainEvent> = async (tx, event, { caller }) => {
+  const rowOf = (event: DomainEvent, caller: Caller): queries.NewActivity | undefined => {
     const entry = (activities[event.type] as ((event: DomainEvent) => Entry | undefined) | undefined)?.(event);
-    if (!entry?.userId) return;
+    if (!entry?.userId) return undefined;
     const own = (event.actorId ?? caller.principal?.userId) === entry.userId;
-    await queries.insertActivity(tx, {
+    return {
       userId: entry.userId,
       activityType: entry.type,
       activityData: entry.data,
@@ -82,7 +82,11 @@ export function createActivityLog(db: Db, { find }: Learners, retentionDays: num
       deviceType: own ? deviceTypeOf(caller.userAgent) : null,
       // Milliseconds, like the page cursors that point at rows by their time.
       createdAt: new Date(),
-    });
+    };
+  };
+  const record: Writer<DomainEvent> = async (tx, events, caller) => {
+    const rows = events.flatMap((event) => rowOf(event, caller) ?? []);
+    if (rows.length > 0) await queries.insertActivities(tx, rows);
   };
 
   return {

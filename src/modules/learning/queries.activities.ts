@@ -5,8 +5,8 @@ import { userActivities } from '../../db/schema/index.js';
 export type ActivityRow = typeof userActivities.$inferSelect;
 export type NewActivity = typeof userActivities.$inferInsert;
 
-export async function insertActivity(db: Executor, values: NewActivity) {
-  await db.insert(userActivities).values(values);
+export async function insertActivities(db: Executor, rows: NewActivity[]) {
+  await db.insert(userActivities).values(rows);
 }
 
 export interface ActivityFilter {

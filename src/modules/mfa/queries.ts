@@ -1,4 +1,4 @@
-import { and, count, eq, gt, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, count, eq, gt, isNotNull, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../../db/client.js';
 import { newId } from '../../db/schema/common.js';
 import { mfaChallenges, mfaFactors } from '../../db/schema/index.js';
@@ -190,14 +190,22 @@ export interface SpentSecondStep {
   userId: string | null;
   data: Record<string, unknown>;
   totps: Pick<FactorRow, 'id' | 'secret'>[];
+  /** The person as the users module's JSON form (`users.asJson`), null when the account is gone. */
+  person: Record<string, unknown> | null;
 }
 
 /**
- * Spends a waiting sign-in's challenge and reads, in the same statement (one round trip), the confirmed TOTP
- * factors of its person when `withTotps` (the answer is a code): of two presentations at once only one finds
+ * Spends a waiting sign-in's challenge and reads, in the same statement (one round trip), its person (`person`,
+ * the users module's fragment) and their confirmed TOTP factors when `withTotps` (the answer is a code): of two
+ * presentations at once only one finds
  * the challenge unspent, and a wrong answer's rollback gives it back.
  */
-export async function spendSecondStep(db: Executor, tokenHash: string, withTotps: boolean): Promise<SpentSecondStep | undefined> {
+export async function spendSecondStep(
+  db: Executor,
+  tokenHash: string,
+  withTotps: boolean,
+  person: (userId: SQL) => SQL,
+): Promise<SpentSecondStep | undefined> {
   const now = new Date().toISOString();
   const [row] = await queryRows<SpentSecondStep>(
     db,
@@ -207,7 +215,7 @@ export async function spendSecondStep(db: Executor, tokenHash: string, withTotps
         AND ${mfaChallenges.consumedAt} IS NULL AND ${mfaChallenges.expiresAt} > ${now}::timestamptz
       RETURNING ${mfaChallenges.userId} AS user_id, ${mfaChallenges.data} AS data
     )
-    SELECT spent.user_id AS "userId", spent.data,
+    SELECT spent.user_id AS "userId", spent.data, ${person(sql`spent.user_id`)} AS person,
       COALESCE((SELECT json_agg(json_build_object('id', f.id, 'secret', f.secret) ORDER BY f.created_at) FROM ${mfaFactors} f
         WHERE ${withTotps}::boolean AND f.user_id = spent.user_id AND f.type = 'TOTP' AND f.confirmed_at IS NOT NULL), '[]'::json) AS totps
     FROM spent`,

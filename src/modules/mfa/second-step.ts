@@ -166,19 +166,19 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
      * POST /auth/mfa/verify: the second factor for a waiting sign-in. The token is spent only by a right
      * answer; a wrong one counts toward the throttle of the identifier signed in with, as a password does.
      * Answers the sign-in and, when asked and offered, the cookie value that remembers this browser.
-     * The token is spent first, in the transaction (with the person's TOTP factors read in that statement);
+     * The token is spent first, in the transaction (with the person and their TOTP factors read in that statement);
      * a throttled attempt or a wrong answer throws and the rollback gives it back.
      */
     async verify(caller: Caller, input: VerifyInput) {
       let userId: string | undefined;
       try {
         return await useCases.run(caller, async (tx, emit) => {
-          const spent = await queries.spendSecondStep(tx, digest(input.mfaToken), input.method === 'totp');
+          const spent = await queries.spendSecondStep(tx, digest(input.mfaToken), input.method === 'totp', kit.users.asJson);
           if (!spent?.userId) throw errors.INVALID_MFA_TOKEN();
           const signIn = spent.data as unknown as PendingSignIn;
           await auth.admitSecondFactor(caller, signIn.identifier, tx);
           userId = spent.userId;
-          const user = await kit.users.findById(tx, spent.userId);
+          const user = spent.person ? kit.users.fromJson(spent.person) : undefined;
           if (!user || !auth.mayHoldSession(user)) throw errors.INVALID_MFA_TOKEN();
           const method = await prove(tx, emit, user, input, spent);
           if (!method) throw errors.INVALID_MFA_CODE();

@@ -78,6 +78,9 @@ export interface UsersService
   createImported: Accounts['createImported'];
   findByEmail(executor: Executor, email: string): Promise<UserRow | undefined>;
   findById(executor: Executor, id: string): Promise<UserRow | undefined>;
+  /** `findById` inside another module's statement: the person as one JSON value, read back with `fromJson`. */
+  asJson: typeof queries.userAsJson;
+  fromJson: typeof queries.userFromJson;
   /** The profile beside the account (picture, language, time zone), for the OpenID provider's claims. */
   findProfile: typeof queries.findProfile;
   /** By address or username (any case), for a password sign-in. */
@@ -169,6 +172,8 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     createImported: accounts.createImported,
     findByEmail: (executor, email) => queries.findUserByEmail(executor, normalizeEmail(email)),
     findById: (executor, id) => queries.findUserById(executor, id),
+    asJson: queries.userAsJson,
+    fromJson: queries.userFromJson,
     findProfile: queries.findProfile,
     findForSignIn: queries.findUserForLogin,
     setPasswordHash: queries.setPasswordHash,

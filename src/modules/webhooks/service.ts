@@ -1,13 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AppContext } from '../../context.js';
-import type { Executor } from '../../db/client.js';
+import type { Executor, Tx } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
-import { type Principal, type SignedInCaller, systemCaller } from '../../platform/caller.js';
+import { type Caller, type Principal, type SignedInCaller, systemCaller } from '../../platform/caller.js';
 import { createOutbound, OutboundRefused } from '../../platform/outbound.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import { seal } from '../../platform/sealed.js';
-import type { InTransaction } from '../../platform/use-case.js';
+import type { Writer } from '../../platform/use-case.js';
 import { tenantOf } from '../access/service.js';
 import { type DomainEvent, type DomainUseCases, domainEvents } from '../events.js';
 import type { MailService } from '../mail/service.js';
@@ -149,6 +149,20 @@ export function createWebhooksService(context: AppContext, { useCases, mail, met
     return row;
   }
 
+  /** One public event's deliveries, one per endpoint subscribed to it (internal events are never delivered). */
+  async function enqueue(tx: Tx, event: DomainEvent, caller: Caller) {
+    if (domainEvents[event.type].visibility !== 'public') return;
+    const organizationId = event.organizationId ?? caller.principal?.organizationId ?? null;
+    const endpoints = await queries.subscribedTo(tx, event.type, organizationId);
+    if (endpoints.length === 0) return;
+    const at = new Date();
+    const entity = event.entityId
+      ? { id: event.entityId, version: await queries.nextEntityVersion(tx, domainEvents[event.type].entity, event.entityId) }
+      : null;
+    await queries.insertDeliveries(tx, endpoints, event.type, webhookBody(event, entity, organizationId, at), at);
+    useCases.whenCommitted(worker.wake);
+  }
+
   function organizationFor(principal: Principal, requested: string | undefined) {
     const tenant = tenantOf(principal);
     if (tenant === undefined) return requested ?? null;
@@ -158,18 +172,9 @@ export function createWebhooksService(context: AppContext, { useCases, mail, met
 
   return {
     /** The outbox writer, registered with the runner in src/modules/index.ts: one delivery per public event and subscribed endpoint. */
-    record: (async (tx, event, { caller }) => {
-      if (domainEvents[event.type].visibility !== 'public') return;
-      const organizationId = event.organizationId ?? caller.principal?.organizationId ?? null;
-      const endpoints = await queries.subscribedTo(tx, event.type, organizationId);
-      if (endpoints.length === 0) return;
-      const at = new Date();
-      const entity = event.entityId
-        ? { id: event.entityId, version: await queries.nextEntityVersion(tx, domainEvents[event.type].entity, event.entityId) }
-        : null;
-      await queries.insertDeliveries(tx, endpoints, event.type, webhookBody(event, entity, organizationId, at), at);
-      useCases.whenCommitted(worker.wake);
-    }) satisfies InTransaction<DomainEvent>,
+    record: (async (tx, events, caller) => {
+      for (const event of events) await enqueue(tx, event, caller);
+    }) satisfies Writer<DomainEvent>,
 
     async create(caller: SignedInCaller, body: CreateWebhook) {
       const organizationId = organizationFor(caller.principal, body.organizationId);
