@@ -17,6 +17,7 @@ import { shareProblemResponses } from './http/openapi-problems.js';
 import { problemServerOptions, registerProblemHandlers } from './http/problem.js';
 import { parseQueryString } from './http/query-string.js';
 import { registerRouteGuard } from './http/route-policy.js';
+import { type RunningHandlers, trackRunningHandlers } from './http/running-handlers.js';
 import { registerValidation } from './http/validation.js';
 import { createModules, type Modules } from './modules/index.js';
 
@@ -26,6 +27,8 @@ declare module 'fastify' {
     modules: Modules;
     /** Routes registered without a policy: they refuse everybody, and a test keeps this empty. */
     unguardedRoutes: string[];
+    /** Handlers still running (a stopping node waits for them before it closes its database). */
+    runningHandlers: RunningHandlers;
   }
 }
 
@@ -76,6 +79,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.decorate('runningHandlers', trackRunningHandlers(app as unknown as FastifyInstance));
   registerProblemHandlers(app);
   registerJsonParser(app);
   registerValidation(app);

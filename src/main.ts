@@ -8,6 +8,9 @@ import { prepareDatabase } from './startup.js';
 
 type App = Awaited<ReturnType<typeof buildApp>>;
 
+/** How long a stopping node waits for handlers still running (inside the forced exit's 10 s after the drain). */
+const HANDLERS_GRACE_MS = 5_000;
+
 /**
  * `tessera serve`: config → context (an embedded directory is locked as it opens) → the port checked free
  * → database ready → app → listen → control channel; SIGTERM/SIGINT drain and close.
@@ -39,9 +42,12 @@ export async function serve(): Promise<void> {
     // The load balancer's checks see the node not ready and send it nothing new; what it already sent is answered.
     app.modules.drain();
     await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN));
-    // Close the app first (its hooks stop the workers that use the pools), then the pools.
+    // Close the app first (its hooks stop the workers that use the pools), then the pools: once the handlers
+    // of requests whose clients gave up have finished too.
     await control?.close();
     await app.close();
+    const unfinished = await app.runningHandlers.finished(HANDLERS_GRACE_MS);
+    if (unfinished > 0) app.log.warn({ unfinished }, 'closing the database under handlers still running');
     await closeContext(context);
     app.log.info('stopped');
     process.exit(0);
