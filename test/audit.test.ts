@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { sealPending } from '../src/modules/audit/sealer.js';
 import { verifyAuditChain } from '../src/modules/audit/service.js';
+import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser, harnessWithAdmin, loginAs } from './helpers/auth.js';
 import { runCli } from './helpers/cli.js';
@@ -60,6 +62,26 @@ describe('audit log (seed 003)', () => {
 
     const everything = JSON.stringify((await get('/audit-logs?limit=200')).json());
     expect(everything).not.toMatch(/argon2|correct horse|"password":"[^[]/);
+  });
+
+  it("writes a use case's events in order at its end, and none that a failed savepoint emitted", async () => {
+    const entityId = randomUUID();
+    const { useCases } = h.app.modules;
+    const created = (name: string) => ({ type: 'organization.created' as const, entityId, payload: { name, slug: name.toLowerCase() } });
+    await useCases.run(systemCaller('audit-test'), async (tx, emit) => {
+      await emit(created('Kept'));
+      const lost = useCases.savepoint(tx, async (savepoint) => {
+        await emit(created('Rolled back'));
+        await savepoint.execute(sql`SELECT 1 / 0`);
+      });
+      await expect(lost).rejects.toThrow();
+      await emit(created('Also kept'));
+    });
+    const rows = await queryRows<{ name: string }>(
+      h.context.database.primary,
+      sql`SELECT payload->>'name' AS name FROM audit_logs WHERE entity_id = ${entityId} ORDER BY id`,
+    );
+    expect(rows.map((row) => row.name)).toEqual(['Kept', 'Also kept']);
   });
 
   it('filters by actor, action and time, pages with a cursor', async () => {

@@ -65,7 +65,8 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
   let statementWriter: StatementWriter<E> | undefined;
   const reactions = new Map<string, InTransaction<E>[]>();
   const effects = new Map<string, AfterCommit<E>[]>();
-  const current = new AsyncLocalStorage<(() => Promise<void> | void)[]>();
+  /** The running use case's events so far and its effects after commit. */
+  const current = new AsyncLocalStorage<{ emitted: E[]; pending: (() => Promise<void> | void)[] }>();
 
   const on = <H>(map: Map<string, H[]>, types: readonly string[], handler: H) => {
     for (const type of types) map.set(type, [...(map.get(type) ?? []), handler]);
@@ -107,15 +108,31 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
       on(effects, types, effect as unknown as AfterCommit<E>);
     },
     whenCommitted(effect: () => Promise<void> | void) {
-      const pending = current.getStore();
-      if (!pending) throw new Error('whenCommitted() called outside a use case');
-      pending.push(effect);
+      const running = current.getStore();
+      if (!running) throw new Error('whenCommitted() called outside a use case');
+      running.pending.push(effect);
+    },
+    /**
+     * Work in a savepoint of the use case's transaction, for a step that may fail and leave the use case going
+     * (a unique violation that lost a race): when it fails, the events it emitted are dropped with its writes,
+     * so no audit row, outbox entry or after-commit effect speaks of what was rolled back.
+     */
+    async savepoint<T>(tx: Tx, work: (savepoint: Tx) => Promise<T>): Promise<T> {
+      const running = current.getStore();
+      if (!running) throw new Error('savepoint() called outside a use case');
+      const emittedBefore = running.emitted.length;
+      try {
+        return await tx.transaction(work);
+      } catch (error) {
+        running.emitted.length = emittedBefore;
+        throw error;
+      }
     },
 
     async run<T>(caller: Caller, work: (tx: Tx, emit: Emit<E>) => Promise<T>): Promise<T> {
       const emitted: E[] = [];
       const pending: (() => Promise<void> | void)[] = [];
-      const result = await current.run(pending, () =>
+      const result = await current.run({ emitted, pending }, () =>
         db.transaction(async (tx) => {
           const emit: Emit<E> = async (event) => {
             for (const inspector of inspectors) inspector(event);

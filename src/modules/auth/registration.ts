@@ -27,7 +27,7 @@ export function createRegistration(kit: Pick<AuthKit, 'context' | 'useCases' | '
   /** The new account, or nothing when one of its unique fields is taken (the savepoint keeps the transaction usable). */
   async function createUnlessTaken(tx: Tx, emit: Emit<DomainEvent>, account: NewAccount) {
     try {
-      return await tx.transaction((savepoint) => kit.users.create(savepoint, emit, account));
+      return await kit.useCases.savepoint(tx, (savepoint) => kit.users.create(savepoint, emit, account));
     } catch (error) {
       if (violatedUniqueConstraint(error) !== undefined) return undefined;
       throw error;

@@ -39,11 +39,11 @@ export function assertDomainAllowed(provider: Provider, identity: ExternalIdenti
  * them. Any other collision is refused: a provider that does not verify addresses must not open an
  * account that someone else owns.
  */
-export function createAccountResolution(kit: Pick<FederationKit, 'users'>) {
+export function createAccountResolution(kit: Pick<FederationKit, 'users' | 'useCases'>) {
   async function createAccount(tx: Tx, emit: Emit<DomainEvent>, identity: ExternalIdentity & { email: string }) {
     try {
       // A savepoint: a registration of the same address that won the race leaves this transaction usable.
-      return await tx.transaction((savepoint) =>
+      return await kit.useCases.savepoint(tx, (savepoint) =>
         kit.users.create(savepoint, emit, {
           source: 'federation',
           email: identity.email,
