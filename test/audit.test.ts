@@ -84,6 +84,20 @@ describe('audit log (seed 003)', () => {
     expect(rows.map((row) => row.name)).toEqual(['Kept', 'Also kept']);
   });
 
+  it('writes the audit rows of a use case with more events than one statement can bind', async () => {
+    const entityId = randomUUID();
+    // Ten bound parameters a row: 7,000 rows are more than PostgreSQL binds in one statement (65,535).
+    await h.app.modules.useCases.run(systemCaller('audit-test'), async (_tx, emit) => {
+      for (let i = 0; i < 7_000; i++)
+        await emit({ type: 'organization.created', entityId, payload: { name: `Sweep ${i}`, slug: `sweep-${i}` } });
+    });
+    const [row] = await queryRows<{ rows: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS rows FROM audit_logs WHERE entity_id = ${entityId}`,
+    );
+    expect(row?.rows).toBe(7_000);
+  });
+
   it('filters by actor, action and time, pages with a cursor', async () => {
     const subject = await createUser(h);
     for (const firstName of ['One', 'Two', 'Three']) await rename(subject.id, firstName);

@@ -41,3 +41,19 @@ export async function insertMany<T extends PgTable>(db: Executor, table: T, rows
     }`,
   );
 }
+
+/**
+ * Rows per statement in `insertInBatches`: a few thousand parameters for any of our tables, far inside
+ * PostgreSQL's bound of 65,535 and inside what PGlite encodes (a 46,810-parameter insert fails there).
+ */
+const ROWS_PER_STATEMENT = 1_000;
+
+/**
+ * Rows inserted as drizzle builds them (column defaults, serial ids), in as many statements as they need:
+ * one for the few rows of a request, several for a sweep that writes thousands.
+ */
+export async function insertInBatches<T extends PgTable>(db: Executor, table: T, rows: T['$inferInsert'][]) {
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    await db.insert(table).values(rows.slice(start, start + ROWS_PER_STATEMENT));
+  }
+}

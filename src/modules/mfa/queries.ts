@@ -197,8 +197,7 @@ export interface SpentSecondStep {
 /**
  * Spends a waiting sign-in's challenge and reads, in the same statement (one round trip), its person (`person`,
  * the users module's fragment) and their confirmed TOTP factors when `withTotps` (the answer is a code): of two
- * presentations at once only one finds
- * the challenge unspent, and a wrong answer's rollback gives it back.
+ * presentations at once only one finds the challenge unspent, and a wrong answer's rollback gives it back.
  */
 export async function spendSecondStep(
   db: Executor,
