@@ -1,5 +1,5 @@
 import { getTableColumns, is, SQL, sql } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from './client.js';
 
 /*
@@ -7,14 +7,19 @@ import type { Executor } from './client.js';
  * is what makes 100,000 users a matter of seconds. Each module calls it on its own tables only.
  */
 
+/** A column whose value the database makes (a serial), with no default expression drizzle could write out. */
+const madeByDatabase = (column: PgColumn) => column.hasDefault && column.default === undefined && !column.defaultFn;
+
 /**
  * Rows go in as one JSON parameter unpacked by jsonb_to_recordset (keyed by the rows' own field names):
- * building and binding thousands of parameters costs more than the insert itself. A field a row leaves
- * out gets the column's default.
+ * building and binding thousands of parameters costs more than the insert itself, and a statement holds any
+ * number of rows (bound parameters are limited: 65,535 in PostgreSQL, fewer in PGlite). A field a row leaves
+ * out gets the column's default; a serial no row gives is left to the database.
  */
 export async function insertMany<T extends PgTable>(db: Executor, table: T, rows: T['$inferInsert'][], ignoreConflicts = false) {
   if (rows.length === 0) return;
-  const columns = Object.entries(getTableColumns(table));
+  const given = (key: string) => rows.some((row) => (row as Record<string, unknown>)[key] !== undefined);
+  const columns = Object.entries(getTableColumns(table)).filter(([key, column]) => !madeByDatabase(column) || given(key));
   const generated = columns.filter(([, column]) => column.defaultFn);
   const values = rows.map((row) => {
     const given = row as Record<string, unknown>;
@@ -40,20 +45,4 @@ export async function insertMany<T extends PgTable>(db: Executor, table: T, rows
       ignoreConflicts ? sql` ON CONFLICT DO NOTHING` : sql``
     }`,
   );
-}
-
-/**
- * Rows per statement in `insertInBatches`: a few thousand parameters for any of our tables, far inside
- * PostgreSQL's bound of 65,535 and inside what PGlite encodes (a 46,810-parameter insert fails there).
- */
-const ROWS_PER_STATEMENT = 1_000;
-
-/**
- * Rows inserted as drizzle builds them (column defaults, serial ids), in as many statements as they need:
- * one for the few rows of a request, several for a sweep that writes thousands.
- */
-export async function insertInBatches<T extends PgTable>(db: Executor, table: T, rows: T['$inferInsert'][]) {
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    await db.insert(table).values(rows.slice(start, start + ROWS_PER_STATEMENT));
-  }
 }

@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
-import { insertInBatches } from '../../db/bulk.js';
+import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { auditLogs } from '../../db/schema/index.js';
@@ -16,7 +16,7 @@ export async function trySealerLock(tx: Executor): Promise<boolean> {
 }
 
 export async function insertAuditRows(db: Executor, rows: (typeof auditLogs.$inferInsert)[]) {
-  await insertInBatches(db, auditLogs, rows);
+  await insertMany(db, auditLogs, rows);
 }
 
 const auditParam = (name: string, type: string) => sql`${sql.placeholder(`audit_${name}`)}::${sql.raw(type)}`;

@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, lt, lte, or, sql } from 'drizzle-orm';
-import { insertInBatches } from '../../db/bulk.js';
+import { insertMany } from '../../db/bulk.js';
 import { type Executor, rowsOf } from '../../db/client.js';
 import { userActivities } from '../../db/schema/index.js';
 
@@ -7,7 +7,7 @@ export type ActivityRow = typeof userActivities.$inferSelect;
 export type NewActivity = typeof userActivities.$inferInsert;
 
 export async function insertActivities(db: Executor, rows: NewActivity[]) {
-  await insertInBatches(db, userActivities, rows);
+  await insertMany(db, userActivities, rows);
 }
 
 export interface ActivityFilter {
