@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { buildApp, loggerOptions } from './app.js';
 import { type ControlChannel, openControlChannel } from './cli/control.js';
-import { type Config, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { type AppContext, closeContext, createContext } from './context.js';
 import { secretStorageNotices, withEmbeddedSecret } from './platform/embedded-secret.js';
 import { prepareDatabase } from './startup.js';

@@ -1,5 +1,5 @@
 import { boolean, index, pgTable, primaryKey, text, unique, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt, id, tstz, updatedAt } from './common.js';
+import { createdAt, id, ownedBy, tstz, updatedAt } from './common.js';
 import { organizations } from './organizations.js';
 import { users } from './users.js';
 
@@ -33,12 +33,8 @@ export const permissions = pgTable('permissions', {
 export const rolePermissions = pgTable(
   'role_permissions',
   {
-    roleId: uuid('role_id')
-      .notNull()
-      .references(() => roles.id, { onDelete: 'cascade' }),
-    permissionId: uuid('permission_id')
-      .notNull()
-      .references(() => permissions.id, { onDelete: 'cascade' }),
+    roleId: ownedBy('role_id', () => roles.id),
+    permissionId: ownedBy('permission_id', () => permissions.id),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.roleId, t.permissionId] }), index('role_permissions_permission_idx').on(t.permissionId)],
@@ -47,12 +43,8 @@ export const rolePermissions = pgTable(
 export const userRoles = pgTable(
   'user_roles',
   {
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    roleId: uuid('role_id')
-      .notNull()
-      .references(() => roles.id, { onDelete: 'cascade' }),
+    userId: ownedBy('user_id', () => users.id),
+    roleId: ownedBy('role_id', () => roles.id),
     organizationId: grantScope(),
     grantedBy: uuid('granted_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
@@ -66,12 +58,8 @@ export const userRoles = pgTable(
 export const userPermissions = pgTable(
   'user_permissions',
   {
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    permissionId: uuid('permission_id')
-      .notNull()
-      .references(() => permissions.id, { onDelete: 'cascade' }),
+    userId: ownedBy('user_id', () => users.id),
+    permissionId: ownedBy('permission_id', () => permissions.id),
     organizationId: grantScope(),
     grantedBy: uuid('granted_by').references(() => users.id, { onDelete: 'set null' }),
     // Direct grants may be temporary; an expired grant no longer counts.

@@ -1,5 +1,5 @@
 import { type AnyPgColumn, index, jsonb, pgEnum, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt, id, tstz } from './common.js';
+import { createdAt, id, ownedBy, tstz } from './common.js';
 import { organizations } from './organizations.js';
 import { users } from './users.js';
 
@@ -15,10 +15,7 @@ export const oneTimeTokenPurpose = pgEnum('one_time_token_purpose', [
 ]);
 export const signingKeyStatus = pgEnum('signing_key_status', ['ACTIVE', 'RETIRING', 'RETIRED']);
 
-const userRef = () =>
-  uuid('user_id')
-    .notNull()
-    .references(() => users.id, { onDelete: 'cascade' });
+const userRef = () => ownedBy('user_id', () => users.id);
 
 /** A session is one refresh-token family: one device's sign-in. */
 export const sessions = pgTable(
@@ -49,9 +46,7 @@ export const refreshTokens = pgTable(
   'refresh_tokens',
   {
     id: id(),
-    sessionId: uuid('session_id')
-      .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
+    sessionId: ownedBy('session_id', () => sessions.id),
     tokenHash: varchar('token_hash', { length: 64 }).notNull().unique('refresh_tokens_token_hash_unique'),
     usedAt: tstz('used_at'),
     createdAt: createdAt(),

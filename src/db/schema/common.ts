@@ -1,4 +1,4 @@
-import { timestamp, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { v7 as uuidv7 } from 'uuid';
 
 /** UUIDv7 made in the application: time-ordered keys on PostgreSQL 15 as well as 18. */
@@ -15,3 +15,6 @@ export const updatedAt = () =>
     .$onUpdateFn(() => new Date());
 
 export const tstz = (name: string) => timestamp(name, { withTimezone: true });
+
+/** A required reference to the row this one belongs to: deleting that row deletes this one. */
+export const ownedBy = (name: string, target: () => AnyPgColumn) => uuid(name).notNull().references(target, { onDelete: 'cascade' });

@@ -1,5 +1,5 @@
 import { boolean, index, jsonb, pgTable, text, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt, id, tstz, updatedAt } from './common.js';
+import { createdAt, id, ownedBy, tstz, updatedAt } from './common.js';
 import { users } from './users.js';
 
 /** An external identity provider admins configured (those from the environment are not stored). */
@@ -26,9 +26,7 @@ export const userIdentities = pgTable(
   'user_identities',
   {
     id: id(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownedBy('user_id', () => users.id),
     provider: varchar('provider', { length: 50 }).notNull(),
     subject: varchar('subject', { length: 255 }).notNull(),
     email: varchar('email', { length: 254 }),
@@ -75,9 +73,7 @@ export const oauthCodes = pgTable(
     id: id(),
     codeHash: varchar('code_hash', { length: 64 }).notNull().unique('oauth_codes_code_hash_unique'),
     purpose: varchar('purpose', { length: 10 }).$type<'sign_in' | 'link'>().notNull(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownedBy('user_id', () => users.id),
     provider: varchar('provider', { length: 50 }).notNull(),
     codeChallenge: varchar('code_challenge', { length: 100 }).notNull(),
     // A link's verified identity, linked only when the app that started it redeems the code.

@@ -15,7 +15,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { createdAt, id, tstz, updatedAt } from './common.js';
+import { createdAt, id, ownedBy, tstz, updatedAt } from './common.js';
 import { users } from './users.js';
 
 export const difficultyLevel = pgEnum('difficulty_level', ['BEGINNER', 'INTERMEDIATE', 'ADVANCED', 'EXPERT']);
@@ -45,10 +45,7 @@ export const activityType = pgEnum('activity_type', [
   'EMAIL_CHANGED',
 ]);
 
-const userRef = () =>
-  uuid('user_id')
-    .notNull()
-    .references(() => users.id, { onDelete: 'cascade' });
+const userRef = () => ownedBy('user_id', () => users.id);
 
 export const learningPreferences = pgTable('learning_preferences', {
   id: id(),

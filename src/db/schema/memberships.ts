@@ -1,5 +1,5 @@
 import { index, pgEnum, pgTable, primaryKey, uuid } from 'drizzle-orm/pg-core';
-import { tstz } from './common.js';
+import { ownedBy, tstz } from './common.js';
 import { organizations } from './organizations.js';
 import { users } from './users.js';
 
@@ -13,12 +13,8 @@ export const membershipStatus = pgEnum('membership_status', ['ACTIVE', 'SUSPENDE
 export const organizationMemberships = pgTable(
   'organization_memberships',
   {
-    organizationId: uuid('organization_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    organizationId: ownedBy('organization_id', () => organizations.id),
+    userId: ownedBy('user_id', () => users.id),
     // A suspended member keeps the row (and its roles) but cannot act in or switch to the organization.
     status: membershipStatus('status').notNull().default('ACTIVE'),
     joinedAt: tstz('joined_at').notNull().defaultNow(),

@@ -1,5 +1,5 @@
 import { bigint, boolean, index, jsonb, pgEnum, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt, id, tstz } from './common.js';
+import { createdAt, id, ownedBy, tstz } from './common.js';
 import { users } from './users.js';
 
 export const mfaFactorType = pgEnum('mfa_factor_type', ['TOTP', 'RECOVERY_CODE', 'WEBAUTHN']);
@@ -12,9 +12,7 @@ export const mfaFactors = pgTable(
   'mfa_factors',
   {
     id: id(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownedBy('user_id', () => users.id),
     type: mfaFactorType('type').notNull(),
     name: varchar('name', { length: 100 }),
     secret: text('secret').notNull(),
@@ -61,9 +59,7 @@ export const mfaRememberedDevices = pgTable(
   'mfa_remembered_devices',
   {
     id: id(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownedBy('user_id', () => users.id),
     tokenHash: varchar('token_hash', { length: 64 }).notNull().unique('mfa_remembered_devices_token_hash_unique'),
     userAgent: varchar('user_agent', { length: 500 }),
     createdAt: createdAt(),

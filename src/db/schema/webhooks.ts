@@ -1,5 +1,5 @@
 import { index, integer, pgTable, primaryKey, text, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt, id, tstz, updatedAt } from './common.js';
+import { createdAt, id, ownedBy, tstz, updatedAt } from './common.js';
 import { organizations } from './organizations.js';
 import { users } from './users.js';
 
@@ -38,9 +38,7 @@ export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
     id: id(),
-    webhookId: uuid('webhook_id')
-      .notNull()
-      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    webhookId: ownedBy('webhook_id', () => webhooks.id),
     eventType: varchar('event_type', { length: 100 }).notNull(),
     // The exact body every attempt sends: `{ type, timestamp, data }`.
     body: text('body').notNull(),

@@ -43,7 +43,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<type
       body: CreatePermissionBody,
       response: { 201: PermissionView, ...problems(httpErrors.NAME_ALREADY_EXISTS) },
     }),
-    async (request, reply) => reply.status(201).send(await catalog.createPermission(signedIn(request.caller), request.body)),
+    (request) => catalog.createPermission(signedIn(request.caller), request.body),
   );
   app.patch(
     '/permissions/:id',
@@ -65,9 +65,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<type
       params: IdParams,
       response: { 204: NoContent, ...problems(errors.PERMISSION_NOT_FOUND, errors.BUILT_IN_PERMISSION) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await catalog.deletePermission(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 
@@ -92,7 +91,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<type
       body: UserTypeBody,
       response: { 201: UserTypeView, ...problems(httpErrors.NAME_ALREADY_EXISTS) },
     }),
-    async (request, reply) => reply.status(201).send(await catalog.createUserType(signedIn(request.caller), request.body)),
+    (request) => catalog.createUserType(signedIn(request.caller), request.body),
   );
   app.patch(
     '/user-types/:id',
@@ -114,9 +113,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<type
       params: IdParams,
       response: { 204: NoContent, ...problems(errors.USER_TYPE_NOT_FOUND) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await catalog.deleteUserType(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 };

@@ -44,7 +44,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof cr
         ...problems(errors.UNKNOWN_PERMISSION, errors.GRANT_EXCEEDS_OWN_ACCESS, errors.SHARED_ROLE, httpErrors.NAME_ALREADY_EXISTS),
       },
     }),
-    async (request, reply) => reply.status(201).send(await roles.create(signedIn(request.caller), request.body)),
+    (request) => roles.create(signedIn(request.caller), request.body),
   );
   app.patch(
     '/roles/:id',
@@ -100,9 +100,8 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof cr
         ...problems(errors.ROLE_NOT_FOUND, errors.SYSTEM_ROLE, errors.GRANT_EXCEEDS_OWN_ACCESS, errors.SHARED_ROLE),
       },
     }),
-    async (request, reply) => {
+    async (request) => {
       await roles.remove(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 };

@@ -29,7 +29,6 @@ export const impersonationRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService 
         ...problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, errors.IMPERSONATION_REFUSED),
       },
     }),
-    async (request, reply) =>
-      reply.status(201).send(await auth.impersonate(signedIn(request.caller), request.params.id, request.body.reason)),
+    (request) => auth.impersonate(signedIn(request.caller), request.params.id, request.body.reason),
   );
 };

@@ -83,9 +83,8 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       body: LogoutBody,
       response: done,
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.sessions.logout(signedIn(request.caller), request.body?.refreshToken);
-      return reply.status(204).send();
     },
   );
 
@@ -97,9 +96,8 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       summary: 'End every session of this user',
       response: credentialChange,
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.sessions.logoutAll(signedIn(request.caller));
-      return reply.status(204).send();
     },
   );
 
@@ -126,9 +124,8 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
         ...problems(errors.SESSION_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED, accessErrors.IMPERSONATION_NOT_ALLOWED, limited),
       },
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.sessions.end(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 
@@ -166,7 +163,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
         },
       },
     ),
-    async (request, reply) => reply.status(201).send(await auth.apiKeys.create(signedIn(request.caller), request.body)),
+    (request) => auth.apiKeys.create(signedIn(request.caller), request.body),
   );
 
   app.delete(
@@ -177,9 +174,8 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       params: IdParams,
       response: { 204: NoContent, ...problems(errors.API_KEY_NOT_FOUND, limited) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.apiKeys.revoke(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 };
@@ -217,9 +213,8 @@ export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }>
       params: UserSessionParams,
       response: { 204: NoContent, ...problems(...endingErrors, errors.SESSION_NOT_FOUND) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.sessions.endOneOfUser(signedIn(request.caller), request.params.id, request.params.sessionId);
-      return reply.status(204).send();
     },
   );
   app.delete(
@@ -232,9 +227,8 @@ export const userSessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }>
       params: UserIdParams,
       response: { 204: NoContent, ...ending },
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.sessions.endAllOfUser(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 };

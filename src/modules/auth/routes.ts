@@ -50,9 +50,9 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       body: RegisterBody,
       response: { ...accepted, ...problems(errors.REGISTRATION_CLOSED) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.register(request.caller, request.body);
-      return reply.status(202).send({ message: CHECK_INBOX });
+      return { message: CHECK_INBOX };
     },
   );
 
@@ -89,9 +89,9 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       body: EmailBody,
       response: accepted,
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.forgotPassword(request.caller, request.body.email);
-      return reply.status(202).send({ message: CHECK_INBOX });
+      return { message: CHECK_INBOX };
     },
   );
 
@@ -104,9 +104,8 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       body: ResetBody,
       response: done(problems(errors.INVALID_LINK, limited)),
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.resetPassword(request.caller, request.body);
-      return reply.status(204).send();
     },
   );
 
@@ -118,9 +117,8 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       body: TokenBody,
       response: done(problems(errors.INVALID_LINK, limited)),
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.verifyEmail(request.caller, request.body.token);
-      return reply.status(204).send();
     },
   );
 
@@ -144,9 +142,8 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
         config: publicRoute,
         schema: { tags, summary, description, body: TokenBody, response: done(problems(errors.INVALID_LINK, limited)) },
       },
-      async (request, reply) => {
+      async (request) => {
         await flow(request.caller, request.body.token);
-        return reply.status(204).send();
       },
     );
   }
@@ -160,9 +157,9 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       body: EmailBody,
       response: accepted,
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.resendVerification(request.caller, request.body.email);
-      return reply.status(202).send({ message: CHECK_INBOX });
+      return { message: CHECK_INBOX };
     },
   );
 

@@ -51,9 +51,8 @@ export const userApiKeyRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> 
         ),
       },
     }),
-    async (request, reply) => {
+    async (request) => {
       await auth.apiKeys.revokeOfUser(signedIn(request.caller), request.params.id, request.params.keyId);
-      return reply.status(204).send();
     },
   );
 };

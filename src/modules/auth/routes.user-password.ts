@@ -33,9 +33,8 @@ export const userPasswordRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }
         },
       },
     ),
-    async (request, reply) => {
+    async (request) => {
       await auth.setPassword(signedIn(request.caller), request.params.id, request.body);
-      return reply.status(204).send();
     },
   );
 };

@@ -48,7 +48,7 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
         ...problems(errors.OAUTH_CODE_INVALID, errors.IDENTITY_ALREADY_LINKED, httpErrors.RATE_LIMITED),
       },
     }),
-    async (request, reply) => reply.status(201).send({ identity: await federation.completeLink(signedIn(request.caller), request.body) }),
+    async (request) => ({ identity: await federation.completeLink(signedIn(request.caller), request.body) }),
   );
   own.delete(
     '/:id',
@@ -59,9 +59,8 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
       params: IdentityParams,
       response: { 204: NoContent, ...problems(errors.IDENTITY_NOT_FOUND, errors.LAST_SIGN_IN_METHOD, httpErrors.RATE_LIMITED) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await identities.unlinkOwn(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 };
@@ -81,9 +80,8 @@ export const userIdentityRoutes: FastifyPluginAsyncTypebox<{ federation: Federat
         ...problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, errors.IDENTITY_NOT_FOUND),
       },
     }),
-    async (request, reply) => {
+    async (request) => {
       await federation.identities.unlinkOfUser(signedIn(request.caller), request.params.id, request.params.identityId);
-      return reply.status(204).send();
     },
   );
 };

@@ -47,7 +47,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
       body: CreateProviderBody,
       response: { 201: ProviderEnvelope, ...problems(httpErrors.SLUG_ALREADY_EXISTS, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED) },
     }),
-    async (request, reply) => reply.status(201).send({ identityProvider: await providers.create(signedIn(request.caller), request.body) }),
+    async (request) => ({ identityProvider: await providers.create(signedIn(request.caller), request.body) }),
   );
   app.get(
     '/identity-providers/:id',
@@ -116,9 +116,8 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
       params: ProviderIdParams,
       response: { 204: NoContent, ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await providers.remove(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 };

@@ -89,7 +89,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }
       querystring: ImportQuery,
       response: { 202: ImportJobView, ...problems(...uploadProblems) },
     }),
-    async (request, reply) => {
+    async (request) => {
       const upload = await receiveUpload(request);
       const file = { path: upload.path, format: upload.format };
       const job = await importer.jobs
@@ -98,7 +98,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }
           await upload.remove();
           throw error;
         });
-      return reply.status(202).send(job);
+      return job;
     },
   );
 

@@ -111,9 +111,8 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: Invitati
       params: InvitationParams,
       response: { 204: NoContent, ...problems(missing, errors.INVITATION_NOT_PENDING) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await invitations.cancel(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 };

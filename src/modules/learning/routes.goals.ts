@@ -46,8 +46,7 @@ export const goalRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }
       body: CreateGoalBody,
       response: { 201: GoalEnvelope, ...problems(userErrors.USER_NOT_FOUND) },
     }),
-    async (request, reply) =>
-      reply.status(201).send({ goal: await goals.create(signedIn(request.caller), request.params.id, request.body) }),
+    async (request) => ({ goal: await goals.create(signedIn(request.caller), request.params.id, request.body) }),
   );
 
   app.get(
@@ -94,9 +93,8 @@ export const goalRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService }
       params: GoalParams,
       response: { 204: NoContent, ...problems(...missing) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await goals.remove(signedIn(request.caller), request.params.id, request.params.goalId);
-      return reply.status(204).send();
     },
   );
 };

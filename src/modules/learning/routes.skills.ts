@@ -49,8 +49,7 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService 
       body: CreateSkillBody,
       response: { 201: SkillEnvelope, ...problems(userErrors.USER_NOT_FOUND, errors.SKILL_ALREADY_EXISTS) },
     }),
-    async (request, reply) =>
-      reply.status(201).send({ skill: await skills.add(signedIn(request.caller), request.params.id, request.body) }),
+    async (request) => ({ skill: await skills.add(signedIn(request.caller), request.params.id, request.body) }),
   );
 
   app.get(
@@ -86,9 +85,8 @@ export const skillRoutes: FastifyPluginAsyncTypebox<{ learning: LearningService 
       params: SkillParams,
       response: { 204: NoContent, ...problems(...missing) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await skills.remove(signedIn(request.caller), request.params.id, request.params.skillId);
-      return reply.status(204).send();
     },
   );
 

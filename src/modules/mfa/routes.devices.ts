@@ -30,9 +30,8 @@ export const rememberedDeviceRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService
       params: DeviceParams,
       response: { 204: NoContent, ...problems(errors.REMEMBERED_DEVICE_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await mfa.devices.forget(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 
@@ -43,9 +42,8 @@ export const rememberedDeviceRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService
       description: 'Every browser asks the second factor again at its next sign-in. Audited as mfa.device_forgotten.',
       response: { 204: NoContent, ...problems(accessErrors.API_KEY_NOT_ALLOWED) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await mfa.devices.forgetEvery(signedIn(request.caller));
-      return reply.status(204).send();
     },
   );
 };

@@ -130,7 +130,7 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
       body: EnrolBody,
       response: { 201: TotpEnrolment, ...problems(...enrolProblems) },
     }),
-    async (request, reply) => reply.status(201).send(await mfa.factors.startTotp(request.caller, request.body)),
+    (request) => mfa.factors.startTotp(request.caller, request.body),
   );
 
   app.post(
@@ -182,9 +182,8 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
       params: FactorParams,
       response: { 204: NoContent, ...problems(errors.FACTOR_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await mfa.factors.remove(signedIn(request.caller), request.params.factorId);
-      return reply.status(204).send();
     },
   );
 
@@ -209,7 +208,7 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
       body: PasskeyBody,
       response: { 201: RegisteredPasskey, ...problems(errors.INVALID_PASSKEY_CHALLENGE, errors.PASSKEY_NOT_VERIFIED, ...enrolProblems) },
     }),
-    async (request, reply) => reply.status(201).send(await mfa.passkeys.register(request.caller, request.body)),
+    (request) => mfa.passkeys.register(request.caller, request.body),
   );
 
   app.get(
@@ -241,9 +240,8 @@ export const userFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = 
         },
       },
     ),
-    async (request, reply) => {
+    async (request) => {
       await mfa.factors.reset(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 };

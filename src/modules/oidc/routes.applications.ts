@@ -41,7 +41,7 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ applications: Applic
       body: CreateApplicationBody,
       response: { 201: CreatedApplication, ...shape },
     }),
-    async (request, reply) => reply.status(201).send(await applications.create(signedIn(request.caller), request.body)),
+    (request) => applications.create(signedIn(request.caller), request.body),
   );
   app.get(
     '/applications/:id',
@@ -72,9 +72,8 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ applications: Applic
       params: ApplicationParams,
       response: { 204: NoContent, ...problems(errors.APPLICATION_NOT_FOUND) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await applications.remove(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
   app.post(

@@ -71,9 +71,8 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<{ oidc: OidcService }>
       params: GrantParams,
       response: { 204: NoContent, ...problems(errors.GRANT_NOT_FOUND) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await oidc.connectedApps.revoke(signedIn(request.caller), request.params.grantId);
-      return reply.status(204).send();
     },
   );
 };

@@ -39,7 +39,7 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
       body: CreateOrganizationBody,
       response: { 201: OrganizationEnvelope, ...problems(errors.CROSS_TENANT_REQUIRED, httpErrors.SLUG_ALREADY_EXISTS) },
     }),
-    async (request, reply) => reply.status(201).send({ organization: await organizations.create(signedIn(request.caller), request.body) }),
+    async (request) => ({ organization: await organizations.create(signedIn(request.caller), request.body) }),
   );
   app.get(
     '/organizations/:id',
@@ -71,9 +71,8 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ organizations: Orga
       params: OrganizationParams,
       response: { 204: NoContent, ...problems(errors.ORGANIZATION_NOT_FOUND, errors.CROSS_TENANT_REQUIRED) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await organizations.remove(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
 };

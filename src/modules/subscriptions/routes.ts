@@ -65,7 +65,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ subscriptions: Subs
       body: CreatePlanBody,
       response: { 201: PlanView, ...problems(httpErrors.NAME_ALREADY_EXISTS) },
     }),
-    async (request, reply) => reply.status(201).send(await subscriptions.createPlan(signedIn(request.caller), request.body)),
+    (request) => subscriptions.createPlan(signedIn(request.caller), request.body),
   );
   app.patch(
     '/subscription-plans/:id',

@@ -52,9 +52,8 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
         ...problems(...grantRefusals, accessErrors.UNKNOWN_ROLE, accessErrors.ROLE_NOT_HELD, accessErrors.LAST_SUPER_ADMIN),
       },
     }),
-    async (request, reply) => {
+    async (request) => {
       await grants.revokeRole(signedIn(request.caller), request.params.id, request.params.roleId);
-      return reply.status(204).send();
     },
   );
 
@@ -84,10 +83,9 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
         response: { 204: NoContent, ...problems(...grantRefusals, accessErrors.UNKNOWN_PERMISSION, accessErrors.INVALID_EXPIRY) },
       },
     ),
-    async (request, reply) => {
+    async (request) => {
       const expiresAt = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
       await grants.grantPermissions(signedIn(request.caller), request.params.id, request.body.permissions, expiresAt);
-      return reply.status(204).send();
     },
   );
 
@@ -100,9 +98,8 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
       params: UserPermissionParams,
       response: { 204: NoContent, ...problems(...grantRefusals, accessErrors.UNKNOWN_PERMISSION, accessErrors.PERMISSION_NOT_HELD) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await grants.revokePermission(signedIn(request.caller), request.params.id, request.params.permissionId);
-      return reply.status(204).send();
     },
   );
 };

@@ -60,8 +60,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ members: UsersService['me
         ),
       },
     }),
-    async (request, reply) =>
-      reply.status(201).send({ member: await members.add(signedIn(request.caller), request.params.id, request.body) }),
+    async (request) => ({ member: await members.add(signedIn(request.caller), request.params.id, request.body) }),
   );
 
   app.patch(
@@ -91,9 +90,8 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ members: UsersService['me
       params: MemberParams,
       response: { 204: NoContent, ...problems(...notFound, ...refusals) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await members.remove(signedIn(request.caller), request.params.id, request.params.userId);
-      return reply.status(204).send();
     },
   );
 
@@ -120,9 +118,8 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ members: UsersService['me
       params: UserOrganizationParams,
       response: { 204: NoContent, ...problems(...notFound, ...refusals) },
     }),
-    async (request, reply) => {
+    async (request) => {
       await members.leave(signedIn(request.caller), request.params.id, request.params.organizationId);
-      return reply.status(204).send();
     },
   );
 

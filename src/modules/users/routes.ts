@@ -79,7 +79,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
         ...problems(errors.ORGANIZATION_NOT_ALLOWED, accessErrors.UNKNOWN_ROLE, accessErrors.GRANT_EXCEEDS_OWN_ACCESS, ...fieldConflicts),
       },
     }),
-    async (request, reply) => reply.status(201).send({ user: await users.createByAdmin(signedIn(request.caller), request.body) }),
+    async (request) => ({ user: await users.createByAdmin(signedIn(request.caller), request.body) }),
   );
 
   app.get(
@@ -146,11 +146,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       querystring: DeleteQuery,
       response: { 204: NoContent, ...problems(...removal) },
     }),
-    async (request, reply) => {
+    async (request) => {
       const caller = signedIn(request.caller);
       if (request.query.hard) await users.erase(caller, request.params.id);
       else await users.deactivate(caller, request.params.id);
-      return reply.status(204).send();
     },
   );
 

@@ -37,7 +37,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServic
       body: CreateWebhookBody,
       response: { 201: WebhookCreated, ...problems(errors.WEBHOOK_OUTSIDE_TENANCY) },
     }),
-    async (request, reply) => reply.status(201).send(await webhooks.create(signedIn(request.caller), request.body)),
+    (request) => webhooks.create(signedIn(request.caller), request.body),
   );
   app.get(
     '/webhooks',
@@ -82,9 +82,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServic
       params: WebhookParams,
       response: { 204: NoContent, ...notFound },
     }),
-    async (request, reply) => {
+    async (request) => {
       await webhooks.remove(signedIn(request.caller), request.params.id);
-      return reply.status(204).send();
     },
   );
   app.post(
@@ -108,7 +107,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServic
       params: WebhookParams,
       response: { 202: DeliveryEnvelope, ...notFound },
     }),
-    async (request, reply) => reply.status(202).send({ delivery: await webhooks.sendTest(signedIn(request.caller), request.params.id) }),
+    async (request) => ({ delivery: await webhooks.sendTest(signedIn(request.caller), request.params.id) }),
   );
   app.get(
     '/webhooks/:id/deliveries',
@@ -131,8 +130,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServic
       params: DeliveryParams,
       response: { 202: DeliveryEnvelope, ...problems(errors.WEBHOOK_NOT_FOUND, errors.WEBHOOK_DELIVERY_NOT_FOUND) },
     }),
-    async (request, reply) =>
-      reply.status(202).send({ delivery: await webhooks.retry(signedIn(request.caller), request.params.id, request.params.deliveryId) }),
+    async (request) => ({ delivery: await webhooks.retry(signedIn(request.caller), request.params.id, request.params.deliveryId) }),
   );
   app.post(
     '/webhooks/:id/replay',
@@ -145,6 +143,6 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServic
       body: ReplayBody,
       response: { 202: ReplayResult, ...notFound },
     }),
-    async (request, reply) => reply.status(202).send(await webhooks.replay(signedIn(request.caller), request.params.id, request.body)),
+    (request) => webhooks.replay(signedIn(request.caller), request.params.id, request.body),
   );
 };
