@@ -1,3 +1,5 @@
+import { repeatAfterEachPass } from './repeating.js';
+
 type DrainLog = { warn(details: object, message: string): void };
 
 interface DrainOptions<Log extends DrainLog> {
@@ -18,7 +20,7 @@ interface DrainOptions<Log extends DrainLog> {
  */
 export function createOutboxDrain<Log extends DrainLog>({ batchSize, pollMs, sendBatch, failure }: DrainOptions<Log>) {
   let log: Log | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let polling: ReturnType<typeof repeatAfterEachPass> | undefined;
   let running: Promise<number> | undefined;
   let again = false;
 
@@ -58,18 +60,16 @@ export function createOutboxDrain<Log extends DrainLog>({ batchSize, pollMs, sen
     },
     start(startLog: Log) {
       log = startLog;
-      const tick = () => {
-        void pass(startLog).finally(() => {
-          if (timer) timer = setTimeout(tick, pollMs).unref();
-        });
-      };
-      timer = setTimeout(tick, 0).unref();
+      polling = repeatAfterEachPass(() => drain(startLog), pollMs, {
+        firstAfterMs: 0,
+        onFailure: (error) => startLog.warn({ err: error }, failure),
+      });
     },
     /** Stops polling and waits for the pass in progress. */
     async stop() {
       log = undefined;
-      clearTimeout(timer);
-      timer = undefined;
+      polling?.stop();
+      polling = undefined;
       await running?.catch(() => 0);
     },
   };

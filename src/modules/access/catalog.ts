@@ -1,8 +1,8 @@
 import type { Db } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { changedFields } from '../../platform/changes.js';
 import { isPermission } from '../../platform/permissions.js';
 import type { DomainUseCases } from '../events.js';
-import { changedFields } from './changes.js';
 import { accessErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import type { CreatePermission, CreateUserType, UpdatePermission, UpdateUserType } from './schemas.js';

@@ -1,7 +1,7 @@
 import type { Db, Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { changedFields } from '../../platform/changes.js';
 import type { DomainUseCases } from '../events.js';
-import { changedFields } from './changes.js';
 import { accessErrors as errors } from './errors.js';
 import { assertMayGrant, resolvePermissions } from './grants.js';
 import { assertMayChangeSharedRoles } from './power.js';

@@ -2,6 +2,7 @@ import { KeyObject, randomUUID, sign as signWith } from 'node:crypto';
 import { decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/client.js';
+import { repeatAfterEachPass } from '../../platform/repeating.js';
 import { authErrors } from './errors.js';
 import { ALGORITHM, ensureSigningKey, type LoadedKeys, loadKeys, NoActiveKeyError } from './signing-keys.js';
 
@@ -71,7 +72,7 @@ export function createTokenService(
 ) {
   let keys: LoadedKeys | undefined;
   let loadedAt = 0;
-  let reloadTimer: NodeJS.Timeout | undefined;
+  let reloading: ReturnType<typeof repeatAfterEachPass> | undefined;
   const verified = new Map<string, AccessClaims>();
 
   async function reload(executor: Executor): Promise<LoadedKeys> {
@@ -105,18 +106,13 @@ export function createTokenService(
 
     /** Rereads the keys every SIGNING_KEY_RELOAD_INTERVAL until `stopReloading`; a failed pass keeps the keys held. */
     startReloading(log: KeyLog) {
-      const tick = () => {
-        reload(db)
-          .catch((error: unknown) => log.warn({ err: error }, 'signing keys not reloaded; keeping the ones held'))
-          .finally(() => {
-            if (reloadTimer) reloadTimer = setTimeout(tick, config.SIGNING_KEY_RELOAD_INTERVAL).unref();
-          });
-      };
-      reloadTimer = setTimeout(tick, config.SIGNING_KEY_RELOAD_INTERVAL).unref();
+      reloading = repeatAfterEachPass(() => reload(db), config.SIGNING_KEY_RELOAD_INTERVAL, {
+        onFailure: (error) => log.warn({ err: error }, 'signing keys not reloaded; keeping the ones held'),
+      });
     },
     stopReloading() {
-      clearTimeout(reloadTimer);
-      reloadTimer = undefined;
+      reloading?.stop();
+      reloading = undefined;
     },
 
     /** `executor` is the caller's transaction: keys not loaded yet are read through it, never beside it. */

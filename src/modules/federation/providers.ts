@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { changedFields } from '../../platform/changes.js';
 import { type Outbound, OutboundRefused } from '../../platform/outbound.js';
 import { seal, unseal } from '../../platform/sealed.js';
 import type { DomainUseCases } from '../events.js';
@@ -200,18 +201,11 @@ export function createProviders(db: Db, config: Config, useCases: DomainUseCases
           ...(clientSecret ? { clientSecret: sealSecret(clientSecret) } : {}),
         });
         if (!after) throw errors.IDENTITY_PROVIDER_NOT_FOUND();
-        const changed = tracked.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+        const changes = changedFields(before, after, tracked);
         const clientSecretChanged = clientSecret !== undefined && clientSecret !== unseal(before.clientSecret, secretKey);
-        if (changed.length > 0 || clientSecretChanged) {
-          await emit({
-            type: 'identity_provider.updated',
-            entityId: id,
-            payload: {
-              before: Object.fromEntries(changed.map((key) => [key, before[key]])),
-              after: Object.fromEntries(changed.map((key) => [key, after[key]])),
-              clientSecretChanged,
-            },
-          });
+        if (changes || clientSecretChanged) {
+          const payload = { ...(changes ?? { before: {}, after: {} }), clientSecretChanged };
+          await emit({ type: 'identity_provider.updated', entityId: id, payload });
         }
         return view(fromRow(after));
       });

@@ -1,12 +1,13 @@
 import type { Db } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { changedFields } from '../../platform/changes.js';
 import { cursorOf, pageOf, pagingErrors } from '../../platform/paging.js';
 import { learningErrors as errors } from './errors.js';
 import type { Learners } from './learners.js';
 import * as queries from './queries.goals.js';
 import type { CreateGoal, GoalFilter, Progress, UpdateGoal } from './schemas.js';
-import { changedFields, goalView } from './views.js';
+import { goalView } from './views.js';
 
 type Status = queries.GoalRow['status'];
 

@@ -1,12 +1,13 @@
 import type { Db, Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { changedFields } from '../../platform/changes.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import { userConditions } from '../users/service.js';
 import { learningErrors as errors } from './errors.js';
 import type { Learners } from './learners.js';
 import * as queries from './queries.skills.js';
 import type { CreateSkill, SkillFilter, UpdateSkill, VerifySkill } from './schemas.js';
-import { changedFields, skillView } from './views.js';
+import { skillView } from './views.js';
 
 const audited = ['skillName', 'skillCategory', 'proficiencyLevel', 'selfAssessed', 'verified', 'evidenceType', 'evidenceUrl'] as const;
 const unverified = { verified: false, verifiedBy: null, verifiedAt: null };

@@ -5,16 +5,6 @@ import type { StatsRow } from './queries.stats.js';
 import type { Stats } from './schemas.analytics.js';
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
-const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
-
-/** Only the fields that differ, before → after (dates by their instant); undefined when nothing did. */
-export function changedFields<T extends object, K extends keyof T & string>(before: T, after: T, keys: readonly K[]) {
-  const changed = keys.filter((key) => !same(before[key], after[key]));
-  if (changed.length === 0) return undefined;
-  const pick = (row: T) => Object.fromEntries(changed.map((key) => [key, row[key] instanceof Date ? iso(row[key]) : row[key]]));
-  return { before: pick(before), after: pick(after) };
-}
-
 export const skillView = (row: SkillRow) => ({
   ...row,
   verifiedAt: iso(row.verifiedAt),

@@ -3,6 +3,7 @@ import type { AdapterPayload } from 'oidc-provider';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { changedFields } from '../../platform/changes.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import { isPermission } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
@@ -175,19 +176,8 @@ export function createApplications(context: AppContext, { useCases }: { useCases
         if (body.scopes) assertScopes(caller, before.kind, body.scopes);
         const after = await queries.updateApplication(tx, id, body);
         if (!after) throw errors.APPLICATION_NOT_FOUND();
-        const keys = (['name', 'redirectUris', 'postLogoutRedirectUris', 'scopes', 'firstParty', 'logoUri'] as const).filter(
-          (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]),
-        );
-        if (keys.length > 0) {
-          await emit({
-            type: 'application.updated',
-            entityId: id,
-            payload: {
-              before: Object.fromEntries(keys.map((key) => [key, before[key]])),
-              after: Object.fromEntries(keys.map((key) => [key, after[key]])),
-            },
-          });
-        }
+        const changes = changedFields(before, after, ['name', 'redirectUris', 'postLogoutRedirectUris', 'scopes', 'firstParty', 'logoUri']);
+        if (changes) await emit({ type: 'application.updated', entityId: id, payload: changes });
         return after;
       });
       return applicationView(row);

@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../../context.js';
 import type { Caller } from '../../platform/caller.js';
+import { repeatAfterEachPass } from '../../platform/repeating.js';
 import { ensureSigningKey, KEY_ALGORITHMS, loadPrivateJwks } from '../auth/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
 import type { OrganizationsService } from '../organizations/service.js';
@@ -59,7 +60,7 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
   const findAccount = createAccountFinder(context, deps.organizations, deps.users);
   let current: { kids: string; keys: JWK[]; provider: Provider; handle: ReturnType<Provider['callback']> } | undefined;
   let loading: Promise<NonNullable<typeof current>> | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let reloading: ReturnType<typeof repeatAfterEachPass> | undefined;
   const publicUrl = new URL(config.PUBLIC_URL);
 
   /** Audit rows for what happens inside the provider, written in a use case of their own. */
@@ -139,20 +140,15 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
     async start(log: KeyLog) {
       // In the background: a first start makes an RSA key, which must not hold up the node's readiness.
       ready().catch((error: unknown) => log.warn({ err: error }, 'OpenID provider keys not loaded yet; will retry on first use'));
-      const tick = () => {
-        load(false)
-          .catch((error: unknown) => log.warn({ err: error }, 'OpenID provider keys not reloaded; keeping the ones held'))
-          .finally(() => {
-            if (timer) timer = setTimeout(tick, config.SIGNING_KEY_RELOAD_INTERVAL).unref();
-          });
-      };
-      timer = setTimeout(tick, config.SIGNING_KEY_RELOAD_INTERVAL).unref();
+      reloading = repeatAfterEachPass(() => load(false), config.SIGNING_KEY_RELOAD_INTERVAL, {
+        onFailure: (error) => log.warn({ err: error }, 'OpenID provider keys not reloaded; keeping the ones held'),
+      });
     },
     /** Rereads the keys now (after `tessera keys rotate`), as the timer would. */
     reloadKeys: () => load(false),
     stop() {
-      clearTimeout(timer);
-      timer = undefined;
+      reloading?.stop();
+      reloading = undefined;
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
+import { changedFields } from '../../platform/changes.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import { type AccessService, tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
@@ -24,16 +25,8 @@ export const organizationView = (row: queries.OrganizationRow) => ({
   updatedAt: row.updatedAt.toISOString(),
 });
 
-/** Only what differs, before → after: an update that changes nothing is not an event. */
-function changedFields(before: queries.OrganizationRow, after: queries.OrganizationRow) {
-  const keys = (['name', 'slug', 'status', 'description', 'mfa', 'brandName', 'brandLogoUrl', 'brandPrimaryColor'] as const).filter(
-    (key) => before[key] !== after[key],
-  );
-  return {
-    before: Object.fromEntries(keys.map((key) => [key, before[key]])),
-    after: Object.fromEntries(keys.map((key) => [key, after[key]])),
-  };
-}
+/** What an organization's update records when it changed. */
+const auditedFields = ['name', 'slug', 'status', 'description', 'mfa', 'brandName', 'brandLogoUrl', 'brandPrimaryColor'] as const;
 
 /** Organizations are tenants: an actor confined to one sees only it, and another answers 404. */
 /** Organizations page by name, then id (names need not be unique). */
@@ -110,10 +103,8 @@ export function createOrganizationsService(context: AppContext, { useCases, acce
         // Gone since it was read (a racing delete): the same 404, and nothing written.
         const after = await queries.updateOrganization(tx, id, body);
         if (!after) throw errors.ORGANIZATION_NOT_FOUND();
-        const changes = changedFields(before, after);
-        if (Object.keys(changes.after).length > 0) {
-          await emit({ type: 'organization.updated', entityId: id, organizationId: id, payload: changes });
-        }
+        const changes = changedFields(before, after, auditedFields);
+        if (changes) await emit({ type: 'organization.updated', entityId: id, organizationId: id, payload: changes });
         return after;
       });
       return organizationView(row);

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { type SignedInCaller, systemCaller } from '../../platform/caller.js';
+import { changedFields } from '../../platform/changes.js';
 import type { Emit } from '../../platform/use-case.js';
 import { registerPresetPart } from '../access/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
@@ -30,14 +31,6 @@ const planView = (row: Omit<queries.PlanRow, 'updatedAt'>, subscribers: number) 
   subscribers,
   createdAt: row.createdAt.toISOString(),
 });
-
-/** The plan's fields an update changed, before → after (features compared by content); undefined for none. */
-function planChanges(before: queries.PlanRow, after: queries.PlanRow) {
-  const keys = (['description', 'features'] as const).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
-  if (keys.length === 0) return undefined;
-  const pick = (row: queries.PlanRow) => Object.fromEntries(keys.map((key) => [key, row[key]]));
-  return { before: pick(before), after: pick(after) };
-}
 
 /** Writing the same plan again is no change, and no event. */
 const unchanged = (before: queries.SubscriptionRow | undefined, after: queries.SubscriptionRow) =>
@@ -169,7 +162,7 @@ export function createSubscriptionsService(context: AppContext, { useCases, user
         if (!before) throw errors.PLAN_NOT_FOUND();
         const after = await queries.updatePlan(tx, id, body);
         if (!after) throw errors.PLAN_NOT_FOUND();
-        const changed = planChanges(before, after);
+        const changed = changedFields(before, after, ['description', 'features']);
         if (changed) await emit({ type: 'subscription_plan.updated', entityId: id, payload: changed });
         return planView(after, await queries.countSubscribers(tx, after.name));
       });

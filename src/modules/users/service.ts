@@ -10,7 +10,7 @@ import { dailySeries, type StatisticsPart } from '../ops/service.js';
 import type { OrganizationsService } from '../organizations/service.js';
 import { type Accounts, createAccounts } from './accounts.js';
 import { createDirectory } from './directory.js';
-import { addressChanges, createEmailChanges, } from './email-change.js';
+import { addressChanges, createEmailChanges } from './email-change.js';
 import { accessEndingEvents } from './events.js';
 import { createExport } from './export.js';
 import { createUserGrants } from './grants.js';
