@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/client.js';
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
+import { isoOrNull } from '../../platform/dates.js';
 import type { DomainUseCases } from '../events.js';
 import { accessErrors as errors } from './errors.js';
 import { assertMayActOn, heldAccess } from './power.js';
@@ -112,7 +113,7 @@ export function createGrants(useCases: DomainUseCases, people: { isActive: UserC
             granted.push(permission.name);
         }
         if (granted.length > 0) {
-          const payload = { permissions: granted, expiresAt: expiresAt?.toISOString() ?? null };
+          const payload = { permissions: granted, expiresAt: isoOrNull(expiresAt) };
           await emit({ type: 'user.permissions_granted', entityId: userId, organizationId, payload });
         }
       });

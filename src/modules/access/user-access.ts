@@ -1,14 +1,13 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
+import { isoOrNull } from '../../platform/dates.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
 import { type AccessScope, cachedAccessProfile, cachedUserGrants, EVERYWHERE, loadUserGrants } from './effective.js';
 import { accessErrors as errors } from './errors.js';
 import { assertMayGrant, grantScopes, resolveRoles } from './grants.js';
 import * as queries from './queries.js';
-
-const iso = (date: Date | null) => date?.toISOString() ?? null;
 
 /** What other modules ask of access about one user, on the executor of their own transaction. */
 export function createUserAccess(context: AppContext) {
@@ -59,7 +58,7 @@ export function createUserAccess(context: AppContext) {
         cachedAccessProfile(context, executor, userId, scope),
         queries.directPermissionsOf(executor, userId, scope),
       ]);
-      const directView = direct.map((grant) => ({ id: grant.id, name: grant.name, expiresAt: iso(grant.expiresAt) }));
+      const directView = direct.map((grant) => ({ id: grant.id, name: grant.name, expiresAt: isoOrNull(grant.expiresAt) }));
       if (!explain) return { data: profile.permissions, direct: directView };
       const fromRoles = await queries.rolePermissionsOf(executor, userId, scope);
       const superRoles = [...new Set(fromRoles.filter((row) => row.superAdmin).map((row) => row.role))];

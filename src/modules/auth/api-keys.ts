@@ -1,4 +1,5 @@
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
+import { isoOrNull } from '../../platform/dates.js';
 import { newestFirst, type PageRequest } from '../../platform/paging.js';
 import { accessErrors } from '../access/errors.js';
 import { assertNotApiKey, cachedAccessProfile, isPermission, type Permission } from '../access/service.js';
@@ -14,8 +15,8 @@ const apiKeyView = (row: queries.ApiKeyRow) => ({
   name: row.name,
   prefix: row.prefix,
   scopes: row.scopes,
-  expiresAt: row.expiresAt?.toISOString() ?? null,
-  lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  expiresAt: isoOrNull(row.expiresAt),
+  lastUsedAt: isoOrNull(row.lastUsedAt),
   createdAt: row.createdAt.toISOString(),
 });
 

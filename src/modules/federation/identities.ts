@@ -1,5 +1,6 @@
 import type { Executor, Tx } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import { isoOrNull } from '../../platform/dates.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
 import type { FederationKit } from './deps.js';
@@ -13,7 +14,7 @@ export const identityView = (row: queries.IdentityRow): IdentityView => ({
   email: row.email,
   emailVerified: row.emailVerified,
   createdAt: row.createdAt.toISOString(),
-  lastSignInAt: row.lastSignInAt?.toISOString() ?? null,
+  lastSignInAt: isoOrNull(row.lastSignInAt),
 });
 
 const listOf = async (executor: Executor, userId: string) => (await queries.identitiesOfUser(executor, userId)).map(identityView);

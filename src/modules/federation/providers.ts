@@ -4,6 +4,7 @@ import type { Db, Executor } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import type { SignedInCaller } from '../../platform/caller.js';
 import { changedFields } from '../../platform/changes.js';
+import { isoOrNull } from '../../platform/dates.js';
 import { type Outbound, OutboundRefused } from '../../platform/outbound.js';
 import { seal, unseal } from '../../platform/sealed.js';
 import type { DomainUseCases } from '../events.js';
@@ -120,8 +121,8 @@ export function createProviders(db: Db, config: Config, useCases: DomainUseCases
     return {
       ...shown,
       callbackUrl: `${config.PUBLIC_URL}/auth/oauth/${provider.slug}/callback`,
-      createdAt: provider.createdAt?.toISOString() ?? null,
-      updatedAt: provider.updatedAt?.toISOString() ?? null,
+      createdAt: isoOrNull(provider.createdAt),
+      updatedAt: isoOrNull(provider.updatedAt),
     };
   };
 

@@ -1,6 +1,5 @@
+import { isoOrNull } from '../../platform/dates.js';
 import type { InvitationRow } from './queries.js';
-
-const iso = (value: Date | null) => value?.toISOString() ?? null;
 
 /** An invitation as the API shows it: never its token hash. */
 export function invitationView(row: InvitationRow) {
@@ -18,10 +17,10 @@ export function invitationView(row: InvitationRow) {
     message: row.message,
     status: row.status,
     expiresAt: row.expiresAt.toISOString(),
-    acceptedAt: iso(row.acceptedAt),
+    acceptedAt: isoOrNull(row.acceptedAt),
     sentAt: row.sentAt.toISOString(),
     reminderCount: row.reminderCount,
-    lastReminderAt: iso(row.reminderSentAt),
+    lastReminderAt: isoOrNull(row.reminderSentAt),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -1,13 +1,14 @@
 import { and, asc, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
+import { rowsOfOwner } from '../../db/rows.js';
 import { priority, userGoals } from '../../db/schema/index.js';
 import type { GoalFilter } from './schemas.js';
 
 export type GoalRow = typeof userGoals.$inferSelect;
 type NewGoal = typeof userGoals.$inferInsert;
 
-const ofUser = (userId: string, goalId: string) => and(eq(userGoals.userId, userId), eq(userGoals.id, goalId));
+const goalRows = rowsOfOwner(userGoals, userGoals.userId);
 
 /** Where a page of goals starts: after this sort value (as the database writes it in text) and id. */
 export interface GoalKey {
@@ -75,26 +76,11 @@ export function listGoals(db: Executor, userId: string, filter: GoalFilter, take
     .limit(take);
 }
 
-export async function findGoal(db: Executor, userId: string, goalId: string) {
-  const [row] = await db.select().from(userGoals).where(ofUser(userId, goalId));
-  return row;
-}
-
-export async function insertGoal(db: Executor, values: NewGoal) {
-  const [row] = await db.insert(userGoals).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
-}
-
-export async function updateGoal(db: Executor, userId: string, goalId: string, values: Partial<NewGoal>) {
-  const [row] = await db.update(userGoals).set(values).where(ofUser(userId, goalId)).returning();
-  return row;
-}
-
-export async function deleteGoal(db: Executor, userId: string, goalId: string) {
-  const [row] = await db.delete(userGoals).where(ofUser(userId, goalId)).returning();
-  return row;
-}
+/** A person's goal; another person's id reads as none. */
+export const findGoal = goalRows.find;
+export const insertGoal = goalRows.insert;
+export const updateGoal = goalRows.update;
+export const deleteGoal = goalRows.remove;
 
 export const goalsOf = (db: Executor, userId: string) => db.select().from(userGoals).where(eq(userGoals.userId, userId));
 

@@ -1,13 +1,14 @@
 import { type AnyColumn, and, asc, count, desc, eq, ne, type SQL, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
+import { rowsOfOwner } from '../../db/rows.js';
 import { userSkills } from '../../db/schema/index.js';
 import type { SkillFilter } from './schemas.js';
 
 export type SkillRow = typeof userSkills.$inferSelect;
 type NewSkill = typeof userSkills.$inferInsert;
 
-const ofUser = (userId: string, skillId: string) => and(eq(userSkills.userId, userId), eq(userSkills.id, skillId));
+const skillRows = rowsOfOwner(userSkills, userSkills.userId);
 const sameName = (name: string) => sql`lower(${userSkills.skillName}) = lower(${name})`;
 
 /** Where a page of skills starts: after this (lower-cased) name and id. */
@@ -38,10 +39,8 @@ export function listSkills(db: Executor, userId: string, filter: SkillFilter, ta
     .limit(take);
 }
 
-export async function findSkill(db: Executor, userId: string, skillId: string) {
-  const [row] = await db.select().from(userSkills).where(ofUser(userId, skillId));
-  return row;
-}
+/** A person's skill; another person's id reads as none. */
+export const findSkill = skillRows.find;
 
 /** Another skill of the user with this name, whatever its case. */
 export async function findSkillNamed(db: Executor, userId: string, name: string, exceptId: string) {
@@ -58,15 +57,8 @@ export async function insertSkill(db: Executor, values: NewSkill) {
   return row;
 }
 
-export async function updateSkill(db: Executor, userId: string, skillId: string, values: Partial<NewSkill>) {
-  const [row] = await db.update(userSkills).set(values).where(ofUser(userId, skillId)).returning();
-  return row;
-}
-
-export async function deleteSkill(db: Executor, userId: string, skillId: string) {
-  const [row] = await db.delete(userSkills).where(ofUser(userId, skillId)).returning();
-  return row;
-}
+export const updateSkill = skillRows.update;
+export const deleteSkill = skillRows.remove;
 
 /** `%`, `_` and `\` in a search term are letters, not patterns. */
 const likeLiteral = (term: string) => term.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`);

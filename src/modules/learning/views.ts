@@ -1,21 +1,21 @@
+import { isoOrNull } from '../../platform/dates.js';
 import type { ActivityRow } from './queries.activities.js';
 import type { GoalRow } from './queries.goals.js';
 import type { SkillRow } from './queries.skills.js';
 import type { StatsRow } from './queries.stats.js';
 import type { Stats } from './schemas.analytics.js';
 
-const iso = (value: Date | null) => value?.toISOString() ?? null;
 export const skillView = (row: SkillRow) => ({
   ...row,
-  verifiedAt: iso(row.verifiedAt),
+  verifiedAt: isoOrNull(row.verifiedAt),
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
 
 export const goalView = (row: GoalRow) => ({
   ...row,
-  completedAt: iso(row.completedAt),
-  lastProgressUpdate: iso(row.lastProgressUpdate),
+  completedAt: isoOrNull(row.completedAt),
+  lastProgressUpdate: isoOrNull(row.lastProgressUpdate),
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
@@ -56,5 +56,5 @@ const noStats: Stats = {
 export function statsView(row: StatsRow | undefined): Stats {
   if (!row) return noStats;
   const picked = Object.fromEntries(Object.keys(noStats).map((key) => [key, row[key as keyof StatsRow]]));
-  return { ...(picked as Stats), lastActivity: iso(row.lastActivity) };
+  return { ...(picked as Stats), lastActivity: isoOrNull(row.lastActivity) };
 }

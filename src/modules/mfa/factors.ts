@@ -1,6 +1,7 @@
 import QRCode from 'qrcode';
 import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import { isoOrNull } from '../../platform/dates.js';
 import type { Emit } from '../../platform/use-case.js';
 import { assertNotApiKey } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
@@ -22,7 +23,7 @@ export const factorView = (row: queries.FactorRow) => ({
   kind: row.type === 'TOTP' ? ('totp' as const) : ('webauthn' as const),
   name: row.name,
   createdAt: row.createdAt.toISOString(),
-  lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  lastUsedAt: isoOrNull(row.lastUsedAt),
 });
 
 /** Finishes a sign-in that was stopped for enrolment, now that the person has a factor. */

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { fastifyCookie } from '@fastify/cookie';
 import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import { isoOrNull } from '../../platform/dates.js';
 import type { Emit } from '../../platform/use-case.js';
 import { assertNotApiKey } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
@@ -34,7 +35,7 @@ export const rememberedDeviceView = (row: queries.RememberedDeviceRow) => ({
   id: row.id,
   userAgent: row.userAgent,
   createdAt: row.createdAt.toISOString(),
-  lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  lastUsedAt: isoOrNull(row.lastUsedAt),
   expiresAt: row.expiresAt.toISOString(),
 });
 

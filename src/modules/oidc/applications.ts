@@ -4,6 +4,7 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
 import { changedFields } from '../../platform/changes.js';
+import { isoOrNull } from '../../platform/dates.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import { isPermission } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
@@ -73,7 +74,7 @@ export const applicationView = (row: queries.ApplicationRow): ApplicationView =>
   logoUri: row.logoUri,
   idTokenSigningAlg: row.idTokenSigningAlg,
   confidential: isConfidential(row.kind),
-  previousSecretValidUntil: graceOf(row)?.toISOString() ?? null,
+  previousSecretValidUntil: isoOrNull(graceOf(row)),
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });

@@ -2,6 +2,7 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { type SignedInCaller, systemCaller } from '../../platform/caller.js';
 import { changedFields } from '../../platform/changes.js';
+import { isoOrNull } from '../../platform/dates.js';
 import type { Emit } from '../../platform/use-case.js';
 import { registerPresetPart } from '../access/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
@@ -18,9 +19,9 @@ const view = (row: queries.SubscriptionRow) => ({
   type: row.type,
   status: row.status,
   startDate: row.startDate.toISOString(),
-  endDate: row.endDate?.toISOString() ?? null,
+  endDate: isoOrNull(row.endDate),
   features: row.features,
-  cancelledAt: row.cancelledAt?.toISOString() ?? null,
+  cancelledAt: isoOrNull(row.cancelledAt),
 });
 
 const planView = (row: Omit<queries.PlanRow, 'updatedAt'>, subscribers: number) => ({

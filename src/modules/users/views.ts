@@ -1,7 +1,6 @@
+import { isoOrNull } from '../../platform/dates.js';
 import { cursorOf } from '../../platform/paging.js';
 import type { ProfileRow, UserRow } from './queries.js';
-
-const iso = (value: Date | null) => value?.toISOString() ?? null;
 
 /** The user as the API shows it: no password hash, verification as booleans. */
 export function userView(user: UserRow) {
@@ -19,7 +18,7 @@ export function userView(user: UserRow) {
     phoneVerified: user.phoneVerifiedAt !== null,
     organizationId: user.organizationId,
     userTypeId: user.userTypeId,
-    lastLoginAt: iso(user.lastLoginAt),
+    lastLoginAt: isoOrNull(user.lastLoginAt),
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

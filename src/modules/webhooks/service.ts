@@ -4,6 +4,7 @@ import type { AppContext } from '../../context.js';
 import type { Executor, Tx } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import { type Caller, type Principal, type SignedInCaller, systemCaller } from '../../platform/caller.js';
+import { isoOrNull } from '../../platform/dates.js';
 import { createOutbound, OutboundRefused } from '../../platform/outbound.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import { seal } from '../../platform/sealed.js';
@@ -27,8 +28,6 @@ export interface WebhooksDeps {
   users: Pick<UsersService, 'findById'>;
 }
 
-const iso = (date: Date | null) => date?.toISOString() ?? null;
-
 const webhookView = (row: queries.WebhookRow, now = new Date()) => ({
   id: row.id,
   url: row.url,
@@ -37,9 +36,10 @@ const webhookView = (row: queries.WebhookRow, now = new Date()) => ({
   organizationId: row.organizationId,
   ownerId: row.ownerId,
   status: row.status as 'ACTIVE' | 'DISABLED',
-  failingSince: iso(row.failingSince),
-  disabledAt: iso(row.disabledAt),
-  previousSecretValidUntil: row.previousSecretExpiresAt && row.previousSecretExpiresAt > now ? iso(row.previousSecretExpiresAt) : null,
+  failingSince: isoOrNull(row.failingSince),
+  disabledAt: isoOrNull(row.disabledAt),
+  previousSecretValidUntil:
+    row.previousSecretExpiresAt && row.previousSecretExpiresAt > now ? isoOrNull(row.previousSecretExpiresAt) : null,
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
@@ -50,12 +50,12 @@ const deliveryView = (row: queries.DeliveryRow) => ({
   status: row.status as 'PENDING' | 'DELIVERED' | 'FAILED',
   attempts: row.attempts,
   nextAttemptAt: row.status === 'PENDING' ? row.nextAttemptAt.toISOString() : null,
-  lastAttemptAt: iso(row.lastAttemptAt),
+  lastAttemptAt: isoOrNull(row.lastAttemptAt),
   responseStatus: row.responseStatus,
   responseBody: row.responseBody,
   durationMs: row.durationMs,
   error: row.lastError,
-  deliveredAt: iso(row.deliveredAt),
+  deliveredAt: isoOrNull(row.deliveredAt),
   createdAt: row.createdAt.toISOString(),
 });
 
