@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, typ
 import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
+import { rowsPerUtcDay } from '../../db/per-day.js';
 import { auditLogs } from '../../db/schema/index.js';
 
 export type AuditRow = typeof auditLogs.$inferSelect;
@@ -139,18 +140,16 @@ export function trailOf(db: Executor, userId: string) {
 
 /** The overview's failed sign-ins per day (UTC), from the trail's `auth.login_failed` rows. */
 export async function failedSignInsPerDay(db: Executor, organizationId: string | undefined, since: Date) {
-  const day = sql<string>`to_char(${auditLogs.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
-  return db
-    .select({ day, count: sql<number>`count(*)::int` })
-    .from(auditLogs)
-    .where(
-      and(
-        eq(auditLogs.action, 'auth.login_failed'),
-        gte(auditLogs.createdAt, since),
-        organizationId ? eq(auditLogs.organizationId, organizationId) : undefined,
-      ),
-    )
-    .groupBy(day);
+  return rowsPerUtcDay(
+    db,
+    auditLogs,
+    auditLogs.createdAt,
+    and(
+      eq(auditLogs.action, 'auth.login_failed'),
+      gte(auditLogs.createdAt, since),
+      organizationId ? eq(auditLogs.organizationId, organizationId) : undefined,
+    ),
+  );
 }
 
 /**

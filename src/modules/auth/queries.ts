@@ -1,6 +1,7 @@
 import { type AnyColumn, and, desc, eq, gt, inArray, isNull, lt, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { type Executor, rowsOf } from '../../db/client.js';
+import { rowsPerUtcDay } from '../../db/per-day.js';
 import { newId } from '../../db/schema/common.js';
 import { apiKeys, oneTimeTokens, refreshTokens, sessions } from '../../db/schema/index.js';
 
@@ -406,16 +407,14 @@ export async function touchSession(db: Executor, sessionId: string, now: Date, i
 
 /** The overview's sign-ins per day (UTC): sessions started, support's impersonations left out. */
 export async function signInsPerDay(db: Executor, organizationId: string | undefined, since: Date) {
-  const day = sql<string>`to_char(${sessions.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
-  return db
-    .select({ day, count: sql<number>`count(*)::int` })
-    .from(sessions)
-    .where(
-      and(
-        sql`${sessions.createdAt} >= ${since}`,
-        isNull(sessions.impersonatorId),
-        organizationId ? eq(sessions.organizationId, organizationId) : undefined,
-      ),
-    )
-    .groupBy(day);
+  return rowsPerUtcDay(
+    db,
+    sessions,
+    sessions.createdAt,
+    and(
+      sql`${sessions.createdAt} >= ${since}`,
+      isNull(sessions.impersonatorId),
+      organizationId ? eq(sessions.organizationId, organizationId) : undefined,
+    ),
+  );
 }

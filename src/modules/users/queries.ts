@@ -18,6 +18,7 @@ import {
 } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.js';
 import { type Executor, queryRows } from '../../db/client.js';
+import { rowsPerUtcDay } from '../../db/per-day.js';
 import { profiles, users } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -296,7 +297,6 @@ export async function addressClaimedByOther(db: Executor, email: string, userId:
 /** The overview's user figures: totals by status, sign-ins in the window, sign-ups per day (UTC). */
 export async function userStatistics(db: Executor, organizationId: string | undefined, since: Date) {
   const inScope = and(isNull(users.deletedAt), organizationId ? eq(users.organizationId, organizationId) : undefined);
-  const day = sql<string>`to_char(${users.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
   const [totals, days] = await Promise.all([
     db
       .select({
@@ -309,11 +309,7 @@ export async function userStatistics(db: Executor, organizationId: string | unde
       })
       .from(users)
       .where(inScope),
-    db
-      .select({ day, count: sql<number>`count(*)::int` })
-      .from(users)
-      .where(and(inScope, gte(users.createdAt, since)))
-      .groupBy(day),
+    rowsPerUtcDay(db, users, users.createdAt, and(inScope, gte(users.createdAt, since))),
   ]);
   return { totals: totals[0], days };
 }
