@@ -1,4 +1,5 @@
-import { type AnyColumn, and, eq, gt, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, eq, gt, type InferSelectModel, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import { insertMany } from '../../db/bulk.js';
 import { type Executor, queryRows } from '../../db/client.js';
 import { rowsById } from '../../db/rows.js';
@@ -51,21 +52,20 @@ export async function grantRole(db: Executor, userId: string, roleId: string, gr
   return inserted.length > 0;
 }
 
-export async function findRolesByNameOrId(db: Executor, refs: string[]) {
-  const ids = refs.filter((ref) => /^[0-9a-f-]{36}$/i.test(ref));
-  return db
-    .select()
-    .from(roles)
-    .where(or(inArray(roles.name, refs), ids.length > 0 ? inArray(roles.id, ids) : undefined));
+/** The rows of a catalogue table that `refs` name, each ref a name or an id (a request or an import may give either). */
+function byNameOrId<Table extends typeof roles | typeof permissions>(table: Table) {
+  return (db: Executor, refs: string[]) => {
+    const ids = refs.filter((ref) => /^[0-9a-f-]{36}$/i.test(ref));
+    const named = or(inArray(table.name, refs), ids.length > 0 ? inArray(table.id, ids) : undefined);
+    return db
+      .select()
+      .from(table as PgTable)
+      .where(named) as unknown as Promise<InferSelectModel<Table>[]>;
+  };
 }
 
-export async function findPermissionsByNameOrId(db: Executor, refs: string[]) {
-  const ids = refs.filter((ref) => /^[0-9a-f-]{36}$/i.test(ref));
-  return db
-    .select()
-    .from(permissions)
-    .where(or(inArray(permissions.name, refs), ids.length > 0 ? inArray(permissions.id, ids) : undefined));
-}
+export const findRolesByNameOrId = byNameOrId(roles);
+export const findPermissionsByNameOrId = byNameOrId(permissions);
 
 export async function permissionNamesOfRoles(db: Executor, roleIds: string[]) {
   if (roleIds.length === 0) return [];
