@@ -138,10 +138,7 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
   ] as const) {
     app.post(
       url,
-      {
-        config: publicRoute,
-        schema: { tags, summary, description, body: TokenBody, response: done(problems(errors.INVALID_LINK, limited)) },
-      },
+      operation(publicRoute, { summary, description, body: TokenBody, response: done(problems(errors.INVALID_LINK, limited)) }),
       async (request) => {
         await flow(request.caller, request.body.token);
       },
