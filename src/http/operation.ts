@@ -35,9 +35,11 @@ function declaredSuccess(response: Record<number, unknown>) {
 export const operations =
   (tags: string[]) =>
   <const Config extends OperationConfig, const Doc extends OperationDoc>(config: Config, doc: Doc) => {
+    const schema = { tags, ...doc };
     const success = declaredSuccess(doc.response);
-    const answerDeclaredSuccess = async (_request: unknown, reply: FastifyReply) => {
-      reply.code(success as number);
+    if (success === undefined) return { config, schema };
+    const answerSuccess = async (_request: unknown, reply: FastifyReply) => {
+      reply.code(success);
     };
-    return { config, schema: { tags, ...doc }, ...(success === undefined ? {} : { preHandler: answerDeclaredSuccess }) };
+    return { config, schema, preHandler: answerSuccess };
   };

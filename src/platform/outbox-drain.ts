@@ -49,7 +49,8 @@ export function createOutboxDrain<Log extends DrainLog>({ batchSize, pollMs, sen
     return running;
   }
 
-  const pass = (passLog: Log) => drain(passLog).catch((error) => passLog.warn({ err: error }, failure));
+  const warnTo = (passLog: Log) => (error: unknown) => passLog.warn({ err: error }, failure);
+  const pass = (passLog: Log) => drain(passLog).catch(warnTo(passLog));
 
   return {
     drain,
@@ -62,7 +63,7 @@ export function createOutboxDrain<Log extends DrainLog>({ batchSize, pollMs, sen
       log = startLog;
       polling = repeatAfterEachPass(() => drain(startLog), pollMs, {
         firstAfterMs: 0,
-        onFailure: (error) => startLog.warn({ err: error }, failure),
+        onFailure: warnTo(startLog),
       });
     },
     /** Stops polling and waits for the pass in progress. */
