@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { createSealedContinuations } from '../src/modules/auth/sealed-continuations.js';
+import { createTokenService } from '../src/modules/auth/tokens.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
 import { createOrganization, createUser, enrolAuthenticator, login, loginAs } from './helpers/auth.js';
 import { stepAt, totpCode } from './helpers/totp.js';
@@ -137,6 +139,82 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
     });
     expect(second.statusCode).toBe(401);
     expect(second.json().code).toBe('INVALID_MFA_CODE');
+  });
+
+  it('seals the mfaToken: nothing readable in it, another node takes it, and of two nodes presenting it at once only one wins', async () => {
+    const person = await enrolled();
+    const mfaToken = await passwordStep(h, person.user.email, person.user.password);
+    const opaque = Buffer.from(mfaToken.split(':').at(-1) as string, 'base64url').toString('latin1');
+    for (const held of [person.user.email, person.userId, 'totp', 'pwd']) {
+      expect(mfaToken).not.toContain(held);
+      expect(opaque).not.toContain(held);
+    }
+    const [none] = await queryRows<{ n: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS n FROM mfa_challenges WHERE user_id = ${person.userId}`,
+    );
+    expect(none?.n).toBe(0);
+    // The stop is audited (in the statement that read the factors); a sign-in with no factor records none.
+    const plain = await loginAs(h);
+    const asked = await queryRows<{ entity_id: string }>(
+      h.context.database.primary,
+      sql`SELECT entity_id FROM audit_logs WHERE action = 'mfa.second_factor_required' AND entity_id IN (${person.userId}, ${plain.userId})`,
+    );
+    expect(asked.map((row) => row.entity_id)).toEqual([person.userId]);
+
+    // Two right codes (this step and the next) on two nodes at once: the token's single use decides.
+    const [first, second] = await Promise.all([
+      post(h, '/auth/mfa/verify', { mfaToken, method: 'totp', code: totpCode(person.secret, person.step + 1) }),
+      post(peer, '/auth/mfa/verify', { mfaToken, method: 'totp', code: totpCode(person.secret, person.step + 2) }),
+    ]);
+    const statuses = [first.statusCode, second.statusCode].sort();
+    expect(statuses).toEqual([200, 401]);
+    expect([first, second].find((res) => res.statusCode === 401)?.json().code).toBe('INVALID_MFA_TOKEN');
+  });
+
+  it('refuses an altered mfaToken, one made for another purpose, and one past its five minutes', async () => {
+    const person = await enrolled();
+    const mfaToken = await passwordStep(h, person.user.email, person.user.password);
+    const code = totpCode(person.secret, person.step + 1);
+    const flipped = `${mfaToken.slice(0, -3)}${mfaToken.at(-3) === 'A' ? 'B' : 'A'}${mfaToken.slice(-2)}`;
+    // The same sealing as the app's, over the same signing keys: what a token made elsewhere would be.
+    const continuations = createSealedContinuations(createTokenService(h.context.database.primary, h.context.config));
+    const otherPurpose = await continuations.seal('enrolment', { sub: person.userId }, 60_000);
+    const expired = await continuations.seal('second-factor', { sub: person.userId }, -1);
+    for (const token of [flipped, otherPurpose, expired]) {
+      const res = await post(h, '/auth/mfa/verify', { mfaToken: token, method: 'totp', code });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().code).toBe('INVALID_MFA_TOKEN');
+    }
+    expect((await post(h, '/auth/mfa/verify', { mfaToken, method: 'totp', code })).statusCode).toBe(200);
+  });
+
+  it('keeps a person to five authenticator apps, each of which then answers the second step', async () => {
+    const person = await enrolled();
+    const secrets = [person.secret];
+    // Adding a factor once there is one takes a sign-in with it (step-up).
+    const strong = await post(h, '/auth/mfa/verify', {
+      mfaToken: await passwordStep(h, person.user.email, person.user.password),
+      method: 'totp',
+      code: totpCode(person.secret, person.step + 1),
+    });
+    const headers = bearer(strong.json().accessToken);
+    for (let added = 1; added < 5; added++) {
+      const started = await post(h, '/auth/mfa/totp', {}, headers);
+      expect(started.statusCode).toBe(201);
+      const { factorId, secret } = started.json();
+      const confirmed = await post(h, `/auth/mfa/totp/${factorId}/confirm`, { code: totpCode(secret, stepAt()) }, headers);
+      expect(confirmed.statusCode).toBe(200);
+      secrets.push(secret);
+    }
+    const sixth = await post(h, '/auth/mfa/totp', {}, headers);
+    expect(sixth.statusCode).toBe(409);
+    expect(sixth.json().code).toBe('AUTHENTICATOR_LIMIT_REACHED');
+
+    const mfaToken = await passwordStep(h, person.user.email, person.user.password);
+    expect(mfaToken.length).toBeLessThan(4000);
+    const verified = await post(h, '/auth/mfa/verify', { mfaToken, method: 'totp', code: totpCode(secrets[4] as string, stepAt() + 1) });
+    expect(verified.statusCode).toBe(200);
   });
 
   it('accepts each recovery code once, with amr otp', async () => {

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
+import { preparedOnce } from '../db/prepared.js';
 import type { Caller } from './caller.js';
 
 interface BaseEvent {
@@ -63,6 +64,7 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
   const writers: Writer<E>[] = [];
   const inspectors: ((event: E) => void)[] = [];
   let statementWriter: StatementWriter<E> | undefined;
+  let recordAlone: ReturnType<typeof preparedOnce> | undefined;
   const reactions = new Map<string, InTransaction<E>[]>();
   const effects = new Map<string, AfterCommit<E>[]>();
   /** The running use case's events so far and its effects after commit. */
@@ -84,6 +86,26 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
     await settle(() => committed(caller), 'committed');
     for (const event of emitted) for (const effect of effects.get(event.type) ?? []) await settle(() => effect(event), event.type);
     for (const effect of pending) await settle(effect, 'whenCommitted');
+  }
+
+  /**
+   * A use case that is one statement, which is its own transaction (data-modifying CTEs commit together):
+   * no BEGIN and COMMIT round trips, for a hot path whose whole work fits one statement. The statement writes
+   * `event`'s audit row itself, with the CTE it is handed, and answers whether it changed anything (`wrote`);
+   * the event's after-commit effects then follow as after `run`. Only for an internal event that the audit
+   * trail alone records (no activity row, no webhook) and that no module reacts to in the transaction.
+   */
+  async function runAsStatement<T>(
+    caller: Caller,
+    event: E,
+    statement: (audit: StatementAudit) => Promise<{ result: T; wrote: boolean }>,
+  ): Promise<T> {
+    if (!statementWriter) throw new Error('runAsStatement() without a statement writer registered');
+    if (reactions.has(event.type)) throw new Error(`runAsStatement(): ${event.type} has in-transaction reactions`);
+    for (const inspector of inspectors) inspector(event);
+    const { result, wrote } = await statement({ insertFrom: statementWriter.insertFrom, values: statementWriter.values(event, caller) });
+    if (wrote) await afterCommit(caller, [event], []);
+    return result;
   }
 
   return {
@@ -148,24 +170,21 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
       return result;
     },
 
+    runAsStatement,
+
     /**
-     * A use case that is one statement, which is its own transaction (data-modifying CTEs commit together):
-     * no BEGIN and COMMIT round trips, for a hot path whose whole work fits one statement. The statement writes
-     * `event`'s audit row itself, with the CTE it is handed, and answers whether it changed anything (`wrote`);
-     * the event's after-commit effects then follow as after `run`. Only for an internal event that the audit
-     * trail alone records (no activity row, no webhook) and that no module reacts to in the transaction.
+     * A use case whose whole work is its event (a sign-in stopped for a second factor, before any transaction):
+     * its audit row in one statement, on the conditions of `runAsStatement`.
      */
-    async runAsStatement<T>(
-      caller: Caller,
-      event: E,
-      statement: (audit: StatementAudit) => Promise<{ result: T; wrote: boolean }>,
-    ): Promise<T> {
-      if (!statementWriter) throw new Error('runAsStatement() without a statement writer registered');
-      if (reactions.has(event.type)) throw new Error(`runAsStatement(): ${event.type} has in-transaction reactions`);
-      for (const inspector of inspectors) inspector(event);
-      const { result, wrote } = await statement({ insertFrom: statementWriter.insertFrom, values: statementWriter.values(event, caller) });
-      if (wrote) await afterCommit(caller, [event], []);
-      return result;
+    async emitAlone(caller: Caller, event: E) {
+      if (!statementWriter) throw new Error('emitAlone() without a statement writer registered');
+      const writer = statementWriter;
+      recordAlone ??= preparedOnce('record_event_alone', () => writer.insertFrom(sql`(SELECT 1) AS event`));
+      const record = recordAlone;
+      await runAsStatement(caller, event, async (audit) => {
+        await record(db, audit.values);
+        return { result: undefined, wrote: true };
+      });
     },
   };
 }

@@ -1523,7 +1523,7 @@ export interface paths {
         put?: never;
         /**
          * Start adding an authenticator app
-         * @description A new TOTP secret, its otpauth:// URI and a QR code (SVG); it counts once a code from it is confirmed. Signed in with a sign-in within STEP_UP_MAX_AGE (with your second factor if you have one) or your current password in the body; or with the enrolment token of a sign-in that must enrol.
+         * @description A new TOTP secret, its otpauth:// URI and a QR code (SVG); it counts once a code from it is confirmed. A person has at most 5 authenticator apps (409 AUTHENTICATOR_LIMIT_REACHED). Signed in with a sign-in within STEP_UP_MAX_AGE (with your second factor if you have one) or your current password in the body; or with the enrolment token of a sign-in that must enrol.
          */
         post: operations["postAuthMfaTotp"];
         delete?: never;
@@ -3827,6 +3827,18 @@ export interface components {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
                     code?: "APPLICATION_HAS_NO_SECRET" | "ALREADY_EXISTS";
+                };
+            };
+        };
+        /** @description Problem codes: AUTHENTICATOR_LIMIT_REACHED, ALREADY_EXISTS */
+        "409-AUTHENTICATOR_LIMIT_REACHED-ALREADY_EXISTS": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "AUTHENTICATOR_LIMIT_REACHED" | "ALREADY_EXISTS";
                 };
             };
         };
@@ -8615,7 +8627,7 @@ export interface operations {
             400: components["responses"]["400-WRONG_PASSWORD-MFA_DISABLED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-INVALID_ENROLLMENT_TOKEN-STEP_UP_REQUIRED-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-API_KEY_NOT_ALLOWED"];
-            409: components["responses"]["409-ALREADY_EXISTS"];
+            409: components["responses"]["409-AUTHENTICATOR_LIMIT_REACHED-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["500-INTERNAL_ERROR"];

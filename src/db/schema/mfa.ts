@@ -31,8 +31,10 @@ export const mfaFactors = pgTable(
 );
 
 /**
- * Short-lived, single-use continuations of strong authentication, shared by every node: a sign-in waiting
- * for its second factor (`SECOND_FACTOR`), one that may only enrol (`ENROLLMENT`), and WebAuthn challenges.
+ * Short-lived, single-use continuations of strong authentication, shared by every node: a sign-in that may
+ * only enrol (`ENROLLMENT`) and WebAuthn challenges. A sign-in waiting for its second factor has no row until
+ * its sealed mfaToken is spent (`SECOND_FACTOR`, under its id's digest: the record of its single use) or a
+ * passkey challenge is kept for it.
  */
 export const mfaChallenges = pgTable(
   'mfa_challenges',
@@ -46,7 +48,7 @@ export const mfaChallenges = pgTable(
     consumedAt: tstz('consumed_at'),
     createdAt: createdAt(),
   },
-  // Every sign-in that asks for a factor first ends the person's open continuations: by user, not a scan.
+  // A person's rows are found by user (their deletion's cascade), not by a scan.
   (t) => [index('mfa_challenges_expires_idx').on(t.expiresAt), index('mfa_challenges_user_purpose_idx').on(t.userId, t.purpose)],
 );
 

@@ -1,7 +1,7 @@
 import { type AnyColumn, and, desc, eq, gt, inArray, isNull, lt, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import { type Executor, rowsOf } from '../../db/client.js';
 import { rowsPerUtcDay } from '../../db/per-day.js';
+import { param, preparedOnce } from '../../db/prepared.js';
 import { newId } from '../../db/schema/common.js';
 import { apiKeys, oneTimeTokens, refreshTokens, sessions } from '../../db/schema/index.js';
 
@@ -42,18 +42,7 @@ export interface SessionMove {
 /** The organizations module's condition on a session's user: an active member of the organization. */
 export type MembershipCondition = (organizationId: Placeholder) => (userId: AnyColumn) => SQL;
 
-const dialect = new PgDialect();
-const param = (name: string) => sql.placeholder(name);
 const now = sql`${param('now')}::timestamptz`;
-
-/** A statement rendered once (its values are placeholders), then prepared once per connection under its name. */
-function preparedOnce<Row>(name: string, render: () => SQL) {
-  let query: ReturnType<PgDialect['sqlToQuery']> | undefined;
-  return async (db: Executor, values: Record<string, unknown>) => {
-    query ??= dialect.sqlToQuery(render());
-    return rowsOf<Row>(await db._.session.prepareQuery(query, undefined, name, false).execute(values));
-  };
-}
 
 let moveStatement: ReturnType<typeof preparedOnce<{ member: boolean | null; moved: boolean }>> | undefined;
 

@@ -16,6 +16,10 @@ import { createEmailVerification, createOneTimeLinks } from './one-time-links.js
 import { createPasswordFlows } from './password-flows.js';
 import { exportParts, signInsPerDay } from './queries.js';
 import { createRegistration } from './registration.js';
+import { createSealedContinuations, type SealedContinuations } from './sealed-continuations.js';
+
+export type { Sealed } from './sealed-continuations.js';
+
 import { createSessions } from './sessions.js';
 import { createSignIn, mayHoldSession } from './sign-in.js';
 import { createTemporaryPasswords } from './temporary-passwords.js';
@@ -43,6 +47,8 @@ export interface AuthService
     Flow<typeof createEmailVerification>,
     Flow<typeof createEmailChangeFlows>,
     Flow<typeof createAuthenticator> {
+  /** Continuations a sign-in hands out that no row holds (the second step's mfaToken), sealed under the signing keys. */
+  continuations: SealedContinuations;
   /** Whether this account may sign in at all (active; verified when the deployment requires it). */
   mayHoldSession(user: UserRow): boolean;
   /** Whether `password` is this account's (an account without a password has none to give). */
@@ -83,6 +89,7 @@ export function createAuthService(kit: AuthKit): AuthService {
     authenticationOf: signIn.authenticationOf,
     admitSecondFactor: signIn.admitSecondFactor,
     clearFailures: signIn.clearFailures,
+    continuations: createSealedContinuations(kit.tokens),
     mayHoldSession: (user) => mayHoldSession(kit, user),
     verifyPassword: async (user, password) =>
       (await verifyStoredPassword(user.passwordHash ?? kit.dummyHash, password)) && user.passwordHash !== null,

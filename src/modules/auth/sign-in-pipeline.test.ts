@@ -86,4 +86,45 @@ describe('sign-in pipeline', () => {
     });
     expect(signIn.order()).toEqual(['mfa']);
   });
+
+  it('screens the leading steps before any transaction: a stop answers at once, a pass is not run again', async () => {
+    const { ran, signIn, attempt } = pipeline();
+    const screenedBy = (name: string, outcome: (person: Person) => 'pass' | 'undecided' | { stop: { mfaRequired: true } }) => ({
+      name,
+      via: ['password'] as const,
+      run: async (log: string[]) => void log.push(`run ${name}`),
+      screen: async (log: string[], person: Person) => {
+        log.push(`screen ${name}`);
+        return outcome(person);
+      },
+    });
+    signIn.register(screenedBy('mfa', (person) => (person.secondFactor ? { stop: { mfaRequired: true as const } } : 'pass')));
+    signIn.register(screenedBy('organizationChoice', () => 'undecided'));
+    signIn.register({ name: 'passwordChange', via: ['password'], run: async (log) => void log.push('run passwordChange') });
+
+    expect(await signIn.screen(ran, { id: 'u1', secondFactor: true }, attempt('password'))).toEqual({ stop: { mfaRequired: true } });
+    expect(ran).toEqual(['screen mfa']);
+
+    ran.length = 0;
+    const screened = await signIn.screen(ran, { id: 'u2' }, attempt('password'));
+    expect(screened).toEqual({ passed: ['mfa'] });
+    await signIn.complete(ran, { id: 'u2' }, attempt('password'), 'passed' in screened ? screened.passed : []);
+    expect(ran).toEqual(['screen mfa', 'screen organizationChoice', 'run organizationChoice', 'run passwordChange', 'finish']);
+  });
+
+  it('ends the screening at the first step with no screen: a later step never decides ahead of it', async () => {
+    const { ran, signIn, attempt } = pipeline();
+    signIn.register({ name: 'passwordChange', via: ['password'], run: async () => undefined });
+    signIn.register({
+      name: 'mfa',
+      via: ['password'],
+      run: async () => undefined,
+      screen: async (log: string[]) => {
+        log.push('screen mfa');
+        return { stop: { mfaRequired: true as const } };
+      },
+    });
+    expect(await signIn.screen(ran, { id: 'u1' }, attempt('password'))).toEqual({ passed: [] });
+    expect(ran).toEqual([]);
+  });
 });

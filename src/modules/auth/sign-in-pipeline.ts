@@ -26,12 +26,23 @@ export interface SignInStep<Tx, Identity, Attempt, PendingByVia, Via extends key
   via: readonly Via[];
   /** A pending state stops the sign-in here; undefined lets it continue. */
   run(tx: Tx, identity: Identity, attempt: Attempt): Promise<AllOf<PendingByVia, Via> | undefined>;
+  /**
+   * Decides before the sign-in opens a transaction, where it can (`screen`): `stop` ends the sign-in with that
+   * pending state, which the step recorded itself, with no transaction at all; `pass` lets it continue and
+   * `run` is skipped; `undecided` leaves the step to `run` in the transaction.
+   */
+  screen?(db: Tx, identity: Identity, attempt: Screening<Attempt>): Promise<Screened<AllOf<PendingByVia, Via>>>;
 }
+
+/** An attempt before its transaction: no use case is open to emit into yet. */
+export type Screening<Attempt> = Omit<Attempt, 'emit'>;
+export type Screened<Pending> = { stop: Pending } | 'pass' | 'undecided';
 
 interface RegisteredStep<Tx, Identity, Attempt> {
   name: string;
   via: readonly unknown[];
   run(tx: Tx, identity: Identity, attempt: Attempt): Promise<unknown>;
+  screen?(db: Tx, identity: Identity, attempt: Screening<Attempt>): Promise<Screened<unknown>>;
 }
 
 export function createSignInPipeline<
@@ -62,14 +73,39 @@ export function createSignInPipeline<
     /** The steps' names in the order they run. */
     order: () => steps.map((step) => step.name),
 
-    /** Runs the steps that guard this way in, in order; the first pending state is the answer, else `finish`'s. */
+    /**
+     * The leading steps' screens, in order, before any transaction: a step's `stop` is the answer; otherwise
+     * the names of the steps that passed, for `complete` to skip. The first step with no screen, or undecided,
+     * ends the screening (a later step never decides ahead of an earlier one).
+     */
+    async screen<Via extends Attempt['via']>(
+      db: Tx,
+      identity: Identity,
+      attempt: Screening<Attempt> & { via: Via },
+    ): Promise<{ stop: PendingByVia[Via] } | { passed: string[] }> {
+      const passed: string[] = [];
+      for (const step of steps) {
+        if (!step.via.includes(attempt.via)) continue;
+        const screened = step.screen ? await step.screen(db, identity, attempt) : 'undecided';
+        if (screened === 'undecided') break;
+        if (screened !== 'pass') return screened as { stop: PendingByVia[Via] };
+        passed.push(step.name);
+      }
+      return { passed };
+    },
+
+    /**
+     * Runs the steps that guard this way in, in order, but those `passed` at the screening; the first pending
+     * state is the answer, else `finish`'s.
+     */
     async complete<Via extends Attempt['via']>(
       tx: Tx,
       identity: Identity,
       attempt: Attempt & { via: Via },
+      passed: readonly string[] = [],
     ): Promise<Done | PendingByVia[Via]> {
       for (const step of steps) {
-        if (!step.via.includes(attempt.via)) continue;
+        if (!step.via.includes(attempt.via) || passed.includes(step.name)) continue;
         const pending = await step.run(tx, identity, attempt);
         if (pending !== undefined) return pending as PendingByVia[Via];
       }

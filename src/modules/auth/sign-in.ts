@@ -211,17 +211,15 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
       }
       const rehash = needsRehash(user.passwordHash as string) ? await hashPassword(input.password) : undefined;
       const proven = rehash ? { ...user, passwordHash: rehash } : user;
+      const attempt = { via: 'password' as const, amr: ['pwd'], rehashed: Boolean(rehash), identifier, caller };
+      // With no hash to redo, the steps that can decide before a transaction do: a sign-in that stops for its
+      // second factor writes its audit row and opens no transaction at all.
+      const screened = rehash ? { passed: [] } : await pipeline.screen(database, proven, attempt);
+      if ('stop' in screened) return screened.stop;
       return useCases.run(caller, async (tx, emit) => {
         // A temporary password stays temporary when it is redone.
         if (rehash) await kit.users.setPasswordHash(tx, user.id, rehash, user.passwordChangeRequired);
-        const answer = await pipeline.complete(tx, proven, {
-          via: 'password',
-          amr: ['pwd'],
-          rehashed: Boolean(rehash),
-          identifier,
-          caller,
-          emit,
-        });
+        const answer = await pipeline.complete(tx, proven, { ...attempt, emit }, screened.passed);
         // Only a finished sign-in clears the failures: a password followed by wrong second factors keeps counting.
         if ('accessToken' in answer) useCases.whenCommitted(() => throttle.clear(caller.ipAddress, identifier));
         return answer;

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { and, desc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { exportJWK, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from 'jose';
 import type { Config } from '../../config.js';
@@ -26,8 +27,15 @@ export interface LoadedKeys {
   active: { kid: string; privateKey: CryptoKey };
   /** Every key a token may still be signed with: the active one and those rotating out. */
   verification: Map<string, CryptoKey>;
+  /**
+   * Per key, the secret continuations are sealed under (sealed-continuations.ts): derived from its private
+   * half, so every node holds it and no other secret needs configuring; it lives and retires with the key.
+   */
+  sealing: Map<string, Buffer>;
   jwks: { keys: JWK[] };
 }
+
+const sealingSecretOf = (privatePem: string) => Buffer.from(hkdfSync('sha256', privatePem, '', 'tessera sealed continuations', 32));
 
 async function insertNewKey(db: Executor, config: Pick<Config, 'SIGNING_KEY_SECRET'>, algorithm: KeyAlgorithm = ALGORITHM) {
   const { publicKey, privateKey } = await generate(algorithm);
@@ -114,12 +122,14 @@ export async function loadKeys(db: Executor, config: Pick<Config, 'SIGNING_KEY_S
   const activeRow = rows.filter((row) => row.status === 'ACTIVE').at(-1);
   if (!activeRow) throw new NoActiveKeyError('no active signing key');
   const verification = new Map<string, CryptoKey>();
+  const sealing = new Map<string, Buffer>();
   const jwks: JWK[] = [];
   for (const row of rows) {
     const jwk = { ...(row.publicJwk as JWK), kid: row.id, alg: ALGORITHM, use: 'sig' };
     verification.set(row.id, (await importJWK(jwk, ALGORITHM)) as CryptoKey);
+    sealing.set(row.id, sealingSecretOf(unseal(row.privateKey, config.SIGNING_KEY_SECRET)));
     jwks.push(jwk);
   }
   const privateKey = (await importPKCS8(unseal(activeRow.privateKey, config.SIGNING_KEY_SECRET), ALGORITHM)) as CryptoKey;
-  return { active: { kid: activeRow.id, privateKey }, verification, jwks: { keys: jwks } };
+  return { active: { kid: activeRow.id, privateKey }, verification, sealing, jwks: { keys: jwks } };
 }

@@ -89,15 +89,17 @@ export function createTokenService(
 
   const currentKeys = (executor: Executor) => (keys ? Promise.resolve(keys) : reload(executor));
 
+  /** The key `kid` names in `of` the loaded keys; an unknown kid rereads them (another node may just have rotated). */
+  async function loadedKey<K>(kid: string, of: (keys: LoadedKeys) => Map<string, K>): Promise<K | undefined> {
+    const key = of(await currentKeys(db)).get(kid);
+    if (key || Date.now() - loadedAt <= UNKNOWN_KID_RELOAD_GAP_MS) return key;
+    return of(await reload(db)).get(kid);
+  }
+
   async function verificationKey(kid: string): Promise<CryptoKey> {
-    const key = (await currentKeys(db)).verification.get(kid);
-    if (key) return key;
-    // Unknown kid: perhaps another node just rotated.
-    if (Date.now() - loadedAt > UNKNOWN_KID_RELOAD_GAP_MS) {
-      const reloaded = (await reload(db)).verification.get(kid);
-      if (reloaded) return reloaded;
-    }
-    throw invalidToken();
+    const key = await loadedKey(kid, (keys) => keys.verification);
+    if (!key) throw invalidToken();
+    return key;
   }
 
   return {
@@ -113,6 +115,13 @@ export function createTokenService(
     stopReloading() {
       reloading?.stop();
       reloading = undefined;
+    },
+
+    /** The secret continuations are sealed under: the active key's, or the one of `kid` (undefined once it is gone). */
+    async sealingSecret(kid?: string): Promise<{ kid: string; secret: Buffer } | undefined> {
+      const wanted = kid ?? (await currentKeys(db)).active.kid;
+      const secret = await loadedKey(wanted, (keys) => keys.sealing);
+      return secret && { kid: wanted, secret };
     },
 
     /** `executor` is the caller's transaction: keys not loaded yet are read through it, never beside it. */

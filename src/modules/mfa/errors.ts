@@ -8,6 +8,7 @@ export const mfaErrors = defineErrors({
   MFA_DISABLED: [400, 'Second factors are turned off for your account.'],
   FACTOR_ALREADY_CONFIRMED: [409, 'This factor is already active.'],
   FACTOR_NOT_FOUND: [404, 'Factor not found.'],
+  AUTHENTICATOR_LIMIT_REACHED: [409, 'You have the most authenticator apps a person may have: remove one before adding another.'],
   METHOD_NOT_AVAILABLE: [400, 'This method is not one of your second factors.'],
   INVALID_PASSKEY_CHALLENGE: [400, 'The passkey challenge is invalid, used or expired. Start again.'],
   REMEMBERED_DEVICE_NOT_FOUND: [404, 'Remembered device not found.'],

@@ -14,7 +14,8 @@ export const mfaEvents = {
   'mfa.factor_renamed': internalEvent('mfa_factor', 1),
   'mfa.recovery_codes_generated': internalEvent('user', 1, payload({ count: Type.Integer({ minimum: 0 }) })),
   'mfa.recovery_code_used': internalEvent('user', 1, payload({ remaining: Type.Integer({ minimum: 0 }) })),
-  'mfa.second_factor_required': internalEvent('user', 1, payload({ methods: Type.Array(Type.String()) })),
+  // Version 2 has no payload: it is recorded in the statement that reads the person's factors, before they are known.
+  'mfa.second_factor_required': internalEvent('user', 2),
   'mfa.enrolment_required': internalEvent('user', 1, payload({ policy: Type.String() })),
   'mfa.verified': internalEvent('user', 1, payload({ method: Type.String() })),
   'mfa.verification_failed': internalEvent('user', 1, payload({ method: Type.String() })),

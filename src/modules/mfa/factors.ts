@@ -16,6 +16,12 @@ import { newRecoveryCodes, openSecret, sealSecret } from './secrets.js';
 import { newTotpSecret, otpauthUri, stepOf } from './totp.js';
 
 // Named in the mail's language from these keys of the mail catalogue.
+/**
+ * Authenticator apps a person may hold at once: a waiting sign-in's mfaToken carries each one's sealed
+ * secret (so the verify reads nothing before the code is known right), which keeps that token short.
+ */
+export const AUTHENTICATOR_LIMIT = 5;
+
 const kindName = { TOTP: 'authenticator', WEBAUTHN: 'passkey', RECOVERY_CODE: 'recoveryCode' } as const;
 
 export const factorView = (row: queries.FactorRow) => ({
@@ -77,6 +83,7 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: Rememb
       const secret = newTotpSecret();
       const uri = otpauthUri(secret, config.WEBAUTHN_RP_NAME, user.email);
       const factor = await useCases.run(caller, async (tx, emit) => {
+        if ((await queries.confirmedTotpCount(tx, user.id)) >= AUTHENTICATOR_LIMIT) throw errors.AUTHENTICATOR_LIMIT_REACHED();
         await queries.deletePendingTotp(tx, user.id);
         const row = await queries.insertFactor(tx, { userId: user.id, type: 'TOTP', secret: sealSecret(secret, sealingKey()) });
         await emit({ type: 'mfa.enrolment_started', entityId: user.id, actorId: user.id, payload: { kind: 'totp' } });

@@ -1,7 +1,9 @@
 import { and, count, eq, gt, isNotNull, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../../db/client.js';
+import type { Executor } from '../../db/client.js';
+import { param, preparedOnce } from '../../db/prepared.js';
 import { newId } from '../../db/schema/common.js';
 import { mfaChallenges, mfaFactors } from '../../db/schema/index.js';
+import type { StatementAudit } from '../../platform/use-case.js';
 
 export type FactorRow = typeof mfaFactors.$inferSelect;
 export type FactorKind = FactorRow['type'];
@@ -70,6 +72,14 @@ export async function claimStep(db: Executor, id: string, step: number) {
     .where(and(eq(mfaFactors.id, id), or(isNull(mfaFactors.lastStep), lt(mfaFactors.lastStep, step))))
     .returning({ id: mfaFactors.id });
   return row !== undefined;
+}
+
+export async function confirmedTotpCount(db: Executor, userId: string) {
+  const [row] = await db
+    .select({ n: count() })
+    .from(mfaFactors)
+    .where(and(eq(mfaFactors.userId, userId), eq(mfaFactors.type, 'TOTP'), isNotNull(mfaFactors.confirmedAt)));
+  return row?.n ?? 0;
 }
 
 export async function replaceRecoveryCodes(db: Executor, userId: string, hashes: string[]) {
@@ -185,65 +195,150 @@ export async function consumeChallenge(db: Executor, tokenHash: string, purpose:
   return row;
 }
 
-/** A waiting sign-in's challenge as POST /auth/mfa/verify spends it, with the person's TOTP factors when asked for. */
-export interface SpentSecondStep {
-  userId: string | null;
-  data: Record<string, unknown>;
+/** What a sign-in asks its second step of: the kinds of factor a person has, and their TOTP factors as stored. */
+export interface SignInFactors {
+  kinds: FactorKind[];
   totps: Pick<FactorRow, 'id' | 'secret'>[];
-  /** The person as the users module's JSON form (`users.asJson`), null when the account is gone. */
+}
+
+/**
+ * `activeKinds` and the confirmed TOTP factors (id, secret at rest) in one statement: a sign-in's one read of
+ * them. With `asked`, the same statement writes that audit row (a sign-in stopped for its second factor) when
+ * the person has a factor other than recovery codes.
+ */
+export async function signInFactors(db: Executor, userId: string, asked?: StatementAudit): Promise<SignInFactors> {
+  const rows = asked ? await askingStatement(asked)(db, { userId, ...asked.values }) : await signInFactorsStatement(db, { userId });
+  return { kinds: rows.map((row) => row.kind), totps: rows.flatMap((row) => row.totps ?? []) };
+}
+
+type SignInFactorRow = { kind: FactorKind; totps: SignInFactors['totps'] | null };
+
+const heldFactors = () => sql`SELECT ${mfaFactors.type} AS kind,
+    json_agg(json_build_object('id', ${mfaFactors.id}, 'secret', ${mfaFactors.secret}) ORDER BY ${mfaFactors.createdAt})
+      FILTER (WHERE ${mfaFactors.type} = 'TOTP') AS totps
+  FROM ${mfaFactors}
+  WHERE ${mfaFactors.userId} = ${param('userId')} AND ${mfaFactors.confirmedAt} IS NOT NULL
+    AND (${mfaFactors.type} <> 'RECOVERY_CODE' OR ${mfaFactors.lastUsedAt} IS NULL)
+  GROUP BY ${mfaFactors.type}`;
+
+const signInFactorsStatement = preparedOnce<SignInFactorRow>('mfa_sign_in_factors', heldFactors);
+
+let askingStatementOnce: ReturnType<typeof preparedOnce<SignInFactorRow>> | undefined;
+const askingStatement = (asked: StatementAudit) => {
+  askingStatementOnce ??= preparedOnce<SignInFactorRow>('mfa_sign_in_factors_asking', () => {
+    const factor = sql`(SELECT 1 FROM held WHERE held.kind <> 'RECOVERY_CODE' LIMIT 1) AS factor`;
+    return sql`WITH held AS (${heldFactors()}), asked AS (${asked.insertFrom(factor)}) SELECT kind, totps FROM held`;
+  });
+  return askingStatementOnce;
+};
+
+/** A waiting sign-in's mfaToken as POST /auth/mfa/verify spends it (its `jti`'s digest, its person and end). */
+export interface SecondStepSpend {
+  tokenHash: string;
+  userId: string;
+  expiresAt: Date;
+  /** The TOTP time step the code belongs to, claimed in the same statement. */
+  claim?: { factorId: string; step: number };
+}
+
+/** What the spend found: the person (the users module's JSON form, null once the account is gone) and what it changed. */
+export interface SpentSecondStep {
   person: Record<string, unknown> | null;
+  /** False when the token was spent before (or the account is gone): nothing was written. */
+  spent: boolean;
+  /** False when the time step was not later than the factor's last one (or the factor is gone). */
+  claimed: boolean;
+  /** The passkey challenge POST /auth/mfa/webauthn/options kept for this token, if any. */
+  webauthnChallenge: string | null;
 }
 
 /**
- * Spends a waiting sign-in's challenge and reads, in the same statement (one round trip), its person (`person`,
- * the users module's fragment) and their confirmed TOTP factors when `withTotps` (the answer is a code): of two
- * presentations at once only one finds the challenge unspent, and a wrong answer's rollback gives it back.
+ * Spends a waiting sign-in's mfaToken, records it spent (a row under its jti's digest: of two presentations at
+ * once only one inserts or claims it, the other waits and finds it spent) and, for a TOTP code, claims its time
+ * step, with the person read (`person`, the users module's fragment): one statement, one round trip. A wrong
+ * answer's rollback gives the token back.
  */
-export async function spendSecondStep(
-  db: Executor,
-  tokenHash: string,
-  withTotps: boolean,
-  person: (userId: SQL) => SQL,
-): Promise<SpentSecondStep | undefined> {
-  const now = new Date().toISOString();
-  const [row] = await queryRows<SpentSecondStep>(
-    db,
-    sql`WITH spent AS (
-      UPDATE ${mfaChallenges} SET consumed_at = ${now}::timestamptz
-      WHERE ${mfaChallenges.tokenHash} = ${tokenHash} AND ${mfaChallenges.purpose} = ${'SECOND_FACTOR' satisfies ChallengePurpose}
-        AND ${mfaChallenges.consumedAt} IS NULL AND ${mfaChallenges.expiresAt} > ${now}::timestamptz
-      RETURNING ${mfaChallenges.userId} AS user_id, ${mfaChallenges.data} AS data
-    )
-    SELECT spent.user_id AS "userId", spent.data, ${person(sql`spent.user_id`)} AS person,
-      COALESCE((SELECT json_agg(json_build_object('id', f.id, 'secret', f.secret) ORDER BY f.created_at) FROM ${mfaFactors} f
-        WHERE ${withTotps}::boolean AND f.user_id = spent.user_id AND f.type = 'TOTP' AND f.confirmed_at IS NOT NULL), '[]'::json) AS totps
-    FROM spent`,
-  );
-  return row;
+export async function spendSecondStep(db: Executor, spend: SecondStepSpend, person: (userId: SQL) => SQL): Promise<SpentSecondStep> {
+  const { tokenHash, userId, expiresAt, claim } = spend;
+  const statement = spendStatement(claim !== undefined, person);
+  const [row] = await statement(db, {
+    id: newId(),
+    tokenHash,
+    userId,
+    expiresAt: expiresAt.toISOString(),
+    now: new Date().toISOString(),
+    factorId: claim?.factorId ?? null,
+    step: claim?.step ?? null,
+  });
+  return row ?? { person: null, spent: false, claimed: false, webauthnChallenge: null };
 }
 
-export async function mergeChallengeData(db: Executor, id: string, data: Record<string, unknown>) {
-  await db
-    .update(mfaChallenges)
-    .set({ data: sql`${mfaChallenges.data} || ${JSON.stringify(data)}::jsonb` })
-    .where(eq(mfaChallenges.id, id));
+const spendStatements = new Map<boolean, ReturnType<typeof preparedOnce<SpentSecondStep>>>();
+
+/** The spend rendered once per form (with a time step to claim, or not), then prepared per connection. */
+function spendStatement(withClaim: boolean, person: (userId: SQL) => SQL) {
+  let statement = spendStatements.get(withClaim);
+  if (statement) return statement;
+  const now = sql`${param('now')}::timestamptz`;
+  const userId = sql`${param('userId')}::uuid`;
+  const step = sql`${param('step')}::bigint`;
+  const claimed = withClaim
+    ? sql`UPDATE ${mfaFactors} SET last_step = ${step}, last_used_at = ${now}
+        WHERE ${mfaFactors.id} = ${param('factorId')}::uuid AND ${mfaFactors.userId} = ${userId} AND ${mfaFactors.type} = 'TOTP'
+          AND ${mfaFactors.confirmedAt} IS NOT NULL AND (${mfaFactors.lastStep} IS NULL OR ${mfaFactors.lastStep} < ${step})
+          AND EXISTS (SELECT 1 FROM spent)
+        RETURNING ${mfaFactors.id}`
+    : sql`SELECT NULL::uuid AS id WHERE false`;
+  statement = preparedOnce<SpentSecondStep>(withClaim ? 'mfa_spend_second_step_totp' : 'mfa_spend_second_step', () => {
+    return sql`WITH who AS (SELECT ${person(userId)} AS person),
+    spent AS (
+      INSERT INTO ${mfaChallenges} (id, user_id, purpose, token_hash, data, expires_at, consumed_at)
+      SELECT ${param('id')}::uuid, ${userId}, ${'SECOND_FACTOR' satisfies ChallengePurpose}, ${param('tokenHash')}::varchar, '{}'::jsonb,
+        ${param('expiresAt')}::timestamptz, ${now}
+      FROM who WHERE who.person IS NOT NULL
+      ON CONFLICT (token_hash) DO UPDATE SET consumed_at = EXCLUDED.consumed_at
+        WHERE ${mfaChallenges.consumedAt} IS NULL AND ${mfaChallenges.userId} = EXCLUDED.user_id
+      RETURNING ${mfaChallenges.data} AS data
+    ), claimed AS (${claimed})
+    SELECT who.person, EXISTS (SELECT 1 FROM spent) AS spent, EXISTS (SELECT 1 FROM claimed) AS claimed,
+      (SELECT data->>'webauthnChallenge' FROM spent) AS "webauthnChallenge"
+    FROM who`;
+  });
+  spendStatements.set(withClaim, statement);
+  return statement;
+}
+
+/** Whether a waiting sign-in's mfaToken (its jti's digest) was spent. */
+export async function isSpent(db: Executor, tokenHash: string) {
+  const [row] = await db
+    .select({ id: mfaChallenges.id })
+    .from(mfaChallenges)
+    .where(and(eq(mfaChallenges.tokenHash, tokenHash), isNotNull(mfaChallenges.consumedAt)));
+  return row !== undefined;
 }
 
 /**
- * A new continuation of a sign-in, which ends the person's open ones of the same purpose: one statement (one
- * round trip on the sign-in's hot path), the update not seeing the row its own statement inserts.
+ * Keeps the passkey challenge of a waiting sign-in under its mfaToken's jti digest, until the token's end: the
+ * row its spend later marks spent. A token already spent keeps what it had.
  */
-export async function replaceChallenges(
+export async function keepWebauthnChallenge(
   db: Executor,
-  values: { userId: string; purpose: ChallengePurpose; tokenHash: string; data: Record<string, unknown>; expiresAt: Date },
+  values: { tokenHash: string; userId: string; expiresAt: Date; challenge: string },
 ) {
-  const { userId, purpose, tokenHash, data, expiresAt } = values;
-  await db.execute(sql`WITH expired AS (
-      UPDATE ${mfaChallenges} SET consumed_at = ${new Date().toISOString()}::timestamptz
-      WHERE ${mfaChallenges.userId} = ${userId} AND ${mfaChallenges.purpose} = ${purpose} AND ${mfaChallenges.consumedAt} IS NULL
-    )
-    INSERT INTO ${mfaChallenges} (id, user_id, purpose, token_hash, data, expires_at)
-    VALUES (${newId()}, ${userId}, ${purpose}, ${tokenHash}, ${JSON.stringify(data)}::jsonb, ${expiresAt.toISOString()}::timestamptz)`);
+  await db
+    .insert(mfaChallenges)
+    .values({
+      userId: values.userId,
+      purpose: 'SECOND_FACTOR',
+      tokenHash: values.tokenHash,
+      data: { webauthnChallenge: values.challenge },
+      expiresAt: values.expiresAt,
+    })
+    .onConflictDoUpdate({
+      target: mfaChallenges.tokenHash,
+      set: { data: { webauthnChallenge: values.challenge } },
+      setWhere: and(isNull(mfaChallenges.consumedAt), eq(mfaChallenges.userId, values.userId)),
+    });
 }
 
 export async function deleteExpiredChallenges(db: Executor) {

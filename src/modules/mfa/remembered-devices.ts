@@ -107,6 +107,9 @@ export function createRememberedDevices(kit: MfaKit) {
       return fastifyCookie.sign(token, signingKey);
     },
 
+    /** Whether the request carries a remembered-device cookie signed here (its row is then checked by `recognised`). */
+    presents: (caller: Caller) => days > 0 && presentedToken(caller) !== undefined,
+
     /** Whether the caller's browser is remembered for this person (and still may be); its use is recorded. */
     async recognised(tx: Executor, emit: Emit<DomainEvent>, caller: Caller, userId: string) {
       const token = days > 0 ? presentedToken(caller) : undefined;

@@ -126,9 +126,9 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
     operation(signedInIfCredentials, {
       summary: 'Start adding an authenticator app',
       description:
-        'A new TOTP secret, its otpauth:// URI and a QR code (SVG); it counts once a code from it is confirmed. Signed in with a sign-in within STEP_UP_MAX_AGE (with your second factor if you have one) or your current password in the body; or with the enrolment token of a sign-in that must enrol.',
+        'A new TOTP secret, its otpauth:// URI and a QR code (SVG); it counts once a code from it is confirmed. A person has at most 5 authenticator apps (409 AUTHENTICATOR_LIMIT_REACHED). Signed in with a sign-in within STEP_UP_MAX_AGE (with your second factor if you have one) or your current password in the body; or with the enrolment token of a sign-in that must enrol.',
       body: EnrolBody,
-      response: { 201: TotpEnrolment, ...problems(...enrolProblems) },
+      response: { 201: TotpEnrolment, ...problems(errors.AUTHENTICATOR_LIMIT_REACHED, ...enrolProblems) },
     }),
     (request) => mfa.factors.startTotp(request.caller, request.body),
   );

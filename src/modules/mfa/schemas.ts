@@ -5,6 +5,8 @@ import { LoginResponse, TokenResponse } from '../auth/schemas.js';
 
 const NoExtraFields = { additionalProperties: false } as const;
 const Token = Type.String({ minLength: 16, maxLength: 200 });
+/** A waiting sign-in's sealed continuation: its person, how they signed in, their authenticator apps (at most 5). */
+const MfaToken = Type.String({ minLength: 16, maxLength: 4000 });
 const Password = Type.String({
   minLength: 1,
   maxLength: 512,
@@ -111,7 +113,7 @@ export const PasskeyLoginBody = Type.Object({ challengeId: Token, response: Asse
 
 export const VerifyBody = Type.Object(
   {
-    mfaToken: Token,
+    mfaToken: MfaToken,
     method: Type.Union([Type.Literal('totp'), Type.Literal('webauthn'), Type.Literal('recovery_code')]),
     code: Type.Optional(Type.String({ minLength: 6, maxLength: 20, description: 'the 6-digit code (totp) or a recovery code' })),
     webauthnResponse: Type.Optional(AssertionJson),
@@ -133,7 +135,7 @@ export const RememberedDeviceView = Type.Object({
 });
 export const RememberedDeviceList = Type.Object({ data: Type.Array(RememberedDeviceView) });
 export const DeviceParams = Type.Object({ id: Uuid });
-export const MfaTokenBody = Type.Object({ mfaToken: Token }, NoExtraFields);
+export const MfaTokenBody = Type.Object({ mfaToken: MfaToken }, NoExtraFields);
 export const SecondFactorOptions = Type.Object({ options: WebAuthnOptions });
 export { LoginResponse, TokenResponse };
 export type SignInAnswer = Static<typeof LoginResponse>;

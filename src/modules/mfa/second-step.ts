@@ -5,6 +5,7 @@ import { AppError, httpErrors } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { MfaRequired } from '../auth/schemas.js';
+import type { Sealed } from '../auth/service.js';
 import type { DomainEvent } from '../events.js';
 import type { UserRow } from '../users/service.js';
 import { CHALLENGE_TTL_MS, ENROLLMENT_TTL_MS, hasSecondFactor, type MfaKit } from './deps.js';
@@ -36,6 +37,25 @@ const methodsOf = (kinds: queries.FactorKind[]): Static<typeof MfaRequired>['met
     .filter((kind) => kinds.includes(kind))
     .map((kind) => (kind === 'TOTP' ? 'totp' : kind === 'WEBAUTHN' ? 'webauthn' : 'recovery_code'));
 
+/** The purpose auth's sealed continuations are made for here: a sign-in waiting for its second factor. */
+const SECOND_FACTOR = 'second-factor';
+
+/**
+ * What a waiting sign-in's mfaToken holds, sealed (no row does): who, how the sign-in came in, and their TOTP
+ * factors as stored (secrets still sealed at rest), so the verify checks a code before it reads anything.
+ */
+interface SecondFactorContinuation {
+  sub: string;
+  signIn: PendingSignIn;
+  totps: queries.SignInFactors['totps'];
+}
+
+type Pending = SecondFactorContinuation & Sealed;
+type TimeStep = NonNullable<queries.SecondStepSpend['claim']>;
+
+/** What the second step does with a sign-in: let it through, ask for a factor the person has, or ask for one to be added. */
+type Decision = 'pass' | { factors: queries.SignInFactors } | { policy: MfaPolicy };
+
 /**
  * The second step of every sign-in (a step of auth's sign-in pipeline, before a password change): a person
  * with a factor answers it through POST /auth/mfa/verify; one whose policy requires a factor and who has
@@ -47,7 +67,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
 
   async function continuation(tx: Executor, user: UserRow, purpose: queries.ChallengePurpose, ttlMs: number, signIn: PendingSignIn) {
     const token = newToken();
-    await queries.replaceChallenges(tx, {
+    await queries.insertChallenge(tx, {
       userId: user.id,
       purpose,
       tokenHash: digest(token),
@@ -57,14 +77,17 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
     return token;
   }
 
-  /** The sign-in waits for a factor the person has (a token for POST /auth/mfa/verify), if they have one. */
-  async function askForFactor(tx: Executor, emit: Emit<DomainEvent>, user: UserRow, signIn: PendingSignIn, kinds: queries.FactorKind[]) {
-    if (!hasFactor(kinds)) return undefined;
-    const methods = methodsOf(kinds);
-    const mfaToken = await continuation(tx, user, 'SECOND_FACTOR', CHALLENGE_TTL_MS, signIn);
-    await emit({ type: 'mfa.second_factor_required', entityId: user.id, actorId: user.id, payload: { methods } });
-    return { mfaRequired: true as const, mfaToken, methods };
+  /**
+   * The sign-in waits for a factor the person has: a sealed mfaToken for POST /auth/mfa/verify (no row; its
+   * single use is recorded when it is spent). Its audit row (`askedFor`) is the caller's to record.
+   */
+  async function askForFactor(user: UserRow, signIn: PendingSignIn, held: queries.SignInFactors) {
+    const content: SecondFactorContinuation = { sub: user.id, signIn, totps: held.totps };
+    const mfaToken = await auth.continuations.seal(SECOND_FACTOR, content, CHALLENGE_TTL_MS);
+    return { mfaRequired: true as const, mfaToken, methods: methodsOf(held.kinds) };
   }
+
+  const askedFor = (user: UserRow) => ({ type: 'mfa.second_factor_required', entityId: user.id, actorId: user.id }) as const;
 
   /** The sign-in waits for a first factor to be added (a token that may only enrol). */
   async function askForEnrolment(tx: Executor, emit: Emit<DomainEvent>, user: UserRow, signIn: PendingSignIn, policy: MfaPolicy) {
@@ -73,26 +96,57 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
     return { mfaEnrollmentRequired: true as const, enrollmentToken };
   }
 
+  /** What the person's policy and factors ask of this sign-in; `read` reads their factors (and may record a stop with them). */
+  async function decide(
+    db: Executor,
+    user: UserRow,
+    amr: string[],
+    read: (userId: string) => Promise<queries.SignInFactors>,
+  ): Promise<Decision> {
+    if (hasSecondFactor(amr)) return 'pass';
+    const policy = await policyOf(kit, db, user);
+    if (policy === 'off') return 'pass';
+    const held = await read(user.id);
+    if (hasFactor(held.kinds)) return { factors: held };
+    return (await mustEnrol(kit, db, user, policy)) ? { policy } : 'pass';
+  }
+
+  const pendingOf = (user: UserRow, attempt: { via: string; amr: string[]; identifier?: string }): PendingSignIn => ({
+    via: attempt.via as PendingSignIn['via'],
+    amr: attempt.amr,
+    identifier: attempt.identifier ?? user.email,
+  });
+
   auth.signIn.register(
     {
       name: 'secondFactor',
       via: ['password', 'federation', 'invitation'],
+      /**
+       * Before the password sign-in's transaction: the person's factors are read and, when they have one, the
+       * stop is recorded in the same statement (its audit row), so asking for a factor opens no transaction.
+       */
+      async screen(db, user, attempt) {
+        // A remembered browser's use is recorded in the transaction: the step waits for it there.
+        if (devices.presents(attempt.caller)) return 'undecided';
+        const readRecordingTheStop = (userId: string) =>
+          useCases.runAsStatement(attempt.caller, askedFor(user), async (audit) => {
+            const held = await queries.signInFactors(db, userId, audit);
+            return { result: held, wrote: hasFactor(held.kinds) };
+          });
+        const decision = await decide(db, user, attempt.amr, readRecordingTheStop);
+        if (decision === 'pass') return 'pass';
+        // Enrolment writes its token's row: in the transaction.
+        if ('policy' in decision) return 'undecided';
+        return { stop: await askForFactor(user, pendingOf(user, attempt), decision.factors) };
+      },
       async run(tx, user, attempt) {
-        if (hasSecondFactor(attempt.amr)) return undefined;
-        const policy = await policyOf(kit, tx, user);
-        if (policy === 'off') return undefined;
-        const signIn: PendingSignIn = {
-          via: attempt.via as PendingSignIn['via'],
-          amr: attempt.amr,
-          identifier: attempt.identifier ?? user.email,
-        };
-        const kinds = await queries.activeKinds(tx, user.id);
+        const decision = await decide(tx, user, attempt.amr, (userId) => queries.signInFactors(tx, userId));
+        if (decision === 'pass') return undefined;
+        if ('policy' in decision) return askForEnrolment(tx, attempt.emit, user, pendingOf(user, attempt), decision.policy);
         // A browser remembered for this person spares the step (the sign-in's amr keeps only what was proven now).
-        if (hasFactor(kinds) && (await devices.recognised(tx, attempt.emit, attempt.caller, user.id))) return undefined;
-        const asked = await askForFactor(tx, attempt.emit, user, signIn, kinds);
-        if (asked) return asked;
-        if (!(await mustEnrol(kit, tx, user, policy))) return undefined;
-        return askForEnrolment(tx, attempt.emit, user, signIn, policy);
+        if (await devices.recognised(tx, attempt.emit, attempt.caller, user.id)) return undefined;
+        await attempt.emit(askedFor(user));
+        return askForFactor(user, pendingOf(user, attempt), decision.factors);
       },
     },
     { before: 'passwordChange' },
@@ -102,25 +156,59 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
   const resume = (tx: Executor, emit: Emit<DomainEvent>, caller: Caller, user: UserRow, signIn: PendingSignIn, method: string) =>
     auth.signIn.complete(tx, user, { via: signIn.via, amr: [...signIn.amr, method, 'mfa'], identifier: signIn.identifier, caller, emit });
 
-  /** The factor proven, as an RFC 8176 method, or undefined for a wrong answer. */
-  async function prove(tx: Executor, emit: Emit<DomainEvent>, user: UserRow, input: VerifyInput, spent: queries.SpentSecondStep) {
-    if (input.method === 'totp') {
-      for (const factor of spent.totps) {
-        const step = stepOf(factors.totpSecret(factor), input.code ?? '');
-        if (step !== undefined && (await queries.claimStep(tx, factor.id, step))) return 'otp';
-      }
-      return undefined;
+  /** The TOTP factor and time step a code belongs to, or undefined for a wrong code (nothing read: the token holds the factors). */
+  function stepOfCode(pending: Pending, code: string): TimeStep | undefined {
+    for (const factor of pending.totps) {
+      const step = stepOf(factors.totpSecret(factor), code);
+      if (step !== undefined) return { factorId: factor.id, step };
     }
+    return undefined;
+  }
+
+  /** The row a token's single use is recorded in: its jti's digest, kept until the token's end. */
+  const spentAs = (pending: Pending) => ({ tokenHash: digest(pending.jti), userId: pending.sub, expiresAt: new Date(pending.exp) });
+
+  /** The person a spend found, when the token was unspent and they may still hold a session. */
+  function personOf(spent: queries.SpentSecondStep) {
+    const user = spent.spent && spent.person ? kit.users.fromJson(spent.person) : undefined;
+    if (!user || !auth.mayHoldSession(user)) throw errors.INVALID_MFA_TOKEN();
+    return user;
+  }
+
+  /**
+   * Spends the token and proves the factor, in the verify's transaction: the person and the factor's RFC 8176
+   * method, or INVALID_MFA_CODE (the rollback gives the token back). A TOTP code's time step (`claim`, found
+   * before the transaction) is claimed in the statement that spends the token.
+   */
+  async function prove(tx: Executor, emit: Emit<DomainEvent>, pending: Pending, input: VerifyInput, claim: TimeStep | undefined) {
+    const spend = (claim?: TimeStep) => queries.spendSecondStep(tx, { ...spentAs(pending), claim }, kit.users.asJson);
+    if (claim) {
+      const spent = await spend(claim);
+      const user = personOf(spent);
+      if (!spent.claimed) throw errors.INVALID_MFA_CODE();
+      return { user, method: 'otp' };
+    }
+    const spent = await spend();
+    const user = personOf(spent);
     if (input.method === 'recovery_code') {
       const remaining = await queries.spendRecoveryCode(tx, user.id, recoveryCodeHash(input.code ?? ''));
-      if (remaining === undefined) return undefined;
+      if (remaining === undefined) throw errors.INVALID_MFA_CODE();
       await emit({ type: 'mfa.recovery_code_used', entityId: user.id, actorId: user.id, payload: { remaining } });
-      return 'otp';
+      return { user, method: 'otp' };
     }
-    const expected = spent.data.webauthnChallenge;
+    const expected = spent.webauthnChallenge;
     const factor = input.webauthnResponse ? await queries.findPasskey(tx, input.webauthnResponse.id) : undefined;
-    if (!factor || factor.userId !== user.id || typeof expected !== 'string' || !input.webauthnResponse) return undefined;
-    return passkeys.assertion(tx, factor, input.webauthnResponse, expected);
+    if (!factor || factor.userId !== user.id || !expected || !input.webauthnResponse) throw errors.INVALID_MFA_CODE();
+    const method = await passkeys.assertion(tx, factor, input.webauthnResponse, expected);
+    if (!method) throw errors.INVALID_MFA_CODE();
+    return { user, method };
+  }
+
+  /** The content of a waiting sign-in's mfaToken, or INVALID_MFA_TOKEN. */
+  async function openToken(mfaToken: string) {
+    const pending = await auth.continuations.open<SecondFactorContinuation>(SECOND_FACTOR, mfaToken);
+    if (!pending) throw errors.INVALID_MFA_TOKEN();
+    return pending;
   }
 
   return {
@@ -137,8 +225,11 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
         if (!user || !auth.mayHoldSession(user)) throw httpErrors.UNAUTHORIZED();
         const via: PendingSignIn['via'] = signedIn.amr.includes('fed') ? 'federation' : 'password';
         const signIn: PendingSignIn = { via, amr: signedIn.amr, identifier: user.email };
-        const asked = await askForFactor(tx, emit, user, signIn, await queries.activeKinds(tx, user.id));
-        if (asked) return asked;
+        const held = await queries.signInFactors(tx, user.id);
+        if (hasFactor(held.kinds)) {
+          await emit(askedFor(user));
+          return askForFactor(user, signIn, held);
+        }
         const policy = await policyOf(kit, tx, user);
         if (policy === 'off') throw errors.MFA_DISABLED();
         return askForEnrolment(tx, emit, user, signIn, policy);
@@ -152,13 +243,12 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
       return resume(tx, emit, caller, user, enrolment.signIn, method);
     },
 
-    /** Options for the passkey answering a waiting sign-in (the challenge is kept with that sign-in). */
+    /** Options for the passkey answering a waiting sign-in (the challenge is kept under its token until it is spent). */
     async webauthnOptions(mfaToken: string) {
-      const pending = await queries.findChallenge(db, digest(mfaToken), 'SECOND_FACTOR');
-      if (!pending?.userId) throw errors.INVALID_MFA_TOKEN();
-      const options = await passkeys.authenticationOptions(db, pending.userId);
+      const pending = await openToken(mfaToken);
+      const options = await passkeys.authenticationOptions(db, pending.sub);
       if (options.allowCredentials?.length === 0) throw errors.METHOD_NOT_AVAILABLE();
-      await queries.mergeChallengeData(db, pending.id, { webauthnChallenge: options.challenge });
+      await queries.keepWebauthnChallenge(db, { ...spentAs(pending), challenge: options.challenge });
       return { options };
     },
 
@@ -166,33 +256,34 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
      * POST /auth/mfa/verify: the second factor for a waiting sign-in. The token is spent only by a right
      * answer; a wrong one counts toward the throttle of the identifier signed in with, as a password does.
      * Answers the sign-in and, when asked and offered, the cookie value that remembers this browser.
-     * The token is spent first, in the transaction (with the person and their TOTP factors read in that statement);
-     * a throttled attempt or a wrong answer throws and the rollback gives it back.
      */
     async verify(caller: Caller, input: VerifyInput) {
-      let userId: string | undefined;
+      const pending = await openToken(input.mfaToken);
+      const { signIn } = pending;
+      await auth.admitSecondFactor(caller, signIn.identifier);
       try {
+        // A wrong TOTP code is known before any statement: it opens no transaction (a spent token still says so).
+        const claim = input.method === 'totp' ? stepOfCode(pending, input.code ?? '') : undefined;
+        if (input.method === 'totp' && !claim) {
+          if (await queries.isSpent(db, spentAs(pending).tokenHash)) throw errors.INVALID_MFA_TOKEN();
+          throw errors.INVALID_MFA_CODE();
+        }
         return await useCases.run(caller, async (tx, emit) => {
-          const spent = await queries.spendSecondStep(tx, digest(input.mfaToken), input.method === 'totp', kit.users.asJson);
-          if (!spent?.userId) throw errors.INVALID_MFA_TOKEN();
-          const signIn = spent.data as unknown as PendingSignIn;
-          await auth.admitSecondFactor(caller, signIn.identifier, tx);
-          userId = spent.userId;
-          const user = spent.person ? kit.users.fromJson(spent.person) : undefined;
-          if (!user || !auth.mayHoldSession(user)) throw errors.INVALID_MFA_TOKEN();
-          const method = await prove(tx, emit, user, input, spent);
-          if (!method) throw errors.INVALID_MFA_CODE();
+          const { user, method } = await prove(tx, emit, pending, input, claim);
           await emit({ type: 'mfa.verified', entityId: user.id, actorId: user.id, payload: { method: input.method } });
           useCases.whenCommitted(() => auth.clearFailures(caller, signIn.identifier));
           const deviceCookie = input.rememberDevice ? await devices.remember(tx, emit, caller, user.id) : undefined;
           return { answer: await resume(tx, emit, caller, user, signIn, method), deviceCookie };
         });
       } catch (error) {
-        if (userId && error instanceof AppError && error.code === errors.INVALID_MFA_CODE.code) {
-          const failed = userId;
-          await useCases.run(caller, (_tx, emit) =>
-            emit({ type: 'mfa.verification_failed', entityId: failed, actorId: failed, payload: { method: input.method } }),
-          );
+        if (error instanceof AppError && error.code === errors.INVALID_MFA_CODE.code) {
+          const failed = {
+            type: 'mfa.verification_failed',
+            entityId: pending.sub,
+            actorId: pending.sub,
+            payload: { method: input.method },
+          } as const;
+          await useCases.emitAlone(caller, failed);
         }
         throw error;
       }
