@@ -15,6 +15,7 @@ import type { Factors } from './factors.js';
 import type { Passkeys } from './passkeys.js';
 import { type MfaPolicy, mustEnrol, policyOf } from './policy.js';
 import * as queries from './queries.js';
+import * as secondStep from './queries.second-step.js';
 import type { RememberedDevices } from './remembered-devices.js';
 import { digest, newToken, recoveryCodeHash } from './secrets.js';
 import { stepOf } from './totp.js';
@@ -47,14 +48,14 @@ const SECOND_FACTOR = 'second-factor';
 interface SecondFactorContinuation {
   sub: string;
   signIn: PendingSignIn;
-  totps: queries.SignInFactors['totps'];
+  totps: secondStep.SignInFactors['totps'];
 }
 
 type Pending = SecondFactorContinuation & Sealed;
-type TimeStep = NonNullable<queries.SecondStepSpend['claim']>;
+type TimeStep = NonNullable<secondStep.SecondStepSpend['claim']>;
 
 /** What the second step does with a sign-in: let it through, ask for a factor the person has, or ask for one to be added. */
-type Decision = 'pass' | { factors: queries.SignInFactors } | { policy: MfaPolicy };
+type Decision = 'pass' | { factors: secondStep.SignInFactors } | { policy: MfaPolicy };
 
 /**
  * The second step of every sign-in (a step of auth's sign-in pipeline, before a password change): a person
@@ -81,7 +82,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
    * The sign-in waits for a factor the person has: a sealed mfaToken for POST /auth/mfa/verify (no row; its
    * single use is recorded when it is spent). Its audit row (`askedFor`) is the caller's to record.
    */
-  async function askForFactor(user: UserRow, signIn: PendingSignIn, held: queries.SignInFactors) {
+  async function askForFactor(user: UserRow, signIn: PendingSignIn, held: secondStep.SignInFactors) {
     const content: SecondFactorContinuation = { sub: user.id, signIn, totps: held.totps };
     const mfaToken = await auth.continuations.seal(SECOND_FACTOR, content, CHALLENGE_TTL_MS);
     return { mfaRequired: true as const, mfaToken, methods: methodsOf(held.kinds) };
@@ -101,7 +102,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
     db: Executor,
     user: UserRow,
     amr: string[],
-    read: (userId: string) => Promise<queries.SignInFactors>,
+    read: (userId: string) => Promise<secondStep.SignInFactors>,
   ): Promise<Decision> {
     if (hasSecondFactor(amr)) return 'pass';
     const policy = await policyOf(kit, db, user);
@@ -130,7 +131,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
         if (devices.presents(attempt.caller)) return 'undecided';
         const readRecordingTheStop = (userId: string) =>
           useCases.runAsStatement(attempt.caller, askedFor(user), async (audit) => {
-            const held = await queries.signInFactors(db, userId, audit);
+            const held = await secondStep.signInFactors(db, userId, audit);
             return { result: held, wrote: hasFactor(held.kinds) };
           });
         const decision = await decide(db, user, attempt.amr, readRecordingTheStop);
@@ -140,7 +141,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
         return { stop: await askForFactor(user, pendingOf(user, attempt), decision.factors) };
       },
       async run(tx, user, attempt) {
-        const decision = await decide(tx, user, attempt.amr, (userId) => queries.signInFactors(tx, userId));
+        const decision = await decide(tx, user, attempt.amr, (userId) => secondStep.signInFactors(tx, userId));
         if (decision === 'pass') return undefined;
         if ('policy' in decision) return askForEnrolment(tx, attempt.emit, user, pendingOf(user, attempt), decision.policy);
         // A browser remembered for this person spares the step (the sign-in's amr keeps only what was proven now).
@@ -169,7 +170,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
   const spentAs = (pending: Pending) => ({ tokenHash: digest(pending.jti), userId: pending.sub, expiresAt: new Date(pending.exp) });
 
   /** The person a spend found, when the token was unspent and they may still hold a session. */
-  function personOf(spent: queries.SpentSecondStep) {
+  function personOf(spent: secondStep.SpentSecondStep) {
     const user = spent.spent && spent.person ? kit.users.fromJson(spent.person) : undefined;
     if (!user || !auth.mayHoldSession(user)) throw errors.INVALID_MFA_TOKEN();
     return user;
@@ -181,7 +182,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
    * before the transaction) is claimed in the statement that spends the token.
    */
   async function prove(tx: Executor, emit: Emit<DomainEvent>, pending: Pending, input: VerifyInput, claim: TimeStep | undefined) {
-    const spend = (claim?: TimeStep) => queries.spendSecondStep(tx, { ...spentAs(pending), claim }, kit.users.asJson);
+    const spend = (claim?: TimeStep) => secondStep.spendSecondStep(tx, { ...spentAs(pending), claim }, kit.users.asJson);
     if (claim) {
       const spent = await spend(claim);
       const user = personOf(spent);
@@ -225,7 +226,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
         if (!user || !auth.mayHoldSession(user)) throw httpErrors.UNAUTHORIZED();
         const via: PendingSignIn['via'] = signedIn.amr.includes('fed') ? 'federation' : 'password';
         const signIn: PendingSignIn = { via, amr: signedIn.amr, identifier: user.email };
-        const held = await queries.signInFactors(tx, user.id);
+        const held = await secondStep.signInFactors(tx, user.id);
         if (hasFactor(held.kinds)) {
           await emit(askedFor(user));
           return askForFactor(user, signIn, held);
@@ -248,7 +249,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
       const pending = await openToken(mfaToken);
       const options = await passkeys.authenticationOptions(db, pending.sub);
       if (options.allowCredentials?.length === 0) throw errors.METHOD_NOT_AVAILABLE();
-      await queries.keepWebauthnChallenge(db, { ...spentAs(pending), challenge: options.challenge });
+      await secondStep.keepWebauthnChallenge(db, { ...spentAs(pending), challenge: options.challenge });
       return { options };
     },
 
@@ -265,7 +266,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
         // A wrong TOTP code is known before any statement: it opens no transaction (a spent token still says so).
         const claim = input.method === 'totp' ? stepOfCode(pending, input.code ?? '') : undefined;
         if (input.method === 'totp' && !claim) {
-          if (await queries.isSpent(db, spentAs(pending).tokenHash)) throw errors.INVALID_MFA_TOKEN();
+          if (await secondStep.isSpent(db, spentAs(pending).tokenHash)) throw errors.INVALID_MFA_TOKEN();
           throw errors.INVALID_MFA_CODE();
         }
         return await useCases.run(caller, async (tx, emit) => {
