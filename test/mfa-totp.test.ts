@@ -263,6 +263,12 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
     expect(held?.json().code).toBe('RATE_LIMITED');
     const password = await post(h, '/auth/login', { email: person.user.email, password: person.user.password });
     expect(password.statusCode).toBe(429);
+    // Each wrong code answered is audited (one statement of its own: it opens no transaction).
+    const [failed] = await queryRows<{ n: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = 'mfa.verification_failed' AND entity_id = ${person.userId}`,
+    );
+    expect(failed?.n).toBe(answered);
   });
 
   it("forces enrolment under an organization's policy `required`: a token that only enrols, then the sign-in finishes", async () => {

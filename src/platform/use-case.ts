@@ -173,8 +173,8 @@ export function createUseCases<E extends BaseEvent>(db: Db, log: EffectLog, comm
     runAsStatement,
 
     /**
-     * A use case whose whole work is its event (a sign-in stopped for a second factor, before any transaction):
-     * its audit row in one statement, on the conditions of `runAsStatement`.
+     * A use case whose whole work is its event (a wrong second factor, which changes nothing else): its audit
+     * row in one statement, on the conditions of `runAsStatement`.
      */
     async emitAlone(caller: Caller, event: E) {
       if (!statementWriter) throw new Error('emitAlone() without a statement writer registered');
