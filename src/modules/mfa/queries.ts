@@ -58,19 +58,6 @@ export async function deletePendingTotp(db: Executor, userId: string) {
   await db.delete(mfaFactors).where(and(eq(mfaFactors.userId, userId), eq(mfaFactors.type, 'TOTP'), isNull(mfaFactors.confirmedAt)));
 }
 
-/**
- * Spends a TOTP time step: only when it is later than the last one accepted. One statement, so two nodes
- * presenting the same code at once cannot both win (the second finds the row already moved on).
- */
-export async function claimStep(db: Executor, id: string, step: number) {
-  const [row] = await db
-    .update(mfaFactors)
-    .set({ lastStep: step, lastUsedAt: new Date() })
-    .where(and(eq(mfaFactors.id, id), or(isNull(mfaFactors.lastStep), lt(mfaFactors.lastStep, step))))
-    .returning({ id: mfaFactors.id });
-  return row !== undefined;
-}
-
 export async function confirmedTotpCount(db: Executor, userId: string) {
   const [row] = await db
     .select({ n: count() })

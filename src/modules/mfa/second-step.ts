@@ -182,15 +182,12 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
    * before the transaction) is claimed in the statement that spends the token.
    */
   async function prove(tx: Executor, emit: Emit<DomainEvent>, pending: Pending, input: VerifyInput, claim: TimeStep | undefined) {
-    const spend = (claim?: TimeStep) => secondStep.spendSecondStep(tx, { ...spentAs(pending), claim }, kit.users.asJson);
+    const spent = await secondStep.spendSecondStep(tx, { ...spentAs(pending), claim }, kit.users.asJson);
+    const user = personOf(spent);
     if (claim) {
-      const spent = await spend(claim);
-      const user = personOf(spent);
       if (!spent.claimed) throw errors.INVALID_MFA_CODE();
       return { user, method: 'otp' };
     }
-    const spent = await spend();
-    const user = personOf(spent);
     if (input.method === 'recovery_code') {
       const remaining = await queries.spendRecoveryCode(tx, user.id, recoveryCodeHash(input.code ?? ''));
       if (remaining === undefined) throw errors.INVALID_MFA_CODE();
