@@ -34,7 +34,7 @@ const bool: Parser<boolean> = (raw, name) => {
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /**
- * Durations as the seeds write them ("7d", "2d", "1h", "15m", "500ms"). A unit is required: a bare
+ * Durations with a unit ("7d", "2d", "1h", "15m", "500ms"). A unit is required: a bare
  * number once meant milliseconds, so ACCESS_TOKEN_TTL=15 made tokens that died at once.
  */
 export const duration: Parser<number> = (raw, name) => {

@@ -4,7 +4,7 @@ import { queryRows } from '../src/db/client.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
 import { createUser, loginAs } from './helpers/auth.js';
 
-describe('roles, permissions, user types and grants (seed 004)', () => {
+describe('roles, permissions, user types and grants', () => {
   let h: Harness;
   let root: Awaited<ReturnType<typeof loginAs>>;
 

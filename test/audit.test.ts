@@ -13,7 +13,7 @@ import { createTestDatabase, driver } from './helpers/databases.js';
 const idOfSeq = async (h: Harness, seq: number) =>
   (await queryRows<{ id: number }>(h.context.database.primary, sql`SELECT id::int AS id FROM audit_logs WHERE seq = ${seq}`))[0]?.id;
 
-describe('audit log (seed 003)', () => {
+describe('audit log', () => {
   let h: Harness;
   let auditor: Awaited<ReturnType<typeof loginAs>>;
 

@@ -15,7 +15,7 @@ const formats = Object.keys(hashFormats);
 const passwordOf = (n: number) => `migrated passphrase number ${n}`;
 const jsonl = (records: object[]) => `${records.map((record) => JSON.stringify(record)).join('\n')}\n`;
 
-/** Seed 002's learner, as another system would export it: every model the import takes, and a password hash. */
+/** A learner as another system would export it: every model the import takes, and a password hash. */
 async function learner(n: number, organization: string) {
   return {
     email: `Learner${n}@Example.com`,
@@ -60,7 +60,7 @@ async function learner(n: number, organization: string) {
   };
 }
 
-describe('import from other systems (seed 002: Data Migration)', () => {
+describe('import from other systems', () => {
   let h: Harness;
   let smtp: SmtpReceiver;
   let dir: string;

@@ -5,7 +5,7 @@ import { createHarness, createPeer, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
 import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
 
-/** Seed 002's "expiration and reminder management", on a clock the test drives. */
+/** Invitations expire and their reminders go out on schedule, on a clock the test drives. */
 describe('invitation reminders and expiry', () => {
   let h: Harness;
   let peer: Harness;

@@ -8,7 +8,7 @@ import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js
 
 const password = 'an invited passphrase';
 
-describe('invitations: invite, mail, look up, accept (seed 002)', () => {
+describe('invitations: invite, mail, look up, accept', () => {
   let h: Harness;
   let smtp: SmtpReceiver;
   let adminA: Awaited<ReturnType<typeof loginAs>>;

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
 
-// Seed 002's "Data Validation" on the profile: one clear 400 naming the field for each bad value.
-describe('profile validation (seed 002)', () => {
+// The profile's validation: one clear 400 naming the field for each bad value.
+describe('profile validation', () => {
   let h: Harness;
   let me: Awaited<ReturnType<typeof loginAs>>;
   beforeAll(async () => {

@@ -115,7 +115,7 @@ describe('learning: events → statistics', () => {
     expect(future.json().errors).toEqual([{ path: '/events/1/occurredAt', message: 'must not be in the future' }]);
   });
 
-  it('computes every statistic of seed 002 from a week of events', async () => {
+  it('computes every learning statistic from a week of events', async () => {
     const learner = await newLearner();
     const result = await record(learner, week);
     expect(result).toMatchObject({ recorded: 12, duplicates: 0 });

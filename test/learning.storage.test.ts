@@ -12,7 +12,7 @@ import { avatarForm } from './helpers/learning.js';
 
 const BUCKET = 'smart-learning-avatars';
 
-// Seed 002's AVATAR_STORAGE_BUCKET, against a real S3-compatible server started here (offline).
+// Avatars in an S3 bucket (AVATAR_STORAGE_BUCKET), against a real S3-compatible server started here (offline).
 describe('avatars in an S3 bucket', () => {
   let server: S3rver;
   let directory: string;

@@ -50,7 +50,7 @@ describe('operations endpoints', () => {
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
   });
 
-  it('serves Prometheus metrics with request histograms and the user figures of seed 001', async () => {
+  it('serves Prometheus metrics with request histograms and the user figures (total, active, new in 24 h, by role)', async () => {
     await h.app.inject({ method: 'GET', url: '/health/live' });
     const res = await h.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);

@@ -50,7 +50,7 @@ describe('the schema holds every field and enum of every seed', () => {
     expect([...columns].filter((column) => column.includes('temporary_password'))).toEqual([]);
   });
 
-  it("has seed 001's indexes in Tessera's shape", async () => {
+  it('indexes users: unique email and phone, newest first, by status, and trigram search', async () => {
     const indexes = await queryRows<{ indexname: string; indexdef: string }>(
       test.database.primary,
       sql`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'users'`,

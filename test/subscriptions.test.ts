@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
 
-describe('subscriptions (seed 004)', () => {
+describe('subscriptions', () => {
   let h: Harness;
   let admin: Awaited<ReturnType<typeof loginAs>>;
 

@@ -9,7 +9,7 @@ import { createUser, harnessWithAdmin, login, loginAs } from './helpers/auth.js'
 const temporary = 'handed over by phone';
 const chosen = 'only the user knows this one';
 
-describe('temporary passwords (seed 002, the Keycloak way)', () => {
+describe('temporary passwords, replaced at the first sign-in', () => {
   let h: Harness;
   let admin: Awaited<ReturnType<typeof loginAs>>;
 

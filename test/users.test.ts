@@ -26,7 +26,7 @@ describe('users: admin API and self-service', () => {
       h.app.inject({ method, url, headers: session.headers, ...(payload ? { payload } : {}) }),
   });
 
-  it("seed 001's query patterns: case-insensitive email lookup, active users by role newest first, email existence", async () => {
+  it('finds users by email whatever its case, lists active users by role newest first, and answers whether an email exists', async () => {
     const api = as(admin);
     await createUser(h, { email: 'Grace.Hopper@Example.com'.toLowerCase(), firstName: 'Grace', lastName: 'Hopper', roles: ['user'] });
     expect((await api.get('/users/check-email?email=GRACE.HOPPER@EXAMPLE.COM')).json()).toEqual({ exists: true });
@@ -67,7 +67,7 @@ describe('users: admin API and self-service', () => {
     expect(res.json().data.map((user: { lastName: string }) => user.lastName)).toEqual(['Müller']);
   });
 
-  it('creates users with a password, or mails a set-password link (seed 002: POST /users)', async () => {
+  it('creates users with a password, or mails a set-password link (POST /users)', async () => {
     const api = as(admin);
     const withPassword = await api.send('POST', '/users', {
       email: 'Made@Example.com',
@@ -82,7 +82,7 @@ describe('users: admin API and self-service', () => {
 
     const invited = await api.send('POST', '/users', { email: 'invited@example.com', name: 'In Vited' });
     expect(invited.statusCode).toBe(201);
-    // Seed 002's "Create User + UserInvitation": the set-password link is an invitation's, accepted like one.
+    // A user made without a password gets an invitation: the set-password link is an invitation's, accepted like one.
     const mail = await smtp.waitFor('invited@example.com', /account is ready/);
     expect(mail.link).toMatch(/^https:\/\/tessera\.test\/accept-invitation\?token=/);
     const reset = await h.app.inject({
@@ -103,7 +103,7 @@ describe('users: admin API and self-service', () => {
     expect(duplicate.json().code).toBe('EMAIL_ALREADY_EXISTS');
   });
 
-  it('returns a user with all relations (seed 002: GET /users/{id}), and replaces or patches them', async () => {
+  it('returns a user with all relations (GET /users/{id}), and replaces or patches them', async () => {
     const api = as(admin);
     const user = await createUser(h, { roles: ['user'], permissions: ['audit:read'] });
     const detail = await api.get(`/users/${user.id}?include=profile,roles,permissions,subscription,organization`);
@@ -177,7 +177,7 @@ describe('users: admin API and self-service', () => {
     );
   });
 
-  it('soft-deletes (seed 002: status INACTIVE), ending sessions at once, and restores', async () => {
+  it('soft-deletes (status INACTIVE), ending sessions at once, and restores', async () => {
     const api = as(admin);
     const target = await loginAs(h);
     expect((await api.send('DELETE', `/users/${target.userId}`)).statusCode).toBe(204);
@@ -286,7 +286,7 @@ describe('users: admin API and self-service', () => {
     expect(demote.json().code).toBe('LAST_SUPER_ADMIN');
   });
 
-  it("serves seed 002's profile: user, profile, preferences, stats — and updates them together", async () => {
+  it('serves the learner profile: user, profile, preferences, stats — and updates them together', async () => {
     const me = await loginAs(h);
     const api = as(me);
     const profile = await api.get('/users/profile');
@@ -403,7 +403,7 @@ describe('users: admin API and self-service', () => {
     expect(res.body).not.toMatch(/argon2|keyHash|tokenHash|tsk_[A-Za-z0-9_-]{20}/);
   });
 
-  it('keeps one profile per user (seed 000: one-to-one)', async () => {
+  it('keeps one profile per user (one-to-one)', async () => {
     const user = await createUser(h);
     const [row] = await queryRows<{ n: number }>(
       h.context.database.primary,

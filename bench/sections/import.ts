@@ -12,7 +12,7 @@ const TIMEZONES = ['Europe/Paris', 'America/New_York', 'Asia/Tokyo', 'UTC'];
 // A bcrypt string as another system stored it: the import keeps it as it is, and a sign-in verifies it.
 const BCRYPT = '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy';
 
-/** Seed 002's learners as another system exports them: the account and profile, with `learning`, preferences, a skill and a goal. */
+/** Learners as another system exports them: the account and profile, with `learning`, preferences, a skill and a goal. */
 async function writeFile(path: string, count: number, prefix: string, options: { passwordHash?: string; learning?: boolean }) {
   const out = createWriteStream(path);
   for (let n = 0; n < count; n++) {

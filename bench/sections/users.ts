@@ -2,7 +2,7 @@ import type autocannon from 'autocannon';
 import { adminHeaders, adminServerEnv, type Section } from '../lib.js';
 import { seedUsers } from '../seed-users.js';
 
-/** Seed 003's targets at scale: lookup < 10 ms, list < 50 ms, search < 200 ms, on a million users. */
+/** The user queries' targets at scale: lookup < 10 ms, list < 50 ms, search < 200 ms, on a million users. */
 export const users: Section = {
   name: 'users',
   drivers: ['postgres'],
@@ -63,7 +63,7 @@ export const users: Section = {
       requests: [counted],
     });
 
-    // One client at a time: the latency of a single request, the figure seed 003's targets speak of.
+    // One client at a time: the latency of a single request, the figure those targets speak of.
     const single = [
       await measure('users', { title: 'GET /users/:id, 1 connection', connections: 1, requests: [byId] }),
       await measure('users', { title: 'GET /users?search=, 1 connection', connections: 1, requests: [bySearch] }),

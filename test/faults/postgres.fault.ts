@@ -55,7 +55,7 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL goes away (through a TCP 
     const writes: Write[] = [];
     let next = 0;
     let running = true;
-    // Each worker creates a user, then changes it: the two writes of seed 001 an admin console makes most.
+    // Each worker creates a user, then changes it: the two writes an admin console makes most.
     const worker = async () => {
       while (running) {
         const i = next++;

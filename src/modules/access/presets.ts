@@ -17,7 +17,7 @@ export interface Preset {
 
 const readOnlyAdmin: Permission[] = ['users:read', 'roles:read', 'organizations:read', 'subscriptions:read', 'audit:read'];
 
-/** `tessera seed --preset NAME`: the role sets of the systems the seeds describe. Every preset has a super-admin. */
+/** `tessera seed --preset NAME`: ready-made role sets for common kinds of platform (events, learning, SaaS…). Every preset has a super-admin. */
 export const presets = {
   basic: {
     description: 'admin and user',
