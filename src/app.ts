@@ -18,6 +18,7 @@ import { problemServerOptions, registerProblemHandlers } from './http/problem.js
 import { parseQueryString } from './http/query-string.js';
 import { registerRouteGuard } from './http/route-policy.js';
 import { type RunningHandlers, trackRunningHandlers } from './http/running-handlers.js';
+import { registerSerialization } from './http/serialization.js';
 import { registerValidation } from './http/validation.js';
 import { createModules, type Modules } from './modules/index.js';
 
@@ -83,6 +84,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
   registerProblemHandlers(app);
   registerJsonParser(app);
   registerValidation(app);
+  registerSerialization(app);
   const modules = await createModules(context, app.log, { onInvalidEvent: options.onInvalidEvent });
   app.decorate('modules', modules);
   app.decorate('unguardedRoutes', registerRouteGuard(app, modules.authenticate, modules.stepUp));
