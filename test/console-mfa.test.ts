@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { login, loginAs } from './helpers/auth.js';
-import { hasChromium, launchChromium } from './helpers/chromium.js';
+import { type ChromiumSession, hasChromium, launchChromium } from './helpers/chromium.js';
 import { consoleWidths, saveScreen } from './helpers/console-browser.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
@@ -15,7 +15,7 @@ const axeSource: string = createRequire(import.meta.url)('axe-core').source;
 // and an administrator's reset of them, checked by axe-core at both widths.
 describe.skipIf(!hasChromium)('console: second factors on the user page', () => {
   let h: Harness;
-  let browser: Browser;
+  let browser: ChromiumSession;
   let page: Page;
   let baseUrl: string;
   let person: Awaited<ReturnType<typeof loginAs>> & { secret: string };

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { login } from './helpers/auth.js';
-import { hasChromium, launchChromium } from './helpers/chromium.js';
+import { type ChromiumSession, hasChromium, launchChromium } from './helpers/chromium.js';
 import { saveScreen } from './helpers/console-browser.js';
 import { registerApplication } from './helpers/oidc.js';
 import { checkPage, widths } from './helpers/pages.js';
@@ -15,7 +15,7 @@ const ADMIN = { email: 'apps-admin@example.com', password: 'applications admin p
 // edit, rotate the secret, delete; accessible (axe-core) and no wider than the screen at 1280 and 390 px.
 describe.skipIf(!hasChromium)('admin console: applications', () => {
   let h: Harness;
-  let browser: Browser;
+  let browser: ChromiumSession;
   let page: Page;
   let baseUrl: string;
 

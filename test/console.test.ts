@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userIdentities } from '../src/db/schema/index.js';
 import { insertUserWithProfile } from '../src/modules/users/queries.js';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createOrganization, createUser, login } from './helpers/auth.js';
-import { hasChromium } from './helpers/chromium.js';
+import { type ChromiumSession, hasChromium } from './helpers/chromium.js';
 import { type ConsoleBrowser, openConsole, consoleWidths as widths } from './helpers/console-browser.js';
 
 // The console in a real browser (Debian's Chromium) against the real app on a real port: every area at
 // 1280 and 390 px, each page checked by axe-core (no serious or critical violation) and for overflow.
 describe.skipIf(!hasChromium)('admin console', () => {
   let h: Harness;
-  let browser: Browser;
+  let browser: ChromiumSession;
   let page: Page;
   let baseUrl: string;
   let ui: ConsoleBrowser;

@@ -1,8 +1,8 @@
-import type { Browser, Page, Route } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
-import { hasChromium, launchChromium } from './helpers/chromium.js';
+import { type ChromiumSession, hasChromium, launchChromium } from './helpers/chromium.js';
 
 // testConfig's PUBLIC_URL: the document's server, so the address Swagger UI sends "Try it out" to.
 const TESSERA = 'https://tessera.test';
@@ -25,7 +25,7 @@ async function answerFromApp(h: Harness, route: Route) {
 // `security` names the scheme, so this fails when the document stops declaring it.
 describe.skipIf(!hasChromium)('API docs in a browser', () => {
   let h: Harness;
-  let browser: Browser;
+  let browser: ChromiumSession;
   let page: Page;
   let session: Awaited<ReturnType<typeof loginAs>>;
 

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser } from './helpers/auth.js';
-import { hasChromium, launchChromium } from './helpers/chromium.js';
+import { type ChromiumSession, hasChromium, launchChromium } from './helpers/chromium.js';
 import { freePort } from './helpers/ports.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
@@ -14,7 +14,7 @@ const axeSource: string = createRequire(import.meta.url)('axe-core').source;
 describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages', () => {
   let h: Harness;
   let base: string;
-  let browser: Browser;
+  let browser: ChromiumSession;
 
   beforeAll(async () => {
     const port = await freePort();

@@ -1,11 +1,24 @@
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
 /** Debian's Chromium (CI installs it); suites that need it are skipped where it is missing. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(chromiumPath);
 
-export function launchChromium() {
+type ContextOptions = Parameters<Browser['newContext']>[0];
+
+/** What a test file gets of the worker's Chromium: profiles (contexts) of its own, closed with it. */
+export interface ChromiumSession {
+  newContext(options?: ContextOptions): Promise<BrowserContext>;
+  /** A page in a profile of its own, as `Browser.newPage` makes it. */
+  newPage: Browser['newPage'];
+  /** Closes the profiles this session opened; the browser stays for the worker's next file. */
+  close(): Promise<void>;
+}
+
+let running: Promise<Browser> | undefined;
+
+function startChromium() {
   return chromium.launch({
     executablePath: chromiumPath,
     args: [
@@ -17,4 +30,38 @@ export function launchChromium() {
       '--no-first-run',
     ],
   });
+}
+
+/** The worker's one Chromium, started at its first use (and again if it went away). */
+async function workerChromium(): Promise<Browser> {
+  running ??= startChromium();
+  const browser = await running;
+  if (browser.isConnected()) return browser;
+  running = startChromium();
+  return running;
+}
+
+/**
+ * A test file's Chromium. Workers run their files one after another and keep what they loaded, so one Chromium
+ * serves all of a worker's files instead of one started and stopped per file. A file shares nothing with
+ * the others through it: every test uses fresh profiles (cookies, storage, permissions), and the session
+ * closes those it opened. The browser ends with the worker (Playwright ends what it launched when its process
+ * exits, and Chromium ends when its pipe closes).
+ */
+export async function launchChromium(): Promise<ChromiumSession> {
+  const browser = await workerChromium();
+  const contexts = new Set<BrowserContext>();
+  const newContext = async (options?: ContextOptions) => {
+    const context = await browser.newContext(options);
+    contexts.add(context);
+    context.on('close', () => contexts.delete(context));
+    return context;
+  };
+  return {
+    newContext,
+    newPage: async (options) => (await newContext(options)).newPage(),
+    close: async () => {
+      await Promise.all([...contexts].map((context) => context.close()));
+    },
+  };
 }

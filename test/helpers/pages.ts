@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { PresetName } from '../../src/modules/access/presets.js';
 import { createHarness, type Harness } from './app.js';
-import { launchChromium } from './chromium.js';
+import { type ChromiumSession, launchChromium } from './chromium.js';
 import { freePort } from './ports.js';
 
 const axeSource: string = createRequire(import.meta.url)('axe-core').source;
@@ -13,7 +13,7 @@ export const widths = [1280, 390] as const;
 export interface PagesRig {
   h: Harness;
   base: string;
-  browser: Browser;
+  browser: ChromiumSession;
   /** A fresh browser profile (no cookies) at a width, in a language, with or without JavaScript. */
   context(options?: {
     width?: number;
