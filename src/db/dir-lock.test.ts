@@ -117,10 +117,12 @@ describe('the lock of an embedded database directory', () => {
     const dead = node('');
     await once(dead, 'exit');
     writeFileSync(file, JSON.stringify({ pid: dead.pid, startTime: 1, command: 'serve' }));
+    // They start apart (each loads tsx); waiting for one instant makes them judge the lock dead together.
+    const together = String(Date.now() + 3000);
     const racers = Array.from({ length: 4 }, () =>
       node(
-        `try { lockDirectory(process.argv[1]); console.log('won'); setTimeout(() => process.exit(0), 1500); } catch (error) { console.log(error.constructor.name); }`,
-        [file],
+        `while (Date.now() < Number(process.argv[2])); try { lockDirectory(process.argv[1]); console.log('won'); setTimeout(() => process.exit(0), 1500); } catch (error) { console.log(error.constructor.name); }`,
+        [file, together],
       ),
     );
     const results = await Promise.all(racers.map(output));
@@ -131,5 +133,27 @@ describe('the lock of an embedded database directory', () => {
       'won',
     ]);
     expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.takeover`)).toBe(false);
   }, 30_000);
+
+  it('clears the takeover guard of a process that died taking a lock over, then takes the lock', () => {
+    const file = freshFile();
+    writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 1, startTime: 1, command: 'serve' }));
+    writeFileSync(`${file}.takeover`, JSON.stringify({ pid: 2 ** 22 + 2, startTime: 1, command: 'backup' }));
+    const lock = lockDirectory(file, 'doctor');
+    expect(readLockHolder(file)).toMatchObject({ pid: process.pid, command: 'doctor' });
+    expect(existsSync(`${file}.takeover`)).toBe(false);
+    lock.release();
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("refuses while a live process is taking a dead holder's lock over, naming that process", () => {
+    const file = freshFile();
+    const stale = { pid: 2 ** 22 + 3, startTime: 1, command: 'serve' };
+    writeFileSync(file, JSON.stringify(stale));
+    // This very process, as another opener in the middle of taking the lock over.
+    writeFileSync(`${file}.takeover`, JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid), command: 'backup' }));
+    expect(() => lockDirectory(file, 'doctor')).toThrow(`${file} is held by process ${process.pid} (tessera backup)`);
+    expect(readLockHolder(file)).toEqual(stale);
+  });
 });

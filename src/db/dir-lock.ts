@@ -102,10 +102,11 @@ function createExclusively(file: string, holder: LockHolder): boolean {
 }
 
 /**
- * Moves a dead holder's lock aside. Two processes may both judge it dead: the one that moves a lock which
- * turns out to be a fresh one (its rival already took over) puts it back, link() refusing to overwrite.
+ * Removes a lock file if it still names `stale`, by moving it aside and putting it back when it turns out to
+ * be another one. Between the move and the return the name is free, and a third process may take it: so this
+ * serves only the takeover guard below, whose holder died within its few statements.
  */
-function removeStaleLock(file: string, stale: LockHolder) {
+function moveAsideIfStill(file: string, stale: LockHolder) {
   const aside = `${file}.stale-${process.pid}`;
   try {
     renameSync(file, aside);
@@ -123,21 +124,53 @@ function removeStaleLock(file: string, stale: LockHolder) {
 }
 
 /**
+ * Removes a dead holder's lock, under a guard (`<lock>.takeover`, created like the lock itself): under it,
+ * the lock is read again and removed only if it still names the dead holder. Several processes may judge the
+ * lock dead at once; without the guard, a late one could remove the lock a rival had just taken, and a third
+ * could take it in between: two openers of one database. False when another process holds the guard.
+ */
+function removeStaleLock(file: string, stale: LockHolder, self: LockHolder): boolean {
+  const guard = takeoverGuard(file);
+  if (!createExclusively(guard, self)) {
+    const taker = readLockHolder(guard);
+    if (taker && !holderIsAlive(taker)) moveAsideIfStill(guard, taker);
+    return false;
+  }
+  try {
+    if (sameHolder(readLockHolder(file), stale)) unlinkSync(file);
+  } finally {
+    unlinkSync(guard);
+  }
+  return true;
+}
+
+const takeoverGuard = (file: string) => `${file}.takeover`;
+
+/** Blocks this thread for `ms`: taking a lock is synchronous, and a rival's takeover lasts microseconds. */
+function pause(ms: number) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** How often a process looks again while rivals take over a dead holder's lock (10 ms apart at most). */
+const ATTEMPTS = 50;
+
+/**
  * Takes the lock file of a directory for this process, or throws DirectoryLockedError naming the live
  * holder. A lock left by a process that died (no such pid, or a pid reused by a younger process) is taken
  * over. The lock goes with release() and, whatever happens, when the process exits.
  */
 export function lockDirectory(file: string, command = process.argv[2] ?? 'node'): DirectoryLock {
   const self: LockHolder = { pid: process.pid, startTime: processStartTime(process.pid), command };
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (createExclusively(file, self)) return heldLock(file, self);
     const holder = readLockHolder(file);
     if (!holder) continue;
     // Our own pid with our own start time is this process opening the directory twice: refused as well.
     if (holderIsAlive(holder)) throw new DirectoryLockedError(file, holder);
-    removeStaleLock(file, holder);
+    if (!removeStaleLock(file, holder, self)) pause(10);
   }
-  const holder = readLockHolder(file);
+  // Another process has been taking the lock over all this time: it is the one about to hold the directory.
+  const holder = readLockHolder(takeoverGuard(file)) ?? readLockHolder(file);
   throw new DirectoryLockedError(file, holder ?? { pid: 0, startTime: null, command: 'unknown' });
 }
 
