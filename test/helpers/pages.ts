@@ -59,7 +59,8 @@ export async function startPages(config: Record<string, string | undefined> = {}
 
 /** axe-core on the page as it is: no serious or critical violation, and nothing wider than the screen. */
 export async function checkPage(page: Page) {
-  await page.addScriptTag({ content: axeSource });
+  // Once per document: a page checked again (at another width) still has it.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
   // Only violations are read: asked for those alone, axe-core does not also detail every passing node.
   const violations = await page.evaluate(async () => {
     const result = await (
@@ -69,10 +70,24 @@ export async function checkPage(page: Page) {
     ).axe.run({ resultTypes: ['violations'] });
     return result.violations.map((violation) => ({ id: violation.id, impact: violation.impact, nodes: violation.nodes.length }));
   });
+  const where = `${page.url()} at ${page.viewportSize()?.width} px`;
   const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-  if (serious.length > 0) throw new Error(`axe-core on ${page.url()}: ${JSON.stringify(serious)}`);
+  if (serious.length > 0) throw new Error(`axe-core on ${where}: ${JSON.stringify(serious)}`);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  if (overflow > 0) throw new Error(`${page.url()} is ${overflow} px wider than the screen`);
+  if (overflow > 0) throw new Error(`${where}: ${overflow} px wider than the screen`);
+}
+
+/**
+ * `checkPage` at each width, the page resized as it stands (its layout is its CSS's at that width, as if it
+ * had been opened there), instead of signing in and opening it again per width. The width it had is restored.
+ */
+export async function checkPageAtEachWidth(page: Page) {
+  const before = page.viewportSize();
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: before?.height ?? 900 });
+    await checkPage(page);
+  }
+  if (before) await page.setViewportSize(before);
 }
 
 /** The browser's session cookie, if it has one. */
