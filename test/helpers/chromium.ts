@@ -1,9 +1,25 @@
 import { existsSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium (CI installs it); suites that need it are skipped where it is missing. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(chromiumPath);
+
+/** The two widths every page is checked at: a desktop and a phone. */
+export const screenWidths = [1280, 390] as const;
+
+/**
+ * `check` at each width, the page resized as it stands (its layout is its CSS's at that width, as if it had been
+ * opened there), instead of opening it again per width. The size it had is restored.
+ */
+export async function atEachWidth(page: Page, check: (width: number) => Promise<void>) {
+  const before = page.viewportSize() ?? { width: screenWidths[0], height: 900 };
+  for (const width of screenWidths) {
+    await page.setViewportSize({ width, height: before.height });
+    await check(width);
+  }
+  await page.setViewportSize(before);
+}
 
 type ContextOptions = Parameters<Browser['newContext']>[0];
 

@@ -7,12 +7,12 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { consoleDir } from '../../src/http/console.js';
 import type { Harness } from './app.js';
-import { launchChromium } from './chromium.js';
+import { atEachWidth, launchChromium, screenWidths } from './chromium.js';
 
 const axeSource: string = createRequire(import.meta.url)('axe-core').source;
 /** `npm run console:screens` sets this: every page is saved there at both widths. */
 const screensDir = process.env.CONSOLE_SCREENS;
-export const consoleWidths = [1280, 390] as const;
+export const consoleWidths = screenWidths;
 
 /** Under `npm run console:screens`: the page saved as `<name>-<width>.png`, whole. */
 export async function saveScreen(page: Page, name: string, width: number) {
@@ -67,14 +67,7 @@ export async function openConsole(h: Harness, { port = 0 }: { port?: number } = 
   }
 
   /** The page as it stands (a dialog open, a filter applied) checked at each width; the width it had is restored. */
-  async function checkAtEachWidth(name: string) {
-    const before = page.viewportSize() ?? { width: 1280, height: 900 };
-    for (const width of consoleWidths) {
-      await page.setViewportSize({ width, height: 900 });
-      await checkPage(name, width);
-    }
-    await page.setViewportSize(before);
-  }
+  const checkAtEachWidth = (name: string) => atEachWidth(page, (width) => checkPage(name, width));
 
   async function signIn(email: string, password: string) {
     await page.goto(`${baseUrl}/admin/`);

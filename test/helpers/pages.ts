@@ -2,13 +2,13 @@ import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PresetName } from '../../src/modules/access/presets.js';
 import { createHarness, type Harness } from './app.js';
-import { type ChromiumSession, launchChromium } from './chromium.js';
+import { atEachWidth, type ChromiumSession, launchChromium, screenWidths } from './chromium.js';
 import { freePort } from './ports.js';
 
 const axeSource: string = createRequire(import.meta.url)('axe-core').source;
 
 /** The two widths every page is checked at: a desktop and a phone. */
-export const widths = [1280, 390] as const;
+export const widths = screenWidths;
 
 export interface PagesRig {
   h: Harness;
@@ -77,18 +77,8 @@ export async function checkPage(page: Page) {
   if (overflow > 0) throw new Error(`${where}: ${overflow} px wider than the screen`);
 }
 
-/**
- * `checkPage` at each width, the page resized as it stands (its layout is its CSS's at that width, as if it
- * had been opened there), instead of signing in and opening it again per width. The width it had is restored.
- */
-export async function checkPageAtEachWidth(page: Page) {
-  const before = page.viewportSize();
-  for (const width of widths) {
-    await page.setViewportSize({ width, height: before?.height ?? 900 });
-    await checkPage(page);
-  }
-  if (before) await page.setViewportSize(before);
-}
+/** `checkPage` at each width, by resizing the page instead of signing in and opening it again per width. */
+export const checkPageAtEachWidth = (page: Page) => atEachWidth(page, () => checkPage(page));
 
 /** The browser's session cookie, if it has one. */
 export async function sessionCookie(context: BrowserContext) {
