@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, renderEnvExample, settings } from '../src/config.js';
+import { ConfigError, loadConfig, renderEnvExample, settings } from './config.js';
 
 const noFile = '/nonexistent/.env';
 

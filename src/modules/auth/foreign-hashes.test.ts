@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { passwordHashFormat, passwordHashProblem, verifyStoredPassword } from '../src/modules/auth/foreign-hashes.js';
-import { hashPassword } from '../src/platform/passwords.js';
-import { foreignHashes } from './helpers/foreign-hashes.js';
+import { foreignHashes } from '../../../test/helpers/foreign-hashes.js';
+import { hashPassword } from '../../platform/passwords.js';
+import { passwordHashFormat, passwordHashProblem, verifyStoredPassword } from './foreign-hashes.js';
 
 const password = 'old system passphrase';
 describe('password hashes from other systems', () => {

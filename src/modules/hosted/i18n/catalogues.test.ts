@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalogues, createTranslator, fromAcceptLanguage, languages } from '../src/modules/hosted/i18n/index.js';
+import { catalogues, createTranslator, fromAcceptLanguage, languages } from './index.js';
 
 /** Every key path of a catalogue, with its value's interpolation variables. */
 function keysOf(tree: object, prefix = ''): Map<string, string[]> {
