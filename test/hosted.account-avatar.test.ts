@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
-import { checkPage, type PagesRig, signInOnPage, startPages, widths } from './helpers/pages.js';
+import { checkPageAtEachWidth, type PagesRig, signInOnPage, startPages } from './helpers/pages.js';
 
 const png = () =>
   sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 30, g: 120, b: 200 } } })
@@ -68,18 +68,16 @@ describe.skipIf(!hasChromium)('hosted avatar upload', () => {
     expect(res.statusCode).toBe(403);
   });
 
-  for (const width of widths) {
-    for (const language of ['en', 'de'] as const) {
-      it(`passes axe-core at ${width} px in ${language}, with an error shown`, async () => {
-        const user = await createUser(rig.h, { password: 'an axe picture passphrase' });
-        const context = await rig.context({ width, language, axe: true });
-        const page = await signIn(context, user.email, 'an axe picture passphrase');
-        await page.goto(`${rig.base}/account/avatar?lang=${language}`);
-        await page.getByRole('button', { name: language === 'de' ? 'Bild hochladen' : 'Upload picture' }).click();
-        await page.locator('#file-error').waitFor();
-        await checkPage(page);
-        await context.close();
-      }, 60_000);
-    }
+  for (const language of ['en', 'de'] as const) {
+    it(`passes axe-core at both widths in ${language}, with an error shown`, async () => {
+      const user = await createUser(rig.h, { password: 'an axe picture passphrase' });
+      const context = await rig.context({ language, axe: true });
+      const page = await signIn(context, user.email, 'an axe picture passphrase');
+      await page.goto(`${rig.base}/account/avatar?lang=${language}`);
+      await page.getByRole('button', { name: language === 'de' ? 'Bild hochladen' : 'Upload picture' }).click();
+      await page.locator('#file-error').waitFor();
+      await checkPageAtEachWidth(page);
+      await context.close();
+    }, 60_000);
   }
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLogs } from '../src/db/schema/index.js';
 import { createOrganization, createUser, login, loginAs } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
-import { checkPage, type PagesRig, sessionCookie, signInOnPage, startPages, widths } from './helpers/pages.js';
+import { checkPageAtEachWidth, type PagesRig, sessionCookie, signInOnPage, startPages } from './helpers/pages.js';
 import { type SmtpReceiver, startSmtpReceiver } from './helpers/smtp.js';
 
 // A person deletes their own account from /account in Debian's Chromium: the password again and a
@@ -98,20 +98,18 @@ describe.skipIf(!hasChromium)('hosted account deletion', () => {
     await context.close();
   }, 60_000);
 
-  for (const width of widths) {
-    for (const language of ['en', 'de'] as const) {
-      it(`passes axe-core at ${width} px in ${language}, in the person's language`, async () => {
-        const user = await createUser(rig.h, { password: 'an axe passphrase' });
-        const context = await rig.context({ width, language, axe: true });
-        const page = await signIn(context, user.email, 'an axe passphrase');
-        await page.goto(`${rig.base}/account/delete?lang=${language}`);
-        await page.getByRole('heading', { name: language === 'de' ? 'Mein Konto löschen' : 'Delete my account' }).waitFor();
-        expect(await page.getByLabel(language === 'de' ? 'Aktuelles Passwort' : 'Current password').getAttribute('autocomplete')).toBe(
-          'current-password',
-        );
-        await checkPage(page);
-        await context.close();
-      }, 60_000);
-    }
+  for (const language of ['en', 'de'] as const) {
+    it(`passes axe-core at both widths in ${language}, in the person's language`, async () => {
+      const user = await createUser(rig.h, { password: 'an axe passphrase' });
+      const context = await rig.context({ language, axe: true });
+      const page = await signIn(context, user.email, 'an axe passphrase');
+      await page.goto(`${rig.base}/account/delete?lang=${language}`);
+      await page.getByRole('heading', { name: language === 'de' ? 'Mein Konto löschen' : 'Delete my account' }).waitFor();
+      expect(await page.getByLabel(language === 'de' ? 'Aktuelles Passwort' : 'Current password').getAttribute('autocomplete')).toBe(
+        'current-password',
+      );
+      await checkPageAtEachWidth(page);
+      await context.close();
+    }, 60_000);
   }
 });

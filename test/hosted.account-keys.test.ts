@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createUser, login } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
-import { checkPage, type PagesRig, signInOnPage, startPages, widths } from './helpers/pages.js';
+import { checkPageAtEachWidth, type PagesRig, signInOnPage, startPages } from './helpers/pages.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
 // The person's own API keys on /account/api-keys in Debian's Chromium: made with permissions they hold,
@@ -117,20 +117,18 @@ describe.skipIf(!hasChromium)('hosted API keys page', () => {
     await context.close();
   }, 90_000);
 
-  for (const width of widths) {
-    for (const language of ['en', 'de'] as const) {
-      it(`passes axe-core at ${width} px in ${language}, a new key shown`, async () => {
-        const user = await createUser(rig.h, { password: 'an axe key passphrase', permissions: ['users:read'] });
-        const context = await rig.context({ width, language, axe: true });
-        const page = await signIn(context, user.email, 'an axe key passphrase');
-        await page.goto(`${rig.base}/account/api-keys?lang=${language}`);
-        await page.getByLabel('Name').fill('axe');
-        await page.getByRole('checkbox').first().check();
-        await page.getByRole('button', { name: language === 'de' ? 'Schlüssel erstellen' : 'Create key' }).click();
-        await page.locator('code.secret').waitFor();
-        await checkPage(page);
-        await context.close();
-      }, 60_000);
-    }
+  for (const language of ['en', 'de'] as const) {
+    it(`passes axe-core at both widths in ${language}, a new key shown`, async () => {
+      const user = await createUser(rig.h, { password: 'an axe key passphrase', permissions: ['users:read'] });
+      const context = await rig.context({ language, axe: true });
+      const page = await signIn(context, user.email, 'an axe key passphrase');
+      await page.goto(`${rig.base}/account/api-keys?lang=${language}`);
+      await page.getByLabel('Name').fill('axe');
+      await page.getByRole('checkbox').first().check();
+      await page.getByRole('button', { name: language === 'de' ? 'Schlüssel erstellen' : 'Create key' }).click();
+      await page.locator('code.secret').waitFor();
+      await checkPageAtEachWidth(page);
+      await context.close();
+    }, 60_000);
   }
 });
