@@ -7,7 +7,7 @@ import { createUser, login } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { auditActions, federationConfig, pkcePair } from './helpers/federation.js';
 import { startOpenIdProvider, type TestProvider } from './helpers/op.js';
-import { checkPage, type PagesRig, sessionCookie, startPages, widths } from './helpers/pages.js';
+import { checkPage, checkPageAtEachWidth, type PagesRig, sessionCookie, startPages, widths } from './helpers/pages.js';
 import { freePort } from './helpers/ports.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
@@ -62,27 +62,29 @@ describe.skipIf(!hasChromium)('social sign-in on the hosted pages', () => {
   const providerButton = (page: Page, language: 'en' | 'de' = 'en') =>
     page.getByRole('link', { name: language === 'de' ? 'Weiter mit Single sign-on' : 'Continue with Single sign-on' });
 
-  for (const width of widths) {
-    for (const language of ['en', 'de'] as const) {
-      it(`creates the account at the first sign-in and lands on the account page (${width} px, ${language})`, async () => {
-        const email = nextPerson();
-        const context = await rig.context({ width, language, axe: true, testTls: true });
-        const page = await context.newPage();
-        await page.goto(`${rig.base}/sign-in`);
-        await page.getByRole('heading', { name: language === 'de' ? 'Oder anmelden mit' : 'Or sign in with' }).waitFor();
-        await checkPage(page);
-        await providerButton(page, language).click();
-        await page.waitForURL(`${rig.base}/account`);
-        // The page speaks the person's own language preference now (the new account's: English), not the browser's.
-        await page.getByRole('heading', { name: 'Your account' }).waitFor();
-        const cookie = await sessionCookie(context);
-        const session = await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } });
-        expect(session?.amr).toEqual(['fed']);
-        expect((await rig.h.app.modules.hosted.person(session?.userId as string))?.email).toBe(email);
-        expect(await auditActions(rig.h, session?.userId as string)).toContain('federation.registered');
-        await context.close();
-      }, 90_000);
-    }
+  // The journey once in each language, at one width each; the sign-in page checked at both.
+  for (const [language, width] of [
+    ['en', widths[0]],
+    ['de', widths[1]],
+  ] as const) {
+    it(`creates the account at the first sign-in and lands on the account page (${language}, ${width} px)`, async () => {
+      const email = nextPerson();
+      const context = await rig.context({ width, language, axe: true, testTls: true });
+      const page = await context.newPage();
+      await page.goto(`${rig.base}/sign-in`);
+      await page.getByRole('heading', { name: language === 'de' ? 'Oder anmelden mit' : 'Or sign in with' }).waitFor();
+      await checkPageAtEachWidth(page);
+      await providerButton(page, language).click();
+      await page.waitForURL(`${rig.base}/account`);
+      // The page speaks the person's own language preference now (the new account's: English), not the browser's.
+      await page.getByRole('heading', { name: 'Your account' }).waitFor();
+      const cookie = await sessionCookie(context);
+      const session = await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } });
+      expect(session?.amr).toEqual(['fed']);
+      expect((await rig.h.app.modules.hosted.person(session?.userId as string))?.email).toBe(email);
+      expect(await auditActions(rig.h, session?.userId as string)).toContain('federation.registered');
+      await context.close();
+    }, 90_000);
   }
 
   it('works without JavaScript and keeps return_to through the provider', async () => {

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
-import { checkPage, type PagesRig, startPages, widths } from './helpers/pages.js';
+import { checkPageAtEachWidth, type PagesRig, startPages } from './helpers/pages.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
 // "Remember this device" in Debian's Chromium on the hosted pages: the box on the second step, a sign-in that
@@ -29,14 +29,6 @@ describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => 
     await page.getByText('You are signed out.').waitFor();
   }
 
-  /** axe at both widths on the page as it is. */
-  async function checkWidths(page: Page) {
-    for (const width of widths) {
-      await page.setViewportSize({ width, height: 900 });
-      await checkPage(page);
-    }
-  }
-
   it('skips the second step in the browser that ticked the box, lists it on /account, and Forget brings the step back', async () => {
     const password = 'a remembered browser passphrase';
     const user = await createUser(rig.h, { password });
@@ -55,7 +47,7 @@ describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => 
 
     await passwordSignIn(page, user.email, password);
     await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
-    await checkWidths(page);
+    await checkPageAtEachWidth(page);
     await page.getByLabel('Remember this device for 14 days').check();
     await page.getByLabel('Code').fill(totpCode(secret, step + 1));
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -71,7 +63,7 @@ describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => 
     const remembered = page.getByRole('region', { name: 'Remembered devices' });
     expect(await remembered.getByRole('row').count()).toBe(2);
     expect(await remembered.getByRole('cell').first().textContent()).toContain('Chrome');
-    await checkWidths(page);
+    await checkPageAtEachWidth(page);
     await page.setViewportSize({ width: 1280, height: 900 });
 
     await remembered.getByRole('button', { name: 'Forget', exact: true }).click();
