@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /** TEST_WORKERS: how many test files run at once (default 3). */
 const testWorkers = Number(process.env.TEST_WORKERS ?? 3);
+if (!Number.isInteger(testWorkers) || testWorkers < 1)
+  throw new Error(`TEST_WORKERS must be a whole number of at least 1, not ${process.env.TEST_WORKERS}`);
 
 /**
  * Files that run a server or the CLI on the embedded database whatever DATABASE_URL says: a second run of the

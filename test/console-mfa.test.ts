@@ -1,15 +1,13 @@
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { login, loginAs } from './helpers/auth.js';
+import { seriousAxeViolations } from './helpers/axe.js';
 import { type ChromiumSession, hasChromium, launchChromium } from './helpers/chromium.js';
 import { consoleWidths, saveScreen } from './helpers/console-browser.js';
 import { stepAt, totpCode } from './helpers/totp.js';
-
-const axeSource: string = createRequire(import.meta.url)('axe-core').source;
 
 // The console's user page in Debian's Chromium: a person's second factors (kinds and dates, never a secret)
 // and an administrator's reset of them, checked by axe-core at both widths.
@@ -49,12 +47,7 @@ describe.skipIf(!hasChromium)('console: second factors on the user page', () => 
 
   async function noSeriousViolations() {
     await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
-    if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
-    const violations = await page.evaluate(async () => {
-      const { axe } = window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } };
-      return (await axe.run()).violations.filter((violation) => ['serious', 'critical'].includes(violation.impact)).map((v) => v.id);
-    });
-    expect(violations).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
   }
 
   it('shows the authenticator app with its dates and no secret, then resets it after confirming', async () => {

@@ -1,13 +1,11 @@
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser } from './helpers/auth.js';
+import { seriousAxeViolations } from './helpers/axe.js';
 import { type ChromiumSession, hasChromium, launchChromium } from './helpers/chromium.js';
 import { freePort } from './helpers/ports.js';
 import { stepAt, totpCode } from './helpers/totp.js';
-
-const axeSource: string = createRequire(import.meta.url)('axe-core').source;
 
 // Passkeys in Debian's Chromium with a CDP virtual authenticator (resident keys, user verification), on the
 // hosted pages at http://localhost:<port>: WebAuthn's relying party is `localhost`, a secure context.
@@ -64,21 +62,12 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     await page.getByRole('button', { name: /^Sign in$/ }).click();
   }
 
-  async function noSeriousViolations(page: Page) {
-    await page.addScriptTag({ content: axeSource });
-    const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe.run();
-      return result.violations.map((violation) => ({ id: violation.id, impact: violation.impact }));
-    });
-    expect(violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
-  }
-
   it('registers a passkey on /account, signs out, signs in with it and no password; a browser without it cannot', async () => {
     const user = await createUser(h, { password: 'a passkey person passphrase' });
     const { context, page, credentials } = await withAuthenticator({ axe: true });
     await passwordSignIn(page, user.email, 'a passkey person passphrase');
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
-    await noSeriousViolations(page);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.getByText(/^Passkey: Passkey$/).waitFor();
     expect(await credentials()).toHaveLength(1);
@@ -91,7 +80,7 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
 
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
-    await noSeriousViolations(page);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     expect(await page.textContent('main')).toContain(user.email);
@@ -114,12 +103,12 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     const { context, page } = await withAuthenticator({ axe: true });
     await passwordSignIn(page, user.email, 'a two step passphrase');
     await page.goto(`${base}/account/authenticator`);
-    await noSeriousViolations(page);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     const secret = (await page.locator('code').first().textContent()) as string;
     await page.getByLabel('Code').fill(totpCode(secret, stepAt()));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
-    await noSeriousViolations(page);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByRole('link', { name: 'Continue' }).click();
     // This session was proven by the password only: adding a passkey now asks for a sign-in with the app.
     await page.getByRole('button', { name: 'Add a passkey' }).click();
@@ -138,7 +127,7 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     await passwordSignIn(page, user.email, 'a two step passphrase');
     await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
     expect(await page.getByLabel('Code').getAttribute('autocomplete')).toBe('one-time-code');
-    await noSeriousViolations(page);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByLabel('Code').fill(totpCode(secret, stepAt() + 3));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('alert').waitFor();

@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { consoleDir } from '../../src/http/console.js';
 import type { Harness } from './app.js';
+import { overflowPx, seriousAxeViolations } from './axe.js';
 import { atEachWidth, launchChromium, screenWidths } from './chromium.js';
 
-const axeSource: string = createRequire(import.meta.url)('axe-core').source;
 /** `npm run console:screens` sets this: every page is saved there at both widths. */
 const screensDir = process.env.CONSOLE_SCREENS;
 export const consoleWidths = screenWidths;
@@ -37,18 +36,8 @@ export async function openConsole(h: Harness, { port = 0 }: { port?: number } = 
 
   async function checkPage(name: string, width: number, on: Page = page) {
     await on.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
-    if (!(await on.evaluate(() => 'axe' in window))) await on.addScriptTag({ content: axeSource });
-    const violations = await on.evaluate(async () => {
-      type Violation = { id: string; impact: string; nodes: { target: string[] }[] };
-      const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Violation[] }> } }).axe;
-      const result = await axe.run(document, { resultTypes: ['violations'] });
-      return result.violations
-        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-        .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-    });
-    expect(violations, `${name} at ${width}px`).toEqual([]);
-    const overflow = await on.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, `${name} at ${width}px is wider than the screen`).toBeLessThanOrEqual(0);
+    expect(await seriousAxeViolations(on), `${name} at ${width}px`).toEqual([]);
+    expect(await overflowPx(on), `${name} at ${width}px is wider than the screen`).toBeLessThanOrEqual(0);
     await saveScreen(on, name, width);
   }
 

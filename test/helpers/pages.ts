@@ -1,11 +1,9 @@
-import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PresetName } from '../../src/modules/access/presets.js';
 import { createHarness, type Harness } from './app.js';
+import { overflowPx, seriousAxeViolations } from './axe.js';
 import { atEachWidth, type ChromiumSession, launchChromium, screenWidths } from './chromium.js';
 import { freePort } from './ports.js';
-
-const axeSource: string = createRequire(import.meta.url)('axe-core').source;
 
 /** The two widths every page is checked at: a desktop and a phone. */
 export const widths = screenWidths;
@@ -59,21 +57,10 @@ export async function startPages(config: Record<string, string | undefined> = {}
 
 /** axe-core on the page as it is: no serious or critical violation, and nothing wider than the screen. */
 export async function checkPage(page: Page) {
-  // Once per document: a page checked again (at another width) still has it.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
-  // Only violations are read: asked for those alone, axe-core does not also detail every passing node.
-  const violations = await page.evaluate(async () => {
-    const result = await (
-      window as unknown as {
-        axe: { run(options: { resultTypes: string[] }): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
-      }
-    ).axe.run({ resultTypes: ['violations'] });
-    return result.violations.map((violation) => ({ id: violation.id, impact: violation.impact, nodes: violation.nodes.length }));
-  });
   const where = `${page.url()} at ${page.viewportSize()?.width} px`;
-  const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-  if (serious.length > 0) throw new Error(`axe-core on ${where}: ${JSON.stringify(serious)}`);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const serious = await seriousAxeViolations(page);
+  if (serious.length > 0) throw new Error(`axe-core on ${where}: ${serious.join('; ')}`);
+  const overflow = await overflowPx(page);
   if (overflow > 0) throw new Error(`${where}: ${overflow} px wider than the screen`);
 }
 
