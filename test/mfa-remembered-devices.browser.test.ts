@@ -64,7 +64,6 @@ describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => 
     expect(await remembered.getByRole('row').count()).toBe(2);
     expect(await remembered.getByRole('cell').first().textContent()).toContain('Chrome');
     await checkPageAtEachWidth(page);
-    await page.setViewportSize({ width: 1280, height: 900 });
 
     await remembered.getByRole('button', { name: 'Forget', exact: true }).click();
     await page.getByText('No remembered device.').waitFor();
