@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
@@ -64,6 +66,32 @@ describe('operations endpoints', () => {
       expect(res.body).toContain(name);
     }
     expect(res.body).toMatch(/tessera_users_by_role\{role="admin"\} 0/);
+    // The process's own figures too, each family named once and the families a blank line apart.
+    expect(res.body).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(res.body).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    const families = res.body.match(/^# TYPE \S+/gm) ?? [];
+    expect(new Set(families).size).toBe(families.length);
+    expect(res.body).not.toMatch(/\n\n\n/);
+  });
+
+  it('leaves nothing of a closed app reachable, its database included', async () => {
+    // A process builds apps one after another (the CLI, these tests): what the process keeps, such as the
+    // collectors of its own figures, must not hold a closed app's database and its memory.
+    setFlagsFromString('--expose-gc');
+    const collectGarbage = runInNewContext('gc') as () => void;
+    const closedDatabase = await (async () => {
+      const other = await createHarness();
+      await other.app.inject({ method: 'GET', url: '/metrics' });
+      const database = new WeakRef(other.context.database);
+      await other.close();
+      return database;
+    })();
+    for (let attempt = 0; attempt < 20 && closedDatabase.deref(); attempt++) {
+      await new Promise((done) => setTimeout(done, 50));
+      collectGarbage();
+    }
+    // Not the object itself: printing a database with its engine's memory would outgrow the heap.
+    expect(closedDatabase.deref() === undefined, "the closed app's database is still reachable").toBe(true);
   });
 
   it('publishes an OpenAPI 3.1 document that passes a validator', async () => {

@@ -4,12 +4,25 @@ import type { AppContext } from '../../context.js';
 import type { UserFigures } from './queries.js';
 
 /**
- * Prometheus metrics: request histograms per route, plus user figures that are recomputed every
+ * The process's own figures (CPU, memory, event loop, garbage collection), collected once per process however
+ * many apps it builds: prom-client's collectors cannot be stopped, and one whose registry also held an app's
+ * gauges kept that app, its database with it, alive after it closed.
+ */
+let processRegistry: Registry | undefined;
+function processMetrics() {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/**
+ * Prometheus metrics: the process's figures, request histograms per route, plus user figures that are recomputed every
  * METRICS_INTERVAL rather than per scrape, so a busy scraper never loads the database.
  */
 export function createMetrics(context: AppContext) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   const requestDuration = new Histogram({
     name: 'tessera_http_request_duration_seconds',
     help: 'HTTP request duration',
@@ -49,7 +62,8 @@ export function createMetrics(context: AppContext) {
     /** Where other modules add their own figures (webhook deliveries). */
     registry,
     contentType: registry.contentType,
-    render: () => registry.metrics(),
+    // Each registry's text ends with a newline; one more keeps the blank line between metric families.
+    render: async () => `${await processMetrics().metrics()}\n${await registry.metrics()}`,
     /** An `onResponse` hook: every answer lands in the histogram under its route's pattern. */
     async observe(request: FastifyRequest, reply: FastifyReply) {
       requestDuration.observe(
