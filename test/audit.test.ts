@@ -96,7 +96,7 @@ describe('audit log', () => {
       sql`SELECT count(*)::int AS rows FROM audit_logs WHERE entity_id = ${entityId}`,
     );
     expect(row?.rows).toBe(7_000);
-  });
+  }, 90_000);
 
   it('filters by actor, action and time, pages with a cursor', async () => {
     const subject = await createUser(h);

@@ -234,7 +234,7 @@ describe(`tessera CLI (${driver})`, () => {
       rmSync(file, { force: true });
       await empty.dispose();
     }
-  });
+  }, 90_000);
 
   it('rotates the signing key', async () => {
     const first = await runCli(['keys', 'rotate'], target.env);
@@ -245,7 +245,7 @@ describe(`tessera CLI (${driver})`, () => {
       expect(rows.map((row) => row.status)).toEqual(['RETIRING', 'RETIRING', 'ACTIVE'].slice(-rows.length));
     });
     expect(second.code).toBe(0);
-  });
+  }, 90_000);
 
   it('refuses a file that is not a backup', async () => {
     const result = await runCli(['restore', '--in', new URL(import.meta.url).pathname], target.env);
