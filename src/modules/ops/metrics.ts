@@ -22,6 +22,8 @@ function processMetrics() {
  * METRICS_INTERVAL rather than per scrape, so a busy scraper never loads the database.
  */
 export function createMetrics(context: AppContext) {
+  // Started with the first app, so the process's figures (its garbage collections) count from its start, not its first scrape.
+  const processFigures = processMetrics();
   const registry = new Registry();
   const requestDuration = new Histogram({
     name: 'tessera_http_request_duration_seconds',
@@ -63,7 +65,7 @@ export function createMetrics(context: AppContext) {
     registry,
     contentType: registry.contentType,
     // Each registry's text ends with a newline; one more keeps the blank line between metric families.
-    render: async () => `${await processMetrics().metrics()}\n${await registry.metrics()}`,
+    render: async () => `${await processFigures.metrics()}\n${await registry.metrics()}`,
     /** An `onResponse` hook: every answer lands in the histogram under its route's pattern. */
     async observe(request: FastifyRequest, reply: FastifyReply) {
       requestDuration.observe(
