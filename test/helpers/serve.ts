@@ -1,18 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { shortLivedNodeFlags } from './cli.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+export { freePort } from './ports.js';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A spawned server, with what it printed so far. */
 export interface Served {
