@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { createAcknowledgements } from './acknowledgements.js';
 import { withDeadline } from './deadline.js';
 
 /**
@@ -21,7 +22,11 @@ export interface SharedState {
   raise(key: string, value: string, ttlMs: number): Promise<void>;
   /** Atomically adds one and returns the new count and the time left on the window. */
   increment(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>;
-  /** Best effort: never throws; a message published while the bus is down is lost. */
+  /**
+   * Resolves once every node listening has handled the message (Redis: 1.5 s at most, after which a silent
+   * node has stopped trusting its caches). Best effort: never throws; a
+   * message published while the bus is down is lost.
+   */
   publish(channel: string, message: string): Promise<void>;
   subscribe(channel: string, handler: (message: string) => void): Promise<void>;
   /** True while messages published by any node reach this one (always, in process). */
@@ -101,6 +106,12 @@ const COMMAND_TIMEOUT_MS = 500;
  * up to HEARTBEAT_MS + COMMAND_TIMEOUT_MS after the network to Redis went silent.
  */
 const HEARTBEAT_MS = 500;
+/**
+ * Longest a publish waits for every node to have acted on its message. A node that has not answered by then
+ * has had a heartbeat go unanswered, so it no longer trusts what its caches hold; the second heartbeat is
+ * room for an event loop that fires its timer late.
+ */
+const ACKNOWLEDGEMENT_PATIENCE_MS = 2 * HEARTBEAT_MS + COMMAND_TIMEOUT_MS;
 /** Longest a start waits for Redis before it serves without it. */
 const STARTUP_WAIT_MS = 2_000;
 
@@ -129,6 +140,7 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
   };
   // Told to every node by one that dropped messages while it could not reach Redis (others may have heard nothing amiss).
   const lostChannel = `${prefix}messages-lost`;
+  const acknowledgements = createAcknowledgements(prefix, ACKNOWLEDGEMENT_PATIENCE_MS);
   let dropped = false;
   let subscribed = false;
   // Unproven until a ping on both connections succeeds.
@@ -186,9 +198,13 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
     connection.on('close', markDown);
     connection.on('ready', () => setImmediate(check));
   }
-  subscriber.on('message', (fullChannel: string, message: string) => {
+  subscriber.on('message', (fullChannel: string, text: string) => {
     if (fullChannel === lostChannel) return messagesLost();
+    if (fullChannel === acknowledgements.channel) return acknowledgements.heard(text);
+    const { message, answer } = acknowledgements.open(text);
     for (const registered of handlers.get(fullChannel) ?? []) registered(message);
+    // Unanswered, the sender waits its patience out; nothing else is lost.
+    if (answer) client.publish(answer.channel, answer.number).catch(() => {});
   });
   const heartbeat = setInterval(check, HEARTBEAT_MS);
   heartbeat.unref();
@@ -249,9 +265,7 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
       ),
     publish: (channel, message) =>
       shared(
-        async () => {
-          await client.publish(prefix + channel, message);
-        },
+        () => acknowledgements.publish((text) => client.publish(prefix + channel, text), message, subscribed),
         async () => {
           dropped = true;
         },
@@ -265,7 +279,7 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
         markDown();
         subscriber.connect().catch(() => {});
       }
-      const channels = first ? [lostChannel, fullChannel] : [fullChannel];
+      const channels = first ? [lostChannel, acknowledgements.channel, fullChannel] : [fullChannel];
       await Promise.race([Promise.all([subscriber.subscribe(...channels), whenReady(client)]).catch(() => {}), startupWait]);
       await check();
     },

@@ -2,9 +2,10 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createContext } from '../../src/context.js';
+import { createRedisState, type SharedState } from '../../src/platform/shared-state.js';
 import { createHarness, createPeer, type Harness } from '../helpers/app.js';
 import { createUser, login, loginAs } from '../helpers/auth.js';
-import { eventually } from './proxied.js';
+import { eventually, sleep } from './proxied.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 type Session = { accessToken: string; refreshToken: string; headers: Record<string, string> };
@@ -176,5 +177,58 @@ describe.skipIf(!process.env.REDIS_URL)('Redis goes away (through a TCP proxy), 
       // The database belongs to the harness; only this node's shared state is closed here.
       await context.state.close();
     }
+  });
+});
+
+// Two nodes' shared state on one Redis; the second reaches it through a TCP proxy, so it can be made slow.
+describe.skipIf(!process.env.REDIS_URL)('a publish waits until every node has acted on it', () => {
+  let proxy: TcpProxy;
+  let near: SharedState;
+  let far: SharedState;
+  const heardFar: string[] = [];
+
+  beforeAll(async () => {
+    const target = new URL(process.env.REDIS_URL as string);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const proxied = new URL(target);
+    proxied.host = `127.0.0.1:${proxy.port}`;
+    const prefix = `tessera-acks-${process.pid}-${Date.now()}:`;
+    near = createRedisState(process.env.REDIS_URL as string, prefix);
+    far = createRedisState(proxied.toString(), prefix);
+    await near.subscribe('revoked', () => {});
+    await far.subscribe('revoked', (message) => heardFar.push(message));
+  });
+  afterAll(async () => {
+    proxy?.pass();
+    await near?.close();
+    await far?.close();
+    await proxy?.close();
+  });
+  beforeEach(async () => {
+    proxy.pass();
+    await eventually(async () => far.isConnected(), 5000, 'the far node connected');
+  });
+
+  it('answers only once a slow node has handled the message, so its next request cannot use what it dropped', async () => {
+    proxy.stall();
+    let published = false;
+    const publishing = near.publish('revoked', 'session:slow').then(() => {
+      published = true;
+    });
+    await sleep(200);
+    expect([published, heardFar]).toEqual([false, []]);
+    proxy.pass();
+    await publishing;
+    expect(heardFar).toEqual(['session:slow']);
+  });
+
+  it('stops waiting for a node cut off from Redis once that node has stopped trusting its caches', async () => {
+    proxy.stall();
+    const started = Date.now();
+    await near.publish('revoked', 'session:cut-off');
+    const waited = Date.now() - started;
+    expect(far.isConnected()).toBe(false);
+    expect(heardFar).not.toContain('session:cut-off');
+    expect(waited).toBeLessThan(5000);
   });
 });
