@@ -67,7 +67,8 @@ export function createImportService(context: AppContext, deps: ImportDeps): Impo
   // PostgreSQL writes several batches at once on as many connections; PGlite has one.
   const concurrency = context.database.kind === 'postgres' ? Math.max(1, Math.min(3, context.config.DB_POOL_SIZE - 1)) : 1;
   deps.useCases.afterCommit(accessChangingImports, async (event) => {
-    for (const userId of event.payload.userIds) await context.access.invalidate(userId);
+    // All at once: each waits for every node's answer, and one at a time a batch would wait a round trip per person.
+    await Promise.all(event.payload.userIds.map((userId) => context.access.invalidate(userId)));
   });
 
   async function writeAll(
