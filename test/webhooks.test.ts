@@ -380,6 +380,16 @@ describe(`webhooks (${driver})`, () => {
       payload: { url: receiver.url('/x'), events: ['auth.login'] },
     });
     expect(unknown.statusCode).toBe(400);
+    // A cross-tenant administrator may name any organization, but only one that exists; nothing is saved.
+    const before = (await h.app.inject({ method: 'GET', url: '/webhooks?limit=100', headers: admin.headers })).json().data.length;
+    const nowhere = await h.app.inject({
+      method: 'POST',
+      url: '/webhooks',
+      headers: admin.headers,
+      payload: { url: receiver.url('/nowhere'), events: ['organization.updated'], organizationId: randomUUID() },
+    });
+    expect([nowhere.statusCode, nowhere.json().code]).toEqual([409, 'REFERENCE_CONFLICT']);
+    expect((await h.app.inject({ method: 'GET', url: '/webhooks?limit=100', headers: admin.headers })).json().data).toHaveLength(before);
   });
 
   it('retries and replays deliveries with their webhook-id, audits changes, and reports figures on /metrics', async () => {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { httpErrors } from '../../http/errors.js';
 import { operations } from '../../http/operation.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
@@ -33,9 +34,9 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhooksServic
       operationId: 'createWebhook',
       summary: 'Subscribe an endpoint to events',
       description:
-        'An endpoint receiving the public events named (a type, "user.*" or "*"), signed per Standard Webhooks. The secret (whsec_…) is answered this once. https to public addresses only (checked now and at each delivery). An organization\'s administrator subscribes to their organization\'s events only (WEBHOOK_OUTSIDE_TENANCY).',
+        'An endpoint receiving the public events named (a type, "user.*" or "*"), signed per Standard Webhooks. The secret (whsec_…) is answered this once. https to public addresses only (checked now and at each delivery). An organization\'s administrator subscribes to their organization\'s events only (WEBHOOK_OUTSIDE_TENANCY); a cross-tenant administrator naming an organization that does not exist is answered 409 REFERENCE_CONFLICT.',
       body: CreateWebhookBody,
-      response: { 201: WebhookCreated, ...problems(errors.WEBHOOK_OUTSIDE_TENANCY) },
+      response: { 201: WebhookCreated, ...problems(errors.WEBHOOK_OUTSIDE_TENANCY, httpErrors.REFERENCE_CONFLICT) },
     }),
     (request) => webhooks.create(signedIn(request.caller), request.body),
   );
