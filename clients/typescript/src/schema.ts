@@ -1947,7 +1947,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe an endpoint to events
-         * @description An endpoint receiving the public events named (a type, "user.*" or "*"), signed per Standard Webhooks. The secret (whsec_…) is answered this once. https to public addresses only (checked now and at each delivery). An organization's administrator subscribes to their organization's events only (WEBHOOK_OUTSIDE_TENANCY).
+         * @description An endpoint receiving the public events named (a type, "user.*" or "*"), signed per Standard Webhooks. The secret (whsec_…) is answered this once. https to public addresses only (checked now and at each delivery). An organization's administrator subscribes to their organization's events only (WEBHOOK_OUTSIDE_TENANCY); a cross-tenant administrator naming an organization that does not exist is answered 409 REFERENCE_CONFLICT.
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -4019,6 +4019,18 @@ export interface components {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
                     code?: "NAME_ALREADY_EXISTS" | "ALREADY_EXISTS";
+                };
+            };
+        };
+        /** @description Problem codes: REFERENCE_CONFLICT, ALREADY_EXISTS */
+        "409-REFERENCE_CONFLICT-ALREADY_EXISTS": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "REFERENCE_CONFLICT" | "ALREADY_EXISTS";
                 };
             };
         };
@@ -10236,7 +10248,7 @@ export interface operations {
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-WEBHOOK_OUTSIDE_TENANCY-FORBIDDEN"];
-            409: components["responses"]["409-ALREADY_EXISTS"];
+            409: components["responses"]["409-REFERENCE_CONFLICT-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["500-INTERNAL_ERROR"];
