@@ -10,6 +10,15 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 type Session = { accessToken: string; refreshToken: string; headers: Record<string, string> };
 
+/** A TCP proxy in front of REDIS_URL, and the URL that reaches Redis through it. */
+async function redisBehindProxy() {
+  const target = new URL(process.env.REDIS_URL as string);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  const proxied = new URL(target);
+  proxied.host = `127.0.0.1:${proxy.port}`;
+  return { proxy, url: proxied.toString() };
+}
+
 // Two nodes on one database and one Redis, which they both reach through a TCP proxy.
 describe.skipIf(!process.env.REDIS_URL)('Redis goes away (through a TCP proxy), two nodes', () => {
   let proxy: TcpProxy;
@@ -18,11 +27,9 @@ describe.skipIf(!process.env.REDIS_URL)('Redis goes away (through a TCP proxy), 
   let admin: Session;
 
   beforeAll(async () => {
-    const target = new URL(process.env.REDIS_URL as string);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-    const proxied = new URL(target);
-    proxied.host = `127.0.0.1:${proxy.port}`;
-    a = await createHarness({ config: { REDIS_URL: proxied.toString(), AUTH_RATE_LIMIT_PER_MINUTE: '1000' } });
+    const behind = await redisBehindProxy();
+    proxy = behind.proxy;
+    a = await createHarness({ config: { REDIS_URL: behind.url, AUTH_RATE_LIMIT_PER_MINUTE: '1000' } });
     b = await createPeer(a);
     admin = await loginAs(a, { roles: ['admin'] });
   });
@@ -188,20 +195,17 @@ describe.skipIf(!process.env.REDIS_URL)('a publish waits until every node has ac
   const heardFar: string[] = [];
 
   beforeAll(async () => {
-    const target = new URL(process.env.REDIS_URL as string);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-    const proxied = new URL(target);
-    proxied.host = `127.0.0.1:${proxy.port}`;
+    const behind = await redisBehindProxy();
+    proxy = behind.proxy;
     const prefix = `tessera-acks-${process.pid}-${Date.now()}:`;
     near = createRedisState(process.env.REDIS_URL as string, prefix);
-    far = createRedisState(proxied.toString(), prefix);
+    far = createRedisState(behind.url, prefix);
     await near.subscribe('revoked', () => {});
     await far.subscribe('revoked', (message) => heardFar.push(message));
   });
   afterAll(async () => {
     proxy?.pass();
-    await near?.close();
-    await far?.close();
+    await Promise.all([near?.close(), far?.close()]);
     await proxy?.close();
   });
   beforeEach(async () => {
