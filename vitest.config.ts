@@ -9,7 +9,7 @@ if (!Number.isInteger(testWorkers) || testWorkers < 1)
  * Files that run a server or the CLI on the embedded database whatever DATABASE_URL says: a second run of the
  * suite on PostgreSQL would only repeat them.
  */
-const embeddedOnly = ['test/serve.test.ts', 'test/embedded-lock.test.ts', 'src/db/dir-lock.test.ts'];
+const embeddedOnly = ['test/serve.test.ts', 'test/embedded-lock.test.ts', 'test/db.embedded-upgrade.test.ts', 'src/db/dir-lock.test.ts'];
 
 export default defineConfig({
   test: {

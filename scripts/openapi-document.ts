@@ -5,14 +5,17 @@ import { tmpdir } from 'node:os';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
-import { openPglite } from '../src/db/client.js';
+import { openDatabase } from '../src/db/client.js';
 import { migrateUp } from '../src/db/migrator.js';
 
 export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(`${tmpdir()}/tessera-openapi-`);
   try {
-    const config = loadConfig({ LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', DATA_DIR: dir }, '/nonexistent');
-    const database = await openPglite(`${dir}/db`);
+    const config = loadConfig(
+      { LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', DATA_DIR: dir, EMBEDDED_SHARED_BUFFERS: '8MB' },
+      '/nonexistent',
+    );
+    const database = await openDatabase(config);
     await migrateUp(database);
     const app = await buildApp(await createContext(config, database));
     const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();

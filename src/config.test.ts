@@ -13,6 +13,7 @@ describe('configuration', () => {
     expect(config.PORT).toBe(3000);
     expect(config.PUBLIC_URL).toBe('http://localhost:3000');
     expect(config.DB_POOL_SIZE).toBe(20);
+    expect(config.EMBEDDED_SHARED_BUFFERS).toBe('128MB');
     expect(config.ALLOWED_AVATAR_FORMATS).toEqual(['jpg', 'jpeg', 'png', 'gif']);
     expect(config.INVITATION_EXPIRES_IN).toBe(7 * 86_400_000);
     expect(config.REMINDER_INTERVAL).toBe(2 * 86_400_000);
@@ -37,6 +38,17 @@ describe('configuration', () => {
     ['ACCESS_TOKEN_TTL', '15', 'ACCESS_TOKEN_TTL must be a duration with a unit (ms, s, m, h, d, w) like 15m, 2h or 7d, got "15"'],
     ['ALLOWED_AVATAR_FORMATS', 'png,svg', 'ALLOWED_AVATAR_FORMATS must be one of jpg, jpeg, png, gif, webp, got "svg"'],
     ['AUTO_MIGRATE', 'maybe', 'AUTO_MIGRATE must be true or false, got "maybe"'],
+    // A bare number is PostgreSQL's 8 kB pages, not bytes or megabytes: refused rather than guessed.
+    [
+      'EMBEDDED_SHARED_BUFFERS',
+      '128',
+      'EMBEDDED_SHARED_BUFFERS must be a size with a unit (kB, MB, GB) like 128MB, at least 1024kB, got "128"',
+    ],
+    [
+      'EMBEDDED_SHARED_BUFFERS',
+      '512kB',
+      'EMBEDDED_SHARED_BUFFERS must be a size with a unit (kB, MB, GB) like 128MB, at least 1024kB, got "512kB"',
+    ],
     ['SIGNING_KEY_SECRET', 'short', 'SIGNING_KEY_SECRET must be 64 hex characters (32 bytes)'],
   ])('refuses a bad %s with one line naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value }, noFile)).toThrow(new ConfigError(`Invalid configuration: ${message}`));

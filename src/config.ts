@@ -70,6 +70,16 @@ const oneOf =
   (raw, name) =>
     values.includes(raw as T) ? (raw as T) : fail(name, `must be one of ${values.join(', ')}, got "${raw}"`);
 
+/** A size as PostgreSQL writes it (`512kB`, `128MB`, `1GB`), at least `minKb`. */
+const memorySize =
+  (minKb: number): Parser<string> =>
+  (raw, name) => {
+    const match = /^(\d+)(kB|MB|GB)$/.exec(raw.trim());
+    const kb = match ? Number(match[1]) * { kB: 1, MB: 1024, GB: 1024 * 1024 }[match[2] as 'kB' | 'MB' | 'GB'] : 0;
+    return match && kb >= minKb
+      ? `${match[1]}${match[2]}`
+      : fail(name, `must be a size with a unit (kB, MB, GB) like 128MB, at least ${minKb}kB, got "${raw}"`);
+  };
 const email: Parser<string> = (raw, name) =>
   /^[^\s@]+@[^\s@]+$/.test(raw) ? raw.toLowerCase() : fail(name, `must be an email address, got "${raw}"`);
 
@@ -114,6 +124,11 @@ export const settings = {
   BODY_LIMIT_BYTES: setting(int(1024), '102400', 'largest accepted JSON request body'),
   DATA_DIR: setting(str, './data', 'directory for the embedded database and uploaded files'),
   DATABASE_URL: setting(optional(url('postgres:', 'postgresql:')), '', 'PostgreSQL URL; empty runs embedded PGlite in DATA_DIR'),
+  EMBEDDED_SHARED_BUFFERS: setting(
+    memorySize(1024),
+    '128MB',
+    "the embedded database's page cache (kB, MB or GB): it is all touched as the database opens, so a process that opens it for one command starts faster with less",
+  ),
   DATABASE_REPLICA_URLS: setting(
     list(url('postgres:', 'postgresql:')),
     '',

@@ -7,7 +7,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { withReplicas } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import type { Config } from '../config.js';
+import { type Config, settings } from '../config.js';
 import { withDeadline } from '../platform/deadline.js';
 import { lockDirectory } from './dir-lock.js';
 import {
@@ -80,7 +80,7 @@ export type DatabaseOptions = Pick<
   | 'DB_IDLE_TIMEOUT'
   | 'DB_STATEMENT_TIMEOUT'
 > &
-  Partial<Pick<Config, 'REPLICA_MAX_LAG' | 'DB_REPLICA_POOL_SIZE'>>;
+  Partial<Pick<Config, 'REPLICA_MAX_LAG' | 'DB_REPLICA_POOL_SIZE' | 'EMBEDDED_SHARED_BUFFERS'>>;
 
 /** No connection came free in time (PGlite's one connection or the pool): the request answers 503. */
 export class DatabaseWaitTimeoutError extends Error {
@@ -140,7 +140,10 @@ export function guardTopLevel(db: Db): Db {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.DATABASE_URL
     ? openPostgres(options.DATABASE_URL, options)
-    : openPglite(embeddedDatabaseDir(options.DATA_DIR), options.DB_CONNECTION_TIMEOUT);
+    : openPglite(embeddedDatabaseDir(options.DATA_DIR), {
+        waitMs: options.DB_CONNECTION_TIMEOUT,
+        sharedBuffers: options.EMBEDDED_SHARED_BUFFERS ?? settings.EMBEDDED_SHARED_BUFFERS.default,
+      });
 }
 
 /** Where PGlite keeps its files inside DATA_DIR. */
@@ -157,7 +160,8 @@ export const embeddedLockFile = (databaseDir: string) => `${databaseDir}.lock`;
  * Two processes on one PGlite directory destroy it, so the directory's lock is taken before any of its
  * files is read: a second opener gets DirectoryLockedError and touches nothing.
  */
-export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Database> {
+export async function openPglite(dataDir: string, options: { waitMs?: number; sharedBuffers: string }): Promise<Database> {
+  const { waitMs = 10_000, sharedBuffers } = options;
   // Loaded only here: a node on PostgreSQL never needs the embedded engine (8 MB resident, 50 MB through tsx).
   const [{ PGlite }, { pg_trgm }, { unaccent }, { drizzle: drizzlePglite }] = await Promise.all([
     import('@electric-sql/pglite'),
@@ -169,7 +173,13 @@ export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Data
   const lock = lockDirectory(embeddedLockFile(dataDir));
   let client: PGlite;
   try {
-    client = new PGlite(dataDir, { extensions: { pg_trgm, unaccent } });
+    client = new PGlite(dataDir, {
+      // Directories made before PGlite 0.4 hold Tessera's tables in template1, the database PGlite served then;
+      // 0.4 serves `postgres` unless told, so every directory, old or new, is opened on template1.
+      database: 'template1',
+      extensions: { pg_trgm, unaccent },
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
+    });
     await client.waitReady;
   } catch (error) {
     lock.release();
@@ -204,7 +214,18 @@ export async function openPglite(dataDir: string, waitMs = 10_000): Promise<Data
     ping: (timeoutMs) => timed(primary, timeoutMs),
     close: async () => {
       try {
-        await client.close();
+        // After the statement in flight: PGlite 0.4 closed under a running query traps in its WebAssembly again
+        // and again, and the process never exits. A transaction that outlasts the wait is cut short all the same.
+        // PGlite 0.4 ends its runtime with status 0 as it closes, which sets process.exitCode: the process keeps its own.
+        const exitCode = process.exitCode;
+        await exclusive(() => client.close())
+          .catch((error) => {
+            if (!(error instanceof DatabaseWaitTimeoutError)) throw error;
+            return client.close();
+          })
+          .finally(() => {
+            process.exitCode = exitCode;
+          });
       } finally {
         lock.release();
       }
