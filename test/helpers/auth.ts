@@ -1,5 +1,4 @@
 import { eq, inArray } from 'drizzle-orm';
-import { expect } from 'vitest';
 import { permissions, roles, userPermissions, userRoles } from '../../src/db/schema/index.js';
 import { insertUserWithProfile } from '../../src/modules/users/queries.js';
 import { hashPassword } from '../../src/platform/passwords.js';
@@ -90,11 +89,19 @@ export async function createOrganization(h: Harness, admin: { headers: Record<st
   return response.json().organization.id as string;
 }
 
+/**
+ * Throws unless `response` has `status`. Not vitest's `expect`: scripts outside vitest (`npm run fuzz`) load
+ * these helpers too, and vitest refuses to be imported there.
+ */
+function answered(response: { statusCode: number; body: string }, status: number) {
+  if (response.statusCode !== status) throw new Error(`expected ${status}, answered ${response.statusCode}: ${response.body}`);
+}
+
 /** A new user with an active authenticator app: its secret, the step its confirmation spent, and its recovery codes. */
 export async function enrolAuthenticator(h: Harness, options: Parameters<typeof loginAs>[1] = {}) {
   const session = await loginAs(h, options);
   const started = await h.app.inject({ method: 'POST', url: '/auth/mfa/totp', payload: {}, headers: session.headers });
-  expect(started.statusCode).toBe(201);
+  answered(started, 201);
   const { factorId, secret } = started.json();
   const step = stepAt();
   const confirmed = await h.app.inject({
@@ -103,7 +110,7 @@ export async function enrolAuthenticator(h: Harness, options: Parameters<typeof 
     payload: { code: totpCode(secret, step) },
     headers: session.headers,
   });
-  expect(confirmed.statusCode).toBe(200);
+  answered(confirmed, 200);
   return { ...session, factorId, secret: secret as string, step, recoveryCodes: confirmed.json().recoveryCodes as string[] };
 }
 
