@@ -77,6 +77,28 @@ function cycles(edges: Map<string, string[]>): string[][] {
   return found;
 }
 
+/** Loads vitest's runtime (not only its types): vitest refuses to be loaded outside its own runner. */
+const loadsVitest = (source: string) => /^import (?!type )[^;]*from 'vitest'/m.test(source);
+
+/** Each file reachable from `entries` that loads vitest, as the chain of imports that reaches it. */
+function vitestReachedFrom(entries: string[], importsOfFile: (file: string) => string[], sourceOf: (file: string) => string): string[] {
+  const reached = new Map<string, string>(entries.map((entry) => [entry, name(entry)]));
+  const queue = [...entries];
+  const found: string[] = [];
+  for (let file = queue.shift(); file; file = queue.shift()) {
+    if (loadsVitest(sourceOf(file))) found.push(reached.get(file) as string);
+    for (const next of importsOfFile(file)) {
+      if (reached.has(next)) continue;
+      reached.set(next, `${reached.get(file)} → ${name(next)}`);
+      queue.push(next);
+    }
+  }
+  return found;
+}
+
+/** The scripts npm runs with tsx, and the benchmarks: they reuse test helpers, but run outside vitest. */
+const scriptEntries = [...sourceFiles(join(root, 'scripts')), ...sourceFiles(join(root, 'bench'))];
+
 describe('module boundaries', () => {
   it('a module, and the app around the modules (src/cli, src/app.ts…), imports a module only through its published files', () => {
     const leaks: string[] = [];
@@ -100,6 +122,10 @@ describe('module boundaries', () => {
     expect(cycles(graph)).toEqual([]);
   });
 
+  it('the scripts and benchmarks load no test helper that loads vitest (`npm run fuzz` would stop before its first request)', () => {
+    expect(vitestReachedFrom(scriptEntries, importsOf, (file) => readFileSync(file, 'utf8'))).toEqual([]);
+  });
+
   it('sees the import graph it checks (a leak and a cycle planted in memory are found)', () => {
     const a = join(src, 'modules/alpha/service.ts');
     const b = join(src, 'modules/beta/queries.ts');
@@ -116,5 +142,19 @@ describe('module boundaries', () => {
     expect(coreReachingUp(new Map([[caller, [b, join(src, 'platform/events.ts')]]]))).toEqual([`${name(caller)} → ${name(b)}`]);
     expect(PUBLISHED.has(relative(join(src, 'modules', 'beta'), b))).toBe(false);
     expect(graph.get(join(src, 'app.ts'))).toContain(join(src, 'modules/index.ts'));
+    const script = join(root, 'scripts/fuzz.ts');
+    const helper = join(root, 'test/helpers/auth.ts');
+    const sources = new Map([
+      [script, "import { loginAs } from '../test/helpers/auth.js';"],
+      [helper, "import type { Mock } from 'vitest';\nimport { expect } from 'vitest';"],
+    ]);
+    const planted = vitestReachedFrom(
+      [script],
+      (file) => (file === script ? [helper] : []),
+      (file) => sources.get(file) ?? '',
+    );
+    expect(planted).toEqual([`${name(script)} → ${name(helper)}`]);
+    expect(loadsVitest("import type { Mock } from 'vitest';")).toBe(false);
+    expect(scriptEntries).toContain(script);
   });
 });
