@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext } from 'playwright-core';
 import { createUser } from '../test/helpers/auth.js';
+import { stopChromium } from '../test/helpers/chromium.js';
 import { type PagesRig, startPages } from '../test/helpers/pages.js';
 
 const out = new URL('../.ci/out/pages-screens/', import.meta.url).pathname;
@@ -126,4 +127,5 @@ try {
   console.log(rows.join('\n'));
 } finally {
   await rig.close();
+  await stopChromium();
 }

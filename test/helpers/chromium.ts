@@ -58,6 +58,16 @@ async function workerChromium(): Promise<Browser> {
 }
 
 /**
+ * Ends the process's Chromium, for a script run outside the test workers (`npm run pages:screens`): left running,
+ * it keeps the script from exiting.
+ */
+export async function stopChromium() {
+  const browser = await running;
+  running = undefined;
+  await browser?.close();
+}
+
+/**
  * A test file's Chromium. Workers run their files one after another and keep what they loaded, so one Chromium
  * serves all of a worker's files instead of one started and stopped per file. A file shares nothing with
  * the others through it: every test uses fresh profiles (cookies, storage, permissions), and the session
