@@ -36,8 +36,12 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
       const me = await rig.h.app.modules.hosted.person(user.id);
       expect(me).toMatchObject({ firstName: 'Grace', lastName: 'Hopper' });
 
-      // Two sessions listed; the other one ends from here.
+      // Two sessions listed, each by its browser's name and system; the other one ends from here.
       expect(await page.locator('tbody tr').count()).toBe(2);
+      expect(await page.locator('tbody tr td.row-name').allInnerTexts()).toEqual([
+        expect.stringMatching(/^Chrome \d+ on Linux\n127\.0\.0\.1$/),
+        expect.stringMatching(/^Chrome \d+ on Linux\n127\.0\.0\.1$/),
+      ]);
       expect(await live(phone)).toBeDefined();
       await page.getByRole('button', { name: 'End session' }).click();
       await page.getByText('The session is ended.').waitFor();

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SelfUpdate } from '../users/schemas.js';
+import { deviceLabel } from './device-label.js';
 import { isLanguage, languages } from './i18n/index.js';
 import { newPasswordField } from './routes.flows.js';
 import { formBody, type PageKit, page } from './routes.js';
@@ -108,12 +109,14 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     // The person's own language, unless the address asks for another.
     if (isLanguage(language)) request.hostedLanguage = language;
     const t = kit.t(request);
-    const when = (iso: string) =>
-      new Date(iso).toLocaleString(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: person.profile.timezone });
+    const when = (iso: string, timeStyle?: 'short') =>
+      new Date(iso).toLocaleString(language, { dateStyle: 'medium', timeStyle, timeZone: person.profile.timezone });
+    const device = (userAgent: string | null) => deviceLabel(userAgent, (browser, system) => t('account.deviceOn', { browser, system }));
     const sessions = (await hosted.account.sessions(request.caller, session)).map((entry) => ({
       ...entry,
+      device: device(entry.userAgent),
       current: entry.id === session.sessionId,
-      lastUsedLabel: when(entry.lastUsedAt),
+      lastUsedLabel: when(entry.lastUsedAt, 'short'),
     }));
     const remembered = await hosted.mfa.devices.list(hosted.callerOf(request.caller, session));
     return kit.render(
@@ -141,11 +144,13 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
         newPasswordField: { ...newPasswordField(kit, request, 'newPassword', extra.errors?.newPassword), label: t('common.newPassword') },
         sessions,
         factors: (await hosted.mfa.factors.list(hosted.callerOf(request.caller, session))).data,
-        rememberedDevices: remembered.data.map((device) => ({
-          ...device,
-          createdLabel: when(device.createdAt),
-          lastUsedLabel: device.lastUsedAt ? when(device.lastUsedAt) : t('mfa.neverUsed'),
-          expiresLabel: when(device.expiresAt),
+        rememberedDevices: remembered.data.map((entry) => ({
+          ...entry,
+          device: device(entry.userAgent),
+          // A device is remembered for days: its first and last day say enough.
+          createdLabel: when(entry.createdAt),
+          lastUsedLabel: entry.lastUsedAt ? when(entry.lastUsedAt, 'short') : t('mfa.neverUsed'),
+          expiresLabel: when(entry.expiresAt),
         })),
         organizations: await hosted.account.organizations(request.caller, session),
         errors: extra.errors ?? {},
