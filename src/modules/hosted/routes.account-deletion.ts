@@ -35,7 +35,14 @@ export function accountDeletionPages(app: FastifyInstance, kit: PageKit) {
       autocomplete: 'current-password',
       error: errors.password,
     };
-    const confirm = { name: 'confirm', label: t('accountDeletion.confirm'), type: 'checkbox', value: 'yes', error: errors.confirm };
+    const confirm = {
+      name: 'confirm',
+      label: t('accountDeletion.confirm'),
+      type: 'checkbox',
+      value: 'yes',
+      autocomplete: 'off',
+      error: errors.confirm,
+    };
     const again = signInAgain
       ? ways.providers.map((provider) => ({
           href: `/sign-in/with/${encodeURIComponent(provider.slug)}?return_to=${encodeURIComponent('/account/delete')}`,
