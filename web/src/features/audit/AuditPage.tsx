@@ -19,7 +19,7 @@ const page = (filters: Filters, cursor?: string) =>
   must(api.GET('/audit-logs', { params: { query: { limit: 50, ...filters, ...(cursor ? { cursor } : {}) } } }));
 type Row = Awaited<ReturnType<typeof page>>['data'][number];
 
-const NameOf = ({ named }: { named: Named }) => (named.href ? <a href={named.href}>{named.label}</a> : <>{named.label}</>);
+const NameOf = ({ named }: { named: Named }) => (named.href ? <a href={named.href}>{named.label}</a> : named.label);
 
 const isId = (text: string) => problemOf({ type: 'string', format: 'uuid' }, text) === undefined;
 
