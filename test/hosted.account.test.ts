@@ -43,6 +43,9 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
         expect.stringMatching(/^Chrome \d+ on Linux\n127\.0\.0\.1$/),
       ]);
       expect(await live(phone)).toBeDefined();
+      // A screen reader hears which session the button ends: it is described by its row's device.
+      const describedBy = await page.getByRole('button', { name: 'End session' }).getAttribute('aria-describedby');
+      expect(await page.locator(`[id="${describedBy}"]`).textContent()).toMatch(/^Chrome \d+ on Linux/);
       await page.getByRole('button', { name: 'End session' }).click();
       await page.getByText('The session is ended.').waitFor();
       expect(await live(phone)).toBeUndefined();

@@ -67,7 +67,9 @@ describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => 
     expect(await remembered.getByRole('cell').first().innerText()).toMatch(/^Chrome \d+ on Linux\nremembered on .+ \d{4}, until .+ \d{4}$/);
     await checkPageAtEachWidth(page);
 
-    await remembered.getByRole('button', { name: 'Forget', exact: true }).click();
+    const forget = remembered.getByRole('button', { name: 'Forget', exact: true });
+    expect(await page.locator(`[id="${await forget.getAttribute('aria-describedby')}"]`).textContent()).toMatch(/^Chrome \d+ on Linux/);
+    await forget.click();
     await page.getByText('No remembered device.').waitFor();
     await signOut(page);
     await passwordSignIn(page, user.email, password);
