@@ -105,6 +105,10 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     await page.goto(`${base}/account/authenticator`);
     expect(await seriousAxeViolations(page)).toEqual([]);
     const secret = (await page.locator('code').first().textContent()) as string;
+    // On a phone, which cannot scan its own screen, the same key opens in the authenticator app.
+    const openInApp = await page.getByRole('link', { name: 'Open the key in an authenticator app on this device' }).getAttribute('href');
+    expect(new URL(openInApp as string)).toMatchObject({ protocol: 'otpauth:', host: 'totp' });
+    expect(new URL(openInApp as string).searchParams.get('secret')).toBe(secret);
     await page.getByLabel('Code').fill(totpCode(secret, stepAt()));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();

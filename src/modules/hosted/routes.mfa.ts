@@ -220,6 +220,8 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
       required: Boolean(enrolment.token),
       qrDataUrl,
       secret: started.secret,
+      // A phone cannot scan its own screen: the same key, opened by the authenticator app on this device.
+      otpauthUri: started.otpauthUri,
       factorId: started.factorId,
     });
   };

@@ -291,6 +291,7 @@ export const de: Catalogue = {
       'Scannen Sie den QR-Code mit Ihrer Authenticator-App (oder tippen Sie den Schlüssel ein) und geben Sie den angezeigten 6-stelligen Code ein.',
     enrolRequired: 'Ihre Organisation verlangt einen zweiten Faktor. Richten Sie ihn ein, um die Anmeldung abzuschließen.',
     secretLabel: 'Schlüssel',
+    openInApp: 'Schlüssel in einer Authenticator-App auf diesem Gerät öffnen',
     qrLabel: 'QR-Code für Ihre Authenticator-App',
     codesTitle: 'Ihre Wiederherstellungscodes',
     codesIntro: 'Bewahren Sie diese Codes sicher auf. Jeder meldet Sie einmal an, falls Sie Ihren Authenticator verlieren.',

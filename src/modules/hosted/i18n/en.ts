@@ -282,6 +282,7 @@ export const en = {
     enrolIntro: 'Scan the QR code with your authenticator app (or type the key), then enter the 6-digit code it shows.',
     enrolRequired: 'Your organization requires a second factor. Set one up to finish signing in.',
     secretLabel: 'Key',
+    openInApp: 'Open the key in an authenticator app on this device',
     qrLabel: 'QR code for your authenticator app',
     codesTitle: 'Your recovery codes',
     codesIntro: 'Save these codes somewhere safe. Each signs you in once if you lose your authenticator.',
