@@ -3,6 +3,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLogs, learningPreferences, profiles, userIdentities, users } from '../src/db/schema/index.js';
+import { isIanaTimezone } from '../src/http/formats.js';
 import { createUser } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { checkPageAtEachWidth, type PagesRig, startPages } from './helpers/pages.js';
@@ -65,6 +66,12 @@ describe.skipIf(!hasChromium)('hosted account: details, email, providers and dat
 
       const phone = javaScript ? '+14155552671' : '+14155552672';
       await page.getByLabel('Phone').fill(phone);
+      // The field suggests the zones this runtime knows, and each is one the profile accepts.
+      const suggested = await page
+        .locator(`datalist#${await page.getByLabel('Time zone').getAttribute('list')} option`)
+        .evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
+      expect(suggested).toEqual(expect.arrayContaining(['UTC', 'Europe/Berlin', 'Asia/Tokyo']));
+      expect(suggested.every(isIanaTimezone)).toBe(true);
       await page.getByLabel('Time zone').fill('Europe/Berlin');
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByText('Your changes are saved.').waitFor();

@@ -79,6 +79,9 @@ function takenField(kit: PageKit, error: unknown) {
   return undefined;
 }
 
+/** What the time zone field suggests as it is typed in: every zone of this runtime's IANA database. */
+const timeZones = ['UTC', ...Intl.supportedValuesOf('timeZone')];
+
 /**
  * /account: the signed-in person's profile, organizations, email address, password, sessions, linked providers
  * and data; every change is a form post.
@@ -141,6 +144,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
         preferences: preferencesForm(t, person.preferences, extra.values?.dailyStudyGoal),
         identities: await hosted.account.identities(request.caller, session),
         languageChoices: languages.map((code) => ({ code, label: LABELS[code] })),
+        timeZones,
         newPasswordField: { ...newPasswordField(kit, request, 'newPassword', extra.errors?.newPassword), label: t('common.newPassword') },
         sessions,
         factors: (await hosted.mfa.factors.list(hosted.callerOf(request.caller, session))).data,
