@@ -89,6 +89,7 @@ try {
     'account-api-keys': '/account/api-keys',
     'account-avatar': '/account/avatar',
     'account-delete': '/account/delete',
+    'account-authenticator': '/account/authenticator',
     'sign-out': '/sign-out',
   };
   const written: string[] = [];
