@@ -8,6 +8,7 @@ import { hasChromium } from './helpers/chromium.js';
 import { type ConsoleBrowser, consoleWidths, openConsole } from './helpers/console-browser.js';
 
 const ADMIN = { email: 'people-admin@example.com', password: 'user page admin passphrase' };
+const FIREFOX_ON_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0';
 
 // The user page's sessions (end one, end all), field checks from the API's schema before anything is sent,
 // learning actions (verify a skill, add and edit a goal), the invitations' reminders, the bulk export of
@@ -50,11 +51,16 @@ describe.skipIf(!hasChromium)('admin console: the user page and the users list',
   for (const width of consoleWidths) {
     it(`ends one session of a user and keeps the other at ${width} px`, async () => {
       const target = await loginAs(h, { firstName: 'Sam', lastName: `Sessions ${width}` });
-      const second = await login(h, target.user.email, target.user.password);
+      const second = await login(h, target.user.email, target.user.password, { 'user-agent': FIREFOX_ON_WINDOWS });
       await page.setViewportSize({ width, height: 900 });
       await ui.visit(`users/${target.userId}`, `Sam Sessions ${width}`);
       await tab('Sessions');
       await page.getByText('2 live sessions').waitFor();
+      // A browser by the name a person knows it by, its agent as sent a hover away; an agent no browser sent, as it came.
+      const named = page.getByText(/^Firefox 128 on Windows 10 · 127\.0\.0\.1 · started/);
+      expect(await named.getAttribute('title')).toBe(FIREFOX_ON_WINDOWS);
+      await page.getByRole('button', { name: /^End session Firefox 128 on Windows 10 · 127\.0\.0\.1, last used/ }).waitFor();
+      await page.getByText(/^lightMyRequest · 127\.0\.0\.1 · started/).waitFor();
       await ui.checkPage('user-sessions', width);
       const [first] = (await api('GET', `/users/${target.userId}/sessions`)).body.data as { id: string }[];
       const kept = (await h.app.inject({ method: 'GET', url: '/users/me/sessions', headers: second.headers })).json().data[0];

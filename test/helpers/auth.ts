@@ -57,8 +57,8 @@ export async function createUser(h: Harness, options: TestUserOptions = {}) {
 }
 
 /** Signs in through POST /auth/login, as a client would. */
-export async function login(h: Harness, email: string, password: string) {
-  const res = await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password } });
+export async function login(h: Harness, email: string, password: string, headers: Record<string, string> = {}) {
+  const res = await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password }, headers });
   if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
   const body = res.json() as { accessToken: string; refreshToken: string };
   return { ...body, headers: { authorization: `Bearer ${body.accessToken}` } };

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { deviceLabel } from '../../platform/device-label.js';
 import type { SelfUpdate } from '../users/schemas.js';
-import { deviceLabel } from './device-label.js';
 import { isLanguage, languages } from './i18n/index.js';
 import { newPasswordField } from './routes.flows.js';
 import { formBody, type PageKit, page } from './routes.js';

@@ -1,7 +1,10 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { deviceLabel } from '../../../../src/platform/device-label.js';
 import { api, must } from '../../app/client.js';
 import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { Empty, ErrorNote, LiveStatus, when } from '../../ui/parts.js';
+
+const on = (browser: string, system: string) => `${browser} on ${system}`;
 
 /** A user's live sessions: end one (a lost or shared device) or all of them. */
 export function UserSessions({ id }: { id: string }) {
@@ -19,10 +22,10 @@ export function UserSessions({ id }: { id: string }) {
       {rows.length ? (
         <ul className="list" aria-label="Live sessions">
           {rows.map((session) => {
-            const device = `${session.userAgent ?? 'Unknown browser'} · ${session.ipAddress ?? '—'}`;
+            const device = `${deviceLabel(session.userAgent, on) ?? 'Unknown browser'} · ${session.ipAddress ?? '—'}`;
             return (
               <li key={session.id} className="row-with-action">
-                <span>
+                <span title={session.userAgent ?? undefined}>
                   {device} · started {when(session.createdAt)} · last used {when(session.lastUsedAt)}
                   {session.impersonatedBy && <strong> · support session ({session.impersonatedBy.reason})</strong>}
                 </span>
