@@ -107,6 +107,51 @@ describe('roles, permissions, user types and grants', () => {
     ).toBe('INVALID_EXPIRY');
   });
 
+  it("puts a deployment's own permissions in force: through roles and grants, in /auth/me, the explanation and API keys", async () => {
+    for (const name of ['reports:read', 'reports:export', 'reports:delete']) {
+      expect((await call(root, 'POST', '/permissions', { name })).statusCode).toBe(201);
+    }
+    const reader = await call(root, 'POST', '/roles', { name: 'report-reader', permissions: ['reports:read', 'users:read'] });
+    expect(reader.statusCode).toBe(201);
+    const person = await loginAs(h);
+    expect((await call(root, 'POST', `/users/${person.userId}/roles`, { roles: ['report-reader'] })).statusCode).toBe(200);
+    expect((await call(root, 'POST', `/users/${person.userId}/permissions`, { permissions: ['reports:export'] })).statusCode).toBe(204);
+
+    const me = (await call(person, 'GET', '/auth/me')).json();
+    expect(me.permissions).toEqual(expect.arrayContaining(['reports:export', 'reports:read', 'users:read']));
+    expect(me.permissions).not.toContain('reports:delete');
+    const explained = (await call(root, 'GET', `/users/${person.userId}/permissions?explain=true`)).json();
+    expect(explained.data).toEqual(expect.arrayContaining(['reports:export', 'reports:read']));
+    const why = Object.fromEntries(
+      explained.explain.map((entry: { permission: string; sources: unknown[] }) => [entry.permission, entry.sources]),
+    );
+    expect(why['reports:read']).toEqual([{ kind: 'role', role: 'report-reader' }]);
+    expect(why['reports:export']).toEqual([{ kind: 'direct', expiresAt: null }]);
+
+    // A key may carry a custom permission its owner holds, and then carries only that.
+    const key = await call(person, 'POST', '/auth/api-keys', { name: 'reports', scopes: ['reports:read'] });
+    expect(key.statusCode).toBe(201);
+    const asKey = await h.app.inject({ method: 'GET', url: '/auth/me', headers: { 'x-api-key': key.json().key } });
+    expect(asKey.json().permissions).toEqual(['reports:read']);
+    // One that exists but is not held reads as one that does not exist: scopes do not probe the catalogue.
+    for (const scope of ['reports:delete', 'reports:nothing']) {
+      const refused = await call(person, 'POST', '/auth/api-keys', { name: 'probe', scopes: [scope] });
+      expect([refused.statusCode, refused.json().code, refused.json().detail]).toEqual([
+        400,
+        'UNKNOWN_PERMISSION',
+        `Unknown permission: ${scope}.`,
+      ]);
+    }
+    // Granted anew, it is in force from the next request; revoked, gone from the next.
+    expect((await call(root, 'POST', `/users/${person.userId}/permissions`, { permissions: ['reports:delete'] })).statusCode).toBe(204);
+    expect((await call(person, 'GET', '/auth/me')).json().permissions).toContain('reports:delete');
+    const grant = (await call(root, 'GET', `/users/${person.userId}/permissions`)).json().direct.find(
+      (entry: { name: string }) => entry.name === 'reports:delete',
+    );
+    expect((await call(root, 'DELETE', `/users/${person.userId}/permissions/${grant.id}`)).statusCode).toBe(204);
+    expect((await call(person, 'GET', '/auth/me')).json().permissions).not.toContain('reports:delete');
+  });
+
   it('audits what a grant changed, once: 50 parallel grants of one role are one row; the same grant again is none', async () => {
     const user = await createUser(h);
     const grants = await Promise.all(

@@ -1,11 +1,11 @@
 import { createInvalidatedCache } from './invalidated-cache.js';
-import type { Permission } from './permissions.js';
 import type { SharedState } from './shared-state.js';
 
 /** What a user may do, as the access module works it out from their roles and grants. */
 export interface AccessProfile {
   roles: string[];
-  permissions: Permission[];
+  /** The built-in permissions held and the deployment's own (custom) ones: other services check those. */
+  permissions: string[];
   /** Super-admins and holders of tenants:all act across every organization. */
   crossTenant: boolean;
   isSuperAdmin: boolean;
@@ -14,7 +14,7 @@ export interface AccessProfile {
 /** What a user holds in one scope: platform-wide (global) or within one organization. */
 export interface ScopedGrants {
   roles: string[];
-  permissions: Permission[];
+  permissions: string[];
   isSuperAdmin: boolean;
 }
 

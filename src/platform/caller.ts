@@ -1,5 +1,3 @@
-import type { Permission } from './permissions.js';
-
 /** The authenticated party of a request, set by the auth module's authenticator. */
 export interface Principal {
   userId: string;
@@ -9,7 +7,8 @@ export interface Principal {
   apiKeyId: string | null;
   organizationId: string | null;
   roles: string[];
-  permissions: ReadonlySet<Permission>;
+  /** Built-in and custom permission names; Tessera's routes check the built-in ones. */
+  permissions: ReadonlySet<string>;
   crossTenant: boolean;
   /** Access tokens: how the session's sign-in was proven (RFC 8176 values) and when (seconds since the epoch). */
   amr?: string[];

@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.js';
 import { type Executor, queryRows } from '../../db/client.js';
 import { permissions, rolePermissions, roles, userPermissions, userRoles } from '../../db/schema/index.js';
 import type { AccessProfile, ScopedGrants, UserGrants } from '../../platform/access-cache.js';
-import { allPermissions, isPermission, type Permission } from '../../platform/permissions.js';
+import { allPermissions } from '../../platform/permissions.js';
 
 /**
  * Where a profile counts grants: an organization's id (platform-wide grants and that organization's), null
@@ -67,7 +67,7 @@ export async function loadUserGrants(db: Executor, userId: string): Promise<User
   }
   const finished = (scope: { roles: Set<string>; permissions: Set<string>; isSuperAdmin: boolean }): ScopedGrants => ({
     roles: [...scope.roles].sort(),
-    permissions: [...scope.permissions].filter(isPermission).sort(),
+    permissions: [...scope.permissions].sort(),
     isSuperAdmin: scope.isSuperAdmin,
   });
   const byOrganization: Record<string, ScopedGrants> = {};
@@ -93,7 +93,9 @@ export function profileIn(grants: UserGrants, scope: AccessScope): AccessProfile
       ? [grants.global, ...Object.values(grants.byOrganization)]
       : [grants.global, ...(scope && grants.byOrganization[scope] ? [grants.byOrganization[scope]] : [])];
   const isSuperAdmin = parts.some((part) => part.isSuperAdmin);
-  const granted: Permission[] = isSuperAdmin ? allPermissions : [...new Set(parts.flatMap((part) => part.permissions))].sort();
+  // A super-admin holds every built-in permission; a custom one, like anybody, when a role or a grant gives it.
+  const held = parts.flatMap((part) => part.permissions);
+  const granted = [...new Set(isSuperAdmin ? [...allPermissions, ...held] : held)].sort();
   const profile: AccessProfile = {
     roles: [...new Set(parts.flatMap((part) => part.roles))].sort(),
     permissions: granted,

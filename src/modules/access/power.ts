@@ -1,11 +1,10 @@
 import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
-import { allPermissions, type Permission } from '../../platform/permissions.js';
 import { type AccessScope, EVERYWHERE, loadAccessProfile } from './effective.js';
 import { accessErrors as errors } from './errors.js';
 
 export interface HeldAccess {
-  permissions: ReadonlySet<Permission>;
+  permissions: ReadonlySet<string>;
   /** A super-admin acting with all of it (not through a key narrowed to some permissions). */
   isSuperAdmin: boolean;
 }
@@ -19,7 +18,7 @@ export async function heldAccess(db: Executor, principal: Principal): Promise<He
   // Within the organization the principal acts in: nobody grants there beyond what they hold there.
   const profile = await loadAccessProfile(db, principal.userId, principal.organizationId);
   const permissions = profile.permissions.filter((permission) => principal.permissions.has(permission));
-  return { permissions: new Set(permissions), isSuperAdmin: profile.isSuperAdmin && permissions.length === allPermissions.length };
+  return { permissions: new Set(permissions), isSuperAdmin: profile.isSuperAdmin && permissions.length === profile.permissions.length };
 }
 
 /**

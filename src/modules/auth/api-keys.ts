@@ -2,7 +2,7 @@ import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { isoOrNull } from '../../platform/dates.js';
 import { newestFirst, type PageRequest } from '../../platform/paging.js';
 import { accessErrors } from '../access/errors.js';
-import { assertNotApiKey, cachedAccessProfile, isPermission, type Permission } from '../access/service.js';
+import { assertNotApiKey, cachedAccessProfile, isPermission } from '../access/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -37,10 +37,12 @@ export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users
       const { principal } = caller;
       // A key making keys would outlive its own revocation: keys are made in a signed-in session only.
       assertNotApiKey(principal);
-      const unknown = input.scopes.filter((scope) => !isPermission(scope));
+      // A custom permission is a scope its holder may give; one they do not hold is unknown to them, so that
+      // a key's scopes never tell who may read the catalogue which custom permissions exist.
+      const unknown = input.scopes.filter((scope) => !isPermission(scope) && !principal.permissions.has(scope));
       if (unknown.length > 0) throw accessErrors.UNKNOWN_PERMISSION(`Unknown permission: ${unknown.join(', ')}.`);
       // A key can only narrow what its owner may do, never widen it.
-      const notHeld = input.scopes.filter((scope) => !principal.permissions.has(scope as Permission));
+      const notHeld = input.scopes.filter((scope) => !principal.permissions.has(scope));
       if (notHeld.length > 0) throw errors.SCOPE_NOT_HELD(`You do not hold: ${notHeld.join(', ')}.`);
       const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
       if (expiresAt && expiresAt.getTime() <= Date.now()) throw accessErrors.INVALID_EXPIRY();
