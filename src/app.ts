@@ -13,6 +13,7 @@ import { registerJsonParser } from './http/json-body.js';
 import { loggedUrl } from './http/logged-url.js';
 import { registerNoStoreByDefault } from './http/no-store.js';
 import { declareOperations, securitySchemes } from './http/openapi.js';
+import { withOptionalBodies } from './http/openapi-optional-bodies.js';
 import { shareProblemResponses } from './http/openapi-problems.js';
 import { problemServerOptions, registerProblemHandlers } from './http/problem.js';
 import { parseQueryString } from './http/query-string.js';
@@ -127,7 +128,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
       servers: [{ url: config.PUBLIC_URL }],
       components: { securitySchemes },
     },
-    transformObject: shareProblemResponses,
+    transformObject: withOptionalBodies(app, shareProblemResponses),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } });
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -81,6 +81,40 @@ describe('sign-up, verification, sign-in, refresh, sign-out', () => {
     expect((await post('/auth/refresh-token', { refreshToken: next.refreshToken })).statusCode).toBe(401);
   });
 
+  it('signs out with the access token alone: no body, or an empty one labelled JSON', async () => {
+    const user = await createUser(h);
+    const ended = async (headers: Record<string, string>) =>
+      (await h.app.inject({ method: 'GET', url: '/auth/me', headers })).json().code === 'SESSION_ENDED';
+    const bare = await login(h, user.email, user.password);
+    const noBody = await h.app.inject({ method: 'POST', url: '/auth/logout', headers: bare.headers });
+    expect(noBody.statusCode).toBe(204);
+    expect(await ended(bare.headers)).toBe(true);
+    expect((await post('/auth/refresh-token', { refreshToken: bare.refreshToken })).statusCode).toBe(401);
+
+    const labelled = await login(h, user.email, user.password);
+    const emptyJson = await h.app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { ...labelled.headers, 'content-type': 'application/json' },
+      body: '',
+    });
+    expect(emptyJson.statusCode).toBe(204);
+    expect(await ended(labelled.headers)).toBe(true);
+
+    // What is sent is still checked, and a route that needs a body still refuses an empty one.
+    const kept = await login(h, user.email, user.password);
+    const extra = await post('/auth/logout', { everywhere: true }, kept.headers);
+    expect([extra.statusCode, extra.json().code]).toEqual([400, 'FIELD_NOT_ALLOWED']);
+    expect(await ended(kept.headers)).toBe(false);
+    const emptyLogin = await h.app.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, body: '' });
+    expect([emptyLogin.statusCode, emptyLogin.json().code]).toEqual([400, 'MALFORMED_JSON']);
+
+    // The API's description says so, for the typed clients generated from it.
+    const { paths } = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(paths['/auth/logout'].post.requestBody.required).toBe(false);
+    expect(paths['/auth/login'].post.requestBody.required).toBe(true);
+  });
+
   it('answers a registration of a taken address exactly like a new one, and tells the owner', async () => {
     const owner = await createUser(h, { email: 'taken@example.com' });
     const taken = await post('/auth/register', { email: 'taken@example.com', password });

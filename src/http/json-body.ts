@@ -12,6 +12,8 @@ export function registerJsonParser(app: FastifyInstance) {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (nestsDeeperThan(body as string)) return done(httpErrors.BODY_TOO_DEEP(), undefined);
+    // A client that labels an empty request as JSON has sent no body, which a route that needs none accepts.
+    if (request.routeOptions.config.optionalBody && (body as string).trim() === '') return done(null, undefined);
     parse(request, body as string, done);
   });
 }

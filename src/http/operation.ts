@@ -1,9 +1,9 @@
 import type { TSchema } from '@sinclair/typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoutePolicy } from './route-policy.js';
 
 /** A route's policy, as `requirePermission` and its siblings give it, with `stepUp` where it needs one. */
-type OperationConfig = { auth: RoutePolicy; stepUp?: boolean };
+type OperationConfig = { auth: RoutePolicy; stepUp?: boolean; optionalBody?: boolean };
 
 /** What an operation tells the OpenAPI document: its words, its input and its answers per status. */
 interface OperationDoc {
@@ -26,6 +26,11 @@ function declaredSuccess(response: Record<number, unknown>) {
   return successes.length === 1 && successes[0] !== 200 ? successes[0] : undefined;
 }
 
+/** A body an operation may go without is validated as `{}` when it was left out. */
+async function bodyLeftOutAsEmpty(request: FastifyRequest) {
+  request.body ??= {};
+}
+
 /**
  * The options of a documented route (`app.get(url, operation(policy, { … }), handler)`) under its module's
  * tags (or its own `tags`). The schema keeps its literal types, so the TypeBox provider still types `request.body`, `params`
@@ -37,9 +42,13 @@ export const operations =
   <const Config extends OperationConfig, const Doc extends OperationDoc>(config: Config, doc: Doc) => {
     const schema = { tags, ...doc };
     const success = declaredSuccess(doc.response);
-    if (success === undefined) return { config, schema };
     const answerSuccess = async (_request: unknown, reply: FastifyReply) => {
-      reply.code(success);
+      reply.code(success as number);
     };
-    return { config, schema, preHandler: answerSuccess };
+    return {
+      config,
+      schema,
+      ...(config.optionalBody ? { preValidation: bodyLeftOutAsEmpty } : {}),
+      ...(success === undefined ? {} : { preHandler: answerSuccess }),
+    };
   };

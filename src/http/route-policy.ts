@@ -15,6 +15,8 @@ declare module 'fastify' {
     auth?: RoutePolicy;
     /** Changes credentials or grants power: needs a recent sign-in, with a second factor when the person has one. */
     stepUp?: boolean;
+    /** The body may be left out, or sent empty as JSON: the route reads it as `{}`. */
+    optionalBody?: boolean;
   }
   interface FastifyRequest {
     /** Who is asking and from where; its principal is set on every route whose policy is not public. */

@@ -1155,7 +1155,7 @@ export interface paths {
         put?: never;
         /**
          * End this session
-         * @description Ends the session of the access token; with the refresh token in the body, that token stops working at once too. Access tokens already issued expire on their own.
+         * @description Ends the session of the access token; with the refresh token in the body, that token stops working at once too. Access tokens already issued expire on their own. The body may be left out.
          */
         post: operations["postAuthLogout"];
         delete?: never;
@@ -7766,7 +7766,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     refreshToken?: string;
