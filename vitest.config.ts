@@ -1,4 +1,7 @@
 import { defineConfig } from 'vitest/config';
+import { preferTestDatabaseUrl } from './test/helpers/test-database-url.js';
+
+preferTestDatabaseUrl();
 
 /** TEST_WORKERS: how many test files run at once (default 3). */
 const testWorkers = Number(process.env.TEST_WORKERS ?? 3);

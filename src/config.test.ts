@@ -54,6 +54,34 @@ describe('configuration', () => {
     expect(() => loadConfig({ [name]: value }, noFile)).toThrow(new ConfigError(`Invalid configuration: ${message}`));
   });
 
+  it('takes the database as DATABASE_URL, as USER_DATABASE_URL, or in parts from DB_HOST, and refuses two of them', () => {
+    const url = 'postgres://app@db.internal:5432/users';
+    expect(loadConfig({ DATABASE_URL: url }, noFile).DATABASE_URL).toBe(url);
+    expect(loadConfig({ USER_DATABASE_URL: url }, noFile).DATABASE_URL).toBe(url);
+    const parts = { DB_HOST: 'db.internal', DB_PORT: '6432', DB_USERNAME: 'app', DB_PASSWORD: 'p@ss:w/rd', DB_NAME: 'user_service' };
+    const fromParts = loadConfig(parts, noFile).DATABASE_URL as string;
+    expect(fromParts).toBe('postgres://app:p%40ss%3Aw%2Frd@db.internal:6432/user_service');
+    const read = new URL(fromParts);
+    expect([decodeURIComponent(read.password), read.hostname, read.port, read.pathname]).toEqual([
+      'p@ss:w/rd',
+      'db.internal',
+      '6432',
+      '/user_service',
+    ]);
+    expect(loadConfig({ DB_HOST: 'localhost' }, noFile).DATABASE_URL).toBe('postgres://postgres@localhost:5432/tessera');
+    expect(() => loadConfig({ DATABASE_URL: url, DB_HOST: 'localhost' }, noFile)).toThrow(
+      new ConfigError('Invalid configuration: DB_HOST and DATABASE_URL both name the database: set one of them'),
+    );
+    expect(() => loadConfig({ DATABASE_URL: url, USER_DATABASE_URL: url }, noFile)).toThrow(/USER_DATABASE_URL and DATABASE_URL/);
+  });
+
+  it('logs statements when asked, or under NODE_ENV=development unless told not to', () => {
+    expect(loadConfig({}, noFile).LOG_QUERIES).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'development' }, noFile).LOG_QUERIES).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development', LOG_QUERIES: 'false' }, noFile).LOG_QUERIES).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', LOG_QUERIES: 'true' }, noFile).LOG_QUERIES).toBe(true);
+  });
+
   it('requires the bootstrap admin email and password together', () => {
     expect(() => loadConfig({ BOOTSTRAP_ADMIN_EMAIL: 'root@example.com' }, noFile)).toThrow(/BOOTSTRAP_ADMIN_PASSWORD/);
   });

@@ -119,11 +119,31 @@ export const settings = {
     'external base URL used in mailed links and as token issuer (default http://localhost:PORT)',
   ),
   LOG_LEVEL: setting(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'info', 'pino log level'),
+  NODE_ENV: setting(optional(str), '', 'development turns LOG_QUERIES on unless it is set; nothing else reads it'),
+  LOG_QUERIES: setting(
+    optional(bool),
+    '',
+    'log the text of every SQL statement Tessera builds, as an info line named sql (never its parameters: they carry hashes and tokens); empty: on when NODE_ENV=development',
+  ),
   TRUST_PROXY: setting(bool, 'false', 'trust X-Forwarded-For from a reverse proxy for client IPs'),
   CORS_ORIGINS: setting(list(str), '', 'comma-separated origins allowed by CORS (empty: same-origin only)'),
   BODY_LIMIT_BYTES: setting(int(1024), '102400', 'largest accepted JSON request body'),
   DATA_DIR: setting(str, './data', 'directory for the embedded database and uploaded files'),
-  DATABASE_URL: setting(optional(url('postgres:', 'postgresql:')), '', 'PostgreSQL URL; empty runs embedded PGlite in DATA_DIR'),
+  DATABASE_URL: setting(
+    optional(url('postgres:', 'postgresql:')),
+    '',
+    'PostgreSQL URL; empty (and no USER_DATABASE_URL or DB_HOST) runs embedded PGlite in DATA_DIR',
+  ),
+  USER_DATABASE_URL: setting(optional(url('postgres:', 'postgresql:')), '', 'another name for DATABASE_URL: set one of them'),
+  DB_HOST: setting(
+    optional(str),
+    '',
+    'PostgreSQL host, for a database given in parts instead of a URL (with DB_PORT, DB_USERNAME, DB_PASSWORD, DB_NAME)',
+  ),
+  DB_PORT: setting(int(1, 65535), '5432', 'with DB_HOST: the port'),
+  DB_USERNAME: setting(str, 'postgres', 'with DB_HOST: the user'),
+  DB_PASSWORD: setting(optional(str), '', "with DB_HOST: the user's password"),
+  DB_NAME: setting(str, 'tessera', 'with DB_HOST: the database'),
   EMBEDDED_SHARED_BUFFERS: setting(
     memorySize(1024),
     '128MB',
@@ -335,7 +355,31 @@ export const settings = {
 export type SettingName = keyof typeof settings;
 type Parsed<S> = S extends Setting<infer T> ? T : never;
 type RawConfig = { [K in SettingName]: Parsed<(typeof settings)[K]> };
-export type Config = Omit<RawConfig, 'PUBLIC_URL'> & { PUBLIC_URL: string };
+export type Config = Omit<RawConfig, 'PUBLIC_URL' | 'LOG_QUERIES'> & { PUBLIC_URL: string; LOG_QUERIES: boolean };
+
+/**
+ * The one PostgreSQL database, however it was named: DATABASE_URL, USER_DATABASE_URL, or in parts from DB_HOST
+ * (platforms that hand out host, user and password apart). Two of them set is refused rather than one guessed.
+ */
+function databaseUrlOf(config: RawConfig): string | undefined {
+  const given = [
+    config.DATABASE_URL && { name: 'DATABASE_URL', url: config.DATABASE_URL },
+    config.USER_DATABASE_URL && { name: 'USER_DATABASE_URL', url: config.USER_DATABASE_URL },
+    config.DB_HOST && { name: 'DB_HOST', url: urlFromParts(config) },
+  ].filter((source): source is { name: string; url: string } => Boolean(source));
+  if (given.length > 1) fail(given[1]?.name as string, `and ${given[0]?.name} both name the database: set one of them`);
+  return given[0]?.url;
+}
+
+function urlFromParts(config: RawConfig): string {
+  const url = new URL('postgres://localhost');
+  url.hostname = config.DB_HOST as string;
+  url.port = String(config.DB_PORT);
+  url.username = encodeURIComponent(config.DB_USERNAME);
+  url.password = encodeURIComponent(config.DB_PASSWORD ?? '');
+  url.pathname = `/${encodeURIComponent(config.DB_NAME)}`;
+  return url.href;
+}
 
 /** Reads `.env` (if present) under the real environment, then validates every setting once. */
 export function loadConfig(env: Record<string, string | undefined> = process.env, envFile = '.env'): Config {
@@ -358,7 +402,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       fail('OAUTH_MICROSOFT_TENANT', 'is required with OAUTH_MICROSOFT_CLIENT_ID');
     if (id && provider === 'OIDC' && !config.OAUTH_OIDC_ISSUER) fail('OAUTH_OIDC_ISSUER', 'is required with OAUTH_OIDC_CLIENT_ID');
   }
-  return { ...config, PUBLIC_URL: config.PUBLIC_URL ?? `http://localhost:${config.PORT}` };
+  return {
+    ...config,
+    PUBLIC_URL: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+    DATABASE_URL: databaseUrlOf(config),
+    LOG_QUERIES: config.LOG_QUERIES ?? config.NODE_ENV === 'development',
+  };
 }
 
 /** `.env.example`: every setting with its meaning and default, generated from the list above. */

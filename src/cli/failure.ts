@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { ConfigError } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import { UnopenableDatabaseError } from '../db/client.js';
 import { DirectoryLockedError } from '../db/dir-lock.js';
 import { AppError } from '../http/errors.js';
@@ -20,11 +20,21 @@ export function describeFailure(error: unknown): string {
   }
   const appError = error instanceof AppError ? error : toAppError(error);
   if (appError.code === 'DATABASE_UNAVAILABLE') {
-    const url = process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL) : undefined;
+    const url = configuredDatabaseUrl();
     return `cannot reach the database${url ? ` at ${url.hostname}:${url.port || 5432}` : ''}`;
   }
   if (appError.status < 500) return appError.detail;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Where the database was said to be (DATABASE_URL, USER_DATABASE_URL or DB_HOST's parts), if anywhere readable. */
+function configuredDatabaseUrl(): URL | undefined {
+  try {
+    const { DATABASE_URL } = loadConfig();
+    return DATABASE_URL ? new URL(DATABASE_URL) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export const failureLine = (error: unknown) => `tessera: error: ${describeFailure(error)}\n`;

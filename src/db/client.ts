@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import { Mutex, withTimeout } from 'async-mutex';
-import { type ExtractTablesWithRelations, type SQL, sql } from 'drizzle-orm';
+import { type Logger as DrizzleLogger, type ExtractTablesWithRelations, type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { withReplicas } from 'drizzle-orm/pg-core';
@@ -20,6 +20,7 @@ import {
   walPosition,
 } from './replicas.js';
 import * as schema from './schema/index.js';
+import { statementLogger } from './statement-log.js';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -80,7 +81,7 @@ export type DatabaseOptions = Pick<
   | 'DB_IDLE_TIMEOUT'
   | 'DB_STATEMENT_TIMEOUT'
 > &
-  Partial<Pick<Config, 'REPLICA_MAX_LAG' | 'DB_REPLICA_POOL_SIZE' | 'EMBEDDED_SHARED_BUFFERS'>>;
+  Partial<Pick<Config, 'REPLICA_MAX_LAG' | 'DB_REPLICA_POOL_SIZE' | 'EMBEDDED_SHARED_BUFFERS' | 'LOG_QUERIES'>>;
 
 /** No connection came free in time (PGlite's one connection or the pool): the request answers 503. */
 export class DatabaseWaitTimeoutError extends Error {
@@ -143,6 +144,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     : openPglite(embeddedDatabaseDir(options.DATA_DIR), {
         waitMs: options.DB_CONNECTION_TIMEOUT,
         sharedBuffers: options.EMBEDDED_SHARED_BUFFERS ?? settings.EMBEDDED_SHARED_BUFFERS.default,
+        logQueries: options.LOG_QUERIES,
       });
 }
 
@@ -160,7 +162,10 @@ export const embeddedLockFile = (databaseDir: string) => `${databaseDir}.lock`;
  * Two processes on one PGlite directory destroy it, so the directory's lock is taken before any of its
  * files is read: a second opener gets DirectoryLockedError and touches nothing.
  */
-export async function openPglite(dataDir: string, options: { waitMs?: number; sharedBuffers: string }): Promise<Database> {
+export async function openPglite(
+  dataDir: string,
+  options: { waitMs?: number; sharedBuffers: string; logQueries?: boolean },
+): Promise<Database> {
   const { waitMs = 10_000, sharedBuffers } = options;
   // Loaded only here: a node on PostgreSQL never needs the embedded engine (8 MB resident, 50 MB through tsx).
   const [{ PGlite }, { pg_trgm }, { unaccent }, { drizzle: drizzlePglite }] = await Promise.all([
@@ -193,7 +198,8 @@ export async function openPglite(dataDir: string, options: { waitMs?: number; sh
     exec: (...args: Parameters<PGlite['exec']>) => exclusive(() => client.exec(...args)),
     transaction: (...args: Parameters<PGlite['transaction']>) => exclusive(() => client.transaction(...args)),
   };
-  const primary = guardTopLevel(drizzlePglite(gated as unknown as PGlite, { schema }) as unknown as Db);
+  const logger = statementLogger(options.logQueries);
+  const primary = guardTopLevel(drizzlePglite(gated as unknown as PGlite, { schema, logger }) as unknown as Db);
   const session: Session = {
     query: async <T extends Row>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
     exec: async (script) => {
@@ -329,14 +335,14 @@ function createPool(connectionString: string, options: DatabaseOptions, size: nu
  * pool, and after a few such breaks no connection would be left. Each pooled connection gets one
  * drizzle handle of its own, made once.
  */
-function transactionsOwnTheirConnection(pool: pg.Pool, db: Db): Db {
+function transactionsOwnTheirConnection(pool: pg.Pool, db: Db, logger: DrizzleLogger | undefined): Db {
   const onConnection = new WeakMap<pg.PoolClient, Db>();
   const transaction: Db['transaction'] = async (fn, config) => {
     const client = await pool.connect();
     try {
       let handle = onConnection.get(client);
       if (!handle) {
-        handle = drizzlePg(client, { schema }) as unknown as Db;
+        handle = drizzlePg(client, { schema, logger }) as unknown as Db;
         onConnection.set(client, handle);
       }
       return await handle.transaction(fn, config);
@@ -396,13 +402,13 @@ class ReplicaOrPrimary {
 }
 
 /** Each replica's read handle: selects on the replica (falling back to the primary), writes on the primary. */
-function replicaHandles(primaryPool: pg.Pool, primary: Db, set: ReplicaSet, options: DatabaseOptions) {
+function replicaHandles(primaryPool: pg.Pool, primary: Db, set: ReplicaSet, options: DatabaseOptions, logger?: DrizzleLogger) {
   const size = options.DB_REPLICA_POOL_SIZE ?? options.DB_POOL_SIZE;
   const pools = options.DATABASE_REPLICA_URLS.map((replicaUrl) => createPool(replicaUrl, options, size));
   const handles = new Map<Replica, Db>();
   set.replicas.forEach((replica, index) => {
     const client = new ReplicaOrPrimary(pools[index] as pg.Pool, primaryPool, replica, set);
-    const replicaDb = drizzlePg(client as unknown as pg.Pool, { schema }) as unknown as Db;
+    const replicaDb = drizzlePg(client as unknown as pg.Pool, { schema, logger }) as unknown as Db;
     handles.set(replica, guardTopLevel(withReplicas(primary, [replicaDb]) as unknown as Db));
   });
   return { handles, pools };
@@ -410,12 +416,13 @@ function replicaHandles(primaryPool: pg.Pool, primary: Db, set: ReplicaSet, opti
 
 export async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
   const pool = createPool(url, options, options.DB_POOL_SIZE);
-  const primary = guardTopLevel(transactionsOwnTheirConnection(pool, drizzlePg(pool, { schema }) as unknown as Db));
+  const logger = statementLogger(options.LOG_QUERIES);
+  const primary = guardTopLevel(transactionsOwnTheirConnection(pool, drizzlePg(pool, { schema, logger }) as unknown as Db, logger));
   const set =
     options.DATABASE_REPLICA_URLS.length > 0
       ? createReplicaSet(pool, options.DATABASE_REPLICA_URLS, options.REPLICA_MAX_LAG ?? 2000)
       : undefined;
-  const { handles, pools: replicaPools } = set ? replicaHandles(pool, primary, set, options) : { handles: new Map(), pools: [] };
+  const { handles, pools: replicaPools } = set ? replicaHandles(pool, primary, set, options, logger) : { handles: new Map(), pools: [] };
   await set?.ready;
   const readAfter = (after: WalPosition | undefined): Db => {
     if (!set) return primary;

@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { preferTestDatabaseUrl } from '../helpers/test-database-url.js';
+
+preferTestDatabaseUrl();
 
 // `npm run test:faults`: faults injected through TCP proxies in front of PostgreSQL and Redis. Kept out
 // of `npm test` (files end in .fault.ts) because they wait on timeouts; one file at a time, since they
