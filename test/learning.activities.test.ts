@@ -108,6 +108,31 @@ describe('learning: the activity log', () => {
     expect(JSON.stringify(row)).not.toContain('passphrase');
   });
 
+  it('PASSWORD_CHANGED: also when an administrator sets one, and when a temporary one is replaced', async () => {
+    const who = await loginAs(s.h, { roles: ['LEARNER'], organizationId: s.orgA });
+    const temporary = 'a temporary passphrase 31';
+    const set = await activityOf(who.userId, () =>
+      s.as(s.root, { 'user-agent': agents.desktop }).send('PUT', `/users/${who.userId}/password`, { password: temporary, temporary: true }),
+    );
+    // The administrator's agent is not the learner's.
+    expect(set).toMatchObject({
+      activity_type: 'PASSWORD_CHANGED',
+      activity_data: { via: 'administrator', temporary: true },
+      device_type: null,
+    });
+    const signIn = await s.h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: who.user.email, password: temporary } });
+    const replaced = await activityOf(who.userId, () =>
+      s.h.app.inject({
+        method: 'POST',
+        url: '/auth/change-password',
+        headers: { 'user-agent': agents.mobile },
+        payload: { changeToken: signIn.json().changeToken, newPassword: 'a passphrase of my own 32' },
+      }),
+    );
+    expect(replaced).toMatchObject({ activity_type: 'PASSWORD_CHANGED', activity_data: { via: 'temporary' }, device_type: 'mobile' });
+    expect(JSON.stringify([set, replaced])).not.toContain('passphrase');
+  });
+
   it('AVATAR_UPLOADED: from the upload route', async () => {
     const image = await sharp({ create: { width: 80, height: 80, channels: 3, background: { r: 9, g: 99, b: 199 } } })
       .png()

@@ -34,6 +34,12 @@ const activities: { [T in EventType]?: (event: EventOf<T>) => Entry | undefined 
   'user.email_changed': (e) => ({ userId: e.entityId, type: 'EMAIL_CHANGED', data: { fields: ['email'] } }),
   'auth.password_changed': (e) => ({ userId: e.entityId, type: 'PASSWORD_CHANGED', data: { via: 'change' } }),
   'auth.password_reset': (e) => ({ userId: e.entityId, type: 'PASSWORD_CHANGED', data: { via: 'reset' } }),
+  'auth.temporary_password_replaced': (e) => ({ userId: e.entityId, type: 'PASSWORD_CHANGED', data: { via: 'temporary' } }),
+  'auth.password_set_by_admin': (e) => ({
+    userId: e.entityId,
+    type: 'PASSWORD_CHANGED',
+    data: { via: 'administrator', temporary: e.payload.temporary },
+  }),
   'skill.added': ({ entityId, payload: { userId, ...skill } }) => ({ userId, type: 'SKILL_ADDED', data: { skillId: entityId, ...skill } }),
   'skill.verified': ({ entityId, payload: { userId, ...skill } }) => ({
     userId,
