@@ -145,9 +145,9 @@ describe('roles, permissions, user types and grants', () => {
     // Granted anew, it is in force from the next request; revoked, gone from the next.
     expect((await call(root, 'POST', `/users/${person.userId}/permissions`, { permissions: ['reports:delete'] })).statusCode).toBe(204);
     expect((await call(person, 'GET', '/auth/me')).json().permissions).toContain('reports:delete');
-    const grant = (await call(root, 'GET', `/users/${person.userId}/permissions`)).json().direct.find(
-      (entry: { name: string }) => entry.name === 'reports:delete',
-    );
+    const grant = (await call(root, 'GET', `/users/${person.userId}/permissions`))
+      .json()
+      .direct.find((entry: { name: string }) => entry.name === 'reports:delete');
     expect((await call(root, 'DELETE', `/users/${person.userId}/permissions/${grant.id}`)).statusCode).toBe(204);
     expect((await call(person, 'GET', '/auth/me')).json().permissions).not.toContain('reports:delete');
   });

@@ -106,7 +106,12 @@ describe('sign-up, verification, sign-in, refresh, sign-out', () => {
     const extra = await post('/auth/logout', { everywhere: true }, kept.headers);
     expect([extra.statusCode, extra.json().code]).toEqual([400, 'FIELD_NOT_ALLOWED']);
     expect(await ended(kept.headers)).toBe(false);
-    const emptyLogin = await h.app.inject({ method: 'POST', url: '/auth/login', headers: { 'content-type': 'application/json' }, body: '' });
+    const emptyLogin = await h.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { 'content-type': 'application/json' },
+      body: '',
+    });
     expect([emptyLogin.statusCode, emptyLogin.json().code]).toEqual([400, 'MALFORMED_JSON']);
 
     // The API's description says so, for the typed clients generated from it.

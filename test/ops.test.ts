@@ -32,6 +32,9 @@ describe('operations endpoints', () => {
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(typeof body.uptimeSeconds).toBe('number');
     if (process.env.REDIS_URL) expect(body.redis.status).toBe('ok');
+    // The same report where a deployment serving its functions under /api looks for it.
+    const underApi = (await answeredOk(h, '/api/health')).json();
+    expect(underApi).toMatchObject({ status: 'ok', database: { status: 'ok' }, version: body.version });
   });
 
   it('answers liveness and readiness probes', async () => {

@@ -9,9 +9,29 @@ export interface paths {
         };
         /**
          * Service health
-         * @description Checks the database with a round trip (and Redis, when configured) and reports the version and uptime. Answers 503 with the same report when a dependency is down.
+         * @description Checks the database with a round trip (and Redis, when configured) and reports the version and uptime. Answers 503 with the same report when a dependency is down. The same report at /health and /api/health.
          */
         get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service health
+         * @description Checks the database with a round trip (and Redis, when configured) and reports the version and uptime. Answers 503 with the same report when a dependency is down. The same report at /health and /api/health.
+         */
+        get: operations["getApiHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4223,6 +4243,77 @@ export interface components {
 export type $defs = Record<string, never>;
 export interface operations {
     getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: "ok" | "degraded";
+                        version: string;
+                        uptimeSeconds: number;
+                        database: {
+                            status: "ok" | "down";
+                            latencyMs?: number;
+                        } & {
+                            driver: string;
+                        };
+                        redis?: {
+                            status: "ok" | "down";
+                            latencyMs?: number;
+                        };
+                        serving: boolean;
+                        replicas?: {
+                            name: string;
+                            state: "up" | "behind" | "down";
+                            lagMs: number | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            500: components["responses"]["500-INTERNAL_ERROR"];
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: "ok" | "degraded";
+                        version: string;
+                        uptimeSeconds: number;
+                        database: {
+                            status: "ok" | "down";
+                            latencyMs?: number;
+                        } & {
+                            driver: string;
+                        };
+                        redis?: {
+                            status: "ok" | "down";
+                            latencyMs?: number;
+                        };
+                        serving: boolean;
+                        replicas?: {
+                            name: string;
+                            state: "up" | "behind" | "down";
+                            lagMs: number | null;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiHealth: {
         parameters: {
             query?: never;
             header?: never;

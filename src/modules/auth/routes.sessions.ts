@@ -76,13 +76,16 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
 
   app.post(
     '/logout',
-    operation({ ...authenticated, optionalBody: true }, {
-      description:
-        'Ends the session of the access token; with the refresh token in the body, that token stops working at once too. Access tokens already issued expire on their own. The body may be left out.',
-      summary: 'End this session',
-      body: LogoutBody,
-      response: done,
-    }),
+    operation(
+      { ...authenticated, optionalBody: true },
+      {
+        description:
+          'Ends the session of the access token; with the refresh token in the body, that token stops working at once too. Access tokens already issued expire on their own. The body may be left out.',
+        summary: 'End this session',
+        body: LogoutBody,
+        response: done,
+      },
+    ),
     async (request) => {
       await auth.sessions.logout(signedIn(request.caller), request.body?.refreshToken);
     },

@@ -34,19 +34,22 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ ops: OpsService; metricsToke
   app,
   { ops, metricsToken },
 ) => {
-  app.get(
-    '/health',
-    operation(publicRoute, {
-      description:
-        'Checks the database with a round trip (and Redis, when configured) and reports the version and uptime. Answers 503 with the same report when a dependency is down.',
-      summary: 'Service health',
-      response: { 200: HealthResponse, 503: HealthResponse },
-    }),
-    async (_request, reply) => {
-      const report = await ops.health();
-      return reply.status(report.serving ? 200 : 503).send(report);
-    },
-  );
+  // Also at /api/health, where deployments that serve every function under /api look for it.
+  for (const url of ['/health', '/api/health']) {
+    app.get(
+      url,
+      operation(publicRoute, {
+        description:
+          'Checks the database with a round trip (and Redis, when configured) and reports the version and uptime. Answers 503 with the same report when a dependency is down. The same report at /health and /api/health.',
+        summary: 'Service health',
+        response: { 200: HealthResponse, 503: HealthResponse },
+      }),
+      async (_request, reply) => {
+        const report = await ops.health();
+        return reply.status(report.serving ? 200 : 503).send(report);
+      },
+    );
+  }
 
   app.get(
     '/health/live',
