@@ -2,34 +2,17 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase, queryRows } from '../src/db/client.js';
+import { type Database, queryRows } from '../src/db/client.js';
 import { migrateDown } from '../src/db/migrator.js';
 import { tablesInDependencyOrder } from '../src/db/tables.js';
 import { presetNames } from '../src/modules/access/presets.js';
 import { sealPending } from '../src/modules/audit/sealer.js';
 import { seedPreset } from '../src/modules/index.js';
 import { allPermissions } from '../src/platform/permissions.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, withDatabase } from './helpers/cli.js';
 import { createDetachedDatabase, driver } from './helpers/databases.js';
 
 type Detached = Awaited<ReturnType<typeof createDetachedDatabase>>;
-
-async function withDatabase<T>(env: Record<string, string>, fn: (database: Database) => Promise<T>): Promise<T> {
-  const database = await openDatabase({
-    DATABASE_URL: env.DATABASE_URL,
-    DATA_DIR: env.DATA_DIR ?? '',
-    DATABASE_REPLICA_URLS: [],
-    DB_POOL_SIZE: 2,
-    DB_CONNECTION_TIMEOUT: 5000,
-    DB_IDLE_TIMEOUT: 1000,
-    DB_STATEMENT_TIMEOUT: 30_000,
-  });
-  try {
-    return await fn(database);
-  } finally {
-    await database.close();
-  }
-}
 
 /** Every row of every table, as sorted JSON, for whole-database comparisons. */
 async function snapshot(database: Database): Promise<Record<string, string[]>> {

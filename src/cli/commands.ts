@@ -9,6 +9,8 @@ import { embeddedSecretSource } from '../platform/embedded-secret.js';
 import { passwordProblems } from '../platform/password-policy.js';
 import { type ImportInput, importUsers } from './import.js';
 import { describeLastBackup, recordBackup } from './recovery.js';
+import { ResetIncompleteError, resetDatabase } from './reset.js';
+import { ResetRefusedError } from './reset-confirm.js';
 import type { CommandRuntime } from './runtime.js';
 
 /**
@@ -20,6 +22,8 @@ export interface DatabaseCommand<Input> {
   live: boolean;
   /** Runs on a database whose migrations are not all applied (otherwise the CLI asks for `migrate up` first). */
   unmigrated?: boolean;
+  /** Opens no replica: their lag probes would add connections of its own to the ones `migrate reset` counts. */
+  primaryOnly?: boolean;
   run(input: Input, runtime: CommandRuntime): Promise<number>;
 }
 
@@ -57,6 +61,7 @@ export const databaseCommands = {
       return 0;
     },
   }),
+  'migrate reset': command<Record<string, never>>({ live: false, unmigrated: true, primaryOnly: true, run: resetDatabase }),
   'migrate status': command<Record<string, never>>({
     live: true,
     unmigrated: true,
@@ -180,4 +185,4 @@ export async function runDatabaseCommand<Name extends CommandName>(
 }
 
 export const isExpectedFailure = (error: unknown) =>
-  error instanceof BackupError || error instanceof MigrationError || error instanceof UnmigratedError;
+  [BackupError, MigrationError, UnmigratedError, ResetRefusedError, ResetIncompleteError].some((type) => error instanceof type);

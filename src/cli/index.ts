@@ -14,6 +14,7 @@ import { withModules } from './modules.js';
 import { progressReporter } from './progress.js';
 import { readPassword } from './prompt.js';
 import { describeLock } from './recovery.js';
+import { confirmReset } from './reset-confirm.js';
 import type { CommandIo, CommandRuntime } from './runtime.js';
 
 const terminal: CommandIo = {
@@ -53,7 +54,7 @@ async function execute<Name extends CommandName>(name: Name, input: CommandInput
   const config = withEmbeddedSecret(loadConfig());
   let database: Database;
   try {
-    database = await openDatabase(config);
+    database = await openDatabase(databaseCommands[name].primaryOnly ? { ...config, DATABASE_REPLICA_URLS: [] } : config);
   } catch (error) {
     if (!(error instanceof DirectoryLockedError)) throw error;
     process.exitCode = await runWhereHeld(name, input, config, error);
@@ -100,6 +101,15 @@ migrate
   .alias('rollback')
   .description('roll back the most recently applied migration')
   .action(() => execute('migrate down', noInput));
+migrate
+  .command('reset')
+  .description('drop every table and its data, apply every migration again, seed DEFAULT_PRESET (development only)')
+  .option('--force', 'reset without asking (required when there is no terminal to ask in)')
+  .action(async ({ force }: { force?: boolean }) => {
+    // Asked before the database is opened: a refusal or a "no" leaves everything as it was.
+    await confirmReset(loadConfig(), force ?? false);
+    return execute('migrate reset', noInput);
+  });
 migrate
   .command('status')
   .description('list migrations, applied and pending')

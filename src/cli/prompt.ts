@@ -1,3 +1,5 @@
+import { createInterface } from 'node:readline/promises';
+
 /**
  * A password for a command: from stdin with `--password-stdin` (scripts, secrets managers), else typed
  * at a prompt that does not echo it. Never from argv, which every user of the machine can read.
@@ -38,4 +40,21 @@ function askHidden(question: string): Promise<string> {
     };
     stdin.on('data', onData);
   });
+}
+
+/** A line typed at the terminal; undefined when the question is cut short (Ctrl-C, end of input). */
+export async function askLine(question: string): Promise<string | undefined> {
+  const lines = createInterface({ input: process.stdin, output: process.stdout });
+  // Without these, Ctrl-C or Ctrl-D leaves the question unanswered and the process ends as if it had succeeded.
+  const cutShort = new AbortController();
+  lines.once('SIGINT', () => cutShort.abort());
+  lines.once('close', () => cutShort.abort());
+  try {
+    return await lines.question(question, { signal: cutShort.signal });
+  } catch (error) {
+    if (cutShort.signal.aborted) return undefined;
+    throw error;
+  } finally {
+    lines.close();
+  }
 }

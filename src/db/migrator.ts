@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database, Session } from './client.js';
+import { findDatabaseError } from './errors.js';
+import { tablesInDependencyOrder } from './tables.js';
 
 export const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
@@ -87,14 +89,16 @@ export async function migrateUp(database: Database, files = readMigrations()): P
   return locked(database, async (session) => {
     const applied = await appliedNames(session);
     const pending = files.filter((file) => !applied.has(file.name));
-    for (const file of pending) {
-      await session.exec(
-        `${file.up};\nINSERT INTO tessera_migrations (name, checksum) VALUES (${quote(file.name)}, ${quote(file.checksum)});`,
-      );
-    }
+    for (const file of pending) await applyMigration(session, file);
     return pending.map((file) => file.name);
   });
 }
+
+const applyMigration = (session: Session, file: MigrationFile) =>
+  session.exec(`${file.up};\nINSERT INTO tessera_migrations (name, checksum) VALUES (${quote(file.name)}, ${quote(file.checksum)});`);
+
+const rollBackMigration = (session: Session, file: MigrationFile) =>
+  session.exec(`${file.down};\nDELETE FROM tessera_migrations WHERE name = ${quote(file.name)};`);
 
 export class MigrationError extends Error {}
 
@@ -105,7 +109,99 @@ export async function migrateDown(database: Database, files = readMigrations()):
     const last = [...files].reverse().find((file) => applied.has(file.name));
     if (!last) return undefined;
     if (!last.down) throw new MigrationError(`migration ${last.name} has no ${last.name}.down.sql: it cannot be rolled back`);
-    await session.exec(`${last.down};\nDELETE FROM tessera_migrations WHERE name = ${quote(last.name)};`);
+    await rollBackMigration(session, last);
     return last.name;
+  });
+}
+
+/** A reset's steps, each reported once done (inside its transaction: nothing is kept until it commits). */
+export type ResetStep = 'emptied' | 'rolled back' | 'dropped' | 'applied';
+
+export interface ResetOptions {
+  /** Schemas Tessera makes outside its migrations (the job runner's), dropped with all they hold. */
+  alsoDrop?: string[];
+  files?: MigrationFile[];
+  onStep?: (step: ResetStep, names: string[]) => void;
+}
+
+const names = (files: MigrationFile[]) => files.map((file) => file.name);
+const quoteName = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** The tables of the schema that exist here (a database part-way through its migrations lacks some). */
+async function existingTables(session: Session): Promise<string[]> {
+  const rows = await session.query<{ name: string }>(
+    'SELECT name FROM json_array_elements_text($1::json) AS name WHERE to_regclass(quote_ident(name)) IS NOT NULL',
+    [JSON.stringify(tablesInDependencyOrder())],
+  );
+  return rows.map((row) => row.name);
+}
+
+/**
+ * Drops what the migrations made (each applied one's .down.sql, newest first), the migration table and
+ * `alsoDrop`, then applies every migration again. One transaction: a failure at any step leaves the database
+ * as it was. What the migrations did not make stays (other schemas and their tables, the extensions they share).
+ */
+export async function migrateReset(database: Database, { alsoDrop = [], files = readMigrations(), onStep }: ResetOptions = {}) {
+  return locked(database, async (session) => {
+    const applied = await appliedNames(session);
+    const unknown = [...applied.keys()].filter((name) => !names(files).includes(name));
+    if (unknown.length > 0) {
+      throw new MigrationError(
+        `the database has migrations this version does not know (${unknown.join(', ')}): reset it with the version that applied them`,
+      );
+    }
+    const toRollBack = [...files].reverse().filter((file) => applied.has(file.name));
+    const irreversible = toRollBack.find((file) => !file.down);
+    if (irreversible)
+      throw new MigrationError(`migration ${irreversible.name} has no ${irreversible.name}.down.sql: the database cannot be reset`);
+    let doing = 'opening its transaction';
+    try {
+      await session.exec('BEGIN');
+      // The down scripts carry data back to the schema before (0002's refuses unsealed audit rows); a reset
+      // keeps no data, so the tables are emptied first and the downs only drop. Without CASCADE: a table that is
+      // not Tessera's but refers to one of them fails the reset instead of being emptied with them.
+      doing = 'emptying the tables';
+      const tables = await existingTables(session);
+      if (tables.length > 0) await session.exec(`TRUNCATE ${tables.map(quoteName).join(', ')}`);
+      onStep?.('emptied', tables);
+      for (const file of toRollBack) {
+        doing = `rolling back ${file.name}`;
+        await rollBackMigration(session, file);
+      }
+      onStep?.('rolled back', names(toRollBack));
+      const dropped = ['tessera_migrations', ...alsoDrop.map((schema) => `schema ${schema}`)];
+      doing = `dropping ${dropped.join(', ')}`;
+      const dropSchemas = alsoDrop.map((schema) => `DROP SCHEMA IF EXISTS ${quoteName(schema)} CASCADE;`);
+      await session.exec(['DROP TABLE tessera_migrations;', ...dropSchemas].join('\n'));
+      await ensureTable(session);
+      onStep?.('dropped', dropped);
+      for (const file of files) {
+        doing = `applying ${file.name}`;
+        await applyMigration(session, file);
+      }
+      onStep?.('applied', names(files));
+      doing = 'committing';
+      await session.exec('COMMIT');
+    } catch (error) {
+      throw await resetFailure(session, doing, error);
+    }
+    return names(files);
+  });
+}
+
+/** Says what state a failed reset left: none of it, unless the commit itself was cut short. */
+async function resetFailure(session: Session, doing: string, error: unknown): Promise<MigrationError> {
+  const detail = findDatabaseError(error)?.detail;
+  const cause = `${error instanceof Error ? error.message : String(error)}${detail ? ` (${detail})` : ''}`;
+  if (doing === 'committing') {
+    return new MigrationError(
+      `reset failed while committing (${cause}): whether it took effect is unknown; check with \`tessera migrate status\``,
+      { cause: error },
+    );
+  }
+  // A connection that broke has its transaction rolled back by the server: the ROLLBACK may then fail too.
+  await session.exec('ROLLBACK').catch(() => {});
+  return new MigrationError(`reset failed while ${doing}: ${cause}; nothing was changed (the reset is one transaction, rolled back)`, {
+    cause: error,
   });
 }

@@ -1,6 +1,9 @@
 import PgBoss from 'pg-boss';
 import type { Database } from '../db/client.js';
 
+/** The job runner's schema: made at its first start, outside the migrations (a reset drops it too). */
+export const JOBS_SCHEMA = 'pgboss';
+
 type Handler = () => Promise<void>;
 type JobLog = { error(details: object, message: string): void };
 
@@ -48,8 +51,8 @@ export function createJobRunner(database: Database, options: { connectionString?
       if (!options.enabled) return;
       boss = new PgBoss(
         options.connectionString
-          ? { connectionString: options.connectionString, schema: 'pgboss', max: 2 }
-          : { db: pgliteExecutor(database) as unknown as PgBoss.Db, schema: 'pgboss' },
+          ? { connectionString: options.connectionString, schema: JOBS_SCHEMA, max: 2 }
+          : { db: pgliteExecutor(database) as unknown as PgBoss.Db, schema: JOBS_SCHEMA },
       );
       boss.on('error', (error) => log.error({ err: error }, 'job runner error'));
       await boss.start();

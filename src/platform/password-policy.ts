@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { type Config, ConfigError } from '../config.js';
 import { type FieldError, httpErrors } from '../http/errors.js';
 
 /** NIST 800-63B: long enough, not known-breached, no composition rules, never truncated. */
@@ -34,4 +35,11 @@ export function passwordProblems(password: string, minLength: number, context: s
 export function assertPasswordAcceptable(password: string, minLength: number, field = 'password', context: string[] = []) {
   const errors: FieldError[] = passwordProblems(password, minLength, context).map((message) => ({ path: `/${field}`, message }));
   if (errors.length > 0) throw httpErrors.VALIDATION_FAILED({ errors });
+}
+
+/** The first admin's password meets the policy every other password meets: checked before anything is done. */
+export function assertBootstrapPasswordAccepted(config: Config) {
+  const { BOOTSTRAP_ADMIN_EMAIL: email, BOOTSTRAP_ADMIN_PASSWORD: password } = config;
+  const refused = password ? passwordProblems(password, config.PASSWORD_MIN_LENGTH, [email ?? '']) : [];
+  if (refused.length > 0) throw new ConfigError(`Invalid configuration: BOOTSTRAP_ADMIN_PASSWORD ${refused.join(', ')}`);
 }

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { type Database, openDatabase } from '../../src/db/client.js';
 
 const bin = fileURLToPath(new URL('../../bin/tessera.js', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * V8 flags for the processes a test spawns, which live for seconds: V8 then only baseline-compiles PGlite's
@@ -16,13 +18,16 @@ export interface CliResult {
   stderr: string;
 }
 
+/** A spawned command sees only the env its test gives it. */
+const spawnOptions = (env: Record<string, string>) => ({
+  env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env },
+  cwd: root,
+});
+
 /** Runs the real `tessera` command in a child process (with `shortLivedNodeFlags`), with only the env a test gives it (and `input` on stdin). */
 export function runCli(args: string[], env: Record<string, string> = {}, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...shortLivedNodeFlags, bin, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env },
-      cwd: fileURLToPath(new URL('../../', import.meta.url)),
-    });
+    const child = spawn(process.execPath, [...shortLivedNodeFlags, bin, ...args], spawnOptions(env));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -35,4 +40,50 @@ export function runCli(args: string[], env: Record<string, string> = {}, input =
     child.stdin.end(input);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+const shellQuoted = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Runs the real `tessera` command on a terminal of its own (util-linux `script` gives it a pseudo-terminal),
+ * typing `typed` into it: for what a command does only when a person is there to ask. The terminal merges
+ * stdout and stderr; `output` comes without its carriage returns and cursor movements.
+ */
+export function runCliOnTerminal(
+  args: string[],
+  env: Record<string, string>,
+  typed: string,
+): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, ...shortLivedNodeFlags, bin, ...args].map(shellQuoted).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], spawnOptions(env));
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('error', reject);
+    // Typed at once: the terminal keeps it until the command reads its answer.
+    child.stdin.end(typed);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape sequences are what is removed
+    child.on('close', (code) => resolve({ code, output: output.replace(/\r|\u001b\[[0-9;]*[A-Za-z]/g, '') }));
+  });
+}
+
+/** Opens the database a spawned command is given (by its env), for a test to look at or change between commands. */
+export async function withDatabase<T>(env: Record<string, string>, fn: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openDatabase({
+    DATABASE_URL: env.DATABASE_URL,
+    DATA_DIR: env.DATA_DIR ?? '',
+    EMBEDDED_SHARED_BUFFERS: env.EMBEDDED_SHARED_BUFFERS,
+    DATABASE_REPLICA_URLS: [],
+    DB_POOL_SIZE: 2,
+    DB_CONNECTION_TIMEOUT: 5000,
+    DB_IDLE_TIMEOUT: 1000,
+    DB_STATEMENT_TIMEOUT: 30_000,
+  });
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
 }
