@@ -166,6 +166,26 @@ describe('users: admin API and self-service', () => {
     expect((await api.get(`/users/${admin.userId}?include=profile`)).json().profile.bio).toBeNull();
   });
 
+  it('takes a single `name` on updates as on creation: the first word the first name, the rest the last', async () => {
+    const target = await createUser(h, { firstName: 'Old', lastName: 'Name' });
+    const patched = await as(admin).send('PATCH', `/users/${target.id}`, { name: 'Grace Brewster Hopper' });
+    expect([patched.statusCode, patched.json().firstName, patched.json().lastName]).toEqual([200, 'Grace', 'Brewster Hopper']);
+    // A name given apart wins over that word of `name`.
+    const mixed = await as(admin).send('PATCH', `/users/${target.id}`, { name: 'Ada Lovelace', lastName: 'King' });
+    expect([mixed.json().firstName, mixed.json().lastName]).toEqual(['Ada', 'King']);
+
+    const self = await loginAs(h, { firstName: 'Before', lastName: 'Renaming' });
+    const own = await as(self).send('PATCH', '/users/me', { name: 'Katherine Johnson' });
+    expect([own.statusCode, own.json().firstName, own.json().lastName]).toEqual([200, 'Katherine', 'Johnson']);
+    const profile = await as(self).send('PUT', '/users/profile', { name: 'Dorothy Vaughan' });
+    expect([profile.statusCode, profile.json().firstName, profile.json().lastName]).toEqual([200, 'Dorothy', 'Vaughan']);
+    const [change] = await queryRows<{ payload: { changes: Record<string, unknown> } }>(
+      h.context.database.primary,
+      sql`SELECT payload FROM audit_logs WHERE action = 'user.self_updated' AND entity_id = ${self.userId} ORDER BY created_at DESC LIMIT 1`,
+    );
+    expect(Object.keys(change?.payload.changes ?? {}).sort()).toEqual(['firstName', 'lastName']);
+  });
+
   it("needs re-verification after an administrator's email change and tells the old address", async () => {
     const user = await createUser(h, { email: 'old-address@example.com' });
     const res = await as(admin).send('PATCH', `/users/${user.id}`, { email: 'New-Address@example.com' });

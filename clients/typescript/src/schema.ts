@@ -5514,6 +5514,7 @@ export interface operations {
                     lastName?: string;
                     organizationId?: string | null;
                     userTypeId?: string | null;
+                    /** @description first and last name in one: split at the first space */
                     name?: string;
                     password?: string;
                     /** @description the password is temporary: the first sign-in must replace it */
@@ -5833,6 +5834,8 @@ export interface operations {
                     userTypeId?: string | null;
                     /** @description your password, when you change your own email */
                     currentPassword?: string;
+                    /** @description first and last name in one: split at the first space */
+                    name?: string;
                     profile?: {
                         bio?: string | null;
                         /**
@@ -6258,6 +6261,8 @@ export interface operations {
                     phone?: string | null;
                     firstName?: string;
                     lastName?: string;
+                    /** @description first and last name in one: split at the first space */
+                    name?: string;
                     profile?: {
                         bio?: string | null;
                         /**

@@ -6,7 +6,7 @@ import { hashPassword } from '../../platform/passwords.js';
 import { createTimingPad } from '../../platform/timing-pad.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
-import { type NewAccount, normalizeEmail, type UserRow } from '../users/service.js';
+import { type NewAccount, normalizeEmail, type UserRow, withNameSplit } from '../users/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import type { OneTimeLinks } from './one-time-links.js';
@@ -45,7 +45,7 @@ export function createRegistration(kit: Pick<AuthKit, 'context' | 'useCases' | '
       if (!config.SELF_REGISTRATION) throw errors.REGISTRATION_CLOSED();
       const email = normalizeEmail(input.email);
       assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, 'password', [email, email.split('@')[0] ?? '']);
-      const [first, ...rest] = (input.name ?? '').trim().split(/\s+/);
+      const { firstName = '', lastName = '' } = withNameSplit(input);
       // Hashed whether or not the address is taken, so every answer takes the same time.
       const passwordHash = await hashPassword(input.password);
       const started = performance.now();
@@ -60,8 +60,8 @@ export function createRegistration(kit: Pick<AuthKit, 'context' | 'useCases' | '
           source: 'registration',
           email,
           passwordHash,
-          firstName: input.firstName ?? first ?? '',
-          lastName: input.lastName ?? rest.join(' '),
+          firstName,
+          lastName,
           username: input.username ?? null,
           phone: input.phone ?? null,
           ...(options.language ? { profile: { language: options.language } } : {}),

@@ -9,6 +9,7 @@ import type { DomainUseCases } from '../events.js';
 import type { Accounts } from './accounts.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
+import { withNameSplit } from './names.js';
 import * as queries from './queries.js';
 import {
   actionableUser,
@@ -73,15 +74,15 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
         throw httpErrors.VALIDATION_FAILED({ errors: [{ path: '/temporary', message: 'needs a password' }] });
       if (body.password) assertPasswordAcceptable(body.password, config.PASSWORD_MIN_LENGTH);
       const passwordHash = body.password ? await hashPassword(body.password) : null;
-      const [first, ...rest] = (body.name ?? '').trim().split(/\s+/);
+      const { firstName = '', lastName = '' } = withNameSplit(body);
       const { user } = await useCases.run(caller, (tx, emit) =>
         accounts.create(tx, emit, {
           source: 'admin',
           email: body.email,
           username: body.username ?? null,
           phone: body.phone ?? null,
-          firstName: body.firstName ?? first ?? '',
-          lastName: body.lastName ?? rest.join(' '),
+          firstName,
+          lastName,
           organizationId,
           userTypeId: body.userTypeId ?? null,
           passwordHash,
@@ -98,7 +99,7 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
      */
     async update(caller: SignedInCaller, id: string, body: PatchUser, options: { confirm?: boolean } = {}) {
       const { principal } = caller;
-      const { currentPassword, profile, ...fields } = body;
+      const { currentPassword, profile, ...fields } = withNameSplit(body);
       const own = resolveUserId(principal, id) === principal.userId;
       if (own && !principal.permissions.has('users:write')) assertSelfEditable(body);
       assertMayPlace(principal, fields.organizationId);

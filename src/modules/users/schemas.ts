@@ -191,6 +191,8 @@ export const UserList = Type.Object({
   limit: Type.Integer(),
 });
 
+/** A single name, for a client that has no first and last: its first word the first name, the rest the last. */
+const SingleName = Type.String({ maxLength: 201, description: 'first and last name in one: split at the first space' });
 const adminFields = {
   email: Email,
   username: Nullable(Username),
@@ -205,7 +207,7 @@ export const CreateUserBody = Type.Object(
     ...adminFields,
     firstName: Type.Optional(Name),
     lastName: Type.Optional(Name),
-    name: Type.Optional(Type.String({ maxLength: 201 })),
+    name: Type.Optional(SingleName),
     username: Type.Optional(Nullable(Username)),
     phone: Type.Optional(Nullable(Phone)),
     organizationId: Type.Optional(Nullable(Uuid)),
@@ -229,6 +231,7 @@ export const ReplaceUserBody = Type.Object(
 export const PatchUserBody = Type.Partial(
   Type.Object({
     ...ReplaceUserBody.properties,
+    name: SingleName,
     profile: ProfileInput,
   }),
   { additionalProperties: false, minProperties: 1 },
@@ -242,6 +245,7 @@ export const SelfUpdateBody = Type.Object(
     phone: Type.Optional(Nullable(Phone)),
     firstName: Type.Optional(Name),
     lastName: Type.Optional(Name),
+    name: Type.Optional(SingleName),
     profile: Type.Optional(ProfileInput),
     preferences: Type.Optional(PreferencesInput),
   },

@@ -1,7 +1,7 @@
 import { httpErrors } from '../../http/errors.js';
 
 /** What a person may change about their own account through the admin-shaped user endpoints. */
-const selfEditable = new Set(['email', 'currentPassword', 'username', 'phone', 'firstName', 'lastName', 'profile']);
+const selfEditable = new Set(['email', 'currentPassword', 'username', 'phone', 'firstName', 'lastName', 'name', 'profile']);
 
 /** Refuses, by name, any field nobody may set on themselves (organization, user type …). */
 export function assertSelfEditable(body: object) {

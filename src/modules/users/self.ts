@@ -8,6 +8,7 @@ import type { DomainUseCases } from '../events.js';
 import { avatarKeys, processAvatar } from './avatar.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
+import { withNameSplit } from './names.js';
 import * as queries from './queries.js';
 import { applyUserChange, assertEmailChangeAllowed, saveFields, saveProfile, visibleUser } from './records.js';
 import type { PreferencesView, SelfUpdate } from './schemas.js';
@@ -85,7 +86,7 @@ export function createSelfService(
 
     /** A new address waits for confirmation (email-change.ts); everything else changes at once. */
     async updateProfile(caller: SignedInCaller, body: SelfUpdate) {
-      const { profile, preferences, currentPassword, email, ...fields } = body;
+      const { profile, preferences, currentPassword, email, ...fields } = withNameSplit(body);
       // An API key never changes an address, so it cannot probe the password through this route either.
       const current = await visibleUser(db, caller.principal, 'me');
       assertEmailChangeAllowed(caller.principal, current, email);

@@ -26,6 +26,7 @@ import { userView } from './views.js';
 export type { ImportedAccount, InitialRoles, NewAccount, UserSource } from './accounts.js';
 export type { SubscriptionLookup, SubscriptionSummary } from './directory.js';
 export type { ExportPart } from './export.js';
+export { withNameSplit } from './names.js';
 export { userConditions } from './queries.js';
 export { normalizeEmail } from './records.js';
 export type { LearningRecords } from './self.js';
