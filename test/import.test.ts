@@ -171,6 +171,30 @@ describe('import from other systems', () => {
     expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers })).statusCode).toBe(401);
   });
 
+  it('takes whether a phone was proven in the system it comes from (not, unless it says so)', async () => {
+    const file = join(dir, 'phones.jsonl');
+    writeFileSync(
+      file,
+      jsonl([
+        { email: 'proven.phone@example.com', phone: '+14155550191', phoneVerified: true },
+        { email: 'unproven.phone@example.com', phone: '+14155550192' },
+      ]),
+    );
+    expect(await importFile(file)).toMatchObject({ created: 2, failed: 0 });
+    const rows = await queryRows<{ email: string; proven: boolean }>(
+      db(),
+      sql`SELECT email, phone_verified_at IS NOT NULL AS proven FROM users WHERE email LIKE '%.phone@example.com' ORDER BY email`,
+    );
+    expect(rows).toEqual([
+      { email: 'proven.phone@example.com', proven: true },
+      { email: 'unproven.phone@example.com', proven: false },
+    ]);
+    writeFileSync(file, jsonl([{ email: 'no.number@example.com', phoneVerified: true }]));
+    const refused = await importFile(file);
+    expect(refused).toMatchObject({ created: 0, failed: 1 });
+    expect(refused.errors).toEqual([{ line: 1, field: 'phoneVerified', message: 'needs a phone number' }]);
+  });
+
   it('reports every bad line by number and field, and writes none of the file', async () => {
     const bad = join(dir, 'bad.jsonl');
     const good = { email: 'fine@example.com', firstName: 'Fine' };

@@ -186,6 +186,39 @@ describe('users: admin API and self-service', () => {
     expect(Object.keys(change?.payload.changes ?? {}).sort()).toEqual(['firstName', 'lastName']);
   });
 
+  it('keeps whether a phone is proven: an administrator says so, a new number is not, and lists find users by phone or email', async () => {
+    const api = as(admin);
+    const noPhone = await api.send('POST', '/users', { email: 'no.phone@example.com', phoneVerified: true });
+    expect([noPhone.statusCode, noPhone.json().errors]).toEqual([400, [{ path: '/phoneVerified', message: 'needs a phone number' }]]);
+    const created = await api.send('POST', '/users', { email: 'Proven.Phone@example.com', phone: '+14155550177', phoneVerified: true });
+    expect([created.statusCode, created.json().user.phoneVerified]).toEqual([201, true]);
+    const id = created.json().user.id;
+
+    const byPhone = (await api.get('/users?phone=%2B14155550177')).json();
+    expect(byPhone.data.map((user: { id: string }) => user.id)).toEqual([id]);
+    expect((await api.get('/users?email=PROVEN.PHONE@example.com')).json().data.map((user: { id: string }) => user.id)).toEqual([id]);
+    expect((await api.get('/users?phone=%2B14155550177&phoneVerified=false')).json().data).toEqual([]);
+    expect((await api.get('/users?phone=0800')).statusCode).toBe(400);
+
+    // Another number is not proven by the proof of the last one; the administrator may say it is, or take it back.
+    const moved = await api.send('PATCH', `/users/${id}`, { phone: '+14155550178' });
+    expect(moved.json().phoneVerified).toBe(false);
+    expect((await api.send('PATCH', `/users/${id}`, { phoneVerified: true })).json().phoneVerified).toBe(true);
+    const [audited] = await queryRows<{ payload: { changes: Record<string, unknown> } }>(
+      h.context.database.primary,
+      sql`SELECT payload FROM audit_logs WHERE action = 'user.updated' AND entity_id = ${id} ORDER BY created_at DESC LIMIT 1`,
+    );
+    expect(audited?.payload.changes).toEqual({ phoneVerified: { before: false, after: true } });
+    expect((await api.send('PATCH', `/users/${id}`, { phoneVerified: false })).json().phoneVerified).toBe(false);
+    const cleared = await api.send('PATCH', `/users/${id}`, { phone: null, phoneVerified: true });
+    expect([cleared.statusCode, cleared.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+
+    // Nobody proves their own number.
+    const self = await loginAs(h, { phone: '+14155550179' });
+    const own = await as(self).send('PATCH', '/users/me', { phoneVerified: true });
+    expect([own.statusCode, own.json().code]).toEqual([400, 'FIELD_NOT_ALLOWED']);
+  });
+
   it("needs re-verification after an administrator's email change and tells the old address", async () => {
     const user = await createUser(h, { email: 'old-address@example.com' });
     const res = await as(admin).send('PATCH', `/users/${user.id}`, { email: 'New-Address@example.com' });

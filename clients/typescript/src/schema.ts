@@ -5427,6 +5427,11 @@ export interface operations {
         parameters: {
             query?: {
                 search?: string;
+                /** @description exactly this address, whatever its case */
+                email?: string;
+                /** @description exactly this number (E.164) */
+                phone?: string;
+                phoneVerified?: boolean;
                 status?: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                 role?: string;
                 organizationId?: string;
@@ -5516,6 +5521,8 @@ export interface operations {
                     userTypeId?: string | null;
                     /** @description first and last name in one: split at the first space */
                     name?: string;
+                    /** @description the phone number is proven (set by an administrator); a new number is not */
+                    phoneVerified?: boolean;
                     password?: string;
                     /** @description the password is temporary: the first sign-in must replace it */
                     temporary?: boolean;
@@ -5732,6 +5739,8 @@ export interface operations {
                     lastName: string;
                     organizationId: string | null;
                     userTypeId: string | null;
+                    /** @description the phone number is proven (set by an administrator); a new number is not */
+                    phoneVerified?: boolean;
                     /** @description your password, when you change your own email */
                     currentPassword?: string;
                 };
@@ -5832,6 +5841,8 @@ export interface operations {
                     lastName?: string;
                     organizationId?: string | null;
                     userTypeId?: string | null;
+                    /** @description the phone number is proven (set by an administrator); a new number is not */
+                    phoneVerified?: boolean;
                     /** @description your password, when you change your own email */
                     currentPassword?: string;
                     /** @description first and last name in one: split at the first space */
@@ -6083,6 +6094,11 @@ export interface operations {
         parameters: {
             query?: {
                 search?: string;
+                /** @description exactly this address, whatever its case */
+                email?: string;
+                /** @description exactly this number (E.164) */
+                phone?: string;
+                phoneVerified?: boolean;
                 status?: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
                 role?: string;
                 organizationId?: string;

@@ -21,6 +21,7 @@ export const ImportRecord = Type.Object(
     status: Type.Optional(UserStatus),
     createdAt: Type.Optional(Timestamp),
     emailVerified: Type.Optional(Type.Boolean({ description: 'default true: the system it comes from had the address' })),
+    phoneVerified: Type.Optional(Type.Boolean({ description: 'default false: the system it comes from proved the number' })),
     organization: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'organization slug' })),
     userType: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'user type name' })),
     roles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 20, uniqueItems: true })),

@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import { addTesseraFormats, formats, isIanaTimezone, isLanguageTag } from '../../http/formats.js';
 import { nulPaths } from '../../platform/json-limits.js';
 import { passwordHashFormat, passwordHashProblem } from '../auth/service.js';
-import { normalizeEmail } from '../users/service.js';
+import { normalizeEmail, withNameSplit } from '../users/service.js';
 import type { ImportFormat, SourceRecord } from './reader.js';
 import { ImportRecord, type LineError } from './schemas.js';
 
@@ -40,6 +40,7 @@ export interface ImportUser {
   status: ImportRecord['status'] & string;
   createdAt: Date | null;
   emailVerified: boolean;
+  phoneVerified: boolean;
   organizationId: string | null;
   userTypeId: string | null;
   roleIds: string[];
@@ -124,6 +125,7 @@ function ruleErrors(line: number, value: Partial<ImportRecord>): LineError[] {
   // A hash in a known format that cannot be one would leave its user silently without a password.
   const hashProblem = value.passwordHash !== undefined ? passwordHashProblem(value.passwordHash) : undefined;
   if (hashProblem) error('passwordHash', hashProblem);
+  if (value.phoneVerified && !value.phone) error('phoneVerified', 'needs a phone number');
   return errors;
 }
 
@@ -160,7 +162,7 @@ export async function checkRecord(
   const errors = [...checked.errors, ...ruleErrors(record.line, checked.value), ...names.errors];
   if (errors.length > 0 || !checked.complete) return { errors };
   const value = checked.value as ImportRecord;
-  const [first, ...rest] = (value.name ?? '').trim().split(/\s+/);
+  const { firstName = '', lastName = '' } = withNameSplit(value);
   const hash = value.passwordHash !== undefined && passwordHashFormat(value.passwordHash) ? value.passwordHash : null;
   return {
     errors,
@@ -169,11 +171,12 @@ export async function checkRecord(
       email: normalizeEmail(value.email),
       username: value.username ?? null,
       phone: value.phone ?? null,
-      firstName: value.firstName ?? first ?? '',
-      lastName: value.lastName ?? rest.join(' '),
+      firstName,
+      lastName,
       status: value.status ?? 'ACTIVE',
       createdAt: value.createdAt ? new Date(value.createdAt) : null,
       emailVerified: value.emailVerified ?? true,
+      phoneVerified: value.phoneVerified ?? false,
       organizationId: names.organizationId,
       userTypeId: names.userTypeId,
       roleIds: names.roleIds,

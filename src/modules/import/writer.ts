@@ -24,6 +24,7 @@ const today = () => new Date().toISOString().slice(0, 10);
 const accountFields = (user: ImportUser, now: Date) => ({
   username: user.username,
   phone: user.phone,
+  phoneVerifiedAt: user.phoneVerified ? now : null,
   firstName: user.firstName,
   lastName: user.lastName,
   status: user.status,

@@ -26,6 +26,8 @@ export interface NewAccount {
   lastName?: string;
   username?: string | null;
   phone?: string | null;
+  /** The phone number is proven already (an administrator says so; there is no SMS check yet). */
+  phoneVerified?: boolean;
   organizationId?: string | null;
   userTypeId?: string | null;
   /** The picture a provider had; the language the person signed up in (their mails speak it). */
@@ -71,6 +73,7 @@ export function createAccounts(access: Pick<AccessService, 'grantInitialRoles' |
           userTypeId: account.userTypeId ?? null,
           status: 'ACTIVE',
           emailVerifiedAt: account.emailVerified ? new Date() : null,
+          phoneVerifiedAt: account.phone && account.phoneVerified ? new Date() : null,
         },
         account.profile,
       );

@@ -63,7 +63,10 @@ export function createDirectory(
       status: query.status,
       holdsRole,
       userTypeId: query.userTypeId,
+      email: query.email === undefined ? undefined : normalizeEmail(query.email),
+      phone: query.phone,
       emailVerified: query.emailVerified,
+      phoneVerified: query.phoneVerified,
       createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined,
       createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
     };

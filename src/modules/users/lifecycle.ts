@@ -72,6 +72,8 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
       assertMayPlace(principal, organizationId);
       if (body.temporary && !body.password)
         throw httpErrors.VALIDATION_FAILED({ errors: [{ path: '/temporary', message: 'needs a password' }] });
+      if (body.phoneVerified && !body.phone)
+        throw httpErrors.VALIDATION_FAILED({ errors: [{ path: '/phoneVerified', message: 'needs a phone number' }] });
       if (body.password) assertPasswordAcceptable(body.password, config.PASSWORD_MIN_LENGTH);
       const passwordHash = body.password ? await hashPassword(body.password) : null;
       const { firstName = '', lastName = '' } = withNameSplit(body);
@@ -81,6 +83,7 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
           email: body.email,
           username: body.username ?? null,
           phone: body.phone ?? null,
+          phoneVerified: body.phoneVerified === true,
           firstName,
           lastName,
           organizationId,

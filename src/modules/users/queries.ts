@@ -197,7 +197,10 @@ export interface UserFilter {
   /** Access's condition on the user's id: holds a given role (the role tables are access's). */
   holdsRole?: (userId: AnyColumn) => SQL;
   userTypeId?: string;
+  email?: string;
+  phone?: string;
   emailVerified?: boolean;
+  phoneVerified?: boolean;
   createdFrom?: Date;
   createdTo?: Date;
 }
@@ -205,16 +208,20 @@ export interface UserFilter {
 /** LIKE wildcards in user input are literal characters, not patterns. */
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (char) => `\\${char}`);
 
+/** A yes/no filter on a timestamp that records when something was proven: none given, no condition. */
+const isSetOrNot = (column: AnyColumn, wanted: boolean | undefined) =>
+  wanted === undefined ? undefined : wanted ? isNotNull(column) : isNull(column);
+
 function filterConditions(filter: UserFilter): SQL | undefined {
   return and(
     filter.organizationId ? or(eq(users.organizationId, filter.organizationId), filter.memberOf?.(users.id)) : filter.memberOf?.(users.id),
     filter.status ? eq(users.status, filter.status) : undefined,
     filter.userTypeId ? eq(users.userTypeId, filter.userTypeId) : undefined,
-    filter.emailVerified === undefined
-      ? undefined
-      : filter.emailVerified
-        ? isNotNull(users.emailVerifiedAt)
-        : isNull(users.emailVerifiedAt),
+    // Each answered by its unique index: the lookups people do most.
+    filter.email ? eq(users.email, filter.email) : undefined,
+    filter.phone ? eq(users.phone, filter.phone) : undefined,
+    isSetOrNot(users.emailVerifiedAt, filter.emailVerified),
+    isSetOrNot(users.phoneVerifiedAt, filter.phoneVerified),
     filter.createdFrom ? gte(users.createdAt, filter.createdFrom) : undefined,
     filter.createdTo ? lte(users.createdAt, filter.createdTo) : undefined,
     filter.holdsRole?.(users.id),

@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/client.js';
+import { httpErrors } from '../../http/errors.js';
 import type { Principal } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
 import { assertMayActOn, assertNotApiKey, assertNotLastSuperAdmin, inTenancy, resolveUserId, tenantOf } from '../access/service.js';
@@ -54,12 +55,32 @@ export function assertEmailChangeAllowed(principal: Principal, before: queries.U
 /** Fields whose change is recorded before → after in the audit trail. */
 const audited = ['email', 'username', 'phone', 'firstName', 'lastName', 'organizationId', 'userTypeId', 'status', 'statusReason'] as const;
 
+const phoneVerified = (user: queries.UserRow) => user.phoneVerifiedAt !== null;
+
 function changesOf(before: queries.UserRow, after: queries.UserRow): UserChanges {
   const changed = audited.filter((key) => before[key] !== after[key]);
-  return Object.fromEntries(changed.map((key) => [key, { before: before[key], after: after[key] }]));
+  const changes: UserChanges = Object.fromEntries(changed.map((key) => [key, { before: before[key], after: after[key] }]));
+  if (phoneVerified(before) !== phoneVerified(after))
+    changes.phoneVerified = { before: phoneVerified(before), after: phoneVerified(after) };
+  return changes;
 }
 
 type ChangeEvent = 'user.updated' | 'user.self_updated' | 'user.suspended' | 'user.activated' | 'user.deactivated' | 'user.restored';
+
+/**
+ * Whether the phone is proven after a change: a new number is not, unless the change says it is (an
+ * administrator's `phoneVerified`); `phoneVerified: false` takes the proof back. No number, no proof.
+ */
+function phoneVerification(before: queries.UserRow, phone: string | null | undefined, verified: boolean | undefined) {
+  const number = phone === undefined ? before.phone : phone;
+  const sameNumber = number === before.phone;
+  if (verified === true && !number) {
+    throw httpErrors.VALIDATION_FAILED({ errors: [{ path: '/phoneVerified', message: 'needs a phone number' }] });
+  }
+  if (verified === true) return { phoneVerifiedAt: (sameNumber && before.phoneVerifiedAt) || new Date() };
+  if (verified === false || !sameNumber) return { phoneVerifiedAt: null };
+  return {};
+}
 
 /**
  * Writes a change to a user read earlier in the same transaction, and emits it when something changed
@@ -70,7 +91,7 @@ export async function applyUserChange(
   tx: Executor,
   emit: Emit<DomainEvent>,
   before: queries.UserRow,
-  values: Partial<queries.NewUser>,
+  { phoneVerified, ...values }: Partial<queries.NewUser> & { phoneVerified?: boolean },
   type: ChangeEvent,
 ) {
   const email = values.email === undefined ? undefined : normalizeEmail(values.email);
@@ -79,6 +100,7 @@ export async function applyUserChange(
     ...(email === undefined ? {} : { email }),
     // A new address is unproven until its owner follows the link sent to it; it replaces any pending one.
     ...(email !== undefined && email !== before.email ? { emailVerifiedAt: null, pendingEmail: null } : {}),
+    ...phoneVerification(before, values.phone, phoneVerified),
   });
   // Gone since it was read (erased by a racing request): the same 404, and nothing written.
   if (!after) throw errors.USER_NOT_FOUND();

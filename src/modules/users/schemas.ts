@@ -167,6 +167,9 @@ export const sortKeys = ['createdAt', 'lastLoginAt', 'email', 'name'] as const;
 export const ListQuery = Type.Object(
   {
     search: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    email: Type.Optional({ ...Email, description: 'exactly this address, whatever its case' }),
+    phone: Type.Optional({ ...Phone, description: 'exactly this number (E.164)' }),
+    phoneVerified: Type.Optional(Type.Boolean()),
     status: Type.Optional(UserStatus),
     role: Type.Optional(Type.String({ maxLength: 100 })),
     organizationId: Type.Optional(Uuid),
@@ -193,6 +196,8 @@ export const UserList = Type.Object({
 
 /** A single name, for a client that has no first and last: its first word the first name, the rest the last. */
 const SingleName = Type.String({ maxLength: 201, description: 'first and last name in one: split at the first space' });
+/** Only an administrator says a phone number is proven (Tessera sends no SMS); a new number is not, until then. */
+const PhoneVerified = Type.Boolean({ description: 'the phone number is proven (set by an administrator); a new number is not' });
 const adminFields = {
   email: Email,
   username: Nullable(Username),
@@ -210,6 +215,7 @@ export const CreateUserBody = Type.Object(
     name: Type.Optional(SingleName),
     username: Type.Optional(Nullable(Username)),
     phone: Type.Optional(Nullable(Phone)),
+    phoneVerified: Type.Optional(PhoneVerified),
     organizationId: Type.Optional(Nullable(Uuid)),
     userTypeId: Type.Optional(Nullable(Uuid)),
     password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
@@ -225,7 +231,7 @@ const CurrentPassword = Type.String({
   description: 'your password, when you change your own email',
 });
 export const ReplaceUserBody = Type.Object(
-  { ...adminFields, currentPassword: Type.Optional(CurrentPassword) },
+  { ...adminFields, phoneVerified: Type.Optional(PhoneVerified), currentPassword: Type.Optional(CurrentPassword) },
   { additionalProperties: false },
 );
 export const PatchUserBody = Type.Partial(
