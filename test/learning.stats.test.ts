@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import type { SignedInCaller } from '../src/platform/caller.js';
-import { createUser, login } from './helpers/auth.js';
+import { createUser, login, loginAs } from './helpers/auth.js';
 import { createSchool, type School } from './helpers/learning.js';
 
 const course = '01b00000-0000-7000-8000-00000000000c';
@@ -276,5 +276,32 @@ describe('learning: events → statistics', () => {
     expect((await s.as(s.instructor).send('GET', `/users/${s.learner.userId}/stats`)).statusCode).toBe(200);
     expect((await s.as(s.learner).send('GET', `/users/${s.classmate.userId}/stats`)).statusCode).toBe(403);
     expect((await s.as(s.instructorB).send('GET', `/users/${s.learner.userId}/stats`)).json().code).toBe('USER_NOT_FOUND');
+  });
+
+  it("gives a user's preferences and statistics in their detail to the same readers (?include=preferences,stats)", async () => {
+    const detail = (session: Parameters<School['as']>[0], id: string) =>
+      s.as(session).send('GET', `/users/${id}?include=preferences,stats`);
+    await s.as(s.learner).send('PUT', '/users/profile', { preferences: { difficultyPreference: 'ADVANCED' } });
+    const read = await detail(s.instructor, s.learner.userId);
+    expect(read.statusCode).toBe(200);
+    expect(read.json().preferences).toMatchObject({ difficultyPreference: 'ADVANCED' });
+    const own = (await s.as(s.learner).send('GET', '/users/profile')).json();
+    // The same records as the person's own profile shows, in the same shape.
+    expect(read.json().stats).toEqual(own.stats);
+    expect(read.json().preferences).toEqual(own.preferences);
+    expect((await detail(s.learner, 'me')).json().preferences).toEqual(own.preferences);
+
+    const fresh = await newLearner();
+    expect((await detail(s.instructor, fresh)).json()).toMatchObject({ preferences: null, stats: null });
+    // Reading users is not reading their learning records.
+    const peopleReader = await loginAs(s.h, { permissions: ['users:read'], organizationId: s.orgA });
+    const refused = await detail(peopleReader, s.learner.userId);
+    expect([refused.statusCode, refused.json().code, refused.json().detail]).toEqual([
+      403,
+      'FORBIDDEN',
+      'include=preferences,stats needs the learning:read permission.',
+    ]);
+    expect((await s.as(peopleReader).send('GET', `/users/${s.learner.userId}?include=profile`)).statusCode).toBe(200);
+    expect((await detail(s.instructorB, s.learner.userId)).json().code).toBe('USER_NOT_FOUND');
   });
 });

@@ -432,8 +432,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A user, with ?include=profile,roles,permissions,subscription,organization,identities,mfa
-         * @description One user in your tenancy (`me` for yourself). `include` adds the profile, roles, permissions, subscription, organization, linked identities or the kinds of second factor (`mfa`, never a secret) in the same answer.
+         * A user, with ?include=profile,roles,permissions,subscription,organization,identities,mfa,preferences,stats
+         * @description One user in your tenancy (`me` for yourself). `include` adds the profile, roles, permissions, subscription, organization, linked identities, the kinds of second factor (`mfa`, never a secret), learning preferences or statistics (these two with learning:read, or your own) in the same answer.
          */
         get: operations["getUser"];
         /**
@@ -5693,6 +5693,28 @@ export interface operations {
                             createdAt: string;
                             lastSignInAt: string | null;
                         }[];
+                        preferences?: {
+                            visualScore: number;
+                            auditoryScore: number;
+                            readingScore: number;
+                            kinestheticScore: number;
+                            preferredContentTypes: string[];
+                            difficultyPreference: "BEGINNER" | "INTERMEDIATE" | "ADVANCED" | "EXPERT";
+                            pacePreference: "SLOW" | "MODERATE" | "FAST" | "SELF_PACED";
+                            preferredStudyTime: string | null;
+                            dailyStudyGoal: number | null;
+                            weeklyStudyGoal: number | null;
+                            reminderEnabled: boolean;
+                            reminderFrequency: "DAILY" | "WEEKLY" | "MONTHLY" | "NEVER";
+                            reminderTime: string | null;
+                            fontSize: "SMALL" | "MEDIUM" | "LARGE" | "EXTRA_LARGE";
+                            highContrast: boolean;
+                            screenReader: boolean;
+                            closedCaptions: boolean;
+                        } | null;
+                        stats?: {
+                            [key: string]: number | string | null;
+                        } | null;
                         mfa?: {
                             enabled: boolean;
                             kinds: string[];

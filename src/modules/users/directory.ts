@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
+import { httpErrors } from '../../http/errors.js';
 import type { SignedInCaller } from '../../platform/caller.js';
 import { pageOf } from '../../platform/paging.js';
 import { type AccessService, tenantOf } from '../access/service.js';
@@ -8,7 +9,8 @@ import { memberships, type OrganizationsService } from '../organizations/service
 import * as queries from './queries.js';
 import { inMemberTenancy, normalizeEmail, visibleUser } from './records.js';
 import type { includeOptions, LinkedIdentity, ListUsersQuery, UserDetailQuery } from './schemas.js';
-import { profileView, userCursor, userView } from './views.js';
+import type { LearningRecords } from './self.js';
+import { learningStatsView, ownFields, profileView, userCursor, userView } from './views.js';
 
 /** A user's subscription as the user detail shows it; the subscriptions module answers (wired after users). */
 export interface SubscriptionSummary {
@@ -30,10 +32,17 @@ export type MfaLookup = (
 
 type Include = (typeof includeOptions)[number];
 
+/** A person's learning records are read with learning:read (or by the person), as at /users/:id/stats. */
+function assertMayReadLearning(caller: SignedInCaller, userId: string, include: ReadonlySet<Include>) {
+  const asked = (['preferences', 'stats'] as const).filter((part) => include.has(part));
+  if (asked.length === 0 || userId === caller.principal.userId || caller.principal.permissions.has('learning:read')) return;
+  throw httpErrors.FORBIDDEN({ detail: `include=${asked.join(',')} needs the learning:read permission.` });
+}
+
 /** Reading users: lists with filters, search, sort and paging; a user with its relations. */
 export function createDirectory(
   { database, reads }: AppContext,
-  { access, organizations }: { access: AccessService; organizations: OrganizationsService },
+  { access, organizations, learning }: { access: AccessService; organizations: OrganizationsService; learning: LearningRecords },
 ) {
   const db = database.primary;
   let subscriptionOf: SubscriptionLookup = async () => null;
@@ -105,8 +114,9 @@ export function createDirectory(
       // Roles and permissions as they hold in the caller's organization (the target's default one across tenants).
       const scope = tenantOf(caller.principal) ?? user.organizationId;
       const include = new Set((query.include?.split(',') ?? []) as Include[]);
+      assertMayReadLearning(caller, user.id, include);
       const wanted = <T>(part: Include, read: () => Promise<T>) => (include.has(part) ? read() : undefined);
-      const [profile, roles, permissions, subscription, organization, identities, mfa] = await Promise.all([
+      const [profile, roles, permissions, subscription, organization, identities, mfa, preferences, stats] = await Promise.all([
         wanted('profile', () => queries.findProfile(db, user.id)),
         wanted('roles', () => access.rolesOf(db, user.id, scope)),
         wanted('permissions', () => access.permissionsOf(db, user.id, scope)),
@@ -114,6 +124,8 @@ export function createDirectory(
         wanted('organization', () => organizations.summary(db, user.organizationId)),
         wanted('identities', () => identitiesOf(db, user.id)),
         wanted('mfa', () => mfaOf(db, user.id)),
+        wanted('preferences', () => learning.preferencesOf(db, user.id)),
+        wanted('stats', () => learning.statsOf(db, user.id)),
       ]);
       return {
         ...userView(user),
@@ -124,6 +136,8 @@ export function createDirectory(
         ...(organization !== undefined ? { organization } : {}),
         ...(identities ? { identities } : {}),
         ...(mfa ? { mfa } : {}),
+        ...(include.has('preferences') ? { preferences: preferences ? ownFields(preferences) : null } : {}),
+        ...(include.has('stats') ? { stats: stats ? learningStatsView(stats) : null } : {}),
       };
     },
 

@@ -114,6 +114,7 @@ export const LinkedIdentity = Type.Object({
   createdAt: Timestamp,
   lastSignInAt: Nullable(Timestamp),
 });
+export const StatsView = Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Null()]));
 export const UserDetail = Type.Intersect([
   UserView,
   Type.Object({
@@ -133,6 +134,8 @@ export const UserDetail = Type.Intersect([
     ),
     organization: Type.Optional(Nullable(Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() }))),
     identities: Type.Optional(Type.Array(LinkedIdentity)),
+    preferences: Type.Optional(Nullable(PreferencesView)),
+    stats: Type.Optional(Nullable(StatsView)),
     mfa: Type.Optional(
       Type.Object({
         enabled: Type.Boolean(),
@@ -150,7 +153,17 @@ export const UserDetail = Type.Intersect([
   }),
 ]);
 
-export const includeOptions = ['profile', 'roles', 'permissions', 'subscription', 'organization', 'identities', 'mfa'] as const;
+export const includeOptions = [
+  'profile',
+  'roles',
+  'permissions',
+  'subscription',
+  'organization',
+  'identities',
+  'mfa',
+  'preferences',
+  'stats',
+] as const;
 export const DetailQuery = Type.Object(
   {
     include: Type.Optional(
@@ -258,7 +271,6 @@ export const SelfUpdateBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const StatsView = Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Null()]));
 export const SelfProfile = Type.Intersect([
   UserView,
   Type.Object({ profile: ProfileView, preferences: Nullable(PreferencesView), stats: Nullable(StatsView) }),

@@ -12,7 +12,7 @@ import { withNameSplit } from './names.js';
 import * as queries from './queries.js';
 import { applyUserChange, assertEmailChangeAllowed, saveFields, saveProfile, visibleUser } from './records.js';
 import type { PreferencesView, SelfUpdate } from './schemas.js';
-import { ownFields, profileView, userView } from './views.js';
+import { learningStatsView, ownFields, profileView, userView } from './views.js';
 
 export const AVATAR_PATH = '/avatars/';
 
@@ -38,12 +38,6 @@ export const noLearningRecords: LearningRecords = {
     throw new Error('the learning module is not wired');
   },
 };
-
-function statsView(row: StatsRow) {
-  return Object.fromEntries(
-    Object.entries(ownFields(row)).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : value]),
-  );
-}
 
 /** A call to the file store; it failing (S3 away, refusing, timing out) is a store away: 503, as for the database. */
 async function reachStorage<T>(call: () => Promise<T>): Promise<T> {
@@ -77,7 +71,7 @@ export function createSelfService(
       ...userView(user),
       profile: profileView(profile ?? (await queries.upsertProfile(executor, user.id, {}))),
       preferences: preferences ? ownFields(preferences) : null,
-      stats: stats ? statsView(stats) : null,
+      stats: stats ? learningStatsView(stats) : null,
     };
   }
 

@@ -146,7 +146,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
   // Learning answers for its records once wired (registerLearningRecords); until then there are none.
   const learning: LearningRecords = { ...noLearningRecords };
   const lifecycle = createLifecycle(context.config, { useCases, db, emailChanges, accounts });
-  const directory = createDirectory(context, deps);
+  const directory = createDirectory(context, { ...deps, learning });
   const exports = createExport(useCases, learning);
   // Whoever may no longer act loses their cached access on every node too.
   useCases.afterCommit(accessEndingEvents, (event) => context.access.invalidate(event.entityId ?? undefined));

@@ -34,3 +34,12 @@ export const profileView = (profile: ProfileRow) => ownFields(profile);
 
 /** The users list's keyset cursor: the sort value (as text) and id of the last row shown. */
 export const userCursor = cursorOf(['text', 'uuid'] as const);
+
+/** Learning statistics as learning keeps them, dates as ISO strings: in one's profile and a user's detail. */
+export function learningStatsView(
+  row: { id: string; userId: string; createdAt: Date; updatedAt: Date } & Record<string, string | number | Date | null>,
+): Record<string, string | number | null> {
+  return Object.fromEntries(
+    Object.entries(ownFields(row)).map(([key, value]) => [key, value instanceof Date ? value.toISOString() : value]),
+  );
+}
