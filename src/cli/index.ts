@@ -124,12 +124,12 @@ migrate
     terminal.out('now write the matching .down.sql beside the new migration: rollback refuses a migration without one');
   });
 
-const presetOption = new Option('--preset <name>', 'which preset').choices(presetNames).makeOptionMandatory();
+const presetOption = new Option('--preset <name>', 'which preset (default: DEFAULT_PRESET, as a first start seeds)').choices(presetNames);
 program
   .command('seed')
   .description('add the roles, permissions, user types and plans of a preset (idempotent)')
   .addOption(presetOption)
-  .action(({ preset }: { preset: PresetName }) => execute('seed', { preset }));
+  .action(({ preset }: { preset?: PresetName }) => execute('seed', { preset: preset ?? loadConfig().DEFAULT_PRESET }));
 
 const emailArgument = (value: string) => {
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new InvalidArgumentError('not an email address');
