@@ -37,6 +37,8 @@ describe('audit log', () => {
     });
     expect(res.statusCode).toBe(200);
     const rows = (await get(`/audit-logs?entity=user&entityId=${user.id}&action=user.updated`)).json().data;
+    // Whatever the case a client writes the entity in.
+    expect((await get(`/audit-logs?entity=User&entityId=${user.id}&action=user.updated`)).json().data).toEqual(rows);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       actorId: auditor.userId,

@@ -4527,6 +4527,7 @@ export interface operations {
         parameters: {
             query?: {
                 actorId?: string;
+                /** @description user, role, organization … (case-insensitive) */
                 entity?: string;
                 entityId?: string;
                 action?: string;

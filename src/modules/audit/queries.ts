@@ -109,7 +109,8 @@ export async function listAuditRows(db: Executor, filter: AuditFilter, limit: nu
       and(
         filter.organizationId ? eq(auditLogs.organizationId, filter.organizationId) : undefined,
         filter.actorId ? eq(auditLogs.actorId, filter.actorId) : undefined,
-        filter.entity ? eq(auditLogs.entity, filter.entity) : undefined,
+        // Entities are named in lower case (user, role …): `User` finds them too.
+        filter.entity ? eq(auditLogs.entity, filter.entity.toLowerCase()) : undefined,
         filter.entityId ? eq(auditLogs.entityId, filter.entityId) : undefined,
         filter.action ? eq(auditLogs.action, filter.action) : undefined,
         filter.from ? gte(auditLogs.createdAt, filter.from) : undefined,

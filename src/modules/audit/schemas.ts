@@ -5,7 +5,7 @@ import { Paged, pageQuery } from '../../platform/paging.js';
 export const AuditQuery = Type.Object(
   {
     actorId: Type.Optional(Uuid),
-    entity: Type.Optional(Type.String({ maxLength: 50 })),
+    entity: Type.Optional(Type.String({ maxLength: 50, description: 'user, role, organization … (case-insensitive)' })),
     entityId: Type.Optional(Type.String({ maxLength: 64 })),
     action: Type.Optional(Type.String({ maxLength: 50 })),
     from: Type.Optional(Timestamp),
