@@ -127,6 +127,10 @@ describe('roles, permissions, user types and grants', () => {
     );
     expect(why['reports:read']).toEqual([{ kind: 'role', role: 'report-reader' }]);
     expect(why['reports:export']).toEqual([{ kind: 'direct', expiresAt: null }]);
+    // Which roles give a permission: the other way round from a role's list.
+    const givers = (await call(root, 'GET', '/roles?permission=reports:read')).json().data;
+    expect(givers.map((role: { name: string }) => role.name)).toEqual(['report-reader']);
+    expect((await call(root, 'GET', '/roles?permission=reports:nothing')).json().data).toEqual([]);
 
     // A key may carry a custom permission its owner holds, and then carries only that.
     const key = await call(person, 'POST', '/auth/api-keys', { name: 'reports', scopes: ['reports:read'] });

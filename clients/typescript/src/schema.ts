@@ -169,7 +169,7 @@ export interface paths {
         };
         /**
          * List roles
-         * @description Every role with the permissions it bundles, the system roles of the preset included.
+         * @description Every role with the permissions it bundles, the system roles of the preset included; with `permission`, only the roles that give it.
          */
         get: operations["getRoles"];
         put?: never;
@@ -4645,7 +4645,10 @@ export interface operations {
     };
     getRoles: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only the roles that bundle this permission */
+                permission?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4674,7 +4677,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-FORBIDDEN"];
             500: components["responses"]["500-INTERNAL_ERROR"];

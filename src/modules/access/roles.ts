@@ -33,18 +33,20 @@ export function createRoles(db: Db, useCases: DomainUseCases) {
   }
 
   return {
-    async list() {
+    /** Every role, or those bundling `permission`: which roles give it, the other way round from a role's list. */
+    async list(filter: { permission?: string } = {}) {
       const rows = await queries.listRoles(db);
       const links = await queries.permissionNamesOfRoles(
         db,
         rows.map((role) => role.id),
       );
-      return rows.map((role) =>
+      const views = rows.map((role) =>
         roleView(
           role,
           links.filter((link) => link.roleId === role.id).map((link) => link.name),
         ),
       );
+      return filter.permission ? views.filter((role) => role.permissions.includes(filter.permission as string)) : views;
     },
 
     get: async (id: string) => withPermissions(db, await existingRole(db, id)),

@@ -5,7 +5,7 @@ import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { IdParams, NoContent, problems } from '../../http/schemas.js';
 import { accessErrors as errors } from './errors.js';
 import type { createRoles } from './roles.js';
-import { CreateRoleBody, RoleList, RolePermissionsBody, RoleView, UpdateRoleBody } from './schemas.js';
+import { CreateRoleBody, RoleList, RoleListQuery, RolePermissionsBody, RoleView, UpdateRoleBody } from './schemas.js';
 
 const operation = operations(['roles']);
 
@@ -17,10 +17,12 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ roles: ReturnType<typeof cr
     '/roles',
     operation(read, {
       summary: 'List roles',
-      description: 'Every role with the permissions it bundles, the system roles of the preset included.',
+      description:
+        'Every role with the permissions it bundles, the system roles of the preset included; with `permission`, only the roles that give it.',
+      querystring: RoleListQuery,
       response: { 200: RoleList },
     }),
-    async () => ({ data: await roles.list() }),
+    async (request) => ({ data: await roles.list(request.query) }),
   );
   app.get(
     '/roles/:id',

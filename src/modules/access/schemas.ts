@@ -14,6 +14,10 @@ export const RoleView = Type.Object({
   createdAt: Timestamp,
 });
 export const RoleList = Type.Object({ data: Type.Array(RoleView) });
+export const RoleListQuery = Type.Object(
+  { permission: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'only the roles that bundle this permission' })) },
+  { additionalProperties: false },
+);
 const RoleName = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_.-]{1,99}$' });
 export const CreateRoleBody = Type.Object(
   {
