@@ -16,7 +16,7 @@ const embeddedOnly = ['test/serve.test.ts', 'test/embedded-lock.test.ts', 'test/
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts', 'bench/**/*.test.ts'],
     exclude: ['**/node_modules/**', ...(process.env.DATABASE_URL ? embeddedOnly : [])],
     // tls-setup makes the test CA the workers trust (NODE_EXTRA_CA_CERTS) for the federation tests' providers.
     globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/tls-setup.ts'],

@@ -1,9 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { describeTarget, type JudgedTarget, TARGETS_LEGEND } from './targets.js';
 
 export type Driver = 'pglite' | 'postgres';
 
@@ -39,6 +36,8 @@ export interface BenchRow {
    * node whatever else loads the box (1 ms is ~1,000 requests/s a core). The database's own CPU is not in it.
    */
   cpuMsPerRequest?: number;
+  /** What the case is held to and whether its figures meet it (bench/targets.ts). */
+  target?: JudgedTarget;
 }
 
 export interface Section {
@@ -47,6 +46,11 @@ export interface Section {
   drivers?: Driver[];
   /** Settings for the server this section runs against. */
   serverEnv?: Record<string, string>;
+  /**
+   * Fills the database before the measured server starts, while no server holds it (PGlite has one opener);
+   * `env` names the database as the server's env does (DATABASE_URL or DATA_DIR).
+   */
+  seed?(env: Record<string, string>): Promise<void>;
   run(target: BenchTarget, measure: Measure): Promise<BenchRow[]>;
 }
 
@@ -120,7 +124,9 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
         url: target.baseUrl,
         connections: spec.connections ?? 50,
         duration: spec.durationSeconds ?? defaultDuration,
-        ...(spec.amount ? { amount: spec.amount } : {}),
+        // autocannon notices a fixed amount is done only at its next sample, 1 s apart by default: the run's duration,
+        // and so its rate, would be whole seconds (100 requests in 0.2 s read as 100/s). Sampled every 100 ms instead.
+        ...(spec.amount ? { amount: spec.amount, sampleInt: 100 } : {}),
         requests: spec.requests,
       }),
     );
@@ -132,7 +138,7 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
       driver: target.driver,
       connections: spec.connections ?? 50,
       runs,
-      // A run of a fixed amount ends within a second: its rate is what it did over the time it took.
+      // A run of a fixed amount may end within a second: its rate is what it did over the time it took.
       reqPerSec: Math.round(
         median(results.map((result) => (spec.amount ? result.requests.total / result.duration : result.requests.average))),
       ),
@@ -158,139 +164,6 @@ export function createMeasure(target: BenchTarget, runs: number, defaultDuration
     return specs.map((spec, index) => summary(section, spec, measured[index] ?? []));
   };
   return Object.assign(measure, { runs, alternately });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-export interface RunningServer {
-  target: BenchTarget;
-  stop(): Promise<void>;
-}
-
-/** How long a server may take to become ready: a fresh database's migrations on a loaded machine take a while. */
-const START_TIMEOUT_MS = Number(process.env.BENCH_START_TIMEOUT_SECONDS ?? 300) * 1000;
-const PROBE_TIMEOUT_MS = 5000;
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Waits until `probe` answers true, trying again (a probe that throws counts as not yet) until the deadline;
- * `gone` ends the wait early with its reason (the server exited). Never a fixed sleep: on an idle machine the
- * wait is as short as the work, on a loaded one as long as it needs, up to the deadline.
- */
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = START_TIMEOUT_MS, gone?: () => string | undefined) {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer yet';
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    try {
-      if (await probe()) return;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    }
-    const reason = gone?.();
-    if (reason) throw new Error(`${what}: ${reason}`);
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s (${last})`);
-    await pause(delay);
-  }
-}
-
-/** A GET that answers 200 within the probe's own bound (a request stuck on a busy server does not hold up the wait). */
-export const answers = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })).ok;
-
-/** Memory after start-up work: the resident size once it stops growing (two samples a second apart), at most 15 s on. */
-async function settledRss(pid: number) {
-  let previous = rssMb(pid);
-  for (let round = 0; round < 15; round++) {
-    await pause(1000);
-    const current = rssMb(pid);
-    if (Math.abs(current - previous) <= 1) return current;
-    previous = current;
-  }
-  return previous;
-}
-
-/** A real `tessera serve` in its own process on a fresh database, as an operator would run it. */
-export async function startServer(driver: Driver, postgresUrl: string, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
-  const port = await freePort();
-  const name = `tessera_bench_${randomBytes(4).toString('hex')}`;
-  let env: Record<string, string>;
-  let cleanup: () => Promise<void>;
-  if (driver === 'postgres') {
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(postgresUrl);
-    url.pathname = `/${name}`;
-    env = { DATABASE_URL: url.toString() };
-    cleanup = async () => {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    };
-  } else {
-    const dir = `${process.cwd()}/.test-data/${name}`;
-    mkdirSync(dir, { recursive: true });
-    env = { DATA_DIR: dir };
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  }
-  // BENCH_SERVER_NODE_ARGS: flags for the server's node, e.g. a CPU profile (NODE_OPTIONS refuses --cpu-prof).
-  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ') ?? [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'bin/tessera.js', 'serve'], {
-    env: { ...process.env, ...env, ...extraEnv, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-    await cleanup();
-  };
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const exited = () =>
-    child.exitCode !== null || child.signalCode !== null ? `the server exited (${child.exitCode ?? child.signalCode})` : undefined;
-  try {
-    // Ready: migrated, its database answering, taking traffic (what a load balancer waits for).
-    await waitFor(`${driver} server on port ${port} ready`, () => answers(`${baseUrl}/health/ready`), START_TIMEOUT_MS, exited);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  const pid = child.pid as number;
-  return {
-    target: { driver, baseUrl, env, pid, startRssMb: await settledRss(pid) },
-    stop,
-  };
-}
-
-const admin = { email: 'bench-admin@example.com', password: 'benchmark admin passphrase' };
-
-/** Server settings for sections that act as an administrator: the bootstrap admin, no throttle, tokens that outlast a run. */
-export const adminServerEnv: Record<string, string> = {
-  AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
-  BOOTSTRAP_ADMIN_EMAIL: admin.email,
-  BOOTSTRAP_ADMIN_PASSWORD: admin.password,
-  ACCESS_TOKEN_TTL: '1h',
-};
-
-/** The bootstrap admin's bearer header on a server started with `adminServerEnv`. */
-export async function adminHeaders(target: BenchTarget) {
-  const res = await fetch(`${target.baseUrl}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(admin),
-  });
-  if (!res.ok) throw new Error(`admin login: ${res.status}`);
-  return { authorization: `Bearer ${((await res.json()) as { accessToken: string }).accessToken}` };
 }
 
 /** The case every other is a ratio of, on the same driver in the same run: figures move with the box's load, ratios much less. */
@@ -328,7 +201,10 @@ export function printTable(rows: BenchRow[]) {
     'RSS start',
     'RSS peak',
   ];
+  const targeted = rows.some((row) => row.target);
+  if (targeted) header.push('target', 'meets');
   const lines = withLiveShares(rows).map((row) => {
+    const verdict = row.target ? [describeTarget(row.target), row.target.verdict] : ['', ''];
     return [
       row.section,
       row.case,
@@ -343,6 +219,7 @@ export function printTable(rows: BenchRow[]) {
       String(row.errors),
       row.startRssMb ? `${row.startRssMb} MB` : '',
       row.peakRssMb ? `${row.peakRssMb} MB` : '',
+      ...(targeted ? verdict : []),
     ];
   });
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => (line[column] ?? '').length)));
@@ -351,4 +228,5 @@ export function printTable(rows: BenchRow[]) {
   for (const line of lines) process.stdout.write(`${format(line)}\n`);
   for (const row of rows.filter((noted) => noted.note)) process.stdout.write(`\n${row.case} (${row.driver}): ${row.note}`);
   if (rows.some((noted) => noted.note)) process.stdout.write('\n');
+  if (targeted) process.stdout.write(`\n${TARGETS_LEGEND}\n`);
 }

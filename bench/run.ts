@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type BenchRow, createMeasure, type Driver, printTable, type Section, startServer, withLiveShares } from './lib.js';
+import { type BenchRow, createMeasure, type Driver, printTable, type Section, withLiveShares } from './lib.js';
 import { auth } from './sections/auth.js';
 import { baseline } from './sections/baseline.js';
 import { importSection } from './sections/import.js';
@@ -8,12 +8,14 @@ import { learning } from './sections/learning.js';
 import { memberships } from './sections/memberships.js';
 import { mfa } from './sections/mfa.js';
 import { oidc } from './sections/oidc.js';
+import { userTargets } from './sections/user-targets.js';
 import { users } from './sections/users.js';
 import { webhooks } from './sections/webhooks.js';
 import { writes } from './sections/writes.js';
+import { startServer } from './server.js';
 
 /** Every section, in the order they run. */
-const sections: Section[] = [baseline, auth, mfa, users, writes, learning, importSection, memberships, webhooks, oidc];
+const sections: Section[] = [baseline, auth, mfa, users, userTargets, writes, learning, importSection, memberships, webhooks, oidc];
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +35,7 @@ const rows: BenchRow[] = [];
 for (const driver of drivers) {
   for (const section of chosen.filter((candidate) => !candidate.drivers || candidate.drivers.includes(driver))) {
     process.stderr.write(`\n== ${section.name} on ${driver}\n`);
-    const server = await startServer(driver, postgresUrl, section.serverEnv);
+    const server = await startServer(driver, postgresUrl, section.serverEnv, section.seed);
     try {
       rows.push(...(await section.run(server.target, createMeasure(server.target, Number(values.runs), Number(values.duration)))));
     } finally {

@@ -1,5 +1,6 @@
 import { SingleBar } from 'cli-progress';
-import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/client.js';
 
 const FIRST = [
   'Ada',
@@ -72,25 +73,26 @@ const uuidv7 = (ts: string) =>
   `(lpad(to_hex((extract(epoch FROM ${ts}) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid`;
 
 /**
- * Seeds `count` users with profiles and a role straight into PostgreSQL, 50,000 per statement,
- * with a progress bar: a million takes minutes. Names mix accents so search exercises unaccent.
+ * Seeds `count` users with profiles and a role straight into the database of a server's `env` (PostgreSQL's
+ * DATABASE_URL, or PGlite's DATA_DIR while no server holds it), 50,000 per statement, with a progress bar: a
+ * million takes minutes. Names mix accents so search exercises unaccent.
  */
-export async function seedUsers(databaseUrl: string, count: number) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+export async function seedUsers(env: Record<string, string>, count: number) {
+  const database = await openDatabase(loadConfig({ ...env, LOG_LEVEL: 'silent' }, '/nonexistent/.env'));
   try {
-    const roles = (await client.query<{ id: string; name: string }>(`SELECT id, name FROM roles WHERE name IN ('user', 'admin')`)).rows;
-    const userRole = roles.find((role) => role.name === 'user')?.id;
-    const adminRole = roles.find((role) => role.name === 'admin')?.id;
-    const bar = new SingleBar({
-      format: 'seeding users [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted}',
-      stream: process.stderr,
-    });
-    bar.start(count, 0);
-    for (let start = 1; start <= count; start += BATCH) {
-      const end = Math.min(start + BATCH - 1, count);
-      await client.query(
-        `WITH src AS (
+    return await database.withSession(async (session) => {
+      const roles = await session.query<{ id: string; name: string }>(`SELECT id, name FROM roles WHERE name IN ('user', 'admin')`);
+      const userRole = roles.find((role) => role.name === 'user')?.id;
+      const adminRole = roles.find((role) => role.name === 'admin')?.id;
+      const bar = new SingleBar({
+        format: 'seeding users [{bar}] {percentage}% | {value}/{total} | eta {eta_formatted}',
+        stream: process.stderr,
+      });
+      bar.start(count, 0);
+      for (let start = 1; start <= count; start += BATCH) {
+        const end = Math.min(start + BATCH - 1, count);
+        await session.query(
+          `WITH src AS (
            SELECT g,
                   ($3::text[])[1 + g % array_length($3::text[], 1)] AS first_name,
                   ($4::text[])[1 + (g / 7) % array_length($4::text[], 1)] AS last_name,
@@ -112,15 +114,16 @@ export async function seedUsers(databaseUrl: string, count: number) {
          )
          INSERT INTO user_roles (user_id, role_id)
          SELECT id, CASE WHEN random() < 0.01 THEN $7::uuid ELSE $6::uuid END FROM u`,
-        [start, count, FIRST, LAST, end, userRole, adminRole ?? userRole],
-      );
-      bar.update(end);
-    }
-    bar.stop();
-    await client.query('ANALYZE users; ANALYZE profiles; ANALYZE user_roles;');
-    const sample = await client.query<{ id: string }>(`SELECT id FROM users TABLESAMPLE SYSTEM (1) LIMIT 1000`);
-    return sample.rows.map((row) => row.id);
+          [start, count, FIRST, LAST, end, userRole, adminRole ?? userRole],
+        );
+        bar.update(end);
+      }
+      bar.stop();
+      await session.exec('ANALYZE users; ANALYZE profiles; ANALYZE user_roles;');
+      const sample = await session.query<{ id: string }>(`SELECT id FROM users TABLESAMPLE SYSTEM (1) LIMIT 1000`);
+      return sample.map((row) => row.id);
+    });
   } finally {
-    await client.end();
+    await database.close();
   }
 }

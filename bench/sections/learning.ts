@@ -4,8 +4,9 @@ import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { pruneActivities } from '../../src/modules/learning/activity-log.js';
 import { refreshAllWindows } from '../../src/modules/learning/statistics.js';
-import { adminHeaders, adminServerEnv, type BenchRow, type Section } from '../lib.js';
+import type { BenchRow, Section } from '../lib.js';
 import { seedUsers } from '../seed-users.js';
+import { adminHeaders, adminServerEnv } from '../server.js';
 
 const BATCH = 500;
 const EXPIRED = 1_000_000;
@@ -61,7 +62,7 @@ export const learning: Section = {
   async run(target, measure) {
     const url = target.env.DATABASE_URL as string;
     const users = Number(process.env.BENCH_USERS ?? 100_000);
-    const ids = await seedUsers(url, users);
+    const ids = await seedUsers(target.env, users);
     const headers = { ...(await adminHeaders(target)), 'content-type': 'application/json' };
     const course = '01b00000-0000-7000-8000-00000000000c';
     process.stderr.write(`a batch of ${BATCH} events is ${(batchOf('x', course).length / 1024).toFixed(0)} KB\n`);

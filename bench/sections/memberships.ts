@@ -1,4 +1,5 @@
-import { adminHeaders, adminServerEnv, type BenchRow, type BenchTarget, REFERENCE_CASE, type Section } from '../lib.js';
+import { type BenchRow, type BenchTarget, REFERENCE_CASE, type Section } from '../lib.js';
+import { adminHeaders, adminServerEnv } from '../server.js';
 
 const password = 'benchmark member passphrase';
 const ORGANIZATIONS = 50;

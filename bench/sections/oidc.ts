@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { adminHeaders, adminServerEnv, answers, type BenchTarget, REFERENCE_CASE, type Section, waitFor } from '../lib.js';
+import { type BenchTarget, REFERENCE_CASE, type Section } from '../lib.js';
+import { adminHeaders, adminServerEnv, answers, waitFor } from '../server.js';
 
 const CALLBACK = 'https://app.example/callback';
 const VERIFIER = 'bench-verifier-'.padEnd(64, 'x');

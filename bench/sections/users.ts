@@ -1,6 +1,8 @@
 import type autocannon from 'autocannon';
-import { adminHeaders, adminServerEnv, type Section } from '../lib.js';
+import { cursorPages } from '../cursor-pages.js';
+import type { Section } from '../lib.js';
 import { seedUsers } from '../seed-users.js';
+import { adminHeaders, adminServerEnv } from '../server.js';
 
 /** The user queries' targets at scale: lookup < 10 ms, list < 50 ms, search < 200 ms, on a million users. */
 export const users: Section = {
@@ -10,7 +12,7 @@ export const users: Section = {
   async run(target, measure) {
     const count = Number(process.env.BENCH_USERS ?? 1_000_000);
     const started = Date.now();
-    const ids = await seedUsers(target.env.DATABASE_URL as string, count);
+    const ids = await seedUsers(target.env, count);
     process.stderr.write(`seeded ${count} users with profiles and roles in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     const headers = await adminHeaders(target);
 
@@ -41,20 +43,7 @@ export const users: Section = {
     for (let i = 0; i < 60; i++) cursors.push(await firstPage());
     const deep = await measure('users', {
       title: 'GET /users?role=user&status=ACTIVE (cursor pages)',
-      requests: [
-        {
-          method: 'GET',
-          headers,
-          setupRequest: (request) => {
-            const cursor = cursors.shift();
-            return { ...request, path: `/users?role=user&status=ACTIVE&limit=20${cursor ? `&cursor=${cursor}` : ''}` };
-          },
-          onResponse: (status, body) => {
-            const nextCursor = status === 200 ? (JSON.parse(body) as { nextCursor: string | null }).nextCursor : null;
-            if (nextCursor) cursors.push(nextCursor);
-          },
-        },
-      ],
+      requests: [cursorPages('/users?role=user&status=ACTIVE&limit=20', headers, cursors)],
     });
 
     const countedPage = await measure('users', {

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type autocannon from 'autocannon';
 import pg from 'pg';
-import { adminHeaders, adminServerEnv, type BenchRow, type Section } from '../lib.js';
+import type { BenchRow, Section } from '../lib.js';
+import { adminHeaders, adminServerEnv } from '../server.js';
 
 const ORGANIZATIONS = 200;
 const BACKLOG = 5000;

@@ -1,7 +1,8 @@
 import type autocannon from 'autocannon';
 import pg from 'pg';
-import { adminHeaders, adminServerEnv, type Section } from '../lib.js';
+import type { Section } from '../lib.js';
 import { seedUsers } from '../seed-users.js';
+import { adminHeaders, adminServerEnv } from '../server.js';
 
 const USERS = 5000;
 
@@ -45,7 +46,7 @@ export const writes: Section = {
   serverEnv: adminServerEnv,
   async run(target, measure) {
     const url = target.env.DATABASE_URL as string;
-    await seedUsers(url, USERS);
+    await seedUsers(target.env, USERS);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
