@@ -49,7 +49,7 @@ export interface UsersDeps {
  * `user.suspended`, `user.deactivated` and `user.erased`).
  */
 export const FIRST_ADMIN_HINT =
-  'no user yet: make the first admin with `npx tessera create-admin --email you@example.com` (in another terminal while this server runs), or start with BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD set';
+  'no user yet: make the first admin with `npx tessera create-admin --email you@example.com` (it works beside a running server too), or start with BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD set';
 
 type Lifecycle = ReturnType<typeof createLifecycle>;
 type Directory = ReturnType<typeof createDirectory>;
