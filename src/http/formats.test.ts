@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isE164Phone, isHttpUrl, isIanaTimezone, isLanguageTag } from './formats.js';
+import { isE164Phone, isHttpUrl, isIanaTimezone, isLanguageTag, isStorableDate, isStorableDateTime } from './formats.js';
 
 describe('the data validation formats', () => {
   it('phone: E.164 numbers that exist in their plan', () => {
@@ -34,5 +34,18 @@ describe('the data validation formats', () => {
   it('languages: well-formed BCP 47 tags with an ISO 639 language', () => {
     for (const good of ['en', 'fr', 'pt-BR', 'zh-Hant-TW', 'es-419', 'fil']) expect([good, isLanguageTag(good)]).toEqual([good, true]);
     for (const bad of ['english', 'e', 'en_US', 'en--US', '12', 'en-']) expect([bad, isLanguageTag(bad)]).toEqual([bad, false]);
+  });
+
+  it('date-times: RFC 3339 instants a Date reads and the database stores', () => {
+    for (const good of ['2030-06-30T23:59:59Z', '2030-06-30t12:00:00.123456z', '2030-06-30T12:00:00+01:00', '0001-01-01T00:00:00Z'])
+      expect([good, isStorableDateTime(good)]).toEqual([good, true]);
+    // A leap second and an hour-only offset are RFC 3339 but no Date; year 0 is no PostgreSQL timestamp.
+    for (const bad of ['2030-06-30T23:59:60Z', '2030-06-30T12:00:00+01', '0000-06-30T12:00:00Z', '0001-01-01T00:00:00+01:00', '2030-06-30'])
+      expect([bad, isStorableDateTime(bad)]).toEqual([bad, false]);
+  });
+
+  it('dates: real days from year 1 on', () => {
+    for (const good of ['2024-02-29', '0001-01-01', '1999-12-31']) expect([good, isStorableDate(good)]).toEqual([good, true]);
+    for (const bad of ['2023-02-29', '0000-01-01', '2024-13-01', '2024-1-1']) expect([bad, isStorableDate(bad)]).toEqual([bad, false]);
   });
 });

@@ -1,4 +1,5 @@
 import type { Ajv } from 'ajv';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 /**
@@ -45,6 +46,28 @@ export function isLanguageTag(value: string): boolean {
   }
 }
 
+/** 0001-01-01T00:00:00Z: PostgreSQL has no year 0, and refuses a date or time before the first one. */
+const FIRST_INSTANT = -62_135_596_800_000;
+
+/** RFC 3339 grants what no clock here can hold: a leap second (`23:59:60`) and an hour-only offset (`+01`). */
+type StringFormat = { validate: (value: string) => boolean; compare: (a: string, b: string) => number | undefined };
+const rfc3339 = { date: fullFormats.date as StringFormat, dateTime: fullFormats['date-time'] as StringFormat };
+
+/**
+ * An RFC 3339 date-time that JavaScript's Date reads, from year 1 on: what the database stores is the instant it
+ * names, so one it cannot name is refused as the field's error instead of failing the write.
+ */
+export function isStorableDateTime(value: string): boolean {
+  if (!rfc3339.dateTime.validate(value)) return false;
+  const instant = Date.parse(value);
+  return !Number.isNaN(instant) && instant >= FIRST_INSTANT;
+}
+
+/** An RFC 3339 full-date (real days only: no 30 February) from year 1 on. */
+export function isStorableDate(value: string): boolean {
+  return rfc3339.date.validate(value) && !value.startsWith('0000');
+}
+
 /** The format names schemas use: `Type.String({ format: formats.phone })`. */
 export const formats = {
   phone: 'e164-phone',
@@ -53,7 +76,10 @@ export const formats = {
   language: 'bcp47-language',
 } as const;
 
+/** Tessera's formats, and `date` and `date-time` narrowed to what can be stored (after ajv-formats, which it replaces). */
 export function addTesseraFormats(ajv: Ajv): Ajv {
+  ajv.addFormat('date-time', { type: 'string', validate: isStorableDateTime, compare: rfc3339.dateTime.compare });
+  ajv.addFormat('date', { type: 'string', validate: isStorableDate, compare: rfc3339.date.compare });
   ajv.addFormat(formats.phone, { type: 'string', validate: isE164Phone });
   ajv.addFormat(formats.httpUrl, { type: 'string', validate: isHttpUrl });
   ajv.addFormat(formats.timezone, { type: 'string', validate: isIanaTimezone });
