@@ -55,7 +55,11 @@ describe('bad input on every endpoint that takes some', () => {
     ['PUT', `/users/${id}/subscription`, { type: 'PRO', startDate: '2030-06-30T23:59:60Z' }],
     ['POST', '/auth/api-keys', { name: 'leap', scopes: ['users:read'], expiresAt: '2030-06-30T23:59:60Z' }],
     ['POST', `/users/${id}/permissions`, { permissions: ['users:read'], expiresAt: '2030-06-30T12:00:00+01' }],
-    ['POST', `/organizations/${id}/invitations`, { email: 'a@example.com', permissions: [{ permission: 'users:read', expiresAt: '2030-06-30T23:59:60Z' }] }],
+    [
+      'POST',
+      `/organizations/${id}/invitations`,
+      { email: 'a@example.com', permissions: [{ permission: 'users:read', expiresAt: '2030-06-30T23:59:60Z' }] },
+    ],
     ['GET', '/audit-logs?from=2030-06-30T23:59:60Z', undefined],
     ['GET', '/users?createdFrom=0000-01-01T00:00:00Z', undefined],
     ['PUT', '/users/profile', { profile: { dateOfBirth: '0000-01-01' } }],
