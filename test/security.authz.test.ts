@@ -120,6 +120,118 @@ describe('authorization holes of the penetration test', () => {
     expect((await as(root.headers)('PATCH', `/users/${crossA.id}`, { firstName: 'Fine' })).statusCode).toBe(200);
   });
 
+  it('an administrator of one organization has no power over an account that holds access in another', async () => {
+    const member = async (organizationId: string, email: string, roles: string[]) => {
+      const made = await as(root.headers)('POST', '/users', { email, firstName: 'Shared', lastName: 'Member', organizationId, roles });
+      expect(made.statusCode).toBe(201);
+      return made.json().user as { id: string; email: string };
+    };
+    // Consultants of both: one belongs to B and administers it, taking part in A; one belongs to A and administers B.
+    const adminOfB = await member(orgB, 'admin-of-beta@example.com', ['ORG_ADMIN']);
+    const adminElsewhere = await member(orgA, 'admin-elsewhere@example.com', ['LEARNER']);
+    const learnerOfB = await member(orgB, 'learner-of-beta@example.com', ['LEARNER']);
+    const join = async (organizationId: string, userId: string, role: string) =>
+      expect((await as(root.headers)('POST', `/organizations/${organizationId}/members`, { userId, roleIds: [role] })).statusCode).toBe(
+        201,
+      );
+    await join(orgA, adminOfB.id, 'LEARNER');
+    await join(orgA, learnerOfB.id, 'LEARNER');
+    await join(orgB, adminElsewhere.id, 'ORG_ADMIN');
+    const support = await loginAs(h, { organizationId: orgA, roles: ['ORG_ADMIN'], permissions: ['users:impersonate'] });
+    const call = as(support.headers);
+    for (const target of [adminOfB, adminElsewhere]) {
+      const attempts: [Method, string, object?][] = [
+        ['PUT', `/users/${target.id}/password`, { password: 'an attacker chosen passphrase' }],
+        ['PATCH', `/users/${target.id}`, { email: `taken-over-${target.id}@example.com` }],
+        ['PATCH', `/users/${target.id}`, { firstName: 'Renamed' }],
+        ['POST', `/users/${target.id}/suspend`, { reason: 'x' }],
+        ['DELETE', `/users/${target.id}`],
+        ['DELETE', `/users/${target.id}/sessions`],
+        ['POST', `/users/${target.id}/impersonate`, { reason: 'act in their other organization' }],
+      ];
+      for (const [method, url, payload] of attempts) {
+        const refused = await call(method, url, payload);
+        expect([refused.statusCode, refused.json().code], `${method} ${url}`).toEqual([403, 'ACCOUNT_HOLDS_MORE_ACCESS']);
+      }
+      const imported = await importAs(
+        support.headers,
+        [{ email: target.email, firstName: 'Imported', status: 'SUSPENDED' }],
+        '?update=true',
+      );
+      // Refused as a line of an account beyond reach (the one of B), or of one holding more (the one of A).
+      expect(imported.json().errors[0].message).toMatch(target === adminOfB ? /taken by another account/ : /holds access you do not hold/);
+      expect(await userById(target.id)).toMatchObject({ email: target.email, firstName: 'Shared', status: 'ACTIVE' });
+    }
+    // What they hold in A is A's to change; and one who holds nothing elsewhere is the administrator's to manage.
+    const roles = await call('PATCH', `/organizations/${orgA}/members/${adminOfB.id}`, { roleIds: ['INSTRUCTOR'] });
+    expect(roles.statusCode).toBe(200);
+    expect((await call('PATCH', `/users/${learnerOfB.id}`, { firstName: 'Renamed' })).statusCode).toBe(200);
+    // Acting across organizations, one measures it all.
+    expect((await as(root.headers)('PATCH', `/users/${adminOfB.id}`, { firstName: 'Fine' })).statusCode).toBe(200);
+  });
+
+  it('an import gives no password to an account without one through an API key or an impersonation', async () => {
+    const passwordless = await as(root.headers)('POST', '/users', {
+      email: 'no-password-yet@example.com',
+      firstName: 'No',
+      lastName: 'Password',
+      organizationId: orgA,
+    });
+    expect(passwordless.statusCode).toBe(201);
+    const hash = '$2b$10$abcdefghijklmnopqrstuuMWQ8cnO0UodtrrQmZGk1Z3EBBqs0uS6';
+    const { key } = await newKey(adminA.headers, ['users:read', 'users:write']);
+    const target = { id: passwordless.json().user.id as string };
+    const support = await loginAs(h, { organizationId: orgA, roles: ['ORG_ADMIN'], permissions: ['users:impersonate'] });
+    const importer = await createUser(h, { organizationId: orgA, roles: ['ORG_ADMIN'] });
+    const session = await as(support.headers)('POST', `/users/${importer.id}/impersonate`, { reason: 'walk through an import' });
+    expect(session.statusCode).toBe(201);
+    const doors: Record<string, string>[] = [{ 'x-api-key': key }, { authorization: `Bearer ${session.json().accessToken}` }];
+    for (const headers of doors) {
+      const answer = await importAs(headers, [{ email: 'no-password-yet@example.com', passwordHash: hash }], '?update=true');
+      expect([answer.statusCode, answer.json().code]).toEqual([400, 'IMPORT_REJECTED']);
+      expect(answer.json().errors[0].message).toMatch(/not changed with an API key|not changed while impersonating|impersonat/i);
+    }
+    const signIn = await h.app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: 'no-password-yet@example.com', password: 'x' },
+    });
+    expect(signIn.statusCode).toBe(401);
+    const rows = await h.context.database.primary.query.users.findFirst({ where: (users, { eq }) => eq(users.id, target.id) });
+    expect(rows?.passwordHash).toBeNull();
+    // Signed in as themselves, the administrator migrates the hash.
+    expect(
+      (await importAs(adminA.headers, [{ email: 'no-password-yet@example.com', passwordHash: hash }], '?update=true')).json(),
+    ).toMatchObject({
+      updated: 1,
+    });
+  });
+
+  it('the permission catalogue and user types, shared by every organization, change only by holders of tenants:all', async () => {
+    const custom = await as(root.headers)('POST', '/permissions', { name: 'reports:publish', description: 'Publishes reports' });
+    expect(custom.statusCode).toBe(201);
+    const kind = await as(root.headers)('POST', '/user-types', { name: 'CONTRACTOR' });
+    expect(kind.statusCode).toBe(201);
+    const confined = await loginAs(h, { organizationId: orgA, roles: ['ORG_ADMIN'], permissions: ['roles:manage', 'user-types:manage'] });
+    const call = as(confined.headers);
+    const attempts: [Method, string, object?][] = [
+      ['POST', '/permissions', { name: 'reports:delete' }],
+      ['PATCH', `/permissions/${custom.json().id}`, { description: 'Changed for everyone' }],
+      ['DELETE', `/permissions/${custom.json().id}`],
+      ['POST', '/user-types', { name: 'VENDOR' }],
+      ['PATCH', `/user-types/${kind.json().id}`, { name: 'RENAMED' }],
+      ['DELETE', `/user-types/${kind.json().id}`],
+    ];
+    for (const [method, url, payload] of attempts) {
+      const refused = await call(method, url, payload);
+      expect([refused.statusCode, refused.json().code], `${method} ${url}`).toEqual([403, 'SHARED_CATALOG']);
+    }
+    const names = async (url: string) => (await as(root.headers)('GET', url)).json().data.map((row: { name: string }) => row.name);
+    expect(await names('/permissions')).toContain('reports:publish');
+    expect(await names('/user-types')).toContain('CONTRACTOR');
+    expect((await as(root.headers)('DELETE', `/permissions/${custom.json().id}`)).statusCode).toBe(204);
+  });
+
   it("hole 4: an API key grants with its scopes, not its owner's permissions", async () => {
     const { key } = await newKey(adminA.headers, ['roles:manage']);
     const withKey = as({ 'x-api-key': key });

@@ -247,7 +247,7 @@ export interface paths {
         put?: never;
         /**
          * Create a custom permission
-         * @description Adds a permission name to the catalogue, for roles and direct grants to use. A name already taken answers 409 NAME_ALREADY_EXISTS.
+         * @description Adds a permission name to the catalogue, for roles and direct grants to use. The catalogue is shared by every organization: only a holder of tenants:all changes it (SHARED_CATALOG). A name already taken answers 409 NAME_ALREADY_EXISTS.
          */
         post: operations["postPermissions"];
         delete?: never;
@@ -295,7 +295,7 @@ export interface paths {
         put?: never;
         /**
          * Create a user type
-         * @description Adds a user type with an optional description. A name already taken answers 409 NAME_ALREADY_EXISTS.
+         * @description Adds a user type with an optional description. User types are shared by every organization: only a holder of tenants:all changes them (SHARED_CATALOG). A name already taken answers 409 NAME_ALREADY_EXISTS.
          */
         post: operations["postUserTypes"];
         delete?: never;
@@ -3430,6 +3430,18 @@ export interface components {
                 };
             };
         };
+        /** @description Problem codes: SHARED_CATALOG, FORBIDDEN */
+        "403-SHARED_CATALOG-FORBIDDEN": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "SHARED_CATALOG" | "FORBIDDEN";
+                };
+            };
+        };
         /** @description Problem codes: WEBHOOK_OUTSIDE_TENANCY, FORBIDDEN */
         "403-WEBHOOK_OUTSIDE_TENANCY-FORBIDDEN": {
             headers: {
@@ -4965,7 +4977,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-SHARED_CATALOG-FORBIDDEN"];
             409: components["responses"]["409-NAME_ALREADY_EXISTS-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -4993,7 +5005,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-SHARED_CATALOG-FORBIDDEN"];
             404: components["responses"]["404-PERMISSION_NOT_FOUND"];
             409: components["responses"]["409-BUILT_IN_PERMISSION-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -5037,7 +5049,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-SHARED_CATALOG-FORBIDDEN"];
             404: components["responses"]["404-PERMISSION_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -5114,7 +5126,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-SHARED_CATALOG-FORBIDDEN"];
             409: components["responses"]["409-NAME_ALREADY_EXISTS-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -5142,7 +5154,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-SHARED_CATALOG-FORBIDDEN"];
             404: components["responses"]["404-USER_TYPE_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -5187,7 +5199,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-SHARED_CATALOG-FORBIDDEN"];
             404: components["responses"]["404-USER_TYPE_NOT_FOUND"];
             409: components["responses"]["409-NAME_ALREADY_EXISTS-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];

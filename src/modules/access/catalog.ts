@@ -4,6 +4,7 @@ import { changedFields } from '../../platform/changes.js';
 import { isPermission } from '../../platform/permissions.js';
 import type { DomainUseCases } from '../events.js';
 import { accessErrors as errors } from './errors.js';
+import { assertMayChangeSharedCatalog } from './power.js';
 import * as queries from './queries.js';
 import type { CreatePermission, CreateUserType, UpdatePermission, UpdateUserType } from './schemas.js';
 
@@ -19,6 +20,7 @@ export function createCatalog(db: Db, useCases: DomainUseCases) {
     listPermissions: async () => (await queries.listPermissions(db)).map(permissionView),
 
     async createPermission(caller: SignedInCaller, body: CreatePermission) {
+      assertMayChangeSharedCatalog(caller.principal);
       return useCases.run(caller, async (tx, emit) => {
         const created = await queries.insertPermission(tx, { name: body.name, description: body.description ?? null });
         await emit({ type: 'permission.created', entityId: created.id, payload: { name: created.name } });
@@ -27,6 +29,7 @@ export function createCatalog(db: Db, useCases: DomainUseCases) {
     },
 
     async updatePermission(caller: SignedInCaller, id: string, body: UpdatePermission) {
+      assertMayChangeSharedCatalog(caller.principal);
       return useCases.run(caller, async (tx, emit) => {
         const before = await queries.findPermission(tx, id);
         const after = before && (await queries.updatePermission(tx, id, body));
@@ -38,6 +41,7 @@ export function createCatalog(db: Db, useCases: DomainUseCases) {
     },
 
     async deletePermission(caller: SignedInCaller, id: string) {
+      assertMayChangeSharedCatalog(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
         const permission = await queries.findPermission(tx, id);
         if (!permission) throw errors.PERMISSION_NOT_FOUND();
@@ -51,6 +55,7 @@ export function createCatalog(db: Db, useCases: DomainUseCases) {
     listUserTypes: async () => (await queries.listUserTypes(db)).map(userTypeView),
 
     async createUserType(caller: SignedInCaller, body: CreateUserType) {
+      assertMayChangeSharedCatalog(caller.principal);
       return useCases.run(caller, async (tx, emit) => {
         const created = await queries.insertUserType(tx, { name: body.name, description: body.description ?? null });
         await emit({ type: 'user_type.created', entityId: created.id, payload: { name: created.name, description: created.description } });
@@ -59,6 +64,7 @@ export function createCatalog(db: Db, useCases: DomainUseCases) {
     },
 
     async updateUserType(caller: SignedInCaller, id: string, body: UpdateUserType) {
+      assertMayChangeSharedCatalog(caller.principal);
       return useCases.run(caller, async (tx, emit) => {
         const before = await queries.findUserType(tx, id);
         const after = before && (await queries.updateUserType(tx, id, body));
@@ -70,6 +76,7 @@ export function createCatalog(db: Db, useCases: DomainUseCases) {
     },
 
     async deleteUserType(caller: SignedInCaller, id: string) {
+      assertMayChangeSharedCatalog(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
         if (!(await queries.deleteUserType(tx, id))) throw errors.USER_TYPE_NOT_FOUND();
         await emit({ type: 'user_type.deleted', entityId: id });

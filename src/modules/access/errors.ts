@@ -14,6 +14,7 @@ export const accessErrors = defineErrors({
   API_KEY_NOT_ALLOWED: [403, 'Credentials (email, password, factors, API keys, sessions) are not changed with an API key: sign in.'],
   IMPERSONATION_NOT_ALLOWED: [403, 'Credentials (email, password, factors, API keys, sessions) are not changed while impersonating.'],
   SHARED_ROLE: [403, 'Roles every organization shares are changed only by holders of tenants:all.'],
+  SHARED_CATALOG: [403, 'Permissions and user types every organization shares are changed only by holders of tenants:all.'],
   SYSTEM_ROLE: [409, 'System roles cannot be changed this way.'],
   BUILT_IN_PERMISSION: [409, 'Built-in permissions cannot be deleted.'],
   LAST_SUPER_ADMIN: [409, 'This is the last active super-admin; make another one first.'],

@@ -77,7 +77,7 @@ export function createGrants(useCases: DomainUseCases, people: { isActive: UserC
     async grantRoles(caller: SignedInCaller, userId: string, refs: string[], organizationId: string | null) {
       await useCases.run(caller, async (tx, emit) => {
         const found = await resolveRoles(tx, refs);
-        await assertMayActOn(tx, caller.principal, userId);
+        await assertMayActOn(tx, caller.principal, userId, 'organization');
         await assertMayGrant(tx, caller.principal, { roles: found });
         const scopes = await grantScopes(tx, found, organizationId);
         const granted: string[] = [];
@@ -92,7 +92,7 @@ export function createGrants(useCases: DomainUseCases, people: { isActive: UserC
       await useCases.run(caller, async (tx, emit) => {
         const [role] = await resolveRoles(tx, [roleId]);
         if (!role) return;
-        await assertMayActOn(tx, caller.principal, userId);
+        await assertMayActOn(tx, caller.principal, userId, 'organization');
         await assertMayGrant(tx, caller.principal, { roles: [role] });
         if (role.isSuperAdmin) await assertNotLastSuperAdmin(tx, userId, people.isActive);
         if (!(await queries.revokeRole(tx, userId, role.id, organizationId))) throw errors.ROLE_NOT_HELD();
@@ -104,7 +104,7 @@ export function createGrants(useCases: DomainUseCases, people: { isActive: UserC
       if (expiresAt && expiresAt.getTime() <= Date.now()) throw errors.INVALID_EXPIRY();
       await useCases.run(caller, async (tx, emit) => {
         const found = await resolvePermissions(tx, refs);
-        await assertMayActOn(tx, caller.principal, userId);
+        await assertMayActOn(tx, caller.principal, userId, 'organization');
         await assertMayGrant(tx, caller.principal, { permissions: found.map((permission) => permission.name) });
         const granted: string[] = [];
         for (const permission of found) {
@@ -123,7 +123,7 @@ export function createGrants(useCases: DomainUseCases, people: { isActive: UserC
       await useCases.run(caller, async (tx, emit) => {
         const [permission] = await resolvePermissions(tx, [permissionId]);
         if (!permission) return;
-        await assertMayActOn(tx, caller.principal, userId);
+        await assertMayActOn(tx, caller.principal, userId, 'organization');
         await assertMayGrant(tx, caller.principal, { permissions: [permission.name] });
         if (!(await queries.revokePermission(tx, userId, permission.id, organizationId))) throw errors.PERMISSION_NOT_HELD();
         await emit({ type: 'user.permission_revoked', entityId: userId, organizationId, payload: { permission: permission.name } });

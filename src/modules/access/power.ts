@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/client.js';
+import type { UserGrants } from '../../platform/access-cache.js';
 import type { Principal } from '../../platform/caller.js';
-import { type AccessScope, EVERYWHERE, loadAccessProfile } from './effective.js';
+import { type AccessScope, EVERYWHERE, loadAccessProfile, loadUserGrants, profileIn } from './effective.js';
 import { accessErrors as errors } from './errors.js';
 
 export interface HeldAccess {
@@ -22,18 +23,35 @@ export async function heldAccess(db: Executor, principal: Principal): Promise<He
 }
 
 /**
- * Power over another account (its password, email, status, sessions, grants, identities) is for those
- * who hold at least what it holds: otherwise an organization's admin would set a super-admin's password
- * and become them. A 403, not a 404: the account is one the actor may see (the tenancy check comes first
- * and answers 404 outside it), so hiding it would tell nothing and explain less.
+ * How far an action on another person reaches: their part of one organization (its roles, their membership
+ * there), or the whole account (its password, email, status, sessions, factors, identities, an impersonation),
+ * which is the same account in every organization it belongs to.
  */
-export async function assertMayActOn(db: Executor, principal: Principal, targetUserId: string) {
+export type Reach = 'organization' | 'account';
+
+/** Access the person holds in an organization other than the actor's: power the actor, confined to theirs, has not. */
+const holdsAccessOutside = (grants: UserGrants, organizationId: string | null) =>
+  Object.entries(grants.byOrganization).some(
+    ([organization, held]) => organization !== organizationId && (held.isSuperAdmin || held.permissions.length > 0),
+  );
+
+/**
+ * Power over another account is for those who hold at least what it holds: otherwise an organization's admin
+ * would set a super-admin's password and become them. Within an organization that is what the person holds
+ * there (and platform-wide); over the whole account, an actor confined to one organization also meets what the
+ * person holds in any other, which they hold nothing of: an admin of one organization must not reset the
+ * password of another's admin who is also their member, sign in as them and act there. A 403, not a 404: the
+ * account is one the actor may see (the tenancy check comes first and answers 404 outside it), so hiding it
+ * would tell nothing and explain less.
+ */
+export async function assertMayActOn(db: Executor, principal: Principal, targetUserId: string, reach: Reach) {
   if (targetUserId === principal.userId) return;
-  const [actor, target] = await Promise.all([heldAccess(db, principal), loadAccessProfile(db, targetUserId, targetScope(principal))]);
+  const [actor, grants] = await Promise.all([heldAccess(db, principal), loadUserGrants(db, targetUserId)]);
   if (actor.isSuperAdmin) return;
-  if (target.isSuperAdmin || target.permissions.some((permission) => !actor.permissions.has(permission))) {
-    throw errors.ACCOUNT_HOLDS_MORE_ACCESS();
-  }
+  const target = profileIn(grants, targetScope(principal));
+  const beyondActor = target.isSuperAdmin || target.permissions.some((permission) => !actor.permissions.has(permission));
+  const elsewhere = reach === 'account' && !principal.crossTenant && holdsAccessOutside(grants, principal.organizationId);
+  if (beyondActor || elsewhere) throw errors.ACCOUNT_HOLDS_MORE_ACCESS();
 }
 
 /**
@@ -52,4 +70,12 @@ export function assertNotApiKey(principal: Principal) {
 /** Every role is shared by all organizations (none owns one yet): only those who act across them change roles. */
 export function assertMayChangeSharedRoles(principal: Principal) {
   if (!principal.crossTenant) throw errors.SHARED_ROLE();
+}
+
+/**
+ * The permission catalogue and the user types are shared the same way: a custom permission deleted or a user type
+ * renamed by one organization's administrator would take it from, or change it for, every other organization's people.
+ */
+export function assertMayChangeSharedCatalog(principal: Principal) {
+  if (!principal.crossTenant) throw errors.SHARED_CATALOG();
 }

@@ -39,9 +39,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<type
     permissionOperation(manage, {
       summary: 'Create a custom permission',
       description:
-        'Adds a permission name to the catalogue, for roles and direct grants to use. A name already taken answers 409 NAME_ALREADY_EXISTS.',
+        'Adds a permission name to the catalogue, for roles and direct grants to use. The catalogue is shared by every organization: only a holder of tenants:all changes it (SHARED_CATALOG). A name already taken answers 409 NAME_ALREADY_EXISTS.',
       body: CreatePermissionBody,
-      response: { 201: PermissionView, ...problems(httpErrors.NAME_ALREADY_EXISTS) },
+      response: { 201: PermissionView, ...problems(errors.SHARED_CATALOG, httpErrors.NAME_ALREADY_EXISTS) },
     }),
     (request) => catalog.createPermission(signedIn(request.caller), request.body),
   );
@@ -52,7 +52,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<type
       description: "Only the description changes: a permission's name is what roles, grants and API key scopes refer to.",
       params: IdParams,
       body: UpdatePermissionBody,
-      response: { 200: PermissionView, ...problems(errors.PERMISSION_NOT_FOUND) },
+      response: { 200: PermissionView, ...problems(errors.SHARED_CATALOG, errors.PERMISSION_NOT_FOUND) },
     }),
     async (request) => catalog.updatePermission(signedIn(request.caller), request.params.id, request.body),
   );
@@ -63,7 +63,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<type
       description:
         'Removes a custom permission from the catalogue and from every role and user holding it. Built-in permissions stay (BUILT_IN_PERMISSION).',
       params: IdParams,
-      response: { 204: NoContent, ...problems(errors.PERMISSION_NOT_FOUND, errors.BUILT_IN_PERMISSION) },
+      response: { 204: NoContent, ...problems(errors.SHARED_CATALOG, errors.PERMISSION_NOT_FOUND, errors.BUILT_IN_PERMISSION) },
     }),
     async (request) => {
       await catalog.deletePermission(signedIn(request.caller), request.params.id);
@@ -87,9 +87,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<type
     '/user-types',
     userTypeOperation(manageTypes, {
       summary: 'Create a user type',
-      description: 'Adds a user type with an optional description. A name already taken answers 409 NAME_ALREADY_EXISTS.',
+      description:
+        'Adds a user type with an optional description. User types are shared by every organization: only a holder of tenants:all changes them (SHARED_CATALOG). A name already taken answers 409 NAME_ALREADY_EXISTS.',
       body: UserTypeBody,
-      response: { 201: UserTypeView, ...problems(httpErrors.NAME_ALREADY_EXISTS) },
+      response: { 201: UserTypeView, ...problems(errors.SHARED_CATALOG, httpErrors.NAME_ALREADY_EXISTS) },
     }),
     (request) => catalog.createUserType(signedIn(request.caller), request.body),
   );
@@ -101,7 +102,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<type
         'Changes the name, the description or both; at least one is required. A name already taken answers 409 NAME_ALREADY_EXISTS.',
       params: IdParams,
       body: PatchUserTypeBody,
-      response: { 200: UserTypeView, ...problems(errors.USER_TYPE_NOT_FOUND, httpErrors.NAME_ALREADY_EXISTS) },
+      response: { 200: UserTypeView, ...problems(errors.SHARED_CATALOG, errors.USER_TYPE_NOT_FOUND, httpErrors.NAME_ALREADY_EXISTS) },
     }),
     async (request) => catalog.updateUserType(signedIn(request.caller), request.params.id, request.body),
   );
@@ -111,7 +112,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: ReturnType<type
       summary: 'Delete a user type',
       description: 'Removes the user type from the catalogue; the deletion is audited.',
       params: IdParams,
-      response: { 204: NoContent, ...problems(errors.USER_TYPE_NOT_FOUND) },
+      response: { 204: NoContent, ...problems(errors.SHARED_CATALOG, errors.USER_TYPE_NOT_FOUND) },
     }),
     async (request) => {
       await catalog.deleteUserType(signedIn(request.caller), request.params.id);

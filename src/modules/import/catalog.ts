@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/client.js';
 import { AppError } from '../../http/errors.js';
 import type { Principal } from '../../platform/caller.js';
-import { assertMayActOn, deferredGrants, inTenancy, tenantOf } from '../access/service.js';
+import { assertMayActOn, assertNotApiKey, deferredGrants, inTenancy, tenantOf } from '../access/service.js';
 import type { ImportOwners } from './owners.js';
 import type { Catalog } from './validate.js';
 
@@ -33,11 +33,13 @@ export async function loadCatalog(db: Executor, actor: Principal | undefined, ow
     defaultRoleId: rows.roles.find((row) => row.isDefault)?.id,
     defaultOrganizationId: tenant ?? null,
     sees: (organizationId) => !actor || inTenancy(actor, organizationId),
-    async updateRefused(account, status) {
+    async updateRefused(account, line) {
       if (!actor) return undefined;
-      const removing = status !== 'ACTIVE' && status !== account.status;
+      const removing = line.status !== 'ACTIVE' && line.status !== account.status;
       const check = async () => {
-        await assertMayActOn(db, actor, account.id);
+        // The writer gives a line's hash only to an account without a password (src/modules/import/writer.ts).
+        if (line.passwordHash !== null && account.passwordHash === null) assertNotApiKey(actor);
+        await assertMayActOn(db, actor, account.id, 'account');
         if (removing) await owners.users.assertMayRemove(db, actor, account.id);
       };
       return check().then(() => undefined, refusalOf);

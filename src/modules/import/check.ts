@@ -97,7 +97,7 @@ export async function checkFile(
         .filter(taken)
         .map((field) => ({ line: user.line, field, message: 'is taken by another account' }));
       const account = existing.get(user.email);
-      const refusedChange = account && options.update ? await catalog.updateRefused(account, user.status) : undefined;
+      const refusedChange = account && options.update ? await catalog.updateRefused(account, user) : undefined;
       if (refusedChange) errors.push({ line: user.line, field: 'email', message: refusedChange });
       if (errors.length > 0) {
         reject(errors);

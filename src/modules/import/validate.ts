@@ -15,10 +15,14 @@ export interface Catalog {
   /** May the actor see an account of this organization? One they may not is, to them, no account at all. */
   sees(organizationId: string | null): boolean;
   /**
-   * Why the actor may not overwrite this account with a line of this status, if they may not: the
-   * single-user routes' rules (not one holding more than the actor; not suspending oneself or the last super-admin).
+   * Why the actor may not overwrite this account with this line, if they may not: the single-user routes' rules
+   * (not one holding more than the actor; not suspending oneself or the last super-admin; a password given to an
+   * account without one is a credential change, never made with an API key or while impersonating).
    */
-  updateRefused(account: { id: string; status: string }, status: string): Promise<string | undefined>;
+  updateRefused(
+    account: { id: string; status: string; passwordHash: string | null },
+    line: { status: string; passwordHash: string | null },
+  ): Promise<string | undefined>;
   /** Why the actor may not put a user in this organization, if they may not. */
   placementRefused(organizationId: string | null): string | undefined;
   /** Why the actor may not grant these roles, if they may not (the same rule as a direct grant). */

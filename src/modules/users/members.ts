@@ -55,7 +55,7 @@ export function createMembers(
     await useCases.run(caller, async (tx, emit) => {
       const user = await visibleUser(tx, caller.principal, id);
       await membershipOf(tx, organizationId, user.id);
-      await assertMayActOn(tx, caller.principal, user.id);
+      await assertMayActOn(tx, caller.principal, user.id, 'organization');
       await organizations.members.leave(tx, emit, organizationId, user.id);
       if (user.organizationId === organizationId) {
         const next = (await memberships.of(tx, user.id)).find((membership) => membership.status === 'ACTIVE');
@@ -127,7 +127,7 @@ export function createMembers(
       return useCases.run(caller, async (tx, emit) => {
         const user = await visibleUser(tx, caller.principal, id);
         await membershipOf(tx, organizationId, user.id);
-        await assertMayActOn(tx, caller.principal, user.id);
+        await assertMayActOn(tx, caller.principal, user.id, 'organization');
         await organizations.members.keepingAnAdministrator(tx, organizationId, async () => {
           if (body.roleIds) {
             const member = { userId: user.id, organizationId };

@@ -37,7 +37,7 @@ export async function visibleUser(executor: Executor, principal: Principal, id: 
  */
 export async function actionableUser(executor: Executor, principal: Principal, id: string) {
   const user = await visibleUser(executor, principal, id);
-  await assertMayActOn(executor, principal, user.id);
+  await assertMayActOn(executor, principal, user.id, 'account');
   return user;
 }
 
