@@ -238,6 +238,42 @@ describe('import from other systems', () => {
     expect(await count(sql`email = 'fine@example.com'`)).toBe(1);
   });
 
+  it('names the field of a line another account took after the check, never the statement that failed', async () => {
+    // Another account takes the racer's username between the check and the write, as a trigger says it did.
+    await db().execute(
+      sql.raw(`CREATE FUNCTION import_race() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        IF NEW.email = 'racer@example.com' THEN
+          RAISE unique_violation USING MESSAGE = 'taken since the check', CONSTRAINT = 'users_username_unique';
+        END IF;
+        IF NEW.email = 'broken@example.com' THEN RAISE check_violation USING MESSAGE = 'a rule of the data'; END IF;
+        RETURN NEW; END $$`),
+    );
+    await db().execute(sql.raw('CREATE TRIGGER import_race BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION import_race()'));
+    try {
+      const file = join(dir, 'race.jsonl');
+      const secretHash = await (hashFormats.bcrypt2b as (secret: string) => Promise<string>)('a secret of the racer');
+      writeFileSync(
+        file,
+        jsonl([
+          { email: 'calm@example.com', username: 'calm' },
+          { email: 'racer@example.com', username: 'racer', passwordHash: secretHash },
+          { email: 'broken@example.com' },
+        ]),
+      );
+      const summary = await importFile(file);
+      expect(summary).toMatchObject({ created: 1, failed: 2 });
+      expect(summary.errors).toEqual([
+        { line: 2, field: 'username', message: 'is taken by another account' },
+        { line: 3, field: '(line)', message: 'conflicts with data written since the check' },
+      ]);
+      expect(JSON.stringify(summary)).not.toContain(secretHash);
+      expect(await count(sql`email IN ('calm@example.com', 'racer@example.com', 'broken@example.com')`)).toBe(1);
+    } finally {
+      await db().execute(sql.raw('DROP TRIGGER import_race ON users'));
+      await db().execute(sql.raw('DROP FUNCTION import_race()'));
+    }
+  });
+
   it('names every problem of a line at once: its rules, its names and its schema', async () => {
     const file = join(dir, 'many-problems.jsonl');
     const lateGoal = { title: 'Late', goalType: 'COURSE_COMPLETION', startDate: '2024-06-01', targetDate: '2024-01-01' };

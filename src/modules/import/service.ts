@@ -10,6 +10,7 @@ import { loadCatalog } from './catalog.js';
 import { checkFile } from './check.js';
 import { accessChangingImports } from './events.js';
 import { createImportJobs, type ImportJobs } from './jobs.js';
+import { lineFailure } from './line-failure.js';
 import type { ImportOwners } from './owners.js';
 import { formatOf, type ImportFormat, readRecords } from './reader.js';
 import type { ImportOptions, ImportSummary } from './schemas.js';
@@ -99,8 +100,8 @@ export function createImportService(context: AppContext, deps: ImportDeps): Impo
       await write(batch).catch(async () => {
         for (const user of batch) {
           await write([user]).catch((error: unknown) => {
+            summary.errors.push(lineFailure(user, error));
             summary.failed++;
-            summary.errors.push({ line: user.line, field: '(line)', message: error instanceof Error ? error.message : String(error) });
           });
         }
       });
