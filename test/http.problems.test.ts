@@ -65,6 +65,37 @@ describe('problem answers for malformed requests', () => {
     expect(JSON.stringify(body)).not.toContain('a'.repeat(50));
   });
 
+  it("answers what Node's HTTP parser refuses with a problem on the raw connection, then closes it", async () => {
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = h.app.server.address() as AddressInfo;
+    /** Everything the server sends back on one connection for `request`, until it closes it. */
+    const exchange = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(request));
+        let received = '';
+        socket.on('data', (chunk) => {
+          received += chunk;
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(received));
+      });
+    const refusals = [
+      ['GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400, 'MALFORMED_REQUEST'],
+      ['GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n', 400, 'MALFORMED_REQUEST'],
+      ['POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n', 400, 'MALFORMED_REQUEST'],
+      [`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+      [`GET /health?${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+    ] as const;
+    for (const [request, status, code] of refusals) {
+      const answer = await exchange(request);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(head).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i);
+      expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
+      expect(JSON.parse(body)).toMatchObject({ status, code });
+    }
+  });
+
   it('answers a taken organization slug with its declared 409', async () => {
     const create = () =>
       h.app.inject({ method: 'POST', url: '/organizations', headers: admin.headers, payload: { name: 'Twice', slug: 'twice' } });

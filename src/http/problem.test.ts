@@ -1,7 +1,9 @@
+import { Duplex } from 'node:stream';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
+import type { ConnectionError, FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import * as schema from '../db/schema/index.js';
-import { constraintProblems, genericConstraints, toAppError } from './problem.js';
+import { constraintProblems, genericConstraints, problemServerOptions, toAppError } from './problem.js';
 
 /** The name of every unique index and unique constraint the Drizzle schema declares. */
 function uniqueNamesInSchema(): string[] {
@@ -40,5 +42,42 @@ describe('unique violations', () => {
     expect([guessable.status, guessable.code]).toEqual([409, 'ALREADY_EXISTS']);
     const unnamed = toAppError(uniqueViolation(undefined, 'Key (email)=(a@example.com) already exists.'));
     expect([unnamed.status, unnamed.code]).toEqual([409, 'ALREADY_EXISTS']);
+  });
+});
+
+describe('a connection whose request cannot be parsed', () => {
+  /** A connection that records what is written to it; `answering`: a response to an earlier request already started. */
+  function connection(answering = false) {
+    const written: string[] = [];
+    const socket = new Duplex({
+      read() {},
+      write(chunk, _encoding, done) {
+        written.push(String(chunk));
+        done();
+      },
+    });
+    socket.on('error', () => undefined);
+    if (answering) Object.assign(socket, { _httpMessage: { headersSent: true } });
+    return { socket, written };
+  }
+  const server = { log: { info: () => undefined } } as unknown as FastifyInstance;
+  const refuse = (code: string, socket: Duplex) =>
+    problemServerOptions.clientErrorHandler.call(server, Object.assign(new Error(code), { code }) as ConnectionError, socket);
+
+  it('answers a request that did not arrive in time 408, and closes the connection', () => {
+    const { socket, written } = connection();
+    refuse('ERR_HTTP_REQUEST_TIMEOUT', socket);
+    expect(written.join('')).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*"code":"REQUEST_TIMEOUT"/);
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('writes nothing to a connection that was reset or is already answering an earlier request', () => {
+    const reset = connection();
+    refuse('ECONNRESET', reset.socket);
+    expect(reset.written).toEqual([]);
+    const answering = connection(true);
+    refuse('HPE_INVALID_METHOD', answering.socket);
+    expect(answering.written).toEqual([]);
+    expect(answering.socket.destroyed).toBe(true);
   });
 });

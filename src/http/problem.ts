@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseWaitTimeoutError } from '../db/client.js';
 import { type DatabaseError, findDatabaseError, violatedUniqueConstraint } from '../db/errors.js';
 import { AppError, type ErrorFactory, type FieldError, httpErrors, MAX_FIELD_ERRORS } from './errors.js';
@@ -8,12 +10,14 @@ const titles: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
   406: 'Not Acceptable',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -171,15 +175,51 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, appErr
     .status(appError.status)
     .type('application/problem+json')
     .send({
-      type: `https://tessera.dev/problems/${appError.code.toLowerCase().replaceAll('_', '-')}`,
-      title: titles[appError.status] ?? 'Error',
-      status: appError.status,
-      detail,
-      code: appError.code,
+      ...problemDocument(appError, detail),
       // Only a path we routed is echoed back; a malformed or unknown one is not repeated to the client.
       ...(request.routeOptions.url ? { instance: request.url.split('?')[0] } : {}),
       ...(appError.extra.errors ? { errors: appError.extra.errors } : {}),
     });
+}
+
+/** The RFC 9457 members every problem has. */
+function problemDocument(appError: AppError, detail = appError.detail) {
+  return {
+    type: `https://tessera.dev/problems/${appError.code.toLowerCase().replaceAll('_', '-')}`,
+    title: titles[appError.status] ?? 'Error',
+    status: appError.status,
+    detail,
+    code: appError.code,
+  };
+}
+
+/** Node's HTTP parser's refusals, by its error code; anything else it cannot parse is MALFORMED_REQUEST. */
+const connectionErrors: Record<string, ErrorFactory> = {
+  HPE_HEADER_OVERFLOW: httpErrors.HEADERS_TOO_LARGE,
+  ERR_HTTP_REQUEST_TIMEOUT: httpErrors.REQUEST_TIMEOUT,
+};
+
+/**
+ * Requests Node's parser refuses before Fastify sees them (a bad Content-Length, a header line without a colon,
+ * Transfer-Encoding with Content-Length, headers over the size limit, a request that never finished arriving):
+ * there is no request or reply, so the problem is written to the socket as raw HTTP/1.1 and the connection is
+ * closed, since what follows on it cannot be trusted to start a request.
+ */
+function answerConnectionError(this: FastifyInstance, error: ConnectionError, socket: Duplex) {
+  // A reset connection is gone: nobody is left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const appError = (connectionErrors[error.code] ?? httpErrors.MALFORMED_REQUEST)();
+  this.log.info({ code: error.code }, 'connection refused: the request cannot be parsed');
+  // An answer to an earlier request on this connection already under way must not be cut into by ours.
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const body = JSON.stringify(problemDocument(appError));
+    socket.write(
+      `HTTP/1.1 ${appError.status} ${titles[appError.status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /** Errors Fastify raises before routing (a malformed URL, an over-long parameter): same answers as any other. */
@@ -188,8 +228,12 @@ function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, rep
   return sendProblem(request, reply, toAppError(error));
 }
 
-/** Server options that keep Fastify's own answers (pre-routing errors, the drain's 503) ours. */
-export const problemServerOptions = { frameworkErrors: frameworkErrorHandler, return503OnClosing: false } as const;
+/** Server options that keep Fastify's and Node's own answers (pre-routing errors, unparseable requests, the drain's 503) ours. */
+export const problemServerOptions = {
+  frameworkErrors: frameworkErrorHandler,
+  clientErrorHandler: answerConnectionError,
+  return503OnClosing: false,
+} as const;
 
 /** The one place errors become HTTP answers (RFC 9457). While the server drains, new requests get 503 SHUTTING_DOWN. */
 export function registerProblemHandlers(app: FastifyInstance) {
