@@ -19,14 +19,14 @@ import { createHostedService, type HostedDeps, type HostedService } from './serv
 export const hostedModule = defineModule<HostedService, HostedDeps>({
   name: 'hosted',
   create: (context, deps) => createHostedService(context, deps),
-  routes: async (app, hosted, { config }) => {
+  routes: async (app, hosted, { config, state }) => {
     // Encapsulated: form bodies and the template engine exist for these pages only.
     await app.register(async (pages) => {
       // One place for every page: what they do is audited as done through the hosted pages.
       pages.addHook('preHandler', async (request) => {
         request.caller = { ...request.caller, via: 'hosted' };
       });
-      const kit = await createPageKit(pages, hosted, config);
+      const kit = await createPageKit(pages, hosted, config, state);
       signInPages(pages, kit);
       socialSignInPages(pages, kit);
       accountRecoveryPages(pages, kit);

@@ -63,7 +63,7 @@ export function accountDeletionPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/account/delete',
-    { ...page, schema: { ...page.schema, body: formBody(['password', 'confirm', 'csrf']) } },
+    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['password', 'confirm', 'csrf']) } },
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const session: BrowserSession | undefined = await person(request, reply);

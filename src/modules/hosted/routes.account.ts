@@ -226,7 +226,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/account/email',
-    { ...page, schema: { ...page.schema, body: formBody(['newEmail', 'emailPassword', 'csrf']) } },
+    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['newEmail', 'emailPassword', 'csrf']) } },
     async (request, reply) => {
       const session = await signedInForm(request, reply);
       if (!session) return reply;
@@ -279,7 +279,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/account/password',
-    { ...page, schema: { ...page.schema, body: formBody(['currentPassword', 'newPassword', 'username', 'csrf']) } },
+    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['currentPassword', 'newPassword', 'username', 'csrf']) } },
     async (request, reply) => {
       const session = await signedInForm(request, reply);
       if (!session) return reply;

@@ -82,7 +82,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/sign-up',
-    { ...page, schema: { ...page.schema, body: formBody(['firstName', 'lastName', 'email', 'password', 'csrf']) } },
+    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['firstName', 'lastName', 'email', 'password', 'csrf']) } },
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       if (!hosted.selfRegistration) return closed(request, reply);
@@ -129,7 +129,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
         fields: [],
       });
     });
-    app.post(path, { ...page, schema: { ...page.schema, body: formBody(['token', 'csrf']) } }, async (request, reply) => {
+    app.post(path, { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['token', 'csrf']) } }, async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const t = kit.t(request);
       const signInLink = { href: '/sign-in', label: t('signIn.title') };
@@ -188,18 +188,22 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
 
   app.get('/forgot-password', page, async (request, reply) => forgotForm(request, reply, '', undefined));
 
-  app.post('/forgot-password', { ...page, schema: { ...page.schema, body: formBody(['email', 'csrf']) } }, async (request, reply) => {
-    if (!(await kit.acceptForm(request, reply))) return reply;
-    const t = kit.t(request);
-    const email = (request.body as Form).email?.trim() ?? '';
-    if (!EMAIL.test(email) || email.length > 254) return forgotForm(request, reply, email, t('common.emailInvalid'), 400);
-    await hosted.forgotPassword(request.caller, email);
-    return kit.message(request, reply, {
-      title: t('forgotPassword.sentTitle'),
-      message: t('forgotPassword.sent', { email, minutes: hosted.resetLinkMinutes }),
-      link: { href: '/sign-in', label: t('signIn.title') },
-    });
-  });
+  app.post(
+    '/forgot-password',
+    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['email', 'csrf']) } },
+    async (request, reply) => {
+      if (!(await kit.acceptForm(request, reply))) return reply;
+      const t = kit.t(request);
+      const email = (request.body as Form).email?.trim() ?? '';
+      if (!EMAIL.test(email) || email.length > 254) return forgotForm(request, reply, email, t('common.emailInvalid'), 400);
+      await hosted.forgotPassword(request.caller, email);
+      return kit.message(request, reply, {
+        title: t('forgotPassword.sentTitle'),
+        message: t('forgotPassword.sent', { email, minutes: hosted.resetLinkMinutes }),
+        link: { href: '/sign-in', label: t('signIn.title') },
+      });
+    },
+  );
 
   // A mailed reset (or set-password) link: the token is exchanged on the POST, never echoed into a link.
   const resetForm = (request: FastifyRequest, reply: FastifyReply, token: string, error: string | undefined, status = 200) => {
@@ -224,7 +228,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/reset-password',
-    { ...page, schema: { ...page.schema, body: formBody(['token', 'password', 'csrf']) } },
+    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['token', 'password', 'csrf']) } },
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const t = kit.t(request);

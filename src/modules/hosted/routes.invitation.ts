@@ -87,7 +87,7 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/accept-invitation',
-    { ...page, schema: { ...page.schema, body: formBody(['token', 'password', 'firstName', 'lastName', 'csrf']) } },
+    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['token', 'password', 'firstName', 'lastName', 'csrf']) } },
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const t = kit.t(request);

@@ -83,7 +83,10 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/sign-in/second-factor',
-    { ...page, schema: { ...page.schema, body: formBody(['token', 'method', 'code', 'rememberDevice', 'csrf', 'return_to']) } },
+    {
+      ...kit.credentialPage,
+      schema: { ...page.schema, body: formBody(['token', 'method', 'code', 'rememberDevice', 'csrf', 'return_to']) },
+    },
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const form = request.body as Form;
@@ -117,11 +120,11 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   );
 
   // The passkey buttons' JSON calls: same-origin with this browser's CSRF token, like every form.
-  app.post('/sign-in/second-factor/passkey-options', page, async (request, reply) => {
+  app.post('/sign-in/second-factor/passkey-options', kit.credentialPage, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     return { ...(await mfa.webauthnOptions((request.body as Form).token ?? '')), challengeId: 'second-factor' };
   });
-  app.post('/sign-in/second-factor/passkey', page, async (request, reply) => {
+  app.post('/sign-in/second-factor/passkey', kit.credentialPage, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     const body = request.body as { token?: string; response?: never; return_to?: string; rememberDevice?: unknown };
     const returnTo = hosted.safeReturnTo(body.return_to);
@@ -133,11 +136,11 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     rememberDevice(reply, verified.deviceCookie);
     return { location: await finish(request, reply, verified.outcome, returnTo) };
   });
-  app.post('/sign-in/passkey/options', page, async (request, reply) => {
+  app.post('/sign-in/passkey/options', kit.credentialPage, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     return mfa.passkeys.loginOptions(request.caller);
   });
-  app.post('/sign-in/passkey', page, async (request, reply) => {
+  app.post('/sign-in/passkey', kit.credentialPage, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     const body = request.body as { challengeId?: string; response?: never };
     const outcome = await hosted.passkeySignIn(request.caller, { challengeId: body.challengeId ?? '', response: body.response as never });
@@ -254,7 +257,10 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
       return reply.code(303).redirect(again);
     }
   };
-  const confirmBody = { ...page, schema: { ...page.schema, body: formBody(['factor', 'code', 'token', 'csrf', 'return_to']) } };
+  const confirmBody = {
+    ...kit.credentialPage,
+    schema: { ...page.schema, body: formBody(['factor', 'code', 'token', 'csrf', 'return_to']) },
+  };
   app.post('/account/authenticator', confirmBody, confirm);
   app.post('/sign-in/enrol', confirmBody, confirm);
 }

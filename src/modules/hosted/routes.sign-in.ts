@@ -116,7 +116,7 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
   });
 
   const signInFields = ['identifier', 'password', 'csrf', 'return_to', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'state'];
-  app.post('/sign-in', { ...page, schema: { ...page.schema, body: formBody(signInFields) } }, async (request, reply) => {
+  app.post('/sign-in', { ...kit.credentialPage, schema: { ...page.schema, body: formBody(signInFields) } }, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     const form = request.body as Form;
     const appRequest = hosted.appRequest(form);
@@ -177,7 +177,7 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/change-password',
-    { ...page, schema: { ...page.schema, body: formBody(['token', 'newPassword', 'csrf', 'return_to']) } },
+    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['token', 'newPassword', 'csrf', 'return_to']) } },
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const form = request.body as Form;

@@ -7,7 +7,9 @@ import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { toAppError } from '../../http/problem.js';
+import { perIpCredentialWait } from '../../http/rate-limit.js';
 import { publicRoute } from '../../http/route-policy.js';
+import type { SharedState } from '../../platform/shared-state.js';
 import { createTranslator, fromAcceptLanguage, isLanguage, type Language, languages } from './i18n/index.js';
 import type { BrowserSession, HostedService } from './service.js';
 
@@ -85,6 +87,12 @@ declare module 'fastify' {
 export interface PageKit {
   hosted: HostedService;
   config: Config;
+  /**
+   * `page` for a form that checks a password, a code or a mailed link's token: each IP's posts count in the
+   * budget the API's credential routes share (AUTH_RATE_LIMIT_PER_MINUTE), so spraying guesses over the pages
+   * gains nothing; past it, a page says how long to wait (429, Retry-After).
+   */
+  credentialPage: typeof page & { onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> };
   /** Renders a page in the request's language, inside the layout, with the brand and CSRF token. */
   render(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status?: number): Promise<string>;
   t(request: FastifyRequest): (key: string, options?: Record<string, unknown>) => string;
@@ -151,8 +159,9 @@ function sameOrigin(request: FastifyRequest, config: Config) {
   return origin === new URL(config.PUBLIC_URL).origin || origin === `${request.protocol}://${request.host}`;
 }
 
-export async function createPageKit(app: FastifyInstance, hosted: HostedService, config: Config): Promise<PageKit> {
+export async function createPageKit(app: FastifyInstance, hosted: HostedService, config: Config, state: SharedState): Promise<PageKit> {
   const translator = createTranslator();
+  const credentialWait = perIpCredentialWait(state, config.AUTH_RATE_LIMIT_PER_MINUTE);
   await app.register(formbody);
   await app.register(view, { engine: { eta: new Eta({ views: viewsDir, cache: true }) }, templates: viewsDir });
   const brand = {
@@ -198,6 +207,18 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
   const kit: PageKit = {
     hosted,
     config,
+    credentialPage: {
+      ...page,
+      // Counted before the form is read, as on the API: a refused guess costs no password hash.
+      async onRequest(request, reply) {
+        const seconds = await credentialWait(request);
+        if (seconds === undefined) return undefined;
+        const translate = t(request);
+        reply.header('retry-after', String(seconds));
+        const content = { title: translate('common.throttledTitle'), message: translate('signIn.throttled', { seconds }), alert: true };
+        return reply.send(await kit.message(request, reply, content, 429));
+      },
+    },
     t,
     language: languageOf,
     async render(request, reply, template, data, status = 200) {

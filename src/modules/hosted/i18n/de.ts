@@ -26,6 +26,7 @@ export const de: Catalogue = {
     required: 'Dieses Feld ist erforderlich.',
     forbidden: 'Dieses Formular wurde von einer anderen Website gesendet, daher wurde nichts geändert.',
     forbiddenTitle: 'Anfrage abgelehnt',
+    throttledTitle: 'Bitte warten',
     expiredForm: 'Dieses Formular ist abgelaufen. Bitte versuchen Sie es erneut.',
     somethingWrong: 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.',
   },

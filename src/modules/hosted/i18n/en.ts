@@ -24,6 +24,7 @@ export const en = {
     required: 'This field is required.',
     forbidden: 'This form was sent from another site, so nothing was changed.',
     forbiddenTitle: 'Request refused',
+    throttledTitle: 'Please wait',
     expiredForm: 'This form has expired. Please try again.',
     somethingWrong: 'Something went wrong on our side. Please try again.',
   },
