@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertChildKey } from './helpers/api-keys.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, findRoleId, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, findRoleId, login, loginAs } from './helpers/auth.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -120,9 +120,19 @@ describe('authorization holes of the penetration test', () => {
     expect((await as(root.headers)('PATCH', `/users/${crossA.id}`, { firstName: 'Fine' })).statusCode).toBe(200);
   });
 
+  const MEMBER_PASSWORD = 'a shared member passphrase';
+  const loginAsExisting = (email: string) => login(h, email, MEMBER_PASSWORD);
+
   it('an administrator of one organization has no power over an account that holds access in another', async () => {
     const member = async (organizationId: string, email: string, roles: string[]) => {
-      const made = await as(root.headers)('POST', '/users', { email, firstName: 'Shared', lastName: 'Member', organizationId, roles });
+      const made = await as(root.headers)('POST', '/users', {
+        email,
+        firstName: 'Shared',
+        lastName: 'Member',
+        organizationId,
+        roles,
+        password: MEMBER_PASSWORD,
+      });
       expect(made.statusCode).toBe(201);
       return made.json().user as { id: string; email: string };
     };
@@ -168,6 +178,18 @@ describe('authorization holes of the penetration test', () => {
     expect((await call('PATCH', `/users/${learnerOfB.id}`, { firstName: 'Renamed' })).statusCode).toBe(200);
     // Acting across organizations, one measures it all.
     expect((await as(root.headers)('PATCH', `/users/${adminOfB.id}`, { firstName: 'Fine' })).statusCode).toBe(200);
+
+    // Nor does the administrator learn what the account holds in B: not from its export, nor from a role filter.
+    const exported = (await call('GET', `/users/${adminElsewhere.id}/export`)).json();
+    expect(exported.memberships.map((row: { organizationId: string }) => row.organizationId)).toEqual([orgA]);
+    expect(exported.roles).toEqual([{ name: 'LEARNER', organizationId: orgA }]);
+    expect(JSON.stringify(exported)).not.toContain(orgB);
+    const own = (await as((await loginAsExisting(adminElsewhere.email)).headers)('GET', '/users/me/export')).json();
+    expect(own.roles).toEqual(expect.arrayContaining([{ name: 'ORG_ADMIN', organizationId: orgB }]));
+    const holding = async (role: string) =>
+      (await call('GET', `/users?role=${role}&limit=100`)).json().data.map((user: { id: string }) => user.id);
+    expect(await holding('ORG_ADMIN')).not.toContain(adminElsewhere.id);
+    expect(await holding('LEARNER')).toContain(adminElsewhere.id);
   });
 
   it('an import gives no password to an account without one through an API key or an impersonation', async () => {

@@ -2,6 +2,7 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Principal } from '../../platform/caller.js';
 import { isoOrNull } from '../../platform/dates.js';
+import { type ExportPart, rowsWithin } from '../../platform/export-scope.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
 import { type AccessScope, cachedAccessProfile, cachedUserGrants, EVERYWHERE, loadUserGrants } from './effective.js';
@@ -143,14 +144,20 @@ export function createUserAccess(context: AppContext) {
 
     /** What access holds about a user, for their GDPR export. */
     exportParts: {
-      roles: async (executor: Executor, userId: string) =>
-        (await queries.scopedRolesOf(executor, userId)).map((role) => ({ name: role.name, organizationId: role.organizationId })),
-      directPermissions: async (executor: Executor, userId: string) =>
-        (await queries.directPermissionsOf(executor, userId, EVERYWHERE)).map((grant) => ({
-          name: grant.name,
-          expiresAt: grant.expiresAt,
-          organizationId: grant.organizationId,
-        })),
-    },
+      roles: async (executor, userId, within) =>
+        rowsWithin(
+          (await queries.scopedRolesOf(executor, userId)).map((role) => ({ name: role.name, organizationId: role.organizationId })),
+          within,
+        ),
+      directPermissions: async (executor, userId, within) =>
+        rowsWithin(
+          (await queries.directPermissionsOf(executor, userId, EVERYWHERE)).map((grant) => ({
+            name: grant.name,
+            expiresAt: grant.expiresAt,
+            organizationId: grant.organizationId,
+          })),
+          within,
+        ),
+    } satisfies Record<string, ExportPart>,
   };
 }

@@ -122,8 +122,11 @@ export async function listAuditRows(db: Executor, filter: AuditFilter, limit: nu
     .limit(limit + 1);
 }
 
-/** A person's trail for their export: what they did and what was done to them, newest first. */
-export function trailOf(db: Executor, userId: string) {
+/**
+ * A person's trail for their export: what they did and what was done to them, newest first; `within` one
+ * organization, its rows and those of none (see ExportPart).
+ */
+export function trailOf(db: Executor, userId: string, within?: string) {
   return db
     .select({
       action: auditLogs.action,
@@ -134,7 +137,12 @@ export function trailOf(db: Executor, userId: string) {
       createdAt: auditLogs.createdAt,
     })
     .from(auditLogs)
-    .where(or(eq(auditLogs.actorId, userId), eq(auditLogs.entityId, userId)))
+    .where(
+      and(
+        or(eq(auditLogs.actorId, userId), eq(auditLogs.entityId, userId)),
+        within === undefined ? undefined : or(isNull(auditLogs.organizationId), eq(auditLogs.organizationId, within)),
+      ),
+    )
     .orderBy(desc(auditLogs.id))
     .limit(10_000);
 }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import type { ExportPart } from '../../platform/export-scope.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { StatementWriter, Writer } from '../../platform/use-case.js';
 import { tenantOf } from '../access/service.js';
@@ -113,7 +114,7 @@ export function createAuditService(context: AppContext) {
     },
 
     /** The audit trail's part of a person's export (users asks each module for its part). */
-    exportParts: { auditTrail: (executor: Executor, userId: string) => queries.trailOf(executor, userId) },
+    exportParts: { auditTrail: queries.trailOf } satisfies Record<string, ExportPart>,
 
     verify: () => verifyAuditChain(db),
     /** Its figures of the administrators' overview. */

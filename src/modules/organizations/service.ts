@@ -2,6 +2,7 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { changedFields } from '../../platform/changes.js';
+import { type ExportPart, rowsWithin } from '../../platform/export-scope.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import { type AccessService, tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
@@ -51,7 +52,9 @@ export function createOrganizationsService(context: AppContext, { useCases, acce
     /** Membership changes inside another module's use case (joining, suspending, leaving; the last-administrator rule). */
     members,
     /** A person's memberships, for their GDPR export. */
-    exportParts: { memberships: memberships.of },
+    exportParts: {
+      memberships: async (executor, userId, within) => rowsWithin(await memberships.of(executor, userId), within),
+    } satisfies Record<string, ExportPart>,
     /** The organization if the caller may see it; 404 otherwise (missing or another tenant's). */
     visible: (caller: SignedInCaller, id: string) => visible(db, caller.principal, id),
     /** Name and slug of an organization, for other modules' views. */

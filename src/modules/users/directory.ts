@@ -49,6 +49,9 @@ export function createDirectory(
   let identitiesOf: IdentityLookup = async () => [];
   let mfaOf: MfaLookup = async () => ({ enabled: false, kinds: [], factors: [] });
 
+  const roleCondition = (reader: Executor, role: string, organizationId: string | undefined) =>
+    organizationId ? access.holdsRoleNamedWithin(reader, organizationId, role) : access.holdsRoleNamed(reader, role);
+
   async function list(caller: SignedInCaller, query: ListUsersQuery) {
     const limit = query.limit ?? 20;
     const sort = query.sort ?? 'createdAt';
@@ -58,7 +61,9 @@ export function createDirectory(
     const tenant = tenantOf(caller.principal);
     // Lists may be a moment stale (a replica when there is one), but never miss the caller's own writes.
     const reader = await reads.for(caller);
-    const holdsRole = query.role ? await access.holdsRoleNamed(reader, query.role) : undefined;
+    // Within the organization listed: a role someone holds in another is not theirs to the caller.
+    const within = tenant ?? query.organizationId;
+    const holdsRole = query.role ? await roleCondition(reader, query.role, within) : undefined;
     // Another tenant's organization, or a role that does not exist: nothing matches.
     if ((query.organizationId && tenant && query.organizationId !== tenant) || (query.role && !holdsRole)) {
       return { data: [], total: 0, totalExact: true, page: 1, limit, nextCursor: null };

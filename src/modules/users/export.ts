@@ -1,13 +1,13 @@
-import type { Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import type { ExportPart } from '../../platform/export-scope.js';
+import { tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import * as queries from './queries.js';
 import { visibleUser } from './records.js';
 import type { LearningRecords } from './self.js';
 import { profileView, userView } from './views.js';
 
-/** What one module holds about a user, for their export; read on the export's transaction. */
-export type ExportPart = (executor: Executor, userId: string) => Promise<unknown>;
+export type { ExportPart } from '../../platform/export-scope.js';
 
 const withoutUserId = <T extends { userId?: unknown }>(row: T | undefined) => {
   if (!row) return null;
@@ -37,7 +37,8 @@ export function createExport(useCases: DomainUseCases, learning: LearningRecords
           learning.preferencesOf(tx, user.id),
           learning.statsOf(tx, user.id),
         ]);
-        const contributed = await Promise.all([...parts].map(async ([name, part]) => [name, await part(tx, user.id)] as const));
+        const within = user.id === caller.principal.userId ? undefined : tenantOf(caller.principal);
+        const contributed = await Promise.all([...parts].map(async ([name, part]) => [name, await part(tx, user.id, within)] as const));
         return {
           userId: user.id,
           data: {
