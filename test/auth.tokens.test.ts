@@ -24,6 +24,22 @@ describe('access tokens', () => {
 
   const me = (token: string) => h.app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${token}` } });
 
+  it('is taken whatever the case of the Bearer scheme (RFC 9110 §11.1), as is an API key sent as one', async () => {
+    for (const scheme of ['bearer', 'BEARER']) {
+      const answer = await h.app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `${scheme} ${session.accessToken}` } });
+      expect(answer.statusCode).toBe(200);
+    }
+    const key = await h.app.inject({
+      method: 'POST',
+      url: '/auth/api-keys',
+      headers: session.headers,
+      payload: { name: 'case', scopes: [] },
+    });
+    expect(key.statusCode).toBe(201);
+    const withKey = await h.app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `bearer ${key.json().key}` } });
+    expect(withKey.statusCode).toBe(200);
+  });
+
   it('carries the claims other services need, signed with EdDSA under a published kid', async () => {
     expect(claims).toMatchObject({
       iss: 'https://tessera.test',

@@ -181,9 +181,12 @@ describe('/metrics behind METRICS_TOKEN', () => {
       expect(refused.json().code).toBe('UNAUTHORIZED');
       expect(refused.body).not.toContain('tessera_users_total');
     }
-    const allowed = await scrape({ authorization: 'Bearer scraper-secret-0123456789' });
-    expect(allowed.statusCode).toBe(200);
-    expect(allowed.body).toContain('tessera_users_total');
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    for (const scheme of ['Bearer', 'bearer']) {
+      const allowed = await scrape({ authorization: `${scheme} scraper-secret-0123456789` });
+      expect(allowed.statusCode).toBe(200);
+      expect(allowed.body).toContain('tessera_users_total');
+    }
   });
 });
 

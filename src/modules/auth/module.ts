@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { bearerToken } from '../../http/bearer.js';
 import type { Authenticator } from '../../http/route-policy.js';
 import { defineModule } from '../../platform/module.js';
 import { hashPassword } from '../../platform/passwords.js';
@@ -17,11 +18,9 @@ import { createUserViewCache } from './user-views.js';
 
 /** The request's credentials: an `Authorization: Bearer` token (JWT or API key) or an `x-api-key` header. */
 function credentialsOf(request: FastifyRequest) {
-  const header = request.headers.authorization;
-  const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
   const apiKey = request.headers['x-api-key'];
   return {
-    bearer,
+    bearer: bearerToken(request.headers.authorization),
     apiKey: typeof apiKey === 'string' ? apiKey : undefined,
     request: {
       method: request.method,

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { bearerToken } from '../../http/bearer.js';
 import { httpErrors } from '../../http/errors.js';
 import { operations } from '../../http/operation.js';
 import { publicRoute, requirePermission, signedIn } from '../../http/route-policy.js';
@@ -25,7 +26,7 @@ export interface OpsService {
 
 /** Compared in constant time: the answer's timing says nothing about how much of a guess was right. */
 function bearerMatches(header: string | undefined, token: string) {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7).trim() : '');
+  const given = Buffer.from(bearerToken(header) ?? '');
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
