@@ -7,6 +7,7 @@ import { organizations, users } from '../src/db/schema/index.js';
 import { problemServerOptions, registerProblemHandlers } from '../src/http/problem.js';
 import type { Harness } from './helpers/app.js';
 import { harnessWithAdmin, type loginAs } from './helpers/auth.js';
+import { ensureConsoleBuilt } from './helpers/console-build.js';
 
 /** Whatever a request looks like, the answer is our problem+json with our codes: never Fastify's, never a 500. */
 describe('problem answers for malformed requests', () => {
@@ -14,6 +15,7 @@ describe('problem answers for malformed requests', () => {
   let admin: Awaited<ReturnType<typeof loginAs>>;
 
   beforeAll(async () => {
+    ensureConsoleBuilt();
     ({ h, admin } = await harnessWithAdmin());
   });
   afterAll(() => h.close());
@@ -107,6 +109,18 @@ describe('problem answers for malformed requests', () => {
     const root = await h.app.inject({ method: 'GET', url: '/' });
     expect(root.statusCode).toBe(302);
     expect(root.headers.location).toBe('/admin/');
+  });
+
+  it("answers a file the console does not have 404, and the console's own routes with its page", async () => {
+    for (const url of ['/admin/assets/nope.js', '/admin/%2e%2e/package.json', '/admin/users/../../package.json', '/admin/nope.css']) {
+      const body = expectProblem(await h.app.inject({ method: 'GET', url }), 404, 'ROUTE_NOT_FOUND');
+      expect(body.instance).toBeUndefined();
+    }
+    for (const url of ['/admin/', '/admin/users/123']) {
+      const page = await h.app.inject({ method: 'GET', url });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+    }
   });
 
   it('answers prototype poisoning and broken bodies with MALFORMED_JSON', async () => {

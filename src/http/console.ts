@@ -15,7 +15,7 @@ export const consoleDir = fileURLToPath(new URL('../../web/dist/', import.meta.u
 
 /**
  * The admin console: a static single-page app at /admin that talks to the API like any client.
- * Unknown paths under /admin get its index.html so its own routes survive a reload.
+ * Other paths under /admin get its index.html so its own routes survive a reload; a missing file is a 404.
  */
 export async function registerConsole(app: FastifyInstance) {
   // A person opening the server's address in a browser lands on the console.
@@ -31,5 +31,14 @@ export async function registerConsole(app: FastifyInstance) {
   }
   await app.register(fastifyStatic, { root: consoleDir, prefix: '/admin/', wildcard: false, index: 'index.html' });
   app.get('/admin', { config: { auth: 'public' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/admin/'));
-  app.get('/admin/*', { config: { auth: 'public' }, schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+  app.get('/admin/*', { config: { auth: 'public' }, schema: { hide: true } }, (request, reply) =>
+    isConsoleFile((request.params as { '*': string })['*']) ? reply.callNotFound() : reply.sendFile('index.html'),
+  );
 }
+
+/**
+ * A path naming a file (under assets/, or with a dot in a segment: a file name, `..`): one the build does not
+ * have is a missing file, answered 404 like any unknown path. Only the console's own routes get index.html,
+ * so a script tag pointing at a stale bundle, or a probe for `../package.json`, does not receive a page.
+ */
+const isConsoleFile = (path: string) => path.startsWith('assets/') || path.split('/').some((segment) => segment.includes('.'));
