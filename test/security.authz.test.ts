@@ -339,5 +339,11 @@ describe('authorization holes of the penetration test', () => {
     const dryRun = async (email: string) => (await importAs(adminA.headers, [{ email }], '?dryRun=true&update=true')).json();
     expect(await dryRun(elsewhere.email)).toEqual(await dryRun('nobody-at-all@example.com'));
     expect(await dryRun(mine.email)).toMatchObject({ updated: 1, created: 0 });
+
+    // Nor does a slug tell whether another organization has it.
+    const slugOfB = (await as(root.headers)('GET', `/organizations/${orgB}`)).json().slug;
+    const placed = async (organization: string) =>
+      (await importAs(adminA.headers, [{ email: 'placed@example.com', organization }], '?dryRun=true')).json().errors[0].message;
+    for (const slug of [slugOfB, 'no-such-school']) expect(await placed(slug)).toBe(`no organization has the slug "${slug}"`);
   });
 });

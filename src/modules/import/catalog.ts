@@ -27,7 +27,11 @@ export async function loadCatalog(db: Executor, actor: Principal | undefined, ow
   const decided = new Map<string, Promise<string | undefined>>();
 
   return {
-    organizationId: (slug) => organizations.get(slug),
+    // Another tenant's organization is, to a confined actor, no organization at all: the same answer as a slug none has.
+    organizationId: (slug) => {
+      const id = organizations.get(slug);
+      return id !== undefined && (tenant === undefined || id === tenant) ? id : undefined;
+    },
     userTypeId: (name) => userTypes.get(name),
     roleId: (ref) => roles.get(ref),
     defaultRoleId: rows.roles.find((row) => row.isDefault)?.id,
