@@ -123,6 +123,26 @@ describe('problem answers for malformed requests', () => {
     }
   });
 
+  it('reads JSON as UTF-8 only: other bytes are MALFORMED_JSON, another charset 415, and nothing is stored', async () => {
+    const patch = (contentType: string, payload: Buffer) =>
+      h.app.inject({ method: 'PATCH', url: `/users/${admin.userId}`, headers: { ...admin.headers, 'content-type': contentType }, payload });
+    const latin1 = Buffer.concat([Buffer.from('{"firstName":"Jos'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    expectProblem(await patch('application/json', latin1), 400, 'MALFORMED_JSON');
+    expectProblem(await patch('application/json; charset=iso-8859-1', latin1), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectProblem(
+      await patch('application/json; charset=utf-16', Buffer.from('{"firstName":"Jos\u00e9"}', 'utf16le')),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    const stored = await h.app.inject({ method: 'GET', url: `/users/${admin.userId}`, headers: admin.headers });
+    expect(stored.json().firstName).not.toContain('\uFFFD');
+    for (const contentType of ['application/json; charset=UTF-8', 'application/json; charset="utf8"']) {
+      const accepted = await patch(contentType, Buffer.from('{"firstName":"José"}'));
+      expect(accepted.statusCode).toBe(200);
+      expect(accepted.json().firstName).toBe('José');
+    }
+  });
+
   it('answers prototype poisoning and broken bodies with MALFORMED_JSON', async () => {
     const poisoned = await h.app.inject({
       method: 'POST',

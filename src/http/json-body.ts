@@ -2,18 +2,43 @@ import type { FastifyInstance } from 'fastify';
 import { nestsDeeperThan } from '../platform/json-limits.js';
 import { httpErrors } from './errors.js';
 
+/** Refuses bytes that are not UTF-8 instead of replacing them with U+FFFD, which would be stored as if sent. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The charset a content type names, if any (`application/json; charset="UTF-8"` → `UTF-8`). */
+const charsetOf = (contentType: string | undefined) => /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1];
+
+/** JSON is UTF-8 (RFC 8259 §8.1): a body labelled with another charset would be read as something it is not. */
+function isUtf8Label(label: string) {
+  try {
+    return new TextDecoder(label).encoding === 'utf-8';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * JSON bodies as Fastify reads them (an empty body, bad JSON, `__proto__` or `constructor.prototype` at
  * any depth: refused), after one pass over the text that refuses nesting deeper than any Tessera shape,
- * so nothing after the parser (validation, the NUL check, services, PostgreSQL's jsonb) meets it.
+ * so nothing after the parser (validation, the NUL check, services, PostgreSQL's jsonb) meets it. The bytes
+ * must be UTF-8, and a charset, if named, must be UTF-8's.
  */
 export function registerJsonParser(app: FastifyInstance) {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (nestsDeeperThan(body as string)) return done(httpErrors.BODY_TOO_DEEP(), undefined);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, bytes, done) => {
+    const charset = charsetOf(request.headers['content-type']);
+    if (charset !== undefined && !isUtf8Label(charset))
+      return done(httpErrors.UNSUPPORTED_MEDIA_TYPE('JSON is read as UTF-8 only.'), undefined);
+    let body: string;
+    try {
+      body = utf8.decode(bytes as Buffer);
+    } catch (error) {
+      return done(httpErrors.MALFORMED_JSON({ detail: 'The request body is not valid UTF-8.', cause: error }), undefined);
+    }
+    if (nestsDeeperThan(body)) return done(httpErrors.BODY_TOO_DEEP(), undefined);
     // A client that labels an empty request as JSON has sent no body, which a route that needs none accepts.
-    if (request.routeOptions.config.optionalBody && (body as string).trim() === '') return done(null, undefined);
-    parse(request, body as string, done);
+    if (request.routeOptions.config.optionalBody && body.trim() === '') return done(null, undefined);
+    parse(request, body, done);
   });
 }
