@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
@@ -240,6 +241,35 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
       sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = 'mfa.recovery_code_used' AND entity_id = ${person.userId}`,
     );
     expect(audit?.n).toBe(1);
+  });
+
+  it("stores recovery codes salted with their owner's id, and still spends once a code stored before the salt", async () => {
+    const person = await enrolled();
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    const normalized = (code: string) => code.replace('-', '');
+    const stored = async () =>
+      (
+        await queryRows<{ id: string; secret: string }>(
+          h.context.database.primary,
+          sql`SELECT id, secret FROM mfa_factors WHERE user_id = ${person.userId} AND type = 'RECOVERY_CODE' ORDER BY id`,
+        )
+      ).map((row) => row.secret);
+    const salted = person.recoveryCodes.map((code: string) => sha256(`recovery:${person.userId}:${normalized(code)}`));
+    expect((await stored()).sort()).toEqual([...salted].sort());
+    // A code kept from before: its row holds the unsalted hash, as an earlier version wrote it.
+    const legacy = person.recoveryCodes[5] as string;
+    await h.context.database.primary.execute(
+      sql`UPDATE mfa_factors SET secret = ${sha256(`recovery:${normalized(legacy)}`)}
+        WHERE user_id = ${person.userId} AND secret = ${sha256(`recovery:${person.userId}:${normalized(legacy)}`)}`,
+    );
+    const spend = async () =>
+      post(h, '/auth/mfa/verify', {
+        mfaToken: await passwordStep(h, person.user.email, person.user.password),
+        method: 'recovery_code',
+        code: legacy,
+      });
+    expect((await spend()).statusCode).toBe(200);
+    expect((await spend()).json().code).toBe('INVALID_MFA_CODE');
   });
 
   it('counts wrong codes toward the same per-account throttle as wrong passwords', async () => {

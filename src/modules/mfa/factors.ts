@@ -50,7 +50,7 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: Rememb
 
   /** A new set of recovery codes replaces the old one; the codes are shown this once. */
   async function issueRecoveryCodes(tx: Executor, emit: Emit<DomainEvent>, user: UserRow) {
-    const { codes, hashes } = newRecoveryCodes();
+    const { codes, hashes } = newRecoveryCodes(user.id);
     await queries.replaceRecoveryCodes(tx, user.id, hashes);
     await emit({ type: 'mfa.recovery_codes_generated', entityId: user.id, actorId: user.id, payload: { count: codes.length } });
     return codes;

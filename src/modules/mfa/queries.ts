@@ -1,4 +1,4 @@
-import { and, count, eq, gt, isNotNull, isNull, lt, ne, or } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, isNotNull, isNull, lt, ne, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { mfaChallenges, mfaFactors } from '../../db/schema/index.js';
 
@@ -80,13 +80,18 @@ export async function hasRecoveryCodes(db: Executor, userId: string) {
   return (row?.n ?? 0) > 0;
 }
 
-/** Spends a recovery code (by its hash); how many stay unused, or undefined when it was unknown or spent. */
-export async function spendRecoveryCode(db: Executor, userId: string, hash: string) {
+/** Spends the unspent code stored as one of `hashes` (its forms: recoveryCodeHashes); how many stay unused, or undefined when it was unknown or spent. */
+export async function spendRecoveryCode(db: Executor, userId: string, hashes: string[]) {
   const [spent] = await db
     .update(mfaFactors)
     .set({ lastUsedAt: new Date() })
     .where(
-      and(eq(mfaFactors.userId, userId), eq(mfaFactors.type, 'RECOVERY_CODE'), eq(mfaFactors.secret, hash), isNull(mfaFactors.lastUsedAt)),
+      and(
+        eq(mfaFactors.userId, userId),
+        eq(mfaFactors.type, 'RECOVERY_CODE'),
+        inArray(mfaFactors.secret, hashes),
+        isNull(mfaFactors.lastUsedAt),
+      ),
     )
     .returning({ id: mfaFactors.id });
   if (!spent) return undefined;

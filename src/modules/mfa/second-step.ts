@@ -17,7 +17,7 @@ import { type MfaPolicy, mustEnrol, policyOf } from './policy.js';
 import * as queries from './queries.js';
 import * as secondStep from './queries.second-step.js';
 import type { RememberedDevices } from './remembered-devices.js';
-import { digest, newToken, recoveryCodeHash } from './secrets.js';
+import { digest, newToken, recoveryCodeHashes } from './secrets.js';
 import { stepOf } from './totp.js';
 
 export type SecondFactorMethod = 'totp' | 'webauthn' | 'recovery_code';
@@ -189,7 +189,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
       return { user, method: 'otp' };
     }
     if (input.method === 'recovery_code') {
-      const remaining = await queries.spendRecoveryCode(tx, user.id, recoveryCodeHash(input.code ?? ''));
+      const remaining = await queries.spendRecoveryCode(tx, user.id, recoveryCodeHashes(user.id, input.code ?? ''));
       if (remaining === undefined) throw errors.INVALID_MFA_CODE();
       await emit({ type: 'mfa.recovery_code_used', entityId: user.id, actorId: user.id, payload: { remaining } });
       return { user, method: 'otp' };

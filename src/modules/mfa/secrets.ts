@@ -18,10 +18,22 @@ function recoveryCode() {
   return `${chars.slice(0, 5)}-${chars.slice(5)}`;
 }
 
-/** How a typed recovery code is compared: case, spaces and dashes do not matter. */
-export const recoveryCodeHash = (code: string) => digest(`recovery:${code.toLowerCase().replace(/[^a-z0-9]/g, '')}`);
+/** A typed recovery code as compared: case, spaces and dashes do not matter. */
+const normalizedCode = (code: string) => code.toLowerCase().replace(/[^a-z0-9]/g, '');
 
-export function newRecoveryCodes() {
+/**
+ * How a recovery code is stored: salted with its owner's id, so that a copy of the table costs 2^50 hashes per
+ * person to read, not one pass over 2^50 for everyone's codes at once.
+ */
+const recoveryCodeHash = (userId: string, code: string) => digest(`recovery:${userId}:${normalizedCode(code)}`);
+
+/** Codes issued before they were salted, stored without the owner's id: they still count until spent or replaced. */
+const unsaltedRecoveryCodeHash = (code: string) => digest(`recovery:${normalizedCode(code)}`);
+
+/** The stored forms a typed code may match. */
+export const recoveryCodeHashes = (userId: string, code: string) => [recoveryCodeHash(userId, code), unsaltedRecoveryCodeHash(code)];
+
+export function newRecoveryCodes(userId: string) {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
-  return { codes, hashes: codes.map(recoveryCodeHash) };
+  return { codes, hashes: codes.map((code) => recoveryCodeHash(userId, code)) };
 }
