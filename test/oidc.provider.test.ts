@@ -44,6 +44,33 @@ describe(`OpenID provider (${driver})`, () => {
     expect(jwks.keys.map((key) => key.kid).sort()).toEqual(stored.map((row) => row.id).sort());
   });
 
+  it("answers a path or method the provider has no route for with Tessera's 404, its endpoints with OAuth errors", async () => {
+    const answer = async (method: string, path: string) => {
+      const response = await fetch(`${issuer}${path}`, { method });
+      return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+    };
+    const elsewhere = await answer('DELETE', '/health');
+    expect(elsewhere.status).toBe(404);
+    const unknown = [
+      ['GET', '/oidc/nope'],
+      ['GET', '/oidc/'],
+      ['POST', '/.well-known/openid-configuration'],
+      ['GET', '/.well-known/openid-configurationXYZ'],
+      ['DELETE', '/oidc/token'],
+      ['PUT', '/oidc/jwks'],
+    ];
+    for (const [method, path] of unknown) {
+      const refused = await answer(method as string, path as string);
+      expect([refused.status, refused.type], `${method} ${path}`).toEqual([404, 'application/problem+json; charset=utf-8']);
+      expect(JSON.parse(refused.body)).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND' });
+      expect(JSON.parse(refused.body)).toEqual(JSON.parse(elsewhere.body));
+    }
+    const token = await answer('POST', '/oidc/token');
+    expect(token.status).toBe(400);
+    expect(JSON.parse(token.body)).toMatchObject({ error: 'invalid_request' });
+    expect((await answer('GET', '/.well-known/openid-configuration/')).status).toBe(200);
+  });
+
   it('registers applications: the secret shown once and stored as a hash, none for a SPA, kinds and scopes checked, audited', async () => {
     const created = await registerApplication(h, admin, {
       name: 'Support desk',

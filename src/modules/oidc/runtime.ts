@@ -16,7 +16,10 @@ import { buildProvider, MOUNT } from './provider.js';
 
 type KeyLog = { warn(details: object, message: string): void };
 
-/** Requests the provider answers itself: its endpoints under /oidc (but the interaction pages, which are Tessera's) and discovery. */
+/**
+ * Requests offered to the provider: its endpoints under /oidc (but the interaction pages, which are Tessera's) and
+ * discovery. Those it has no route for come back to Tessera's routes (see `unrouted`).
+ */
 export const isProviderPath = (url: string) =>
   url.startsWith('/.well-known/openid-configuration') || (url.startsWith(`${MOUNT}/`) && !url.startsWith(`${MOUNT}/interaction/`));
 
@@ -62,6 +65,8 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
   let loading: Promise<NonNullable<typeof current>> | undefined;
   let reloading: ReturnType<typeof repeatAfterEachPass> | undefined;
   const publicUrl = new URL(config.PUBLIC_URL);
+  /** Requests the provider handed back because none of its routes matched them. */
+  const unrouted = new WeakSet<IncomingMessage>();
 
   /** Audit rows for what happens inside the provider, written in a use case of their own. */
   const audit = (ctx: KoaContextWithOIDC, event: DomainEvent) => deps.useCases.run(callerOf(ctx), async (_tx, emit) => emit(event));
@@ -88,6 +93,14 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
       void audit(ctx, { type: 'oidc.authorized', entityId: session.accountId, payload: { clientId: client.clientId, scopes, amr } }).catch(
         () => undefined,
       );
+    });
+    // A request none of the provider's routes takes (an unknown path under /oidc, a wrong method) is left to
+    // Tessera's own 404, like any unknown route: the provider writes nothing for it.
+    provider.use(async (ctx, next) => {
+      await next();
+      if ((ctx as KoaContextWithOIDC).oidc) return;
+      ctx.respond = false;
+      unrouted.add(ctx.req);
     });
     provider.use(async (ctx, next) => {
       await next();
@@ -134,7 +147,10 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
     /** Connect-style handler for the provider's requests; any other request goes on to Fastify's routes. */
     middleware(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) {
       if (!isProviderPath(req.url ?? '')) return next();
-      ready().then(({ handle }) => handle(asIssuerRequest(req, publicUrl, config.TRUST_PROXY), res), next);
+      ready().then(async ({ handle }) => {
+        await handle(asIssuerRequest(req, publicUrl, config.TRUST_PROXY), res);
+        if (unrouted.has(req)) next();
+      }, next);
     },
 
     async start(log: KeyLog) {
