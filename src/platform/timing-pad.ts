@@ -1,27 +1,26 @@
-import { randomInt } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-
 /**
- * Makes a cheap path take as long as a dearer one that must look the same from outside (sign-up with a
- * taken address and with a free one). The dearer path's recent durations on this node are kept; the cheap
- * one waits until one of them, drawn at random, has passed since it began. Drawing instead of waiting for
- * a fixed figure gives both answers one distribution of times, spread and all, not just one median, and
- * follows the machine's load as it changes.
+ * Gives every answer of a flow that must look the same from outside, whatever the account (sign-up with a
+ * taken or a free address, a reset for an account or for nobody), one time: the slowest of the flow's recent
+ * runs on this node, whichever way they went. Padding only the cheap way up to a drawn time of the dear one
+ * left it the longer of the two, so always slower; waiting on both sides for a time that either's own work
+ * rarely reaches ends both at the same moment. It costs each answer the recent worst case of its flow, and
+ * follows the machine's load as it changes; a run slower than every recent one answers at its own end, once.
  */
 export function createTimingPad(kept = 50) {
   const durations: number[] = [];
   let next = 0;
   return {
-    /** How long the dearer path took this time. */
-    record(ms: number) {
-      durations[next] = ms;
-      next = (next + 1) % kept;
-    },
-    /** Waits until a recent duration of the dearer path has passed since `startedAt` (a `performance.now()`). */
-    async padFrom(startedAt: number) {
-      if (durations.length === 0) return;
-      const remaining = startedAt + (durations[randomInt(durations.length)] ?? 0) - performance.now();
-      if (remaining > 0) await sleep(remaining);
+    /** Runs `work`, then answers once the slowest recent run's time has passed since it began (a failure too). */
+    async pad<T>(work: () => Promise<T>): Promise<T> {
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        durations[next] = performance.now() - started;
+        next = (next + 1) % kept;
+        const remaining = started + Math.max(...durations) - performance.now();
+        if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword, verifyPassword } from '../../platform/passwords.js';
+import { createTimingPad } from '../../platform/timing-pad.js';
 import { assertNotApiKey } from '../access/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
@@ -14,6 +15,9 @@ export function createPasswordFlows(
 ) {
   const { config, database } = kit.context;
   const { useCases, throttle } = kit;
+  // An account's answer writes a link, a mail and an audit row, an unknown address's nothing: both wait
+  // for the slowest recent request, after the transaction.
+  const forgotPasswordTime = createTimingPad();
 
   return {
     /**
@@ -21,15 +25,17 @@ export function createPasswordFlows(
      * confirmation); the answer is the same for every address.
      */
     async forgotPassword(caller: Caller, email: string) {
-      await useCases.run(caller, async (tx, emit) => {
-        const user = await kit.users.findByEmail(tx, email);
-        if (user?.status !== 'ACTIVE') return;
-        await links.mailUnderCap(tx, user, 'resetPassword', async () => ({
-          url: await links.create(tx, user, { purpose: 'PASSWORD_RESET', ttlMs: config.RESET_TOKEN_TTL, path: '/reset-password' }),
-          minutes: Math.round(config.RESET_TOKEN_TTL / 60_000),
-        }));
-        await emit({ type: 'auth.password_reset_requested', entityId: user.id, actorId: user.id });
-      });
+      await forgotPasswordTime.pad(() =>
+        useCases.run(caller, async (tx, emit) => {
+          const user = await kit.users.findByEmail(tx, email);
+          if (user?.status !== 'ACTIVE') return;
+          await links.mailUnderCap(tx, user, 'resetPassword', async () => ({
+            url: await links.create(tx, user, { purpose: 'PASSWORD_RESET', ttlMs: config.RESET_TOKEN_TTL, path: '/reset-password' }),
+            minutes: Math.round(config.RESET_TOKEN_TTL / 60_000),
+          }));
+          await emit({ type: 'auth.password_reset_requested', entityId: user.id, actorId: user.id });
+        }),
+      );
     },
 
     /** A reset link, or the set-password link of an account made without one. */

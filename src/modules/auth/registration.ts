@@ -21,8 +21,8 @@ import type { Registration } from './schemas.js';
 export function createRegistration(kit: Pick<AuthKit, 'context' | 'useCases' | 'users'>, links: OneTimeLinks) {
   const { config } = kit.context;
   // Creating an account writes more than telling an owner does (the user, profile, roles, a link, a mail):
-  // a taken address waits as long as a recent new account took, after its transaction (holding no connection).
-  const newAccountTime = createTimingPad();
+  // both answers wait for the slowest recent sign-up, after the transaction (holding no connection).
+  const signUpTime = createTimingPad();
 
   /** The new account, or nothing when one of its unique fields is taken (the savepoint keeps the transaction usable). */
   async function createUnlessTaken(tx: Tx, emit: Emit<DomainEvent>, account: NewAccount) {
@@ -48,36 +48,34 @@ export function createRegistration(kit: Pick<AuthKit, 'context' | 'useCases' | '
       const { firstName = '', lastName = '' } = withNameSplit(input);
       // Hashed whether or not the address is taken, so every answer takes the same time.
       const passwordHash = await hashPassword(input.password);
-      const started = performance.now();
-      const created = await kit.useCases.run(caller, async (tx, emit) => {
-        const existing = await kit.users.findByEmail(tx, email);
-        if (existing) {
-          await tellOwner(tx, emit, existing);
-          return false;
-        }
-        // `user.created`, to which auth answers with the verification link.
-        const created = await createUnlessTaken(tx, emit, {
-          source: 'registration',
-          email,
-          passwordHash,
-          firstName,
-          lastName,
-          username: input.username ?? null,
-          phone: input.phone ?? null,
-          ...(options.language ? { profile: { language: options.language } } : {}),
-          roles: {},
-        });
-        if (!created) {
-          const winner = await kit.users.findByEmail(tx, email);
-          if (winner) await tellOwner(tx, emit, winner);
-          return false;
-        }
-        const { user, roles } = created;
-        await emit({ type: 'auth.registered', entityId: user.id, actorId: user.id, payload: { email, roles } });
-        return true;
-      });
-      if (created) newAccountTime.record(performance.now() - started);
-      else await newAccountTime.padFrom(started);
+      await signUpTime.pad(() =>
+        kit.useCases.run(caller, async (tx, emit) => {
+          const existing = await kit.users.findByEmail(tx, email);
+          if (existing) {
+            await tellOwner(tx, emit, existing);
+            return;
+          }
+          // `user.created`, to which auth answers with the verification link.
+          const created = await createUnlessTaken(tx, emit, {
+            source: 'registration',
+            email,
+            passwordHash,
+            firstName,
+            lastName,
+            username: input.username ?? null,
+            phone: input.phone ?? null,
+            ...(options.language ? { profile: { language: options.language } } : {}),
+            roles: {},
+          });
+          if (!created) {
+            const winner = await kit.users.findByEmail(tx, email);
+            if (winner) await tellOwner(tx, emit, winner);
+            return;
+          }
+          const { user, roles } = created;
+          await emit({ type: 'auth.registered', entityId: user.id, actorId: user.id, payload: { email, roles } });
+        }),
+      );
     },
   };
 }
