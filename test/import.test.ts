@@ -367,6 +367,9 @@ describe('import from other systems', () => {
     expect(placeholders.body).not.toContain('tooshort');
     expect((await post('email\nfrom-csv@example.com\n', '?dryRun=true', 'text/csv')).json()).toMatchObject({ dryRun: true, created: 1 });
     expect((await post('{}', '', 'application/xml')).statusCode).toBe(415);
+    const latin1 = await post('email\nlatin1@example.com\n', '', 'text/csv; charset=iso-8859-1');
+    expect([latin1.statusCode, latin1.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    expect((await post('email\nutf8@example.com\n', '?dryRun=true', 'text/csv; charset=utf-8')).json()).toMatchObject({ created: 1 });
     const learnerSession = await loginAs(h, { roles: ['LEARNER'], organizationId: orgA });
     const forbidden = await h.app.inject({
       method: 'POST',

@@ -1,21 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { nestsDeeperThan } from '../platform/json-limits.js';
+import { namesNonUtf8Charset } from './charset.js';
 import { httpErrors } from './errors.js';
 
 /** Refuses bytes that are not UTF-8 instead of replacing them with U+FFFD, which would be stored as if sent. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The charset a content type names, if any (`application/json; charset="UTF-8"` → `UTF-8`). */
-const charsetOf = (contentType: string | undefined) => /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1];
-
-/** JSON is UTF-8 (RFC 8259 §8.1): a body labelled with another charset would be read as something it is not. */
-function isUtf8Label(label: string) {
-  try {
-    return new TextDecoder(label).encoding === 'utf-8';
-  } catch {
-    return false;
-  }
-}
 
 /**
  * JSON bodies as Fastify reads them (an empty body, bad JSON, `__proto__` or `constructor.prototype` at
@@ -27,8 +16,7 @@ export function registerJsonParser(app: FastifyInstance) {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, bytes, done) => {
-    const charset = charsetOf(request.headers['content-type']);
-    if (charset !== undefined && !isUtf8Label(charset))
+    if (namesNonUtf8Charset(request.headers['content-type']))
       return done(httpErrors.UNSUPPORTED_MEDIA_TYPE('JSON is read as UTF-8 only.'), undefined);
     let body: string;
     try {

@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { namesNonUtf8Charset } from '../../http/charset.js';
 import { httpErrors } from '../../http/errors.js';
 import { operations } from '../../http/operation.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
@@ -35,6 +36,7 @@ async function spool(upload: NodeJS.ReadableStream, path: string) {
 async function receiveUpload(request: FastifyRequest) {
   const format = types[request.headers['content-type']?.split(';')[0]?.trim() as keyof typeof types];
   if (!format) throw httpErrors.UNSUPPORTED_MEDIA_TYPE();
+  if (namesNonUtf8Charset(request.headers['content-type'])) throw httpErrors.UNSUPPORTED_MEDIA_TYPE('Import files are read as UTF-8 only.');
   const dir = await mkdtemp(join(tmpdir(), 'tessera-import-'));
   const remove = () => rm(dir, { recursive: true, force: true });
   const path = join(dir, `upload.${format}`);
