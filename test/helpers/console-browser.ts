@@ -1,13 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { consoleDir } from '../../src/http/console.js';
 import type { Harness } from './app.js';
 import { overflowPx, seriousAxeViolations } from './axe.js';
 import { atEachWidth, launchChromium, screenWidths } from './chromium.js';
+import { ensureConsoleBuilt } from './console-build.js';
 
 /** `npm run console:screens` sets this: every page is saved there at both widths. */
 const screensDir = process.env.CONSOLE_SCREENS;
@@ -25,7 +24,7 @@ export async function saveScreen(page: Page, name: string, width: number) {
  * axe-core finds no serious or critical violation and nothing is wider than the screen.
  */
 export async function openConsole(h: Harness, { port = 0 }: { port?: number } = {}) {
-  if (!existsSync(`${consoleDir}index.html`)) spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
+  ensureConsoleBuilt();
   if (screensDir) mkdirSync(screensDir, { recursive: true });
   await h.app.listen({ port, host: '127.0.0.1' });
   const baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
