@@ -63,6 +63,7 @@ describe('bad input on every endpoint that takes some', () => {
     ['GET', '/audit-logs?from=2030-06-30T23:59:60Z', undefined],
     ['GET', '/users?createdFrom=0000-01-01T00:00:00Z', undefined],
     ['PUT', '/users/profile', { profile: { dateOfBirth: '0000-01-01' } }],
+    ['PUT', '/users/profile', { profile: { dateOfBirth: '2999-01-01' } }],
   ];
 
   it.each(cases)('%s %s → 400 problem+json, nothing written', async (method, url, payload) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isE164Phone, isHttpUrl, isIanaTimezone, isLanguageTag, isStorableDate, isStorableDateTime } from './formats.js';
+import { isBirthDate, isE164Phone, isHttpUrl, isIanaTimezone, isLanguageTag, isStorableDate, isStorableDateTime } from './formats.js';
 
 describe('the data validation formats', () => {
   it('phone: E.164 numbers that exist in their plan', () => {
@@ -42,6 +42,12 @@ describe('the data validation formats', () => {
     // A leap second and an hour-only offset are RFC 3339 but no Date; year 0 is no PostgreSQL timestamp.
     for (const bad of ['2030-06-30T23:59:60Z', '2030-06-30T12:00:00+01', '0000-06-30T12:00:00Z', '0001-01-01T00:00:00+01:00', '2030-06-30'])
       expect([bad, isStorableDateTime(bad)]).toEqual([bad, false]);
+  });
+
+  it('birth dates: real days, none after today anywhere', () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    for (const good of ['1906-12-09', day(0), day(1)]) expect([good, isBirthDate(good)]).toEqual([good, true]);
+    for (const bad of [day(2), '2999-01-01', '2023-02-29', '0000-01-01']) expect([bad, isBirthDate(bad)]).toEqual([bad, false]);
   });
 
   it('dates: real days from year 1 on', () => {

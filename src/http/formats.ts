@@ -68,12 +68,19 @@ export function isStorableDate(value: string): boolean {
   return rfc3339.date.validate(value) && !value.startsWith('0000');
 }
 
+/** A day someone was born on: a real one, and not after today anywhere on Earth (tomorrow, in UTC). */
+export function isBirthDate(value: string): boolean {
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  return isStorableDate(value) && value <= tomorrow;
+}
+
 /** The format names schemas use: `Type.String({ format: formats.phone })`. */
 export const formats = {
   phone: 'e164-phone',
   httpUrl: 'http-url',
   timezone: 'iana-timezone',
   language: 'bcp47-language',
+  birthDate: 'birth-date',
 } as const;
 
 /** Tessera's formats, and `date` and `date-time` narrowed to what can be stored (after ajv-formats, which it replaces). */
@@ -84,5 +91,6 @@ export function addTesseraFormats(ajv: Ajv): Ajv {
   ajv.addFormat(formats.httpUrl, { type: 'string', validate: isHttpUrl });
   ajv.addFormat(formats.timezone, { type: 'string', validate: isIanaTimezone });
   ajv.addFormat(formats.language, { type: 'string', validate: isLanguageTag });
+  ajv.addFormat(formats.birthDate, { type: 'string', validate: isBirthDate });
   return ajv;
 }

@@ -65,7 +65,7 @@ export const ProfileFields = {
 export const ProfileView = Type.Object(ProfileFields);
 const { avatarUrl: _avatarIsUploaded, ...editableProfile } = ProfileFields;
 const HttpUrl = Nullable(Type.String({ format: formats.httpUrl, maxLength: 500, description: 'absolute http(s) URL' }));
-/** What a profile may be set to: phone numbers, URLs, timezones and language codes are validated (the view shows what is stored). */
+/** What a profile may be set to: phone numbers, URLs, timezones, language codes and birth dates are validated (the view shows what is stored). */
 export const ProfileInput = Type.Partial(
   Type.Object(
     {
@@ -78,6 +78,7 @@ export const ProfileInput = Type.Partial(
       linkedinUrl: HttpUrl,
       twitterUrl: HttpUrl,
       websiteUrl: HttpUrl,
+      dateOfBirth: Nullable(Type.String({ format: formats.birthDate, description: 'YYYY-MM-DD, not in the future' })),
     },
     { additionalProperties: false },
   ),
