@@ -45,6 +45,26 @@ describe('users: admin API and self-service', () => {
     expect([...page1.data, ...page2.data].every((user: { status: string }) => user.status === 'ACTIVE')).toBe(true);
   });
 
+  it('names the field of a user that points at no organization or user type', async () => {
+    const nowhere = '01a20000-0000-7000-8000-000000000000';
+    for (const [field, table] of [
+      ['organizationId', 'organizations'],
+      ['userTypeId', 'user_types'],
+    ] as const) {
+      const made = await as(admin).send('POST', '/users', {
+        email: `nowhere-${field}@example.com`,
+        firstName: 'No',
+        lastName: 'Where',
+        [field]: nowhere,
+      });
+      expect([made.statusCode, made.json().code, made.json().detail]).toEqual([
+        409,
+        'REFERENCE_CONFLICT',
+        `${field} names no row of ${table}.`,
+      ]);
+    }
+  });
+
   it('walks deep pages with an opaque cursor, with no repeats or gaps', async () => {
     const api = as(admin);
     const all = (await api.get('/users?limit=100&sort=email&order=asc')).json().data.map((user: { id: string }) => user.id);

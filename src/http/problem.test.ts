@@ -22,6 +22,22 @@ function uniqueNamesInSchema(): string[] {
 const uniqueViolation = (constraint: string | undefined, detail: string) =>
   new Error('Failed query', { cause: Object.assign(new Error('duplicate key'), { code: '23505', constraint, detail }) });
 
+describe('foreign key refusals', () => {
+  const foreignKey = (detail: string) =>
+    new Error('Failed query', { cause: Object.assign(new Error('violates foreign key'), { code: '23503', detail }) });
+
+  it('name the field whose row does not exist, and keep the generic words for a row still in use', () => {
+    const missing = toAppError(foreignKey('Key (organization_id)=(01a2) is not present in table "organizations".'));
+    expect([missing.status, missing.code, missing.detail]).toEqual([
+      409,
+      'REFERENCE_CONFLICT',
+      'organizationId names no row of organizations.',
+    ]);
+    const inUse = toAppError(foreignKey('Key (id)=(01a2) is still referenced from table "users".'));
+    expect([inUse.code, inUse.detail]).toEqual(['REFERENCE_CONFLICT', 'A referenced record does not exist or is still in use.']);
+  });
+});
+
 describe('unique violations', () => {
   it('are each mapped to a declared code or deliberately generic, with no name listed that the schema lacks', () => {
     const inSchema = uniqueNamesInSchema();

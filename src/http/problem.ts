@@ -140,6 +140,20 @@ function validationError(fastifyError: FastifyError): AppError {
   return httpErrors.VALIDATION_FAILED({ detail, errors: errors.slice(0, MAX_FIELD_ERRORS) });
 }
 
+/** `organization_id` → `organizationId`: the field a client sent, as the column PostgreSQL names. */
+const fieldOfColumn = (column: string) => column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+
+/**
+ * A foreign key's refusal, naming the field when the row it names does not exist (PostgreSQL's detail: `Key
+ * (organization_id)=(…) is not present in table "organizations"`); a row still referenced keeps the generic words.
+ */
+function referenceProblem(dbError: DatabaseError) {
+  const missing = /^Key \((\w+)\)=\(.*\) is not present in table "(\w+)"/.exec(dbError.detail ?? '');
+  if (!missing) return httpErrors.REFERENCE_CONFLICT();
+  const [, column = '', table = ''] = missing;
+  return httpErrors.REFERENCE_CONFLICT({ detail: `${fieldOfColumn(column)} names no row of ${table}.` });
+}
+
 /** Maps anything thrown to the AppError a client should see. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -150,7 +164,7 @@ export function toAppError(error: unknown): AppError {
   const dbError = findDatabaseError(error);
   const constraint = violatedUniqueConstraint(error);
   if (constraint !== undefined) return uniqueViolationProblem(constraint);
-  if (dbError?.code === '23503') return httpErrors.REFERENCE_CONFLICT();
+  if (dbError?.code === '23503') return referenceProblem(dbError);
   if (dbError?.code === '22P02' || dbError?.code === '22007' || dbError?.code === '22008' || dbError?.code === '22021') {
     return httpErrors.INVALID_VALUE();
   }
