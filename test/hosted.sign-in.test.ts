@@ -67,13 +67,20 @@ describe.skipIf(!hasChromium)('hosted sign-in', () => {
     expect(await page.getByLabel('Email or username').inputValue()).toBe(user.email);
     expect(await page.getByLabel(/^Password$/).inputValue()).toBe('');
     let text = '';
+    let last: { status: number; retryAfter?: string } | undefined;
     for (let attempt = 0; attempt < 30 && !/Try again in \d+ seconds/.test(text); attempt++) {
       await page.getByLabel(/^Password$/).fill('still the wrong passphrase');
+      const answered = page.waitForResponse((response) => response.request().method() === 'POST' && response.url().includes('/sign-in'));
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      const response = await answered;
+      last = { status: response.status(), retryAfter: response.headers()['retry-after'] };
       await page.getByRole('alert').waitFor();
       text = (await page.getByRole('alert').textContent()) ?? '';
     }
     expect(text).toMatch(/Too many attempts\. Try again in \d+ seconds\./);
+    // The page says how long, and so does the header, for what reads it.
+    expect(last?.status).toBe(429);
+    expect(text).toContain(`Try again in ${last?.retryAfter} seconds`);
     await context.close();
   }, 120_000);
 

@@ -129,13 +129,7 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
         if (kit.isRefusal(error, 'INVALID_CREDENTIALS'))
           return invitationPage(request, reply, token, { errors: { password: t('invitation.wrongPassword') } }, 401);
         if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error)) {
-          return invitationPage(
-            request,
-            reply,
-            token,
-            { formError: t('signIn.throttled', { seconds: error.extra.retryAfterSeconds ?? 60 }) },
-            429,
-          );
+          return invitationPage(request, reply, token, { formError: kit.throttled(request, reply, error.extra.retryAfterSeconds) }, 429);
         }
         if (kit.isRefusal(error, 'INVITATION_FOR_ANOTHER_ACCOUNT')) return refusal(request, reply, 'invitation.anotherAccount', 403);
         if (kit.isRefusal(error, 'ALREADY_A_MEMBER')) return refusal(request, reply, 'invitation.alreadyMember', 409);

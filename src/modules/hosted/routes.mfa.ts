@@ -111,7 +111,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
           );
         }
         if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error)) {
-          return secondFactorPage(request, reply, form, t('signIn.throttled', { seconds: error.extra.retryAfterSeconds ?? 60 }), 429);
+          return secondFactorPage(request, reply, form, kit.throttled(request, reply, error.extra.retryAfterSeconds), 429);
         }
         if (!kit.isRefusal(error, 'INVALID_MFA_CODE')) throw error;
         return secondFactorPage(request, reply, form, t('mfa.wrongCode'), 401);

@@ -78,12 +78,11 @@ export const backToApp = async (kit: PageKit, request: FastifyRequest, reply: Fa
   reply.code(303).redirect(await kit.hosted.appRedirect(request.caller, session, app));
 
 /** The error a refused sign-in shows, and its status; anything unexpected is not a person's mistake. */
-function refusal(kit: PageKit, request: FastifyRequest, error: unknown) {
-  const t = kit.t(request);
+function refusal(kit: PageKit, request: FastifyRequest, reply: FastifyReply, error: unknown) {
   if (!kit.hosted.isAppError(error)) throw error;
-  if (error.code === 'RATE_LIMITED')
-    return { status: 429, message: t('signIn.throttled', { seconds: error.extra.retryAfterSeconds ?? 60 }) };
-  if (error.code === 'INVALID_CREDENTIALS' || error.code === 'VALIDATION_FAILED') return { status: 401, message: t('signIn.invalid') };
+  if (error.code === 'RATE_LIMITED') return { status: 429, message: kit.throttled(request, reply, error.extra.retryAfterSeconds) };
+  if (error.code === 'INVALID_CREDENTIALS' || error.code === 'VALIDATION_FAILED')
+    return { status: 401, message: kit.t(request)('signIn.invalid') };
   throw error;
 }
 
@@ -134,7 +133,7 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
       }
       return proceed(kit, reply, outcome, returnTo);
     } catch (error) {
-      const { status, message } = refusal(kit, request, error);
+      const { status, message } = refusal(kit, request, reply, error);
       const extra = forApp ? { app: appFields(forApp), formTarget: forApp.redirectUri } : { returnTo };
       return signInPage(request, reply, { ...extra, formError: message, values: { identifier } }, status);
     }

@@ -122,6 +122,8 @@ export interface PageKit {
   ): Promise<string>;
   /** Whether an error is the refusal with this code (anything else is rethrown by the caller). */
   isRefusal(error: unknown, ...codes: string[]): boolean;
+  /** A limit's words for its page (how long to wait, in the person's language), its Retry-After header set. */
+  throttled(request: FastifyRequest, reply: FastifyReply, seconds: number | undefined): string;
   /** A form post from this origin with this browser's CSRF token; else the refusal page is sent and false returned. */
   acceptForm(request: FastifyRequest, reply: FastifyReply, sent?: unknown): Promise<boolean>;
   setSessionCookie(reply: FastifyReply, value: string): void;
@@ -213,9 +215,7 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
       async onRequest(request, reply) {
         const seconds = await credentialWait(request);
         if (seconds === undefined) return undefined;
-        const translate = t(request);
-        reply.header('retry-after', String(seconds));
-        const content = { title: translate('common.throttledTitle'), message: translate('signIn.throttled', { seconds }), alert: true };
+        const content = { title: t(request)('common.throttledTitle'), message: kit.throttled(request, reply, seconds), alert: true };
         return reply.send(await kit.message(request, reply, content, 429));
       },
     },
@@ -277,6 +277,10 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     message: (request, reply, content, status = 200) => kit.render(request, reply, 'message.eta', content, status),
     // As the API would answer it: a unique violation (a username another account took) is its 409 here too.
     isRefusal: (error, ...codes) => codes.includes(toAppError(error).code),
+    throttled(request, reply, seconds = 60) {
+      reply.header('retry-after', String(seconds));
+      return t(request)('signIn.throttled', { seconds });
+    },
     // `sent`: the token of a form the body parser does not read (a multipart upload's field).
     async acceptForm(request, reply, sent = (request.body as Record<string, unknown> | undefined)?.csrf) {
       if (sameOrigin(request, config) && hosted.csrfValid(hosted.sessionCookie(request), sent)) return true;
