@@ -69,8 +69,9 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera, with a second factor asked 
     return { secret, nextCode: () => totpCode(secret, Math.max(step + 1, stepAt())) };
   }
 
-  it('publishes aal1 and aal2 as acr_values_supported', () => {
+  it('publishes aal1 and aal2 as acr_values_supported, and takes the claims parameter', () => {
     expect(config.serverMetadata().acr_values_supported).toEqual(['aal1', 'aal2']);
+    expect(config.serverMetadata().claims_parameter_supported).toBe(true);
   });
 
   it('steps a password-only session up with the person’s authenticator code: the ID token carries aal2 and its amr', async () => {
@@ -99,6 +100,23 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera, with a second factor asked 
     expect(await rig.h.app.modules.hosted.browserSession({ headers: { cookie: weaker } })).toBeUndefined();
     const again = await authorize(context, { acr_values: 'aal2' });
     expect(await idToken(await again.tokens())).toMatchObject({ acr: 'aal2' });
+    await context.close();
+  }, 120_000);
+
+  it('steps a password-only session up for an essential acr claim, as for acr_values', async () => {
+    const person = await createUser(rig.h, { password: PASSWORD });
+    const context = await rig.context();
+    const plain = await authorize(context);
+    await signIn(plain.page, person.email);
+    await plain.tokens();
+    const authenticator = await addAuthenticator(person.email);
+
+    const essential = { claims: JSON.stringify({ id_token: { acr: { essential: true, value: 'aal2' } } }) };
+    const strong = await authorize(context, essential);
+    await strong.page.waitForURL((target) => target.pathname === '/sign-in/second-factor');
+    await strong.page.getByLabel('Code').fill(authenticator.nextCode());
+    await strong.page.getByRole('button', { name: 'Continue' }).click();
+    expect(await idToken(await strong.tokens())).toMatchObject({ sub: person.id, acr: 'aal2', amr: ['pwd', 'otp', 'mfa'] });
     await context.close();
   }, 120_000);
 

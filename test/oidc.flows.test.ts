@@ -174,6 +174,28 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
     await context.close();
   }, 90_000);
 
+  it('releases only the claims of granted scopes, whatever the claims parameter names', async () => {
+    const { config, application: app } = await application({ name: 'Claims reader', firstParty: false });
+    const person = await createUser(rig.h, { password: PASSWORD, firstName: 'Grace' });
+    const context = await browser();
+    const claims = { id_token: { email: null, given_name: null }, userinfo: { email: null, given_name: null, roles: null } };
+    const flow = await authorize(context, config, { scope: 'openid profile', claims: JSON.stringify(claims) });
+    await signIn(flow.page, person.email);
+    await flow.page.getByRole('button', { name: 'Allow' }).click();
+    const tokens = await flow.redeem();
+    const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri as string));
+    const { payload } = await jwtVerify(tokens.id_token as string, jwks, { issuer: rig.base, audience: app.clientId });
+    expect(payload).toMatchObject({ sub: person.id });
+    // Neither a claim of a scope not asked for nor, by name, one of a granted scope in the ID token.
+    expect(payload).not.toHaveProperty('email');
+    expect(payload).not.toHaveProperty('given_name');
+    const info = await client.fetchUserInfo(config, tokens.access_token, person.id);
+    expect(info).toMatchObject({ sub: person.id, given_name: 'Grace' });
+    expect(info).not.toHaveProperty('email');
+    expect(info).not.toHaveProperty('roles');
+    await context.close();
+  }, 90_000);
+
   it('finishes on another node a flow started on one', async () => {
     const { application: app, clientSecret } = await application();
     const person = await createUser(rig.h, { password: PASSWORD });

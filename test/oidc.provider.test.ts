@@ -35,6 +35,7 @@ describe(`OpenID provider (${driver})`, () => {
       expect(metadata[endpoint]).toMatch(new RegExp(`^${issuer}/oidc/`));
     expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
     expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
+    expect(metadata.claims_parameter_supported).toBe(true);
     expect(metadata.scopes_supported).toEqual(expect.arrayContaining(['openid', 'email', 'profile', 'roles', 'organization']));
 
     const jwks = (await (await fetch(metadata.jwks_uri as string)).json()) as { keys: { kid: string; alg: string; d?: string }[] };

@@ -39,11 +39,16 @@ const cookieKeys = (jwks: JWK[]) =>
  * The provider's prompts, with one rule for acr: a session weaker than the request's acr (acr_values, or an
  * essential acr claim; a stronger sign-in satisfies a weaker request) goes back to sign-in, where it is
  * stepped up. It replaces the library's own essential-acr checks, which want the exact value named.
+ * Claims named in the `claims` parameter are not a consent of their own: only the granted scopes release
+ * claims, so asking for `phone_number` by name gets nothing without the `phone` scope (and a first-party
+ * application is not shown a consent page for it).
  */
 function promptPolicy() {
   const policy = interactionPolicy.base();
   const login = policy.get('login');
-  if (!login) throw new Error('oidc-provider has no login prompt');
+  const consent = policy.get('consent');
+  if (!login || !consent) throw new Error('oidc-provider has no login or consent prompt');
+  consent.checks.remove('op_claims_missing');
   login.checks.remove('essential_acrs');
   login.checks.remove('essential_acr');
   login.checks.add(
@@ -139,6 +144,8 @@ export function buildProvider(options: ProviderOptions) {
     },
     features: {
       devInteractions: { enabled: false },
+      // For an essential acr claim (`{"id_token":{"acr":{"essential":true,"value":"aal2"}}}`), enforced like acr_values.
+      claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
