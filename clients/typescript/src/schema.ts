@@ -2568,14 +2568,14 @@ export interface paths {
         post?: never;
         /**
          * Delete an application
-         * @description Removes the application; its grants and tokens stop working at once.
+         * @description Removes the application; its grants and tokens stop working at once. A service application is removed only by its owner or by someone holding at least what they hold.
          */
         delete: operations["deleteApplication"];
         options?: never;
         head?: never;
         /**
          * Change an application
-         * @description Changes the fields given; the change applies to the next request the application makes, on every node.
+         * @description Changes the fields given; the change applies to the next request the application makes, on every node. A service application's tokens act as its owner: it is changed only by its owner or by someone holding at least what they hold (ACCOUNT_HOLDS_MORE_ACCESS), and its scopes stay within what its owner holds.
          */
         patch: operations["patchApplication"];
         trace?: never;
@@ -2591,7 +2591,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate an application's client secret
-         * @description A new secret, shown in this answer only. The previous one keeps working until `previousSecretValidUntil` (APPLICATION_SECRET_GRACE), so the application can be redeployed without downtime.
+         * @description A new secret, shown in this answer only. The previous one keeps working until `previousSecretValidUntil` (APPLICATION_SECRET_GRACE), so the application can be redeployed without downtime. The secret of a service application is rotated only by its owner or by someone holding at least what they hold and every permission its tokens carry.
          */
         post: operations["postApplicationSecret"];
         delete?: never;
@@ -3199,6 +3199,18 @@ export interface components {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
                     code?: "ACCOUNT_HOLDS_MORE_ACCESS" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED" | "FORBIDDEN";
+                };
+            };
+        };
+        /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, APPLICATION_SCOPE_NOT_HELD, FORBIDDEN */
+        "403-ACCOUNT_HOLDS_MORE_ACCESS-APPLICATION_SCOPE_NOT_HELD-FORBIDDEN": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "ACCOUNT_HOLDS_MORE_ACCESS" | "APPLICATION_SCOPE_NOT_HELD" | "FORBIDDEN";
                 };
             };
         };
@@ -12320,7 +12332,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-APPLICATION_SCOPE_NOT_HELD-FORBIDDEN"];
             404: components["responses"]["404-APPLICATION_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -12386,7 +12398,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-APPLICATION_SCOPE_NOT_HELD-FORBIDDEN"];
+            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-APPLICATION_SCOPE_NOT_HELD-FORBIDDEN"];
             404: components["responses"]["404-APPLICATION_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -12423,7 +12435,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-APPLICATION_SCOPE_NOT_HELD-FORBIDDEN"];
             404: components["responses"]["404-APPLICATION_NOT_FOUND"];
             409: components["responses"]["409-APPLICATION_HAS_NO_SECRET-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];

@@ -6,7 +6,7 @@ import type { SignedInCaller } from '../../platform/caller.js';
 import { changedFields } from '../../platform/changes.js';
 import { isoOrNull } from '../../platform/dates.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
-import { isPermission } from '../access/service.js';
+import { assertMayActOn, cachedUserGrants, EVERYWHERE, isPermission, profileIn } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import { oidcErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -118,6 +118,26 @@ export function createApplications(context: AppContext, { useCases }: { useCases
     return row;
   }
 
+  /** What a service application's owner holds anywhere: the most its tokens can carry (app-tokens.ts narrows further). */
+  const ownerPermissions = async (tx: Executor, ownerId: string) =>
+    new Set(profileIn(await cachedUserGrants(context, tx, ownerId), EVERYWHERE).permissions);
+
+  /**
+   * A service application's tokens act as its owner, so whoever rotates its secret, changes or deletes it could act as
+   * them: that is for those who may act on the owner's account (the owner, or who holds at least what they hold, in
+   * every organization they hold it: access's rule), and who hold every permission its tokens carry (the owner's own
+   * API key narrowed to applications:manage must not mint itself a token with more). One without an owner has no
+   * working tokens. A person's application is not guarded this way: its tokens act as the person signing in and carry
+   * no Tessera permission, and any holder of applications:manage may register one, first-party included.
+   */
+  async function assertMayControl(tx: Executor, caller: SignedInCaller, row: queries.ApplicationRow) {
+    if (row.kind !== 'service' || !row.ownerId) return;
+    await assertMayActOn(tx, caller.principal, row.ownerId, 'account');
+    const owner = await ownerPermissions(tx, row.ownerId);
+    const notHeld = row.scopes.filter((scope) => owner.has(scope) && !caller.principal.permissions.has(scope as never));
+    if (notHeld.length > 0) throw errors.APPLICATION_SCOPE_NOT_HELD(`Its tokens carry what you do not hold: ${notHeld.join(', ')}.`);
+  }
+
   return {
     /** The provider's client lookup: the application with this client id, as client metadata. */
     async clientById(clientId: string) {
@@ -170,11 +190,18 @@ export function createApplications(context: AppContext, { useCases }: { useCases
     async update(caller: SignedInCaller, id: string, body: UpdateApplication) {
       const row = await useCases.run(caller, async (tx, emit) => {
         const before = await existing(tx, id);
+        await assertMayControl(tx, caller, before);
         if (body.redirectUris) assertRedirectUris(before.kind, body.redirectUris);
         if (body.postLogoutRedirectUris) assertRedirectUris(before.kind, body.postLogoutRedirectUris);
         if (body.redirectUris && before.kind !== 'service' && body.redirectUris.length === 0)
           throw errors.INVALID_REDIRECT_URI('At least one redirect URI is needed.');
         if (body.scopes) assertScopes(caller, before.kind, body.scopes);
+        // Its tokens act as its owner, whoever edits it: its scopes stay within what the owner holds.
+        if (body.scopes && before.kind === 'service' && before.ownerId) {
+          const owner = await ownerPermissions(tx, before.ownerId);
+          const notHeld = body.scopes.filter((scope) => !owner.has(scope));
+          if (notHeld.length > 0) throw errors.APPLICATION_SCOPE_NOT_HELD(`Its owner does not hold: ${notHeld.join(', ')}.`);
+        }
         const after = await queries.updateApplication(tx, id, body);
         if (!after) throw errors.APPLICATION_NOT_FOUND();
         const changes = changedFields(before, after, ['name', 'redirectUris', 'postLogoutRedirectUris', 'scopes', 'firstParty', 'logoUri']);
@@ -186,6 +213,7 @@ export function createApplications(context: AppContext, { useCases }: { useCases
 
     async remove(caller: SignedInCaller, id: string) {
       await useCases.run(caller, async (tx, emit) => {
+        await assertMayControl(tx, caller, await existing(tx, id));
         const row = await queries.deleteApplication(tx, id);
         if (!row) throw errors.APPLICATION_NOT_FOUND();
         // What the application held (grants, tokens) stops working with it: the provider finds no client.
@@ -200,6 +228,7 @@ export function createApplications(context: AppContext, { useCases }: { useCases
       await useCases.run(caller, async (tx, emit) => {
         const before = await existing(tx, id);
         if (!before.secretHash) throw errors.APPLICATION_HAS_NO_SECRET();
+        await assertMayControl(tx, caller, before);
         await queries.updateApplication(tx, id, {
           secretHash: sha256(secret),
           previousSecretHash: before.secretHash,

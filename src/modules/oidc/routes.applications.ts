@@ -3,6 +3,7 @@ import { operations } from '../../http/operation.js';
 import { requirePermission, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import { pagingErrors } from '../../platform/paging.js';
+import { accessErrors } from '../access/errors.js';
 import type { Applications } from './applications.js';
 import { oidcErrors as errors } from './errors.js';
 import {
@@ -21,7 +22,10 @@ const operation = operations(['applications']);
 /** /applications: the OpenID Connect clients people sign in to with Tessera, managed by administrators. */
 export const applicationRoutes: FastifyPluginAsyncTypebox<{ applications: Applications }> = async (app, { applications }) => {
   const manage = requirePermission('applications:manage');
-  const shape = problems(errors.INVALID_REDIRECT_URI, errors.UNKNOWN_SCOPE, errors.APPLICATION_SCOPE_NOT_HELD);
+  const shaping = [errors.INVALID_REDIRECT_URI, errors.UNKNOWN_SCOPE, errors.APPLICATION_SCOPE_NOT_HELD];
+  const shape = problems(...shaping);
+  // A service application's tokens act as its owner: only who may act on them (and holds its scopes) controls it.
+  const control = [errors.APPLICATION_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, errors.APPLICATION_SCOPE_NOT_HELD];
   app.get(
     '/applications',
     operation(manage, {
@@ -57,10 +61,11 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ applications: Applic
     '/applications/:id',
     operation(manage, {
       summary: 'Change an application',
-      description: 'Changes the fields given; the change applies to the next request the application makes, on every node.',
+      description:
+        "Changes the fields given; the change applies to the next request the application makes, on every node. A service application's tokens act as its owner: it is changed only by its owner or by someone holding at least what they hold (ACCOUNT_HOLDS_MORE_ACCESS), and its scopes stay within what its owner holds.",
       params: ApplicationParams,
       body: UpdateApplicationBody,
-      response: { 200: ApplicationView, ...problems(errors.APPLICATION_NOT_FOUND), ...shape },
+      response: { 200: ApplicationView, ...problems(...control, ...shaping) },
     }),
     async (request) => applications.update(signedIn(request.caller), request.params.id, request.body),
   );
@@ -68,9 +73,10 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ applications: Applic
     '/applications/:id',
     operation(manage, {
       summary: 'Delete an application',
-      description: 'Removes the application; its grants and tokens stop working at once.',
+      description:
+        'Removes the application; its grants and tokens stop working at once. A service application is removed only by its owner or by someone holding at least what they hold.',
       params: ApplicationParams,
-      response: { 204: NoContent, ...problems(errors.APPLICATION_NOT_FOUND) },
+      response: { 204: NoContent, ...problems(...control) },
     }),
     async (request) => {
       await applications.remove(signedIn(request.caller), request.params.id);
@@ -81,9 +87,9 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ applications: Applic
     operation(manage, {
       summary: "Rotate an application's client secret",
       description:
-        'A new secret, shown in this answer only. The previous one keeps working until `previousSecretValidUntil` (APPLICATION_SECRET_GRACE), so the application can be redeployed without downtime.',
+        'A new secret, shown in this answer only. The previous one keeps working until `previousSecretValidUntil` (APPLICATION_SECRET_GRACE), so the application can be redeployed without downtime. The secret of a service application is rotated only by its owner or by someone holding at least what they hold and every permission its tokens carry.',
       params: ApplicationParams,
-      response: { 200: RotatedSecret, ...problems(errors.APPLICATION_NOT_FOUND, errors.APPLICATION_HAS_NO_SECRET) },
+      response: { 200: RotatedSecret, ...problems(...control, errors.APPLICATION_HAS_NO_SECRET) },
     }),
     async (request) => applications.rotateSecret(signedIn(request.caller), request.params.id),
   );
