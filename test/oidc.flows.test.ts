@@ -99,6 +99,21 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
     await context.close();
   }, 90_000);
 
+  it('answers introspection of a token only to the application it was issued to (RFC 7662)', async () => {
+    const { config } = await application();
+    const other = await application({ name: 'Other app' });
+    const person = await createUser(rig.h, { password: PASSWORD });
+    const context = await browser();
+    const flow = await authorize(context, config);
+    await signIn(flow.page, person.email);
+    const tokens = await flow.redeem();
+    for (const token of [tokens.access_token, tokens.refresh_token as string]) {
+      expect(await client.tokenIntrospection(other.config, token)).toEqual({ active: false });
+      expect(await client.tokenIntrospection(config, token)).toMatchObject({ active: true, sub: person.id });
+    }
+    await context.close();
+  }, 90_000);
+
   it('revokes tokens, and ends the browser session on RP-initiated logout; prompt=none then answers login_required', async () => {
     const { config, application: app } = await application();
     const person = await createUser(rig.h, { password: PASSWORD });

@@ -149,8 +149,9 @@ export function buildProvider(options: ProviderOptions) {
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        // Resource servers introspect with their own credentials; a public client only its own tokens.
-        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+        // Only the application a token was issued to learns about it (RFC 7662 §4): to anyone else it is
+        // `active: false`. The only tokens for another audience are Tessera's API's JWTs, which are not introspectable.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       revocation: {
         enabled: true,
