@@ -163,7 +163,7 @@ describe(`OpenID provider (${driver})`, () => {
     expect(await auditActions(h, id)).toContain('application.secret_rotated');
   });
 
-  it('answers prompt=none without a session with login_required, and refuses redirect URIs not registered exactly', async () => {
+  it('answers prompt=none without a session with login_required, and refuses redirect URIs missing or not registered exactly', async () => {
     const web = await registerApplication(h, admin, { name: 'Portal', kind: 'web', redirectUris: [APP_CALLBACK] });
     const config = await relyingParty(issuer, web.application.clientId, web.clientSecret);
     const base = {
@@ -183,6 +183,12 @@ describe(`OpenID provider (${driver})`, () => {
     });
     expect(wrong.status).toBe(400);
     expect(wrong.headers.get('location')).toBeNull();
+    // Required even of an application with a single registered redirect URI (OpenID Connect Core 3.1.2.1).
+    const { redirect_uri: _omitted, ...withoutRedirect } = base;
+    const omitted = await fetch(client.buildAuthorizationUrl(config, withoutRedirect), { redirect: 'manual' });
+    expect(omitted.status).toBe(400);
+    expect(omitted.headers.get('location')).toBeNull();
+    expect(await omitted.text()).toContain('redirect_uri');
     // Without a session the browser is sent to the interaction page, which sends it to the hosted sign-in.
     const start = await fetch(client.buildAuthorizationUrl(config, { ...base, login_hint: 'someone@example.com' }), { redirect: 'manual' });
     const interaction = start.headers.get('location') as string;

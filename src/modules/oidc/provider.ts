@@ -82,6 +82,8 @@ export function buildProvider(options: ProviderOptions) {
       properties: ['urn:tessera:first_party', 'urn:tessera:previous_secret_hash', 'urn:tessera:owner_id'],
     },
     responseTypes: ['code'],
+    // redirect_uri is required of every authorization request (OpenID Connect Core 3.1.2.1), one registered URI or many.
+    allowOmittingSingleRegisteredRedirectUri: false,
     // Published as acr_values_supported; what acr_values may ask for and what ID tokens carry as acr.
     acrValues: [...ACR_VALUES],
     // PKCE with S256 only (oidc-provider offers no other method); required of public clients, used by anyone.
