@@ -49,6 +49,20 @@ describe('per-IP limit on the hosted pages', () => {
     expect((await signIn('198.51.100.2', 0)).statusCode).toBe(401);
   });
 
+  it('says "1 second" when one second is left on the window, in either language', async () => {
+    for (const [ip, language, words] of [
+      ['198.51.100.7', 'en', 'Too many attempts. Try again in 1 second.'],
+      ['198.51.100.8', 'de', 'Zu viele Versuche. Bitte warten Sie 1 Sekunde.'],
+    ] as const) {
+      // A budget spent with less than a second of its window left.
+      await h.context.state.set(`auth-ip:${ip}`, String(LIMIT), 900);
+      const page = await signIn(ip, LIMIT, language);
+      expect(page.statusCode).toBe(429);
+      expect(page.headers['retry-after']).toBe('1');
+      expect(page.body).toContain(`<p role="alert">${words}</p>`);
+    }
+  });
+
   it('shares one budget with POST /auth/login, whichever is spent first', async () => {
     for (let attempt = 0; attempt < LIMIT; attempt++) expect((await apiLogin(h.app, '198.51.100.3', attempt)).statusCode).toBe(401);
     const page = await signIn('198.51.100.3', LIMIT);

@@ -279,7 +279,8 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     isRefusal: (error, ...codes) => codes.includes(toAppError(error).code),
     throttled(request, reply, seconds = 60) {
       reply.header('retry-after', String(seconds));
-      return t(request)('signIn.throttled', { seconds });
+      // i18next picks signIn.throttled_one or _other by `count` ("1 second", "2 seconds").
+      return t(request)('signIn.throttled', { count: seconds });
     },
     // `sent`: the token of a form the body parser does not read (a multipart upload's field).
     async acceptForm(request, reply, sent = (request.body as Record<string, unknown> | undefined)?.csrf) {
