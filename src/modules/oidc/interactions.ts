@@ -6,6 +6,7 @@ import { acrOf } from '../auth/service.js';
 import type { DomainUseCases } from '../events.js';
 import type { BrowserSession } from '../hosted/service.js';
 import { meetsAcr, requiredAcr } from './acr.js';
+import { signInTime } from './browser-sign-in.js';
 import { oidcErrors as errors } from './errors.js';
 import { interactionPath } from './provider.js';
 import { errors as providerErrors } from './provider-library.js';
@@ -85,8 +86,8 @@ export function createInteractions(runtime: ProviderRuntime, useCases: DomainUse
             const stronger = await strengthen(caller, session, interactionPath(uid));
             return 'redirect' in stronger ? stronger : finish(raw, provider, stronger);
           }
-          const ts = Math.floor(session.authTime.getTime() / 1000);
-          const login = { accountId: session.userId, acr: acrOf(session.amr), amr: session.amr, ts, remember: true };
+          // The provider's session holds this Tessera sign-in, and is let go with it (browser-sign-in.ts).
+          const login = { accountId: session.userId, acr: acrOf(session.amr), amr: session.amr, ts: signInTime(session), remember: true };
           return finish(raw, provider, { login });
         }
         const query = new URLSearchParams({ return_to: interactionPath(uid) });

@@ -11,6 +11,7 @@ import type { OrganizationsService } from '../organizations/service.js';
 import type { UsersService } from '../users/service.js';
 import { databaseAdapter } from './adapter.js';
 import type { Applications } from './applications.js';
+import { type BrowserSessionOf, followBrowserSession, reusesSignIn } from './browser-sign-in.js';
 import { createAccountFinder } from './claims.js';
 import { buildProvider, MOUNT } from './provider.js';
 
@@ -31,6 +32,8 @@ export interface RuntimeDeps {
   apiResource: string;
   /** Ends the person's Tessera browser session a request names (RP-initiated logout); the Set-Cookie that forgets it. */
   endBrowserSession(caller: Caller, req: IncomingMessage): Promise<string>;
+  /** Who is signed in to Tessera in a request's browser: the provider's sign-in never outlives it. */
+  browserSession: BrowserSessionOf;
 }
 
 /**
@@ -93,6 +96,12 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
       void audit(ctx, { type: 'oidc.authorized', entityId: session.accountId, payload: { clientId: client.clientId, scopes, amr } }).catch(
         () => undefined,
       );
+    });
+    // Before an authorization request (or its resume) may reuse the provider's sign-in: it is the live
+    // Tessera browser session's, or it goes (browser-sign-in.ts).
+    provider.use(async (ctx, next) => {
+      if (reusesSignIn(ctx.path)) await followBrowserSession(provider, ctx, deps.browserSession);
+      await next();
     });
     // A request none of the provider's routes takes (an unknown path under /oidc, a wrong method) is left to
     // Tessera's own 404, like any unknown route: the provider writes nothing for it.

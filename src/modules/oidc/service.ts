@@ -41,6 +41,7 @@ export function createOidcService(context: AppContext, deps: OidcDeps) {
     organizations: deps.organizations,
     users: deps.users,
     apiResource,
+    browserSession: deps.hosted.browserSession,
     async endBrowserSession(caller, req) {
       const cookie = deps.hosted.sessionCookie(req);
       if (cookie) await deps.hosted.signOut(caller, cookie);

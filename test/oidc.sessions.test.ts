@@ -1,0 +1,109 @@
+import { decodeJwt } from 'jose';
+import type * as client from 'openid-client';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from './helpers/auth.js';
+import { hasChromium } from './helpers/chromium.js';
+import { driver } from './helpers/databases.js';
+import { APP_CALLBACK, applicationAdmin, registerApplication, relyingParty, startAuthorization } from './helpers/oidc.js';
+import { type PagesRig, sessionCookie, signInOnPage, startPages } from './helpers/pages.js';
+
+const PASSWORD = 'a single sign-on passphrase';
+
+// The provider's sign-in is the Tessera browser session's: single sign-on while it lasts, none once it has
+// ended; prompt=login and max_age ask the person to sign in again, on the hosted sign-in page.
+describe.skipIf(!hasChromium)(`Sign in with Tessera: the browser session (${driver})`, () => {
+  let rig: PagesRig;
+  let admin: Awaited<ReturnType<typeof applicationAdmin>>;
+
+  beforeAll(async () => {
+    rig = await startPages();
+    admin = await applicationAdmin(rig.h);
+  }, 120_000);
+  afterAll(async () => rig?.close());
+
+  async function application(name: string) {
+    const app = await registerApplication(rig.h, admin, {
+      name,
+      kind: 'web',
+      redirectUris: [APP_CALLBACK],
+      scopes: ['openid', 'email', 'profile'],
+      firstParty: true,
+    });
+    return relyingParty(rig.base, app.application.clientId, app.clientSecret);
+  }
+
+  const authorize = (context: BrowserContext, config: client.Configuration, extra: Record<string, string> = {}) =>
+    startAuthorization(context, config, { scope: 'openid email', ...extra });
+
+  async function signIn(page: Page, email: string) {
+    await page.waitForURL((target) => target.pathname === '/sign-in');
+    await page.getByLabel('Email or username').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  }
+
+  const idToken = async (flow: Awaited<ReturnType<typeof authorize>>) => decodeJwt((await flow.redeem()).id_token as string);
+
+  async function signOutOfTessera(context: BrowserContext) {
+    const page = await context.newPage();
+    await page.goto(`${rig.base}/sign-out`);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await page.close();
+  }
+
+  it('signs a person in to a second application without asking; after signing out of Tessera, neither a silent nor a new request is signed in', async () => {
+    const wiki = await application('Wiki');
+    const tracker = await application('Tracker');
+    const ada = await createUser(rig.h, { password: PASSWORD });
+    const context = await rig.context();
+    const first = await authorize(context, wiki);
+    await signIn(first.page, ada.email);
+    expect((await idToken(first)).sub).toBe(ada.id);
+
+    // Single sign-on: the second application's request comes straight back, with no sign-in page.
+    const second = await authorize(context, tracker);
+    expect((await idToken(second)).sub).toBe(ada.id);
+
+    await signOutOfTessera(context);
+    const silent = await authorize(context, wiki, { prompt: 'none' });
+    expect((await silent.callback()).searchParams.get('error')).toBe('login_required');
+    const again = await authorize(context, tracker);
+    await again.page.waitForURL((target) => target.pathname === '/sign-in');
+    await context.close();
+  }, 120_000);
+
+  it('gives the next person on a shared browser their own account, never the previous one’s', async () => {
+    const wiki = await application('Shared wiki');
+    const ada = await createUser(rig.h, { password: PASSWORD });
+    const grace = await createUser(rig.h, { password: PASSWORD });
+    const context = await rig.context();
+    const first = await authorize(context, wiki);
+    await signIn(first.page, ada.email);
+    expect((await idToken(first)).sub).toBe(ada.id);
+    await signOutOfTessera(context);
+
+    // Grace signs in to Tessera itself; the application then gets her, without another sign-in.
+    await signInOnPage(rig, context, grace.email, PASSWORD);
+    const next = await authorize(context, wiki);
+    expect((await idToken(next)).sub).toBe(grace.id);
+    expect(await sessionCookie(context)).toBeDefined();
+
+    // Grace's browser session ended from the API (her sessions list): the application's next request asks again.
+    const cookie = await sessionCookie(context);
+    const browserSession = await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `${cookie?.name}=${cookie?.value}` } });
+    const api = await rig.h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: grace.email, password: PASSWORD } });
+    const ended = await rig.h.app.inject({
+      method: 'DELETE',
+      url: `/auth/sessions/${browserSession?.sessionId}`,
+      headers: { authorization: `Bearer ${api.json().accessToken}` },
+    });
+    expect(ended.statusCode).toBe(204);
+    const after = await authorize(context, wiki);
+    await after.page.waitForURL((target) => target.pathname === '/sign-in');
+    await signIn(after.page, ada.email);
+    expect((await idToken(after)).sub).toBe(ada.id);
+    await context.close();
+  }, 120_000);
+});
