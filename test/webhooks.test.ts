@@ -392,6 +392,36 @@ describe(`webhooks (${driver})`, () => {
     expect((await h.app.inject({ method: 'GET', url: '/webhooks?limit=100', headers: admin.headers })).json().data).toHaveLength(before);
   });
 
+  it('delivers an event of no organization only to webhooks across organizations, whoever made it', async () => {
+    const home = await createOrganization(h, admin, 'Home Org');
+    await seedPreset(h.context.database.primary, 'learning');
+    const homeAdmin = await loginAs(h, { organizationId: home, roles: ['ORG_ADMIN'] });
+    const { secret } = await subscribe('/home-only', ['user.created'], homeAdmin);
+    await subscribe('/everywhere', ['user.created']);
+    // A cross-tenant administrator who lands in Home: one person outside any organization, then one in Home.
+    const roaming = await loginAs(h, { organizationId: home, roles: ['admin'] });
+    for (const [email, organizationId] of [
+      ['outside-any@example.com', null],
+      ['inside-home@example.com', home],
+    ] as const) {
+      const made = await h.app.inject({
+        method: 'POST',
+        url: '/users',
+        headers: roaming.headers,
+        payload: { email, firstName: 'Made', lastName: 'Here', organizationId },
+      });
+      expect(made.statusCode, made.body).toBe(201);
+    }
+    const everywhere = await receiver.until('/everywhere', 2);
+    const [home1] = await receiver.until('/home-only', 1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.at('/home-only')).toHaveLength(1);
+    expect(receiver.verify(home1 as never, secret)).toMatchObject({ type: 'user.created', data: { organizationId: home } });
+    expect(JSON.stringify(home1)).not.toContain('outside-any@example.com');
+    const outside = everywhere.map((request) => JSON.parse(request.body)).find((body) => JSON.stringify(body).includes('outside-any'));
+    expect(outside.data.organizationId).toBeUndefined();
+  });
+
   it('retries and replays deliveries with their webhook-id, audits changes, and reports figures on /metrics', async () => {
     const { webhook, secret } = await subscribe('/replay', ['organization.created']);
     const before = new Date(Date.now() - 1000).toISOString();

@@ -57,7 +57,8 @@ function auditRowOf(event: DomainEvent, caller: Caller) {
   const entry = auditEntryOf(event);
   return {
     actorId: event.actorId ?? caller.principal?.userId ?? null,
-    organizationId: entry.organizationId ?? caller.principal?.organizationId ?? null,
+    // As for webhooks: the organization the actor is confined to, none for one acting across organizations.
+    organizationId: entry.organizationId ?? (caller.principal ? tenantOf(caller.principal) : undefined) ?? null,
     action: entry.action,
     entity: entry.entity,
     entityId: entry.entityId,

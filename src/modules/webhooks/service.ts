@@ -152,7 +152,9 @@ export function createWebhooksService(context: AppContext, { useCases, mail, met
   /** One public event's deliveries, one per endpoint subscribed to it (internal events are never delivered). */
   async function enqueue(tx: Tx, event: DomainEvent, caller: Caller) {
     if (domainEvents[event.type].visibility !== 'public') return;
-    const organizationId = event.organizationId ?? caller.principal?.organizationId ?? null;
+    // An event naming no organization is the organization's its actor is confined to; an actor across
+    // organizations (whose default one is only where they land) names none: only webhooks across them hear it.
+    const organizationId = event.organizationId ?? (caller.principal ? tenantOf(caller.principal) : undefined) ?? null;
     const endpoints = await queries.subscribedTo(tx, event.type, organizationId);
     if (endpoints.length === 0) return;
     const at = new Date();
