@@ -190,6 +190,37 @@ describe.skipIf(!hasChromium)('hosted sign-in', () => {
     expect(css.body).toContain('prefers-color-scheme: dark');
   });
 
+  it('keeps Deutsch, once picked in an English browser, across a form post and a plain link', async () => {
+    const context = await rig.context({ language: 'en' });
+    const page = await context.newPage();
+    await page.goto(`${rig.base}/sign-in`);
+    await page.getByRole('navigation', { name: 'Language' }).getByRole('link', { name: 'Deutsch' }).click();
+    await page.getByRole('button', { name: 'Anmelden', exact: true }).waitFor();
+    await page.getByLabel('E-Mail oder Benutzername').fill('nobody@example.com');
+    await page.getByLabel('Passwort', { exact: true }).fill('not the password');
+    await page.getByRole('button', { name: 'Anmelden', exact: true }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('de');
+    expect(await page.getByRole('alert').textContent()).toBe('E-Mail, Benutzername oder Passwort stimmen nicht.');
+
+    await page.getByRole('link', { name: 'Passwort vergessen?' }).click();
+    await page.waitForURL(/\/forgot-password$/);
+    expect(await page.getAttribute('html', 'lang')).toBe('de');
+    // Picking English again is kept the same way.
+    await page.getByRole('link', { name: 'English' }).click();
+    await page.getByRole('heading', { level: 1, name: /password/ }).waitFor();
+    await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/sign-in$/);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    // The choice is a cookie of the whole site for the visit and after.
+    expect((await context.cookies()).find((cookie) => cookie.name === 'tessera_lang')).toMatchObject({
+      value: 'en',
+      sameSite: 'Lax',
+      path: '/',
+    });
+    await context.close();
+  }, 60_000);
+
   for (const language of ['en', 'de'] as const) {
     it(`passes axe-core at both widths in ${language}`, async () => {
       const context = await rig.context({ language, axe: true });

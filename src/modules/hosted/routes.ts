@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
+import { cookieOf } from '../../http/cookies.js';
 import { toAppError } from '../../http/problem.js';
 import { perIpCredentialWait } from '../../http/rate-limit.js';
 import { publicRoute } from '../../http/route-policy.js';
@@ -60,6 +61,9 @@ export const formBody = (fields: string[]) =>
 
 const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
 const LANGUAGE_LABELS: Record<Language, string> = { en: 'English', de: 'Deutsch' };
+/** A language picked on a page, kept for the pages that follow (a year; not a secret, no session's). */
+const LANGUAGE_COOKIE = 'tessera_lang';
+const LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60;
 /** The strict policy of every page: our stylesheet and images, no script but our own files, never framed. */
 const csp = (formTarget?: string) =>
   [
@@ -130,12 +134,25 @@ export interface PageKit {
   clearSessionCookie(reply: FastifyReply): void;
 }
 
-/** The language of a page: `?lang=`, then the signed-in person's preference (set by the route), then Accept-Language. */
-function languageOf(request: FastifyRequest): Language {
+/** The language asked for in the address (`?lang=`, the language links), if we speak it. */
+function askedLanguage(request: FastifyRequest): Language | undefined {
   const asked = (request.query as Record<string, unknown> | undefined)?.lang;
-  if (isLanguage(asked)) return asked;
-  if (request.hostedLanguage) return request.hostedLanguage;
-  return fromAcceptLanguage(request.headers['accept-language']) ?? 'en';
+  return isLanguage(asked) ? asked : undefined;
+}
+
+/**
+ * The language of a page: `?lang=`, then the signed-in person's preference (set by the route), then the one this
+ * browser last picked (its cookie: forms and links do not carry `?lang=`), then Accept-Language.
+ */
+function languageOf(request: FastifyRequest): Language {
+  const kept = cookieOf(request.headers.cookie, LANGUAGE_COOKIE);
+  return (
+    askedLanguage(request) ??
+    request.hostedLanguage ??
+    (isLanguage(kept) ? kept : undefined) ??
+    fromAcceptLanguage(request.headers['accept-language']) ??
+    'en'
+  );
 }
 
 /** The same page in another language: its path and query with `lang` replaced (a token in the query is kept off links). */
@@ -173,13 +190,21 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     supportEmail: config.BRAND_SUPPORT_EMAIL,
   };
 
-  // Every page: the strict policy, never framed, no referrer (a token may be in the address), never cached.
+  // Every page: the strict policy, never framed, no referrer (a token may be in the address), never cached;
+  // a language picked in the address is kept for the visit.
   app.addHook('onSend', async (request, reply, payload) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
       reply.header('content-security-policy', csp(formTargets.get(request)));
       reply.header('x-frame-options', 'DENY');
       reply.header('referrer-policy', 'no-referrer');
       reply.header('content-language', languageOf(request));
+    }
+    const asked = askedLanguage(request);
+    if (asked && asked !== cookieOf(request.headers.cookie, LANGUAGE_COOKIE)) {
+      reply.header(
+        'set-cookie',
+        `${LANGUAGE_COOKIE}=${asked}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${LANGUAGE_COOKIE_MAX_AGE}${hosted.secureCookie ? '; Secure' : ''}`,
+      );
     }
     return payload;
   });
