@@ -76,6 +76,26 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
     }, 120_000);
   }
 
+  it('puts the focus on the first field with an error, without JavaScript', async () => {
+    const user = await createUser(rig.h, { password: 'a focused passphrase' });
+    const context = await rig.context({ javaScript: false });
+    const page = await signIn(context, user.email, 'a focused passphrase');
+    const focused = () => page.evaluate(() => document.activeElement?.id);
+
+    await page.getByLabel('Phone').fill('not a phone');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#phone[aria-invalid="true"]').waitFor();
+    expect(await focused()).toBe('phone');
+
+    const passwordForm = page.getByRole('region', { name: 'Password', exact: true });
+    await passwordForm.getByLabel('Current password').fill('not the passphrase');
+    await passwordForm.getByLabel('New password').fill('a changed passphrase');
+    await passwordForm.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('The current password is not right.').waitFor();
+    expect(await focused()).toBe('currentPassword');
+    await context.close();
+  }, 60_000);
+
   it('refuses a cross-site profile change and changes nothing', async () => {
     const user = await createUser(rig.h, { password: 'a guarded passphrase', firstName: 'Kept' });
     const context = await rig.context();
