@@ -189,6 +189,20 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
     await context.close();
   }, 90_000);
 
+  it('shows a first-party application no consent page when it later asks for more scopes', async () => {
+    const { config } = await application();
+    const person = await createUser(rig.h, { password: PASSWORD, firstName: 'Edsger' });
+    const context = await browser();
+    const first = await authorize(context, config, { scope: 'openid email' });
+    await signIn(first.page, person.email);
+    await first.redeem();
+    const more = await authorize(context, config, { scope: 'openid email profile' });
+    const tokens = await more.redeem();
+    expect(tokens.scope?.split(' ').sort()).toEqual(['email', 'openid', 'profile']);
+    expect(await client.fetchUserInfo(config, tokens.access_token, person.id)).toMatchObject({ email: person.email, given_name: 'Edsger' });
+    await context.close();
+  }, 90_000);
+
   it('releases only the claims of granted scopes, whatever the claims parameter names', async () => {
     const { config, application: app } = await application({ name: 'Claims reader', firstParty: false });
     const person = await createUser(rig.h, { password: PASSWORD, firstName: 'Grace' });

@@ -36,6 +36,18 @@ const cookieKeys = (jwks: JWK[]) =>
   jwks.filter((key) => key.d).map((key) => createHash('sha256').update(`tessera oidc cookies\0${key.d}`).digest('base64url'));
 
 /**
+ * max_age against a sign-in time the provider holds in whole seconds: a sign-in in the same second as the request
+ * may be older than max_age (max_age=0 always is), so such a request goes to the interaction page, which decides
+ * to the millisecond (interactions.ts). The library's own check lets max_age=0 through within the second.
+ */
+const maxAgeCheck = () =>
+  new interactionPolicy.Check('max_age', 'End-User authentication could not be obtained', 'login_required', (ctx) => {
+    const { params, session, result } = ctx.oidc;
+    if (params?.max_age === undefined || result?.login) return false;
+    return !session?.loginTs || Math.floor(Date.now() / 1000) - session.loginTs >= Number(params.max_age);
+  });
+
+/**
  * The provider's prompts, with one rule for acr: a session weaker than the request's acr (acr_values, or an
  * essential acr claim; a stronger sign-in satisfies a weaker request) goes back to sign-in, where it is
  * stepped up. It replaces the library's own essential-acr checks, which want the exact value named.
@@ -51,6 +63,9 @@ function promptPolicy() {
   consent.checks.remove('op_claims_missing');
   login.checks.remove('essential_acrs');
   login.checks.remove('essential_acr');
+  const maxAge = login.checks.findIndex((check) => check.reason === 'max_age');
+  login.checks.remove('max_age');
+  login.checks.add(maxAgeCheck(), maxAge);
   login.checks.add(
     new interactionPolicy.Check(
       'acr_too_weak',
@@ -131,17 +146,19 @@ export function buildProvider(options: ProviderOptions) {
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || firstParty(client)),
     expiresWithSession: async (ctx, code) => !code.scopes.has('offline_access') && !firstParty(ctx.oidc.client),
-    // First-party applications need no consent: their grant is made with what they ask for.
+    // First-party applications need no consent: their grant is made, or extended on a later request that
+    // asks for more, with what they ask for.
     async loadExistingGrant(ctx) {
-      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session?.grantIdFor(ctx.oidc.client?.clientId ?? '');
-      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
       const { client, session, params } = ctx.oidc;
-      if (!firstParty(client) || !client || !session?.accountId) return undefined;
-      const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      const grantId = ctx.oidc.result?.consent?.grantId || session?.grantIdFor(client?.clientId ?? '');
+      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      if (!firstParty(client) || !client || !session?.accountId) return existing;
+      const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      const before = JSON.stringify([grant.openid, grant.resources]);
       grant.addOIDCScope(String(params?.scope ?? 'openid'));
       const resource = params?.resource;
       if (typeof resource === 'string' && resource === apiResource) grant.addResourceScope(resource, String(params?.scope ?? ''));
-      await grant.save();
+      if (!existing || JSON.stringify([grant.openid, grant.resources]) !== before) await grant.save();
       return grant;
     },
     features: {
