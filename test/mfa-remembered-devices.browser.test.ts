@@ -77,6 +77,42 @@ describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => 
     await context.close();
   }, 180_000);
 
+  it('takes a pasted code with spaces or padding, whole, on the set-up page and at the second step', async () => {
+    const password = 'a pasted code passphrase';
+    const user = await createUser(rig.h, { password });
+    const context = await rig.context();
+    const page = await context.newPage();
+    await passwordSignIn(page, user.email, password);
+    await page.goto(`${rig.base}/account/authenticator`);
+    const secret = (await page.locator('code').first().textContent()) as string;
+    const code = page.getByLabel('Code');
+    expect(await code.getAttribute('autocomplete')).toBe('one-time-code');
+    // A paste as an app shows it: nothing cut, the field's pattern satisfied (and a letter not), and taken.
+    const step = stepAt();
+    const spaced = totpCode(secret, step).replace(/^(\d{3})/, '$1 ');
+    await code.focus();
+    await page.keyboard.insertText(spaced);
+    expect(await code.inputValue()).toBe(spaced);
+    expect(await code.evaluate((input: HTMLInputElement) => input.validity.valid)).toBe(true);
+    await page.keyboard.insertText('x');
+    expect(await code.evaluate((input: HTMLInputElement) => input.validity.patternMismatch)).toBe(true);
+    await page.keyboard.press('Backspace');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
+    await page.getByRole('link', { name: 'Continue' }).click();
+    await signOut(page);
+
+    await passwordSignIn(page, user.email, password);
+    await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+    const padded = ` ${totpCode(secret, step + 1)} `;
+    await code.focus();
+    await page.keyboard.insertText(padded);
+    expect(await code.inputValue()).toBe(padded);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await context.close();
+  }, 120_000);
+
   it('shows the box in German', async () => {
     const password = 'ein gemerkter browser passwort';
     const user = await createUser(rig.h, { password });

@@ -124,6 +124,26 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
     expect(claimsOf(plain.accessToken)).toMatchObject({ amr: ['pwd'], acr: 'aal1' });
   });
 
+  it('reads a code as pasted, with spaces, dashes or padding, at enrolment and at the second step; five digits stay wrong', async () => {
+    const session = await loginAs(h);
+    const { factorId, secret } = (await post(h, '/auth/mfa/totp', {}, session.headers)).json();
+    const short = await post(h, `/auth/mfa/totp/${factorId}/confirm`, { code: ' 123 45 ' }, session.headers);
+    expect(short.statusCode).toBe(400);
+    expect(short.json().code).toBe('VALIDATION_FAILED');
+    const step = stepAt();
+    const spaced = totpCode(secret, step).replace(/^(\d{3})/, '$1 ');
+    const confirmed = await post(h, `/auth/mfa/totp/${factorId}/confirm`, { code: spaced }, session.headers);
+    expect(confirmed.statusCode).toBe(200);
+
+    const mfaToken = await passwordStep(h, session.user.email, session.user.password);
+    const wrong = await post(h, '/auth/mfa/verify', { mfaToken, method: 'totp', code: ' 12345 ' });
+    expect(wrong.json().code).toBe('INVALID_MFA_CODE');
+    const padded = ` ${totpCode(secret, step + 1).replace(/^(\d{3})/, '$1-')}\t`;
+    const verified = await post(h, '/auth/mfa/verify', { mfaToken, method: 'totp', code: padded });
+    expect(verified.statusCode).toBe(200);
+    expect(claimsOf(verified.json().accessToken).amr).toEqual(['pwd', 'otp', 'mfa']);
+  });
+
   it('refuses a code already used on one node when it comes again to another', async () => {
     const person = await enrolled();
     const code = totpCode(person.secret, person.step + 1);

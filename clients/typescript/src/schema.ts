@@ -8503,7 +8503,7 @@ export interface operations {
                 "application/json": {
                     mfaToken: string;
                     method: "totp" | "webauthn" | "recovery_code";
-                    /** @description the 6-digit code (totp) or a recovery code */
+                    /** @description the 6-digit code (totp; spaces and dashes are ignored) or a recovery code */
                     code?: string;
                     /** @description the assertion (PublicKeyCredential) in WebAuthn JSON form */
                     webauthnResponse?: {
@@ -8820,6 +8820,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description the 6-digit code from the authenticator app; spaces and dashes are ignored ("123 456") */
                     code: string;
                     name?: string;
                     /** @description the enrolment token of a sign-in that may only enrol (mfaEnrollmentRequired), instead of being signed in */

@@ -18,6 +18,12 @@ const EnrollmentToken = Type.String({
   description: 'the enrolment token of a sign-in that may only enrol (mfaEnrollmentRequired), instead of being signed in',
 });
 const FactorName = Type.String({ minLength: 1, maxLength: 100 });
+/** Six digits as an app shows or a paste brings them: spaces and dashes between or around are ignored. */
+const TotpCode = Type.String({
+  maxLength: 20,
+  pattern: '^[\\s-]*([0-9][\\s-]*){6}$',
+  description: 'the 6-digit code from the authenticator app; spaces and dashes are ignored ("123 456")',
+});
 
 export const FactorParams = Type.Object({ factorId: Uuid });
 export const FactorIdParams = Type.Object({ id: Uuid });
@@ -44,7 +50,7 @@ export const TotpEnrolment = Type.Object({
 });
 export const ConfirmTotpBody = Type.Object(
   {
-    code: Type.String({ pattern: '^[0-9]{6}$' }),
+    code: TotpCode,
     name: Type.Optional(FactorName),
     enrollmentToken: Type.Optional(EnrollmentToken),
   },
@@ -115,7 +121,13 @@ export const VerifyBody = Type.Object(
   {
     mfaToken: MfaToken,
     method: Type.Union([Type.Literal('totp'), Type.Literal('webauthn'), Type.Literal('recovery_code')]),
-    code: Type.Optional(Type.String({ minLength: 6, maxLength: 20, description: 'the 6-digit code (totp) or a recovery code' })),
+    code: Type.Optional(
+      Type.String({
+        minLength: 6,
+        maxLength: 20,
+        description: 'the 6-digit code (totp; spaces and dashes are ignored) or a recovery code',
+      }),
+    ),
     webauthnResponse: Type.Optional(AssertionJson),
     rememberDevice: Type.Optional(
       Type.Boolean({
