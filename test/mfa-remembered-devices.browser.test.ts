@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
-import { checkPageAtEachWidth, type PagesRig, startPages } from './helpers/pages.js';
+import { checkPageAtEachWidth, type PagesRig, signInOnPage, startPages } from './helpers/pages.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
 // "Remember this device" in Debian's Chromium on the hosted pages: the box on the second step, a sign-in that
@@ -111,6 +111,48 @@ describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => 
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     await context.close();
+  }, 120_000);
+
+  it('answers a wrong set-up code with the same key and the error on the field; its right code then sets it up', async () => {
+    const password = 'a mistyped code passphrase';
+    const user = await createUser(rig.h, { password });
+    const context = await rig.context({ axe: true });
+    const page = await context.newPage();
+    await passwordSignIn(page, user.email, password);
+    await page.goto(`${rig.base}/account/authenticator`);
+    const secret = (await page.locator('code').first().textContent()) as string;
+    const code = page.getByLabel('Code');
+    await code.fill('000000');
+    const refused = page.waitForResponse((response) => response.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    expect((await refused).status()).toBe(400);
+    // The key the app already holds, the error on the field, which has the focus.
+    expect(await page.locator('code').first().textContent()).toBe(secret);
+    const alert = page.getByRole('alert');
+    expect(await alert.textContent()).toBe('That code does not match this key. Enter the code your app shows for it now.');
+    expect(await code.getAttribute('aria-invalid')).toBe('true');
+    expect(await code.getAttribute('aria-describedby')).toBe(await alert.getAttribute('id'));
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('code');
+    await checkPageAtEachWidth(page);
+
+    await code.fill(totpCode(secret, stepAt()));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
+    await context.close();
+  }, 120_000);
+
+  it('names a wrong set-up code in German', async () => {
+    const password = 'ein falscher code passwort';
+    const user = await createUser(rig.h, { password });
+    const page = await signInOnPage(rig, await rig.context({ language: 'de' }), user.email, password);
+    await page.goto(`${rig.base}/account/authenticator`);
+    await page.getByLabel('Code').fill('000000');
+    await page.locator('form[action="/account/authenticator"] button[type="submit"]').click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'Dieser Code passt nicht zu diesem Schlüssel. Geben Sie den Code ein, den Ihre App jetzt dafür anzeigt.',
+    );
+    await page.context().close();
   }, 120_000);
 
   it('shows the box in German', async () => {

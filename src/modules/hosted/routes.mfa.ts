@@ -198,18 +198,24 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     return { location: '/account' };
   });
 
-  /** The enrolment page: a new secret as a QR code; `token` for a sign-in that may only enrol. */
+  /**
+   * The enrolment page: a new secret as a QR code; `token` for a sign-in that may only enrol. After a wrong
+   * code, `retry` shows the same pending secret again with the error (the app has already stored it); one
+   * that is gone, a new secret with the error.
+   */
   const enrolPage = async (
     request: FastifyRequest,
     reply: FastifyReply,
     enrolment: { token?: string; returnTo?: string; action: string },
+    retry?: { factorId?: string; formError: string },
   ) => {
     const caller = enrolment.token ? request.caller : await signedIn(request);
     if (!caller) return reply.code(303).redirect('/sign-in?return_to=%2Faccount%2Fauthenticator');
     const t = kit.t(request);
+    const input = enrolment.token ? { enrollmentToken: enrolment.token } : {};
     let started: Awaited<ReturnType<typeof mfa.factors.startTotp>>;
     try {
-      started = await mfa.factors.startTotp(caller, enrolment.token ? { enrollmentToken: enrolment.token } : {});
+      started = retry?.factorId ? await mfa.factors.pendingTotp(caller, retry.factorId, input) : await mfa.factors.startTotp(caller, input);
     } catch (error) {
       if (!kit.isRefusal(error, 'STEP_UP_REQUIRED', 'INVALID_ENROLLMENT_TOKEN', 'MFA_DISABLED')) throw error;
       // Adding a factor needs a recent sign-in (with the factor one already has): sign in again.
@@ -217,16 +223,23 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
       return kit.message(request, reply, { title: t('mfa.enrolTitle'), message: t('mfa.stepUp'), alert: true, link: again }, 401);
     }
     const qrDataUrl = `data:image/svg+xml;base64,${Buffer.from(started.qrSvg).toString('base64')}`;
-    return kit.render(request, reply, 'authenticator.eta', {
-      titleKey: 'mfa.enrolTitle',
-      ...enrolment,
-      required: Boolean(enrolment.token),
-      qrDataUrl,
-      secret: started.secret,
-      // A phone cannot scan its own screen: the same key, opened by the authenticator app on this device.
-      otpauthUri: started.otpauthUri,
-      factorId: started.factorId,
-    });
+    return kit.render(
+      request,
+      reply,
+      'authenticator.eta',
+      {
+        titleKey: 'mfa.enrolTitle',
+        ...enrolment,
+        required: Boolean(enrolment.token),
+        qrDataUrl,
+        secret: started.secret,
+        // A phone cannot scan its own screen: the same key, opened by the authenticator app on this device.
+        otpauthUri: started.otpauthUri,
+        factorId: started.factorId,
+        formError: retry?.formError,
+      },
+      retry ? 400 : 200,
+    );
   };
 
   app.get('/account/authenticator', page, async (request, reply) => enrolPage(request, reply, { action: '/account/authenticator' }));
@@ -252,9 +265,14 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
       return kit.render(request, reply, 'recovery-codes.eta', { titleKey: 'mfa.codesTitle', codes: confirmed.recoveryCodes, next });
     } catch (error) {
       if (!kit.isRefusal(error, 'INVALID_MFA_CODE', 'FACTOR_NOT_FOUND', 'VALIDATION_FAILED')) throw error;
-      // A wrong code: a new secret and QR code (the first one is never shown twice).
-      const again = form.token ? `/sign-in/enrol?token=${encodeURIComponent(form.token)}` : '/account/authenticator';
-      return reply.code(303).redirect(again);
+      const again = { token: form.token, returnTo, action: form.token ? '/sign-in/enrol' : '/account/authenticator' };
+      const t = kit.t(request);
+      // A wrong code: the same secret again, which the app already holds. A set-up that is gone (replaced in
+      // another tab, or a form altered): a new one, and the person is told why.
+      const retry = kit.isRefusal(error, 'INVALID_MFA_CODE')
+        ? { factorId: form.factor ?? '', formError: t('mfa.enrolWrongCode') }
+        : { formError: t('mfa.enrolRestarted') };
+      return enrolPage(request, reply, again, retry);
     }
   };
   const confirmBody = {

@@ -65,6 +65,13 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: Rememb
   /** The TOTP secret a factor holds, unsealed. */
   const totpSecret = (factor: Pick<queries.FactorRow, 'secret'>) => openSecret(factor.secret, sealingKey());
 
+  /** What the enrolment shows of a secret: itself, its otpauth:// URI, and that URI as a QR code. */
+  async function totpEnrolment(factorId: string, secret: string, user: UserRow) {
+    const uri = otpauthUri(secret, config.WEBAUTHN_RP_NAME, user.email);
+    const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+    return { factorId, secret, otpauthUri: uri, qrSvg };
+  }
+
   return {
     issueRecoveryCodes,
     added,
@@ -81,7 +88,6 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: Rememb
       const enroller = await enrollers.enroller(db, caller, input);
       const { user } = enroller;
       const secret = newTotpSecret();
-      const uri = otpauthUri(secret, config.WEBAUTHN_RP_NAME, user.email);
       const factor = await useCases.run(caller, async (tx, emit) => {
         if ((await queries.confirmedTotpCount(tx, user.id)) >= AUTHENTICATOR_LIMIT) throw errors.AUTHENTICATOR_LIMIT_REACHED();
         await queries.deletePendingTotp(tx, user.id);
@@ -89,8 +95,19 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: Rememb
         await emit({ type: 'mfa.enrolment_started', entityId: user.id, actorId: user.id, payload: { kind: 'totp' } });
         return row;
       });
-      const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
-      return { factorId: factor.id, secret, otpauthUri: uri, qrSvg };
+      return totpEnrolment(factor.id, secret, user);
+    },
+
+    /**
+     * A pending TOTP secret shown again, after a wrong code at its confirmation: the app already holds it. Shown
+     * only to whom startTotp would show a new one (the enrolment token, or a fresh sign-in), so a session past
+     * its step-up, which may still confirm a code, cannot read the secret.
+     */
+    async pendingTotp(caller: Caller, factorId: string, input: EnrolInput) {
+      const { user } = await enrollers.enroller(db, caller, input);
+      const factor = await queries.findFactor(db, user.id, factorId);
+      if (factor?.type !== 'TOTP' || factor.confirmedAt) throw errors.FACTOR_NOT_FOUND();
+      return totpEnrolment(factor.id, totpSecret(factor), user);
     },
 
     /**

@@ -292,6 +292,9 @@ export const de: Catalogue = {
     enrolIntro:
       'Scannen Sie den QR-Code mit Ihrer Authenticator-App (oder tippen Sie den Schlüssel ein) und geben Sie den angezeigten 6-stelligen Code ein.',
     enrolRequired: 'Ihre Organisation verlangt einen zweiten Faktor. Richten Sie ihn ein, um die Anmeldung abzuschließen.',
+    enrolWrongCode: 'Dieser Code passt nicht zu diesem Schlüssel. Geben Sie den Code ein, den Ihre App jetzt dafür anzeigt.',
+    enrolRestarted:
+      'Diese Einrichtung wurde durch eine neuere ersetzt. Scannen Sie diesen neuen QR-Code (oder tippen Sie diesen Schlüssel ein) und geben Sie dessen Code ein.',
     secretLabel: 'Schlüssel',
     openInApp: 'Schlüssel in einer Authenticator-App auf diesem Gerät öffnen',
     qrLabel: 'QR-Code für Ihre Authenticator-App',

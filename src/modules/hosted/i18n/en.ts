@@ -283,6 +283,8 @@ export const en = {
     enrolTitle: 'Set up an authenticator app',
     enrolIntro: 'Scan the QR code with your authenticator app (or type the key), then enter the 6-digit code it shows.',
     enrolRequired: 'Your organization requires a second factor. Set one up to finish signing in.',
+    enrolWrongCode: 'That code does not match this key. Enter the code your app shows for it now.',
+    enrolRestarted: 'That set-up was replaced by a newer one. Scan this new QR code (or type this key), then enter its code.',
     secretLabel: 'Key',
     openInApp: 'Open the key in an authenticator app on this device',
     qrLabel: 'QR code for your authenticator app',
