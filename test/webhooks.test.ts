@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { queryRows } from '../src/db/client.js';
 import { seedPreset } from '../src/modules/access/service.js';
 import { eventCatalog } from '../src/modules/events.js';
+import { fitting } from '../src/modules/webhooks/pool.js';
 import { RETRY_SCHEDULE_MS } from '../src/modules/webhooks/worker.js';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, createPeer, type Harness, testConfig } from './helpers/app.js';
@@ -263,8 +264,9 @@ describe(`webhooks (${driver})`, () => {
       expect(logged).toMatchObject({ status: 'PENDING', responseStatus: null, error: 'no answer within 1000 ms' });
       expect(logged.durationMs).toBeGreaterThanOrEqual(1000);
       expect(logged.durationMs).toBeLessThan(5000);
-      // Retried on the schedule, about 5 s later.
-      const wait = new Date(logged.nextAttemptAt).getTime() - new Date(logged.lastAttemptAt).getTime();
+      // Retried on the schedule, about 5 s after the attempt ended (it started 1 s before, when it was claimed).
+      const ended = new Date(logged.lastAttemptAt).getTime() + logged.durationMs;
+      const wait = new Date(logged.nextAttemptAt).getTime() - ended;
       expect(wait).toBeGreaterThanOrEqual(4500);
       expect(wait).toBeLessThanOrEqual(5500);
     } finally {
@@ -522,5 +524,44 @@ describe(`webhooks (${driver})`, () => {
     await createOrganization(h, admin, 'Down Two');
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.at('/down')).toHaveLength(sent);
+  });
+  it('keeps sending to healthy endpoints while one hangs: attempts run independently, a few at a time per endpoint', async () => {
+    // A node whose timeout is 2 s sends what its own commit wakes it for.
+    const impatient = await createPeer(withConfig({ WEBHOOK_TIMEOUT: 2000 }));
+    try {
+      receiver.answer('/stuck', ...Array.from({ length: 30 }, () => 'hang' as const));
+      const { webhook: stuck } = await subscribe('/stuck', ['user_type.created']);
+      await subscribe('/healthy', ['role.created']);
+      // One commit: 25 deliveries to the hanging endpoint queued before the healthy endpoint's one.
+      await impatient.app.modules.useCases.run(systemCaller('webhooks-test'), async (_tx, emit) => {
+        for (let index = 0; index < 25; index++)
+          await emit({ type: 'user_type.created', entityId: randomUUID(), payload: { name: `s${index}`, description: null } });
+        await emit({ type: 'role.created', entityId: randomUUID(), payload: { name: 'healthy', permissions: [] } });
+      });
+      await receiver.until('/healthy', 1);
+      // It arrived while the hanging attempts were still open (none has timed out and been recorded), and the
+      // hanging endpoint holds only its few slots.
+      const rows = await deliveryRows(stuck.id);
+      expect(rows).toHaveLength(25);
+      expect(rows.filter((row) => row.attempts > 0)).toEqual([]);
+      expect(receiver.at('/stuck').length).toBeGreaterThanOrEqual(1);
+      expect(receiver.at('/stuck').length).toBeLessThanOrEqual(4);
+      // As the hanging attempts time out, their slots go to the hanging endpoint's next deliveries.
+      await receiver.until('/stuck', 5, 10_000);
+      expect((await h.app.inject({ method: 'DELETE', url: `/webhooks/${stuck.id}`, headers: admin.headers })).statusCode).toBe(204);
+    } finally {
+      await impatient.close();
+    }
+  });
+});
+
+describe('the delivery pool', () => {
+  it('takes due deliveries within the free slots and the per-endpoint limit, never one it is already sending', () => {
+    const queued = (id: string, webhookId: string) => ({ id, webhookId });
+    const sending = new Map([['a1', queued('a1', 'a')]]);
+    const candidates = [queued('a1', 'a'), queued('a2', 'a'), queued('a3', 'a'), queued('b1', 'b'), queued('c1', 'c')];
+    expect(fitting(candidates, 10, 2, sending)).toEqual(['a2', 'b1', 'c1']);
+    expect(fitting(candidates, 2, 2, sending)).toEqual(['a2', 'b1']);
+    expect(fitting(candidates, 10, 1, sending)).toEqual(['b1', 'c1']);
   });
 });

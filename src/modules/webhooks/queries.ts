@@ -1,4 +1,4 @@
-import { and, arrayOverlaps, asc, count, desc, eq, gte, inArray, isNull, lt, lte, min, or, sql } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, count, desc, eq, gte, inArray, isNull, lt, lte, min, notInArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { newId } from '../../db/schema/common.js';
 import { webhookDeliveries, webhookEntityVersions, webhooks } from '../../db/schema/index.js';
@@ -84,19 +84,48 @@ export async function nextEntityVersion(tx: Executor, entity: string, entityId: 
 
 export type Claimed = DeliveryRow & Pick<WebhookRow, 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'failingSince'>;
 
+const dueAt = (now: Date) =>
+  and(eq(webhookDeliveries.status, 'PENDING'), lte(webhookDeliveries.nextAttemptAt, now), eq(webhooks.status, 'ACTIVE'));
+
 /**
- * Claims due deliveries of active endpoints by pushing their next attempt out by a lease: no transaction
- * stays open while a receiver answers, and while the lease lasts no other node (SKIP LOCKED, then the
- * moved time) sends the same delivery.
+ * Due deliveries of active endpoints, oldest first, at most `perEndpoint` of each endpoint and none of
+ * `skipWebhooks` (those this node already sends its share to): a backlog for one endpoint cannot fill the
+ * list. Read without locks; `claimDue` takes what is still due.
  */
-export async function claimDue(db: Executor, now: Date, limit: number, leaseMs: number): Promise<Claimed[]> {
+export async function findDue(db: Executor, now: Date, filter: { limit: number; perEndpoint: number; skipWebhooks: string[] }) {
+  const ranked = db
+    .select({
+      id: webhookDeliveries.id,
+      webhookId: webhookDeliveries.webhookId,
+      nextAttemptAt: webhookDeliveries.nextAttemptAt,
+      rank: sql<number>`row_number() over (partition by ${webhookDeliveries.webhookId} order by ${webhookDeliveries.nextAttemptAt}, ${webhookDeliveries.id})`.as(
+        'rank',
+      ),
+    })
+    .from(webhookDeliveries)
+    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+    .where(and(dueAt(now), filter.skipWebhooks.length > 0 ? notInArray(webhookDeliveries.webhookId, filter.skipWebhooks) : undefined))
+    .as('ranked');
+  return db
+    .select({ id: ranked.id, webhookId: ranked.webhookId })
+    .from(ranked)
+    .where(lte(ranked.rank, filter.perEndpoint))
+    .orderBy(ranked.nextAttemptAt, ranked.id)
+    .limit(filter.limit);
+}
+
+/**
+ * Claims those of `ids` still due (of an active endpoint) by pushing their next attempt out by a lease: no
+ * transaction stays open while a receiver answers, and while the lease lasts no other node (SKIP LOCKED,
+ * then the moved time) sends the same delivery.
+ */
+export async function claimDue(db: Executor, now: Date, ids: string[], leaseMs: number): Promise<Claimed[]> {
+  if (ids.length === 0) return [];
   const due = db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)
     .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-    .where(and(eq(webhookDeliveries.status, 'PENDING'), lte(webhookDeliveries.nextAttemptAt, now), eq(webhooks.status, 'ACTIVE')))
-    .orderBy(webhookDeliveries.nextAttemptAt)
-    .limit(limit)
+    .where(and(inArray(webhookDeliveries.id, ids), dueAt(now)))
     .for('update', { of: webhookDeliveries, skipLocked: true });
   const claimed = await db
     .update(webhookDeliveries)

@@ -2,9 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AppContext } from '../../context.js';
 import { createOutbound } from '../../platform/outbound.js';
-import { createOutboxDrain } from '../../platform/outbox-drain.js';
 import { unseal } from '../../platform/sealed.js';
-import { type AttemptOutcome, type Claimed, claimDue, markDelivered, markFailed, queueFigures } from './queries.js';
+import { createDeliveryPool } from './pool.js';
+import { type AttemptOutcome, type Claimed, claimDue, findDue, markDelivered, markFailed, queueFigures } from './queries.js';
 import { retryAfterMs, signedHeaders } from './signing.js';
 
 /** After the first attempt fails: about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, then the delivery has failed. */
@@ -13,7 +13,10 @@ export const RETRY_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_0
 export const JITTER = 0.1;
 /** The longest a receiver's Retry-After may push an attempt out. */
 const MAX_RETRY_AFTER_MS = 86_400_000;
-const BATCH = 20;
+/** Attempts one node runs at once. */
+const SLOTS = 20;
+/** Attempts to one endpoint one node runs at once: an endpoint that hangs holds these slots, never the others. */
+const PER_ENDPOINT = 4;
 const RESPONSE_KEPT = 1024;
 
 type WorkerLog = Pick<FastifyBaseLogger, 'warn' | 'info'>;
@@ -33,9 +36,10 @@ export interface WorkerHooks {
 }
 
 /**
- * Sends the webhook outbox after commit, on every node: each pass claims what is due (SKIP LOCKED and a
- * lease longer than the timeout, so one node sends a delivery at a time), signs each attempt afresh and
- * records its outcome. Never holds a transaction open while a receiver answers.
+ * Sends the webhook outbox after commit, on every node: a pool of attempts that claims what is due as soon
+ * as a slot frees (SKIP LOCKED and a lease longer than the timeout, so one node sends a delivery at a time),
+ * at most PER_ENDPOINT at once to one endpoint, signs each attempt afresh and records its outcome. Never
+ * holds a transaction open while a receiver answers.
  */
 export function createWebhookWorker(context: AppContext, registry: Registry, hooks: WorkerHooks) {
   const { config, database } = context;
@@ -85,7 +89,8 @@ export function createWebhookWorker(context: AppContext, registry: Registry, hoo
       : []),
   ];
 
-  async function attempt(row: Claimed, now: Date): Promise<{ outcome: AttemptOutcome; ok: boolean; retryAfter?: number }> {
+  /** One attempt started at `now`; `ended` is `now` plus its duration (so it follows a driven clock too). */
+  async function attempt(row: Claimed, now: Date): Promise<{ outcome: AttemptOutcome; ended: Date; ok: boolean; retryAfter?: number }> {
     const started = performance.now();
     const outcome = (status: number | null, body: string | null, error: string | null) => ({
       at: now,
@@ -94,6 +99,7 @@ export function createWebhookWorker(context: AppContext, registry: Registry, hoo
       durationMs: Math.round(performance.now() - started),
       error,
     });
+    const endedAt = (result: AttemptOutcome) => new Date(now.getTime() + result.durationMs);
     try {
       const response = await outbound.fetch(row.url, {
         method: 'POST',
@@ -102,25 +108,25 @@ export function createWebhookWorker(context: AppContext, registry: Registry, hoo
       });
       const text = (await response.text()).slice(0, RESPONSE_KEPT);
       const ok = response.status >= 200 && response.status < 300;
-      return {
-        outcome: outcome(response.status, text, ok ? null : `answered ${response.status}`),
-        ok,
-        retryAfter: retryAfterMs(response.headers.get('retry-after'), now),
-      };
+      const answered = outcome(response.status, text, ok ? null : `answered ${response.status}`);
+      const ended = endedAt(answered);
+      return { outcome: answered, ended, ok, retryAfter: retryAfterMs(response.headers.get('retry-after'), ended) };
     } catch (error) {
       const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describe(error);
-      return { outcome: outcome(null, null, reason.slice(0, 500)), ok: false };
+      const failed = outcome(null, null, reason.slice(0, 500));
+      return { outcome: failed, ended: endedAt(failed), ok: false };
     }
   }
 
   async function send(row: Claimed, now: Date, log: WorkerLog) {
-    const { outcome, ok, retryAfter } = await attempt(row, now);
+    const { outcome, ended, ok, retryAfter } = await attempt(row, now);
     if (ok) {
       await markDelivered(database.primary, row, outcome);
       outcomes.inc({ outcome: 'delivered' });
       return;
     }
-    const next = nextAttempt(row.attempts + 1, now, retryAfter);
+    // Measured from the attempt's end: after a timeout the retry still waits its full delay.
+    const next = nextAttempt(row.attempts + 1, ended, retryAfter);
     await markFailed(database.primary, row, outcome, next);
     failedAttempts.inc();
     if (!next) outcomes.inc({ outcome: 'failed' });
@@ -128,19 +134,18 @@ export function createWebhookWorker(context: AppContext, registry: Registry, hoo
     await hooks.failing(row.webhookId, row.failingSince ?? now, now);
   }
 
-  const outbox = createOutboxDrain<WorkerLog>({
-    batchSize: BATCH,
+  const outbox = createDeliveryPool<Claimed, WorkerLog>({
+    slots: SLOTS,
+    perEndpoint: PER_ENDPOINT,
     pollMs: config.WEBHOOK_POLL_INTERVAL,
-    failure: 'webhook pass failed',
-    sendBatch: async (log, at) => {
-      const rows = await claimDue(database.primary, at, BATCH, leaseMs);
-      await Promise.all(rows.map((row) => send(row, at, log)));
-      return rows.length;
-    },
+    failure: 'webhook delivery pass failed',
+    find: (at, limit, skip) => findDue(database.primary, at, { limit, perEndpoint: PER_ENDPOINT, skipWebhooks: skip }),
+    claim: (at, ids) => claimDue(database.primary, at, ids, leaseMs),
+    send,
   });
 
   return {
-    /** Sends what is due at `now` until nothing is; returns how many attempts were made. */
+    /** Sends what is due at `now` until nothing is and no attempt is open; returns how many attempts were made. */
     deliverDue: (now?: Date, passLog: WorkerLog = outbox.log() ?? silent) => outbox.drain(passLog, now),
     /** A delivery was committed: send it now rather than at the next poll. */
     wake: outbox.wake,

@@ -1,0 +1,139 @@
+import { repeatAfterEachPass } from '../../platform/repeating.js';
+
+type PoolLog = { warn(details: object, message: string): void };
+/** A delivery as the pool schedules it: which endpoint it goes to. */
+export type Queued = { id: string; webhookId: string };
+
+interface PoolOptions<Row extends Queued, Log extends PoolLog> {
+  /** Attempts this node runs at once. */
+  slots: number;
+  /** Attempts to one endpoint this node runs at once, so a hanging endpoint holds that many slots, not all. */
+  perEndpoint: number;
+  pollMs: number;
+  /** Due deliveries at `at`, at most `perEndpoint` per endpoint, none to the endpoints in `skip`. */
+  find(at: Date, limit: number, skip: string[]): Promise<Queued[]>;
+  /** Leases those of `ids` still due; what it returns is this node's to send. */
+  claim(at: Date, ids: string[]): Promise<Row[]>;
+  /** Makes one attempt and records its outcome. */
+  send(row: Row, at: Date, log: Log): Promise<void>;
+  /** The warning a failed claim or attempt logs. */
+  failure: string;
+}
+
+function attemptsByEndpoint(sending: Map<string, Queued>) {
+  const counts = new Map<string, number>();
+  for (const { webhookId } of sending.values()) counts.set(webhookId, (counts.get(webhookId) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * The deliveries of `candidates` that fit: at most `room` in all, and per endpoint what `perEndpoint` leaves
+ * beside those already `sending`. A delivery this node is sending is never taken twice.
+ */
+export function fitting(candidates: Queued[], room: number, perEndpoint: number, sending: Map<string, Queued>): string[] {
+  const busy = attemptsByEndpoint(sending);
+  const chosen: string[] = [];
+  for (const candidate of candidates) {
+    if (chosen.length >= room) break;
+    const inUse = busy.get(candidate.webhookId) ?? 0;
+    if (sending.has(candidate.id) || inUse >= perEndpoint) continue;
+    busy.set(candidate.webhookId, inUse + 1);
+    chosen.push(candidate.id);
+  }
+  return chosen;
+}
+
+/**
+ * Sends the webhook outbox on this node as a pool of attempts that run independently: a slot that frees
+ * (an attempt answered, failed or timed out) is filled at once from what is due, so a slow receiver delays
+ * only its own deliveries. Claims run one at a time; a fill asked for during one makes it look once more
+ * (a row committed meanwhile may have been missed). Runs at start, every `pollMs` and on `wake`.
+ */
+export function createDeliveryPool<Row extends Queued, Log extends PoolLog>(options: PoolOptions<Row, Log>) {
+  const { slots, perEndpoint } = options;
+  const sending = new Map<string, Row & { done: Promise<void> }>();
+  let log: Log | undefined;
+  let polling: ReturnType<typeof repeatAfterEachPass> | undefined;
+  let claiming: Promise<number> | undefined;
+  let again = false;
+  let stopping = false;
+
+  const warnTo = (passLog: Log) => (error: unknown) => passLog.warn({ err: error }, options.failure);
+
+  function begin(row: Row, at: Date, passLog: Log) {
+    const done = options
+      .send(row, at, passLog)
+      .catch(warnTo(passLog))
+      .finally(() => {
+        sending.delete(row.id);
+        if (!stopping) void fill(passLog).catch(warnTo(passLog));
+      });
+    sending.set(row.id, { ...row, done });
+  }
+
+  async function claimRound(at: Date, passLog: Log): Promise<number> {
+    const room = slots - sending.size;
+    if (room <= 0 || stopping) return 0;
+    const full = [...attemptsByEndpoint(sending)].filter(([, count]) => count >= perEndpoint).map(([webhookId]) => webhookId);
+    const chosen = fitting(await options.find(at, slots, full), room, perEndpoint, sending);
+    const rows = await options.claim(at, chosen);
+    for (const row of rows) begin(row, at, passLog);
+    return rows.length;
+  }
+
+  /** Claims into the free slots what is due at `now` (by default, at each claim); returns how many it claimed. */
+  function fill(passLog: Log, now?: Date): Promise<number> {
+    if (claiming) {
+      again = true;
+      return claiming;
+    }
+    claiming = (async () => {
+      let claimed = 0;
+      try {
+        do {
+          again = false;
+          let round: number;
+          do {
+            round = await claimRound(now ?? new Date(), passLog);
+            claimed += round;
+          } while (round > 0);
+        } while (again);
+      } finally {
+        claiming = undefined;
+      }
+      return claimed;
+    })();
+    return claiming;
+  }
+
+  return {
+    /** The log of the started pool, if it runs. */
+    log: () => log,
+    /** Sends what is due at `now` until nothing is and no attempt of this node is open; returns how many it claimed. */
+    async drain(passLog: Log, now?: Date): Promise<number> {
+      let claimed = await fill(passLog, now);
+      while (sending.size > 0) {
+        await Promise.race([...sending.values()].map((row) => row.done));
+        claimed += await fill(passLog, now);
+      }
+      return claimed;
+    },
+    wake() {
+      if (log) void fill(log).catch(warnTo(log));
+    },
+    start(startLog: Log) {
+      log = startLog;
+      stopping = false;
+      polling = repeatAfterEachPass(() => fill(startLog), options.pollMs, { firstAfterMs: 0, onFailure: warnTo(startLog) });
+    },
+    /** Stops claiming and waits for the attempts in flight (each ends within the timeout). */
+    async stop() {
+      stopping = true;
+      log = undefined;
+      polling?.stop();
+      polling = undefined;
+      await claiming?.catch(() => 0);
+      await Promise.all([...sending.values()].map((row) => row.done));
+    },
+  };
+}
