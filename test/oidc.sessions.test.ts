@@ -106,4 +106,55 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera: the browser session (${driv
     expect((await idToken(after)).sub).toBe(ada.id);
     await context.close();
   }, 120_000);
+
+  for (const [asking, extra] of [
+    ['prompt=login', { prompt: 'login' }],
+    ['max_age=0', { max_age: '0' }],
+  ] as const) {
+    it(`asks a signed-in person to sign in again for ${asking}, then carries on with an auth_time after the request`, async () => {
+      const wiki = await application(`Ledger (${asking})`);
+      const ada = await createUser(rig.h, { password: PASSWORD });
+      const context = await rig.context();
+      const first = await authorize(context, wiki);
+      await signIn(first.page, ada.email);
+      expect((await idToken(first)).sub).toBe(ada.id);
+
+      const asked = Math.floor(Date.now() / 1000);
+      const flow = await authorize(context, wiki, extra);
+      await flow.page.waitForURL((target) => target.pathname === '/sign-in');
+      await flow.page.getByText(`Signed in as ${ada.email}. Sign in again to continue.`).waitFor();
+      expect(await flow.page.getByLabel('Email or username').inputValue()).toBe(ada.email);
+      await flow.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await flow.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      const token = await idToken(flow);
+      expect(token.sub).toBe(ada.id);
+      expect(token.auth_time).toBeGreaterThanOrEqual(asked);
+
+      // Single sign-on goes on with the new sign-in.
+      const plain = await authorize(context, wiki);
+      expect(await idToken(plain)).toMatchObject({ sub: ada.id, auth_time: token.auth_time });
+      await context.close();
+    }, 120_000);
+  }
+
+  it('lets someone asked to sign in again use another account instead', async () => {
+    const wiki = await application('Handover');
+    const ada = await createUser(rig.h, { password: PASSWORD });
+    const grace = await createUser(rig.h, { password: PASSWORD });
+    const context = await rig.context();
+    const first = await authorize(context, wiki);
+    await signIn(first.page, ada.email);
+    expect((await idToken(first)).sub).toBe(ada.id);
+
+    const flow = await authorize(context, wiki, { prompt: 'login' });
+    await flow.page.getByRole('link', { name: 'Use another account' }).click();
+    await flow.page.waitForURL((target) => target.searchParams.get('prompt') === 'select_account');
+    expect(await flow.page.getByLabel('Email or username').inputValue()).toBe('');
+    await signIn(flow.page, grace.email);
+    expect((await idToken(flow)).sub).toBe(grace.id);
+    const cookie = await sessionCookie(context);
+    const now = await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `${cookie?.name}=${cookie?.value}` } });
+    expect(now?.userId).toBe(grace.id);
+    await context.close();
+  }, 120_000);
 });

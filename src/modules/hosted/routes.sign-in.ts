@@ -97,21 +97,32 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
     backToApp(kit, request, reply, session, app);
 
   app.get('/sign-in', page, async (request, reply) => {
-    const returnTo = hosted.safeReturnTo(query(request).return_to);
-    const appRequest = hosted.appRequest(query(request));
+    const said = query(request);
+    const returnTo = hosted.safeReturnTo(said.return_to);
+    const appRequest = hosted.appRequest(said);
     if (appRequest.kind === 'invalid') return appRefused(request, reply, appRequest.reason);
     const session = await hosted.browserSession(request);
-    if (session && appRequest.kind === 'app') return toApp(request, reply, session, appRequest);
-    if (session) return reply.code(303).redirect(returnTo ?? '/account');
-    const said = query(request);
-    const notice =
-      said.signed_out === '1'
-        ? kit.t(request)('signIn.signedOut')
+    // prompt=login: an application wants a fresh sign-in (OpenID Connect Core 3.1.2.1), so a signed-in person
+    // gets the form too, for themselves; select_account: the form for whoever signs in next.
+    const again = said.prompt === 'login' || said.prompt === 'select_account';
+    if (session && !again && appRequest.kind === 'app') return toApp(request, reply, session, appRequest);
+    if (session && !again) return reply.code(303).redirect(returnTo ?? '/account');
+    const person = session && said.prompt === 'login' ? await hosted.person(session.userId) : undefined;
+    const t = kit.t(request);
+    const notice = person
+      ? t('signIn.again', { email: person.email })
+      : said.signed_out === '1'
+        ? t('signIn.signedOut')
         : said.deleted === '1'
-          ? kit.t(request)('signIn.accountDeleted')
+          ? t('signIn.accountDeleted')
           : undefined;
+    const another = new URLSearchParams(request.query as Record<string, string>);
+    another.set('prompt', 'select_account');
+    another.delete('login_hint');
+    const anotherAccount = person ? `/sign-in?${another}` : undefined;
+    const identifier = person?.email ?? said.login_hint;
     const forApp = appRequest.kind === 'app' ? { app: appFields(appRequest), formTarget: appRequest.redirectUri } : {};
-    return signInPage(request, reply, { returnTo, notice, ...forApp });
+    return signInPage(request, reply, { returnTo, notice, anotherAccount, values: { identifier }, ...forApp });
   });
 
   const signInFields = ['identifier', 'password', 'csrf', 'return_to', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'state'];

@@ -19,6 +19,11 @@ export type InteractionStep = { redirect: string } | { html: string };
 const backToProvider = (url: string): InteractionStep => ({ html: continuePage(url) });
 
 type Raw = { req: IncomingMessage; res: ServerResponse };
+type Provider = Awaited<ReturnType<ProviderRuntime['provider']>>;
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** What the interaction holds of its sign-in page until it is done: the Tessera session the browser held when sent. */
+const signInAsked = (interaction: Interaction) => interaction.result?.signInAsked as { held: string | null } | undefined;
 
 /** The hosted pages' step-up: the page that makes this browser's sign-in stronger, or undefined when it is strong enough. */
 export type StepUp = (caller: Caller, session: BrowserSession, returnTo: string) => Promise<string | undefined>;
@@ -39,7 +44,7 @@ export function createInteractions(runtime: ProviderRuntime, useCases: DomainUse
     }
   }
 
-  const finish = async (raw: Raw, provider: Awaited<ReturnType<ProviderRuntime['provider']>>, result: InteractionResults) =>
+  const finish = async (raw: Raw, provider: Provider, result: InteractionResults) =>
     backToProvider(await provider.interactionResult(raw.req, raw.res, result, { mergeWithLastSubmission: false }));
 
   /** The step-up page, or why none can make the sign-in strong enough (second factors turned off for the person). */
@@ -60,18 +65,34 @@ export function createInteractions(runtime: ProviderRuntime, useCases: DomainUse
     };
   }
 
-  function satisfies(
-    session: BrowserSession | undefined,
-    interaction: { iat?: number; params: Record<string, unknown>; prompt: { reasons: string[] } },
-  ) {
+  /**
+   * Whether this browser's Tessera session is fresh enough for the request. A session this browser did not hold
+   * when the request sent it to the sign-in page (`signInAsked`) is a sign-in made since, so it satisfies
+   * prompt=login and any max_age; compared by session, not by clock, so no rounding or clock skew decides.
+   */
+  function satisfies(session: BrowserSession | undefined, interaction: Interaction) {
     if (!session) return false;
-    const now = Math.floor(Date.now() / 1000);
-    const authTime = Math.floor(session.authTime.getTime() / 1000);
-    const maxAge = interaction.params.max_age === undefined ? undefined : Number(interaction.params.max_age);
-    if (maxAge !== undefined && now - authTime > maxAge) return false;
+    const asked = signInAsked(interaction);
+    if (asked && session.sessionId !== asked.held) return true;
     // prompt=login: the person signs in again, after this request began.
-    if (interaction.prompt.reasons.includes('login_prompt') && authTime < (interaction.iat ?? now)) return false;
-    return true;
+    if (interaction.prompt.reasons.includes('login_prompt')) return false;
+    const maxAge = interaction.params.max_age === undefined ? undefined : Number(interaction.params.max_age);
+    return maxAge === undefined || Date.now() - session.authTime.getTime() <= maxAge * 1000;
+  }
+
+  /** Sends the person to the sign-in page, remembering which session (if any) this browser held then. */
+  async function sendToSignIn(raw: Raw, provider: Provider, interaction: Interaction, session: BrowserSession | undefined) {
+    await provider.interactionResult(
+      raw.req,
+      raw.res,
+      { signInAsked: { held: session?.sessionId ?? null } },
+      { mergeWithLastSubmission: false },
+    );
+    const query = new URLSearchParams({ return_to: interactionPath(interaction.uid) });
+    // Signed in, but not recently enough for this request: the sign-in form, for the same person.
+    if (session) query.set('prompt', 'login');
+    if (typeof interaction.params.login_hint === 'string') query.set('login_hint', interaction.params.login_hint);
+    return { redirect: `/sign-in?${query}` };
   }
 
   return {
@@ -90,9 +111,7 @@ export function createInteractions(runtime: ProviderRuntime, useCases: DomainUse
           const login = { accountId: session.userId, acr: acrOf(session.amr), amr: session.amr, ts: signInTime(session), remember: true };
           return finish(raw, provider, { login });
         }
-        const query = new URLSearchParams({ return_to: interactionPath(uid) });
-        if (typeof params.login_hint === 'string') query.set('login_hint', params.login_hint);
-        return { redirect: `/sign-in?${query}` };
+        return sendToSignIn(raw, provider, interaction, session);
       }
       const client = await provider.Client.find(String(params.client_id));
       const missing = [...((prompt.details.missingOIDCScope as string[] | undefined) ?? [])];

@@ -116,6 +116,8 @@ export const de: Catalogue = {
     noAccount: 'Noch kein Konto?',
     signUp: 'Konto erstellen',
     signedOut: 'Sie sind abgemeldet.',
+    again: 'Angemeldet als {{email}}. Melden Sie sich erneut an, um fortzufahren.',
+    anotherAccount: 'Anderes Konto verwenden',
   },
   signOut: {
     title: 'Abmelden',

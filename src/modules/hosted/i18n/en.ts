@@ -111,6 +111,8 @@ export const en = {
     noAccount: 'No account yet?',
     signUp: 'Create one',
     signedOut: 'You are signed out.',
+    again: 'Signed in as {{email}}. Sign in again to continue.',
+    anotherAccount: 'Use another account',
   },
   signOut: {
     title: 'Sign out',
