@@ -96,6 +96,71 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
     await context.close();
   }, 60_000);
 
+  it('saves a bio of 5,000 characters, as the API does, and answers a longer one with its field error on the page', async () => {
+    const user = await createUser(rig.h, { password: 'a bio passphrase' });
+    const context = await rig.context();
+    const page = await signIn(context, user.email, 'a bio passphrase');
+    const savedBio = async () =>
+      (await queryRows<{ bio: string | null }>(rig.h.context.database.primary, sql`SELECT bio FROM profiles WHERE user_id = ${user.id}`))[0]
+        ?.bio;
+
+    await page.getByLabel('About you').fill('b'.repeat(5000));
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('de');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Ihre Änderungen sind gespeichert.').waitFor();
+    expect(await savedBio()).toBe('b'.repeat(5000));
+
+    // Past the textarea's own limit (a script or an older browser): the page again, in the person's language.
+    await page.locator('#bio').evaluate((bio: HTMLTextAreaElement) => {
+      bio.value = 'c'.repeat(5001);
+    });
+    const [answer] = await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith('/account/profile')),
+      page.getByRole('button', { name: 'Speichern' }).click(),
+    ]);
+    expect(answer.status()).toBe(400);
+    expect(answer.headers()['content-type']).toMatch(/^text\/html/);
+    await page.locator('#bio-error').waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('de');
+    expect(await page.locator('#bio-error').textContent()).toBe('Das ist zu lang.');
+    // What was typed is still there to shorten.
+    expect(await page.locator('#bio').inputValue()).toBe('c'.repeat(5001));
+    expect(await savedBio()).toBe('b'.repeat(5000));
+    await context.close();
+  }, 60_000);
+
+  it('answers a form past every bound with a page in its language under the pages’ policy, never problem+json', async () => {
+    const user = await createUser(rig.h, { password: 'a bound passphrase' });
+    const context = await rig.context();
+    await signIn(context, user.email, 'a bound passphrase');
+    const cookie = await sessionCookie(context);
+    const post = (accept: string) =>
+      rig.h.app.inject({
+        method: 'POST',
+        url: '/account/profile',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: `tessera_session=${cookie?.value}; tessera_lang=de`,
+          accept,
+          'sec-fetch-site': 'same-origin',
+        },
+        payload: new URLSearchParams({ firstName: 'Long', lastName: 'Bio', bio: 'd'.repeat(10_001), csrf: 'any' }).toString(),
+      });
+    const refused = await post('text/html,application/xhtml+xml,*/*;q=0.8');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers['content-type']).toMatch(/^text\/html/);
+    expect(refused.headers['content-language']).toBe('de');
+    expect(refused.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    expect(refused.headers['referrer-policy']).toBe('no-referrer');
+    expect(refused.body).toContain('<h1>Formular nicht angenommen</h1>');
+    expect(refused.body).toContain('<a href="/account">Zurück</a>');
+    // A caller that does not ask for a page (a script's fetch) still gets the API's problem.
+    const scripted = await post('*/*');
+    expect(scripted.statusCode).toBe(400);
+    expect(scripted.headers['content-type']).toMatch(/^application\/problem\+json/);
+    await context.close();
+  }, 60_000);
+
   it('refuses a cross-site profile change and changes nothing', async () => {
     const user = await createUser(rig.h, { password: 'a guarded passphrase', firstName: 'Kept' });
     const context = await rig.context();

@@ -221,6 +221,26 @@ describe.skipIf(!hasChromium)('hosted sign-in', () => {
     await context.close();
   }, 60_000);
 
+  it('answers an over-long identifier with a page in the browser’s language and a way back, not problem+json', async () => {
+    const res = await rig.h.app.inject({
+      method: 'POST',
+      url: '/sign-in?return_to=%2Faccount',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        'accept-language': 'de-DE',
+        'sec-fetch-site': 'same-origin',
+      },
+      payload: new URLSearchParams({ identifier: 'i'.repeat(5000), password: 'whatever', csrf: 'anonymous' }).toString(),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers['content-security-policy']).toMatch(/form-action 'self'/);
+    expect(res.body).toContain('<html lang="de">');
+    expect(res.body).toContain('<p role="alert">Etwas in diesem Formular ist nicht wie erwartet');
+    expect(res.body).toContain('<a href="/sign-in?return_to=%2Faccount">Zurück</a>');
+  });
+
   for (const language of ['en', 'de'] as const) {
     it(`passes axe-core at both widths in ${language}`, async () => {
       const context = await rig.context({ language, axe: true });

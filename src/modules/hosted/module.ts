@@ -1,4 +1,5 @@
 import { defineModule } from '../../platform/module.js';
+import { answerUnreadableRequestsWithPage } from './page-errors.js';
 import { accountPages } from './routes.account.js';
 import { accountAvatarPages } from './routes.account-avatar.js';
 import { accountDeletionPages } from './routes.account-deletion.js';
@@ -27,6 +28,7 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
         request.caller = { ...request.caller, via: 'hosted' };
       });
       const kit = await createPageKit(pages, hosted, config, state);
+      answerUnreadableRequestsWithPage(pages, kit);
       signInPages(pages, kit);
       socialSignInPages(pages, kit);
       accountRecoveryPages(pages, kit);

@@ -89,12 +89,11 @@ const timeZones = ['UTC', ...Intl.supportedValuesOf('timeZone')];
 export function accountPages(app: FastifyInstance, kit: PageKit) {
   const { hosted } = kit;
 
-  /** The session of the request, or a redirect to sign in and come back. */
-  const signedIn = async (request: FastifyRequest, reply: FastifyReply) => {
-    const session = await hosted.browserSession(request);
-    if (!session) await reply.code(303).redirect('/sign-in?return_to=%2Faccount');
-    return session;
-  };
+  /**
+   * The session of the request, or a redirect to sign in and come back; the page then speaks the person's own
+   * language, and so do the errors a form's handler words before the page is rendered.
+   */
+  const signedIn = (request: FastifyRequest, reply: FastifyReply) => kit.signedInPerson(request, reply, '/account');
 
   /** A form post of this origin with its CSRF token, by a signed-in person: their session, else the answer is sent. */
   const signedInForm = async (request: FastifyRequest, reply: FastifyReply) =>
@@ -173,7 +172,11 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     '/account/profile',
     {
       ...page,
-      schema: { ...page.schema, body: formBody(['firstName', 'lastName', 'username', 'phone', 'bio', 'timezone', 'language', 'csrf']) },
+      // A bio may be 5,000 characters, as through the API; longer is the profile's own field error (profileErrors).
+      schema: {
+        ...page.schema,
+        body: formBody(['firstName', 'lastName', 'username', 'phone', 'bio', 'timezone', 'language', 'csrf'], { bio: 10_000 }),
+      },
     },
     async (request, reply) => {
       const session = await signedInForm(request, reply);

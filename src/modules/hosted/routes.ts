@@ -55,9 +55,13 @@ export interface FormSpec {
 
 /** Pages are not API operations: hidden from the OpenAPI document, open to everybody, guarded by the session. */
 export const page = { config: publicRoute, schema: { hide: true } } as const;
-/** A form's fields: strings, bounded; the handler decides what each means. */
-export const formBody = (fields: string[]) =>
-  Type.Object(Object.fromEntries(fields.map((field) => [field, Type.Optional(Type.String({ maxLength: 4000 }))])));
+/**
+ * A form's fields: strings, bounded (past its bound a form is answered with a page saying so); the handler decides
+ * what each means. `bounds`: a field whose own limit is longer (a bio), with room past that limit so that its
+ * handler answers a value that is merely too long with the field's error.
+ */
+export const formBody = (fields: string[], bounds: Record<string, number> = {}) =>
+  Type.Object(Object.fromEntries(fields.map((field) => [field, Type.Optional(Type.String({ maxLength: bounds[field] ?? 4000 }))])));
 
 const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
 const LANGUAGE_LABELS: Record<Language, string> = { en: 'English', de: 'Deutsch' };

@@ -29,6 +29,9 @@ export const de: Catalogue = {
     throttledTitle: 'Bitte warten',
     expiredForm: 'Dieses Formular ist abgelaufen. Bitte versuchen Sie es erneut.',
     somethingWrong: 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.',
+    unreadableTitle: 'Formular nicht angenommen',
+    unreadable:
+      'Etwas in diesem Formular ist nicht wie erwartet (vielleicht ist ein Wert zu lang), daher wurde nichts geändert. Gehen Sie zurück, prüfen Sie Ihre Eingaben und versuchen Sie es erneut.',
   },
   accountDeletion: {
     title: 'Mein Konto löschen',

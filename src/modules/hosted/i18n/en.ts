@@ -27,6 +27,9 @@ export const en = {
     throttledTitle: 'Please wait',
     expiredForm: 'This form has expired. Please try again.',
     somethingWrong: 'Something went wrong on our side. Please try again.',
+    unreadableTitle: 'Form not accepted',
+    unreadable:
+      'Something in this form is not as expected (a value may be too long), so nothing was changed. Go back, check what you entered and try again.',
   },
   accountDeletion: {
     title: 'Delete my account',
