@@ -53,14 +53,20 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera: the browser session (${driv
     await page.close();
   }
 
-  it('signs a person in to a second application without asking; after signing out of Tessera, neither a silent nor a new request is signed in', async () => {
-    const wiki = await application('Wiki');
-    const tracker = await application('Tracker');
+  /** A new person signed in to a new application `name` in a fresh browser: the flow's ID token checked. */
+  async function signedInTo(name: string) {
+    const wiki = await application(name);
     const ada = await createUser(rig.h, { password: PASSWORD });
     const context = await rig.context();
     const first = await authorize(context, wiki);
     await signIn(first.page, ada.email);
     expect((await idToken(first)).sub).toBe(ada.id);
+    return { wiki, ada, context };
+  }
+
+  it('signs a person in to a second application without asking; after signing out of Tessera, neither a silent nor a new request is signed in', async () => {
+    const { wiki, ada, context } = await signedInTo('Wiki');
+    const tracker = await application('Tracker');
 
     // Single sign-on: the second application's request comes straight back, with no sign-in page.
     const second = await authorize(context, tracker);
@@ -75,13 +81,8 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera: the browser session (${driv
   }, 120_000);
 
   it('gives the next person on a shared browser their own account, never the previous one’s', async () => {
-    const wiki = await application('Shared wiki');
-    const ada = await createUser(rig.h, { password: PASSWORD });
+    const { wiki, ada, context } = await signedInTo('Shared wiki');
     const grace = await createUser(rig.h, { password: PASSWORD });
-    const context = await rig.context();
-    const first = await authorize(context, wiki);
-    await signIn(first.page, ada.email);
-    expect((await idToken(first)).sub).toBe(ada.id);
     await signOutOfTessera(context);
 
     // Grace signs in to Tessera itself; the application then gets her, without another sign-in.
@@ -112,12 +113,7 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera: the browser session (${driv
     ['max_age=0', { max_age: '0' }],
   ] as const) {
     it(`asks a signed-in person to sign in again for ${asking}, then carries on with an auth_time after the request`, async () => {
-      const wiki = await application(`Ledger (${asking})`);
-      const ada = await createUser(rig.h, { password: PASSWORD });
-      const context = await rig.context();
-      const first = await authorize(context, wiki);
-      await signIn(first.page, ada.email);
-      expect((await idToken(first)).sub).toBe(ada.id);
+      const { wiki, ada, context } = await signedInTo(`Ledger (${asking})`);
 
       const asked = Math.floor(Date.now() / 1000);
       const flow = await authorize(context, wiki, extra);
@@ -138,13 +134,8 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera: the browser session (${driv
   }
 
   it('lets someone asked to sign in again use another account instead', async () => {
-    const wiki = await application('Handover');
-    const ada = await createUser(rig.h, { password: PASSWORD });
+    const { wiki, ada, context } = await signedInTo('Handover');
     const grace = await createUser(rig.h, { password: PASSWORD });
-    const context = await rig.context();
-    const first = await authorize(context, wiki);
-    await signIn(first.page, ada.email);
-    expect((await idToken(first)).sub).toBe(ada.id);
 
     const flow = await authorize(context, wiki, { prompt: 'login' });
     await flow.page.getByRole('link', { name: 'Use another account' }).click();
