@@ -1,3 +1,4 @@
+import { createClaimPass } from './claim-pass.js';
 import { repeatAfterEachPass } from './repeating.js';
 
 type DrainLog = { warn(details: object, message: string): void };
@@ -21,33 +22,11 @@ interface DrainOptions<Log extends DrainLog> {
 export function createOutboxDrain<Log extends DrainLog>({ batchSize, pollMs, sendBatch, failure }: DrainOptions<Log>) {
   let log: Log | undefined;
   let polling: ReturnType<typeof repeatAfterEachPass> | undefined;
-  let running: Promise<number> | undefined;
-  let again = false;
-
-  /** Sends what is due at `now` (by default, at each claim) until nothing is; returns how many rows it claimed. */
-  function drain(passLog: Log, now?: Date): Promise<number> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      let sent = 0;
-      try {
-        do {
-          again = false;
-          let claimed: number;
-          do {
-            claimed = await sendBatch(passLog, now ?? new Date());
-            sent += claimed;
-          } while (claimed === batchSize);
-        } while (again);
-      } finally {
-        running = undefined;
-      }
-      return sent;
-    })();
-    return running;
-  }
+  // Sends what is due at `now` (by default, at each claim) until a claim comes back short.
+  const { pass: drain, inProgress } = createClaimPass(
+    (passLog: Log, now?: Date) => sendBatch(passLog, now ?? new Date()),
+    (claimed) => claimed === batchSize,
+  );
 
   const warnTo = (passLog: Log) => (error: unknown) => passLog.warn({ err: error }, failure);
   const pass = (passLog: Log) => drain(passLog).catch(warnTo(passLog));
@@ -71,7 +50,7 @@ export function createOutboxDrain<Log extends DrainLog>({ batchSize, pollMs, sen
       log = undefined;
       polling?.stop();
       polling = undefined;
-      await running?.catch(() => 0);
+      await inProgress()?.catch(() => 0);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createClaimPass } from '../../platform/claim-pass.js';
 import { repeatAfterEachPass } from '../../platform/repeating.js';
 
 type PoolLog = { warn(details: object, message: string): void };
@@ -54,8 +55,6 @@ export function createDeliveryPool<Row extends Queued, Log extends PoolLog>(opti
   const sending = new Map<string, Row & { done: Promise<void> }>();
   let log: Log | undefined;
   let polling: ReturnType<typeof repeatAfterEachPass> | undefined;
-  let claiming: Promise<number> | undefined;
-  let again = false;
   let stopping = false;
 
   const warnTo = (passLog: Log) => (error: unknown) => passLog.warn({ err: error }, options.failure);
@@ -82,29 +81,10 @@ export function createDeliveryPool<Row extends Queued, Log extends PoolLog>(opti
   }
 
   /** Claims into the free slots what is due at `now` (by default, at each claim); returns how many it claimed. */
-  function fill(passLog: Log, now?: Date): Promise<number> {
-    if (claiming) {
-      again = true;
-      return claiming;
-    }
-    claiming = (async () => {
-      let claimed = 0;
-      try {
-        do {
-          again = false;
-          let round: number;
-          do {
-            round = await claimRound(now ?? new Date(), passLog);
-            claimed += round;
-          } while (round > 0);
-        } while (again);
-      } finally {
-        claiming = undefined;
-      }
-      return claimed;
-    })();
-    return claiming;
-  }
+  const { pass: fill, inProgress } = createClaimPass(
+    (passLog: Log, now?: Date) => claimRound(now ?? new Date(), passLog),
+    (claimed) => claimed > 0,
+  );
 
   return {
     /** The log of the started pool, if it runs. */
@@ -132,7 +112,7 @@ export function createDeliveryPool<Row extends Queued, Log extends PoolLog>(opti
       log = undefined;
       polling?.stop();
       polling = undefined;
-      await claiming?.catch(() => 0);
+      await inProgress()?.catch(() => 0);
       await Promise.all([...sending.values()].map((row) => row.done));
     },
   };
