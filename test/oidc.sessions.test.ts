@@ -134,7 +134,7 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera: the browser session (${driv
   }
 
   it('lets someone asked to sign in again use another account instead', async () => {
-    const { wiki, ada, context } = await signedInTo('Handover');
+    const { wiki, context } = await signedInTo('Handover');
     const grace = await createUser(rig.h, { password: PASSWORD });
 
     const flow = await authorize(context, wiki, { prompt: 'login' });
