@@ -78,7 +78,7 @@ export const ProfileInput = Type.Partial(
       linkedinUrl: HttpUrl,
       twitterUrl: HttpUrl,
       websiteUrl: HttpUrl,
-      dateOfBirth: Nullable(Type.String({ format: formats.birthDate, description: 'YYYY-MM-DD, not in the future' })),
+      dateOfBirth: Nullable(Type.String({ format: formats.birthDate, maxLength: 10, description: 'YYYY-MM-DD, not in the future' })),
     },
     { additionalProperties: false },
   ),
