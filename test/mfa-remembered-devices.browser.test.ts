@@ -29,14 +29,20 @@ describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => 
     await page.getByText('You are signed out.').waitFor();
   }
 
-  it('skips the second step in the browser that ticked the box, lists it on /account, and Forget brings the step back', async () => {
-    const password = 'a remembered browser passphrase';
+  /** A new person signed in with `password`, on the authenticator set-up page: its key and its code field. */
+  async function onAuthenticatorSetUp(password: string, options: { axe?: boolean } = {}) {
     const user = await createUser(rig.h, { password });
-    const context = await rig.context({ axe: true });
+    const context = await rig.context(options);
     const page = await context.newPage();
     await passwordSignIn(page, user.email, password);
     await page.goto(`${rig.base}/account/authenticator`);
     const secret = (await page.locator('code').first().textContent()) as string;
+    return { user, context, page, secret, code: page.getByLabel('Code') };
+  }
+
+  it('skips the second step in the browser that ticked the box, lists it on /account, and Forget brings the step back', async () => {
+    const password = 'a remembered browser passphrase';
+    const { user, context, page, secret } = await onAuthenticatorSetUp(password, { axe: true });
     const step = stepAt();
     await page.getByLabel('Code').fill(totpCode(secret, step));
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -79,13 +85,7 @@ describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => 
 
   it('takes a pasted code with spaces or padding, whole, on the set-up page and at the second step', async () => {
     const password = 'a pasted code passphrase';
-    const user = await createUser(rig.h, { password });
-    const context = await rig.context();
-    const page = await context.newPage();
-    await passwordSignIn(page, user.email, password);
-    await page.goto(`${rig.base}/account/authenticator`);
-    const secret = (await page.locator('code').first().textContent()) as string;
-    const code = page.getByLabel('Code');
+    const { user, context, page, secret, code } = await onAuthenticatorSetUp(password);
     expect(await code.getAttribute('autocomplete')).toBe('one-time-code');
     // A paste as an app shows it: nothing cut, the field's pattern satisfied (and a letter not), and taken.
     const step = stepAt();
@@ -114,14 +114,7 @@ describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => 
   }, 120_000);
 
   it('answers a wrong set-up code with the same key and the error on the field; its right code then sets it up', async () => {
-    const password = 'a mistyped code passphrase';
-    const user = await createUser(rig.h, { password });
-    const context = await rig.context({ axe: true });
-    const page = await context.newPage();
-    await passwordSignIn(page, user.email, password);
-    await page.goto(`${rig.base}/account/authenticator`);
-    const secret = (await page.locator('code').first().textContent()) as string;
-    const code = page.getByLabel('Code');
+    const { context, page, secret, code } = await onAuthenticatorSetUp('a mistyped code passphrase', { axe: true });
     await code.fill('000000');
     const refused = page.waitForResponse((response) => response.request().method() === 'POST');
     await page.getByRole('button', { name: 'Continue' }).click();
