@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, pgTable, primaryKey, text, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, id, ownedBy, tstz, updatedAt } from './common.js';
 import { organizations } from './organizations.js';
@@ -55,7 +56,9 @@ export const webhookDeliveries = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    // The claim reads each endpoint's oldest due deliveries from here, so its cost follows the endpoints and the
+    // few rows it may take, not the backlog; sent and failed rows stay out of it.
+    index('webhook_deliveries_pending_idx').on(t.webhookId, t.nextAttemptAt, t.id).where(sql`${t.status} = 'PENDING'`),
     index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt),
   ],
 );
