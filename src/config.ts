@@ -251,7 +251,7 @@ export const settings = {
   AUTH_RATE_LIMIT_PER_MINUTE: setting(
     int(1),
     '60',
-    'requests per minute per IP, one budget, to what accepts a password, a code, a refresh token or a mailed link: the /auth routes (register, login, refresh-token, forgot/reset-password, verify-email, resend-verification, change-password, the second step) and the forms of the hosted pages',
+    'requests per minute per IP (an IPv6 client: per /64), one budget, to what accepts a password, a code, a refresh token or a mailed link: the /auth routes (register, login, refresh-token, forgot/reset-password, verify-email, resend-verification, change-password, the second step) and the forms of the hosted pages',
   ),
   AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: setting(
     int(1),

@@ -141,33 +141,39 @@ describe('passwords and abuse resistance', () => {
 });
 
 describe('per-IP limit on /auth/*', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '5' } });
+  }, 120_000);
+  afterAll(async () => h?.close());
+
+  const forgotPassword = (remoteAddress: string) =>
+    h.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: 'a@example.com' }, remoteAddress });
+
   it('answers 429 with Retry-After past the limit', async () => {
-    const h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '5' } });
-    try {
-      const statuses: number[] = [];
-      let retryAfter: string | undefined;
-      for (let i = 0; i < 7; i++) {
-        const res = await h.app.inject({
-          method: 'POST',
-          url: '/auth/forgot-password',
-          payload: { email: 'a@example.com' },
-          remoteAddress: '203.0.113.9',
-        });
-        statuses.push(res.statusCode);
-        retryAfter ??= res.headers['retry-after'] as string | undefined;
-      }
-      expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429]);
-      expect(Number(retryAfter)).toBeGreaterThan(0);
-      const otherIp = await h.app.inject({
-        method: 'POST',
-        url: '/auth/forgot-password',
-        payload: { email: 'a@example.com' },
-        remoteAddress: '203.0.113.10',
-      });
-      expect(otherIp.statusCode).toBe(202);
-    } finally {
-      await h.close();
+    const statuses: number[] = [];
+    let retryAfter: string | undefined;
+    for (let i = 0; i < 7; i++) {
+      const res = await forgotPassword('203.0.113.9');
+      statuses.push(res.statusCode);
+      retryAfter ??= res.headers['retry-after'] as string | undefined;
     }
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect((await forgotPassword('203.0.113.10')).statusCode).toBe(202);
+  });
+
+  // Every IPv6 customer holds a /64: a budget per address would be one an attacker never spends.
+  it('gives an IPv6 /64 one budget, another /64 its own, and an IPv4-mapped address its IPv4 budget', async () => {
+    const statuses: number[] = [];
+    for (let i = 1; i <= 6; i++) statuses.push((await forgotPassword(`2001:db8:a:b::${i}`)).statusCode);
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+    expect((await forgotPassword('2001:db8:a:b:ffff:ffff:ffff:ffff')).statusCode).toBe(429);
+    expect((await forgotPassword('2001:db8:a:c::1')).statusCode).toBe(202);
+
+    for (let i = 0; i < 5; i++) expect((await forgotPassword('198.51.100.44')).statusCode).toBe(202);
+    expect((await forgotPassword('::ffff:198.51.100.44')).statusCode).toBe(429);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { clientNetworkOf } from '../platform/client-network.js';
 import type { SharedState } from '../platform/shared-state.js';
 import { rateLimited } from './errors.js';
 
@@ -26,12 +27,12 @@ export function perMinute(state: SharedState, limit: number, keyOf: (request: Fa
   };
 }
 
-const credentialBudget = (request: FastifyRequest) => `auth-ip:${request.ip}`;
+const credentialBudget = (request: FastifyRequest) => `auth-ip:${clientNetworkOf(request.ip)}`;
 
 /**
- * AUTH_RATE_LIMIT_PER_MINUTE: one budget per IP shared by every route that accepts a credential or a
- * link (the auth module's, the social sign-in routes, and the hosted pages' forms), so spreading guesses
- * over them gains nothing.
+ * AUTH_RATE_LIMIT_PER_MINUTE: one budget per client network (an IPv4 address, an IPv6 /64) shared by every
+ * route that accepts a credential or a link (the auth module's, the social sign-in routes, and the hosted
+ * pages' forms), so spreading guesses over them, or over one /64's addresses, gains nothing.
  */
 export const perIpCredentialLimit = (state: SharedState, limit: number) => perMinute(state, limit, credentialBudget);
 /** The same budget for the hosted pages, which answer its refusal with a page in the person's language. */

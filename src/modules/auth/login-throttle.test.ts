@@ -25,6 +25,18 @@ describe('login throttle', () => {
     expect(await throttle.attempt('a@example.com', '10.0.0.2', noKnownDevice)).toBeUndefined();
   });
 
+  it('counts an IPv6 source by its /64, and an IPv4-mapped one as its IPv4 address', async () => {
+    const throttle = createLoginThrottle(createMemoryState());
+    // Rotating through one /64 is one source: the sixth attempt waits, from whichever of its addresses.
+    for (let i = 1; i <= FREE_PER_SOURCE; i++)
+      expect(await throttle.attempt('c@example.com', `2001:db8:1:2::${i}`, noKnownDevice)).toBeUndefined();
+    expect(await throttle.attempt('c@example.com', '2001:db8:1:2:ffff::9', noKnownDevice)).toBe(1);
+    expect(await throttle.attempt('c@example.com', '2001:db8:1:3::1', noKnownDevice)).toBeUndefined();
+
+    for (let i = 0; i < FREE_PER_SOURCE; i++) expect(await throttle.attempt('d@example.com', '1.2.3.4', noKnownDevice)).toBeUndefined();
+    expect(await throttle.attempt('d@example.com', '::ffff:1.2.3.4', noKnownDevice)).toBe(1);
+  });
+
   it('holds an attempt that reads the free attempts counted before any of them was stamped', async () => {
     const { state, release } = stampsHeld(createMemoryState());
     const throttle = createLoginThrottle(state);

@@ -1,9 +1,10 @@
+import { clientNetworkOf } from '../../platform/client-network.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { sha256 } from './secrets.js';
 
 /** How long a failed attempt counts. */
 export const WINDOW_MS = 3_600_000;
-/** Failures one source (an ip address) may make against one identifier before the waits begin. */
+/** Failures one source (an IPv4 address, an IPv6 /64) may make against one identifier before the waits begin. */
 export const FREE_PER_SOURCE = 5;
 /** Failures from all sources together: guessing spread over many addresses, far above an owner's typos. */
 const FREE_PER_ACCOUNT = 50;
@@ -30,8 +31,8 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
  * Failed sign-ins per submitted identifier (whether or not an account has it, so a 429 says nothing about
  * existence), counted twice: per source, and per account whatever the source.
  *
- * - Per identifier and ip address: five free attempts, then each further one waits twice as long as the
- *   one before (1 s, 2 s, 4 s … 15 min). One source guessing holds up only itself: the owner signing in
+ * - Per identifier and source (an IPv4 address, or an IPv6 /64: one customer's addresses): five free
+ *   attempts, then each further one waits twice as long as the one before (1 s, 2 s, 4 s … 15 min). One source guessing holds up only itself: the owner signing in
  *   from anywhere else is not affected.
  * - Per identifier, all sources together: fifty free attempts, then the same doubling waits, against
  *   guessing spread over many addresses. While this holds, only a device that signed in to the account
@@ -54,7 +55,7 @@ export function createLoginThrottle(state: SharedState) {
   };
   const sourceCounter = (identifier: string, source: string | null): Counter => {
     const account = accountCounter(identifier);
-    const from = sha256(source ?? 'unknown');
+    const from = sha256(clientNetworkOf(source ?? 'unknown'));
     return { count: `${account.count}:${from}`, last: `${account.last}:${from}`, free: FREE_PER_SOURCE };
   };
 
