@@ -32,8 +32,8 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
  * existence), counted twice: per source, and per account whatever the source.
  *
  * - Per identifier and source (an IPv4 address, or an IPv6 /64: one customer's addresses): five free
- *   attempts, then each further one waits twice as long as the one before (1 s, 2 s, 4 s … 15 min). One source guessing holds up only itself: the owner signing in
- *   from anywhere else is not affected.
+ *   attempts, then each further one waits twice as long as the one before (1 s, 2 s, 4 s … 15 min). One
+ *   source guessing holds up only itself: the owner signing in from anywhere else is not affected.
  * - Per identifier, all sources together: fifty free attempts, then the same doubling waits, against
  *   guessing spread over many addresses. While this holds, only a device that signed in to the account
  *   before (`knownDevice`: a session from the same ip address and user agent) gets through.
