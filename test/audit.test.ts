@@ -100,6 +100,34 @@ describe('audit log', () => {
     expect(row?.rows).toBe(7_000);
   }, 90_000);
 
+  // People type their password into the identifier field: the trail keeps an account's own identifier, never what was typed.
+  it("keeps of a failed sign-in the account's stored identifier, and nothing of one no account has", async () => {
+    const user = await createUser(h, { username: 'failing-person' });
+    const signIn = (identifier: { email: string } | { username: string }) =>
+      h.app.inject({ method: 'POST', url: '/auth/login', payload: { ...identifier, password: 'not the password at all' } });
+    expect((await signIn({ username: 'hunter2-secret' })).statusCode).toBe(401);
+    expect((await signIn({ email: 'hunter2-secret@example.com' })).statusCode).toBe(401);
+    expect((await signIn({ email: user.email.toUpperCase() })).statusCode).toBe(401);
+    expect((await signIn({ username: 'FAILING-PERSON' })).statusCode).toBe(401);
+
+    const db = h.context.database.primary;
+    const [traces] = await queryRows<{ n: number }>(
+      db,
+      sql`SELECT count(*)::int AS n FROM audit_logs WHERE audit_logs::text ILIKE '%hunter2%'`,
+    );
+    expect(traces?.n).toBe(0);
+    const failures = await queryRows<{ entityId: string | null; payload: unknown }>(
+      db,
+      sql`SELECT entity_id AS "entityId", payload FROM audit_logs WHERE action = 'auth.login_failed' ORDER BY id DESC LIMIT 4`,
+    );
+    expect(failures.reverse()).toEqual([
+      { entityId: null, payload: { identifier: null, reason: 'unknown_account' } },
+      { entityId: null, payload: { identifier: null, reason: 'unknown_account' } },
+      { entityId: user.id, payload: { identifier: user.email, reason: 'wrong_password' } },
+      { entityId: user.id, payload: { identifier: 'failing-person', reason: 'wrong_password' } },
+    ]);
+  });
+
   it('filters by actor, action and time, pages with a cursor', async () => {
     const subject = await createUser(h);
     for (const firstName of ['One', 'Two', 'Three']) await rename(subject.id, firstName);

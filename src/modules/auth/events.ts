@@ -13,7 +13,8 @@ export const authEvents = {
   'auth.registered': publicEvent('user', 1, payload({ email: Type.String(), roles: Type.Array(Type.String()) })),
   'auth.register_existing_email': internalEvent('user', 1),
   'auth.login': internalEvent('session', 1, payload({ amr: Type.Array(Type.String()), rehashed: Type.Boolean() })),
-  'auth.login_failed': internalEvent('user', 1, payload({ identifier: Type.String(), reason: Type.String() })),
+  // The identifier of the account tried, as stored; null when none has what was typed (often a password in the wrong field).
+  'auth.login_failed': internalEvent('user', 2, payload({ identifier: Type.Union([Type.String(), Type.Null()]), reason: Type.String() })),
   'auth.refresh_reuse_detected': internalEvent('session', 1),
   'auth.logout': internalEvent('session', 1),
   'auth.logout_all': internalEvent('user', 1, Sessions),

@@ -66,6 +66,13 @@ export interface SignInAttempt extends PipelineAttempt<SignInVia> {
 /** How long the token a temporary password's sign-in hands out may change that password. */
 export const CHANGE_TOKEN_TTL_MS = 10 * 60_000;
 
+/**
+ * What a failed sign-in's audit row keeps of the identifier: the account's own (its stored email or username),
+ * never what was typed, which is often a password typed into the wrong field; nothing when no account has it.
+ */
+const recordedIdentifier = (user: UserRow | undefined, input: { email?: string }) =>
+  !user ? null : input.email !== undefined ? user.email : user.username;
+
 /** Who may hold a session: an active account, verified when the deployment requires it (a refresh checks it in SQL: queries.rotateRefreshToken). */
 export const mayHoldSession = (kit: Pick<AuthKit, 'context'>, user: UserRow) =>
   user.status === 'ACTIVE' && (!kit.context.config.REQUIRE_EMAIL_VERIFICATION || user.emailVerifiedAt !== null);
@@ -205,7 +212,12 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
       if (!user || !passwordOk || !mayHoldSession(kit, user)) {
         const reason = !user ? 'unknown_account' : !passwordOk ? 'wrong_password' : `status_${user.status.toLowerCase()}`;
         await useCases.run(caller, (_tx, emit) =>
-          emit({ type: 'auth.login_failed', entityId: user?.id ?? null, actorId: user?.id ?? null, payload: { identifier, reason } }),
+          emit({
+            type: 'auth.login_failed',
+            entityId: user?.id ?? null,
+            actorId: user?.id ?? null,
+            payload: { identifier: recordedIdentifier(user, input), reason },
+          }),
         );
         throw errors.INVALID_CREDENTIALS();
       }
