@@ -79,6 +79,8 @@ describe(`applications: no more power than the actor holds (${driver})`, () => {
     expect((await call(maker, 'DELETE', `/applications/${id}`)).statusCode).toBe(204);
   });
 
+  // Neither holds tenants:all, but neither is confined to an organization: both see every application
+  // (oidc.application-tenancy.test.ts confines one).
   it("leaves a person's application to any holder of applications:manage, who may register a first-party one anyway", async () => {
     const wiki = await registerApplication(h, root, { name: 'Wiki', kind: 'web', redirectUris: [APP_CALLBACK], firstParty: true });
     const own = await registerApplication(h, lesser, {

@@ -2537,13 +2537,13 @@ export interface paths {
         };
         /**
          * List applications
-         * @description The applications (OpenID Connect clients) registered with Tessera, oldest first. Secrets are never shown.
+         * @description The applications (OpenID Connect clients) registered with Tessera, oldest first: an organization's administrator's organization's, every one for a cross-tenant administrator. Secrets are never shown.
          */
         get: operations["getApplications"];
         put?: never;
         /**
          * Register an application
-         * @description A web, single-page, native or service application. Web and service applications get a client secret, shown in this answer only and stored as a hash; single-page and native ones use PKCE alone. A service's scopes are Tessera permissions you hold.
+         * @description A web, single-page, native or service application. Web and service applications get a client secret, shown in this answer only and stored as a hash; single-page and native ones use PKCE alone. A service's scopes are Tessera permissions you hold. It belongs to your organization; only a cross-tenant administrator names another or none (the platform's), or makes it first party (CROSS_TENANT_REQUIRED); an organization that does not exist answers 409 REFERENCE_CONFLICT.
          */
         post: operations["postApplications"];
         delete?: never;
@@ -2561,7 +2561,7 @@ export interface paths {
         };
         /**
          * Get an application
-         * @description One application, without its secret.
+         * @description One application, without its secret. Another organization's, or the platform's, answers 404 to an organization's administrator.
          */
         get: operations["getApplication"];
         put?: never;
@@ -2575,7 +2575,7 @@ export interface paths {
         head?: never;
         /**
          * Change an application
-         * @description Changes the fields given; the change applies to the next request the application makes, on every node. A service application's tokens act as its owner: it is changed only by its owner or by someone holding at least what they hold (ACCOUNT_HOLDS_MORE_ACCESS), and its scopes stay within what its owner holds.
+         * @description Changes the fields given; the change applies to the next request the application makes, on every node. A service application's tokens act as its owner: it is changed only by its owner or by someone holding at least what they hold (ACCOUNT_HOLDS_MORE_ACCESS), and its scopes stay within what its owner holds. Only a cross-tenant administrator makes it first party (CROSS_TENANT_REQUIRED).
          */
         patch: operations["patchApplication"];
         trace?: never;
@@ -3202,6 +3202,18 @@ export interface components {
                 };
             };
         };
+        /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, APPLICATION_SCOPE_NOT_HELD, CROSS_TENANT_REQUIRED, FORBIDDEN */
+        "403-ACCOUNT_HOLDS_MORE_ACCESS-APPLICATION_SCOPE_NOT_HELD-CROSS_TENANT_REQUIRED-FORBIDDEN": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "ACCOUNT_HOLDS_MORE_ACCESS" | "APPLICATION_SCOPE_NOT_HELD" | "CROSS_TENANT_REQUIRED" | "FORBIDDEN";
+                };
+            };
+        };
         /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, APPLICATION_SCOPE_NOT_HELD, FORBIDDEN */
         "403-ACCOUNT_HOLDS_MORE_ACCESS-APPLICATION_SCOPE_NOT_HELD-FORBIDDEN": {
             headers: {
@@ -3286,15 +3298,15 @@ export interface components {
                 };
             };
         };
-        /** @description Problem codes: APPLICATION_SCOPE_NOT_HELD, FORBIDDEN */
-        "403-APPLICATION_SCOPE_NOT_HELD-FORBIDDEN": {
+        /** @description Problem codes: APPLICATION_SCOPE_NOT_HELD, CROSS_TENANT_REQUIRED, FORBIDDEN */
+        "403-APPLICATION_SCOPE_NOT_HELD-CROSS_TENANT_REQUIRED-FORBIDDEN": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "APPLICATION_SCOPE_NOT_HELD" | "FORBIDDEN";
+                    code?: "APPLICATION_SCOPE_NOT_HELD" | "CROSS_TENANT_REQUIRED" | "FORBIDDEN";
                 };
             };
         };
@@ -12170,6 +12182,7 @@ export interface operations {
                         data: {
                             /** Format: uuid */
                             id: string;
+                            organizationId: string | null;
                             clientId: string;
                             name: string;
                             kind: "web" | "spa" | "native" | "service";
@@ -12220,6 +12233,11 @@ export interface operations {
                     logoUri?: string | null;
                     /** @description how ID tokens are signed for this application; RS256 unless it asks for another */
                     idTokenSigningAlg?: "RS256" | "ES256" | "EdDSA";
+                    /**
+                     * Format: uuid
+                     * @description the organization it belongs to: an organization's administrator's own (the default; another is refused), or any for a cross-tenant administrator, who by default registers it for the platform
+                     */
+                    organizationId?: string;
                 };
             };
         };
@@ -12234,6 +12252,7 @@ export interface operations {
                         application: {
                             /** Format: uuid */
                             id: string;
+                            organizationId: string | null;
                             clientId: string;
                             name: string;
                             kind: "web" | "spa" | "native" | "service";
@@ -12257,8 +12276,8 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-APPLICATION_SCOPE_NOT_HELD-FORBIDDEN"];
-            409: components["responses"]["409-ALREADY_EXISTS"];
+            403: components["responses"]["403-APPLICATION_SCOPE_NOT_HELD-CROSS_TENANT_REQUIRED-FORBIDDEN"];
+            409: components["responses"]["409-REFERENCE_CONFLICT-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
             422: components["responses"]["422-INVALID_REDIRECT_URI-UNKNOWN_SCOPE"];
@@ -12286,6 +12305,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        organizationId: string | null;
                         clientId: string;
                         name: string;
                         kind: "web" | "spa" | "native" | "service";
@@ -12378,6 +12398,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        organizationId: string | null;
                         clientId: string;
                         name: string;
                         kind: "web" | "spa" | "native" | "service";
@@ -12399,7 +12420,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-APPLICATION_SCOPE_NOT_HELD-FORBIDDEN"];
+            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-APPLICATION_SCOPE_NOT_HELD-CROSS_TENANT_REQUIRED-FORBIDDEN"];
             404: components["responses"]["404-APPLICATION_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
-import type { SignedInCaller } from '../../platform/caller.js';
+import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { changedFields } from '../../platform/changes.js';
 import { isoOrNull } from '../../platform/dates.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
-import { assertMayActOn, cachedUserGrants, EVERYWHERE, isPermission, profileIn } from '../access/service.js';
+import { assertMayActOn, cachedUserGrants, EVERYWHERE, inTenancy, isPermission, profileIn, tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
+import { organizationErrors } from '../organizations/errors.js';
 import { oidcErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import type { ApplicationView, CreateApplication, ListApplicationsQuery, UpdateApplication } from './schemas.js';
@@ -64,6 +65,7 @@ const graceOf = (row: queries.ApplicationRow) =>
 
 export const applicationView = (row: queries.ApplicationRow): ApplicationView => ({
   id: row.id,
+  organizationId: row.organizationId,
   clientId: row.clientId,
   name: row.name,
   kind: row.kind,
@@ -108,13 +110,37 @@ export function clientMetadata(row: queries.ApplicationRow): AdapterPayload {
 
 const applicationCursor = cursorOf(['uuid'] as const);
 
+/**
+ * Where a new application belongs: an organization's administrator registers it in their own organization (naming
+ * another, or none, would reach past their tenancy); a cross-tenant one names any, or none for the platform.
+ */
+function organizationFor(principal: Principal, requested: string | undefined) {
+  const tenant = tenantOf(principal);
+  if (tenant === undefined) return requested ?? null;
+  if (requested !== undefined && requested !== tenant)
+    throw organizationErrors.CROSS_TENANT_REQUIRED(
+      "An organization's administrator registers applications in their own organization only.",
+    );
+  return tenant;
+}
+
+/**
+ * Consent is what stands between an application and the people signing in to it, and anyone may sign in to any
+ * application: skipping it (first party) is the platform's trust, given by cross-tenant administrators only.
+ */
+function assertMayTrust(principal: Principal, firstParty: boolean | undefined, trusted = false) {
+  if (firstParty && !trusted && tenantOf(principal) !== undefined)
+    throw organizationErrors.CROSS_TENANT_REQUIRED('Only a cross-tenant administrator makes an application first party.');
+}
+
 /** Applications (OpenID Connect clients): created, changed and removed by administrators, every change audited. */
 export function createApplications(context: AppContext, { useCases }: { useCases: DomainUseCases }) {
   const db = context.database.primary;
 
-  async function existing(executor: Executor, id: string) {
+  /** The application if the caller may manage it: outside their tenancy (a platform one included) it answers as a missing one. */
+  async function visible(executor: Executor, principal: Principal, id: string) {
     const row = await queries.findApplication(executor, id);
-    if (!row) throw errors.APPLICATION_NOT_FOUND();
+    if (!row || !inTenancy(principal, row.organizationId)) throw errors.APPLICATION_NOT_FOUND();
     return row;
   }
 
@@ -128,7 +154,7 @@ export function createApplications(context: AppContext, { useCases }: { useCases
    * every organization they hold it: access's rule), and who hold every permission its tokens carry (the owner's own
    * API key narrowed to applications:manage must not mint itself a token with more). One without an owner has no
    * working tokens. A person's application is not guarded this way: its tokens act as the person signing in and carry
-   * no Tessera permission, and any holder of applications:manage may register one, first-party included.
+   * no Tessera permission: any holder of applications:manage in its organization manages it (first party aside).
    */
   async function assertMayControl(tx: Executor, caller: SignedInCaller, row: queries.ApplicationRow) {
     if (row.kind !== 'service' || !row.ownerId) return;
@@ -146,13 +172,14 @@ export function createApplications(context: AppContext, { useCases }: { useCases
     },
     byClientId: (clientId: string) => queries.findApplicationByClientId(db, clientId),
 
-    async list(_caller: SignedInCaller, query: ListApplicationsQuery) {
+    async list(caller: SignedInCaller, query: ListApplicationsQuery) {
       const limit = query.limit ?? 20;
-      const rows = await queries.listApplications(db, { after: applicationCursor.decode(query.cursor)?.[0], limit });
+      const after = applicationCursor.decode(query.cursor)?.[0];
+      const rows = await queries.listApplications(db, { organizationId: tenantOf(caller.principal), after, limit });
       return pageOf(rows, limit, applicationView, (row) => applicationCursor.encode([row.id]));
     },
 
-    get: async (_caller: SignedInCaller, id: string) => applicationView(await existing(db, id)),
+    get: async (caller: SignedInCaller, id: string) => applicationView(await visible(db, caller.principal, id)),
 
     async create(caller: SignedInCaller, body: CreateApplication) {
       const redirectUris = body.redirectUris ?? [];
@@ -162,9 +189,12 @@ export function createApplications(context: AppContext, { useCases }: { useCases
       assertRedirectUris(body.kind, postLogoutRedirectUris);
       if (body.kind !== 'service' && redirectUris.length === 0) throw errors.INVALID_REDIRECT_URI('At least one redirect URI is needed.');
       assertScopes(caller, body.kind, scopes);
+      const organizationId = organizationFor(caller.principal, body.organizationId);
+      assertMayTrust(caller.principal, body.firstParty);
       const secret = isConfidential(body.kind) ? randomSecret() : null;
       const row = await useCases.run(caller, async (tx, emit) => {
         const created = await queries.insertApplication(tx, {
+          organizationId,
           clientId: randomBytes(16).toString('base64url'),
           name: body.name,
           kind: body.kind,
@@ -180,7 +210,8 @@ export function createApplications(context: AppContext, { useCases }: { useCases
         await emit({
           type: 'application.created',
           entityId: created.id,
-          payload: { name: created.name, kind: created.kind, clientId: created.clientId },
+          organizationId,
+          payload: { name: created.name, kind: created.kind, clientId: created.clientId, organizationId },
         });
         return created;
       });
@@ -189,8 +220,9 @@ export function createApplications(context: AppContext, { useCases }: { useCases
 
     async update(caller: SignedInCaller, id: string, body: UpdateApplication) {
       const row = await useCases.run(caller, async (tx, emit) => {
-        const before = await existing(tx, id);
+        const before = await visible(tx, caller.principal, id);
         await assertMayControl(tx, caller, before);
+        assertMayTrust(caller.principal, body.firstParty, before.firstParty);
         if (body.redirectUris) assertRedirectUris(before.kind, body.redirectUris);
         if (body.postLogoutRedirectUris) assertRedirectUris(before.kind, body.postLogoutRedirectUris);
         if (body.redirectUris && before.kind !== 'service' && body.redirectUris.length === 0)
@@ -205,7 +237,7 @@ export function createApplications(context: AppContext, { useCases }: { useCases
         const after = await queries.updateApplication(tx, id, body);
         if (!after) throw errors.APPLICATION_NOT_FOUND();
         const changes = changedFields(before, after, ['name', 'redirectUris', 'postLogoutRedirectUris', 'scopes', 'firstParty', 'logoUri']);
-        if (changes) await emit({ type: 'application.updated', entityId: id, payload: changes });
+        if (changes) await emit({ type: 'application.updated', entityId: id, organizationId: after.organizationId, payload: changes });
         return after;
       });
       return applicationView(row);
@@ -213,11 +245,12 @@ export function createApplications(context: AppContext, { useCases }: { useCases
 
     async remove(caller: SignedInCaller, id: string) {
       await useCases.run(caller, async (tx, emit) => {
-        await assertMayControl(tx, caller, await existing(tx, id));
+        const before = await visible(tx, caller.principal, id);
+        await assertMayControl(tx, caller, before);
         const row = await queries.deleteApplication(tx, id);
         if (!row) throw errors.APPLICATION_NOT_FOUND();
         // What the application held (grants, tokens) stops working with it: the provider finds no client.
-        await emit({ type: 'application.deleted', entityId: id });
+        await emit({ type: 'application.deleted', entityId: id, organizationId: before.organizationId });
       });
     },
 
@@ -226,7 +259,7 @@ export function createApplications(context: AppContext, { useCases }: { useCases
       const secret = randomSecret();
       const validUntil = new Date(Date.now() + context.config.APPLICATION_SECRET_GRACE);
       await useCases.run(caller, async (tx, emit) => {
-        const before = await existing(tx, id);
+        const before = await visible(tx, caller.principal, id);
         if (!before.secretHash) throw errors.APPLICATION_HAS_NO_SECRET();
         await assertMayControl(tx, caller, before);
         await queries.updateApplication(tx, id, {
@@ -234,7 +267,12 @@ export function createApplications(context: AppContext, { useCases }: { useCases
           previousSecretHash: before.secretHash,
           previousSecretExpiresAt: validUntil,
         });
-        await emit({ type: 'application.secret_rotated', entityId: id, payload: { previousValidUntil: validUntil.toISOString() } });
+        await emit({
+          type: 'application.secret_rotated',
+          entityId: id,
+          organizationId: before.organizationId,
+          payload: { previousValidUntil: validUntil.toISOString() },
+        });
       });
       return { clientSecret: secret, previousSecretValidUntil: validUntil.toISOString() };
     },

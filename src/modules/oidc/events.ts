@@ -15,7 +15,17 @@ const State = payload({
  * a token: a token is named by its kind, a grant by its id.
  */
 export const oidcEvents = {
-  'application.created': publicEvent('application', 1, payload({ name: Type.String(), kind: Type.String(), clientId: Type.String() })),
+  // organizationId: where it belongs (null: the platform's); a field added, so still version 1.
+  'application.created': publicEvent(
+    'application',
+    1,
+    payload({
+      name: Type.String(),
+      kind: Type.String(),
+      clientId: Type.String(),
+      organizationId: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
   'application.updated': publicEvent('application', 1, changes(State)),
   'application.deleted': publicEvent('application', 1),
   'application.secret_rotated': publicEvent('application', 1, payload({ previousValidUntil: Type.String() })),

@@ -18,11 +18,17 @@ export async function findApplicationByClientId(db: Executor, clientId: string) 
   return row;
 }
 
-export const listApplications = (db: Executor, page: { after?: string; limit: number }) =>
+/** Oldest first; `organizationId`: one organization's only (an organization's administrator), else every one. */
+export const listApplications = (db: Executor, page: { organizationId?: string; after?: string; limit: number }) =>
   db
     .select()
     .from(applications)
-    .where(page.after ? gt(applications.id, page.after) : undefined)
+    .where(
+      and(
+        page.organizationId ? eq(applications.organizationId, page.organizationId) : undefined,
+        page.after ? gt(applications.id, page.after) : undefined,
+      ),
+    )
     .orderBy(asc(applications.id))
     .limit(page.limit + 1);
 

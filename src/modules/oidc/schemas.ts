@@ -10,6 +10,9 @@ const SigningAlg = Type.Union([Type.Literal('RS256'), Type.Literal('ES256'), Typ
 
 export const ApplicationView = Type.Object({
   id: Uuid,
+  organizationId: Nullable(
+    Type.String({ format: 'uuid', description: "the organization whose administrators manage it; null: the platform's" }),
+  ),
   clientId: Type.String(),
   name: Type.String(),
   kind: Kind,
@@ -58,6 +61,13 @@ export const CreateApplicationBody = Type.Object(
     firstParty: Type.Optional(fields.firstParty),
     logoUri: Type.Optional(fields.logoUri),
     idTokenSigningAlg: Type.Optional(fields.idTokenSigningAlg),
+    organizationId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          "the organization it belongs to: an organization's administrator's own (the default; another is refused), or any for a cross-tenant administrator, who by default registers it for the platform",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

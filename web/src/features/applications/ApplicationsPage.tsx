@@ -5,6 +5,7 @@ import { api, must } from '../../app/client.js';
 import { ConfirmDialog, CreateDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, Page, when } from '../../ui/parts.js';
+import { useOrganizationNames } from '../webhooks/webhooks.js';
 
 const listApplications = () => must(api.GET('/applications', { params: { query: { limit: 100 } } }));
 type ApplicationRow = Awaited<ReturnType<typeof listApplications>>['data'][number];
@@ -103,6 +104,7 @@ export default function ApplicationsPage() {
   });
   const permissions = useQuery({ queryKey: ['permissions'], queryFn: () => must(api.GET('/permissions')) });
   const permissionNames = (permissions.data?.data ?? []).map((permission) => permission.name);
+  const organizations = useOrganizationNames();
   const [kind, setKind] = useState<ApplicationRow['kind']>('web');
   const [shown, setShown] = useState<Shown>();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['applications'] });
@@ -112,6 +114,11 @@ export default function ApplicationsPage() {
   const columns: ColumnDef<ApplicationRow, unknown>[] = [
     { header: 'Name', cell: ({ row }) => <strong>{row.original.name}</strong> },
     { header: 'Kind', cell: ({ row }) => `${row.original.kind}${row.original.firstParty ? ' · first party' : ''}` },
+    {
+      header: 'Organization',
+      cell: ({ row: { original: app } }) =>
+        app.organizationId ? (organizations.name.get(app.organizationId) ?? app.organizationId) : 'Platform',
+    },
     { header: 'Client ID', cell: ({ row }) => <code className="secret">{row.original.clientId}</code> },
     { header: 'Redirect URIs', cell: ({ row }) => <span className="secret">{row.original.redirectUris.join(', ') || '—'}</span> },
     { header: 'Scopes', cell: ({ row }) => row.original.scopes.join(' ') || '—' },

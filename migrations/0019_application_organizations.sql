@@ -1,0 +1,3 @@
+ALTER TABLE "applications" ADD COLUMN "organization_id" uuid;--> statement-breakpoint
+ALTER TABLE "applications" ADD CONSTRAINT "applications_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "applications_organization_idx" ON "applications" USING btree ("organization_id","id");
