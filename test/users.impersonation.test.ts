@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createTesseraClient } from '../clients/typescript/src/index.js';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, loginAs } from './helpers/auth.js';
 import { injectFetch } from './helpers/inject-fetch.js';
 
 interface AuditRow {
@@ -119,6 +119,55 @@ describe('impersonation: POST /users/:id/impersonate', () => {
     const everywhere = await client.api.POST('/auth/logout-all');
     expect(everywhere.error).toMatchObject({ code: 'IMPERSONATION_NOT_ALLOWED' });
     await client.stopImpersonating();
+  });
+
+  // What one signs in or recovers with, and what only the person may give up: support neither changes nor ends them.
+  it('refuses a new username or phone and leaving an organization, through every door, while impersonating', async () => {
+    const root = await loginAs(h, { roles: ['admin'] });
+    const organizationId = await createOrganization(h, root, 'Impersonated School');
+    // Both hold users:write, so the person may leave through the organization's member route too.
+    const helpdesk = await loginAs(h, { permissions: [...supportPermissions, 'users:write'] });
+    const member = await createUser(h, { permissions: ['users:write'], username: 'member-handle', organizationId });
+    const joined = await h.app.inject({
+      method: 'POST',
+      url: `/organizations/${organizationId}/members`,
+      headers: root.headers,
+      payload: { userId: member.id, roleIds: [] },
+    });
+    expect(joined.statusCode, joined.body).toBe(201);
+    const started = await h.app.inject({
+      method: 'POST',
+      url: `/users/${member.id}/impersonate`,
+      headers: helpdesk.headers,
+      payload: { reason: 'Ticket 4712: profile' },
+    });
+    expect(started.statusCode, started.body).toBe(201);
+    const asMember = { authorization: `Bearer ${started.json().accessToken}` };
+    const send = (method: 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+      h.app.inject({ method, url, headers: asMember, ...(payload ? { payload } : {}) });
+    const refused = async (method: 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) => {
+      const answer = await send(method, url, payload);
+      return [answer.statusCode, answer.json().code];
+    };
+    const notAllowed = [403, 'IMPERSONATION_NOT_ALLOWED'];
+
+    expect(await refused('PUT', '/users/profile', { username: 'taken-over' })).toEqual(notAllowed);
+    expect(await refused('PUT', '/users/profile', { phone: '+14155550193' })).toEqual(notAllowed);
+    expect(await refused('PATCH', '/users/me', { username: 'taken-over' })).toEqual(notAllowed);
+    expect(await refused('PATCH', '/users/me', { phone: '+14155550193' })).toEqual(notAllowed);
+    expect(await refused('PATCH', `/users/${member.id}`, { username: null })).toEqual(notAllowed);
+    expect(await refused('DELETE', `/users/me/organizations/${organizationId}`)).toEqual(notAllowed);
+    expect(await refused('DELETE', `/organizations/${organizationId}/members/me`)).toEqual(notAllowed);
+    // The fields as they are, sent along with another change, change nothing one signs in with.
+    const unchanged = await send('PATCH', '/users/me', { firstName: 'Still', username: 'member-handle', phone: null });
+    expect(unchanged.statusCode, unchanged.body).toBe(200);
+
+    const [after] = await queryRows<{ username: string; phone: string | null; memberships: number }>(
+      h.context.database.primary,
+      sql`SELECT username, phone, (SELECT count(*)::int FROM organization_memberships WHERE user_id = ${member.id}) AS memberships
+        FROM users WHERE id = ${member.id}`,
+    );
+    expect(after).toEqual({ username: 'member-handle', phone: null, memberships: 1 });
   });
 
   it('refuses a super-admin, anyone holding more, oneself, callers without the permission and API keys', async () => {

@@ -808,7 +808,7 @@ export interface paths {
         post?: never;
         /**
          * Leave an organization
-         * @description Ends a membership from the person's side (`me` to leave one yourself): as DELETE /organizations/{id}/members/{userId}. The last administrator cannot leave (409 LAST_ORGANIZATION_ADMIN).
+         * @description Ends a membership from the person's side (`me` to leave one yourself): as DELETE /organizations/{id}/members/{userId}. The last administrator cannot leave (409 LAST_ORGANIZATION_ADMIN); nobody leaves while impersonated (403 IMPERSONATION_NOT_ALLOWED).
          */
         delete: operations["deleteUserOrganization"];
         options?: never;
@@ -3247,6 +3247,18 @@ export interface components {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
                     code?: "ACCOUNT_HOLDS_MORE_ACCESS" | "GRANT_EXCEEDS_OWN_ACCESS" | "FORBIDDEN";
+                };
+            };
+        };
+        /** @description Problem codes: ACCOUNT_HOLDS_MORE_ACCESS, IMPERSONATION_NOT_ALLOWED, FORBIDDEN */
+        "403-ACCOUNT_HOLDS_MORE_ACCESS-IMPERSONATION_NOT_ALLOWED-FORBIDDEN": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "ACCOUNT_HOLDS_MORE_ACCESS" | "IMPERSONATION_NOT_ALLOWED" | "FORBIDDEN";
                 };
             };
         };
@@ -6949,7 +6961,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-FORBIDDEN"];
+            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-IMPERSONATION_NOT_ALLOWED-FORBIDDEN"];
             404: components["responses"]["404-ORGANIZATION_NOT_FOUND-USER_NOT_FOUND-MEMBERSHIP_NOT_FOUND"];
             409: components["responses"]["409-LAST_ORGANIZATION_ADMIN-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -7075,7 +7087,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-FORBIDDEN"];
+            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-IMPERSONATION_NOT_ALLOWED-FORBIDDEN"];
             404: components["responses"]["404-ORGANIZATION_NOT_FOUND-USER_NOT_FOUND-MEMBERSHIP_NOT_FOUND"];
             409: components["responses"]["409-LAST_ORGANIZATION_ADMIN-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];

@@ -12,7 +12,10 @@ export const accessErrors = defineErrors({
   GRANT_EXCEEDS_OWN_ACCESS: [403, 'You cannot grant what you do not hold.'],
   ACCOUNT_HOLDS_MORE_ACCESS: [403, 'This account holds access you do not hold: you cannot act on it.'],
   API_KEY_NOT_ALLOWED: [403, 'Credentials (email, password, factors, API keys, sessions) are not changed with an API key: sign in.'],
-  IMPERSONATION_NOT_ALLOWED: [403, 'Credentials (email, password, factors, API keys, sessions) are not changed while impersonating.'],
+  IMPERSONATION_NOT_ALLOWED: [
+    403,
+    'Credentials and identifiers (email, username, phone, password, factors, API keys, sessions) are not changed, nor an organization left or the account deleted, while impersonating.',
+  ],
   SHARED_ROLE: [403, 'Roles every organization shares are changed only by holders of tenants:all.'],
   SHARED_CATALOG: [403, 'Permissions and user types every organization shares are changed only by holders of tenants:all.'],
   SYSTEM_ROLE: [409, 'System roles cannot be changed this way.'],

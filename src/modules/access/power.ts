@@ -63,7 +63,15 @@ export const targetScope = (principal: Principal): AccessScope => (principal.cro
 /** Credentials (email, password, factors, API keys, sessions) change only in a signed-in session: a leaked key must not take the account. */
 export function assertNotApiKey(principal: Principal) {
   if (principal.apiKeyId) throw errors.API_KEY_NOT_ALLOWED();
-  // Nor by support acting as the person: they would keep the account after the impersonation ends.
+  assertNotImpersonating(principal);
+}
+
+/**
+ * Support acting as the person changes nothing they sign in or recover with (their credentials, username,
+ * phone) and does nothing they cannot undo (leave an organization, delete the account): support would keep
+ * the account after the impersonation ends, or take from the person what only they may give up.
+ */
+export function assertNotImpersonating(principal: Principal) {
   if (principal.actor) throw errors.IMPERSONATION_NOT_ALLOWED();
 }
 

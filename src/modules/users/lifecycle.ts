@@ -14,7 +14,7 @@ import * as queries from './queries.js';
 import {
   actionableUser,
   applyUserChange,
-  assertEmailChangeAllowed,
+  assertIdentifierChangesAllowed,
   assertMayRemove,
   normalizeEmail,
   saveProfile,
@@ -108,12 +108,12 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
       assertMayPlace(principal, fields.organizationId);
       if (own) {
         const current = await visibleUser(db, principal, id);
-        assertEmailChangeAllowed(principal, current, fields.email);
+        assertIdentifierChangesAllowed(principal, current, fields);
         await emailChanges.assertStepUp(caller, current, fields.email, currentPassword);
       }
       const user = await useCases.run(caller, async (tx, emit) => {
         const before = await actionableUser(tx, principal, id);
-        assertEmailChangeAllowed(principal, before, fields.email);
+        assertIdentifierChangesAllowed(principal, before, fields);
         if (profile) await saveProfile(tx, emit, before.id, profile);
         const pending = own || options.confirm === true ? newAddressOf(before, fields.email) : undefined;
         // A change of the profile alone leaves the user's row as it is.

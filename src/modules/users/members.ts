@@ -2,7 +2,7 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
-import { type AccessService, assertMayActOn, deferredGrants, resolveUserId, tenantOf } from '../access/service.js';
+import { type AccessService, assertMayActOn, assertNotImpersonating, deferredGrants, resolveUserId, tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import { organizationErrors } from '../organizations/errors.js';
 import { memberships, type OrganizationsService } from '../organizations/service.js';
@@ -50,10 +50,14 @@ export function createMembers(
     return membership;
   }
 
-  /** A membership's end; a person's default organization moves to another active one (or none). */
+  /**
+   * A membership's end; a person's default organization moves to another active one (or none). One's own is
+   * never ended while impersonating: only the person may leave, since only an administrator can bring them back.
+   */
   async function endMembership(caller: SignedInCaller, organizationId: string, id: string) {
     await useCases.run(caller, async (tx, emit) => {
       const user = await visibleUser(tx, caller.principal, id);
+      if (user.id === caller.principal.userId) assertNotImpersonating(caller.principal);
       await membershipOf(tx, organizationId, user.id);
       await assertMayActOn(tx, caller.principal, user.id, 'organization');
       await organizations.members.leave(tx, emit, organizationId, user.id);

@@ -2,7 +2,15 @@ import type { Executor } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import type { Principal } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
-import { assertMayActOn, assertNotApiKey, assertNotLastSuperAdmin, inTenancy, resolveUserId, tenantOf } from '../access/service.js';
+import {
+  assertMayActOn,
+  assertNotApiKey,
+  assertNotImpersonating,
+  assertNotLastSuperAdmin,
+  inTenancy,
+  resolveUserId,
+  tenantOf,
+} from '../access/service.js';
 import type { DomainEvent } from '../events.js';
 import { memberships } from '../organizations/service.js';
 import { userErrors as errors } from './errors.js';
@@ -47,9 +55,19 @@ export async function assertMayRemove(executor: Executor, principal: Principal, 
   await assertNotLastSuperAdmin(executor, userId, queries.userConditions.active);
 }
 
-/** A new address is a credential change (a reset mailed to it takes the account): never made with an API key. */
-export function assertEmailChangeAllowed(principal: Principal, before: queries.UserRow, email: string | undefined) {
-  if (email !== undefined && normalizeEmail(email) !== before.email) assertNotApiKey(principal);
+/**
+ * A new address is a credential change (a reset mailed to it takes the account): never made with an API key
+ * or while impersonating. A new username or phone number, which one signs in or recovers with, is not made
+ * while impersonating either.
+ */
+export function assertIdentifierChangesAllowed(
+  principal: Principal,
+  before: queries.UserRow,
+  change: { email?: string; username?: string | null; phone?: string | null },
+) {
+  if (change.email !== undefined && normalizeEmail(change.email) !== before.email) assertNotApiKey(principal);
+  const changes = (field: 'username' | 'phone') => change[field] !== undefined && change[field] !== before[field];
+  if (changes('username') || changes('phone')) assertNotImpersonating(principal);
 }
 
 /** Fields whose change is recorded before → after in the audit trail. */

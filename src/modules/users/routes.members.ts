@@ -24,6 +24,8 @@ const tags = ['organizations'];
 const operation = operations(tags);
 const notFound = [orgErrors.ORGANIZATION_NOT_FOUND, errors.USER_NOT_FOUND, orgErrors.MEMBERSHIP_NOT_FOUND];
 const refusals = [accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, orgErrors.LAST_ORGANIZATION_ADMIN];
+/** Ending a membership: one's own is never ended while impersonating. */
+const membershipEnd = [...notFound, ...refusals, accessErrors.IMPERSONATION_NOT_ALLOWED];
 
 /** An organization's members and a person's organizations: each membership holds its own roles. */
 export const memberRoutes: FastifyPluginAsyncTypebox<{ members: UsersService['members'] }> = async (app, { members }) => {
@@ -88,7 +90,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ members: UsersService['me
       description:
         "Ends the person's membership and every role they held within the organization; the account stays, and sessions acting there fall back to the person's default organization on their next request. The last administrator cannot be removed (409 LAST_ORGANIZATION_ADMIN). Audited as membership.removed.",
       params: MemberParams,
-      response: { 204: NoContent, ...problems(...notFound, ...refusals) },
+      response: { 204: NoContent, ...problems(...membershipEnd) },
     }),
     async (request) => {
       await members.remove(signedIn(request.caller), request.params.id, request.params.userId);
@@ -114,9 +116,9 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ members: UsersService['me
       tags: ['users', ...tags],
       summary: 'Leave an organization',
       description:
-        "Ends a membership from the person's side (`me` to leave one yourself): as DELETE /organizations/{id}/members/{userId}. The last administrator cannot leave (409 LAST_ORGANIZATION_ADMIN).",
+        "Ends a membership from the person's side (`me` to leave one yourself): as DELETE /organizations/{id}/members/{userId}. The last administrator cannot leave (409 LAST_ORGANIZATION_ADMIN); nobody leaves while impersonated (403 IMPERSONATION_NOT_ALLOWED).",
       params: UserOrganizationParams,
-      response: { 204: NoContent, ...problems(...notFound, ...refusals) },
+      response: { 204: NoContent, ...problems(...membershipEnd) },
     }),
     async (request) => {
       await members.leave(signedIn(request.caller), request.params.id, request.params.organizationId);

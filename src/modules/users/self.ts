@@ -10,7 +10,7 @@ import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
 import { withNameSplit } from './names.js';
 import * as queries from './queries.js';
-import { applyUserChange, assertEmailChangeAllowed, saveFields, saveProfile, visibleUser } from './records.js';
+import { applyUserChange, assertIdentifierChangesAllowed, saveFields, saveProfile, visibleUser } from './records.js';
 import type { PreferencesView, SelfUpdate } from './schemas.js';
 import { learningStatsView, ownFields, profileView, userView } from './views.js';
 
@@ -83,11 +83,11 @@ export function createSelfService(
       const { profile, preferences, currentPassword, email, ...fields } = withNameSplit(body);
       // An API key never changes an address, so it cannot probe the password through this route either.
       const current = await visibleUser(db, caller.principal, 'me');
-      assertEmailChangeAllowed(caller.principal, current, email);
+      assertIdentifierChangesAllowed(caller.principal, current, { ...fields, email });
       await emailChanges.assertStepUp(caller, current, email, currentPassword);
       return useCases.run(caller, async (tx, emit) => {
         const before = await visibleUser(tx, caller.principal, 'me');
-        assertEmailChangeAllowed(caller.principal, before, email);
+        assertIdentifierChangesAllowed(caller.principal, before, { ...fields, email });
         const changed = Object.keys(fields).length > 0 ? await applyUserChange(tx, emit, before, fields, 'user.self_updated') : before;
         const pending = newAddressOf(before, email);
         if (pending !== undefined) await emailChanges.request(tx, emit, caller, changed, pending);
