@@ -10,12 +10,26 @@ import { mfa } from './sections/mfa.js';
 import { oidc } from './sections/oidc.js';
 import { userTargets } from './sections/user-targets.js';
 import { users } from './sections/users.js';
+import { webhookClaims } from './sections/webhook-claims.js';
 import { webhooks } from './sections/webhooks.js';
 import { writes } from './sections/writes.js';
 import { startServer } from './server.js';
 
 /** Every section, in the order they run. */
-const sections: Section[] = [baseline, auth, mfa, users, userTargets, writes, learning, importSection, memberships, webhooks, oidc];
+const sections: Section[] = [
+  baseline,
+  auth,
+  mfa,
+  users,
+  userTargets,
+  writes,
+  learning,
+  importSection,
+  memberships,
+  webhooks,
+  webhookClaims,
+  oidc,
+];
 
 const { values } = parseArgs({
   options: {

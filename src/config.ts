@@ -307,6 +307,11 @@ export const settings = {
     '1s',
     'how often each node looks for webhook deliveries that are due (a committed event also wakes it at once)',
   ),
+  WEBHOOK_ORGANIZATION_CONCURRENCY: setting(
+    int(1, 20),
+    '10',
+    "webhook attempts one node runs at once for one organization's endpoints, of its 20 (the platform-wide endpoints count as one organization): one tenant's hanging endpoints leave the other slots to the others",
+  ),
   WEBHOOK_SECRET_GRACE: setting(duration, '24h', 'after a webhook secret is rotated, how long the old secret still signs deliveries too'),
   WEBHOOK_DISABLE_AFTER: setting(
     duration,

@@ -526,8 +526,9 @@ describe(`webhooks (${driver})`, () => {
     expect(receiver.at('/down')).toHaveLength(sent);
   });
   it('keeps sending to healthy endpoints while one hangs: attempts run independently, a few at a time per endpoint', async () => {
-    // A node whose timeout is 2 s sends what its own commit wakes it for.
-    const impatient = await createPeer(withConfig({ WEBHOOK_TIMEOUT: 2000 }));
+    // A node whose timeout is 2 s sends what its own commit wakes it for. Every endpoint here is platform-wide (one
+    // organization's share): the whole node is theirs, so the earlier tests' endpoints do not queue before the healthy one.
+    const impatient = await createPeer(withConfig({ WEBHOOK_TIMEOUT: 2000, WEBHOOK_ORGANIZATION_CONCURRENCY: 20 }));
     try {
       receiver.answer('/stuck', ...Array.from({ length: 30 }, () => 'hang' as const));
       const { webhook: stuck } = await subscribe('/stuck', ['user_type.created']);
@@ -555,13 +556,85 @@ describe(`webhooks (${driver})`, () => {
   });
 });
 
+describe(`a node's slots shared between organizations (${driver})`, () => {
+  let h: Harness;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    // A harness of its own: an earlier test's endpoint that answers at once would free slots and hide a full node.
+    h = await createHarness({ config: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_TIMEOUT: '3s', WEBHOOK_POLL_INTERVAL: '1h' } });
+  });
+  afterAll(async () => {
+    await h.close();
+    await receiver.close();
+  });
+
+  it("leaves one organization's hanging endpoints its share of the slots, and sends another's delivery in the same pass", async () => {
+    expect(h.context.config.WEBHOOK_ORGANIZATION_CONCURRENCY).toBe(10);
+    const admin = await loginAs(h, { roles: ['admin'] });
+    const hanging = await createOrganization(h, admin, 'Hanging Tenant');
+    const waiting = await createOrganization(h, admin, 'Waiting Tenant');
+    const subscribeFor = async (organizationId: string, path: string) => {
+      const response = await h.app.inject({
+        method: 'POST',
+        url: '/webhooks',
+        headers: admin.headers,
+        payload: { url: receiver.url(path), events: ['user_type.created'], organizationId },
+      });
+      expect(response.statusCode, response.body).toBe(201);
+    };
+    const stuck = ['/a1', '/a2', '/a3', '/a4', '/a5'];
+    for (const path of stuck) {
+      receiver.answer(path, ...Array.from({ length: 8 }, () => 'hang' as const));
+      await subscribeFor(hanging, path);
+    }
+    await subscribeFor(waiting, '/b');
+    // One commit: four deliveries to each of the hanging tenant's five endpoints (enough to fill all 20 slots),
+    // queued before the waiting tenant's one.
+    const created = (organizationId: string, name: string) =>
+      ({ type: 'user_type.created', entityId: randomUUID(), organizationId, payload: { name, description: null } }) as const;
+    await h.app.modules.useCases.run(systemCaller('webhooks-test'), async (_tx, emit) => {
+      for (let index = 0; index < 4; index++) await emit(created(hanging, `a${index}`));
+      await emit(created(waiting, 'b'));
+    });
+    const sentToHanging = () => receiver.received.filter((request) => stuck.includes(request.path)).length;
+
+    await receiver.until('/b', 1);
+    // It arrived while the hanging attempts were still open (none has timed out and been recorded).
+    const attempted = await queryRows<{ attempted: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS attempted FROM webhook_deliveries JOIN webhooks ON webhooks.id = webhook_id
+          WHERE organization_id = ${hanging} AND attempts > 0`,
+    );
+    expect(attempted).toEqual([{ attempted: 0 }]);
+    // The hanging tenant holds its share of the slots, not fewer and not more.
+    await vi.waitFor(() => expect(sentToHanging()).toBe(10), { timeout: 5000, interval: 25 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sentToHanging()).toBe(10);
+    // As its attempts time out, its slots go to its next deliveries: the tenant at its cap still gets its share.
+    await vi.waitFor(() => expect(sentToHanging()).toBe(20), { timeout: 10_000, interval: 50 });
+  });
+});
+
 describe('the delivery pool', () => {
+  const queued = (id: string, webhookId: string, organizationId: string | null = null) => ({ id, webhookId, organizationId });
+
   it('takes due deliveries within the free slots and the per-endpoint limit, never one it is already sending', () => {
-    const queued = (id: string, webhookId: string) => ({ id, webhookId });
     const sending = new Map([['a1', queued('a1', 'a')]]);
     const candidates = [queued('a1', 'a'), queued('a2', 'a'), queued('a3', 'a'), queued('b1', 'b'), queued('c1', 'c')];
-    expect(fitting(candidates, 10, 2, sending)).toEqual(['a2', 'b1', 'c1']);
-    expect(fitting(candidates, 2, 2, sending)).toEqual(['a2', 'b1']);
-    expect(fitting(candidates, 10, 1, sending)).toEqual(['b1', 'c1']);
+    expect(fitting(candidates, 10, { perEndpoint: 2, perOrganization: 10 }, sending)).toEqual(['a2', 'b1', 'c1']);
+    expect(fitting(candidates, 2, { perEndpoint: 2, perOrganization: 10 }, sending)).toEqual(['a2', 'b1']);
+    expect(fitting(candidates, 10, { perEndpoint: 1, perOrganization: 10 }, sending)).toEqual(['b1', 'c1']);
+  });
+
+  it("takes one organization's deliveries up to its share, the platform-wide endpoints counting as one organization", () => {
+    const sending = new Map([
+      ['a1', queued('a1', 'a', 'org-a')],
+      ['p1', queued('p1', 'p', null)],
+    ]);
+    const candidates = [queued('a2', 'a', 'org-a'), queued('x1', 'x', 'org-a'), queued('p2', 'q', null), queued('b1', 'b', 'org-b')];
+    expect(fitting(candidates, 10, { perEndpoint: 4, perOrganization: 2 }, sending)).toEqual(['a2', 'p2', 'b1']);
+    expect(fitting(candidates, 10, { perEndpoint: 4, perOrganization: 1 }, sending)).toEqual(['b1']);
   });
 });

@@ -2,17 +2,24 @@ import { createClaimPass } from '../../platform/claim-pass.js';
 import { repeatAfterEachPass } from '../../platform/repeating.js';
 
 type PoolLog = { warn(details: object, message: string): void };
-/** A delivery as the pool schedules it: which endpoint it goes to. */
-export type Queued = { id: string; webhookId: string };
+/** A delivery as the pool schedules it: which endpoint it goes to, and whose (null: a platform-wide endpoint). */
+export type Queued = { id: string; webhookId: string; organizationId: string | null };
+/** The endpoints and organizations (null: the platform-wide endpoints, one group) this node already sends its share to. */
+export type AtCap = { endpoints: string[]; organizations: (string | null)[] };
 
-interface PoolOptions<Row extends Queued, Log extends PoolLog> {
-  /** Attempts this node runs at once. */
+/** Attempts one node runs at once: in all, to one endpoint, for one organization. */
+export interface Shares {
   slots: number;
-  /** Attempts to one endpoint this node runs at once, so a hanging endpoint holds that many slots, not all. */
+  /** A hanging endpoint holds this many slots, not all. */
   perEndpoint: number;
+  /** One organization's hanging endpoints hold this many slots, not all; the platform-wide endpoints are one group. */
+  perOrganization: number;
+}
+
+interface PoolOptions<Row extends Queued, Log extends PoolLog> extends Shares {
   pollMs: number;
-  /** Due deliveries at `at`, at most `perEndpoint` per endpoint, none to the endpoints in `skip`. */
-  find(at: Date, limit: number, skip: string[]): Promise<Queued[]>;
+  /** Due deliveries at `at`, at most `perEndpoint` per endpoint and `perOrganization` per organization, none of those `atCap`. */
+  find(at: Date, limit: number, atCap: AtCap): Promise<Queued[]>;
   /** Leases those of `ids` still due; what it returns is this node's to send. */
   claim(at: Date, ids: string[]): Promise<Row[]>;
   /** Makes one attempt and records its outcome. */
@@ -21,24 +28,37 @@ interface PoolOptions<Row extends Queued, Log extends PoolLog> {
   failure: string;
 }
 
-function attemptsByEndpoint(sending: Map<string, Queued>) {
-  const counts = new Map<string, number>();
-  for (const { webhookId } of sending.values()) counts.set(webhookId, (counts.get(webhookId) ?? 0) + 1);
+function countBy<Key>(sending: Map<string, Queued>, key: (queued: Queued) => Key) {
+  const counts = new Map<Key, number>();
+  for (const queued of sending.values()) {
+    const group = key(queued);
+    counts.set(group, (counts.get(group) ?? 0) + 1);
+  }
   return counts;
 }
 
+/** Attempts in flight on this node per endpoint and per organization. */
+const inFlight = (sending: Map<string, Queued>) => ({
+  endpoints: countBy(sending, (queued) => queued.webhookId),
+  organizations: countBy(sending, (queued) => queued.organizationId),
+});
+
+const reached = <Key>(counts: Map<Key, number>, cap: number) => [...counts].filter(([, count]) => count >= cap).map(([key]) => key);
+
 /**
- * The deliveries of `candidates` that fit: at most `room` in all, and per endpoint what `perEndpoint` leaves
- * beside those already `sending`. A delivery this node is sending is never taken twice.
+ * The deliveries of `candidates` that fit: at most `room` in all, and per endpoint and per organization what
+ * their share leaves beside those already `sending`. A delivery this node is sending is never taken twice.
  */
-export function fitting(candidates: Queued[], room: number, perEndpoint: number, sending: Map<string, Queued>): string[] {
-  const busy = attemptsByEndpoint(sending);
+export function fitting(candidates: Queued[], room: number, shares: Omit<Shares, 'slots'>, sending: Map<string, Queued>): string[] {
+  const { endpoints, organizations } = inFlight(sending);
   const chosen: string[] = [];
   for (const candidate of candidates) {
     if (chosen.length >= room) break;
-    const inUse = busy.get(candidate.webhookId) ?? 0;
-    if (sending.has(candidate.id) || inUse >= perEndpoint) continue;
-    busy.set(candidate.webhookId, inUse + 1);
+    const toEndpoint = endpoints.get(candidate.webhookId) ?? 0;
+    const forOrganization = organizations.get(candidate.organizationId) ?? 0;
+    if (sending.has(candidate.id) || toEndpoint >= shares.perEndpoint || forOrganization >= shares.perOrganization) continue;
+    endpoints.set(candidate.webhookId, toEndpoint + 1);
+    organizations.set(candidate.organizationId, forOrganization + 1);
     chosen.push(candidate.id);
   }
   return chosen;
@@ -51,7 +71,7 @@ export function fitting(candidates: Queued[], room: number, perEndpoint: number,
  * (a row committed meanwhile may have been missed). Runs at start, every `pollMs` and on `wake`.
  */
 export function createDeliveryPool<Row extends Queued, Log extends PoolLog>(options: PoolOptions<Row, Log>) {
-  const { slots, perEndpoint } = options;
+  const { slots, perEndpoint, perOrganization } = options;
   const sending = new Map<string, Row & { done: Promise<void> }>();
   let log: Log | undefined;
   let polling: ReturnType<typeof repeatAfterEachPass> | undefined;
@@ -73,8 +93,9 @@ export function createDeliveryPool<Row extends Queued, Log extends PoolLog>(opti
   async function claimRound(at: Date, passLog: Log): Promise<number> {
     const room = slots - sending.size;
     if (room <= 0 || stopping) return 0;
-    const full = [...attemptsByEndpoint(sending)].filter(([, count]) => count >= perEndpoint).map(([webhookId]) => webhookId);
-    const chosen = fitting(await options.find(at, slots, full), room, perEndpoint, sending);
+    const { endpoints, organizations } = inFlight(sending);
+    const atCap = { endpoints: reached(endpoints, perEndpoint), organizations: reached(organizations, perOrganization) };
+    const chosen = fitting(await options.find(at, slots, atCap), room, { perEndpoint, perOrganization }, sending);
     const rows = await options.claim(at, chosen);
     for (const row of rows) begin(row, at, passLog);
     return rows.length;

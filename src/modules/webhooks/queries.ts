@@ -1,7 +1,9 @@
-import { and, arrayOverlaps, asc, count, desc, eq, gte, inArray, isNull, lt, lte, min, notInArray, or, sql } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, min, notInArray, or, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/client.js';
 import { newId } from '../../db/schema/common.js';
 import { webhookDeliveries, webhookEntityVersions, webhooks } from '../../db/schema/index.js';
+import type { AtCap, Shares } from './pool.js';
 
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -82,34 +84,62 @@ export async function nextEntityVersion(tx: Executor, entity: string, entityId: 
   return (row as { version: number }).version;
 }
 
-export type Claimed = DeliveryRow & Pick<WebhookRow, 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'failingSince'>;
+export type Claimed = DeliveryRow &
+  Pick<WebhookRow, 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'failingSince' | 'organizationId'>;
 
-const dueAt = (now: Date) =>
-  and(eq(webhookDeliveries.status, 'PENDING'), lte(webhookDeliveries.nextAttemptAt, now), eq(webhooks.status, 'ACTIVE'));
+// The status as a literal, not a bound parameter: a plan made for any status (a prepared statement's generic plan)
+// could not use webhook_deliveries_pending_idx, whose condition this is.
+const pendingAt = (now: Date) => and(sql`${webhookDeliveries.status} = 'PENDING'`, lte(webhookDeliveries.nextAttemptAt, now));
+const dueAt = (now: Date) => and(pendingAt(now), eq(webhooks.status, 'ACTIVE'));
+
+/** Rows whose nullable `column` is none of `values`, a null among them excluding the rows where it is null. */
+function noneOf(column: AnyPgColumn, values: (string | null)[]) {
+  const named = values.filter((value) => value !== null);
+  const notNamed = named.length > 0 ? notInArray(column, named) : undefined;
+  if (values.includes(null)) return and(isNotNull(column), notNamed);
+  return notNamed && or(isNull(column), notNamed);
+}
 
 /**
- * Due deliveries of active endpoints, oldest first, at most `perEndpoint` of each endpoint and none of
- * `skipWebhooks` (those this node already sends its share to): a backlog for one endpoint cannot fill the
- * list. Read without locks; `claimDue` takes what is still due.
+ * Due deliveries of active endpoints, oldest first: at most `perEndpoint` of each endpoint and `perOrganization`
+ * of each organization, none of those `atCap`, so a backlog for one endpoint or one tenant cannot fill the list.
+ * Each endpoint's oldest few are read through `webhook_deliveries_pending_idx` (a LATERAL per active endpoint):
+ * the cost follows the endpoints, not how many deliveries are due. Read without locks; `claimDue` takes what is
+ * still due.
  */
-export async function findDue(db: Executor, now: Date, filter: { limit: number; perEndpoint: number; skipWebhooks: string[] }) {
+export async function findDue(db: Executor, now: Date, filter: Omit<Shares, 'slots'> & { limit: number; atCap: AtCap }) {
+  const oldest = db
+    .select({ id: webhookDeliveries.id, webhookId: webhookDeliveries.webhookId, nextAttemptAt: webhookDeliveries.nextAttemptAt })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.webhookId, webhooks.id), pendingAt(now)))
+    .orderBy(webhookDeliveries.nextAttemptAt, webhookDeliveries.id)
+    .limit(filter.perEndpoint)
+    .as('oldest');
   const ranked = db
     .select({
-      id: webhookDeliveries.id,
-      webhookId: webhookDeliveries.webhookId,
-      nextAttemptAt: webhookDeliveries.nextAttemptAt,
-      rank: sql<number>`row_number() over (partition by ${webhookDeliveries.webhookId} order by ${webhookDeliveries.nextAttemptAt}, ${webhookDeliveries.id})`.as(
+      id: oldest.id,
+      webhookId: oldest.webhookId,
+      organizationId: webhooks.organizationId,
+      nextAttemptAt: oldest.nextAttemptAt,
+      // Partitions put every null in one group: the platform-wide endpoints share one organization's cap.
+      rank: sql<number>`row_number() over (partition by ${webhooks.organizationId} order by ${oldest.nextAttemptAt}, ${oldest.id})`.as(
         'rank',
       ),
     })
-    .from(webhookDeliveries)
-    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-    .where(and(dueAt(now), filter.skipWebhooks.length > 0 ? notInArray(webhookDeliveries.webhookId, filter.skipWebhooks) : undefined))
+    .from(webhooks)
+    .crossJoinLateral(oldest)
+    .where(
+      and(
+        eq(webhooks.status, 'ACTIVE'),
+        filter.atCap.endpoints.length > 0 ? notInArray(webhooks.id, filter.atCap.endpoints) : undefined,
+        noneOf(webhooks.organizationId, filter.atCap.organizations),
+      ),
+    )
     .as('ranked');
   return db
-    .select({ id: ranked.id, webhookId: ranked.webhookId })
+    .select({ id: ranked.id, webhookId: ranked.webhookId, organizationId: ranked.organizationId })
     .from(ranked)
-    .where(lte(ranked.rank, filter.perEndpoint))
+    .where(lte(ranked.rank, filter.perOrganization))
     .orderBy(ranked.nextAttemptAt, ranked.id)
     .limit(filter.limit);
 }
@@ -141,6 +171,7 @@ export async function claimDue(db: Executor, now: Date, ids: string[], leaseMs: 
       previousSecret: webhooks.previousSecret,
       previousSecretExpiresAt: webhooks.previousSecretExpiresAt,
       failingSince: webhooks.failingSince,
+      organizationId: webhooks.organizationId,
     })
     .from(webhooks)
     .where(inArray(webhooks.id, [...new Set(claimed.map((row) => row.webhookId))]));

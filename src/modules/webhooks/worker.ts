@@ -38,7 +38,7 @@ export interface WorkerHooks {
 /**
  * Sends the webhook outbox after commit, on every node: a pool of attempts that claims what is due as soon
  * as a slot frees (SKIP LOCKED and a lease longer than the timeout, so one node sends a delivery at a time),
- * at most PER_ENDPOINT at once to one endpoint, signs each attempt afresh and records its outcome. Never
+ * at most PER_ENDPOINT at once to one endpoint and WEBHOOK_ORGANIZATION_CONCURRENCY for one organization, signs each attempt afresh and records its outcome. Never
  * holds a transaction open while a receiver answers.
  */
 export function createWebhookWorker(context: AppContext, registry: Registry, hooks: WorkerHooks) {
@@ -134,12 +134,12 @@ export function createWebhookWorker(context: AppContext, registry: Registry, hoo
     await hooks.failing(row.webhookId, row.failingSince ?? now, now);
   }
 
+  const shares = { slots: SLOTS, perEndpoint: PER_ENDPOINT, perOrganization: config.WEBHOOK_ORGANIZATION_CONCURRENCY };
   const outbox = createDeliveryPool<Claimed, WorkerLog>({
-    slots: SLOTS,
-    perEndpoint: PER_ENDPOINT,
+    ...shares,
     pollMs: config.WEBHOOK_POLL_INTERVAL,
     failure: 'webhook delivery pass failed',
-    find: (at, limit, skip) => findDue(database.primary, at, { limit, perEndpoint: PER_ENDPOINT, skipWebhooks: skip }),
+    find: (at, limit, atCap) => findDue(database.primary, at, { ...shares, limit, atCap }),
     claim: (at, ids) => claimDue(database.primary, at, ids, leaseMs),
     send,
   });
