@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { migrateDown, migrateUp } from '../src/db/migrator.js';
-import { createTestDatabase, driver, type TestDatabase } from './helpers/databases.js';
+import { migrateUp } from '../src/db/migrator.js';
+import { createTestDatabase, driver, rollBackThrough, type TestDatabase } from './helpers/databases.js';
 
 const id = (n: number) => `0190b000-0000-7000-8000-${String(n).padStart(12, '0')}`;
 const [orgA, orgB] = [id(1), id(2)];
@@ -12,12 +12,6 @@ const [usersWrite, tenantsAll, learningRead] = [id(30), id(31), id(32)];
 
 // The upgrade of a database made by the schema before memberships: every person's organization becomes a
 // membership holding the roles and direct grants they had, and platform-wide ones stay platform-wide.
-/** Rolls the newest migrations back one by one, down to and including `name`. */
-async function rollBackThrough(database: Parameters<typeof migrateDown>[0], name: string) {
-  for (let step = 0; step < 20; step++) if ((await migrateDown(database)) === name) return;
-  throw new Error(`${name} was never rolled back`);
-}
-
 describe(`memberships migration (${driver})`, () => {
   let test: TestDatabase;
   beforeAll(async () => {

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { migrateDown, migrateUp } from '../src/db/migrator.js';
+import { migrateUp } from '../src/db/migrator.js';
 import { auditLogs } from '../src/db/schema/index.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createOrganization, loginAs } from './helpers/auth.js';
-import { createTestDatabase, driver, type TestDatabase } from './helpers/databases.js';
+import { createTestDatabase, driver, rollBackThrough, type TestDatabase } from './helpers/databases.js';
 import { APP_CALLBACK } from './helpers/oidc.js';
 
 type Session = { headers: Record<string, string> };
@@ -138,12 +138,6 @@ describe(`applications within organizations (${driver})`, () => {
     expect((await call(root, 'GET', `/applications/${id}`)).statusCode).toBe(404);
   });
 });
-
-/** Rolls the newest migrations back one by one, down to and including `name`. */
-async function rollBackThrough(database: Parameters<typeof migrateDown>[0], name: string) {
-  for (let step = 0; step < 20; step++) if ((await migrateDown(database)) === name) return;
-  throw new Error(`${name} was never rolled back`);
-}
 
 // The upgrade of a database whose applications belong to no organization: each stays the platform's.
 describe(`application organizations migration (${driver})`, () => {

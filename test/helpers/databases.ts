@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { type Database, openPglite, openPostgres } from '../../src/db/client.js';
-import { migrateUp, migrationsDir } from '../../src/db/migrator.js';
+import { migrateDown, migrateUp, migrationsDir } from '../../src/db/migrator.js';
 
 /** Where test databases live; under the project so it is easy to find and ignored by git. */
 export const testDataRoot = fileURLToPath(new URL('../../.test-data/', import.meta.url));
@@ -155,4 +155,10 @@ export async function createDetachedDatabase(): Promise<{ env: Record<string, st
     env,
     dispose: () => adminQuery(`DROP DATABASE IF EXISTS ${new URL(env.DATABASE_URL as string).pathname.slice(1)} WITH (FORCE)`),
   };
+}
+
+/** Rolls the newest migrations back one by one, down to and including `name`: a migration test's starting point. */
+export async function rollBackThrough(database: Database, name: string) {
+  for (let step = 0; step < 20; step++) if ((await migrateDown(database)) === name) return;
+  throw new Error(`${name} was never rolled back`);
 }
