@@ -575,12 +575,12 @@ describe(`a node's slots shared between organizations (${driver})`, () => {
     const admin = await loginAs(h, { roles: ['admin'] });
     const hanging = await createOrganization(h, admin, 'Hanging Tenant');
     const waiting = await createOrganization(h, admin, 'Waiting Tenant');
-    const subscribeFor = async (organizationId: string, path: string) => {
+    const subscribeFor = async (organizationId: string | undefined, path: string) => {
       const response = await h.app.inject({
         method: 'POST',
         url: '/webhooks',
         headers: admin.headers,
-        payload: { url: receiver.url(path), events: ['user_type.created'], organizationId },
+        payload: { url: receiver.url(path), events: ['user_type.created'], ...(organizationId ? { organizationId } : {}) },
       });
       expect(response.statusCode, response.body).toBe(201);
     };
@@ -590,6 +590,8 @@ describe(`a node's slots shared between organizations (${driver})`, () => {
       await subscribeFor(hanging, path);
     }
     await subscribeFor(waiting, '/b');
+    // A platform-wide endpoint gets all five events: its deliveries go out in the platform's own share, beside a full tenant.
+    await subscribeFor(undefined, '/platform');
     // One commit: four deliveries to each of the hanging tenant's five endpoints (enough to fill all 20 slots),
     // queued before the waiting tenant's one.
     const created = (organizationId: string, name: string) =>
@@ -601,7 +603,8 @@ describe(`a node's slots shared between organizations (${driver})`, () => {
     const sentToHanging = () => receiver.received.filter((request) => stuck.includes(request.path)).length;
 
     await receiver.until('/b', 1);
-    // It arrived while the hanging attempts were still open (none has timed out and been recorded).
+    await receiver.until('/platform', 5);
+    // They arrived while the hanging attempts were still open (none has timed out and been recorded).
     const attempted = await queryRows<{ attempted: number }>(
       h.context.database.primary,
       sql`SELECT count(*)::int AS attempted FROM webhook_deliveries JOIN webhooks ON webhooks.id = webhook_id
