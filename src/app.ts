@@ -68,6 +68,7 @@ export interface BuildOptions {
 
 export async function buildApp(context: AppContext, options: BuildOptions = {}) {
   const { config } = context;
+  const corsOrigins = config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : false;
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.LOG_LEVEL),
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -82,7 +83,8 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('runningHandlers', trackRunningHandlers(app as unknown as FastifyInstance));
-  registerProblemHandlers(app);
+  // With origins configured, @fastify/cors answers OPTIONS (a preflight) on every path before routing.
+  registerProblemHandlers(app, { corsPreflight: corsOrigins !== false });
   registerJsonParser(app);
   registerValidation(app);
   registerSerialization(app);
@@ -115,7 +117,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
     },
   });
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
-  await app.register(cors, { origin: config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : false, credentials: true });
+  await app.register(cors, { origin: corsOrigins, credentials: true });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

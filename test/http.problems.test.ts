@@ -9,6 +9,21 @@ import type { Harness } from './helpers/app.js';
 import { harnessWithAdmin, type loginAs } from './helpers/auth.js';
 import { ensureConsoleBuilt } from './helpers/console-build.js';
 
+/** Every route's full path, read from Fastify's printed route tree (each line a segment under its parent). */
+function routePaths(printed: string): string[] {
+  const segments: string[] = [];
+  const paths: string[] = [];
+  for (const line of printed.split('\n')) {
+    const at = line.search(/[├└]── /);
+    if (at < 0) continue;
+    const [, segment = '', methods] = /^(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line.slice(at + 4)) ?? [];
+    segments.length = at / 4;
+    segments.push(segment);
+    if (methods) paths.push(segments.join(''));
+  }
+  return paths.filter((path) => path !== '*');
+}
+
 /** Whatever a request looks like, the answer is our problem+json with our codes: never Fastify's, never a 500. */
 describe('problem answers for malformed requests', () => {
   let h: Harness;
@@ -121,6 +136,64 @@ describe('problem answers for malformed requests', () => {
       expect(page.statusCode).toBe(200);
       expect(page.headers['content-type']).toMatch(/^text\/html/);
     }
+  });
+
+  it('answers a method a path is not served with 405 and an Allow of exactly its methods, a path nobody serves 404', async () => {
+    const refusals = [
+      ['DELETE', '/auth/login', 'POST'],
+      ['HEAD', '/auth/login', 'POST'],
+      ['PUT', '/users?page=2', 'GET, HEAD, POST'],
+      ['POST', `/users/${admin.userId}`, 'DELETE, GET, HEAD, PATCH, PUT'],
+      ['DELETE', '/health', 'GET, HEAD'],
+      ['POST', '/admin/users', 'GET, HEAD'],
+      ['PUT', '/oidc/interaction/abc', 'GET, HEAD'],
+      // Without CORS origins nothing answers OPTIONS.
+      ['OPTIONS', '/organizations', 'GET, HEAD, POST'],
+    ] as const;
+    for (const [method, url, allow] of refusals) {
+      const res = await h.app.inject({ method, url, headers: admin.headers });
+      expect([res.statusCode, res.headers.allow], `${method} ${url}`).toEqual([405, allow]);
+      if (method !== 'HEAD') expect(expectProblem(res, 405, 'METHOD_NOT_ALLOWED')).toMatchObject({ title: 'Method Not Allowed' });
+    }
+    for (const [method, url] of [
+      ['GET', '/nope'],
+      ['DELETE', '/nope'],
+      ['OPTIONS', '/nope'],
+      ['GET', `/users/${admin.userId}/nope`],
+    ] as const) {
+      const res = await h.app.inject({ method, url, headers: admin.headers });
+      expect(res.headers.allow, `${method} ${url}`).toBeUndefined();
+      expectProblem(res, 404, 'ROUTE_NOT_FOUND');
+    }
+  });
+
+  it("agrees with Fastify's own router on every path of every route: each method it does not serve there is 405", async () => {
+    const methods = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT'] as const;
+    const mismatches: string[] = [];
+    for (const path of routePaths(h.app.printRoutes({ commonPrefix: false }))) {
+      const url = path.replace(/:[^/]+|\*/g, 'x');
+      const served = methods.filter((method) => h.app.findRoute({ method, url }) !== null);
+      for (const method of methods.filter((method) => !served.includes(method))) {
+        const res = await h.app.inject({ method, url });
+        const [status, allow] = [res.statusCode, res.headers.allow];
+        // A path its own pattern does not match (a static wildcard over files that do not exist) is nobody's: 404.
+        const expected = served.length > 0 ? [405, served.join(', ')] : [404, undefined];
+        if (status !== expected[0] || allow !== expected[1]) mismatches.push(`${method} ${url}: ${status} ${allow} (served: ${served})`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('answers a wrong method on a hosted page with a page for a browser, with Allow, and problem+json for a script', async () => {
+    const page = await h.app.inject({ method: 'PUT', url: '/sign-in?lang=de', headers: { accept: 'text/html' } });
+    expect([page.statusCode, page.headers.allow, page.headers['content-language']]).toEqual([405, 'GET, HEAD, POST', 'de']);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.body).toContain('So nicht verfügbar');
+    expect(page.body).toContain('href="/sign-in?lang=de"');
+    const script = await h.app.inject({ method: 'PUT', url: '/sign-in', headers: { accept: 'application/json' } });
+    expect(script.headers.allow).toBe('GET, HEAD, POST');
+    expectProblem(script, 405, 'METHOD_NOT_ALLOWED');
   });
 
   it('reads JSON as UTF-8 only: other bytes are MALFORMED_JSON, another charset 415, and nothing is stored', async () => {

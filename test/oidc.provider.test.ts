@@ -50,7 +50,7 @@ describe(`OpenID provider (${driver})`, () => {
       const response = await fetch(`${issuer}${path}`, { method });
       return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
     };
-    const elsewhere = await answer('DELETE', '/health');
+    const elsewhere = await answer('GET', '/nowhere');
     expect(elsewhere.status).toBe(404);
     const unknown = [
       ['GET', '/oidc/nope'],

@@ -163,6 +163,11 @@ describe('CORS and body limits from config', () => {
     });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+  it("lists OPTIONS in a wrong method's Allow: the preflight answers it on every path", async () => {
+    const refused = await h.app.inject({ method: 'PUT', url: '/health' });
+    expect([refused.statusCode, refused.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS']);
+  });
 });
 
 describe('/metrics behind METRICS_TOKEN', () => {

@@ -84,6 +84,7 @@ export const httpErrors = defineErrors({
   STEP_UP_REQUIRED: [401, 'Sign in again (with your second factor, if you have one) to do this.'],
   FORBIDDEN: [403, 'You do not have permission to do this.'],
   ROUTE_NOT_FOUND: [404, 'No such route.'],
+  METHOD_NOT_ALLOWED: [405, 'This address does not take this method.'],
   NOT_ACCEPTABLE: [406, 'No acceptable representation is available.'],
   REQUEST_TIMEOUT: [408, 'The request did not arrive in time.'],
   ALREADY_EXISTS: [409, 'A record with this value already exists.'],

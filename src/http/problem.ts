@@ -4,12 +4,14 @@ import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, Fast
 import { DatabaseWaitTimeoutError } from '../db/client.js';
 import { type DatabaseError, findDatabaseError, violatedUniqueConstraint } from '../db/errors.js';
 import { AppError, type ErrorFactory, type FieldError, httpErrors, MAX_FIELD_ERRORS } from './errors.js';
+import { trackServedMethods } from './served-methods.js';
 
 const titles: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
@@ -249,8 +251,12 @@ export const problemServerOptions = {
   return503OnClosing: false,
 } as const;
 
-/** The one place errors become HTTP answers (RFC 9457). While the server drains, new requests get 503 SHUTTING_DOWN. */
-export function registerProblemHandlers(app: FastifyInstance) {
+/**
+ * The one place errors become HTTP answers (RFC 9457). While the server drains, new requests get 503 SHUTTING_DOWN.
+ * A path no route serves is 404; one served with other methods is 405 with Allow (RFC 9110 §15.5.6), answered as its
+ * routes' instance says (`answerWrongMethodsWith`). `corsPreflight`: OPTIONS is answered on every path.
+ */
+export function registerProblemHandlers(app: FastifyInstance, options: { corsPreflight?: boolean } = {}) {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -268,5 +274,12 @@ export function registerProblemHandlers(app: FastifyInstance) {
     else request.log.info({ code: appError.code }, 'request refused');
     return sendProblem(request, reply, appError);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, httpErrors.ROUTE_NOT_FOUND()));
+  const servedPath = trackServedMethods(app, options);
+  app.setNotFoundHandler((request, reply) => {
+    const served = servedPath(request);
+    if (!served) return sendProblem(request, reply, httpErrors.ROUTE_NOT_FOUND());
+    reply.header('allow', served.allow);
+    const refusal = httpErrors.METHOD_NOT_ALLOWED();
+    return served.answer ? served.answer(request, reply, refusal) : sendProblem(request, reply, refusal);
+  });
 }

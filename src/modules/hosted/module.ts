@@ -1,5 +1,5 @@
 import { defineModule } from '../../platform/module.js';
-import { answerUnreadableRequestsWithPage } from './page-errors.js';
+import { answerUnreadableRequestsWithPage, answerWrongMethodsWithPage } from './page-errors.js';
 import { accountPages } from './routes.account.js';
 import { accountAvatarPages } from './routes.account-avatar.js';
 import { accountDeletionPages } from './routes.account-deletion.js';
@@ -29,6 +29,7 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
       });
       const kit = await createPageKit(pages, hosted, config, state);
       answerUnreadableRequestsWithPage(pages, kit);
+      answerWrongMethodsWithPage(pages, kit);
       signInPages(pages, kit);
       socialSignInPages(pages, kit);
       accountRecoveryPages(pages, kit);

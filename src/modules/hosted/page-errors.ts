@@ -1,5 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { toAppError } from '../../http/problem.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppError } from '../../http/errors.js';
+import { sendProblem, toAppError } from '../../http/problem.js';
+import { answerWrongMethodsWith } from '../../http/served-methods.js';
 import type { PageKit } from './routes.js';
 
 /** Refusals of a request as sent (a value past its bound, a body that is not a form, or one too large). */
@@ -14,6 +16,25 @@ function pageBehind(app: FastifyInstance, request: FastifyRequest) {
   return '/sign-in';
 }
 
+/** A browser asks for HTML; a script (the passkey ceremonies' JSON, an API client) does not, and gets problem+json. */
+const asksForPage = (request: FastifyRequest) => request.headers.accept?.includes('text/html') === true;
+
+/** A refused request as a page in the page's language: its words (`common.<words>Title`, `common.<words>`), a link back. */
+function refusalPage(
+  app: FastifyInstance,
+  kit: PageKit,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  refusal: AppError,
+  words: 'unreadable' | 'wrongMethod',
+) {
+  request.log.info({ code: refusal.code }, 'page request refused');
+  const t = kit.t(request);
+  const link = { href: pageBehind(app, request), label: t('common.back') };
+  const content = { title: t(`common.${words}Title`), message: t(`common.${words}`), alert: true, link };
+  return kit.message(request, reply, content, refusal.status);
+}
+
 /**
  * A page request Fastify refuses before its handler runs (its body schema, its parser) is answered the way the
  * pages answer: for a browser, a page in the page's language under the pages' policy, with a link back to the
@@ -23,15 +44,18 @@ function pageBehind(app: FastifyInstance, request: FastifyRequest) {
 export function answerUnreadableRequestsWithPage(app: FastifyInstance, kit: PageKit) {
   app.setErrorHandler(async (error, request, reply) => {
     const appError = toAppError(error);
-    if (!UNREADABLE.has(appError.status) || !request.headers.accept?.includes('text/html')) throw error;
-    request.log.info({ code: appError.code }, 'page request refused');
-    const t = kit.t(request);
-    const link = { href: pageBehind(app, request), label: t('common.back') };
-    return kit.message(
-      request,
-      reply,
-      { title: t('common.unreadableTitle'), message: t('common.unreadable'), alert: true, link },
-      appError.status,
-    );
+    if (!UNREADABLE.has(appError.status) || !asksForPage(request)) throw error;
+    return refusalPage(app, kit, request, reply, appError, 'unreadable');
   });
+}
+
+/**
+ * A page's address asked with a method it does not take (a PUT to /sign-in): the core's 405 with Allow, which a
+ * browser gets as a page the way refused forms are. The not-found handler that answers it runs outside the pages'
+ * instance. Registered on the pages' own instance, before their routes.
+ */
+export function answerWrongMethodsWithPage(app: FastifyInstance, kit: PageKit) {
+  answerWrongMethodsWith(app, (request, reply, refusal) =>
+    asksForPage(request) ? refusalPage(app, kit, request, reply, refusal, 'wrongMethod') : sendProblem(request, reply, refusal),
+  );
 }

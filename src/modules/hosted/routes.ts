@@ -84,6 +84,13 @@ const csp = (formTarget?: string) =>
   ].join('; ');
 /** The app origin a page's form may end up redirected to (the app round trip). */
 const formTargets = new WeakMap<FastifyRequest, string>();
+/** Every page's headers: the strict policy, never framed, no referrer (a token may be in the address); never cached by default. */
+const pagePolicy = (request: FastifyRequest, lang: Language) => ({
+  'content-security-policy': csp(formTargets.get(request)),
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-language': lang,
+});
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -194,15 +201,8 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     supportEmail: config.BRAND_SUPPORT_EMAIL,
   };
 
-  // Every page: the strict policy, never framed, no referrer (a token may be in the address), never cached;
-  // a language picked in the address is kept for the visit.
+  // A language picked in the address is kept for the visit.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', csp(formTargets.get(request)));
-      reply.header('x-frame-options', 'DENY');
-      reply.header('referrer-policy', 'no-referrer');
-      reply.header('content-language', languageOf(request));
-    }
     const asked = askedLanguage(request);
     if (asked && asked !== cookieOf(request.headers.cookie, LANGUAGE_COOKIE)) {
       reply.header(
@@ -258,8 +258,9 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
       const title = typeof data.title === 'string' ? data.title : translate(String(data.titleKey ?? 'signIn.title'));
       // A page may show an organization's own brand (its invitation): what it sets replaces the deployment's.
       const shown = { ...brand, ...definedOnly((data.brand ?? {}) as Partial<typeof brand>) };
-      reply.code(status).type('text/html; charset=utf-8');
-      return reply.viewAsync(
+      reply.code(status).type('text/html; charset=utf-8').headers(pagePolicy(request, lang));
+      // The instance's renderer, not the reply's: a wrong method's page (page-errors.ts) is answered outside this instance.
+      return app.view(
         template,
         {
           values: {},

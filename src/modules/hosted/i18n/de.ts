@@ -32,6 +32,9 @@ export const de: Catalogue = {
     unreadableTitle: 'Formular nicht angenommen',
     unreadable:
       'Etwas in diesem Formular ist nicht wie erwartet (vielleicht ist ein Wert zu lang), daher wurde nichts geändert. Gehen Sie zurück, prüfen Sie Ihre Eingaben und versuchen Sie es erneut.',
+    wrongMethodTitle: 'So nicht verfügbar',
+    wrongMethod:
+      'Diese Seite kann so nicht verwendet werden, daher wurde nichts geändert. Öffnen Sie sie über ihren Link und versuchen Sie es erneut.',
   },
   accountDeletion: {
     title: 'Mein Konto löschen',

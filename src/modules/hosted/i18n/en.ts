@@ -30,6 +30,8 @@ export const en = {
     unreadableTitle: 'Form not accepted',
     unreadable:
       'Something in this form is not as expected (a value may be too long), so nothing was changed. Go back, check what you entered and try again.',
+    wrongMethodTitle: 'Not available this way',
+    wrongMethod: 'This page cannot be used this way, so nothing was changed. Open it from its link and try again.',
   },
   accountDeletion: {
     title: 'Delete my account',

@@ -1,0 +1,94 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import FindMyWay from 'find-my-way';
+import type { AppError } from './errors.js';
+
+/** How the routes of an instance answer a method their path is not served with (the hosted pages: a page for a browser). */
+export type WrongMethodAnswer = (request: FastifyRequest, reply: FastifyReply, refusal: AppError) => unknown;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by `answerWrongMethodsWith` on an instance whose routes (and its children's) answer a wrong method their own way. */
+    wrongMethodAnswer?: WrongMethodAnswer;
+  }
+}
+
+/** The methods a request's path is served with (the Allow header's), and how its routes answer another. */
+export interface ServedPath {
+  allow: string;
+  answer?: WrongMethodAnswer;
+}
+
+/** A route's own answer to a wrong method, kept with it in the lookup router. */
+interface RouteStore {
+  answer?: WrongMethodAnswer;
+}
+
+/**
+ * Routes registered on `instance` from now on, and on its children, answer a method their path is not served with
+ * through `answer`; others get the core's problem+json. Registered before the instance's routes.
+ */
+export function answerWrongMethodsWith(instance: FastifyInstance, answer: WrongMethodAnswer) {
+  instance.decorate('wrongMethodAnswer', answer);
+}
+
+/** A route on every path (the CORS preflight's `OPTIONS *`) says nothing about which paths exist. */
+const CATCH_ALL = new Set(['*', '/*']);
+
+type RegisteredRoute = RouteOptions & { routePath: string; prefix: string };
+
+/**
+ * The paths a route answers on. A prefix's own `/` route answers with and without the trailing slash
+ * (`prefixTrailingSlash: 'both'`, Fastify's default), and Fastify reports only the first to `onRoute`.
+ */
+const pathsOf = (route: RegisteredRoute) =>
+  route.routePath === '' && route.prefix !== '' && (route.prefixTrailingSlash ?? 'both') === 'both'
+    ? [route.url, `${route.url}/`]
+    : [route.url];
+
+/** The router's matching options as Fastify's own router has them, so both match a URL alike. */
+function lookupRouter(app: FastifyInstance) {
+  const { routerOptions = {}, caseSensitive } = app.initialConfig;
+  const { ignoreTrailingSlash, ignoreDuplicateSlashes, maxParamLength, allowUnsafeRegex } = routerOptions;
+  return FindMyWay({ caseSensitive, ignoreTrailingSlash, ignoreDuplicateSlashes, maxParamLength, allowUnsafeRegex });
+}
+
+/**
+ * Keeps every route's method and path in a router of its own (Fastify looks a concrete URL up only for the request's
+ * own method), and returns the lookup its not-found handler asks: the methods a path is served with, or undefined
+ * when no route serves it, or when one serving the request's own method passed it on as not found (a file the
+ * console does not have). `corsPreflight`: OPTIONS is answered on every path, so every Allow lists it.
+ */
+export function trackServedMethods(app: FastifyInstance, { corsPreflight = false } = {}) {
+  const router = lookupRouter(app);
+  // Kept sorted: the order the Allow header lists them in.
+  const methods: FindMyWay.HTTPMethod[] = [];
+  const noHandler = () => undefined;
+  const record = (method: FindMyWay.HTTPMethod, path: string, constraints: RouteOptions['constraints'] = {}, store: RouteStore) => {
+    // Fastify's own HEAD for a GET route may meet a HEAD route declared for the same path.
+    if (router.hasRoute(method, path, constraints)) return;
+    router.on(method, path, { constraints }, noHandler, store);
+    if (!methods.includes(method)) {
+      methods.push(method);
+      methods.sort();
+    }
+  };
+  app.addHook('onRoute', function recordRoute(this: FastifyInstance, route: RegisteredRoute) {
+    if (CATCH_ALL.has(route.url)) return;
+    const store: RouteStore = { answer: this.wrongMethodAnswer };
+    for (const method of [route.method].flat() as FindMyWay.HTTPMethod[]) {
+      for (const path of pathsOf(route)) record(method, path, route.constraints, store);
+    }
+  });
+
+  return (request: FastifyRequest): ServedPath | undefined => {
+    const [path = '/'] = request.url.split('?');
+    const found = methods.flatMap((method) => {
+      const route = router.find(method, path);
+      return route ? [{ method, store: route.store as RouteStore }] : [];
+    });
+    if (found.length === 0 || found.some(({ method }) => method === request.method)) return undefined;
+    const allow = new Set<string>(found.map(({ method }) => method));
+    if (corsPreflight) allow.add('OPTIONS');
+    return { allow: [...allow].sort().join(', '), answer: found.find(({ store }) => store.answer)?.store.answer };
+  };
+}
