@@ -48,6 +48,10 @@ describe('social sign-in with an OpenID Connect provider', () => {
     await op?.close();
   });
 
+  /** Finishes a link=true sign-in: its code and verifier, sent by the account it links to. */
+  const exchangeLink = (headers: Record<string, string>, landed: { code: string | null; verifier: string }) =>
+    h.app.inject({ method: 'POST', url: '/auth/identities', headers, payload: { code: landed.code, codeVerifier: landed.verifier } });
+
   it('creates the account on first sign-in, hands the app a code for the login shape, and signs the same person in again', async () => {
     op.accounts.set('alice', { email: 'Alice@Example.com', email_verified: true, given_name: 'Alice', family_name: 'Liddell' });
     op.signInAs = 'alice';
@@ -188,12 +192,7 @@ describe('social sign-in with an OpenID Connect provider', () => {
     nextPerson({ email: `elsewhere${counter}@example.com` });
     const landed = await signInWith(browser, 'oidc', { link: 'true' }, me.headers);
     expect(landed.error).toBeNull();
-    const linked = await h.app.inject({
-      method: 'POST',
-      url: '/auth/identities',
-      headers: me.headers,
-      payload: { code: landed.code, codeVerifier: landed.verifier },
-    });
+    const linked = await exchangeLink(me.headers, landed);
     expect(linked.statusCode, linked.body).toBe(201);
     expect(await auditActions(h, me.userId)).toContain('identity.linked');
     expect((await redeem(h, landed.code, landed.verifier)).statusCode).toBe(400);
@@ -212,6 +211,31 @@ describe('social sign-in with an OpenID Connect provider', () => {
     const anonymous = await h.app.inject({ url: authorizePath('oidc', pkcePair().challenge, { link: 'true' }) });
     expect(anonymous.statusCode).toBe(401);
     await login(h, me.user.email, me.user.password);
+  });
+
+  // Support acting as the person must not leave with a way into their account, nor take one away.
+  it('links and unlinks no identity while impersonating', async () => {
+    const person = await loginAs(h, { email: `impersonated${++counter}@example.com` });
+    nextPerson({ email: `own${counter}@example.com` });
+    const own = await signInWith(browser, 'oidc', { link: 'true' }, person.headers);
+    const identity = (await exchangeLink(person.headers, own)).json().identity;
+    const support = await loginAs(h, { permissions: ['users:read', 'users:impersonate'] });
+    const started = await h.app.inject({
+      method: 'POST',
+      url: `/users/${person.userId}/impersonate`,
+      headers: support.headers,
+      payload: { reason: 'Ticket 4713: sign-in trouble' },
+    });
+    const asPerson = { authorization: `Bearer ${started.json().accessToken}` };
+
+    nextPerson({ email: `support-own${counter}@example.com` });
+    const supports = await signInWith(createBrowser(h), 'oidc', { link: 'true' }, asPerson);
+    const linked = await exchangeLink(asPerson, supports);
+    expect([linked.statusCode, linked.json().code]).toEqual([403, 'IMPERSONATION_NOT_ALLOWED']);
+    const unlinked = await h.app.inject({ method: 'DELETE', url: `/auth/identities/${identity.id}`, headers: asPerson });
+    expect([unlinked.statusCode, unlinked.json().code]).toEqual([403, 'IMPERSONATION_NOT_ALLOWED']);
+    const kept = (await h.app.inject({ url: '/auth/identities', headers: person.headers })).json().data;
+    expect(kept.map((entry: { id: string }) => entry.id)).toEqual([identity.id]);
   });
 
   it('finishes on another node than it started (the flow is shared through the database)', async () => {

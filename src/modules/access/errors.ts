@@ -14,7 +14,7 @@ export const accessErrors = defineErrors({
   API_KEY_NOT_ALLOWED: [403, 'Credentials (email, password, factors, API keys, sessions) are not changed with an API key: sign in.'],
   IMPERSONATION_NOT_ALLOWED: [
     403,
-    'Credentials and identifiers (email, username, phone, password, factors, API keys, sessions) are not changed, nor an organization left or the account deleted, while impersonating.',
+    'Credentials and identifiers (email, username, phone, password, factors, linked identities, API keys, sessions) are not changed, nor an organization left or the account deleted, while impersonating.',
   ],
   SHARED_ROLE: [403, 'Roles every organization shares are changed only by holders of tenants:all.'],
   SHARED_CATALOG: [403, 'Permissions and user types every organization shares are changed only by holders of tenants:all.'],

@@ -67,8 +67,8 @@ export function assertNotApiKey(principal: Principal) {
 }
 
 /**
- * Support acting as the person changes nothing they sign in or recover with (their credentials, username,
- * phone) and does nothing they cannot undo (leave an organization, delete the account): support would keep
+ * Support acting as the person changes nothing they sign in or recover with (their credentials, linked
+ * identities, username, phone) and does nothing they cannot undo (leave an organization, delete the account): support would keep
  * the account after the impersonation ends, or take from the person what only they may give up.
  */
 export function assertNotImpersonating(principal: Principal) {

@@ -45,7 +45,12 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
       body: CodeExchangeBody,
       response: {
         201: IdentityEnvelope,
-        ...problems(errors.OAUTH_CODE_INVALID, errors.IDENTITY_ALREADY_LINKED, httpErrors.RATE_LIMITED),
+        ...problems(
+          errors.OAUTH_CODE_INVALID,
+          errors.IDENTITY_ALREADY_LINKED,
+          accessErrors.IMPERSONATION_NOT_ALLOWED,
+          httpErrors.RATE_LIMITED,
+        ),
       },
     }),
     async (request) => ({ identity: await federation.completeLink(signedIn(request.caller), request.body) }),
@@ -57,7 +62,10 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
         'Removes the link to one provider. Refused when it is your only way to sign in (no password and no other identity): LAST_SIGN_IN_METHOD.',
       summary: 'Unlink one of your identities (not your last way to sign in)',
       params: IdentityParams,
-      response: { 204: NoContent, ...problems(errors.IDENTITY_NOT_FOUND, errors.LAST_SIGN_IN_METHOD, httpErrors.RATE_LIMITED) },
+      response: {
+        204: NoContent,
+        ...problems(errors.IDENTITY_NOT_FOUND, errors.LAST_SIGN_IN_METHOD, accessErrors.IMPERSONATION_NOT_ALLOWED, httpErrors.RATE_LIMITED),
+      },
     }),
     async (request) => {
       await identities.unlinkOwn(signedIn(request.caller), request.params.id);
