@@ -213,8 +213,8 @@ describe('social sign-in with an OpenID Connect provider', () => {
     await login(h, me.user.email, me.user.password);
   });
 
-  // Support acting as the person must not leave with a way into their account, nor take one away.
-  it('links and unlinks no identity while impersonating', async () => {
+  // Neither support acting as the person nor a leaked API key may leave with a way into the account, nor take one away.
+  it('links and unlinks no identity while impersonating or with an API key', async () => {
     const person = await loginAs(h, { email: `impersonated${++counter}@example.com` });
     nextPerson({ email: `own${counter}@example.com` });
     const own = await signInWith(browser, 'oidc', { link: 'true' }, person.headers);
@@ -226,14 +226,20 @@ describe('social sign-in with an OpenID Connect provider', () => {
       headers: support.headers,
       payload: { reason: 'Ticket 4713: sign-in trouble' },
     });
-    const asPerson = { authorization: `Bearer ${started.json().accessToken}` };
+    const key = await h.app.inject({ method: 'POST', url: '/auth/api-keys', headers: person.headers, payload: { name: 'ci', scopes: [] } });
+    const doors: { headers: Record<string, string>; code: string }[] = [
+      { headers: { authorization: `Bearer ${started.json().accessToken}` }, code: 'IMPERSONATION_NOT_ALLOWED' },
+      { headers: { 'x-api-key': key.json().key as string }, code: 'API_KEY_NOT_ALLOWED' },
+    ];
 
-    nextPerson({ email: `support-own${counter}@example.com` });
-    const supports = await signInWith(createBrowser(h), 'oidc', { link: 'true' }, asPerson);
-    const linked = await exchangeLink(asPerson, supports);
-    expect([linked.statusCode, linked.json().code]).toEqual([403, 'IMPERSONATION_NOT_ALLOWED']);
-    const unlinked = await h.app.inject({ method: 'DELETE', url: `/auth/identities/${identity.id}`, headers: asPerson });
-    expect([unlinked.statusCode, unlinked.json().code]).toEqual([403, 'IMPERSONATION_NOT_ALLOWED']);
+    for (const door of doors) {
+      nextPerson({ email: `someone-else${++counter}@example.com` });
+      const theirs = await signInWith(createBrowser(h), 'oidc', { link: 'true' }, door.headers);
+      const linked = await exchangeLink(door.headers, theirs);
+      expect([linked.statusCode, linked.json().code]).toEqual([403, door.code]);
+      const unlinked = await h.app.inject({ method: 'DELETE', url: `/auth/identities/${identity.id}`, headers: door.headers });
+      expect([unlinked.statusCode, unlinked.json().code]).toEqual([403, door.code]);
+    }
     const kept = (await h.app.inject({ url: '/auth/identities', headers: person.headers })).json().data;
     expect(kept.map((entry: { id: string }) => entry.id)).toEqual([identity.id]);
   });

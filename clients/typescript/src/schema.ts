@@ -3382,18 +3382,6 @@ export interface components {
                 };
             };
         };
-        /** @description Problem codes: IMPERSONATION_NOT_ALLOWED */
-        "403-IMPERSONATION_NOT_ALLOWED": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Problem"] & {
-                    /** @enum {unknown} */
-                    code?: "IMPERSONATION_NOT_ALLOWED";
-                };
-            };
-        };
         /** @description Problem codes: INVITATION_FOR_ANOTHER_ACCOUNT */
         "403-INVITATION_FOR_ANOTHER_ACCOUNT": {
             headers: {
@@ -11043,7 +11031,7 @@ export interface operations {
             };
             400: components["responses"]["400-OAUTH_CODE_INVALID-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-IMPERSONATION_NOT_ALLOWED"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-IDENTITY_ALREADY_LINKED-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -11072,7 +11060,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-IMPERSONATION_NOT_ALLOWED"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             404: components["responses"]["404-IDENTITY_NOT_FOUND"];
             409: components["responses"]["409-LAST_SIGN_IN_METHOD-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];

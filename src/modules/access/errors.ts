@@ -11,7 +11,10 @@ export const accessErrors = defineErrors({
   INVALID_EXPIRY: [400, 'expiresAt must be in the future.'],
   GRANT_EXCEEDS_OWN_ACCESS: [403, 'You cannot grant what you do not hold.'],
   ACCOUNT_HOLDS_MORE_ACCESS: [403, 'This account holds access you do not hold: you cannot act on it.'],
-  API_KEY_NOT_ALLOWED: [403, 'Credentials (email, password, factors, API keys, sessions) are not changed with an API key: sign in.'],
+  API_KEY_NOT_ALLOWED: [
+    403,
+    'Credentials (email, password, factors, linked identities, API keys, sessions) are not changed with an API key: sign in.',
+  ],
   IMPERSONATION_NOT_ALLOWED: [
     403,
     'Credentials and identifiers (email, username, phone, password, factors, linked identities, API keys, sessions) are not changed, nor an organization left or the account deleted, while impersonating.',

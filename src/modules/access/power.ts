@@ -60,7 +60,7 @@ export async function assertMayActOn(db: Executor, principal: Principal, targetU
  */
 export const targetScope = (principal: Principal): AccessScope => (principal.crossTenant ? EVERYWHERE : principal.organizationId);
 
-/** Credentials (email, password, factors, API keys, sessions) change only in a signed-in session: a leaked key must not take the account. */
+/** Credentials (email, password, factors, linked identities, API keys, sessions) change only in a signed-in session: a leaked key must not take the account. */
 export function assertNotApiKey(principal: Principal) {
   if (principal.apiKeyId) throw errors.API_KEY_NOT_ALLOWED();
   assertNotImpersonating(principal);

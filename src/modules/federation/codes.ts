@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import type { Tx } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
-import { assertNotImpersonating } from '../access/service.js';
+import { assertNotApiKey } from '../access/service.js';
 import { authErrors } from '../auth/errors.js';
 import { identityFields } from './accounts.js';
 import type { FederationKit } from './deps.js';
@@ -83,8 +83,8 @@ export function createCodes(kit: Pick<FederationKit, 'auth' | 'context' | 'useCa
 
     /** POST /auth/identities: the signed-in user who asked for the link finishes it with the code and verifier. */
     async completeLink(caller: SignedInCaller, input: CodeExchange) {
-      // Support acting as the person would link their own identity and keep a way in after the impersonation.
-      assertNotImpersonating(caller.principal);
+      // A leaked key's holder, or support acting as the person, would link their own identity and keep a way in.
+      assertNotApiKey(caller.principal);
       const { userId } = caller.principal;
       const linked = await useCases.run(caller, async (tx, emit) => {
         const grant = await redeem(tx, input, 'link');

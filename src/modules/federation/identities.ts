@@ -2,7 +2,7 @@ import type { Executor, Tx } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
 import { isoOrNull } from '../../platform/dates.js';
 import type { Emit } from '../../platform/use-case.js';
-import { assertNotImpersonating } from '../access/service.js';
+import { assertNotApiKey } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
 import type { FederationKit } from './deps.js';
 import { federationErrors as errors } from './errors.js';
@@ -43,7 +43,7 @@ export function createIdentities(kit: Pick<FederationKit, 'context' | 'useCases'
 
     /** The caller's own identity, unless it is their last way to sign in (no password, no other identity). */
     async unlinkOwn(caller: SignedInCaller, id: string) {
-      assertNotImpersonating(caller.principal);
+      assertNotApiKey(caller.principal);
       await useCases.run(caller, (tx, emit) => unlink(tx, emit, caller.principal.userId, id, true));
     },
 

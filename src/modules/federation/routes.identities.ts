@@ -26,6 +26,8 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
     perMinute(state, perPrincipalLimit, ({ caller }) => `auth-principal:${caller.principal?.apiKeyId ?? caller.principal?.userId}`),
   );
   const limited = problems(httpErrors.RATE_LIMITED);
+  // A way to sign in is linked or unlinked by the person, signed in: never with an API key or while impersonated.
+  const signedInSessionOnly = [accessErrors.API_KEY_NOT_ALLOWED, accessErrors.IMPERSONATION_NOT_ALLOWED];
 
   own.get(
     '',
@@ -45,12 +47,7 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
       body: CodeExchangeBody,
       response: {
         201: IdentityEnvelope,
-        ...problems(
-          errors.OAUTH_CODE_INVALID,
-          errors.IDENTITY_ALREADY_LINKED,
-          accessErrors.IMPERSONATION_NOT_ALLOWED,
-          httpErrors.RATE_LIMITED,
-        ),
+        ...problems(errors.OAUTH_CODE_INVALID, errors.IDENTITY_ALREADY_LINKED, ...signedInSessionOnly, httpErrors.RATE_LIMITED),
       },
     }),
     async (request) => ({ identity: await federation.completeLink(signedIn(request.caller), request.body) }),
@@ -64,7 +61,7 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
       params: IdentityParams,
       response: {
         204: NoContent,
-        ...problems(errors.IDENTITY_NOT_FOUND, errors.LAST_SIGN_IN_METHOD, accessErrors.IMPERSONATION_NOT_ALLOWED, httpErrors.RATE_LIMITED),
+        ...problems(errors.IDENTITY_NOT_FOUND, errors.LAST_SIGN_IN_METHOD, ...signedInSessionOnly, httpErrors.RATE_LIMITED),
       },
     }),
     async (request) => {
