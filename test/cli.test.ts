@@ -40,8 +40,6 @@ describe(`tessera CLI (${driver})`, () => {
     // Newest first, each step rolled back and seen gone from the schema: the newest by the CLI, the others
     // by the same migrator in this process (a CLI process per step costs seconds each and proves no more).
     const steps: [migration: string, leftover: ReturnType<typeof sql>][] = [
-      // A phone number is unique among all again, proven or not (of several holders, the prover or the oldest keeps it).
-      ['0020_users_phone_unique_when_proven', sql`SELECT 1 FROM pg_indexes WHERE indexname = 'users_phone_idx'`],
       // Applications belong to no organization again: every one is the platform's.
       [
         '0019_application_organizations',
@@ -129,7 +127,7 @@ describe(`tessera CLI (${driver})`, () => {
 
     const up = await runCli(['migrate', 'up'], target.env);
     expect(up.stdout.trim()).toBe(
-      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships, 0009_webhooks, 0010_session_amr, 0011_mfa, 0012_oidc, 0013_impersonation, 0014_webhook_entity_versions, 0015_mfa_remembered_devices, 0016_organization_branding, 0017_refresh_tokens_unspent, 0018_webhook_due_index, 0019_application_organizations, 0020_users_phone_unique_when_proven',
+      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships, 0009_webhooks, 0010_session_amr, 0011_mfa, 0012_oidc, 0013_impersonation, 0014_webhook_entity_versions, 0015_mfa_remembered_devices, 0016_organization_branding, 0017_refresh_tokens_unspent, 0018_webhook_due_index, 0019_application_organizations',
     );
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
     // Seven CLI processes: a loaded machine needs more than the default 30 s.

@@ -239,28 +239,6 @@ describe('users: admin API and self-service', () => {
     expect([own.statusCode, own.json().code]).toEqual([400, 'FIELD_NOT_ALLOWED']);
   });
 
-  // A 409 for a number another account holds would tell anyone who types numbers whose they are.
-  it("takes a number another account holds as one's own unproven one, and refuses only proving a number another has proven", async () => {
-    const api = as(admin);
-    const holder = (await api.send('POST', '/users', { email: 'unproven.holder@example.com', phone: '+14155550181' })).json().user;
-    const prover = (
-      await api.send('POST', '/users', { email: 'proven.holder@example.com', phone: '+14155550182', phoneVerified: true })
-    ).json().user;
-    const person = await loginAs(h, { roles: ['user'] });
-
-    const profile = await as(person).send('PUT', '/users/profile', { phone: '+14155550181' });
-    expect([profile.statusCode, profile.json().phone, profile.json().phoneVerified]).toEqual([200, '+14155550181', false]);
-    const patched = await as(person).send('PATCH', '/users/me', { phone: '+14155550182' });
-    expect([patched.statusCode, patched.json().phone, patched.json().phoneVerified]).toEqual([200, '+14155550182', false]);
-    const holders = (await api.get('/users?phone=%2B14155550182')).json().data.map((user: { id: string }) => user.id);
-    expect(holders.sort()).toEqual([prover.id, person.userId].sort());
-
-    // A number is one account's once proven: an administrator proving it for a second answers 409, an unproven holder's not.
-    const second = await api.send('PATCH', `/users/${person.userId}`, { phoneVerified: true });
-    expect([second.statusCode, second.json().code]).toEqual([409, 'PHONE_ALREADY_EXISTS']);
-    expect((await api.send('PATCH', `/users/${holder.id}`, { phoneVerified: true })).json().phoneVerified).toBe(true);
-  });
-
   it("needs re-verification after an administrator's email change and tells the old address", async () => {
     const user = await createUser(h, { email: 'old-address@example.com' });
     const res = await as(admin).send('PATCH', `/users/${user.id}`, { email: 'New-Address@example.com' });

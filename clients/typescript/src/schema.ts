@@ -438,7 +438,7 @@ export interface paths {
         get: operations["getUser"];
         /**
          * Replace the editable fields of a user
-         * @description Sets every editable field (email, username, phone, names, organization, user type) of a user in your tenancy (`me` for yourself); null clears the optional ones. An administrator sets another user’s email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username another user has answers 409, and so does a phone number another user has proven when it is given as proven (`phoneVerified`): an unproven number belongs to no account alone; moving a user to another organization is for cross-tenant administrators.
+         * @description Sets every editable field (email, username, phone, names, organization, user type) of a user in your tenancy (`me` for yourself); null clears the optional ones. An administrator sets another user’s email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username or phone number another user has answers 409; moving a user to another organization is for cross-tenant administrators.
          */
         put: operations["putUser"];
         post?: never;
@@ -451,7 +451,7 @@ export interface paths {
         head?: never;
         /**
          * Change some fields of a user
-         * @description Changes only the fields given of a user in your tenancy (`me` for yourself). An administrator sets another user’s email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username another user has answers 409, and so does a phone number another user has proven when it is given as proven (`phoneVerified`): an unproven number belongs to no account alone; moving a user to another organization is for cross-tenant administrators.
+         * @description Changes only the fields given of a user in your tenancy (`me` for yourself). An administrator sets another user’s email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username or phone number another user has answers 409; moving a user to another organization is for cross-tenant administrators.
          */
         patch: operations["patchUser"];
         trace?: never;
@@ -550,7 +550,7 @@ export interface paths {
         get: operations["getUsersProfile"];
         /**
          * Update your user, profile and learning preferences (a new email waits for confirmation)
-         * @description Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_MAX_AGE) and stays pending until the link mailed to it is used; a username another account uses answers 409. A new phone number is unproven, and taken whether or not another account holds it (only a proven number is one account's).
+         * @description Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_MAX_AGE) and stays pending until the link mailed to it is used; a username or phone number another account uses answers 409.
          */
         put: operations["putUsersProfile"];
         post?: never;
@@ -4162,15 +4162,15 @@ export interface components {
                 };
             };
         };
-        /** @description Problem codes: USERNAME_ALREADY_EXISTS, ALREADY_EXISTS */
-        "409-USERNAME_ALREADY_EXISTS-ALREADY_EXISTS": {
+        /** @description Problem codes: USERNAME_ALREADY_EXISTS, PHONE_ALREADY_EXISTS, ALREADY_EXISTS */
+        "409-USERNAME_ALREADY_EXISTS-PHONE_ALREADY_EXISTS-ALREADY_EXISTS": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "USERNAME_ALREADY_EXISTS" | "ALREADY_EXISTS";
+                    code?: "USERNAME_ALREADY_EXISTS" | "PHONE_ALREADY_EXISTS" | "ALREADY_EXISTS";
                 };
             };
         };
@@ -6480,7 +6480,7 @@ export interface operations {
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-REAUTHENTICATION_REQUIRED-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
-            409: components["responses"]["409-USERNAME_ALREADY_EXISTS-ALREADY_EXISTS"];
+            409: components["responses"]["409-USERNAME_ALREADY_EXISTS-PHONE_ALREADY_EXISTS-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["500-INTERNAL_ERROR"];

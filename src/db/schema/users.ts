@@ -46,10 +46,7 @@ export const users = pgTable(
     uniqueIndex('users_username_unique').on(sql`lower(${t.username})`),
     // Whether an address is someone's pending one (an address being claimed never completes twice).
     index('users_pending_email_idx').on(t.pendingEmail).where(sql`${t.pendingEmail} IS NOT NULL`),
-    // A number is one account's once it is proven. An unproven one may be claimed by several: refusing it would
-    // tell anyone typing a number whether an account holds it, and proving it is what makes it that person's.
-    uniqueIndex('users_phone_unique').on(t.phone).where(sql`${t.phone} IS NOT NULL AND ${t.phoneVerifiedAt} IS NOT NULL`),
-    index('users_phone_idx').on(t.phone).where(sql`${t.phone} IS NOT NULL`),
+    uniqueIndex('users_phone_unique').on(t.phone).where(sql`${t.phone} IS NOT NULL`),
     // The id closes each key so keyset pages ((created_at, id) < cursor) walk the index without sorting.
     index('users_status_created_at_idx').on(t.status, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('users_created_at_idx').on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),

@@ -15,10 +15,8 @@ import type { Registration } from './schemas.js';
 /**
  * Self-service sign-up. The answer is the same 202 whatever happens, so it never tells whether an
  * account exists: a taken address gets its owner a mail instead (also when a parallel registration of
- * the same address won the race); a taken username creates nothing and mails nobody, since mailing its
- * owner would let anyone who knows a username send mail to its owner. A phone number is the new account's
- * unproven, whoever else holds it: only a proven number is one account's (users_phone_unique), so a taken
- * one is not told by the account being made or not.
+ * the same address won the race); a taken username or phone creates nothing and mails nobody, since
+ * mailing their owner would let anyone who knows a username send mail to its owner.
  */
 export function createRegistration(kit: Pick<AuthKit, 'context' | 'useCases' | 'users'>, links: OneTimeLinks) {
   const { config } = kit.context;

@@ -72,9 +72,10 @@ function preferencesForm(t: Translate, saved: Record<string, unknown> | null, da
   return { selects, dailyStudyGoal: goal, highContrast: saved?.highContrast === true };
 }
 
-/** A username another account holds (a phone number is taken unproven whoever else holds it): the field and its message, else undefined. */
+/** A username or phone number another account holds: the field and its message, else undefined. */
 function takenField(kit: PageKit, error: unknown) {
   if (kit.isRefusal(error, 'USERNAME_ALREADY_EXISTS')) return { field: 'username', key: 'account.usernameTaken' };
+  if (kit.isRefusal(error, 'PHONE_ALREADY_EXISTS')) return { field: 'phone', key: 'account.phoneTaken' };
   return undefined;
 }
 

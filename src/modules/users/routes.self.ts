@@ -51,7 +51,7 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
     '/users/profile',
     operation(authenticated, {
       description:
-        "Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_MAX_AGE) and stays pending until the link mailed to it is used; a username another account uses answers 409. A new phone number is unproven, and taken whether or not another account holds it (only a proven number is one account's).",
+        "Updates the signed-in user's own fields, profile and learning preferences. A new email needs `currentPassword` (or a sign-in within STEP_UP_MAX_AGE) and stays pending until the link mailed to it is used; a username or phone number another account uses answers 409.",
       summary: 'Update your user, profile and learning preferences (a new email waits for confirmation)',
       body: SelfUpdateBody,
       response: {
@@ -59,6 +59,7 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
         ...problems(
           errors.REAUTHENTICATION_REQUIRED,
           httpErrors.USERNAME_ALREADY_EXISTS,
+          httpErrors.PHONE_ALREADY_EXISTS,
           accessErrors.API_KEY_NOT_ALLOWED,
           accessErrors.IMPERSONATION_NOT_ALLOWED,
         ),

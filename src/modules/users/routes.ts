@@ -100,13 +100,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
       'PUT',
       ReplaceUserBody,
       'Replace the editable fields of a user',
-      'Sets every editable field (email, username, phone, names, organization, user type) of a user in your tenancy (`me` for yourself); null clears the optional ones. An administrator sets another user’s email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username another user has answers 409, and so does a phone number another user has proven when it is given as proven (`phoneVerified`): an unproven number belongs to no account alone; moving a user to another organization is for cross-tenant administrators.',
+      'Sets every editable field (email, username, phone, names, organization, user type) of a user in your tenancy (`me` for yourself); null clears the optional ones. An administrator sets another user’s email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username or phone number another user has answers 409; moving a user to another organization is for cross-tenant administrators.',
     ],
     [
       'PATCH',
       PatchUserBody,
       'Change some fields of a user',
-      'Changes only the fields given of a user in your tenancy (`me` for yourself). An administrator sets another user’s email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username another user has answers 409, and so does a phone number another user has proven when it is given as proven (`phoneVerified`): an unproven number belongs to no account alone; moving a user to another organization is for cross-tenant administrators.',
+      'Changes only the fields given of a user in your tenancy (`me` for yourself). An administrator sets another user’s email at once (the old address is told) or, with `?confirm=true`, through the confirmation mailed to the new address; your own new email needs `currentPassword` and waits for that confirmation. A username or phone number another user has answers 409; moving a user to another organization is for cross-tenant administrators.',
     ],
   ] as const) {
     app.route({

@@ -241,6 +241,7 @@ export const de: Catalogue = {
     usernameInvalid: '3 bis 50 Buchstaben, Ziffern, Punkte, Bindestriche oder Unterstriche.',
     usernameTaken: 'Ein anderes Konto verwendet diesen Benutzernamen.',
     phoneInvalid: 'Geben Sie die Nummer mit Ländervorwahl ein, etwa +4930123456.',
+    phoneTaken: 'Ein anderes Konto verwendet diese Telefonnummer.',
     timezoneInvalid: 'Geben Sie eine Zeitzone wie Europe/Berlin ein.',
     tooLong: 'Das ist zu lang.',
     emailHeading: 'E-Mail-Adresse',

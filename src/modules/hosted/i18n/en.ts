@@ -232,6 +232,7 @@ export const en = {
     usernameInvalid: '3 to 50 letters, digits, dots, dashes or underscores.',
     usernameTaken: 'Another account uses this username.',
     phoneInvalid: 'Enter the number with its country code, like +14155552671.',
+    phoneTaken: 'Another account uses this phone number.',
     timezoneInvalid: 'Enter a time zone like Europe/Berlin.',
     tooLong: 'This is too long.',
     emailHeading: 'Email address',
