@@ -117,7 +117,9 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}) 
     },
   });
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
-  await app.register(cors, { origin: corsOrigins, credentials: true });
+  // strictPreflight off: an OPTIONS request that is not a preflight (no Origin or no Access-Control-Request-Method)
+  // is answered like one, 204 with the methods, instead of the plugin's own text/plain 400.
+  await app.register(cors, { origin: corsOrigins, credentials: true, strictPreflight: false });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -168,6 +168,14 @@ describe('CORS and body limits from config', () => {
     const refused = await h.app.inject({ method: 'PUT', url: '/health' });
     expect([refused.statusCode, refused.headers.allow]).toEqual([405, 'GET, HEAD, OPTIONS']);
   });
+
+  it('answers an OPTIONS request that is not a preflight as one, never with a text/plain refusal', async () => {
+    for (const headers of [{}, { origin: 'https://console.example.com' }, { 'access-control-request-method': 'GET' }]) {
+      const answer = await h.app.inject({ method: 'OPTIONS', url: '/health', headers });
+      expect(answer.statusCode).toBe(204);
+      expect(answer.headers['access-control-allow-methods']).toContain('GET');
+    }
+  });
 });
 
 describe('/metrics behind METRICS_TOKEN', () => {
