@@ -207,4 +207,4 @@ export { type PresetName, presetNames } from './presets.js';
 export type { UserCondition } from './queries.js';
 /** Which of these roles are platform roles (super-admin, or carrying tenants:all): granted platform-wide, never within one organization. */
 export { platformRoleIds } from './queries.js';
-export { inTenancy, resolveUserId, tenantOf } from './tenancy.js';
+export { inTenancy, placementFor, resolveUserId, tenantOf } from './tenancy.js';

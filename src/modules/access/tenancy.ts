@@ -14,5 +14,17 @@ export function inTenancy(principal: Principal, organizationId: string | null): 
   return tenant === undefined || organizationId === tenant;
 }
 
+/**
+ * Where a new record of an organization belongs: an actor confined to an organization places it there (naming
+ * another, or none, would reach past their tenancy: `refuse` says so in the caller's own words); a cross-tenant
+ * actor names any organization, or none for the platform's.
+ */
+export function placementFor(principal: Principal, requested: string | null | undefined, refuse: () => Error): string | null {
+  const tenant = tenantOf(principal);
+  if (tenant === undefined) return requested ?? null;
+  if (requested !== undefined && requested !== tenant) throw refuse();
+  return tenant;
+}
+
 /** `me` in a path means the caller. */
 export const resolveUserId = (principal: Principal, id: string) => (id === 'me' ? principal.userId : id);

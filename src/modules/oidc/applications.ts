@@ -6,7 +6,16 @@ import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { changedFields } from '../../platform/changes.js';
 import { isoOrNull } from '../../platform/dates.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
-import { assertMayActOn, cachedUserGrants, EVERYWHERE, inTenancy, isPermission, profileIn, tenantOf } from '../access/service.js';
+import {
+  assertMayActOn,
+  cachedUserGrants,
+  EVERYWHERE,
+  inTenancy,
+  isPermission,
+  placementFor,
+  profileIn,
+  tenantOf,
+} from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import { organizationErrors } from '../organizations/errors.js';
 import { oidcErrors as errors } from './errors.js';
@@ -110,19 +119,9 @@ export function clientMetadata(row: queries.ApplicationRow): AdapterPayload {
 
 const applicationCursor = cursorOf(['uuid'] as const);
 
-/**
- * Where a new application belongs: an organization's administrator registers it in their own organization (naming
- * another, or none, would reach past their tenancy); a cross-tenant one names any, or none for the platform.
- */
-function organizationFor(principal: Principal, requested: string | undefined) {
-  const tenant = tenantOf(principal);
-  if (tenant === undefined) return requested ?? null;
-  if (requested !== undefined && requested !== tenant)
-    throw organizationErrors.CROSS_TENANT_REQUIRED(
-      "An organization's administrator registers applications in their own organization only.",
-    );
-  return tenant;
-}
+/** An organization's administrator registers applications in their own organization only. */
+const outsideTenancy = () =>
+  organizationErrors.CROSS_TENANT_REQUIRED("An organization's administrator registers applications in their own organization only.");
 
 /**
  * Consent is what stands between an application and the people signing in to it, and anyone may sign in to any
@@ -189,7 +188,7 @@ export function createApplications(context: AppContext, { useCases }: { useCases
       assertRedirectUris(body.kind, postLogoutRedirectUris);
       if (body.kind !== 'service' && redirectUris.length === 0) throw errors.INVALID_REDIRECT_URI('At least one redirect URI is needed.');
       assertScopes(caller, body.kind, scopes);
-      const organizationId = organizationFor(caller.principal, body.organizationId);
+      const organizationId = placementFor(caller.principal, body.organizationId, outsideTenancy);
       assertMayTrust(caller.principal, body.firstParty);
       const secret = isConfidential(body.kind) ? randomSecret() : null;
       const row = await useCases.run(caller, async (tx, emit) => {

@@ -1,10 +1,10 @@
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
-import type { Caller, Principal, SignedInCaller } from '../../platform/caller.js';
+import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
-import { resolveUserId, tenantOf } from '../access/service.js';
+import { placementFor, resolveUserId } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import type { Accounts } from './accounts.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
@@ -44,12 +44,6 @@ const transitions = {
 
 /** An administrator's lifecycle of a user: create, change, suspend, deactivate (soft delete), restore, erase. */
 export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { useCases, db, emailChanges, accounts }: LifecycleDeps) {
-  /** An organization change moves a user between tenants: only cross-tenant actors may. */
-  function assertMayPlace(principal: Principal, organizationId: string | null | undefined) {
-    const tenant = tenantOf(principal);
-    if (organizationId !== undefined && tenant !== undefined && organizationId !== tenant) throw errors.ORGANIZATION_NOT_ALLOWED();
-  }
-
   async function changeStatus(caller: SignedInCaller, id: string, { status, event }: Transition, reason?: string) {
     const user = await useCases.run(caller, async (tx, emit) => {
       const before = await actionableUser(tx, caller.principal, id);
@@ -68,8 +62,7 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
     /** POST /users: an administrator makes an account (without a password, its owner is invited to choose one). */
     async createByAdmin(caller: SignedInCaller, body: CreateUser) {
       const { principal } = caller;
-      const organizationId = body.organizationId ?? tenantOf(principal) ?? null;
-      assertMayPlace(principal, organizationId);
+      const organizationId = placementFor(principal, body.organizationId ?? undefined, errors.ORGANIZATION_NOT_ALLOWED);
       if (body.temporary && !body.password)
         throw httpErrors.VALIDATION_FAILED({ errors: [{ path: '/temporary', message: 'needs a password' }] });
       if (body.phoneVerified && !body.phone)
@@ -105,7 +98,8 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
       const { currentPassword, profile, ...fields } = withNameSplit(body);
       const own = resolveUserId(principal, id) === principal.userId;
       if (own && !principal.permissions.has('users:write')) assertSelfEditable(body);
-      assertMayPlace(principal, fields.organizationId);
+      // An organization change moves a user between tenants: only a cross-tenant actor names another.
+      placementFor(principal, fields.organizationId, errors.ORGANIZATION_NOT_ALLOWED);
       if (own) {
         const current = await visibleUser(db, principal, id);
         assertIdentifierChangesAllowed(principal, current, fields);

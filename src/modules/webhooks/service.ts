@@ -9,7 +9,7 @@ import { createOutbound, OutboundRefused } from '../../platform/outbound.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import { seal } from '../../platform/sealed.js';
 import type { Writer } from '../../platform/use-case.js';
-import { tenantOf } from '../access/service.js';
+import { placementFor, tenantOf } from '../access/service.js';
 import { type DomainEvent, type DomainUseCases, domainEvents } from '../events.js';
 import type { MailService } from '../mail/service.js';
 import type { UsersService } from '../users/service.js';
@@ -165,13 +165,6 @@ export function createWebhooksService(context: AppContext, { useCases, mail, met
     useCases.whenCommitted(worker.wake);
   }
 
-  function organizationFor(principal: Principal, requested: string | undefined) {
-    const tenant = tenantOf(principal);
-    if (tenant === undefined) return requested ?? null;
-    if (requested !== undefined && requested !== tenant) throw errors.WEBHOOK_OUTSIDE_TENANCY();
-    return tenant;
-  }
-
   return {
     /** The outbox writer, registered with the runner in src/modules/index.ts: one delivery per public event and subscribed endpoint. */
     record: (async (tx, events, caller) => {
@@ -179,7 +172,7 @@ export function createWebhooksService(context: AppContext, { useCases, mail, met
     }) satisfies Writer<DomainEvent>,
 
     async create(caller: SignedInCaller, body: CreateWebhook) {
-      const organizationId = organizationFor(caller.principal, body.organizationId);
+      const organizationId = placementFor(caller.principal, body.organizationId, errors.WEBHOOK_OUTSIDE_TENANCY);
       assertKnownEvents(body.events);
       await assertDeliverable(body.url);
       const secret = newSecret();
