@@ -267,6 +267,19 @@ describe('security hardening: logs, sign-in and sign-up', () => {
     expect((await signIn(user.email, user.password, phone.from, phone.agent)).statusCode).toBe(200);
   });
 
+  it('hole 9: a device known from an IPv6 address is known across its /64, where its address changes, not beyond', async () => {
+    const user = await createUser(h);
+    const laptop = { agent: 'OwnerLaptop/3.0', network: '2001:db8:77:1' };
+    expect((await signIn(user.email, user.password, `${laptop.network}::a1`, laptop.agent)).statusCode).toBe(200);
+    for (let guess = 0; guess < 50; guess++) {
+      expect((await signIn(user.email, `distributed guess ${guess}`, `10.9.2.${guess + 1}`)).statusCode).toBe(401);
+    }
+    // The same user agent from another network is a new device, held ...
+    expect((await signIn(user.email, user.password, '2001:db8:77:2::a1', laptop.agent)).statusCode).toBe(429);
+    // ... while a privacy address of the same /64, the next day, is the same device.
+    expect((await signIn(user.email, user.password, `${laptop.network}:5c3e:9a1:f00d:2`, laptop.agent)).statusCode).toBe(200);
+  });
+
   /** Makes every insert into `table` take a second longer (a trigger on this test's own database) until `stop`. */
   async function slowInsertsInto(table: string) {
     const db = h.context.database.primary;

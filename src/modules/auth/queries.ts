@@ -9,21 +9,14 @@ export type SessionRow = typeof sessions.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type OneTimePurpose = (typeof oneTimeTokens.$inferInsert)['purpose'];
 
-/** Whether the user had a session started from this ip address and user agent since then (a device that signed in before). */
-export async function hasSessionFrom(db: Executor, userId: string, from: { ipAddress: string; userAgent: string; since: Date }) {
-  const [row] = await db
-    .select({ id: sessions.id })
+/** The addresses a user's sessions since `since` were started from with this user agent (a device's recent sources). */
+export async function sessionSourcesOf(db: Executor, userId: string, from: { userAgent: string; since: Date }) {
+  const rows = await db
+    .selectDistinct({ ipAddress: sessions.ipAddress })
     .from(sessions)
-    .where(
-      and(
-        eq(sessions.userId, userId),
-        eq(sessions.ipAddress, from.ipAddress),
-        eq(sessions.userAgent, from.userAgent),
-        gt(sessions.createdAt, from.since),
-      ),
-    )
-    .limit(1);
-  return row !== undefined;
+    .where(and(eq(sessions.userId, userId), eq(sessions.userAgent, from.userAgent), gt(sessions.createdAt, from.since)))
+    .limit(100);
+  return rows.flatMap((row) => (row.ipAddress ? [row.ipAddress] : []));
 }
 
 export async function insertSession(db: Executor, values: typeof sessions.$inferInsert) {

@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/client.js';
 import { rateLimited } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
+import { clientNetworkOf } from '../../platform/client-network.js';
 import { hashPassword, needsRehash } from '../../platform/passwords.js';
 import type { Emit } from '../../platform/use-case.js';
 import { cachedAccessProfile } from '../access/service.js';
@@ -167,12 +168,16 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
     },
   });
 
-  /** A device that signed in to this account before: a session from the same ip address and user agent, within a session's lifetime. */
+  /** A device that signed in to this account before: a session from the same network and user agent, within a session's lifetime. */
   async function signedInBefore(db: Executor, input: { email?: string; username?: string }, caller: Caller) {
     const user = await kit.users.findForSignIn(db, input);
     if (!user || !caller.ipAddress || !caller.userAgent) return false;
     const since = new Date(Date.now() - config.SESSION_MAX_AGE);
-    return queries.hasSessionFrom(db, user.id, { ipAddress: caller.ipAddress, userAgent: caller.userAgent.slice(0, 500), since });
+    const sources = await queries.sessionSourcesOf(db, user.id, { userAgent: caller.userAgent.slice(0, 500), since });
+    // A device is known by its network, as the throttle counts sources: an IPv6 device changes its own address
+    // within its /64 (privacy addresses) from one day to the next.
+    const network = clientNetworkOf(caller.ipAddress);
+    return sources.some((address) => clientNetworkOf(address) === network);
   }
 
   return {
