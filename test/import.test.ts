@@ -238,6 +238,27 @@ describe('import from other systems', () => {
     expect(await count(sql`email = 'fine@example.com'`)).toBe(1);
   });
 
+  it('refuses a line that is not UTF-8 by its number, and reads the characters of the others as written', async () => {
+    const mixed = join(dir, 'encoding.jsonl');
+    writeFileSync(
+      mixed,
+      Buffer.concat([
+        Buffer.from(`\uFEFF${JSON.stringify({ email: 'zoe@example.com', firstName: 'Zoë', lastName: '日本' })}\r\n`),
+        Buffer.from('{"email":"latin1@example.com","firstName":"Ren'),
+        Buffer.from([0xe9]), // é in Latin-1: no UTF-8 character
+        Buffer.from('e"}\n'),
+      ]),
+    );
+    const refused = await importFile(mixed);
+    expect(refused).toMatchObject({ rejected: true, created: 0, failed: 1 });
+    expect(refused.errors).toEqual([expect.objectContaining({ line: 2, field: '(line)', message: 'is not valid UTF-8' })]);
+
+    expect(await importFile(mixed, { skipInvalid: true })).toMatchObject({ rejected: false, created: 1, failed: 1 });
+    const [zoe] = await queryRows(db(), sql`SELECT first_name, last_name FROM users WHERE email = 'zoe@example.com'`);
+    expect(zoe).toEqual({ first_name: 'Zoë', last_name: '日本' });
+    expect(await count(sql`first_name LIKE '%\uFFFD%'`)).toBe(0);
+  });
+
   it('names the field of a line another account took after the check, never the statement that failed', async () => {
     // Another account takes the racer's username between the check and the write, as a trigger says it did.
     await db().execute(

@@ -19,48 +19,62 @@ export function formatOf(path: string, firstChar?: string): ImportFormat {
 }
 
 /**
- * The longest line read (a record of every field at its longest is a few kilobytes). A longer one is
+ * The longest line read, in bytes (a record of every field at its longest is a few kilobytes). A longer one is
  * refused as a whole without being kept: one endless line would otherwise fill the memory.
  */
-const MAX_LINE_CHARS = 1024 * 1024;
+const MAX_LINE_BYTES = 1024 * 1024;
 
-/** A physical line and its number; no text when it is longer than MAX_LINE_CHARS. */
-interface Line {
-  number: number;
-  text?: string;
+/** A physical line and its number: its text, or why it has none. */
+type Line = { number: number; text: string; error?: undefined } | { number: number; text?: undefined; error: string };
+
+const TOO_LONG = `is longer than ${MAX_LINE_BYTES} bytes`;
+const NEWLINE = 0x0a;
+// Fatal: a byte that is not UTF-8 refuses its line, where a lenient decoder would store U+FFFD in its place.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodedLine(number: number, bytes: Buffer | undefined): Line {
+  if (bytes === undefined || bytes.length > MAX_LINE_BYTES) return { number, error: TOO_LONG };
+  try {
+    return { number, text: utf8.decode(bytes).replace(/\r$/, '') };
+  } catch {
+    return { number, error: 'is not valid UTF-8' };
+  }
 }
 
-const TOO_LONG = `is longer than ${MAX_LINE_CHARS} characters`;
-
-/** Physical lines with their numbers, streamed: a million-line file never sits in memory, nor does an endless line. */
+/**
+ * Physical lines with their numbers, streamed: a million-line file never sits in memory, nor does an endless line.
+ * Split as bytes (a newline byte is never inside a UTF-8 character), then each line decoded on its own.
+ */
 async function* lines(path: string): AsyncGenerator<Line> {
   let number = 0;
-  let rest = '';
+  let rest: Buffer[] = [];
+  let restBytes = 0;
   let overlong = false;
-  const line = (text: string): Line => ({
-    number: ++number,
-    ...(overlong || text.length > MAX_LINE_CHARS ? {} : { text: text.replace(/\r$/, '') }),
-  });
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>) {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     let start = 0;
-    for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', start)) {
-      yield line(overlong ? '' : rest + chunk.slice(start, end));
-      rest = '';
+    for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+      yield decodedLine(++number, overlong ? undefined : Buffer.concat([...rest, chunk.subarray(start, end)]));
+      rest = [];
+      restBytes = 0;
       overlong = false;
       start = end + 1;
     }
-    if (!overlong) rest += chunk.slice(start);
-    if (rest.length > MAX_LINE_CHARS) {
+    if (!overlong) {
+      rest.push(chunk.subarray(start));
+      restBytes += chunk.length - start;
+    }
+    if (restBytes > MAX_LINE_BYTES) {
       overlong = true;
-      rest = '';
+      rest = [];
+      restBytes = 0;
     }
   }
-  if (rest !== '' || overlong) yield line(rest);
+  if (restBytes > 0 || overlong) yield decodedLine(++number, overlong ? undefined : Buffer.concat(rest));
 }
 
 async function* jsonLines(path: string): AsyncGenerator<SourceRecord> {
-  for await (const { number, text } of lines(path)) {
-    if (text === undefined) yield { line: number, error: TOO_LONG };
+  for await (const { number, text, error } of lines(path)) {
+    if (error !== undefined) yield { line: number, error };
     else if (text.trim() === '') continue;
     else if (nestsDeeperThan(text)) yield { line: number, error: 'is nested too deeply' };
     else yield parsedLine(number, text);
@@ -110,10 +124,10 @@ async function* csvRows(path: string): AsyncGenerator<SourceRecord> {
   let fields: string[] = [];
   let open = false;
   let start = 0;
-  for await (const { number, text } of lines(path)) {
+  for await (const { number, text, error } of lines(path)) {
     if (!open) start = number;
-    if (text === undefined) {
-      yield { line: start, error: TOO_LONG };
+    if (error !== undefined) {
+      yield { line: start, error };
       open = false;
       continue;
     }
