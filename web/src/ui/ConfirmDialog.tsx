@@ -74,7 +74,7 @@ export function ConfirmDialog(props: {
                 <input value={typed} onChange={(event) => setTyped(event.target.value)} autoComplete="off" />
               </label>
             )}
-            <ErrorNote error={error} />
+            <ErrorNote error={error} takeFocus />
             <DialogButtons label={props.confirmLabel} tone={props.danger ? 'danger' : 'primary'} disabled={!ready || busy} />
           </form>
         </Dialog.Content>
@@ -105,7 +105,7 @@ export function FormDialog(props: {
           <Dialog.Title>{props.title}</Dialog.Title>
           <form onSubmit={submit} className="stack">
             {props.children}
-            <ErrorNote error={error} />
+            <ErrorNote error={error} takeFocus />
             <DialogButtons label={props.submitLabel} tone="primary" disabled={busy} />
           </form>
         </Dialog.Content>

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { describeProblem } from '../app/client.js';
 
 /** A page: its heading is the document's title too, and the main landmark's label. */
@@ -17,10 +17,18 @@ export function Page({ title, actions, children }: { title: string; actions?: Re
   );
 }
 
-export function ErrorNote({ error }: { error?: unknown }) {
+/**
+ * A request's problem. `takeFocus`: focus moves to it when it shows, for a dialog whose submit button was
+ * disabled while the request ran (focus would otherwise fall to the page behind the dialog).
+ */
+export function ErrorNote({ error, takeFocus = false }: { error?: unknown; takeFocus?: boolean }) {
+  const note = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (takeFocus && error) note.current?.focus();
+  }, [takeFocus, error]);
   if (!error) return null;
   return (
-    <p role="alert" className="error">
+    <p role="alert" className="error" ref={note} tabIndex={takeFocus ? -1 : undefined}>
       {typeof error === 'string' ? error : describeProblem(error)}
     </p>
   );

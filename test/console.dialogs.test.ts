@@ -1,0 +1,55 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemCaller } from '../src/platform/caller.js';
+import { createHarness, type Harness } from './helpers/app.js';
+import { apiAs, login } from './helpers/auth.js';
+import { hasChromium } from './helpers/chromium.js';
+import { type ConsoleBrowser, openConsole } from './helpers/console-browser.js';
+
+const ADMIN = { email: 'dialogs@example.com', password: 'console dialogs passphrase' };
+
+// What a dialog does when the API refuses it: the problem is said in the dialog, focus goes to it (not to the
+// page behind), and the dialog still traps focus and closes on Escape. In Chromium, checked by axe-core.
+describe.skipIf(!hasChromium)('admin console: a dialog the API refuses', () => {
+  let h: Harness;
+  let ui: ConsoleBrowser;
+  let page: Page;
+  let api: ReturnType<typeof apiAs>;
+
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    await h.app.modules.users.createSuperAdmin(systemCaller(), ADMIN);
+    api = apiAs(h, await login(h, ADMIN.email, ADMIN.password));
+    ui = await openConsole(h);
+    page = ui.page;
+    await ui.signIn(ADMIN.email, ADMIN.password);
+  }, 120_000);
+
+  afterAll(async () => {
+    await ui?.close();
+    await h?.close();
+  });
+
+  const focusedInDialog = () => page.evaluate(() => document.activeElement?.closest('[role="dialog"]') !== null);
+
+  it('a 409 keeps the dialog open with its problem focused; Escape then returns focus to the trigger', async () => {
+    expect((await api('POST', '/organizations', { name: 'Taken', slug: 'taken' })).status).toBe(201);
+    await ui.visit('organizations', 'Organizations');
+    await page.getByRole('button', { name: 'New organization' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New organization' });
+    await dialog.getByLabel('Name').fill('Taken');
+    await dialog.getByRole('button', { name: 'Create organization' }).click();
+
+    const problem = dialog.getByRole('alert');
+    await expect(problem.textContent()).resolves.toMatch(/already exists/);
+    await expect(problem.evaluate((note) => note === document.activeElement)).resolves.toBe(true);
+    await ui.checkAtEachWidth('organization-refused');
+    for (let step = 0; step < 6; step++) {
+      await page.keyboard.press('Tab');
+      await expect(focusedInDialog()).resolves.toBe(true);
+    }
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('New organization');
+  });
+});
