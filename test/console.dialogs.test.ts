@@ -52,4 +52,23 @@ describe.skipIf(!hasChromium)('admin console: a dialog the API refuses', () => {
     await dialog.waitFor({ state: 'detached' });
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('New organization');
   });
+
+  it('a role name the API would refuse is said by the field, in words, not as the schema pattern', async () => {
+    await ui.visit('access', 'Access');
+    await page.getByRole('button', { name: 'New role' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New role' });
+    const name = dialog.getByRole('textbox', { name: /^Name/ });
+    await name.fill('Bad name!');
+    await dialog.getByRole('button', { name: 'Create role' }).click();
+
+    await expect(name.getAttribute('aria-invalid')).resolves.toBe('true');
+    const problemId = await name.getAttribute('aria-describedby');
+    await expect(page.locator(`[id="${problemId}"]`).textContent()).resolves.toMatch(/^Not in the form required/);
+    await expect(dialog.textContent()).resolves.not.toMatch(/pattern|body\//);
+    await ui.checkAtEachWidth('role-refused');
+    await name.fill('reviewers');
+    await dialog.getByRole('button', { name: 'Create role' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect((await api('GET', '/roles')).body.data.map((role: { name: string }) => role.name)).toContain('reviewers');
+  });
 });

@@ -1,8 +1,10 @@
 import * as Tabs from '@radix-ui/react-tabs';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { postRolesBody } from '@tessera/client';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
 import { ConfirmDialog, CreateDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
+import { CheckedInput, useFieldProblems } from '../../ui/FieldProblems.js';
 import { ErrorNote, Loading, Page } from '../../ui/parts.js';
 import RolePage from './RolePage.js';
 import { UserTypes } from './UserTypes.js';
@@ -33,43 +35,7 @@ function AccessOverview() {
   }
 
   return (
-    <Page
-      title="Access"
-      actions={
-        <CreateDialog
-          noun="role"
-          onSubmit={async (form) => {
-            await must(
-              api.POST('/roles', {
-                body: {
-                  name: String(form.get('name')),
-                  description: String(form.get('description') ?? ''),
-                  permissions: form.getAll('permissions').map(String),
-                },
-              }),
-            );
-            await refresh();
-          }}
-        >
-          <label>
-            Name
-            <input name="name" required />
-          </label>
-          <label>
-            Description
-            <input name="description" />
-          </label>
-          <fieldset>
-            <legend>Permissions</legend>
-            {permissions.data?.data.map((permission) => (
-              <label key={permission.id} className="inline">
-                <input type="checkbox" name="permissions" value={permission.name} /> {permission.name}
-              </label>
-            ))}
-          </fieldset>
-        </CreateDialog>
-      }
-    >
+    <Page title="Access" actions={<NewRole permissions={permissions.data?.data ?? []} onCreated={refresh} />}>
       <ErrorNote error={roles.error ?? error} />
       {roles.isPending && <Loading />}
       <Tabs.Root defaultValue="roles" className="tabs">
@@ -146,5 +112,45 @@ function AccessOverview() {
         </Tabs.Content>
       </Tabs.Root>
     </Page>
+  );
+}
+
+const roleBody = (form: FormData) => ({
+  name: String(form.get('name') ?? ''),
+  description: String(form.get('description') ?? ''),
+  permissions: form.getAll('permissions').map(String),
+});
+
+/** A custom role: its name checked against the API's schema as it is typed, so a refusal is said by the field. */
+function NewRole({ permissions, onCreated }: { permissions: { id: string; name: string }[]; onCreated: () => Promise<unknown> }) {
+  const fields = useFieldProblems(postRolesBody, roleBody);
+  return (
+    <CreateDialog
+      noun="role"
+      onSubmit={async (form) => {
+        await must(api.POST('/roles', { body: fields.checked(form) }));
+        await onCreated();
+      }}
+    >
+      <div className="stack" {...fields.handlers}>
+        <CheckedInput
+          fields={fields}
+          name="name"
+          label="Name"
+          hint="2 to 100 letters, digits, dots, dashes or underscores, starting with a letter"
+          required
+          autoComplete="off"
+        />
+        <CheckedInput fields={fields} name="description" label="Description" autoComplete="off" />
+        <fieldset>
+          <legend>Permissions</legend>
+          {permissions.map((permission) => (
+            <label key={permission.id} className="inline">
+              <input type="checkbox" name="permissions" value={permission.name} /> {permission.name}
+            </label>
+          ))}
+        </fieldset>
+      </div>
+    </CreateDialog>
   );
 }
