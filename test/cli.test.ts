@@ -1,7 +1,8 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failureLine } from '../src/cli/failure.js';
 import { type Database, queryRows } from '../src/db/client.js';
 import { migrateDown } from '../src/db/migrator.js';
 import { tablesInDependencyOrder } from '../src/db/tables.js';
@@ -213,6 +214,9 @@ describe(`tessera CLI (${driver})`, () => {
       expect(backup.code).toBe(0);
       expect(backup.stdout).toContain(`rows, ${tablesInDependencyOrder().length} tables)`);
       expect(backup.stderr).toContain('users: 1/1 rows');
+      // Every password hash is in it: the owner's alone, whatever the umask; and written whole or not at all.
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(existsSync(`${file}.partial`)).toBe(false);
 
       const restore = await runCli(['restore', '--in', file], empty.env);
       expect(restore.stderr.split('\n').filter((line) => line.startsWith('tessera:'))).toEqual([]);
@@ -241,6 +245,32 @@ describe(`tessera CLI (${driver})`, () => {
     });
     expect(second.code).toBe(0);
   }, 90_000);
+
+  it('fails a backup it cannot write in one line, before reading anything', async () => {
+    const result = await runCli(['backup', '--out', `${tmpdir()}/no-such-directory-${process.pid}/backup.gz`], target.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^tessera: error: ENOENT: no such file or directory, open '.*backup\.gz\.partial'\n$/);
+  });
+
+  it('refuses, as the API does, an email address the database cannot hold', async () => {
+    const result = await runCli(
+      ['create-admin', '--email', `${'a'.repeat(250)}@example.com`, '--password-stdin'],
+      target.env,
+      'a long admin passphrase\n',
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: option '--email <email>' argument '.*' is invalid\. not an email address\n/);
+  });
+
+  it('prints a failed statement without its parameters (a password hash, a token)', async () => {
+    const failure = await withDatabase(target.env, (database) =>
+      database.primary.execute(sql`SELECT ${'$argon2id$secret'}::text, 1 / 0`).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    );
+    expect(failureLine(failure)).toBe('tessera: error: division by zero\n');
+  });
 
   it('refuses a file that is not a backup', async () => {
     const result = await runCli(['restore', '--in', new URL(import.meta.url).pathname], target.env);

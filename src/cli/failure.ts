@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { DrizzleQueryError } from 'drizzle-orm';
 import { ConfigError, loadConfig } from '../config.js';
 import { UnopenableDatabaseError } from '../db/client.js';
 import { DirectoryLockedError } from '../db/dir-lock.js';
@@ -24,7 +25,12 @@ export function describeFailure(error: unknown): string {
     return `cannot reach the database${url ? ` at ${url.hostname}:${url.port || 5432}` : ''}`;
   }
   if (appError.status < 500) return appError.detail;
-  return error instanceof Error ? error.message : String(error);
+  return error instanceof Error ? withoutStatement(error).message : String(error);
+}
+
+/** A failed statement's error is the driver's: drizzle's own message adds the statement's parameters (password hashes, tokens). */
+function withoutStatement(error: Error): Error {
+  return error instanceof DrizzleQueryError && error.cause instanceof Error ? error.cause : error;
 }
 
 /** Where the database was said to be (DATABASE_URL, USER_DATABASE_URL or DB_HOST's parts), if anywhere readable. */

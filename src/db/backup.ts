@@ -1,6 +1,7 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { Database, Session } from './client.js';
 import { migrateUp, migrationStatus } from './migrator.js';
@@ -35,16 +36,54 @@ async function countRows(session: Session, table: string): Promise<number> {
 /**
  * A logical, driver-independent backup: gzip'd JSON lines, one row per line, read through a cursor
  * inside one repeatable-read transaction so the copy is consistent while the service keeps running.
+ * Written beside the file and renamed onto it once complete: a backup that failed or was interrupted
+ * leaves no truncated file under the name a restore would be given.
  */
 export async function backupDatabase(database: Database, file: string, progress: ProgressReporter): Promise<BackupHeader> {
+  const partial = `${file}.partial`;
+  try {
+    const header = await writeBackup(database, partial, progress);
+    renameSync(partial, file);
+    return header;
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  }
+}
+
+async function writeBackup(database: Database, file: string, progress: ProgressReporter): Promise<BackupHeader> {
   const migrations = (await migrationStatus(database)).filter((state) => state.appliedAt).map((state) => state.name);
   const tables = tablesInDependencyOrder();
   const gzip = createGzip();
-  const output = gzip.pipe(createWriteStream(file));
+  // Owner-only: it holds every password hash and the signing keys.
+  const output = createWriteStream(file, { mode: 0o600 });
+  // A file that cannot be written fails the command before anything is read, not later as an unhandled 'error'.
+  await once(output, 'open');
+  const written = pipeline(gzip, output);
+  // A failed write (a full disk) ends the pipeline: the next write throws it instead of waiting for a drain that never comes.
+  written.catch(() => {});
   const write = async (line: string) => {
-    if (!gzip.write(`${line}\n`)) await once(gzip, 'drain');
+    if (!gzip.write(`${line}\n`)) await Promise.race([once(gzip, 'drain'), written]);
   };
-  const header = await database.withSession(async (session) => {
+  try {
+    const header = await readInto(write, database, tables, migrations, progress);
+    gzip.end();
+    await written;
+    return header;
+  } finally {
+    // Closes the file when the read failed; nothing left to do after a finished write.
+    gzip.destroy();
+  }
+}
+
+async function readInto(
+  write: (line: string) => Promise<void>,
+  database: Database,
+  tables: string[],
+  migrations: string[],
+  progress: ProgressReporter,
+): Promise<BackupHeader> {
+  return database.withSession(async (session) => {
     await session.exec('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {
       const counts: Record<string, number> = {};
@@ -70,9 +109,6 @@ export async function backupDatabase(database: Database, file: string, progress:
       throw error;
     }
   });
-  gzip.end();
-  await once(output, 'finish');
-  return header;
 }
 
 async function readHeader(lines: AsyncIterator<string>): Promise<BackupHeader> {
