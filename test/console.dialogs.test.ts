@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { apiAs, login } from './helpers/auth.js';
+import { apiAs, createUser, login } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { type ConsoleBrowser, openConsole } from './helpers/console-browser.js';
 
@@ -70,5 +70,23 @@ describe.skipIf(!hasChromium)('admin console: a dialog the API refuses', () => {
     await dialog.getByRole('button', { name: 'Create role' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect((await api('GET', '/roles')).body.data.map((role: { name: string }) => role.name)).toContain('reviewers');
+  });
+
+  it('a dialog whose action removed its trigger (Suspend, now Reactivate) leaves focus on the page heading, by keyboard', async () => {
+    const person = await createUser(h, { firstName: 'Sue', lastName: 'Spended' });
+    await ui.visit(`users/${person.id}`, 'Sue Spended');
+    const suspend = page.getByRole('button', { name: 'Suspend', exact: true });
+    await suspend.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await page.keyboard.type('keyboard only');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Reactivate' }).waitFor();
+
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('page-title');
+    await ui.checkAtEachWidth('user-suspended');
+    expect((await api('GET', `/users/${person.id}`)).body.status).toBe('SUSPENDED');
   });
 });

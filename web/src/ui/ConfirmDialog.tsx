@@ -1,6 +1,6 @@
 import * as Dialog from '@radix-ui/react-dialog';
-import { type ComponentProps, type FormEvent, type ReactNode, useState } from 'react';
-import { ErrorNote } from './parts.js';
+import { type ComponentProps, type FormEvent, type ReactNode, useRef, useState } from 'react';
+import { ErrorNote, focusPageHeading } from './parts.js';
 
 /**
  * A dialog's submission: runs `action`, closes the dialog and clears its problem when it resolves, keeps the
@@ -27,6 +27,21 @@ function useDialogSubmission<T>(action: (input: T) => Promise<unknown>, reset: (
 }
 
 /**
+ * The trigger's ref and the dialog content's `onCloseAutoFocus`: focus returns to the trigger (Radix's way) or,
+ * when what the dialog did removed it (a deleted row's button, Suspend that became Reactivate), to the page's
+ * heading, where Radix would leave it on the document's body.
+ */
+function useFocusOnClose() {
+  const trigger = useRef<HTMLButtonElement>(null);
+  function onCloseAutoFocus(event: Event) {
+    if (trigger.current?.isConnected) return;
+    event.preventDefault();
+    focusPageHeading();
+  }
+  return { trigger, onCloseAutoFocus };
+}
+
+/**
  * A confirmation as a dialog (Radix: focus trapped, Escape closes, labelled). `typed`: the word the
  * administrator types to confirm a destructive action; `reason`: a free-text reason the action records.
  */
@@ -46,6 +61,7 @@ export function ConfirmDialog(props: {
     setTyped('');
     setReason('');
   });
+  const { trigger, onCloseAutoFocus } = useFocusOnClose();
   const ready = (!props.typed || typed === props.typed) && (!props.reason || reason.trim().length >= 3);
 
   function submit(event: FormEvent) {
@@ -55,10 +71,12 @@ export function ConfirmDialog(props: {
 
   return (
     <Dialog.Root open={open} onOpenChange={setOpen}>
-      <Dialog.Trigger asChild>{props.trigger}</Dialog.Trigger>
+      <Dialog.Trigger asChild ref={trigger}>
+        {props.trigger}
+      </Dialog.Trigger>
       <Dialog.Portal>
         <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog">
+        <Dialog.Content className="dialog" onCloseAutoFocus={onCloseAutoFocus}>
           <Dialog.Title>{props.title}</Dialog.Title>
           <Dialog.Description>{props.description}</Dialog.Description>
           <form onSubmit={submit} className="stack">
@@ -92,16 +110,19 @@ export function FormDialog(props: {
   onSubmit: (form: FormData) => Promise<unknown>;
 }) {
   const { open, setOpen, error, busy, run } = useDialogSubmission(props.onSubmit);
+  const { trigger, onCloseAutoFocus } = useFocusOnClose();
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     return run(new FormData(event.currentTarget));
   }
   return (
     <Dialog.Root open={open} onOpenChange={setOpen}>
-      <Dialog.Trigger asChild>{props.trigger}</Dialog.Trigger>
+      <Dialog.Trigger asChild ref={trigger}>
+        {props.trigger}
+      </Dialog.Trigger>
       <Dialog.Portal>
         <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog" aria-describedby={undefined}>
+        <Dialog.Content className="dialog" aria-describedby={undefined} onCloseAutoFocus={onCloseAutoFocus}>
           <Dialog.Title>{props.title}</Dialog.Title>
           <form onSubmit={submit} className="stack">
             {props.children}

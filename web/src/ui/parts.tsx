@@ -9,13 +9,18 @@ export function Page({ title, actions, children }: { title: string; actions?: Re
   return (
     <section aria-labelledby="page-title">
       <div className="page-head">
-        <h1 id="page-title">{title}</h1>
+        <h1 id="page-title" tabIndex={-1}>
+          {title}
+        </h1>
         {actions && <div className="actions">{actions}</div>}
       </div>
       {children}
     </section>
   );
 }
+
+/** Focus to the page's heading (focusable from code only), where a screen reader then reads on from. */
+export const focusPageHeading = () => document.getElementById('page-title')?.focus();
 
 /**
  * A request's problem. `takeFocus`: focus moves to it when it shows, for a dialog whose submit button was
