@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { sql } from 'drizzle-orm';
@@ -10,7 +11,7 @@ import { presetNames } from '../src/modules/access/presets.js';
 import { sealPending } from '../src/modules/audit/sealer.js';
 import { seedPreset } from '../src/modules/index.js';
 import { allPermissions } from '../src/platform/permissions.js';
-import { runCli, withDatabase } from './helpers/cli.js';
+import { runCli, runCliOnTerminal, withDatabase } from './helpers/cli.js';
 import { createDetachedDatabase, driver } from './helpers/databases.js';
 
 type Detached = Awaited<ReturnType<typeof createDetachedDatabase>>;
@@ -245,6 +246,23 @@ describe(`tessera CLI (${driver})`, () => {
     });
     expect(second.code).toBe(0);
   }, 90_000);
+
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+    'asks for the password on the terminal, not on stdout, and takes both answers typed at once',
+    async () => {
+      const out = `${tmpdir()}/tessera-create-admin-${process.pid}.txt`;
+      try {
+        const typed = 'a long typed passphrase\r'.repeat(2);
+        const result = await runCliOnTerminal(['create-admin', '--email', 'typed@example.com'], target.env, typed, out);
+        expect(result.output).toContain('Password: \nPassword again: \n');
+        expect(result.code).toBe(0);
+        expect(readFileSync(out, 'utf8')).toMatch(/^super-admin created: typed@example\.com \([0-9a-f-]{36}\)\n$/);
+      } finally {
+        rmSync(out, { force: true });
+      }
+    },
+    60_000,
+  );
 
   it('fails a backup it cannot write in one line, before reading anything', async () => {
     const result = await runCli(['backup', '--out', `${tmpdir()}/no-such-directory-${process.pid}/backup.gz`], target.env);

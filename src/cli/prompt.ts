@@ -16,9 +16,13 @@ export async function readPassword(fromStdin: boolean): Promise<string> {
   return password;
 }
 
+/** What was typed after the answer to one question (a paste of both passwords): the next question's answer. */
+let typedAhead = '';
+
+// Questions go to stderr, with the other messages: stdout, the command's result, may be a file no one sees.
 function askHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stdout.write(question);
+  process.stderr.write(question);
   stdin.setRawMode(true);
   stdin.setEncoding('utf8');
   stdin.resume();
@@ -28,23 +32,30 @@ function askHidden(question: string): Promise<string> {
       stdin.off('data', onData);
       stdin.setRawMode(false);
       stdin.pause();
-      process.stdout.write('\n');
+      process.stderr.write('\n');
       settle();
     };
     const onData = (chunk: string) => {
-      for (const char of chunk) {
-        if (char === '\r' || char === '\n') return finish(() => resolve(typed));
+      const chars = [...chunk];
+      for (const [index, char] of chars.entries()) {
+        if (char === '\r' || char === '\n') {
+          typedAhead = chars.slice(index + 1).join('');
+          return finish(() => resolve(typed));
+        }
         if (char === '\u0003') return finish(() => reject(new Error('cancelled')));
         typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
       }
     };
     stdin.on('data', onData);
+    const ahead = typedAhead;
+    typedAhead = '';
+    if (ahead) onData(ahead);
   });
 }
 
 /** A line typed at the terminal; undefined when the question is cut short (Ctrl-C, end of input). */
 export async function askLine(question: string): Promise<string | undefined> {
-  const lines = createInterface({ input: process.stdin, output: process.stdout });
+  const lines = createInterface({ input: process.stdin, output: process.stderr });
   // Without these, Ctrl-C or Ctrl-D leaves the question unanswered and the process ends as if it had succeeded.
   const cutShort = new AbortController();
   lines.once('SIGINT', () => cutShort.abort());

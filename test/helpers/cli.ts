@@ -47,14 +47,16 @@ const shellQuoted = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
 /**
  * Runs the real `tessera` command on a terminal of its own (util-linux `script` gives it a pseudo-terminal),
  * typing `typed` into it: for what a command does only when a person is there to ask. The terminal merges
- * stdout and stderr; `output` comes without its carriage returns and cursor movements.
+ * stdout and stderr (unless stdout goes to `stdoutFile`, as an operator's `> file`); `output` comes without its carriage returns and cursor movements.
  */
 export function runCliOnTerminal(
   args: string[],
   env: Record<string, string>,
   typed: string,
+  stdoutFile?: string,
 ): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, ...shortLivedNodeFlags, bin, ...args].map(shellQuoted).join(' ');
+  const redirect = stdoutFile === undefined ? '' : ` > ${shellQuoted(stdoutFile)}`;
+  const command = [process.execPath, ...shortLivedNodeFlags, bin, ...args].map(shellQuoted).join(' ') + redirect;
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], spawnOptions(env));
     let output = '';
