@@ -294,6 +294,9 @@ describe(`tessera CLI (${driver})`, () => {
     const result = await runCli(['restore', '--in', new URL(import.meta.url).pathname], target.env);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^tessera: error: /);
+    const missing = await runCli(['restore', '--in', `${tmpdir()}/no-such-backup-${process.pid}.gz`], target.env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^tessera: error: ENOENT: no such file or directory, open '.*no-such-backup-\d+\.gz'\n$/);
   });
 
   it('prints help for every command, marking the options it cannot run without, and the version', async () => {

@@ -132,7 +132,10 @@ async function insertBatch(session: Session, table: string, rows: unknown[]) {
 
 /** Restores a backup into an empty database (migrated first to the backup's level), in one transaction. */
 export async function restoreDatabase(database: Database, file: string, progress: ProgressReporter): Promise<BackupHeader> {
-  const input = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Number.POSITIVE_INFINITY });
+  const source = createReadStream(file);
+  // A file that cannot be read fails here, not as an unhandled 'error' (pipe forwards none).
+  await once(source, 'open');
+  const input = createInterface({ input: source.pipe(createGunzip()), crlfDelay: Number.POSITIVE_INFINITY });
   const lines = input[Symbol.asyncIterator]();
   const header = await readHeader(lines);
   await migrateUp(database);
