@@ -1,10 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { apiAs, createUser, login } from './helpers/auth.js';
+import { type apiAs, createUser } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
-import { type ConsoleBrowser, openConsole } from './helpers/console-browser.js';
+import { type ConsoleBrowser, consoleAsSuperAdmin } from './helpers/console-browser.js';
 
 const ADMIN = { email: 'dialogs@example.com', password: 'console dialogs passphrase' };
 
@@ -18,11 +17,8 @@ describe.skipIf(!hasChromium)('admin console: a dialog the API refuses', () => {
 
   beforeAll(async () => {
     h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
-    await h.app.modules.users.createSuperAdmin(systemCaller(), ADMIN);
-    api = apiAs(h, await login(h, ADMIN.email, ADMIN.password));
-    ui = await openConsole(h);
+    ({ ui, api } = await consoleAsSuperAdmin(h, ADMIN));
     page = ui.page;
-    await ui.signIn(ADMIN.email, ADMIN.password);
   }, 120_000);
 
   afterAll(async () => {
@@ -88,5 +84,25 @@ describe.skipIf(!hasChromium)('admin console: a dialog the API refuses', () => {
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('page-title');
     await ui.checkAtEachWidth('user-suspended');
     expect((await api('GET', `/users/${person.id}`)).body.status).toBe('SUSPENDED');
+  });
+
+  it('an invitation already pending is said in the console words, and its checkbox mails it again', async () => {
+    const organizationId = (await api('POST', '/organizations', { name: 'Invites' })).body.organization.id;
+    const first = await api('POST', `/organizations/${organizationId}/invitations`, { email: 'twice@example.com' });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    await ui.visit(`invitations/${organizationId}`, 'Invitations');
+    // Read afresh: the console keeps the organizations it listed before this one was made through the API.
+    await page.reload();
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Send an invitation' });
+    await dialog.getByLabel('Email').fill('twice@example.com');
+    await dialog.getByRole('button', { name: 'Send', exact: true }).click();
+
+    const problem = dialog.getByRole('alert');
+    await expect(problem.textContent()).resolves.toMatch(/already pending: tick “Send it again if one is pending”/);
+    await ui.checkAtEachWidth('invitation-pending');
+    await dialog.getByLabel('Send it again if one is pending').check();
+    await dialog.getByRole('button', { name: 'Send', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
   });
 });

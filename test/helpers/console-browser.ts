@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { systemCaller } from '../../src/platform/caller.js';
 import type { Harness } from './app.js';
+import { apiAs, login } from './auth.js';
 import { overflowPx, seriousAxeViolations } from './axe.js';
 import { atEachWidth, launchChromium, screenWidths } from './chromium.js';
 import { ensureConsoleBuilt } from './console-build.js';
@@ -69,3 +71,12 @@ export async function openConsole(h: Harness, { port = 0 }: { port?: number } = 
 }
 
 export type ConsoleBrowser = Awaited<ReturnType<typeof openConsole>>;
+
+/** A super-admin made in the harness, the console opened and signed in as them, and the API as them. */
+export async function consoleAsSuperAdmin(h: Harness, admin: { email: string; password: string }) {
+  await h.app.modules.users.createSuperAdmin(systemCaller(), admin);
+  const api = apiAs(h, await login(h, admin.email, admin.password));
+  const ui = await openConsole(h);
+  await ui.signIn(admin.email, admin.password);
+  return { ui, api };
+}

@@ -86,10 +86,10 @@ export default function InvitationsPage({ param }: { param?: string }) {
           onSubmit={async (form) => {
             await must(
               api.POST('/organizations/{id}/invitations', {
-                params: { path: { id: String(form.get('organizationId')) } },
+                params: { path: { id: String(form.get('organizationId')) }, query: { resend: form.has('resend') } },
                 body: { email: String(form.get('email')) },
               }),
-            );
+            ).catch(inConsoleWords);
             await refresh();
           }}
         >
@@ -106,6 +106,9 @@ export default function InvitationsPage({ param }: { param?: string }) {
                 </option>
               ))}
             </select>
+          </label>
+          <label className="inline">
+            <input type="checkbox" name="resend" /> {SEND_AGAIN}
           </label>
         </FormDialog>
       }
@@ -132,4 +135,13 @@ export default function InvitationsPage({ param }: { param?: string }) {
         ))}
     </Page>
   );
+}
+
+const SEND_AGAIN = 'Send it again if one is pending';
+
+/** The API's 409 names its query parameter (`?resend=true`); the console names its own checkbox instead. */
+function inConsoleWords(problem: { code?: string }): never {
+  if (problem.code === 'INVITATION_ALREADY_PENDING')
+    throw `An invitation to this address is already pending: tick “${SEND_AGAIN}” to mail it again.`;
+  throw problem;
 }
