@@ -74,6 +74,12 @@ export function isBirthDate(value: string): boolean {
   return isStorableDate(value) && value <= tomorrow;
 }
 
+/** The longest address stored (the users table's column); schemas bound `format: 'email'` fields by it. */
+export const EMAIL_MAX_LENGTH = 254;
+
+/** An address as the API's schemas take one (`format: 'email'`, at most EMAIL_MAX_LENGTH): for doors without a schema, the CLI's. */
+export const isEmailAddress = (value: string) => value.length <= EMAIL_MAX_LENGTH && (fullFormats.email as RegExp).test(value);
+
 /** The format names schemas use: `Type.String({ format: formats.phone })`. */
 export const formats = {
   phone: 'e164-phone',

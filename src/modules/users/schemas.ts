@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { gender, profileVisibility, userStatus } from '../../db/schema/index.js';
 import { difficultyLevel, fontSize, pacePreference, reminderFrequency } from '../../db/schema/learning.js';
-import { formats } from '../../http/formats.js';
+import { EMAIL_MAX_LENGTH, formats } from '../../http/formats.js';
 import { Nullable, Phone, Timestamp, Username, Uuid } from '../../http/schemas.js';
 import { Paged, pageQuery } from '../../platform/paging.js';
 import { MAX_PASSWORD_LENGTH } from '../../platform/password-policy.js';
@@ -9,7 +9,7 @@ import { MAX_PASSWORD_LENGTH } from '../../platform/password-policy.js';
 const enumOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
 
 export const UserStatus = enumOf(userStatus.enumValues);
-const Email = Type.String({ format: 'email', maxLength: 254 });
+const Email = Type.String({ format: 'email', maxLength: EMAIL_MAX_LENGTH });
 const Name = Type.String({ maxLength: 100 });
 const Url = Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' });
 
