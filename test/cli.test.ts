@@ -322,13 +322,14 @@ describe('CLI failures are one clear line', () => {
     expect(result.stderr).toBe('tessera: error: Invalid configuration: PORT must be an integer from 0 to 65535, got "eighty"\n');
   });
 
-  it('says when the database cannot be reached', async () => {
-    const result = await runCli(['migrate', 'status'], {
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
-      DB_CONNECTION_TIMEOUT: '2000',
-    });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe('tessera: error: cannot reach the database at 127.0.0.1:1\n');
+  it('says when the database cannot be reached, and doctor says nothing else', async () => {
+    const unreachable = { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', DB_CONNECTION_TIMEOUT: '2000' };
+    const results = await Promise.all([runCli(['migrate', 'status'], unreachable), runCli(['doctor'], unreachable)]);
+    for (const result of results) {
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe('tessera: error: cannot reach the database at 127.0.0.1:1\n');
+    }
   });
 
   it('refuses to start the server on bad config', async () => {

@@ -130,8 +130,9 @@ export const databaseCommands = {
     live: true,
     unmigrated: true,
     async run(_, { database, config, io }) {
-      io.out(`database: opens (${database.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL'})`);
+      // Opening PostgreSQL makes a pool, which connects on its first query: this one says whether it opens.
       const pending = await pendingMigrations(database);
+      io.out(`database: opens (${database.kind === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL'})`);
       io.out(
         pending.length === 0
           ? 'migrations: all applied'
