@@ -48,6 +48,25 @@ describe(`tessera import (${driver})`, () => {
     expect([skipping.code, skipping.stdout.trim()]).toEqual([0, 'imported: created 0, updated 20, skipped 0, failed 2, invited 0']);
   }, 120_000);
 
+  it('refuses in one line naming the file a file it cannot read, an empty one and one that holds no users', async () => {
+    const blank = join(dir, 'blank.csv');
+    writeFileSync(blank, '\uFEFF\n\r\n  \n');
+    const headerOnly = join(dir, 'header-only.txt');
+    writeFileSync(headerOnly, 'hello world\n');
+    const missing = join(dir, 'missing.jsonl');
+    const results = [];
+    for (const path of [missing, blank, headerOnly]) results.push(await runCli(['import', '--file', path], target.env));
+    expect(
+      results.map((result) => [result.code, result.stdout, result.stderr.split('\n').filter((line) => line.startsWith('tessera:'))]),
+    ).toEqual([
+      [1, '', [`tessera: error: cannot read ${missing}: no such file`]],
+      [1, '', [`tessera: error: ${blank} is empty: there is nothing to import`]],
+      [1, '', [`tessera: error: ${headerOnly} holds no users: JSON Lines has an object per line, CSV a header row then a row per user`]],
+    ]);
+    // Refused before the import reads it: no progress either.
+    expect(results[1]?.stderr).toBe(`tessera: error: ${blank} is empty: there is nothing to import\n`);
+  }, 60_000);
+
   it('refuses a hash written in a known format that cannot be one (a placeholder), naming its line and format', async () => {
     const placeholders = file('placeholders.jsonl', [
       { email: 'django@example.com', passwordHash: 'pbkdf2_sha256$260000$salt$hash' },

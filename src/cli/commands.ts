@@ -6,8 +6,9 @@ import { MigrationError, migrateDown, migrateUp, migrationStatus, pendingMigrati
 import type { PresetName } from '../modules/access/service.js';
 import { systemCaller } from '../platform/caller.js';
 import { embeddedSecretSource } from '../platform/embedded-secret.js';
+import { FileAccessError } from '../platform/opened-file.js';
 import { passwordProblems } from '../platform/password-policy.js';
-import { type ImportInput, importUsers } from './import.js';
+import { EmptyImportError, type ImportInput, importUsers } from './import.js';
 import { describeLastBackup, recordBackup } from './recovery.js';
 import { ResetIncompleteError, resetDatabase } from './reset.js';
 import { ResetRefusedError } from './reset-confirm.js';
@@ -186,4 +187,6 @@ export async function runDatabaseCommand<Name extends CommandName>(
 }
 
 export const isExpectedFailure = (error: unknown) =>
-  [BackupError, MigrationError, UnmigratedError, ResetRefusedError, ResetIncompleteError].some((type) => error instanceof type);
+  [BackupError, FileAccessError, EmptyImportError, MigrationError, UnmigratedError, ResetRefusedError, ResetIncompleteError].some(
+    (type) => error instanceof type,
+  );

@@ -1,4 +1,7 @@
+import { createReadStream } from 'node:fs';
+import type { ImportSummary } from '../modules/import/service.js';
 import { systemCaller } from '../platform/caller.js';
+import { opened } from '../platform/opened-file.js';
 import type { CommandRuntime } from './runtime.js';
 
 export interface ImportInput {
@@ -12,6 +15,23 @@ export interface ImportInput {
 
 const MAX_PRINTED_ERRORS = 200;
 
+/** An import file that holds no users: nothing is imported, and the run is not taken for a success. */
+export class EmptyImportError extends Error {}
+
+/** A file with nothing but blank lines and a byte-order mark is refused before the import reads it. */
+async function refuseEmptyFile(file: string) {
+  const stream = await opened(createReadStream(file, { encoding: 'utf8' }), 'read', file);
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) if (/[^\s\uFEFF]/.test(chunk)) return;
+  } finally {
+    stream.destroy();
+  }
+  throw new EmptyImportError(`${file} is empty: there is nothing to import`);
+}
+
+/** Every line read as a user counts, valid or not: none read is a file in neither format (a lone CSV header, say). */
+const usersRead = (summary: ImportSummary) => summary.created + summary.updated + summary.skipped + summary.failed;
+
 /**
  * `tessera import`: users from another system (a data migration), as the system itself. Exit
  * code 1 when any line is invalid (nothing is written, unless --skip-invalid) or a user could not be
@@ -20,7 +40,11 @@ const MAX_PRINTED_ERRORS = 200;
 export function importUsers({ file, ...options }: ImportInput, { withModules, io }: CommandRuntime): Promise<number> {
   // Its updates must reach every node's cached access, unlike create-admin's new user.
   return withModules(async ({ importer }) => {
+    await refuseEmptyFile(file);
     const summary = await importer.importFile(systemCaller('tessera-import'), file, options, io.progress());
+    if (usersRead(summary) === 0) {
+      throw new EmptyImportError(`${file} holds no users: JSON Lines has an object per line, CSV a header row then a row per user`);
+    }
     for (const error of summary.errors.slice(0, MAX_PRINTED_ERRORS)) io.err(`line ${error.line}: ${error.field}: ${error.message}\n`);
     if (summary.failed > MAX_PRINTED_ERRORS) io.err(`… and more: ${summary.failed} lines failed in all\n`);
     const verb = summary.dryRun ? 'would import' : summary.rejected ? 'imported nothing' : 'imported';

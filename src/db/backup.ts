@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { opened } from '../platform/opened-file.js';
 import type { Database, Session } from './client.js';
 import { migrateUp, migrationStatus } from './migrator.js';
 import { tablesInDependencyOrder } from './tables.js';
@@ -42,7 +43,7 @@ async function countRows(session: Session, table: string): Promise<number> {
 export async function backupDatabase(database: Database, file: string, progress: ProgressReporter): Promise<BackupHeader> {
   const partial = `${file}.partial`;
   try {
-    const header = await writeBackup(database, partial, progress);
+    const header = await writeBackup(database, { file, partial }, progress);
     renameSync(partial, file);
     return header;
   } catch (error) {
@@ -51,14 +52,17 @@ export async function backupDatabase(database: Database, file: string, progress:
   }
 }
 
-async function writeBackup(database: Database, file: string, progress: ProgressReporter): Promise<BackupHeader> {
+async function writeBackup(
+  database: Database,
+  { file, partial }: { file: string; partial: string },
+  progress: ProgressReporter,
+): Promise<BackupHeader> {
   const migrations = (await migrationStatus(database)).filter((state) => state.appliedAt).map((state) => state.name);
   const tables = tablesInDependencyOrder();
   const gzip = createGzip();
   // Owner-only: it holds every password hash and the signing keys.
-  const output = createWriteStream(file, { mode: 0o600 });
-  // A file that cannot be written fails the command before anything is read, not later as an unhandled 'error'.
-  await once(output, 'open');
+  // A file that cannot be written fails the command before anything is read.
+  const output = await opened(createWriteStream(partial, { mode: 0o600 }), 'write', file);
   const written = pipeline(gzip, output);
   // A failed write (a full disk) ends the pipeline: the next write throws it instead of waiting for a drain that never comes.
   written.catch(() => {});
@@ -132,9 +136,7 @@ async function insertBatch(session: Session, table: string, rows: unknown[]) {
 
 /** Restores a backup into an empty database (migrated first to the backup's level), in one transaction. */
 export async function restoreDatabase(database: Database, file: string, progress: ProgressReporter): Promise<BackupHeader> {
-  const source = createReadStream(file);
-  // A file that cannot be read fails here, not as an unhandled 'error' (pipe forwards none).
-  await once(source, 'open');
+  const source = await opened(createReadStream(file), 'read', file);
   const input = createInterface({ input: source.pipe(createGunzip()), crlfDelay: Number.POSITIVE_INFINITY });
   const lines = input[Symbol.asyncIterator]();
   const header = await readHeader(lines);
