@@ -97,4 +97,23 @@ describe.skipIf(!hasChromium)('hosted sign-in for apps (PKCE round trip)', () =>
     expect(posted.statusCode).toBe(400);
     expect(posted.headers.location).toBeUndefined();
   });
+
+  it('answers a browser back on a finished or expired OpenID sign-in request with a page, a script with problem+json', async () => {
+    const html = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    const shown = await rig.h.app.inject({ method: 'GET', url: '/oidc/interaction/finished-one', headers: { accept: html } });
+    const confirmed = await rig.h.app.inject({
+      method: 'POST',
+      url: '/oidc/interaction/finished-one/confirm',
+      headers: { accept: html, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'decision=allow',
+    });
+    for (const res of [shown, confirmed]) {
+      expect(res.statusCode).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.body).toContain('Start again from the application.');
+    }
+    const scripted = await rig.h.app.inject({ method: 'GET', url: '/oidc/interaction/finished-one' });
+    expect(scripted.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(scripted.json().code).toBe('INTERACTION_NOT_FOUND');
+  });
 });

@@ -177,6 +177,12 @@ export function toAppError(error: unknown): AppError {
   return httpErrors.INTERNAL_ERROR({ cause: error });
 }
 
+/**
+ * Whether a request is a browser's navigation, which asks for HTML: a person on a page gets a refusal as a page.
+ * A script (the passkey ceremonies' fetch, an API client) does not ask for it, and gets problem+json.
+ */
+export const asksForPage = (request: FastifyRequest) => request.headers.accept?.includes('text/html') === true;
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, appError: AppError) {
   if (appError.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(appError.extra.retryAfterSeconds));
   // RFC 9470: the client is told to authenticate again, more recently or more strongly.

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppError } from '../../http/errors.js';
-import { sendProblem, toAppError } from '../../http/problem.js';
+import { asksForPage, sendProblem, toAppError } from '../../http/problem.js';
 import { answerWrongMethodsWith } from '../../http/served-methods.js';
 import type { PageKit } from './routes.js';
 
@@ -15,9 +15,6 @@ function pageBehind(app: FastifyInstance, request: FastifyRequest) {
   }
   return '/sign-in';
 }
-
-/** A browser asks for HTML; a script (the passkey ceremonies' JSON, an API client) does not, and gets problem+json. */
-const asksForPage = (request: FastifyRequest) => request.headers.accept?.includes('text/html') === true;
 
 /** A refused request as a page in the page's language: its words (`common.<words>Title`, `common.<words>`), a link back. */
 function refusalPage(

@@ -1,12 +1,14 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { operations } from '../../http/operation.js';
+import { asksForPage, toAppError } from '../../http/problem.js';
 import { authenticated, publicRoute, signedIn } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import { oidcErrors as errors } from './errors.js';
 import type { InteractionStep } from './interactions.js';
 import { ConnectedAppList, ConsentBody, GrantParams, InteractionParams } from './schemas.js';
 import type { OidcService } from './service.js';
+import { escapeHtml, messagePage } from './views.js';
 
 const operation = operations(['sign in with Tessera']);
 
@@ -21,6 +23,14 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<{ oidc: OidcService }>
   await app.register(formbody);
   const answer = (step: InteractionStep, reply: import('fastify').FastifyReply) =>
     'redirect' in step ? reply.redirect(step.redirect, 303) : reply.type('text/html; charset=utf-8').send(step.html);
+  // A person back on a request that is finished or expired (the back button after consenting, a tab left open)
+  // is in a browser: a page says what happened and what to do, where problem+json would show them raw JSON.
+  app.setErrorHandler(async (error, request, reply) => {
+    const refusal = toAppError(error);
+    if (refusal.code !== errors.INTERACTION_NOT_FOUND.code || !asksForPage(request)) throw error;
+    const page = messagePage('Sign-in could not continue', escapeHtml(refusal.detail));
+    return reply.code(refusal.status).type('text/html; charset=utf-8').send(page);
+  });
 
   app.get(
     '/oidc/interaction/:uid',
