@@ -52,35 +52,51 @@ function lookupRouter(app: FastifyInstance) {
   return FindMyWay({ caseSensitive, ignoreTrailingSlash, ignoreDuplicateSlashes, maxParamLength, allowUnsafeRegex });
 }
 
+/** A route's method and path as `onRoute` reported them, kept until the first lookup. */
+interface Served {
+  method: FindMyWay.HTTPMethod;
+  path: string;
+  constraints: RouteOptions['constraints'];
+  store: RouteStore;
+}
+
 /**
- * Keeps every route's method and path in a router of its own (Fastify looks a concrete URL up only for the request's
+ * The router of every served method and path, built at the first lookup: a request for a method its path is not
+ * served with comes long after the routes are registered, and building it as they are took a node's start 0.1 s.
+ */
+function servedRouter(app: FastifyInstance, served: Served[]) {
+  const router = lookupRouter(app);
+  // Kept sorted: the order the Allow header lists them in.
+  const methods = [...new Set(served.map(({ method }) => method))].sort();
+  const noHandler = () => undefined;
+  for (const { method, path, constraints = {}, store } of served) {
+    // Fastify's own HEAD for a GET route may meet a HEAD route declared for the same path.
+    if (!router.hasRoute(method, path, constraints)) router.on(method, path, { constraints }, noHandler, store);
+  }
+  return { router, methods };
+}
+
+/**
+ * Keeps every route's method and path for a router of its own (Fastify looks a concrete URL up only for the request's
  * own method), and returns the lookup its not-found handler asks: the methods a path is served with, or undefined
  * when no route serves it, or when one serving the request's own method passed it on as not found (a file the
  * console does not have). `corsPreflight`: OPTIONS is answered on every path, so every Allow lists it.
  */
 export function trackServedMethods(app: FastifyInstance, { corsPreflight = false } = {}) {
-  const router = lookupRouter(app);
-  // Kept sorted: the order the Allow header lists them in.
-  const methods: FindMyWay.HTTPMethod[] = [];
-  const noHandler = () => undefined;
-  const record = (method: FindMyWay.HTTPMethod, path: string, constraints: RouteOptions['constraints'] = {}, store: RouteStore) => {
-    // Fastify's own HEAD for a GET route may meet a HEAD route declared for the same path.
-    if (router.hasRoute(method, path, constraints)) return;
-    router.on(method, path, { constraints }, noHandler, store);
-    if (!methods.includes(method)) {
-      methods.push(method);
-      methods.sort();
-    }
-  };
+  const served: Served[] = [];
+  let built: ReturnType<typeof servedRouter> | undefined;
   app.addHook('onRoute', function recordRoute(this: FastifyInstance, route: RegisteredRoute) {
     if (CATCH_ALL.has(route.url)) return;
     const store: RouteStore = { answer: this.wrongMethodAnswer };
     for (const method of [route.method].flat() as FindMyWay.HTTPMethod[]) {
-      for (const path of pathsOf(route)) record(method, path, route.constraints, store);
+      for (const path of pathsOf(route)) served.push({ method, path, constraints: route.constraints, store });
     }
+    built = undefined;
   });
 
   return (request: FastifyRequest): ServedPath | undefined => {
+    built ??= servedRouter(app, served);
+    const { router, methods } = built;
     const [path = '/'] = request.url.split('?');
     const found = methods.flatMap((method) => {
       const route = router.find(method, path);
