@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { isoOrNull } from '../../platform/dates.js';
@@ -68,6 +67,8 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: Rememb
   /** What the enrolment shows of a secret: itself, its otpauth:// URI, and that URI as a QR code. */
   async function totpEnrolment(factorId: string, secret: string, user: UserRow) {
     const uri = otpauthUri(secret, config.WEBAUTHN_RP_NAME, user.email);
+    // Loaded at the first enrolment: a node that never enrols anyone need not load it as it starts.
+    const { default: QRCode } = await import('qrcode');
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
     return { factorId, secret, otpauthUri: uri, qrSvg };
   }

@@ -1,12 +1,4 @@
-import {
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, AuthenticatorTransportFuture, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Executor } from '../../db/client.js';
 import type { Caller } from '../../platform/caller.js';
 import { CHALLENGE_TTL_MS, type MfaKit } from './deps.js';
@@ -15,6 +7,9 @@ import { mfaErrors as errors } from './errors.js';
 import { type Factors, type FinishEnrolment, factorView } from './factors.js';
 import * as queries from './queries.js';
 import { digest, newToken } from './secrets.js';
+
+/** Loaded at the first passkey ceremony: the library and its certificate parsers were a tenth of a node's start. */
+const webauthn = () => import('@simplewebauthn/server');
 
 /** RFC 8176: a passkey synced between devices is a software-held key, one kept on a device a hardware one. */
 export const amrOfPasskey = (factor: Pick<queries.FactorRow, 'backedUp'>) => (factor.backedUp ? 'swk' : 'hwk');
@@ -51,6 +46,7 @@ export function createPasskeys(kit: MfaKit, enrollers: Enrollers, factors: Facto
    * went backwards (a cloned authenticator) is refused by the library; a synced passkey's constant 0 is not.
    */
   async function assertion(tx: Executor, factor: queries.FactorRow, response: AuthenticationResponseJSON, challenge: string) {
+    const { verifyAuthenticationResponse } = await webauthn();
     const result = await verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge,
@@ -77,6 +73,7 @@ export function createPasskeys(kit: MfaKit, enrollers: Enrollers, factors: Facto
           transports: (factor.transports ?? []) as AuthenticatorTransportFuture[],
         }))
       : [];
+    const { generateAuthenticationOptions } = await webauthn();
     return generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', allowCredentials, timeout: CHALLENGE_TTL_MS });
   }
 
@@ -87,6 +84,7 @@ export function createPasskeys(kit: MfaKit, enrollers: Enrollers, factors: Facto
     async registrationOptions(caller: Caller, input: EnrolInput) {
       const { user } = await enrollers.enroller(db, caller, input);
       const existing = await queries.passkeysOf(db, user.id);
+      const { generateRegistrationOptions } = await webauthn();
       const options = await generateRegistrationOptions({
         rpName: rp.name,
         rpID: rp.id,
@@ -109,6 +107,7 @@ export function createPasskeys(kit: MfaKit, enrollers: Enrollers, factors: Facto
     async register(caller: Caller, input: EnrolInput & { challengeId: string; response: RegistrationResponseJSON; name?: string }) {
       const enroller = await enrollers.enroller(db, caller, { enrollmentToken: input.enrollmentToken }, false);
       const { user } = enroller;
+      const { verifyRegistrationResponse } = await webauthn();
       return useCases.run(caller, async (tx, emit) => {
         const challenge = await queries.consumeChallenge(tx, digest(input.challengeId), 'PASSKEY_REGISTRATION');
         if (!challenge || challenge.userId !== user.id) throw errors.INVALID_PASSKEY_CHALLENGE();
