@@ -8,6 +8,7 @@ import { learning } from './sections/learning.js';
 import { memberships } from './sections/memberships.js';
 import { mfa } from './sections/mfa.js';
 import { oidc } from './sections/oidc.js';
+import { startup } from './sections/startup.js';
 import { userTargets } from './sections/user-targets.js';
 import { users } from './sections/users.js';
 import { webhookClaims } from './sections/webhook-claims.js';
@@ -18,6 +19,7 @@ import { startServer } from './server.js';
 /** Every section, in the order they run. */
 const sections: Section[] = [
   baseline,
+  startup,
   auth,
   mfa,
   users,

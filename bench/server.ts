@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import pg from 'pg';
 import { type BenchTarget, type Driver, rssMb } from './lib.js';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address();
