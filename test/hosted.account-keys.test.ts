@@ -34,6 +34,12 @@ describe.skipIf(!hasChromium)('hosted API keys page', () => {
       await page.getByRole('button', { name: 'Create key' }).click();
       await page.getByText('Choose at least one permission.').waitFor();
       expect(await page.getByLabel('Name').inputValue()).toBe('nightly export');
+      // The focus is on the permissions, which the error describes: a keyboard or screen reader user is told and taken there.
+      const focused = await page.evaluate(() => [
+        document.activeElement?.getAttribute('name'),
+        document.activeElement?.getAttribute('aria-describedby'),
+      ]);
+      expect(focused).toEqual(['scopes', 'scopes-error']);
 
       expect(await page.getByRole('checkbox').count()).toBe(2);
       await page.getByRole('checkbox', { name: 'users:read' }).check();
