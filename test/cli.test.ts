@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { failureLine } from '../src/cli/failure.js';
 import { type Database, queryRows } from '../src/db/client.js';
 import { migrateDown } from '../src/db/migrator.js';
@@ -11,7 +11,7 @@ import { presetNames } from '../src/modules/access/presets.js';
 import { sealPending } from '../src/modules/audit/sealer.js';
 import { seedPreset } from '../src/modules/index.js';
 import { allPermissions } from '../src/platform/permissions.js';
-import { runCli, runCliOnTerminal, withDatabase } from './helpers/cli.js';
+import { runCli, runCliOnTerminal, startCli, withDatabase } from './helpers/cli.js';
 import { createDetachedDatabase, driver } from './helpers/databases.js';
 
 type Detached = Awaited<ReturnType<typeof createDetachedDatabase>>;
@@ -313,6 +313,32 @@ describe(`tessera CLI (${driver})`, () => {
     for (const flag of ['--version', '-v']) expect(await runCli([flag])).toMatchObject({ code: 0, stdout: `${version}\n` });
     // Ten CLI processes, each loading every module (the OpenID provider among them): more than 30 s on a loaded box.
   }, 120_000);
+
+  it('stops a backup interrupted mid-way (SIGINT): its partial file removed, one line saying so, exit 130', async () => {
+    const file = `${tmpdir()}/tessera-interrupted-${process.pid}.jsonl.gz`;
+    // Enough rows that the backup is still reading them when the signal comes.
+    await withDatabase(target.env, (database) =>
+      database.primary.execute(
+        sql`INSERT INTO audit_logs (action, entity, payload)
+            SELECT 'test.filler', 'test', jsonb_build_object('filler', repeat('x', 200)) FROM generate_series(1, 40000)`,
+      ),
+    );
+    try {
+      const backup = startCli(['backup', '--out', file], target.env);
+      // The partial file is opened once the backup starts reading.
+      await vi.waitFor(() => expect(existsSync(`${file}.partial`)).toBe(true), { timeout: 30_000, interval: 20 });
+      backup.child.kill('SIGINT');
+      const result = await backup.result;
+      expect(result.stderr.split('\n').filter((line) => line.startsWith('tessera:'))).toEqual([
+        `tessera: backup interrupted: nothing was written to ${file}`,
+      ]);
+      expect(result.code).toBe(130);
+      expect([existsSync(file), existsSync(`${file}.partial`)]).toEqual([false, false]);
+    } finally {
+      for (const path of [file, `${file}.partial`]) rmSync(path, { force: true });
+      await withDatabase(target.env, (database) => database.primary.execute(sql`DELETE FROM audit_logs WHERE action = 'test.filler'`));
+    }
+  }, 60_000);
 });
 
 describe('CLI failures are one clear line', () => {

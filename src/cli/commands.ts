@@ -9,6 +9,7 @@ import { embeddedSecretSource } from '../platform/embedded-secret.js';
 import { FileAccessError } from '../platform/opened-file.js';
 import { passwordProblems } from '../platform/password-policy.js';
 import { EmptyImportError, type ImportInput, importUsers } from './import.js';
+import { Interrupted } from './interruption.js';
 import { describeLastBackup, recordBackup } from './recovery.js';
 import { ResetIncompleteError, resetDatabase } from './reset.js';
 import { ResetRefusedError } from './reset-confirm.js';
@@ -25,6 +26,8 @@ export interface DatabaseCommand<Input> {
   unmigrated?: boolean;
   /** Opens no replica: their lag probes would add connections of its own to the ones `migrate reset` counts. */
   primaryOnly?: boolean;
+  /** Run in the CLI's process, it takes `runtime.stop`: interrupted, it stops cleanly and says how far it got (exit 130/143). */
+  stoppable?: boolean;
   run(input: Input, runtime: CommandRuntime): Promise<number>;
 }
 
@@ -100,9 +103,17 @@ export const databaseCommands = {
   }),
   backup: command<{ file: string; force: boolean }>({
     live: true,
-    async run({ file, force }, { database, config, io }) {
+    stoppable: true,
+    async run({ file, force }, { database, config, io, stop }) {
       if (!force && existsSync(file)) throw new BackupError(`${file} exists: name another file, or pass --force to overwrite it`);
-      const header = await backupDatabase(database, file, io.progress());
+      let header: BackupHeader;
+      try {
+        header = await backupDatabase(database, file, io.progress(), stop);
+      } catch (error) {
+        if (!(error instanceof Interrupted)) throw error;
+        io.err(`tessera: backup interrupted: nothing was written to ${file}\n`);
+        return error.exitCode;
+      }
       if (database.kind === 'pglite') recordBackup(config.DATA_DIR, file, header);
       io.out(`backup written: ${file} (${totalRows(header)} rows, ${Object.keys(header.tables).length} tables)`);
       io.out(await describeKeysInBackup(database, config));

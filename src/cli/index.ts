@@ -11,6 +11,7 @@ import { tesseraVersion } from '../platform/version.js';
 import { type CommandInput, type CommandName, databaseCommands, runDatabaseCommand } from './commands.js';
 import { runThroughServer } from './control.js';
 import { failureLine, HeldDirectoryError } from './failure.js';
+import { stoppable } from './interruption.js';
 import { withModules } from './modules.js';
 import { progressReporter } from './progress.js';
 import { readPassword } from './prompt.js';
@@ -24,8 +25,9 @@ const terminal: CommandIo = {
   progress: () => progressReporter(),
 };
 
-function runtimeHere(database: Database, config: Config): CommandRuntime {
+function runtimeHere(database: Database, config: Config, stop?: AbortSignal): CommandRuntime {
   return {
+    stop,
     database,
     config,
     // Wired on this process for this one command.
@@ -62,7 +64,9 @@ async function execute<Name extends CommandName>(name: Name, input: CommandInput
     return;
   }
   try {
-    process.exitCode = await runDatabaseCommand(name, input, runtimeHere(database, config));
+    process.exitCode = databaseCommands[name].stoppable
+      ? await stoppable((stop) => runDatabaseCommand(name, input, runtimeHere(database, config, stop)))
+      : await runDatabaseCommand(name, input, runtimeHere(database, config));
   } finally {
     await database.close();
   }

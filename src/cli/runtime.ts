@@ -17,4 +17,6 @@ export interface CommandRuntime {
   /** The API's use cases; `tellOtherNodes: false` where no other node needs to hear of the change. */
   withModules<T>(fn: (modules: Modules) => Promise<T>, options?: { tellOtherNodes: boolean }): Promise<T>;
   io: CommandIo;
+  /** Aborted (its reason an `Interrupted`) when the operator interrupts a stoppable command running in the CLI's own process. */
+  stop?: AbortSignal;
 }

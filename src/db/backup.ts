@@ -38,12 +38,18 @@ async function countRows(session: Session, table: string): Promise<number> {
  * A logical, driver-independent backup: gzip'd JSON lines, one row per line, read through a cursor
  * inside one repeatable-read transaction so the copy is consistent while the service keeps running.
  * Written beside the file and renamed onto it once complete: a backup that failed or was interrupted
- * leaves no truncated file under the name a restore would be given.
+ * leaves no truncated file under the name a restore would be given. Once `stop` is aborted it stops at the next
+ * row, removes the partial file and throws the abort's reason.
  */
-export async function backupDatabase(database: Database, file: string, progress: ProgressReporter): Promise<BackupHeader> {
+export async function backupDatabase(
+  database: Database,
+  file: string,
+  progress: ProgressReporter,
+  stop?: AbortSignal,
+): Promise<BackupHeader> {
   const partial = `${file}.partial`;
   try {
-    const header = await writeBackup(database, { file, partial }, progress);
+    const header = await writeBackup(database, { file, partial, stop }, progress);
     renameSync(partial, file);
     return header;
   } catch (error) {
@@ -54,7 +60,7 @@ export async function backupDatabase(database: Database, file: string, progress:
 
 async function writeBackup(
   database: Database,
-  { file, partial }: { file: string; partial: string },
+  { file, partial, stop }: { file: string; partial: string; stop: AbortSignal | undefined },
   progress: ProgressReporter,
 ): Promise<BackupHeader> {
   const migrations = (await migrationStatus(database)).filter((state) => state.appliedAt).map((state) => state.name);
@@ -67,6 +73,7 @@ async function writeBackup(
   // A failed write (a full disk) ends the pipeline: the next write throws it instead of waiting for a drain that never comes.
   written.catch(() => {});
   const write = async (line: string) => {
+    stop?.throwIfAborted();
     if (!gzip.write(`${line}\n`)) await Promise.race([once(gzip, 'drain'), written]);
   };
   try {

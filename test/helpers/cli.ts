@@ -26,8 +26,13 @@ const spawnOptions = (env: Record<string, string>) => ({
 
 /** Runs the real `tessera` command in a child process (with `shortLivedNodeFlags`), with only the env a test gives it (and `input` on stdin). */
 export function runCli(args: string[], env: Record<string, string> = {}, input = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...shortLivedNodeFlags, bin, ...args], spawnOptions(env));
+  return startCli(args, env, input).result;
+}
+
+/** `runCli`, with the process itself at hand while it runs: to send it a signal. */
+export function startCli(args: string[], env: Record<string, string> = {}, input = '') {
+  const child = spawn(process.execPath, [...shortLivedNodeFlags, bin, ...args], spawnOptions(env));
+  const result = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -40,6 +45,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, input =
     child.stdin.end(input);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return { child, result };
 }
 
 const shellQuoted = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
