@@ -43,6 +43,8 @@ export async function loadCatalog(db: Executor, actor: Principal | undefined, ow
       const check = async () => {
         // The writer gives a line's hash only to an account without a password (src/modules/import/writer.ts).
         if (line.passwordHash !== null && account.passwordHash === null) assertNotApiKey(actor);
+        // The line overwrites both, a missing one with none.
+        owners.users.assertIdentifierChangesAllowed(actor, account, { username: line.username, phone: line.phone });
         await assertMayActOn(db, actor, account.id, 'account');
         if (removing) await owners.users.assertMayRemove(db, actor, account.id);
       };

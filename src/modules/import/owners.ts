@@ -9,7 +9,10 @@ import type { UsersService } from '../users/service.js';
  * learning records; every write set-based, in the batch's transaction.
  */
 export interface ImportOwners {
-  users: Pick<UsersService, 'withEmails' | 'holdersOf' | 'createImported' | 'overwrite' | 'saveProfile' | 'assertMayRemove'>;
+  users: Pick<
+    UsersService,
+    'withEmails' | 'holdersOf' | 'createImported' | 'overwrite' | 'saveProfile' | 'assertMayRemove' | 'assertIdentifierChangesAllowed'
+  >;
   access: Pick<AccessService, 'catalogNames' | 'grantRolesInBulk'>;
   organizations: Pick<OrganizationsService, 'slugs'>;
   learning: Pick<LearningService, 'imports'>;

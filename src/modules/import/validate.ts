@@ -4,6 +4,7 @@ import { addTesseraFormats, formats, isIanaTimezone, isLanguageTag } from '../..
 import { nulPaths } from '../../platform/json-limits.js';
 import { passwordHashFormat, passwordHashProblem } from '../auth/service.js';
 import { normalizeEmail, withNameSplit } from '../users/service.js';
+import type { ExistingUser } from './owners.js';
 import type { ImportFormat, SourceRecord } from './reader.js';
 import { ImportRecord, type LineError } from './schemas.js';
 
@@ -17,11 +18,12 @@ export interface Catalog {
   /**
    * Why the actor may not overwrite this account with this line, if they may not: the single-user routes' rules
    * (not one holding more than the actor; not suspending oneself or the last super-admin; a password given to an
-   * account without one is a credential change, never made with an API key or while impersonating).
+   * account without one is a credential change, never made with an API key or while impersonating; nor a new
+   * username or phone where PATCH /users/:id refuses one).
    */
   updateRefused(
-    account: { id: string; status: string; passwordHash: string | null },
-    line: { status: string; passwordHash: string | null },
+    account: ExistingUser,
+    line: { status: string; passwordHash: string | null; username: string | null; phone: string | null },
   ): Promise<string | undefined>;
   /** Why the actor may not put a user in this organization, if they may not. */
   placementRefused(organizationId: string | null): string | undefined;

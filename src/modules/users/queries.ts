@@ -60,6 +60,8 @@ export function usersWithEmails(db: Executor, emails: string[]) {
     .select({
       id: users.id,
       email: users.email,
+      username: users.username,
+      phone: users.phone,
       passwordHash: users.passwordHash,
       status: users.status,
       organizationId: users.organizationId,

@@ -57,17 +57,20 @@ export async function assertMayRemove(executor: Executor, principal: Principal, 
 
 /**
  * A new address is a credential change (a reset mailed to it takes the account): never made with an API key
- * or while impersonating. A new username or phone number, which one signs in or recovers with, is not made
- * while impersonating either.
+ * or while impersonating. A new username or phone number, which one signs in or recovers with (a code goes to
+ * the phone), is not made while impersonating either, nor by an API key on its own owner's account: a leaked
+ * key would otherwise take the account. A key keeps changing them for the other users within its reach.
  */
 export function assertIdentifierChangesAllowed(
   principal: Principal,
-  before: queries.UserRow,
+  before: Pick<queries.UserRow, 'id' | 'email' | 'username' | 'phone'>,
   change: { email?: string; username?: string | null; phone?: string | null },
 ) {
   if (change.email !== undefined && normalizeEmail(change.email) !== before.email) assertNotApiKey(principal);
   const changes = (field: 'username' | 'phone') => change[field] !== undefined && change[field] !== before[field];
-  if (changes('username') || changes('phone')) assertNotImpersonating(principal);
+  if (!changes('username') && !changes('phone')) return;
+  if (before.id === principal.userId) assertNotApiKey(principal);
+  else assertNotImpersonating(principal);
 }
 
 /** Fields whose change is recorded before → after in the audit trail. */

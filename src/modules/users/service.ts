@@ -17,7 +17,14 @@ import { createUserGrants } from './grants.js';
 import { createLifecycle } from './lifecycle.js';
 import { createMembers } from './members.js';
 import * as queries from './queries.js';
-import { actionableUser, applyUserChange, assertMayRemove, normalizeEmail, visibleUser } from './records.js';
+import {
+  actionableUser,
+  applyUserChange,
+  assertIdentifierChangesAllowed,
+  assertMayRemove,
+  normalizeEmail,
+  visibleUser,
+} from './records.js';
 import { createSelfService, type LearningRecords, noLearningRecords } from './self.js';
 import { createSelfDeletion } from './self-deletion.js';
 import { createStepUp, type StepUp } from './step-up.js';
@@ -103,6 +110,8 @@ export interface UsersService
   ): Promise<UserRow>;
   /** Suspending, deactivating or erasing: never oneself, never the last super-admin. */
   assertMayRemove: typeof assertMayRemove;
+  /** A new email, username or phone: not while impersonating, nor with an API key where it could take an account. */
+  assertIdentifierChangesAllowed: typeof assertIdentifierChangesAllowed;
   /** The target user, or USER_NOT_FOUND whether it is missing or outside the actor's tenancy. */
   visibleUser: typeof visibleUser;
   /** The target of an action on another account: USER_NOT_FOUND as above, or ACCOUNT_HOLDS_MORE_ACCESS. */
@@ -184,6 +193,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     restoreAddress: addressChanges.restore,
     join: (tx, emit, user, placement) => applyUserChange(tx, emit, user, placement, 'user.updated'),
     assertMayRemove,
+    assertIdentifierChangesAllowed,
     statistics: userStatistics,
     visibleUser,
     actionableUser,
