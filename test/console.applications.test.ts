@@ -108,12 +108,16 @@ describe.skipIf(!hasChromium)('admin console: applications', () => {
     expect(await secretWorks(app.clientId, rotated)).toBe(false);
   }, 120_000);
 
-  it('creates a single-page application without a secret', async () => {
+  it('creates a single-page application without a secret, a refused redirect URI named whole', async () => {
     await visitApplications();
     await page.getByRole('button', { name: 'New application' }).click();
     const create = page.getByRole('dialog', { name: 'New application' });
     await create.getByLabel('Kind').selectOption('spa');
     await create.getByLabel('Name').fill('Dashboard');
+    // A line is one URI: the refusal names all of it, not its first word.
+    await create.getByLabel(/^Redirect URIs/).fill('http://dashboard.example/sign in');
+    await create.getByRole('button', { name: 'Create application' }).click();
+    await expect(create.getByRole('alert').textContent()).resolves.toMatch(/: http:\/\/dashboard\.example\/sign in\b/);
     await create.getByLabel(/^Redirect URIs/).fill('https://dashboard.example/');
     await create.getByRole('button', { name: 'Create application' }).click();
     await page.getByText(/No secret: this kind of app signs in with PKCE/).waitFor();

@@ -19,9 +19,11 @@ const kinds = [
 /** What an application signing people in may ask for (a service asks for Tessera permissions instead). */
 const personScopes = ['openid', 'offline_access', 'email', 'profile', 'phone', 'roles', 'organization'];
 
+/** A textarea's lines, each trimmed, blank ones dropped: a line is one URI, so a problem names the whole of it. */
 const lines = (form: FormData, name: string) =>
   String(form.get(name) ?? '')
-    .split(/\s+/)
+    .split(/\r?\n/)
+    .map((line) => line.trim())
     .filter(Boolean);
 
 /** A secret just made: shown this once, with the client ID it goes with. */
