@@ -255,7 +255,7 @@ describe.skipIf(!hasChromium)('admin console: delete, remove, revoke, cancel; au
     await filters.getByLabel('From', { exact: true }).fill('2025-02-01');
     await filters.getByLabel('To', { exact: true }).fill('2025-02-28');
     await filters.getByRole('button', { name: 'Filter' }).click();
-    await page.getByText('1 rows shown').waitFor();
+    await page.getByText('1 row shown').waitFor();
     expect(await entities()).toEqual([`organization …${PAST_ROWS[1]?.entityId.slice(-8)}`]);
     await ui.checkAtEachWidth('audit-entity-dates');
     const inRange = await api('GET', '/audit-logs?entity=organization&from=2025-02-01T00:00:00.000Z&to=2025-02-28T23:59:59.999Z');

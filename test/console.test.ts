@@ -366,7 +366,7 @@ describe.skipIf(!hasChromium)('admin console', () => {
     await filters.getByLabel('Actor (email or id)').fill('console-admin@example.com');
     await filters.getByLabel('Action').fill('user.suspended');
     await filters.getByRole('button', { name: 'Filter' }).click();
-    await page.getByText('1 rows shown').waitFor();
+    await page.getByText('1 row shown').waitFor();
     const exported = async (button: string) => {
       const [file] = await Promise.all([page.waitForEvent('download'), filters.getByRole('button', { name: button }).click()]);
       return readFileSync((await file.path()) as string, 'utf8');

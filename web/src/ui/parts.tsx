@@ -54,6 +54,10 @@ export const LiveStatus = ({ children }: { children: ReactNode }) => (
   </p>
 );
 
+const plural = new Intl.PluralRules('en');
+/** A count with its noun in the form English gives that count: 1 row, 2 rows, 0 rows. */
+export const counted = (count: number, one: string, other: string) => `${count} ${plural.select(count) === 'one' ? one : other}`;
+
 export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
 export const day = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleDateString() : '—');
 

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
-import { Empty, ErrorNote, fullName, LiveStatus, Loading, Page } from '../../ui/parts.js';
+import { counted, Empty, ErrorNote, fullName, LiveStatus, Loading, Page } from '../../ui/parts.js';
 
 const loadRole = (id: string) => must(api.GET('/roles/{id}', { params: { path: { id } } }));
 type Role = Awaited<ReturnType<typeof loadRole>>;
@@ -144,7 +144,9 @@ function RoleMembers({ role }: { role: Role }) {
       </div>
       <ErrorNote error={members.error} />
       {members.isPending && <Loading />}
-      {members.data && <LiveStatus>{`${members.data.total ?? members.data.data.length} users hold ${role.name}.`}</LiveStatus>}
+      {members.data && (
+        <LiveStatus>{`${counted(members.data.total ?? members.data.data.length, 'user holds', 'users hold')} ${role.name}.`}</LiveStatus>
+      )}
       {members.data?.data.length ? (
         <ul className="list" aria-label={`Members of ${role.name}`}>
           {members.data.data.map((user) => (

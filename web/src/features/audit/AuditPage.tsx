@@ -4,7 +4,7 @@ import type { ColumnDef } from '@tanstack/react-table';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
 import { DataTable } from '../../ui/DataTable.js';
-import { csvOf, download, Empty, ErrorNote, LiveStatus, Page, when } from '../../ui/parts.js';
+import { counted, csvOf, download, Empty, ErrorNote, LiveStatus, Page, when } from '../../ui/parts.js';
 import { problemOf } from '../../ui/validation.js';
 import { type Named, useNames } from './names.js';
 
@@ -83,7 +83,7 @@ export default function AuditPage() {
       {chain.data && (
         <p className="muted">
           {chain.data.valid
-            ? `Hash chain intact: ${chain.data.checked} sealed rows checked, ${chain.data.unsealed} newer rows waiting for the next seal.`
+            ? `Hash chain intact: ${counted(chain.data.checked, 'sealed row', 'sealed rows')} checked, ${counted(chain.data.unsealed, 'newer row', 'newer rows')} waiting for the next seal.`
             : `Hash chain broken at row ${chain.data.firstBrokenId}`}
         </p>
       )}
@@ -133,7 +133,7 @@ export default function AuditPage() {
       </form>
       <ErrorNote error={actorProblem} />
       <ErrorNote error={rows.error} />
-      {rows.data && <LiveStatus>{`${shown.length} rows shown`}</LiveStatus>}
+      {rows.data && <LiveStatus>{`${counted(shown.length, 'row', 'rows')} shown`}</LiveStatus>}
       {rows.data &&
         (shown.length ? <DataTable label="Audit log" rows={shown} columns={columns} /> : <Empty>No row matches these filters.</Empty>)}
       {rows.hasNextPage && (

@@ -3,7 +3,7 @@ import type { ColumnDef } from '@tanstack/react-table';
 import { api, must } from '../../app/client.js';
 import { CreateDialog, FormDialog } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
-import { Empty, ErrorNote, LiveStatus, Loading, Page } from '../../ui/parts.js';
+import { counted, Empty, ErrorNote, LiveStatus, Loading, Page } from '../../ui/parts.js';
 
 export const loadPlans = () => must(api.GET('/subscription-plans'));
 type Plan = Awaited<ReturnType<typeof loadPlans>>['data'][number];
@@ -94,7 +94,7 @@ export default function PlansPage() {
       <p className="muted">A subscription put on a plan gets its features; people already on it keep the ones they were given.</p>
       <ErrorNote error={plans.error} />
       {plans.isPending && <Loading />}
-      {plans.data && <LiveStatus>{`${plans.data.data.length} plans.`}</LiveStatus>}
+      {plans.data && <LiveStatus>{`${counted(plans.data.data.length, 'plan', 'plans')}.`}</LiveStatus>}
       {plans.data?.data.length ? (
         <DataTable label="Subscription plans" rows={plans.data.data} columns={columns} />
       ) : (

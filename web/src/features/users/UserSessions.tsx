@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { deviceLabel } from '../../../../src/platform/device-label.js';
 import { api, must } from '../../app/client.js';
 import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
-import { Empty, ErrorNote, LiveStatus, when } from '../../ui/parts.js';
+import { counted, Empty, ErrorNote, LiveStatus, when } from '../../ui/parts.js';
 
 const on = (browser: string, system: string) => `${browser} on ${system}`;
 
@@ -18,7 +18,7 @@ export function UserSessions({ id }: { id: string }) {
   return (
     <div className="stack">
       <ErrorNote error={sessions.error} />
-      {sessions.data && <LiveStatus>{`${rows.length} live ${rows.length === 1 ? 'session' : 'sessions'}`}</LiveStatus>}
+      {sessions.data && <LiveStatus>{counted(rows.length, 'live session', 'live sessions')}</LiveStatus>}
       {rows.length ? (
         <ul className="list" aria-label="Live sessions">
           {rows.map((session) => {

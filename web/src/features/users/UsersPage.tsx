@@ -6,7 +6,7 @@ import { api, must } from '../../app/client.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
-import { csvOf, download, Empty, ErrorNote, fullName, LiveStatus, Page, when } from '../../ui/parts.js';
+import { counted, csvOf, download, Empty, ErrorNote, fullName, LiveStatus, Page, when } from '../../ui/parts.js';
 import { UserFields } from './UserFields.js';
 import UserPage from './UserPage.js';
 
@@ -166,7 +166,7 @@ function UserList() {
         </select>
       </form>
       <ErrorNote error={users.error ?? bulkError} />
-      {users.data && <LiveStatus>{`${users.data.total ?? users.data.data.length} users`}</LiveStatus>}
+      {users.data && <LiveStatus>{counted(users.data.total ?? users.data.data.length, 'user', 'users')}</LiveStatus>}
       {selected.length > 0 && (
         <fieldset className="actions bulk" aria-label="With the selected users">
           <span>{selected.length} selected</span>

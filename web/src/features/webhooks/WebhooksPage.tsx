@@ -6,7 +6,7 @@ import { api, must } from '../../app/client.js';
 import { CreateDialog } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
-import { Empty, ErrorNote, LiveStatus, Loading, Page, when } from '../../ui/parts.js';
+import { counted, Empty, ErrorNote, LiveStatus, Loading, Page, when } from '../../ui/parts.js';
 import { SecretNotice, type ShownSecret } from './SecretNotice.js';
 import { StatusBadge, useWebhookRefresh, WebhookActions } from './WebhookActions.js';
 import { newWebhookBody, WebhookFields } from './WebhookFields.js';
@@ -51,9 +51,7 @@ function WebhookList() {
       {shown && <SecretNotice shown={shown} onDismiss={() => setShown(undefined)} />}
       <ErrorNote error={webhooks.error} />
       {webhooks.isPending && <Loading what="Loading webhooks…" />}
-      {webhooks.data && (
-        <LiveStatus>{`${rows.length} ${rows.length === 1 ? 'webhook' : 'webhooks'}${failing ? `, ${failing} failing` : ''}`}</LiveStatus>
-      )}
+      {webhooks.data && <LiveStatus>{`${counted(rows.length, 'webhook', 'webhooks')}${failing ? `, ${failing} failing` : ''}`}</LiveStatus>}
       {webhooks.data &&
         (rows.length ? (
           <DataTable label="Webhooks" rows={rows} columns={columns} />
