@@ -156,7 +156,7 @@ describe.skipIf(!hasChromium)('admin console', () => {
   it('4. organizations and invitations: creates an organization, lists the pending invitation', async () => {
     await visit('organizations', 'Organizations');
     await page.getByRole('button', { name: 'New organization' }).click();
-    await page.getByRole('dialog').getByLabel('Name').fill('Globex');
+    await page.getByRole('dialog').getByLabel('Name', { exact: true }).fill('Globex');
     await page.getByRole('dialog').getByRole('button', { name: 'Create organization' }).click();
     await page.getByRole('link', { name: 'Globex' }).waitFor();
     await visit('invitations', 'Invitations');

@@ -115,6 +115,10 @@ describe.skipIf(!hasChromium)('hosted sign-in', () => {
       await page.getByLabel('New password').fill('a temporary passphrase');
       await page.getByRole('button', { name: 'Set password' }).click();
       await page.getByText('must differ').waitFor();
+      // The policy's refusal in the page's own words, as on every other password form (it was the API's "must be at least …").
+      await page.getByLabel('New password').fill('too short');
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.getByText('Use at least 10 characters.').waitFor();
       await page.getByLabel('New password').fill('my very own passphrase');
       await page.getByRole('button', { name: 'Set password' }).click();
       await page.waitForURL(`${rig.base}/sign-out`);

@@ -216,8 +216,9 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
             400,
           );
         }
+        const policy = hosted.passwordRefusal(error);
         const fieldError =
-          error.code === 'PASSWORD_UNCHANGED' ? t('changePassword.unchanged') : (error.extra.errors?.[0]?.message ?? error.detail);
+          error.code === 'PASSWORD_UNCHANGED' ? t('changePassword.unchanged') : policy ? t(policy.key, policy) : error.detail;
         return changePage(request, reply, { token: form.token, returnTo, fieldError }, 400);
       }
     },

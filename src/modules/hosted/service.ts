@@ -113,6 +113,14 @@ export const signedInAs = (caller: Caller, session: BrowserSession): SignedInCal
   },
 });
 
+/** A message of the password policy (platform/password-policy), as a key of the pages' catalogue with its values. */
+function policyWords(problem: string, minLength: number) {
+  if (problem.startsWith('must be at least')) return { key: 'common.passwordTooShort', min: minLength };
+  if (problem.startsWith('must be at most')) return { key: 'common.passwordTooLong', max: MAX_PASSWORD_LENGTH };
+  if (problem.startsWith('is too common')) return { key: 'common.passwordTooCommon' };
+  return { key: 'common.passwordPersonal' };
+}
+
 export function createHostedService(context: AppContext, deps: HostedDeps) {
   const { config } = context;
   const { auth } = deps;
@@ -260,11 +268,16 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     /** The password policy's problems, as keys of the pages' catalogue (the same rule the API applies). */
     passwordProblem(password: string, context: string[] = []) {
       const [problem] = passwordProblems(password, config.PASSWORD_MIN_LENGTH, context);
-      if (!problem) return undefined;
-      if (problem.startsWith('must be at least')) return { key: 'common.passwordTooShort', min: config.PASSWORD_MIN_LENGTH };
-      if (problem.startsWith('must be at most')) return { key: 'common.passwordTooLong', max: MAX_PASSWORD_LENGTH };
-      if (problem.startsWith('is too common')) return { key: 'common.passwordTooCommon' };
-      return { key: 'common.passwordPersonal' };
+      return problem === undefined ? undefined : policyWords(problem, config.PASSWORD_MIN_LENGTH);
+    },
+    /**
+     * A refusal the API answered by the password policy (its field error), as a key of the pages' catalogue: a page
+     * that cannot check the policy first (it knows neither the name nor the address it compares) still says it in
+     * the person's language instead of the API's English fragment.
+     */
+    passwordRefusal(error: AppError) {
+      const problem = error.code === 'VALIDATION_FAILED' ? error.extra.errors?.[0]?.message : undefined;
+      return problem === undefined ? undefined : policyWords(problem, config.PASSWORD_MIN_LENGTH);
     },
     /** Sign-up: the same outcome whatever the address (a taken one gets its owner a mail), as the API. */
     register: (caller: Caller, input: { email: string; password: string; firstName: string; lastName: string }, language: string) =>

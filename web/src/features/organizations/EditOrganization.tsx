@@ -5,6 +5,7 @@ import { FormDialog } from '../../ui/ConfirmDialog.js';
 import { CheckedInput, useFieldProblems } from '../../ui/FieldProblems.js';
 import { choicesOf } from '../../ui/validation.js';
 import type { Org } from './OrganizationsPage.js';
+import { slugConflictInConsoleWords } from './slugs.js';
 
 type TextField = 'name' | 'slug' | 'description' | 'brandName' | 'brandLogoUrl' | 'brandPrimaryColor';
 /** The fields a form may leave empty to send null: the server's setting (or nothing) applies again. */
@@ -46,7 +47,10 @@ export function EditOrganizationDialog({ org }: { org: Org }) {
       title={`Edit ${org.name}`}
       submitLabel="Save organization"
       onSubmit={async (form) => {
-        await must(api.PATCH('/organizations/{id}', { params: { path: { id: org.id } }, body: fields.checked(form) }));
+        const body = fields.checked(form);
+        await must(api.PATCH('/organizations/{id}', { params: { path: { id: org.id } }, body })).catch(
+          slugConflictInConsoleWords(body.slug ?? ''),
+        );
         await queryClient.invalidateQueries({ queryKey: ['organizations'] });
       }}
     >

@@ -1,18 +1,28 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
+import { postOrganizationsBody } from '@tessera/client';
 import { api, must } from '../../app/client.js';
 import { ConfirmDialog, CreateDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
+import { CheckedInput, useFieldProblems } from '../../ui/FieldProblems.js';
 import { Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
 import { EditOrganizationDialog } from './EditOrganization.js';
+import { slugConflictInConsoleWords } from './slugs.js';
 
 const list = () => must(api.GET('/organizations', { params: { query: { limit: 100 } } }));
 export type Org = Awaited<ReturnType<typeof list>>['data'][number];
+
+/** The create form's body: the slug only when one is typed (the API makes one from the name otherwise). */
+function newOrganizationBody(form: FormData) {
+  const slug = String(form.get('slug') ?? '').trim();
+  return { name: String(form.get('name') ?? '').trim(), ...(slug ? { slug } : {}) };
+}
 
 export default function OrganizationsPage({ param }: { param?: string }) {
   const queryClient = useQueryClient();
   const orgs = useQuery({ queryKey: ['organizations'], queryFn: list });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['organizations'] });
+  const createFields = useFieldProblems(postOrganizationsBody, newOrganizationBody);
   if (param) return <Members id={param} name={orgs.data?.data.find((org) => org.id === param)?.name} />;
   const columns: ColumnDef<Org, unknown>[] = [
     { header: 'Name', cell: ({ row }) => <a href={`#/organizations/${row.original.id}`}>{row.original.name}</a> },
@@ -47,14 +57,21 @@ export default function OrganizationsPage({ param }: { param?: string }) {
         <CreateDialog
           noun="organization"
           onSubmit={async (form) => {
-            await must(api.POST('/organizations', { body: { name: String(form.get('name')) } }));
+            const body = createFields.checked(form);
+            await must(api.POST('/organizations', { body })).catch(slugConflictInConsoleWords(body.slug ?? ''));
             await refresh();
           }}
         >
-          <label>
-            Name
-            <input name="name" required />
-          </label>
+          <div className="stack" {...createFields.handlers}>
+            <CheckedInput fields={createFields} name="name" label="Name" autoComplete="off" required />
+            <CheckedInput
+              fields={createFields}
+              name="slug"
+              label="Slug (optional)"
+              autoComplete="off"
+              hint="Lower-case letters, digits and dashes; used in links. Left empty: made from the name"
+            />
+          </div>
         </CreateDialog>
       }
     >
