@@ -5,6 +5,7 @@ import { api, must } from '../../app/client.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { Empty, ErrorNote, LiveStatus, Page, when } from '../../ui/parts.js';
+import { useOrganizationNames } from '../webhooks/webhooks.js';
 
 const statuses = ['PENDING', 'ACCEPTED', 'EXPIRED', 'CANCELLED'] as const;
 type Status = (typeof statuses)[number];
@@ -23,10 +24,7 @@ export default function InvitationsPage({ param }: { param?: string }) {
   const [notice, setNotice] = useState<string>();
   const [resendProblem, setResendProblem] = useState<unknown>();
   const invitations = useQuery({ queryKey: ['invitations', status, param], queryFn: () => list(status, param) });
-  const orgs = useQuery({
-    queryKey: ['organizations'],
-    queryFn: () => must(api.GET('/organizations', { params: { query: { limit: 100 } } })),
-  });
+  const organizations = useOrganizationNames();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['invitations'] });
 
   /** Mails the invitation again with a new link; a refusal (the address's hourly cap) is shown, not swallowed. */
@@ -45,7 +43,7 @@ export default function InvitationsPage({ param }: { param?: string }) {
   const columns: ColumnDef<Invitation, unknown>[] = [
     { header: 'Email', accessorKey: 'email' },
     { header: 'Status', accessorKey: 'status' },
-    { header: 'Organization', cell: ({ row }) => orgs.data?.data.find((org) => org.id === row.original.organizationId)?.name ?? '—' },
+    { header: 'Organization', cell: ({ row }) => organizations.name.get(row.original.organizationId ?? '') ?? '—' },
     { header: 'Expires', cell: ({ row }) => when(row.original.expiresAt) },
     {
       header: 'Reminders sent',
@@ -97,16 +95,7 @@ export default function InvitationsPage({ param }: { param?: string }) {
             Email
             <input name="email" type="email" required />
           </label>
-          <label>
-            Organization
-            <select name="organizationId" required defaultValue={param}>
-              {orgs.data?.data.map((org) => (
-                <option key={org.id} value={org.id}>
-                  {org.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <OrganizationChoice selected={param} />
           <label className="inline">
             <input type="checkbox" name="resend" /> {SEND_AGAIN}
           </label>
@@ -134,6 +123,27 @@ export default function InvitationsPage({ param }: { param?: string }) {
           <Empty>No invitation with this status.</Empty>
         ))}
     </Page>
+  );
+}
+
+/**
+ * The organization to invite to, read again each time the dialog opens: one made a moment ago (here, in another
+ * tab, through the API) is offered. The select is made anew when the list is read, so the page's organization
+ * is chosen even when it was not among the organizations listed before.
+ */
+function OrganizationChoice({ selected }: { selected?: string }) {
+  const organizations = useOrganizationNames({ fresh: true });
+  return (
+    <label>
+      Organization
+      <select key={organizations.readAt} name="organizationId" required defaultValue={selected}>
+        {organizations.list.map((org) => (
+          <option key={org.id} value={org.id}>
+            {org.name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 

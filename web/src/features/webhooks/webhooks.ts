@@ -14,13 +14,18 @@ export const webhookKeys = {
   deliveries: (id: string) => ['webhook-deliveries', id],
 };
 
-/** The organizations' names, for the organization a webhook listens to. */
-export function useOrganizationNames() {
+/**
+ * The organizations' names, for the organization a webhook listens to. `fresh`: read again whenever the caller
+ * mounts (a dialog opening), for a choice that must include an organization made a moment ago, elsewhere too.
+ */
+export function useOrganizationNames({ fresh = false } = {}) {
   const organizations = useQuery({
     queryKey: ['organizations'],
     queryFn: () => must(api.GET('/organizations', { params: { query: { limit: 100 } } })),
+    refetchOnMount: fresh ? 'always' : true,
   });
-  return { list: organizations.data?.data ?? [], name: new Map((organizations.data?.data ?? []).map((org) => [org.id, org.name])) };
+  const list = organizations.data?.data ?? [];
+  return { list, name: new Map(list.map((org) => [org.id, org.name])), readAt: organizations.dataUpdatedAt };
 }
 
 /** Whether the caller acts across organizations (and so may name one, or none, for a webhook). */
