@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { migrateUp } from '../src/db/migrator.js';
@@ -131,11 +131,21 @@ describe(`applications within organizations (${driver})`, () => {
     );
   });
 
-  it('deletes an organization’s applications with it', async () => {
+  it('deletes an organization’s applications with it, each recorded as a direct deletion is', async () => {
+    const deletions = (ids: string[]) =>
+      h.context.database.primary
+        .select({ entityId: auditLogs.entityId, organizationId: auditLogs.organizationId, payload: auditLogs.payload })
+        .from(auditLogs)
+        .where(and(eq(auditLogs.action, 'application.deleted'), inArray(auditLogs.entityId, ids)));
     const doomed = await createOrganization(h, root, 'Apps doomed');
-    const id = (await register(root, 'Doomed app', { organizationId: doomed })).id;
+    const direct = (await register(root, 'Deleted alone', { organizationId: doomed })).id;
+    expect((await call(root, 'DELETE', `/applications/${direct}`)).statusCode).toBe(204);
+    const [alone] = await deletions([direct]);
+    const ids = [(await register(root, 'Doomed app', { organizationId: doomed })).id, (await register(adminA, 'Survivor')).id];
     expect((await call(root, 'DELETE', `/organizations/${doomed}`)).statusCode).toBe(204);
-    expect((await call(root, 'GET', `/applications/${id}`)).statusCode).toBe(404);
+    expect((await call(root, 'GET', `/applications/${ids[0]}`)).statusCode).toBe(404);
+    expect((await call(root, 'GET', `/applications/${ids[1]}`)).statusCode).toBe(200);
+    expect(await deletions(ids)).toEqual([{ entityId: ids[0], organizationId: doomed, payload: alone?.payload }]);
   });
 });
 

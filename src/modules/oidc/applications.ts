@@ -136,6 +136,13 @@ function assertMayTrust(principal: Principal, firstParty: boolean | undefined, t
 export function createApplications(context: AppContext, { useCases }: { useCases: DomainUseCases }) {
   const db = context.database.primary;
 
+  // An organization's applications go with it, each as its own deletion: webhooks and the audit trail hear of every one.
+  useCases.react(['organization.deleted'], async (tx, event, { emit }) => {
+    if (!event.entityId) return;
+    for (const { id } of await queries.deleteApplicationsOfOrganization(tx, event.entityId))
+      await emit({ type: 'application.deleted', entityId: id, organizationId: event.entityId });
+  });
+
   /** The application if the caller may manage it: outside their tenancy (a platform one included) it answers as a missing one. */
   async function visible(executor: Executor, principal: Principal, id: string) {
     const row = await queries.findApplication(executor, id);

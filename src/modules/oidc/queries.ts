@@ -13,6 +13,10 @@ export const insertApplication = applicationRows.insert;
 export const updateApplication = applicationRows.update;
 export const deleteApplication = applicationRows.remove;
 
+/** Every application of one organization, removed; their ids. */
+export const deleteApplicationsOfOrganization = (db: Executor, organizationId: string) =>
+  db.delete(applications).where(eq(applications.organizationId, organizationId)).returning({ id: applications.id });
+
 export async function findApplicationByClientId(db: Executor, clientId: string) {
   const [row] = await db.select().from(applications).where(eq(applications.clientId, clientId));
   return row;

@@ -117,8 +117,10 @@ export function createOrganizationsService(context: AppContext, { useCases, acce
       await useCases.run(caller, async (tx, emit) => {
         await visible(tx, caller.principal, id);
         assertCrossTenant(caller.principal);
-        if (!(await queries.deleteOrganization(tx, id))) throw errors.ORGANIZATION_NOT_FOUND();
+        // Emitted before the row goes: the modules owning rows of the organization (oidc's applications) remove
+        // them in reaction, each with its own event, where the foreign keys' cascade would remove them unheard.
         await emit({ type: 'organization.deleted', entityId: id, organizationId: id });
+        if (!(await queries.deleteOrganization(tx, id))) throw errors.ORGANIZATION_NOT_FOUND();
       });
     },
   };
