@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { runCli, startCli, withDatabase } from './helpers/cli.js';
 import { createDetachedDatabase, driver } from './helpers/databases.js';
 
 describe(`tessera import (${driver})`, () => {
@@ -66,6 +68,46 @@ describe(`tessera import (${driver})`, () => {
     // Refused before the import reads it: no progress either.
     expect(results[1]?.stderr).toBe(`tessera: error: ${blank} is empty: there is nothing to import\n`);
   }, 60_000);
+
+  it('stops an interrupted import (SIGTERM) after the batches under way, saying what they wrote and that the rest of the file was not imported', async () => {
+    const total = 5000;
+    const path = file(
+      'interrupted.jsonl',
+      Array.from({ length: total }, (_, n) => ({ email: `stop${n}@example.com`, roles: ['LEARNER'] })),
+    );
+    const running = startCli(['import', '--file', path], target.env);
+    let stderr = '';
+    running.child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    // Checked, it starts writing: several batches of 1,000, on PostgreSQL up to three at once.
+    await vi.waitFor(() => expect(stderr).toContain(`checking: ${total}/${total} rows`), { timeout: 60_000, interval: 20 });
+    running.child.kill('SIGTERM');
+    const result = await running.result;
+    expect(result.code).toBe(143);
+    const said = result.stderr.split('\n').filter((line) => line.startsWith('tessera:'));
+    expect(said).toEqual([
+      expect.stringMatching(
+        /^tessera: import interrupted after created \d+, updated 0, skipped 0, failed 0: the file's last \d+ users were not imported; run the same command again to import them$/,
+      ),
+    ]);
+    const [created, notImported] = (said[0]?.match(/\d+/g) ?? []).map(Number).filter((_, index) => index === 0 || index === 4) as [
+      number,
+      number,
+    ];
+    expect(created % 1000).toBe(0);
+    expect(created + notImported).toBe(total);
+    expect(notImported).toBeGreaterThan(0);
+    expect(result.stdout).toBe(`imported: created ${created}, updated 0, skipped 0, failed 0, invited 0\n`);
+    // What it wrote is the file's first users, each batch whole: running the file again imports the rest.
+    const written = await withDatabase(target.env, (database) =>
+      queryRows<{ n: number }>(
+        database.primary,
+        sql`SELECT substring(email FROM 5 FOR length(email) - 16)::int AS n FROM users WHERE email LIKE 'stop%'`,
+      ),
+    );
+    expect(written.map((row) => row.n).sort((a, b) => a - b)).toEqual(Array.from({ length: created }, (_, n) => n));
+  }, 120_000);
 
   it('refuses a hash written in a known format that cannot be one (a placeholder), naming its line and format', async () => {
     const placeholders = file('placeholders.jsonl', [

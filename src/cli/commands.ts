@@ -137,7 +137,7 @@ export const databaseCommands = {
       return 0;
     },
   }),
-  import: command<ImportInput>({ live: true, run: importUsers }),
+  import: command<ImportInput>({ live: true, stoppable: true, run: importUsers }),
   doctor: command<Record<string, never>>({
     live: true,
     unmigrated: true,

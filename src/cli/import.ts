@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
-import type { ImportSummary } from '../modules/import/service.js';
+import type { ImportOutcome, ImportSummary } from '../modules/import/service.js';
 import { systemCaller } from '../platform/caller.js';
 import { opened } from '../platform/opened-file.js';
-import type { CommandRuntime } from './runtime.js';
+import { Interrupted } from './interruption.js';
+import type { CommandIo, CommandRuntime } from './runtime.js';
 
 export interface ImportInput {
   /** Absolute: the command may run in the server's process, whose working directory is not the CLI's. */
@@ -32,16 +33,32 @@ async function refuseEmptyFile(file: string) {
 /** Every line read as a user counts, valid or not: none read is a file in neither format (a lone CSV header, say). */
 const usersRead = (summary: ImportSummary) => summary.created + summary.updated + summary.skipped + summary.failed;
 
+/** Written in batches from the file's start, each whole or not at all: what was not written is the file's last users. */
+function tellInterrupted({ created, updated, skipped, failed, notWritten }: ImportOutcome, interrupted: Interrupted, io: CommandIo) {
+  const counts = `created ${created}, updated ${updated}, skipped ${skipped}, failed ${failed}`;
+  io.err(
+    `tessera: import interrupted after ${counts}: the file's last ${notWritten} users were not imported; run the same command again to import them\n`,
+  );
+  return interrupted.exitCode;
+}
+
 /**
  * `tessera import`: users from another system (a data migration), as the system itself. Exit
  * code 1 when any line is invalid (nothing is written, unless --skip-invalid) or a user could not be
  * written; the summary and each error (line and field) are printed either way.
  */
-export function importUsers({ file, ...options }: ImportInput, { withModules, io }: CommandRuntime): Promise<number> {
+export function importUsers({ file, ...options }: ImportInput, { withModules, io, stop }: CommandRuntime): Promise<number> {
   // Its updates must reach every node's cached access, unlike create-admin's new user.
   return withModules(async ({ importer }) => {
     await refuseEmptyFile(file);
-    const summary = await importer.importFile(systemCaller('tessera-import'), file, options, io.progress());
+    let summary: ImportOutcome;
+    try {
+      summary = await importer.importFile(systemCaller('tessera-import'), file, options, io.progress(), undefined, stop);
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+      io.err(`tessera: import interrupted while checking ${file}: nothing was imported\n`);
+      return error.exitCode;
+    }
     if (usersRead(summary) === 0) {
       throw new EmptyImportError(`${file} holds no users: JSON Lines has an object per line, CSV a header row then a row per user`);
     }
@@ -51,6 +68,7 @@ export function importUsers({ file, ...options }: ImportInput, { withModules, io
     io.out(
       `${verb}: created ${summary.created}, updated ${summary.updated}, skipped ${summary.skipped}, failed ${summary.failed}, invited ${summary.invited}`,
     );
+    if (summary.notWritten !== undefined) return tellInterrupted(summary, stop?.reason as Interrupted, io);
     const invalidTolerated = options.skipInvalid && !summary.dryRun;
     return summary.rejected || (summary.failed > 0 && !invalidTolerated) ? 1 : 0;
   });

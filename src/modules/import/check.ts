@@ -51,6 +51,7 @@ export async function checkFile(
   progress: ProgressReporter,
   spool: string,
   owners: ImportOwners,
+  stop?: AbortSignal,
 ) {
   const summary: ImportSummary = {
     dryRun: options.dryRun ?? false,
@@ -116,6 +117,8 @@ export async function checkFile(
 
   progress.start('checking', await countRows(source.path, source.format));
   for await (const user of validUsers(source.path, source.format, catalog, reject, progress)) {
+    // Stopped while checking, nothing is written: it ends at once.
+    stop?.throwIfAborted();
     const repeated = (['email', 'username', 'phone'] as const).flatMap((field) => {
       const value = user[field]?.toLowerCase();
       const earlier = value ? firstSeen[field].get(value) : undefined;

@@ -19,6 +19,9 @@ import { writeBatch } from './writer.js';
 
 export type { ImportOptions, ImportSummary } from './schemas.js';
 
+/** The summary, and when `stop` cut the writing short, how many checked users (the file's last) it did not write. */
+export type ImportOutcome = ImportSummary & { notWritten?: number };
+
 const BATCH = 1000;
 const quiet: ProgressReporter = { start: () => undefined, advance: () => undefined, stop: () => undefined };
 
@@ -50,14 +53,18 @@ export interface ImportDeps extends ImportOwners {
 }
 
 export interface ImportService {
-  /** Imports a file on disk (the CLI's, or an upload spooled by the route), reporting the phases' progress. */
+  /**
+   * Imports a file on disk (the CLI's, or an upload spooled by the route), reporting the phases' progress. Once
+   * `stop` is aborted (the CLI interrupted), a check ends at once, throwing its reason; a write, after the batches under way.
+   */
   importFile(
     caller: Caller,
     path: string,
     options: ImportOptions,
     progress?: ProgressReporter,
     format?: ImportFormat,
-  ): Promise<ImportSummary>;
+    stop?: AbortSignal,
+  ): Promise<ImportOutcome>;
   /** Imports that run after their upload was answered, with their progress readable meanwhile. */
   jobs: ImportJobs;
 }
@@ -79,7 +86,8 @@ export function createImportService(context: AppContext, deps: ImportDeps): Impo
     catalog: Catalog,
     summary: ImportSummary,
     progress: ProgressReporter,
-  ) {
+    stop: AbortSignal | undefined,
+  ): Promise<number> {
     const settings = {
       update: options.update ?? false,
       invite: options.invite ?? false,
@@ -107,12 +115,20 @@ export function createImportService(context: AppContext, deps: ImportDeps): Impo
       });
     };
     const running = new Set<Promise<void>>();
+    let started = 0;
     for await (const batch of batchesOf(spool)) {
+      // PGlite answers within one turn of the event loop: without a turn between batches, the signal that stops an import
+      // would only be heard once it has written everything.
+      await new Promise(setImmediate);
+      // Stopped, it starts no further batch and lets those under way end: what is written is then the file's first users.
+      if (stop?.aborted) break;
+      started += batch.length;
       const task: Promise<void> = writeOrSplit(batch).finally(() => running.delete(task));
       running.add(task);
       if (running.size >= concurrency) await Promise.race(running);
     }
     await Promise.all(running);
+    return started;
   }
 
   /** Imports a file on disk (the CLI's, or an upload spooled by the route). */
@@ -122,19 +138,22 @@ export function createImportService(context: AppContext, deps: ImportDeps): Impo
     options: ImportOptions,
     progress = quiet,
     format?: ImportFormat,
-  ): Promise<ImportSummary> {
+    stop?: AbortSignal,
+  ): Promise<ImportOutcome> {
     const dir = await mkdtemp(join(tmpdir(), 'tessera-import-'));
     try {
       const spool = join(dir, 'checked.jsonl');
       const catalog = await loadCatalog(db, caller.principal, owners);
-      const { summary, valid } = await checkFile(db, { path, format: format ?? formatOf(path) }, catalog, options, progress, spool, owners);
+      const source = { path, format: format ?? formatOf(path) };
+      const { summary, valid } = await checkFile(db, source, catalog, options, progress, spool, owners, stop);
+      stop?.throwIfAborted();
       if (options.dryRun) return summary;
       if (summary.failed > 0 && !options.skipInvalid) return { ...summary, rejected: true, created: 0, updated: 0, skipped: 0, invited: 0 };
       const written = { ...summary, created: 0, updated: 0, skipped: 0, invited: 0, errors: [...summary.errors] };
       progress.start('importing', valid);
-      await writeAll(caller, spool, options, catalog, written, progress);
+      const started = await writeAll(caller, spool, options, catalog, written, progress, stop);
       progress.stop();
-      return written;
+      return started < valid ? { ...written, notWritten: valid - started } : written;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
