@@ -54,6 +54,8 @@ describe.skipIf(!hasChromium)('hosted invitation pages', () => {
       await page.goto(link);
       await page.getByRole('heading', { name: 'Join Acme Learning' }).waitFor();
       expect(await page.textContent('main')).toContain(email);
+      // A password manager files the new password under the invited address, the form's username.
+      expect(await page.locator('form input[autocomplete="username"]').inputValue()).toBe(email);
       await page.getByLabel('First name').fill('Nina');
       await page.getByLabel('Last name').fill('Newcomer');
       await page.getByLabel('New password').fill('short');
@@ -79,6 +81,8 @@ describe.skipIf(!hasChromium)('hosted invitation pages', () => {
     const page = await context.newPage();
     await page.goto(link);
     await page.getByText('An account already uses this address.').waitFor();
+    // A password manager offers the password it holds for the invited address.
+    expect(await page.locator('form input[autocomplete="username"]').inputValue()).toBe(existing.email);
     await page.getByLabel(/^Password$/).fill('not my passphrase');
     await page.getByRole('button', { name: 'Accept invitation' }).click();
     await page.getByText('The password is not right.').waitFor();

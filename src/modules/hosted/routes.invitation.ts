@@ -71,6 +71,7 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
         action: '/accept-invitation',
         submit: t('invitation.submit'),
         hidden: { token },
+        ...(person ? {} : { username: invitation.email }),
         fields,
         ...(invitation.organization ? { brand: invitation.organization.brand } : {}),
         formError: entered.formError,
@@ -87,7 +88,10 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/accept-invitation',
-    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['token', 'password', 'firstName', 'lastName', 'csrf']) } },
+    {
+      ...kit.credentialPage,
+      schema: { ...page.schema, body: formBody(['token', 'password', 'firstName', 'lastName', 'username', 'csrf']) },
+    },
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const t = kit.t(request);

@@ -45,6 +45,11 @@ export interface FormSpec {
   submit: string;
   fields: FieldSpec[];
   hidden?: Record<string, string | undefined>;
+  /**
+   * The address of the account a password field is for, when the form has no field for it: a password manager
+   * files a new password, or offers a saved one, under it (hidden from the page, as the account page's).
+   */
+  username?: string;
   links?: { href: string; label: string }[];
   formError?: string;
   notice?: string;
