@@ -74,7 +74,7 @@ describe.skipIf(!hasChromium)('admin console: a dialog the API refuses', () => {
     expect((await api('GET', '/roles')).body.data.map((role: { name: string }) => role.name)).toContain('reviewers');
   });
 
-  it('a dialog whose action removed its trigger (Suspend, now Reactivate) leaves focus on the page heading, by keyboard', async () => {
+  it('a dialog or button whose action removed itself (Suspend, now Reactivate; Reactivate, now Suspend) leaves focus on the page heading, by keyboard', async () => {
     const person = await createUser(h, { firstName: 'Sue', lastName: 'Spended' });
     await ui.visit(`users/${person.id}`, 'Sue Spended');
     const suspend = page.getByRole('button', { name: 'Suspend', exact: true });
@@ -90,6 +90,13 @@ describe.skipIf(!hasChromium)('admin console: a dialog the API refuses', () => {
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('page-title');
     await ui.checkAtEachWidth('user-suspended');
     expect((await api('GET', `/users/${person.id}`)).body.status).toBe('SUSPENDED');
+
+    // Reactivate has no dialog; its button gives way to Suspend, and focus goes to the heading likewise.
+    await page.getByRole('button', { name: 'Reactivate' }).focus();
+    await page.keyboard.press('Enter');
+    await suspend.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('page-title');
+    expect((await api('GET', `/users/${person.id}`)).body.status).toBe('ACTIVE');
   });
 
   it('an invitation already pending is said in the console words, and its checkbox mails it again', async () => {

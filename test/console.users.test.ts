@@ -46,6 +46,8 @@ describe.skipIf(!hasChromium)('admin console: the user page and the users list',
     await ui.visit(hash, heading);
     await page.reload();
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    // A page loaded (not reached from another) keeps the browser's own focus.
+    await expect(page.evaluate(() => document.activeElement === document.body)).resolves.toBe(true);
   }
 
   for (const width of consoleWidths) {
@@ -125,6 +127,9 @@ describe.skipIf(!hasChromium)('admin console: the user page and the users list',
       await create.getByLabel('Username').fill(`new_${width}`);
       await create.getByRole('button', { name: 'Create user' }).click();
       await page.getByRole('heading', { level: 1, name: `new-${width}@example.com` }).waitFor();
+      // The new user's page takes focus at its heading (not the body the dialog left it on), with its title.
+      await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('page-title');
+      await expect(page.title()).resolves.toBe(`new-${width}@example.com · Tessera console`);
     }, 60_000);
 
     it(`verifies a skill and adds and edits a goal at ${width} px`, async () => {
@@ -215,6 +220,8 @@ describe.skipIf(!hasChromium)('admin console: the user page and the users list',
       await ui.visit('users', 'Users');
       await page.getByLabel('Search users').fill(`export-${width}.example`);
       await page.getByText('3 users').waitFor();
+      // A filter changes the rows, not the page: focus stays in the search field.
+      await expect(page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).resolves.toBe('Search users');
       for (const email of picked) {
         const row = page.getByRole('row').filter({ hasText: email });
         await row.getByRole('checkbox').check();

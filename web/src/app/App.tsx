@@ -4,6 +4,7 @@ import { ErrorNote, Loading } from '../ui/parts.js';
 import { adminPermissions, areas } from './areas.js';
 import { api, describeProblem, must, queryClient, tessera } from './client.js';
 import { LoginPage } from './LoginPage.js';
+import { useHeadingFocusOnPageChange } from './route-focus.js';
 
 /** The page is kept in the URL hash (`#/users/<id>`), so a reload or a shared link opens the same page. */
 function readRoute() {
@@ -36,6 +37,7 @@ function Shell({ path, param }: { path: string; param?: string }) {
   const visible = areas.filter((area) => area.permissions.some((permission) => held.has(permission)));
   const area = visible.find((candidate) => candidate.path === path) ?? visible[0];
   const isAdmin = [...held].some((permission) => adminPermissions.has(permission));
+  useHeadingFocusOnPageChange(`${path}/${param ?? ''}`);
 
   return (
     <div className="shell">
@@ -71,7 +73,9 @@ function Shell({ path, param }: { path: string; param?: string }) {
         {me.isPending && <Loading />}
         {me.data && !isAdmin && (
           <section aria-labelledby="page-title">
-            <h1 id="page-title">For administrators</h1>
+            <h1 id="page-title" tabIndex={-1}>
+              For administrators
+            </h1>
             <p>The Tessera console is for administrators. Your account holds no administrative permission.</p>
           </section>
         )}

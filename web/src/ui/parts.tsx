@@ -19,8 +19,15 @@ export function Page({ title, actions, children }: { title: string; actions?: Re
   );
 }
 
-/** Focus to the page's heading (focusable from code only), where a screen reader then reads on from. */
-export const focusPageHeading = () => document.getElementById('page-title')?.focus();
+/**
+ * Focus to the page's heading (focusable from code only), where a screen reader then reads on from; false when
+ * the page shows no heading yet (still loading).
+ */
+export function focusPageHeading() {
+  const heading = document.getElementById('page-title');
+  heading?.focus();
+  return heading !== null;
+}
 
 /**
  * A request's problem. `takeFocus`: focus moves to it when it shows, for a dialog whose submit button was

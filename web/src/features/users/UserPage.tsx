@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { api, must, tessera } from '../../app/client.js';
 import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
-import { download, Empty, ErrorNote, fullName, Loading, Page, when } from '../../ui/parts.js';
+import { download, Empty, ErrorNote, focusPageHeading, fullName, Loading, Page, when } from '../../ui/parts.js';
 import { UserAccess } from './UserAccess.js';
 import { UserApiKeys } from './UserApiKeys.js';
 import { UserFields } from './UserFields.js';
@@ -37,6 +37,11 @@ export default function UserPage({ id }: { id: string }) {
   };
   const refresh = () =>
     Promise.all([queryClient.invalidateQueries({ queryKey: ['user', id] }), queryClient.invalidateQueries({ queryKey: ['users'] })]);
+  /** After Reactivate or Restore, whose button gives way to Suspend or Delete: focus to the heading, not the body. */
+  const refreshReplacingButton = async () => {
+    await refresh();
+    focusPageHeading();
+  };
   const path = { params: { path: { id } } };
 
   if (user.error) return <ErrorNote error={user.error} />;
@@ -60,7 +65,7 @@ export default function UserPage({ id }: { id: string }) {
             type="button"
             onClick={attempt(async () => {
               await must(api.POST('/users/{id}/activate', { ...path, body: {} }));
-              await refresh();
+              await refreshReplacingButton();
             })}
           >
             Reactivate
@@ -115,7 +120,7 @@ export default function UserPage({ id }: { id: string }) {
             type="button"
             onClick={attempt(async () => {
               await must(api.POST('/users/{id}/restore', { ...path, body: {} }));
-              await refresh();
+              await refreshReplacingButton();
             })}
           >
             Restore
