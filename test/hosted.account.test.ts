@@ -144,7 +144,7 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
           accept,
           'sec-fetch-site': 'same-origin',
         },
-        payload: new URLSearchParams({ firstName: 'Long', lastName: 'Bio', bio: 'd'.repeat(10_001), csrf: 'any' }).toString(),
+        payload: new URLSearchParams({ firstName: 'Long', lastName: 'Token', csrf: 'c'.repeat(5000) }).toString(),
       });
     const refused = await post('text/html,application/xhtml+xml,*/*;q=0.8');
     expect(refused.statusCode).toBe(400);
@@ -177,6 +177,25 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
       payload: 'firstName=Evil&lastName=Change&language=en&csrf=anonymous',
     });
     expect(res.statusCode).toBe(403);
+    expect(await rig.h.app.modules.hosted.person(user.id)).toMatchObject({ firstName: 'Kept' });
+    await context.close();
+  }, 60_000);
+
+  it('says a form from before a sign-out in another tab no longer applies, changes nothing and links back to its page', async () => {
+    const user = await createUser(rig.h, { password: 'a two-tab passphrase', firstName: 'Kept' });
+    const context = await rig.context();
+    const first = await signIn(context, user.email, 'a two-tab passphrase');
+    const second = await context.newPage();
+    await second.goto(`${rig.base}/account`);
+    await second.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await second.waitForURL(/\/sign-in/);
+    await first.getByLabel('First name').fill('Changed');
+    await first.getByRole('button', { name: 'Save', exact: true }).click();
+    // Not "sent from another site": it was this site's page, made for the sign-in that ended.
+    await first.getByRole('heading', { name: 'Nothing was changed' }).waitFor();
+    expect(await first.getByRole('alert').textContent()).toContain('in another tab or window');
+    await first.getByRole('link', { name: 'Open the page again' }).click();
+    await first.waitForURL(`${rig.base}/sign-in?return_to=%2Faccount`);
     expect(await rig.h.app.modules.hosted.person(user.id)).toMatchObject({ firstName: 'Kept' });
     await context.close();
   }, 60_000);

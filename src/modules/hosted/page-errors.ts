@@ -2,19 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppError } from '../../http/errors.js';
 import { asksForPage, sendProblem, toAppError } from '../../http/problem.js';
 import { answerWrongMethodsWith } from '../../http/served-methods.js';
+import { pageBehind } from './page-behind.js';
 import type { PageKit } from './routes.js';
 
 /** Refusals of a request as sent (a value past its bound, a body that is not a form, or one too large). */
 const UNREADABLE = new Set([400, 413, 415]);
-
-/** The page a refused request came from: its own address if it is a page, else the nearest page above it. */
-function pageBehind(app: FastifyInstance, request: FastifyRequest) {
-  const [path = '/', query] = request.url.split('?');
-  for (let url = path; url; url = url.slice(0, url.lastIndexOf('/'))) {
-    if (app.hasRoute({ method: 'GET', url })) return url === path && query ? `${url}?${query}` : url;
-  }
-  return '/sign-in';
-}
 
 /** A refused request as a page in the page's language: its words (`common.<words>Title`, `common.<words>`), a link back. */
 function refusalPage(

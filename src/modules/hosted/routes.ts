@@ -12,6 +12,7 @@ import { perIpCredentialWait } from '../../http/rate-limit.js';
 import { publicRoute } from '../../http/route-policy.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { createTranslator, fromAcceptLanguage, isLanguage, type Language, languages } from './i18n/index.js';
+import { pageBehind } from './page-behind.js';
 import type { BrowserSession, HostedService } from './service.js';
 
 // Resolved from the source tree, which the build keeps at the same depth: the templates are not compiled.
@@ -319,17 +320,20 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     },
     // `sent`: the token of a form the body parser does not read (a multipart upload's field).
     async acceptForm(request, reply, sent = (request.body as Record<string, unknown> | undefined)?.csrf) {
-      if (sameOrigin(request, config) && hosted.csrfValid(hosted.sessionCookie(request), sent)) return true;
+      const fromHere = sameOrigin(request, config);
+      if (fromHere && hosted.csrfValid(hosted.sessionCookie(request), sent)) return true;
       const translate = t(request);
-      await reply.send(
-        await kit.render(
-          request,
-          reply,
-          'message.eta',
-          { title: translate('common.forbiddenTitle'), message: translate('common.forbidden'), alert: true },
-          403,
-        ),
-      );
+      // From our own page, made for another sign-in than the browser's now (it signed in or out in another tab,
+      // or its session ended): the person is told so and sent back to the page, not accused of another site's post.
+      const content = fromHere
+        ? {
+            title: translate('common.staleFormTitle'),
+            message: translate('common.staleForm'),
+            alert: true,
+            link: { href: pageBehind(app, request), label: translate('common.reopen') },
+          }
+        : { title: translate('common.forbiddenTitle'), message: translate('common.forbidden'), alert: true };
+      await reply.send(await kit.message(request, reply, content, 403));
       return false;
     },
     setSessionCookie(reply, value) {

@@ -26,6 +26,10 @@ export const de: Catalogue = {
     required: 'Dieses Feld ist erforderlich.',
     forbidden: 'Dieses Formular wurde von einer anderen Website gesendet, daher wurde nichts geändert.',
     forbiddenTitle: 'Anfrage abgelehnt',
+    staleFormTitle: 'Nichts wurde geändert',
+    staleForm:
+      'Ihre Anmeldung hat sich geändert, nachdem diese Seite geöffnet wurde (in einem anderen Tab oder Fenster, oder sie ist abgelaufen), daher gilt dieses Formular nicht mehr. Öffnen Sie die Seite erneut und wiederholen Sie den Schritt.',
+    reopen: 'Seite erneut öffnen',
     throttledTitle: 'Bitte warten',
     expiredForm: 'Dieses Formular ist abgelaufen. Bitte versuchen Sie es erneut.',
     somethingWrong: 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.',

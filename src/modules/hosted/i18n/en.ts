@@ -24,6 +24,10 @@ export const en = {
     required: 'This field is required.',
     forbidden: 'This form was sent from another site, so nothing was changed.',
     forbiddenTitle: 'Request refused',
+    staleFormTitle: 'Nothing was changed',
+    staleForm:
+      'Your sign-in changed after this page was opened (in another tab or window, or it ended), so this form no longer applies. Open the page again and repeat what you did.',
+    reopen: 'Open the page again',
     throttledTitle: 'Please wait',
     expiredForm: 'This form has expired. Please try again.',
     somethingWrong: 'Something went wrong on our side. Please try again.',
