@@ -8,6 +8,8 @@ export async function readPassword(fromStdin: boolean): Promise<string> {
   if (fromStdin) {
     let text = '';
     for await (const chunk of process.stdin) text += chunk;
+    // Input that ends before its newline was cut short (Ctrl-D mid-line at a terminal): never a partial password.
+    if (!text.endsWith('\n')) throw new Error('cancelled: the input ended before the password and its newline');
     return text.replace(/\r?\n$/, '');
   }
   if (!process.stdin.isTTY) throw new Error('no terminal to ask for the password in: pass it on stdin with --password-stdin');
@@ -22,12 +24,14 @@ let typedAhead = '';
 // Questions go to stderr, with the other messages: stdout, the command's result, may be a file no one sees.
 function askHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // The terminal is raw before the question shows: keys typed at it are never echoed, nor Ctrl-D taken as end of input.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.setEncoding('utf8');
   stdin.resume();
   return new Promise((resolve, reject) => {
     let typed = '';
+    const cancel = () => finish(() => reject(new Error('cancelled')));
     const finish = (settle: () => void) => {
       stdin.off('data', onData);
       stdin.setRawMode(false);
@@ -42,7 +46,9 @@ function askHidden(question: string): Promise<string> {
           typedAhead = chars.slice(index + 1).join('');
           return finish(() => resolve(typed));
         }
-        if (char === '\u0003') return finish(() => reject(new Error('cancelled')));
+        // Ctrl-C, or Ctrl-D on an empty answer, as a shell's prompt takes them (raw mode hands both over as characters).
+        if (char === '\u0003' || (char === '\u0004' && typed === '')) return cancel();
+        if (char === '\u0004') continue;
         typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
       }
     };

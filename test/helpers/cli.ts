@@ -50,6 +50,9 @@ export function startCli(args: string[], env: Record<string, string> = {}, input
 
 const shellQuoted = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
 
+/** Keys typed at the terminal: at once, or each step once the output shows its question (after the prompt readied the terminal). */
+export type Keystrokes = string | { after: string; keys: string }[];
+
 /**
  * Runs the real `tessera` command on a terminal of its own (util-linux `script` gives it a pseudo-terminal),
  * typing `typed` into it: for what a command does only when a person is there to ask. The terminal merges
@@ -58,7 +61,7 @@ const shellQuoted = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
 export function runCliOnTerminal(
   args: string[],
   env: Record<string, string>,
-  typed: string,
+  typed: Keystrokes,
   stdoutFile?: string,
 ): Promise<{ code: number | null; output: string }> {
   const redirect = stdoutFile === undefined ? '' : ` > ${shellQuoted(stdoutFile)}`;
@@ -66,12 +69,25 @@ export function runCliOnTerminal(
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], spawnOptions(env));
     let output = '';
+    // Typed at once, the terminal keeps it until the command reads its answer; a step waits for its question.
+    const steps = typeof typed === 'string' ? [{ after: '', keys: typed }] : [...typed];
+    let searchedFrom = 0;
+    const typeWhatIsDue = () => {
+      for (let step = steps[0]; step; step = steps[0]) {
+        const found = output.indexOf(step.after, searchedFrom);
+        if (found === -1) return;
+        steps.shift();
+        searchedFrom = found + step.after.length;
+        child.stdin.write(step.keys);
+        if (steps.length === 0) child.stdin.end();
+      }
+    };
     child.stdout.on('data', (chunk) => {
       output += chunk;
+      typeWhatIsDue();
     });
     child.on('error', reject);
-    // Typed at once: the terminal keeps it until the command reads its answer.
-    child.stdin.end(typed);
+    typeWhatIsDue();
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape sequences are what is removed
     child.on('close', (code) => resolve({ code, output: output.replace(/\r|\u001b\[[0-9;]*[A-Za-z]/g, '') }));
   });
