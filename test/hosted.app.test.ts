@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consentPage } from '../src/modules/oidc/views.js';
 import { createUser } from './helpers/auth.js';
+import { overflowPx } from './helpers/axe.js';
 import { hasChromium } from './helpers/chromium.js';
 import { type PagesRig, startPages } from './helpers/pages.js';
 import { freePort } from './helpers/ports.js';
@@ -96,6 +98,16 @@ describe.skipIf(!hasChromium)('hosted sign-in for apps (PKCE round trip)', () =>
     });
     expect(posted.statusCode).toBe(400);
     expect(posted.headers.location).toBeUndefined();
+  });
+
+  it('shows the OpenID consent page within a phone’s width, whatever the length of the application’s name', async () => {
+    const context = await rig.context({ width: 390 });
+    const page = await context.newPage();
+    const clientName = 'AcmeCorporationLearningManagementSystemIntegration';
+    await page.setContent(consentPage({ uid: 'an-interaction', clientName, scopes: ['openid', 'email', 'profile', 'offline_access'] }));
+    await page.getByRole('heading', { name: `${clientName} wants to access your account` }).waitFor();
+    expect(await overflowPx(page)).toBeLessThanOrEqual(0);
+    await context.close();
   });
 
   it('answers a browser back on a finished or expired OpenID sign-in request with a page, a script with problem+json', async () => {

@@ -6,10 +6,11 @@
 export const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
+// An application's name is its registrant's: one long word breaks within the page (overflow-wrap) instead of widening a phone's.
 const page = (title: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a;overflow-wrap:break-word}
 button{font:inherit;padding:.5rem 1rem;margin:.25rem .5rem .25rem 0;border-radius:.375rem;border:1px solid #888;background:#fff}
 button.primary{background:#1a1a1a;color:#fff;border-color:#1a1a1a}li{margin:.25rem 0}</style>
 </head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
