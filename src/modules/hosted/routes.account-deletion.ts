@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { overLongErrors } from './form-bounds.js';
 import { formBody, type PageKit, page } from './routes.js';
 import type { BrowserSession } from './service.js';
 
@@ -71,10 +72,10 @@ export function accountDeletionPages(app: FastifyInstance, kit: PageKit) {
       const t = kit.t(request);
       const form = request.body as Form;
       const { password } = await hosted.account.waysToProveItIsThem(request.caller, session);
-      const errors: Form = {
+      const errors: Form = overLongErrors(t, form, {
         password: form.password || !password ? undefined : t('common.required'),
         confirm: form.confirm === 'yes' ? undefined : t('accountDeletion.confirmRequired'),
-      };
+      });
       if (errors.password || errors.confirm) return deletionForm(request, reply, session, { errors }, 400);
       try {
         await hosted.account.deleteAccount(request.caller, session, password ? (form.password ?? '') : undefined);

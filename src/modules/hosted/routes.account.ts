@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deviceLabel } from '../../platform/device-label.js';
 import type { SelfUpdate } from '../users/schemas.js';
+import { overLongErrors } from './form-bounds.js';
 import { isLanguage, languages } from './i18n/index.js';
 import { newPasswordField } from './routes.flows.js';
 import { formBody, type PageKit, page } from './routes.js';
@@ -172,11 +173,8 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     '/account/profile',
     {
       ...page,
-      // A bio may be 5,000 characters, as through the API; longer is the profile's own field error (profileErrors).
-      schema: {
-        ...page.schema,
-        body: formBody(['firstName', 'lastName', 'username', 'phone', 'bio', 'timezone', 'language', 'csrf'], { bio: 10_000 }),
-      },
+      // Each value is bounded as through the API; longer is the profile's own field error (profileErrors).
+      schema: { ...page.schema, body: formBody(['firstName', 'lastName', 'username', 'phone', 'bio', 'timezone', 'language', 'csrf']) },
     },
     async (request, reply) => {
       const session = await signedInForm(request, reply);
@@ -239,6 +237,8 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
       const values = { newEmail };
       if (!EMAIL.test(newEmail) || newEmail.length > 254)
         return accountPage(request, reply, session, { errors: { newEmail: t('common.emailInvalid') }, values }, 400);
+      const overLong = overLongErrors(t, form);
+      if (overLong.emailPassword) return accountPage(request, reply, session, { errors: overLong, values }, 400);
       const person = await hosted.account.profile(request.caller, session);
       if (newEmail.toLowerCase() === person.email.toLowerCase())
         return accountPage(request, reply, session, { errors: { newEmail: t('account.emailSame') }, values }, 400);
@@ -289,7 +289,8 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
       const t = kit.t(request);
       const form = request.body as Form;
       const problem = hosted.passwordProblem(form.newPassword ?? '');
-      if (problem) return accountPage(request, reply, session, { errors: { newPassword: t(problem.key, problem) } }, 400);
+      const errors = overLongErrors(t, form, problem ? { newPassword: t(problem.key, problem) } : {});
+      if (errors.newPassword || errors.currentPassword) return accountPage(request, reply, session, { errors }, 400);
       try {
         await hosted.account.changePassword(request.caller, session, {
           currentPassword: form.currentPassword ?? '',

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { overLongErrors } from './form-bounds.js';
 import { type FieldSpec, formBody, type PageKit, page } from './routes.js';
 
 type Form = Record<string, string | undefined>;
@@ -89,17 +90,17 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
       const t = kit.t(request);
       const form = request.body as Form;
       const values = {
-        firstName: form.firstName?.trim().slice(0, 100) ?? '',
-        lastName: form.lastName?.trim().slice(0, 100) ?? '',
+        firstName: form.firstName?.trim() ?? '',
+        lastName: form.lastName?.trim() ?? '',
         email: form.email?.trim() ?? '',
       };
       const password = form.password ?? '';
-      const errors: Form = {
+      const errors: Form = overLongErrors(t, values, {
         firstName: values.firstName ? undefined : t('common.required'),
         lastName: values.lastName ? undefined : t('common.required'),
         email: EMAIL.test(values.email) && values.email.length <= 254 ? undefined : t('common.emailInvalid'),
         password: passwordError(request, password, [values.email, values.email.split('@')[0] ?? '', values.firstName, values.lastName]),
-      };
+      });
       if (Object.values(errors).some(Boolean)) return signUpForm(request, reply, values, errors, 400);
       await hosted.register(request.caller, { ...values, password }, kit.language(request));
       return kit.message(request, reply, { title: t('signUp.checkInboxTitle'), message: t('signUp.checkInbox', { email: values.email }) });

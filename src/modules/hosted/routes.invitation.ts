@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { overLongErrors } from './form-bounds.js';
 import { newPasswordField } from './routes.flows.js';
 import { formBody, type PageKit, page } from './routes.js';
 
@@ -97,7 +98,7 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
       const t = kit.t(request);
       const form = request.body as Form;
       const token = form.token ?? '';
-      const values = { firstName: form.firstName?.trim().slice(0, 100) ?? '', lastName: form.lastName?.trim().slice(0, 100) ?? '' };
+      const values = { firstName: form.firstName?.trim() ?? '', lastName: form.lastName?.trim() ?? '' };
       let session = await hosted.browserSession(request);
       try {
         const invitation = await hosted.lookupInvitation(token);
@@ -111,11 +112,11 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
           session = await hosted.browserSession({ headers: { cookie: `${hosted.cookieName}=${signedIn.cookie}` } });
         } else if (!session) {
           const problem = hosted.passwordProblem(form.password ?? '', [invitation.email, values.firstName, values.lastName]);
-          const errors: Form = {
+          const errors: Form = overLongErrors(t, values, {
             firstName: values.firstName ? undefined : t('common.required'),
             lastName: values.lastName ? undefined : t('common.required'),
             password: problem ? t(problem.key, problem) : undefined,
-          };
+          });
           if (Object.values(errors).some(Boolean)) return invitationPage(request, reply, token, { values, errors }, 400);
         }
         const accepted = await hosted.acceptInvitation(request.caller, session, {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { overLongErrors } from './form-bounds.js';
 import { formBody, type PageKit, page } from './routes.js';
 import type { AppRequest, BrowserSession, HostedSignIn } from './service.js';
 
@@ -135,6 +136,9 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
     // After a pending state (a password change) the person comes back here, and the app gets its code.
     const returnTo = forApp ? appSignInPath(forApp) : hosted.safeReturnTo(form.return_to);
     const identifier = form.identifier ?? '';
+    const extra = forApp ? { app: appFields(forApp), formTarget: forApp.redirectUri } : { returnTo };
+    const errors = overLongErrors(kit.t(request), form);
+    if (Object.keys(errors).length > 0) return signInPage(request, reply, { ...extra, errors, values: { identifier } }, 400);
     try {
       const outcome = await hosted.signIn(request.caller, { identifier, password: form.password ?? '' }, returnTo);
       const session = forApp && outcome.kind === 'session' ? await sessionOf(kit, outcome.cookie) : undefined;
@@ -145,7 +149,6 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
       return proceed(kit, reply, outcome, returnTo);
     } catch (error) {
       const { status, message } = refusal(kit, request, reply, error);
-      const extra = forApp ? { app: appFields(forApp), formTarget: forApp.redirectUri } : { returnTo };
       return signInPage(request, reply, { ...extra, formError: message, values: { identifier } }, status);
     }
   });

@@ -11,6 +11,7 @@ import { toAppError } from '../../http/problem.js';
 import { perIpCredentialWait } from '../../http/rate-limit.js';
 import { publicRoute } from '../../http/route-policy.js';
 import type { SharedState } from '../../platform/shared-state.js';
+import { transportBound } from './form-bounds.js';
 import { createTranslator, fromAcceptLanguage, isLanguage, type Language, languages } from './i18n/index.js';
 import { pageBehind } from './page-behind.js';
 import type { BrowserSession, HostedService } from './service.js';
@@ -63,11 +64,11 @@ export interface FormSpec {
 export const page = { config: publicRoute, schema: { hide: true } } as const;
 /**
  * A form's fields: strings, bounded (past its bound a form is answered with a page saying so); the handler decides
- * what each means. `bounds`: a field whose own limit is longer (a bio), with room past that limit so that its
- * handler answers a value that is merely too long with the field's error.
+ * what each means. A typed field's bound leaves room past the API's, so that its handler answers a value that is
+ * merely too long with the field's error (form-bounds.ts).
  */
-export const formBody = (fields: string[], bounds: Record<string, number> = {}) =>
-  Type.Object(Object.fromEntries(fields.map((field) => [field, Type.Optional(Type.String({ maxLength: bounds[field] ?? 4000 }))])));
+export const formBody = (fields: string[]) =>
+  Type.Object(Object.fromEntries(fields.map((field) => [field, Type.Optional(Type.String({ maxLength: transportBound(field) }))])));
 
 const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
 const LANGUAGE_LABELS: Record<Language, string> = { en: 'English', de: 'Deutsch' };

@@ -116,7 +116,7 @@ export const signedInAs = (caller: Caller, session: BrowserSession): SignedInCal
 /** A message of the password policy (platform/password-policy), as a key of the pages' catalogue with its values. */
 function policyWords(problem: string, minLength: number) {
   if (problem.startsWith('must be at least')) return { key: 'common.passwordTooShort', min: minLength };
-  if (problem.startsWith('must be at most')) return { key: 'common.passwordTooLong', max: MAX_PASSWORD_LENGTH };
+  if (problem.startsWith('must be at most')) return { key: 'common.tooLong', max: MAX_PASSWORD_LENGTH };
   if (problem.startsWith('is too common')) return { key: 'common.passwordTooCommon' };
   return { key: 'common.passwordPersonal' };
 }

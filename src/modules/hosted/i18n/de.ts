@@ -7,7 +7,7 @@ export const de: Catalogue = {
     lastName: 'Nachname',
     emailInvalid: 'Geben Sie eine E-Mail-Adresse wie name@example.com ein.',
     passwordTooShort: 'Verwenden Sie mindestens {{min}} Zeichen.',
-    passwordTooLong: 'Verwenden Sie höchstens {{max}} Zeichen.',
+    tooLong: 'Verwenden Sie höchstens {{max}} Zeichen.',
     passwordTooCommon: 'Dieses Passwort steht in Listen geleakter Passwörter. Wählen Sie ein anderes.',
     passwordPersonal: 'Verwenden Sie nicht Ihre E-Mail-Adresse oder Ihren Namen als Passwort.',
     passwordLeft: 'Noch {{count}} Zeichen nötig.',

@@ -5,7 +5,7 @@ export const en = {
     lastName: 'Last name',
     emailInvalid: 'Enter an email address like name@example.com.',
     passwordTooShort: 'Use at least {{min}} characters.',
-    passwordTooLong: 'Use at most {{max}} characters.',
+    tooLong: 'Use at most {{max}} characters.',
     passwordTooCommon: 'This password appears in lists of breached passwords. Choose another.',
     passwordPersonal: 'Do not use your email address or name as your password.',
     passwordLeft: '{{count}} more characters needed.',

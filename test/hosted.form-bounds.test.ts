@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './helpers/app.js';
+import { createUser } from './helpers/auth.js';
+import { freePort } from './helpers/ports.js';
+
+// A value typed (or pasted) past what the API takes is that field's error on the form again, in the page's language,
+// over real HTTP as a browser posts it: never the page saying the request could not be read.
+describe('hosted forms and over-long values', () => {
+  let h: Harness;
+  let base: string;
+  const long = 'x'.repeat(5000);
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    h = await createHarness({ config: { PUBLIC_URL: base, AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    await h.app.listen({ port, host: '127.0.0.1' });
+  }, 120_000);
+  afterAll(async () => h?.close());
+
+  const post = async (path: string, fields: Record<string, string>, options: { language?: string; cookie?: string } = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        'accept-language': options.language ?? 'en',
+        'sec-fetch-site': 'same-origin',
+        ...(options.cookie ? { cookie: options.cookie } : {}),
+      },
+      body: new URLSearchParams({ csrf: 'anonymous', ...fields }).toString(),
+    });
+    return { status: res.status, body: await res.text(), setCookie: res.headers.get('set-cookie') };
+  };
+  /** The error shown under a field, if any. */
+  const fieldError = (body: string, field: string) => body.match(new RegExp(`<p class="field-error" id="${field}-error">([^<]*)</p>`))?.[1];
+  const formOf = (body: string, action: string) => body.includes(`<form method="post" action="${action}"`);
+
+  it('answers a 5,000-character identifier or password on /sign-in with the form and the field’s error, in its language', async () => {
+    const identifier = await post('/sign-in', { identifier: long, password: 'whatever' }, { language: 'de-DE' });
+    expect(identifier.status).toBe(400);
+    expect(formOf(identifier.body, '/sign-in')).toBe(true);
+    expect(identifier.body).toContain('<html lang="de">');
+    expect(fieldError(identifier.body, 'identifier')).toBe('Verwenden Sie höchstens 254 Zeichen.');
+    expect(identifier.body).toContain(`value="${long}"`);
+    expect(identifier.setCookie).toBeNull();
+
+    const password = await post('/sign-in', { identifier: 'someone@example.com', password: long });
+    expect(password.status).toBe(400);
+    expect(fieldError(password.body, 'password')).toBe('Use at most 256 characters.');
+    expect(fieldError(password.body, 'identifier')).toBeUndefined();
+  });
+
+  it('answers over-long values on the sign-up, forgotten-password and reset forms with their fields’ errors', async () => {
+    const signUp = await post('/sign-up', { firstName: long, lastName: 'Long', email: `${long}@example.com`, password: long });
+    expect(signUp.status).toBe(400);
+    expect(formOf(signUp.body, '/sign-up')).toBe(true);
+    expect(fieldError(signUp.body, 'firstName')).toBe('Use at most 100 characters.');
+    expect(fieldError(signUp.body, 'lastName')).toBeUndefined();
+    expect(fieldError(signUp.body, 'email')).toBe('Enter an email address like name@example.com.');
+    expect(fieldError(signUp.body, 'password')).toBe('Use at most 128 characters.');
+
+    const forgot = await post('/forgot-password', { email: `${long}@example.com` });
+    expect([forgot.status, formOf(forgot.body, '/forgot-password')]).toEqual([400, true]);
+    expect(fieldError(forgot.body, 'email')).toBe('Enter an email address like name@example.com.');
+
+    const reset = await post('/reset-password', { token: 'a'.repeat(40), password: long });
+    expect([reset.status, formOf(reset.body, '/reset-password')]).toEqual([400, true]);
+    expect(fieldError(reset.body, 'password')).toBe('Use at most 128 characters.');
+  });
+
+  it('answers over-long values on the account pages with the account page and the fields’ errors', async () => {
+    const user = await createUser(h, { password: 'an account passphrase' });
+    const signedIn = await post('/sign-in', { identifier: user.email, password: 'an account passphrase' });
+    expect(signedIn.status).toBe(303);
+    const cookie = signedIn.setCookie?.split(';')[0] ?? '';
+    const account = await (await fetch(`${base}/account`, { headers: { cookie } })).text();
+    const csrf = account.match(/name="csrf" value="([^"]+)"/)?.[1] ?? '';
+    const send = (path: string, fields: Record<string, string>) => post(path, { ...fields, csrf }, { cookie });
+
+    const profile = await send('/account/profile', { firstName: long, lastName: 'Kept', bio: 'b'.repeat(6000), language: 'en' });
+    expect(profile.status).toBe(400);
+    expect(fieldError(profile.body, 'firstName')).toBe('This is too long.');
+    expect(fieldError(profile.body, 'bio')).toBe('This is too long.');
+
+    const email = await send('/account/email', { newEmail: 'new-address@example.com', emailPassword: long });
+    expect(email.status).toBe(400);
+    expect(fieldError(email.body, 'emailPassword')).toBe('Use at most 256 characters.');
+
+    const password = await send('/account/password', { currentPassword: long, newPassword: 'a new account passphrase' });
+    expect(password.status).toBe(400);
+    expect(fieldError(password.body, 'currentPassword')).toBe('Use at most 256 characters.');
+
+    const deletion = await send('/account/delete', { password: long, confirm: 'yes' });
+    expect(deletion.status).toBe(400);
+    expect(fieldError(deletion.body, 'password')).toBe('Use at most 256 characters.');
+  });
+
+  it('still answers a hidden field past its bound (nobody types a token) with the page saying the form could not be read', async () => {
+    const res = await post('/sign-in', { identifier: 'someone@example.com', password: 'whatever', state: long });
+    expect(res.status).toBe(400);
+    expect(formOf(res.body, '/sign-in')).toBe(false);
+    expect(res.body).toContain('<p role="alert">Something in this form is not as expected');
+  });
+});
