@@ -185,6 +185,53 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
     expect(found.body.data).toHaveLength(1);
   }, 90_000);
 
+  it('an administrator who may only read sees no control for what they may not change, on every area they see', async () => {
+    const reader = await loginAs(h, {
+      email: 'reader@example.com',
+      permissions: ['users:read', 'organizations:read', 'roles:read', 'subscriptions:read', 'tenants:all'],
+    });
+    await api('POST', '/organizations', { name: 'Read only' });
+    // A tab of their own (its own session), beside the super-admin's.
+    const tab = await ui.browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    await tab.goto(`${ui.baseUrl}/admin/`);
+    await tab.getByLabel('Email or username').fill(reader.user.email);
+    await tab.getByLabel('Password').fill(reader.user.password);
+    await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const visitAs = async (hash: string, heading: string | RegExp) => {
+      await tab.goto(`${ui.baseUrl}/admin/#/${hash}`);
+      await tab.getByRole('heading', { level: 1, name: heading }).waitFor();
+      await tab.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+    };
+    const buttons = () => tab.getByRole('main').getByRole('button').allTextContents();
+    const writes =
+      /^(New |Edit|Delete|Suspend|Reactivate|Restore|Erase|Export \(GDPR\)|Impersonate|Save|Grant|Revoke|End|Add member|Change plan|Remove|×)/;
+
+    await visitAs('users', 'Users');
+    await tab.getByText(/^\d+ users$/).waitFor();
+    expect((await buttons()).filter((text) => writes.test(text))).toEqual([]);
+    await visitAs(`users/${zoeId}`, 'Zoë Müller');
+    expect((await buttons()).filter((text) => writes.test(text))).toEqual([]);
+    await tab.getByRole('tab', { name: 'Access' }).click();
+    await tab.getByRole('heading', { name: 'Direct permissions' }).waitFor();
+    expect((await buttons()).filter((text) => writes.test(text))).toEqual([]);
+    for (const width of consoleWidths) {
+      await tab.setViewportSize({ width, height: 900 });
+      await ui.checkPage('user-read-only', width, tab);
+    }
+    await visitAs('organizations', 'Organizations');
+    await tab.getByRole('link', { name: 'Read only' }).waitFor();
+    expect((await buttons()).filter((text) => writes.test(text))).toEqual([]);
+    await expect(tab.getByRole('columnheader', { name: 'Actions' }).count()).resolves.toBe(0);
+    await visitAs('access', 'Access');
+    await tab.getByRole('link', { name: 'support' }).waitFor();
+    expect((await buttons()).filter((text) => writes.test(text))).toEqual([]);
+    await visitAs(`access/${roleId}`, 'Role support');
+    expect((await buttons()).filter((text) => writes.test(text))).toEqual([]);
+    await visitAs('plans', 'Subscription plans');
+    expect((await buttons()).filter((text) => writes.test(text))).toEqual([]);
+    await tab.close();
+  }, 90_000);
+
   it('8. overview: failed sign-ins, the accounts behind them and those under sign-in waits', async () => {
     await ui.visit('overview', 'Overview');
     const figure = (label: string) =>

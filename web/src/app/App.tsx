@@ -4,6 +4,7 @@ import { ErrorNote, Loading } from '../ui/parts.js';
 import { adminPermissions, areas } from './areas.js';
 import { api, describeProblem, must, queryClient, tessera } from './client.js';
 import { LoginPage } from './LoginPage.js';
+import { HeldPermissionsProvider, holdsAny } from './permissions.js';
 import { useHeadingFocusOnPageChange } from './route-focus.js';
 
 /** The page is kept in the URL hash (`#/users/<id>`), so a reload or a shared link opens the same page. */
@@ -33,59 +34,61 @@ export function App() {
 
 function Shell({ path, param }: { path: string; param?: string }) {
   const me = useQuery({ queryKey: ['me', tessera.impersonation?.sessionId ?? 'self'], queryFn: fetchMe });
-  const held = new Set(me.data?.permissions ?? []);
-  const visible = areas.filter((area) => area.permissions.some((permission) => held.has(permission)));
+  const held: ReadonlySet<string> = new Set(me.data?.permissions ?? []);
+  const visible = areas.filter((area) => holdsAny(held, area.permissions));
   const area = visible.find((candidate) => candidate.path === path) ?? visible[0];
-  const isAdmin = [...held].some((permission) => adminPermissions.has(permission));
+  const isAdmin = holdsAny(adminPermissions, held);
   useHeadingFocusOnPageChange(`${path}/${param ?? ''}`);
 
   return (
-    <div className="shell">
-      <a className="skip" href="#main">
-        Skip to content
-      </a>
-      <ImpersonationBanner />
-      <header>
-        <strong>Tessera</strong>
-        <nav aria-label="Console">
-          {visible
-            .filter((candidate) => candidate.order !== undefined)
-            .map((candidate) => (
-              <a key={candidate.path} href={`#/${candidate.path}`} aria-current={candidate === area ? 'page' : undefined}>
-                {candidate.label}
-              </a>
-            ))}
-        </nav>
-        {me.data && <OrganizationSwitcher me={me.data} />}
-        <span className="who">{me.data?.email}</span>
-        <button
-          type="button"
-          onClick={async () => {
-            await tessera.signOut();
-            queryClient.clear();
-          }}
-        >
-          Sign out
-        </button>
-      </header>
-      <main id="main">
-        <ErrorNote error={me.error} />
-        {me.isPending && <Loading />}
-        {me.data && !isAdmin && (
-          <section aria-labelledby="page-title">
-            <h1 id="page-title" tabIndex={-1}>
-              For administrators
-            </h1>
-            <p>The Tessera console is for administrators. Your account holds no administrative permission.</p>
-          </section>
-        )}
-        {me.data && isAdmin && area && (
-          <Suspense fallback={<Loading />}>
-            <area.page param={param} />
-          </Suspense>
-        )}
-      </main>
-    </div>
+    <HeldPermissionsProvider value={held}>
+      <div className="shell">
+        <a className="skip" href="#main">
+          Skip to content
+        </a>
+        <ImpersonationBanner />
+        <header>
+          <strong>Tessera</strong>
+          <nav aria-label="Console">
+            {visible
+              .filter((candidate) => candidate.order !== undefined)
+              .map((candidate) => (
+                <a key={candidate.path} href={`#/${candidate.path}`} aria-current={candidate === area ? 'page' : undefined}>
+                  {candidate.label}
+                </a>
+              ))}
+          </nav>
+          {me.data && <OrganizationSwitcher me={me.data} />}
+          <span className="who">{me.data?.email}</span>
+          <button
+            type="button"
+            onClick={async () => {
+              await tessera.signOut();
+              queryClient.clear();
+            }}
+          >
+            Sign out
+          </button>
+        </header>
+        <main id="main">
+          <ErrorNote error={me.error} />
+          {me.isPending && <Loading />}
+          {me.data && !isAdmin && (
+            <section aria-labelledby="page-title">
+              <h1 id="page-title" tabIndex={-1}>
+                For administrators
+              </h1>
+              <p>The Tessera console is for administrators. Your account holds no administrative permission.</p>
+            </section>
+          )}
+          {me.data && isAdmin && area && (
+            <Suspense fallback={<Loading />}>
+              <area.page param={param} />
+            </Suspense>
+          )}
+        </main>
+      </div>
+    </HeldPermissionsProvider>
   );
 }
 

@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { postRolesBody } from '@tessera/client';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
+import { Allowed, useMay } from '../../app/permissions.js';
 import { ConfirmDialog, CreateDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { CheckedInput, useFieldProblems } from '../../ui/FieldProblems.js';
 import { ErrorNote, Loading, Page } from '../../ui/parts.js';
@@ -20,6 +21,7 @@ function AccessOverview() {
   const permissions = useQuery({ queryKey: ['permissions'], queryFn: () => must(api.GET('/permissions')) });
   const [error, setError] = useState<unknown>();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['roles'] });
+  const may = useMay();
 
   async function toggle(role: { id: string; permissions: string[] }, permission: string) {
     const next = role.permissions.includes(permission)
@@ -35,7 +37,14 @@ function AccessOverview() {
   }
 
   return (
-    <Page title="Access" actions={<NewRole permissions={permissions.data?.data ?? []} onCreated={refresh} />}>
+    <Page
+      title="Access"
+      actions={
+        <Allowed permission="roles:manage">
+          <NewRole permissions={permissions.data?.data ?? []} onCreated={refresh} />
+        </Allowed>
+      }
+    >
       <ErrorNote error={roles.error ?? error} />
       {roles.isPending && <Loading />}
       <Tabs.Root defaultValue="roles" className="tabs">
@@ -53,7 +62,7 @@ function AccessOverview() {
                 </a>{' '}
                 {role.isSystem && <span className="tag">system</span>} {role.isSuperAdmin && <span className="tag">all permissions</span>}
                 <span className="muted"> {role.description}</span>{' '}
-                {!role.isSystem && (
+                {!role.isSystem && may('roles:manage') && (
                   <ConfirmDialog
                     trigger={<TriggerButton tone="danger">Delete {role.name}</TriggerButton>}
                     title={`Delete the role ${role.name}?`}
@@ -96,7 +105,7 @@ function AccessOverview() {
                           type="checkbox"
                           aria-label={`${role.name}: ${permission.name}`}
                           checked={role.isSuperAdmin || role.permissions.includes(permission.name)}
-                          disabled={role.isSystem || role.isSuperAdmin}
+                          disabled={role.isSystem || role.isSuperAdmin || !may('roles:manage')}
                           onChange={() => toggle(role, permission.name)}
                         />
                       </td>

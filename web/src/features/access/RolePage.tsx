@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
+import { Allowed, useMay } from '../../app/permissions.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { counted, Empty, ErrorNote, fullName, LiveStatus, Loading, Page } from '../../ui/parts.js';
 
@@ -11,6 +12,7 @@ type Role = Awaited<ReturnType<typeof loadRole>>;
 export default function RolePage({ id }: { id: string }) {
   const queryClient = useQueryClient();
   const role = useQuery({ queryKey: ['role', id], queryFn: () => loadRole(id) });
+  const may = useMay();
   const refresh = () =>
     Promise.all([queryClient.invalidateQueries({ queryKey: ['role', id] }), queryClient.invalidateQueries({ queryKey: ['roles'] })]);
   if (role.error) return <ErrorNote error={role.error} />;
@@ -20,7 +22,8 @@ export default function RolePage({ id }: { id: string }) {
     <Page
       title={`Role ${current.name}`}
       actions={
-        !current.isSystem && (
+        !current.isSystem &&
+        may('roles:manage') && (
           <FormDialog
             trigger={<button type="button">Edit role</button>}
             title={`Edit the role ${current.name}`}
@@ -62,7 +65,9 @@ function RolePermissions({ role, onSaved }: { role: Role; onSaved: () => unknown
   const permissions = useQuery({ queryKey: ['permissions'], queryFn: () => must(api.GET('/permissions')) });
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
+  const may = useMay();
   const fixed = role.isSystem || role.isSuperAdmin;
+  const editable = !fixed && may('roles:manage');
   return (
     <form
       className="stack"
@@ -83,7 +88,7 @@ function RolePermissions({ role, onSaved }: { role: Role; onSaved: () => unknown
     >
       <h2 id="role-permissions">Permissions</h2>
       <ErrorNote error={permissions.error ?? error} />
-      <fieldset className="columns" disabled={fixed}>
+      <fieldset className="columns" disabled={!editable}>
         <legend>{fixed ? 'Bundled (fixed)' : 'Bundled by this role'}</legend>
         {permissions.data?.data.map((permission) => (
           <label key={permission.id} className="inline" title={permission.description ?? ''}>
@@ -98,7 +103,7 @@ function RolePermissions({ role, onSaved }: { role: Role; onSaved: () => unknown
         ))}
       </fieldset>
       {saved && <p role="status">Permissions saved: every holder has them now.</p>}
-      {!fixed && (
+      {editable && (
         <button type="submit" className="primary">
           Save permissions
         </button>
@@ -123,24 +128,26 @@ function RoleMembers({ role }: { role: Role }) {
     <div className="stack">
       <div className="page-head">
         <h2>Members</h2>
-        <FormDialog
-          trigger={<button type="button">Add member</button>}
-          title={`Give ${role.name} to a user`}
-          submitLabel="Add member"
-          onSubmit={async (form) => {
-            const email = String(form.get('email')).trim();
-            const found = await must(api.GET('/users', { params: { query: { search: email, limit: 10 } } }));
-            const user = found.data.find((candidate) => candidate.email.toLowerCase() === email.toLowerCase());
-            if (!user) throw { detail: `No user has the email ${email}.` };
-            await must(api.POST('/users/{id}/roles', { params: { path: { id: user.id } }, body: { roles: [role.id] } }));
-            await refresh();
-          }}
-        >
-          <label>
-            Email of the user
-            <input name="email" type="email" required />
-          </label>
-        </FormDialog>
+        <Allowed permission="roles:manage">
+          <FormDialog
+            trigger={<button type="button">Add member</button>}
+            title={`Give ${role.name} to a user`}
+            submitLabel="Add member"
+            onSubmit={async (form) => {
+              const email = String(form.get('email')).trim();
+              const found = await must(api.GET('/users', { params: { query: { search: email, limit: 10 } } }));
+              const user = found.data.find((candidate) => candidate.email.toLowerCase() === email.toLowerCase());
+              if (!user) throw { detail: `No user has the email ${email}.` };
+              await must(api.POST('/users/{id}/roles', { params: { path: { id: user.id } }, body: { roles: [role.id] } }));
+              await refresh();
+            }}
+          >
+            <label>
+              Email of the user
+              <input name="email" type="email" required />
+            </label>
+          </FormDialog>
+        </Allowed>
       </div>
       <ErrorNote error={members.error} />
       {members.isPending && <Loading />}
@@ -152,14 +159,16 @@ function RoleMembers({ role }: { role: Role }) {
           {members.data.data.map((user) => (
             <li key={user.id}>
               <a href={`#/users/${user.id}`}>{fullName(user)}</a> <span className="muted">{user.email}</span>{' '}
-              <ConfirmDialog
-                trigger={<TriggerButton tone="danger">Remove {user.email}</TriggerButton>}
-                title={`Take ${role.name} from ${user.email}?`}
-                description="They lose the role's permissions at once (those held another way stay)."
-                confirmLabel="Remove"
-                danger
-                onConfirm={() => remove(user.id)}
-              />
+              <Allowed permission="roles:manage">
+                <ConfirmDialog
+                  trigger={<TriggerButton tone="danger">Remove {user.email}</TriggerButton>}
+                  title={`Take ${role.name} from ${user.email}?`}
+                  description="They lose the role's permissions at once (those held another way stay)."
+                  confirmLabel="Remove"
+                  danger
+                  onConfirm={() => remove(user.id)}
+                />
+              </Allowed>
             </li>
           ))}
         </ul>

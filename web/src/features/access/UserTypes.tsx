@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { patchUserTypeBody, postUserTypesBody } from '@tessera/client';
 import { api, must } from '../../app/client.js';
+import { Allowed } from '../../app/permissions.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { Empty, ErrorNote, Loading } from '../../ui/parts.js';
@@ -24,7 +25,9 @@ export function UserTypes() {
     <section aria-labelledby="user-types-title" className="stack">
       <div className="actions">
         <h2 id="user-types-title">User types</h2>
-        <UserTypeDialog schema={postUserTypesBody} onSaved={refresh} />
+        <Allowed permission="user-types:manage">
+          <UserTypeDialog schema={postUserTypesBody} onSaved={refresh} />
+        </Allowed>
       </div>
       <ErrorNote error={types.error} />
       {types.isPending && <Loading />}
@@ -33,20 +36,22 @@ export function UserTypes() {
         {types.data?.data.map((type) => (
           <li key={type.id}>
             <strong>{type.name}</strong> <span className="muted">{type.description}</span>
-            <div className="actions">
-              <UserTypeDialog schema={patchUserTypeBody} type={type} onSaved={refresh} />
-              <ConfirmDialog
-                trigger={<TriggerButton tone="danger">Delete {type.name}</TriggerButton>}
-                title={`Delete the user type ${type.name}?`}
-                description="The people of this type keep their accounts, with no type."
-                confirmLabel="Delete user type"
-                danger
-                onConfirm={async () => {
-                  await must(api.DELETE('/user-types/{id}', { params: { path: { id: type.id } } }));
-                  await refresh();
-                }}
-              />
-            </div>
+            <Allowed permission="user-types:manage">
+              <div className="actions">
+                <UserTypeDialog schema={patchUserTypeBody} type={type} onSaved={refresh} />
+                <ConfirmDialog
+                  trigger={<TriggerButton tone="danger">Delete {type.name}</TriggerButton>}
+                  title={`Delete the user type ${type.name}?`}
+                  description="The people of this type keep their accounts, with no type."
+                  confirmLabel="Delete user type"
+                  danger
+                  onConfirm={async () => {
+                    await must(api.DELETE('/user-types/{id}', { params: { path: { id: type.id } } }));
+                    await refresh();
+                  }}
+                />
+              </div>
+            </Allowed>
           </li>
         ))}
       </ul>

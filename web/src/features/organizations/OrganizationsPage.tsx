@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { postOrganizationsBody } from '@tessera/client';
 import { api, must } from '../../app/client.js';
+import { Allowed, useMay } from '../../app/permissions.js';
 import { ConfirmDialog, CreateDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { CheckedInput, useFieldProblems } from '../../ui/FieldProblems.js';
@@ -23,12 +24,16 @@ export default function OrganizationsPage({ param }: { param?: string }) {
   const orgs = useQuery({ queryKey: ['organizations'], queryFn: list });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['organizations'] });
   const createFields = useFieldProblems(postOrganizationsBody, newOrganizationBody);
+  const may = useMay();
   if (param) return <Members id={param} name={orgs.data?.data.find((org) => org.id === param)?.name} />;
   const columns: ColumnDef<Org, unknown>[] = [
     { header: 'Name', cell: ({ row }) => <a href={`#/organizations/${row.original.id}`}>{row.original.name}</a> },
     { header: 'Slug', accessorKey: 'slug' },
     { header: 'Status', accessorKey: 'status' },
     { header: 'Created', cell: ({ row }) => when(row.original.createdAt) },
+  ];
+  // Edit and delete only for an administrator who may manage organizations; a reader sees no empty column.
+  const actions: ColumnDef<Org, unknown>[] = [
     {
       header: 'Actions',
       cell: ({ row }) => (
@@ -54,32 +59,38 @@ export default function OrganizationsPage({ param }: { param?: string }) {
     <Page
       title="Organizations"
       actions={
-        <CreateDialog
-          noun="organization"
-          onSubmit={async (form) => {
-            const body = createFields.checked(form);
-            await must(api.POST('/organizations', { body })).catch(slugConflictInConsoleWords(body.slug ?? ''));
-            await refresh();
-          }}
-        >
-          <div className="stack" {...createFields.handlers}>
-            <CheckedInput fields={createFields} name="name" label="Name" autoComplete="off" required />
-            <CheckedInput
-              fields={createFields}
-              name="slug"
-              label="Slug (optional)"
-              autoComplete="off"
-              hint="Lower-case letters, digits and dashes; used in links. Left empty: made from the name"
-            />
-          </div>
-        </CreateDialog>
+        <Allowed permission="organizations:manage">
+          <CreateDialog
+            noun="organization"
+            onSubmit={async (form) => {
+              const body = createFields.checked(form);
+              await must(api.POST('/organizations', { body })).catch(slugConflictInConsoleWords(body.slug ?? ''));
+              await refresh();
+            }}
+          >
+            <div className="stack" {...createFields.handlers}>
+              <CheckedInput fields={createFields} name="name" label="Name" autoComplete="off" required />
+              <CheckedInput
+                fields={createFields}
+                name="slug"
+                label="Slug (optional)"
+                autoComplete="off"
+                hint="Lower-case letters, digits and dashes; used in links. Left empty: made from the name"
+              />
+            </div>
+          </CreateDialog>
+        </Allowed>
       }
     >
       <ErrorNote error={orgs.error} />
       {orgs.isPending && <Loading />}
       {orgs.data &&
         (orgs.data.data.length ? (
-          <DataTable label="Organizations" rows={orgs.data.data} columns={columns} />
+          <DataTable
+            label="Organizations"
+            rows={orgs.data.data}
+            columns={may('organizations:manage') ? [...columns, ...actions] : columns}
+          />
         ) : (
           <Empty>No organization yet.</Empty>
         ))}

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { api, must } from '../../app/client.js';
+import { Allowed, useMay } from '../../app/permissions.js';
 import { CreateDialog, FormDialog } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { counted, Empty, ErrorNote, LiveStatus, Loading, Page } from '../../ui/parts.js';
@@ -44,11 +45,15 @@ export default function PlansPage() {
   const queryClient = useQueryClient();
   const plans = useQuery({ queryKey: ['plans'], queryFn: loadPlans });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['plans'] });
+  const may = useMay();
   const columns: ColumnDef<Plan, unknown>[] = [
     { header: 'Plan', cell: ({ row }) => <strong>{row.original.name}</strong> },
     { header: 'Description', cell: ({ row }) => row.original.description ?? '—' },
     { header: 'Features', cell: ({ row }) => row.original.features.join(', ') || '—' },
     { header: 'Subscribers', cell: ({ row }) => row.original.subscribers },
+  ];
+  // Editing only for an administrator who may manage subscriptions; a reader sees no empty column.
+  const actions: ColumnDef<Plan, unknown>[] = [
     {
       header: 'Actions',
       cell: ({ row }) => (
@@ -75,20 +80,22 @@ export default function PlansPage() {
     <Page
       title="Subscription plans"
       actions={
-        <CreateDialog
-          noun="plan"
-          onSubmit={async (form) => {
-            const description = String(form.get('description') ?? '');
-            await must(
-              api.POST('/subscription-plans', {
-                body: { name: String(form.get('name')), features: featuresOf(form), ...(description ? { description } : {}) },
-              }),
-            );
-            await refresh();
-          }}
-        >
-          <PlanFields />
-        </CreateDialog>
+        <Allowed permission="subscriptions:manage">
+          <CreateDialog
+            noun="plan"
+            onSubmit={async (form) => {
+              const description = String(form.get('description') ?? '');
+              await must(
+                api.POST('/subscription-plans', {
+                  body: { name: String(form.get('name')), features: featuresOf(form), ...(description ? { description } : {}) },
+                }),
+              );
+              await refresh();
+            }}
+          >
+            <PlanFields />
+          </CreateDialog>
+        </Allowed>
       }
     >
       <p className="muted">A subscription put on a plan gets its features; people already on it keep the ones they were given.</p>
@@ -96,7 +103,11 @@ export default function PlansPage() {
       {plans.isPending && <Loading />}
       {plans.data && <LiveStatus>{`${counted(plans.data.data.length, 'plan', 'plans')}.`}</LiveStatus>}
       {plans.data?.data.length ? (
-        <DataTable label="Subscription plans" rows={plans.data.data} columns={columns} />
+        <DataTable
+          label="Subscription plans"
+          rows={plans.data.data}
+          columns={may('subscriptions:manage') ? [...columns, ...actions] : columns}
+        />
       ) : (
         plans.data && <Empty>No plan yet: create one, or seed the saas preset.</Empty>
       )}

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, must } from '../../app/client.js';
+import { Allowed } from '../../app/permissions.js';
 import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { Empty, ErrorNote, when } from '../../ui/parts.js';
 import type { User } from './UserPage.js';
@@ -81,42 +82,46 @@ function UserRoles({ user, onChanged }: { user: User; onChanged: () => unknown }
           {held.map((role) => (
             <li key={role.id}>
               {role.name}{' '}
-              <button
-                type="button"
-                aria-label={`Remove role ${role.name}`}
-                onClick={() =>
-                  run(async () => {
-                    await must(api.DELETE('/users/{id}/roles/{roleId}', { params: { path: { id: user.id, roleId: role.id } } }));
-                    await onChanged();
-                  })
-                }
-              >
-                ×
-              </button>
+              <Allowed permission="roles:manage">
+                <button
+                  type="button"
+                  aria-label={`Remove role ${role.name}`}
+                  onClick={() =>
+                    run(async () => {
+                      await must(api.DELETE('/users/{id}/roles/{roleId}', { params: { path: { id: user.id, roleId: role.id } } }));
+                      await onChanged();
+                    })
+                  }
+                >
+                  ×
+                </button>
+              </Allowed>
             </li>
           ))}
         </ul>
       ) : (
         <Empty>No role.</Empty>
       )}
-      <form
-        className="filters"
-        onSubmit={(event) => {
-          event.preventDefault();
-          const role = String(new FormData(event.currentTarget).get('role'));
-          return run(async () => {
-            await must(api.POST('/users/{id}/roles', { ...path, body: { roles: [role] } }));
-            await onChanged();
-          });
-        }}
-      >
-        <select name="role" aria-label="Role to grant">
-          {roles.data?.data.map((role) => (
-            <option key={role.id}>{role.name}</option>
-          ))}
-        </select>
-        <button type="submit">Grant role</button>
-      </form>
+      <Allowed permission="roles:manage">
+        <form
+          className="filters"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const role = String(new FormData(event.currentTarget).get('role'));
+            return run(async () => {
+              await must(api.POST('/users/{id}/roles', { ...path, body: { roles: [role] } }));
+              await onChanged();
+            });
+          }}
+        >
+          <select name="role" aria-label="Role to grant">
+            {roles.data?.data.map((role) => (
+              <option key={role.id}>{role.name}</option>
+            ))}
+          </select>
+          <button type="submit">Grant role</button>
+        </form>
+      </Allowed>
     </>
   );
 }
@@ -136,56 +141,60 @@ function DirectPermissions({ userId, direct, onChanged }: { userId: string; dire
             <li key={grant.id}>
               <strong>{grant.name}</strong>{' '}
               <span className="muted">{grant.expiresAt ? `until ${when(grant.expiresAt)}` : 'no expiry'}</span>{' '}
-              <ConfirmDialog
-                trigger={<TriggerButton tone="danger">Revoke {grant.name}</TriggerButton>}
-                title={`Revoke ${grant.name}?`}
-                description="The direct grant ends now; the permission stays if a role gives it."
-                confirmLabel="Revoke"
-                danger
-                onConfirm={async () => {
-                  await must(
-                    api.DELETE('/users/{id}/permissions/{permissionId}', { params: { path: { id: userId, permissionId: grant.id } } }),
-                  );
-                  await onChanged();
-                }}
-              />
+              <Allowed permission="roles:manage">
+                <ConfirmDialog
+                  trigger={<TriggerButton tone="danger">Revoke {grant.name}</TriggerButton>}
+                  title={`Revoke ${grant.name}?`}
+                  description="The direct grant ends now; the permission stays if a role gives it."
+                  confirmLabel="Revoke"
+                  danger
+                  onConfirm={async () => {
+                    await must(
+                      api.DELETE('/users/{id}/permissions/{permissionId}', { params: { path: { id: userId, permissionId: grant.id } } }),
+                    );
+                    await onChanged();
+                  }}
+                />
+              </Allowed>
             </li>
           ))}
         </ul>
       ) : (
         <Empty>No permission granted directly.</Empty>
       )}
-      <form
-        className="filters"
-        aria-label="Grant a permission"
-        onSubmit={(event) => {
-          event.preventDefault();
-          const form = new FormData(event.currentTarget);
-          const until = String(form.get('expiresAt') ?? '');
-          const target = event.currentTarget;
-          return run(async () => {
-            await must(
-              api.POST('/users/{id}/permissions', {
-                params: { path: { id: userId } },
-                body: { permissions: [String(form.get('permission'))], ...(until ? { expiresAt: new Date(until).toISOString() } : {}) },
-              }),
-            );
-            target.reset();
-            await onChanged();
-          });
-        }}
-      >
-        <select name="permission" aria-label="Permission to grant">
-          {catalogue.data?.data.map((permission) => (
-            <option key={permission.id}>{permission.name}</option>
-          ))}
-        </select>
-        <label>
-          Expires (optional)
-          <input name="expiresAt" type="datetime-local" />
-        </label>
-        <button type="submit">Grant permission</button>
-      </form>
+      <Allowed permission="roles:manage">
+        <form
+          className="filters"
+          aria-label="Grant a permission"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const form = new FormData(event.currentTarget);
+            const until = String(form.get('expiresAt') ?? '');
+            const target = event.currentTarget;
+            return run(async () => {
+              await must(
+                api.POST('/users/{id}/permissions', {
+                  params: { path: { id: userId } },
+                  body: { permissions: [String(form.get('permission'))], ...(until ? { expiresAt: new Date(until).toISOString() } : {}) },
+                }),
+              );
+              target.reset();
+              await onChanged();
+            });
+          }}
+        >
+          <select name="permission" aria-label="Permission to grant">
+            {catalogue.data?.data.map((permission) => (
+              <option key={permission.id}>{permission.name}</option>
+            ))}
+          </select>
+          <label>
+            Expires (optional)
+            <input name="expiresAt" type="datetime-local" />
+          </label>
+          <button type="submit">Grant permission</button>
+        </form>
+      </Allowed>
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, must } from '../../app/client.js';
+import { useMay } from '../../app/permissions.js';
 import { ApiKeyList } from '../../ui/ApiKeyList.js';
 import { ErrorNote, Loading } from '../../ui/parts.js';
 
@@ -7,6 +8,7 @@ import { ErrorNote, Loading } from '../../ui/parts.js';
 export function UserApiKeys({ id }: { id: string }) {
   const queryClient = useQueryClient();
   const path = { params: { path: { id } } };
+  const may = useMay();
   const keys = useQuery({ queryKey: ['user-api-keys', id], queryFn: () => must(api.GET('/users/{id}/api-keys', path)) });
   return (
     <div className="stack">
@@ -16,10 +18,14 @@ export function UserApiKeys({ id }: { id: string }) {
         <ApiKeyList
           keys={keys.data.data}
           empty="No API key: the user has made none, or revoked them all."
-          onRevoke={async (keyId) => {
-            await must(api.DELETE('/users/{id}/api-keys/{keyId}', { params: { path: { id, keyId } } }));
-            await queryClient.invalidateQueries({ queryKey: ['user-api-keys', id] });
-          }}
+          onRevoke={
+            may('sessions:manage')
+              ? async (keyId) => {
+                  await must(api.DELETE('/users/{id}/api-keys/{keyId}', { params: { path: { id, keyId } } }));
+                  await queryClient.invalidateQueries({ queryKey: ['user-api-keys', id] });
+                }
+              : undefined
+          }
         />
       )}
     </div>

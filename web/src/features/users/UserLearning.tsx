@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { patchUserGoalBody, postUserGoalsBody, postUserSkillVerifyBody } from '@tessera/client';
 import { api, must } from '../../app/client.js';
+import { Allowed } from '../../app/permissions.js';
 import { FormDialog } from '../../ui/ConfirmDialog.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { day, Empty, ErrorNote, LiveStatus } from '../../ui/parts.js';
@@ -49,7 +50,9 @@ export function UserLearning({ id }: { id: string }) {
       )}
       <div className="page-head">
         <h2>Goals</h2>
-        <GoalDialog userId={id} />
+        <Allowed permission="learning:manage">
+          <GoalDialog userId={id} />
+        </Allowed>
       </div>
       {goals.data && <LiveStatus>{`${goals.data.data.length} ${goals.data.data.length === 1 ? 'goal' : 'goals'}`}</LiveStatus>}
       {goals.data?.data.length ? (
@@ -60,7 +63,9 @@ export function UserLearning({ id }: { id: string }) {
                 <strong>{goal.title}</strong> · {goal.status} · {goal.priority} · {Math.round(goal.progressPercentage)} % · due{' '}
                 {day(goal.targetDate)}
               </span>
-              <GoalDialog userId={id} goal={goal} />
+              <Allowed permission="learning:manage">
+                <GoalDialog userId={id} goal={goal} />
+              </Allowed>
             </li>
           ))}
         </ul>
@@ -93,45 +98,47 @@ function SkillRow({ userId, skill }: { userId: string; skill: Skill }) {
         <strong>{skill.skillName}</strong> · {skill.skillCategory} · {skill.proficiencyLevel} ·{' '}
         {skill.verified ? `verified ${day(skill.verifiedAt)}${skill.evidenceType ? ` (${skill.evidenceType})` : ''}` : 'not verified'}
       </span>
-      {skill.verified ? (
-        <button
-          type="button"
-          aria-label={`Withdraw verification of ${skill.skillName}`}
-          onClick={async () => {
-            await must(api.DELETE('/users/{id}/skills/{skillId}/verify', path));
-            await refresh('skills');
-          }}
-        >
-          Withdraw verification
-        </button>
-      ) : (
-        <FormDialog
-          trigger={
-            <button type="button" aria-label={`Verify ${skill.skillName}`}>
-              Verify
-            </button>
-          }
-          title={`Verify ${skill.skillName}`}
-          submitLabel="Verify skill"
-          onSubmit={async (form) => {
-            await must(api.POST('/users/{id}/skills/{skillId}/verify', { ...path, body: fields.checked(form) }));
-            await refresh('skills');
-          }}
-        >
-          <div className="stack" {...fields.handlers}>
-            <label>
-              Evidence (optional: certificate, assessment, project …)
-              <input name="evidenceType" autoComplete="off" {...fields.describe('evidenceType')} />
-              {fields.problem('evidenceType')}
-            </label>
-            <label>
-              Evidence URL (optional)
-              <input name="evidenceUrl" type="url" autoComplete="off" {...fields.describe('evidenceUrl')} />
-              {fields.problem('evidenceUrl')}
-            </label>
-          </div>
-        </FormDialog>
-      )}
+      <Allowed permission="learning:manage">
+        {skill.verified ? (
+          <button
+            type="button"
+            aria-label={`Withdraw verification of ${skill.skillName}`}
+            onClick={async () => {
+              await must(api.DELETE('/users/{id}/skills/{skillId}/verify', path));
+              await refresh('skills');
+            }}
+          >
+            Withdraw verification
+          </button>
+        ) : (
+          <FormDialog
+            trigger={
+              <button type="button" aria-label={`Verify ${skill.skillName}`}>
+                Verify
+              </button>
+            }
+            title={`Verify ${skill.skillName}`}
+            submitLabel="Verify skill"
+            onSubmit={async (form) => {
+              await must(api.POST('/users/{id}/skills/{skillId}/verify', { ...path, body: fields.checked(form) }));
+              await refresh('skills');
+            }}
+          >
+            <div className="stack" {...fields.handlers}>
+              <label>
+                Evidence (optional: certificate, assessment, project …)
+                <input name="evidenceType" autoComplete="off" {...fields.describe('evidenceType')} />
+                {fields.problem('evidenceType')}
+              </label>
+              <label>
+                Evidence URL (optional)
+                <input name="evidenceUrl" type="url" autoComplete="off" {...fields.describe('evidenceUrl')} />
+                {fields.problem('evidenceUrl')}
+              </label>
+            </div>
+          </FormDialog>
+        )}
+      </Allowed>
     </li>
   );
 }

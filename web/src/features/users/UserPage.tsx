@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { patchUserBody } from '@tessera/client';
 import { useState } from 'react';
 import { api, must, tessera } from '../../app/client.js';
+import { Allowed } from '../../app/permissions.js';
 import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { download, Empty, ErrorNote, focusPageHeading, fullName, Loading, Page, when } from '../../ui/parts.js';
@@ -60,30 +61,32 @@ export default function UserPage({ id }: { id: string }) {
       )}
       <ErrorNote error={failure} />
       <div className="actions wrap">
-        {person.status === 'SUSPENDED' ? (
-          <button
-            type="button"
-            onClick={attempt(async () => {
-              await must(api.POST('/users/{id}/activate', { ...path, body: {} }));
-              await refreshReplacingButton();
-            })}
-          >
-            Reactivate
-          </button>
-        ) : (
-          <ConfirmDialog
-            trigger={<TriggerButton tone="danger">Suspend</TriggerButton>}
-            title={`Suspend ${person.email}?`}
-            description="Their sessions end now and they cannot sign in until reactivated."
-            reason="Reason for the suspension"
-            confirmLabel="Suspend"
-            danger
-            onConfirm={async (reason) => {
-              await must(api.POST('/users/{id}/suspend', { ...path, body: { reason } }));
-              await refresh();
-            }}
-          />
-        )}
+        <Allowed permission="users:suspend">
+          {person.status === 'SUSPENDED' ? (
+            <button
+              type="button"
+              onClick={attempt(async () => {
+                await must(api.POST('/users/{id}/activate', { ...path, body: {} }));
+                await refreshReplacingButton();
+              })}
+            >
+              Reactivate
+            </button>
+          ) : (
+            <ConfirmDialog
+              trigger={<TriggerButton tone="danger">Suspend</TriggerButton>}
+              title={`Suspend ${person.email}?`}
+              description="Their sessions end now and they cannot sign in until reactivated."
+              reason="Reason for the suspension"
+              confirmLabel="Suspend"
+              danger
+              onConfirm={async (reason) => {
+                await must(api.POST('/users/{id}/suspend', { ...path, body: { reason } }));
+                await refresh();
+              }}
+            />
+          )}
+        </Allowed>
         <button
           type="button"
           onClick={attempt(async () => {
@@ -93,64 +96,70 @@ export default function UserPage({ id }: { id: string }) {
         >
           Send reset link
         </button>
-        <button
-          type="button"
-          onClick={attempt(async () => {
-            const data = await must(api.GET('/users/{id}/export', path));
-            download(`user-${id}.json`, 'application/json', JSON.stringify(data, null, 2));
-          })}
-        >
-          Export (GDPR)
-        </button>
-        <ConfirmDialog
-          trigger={<button type="button">Impersonate</button>}
-          title={`Act as ${person.email}?`}
-          description="For support: you see Tessera as this person for at most 30 minutes. Every request is audited with both of you, and they see the session."
-          reason="Reason (recorded in the audit log)"
-          confirmLabel="Start impersonating"
-          onConfirm={async (reason) => {
-            const result = await tessera.impersonate(id, reason);
-            if (!result.ok) throw result.problem;
-            // Read everything again as the person (clear() would strand the queries on screen, never refetched).
-            await queryClient.resetQueries();
-          }}
-        />
-        {person.status === 'INACTIVE' ? (
+        <Allowed permission="users:export">
           <button
             type="button"
             onClick={attempt(async () => {
-              await must(api.POST('/users/{id}/restore', { ...path, body: {} }));
-              await refreshReplacingButton();
+              const data = await must(api.GET('/users/{id}/export', path));
+              download(`user-${id}.json`, 'application/json', JSON.stringify(data, null, 2));
             })}
           >
-            Restore
+            Export (GDPR)
           </button>
-        ) : (
+        </Allowed>
+        <Allowed permission="users:impersonate">
           <ConfirmDialog
-            trigger={<TriggerButton tone="danger">Delete</TriggerButton>}
-            title={`Delete ${person.email}?`}
-            description="The account is deactivated and can be restored later."
-            typed="delete"
-            confirmLabel="Delete"
-            danger
-            onConfirm={async () => {
-              await must(api.DELETE('/users/{id}', path));
-              await refresh();
+            trigger={<button type="button">Impersonate</button>}
+            title={`Act as ${person.email}?`}
+            description="For support: you see Tessera as this person for at most 30 minutes. Every request is audited with both of you, and they see the session."
+            reason="Reason (recorded in the audit log)"
+            confirmLabel="Start impersonating"
+            onConfirm={async (reason) => {
+              const result = await tessera.impersonate(id, reason);
+              if (!result.ok) throw result.problem;
+              // Read everything again as the person (clear() would strand the queries on screen, never refetched).
+              await queryClient.resetQueries();
             }}
           />
-        )}
-        <ConfirmDialog
-          trigger={<TriggerButton tone="danger">Erase</TriggerButton>}
-          title={`Erase ${person.email} for good?`}
-          description="Their personal data is removed and cannot be restored (GDPR erasure)."
-          typed={person.email}
-          confirmLabel="Erase"
-          danger
-          onConfirm={async () => {
-            await must(api.DELETE('/users/{id}', { params: { path: { id }, query: { hard: true } } }));
-            window.location.hash = '/users';
-          }}
-        />
+        </Allowed>
+        <Allowed permission="users:delete">
+          {person.status === 'INACTIVE' ? (
+            <button
+              type="button"
+              onClick={attempt(async () => {
+                await must(api.POST('/users/{id}/restore', { ...path, body: {} }));
+                await refreshReplacingButton();
+              })}
+            >
+              Restore
+            </button>
+          ) : (
+            <ConfirmDialog
+              trigger={<TriggerButton tone="danger">Delete</TriggerButton>}
+              title={`Delete ${person.email}?`}
+              description="The account is deactivated and can be restored later."
+              typed="delete"
+              confirmLabel="Delete"
+              danger
+              onConfirm={async () => {
+                await must(api.DELETE('/users/{id}', path));
+                await refresh();
+              }}
+            />
+          )}
+          <ConfirmDialog
+            trigger={<TriggerButton tone="danger">Erase</TriggerButton>}
+            title={`Erase ${person.email} for good?`}
+            description="Their personal data is removed and cannot be restored (GDPR erasure)."
+            typed={person.email}
+            confirmLabel="Erase"
+            danger
+            onConfirm={async () => {
+              await must(api.DELETE('/users/{id}', { params: { path: { id }, query: { hard: true } } }));
+              window.location.hash = '/users';
+            }}
+          />
+        </Allowed>
       </div>
       <Tabs.Root defaultValue="details" className="tabs">
         <Tabs.List aria-label="User sections">
@@ -242,9 +251,11 @@ function Details({ user, onSaved }: { user: User; onSaved: () => unknown }) {
       <UserFields fields={fields} current={user} />
       <ErrorNote error={error} />
       {saved && <p role="status">Saved.</p>}
-      <button type="submit" className="primary">
-        Save
-      </button>
+      <Allowed permission="users:write">
+        <button type="submit" className="primary">
+          Save
+        </button>
+      </Allowed>
     </form>
   );
 }
@@ -256,17 +267,21 @@ function Identities({ user, onChanged }: { user: User; onChanged: () => unknown 
       {user.identities.map((identity) => (
         <li key={identity.id}>
           {identity.provider} · {identity.email ?? '—'} · last sign-in {when(identity.lastSignInAt)}{' '}
-          <ConfirmDialog
-            trigger={<TriggerButton tone="danger">Unlink {identity.provider}</TriggerButton>}
-            title={`Unlink the ${identity.provider} identity?`}
-            description="The user can no longer sign in with it."
-            confirmLabel="Unlink"
-            danger
-            onConfirm={async () => {
-              await must(api.DELETE('/users/{id}/identities/{identityId}', { params: { path: { id: user.id, identityId: identity.id } } }));
-              await onChanged();
-            }}
-          />
+          <Allowed permission="users:write">
+            <ConfirmDialog
+              trigger={<TriggerButton tone="danger">Unlink {identity.provider}</TriggerButton>}
+              title={`Unlink the ${identity.provider} identity?`}
+              description="The user can no longer sign in with it."
+              confirmLabel="Unlink"
+              danger
+              onConfirm={async () => {
+                await must(
+                  api.DELETE('/users/{id}/identities/{identityId}', { params: { path: { id: user.id, identityId: identity.id } } }),
+                );
+                await onChanged();
+              }}
+            />
+          </Allowed>
         </li>
       ))}
     </ul>
@@ -302,19 +317,21 @@ function SecondFactors({ user, onChanged }: { user: User; onChanged: () => unkno
         </tbody>
       </table>
       <p>{mfa.kinds.includes('recovery_code') ? 'Unused recovery codes remain.' : 'No unused recovery codes.'}</p>
-      <div className="actions">
-        <ConfirmDialog
-          trigger={<TriggerButton tone="danger">Reset second factors</TriggerButton>}
-          title={`Reset the second factors of ${user.email}?`}
-          description="Every authenticator app, passkey and recovery code of theirs is removed, and they are mailed. For someone who lost them all: they sign in with their password (and enrol again if a policy requires it)."
-          confirmLabel="Reset"
-          danger
-          onConfirm={async () => {
-            await must(api.DELETE('/users/{id}/mfa', { params: { path: { id: user.id } } }));
-            await onChanged();
-          }}
-        />
-      </div>
+      <Allowed permission="users:write">
+        <div className="actions">
+          <ConfirmDialog
+            trigger={<TriggerButton tone="danger">Reset second factors</TriggerButton>}
+            title={`Reset the second factors of ${user.email}?`}
+            description="Every authenticator app, passkey and recovery code of theirs is removed, and they are mailed. For someone who lost them all: they sign in with their password (and enrol again if a policy requires it)."
+            confirmLabel="Reset"
+            danger
+            onConfirm={async () => {
+              await must(api.DELETE('/users/{id}/mfa', { params: { path: { id: user.id } } }));
+              await onChanged();
+            }}
+          />
+        </div>
+      </Allowed>
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { patchUserBody } from '@tessera/client';
 import { type FormEvent, useState } from 'react';
 import { api, must } from '../../app/client.js';
+import { Allowed } from '../../app/permissions.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { ErrorNote } from '../../ui/parts.js';
 import { choicesOf } from '../../ui/validation.js';
@@ -128,9 +129,11 @@ export function UserProfile({ user, onSaved }: { user: User; onSaved: () => unkn
           <input type="checkbox" name="showPhone" defaultChecked={profile.showPhone} /> Show the phone number on the profile
         </label>
         {outcome}
-        <button type="submit" className="primary">
-          Save profile
-        </button>
+        <Allowed permission="users:write">
+          <button type="submit" className="primary">
+            Save profile
+          </button>
+        </Allowed>
       </form>
       <Placement user={user} onSaved={onSaved} />
     </div>
@@ -158,9 +161,11 @@ function Placement({ user, onSaved }: { user: User; onSaved: () => unknown }) {
       <IdChoice label="Default organization" name="organizationId" value={user.organizationId} options={organizations.data?.data} />
       <IdChoice label="User type" name="userTypeId" value={user.userTypeId} options={types.data?.data} />
       {outcome}
-      <button type="submit" className="primary">
-        Save organization and type
-      </button>
+      <Allowed permission="users:write">
+        <button type="submit" className="primary">
+          Save organization and type
+        </button>
+      </Allowed>
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { deviceLabel } from '../../../../src/platform/device-label.js';
 import { api, must } from '../../app/client.js';
+import { Allowed } from '../../app/permissions.js';
 import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { counted, Empty, ErrorNote, LiveStatus, when } from '../../ui/parts.js';
 
@@ -29,21 +30,23 @@ export function UserSessions({ id }: { id: string }) {
                   {device} · started {when(session.createdAt)} · last used {when(session.lastUsedAt)}
                   {session.impersonatedBy && <strong> · support session ({session.impersonatedBy.reason})</strong>}
                 </span>
-                <ConfirmDialog
-                  trigger={
-                    <TriggerButton tone="danger" aria-label={`End session ${device}, last used ${when(session.lastUsedAt)}`}>
-                      End
-                    </TriggerButton>
-                  }
-                  title="End this session?"
-                  description={`${device}: its refresh token stops working and its access tokens are refused from the next request. The user's other sessions go on.`}
-                  confirmLabel="End session"
-                  danger
-                  onConfirm={async () => {
-                    await must(api.DELETE('/users/{id}/sessions/{sessionId}', { params: { path: { id, sessionId: session.id } } }));
-                    await refresh();
-                  }}
-                />
+                <Allowed permission="sessions:manage">
+                  <ConfirmDialog
+                    trigger={
+                      <TriggerButton tone="danger" aria-label={`End session ${device}, last used ${when(session.lastUsedAt)}`}>
+                        End
+                      </TriggerButton>
+                    }
+                    title="End this session?"
+                    description={`${device}: its refresh token stops working and its access tokens are refused from the next request. The user's other sessions go on.`}
+                    confirmLabel="End session"
+                    danger
+                    onConfirm={async () => {
+                      await must(api.DELETE('/users/{id}/sessions/{sessionId}', { params: { path: { id, sessionId: session.id } } }));
+                      await refresh();
+                    }}
+                  />
+                </Allowed>
               </li>
             );
           })}
@@ -51,17 +54,19 @@ export function UserSessions({ id }: { id: string }) {
       ) : (
         sessions.data && <Empty>No live session.</Empty>
       )}
-      <ConfirmDialog
-        trigger={<TriggerButton tone="danger">End all sessions</TriggerButton>}
-        title="Sign this user out everywhere?"
-        description="Every refresh token stops working; access tokens are refused from the next request."
-        confirmLabel="End all sessions"
-        danger
-        onConfirm={async () => {
-          await must(api.DELETE('/users/{id}/sessions', { params: { path: { id } } }));
-          await refresh();
-        }}
-      />
+      <Allowed permission="sessions:manage">
+        <ConfirmDialog
+          trigger={<TriggerButton tone="danger">End all sessions</TriggerButton>}
+          title="Sign this user out everywhere?"
+          description="Every refresh token stops working; access tokens are refused from the next request."
+          confirmLabel="End all sessions"
+          danger
+          onConfirm={async () => {
+            await must(api.DELETE('/users/{id}/sessions', { params: { path: { id } } }));
+            await refresh();
+          }}
+        />
+      </Allowed>
     </div>
   );
 }

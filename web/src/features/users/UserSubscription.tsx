@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, must } from '../../app/client.js';
+import { Allowed } from '../../app/permissions.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { Empty, ErrorNote, when } from '../../ui/parts.js';
 
@@ -48,58 +49,60 @@ export function UserSubscription({ id }: { id: string }) {
       ) : (
         subscription.data === null && <Empty>No subscription.</Empty>
       )}
-      <div className="actions wrap">
-        <FormDialog
-          trigger={<button type="button">Change plan</button>}
-          title="Change plan"
-          submitLabel="Save plan"
-          onSubmit={async (form) => {
-            const end = String(form.get('endDate') ?? '');
-            await must(
-              api.PUT('/users/{id}/subscription', {
-                ...path,
-                body: { type: String(form.get('plan')), endDate: end ? new Date(end).toISOString() : null },
-              }),
-            );
-            await refresh();
-          }}
-        >
-          {plans.data?.data.length ? (
-            <label>
-              Plan
-              <select name="plan" defaultValue={current?.type}>
-                {plans.data.data.map((plan) => (
-                  <option key={plan.id} value={plan.name}>
-                    {plan.name} {plan.features.length ? `(${plan.features.join(', ')})` : ''}
-                  </option>
-                ))}
-              </select>
-            </label>
-          ) : (
-            <label>
-              Plan
-              <input name="plan" defaultValue={current?.type ?? 'FREE'} required pattern="[A-Z][A-Z0-9_]{1,49}" />
-            </label>
-          )}
-          <label>
-            Ends (optional)
-            <input name="endDate" type="date" />
-          </label>
-        </FormDialog>
-        {current?.status === 'ACTIVE' && (
-          <ConfirmDialog
-            trigger={<TriggerButton tone="danger">Cancel subscription</TriggerButton>}
-            title={`Cancel the ${current.type} subscription?`}
-            description="It stays readable with status CANCELLED; the plan leaves the user's access token at its next refresh."
-            confirmLabel="Cancel subscription"
-            danger
-            onConfirm={async () => {
-              await must(api.POST('/users/{id}/subscription/cancel', path));
+      <Allowed permission="subscriptions:manage">
+        <div className="actions wrap">
+          <FormDialog
+            trigger={<button type="button">Change plan</button>}
+            title="Change plan"
+            submitLabel="Save plan"
+            onSubmit={async (form) => {
+              const end = String(form.get('endDate') ?? '');
+              await must(
+                api.PUT('/users/{id}/subscription', {
+                  ...path,
+                  body: { type: String(form.get('plan')), endDate: end ? new Date(end).toISOString() : null },
+                }),
+              );
               await refresh();
             }}
-          />
-        )}
-      </div>
+          >
+            {plans.data?.data.length ? (
+              <label>
+                Plan
+                <select name="plan" defaultValue={current?.type}>
+                  {plans.data.data.map((plan) => (
+                    <option key={plan.id} value={plan.name}>
+                      {plan.name} {plan.features.length ? `(${plan.features.join(', ')})` : ''}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ) : (
+              <label>
+                Plan
+                <input name="plan" defaultValue={current?.type ?? 'FREE'} required pattern="[A-Z][A-Z0-9_]{1,49}" />
+              </label>
+            )}
+            <label>
+              Ends (optional)
+              <input name="endDate" type="date" />
+            </label>
+          </FormDialog>
+          {current?.status === 'ACTIVE' && (
+            <ConfirmDialog
+              trigger={<TriggerButton tone="danger">Cancel subscription</TriggerButton>}
+              title={`Cancel the ${current.type} subscription?`}
+              description="It stays readable with status CANCELLED; the plan leaves the user's access token at its next refresh."
+              confirmLabel="Cancel subscription"
+              danger
+              onConfirm={async () => {
+                await must(api.POST('/users/{id}/subscription/cancel', path));
+                await refresh();
+              }}
+            />
+          )}
+        </div>
+      </Allowed>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import type { ColumnDef } from '@tanstack/react-table';
 import { type paths, postUsersBody } from '@tessera/client';
 import { useDeferredValue, useState } from 'react';
 import { api, must } from '../../app/client.js';
+import { Allowed } from '../../app/permissions.js';
 import { ConfirmDialog, FormDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { DataTable } from '../../ui/DataTable.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
@@ -92,7 +93,14 @@ function UserList() {
   }
 
   return (
-    <Page title="Users" actions={<NewUserDialog roles={(roles.data?.data ?? []).map((role) => role.name)} />}>
+    <Page
+      title="Users"
+      actions={
+        <Allowed permission="users:write">
+          <NewUserDialog roles={(roles.data?.data ?? []).map((role) => role.name)} />
+        </Allowed>
+      }
+    >
       <form className="filters" onSubmit={(event) => event.preventDefault()} aria-label="Filter users">
         <input
           aria-label="Search users"
@@ -170,27 +178,31 @@ function UserList() {
       {selected.length > 0 && (
         <fieldset className="actions bulk" aria-label="With the selected users">
           <span>{selected.length} selected</span>
-          <ConfirmDialog
-            trigger={<TriggerButton tone="danger">Suspend selected</TriggerButton>}
-            title={`Suspend ${selectedCount}?`}
-            description="Their sessions end now and they cannot sign in until reactivated."
-            reason="Reason for the suspension"
-            confirmLabel="Suspend"
-            danger
-            onConfirm={(reason) => bulk((path) => must(api.POST('/users/{id}/suspend', { ...path, body: { reason } })))}
-          />
-          <button type="button" onClick={activateSelected}>
-            Activate selected
-          </button>
-          <ConfirmDialog
-            trigger={<TriggerButton tone="danger">Delete selected</TriggerButton>}
-            title={`Delete ${selectedCount}?`}
-            description="The accounts are deactivated and can be restored later, one by one."
-            typed="delete"
-            confirmLabel="Delete"
-            danger
-            onConfirm={() => bulk((path) => must(api.DELETE('/users/{id}', path)))}
-          />
+          <Allowed permission="users:suspend">
+            <ConfirmDialog
+              trigger={<TriggerButton tone="danger">Suspend selected</TriggerButton>}
+              title={`Suspend ${selectedCount}?`}
+              description="Their sessions end now and they cannot sign in until reactivated."
+              reason="Reason for the suspension"
+              confirmLabel="Suspend"
+              danger
+              onConfirm={(reason) => bulk((path) => must(api.POST('/users/{id}/suspend', { ...path, body: { reason } })))}
+            />
+            <button type="button" onClick={activateSelected}>
+              Activate selected
+            </button>
+          </Allowed>
+          <Allowed permission="users:delete">
+            <ConfirmDialog
+              trigger={<TriggerButton tone="danger">Delete selected</TriggerButton>}
+              title={`Delete ${selectedCount}?`}
+              description="The accounts are deactivated and can be restored later, one by one."
+              typed="delete"
+              confirmLabel="Delete"
+              danger
+              onConfirm={() => bulk((path) => must(api.DELETE('/users/{id}', path)))}
+            />
+          </Allowed>
           <button type="button" onClick={() => exportSelected('csv')}>
             Export selected (CSV)
           </button>
