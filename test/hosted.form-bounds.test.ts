@@ -52,7 +52,7 @@ describe('hosted forms and over-long values', () => {
     expect(fieldError(password.body, 'identifier')).toBeUndefined();
   });
 
-  it('answers over-long values on the sign-up, forgotten-password and reset forms with their fields’ errors', async () => {
+  it('answers over-long values on the sign-up, forgotten-password and second-factor forms with their errors', async () => {
     const signUp = await post('/sign-up', { firstName: long, lastName: 'Long', email: `${long}@example.com`, password: long });
     expect(signUp.status).toBe(400);
     expect(formOf(signUp.body, '/sign-up')).toBe(true);
@@ -65,9 +65,9 @@ describe('hosted forms and over-long values', () => {
     expect([forgot.status, formOf(forgot.body, '/forgot-password')]).toEqual([400, true]);
     expect(fieldError(forgot.body, 'email')).toBe('Enter an email address like name@example.com.');
 
-    const reset = await post('/reset-password', { token: 'a'.repeat(40), password: long });
-    expect([reset.status, formOf(reset.body, '/reset-password')]).toEqual([400, true]);
-    expect(fieldError(reset.body, 'password')).toBe('Use at most 128 characters.');
+    const secondFactor = await post('/sign-in/second-factor', { token: 'a'.repeat(40), method: 'totp', code: long });
+    expect([secondFactor.status, formOf(secondFactor.body, '/sign-in/second-factor')]).toEqual([400, true]);
+    expect(secondFactor.body).toContain('Use at most 20 characters.');
   });
 
   it('answers over-long values on the account pages with the account page and the fields’ errors', async () => {

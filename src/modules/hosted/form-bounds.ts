@@ -27,6 +27,8 @@ export const TYPED_FIELD_BOUNDS: Readonly<Record<string, number>> = {
   phone: 16,
   bio: 5000,
   timezone: 64,
+  // An authenticator app's code or a recovery code.
+  code: 20,
 };
 
 /** How far past its bound a typed value still reaches its handler (the body limit bounds the whole form besides). */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { overLongErrors } from './form-bounds.js';
 import { formBody, type PageKit, page } from './routes.js';
 import type { HostedSignIn } from './service.js';
 
@@ -93,6 +94,8 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
       const returnTo = hosted.safeReturnTo(form.return_to);
       const t = kit.t(request);
       const method = form.method === 'recovery_code' ? 'recovery_code' : 'totp';
+      const overLong = overLongErrors(t, form).code;
+      if (overLong) return secondFactorPage(request, reply, form, overLong, 400);
       try {
         const verified = await hosted.verifySecondFactor(
           request.caller,
