@@ -42,7 +42,7 @@ function UserList() {
   const [search, setSearch] = useState('');
   const deferredSearch = useDeferredValue(search);
   const [selected, setSelected] = useState<Row[]>([]);
-  const selectedCount = `${selected.length} ${selected.length === 1 ? 'user' : 'users'}`;
+  const selectedCount = counted(selected.length, 'user', 'users');
   const [bulkError, setBulkError] = useState<unknown>();
   const query = { ...filters, ...(deferredSearch ? { search: deferredSearch } : {}) };
   const users = useQuery({ queryKey: ['users', query], queryFn: () => listUsers(query), placeholderData: keepPreviousData });
