@@ -8,8 +8,9 @@ export async function readPassword(fromStdin: boolean): Promise<string> {
   if (fromStdin) {
     let text = '';
     for await (const chunk of process.stdin) text += chunk;
-    // Input that ends before its newline was cut short (Ctrl-D mid-line at a terminal): never a partial password.
-    if (!text.endsWith('\n')) throw new Error('cancelled: the input ended before the password and its newline');
+    // Typed at a terminal, an answer ends with its newline: one that ends before it was cut short (Ctrl-D mid-line), never
+    // a partial password. A pipe's end is the password's (`printf %s "$SECRET" |`).
+    if (process.stdin.isTTY && !text.endsWith('\n')) throw new Error('cancelled: the input ended before the password and its newline');
     return text.replace(/\r?\n$/, '');
   }
   if (!process.stdin.isTTY) throw new Error('no terminal to ask for the password in: pass it on stdin with --password-stdin');
