@@ -403,6 +403,7 @@ describe.skipIf(!hasChromium)('admin console', () => {
     await other.getByLabel('Password').fill(person.password);
     await other.getByRole('button', { name: 'Sign in', exact: true }).click();
     await other.getByRole('heading', { level: 1, name: 'For administrators' }).waitFor();
+    expect(await other.title()).toBe('For administrators · Tessera console');
     await context.close();
   });
 

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Suspense, useEffect, useState, useSyncExternalStore } from 'react';
-import { ErrorNote, Loading } from '../ui/parts.js';
+import { ErrorNote, Loading, Page } from '../ui/parts.js';
 import { adminPermissions, areas } from './areas.js';
 import { api, describeProblem, must, queryClient, tessera } from './client.js';
 import { LoginPage } from './LoginPage.js';
@@ -74,12 +74,9 @@ function Shell({ path, param }: { path: string; param?: string }) {
           <ErrorNote error={me.error} />
           {me.isPending && <Loading />}
           {me.data && !isAdmin && (
-            <section aria-labelledby="page-title">
-              <h1 id="page-title" tabIndex={-1}>
-                For administrators
-              </h1>
+            <Page title="For administrators">
               <p>The Tessera console is for administrators. Your account holds no administrative permission.</p>
-            </section>
+            </Page>
           )}
           {me.data && isAdmin && area && (
             <Suspense fallback={<Loading />}>
