@@ -218,6 +218,55 @@ describe('sign-up, verification, sign-in, refresh, sign-out', () => {
     expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers: elsewhere.headers })).statusCode).toBe(401);
   });
 
+  it("refuses the account's own address, username or name as its password at every door that sets one", async () => {
+    const owner = {
+      email: 'wilhelmina.quackenbush@example.com',
+      username: 'wquackenbush77',
+      firstName: 'Wilhelmina',
+      lastName: 'Quackenbush',
+    };
+    const user = await createUser(h, owner);
+    const admin = await loginAs(h, { roles: ['admin'] });
+    const personal = (res: { statusCode: number; json(): { code: string; errors: { message: string }[] } }) => [
+      res.statusCode,
+      res.json().code,
+      res.json().errors[0]?.message,
+    ];
+    const refused = [400, 'VALIDATION_FAILED', 'must not be your email or name'];
+
+    await post('/auth/forgot-password', { email: user.email });
+    const token = tokenOf((await smtp.waitFor(user.email, /Reset your password/)).link);
+    expect(personal(await post('/auth/reset-password', { token, password: user.email }))).toEqual(refused);
+    // The refused password did not spend the link.
+    expect((await post('/auth/reset-password', { token, password: user.password })).statusCode).toBe(204);
+
+    const session = await login(h, user.email, user.password);
+    const change = (newPassword: string) => post('/auth/change-password', { currentPassword: user.password, newPassword }, session.headers);
+    expect(personal(await change('WQuackenbush77'))).toEqual(refused);
+    expect(personal(await change('Wilhelmina Quackenbush'))).toEqual(refused);
+
+    const setByAdmin = (password: string) =>
+      h.app.inject({ method: 'PUT', url: `/users/${user.id}/password`, headers: admin.headers, payload: { password, temporary: true } });
+    expect(personal(await setByAdmin('wilhelmina.quackenbush'))).toEqual(refused);
+    expect((await setByAdmin('a temporary passphrase 4711')).statusCode).toBe(204);
+    const { changeToken } = (await post('/auth/login', { email: user.email, password: 'a temporary passphrase 4711' })).json();
+    expect(personal(await post('/auth/change-password', { changeToken, newPassword: 'quackenbush' }))).toEqual(refused);
+
+    const made = await h.app.inject({
+      method: 'POST',
+      url: '/users',
+      headers: admin.headers,
+      payload: {
+        email: 'ottokar.zwiebelfisch@example.com',
+        username: 'ozwiebelfisch',
+        firstName: 'Ottokar',
+        lastName: 'Zwiebelfisch',
+        password: 'OZwiebelfisch',
+      },
+    });
+    expect(personal(made)).toEqual(refused);
+  });
+
   it('lists and ends sessions, and logs out everywhere', async () => {
     const user = await createUser(h);
     const a = await login(h, user.email, user.password);

@@ -96,6 +96,24 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
     await context.close();
   }, 60_000);
 
+  it("refuses the person's own name or username as a new password, saying why next to the field", async () => {
+    const owner = { firstName: 'Wilhelmina', lastName: 'Quackenbush', username: 'wquackenbush77', password: 'a named passphrase' };
+    const user = await createUser(rig.h, owner);
+    const context = await rig.context();
+    const page = await signIn(context, user.email, owner.password);
+    const passwordForm = page.getByRole('region', { name: 'Password', exact: true });
+    for (const own of ['Wilhelmina Quackenbush', 'WQuackenbush77']) {
+      await passwordForm.getByLabel('Current password').fill(owner.password);
+      await passwordForm.getByLabel('New password').fill(own);
+      await Promise.all([page.waitForEvent('load'), passwordForm.getByRole('button', { name: 'Change password' }).click()]);
+      await page.getByText('Do not use your email address or name as your password.').waitFor();
+    }
+    await context.close();
+    const stillOld = await rig.context();
+    await signIn(stillOld, user.email, owner.password);
+    await stillOld.close();
+  }, 60_000);
+
   it('saves a bio of 5,000 characters, as the API does, and answers a longer one with its field error on the page', async () => {
     const user = await createUser(rig.h, { password: 'a bio passphrase' });
     const context = await rig.context();

@@ -88,7 +88,7 @@ export const databaseCommands = {
   'create-admin': command<{ email: string; password: string }>({
     live: true,
     async run({ email, password }, { config, withModules, io }) {
-      const refused = passwordProblems(password, config.PASSWORD_MIN_LENGTH, [email]);
+      const refused = passwordProblems(password, config.PASSWORD_MIN_LENGTH, { email });
       if (refused.length > 0) throw new Error(`the password ${refused.join(', ')}`);
       // A new user has nothing cached anywhere: no other node to tell.
       await withModules(

@@ -20,26 +20,45 @@ function commonPasswordList(): Set<string> {
   return commonPasswords;
 }
 
-export function passwordProblems(password: string, minLength: number, context: string[] = []): string[] {
+/** Whose password it is: what they are known by, which their password must not be. */
+export interface PasswordOwner {
+  email: string;
+  username?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+/** Their address, its part before the @, their username, and their names alone and together. */
+function ownWords({ email, username, firstName, lastName }: PasswordOwner): string[] {
+  const fullName = [firstName, lastName].filter(Boolean).join(' ');
+  return [email, email.split('@')[0] ?? '', username ?? '', firstName ?? '', lastName ?? '', fullName];
+}
+
+/**
+ * Every way a password is set (sign-up, invitation, reset, change, temporary password, an administrator's,
+ * create-admin, the bootstrap admin) checks it here against its owner, so no door lets through what another refuses.
+ */
+export function passwordProblems(password: string, minLength: number, owner: PasswordOwner): string[] {
   const normalized = password.normalize('NFKC');
   const length = [...normalized].length;
   if (length < minLength) return [`must be at least ${minLength} characters`];
   if (length > MAX_PASSWORD_LENGTH) return [`must be at most ${MAX_PASSWORD_LENGTH} characters`];
   const lowered = normalized.toLowerCase();
   if (commonPasswordList().has(lowered)) return ['is too common: it appears in lists of breached passwords'];
-  if (context.some((word) => word.length >= 4 && lowered === word.toLowerCase())) return ['must not be your email or name'];
+  if (ownWords(owner).some((word) => word.length >= 4 && lowered === word.normalize('NFKC').toLowerCase()))
+    return ['must not be your email or name'];
   return [];
 }
 
 /** Throws 400 naming the field when the password breaks the policy. */
-export function assertPasswordAcceptable(password: string, minLength: number, field = 'password', context: string[] = []) {
-  const errors: FieldError[] = passwordProblems(password, minLength, context).map((message) => ({ path: `/${field}`, message }));
+export function assertPasswordAcceptable(password: string, minLength: number, owner: PasswordOwner, field = 'password') {
+  const errors: FieldError[] = passwordProblems(password, minLength, owner).map((message) => ({ path: `/${field}`, message }));
   if (errors.length > 0) throw httpErrors.VALIDATION_FAILED({ errors });
 }
 
 /** The first admin's password meets the policy every other password meets: checked before anything is done. */
 export function assertBootstrapPasswordAccepted(config: Config) {
   const { BOOTSTRAP_ADMIN_EMAIL: email, BOOTSTRAP_ADMIN_PASSWORD: password } = config;
-  const refused = password ? passwordProblems(password, config.PASSWORD_MIN_LENGTH, [email ?? '']) : [];
+  const refused = password ? passwordProblems(password, config.PASSWORD_MIN_LENGTH, { email: email ?? '' }) : [];
   if (refused.length > 0) throw new ConfigError(`Invalid configuration: BOOTSTRAP_ADMIN_PASSWORD ${refused.join(', ')}`);
 }

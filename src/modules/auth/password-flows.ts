@@ -40,10 +40,11 @@ export function createPasswordFlows(
 
     /** A reset link, or the set-password link of an account made without one. */
     async resetPassword(caller: Caller, input: { token: string; password: string }) {
-      assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH);
       const passwordHash = await hashPassword(input.password);
       await useCases.run(caller, async (tx, emit) => {
         const { user } = await links.consume(tx, input.token, ['PASSWORD_RESET', 'SET_PASSWORD']);
+        // Refused, the transaction rolls back and the link stays usable for a better password.
+        assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, user);
         await kit.users.setPasswordHash(tx, user.id, passwordHash);
         // The link reached the mailbox, so the address is proven too (links are bound to the address they went to).
         await kit.users.markEmailVerified(tx, user.id);
@@ -64,7 +65,7 @@ export function createPasswordFlows(
       if (!(await verifyPassword(user.passwordHash ?? kit.dummyHash, input.currentPassword))) {
         throw errors.WRONG_CURRENT_PASSWORD({ errors: [{ path: '/currentPassword', message: 'is wrong' }] });
       }
-      assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, 'newPassword', [user.email]);
+      assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, user, 'newPassword');
       const passwordHash = await hashPassword(input.newPassword);
       await useCases.run(caller, async (tx, emit) => {
         await kit.users.setPasswordHash(tx, user.id, passwordHash);

@@ -44,8 +44,8 @@ export function createRegistration(kit: Pick<AuthKit, 'context' | 'useCases' | '
     async register(caller: Caller, input: Registration, options: { language?: string } = {}) {
       if (!config.SELF_REGISTRATION) throw errors.REGISTRATION_CLOSED();
       const email = normalizeEmail(input.email);
-      assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, 'password', [email, email.split('@')[0] ?? '']);
       const { firstName = '', lastName = '' } = withNameSplit(input);
+      assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, { email, username: input.username, firstName, lastName });
       // Hashed whether or not the address is taken, so every answer takes the same time.
       const passwordHash = await hashPassword(input.password);
       await signUpTime.pad(() =>

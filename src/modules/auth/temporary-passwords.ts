@@ -22,12 +22,12 @@ export function createTemporaryPasswords(kit: Pick<AuthKit, 'context' | 'mail' |
   return {
     /** PUT /users/:id/password: every session of the user ends; a temporary one must be replaced at the next sign-in. */
     async setPassword(caller: SignedInCaller, id: string, input: { password: string; temporary?: boolean }) {
-      assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH);
       const passwordHash = await hashPassword(input.password);
       const temporary = input.temporary === true;
       assertNotApiKey(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
         const user = await kit.users.actionableUser(tx, caller.principal, id);
+        assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, user);
         await kit.users.setPasswordHash(tx, user.id, passwordHash, temporary);
         await queries.revokeUserSessions(tx, user.id, 'password_set_by_admin');
         if (!temporary) await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });
@@ -46,7 +46,7 @@ export function createTemporaryPasswords(kit: Pick<AuthKit, 'context' | 'mail' |
         const user = consumed ? await kit.users.findById(tx, consumed.userId) : undefined;
         const stillBound = user && consumed && isStillBound(user, consumed.purpose, consumed.data as Partial<LinkBinding> | null);
         if (!stillBound || !user.passwordChangeRequired || !mayHoldSession(kit, user)) throw errors.INVALID_CHANGE_TOKEN();
-        assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, 'newPassword', [user.email]);
+        assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, user, 'newPassword');
         if (await verifyStoredPassword(user.passwordHash ?? '', input.newPassword)) {
           throw errors.PASSWORD_UNCHANGED({ errors: [{ path: '/newPassword', message: 'must differ from the temporary password' }] });
         }

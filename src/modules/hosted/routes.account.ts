@@ -288,8 +288,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
       if (!session) return reply;
       const t = kit.t(request);
       const form = request.body as Form;
-      const problem = hosted.passwordProblem(form.newPassword ?? '');
-      const errors = overLongErrors(t, form, problem ? { newPassword: t(problem.key, problem) } : {});
+      const errors = overLongErrors(t, form, {});
       if (errors.newPassword || errors.currentPassword) return accountPage(request, reply, session, { errors }, 400);
       try {
         await hosted.account.changePassword(request.caller, session, {
@@ -299,8 +298,9 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
       } catch (error) {
         if (kit.isRefusal(error, 'WRONG_CURRENT_PASSWORD'))
           return accountPage(request, reply, session, { errors: { currentPassword: t('account.wrongCurrent') } }, 400);
-        if (kit.isRefusal(error, 'VALIDATION_FAILED'))
-          return accountPage(request, reply, session, { errors: { newPassword: t('common.passwordPersonal') } }, 400);
+        // The policy is checked against the account by the change itself.
+        const policy = hosted.passwordRefusal(error);
+        if (policy) return accountPage(request, reply, session, { errors: { newPassword: t(policy.key, policy) } }, 400);
         throw error;
       }
       return accountPage(request, reply, session, { noticeKey: 'account.passwordChanged' });

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PasswordOwner } from '../../platform/password-policy.js';
 import { overLongErrors } from './form-bounds.js';
 import { type FieldSpec, formBody, type PageKit, page } from './routes.js';
 
@@ -30,8 +31,8 @@ export function newPasswordField(kit: PageKit, request: FastifyRequest, name: st
 export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
   const { hosted } = kit;
 
-  const passwordError = (request: FastifyRequest, password: string, context: string[] = []) => {
-    const problem = hosted.passwordProblem(password, context);
+  const passwordError = (request: FastifyRequest, password: string, owner: PasswordOwner) => {
+    const problem = hosted.passwordProblem(password, owner);
     return problem ? kit.t(request)(problem.key, problem) : undefined;
   };
 
@@ -99,7 +100,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
         firstName: values.firstName ? undefined : t('common.required'),
         lastName: values.lastName ? undefined : t('common.required'),
         email: EMAIL.test(values.email) && values.email.length <= 254 ? undefined : t('common.emailInvalid'),
-        password: passwordError(request, password, [values.email, values.email.split('@')[0] ?? '', values.firstName, values.lastName]),
+        password: passwordError(request, password, values),
       });
       if (Object.values(errors).some(Boolean)) return signUpForm(request, reply, values, errors, 400);
       await hosted.register(request.caller, { ...values, password }, kit.language(request));
@@ -236,13 +237,14 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
       const form = request.body as Form;
       const token = form.token ?? '';
       const password = form.password ?? '';
-      const error = passwordError(request, password);
-      if (error) return resetForm(request, reply, token, error, 400);
       try {
         await hosted.resetPassword(request.caller, { token, password });
       } catch (caught) {
         if (kit.isRefusal(caught, 'INVALID_LINK'))
           return invalidLink(request, reply, { href: '/forgot-password', label: t('forgotPassword.title') });
+        // Only the link knows whose password it is: the policy is checked against that account, and the link still holds.
+        const policy = hosted.passwordRefusal(caught);
+        if (policy) return resetForm(request, reply, token, t(policy.key, policy), 400);
         throw caught;
       }
       return kit.message(request, reply, {

@@ -111,7 +111,7 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
           kit.setSessionCookie(reply, signedIn.cookie);
           session = await hosted.browserSession({ headers: { cookie: `${hosted.cookieName}=${signedIn.cookie}` } });
         } else if (!session) {
-          const problem = hosted.passwordProblem(form.password ?? '', [invitation.email, values.firstName, values.lastName]);
+          const problem = hosted.passwordProblem(form.password ?? '', { ...values, email: invitation.email });
           const errors: Form = overLongErrors(t, values, {
             firstName: values.firstName ? undefined : t('common.required'),
             lastName: values.lastName ? undefined : t('common.required'),
@@ -138,6 +138,9 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
         }
         if (kit.isRefusal(error, 'INVITATION_FOR_ANOTHER_ACCOUNT')) return refusal(request, reply, 'invitation.anotherAccount', 403);
         if (kit.isRefusal(error, 'ALREADY_A_MEMBER')) return refusal(request, reply, 'invitation.alreadyMember', 409);
+        // An account made without a password is checked against its own names, which the page does not know.
+        const policy = hosted.passwordRefusal(error);
+        if (policy) return invitationPage(request, reply, token, { values, errors: { password: t(policy.key, policy) } }, 400);
         if (kit.isRefusal(error, 'INVALID_INVITATION', 'VALIDATION_FAILED', 'SIGN_IN_TO_ACCEPT'))
           return refusal(request, reply, 'invitation.invalid', 400);
         throw error;

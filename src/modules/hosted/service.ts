@@ -11,7 +11,7 @@ import type { AppContext } from '../../context.js';
 import { cookieOf } from '../../http/cookies.js';
 import { AppError } from '../../http/errors.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
-import { MAX_PASSWORD_LENGTH, passwordProblems } from '../../platform/password-policy.js';
+import { MAX_PASSWORD_LENGTH, type PasswordOwner, passwordProblems } from '../../platform/password-policy.js';
 import type { AuthService, BrowserSession } from '../auth/service.js';
 import type { FederationService } from '../federation/service.js';
 import type { InvitationsService } from '../invitations/service.js';
@@ -265,9 +265,9 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     selfRegistration: config.SELF_REGISTRATION,
     /** Minutes a mailed reset link works. */
     resetLinkMinutes: Math.round(config.RESET_TOKEN_TTL / 60_000),
-    /** The password policy's problems, as keys of the pages' catalogue (the same rule the API applies). */
-    passwordProblem(password: string, context: string[] = []) {
-      const [problem] = passwordProblems(password, config.PASSWORD_MIN_LENGTH, context);
+    /** The password policy's problems for its owner-to-be, as keys of the pages' catalogue (the same rule the API applies). */
+    passwordProblem(password: string, owner: PasswordOwner) {
+      const [problem] = passwordProblems(password, config.PASSWORD_MIN_LENGTH, owner);
       return problem === undefined ? undefined : policyWords(problem, config.PASSWORD_MIN_LENGTH);
     },
     /**
@@ -275,8 +275,8 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
      * that cannot check the policy first (it knows neither the name nor the address it compares) still says it in
      * the person's language instead of the API's English fragment.
      */
-    passwordRefusal(error: AppError) {
-      const problem = error.code === 'VALIDATION_FAILED' ? error.extra.errors?.[0]?.message : undefined;
+    passwordRefusal(error: unknown) {
+      const problem = error instanceof AppError && error.code === 'VALIDATION_FAILED' ? error.extra.errors?.[0]?.message : undefined;
       return problem === undefined ? undefined : policyWords(problem, config.PASSWORD_MIN_LENGTH);
     },
     /** Sign-up: the same outcome whatever the address (a taken one gets its owner a mail), as the API. */

@@ -1,6 +1,6 @@
 import { httpErrors } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
-import { assertPasswordAcceptable } from '../../platform/password-policy.js';
+import { assertPasswordAcceptable, type PasswordOwner } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
 import { deferredGrants } from '../access/service.js';
 import { organizationErrors } from '../organizations/errors.js';
@@ -31,11 +31,14 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
     return { hash, invitation, account };
   }
 
-  /** The password of a new account, or of one that never had one (made by an admin, imported, federated). */
-  async function chosenPassword(input: AcceptInvitation, email: string) {
+  /**
+   * The password of a new account, or of one that never had one (made by an admin, imported, federated): it must
+   * not be what the account is known by (an existing account keeps its own names, a new one takes those given).
+   */
+  async function chosenPassword(input: AcceptInvitation, owner: PasswordOwner) {
     if (!input.password)
       throw httpErrors.VALIDATION_FAILED({ errors: [{ path: '/password', message: 'is required to set up the account' }] });
-    assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, 'password', [email, email.split('@')[0] ?? '']);
+    assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, owner);
     return hashPassword(input.password);
   }
 
@@ -60,7 +63,7 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
       // A set-password invitation sets up an account where it is; an organization's invitation adds a
       // membership (a person may belong to several), and makes it the default one of a person in none.
       const target = invitation.purpose === 'JOIN_ORGANIZATION' ? invitation.organizationId : null;
-      const passwordHash = signedInAs ? undefined : await chosenPassword(input, invitation.email);
+      const passwordHash = signedInAs ? undefined : await chosenPassword(input, account ?? { ...input, email: invitation.email });
 
       return useCases.run(caller, async (tx, emit) => {
         const now = new Date();

@@ -67,9 +67,9 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
         throw httpErrors.VALIDATION_FAILED({ errors: [{ path: '/temporary', message: 'needs a password' }] });
       if (body.phoneVerified && !body.phone)
         throw httpErrors.VALIDATION_FAILED({ errors: [{ path: '/phoneVerified', message: 'needs a phone number' }] });
-      if (body.password) assertPasswordAcceptable(body.password, config.PASSWORD_MIN_LENGTH);
-      const passwordHash = body.password ? await hashPassword(body.password) : null;
       const { firstName = '', lastName = '' } = withNameSplit(body);
+      if (body.password) assertPasswordAcceptable(body.password, config.PASSWORD_MIN_LENGTH, { ...body, firstName, lastName });
+      const passwordHash = body.password ? await hashPassword(body.password) : null;
       const { user } = await useCases.run(caller, (tx, emit) =>
         accounts.create(tx, emit, {
           source: 'admin',
