@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser } from './helpers/auth.js';
+import { createUser, enrolAuthenticator } from './helpers/auth.js';
 import { freePort } from './helpers/ports.js';
 
 // A value typed (or pasted) past what the API takes is that field's error on the form again, in the page's language,
@@ -65,7 +65,12 @@ describe('hosted forms and over-long values', () => {
     expect([forgot.status, formOf(forgot.body, '/forgot-password')]).toEqual([400, true]);
     expect(fieldError(forgot.body, 'email')).toBe('Enter an email address like name@example.com.');
 
-    const secondFactor = await post('/sign-in/second-factor', { token: 'a'.repeat(40), method: 'totp', code: long });
+    // The second step's page is shown for a sign-in waiting for it (it offers what the person holds).
+    const app = await enrolAuthenticator(h, { password: 'a bounded passphrase' });
+    const { mfaToken } = (
+      await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: app.user.email, password: 'a bounded passphrase' } })
+    ).json();
+    const secondFactor = await post('/sign-in/second-factor', { token: mfaToken, method: 'totp', code: long });
     expect([secondFactor.status, formOf(secondFactor.body, '/sign-in/second-factor')]).toEqual([400, true]);
     expect(secondFactor.body).toContain('Use at most 20 characters.');
   });

@@ -1,7 +1,8 @@
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mfaFactors } from '../src/db/schema/index.js';
 import { hashPassword } from '../src/platform/passwords.js';
-import { createUser } from './helpers/auth.js';
+import { createUser, enrolAuthenticator } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { checkPageAtEachWidth, type PagesRig, sessionCookie, startPages } from './helpers/pages.js';
 
@@ -243,6 +244,42 @@ describe.skipIf(!hasChromium)('hosted sign-in', () => {
     expect(res.body).toContain('<html lang="de">');
     expect(res.body).toContain('<p role="alert">Etwas in diesem Formular ist nicht wie erwartet');
     expect(res.body).toContain('<a href="/sign-in?return_to=%2Faccount">Zurück</a>');
+  });
+
+  it('offers at the second step only what the person holds: the app and recovery codes, or a passkey alone', async () => {
+    const secondStep = async (email: string, password: string, method?: string) => {
+      const signedIn = await rig.h.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password } });
+      const token = encodeURIComponent(signedIn.json().mfaToken);
+      const url = `/sign-in/second-factor?token=${token}${method ? `&method=${method}` : ''}`;
+      return (await rig.h.app.inject({ method: 'GET', url, headers: { accept: 'text/html' } })).body;
+    };
+    const codeForm = '<form method="post" action="/sign-in/second-factor"';
+
+    const app = await enrolAuthenticator(rig.h, { password: 'an app passphrase' });
+    const withApp = await secondStep(app.user.email, 'an app passphrase');
+    expect(withApp).toContain('Enter the 6-digit code from your authenticator app.');
+    expect(withApp).toContain(codeForm);
+    expect(withApp).toContain('Use a recovery code');
+    expect(withApp).not.toContain('data-passkey');
+
+    // A passkey alone (stored as registering one stores it): no code to type, no recovery code to switch to.
+    const passkeyOnly = await createUser(rig.h, { password: 'a passkey passphrase' });
+    await rig.h.context.database.primary.insert(mfaFactors).values({
+      userId: passkeyOnly.id,
+      type: 'WEBAUTHN',
+      name: 'Passkey',
+      secret: 'cHVibGljIGtleQ',
+      credentialId: `credential-${passkeyOnly.id}`,
+      counter: 0,
+      confirmedAt: new Date(),
+    });
+    for (const method of [undefined, 'recovery_code']) {
+      const withPasskey = await secondStep(passkeyOnly.email, 'a passkey passphrase', method);
+      expect(withPasskey).toContain('Use your passkey to confirm it is you.');
+      expect(withPasskey).toContain('data-passkey="authenticate"');
+      expect(withPasskey).not.toContain(codeForm);
+      expect(withPasskey).not.toMatch(/authenticator app|recovery code/i);
+    }
   });
 
   for (const language of ['en', 'de'] as const) {

@@ -50,9 +50,28 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     if (deviceCookie) reply.header('set-cookie', mfa.devices.cookieHeader(deviceCookie));
   };
 
+  const expired = (request: FastifyRequest, reply: FastifyReply) => {
+    const t = kit.t(request);
+    const again = { href: '/sign-in', label: t('signIn.title') };
+    return kit.message(request, reply, { title: t('mfa.title'), message: t('mfa.expired'), alert: true, link: again }, 400);
+  };
+
+  /**
+   * The second step offers only what the person holds (the token says who, and only a passed first step has one):
+   * the app's code, a passkey, and recovery codes while one is left. An expired token says so before anything.
+   */
   const secondFactorPage = async (request: FastifyRequest, reply: FastifyReply, form: Form, formError?: string, status = 200) => {
     const token = form.token ?? '';
-    const recovery = form.method === 'recovery_code';
+    let held: string[];
+    try {
+      held = await mfa.methodsFor(token);
+    } catch (error) {
+      if (kit.isRefusal(error, 'INVALID_MFA_TOKEN')) return expired(request, reply);
+      throw error;
+    }
+    const app = held.includes('totp');
+    const hasRecovery = held.includes('recovery_code');
+    const recovery = hasRecovery && (form.method === 'recovery_code' || !(app || held.includes('webauthn')));
     const returnTo = hosted.safeReturnTo(form.return_to);
     const switchTo = new URLSearchParams({
       token,
@@ -67,10 +86,12 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
         titleKey: 'mfa.title',
         token,
         recovery,
+        app,
         returnTo,
         formError,
-        passkey: !recovery,
-        switchHref: `/sign-in/second-factor?${switchTo}`,
+        passkey: !recovery && held.includes('webauthn'),
+        // From the recovery code back to the app's code or the passkey; to the recovery code while one is left.
+        switchHref: recovery || hasRecovery ? `/sign-in/second-factor?${switchTo}` : undefined,
         rememberDays: mfa.devices.days,
       },
       status,
@@ -105,14 +126,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
         rememberDevice(reply, verified.deviceCookie);
         return reply.code(303).redirect(await finish(request, reply, verified.outcome, returnTo));
       } catch (error) {
-        if (kit.isRefusal(error, 'INVALID_MFA_TOKEN', 'VALIDATION_FAILED')) {
-          return kit.message(
-            request,
-            reply,
-            { title: t('mfa.title'), message: t('mfa.expired'), alert: true, link: { href: '/sign-in', label: t('signIn.title') } },
-            400,
-          );
-        }
+        if (kit.isRefusal(error, 'INVALID_MFA_TOKEN', 'VALIDATION_FAILED')) return expired(request, reply);
         if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error)) {
           return secondFactorPage(request, reply, form, kit.throttled(request, reply, error.extra.retryAfterSeconds), 429);
         }

@@ -241,6 +241,15 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
       return resume(tx, emit, caller, user, enrolment.signIn, method);
     },
 
+    /**
+     * The methods a waiting sign-in may be answered with: the person's factors as they are now (recovery codes
+     * while one is unused). Only the holder of its mfaToken asks, so only someone past the first step learns them.
+     */
+    async methodsFor(mfaToken: string) {
+      const pending = await openToken(mfaToken);
+      return methodsOf(await queries.activeKinds(db, pending.sub));
+    },
+
     /** Options for the passkey answering a waiting sign-in (the challenge is kept under its token until it is spent). */
     async webauthnOptions(mfaToken: string) {
       const pending = await openToken(mfaToken);

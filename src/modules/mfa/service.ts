@@ -37,6 +37,7 @@ export function createMfaService(context: AppContext, deps: MfaDeps) {
     devices,
     verify: secondStep.verify,
     webauthnOptions: secondStep.webauthnOptions,
+    methodsFor: secondStep.methodsFor,
     stepUp: secondStep.stepUp,
     /** The route guard's step-up (RFC 9470) for routes that change credentials or grant power. */
     requireStepUp: (caller: SignedInCaller) => enrollers.requireStepUp(context.database.primary, caller),
