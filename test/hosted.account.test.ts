@@ -93,6 +93,12 @@ describe.skipIf(!hasChromium)('hosted account page', () => {
     await passwordForm.getByRole('button', { name: 'Change password' }).click();
     await page.getByText('The current password is not right.').waitFor();
     expect(await focused()).toBe('currentPassword');
+
+    // The page's own error in the page's language, not the browser's bubble (the forms are novalidate).
+    await page.getByLabel('New email').fill('not an address');
+    await page.getByRole('button', { name: 'Change email' }).click();
+    await page.getByText('Enter an email address like name@example.com.').waitFor({ timeout: 5_000 });
+    expect(await focused()).toBe('newEmail');
     await context.close();
   }, 60_000);
 
