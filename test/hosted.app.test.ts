@@ -104,7 +104,10 @@ describe.skipIf(!hasChromium)('hosted sign-in for apps (PKCE round trip)', () =>
     const context = await rig.context({ width: 390 });
     const page = await context.newPage();
     const clientName = 'AcmeCorporationLearningManagementSystemIntegration';
-    await page.setContent(consentPage({ uid: 'an-interaction', clientName, scopes: ['openid', 'email', 'profile', 'offline_access'] }));
+    const english = rig.h.app.modules.hosted.pageWords({});
+    await page.setContent(
+      consentPage(english, { uid: 'an-interaction', clientName, scopes: ['openid', 'email', 'profile', 'offline_access'] }),
+    );
     await page.getByRole('heading', { name: `${clientName} wants to access your account` }).waitFor();
     expect(await overflowPx(page)).toBeLessThanOrEqual(0);
     await context.close();
@@ -127,5 +130,33 @@ describe.skipIf(!hasChromium)('hosted sign-in for apps (PKCE round trip)', () =>
     const scripted = await rig.h.app.inject({ method: 'GET', url: '/oidc/interaction/finished-one' });
     expect(scripted.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(scripted.json().code).toBe('INTERACTION_NOT_FOUND');
+  });
+
+  it('speaks the browser’s language on the OpenID provider’s pages, as the hosted pages do', async () => {
+    const html = 'text/html,application/xhtml+xml';
+    const german = await rig.h.app.inject({
+      method: 'GET',
+      url: '/oidc/interaction/finished-one',
+      headers: { accept: html, 'accept-language': 'de-DE,de;q=0.9,en;q=0.5' },
+    });
+    expect(german.statusCode).toBe(404);
+    expect(german.body).toContain('<html lang="de">');
+    expect(german.body).toContain('<h1>Die Anmeldung kann nicht fortgesetzt werden</h1>');
+    expect(german.body).toContain('Beginnen Sie erneut in der Anwendung.');
+    // A language picked on the hosted pages (their cookie) outranks the browser's, there and here.
+    const picked = await rig.h.app.inject({
+      method: 'GET',
+      url: '/oidc/interaction/finished-one',
+      headers: { accept: html, 'accept-language': 'en', cookie: 'tessera_lang=de' },
+    });
+    expect(picked.body).toContain('<html lang="de">');
+    const consent = consentPage(rig.h.app.modules.hosted.pageWords({ acceptLanguage: 'de' }), {
+      uid: 'an-interaction',
+      clientName: 'Lernwerk',
+      scopes: ['openid', 'email', 'custom:scope'],
+    });
+    expect(consent).toContain('<h1>Lernwerk möchte auf Ihr Konto zugreifen</h1>');
+    expect(consent).toContain('<li>Ihre E-Mail-Adresse sehen</li><li>custom:scope</li>');
+    expect(consent).toContain('>Erlauben</button>');
   });
 });

@@ -12,7 +12,7 @@ import { perIpCredentialWait } from '../../http/rate-limit.js';
 import { publicRoute } from '../../http/route-policy.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { transportBound } from './form-bounds.js';
-import { createTranslator, fromAcceptLanguage, isLanguage, type Language, languages } from './i18n/index.js';
+import { createTranslator, isLanguage, LANGUAGE_COOKIE, type Language, languages, negotiateLanguage } from './i18n/index.js';
 import { pageBehind } from './page-behind.js';
 import type { BrowserSession, HostedService } from './service.js';
 
@@ -72,8 +72,6 @@ export const formBody = (fields: string[]) =>
 
 const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
 const LANGUAGE_LABELS: Record<Language, string> = { en: 'English', de: 'Deutsch' };
-/** A language picked on a page, kept for the pages that follow (a year; not a secret, no session's). */
-const LANGUAGE_COOKIE = 'tessera_lang';
 const LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60;
 /** The strict policy of every page: our stylesheet and images, no script but our own files, never framed. */
 const csp = (formTarget?: string) =>
@@ -163,14 +161,12 @@ function askedLanguage(request: FastifyRequest): Language | undefined {
  * browser last picked (its cookie: forms and links do not carry `?lang=`), then Accept-Language.
  */
 function languageOf(request: FastifyRequest): Language {
-  const kept = cookieOf(request.headers.cookie, LANGUAGE_COOKIE);
-  return (
-    askedLanguage(request) ??
-    request.hostedLanguage ??
-    (isLanguage(kept) ? kept : undefined) ??
-    fromAcceptLanguage(request.headers['accept-language']) ??
-    'en'
-  );
+  return negotiateLanguage({
+    asked: askedLanguage(request),
+    preferred: request.hostedLanguage,
+    cookieHeader: request.headers.cookie,
+    acceptLanguage: request.headers['accept-language'],
+  });
 }
 
 /** The same page in another language: its path and query with `lang` replaced (a token in the query is kept off links). */

@@ -18,8 +18,16 @@ import type { InvitationsService } from '../invitations/service.js';
 import type { MfaService } from '../mfa/service.js';
 import type { SelfUpdate } from '../users/schemas.js';
 import type { UsersService } from '../users/service.js';
+import { createTranslator, type Language, type LanguageSignals, negotiateLanguage } from './i18n/index.js';
 
 export type { BrowserSession } from '../auth/service.js';
+export type { LanguageSignals } from './i18n/index.js';
+
+/** The pages' words in one language: what another module's pages (the OpenID provider's) speak, as these do. */
+export interface PageWords {
+  lang: Language;
+  t(key: string, values?: Record<string, unknown>): string;
+}
 
 export interface HostedDeps {
   auth: AuthService;
@@ -128,6 +136,7 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
   const cookieName = secure ? '__Host-tessera_session' : 'tessera_session';
   const pending: PendingPage[] = [];
   const socialReturnUri = `${config.PUBLIC_URL}${SOCIAL_RETURN_PATH}`;
+  const translator = createTranslator();
   deps.federation.trustOwnRedirect(socialReturnUri);
 
   const pendingPages = {
@@ -265,6 +274,12 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     selfRegistration: config.SELF_REGISTRATION,
     /** Minutes a mailed reset link works. */
     resetLinkMinutes: Math.round(config.RESET_TOKEN_TTL / 60_000),
+    /** The pages' catalogue in the language the pages would choose from these signals. */
+    pageWords(signals: LanguageSignals): PageWords {
+      const lang = negotiateLanguage(signals);
+      const fixed = translator.t(lang);
+      return { lang, t: (key, values = {}) => fixed(key, values) as string };
+    },
     /** The password policy's problems for its owner-to-be, as keys of the pages' catalogue (the same rule the API applies). */
     passwordProblem(password: string, owner: PasswordOwner) {
       const [problem] = passwordProblems(password, config.PASSWORD_MIN_LENGTH, owner);

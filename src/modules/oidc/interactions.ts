@@ -4,7 +4,7 @@ import { AppError } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
 import { acrOf } from '../auth/service.js';
 import type { DomainUseCases } from '../events.js';
-import type { BrowserSession } from '../hosted/service.js';
+import type { BrowserSession, PageWords } from '../hosted/service.js';
 import { meetsAcr, requiredAcr } from './acr.js';
 import { signInTime } from './browser-sign-in.js';
 import { oidcErrors as errors } from './errors.js';
@@ -15,8 +15,6 @@ import { consentPage, continuePage } from './views.js';
 
 /** What the interaction page answers: a redirect, or a page to show. */
 export type InteractionStep = { redirect: string } | { html: string };
-
-const backToProvider = (url: string): InteractionStep => ({ html: continuePage(url) });
 
 type Raw = { req: IncomingMessage; res: ServerResponse };
 type Provider = Awaited<ReturnType<ProviderRuntime['provider']>>;
@@ -33,7 +31,12 @@ export type StepUp = (caller: Caller, session: BrowserSession, returnTo: string)
  * the request (fresh enough for max_age, begun after the request for prompt=login) finishes it at once;
  * otherwise the person is sent to sign in and comes back here. Third-party applications then ask for consent.
  */
-export function createInteractions(runtime: ProviderRuntime, useCases: DomainUseCases, stepUp: StepUp) {
+export function createInteractions(
+  runtime: ProviderRuntime,
+  useCases: DomainUseCases,
+  stepUp: StepUp,
+  pageWords: (req: IncomingMessage) => PageWords,
+) {
   async function details({ req, res }: Raw) {
     const provider = await runtime.provider();
     try {
@@ -44,8 +47,9 @@ export function createInteractions(runtime: ProviderRuntime, useCases: DomainUse
     }
   }
 
-  const finish = async (raw: Raw, provider: Provider, result: InteractionResults) =>
-    backToProvider(await provider.interactionResult(raw.req, raw.res, result, { mergeWithLastSubmission: false }));
+  const finish = async (raw: Raw, provider: Provider, result: InteractionResults) => ({
+    html: continuePage(pageWords(raw.req), await provider.interactionResult(raw.req, raw.res, result, { mergeWithLastSubmission: false })),
+  });
 
   /** The step-up page, or why none can make the sign-in strong enough (second factors turned off for the person). */
   async function strengthen(
@@ -117,7 +121,13 @@ export function createInteractions(runtime: ProviderRuntime, useCases: DomainUse
       const missing = [...((prompt.details.missingOIDCScope as string[] | undefined) ?? [])];
       for (const scopes of Object.values((prompt.details.missingResourceScopes as Record<string, string[]> | undefined) ?? {}))
         missing.push(...scopes);
-      return { html: consentPage({ uid, clientName: client?.clientName ?? String(params.client_id), scopes: [...new Set(missing)] }) };
+      return {
+        html: consentPage(pageWords(raw.req), {
+          uid,
+          clientName: client?.clientName ?? String(params.client_id),
+          scopes: [...new Set(missing)],
+        }),
+      };
     },
 
     async confirm(raw: Raw, caller: Caller, decision: 'allow' | 'deny'): Promise<InteractionStep> {

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { JWK } from 'jose';
 import type { Account, Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../../config.js';
 import { allPermissions } from '../../platform/permissions.js';
 import { ACR_VALUES } from '../auth/service.js';
+import type { PageWords } from '../hosted/service.js';
 import { meetsAcr, requiredAcr } from './acr.js';
 import { PERSON_SCOPES } from './applications.js';
 import { scopeClaims } from './claims.js';
@@ -26,6 +28,8 @@ export interface ProviderOptions {
   apiResource: string;
   /** After RP-initiated logout: Tessera's browser session ends too, and it is audited. */
   onLogout(ctx: KoaContextWithOIDC, accountId: string | undefined, clientId: string | undefined): Promise<void>;
+  /** The hosted pages' words in a request's language, for the provider's own pages. */
+  pageWords(req: IncomingMessage): PageWords;
 }
 
 /**
@@ -181,11 +185,12 @@ export function buildProvider(options: ProviderOptions) {
         enabled: true,
         logoutSource: async (ctx, form) => {
           ctx.type = 'html';
-          ctx.body = logoutPage(form, ctx.oidc.client?.clientName);
+          ctx.body = logoutPage(options.pageWords(ctx.req), form, ctx.oidc.client?.clientName);
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.type = 'html';
-          ctx.body = messagePage('Signed out', 'You are signed out.');
+          const words = options.pageWords(ctx.req);
+          ctx.body = messagePage(words, words.t('oidc.signedOutTitle'), escapeHtml(words.t('oidc.signedOut')));
         },
       },
       resourceIndicators: {
@@ -211,7 +216,8 @@ export function buildProvider(options: ProviderOptions) {
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     async renderError(ctx, out) {
       ctx.type = 'html';
-      ctx.body = messagePage('Sign-in could not continue', `${escapeHtml(out.error)}: ${escapeHtml(out.error_description ?? '')}`);
+      const words = options.pageWords(ctx.req);
+      ctx.body = messagePage(words, words.t('oidc.failedTitle'), `${escapeHtml(out.error)}: ${escapeHtml(out.error_description ?? '')}`);
     },
   };
   const provider = new Provider(config.PUBLIC_URL, configuration);

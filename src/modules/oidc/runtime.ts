@@ -7,6 +7,7 @@ import type { Caller } from '../../platform/caller.js';
 import { repeatAfterEachPass } from '../../platform/repeating.js';
 import { ensureSigningKey, KEY_ALGORITHMS, loadPrivateJwks } from '../auth/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
+import type { PageWords } from '../hosted/service.js';
 import type { OrganizationsService } from '../organizations/service.js';
 import type { UsersService } from '../users/service.js';
 import { databaseAdapter } from './adapter.js';
@@ -34,6 +35,8 @@ export interface RuntimeDeps {
   endBrowserSession(caller: Caller, req: IncomingMessage): Promise<string>;
   /** Who is signed in to Tessera in a request's browser: the provider's sign-in never outlives it. */
   browserSession: BrowserSessionOf;
+  /** The hosted pages' words in a request's language, for the provider's own pages. */
+  pageWords(req: IncomingMessage): PageWords;
 }
 
 /**
@@ -81,6 +84,7 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
       adapter,
       findAccount,
       apiResource: deps.apiResource,
+      pageWords: deps.pageWords,
       onLogout: async (ctx, accountId, clientId) => {
         ctx.append('Set-Cookie', await deps.endBrowserSession(callerOf(ctx), ctx.req));
         if (accountId) await audit(ctx, { type: 'oidc.logout', entityId: accountId, payload: { clientId: clientId ?? null } });

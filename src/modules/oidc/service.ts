@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 /**
  * Tessera as an OpenID Provider: applications (clients) managed by administrators, oidc-provider on Tessera's
  * keys and database, the hosted sign-in pages as its login screen, and Tessera's API accepting its tokens.
@@ -35,7 +36,11 @@ export function createOidcService(context: AppContext, deps: OidcDeps) {
   // Tessera's own API as a resource server (RFC 8707): tokens for it carry this audience.
   const apiResource = context.config.PUBLIC_URL;
   const applications = createApplications(context, { useCases });
+  // The provider's pages speak as the hosted pages do: the browser's language, or the one it last picked there.
+  const pageWords = (req: IncomingMessage) =>
+    deps.hosted.pageWords({ cookieHeader: req.headers.cookie, acceptLanguage: req.headers['accept-language'] });
   const runtime = createProviderRuntime(context, {
+    pageWords,
     useCases,
     applications,
     organizations: deps.organizations,
@@ -60,7 +65,8 @@ export function createOidcService(context: AppContext, deps: OidcDeps) {
   return {
     applications,
     connectedApps: createConnectedApps(context, useCases, applications),
-    interactions: createInteractions(runtime, useCases, deps.hosted.stepUp),
+    interactions: createInteractions(runtime, useCases, deps.hosted.stepUp, pageWords),
+    pageWords,
     runtime,
     apiResource,
     /** Who is signed in in this browser (the hosted pages' session), for the interaction page. */

@@ -323,6 +323,33 @@ export const en = {
   errors: {
     notFoundTitle: 'Page not found',
   },
+  /** The OpenID provider's own pages (consent, sign-out, its errors), which speak as the pages do. */
+  oidc: {
+    consentTitle: '{{client}} wants to access your account',
+    consentIntro: 'It will be able to:',
+    allow: 'Allow',
+    deny: 'Deny',
+    scopes: {
+      openid: 'Know who you are',
+      email: 'See your email address',
+      profile: 'See your name, username, picture, language and time zone',
+      phone: 'See your phone number',
+      offline_access: 'Stay connected when you are not using it',
+      roles: 'See your roles and permissions in your organization',
+      organization: 'See which organization you belong to',
+    },
+    signOutTitle: 'Sign out',
+    signOutAsked: '{{client}} asks to sign you out.',
+    signOutQuestion: 'Sign out of Tessera?',
+    signOut: 'Sign out',
+    staySignedIn: 'Stay signed in',
+    signedOutTitle: 'Signed out',
+    signedOut: 'You are signed out.',
+    failedTitle: 'Sign-in could not continue',
+    finished: 'This sign-in request has expired or was already finished. Start again from the application.',
+    continuing: 'Continuing…',
+    continue: 'Continue',
+  },
 };
 
 export type Catalogue = typeof en;
