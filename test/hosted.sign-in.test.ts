@@ -249,6 +249,11 @@ describe.skipIf(!hasChromium)('hosted sign-in', () => {
   it('offers at the second step only what the person holds: the app and recovery codes, or a passkey alone', async () => {
     const secondStep = async (email: string, password: string, method?: string) => {
       const signedIn = await rig.h.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password } });
+      // Said here if the password step did not ask for a factor: the page would only say the sign-in expired.
+      expect(signedIn.json(), `sign-in of ${email}: ${signedIn.statusCode}`).toMatchObject({
+        mfaRequired: true,
+        mfaToken: expect.any(String),
+      });
       const token = encodeURIComponent(signedIn.json().mfaToken);
       const url = `/sign-in/second-factor?token=${token}${method ? `&method=${method}` : ''}`;
       return (await rig.h.app.inject({ method: 'GET', url, headers: { accept: 'text/html' } })).body;
