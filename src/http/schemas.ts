@@ -6,8 +6,10 @@ export const Uuid = Type.String({ format: 'uuid' });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 /** E.164: a plus, a country code, up to 15 digits. */
-export const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' });
-export const Username = Type.String({ pattern: '^[A-Za-z0-9_.-]{3,50}$' });
+export const PHONE_MAX_LENGTH = 16;
+export const Phone = Type.String({ pattern: `^\\+[1-9][0-9]{6,${PHONE_MAX_LENGTH - 2}}$`, description: 'E.164' });
+export const USERNAME_MAX_LENGTH = 50;
+export const Username = Type.String({ pattern: `^[A-Za-z0-9_.-]{3,${USERNAME_MAX_LENGTH}}$` });
 export const NoContent = { type: 'null' } as const;
 export const IdParams = Type.Object({ id: Uuid });
 

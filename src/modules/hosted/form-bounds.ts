@@ -1,5 +1,7 @@
 import { EMAIL_MAX_LENGTH } from '../../http/formats.js';
+import { PHONE_MAX_LENGTH, USERNAME_MAX_LENGTH } from '../../http/schemas.js';
 import { MAX_PASSWORD_LENGTH } from '../../platform/password-policy.js';
+import { BIO_MAX_LENGTH, NAME_MAX_LENGTH, TIMEZONE_MAX_LENGTH } from '../users/schemas.js';
 
 type Form = Record<string, string | undefined>;
 type Translate = (key: string, options?: Record<string, unknown>) => string;
@@ -21,12 +23,12 @@ export const TYPED_FIELD_BOUNDS: Readonly<Record<string, number>> = {
   currentPassword: PASSWORD,
   newPassword: PASSWORD,
   emailPassword: PASSWORD,
-  firstName: 100,
-  lastName: 100,
-  username: 50,
-  phone: 16,
-  bio: 5000,
-  timezone: 64,
+  firstName: NAME_MAX_LENGTH,
+  lastName: NAME_MAX_LENGTH,
+  username: USERNAME_MAX_LENGTH,
+  phone: PHONE_MAX_LENGTH,
+  bio: BIO_MAX_LENGTH,
+  timezone: TIMEZONE_MAX_LENGTH,
   // An authenticator app's code or a recovery code.
   code: 20,
 };

@@ -10,7 +10,10 @@ const enumOf = <T extends string>(values: readonly T[]) => Type.Union(values.map
 
 export const UserStatus = enumOf(userStatus.enumValues);
 const Email = Type.String({ format: 'email', maxLength: EMAIL_MAX_LENGTH });
-const Name = Type.String({ maxLength: 100 });
+export const NAME_MAX_LENGTH = 100;
+export const BIO_MAX_LENGTH = 5000;
+export const TIMEZONE_MAX_LENGTH = 64;
+const Name = Type.String({ maxLength: NAME_MAX_LENGTH });
 const Url = Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' });
 
 export const UserRef = Type.Union([Uuid, Type.Literal('me')]);
@@ -43,8 +46,8 @@ const RoleRef = Type.Object({ id: Uuid, name: Type.String() });
 /** A user's profile: personal details, contact and social links, locale, and what others may see. */
 export const ProfileFields = {
   avatarUrl: Nullable(Type.String()),
-  bio: Nullable(Type.String({ maxLength: 5000 })),
-  timezone: Type.String({ maxLength: 64, pattern: '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$' }),
+  bio: Nullable(Type.String({ maxLength: BIO_MAX_LENGTH })),
+  timezone: Type.String({ maxLength: TIMEZONE_MAX_LENGTH, pattern: '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$' }),
   language: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }),
   phoneNumber: Nullable(Phone),
   dateOfBirth: Nullable(Type.String({ format: 'date' })),
@@ -70,7 +73,7 @@ export const ProfileInput = Type.Partial(
   Type.Object(
     {
       ...editableProfile,
-      timezone: Type.String({ maxLength: 64, format: formats.timezone, description: 'IANA, e.g. Europe/Paris' }),
+      timezone: Type.String({ maxLength: TIMEZONE_MAX_LENGTH, format: formats.timezone, description: 'IANA, e.g. Europe/Paris' }),
       language: Type.String({ maxLength: 35, format: formats.language, description: 'BCP 47, e.g. pt-BR' }),
       phoneNumber: Nullable(
         Type.String({ format: formats.phone, maxLength: 32, description: 'E.164, a number that exists in its country' }),
