@@ -13,12 +13,18 @@ const POLL_MS = 10;
 
 const percentile = (sorted: number[], share: number) => sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0;
 
+/**
+ * The env of a process on the section's database: the bench's own, less a DATABASE_URL it may have, which would
+ * otherwise take the place of the section's DATA_DIR.
+ */
+const onSectionDatabase = (env: Record<string, string>) => ({ ...process.env, DATABASE_URL: '', ...env });
+
 /** One process of `tessera …` on the section's database, timed from spawn to exit. */
 function timedCommand(args: string[], env: Record<string, string>) {
   return new Promise<number>((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, ['bin/tessera.js', ...args], {
-      env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+      env: { ...onSectionDatabase(env), LOG_LEVEL: 'silent' },
       stdio: 'ignore',
     });
     child.once('error', reject);
@@ -36,7 +42,7 @@ async function timedServe(env: Record<string, string>, cpuSpent: number[]) {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, ['bin/tessera.js', 'serve'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { ...onSectionDatabase(env), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { installed } from '../platform/install-dir.js';
 import type { Database, Session } from './client.js';
 import { findDatabaseError } from './errors.js';
 import { tablesInDependencyOrder } from './tables.js';
 
-export const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export const migrationsDir = `${installed('migrations')}/`;
 
 export interface MigrationFile {
   name: string;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { installed } from '../platform/install-dir.js';
 import { defineErrors } from './errors.js';
 
 const consoleErrors = defineErrors({
@@ -11,7 +11,7 @@ const consoleErrors = defineErrors({
 // A tessera: four tiles of a mosaic. Browsers ask for /favicon.ico on every page of the console.
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="7" height="7" fill="#2f6f8f"/><rect x="9" width="7" height="7" fill="#e0a030"/><rect y="9" width="7" height="7" fill="#e0a030"/><rect x="9" y="9" width="7" height="7" fill="#2f6f8f"/></svg>`;
 
-export const consoleDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+export const consoleDir = `${installed('web', 'dist')}/`;
 
 /**
  * The admin console: a static single-page app at /admin that talks to the API like any client.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { installed } from './install-dir.js';
 
-/** Tessera's version, as package.json gives it (the same path from src/ and from build/). */
-export const tesseraVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+/** Tessera's version, as its package.json gives it. */
+export const tesseraVersion = (JSON.parse(readFileSync(installed('package.json'), 'utf8')) as { version: string }).version;

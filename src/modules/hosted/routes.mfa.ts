@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { overLongErrors } from './form-bounds.js';
-import { formBody, type PageKit, page } from './routes.js';
+import { formBody, type PageKit, page, viewsDir } from './routes.js';
 import type { HostedSignIn } from './service.js';
 
 type Form = Record<string, string | undefined>;
@@ -14,7 +14,7 @@ const webauthnBundle = readFileSync(
   `${webauthnEntry.slice(0, webauthnEntry.lastIndexOf('/browser/') + 9)}dist/bundle/index.umd.min.js`,
   'utf8',
 );
-const passkeyScript = readFileSync(new URL('../../../src/modules/hosted/views/passkeys.js', import.meta.url), 'utf8');
+const passkeyScript = readFileSync(`${viewsDir}passkeys.js`, 'utf8');
 
 /**
  * Strong authentication on the pages: the second step of a sign-in (code, recovery code or passkey), the

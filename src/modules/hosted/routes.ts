@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import formbody from '@fastify/formbody';
 import view from '@fastify/view';
 import { Type } from '@sinclair/typebox';
@@ -10,14 +9,15 @@ import { cookieOf } from '../../http/cookies.js';
 import { toAppError } from '../../http/problem.js';
 import { perIpCredentialWait } from '../../http/rate-limit.js';
 import { publicRoute } from '../../http/route-policy.js';
+import { installed } from '../../platform/install-dir.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { transportBound } from './form-bounds.js';
 import { createTranslator, isLanguage, LANGUAGE_COOKIE, type Language, languages, negotiateLanguage } from './i18n/index.js';
 import { pageBehind } from './page-behind.js';
 import type { BrowserSession, HostedService } from './service.js';
 
-// Resolved from the source tree, which the build keeps at the same depth: the templates are not compiled.
-export const viewsDir = fileURLToPath(new URL('../../../src/modules/hosted/views/', import.meta.url));
+// Read from the source tree: the templates are not compiled.
+export const viewsDir = `${installed('src', 'modules', 'hosted', 'views')}/`;
 const stylesheet = readFileSync(`${viewsDir}style.css`, 'utf8');
 const script = readFileSync(`${viewsDir}pages.js`, 'utf8');
 
