@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importUsers } from '../src/cli/import.js';
+import { Interrupted } from '../src/cli/interruption.js';
 import { queryRows } from '../src/db/client.js';
 import { userTypes } from '../src/db/schema/index.js';
 import { systemCaller } from '../src/platform/caller.js';
@@ -94,6 +96,36 @@ describe('import from other systems', () => {
   const count = async (where = sql`email LIKE 'learner%'`) =>
     (await queryRows<{ n: number }>(db(), sql`SELECT count(*)::int AS n FROM users WHERE ${where}`))[0]?.n;
   const login = (email: string, password: string) => h.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password } });
+
+  it('says an import interrupted before its first batch wrote nothing of the file, not that the file holds no users', async () => {
+    const file = join(dir, 'stopped-at-once.jsonl');
+    writeFileSync(file, jsonl(Array.from({ length: 3 }, (_, n) => ({ email: `at-once${n}@example.com` }))));
+    // The operator's Ctrl-C lands as the check ends, before the first batch is written.
+    const stop = new AbortController();
+    const said: string[] = [];
+    const io = {
+      out: (line: string) => said.push(line),
+      err: (text: string) => said.push(text),
+      progress: () => ({
+        start: (label: string) => label === 'importing' && stop.abort(new Interrupted('SIGINT')),
+        advance: () => undefined,
+        stop: () => undefined,
+      }),
+    };
+    const runtime = {
+      database: h.context.database,
+      config: h.context.config,
+      withModules: <T>(fn: (modules: typeof h.app.modules) => Promise<T>) => fn(h.app.modules),
+      io,
+      stop: stop.signal,
+    };
+    expect(await importUsers({ file }, runtime)).toBe(130);
+    expect(said).toEqual([
+      'imported: created 0, updated 0, skipped 0, failed 0, invited 0',
+      "tessera: import interrupted after created 0, updated 0, skipped 0, failed 0: the file's last 3 users were not imported; run the same command again to import them\n",
+    ]);
+    expect(await count(sql`email LIKE 'at-once%'`)).toBe(0);
+  });
 
   it('imports 50 users with every hash format; each signs in with its old password, which is then argon2id', async () => {
     const summary = await importFile(fixture);

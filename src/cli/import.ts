@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { ImportOutcome, ImportSummary } from '../modules/import/service.js';
+import type { ImportOutcome } from '../modules/import/service.js';
 import { systemCaller } from '../platform/caller.js';
 import { opened } from '../platform/opened-file.js';
 import { Interrupted } from './interruption.js';
@@ -30,8 +30,12 @@ async function refuseEmptyFile(file: string) {
   throw new EmptyImportError(`${file} is empty: there is nothing to import`);
 }
 
-/** Every line read as a user counts, valid or not: none read is a file in neither format (a lone CSV header, say). */
-const usersRead = (summary: ImportSummary) => summary.created + summary.updated + summary.skipped + summary.failed;
+/**
+ * Every line read as a user counts, valid or not, written or left unwritten by an interruption: none read is a
+ * file in neither format (a lone CSV header, say).
+ */
+const usersRead = (summary: ImportOutcome) =>
+  summary.created + summary.updated + summary.skipped + summary.failed + (summary.notWritten ?? 0);
 
 /** Written in batches from the file's start, each whole or not at all: what was not written is the file's last users. */
 function tellInterrupted({ created, updated, skipped, failed, notWritten }: ImportOutcome, interrupted: Interrupted, io: CommandIo) {
