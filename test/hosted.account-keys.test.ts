@@ -60,6 +60,47 @@ describe.skipIf(!hasChromium)('hosted API keys page', () => {
     }, 90_000);
   }
 
+  it('creates one key from one form, however often it is sent: a reload of the page with the secret, the same form again', async () => {
+    const user = await createUser(rig.h, { password: 'a once passphrase', permissions: ['users:read'] });
+    const context = await rig.context();
+    const page = await signIn(context, user.email, 'a once passphrase');
+    await page.goto(`${rig.base}/account/api-keys`);
+    await page.getByLabel('Name').fill('once');
+    // Refused first: the form shown again with its error is the same form, and creates its key once corrected.
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('Choose at least one permission.').waitFor();
+    await page.getByRole('checkbox', { name: 'users:read' }).check();
+    const sent = await page.evaluate(() =>
+      Object.fromEntries(
+        new FormData(document.querySelector('form[action="/account/api-keys"]') as HTMLFormElement) as unknown as [string, string][],
+      ),
+    );
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('heading', { name: 'Your new key "once"' }).waitFor();
+    const key = (await page.locator('code.secret').textContent()) as string;
+    const names = async () =>
+      (await rig.h.app.inject({ url: '/auth/api-keys', headers: (await login(rig.h, user.email, 'a once passphrase')).headers }))
+        .json()
+        .data.map((row: { name: string }) => row.name);
+
+    // The browser sends the form again on a reload of the page that answered it.
+    await page.reload();
+    await page.getByText('This form was sent before, and its key is in the list: a key is created once.', { exact: false }).waitFor();
+    expect(await page.content()).not.toContain(key);
+    const again = await context.request.post(`${rig.base}/account/api-keys`, { form: sent, headers: { origin: rig.base } });
+    expect(again.status()).toBe(200);
+    expect(await again.text()).toContain('This form was sent before');
+    expect(await names()).toEqual(['once']);
+
+    // A form without its id (shown before forms carried one) is shown again to be checked, and creates nothing.
+    const { formId: _, ...withoutId } = sent;
+    const outdated = await context.request.post(`${rig.base}/account/api-keys`, { form: withoutId, headers: { origin: rig.base } });
+    expect(outdated.status()).toBe(400);
+    expect(await outdated.text()).toContain('This form is from before an update of this page');
+    expect(await names()).toEqual(['once']);
+    await context.close();
+  }, 90_000);
+
   it('refuses a permission the person does not hold, whatever the form says', async () => {
     const user = await createUser(rig.h, { password: 'a narrow passphrase', permissions: ['users:read'] });
     const context = await rig.context();

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formBody, type PageKit, page } from './routes.js';
 import type { BrowserSession } from './service.js';
 
 type Form = Record<string, string | undefined>;
-type KeyForm = { name?: string; scopes?: string | string[]; expiresOn?: string; csrf?: string };
+type KeyForm = { name?: string; scopes?: string | string[]; expiresOn?: string; formId?: string; csrf?: string };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const keyFormBody = Type.Object({
@@ -12,8 +13,12 @@ const keyFormBody = Type.Object({
   // One ticked box arrives as a string, several as a list.
   scopes: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Array(Type.String({ maxLength: 200 }), { maxItems: 200 })])),
   expiresOn: Type.Optional(Type.String({ maxLength: 4000 })),
+  formId: Type.Optional(Type.String({ maxLength: 100 })),
   csrf: Type.Optional(Type.String({ maxLength: 4000 })),
 });
+/** The id of a new-key form as shown: a key is created once per form, however often it is sent. */
+const FORM_ID = /^[A-Za-z0-9_-]{22}$/;
+const newFormId = () => randomBytes(16).toString('base64url');
 
 /**
  * /account/api-keys: the person's own API keys through the auth module's rules (scopes only of what they
@@ -31,7 +36,7 @@ export function accountKeyPages(app: FastifyInstance, kit: PageKit) {
     extra: {
       created?: { name: string; key: string };
       errors?: Form;
-      values?: { name?: string; scopes?: string[]; expiresOn?: string };
+      values?: { name?: string; scopes?: string[]; expiresOn?: string; formId?: string };
       notice?: string;
       formError?: string;
     } = {},
@@ -51,7 +56,15 @@ export function accountKeyPages(app: FastifyInstance, kit: PageKit) {
       request,
       reply,
       'api-keys.eta',
-      { titleKey: 'apiKeys.title', wide: true, keys, held, errors: {}, values: {}, ...extra },
+      {
+        titleKey: 'apiKeys.title',
+        wide: true,
+        keys,
+        held,
+        errors: {},
+        ...extra,
+        values: { ...extra.values, formId: extra.values?.formId ?? newFormId() },
+      },
       status,
     );
   }
@@ -72,7 +85,11 @@ export function accountKeyPages(app: FastifyInstance, kit: PageKit) {
       name: form.name?.trim() ?? '',
       scopes: form.scopes === undefined ? [] : [form.scopes].flat(),
       expiresOn: form.expiresOn?.trim() ?? '',
+      // Kept while the form is shown again with its errors: it is still the same form.
+      formId: FORM_ID.test(form.formId ?? '') ? form.formId : undefined,
     };
+    // A form from before this page carried its id: it may have been sent already, so it is shown again to send anew.
+    if (!values.formId) return keysPage(request, reply, session, { formError: t('apiKeys.formOutdated'), values }, 400);
     const expiresAt = DATE.test(values.expiresOn) ? new Date(`${values.expiresOn}T23:59:59Z`) : undefined;
     const errors: Form = {
       name: values.name && values.name.length <= 100 ? undefined : t('apiKeys.nameRequired'),
@@ -81,11 +98,13 @@ export function accountKeyPages(app: FastifyInstance, kit: PageKit) {
     };
     if (Object.values(errors).some(Boolean)) return keysPage(request, reply, session, { errors, values }, 400);
     try {
-      const created = await hosted.account.apiKeys.create(request.caller, session, {
-        name: values.name,
-        scopes: values.scopes,
-        ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
-      });
+      const created = await hosted.account.apiKeys.create(
+        request.caller,
+        session,
+        { name: values.name, scopes: values.scopes, ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) },
+        values.formId,
+      );
+      if (!created) return keysPage(request, reply, session, { notice: t('apiKeys.alreadyCreated') });
       return keysPage(request, reply, session, { created: { name: created.name, key: created.key } }, 201);
     } catch (error) {
       if (kit.isRefusal(error, 'SCOPE_NOT_HELD', 'UNKNOWN_PERMISSION'))

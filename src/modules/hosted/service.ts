@@ -344,11 +344,28 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
           (await auth.apiKeys.list(signedInAs(caller, session), { limit: 100 })).data,
         /** What the person may put on a key: their permissions where this browser acts. */
         scopesHeld: async (session: BrowserSession) => [...(await auth.browserSessionPrincipal(session)).permissions].sort(),
-        /** As POST /auth/api-keys: step-up first (the mfa module's rule), then the key with its secret, once. */
-        async create(caller: Caller, session: BrowserSession, input: { name: string; scopes: string[]; expiresAt?: string }) {
-          const acting = { ...caller, principal: await auth.browserSessionPrincipal(session) };
-          await deps.mfa.requireStepUp(acting);
-          return auth.apiKeys.create(acting, input);
+        /**
+         * As POST /auth/api-keys: step-up first (the mfa module's rule), then the key with its secret, once. A form
+         * creates one key: `formId`, the form's own, is claimed first, so the same form sent again (a reload of the
+         * page showing the secret, a second click) answers undefined and creates none; a refused one may be sent again.
+         */
+        async create(
+          caller: Caller,
+          session: BrowserSession,
+          input: { name: string; scopes: string[]; expiresAt?: string },
+          formId: string,
+        ) {
+          const claim = `hosted:api-key-form:${session.sessionId}:${formId}`;
+          // Claimed for as long as the session can live: past it, the form cannot be sent from it at all.
+          if ((await context.state.increment(claim, config.SESSION_MAX_AGE)).count > 1) return undefined;
+          try {
+            const acting = { ...caller, principal: await auth.browserSessionPrincipal(session) };
+            await deps.mfa.requireStepUp(acting);
+            return await auth.apiKeys.create(acting, input);
+          } catch (error) {
+            await context.state.del(claim);
+            throw error;
+          }
         },
         revoke: (caller: Caller, session: BrowserSession, id: string) => auth.apiKeys.revoke(signedInAs(caller, session), id),
       },

@@ -88,6 +88,9 @@ export const de: Catalogue = {
     expiresInvalid: 'Wählen Sie einen Tag in der Zukunft.',
     noPermissions: 'Sie haben keine Berechtigung, die ein Schlüssel tragen könnte.',
     signInAgain: 'Melden Sie sich zu Ihrer Sicherheit ab und erneut an, bevor Sie einen Schlüssel erstellen.',
+    alreadyCreated:
+      'Dieses Formular wurde schon gesendet, sein Schlüssel steht in der Liste: Ein Schlüssel wird einmal erstellt. Sein Geheimnis wurde damals angezeigt und wird nicht erneut angezeigt.',
+    formOutdated: 'Dieses Formular stammt von vor einer Aktualisierung dieser Seite: Prüfen Sie es und erstellen Sie den Schlüssel erneut.',
     back: 'Zurück zu Ihrem Konto',
   },
   avatar: {

@@ -83,6 +83,9 @@ export const en = {
     expiresInvalid: 'Choose a day in the future.',
     noPermissions: 'You hold no permission a key could carry.',
     signInAgain: 'For your safety, sign out and sign in again before you create a key.',
+    alreadyCreated:
+      'This form was sent before, and its key is in the list: a key is created once. Its secret was shown then and is not shown again.',
+    formOutdated: 'This form is from before an update of this page: check it and create the key again.',
     back: 'Back to your account',
   },
   avatar: {
