@@ -102,6 +102,25 @@ describe('hosted forms and over-long values', () => {
     expect(fieldError(deletion.body, 'password')).toBe('Use at most 256 characters.');
   });
 
+  it('answers a code pasted past any code’s length at authenticator set-up as too long, with the same key, not as a wrong code', async () => {
+    const user = await createUser(h, { password: 'an enrolling passphrase' });
+    const signedIn = await post('/sign-in', { identifier: user.email, password: 'an enrolling passphrase' });
+    const cookie = signedIn.setCookie?.split(';')[0] ?? '';
+    const setUp = await (await fetch(`${base}/account/authenticator`, { headers: { cookie } })).text();
+    const hidden = (body: string, name: string) => body.match(new RegExp(`name="${name}" value="([^"]+)"`))?.[1] ?? '';
+    const key = setUp.match(/<code[^>]*>([A-Z2-7 ]{16,})<\/code>/)?.[1];
+    const pasted = await post(
+      '/account/authenticator',
+      { factor: hidden(setUp, 'factor'), code: long, csrf: hidden(setUp, 'csrf') },
+      { cookie },
+    );
+    expect([pasted.status, formOf(pasted.body, '/account/authenticator')]).toEqual([400, true]);
+    expect(pasted.body).toContain('Use at most 20 characters.');
+    expect(pasted.body).not.toContain('That code does not match this key.');
+    expect(hidden(pasted.body, 'factor')).toBe(hidden(setUp, 'factor'));
+    expect(key && pasted.body.includes(key)).toBe(true);
+  });
+
   it('still answers a hidden field past its bound (nobody types a token) with the page saying the form could not be read', async () => {
     const res = await post('/sign-in', { identifier: 'someone@example.com', password: 'whatever', state: long });
     expect(res.status).toBe(400);

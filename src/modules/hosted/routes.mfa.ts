@@ -275,6 +275,10 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     const caller = form.token ? request.caller : await signedIn(request);
     if (!caller) return reply.code(303).redirect('/sign-in');
     const enrolment = form.token ? { enrollmentToken: form.token } : {};
+    const again = { token: form.token, returnTo, action: form.token ? '/sign-in/enrol' : '/account/authenticator' };
+    // Pasted past any code's length: said as such (no code is checked), with the same key again.
+    const overLong = overLongErrors(kit.t(request), form).code;
+    if (overLong) return enrolPage(request, reply, again, { factorId: form.factor ?? '', formError: overLong });
     try {
       const confirmed = await mfa.factors.confirmTotp(caller, form.factor ?? '', { ...enrolment, code: form.code ?? '' });
       const outcome = hosted.finishedEnrolment(confirmed.signIn as never, returnTo);
@@ -282,7 +286,6 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
       return kit.render(request, reply, 'recovery-codes.eta', { titleKey: 'mfa.codesTitle', codes: confirmed.recoveryCodes, next });
     } catch (error) {
       if (!kit.isRefusal(error, 'INVALID_MFA_CODE', 'FACTOR_NOT_FOUND', 'VALIDATION_FAILED')) throw error;
-      const again = { token: form.token, returnTo, action: form.token ? '/sign-in/enrol' : '/account/authenticator' };
       const t = kit.t(request);
       // A wrong code: the same secret again, which the app already holds. A set-up that is gone (replaced in
       // another tab, or a form altered): a new one, and the person is told why.
