@@ -188,7 +188,18 @@ describe(`OpenID provider (${driver})`, () => {
     const omitted = await fetch(client.buildAuthorizationUrl(config, withoutRedirect), { redirect: 'manual' });
     expect(omitted.status).toBe(400);
     expect(omitted.headers.get('location')).toBeNull();
-    expect(await omitted.text()).toContain('redirect_uri');
+    // The person is told in their words what happened and what to do; the protocol's error is for the developers, marked English.
+    const omittedPage = await omitted.text();
+    expect(omittedPage).toContain('The application sent a request Tessera cannot accept');
+    expect(omittedPage).toMatch(/For the application’s developers: <code lang="en">invalid_request: [^<]*redirect_uri/);
+    const inGerman = await fetch(client.buildAuthorizationUrl(config, withoutRedirect), {
+      redirect: 'manual',
+      headers: { 'accept-language': 'de-DE,de;q=0.9' },
+    });
+    const germanPage = await inGerman.text();
+    expect(germanPage).toContain('<html lang="de">');
+    expect(germanPage).toContain('Die Anwendung hat eine Anfrage gesendet, die Tessera nicht annehmen kann');
+    expect(germanPage).toContain('<code lang="en">invalid_request:');
     // Without a session the browser is sent to the interaction page, which sends it to the hosted sign-in.
     const start = await fetch(client.buildAuthorizationUrl(config, { ...base, login_hint: 'someone@example.com' }), { redirect: 'manual' });
     const interaction = start.headers.get('location') as string;

@@ -11,7 +11,7 @@ import { PERSON_SCOPES } from './applications.js';
 import { scopeClaims } from './claims.js';
 import { errors, interactionPolicy, Provider } from './provider-library.js';
 import { secretMatches } from './secrets.js';
-import { escapeHtml, logoutPage, messagePage } from './views.js';
+import { errorPage, escapeHtml, logoutPage, messagePage } from './views.js';
 
 /** Where the provider's endpoints live; discovery stays at the root so that `issuer` + /.well-known resolves. */
 export const MOUNT = '/oidc';
@@ -216,8 +216,7 @@ export function buildProvider(options: ProviderOptions) {
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     async renderError(ctx, out) {
       ctx.type = 'html';
-      const words = options.pageWords(ctx.req);
-      ctx.body = messagePage(words, words.t('oidc.failedTitle'), `${escapeHtml(out.error)}: ${escapeHtml(out.error_description ?? '')}`);
+      ctx.body = errorPage(options.pageWords(ctx.req), out);
     },
   };
   const provider = new Provider(config.PUBLIC_URL, configuration);

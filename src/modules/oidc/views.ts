@@ -20,6 +20,23 @@ button.primary{background:#1a1a1a;color:#fff;border-color:#1a1a1a}li{margin:.25r
 
 export const messagePage = (words: PageWords, title: string, safeHtml: string) => page(words, title, `<p>${safeHtml}</p>`);
 
+/**
+ * A request the provider cannot send back to its application (an unknown application, a redirect URI it did not
+ * register …): what happened and what to do in the person's words, then OAuth's error as the protocol names it
+ * (RFC 6749 §4.1.2.1), untranslated and marked English, for the application's developers.
+ */
+export function errorPage(words: PageWords, error: { error: string; error_description?: string }) {
+  const { t } = words;
+  const said = error.error === 'server_error' ? t('oidc.failedOnOurSide') : t('oidc.failedRequest');
+  const detail = [error.error, error.error_description].filter(Boolean).join(': ');
+  return page(
+    words,
+    t('oidc.failedTitle'),
+    `<p>${escapeHtml(said)}</p>
+<p><small>${escapeHtml(t('oidc.failedDetail'))} <code lang="en">${escapeHtml(detail)}</code></small></p>`,
+  );
+}
+
 /** The scopes whose meaning the catalogue says in words a person understands; any other is shown by its name. */
 const EXPLAINED_SCOPES = new Set(['openid', 'email', 'profile', 'phone', 'offline_access', 'roles', 'organization']);
 

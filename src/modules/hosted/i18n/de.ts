@@ -359,6 +359,10 @@ export const de: Catalogue = {
     signedOutTitle: 'Abgemeldet',
     signedOut: 'Sie sind abgemeldet.',
     failedTitle: 'Die Anmeldung kann nicht fortgesetzt werden',
+    failedRequest:
+      'Die Anwendung hat eine Anfrage gesendet, die Tessera nicht annehmen kann, deshalb konnten Sie nicht angemeldet werden. Kehren Sie zur Anwendung zurück und versuchen Sie es erneut; passiert das wieder, wenden Sie sich an die Betreiber der Anwendung.',
+    failedOnOurSide: 'Bei uns ist etwas schiefgegangen. Kehren Sie zur Anwendung zurück und versuchen Sie es gleich erneut.',
+    failedDetail: 'Für die Entwickler der Anwendung:',
     finished: 'Diese Anmeldeanfrage ist abgelaufen oder wurde bereits abgeschlossen. Beginnen Sie erneut in der Anwendung.',
     continuing: 'Weiter…',
     continue: 'Weiter',

@@ -349,6 +349,10 @@ export const en = {
     signedOutTitle: 'Signed out',
     signedOut: 'You are signed out.',
     failedTitle: 'Sign-in could not continue',
+    failedRequest:
+      'The application sent a request Tessera cannot accept, so you could not be signed in. Go back to the application and try again; if this happens again, tell the people who run it.',
+    failedOnOurSide: 'Something went wrong on our side. Go back to the application and try again in a moment.',
+    failedDetail: 'For the application’s developers:',
     finished: 'This sign-in request has expired or was already finished. Start again from the application.',
     continuing: 'Continuing…',
     continue: 'Continue',
