@@ -211,6 +211,23 @@ describe.skipIf(!hasChromium)('admin console: roles, plans, providers, keys, imp
     expect((await buttons()).filter((text) => writes.test(text))).toEqual([]);
     await visitAs(`users/${zoeId}`, 'Zoë Müller');
     expect((await buttons()).filter((text) => writes.test(text))).toEqual([]);
+    // The fields they may read are shown, but not for typing in: every one of them disabled.
+    const editable = (form: string) =>
+      tab
+        .getByRole('form', { name: form })
+        .locator('input, select, textarea')
+        .evaluateAll((fields) => fields.filter((field) => !field.matches(':disabled')).map((field) => field.getAttribute('name')));
+    await expect(tab.getByLabel('Email').first().inputValue()).resolves.toContain('@');
+    expect(await editable('Edit user')).toEqual([]);
+    await tab.getByRole('tab', { name: 'Profile' }).click();
+    await tab.getByRole('form', { name: 'Edit profile' }).waitFor();
+    expect(await editable('Edit profile')).toEqual([]);
+    expect(await editable('Organization and type')).toEqual([]);
+    for (const width of consoleWidths) {
+      await tab.setViewportSize({ width, height: 900 });
+      await ui.checkPage('user-profile-read-only', width, tab);
+    }
+    await tab.setViewportSize({ width: 1280, height: 900 });
     await tab.getByRole('tab', { name: 'Access' }).click();
     await tab.getByRole('heading', { name: 'Direct permissions' }).waitFor();
     expect((await buttons()).filter((text) => writes.test(text))).toEqual([]);

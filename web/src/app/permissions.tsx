@@ -2,8 +2,9 @@ import { createContext, type ReactNode, useContext } from 'react';
 
 /**
  * The permissions the signed-in administrator holds (GET /auth/me), which decide what the console offers:
- * the areas in its navigation and, within them, the controls for what they may change. Hidden, not
- * disabled: a control they may not use is noise. The API stays the authority and refuses anything else.
+ * the areas in its navigation and, within them, the controls for what they may change. A control they may not
+ * use is hidden, not disabled (it is noise); fields they may read but not change are shown disabled. The API
+ * stays the authority and refuses anything else.
  */
 const HeldPermissions = createContext<ReadonlySet<string>>(new Set());
 export const HeldPermissionsProvider = HeldPermissions.Provider;
@@ -21,4 +22,16 @@ export function useMay() {
 /** Its children only for an administrator who holds `permission`: the controls of what it allows. */
 export function Allowed({ permission, children }: { permission: string; children: ReactNode }) {
   return useMay()(permission) ? children : null;
+}
+
+/**
+ * A form's fields, which only an administrator who holds `permission` may change: for anyone else they are shown
+ * disabled (read, not typed in), beside the form's Save that `Allowed` hides.
+ */
+export function EditableBy({ permission, children }: { permission: string; children: ReactNode }) {
+  return (
+    <fieldset className="stack bare" disabled={!useMay()(permission)}>
+      {children}
+    </fieldset>
+  );
 }

@@ -3,7 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { patchUserBody } from '@tessera/client';
 import { useState } from 'react';
 import { api, must, tessera } from '../../app/client.js';
-import { Allowed } from '../../app/permissions.js';
+import { Allowed, EditableBy } from '../../app/permissions.js';
 import { ConfirmDialog, TriggerButton } from '../../ui/ConfirmDialog.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { download, Empty, ErrorNote, focusPageHeading, fullName, Loading, Page, when } from '../../ui/parts.js';
@@ -248,7 +248,9 @@ function Details({ user, onSaved }: { user: User; onSaved: () => unknown }) {
         <dt>Email verified</dt>
         <dd>{user.emailVerified ? 'yes' : 'no'}</dd>
       </dl>
-      <UserFields fields={fields} current={user} />
+      <EditableBy permission="users:write">
+        <UserFields fields={fields} current={user} />
+      </EditableBy>
       <ErrorNote error={error} />
       {saved && <p role="status">Saved.</p>}
       <Allowed permission="users:write">

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { patchUserBody } from '@tessera/client';
 import { type FormEvent, useState } from 'react';
 import { api, must } from '../../app/client.js';
-import { Allowed } from '../../app/permissions.js';
+import { Allowed, EditableBy } from '../../app/permissions.js';
 import { useFieldProblems } from '../../ui/FieldProblems.js';
 import { ErrorNote } from '../../ui/parts.js';
 import { choicesOf } from '../../ui/validation.js';
@@ -83,51 +83,53 @@ export function UserProfile({ user, onSaved }: { user: User; onSaved: () => unkn
   return (
     <div className="stack">
       <form className="stack narrow" aria-label="Edit profile" {...fields.handlers} onSubmit={onSubmit}>
-        <label>
-          Bio
-          <textarea name="bio" defaultValue={profile.bio ?? ''} rows={4} autoComplete="off" {...fields.describe('bio')} />
-          {fields.problem('bio')}
-        </label>
-        <label>
-          Time zone (IANA, e.g. Europe/Berlin)
-          <input name="timezone" defaultValue={profile.timezone} required autoComplete="off" {...fields.describe('timezone')} />
-          {fields.problem('timezone')}
-        </label>
-        <label>
-          Language (BCP 47, e.g. de or pt-BR)
-          <input name="language" defaultValue={profile.language} required autoComplete="off" {...fields.describe('language')} />
-          {fields.problem('language')}
-        </label>
-        <label>
-          Gender
-          <select name="gender" defaultValue={profile.gender ?? ''}>
-            <option value="">Not given</option>
-            {genders.map((value) => (
-              <option key={value}>{value}</option>
-            ))}
-          </select>
-        </label>
-        {optionalText.map(([name, label, type]) => (
-          <label key={name}>
-            {label}
-            <input name={name} type={type} defaultValue={profile[name] ?? ''} autoComplete="off" {...fields.describe(name)} />
-            {fields.problem(name)}
+        <EditableBy permission="users:write">
+          <label>
+            Bio
+            <textarea name="bio" defaultValue={profile.bio ?? ''} rows={4} autoComplete="off" {...fields.describe('bio')} />
+            {fields.problem('bio')}
           </label>
-        ))}
-        <label>
-          Who sees the profile
-          <select name="profileVisibility" defaultValue={profile.profileVisibility}>
-            {visibilities.map((value) => (
-              <option key={value}>{value}</option>
-            ))}
-          </select>
-        </label>
-        <label className="inline">
-          <input type="checkbox" name="showEmail" defaultChecked={profile.showEmail} /> Show the email on the profile
-        </label>
-        <label className="inline">
-          <input type="checkbox" name="showPhone" defaultChecked={profile.showPhone} /> Show the phone number on the profile
-        </label>
+          <label>
+            Time zone (IANA, e.g. Europe/Berlin)
+            <input name="timezone" defaultValue={profile.timezone} required autoComplete="off" {...fields.describe('timezone')} />
+            {fields.problem('timezone')}
+          </label>
+          <label>
+            Language (BCP 47, e.g. de or pt-BR)
+            <input name="language" defaultValue={profile.language} required autoComplete="off" {...fields.describe('language')} />
+            {fields.problem('language')}
+          </label>
+          <label>
+            Gender
+            <select name="gender" defaultValue={profile.gender ?? ''}>
+              <option value="">Not given</option>
+              {genders.map((value) => (
+                <option key={value}>{value}</option>
+              ))}
+            </select>
+          </label>
+          {optionalText.map(([name, label, type]) => (
+            <label key={name}>
+              {label}
+              <input name={name} type={type} defaultValue={profile[name] ?? ''} autoComplete="off" {...fields.describe(name)} />
+              {fields.problem(name)}
+            </label>
+          ))}
+          <label>
+            Who sees the profile
+            <select name="profileVisibility" defaultValue={profile.profileVisibility}>
+              {visibilities.map((value) => (
+                <option key={value}>{value}</option>
+              ))}
+            </select>
+          </label>
+          <label className="inline">
+            <input type="checkbox" name="showEmail" defaultChecked={profile.showEmail} /> Show the email on the profile
+          </label>
+          <label className="inline">
+            <input type="checkbox" name="showPhone" defaultChecked={profile.showPhone} /> Show the phone number on the profile
+          </label>
+        </EditableBy>
         {outcome}
         <Allowed permission="users:write">
           <button type="submit" className="primary">
@@ -158,8 +160,10 @@ function Placement({ user, onSaved }: { user: User; onSaved: () => unknown }) {
     <form className="stack narrow" aria-label="Organization and user type" onSubmit={onSubmit}>
       <h2>Organization and type</h2>
       <ErrorNote error={organizations.error ?? types.error} />
-      <IdChoice label="Default organization" name="organizationId" value={user.organizationId} options={organizations.data?.data} />
-      <IdChoice label="User type" name="userTypeId" value={user.userTypeId} options={types.data?.data} />
+      <EditableBy permission="users:write">
+        <IdChoice label="Default organization" name="organizationId" value={user.organizationId} options={organizations.data?.data} />
+        <IdChoice label="User type" name="userTypeId" value={user.userTypeId} options={types.data?.data} />
+      </EditableBy>
       {outcome}
       <Allowed permission="users:write">
         <button type="submit" className="primary">
