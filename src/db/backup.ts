@@ -103,15 +103,19 @@ async function readInto(
       await write(JSON.stringify(header));
       for (const table of tables) {
         progress.start(table, counts[table] ?? 0);
-        await session.exec(`DECLARE backup_cursor NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS row FROM ${ident(table)} t`);
-        for (;;) {
-          const rows = await session.query<{ row: string }>(`FETCH ${BATCH} FROM backup_cursor`);
-          for (const { row } of rows) await write(`{"t":${JSON.stringify(table)},"r":${row}}`);
-          progress.advance(rows.length);
-          if (rows.length < BATCH) break;
+        // Stopped even when the backup is cut short: a terminal's bar then ends its line before what follows.
+        try {
+          await session.exec(`DECLARE backup_cursor NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS row FROM ${ident(table)} t`);
+          for (;;) {
+            const rows = await session.query<{ row: string }>(`FETCH ${BATCH} FROM backup_cursor`);
+            for (const { row } of rows) await write(`{"t":${JSON.stringify(table)},"r":${row}}`);
+            progress.advance(rows.length);
+            if (rows.length < BATCH) break;
+          }
+          await session.exec('CLOSE backup_cursor');
+        } finally {
+          progress.stop();
         }
-        await session.exec('CLOSE backup_cursor');
-        progress.stop();
       }
       await session.exec('COMMIT');
       return header;

@@ -116,22 +116,26 @@ export async function checkFile(
   };
 
   progress.start('checking', await countRows(source.path, source.format));
-  for await (const user of validUsers(source.path, source.format, catalog, reject, progress)) {
-    // Stopped while checking, nothing is written: it ends at once.
-    stop?.throwIfAborted();
-    const repeated = (['email', 'username', 'phone'] as const).flatMap((field) => {
-      const value = user[field]?.toLowerCase();
-      const earlier = value ? firstSeen[field].get(value) : undefined;
-      if (value && earlier === undefined) firstSeen[field].set(value, user.line);
-      return earlier === undefined ? [] : [{ line: user.line, field, message: `repeats line ${earlier}` }];
-    });
-    if (repeated.length > 0) reject(repeated);
-    else if (chunk.push(user) >= CHUNK) await checkChunk();
+  // Stopped even when the check is cut short: a terminal's bar then ends its line before what follows.
+  try {
+    for await (const user of validUsers(source.path, source.format, catalog, reject, progress)) {
+      // Stopped while checking, nothing is written: it ends at once.
+      stop?.throwIfAborted();
+      const repeated = (['email', 'username', 'phone'] as const).flatMap((field) => {
+        const value = user[field]?.toLowerCase();
+        const earlier = value ? firstSeen[field].get(value) : undefined;
+        if (value && earlier === undefined) firstSeen[field].set(value, user.line);
+        return earlier === undefined ? [] : [{ line: user.line, field, message: `repeats line ${earlier}` }];
+      });
+      if (repeated.length > 0) reject(repeated);
+      else if (chunk.push(user) >= CHUNK) await checkChunk();
+    }
+    await checkChunk();
+    out.end();
+    await once(out, 'finish');
+  } finally {
+    progress.stop();
   }
-  await checkChunk();
-  out.end();
-  await once(out, 'finish');
-  progress.stop();
   summary.errors.sort((a, b) => a.line - b.line);
   return { summary, valid };
 }

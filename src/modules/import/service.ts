@@ -151,8 +151,7 @@ export function createImportService(context: AppContext, deps: ImportDeps): Impo
       if (summary.failed > 0 && !options.skipInvalid) return { ...summary, rejected: true, created: 0, updated: 0, skipped: 0, invited: 0 };
       const written = { ...summary, created: 0, updated: 0, skipped: 0, invited: 0, errors: [...summary.errors] };
       progress.start('importing', valid);
-      const started = await writeAll(caller, spool, options, catalog, written, progress, stop);
-      progress.stop();
+      const started = await writeAll(caller, spool, options, catalog, written, progress, stop).finally(() => progress.stop());
       return started < valid ? { ...written, notWritten: valid - started } : written;
     } finally {
       await rm(dir, { recursive: true, force: true });
