@@ -5,7 +5,7 @@ import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { login, loginAs } from './helpers/auth.js';
 import { seriousAxeViolations } from './helpers/axe.js';
-import { type ChromiumSession, hasChromium, launchChromium } from './helpers/chromium.js';
+import { type ChromiumSession, chromiumSession, hasChromium } from './helpers/chromium.js';
 import { consoleWidths, saveScreen } from './helpers/console-browser.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
@@ -36,7 +36,7 @@ describe.skipIf(!hasChromium)('console: second factors on the user page', () => 
     person = { ...session, secret };
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
+    browser = chromiumSession();
     // axe-core goes in as an inline script, which the console's Content-Security-Policy refuses otherwise.
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
   }, 120_000);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { login } from './helpers/auth.js';
-import { type ChromiumSession, hasChromium, launchChromium } from './helpers/chromium.js';
+import { type ChromiumSession, chromiumSession, hasChromium } from './helpers/chromium.js';
 import { saveScreen } from './helpers/console-browser.js';
 import { registerApplication } from './helpers/oidc.js';
 import { checkPage, widths } from './helpers/pages.js';
@@ -24,7 +24,7 @@ describe.skipIf(!hasChromium)('admin console: applications', () => {
     await h.app.modules.users.createSuperAdmin(systemCaller(), ADMIN);
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
+    browser = chromiumSession();
     // axe-core is injected as an inline script, which the console's Content-Security-Policy refuses otherwise.
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
     await page.goto(`${baseUrl}/admin/`);

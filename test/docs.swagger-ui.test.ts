@@ -2,7 +2,7 @@ import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
-import { type ChromiumSession, hasChromium, launchChromium } from './helpers/chromium.js';
+import { type ChromiumSession, chromiumSession, hasChromium } from './helpers/chromium.js';
 
 // testConfig's PUBLIC_URL: the document's server, so the address Swagger UI sends "Try it out" to.
 const TESSERA = 'https://tessera.test';
@@ -32,7 +32,7 @@ describe.skipIf(!hasChromium)('API docs in a browser', () => {
   beforeAll(async () => {
     h = await createHarness();
     session = await loginAs(h, { email: 'docs-reader@example.com', firstName: 'Dana' });
-    browser = await launchChromium();
+    browser = chromiumSession();
     page = await browser.newPage();
     page.setDefaultTimeout(20_000);
     await page.route(`${TESSERA}/**`, (route) => answerFromApp(h, route));

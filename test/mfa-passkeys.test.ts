@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser } from './helpers/auth.js';
 import { seriousAxeViolations } from './helpers/axe.js';
-import { type ChromiumSession, hasChromium, launchChromium } from './helpers/chromium.js';
+import { type ChromiumSession, chromiumSession, hasChromium } from './helpers/chromium.js';
 import { freePort } from './helpers/ports.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
@@ -19,7 +19,7 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     base = `http://localhost:${port}`;
     h = await createHarness({ config: { PUBLIC_URL: base, AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
     await h.app.listen({ port, host: '127.0.0.1' });
-    browser = await launchChromium();
+    browser = chromiumSession();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

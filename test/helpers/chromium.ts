@@ -68,17 +68,18 @@ export async function stopChromium() {
 }
 
 /**
- * A test file's Chromium. Workers run their files one after another and keep what they loaded, so one Chromium
+ * A test file's Chromium, started at its first use. Workers run their files one after another and keep what they loaded, so one Chromium
  * serves all of a worker's files instead of one started and stopped per file. A file shares nothing with
  * the others through it: every test uses fresh profiles (cookies, storage, permissions), and the session
  * closes those it opened. The browser ends with the worker (Playwright ends what it launched when its process
  * exits, and Chromium ends when its pipe closes).
  */
-export async function launchChromium(): Promise<ChromiumSession> {
-  const browser = await workerChromium();
+export function chromiumSession(): ChromiumSession {
   const contexts = new Set<BrowserContext>();
+  // Chromium starts at the first profile a test opens: a file whose other tests need no browser still runs them
+  // where Chromium is missing (its browser tests are skipped).
   const newContext = async (options?: ContextOptions) => {
-    const context = await browser.newContext(options);
+    const context = await (await workerChromium()).newContext(options);
     contexts.add(context);
     context.on('close', () => contexts.delete(context));
     return context;

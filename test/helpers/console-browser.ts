@@ -7,7 +7,7 @@ import { systemCaller } from '../../src/platform/caller.js';
 import type { Harness } from './app.js';
 import { apiAs, login } from './auth.js';
 import { overflowPx, seriousAxeViolations } from './axe.js';
-import { atEachWidth, launchChromium, screenWidths } from './chromium.js';
+import { atEachWidth, chromiumSession, screenWidths } from './chromium.js';
 import { ensureConsoleBuilt } from './console-build.js';
 
 /** `npm run console:screens` sets this: every page is saved there at both widths. */
@@ -30,7 +30,7 @@ export async function openConsole(h: Harness, { port = 0 }: { port?: number } = 
   if (screensDir) mkdirSync(screensDir, { recursive: true });
   await h.app.listen({ port, host: '127.0.0.1' });
   const baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-  const browser = await launchChromium();
+  const browser = chromiumSession();
   // axe-core is injected as an inline script, which the console's Content-Security-Policy refuses otherwise;
   // the test identity providers serve HTTPS with the test CA's certificate, which Chromium does not know.
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true, ignoreHTTPSErrors: true });

@@ -2,7 +2,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { PresetName } from '../../src/modules/access/presets.js';
 import { createHarness, type Harness } from './app.js';
 import { overflowPx, seriousAxeViolations } from './axe.js';
-import { atEachWidth, type ChromiumSession, launchChromium, screenWidths } from './chromium.js';
+import { atEachWidth, type ChromiumSession, chromiumSession, screenWidths } from './chromium.js';
 import { freePort } from './ports.js';
 
 /** The two widths every page is checked at: a desktop and a phone. */
@@ -33,7 +33,7 @@ export async function startPages(config: Record<string, string | undefined> = {}
   const base = `http://127.0.0.1:${port}`;
   const h = await createHarness({ config: { PUBLIC_URL: base, ...config }, ...(preset ? { preset } : {}) });
   await h.app.listen({ port, host: '127.0.0.1' });
-  const browser = await launchChromium();
+  const browser = chromiumSession();
   return {
     h,
     base,
