@@ -82,6 +82,10 @@ describe.skipIf(!hasChromium)('hosted password journeys', () => {
       await page.getByRole('button', { name: 'Confirm email' }).click();
       await page.getByText('Your email address is confirmed.').waitFor();
       expect(await emailVerified(email)).toBe(true);
+      // Back to the link's page: it says the link is used, instead of offering a button that would be refused.
+      await page.goBack();
+      await page.getByText('This link is invalid, already used or expired. Ask for a new one.').waitFor();
+      expect(await page.getByRole('button', { name: 'Confirm email' }).count()).toBe(0);
 
       const signedIn = await signIn(context, email, 'analytical engine notes');
       await signedIn.getByRole('heading', { name: 'Your account' }).waitFor();
@@ -153,7 +157,17 @@ describe.skipIf(!hasChromium)('hosted password journeys', () => {
     it(`passes axe-core on the signed-out pages at both widths in ${language}`, async () => {
       const context = await rig.context({ language, axe: true });
       const page = await context.newPage();
-      for (const path of ['/sign-up', '/forgot-password', '/reset-password?token=x', '/verify-email?token=x']) {
+      // A confirmation link still to be used: its page has the button (a spent one says so).
+      const unconfirmed = address(`axe-${language}`);
+      const registered = await rig.h.app.inject({
+        method: 'POST',
+        url: '/auth/register',
+        payload: { email: unconfirmed, password: 'an axe sign-up passphrase' },
+      });
+      expect(registered.statusCode).toBeLessThan(300);
+      const link = new URL((await smtp.waitFor(unconfirmed, /Confirm your email/)).link as string);
+      const confirmPage = `${link.pathname}${link.search}`;
+      for (const path of ['/sign-up', '/forgot-password', '/reset-password?token=x', '/verify-email?token=x', confirmPage]) {
         await page.goto(`${rig.base}${path}`);
         expect(await page.getAttribute('html', 'lang')).toBe(language);
         await checkPageAtEachWidth(page);

@@ -78,6 +78,13 @@ export function createOneTimeLinks(kit: Pick<AuthKit, 'context' | 'mail' | 'useC
     return { user, binding: binding as LinkBinding };
   }
 
+  /** Whether `consume` would take the link now (nothing changes): its page then offers its button, else says it is spent. */
+  async function isUsable(db: Executor, token: string, purposes: queries.OneTimePurpose[]) {
+    const found = await queries.findUsableOneTimeToken(db, sha256(token), purposes);
+    const user = found ? await kit.users.findById(db, found.userId) : undefined;
+    return Boolean(found && user && isStillBound(user, found.purpose, (found.data ?? null) as Partial<LinkBinding> | null));
+  }
+
   async function verificationUrl(tx: Executor, to: Recipient) {
     const user = await kit.users.findById(tx, to.id);
     if (!user) throw errors.INVALID_LINK();
@@ -87,6 +94,7 @@ export function createOneTimeLinks(kit: Pick<AuthKit, 'context' | 'mail' | 'useC
   return {
     create,
     consume,
+    isUsable,
     verificationUrl,
 
     /** Account mails a stranger can trigger are capped per address per hour, so nobody can flood an inbox through Tessera. */

@@ -274,6 +274,22 @@ export async function consumeOneTimeToken(db: Executor, tokenHash: string, purpo
   return row;
 }
 
+/** A link as `consumeOneTimeToken` would take it now, left in use: to show its page only while it can still act. */
+export async function findUsableOneTimeToken(db: Executor, tokenHash: string, purposes: OneTimePurpose[]) {
+  const [row] = await db
+    .select({ userId: oneTimeTokens.userId, purpose: oneTimeTokens.purpose, data: oneTimeTokens.data })
+    .from(oneTimeTokens)
+    .where(
+      and(
+        eq(oneTimeTokens.tokenHash, tokenHash),
+        inArray(oneTimeTokens.purpose, purposes),
+        isNull(oneTimeTokens.consumedAt),
+        gt(oneTimeTokens.expiresAt, new Date()),
+      ),
+    );
+  return row;
+}
+
 /** A new link replaces the old ones of the same purpose. */
 export async function expireOneTimeTokens(db: Executor, userId: string, purpose: OneTimePurpose) {
   await db

@@ -14,7 +14,7 @@ import { verifyStoredPassword } from './foreign-hashes.js';
 import { createImpersonation } from './impersonation.js';
 import { createEmailVerification, createOneTimeLinks } from './one-time-links.js';
 import { createPasswordFlows } from './password-flows.js';
-import { exportParts, signInsPerDay } from './queries.js';
+import { exportParts, type OneTimePurpose, signInsPerDay } from './queries.js';
 import { createRegistration } from './registration.js';
 import { createSealedContinuations, type SealedContinuations } from './sealed-continuations.js';
 
@@ -38,6 +38,14 @@ export { ACR_VALUES, type Acr, acrOf } from './tokens.js';
 
 type Flow<F extends (...args: never[]) => unknown> = ReturnType<F>;
 
+/** The mailed links whose page asks for a click before they act. */
+export type MailedLinkKind = 'verify-email' | 'confirm-email-change' | 'revert-email-change';
+const LINK_PURPOSES: Record<MailedLinkKind, OneTimePurpose> = {
+  'verify-email': 'EMAIL_VERIFICATION',
+  'confirm-email-change': 'EMAIL_CHANGE',
+  'revert-email-change': 'EMAIL_CHANGE_REVERT',
+};
+
 /** What auth publishes: its routes' flows, the sign-in pipeline other ways in end in, sessions, keys. */
 export interface AuthService
   extends Pick<Flow<typeof createSignIn>, 'signIn' | 'login' | 'authenticationOf' | 'admitSecondFactor' | 'clearFailures'>,
@@ -53,6 +61,11 @@ export interface AuthService
   mayHoldSession(user: UserRow): boolean;
   /** Whether `password` is this account's (an account without a password has none to give). */
   verifyPassword(user: UserRow, password: string): Promise<boolean>;
+  /**
+   * Whether a mailed link of this kind would still act (unknown, used, expired and outlived alike say no): the
+   * page a link opens shows its button only then. Nothing changes.
+   */
+  linkIsUsable(kind: MailedLinkKind, token: string): Promise<boolean>;
   sessions: Flow<typeof createSessions>;
   /** Support acting as a person (RFC 8693 `act`): a short token of its own session, audited. */
   impersonate: Flow<typeof createImpersonation>['impersonate'];
@@ -93,6 +106,7 @@ export function createAuthService(kit: AuthKit): AuthService {
     mayHoldSession: (user) => mayHoldSession(kit, user),
     verifyPassword: async (user, password) =>
       (await verifyStoredPassword(user.passwordHash ?? kit.dummyHash, password)) && user.passwordHash !== null,
+    linkIsUsable: (kind, token) => links.isUsable(kit.context.database.primary, token, [LINK_PURPOSES[kind]]),
     register: registration.register,
     forgotPassword: passwords.forgotPassword,
     resetPassword: passwords.resetPassword,

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PasswordOwner } from '../../platform/password-policy.js';
 import { overLongErrors } from './form-bounds.js';
 import { type FieldSpec, formBody, type PageKit, page } from './routes.js';
+import type { MailedLinkKind } from './service.js';
 
 type Form = Record<string, string | undefined>;
 const query = (request: FastifyRequest) => request.query as Record<string, string | undefined>;
@@ -113,14 +114,16 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
    * nothing); the POST of that button does what the link is for, then says so.
    */
   const linkWithButton = (
-    path: string,
+    path: `/${MailedLinkKind}`,
     keys: { title: string; intro: string; submit: string; done: string; heading?: string },
     act: (request: FastifyRequest, token: string) => Promise<unknown>,
   ) => {
     app.get(path, page, async (request, reply) => {
       const t = kit.t(request);
       const token = query(request).token;
-      if (!token) return invalidLink(request, reply, { href: '/sign-in', label: t('signIn.title') });
+      // A link already used (the back button after confirming, say) or spent says so, instead of a button that fails.
+      if (!token || !(await hosted.linkIsUsable(path.slice(1) as MailedLinkKind, token)))
+        return invalidLink(request, reply, { href: '/sign-in', label: t('signIn.title') });
       return kit.form(request, reply, {
         titleKey: keys.title,
         heading: t(keys.heading ?? keys.title),

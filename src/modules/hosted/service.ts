@@ -12,7 +12,7 @@ import { cookieOf } from '../../http/cookies.js';
 import { AppError } from '../../http/errors.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { MAX_PASSWORD_LENGTH, type PasswordOwner, passwordProblems } from '../../platform/password-policy.js';
-import type { AuthService, BrowserSession } from '../auth/service.js';
+import type { AuthService, BrowserSession, MailedLinkKind } from '../auth/service.js';
 import type { FederationService } from '../federation/service.js';
 import type { InvitationsService } from '../invitations/service.js';
 import type { MfaService } from '../mfa/service.js';
@@ -20,7 +20,7 @@ import type { SelfUpdate } from '../users/schemas.js';
 import type { UsersService } from '../users/service.js';
 import { createTranslator, type Language, type LanguageSignals, negotiateLanguage } from './i18n/index.js';
 
-export type { BrowserSession } from '../auth/service.js';
+export type { BrowserSession, MailedLinkKind } from '../auth/service.js';
 export type { LanguageSignals } from './i18n/index.js';
 
 /** The pages' words in one language: what another module's pages (the OpenID provider's) speak, as these do. */
@@ -297,6 +297,8 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     /** Sign-up: the same outcome whatever the address (a taken one gets its owner a mail), as the API. */
     register: (caller: Caller, input: { email: string; password: string; firstName: string; lastName: string }, language: string) =>
       auth.register(caller, input, { language }),
+    /** Whether a mailed link would still act: its page offers the button only then. */
+    linkIsUsable: (kind: MailedLinkKind, token: string) => auth.linkIsUsable(kind, token),
     verifyEmail: (caller: Caller, token: string) => auth.verifyEmail(caller, token),
     /** The links an email change mails: confirm the new address, or undo the change from the old one. */
     confirmEmailChange: (caller: Caller, token: string) => auth.confirmEmailChange(caller, token),
