@@ -257,36 +257,29 @@ export async function insertOneTimeToken(
   await db.insert(oneTimeTokens).values(values);
 }
 
+/** A link that can still act: this hash, one of these purposes, neither used nor expired. */
+const usableToken = (tokenHash: string, purposes: OneTimePurpose[]) =>
+  and(
+    eq(oneTimeTokens.tokenHash, tokenHash),
+    inArray(oneTimeTokens.purpose, purposes),
+    isNull(oneTimeTokens.consumedAt),
+    gt(oneTimeTokens.expiresAt, new Date()),
+  );
+const tokenOwner = { userId: oneTimeTokens.userId, purpose: oneTimeTokens.purpose, data: oneTimeTokens.data };
+
 /** Single use under concurrency: the first UPDATE to match takes the token, every other finds nothing. */
 export async function consumeOneTimeToken(db: Executor, tokenHash: string, purposes: OneTimePurpose[]) {
   const [row] = await db
     .update(oneTimeTokens)
     .set({ consumedAt: new Date() })
-    .where(
-      and(
-        eq(oneTimeTokens.tokenHash, tokenHash),
-        inArray(oneTimeTokens.purpose, purposes),
-        isNull(oneTimeTokens.consumedAt),
-        gt(oneTimeTokens.expiresAt, new Date()),
-      ),
-    )
-    .returning({ userId: oneTimeTokens.userId, purpose: oneTimeTokens.purpose, data: oneTimeTokens.data });
+    .where(usableToken(tokenHash, purposes))
+    .returning(tokenOwner);
   return row;
 }
 
 /** A link as `consumeOneTimeToken` would take it now, left in use: to show its page only while it can still act. */
 export async function findUsableOneTimeToken(db: Executor, tokenHash: string, purposes: OneTimePurpose[]) {
-  const [row] = await db
-    .select({ userId: oneTimeTokens.userId, purpose: oneTimeTokens.purpose, data: oneTimeTokens.data })
-    .from(oneTimeTokens)
-    .where(
-      and(
-        eq(oneTimeTokens.tokenHash, tokenHash),
-        inArray(oneTimeTokens.purpose, purposes),
-        isNull(oneTimeTokens.consumedAt),
-        gt(oneTimeTokens.expiresAt, new Date()),
-      ),
-    );
+  const [row] = await db.select(tokenOwner).from(oneTimeTokens).where(usableToken(tokenHash, purposes));
   return row;
 }
 
