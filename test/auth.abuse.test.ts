@@ -92,8 +92,10 @@ describe('passwords and abuse resistance', () => {
       const [account, source] = [sha256(user.email), sha256('127.0.0.1')];
       await h.context.state.del(...[`login-fail:${account}`, `login-last:${account}`].flatMap((key) => [key, `${key}:${source}`]));
     }
-    const [a, b] = [median(unknown), median(wrong)];
-    expect(Math.abs(a - b) / Math.max(a, b)).toBeLessThan(0.25);
+    // Each round's two answers were measured side by side: their ratio cancels the machine's drift in load, which
+    // on a busy CI moved the two medians apart by itself. An answer that skips the password check is a ratio near 0.
+    const ratio = median(unknown.map((took, round) => took / (wrong[round] as number)));
+    expect(Math.abs(ratio - 1)).toBeLessThan(0.25);
   });
 
   it('lets exactly five of 50 parallel wrong logins be checked and throttles the identifier, leaving reset usable', async () => {

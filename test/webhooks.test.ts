@@ -306,11 +306,14 @@ describe(`webhooks (${driver})`, () => {
       });
       const { id } = saved.json().webhook;
       await createOrganization(strict, admin, 'Strict Org');
-      const refused = await vi.waitFor(async () => {
-        const [entry] = (await h.app.inject({ method: 'GET', url: `/webhooks/${id}/deliveries`, headers: admin.headers })).json().data;
-        if (entry?.attempts !== 1) throw new Error('not attempted yet');
-        return entry;
-      });
+      const refused = await vi.waitFor(
+        async () => {
+          const [entry] = (await h.app.inject({ method: 'GET', url: `/webhooks/${id}/deliveries`, headers: admin.headers })).json().data;
+          if (entry?.attempts !== 1) throw new Error('not attempted yet');
+          return entry;
+        },
+        { timeout: 15_000, interval: 50 },
+      );
       expect(refused).toMatchObject({ status: 'PENDING', responseStatus: null });
       expect(refused.error).toContain('localhost resolves to a private network address');
       expect((await h.app.inject({ method: 'DELETE', url: `/webhooks/${id}`, headers: admin.headers })).statusCode).toBe(204);
@@ -546,7 +549,8 @@ describe(`webhooks (${driver})`, () => {
       const rows = await deliveryRows(stuck.id);
       expect(rows).toHaveLength(25);
       expect(rows.filter((row) => row.attempts > 0)).toEqual([]);
-      expect(receiver.at('/stuck').length).toBeGreaterThanOrEqual(1);
+      // Its first attempts may still be connecting on a loaded machine; once one is open, it holds no more than its few slots.
+      await receiver.until('/stuck', 1);
       expect(receiver.at('/stuck').length).toBeLessThanOrEqual(4);
       // As the hanging attempts time out, their slots go to the hanging endpoint's next deliveries.
       await receiver.until('/stuck', 5, 10_000);
