@@ -1,6 +1,6 @@
 // Whether build/ (the JavaScript `npm run build:server` compiles from src/) was compiled from src/ as it is now.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -14,8 +14,15 @@ export const sourceFiles = () =>
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
     .sort();
 
-/** A digest of every source's path and content (not times: a checkout of the same content stays current). */
-export function sourceDigest(files = sourceFiles()) {
+/** The installed libraries' lockfile, which the bundle's copies of them follow ('' where there is none). */
+export const installedLibraries = () => (existsSync(`${root}package-lock.json`) ? readFileSync(`${root}package-lock.json`) : '');
+
+/**
+ * A digest of every source's path and content, and of the lockfile: the build bundles the libraries too, so one
+ * upgraded by `npm install NAME` (which does not rebuild) makes it stale, and tsx runs until the next build. Not
+ * times: a checkout of the same content stays current.
+ */
+export function sourceDigest(files = sourceFiles(), lockfile = installedLibraries()) {
   const hash = createHash('sha256');
   for (const file of files)
     hash
@@ -23,7 +30,7 @@ export function sourceDigest(files = sourceFiles()) {
       .update('\0')
       .update(readFileSync(`${sourceDir}/${file}`))
       .update('\0');
-  return hash.digest('hex');
+  return hash.update(lockfile).digest('hex');
 }
 
 export const writeDigest = (dir, digest) => writeFileSync(`${dir}/${DIGEST_FILE}`, digest);
