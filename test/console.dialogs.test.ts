@@ -43,7 +43,8 @@ describe.skipIf(!hasChromium)('admin console: a dialog the API refuses', () => {
     );
     await dialog.getByLabel(/^Slug/).fill('taken');
     await dialog.getByRole('button', { name: 'Create organization' }).click();
-    await expect(problem.textContent()).resolves.toBe('Another organization already has the slug “taken”: choose another slug.');
+    // The alert is the same element with new words: wait for them, not for the element.
+    await expect.poll(() => problem.textContent()).toBe('Another organization already has the slug “taken”: choose another slug.');
     await expect(problem.evaluate((note) => note === document.activeElement)).resolves.toBe(true);
     await ui.checkAtEachWidth('organization-refused');
     for (let step = 0; step < 7; step++) {
