@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser, login, loginAs } from './helpers/auth.js';
 import { pagesOf } from './helpers/pages-of.js';
@@ -265,6 +266,17 @@ describe('sign-up, verification, sign-in, refresh, sign-out', () => {
       },
     });
     expect(personal(made)).toEqual(refused);
+
+    // The service behind create-admin and the bootstrap admin, whatever its caller checked before.
+    const superAdmin = h.app.modules.users.createSuperAdmin(systemCaller(), {
+      email: 'hieronymus.bosch@example.com',
+      password: 'Hieronymus.Bosch@example.com',
+    });
+    await expect(superAdmin).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      extra: { errors: [{ message: 'must not be your email or name' }] },
+    });
+    expect(await h.app.modules.users.findByEmail(h.context.database.primary, 'hieronymus.bosch@example.com')).toBeUndefined();
   });
 
   it('lists and ends sessions, and logs out everywhere', async () => {

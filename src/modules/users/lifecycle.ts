@@ -135,9 +135,13 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
       });
     },
 
-    /** `tessera create-admin` and the bootstrap admin: an active, verified user holding the super-admin role. */
+    /**
+     * `tessera create-admin` and the bootstrap admin: an active, verified user holding the super-admin role. The
+     * password policy is applied here as well as by each caller's early check, so no future door skips it.
+     */
     async createSuperAdmin(caller: Caller, input: { email: string; password: string }) {
       const email = normalizeEmail(input.email);
+      assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, { email });
       const passwordHash = await hashPassword(input.password);
       return useCases.run(caller, async (tx, emit) => {
         if (await queries.findUserByEmail(tx, email))
