@@ -76,7 +76,8 @@ describe('hosted forms and over-long values', () => {
   });
 
   it('answers over-long values on the account pages with the account page and the fields’ errors', async () => {
-    const user = await createUser(h, { password: 'an account passphrase' });
+    // An administrator: the keys page offers a form to one who holds permissions a key could carry.
+    const user = await createUser(h, { password: 'an account passphrase', roles: ['admin'] });
     const signedIn = await post('/sign-in', { identifier: user.email, password: 'an account passphrase' });
     expect(signedIn.status).toBe(303);
     const cookie = signedIn.setCookie?.split(';')[0] ?? '';
@@ -100,6 +101,13 @@ describe('hosted forms and over-long values', () => {
     const deletion = await send('/account/delete', { password: long, confirm: 'yes' });
     expect(deletion.status).toBe(400);
     expect(fieldError(deletion.body, 'password')).toBe('Use at most 256 characters.');
+
+    const keysPage = await (await fetch(`${base}/account/api-keys`, { headers: { cookie } })).text();
+    const formId = keysPage.match(/name="formId" value="([^"]+)"/)?.[1] ?? '';
+    const key = await send('/account/api-keys', { name: long, scopes: 'users:read', expiresOn: long, formId });
+    expect([key.status, formOf(key.body, '/account/api-keys')]).toEqual([400, true]);
+    expect(fieldError(key.body, 'name')).toBe('Give the key a name of at most 100 characters.');
+    expect(fieldError(key.body, 'expiresOn')).toBe('Choose a day in the future.');
   });
 
   it('answers a code pasted past any code’s length at authenticator set-up as too long, with the same key, not as a wrong code', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { TYPED_VALUE_CEILING } from './form-bounds.js';
 import { formBody, type PageKit, page } from './routes.js';
 import type { BrowserSession } from './service.js';
 
@@ -8,11 +9,12 @@ type Form = Record<string, string | undefined>;
 type KeyForm = { name?: string; scopes?: string | string[]; expiresOn?: string; formId?: string; csrf?: string };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+// The name and the day are typed: past their own bounds they are the field's error, not an unreadable form.
 const keyFormBody = Type.Object({
-  name: Type.Optional(Type.String({ maxLength: 4000 })),
+  name: Type.Optional(Type.String({ maxLength: TYPED_VALUE_CEILING })),
   // One ticked box arrives as a string, several as a list.
   scopes: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Array(Type.String({ maxLength: 200 }), { maxItems: 200 })])),
-  expiresOn: Type.Optional(Type.String({ maxLength: 4000 })),
+  expiresOn: Type.Optional(Type.String({ maxLength: TYPED_VALUE_CEILING })),
   formId: Type.Optional(Type.String({ maxLength: 100 })),
   csrf: Type.Optional(Type.String({ maxLength: 4000 })),
 });
