@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentPage } from '../src/modules/oidc/views.js';
-import { createUser } from './helpers/auth.js';
+import { createUser, login } from './helpers/auth.js';
 import { overflowPx } from './helpers/axe.js';
 import { hasChromium } from './helpers/chromium.js';
 import { type PagesRig, startPages } from './helpers/pages.js';
@@ -104,7 +104,7 @@ describe.skipIf(!hasChromium)('hosted sign-in for apps (PKCE round trip)', () =>
     const context = await rig.context({ width: 390 });
     const page = await context.newPage();
     const clientName = 'AcmeCorporationLearningManagementSystemIntegration';
-    const english = rig.h.app.modules.hosted.pageWords({});
+    const english = await rig.h.app.modules.hosted.pageWords({ headers: {} });
     await page.setContent(
       consentPage(english, { uid: 'an-interaction', clientName, scopes: ['openid', 'email', 'profile', 'offline_access'] }),
     );
@@ -150,7 +150,7 @@ describe.skipIf(!hasChromium)('hosted sign-in for apps (PKCE round trip)', () =>
       headers: { accept: html, 'accept-language': 'en', cookie: 'tessera_lang=de' },
     });
     expect(picked.body).toContain('<html lang="de">');
-    const consent = consentPage(rig.h.app.modules.hosted.pageWords({ acceptLanguage: 'de' }), {
+    const consent = consentPage(await rig.h.app.modules.hosted.pageWords({ headers: { 'accept-language': 'de' } }), {
       uid: 'an-interaction',
       clientName: 'Lernwerk',
       scopes: ['openid', 'email', 'custom:scope'],
@@ -158,5 +158,34 @@ describe.skipIf(!hasChromium)('hosted sign-in for apps (PKCE round trip)', () =>
     expect(consent).toContain('<h1>Lernwerk möchte auf Ihr Konto zugreifen</h1>');
     expect(consent).toContain('<li>Ihre E-Mail-Adresse sehen</li><li>custom:scope</li>');
     expect(consent).toContain('>Erlauben</button>');
+  });
+
+  it('speaks the signed-in person’s own language on the OpenID provider’s pages, whatever the browser asks', async () => {
+    const user = await createUser(rig.h, { password: 'a German passphrase' });
+    const { headers } = await login(rig.h, user.email, user.password);
+    const chosen = await rig.h.app.inject({ method: 'PUT', url: '/users/profile', headers, payload: { profile: { language: 'de' } } });
+    expect(chosen.statusCode).toBe(200);
+    const signedIn = await rig.h.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+      payload: new URLSearchParams({ csrf: 'anonymous', identifier: user.email, password: user.password }).toString(),
+    });
+    expect(signedIn.statusCode).toBe(303);
+    const cookie = String(signedIn.headers['set-cookie']).split(';')[0];
+    const shown = await rig.h.app.inject({
+      method: 'GET',
+      url: '/oidc/interaction/finished-one',
+      headers: { accept: 'text/html', 'accept-language': 'en', cookie: `${cookie}; tessera_lang=en` },
+    });
+    expect(shown.body).toContain('<html lang="de">');
+    expect(shown.body).toContain('Beginnen Sie erneut in der Anwendung.');
+    // Without the session, the same browser gets the language it picked.
+    const anonymous = await rig.h.app.inject({
+      method: 'GET',
+      url: '/oidc/interaction/finished-one',
+      headers: { accept: 'text/html', 'accept-language': 'en', cookie: 'tessera_lang=en' },
+    });
+    expect(anonymous.body).toContain('<html lang="en">');
   });
 });

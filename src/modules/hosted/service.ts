@@ -18,10 +18,9 @@ import type { InvitationsService } from '../invitations/service.js';
 import type { MfaService } from '../mfa/service.js';
 import type { SelfUpdate } from '../users/schemas.js';
 import type { UsersService } from '../users/service.js';
-import { createTranslator, type Language, type LanguageSignals, negotiateLanguage } from './i18n/index.js';
+import { createTranslator, isLanguage, type Language, negotiateLanguage } from './i18n/index.js';
 
 export type { BrowserSession, MailedLinkKind } from '../auth/service.js';
-export type { LanguageSignals } from './i18n/index.js';
 
 /** The pages' words in one language: what another module's pages (the OpenID provider's) speak, as these do. */
 export interface PageWords {
@@ -52,6 +51,11 @@ export const SOCIAL_RETURN_PATH = '/sign-in/social/return';
 /** The least of a request this module reads: its Cookie header. */
 export interface RequestWithCookies {
   headers: { cookie?: string | undefined };
+}
+
+/** What a page another module draws is chosen by: its cookies (the session, the language picked) and Accept-Language. */
+export interface PageRequest {
+  headers: { cookie?: string | undefined; 'accept-language'?: string | undefined };
 }
 
 type SignInAnswer = Awaited<ReturnType<AuthService['login']>>;
@@ -174,6 +178,14 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     location: (answer, returnTo) => withReturnTo(`/sign-in/enrol?token=${encodeURIComponent(String(answer.enrollmentToken))}`, returnTo),
   });
 
+  /** The language the person signed in in this browser chose for themselves, if any. */
+  async function personLanguage(request: RequestWithCookies): Promise<Language | undefined> {
+    const token = cookieValue(request.headers.cookie, cookieName);
+    const session = token ? await auth.browserSessions.resolve(token) : undefined;
+    const language = session ? (await deps.users.findProfile(context.database.primary, session.userId))?.language : undefined;
+    return isLanguage(language) ? language : undefined;
+  }
+
   const toSession = (answer: SignInAnswer, returnTo: string | undefined): HostedSignIn =>
     'refreshToken' in answer
       ? { kind: 'session', cookie: answer.refreshToken }
@@ -274,9 +286,18 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     selfRegistration: config.SELF_REGISTRATION,
     /** Minutes a mailed reset link works. */
     resetLinkMinutes: Math.round(config.RESET_TOKEN_TTL / 60_000),
-    /** The pages' catalogue in the language the pages would choose from these signals. */
-    pageWords(signals: LanguageSignals): PageWords {
-      const lang = negotiateLanguage(signals);
+    /**
+     * The pages' catalogue in the language these pages would choose for this request: the signed-in person's own
+     * language first, then the one this browser picked, then Accept-Language. A lookup that fails (the database
+     * away) leaves the browser's choice: an error page must still be drawn.
+     */
+    async pageWords(request: PageRequest): Promise<PageWords> {
+      const preferred = await personLanguage(request).catch(() => undefined);
+      const lang = negotiateLanguage({
+        preferred,
+        cookieHeader: request.headers.cookie,
+        acceptLanguage: request.headers['accept-language'],
+      });
       const fixed = translator.t(lang);
       return { lang, t: (key, values = {}) => fixed(key, values) as string };
     },

@@ -35,7 +35,7 @@ export function createInteractions(
   runtime: ProviderRuntime,
   useCases: DomainUseCases,
   stepUp: StepUp,
-  pageWords: (req: IncomingMessage) => PageWords,
+  pageWords: (req: IncomingMessage) => Promise<PageWords>,
 ) {
   async function details({ req, res }: Raw) {
     const provider = await runtime.provider();
@@ -48,7 +48,10 @@ export function createInteractions(
   }
 
   const finish = async (raw: Raw, provider: Provider, result: InteractionResults) => ({
-    html: continuePage(pageWords(raw.req), await provider.interactionResult(raw.req, raw.res, result, { mergeWithLastSubmission: false })),
+    html: continuePage(
+      await pageWords(raw.req),
+      await provider.interactionResult(raw.req, raw.res, result, { mergeWithLastSubmission: false }),
+    ),
   });
 
   /** The step-up page, or why none can make the sign-in strong enough (second factors turned off for the person). */
@@ -122,7 +125,7 @@ export function createInteractions(
       for (const scopes of Object.values((prompt.details.missingResourceScopes as Record<string, string[]> | undefined) ?? {}))
         missing.push(...scopes);
       return {
-        html: consentPage(pageWords(raw.req), {
+        html: consentPage(await pageWords(raw.req), {
           uid,
           clientName: client?.clientName ?? String(params.client_id),
           scopes: [...new Set(missing)],

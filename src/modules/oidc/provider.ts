@@ -29,7 +29,7 @@ export interface ProviderOptions {
   /** After RP-initiated logout: Tessera's browser session ends too, and it is audited. */
   onLogout(ctx: KoaContextWithOIDC, accountId: string | undefined, clientId: string | undefined): Promise<void>;
   /** The hosted pages' words in a request's language, for the provider's own pages. */
-  pageWords(req: IncomingMessage): PageWords;
+  pageWords(req: IncomingMessage): Promise<PageWords>;
 }
 
 /**
@@ -185,11 +185,11 @@ export function buildProvider(options: ProviderOptions) {
         enabled: true,
         logoutSource: async (ctx, form) => {
           ctx.type = 'html';
-          ctx.body = logoutPage(options.pageWords(ctx.req), form, ctx.oidc.client?.clientName);
+          ctx.body = logoutPage(await options.pageWords(ctx.req), form, ctx.oidc.client?.clientName);
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.type = 'html';
-          const words = options.pageWords(ctx.req);
+          const words = await options.pageWords(ctx.req);
           ctx.body = messagePage(words, words.t('oidc.signedOutTitle'), escapeHtml(words.t('oidc.signedOut')));
         },
       },
@@ -216,7 +216,7 @@ export function buildProvider(options: ProviderOptions) {
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     async renderError(ctx, out) {
       ctx.type = 'html';
-      ctx.body = errorPage(options.pageWords(ctx.req), out);
+      ctx.body = errorPage(await options.pageWords(ctx.req), out);
     },
   };
   const provider = new Provider(config.PUBLIC_URL, configuration);

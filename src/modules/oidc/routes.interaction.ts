@@ -28,7 +28,7 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<{ oidc: OidcService }>
   app.setErrorHandler(async (error, request, reply) => {
     const refusal = toAppError(error);
     if (refusal.code !== errors.INTERACTION_NOT_FOUND.code || !asksForPage(request)) throw error;
-    const words = oidc.pageWords(request.raw);
+    const words = await oidc.pageWords(request.raw);
     const page = messagePage(words, words.t('oidc.failedTitle'), escapeHtml(words.t('oidc.finished')));
     return reply.code(refusal.status).type('text/html; charset=utf-8').send(page);
   });

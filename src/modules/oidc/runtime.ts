@@ -36,7 +36,7 @@ export interface RuntimeDeps {
   /** Who is signed in to Tessera in a request's browser: the provider's sign-in never outlives it. */
   browserSession: BrowserSessionOf;
   /** The hosted pages' words in a request's language, for the provider's own pages. */
-  pageWords(req: IncomingMessage): PageWords;
+  pageWords(req: IncomingMessage): Promise<PageWords>;
 }
 
 /**

@@ -36,9 +36,8 @@ export function createOidcService(context: AppContext, deps: OidcDeps) {
   // Tessera's own API as a resource server (RFC 8707): tokens for it carry this audience.
   const apiResource = context.config.PUBLIC_URL;
   const applications = createApplications(context, { useCases });
-  // The provider's pages speak as the hosted pages do: the browser's language, or the one it last picked there.
-  const pageWords = (req: IncomingMessage) =>
-    deps.hosted.pageWords({ cookieHeader: req.headers.cookie, acceptLanguage: req.headers['accept-language'] });
+  // The provider's pages speak as the hosted pages do: the person's language, the one this browser picked, or its own.
+  const pageWords = (req: IncomingMessage) => deps.hosted.pageWords(req);
   const runtime = createProviderRuntime(context, {
     pageWords,
     useCases,
