@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { readMigrations } from '../src/db/migrator.js';
 import { FIRST_ADMIN_HINT } from '../src/modules/users/service.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, startCli, withDatabase } from './helpers/cli.js';
 import { copyPgliteTemplate, testDataRoot } from './helpers/databases.js';
 import { exitOf, freePort, type Served, startServer, waitForHealth } from './helpers/serve.js';
 
@@ -216,6 +217,48 @@ describe('one process per embedded database directory', () => {
     expect([audit.code, audit.stdout]).toEqual([0, expect.stringMatching(/^audit chain intact: \d+ rows/)]);
     restarted.child.kill('SIGTERM');
     expect(await exitOf(restarted.child)).toEqual({ code: 0, signal: null });
+  }, 180_000);
+
+  it('stops a backup the server runs for an interrupted CLI: its partial file removed, the CLI saying so, the server serving on', async () => {
+    const { dataDir, env, url } = await embeddedSetup({ migrated: true });
+    dirs.push(dataDir);
+    // Enough rows that the backup is still reading them when the signal comes.
+    await withDatabase({ DATA_DIR: dataDir, DATABASE_URL: '' }, (database) =>
+      // Organizations, not audit rows: a start seals the audit rows it finds, which would take it half a minute.
+      database.primary.execute(
+        sql`INSERT INTO organizations (id, name, slug, description)
+            SELECT gen_random_uuid(), 'Filler ' || n, 'filler-' || n, repeat('x', 200) FROM generate_series(1, 40000) AS n`,
+      ),
+    );
+    const server = await serveOn(env, url);
+    const file = `${dataDir}/interrupted.jsonl.gz`;
+    const backupUntilStarted = async () => {
+      const backup = startCli(['backup', '--out', file], env);
+      await vi.waitFor(() => expect(existsSync(`${file}.partial`)).toBe(true), { timeout: 30_000, interval: 20 });
+      return backup;
+    };
+
+    // Ctrl-C: the server's backup stops, and the CLI says what the server said, with the signal's exit code.
+    const interrupted = await backupUntilStarted();
+    interrupted.child.kill('SIGINT');
+    const result = await interrupted.result;
+    expect(result.stderr.split('\n').filter((line) => line.startsWith('tessera:'))).toEqual([
+      `tessera: backup interrupted: nothing was written to ${file}`,
+    ]);
+    expect(result.code).toBe(130);
+    expect([existsSync(file), existsSync(`${file}.partial`)]).toEqual([false, false]);
+
+    // A CLI killed outright leaves nobody to read the backup: the server stops it too.
+    const killed = await backupUntilStarted();
+    killed.child.kill('SIGKILL');
+    await killed.result;
+    await vi.waitFor(() => expect(existsSync(`${file}.partial`)).toBe(false), { timeout: 30_000, interval: 50 });
+    expect(existsSync(file)).toBe(false);
+
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
+    server.child.kill('SIGTERM');
+    expect(await exitOf(server.child)).toEqual({ code: 0, signal: null });
   }, 180_000);
 
   it('says what is wrong with a directory that cannot be opened and how to restore it from the last backup', async () => {

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import type { FastifyBaseLogger } from 'fastify';
 import { type CommandInput, type CommandName, databaseCommands, isCommandName, runDatabaseCommand } from './commands.js';
 import { failureLine } from './failure.js';
+import { Interrupted, isStopSignal, type StopSignal } from './interruption.js';
 import { progressReporter } from './progress.js';
 import type { CommandIo, CommandRuntime } from './runtime.js';
 
@@ -18,6 +19,11 @@ export const controlSocketPath = (dataDir: string) => join(resolve(dataDir), 'co
 interface ControlRequest<Name extends CommandName = CommandName> {
   command: Name;
   input: CommandInput<Name>;
+}
+
+/** What the CLI may send after its request: its operator interrupted it, so the command stops as it would in the CLI. */
+interface StopFrame {
+  stop: StopSignal;
 }
 
 /** What the server sends back, one JSON line each: output as it comes, then the exit code. */
@@ -37,21 +43,41 @@ function frameWriter(socket: Socket): CommandIo {
   };
 }
 
-async function firstLine(socket: Socket): Promise<string | undefined> {
-  for await (const line of createInterface({ input: socket, crlfDelay: Number.POSITIVE_INFINITY })) return line;
-  return undefined;
+const parsed = (line: string): unknown => {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The CLI's frames after its request: a stop frame stops the command (SIGINT or SIGTERM, as the operator sent it);
+ * the CLI gone before the command ends (a second Ctrl-C ends it at once, or it was killed) stops it too, as SIGTERM:
+ * nobody is left to read how it ends, and a backup's partial file must not stay behind.
+ */
+async function followStops(lines: AsyncIterator<string>, stop: AbortController) {
+  for (let next = await lines.next(); !next.done; next = await lines.next()) {
+    const frame = parsed(next.value) as Partial<StopFrame> | undefined;
+    if (isStopSignal(frame?.stop)) stop.abort(new Interrupted(frame.stop));
+  }
+  stop.abort(new Interrupted('SIGTERM'));
 }
 
 async function answer(socket: Socket, runtime: Omit<CommandRuntime, 'io'>, log: Pick<FastifyBaseLogger, 'info' | 'warn'>) {
   const io = frameWriter(socket);
+  const lines = createInterface({ input: socket, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
+  const stop = new AbortController();
   let exit = 1;
   try {
-    const request = JSON.parse((await firstLine(socket)) ?? 'null') as ControlRequest | null;
+    const first = await lines.next();
+    const request = (first.done ? undefined : parsed(first.value)) as ControlRequest | undefined;
     if (!isCommandName(request?.command) || !databaseCommands[request.command].live) {
       throw new Error('the server runs only the commands that may run next to it');
     }
     log.info({ command: request.command }, 'running a CLI command for the control channel');
-    exit = await runDatabaseCommand(request.command, request.input, { ...runtime, io });
+    followStops(lines, stop).catch(() => stop.abort(new Interrupted('SIGTERM')));
+    exit = await runDatabaseCommand(request.command, request.input, { ...runtime, io, stop: stop.signal });
   } catch (error) {
     io.err(failureLine(error));
   }
@@ -93,12 +119,14 @@ export async function openControlChannel(
 
 /**
  * Runs a command through the server holding DATA_DIR, relaying its output; answers its exit code, or
- * undefined when no server listens there (the directory's holder is another CLI command).
+ * undefined when no server listens there (the directory's holder is another CLI command). `stop` aborted (the
+ * operator interrupted the CLI) stops the command in the server, which then says how far it got, as here.
  */
 export async function runThroughServer<Name extends CommandName>(
   dataDir: string,
   request: ControlRequest<Name>,
   io: Pick<CommandIo, 'out' | 'err'>,
+  stop?: AbortSignal,
 ): Promise<number | undefined> {
   const socket = createConnection(controlSocketPath(dataDir));
   const connected = await new Promise<boolean>((done) => {
@@ -107,6 +135,12 @@ export async function runThroughServer<Name extends CommandName>(
   });
   if (!connected) return undefined;
   socket.write(`${JSON.stringify(request)}\n`);
+  const sendStop = () => {
+    const reason = stop?.reason;
+    socket.write(`${JSON.stringify({ stop: reason instanceof Interrupted ? reason.signal : 'SIGINT' } satisfies StopFrame)}\n`);
+  };
+  if (stop?.aborted) sendStop();
+  else stop?.addEventListener('abort', sendStop, { once: true });
   let exit: number | undefined;
   for await (const line of createInterface({ input: socket, crlfDelay: Number.POSITIVE_INFINITY })) {
     const frame = JSON.parse(line) as ControlFrame;

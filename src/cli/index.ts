@@ -37,6 +37,10 @@ function runtimeHere(database: Database, config: Config, stop?: AbortSignal): Co
   };
 }
 
+/** A command that stops cleanly gets a `stop` the operator's SIGINT or SIGTERM aborts; any other runs without one. */
+const stoppableIf = <T>(name: CommandName, work: (stop?: AbortSignal) => Promise<T>) =>
+  databaseCommands[name].stoppable ? stoppable(work) : work(undefined);
+
 /** The directory is held: the server holding it runs the command, or the command is refused with who holds it. */
 async function runWhereHeld<Name extends CommandName>(name: Name, input: CommandInput<Name>, config: Config, locked: DirectoryLockedError) {
   const { pid, command } = locked.holder;
@@ -44,7 +48,7 @@ async function runWhereHeld<Name extends CommandName>(name: Name, input: Command
   if (!databaseCommands[name].live) {
     throw new HeldDirectoryError(`${holder}: \`tessera ${name}\` must not run next to it; stop it first, then run this again`);
   }
-  const exit = await runThroughServer(config.DATA_DIR, { command: name, input }, terminal);
+  const exit = await stoppableIf(name, (stop) => runThroughServer(config.DATA_DIR, { command: name, input }, terminal, stop));
   if (exit === undefined) throw new HeldDirectoryError(`${holder}: wait for it to finish (or stop it), then run this again`);
   return exit;
 }
@@ -64,9 +68,7 @@ async function execute<Name extends CommandName>(name: Name, input: CommandInput
     return;
   }
   try {
-    process.exitCode = databaseCommands[name].stoppable
-      ? await stoppable((stop) => runDatabaseCommand(name, input, runtimeHere(database, config, stop)))
-      : await runDatabaseCommand(name, input, runtimeHere(database, config));
+    process.exitCode = await stoppableIf(name, (stop) => runDatabaseCommand(name, input, runtimeHere(database, config, stop)));
   } finally {
     await database.close();
   }

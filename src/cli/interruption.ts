@@ -1,6 +1,8 @@
 import { constants } from 'node:os';
 
-type StopSignal = 'SIGINT' | 'SIGTERM';
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+export const isStopSignal = (value: unknown): value is StopSignal => value === 'SIGINT' || value === 'SIGTERM';
 
 /** SIGINT or SIGTERM stopped a command: it exits 128 + the signal's number, as a shell reports a process the signal ended. */
 export class Interrupted extends Error {
