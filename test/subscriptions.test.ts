@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
-import { loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, loginAs } from './helpers/auth.js';
 
 describe('subscriptions', () => {
   let h: Harness;
@@ -72,6 +72,37 @@ describe('subscriptions', () => {
     expect(((rows as { rows?: unknown[] }).rows ?? (rows as unknown[])).length).toBe(1);
   });
 
+  it("expires a subscription in its user's organization, where that organization's administrators read it (driven clock)", async () => {
+    const organizationId = await createOrganization(h, admin, 'Expiring');
+    const member = await createUser(h, { roles: ['member'], organizationId });
+    const orgAdmin = await loginAs(h, { roles: ['admin'], organizationId });
+    const endDate = new Date(Date.now() + 3_600_000);
+    const set = await call(admin, 'PUT', `/users/${member.id}/subscription`, { type: 'BASIC', endDate: endDate.toISOString() });
+    expect(set.statusCode).toBe(200);
+    expect(await h.app.modules.subscriptions.expireDue(new Date(endDate.getTime() - 1000))).toBe(0);
+    expect(await h.app.modules.subscriptions.expireDue(new Date(endDate.getTime() + 1000))).toBe(1);
+    expect((await call(admin, 'GET', `/users/${member.id}/subscription`)).json().status).toBe('EXPIRED');
+    const audit = await call(orgAdmin, 'GET', '/audit-logs?action=subscription.expired');
+    expect(audit.statusCode).toBe(200);
+    expect(audit.json().data.map((row: { entityId: string }) => row.entityId)).toEqual([set.json().id]);
+  });
+
+  it("leaves the plan of an account holding more than an organization's administrator to whom may change that account", async () => {
+    const organizationId = await createOrganization(h, admin, 'Plans held above');
+    const orgAdmin = await loginAs(h, { roles: ['admin'], organizationId });
+    const boss = await createUser(h, { roles: ['super_admin'], organizationId });
+    const member = await createUser(h, { roles: ['member'], organizationId });
+    expect((await call(orgAdmin, 'PUT', `/users/${member.id}/subscription`, { type: 'BASIC' })).statusCode).toBe(200);
+
+    const downgraded = await call(orgAdmin, 'PUT', `/users/${boss.id}/subscription`, { type: 'FREE' });
+    expect([downgraded.statusCode, downgraded.json().code]).toEqual([403, 'ACCOUNT_HOLDS_MORE_ACCESS']);
+    expect((await call(admin, 'GET', `/users/${boss.id}/subscription`)).json().code).toBe('SUBSCRIPTION_NOT_FOUND');
+    expect((await call(admin, 'PUT', `/users/${boss.id}/subscription`, { type: 'PREMIUM' })).statusCode).toBe(200);
+    const cancelled = await call(orgAdmin, 'POST', `/users/${boss.id}/subscription/cancel`);
+    expect([cancelled.statusCode, cancelled.json().code]).toEqual([403, 'ACCOUNT_HOLDS_MORE_ACCESS']);
+    expect((await call(admin, 'GET', `/users/${boss.id}/subscription`)).json()).toMatchObject({ type: 'PREMIUM', status: 'ACTIVE' });
+  });
+
   it('lets members read but not change their own plan', async () => {
     const member = await loginAs(h, { roles: ['member'] });
     expect((await call(member, 'PUT', '/users/me/subscription', { type: 'PREMIUM' })).statusCode).toBe(403);
@@ -111,5 +142,27 @@ describe('subscriptions', () => {
     expect((await call(reader, 'POST', '/subscription-plans', { name: 'GOLD' })).statusCode).toBe(403);
     const missing = await call(admin, 'PATCH', '/subscription-plans/0190a8e4-0000-7000-8000-000000000000', { features: [] });
     expect(missing.json().code).toBe('PLAN_NOT_FOUND');
+  });
+
+  it("keeps the plan catalogue, every organization's, to cross-tenant administrators, and counts an organization's own subscribers for its administrator", async () => {
+    const [orgA, orgB] = [await createOrganization(h, admin, 'Plans A'), await createOrganization(h, admin, 'Plans B')];
+    const adminA = await loginAs(h, { roles: ['admin'], organizationId: orgA });
+    for (const organizationId of [orgA, orgB, orgB]) {
+      const user = await createUser(h, { roles: ['member'], organizationId });
+      expect((await call(admin, 'PUT', `/users/${user.id}/subscription`, { type: 'BASIC' })).statusCode).toBe(200);
+    }
+    const basic = async (session: typeof admin) =>
+      (await call(session, 'GET', '/subscription-plans')).json().data.find((plan: { name: string }) => plan.name === 'BASIC');
+    const everywhere = await basic(admin);
+    expect(everywhere.subscribers).toBeGreaterThanOrEqual(3);
+    expect((await basic(adminA)).subscribers).toBe(1);
+
+    const created = await call(adminA, 'POST', '/subscription-plans', { name: 'ORG_A_ONLY', features: ['x'] });
+    expect([created.statusCode, created.json().code]).toEqual([403, 'SHARED_CATALOG']);
+    const edited = await call(adminA, 'PATCH', `/subscription-plans/${everywhere.id}`, { features: ['hijacked'] });
+    expect([edited.statusCode, edited.json().code]).toEqual([403, 'SHARED_CATALOG']);
+    const after = (await call(admin, 'GET', '/subscription-plans')).json().data as { name: string; features: string[] }[];
+    expect(after.map((plan) => plan.name)).not.toContain('ORG_A_ONLY');
+    expect(after.find((plan) => plan.name === 'BASIC')?.features).toEqual(everywhere.features);
   });
 });

@@ -20,7 +20,10 @@ export const accessErrors = defineErrors({
     'Credentials and identifiers (email, username, phone, password, factors, linked identities, API keys, sessions) are not changed, nor an organization left or the account deleted, while impersonating.',
   ],
   SHARED_ROLE: [403, 'Roles every organization shares are changed only by holders of tenants:all.'],
-  SHARED_CATALOG: [403, 'Permissions and user types every organization shares are changed only by holders of tenants:all.'],
+  SHARED_CATALOG: [
+    403,
+    'Permissions, user types and subscription plans every organization shares are changed only by holders of tenants:all.',
+  ],
   SYSTEM_ROLE: [409, 'System roles cannot be changed this way.'],
   BUILT_IN_PERMISSION: [409, 'Built-in permissions cannot be deleted.'],
   LAST_SUPER_ADMIN: [409, 'This is the last active super-admin; make another one first.'],

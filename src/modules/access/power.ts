@@ -81,8 +81,9 @@ export function assertMayChangeSharedRoles(principal: Principal) {
 }
 
 /**
- * The permission catalogue and the user types are shared the same way: a custom permission deleted or a user type
- * renamed by one organization's administrator would take it from, or change it for, every other organization's people.
+ * The permission catalogue, the user types and the subscription plans are shared the same way: a custom permission
+ * deleted, a user type renamed or a plan's features changed by one organization's administrator would take it from, or
+ * change it for, every other organization's people.
  */
 export function assertMayChangeSharedCatalog(principal: Principal) {
   if (!principal.crossTenant) throw errors.SHARED_CATALOG();

@@ -202,7 +202,7 @@ export async function ensureSomePreset(db: Db, name: PresetName): Promise<boolea
 export { isPermission, type Permission } from '../../platform/permissions.js';
 export { type AccessScope, cachedAccessProfile, cachedUserGrants, EVERYWHERE, profileIn } from './effective.js';
 export { assertNotLastSuperAdmin } from './grants.js';
-export { assertMayActOn, assertNotApiKey, assertNotImpersonating, targetScope } from './power.js';
+export { assertMayActOn, assertMayChangeSharedCatalog, assertNotApiKey, assertNotImpersonating, targetScope } from './power.js';
 export { type PresetName, presetNames } from './presets.js';
 export type { UserCondition } from './queries.js';
 /** Which of these roles are platform roles (super-admin, or carrying tenants:all): granted platform-wide, never within one organization. */

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, lte, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, count, eq, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { subscriptionPlans, subscriptions } from '../../db/schema/index.js';
 
@@ -28,8 +28,8 @@ export async function findPlan(db: Executor, name: string) {
 
 export type PlanRow = typeof subscriptionPlans.$inferSelect;
 
-/** Every plan, with how many active subscriptions it has. */
-export async function listPlans(db: Executor) {
+/** Every plan, with how many active subscriptions it has (of the users `holders` names, when given). */
+export async function listPlans(db: Executor, holders?: (userId: AnyColumn) => SQL) {
   return db
     .select({
       id: subscriptionPlans.id,
@@ -40,7 +40,10 @@ export async function listPlans(db: Executor) {
       subscribers: count(subscriptions.id),
     })
     .from(subscriptionPlans)
-    .leftJoin(subscriptions, and(eq(subscriptions.type, subscriptionPlans.name), eq(subscriptions.status, 'ACTIVE')))
+    .leftJoin(
+      subscriptions,
+      and(eq(subscriptions.type, subscriptionPlans.name), eq(subscriptions.status, 'ACTIVE'), holders?.(subscriptions.userId)),
+    )
     .groupBy(subscriptionPlans.id)
     .orderBy(asc(subscriptionPlans.name));
 }
@@ -93,11 +96,11 @@ export async function cancelSubscription(db: Executor, userId: string) {
 }
 
 /** One statement, safe on any number of nodes at once: returns whose subscriptions it expired. */
-export async function expireDueSubscriptions(db: Executor) {
+export async function expireDueSubscriptions(db: Executor, now: Date) {
   return db
     .update(subscriptions)
-    .set({ status: 'EXPIRED', updatedAt: sql`now()` })
-    .where(and(eq(subscriptions.status, 'ACTIVE'), lte(subscriptions.endDate, sql`now()`)))
+    .set({ status: 'EXPIRED', updatedAt: now })
+    .where(and(eq(subscriptions.status, 'ACTIVE'), lte(subscriptions.endDate, now)))
     .returning({ id: subscriptions.id, userId: subscriptions.userId });
 }
 

@@ -1,12 +1,14 @@
+import { type AnyColumn, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { type SignedInCaller, systemCaller } from '../../platform/caller.js';
 import { changedFields } from '../../platform/changes.js';
 import { isoOrNull } from '../../platform/dates.js';
 import type { Emit } from '../../platform/use-case.js';
-import { registerPresetPart } from '../access/service.js';
+import { assertMayChangeSharedCatalog, registerPresetPart, tenantOf } from '../access/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
-import type { UsersService } from '../users/service.js';
+import { memberships } from '../organizations/service.js';
+import { type UsersService, userConditions } from '../users/service.js';
 import { subscriptionErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import type { CreatePlan, PutSubscription, UpdatePlan } from './schemas.js';
@@ -114,15 +116,16 @@ export function createSubscriptionsService(context: AppContext, { useCases, user
       const start = body.startDate ? new Date(body.startDate) : new Date();
       const end = body.endDate ? new Date(body.endDate) : null;
       if (end && end <= start) throw errors.INVALID_PERIOD();
+      // A plan is the account's, in every organization: changed only by whom may change the account.
       const row = await useCases.run(caller, async (tx, emit) =>
-        save(tx, emit, await users.visibleUser(tx, caller.principal, id), body, start, end),
+        save(tx, emit, await users.actionableUser(tx, caller.principal, id), body, start, end),
       );
       return view(row);
     },
 
     async cancel(caller: SignedInCaller, id: string) {
       const row = await useCases.run(caller, async (tx, emit) => {
-        const user = await users.visibleUser(tx, caller.principal, id);
+        const user = await users.actionableUser(tx, caller.principal, id);
         const cancelled = await queries.cancelSubscription(tx, user.id);
         if (!cancelled) throw errors.ACTIVE_SUBSCRIPTION_NOT_FOUND();
         await emit({
@@ -136,14 +139,21 @@ export function createSubscriptionsService(context: AppContext, { useCases, user
       return view(row);
     },
 
-    /** The plan catalogue, each plan with its number of active subscriptions. */
-    async listPlans() {
-      const rows = await queries.listPlans(db);
+    /** The plan catalogue, each plan with its number of active subscriptions: in the caller's organization when confined to one. */
+    async listPlans(caller: SignedInCaller) {
+      const tenant = tenantOf(caller.principal);
+      // An organization's users, as its administrator sees them: of it by default, or members of it.
+      const holders =
+        tenant === undefined
+          ? undefined
+          : (userId: AnyColumn) => sql`(${userConditions.inOrganization(tenant)(userId)} OR ${memberships.memberOf(tenant)(userId)})`;
+      const rows = await queries.listPlans(db, holders);
       return { data: rows.map((row) => planView(row, Number(row.subscribers))) };
     },
 
     /** A new plan; subscriptions put on it from then on get its features unless they name their own. */
     async createPlan(caller: SignedInCaller, body: CreatePlan) {
+      assertMayChangeSharedCatalog(caller.principal);
       const row = await useCases.run(caller, async (tx, emit) => {
         const plan = await queries.insertPlan(tx, {
           name: body.name,
@@ -158,6 +168,7 @@ export function createSubscriptionsService(context: AppContext, { useCases, user
 
     /** Changes a plan's description or features; subscriptions already on it keep the features they were given. */
     async updatePlan(caller: SignedInCaller, id: string, body: UpdatePlan) {
+      assertMayChangeSharedCatalog(caller.principal);
       return useCases.run(caller, async (tx, emit) => {
         const before = await queries.findPlanById(tx, id);
         if (!before) throw errors.PLAN_NOT_FOUND();
@@ -169,11 +180,17 @@ export function createSubscriptionsService(context: AppContext, { useCases, user
       });
     },
 
-    /** The scheduled sweep: marks subscriptions past their end date EXPIRED, one event each. */
-    async expireDue() {
+    /**
+     * The scheduled sweep: marks subscriptions past their end date EXPIRED, one event each, in the user's organization
+     * (as a change or a cancellation is), so its administrators' audit log and webhooks hear of it too.
+     */
+    async expireDue(now = new Date()) {
       return useCases.run(systemCaller('tessera-jobs'), async (tx, emit) => {
-        const expired = await queries.expireDueSubscriptions(tx);
-        for (const row of expired) await emit({ type: 'subscription.expired', entityId: row.id, payload: { userId: row.userId } });
+        const expired = await queries.expireDueSubscriptions(tx, now);
+        for (const row of expired) {
+          const organizationId = (await users.findById(tx, row.userId))?.organizationId ?? null;
+          await emit({ type: 'subscription.expired', entityId: row.id, organizationId, payload: { userId: row.userId } });
+        }
         return expired.length;
       });
     },
