@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, findRoleId, login, loginAs } from './helpers/auth.js';
 
 // DESIGN's tenancy rule: an org admin of A gets, for any user of B, exactly the answer a missing user gets.
 describe('tenancy: no IDOR across organizations', () => {
@@ -136,5 +136,22 @@ describe('tenancy: no IDOR across organizations', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((row: { organizationId: string | null }) => row.organizationId === orgA)).toBe(true);
     expect((await call('GET', `/audit-logs?entityId=${userB.id}`)).json().data).toEqual([]);
+  });
+
+  it("exports a shared member's sessions in its own organization only, not where and when they sign in to another", async () => {
+    const shared = await createUser(h, { organizationId: orgB, roles: ['LEARNER'], email: 'shared-sessions@example.com' });
+    const joined = await h.app.inject({
+      method: 'POST',
+      url: `/organizations/${orgA}/members`,
+      headers: root.headers,
+      payload: { userId: shared.id, roleIds: [await findRoleId(h, 'LEARNER')] },
+    });
+    expect(joined.statusCode).toBe(201);
+    // Signed in to their default organization, B.
+    const own = await login(h, shared.email, shared.password);
+    const exported = (await call('GET', `/users/${shared.id}/export`)).json();
+    expect(exported.sessions).toEqual([]);
+    const theirs = (await h.app.inject({ method: 'GET', url: '/users/me/export', headers: own.headers })).json();
+    expect(theirs.sessions).toEqual([expect.objectContaining({ organizationId: orgB })]);
   });
 });

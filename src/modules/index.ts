@@ -169,8 +169,10 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     ...organizations.service.exportParts,
     ...subscriptions.service.exportParts,
     ...auth.service.exportParts,
+    ...mfa.service.exportParts,
     ...learning.service.exportParts,
     ...federation.service.exportParts,
+    ...invitations.service.exportParts,
     ...audit.service.exportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);

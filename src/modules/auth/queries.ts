@@ -336,12 +336,16 @@ export async function touchApiKey(db: Executor, id: string) {
   await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, id));
 }
 
-/** A user's sessions and API keys for their GDPR export: never a token or key hash. */
+/**
+ * A user's sessions and API keys for their GDPR export: never a token or key hash. An administrator confined to an
+ * organization gets the sessions acting in it or in none, not where and when the person signed in to another.
+ */
 export const exportParts = {
-  sessions: (db: Executor, userId: string) =>
+  sessions: (db: Executor, userId: string, within?: string) =>
     db
       .select({
         id: sessions.id,
+        organizationId: sessions.organizationId,
         ipAddress: sessions.ipAddress,
         userAgent: sessions.userAgent,
         createdAt: sessions.createdAt,
@@ -349,7 +353,12 @@ export const exportParts = {
         revokedAt: sessions.revokedAt,
       })
       .from(sessions)
-      .where(eq(sessions.userId, userId)),
+      .where(
+        and(
+          eq(sessions.userId, userId),
+          within === undefined ? undefined : or(isNull(sessions.organizationId), eq(sessions.organizationId, within)),
+        ),
+      ),
   apiKeys: (db: Executor, userId: string) =>
     db
       .select({

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { userInvitations as invitations } from '../../db/schema/index.js';
 
@@ -44,6 +44,15 @@ export async function findPendingFor(db: Executor, organizationId: string, email
     )
     .for('update');
   return row;
+}
+
+/** The invitations of one person, to their account or their address, newest first. */
+export function invitationsOf(db: Executor, userId: string, email: string) {
+  return db
+    .select()
+    .from(invitations)
+    .where(or(eq(invitations.userId, userId), eq(invitations.email, email)))
+    .orderBy(desc(invitations.createdAt), desc(invitations.id));
 }
 
 export interface InvitationFilter {

@@ -1,11 +1,13 @@
 import type { AppContext } from '../../context.js';
+import { type ExportPart, rowsWithin } from '../../platform/export-scope.js';
 import type { StatisticsPart } from '../ops/service.js';
 import { createAcceptance } from './accept.js';
 import type { InvitationsDeps } from './deps.js';
 import { createInvitationMails } from './mails.js';
 import { createInvitationManagement } from './manage.js';
-import { invitationCounts } from './queries.js';
+import { invitationCounts, invitationsOf } from './queries.js';
 import { createInvitationSchedule } from './schedule.js';
+import { invitationView } from './views.js';
 
 export type { AccountToSetUp } from './manage.js';
 
@@ -20,6 +22,8 @@ type Management = ReturnType<typeof createInvitationManagement>;
 export interface InvitationsService extends Management, ReturnType<typeof createAcceptance>, ReturnType<typeof createInvitationSchedule> {
   /** Its figures of the administrators' overview. */
   statistics: StatisticsPart<'invitations'>;
+  /** What invitations holds about a person, for their GDPR export. */
+  exportParts: { invitations: ExportPart };
 }
 
 export function createInvitationsService(context: AppContext, deps: InvitationsDeps): InvitationsService {
@@ -39,6 +43,14 @@ export function createInvitationsService(context: AppContext, deps: InvitationsD
     sendDueReminders: schedule.sendDueReminders,
     expireDue: schedule.expireDue,
     statistics: invitationStatistics,
+    exportParts: {
+      // Those to their account and to their address (one sent before the account existed names only the address).
+      async invitations(executor, userId, within) {
+        const user = await deps.users.findById(executor, userId);
+        if (!user) return [];
+        return rowsWithin(await invitationsOf(executor, userId, user.email), within).map(invitationView);
+      },
+    },
   };
 }
 

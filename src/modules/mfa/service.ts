@@ -1,11 +1,13 @@
 import type { AppContext } from '../../context.js';
 import type { SignedInCaller } from '../../platform/caller.js';
+import type { ExportPart } from '../../platform/export-scope.js';
 import type { MfaDeps } from './deps.js';
 import { createEnroller } from './enroller.js';
-import { createFactors, type FinishEnrolment } from './factors.js';
+import { createFactors, type FinishEnrolment, factorView } from './factors.js';
 import { createPasskeys } from './passkeys.js';
+import { listRememberedDevices } from './queries.devices.js';
 import * as queries from './queries.js';
-import { createRememberedDevices } from './remembered-devices.js';
+import { createRememberedDevices, rememberedDeviceView } from './remembered-devices.js';
 import { createSecondStep } from './second-step.js';
 
 /**
@@ -41,6 +43,11 @@ export function createMfaService(context: AppContext, deps: MfaDeps) {
     stepUp: secondStep.stepUp,
     /** The route guard's step-up (RFC 9470) for routes that change credentials or grant power. */
     requireStepUp: (caller: SignedInCaller) => enrollers.requireStepUp(context.database.primary, caller),
+    /** What mfa holds about a person, for their GDPR export: each factor's kind, name and dates, never a secret or a token's hash. */
+    exportParts: {
+      mfaFactors: async (executor, userId) => (await queries.listFactors(executor, userId)).map(factorView),
+      rememberedDevices: async (executor, userId) => (await listRememberedDevices(executor, userId)).map(rememberedDeviceView),
+    } satisfies Record<string, ExportPart>,
     async deleteExpired() {
       await queries.deleteExpiredChallenges(context.database.primary);
       await devices.deleteExpired();

@@ -114,7 +114,7 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
     '/users/:id/export',
     operation(requirePermissionOrSelf('users:export'), {
       description:
-        "Everything Tessera holds about a user (`me` for your own), for a subject access request: the account, profile, preferences and statistics, and each module's part (roles, sessions, identities, learning records, subscription). Hashes, tokens and key material are left out. The export is audited.",
+        "Everything Tessera holds about a user (`me` for your own), for a subject access request: the account, profile, preferences and statistics, and each module's part (memberships, roles, sessions, API keys, second factors, remembered devices, identities, invitations, learning records, subscription, audit trail). Hashes, tokens and key material are left out. The export is audited.",
       summary: 'Everything held about a user, as JSON (GDPR)',
       params: UserIdParams,
       response: { 200: ExportView, ...problems(errors.USER_NOT_FOUND) },

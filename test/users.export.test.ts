@@ -1,0 +1,66 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { createHarness, type Harness } from './helpers/app.js';
+import { enrolAuthenticator, loginAs } from './helpers/auth.js';
+import { totpCode } from './helpers/totp.js';
+
+/** The GDPR export holds what every module keeps about the person, and none of their secrets. */
+describe('users: the data export, module by module', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await createHarness({
+      config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000', SIGNING_KEY_SECRET: 'ab'.repeat(32), MFA_REMEMBER_DEVICE_DAYS: '30' },
+    });
+  });
+  afterAll(() => h.close());
+
+  const rows = <T>(query: ReturnType<typeof sql>) => queryRows<T & Record<string, unknown>>(h.context.database.primary, query);
+
+  it('holds the second factors and the remembered browsers, without a secret or a token', async () => {
+    const person = await enrolAuthenticator(h);
+    const { mfaToken } = (
+      await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: person.user.email, password: person.user.password } })
+    ).json();
+    const verified = await h.app.inject({
+      method: 'POST',
+      url: '/auth/mfa/verify',
+      payload: { mfaToken, method: 'totp', code: totpCode(person.secret, person.step + 1), rememberDevice: true },
+    });
+    expect(verified.statusCode).toBe(200);
+    const cookie = String(verified.headers['set-cookie']).split(';')[0] as string;
+
+    const res = await h.app.inject({ method: 'GET', url: '/users/me/export', headers: person.headers });
+    expect(res.statusCode).toBe(200);
+    const exported = res.json();
+    expect(exported.mfaFactors).toEqual([expect.objectContaining({ id: person.factorId, kind: 'totp' })]);
+    expect(exported.rememberedDevices).toEqual([expect.objectContaining({ id: expect.any(String), expiresAt: expect.any(String) })]);
+    const [factor] = await rows<{ secret: string }>(sql`SELECT secret FROM mfa_factors WHERE id = ${person.factorId}`);
+    const [device] = await rows<{ token_hash: string }>(
+      sql`SELECT token_hash FROM mfa_remembered_devices WHERE user_id = ${person.userId}`,
+    );
+    for (const secret of [person.secret, factor?.secret, device?.token_hash, cookie.split('=')[1], ...person.recoveryCodes])
+      expect(res.body).not.toContain(secret);
+  });
+
+  it('holds the invitations that name the person, without their token', async () => {
+    const admin = await loginAs(h, { roles: ['admin'] });
+    const made = await h.app.inject({
+      method: 'POST',
+      url: '/users',
+      headers: admin.headers,
+      payload: { email: 'export-my-invitation@example.com', name: 'Ex Ported' },
+    });
+    expect(made.statusCode).toBe(201);
+    const res = await h.app.inject({ method: 'GET', url: `/users/${made.json().user.id}/export`, headers: admin.headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().invitations).toEqual([
+      expect.objectContaining({ purpose: 'SET_PASSWORD', status: 'PENDING', email: 'export-my-invitation@example.com' }),
+    ]);
+    const [invitation] = await rows<{ token_hash: string }>(
+      sql`SELECT token_hash FROM user_invitations WHERE user_id = ${made.json().user.id}`,
+    );
+    expect(res.body).not.toContain(invitation?.token_hash);
+  });
+});
