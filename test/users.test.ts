@@ -296,6 +296,22 @@ describe('users: admin API and self-service', () => {
     expect(left?.n).toBe(0);
   });
 
+  it("erases the person's mails with them: no outbox row names them or their address afterwards", async () => {
+    const target = await createUser(h, { email: 'forget-my-mails@example.com' });
+    const forgot = await h.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: target.email } });
+    expect(forgot.statusCode).toBe(202);
+    const mailsOf = async () =>
+      (
+        await queryRows<{ n: number }>(
+          h.context.database.primary,
+          sql`SELECT count(*)::int AS n FROM email_outbox WHERE user_id = ${target.id} OR to_address = ${target.email}`,
+        )
+      )[0]?.n;
+    expect(await mailsOf()).toBe(1);
+    expect((await as(admin).send('DELETE', `/users/${target.id}?hard=true`)).statusCode).toBe(204);
+    expect(await mailsOf()).toBe(0);
+  });
+
   it('answers 404 to a PATCH that loses the race to an erasure, writing nothing after it', async () => {
     const target = await createUser(h);
     // The erasure holds the row while the PATCH reads it and waits to update it; then the erasure commits.

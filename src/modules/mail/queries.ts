@@ -12,6 +12,11 @@ export async function insertMail(tx: Executor, mail: { to: string; template: str
     .values({ toAddress: mail.to, template: mail.template, subject, textBody: text, htmlBody: html, userId: mail.userId ?? null });
 }
 
+/** An erased person's mails, sent or waiting: their address and subjects go with them. */
+export async function deleteMailsOf(tx: Executor, userId: string) {
+  await tx.delete(emailOutbox).where(eq(emailOutbox.userId, userId));
+}
+
 /**
  * Claims due mails by pushing their next attempt out by a lease: no transaction stays open while SMTP
  * answers, and two workers never send the same mail while the lease lasts.

@@ -3,7 +3,7 @@ import type { Executor } from '../../db/client.js';
 import { defaultLanguage, type Language, spokenLanguage } from '../../platform/languages.js';
 import type { DomainUseCases } from '../events.js';
 import { createMailTranslator } from './i18n/index.js';
-import { insertMail } from './queries.js';
+import { deleteMailsOf, insertMail } from './queries.js';
 import { renderMail, type TemplateData, type TemplateName } from './templates.js';
 import { createMailWorker } from './worker.js';
 
@@ -39,6 +39,10 @@ export function createMailService(context: AppContext, { useCases }: { useCases:
   const worker = createMailWorker(context);
   const translator = createMailTranslator();
   let preferenceOf: LanguagePreference | undefined;
+  // Erasure leaves no row naming the person: the outbox keeps each mail's address, and a waiting one would still go out.
+  useCases.react(['user.erased'], async (tx, event) => {
+    if (event.entityId) await deleteMailsOf(tx, event.entityId);
+  });
 
   /** The recipient's language (their account's, by id or address), else the named stand-in's, else the default. */
   async function languageFor(tx: Executor, mail: Mail<TemplateName>): Promise<Language> {
