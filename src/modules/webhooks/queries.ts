@@ -47,6 +47,11 @@ export async function deleteWebhook(tx: Executor, id: string): Promise<boolean> 
   return (await tx.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id })).length > 0;
 }
 
+/** An organization's endpoints, deleted (their deliveries with them): what each was. */
+export function deleteWebhooksOfOrganization(tx: Executor, organizationId: string) {
+  return tx.delete(webhooks).where(eq(webhooks.organizationId, organizationId)).returning({ id: webhooks.id, url: webhooks.url });
+}
+
 /** The active endpoints an event reaches: subscribed to its type, its entity's "x.*" or "*", and in its organization (or every one). */
 export async function subscribedTo(tx: Executor, type: string, organizationId: string | null): Promise<string[]> {
   const entity = type.slice(0, type.indexOf('.'));

@@ -116,6 +116,13 @@ export function createWebhooksService(context: AppContext, { useCases, mail, met
 
   const worker = createWebhookWorker(context, metrics, { failing: disableIfFailingTooLong });
 
+  // An organization's endpoints go with it, each as its own deletion: the foreign key's cascade would remove them unheard.
+  useCases.react(['organization.deleted'], async (tx, event, { emit }) => {
+    if (!event.entityId) return;
+    for (const { id, url } of await queries.deleteWebhooksOfOrganization(tx, event.entityId))
+      await emit({ type: 'webhook.deleted', entityId: id, organizationId: event.entityId, payload: { url } });
+  });
+
   async function assertDeliverable(url: string) {
     try {
       await guard.assertAllowedTarget(url);
