@@ -609,7 +609,7 @@ export interface paths {
         };
         /**
          * Everything held about a user, as JSON (GDPR)
-         * @description Everything Tessera holds about a user (`me` for your own), for a subject access request: the account, profile, preferences and statistics, and each module's part (roles, sessions, identities, learning records, subscription). Hashes, tokens and key material are left out. The export is audited.
+         * @description Everything Tessera holds about a user (`me` for your own), for a subject access request: the account, profile, preferences and statistics, and each module's part (memberships, roles, sessions, API keys, second factors, remembered devices, identities, invitations, learning records, subscription, audit trail). Hashes, tokens and key material are left out. The export is audited.
          */
         get: operations["getUserExport"];
         put?: never;
@@ -850,7 +850,7 @@ export interface paths {
         get: operations["getUserSubscription"];
         /**
          * Set a user's subscription
-         * @description Puts the user on the plan named in `type`, from `startDate` (default now) to `endDate` (none: open-ended). An end not after the start answers INVALID_PERIOD.
+         * @description Puts the user on the plan named in `type`, from `startDate` (default now) to `endDate` (none: open-ended). An end not after the start answers INVALID_PERIOD. The plan is the account's in every organization: a user holding access you do not (here or, for an administrator of one organization, in another) answers ACCOUNT_HOLDS_MORE_ACCESS.
          */
         put: operations["putUserSubscription"];
         post?: never;
@@ -871,7 +871,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a user's subscription
-         * @description Cancels the active subscription; it stays readable with status CANCELLED. A user without an active one answers ACTIVE_SUBSCRIPTION_NOT_FOUND.
+         * @description Cancels the active subscription; it stays readable with status CANCELLED. A user without an active one answers ACTIVE_SUBSCRIPTION_NOT_FOUND; one holding access you do not, ACCOUNT_HOLDS_MORE_ACCESS.
          */
         post: operations["postUserSubscriptionCancel"];
         delete?: never;
@@ -889,13 +889,13 @@ export interface paths {
         };
         /**
          * List subscription plans
-         * @description The plans a subscription can name as its `type`, with their features and how many active subscriptions each has.
+         * @description The plans a subscription can name as its `type`, with their features and how many active subscriptions each has (an organization's administrator counts their organization's members only).
          */
         get: operations["getSubscriptionPlans"];
         put?: never;
         /**
          * Create a subscription plan
-         * @description A new plan. A subscription put on it without features of its own gets the plan's features. A name already taken answers NAME_ALREADY_EXISTS.
+         * @description A new plan. A subscription put on it without features of its own gets the plan's features. A name already taken answers NAME_ALREADY_EXISTS. The catalogue is shared by every organization: only a holder of tenants:all changes it (SHARED_CATALOG).
          */
         post: operations["postSubscriptionPlans"];
         delete?: never;
@@ -919,7 +919,7 @@ export interface paths {
         head?: never;
         /**
          * Edit a subscription plan's description or features
-         * @description Changes the description or the features of a plan. Subscriptions already on the plan keep the features they were given; new ones get these.
+         * @description Changes the description or the features of a plan. Subscriptions already on the plan keep the features they were given; new ones get these. Only a holder of tenants:all changes the catalogue (SHARED_CATALOG).
          */
         patch: operations["patchSubscriptionPlan"];
         trace?: never;
@@ -7215,7 +7215,7 @@ export interface operations {
             };
             400: components["responses"]["400-INVALID_PERIOD-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-FORBIDDEN"];
             404: components["responses"]["404-USER_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -7256,7 +7256,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-FORBIDDEN"];
             404: components["responses"]["404-USER_NOT_FOUND-ACTIVE_SUBSCRIPTION_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -7341,7 +7341,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-SHARED_CATALOG-FORBIDDEN"];
             409: components["responses"]["409-NAME_ALREADY_EXISTS-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -7388,7 +7388,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-SHARED_CATALOG-FORBIDDEN"];
             404: components["responses"]["404-PLAN_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
