@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, loginAs } from './helpers/auth.js';
+import { createUser, impersonate, loginAs } from './helpers/auth.js';
 import { pagesOf } from './helpers/pages-of.js';
 
 describe('API keys', () => {
@@ -50,6 +50,24 @@ describe('API keys', () => {
     }
     const pages = await pagesOf(h, '/auth/api-keys', holder.headers, 2);
     expect(pages.map((page) => page.map((key) => key.id))).toEqual([made.slice(0, 2), made.slice(2)]);
+  });
+
+  it('is revoked from a signed-in session only: neither a key nor an impersonation revokes one', async () => {
+    const holder = await loginAs(h, { permissions: ['users:read'] });
+    const make = async (name: string) =>
+      (await h.app.inject({ method: 'POST', url: '/auth/api-keys', headers: holder.headers, payload: { name, scopes: [] } })).json();
+    const [leaked, service] = [await make('leaked'), await make('service')];
+    const revoke = async (id: string, headers: Record<string, string>) => {
+      const res = await h.app.inject({ method: 'DELETE', url: `/auth/api-keys/${id}`, headers });
+      return [res.statusCode, res.statusCode === 204 ? undefined : res.json().code];
+    };
+    expect(await revoke(service.id, { 'x-api-key': leaked.key })).toEqual([403, 'API_KEY_NOT_ALLOWED']);
+    expect(await revoke(leaked.id, { 'x-api-key': leaked.key })).toEqual([403, 'API_KEY_NOT_ALLOWED']);
+    const support = await loginAs(h, { permissions: ['users:read', 'users:impersonate'] });
+    const asHolder = await impersonate(h, support, holder.userId, 'Ticket 88: keys');
+    expect(await revoke(service.id, asHolder)).toEqual([403, 'IMPERSONATION_NOT_ALLOWED']);
+    expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers: { 'x-api-key': service.key } })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers: { 'x-api-key': leaked.key } })).statusCode).toBe(200);
   });
 
   it('refuses scopes the owner does not hold, unknown scopes and past expiry; honours expiry', async () => {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
@@ -134,6 +134,49 @@ describe('remember this device: a signed cookie that spares a browser the second
     expect((await h.app.inject({ method: 'GET', url: '/auth/mfa/remembered-devices', headers })).json().data).toEqual([]);
     // The other person's device was never touched.
     expect((await passwordSignIn(other, othersCookie)).accessToken).toEqual(expect.any(String));
+  });
+
+  it("asks the factor of a remembered browser's sign-in for a new factor or recovery codes, the password given or not, however old the sign-in", async () => {
+    const person = await enrolled();
+    const { cookie } = await signInRemembering(person);
+    const remembered = await passwordSignIn(person, cookie);
+    expect(claimsOf(remembered.accessToken)).toMatchObject({ amr: ['pwd'] });
+    const headers = bearer(remembered.accessToken);
+    const fresh = { password: person.user.password };
+    const ways = ['/auth/mfa/recovery-codes', '/auth/mfa/totp', '/auth/passkeys/options'];
+    const answers = async () => {
+      const answered: unknown[] = [];
+      for (const url of ways) {
+        const res = await post(url, fresh, headers);
+        answered.push([url, res.statusCode, res.json().code]);
+      }
+      return answered;
+    };
+    const refusedEverywhere = ways.map((url) => [url, 401, 'STEP_UP_REQUIRED']);
+    expect(await answers()).toEqual(refusedEverywhere);
+    // Past STEP_UP_MAX_AGE (a driven clock), the password renews the sign-in's age, never its strength.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 11 * 60_000 });
+    try {
+      expect(await answers()).toEqual(refusedEverywhere);
+    } finally {
+      vi.useRealTimers();
+    }
+    const [codes] = await rows<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM audit_logs WHERE entity_id = ${person.userId} AND action = 'mfa.recovery_codes_generated'`,
+    );
+    expect(codes?.n).toBe(1);
+  });
+
+  it('forgets every device when an administrator signs the person out everywhere, even with no session open', async () => {
+    const person = await enrolled();
+    const remembered = await signInRemembering(person);
+    // Signed out in that browser, and the session that enrolled ended too: nothing is live when the administrator acts.
+    expect((await post('/auth/logout', {}, bearer(remembered.tokens.accessToken))).statusCode).toBe(204);
+    expect((await post('/auth/logout', {}, person.headers)).statusCode).toBe(204);
+    const admin = await loginAs(h, { roles: ['admin'] });
+    const ended = await h.app.inject({ method: 'DELETE', url: `/users/${person.userId}/sessions`, headers: admin.headers });
+    expect(ended.statusCode).toBe(204);
+    expect((await passwordSignIn(person, remembered.cookie)).mfaRequired).toBe(true);
   });
 
   it('sets no cookie unless asked', async () => {

@@ -321,6 +321,26 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
     expect(failed?.n).toBe(answered);
   });
 
+  it('counts a wrong password given to add a factor toward the same throttle as a wrong one at sign-in', async () => {
+    const session = await loginAs(h);
+    // The sign-in cleared its failures. Wrong passwords are answered, then the waits begin (1 s, 2 s, 4 s …); a
+    // slow machine may outlast a short wait, so the guesses go on until a wait long enough to sign in within it.
+    let answered = 0;
+    let held: Awaited<ReturnType<typeof post>> | undefined;
+    for (let attempt = 0; attempt < 16 && !held; attempt++) {
+      const res = await post(h, '/auth/mfa/totp', { password: `guess number ${attempt}` }, session.headers);
+      if (res.statusCode !== 429) {
+        expect(res.json().code).toBe('WRONG_PASSWORD');
+        answered++;
+      } else if (Number(res.headers['retry-after']) >= 4) held = res;
+      else await new Promise((resolve) => setTimeout(resolve, Number(res.headers['retry-after']) * 1000));
+    }
+    expect(held?.json().code).toBe('RATE_LIMITED');
+    expect(answered).toBeGreaterThanOrEqual(5);
+    const password = await post(h, '/auth/login', { email: session.user.email, password: session.user.password });
+    expect(password.statusCode).toBe(429);
+  });
+
   it("forces enrolment under an organization's policy `required`: a token that only enrols, then the sign-in finishes", async () => {
     const admin = await loginAs(h, { roles: ['admin'] });
     const organizationId = await createOrganization(h, admin, `Strict ${Date.now()}`);
@@ -348,6 +368,49 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
     expect((await post(h, '/auth/mfa/totp', { enrollmentToken })).json().code).toBe('INVALID_ENROLLMENT_TOKEN');
     // From now on the member answers the second step like anyone with a factor.
     await passwordStep(h, member.email, member.password);
+  });
+
+  it('ends a sign-in waiting to enrol when a new password is set or the person is signed out everywhere', async () => {
+    const admin = await loginAs(h, { roles: ['admin'] });
+    const organizationId = await createOrganization(h, admin, `Strict and reset ${Date.now()}`);
+    await h.app.inject({ method: 'PATCH', url: `/organizations/${organizationId}`, headers: admin.headers, payload: { mfa: 'required' } });
+    const member = await createUser(h, { organizationId });
+    const waitingToEnrol = async (password: string) =>
+      (await post(h, '/auth/login', { email: member.email, password })).json().enrollmentToken as string;
+    const refused = async (url: string, payload: object) => {
+      const res = await post(h, url, payload);
+      return [res.statusCode, res.json().code];
+    };
+    const invalid = [401, 'INVALID_ENROLLMENT_TOKEN'];
+
+    // Whoever signed in with the password (its owner, or someone who learnt it) started adding an authenticator app.
+    const taken = await waitingToEnrol(member.password);
+    const started = (await post(h, '/auth/mfa/totp', { enrollmentToken: taken })).json();
+    const newPassword = 'the password the administrator set';
+    const set = await h.app.inject({
+      method: 'PUT',
+      url: `/users/${member.id}/password`,
+      headers: admin.headers,
+      payload: { password: newPassword },
+    });
+    expect(set.statusCode).toBe(204);
+    const confirm = { code: totpCode(started.secret, stepAt()), enrollmentToken: taken };
+    expect(await refused(`/auth/mfa/totp/${started.factorId}/confirm`, confirm)).toEqual(invalid);
+    expect(await refused('/auth/mfa/totp', { enrollmentToken: taken })).toEqual(invalid);
+    expect(await refused('/auth/passkeys/options', { enrollmentToken: taken })).toEqual(invalid);
+
+    // Signed out everywhere by an administrator, though no session was open yet.
+    const waiting = await waitingToEnrol(newPassword);
+    const ended = await h.app.inject({ method: 'DELETE', url: `/users/${member.id}/sessions`, headers: admin.headers });
+    expect(ended.statusCode).toBe(204);
+    expect(await refused('/auth/mfa/totp', { enrollmentToken: waiting })).toEqual(invalid);
+    const [factors] = await queryRows<{ n: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS n FROM mfa_factors WHERE user_id = ${member.id} AND confirmed_at IS NOT NULL`,
+    );
+    expect(factors?.n).toBe(0);
+    // A sign-in with the password now in force enrols as before.
+    expect((await post(h, '/auth/mfa/totp', { enrollmentToken: await waitingToEnrol(newPassword) })).statusCode).toBe(201);
   });
 
   it('asks step-up (RFC 9470) of a stale or single-factor session, and lets a fresh two-factor sign-in through', async () => {
@@ -388,6 +451,33 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
     // The last factor took the recovery codes with it: the password alone signs in again.
     const plain = await post(h, '/auth/login', { email: person.user.email, password: person.user.password });
     expect(plain.json().accessToken).toEqual(expect.any(String));
+  });
+
+  it("measures an impersonation's step-up by the administrator's own sign-in, not by when the impersonation began", async () => {
+    const support = await loginAs(h, { permissions: ['users:read', 'users:impersonate', 'roles:manage'] });
+    const manager = await createUser(h, { permissions: ['users:read', 'roles:manage'] });
+    const learner = await createUser(h);
+    // The administrator signed in an hour ago: the refreshed token carries that sign-in's time.
+    await queryRows(
+      h.context.database.primary,
+      sql`UPDATE sessions SET created_at = now() - interval '1 hour' WHERE user_id = ${support.userId}`,
+    );
+    const refreshed = (await post(h, '/auth/refresh-token', { refreshToken: support.refreshToken })).json();
+    const grant = async (headers: Headers) => {
+      const res = await post(h, `/users/${learner.id}/permissions`, { permissions: ['users:read'] }, headers);
+      return [res.statusCode, res.statusCode === 204 ? undefined : res.json().code];
+    };
+    const stepUp = [401, 'STEP_UP_REQUIRED'];
+    expect(await grant(bearer(refreshed.accessToken))).toEqual(stepUp);
+    const started = await post(h, `/users/${manager.id}/impersonate`, { reason: 'Ticket 91: grants' }, bearer(refreshed.accessToken));
+    expect(started.statusCode, started.body).toBe(201);
+    expect(claimsOf(started.json().accessToken).auth_time).toBe(claimsOf(refreshed.accessToken).auth_time);
+    expect(await grant(bearer(started.json().accessToken))).toEqual(stepUp);
+    const [held] = await queryRows<{ n: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS n FROM user_permissions WHERE user_id = ${learner.id}`,
+    );
+    expect(held?.n).toBe(0);
   });
 
   it('lets an administrator reset a person’s factors: audited, mailed, shown by include=mfa', async () => {

@@ -114,6 +114,18 @@ export async function enrolAuthenticator(h: Harness, options: Parameters<typeof 
   return { ...session, factorId, secret: secret as string, step, recoveryCodes: confirmed.json().recoveryCodes as string[] };
 }
 
+/** Support (a caller holding users:impersonate) acting as `userId`: the impersonation token's Bearer headers. */
+export async function impersonate(h: Harness, support: { headers: Record<string, string> }, userId: string, reason: string) {
+  const started = await h.app.inject({
+    method: 'POST',
+    url: `/users/${userId}/impersonate`,
+    headers: support.headers,
+    payload: { reason },
+  });
+  answered(started, 201);
+  return { authorization: `Bearer ${started.json().accessToken}` };
+}
+
 /**
  * The API as `caller`, each answer's status and parsed body (none for a 204): what a console test reads to
  * confirm that an action on the screen really happened.

@@ -1280,7 +1280,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke an API key
-         * @description Revokes one of your API keys; requests with it answer 401 from then on.
+         * @description Revokes one of your API keys, and the keys it made; requests with it answer 401 from then on. Not with an API key, nor while impersonated.
          */
         delete: operations["deleteAuthApiKey"];
         options?: never;
@@ -8196,6 +8196,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             404: components["responses"]["404-API_KEY_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -8828,6 +8829,7 @@ export interface operations {
             409: components["responses"]["409-AUTHENTICATOR_LIMIT_REACHED-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
@@ -8907,6 +8909,7 @@ export interface operations {
             409: components["responses"]["409-FACTOR_ALREADY_CONFIRMED-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
@@ -8945,6 +8948,7 @@ export interface operations {
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
@@ -9059,6 +9063,7 @@ export interface operations {
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
@@ -9197,6 +9202,7 @@ export interface operations {
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };

@@ -67,6 +67,8 @@ export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users
     list: (caller: SignedInCaller, page: PageRequest = {}) => pageOfKeys(caller.principal.userId, page),
 
     async revoke(caller: SignedInCaller, id: string) {
+      // As DELETE /users/me/api-keys/:keyId: a leaked key must not take its owner's other keys away.
+      assertNotApiKey(caller.principal);
       await kit.useCases.run(caller, async (tx, emit) => {
         if (!(await queries.revokeApiKey(tx, caller.principal.userId, id))) throw errors.API_KEY_NOT_FOUND();
         await emit({ type: 'auth.api_key_revoked', entityId: id });

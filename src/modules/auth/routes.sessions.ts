@@ -172,10 +172,14 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
   app.delete(
     '/api-keys/:id',
     operation(authenticated, {
-      description: 'Revokes one of your API keys; requests with it answer 401 from then on.',
+      description:
+        'Revokes one of your API keys, and the keys it made; requests with it answer 401 from then on. Not with an API key, nor while impersonated.',
       summary: 'Revoke an API key',
       params: IdParams,
-      response: { 204: NoContent, ...problems(errors.API_KEY_NOT_FOUND, limited) },
+      response: {
+        204: NoContent,
+        ...problems(errors.API_KEY_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED, accessErrors.IMPERSONATION_NOT_ALLOWED, limited),
+      },
     }),
     async (request) => {
       await auth.apiKeys.revoke(signedIn(request.caller), request.params.id);

@@ -48,7 +48,7 @@ const LINK_PURPOSES: Record<MailedLinkKind, OneTimePurpose> = {
 
 /** What auth publishes: its routes' flows, the sign-in pipeline other ways in end in, sessions, keys. */
 export interface AuthService
-  extends Pick<Flow<typeof createSignIn>, 'signIn' | 'login' | 'authenticationOf' | 'admitSecondFactor' | 'clearFailures'>,
+  extends Pick<Flow<typeof createSignIn>, 'signIn' | 'login' | 'authenticationOf' | 'admitAttempt' | 'clearFailures'>,
     Flow<typeof createRegistration>,
     Flow<typeof createPasswordFlows>,
     Flow<typeof createTemporaryPasswords>,
@@ -100,7 +100,7 @@ export function createAuthService(kit: AuthKit): AuthService {
     signIn: signIn.signIn,
     login: signIn.login,
     authenticationOf: signIn.authenticationOf,
-    admitSecondFactor: signIn.admitSecondFactor,
+    admitAttempt: signIn.admitAttempt,
     clearFailures: signIn.clearFailures,
     continuations: createSealedContinuations(kit.tokens),
     mayHoldSession: (user) => mayHoldSession(kit, user),

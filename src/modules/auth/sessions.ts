@@ -273,13 +273,16 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
       });
     },
 
-    /** An administrator (or the user, through `me`) signs a user out everywhere. */
+    /**
+     * An administrator (or the user, through `me`) signs a user out everywhere. Told even when no session was
+     * live: what else it ends (remembered browsers, sign-ins waiting to enrol) reacts to it.
+     */
     async endAllOfUser(caller: SignedInCaller, id: string) {
       assertNotApiKey(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
         const user = await kit.users.actionableUser(tx, caller.principal, id);
         const sessions = await queries.revokeUserSessions(tx, user.id, 'ended_by_admin');
-        if (sessions > 0) await emit({ type: 'auth.sessions_ended_by_admin', entityId: user.id, payload: { sessions } });
+        await emit({ type: 'auth.sessions_ended_by_admin', entityId: user.id, payload: { sessions } });
       });
     },
   };

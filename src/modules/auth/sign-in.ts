@@ -193,11 +193,12 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
     },
 
     /**
-     * A second factor's attempt counts against the identifier the person signed in with, exactly as a password
-     * does (the same counters, the same waits); refused with 429 while held. `database`: the caller's transaction
-     * when it runs in one (a device known from an earlier sign-in is looked up through it).
+     * An attempt at a credential besides the sign-in's password (a second factor, the password given again to a
+     * session) counts against the identifier, exactly as a password at sign-in does (the same counters, the
+     * same waits); refused with 429 while held. `database`: the caller's transaction when it runs in one (a
+     * device known from an earlier sign-in is looked up through it).
      */
-    async admitSecondFactor(caller: Caller, identifier: string, database: Executor = kit.context.database.primary) {
+    async admitAttempt(caller: Caller, identifier: string, database: Executor = kit.context.database.primary) {
       const lookup = identifier.includes('@') ? { email: identifier } : { username: identifier };
       const waitSeconds = await throttle.attempt(identifier, caller.ipAddress, () => signedInBefore(database, lookup, caller));
       if (waitSeconds !== undefined) throw rateLimited(waitSeconds);

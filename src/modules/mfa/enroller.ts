@@ -1,9 +1,9 @@
 import type { Executor } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
-import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import type { Caller, Principal, SignedInCaller } from '../../platform/caller.js';
 import { assertNotApiKey } from '../access/service.js';
 import type { UserRow } from '../users/service.js';
-import { type MfaKit, SECOND_FACTOR_AMR } from './deps.js';
+import { hasSecondFactor, type MfaKit, trustEndingEvents } from './deps.js';
 import { mfaErrors as errors } from './errors.js';
 import { policyOf } from './policy.js';
 import * as queries from './queries.js';
@@ -31,18 +31,37 @@ export interface EnrolInput {
 export function createEnroller(kit: MfaKit) {
   const { config } = kit.context;
 
+  kit.useCases.react(trustEndingEvents, async (tx, event) => {
+    if (event.entityId) await queries.endPendingEnrolments(tx, event.entityId);
+  });
+
+  /**
+   * How and when the caller's session was proven. An impersonation's is the administrator's sign-in, which its
+   * token carries: the person signed in to nothing, and the impersonation's start proves no one (a stale sign-in
+   * would otherwise pass step-up by starting one).
+   */
+  async function provenSignIn(db: Executor, principal: Principal) {
+    if (principal.actor) {
+      return { userId: principal.actor.userId, amr: principal.amr ?? [], authTime: new Date((principal.authTime ?? 0) * 1000) };
+    }
+    return principal.sessionId ? kit.auth.authenticationOf(db, principal.sessionId) : undefined;
+  }
+
   /**
    * Step-up (RFC 9470): the session's sign-in within STEP_UP_MAX_AGE and, when the person has a factor,
    * proven with one. What the route guard applies to routes that change credentials or grant power, and
-   * the email change without a password. API keys are no sign-in: their scopes bound them.
+   * the email change without a password. API keys are no sign-in: their scopes bound them. `weak` is told
+   * whatever the sign-in's age: a password given now renews its age, never its strength.
    */
   async function stepUpVerdict(db: Executor, caller: SignedInCaller): Promise<'ok' | 'stale' | 'weak'> {
     const { principal } = caller;
     if (principal.apiKeyId) return 'ok';
-    const signedIn = principal.sessionId ? await kit.auth.authenticationOf(db, principal.sessionId) : undefined;
-    if (!signedIn || Date.now() - signedIn.authTime.getTime() > config.STEP_UP_MAX_AGE) return 'stale';
-    if (signedIn.amr.some((method) => SECOND_FACTOR_AMR.includes(method))) return 'ok';
-    return (await queries.activeKinds(db, principal.userId)).some((kind) => kind !== 'RECOVERY_CODE') ? 'weak' : 'ok';
+    const signedIn = await provenSignIn(db, principal);
+    if (!signedIn) return 'stale';
+    const weak =
+      !hasSecondFactor(signedIn.amr) && (await queries.activeKinds(db, signedIn.userId)).some((kind) => kind !== 'RECOVERY_CODE');
+    if (weak) return 'weak';
+    return Date.now() - signedIn.authTime.getTime() > config.STEP_UP_MAX_AGE ? 'stale' : 'ok';
   }
 
   async function requireStepUp(db: Executor, caller: SignedInCaller) {
@@ -74,7 +93,10 @@ export function createEnroller(kit: MfaKit) {
       if (!user) throw httpErrors.UNAUTHORIZED();
       // Finishing what a fresh authentication started (a pending factor, a spent challenge) is not asked again.
       if (fresh && input.password !== undefined) {
+        // A session is no licence to guess its password: each try counts as one at sign-in does.
+        await kit.auth.admitAttempt(caller, user.email, tx);
         if (!(await kit.auth.verifyPassword(user, input.password))) throw errors.WRONG_PASSWORD();
+        await kit.auth.clearFailures(caller, user.email);
         if ((await stepUpVerdict(tx, signedIn)) === 'weak') await requireStepUp(tx, signedIn);
       } else if (fresh) {
         await requireStepUp(tx, signedIn);

@@ -184,6 +184,14 @@ export async function consumeChallenge(db: Executor, tokenHash: string, purpose:
   return row;
 }
 
+/** Ends the sign-ins of a person waiting to enrol a first factor (their enrolment tokens). */
+export async function endPendingEnrolments(db: Executor, userId: string) {
+  await db
+    .update(mfaChallenges)
+    .set({ consumedAt: new Date() })
+    .where(and(eq(mfaChallenges.userId, userId), eq(mfaChallenges.purpose, 'ENROLLMENT'), isNull(mfaChallenges.consumedAt)));
+}
+
 export async function deleteExpiredChallenges(db: Executor) {
   await db.delete(mfaChallenges).where(lt(mfaChallenges.expiresAt, new Date(Date.now() - 86_400_000)));
 }

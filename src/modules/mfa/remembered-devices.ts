@@ -6,28 +6,10 @@ import { isoOrNull } from '../../platform/dates.js';
 import type { Emit } from '../../platform/use-case.js';
 import { assertNotApiKey } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
-import type { MfaKit } from './deps.js';
+import { type MfaKit, trustEndingEvents } from './deps.js';
 import { mfaErrors as errors } from './errors.js';
 import * as queries from './queries.devices.js';
 import { digest, newToken } from './secrets.js';
-
-/**
- * What ends every remembered device of a person, in the transaction of the change: a new password (changed,
- * reset, set by an administrator), sign-out everywhere, an address change undone ("this wasn't me"), the
- * account suspended or deactivated, and an administrator's reset of the factors. An erased account's go with it.
- */
-const forgettingEvents = [
-  'auth.password_changed',
-  'auth.password_reset',
-  'auth.password_set_by_admin',
-  'auth.temporary_password_replaced',
-  'auth.logout_all',
-  'auth.sessions_ended_by_admin',
-  'auth.email_change_reverted',
-  'user.suspended',
-  'user.deactivated',
-  'mfa.factors_reset',
-] as const;
 
 const DAY_MS = 86_400_000;
 
@@ -72,7 +54,7 @@ export function createRememberedDevices(kit: MfaKit) {
     if (devices > 0) await emit({ type: 'mfa.device_forgotten', entityId: userId, payload: { devices, reason } });
   }
 
-  useCases.react(forgettingEvents, async (tx, event, { emit }) => {
+  useCases.react(trustEndingEvents, async (tx, event, { emit }) => {
     if (event.entityId) await forgetAll(tx, emit, event.entityId, event.type);
   });
 

@@ -44,6 +44,8 @@ const enrolProblems = [
   // Neither signed in nor holding an enrolment token.
   httpErrors.UNAUTHORIZED,
   accessErrors.API_KEY_NOT_ALLOWED,
+  // A wrong password counts toward the sign-in throttle.
+  limited,
 ] as const;
 const stepUp = { ...authenticated, stepUp: true };
 

@@ -267,7 +267,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
     async verify(caller: Caller, input: VerifyInput) {
       const pending = await openToken(input.mfaToken);
       const { signIn } = pending;
-      await auth.admitSecondFactor(caller, signIn.identifier);
+      await auth.admitAttempt(caller, signIn.identifier);
       try {
         // A wrong TOTP code is known before any statement: it opens no transaction (a spent token still says so).
         const claim = input.method === 'totp' ? stepOfCode(pending, input.code ?? '') : undefined;
