@@ -64,6 +64,10 @@ describe('bad input on every endpoint that takes some', () => {
     ['GET', '/users?createdFrom=0000-01-01T00:00:00Z', undefined],
     ['PUT', '/users/profile', { profile: { dateOfBirth: '0000-01-01' } }],
     ['PUT', '/users/profile', { profile: { dateOfBirth: '2999-01-01' } }],
+    // A query parameter a route does not declare, on routes that declare none: refused as on those that declare some.
+    ['GET', '/auth/me?expand=roles', undefined],
+    ['GET', `/roles/${id}?include=users`, undefined],
+    ['POST', '/auth/change-password?dryRun=true', { currentPassword: 'a current passphrase', newPassword: 'a next passphrase' }],
   ];
 
   it.each(cases)('%s %s → 400 problem+json, nothing written', async (method, url, payload) => {
@@ -80,5 +84,15 @@ describe('bad input on every endpoint that takes some', () => {
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json()).toMatchObject({ status: 400, code: expect.stringMatching(/^[A-Z_]+$/) });
     expect(await count()).toBe(before);
+  });
+
+  it('names a query parameter the route does not take, on a route that takes none', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/health/live?verbose=1' });
+    expect([res.statusCode, res.json().code, res.json().errors]).toEqual([
+      400,
+      'FIELD_NOT_ALLOWED',
+      [{ path: '/verbose', message: 'cannot be set here' }],
+    ]);
+    expect((await h.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
   });
 });

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { type ErrorSpec, httpErrors } from './errors.js';
 import type { RoutePolicy } from './route-policy.js';
@@ -19,7 +20,14 @@ const withWrite = [httpErrors.ALREADY_EXISTS];
 const readsBody = (method: string | string[]) => [method].flat().some((name) => name !== 'GET' && name !== 'HEAD');
 
 /**
- * Adds to every documented route the problems it can answer whatever it does: 5xx, a query string of
+ * The query of a documented route that declares none: no parameter. One it would ignore is refused, as a route with a
+ * query schema refuses one it does not know, so a client's misspelt or misplaced parameter is said, not dropped.
+ */
+const NoQuery = Type.Object({}, { additionalProperties: false });
+
+/**
+ * Gives a documented route that declares no query the query of none (`NoQuery`), then adds to every documented
+ * route the problems it can answer whatever it does: 5xx, a query string of
  * too many parameters, input validation when it takes input, the refusals of a body's reader and the
  * generic unique-violation 409 when its method has a body, and from its policy 401 (with the
  * authenticator's codes) and 403. A route's own schema then lists only its domain's codes.
@@ -28,6 +36,7 @@ export function declareImplicitProblems(app: FastifyInstance, authenticationErro
   app.addHook('onRoute', (route) => {
     const schema = route.schema as Record<string, unknown> | undefined;
     if (!schema || schema.hide) return;
+    schema.querystring ??= NoQuery;
     const policy = route.config?.auth as RoutePolicy | undefined;
     const implied: ErrorSpec[] = [...always];
     if (schema.body || schema.querystring || schema.params) implied.push(...withInput);
