@@ -2698,15 +2698,15 @@ export interface components {
         };
     };
     responses: {
-        /** @description Problem codes: FILE_REQUIRED, MALFORMED_REQUEST, TOO_MANY_PARAMETERS, MALFORMED_JSON, BODY_TOO_DEEP */
-        "400-FILE_REQUIRED-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-MALFORMED_JSON-BODY_TOO_DEEP": {
+        /** @description Problem codes: FILE_REQUIRED, MALFORMED_REQUEST, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, MALFORMED_JSON, BODY_TOO_DEEP */
+        "400-FILE_REQUIRED-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_JSON-BODY_TOO_DEEP": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "FILE_REQUIRED" | "MALFORMED_REQUEST" | "TOO_MANY_PARAMETERS" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                    code?: "FILE_REQUIRED" | "MALFORMED_REQUEST" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                 };
             };
         };
@@ -2875,30 +2875,6 @@ export interface components {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
                     code?: "REDIRECT_URI_NOT_ALLOWED" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "MALFORMED_REQUEST";
-                };
-            };
-        };
-        /** @description Problem codes: TOO_MANY_PARAMETERS */
-        "400-TOO_MANY_PARAMETERS": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Problem"] & {
-                    /** @enum {unknown} */
-                    code?: "TOO_MANY_PARAMETERS";
-                };
-            };
-        };
-        /** @description Problem codes: TOO_MANY_PARAMETERS, MALFORMED_JSON, BODY_TOO_DEEP, MALFORMED_REQUEST */
-        "400-TOO_MANY_PARAMETERS-MALFORMED_JSON-BODY_TOO_DEEP-MALFORMED_REQUEST": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Problem"] & {
-                    /** @enum {unknown} */
-                    code?: "TOO_MANY_PARAMETERS" | "MALFORMED_JSON" | "BODY_TOO_DEEP" | "MALFORMED_REQUEST";
                 };
             };
         };
@@ -4328,7 +4304,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             /** @description Default Response */
             503: {
@@ -4399,7 +4375,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             /** @description Default Response */
             503: {
@@ -4452,7 +4428,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
@@ -4477,7 +4453,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             /** @description Default Response */
             503: {
@@ -4564,7 +4540,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-FORBIDDEN"];
             500: components["responses"]["500-INTERNAL_ERROR"];
@@ -4648,7 +4624,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-FORBIDDEN"];
             500: components["responses"]["500-INTERNAL_ERROR"];
@@ -4686,7 +4662,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
@@ -4972,7 +4948,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-FORBIDDEN"];
             500: components["responses"]["500-INTERNAL_ERROR"];
@@ -5121,7 +5097,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-FORBIDDEN"];
             500: components["responses"]["500-INTERNAL_ERROR"];
@@ -6327,7 +6303,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
@@ -6525,7 +6501,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-FILE_REQUIRED-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-MALFORMED_JSON-BODY_TOO_DEEP"];
+            400: components["responses"]["400-FILE_REQUIRED-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -6830,7 +6806,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
@@ -7295,7 +7271,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-FORBIDDEN"];
             500: components["responses"]["500-INTERNAL_ERROR"];
@@ -7883,7 +7859,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             404: components["responses"]["404-USER_NOT_FOUND"];
             429: components["responses"]["429-RATE_LIMITED"];
@@ -7993,7 +7969,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS-MALFORMED_JSON-BODY_TOO_DEEP-MALFORMED_REQUEST"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_EXISTS"];
@@ -8510,7 +8486,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
@@ -8669,7 +8645,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS-MALFORMED_JSON-BODY_TOO_DEEP-MALFORMED_REQUEST"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -8781,7 +8757,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
@@ -9096,7 +9072,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
@@ -9265,7 +9241,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
@@ -9287,7 +9263,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS-MALFORMED_JSON-BODY_TOO_DEEP-MALFORMED_REQUEST"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-API_KEY_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_EXISTS"];
@@ -10990,7 +10966,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             429: components["responses"]["429-RATE_LIMITED"];
             500: components["responses"]["500-INTERNAL_ERROR"];
@@ -11143,7 +11119,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-FORBIDDEN"];
             500: components["responses"]["500-INTERNAL_ERROR"];
@@ -12584,7 +12560,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS"];
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
