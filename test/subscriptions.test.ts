@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createOrganization, createUser, loginAs } from './helpers/auth.js';
 
@@ -53,6 +53,38 @@ describe('subscriptions', () => {
         })
       ).json().code,
     ).toBe('INVALID_PERIOD');
+  });
+
+  it('grants a plan only within its period: not before it starts, and not past its end before the sweep (driven clock)', async () => {
+    const member = await loginAs(h, { roles: ['member'] });
+    const start = Date.now() + 5 * 60_000;
+    const set = await call(admin, 'PUT', `/users/${member.userId}/subscription`, {
+      type: 'PREMIUM',
+      startDate: new Date(start).toISOString(),
+      endDate: new Date(start + 5 * 60_000).toISOString(),
+    });
+    expect(set.json()).toMatchObject({ type: 'PREMIUM', status: 'ACTIVE' });
+    const planNow = async () => (await call(member, 'GET', '/auth/me')).json().subscription;
+    const planInToken = async () => {
+      const fresh = await h.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email: member.user.email, password: member.user.password },
+      });
+      return JSON.parse(Buffer.from(fresh.json().accessToken.split('.')[1], 'base64url').toString()).plan;
+    };
+    expect([await planNow(), await planInToken()]).toEqual([null, null]);
+    try {
+      // The answer cached before the start is not kept past it, nor the one cached within the period past its end.
+      vi.useFakeTimers({ toFake: ['Date'], now: start + 60_000 });
+      expect([await planNow(), await planInToken()]).toEqual([{ plan: 'PREMIUM' }, 'PREMIUM']);
+      vi.setSystemTime(start + 6 * 60_000);
+      expect([await planNow(), await planInToken()]).toEqual([null, null]);
+    } finally {
+      vi.useRealTimers();
+    }
+    // Not left for the expiry sweeps of the cases below.
+    expect((await call(admin, 'POST', `/users/${member.userId}/subscription/cancel`)).statusCode).toBe(200);
   });
 
   it('marks past-due subscriptions EXPIRED in the scheduled sweep, with an audit row', async () => {

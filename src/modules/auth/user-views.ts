@@ -15,11 +15,18 @@ const publicFields = Object.keys(PublicUser.properties) as (keyof Static<typeof 
 export interface CachedUser {
   user: Static<typeof PublicUser>;
   plan: string | null;
+  /** When the plan changes by time alone (its subscription's period starts or ends): the entry is kept until then. */
+  planChangesAt?: number;
   memberships: HeldMembership[];
 }
 
 export const createUserViewCache = (state: SharedState) =>
-  createInvalidatedCache<CachedUser | undefined>(state, { channel: 'user-view-invalidate', ttlMs: 60_000, maxEntries: 50_000 });
+  createInvalidatedCache<CachedUser | undefined>(state, {
+    channel: 'user-view-invalidate',
+    ttlMs: 60_000,
+    maxEntries: 50_000,
+    validUntil: (cached) => cached?.planChangesAt ?? Number.POSITIVE_INFINITY,
+  });
 
 export type UserViewCache = ReturnType<typeof createUserViewCache>;
 
@@ -64,7 +71,7 @@ export function createUserViews(kit: {
   context: AppContext;
   useCases: DomainUseCases;
   userViews: UserViewCache;
-  subscriptions: Pick<SubscriptionsService, 'activePlan'>;
+  subscriptions: Pick<SubscriptionsService, 'planInForce'>;
   users: Pick<UsersService, 'findById' | 'view'>;
 }) {
   const { useCases, userViews: cache } = kit;
@@ -81,11 +88,12 @@ export function createUserViews(kit: {
       cache.get(userId, async () => {
         const user = await kit.users.findById(db, userId);
         if (!user) return undefined;
-        const [plan, held] = await Promise.all([kit.subscriptions.activePlan(db, userId), memberships.of(db, userId)]);
+        const [{ plan, changesAt }, held] = await Promise.all([kit.subscriptions.planInForce(db, userId), memberships.of(db, userId)]);
         const view = kit.users.view(user);
         return {
           user: Object.fromEntries(publicFields.map((field) => [field, view[field]])) as CachedUser['user'],
           plan,
+          planChangesAt: changesAt?.getTime(),
           memberships: held.map((row) => ({ id: row.organizationId, name: row.name, slug: row.slug, status: row.status })),
         };
       }),

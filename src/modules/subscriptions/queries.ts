@@ -104,12 +104,12 @@ export async function expireDueSubscriptions(db: Executor, now: Date) {
     .returning({ id: subscriptions.id, userId: subscriptions.userId });
 }
 
-/** The plan a user is on now: the ACTIVE subscription's type. */
-export async function activePlan(db: Executor, userId: string): Promise<string | null> {
+/** The ACTIVE subscription's plan and period, whether or not the period holds yet or still. */
+export async function activeSubscriptionPlan(db: Executor, userId: string) {
   const [row] = await db
-    .select({ type: subscriptions.type })
+    .select({ type: subscriptions.type, startDate: subscriptions.startDate, endDate: subscriptions.endDate })
     .from(subscriptions)
     .where(and(eq(subscriptions.userId, userId), eq(subscriptions.status, 'ACTIVE')))
     .limit(1);
-  return row?.type ?? null;
+  return row;
 }

@@ -26,6 +26,23 @@ const view = (row: queries.SubscriptionRow) => ({
   cancelledAt: isoOrNull(row.cancelledAt),
 });
 
+/** The plan in force, and when that answer next changes by time alone (its period starting or ending), if it does. */
+export interface PlanInForce {
+  plan: string | null;
+  changesAt?: Date;
+}
+
+/**
+ * The plan a user is on at `at`: an ACTIVE subscription's whose period holds. One that starts later is not in force
+ * yet; one past its end no longer is, before the expiry sweep marks it EXPIRED.
+ */
+async function planInForce(executor: Executor, userId: string, at = new Date()): Promise<PlanInForce> {
+  const row = await queries.activeSubscriptionPlan(executor, userId);
+  if (!row || (row.endDate && row.endDate <= at)) return { plan: null };
+  if (row.startDate > at) return { plan: null, changesAt: row.startDate };
+  return { plan: row.type, ...(row.endDate ? { changesAt: row.endDate } : {}) };
+}
+
 const planView = (row: Omit<queries.PlanRow, 'updatedAt'>, subscribers: number) => ({
   id: row.id,
   name: row.name,
@@ -102,8 +119,9 @@ export function createSubscriptionsService(context: AppContext, { useCases, user
       },
     },
 
-    /** The plan a user is on now (null without an active subscription), read on the caller's executor. */
-    activePlan: queries.activePlan,
+    /** The plan a user is on now (null without an active subscription in its period), read on the caller's executor. */
+    activePlan: async (executor: Executor, userId: string) => (await planInForce(executor, userId)).plan,
+    planInForce,
 
     async get(caller: SignedInCaller, id: string) {
       const user = await users.visibleUser(db, caller.principal, id);
