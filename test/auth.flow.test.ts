@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, login, loginAs } from './helpers/auth.js';
+import { createUser, guessUntilHeld, login, loginAs } from './helpers/auth.js';
 import { pagesOf } from './helpers/pages-of.js';
 import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
 
@@ -217,6 +217,18 @@ describe('sign-up, verification, sign-in, refresh, sign-out', () => {
     expect(ok.statusCode).toBe(204);
     expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers: here.headers })).statusCode).toBe(200);
     expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers: elsewhere.headers })).statusCode).toBe(401);
+  });
+
+  it('counts a wrong current password toward the same throttle as a wrong one at sign-in', async () => {
+    const user = await createUser(h);
+    const session = await login(h, user.email, user.password);
+    const { answered, held } = await guessUntilHeld((attempt) =>
+      post('/auth/change-password', { currentPassword: `guess ${attempt}`, newPassword: 'the next passphrase' }, session.headers),
+    );
+    expect(held).toBe('RATE_LIMITED');
+    expect(answered.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(answered)).toEqual(new Set(['WRONG_CURRENT_PASSWORD']));
+    expect((await post('/auth/login', { email: user.email, password: user.password })).statusCode).toBe(429);
   });
 
   it("refuses the account's own address, username or name as its password at every door that sets one", async () => {

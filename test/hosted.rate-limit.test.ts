@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
+import { createUser, guessUntilHeld } from './helpers/auth.js';
 
 // The hosted forms that check a password, a code or a mailed link count in the per-IP budget of the API's
 // credential routes (AUTH_RATE_LIMIT_PER_MINUTE), one budget for both: spraying guesses over the pages gains nothing.
@@ -102,6 +103,31 @@ describe('per-IP limit on the hosted pages', () => {
     expect(answers).toEqual(limited.map((url) => ({ url, status: 429 })));
     // Signing out checks no secret: never refused for the guesses of others behind the same address.
     expect((await post(h.app, '/sign-out', '198.51.100.5')).statusCode).toBe(303);
+  });
+
+  it('answers wrong current passwords the sign-in throttle holds with the wait on the account page’s field', async () => {
+    const ip = '198.51.100.9';
+    const user = await createUser(h, { password: 'an account passphrase' });
+    const signedIn = await post(h.app, '/sign-in', ip, { identifier: user.email, password: 'an account passphrase' });
+    const cookie = String(signedIn.headers['set-cookie']).split(';')[0] as string;
+    const account = await h.app.inject({ method: 'GET', url: '/account', remoteAddress: ip, headers: { cookie } });
+    const csrf = account.body.match(/name="csrf" value="([^"]+)"/)?.[1] ?? '';
+    const { answered, held } = await guessUntilHeld(async (attempt) => {
+      // The per-IP budget out of the way: what holds these guesses is the account's throttle.
+      await h.context.state.del(`auth-ip:${ip}`);
+      const page = await h.app.inject({
+        method: 'POST',
+        url: '/account/password',
+        remoteAddress: ip,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', cookie },
+        payload: new URLSearchParams({ csrf, currentPassword: `guess ${attempt}`, newPassword: 'a changed passphrase' }).toString(),
+      });
+      const field = page.body.match(/<p class="field-error" id="currentPassword-error">([^<]*)<\/p>/)?.[1];
+      return { statusCode: page.statusCode, headers: page.headers, json: () => ({ code: field }) };
+    });
+    expect(answered.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(answered)).toEqual(new Set(['The current password is not right.']));
+    expect(held).toMatch(/^Too many attempts\. Try again in \d+ seconds\.$/);
   });
 
   it('holds across nodes: a budget spent on one node is spent on the other', async () => {

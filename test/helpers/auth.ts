@@ -126,6 +126,29 @@ export async function impersonate(h: Harness, support: { headers: Record<string,
   return { authorization: `Bearer ${started.json().accessToken}` };
 }
 
+/** What `guessUntilHeld` needs of an answer: light-my-request's response. */
+interface Answer {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  json(): { code?: string };
+}
+
+/**
+ * Sends `guess(n)` until the sign-in throttle holds it for 4 s or more, long enough to show that a sign-in right
+ * after is held too: the codes answered before, and the held answer's. The waits double from 1 s, and a slow
+ * machine may outlast a short one, so short waits are waited out.
+ */
+export async function guessUntilHeld(guess: (attempt: number) => Promise<Answer>) {
+  const answered: (string | undefined)[] = [];
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const res = await guess(attempt);
+    if (res.statusCode !== 429) answered.push(res.json().code);
+    else if (Number(res.headers['retry-after']) >= 4) return { answered, held: res.json().code };
+    else await new Promise((resolve) => setTimeout(resolve, Number(res.headers['retry-after']) * 1000));
+  }
+  return { answered, held: undefined };
+}
+
 /**
  * The API as `caller`, each answer's status and parsed body (none for a 204): what a console test reads to
  * confirm that an action on the screen really happened.

@@ -7,11 +7,13 @@ import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import type { OneTimeLinks } from './one-time-links.js';
 import * as queries from './queries.js';
+import type { SignIn } from './sign-in.js';
 
 /** Forgotten, reset and changed passwords. A new password ends the other sessions of its user. */
 export function createPasswordFlows(
   kit: Pick<AuthKit, 'context' | 'dummyHash' | 'mail' | 'throttle' | 'useCases' | 'users'>,
   links: OneTimeLinks,
+  attempts: Pick<SignIn, 'admitAttempt' | 'clearFailures'>,
 ) {
   const { config, database } = kit.context;
   const { useCases, throttle } = kit;
@@ -62,9 +64,12 @@ export function createPasswordFlows(
       assertNotApiKey(principal);
       const user = await kit.users.findById(database.primary, principal.userId);
       if (!user) throw errors.INVALID_CREDENTIALS();
+      // A session is no licence to guess its password: each try counts as one at sign-in does.
+      await attempts.admitAttempt(caller, user.email);
       if (!(await verifyPassword(user.passwordHash ?? kit.dummyHash, input.currentPassword))) {
         throw errors.WRONG_CURRENT_PASSWORD({ errors: [{ path: '/currentPassword', message: 'is wrong' }] });
       }
+      await attempts.clearFailures(caller, user.email);
       assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, user, 'newPassword');
       const passwordHash = await hashPassword(input.newPassword);
       await useCases.run(caller, async (tx, emit) => {

@@ -91,7 +91,7 @@ export function createAuthService(kit: AuthKit): AuthService {
   const impersonation = createImpersonation(kit);
   reactToUserEvents(kit, links);
   const registration = createRegistration(kit, links);
-  const passwords = createPasswordFlows(kit, links);
+  const passwords = createPasswordFlows(kit, links, signIn);
   const temporaryPasswords = createTemporaryPasswords(kit, signIn.signIn);
   const verification = createEmailVerification(kit, links);
   const emailChange = createEmailChangeFlows(kit, links);

@@ -298,6 +298,11 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
       } catch (error) {
         if (kit.isRefusal(error, 'WRONG_CURRENT_PASSWORD'))
           return accountPage(request, reply, session, { errors: { currentPassword: t('account.wrongCurrent') } }, 400);
+        // Wrong current passwords count toward the sign-in throttle: how long to wait, on the field.
+        if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error)) {
+          const wait = kit.throttled(request, reply, error.extra.retryAfterSeconds);
+          return accountPage(request, reply, session, { errors: { currentPassword: wait } }, 429);
+        }
         // The policy is checked against the account by the change itself.
         const policy = hosted.passwordRefusal(error);
         if (policy) return accountPage(request, reply, session, { errors: { newPassword: t(policy.key, policy) } }, 400);
