@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityProviders, profiles } from '../src/db/schema/index.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, loginAs } from './helpers/auth.js';
 import { createBrowser } from './helpers/browser.js';
 import { auditActions, federationConfig, redeem, signInWith } from './helpers/federation.js';
 import { startSocialProviders } from './helpers/social.js';
@@ -119,5 +119,27 @@ describe('identity providers: the admin API, GitHub and Facebook', () => {
     expect((await h.app.inject({ url, headers: admin.headers })).statusCode).toBe(404);
     const again = await signInWith(createBrowser(h), 'github');
     expect(again.status).toBe(404);
+  });
+
+  // A provider serves every organization: one organization's administrator adding an issuer of theirs that vouches
+  // for any address would sign in as anyone's account, a platform administrator's included.
+  it("refuses an administrator confined to one organization every change of the providers, and a test sign-in's view of other accounts", async () => {
+    const organizationId = await createOrganization(h, admin, 'Providers A');
+    const confined = await loginAs(h, { permissions: ['identity-providers:manage'], organizationId });
+    const shared = ['403', 'IDENTITY_PROVIDERS_SHARED'];
+    const created = await create({ kind: 'github', slug: 'org-github', clientId: 'x', clientSecret: 'y' }, confined.headers);
+    expect([String(created.statusCode), created.json().code]).toEqual(shared);
+    const github = (await create({ kind: 'github', slug: 'github-again', clientId: 'gh-client', clientSecret: 'gh-secret' })).json()
+      .identityProvider.id;
+    for (const [method, url, payload] of [
+      ['PATCH', `/identity-providers/${github}`, { allowedDomains: [] }],
+      ['DELETE', `/identity-providers/${github}`, undefined],
+      ['POST', `/identity-providers/${github}/test-sign-in`, undefined],
+    ] as const) {
+      const res = await h.app.inject({ method, url, headers: confined.headers, ...(payload ? { payload } : {}) });
+      expect([String(res.statusCode), res.json().code], `${method} ${url}`).toEqual(shared);
+    }
+    expect((await h.app.inject({ url: `/identity-providers/${github}`, headers: confined.headers })).statusCode).toBe(200);
+    expect((await h.app.inject({ url: `/identity-providers/${github}`, headers: admin.headers })).json().allowedDomains).toEqual([]);
   });
 });

@@ -7,6 +7,10 @@ import { defineErrors } from '../../http/errors.js';
 export const federationErrors = defineErrors({
   IDENTITY_PROVIDER_NOT_FOUND: [404, 'Identity provider not found.'],
   IDENTITY_PROVIDER_FROM_ENVIRONMENT: [409, 'This identity provider is configured by environment variables: change it there.'],
+  IDENTITY_PROVIDERS_SHARED: [
+    403,
+    'Identity providers serve every organization: an administrator confined to one cannot change or test them.',
+  ],
   CLIENT_SECRET_ENCRYPTION_REQUIRED: [409, 'Client secrets are stored encrypted: set SIGNING_KEY_SECRET first.'],
   IDENTITY_PROVIDER_UNAVAILABLE: [503, 'The identity provider cannot be reached. Try again later.'],
   REDIRECT_URI_NOT_ALLOWED: [400, 'This redirect_uri is not on OAUTH_REDIRECT_ALLOWLIST.'],

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Db, Executor } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
-import type { SignedInCaller } from '../../platform/caller.js';
+import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { changedFields } from '../../platform/changes.js';
 import { isoOrNull } from '../../platform/dates.js';
 import { type Outbound, OutboundRefused } from '../../platform/outbound.js';
 import { seal, unseal } from '../../platform/sealed.js';
+import { tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import { federationErrors as errors } from './errors.js';
 import { presetIssuer, presets } from './presets.js';
@@ -105,6 +106,15 @@ async function assertReachableIssuer(outbound: Outbound, issuer: string | null) 
   }
 }
 
+/**
+ * A provider serves every organization: an administrator confined to one would otherwise add an issuer of theirs
+ * vouching for any address (and so sign in as anyone's account, a platform administrator's too), remove another
+ * organization's sign-in, or read through a test sign-in which account of any organization holds an address.
+ */
+export function assertMayChangeProviders(principal: Principal) {
+  if (tenantOf(principal) !== undefined) throw errors.IDENTITY_PROVIDERS_SHARED();
+}
+
 export function createProviders(db: Db, config: Config, useCases: DomainUseCases, outbound: Outbound) {
   const fromEnvironment = environmentProviders(config);
   const secretKey = config.SIGNING_KEY_SECRET;
@@ -171,6 +181,7 @@ export function createProviders(db: Db, config: Config, useCases: DomainUseCases
     },
 
     async create(caller: SignedInCaller, body: CreateProvider) {
+      assertMayChangeProviders(caller.principal);
       const issuer = issuerOf(body);
       await assertReachableIssuer(outbound, issuer);
       if (fromEnvironment.some((provider) => provider.slug === body.slug)) throw httpErrors.SLUG_ALREADY_EXISTS();
@@ -194,6 +205,7 @@ export function createProviders(db: Db, config: Config, useCases: DomainUseCases
     },
 
     async update(caller: SignedInCaller, id: string, body: UpdateProvider) {
+      assertMayChangeProviders(caller.principal);
       return useCases.run(caller, async (tx, emit) => {
         const before = assertStored<queries.ProviderRow>(await find(tx, id));
         const { clientSecret, ...fields } = body;
@@ -213,6 +225,7 @@ export function createProviders(db: Db, config: Config, useCases: DomainUseCases
     },
 
     async remove(caller: SignedInCaller, id: string) {
+      assertMayChangeProviders(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
         assertStored<queries.ProviderRow>(await find(tx, id));
         const deleted = await queries.deleteProvider(tx, id);

@@ -25,6 +25,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
   const { providers } = federation;
   const manage = requirePermission('identity-providers:manage');
   const notFound = errors.IDENTITY_PROVIDER_NOT_FOUND;
+  const shared = errors.IDENTITY_PROVIDERS_SHARED;
 
   app.get(
     '/identity-providers',
@@ -45,7 +46,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
         'Adds a provider of one of the supported kinds (oidc, google, microsoft, github, facebook) by slug. Storing a client secret needs SIGNING_KEY_SECRET set (CLIENT_SECRET_ENCRYPTION_REQUIRED).',
       summary: 'Add an identity provider (its client secret is stored encrypted and never answered)',
       body: CreateProviderBody,
-      response: { 201: ProviderEnvelope, ...problems(httpErrors.SLUG_ALREADY_EXISTS, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED) },
+      response: { 201: ProviderEnvelope, ...problems(httpErrors.SLUG_ALREADY_EXISTS, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED, shared) },
     }),
     async (request) => ({ identityProvider: await providers.create(signedIn(request.caller), request.body) }),
   );
@@ -69,7 +70,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
       body: UpdateProviderBody,
       response: {
         200: ProviderView,
-        ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED),
+        ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT, errors.CLIENT_SECRET_ENCRYPTION_REQUIRED, shared),
       },
     }),
     async (request) => providers.update(signedIn(request.caller), request.params.id, request.body),
@@ -92,7 +93,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
       description:
         "A real sign-in at the provider that signs nobody in: open `authorizationUrl` in this browser, sign in there, and the provider's callback sends you to the console's page of this provider with the result (GET /identity-providers/test-sign-ins/:testId): what the provider said about you and what Tessera would do with it. A disabled provider can be tested before it is enabled. The result is kept ten minutes, for you only.",
       params: ProviderIdParams,
-      response: { 200: TestSignInStarted, ...problems(notFound, errors.IDENTITY_PROVIDER_UNAVAILABLE) },
+      response: { 200: TestSignInStarted, ...problems(notFound, errors.IDENTITY_PROVIDER_UNAVAILABLE, shared) },
     }),
     async (request) => federation.testSignIn.start(signedIn(request.caller), request.params.id),
   );
@@ -114,7 +115,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ federation: FederationS
         'Deletes the provider and every identity linked through it. Providers from OAUTH_* settings are removed in the settings, not here (IDENTITY_PROVIDER_FROM_ENVIRONMENT).',
       summary: 'Remove an identity provider and the identities linked through it',
       params: ProviderIdParams,
-      response: { 204: NoContent, ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT) },
+      response: { 204: NoContent, ...problems(notFound, errors.IDENTITY_PROVIDER_FROM_ENVIRONMENT, shared) },
     }),
     async (request) => {
       await providers.remove(signedIn(request.caller), request.params.id);

@@ -6,7 +6,7 @@ import { sha256 } from './codes.js';
 import type { FederationKit } from './deps.js';
 import { federationErrors as errors } from './errors.js';
 import type { ExternalIdentity } from './presets.js';
-import type { Provider } from './providers.js';
+import { assertMayChangeProviders, type Provider } from './providers.js';
 import type { TestSignInResult } from './schemas.js';
 
 /** As long as a sign-in flow: time to sign in at the provider, then to read what came back. */
@@ -84,6 +84,7 @@ export function createTestSignIn(kit: Pick<FederationKit, 'context' | 'protocol'
   return {
     /** Where the administrator goes to sign in at the provider, and the id to read the result by. */
     async start(caller: SignedInCaller, providerId: string) {
+      assertMayChangeProviders(caller.principal);
       const provider = await providers.settingsOf(providerId);
       const checks = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
       const authorizationUrl = await protocol.authorizationUrl(provider, checks);
