@@ -5,7 +5,7 @@ import { queryRows } from '../src/db/client.js';
 import { createSealedContinuations } from '../src/modules/auth/sealed-continuations.js';
 import { createTokenService } from '../src/modules/auth/tokens.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, enrolAuthenticator, guessUntilHeld, login, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, enrolAuthenticator, guessUntilHeld, impersonate, login, loginAs } from './helpers/auth.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
 type Headers = Record<string, string>;
@@ -471,6 +471,23 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
       sql`SELECT count(*)::int AS n FROM user_permissions WHERE user_id = ${learner.id}`,
     );
     expect(held?.n).toBe(0);
+  });
+
+  it('renames a factor in a signed-in session only: neither an API key nor an impersonation changes one', async () => {
+    const person = await enrolled();
+    const mfaToken = await passwordStep(h, person.user.email, person.user.password);
+    const strong = (await post(h, '/auth/mfa/verify', { mfaToken, method: 'totp', code: totpCode(person.secret, person.step + 1) })).json();
+    const { key } = (await post(h, '/auth/api-keys', { name: 'ci', scopes: [] }, bearer(strong.accessToken))).json();
+    const support = await loginAs(h, { permissions: ['users:read', 'users:impersonate'] });
+    const rename = async (headers: Headers) => {
+      const res = await h.app.inject({ method: 'PATCH', url: `/auth/mfa/${person.factorId}`, headers, payload: { name: 'Taken' } });
+      return [res.statusCode, res.json().code];
+    };
+    expect(await rename({ 'x-api-key': key })).toEqual([403, 'API_KEY_NOT_ALLOWED']);
+    expect(await rename(await impersonate(h, support, person.userId, 'Ticket 92: factors'))).toEqual([403, 'IMPERSONATION_NOT_ALLOWED']);
+    const listed = (await h.app.inject({ method: 'GET', url: '/auth/mfa', headers: bearer(strong.accessToken) })).json();
+    expect(listed.data[0].name).not.toBe('Taken');
+    expect(await rename(bearer(strong.accessToken))).toEqual([200, undefined]);
   });
 
   it('lets an administrator reset a person’s factors: audited, mailed, shown by include=mfa', async () => {

@@ -1611,7 +1611,7 @@ export interface paths {
         head?: never;
         /**
          * Rename a factor
-         * @description Renames one of your authenticator apps or passkeys.
+         * @description Renames one of your authenticator apps or passkeys. Not with an API key, nor while impersonated.
          */
         patch: operations["patchAuthMfa"];
         trace?: never;
@@ -8994,6 +8994,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             404: components["responses"]["404-FACTOR_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];

@@ -145,6 +145,8 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: Rememb
     },
 
     async rename(caller: SignedInCaller, factorId: string, name: string) {
+      // A factor is a credential: changed in a signed-in session of its person only (their mail names it).
+      assertNotApiKey(caller.principal);
       return useCases.run(caller, async (tx, emit) => {
         const row = await queries.renameFactor(tx, caller.principal.userId, factorId, name);
         if (!row?.confirmedAt) throw errors.FACTOR_NOT_FOUND();

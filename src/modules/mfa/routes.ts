@@ -167,10 +167,13 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
     '/auth/mfa/:factorId',
     operation(authenticated, {
       summary: 'Rename a factor',
-      description: 'Renames one of your authenticator apps or passkeys.',
+      description: 'Renames one of your authenticator apps or passkeys. Not with an API key, nor while impersonated.',
       params: FactorParams,
       body: RenameBody,
-      response: { 200: FactorView, ...problems(errors.FACTOR_NOT_FOUND) },
+      response: {
+        200: FactorView,
+        ...problems(errors.FACTOR_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED, accessErrors.IMPERSONATION_NOT_ALLOWED),
+      },
     }),
     async (request) => mfa.factors.rename(signedIn(request.caller), request.params.factorId, request.body.name),
   );
