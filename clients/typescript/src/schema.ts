@@ -3358,6 +3358,18 @@ export interface components {
                 };
             };
         };
+        /** @description Problem codes: IDENTITY_PROVIDERS_SHARED, FORBIDDEN */
+        "403-IDENTITY_PROVIDERS_SHARED-FORBIDDEN": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "IDENTITY_PROVIDERS_SHARED" | "FORBIDDEN";
+                };
+            };
+        };
         /** @description Problem codes: INVITATION_FOR_ANOTHER_ACCOUNT */
         "403-INVITATION_FOR_ANOTHER_ACCOUNT": {
             headers: {
@@ -11194,7 +11206,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-IDENTITY_PROVIDERS_SHARED-FORBIDDEN"];
             409: components["responses"]["409-SLUG_ALREADY_EXISTS-CLIENT_SECRET_ENCRYPTION_REQUIRED-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -11267,7 +11279,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-IDENTITY_PROVIDERS_SHARED-FORBIDDEN"];
             404: components["responses"]["404-IDENTITY_PROVIDER_NOT_FOUND"];
             409: components["responses"]["409-IDENTITY_PROVIDER_FROM_ENVIRONMENT-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -11330,7 +11342,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-IDENTITY_PROVIDERS_SHARED-FORBIDDEN"];
             404: components["responses"]["404-IDENTITY_PROVIDER_NOT_FOUND"];
             409: components["responses"]["409-IDENTITY_PROVIDER_FROM_ENVIRONMENT-CLIENT_SECRET_ENCRYPTION_REQUIRED-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -11406,7 +11418,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-IDENTITY_PROVIDERS_SHARED-FORBIDDEN"];
             404: components["responses"]["404-IDENTITY_PROVIDER_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
