@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createTesseraClient } from '../clients/typescript/src/index.js';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, impersonate, loginAs } from './helpers/auth.js';
 import { injectFetch } from './helpers/inject-fetch.js';
 
 interface AuditRow {
@@ -119,6 +119,25 @@ describe('impersonation: POST /users/:id/impersonate', () => {
     const everywhere = await client.api.POST('/auth/logout-all');
     expect(everywhere.error).toMatchObject({ code: 'IMPERSONATION_NOT_ALLOWED' });
     await client.stopImpersonating();
+  });
+
+  // Each answer is checked against its route's declared problems (the harness fails on an undeclared one).
+  it('refuses the factor, remembered-device and organization routes while impersonating, with the code each declares', async () => {
+    const asPerson = await impersonate(h, support, person.id, 'Ticket 4714: sign-in methods');
+    const unknown = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+    const attempts: ['POST' | 'DELETE', string, object?][] = [
+      ['POST', '/auth/mfa/totp', {}],
+      ['POST', '/auth/mfa/recovery-codes', {}],
+      ['POST', '/auth/passkeys/options', {}],
+      ['DELETE', `/auth/mfa/${unknown}`],
+      ['DELETE', '/auth/mfa/remembered-devices'],
+      ['DELETE', `/auth/mfa/remembered-devices/${unknown}`],
+      ['POST', '/auth/switch-organization', { organizationId: unknown }],
+    ];
+    for (const [method, url, payload] of attempts) {
+      const res = await h.app.inject({ method, url, headers: asPerson, ...(payload ? { payload } : {}) });
+      expect([res.statusCode, res.json().code], `${method} ${url}`).toEqual([403, 'IMPERSONATION_NOT_ALLOWED']);
+    }
   });
 
   // What one signs in or recovers with, and what only the person may give up: support neither changes nor ends them.

@@ -1155,7 +1155,7 @@ export interface paths {
         put?: never;
         /**
          * Act in another of your organizations
-         * @description Moves this session to another organization you are an active member of and answers a new token pair for it, without signing in again: the access token's `org` claim names it and its roles are the ones held there (plus platform-wide ones). Earlier refresh tokens of the session are spent. Refused with 403 NOT_A_MEMBER for an organization you do not belong to or whose membership is suspended; not with an API key.
+         * @description Moves this session to another organization you are an active member of and answers a new token pair for it, without signing in again: the access token's `org` claim names it and its roles are the ones held there (plus platform-wide ones). Earlier refresh tokens of the session are spent. Refused with 403 NOT_A_MEMBER for an organization you do not belong to or whose membership is suspended; not with an API key, nor while impersonated.
          */
         post: operations["postAuthSwitchOrganization"];
         delete?: never;
@@ -3262,18 +3262,6 @@ export interface components {
                 };
             };
         };
-        /** @description Problem codes: API_KEY_NOT_ALLOWED */
-        "403-API_KEY_NOT_ALLOWED": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Problem"] & {
-                    /** @enum {unknown} */
-                    code?: "API_KEY_NOT_ALLOWED";
-                };
-            };
-        };
         /** @description Problem codes: API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED */
         "403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED": {
             headers: {
@@ -3394,15 +3382,15 @@ export interface components {
                 };
             };
         };
-        /** @description Problem codes: NOT_A_MEMBER, API_KEY_NOT_ALLOWED */
-        "403-NOT_A_MEMBER-API_KEY_NOT_ALLOWED": {
+        /** @description Problem codes: NOT_A_MEMBER, API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED */
+        "403-NOT_A_MEMBER-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "NOT_A_MEMBER" | "API_KEY_NOT_ALLOWED";
+                    code?: "NOT_A_MEMBER" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED";
                 };
             };
         };
@@ -7924,7 +7912,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-SESSION_ENDED-UNAUTHORIZED-INVALID_TOKEN-INVALID_API_KEY"];
-            403: components["responses"]["403-NOT_A_MEMBER-API_KEY_NOT_ALLOWED"];
+            403: components["responses"]["403-NOT_A_MEMBER-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -8813,7 +8801,7 @@ export interface operations {
             };
             400: components["responses"]["400-WRONG_PASSWORD-MFA_DISABLED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-INVALID_ENROLLMENT_TOKEN-STEP_UP_REQUIRED-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-AUTHENTICATOR_LIMIT_REACHED-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -8892,7 +8880,7 @@ export interface operations {
             };
             400: components["responses"]["400-WRONG_PASSWORD-MFA_DISABLED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-INVALID_MFA_CODE-INVALID_ENROLLMENT_TOKEN-STEP_UP_REQUIRED-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             404: components["responses"]["404-FACTOR_NOT_FOUND"];
             409: components["responses"]["409-FACTOR_ALREADY_CONFIRMED-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -8932,7 +8920,7 @@ export interface operations {
             };
             400: components["responses"]["400-METHOD_NOT_AVAILABLE-WRONG_PASSWORD-MFA_DISABLED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-INVALID_ENROLLMENT_TOKEN-STEP_UP_REQUIRED-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -8961,7 +8949,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY-STEP_UP_REQUIRED"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             404: components["responses"]["404-FACTOR_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -9048,7 +9036,7 @@ export interface operations {
             };
             400: components["responses"]["400-WRONG_PASSWORD-MFA_DISABLED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-INVALID_ENROLLMENT_TOKEN-STEP_UP_REQUIRED-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -9187,7 +9175,7 @@ export interface operations {
             };
             400: components["responses"]["400-INVALID_PASSKEY_CHALLENGE-WRONG_PASSWORD-MFA_DISABLED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-PASSKEY_NOT_VERIFIED-INVALID_ENROLLMENT_TOKEN-STEP_UP_REQUIRED-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -9278,7 +9266,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -9306,7 +9294,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED"];
+            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             404: components["responses"]["404-REMEMBERED_DEVICE_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];

@@ -64,11 +64,17 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
     operation(authenticated, {
       summary: 'Act in another of your organizations',
       description:
-        "Moves this session to another organization you are an active member of and answers a new token pair for it, without signing in again: the access token's `org` claim names it and its roles are the ones held there (plus platform-wide ones). Earlier refresh tokens of the session are spent. Refused with 403 NOT_A_MEMBER for an organization you do not belong to or whose membership is suspended; not with an API key.",
+        "Moves this session to another organization you are an active member of and answers a new token pair for it, without signing in again: the access token's `org` claim names it and its roles are the ones held there (plus platform-wide ones). Earlier refresh tokens of the session are spent. Refused with 403 NOT_A_MEMBER for an organization you do not belong to or whose membership is suspended; not with an API key, nor while impersonated.",
       body: SwitchOrganizationBody,
       response: {
         200: TokenResponse,
-        ...problems(organizationErrors.NOT_A_MEMBER, accessErrors.API_KEY_NOT_ALLOWED, errors.SESSION_ENDED, limited),
+        ...problems(
+          organizationErrors.NOT_A_MEMBER,
+          accessErrors.API_KEY_NOT_ALLOWED,
+          accessErrors.IMPERSONATION_NOT_ALLOWED,
+          errors.SESSION_ENDED,
+          limited,
+        ),
       },
     }),
     async (request) => auth.sessions.switchOrganization(signedIn(request.caller), request.body.organizationId),

@@ -28,7 +28,10 @@ export const rememberedDeviceRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService
       summary: 'Forget a remembered device',
       description: 'Its next sign-in asks the second factor again. Audited as mfa.device_forgotten.',
       params: DeviceParams,
-      response: { 204: NoContent, ...problems(errors.REMEMBERED_DEVICE_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED) },
+      response: {
+        204: NoContent,
+        ...problems(errors.REMEMBERED_DEVICE_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED, accessErrors.IMPERSONATION_NOT_ALLOWED),
+      },
     }),
     async (request) => {
       await mfa.devices.forget(signedIn(request.caller), request.params.id);
@@ -40,7 +43,7 @@ export const rememberedDeviceRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService
     operation(authenticated, {
       summary: 'Forget every remembered device',
       description: 'Every browser asks the second factor again at its next sign-in. Audited as mfa.device_forgotten.',
-      response: { 204: NoContent, ...problems(accessErrors.API_KEY_NOT_ALLOWED) },
+      response: { 204: NoContent, ...problems(accessErrors.API_KEY_NOT_ALLOWED, accessErrors.IMPERSONATION_NOT_ALLOWED) },
     }),
     async (request) => {
       await mfa.devices.forgetEvery(signedIn(request.caller));

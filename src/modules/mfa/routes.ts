@@ -44,6 +44,7 @@ const enrolProblems = [
   // Neither signed in nor holding an enrolment token.
   httpErrors.UNAUTHORIZED,
   accessErrors.API_KEY_NOT_ALLOWED,
+  accessErrors.IMPERSONATION_NOT_ALLOWED,
   // A wrong password counts toward the sign-in throttle.
   limited,
 ] as const;
@@ -185,7 +186,10 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
       description:
         'Removes one of your authenticator apps or passkeys (step-up: a sign-in within STEP_UP_MAX_AGE with a second factor, else 401 STEP_UP_REQUIRED). You are mailed. The last one takes the recovery codes with it.',
       params: FactorParams,
-      response: { 204: NoContent, ...problems(errors.FACTOR_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED) },
+      response: {
+        204: NoContent,
+        ...problems(errors.FACTOR_NOT_FOUND, accessErrors.API_KEY_NOT_ALLOWED, accessErrors.IMPERSONATION_NOT_ALLOWED),
+      },
     }),
     async (request) => {
       await mfa.factors.remove(signedIn(request.caller), request.params.factorId);
