@@ -112,6 +112,20 @@ describe('social sign-in with an OpenID Connect provider', () => {
     expect([replay.statusCode, replay.json().code, replay.headers.location]).toEqual([400, 'OAUTH_STATE_INVALID', undefined]);
   });
 
+  // Back from the provider too late, through the back button or with another browser's link: a person, not an app,
+  // is reading the answer, so a page in their language says to start again (an app still gets problem+json).
+  it("shows a browser whose return matches no sign-in a page in the person's language, and nothing of the provider's error", async () => {
+    const stale = `${callbackPath}?error=access_denied&error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E&state=expired`;
+    const res = await h.app.inject({ url: stale, headers: { accept: 'text/html,application/xhtml+xml', 'accept-language': 'de' } });
+    expect([res.statusCode, res.headers.location]).toEqual([303, 'https://tessera.test/sign-in/social/expired']);
+    const page = await h.app.inject({ url: '/sign-in/social/expired', headers: { accept: 'text/html', 'accept-language': 'de' } });
+    expect([page.statusCode, page.headers['content-type']]).toEqual([400, 'text/html; charset=utf-8']);
+    expect(page.body).toContain('Diese Anmeldung hat zu lange gedauert');
+    expect(page.body).not.toContain('<script>alert');
+    const api = await h.app.inject({ url: stale });
+    expect([api.statusCode, api.json().code, api.headers.location]).toEqual([400, 'OAUTH_STATE_INVALID', undefined]);
+  });
+
   it('refuses an ID token whose nonce is not the one sent', async () => {
     nextPerson();
     browser.rewrite = async (url) => {

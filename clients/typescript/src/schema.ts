@@ -2133,7 +2133,7 @@ export interface paths {
         };
         /**
          * Where the provider sends the person back (register this URL at the provider)
-         * @description Redirects to the app's redirect_uri with `code` (and the app's `state`), or with `error` (a Tessera problem code) and `error_description`. A missing, unknown, used or expired state answers 400 and redirects nowhere.
+         * @description Redirects to the app's redirect_uri with `code` (and the app's `state`), or with `error` (a Tessera problem code) and `error_description`. A missing, unknown, used or expired state answers 400 and redirects to no app: a browser asking for HTML is sent (303) to Tessera's page saying to start again, when the hosted pages serve one.
          */
         get: operations["getAuthOauthCallback"];
         put?: never;
@@ -10856,6 +10856,13 @@ export interface operations {
         responses: {
             /** @description To the app's redirect_uri */
             302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A browser's return that matches no sign-in: to Tessera's page saying to start again */
+            303: {
                 headers: {
                     [name: string]: unknown;
                 };

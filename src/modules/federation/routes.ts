@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
 import { operations } from '../../http/operation.js';
+import { asksForPage, toAppError } from '../../http/problem.js';
 import { perIpCredentialLimit } from '../../http/rate-limit.js';
 import { publicRoute, signedInIfCredentials } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
@@ -57,15 +58,26 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationServ
     operation(publicRoute, {
       summary: 'Where the provider sends the person back (register this URL at the provider)',
       description:
-        "Redirects to the app's redirect_uri with `code` (and the app's `state`), or with `error` (a Tessera problem code) and `error_description`. A missing, unknown, used or expired state answers 400 and redirects nowhere.",
+        "Redirects to the app's redirect_uri with `code` (and the app's `state`), or with `error` (a Tessera problem code) and `error_description`. A missing, unknown, used or expired state answers 400 and redirects to no app: a browser asking for HTML is sent (303) to Tessera's page saying to start again, when the hosted pages serve one.",
       params: ProviderParams,
       querystring: CallbackQuery,
-      response: { 302: Redirect("To the app's redirect_uri"), ...problems(errors.OAUTH_STATE_INVALID, limited) },
+      response: {
+        302: Redirect("To the app's redirect_uri"),
+        303: Redirect("A browser's return that matches no sign-in: to Tessera's page saying to start again"),
+        ...problems(errors.OAUTH_STATE_INVALID, limited),
+      },
     }),
     async (request, reply) => {
       const rawQuery = request.url.slice(request.url.indexOf('?') + 1);
-      const target = await federation.callback(request.caller, request.params.provider, request.query.state, rawQuery);
-      return reply.redirect(target, 302);
+      try {
+        const target = await federation.callback(request.caller, request.params.provider, request.query.state, rawQuery);
+        return reply.redirect(target, 302);
+      } catch (error) {
+        // A person is reading this answer (no app's redirect to send them to): raw problem+json would tell them nothing.
+        const page = federation.unknownReturnPage();
+        if (page && asksForPage(request) && toAppError(error).code === errors.OAUTH_STATE_INVALID.code) return reply.redirect(page, 303);
+        throw error;
+      }
     },
   );
 

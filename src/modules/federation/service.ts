@@ -23,6 +23,13 @@ export interface FederationService extends ReturnType<typeof createFlow> {
   exchangeCode: Codes['exchange'];
   /** Whether an app's redirect URI is on OAUTH_REDIRECT_ALLOWLIST (compared exactly). */
   redirectAllowed(redirectUri: string): boolean;
+  /**
+   * The page of Tessera's own where a browser whose return from a provider matches no sign-in (too late, the back
+   * button, another browser's link) is told to start again; registered at wiring time by the module that serves it.
+   */
+  showUnknownReturnsAt(pageUrl: string): void;
+  /** That page, if one is registered: without it such a return answers problem+json, as it does to an app. */
+  unknownReturnPage(): string | undefined;
   /** The hosted sign-in page's app round trip: the URL (with a one-time code) to send the browser back to. */
   issueAppCode(caller: Caller, input: { userId: string; redirectUri: string; codeChallenge: string; state?: string }): Promise<string>;
   completeLink: Codes['completeLink'];
@@ -60,6 +67,7 @@ export function createFederationService(context: AppContext, deps: FederationDep
   const identities = createIdentities(kit);
   const testSignIn = createTestSignIn(kit);
   const flow = createFlow(kit, codes, testSignIn);
+  let unknownReturnPage: string | undefined;
   return {
     providers: kit.providers,
     authorize: flow.authorize,
@@ -68,6 +76,11 @@ export function createFederationService(context: AppContext, deps: FederationDep
     exchangeCode: codes.exchange,
     /** Whether an app's redirect URI is on OAUTH_REDIRECT_ALLOWLIST (compared exactly). */
     redirectAllowed: (redirectUri: string) => context.config.OAUTH_REDIRECT_ALLOWLIST.includes(redirectUri),
+    showUnknownReturnsAt(pageUrl: string) {
+      if (!pageUrl.startsWith(`${context.config.PUBLIC_URL}/`)) throw new Error(`${pageUrl} is not under PUBLIC_URL`);
+      unknownReturnPage = pageUrl;
+    },
+    unknownReturnPage: () => unknownReturnPage,
     /**
      * The hosted sign-in page's app round trip: a person signed in in this browser is sent back to an
      * allow-listed app with a one-time code for its PKCE challenge, redeemed at POST /auth/oauth/token like

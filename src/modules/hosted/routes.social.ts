@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type PageKit, page } from './routes.js';
 import { appFields, appSignInPath, backToApp, proceed, refuseApp, renderSignIn, sessionOf } from './routes.sign-in.js';
-import { type AppRequest, SOCIAL_RETURN_PATH } from './service.js';
+import { type AppRequest, SOCIAL_EXPIRED_PATH, SOCIAL_RETURN_PATH } from './service.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -79,6 +79,9 @@ export function socialSignInPages(app: FastifyInstance, kit: PageKit) {
       throw error;
     }
   });
+
+  // Kept apart from the return page, which would clear the journey of a sign-in this browser started since.
+  app.get(SOCIAL_EXPIRED_PATH, page, async (request, reply) => refusalPage(request, reply, 'signIn.socialExpired', 400));
 
   app.get(SOCIAL_RETURN_PATH, page, async (request, reply) => {
     const query = request.query as Query;

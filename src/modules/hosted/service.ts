@@ -47,6 +47,8 @@ const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
 
 /** Where a provider's sign-in comes back to these pages (federation's callback redirects here with a code). */
 export const SOCIAL_RETURN_PATH = '/sign-in/social/return';
+/** Where federation sends a browser whose return from a provider matches no sign-in (expired, replayed, another browser's). */
+export const SOCIAL_EXPIRED_PATH = '/sign-in/social/expired';
 
 /** The least of a request this module reads: its Cookie header. */
 export interface RequestWithCookies {
@@ -142,6 +144,7 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
   const socialReturnUri = `${config.PUBLIC_URL}${SOCIAL_RETURN_PATH}`;
   const translator = createTranslator();
   deps.federation.trustOwnRedirect(socialReturnUri);
+  deps.federation.showUnknownReturnsAt(`${config.PUBLIC_URL}${SOCIAL_EXPIRED_PATH}`);
 
   const pendingPages = {
     /** A page for one more pending state (`mfaRequired` → the second-factor page); names are unique. */
