@@ -30,6 +30,12 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
 
   const enrolled = (options: Parameters<typeof loginAs>[1] = {}) => enrolAuthenticator(h, options);
 
+  /** An administrator sets a new password on the account (as after a takeover), which ends what the old one began. */
+  async function passwordSetBy(admin: { headers: Headers }, userId: string, password: string) {
+    const set = await h.app.inject({ method: 'PUT', url: `/users/${userId}/password`, headers: admin.headers, payload: { password } });
+    expect(set.statusCode).toBe(204);
+  }
+
   async function passwordStep(target: Harness, email: string, password: string) {
     const res = await post(target, '/auth/login', { email, password });
     expect(res.statusCode).toBe(200);
@@ -380,13 +386,7 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
     const taken = await waitingToEnrol(member.password);
     const started = (await post(h, '/auth/mfa/totp', { enrollmentToken: taken })).json();
     const newPassword = 'the password the administrator set';
-    const set = await h.app.inject({
-      method: 'PUT',
-      url: `/users/${member.id}/password`,
-      headers: admin.headers,
-      payload: { password: newPassword },
-    });
-    expect(set.statusCode).toBe(204);
+    await passwordSetBy(admin, member.id, newPassword);
     const confirm = { code: totpCode(started.secret, stepAt()), enrollmentToken: taken };
     expect(await refused(`/auth/mfa/totp/${started.factorId}/confirm`, confirm)).toEqual(invalid);
     expect(await refused('/auth/mfa/totp', { enrollmentToken: taken })).toEqual(invalid);
@@ -404,6 +404,21 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
     expect(factors?.n).toBe(0);
     // A sign-in with the password now in force enrols as before.
     expect((await post(h, '/auth/mfa/totp', { enrollmentToken: await waitingToEnrol(newPassword) })).statusCode).toBe(201);
+  });
+
+  it('ends a sign-in waiting for its second factor when a new password is set meanwhile', async () => {
+    const person = await enrolled();
+    const admin = await loginAs(h, { roles: ['admin'] });
+    // Whoever gave the password (its owner, or someone who learnt it and the factor) waits at the second step.
+    const mfaToken = await passwordStep(h, person.user.email, person.user.password);
+    const newPassword = 'the password after the takeover';
+    await passwordSetBy(admin, person.userId, newPassword);
+    const late = await post(h, '/auth/mfa/verify', { mfaToken, method: 'totp', code: totpCode(person.secret, person.step + 1) });
+    expect([late.statusCode, late.json().code]).toEqual([401, 'INVALID_MFA_TOKEN']);
+    // The code was not spent: the sign-in with the password now in force takes it.
+    const again = await passwordStep(h, person.user.email, newPassword);
+    const signedIn = await post(h, '/auth/mfa/verify', { mfaToken: again, method: 'totp', code: totpCode(person.secret, person.step + 1) });
+    expect(signedIn.statusCode).toBe(200);
   });
 
   it('asks step-up (RFC 9470) of a stale or single-factor session, and lets a fresh two-factor sign-in through', async () => {

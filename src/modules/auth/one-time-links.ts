@@ -25,7 +25,7 @@ export interface LinkBinding {
 }
 
 /** A fingerprint of the password hash (itself never stored twice): it changes with every new password. */
-const passwordStamp = (user: Pick<UserRow, 'passwordHash'>) => sha256(`password:${user.passwordHash ?? ''}`).slice(0, 32);
+export const passwordStamp = (user: Pick<UserRow, 'passwordHash'>) => sha256(`password:${user.passwordHash ?? ''}`).slice(0, 32);
 
 export const bindingOf = (user: Pick<UserRow, 'email' | 'passwordHash'>, sentTo = user.email): LinkBinding => ({
   sentTo,

@@ -12,7 +12,7 @@ import type { AuthKit } from './deps.js';
 import { createEmailChangeFlows } from './email-change.js';
 import { verifyStoredPassword } from './foreign-hashes.js';
 import { createImpersonation } from './impersonation.js';
-import { createEmailVerification, createOneTimeLinks } from './one-time-links.js';
+import { createEmailVerification, createOneTimeLinks, passwordStamp } from './one-time-links.js';
 import { createPasswordFlows } from './password-flows.js';
 import { exportParts, type OneTimePurpose, signInsPerDay } from './queries.js';
 import { createRegistration } from './registration.js';
@@ -62,6 +62,11 @@ export interface AuthService
   /** Whether `password` is this account's (an account without a password has none to give). */
   verifyPassword(user: UserRow, password: string): Promise<boolean>;
   /**
+   * A fingerprint of the account's password as it is now (never the hash itself): a sign-in's continuation made
+   * before a new password no longer matches it.
+   */
+  passwordStamp(user: UserRow): string;
+  /**
    * Whether a mailed link of this kind would still act (unknown, used, expired and outlived alike say no): the
    * page a link opens shows its button only then. Nothing changes.
    */
@@ -106,6 +111,7 @@ export function createAuthService(kit: AuthKit): AuthService {
     mayHoldSession: (user) => mayHoldSession(kit, user),
     verifyPassword: async (user, password) =>
       (await verifyStoredPassword(user.passwordHash ?? kit.dummyHash, password)) && user.passwordHash !== null,
+    passwordStamp,
     linkIsUsable: (kind, token) => links.isUsable(kit.context.database.primary, token, [LINK_PURPOSES[kind]]),
     register: registration.register,
     forgotPassword: passwords.forgotPassword,

@@ -49,6 +49,8 @@ interface SecondFactorContinuation {
   sub: string;
   signIn: PendingSignIn;
   totps: secondStep.SignInFactors['totps'];
+  /** auth's stamp of the password proven: a new one set meanwhile (a reset, an administrator's) ends the sign-in. */
+  password: string;
 }
 
 type Pending = SecondFactorContinuation & Sealed;
@@ -83,7 +85,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
    * single use is recorded when it is spent). Its audit row (`askedFor`) is the caller's to record.
    */
   async function askForFactor(user: UserRow, signIn: PendingSignIn, held: secondStep.SignInFactors) {
-    const content: SecondFactorContinuation = { sub: user.id, signIn, totps: held.totps };
+    const content: SecondFactorContinuation = { sub: user.id, signIn, totps: held.totps, password: auth.passwordStamp(user) };
     const mfaToken = await auth.continuations.seal(SECOND_FACTOR, content, CHALLENGE_TTL_MS);
     return { mfaRequired: true as const, mfaToken, methods: methodsOf(held.kinds) };
   }
@@ -169,10 +171,10 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
   /** The row a token's single use is recorded in: its jti's digest, kept until the token's end. */
   const spentAs = (pending: Pending) => ({ tokenHash: digest(pending.jti), userId: pending.sub, expiresAt: new Date(pending.exp) });
 
-  /** The person a spend found, when the token was unspent and they may still hold a session. */
-  function personOf(spent: secondStep.SpentSecondStep) {
+  /** The person a spend found, when the token was unspent, they may still hold a session and their password is the one proven. */
+  function personOf(spent: secondStep.SpentSecondStep, pending: Pending) {
     const user = spent.spent && spent.person ? kit.users.fromJson(spent.person) : undefined;
-    if (!user || !auth.mayHoldSession(user)) throw errors.INVALID_MFA_TOKEN();
+    if (!user || !auth.mayHoldSession(user) || auth.passwordStamp(user) !== pending.password) throw errors.INVALID_MFA_TOKEN();
     return user;
   }
 
@@ -183,7 +185,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
    */
   async function prove(tx: Executor, emit: Emit<DomainEvent>, pending: Pending, input: VerifyInput, claim: TimeStep | undefined) {
     const spent = await secondStep.spendSecondStep(tx, { ...spentAs(pending), claim }, kit.users.asJson);
-    const user = personOf(spent);
+    const user = personOf(spent, pending);
     if (claim) {
       if (!spent.claimed) throw errors.INVALID_MFA_CODE();
       return { user, method: 'otp' };
