@@ -6,6 +6,7 @@ import { createUser, login, loginAs } from './helpers/auth.js';
 import { type Browser, createBrowser } from './helpers/browser.js';
 import { auditActions, authorizePath, federationConfig, pkcePair, redeem, signInWith } from './helpers/federation.js';
 import { startOpenIdProvider, type TestProvider } from './helpers/op.js';
+import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
 
 const callbackPath = '/auth/oauth/oidc/callback';
 let counter = 0;
@@ -14,6 +15,7 @@ describe('social sign-in with an OpenID Connect provider', () => {
   let h: Harness;
   let op: TestProvider;
   let browser: Browser;
+  let smtp: SmtpReceiver;
 
   /** A new person at the provider, who signs in next. */
   function nextPerson(claims: { email?: string; email_verified?: boolean } = {}) {
@@ -29,9 +31,12 @@ describe('social sign-in with an OpenID Connect provider', () => {
       clientSecret: 'tessera-secret',
       redirectUris: [`https://tessera.test${callbackPath}`],
     });
+    smtp = await startSmtpReceiver();
     h = await createHarness({
       config: {
         ...federationConfig,
+        SMTP_URL: smtp.url,
+        MAIL_POLL_INTERVAL: '50ms',
         OAUTH_OIDC_ISSUER: op.issuer,
         OAUTH_OIDC_CLIENT_ID: 'tessera',
         OAUTH_OIDC_CLIENT_SECRET: 'tessera-secret',
@@ -46,6 +51,7 @@ describe('social sign-in with an OpenID Connect provider', () => {
   afterAll(async () => {
     await h?.close();
     await op?.close();
+    await smtp?.close();
   });
 
   /** Finishes a link=true sign-in: its code and verifier, sent by the account it links to. */
@@ -91,6 +97,29 @@ describe('social sign-in with an OpenID Connect provider', () => {
     expect(landed.code).toBeNull();
     expect(landed.error).toBe('ACCOUNT_EXISTS_LINK_REQUIRED');
     expect(await auditActions(h, owner.id)).toEqual(['federation.sign_in_refused']);
+  });
+
+  // Account pre-hijacking: someone signs up through a provider with an address it did not verify, the address's owner
+  // later takes the account back by mail. The way in that never proved the mailbox must not outlive that proof.
+  it("drops, at a password reset, the identity that brought the account's address unverified: it no longer signs in", async () => {
+    const address = `prehijacked${++counter}@example.com`;
+    const squatter = nextPerson({ email: address, email_verified: false });
+    const first = await signInWith(browser, 'oidc');
+    const account = (await redeem(h, first.code, first.verifier)).json().user;
+    expect(account.emailVerified).toBe(false);
+
+    const post = (url: string, payload: object) => h.app.inject({ method: 'POST', url, payload });
+    expect((await post('/auth/forgot-password', { email: address })).statusCode).toBe(202);
+    const token = tokenOf((await smtp.waitFor(address, /Reset your password/)).link);
+    expect((await post('/auth/reset-password', { token, password: 'the owner takes it back' })).statusCode).toBe(204);
+    const owner = await login(h, address, 'the owner takes it back');
+
+    op.signInAs = squatter;
+    const again = await signInWith(createBrowser(h), 'oidc');
+    const squatted = again.code ? (await redeem(h, again.code, again.verifier)).json().user?.id : undefined;
+    expect(squatted).not.toBe(account.id);
+    expect((await h.app.inject({ url: '/auth/identities', headers: owner.headers })).json().data).toEqual([]);
+    expect(await auditActions(h, account.id)).toContain('identity.unlinked');
   });
 
   it('answers a missing, forged or replayed state with 400 and redirects nowhere', async () => {

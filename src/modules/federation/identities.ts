@@ -25,6 +25,17 @@ export function createIdentities(kit: Pick<FederationKit, 'context' | 'useCases'
   const { useCases, users } = kit;
   const db = kit.context.database.primary;
 
+  // Account pre-hijacking: anyone may sign up through a provider with an address it does not verify (Facebook's,
+  // any provider's `email_verified: false`). A password reset proves the mailbox, as a new password ends the other
+  // sessions: the identity that brought that address unproven is no way in for the mailbox's owner, and goes.
+  useCases.react(['auth.password_reset'], async (tx, event, { emit }) => {
+    const user = event.entityId ? await users.findById(tx, event.entityId) : undefined;
+    if (!user) return;
+    for (const identity of await queries.deleteUnverifiedIdentitiesOfAddress(tx, user.id, user.email)) {
+      await emit({ type: 'identity.unlinked', entityId: user.id, payload: { provider: identity.provider, identityId: identity.id } });
+    }
+  });
+
   async function unlink(tx: Tx, emit: Emit<DomainEvent>, userId: string, id: string, keepOneWay: boolean) {
     // Locks the user's identities, so two unlinks at once cannot both leave the account without a way in.
     const held = await queries.lockIdentitiesOfUser(tx, userId);

@@ -66,3 +66,10 @@ export async function deleteIdentitiesOfProvider(db: Executor, provider: string)
   const deleted = await db.delete(userIdentities).where(eq(userIdentities.provider, provider)).returning({ id: userIdentities.id });
   return deleted.length;
 }
+
+/** A user's identities whose provider gave this address without verifying it, removed; answers them. */
+export const deleteUnverifiedIdentitiesOfAddress = (db: Executor, userId: string, email: string) =>
+  db
+    .delete(userIdentities)
+    .where(and(eq(userIdentities.userId, userId), eq(userIdentities.email, email), eq(userIdentities.emailVerified, false)))
+    .returning();
