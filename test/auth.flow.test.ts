@@ -231,6 +231,23 @@ describe('sign-up, verification, sign-in, refresh, sign-out', () => {
     expect((await post('/auth/login', { email: user.email, password: user.password })).statusCode).toBe(429);
   });
 
+  it('counts a wrong current password given for a new address toward the same throttle', async () => {
+    const user = await createUser(h);
+    const session = await login(h, user.email, user.password);
+    const { answered, held } = await guessUntilHeld((attempt) =>
+      h.app.inject({
+        method: 'PUT',
+        url: '/users/profile',
+        headers: session.headers,
+        payload: { email: `moved.${attempt}@example.com`, currentPassword: `guess ${attempt}` },
+      }),
+    );
+    expect(held).toBe('RATE_LIMITED');
+    expect(answered.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(answered)).toEqual(new Set(['REAUTHENTICATION_REQUIRED']));
+    expect((await post('/auth/login', { email: user.email, password: user.password })).statusCode).toBe(429);
+  });
+
   it("refuses the account's own address, username or name as its password at every door that sets one", async () => {
     const owner = {
       email: 'wilhelmina.quackenbush@example.com',

@@ -130,6 +130,31 @@ describe('per-IP limit on the hosted pages', () => {
     expect(held).toMatch(/^Too many attempts\. Try again in \d+ seconds\.$/);
   });
 
+  it('answers wrong passwords given to delete the account, as the throttle holds them, with the wait on the field', async () => {
+    const ip = '198.51.100.10';
+    const user = await createUser(h, { password: 'a deleting passphrase' });
+    const signedIn = await post(h.app, '/sign-in', ip, { identifier: user.email, password: 'a deleting passphrase' });
+    const cookie = String(signedIn.headers['set-cookie']).split(';')[0] as string;
+    const form = await h.app.inject({ method: 'GET', url: '/account/delete', remoteAddress: ip, headers: { cookie } });
+    const csrf = form.body.match(/name="csrf" value="([^"]+)"/)?.[1] ?? '';
+    const { answered, held } = await guessUntilHeld(async (attempt) => {
+      await h.context.state.del(`auth-ip:${ip}`);
+      const page = await h.app.inject({
+        method: 'POST',
+        url: '/account/delete',
+        remoteAddress: ip,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', cookie },
+        payload: new URLSearchParams({ csrf, password: `guess ${attempt}`, confirm: 'yes' }).toString(),
+      });
+      const field = page.body.match(/<p class="field-error" id="password-error">([^<]*)<\/p>/)?.[1];
+      return { statusCode: page.statusCode, headers: page.headers, json: () => ({ code: field }) };
+    });
+    expect(answered.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(answered)).toEqual(new Set(['The current password is not right.']));
+    expect(held).toMatch(/^Too many attempts\. Try again in \d+ seconds?\.$/);
+    expect(await h.app.modules.users.findByEmail(h.context.database.primary, user.email)).toMatchObject({ status: 'ACTIVE' });
+  });
+
   it('holds across nodes: a budget spent on one node is spent on the other', async () => {
     const peer = await createPeer(h);
     try {

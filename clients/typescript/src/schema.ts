@@ -5833,6 +5833,7 @@ export interface operations {
             409: components["responses"]["409-EMAIL_ALREADY_EXISTS-USERNAME_ALREADY_EXISTS-PHONE_ALREADY_EXISTS-REFERENCE_CONFLICT-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
@@ -5965,6 +5966,7 @@ export interface operations {
             409: components["responses"]["409-EMAIL_ALREADY_EXISTS-USERNAME_ALREADY_EXISTS-PHONE_ALREADY_EXISTS-REFERENCE_CONFLICT-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
@@ -6459,6 +6461,7 @@ export interface operations {
             409: components["responses"]["409-USERNAME_ALREADY_EXISTS-PHONE_ALREADY_EXISTS-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };

@@ -83,6 +83,8 @@ export function accountDeletionPages(app: FastifyInstance, kit: PageKit) {
         const refused = (outcome: Parameters<typeof deletionForm>[3], status: number) =>
           deletionForm(request, reply, session, outcome, status);
         if (kit.isRefusal(error, 'CURRENT_PASSWORD_WRONG')) return refused({ errors: { password: t('account.wrongCurrent') } }, 400);
+        if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error))
+          return refused({ errors: { password: kit.throttled(request, reply, error.extra.retryAfterSeconds) } }, 429);
         if (kit.isRefusal(error, 'REAUTHENTICATION_REQUIRED'))
           return refused({ formError: t('accountDeletion.signInAgain'), signInAgain: true }, 403);
         if (kit.isRefusal(error, 'LAST_ORGANIZATION_ADMIN')) return refused({ formError: t('accountDeletion.lastAdministrator') }, 409);

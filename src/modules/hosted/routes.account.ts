@@ -245,6 +245,10 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
       try {
         await hosted.account.updateProfile(request.caller, session, { email: newEmail, currentPassword: form.emailPassword ?? '' });
       } catch (error) {
+        if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error)) {
+          const wait = kit.throttled(request, reply, error.extra.retryAfterSeconds);
+          return accountPage(request, reply, session, { errors: { emailPassword: wait }, values }, 429);
+        }
         if (!kit.isRefusal(error, 'REAUTHENTICATION_REQUIRED')) throw error;
         return accountPage(request, reply, session, { errors: { emailPassword: t('account.wrongCurrent') }, values }, 400);
       }

@@ -27,10 +27,15 @@ export function createMfaService(context: AppContext, deps: MfaDeps) {
   finish = secondStep.finishEnrolment;
   // Users' detail shows the kinds of factor a person has; users is wired first, so it asks through this port.
   deps.users.registerMfaLookup(factors.kindsOf);
-  // An email change without the current password asks the same step-up as every other sensitive change.
+  // An email change without the current password asks the same step-up as every other sensitive change; one with
+  // it (or an account's deletion) counts each try as a sign-in's: a session is no licence to guess its password.
   deps.users.registerStepUp(async (caller, user, currentPassword) => {
-    if (currentPassword !== undefined) return (await deps.auth.verifyPassword(user, currentPassword)) ? 'ok' : 'wrong';
-    return (await enrollers.stepUpVerdict(context.database.primary, caller)) === 'ok' ? 'ok' : 'required';
+    if (currentPassword === undefined)
+      return (await enrollers.stepUpVerdict(context.database.primary, caller)) === 'ok' ? 'ok' : 'required';
+    await deps.auth.admitAttempt(caller, user.email);
+    if (!(await deps.auth.verifyPassword(user, currentPassword))) return 'wrong';
+    await deps.auth.clearFailures(caller, user.email);
+    return 'ok';
   });
 
   return {

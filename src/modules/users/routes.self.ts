@@ -58,6 +58,7 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
         200: SelfProfile,
         ...problems(
           errors.REAUTHENTICATION_REQUIRED,
+          httpErrors.RATE_LIMITED,
           httpErrors.USERNAME_ALREADY_EXISTS,
           httpErrors.PHONE_ALREADY_EXISTS,
           accessErrors.API_KEY_NOT_ALLOWED,

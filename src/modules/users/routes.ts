@@ -126,6 +126,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
             ...target,
             errors.ORGANIZATION_NOT_ALLOWED,
             errors.REAUTHENTICATION_REQUIRED,
+            httpErrors.RATE_LIMITED,
             accessErrors.API_KEY_NOT_ALLOWED,
             accessErrors.IMPERSONATION_NOT_ALLOWED,
             ...fieldConflicts,

@@ -1,6 +1,5 @@
 import type { Db } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
-import { verifyPassword } from '../../platform/passwords.js';
 import { assertNotApiKey, assertNotLastSuperAdmin } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import { memberships, type OrganizationsService } from '../organizations/service.js';
@@ -24,7 +23,8 @@ export function createSelfDeletion(db: Db, useCases: DomainUseCases, organizatio
    */
   async function assertItIsThem(caller: SignedInCaller, user: UserRow, currentPassword: string | undefined) {
     if (user.passwordHash) {
-      if (currentPassword === undefined || !(await verifyPassword(user.passwordHash, currentPassword)))
+      // Checked, and each try counted toward the sign-in throttle, by the same step-up an email change asks.
+      if (currentPassword === undefined || (await stepUp.verdict(caller, user, currentPassword)) !== 'ok')
         throw errors.CURRENT_PASSWORD_WRONG();
       return;
     }

@@ -3,8 +3,9 @@ import type * as queries from './queries.js';
 
 /**
  * Whether the person acting on their own account proved just now that it is them: `currentPassword` when
- * they gave one, else a sign-in recent enough (with their second factor, when they have one). The auth and
- * mfa modules answer (they hold sessions, password formats and factors); until they register, nobody has.
+ * they gave one (each try counted toward the sign-in throttle: 429 while it holds), else a sign-in recent enough
+ * (with their second factor, when they have one). The auth and mfa modules answer (they hold sessions, password
+ * formats, the throttle and factors); until they register, nobody has.
  */
 export type StepUpCheck = (
   caller: SignedInCaller,
