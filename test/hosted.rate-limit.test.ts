@@ -105,55 +105,51 @@ describe('per-IP limit on the hosted pages', () => {
     expect((await post(h.app, '/sign-out', '198.51.100.5')).statusCode).toBe(303);
   });
 
-  it('answers wrong current passwords the sign-in throttle holds with the wait on the account page’s field', async () => {
-    const ip = '198.51.100.9';
-    const user = await createUser(h, { password: 'an account passphrase' });
-    const signedIn = await post(h.app, '/sign-in', ip, { identifier: user.email, password: 'an account passphrase' });
-    const cookie = String(signedIn.headers['set-cookie']).split(';')[0] as string;
-    const account = await h.app.inject({ method: 'GET', url: '/account', remoteAddress: ip, headers: { cookie } });
-    const csrf = account.body.match(/name="csrf" value="([^"]+)"/)?.[1] ?? '';
-    const { answered, held } = await guessUntilHeld(async (attempt) => {
-      // The per-IP budget out of the way: what holds these guesses is the account's throttle.
-      await h.context.state.del(`auth-ip:${ip}`);
-      const page = await h.app.inject({
-        method: 'POST',
-        url: '/account/password',
-        remoteAddress: ip,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', cookie },
-        payload: new URLSearchParams({ csrf, currentPassword: `guess ${attempt}`, newPassword: 'a changed passphrase' }).toString(),
-      });
-      const field = page.body.match(/<p class="field-error" id="currentPassword-error">([^<]*)<\/p>/)?.[1];
-      return { statusCode: page.statusCode, headers: page.headers, json: () => ({ code: field }) };
-    });
-    expect(answered.length).toBeGreaterThanOrEqual(5);
-    expect(new Set(answered)).toEqual(new Set(['The current password is not right.']));
-    expect(held).toMatch(/^Too many attempts\. Try again in \d+ seconds\.$/);
-  });
+  // Each account form that takes the current password, what it sends besides a guess, and the field that answers.
+  const passwordForms: [string, string, (guess: string) => Record<string, string>, string][] = [
+    [
+      'change the password',
+      '/account/password',
+      (guess) => ({ currentPassword: guess, newPassword: 'a changed passphrase' }),
+      'currentPassword',
+    ],
+    ['change the address', '/account/email', (guess) => ({ newEmail: 'a-new-address@example.com', emailPassword: guess }), 'emailPassword'],
+    ['delete the account', '/account/delete', (guess) => ({ password: guess, confirm: 'yes' }), 'password'],
+  ];
 
-  it('answers wrong passwords given to delete the account, as the throttle holds them, with the wait on the field', async () => {
-    const ip = '198.51.100.10';
-    const user = await createUser(h, { password: 'a deleting passphrase' });
-    const signedIn = await post(h.app, '/sign-in', ip, { identifier: user.email, password: 'a deleting passphrase' });
-    const cookie = String(signedIn.headers['set-cookie']).split(';')[0] as string;
-    const form = await h.app.inject({ method: 'GET', url: '/account/delete', remoteAddress: ip, headers: { cookie } });
-    const csrf = form.body.match(/name="csrf" value="([^"]+)"/)?.[1] ?? '';
-    const { answered, held } = await guessUntilHeld(async (attempt) => {
-      await h.context.state.del(`auth-ip:${ip}`);
-      const page = await h.app.inject({
-        method: 'POST',
-        url: '/account/delete',
+  it.each(passwordForms)(
+    'answers wrong passwords given to %s, as the sign-in throttle holds them, with the wait on the field',
+    async (_, path, fields, field) => {
+      const ip = `198.51.100.${10 + passwordForms.findIndex(([, form]) => form === path)}`;
+      const user = await createUser(h, { password: 'an account passphrase' });
+      const signedIn = await post(h.app, '/sign-in', ip, { identifier: user.email, password: 'an account passphrase' });
+      const cookie = String(signedIn.headers['set-cookie']).split(';')[0] as string;
+      const form = await h.app.inject({
+        method: 'GET',
+        url: path === '/account/delete' ? path : '/account',
         remoteAddress: ip,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', cookie },
-        payload: new URLSearchParams({ csrf, password: `guess ${attempt}`, confirm: 'yes' }).toString(),
+        headers: { cookie },
       });
-      const field = page.body.match(/<p class="field-error" id="password-error">([^<]*)<\/p>/)?.[1];
-      return { statusCode: page.statusCode, headers: page.headers, json: () => ({ code: field }) };
-    });
-    expect(answered.length).toBeGreaterThanOrEqual(5);
-    expect(new Set(answered)).toEqual(new Set(['The current password is not right.']));
-    expect(held).toMatch(/^Too many attempts\. Try again in \d+ seconds?\.$/);
-    expect(await h.app.modules.users.findByEmail(h.context.database.primary, user.email)).toMatchObject({ status: 'ACTIVE' });
-  });
+      const csrf = form.body.match(/name="csrf" value="([^"]+)"/)?.[1] ?? '';
+      const { answered, held } = await guessUntilHeld(async (attempt) => {
+        // The per-IP budget out of the way: what holds these guesses is the account's throttle.
+        await h.context.state.del(`auth-ip:${ip}`);
+        const page = await h.app.inject({
+          method: 'POST',
+          url: path,
+          remoteAddress: ip,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', cookie },
+          payload: new URLSearchParams({ csrf, ...fields(`guess ${attempt}`) }).toString(),
+        });
+        const error = page.body.match(new RegExp(`<p class="field-error" id="${field}-error">([^<]*)</p>`))?.[1];
+        return { statusCode: page.statusCode, headers: page.headers, json: () => ({ code: error }) };
+      });
+      expect(answered.length).toBeGreaterThanOrEqual(5);
+      expect(new Set(answered)).toEqual(new Set(['The current password is not right.']));
+      expect(held).toMatch(/^Too many attempts\. Try again in \d+ seconds?\.$/);
+      expect(await h.app.modules.users.findByEmail(h.context.database.primary, user.email)).toMatchObject({ status: 'ACTIVE' });
+    },
+  );
 
   it('holds across nodes: a budget spent on one node is spent on the other', async () => {
     const peer = await createPeer(h);
