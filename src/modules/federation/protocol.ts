@@ -34,8 +34,10 @@ function classify(error: unknown): AppError {
 }
 
 /**
- * The protocol work, all of it openid-client's (every request through the outbound guard): discovery (cached per provider and settings, with the
- * provider's JWKS), PKCE, state, nonce, the code exchange and ID token validation.
+ * The protocol work, all of it openid-client's (every request through the outbound guard): discovery (cached per
+ * provider and settings), PKCE, state, nonce, the code exchange and ID token validation. An ID token is taken from
+ * the token endpoint over TLS, so its claims are checked (issuer, audience, expiry, nonce) and its signature is not
+ * (OpenID Connect Core 3.1.3.7): the TLS channel already says who sent it.
  */
 export function createProtocol(publicUrl: string, outbound: Outbound) {
   const guardedFetch = outbound.fetch as client.CustomFetch;
