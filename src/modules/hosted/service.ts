@@ -182,9 +182,14 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
   });
 
   /** The language the person signed in in this browser chose for themselves, if any. */
-  async function personLanguage(request: RequestWithCookies): Promise<Language | undefined> {
+  /** Who is signed in in this browser: a live session of a user who may hold one, or undefined. */
+  async function browserSession(request: RequestWithCookies): Promise<BrowserSession | undefined> {
     const token = cookieValue(request.headers.cookie, cookieName);
-    const session = token ? await auth.browserSessions.resolve(token) : undefined;
+    return token ? auth.browserSessions.resolve(token) : undefined;
+  }
+
+  async function personLanguage(request: RequestWithCookies): Promise<Language | undefined> {
+    const session = await browserSession(request);
     const language = session ? (await deps.users.findProfile(context.database.primary, session.userId))?.language : undefined;
     return isLanguage(language) ? language : undefined;
   }
@@ -205,11 +210,7 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     /** The cookie's value of a request, if it carries one of the right shape. */
     sessionCookie: (request: RequestWithCookies) => cookieValue(request.headers.cookie, cookieName),
 
-    /** Who is signed in in this browser: a live session of a user who may hold one, or undefined. */
-    async browserSession(request: RequestWithCookies): Promise<BrowserSession | undefined> {
-      const token = cookieValue(request.headers.cookie, cookieName);
-      return token ? auth.browserSessions.resolve(token) : undefined;
-    },
+    browserSession,
 
     /**
      * The CSRF token of a browser: derived one way from its session cookie (so it is per session, needs no
