@@ -87,6 +87,20 @@ describe.skipIf(!hasChromium)('social sign-in on the hosted pages', () => {
     }, 90_000);
   }
 
+  it('shows the page of a return that matches no sign-in in each language, within a phone’s width, axe clean', async () => {
+    for (const language of ['en', 'de'] as const) {
+      const context = await rig.context({ language, axe: true, testTls: true });
+      const page = await context.newPage();
+      const answer = await page.goto(`${rig.base}/auth/oauth/oidc/callback?error=access_denied&state=long-gone`);
+      expect(new URL(page.url()).pathname).toBe('/sign-in/social/expired');
+      expect(answer?.status()).toBe(400);
+      expect(await page.getAttribute('html', 'lang')).toBe(language);
+      await page.getByRole('link').first().waitFor();
+      await checkPageAtEachWidth(page);
+      await context.close();
+    }
+  }, 90_000);
+
   it('works without JavaScript and keeps return_to through the provider', async () => {
     nextPerson();
     const context = await rig.context({ javaScript: false, testTls: true });
