@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rotateSigningKey } from '../src/modules/auth/signing-keys.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
@@ -21,6 +22,7 @@ describe('access tokens', () => {
     kid = JSON.parse(Buffer.from(header as string, 'base64url').toString()).kid;
   });
   afterAll(() => h.close());
+  afterEach(() => vi.useRealTimers());
 
   const me = (token: string) => h.app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${token}` } });
 
@@ -97,6 +99,25 @@ describe('access tokens', () => {
     expect((await me(await sign({ iss: 'https://evil.example' }))).statusCode).toBe(401);
     expect((await me(await sign({ sid: '00000000-0000-7000-8000-000000000000' }))).statusCode).toBe(401);
   });
+
+  it.each(['idle_expires_at', 'expires_at'])(
+    "refuses a token just past its session's %s, though the session was found live a moment before (a driven clock)",
+    async (expiry) => {
+      const fresh = await loginAs(h);
+      const start = Date.now();
+      const endsAt = new Date(start + 10_000).toISOString();
+      await h.context.database.primary.execute(
+        sql`UPDATE sessions SET ${sql.identifier(expiry)} = ${endsAt}::timestamptz WHERE id = ${String(decodeJwt(fresh.accessToken).sid)}`,
+      );
+      vi.useFakeTimers({ toFake: ['Date'], now: start });
+      expect((await me(fresh.accessToken)).statusCode).toBe(200);
+      vi.setSystemTime(start + 9_900);
+      expect((await me(fresh.accessToken)).statusCode).toBe(200);
+      vi.setSystemTime(start + 10_100);
+      const ended = await me(fresh.accessToken);
+      expect([ended.statusCode, ended.json().code]).toEqual([401, 'SESSION_ENDED']);
+    },
+  );
 
   it('refuses a refresh token presented as an access token', async () => {
     const res = await me(session.refreshToken);

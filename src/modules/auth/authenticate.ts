@@ -80,7 +80,7 @@ export function createAuthenticator(
         if (!session || session.userId !== claims.sub || !queries.isSessionLive(session)) throw errors.SESSION_ENDED();
         // An impersonation token belongs to an impersonation session of the same administrator, and no other does.
         if ((session.impersonatorId ?? undefined) !== claims.act?.sub) throw errors.INVALID_TOKEN();
-        liveness.rememberLive(session.id, session.userId);
+        liveness.rememberLive(session.id, session.userId, queries.sessionEnd(session));
       }
       const principal: Principal = {
         ...(await sessionPrincipal(claims.sub, claims.sid, claims.org ?? null)),

@@ -204,8 +204,11 @@ export async function findSession(db: Executor, sessionId: string) {
   return row;
 }
 
-export const isSessionLive = (session: SessionRow, now = new Date()) =>
-  !session.revokedAt && session.expiresAt > now && session.idleExpiresAt > now;
+/** The moment a session ends unless it is used meanwhile: its absolute expiry, or its idle one when sooner. */
+export const sessionEnd = (session: Pick<SessionRow, 'expiresAt' | 'idleExpiresAt'>) =>
+  new Date(Math.min(session.idleExpiresAt.getTime(), session.expiresAt.getTime()));
+
+export const isSessionLive = (session: SessionRow, now = new Date()) => !session.revokedAt && sessionEnd(session) > now;
 
 export async function revokeSession(db: Executor, sessionId: string, reason: string) {
   const rows = await db

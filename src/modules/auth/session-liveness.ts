@@ -7,8 +7,9 @@ const MAX_PENDING = 10_000;
 
 /**
  * "Is this session still live?" answered from memory in microseconds. The database stays the truth:
- * an entry lives 30 s at most, and every revocation is broadcast (Redis pub/sub across nodes, or in
- * process) so that logout, suspension and password reset cut access at once everywhere.
+ * an entry lives 30 s at most and never past the session's own expiry, and every revocation is broadcast
+ * (Redis pub/sub across nodes, or in process) so that logout, suspension and password reset cut access at
+ * once everywhere.
  *
  * The memory is only as good as the broadcast. While the bus is down every check reads the database,
  * and when it comes back everything remembered is dropped (revocations published meanwhile were lost).
@@ -44,9 +45,13 @@ export function createSessionLiveness(state: SharedState) {
       pending.add(sessionId);
       return false;
     },
-    /** Call with what the database said after `isKnownLive` answered false. */
-    rememberLive(sessionId: string, userId: string) {
-      if (pending.delete(sessionId) && state.isConnected()) live.set(sessionId, { userId, until: Date.now() + LIVE_TTL_MS });
+    /**
+     * Call with what the database said after `isKnownLive` answered false: live, until `endsAt` (its absolute or
+     * idle expiry) at the latest. Past that moment the database would say it ended, so memory may not say live.
+     */
+    rememberLive(sessionId: string, userId: string, endsAt: Date) {
+      const until = Math.min(Date.now() + LIVE_TTL_MS, endsAt.getTime());
+      if (pending.delete(sessionId) && state.isConnected()) live.set(sessionId, { userId, until });
     },
     /** Call after the revocation has committed. Never throws: with the bus down, other nodes read the database anyway. */
     async revoked(target: { sessionId: string } | { userId: string }) {
