@@ -285,6 +285,11 @@ export const settings = {
   OAUTH_OIDC_CLIENT_ID: setting(optional(str), '', 'its client id'),
   OAUTH_OIDC_CLIENT_SECRET: setting(optional(str), '', 'its client secret'),
   OAUTH_OIDC_NAME: setting(str, 'Single sign-on', 'its name as apps show it'),
+  OAUTH_OIDC_TRUST_EMAIL_VERIFIED: setting(
+    bool,
+    'true',
+    'take its email_verified claim: an address it calls verified may link to the account that has it (false: every address it gives is unverified)',
+  ),
   OAUTH_SIGN_UP_ENABLED: setting(bool, 'true', "a first sign-in through a provider set here creates the person's account"),
   OAUTH_ALLOWED_DOMAINS: setting(
     list(str),

@@ -16,6 +16,7 @@ describe.skipIf(!hasChromium)('admin console: a test sign-in with an identity pr
   let op: TestProvider;
   let ui: ConsoleBrowser;
   let port: number;
+  let admin: { headers: Record<string, string> };
 
   beforeAll(async () => {
     port = await freePort();
@@ -28,7 +29,7 @@ describe.skipIf(!hasChromium)('admin console: a test sign-in with an identity pr
     op.accounts.set('alice', { email: 'alice@corp.example', email_verified: true, given_name: 'Alice', family_name: 'Liddell' });
     h = await createHarness({ config: { ...federationConfig, PUBLIC_URL: base } });
     await h.app.modules.users.createSuperAdmin(systemCaller(), { email: 'root@example.com', password: 'console admin passphrase' });
-    const admin = await login(h, 'root@example.com', 'console admin passphrase');
+    admin = await login(h, 'root@example.com', 'console admin passphrase');
     const added = await h.app.inject({
       method: 'POST',
       url: '/identity-providers',
@@ -48,6 +49,22 @@ describe.skipIf(!hasChromium)('admin console: a test sign-in with an identity pr
 
   it('goes to the provider, comes back signed in to the console, and shows the identity and the outcome', async () => {
     const { page } = ui;
+    // Added with no word on it, the generic provider's verified addresses are not trusted: the result says why.
+    await ui.visit('identity-providers', 'Sign-in providers');
+    await page.getByRole('button', { name: 'Test sign-in with corp' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Test sign-in result' }).waitFor();
+    await expect
+      .poll(() => page.locator('dl.facts').textContent())
+      .toContain('alice@corp.example (not counted as verified: this provider is not trusted to verify addresses)');
+    // Trusted from the provider's form, its word counts.
+    await page.getByRole('button', { name: 'Edit corp' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit Corp' });
+    await edit.getByRole('checkbox', { name: /Trust the addresses it calls verified/ }).check();
+    await edit.getByRole('button', { name: 'Save provider' }).click();
+    await edit.waitFor({ state: 'detached' });
+    const [corp] = (await h.app.inject({ url: '/identity-providers', headers: admin.headers })).json().data;
+    expect(corp).toMatchObject({ slug: 'corp', trustEmailVerified: true });
+
     for (const width of consoleWidths) {
       await page.setViewportSize({ width, height: 900 });
       await ui.visit('identity-providers', 'Sign-in providers');

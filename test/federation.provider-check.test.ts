@@ -24,12 +24,12 @@ describe("identity providers: the administrator's test of a provider's settings"
     await op?.close();
   });
 
-  const add = async (slug: string, issuer: string) => {
+  const add = async (slug: string, issuer: string, extra: Record<string, unknown> = {}) => {
     const res = await h.app.inject({
       method: 'POST',
       url: '/identity-providers',
       headers: admin.headers,
-      payload: { kind: 'oidc', slug, issuer, clientId: 'tessera', clientSecret: 'tessera-secret' },
+      payload: { kind: 'oidc', slug, issuer, clientId: 'tessera', clientSecret: 'tessera-secret', ...extra },
     });
     expect(res.statusCode, res.body).toBe(201);
     return res.json().identityProvider.id as string;
@@ -57,7 +57,7 @@ describe("identity providers: the administrator's test of a provider's settings"
   describe('a test sign-in', () => {
     let providerId: string;
     beforeAll(async () => {
-      providerId = await add('trial', op.issuer);
+      providerId = await add('trial', op.issuer, { trustEmailVerified: true });
       op.accounts.set('alice', { email: 'alice@corp.example', email_verified: true, given_name: 'Alice', family_name: 'Liddell' });
     });
 
@@ -98,6 +98,23 @@ describe("identity providers: the administrator's test of a provider's settings"
 
     it('says which account a verified address would link to, and why an unverified one would be refused', async () => {
       const owner = await loginAs(h, { email: 'alice@corp.example', roles: [] });
+      const trust = (trustEmailVerified: boolean) =>
+        h.app.inject({
+          method: 'PATCH',
+          url: `/identity-providers/${providerId}`,
+          headers: admin.headers,
+          payload: { trustEmailVerified },
+        });
+      await trust(false);
+      const untrusted = await start();
+      await signInAtProvider(untrusted.authorizationUrl);
+      expect((await result(untrusted.testId)).json()).toMatchObject({
+        outcome: 'refused',
+        identity: { email: 'alice@corp.example', emailVerified: false },
+        refusal: { code: 'ACCOUNT_EXISTS_LINK_REQUIRED' },
+      });
+
+      await trust(true);
       const linking = await start();
       await signInAtProvider(linking.authorizationUrl);
       expect((await result(linking.testId)).json()).toMatchObject({

@@ -11120,6 +11120,7 @@ export interface operations {
                             scopes: string[];
                             allowedDomains: string[];
                             signUpEnabled: boolean;
+                            trustEmailVerified: boolean;
                             enabled: boolean;
                             source: "database" | "environment";
                             /** @description the redirect URI to register at the provider */
@@ -11169,6 +11170,8 @@ export interface operations {
                     allowedDomains?: string[];
                     /** @description a first sign-in creates the account (default true) */
                     signUpEnabled?: boolean;
+                    /** @description the provider's word that an address is verified counts: it links to the account with that verified address, and a new account's address starts verified (false: every address it gives is unverified, so allowedDomains admits nobody; Facebook's never counts). Default: true for google, microsoft and github, false for oidc and facebook */
+                    trustEmailVerified?: boolean;
                     enabled?: boolean;
                 };
             };
@@ -11192,6 +11195,7 @@ export interface operations {
                             scopes: string[];
                             allowedDomains: string[];
                             signUpEnabled: boolean;
+                            trustEmailVerified: boolean;
                             enabled: boolean;
                             source: "database" | "environment";
                             /** @description the redirect URI to register at the provider */
@@ -11240,6 +11244,7 @@ export interface operations {
                         scopes: string[];
                         allowedDomains: string[];
                         signUpEnabled: boolean;
+                        trustEmailVerified: boolean;
                         enabled: boolean;
                         source: "database" | "environment";
                         /** @description the redirect URI to register at the provider */
@@ -11307,6 +11312,8 @@ export interface operations {
                     allowedDomains?: string[];
                     /** @description a first sign-in creates the account (default true) */
                     signUpEnabled?: boolean;
+                    /** @description the provider's word that an address is verified counts: it links to the account with that verified address, and a new account's address starts verified (false: every address it gives is unverified, so allowedDomains admits nobody; Facebook's never counts). Default: true for google, microsoft and github, false for oidc and facebook */
+                    trustEmailVerified?: boolean;
                     enabled?: boolean;
                 };
             };
@@ -11329,6 +11336,7 @@ export interface operations {
                         scopes: string[];
                         allowedDomains: string[];
                         signUpEnabled: boolean;
+                        trustEmailVerified: boolean;
                         enabled: boolean;
                         source: "database" | "environment";
                         /** @description the redirect URI to register at the provider */
@@ -11452,6 +11460,7 @@ export interface operations {
                         identity: {
                             subject: string;
                             email: string | null;
+                            /** @description the provider said so and is trusted to (trustEmailVerified) */
                             emailVerified: boolean;
                             firstName: string;
                             lastName: string;

@@ -16,6 +16,9 @@ export const identityProviders = pgTable('identity_providers', {
   scopes: jsonb('scopes').$type<string[]>().notNull().default([]),
   allowedDomains: jsonb('allowed_domains').$type<string[]>().notNull().default([]),
   signUpEnabled: boolean('sign_up_enabled').notNull().default(true),
+  // Whether the provider's word that an address is verified is taken (Keycloak's "Trust Email"): off, an issuer
+  // vouches for no address, so it links to no account by address. The service sets it per kind.
+  trustEmailVerified: boolean('trust_email_verified').notNull().default(false),
   enabled: boolean('enabled').notNull().default(true),
   createdAt: createdAt(),
   updatedAt: updatedAt(),

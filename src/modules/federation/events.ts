@@ -12,6 +12,7 @@ const ProviderFields = payload({
   scopes: Names,
   allowedDomains: Names,
   signUpEnabled: Type.Boolean(),
+  trustEmailVerified: Type.Boolean(),
   enabled: Type.Boolean(),
 });
 const Identity = { provider: Type.String(), identityId: Type.String() };

@@ -12,17 +12,27 @@ export interface ExternalIdentity {
   avatarUrl: string | null;
 }
 
-interface OAuth2Preset {
+/** What every kind starts a new provider with. */
+interface PresetDefaults {
+  scopes: string[];
+  /**
+   * Whether a new provider of the kind takes the provider's word that an address is verified. A well-known
+   * provider's word is its own check, and only it can give it (Google's and GitHub's mailbox checks, the Microsoft
+   * tenant's verified domain); any issuer's (kind oidc) is whatever its administrators or users may set there, so
+   * it counts only once an administrator of Tessera says so.
+   */
+  trustEmailVerified: boolean;
+}
+
+interface OAuth2Preset extends PresetDefaults {
   protocol: 'oauth2';
   server: client.ServerMetadata;
-  scopes: string[];
   /** Reads the person from the provider's API with the access token. */
   readIdentity(config: client.Configuration, accessToken: string): Promise<ExternalIdentity>;
 }
 
-interface OidcPreset {
+interface OidcPreset extends PresetDefaults {
   protocol: 'oidc';
-  scopes: string[];
   /** The issuer of the kind (a fixed one, or from the tenant); kind oidc takes the admin's. */
   issuer?: (tenant: string) => string;
   /** Whether the provider vouches for the address (Microsoft's `email` is whatever the tenant typed). */
@@ -94,16 +104,18 @@ async function readFacebook(config: client.Configuration, accessToken: string): 
 const standardEmailVerified = (claims: Record<string, unknown>) => claims.email_verified === true;
 
 export const presets: Record<ProviderKind, Preset> = {
-  oidc: { protocol: 'oidc', scopes: ['openid', 'email', 'profile'], emailVerified: standardEmailVerified },
+  oidc: { protocol: 'oidc', scopes: ['openid', 'email', 'profile'], trustEmailVerified: false, emailVerified: standardEmailVerified },
   google: {
     protocol: 'oidc',
     scopes: ['openid', 'email', 'profile'],
+    trustEmailVerified: true,
     issuer: () => 'https://accounts.google.com',
     emailVerified: standardEmailVerified,
   },
   microsoft: {
     protocol: 'oidc',
     scopes: ['openid', 'email', 'profile'],
+    trustEmailVerified: true,
     issuer: (tenant) => `https://login.microsoftonline.com/${tenant}/v2.0`,
     // `xms_edov` (an optional claim to add in the app registration) says the tenant verified the domain.
     emailVerified: (claims) => claims.email_verified === true || claims.xms_edov === true || claims.xms_edov === '1',
@@ -116,6 +128,7 @@ export const presets: Record<ProviderKind, Preset> = {
       token_endpoint: 'https://github.com/login/oauth/access_token',
     },
     scopes: ['read:user', 'user:email'],
+    trustEmailVerified: true,
     readIdentity: readGitHub,
   },
   facebook: {
@@ -126,6 +139,8 @@ export const presets: Record<ProviderKind, Preset> = {
       token_endpoint: `${FACEBOOK_GRAPH}/oauth/access_token`,
     },
     scopes: ['email', 'public_profile'],
+    // Nothing to trust: readFacebook never calls an address verified.
+    trustEmailVerified: false,
     readIdentity: readFacebook,
   },
 };

@@ -84,6 +84,30 @@ export function createProtocol(publicUrl: string, outbound: Outbound) {
     return configuration;
   }
 
+  /** The callback's authorization response → tokens (checked) → the person, as the provider describes them. */
+  async function readIdentity(provider: Provider, callbackQuery: string, checks: ProviderChecks): Promise<ExternalIdentity> {
+    const preset = presets[provider.kind];
+    try {
+      const configuration = await configurationOf(provider);
+      const oidc = preset.protocol === 'oidc';
+      const tokens = await client.authorizationCodeGrant(configuration, new URL(`${callbackUrl(provider.slug)}?${callbackQuery}`), {
+        pkceCodeVerifier: checks.codeVerifier,
+        expectedState: checks.state,
+        ...(oidc ? { expectedNonce: checks.nonce } : {}),
+        idTokenExpected: oidc,
+      });
+      if (preset.protocol === 'oauth2') return await preset.readIdentity(configuration, tokens.access_token);
+      const claims = { ...tokens.claims() } as Record<string, unknown>;
+      // Providers that keep ID tokens small put the address in UserInfo only.
+      if (claims.email === undefined && configuration.serverMetadata().userinfo_endpoint) {
+        Object.assign(claims, await client.fetchUserInfo(configuration, tokens.access_token, String(claims.sub)), { sub: claims.sub });
+      }
+      return identityFromClaims(preset, claims);
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
   return {
     callbackUrl,
 
@@ -107,28 +131,11 @@ export function createProtocol(publicUrl: string, outbound: Outbound) {
       }
     },
 
-    /** The callback's authorization response → tokens (checked) → the person. */
+    /** The callback's authorization response → tokens (checked) → the person, as far as Tessera trusts the provider. */
     async identityOf(provider: Provider, callbackQuery: string, checks: ProviderChecks): Promise<ExternalIdentity> {
-      const preset = presets[provider.kind];
-      try {
-        const configuration = await configurationOf(provider);
-        const oidc = preset.protocol === 'oidc';
-        const tokens = await client.authorizationCodeGrant(configuration, new URL(`${callbackUrl(provider.slug)}?${callbackQuery}`), {
-          pkceCodeVerifier: checks.codeVerifier,
-          expectedState: checks.state,
-          ...(oidc ? { expectedNonce: checks.nonce } : {}),
-          idTokenExpected: oidc,
-        });
-        if (preset.protocol === 'oauth2') return await preset.readIdentity(configuration, tokens.access_token);
-        const claims = { ...tokens.claims() } as Record<string, unknown>;
-        // Providers that keep ID tokens small put the address in UserInfo only.
-        if (claims.email === undefined && configuration.serverMetadata().userinfo_endpoint) {
-          Object.assign(claims, await client.fetchUserInfo(configuration, tokens.access_token, String(claims.sub)), { sub: claims.sub });
-        }
-        return identityFromClaims(preset, claims);
-      } catch (error) {
-        throw classify(error);
-      }
+      const identity = await readIdentity(provider, callbackQuery, checks);
+      // An issuer not trusted to verify addresses vouches for none: a claim of it links to no account by address.
+      return provider.trustEmailVerified ? identity : { ...identity, emailVerified: false };
     },
   };
 }

@@ -26,6 +26,8 @@ export interface Provider {
   scopes: string[];
   allowedDomains: string[];
   signUpEnabled: boolean;
+  /** Its word that an address is verified counts (else every address it gives is unverified). */
+  trustEmailVerified: boolean;
   enabled: boolean;
   source: 'database' | 'environment';
   updatedAt: Date | null;
@@ -70,6 +72,7 @@ function environmentProviders(config: Config): Provider[] {
             scopes: presets[kind].scopes,
             allowedDomains: config.OAUTH_ALLOWED_DOMAINS.map((domain) => domain.toLowerCase()),
             signUpEnabled: config.OAUTH_SIGN_UP_ENABLED,
+            trustEmailVerified: kind === 'oidc' ? config.OAUTH_OIDC_TRUST_EMAIL_VERIFIED : presets[kind].trustEmailVerified,
             enabled: true,
             source: 'environment' as const,
             createdAt: null,
@@ -80,7 +83,7 @@ function environmentProviders(config: Config): Provider[] {
   );
 }
 
-const tracked = ['displayName', 'clientId', 'scopes', 'allowedDomains', 'signUpEnabled', 'enabled'] as const;
+const tracked = ['displayName', 'clientId', 'scopes', 'allowedDomains', 'signUpEnabled', 'trustEmailVerified', 'enabled'] as const;
 
 /** The issuer a new provider of this kind has, or the field errors of a body that does not fit its kind. */
 function issuerOf(body: CreateProvider): string | null {
@@ -196,6 +199,7 @@ export function createProviders(db: Db, config: Config, useCases: DomainUseCases
           scopes: body.scopes ?? presets[body.kind].scopes,
           allowedDomains: (body.allowedDomains ?? []).map((domain) => domain.toLowerCase()),
           signUpEnabled: body.signUpEnabled ?? true,
+          trustEmailVerified: body.trustEmailVerified ?? presets[body.kind].trustEmailVerified,
           enabled: body.enabled ?? true,
         });
         const { id, clientSecret: _secret, createdAt: _c, updatedAt: _u, ...fields } = row;

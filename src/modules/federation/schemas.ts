@@ -21,6 +21,10 @@ const editable = {
   }),
   allowedDomains: Type.Array(Domain, { maxItems: 100, description: 'only verified addresses of these domains may sign in (empty: any)' }),
   signUpEnabled: Type.Boolean({ description: 'a first sign-in creates the account (default true)' }),
+  trustEmailVerified: Type.Boolean({
+    description:
+      "the provider's word that an address is verified counts: it links to the account with that verified address, and a new account's address starts verified (false: every address it gives is unverified, so allowedDomains admits nobody; Facebook's never counts). Default: true for google, microsoft and github, false for oidc and facebook",
+  }),
   enabled: Type.Boolean(),
 };
 
@@ -36,6 +40,7 @@ export const CreateProviderBody = Type.Object(
     scopes: Type.Optional(editable.scopes),
     allowedDomains: Type.Optional(editable.allowedDomains),
     signUpEnabled: Type.Optional(editable.signUpEnabled),
+    trustEmailVerified: Type.Optional(editable.trustEmailVerified),
     enabled: Type.Optional(editable.enabled),
   },
   { additionalProperties: false },
@@ -52,6 +57,7 @@ export const ProviderView = Type.Object({
   scopes: Type.Array(Type.String()),
   allowedDomains: Type.Array(Type.String()),
   signUpEnabled: Type.Boolean(),
+  trustEmailVerified: Type.Boolean(),
   enabled: Type.Boolean(),
   source: Type.Union([Type.Literal('database'), Type.Literal('environment')]),
   callbackUrl: Type.String({ description: 'the redirect URI to register at the provider' }),
@@ -88,7 +94,7 @@ export const TestSignInResult = Type.Object({
       {
         subject: Type.String(),
         email: Nullable(Type.String()),
-        emailVerified: Type.Boolean(),
+        emailVerified: Type.Boolean({ description: 'the provider said so and is trusted to (trustEmailVerified)' }),
         firstName: Type.String(),
         lastName: Type.String(),
       },

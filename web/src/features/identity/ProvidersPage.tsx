@@ -45,6 +45,8 @@ export default function ProvidersPage({ param }: { param?: string }) {
                   ...(text('displayName') ? { displayName: text('displayName') } : {}),
                   ...(kind === 'oidc' ? { issuer: text('issuer') } : {}),
                   ...(kind === 'microsoft' ? { tenant: text('tenant') } : {}),
+                  // Any other kind starts with its own default (a well-known provider's word is trusted).
+                  ...(kind === 'oidc' ? { trustEmailVerified: form.get('trustEmailVerified') === 'on' } : {}),
                 },
               }),
             );
@@ -88,10 +90,11 @@ export default function ProvidersPage({ param }: { param?: string }) {
             Client secret
             <input name="clientSecret" type="password" required autoComplete="off" />
           </label>
+          {kind === 'oidc' && <TrustEmailVerified defaultChecked={false} />}
         </FormDialog>
       }
     >
-      {testId && <TestSignInResult testId={testId} />}
+      {testId && <TestSignInResult testId={testId} providers={rows} />}
       <ErrorNote error={providers.error} />
       {rows &&
         (rows.length ? (
@@ -194,13 +197,14 @@ const outcomes = {
 } as const;
 
 /** What the provider answered to the administrator's test sign-in, and what Tessera would do with it. */
-function TestSignInResult({ testId }: { testId: string }) {
+function TestSignInResult({ testId, providers }: { testId: string; providers: Provider[] | undefined }) {
   const result = useQuery({
     queryKey: ['identity-provider-test', testId],
     queryFn: () => must(api.GET('/identity-providers/test-sign-ins/{testId}', { params: { path: { testId } } })),
     retry: false,
   });
   const found = result.data;
+  const untrusted = providers?.find((provider) => provider.slug === found?.provider)?.trustEmailVerified === false;
   return (
     <section aria-labelledby="test-result-title" className="notice">
       <h2 id="test-result-title">Test sign-in result</h2>
@@ -224,7 +228,13 @@ function TestSignInResult({ testId }: { testId: string }) {
               </dd>
               <dt>Email</dt>
               <dd>
-                {found.identity.email ?? 'none given'} ({found.identity.emailVerified ? 'verified by the provider' : 'not verified'})
+                {found.identity.email ?? 'none given'} (
+                {found.identity.emailVerified
+                  ? 'verified by the provider'
+                  : untrusted
+                    ? 'not counted as verified: this provider is not trusted to verify addresses'
+                    : 'not verified'}
+                )
               </dd>
               <dt>Name</dt>
               <dd>{`${found.identity.firstName} ${found.identity.lastName}`.trim() || 'none given'}</dd>
@@ -256,6 +266,8 @@ function EditProvider({ provider, onSaved }: { provider: Provider; onSaved: () =
               scopes: listOf(text('scopes')),
               allowedDomains: listOf(text('allowedDomains').toLowerCase()),
               signUpEnabled: form.get('signUpEnabled') === 'on',
+              // Facebook's addresses never count as verified: it has no such switch to send.
+              ...(provider.kind === 'facebook' ? {} : { trustEmailVerified: form.get('trustEmailVerified') === 'on' }),
               enabled: form.get('enabled') === 'on',
             },
           }),
@@ -286,9 +298,20 @@ function EditProvider({ provider, onSaved }: { provider: Provider; onSaved: () =
       <label className="inline">
         <input type="checkbox" name="signUpEnabled" defaultChecked={provider.signUpEnabled} /> A first sign-in creates the account
       </label>
+      {provider.kind !== 'facebook' && <TrustEmailVerified defaultChecked={provider.trustEmailVerified} />}
       <label className="inline">
         <input type="checkbox" name="enabled" defaultChecked={provider.enabled} /> Enabled
       </label>
     </FormDialog>
+  );
+}
+
+/** The provider's word that an address is verified: taken, it signs in to the account that has that address. */
+function TrustEmailVerified({ defaultChecked }: { defaultChecked: boolean }) {
+  return (
+    <label className="inline">
+      <input type="checkbox" name="trustEmailVerified" defaultChecked={defaultChecked} /> Trust the addresses it calls verified (such an
+      address signs in to the account that has it)
+    </label>
   );
 }
