@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { oauthCodes, users } from '../src/db/schema/index.js';
+import { auditLogs, oauthCodes, users } from '../src/db/schema/index.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
 import { createUser, login, loginAs } from './helpers/auth.js';
 import { type Browser, createBrowser } from './helpers/browser.js';
@@ -202,6 +202,34 @@ describe('social sign-in with an OpenID Connect provider', () => {
     const refresh = await h.app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: first.refreshToken } });
     expect(refresh.statusCode).toBe(401);
     expect(await auditActions(h, first.user.id)).toContain('federation.code_replayed');
+  });
+
+  // Only a code an earlier request spent is a replay: a fresh one with the wrong verifier (an intercepted code tried
+  // without it, or an app's mistake) began nothing, so it ends nothing, and is audited as what it is.
+  it("audits a wrong verifier on a fresh code as rejected, not replayed, and ends none of the person's sessions", async () => {
+    nextPerson();
+    const first = await signInWith(browser, 'oidc');
+    const session = (await redeem(h, first.code, first.verifier)).json();
+    const headers = { authorization: `Bearer ${session.accessToken}` };
+
+    const fresh = await signInWith(createBrowser(h), 'oidc');
+    const wrong = await redeem(h, fresh.code, pkcePair().verifier);
+    expect([wrong.statusCode, wrong.json().code]).toEqual([400, 'OAUTH_CODE_INVALID']);
+    expect((await h.app.inject({ url: '/auth/me', headers })).statusCode).toBe(200);
+    const [rejected] = await h.context.database.primary
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.entityId, session.user.id), eq(auditLogs.action, 'federation.code_rejected')));
+    expect(rejected?.payload).toEqual({ provider: 'oidc', purpose: 'sign_in', reason: 'verifier_mismatch' });
+    expect(await auditActions(h, session.user.id)).not.toContain('federation.code_replayed');
+
+    // The same code again, now spent by that earlier request, is a replay.
+    expect((await redeem(h, fresh.code, fresh.verifier)).json().code).toBe('OAUTH_CODE_INVALID');
+    expect((await auditActions(h, session.user.id)).filter((action) => action.startsWith('federation.code_'))).toEqual([
+      'federation.code_rejected',
+      'federation.code_replayed',
+    ]);
+    expect((await h.app.inject({ url: '/auth/me', headers })).statusCode).toBe(200);
   });
 
   it('answers a redirect_uri off the allowlist with 400 and no redirect at all', async () => {

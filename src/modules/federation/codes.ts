@@ -3,11 +3,14 @@ import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import type { Tx } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import type { Emit } from '../../platform/use-case.js';
 import { assertNotApiKey } from '../access/service.js';
 import { authErrors } from '../auth/errors.js';
+import type { DomainEvent } from '../events.js';
 import { identityFields } from './accounts.js';
 import type { FederationKit } from './deps.js';
 import { federationErrors as errors } from './errors.js';
+import type { CodeRejection } from './events.js';
 import { identityView } from './identities.js';
 import * as flows from './queries.flows.js';
 import * as queries from './queries.js';
@@ -25,6 +28,17 @@ function verifierMatches(challenge: string, verifier: string) {
   const computed = Buffer.from(createHash('sha256').update(verifier).digest('base64url'));
   const expected = Buffer.from(challenge);
   return computed.length === expected.length && timingSafeEqual(computed, expected);
+}
+
+/** What a code is presented for: a sign-in, or a link the signed-in user asked for. */
+type Expected = { purpose: 'sign_in' } | { purpose: 'link'; userId: string };
+
+/** Why a live code is not honoured for what it is presented for; undefined when it is. */
+function rejectionOf(grant: flows.CodeRow, verifier: string, expected: Expected): CodeRejection | undefined {
+  if (grant.purpose !== expected.purpose) return 'purpose_mismatch';
+  if (!verifierMatches(grant.codeChallenge, verifier)) return 'verifier_mismatch';
+  if (expected.purpose === 'link' && grant.userId !== expected.userId) return 'another_account';
+  return undefined;
 }
 
 /**
@@ -49,10 +63,23 @@ export function createCodes(kit: Pick<FederationKit, 'auth' | 'context' | 'useCa
     });
   }
 
-  /** Takes the code once (a wrong verifier spends it too) and answers it if it is this purpose's and the verifier's. */
-  async function redeem(tx: Tx, input: CodeExchange, purpose: 'sign_in' | 'link') {
+  /**
+   * Takes the code once and answers it if it is this purpose's, the verifier's and (for a link) the caller's.
+   * A live code refused here is spent all the same, so that no second verifier can be tried, and audited as
+   * rejected: it was not used before, so nothing it began is ended. 'not_live' is a code this request could not
+   * take: unknown, expired, or spent by an earlier request (the caller checks for a replay).
+   */
+  async function redeem(tx: Tx, emit: Emit<DomainEvent>, input: CodeExchange, expected: Expected) {
     const grant = await flows.consumeCode(tx, sha256(input.code));
-    return grant && grant.purpose === purpose && verifierMatches(grant.codeChallenge, input.codeVerifier) ? grant : undefined;
+    if (!grant) return 'not_live' as const;
+    const reason = rejectionOf(grant, input.codeVerifier, expected);
+    if (!reason) return grant;
+    await emit({
+      type: 'federation.code_rejected',
+      entityId: grant.userId,
+      payload: { provider: grant.provider, purpose: grant.purpose, reason },
+    });
+    return 'rejected' as const;
   }
 
   return {
@@ -65,9 +92,9 @@ export function createCodes(kit: Pick<FederationKit, 'auth' | 'context' | 'useCa
     /** POST /auth/oauth/token: the code and the app's verifier → the login shape. */
     async exchange(caller: Caller, input: CodeExchange) {
       const outcome = await useCases.run(caller, async (tx, emit) => {
-        const grant = await redeem(tx, input, 'sign_in');
-        // Returned rather than thrown: the code stays spent.
-        if (!grant) return 'invalid' as const;
+        const grant = await redeem(tx, emit, input, { purpose: 'sign_in' });
+        // Returned rather than thrown: the code stays spent, its rejection audited.
+        if (typeof grant === 'string') return grant;
         const user = await kit.users.findById(tx, grant.userId);
         if (!user || !auth.mayHoldSession(user)) return 'refused' as const;
         const amr = grant.provider === HOSTED_CODE_PROVIDER ? ['pwd'] : ['fed'];
@@ -76,9 +103,9 @@ export function createCodes(kit: Pick<FederationKit, 'auth' | 'context' | 'useCa
         return signedIn;
       });
       if (outcome === 'refused') throw authErrors.INVALID_CREDENTIALS();
-      if (outcome !== 'invalid') return outcome;
-      await refuseReplay(caller, sha256(input.code));
-      throw errors.OAUTH_CODE_INVALID();
+      if (outcome === 'not_live') await refuseReplay(caller, sha256(input.code));
+      if (typeof outcome === 'string') throw errors.OAUTH_CODE_INVALID();
+      return outcome;
     },
 
     /** POST /auth/identities: the signed-in user who asked for the link finishes it with the code and verifier. */
@@ -87,8 +114,8 @@ export function createCodes(kit: Pick<FederationKit, 'auth' | 'context' | 'useCa
       assertNotApiKey(caller.principal);
       const { userId } = caller.principal;
       const linked = await useCases.run(caller, async (tx, emit) => {
-        const grant = await redeem(tx, input, 'link');
-        if (!grant?.identity || grant.userId !== userId) return undefined;
+        const grant = await redeem(tx, emit, input, { purpose: 'link', userId });
+        if (typeof grant === 'string' || !grant.identity) return undefined;
         const known = await queries.findIdentity(tx, grant.provider, grant.identity.subject);
         if (known && known.userId !== userId) throw errors.IDENTITY_ALREADY_LINKED();
         if (known) return known;

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { Nullable } from '../../http/schemas.js';
 import { changes, internalEvent, payload, publicEvent } from '../../platform/events.js';
 
@@ -16,12 +16,17 @@ const ProviderFields = payload({
   enabled: Type.Boolean(),
 });
 const Identity = { provider: Type.String(), identityId: Type.String() };
+const CodeRejection = Type.Union(
+  (['purpose_mismatch', 'verifier_mismatch', 'another_account'] as const).map((reason) => Type.Literal(reason)),
+  { description: "a sign-in code given for a link or the reverse, the wrong PKCE verifier, or another user's link code" },
+);
+export type CodeRejection = Static<typeof CodeRejection>;
 
 /**
  * Identity providers and the identities people sign in with. No event carries a client secret, a
  * state, a code or a token: a changed secret is named (`clientSecretChanged`), never shown. Provider
- * configuration and refused or replayed sign-ins are internal; who signed up and which identities a
- * user holds are public.
+ * configuration, refused sign-ins and rejected or replayed codes are internal; who signed up and which
+ * identities a user holds are public.
  */
 export const federationEvents = {
   'identity_provider.created': internalEvent('identity_provider', 1, ProviderFields),
@@ -46,4 +51,7 @@ export const federationEvents = {
   'identity.unlinked': publicEvent('user', 1, payload(Identity)),
   'federation.sign_in_refused': internalEvent('user', 1, payload({ provider: Type.String(), reason: Type.String() })),
   'federation.code_replayed': internalEvent('user', 1, payload({ provider: Type.String(), sessionId: Nullable(Type.String()) })),
+  // A live code presented once and refused (spent all the same): an intercepted code tried without its verifier,
+  // or an app's mistake. Unlike a replay it began nothing, so nothing is ended.
+  'federation.code_rejected': internalEvent('user', 1, payload({ provider: Type.String(), purpose: Type.String(), reason: CodeRejection })),
 } as const;
