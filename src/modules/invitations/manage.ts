@@ -21,6 +21,10 @@ export interface AccountToSetUp {
   organizationId: string | null;
 }
 
+/** The event of an invitation withdrawn before it was accepted. */
+const cancellation = (emit: Emit<DomainEvent>, row: Pick<queries.InvitationRow, 'id' | 'organizationId'>) =>
+  emit({ type: 'invitation.cancelled', entityId: row.id, organizationId: row.organizationId });
+
 /** Inviting, listing, resending and cancelling, inside the actor's tenancy: another organization's invitation is a missing one. */
 /** Invitations page newest first after the invitation of this id. */
 const invitationCursor = cursorOf(['uuid'] as const);
@@ -82,6 +86,13 @@ export function createInvitationManagement(kit: Pick<InvitationsKit, 'context' |
       { userId: event.entityId, email, organizationId: event.organizationId ?? null },
       caller.principal?.userId ?? null,
     );
+  });
+
+  // An organization's pending invitations are withdrawn with it, each as its own cancellation, before the foreign
+  // key's cascade removes them unheard: webhooks and the audit trail learn of every one.
+  useCases.react(['organization.deleted'], async (tx, event, { emit }) => {
+    if (!event.entityId) return;
+    for (const row of await queries.cancelPendingOf(tx, event.entityId)) await cancellation(emit, row);
   });
 
   return {
@@ -163,7 +174,7 @@ export function createInvitationManagement(kit: Pick<InvitationsKit, 'context' |
       await useCases.run(caller, async (tx, emit) => {
         const row = await visible(tx, caller, id);
         if (!(await queries.cancel(tx, row.id))) throw errors.INVITATION_NOT_PENDING();
-        await emit({ type: 'invitation.cancelled', entityId: row.id, organizationId: row.organizationId });
+        await cancellation(emit, row);
       });
     },
   };

@@ -108,6 +108,15 @@ export async function renew(db: Executor, id: string, tokenHash: string, now: Da
   return row;
 }
 
+/** Cancels every pending invitation of an organization: what each was. */
+export function cancelPendingOf(db: Executor, organizationId: string) {
+  return db
+    .update(invitations)
+    .set({ status: 'CANCELLED' })
+    .where(and(eq(invitations.organizationId, organizationId), eq(invitations.status, 'PENDING')))
+    .returning({ id: invitations.id, organizationId: invitations.organizationId });
+}
+
 export async function cancel(db: Executor, id: string) {
   const [row] = await db
     .update(invitations)

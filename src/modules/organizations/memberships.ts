@@ -32,6 +32,18 @@ export const memberships = {
   },
 };
 
+/** The event of a membership that ended, however it ended. */
+const removal = (emit: Emit<DomainEvent>, organizationId: string, userId: string) =>
+  emit({ type: 'membership.removed', entityId: userId, organizationId, payload: { userId } });
+
+/**
+ * Every membership of an organization being deleted ends as a member's removal does, each with its event, before
+ * the foreign key's cascade removes the rows unheard. No last-administrator rule: the organization itself goes.
+ */
+export async function endEveryMembership(tx: Executor, emit: Emit<DomainEvent>, organizationId: string) {
+  for (const { userId } of await queries.memberIdsOf(tx, organizationId)) await removal(emit, organizationId, userId);
+}
+
 /**
  * Memberships' changes, inside another module's use case (users composes the member endpoints, invitations
  * accepts into an organization): each is audited and drops the person's cached view and access on every node.
@@ -126,7 +138,7 @@ export function createMembershipChanges(
         await access.revokeAllWithin(tx, userId, organizationId);
         if (!(await queries.deleteMembership(tx, organizationId, userId))) throw errors.MEMBERSHIP_NOT_FOUND();
       });
-      await emit({ type: 'membership.removed', entityId: userId, organizationId, payload: { userId } });
+      await removal(emit, organizationId, userId);
     },
   };
 }

@@ -54,6 +54,15 @@ export async function setMembershipStatus(db: Executor, organizationId: string, 
   return row;
 }
 
+/** Everyone who is a member of the organization, whatever their membership's status. */
+export async function memberIdsOf(db: Executor, organizationId: string) {
+  return db
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .where(eq(memberships.organizationId, organizationId))
+    .orderBy(asc(memberships.joinedAt), asc(memberships.userId));
+}
+
 /** True when there was a membership to end. */
 export async function deleteMembership(db: Executor, organizationId: string, userId: string) {
   const rows = await db

@@ -7,7 +7,7 @@ import { cursorOf, pageOf } from '../../platform/paging.js';
 import { type AccessService, tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import { organizationErrors as errors } from './errors.js';
-import { createMembershipChanges, memberships } from './memberships.js';
+import { createMembershipChanges, endEveryMembership, memberships } from './memberships.js';
 import * as queries from './queries.js';
 import type { CreateOrganization, ListOrganizationsQuery, UpdateOrganization } from './schemas.js';
 
@@ -117,9 +117,11 @@ export function createOrganizationsService(context: AppContext, { useCases, acce
       await useCases.run(caller, async (tx, emit) => {
         await visible(tx, caller.principal, id);
         assertCrossTenant(caller.principal);
-        // Emitted before the row goes: the modules owning rows of the organization (oidc's applications) remove
-        // them in reaction, each with its own event, where the foreign keys' cascade would remove them unheard.
+        // Emitted before the row goes: the modules owning rows of the organization (oidc's applications, webhooks'
+        // endpoints, pending invitations) remove or withdraw them in reaction, each with its own event, where the
+        // foreign keys' cascade would remove them unheard; its memberships end likewise.
         await emit({ type: 'organization.deleted', entityId: id, organizationId: id });
+        await endEveryMembership(tx, emit, id);
         if (!(await queries.deleteOrganization(tx, id))) throw errors.ORGANIZATION_NOT_FOUND();
       });
     },
