@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { userTypes } from '../src/db/schema/index.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, login, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, impersonate, login, loginAs } from './helpers/auth.js';
 import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
 
 const password = 'an invited passphrase';
@@ -134,6 +134,22 @@ describe('invitations: invite, mail, look up, accept', () => {
     expect(me).toMatchObject({ organizationId: orgA, roles: expect.arrayContaining(['INSTRUCTOR']) });
     // The token that accepted, issued outside the organization, is over: the new pair replaces it.
     expect((await as(session).get('/auth/me')).statusCode).toBe(401);
+  });
+
+  it("is accepted in the person's own session only: an API key or support acting as them would come away with one", async () => {
+    const person = await loginAs(h, { email: 'keyholder@example.com' });
+    await invite(orgA, { email: 'keyholder@example.com', roles: ['INSTRUCTOR'] });
+    const token = await mailedToken('keyholder@example.com');
+    const key = await as(person).send('POST', '/auth/api-keys', { name: 'automation', scopes: [] });
+    expect(key.statusCode).toBe(201);
+    const withKey = await accept({ token }, { 'x-api-key': key.json().key });
+    expect([withKey.statusCode, withKey.json().code]).toEqual([403, 'API_KEY_NOT_ALLOWED']);
+    const support = await loginAs(h, { permissions: ['users:read', 'users:impersonate'] });
+    const asPerson = await accept({ token }, await impersonate(h, support, person.userId, 'Ticket 12: an invitation'));
+    expect([asPerson.statusCode, asPerson.json().code]).toEqual([403, 'IMPERSONATION_NOT_ALLOWED']);
+    // Nothing was spent: the person's own session accepts it.
+    const joined = await accept({ token }, person.headers);
+    expect([joined.statusCode, joined.json().user?.id]).toEqual([200, person.userId]);
   });
 
   it('accepts an account of another organization into this one as well; a second invitation answers ALREADY_A_MEMBER', async () => {

@@ -2459,7 +2459,7 @@ export interface paths {
         put?: never;
         /**
          * Accept an invitation: a new account chooses a password; an existing one is signed in (Bearer). Answers as login does
-         * @description Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins. Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).
+         * @description Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins (a session's: an API key answers 403 API_KEY_NOT_ALLOWED, an impersonation 403 IMPERSONATION_NOT_ALLOWED). Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).
          */
         post: operations["postInvitationsAccept"];
         delete?: never;
@@ -3358,15 +3358,15 @@ export interface components {
                 };
             };
         };
-        /** @description Problem codes: INVITATION_FOR_ANOTHER_ACCOUNT */
-        "403-INVITATION_FOR_ANOTHER_ACCOUNT": {
+        /** @description Problem codes: INVITATION_FOR_ANOTHER_ACCOUNT, API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED */
+        "403-INVITATION_FOR_ANOTHER_ACCOUNT-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "INVITATION_FOR_ANOTHER_ACCOUNT";
+                    code?: "INVITATION_FOR_ANOTHER_ACCOUNT" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED";
                 };
             };
         };
@@ -11982,7 +11982,7 @@ export interface operations {
             };
             400: components["responses"]["400-INVALID_INVITATION-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-SIGN_IN_TO_ACCEPT-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-INVITATION_FOR_ANOTHER_ACCOUNT"];
+            403: components["responses"]["403-INVITATION_FOR_ANOTHER_ACCOUNT-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_A_MEMBER-EMAIL_ALREADY_EXISTS-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];

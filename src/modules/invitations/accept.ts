@@ -2,7 +2,7 @@ import { httpErrors } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
 import { assertPasswordAcceptable, type PasswordOwner } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
-import { deferredGrants } from '../access/service.js';
+import { assertNotApiKey, deferredGrants } from '../access/service.js';
 import { organizationErrors } from '../organizations/errors.js';
 import { memberships } from '../organizations/service.js';
 import type { UserRow } from '../users/service.js';
@@ -56,6 +56,9 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
     },
 
     async accept(caller: Caller, input: AcceptInvitation) {
+      // Acceptance answers a session of the person: an API key's holder or support acting as them would come away
+      // with one (beyond the key's scopes, past the impersonation's end, ahead of a temporary password's replacement).
+      if (caller.principal) assertNotApiKey(caller.principal);
       const { hash, invitation, account } = await usable(input.token);
       const signedInAs = caller.principal?.userId;
       if (signedInAs && signedInAs !== account?.id) throw errors.INVITATION_FOR_ANOTHER_ACCOUNT();

@@ -5,6 +5,7 @@ import { perIpCredentialLimit } from '../../http/rate-limit.js';
 import { publicRoute, signedInIfCredentials } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
+import { accessErrors } from '../access/errors.js';
 import { AcceptInvitationResponse } from '../auth/schemas.js';
 import { organizationErrors } from '../organizations/errors.js';
 import { invitationErrors as errors } from './errors.js';
@@ -38,7 +39,7 @@ export const invitationPublicRoutes: FastifyPluginAsyncTypebox<{
     '/invitations/accept',
     operation(signedInIfCredentials, {
       description:
-        "Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins. Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).",
+        "Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins (a session's: an API key answers 403 API_KEY_NOT_ALLOWED, an impersonation 403 IMPERSONATION_NOT_ALLOWED). Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).",
       summary: 'Accept an invitation: a new account chooses a password; an existing one is signed in (Bearer). Answers as login does',
       body: AcceptBody,
       response: {
@@ -49,6 +50,8 @@ export const invitationPublicRoutes: FastifyPluginAsyncTypebox<{
           errors.INVITATION_FOR_ANOTHER_ACCOUNT,
           organizationErrors.ALREADY_A_MEMBER,
           httpErrors.EMAIL_ALREADY_EXISTS,
+          accessErrors.API_KEY_NOT_ALLOWED,
+          accessErrors.IMPERSONATION_NOT_ALLOWED,
           limited,
         ),
       },
