@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLogs, oauthCodes, users } from '../src/db/schema/index.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
@@ -246,6 +247,25 @@ describe('social sign-in with an OpenID Connect provider', () => {
     await h.context.database.primary.update(users).set({ status: 'SUSPENDED' }).where(eq(users.id, user.id));
     const again = await signInWith(createBrowser(h), 'oidc');
     expect(again.error).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('asks an account with a temporary password to replace it first, as a password sign-in does', async () => {
+    const owner = await createUser(h, { email: `temporary${++counter}@example.com` });
+    nextPerson({ email: owner.email, email_verified: true });
+    const linked = await signInWith(browser, 'oidc');
+    expect((await redeem(h, linked.code, linked.verifier)).json().user.id).toBe(owner.id);
+    // An administrator hands over a temporary password (PUT /users/:id/password { temporary: true } sets this).
+    await h.context.database.primary.update(users).set({ passwordChangeRequired: true }).where(eq(users.id, owner.id));
+    const again = await signInWith(createBrowser(h), 'oidc');
+    const answer = (await redeem(h, again.code, again.verifier)).json();
+    expect(answer).toEqual({ passwordChangeRequired: true, changeToken: expect.any(String) });
+    const changed = await h.app.inject({
+      method: 'POST',
+      url: '/auth/change-password',
+      payload: { changeToken: answer.changeToken, newPassword: 'a passphrase of their own' },
+    });
+    // The sign-in finishes as the provider proved it.
+    expect(decodeJwt(changed.json().accessToken)).toMatchObject({ sub: owner.id, amr: ['fed'] });
   });
 
   it('keeps the last way in: an account without password cannot unlink its only identity', async () => {

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { hashPassword } from '../src/platform/passwords.js';
 import { createUser, login } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { auditActions, federationConfig, pkcePair } from './helpers/federation.js';
@@ -170,6 +171,26 @@ describe.skipIf(!hasChromium)('social sign-in on the hosted pages', () => {
     const cookie = await sessionCookie(context);
     const browser = await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } });
     expect(browser?.userId).toBe(user.id);
+    await context.close();
+  }, 90_000);
+
+  it('sends a person an administrator gave a temporary password to replace it first, then where they were headed', async () => {
+    const user = await createUser(rig.h);
+    const temporary = await hashPassword('handed over by phone');
+    await rig.h.app.modules.users.setPasswordHash(rig.h.context.database.primary, user.id, temporary, true);
+    nextPerson(user.email);
+    const context = await rig.context({ testTls: true });
+    const page = await context.newPage();
+    await page.goto(`${rig.base}/sign-in?return_to=%2Fsign-out`);
+    await providerButton(page).click();
+    await page.getByRole('heading', { name: 'Set a new password' }).waitFor();
+    expect(await sessionCookie(context)).toBeUndefined();
+    await page.getByLabel('New password').fill('a passphrase of my own');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.waitForURL(`${rig.base}/sign-out`);
+    const cookie = await sessionCookie(context);
+    const browser = await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie?.value}` } });
+    expect(browser).toMatchObject({ userId: user.id, amr: ['fed'] });
     await context.close();
   }, 90_000);
 

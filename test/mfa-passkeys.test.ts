@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
@@ -95,6 +96,61 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     await other.page.getByText('The passkey did not work').waitFor({ timeout: 30_000 });
     expect((await other.context.cookies()).find((entry) => entry.name === 'tessera_session')).toBeUndefined();
     await other.context.close();
+    await context.close();
+  }, 120_000);
+
+  it('sends a passkey sign-in of an account with a temporary password to replace it first, on the pages and on the API', async () => {
+    const user = await createUser(h, { password: 'a passkey person passphrase' });
+    const { context, page } = await withAuthenticator();
+    await passwordSignIn(page, user.email, 'a passkey person passphrase');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText(/^Passkey: Passkey$/).waitFor();
+    const setTemporary = async (password: string) =>
+      h.app.inject({
+        method: 'PUT',
+        url: `/users/${user.id}/password`,
+        headers: await adminHeaders(),
+        payload: { password, temporary: true },
+      });
+    const browserSession = async () => {
+      const cookie = (await context.cookies()).find((entry) => entry.name === 'tessera_session');
+      return cookie && h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${cookie.value}` } });
+    };
+
+    // The pages: the passkey leads to the temporary password's page, and only a new password to the account.
+    expect((await setTemporary('handed over by phone')).statusCode).toBe(204);
+    await page.goto(`${base}/sign-in`);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('heading', { name: 'Set a new password' }).waitFor();
+    expect(await browserSession()).toBeUndefined();
+    await page.getByLabel('New password').fill('a passphrase of my own');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    // Signed in as the passkey proved it, and the password the administrator knows is gone.
+    expect(await browserSession()).toMatchObject({ userId: user.id, amr: ['hwk'] });
+    const withTemporary = { email: user.email, password: 'handed over by phone' };
+    expect((await h.app.inject({ method: 'POST', url: '/auth/login', payload: withTemporary })).statusCode).toBe(401);
+
+    // The API answers what POST /auth/login answers a temporary password; its change token finishes the sign-in.
+    expect((await setTemporary('handed over again')).statusCode).toBe(204);
+    await page.goto(`${base}/sign-in`);
+    const answer = await page.evaluate(async () => {
+      const browser = (window as unknown as { SimpleWebAuthnBrowser: { startAuthentication(input: object): Promise<object> } })
+        .SimpleWebAuthnBrowser;
+      const started = await (await fetch('/auth/passkeys/login/options', { method: 'POST' })).json();
+      const response = await browser.startAuthentication({ optionsJSON: started.options });
+      const body = JSON.stringify({ challengeId: started.challengeId, response });
+      const finished = await fetch('/auth/passkeys/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return { status: finished.status, body: await finished.json() };
+    });
+    expect(answer).toEqual({ status: 200, body: { passwordChangeRequired: true, changeToken: expect.any(String) } });
+    const changed = await h.app.inject({
+      method: 'POST',
+      url: '/auth/change-password',
+      payload: { changeToken: answer.body.changeToken, newPassword: 'another passphrase of my own' },
+    });
+    expect(changed.statusCode).toBe(200);
+    expect(decodeJwt(changed.json().accessToken)).toMatchObject({ sub: user.id, amr: ['hwk'] });
     await context.close();
   }, 120_000);
 

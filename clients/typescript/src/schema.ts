@@ -1503,7 +1503,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with a passkey, no password
-         * @description The assertion for the challenge: the token pair, with `amr` hwk (a device-bound passkey) or swk (a synced one) and acr aal2.
+         * @description The assertion for the challenge: the token pair, with `amr` hwk (a device-bound passkey) or swk (a synced one) and acr aal2. An account with a temporary password (set by an administrator) answers `passwordChangeRequired` and a change token instead, as POST /auth/login does; POST /auth/change-password then finishes the sign-in with the same `amr`.
          */
         post: operations["postAuthPasskeysLogin"];
         delete?: never;
@@ -8717,6 +8717,11 @@ export interface operations {
                             emailVerified: boolean;
                             organizationId: string | null;
                         };
+                    } | {
+                        /** @enum {boolean} */
+                        passwordChangeRequired: true;
+                        /** @description for POST /auth/change-password only; short-lived, single use */
+                        changeToken: string;
                     };
                 };
             };

@@ -1,5 +1,5 @@
 /**
- * The steps between "identity proven" and "tokens issued". Every way in (password, federation,
+ * The steps between "identity proven" and "tokens issued". Every way in (password, passkey, federation,
  * invitation, a temporary password's replacement) ends in one `complete`, which runs the registered
  * steps in order: each lets the sign-in continue or stops it with a pending state (a password change
  * today; a second factor, its enrolment and an organization choice next) that a single-use continuation

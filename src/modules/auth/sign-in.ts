@@ -51,7 +51,7 @@ export interface SignInPendingByVia {
   federation: PasswordChangePending | StrongAuthenticationPending;
   invitation: StrongAuthenticationPending;
   temporaryPassword: never;
-  passkey: never;
+  passkey: PasswordChangePending;
 }
 
 /** One sign-in: how it came in and was proven, and the use case that records it. */
@@ -137,9 +137,10 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
 
   /**
    * The single-use token a pending state hands out: the only thing that resumes that sign-in, for `ttlMs`.
-   * Issuing one spends the user's earlier ones of the same purpose; it is bound to the password as it is now.
+   * Issuing one spends the user's earlier ones of the same purpose; it is bound to the password as it is now,
+   * and keeps how the sign-in was proven (`amr`) for the sign-in it resumes.
    */
-  async function issueContinuation(tx: Executor, user: UserRow, purpose: queries.OneTimePurpose, ttlMs: number) {
+  async function issueContinuation(tx: Executor, user: UserRow, purpose: queries.OneTimePurpose, ttlMs: number, amr: string[]) {
     const token = randomToken();
     await queries.expireOneTimeTokens(tx, user.id, purpose);
     await queries.insertOneTimeToken(tx, {
@@ -147,7 +148,7 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
       purpose,
       tokenHash: sha256(token),
       expiresAt: new Date(Date.now() + ttlMs),
-      data: bindingOf(user),
+      data: { ...bindingOf(user), amr },
     });
     return token;
   }
@@ -155,14 +156,18 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
   /**
    * A temporary password (Keycloak's "update password" required action): no session, only a short-lived
    * token that POST /auth/change-password accepts, and nothing else does. Bound to the temporary password:
-   * a new one set meanwhile makes the token worthless.
+   * a new one set meanwhile makes the token worthless. Every way in that proves who the person is passes it:
+   * a sign-in with a passkey or a provider that let the account in would leave the password the administrator
+   * knows valid for good. Not an invitation's: an account without a password chooses one in it, and one with a
+   * password accepts in a session that passed this step (never with an API key or an impersonation); nor the
+   * replacement's own.
    */
   pipeline.register({
     name: 'passwordChange',
-    via: ['password'],
+    via: ['password', 'federation', 'passkey'],
     async run(tx, user, attempt) {
       if (!user.passwordChangeRequired) return undefined;
-      const changeToken = await issueContinuation(tx, user, 'PASSWORD_CHANGE', CHANGE_TOKEN_TTL_MS);
+      const changeToken = await issueContinuation(tx, user, 'PASSWORD_CHANGE', CHANGE_TOKEN_TTL_MS, attempt.amr);
       await attempt.emit({ type: 'auth.password_change_required', entityId: user.id, actorId: user.id });
       return { passwordChangeRequired: true as const, changeToken };
     },

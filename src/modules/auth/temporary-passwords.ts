@@ -11,6 +11,15 @@ import { sha256 } from './secrets.js';
 import { mayHoldSession, type SignInPipeline } from './sign-in.js';
 
 /**
+ * How the interrupted sign-in was proven (a passkey, a provider, a password and its second factor): the sign-in
+ * the new password finishes keeps it. A token that does not say (issued before it did) came from a password.
+ */
+function provenBy(data: unknown): string[] {
+  const amr = (data as { amr?: unknown } | null)?.amr;
+  return Array.isArray(amr) && amr.length > 0 && amr.every((method) => typeof method === 'string') ? amr : ['pwd'];
+}
+
+/**
  * Temporary passwords, done as Keycloak does them: an administrator sets one (and never learns
  * the password that replaces it); its sign-in hands out only a change token (the pipeline's passwordChange step, sign-in.ts); the change
  * token and a new, different password finish the sign-in.
@@ -37,7 +46,7 @@ export function createTemporaryPasswords(kit: Pick<AuthKit, 'context' | 'mail' |
 
     /**
      * POST /auth/change-password with a change token: the temporary password gives way to the user's own,
-     * and the sign-in it interrupted completes. A refused new password leaves the token usable.
+     * and the sign-in it interrupted completes, proven as it was. A refused new password leaves the token usable.
      */
     async replaceTemporaryPassword(caller: Caller, input: { changeToken: string; newPassword: string }) {
       const passwordHash = await hashPassword(input.newPassword);
@@ -53,7 +62,7 @@ export function createTemporaryPasswords(kit: Pick<AuthKit, 'context' | 'mail' |
         await kit.users.setPasswordHash(tx, user.id, passwordHash);
         await emit({ type: 'auth.temporary_password_replaced', entityId: user.id, actorId: user.id });
         const replaced = { ...user, passwordHash, passwordChangeRequired: false };
-        return signIn.complete(tx, replaced, { via: 'temporaryPassword', amr: ['pwd'], caller, emit });
+        return signIn.complete(tx, replaced, { via: 'temporaryPassword', amr: provenBy(consumed.data), caller, emit });
       });
     },
   };

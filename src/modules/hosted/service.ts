@@ -276,7 +276,7 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
       const answer = await deps.mfa.stepUp(caller, session);
       return answer ? pendingPages.locate(answer, returnTo) : undefined;
     },
-    /** A sign-in with a passkey and no password. */
+    /** A sign-in with a passkey and no password: a session, or the page of a pending state (a temporary password's replacement). */
     async passkeySignIn(caller: Caller, input: Parameters<MfaService['passkeys']['login']>[1]) {
       return toSession(await deps.mfa.passkeys.login(caller, input), undefined);
     },

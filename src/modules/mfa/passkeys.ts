@@ -150,7 +150,10 @@ export function createPasskeys(kit: MfaKit, enrollers: Enrollers, factors: Facto
       return { options, challengeId };
     },
 
-    /** A verified assertion of a known passkey signs its owner in: `amr` hwk or swk, acr aal2. */
+    /**
+     * A verified assertion of a known passkey signs its owner in (`amr` hwk or swk, acr aal2) through the sign-in
+     * pipeline, as a password does: a temporary password is replaced first.
+     */
     async login(caller: Caller, input: { challengeId: string; response: AuthenticationResponseJSON }) {
       const outcome = await useCases.run(caller, async (tx, emit) => {
         const challenge = await queries.consumeChallenge(tx, digest(input.challengeId), 'PASSKEY_LOGIN');

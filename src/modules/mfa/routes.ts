@@ -23,11 +23,11 @@ import {
   PasskeyBody,
   PasskeyList,
   PasskeyLoginBody,
+  PasskeySignInResponse,
   RecoveryCodeSet,
   RegisteredPasskey,
   RenameBody,
   SecondFactorOptions,
-  TokenResponse,
   TotpEnrolment,
   VerifyBody,
 } from './schemas.js';
@@ -103,9 +103,12 @@ export const mfaSignInRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; state
     operation(publicRoute, {
       summary: 'Sign in with a passkey, no password',
       description:
-        'The assertion for the challenge: the token pair, with `amr` hwk (a device-bound passkey) or swk (a synced one) and acr aal2.',
+        'The assertion for the challenge: the token pair, with `amr` hwk (a device-bound passkey) or swk (a synced one) and acr aal2. An account with a temporary password (set by an administrator) answers `passwordChangeRequired` and a change token instead, as POST /auth/login does; POST /auth/change-password then finishes the sign-in with the same `amr`.',
       body: PasskeyLoginBody,
-      response: { 200: TokenResponse, ...problems(errors.INVALID_PASSKEY_CHALLENGE, errors.PASSKEY_NOT_VERIFIED, limited) },
+      response: {
+        200: PasskeySignInResponse,
+        ...problems(errors.INVALID_PASSKEY_CHALLENGE, errors.PASSKEY_NOT_VERIFIED, limited),
+      },
     }),
     async (request) => mfa.passkeys.login(request.caller, request.body),
   );

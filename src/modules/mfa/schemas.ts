@@ -1,7 +1,7 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
-import { LoginResponse, TokenResponse } from '../auth/schemas.js';
+import { LoginResponse, PasswordChangeRequired, TokenResponse } from '../auth/schemas.js';
 
 const NoExtraFields = { additionalProperties: false } as const;
 const Token = Type.String({ minLength: 16, maxLength: 200 });
@@ -149,5 +149,7 @@ export const RememberedDeviceList = Type.Object({ data: Type.Array(RememberedDev
 export const DeviceParams = Type.Object({ id: Uuid });
 export const MfaTokenBody = Type.Object({ mfaToken: MfaToken }, NoExtraFields);
 export const SecondFactorOptions = Type.Object({ options: WebAuthnOptions });
-export { LoginResponse, TokenResponse };
+/** A passkey proves who the person is; an account an administrator gave a temporary password still replaces it first. */
+export const PasskeySignInResponse = Type.Union([TokenResponse, PasswordChangeRequired]);
+export { LoginResponse };
 export type SignInAnswer = Static<typeof LoginResponse>;
