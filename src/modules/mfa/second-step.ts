@@ -1,11 +1,9 @@
-import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Static } from '@sinclair/typebox';
 import type { Executor } from '../../db/client.js';
 import { AppError, httpErrors } from '../../http/errors.js';
 import type { Caller } from '../../platform/caller.js';
 import type { Emit } from '../../platform/use-case.js';
 import type { MfaRequired } from '../auth/schemas.js';
-import type { Sealed } from '../auth/service.js';
 import type { DomainEvent } from '../events.js';
 import type { UserRow } from '../users/service.js';
 import { CHALLENGE_TTL_MS, ENROLLMENT_TTL_MS, hasSecondFactor, type MfaKit } from './deps.js';
@@ -17,19 +15,8 @@ import { type MfaPolicy, mustEnrol, policyOf } from './policy.js';
 import * as queries from './queries.js';
 import * as secondStep from './queries.second-step.js';
 import type { RememberedDevices } from './remembered-devices.js';
-import { digest, newToken, recoveryCodeHashes } from './secrets.js';
-import { stepOf } from './totp.js';
-
-export type SecondFactorMethod = 'totp' | 'webauthn' | 'recovery_code';
-
-export interface VerifyInput {
-  mfaToken: string;
-  method: SecondFactorMethod;
-  code?: string;
-  webauthnResponse?: AuthenticationResponseJSON;
-  /** Remember this browser for MFA_REMEMBER_DEVICE_DAYS once the factor is proven (ignored when not offered). */
-  rememberDevice?: boolean;
-}
+import { createFactorProof, type SecondFactorContinuation, type VerifyInput } from './second-step.proof.js';
+import { digest, newToken } from './secrets.js';
 
 const hasFactor = (kinds: queries.FactorKind[]) => kinds.some((kind) => kind !== 'RECOVERY_CODE');
 
@@ -40,21 +27,6 @@ const methodsOf = (kinds: queries.FactorKind[]): Static<typeof MfaRequired>['met
 
 /** The purpose auth's sealed continuations are made for here: a sign-in waiting for its second factor. */
 const SECOND_FACTOR = 'second-factor';
-
-/**
- * What a waiting sign-in's mfaToken holds, sealed (no row does): who, how the sign-in came in, and their TOTP
- * factors as stored (secrets still sealed at rest), so the verify checks a code before it reads anything.
- */
-interface SecondFactorContinuation {
-  sub: string;
-  signIn: PendingSignIn;
-  totps: secondStep.SignInFactors['totps'];
-  /** auth's stamp of the password proven: a new one set meanwhile (a reset, an administrator's) ends the sign-in. */
-  password: string;
-}
-
-type Pending = SecondFactorContinuation & Sealed;
-type TimeStep = NonNullable<secondStep.SecondStepSpend['claim']>;
 
 /** What the second step does with a sign-in: let it through, ask for a factor the person has, or ask for one to be added. */
 type Decision = 'pass' | { factors: secondStep.SignInFactors } | { policy: MfaPolicy };
@@ -67,6 +39,7 @@ type Decision = 'pass' | { factors: secondStep.SignInFactors } | { policy: MfaPo
 export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passkeys, devices: RememberedDevices) {
   const { useCases, auth } = kit;
   const db = kit.context.database.primary;
+  const { stepOfCode, spentAs, prove } = createFactorProof(kit, factors, passkeys);
 
   async function continuation(tx: Executor, user: UserRow, purpose: queries.ChallengePurpose, ttlMs: number, signIn: PendingSignIn) {
     const token = newToken();
@@ -158,51 +131,6 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
   /** A sign-in resumes where it stopped, its amr now with the second factor (`mfa`: more than one method). */
   const resume = (tx: Executor, emit: Emit<DomainEvent>, caller: Caller, user: UserRow, signIn: PendingSignIn, method: string) =>
     auth.signIn.complete(tx, user, { via: signIn.via, amr: [...signIn.amr, method, 'mfa'], identifier: signIn.identifier, caller, emit });
-
-  /** The TOTP factor and time step a code belongs to, or undefined for a wrong code (nothing read: the token holds the factors). */
-  function stepOfCode(pending: Pending, code: string): TimeStep | undefined {
-    for (const factor of pending.totps) {
-      const step = stepOf(factors.totpSecret(factor), code);
-      if (step !== undefined) return { factorId: factor.id, step };
-    }
-    return undefined;
-  }
-
-  /** The row a token's single use is recorded in: its jti's digest, kept until the token's end. */
-  const spentAs = (pending: Pending) => ({ tokenHash: digest(pending.jti), userId: pending.sub, expiresAt: new Date(pending.exp) });
-
-  /** The person a spend found, when the token was unspent, they may still hold a session and their password is the one proven. */
-  function personOf(spent: secondStep.SpentSecondStep, pending: Pending) {
-    const user = spent.spent && spent.person ? kit.users.fromJson(spent.person) : undefined;
-    if (!user || !auth.mayHoldSession(user) || auth.passwordStamp(user) !== pending.password) throw errors.INVALID_MFA_TOKEN();
-    return user;
-  }
-
-  /**
-   * Spends the token and proves the factor, in the verify's transaction: the person and the factor's RFC 8176
-   * method, or INVALID_MFA_CODE (the rollback gives the token back). A TOTP code's time step (`claim`, found
-   * before the transaction) is claimed in the statement that spends the token.
-   */
-  async function prove(tx: Executor, emit: Emit<DomainEvent>, pending: Pending, input: VerifyInput, claim: TimeStep | undefined) {
-    const spent = await secondStep.spendSecondStep(tx, { ...spentAs(pending), claim }, kit.users.asJson);
-    const user = personOf(spent, pending);
-    if (claim) {
-      if (!spent.claimed) throw errors.INVALID_MFA_CODE();
-      return { user, method: 'otp' };
-    }
-    if (input.method === 'recovery_code') {
-      const remaining = await queries.spendRecoveryCode(tx, user.id, recoveryCodeHashes(user.id, input.code ?? ''));
-      if (remaining === undefined) throw errors.INVALID_MFA_CODE();
-      await emit({ type: 'mfa.recovery_code_used', entityId: user.id, actorId: user.id, payload: { remaining } });
-      return { user, method: 'otp' };
-    }
-    const expected = spent.webauthnChallenge;
-    const factor = input.webauthnResponse ? await queries.findPasskey(tx, input.webauthnResponse.id) : undefined;
-    if (!factor || factor.userId !== user.id || !expected || !input.webauthnResponse) throw errors.INVALID_MFA_CODE();
-    const method = await passkeys.assertion(tx, factor, input.webauthnResponse, expected);
-    if (!method) throw errors.INVALID_MFA_CODE();
-    return { user, method };
-  }
 
   /** The content of a waiting sign-in's mfaToken, or INVALID_MFA_TOKEN. */
   async function openToken(mfaToken: string) {
