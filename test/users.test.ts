@@ -279,7 +279,7 @@ describe('users: admin API and self-service', () => {
     expect(audit?.payload.changes.statusReason.after).toBe('Chargeback');
   });
 
-  it('erases a user for good, keeping only an id-level audit event', async () => {
+  it('erases a user for good, keeping only an id-level audit event and how many rows naming them were erased', async () => {
     const api = as(admin);
     const target = await createUser(h, { email: 'forget-me@example.com' });
     expect((await api.send('DELETE', `/users/${target.id}?hard=true`)).statusCode).toBe(204);
@@ -288,7 +288,7 @@ describe('users: admin API and self-service', () => {
       h.context.database.primary,
       sql`SELECT payload FROM audit_logs WHERE action = 'user.erased' AND entity_id = ${target.id}`,
     );
-    expect(rows).toEqual([{ payload: null }]);
+    expect(rows).toEqual([{ payload: { erasedRows: { auditTrail: expect.any(Number), webhookDeliveries: 0 } } }]);
     const [left] = await queryRows<{ n: number }>(
       h.context.database.primary,
       sql`SELECT count(*)::int AS n FROM profiles WHERE user_id = ${target.id}`,

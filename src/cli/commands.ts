@@ -44,6 +44,13 @@ async function describeKeysInBackup(database: Database, config: Config): Promise
   return `contains: ${sealed} signing keys, sealed under ${secret}: keep a copy of it apart from this file, a restore elsewhere needs it`;
 }
 
+/** What `audit verify` says of erased rows: erased, not tampered, and how many of them only keep their link. */
+function erasedRows({ erased, erasedLinkOnly }: { erased: number; erasedLinkOnly: number }) {
+  if (erased === 0) return '';
+  const linkOnly = erasedLinkOnly > 0 ? `, ${erasedLinkOnly} of them sealed before chain version 2: content erased, link holds` : '';
+  return `, ${erased} with their payload erased${linkOnly}`;
+}
+
 const command = <Input>(definition: DatabaseCommand<Input>) => definition;
 
 export const databaseCommands = {
@@ -162,10 +169,14 @@ export const databaseCommands = {
       const report = await verifyAuditChain(database.primary);
       const waiting = report.unsealed > 0 ? `; ${report.unsealed} rows waiting to be sealed` : '';
       if (report.valid) {
-        io.out(`audit chain intact: ${report.checked} rows${waiting}`);
+        io.out(`audit chain intact: ${report.checked} rows${erasedRows(report)}${waiting}`);
         return 0;
       }
-      io.out(`audit chain broken at row ${report.firstBrokenId}: ${report.reason} (${report.checked} rows before it are intact)${waiting}`);
+      if (report.firstBrokenId === undefined) io.out(`audit trail not intact: ${report.reason}${waiting}`);
+      else
+        io.out(
+          `audit chain broken at row ${report.firstBrokenId}: ${report.reason} (${report.checked} rows before it are intact)${waiting}`,
+        );
       return 2;
     },
   }),

@@ -176,6 +176,9 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     ...audit.service.exportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
+  // A person's erasure: each module keeping rows that name them erases its part in the erasure's transaction.
+  const erasureParts = { ...audit.service.erasureParts, ...webhooks.service.erasureParts };
+  for (const [name, part] of Object.entries(erasureParts)) users.service.registerErasurePart(name, part);
   // The administrators' overview: each figure computed by the module owning its tables.
   ops.service.statistics.register('users', users.service.statistics);
   ops.service.statistics.register('roles', access.service.statistics);

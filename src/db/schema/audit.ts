@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, check, index, jsonb, pgTable, text, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
-import { createdAt } from './common.js';
+import { createdAt, tstz } from './common.js';
 
 /**
  * Append-only and hash-chained. A row is written unsealed (no seq, prev_hash, hash) in the transaction
  * that made the change; the sealer then gives it the next `seq` and a hash covering its content and the
  * hash of the row at `seq - 1`, so an edited or deleted sealed row breaks the chain at that point.
+ * Since chain version 2 the hash covers the payload's digest, not the payload: a person's erasure replaces the
+ * payloads naming them (`payload_erased_at`) and every link and digest still holds.
  * No foreign keys: the trail outlives the users and organizations it speaks of.
  */
 export const auditLogs = pgTable(
@@ -18,6 +20,15 @@ export const auditLogs = pgTable(
     entity: varchar('entity', { length: 50 }).notNull(),
     entityId: varchar('entity_id', { length: 64 }),
     payload: jsonb('payload'),
+    /**
+     * Chain version 2: sha256 of the payload's canonical JSON, written with the row; the hash covers it instead of
+     * the payload, so an erasure can replace the payload and the chain still holds. Null on rows of version 1.
+     */
+    payloadDigest: varchar('payload_digest', { length: 64 }),
+    /** When an erasure replaced the payload with `{"erased": true}`; outside the hash, like `subjects`. */
+    payloadErasedAt: tstz('payload_erased_at'),
+    /** Digests of the entity id and of every address the payload names (src/platform/erasure.ts): how erasure finds the row. */
+    subjects: varchar('subjects', { length: 64 }).array(),
     ipAddress: varchar('ip_address', { length: 45 }),
     userAgent: text('user_agent'),
     requestId: varchar('request_id', { length: 64 }),
@@ -33,6 +44,7 @@ export const auditLogs = pgTable(
     index('audit_logs_org_created_idx').on(t.organizationId, t.createdAt.desc().nullsFirst()),
     index('audit_logs_created_at_idx').on(t.createdAt.desc().nullsFirst()),
     uniqueIndex('audit_logs_seq_unique').on(t.seq),
+    index('audit_logs_subjects_idx').using('gin', t.subjects),
     index('audit_logs_unsealed_idx').on(t.id).where(sql`${t.seq} IS NULL`),
     check('audit_logs_sealed_whole', sql`(${t.seq} IS NULL) = (${t.hash} IS NULL) AND (${t.hash} IS NULL) = (${t.prevHash} IS NULL)`),
   ],

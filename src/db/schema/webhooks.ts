@@ -43,6 +43,8 @@ export const webhookDeliveries = pgTable(
     eventType: varchar('event_type', { length: 100 }).notNull(),
     // The exact body every attempt sends: `{ type, timestamp, data }`.
     body: text('body').notNull(),
+    /** Digests of the entity id and of every address the body names (src/platform/erasure.ts): how erasure finds the row. */
+    subjects: varchar('subjects', { length: 64 }).array(),
     status: varchar('status', { length: 20 }).notNull().default('PENDING'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
@@ -60,6 +62,7 @@ export const webhookDeliveries = pgTable(
     // few rows it may take, not the backlog; sent and failed rows stay out of it.
     index('webhook_deliveries_pending_idx').on(t.webhookId, t.nextAttemptAt, t.id).where(sql`${t.status} = 'PENDING'`),
     index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt),
+    index('webhook_deliveries_subjects_idx').using('gin', t.subjects),
   ],
 );
 

@@ -19,18 +19,51 @@ export interface ChainedFields {
   entity: string;
   entityId: string | null;
   payload: unknown;
+  /** Null on rows written before chain version 2: their hash covers the payload itself. */
+  payloadDigest: string | null;
   ipAddress: string | null;
   userAgent: string | null;
   requestId: string | null;
   createdAt: Date;
 }
 
+/** The fields a row's hash covers, and no other (columns such as the erasure's are outside it). */
+export const chainedFieldsOf = (row: ChainedFields): ChainedFields => ({
+  actorId: row.actorId,
+  organizationId: row.organizationId,
+  action: row.action,
+  entity: row.entity,
+  entityId: row.entityId,
+  payload: row.payload,
+  payloadDigest: row.payloadDigest,
+  ipAddress: row.ipAddress,
+  userAgent: row.userAgent,
+  requestId: row.requestId,
+  createdAt: row.createdAt,
+});
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** What a version 2 row's hash covers in place of its payload, so that erasing the payload leaves the chain whole. */
+export const payloadDigest = (payload: unknown) => sha256(canonicalJson(payload));
+
+/**
+ * The row's link: the hash before it and its fields. Version 1 (no digest) hashes the payload itself; version 2
+ * hashes the payload's digest instead, and the digest is checked against the payload separately.
+ */
 export function chainHash(prevHash: string, fields: ChainedFields): string {
+  const { payload, payloadDigest: digest, createdAt, ...rest } = fields;
+  const covered = digest === null ? { ...rest, payload } : { ...rest, payloadDigest: digest };
   return createHash('sha256')
     .update(prevHash)
-    .update(canonicalJson({ ...fields, createdAt: fields.createdAt.toISOString() }))
+    .update(canonicalJson({ ...covered, createdAt: createdAt.toISOString() }))
     .digest('hex');
 }
+
+/** What an erased row's payload becomes: it says that it was erased, and nothing of what it was. */
+export const ERASED_PAYLOAD = { erased: true } as const;
+
+export const isErasedPayload = (payload: unknown) => canonicalJson(payload) === canonicalJson(ERASED_PAYLOAD);
 
 const SECRET_KEY = /pass(word)?|secret|token|hash|credential|api[-_]?key|private/i;
 

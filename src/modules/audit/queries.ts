@@ -1,9 +1,10 @@
-import { and, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { rowsPerUtcDay } from '../../db/per-day.js';
 import { auditLogs } from '../../db/schema/index.js';
+import { ERASED_PAYLOAD } from './chain.js';
 
 export type AuditRow = typeof auditLogs.$inferSelect;
 
@@ -28,9 +29,10 @@ const auditParam = (name: string, type: string) => sql`${sql.placeholder(`audit_
  * placeholders named `audit_<field>` (the statement is rendered and prepared once), filled by `auditValues`.
  */
 export const auditRowFrom = (source: SQL) => sql`INSERT INTO ${auditLogs}
-    (actor_id, organization_id, action, entity, entity_id, payload, ip_address, user_agent, request_id, created_at)
+    (actor_id, organization_id, action, entity, entity_id, payload, payload_digest, subjects, ip_address, user_agent, request_id, created_at)
   SELECT ${auditParam('actorId', 'uuid')}, ${auditParam('organizationId', 'uuid')}, ${auditParam('action', 'varchar')},
     ${auditParam('entity', 'varchar')}, ${auditParam('entityId', 'varchar')}, ${auditParam('payload', 'jsonb')},
+    ${auditParam('payloadDigest', 'varchar')}, ${auditParam('subjects', 'varchar[]')},
     ${auditParam('ipAddress', 'varchar')}, ${auditParam('userAgent', 'text')}, ${auditParam('requestId', 'varchar')},
     ${auditParam('createdAt', 'timestamptz')}
   FROM ${source}`;
@@ -43,6 +45,9 @@ export const auditValues = (row: typeof auditLogs.$inferInsert) => ({
   audit_entity: row.entity,
   audit_entityId: row.entityId ?? null,
   audit_payload: row.payload === null || row.payload === undefined ? null : JSON.stringify(row.payload),
+  audit_payloadDigest: row.payloadDigest ?? null,
+  // An array literal: digests are hex, nothing in them needs quoting.
+  audit_subjects: row.subjects ? `{${row.subjects.join(',')}}` : null,
   audit_ipAddress: row.ipAddress ?? null,
   audit_userAgent: row.userAgent ?? null,
   audit_requestId: row.requestId ?? null,
@@ -87,6 +92,60 @@ export const sealedRowsAfter = (db: Executor, afterSeq: number, limit: number) =
 export async function countUnsealed(db: Executor): Promise<number> {
   const [row] = await db.select({ count: count() }).from(auditLogs).where(isNull(auditLogs.seq));
   return row?.count ?? 0;
+}
+
+/** The action of an erasure's own row, whose payload says how many rows each part erased (`erasedRows`). */
+const ERASURE_ACTION = 'user.erased';
+/** The audit trail's part of an erasure: the name its count goes under in `erasedRows`. */
+export const ERASURE_PART = 'auditTrail';
+
+/**
+ * The person's rows as the user they were (their sign-up, their changes of address …): the subjects those rows
+ * name are addresses the person has had.
+ */
+export async function subjectsOfUser(tx: Executor, userId: string): Promise<string[]> {
+  const rows = await tx
+    .selectDistinct({ subject: sql<string>`unnest(${auditLogs.subjects})` })
+    .from(auditLogs)
+    .where(and(eq(auditLogs.entity, 'user'), eq(auditLogs.entityId, userId)));
+  return rows.map((row) => row.subject);
+}
+
+/**
+ * Replaces with `erased` the payload of every row the person did or that names them (by id or any of their
+ * addresses: `subjects`), sealed or not, and forgets its subjects; hash, digest and link stay. Payloads already
+ * erased or empty are left, and so are erasures' own rows (`user.erased`): they name nobody, and verification
+ * counts on what they say. Returns how many rows it erased.
+ */
+export async function erasePayloads(tx: Executor, person: { userId: string; subjects: string[] }) {
+  const rows = await tx
+    .update(auditLogs)
+    .set({ payload: ERASED_PAYLOAD, payloadErasedAt: new Date(), subjects: null })
+    .where(
+      and(
+        isNull(auditLogs.payloadErasedAt),
+        isNotNull(auditLogs.payload),
+        ne(auditLogs.action, ERASURE_ACTION),
+        or(eq(auditLogs.actorId, person.userId), arrayOverlaps(auditLogs.subjects, person.subjects)),
+      ),
+    )
+    .returning({ id: auditLogs.id });
+  return rows.length;
+}
+
+/**
+ * In one snapshot: how many rows have an erased payload, and how many the erasures' own rows say they erased.
+ * More of the first than of the second means payloads erased outside an erasure.
+ */
+export async function erasureTally(db: Executor) {
+  const claimed = sql`${auditLogs.payload}->'erasedRows'->(${ERASURE_PART}::text)`;
+  const [row] = await db
+    .select({
+      erased: sql<number>`count(*) FILTER (WHERE ${auditLogs.payloadErasedAt} IS NOT NULL)::int`,
+      accounted: sql<string>`coalesce(sum((${claimed})::text::numeric) FILTER (WHERE ${auditLogs.action} = ${ERASURE_ACTION} AND jsonb_typeof(${claimed}) = 'number'), 0)`,
+    })
+    .from(auditLogs);
+  return { erased: Number(row?.erased ?? 0), accounted: Number(row?.accounted ?? 0) };
 }
 
 export interface AuditFilter {

@@ -35,7 +35,17 @@ export const ChainReport = Type.Object({
   checked: Type.Integer(),
   /** Rows written but not yet linked into the chain: not tamper-evident until the sealer reaches them. */
   unsealed: Type.Integer(),
-  firstBrokenId: Type.Optional(Type.Integer()),
+  erased: Type.Integer({
+    description:
+      'Sealed rows checked whose payload a person\'s erasure replaced with {"erased": true}: erased, not tampered. Their link, and from chain version 2 their payload\'s digest, still hold',
+  }),
+  erasedLinkOnly: Type.Integer({
+    description:
+      'Of the erased rows, those sealed before chain version 2 (their hash covers the payload itself): only their place in the chain can still be checked',
+  }),
+  firstBrokenId: Type.Optional(
+    Type.Integer({ description: 'The first row that does not hold; absent when erased payloads are not accounted for' }),
+  ),
   reason: Type.Optional(Type.String()),
 });
 

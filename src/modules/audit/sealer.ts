@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import { chainHash, GENESIS_HASH } from './chain.js';
+import { chainedFieldsOf, chainHash, GENESIS_HASH } from './chain.js';
 import * as queries from './queries.js';
 
 /**
@@ -13,7 +13,9 @@ import * as queries from './queries.js';
  * sealed. Chaining by id would then have to wait for (or skip) every open transaction. Instead the sealer
  * gives each row it seals the next position, `seq`, under its lock, and the chain is the rows in `seq`
  * order: a late row simply gets a later seq. The sealer sees only committed rows and never changes a
- * sealed one, so the chain only grows at its end, and `verify` walks it in `seq` order.
+ * sealed one, so the chain only grows at its end, and `verify` walks it in `seq` order. A row written with a
+ * payload digest (chain version 2) is hashed over the digest: an erasure that replaces its payload, before
+ * or after the seal, leaves the same hash.
  */
 export async function sealPending(db: Db, batchSize = 1000): Promise<number> {
   let sealed = 0;
@@ -24,9 +26,9 @@ export async function sealPending(db: Db, batchSize = 1000): Promise<number> {
       let seq = tail?.seq ?? 0;
       let prevHash = tail?.hash ?? GENESIS_HASH;
       const rows = await queries.unsealedRows(tx, batchSize);
-      const seals = rows.map(({ id, seq: _seq, prevHash: _prev, hash: _hash, ...fields }) => {
-        const hash = chainHash(prevHash, fields);
-        const seal = { id, seq: ++seq, prevHash, hash };
+      const seals = rows.map((row) => {
+        const hash = chainHash(prevHash, chainedFieldsOf(row));
+        const seal = { id: row.id, seq: ++seq, prevHash, hash };
         prevHash = hash;
         return seal;
       });

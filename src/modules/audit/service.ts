@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
+import { type ErasurePart, subjectsOf } from '../../platform/erasure.js';
 import type { ExportPart } from '../../platform/export-scope.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { StatementWriter, Writer } from '../../platform/use-case.js';
@@ -9,34 +10,64 @@ import { tenantOf } from '../access/service.js';
 import { throttleFreeAttempts, throttleWindowMs } from '../auth/service.js';
 import { auditEntryOf, type DomainEvent } from '../events.js';
 import { dailySeries, type StatisticsPart } from '../ops/service.js';
-import { chainHash, GENESIS_HASH, redactSecrets } from './chain.js';
+import { chainedFieldsOf, chainHash, GENESIS_HASH, isErasedPayload, payloadDigest, redactSecrets } from './chain.js';
 import { auditErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import type { AuditQuery, ChainReport } from './schemas.js';
 import { createSealerLoop, sealPending } from './sealer.js';
 
-function brokenLink(row: queries.AuditRow, expectedSeq: number, expectedPrev: string): string | undefined {
-  if (row.prevHash !== expectedPrev) return 'previous-hash link broken (a row before it was removed or altered)';
-  if (row.seq !== expectedSeq) return `chain position ${row.seq} where ${expectedSeq} was due (rows before it were removed or moved)`;
-  const { id: _id, seq: _seq, hash, prevHash, ...fields } = row;
-  if (chainHash(prevHash, fields) !== hash) return 'row content does not match its hash';
+type RowCheck = { broken: string } | { erased: 'digest-checked' | 'link-only' } | undefined;
+
+/** One sealed row against the chain so far: broken (why), erased (how much of it still checks), or whole. */
+function checkRow(row: queries.AuditRow, expectedSeq: number, expectedPrev: string): RowCheck {
+  if (row.prevHash !== expectedPrev) return { broken: 'previous-hash link broken (a row before it was removed or altered)' };
+  if (row.seq !== expectedSeq)
+    return { broken: `chain position ${row.seq} where ${expectedSeq} was due (rows before it were removed or moved)` };
+  const erased = row.payloadErasedAt !== null;
+  if (erased && !isErasedPayload(row.payload)) return { broken: 'marked erased, but its payload is not the erasure marker' };
+  // A version 1 row's hash covers the payload itself: once that is erased, only the row's place in the chain holds.
+  if (erased && row.payloadDigest === null) return { erased: 'link-only' };
+  if (chainHash(expectedPrev, chainedFieldsOf(row)) !== row.hash) return { broken: 'row content does not match its hash' };
+  if (erased) return { erased: 'digest-checked' };
+  if (row.payloadDigest !== null && payloadDigest(row.payload) !== row.payloadDigest)
+    return { broken: 'payload does not match its digest' };
   return undefined;
 }
 
-/** Walks the sealed rows in chain order and reports the first whose link or content does not hold. */
+/**
+ * Walks the sealed rows in chain order and reports the first whose link or content does not hold, counting the
+ * rows whose payload an erasure replaced; then checks that erasures account for every erased payload.
+ */
 export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<ChainReport> {
   let expectedPrev = GENESIS_HASH;
   let checked = 0;
+  const erasures = { erased: 0, erasedLinkOnly: 0 };
+  const report = async (broken?: { firstBrokenId?: number; reason: string }) => ({
+    valid: broken === undefined,
+    checked,
+    unsealed: await queries.countUnsealed(db),
+    ...erasures,
+    ...broken,
+  });
   for (;;) {
     const rows = await queries.sealedRowsAfter(db, checked, batchSize);
     for (const row of rows) {
-      const reason = brokenLink(row, checked + 1, expectedPrev);
-      if (reason) return { valid: false, checked, unsealed: await queries.countUnsealed(db), firstBrokenId: row.id, reason };
+      const check = checkRow(row, checked + 1, expectedPrev);
+      if (check && 'broken' in check) return report({ firstBrokenId: row.id, reason: check.broken });
+      if (check) erasures.erased++;
+      if (check?.erased === 'link-only') erasures.erasedLinkOnly++;
       expectedPrev = row.hash as string;
       checked++;
     }
-    if (rows.length < batchSize) return { valid: true, checked, unsealed: await queries.countUnsealed(db) };
+    if (rows.length < batchSize) break;
   }
+  // The marker alone cannot tell an erasure from someone erasing a row by hand: the erasures' own rows say how many they erased.
+  const tally = await queries.erasureTally(db);
+  if (tally.erased > tally.accounted)
+    return report({
+      reason: `${tally.erased} rows have an erased payload where erasures account for ${tally.accounted}: payloads were erased outside an erasure`,
+    });
+  return report();
 }
 
 const auditView = ({ prevHash: _prev, seq: _seq, createdAt, ...row }: queries.AuditRow) => ({ ...row, createdAt: createdAt.toISOString() });
@@ -52,6 +83,13 @@ function withContext(payload: unknown, caller: Caller) {
   };
 }
 
+/** The payload with its digest (chain version 2) and the subjects an erasure finds it by. */
+const payloadFields = (payload: unknown, entityId: string | null) => ({
+  payload,
+  payloadDigest: payloadDigest(payload),
+  subjects: subjectsOf(entityId, payload),
+});
+
 /** An event's audit row, unsealed. */
 function auditRowOf(event: DomainEvent, caller: Caller) {
   const entry = auditEntryOf(event);
@@ -64,7 +102,7 @@ function auditRowOf(event: DomainEvent, caller: Caller) {
     entityId: entry.entityId,
     // The event catalogues redact already; this is the safety net for a key one of them missed.
     // Support acting as a user: the row names the user as actor and the administrator as `act` (RFC 8693).
-    payload: withContext(entry.payload ? redactSecrets(entry.payload) : null, caller),
+    ...payloadFields(withContext(entry.payload ? redactSecrets(entry.payload) : null, caller), entry.entityId),
     ipAddress: caller.ipAddress,
     userAgent: caller.userAgent,
     requestId: caller.requestId,
@@ -116,6 +154,11 @@ export function createAuditService(context: AppContext) {
 
     /** The audit trail's part of a person's export (users asks each module for its part). */
     exportParts: { auditTrail: queries.trailOf } satisfies Record<string, ExportPart>,
+
+    /** Its part of a person's erasure (users calls it): the payloads about them erased, the chain whole. */
+    erasureParts: {
+      [queries.ERASURE_PART]: { addressesOf: queries.subjectsOfUser, erase: queries.erasePayloads },
+    } satisfies Record<string, ErasurePart>,
 
     verify: () => verifyAuditChain(db),
     /** Its figures of the administrators' overview. */

@@ -76,8 +76,15 @@ export const userEvents = {
   'user.activated': publicEvent('user', 1, Changed),
   'user.deactivated': publicEvent('user', 1, Changed),
   'user.restored': publicEvent('user', 1, Changed),
-  // Erasure keeps only that it happened, by id.
-  'user.erased': publicEvent('user', 1),
+  // Erasure keeps only that it happened, by id, and how many rows naming the person each part erased.
+  'user.erased': publicEvent(
+    'user',
+    1,
+    payload({
+      /** By part: `auditTrail` (audit payloads replaced by `{"erased": true}`), `webhookDeliveries` (deleted). */
+      erasedRows: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
+    }),
+  ),
   'user.exported': publicEvent('user', 1),
   'profile.updated': publicEvent('profile', 1, Fields),
   'learning_preferences.updated': publicEvent('learning_preferences', 1, Fields),

@@ -8,6 +8,7 @@ import { placementFor, resolveUserId } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import type { Accounts } from './accounts.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
+import type { Erasure } from './erasure.js';
 import { userErrors as errors } from './errors.js';
 import { withNameSplit } from './names.js';
 import * as queries from './queries.js';
@@ -29,6 +30,7 @@ export interface LifecycleDeps {
   db: Db;
   emailChanges: EmailChanges;
   accounts: Accounts;
+  erasure: Erasure;
 }
 
 type Transition = {
@@ -43,7 +45,10 @@ const transitions = {
 } as const satisfies Record<string, Transition>;
 
 /** An administrator's lifecycle of a user: create, change, suspend, deactivate (soft delete), restore, erase. */
-export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { useCases, db, emailChanges, accounts }: LifecycleDeps) {
+export function createLifecycle(
+  config: Pick<Config, 'PASSWORD_MIN_LENGTH'>,
+  { useCases, db, emailChanges, accounts, erasure }: LifecycleDeps,
+) {
   async function changeStatus(caller: SignedInCaller, id: string, { status, event }: Transition, reason?: string) {
     const user = await useCases.run(caller, async (tx, emit) => {
       const before = await actionableUser(tx, caller.principal, id);
@@ -125,13 +130,17 @@ export function createLifecycle(config: Pick<Config, 'PASSWORD_MIN_LENGTH'>, { u
     deactivate: (caller: SignedInCaller, id: string) => changeStatus(caller, id, transitions.deactivate),
     restore: (caller: SignedInCaller, id: string) => changeStatus(caller, id, transitions.restore),
 
-    /** GDPR erasure: the row and everything it owns go; the audit trail keeps that it happened, by id only. */
+    /**
+     * GDPR erasure: the row and everything it owns go, and every other module's part erases what names the person
+     * (audit payloads, webhook deliveries); the trail keeps that it happened, by id, and how many rows were erased.
+     */
     async erase(caller: SignedInCaller, id: string) {
       await useCases.run(caller, async (tx, emit) => {
         const user = await actionableUser(tx, caller.principal, id);
         await assertMayRemove(tx, caller.principal, user.id);
         if (!(await queries.deleteUser(tx, user.id))) throw errors.USER_NOT_FOUND();
-        await emit({ type: 'user.erased', entityId: user.id, organizationId: user.organizationId });
+        const erasedRows = await erasure.eraseRecordsOf(tx, user);
+        await emit({ type: 'user.erased', entityId: user.id, organizationId: user.organizationId, payload: { erasedRows } });
       });
     },
 

@@ -11,6 +11,7 @@ import type { OrganizationsService } from '../organizations/service.js';
 import { type Accounts, createAccounts } from './accounts.js';
 import { createDirectory } from './directory.js';
 import { addressChanges, createEmailChanges } from './email-change.js';
+import { createErasure, type Erasure } from './erasure.js';
 import { accessEndingEvents } from './events.js';
 import { createExport } from './export.js';
 import { createUserGrants } from './grants.js';
@@ -79,7 +80,8 @@ export interface UsersService
       | 'registerIdentityLookup'
       | 'registerMfaLookup'
     >,
-    Pick<Export, 'registerExportPart' | 'exportUser'> {
+    Pick<Export, 'registerExportPart' | 'exportUser'>,
+    Pick<Erasure, 'registerErasurePart'> {
   /** The one way an account comes to be (admin, sign-up, invitation, identity provider): emits `user.created { source }`. */
   create: Accounts['create'];
   /** An import's batch of accounts with their profiles, set-based; the import's `users.imported` names them. */
@@ -154,7 +156,8 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
   const accounts = createAccounts(access);
   // Learning answers for its records once wired (registerLearningRecords); until then there are none.
   const learning: LearningRecords = { ...noLearningRecords };
-  const lifecycle = createLifecycle(context.config, { useCases, db, emailChanges, accounts });
+  const erasure = createErasure();
+  const lifecycle = createLifecycle(context.config, { useCases, db, emailChanges, accounts, erasure });
   const directory = createDirectory(context, { ...deps, learning });
   const exports = createExport(useCases, learning);
   // Whoever may no longer act loses their cached access on every node too.
@@ -177,6 +180,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     registerMfaLookup: directory.registerMfaLookup,
     registerExportPart: exports.registerExportPart,
     exportUser: exports.exportUser,
+    registerErasurePart: erasure.registerErasurePart,
 
     create: accounts.create,
     createImported: accounts.createImported,

@@ -68,12 +68,29 @@ export async function subscribedTo(tx: Executor, type: string, organizationId: s
   return rows.map((row) => row.id);
 }
 
-export async function insertDeliveries(tx: Executor, webhookIds: string[], eventType: string, body: string, at: Date) {
+/** `subjects`: whom the body names (src/platform/erasure.ts), for the person's erasure. */
+export async function insertDeliveries(
+  tx: Executor,
+  webhookIds: string[],
+  eventType: string,
+  body: string,
+  at: Date,
+  subjects: string[] | null = null,
+) {
   if (webhookIds.length === 0) return [];
   return tx
     .insert(webhookDeliveries)
-    .values(webhookIds.map((webhookId) => ({ id: newId(), webhookId, eventType, body, nextAttemptAt: at, createdAt: at })))
+    .values(webhookIds.map((webhookId) => ({ id: newId(), webhookId, eventType, body, subjects, nextAttemptAt: at, createdAt: at })))
     .returning({ id: webhookDeliveries.id });
+}
+
+/** A person's erasure: every delivery whose body names them (by id or address), whatever its state; how many. */
+export async function deleteDeliveriesNaming(tx: Executor, subjects: string[]) {
+  const rows = await tx
+    .delete(webhookDeliveries)
+    .where(arrayOverlaps(webhookDeliveries.subjects, subjects))
+    .returning({ id: webhookDeliveries.id });
+  return rows.length;
 }
 
 /** The entity's next version: 1 the first time, then one more each call; the row lock orders concurrent writers. */

@@ -5,6 +5,7 @@ import type { Executor, Tx } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import { type Caller, type Principal, type SignedInCaller, systemCaller } from '../../platform/caller.js';
 import { isoOrNull } from '../../platform/dates.js';
+import { type ErasurePart, subjectsOf } from '../../platform/erasure.js';
 import { createOutbound, OutboundRefused } from '../../platform/outbound.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import { seal } from '../../platform/sealed.js';
@@ -168,7 +169,15 @@ export function createWebhooksService(context: AppContext, { useCases, mail, met
     const entity = event.entityId
       ? { id: event.entityId, version: await queries.nextEntityVersion(tx, domainEvents[event.type].entity, event.entityId) }
       : null;
-    await queries.insertDeliveries(tx, endpoints, event.type, webhookBody(event, entity, organizationId, at), at);
+    const body = webhookBody(event, entity, organizationId, at);
+    await queries.insertDeliveries(
+      tx,
+      endpoints,
+      event.type,
+      body,
+      at,
+      subjectsOf(event.entityId, (event as { payload?: object }).payload),
+    );
     useCases.whenCommitted(worker.wake);
   }
 
@@ -177,6 +186,15 @@ export function createWebhooksService(context: AppContext, { useCases, mail, met
     record: (async (tx, events, caller) => {
       for (const event of events) await enqueue(tx, event, caller);
     }) satisfies Writer<DomainEvent>,
+
+    /**
+     * Its part of a person's erasure (users calls it): the deliveries naming them are deleted, not blanked. A body
+     * is the exact payload every attempt and replay sends; blanked, it would be sent as an event it is not, and
+     * nothing else needs a delivery once it is no longer to be sent.
+     */
+    erasureParts: {
+      webhookDeliveries: { erase: (tx, person) => queries.deleteDeliveriesNaming(tx, person.subjects) },
+    } satisfies Record<string, ErasurePart>,
 
     async create(caller: SignedInCaller, body: CreateWebhook) {
       const organizationId = placementFor(caller.principal, body.organizationId, errors.WEBHOOK_OUTSIDE_TENANCY);

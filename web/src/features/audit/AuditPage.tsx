@@ -32,6 +32,13 @@ async function actorIdOf(actor: string | undefined) {
   return person.id;
 }
 
+/** Rows a person's erasure emptied are erased, not tampered: said beside the chain's status, when there are any. */
+function erasedNote({ erased, erasedLinkOnly }: { erased: number; erasedLinkOnly: number }) {
+  if (erased === 0) return '';
+  const linkOnly = erasedLinkOnly > 0 ? ` (${erasedLinkOnly} from before chain version 2: only their link holds)` : '';
+  return `, ${counted(erased, 'row', 'rows')} with their payload erased${linkOnly}`;
+}
+
 /** The audit trail: filters, names for ids, a detail drawer, CSV/JSON export of the filtered rows, chain status. */
 export default function AuditPage() {
   const [filters, setFilters] = useState<Filters>({});
@@ -83,8 +90,10 @@ export default function AuditPage() {
       {chain.data && (
         <p className="muted">
           {chain.data.valid
-            ? `Hash chain intact: ${counted(chain.data.checked, 'sealed row', 'sealed rows')} checked, ${counted(chain.data.unsealed, 'newer row', 'newer rows')} waiting for the next seal.`
-            : `Hash chain broken at row ${chain.data.firstBrokenId}`}
+            ? `Hash chain intact: ${counted(chain.data.checked, 'sealed row', 'sealed rows')} checked${erasedNote(chain.data)}, ${counted(chain.data.unsealed, 'newer row', 'newer rows')} waiting for the next seal.`
+            : chain.data.firstBrokenId === undefined
+              ? `Audit trail not intact: ${chain.data.reason}`
+              : `Hash chain broken at row ${chain.data.firstBrokenId}`}
         </p>
       )}
       <form

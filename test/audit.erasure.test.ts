@@ -1,0 +1,206 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { migrateDown, migrateUp } from '../src/db/migrator.js';
+import { sealPending } from '../src/modules/audit/sealer.js';
+import { subjectsOf } from '../src/platform/erasure.js';
+import { createHarness, type Harness } from './helpers/app.js';
+import { createOrganization, loginAs } from './helpers/auth.js';
+import { runCli } from './helpers/cli.js';
+import { createTestDatabase, driver, rollBackThrough } from './helpers/databases.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+
+const MIGRATION = '0021_audit_erasure';
+
+/** Every address the person has had: the first (invited, then registered), the one an administrator set, one pending. */
+const addresses = ['erase-first@example.com', 'erase-second@example.com', 'erase-pending@example.com'];
+const naming = (table: 'audit_logs' | 'webhook_deliveries') =>
+  sql.raw(`${table}::text ILIKE ANY (ARRAY[${addresses.map((address) => `'%${address}%'`).join(', ')}])`);
+
+describe(`a person's erasure in the audit trail and webhook deliveries (${driver})`, () => {
+  let h: Harness;
+  let receiver: WebhookReceiver;
+  let admin: Awaited<ReturnType<typeof loginAs>>;
+  let erasedRows: number;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    h = await createHarness({
+      config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_POLL_INTERVAL: '1h' },
+    });
+    admin = await loginAs(h, { roles: ['admin'] });
+  });
+  afterAll(async () => {
+    await h.close();
+    await receiver.close();
+  });
+
+  const db = () => h.context.database.primary;
+  const send = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    h.app.inject({ method, url, headers: admin.headers, ...(payload ? { payload } : {}) });
+  const verify = async () => (await h.app.inject({ method: 'GET', url: '/audit-logs/verify', headers: admin.headers })).json();
+  const seal = () => sealPending(db());
+  const count = async (condition: ReturnType<typeof sql>) =>
+    (await queryRows<{ n: number }>(db(), sql`SELECT count(*)::int AS n FROM ${condition}`))[0]?.n;
+  const cliVerify = () => runCli(['audit', 'verify'], h.db.env);
+
+  it('erases every payload and delivery naming the person by any of their addresses; the chain says intact, with the erased rows', async () => {
+    const subscribed = await send('POST', '/webhooks', { url: receiver.url('/all'), events: ['*'] });
+    expect(subscribed.statusCode, subscribed.body).toBe(201);
+    const organizationId = await createOrganization(h, admin, 'Erasure Works');
+    const invited = await send('POST', `/organizations/${organizationId}/invitations`, { email: addresses[0] });
+    expect(invited.statusCode, invited.body).toBe(201);
+    const registered = await h.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email: addresses[0], password: 'a passphrase long enough 42' },
+    });
+    expect(registered.statusCode).toBe(202);
+    const [person] = await queryRows<{ id: string }>(db(), sql`SELECT id FROM users WHERE email = ${addresses[0]}`);
+    const id = person?.id as string;
+    expect((await send('PATCH', `/users/${id}`, { email: addresses[1] })).statusCode).toBe(200);
+    expect((await send('PATCH', `/users/${id}?confirm=true`, { email: addresses[2] })).statusCode).toBe(200);
+    // A row of the trail from before chain version 2 (its hash covers the payload itself), about what the person did.
+    await db().execute(
+      sql`INSERT INTO audit_logs (actor_id, action, entity, payload, created_at)
+          VALUES (${id}, 'test.legacy', 'test', jsonb_build_object('email', ${addresses[0]}::text), now())`,
+    );
+    await seal();
+    expect(await count(sql`audit_logs WHERE ${naming('audit_logs')}`)).toBeGreaterThanOrEqual(5);
+    expect(await count(sql`webhook_deliveries WHERE ${naming('webhook_deliveries')}`)).toBeGreaterThanOrEqual(3);
+
+    expect((await send('DELETE', `/users/${id}?hard=true`)).statusCode).toBe(204);
+
+    expect(await count(sql`audit_logs WHERE ${naming('audit_logs')}`)).toBe(0);
+    expect(await count(sql`webhook_deliveries WHERE ${naming('webhook_deliveries')}`)).toBe(0);
+    const erased = await count(sql`audit_logs WHERE payload_erased_at IS NOT NULL`);
+    const [erasure] = await queryRows<{ payload: unknown }>(db(), sql`SELECT payload FROM audit_logs WHERE action = 'user.erased'`);
+    expect(erasure?.payload).toEqual({ erasedRows: { auditTrail: erased, webhookDeliveries: expect.any(Number) } });
+    erasedRows = erased as number;
+    expect(erasedRows).toBeGreaterThanOrEqual(6);
+
+    await seal();
+    expect(await verify()).toEqual({
+      valid: true,
+      checked: await count(sql`audit_logs`),
+      unsealed: 0,
+      erased: erasedRows,
+      erasedLinkOnly: 1,
+    });
+    if (driver === 'postgres') {
+      const cli = await cliVerify();
+      expect(cli.code).toBe(0);
+      expect(cli.stdout).toMatch(
+        new RegExp(
+          `^audit chain intact: \\d+ rows, ${erasedRows} with their payload erased, 1 of them sealed before chain version 2: content erased, link holds\\n$`,
+        ),
+      );
+    }
+  });
+
+  it('still names a payload edited after it was written, erased or not, and an erasure no erasure made', async () => {
+    const [row] = await queryRows<{ id: number; payload: string }>(
+      db(),
+      sql`SELECT id::int AS id, payload::text AS payload FROM audit_logs
+          WHERE payload_digest IS NOT NULL AND payload_erased_at IS NULL AND payload IS NOT NULL AND action <> 'user.erased'
+          ORDER BY seq DESC LIMIT 1`,
+    );
+    const target = row?.id as number;
+    const restore = () =>
+      db().execute(sql`UPDATE audit_logs SET payload = ${row?.payload}::jsonb, payload_erased_at = NULL WHERE id = ${target}`);
+    const brokenAt = async (reason: string) => {
+      expect(await verify()).toMatchObject({ valid: false, firstBrokenId: target, reason });
+      await restore();
+      expect((await verify()).valid).toBe(true);
+    };
+
+    await db().execute(sql`UPDATE audit_logs SET payload = '{"forged": true}' WHERE id = ${target}`);
+    if (driver === 'postgres') {
+      const cli = await cliVerify();
+      expect([cli.code, cli.stdout]).toEqual([
+        2,
+        expect.stringContaining(`audit chain broken at row ${target}: payload does not match its digest`),
+      ]);
+    }
+    await brokenAt('payload does not match its digest');
+    // The marker without the erasure's mark is an edit like any other; the mark without the marker, too.
+    await db().execute(sql`UPDATE audit_logs SET payload = '{"erased": true}' WHERE id = ${target}`);
+    await brokenAt('payload does not match its digest');
+    await db().execute(sql`UPDATE audit_logs SET payload_erased_at = now() WHERE id = ${target}`);
+    await brokenAt('marked erased, but its payload is not the erasure marker');
+
+    // Erased by hand, marker and mark: each row looks erased, but no erasure's own row accounts for it.
+    await db().execute(sql`UPDATE audit_logs SET payload = '{"erased": true}', payload_erased_at = now() WHERE id = ${target}`);
+    const report = await verify();
+    expect(report).toEqual({
+      valid: false,
+      checked: report.checked,
+      unsealed: 0,
+      erased: erasedRows + 1,
+      erasedLinkOnly: 1,
+      reason: `${erasedRows + 1} rows have an erased payload where erasures account for ${erasedRows}: payloads were erased outside an erasure`,
+    });
+    if (driver === 'postgres') {
+      const cli = await cliVerify();
+      expect([cli.code, cli.stdout]).toEqual([
+        2,
+        expect.stringMatching(/^audit trail not intact: .* payloads were erased outside an erasure\n$/),
+      ]);
+    }
+    await restore();
+    expect((await verify()).valid).toBe(true);
+
+    // An erased row keeps its digest and hash: changing either, or its erased payload, still breaks the chain there.
+    const [erased] = await queryRows<{ id: number; digest: string }>(
+      db(),
+      sql`SELECT id::int AS id, payload_digest AS digest FROM audit_logs WHERE payload_erased_at IS NOT NULL AND payload_digest IS NOT NULL LIMIT 1`,
+    );
+    await db().execute(sql`UPDATE audit_logs SET payload_digest = repeat('0', 64) WHERE id = ${erased?.id}`);
+    expect(await verify()).toMatchObject({ valid: false, firstBrokenId: erased?.id, reason: 'row content does not match its hash' });
+    await db().execute(
+      sql`UPDATE audit_logs SET payload_digest = ${erased?.digest}, payload = '{"erased": false}' WHERE id = ${erased?.id}`,
+    );
+    expect(await verify()).toMatchObject({
+      valid: false,
+      firstBrokenId: erased?.id,
+      reason: 'marked erased, but its payload is not the erasure marker',
+    });
+    await db().execute(sql`UPDATE audit_logs SET payload = '{"erased": true}' WHERE id = ${erased?.id}`);
+    expect((await verify()).valid).toBe(true);
+  });
+});
+
+// Rows written before the upgrade: the migration names their subjects as the code does, so an erasure finds them.
+describe(`the audit erasure migration (${driver})`, () => {
+  it('gives rows written before it the subjects the code would have given them, and is not rolled back over a digest', async () => {
+    const test = await createTestDatabase();
+    try {
+      const db = test.database.primary;
+      await rollBackThrough(test.database, MIGRATION);
+      const entityId = '0190b000-0000-7000-8000-00000000aa01';
+      const payload = { email: 'Legacy.Person@Example.com', changes: { email: { before: 'old@example.com', after: 'not an address' } } };
+      const webhookId = '0190b000-0000-7000-8000-00000000aa02';
+      const body = { type: 'invitation.created', timestamp: new Date().toISOString(), data: { id: entityId, version: 1, ...payload } };
+      await db.execute(sql`INSERT INTO audit_logs (action, entity, entity_id, payload, created_at)
+        VALUES ('invitation.created', 'invitation', ${entityId}, ${JSON.stringify(payload)}::jsonb, now()),
+               ('test.empty', 'test', NULL, NULL, now())`);
+      await db.execute(
+        sql`INSERT INTO webhooks (id, url, events, secret) VALUES (${webhookId}, 'https://example.com/hook', '{*}', 'secret')`,
+      );
+      await db.execute(sql`INSERT INTO webhook_deliveries (id, webhook_id, event_type, body)
+        VALUES (${entityId}, ${webhookId}, 'invitation.created', ${JSON.stringify(body)})`);
+      await migrateUp(test.database);
+      const sorted = (subjects: string[] | null) => (subjects ? [...subjects].sort() : null);
+      const audit = await queryRows<{ subjects: string[] | null }>(db, sql`SELECT subjects FROM audit_logs ORDER BY id`);
+      expect(audit.map((row) => sorted(row.subjects))).toEqual([sorted(subjectsOf(entityId, payload)), null]);
+      const [delivery] = await queryRows<{ subjects: string[] | null }>(db, sql`SELECT subjects FROM webhook_deliveries`);
+      expect(sorted(delivery?.subjects ?? null)).toEqual(sorted(subjectsOf(entityId, payload)));
+
+      // Rolled back, a row hashed over its digest would read as tampered: the rollback is refused instead.
+      await db.execute(sql`UPDATE audit_logs SET payload_digest = repeat('0', 64) WHERE action = 'test.empty'`);
+      await expect(migrateDown(test.database)).rejects.toThrow(/chain version 2/);
+    } finally {
+      await test.dispose();
+    }
+  });
+});
