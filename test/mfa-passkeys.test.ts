@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import { decodeJwt } from 'jose';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { createHarness, type Harness } from './helpers/app.js';
 import { createUser } from './helpers/auth.js';
 import { seriousAxeViolations } from './helpers/axe.js';
 import { type ChromiumSession, chromiumSession, hasChromium } from './helpers/chromium.js';
+import { pkcePair } from './helpers/federation.js';
 import { freePort } from './helpers/ports.js';
 import { stepAt, totpCode } from './helpers/totp.js';
 
@@ -14,17 +16,27 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
   let h: Harness;
   let base: string;
   let browser: ChromiumSession;
+  /** An app that sends people to the sign-in page with its redirect_uri and PKCE challenge. */
+  let appCallback: string;
+  let app: Server;
 
   beforeAll(async () => {
+    const appPort = await freePort();
+    appCallback = `http://127.0.0.1:${appPort}/callback`;
+    app = createServer((_request, response) => response.end('the app'));
+    await new Promise<void>((resolve) => app.listen(appPort, '127.0.0.1', resolve));
     const port = await freePort();
     base = `http://localhost:${port}`;
-    h = await createHarness({ config: { PUBLIC_URL: base, AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    h = await createHarness({
+      config: { PUBLIC_URL: base, AUTH_RATE_LIMIT_PER_MINUTE: '100000', OAUTH_REDIRECT_ALLOWLIST: appCallback },
+    });
     await h.app.listen({ port, host: '127.0.0.1' });
     browser = chromiumSession();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await h?.close();
+    app?.close();
   });
 
   /**
@@ -151,6 +163,37 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     });
     expect(changed.statusCode).toBe(200);
     expect(decodeJwt(changed.json().accessToken)).toMatchObject({ sub: user.id, amr: ['hwk'] });
+    await context.close();
+  }, 120_000);
+
+  it("comes back from a passkey sign-in where it was asked for: a page's return_to, or the app that sent the person", async () => {
+    const user = await createUser(h, { password: 'a returning passphrase' });
+    const { context, page } = await withAuthenticator();
+    await passwordSignIn(page, user.email, 'a returning passphrase');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText(/^Passkey: Passkey$/).waitFor();
+
+    await context.clearCookies();
+    await page.goto(`${base}/sign-in?return_to=${encodeURIComponent('/account/api-keys')}`);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL(`${base}/account/api-keys`);
+
+    await context.clearCookies();
+    const { verifier, challenge } = pkcePair();
+    const appRequest = { redirect_uri: appCallback, code_challenge: challenge, code_challenge_method: 'S256', state: 'app-9' };
+    await page.goto(`${base}/sign-in?${new URLSearchParams(appRequest)}`);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL((url) => url.href.startsWith(appCallback));
+    const back = new URL(page.url());
+    expect(back.searchParams.get('state')).toBe('app-9');
+    const tokens = await h.app.inject({
+      method: 'POST',
+      url: '/auth/oauth/token',
+      payload: { code: back.searchParams.get('code'), codeVerifier: verifier },
+    });
+    expect(tokens.statusCode, tokens.body).toBe(200);
+    // Signed in as the browser was: by the passkey, which is the second factor too, so nothing is asked again.
+    expect(decodeJwt(tokens.json().accessToken)).toMatchObject({ sub: user.id, amr: ['hwk'] });
     await context.close();
   }, 120_000);
 

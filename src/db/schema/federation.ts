@@ -82,6 +82,9 @@ export const oauthCodes = pgTable(
     // A link's verified identity, linked only when the app that started it redeems the code.
     identity: jsonb('identity').$type<{ subject: string; email: string | null; emailVerified: boolean }>(),
     sessionId: uuid('session_id'),
+    // A code the hosted pages minted for a signed-in browser: how that browser's session was proven (a second
+    // factor included), which the exchange's sign-in carries instead of asking again. Null: a provider's callback.
+    amr: text('amr').array(),
     consumedAt: tstz('consumed_at'),
     expiresAt: tstz('expires_at').notNull(),
     createdAt: createdAt(),

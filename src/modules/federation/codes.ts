@@ -97,7 +97,7 @@ export function createCodes(kit: Pick<FederationKit, 'auth' | 'context' | 'useCa
         if (typeof grant === 'string') return grant;
         const user = await kit.users.findById(tx, grant.userId);
         if (!user || !auth.mayHoldSession(user)) return 'refused' as const;
-        const amr = grant.provider === HOSTED_CODE_PROVIDER ? ['pwd'] : ['fed'];
+        const amr = grant.amr ?? ['fed'];
         const signedIn = await auth.signIn.complete(tx, user, { via: 'federation', amr, caller, emit });
         if ('accessToken' in signedIn) await flows.setCodeSession(tx, grant.id, String(decodeJwt(signedIn.accessToken).sid));
         return signedIn;

@@ -18,6 +18,15 @@ import { createTestSignIn } from './test-sign-in.js';
  * Wired after auth: a finished sign-in ends in auth's sign-in pipeline (signIn.complete), like a password one.
  */
 /** What federation publishes: the providers' admin API, the sign-in flow and its codes, identities, cleanup. */
+/** An app's request from the hosted sign-in page, for a browser signed in as `userId` with `amr`. */
+export interface AppCodeRequest {
+  userId: string;
+  amr: string[];
+  redirectUri: string;
+  codeChallenge: string;
+  state?: string;
+}
+
 export interface FederationService extends ReturnType<typeof createFlow> {
   providers: ReturnType<typeof createProviders>;
   exchangeCode: Codes['exchange'];
@@ -31,7 +40,8 @@ export interface FederationService extends ReturnType<typeof createFlow> {
   /** That page, if one is registered: without it such a return answers problem+json, as it does to an app. */
   unknownReturnPage(): string | undefined;
   /** The hosted sign-in page's app round trip: the URL (with a one-time code) to send the browser back to. */
-  issueAppCode(caller: Caller, input: { userId: string; redirectUri: string; codeChallenge: string; state?: string }): Promise<string>;
+  /** A code for an app from a signed-in browser: its exchange signs in as that browser's session was proven (`amr`). */
+  issueAppCode(caller: Caller, input: AppCodeRequest): Promise<string>;
   completeLink: Codes['completeLink'];
   identities: ReturnType<typeof createIdentities>;
   /** What this module holds about a user (their linked identities), for their GDPR export. */
@@ -86,10 +96,11 @@ export function createFederationService(context: AppContext, deps: FederationDep
      * allow-listed app with a one-time code for its PKCE challenge, redeemed at POST /auth/oauth/token like
      * a social sign-in's. Answers the URL to send the browser to.
      */
-    async issueAppCode(caller: Caller, input: { userId: string; redirectUri: string; codeChallenge: string; state?: string }) {
+    async issueAppCode(caller: Caller, input: AppCodeRequest) {
       if (!context.config.OAUTH_REDIRECT_ALLOWLIST.includes(input.redirectUri)) throw federationErrors.REDIRECT_URI_NOT_ALLOWED();
+      const { userId, codeChallenge, amr } = input;
       const code = await deps.useCases.run(caller, (tx) =>
-        codes.mint(tx, { provider: HOSTED_CODE_PROVIDER, purpose: 'sign_in', userId: input.userId, codeChallenge: input.codeChallenge }),
+        codes.mint(tx, { provider: HOSTED_CODE_PROVIDER, purpose: 'sign_in', userId, codeChallenge, amr }),
       );
       const url = new URL(input.redirectUri);
       url.searchParams.set('code', code);

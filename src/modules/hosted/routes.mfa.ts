@@ -159,9 +159,10 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   });
   app.post('/sign-in/passkey', kit.credentialPage, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
-    const body = request.body as { challengeId?: string; response?: never };
-    const outcome = await hosted.passkeySignIn(request.caller, { challengeId: body.challengeId ?? '', response: body.response as never });
-    return { location: await finish(request, reply, outcome, undefined) };
+    const body = request.body as { challengeId?: string; response?: never; return_to?: string };
+    const returnTo = hosted.safeReturnTo(body.return_to);
+    const input = { challengeId: body.challengeId ?? '', response: body.response as never };
+    return { location: await finish(request, reply, await hosted.passkeySignIn(request.caller, input, returnTo), returnTo) };
   });
 
   /** A browser session's person, or the sign-in page. */

@@ -44,6 +44,9 @@ export async function renderSignIn(
   const returnTo = hosted.safeReturnTo(extra.returnTo);
   const carried = extra.app ? (extra.app as Record<string, string | undefined>) : { return_to: returnTo };
   const query = new URLSearchParams(Object.entries(carried).filter((entry): entry is [string, string] => Boolean(entry[1]))).toString();
+  // The passkey button signs in without this form: it comes back where the form would, to the app's sign-in
+  // (which hands the app its code) or to `return_to`.
+  const passkeyReturnTo = extra.app ? `/sign-in?${query}` : returnTo;
   const providers = (await hosted.socialProviders()).map((provider) => ({
     ...provider,
     href: `/sign-in/with/${encodeURIComponent(provider.slug)}${query ? `?${query}` : ''}`,
@@ -58,6 +61,7 @@ export async function renderSignIn(
       providers,
       ...extra,
       returnTo,
+      passkeyReturnTo,
     },
     status,
   );

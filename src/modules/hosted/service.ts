@@ -277,8 +277,8 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
       return answer ? pendingPages.locate(answer, returnTo) : undefined;
     },
     /** A sign-in with a passkey and no password: a session, or the page of a pending state (a temporary password's replacement). */
-    async passkeySignIn(caller: Caller, input: Parameters<MfaService['passkeys']['login']>[1]) {
-      return toSession(await deps.mfa.passkeys.login(caller, input), undefined);
+    async passkeySignIn(caller: Caller, input: Parameters<MfaService['passkeys']['login']>[1], returnTo: string | undefined) {
+      return toSession(await deps.mfa.passkeys.login(caller, input), returnTo);
     },
     /** What a sign-in stopped for enrolment ends in once the factor is added. */
     finishedEnrolment: (answer: SignInAnswer | undefined, returnTo: string | undefined) =>
@@ -356,7 +356,7 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     },
     /** The app's URL with a one-time code for the signed-in person (redeemed at POST /auth/oauth/token). */
     appRedirect: (caller: Caller, session: BrowserSession, app: AppRequest) =>
-      deps.federation.issueAppCode(caller, { userId: session.userId, ...app }),
+      deps.federation.issueAppCode(caller, { userId: session.userId, amr: session.amr, ...app }),
 
     /** The signed-in person's own account, through the self-service rules the API applies (`/users/me`). */
     account: {

@@ -30,7 +30,7 @@
   if (autofill && signInButton) {
     webauthn.browserSupportsWebAuthnAutofill().then((supported) => {
       if (!supported) return;
-      const base = { csrf: signInButton.dataset.csrf };
+      const base = { csrf: signInButton.dataset.csrf, return_to: signInButton.dataset.returnTo };
       ceremony(signInButton, base, (optionsJSON) => webauthn.startAuthentication({ optionsJSON, useBrowserAutofill: true })).catch(
         () => undefined,
       );
@@ -42,7 +42,12 @@
       const status = document.getElementById(button.dataset.status);
       // The second step's "Remember this device" box counts for a passkey as for a code.
       const remember = document.getElementById('rememberDevice');
-      const base = { csrf: button.dataset.csrf, token: button.dataset.token, ...(remember?.checked ? { rememberDevice: true } : {}) };
+      const base = {
+        csrf: button.dataset.csrf,
+        token: button.dataset.token,
+        return_to: button.dataset.returnTo,
+        ...(remember?.checked ? { rememberDevice: true } : {}),
+      };
       button.disabled = true;
       try {
         await ceremony(button, base, (optionsJSON) =>
