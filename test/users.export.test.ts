@@ -44,6 +44,29 @@ describe('users: the data export, module by module', () => {
       expect(res.body).not.toContain(secret);
   });
 
+  it('holds the whole audit trail, past a page and past the 10,000 rows it was once cut at', async () => {
+    const person = await loginAs(h);
+    // Rows about the person made in one statement (each a moment after the last): more than two pages of the trail's reading.
+    const made = 10_050;
+    await h.context.database.primary.execute(sql`
+      INSERT INTO audit_logs (action, entity, entity_id, created_at)
+      SELECT 'user.updated', 'user', ${person.userId}, clock_timestamp() FROM generate_series(1, ${made})`);
+
+    const res = await h.app.inject({ method: 'GET', url: '/users/me/export', headers: person.headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const trail = res.json().auditTrail as { action: string; createdAt: string }[];
+    const [held] = await rows<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM audit_logs WHERE actor_id = ${person.userId} OR entity_id = ${person.userId}`,
+    );
+    expect(trail).toHaveLength(held?.n as number);
+    expect(trail.filter((entry) => entry.action === 'user.updated')).toHaveLength(made);
+    // Newest first, the export itself at the top: the pages follow each other.
+    expect(trail[0]?.action).toBe('user.exported');
+    const times = trail.map((entry) => Date.parse(entry.createdAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
   it('holds the invitations that name the person, without their token', async () => {
     const admin = await loginAs(h, { roles: ['admin'] });
     const made = await h.app.inject({

@@ -173,9 +173,9 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
     ...learning.service.exportParts,
     ...federation.service.exportParts,
     ...invitations.service.exportParts,
-    ...audit.service.exportParts,
   };
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
+  for (const [name, stream] of Object.entries(audit.service.exportStreams)) users.service.registerExportStream(name, stream);
   // A person's erasure: each module keeping rows that name them erases its part in the erasure's transaction.
   const erasureParts = { ...audit.service.erasureParts, ...webhooks.service.erasureParts };
   for (const [name, part] of Object.entries(erasureParts)) users.service.registerErasurePart(name, part);

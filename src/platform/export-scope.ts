@@ -7,6 +7,12 @@ import type { Executor } from '../db/client.js';
  */
 export type ExportPart = (executor: Executor, userId: string, within?: string) => Promise<unknown>;
 
+/**
+ * A part too large to hold at once (the audit trail): its rows page by page, read after the export's transaction
+ * while the answer is written, so the whole of it is sent and a node holds one page at a time. `within` as above.
+ */
+export type ExportStream = (executor: Executor, userId: string, within?: string) => AsyncIterable<unknown[]>;
+
 /** The rows an export `within` one organization keeps: that organization's and those of none. */
 export const rowsWithin = <Row extends { organizationId: string | null }>(rows: Row[], within: string | undefined) =>
   within === undefined ? rows : rows.filter((row) => row.organizationId === null || row.organizationId === within);

@@ -609,7 +609,7 @@ export interface paths {
         };
         /**
          * Everything held about a user, as JSON (GDPR)
-         * @description Everything Tessera holds about a user (`me` for your own), for a subject access request: the account, profile, preferences and statistics, and each module's part (memberships, roles, sessions, API keys, second factors, remembered devices, identities, invitations, learning records, subscription, audit trail). Hashes, tokens and key material are left out. The export is audited.
+         * @description Everything Tessera holds about a user (`me` for your own), for a subject access request: the account, profile, preferences and statistics, and each module's part (memberships, roles, sessions, API keys, second factors, remembered devices, identities, invitations, learning records, subscription, audit trail). Hashes, tokens and key material are left out. The audit trail is whole, newest first, and streamed as it is read: it comes after the other parts, and may hold the export's own `user.exported`. The export is audited.
          */
         get: operations["getUserExport"];
         put?: never;

@@ -182,12 +182,13 @@ export async function listAuditRows(db: Executor, filter: AuditFilter, limit: nu
 }
 
 /**
- * A person's trail for their export: what they did and what was done to them, newest first; `within` one
- * organization, its rows and those of none (see ExportPart).
+ * One page of a person's trail for their export: what they did and what was done to them, newest first, before
+ * the row of id `beforeId`; `within` one organization, its rows and those of none (see ExportPart).
  */
-export function trailOf(db: Executor, userId: string, within?: string) {
+export function trailPage(db: Executor, userId: string, page: { within?: string; beforeId?: number; limit: number }) {
   return db
     .select({
+      id: auditLogs.id,
       action: auditLogs.action,
       entity: auditLogs.entity,
       entityId: auditLogs.entityId,
@@ -199,11 +200,12 @@ export function trailOf(db: Executor, userId: string, within?: string) {
     .where(
       and(
         or(eq(auditLogs.actorId, userId), eq(auditLogs.entityId, userId)),
-        within === undefined ? undefined : or(isNull(auditLogs.organizationId), eq(auditLogs.organizationId, within)),
+        page.within === undefined ? undefined : or(isNull(auditLogs.organizationId), eq(auditLogs.organizationId, page.within)),
+        page.beforeId === undefined ? undefined : lt(auditLogs.id, page.beforeId),
       ),
     )
     .orderBy(desc(auditLogs.id))
-    .limit(10_000);
+    .limit(page.limit);
 }
 
 /** The overview's failed sign-ins per day (UTC), from the trail's `auth.login_failed` rows. */

@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { type ErasurePart, subjectsOf } from '../../platform/erasure.js';
-import type { ExportPart } from '../../platform/export-scope.js';
+import type { ExportStream } from '../../platform/export-scope.js';
 import { cursorOf, pageOf } from '../../platform/paging.js';
 import type { StatementWriter, Writer } from '../../platform/use-case.js';
 import { tenantOf } from '../access/service.js';
@@ -110,10 +110,24 @@ function auditRowOf(event: DomainEvent, caller: Caller) {
   };
 }
 
-/** The audit trail: written by every use case's events, read by auditors, sealed in the background. */
 /** Audit rows page newest first by their id, which only grows. */
 const auditCursor = cursorOf(['int'] as const);
 
+/** Rows of a person's trail read at once for their export: a page's worth of memory, a few statements for most people. */
+const TRAIL_PAGE_SIZE = 5000;
+
+/** The whole of a person's trail, newest first, a page at a time (keyset on the id: each page starts where the last ended). */
+async function* trailOf(executor: Executor, userId: string, within?: string) {
+  let beforeId: number | undefined;
+  for (;;) {
+    const rows = await queries.trailPage(executor, userId, { within, beforeId, limit: TRAIL_PAGE_SIZE });
+    if (rows.length > 0) yield rows.map(({ id: _id, ...entry }) => entry);
+    if (rows.length < TRAIL_PAGE_SIZE) return;
+    beforeId = rows.at(-1)?.id;
+  }
+}
+
+/** The audit trail: written by every use case's events, read by auditors, sealed in the background. */
 export function createAuditService(context: AppContext) {
   const db = context.database.primary;
   const sealer = createSealerLoop(db);
@@ -152,8 +166,8 @@ export function createAuditService(context: AppContext) {
       return pageOf(rows, limit, auditView, (row) => auditCursor.encode([row.id]));
     },
 
-    /** The audit trail's part of a person's export (users asks each module for its part). */
-    exportParts: { auditTrail: queries.trailOf } satisfies Record<string, ExportPart>,
+    /** The audit trail's part of a person's export (users asks each module for its part): all of it, streamed. */
+    exportStreams: { auditTrail: trailOf } satisfies Record<string, ExportStream>,
 
     /** Its part of a person's erasure (users calls it): the payloads about them erased, the chain whole. */
     erasureParts: {

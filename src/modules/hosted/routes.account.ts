@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deviceLabel } from '../../platform/device-label.js';
 import type { SelfUpdate } from '../users/schemas.js';
@@ -277,11 +278,11 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
   app.post('/account/export', { ...page, schema: { ...page.schema, body: formBody(['csrf']) } }, async (request, reply) => {
     const session = await signedInForm(request, reply);
     if (!session) return reply;
-    const { userId, data } = await hosted.account.exportData(request.caller, session);
+    const { userId, json } = await hosted.account.exportData(request.caller, session);
     return reply
       .type('application/json; charset=utf-8')
       .header('content-disposition', `attachment; filename="tessera-user-${userId}.json"`)
-      .send(JSON.stringify(data, null, 2));
+      .send(Readable.from(json(2)));
   });
 
   app.post(

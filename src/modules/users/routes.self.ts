@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -115,14 +116,17 @@ export const selfRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; maxAva
     '/users/:id/export',
     operation(requirePermissionOrSelf('users:export'), {
       description:
-        "Everything Tessera holds about a user (`me` for your own), for a subject access request: the account, profile, preferences and statistics, and each module's part (memberships, roles, sessions, API keys, second factors, remembered devices, identities, invitations, learning records, subscription, audit trail). Hashes, tokens and key material are left out. The export is audited.",
+        "Everything Tessera holds about a user (`me` for your own), for a subject access request: the account, profile, preferences and statistics, and each module's part (memberships, roles, sessions, API keys, second factors, remembered devices, identities, invitations, learning records, subscription, audit trail). Hashes, tokens and key material are left out. The audit trail is whole, newest first, and streamed as it is read: it comes after the other parts, and may hold the export's own `user.exported`. The export is audited.",
       summary: 'Everything held about a user, as JSON (GDPR)',
       params: UserIdParams,
       response: { 200: ExportView, ...problems(errors.USER_NOT_FOUND) },
     }),
     async (request, reply) => {
-      const { userId, data } = await users.exportUser(signedIn(request.caller), request.params.id);
-      return reply.header('content-disposition', `attachment; filename="tessera-user-${userId}.json"`).send(data);
+      const { userId, json } = await users.exportUser(signedIn(request.caller), request.params.id);
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('content-disposition', `attachment; filename="tessera-user-${userId}.json"`)
+        .send(Readable.from(json()));
     },
   );
 };

@@ -80,7 +80,7 @@ export interface UsersService
       | 'registerIdentityLookup'
       | 'registerMfaLookup'
     >,
-    Pick<Export, 'registerExportPart' | 'exportUser'>,
+    Pick<Export, 'registerExportPart' | 'registerExportStream' | 'exportUser'>,
     Pick<Erasure, 'registerErasurePart'> {
   /** The one way an account comes to be (admin, sign-up, invitation, identity provider): emits `user.created { source }`. */
   create: Accounts['create'];
@@ -159,7 +159,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
   const erasure = createErasure();
   const lifecycle = createLifecycle(context.config, { useCases, db, emailChanges, accounts, erasure });
   const directory = createDirectory(context, { ...deps, learning });
-  const exports = createExport(useCases, learning);
+  const exports = createExport(useCases, learning, context.reads);
   // Whoever may no longer act loses their cached access on every node too.
   useCases.afterCommit(accessEndingEvents, (event) => context.access.invalidate(event.entityId ?? undefined));
   return {
@@ -179,6 +179,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     registerIdentityLookup: directory.registerIdentityLookup,
     registerMfaLookup: directory.registerMfaLookup,
     registerExportPart: exports.registerExportPart,
+    registerExportStream: exports.registerExportStream,
     exportUser: exports.exportUser,
     registerErasurePart: erasure.registerErasurePart,
 
