@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
 import { createBrowser } from './helpers/browser.js';
-import { auditActions, federationConfig } from './helpers/federation.js';
-import { startOpenIdProvider, type TestProvider } from './helpers/op.js';
+import { auditActions, federationConfig, startProviderFor } from './helpers/federation.js';
+import type { TestProvider } from './helpers/op.js';
 
 describe("identity providers: the administrator's test of a provider's settings", () => {
   let h: Harness;
@@ -11,11 +11,7 @@ describe("identity providers: the administrator's test of a provider's settings"
   let admin: { headers: Record<string, string> };
 
   beforeAll(async () => {
-    op = await startOpenIdProvider({
-      clientId: 'tessera',
-      clientSecret: 'tessera-secret',
-      redirectUris: ['https://tessera.test/auth/oauth/corp/callback', 'https://tessera.test/auth/oauth/trial/callback'],
-    });
+    op = await startProviderFor(['corp', 'trial']);
     h = await createHarness({ config: federationConfig });
     admin = await loginAs(h, { roles: ['admin'] });
   });

@@ -7,8 +7,8 @@ import { createHarness, type Harness } from './helpers/app.js';
 import { createUser, loginAs } from './helpers/auth.js';
 import { createBrowser } from './helpers/browser.js';
 import { createTestDatabase, driver, rollBackThrough, type TestDatabase } from './helpers/databases.js';
-import { auditActions, federationConfig, redeem, signInWith } from './helpers/federation.js';
-import { startOpenIdProvider, type TestProvider } from './helpers/op.js';
+import { auditActions, federationConfig, redeem, signInWith, startProviderFor } from './helpers/federation.js';
+import type { TestProvider } from './helpers/op.js';
 
 let counter = 0;
 
@@ -20,11 +20,7 @@ describe(`identity providers: trusting the addresses a provider calls verified (
   let admin: { headers: Record<string, string> };
 
   beforeAll(async () => {
-    op = await startOpenIdProvider({
-      clientId: 'tessera',
-      clientSecret: 'tessera-secret',
-      redirectUris: ['oidc', 'corp', 'partner'].map((slug) => `https://tessera.test/auth/oauth/${slug}/callback`),
-    });
+    op = await startProviderFor(['oidc', 'corp', 'partner']);
     h = await createHarness({
       config: {
         ...federationConfig,

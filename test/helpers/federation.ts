@@ -3,6 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import { auditLogs } from '../../src/db/schema/index.js';
 import type { Harness } from './app.js';
 import type { Browser } from './browser.js';
+import { startOpenIdProvider } from './op.js';
 
 export const APP_REDIRECT = 'https://app.example/callback';
 
@@ -14,6 +15,14 @@ export const federationConfig = {
   // The test providers run on loopback (and the providers' real names are routed there: hosts.ts).
   ALLOW_PRIVATE_NETWORK_TARGETS: 'true',
 };
+
+/** The test OpenID provider, with Tessera's callback registered for each provider slug the test will add. */
+export const startProviderFor = (slugs: string[]) =>
+  startOpenIdProvider({
+    clientId: 'tessera',
+    clientSecret: 'tessera-secret',
+    redirectUris: slugs.map((slug) => `https://tessera.test/auth/oauth/${slug}/callback`),
+  });
 
 /** The app's side of PKCE: a verifier it keeps and the challenge it sends. */
 export function pkcePair() {
