@@ -288,7 +288,9 @@ describe('users: admin API and self-service', () => {
       h.context.database.primary,
       sql`SELECT payload FROM audit_logs WHERE action = 'user.erased' AND entity_id = ${target.id}`,
     );
-    expect(rows).toEqual([{ payload: { erasedRows: { auditTrail: expect.any(Number), webhookDeliveries: 0 } } }]);
+    expect(rows).toEqual([
+      { payload: { erasedRows: { auditTrail: expect.any(Number), webhookDeliveries: 0, invitations: expect.any(Number) } } },
+    ]);
     const [left] = await queryRows<{ n: number }>(
       h.context.database.primary,
       sql`SELECT count(*)::int AS n FROM profiles WHERE user_id = ${target.id}`,

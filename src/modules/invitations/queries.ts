@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { userInvitations as invitations } from '../../db/schema/index.js';
 
@@ -53,6 +53,24 @@ export function invitationsOf(db: Executor, userId: string, email: string) {
     .from(invitations)
     .where(or(eq(invitations.userId, userId), eq(invitations.email, email)))
     .orderBy(desc(invitations.createdAt), desc(invitations.id));
+}
+
+/** An invitation's address as platform/erasure's `subjectDigest` makes one: trimmed, in lower case, SHA-256 in hex. */
+const addressDigest = sql<string>`encode(sha256(convert_to(lower(trim(${invitations.email})), 'UTF8')), 'hex')`;
+
+/** The addresses the person's own invitations went to (earlier ones included), as subject digests. */
+export async function inviteeAddresses(db: Executor, userId: string): Promise<string[]> {
+  const rows = await db.selectDistinct({ subject: addressDigest }).from(invitations).where(eq(invitations.userId, userId));
+  return rows.map((row) => row.subject);
+}
+
+/** Every invitation to the person: their account's, and any sent to an address they have had. Returns how many went. */
+export async function deleteInvitationsOf(db: Executor, person: { userId: string; subjects: string[] }) {
+  const rows = await db
+    .delete(invitations)
+    .where(or(eq(invitations.userId, person.userId), inArray(addressDigest, person.subjects)))
+    .returning({ id: invitations.id });
+  return rows.length;
 }
 
 export interface InvitationFilter {

@@ -1,11 +1,12 @@
 import type { AppContext } from '../../context.js';
+import type { ErasurePart } from '../../platform/erasure.js';
 import { type ExportPart, rowsWithin } from '../../platform/export-scope.js';
 import type { StatisticsPart } from '../ops/service.js';
 import { createAcceptance } from './accept.js';
 import type { InvitationsDeps } from './deps.js';
 import { createInvitationMails } from './mails.js';
 import { createInvitationManagement } from './manage.js';
-import { invitationCounts, invitationsOf } from './queries.js';
+import { deleteInvitationsOf, invitationCounts, invitationsOf, inviteeAddresses } from './queries.js';
 import { createInvitationSchedule } from './schedule.js';
 import { invitationView } from './views.js';
 
@@ -24,6 +25,12 @@ export interface InvitationsService extends Management, ReturnType<typeof create
   statistics: StatisticsPart<'invitations'>;
   /** What invitations holds about a person, for their GDPR export. */
   exportParts: { invitations: ExportPart };
+  /**
+   * Its part of a person's erasure: the invitations to them go, pending or not (an invitation names its invitee's
+   * address, which the organization may not keep once the person is erased), and the addresses they went to are
+   * looked for in the other parts too.
+   */
+  erasureParts: { invitations: ErasurePart };
 }
 
 export function createInvitationsService(context: AppContext, deps: InvitationsDeps): InvitationsService {
@@ -51,6 +58,7 @@ export function createInvitationsService(context: AppContext, deps: InvitationsD
         return rowsWithin(await invitationsOf(executor, userId, user.email), within).map(invitationView);
       },
     },
+    erasureParts: { invitations: { addressesOf: inviteeAddresses, erase: deleteInvitationsOf } },
   };
 }
 
