@@ -1,8 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createOrganization, createUser, loginAs } from './helpers/auth.js';
+import { driver } from './helpers/databases.js';
 
 /** What an organization's deletion takes with it is removed as its own audited change, not by a silent cascade. */
 describe('organizations: deletion', () => {
@@ -117,5 +120,28 @@ describe('organizations: deletion', () => {
       sql`SELECT id FROM user_invitations WHERE organization_id = ${kept.organizationId} AND status = 'PENDING'`,
     );
     expect(invitations.map((row) => row.id).sort()).toEqual([...kept.pending].sort());
+  });
+
+  // Two connections at once: PostgreSQL only (PGlite serves one at a time).
+  it.skipIf(driver !== 'postgres')('ends a membership that joins while the deletion runs with its event, not by the cascade', async () => {
+    const root = await loginAs(h, { roles: ['admin'] });
+    const organizationId = await createOrganization(h, root, 'Joined Late');
+    const late = await createUser(h);
+    const since = await lastAuditId();
+    const joining = new pg.Client({ connectionString: h.db.env.DATABASE_URL });
+    await joining.connect();
+    try {
+      await joining.query('BEGIN');
+      await joining.query('INSERT INTO organization_memberships (organization_id, user_id) VALUES ($1, $2)', [organizationId, late.id]);
+      const deletion = h.app.inject({ method: 'DELETE', url: `/organizations/${organizationId}`, headers: root.headers });
+      // The deletion waits on the joining transaction (its insert shares the organization's row) before it commits.
+      const waiting = sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+      while ((await queryRows<{ n: number }>(h.context.database.primary, waiting))[0]?.n === 0) await sleep(20);
+      await joining.query('COMMIT');
+      expect((await deletion).statusCode).toBe(204);
+    } finally {
+      await joining.end();
+    }
+    expect(await endings(organizationId, since)).toEqual([{ action: 'membership.removed', entity_id: late.id }]);
   });
 });

@@ -25,5 +25,14 @@ export const insertOrganization = organizationRows.insert;
 export const updateOrganization = organizationRows.update;
 export const deleteOrganization = organizationRows.remove;
 
+/**
+ * Holds the organization's row until the transaction ends: a membership or invitation being added to it (whose
+ * foreign key shares the row) waits, and one added just before is seen by the statements that follow.
+ */
+export async function lockOrganization(db: Executor, id: string) {
+  const [row] = await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, id)).for('update');
+  return row;
+}
+
 /** Every organization's id and slug (an import names organizations by slug). */
 export const slugs = (db: Executor) => db.select({ id: organizations.id, slug: organizations.slug }).from(organizations);

@@ -117,6 +117,8 @@ export function createOrganizationsService(context: AppContext, { useCases, acce
       await useCases.run(caller, async (tx, emit) => {
         await visible(tx, caller.principal, id);
         assertCrossTenant(caller.principal);
+        // Locked before its members are read: one joining meanwhile would otherwise go by the cascade, unheard.
+        if (!(await queries.lockOrganization(tx, id))) throw errors.ORGANIZATION_NOT_FOUND();
         // Emitted before the row goes: the modules owning rows of the organization (oidc's applications, webhooks'
         // endpoints, pending invitations) remove or withdraw them in reaction, each with its own event, where the
         // foreign keys' cascade would remove them unheard; its memberships end likewise.
