@@ -41,6 +41,8 @@ export const auditLogs = pgTable(
   (t) => [
     index('audit_logs_actor_idx').on(t.actorId, t.createdAt.desc().nullsFirst()),
     index('audit_logs_entity_idx').on(t.entity, t.entityId),
+    // A person's rows whatever their entity (the export's trail: `entity_id = person`, newest first, a page at a time).
+    index('audit_logs_entity_id_idx').on(t.entityId, t.id),
     index('audit_logs_org_created_idx').on(t.organizationId, t.createdAt.desc().nullsFirst()),
     index('audit_logs_created_at_idx').on(t.createdAt.desc().nullsFirst()),
     uniqueIndex('audit_logs_seq_unique').on(t.seq),
