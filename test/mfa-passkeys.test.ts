@@ -68,6 +68,21 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     return { context, page, credentials };
   }
 
+  /** "Add a passkey" on /account, in a session strong enough for it: the authenticator makes one. */
+  async function addPasskey(page: Page) {
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText(/^Passkey: Passkey$/).waitFor();
+  }
+
+  /** A person signed in with their password in a browser whose authenticator now holds their passkey. */
+  async function personWithPasskey(password: string) {
+    const user = await createUser(h, { password });
+    const browser = await withAuthenticator();
+    await passwordSignIn(browser.page, user.email, password);
+    await addPasskey(browser.page);
+    return { user, ...browser };
+  }
+
   async function passwordSignIn(page: Page, email: string, password: string) {
     await page.goto(`${base}/sign-in`);
     await page.getByLabel('Email or username').fill(email);
@@ -81,8 +96,7 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     await passwordSignIn(page, user.email, 'a passkey person passphrase');
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
-    await page.getByText(/^Passkey: Passkey$/).waitFor();
+    await addPasskey(page);
     expect(await credentials()).toHaveLength(1);
     const listed = await h.app.inject({ method: 'GET', url: `/users/${user.id}?include=mfa`, headers: await adminHeaders() });
     expect(listed.json().mfa).toMatchObject({
@@ -112,11 +126,7 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
   }, 120_000);
 
   it('sends a passkey sign-in of an account with a temporary password to replace it first, on the pages and on the API', async () => {
-    const user = await createUser(h, { password: 'a passkey person passphrase' });
-    const { context, page } = await withAuthenticator();
-    await passwordSignIn(page, user.email, 'a passkey person passphrase');
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
-    await page.getByText(/^Passkey: Passkey$/).waitFor();
+    const { user, context, page } = await personWithPasskey('a passkey person passphrase');
     const setTemporary = async (password: string) =>
       h.app.inject({
         method: 'PUT',
@@ -167,11 +177,7 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
   }, 120_000);
 
   it("comes back from a passkey sign-in where it was asked for: a page's return_to, or the app that sent the person", async () => {
-    const user = await createUser(h, { password: 'a returning passphrase' });
-    const { context, page } = await withAuthenticator();
-    await passwordSignIn(page, user.email, 'a returning passphrase');
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
-    await page.getByText(/^Passkey: Passkey$/).waitFor();
+    const { user, context, page } = await personWithPasskey('a returning passphrase');
 
     await context.clearCookies();
     await page.goto(`${base}/sign-in?return_to=${encodeURIComponent('/account/api-keys')}`);
@@ -222,8 +228,7 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     await page.getByLabel('Code').fill(totpCode(secret, stepAt() + 1));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
-    await page.getByText(/^Passkey: Passkey$/).waitFor();
+    await addPasskey(page);
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You are signed out.').waitFor();
 
@@ -262,8 +267,7 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     expect(await page.getByLabel('Email or username').getAttribute('autocomplete')).toBe('username webauthn');
     await page.waitForFunction(() => (window as unknown as { mediations: string[] }).mediations.includes('conditional'));
     await passwordSignIn(page, user.email, 'an autofill passphrase');
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
-    await page.getByText(/^Passkey: Passkey$/).waitFor();
+    await addPasskey(page);
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     // The signed-out page is the sign-in page: its autofill request finds the passkey and signs in with no press.
     await page.waitForURL(`${base}/account`);
