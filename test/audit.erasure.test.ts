@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { migrateDown, migrateUp, readMigrations } from '../src/db/migrator.js';
+import { payloadDigest } from '../src/modules/audit/chain.js';
 import { sealPending } from '../src/modules/audit/sealer.js';
 import { subjectsOf } from '../src/platform/erasure.js';
 import { createHarness, type Harness } from './helpers/app.js';
@@ -15,6 +16,9 @@ const throughThisMigration = () => readMigrations().filter((file) => file.name <
 
 /** Every address the person has had: the first (invited, then registered), the one an administrator set, one pending. */
 const addresses = ['erase-first@example.com', 'erase-second@example.com', 'erase-pending@example.com'];
+/** Whose request wrote a row, as its user agent says: the person's own, or the administrator's about them. */
+const PERSON_AGENT = 'erase-person-browser/1.0';
+const ADMIN_AGENT = 'erase-admin-console/1.0';
 const naming = (table: 'audit_logs' | 'webhook_deliveries' | 'user_invitations') =>
   sql.raw(`${table}::text ILIKE ANY (ARRAY[${addresses.map((address) => `'%${address}%'`).join(', ')}])`);
 
@@ -38,14 +42,14 @@ describe(`a person's erasure in the audit trail, webhook deliveries and invitati
 
   const db = () => h.context.database.primary;
   const send = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-    h.app.inject({ method, url, headers: admin.headers, ...(payload ? { payload } : {}) });
+    h.app.inject({ method, url, headers: { ...admin.headers, 'user-agent': ADMIN_AGENT }, ...(payload ? { payload } : {}) });
   const verify = async () => (await h.app.inject({ method: 'GET', url: '/audit-logs/verify', headers: admin.headers })).json();
   const seal = () => sealPending(db());
   const count = async (condition: ReturnType<typeof sql>) =>
     (await queryRows<{ n: number }>(db(), sql`SELECT count(*)::int AS n FROM ${condition}`))[0]?.n;
   const cliVerify = () => runCli(['audit', 'verify'], h.db.env);
 
-  it('erases every payload and delivery naming the person by any of their addresses; the chain says intact, with the erased rows', async () => {
+  it('erases every payload and delivery naming the person by any of their addresses, and the client of their own requests; the chain says intact, with the erased rows', async () => {
     const subscribed = await send('POST', '/webhooks', { url: receiver.url('/all'), events: ['*'] });
     expect(subscribed.statusCode, subscribed.body).toBe(201);
     const organizationId = await createOrganization(h, admin, 'Erasure Works');
@@ -54,6 +58,7 @@ describe(`a person's erasure in the audit trail, webhook deliveries and invitati
     const registered = await h.app.inject({
       method: 'POST',
       url: '/auth/register',
+      headers: { 'user-agent': PERSON_AGENT },
       payload: { email: addresses[0], password: 'a passphrase long enough 42' },
     });
     expect(registered.statusCode).toBe(202);
@@ -66,8 +71,19 @@ describe(`a person's erasure in the audit trail, webhook deliveries and invitati
       sql`INSERT INTO audit_logs (actor_id, action, entity, payload, created_at)
           VALUES (${id}, 'test.legacy', 'test', jsonb_build_object('email', ${addresses[0]}::text), now())`,
     );
+    // One from chain version 2 (its hash covers the client itself), written by the person's own request.
+    const legacyPayload = { email: addresses[1] };
+    await db().execute(
+      sql`INSERT INTO audit_logs (actor_id, action, entity, payload, payload_digest, ip_address, user_agent, created_at)
+          VALUES (${id}, 'test.version2', 'test', ${JSON.stringify(legacyPayload)}::jsonb, ${payloadDigest(legacyPayload)},
+                  '198.51.100.7', ${PERSON_AGENT}, now())`,
+    );
     await seal();
+    expect((await verify()).valid).toBe(true);
     expect(await count(sql`audit_logs WHERE ${naming('audit_logs')}`)).toBeGreaterThanOrEqual(5);
+    expect(await count(sql`audit_logs WHERE user_agent = ${PERSON_AGENT}`)).toBeGreaterThanOrEqual(2);
+    const adminRowsAboutThem = await count(sql`audit_logs WHERE user_agent = ${ADMIN_AGENT} AND entity_id = ${id}`);
+    expect(adminRowsAboutThem).toBeGreaterThanOrEqual(2);
     expect(await count(sql`webhook_deliveries WHERE ${naming('webhook_deliveries')}`)).toBeGreaterThanOrEqual(3);
     // The invitation to the first address, never accepted (the person signed up instead), still names it.
     expect(await count(sql`user_invitations WHERE ${naming('user_invitations')}`)).toBe(1);
@@ -77,7 +93,17 @@ describe(`a person's erasure in the audit trail, webhook deliveries and invitati
     expect(await count(sql`audit_logs WHERE ${naming('audit_logs')}`)).toBe(0);
     expect(await count(sql`webhook_deliveries WHERE ${naming('webhook_deliveries')}`)).toBe(0);
     expect(await count(sql`user_invitations WHERE ${naming('user_invitations')}`)).toBe(0);
-    const erased = await count(sql`audit_logs WHERE payload_erased_at IS NOT NULL`);
+    // Where the person's own requests came from goes; the administrator's rows about them keep the administrator's.
+    expect(await count(sql`audit_logs WHERE user_agent = ${PERSON_AGENT} OR ip_address = '198.51.100.7'`)).toBe(0);
+    expect(
+      await count(sql`audit_logs WHERE client_erased_at IS NOT NULL AND ip_address IS NULL AND user_agent IS NULL`),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      await count(
+        sql`audit_logs WHERE user_agent = ${ADMIN_AGENT} AND ip_address IS NOT NULL AND entity_id = ${id} AND payload_erased_at IS NOT NULL`,
+      ),
+    ).toBe(adminRowsAboutThem);
+    const erased = await count(sql`audit_logs WHERE payload_erased_at IS NOT NULL OR client_erased_at IS NOT NULL`);
     const [erasure] = await queryRows<{ payload: unknown }>(db(), sql`SELECT payload FROM audit_logs WHERE action = 'user.erased'`);
     expect(erasure?.payload).toEqual({ erasedRows: { auditTrail: erased, webhookDeliveries: expect.any(Number), invitations: 1 } });
     erasedRows = erased as number;
@@ -89,14 +115,14 @@ describe(`a person's erasure in the audit trail, webhook deliveries and invitati
       checked: await count(sql`audit_logs`),
       unsealed: 0,
       erased: erasedRows,
-      erasedLinkOnly: 1,
+      erasedLinkOnly: 2,
     });
     if (driver === 'postgres') {
       const cli = await cliVerify();
       expect(cli.code).toBe(0);
       expect(cli.stdout).toMatch(
         new RegExp(
-          `^audit chain intact: \\d+ rows, ${erasedRows} with their payload erased, 1 of them sealed before chain version 2: content erased, link holds\\n$`,
+          `^audit chain intact: \\d+ rows, ${erasedRows} erased for a person, 2 of them hashed over what was erased: content erased, link holds\\n$`,
         ),
       );
     }
@@ -141,23 +167,25 @@ describe(`a person's erasure in the audit trail, webhook deliveries and invitati
       checked: report.checked,
       unsealed: 0,
       erased: erasedRows + 1,
-      erasedLinkOnly: 1,
-      reason: `${erasedRows + 1} rows have an erased payload where erasures account for ${erasedRows}: payloads were erased outside an erasure`,
+      erasedLinkOnly: 2,
+      reason: `${erasedRows + 1} rows are erased where erasures account for ${erasedRows}: rows were erased outside an erasure`,
     });
     if (driver === 'postgres') {
       const cli = await cliVerify();
       expect([cli.code, cli.stdout]).toEqual([
         2,
-        expect.stringMatching(/^audit trail not intact: .* payloads were erased outside an erasure\n$/),
+        expect.stringMatching(/^audit trail not intact: .* rows were erased outside an erasure\n$/),
       ]);
     }
     await restore();
     expect((await verify()).valid).toBe(true);
 
-    // An erased row keeps its digest and hash: changing either, or its erased payload, still breaks the chain there.
+    // An erased row keeps its digests and hash: changing either, or its erased payload, still breaks the chain there
+    // (where its hash covers no erased field itself).
     const [erased] = await queryRows<{ id: number; digest: string }>(
       db(),
-      sql`SELECT id::int AS id, payload_digest AS digest FROM audit_logs WHERE payload_erased_at IS NOT NULL AND payload_digest IS NOT NULL LIMIT 1`,
+      sql`SELECT id::int AS id, payload_digest AS digest FROM audit_logs WHERE payload_erased_at IS NOT NULL AND payload_digest IS NOT NULL
+          AND (client_erased_at IS NULL OR client_digest IS NOT NULL) LIMIT 1`,
     );
     await db().execute(sql`UPDATE audit_logs SET payload_digest = repeat('0', 64) WHERE id = ${erased?.id}`);
     expect(await verify()).toMatchObject({ valid: false, firstBrokenId: erased?.id, reason: 'row content does not match its hash' });
@@ -170,6 +198,34 @@ describe(`a person's erasure in the audit trail, webhook deliveries and invitati
       reason: 'marked erased, but its payload is not the erasure marker',
     });
     await db().execute(sql`UPDATE audit_logs SET payload = '{"erased": true}' WHERE id = ${erased?.id}`);
+    expect((await verify()).valid).toBe(true);
+
+    // The client's digest (chain version 3) holds as the payload's: an edited IP address breaks its row, and so does
+    // a user agent put back where an erasure emptied it.
+    const [client] = await queryRows<{ id: number; ip: string }>(
+      db(),
+      sql`SELECT id::int AS id, ip_address AS ip FROM audit_logs
+          WHERE client_digest IS NOT NULL AND client_erased_at IS NULL AND ip_address IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+    );
+    await db().execute(sql`UPDATE audit_logs SET ip_address = '203.0.113.9' WHERE id = ${client?.id}`);
+    expect(await verify()).toMatchObject({
+      valid: false,
+      firstBrokenId: client?.id,
+      reason: 'IP address or user agent does not match their digest',
+    });
+    await db().execute(sql`UPDATE audit_logs SET ip_address = ${client?.ip} WHERE id = ${client?.id}`);
+    expect((await verify()).valid).toBe(true);
+    const [emptied] = await queryRows<{ id: number }>(
+      db(),
+      sql`SELECT id::int AS id FROM audit_logs WHERE client_erased_at IS NOT NULL AND client_digest IS NOT NULL LIMIT 1`,
+    );
+    await db().execute(sql`UPDATE audit_logs SET user_agent = ${PERSON_AGENT} WHERE id = ${emptied?.id}`);
+    expect(await verify()).toMatchObject({
+      valid: false,
+      firstBrokenId: emptied?.id,
+      reason: 'marked erased, but its IP address or user agent is still there',
+    });
+    await db().execute(sql`UPDATE audit_logs SET user_agent = NULL WHERE id = ${emptied?.id}`);
     expect((await verify()).valid).toBe(true);
   });
 });

@@ -54,6 +54,11 @@ describe(`tessera CLI (${driver})`, () => {
     // Newest first, each step rolled back and seen gone from the schema: the newest by the CLI, the others
     // by the same migrator in this process (a CLI process per step costs seconds each and proves no more).
     const steps: [migration: string, leftover: ReturnType<typeof sql>][] = [
+      // Audit rows are hashed over their IP address and user agent again, which an erasure then leaves.
+      [
+        '0024_audit_client_digest',
+        sql`SELECT 1 FROM information_schema.columns WHERE table_name = 'audit_logs' AND column_name IN ('client_digest', 'client_erased_at')`,
+      ],
       // A person's audit rows are found through the actor and entity indexes again.
       ['0023_audit_entity_id_index', sql`SELECT 1 FROM pg_indexes WHERE indexname = 'audit_logs_entity_id_idx'`],
       // A hosted page's code for an app forgets how the browser signed in.
@@ -149,7 +154,7 @@ describe(`tessera CLI (${driver})`, () => {
 
     const up = await runCli(['migrate', 'up'], target.env);
     expect(up.stdout.trim()).toBe(
-      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships, 0009_webhooks, 0010_session_amr, 0011_mfa, 0012_oidc, 0013_impersonation, 0014_webhook_entity_versions, 0015_mfa_remembered_devices, 0016_organization_branding, 0017_refresh_tokens_unspent, 0018_webhook_due_index, 0019_application_organizations, 0020_identity_provider_trust_email, 0021_audit_erasure, 0022_federation_code_amr, 0023_audit_entity_id_index',
+      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships, 0009_webhooks, 0010_session_amr, 0011_mfa, 0012_oidc, 0013_impersonation, 0014_webhook_entity_versions, 0015_mfa_remembered_devices, 0016_organization_branding, 0017_refresh_tokens_unspent, 0018_webhook_due_index, 0019_application_organizations, 0020_identity_provider_trust_email, 0021_audit_erasure, 0022_federation_code_amr, 0023_audit_entity_id_index, 0024_audit_client_digest',
     );
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
     // Seven CLI processes: a loaded machine needs more than the default 30 s.

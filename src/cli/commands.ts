@@ -47,8 +47,8 @@ async function describeKeysInBackup(database: Database, config: Config): Promise
 /** What `audit verify` says of erased rows: erased, not tampered, and how many of them only keep their link. */
 function erasedRows({ erased, erasedLinkOnly }: { erased: number; erasedLinkOnly: number }) {
   if (erased === 0) return '';
-  const linkOnly = erasedLinkOnly > 0 ? `, ${erasedLinkOnly} of them sealed before chain version 2: content erased, link holds` : '';
-  return `, ${erased} with their payload erased${linkOnly}`;
+  const linkOnly = erasedLinkOnly > 0 ? `, ${erasedLinkOnly} of them hashed over what was erased: content erased, link holds` : '';
+  return `, ${erased} erased for a person${linkOnly}`;
 }
 
 const command = <Input>(definition: DatabaseCommand<Input>) => definition;

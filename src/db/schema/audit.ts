@@ -7,7 +7,8 @@ import { createdAt, tstz } from './common.js';
  * that made the change; the sealer then gives it the next `seq` and a hash covering its content and the
  * hash of the row at `seq - 1`, so an edited or deleted sealed row breaks the chain at that point.
  * Since chain version 2 the hash covers the payload's digest, not the payload: a person's erasure replaces the
- * payloads naming them (`payload_erased_at`) and every link and digest still holds.
+ * payloads naming them (`payload_erased_at`) and every link and digest still holds. Since version 3 it covers the
+ * digest of the client's IP address and user agent too, which the erasure empties on the person's own rows.
  * No foreign keys: the trail outlives the users and organizations it speaks of.
  */
 export const auditLogs = pgTable(
@@ -31,6 +32,13 @@ export const auditLogs = pgTable(
     subjects: varchar('subjects', { length: 64 }).array(),
     ipAddress: varchar('ip_address', { length: 45 }),
     userAgent: text('user_agent'),
+    /**
+     * Chain version 3: sha256 of the canonical JSON of `{ ipAddress, userAgent }`, which the hash covers instead of
+     * them. Null on rows of versions 1 and 2.
+     */
+    clientDigest: varchar('client_digest', { length: 64 }),
+    /** When an erasure emptied the IP address and user agent of a row the person's own request wrote; outside the hash. */
+    clientErasedAt: tstz('client_erased_at'),
     requestId: varchar('request_id', { length: 64 }),
     /** Position in the chain, given at sealing time (not the id: ids are taken before commit, out of order). */
     seq: bigint('seq', { mode: 'number' }),

@@ -23,6 +23,8 @@ export interface ChainedFields {
   payloadDigest: string | null;
   ipAddress: string | null;
   userAgent: string | null;
+  /** Null on rows written before chain version 3: their hash covers the IP address and user agent themselves. */
+  clientDigest: string | null;
   requestId: string | null;
   createdAt: Date;
 }
@@ -38,6 +40,7 @@ export const chainedFieldsOf = (row: ChainedFields): ChainedFields => ({
   payloadDigest: row.payloadDigest,
   ipAddress: row.ipAddress,
   userAgent: row.userAgent,
+  clientDigest: row.clientDigest,
   requestId: row.requestId,
   createdAt: row.createdAt,
 });
@@ -48,15 +51,24 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export const payloadDigest = (payload: unknown) => sha256(canonicalJson(payload));
 
 /**
+ * What a version 3 row's hash covers in place of the client it was written for (its IP address and user agent),
+ * so that a person's erasure can empty them and the chain still holds.
+ */
+export const clientDigest = (client: { ipAddress: string | null; userAgent: string | null }) =>
+  sha256(canonicalJson({ ipAddress: client.ipAddress, userAgent: client.userAgent }));
+
+/**
  * The row's link: the hash before it and its fields. Version 1 (no digest) hashes the payload itself; version 2
- * hashes the payload's digest instead, and the digest is checked against the payload separately.
+ * hashes the payload's digest instead, and the digest is checked against the payload separately; version 3 does
+ * the same for the client's IP address and user agent.
  */
 export function chainHash(prevHash: string, fields: ChainedFields): string {
-  const { payload, payloadDigest: digest, createdAt, ...rest } = fields;
-  const covered = digest === null ? { ...rest, payload } : { ...rest, payloadDigest: digest };
+  const { payload, payloadDigest: digest, ipAddress, userAgent, clientDigest: client, createdAt, ...rest } = fields;
+  const payloadPart = digest === null ? { payload } : { payloadDigest: digest };
+  const clientPart = client === null ? { ipAddress, userAgent } : { clientDigest: client };
   return createHash('sha256')
     .update(prevHash)
-    .update(canonicalJson({ ...covered, createdAt: createdAt.toISOString() }))
+    .update(canonicalJson({ ...rest, ...payloadPart, ...clientPart, createdAt: createdAt.toISOString() }))
     .digest('hex');
 }
 

@@ -29,11 +29,13 @@ const auditParam = (name: string, type: string) => sql`${sql.placeholder(`audit_
  * placeholders named `audit_<field>` (the statement is rendered and prepared once), filled by `auditValues`.
  */
 export const auditRowFrom = (source: SQL) => sql`INSERT INTO ${auditLogs}
-    (actor_id, organization_id, action, entity, entity_id, payload, payload_digest, subjects, ip_address, user_agent, request_id, created_at)
+    (actor_id, organization_id, action, entity, entity_id, payload, payload_digest, subjects, ip_address, user_agent, client_digest,
+     request_id, created_at)
   SELECT ${auditParam('actorId', 'uuid')}, ${auditParam('organizationId', 'uuid')}, ${auditParam('action', 'varchar')},
     ${auditParam('entity', 'varchar')}, ${auditParam('entityId', 'varchar')}, ${auditParam('payload', 'jsonb')},
     ${auditParam('payloadDigest', 'varchar')}, ${auditParam('subjects', 'varchar[]')},
-    ${auditParam('ipAddress', 'varchar')}, ${auditParam('userAgent', 'text')}, ${auditParam('requestId', 'varchar')},
+    ${auditParam('ipAddress', 'varchar')}, ${auditParam('userAgent', 'text')}, ${auditParam('clientDigest', 'varchar')},
+    ${auditParam('requestId', 'varchar')},
     ${auditParam('createdAt', 'timestamptz')}
   FROM ${source}`;
 
@@ -50,6 +52,7 @@ export const auditValues = (row: typeof auditLogs.$inferInsert) => ({
   audit_subjects: row.subjects ? `{${row.subjects.join(',')}}` : null,
   audit_ipAddress: row.ipAddress ?? null,
   audit_userAgent: row.userAgent ?? null,
+  audit_clientDigest: row.clientDigest ?? null,
   audit_requestId: row.requestId ?? null,
   audit_createdAt: (row.createdAt ?? new Date()).toISOString(),
 });
@@ -112,36 +115,51 @@ export async function subjectsOfUser(tx: Executor, userId: string): Promise<stri
 }
 
 /**
- * Replaces with `erased` the payload of every row the person did or that names them (by id or any of their
- * addresses: `subjects`), sealed or not, and forgets its subjects; hash, digest and link stay. Payloads already
- * erased or empty are left, and so are erasures' own rows (`user.erased`): they name nobody, and verification
- * counts on what they say. Returns how many rows it erased.
+ * Erases what the trail holds of the person, sealed or not: the payload of every row they did or that names them
+ * (by id or any of their addresses: `subjects`) becomes `erased`, and the IP address and user agent of every row
+ * their own request wrote (they were signed in as its actor, or nobody was and it names them: their sign-up, their
+ * failed sign-ins) are emptied. Such a row forgets its subjects; hash, digests and link stay. What is already erased
+ * or empty is left, and so are erasures' own rows (`user.erased`): they name nobody, and verification counts on what
+ * they say. Returns how many rows it erased.
  */
-export async function erasePayloads(tx: Executor, person: { userId: string; subjects: string[] }) {
+export async function eraseRowsOf(tx: Executor, person: { userId: string; subjects: string[] }) {
+  const now = new Date();
+  const names = arrayOverlaps(auditLogs.subjects, person.subjects);
+  const payloadToErase = and(
+    isNull(auditLogs.payloadErasedAt),
+    isNotNull(auditLogs.payload),
+    or(eq(auditLogs.actorId, person.userId), names),
+  ) as SQL;
+  const clientToErase = and(
+    isNull(auditLogs.clientErasedAt),
+    or(isNotNull(auditLogs.ipAddress), isNotNull(auditLogs.userAgent)),
+    or(eq(auditLogs.actorId, person.userId), and(isNull(auditLogs.actorId), names)),
+  ) as SQL;
+  const erasedWhen = <T>(condition: SQL, erased: SQL | null, column: T) => sql`CASE WHEN ${condition} THEN ${erased} ELSE ${column} END`;
   const rows = await tx
     .update(auditLogs)
-    .set({ payload: ERASED_PAYLOAD, payloadErasedAt: new Date(), subjects: null })
-    .where(
-      and(
-        isNull(auditLogs.payloadErasedAt),
-        isNotNull(auditLogs.payload),
-        ne(auditLogs.action, ERASURE_ACTION),
-        or(eq(auditLogs.actorId, person.userId), arrayOverlaps(auditLogs.subjects, person.subjects)),
-      ),
-    )
+    .set({
+      payload: erasedWhen(payloadToErase, sql`${JSON.stringify(ERASED_PAYLOAD)}::jsonb`, auditLogs.payload),
+      payloadErasedAt: erasedWhen(payloadToErase, sql`${now.toISOString()}::timestamptz`, auditLogs.payloadErasedAt),
+      ipAddress: erasedWhen(clientToErase, null, auditLogs.ipAddress),
+      userAgent: erasedWhen(clientToErase, null, auditLogs.userAgent),
+      clientErasedAt: erasedWhen(clientToErase, sql`${now.toISOString()}::timestamptz`, auditLogs.clientErasedAt),
+      subjects: null,
+    })
+    .where(and(ne(auditLogs.action, ERASURE_ACTION), or(payloadToErase, clientToErase)))
     .returning({ id: auditLogs.id });
   return rows.length;
 }
 
 /**
- * In one snapshot: how many rows have an erased payload, and how many the erasures' own rows say they erased.
- * More of the first than of the second means payloads erased outside an erasure.
+ * In one snapshot: how many rows have something erased (payload or client), and how many the erasures' own rows
+ * say they erased. More of the first than of the second means rows erased outside an erasure.
  */
 export async function erasureTally(db: Executor) {
   const claimed = sql`${auditLogs.payload}->'erasedRows'->(${ERASURE_PART}::text)`;
   const [row] = await db
     .select({
-      erased: sql<number>`count(*) FILTER (WHERE ${auditLogs.payloadErasedAt} IS NOT NULL)::int`,
+      erased: sql<number>`count(*) FILTER (WHERE ${auditLogs.payloadErasedAt} IS NOT NULL OR ${auditLogs.clientErasedAt} IS NOT NULL)::int`,
       accounted: sql<string>`coalesce(sum((${claimed})::text::numeric) FILTER (WHERE ${auditLogs.action} = ${ERASURE_ACTION} AND jsonb_typeof(${claimed}) = 'number'), 0)`,
     })
     .from(auditLogs);

@@ -29,7 +29,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService }> = a
     '/audit-logs/verify',
     operation(read, {
       description:
-        "Recomputes each sealed row's hash from its content and the hash before it, so an edited, deleted or reordered row breaks the chain at that row. A row whose payload a person's erasure replaced is counted as erased, not tampered: its link and its payload's digest still hold (only the link for rows sealed before chain version 2), and erasures must account for every erased payload. Rows written since the last seal are counted, not checked.",
+        "Recomputes each sealed row's hash from its content and the hash before it, so an edited, deleted or reordered row breaks the chain at that row. A row a person's erasure reached (its payload replaced, and on rows their own requests wrote, the IP address and user agent emptied) is counted as erased, not tampered: its link and its digests still hold (only the link where the hash covers what was erased itself: the payload before chain version 2, the IP address and user agent before version 3), and erasures must account for every erased row. Rows written since the last seal are counted, not checked.",
       summary: 'Walk the sealed hash chain; names the first row that does not hold, counts rows not yet sealed',
       response: { 200: ChainReport },
     }),

@@ -37,11 +37,11 @@ export const ChainReport = Type.Object({
   unsealed: Type.Integer(),
   erased: Type.Integer({
     description:
-      'Sealed rows checked whose payload a person\'s erasure replaced with {"erased": true}: erased, not tampered. Their link, and from chain version 2 their payload\'s digest, still hold',
+      'Sealed rows checked that a person\'s erasure reached: their payload replaced with {"erased": true}, and on rows their own requests wrote, the IP address and user agent emptied. Erased, not tampered: their link, and the digests of chain versions 2 (payload) and 3 (IP address and user agent), still hold',
   }),
   erasedLinkOnly: Type.Integer({
     description:
-      'Of the erased rows, those sealed before chain version 2 (their hash covers the payload itself): only their place in the chain can still be checked',
+      'Of the erased rows, those whose hash covers what was erased itself (the payload before chain version 2, the IP address and user agent before version 3): only their place in the chain can still be checked',
   }),
   firstBrokenId: Type.Optional(
     Type.Integer({ description: 'The first row that does not hold; absent when erased payloads are not accounted for' }),

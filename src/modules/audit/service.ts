@@ -10,7 +10,7 @@ import { tenantOf } from '../access/service.js';
 import { throttleFreeAttempts, throttleWindowMs } from '../auth/service.js';
 import { auditEntryOf, type DomainEvent } from '../events.js';
 import { dailySeries, type StatisticsPart } from '../ops/service.js';
-import { chainedFieldsOf, chainHash, GENESIS_HASH, isErasedPayload, payloadDigest, redactSecrets } from './chain.js';
+import { chainedFieldsOf, chainHash, clientDigest, GENESIS_HASH, isErasedPayload, payloadDigest, redactSecrets } from './chain.js';
 import { auditErrors as errors } from './errors.js';
 import * as queries from './queries.js';
 import type { AuditQuery, ChainReport } from './schemas.js';
@@ -18,20 +18,39 @@ import { createSealerLoop, sealPending } from './sealer.js';
 
 type RowCheck = { broken: string } | { erased: 'digest-checked' | 'link-only' } | undefined;
 
+/** Why an erased row is not as an erasure leaves it, if it is not. */
+function erasureMismatch(row: queries.AuditRow): string | undefined {
+  if (row.payloadErasedAt !== null && !isErasedPayload(row.payload)) return 'marked erased, but its payload is not the erasure marker';
+  if (row.clientErasedAt !== null && (row.ipAddress !== null || row.userAgent !== null))
+    return 'marked erased, but its IP address or user agent is still there';
+  return undefined;
+}
+
+/** Why a row that is not erased does not match its digests (payload from chain version 2, client from 3), if it does not. */
+function digestMismatch(row: queries.AuditRow): string | undefined {
+  if (row.payloadErasedAt === null && row.payloadDigest !== null && payloadDigest(row.payload) !== row.payloadDigest)
+    return 'payload does not match its digest';
+  if (row.clientErasedAt === null && row.clientDigest !== null && clientDigest(row) !== row.clientDigest)
+    return 'IP address or user agent does not match their digest';
+  return undefined;
+}
+
 /** One sealed row against the chain so far: broken (why), erased (how much of it still checks), or whole. */
 function checkRow(row: queries.AuditRow, expectedSeq: number, expectedPrev: string): RowCheck {
   if (row.prevHash !== expectedPrev) return { broken: 'previous-hash link broken (a row before it was removed or altered)' };
   if (row.seq !== expectedSeq)
     return { broken: `chain position ${row.seq} where ${expectedSeq} was due (rows before it were removed or moved)` };
-  const erased = row.payloadErasedAt !== null;
-  if (erased && !isErasedPayload(row.payload)) return { broken: 'marked erased, but its payload is not the erasure marker' };
-  // A version 1 row's hash covers the payload itself: once that is erased, only the row's place in the chain holds.
-  if (erased && row.payloadDigest === null) return { erased: 'link-only' };
+  const mismatch = erasureMismatch(row);
+  if (mismatch) return { broken: mismatch };
+  // A row whose hash covers what was erased itself (the payload before chain version 2, the client before 3): only
+  // its place in the chain still holds.
+  const payloadErased = row.payloadErasedAt !== null;
+  const clientErased = row.clientErasedAt !== null;
+  if ((payloadErased && row.payloadDigest === null) || (clientErased && row.clientDigest === null)) return { erased: 'link-only' };
   if (chainHash(expectedPrev, chainedFieldsOf(row)) !== row.hash) return { broken: 'row content does not match its hash' };
-  if (erased) return { erased: 'digest-checked' };
-  if (row.payloadDigest !== null && payloadDigest(row.payload) !== row.payloadDigest)
-    return { broken: 'payload does not match its digest' };
-  return undefined;
+  const digest = digestMismatch(row);
+  if (digest) return { broken: digest };
+  return payloadErased || clientErased ? { erased: 'digest-checked' } : undefined;
 }
 
 /**
@@ -61,11 +80,11 @@ export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<
     }
     if (rows.length < batchSize) break;
   }
-  // The marker alone cannot tell an erasure from someone erasing a row by hand: the erasures' own rows say how many they erased.
+  // The marks alone cannot tell an erasure from someone erasing a row by hand: the erasures' own rows say how many they erased.
   const tally = await queries.erasureTally(db);
   if (tally.erased > tally.accounted)
     return report({
-      reason: `${tally.erased} rows have an erased payload where erasures account for ${tally.accounted}: payloads were erased outside an erasure`,
+      reason: `${tally.erased} rows are erased where erasures account for ${tally.accounted}: rows were erased outside an erasure`,
     });
   return report();
 }
@@ -105,6 +124,8 @@ function auditRowOf(event: DomainEvent, caller: Caller) {
     ...payloadFields(withContext(entry.payload ? redactSecrets(entry.payload) : null, caller), entry.entityId),
     ipAddress: caller.ipAddress,
     userAgent: caller.userAgent,
+    // Chain version 3: the hash covers this digest, so an erasure may empty the person's own IP address and user agent.
+    clientDigest: clientDigest(caller),
     requestId: caller.requestId,
     createdAt: new Date(),
   };
@@ -171,7 +192,7 @@ export function createAuditService(context: AppContext) {
 
     /** Its part of a person's erasure (users calls it): the payloads about them erased, the chain whole. */
     erasureParts: {
-      [queries.ERASURE_PART]: { addressesOf: queries.subjectsOfUser, erase: queries.erasePayloads },
+      [queries.ERASURE_PART]: { addressesOf: queries.subjectsOfUser, erase: queries.eraseRowsOf },
     } satisfies Record<string, ErasurePart>,
 
     verify: () => verifyAuditChain(db),
