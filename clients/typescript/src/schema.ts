@@ -129,7 +129,7 @@ export interface paths {
         };
         /**
          * Walk the sealed hash chain; names the first row that does not hold, counts rows not yet sealed
-         * @description Recomputes each sealed row's hash from its content and the hash before it, so an edited, deleted or reordered row breaks the chain at that row. A row whose payload a person's erasure replaced is counted as erased, not tampered: its link and its payload's digest still hold (only the link for rows sealed before chain version 2), and erasures must account for every erased payload. Rows written since the last seal are counted, not checked.
+         * @description Recomputes each sealed row's hash from its content and the hash before it, so an edited, deleted or reordered row breaks the chain at that row. A row a person's erasure reached (its payload replaced, and on rows their own requests wrote, the IP address and user agent emptied) is counted as erased, not tampered: its link and its digests still hold (only the link where the hash covers what was erased itself: the payload before chain version 2, the IP address and user agent before version 3), and erasures must account for every erased row. Rows written since the last seal are counted, not checked.
          */
         get: operations["getAuditLogsVerify"];
         put?: never;
@@ -4619,9 +4619,9 @@ export interface operations {
                         valid: boolean;
                         checked: number;
                         unsealed: number;
-                        /** @description Sealed rows checked whose payload a person's erasure replaced with {"erased": true}: erased, not tampered. Their link, and from chain version 2 their payload's digest, still hold */
+                        /** @description Sealed rows checked that a person's erasure reached: their payload replaced with {"erased": true}, and on rows their own requests wrote, the IP address and user agent emptied. Erased, not tampered: their link, and the digests of chain versions 2 (payload) and 3 (IP address and user agent), still hold */
                         erased: number;
-                        /** @description Of the erased rows, those sealed before chain version 2 (their hash covers the payload itself): only their place in the chain can still be checked */
+                        /** @description Of the erased rows, those whose hash covers what was erased itself (the payload before chain version 2, the IP address and user agent before version 3): only their place in the chain can still be checked */
                         erasedLinkOnly: number;
                         /** @description The first row that does not hold; absent when erased payloads are not accounted for */
                         firstBrokenId?: number;
