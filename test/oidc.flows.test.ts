@@ -247,6 +247,32 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
     }
   }, 90_000);
 
+  it("ends what applications hold of a person once their password is set anew: refresh tokens and the provider's session", async () => {
+    const { config } = await application();
+    const person = await createUser(rig.h, { password: PASSWORD });
+    const context = await browser();
+    const flow = await authorize(context, config);
+    await signIn(flow.page, person.email);
+    const refresh = (await flow.redeem(await flow.callback())).refresh_token as string;
+    expect((await client.tokenIntrospection(config, refresh)).active).toBe(true);
+
+    // As after a reset by mail or a change by the person: every session of theirs ends, the applications' included.
+    const setter = await loginAs(rig.h, { permissions: ['users:write', 'users:read'] });
+    const set = await rig.h.app.inject({
+      method: 'PUT',
+      url: `/users/${person.id}/password`,
+      headers: setter.headers,
+      payload: { password: 'a brand new passphrase for 2027' },
+    });
+    expect(set.statusCode, set.body).toBe(204);
+
+    expect((await client.tokenIntrospection(config, refresh)).active).toBe(false);
+    await expect(client.refreshTokenGrant(config, refresh)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const next = await authorize(context, config, { prompt: 'none' });
+    expect((await next.callback()).searchParams.get('error')).toBe('login_required');
+    await context.close();
+  }, 90_000);
+
   it('lets no suspended person complete a flow', async () => {
     const { config } = await application();
     const person = await createUser(rig.h, { password: PASSWORD });

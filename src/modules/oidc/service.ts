@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
  */
 import type { AppContext } from '../../context.js';
 import type { AccessService } from '../access/service.js';
+import { userSessionsEndedEvents } from '../auth/events.js';
 import type { AuthService } from '../auth/service.js';
 import type { DomainUseCases } from '../events.js';
 import type { HostedService } from '../hosted/service.js';
@@ -56,8 +57,10 @@ export function createOidcService(context: AppContext, deps: OidcDeps) {
     createApplicationTokenVerifier(context, applications, { apiResource, jwks: runtime.keys, users: deps.users }),
   );
 
-  // Whoever may no longer sign in, or signed out everywhere, loses the provider's sessions, grants and tokens too.
-  useCases.react([...accessEndingEvents, 'auth.logout_all'], async (tx, event) => {
+  // Whoever may no longer sign in, or whose sessions all ended (signed out everywhere, a new password, a changed
+  // address), loses the provider's sessions, grants and tokens too: an application's refresh token minted by
+  // whoever held the account before its recovery would otherwise outlive it.
+  useCases.react([...accessEndingEvents, ...userSessionsEndedEvents], async (tx, event) => {
     if (event.entityId) await queries.destroyAccountArtifacts(tx, event.entityId);
   });
 
