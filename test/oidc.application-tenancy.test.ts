@@ -8,6 +8,7 @@ import { createHarness, type Harness } from './helpers/app.js';
 import { createOrganization, loginAs } from './helpers/auth.js';
 import { createTestDatabase, driver, rollBackThrough, type TestDatabase } from './helpers/databases.js';
 import { APP_CALLBACK } from './helpers/oidc.js';
+import { pagesOf } from './helpers/pages-of.js';
 
 type Session = { headers: Record<string, string> };
 const web = (name: string, extra: Record<string, unknown> = {}) => ({ name, kind: 'web', redirectUris: [APP_CALLBACK], ...extra });
@@ -101,6 +102,15 @@ describe(`applications within organizations (${driver})`, () => {
     expect((await call(adminA, 'POST', `/applications/${ofA.id}/secret`)).statusCode).toBe(200);
     expect((await call(adminA, 'DELETE', `/applications/${ofA.id}`)).statusCode).toBe(204);
     expect((await call(root, 'DELETE', `/applications/${ofB.id}`)).statusCode).toBe(204);
+  });
+
+  it("pages the applications oldest first, an organization's administrator through their organization's only", async () => {
+    const made = [];
+    for (const name of ['B one', 'B two', 'B three']) made.push((await register(adminB, name)).id);
+    const paged = (await pagesOf(h, '/applications', adminB.headers, 2)).flat().map((app) => app.id);
+    expect(paged).toEqual([...paged].sort());
+    expect(paged.slice(-3)).toEqual(made);
+    expect(paged).toEqual(await listed(adminB));
   });
 
   it('keeps the organization and the first-party flag out of reach of an organization administrator’s change', async () => {

@@ -12,6 +12,7 @@ import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, createPeer, type Harness, testConfig } from './helpers/app.js';
 import { createOrganization, createUser, loginAs } from './helpers/auth.js';
 import { driver } from './helpers/databases.js';
+import { pagesOf } from './helpers/pages-of.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 type Session = Awaited<ReturnType<typeof loginAs>>;
@@ -490,6 +491,26 @@ describe(`webhooks (${driver})`, () => {
     expect(metrics).toMatch(/^tessera_webhook_attempts_failed_total \d+$/m);
     expect(metrics).toMatch(/^tessera_webhook_queue_depth \d+$/m);
     expect(metrics).toMatch(/^tessera_webhook_oldest_pending_seconds [\d.e+-]+$/m);
+  });
+
+  it('pages the endpoints oldest first and their deliveries newest first, a status filtering them', async () => {
+    const made = [];
+    for (const path of ['/paged-1', '/paged-2', '/paged-3']) made.push((await subscribe(path, ['organization.created'])).webhook.id);
+    const endpoints = (await pagesOf(h, '/webhooks', admin.headers, 2)).flat().map((entry) => entry.id);
+    expect(endpoints).toEqual([...endpoints].sort());
+    expect(endpoints.slice(-3)).toEqual(made);
+
+    const [webhookId] = made;
+    const sent = [];
+    for (let test = 0; test < 3; test += 1) {
+      const queued = await h.app.inject({ method: 'POST', url: `/webhooks/${webhookId}/test`, headers: admin.headers });
+      sent.push(queued.json().delivery.id);
+    }
+    const pages = await pagesOf(h, `/webhooks/${webhookId}/deliveries`, admin.headers, 2);
+    expect(pages.map((page) => page.map((delivery) => delivery.id))).toEqual([[sent[2], sent[1]], [sent[0]]]);
+    // A delivery fails only once its retries are spent: none of these has.
+    const failed = await h.app.inject({ method: 'GET', url: `/webhooks/${webhookId}/deliveries?status=FAILED`, headers: admin.headers });
+    expect(failed.json()).toEqual({ data: [], nextCursor: null });
   });
 
   it('disables an endpoint failing for five days and mails its owner', async () => {

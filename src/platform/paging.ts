@@ -75,17 +75,17 @@ export function pageOf<Row, Shown>(rows: Row[], limit: number, show: (row: Row) 
   return { data: shown.map(show), nextCursor: rows.length > limit && last !== undefined ? cursorAfter(last) : null };
 }
 
-const newestCursor = cursorOf(['uuid'] as const);
+const idCursor = cursorOf(['uuid'] as const);
 
 /**
- * A list of rows whose ids are UUIDv7 (src/db/schema/common.ts), newest first: the id orders rows by the time
- * they were made, so it alone is the page key. Read rows with an id below `after(cursor)`, ordered by id
- * descending, `limit + 1` of them.
+ * A list whose cursor is the id of its last row shown. Most are rows whose ids are UUIDv7 (src/db/schema/common.ts),
+ * which order rows by the time they were made, so the id alone is the page key: read the rows past `after(cursor)`
+ * in the list's order, `limit + 1` of them (src/db/pages.ts `pageById`).
  */
-export const newestFirst = {
-  after: (cursor: string | undefined) => newestCursor.decode(cursor)?.[0],
+export const pagedById = {
+  after: (cursor: string | undefined) => idCursor.decode(cursor)?.[0],
   page: <Row extends { id: string }, Shown>(rows: Row[], limit: number, show: (row: Row) => Shown) =>
-    pageOf(rows, limit, show, (row) => newestCursor.encode([row.id])),
+    pageOf(rows, limit, show, (row) => idCursor.encode([row.id])),
 };
 
 /** What a client asks of a paged list. */

@@ -1,7 +1,9 @@
-import { and, arrayOverlaps, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
+import { eachGivenEquals, inRange } from '../../db/filters.js';
+import { pageById } from '../../db/pages.js';
 import { rowsPerUtcDay } from '../../db/per-day.js';
 import { auditLogs } from '../../db/schema/index.js';
 import { ERASED_PAYLOAD } from './chain.js';
@@ -178,25 +180,22 @@ export interface AuditFilter {
 }
 
 /** Newest first, keyset on the id. */
-export async function listAuditRows(db: Executor, filter: AuditFilter, limit: number) {
-  return db
-    .select()
-    .from(auditLogs)
-    .where(
-      and(
-        filter.organizationId ? eq(auditLogs.organizationId, filter.organizationId) : undefined,
-        filter.actorId ? eq(auditLogs.actorId, filter.actorId) : undefined,
-        // Entities are named in lower case (user, role …): `User` finds them too.
-        filter.entity ? eq(auditLogs.entity, filter.entity.toLowerCase()) : undefined,
-        filter.entityId ? eq(auditLogs.entityId, filter.entityId) : undefined,
-        filter.action ? eq(auditLogs.action, filter.action) : undefined,
-        filter.from ? gte(auditLogs.createdAt, filter.from) : undefined,
-        filter.to ? lte(auditLogs.createdAt, filter.to) : undefined,
-        filter.beforeId ? lt(auditLogs.id, filter.beforeId) : undefined,
-      ),
-    )
-    .orderBy(desc(auditLogs.id))
-    .limit(limit + 1);
+export function listAuditRows(db: Executor, filter: AuditFilter, limit: number) {
+  const where = and(
+    // Entities are named in lower case (user, role …): `User` finds them too.
+    eachGivenEquals(
+      { ...filter, entity: filter.entity?.toLowerCase() },
+      {
+        organizationId: auditLogs.organizationId,
+        actorId: auditLogs.actorId,
+        entity: auditLogs.entity,
+        entityId: auditLogs.entityId,
+        action: auditLogs.action,
+      },
+    ),
+    inRange(auditLogs.createdAt, filter.from, filter.to),
+  );
+  return pageById(db, auditLogs, { where, order: 'newest', after: filter.beforeId, take: limit + 1 });
 }
 
 /**

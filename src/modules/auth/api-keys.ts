@@ -1,6 +1,6 @@
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { isoOrNull } from '../../platform/dates.js';
-import { newestFirst, type PageRequest } from '../../platform/paging.js';
+import { type PageRequest, pagedById } from '../../platform/paging.js';
 import { accessErrors } from '../access/errors.js';
 import { assertNotApiKey, cachedAccessProfile, isPermission } from '../access/service.js';
 import type { AuthKit } from './deps.js';
@@ -28,8 +28,8 @@ export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users
   /** A page of a user's live keys, newest first. */
   async function pageOfKeys(userId: string, page: PageRequest) {
     const limit = page.limit ?? 20;
-    const rows = await queries.listApiKeys(db, userId, limit + 1, newestFirst.after(page.cursor));
-    return newestFirst.page(rows, limit, apiKeyView);
+    const rows = await queries.listApiKeys(db, userId, limit + 1, pagedById.after(page.cursor));
+    return pagedById.page(rows, limit, apiKeyView);
   }
 
   return {

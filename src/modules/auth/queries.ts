@@ -1,5 +1,6 @@
-import { type AnyColumn, and, desc, eq, gt, inArray, isNull, lt, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, eq, gt, inArray, isNull, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { type Executor, rowsOf } from '../../db/client.js';
+import { pageById } from '../../db/pages.js';
 import { rowsPerUtcDay } from '../../db/per-day.js';
 import { param, preparedOnce } from '../../db/prepared.js';
 import { newId } from '../../db/schema/common.js';
@@ -235,22 +236,10 @@ export async function revokeUserSessions(db: Executor, userId: string, reason: s
 }
 
 /** Live sessions of a user, newest first, `take` of them made before the session `before`. */
-export async function listLiveSessions(db: Executor, userId: string, take: number, before?: string) {
+export function listLiveSessions(db: Executor, userId: string, take: number, before?: string) {
   const now = new Date();
-  return db
-    .select()
-    .from(sessions)
-    .where(
-      and(
-        eq(sessions.userId, userId),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, now),
-        gt(sessions.idleExpiresAt, now),
-        before ? lt(sessions.id, before) : undefined,
-      ),
-    )
-    .orderBy(desc(sessions.id))
-    .limit(take);
+  const live = and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now));
+  return pageById(db, sessions, { where: live, order: 'newest', after: before, take });
 }
 
 export async function insertOneTimeToken(
@@ -301,14 +290,8 @@ export async function insertApiKey(db: Executor, values: typeof apiKeys.$inferIn
 }
 
 /** Live keys of a user, newest first, `take` of them made before the key `before`. */
-export async function listApiKeys(db: Executor, userId: string, take: number, before?: string) {
-  return db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt), before ? lt(apiKeys.id, before) : undefined))
-    .orderBy(desc(apiKeys.id))
-    .limit(take);
-}
+export const listApiKeys = (db: Executor, userId: string, take: number, before?: string) =>
+  pageById(db, apiKeys, { where: and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)), order: 'newest', after: before, take });
 
 /** Revokes a live key of the user and every key it made, and theirs; true when the key was live. */
 export async function revokeApiKey(db: Executor, userId: string, id: string) {

@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/client.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
-import { newestFirst, type PageRequest } from '../../platform/paging.js';
+import { type PageRequest, pagedById } from '../../platform/paging.js';
 import type { Emit } from '../../platform/use-case.js';
 import { assertNotApiKey } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
@@ -139,8 +139,8 @@ export function createSessions(kit: Pick<AuthKit, 'context' | 'liveness' | 'useC
 
   async function listOf(caller: SignedInCaller, userId: string, page: PageRequest) {
     const limit = page.limit ?? 20;
-    const rows = await queries.listLiveSessions(db, userId, limit + 1, newestFirst.after(page.cursor));
-    return newestFirst.page(rows, limit, (session) => sessionView(session, caller.principal.sessionId));
+    const rows = await queries.listLiveSessions(db, userId, limit + 1, pagedById.after(page.cursor));
+    return pagedById.page(rows, limit, (session) => sessionView(session, caller.principal.sessionId));
   }
 
   return {

@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/client.js';
 import type { SignedInCaller } from '../../platform/caller.js';
-import { cursorOf, pageOf } from '../../platform/paging.js';
+import { pagedById } from '../../platform/paging.js';
 import type { Emit } from '../../platform/use-case.js';
 import { deferredGrants, inTenancy, tenantOf } from '../access/service.js';
 import type { DomainEvent } from '../events.js';
@@ -26,9 +26,6 @@ const cancellation = (emit: Emit<DomainEvent>, row: Pick<queries.InvitationRow, 
   emit({ type: 'invitation.cancelled', entityId: row.id, organizationId: row.organizationId });
 
 /** Inviting, listing, resending and cancelling, inside the actor's tenancy: another organization's invitation is a missing one. */
-/** Invitations page newest first after the invitation of this id. */
-const invitationCursor = cursorOf(['uuid'] as const);
-
 export function createInvitationManagement(kit: Pick<InvitationsKit, 'context' | 'mails' | 'organizations' | 'useCases' | 'users'>) {
   const { useCases, mails, organizations } = kit;
   const { config, database } = kit.context;
@@ -153,14 +150,14 @@ export function createInvitationManagement(kit: Pick<InvitationsKit, 'context' |
       if (tenant && organizationId !== tenant) return { data: [], nextCursor: null };
       const limit = query.limit ?? 20;
       const email = query.email ? normalizeEmail(query.email) : undefined;
-      const afterId = invitationCursor.decode(query.cursor)?.[0];
+      const afterId = pagedById.after(query.cursor);
       const rows = await queries.listInvitations(
         await kit.context.reads.for(caller),
         { organizationId, status: query.status, email },
         limit,
         afterId,
       );
-      return pageOf(rows, limit, invitationView, (row) => invitationCursor.encode([row.id]));
+      return pagedById.page(rows, limit, invitationView);
     },
 
     get: async (caller: SignedInCaller, id: string) => invitationView(await visible(db, caller, id)),

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { eachGivenEquals } from '../../db/filters.js';
 import { userInvitations as invitations } from '../../db/schema/index.js';
 
 export type InvitationRow = typeof invitations.$inferSelect;
@@ -89,9 +90,7 @@ export function listInvitations(db: Executor, filter: InvitationFilter, limit: n
     .from(invitations)
     .where(
       and(
-        filter.organizationId ? eq(invitations.organizationId, filter.organizationId) : undefined,
-        filter.status ? eq(invitations.status, filter.status) : undefined,
-        filter.email ? eq(invitations.email, filter.email) : undefined,
+        eachGivenEquals(filter, { organizationId: invitations.organizationId, status: invitations.status, email: invitations.email }),
         after,
       ),
     )

@@ -1,6 +1,7 @@
-import { and, desc, eq, gte, lt, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.js';
 import { type Executor, rowsOf } from '../../db/client.js';
+import { eachGivenEquals, inRange } from '../../db/filters.js';
 import { userActivities } from '../../db/schema/index.js';
 
 export type ActivityRow = typeof userActivities.$inferSelect;
@@ -27,9 +28,8 @@ export function listActivities(db: Executor, userId: string, filter: ActivityFil
     .where(
       and(
         eq(userActivities.userId, userId),
-        filter.type ? eq(userActivities.activityType, filter.type) : undefined,
-        filter.from ? gte(userActivities.createdAt, filter.from) : undefined,
-        filter.to ? lte(userActivities.createdAt, filter.to) : undefined,
+        eachGivenEquals(filter, { type: userActivities.activityType }),
+        inRange(userActivities.createdAt, filter.from, filter.to),
         after
           ? or(
               lt(userActivities.createdAt, after.createdAt),

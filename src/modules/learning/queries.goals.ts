@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
+import { eachGivenEquals, inRange } from '../../db/filters.js';
 import { rowsOfOwner } from '../../db/rows.js';
 import { priority, userGoals } from '../../db/schema/index.js';
 import type { GoalFilter } from './schemas.js';
@@ -64,11 +65,8 @@ export function listGoals(db: Executor, userId: string, filter: GoalFilter, take
     .where(
       and(
         eq(userGoals.userId, userId),
-        filter.status ? eq(userGoals.status, filter.status) : undefined,
-        filter.type ? eq(userGoals.goalType, filter.type) : undefined,
-        filter.priority ? eq(userGoals.priority, filter.priority) : undefined,
-        filter.dueBefore ? lte(userGoals.targetDate, filter.dueBefore) : undefined,
-        filter.dueAfter ? gte(userGoals.targetDate, filter.dueAfter) : undefined,
+        eachGivenEquals(filter, { status: userGoals.status, type: userGoals.goalType, priority: userGoals.priority }),
+        inRange(userGoals.targetDate, filter.dueAfter, filter.dueBefore),
         past,
       ),
     )

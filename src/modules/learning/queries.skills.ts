@@ -1,6 +1,7 @@
 import { type AnyColumn, and, asc, count, desc, eq, ne, type SQL, sql } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
+import { eachGivenEquals } from '../../db/filters.js';
 import { rowsOfOwner } from '../../db/rows.js';
 import { userSkills } from '../../db/schema/index.js';
 import type { SkillFilter } from './schemas.js';
@@ -30,8 +31,7 @@ export function listSkills(db: Executor, userId: string, filter: SkillFilter, ta
       and(
         eq(userSkills.userId, userId),
         filter.category ? sql`lower(${userSkills.skillCategory}) = lower(${filter.category})` : undefined,
-        filter.proficiency ? eq(userSkills.proficiencyLevel, filter.proficiency) : undefined,
-        filter.verified === undefined ? undefined : eq(userSkills.verified, filter.verified),
+        eachGivenEquals(filter, { proficiency: userSkills.proficiencyLevel, verified: userSkills.verified }),
         after ? sql`(${name}, ${userSkills.id}) > (${after.name}, ${after.id}::uuid)` : undefined,
       ),
     )

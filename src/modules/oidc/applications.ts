@@ -5,7 +5,7 @@ import type { Executor } from '../../db/client.js';
 import type { Principal, SignedInCaller } from '../../platform/caller.js';
 import { changedFields } from '../../platform/changes.js';
 import { isoOrNull } from '../../platform/dates.js';
-import { cursorOf, pageOf } from '../../platform/paging.js';
+import { pagedById } from '../../platform/paging.js';
 import {
   assertMayActOn,
   cachedUserGrants,
@@ -117,8 +117,6 @@ export function clientMetadata(row: queries.ApplicationRow): AdapterPayload {
   };
 }
 
-const applicationCursor = cursorOf(['uuid'] as const);
-
 /** An organization's administrator registers applications in their own organization only. */
 const outsideTenancy = () =>
   organizationErrors.CROSS_TENANT_REQUIRED("An organization's administrator registers applications in their own organization only.");
@@ -180,9 +178,9 @@ export function createApplications(context: AppContext, { useCases }: { useCases
 
     async list(caller: SignedInCaller, query: ListApplicationsQuery) {
       const limit = query.limit ?? 20;
-      const after = applicationCursor.decode(query.cursor)?.[0];
+      const after = pagedById.after(query.cursor);
       const rows = await queries.listApplications(db, { organizationId: tenantOf(caller.principal), after, limit });
-      return pageOf(rows, limit, applicationView, (row) => applicationCursor.encode([row.id]));
+      return pagedById.page(rows, limit, applicationView);
     },
 
     get: async (caller: SignedInCaller, id: string) => applicationView(await visible(db, caller.principal, id)),

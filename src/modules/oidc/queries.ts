@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, inArray, isNotNull, lte, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { type OrganizationPage, pageWithinOrganization } from '../../db/pages.js';
 import { rowsById } from '../../db/rows.js';
 import { applications, oidcArtifacts } from '../../db/schema/index.js';
 
@@ -23,18 +24,7 @@ export async function findApplicationByClientId(db: Executor, clientId: string) 
 }
 
 /** Oldest first; `organizationId`: one organization's only (an organization's administrator), else every one. */
-export const listApplications = (db: Executor, page: { organizationId?: string; after?: string; limit: number }) =>
-  db
-    .select()
-    .from(applications)
-    .where(
-      and(
-        page.organizationId ? eq(applications.organizationId, page.organizationId) : undefined,
-        page.after ? gt(applications.id, page.after) : undefined,
-      ),
-    )
-    .orderBy(asc(applications.id))
-    .limit(page.limit + 1);
+export const listApplications = (db: Executor, page: OrganizationPage) => pageWithinOrganization(db, applications, page);
 
 // The provider's artefacts.
 

@@ -11,13 +11,13 @@ import {
   isNotNull,
   isNull,
   lt,
-  lte,
   or,
   type SQL,
   sql,
 } from 'drizzle-orm';
 import { insertMany } from '../../db/bulk.js';
 import { type Executor, queryRows } from '../../db/client.js';
+import { eachGivenEquals, inRange } from '../../db/filters.js';
 import { rowsPerUtcDay } from '../../db/per-day.js';
 import { profiles, users } from '../../db/schema/index.js';
 
@@ -217,15 +217,11 @@ const isSetOrNot = (column: AnyColumn, wanted: boolean | undefined) =>
 function filterConditions(filter: UserFilter): SQL | undefined {
   return and(
     filter.organizationId ? or(eq(users.organizationId, filter.organizationId), filter.memberOf?.(users.id)) : filter.memberOf?.(users.id),
-    filter.status ? eq(users.status, filter.status) : undefined,
-    filter.userTypeId ? eq(users.userTypeId, filter.userTypeId) : undefined,
-    // Each answered by its unique index: the lookups people do most.
-    filter.email ? eq(users.email, filter.email) : undefined,
-    filter.phone ? eq(users.phone, filter.phone) : undefined,
+    // email and phone are each answered by their unique index: the lookups people do most.
+    eachGivenEquals(filter, { status: users.status, userTypeId: users.userTypeId, email: users.email, phone: users.phone }),
     isSetOrNot(users.emailVerifiedAt, filter.emailVerified),
     isSetOrNot(users.phoneVerifiedAt, filter.phoneVerified),
-    filter.createdFrom ? gte(users.createdAt, filter.createdFrom) : undefined,
-    filter.createdTo ? lte(users.createdAt, filter.createdTo) : undefined,
+    inRange(users.createdAt, filter.createdFrom, filter.createdTo),
     filter.holdsRole?.(users.id),
     // Matches the trigram index expression exactly, so the GIN index answers it (case- and accent-insensitive).
     filter.search

@@ -1,6 +1,8 @@
-import { and, arrayOverlaps, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, min, notInArray, or, sql } from 'drizzle-orm';
+import { and, arrayOverlaps, count, eq, inArray, isNotNull, isNull, lt, lte, min, notInArray, or, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/client.js';
+import { eachGivenEquals, inRange } from '../../db/filters.js';
+import { type OrganizationPage, pageById, pageWithinOrganization } from '../../db/pages.js';
 import { newId } from '../../db/schema/common.js';
 import { webhookDeliveries, webhookEntityVersions, webhooks } from '../../db/schema/index.js';
 import type { AtCap, Shares } from './pool.js';
@@ -20,19 +22,7 @@ export async function findWebhook(db: Executor, id: string): Promise<WebhookRow 
 }
 
 /** Webhooks page by id (time-ordered): within one organization, or all of them. */
-export async function listWebhooks(db: Executor, filter: { organizationId?: string; afterId?: string; limit: number }) {
-  return db
-    .select()
-    .from(webhooks)
-    .where(
-      and(
-        filter.organizationId ? eq(webhooks.organizationId, filter.organizationId) : undefined,
-        filter.afterId ? sql`${webhooks.id} > ${filter.afterId}` : undefined,
-      ),
-    )
-    .orderBy(asc(webhooks.id))
-    .limit(filter.limit + 1);
-}
+export const listWebhooks = (db: Executor, page: OrganizationPage) => pageWithinOrganization(db, webhooks, page);
 
 export async function updateWebhook(tx: Executor, id: string, values: Partial<NewWebhook>): Promise<WebhookRow | undefined> {
   const [row] = await tx
@@ -267,20 +257,13 @@ export async function findDelivery(db: Executor, webhookId: string, id: string) 
 }
 
 /** Newest first, by id (time-ordered). */
-export async function listDeliveries(db: Executor, webhookId: string, filter: { status?: string; beforeId?: string; limit: number }) {
-  return db
-    .select()
-    .from(webhookDeliveries)
-    .where(
-      and(
-        eq(webhookDeliveries.webhookId, webhookId),
-        filter.status ? eq(webhookDeliveries.status, filter.status) : undefined,
-        filter.beforeId ? lt(webhookDeliveries.id, filter.beforeId) : undefined,
-      ),
-    )
-    .orderBy(desc(webhookDeliveries.id))
-    .limit(filter.limit + 1);
-}
+export const listDeliveries = (db: Executor, webhookId: string, filter: { status?: string; beforeId?: string; limit: number }) =>
+  pageById(db, webhookDeliveries, {
+    where: and(eq(webhookDeliveries.webhookId, webhookId), eachGivenEquals(filter, { status: webhookDeliveries.status })),
+    order: 'newest',
+    after: filter.beforeId,
+    take: filter.limit + 1,
+  });
 
 /** Sends deliveries again from the first attempt (same webhook-id): one by id, or those made in a time range. */
 export async function requeue(db: Executor, webhookId: string, which: { id?: string; from?: Date; to?: Date; onlyFailed?: boolean }) {
@@ -290,9 +273,8 @@ export async function requeue(db: Executor, webhookId: string, which: { id?: str
     .where(
       and(
         eq(webhookDeliveries.webhookId, webhookId),
-        which.id ? eq(webhookDeliveries.id, which.id) : undefined,
-        which.from ? gte(webhookDeliveries.createdAt, which.from) : undefined,
-        which.to ? lte(webhookDeliveries.createdAt, which.to) : undefined,
+        eachGivenEquals(which, { id: webhookDeliveries.id }),
+        inRange(webhookDeliveries.createdAt, which.from, which.to),
         which.onlyFailed ? eq(webhookDeliveries.status, 'FAILED') : undefined,
       ),
     )

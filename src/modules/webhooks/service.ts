@@ -7,7 +7,7 @@ import { type Caller, type Principal, type SignedInCaller, systemCaller } from '
 import { isoOrNull } from '../../platform/dates.js';
 import { type ErasurePart, subjectsOf } from '../../platform/erasure.js';
 import { createOutbound, OutboundRefused } from '../../platform/outbound.js';
-import { cursorOf, pageOf } from '../../platform/paging.js';
+import { pagedById } from '../../platform/paging.js';
 import { seal } from '../../platform/sealed.js';
 import type { Writer } from '../../platform/use-case.js';
 import { placementFor, tenantOf } from '../access/service.js';
@@ -59,8 +59,6 @@ const deliveryView = (row: queries.DeliveryRow) => ({
   deliveredAt: isoOrNull(row.deliveredAt),
   createdAt: row.createdAt.toISOString(),
 });
-
-const idCursor = cursorOf(['uuid'] as const);
 
 /**
  * The body every attempt of a delivery sends: `{ type, timestamp, data }`, data naming the entity by its id
@@ -225,15 +223,10 @@ export function createWebhooksService(context: AppContext, { useCases, mail, met
       const limit = query.limit ?? 20;
       const rows = await queries.listWebhooks(await context.reads.for(caller), {
         organizationId: tenantOf(caller.principal),
-        afterId: idCursor.decode(query.cursor)?.[0],
+        after: pagedById.after(query.cursor),
         limit,
       });
-      return pageOf(
-        rows,
-        limit,
-        (row) => webhookView(row),
-        (row) => idCursor.encode([row.id]),
-      );
+      return pagedById.page(rows, limit, (row) => webhookView(row));
     },
 
     get: async (caller: SignedInCaller, id: string) => webhookView(await visible(db, caller.principal, id)),
@@ -307,8 +300,8 @@ export function createWebhooksService(context: AppContext, { useCases, mail, met
       const reader = await context.reads.for(caller);
       await visible(reader, caller.principal, id);
       const limit = query.limit ?? 20;
-      const rows = await queries.listDeliveries(reader, id, { status: query.status, beforeId: idCursor.decode(query.cursor)?.[0], limit });
-      return pageOf(rows, limit, deliveryView, (row) => idCursor.encode([row.id]));
+      const rows = await queries.listDeliveries(reader, id, { status: query.status, beforeId: pagedById.after(query.cursor), limit });
+      return pagedById.page(rows, limit, deliveryView);
     },
 
     /** Sends one delivery again from its first attempt, with the same webhook-id. */
