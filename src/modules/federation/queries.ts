@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { rowsById } from '../../db/rows.js';
+import { rowsById, rowsOfOwner } from '../../db/rows.js';
 import { identityProviders, userIdentities } from '../../db/schema/index.js';
 
 export type ProviderRow = typeof identityProviders.$inferSelect;
@@ -27,13 +27,8 @@ export async function findIdentity(db: Executor, provider: string, subject: stri
   return row;
 }
 
-export async function findIdentityOfUser(db: Executor, userId: string, id: string) {
-  const [row] = await db
-    .select()
-    .from(userIdentities)
-    .where(and(eq(userIdentities.id, id), eq(userIdentities.userId, userId)));
-  return row;
-}
+/** A person's identity; another person's reads as none. */
+export const findIdentityOfUser = rowsOfOwner(userIdentities, userIdentities.userId).find;
 
 export const identitiesOfUser = (db: Executor, userId: string) =>
   db.select().from(userIdentities).where(eq(userIdentities.userId, userId)).orderBy(asc(userIdentities.createdAt));

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, lt } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { rowsOfOwner } from '../../db/rows.js';
 import { mfaRememberedDevices } from '../../db/schema/index.js';
 
 export type RememberedDeviceRow = typeof mfaRememberedDevices.$inferSelect;
@@ -36,13 +37,8 @@ export function listRememberedDevices(db: Executor, userId: string) {
     .orderBy(desc(mfaRememberedDevices.createdAt));
 }
 
-export async function deleteRememberedDevice(db: Executor, userId: string, id: string) {
-  const [row] = await db
-    .delete(mfaRememberedDevices)
-    .where(and(eq(mfaRememberedDevices.id, id), eq(mfaRememberedDevices.userId, userId)))
-    .returning({ id: mfaRememberedDevices.id });
-  return row;
-}
+/** Forgets one device of a person; another person's reads as none. */
+export const deleteRememberedDevice = rowsOfOwner(mfaRememberedDevices, mfaRememberedDevices.userId).remove;
 
 /** Forgets every device of a person; how many were still remembered (expired ones go too, uncounted). */
 export async function deleteRememberedDevicesOf(db: Executor, userId: string) {

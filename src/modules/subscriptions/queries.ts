@@ -1,5 +1,6 @@
 import { type AnyColumn, and, asc, count, eq, lte, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { rowsById } from '../../db/rows.js';
 import { subscriptionPlans, subscriptions } from '../../db/schema/index.js';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
@@ -48,24 +49,10 @@ export async function listPlans(db: Executor, holders?: (userId: AnyColumn) => S
     .orderBy(asc(subscriptionPlans.name));
 }
 
-export async function findPlanById(db: Executor, id: string) {
-  const [row] = await db.select().from(subscriptionPlans).where(eq(subscriptionPlans.id, id));
-  return row;
-}
-
-export async function insertPlan(db: Executor, values: typeof subscriptionPlans.$inferInsert) {
-  const [row] = await db.insert(subscriptionPlans).values(values).returning();
-  return row as PlanRow;
-}
-
-export async function updatePlan(db: Executor, id: string, changes: Partial<Pick<PlanRow, 'description' | 'features'>>) {
-  const [row] = await db
-    .update(subscriptionPlans)
-    .set({ ...changes, updatedAt: new Date() })
-    .where(eq(subscriptionPlans.id, id))
-    .returning();
-  return row;
-}
+const planRows = rowsById(subscriptionPlans);
+export const findPlanById = planRows.find;
+export const insertPlan = planRows.insert;
+export const updatePlan = planRows.update;
 
 /** Active subscriptions on a plan. */
 export async function countSubscribers(db: Executor, name: string) {

@@ -3,6 +3,7 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/client.js';
 import { eachGivenEquals, inRange } from '../../db/filters.js';
 import { type OrganizationPage, pageById, pageWithinOrganization } from '../../db/pages.js';
+import { rowsById, rowsOfOwner } from '../../db/rows.js';
 import { newId } from '../../db/schema/common.js';
 import { webhookDeliveries, webhookEntityVersions, webhooks } from '../../db/schema/index.js';
 import type { AtCap, Shares } from './pool.js';
@@ -11,31 +12,14 @@ export type WebhookRow = typeof webhooks.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type NewWebhook = typeof webhooks.$inferInsert;
 
-export async function insertWebhook(tx: Executor, values: NewWebhook): Promise<WebhookRow> {
-  const [row] = await tx.insert(webhooks).values(values).returning();
-  return row as WebhookRow;
-}
-
-export async function findWebhook(db: Executor, id: string): Promise<WebhookRow | undefined> {
-  const [row] = await db.select().from(webhooks).where(eq(webhooks.id, id));
-  return row;
-}
+const webhookRows = rowsById(webhooks);
+export const insertWebhook = webhookRows.insert;
+export const findWebhook = webhookRows.find;
+export const updateWebhook = webhookRows.update;
+export const deleteWebhook = webhookRows.remove;
 
 /** Webhooks page by id (time-ordered): within one organization, or all of them. */
 export const listWebhooks = (db: Executor, page: OrganizationPage) => pageWithinOrganization(db, webhooks, page);
-
-export async function updateWebhook(tx: Executor, id: string, values: Partial<NewWebhook>): Promise<WebhookRow | undefined> {
-  const [row] = await tx
-    .update(webhooks)
-    .set({ ...values, updatedAt: new Date() })
-    .where(eq(webhooks.id, id))
-    .returning();
-  return row;
-}
-
-export async function deleteWebhook(tx: Executor, id: string): Promise<boolean> {
-  return (await tx.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id })).length > 0;
-}
 
 /** An organization's endpoints, deleted (their deliveries with them): what each was. */
 export function deleteWebhooksOfOrganization(tx: Executor, organizationId: string) {
@@ -248,13 +232,8 @@ export async function lockFailingSince(tx: Executor, id: string, cutoff: Date) {
   return row;
 }
 
-export async function findDelivery(db: Executor, webhookId: string, id: string) {
-  const [row] = await db
-    .select()
-    .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.id, id)));
-  return row;
-}
+/** A delivery of this webhook; another webhook's reads as none. */
+export const findDelivery = rowsOfOwner(webhookDeliveries, webhookDeliveries.webhookId).find;
 
 /** Newest first, by id (time-ordered). */
 export const listDeliveries = (db: Executor, webhookId: string, filter: { status?: string; beforeId?: string; limit: number }) =>
