@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNotNull, lte, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { type OrganizationPage, pageWithinOrganization } from '../../db/pages.js';
 import { rowsById } from '../../db/rows.js';
@@ -46,31 +46,31 @@ export async function upsertArtifact(db: Executor, values: typeof oidcArtifacts.
 
 const live = () => or(sql`${oidcArtifacts.expiresAt} IS NULL`, gt(oidcArtifacts.expiresAt, new Date()));
 
-export async function findArtifact(db: Executor, model: string, id: string) {
+/** The artifact of one model (the provider keeps its sessions, grants, codes and tokens apart by model) that `which` picks. */
+const ofModel = (model: string, which: SQL) => and(eq(oidcArtifacts.model, model), which);
+
+/** The one artifact of the model `which` picks, unless it has expired. */
+async function findLive(db: Executor, model: string, which: SQL) {
   const [row] = await db
     .select()
     .from(oidcArtifacts)
-    .where(and(eq(oidcArtifacts.model, model), eq(oidcArtifacts.id, id), live()));
+    .where(and(ofModel(model, which), live()));
   return row;
 }
 
-export async function findArtifactByUid(db: Executor, model: string, uid: string) {
-  const [row] = await db
-    .select()
-    .from(oidcArtifacts)
-    .where(and(eq(oidcArtifacts.model, model), eq(oidcArtifacts.uid, uid), live()));
-  return row;
-}
+export const findArtifact = (db: Executor, model: string, id: string) => findLive(db, model, eq(oidcArtifacts.id, id));
+
+export const findArtifactByUid = (db: Executor, model: string, uid: string) => findLive(db, model, eq(oidcArtifacts.uid, uid));
 
 export async function consumeArtifact(db: Executor, model: string, id: string) {
   await db
     .update(oidcArtifacts)
     .set({ consumedAt: new Date() })
-    .where(and(eq(oidcArtifacts.model, model), eq(oidcArtifacts.id, id)));
+    .where(ofModel(model, eq(oidcArtifacts.id, id)));
 }
 
 export async function destroyArtifact(db: Executor, model: string, id: string) {
-  await db.delete(oidcArtifacts).where(and(eq(oidcArtifacts.model, model), eq(oidcArtifacts.id, id)));
+  await db.delete(oidcArtifacts).where(ofModel(model, eq(oidcArtifacts.id, id)));
 }
 
 /** Everything issued under one grant: codes, tokens, and the grant itself. */
