@@ -348,6 +348,23 @@ describe(`tessera CLI (${driver})`, () => {
     expect(missing.stderr).toMatch(/^tessera: error: cannot read .*\/no-such-backup-\d+\.gz: no such file\n$/);
   });
 
+  it('refuses a file it cannot use before it opens the database: a restore, an import, a backup onto a file', async () => {
+    // Nothing listens on port 9: a command that opened the database first would fail reaching it instead.
+    const unreachable = { DATABASE_URL: 'postgres://postgres@127.0.0.1:9/tessera', DB_CONNECTION_TIMEOUT: '1000' };
+    const notBackup = new URL(import.meta.url).pathname;
+    const missing = `${tmpdir()}/no-such-file-${process.pid}.jsonl`;
+    const answers = await Promise.all([
+      runCli(['restore', '--in', notBackup], unreachable),
+      runCli(['import', '--file', missing], unreachable),
+      runCli(['backup', '--out', notBackup], unreachable),
+    ]);
+    expect(answers.map(({ code, stderr }) => [code, stderr])).toEqual([
+      [1, 'tessera: error: not a Tessera backup file\n'],
+      [1, `tessera: error: cannot read ${missing}: no such file\n`],
+      [1, `tessera: error: ${notBackup} exists: name another file, or pass --force to overwrite it\n`],
+    ]);
+  });
+
   it('prints help for every command, marking the options it cannot run without, and the version', async () => {
     const helps = new Map<string, string>();
     for (const command of [[], ['migrate'], ['seed'], ['backup'], ['restore'], ['create-admin'], ['audit'], ['doctor']]) {

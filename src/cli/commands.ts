@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { BackupError, type BackupHeader, backupDatabase, restoreDatabase } from '../db/backup.js';
+import { assertReadableBackup, BackupError, type BackupHeader, backupDatabase, restoreDatabase } from '../db/backup.js';
 import type { Database } from '../db/client.js';
 import { MigrationError, migrateDown, migrateUp, migrationStatus, pendingMigrations } from '../db/migrator.js';
 import type { PresetName } from '../modules/access/service.js';
@@ -8,7 +8,7 @@ import { systemCaller } from '../platform/caller.js';
 import { embeddedSecretSource } from '../platform/embedded-secret.js';
 import { FileAccessError } from '../platform/opened-file.js';
 import { passwordProblems } from '../platform/password-policy.js';
-import { EmptyImportError, type ImportInput, importUsers } from './import.js';
+import { EmptyImportError, type ImportInput, importUsers, refuseEmptyFile } from './import.js';
 import { Interrupted } from './interruption.js';
 import { describeLastBackup, recordBackup } from './recovery.js';
 import { ResetIncompleteError, resetDatabase } from './reset.js';
@@ -28,6 +28,11 @@ export interface DatabaseCommand<Input> {
   primaryOnly?: boolean;
   /** Run in the CLI's process, it takes `runtime.stop`: interrupted, it stops cleanly and says how far it got (exit 130/143). */
   stoppable?: boolean;
+  /**
+   * Refuses in the CLI's process, before the database opens, what is wrong without it (the file named): a mistyped
+   * path is answered at once, not after the embedded engine starts or a remote database answers.
+   */
+  refuseEarly?(input: Input): Promise<void>;
   run(input: Input, runtime: CommandRuntime): Promise<number>;
 }
 
@@ -111,8 +116,10 @@ export const databaseCommands = {
   backup: command<{ file: string; force: boolean }>({
     live: true,
     stoppable: true,
-    async run({ file, force }, { database, config, io, stop }) {
+    async refuseEarly({ file, force }) {
       if (!force && existsSync(file)) throw new BackupError(`${file} exists: name another file, or pass --force to overwrite it`);
+    },
+    async run({ file }, { database, config, io, stop }) {
       let header: BackupHeader;
       try {
         header = await backupDatabase(database, file, io.progress(), stop);
@@ -130,6 +137,7 @@ export const databaseCommands = {
   restore: command<{ file: string }>({
     live: false,
     unmigrated: true,
+    refuseEarly: ({ file }) => assertReadableBackup(file),
     async run({ file }, { database, io }) {
       const header = await restoreDatabase(database, file, io.progress());
       io.out(`restored ${totalRows(header)} rows from ${file} (taken ${header.createdAt})`);
@@ -144,7 +152,7 @@ export const databaseCommands = {
       return 0;
     },
   }),
-  import: command<ImportInput>({ live: true, stoppable: true, run: importUsers }),
+  import: command<ImportInput>({ live: true, stoppable: true, refuseEarly: ({ file }) => refuseEmptyFile(file), run: importUsers }),
   doctor: command<Record<string, never>>({
     live: true,
     unmigrated: true,
@@ -189,6 +197,11 @@ export const isCommandName = (name: unknown): name is CommandName => typeof name
 
 /** The database is not at the migrations this code needs: a command would fail on missing tables. */
 export class UnmigratedError extends Error {}
+
+/** What a command refuses before the database opens (`refuseEarly`), if it refuses anything. */
+export async function refuseBeforeOpening<Name extends CommandName>(name: Name, input: CommandInput<Name>): Promise<void> {
+  await (databaseCommands[name] as DatabaseCommand<CommandInput<Name>>).refuseEarly?.(input);
+}
 
 /** Runs a command on a runtime, after checking the database is migrated where the command needs it. */
 export async function runDatabaseCommand<Name extends CommandName>(

@@ -19,8 +19,8 @@ const MAX_PRINTED_ERRORS = 200;
 /** An import file that holds no users: nothing is imported, and the run is not taken for a success. */
 export class EmptyImportError extends Error {}
 
-/** A file with nothing but blank lines and a byte-order mark is refused before the import reads it. */
-async function refuseEmptyFile(file: string) {
+/** A file that cannot be read, or holds nothing but blank lines and a byte-order mark, is refused before the import reads it. */
+export async function refuseEmptyFile(file: string) {
   const stream = await opened(createReadStream(file, { encoding: 'utf8' }), 'read', file);
   try {
     for await (const chunk of stream as AsyncIterable<string>) if (/[^\s\uFEFF]/.test(chunk)) return;
@@ -54,7 +54,6 @@ function tellInterrupted({ created, updated, skipped, failed, notWritten }: Impo
 export function importUsers({ file, ...options }: ImportInput, { withModules, io, stop }: CommandRuntime): Promise<number> {
   // Its updates must reach every node's cached access, unlike create-admin's new user.
   return withModules(async ({ importer }) => {
-    await refuseEmptyFile(file);
     let summary: ImportOutcome;
     try {
       summary = await importer.importFile(systemCaller('tessera-import'), file, options, io.progress(), undefined, stop);

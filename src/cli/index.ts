@@ -8,7 +8,7 @@ import { isEmailAddress } from '../http/formats.js';
 import { type PresetName, presetNames } from '../modules/access/service.js';
 import { withEmbeddedSecret } from '../platform/embedded-secret.js';
 import { tesseraVersion } from '../platform/version.js';
-import { type CommandInput, type CommandName, databaseCommands, runDatabaseCommand } from './commands.js';
+import { type CommandInput, type CommandName, databaseCommands, refuseBeforeOpening, runDatabaseCommand } from './commands.js';
 import { runThroughServer } from './control.js';
 import { failureLine, HeldDirectoryError } from './failure.js';
 import { stoppable } from './interruption.js';
@@ -59,6 +59,7 @@ async function runWhereHeld<Name extends CommandName>(name: Name, input: Command
  */
 async function execute<Name extends CommandName>(name: Name, input: CommandInput<Name>): Promise<void> {
   const config = withEmbeddedSecret(loadConfig());
+  await refuseBeforeOpening(name, input);
   let database: Database;
   try {
     database = await openDatabase(databaseCommands[name].primaryOnly ? { ...config, DATABASE_REPLICA_URLS: [] } : config);

@@ -127,11 +127,12 @@ async function readInto(
 }
 
 async function readHeader(lines: AsyncIterator<string>): Promise<BackupHeader> {
-  const first = await lines.next();
   let header: BackupHeader | undefined;
   try {
+    const first = await lines.next();
     header = first.done ? undefined : (JSON.parse(first.value) as BackupHeader);
   } catch {
+    // Not gzip ("incorrect header check"), or not JSON: either way, not a file `tessera backup` wrote.
     header = undefined;
   }
   if (header?.format !== FORMAT) throw new BackupError('not a Tessera backup file');
@@ -145,12 +146,27 @@ async function insertBatch(session: Session, table: string, rows: unknown[]) {
   ]);
 }
 
-/** Restores a backup into an empty database (migrated first to the backup's level), in one transaction. */
-export async function restoreDatabase(database: Database, file: string, progress: ProgressReporter): Promise<BackupHeader> {
+/** The backup's lines, its header read (a file that cannot be read, or is not a backup, is refused here). */
+async function openBackup(file: string) {
   const source = await opened(createReadStream(file), 'read', file);
   const input = createInterface({ input: source.pipe(createGunzip()), crlfDelay: Number.POSITIVE_INFINITY });
   const lines = input[Symbol.asyncIterator]();
-  const header = await readHeader(lines);
+  try {
+    return { header: await readHeader(lines), lines, close: () => source.destroy() };
+  } catch (error) {
+    source.destroy();
+    throw error;
+  }
+}
+
+/** Refuses a file that cannot be read or is not a backup, before anything opens the database to restore into. */
+export async function assertReadableBackup(file: string): Promise<void> {
+  (await openBackup(file)).close();
+}
+
+/** Restores a backup into an empty database (migrated first to the backup's level), in one transaction. */
+export async function restoreDatabase(database: Database, file: string, progress: ProgressReporter): Promise<BackupHeader> {
+  const { header, lines } = await openBackup(file);
   await migrateUp(database);
   const applied = (await migrationStatus(database)).filter((state) => state.appliedAt).map((state) => state.name);
   if (applied.join() !== header.migrations.join()) {
