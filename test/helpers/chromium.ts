@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium (CI installs it); suites that need it are skipped where it is missing. */
@@ -34,8 +34,54 @@ export interface ChromiumSession {
 
 let running: Promise<Browser> | undefined;
 
-function startChromium() {
-  return chromium.launch({
+/**
+ * Features Playwright turns off (its chromiumSwitches), then ours: Chromium reads only the last `--disable-features`,
+ * which is ours, so it carries Playwright's too (`startChromium` fails when Playwright's list has grown past this one).
+ */
+const playwrightDisabledFeatures = [
+  'AimEnabled',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsFirstBalancedModeAutoEnable',
+  'HttpsUpgrades',
+  'LensOverlay',
+  'MediaRouter',
+  'NetworkTimeServiceQuerying',
+  'OptimizationHints',
+  'PaintHolding',
+  'PreconnectToSearch',
+  'TcpPortRandomizationWin',
+  'ThirdPartyStoragePartitioning',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+  'msForceBrowserSignIn',
+];
+/**
+ * The address bar's suggestion popups, web pages of their own that every profile's window loads in a renderer of
+ * its own though a headless test never opens them: about 1.5 s of CPU per browser context on this machine.
+ */
+const ourDisabledFeatures = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
+
+/** The command line of this process's Chromium as it was started (Linux; empty elsewhere). */
+function launchedCommandLine() {
+  const self = `/proc/${process.pid}/task/${process.pid}/children`;
+  const children = existsSync(self) ? readFileSync(self, 'utf8').split(' ').filter(Boolean) : [];
+  const commandLines = children.map((pid) => (existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : ''));
+  return commandLines.find((line) => line.includes('--remote-debugging-pipe'))?.split('\0') ?? [];
+}
+
+/** Features in Playwright's own `--disable-features` (the first) that ours, the one Chromium reads, lacks. */
+function missingPlaywrightFeatures(commandLine: string[]) {
+  const theirs =
+    commandLine
+      .find((arg) => arg.startsWith('--disable-features='))
+      ?.split('=')[1]
+      ?.split(',') ?? [];
+  return theirs.filter((feature) => !playwrightDisabledFeatures.includes(feature));
+}
+
+async function startChromium() {
+  const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: [
       '--headless',
@@ -44,8 +90,15 @@ function startChromium() {
       '--disable-background-networking',
       '--disable-component-update',
       '--no-first-run',
+      `--disable-features=${[...playwrightDisabledFeatures, ...ourDisabledFeatures].join(',')}`,
     ],
   });
+  const missing = missingPlaywrightFeatures(launchedCommandLine());
+  if (missing.length > 0) {
+    await browser.close();
+    throw new Error(`Playwright now disables ${missing.join(', ')} too: add them to playwrightDisabledFeatures`);
+  }
+  return browser;
 }
 
 /** The worker's one Chromium, started at its first use (and again if it went away). */
