@@ -17,7 +17,7 @@ describe.skipIf(!hasChromium)('hosted account: details, email, providers and dat
 
   beforeAll(async () => {
     smtp = await startSmtpReceiver();
-    rig = await startPages({ SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms' });
+    rig = await startPages({ SMTP_URL: smtp.url });
   }, 120_000);
   afterAll(async () => {
     await rig?.close();

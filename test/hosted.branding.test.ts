@@ -15,10 +15,7 @@ describe.skipIf(!hasChromium)('per-organization branding on the hosted pages', (
 
   beforeAll(async () => {
     smtp = await startSmtpReceiver();
-    rig = await startPages(
-      { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', BRAND_NAME: 'Tessera Cloud', BRAND_SUPPORT_EMAIL: 'help@tessera.example' },
-      'learning',
-    );
+    rig = await startPages({ SMTP_URL: smtp.url, BRAND_NAME: 'Tessera Cloud', BRAND_SUPPORT_EMAIL: 'help@tessera.example' }, 'learning');
     root = await loginAs(rig.h, { roles: ['SUPER_ADMIN'] });
   }, 120_000);
   afterAll(async () => {

@@ -19,7 +19,7 @@ describe.skipIf(!hasChromium)('hosted invitation pages', () => {
 
   beforeAll(async () => {
     smtp = await startSmtpReceiver();
-    rig = await startPages({ SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', AUTH_RATE_LIMIT_PER_MINUTE: '100000' }, 'learning');
+    rig = await startPages({ SMTP_URL: smtp.url, AUTH_RATE_LIMIT_PER_MINUTE: '100000' }, 'learning');
     const root = await loginAs(rig.h, { roles: ['SUPER_ADMIN'] });
     orgA = await createOrganization(rig.h, root, 'Acme Learning');
     orgB = await createOrganization(rig.h, root, 'Other Academy');

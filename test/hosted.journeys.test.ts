@@ -18,7 +18,7 @@ describe.skipIf(!hasChromium)('hosted password journeys', () => {
 
   beforeAll(async () => {
     smtp = await startSmtpReceiver();
-    rig = await startPages({ SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', REQUIRE_EMAIL_VERIFICATION: 'true' });
+    rig = await startPages({ SMTP_URL: smtp.url, REQUIRE_EMAIL_VERIFICATION: 'true' });
   }, 120_000);
   afterAll(async () => {
     await rig?.close();

@@ -27,7 +27,6 @@ describe('invitation sign-ins and the second step', () => {
     smtp = await startSmtpReceiver();
     rig = await startPages({
       SMTP_URL: smtp.url,
-      MAIL_POLL_INTERVAL: '50ms',
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       SIGNING_KEY_SECRET: 'cd'.repeat(32),
     });
