@@ -16,7 +16,7 @@ describe('sign-up, verification, sign-in, refresh, sign-out', () => {
   beforeAll(async () => {
     smtp = await startSmtpReceiver();
     h = await createHarness({
-      config: { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', AUTH_RATE_LIMIT_PER_MINUTE: '100000', REFRESH_REUSE_GRACE: '300ms' },
+      config: { SMTP_URL: smtp.url, AUTH_RATE_LIMIT_PER_MINUTE: '100000', REFRESH_REUSE_GRACE: '300ms' },
     });
   });
   afterAll(async () => {

@@ -17,7 +17,6 @@ describe('email change: pending until confirmed, undone by "this wasn\'t me"', (
     h = await createHarness({
       config: {
         SMTP_URL: smtp.url,
-        MAIL_POLL_INTERVAL: '50ms',
         AUTH_RATE_LIMIT_PER_MINUTE: '100000',
         MAX_EMAILS_PER_HOUR: String(MAIL_CAP),
       },

@@ -37,7 +37,6 @@ describe('social sign-in with an OpenID Connect provider', () => {
       config: {
         ...federationConfig,
         SMTP_URL: smtp.url,
-        MAIL_POLL_INTERVAL: '50ms',
         OAUTH_OIDC_ISSUER: op.issuer,
         OAUTH_OIDC_CLIENT_ID: 'tessera',
         OAUTH_OIDC_CLIENT_SECRET: 'tessera-secret',

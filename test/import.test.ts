@@ -75,7 +75,7 @@ describe('import from other systems', () => {
     smtp = await startSmtpReceiver();
     h = await createHarness({
       preset: 'learning',
-      config: { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', AUTH_RATE_LIMIT_PER_MINUTE: '100000' },
+      config: { SMTP_URL: smtp.url, AUTH_RATE_LIMIT_PER_MINUTE: '100000' },
     });
     root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
     const org = await h.app.inject({ method: 'POST', url: '/organizations', headers: root.headers, payload: { name: 'Acme Learning' } });

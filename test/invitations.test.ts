@@ -21,7 +21,7 @@ describe('invitations: invite, mail, look up, accept', () => {
     smtp = await startSmtpReceiver();
     h = await createHarness({
       preset: 'learning',
-      config: { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', AUTH_RATE_LIMIT_PER_MINUTE: '100000', MAX_EMAILS_PER_HOUR: '3' },
+      config: { SMTP_URL: smtp.url, AUTH_RATE_LIMIT_PER_MINUTE: '100000', MAX_EMAILS_PER_HOUR: '3' },
     });
     const root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
     const create = (name: string) => createOrganization(h, root, name);

@@ -20,7 +20,7 @@ describe('mails in the recipient language', () => {
     smtp = await startSmtpReceiver();
     h = await createHarness({
       preset: 'learning',
-      config: { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', AUTH_RATE_LIMIT_PER_MINUTE: '100000' },
+      config: { SMTP_URL: smtp.url, AUTH_RATE_LIMIT_PER_MINUTE: '100000' },
     });
   });
   afterAll(async () => {

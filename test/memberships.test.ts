@@ -24,7 +24,7 @@ describe('memberships: several organizations per person', () => {
     smtp = await startSmtpReceiver();
     h = await createHarness({
       preset: 'learning',
-      config: { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', AUTH_RATE_LIMIT_PER_MINUTE: '100000', MAX_EMAILS_PER_HOUR: '100' },
+      config: { SMTP_URL: smtp.url, AUTH_RATE_LIMIT_PER_MINUTE: '100000', MAX_EMAILS_PER_HOUR: '100' },
     });
     root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
     orgA = await createOrganization(h, root, 'Alpha School');

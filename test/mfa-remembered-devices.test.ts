@@ -22,7 +22,6 @@ describe('remember this device: a signed cookie that spares a browser the second
         SIGNING_KEY_SECRET: 'ab'.repeat(32),
         MFA_REMEMBER_DEVICE_DAYS: '30',
         SMTP_URL: smtp.url,
-        MAIL_POLL_INTERVAL: '50ms',
       },
     });
   });

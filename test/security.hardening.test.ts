@@ -14,7 +14,7 @@ describe('security hardening: a school of two organizations', () => {
   let smtp: SmtpReceiver;
   beforeAll(async () => {
     smtp = await startSmtpReceiver();
-    s = await createSchool({ SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms' });
+    s = await createSchool({ SMTP_URL: smtp.url });
   });
   afterAll(async () => {
     await s.close();

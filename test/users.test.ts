@@ -12,7 +12,7 @@ describe('users: admin API and self-service', () => {
 
   beforeAll(async () => {
     smtp = await startSmtpReceiver();
-    h = await createHarness({ config: { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    h = await createHarness({ config: { SMTP_URL: smtp.url, AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
     admin = await loginAs(h, { roles: ['admin'], email: 'root@example.com' });
   });
   afterAll(async () => {
