@@ -1,4 +1,5 @@
 import { and, arrayOverlaps, asc, count, desc, eq, gt, gte, isNotNull, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { insertMany } from '../../db/bulk.js';
 import type { Executor } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
@@ -137,7 +138,8 @@ export async function eraseRowsOf(tx: Executor, person: { userId: string; subjec
     or(isNotNull(auditLogs.ipAddress), isNotNull(auditLogs.userAgent)),
     or(eq(auditLogs.actorId, person.userId), and(isNull(auditLogs.actorId), names)),
   ) as SQL;
-  const erasedWhen = <T>(condition: SQL, erased: SQL | null, column: T) => sql`CASE WHEN ${condition} THEN ${erased} ELSE ${column} END`;
+  const erasedWhen = (condition: SQL, erased: SQL | null, column: AnyPgColumn) =>
+    sql`CASE WHEN ${condition} THEN ${erased} ELSE ${column} END`;
   const rows = await tx
     .update(auditLogs)
     .set({
