@@ -6,6 +6,7 @@ import { sealPending } from '../src/modules/audit/sealer.js';
 import { verifyAuditChain } from '../src/modules/audit/service.js';
 import { systemCaller } from '../src/platform/caller.js';
 import { createHarness, type Harness } from './helpers/app.js';
+import { sealAsChainVersion2 } from './helpers/audit.js';
 import { createUser, harnessWithAdmin, loginAs } from './helpers/auth.js';
 import { runCli } from './helpers/cli.js';
 import { createTestDatabase, driver } from './helpers/databases.js';
@@ -182,6 +183,26 @@ describe('audit log', () => {
     );
     expect(late?.seq).toBe(late?.latest);
     expect((await verifyAuditChain(db)).valid).toBe(true);
+  });
+
+  it('verifies rows that a node of the previous version sealed during a rolling upgrade, then seals new ones over the client digest', async () => {
+    const db = h.context.database.primary;
+    await seal();
+    const subject = await createUser(h);
+    await rename(subject.id, 'Upgrading');
+    const earlier = await sealAsChainVersion2(db);
+    expect(earlier.length).toBeGreaterThan(0);
+    expect(earlier.filter((row) => row.ipAddress !== null)).not.toEqual([]);
+    expect(await verifyAuditChain(db)).toMatchObject(intact);
+
+    await rename(subject.id, 'Upgraded');
+    expect(await seal()).toBeGreaterThan(0);
+    const [latest] = await queryRows<{ digest: string | null }>(
+      db,
+      sql`SELECT client_digest AS digest FROM audit_logs ORDER BY seq DESC LIMIT 1`,
+    );
+    expect(latest?.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(await verifyAuditChain(db)).toMatchObject(intact);
   });
 
   it.skipIf(driver !== 'postgres')('keeps one chain when writes commit out of id order and several nodes seal at once', async () => {

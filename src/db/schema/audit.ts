@@ -34,7 +34,8 @@ export const auditLogs = pgTable(
     userAgent: text('user_agent'),
     /**
      * Chain version 3: sha256 of the canonical JSON of `{ ipAddress, userAgent }`, which the hash covers instead of
-     * them. Null on rows of versions 1 and 2.
+     * them; written by the sealer (src/modules/audit/sealer.ts says why). Null on unsealed rows and on rows of
+     * versions 1 and 2.
      */
     clientDigest: varchar('client_digest', { length: 64 }),
     /** When an erasure emptied the IP address and user agent of a row the person's own request wrote; outside the hash. */

@@ -32,13 +32,12 @@ const auditParam = (name: string, type: string) => sql`${sql.placeholder(`audit_
  * placeholders named `audit_<field>` (the statement is rendered and prepared once), filled by `auditValues`.
  */
 export const auditRowFrom = (source: SQL) => sql`INSERT INTO ${auditLogs}
-    (actor_id, organization_id, action, entity, entity_id, payload, payload_digest, subjects, ip_address, user_agent, client_digest,
-     request_id, created_at)
+    (actor_id, organization_id, action, entity, entity_id, payload, payload_digest, subjects, ip_address, user_agent, request_id,
+     created_at)
   SELECT ${auditParam('actorId', 'uuid')}, ${auditParam('organizationId', 'uuid')}, ${auditParam('action', 'varchar')},
     ${auditParam('entity', 'varchar')}, ${auditParam('entityId', 'varchar')}, ${auditParam('payload', 'jsonb')},
     ${auditParam('payloadDigest', 'varchar')}, ${auditParam('subjects', 'varchar[]')},
-    ${auditParam('ipAddress', 'varchar')}, ${auditParam('userAgent', 'text')}, ${auditParam('clientDigest', 'varchar')},
-    ${auditParam('requestId', 'varchar')},
+    ${auditParam('ipAddress', 'varchar')}, ${auditParam('userAgent', 'text')}, ${auditParam('requestId', 'varchar')},
     ${auditParam('createdAt', 'timestamptz')}
   FROM ${source}`;
 
@@ -55,7 +54,6 @@ export const auditValues = (row: typeof auditLogs.$inferInsert) => ({
   audit_subjects: row.subjects ? `{${row.subjects.join(',')}}` : null,
   audit_ipAddress: row.ipAddress ?? null,
   audit_userAgent: row.userAgent ?? null,
-  audit_clientDigest: row.clientDigest ?? null,
   audit_requestId: row.requestId ?? null,
   audit_createdAt: (row.createdAt ?? new Date()).toISOString(),
 });
@@ -80,14 +78,16 @@ export interface Seal {
   seq: number;
   prevHash: string;
   hash: string;
+  clientDigest: string;
 }
 
 /** One statement for a whole batch; `seq IS NULL` keeps a sealed row from ever being sealed again. */
 export async function sealRows(tx: Executor, seals: Seal[]) {
   if (seals.length === 0) return;
   await tx.execute(sql`
-    UPDATE audit_logs AS a SET seq = s.seq, prev_hash = s."prevHash", hash = s.hash
-    FROM json_to_recordset(${JSON.stringify(seals)}::json) AS s(id bigint, seq bigint, "prevHash" varchar, hash varchar)
+    UPDATE audit_logs AS a SET seq = s.seq, prev_hash = s."prevHash", hash = s.hash, client_digest = s."clientDigest"
+    FROM json_to_recordset(${JSON.stringify(seals)}::json)
+      AS s(id bigint, seq bigint, "prevHash" varchar, hash varchar, "clientDigest" varchar)
     WHERE a.id = s.id AND a.seq IS NULL`);
 }
 

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import { chainedFieldsOf, chainHash, GENESIS_HASH } from './chain.js';
+import { chainedFieldsOf, chainHash, clientDigest, GENESIS_HASH } from './chain.js';
 import * as queries from './queries.js';
 
 /**
@@ -16,6 +16,12 @@ import * as queries from './queries.js';
  * sealed one, so the chain only grows at its end, and `verify` walks it in `seq` order. A row written with a
  * payload digest (chain version 2) is hashed over the digest: an erasure that replaces its payload, before
  * or after the seal, leaves the same hash.
+ *
+ * The client's digest (chain version 3) is written here, when the row is sealed, not with the row: the node that
+ * seals a row decides its version. During a rolling upgrade a node of the previous version seals rows too; it
+ * knows no client digest and hashes the IP address and user agent themselves. Written with the row, the digest
+ * would then stand beside a hash that does not cover it, and verify would report the row as altered; written by
+ * the sealer, such a row has none and verifies as version 2.
  */
 export async function sealPending(db: Db, batchSize = 1000): Promise<number> {
   let sealed = 0;
@@ -27,8 +33,9 @@ export async function sealPending(db: Db, batchSize = 1000): Promise<number> {
       let prevHash = tail?.hash ?? GENESIS_HASH;
       const rows = await queries.unsealedRows(tx, batchSize);
       const seals = rows.map((row) => {
-        const hash = chainHash(prevHash, chainedFieldsOf(row));
-        const seal = { id: row.id, seq: ++seq, prevHash, hash };
+        const client = clientDigest(row);
+        const hash = chainHash(prevHash, { ...chainedFieldsOf(row), clientDigest: client });
+        const seal = { id: row.id, seq: ++seq, prevHash, hash, clientDigest: client };
         prevHash = hash;
         return seal;
       });

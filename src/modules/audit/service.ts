@@ -124,8 +124,6 @@ function auditRowOf(event: DomainEvent, caller: Caller) {
     ...payloadFields(withContext(entry.payload ? redactSecrets(entry.payload) : null, caller), entry.entityId),
     ipAddress: caller.ipAddress,
     userAgent: caller.userAgent,
-    // Chain version 3: the hash covers this digest, so an erasure may empty the person's own IP address and user agent.
-    clientDigest: clientDigest(caller),
     requestId: caller.requestId,
     createdAt: new Date(),
   };
