@@ -138,6 +138,22 @@ describe('problem answers for malformed requests', () => {
     }
   });
 
+  it("lets a browser keep the console's hashed assets for a year, and asks it to revalidate its page each time", async () => {
+    const page = await h.app.inject({ method: 'GET', url: '/admin/users/123' });
+    expect(page.headers['cache-control']).toBe('no-cache');
+    const assets = [...page.body.matchAll(/(?:src|href)="(\/admin\/assets\/[^"]+)"/g)].map(([, url]) => url as string);
+    expect(assets.length).toBeGreaterThan(0);
+    for (const url of assets) {
+      const asset = await h.app.inject({ method: 'GET', url });
+      expect([url, asset.statusCode, asset.headers['cache-control']]).toEqual([url, 200, 'public, max-age=31536000, immutable']);
+    }
+    const index = await h.app.inject({ method: 'GET', url: '/admin/' });
+    expect(index.headers['cache-control']).toBe('no-cache');
+    // Unchanged, the page is answered 304 without a body.
+    const again = await h.app.inject({ method: 'GET', url: '/admin/', headers: { 'if-none-match': index.headers.etag as string } });
+    expect(again.statusCode).toBe(304);
+  });
+
   it('answers a method a path is not served with 405 and an Allow of exactly its methods, a path nobody serves 404', async () => {
     const refusals = [
       ['DELETE', '/auth/login', 'POST'],

@@ -29,12 +29,26 @@ export async function registerConsole(app: FastifyInstance) {
     });
     return;
   }
-  await app.register(fastifyStatic, { root: consoleDir, prefix: '/admin/', wildcard: false, index: 'index.html' });
+  await app.register(fastifyStatic, {
+    root: consoleDir,
+    prefix: '/admin/',
+    wildcard: false,
+    index: 'index.html',
+    cacheControl: false,
+    setHeaders: (response, path) => response.setHeader('cache-control', cachingOf(path)),
+  });
   app.get('/admin', { config: { auth: 'public' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/admin/'));
   app.get('/admin/*', { config: { auth: 'public' }, schema: { hide: true } }, (request, reply) =>
     isConsoleFile((request.params as { '*': string })['*']) ? reply.callNotFound() : reply.sendFile('index.html'),
   );
 }
+
+/**
+ * The build names each file under assets/ by a hash of its content, so that name never holds other bytes: a browser
+ * keeps it for a year without asking again. The page (and anything else) is asked for again each time, answered 304
+ * while unchanged, so a browser sees a new release at its next load.
+ */
+const cachingOf = (file: string) => (file.startsWith(`${consoleDir}assets/`) ? 'public, max-age=31536000, immutable' : 'no-cache');
 
 /**
  * A path naming a file (under assets/, or with a dot in a segment: a file name, `..`): one the build does not
