@@ -99,7 +99,8 @@ function noneOf(column: AnyPgColumn, values: (string | null)[]) {
 /**
  * The endpoints with a pending delivery, as a FROM item: a skip scan of `webhook_deliveries_pending_idx`, one probe
  * per such endpoint (each step asks for the first endpoint after the last one found). Endpoints with nothing
- * pending, most of them at most times, cost nothing: with 20,000 of them a pass looked at every one.
+ * pending, most of them at most times, cost nothing: with 20,000 of them a pass looked at every one. A disabled
+ * endpoint keeps what was pending when it stopped (for its resumption), so it is still visited, and skipped.
  */
 const endpointsWithPending = sql`(
   WITH RECURSIVE found(webhook_id) AS (
