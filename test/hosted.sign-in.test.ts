@@ -196,6 +196,21 @@ describe.skipIf(!hasChromium)('hosted sign-in', () => {
     expect(css.body).toContain('prefers-color-scheme: dark');
   });
 
+  it("names its stylesheet and scripts by their content's version, kept a year; another version is asked for again", async () => {
+    const signIn = (await rig.h.app.inject({ method: 'GET', url: '/sign-in' })).body;
+    const named = [...signIn.matchAll(/(?:src|href)="(\/hosted\/[a-z]+\.(?:css|js)\?v=[0-9a-f]{12})"/g)].map(([, url]) => url as string);
+    expect(named.map((url) => url.split('?')[0]).sort()).toEqual(['/hosted/passkeys.js', '/hosted/style.css', '/hosted/webauthn.js']);
+    for (const url of named) {
+      const file = await rig.h.app.inject({ method: 'GET', url });
+      const [path] = url.split('?');
+      expect([url, file.statusCode, file.headers['cache-control']]).toEqual([url, 200, 'public, max-age=31536000, immutable']);
+      // The version is the content's: the same bytes as the bare path.
+      expect(file.body).toBe((await rig.h.app.inject({ method: 'GET', url: path as string })).body);
+      const other = await rig.h.app.inject({ method: 'GET', url: `${path}?v=000000000000` });
+      expect([url, other.headers['cache-control']]).toEqual([url, 'no-cache']);
+    }
+  });
+
   it('keeps Deutsch, once picked in an English browser, across a form post and a plain link', async () => {
     const context = await rig.context({ language: 'en' });
     const page = await context.newPage();

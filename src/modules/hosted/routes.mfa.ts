@@ -1,20 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { overLongErrors } from './form-bounds.js';
-import { formBody, type PageKit, page, viewsDir } from './routes.js';
+import { formBody, type PageKit, page } from './routes.js';
 import type { HostedSignIn } from './service.js';
 
 type Form = Record<string, string | undefined>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const query = (request: FastifyRequest) => request.query as Record<string, string | undefined>;
-// @simplewebauthn/browser's own bundle, served from our origin (the pages' policy runs no other script).
-const webauthnEntry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
-const webauthnBundle = readFileSync(
-  `${webauthnEntry.slice(0, webauthnEntry.lastIndexOf('/browser/') + 9)}dist/bundle/index.umd.min.js`,
-  'utf8',
-);
-const passkeyScript = readFileSync(`${viewsDir}passkeys.js`, 'utf8');
 
 /**
  * Strong authentication on the pages: the second step of a sign-in (code, recovery code or passkey), the
@@ -24,14 +15,6 @@ const passkeyScript = readFileSync(`${viewsDir}passkeys.js`, 'utf8');
 export function mfaPages(app: FastifyInstance, kit: PageKit) {
   const { hosted } = kit;
   const { mfa } = hosted;
-
-  const scriptRoute = (path: string, source: string) =>
-    app.get(path, page, async (_request, reply) => {
-      reply.header('cache-control', 'public, max-age=86400');
-      return reply.type('text/javascript; charset=utf-8').send(source);
-    });
-  scriptRoute('/hosted/webauthn.js', webauthnBundle);
-  scriptRoute('/hosted/passkeys.js', passkeyScript);
 
   /**
    * Where a finished sign-in goes; for the passkey buttons, as JSON. Its session replaces the one this browser

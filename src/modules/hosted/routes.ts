@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import view from '@fastify/view';
 import { Type } from '@sinclair/typebox';
@@ -9,17 +8,12 @@ import { cookieOf } from '../../http/cookies.js';
 import { toAppError } from '../../http/problem.js';
 import { perIpCredentialWait } from '../../http/rate-limit.js';
 import { publicRoute } from '../../http/route-policy.js';
-import { installed } from '../../platform/install-dir.js';
 import type { SharedState } from '../../platform/shared-state.js';
+import { assetAddresses, cachingOf, pageAssets, viewsDir } from './assets.js';
 import { transportBound } from './form-bounds.js';
 import { createTranslator, isLanguage, LANGUAGE_COOKIE, type Language, languages, negotiateLanguage } from './i18n/index.js';
 import { pageBehind } from './page-behind.js';
 import type { BrowserSession, HostedService } from './service.js';
-
-// Read from the source tree: the templates are not compiled.
-export const viewsDir = `${installed('src', 'modules', 'hosted', 'views')}/`;
-const stylesheet = readFileSync(`${viewsDir}style.css`, 'utf8');
-const script = readFileSync(`${viewsDir}pages.js`, 'utf8');
 
 /** One field of a form page (views/partials-field.eta). */
 export interface FieldSpec {
@@ -216,14 +210,12 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     return payload;
   });
 
-  app.get('/hosted/style.css', page, async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=86400');
-    return reply.type('text/css; charset=utf-8').send(stylesheet);
-  });
-  app.get('/hosted/pages.js', page, async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=86400');
-    return reply.type('text/javascript; charset=utf-8').send(script);
-  });
+  for (const asset of Object.values(pageAssets)) {
+    app.get(asset.path, page, async (request, reply) => {
+      reply.header('cache-control', cachingOf(asset, (request.query as Record<string, unknown>).v));
+      return reply.type(asset.type).send(asset.source);
+    });
+  }
   // The page's colour (an organization's on its invitation pages, else BRAND_PRIMARY_COLOR) in the address:
   // a stylesheet, since the policy allows no inline style. Only #rrggbb is ever written into it.
   app.get('/hosted/brand.css', page, async (request, reply) => {
@@ -272,6 +264,7 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
           lang,
           title,
           brand: shown,
+          assets: assetAddresses,
           csrf: hosted.csrfToken(cookie),
           languages: languageLinks(request, lang),
         },
