@@ -15,7 +15,7 @@ describe.skipIf(!hasChromium)('hosted account deletion', () => {
 
   beforeAll(async () => {
     smtp = await startSmtpReceiver();
-    rig = await startPages({ SMTP_URL: smtp.url, MAIL_POLL_INTERVAL: '50ms', AUTH_RATE_LIMIT_PER_MINUTE: '100000' }, 'learning');
+    rig = await startPages({ SMTP_URL: smtp.url, AUTH_RATE_LIMIT_PER_MINUTE: '100000' }, 'learning');
   }, 120_000);
   afterAll(async () => {
     await rig?.close();
