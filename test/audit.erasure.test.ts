@@ -230,6 +230,30 @@ describe(`a person's erasure in the audit trail, webhook deliveries and invitati
     await db().execute(sql`UPDATE audit_logs SET user_agent = NULL WHERE id = ${emptied?.id}`);
     expect((await verify()).valid).toBe(true);
   });
+
+  it('checks in full the rows of a person erased before they were sealed: the sealer digests the client as the erasure left it', async () => {
+    await seal();
+    const before = await verify();
+    const email = 'erase-unsealed@example.com';
+    const registered = await h.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      headers: { 'user-agent': PERSON_AGENT },
+      payload: { email, password: 'a passphrase long enough 42' },
+    });
+    expect(registered.statusCode).toBe(202);
+    const [person] = await queryRows<{ id: string }>(db(), sql`SELECT id FROM users WHERE email = ${email}`);
+    const waiting = await count(sql`audit_logs WHERE seq IS NULL AND user_agent = ${PERSON_AGENT}`);
+    expect(waiting).toBeGreaterThan(0);
+
+    expect((await send('DELETE', `/users/${person?.id}?hard=true`)).statusCode).toBe(204);
+    expect(await count(sql`audit_logs WHERE seq IS NULL AND client_erased_at IS NOT NULL AND user_agent IS NULL`)).toBe(waiting);
+    await seal();
+    const after = await verify();
+    // Each of them counts as erased with its hash checked, none as link-only.
+    expect(after).toMatchObject({ valid: true, unsealed: 0, erasedLinkOnly: before.erasedLinkOnly });
+    expect(after.erased).toBeGreaterThanOrEqual(before.erased + waiting);
+  });
 });
 
 // Rows written before the upgrade: the migration names their subjects as the code does, so an erasure finds them.
