@@ -467,7 +467,7 @@ export interface paths {
         put?: never;
         /**
          * Bring a deactivated user back
-         * @description An INACTIVE (soft-deleted) user becomes ACTIVE again and may sign in; their status reason is cleared.
+         * @description An INACTIVE (soft-deleted) user becomes ACTIVE again and may sign in; their status reason is cleared. A restore does not lift a suspension: a SUSPENDED or PENDING user answers 409 USER_STATUS_CONFLICT (POST /users/{id}/activate, users:suspend, is for them); an ACTIVE one is left as it is.
          */
         post: operations["postUserRestore"];
         delete?: never;
@@ -487,7 +487,7 @@ export interface paths {
         put?: never;
         /**
          * Suspend a user (ends their sessions at once)
-         * @description The user becomes SUSPENDED: every session ends and sign-in is refused until POST /users/{id}/activate. The optional `reason` is kept as the user's status reason.
+         * @description The user becomes SUSPENDED: every session ends and sign-in is refused until POST /users/{id}/activate. The optional `reason` is kept as the user's status reason (suspending a SUSPENDED user again replaces it). A deactivated (INACTIVE) user is restored first: 409 USER_STATUS_CONFLICT.
          */
         post: operations["postUserSuspend"];
         delete?: never;
@@ -507,7 +507,7 @@ export interface paths {
         put?: never;
         /**
          * Lift a suspension
-         * @description A SUSPENDED user becomes ACTIVE again and may sign in; their status reason is cleared.
+         * @description A SUSPENDED (or PENDING) user becomes ACTIVE again and may sign in; their status reason is cleared; an ACTIVE one is left as it is. Lifting a suspension does not bring back a deactivated user: an INACTIVE user answers 409 USER_STATUS_CONFLICT (POST /users/{id}/restore, users:delete, is for them).
          */
         post: operations["postUserActivate"];
         delete?: never;
@@ -2220,7 +2220,7 @@ export interface paths {
         post?: never;
         /**
          * Unlink one of a user's identities (see them with GET /users/:id?include=identities)
-         * @description An administrator removes a provider link of a user in their tenancy; the user then signs in with their password or another identity.
+         * @description An administrator removes a provider link of a user in their tenancy; the user then signs in with their password or another identity. A linked identity is a way to sign in: it changes in a signed-in session only, not with an API key or while impersonating. Your own identity keeps the rule of DELETE /auth/identities/{id} (LAST_SIGN_IN_METHOD).
          */
         delete: operations["deleteUserIdentity"];
         options?: never;
@@ -3910,6 +3910,18 @@ export interface components {
                 };
             };
         };
+        /** @description Problem codes: CANNOT_TARGET_SELF, LAST_SUPER_ADMIN, USER_STATUS_CONFLICT, ALREADY_EXISTS */
+        "409-CANNOT_TARGET_SELF-LAST_SUPER_ADMIN-USER_STATUS_CONFLICT-ALREADY_EXISTS": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "CANNOT_TARGET_SELF" | "LAST_SUPER_ADMIN" | "USER_STATUS_CONFLICT" | "ALREADY_EXISTS";
+                };
+            };
+        };
         /** @description Problem codes: EMAIL_ALREADY_EXISTS, USERNAME_ALREADY_EXISTS, PHONE_ALREADY_EXISTS, REFERENCE_CONFLICT, ALREADY_EXISTS */
         "409-EMAIL_ALREADY_EXISTS-USERNAME_ALREADY_EXISTS-PHONE_ALREADY_EXISTS-REFERENCE_CONFLICT-ALREADY_EXISTS": {
             headers: {
@@ -4135,6 +4147,18 @@ export interface components {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
                     code?: "SYSTEM_ROLE" | "NAME_ALREADY_EXISTS" | "ALREADY_EXISTS";
+                };
+            };
+        };
+        /** @description Problem codes: USER_STATUS_CONFLICT, ALREADY_EXISTS */
+        "409-USER_STATUS_CONFLICT-ALREADY_EXISTS": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "USER_STATUS_CONFLICT" | "ALREADY_EXISTS";
                 };
             };
         };
@@ -6026,7 +6050,7 @@ export interface operations {
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-FORBIDDEN"];
             404: components["responses"]["404-USER_NOT_FOUND"];
-            409: components["responses"]["409-ALREADY_EXISTS"];
+            409: components["responses"]["409-USER_STATUS_CONFLICT-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["500-INTERNAL_ERROR"];
@@ -6083,7 +6107,7 @@ export interface operations {
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-FORBIDDEN"];
             404: components["responses"]["404-USER_NOT_FOUND"];
-            409: components["responses"]["409-CANNOT_TARGET_SELF-LAST_SUPER_ADMIN-ALREADY_EXISTS"];
+            409: components["responses"]["409-CANNOT_TARGET_SELF-LAST_SUPER_ADMIN-USER_STATUS_CONFLICT-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["500-INTERNAL_ERROR"];
@@ -6140,7 +6164,7 @@ export interface operations {
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-FORBIDDEN"];
             404: components["responses"]["404-USER_NOT_FOUND"];
-            409: components["responses"]["409-ALREADY_EXISTS"];
+            409: components["responses"]["409-USER_STATUS_CONFLICT-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["500-INTERNAL_ERROR"];
@@ -11094,9 +11118,9 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-FORBIDDEN"];
+            403: components["responses"]["403-ACCOUNT_HOLDS_MORE_ACCESS-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED-FORBIDDEN"];
             404: components["responses"]["404-USER_NOT_FOUND-IDENTITY_NOT_FOUND"];
-            409: components["responses"]["409-ALREADY_EXISTS"];
+            409: components["responses"]["409-LAST_SIGN_IN_METHOD-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["500-INTERNAL_ERROR"];

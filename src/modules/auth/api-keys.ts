@@ -3,6 +3,7 @@ import { isoOrNull } from '../../platform/dates.js';
 import { type PageRequest, pagedById } from '../../platform/paging.js';
 import { accessErrors } from '../access/errors.js';
 import { assertNotApiKey, cachedAccessProfile, isPermission } from '../access/service.js';
+import { memberships } from '../organizations/service.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -98,8 +99,8 @@ export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users
       if (!key || owner?.status !== 'ACTIVE') throw errors.INVALID_API_KEY();
       // Last-used time to the minute is plenty, and spares a write per request.
       if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) await queries.touchApiKey(db, key.id);
-      // A key acts in its owner's default organization.
-      const profile = await cachedAccessProfile(kit.context, db, key.userId, owner.organizationId);
+      // A key acts in its owner's default organization, with their roles there while that membership is in force.
+      const profile = await cachedAccessProfile(kit.context, db, key.userId, await memberships.defaultScope(db, owner));
       const scoped = profile.permissions.filter((permission) => key.scopes.includes(permission));
       return {
         userId: key.userId,

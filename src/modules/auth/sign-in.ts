@@ -125,8 +125,7 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
       payload: { amr: attempt.amr, rehashed: attempt.rehashed ?? false },
     });
     // A sign-in lands in the default organization; its roles count unless that membership is suspended.
-    const membership = user.organizationId ? await memberships.find(tx, user.organizationId, user.id) : undefined;
-    const landing = { id: user.organizationId, scope: membership?.status === 'SUSPENDED' ? null : user.organizationId };
+    const landing = { id: user.organizationId, scope: await memberships.defaultScope(tx, user) };
     const signedIn = { amr: session.amr ?? attempt.amr, authTime: session.createdAt };
     return { ...(await issueAccessToken(tx, user.id, landing, session.id, signedIn)), refreshToken, user: kit.users.view(user) };
   }

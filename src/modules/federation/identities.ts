@@ -58,11 +58,16 @@ export function createIdentities(kit: Pick<FederationKit, 'context' | 'useCases'
       await useCases.run(caller, (tx, emit) => unlink(tx, emit, caller.principal.userId, id, true));
     },
 
-    /** An administrator may remove any identity of a user they can see (the user keeps the password reset). */
+    /**
+     * An administrator may remove any identity of a user they may act on (the user keeps the password reset), in a
+     * session of their own, as for the user's password and factors: not with an API key, not while impersonating.
+     * Their own identity keeps the rule of `unlinkOwn`.
+     */
     async unlinkOfUser(caller: SignedInCaller, userRef: string, id: string) {
+      assertNotApiKey(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
         const user = await users.actionableUser(tx, caller.principal, userRef);
-        await unlink(tx, emit, user.id, id, false);
+        await unlink(tx, emit, user.id, id, user.id === caller.principal.userId);
       });
     },
   };

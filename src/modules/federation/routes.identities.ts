@@ -15,6 +15,9 @@ const tags = ['social sign-in'];
 const operation = operations(tags);
 
 /** The caller's own linked identities, limited per principal (AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE) like auth's /auth routes. */
+// A way to sign in is linked or unlinked in a signed-in session: never with an API key or while impersonated.
+const signedInSessionOnly = [accessErrors.API_KEY_NOT_ALLOWED, accessErrors.IMPERSONATION_NOT_ALLOWED];
+
 export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
   federation: FederationService;
   state: SharedState;
@@ -26,8 +29,6 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
     perMinute(state, perPrincipalLimit, ({ caller }) => `auth-principal:${caller.principal?.apiKeyId ?? caller.principal?.userId}`),
   );
   const limited = problems(httpErrors.RATE_LIMITED);
-  // A way to sign in is linked or unlinked by the person, signed in: never with an API key or while impersonated.
-  const signedInSessionOnly = [accessErrors.API_KEY_NOT_ALLOWED, accessErrors.IMPERSONATION_NOT_ALLOWED];
 
   own.get(
     '',
@@ -77,12 +78,18 @@ export const userIdentityRoutes: FastifyPluginAsyncTypebox<{ federation: Federat
     operation(requirePermission('users:write'), {
       tags: ['users'],
       description:
-        'An administrator removes a provider link of a user in their tenancy; the user then signs in with their password or another identity.',
+        'An administrator removes a provider link of a user in their tenancy; the user then signs in with their password or another identity. A linked identity is a way to sign in: it changes in a signed-in session only, not with an API key or while impersonating. Your own identity keeps the rule of DELETE /auth/identities/{id} (LAST_SIGN_IN_METHOD).',
       summary: "Unlink one of a user's identities (see them with GET /users/:id?include=identities)",
       params: UserIdentityParams,
       response: {
         204: NoContent,
-        ...problems(userErrors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS, errors.IDENTITY_NOT_FOUND),
+        ...problems(
+          userErrors.USER_NOT_FOUND,
+          accessErrors.ACCOUNT_HOLDS_MORE_ACCESS,
+          errors.IDENTITY_NOT_FOUND,
+          errors.LAST_SIGN_IN_METHOD,
+          ...signedInSessionOnly,
+        ),
       },
     }),
     async (request) => {

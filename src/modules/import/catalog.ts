@@ -12,6 +12,17 @@ function refusalOf(error: unknown): string {
 }
 
 /**
+ * What the single-user routes ask of a status change: users:delete to deactivate or restore, users:suspend to
+ * suspend (or hold as pending) and to lift a suspension. An INACTIVE user suspended by a line asks both.
+ */
+function statusPermissions(from: string, to: string | undefined) {
+  const needed: string[] = [];
+  if (from === 'INACTIVE' || to === 'INACTIVE') needed.push('users:delete');
+  if (to === 'SUSPENDED' || to === 'PENDING' || (to === 'ACTIVE' && from !== 'INACTIVE')) needed.push('users:suspend');
+  return needed;
+}
+
+/**
  * The names an import file may use (organization slugs, user types, roles), read once. For an
  * administrator's import (HTTP) the rules of the single-user routes apply to every line: the tenancy
  * rule (another organization's account is one the actor cannot see), "nobody grants beyond what they
@@ -37,9 +48,13 @@ export async function loadCatalog(db: Executor, actor: Principal | undefined, ow
     defaultRoleId: rows.roles.find((row) => row.isDefault)?.id,
     defaultOrganizationId: tenant ?? null,
     sees: (organizationId) => !actor || inTenancy(actor, organizationId),
+    mayVerifyAddresses: !actor || actor.crossTenant,
     async updateRefused(account, line) {
       if (!actor) return undefined;
-      const removing = line.status !== 'ACTIVE' && line.status !== account.status;
+      const changing = line.status !== undefined && line.status !== account.status;
+      const removing = changing && line.status !== 'ACTIVE';
+      const missing = changing ? statusPermissions(account.status, line.status).filter((name) => !actor.permissions.has(name)) : [];
+      if (missing.length > 0) return `changing this user's status from ${account.status} to ${line.status} needs ${missing.join(' and ')}`;
       const check = async () => {
         // The writer gives a line's hash only to an account without a password (src/modules/import/writer.ts).
         if (line.passwordHash !== null && account.passwordHash === null) assertNotApiKey(actor);

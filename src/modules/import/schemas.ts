@@ -18,9 +18,18 @@ export const ImportRecord = Type.Object(
     firstName: Type.Optional(Name),
     lastName: Type.Optional(Name),
     name: Type.Optional(Type.String({ maxLength: 201, description: 'split into first and last name when those are absent' })),
-    status: Type.Optional(UserStatus),
+    status: Type.Optional({
+      ...UserStatus,
+      description:
+        "default ACTIVE for a new account; an updated one keeps its own. A change needs its route's permission (users:suspend, users:delete)",
+    }),
     createdAt: Type.Optional(Timestamp),
-    emailVerified: Type.Optional(Type.Boolean({ description: 'default true: the system it comes from had the address' })),
+    emailVerified: Type.Optional(
+      Type.Boolean({
+        description:
+          'the system it comes from had the address: default true from the CLI and a cross-tenant administrator; an organization administrator imports addresses unverified',
+      }),
+    ),
     phoneVerified: Type.Optional(Type.Boolean({ description: 'default false: the system it comes from proved the number' })),
     organization: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'organization slug' })),
     userType: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'user type name' })),

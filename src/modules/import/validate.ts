@@ -23,10 +23,16 @@ export interface Catalog {
    */
   updateRefused(
     account: ExistingUser,
-    line: { status: string; passwordHash: string | null; username: string | null; phone: string | null },
+    line: { status: string | undefined; passwordHash: string | null; username: string | null; phone: string | null },
   ): Promise<string | undefined>;
   /** Why the actor may not put a user in this organization, if they may not. */
   placementRefused(organizationId: string | null): string | undefined;
+  /**
+   * Whether a new account's address may come in as verified: the file's word that the system it comes from had
+   * the address is taken from the system itself (the CLI) and from a cross-tenant administrator only, since a
+   * verified address is one a federated sign-in of that address joins.
+   */
+  readonly mayVerifyAddresses: boolean;
   /** Why the actor may not grant these roles, if they may not (the same rule as a direct grant). */
   grantRefused(roleIds: string[]): Promise<string | undefined>;
   /** The organization of a line that names none (an administrator's own). */
@@ -43,7 +49,8 @@ export interface ImportUser {
   phone: string | null;
   firstName: string;
   lastName: string;
-  status: ImportRecord['status'] & string;
+  /** As the line names it; a line naming none creates an ACTIVE account and leaves an existing one's status. */
+  status: ImportRecord['status'];
   createdAt: Date | null;
   emailVerified: boolean;
   phoneVerified: boolean;
@@ -159,6 +166,8 @@ async function resolveNames(line: number, value: Partial<ImportRecord>, catalog:
   const named = (value.roles ?? []).map((role) => catalog.roleId(role));
   const unknownRoles = (value.roles ?? []).filter((_role, index) => named[index] === undefined);
   const roleIds = (named.length > 0 ? named : [catalog.defaultRoleId]).filter((id) => id !== undefined);
+  if (value.emailVerified === true && !catalog.mayVerifyAddresses)
+    error('emailVerified', 'only an administrator acting across organizations imports an address as verified');
   if (unknownRoles.length > 0) error('roles', `unknown role: ${unknownRoles.join(', ')}`);
   else {
     const refusedGrant = await catalog.grantRefused(roleIds);
@@ -190,9 +199,9 @@ export async function checkRecord(
       phone: value.phone ?? null,
       firstName,
       lastName,
-      status: value.status ?? 'ACTIVE',
+      status: value.status,
       createdAt: value.createdAt ? new Date(value.createdAt) : null,
-      emailVerified: value.emailVerified ?? true,
+      emailVerified: value.emailVerified ?? catalog.mayVerifyAddresses,
       phoneVerified: value.phoneVerified ?? false,
       organizationId: names.organizationId,
       userTypeId: names.userTypeId,

@@ -18,20 +18,30 @@ export interface BatchResult {
   refused: LineError[];
 }
 
+type UserStatus = ExistingUser['status'];
+
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** What a line sets on the account itself, made or overwritten (an INACTIVE user is a soft-deleted one). */
-const accountFields = (user: ImportUser, now: Date) => ({
+const accountFields = (user: ImportUser, status: UserStatus, now: Date) => ({
   username: user.username,
   phone: user.phone,
   phoneVerifiedAt: user.phoneVerified ? now : null,
   firstName: user.firstName,
   lastName: user.lastName,
-  status: user.status,
-  deletedAt: user.status === 'INACTIVE' ? now : null,
+  status,
+  deletedAt: status === 'INACTIVE' ? now : null,
   organizationId: user.organizationId,
   userTypeId: user.userTypeId,
 });
+
+/** The event of a status a file changes, as the single-user routes emit it (auth ends sessions on the ending ones). */
+function statusEvent(before: UserStatus, after: UserStatus) {
+  if (after === 'SUSPENDED') return 'user.suspended';
+  if (after === 'INACTIVE') return 'user.deactivated';
+  if (after === 'ACTIVE') return before === 'INACTIVE' ? 'user.restored' : 'user.activated';
+  return 'user.updated';
+}
 
 /**
  * A user's own rows beside the account: profile (always), preferences, skills, goals, and roles held within
@@ -90,7 +100,7 @@ export async function writeBatch(
       user: {
         id,
         email: user.email,
-        ...accountFields(user, now),
+        ...accountFields(user, user.status ?? 'ACTIVE', now),
         passwordHash: user.passwordHash,
         emailVerifiedAt: user.emailVerified ? now : null,
         createdAt: user.createdAt ?? now,
@@ -175,9 +185,10 @@ async function updateExisting(
   const titles = new Set((await learning.imports.goalTitles(tx, ids)).map((row) => `${row.userId} ${row.title}`));
   for (const [index, user] of updated.entries()) {
     const id = ids[index] as string;
-    const before = existing.get(user.email);
+    const before = existing.get(user.email) as ExistingUser;
+    const status = user.status ?? before.status;
     await users.overwrite(tx, id, {
-      ...accountFields(user, new Date()),
+      ...accountFields(user, status, new Date()),
       // A password set (or migrated) since the first import is the user's: an old hash never replaces it.
       ...(before?.passwordHash ? {} : { passwordHash: user.passwordHash }),
     });
@@ -190,11 +201,12 @@ async function updateExisting(
       tx,
       rows.goals.filter((goal) => !titles.has(`${id} ${goal.title}`)),
     );
-    // A user the file suspends or deactivates loses their sessions (auth reacts to these events), as through the API.
-    const ending = user.status === 'SUSPENDED' ? 'user.suspended' : user.status === 'INACTIVE' ? 'user.deactivated' : undefined;
-    if (ending && before?.status !== user.status) {
-      const changes = { status: { before: before?.status, after: user.status } };
-      await emit({ type: ending, entityId: id, organizationId: user.organizationId ?? before?.organizationId, payload: { changes } });
+    // A status the file changes is recorded as the API records it; a user it suspends or deactivates loses their
+    // sessions (auth reacts to these events).
+    if (status !== before.status) {
+      const changes = { status: { before: before.status, after: status } };
+      const type = statusEvent(before.status, status);
+      await emit({ type, entityId: id, organizationId: user.organizationId ?? before.organizationId, payload: { changes } });
     }
   }
   return ids;

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.js';
 import type { Principal } from '../../platform/caller.js';
 import { cachedAccessProfile } from '../access/service.js';
 import { authErrors } from '../auth/errors.js';
+import { memberships } from '../organizations/service.js';
 import type { UsersService } from '../users/service.js';
 import type { Applications } from './applications.js';
 
@@ -55,8 +56,9 @@ export function createApplicationTokenVerifier(
     const user = userId ? await options.users.findById(db, userId) : undefined;
     if (!application || !user || user.status !== 'ACTIVE') throw authErrors.INVALID_TOKEN();
     const scopes = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
-    // The token acts in the person's default organization, with what they hold there (and platform-wide).
-    const profile = await cachedAccessProfile(context, db, user.id, user.organizationId);
+    // The token acts in the person's default organization, with what they hold there while that membership is
+    // in force (and platform-wide).
+    const profile = await cachedAccessProfile(context, db, user.id, await memberships.defaultScope(db, user));
     const scoped = profile.permissions.filter((permission) => scopes.has(permission) && application.scopes.includes(permission));
     return {
       userId: user.id,

@@ -1,7 +1,7 @@
 import type { Account } from 'oidc-provider';
 import type { AppContext } from '../../context.js';
 import { cachedAccessProfile } from '../access/service.js';
-import type { OrganizationsService } from '../organizations/service.js';
+import { memberships, type OrganizationsService } from '../organizations/service.js';
 import type { UsersService } from '../users/service.js';
 
 /** Which claims each scope releases (oidc-provider filters what `claims()` answers by the granted scopes). */
@@ -35,8 +35,9 @@ export function createAccountFinder(
       async claims() {
         const [profile, access, organization] = await Promise.all([
           users.findProfile(db, user.id),
-          // Roles and permissions of the organization the person signs in to (their default one).
-          cachedAccessProfile(context, db, user.id, user.organizationId),
+          // Roles and permissions of the organization the person signs in to (their default one), while that
+          // membership is in force.
+          memberships.defaultScope(db, user).then((scope) => cachedAccessProfile(context, db, user.id, scope)),
           organizations.summary(db, user.organizationId),
         ]);
         const name = `${user.firstName} ${user.lastName}`.trim();

@@ -26,6 +26,16 @@ export const memberships = {
   memberOf: queries.memberOf,
   isMember: async (executor: Executor, organizationId: string, userId: string) =>
     (await queries.findMembership(executor, organizationId, userId)) !== undefined,
+  /**
+   * Where a person's roles are read when they act in their default organization without a session (a sign-in, an
+   * API key, an application's token): that organization while the membership is in force (a default without a
+   * membership row predates memberships and counts as one), platform-wide grants only while it is suspended.
+   */
+  defaultScope: async (executor: Executor, user: { id: string; organizationId: string | null }) => {
+    if (!user.organizationId) return null;
+    const membership = await queries.findMembership(executor, user.organizationId, user.id);
+    return membership?.status === 'SUSPENDED' ? null : user.organizationId;
+  },
   /** Bulk paths (the import): each (organization, person) becomes a membership unless it is one already. */
   ensure: async (executor: Executor, rows: { organizationId: string; userId: string; invitedBy: string | null }[]) => {
     for (const row of rows) await queries.insertMembership(executor, row);

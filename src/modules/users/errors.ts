@@ -7,6 +7,7 @@ export const userErrors = defineErrors({
   ORGANIZATION_NOT_ALLOWED: [403, 'You can only place users in your own organization.'],
   REAUTHENTICATION_REQUIRED: [403, 'This change needs your current password, or a sign-in within the last few minutes.'],
   CANNOT_TARGET_SELF: [409, 'You cannot do this to your own account.'],
+  USER_STATUS_CONFLICT: [409, 'The user is not in a status this change starts from.'],
   CURRENT_PASSWORD_WRONG: [403, 'The current password is not right.'],
   UNSUPPORTED_IMAGE: [415, 'The file is not an image Tessera accepts.'],
 });

@@ -4,7 +4,7 @@ import { httpErrors } from '../../http/errors.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
-import { placementFor, resolveUserId } from '../access/service.js';
+import { placementFor, resolveUserId, tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import type { Accounts } from './accounts.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
@@ -33,25 +33,41 @@ export interface LifecycleDeps {
   erasure: Erasure;
 }
 
+type Status = 'PENDING' | 'ACTIVE' | 'SUSPENDED' | 'INACTIVE';
 type Transition = {
-  status: 'ACTIVE' | 'SUSPENDED' | 'INACTIVE';
+  status: Exclude<Status, 'PENDING'>;
   event: 'user.suspended' | 'user.activated' | 'user.deactivated' | 'user.restored';
+  /**
+   * The statuses it starts from besides its own (which changes nothing, or a suspension's reason). Each
+   * permission undoes only its own act: lifting a suspension (users:suspend) does not bring back a deactivated
+   * user, restoring one (users:delete) does not lift a suspension, and a deactivated user is not suspended.
+   */
+  from: readonly Status[];
 };
 const transitions = {
-  suspend: { status: 'SUSPENDED', event: 'user.suspended' },
-  activate: { status: 'ACTIVE', event: 'user.activated' },
-  deactivate: { status: 'INACTIVE', event: 'user.deactivated' },
-  restore: { status: 'ACTIVE', event: 'user.restored' },
+  suspend: { status: 'SUSPENDED', event: 'user.suspended', from: ['PENDING', 'ACTIVE'] },
+  activate: { status: 'ACTIVE', event: 'user.activated', from: ['PENDING', 'SUSPENDED'] },
+  deactivate: { status: 'INACTIVE', event: 'user.deactivated', from: ['PENDING', 'ACTIVE', 'SUSPENDED'] },
+  restore: { status: 'ACTIVE', event: 'user.restored', from: ['INACTIVE'] },
 } as const satisfies Record<string, Transition>;
+
+/** Why a user in this status cannot take the change asked for, and which change they can take. */
+const refusalFrom: Record<Status, string> = {
+  INACTIVE: 'This user is deactivated: restore them first (POST /users/{id}/restore).',
+  SUSPENDED: 'This user is suspended, not deactivated: lift the suspension instead (POST /users/{id}/activate).',
+  PENDING: 'This user is pending, not deactivated: activate them instead (POST /users/{id}/activate).',
+  ACTIVE: 'This user is active.',
+};
 
 /** An administrator's lifecycle of a user: create, change, suspend, deactivate (soft delete), restore, erase. */
 export function createLifecycle(
   config: Pick<Config, 'PASSWORD_MIN_LENGTH'>,
   { useCases, db, emailChanges, accounts, erasure }: LifecycleDeps,
 ) {
-  async function changeStatus(caller: SignedInCaller, id: string, { status, event }: Transition, reason?: string) {
+  async function changeStatus(caller: SignedInCaller, id: string, { status, event, from }: Transition, reason?: string) {
     const user = await useCases.run(caller, async (tx, emit) => {
       const before = await actionableUser(tx, caller.principal, id);
+      if (before.status !== status && !from.includes(before.status)) throw errors.USER_STATUS_CONFLICT(refusalFrom[before.status]);
       if (status !== 'ACTIVE') await assertMayRemove(tx, caller.principal, before.id);
       const values = {
         status,
@@ -113,6 +129,10 @@ export function createLifecycle(
       const user = await useCases.run(caller, async (tx, emit) => {
         const before = await actionableUser(tx, principal, id);
         assertIdentifierChangesAllowed(principal, before, fields);
+        // A member whose default organization is another keeps it: the default is where their sign-ins, keys and
+        // events act, so an administrator confined to one organization does not pull them into theirs.
+        if (tenantOf(principal) !== undefined && fields.organizationId !== undefined && fields.organizationId !== before.organizationId)
+          throw errors.ORGANIZATION_NOT_ALLOWED();
         if (profile) await saveProfile(tx, emit, before.id, profile);
         const pending = own || options.confirm === true ? newAddressOf(before, fields.email) : undefined;
         // A change of the profile alone leaves the user's row as it is.

@@ -40,6 +40,7 @@ const fieldConflicts = [
 /** Another account's target: missing (or outside the tenancy), or holding access the actor does not. */
 const target = [errors.USER_NOT_FOUND, accessErrors.ACCOUNT_HOLDS_MORE_ACCESS];
 const removal = [...target, errors.CANNOT_TARGET_SELF, accessErrors.LAST_SUPER_ADMIN];
+const fromStatus = [...target, errors.USER_STATUS_CONFLICT];
 
 /** Administering users: list, create, read, replace, patch, status, delete. */
 export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (app, { users }) => {
@@ -160,7 +161,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
     summary: string,
     description: string,
     change: (caller: SignedInCaller, id: string, reason?: string) => Promise<Static<typeof UserView>>,
-    refusals: ErrorSpec[] = target,
+    refusals: ErrorSpec[] = fromStatus,
   ) =>
     app.post(
       url,
@@ -185,22 +186,22 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
     '/users/:id/restore',
     'users:delete',
     'Bring a deactivated user back',
-    'An INACTIVE (soft-deleted) user becomes ACTIVE again and may sign in; their status reason is cleared.',
+    'An INACTIVE (soft-deleted) user becomes ACTIVE again and may sign in; their status reason is cleared. A restore does not lift a suspension: a SUSPENDED or PENDING user answers 409 USER_STATUS_CONFLICT (POST /users/{id}/activate, users:suspend, is for them); an ACTIVE one is left as it is.',
     users.restore,
   );
   statusChange(
     '/users/:id/suspend',
     'users:suspend',
     'Suspend a user (ends their sessions at once)',
-    "The user becomes SUSPENDED: every session ends and sign-in is refused until POST /users/{id}/activate. The optional `reason` is kept as the user's status reason.",
+    "The user becomes SUSPENDED: every session ends and sign-in is refused until POST /users/{id}/activate. The optional `reason` is kept as the user's status reason (suspending a SUSPENDED user again replaces it). A deactivated (INACTIVE) user is restored first: 409 USER_STATUS_CONFLICT.",
     users.suspend,
-    removal,
+    [...removal, errors.USER_STATUS_CONFLICT],
   );
   statusChange(
     '/users/:id/activate',
     'users:suspend',
     'Lift a suspension',
-    'A SUSPENDED user becomes ACTIVE again and may sign in; their status reason is cleared.',
+    'A SUSPENDED (or PENDING) user becomes ACTIVE again and may sign in; their status reason is cleared; an ACTIVE one is left as it is. Lifting a suspension does not bring back a deactivated user: an INACTIVE user answers 409 USER_STATUS_CONFLICT (POST /users/{id}/restore, users:delete, is for them).',
     users.activate,
   );
 
