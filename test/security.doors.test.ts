@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userIdentities } from '../src/db/schema/index.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, login, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, findRoleId, login, loginAs } from './helpers/auth.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Signed = { headers: Record<string, string> };
@@ -172,5 +172,22 @@ describe('authorization through every door', () => {
     expect((await call(root, 'GET', `/users/${person.id}`)).json().organizationId).toBe(orgB);
     // Their other fields stay theirs to change.
     expect((await call(session, 'PATCH', `/users/${person.id}`, { firstName: 'Renamed' })).statusCode).toBe(200);
+  });
+
+  it("an organization's administrator revokes a role held within their organization, not one held platform-wide", async () => {
+    const session = await loginAs(h, { roles: ['ORG_ADMIN'], permissions: ['roles:manage'], organizationId: orgA });
+    const person = await makeUser({ email: 'platform-instructor@doors.example' });
+    expect((await call(root, 'POST', `/users/${person.id}/roles`, { roles: ['INSTRUCTOR'] })).statusCode).toBe(200);
+    expect((await call(root, 'POST', `/organizations/${orgA}/members`, { userId: person.id })).statusCode).toBe(201);
+    const rolesOf = async (signed: Signed) =>
+      (await call(signed, 'GET', `/users/${person.id}/roles`)).json().data.map((role: { name: string }) => role.name);
+    expect(await rolesOf(session)).toContain('INSTRUCTOR');
+
+    const revoked = await call(session, 'DELETE', `/users/${person.id}/roles/${await findRoleId(h, 'INSTRUCTOR')}`);
+    expect([revoked.statusCode, revoked.json().code]).toEqual([400, 'ROLE_NOT_HELD']);
+    expect(await rolesOf(root)).toContain('INSTRUCTOR');
+    // Granted within the organization, it is theirs to revoke.
+    expect((await call(session, 'POST', `/users/${person.id}/roles`, { roles: ['LEARNER'] })).statusCode).toBe(200);
+    expect((await call(session, 'DELETE', `/users/${person.id}/roles/${await findRoleId(h, 'LEARNER')}`)).statusCode).toBe(204);
   });
 });

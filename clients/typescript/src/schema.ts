@@ -656,7 +656,7 @@ export interface paths {
         post?: never;
         /**
          * Take a role from a user
-         * @description Removes one role; the user loses its permissions at once. The last super-admin keeps the role (LAST_SUPER_ADMIN).
+         * @description Removes one role; the user loses its permissions at once. The last super-admin keeps the role (LAST_SUPER_ADMIN). An administrator confined to an organization removes a role held within it; one held platform-wide answers ROLE_NOT_HELD to them and is removed by an administrator acting across organizations.
          */
         delete: operations["deleteUserRole"];
         options?: never;
@@ -700,7 +700,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke a direct permission
-         * @description Removes a permission granted directly; one the user holds through a role stays. A permission not granted directly answers PERMISSION_NOT_HELD.
+         * @description Removes a permission granted directly; one the user holds through a role stays. A permission not granted directly answers PERMISSION_NOT_HELD, as does, to an administrator confined to an organization, one granted platform-wide.
          */
         delete: operations["deleteUserPermission"];
         options?: never;

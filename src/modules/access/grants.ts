@@ -6,6 +6,7 @@ import { accessErrors as errors } from './errors.js';
 import { assertMayActOn, heldAccess } from './power.js';
 import type { UserCondition } from './queries.js';
 import * as queries from './queries.js';
+import { tenantOf } from './tenancy.js';
 
 export type Role = Awaited<ReturnType<typeof queries.findRolesByNameOrId>>[number];
 
@@ -67,10 +68,22 @@ export async function assertNotLastSuperAdmin(db: Executor, userId: string, isAc
 }
 
 /**
+ * An administrator confined to an organization revokes a grant held within it; one held platform-wide (given while
+ * the person was in no organization) reaches every organization they are in, and is revoked across them only.
+ */
+function revocationScope(principal: Principal, organizationId: string | null): queries.RevocationScope {
+  return tenantOf(principal) !== undefined && organizationId ? { within: organizationId } : organizationId;
+}
+const notHeldWithin = (principal: Principal, what: 'role' | 'permission') =>
+  tenantOf(principal) === undefined
+    ? undefined
+    : `The user holds no such ${what} within your organization (one held platform-wide is revoked by an administrator acting across organizations).`;
+
+/**
  * Grants of roles and direct permissions to a user within an organization (`organizationId`: the
  * organization the grant holds in; null for a person in none); the caller has already checked the user is
  * in their tenancy, and each use case checks the user holds no more than the actor. A revocation takes the
- * grant within that organization and a platform-wide one.
+ * grant within that organization and, by an administrator acting across organizations, a platform-wide one.
  */
 export function createGrants(useCases: DomainUseCases, people: { isActive: UserCondition }) {
   return {
@@ -95,7 +108,8 @@ export function createGrants(useCases: DomainUseCases, people: { isActive: UserC
         await assertMayActOn(tx, caller.principal, userId, 'organization');
         await assertMayGrant(tx, caller.principal, { roles: [role] });
         if (role.isSuperAdmin) await assertNotLastSuperAdmin(tx, userId, people.isActive);
-        if (!(await queries.revokeRole(tx, userId, role.id, organizationId))) throw errors.ROLE_NOT_HELD();
+        if (!(await queries.revokeRole(tx, userId, role.id, revocationScope(caller.principal, organizationId))))
+          throw errors.ROLE_NOT_HELD(notHeldWithin(caller.principal, 'role'));
         await emit({ type: 'user.role_revoked', entityId: userId, organizationId, payload: { role: role.name } });
       });
     },
@@ -125,7 +139,8 @@ export function createGrants(useCases: DomainUseCases, people: { isActive: UserC
         if (!permission) return;
         await assertMayActOn(tx, caller.principal, userId, 'organization');
         await assertMayGrant(tx, caller.principal, { permissions: [permission.name] });
-        if (!(await queries.revokePermission(tx, userId, permission.id, organizationId))) throw errors.PERMISSION_NOT_HELD();
+        if (!(await queries.revokePermission(tx, userId, permission.id, revocationScope(caller.principal, organizationId))))
+          throw errors.PERMISSION_NOT_HELD(notHeldWithin(caller.principal, 'permission'));
         await emit({ type: 'user.permission_revoked', entityId: userId, organizationId, payload: { permission: permission.name } });
       });
     },

@@ -76,19 +76,15 @@ export async function permissionNamesOfRoles(db: Executor, roleIds: string[]) {
     .where(inArray(rolePermissions.roleId, roleIds));
 }
 
-export async function revokeRole(db: Executor, userId: string, roleId: string, scope: string | null = '*') {
-  const rows = await db
-    .delete(userRoles)
-    .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId), inScope(userRoles.organizationId, scope)))
-    .returning({ roleId: userRoles.roleId });
-  return rows.length > 0;
-}
+/** Where a revocation reaches: a scope of `inScope`, or `{ within }`: the grant held in exactly that organization, not a platform-wide one. */
+export type RevocationScope = string | null | { within: string };
+const revocable = (column: AnyColumn, scope: RevocationScope) =>
+  typeof scope === 'object' && scope !== null ? eq(column, scope.within) : inScope(column, scope);
 
-/** Revokes the grant held within exactly this organization (not a platform-wide one). */
-export async function revokeRoleWithin(db: Executor, userId: string, roleId: string, organizationId: string) {
+export async function revokeRole(db: Executor, userId: string, roleId: string, scope: RevocationScope = '*') {
   const rows = await db
     .delete(userRoles)
-    .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId), eq(userRoles.organizationId, organizationId)))
+    .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId), revocable(userRoles.organizationId, scope)))
     .returning({ roleId: userRoles.roleId });
   return rows.length > 0;
 }
@@ -114,14 +110,14 @@ export async function grantPermission(
   return changed.length > 0;
 }
 
-export async function revokePermission(db: Executor, userId: string, permissionId: string, scope: string | null = '*') {
+export async function revokePermission(db: Executor, userId: string, permissionId: string, scope: RevocationScope = '*') {
   const rows = await db
     .delete(userPermissions)
     .where(
       and(
         eq(userPermissions.userId, userId),
         eq(userPermissions.permissionId, permissionId),
-        inScope(userPermissions.organizationId, scope),
+        revocable(userPermissions.organizationId, scope),
       ),
     )
     .returning({ permissionId: userPermissions.permissionId });

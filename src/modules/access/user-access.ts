@@ -127,7 +127,7 @@ export function createUserAccess(context: AppContext) {
         if (await queries.grantRole(tx, userId, role.id, actor.userId, scopes.get(role.id))) granted.push(role.name);
       if (granted.length > 0) await emit({ type: 'user.roles_granted', entityId: userId, organizationId, payload: { roles: granted } });
       for (const role of dropRows) {
-        if (await queries.revokeRoleWithin(tx, userId, role.id, organizationId)) {
+        if (await queries.revokeRole(tx, userId, role.id, { within: organizationId })) {
           await emit({ type: 'user.role_revoked', entityId: userId, organizationId, payload: { role: role.name } });
         }
       }

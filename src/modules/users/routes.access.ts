@@ -45,7 +45,8 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
     '/users/:id/roles/:roleId',
     operation(manage, {
       summary: 'Take a role from a user',
-      description: 'Removes one role; the user loses its permissions at once. The last super-admin keeps the role (LAST_SUPER_ADMIN).',
+      description:
+        'Removes one role; the user loses its permissions at once. The last super-admin keeps the role (LAST_SUPER_ADMIN). An administrator confined to an organization removes a role held within it; one held platform-wide answers ROLE_NOT_HELD to them and is removed by an administrator acting across organizations.',
       params: UserRoleParams,
       response: {
         204: NoContent,
@@ -94,7 +95,7 @@ export const userAccessRoutes: FastifyPluginAsyncTypebox<{ grants: UsersService[
     operation(manage, {
       summary: 'Revoke a direct permission',
       description:
-        'Removes a permission granted directly; one the user holds through a role stays. A permission not granted directly answers PERMISSION_NOT_HELD.',
+        'Removes a permission granted directly; one the user holds through a role stays. A permission not granted directly answers PERMISSION_NOT_HELD, as does, to an administrator confined to an organization, one granted platform-wide.',
       params: UserPermissionParams,
       response: { 204: NoContent, ...problems(...grantRefusals, accessErrors.UNKNOWN_PERMISSION, accessErrors.PERMISSION_NOT_HELD) },
     }),
