@@ -161,12 +161,15 @@ describe('authorization through every door', () => {
     expect([last.statusCode, last.json().code]).toEqual([409, 'LAST_SIGN_IN_METHOD']);
   });
 
-  it("an organization's administrator does not move a member whose default organization is another into theirs", async () => {
+  it("an organization's administrator neither describes nor moves a member whose default organization is another", async () => {
     const admin = await makeUser({ email: 'mover@doors.example', organizationId: orgA, roles: ['ORG_ADMIN'] });
     const person = await makeUser({ email: 'stays-in-b@doors.example', organizationId: orgB });
     expect((await call(root, 'POST', `/organizations/${orgA}/members`, { userId: person.id })).statusCode).toBe(201);
     const session = await login(h, admin.email, password);
 
+    // Nor do they read what that other organization is called.
+    const seen = (await call(session, 'GET', `/users/${person.id}?include=organization`)).json();
+    expect([seen.organizationId, seen.organization]).toEqual([orgB, null]);
     const moved = await call(session, 'PATCH', `/users/${person.id}`, { organizationId: orgA });
     expect([moved.statusCode, moved.json().code]).toEqual([403, 'ORGANIZATION_NOT_ALLOWED']);
     expect((await call(root, 'GET', `/users/${person.id}`)).json().organizationId).toBe(orgB);

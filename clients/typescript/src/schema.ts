@@ -433,7 +433,7 @@ export interface paths {
         };
         /**
          * A user, with ?include=profile,roles,permissions,subscription,organization,identities,mfa,preferences,stats
-         * @description One user in your tenancy (`me` for yourself). `include` adds the profile, roles, permissions, subscription, organization, linked identities, the kinds of second factor (`mfa`, never a secret), learning preferences or statistics (these two with learning:read, or your own) in the same answer.
+         * @description One user in your tenancy (`me` for yourself). `include` adds the profile, roles, permissions, subscription, organization (null for a member whose default organization is outside your tenancy), linked identities, the kinds of second factor (`mfa`, never a secret), learning preferences or statistics (these two with learning:read, or your own) in the same answer.
          */
         get: operations["getUser"];
         /**

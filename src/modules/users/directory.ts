@@ -4,7 +4,7 @@ import type { Executor } from '../../db/client.js';
 import { httpErrors } from '../../http/errors.js';
 import type { SignedInCaller } from '../../platform/caller.js';
 import { pageOf } from '../../platform/paging.js';
-import { type AccessService, tenantOf } from '../access/service.js';
+import { type AccessService, inTenancy, tenantOf } from '../access/service.js';
 import { memberships, type OrganizationsService } from '../organizations/service.js';
 import * as queries from './queries.js';
 import { inMemberTenancy, normalizeEmail, visibleUser } from './records.js';
@@ -126,7 +126,10 @@ export function createDirectory(
         wanted('roles', () => access.rolesOf(db, user.id, scope)),
         wanted('permissions', () => access.permissionsOf(db, user.id, scope)),
         wanted('subscription', () => subscriptionOf(db, user.id)),
-        wanted('organization', () => organizations.summary(db, user.organizationId)),
+        // A member whose default organization is another's: that organization is not the caller's to describe.
+        wanted('organization', async () =>
+          inTenancy(caller.principal, user.organizationId) ? organizations.summary(db, user.organizationId) : null,
+        ),
         wanted('identities', () => identitiesOf(db, user.id)),
         wanted('mfa', () => mfaOf(db, user.id)),
         wanted('preferences', () => learning.preferencesOf(db, user.id)),

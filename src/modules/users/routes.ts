@@ -87,7 +87,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = as
     '/users/:id',
     operation(requirePermissionOrSelf('users:read'), {
       description:
-        'One user in your tenancy (`me` for yourself). `include` adds the profile, roles, permissions, subscription, organization, linked identities, the kinds of second factor (`mfa`, never a secret), learning preferences or statistics (these two with learning:read, or your own) in the same answer.',
+        'One user in your tenancy (`me` for yourself). `include` adds the profile, roles, permissions, subscription, organization (null for a member whose default organization is outside your tenancy), linked identities, the kinds of second factor (`mfa`, never a secret), learning preferences or statistics (these two with learning:read, or your own) in the same answer.',
       summary: 'A user, with ?include=profile,roles,permissions,subscription,organization,identities,mfa,preferences,stats',
       params: UserIdParams,
       querystring: DetailQuery,
