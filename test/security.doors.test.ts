@@ -193,4 +193,22 @@ describe('authorization through every door', () => {
     expect((await call(session, 'POST', `/users/${person.id}/roles`, { roles: ['LEARNER'] })).statusCode).toBe(200);
     expect((await call(session, 'DELETE', `/users/${person.id}/roles/${await findRoleId(h, 'LEARNER')}`)).statusCode).toBe(204);
   });
+
+  it('an import asks a recent sign-in, as a role grant and a password set by an administrator do', async () => {
+    const writer = await loginAs(h, { organizationId: orgA, permissions: ['users:read', 'users:write'] });
+    await h.context.database.primary.execute(
+      sql`UPDATE sessions SET created_at = now() - interval '1 hour' WHERE user_id = ${writer.userId}`,
+    );
+    for (const url of ['/users/import', '/users/import/jobs']) {
+      const stale = await h.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...writer.headers, 'content-type': 'application/x-ndjson' },
+        payload: `${JSON.stringify({ email: 'late@doors.example' })}\n`,
+      });
+      expect([url, stale.statusCode, stale.json().code]).toEqual([url, 401, 'STEP_UP_REQUIRED']);
+    }
+    const fresh = await login(h, writer.user.email, writer.user.password);
+    expect((await importAs(fresh, [{ email: 'late@doors.example' }], '')).json()).toMatchObject({ created: 1 });
+  });
 });

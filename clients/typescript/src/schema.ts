@@ -2479,7 +2479,7 @@ export interface paths {
         put?: never;
         /**
          * Import users from a JSON Lines or CSV body (the same as `tessera import`), in your organization, with roles you hold
-         * @description Streams a JSON Lines or CSV file, one user per line. Every line is checked first: an invalid line rejects the whole file with 400 IMPORT_REJECTED listing every bad line (or, with `skipInvalid`, is left out). Existing emails are skipped unless `update`; `dryRun` writes nothing.
+         * @description Streams a JSON Lines or CSV file, one user per line. Every line is checked first: an invalid line rejects the whole file with 400 IMPORT_REJECTED listing every bad line (or, with `skipInvalid`, is left out). Existing emails are skipped unless `update`; `dryRun` writes nothing. An import grants roles, changes statuses and gives password hashes to accounts without a password: like a role grant, it needs a recent sign-in (STEP_UP_MAX_AGE; 401 STEP_UP_REQUIRED).
          */
         post: operations["postUsersImport"];
         delete?: never;
@@ -12071,7 +12071,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["400-IMPORT_REJECTED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
-            401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
+            401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY-STEP_UP_REQUIRED"];
             403: components["responses"]["403-FORBIDDEN"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -12140,7 +12140,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
-            401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
+            401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY-STEP_UP_REQUIRED"];
             403: components["responses"]["403-FORBIDDEN"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];

@@ -54,11 +54,13 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }
   // The body is read by the handler as a stream; no parser buffers it.
   app.addContentTypeParser(Object.keys(types), (_request, _payload, done) => done(null));
 
+  // What a role grant or a password set by an administrator asks, since an import does both.
+  const writesAccounts = { ...requirePermission('users:write'), stepUp: true };
   app.post(
     '/users/import',
-    operation(requirePermission('users:write'), {
+    operation(writesAccounts, {
       description:
-        'Streams a JSON Lines or CSV file, one user per line. Every line is checked first: an invalid line rejects the whole file with 400 IMPORT_REJECTED listing every bad line (or, with `skipInvalid`, is left out). Existing emails are skipped unless `update`; `dryRun` writes nothing.',
+        'Streams a JSON Lines or CSV file, one user per line. Every line is checked first: an invalid line rejects the whole file with 400 IMPORT_REJECTED listing every bad line (or, with `skipInvalid`, is left out). Existing emails are skipped unless `update`; `dryRun` writes nothing. An import grants roles, changes statuses and gives password hashes to accounts without a password: like a role grant, it needs a recent sign-in (STEP_UP_MAX_AGE; 401 STEP_UP_REQUIRED).',
       summary: 'Import users from a JSON Lines or CSV body (the same as `tessera import`), in your organization, with roles you hold',
       consumes: Object.keys(types),
       querystring: ImportQuery,
@@ -83,7 +85,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importer: ImportService }
 
   app.post(
     '/users/import/jobs',
-    operation(requirePermission('users:write'), {
+    operation(writesAccounts, {
       summary: 'Start an import that runs in the background; poll its progress',
       description:
         'The same import as POST /users/import, answered with 202 once the file is received: the checking and then the writing run on, and GET /users/import/jobs/:id tells their progress and, when done, the summary (with `rejected` when invalid lines wrote nothing).',
