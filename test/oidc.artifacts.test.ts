@@ -151,6 +151,42 @@ describe(`OpenID provider artifacts at rest (${driver})`, () => {
     expect((await refresh(next.refresh_token)).status).toBe(400);
   });
 
+  /** Statuses and OAuth errors of answers to requests sent at once, the one that won first. */
+  async function outcomes(answers: Response[]) {
+    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as { refresh_token?: string; error?: string }[];
+    const order = answers.map((_answer, index) => index).sort((a, b) => (answers[a]?.status ?? 0) - (answers[b]?.status ?? 0));
+    return {
+      results: order.map((index) => [answers[index]?.status, bodies[index]?.error ?? 'tokens']),
+      won: bodies.find((body) => body.refresh_token),
+    };
+  }
+
+  it('redeems a code presented four times at once for one request only, and revokes what it gave as for a code used twice', async () => {
+    const flow = await signedInFlow();
+    const { results, won } = await outcomes(await Promise.all(Array.from({ length: 4 }, () => redeemCode(flow))));
+    expect(results).toEqual([
+      [200, 'tokens'],
+      [400, 'invalid_grant'],
+      [400, 'invalid_grant'],
+      [400, 'invalid_grant'],
+    ]);
+    // RFC 6749 10.5: what a code used twice gave is revoked, whichever request was the client's.
+    expect((await refresh(won?.refresh_token as string)).status).toBe(400);
+  });
+
+  it('rotates a refresh token presented four times at once for one request only, and revokes its grant as for a reuse', async () => {
+    const flow = await signedInFlow();
+    const tokens = (await (await redeemCode(flow)).json()) as { refresh_token: string };
+    const { results, won } = await outcomes(await Promise.all(Array.from({ length: 4 }, () => refresh(tokens.refresh_token))));
+    expect(results).toEqual([
+      [200, 'tokens'],
+      [400, 'invalid_grant'],
+      [400, 'invalid_grant'],
+      [400, 'invalid_grant'],
+    ]);
+    expect((await refresh(won?.refresh_token as string)).status).toBe(400);
+  });
+
   it('finds after migration 0026 a refresh token and a provider session stored before it under their value', async () => {
     const flow = await signedInFlow();
     const tokens = (await (await redeemCode(flow)).json()) as { refresh_token: string };
