@@ -2,9 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentPage } from '../src/modules/oidc/views.js';
+import { createHarness, type Harness } from './helpers/app.js';
 import { createUser, login } from './helpers/auth.js';
 import { overflowPx } from './helpers/axe.js';
 import { hasChromium } from './helpers/chromium.js';
+import { APP_REDIRECT, federationConfig, pkcePair, redeem } from './helpers/federation.js';
 import { type PagesRig, startPages } from './helpers/pages.js';
 import { freePort } from './helpers/ports.js';
 
@@ -187,5 +189,70 @@ describe.skipIf(!hasChromium)('hosted sign-in for apps (PKCE round trip)', () =>
       headers: { accept: 'text/html', 'accept-language': 'en', cookie: 'tessera_lang=en' },
     });
     expect(anonymous.body).toContain('<html lang="en">');
+  });
+});
+
+// The hosted pages' cookie names a browser session: one they began themselves. An API client's refresh token (a
+// mobile app's, stolen from it) is no cookie: it would open every page and begin a new session through an app's
+// round trip without ever being spent, so refresh-token reuse detection would never see it and logging that device
+// out would end nothing the thief holds. A browser session's token, in turn, is no refresh token.
+describe('the browser cookie is a browser session’s', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ config: federationConfig });
+  }, 120_000);
+  afterAll(async () => h?.close());
+
+  const withCookie = (url: string, cookie: string) =>
+    h.app.inject({ method: 'GET', url, headers: { cookie: `${h.app.modules.hosted.cookieName}=${cookie}` } });
+  const appSignIn = (challenge: string) =>
+    `/sign-in?${new URLSearchParams({ redirect_uri: APP_REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', state: 's' })}`;
+  const refresh = (refreshToken: string) => h.app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken } });
+  const sessionsOf = async (accessToken: string) =>
+    (await h.app.inject({ method: 'GET', url: '/auth/sessions', headers: { authorization: `Bearer ${accessToken}` } })).json().data;
+
+  it('refuses an API client’s refresh token as the cookie: no page opens, no app gets a code, the token stays the client’s', async () => {
+    const user = await createUser(h);
+    const api = await login(h, user.email, user.password);
+
+    const forApp = await withCookie(appSignIn(pkcePair().challenge), api.refreshToken);
+    expect([forApp.statusCode, forApp.headers.location]).toEqual([200, undefined]);
+    expect(forApp.body).toContain('name="password"');
+    const account = await withCookie('/account', api.refreshToken);
+    expect([account.statusCode, account.headers.location]).toEqual([303, '/sign-in?return_to=%2Faccount']);
+
+    // Nothing began a session beside the client's, whose token still refreshes (and, spent, is a reuse).
+    expect(await sessionsOf(api.accessToken)).toHaveLength(1);
+    const rotated = await refresh(api.refreshToken);
+    expect(rotated.statusCode).toBe(200);
+    expect(await sessionsOf(rotated.json().accessToken)).toHaveLength(1);
+  });
+
+  it('opens the pages with a cookie the pages set, which POST /auth/refresh-token refuses and leaves working', async () => {
+    const user = await createUser(h);
+    const signedIn = await h.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+      payload: new URLSearchParams({ csrf: 'anonymous', identifier: user.email, password: user.password }).toString(),
+    });
+    expect(signedIn.statusCode).toBe(303);
+    const cookie = new RegExp(`${h.app.modules.hosted.cookieName}=([^;]+)`).exec(String(signedIn.headers['set-cookie']))?.[1] as string;
+    expect((await withCookie('/account', cookie)).statusCode).toBe(200);
+
+    const refused = await refresh(cookie);
+    expect([refused.statusCode, refused.json().code]).toEqual([401, 'INVALID_REFRESH_TOKEN']);
+    expect((await withCookie('/account', cookie)).statusCode).toBe(200);
+
+    // The app round trip from this browser: a code for the app, which begins the app's own session.
+    const { verifier, challenge } = pkcePair();
+    const back = await withCookie(appSignIn(challenge), cookie);
+    expect(back.statusCode).toBe(303);
+    const code = new URL(String(back.headers.location)).searchParams.get('code');
+    const tokens = await redeem(h, code, verifier);
+    expect(tokens.statusCode).toBe(200);
+    const rotated = await refresh(tokens.json().refreshToken);
+    expect(rotated.statusCode).toBe(200);
+    expect((await withCookie('/account', rotated.json().refreshToken)).statusCode).toBe(303);
   });
 });

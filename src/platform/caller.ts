@@ -27,7 +27,10 @@ export interface Caller {
   readonly ipAddress: string | null;
   readonly userAgent: string | null;
   readonly requestId: string | null;
-  /** The door other than the API a request came through (`hosted`: Tessera's own pages), which the audit trail records. */
+  /**
+   * The door other than the API a request came through (`hosted`: Tessera's own pages), which the audit trail records;
+   * a sign-in through the hosted pages begins a browser session (the one kind their cookie may name).
+   */
   readonly via?: 'hosted';
   /** A cookie the request carried, by name (a remembered device's): absent where there is no request. */
   readonly cookie?: (name: string) => string | undefined;

@@ -975,7 +975,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate a refresh token (optionally into another of your organizations)
-         * @description Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be. With `organizationId`, the session moves to that organization as POST /auth/switch-organization does (audited the same way): refused with 403 NOT_A_MEMBER, the refresh token left unspent, for an organization you are not an active member of.
+         * @description Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be. The token of a browser session (the hosted pages' cookie, which no client holds) is refused with 401 INVALID_REFRESH_TOKEN. With `organizationId`, the session moves to that organization as POST /auth/switch-organization does (audited the same way): refused with 403 NOT_A_MEMBER, the refresh token left unspent, for an organization you are not an active member of.
          */
         post: operations["postAuthRefreshToken"];
         delete?: never;

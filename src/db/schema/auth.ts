@@ -1,4 +1,4 @@
-import { type AnyPgColumn, index, jsonb, pgEnum, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, boolean, index, jsonb, pgEnum, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, id, ownedBy, tstz } from './common.js';
 import { organizations } from './organizations.js';
 import { users } from './users.js';
@@ -36,6 +36,11 @@ export const sessions = pgTable(
     /** An impersonation session: the administrator acting as the user, and why (no refresh token, ≤ 30 minutes). */
     impersonatorId: uuid('impersonator_id'),
     impersonationReason: text('impersonation_reason'),
+    /**
+     * Begun by the hosted pages: a browser's session, named by its cookie (its first refresh token, never rotated).
+     * Only such a session opens the pages, and its token is never refreshed: an API client's refresh token is not a cookie.
+     */
+    browser: boolean('browser').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [index('sessions_user_idx').on(t.userId, t.createdAt.desc().nullsFirst())],

@@ -22,8 +22,9 @@ export interface BrowserSession {
 
 /**
  * Tessera's first-party browser session: a row of the sessions table like any other (listed, ended by
- * logout-all, suspension and deletion, same idle and absolute lifetimes), named by the session's first
- * refresh token, which the browser holds in an HttpOnly cookie and never rotates.
+ * logout-all, suspension and deletion, same idle and absolute lifetimes), begun by a sign-in through the hosted
+ * pages (marked `browser`) and named by its first refresh token, which the browser holds in an HttpOnly cookie
+ * and never rotates. An API client's refresh token names none, and a browser session's is never refreshed.
  */
 export function createBrowserSessions(kit: AuthKit) {
   const { config, database } = kit.context;

@@ -143,7 +143,8 @@ export async function insertRefreshToken(db: Executor, sessionId: string, tokenH
 /**
  * A refresh in one statement, which is its own transaction: spends the token, extends its session's idle
  * expiry (never past the session's end) and adds the next token, only when the token is unspent, its
- * session live at `now` and its user one who may hold a session (sign-in.ts's mayHoldSession, in SQL).
+ * session live at `now` and an API client's (a browser session's token is its cookie, which no client holds),
+ * and its user one who may hold a session (sign-in.ts's mayHoldSession, in SQL).
  * The database decides which of several concurrent presentations wins: only one update finds used_at
  * null. The session and user are checked in a subquery run for the token's row only: as a join, the
  * planner may start from the user (before statistics exist, a fresh database's) and scan all their sessions.
@@ -151,7 +152,7 @@ export async function insertRefreshToken(db: Executor, sessionId: string, tokenH
 const ROTATE_REFRESH_TOKEN = `with consumed as (
     update refresh_tokens set used_at = $2::timestamptz
     where refresh_tokens.token_hash = $1 and refresh_tokens.used_at is null
-      and (select sessions.revoked_at is null
+      and (select sessions.revoked_at is null and not sessions.browser
              and sessions.expires_at > $2::timestamptz and sessions.idle_expires_at > $2::timestamptz
              and users.status = 'ACTIVE' and (users.email_verified_at is not null or not $3::boolean)
            from sessions join users on users.id = sessions.user_id
@@ -361,8 +362,10 @@ export const exportParts = {
 };
 
 /**
- * The live session a browser's cookie names: the cookie holds the session's first refresh token, never
- * rotated (a browser does not refresh), so an unspent token of a live session of a user who may hold one.
+ * The live session a browser's cookie names: the cookie holds the first refresh token of a session the hosted
+ * pages began (a browser session), never rotated (a browser does not refresh), so an unspent token of a live
+ * browser session of a user who may hold one. An API client's refresh token names no browser session: taken to
+ * the pages, it would open them, and begin new sessions through them, without ever being spent.
  */
 export async function findBrowserSession(db: Executor, tokenHash: string, now: Date, requireVerifiedEmail: boolean) {
   const rows = rowsOf<{
@@ -375,7 +378,7 @@ export async function findBrowserSession(db: Executor, tokenHash: string, now: D
   }>(
     await db.execute(sql`select s.id as "sessionId", s.user_id as "userId", s.organization_id as "organizationId", s.created_at as "createdAt", s.amr, s.last_used_at as "lastUsedAt"
       from refresh_tokens t join sessions s on s.id = t.session_id join users u on u.id = s.user_id
-      where t.token_hash = ${tokenHash} and t.used_at is null and s.revoked_at is null
+      where t.token_hash = ${tokenHash} and t.used_at is null and s.browser and s.revoked_at is null
         and s.expires_at > ${now.toISOString()}::timestamptz and s.idle_expires_at > ${now.toISOString()}::timestamptz
         and u.status = 'ACTIVE' and (u.email_verified_at is not null or not ${requireVerifiedEmail}::boolean)
       limit 1`),

@@ -103,7 +103,11 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
     return { accessToken: signed.token, tokenType: 'Bearer' as const, expiresIn: signed.expiresIn };
   }
 
-  /** What every sign-in ends in once no step stopped it: a session (a refresh-token family) and its token pair. */
+  /**
+   * What every sign-in ends in once no step stopped it: a session (a refresh-token family) and its token pair. A
+   * sign-in through the hosted pages begins a browser session, whose refresh token becomes the pages' cookie and is
+   * never refreshed; any other begins an API client's, whose refresh token the pages refuse as a cookie.
+   */
   async function startSession(tx: Executor, user: UserRow, attempt: SignInAttempt) {
     const now = Date.now();
     await kit.users.recordSignIn(tx, user.id);
@@ -115,6 +119,7 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
       idleExpiresAt: new Date(now + config.SESSION_IDLE_TIMEOUT),
       expiresAt: new Date(now + config.SESSION_MAX_AGE),
       amr: attempt.amr,
+      browser: attempt.caller.via === 'hosted',
     });
     const refreshToken = randomToken();
     await queries.insertRefreshToken(tx, session.id, sha256(refreshToken));

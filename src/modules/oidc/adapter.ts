@@ -1,9 +1,43 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../../db/client.js';
+import { errors } from './provider-library.js';
 import * as queries from './queries.js';
+import { sha256 } from './secrets.js';
 
 /** The provider asks for an application's client metadata by client id; applications.ts answers. */
 export type ClientLookup = (clientId: string) => Promise<AdapterPayload | undefined>;
+
+/**
+ * The one model kept under its own id: a grant's id is no credential (it is reached only through a token, a code or a
+ * session), and Tessera's API lists and revokes a person's grants by it (grants.ts).
+ */
+const KEPT_BY_OWN_ID = new Set(['Grant']);
+
+/**
+ * The key an artifact is stored under. oidc-provider's opaque format makes a token's value its id (a refresh token, an
+ * authorization code, an opaque access token), and a session's or an interaction's id is its cookie: each is kept as its
+ * SHA-256 (hex, as migration 0026 converted the rows written before), so whoever reads the database or a backup holds
+ * nothing they can present, as with Tessera's own tokens.
+ */
+export const storedArtifactId = (model: string, id: string) => (KEPT_BY_OWN_ID.has(model) ? id : sha256(id));
+
+/**
+ * The payload as stored: without `jti` (the id itself) and, in an interaction, without the cookie of the session it
+ * began in (which the library writes and never reads). `find` gives `jti` back from the id it was asked for.
+ */
+function storedPayload(model: string, payload: AdapterPayload): Record<string, unknown> {
+  const { jti: _value, ...kept } = payload as Record<string, unknown>;
+  const session = kept.session as Record<string, unknown> | undefined;
+  if (model !== 'Interaction' || !session || !('cookie' in session)) return kept;
+  const { cookie: _cookie, ...rest } = session;
+  return { ...kept, session: rest };
+}
+
+/** What the library says of a grant source presented again; a lost race for one is the same presentation. */
+const alreadyUsed: Record<string, string> = {
+  AuthorizationCode: 'authorization code already consumed',
+  RefreshToken: 'refresh token already used',
+};
 
 /**
  * oidc-provider's storage on Tessera's database: one row per artefact (session, interaction, code, token,
@@ -17,8 +51,8 @@ export function databaseAdapter(db: Db, clients: ClientLookup) {
     async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
       await queries.upsertArtifact(db, {
         model: this.model,
-        id,
-        payload: payload as Record<string, unknown>,
+        id: storedArtifactId(this.model, id),
+        payload: storedPayload(this.model, payload),
         accountId: payload.accountId ?? null,
         grantId: payload.grantId ?? null,
         uid: payload.uid ?? null,
@@ -28,9 +62,14 @@ export function databaseAdapter(db: Db, clients: ClientLookup) {
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients(id);
-      return payloadOf(await queries.findArtifact(db, this.model, id));
+      const payload = payloadOf(await queries.findArtifact(db, this.model, storedArtifactId(this.model, id)));
+      return payload && { ...payload, jti: id };
     }
 
+    /**
+     * A session by its uid (a token's `sessionUid`): the library only reads it (whose it is, which grant), so it comes
+     * without the id the database no longer holds.
+     */
     async findByUid(uid: string) {
       return payloadOf(await queries.findArtifactByUid(db, this.model, uid));
     }
@@ -40,12 +79,21 @@ export function databaseAdapter(db: Db, clients: ClientLookup) {
       return undefined;
     }
 
+    /**
+     * The library checks that a code or refresh token is unconsumed when it finds it, then consumes it: two requests
+     * presenting the same one at once would both pass the check. Only one consumes it here; the other is answered as
+     * the library answers one presented again (invalid_grant, everything of its grant revoked, as RFC 6749 10.5 asks
+     * of a code used twice), since whoever else holds it is as likely a thief as the client.
+     */
     async consume(id: string) {
-      await queries.consumeArtifact(db, this.model, id);
+      const taken = await queries.consumeArtifact(db, this.model, storedArtifactId(this.model, id));
+      if (taken.consumed) return;
+      if (taken.grantId) await queries.revokeGrant(db, taken.grantId);
+      throw new errors.InvalidGrant(alreadyUsed[this.model] ?? 'grant request is invalid');
     }
 
     async destroy(id: string) {
-      await queries.destroyArtifact(db, this.model, id);
+      await queries.destroyArtifact(db, this.model, storedArtifactId(this.model, id));
     }
 
     async revokeByGrantId(grantId: string) {
