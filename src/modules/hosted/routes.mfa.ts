@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { overLongErrors } from './form-bounds.js';
-import { formBody, type PageKit, page } from './routes.js';
+import { formBody, type PageKit, page, pageQuery } from './routes.js';
 import type { HostedSignIn } from './service.js';
 
 type Form = Record<string, string | undefined>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const query = (request: FastifyRequest) => request.query as Record<string, string | undefined>;
 
 /**
  * Strong authentication on the pages: the second step of a sign-in (code, recovery code or passkey), the
@@ -82,8 +81,8 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   };
 
   app.get('/sign-in/second-factor', page, async (request, reply) => {
-    if (!query(request).token) return reply.code(303).redirect('/sign-in');
-    return secondFactorPage(request, reply, query(request));
+    if (!pageQuery(request).token) return reply.code(303).redirect('/sign-in');
+    return secondFactorPage(request, reply, pageQuery(request));
   });
 
   app.post(
@@ -246,8 +245,8 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   app.get('/account/authenticator', page, async (request, reply) => enrolPage(request, reply, { action: '/account/authenticator' }));
   app.get('/sign-in/enrol', page, async (request, reply) =>
     enrolPage(request, reply, {
-      token: query(request).token,
-      returnTo: hosted.safeReturnTo(query(request).return_to),
+      token: pageQuery(request).token,
+      returnTo: hosted.safeReturnTo(pageQuery(request).return_to),
       action: '/sign-in/enrol',
     }),
   );
