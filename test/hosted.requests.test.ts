@@ -3,7 +3,7 @@ import { createHarness, type Harness } from './helpers/app.js';
 import { createUser } from './helpers/auth.js';
 
 /** Every route's full path, read from Fastify's printed route tree (each line a segment under its parent). */
-function routePaths(printed: string): string[] {
+function routePaths(printed: string, method = 'GET'): string[] {
   const segments: string[] = [];
   const paths: string[] = [];
   for (const line of printed.split('\n')) {
@@ -12,7 +12,7 @@ function routePaths(printed: string): string[] {
     const [, segment = '', methods] = /^(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line.slice(at + 4)) ?? [];
     segments.length = at / 4;
     segments.push(segment);
-    if (methods?.split(', ').includes('GET')) paths.push(segments.join(''));
+    if (methods?.split(', ').includes(method)) paths.push(segments.join(''));
   }
   return paths.filter((path) => path !== '*');
 }
@@ -35,6 +35,15 @@ const pageParameters = [
   'v',
   'c',
 ];
+
+/** A registration's answer in WebAuthn's JSON form, as @simplewebauthn/browser sends it (not a real credential). */
+const attestationLike = {
+  id: 'AAAA',
+  rawId: 'AAAA',
+  type: 'public-key',
+  response: { clientDataJSON: 'AAAA', attestationObject: 'AAAA' },
+  clientExtensionResults: {},
+};
 
 // The pages read their address as a person's browser sends it, whatever was put into it: a parameter given twice
 // is no value a page acts on, never a 500 or a value written back into the page.
@@ -100,5 +109,71 @@ describe('hosted pages and requests as sent', () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+
+  /** A passkey button's call (passkeys.js): JSON from this origin, asking for JSON. */
+  const script = (url: string, payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    h.app.inject({
+      method: 'POST',
+      url,
+      headers: { origin: 'https://tessera.test', accept: 'application/json', 'content-type': 'application/json', ...headers },
+      payload: JSON.stringify(payload),
+    });
+  const expectProblem = (res: Awaited<ReturnType<typeof script>>, status: number, code: string) => {
+    expect([res.statusCode, res.headers['content-type']], res.body).toEqual([status, 'application/problem+json; charset=utf-8']);
+    expect(res.json()).toMatchObject({ status, code });
+  };
+  const sessionCsrf = () => h.app.modules.hosted.csrfToken(cookie.split('=')[1]);
+
+  it('refuses a passkey call whose fields are not what the button sends with VALIDATION_FAILED, before anything runs', async () => {
+    expectProblem(await script('/sign-in/second-factor/passkey-options', { csrf: 'anonymous', token: { a: 1 } }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await script('/sign-in/second-factor/passkey', { csrf: 'anonymous', token: ['x'], challengeId: 'second-factor', response: {} }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(await script('/sign-in/passkey', { csrf: 'anonymous', challengeId: ['x'], response: {} }), 400, 'VALIDATION_FAILED');
+    expectProblem(await script('/sign-in/passkey/options', { csrf: 'anonymous', return_to: 7 }), 400, 'VALIDATION_FAILED');
+    expectProblem(await script('/account/passkeys', { csrf: sessionCsrf(), challengeId: { a: 1 } }, { cookie }), 400, 'VALIDATION_FAILED');
+    expectProblem(await script('/account/passkeys/options', { csrf: sessionCsrf(), name: { a: 1 } }, { cookie }), 400, 'FIELD_NOT_ALLOWED');
+  });
+
+  it('answers every hosted form or call with its fields sent as objects without a 5xx: each reads its body through a schema', async () => {
+    const documented = Object.keys((await h.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths);
+    const posts = routePaths(h.app.printRoutes({ commonPrefix: false }), 'POST').filter((path) => !documented.includes(path));
+    expect(posts).toEqual(expect.arrayContaining(['/sign-in', '/sign-in/passkey', '/account/passkeys']));
+    // Every field a page or a passkey button sends but the CSRF token, which each request gets right to reach its handler.
+    const fields = [
+      'token',
+      'challengeId',
+      'response',
+      'return_to',
+      'rememberDevice',
+      'identifier',
+      'password',
+      'code',
+      'method',
+      'factor',
+    ];
+    const objects = Object.fromEntries(fields.map((field) => [field, { a: 1 }]));
+    const failures: string[] = [];
+    for (const path of posts) {
+      for (const signedIn of [false, true]) {
+        const res = await script(path, { csrf: signedIn ? sessionCsrf() : 'anonymous', ...objects }, signedIn ? { cookie } : {});
+        if (res.statusCode >= 500) failures.push(`${path}${signedIn ? ' (signed in)' : ''}: ${res.statusCode} ${res.body.slice(0, 160)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('answers a passkey call of a browser that is not signed in with problem+json 401, which the button reads as a failure', async () => {
+    for (const url of ['/account/passkeys/options', '/account/passkeys']) {
+      const res = await script(
+        url,
+        url.endsWith('options') ? { csrf: 'anonymous' } : { csrf: 'anonymous', challengeId: 'c'.repeat(16), response: attestationLike },
+      );
+      expectProblem(res, 401, 'UNAUTHORIZED');
+      expect(res.json().detail).toEqual(expect.any(String));
+    }
   });
 });
