@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse } from 'node:querystring';
 import type { JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../../context.js';
 import type { Caller } from '../../platform/caller.js';
+import { nulPaths } from '../../platform/json-limits.js';
 import { repeatAfterEachPass } from '../../platform/repeating.js';
 import { ensureSigningKey, KEY_ALGORITHMS, loadPrivateJwks } from '../auth/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
@@ -15,6 +17,8 @@ import type { Applications } from './applications.js';
 import { type BrowserSessionOf, followBrowserSession, reusesSignIn } from './browser-sign-in.js';
 import { createAccountFinder } from './claims.js';
 import { buildProvider, MOUNT } from './provider.js';
+import { errors } from './provider-library.js';
+import { errorPage } from './views.js';
 
 type KeyLog = { warn(details: object, message: string): void };
 
@@ -24,6 +28,66 @@ type KeyLog = { warn(details: object, message: string): void };
  */
 export const isProviderPath = (url: string) =>
   url.startsWith('/.well-known/openid-configuration') || (url.startsWith(`${MOUNT}/`) && !url.startsWith(`${MOUNT}/interaction/`));
+
+/**
+ * U+0000 in a parameter: PostgreSQL cannot store the character, so a client id, code, token or state holding it
+ * would fail the provider's first lookup or write as a server error. Refused first, as the provider's invalid_request.
+ */
+const NUL_REFUSED = 'parameters must not contain the NUL character (U+0000)';
+
+/** Whether a request's address holds U+0000, escaped (%00) or not, in its path (the resume's uid) or its query. */
+function addressHoldsNul(url: string) {
+  const at = url.indexOf('?');
+  const path = at < 0 ? url : url.slice(0, at);
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // A broken escape is the router's to refuse; the raw path is checked as it is.
+  }
+  return decoded.includes('\0') || (at >= 0 && nulPaths(parse(url.slice(at + 1)), '').length > 0);
+}
+
+/** The authorization endpoint (and its resume) answers what it cannot send back to the application as its error page. */
+const answersWithPage = (path: string) => path === `${MOUNT}/auth` || path.startsWith(`${MOUNT}/auth/`);
+
+/**
+ * The provider's answer to an invalid request, as its error handlers write it (oidc-provider's shared/error_handler.js,
+ * authorization_error_handler.js): 400, the authorization endpoint's error page (it cannot redirect a request it will
+ * not read), else OAuth's JSON error, or the same page to a browser.
+ */
+async function answerInvalidRequest(req: IncomingMessage, res: ServerResponse, pageWords: RuntimeDeps['pageWords'], description: string) {
+  const out = { error: 'invalid_request', error_description: description };
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  res.statusCode = 400;
+  res.setHeader('cache-control', 'no-store');
+  if (answersWithPage(path) || req.headers.accept?.includes('text/html')) {
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.end(errorPage(await pageWords(req), out));
+  } else {
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify(out));
+  }
+}
+
+/**
+ * A body holding U+0000 is refused where the provider's own parser hands it to the request's context: the parser
+ * answers anything thrown there as a body it cannot read (invalid_request), in each endpoint's own format. Reading
+ * the body before the provider would mean handing it over again through a fallback the library warns against.
+ */
+function refuseNulInBodies(provider: Provider) {
+  const bodies = new WeakMap<object, unknown>();
+  Object.defineProperty(provider.OIDCContext.prototype, 'body', {
+    configurable: true,
+    get(this: object) {
+      return bodies.get(this);
+    },
+    set(this: object, body: unknown) {
+      if (nulPaths(body, '').length > 0) throw new errors.InvalidRequest(NUL_REFUSED);
+      bodies.set(this, body);
+    },
+  });
+}
 
 export interface RuntimeDeps {
   useCases: DomainUseCases;
@@ -90,6 +154,7 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
         if (accountId) await audit(ctx, { type: 'oidc.logout', entityId: accountId, payload: { clientId: clientId ?? null } });
       },
     });
+    refuseNulInBodies(provider);
     provider.on('authorization.success', (ctx: KoaContextWithOIDC) => {
       const { session, client, params } = ctx.oidc;
       if (!session?.accountId || !client) return;
@@ -160,6 +225,10 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
     /** Connect-style handler for the provider's requests; any other request goes on to Fastify's routes. */
     middleware(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) {
       if (!isProviderPath(req.url ?? '')) return next();
+      if (addressHoldsNul(req.url ?? '')) {
+        answerInvalidRequest(req, res, deps.pageWords, NUL_REFUSED).catch(next);
+        return;
+      }
       ready().then(async ({ handle }) => {
         await handle(asIssuerRequest(req, publicUrl, config.TRUST_PROXY), res);
         if (unrouted.has(req)) next();
