@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { driver } from './helpers/databases.js';
+import { startLoggedApp } from './helpers/logs.js';
 import { APP_CALLBACK, applicationAdmin, registerApplication } from './helpers/oidc.js';
 import { freePort } from './helpers/ports.js';
 
@@ -84,5 +86,40 @@ describe(`OpenID provider and requests as sent (${driver})`, () => {
     expect((await fetch(`${issuer}/oidc/auth/a%00b`, { redirect: 'manual' })).status).toBe(400);
     const userinfo = await fetch(`${issuer}/oidc/me?access_token=%00`);
     expect([userinfo.status, (await userinfo.json()).error]).toEqual([400, 'invalid_request']);
+  });
+
+  it('logs a server error of the provider at error level, with its cause and the address less its secrets', async () => {
+    const logged = await startLoggedApp(h);
+    // The provider's storage gone for a moment: every write of its state fails.
+    await h.context.database.primary.execute(sql`ALTER TABLE oidc_artifacts RENAME TO oidc_artifacts_away`);
+    try {
+      const res = await logged.app.inject({
+        method: 'GET',
+        url: `/oidc/auth?${new URLSearchParams({
+          client_id: web.application.clientId,
+          redirect_uri: APP_CALLBACK,
+          response_type: 'code',
+          scope: 'openid',
+          code_challenge: 'x'.repeat(43),
+          code_challenge_method: 'S256',
+          state: 'opaque-state-2342',
+        })}`,
+        headers: { accept: 'text/html' },
+      });
+      expect(res.statusCode).toBe(500);
+    } finally {
+      await h.context.database.primary.execute(sql`ALTER TABLE oidc_artifacts_away RENAME TO oidc_artifacts`);
+      await logged.close();
+    }
+    const errors = logged.lines.map((line) => JSON.parse(line)).filter((line) => line.level === 50);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        msg: 'OpenID provider request failed',
+        method: 'GET',
+        url: expect.stringMatching(/^\/oidc\/auth\?.*state=\[redacted\]/),
+        err: expect.objectContaining({ type: expect.any(String), message: expect.stringContaining('oidc_artifacts') }),
+      }),
+    ]);
+    expect(errors[0].reqId).toEqual(expect.any(String));
   });
 });

@@ -4,6 +4,7 @@ import type { JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../../context.js';
+import { loggedUrl } from '../../http/logged-url.js';
 import type { Caller } from '../../platform/caller.js';
 import { nulPaths } from '../../platform/json-limits.js';
 import { repeatAfterEachPass } from '../../platform/repeating.js';
@@ -20,7 +21,7 @@ import { buildProvider, MOUNT } from './provider.js';
 import { errors } from './provider-library.js';
 import { errorPage } from './views.js';
 
-type KeyLog = { warn(details: object, message: string): void };
+type RuntimeLog = { warn(details: object, message: string): void; error(details: object, message: string): void };
 
 /**
  * Requests offered to the provider: its endpoints under /oidc (but the interaction pages, which are Tessera's) and
@@ -137,6 +138,8 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
   const publicUrl = new URL(config.PUBLIC_URL);
   /** Requests the provider handed back because none of its routes matched them. */
   const unrouted = new WeakSet<IncomingMessage>();
+  /** The node's log until a request's own is at hand (the Fastify request's, which middie hands the raw request). */
+  let nodeLog: RuntimeLog | undefined;
 
   /** Audit rows for what happens inside the provider, written in a use case of their own. */
   const audit = (ctx: KoaContextWithOIDC, event: DomainEvent) => deps.useCases.run(callerOf(ctx), async (_tx, emit) => emit(event));
@@ -155,6 +158,12 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
       },
     });
     refuseNulInBodies(provider);
+    // The provider answers its own failures (500 server_error, "oops! something went wrong") and logs nothing: each
+    // is logged as a failed Tessera request is, with its cause and its address less the secrets in its query.
+    provider.on('server_error', (ctx: KoaContextWithOIDC, error: unknown) => {
+      const log = (ctx.req as IncomingMessage & { log?: RuntimeLog }).log ?? nodeLog;
+      log?.error({ err: error, method: ctx.method, url: loggedUrl(ctx.originalUrl) }, 'OpenID provider request failed');
+    });
     provider.on('authorization.success', (ctx: KoaContextWithOIDC) => {
       const { session, client, params } = ctx.oidc;
       if (!session?.accountId || !client) return;
@@ -235,7 +244,8 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
       }, next);
     },
 
-    async start(log: KeyLog) {
+    async start(log: RuntimeLog) {
+      nodeLog = log;
       // In the background: a first start makes an RSA key, which must not hold up the node's readiness.
       ready().catch((error: unknown) => log.warn({ err: error }, 'OpenID provider keys not loaded yet; will retry on first use'));
       reloading = repeatAfterEachPass(() => load(false), config.SIGNING_KEY_RELOAD_INTERVAL, {
