@@ -122,4 +122,24 @@ describe(`OpenID provider and requests as sent (${driver})`, () => {
     ]);
     expect(errors[0].reqId).toEqual(expect.any(String));
   });
+
+  it('answers OPTIONS that is not a preflight on the provider’s cross-origin endpoints 204 with Allow, as a preflight still is', async () => {
+    const served: [string, string][] = [
+      ['/oidc/token', 'OPTIONS, POST'],
+      ['/oidc/token/introspection', 'OPTIONS, POST'],
+      ['/oidc/token/revocation', 'OPTIONS, POST'],
+      ['/oidc/me', 'GET, HEAD, OPTIONS, POST'],
+      ['/oidc/jwks', 'GET, HEAD, OPTIONS'],
+      ['/.well-known/openid-configuration', 'GET, HEAD, OPTIONS'],
+    ];
+    for (const [path, allow] of served) {
+      const res = await fetch(`${issuer}${path}`, { method: 'OPTIONS' });
+      expect([res.status, res.headers.get('allow'), await res.text()], path).toEqual([204, allow, '']);
+    }
+    const preflight = await fetch(`${issuer}/oidc/jwks`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
+    });
+    expect([preflight.status, preflight.headers.get('access-control-allow-methods')]).toEqual([204, 'GET']);
+  });
 });

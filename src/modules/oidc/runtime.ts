@@ -31,6 +31,35 @@ export const isProviderPath = (url: string) =>
   url.startsWith('/.well-known/openid-configuration') || (url.startsWith(`${MOUNT}/`) && !url.startsWith(`${MOUNT}/interaction/`));
 
 /**
+ * The methods the provider serves each of its paths with (oidc-provider's initialize_app.js, for the features
+ * provider.ts enables; HEAD wherever GET, OPTIONS where it answers cross-origin preflights). Its router folds case
+ * and takes one trailing slash; so does `providerMethods`. test/oidc.requests.test.ts checks the table against the
+ * provider, method by method.
+ */
+const PROVIDER_METHODS: Readonly<Record<string, readonly string[]>> = {
+  '/.well-known/openid-configuration': ['GET', 'HEAD', 'OPTIONS'],
+  [`${MOUNT}/auth`]: ['GET', 'HEAD'],
+  [`${MOUNT}/token`]: ['OPTIONS', 'POST'],
+  [`${MOUNT}/token/introspection`]: ['OPTIONS', 'POST'],
+  [`${MOUNT}/token/revocation`]: ['OPTIONS', 'POST'],
+  [`${MOUNT}/me`]: ['GET', 'HEAD', 'OPTIONS', 'POST'],
+  [`${MOUNT}/jwks`]: ['GET', 'HEAD', 'OPTIONS'],
+  [`${MOUNT}/request`]: ['OPTIONS', 'POST'],
+  [`${MOUNT}/session/end`]: ['GET', 'HEAD'],
+  [`${MOUNT}/session/end/confirm`]: ['POST'],
+  [`${MOUNT}/session/end/success`]: ['GET', 'HEAD'],
+};
+/** An authorization request's resume, `/oidc/auth/:uid`. */
+const RESUME = new RegExp(`^${MOUNT}/auth/[^/]+$`);
+
+/** The methods the provider serves a path with, or undefined for a path it does not serve. */
+export function providerMethods(path: string): readonly string[] | undefined {
+  let folded = path.toLowerCase();
+  if (folded.length > 1 && folded.endsWith('/')) folded = folded.slice(0, -1);
+  return PROVIDER_METHODS[folded] ?? (RESUME.test(folded) ? PROVIDER_METHODS[`${MOUNT}/auth`] : undefined);
+}
+
+/**
  * U+0000 in a parameter: PostgreSQL cannot store the character, so a client id, code, token or state holding it
  * would fail the provider's first lookup or write as a server error. Refused first, as the provider's invalid_request.
  */
@@ -183,6 +212,16 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
     });
     // A request none of the provider's routes takes (an unknown path under /oidc, a wrong method) is left to
     // Tessera's own 404, like any unknown route: the provider writes nothing for it.
+    // OPTIONS that is not a preflight (no Access-Control-Request-Method) on an endpoint that answers preflights: the
+    // provider's CORS step lets it through and nothing answers it (Koa's text/plain 404). Answered as OPTIONS is
+    // answered where it is served: 204, with Allow naming the path's methods.
+    provider.use(async (ctx, next) => {
+      await next();
+      const allow = ctx.method === 'OPTIONS' && ctx.status === 404 && ctx.body === undefined ? providerMethods(ctx.path) : undefined;
+      if (!allow?.includes('OPTIONS')) return;
+      ctx.status = 204;
+      ctx.set('allow', allow.join(', '));
+    });
     provider.use(async (ctx, next) => {
       await next();
       if ((ctx as KoaContextWithOIDC).oidc) return;
