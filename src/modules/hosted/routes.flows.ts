@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PasswordOwner } from '../../platform/password-policy.js';
 import { overLongErrors } from './form-bounds.js';
-import { type FieldSpec, formBody, type PageKit, page } from './routes.js';
+import { type FieldSpec, formBody, type PageKit, page, pageQuery } from './routes.js';
 import type { MailedLinkKind } from './service.js';
 
 type Form = Record<string, string | undefined>;
-const query = (request: FastifyRequest) => request.query as Record<string, string | undefined>;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The new-password field with the policy explained, live when JavaScript runs. */
@@ -120,7 +119,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
   ) => {
     app.get(path, page, async (request, reply) => {
       const t = kit.t(request);
-      const token = query(request).token;
+      const token = pageQuery(request).token;
       // A link already used (the back button after confirming, say) or spent says so, instead of a button that fails.
       if (!token || !(await hosted.linkIsUsable(path.slice(1) as MailedLinkKind, token)))
         return invalidLink(request, reply, { href: '/sign-in', label: t('signIn.title') });
@@ -226,7 +225,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
   };
 
   app.get('/reset-password', page, async (request, reply) => {
-    const token = query(request).token;
+    const token = pageQuery(request).token;
     if (!token) return invalidLink(request, reply, { href: '/forgot-password', label: kit.t(request)('forgotPassword.title') });
     return resetForm(request, reply, token, undefined);
   });

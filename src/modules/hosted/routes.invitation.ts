@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { overLongErrors } from './form-bounds.js';
 import { newPasswordField } from './routes.flows.js';
-import { formBody, type PageKit, page } from './routes.js';
+import { formBody, type PageKit, page, pageQuery } from './routes.js';
 
 type Form = Record<string, string | undefined>;
 
@@ -82,7 +82,7 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
   };
 
   app.get('/accept-invitation', page, async (request, reply) => {
-    const token = (request.query as Form).token;
+    const token = pageQuery(request).token;
     if (!token) return refusal(request, reply, 'invitation.invalid', 400);
     return invitationPage(request, reply, token, {});
   });

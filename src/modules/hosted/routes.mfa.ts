@@ -1,11 +1,30 @@
+import { type Static, type TProperties, type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { overLongErrors } from './form-bounds.js';
-import { formBody, type PageKit, page } from './routes.js';
+import { httpErrors } from '../../http/errors.js';
+import { AssertionJson, AttestationJson } from '../mfa/schemas.js';
+import { HIDDEN_VALUE_BOUND, overLongErrors } from './form-bounds.js';
+import { formBody, type PageKit, page, pageQuery } from './routes.js';
 import type { HostedSignIn } from './service.js';
 
 type Form = Record<string, string | undefined>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const query = (request: FastifyRequest) => request.query as Record<string, string | undefined>;
+
+const Hidden = Type.String({ maxLength: HIDDEN_VALUE_BOUND });
+/**
+ * A passkey button's JSON (views/passkeys.js): the CSRF token and the button's own fields, the same to the options
+ * call and to the finish; the finish adds the ceremony's challenge and the browser's answer. Nothing else is taken.
+ */
+const ceremonyBody = <P extends TProperties>(fields: P) =>
+  Type.Object({ csrf: Type.Optional(Hidden), ...fields }, { additionalProperties: false });
+const returnTo = { return_to: Type.Optional(Hidden) };
+const secondStepFields = { token: Hidden, ...returnTo, rememberDevice: Type.Optional(Type.Boolean()) };
+const secondStep = ceremonyBody(secondStepFields);
+const secondStepAnswer = ceremonyBody({ ...secondStepFields, challengeId: Hidden, response: AssertionJson });
+const passkeySignIn = ceremonyBody(returnTo);
+const passkeySignInAnswer = ceremonyBody({ ...returnTo, challengeId: Hidden, response: AssertionJson });
+const passkeyRegistration = ceremonyBody({});
+const passkeyRegistrationAnswer = ceremonyBody({ challengeId: Hidden, response: AttestationJson });
+const ceremony = (body: TSchema) => ({ ...page, schema: { ...page.schema, body } });
 
 /**
  * Strong authentication on the pages: the second step of a sign-in (code, recovery code or passkey), the
@@ -82,8 +101,8 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   };
 
   app.get('/sign-in/second-factor', page, async (request, reply) => {
-    if (!query(request).token) return reply.code(303).redirect('/sign-in');
-    return secondFactorPage(request, reply, query(request));
+    if (!pageQuery(request).token) return reply.code(303).redirect('/sign-in');
+    return secondFactorPage(request, reply, pageQuery(request));
   });
 
   app.post(
@@ -120,31 +139,31 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   );
 
   // The passkey buttons' JSON calls: same-origin with this browser's CSRF token, like every form.
-  app.post('/sign-in/second-factor/passkey-options', kit.credentialPage, async (request, reply) => {
+  app.post('/sign-in/second-factor/passkey-options', { ...kit.credentialPage, ...ceremony(secondStep) }, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
-    return { ...(await mfa.webauthnOptions((request.body as Form).token ?? '')), challengeId: 'second-factor' };
+    return { ...(await mfa.webauthnOptions((request.body as Static<typeof secondStep>).token)), challengeId: 'second-factor' };
   });
-  app.post('/sign-in/second-factor/passkey', kit.credentialPage, async (request, reply) => {
+  app.post('/sign-in/second-factor/passkey', { ...kit.credentialPage, ...ceremony(secondStepAnswer) }, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
-    const body = request.body as { token?: string; response?: never; return_to?: string; rememberDevice?: unknown };
+    const body = request.body as Static<typeof secondStepAnswer>;
     const returnTo = hosted.safeReturnTo(body.return_to);
     const verified = await hosted.verifySecondFactor(
       request.caller,
-      { mfaToken: body.token ?? '', method: 'webauthn', webauthnResponse: body.response, rememberDevice: body.rememberDevice === true },
+      { mfaToken: body.token, method: 'webauthn', webauthnResponse: body.response, rememberDevice: body.rememberDevice === true },
       returnTo,
     );
     rememberDevice(reply, verified.deviceCookie);
     return { location: await finish(request, reply, verified.outcome, returnTo) };
   });
-  app.post('/sign-in/passkey/options', kit.credentialPage, async (request, reply) => {
+  app.post('/sign-in/passkey/options', { ...kit.credentialPage, ...ceremony(passkeySignIn) }, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     return mfa.passkeys.loginOptions(request.caller);
   });
-  app.post('/sign-in/passkey', kit.credentialPage, async (request, reply) => {
+  app.post('/sign-in/passkey', { ...kit.credentialPage, ...ceremony(passkeySignInAnswer) }, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
-    const body = request.body as { challengeId?: string; response?: never; return_to?: string };
+    const body = request.body as Static<typeof passkeySignInAnswer>;
     const returnTo = hosted.safeReturnTo(body.return_to);
-    const input = { challengeId: body.challengeId ?? '', response: body.response as never };
+    const input = { challengeId: body.challengeId, response: body.response };
     return { location: await finish(request, reply, await hosted.passkeySignIn(request.caller, input, returnTo), returnTo) };
   });
 
@@ -184,18 +203,19 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     },
   );
 
-  app.post('/account/passkeys/options', page, async (request, reply) => {
+  // A signed-out browser (its session ended in another tab) is told so as the API tells it; the button says it failed.
+  app.post('/account/passkeys/options', ceremony(passkeyRegistration), async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     const caller = await signedIn(request);
-    if (!caller) return reply.code(401).send({ detail: 'sign in' });
+    if (!caller) throw httpErrors.UNAUTHORIZED();
     return mfa.passkeys.registrationOptions(caller, {});
   });
-  app.post('/account/passkeys', page, async (request, reply) => {
+  app.post('/account/passkeys', ceremony(passkeyRegistrationAnswer), async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     const caller = await signedIn(request);
-    if (!caller) return reply.code(401).send({ detail: 'sign in' });
-    const body = request.body as { challengeId?: string; response?: never };
-    await mfa.passkeys.register(caller, { challengeId: body.challengeId ?? '', response: body.response as never, name: 'Passkey' });
+    if (!caller) throw httpErrors.UNAUTHORIZED();
+    const body = request.body as Static<typeof passkeyRegistrationAnswer>;
+    await mfa.passkeys.register(caller, { challengeId: body.challengeId, response: body.response, name: 'Passkey' });
     return { location: '/account' };
   });
 
@@ -246,8 +266,8 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   app.get('/account/authenticator', page, async (request, reply) => enrolPage(request, reply, { action: '/account/authenticator' }));
   app.get('/sign-in/enrol', page, async (request, reply) =>
     enrolPage(request, reply, {
-      token: query(request).token,
-      returnTo: hosted.safeReturnTo(query(request).return_to),
+      token: pageQuery(request).token,
+      returnTo: hosted.safeReturnTo(pageQuery(request).return_to),
       action: '/sign-in/enrol',
     }),
   );

@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { overLongErrors } from './form-bounds.js';
-import { formBody, type PageKit, page } from './routes.js';
+import { formBody, type PageKit, page, pageQuery } from './routes.js';
 import type { AppRequest, BrowserSession, HostedSignIn } from './service.js';
 
 type Form = Record<string, string | undefined>;
-const query = (request: FastifyRequest) => request.query as Record<string, string | undefined>;
 
 /** The sign-in page of an app's request, to come back to after a pending state (it then issues the code). */
 export const appSignInPath = (app: AppRequest) =>
@@ -102,7 +101,7 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
     backToApp(kit, request, reply, session, app);
 
   app.get('/sign-in', page, async (request, reply) => {
-    const said = query(request);
+    const said = pageQuery(request);
     const returnTo = hosted.safeReturnTo(said.return_to);
     const appRequest = hosted.appRequest(said);
     if (appRequest.kind === 'invalid') return appRefused(request, reply, appRequest.reason);
@@ -121,7 +120,7 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
         : said.deleted === '1'
           ? t('signIn.accountDeleted')
           : undefined;
-    const another = new URLSearchParams(request.query as Record<string, string>);
+    const another = new URLSearchParams(said as Record<string, string>);
     another.set('prompt', 'select_account');
     another.delete('login_hint');
     const anotherAccount = person ? `/sign-in?${another}` : undefined;
@@ -187,7 +186,7 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
     );
 
   app.get('/change-password', page, async (request, reply) => {
-    const { token, return_to } = query(request);
+    const { token, return_to } = pageQuery(request);
     if (!token) return reply.code(303).redirect('/sign-in');
     return changePage(request, reply, { token, returnTo: return_to });
   });

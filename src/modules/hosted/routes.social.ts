@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type PageKit, page } from './routes.js';
+import { type PageKit, page, pageQuery } from './routes.js';
 import { appFields, appSignInPath, backToApp, proceed, refuseApp, renderSignIn, sessionOf } from './routes.sign-in.js';
 import { type AppRequest, SOCIAL_EXPIRED_PATH, SOCIAL_RETURN_PATH } from './service.js';
-
-type Query = Record<string, string | undefined>;
 
 /** What the browser keeps while it is at the provider: the state and PKCE verifier, and where it goes afterwards. */
 interface SocialJourney {
@@ -60,7 +58,7 @@ export function socialSignInPages(app: FastifyInstance, kit: PageKit) {
   };
 
   app.get('/sign-in/with/:provider', page, async (request, reply) => {
-    const query = request.query as Query;
+    const query = pageQuery(request);
     const appRequest = hosted.appRequest(query);
     if (appRequest.kind === 'invalid') return refuseApp(kit, request, reply, appRequest.reason);
     try {
@@ -84,7 +82,7 @@ export function socialSignInPages(app: FastifyInstance, kit: PageKit) {
   app.get(SOCIAL_EXPIRED_PATH, page, async (request, reply) => refusalPage(request, reply, 'signIn.socialExpired', 400));
 
   app.get(SOCIAL_RETURN_PATH, page, async (request, reply) => {
-    const query = request.query as Query;
+    const query = pageQuery(request);
     const journey = readJourney(kit, request);
     keepJourney(kit, reply, undefined);
     const t = kit.t(request);

@@ -144,9 +144,19 @@ export interface PageKit {
   clearSessionCookie(reply: FastifyReply): void;
 }
 
+/**
+ * What a page reads from its address: each parameter given once, as text. One given more than once
+ * (`?token=a&token=b`) is read as not given: a page never guesses which value was meant, never writes them back
+ * joined, and a mailed link whose token is given twice is an invalid link, as one without a token is.
+ */
+export function pageQuery(request: FastifyRequest): Partial<Record<string, string>> {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(query).filter((parameter): parameter is [string, string] => typeof parameter[1] === 'string'));
+}
+
 /** The language asked for in the address (`?lang=`, the language links), if we speak it. */
 function askedLanguage(request: FastifyRequest): Language | undefined {
-  const asked = (request.query as Record<string, unknown> | undefined)?.lang;
+  const asked = pageQuery(request).lang;
   return isLanguage(asked) ? asked : undefined;
 }
 
@@ -212,15 +222,15 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
 
   for (const asset of Object.values(pageAssets)) {
     app.get(asset.path, page, async (request, reply) => {
-      reply.header('cache-control', cachingOf(asset, (request.query as Record<string, unknown>).v));
+      reply.header('cache-control', cachingOf(asset, pageQuery(request).v));
       return reply.type(asset.type).send(asset.source);
     });
   }
   // The page's colour (an organization's on its invitation pages, else BRAND_PRIMARY_COLOR) in the address:
   // a stylesheet, since the policy allows no inline style. Only #rrggbb is ever written into it.
   app.get('/hosted/brand.css', page, async (request, reply) => {
-    const asked = (request.query as Record<string, unknown>).c;
-    const color = typeof asked === 'string' && HEX_COLOR.test(asked) ? asked : brand.primaryColor;
+    const asked = pageQuery(request).c;
+    const color = asked && HEX_COLOR.test(asked) ? asked : brand.primaryColor;
     reply.header('cache-control', 'public, max-age=3600');
     return reply.type('text/css; charset=utf-8').send(color ? `:root{--primary:${color}}\n` : '');
   });

@@ -81,7 +81,7 @@ const credentialJson = <R extends TSchema>(response: R, description: string) =>
   );
 const Base64Url = Type.String({ maxLength: 65_536 });
 /** An assertion (signing in): what @simplewebauthn/browser's startAuthentication answers. */
-const AssertionJson = Type.Unsafe<AuthenticationResponseJSON>(
+export const AssertionJson = Type.Unsafe<AuthenticationResponseJSON>(
   credentialJson(
     Type.Object(
       { clientDataJSON: Base64Url, authenticatorData: Base64Url, signature: Base64Url, userHandle: Type.Optional(Base64Url) },
@@ -91,7 +91,7 @@ const AssertionJson = Type.Unsafe<AuthenticationResponseJSON>(
   ),
 );
 /** An attestation (registering): what @simplewebauthn/browser's startRegistration answers. */
-const AttestationJson = Type.Unsafe<RegistrationResponseJSON>(
+export const AttestationJson = Type.Unsafe<RegistrationResponseJSON>(
   credentialJson(
     Type.Object(
       {

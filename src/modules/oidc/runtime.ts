@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse } from 'node:querystring';
 import type { JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../../context.js';
+import { loggedUrl } from '../../http/logged-url.js';
 import type { Caller } from '../../platform/caller.js';
+import { nulPaths } from '../../platform/json-limits.js';
 import { repeatAfterEachPass } from '../../platform/repeating.js';
 import { ensureSigningKey, KEY_ALGORITHMS, loadPrivateJwks } from '../auth/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
@@ -15,8 +18,10 @@ import type { Applications } from './applications.js';
 import { type BrowserSessionOf, followBrowserSession, reusesSignIn } from './browser-sign-in.js';
 import { createAccountFinder } from './claims.js';
 import { buildProvider, MOUNT } from './provider.js';
+import { errors } from './provider-library.js';
+import { errorPage } from './views.js';
 
-type KeyLog = { warn(details: object, message: string): void };
+type RuntimeLog = { warn(details: object, message: string): void; error(details: object, message: string): void };
 
 /**
  * Requests offered to the provider: its endpoints under /oidc (but the interaction pages, which are Tessera's) and
@@ -24,6 +29,95 @@ type KeyLog = { warn(details: object, message: string): void };
  */
 export const isProviderPath = (url: string) =>
   url.startsWith('/.well-known/openid-configuration') || (url.startsWith(`${MOUNT}/`) && !url.startsWith(`${MOUNT}/interaction/`));
+
+/**
+ * The methods the provider serves each of its paths with (oidc-provider's initialize_app.js, for the features
+ * provider.ts enables; HEAD wherever GET, OPTIONS where it answers cross-origin preflights). Its router folds case
+ * and takes one trailing slash; so does `providerMethods`. test/oidc.requests.test.ts checks the table against the
+ * provider, method by method.
+ */
+const PROVIDER_METHODS: Readonly<Record<string, readonly string[]>> = {
+  '/.well-known/openid-configuration': ['GET', 'HEAD', 'OPTIONS'],
+  [`${MOUNT}/auth`]: ['GET', 'HEAD'],
+  [`${MOUNT}/token`]: ['OPTIONS', 'POST'],
+  [`${MOUNT}/token/introspection`]: ['OPTIONS', 'POST'],
+  [`${MOUNT}/token/revocation`]: ['OPTIONS', 'POST'],
+  [`${MOUNT}/me`]: ['GET', 'HEAD', 'OPTIONS', 'POST'],
+  [`${MOUNT}/jwks`]: ['GET', 'HEAD', 'OPTIONS'],
+  [`${MOUNT}/request`]: ['OPTIONS', 'POST'],
+  [`${MOUNT}/session/end`]: ['GET', 'HEAD'],
+  [`${MOUNT}/session/end/confirm`]: ['POST'],
+  [`${MOUNT}/session/end/success`]: ['GET', 'HEAD'],
+};
+/** An authorization request's resume, `/oidc/auth/:uid`. */
+const RESUME = new RegExp(`^${MOUNT}/auth/[^/]+$`);
+
+/** The methods the provider serves a path with, or undefined for a path it does not serve. */
+export function providerMethods(path: string): readonly string[] | undefined {
+  let folded = path.toLowerCase();
+  if (folded.length > 1 && folded.endsWith('/')) folded = folded.slice(0, -1);
+  return PROVIDER_METHODS[folded] ?? (RESUME.test(folded) ? PROVIDER_METHODS[`${MOUNT}/auth`] : undefined);
+}
+
+/**
+ * U+0000 in a parameter: PostgreSQL cannot store the character, so a client id, code, token or state holding it
+ * would fail the provider's first lookup or write as a server error. Refused first, as the provider's invalid_request.
+ */
+const NUL_REFUSED = 'parameters must not contain the NUL character (U+0000)';
+
+/** Whether a request's address holds U+0000, escaped (%00) or not, in its path (the resume's uid) or its query. */
+function addressHoldsNul(url: string) {
+  const at = url.indexOf('?');
+  const path = at < 0 ? url : url.slice(0, at);
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // A broken escape is the router's to refuse; the raw path is checked as it is.
+  }
+  return decoded.includes('\0') || (at >= 0 && nulPaths(parse(url.slice(at + 1)), '').length > 0);
+}
+
+/** The authorization endpoint (and its resume) answers what it cannot send back to the application as its error page. */
+const answersWithPage = (path: string) => path === `${MOUNT}/auth` || path.startsWith(`${MOUNT}/auth/`);
+
+/**
+ * The provider's answer to an invalid request, as its error handlers write it (oidc-provider's shared/error_handler.js,
+ * authorization_error_handler.js): 400, the authorization endpoint's error page (it cannot redirect a request it will
+ * not read), else OAuth's JSON error, or the same page to a browser.
+ */
+async function answerInvalidRequest(req: IncomingMessage, res: ServerResponse, pageWords: RuntimeDeps['pageWords'], description: string) {
+  const out = { error: 'invalid_request', error_description: description };
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  res.statusCode = 400;
+  res.setHeader('cache-control', 'no-store');
+  if (answersWithPage(path) || req.headers.accept?.includes('text/html')) {
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.end(errorPage(await pageWords(req), out));
+  } else {
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify(out));
+  }
+}
+
+/**
+ * A body holding U+0000 is refused where the provider's own parser hands it to the request's context: the parser
+ * answers anything thrown there as a body it cannot read (invalid_request), in each endpoint's own format. Reading
+ * the body before the provider would mean handing it over again through a fallback the library warns against.
+ */
+function refuseNulInBodies(provider: Provider) {
+  const bodies = new WeakMap<object, unknown>();
+  Object.defineProperty(provider.OIDCContext.prototype, 'body', {
+    configurable: true,
+    get(this: object) {
+      return bodies.get(this);
+    },
+    set(this: object, body: unknown) {
+      if (nulPaths(body, '').length > 0) throw new errors.InvalidRequest(NUL_REFUSED);
+      bodies.set(this, body);
+    },
+  });
+}
 
 export interface RuntimeDeps {
   useCases: DomainUseCases;
@@ -73,6 +167,8 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
   const publicUrl = new URL(config.PUBLIC_URL);
   /** Requests the provider handed back because none of its routes matched them. */
   const unrouted = new WeakSet<IncomingMessage>();
+  /** The node's log until a request's own is at hand (the Fastify request's, which middie hands the raw request). */
+  let nodeLog: RuntimeLog | undefined;
 
   /** Audit rows for what happens inside the provider, written in a use case of their own. */
   const audit = (ctx: KoaContextWithOIDC, event: DomainEvent) => deps.useCases.run(callerOf(ctx), async (_tx, emit) => emit(event));
@@ -89,6 +185,13 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
         ctx.append('Set-Cookie', await deps.endBrowserSession(callerOf(ctx), ctx.req));
         if (accountId) await audit(ctx, { type: 'oidc.logout', entityId: accountId, payload: { clientId: clientId ?? null } });
       },
+    });
+    refuseNulInBodies(provider);
+    // The provider answers its own failures (500 server_error, "oops! something went wrong") and logs nothing: each
+    // is logged as a failed Tessera request is, with its cause and its address less the secrets in its query.
+    provider.on('server_error', (ctx: KoaContextWithOIDC, error: unknown) => {
+      const log = (ctx.req as IncomingMessage & { log?: RuntimeLog }).log ?? nodeLog;
+      log?.error({ err: error, method: ctx.method, url: loggedUrl(ctx.originalUrl) }, 'OpenID provider request failed');
     });
     provider.on('authorization.success', (ctx: KoaContextWithOIDC) => {
       const { session, client, params } = ctx.oidc;
@@ -109,6 +212,16 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
     });
     // A request none of the provider's routes takes (an unknown path under /oidc, a wrong method) is left to
     // Tessera's own 404, like any unknown route: the provider writes nothing for it.
+    // OPTIONS that is not a preflight (no Access-Control-Request-Method) on an endpoint that answers preflights: the
+    // provider's CORS step lets it through and nothing answers it (Koa's text/plain 404). Answered as OPTIONS is
+    // answered where it is served: 204, with Allow naming the path's methods.
+    provider.use(async (ctx, next) => {
+      await next();
+      const allow = ctx.method === 'OPTIONS' && ctx.status === 404 && ctx.body === undefined ? providerMethods(ctx.path) : undefined;
+      if (!allow?.includes('OPTIONS')) return;
+      ctx.status = 204;
+      ctx.set('allow', allow.join(', '));
+    });
     provider.use(async (ctx, next) => {
       await next();
       if ((ctx as KoaContextWithOIDC).oidc) return;
@@ -160,13 +273,18 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
     /** Connect-style handler for the provider's requests; any other request goes on to Fastify's routes. */
     middleware(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) {
       if (!isProviderPath(req.url ?? '')) return next();
+      if (addressHoldsNul(req.url ?? '')) {
+        answerInvalidRequest(req, res, deps.pageWords, NUL_REFUSED).catch(next);
+        return;
+      }
       ready().then(async ({ handle }) => {
         await handle(asIssuerRequest(req, publicUrl, config.TRUST_PROXY), res);
         if (unrouted.has(req)) next();
       }, next);
     },
 
-    async start(log: KeyLog) {
+    async start(log: RuntimeLog) {
+      nodeLog = log;
       // In the background: a first start makes an RSA key, which must not hold up the node's readiness.
       ready().catch((error: unknown) => log.warn({ err: error }, 'OpenID provider keys not loaded yet; will retry on first use'));
       reloading = repeatAfterEachPass(() => load(false), config.SIGNING_KEY_RELOAD_INTERVAL, {

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './helpers/app.js';
+import { createUser } from './helpers/auth.js';
+
+/** Every route's full path, read from Fastify's printed route tree (each line a segment under its parent). */
+function routePaths(printed: string, method = 'GET'): string[] {
+  const segments: string[] = [];
+  const paths: string[] = [];
+  for (const line of printed.split('\n')) {
+    const at = line.search(/[├└]── /);
+    if (at < 0) continue;
+    const [, segment = '', methods] = /^(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line.slice(at + 4)) ?? [];
+    segments.length = at / 4;
+    segments.push(segment);
+    if (methods?.split(', ').includes(method)) paths.push(segments.join(''));
+  }
+  return paths.filter((path) => path !== '*');
+}
+
+/** Every parameter a page reads from its address. */
+const pageParameters = [
+  'token',
+  'return_to',
+  'redirect_uri',
+  'code_challenge',
+  'code_challenge_method',
+  'state',
+  'prompt',
+  'login_hint',
+  'signed_out',
+  'deleted',
+  'method',
+  'code',
+  'lang',
+  'v',
+  'c',
+];
+
+/** A registration's answer in WebAuthn's JSON form, as @simplewebauthn/browser sends it (not a real credential). */
+const attestationLike = {
+  id: 'AAAA',
+  rawId: 'AAAA',
+  type: 'public-key',
+  response: { clientDataJSON: 'AAAA', attestationObject: 'AAAA' },
+  clientExtensionResults: {},
+};
+
+// The pages read their address as a person's browser sends it, whatever was put into it: a parameter given twice
+// is no value a page acts on, never a 500 or a value written back into the page.
+describe('hosted pages and requests as sent', () => {
+  let h: Harness;
+  let cookie: string;
+
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+    const user = await createUser(h, { password: 'a requests passphrase' });
+    const signedIn = await h.app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+      payload: new URLSearchParams({ csrf: 'anonymous', identifier: user.email, password: user.password }).toString(),
+    });
+    expect(signedIn.statusCode).toBe(303);
+    cookie = String(signedIn.headers['set-cookie']).split(';')[0] as string;
+  });
+  afterAll(() => h?.close());
+
+  const page = (url: string, headers: Record<string, string> = {}) =>
+    h.app.inject({ method: 'GET', url, headers: { accept: 'text/html', 'accept-language': 'en', ...headers } });
+  const invalidLink = 'This link is invalid, already used or expired.';
+
+  it('answers a mailed link whose token is given twice with the invalid-link page, as one without a token', async () => {
+    for (const path of ['/verify-email', '/confirm-email-change', '/revert-email-change', '/reset-password']) {
+      for (const query of ['token=a&token=b', '']) {
+        const res = await page(`${path}?${query}`);
+        expect([res.statusCode, res.headers['content-type']], `${path}?${query}`).toEqual([400, 'text/html; charset=utf-8']);
+        expect(res.body).toContain(invalidLink);
+        expect(res.body).not.toContain('a,b');
+      }
+    }
+    const invitation = await page('/accept-invitation?token=a&token=b');
+    expect(invitation.statusCode).toBe(400);
+    expect(invitation.body).toContain('This invitation is invalid, already used or expired.');
+    // A page that needs its token goes to the sign-in page without one, given twice or not at all.
+    for (const path of ['/change-password', '/sign-in/second-factor', '/sign-in/enrol']) {
+      const res = await page(`${path}?token=a&token=b`);
+      expect([res.statusCode, res.headers.location], path).toEqual([303, expect.stringMatching(/^\/sign-in/)]);
+    }
+  });
+
+  it('answers every page and file outside the API description, each parameter given twice, without a 5xx or the values joined', async () => {
+    const documented = Object.keys((await h.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths).map((path) =>
+      path.replace(/\{[^}]+\}/g, 'x'),
+    );
+    const undocumented = routePaths(h.app.printRoutes({ commonPrefix: false }))
+      .map((path) => path.replace(/:[^/]+|\*/g, 'x'))
+      // The console's and the documentation's built files read no parameter.
+      .filter((path) => !documented.includes(path) && !/^\/(admin|docs)\/.+\./.test(path));
+    expect(undocumented).toEqual(expect.arrayContaining(['/sign-in', '/verify-email', '/accept-invitation', '/account']));
+    const failures: string[] = [];
+    for (const path of undocumented) {
+      for (const parameter of pageParameters) {
+        for (const signedIn of [false, true]) {
+          const url = `${path}?${parameter}=a&${parameter}=b`;
+          const res = await page(url, signedIn ? { cookie } : {});
+          if (res.statusCode >= 500 || (String(res.headers['content-type']).startsWith('text/html') && res.body.includes('a,b')))
+            failures.push(`${url}${signedIn ? ' (signed in)' : ''}: ${res.statusCode} ${res.body.slice(0, 120)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  /** A passkey button's call (passkeys.js): JSON from this origin, asking for JSON. */
+  const script = (url: string, payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    h.app.inject({
+      method: 'POST',
+      url,
+      headers: { origin: 'https://tessera.test', accept: 'application/json', 'content-type': 'application/json', ...headers },
+      payload: JSON.stringify(payload),
+    });
+  const expectProblem = (res: Awaited<ReturnType<typeof script>>, status: number, code: string) => {
+    expect([res.statusCode, res.headers['content-type']], res.body).toEqual([status, 'application/problem+json; charset=utf-8']);
+    expect(res.json()).toMatchObject({ status, code });
+  };
+  const sessionCsrf = () => h.app.modules.hosted.csrfToken(cookie.split('=')[1]);
+
+  it('refuses a passkey call whose fields are not what the button sends with VALIDATION_FAILED, before anything runs', async () => {
+    expectProblem(await script('/sign-in/second-factor/passkey-options', { csrf: 'anonymous', token: { a: 1 } }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await script('/sign-in/second-factor/passkey', { csrf: 'anonymous', token: ['x'], challengeId: 'second-factor', response: {} }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(await script('/sign-in/passkey', { csrf: 'anonymous', challengeId: ['x'], response: {} }), 400, 'VALIDATION_FAILED');
+    expectProblem(await script('/sign-in/passkey/options', { csrf: 'anonymous', return_to: 7 }), 400, 'VALIDATION_FAILED');
+    expectProblem(await script('/account/passkeys', { csrf: sessionCsrf(), challengeId: { a: 1 } }, { cookie }), 400, 'VALIDATION_FAILED');
+    expectProblem(await script('/account/passkeys/options', { csrf: sessionCsrf(), name: { a: 1 } }, { cookie }), 400, 'FIELD_NOT_ALLOWED');
+  });
+
+  it('answers every hosted form or call with its fields sent as objects without a 5xx: each reads its body through a schema', async () => {
+    const documented = Object.keys((await h.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths);
+    const posts = routePaths(h.app.printRoutes({ commonPrefix: false }), 'POST').filter((path) => !documented.includes(path));
+    expect(posts).toEqual(expect.arrayContaining(['/sign-in', '/sign-in/passkey', '/account/passkeys']));
+    // Every field a page or a passkey button sends but the CSRF token, which each request gets right to reach its handler.
+    const fields = [
+      'token',
+      'challengeId',
+      'response',
+      'return_to',
+      'rememberDevice',
+      'identifier',
+      'password',
+      'code',
+      'method',
+      'factor',
+    ];
+    const objects = Object.fromEntries(fields.map((field) => [field, { a: 1 }]));
+    const failures: string[] = [];
+    for (const path of posts) {
+      for (const signedIn of [false, true]) {
+        const res = await script(path, { csrf: signedIn ? sessionCsrf() : 'anonymous', ...objects }, signedIn ? { cookie } : {});
+        if (res.statusCode >= 500) failures.push(`${path}${signedIn ? ' (signed in)' : ''}: ${res.statusCode} ${res.body.slice(0, 160)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('answers a passkey call of a browser that is not signed in with problem+json 401, which the button reads as a failure', async () => {
+    for (const url of ['/account/passkeys/options', '/account/passkeys']) {
+      const res = await script(
+        url,
+        url.endsWith('options') ? { csrf: 'anonymous' } : { csrf: 'anonymous', challengeId: 'c'.repeat(16), response: attestationLike },
+      );
+      expectProblem(res, 401, 'UNAUTHORIZED');
+      expect(res.json().detail).toEqual(expect.any(String));
+    }
+  });
+});
