@@ -75,8 +75,16 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
         let user: UserRow;
         if (existing) {
           if (target && (await memberships.isMember(tx, target, existing.id))) throw organizationErrors.ALREADY_A_MEMBER();
-          if (passwordHash) await kit.users.setPasswordHash(tx, existing.id, passwordHash);
-          await kit.users.markEmailVerified(tx, existing.id);
+          if (passwordHash) {
+            // The invitation reached the mailbox and sets the password: at the address's first proof the account is
+            // claimed from whoever held it unproven (a provider that does not verify addresses signed them up), and
+            // what they added to it goes, before the sign-in answered below.
+            await kit.users.setPasswordHash(tx, existing.id, passwordHash);
+            await auth.markAddressProven(tx, emit, existing, 'invitation');
+          } else {
+            // Signed in: the account's own holder proves its mailbox.
+            await kit.users.markEmailVerified(tx, existing.id);
+          }
           if (target && !existing.organizationId)
             await kit.users.join(tx, emit, existing, {
               organizationId: target,

@@ -39,7 +39,7 @@ export const invitationPublicRoutes: FastifyPluginAsyncTypebox<{
     '/invitations/accept',
     operation(signedInIfCredentials, {
       description:
-        "Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins (a session's: an API key answers 403 API_KEY_NOT_ALLOWED, an impersonation 403 IMPERSONATION_NOT_ALLOWED). Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).",
+        "Takes the invitation token. Without credentials a new account is created with the password given (an existing account without a password gets it; when its address was not proven before, the account is claimed by its mailbox's owner as a password reset claims it: its sessions, API keys, second factors, passkeys and linked identities go); with a Bearer token the signed-in account joins (a session's: an API key answers 403 API_KEY_NOT_ALLOWED, an impersonation 403 IMPERSONATION_NOT_ALLOWED). Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).",
       summary: 'Accept an invitation: a new account chooses a password; an existing one is signed in (Bearer). Answers as login does',
       body: AcceptBody,
       response: {
