@@ -15,8 +15,8 @@ import type { AcceptInvitation } from './schemas.js';
 /**
  * The invitee's side, on public routes: what a sign-up page needs to know, and acceptance. Acceptance
  * makes the account (its email proven, since the mail reached it) or, for an address that has one, needs
- * that account signed in; everything the invitation grants is applied in the one transaction, and the
- * answer is the login's token pair.
+ * that account signed in; what the invitation grants is applied in the one transaction (its roles and
+ * permissions within the organization; its plan to an account it makes), and the answer is the login's token pair.
  */
 export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 'organizations' | 'subscriptions' | 'useCases' | 'users'>) {
   const { useCases, auth, subscriptions, organizations } = kit;
@@ -119,7 +119,10 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
           };
           await organizations.members.join(tx, emit, membership);
         }
-        if (invitation.plan) await subscriptions.startPlan(tx, emit, { id: user.id, organizationId: target }, invitation.plan);
+        // A plan is the account's, in every organization: the invitation starts it for the account it makes. An existing
+        // account keeps its own, which only whoever may change that account changes (PUT /users/:id/subscription): the
+        // inviter, an administrator of this organization, may hold no power over it (another organization's admin).
+        if (invitation.plan && !existing) await subscriptions.startPlan(tx, emit, { id: user.id, organizationId: target }, invitation.plan);
         await queries.setAcceptedBy(tx, invitation.id, user.id);
         await emit({
           type: 'invitation.accepted',
