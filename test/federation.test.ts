@@ -3,11 +3,12 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLogs, oauthCodes, users } from '../src/db/schema/index.js';
 import { createHarness, createPeer, type Harness } from './helpers/app.js';
-import { createUser, login, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, login, loginAs } from './helpers/auth.js';
 import { type Browser, createBrowser } from './helpers/browser.js';
 import { auditActions, authorizePath, federationConfig, pkcePair, redeem, signInWith } from './helpers/federation.js';
 import { startOpenIdProvider, type TestProvider } from './helpers/op.js';
 import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
+import { stepAt, totpCode } from './helpers/totp.js';
 
 const callbackPath = '/auth/oauth/oidc/callback';
 let counter = 0;
@@ -120,6 +121,58 @@ describe('social sign-in with an OpenID Connect provider', () => {
     expect(squatted).not.toBe(account.id);
     expect((await h.app.inject({ url: '/auth/identities', headers: owner.headers })).json().data).toEqual([]);
     expect(await auditActions(h, account.id)).toContain('identity.unlinked');
+  });
+
+  // The same pre-hijacking, taken back through an invitation: the owner accepts it and sets the password of the
+  // account the squatter's provider made. That first proof of the mailbox claims the account as a reset does.
+  it('drops, when an invitation is accepted, every way in the squatter added to the account it made unverified', async () => {
+    const address = `invited-prehijacked${++counter}@example.com`;
+    const squatter = nextPerson({ email: address, email_verified: false });
+    const first = await signInWith(browser, 'oidc');
+    const squatted = (await redeem(h, first.code, first.verifier)).json();
+    expect(squatted.user.emailVerified).toBe(false);
+    const squatterHeaders = { authorization: `Bearer ${squatted.accessToken}` };
+    const started = (await h.app.inject({ method: 'POST', url: '/auth/mfa/totp', headers: squatterHeaders, payload: {} })).json();
+    const confirmed = await h.app.inject({
+      method: 'POST',
+      url: `/auth/mfa/totp/${started.factorId}/confirm`,
+      headers: squatterHeaders,
+      payload: { code: totpCode(started.secret, stepAt()) },
+    });
+    expect(confirmed.statusCode).toBe(200);
+
+    const admin = await loginAs(h, { roles: ['admin'] });
+    const organizationId = await createOrganization(h, admin, `Claimed ${counter}`);
+    const invited = await h.app.inject({
+      method: 'POST',
+      url: `/organizations/${organizationId}/invitations`,
+      headers: admin.headers,
+      payload: { email: address },
+    });
+    expect(invited.statusCode).toBe(201);
+    const token = tokenOf((await smtp.waitFor(address, /invited you/)).link);
+    const accepted = await h.app.inject({
+      method: 'POST',
+      url: '/invitations/accept',
+      payload: { token, password: 'the invited owner’s passphrase', firstName: 'Ada', lastName: 'Owner' },
+    });
+    expect(accepted.statusCode).toBe(200);
+    // The owner gets in on the same account, behind no authenticator of the squatter's.
+    expect(accepted.json()).toMatchObject({ tokenType: 'Bearer', user: { id: squatted.user.id, emailVerified: true } });
+
+    // The squatter's session is over, and their provider no longer signs in to the account.
+    const refreshed = await h.app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: squatted.refreshToken } });
+    expect(refreshed.statusCode).toBe(401);
+    op.signInAs = squatter;
+    const again = await signInWith(createBrowser(h), 'oidc');
+    const landedIn = again.code ? (await redeem(h, again.code, again.verifier)).json().user?.id : undefined;
+    expect(landedIn).not.toBe(squatted.user.id);
+    const owner = { authorization: `Bearer ${accepted.json().accessToken}` };
+    expect((await h.app.inject({ url: '/auth/identities', headers: owner })).json().data).toEqual([]);
+    expect((await h.app.inject({ url: '/auth/mfa', headers: owner })).json()).toEqual({ data: [], recoveryCodes: false });
+    expect(await auditActions(h, squatted.user.id)).toEqual(
+      expect.arrayContaining(['auth.account_claimed', 'identity.unlinked', 'mfa.factors_reset']),
+    );
   });
 
   it('answers a missing, forged or replayed state with 400 and redirects nowhere', async () => {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { createHarness, type Harness } from './helpers/app.js';
 import { createUser, login } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { checkPageAtEachWidth, type PagesRig, signInOnPage, startPages } from './helpers/pages.js';
@@ -178,4 +179,69 @@ describe.skipIf(!hasChromium)('hosted API keys page', () => {
       await context.close();
     }, 60_000);
   }
+});
+
+// A browser's cookie, stolen however old, must not buy a fresh strong sign-in: a person without a second factor is
+// sent to the sign-in form to prove their password again before any factor may be added to that session.
+describe('hosted API keys page: an old sign-in without a factor', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+  }, 120_000);
+  afterAll(async () => h?.close());
+
+  const form = (cookie: string | undefined, fields: Record<string, string>) =>
+    h.app.inject({
+      method: 'POST',
+      url: fields.identifier ? '/sign-in' : '/account/api-keys',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'sec-fetch-site': 'same-origin',
+        ...(cookie ? { cookie } : {}),
+      },
+      payload: new URLSearchParams(fields).toString(),
+    });
+  const signIn = async (email: string, password: string, extra: Record<string, string> = {}) => {
+    const answer = await form(undefined, { csrf: 'anonymous', identifier: email, password, ...extra });
+    expect(answer.statusCode).toBe(303);
+    return { cookie: String(answer.headers['set-cookie']).split(';')[0] as string, location: answer.headers.location };
+  };
+  /** The key form as the page shows it to this browser: its CSRF token and the form's id. */
+  const keyForm = async (cookie: string) => {
+    const shown = await h.app.inject({ url: '/account/api-keys', headers: { cookie } });
+    expect(shown.statusCode).toBe(200);
+    const field = (name: string) => shown.body.match(new RegExp(`name="${name}" value="([^"]+)"`))?.[1] ?? '';
+    return { csrf: field('csrf'), formId: field('formId'), name: 'stolen', scopes: 'users:read' };
+  };
+
+  it('sends it to sign in again (prompt=login, back to the page), never to the enrolment of a factor', async () => {
+    const user = await createUser(h, { password: 'an old cookie passphrase', permissions: ['users:read'] });
+    const { cookie } = await signIn(user.email, 'an old cookie passphrase');
+    await queryRows(h.context.database.primary, sql`UPDATE sessions SET created_at = now() - interval '1 hour' WHERE user_id = ${user.id}`);
+
+    const answer = await form(cookie, await keyForm(cookie));
+    expect(answer.statusCode).toBe(303);
+    const location = new URL(String(answer.headers.location), 'https://tessera.test');
+    expect([location.pathname, location.searchParams.get('prompt'), location.searchParams.get('return_to')]).toEqual([
+      '/sign-in',
+      'login',
+      '/account/api-keys',
+    ]);
+    // Nothing a cookie alone could finish: no sign-in waiting to enrol, no key.
+    const waiting = await queryRows<{ count: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS count FROM mfa_challenges WHERE user_id = ${user.id} AND purpose = 'ENROLLMENT'`,
+    );
+    expect(waiting[0]?.count).toBe(0);
+    const api = await login(h, user.email, 'an old cookie passphrase');
+    expect((await h.app.inject({ url: '/auth/api-keys', headers: api.headers })).json().data).toEqual([]);
+
+    // The password proven again, the person is back on the page, and the key is made.
+    const again = await signIn(user.email, 'an old cookie passphrase', { return_to: '/account/api-keys' });
+    expect(again.location).toBe('/account/api-keys');
+    const made = await form(again.cookie, await keyForm(again.cookie));
+    expect(made.statusCode).toBe(201);
+    expect(made.body).toContain('Your new key');
+  });
 });

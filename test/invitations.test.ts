@@ -172,6 +172,27 @@ describe('invitations: invite, mail, look up, accept', () => {
     expect([again.statusCode, again.json().code]).toEqual([409, 'ALREADY_A_MEMBER']);
   });
 
+  // A plan is the account's, in every organization: an invitation to one must not change the plan of an account its
+  // inviter may not change (PUT /users/:id/subscription answers them 404 or 403).
+  it("starts the invitation's plan only for the account the acceptance makes: an existing account keeps its own", async () => {
+    const root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
+    const elsewhere = await loginAs(h, { roles: ['ORG_ADMIN'], organizationId: orgB, email: 'b.admin.premium@example.com' });
+    const put = (session: { headers: Record<string, string> }, plan: string) =>
+      h.app.inject({ method: 'PUT', url: `/users/${elsewhere.userId}/subscription`, headers: session.headers, payload: { type: plan } });
+    expect((await put(root, 'PREMIUM')).statusCode).toBe(200);
+    expect((await put(adminA, 'FREE')).statusCode).toBe(404);
+
+    const created = await invite(orgA, { email: elsewhere.user.email, plan: 'FREE' });
+    expect(created.statusCode).toBe(201);
+    const accepted = await accept({ token: await mailedToken(elsewhere.user.email) }, elsewhere.headers);
+    expect(accepted.statusCode).toBe(200);
+    const me = (await as({ headers: { authorization: `Bearer ${accepted.json().accessToken}` } }).get('/auth/me')).json();
+    expect(me.organizations.map((organization: { id: string }) => organization.id)).toContain(orgA);
+    expect(me.subscription).toEqual({ plan: 'PREMIUM' });
+    const subscription = await h.app.inject({ url: `/users/${elsewhere.userId}/subscription`, headers: root.headers });
+    expect(subscription.json()).toMatchObject({ type: 'PREMIUM', status: 'ACTIVE' });
+  });
+
   it('lets exactly one of 20 parallel acceptances through: one account, one membership', async () => {
     await invite(orgA, { email: 'racer@example.com' });
     const token = await mailedToken('racer@example.com');

@@ -1,7 +1,9 @@
+import { sql } from 'drizzle-orm';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import type * as client from 'openid-client';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
 import { createOrganization, createUser, loginAs } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { driver } from './helpers/databases.js';
@@ -145,6 +147,64 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera, with a second factor asked 
     // The recovery codes are shown once, then the application gets its answer.
     await flow.page.getByRole('link', { name: 'Continue' }).click();
     expect(await idToken(await flow.tokens())).toMatchObject({ sub: person.id, acr: 'aal2', amr: ['pwd', 'otp', 'mfa'] });
+    await context.close();
+  }, 120_000);
+
+  /** Ages the person's sessions by `interval` (a Postgres interval): their sign-ins were that long ago. */
+  const age = (userId: string, interval: string) =>
+    queryRows(
+      rig.h.context.database.primary,
+      sql`UPDATE sessions SET created_at = created_at - ${interval}::interval WHERE user_id = ${userId}`,
+    );
+
+  /** Adds the authenticator the enrolment page shows, and goes on to the application. */
+  async function enrolOnPage(page: Page) {
+    await page.waitForURL((target) => target.pathname === '/sign-in/enrol');
+    const secret = (await page.locator('main code').first().textContent())?.trim() ?? '';
+    await page.getByLabel('Code').fill(totpCode(secret, stepAt()));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('link', { name: 'Continue' }).click();
+  }
+
+  // A browser's cookie, however old, is no licence to add a factor and come away with a fresh aal2 sign-in.
+  it('has an old session without a factor sign in again before it adds one, then answers aal2', async () => {
+    const person = await createUser(rig.h, { password: PASSWORD });
+    const context = await rig.context();
+    const plain = await authorize(context);
+    await signIn(plain.page, person.email);
+    await plain.tokens();
+    await age(person.id, '1 hour');
+
+    const strong = await authorize(context, { acr_values: 'aal2' });
+    await strong.page.waitForURL((target) => target.pathname === '/sign-in');
+    const asked = new URL(strong.page.url());
+    expect(asked.searchParams.get('prompt')).toBe('login');
+    expect(asked.searchParams.get('return_to')).toMatch(/^\/oidc\/interaction\//);
+    await signIn(strong.page, person.email);
+    await enrolOnPage(strong.page);
+    const claims = await idToken(await strong.tokens());
+    expect(claims).toMatchObject({ sub: person.id, acr: 'aal2', amr: ['pwd', 'otp', 'mfa'] });
+    expect(Date.now() / 1000 - (claims.auth_time as number)).toBeLessThan(120);
+    await context.close();
+  }, 120_000);
+
+  it('keeps the time of the password sign-in when a factor is added to it: an enrolment makes no sign-in fresher', async () => {
+    const person = await createUser(rig.h, { password: PASSWORD });
+    const context = await rig.context();
+    const plain = await authorize(context);
+    await signIn(plain.page, person.email);
+    await plain.tokens();
+    await age(person.id, '5 minutes');
+    const [session] = await queryRows<{ createdAt: string }>(
+      rig.h.context.database.primary,
+      sql`SELECT created_at AS "createdAt" FROM sessions WHERE user_id = ${person.id} AND revoked_at IS NULL`,
+    );
+    const provenAt = Math.floor(new Date(session?.createdAt ?? 0).getTime() / 1000);
+
+    const strong = await authorize(context, { acr_values: 'aal2' });
+    await enrolOnPage(strong.page);
+    const claims = await idToken(await strong.tokens());
+    expect(claims).toMatchObject({ sub: person.id, acr: 'aal2', amr: ['pwd', 'otp', 'mfa'], auth_time: provenAt });
     await context.close();
   }, 120_000);
 

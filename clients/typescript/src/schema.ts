@@ -1015,7 +1015,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password with a reset or set-password link
-         * @description Takes the token of a mailed reset or set-password link and the new password; the link works once. It proves the address too, and ends every session of the user.
+         * @description Takes the token of a mailed reset or set-password link and the new password; the link works once. It proves the address too, and ends every session of the user. When the address was not proven before, the account is claimed by its mailbox's owner: whatever was added to it before goes too (its API keys, second factors, recovery codes and passkeys, remembered browsers, linked identities, what applications hold).
          */
         post: operations["postAuthResetPassword"];
         delete?: never;
@@ -2355,7 +2355,7 @@ export interface paths {
         put?: never;
         /**
          * Invite someone to the organization, with the roles, permissions, user type and plan they get on accepting
-         * @description Mails an invitation link to the address. You may only hand out roles and permissions you hold, inside your tenancy. The link works once, until it expires.
+         * @description Mails an invitation link to the address. You may only hand out roles and permissions you hold, inside your tenancy; a plan takes subscriptions:manage and starts only for an account the acceptance creates (an existing account keeps its own plan: an invitation changes nothing of an account beyond the organization it joins). The link works once, until it expires.
          */
         post: operations["postOrganizationInvitations"];
         delete?: never;
@@ -2459,7 +2459,7 @@ export interface paths {
         put?: never;
         /**
          * Accept an invitation: a new account chooses a password; an existing one is signed in (Bearer). Answers as login does
-         * @description Takes the invitation token. Without credentials a new account is created with the password given; with a Bearer token the signed-in account joins (a session's: an API key answers 403 API_KEY_NOT_ALLOWED, an impersonation 403 IMPERSONATION_NOT_ALLOWED). Either way the invitation's roles, permissions, user type and plan apply, and the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).
+         * @description Takes the invitation token. Without credentials a new account is created with the password given (an existing account without a password gets it; when its address was not proven before, the account is claimed by its mailbox's owner as a password reset claims it: its sessions, API keys, second factors, passkeys and linked identities go); with a Bearer token the signed-in account joins (a session's: an API key answers 403 API_KEY_NOT_ALLOWED, an impersonation 403 IMPERSONATION_NOT_ALLOWED). Either way the invitation's roles and permissions apply within the organization, its user type to a new account or one in no organization yet, and its plan to a new account only (an existing account keeps its own plan, which PUT /users/:id/subscription changes for whoever may change that account); the answer carries tokens as POST /auth/login does, or stops at the second step (mfaRequired) or at the enrolment the organization's MFA policy requires (mfaEnrollmentRequired).
          */
         post: operations["postInvitationsAccept"];
         delete?: never;
@@ -11613,6 +11613,7 @@ export interface operations {
                     }[];
                     /** Format: uuid */
                     userTypeId?: string;
+                    /** @description the plan a new account starts on; an existing account keeps its own */
                     plan?: string;
                     /** @description shown in the mail */
                     message?: string;

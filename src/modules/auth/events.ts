@@ -30,6 +30,19 @@ export const authEvents = {
   'auth.password_change_required': internalEvent('user', 1),
   'auth.temporary_password_replaced': publicEvent('user', 1),
   'auth.email_verified': publicEvent('user', 1),
+  /**
+   * The first proof of the account's mailbox, by a link that set its password (`via` a reset or an invitation):
+   * the account is the mailbox owner's from now on. Its sessions ended (`sessions`) and its API keys were revoked
+   * (each `auth.api_key_revoked`); what other modules held of whoever had it unproven goes in reaction.
+   */
+  'auth.account_claimed': internalEvent(
+    'user',
+    1,
+    payload({
+      via: Type.Union([Type.Literal('password_reset'), Type.Literal('invitation')]),
+      sessions: Type.Integer({ minimum: 0 }),
+    }),
+  ),
   'auth.verification_resent': internalEvent('user', 1),
   // An email change confirmed from the new address, or undone from the old one ("this wasn't me").
   'auth.email_change_confirmed': publicEvent('user', 1, Sessions),
@@ -52,6 +65,7 @@ export const userSessionsEndedEvents = [
   'auth.logout_all',
   'auth.sessions_ended_by_admin',
   'auth.password_reset',
+  'auth.account_claimed',
   'auth.password_changed',
   'auth.password_set_by_admin',
   'auth.email_change_confirmed',

@@ -3,6 +3,7 @@ import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword, verifyPassword } from '../../platform/passwords.js';
 import { createTimingPad } from '../../platform/timing-pad.js';
 import { assertNotApiKey } from '../access/service.js';
+import type { AccountClaims } from './account-claim.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import type { OneTimeLinks } from './one-time-links.js';
@@ -14,6 +15,7 @@ export function createPasswordFlows(
   kit: Pick<AuthKit, 'context' | 'dummyHash' | 'mail' | 'throttle' | 'useCases' | 'users'>,
   links: OneTimeLinks,
   attempts: Pick<SignIn, 'admitAttempt' | 'clearFailures'>,
+  claims: AccountClaims,
 ) {
   const { config, database } = kit.context;
   const { useCases, throttle } = kit;
@@ -40,7 +42,10 @@ export function createPasswordFlows(
       );
     },
 
-    /** A reset link, or the set-password link of an account made without one. */
+    /**
+     * A reset link, or the set-password link of an account made without one. The first proof of an unverified
+     * address also claims the account: what was added to it before goes (account-claim.ts).
+     */
     async resetPassword(caller: Caller, input: { token: string; password: string }) {
       const passwordHash = await hashPassword(input.password);
       await useCases.run(caller, async (tx, emit) => {
@@ -49,7 +54,7 @@ export function createPasswordFlows(
         assertPasswordAcceptable(input.password, config.PASSWORD_MIN_LENGTH, user);
         await kit.users.setPasswordHash(tx, user.id, passwordHash);
         // The link reached the mailbox, so the address is proven too (links are bound to the address they went to).
-        await kit.users.markEmailVerified(tx, user.id);
+        await claims.markAddressProven(tx, emit, user, 'password_reset');
         await queries.revokeUserSessions(tx, user.id, 'password_reset');
         await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });
         // Its owner is back in: failed guesses against the account no longer hold them up.

@@ -309,6 +309,15 @@ export async function revokeApiKey(db: Executor, userId: string, id: string) {
   return rows.some((row) => row.id === id);
 }
 
+/** Revokes every live key of the user; the ids of those revoked. */
+export async function revokeApiKeysOfUser(db: Executor, userId: string) {
+  return db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+}
+
 /** A key that is neither revoked nor expired; whether its owner may still act is the caller's to check. */
 export async function findUsableApiKey(db: Executor, keyHash: string) {
   const [row] = await db

@@ -99,7 +99,7 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
     '/reset-password',
     operation(publicRoute, {
       description:
-        'Takes the token of a mailed reset or set-password link and the new password; the link works once. It proves the address too, and ends every session of the user.',
+        "Takes the token of a mailed reset or set-password link and the new password; the link works once. It proves the address too, and ends every session of the user. When the address was not proven before, the account is claimed by its mailbox's owner: whatever was added to it before goes too (its API keys, second factors, recovery codes and passkeys, remembered browsers, linked identities, what applications hold).",
       summary: 'Set a new password with a reset or set-password link',
       body: ResetBody,
       response: done(problems(errors.INVALID_LINK, limited)),

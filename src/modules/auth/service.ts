@@ -5,6 +5,7 @@
  */
 import { dailySeries, type StatisticsPart } from '../ops/service.js';
 import type { UserRow } from '../users/service.js';
+import { createAccountClaims } from './account-claim.js';
 import { createApiKeys } from './api-keys.js';
 import { createAuthenticator } from './authenticate.js';
 import { createBrowserSessions } from './browser-sessions.js';
@@ -57,6 +58,12 @@ export interface AuthService
     Flow<typeof createAuthenticator> {
   /** Continuations a sign-in hands out that no row holds (the second step's mfaToken), sealed under the signing keys. */
   continuations: SealedContinuations;
+  /**
+   * A link that reached the account's mailbox sets its password (an invitation's): its address is proven, and at
+   * its first proof the account is claimed from whoever held it unproven (`auth.account_claimed`). In the caller's
+   * use case, before the sign-in it answers.
+   */
+  markAddressProven: Flow<typeof createAccountClaims>['markAddressProven'];
   /** Whether this account may sign in at all (active; verified when the deployment requires it). */
   mayHoldSession(user: UserRow): boolean;
   /** Whether `password` is this account's (an account without a password has none to give). */
@@ -96,7 +103,8 @@ export function createAuthService(kit: AuthKit): AuthService {
   const impersonation = createImpersonation(kit);
   reactToUserEvents(kit, links);
   const registration = createRegistration(kit, links);
-  const passwords = createPasswordFlows(kit, links, signIn);
+  const claims = createAccountClaims(kit);
+  const passwords = createPasswordFlows(kit, links, signIn, claims);
   const temporaryPasswords = createTemporaryPasswords(kit, signIn.signIn);
   const verification = createEmailVerification(kit, links);
   const emailChange = createEmailChangeFlows(kit, links);
@@ -108,6 +116,7 @@ export function createAuthService(kit: AuthKit): AuthService {
     admitAttempt: signIn.admitAttempt,
     clearFailures: signIn.clearFailures,
     continuations: createSealedContinuations(kit.tokens),
+    markAddressProven: claims.markAddressProven,
     mayHoldSession: (user) => mayHoldSession(kit, user),
     verifyPassword: async (user, password) =>
       (await verifyStoredPassword(user.passwordHash ?? kit.dummyHash, password)) && user.passwordHash !== null,

@@ -62,6 +62,11 @@ export interface SignInAttempt extends PipelineAttempt<SignInVia> {
   rehashed?: boolean;
   /** What the person typed to sign in (email or username): a wrong second factor counts against it like a wrong password. */
   identifier?: string;
+  /**
+   * When the person proved who they are, if before now: a sign-in finished by adding a factor (which proves
+   * nothing) is as old as the proof it rests on. The session's start, which its auth_time is.
+   */
+  authTime?: Date;
 }
 
 /** How long the token a temporary password's sign-in hands out may change that password. */
@@ -120,6 +125,7 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
       expiresAt: new Date(now + config.SESSION_MAX_AGE),
       amr: attempt.amr,
       browser: attempt.caller.via === 'hosted',
+      ...(attempt.authTime && attempt.authTime.getTime() < now ? { createdAt: attempt.authTime } : {}),
     });
     const refreshToken = randomToken();
     await queries.insertRefreshToken(tx, session.id, sha256(refreshToken));

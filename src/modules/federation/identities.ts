@@ -35,6 +35,19 @@ export function createIdentities(kit: Pick<FederationKit, 'context' | 'useCases'
       await emit({ type: 'identity.unlinked', entityId: user.id, payload: { provider: identity.provider, identityId: identity.id } });
     }
   });
+  // The first proof of the mailbox (a reset, an invitation accepted) claims an account nobody had proven: every
+  // identity on it was linked by whoever held it unproven (one that brought the address, or any they added since,
+  // their own address included), and none is a way in for the mailbox's owner.
+  useCases.react(['auth.account_claimed'], async (tx, event, { emit }) => {
+    if (!event.entityId) return;
+    for (const identity of await queries.deleteIdentitiesOfUser(tx, event.entityId)) {
+      await emit({
+        type: 'identity.unlinked',
+        entityId: event.entityId,
+        payload: { provider: identity.provider, identityId: identity.id },
+      });
+    }
+  });
 
   async function unlink(tx: Tx, emit: Emit<DomainEvent>, userId: string, id: string, keepOneWay: boolean) {
     // Locks the user's identities, so two unlinks at once cannot both leave the account without a way in.

@@ -62,6 +62,10 @@ export async function deleteIdentitiesOfProvider(db: Executor, provider: string)
   return deleted.length;
 }
 
+/** Every identity linked to a user, removed; answers them. */
+export const deleteIdentitiesOfUser = (db: Executor, userId: string) =>
+  db.delete(userIdentities).where(eq(userIdentities.userId, userId)).returning();
+
 /** A user's identities whose provider gave this address without verifying it, removed; answers them. */
 export const deleteUnverifiedIdentitiesOfAddress = (db: Executor, userId: string, email: string) =>
   db

@@ -271,10 +271,14 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     /**
      * A stronger sign-in than this browser's (an application's acr_values): the page of its second step, or of
      * the enrolment of a first factor, coming back to `returnTo`; undefined when the session is strong enough.
+     * A sign-in too old to add a factor to goes through the sign-in form again first (prompt=login: the same
+     * person proves their password), and comes back to `returnTo` to be made stronger.
      */
     async stepUp(caller: Caller, session: BrowserSession, returnTo: string) {
       const answer = await deps.mfa.stepUp(caller, session);
-      return answer ? pendingPages.locate(answer, returnTo) : undefined;
+      if (!answer) return undefined;
+      if ('reauthenticationRequired' in answer) return withReturnTo('/sign-in?prompt=login', returnTo);
+      return pendingPages.locate(answer, returnTo);
     },
     /** A sign-in with a passkey and no password: a session, or the page of a pending state (a temporary password's replacement). */
     async passkeySignIn(caller: Caller, input: Parameters<MfaService['passkeys']['login']>[1], returnTo: string | undefined) {

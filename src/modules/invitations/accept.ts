@@ -15,8 +15,8 @@ import type { AcceptInvitation } from './schemas.js';
 /**
  * The invitee's side, on public routes: what a sign-up page needs to know, and acceptance. Acceptance
  * makes the account (its email proven, since the mail reached it) or, for an address that has one, needs
- * that account signed in; everything the invitation grants is applied in the one transaction, and the
- * answer is the login's token pair.
+ * that account signed in; what the invitation grants is applied in the one transaction (its roles and
+ * permissions within the organization; its plan to an account it makes), and the answer is the login's token pair.
  */
 export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 'organizations' | 'subscriptions' | 'useCases' | 'users'>) {
   const { useCases, auth, subscriptions, organizations } = kit;
@@ -75,8 +75,16 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
         let user: UserRow;
         if (existing) {
           if (target && (await memberships.isMember(tx, target, existing.id))) throw organizationErrors.ALREADY_A_MEMBER();
-          if (passwordHash) await kit.users.setPasswordHash(tx, existing.id, passwordHash);
-          await kit.users.markEmailVerified(tx, existing.id);
+          if (passwordHash) {
+            // The invitation reached the mailbox and sets the password: at the address's first proof the account is
+            // claimed from whoever held it unproven (a provider that does not verify addresses signed them up), and
+            // what they added to it goes, before the sign-in answered below.
+            await kit.users.setPasswordHash(tx, existing.id, passwordHash);
+            await auth.markAddressProven(tx, emit, existing, 'invitation');
+          } else {
+            // Signed in: the account's own holder proves its mailbox.
+            await kit.users.markEmailVerified(tx, existing.id);
+          }
           if (target && !existing.organizationId)
             await kit.users.join(tx, emit, existing, {
               organizationId: target,
@@ -111,7 +119,10 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
           };
           await organizations.members.join(tx, emit, membership);
         }
-        if (invitation.plan) await subscriptions.startPlan(tx, emit, { id: user.id, organizationId: target }, invitation.plan);
+        // A plan is the account's, in every organization: the invitation starts it for the account it makes. An existing
+        // account keeps its own, which only whoever may change that account changes (PUT /users/:id/subscription): the
+        // inviter, an administrator of this organization, may hold no power over it (another organization's admin).
+        if (invitation.plan && !existing) await subscriptions.startPlan(tx, emit, { id: user.id, organizationId: target }, invitation.plan);
         await queries.setAcceptedBy(tx, invitation.id, user.id);
         await emit({
           type: 'invitation.accepted',

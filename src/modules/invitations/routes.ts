@@ -29,7 +29,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ invitations: Invitati
     '/organizations/:id/invitations',
     operation(manage, {
       description:
-        'Mails an invitation link to the address. You may only hand out roles and permissions you hold, inside your tenancy. The link works once, until it expires.',
+        'Mails an invitation link to the address. You may only hand out roles and permissions you hold, inside your tenancy; a plan takes subscriptions:manage and starts only for an account the acceptance creates (an existing account keeps its own plan: an invitation changes nothing of an account beyond the organization it joins). The link works once, until it expires.',
       summary: 'Invite someone to the organization, with the roles, permissions, user type and plan they get on accepting',
       params: IdParams,
       querystring: CreateInvitationQuery,

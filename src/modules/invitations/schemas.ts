@@ -46,7 +46,9 @@ export const CreateInvitationBody = Type.Object(
       ),
     ),
     userTypeId: Type.Optional(Uuid),
-    plan: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    plan: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 50, description: 'the plan a new account starts on; an existing account keeps its own' }),
+    ),
     message: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'shown in the mail' })),
   },
   { additionalProperties: false },

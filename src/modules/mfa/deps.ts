@@ -29,14 +29,16 @@ export const ENROLLMENT_TTL_MS = 15 * 60_000;
 
 /**
  * What ends trust in how the account was signed in to, in the transaction of the change: a new password (changed,
- * reset, set by an administrator, a temporary one replaced), sign-out everywhere, an address change undone ("this
- * wasn't me"), the account suspended or deactivated, and an administrator's reset of the factors. Remembered
- * browsers are forgotten, and sign-ins waiting to enrol a first factor end: proven with what no longer holds,
- * they would otherwise still add a factor and open a session afterwards. An erased account's rows go with it.
+ * reset, set by an administrator, a temporary one replaced), the account claimed by its mailbox's owner, sign-out
+ * everywhere, an address change undone ("this wasn't me"), the account suspended or deactivated, and an
+ * administrator's reset of the factors. Remembered browsers are forgotten, and sign-ins waiting to enrol a first
+ * factor end: proven with what no longer holds, they would otherwise still add a factor and open a session
+ * afterwards. An erased account's rows go with it.
  */
 export const trustEndingEvents = [
   'auth.password_changed',
   'auth.password_reset',
+  'auth.account_claimed',
   'auth.password_set_by_admin',
   'auth.temporary_password_replaced',
   'auth.logout_all',

@@ -14,6 +14,11 @@ export interface PendingSignIn {
   via: 'password' | 'federation' | 'invitation';
   amr: string[];
   identifier: string;
+  /**
+   * When its first factor was proven (ms since the epoch): the time the sign-in an enrolment finishes keeps. Absent
+   * from a sign-in stopped before this was kept, which is then as fresh as its finish.
+   */
+  authTime?: number;
 }
 
 /** Who is adding a factor: a signed-in person, or a sign-in that may only enrol (its token). */

@@ -47,6 +47,16 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: Rememb
   const db = database.primary;
   const sealingKey = () => config.SIGNING_KEY_SECRET || undefined;
 
+  // An account claimed by the first proof of its mailbox (a reset, an invitation): the factors on it were added by
+  // whoever held it unproven. Authenticator apps, passkeys (which sign in alone) and recovery codes go, as an
+  // administrator's reset removes them; its remembered browsers and waiting enrolments end with the claim itself.
+  useCases.react(['auth.account_claimed'], async (tx, event, { emit }) => {
+    if (!event.entityId) return;
+    const factors = await queries.deleteAllFactors(tx, event.entityId);
+    if (factors > 0)
+      await emit({ type: 'mfa.factors_reset', entityId: event.entityId, organizationId: event.organizationId, payload: { factors } });
+  });
+
   /** A new set of recovery codes replaces the old one; the codes are shown this once. */
   async function issueRecoveryCodes(tx: Executor, emit: Emit<DomainEvent>, user: UserRow) {
     const { codes, hashes } = newRecoveryCodes(user.id);

@@ -65,9 +65,19 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
 
   const askedFor = (user: UserRow) => ({ type: 'mfa.second_factor_required', entityId: user.id, actorId: user.id }) as const;
 
-  /** The sign-in waits for a first factor to be added (a token that may only enrol). */
-  async function askForEnrolment(tx: Executor, emit: Emit<DomainEvent>, user: UserRow, signIn: PendingSignIn, policy: MfaPolicy) {
-    const enrollmentToken = await continuation(tx, user, 'ENROLLMENT', ENROLLMENT_TTL_MS, signIn);
+  /**
+   * The sign-in waits for a first factor to be added (a token that may only enrol); `provenAt`: when its first
+   * factor was proven, the time the session it finishes in keeps.
+   */
+  async function askForEnrolment(
+    tx: Executor,
+    emit: Emit<DomainEvent>,
+    user: UserRow,
+    signIn: PendingSignIn,
+    policy: MfaPolicy,
+    provenAt = Date.now(),
+  ) {
+    const enrollmentToken = await continuation(tx, user, 'ENROLLMENT', ENROLLMENT_TTL_MS, { ...signIn, authTime: provenAt });
     await emit({ type: 'mfa.enrolment_required', entityId: user.id, actorId: user.id, payload: { policy } });
     return { mfaEnrollmentRequired: true as const, enrollmentToken };
   }
@@ -128,9 +138,28 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
     { before: 'passwordChange' },
   );
 
-  /** A sign-in resumes where it stopped, its amr now with the second factor (`mfa`: more than one method). */
-  const resume = (tx: Executor, emit: Emit<DomainEvent>, caller: Caller, user: UserRow, signIn: PendingSignIn, method: string) =>
-    auth.signIn.complete(tx, user, { via: signIn.via, amr: [...signIn.amr, method, 'mfa'], identifier: signIn.identifier, caller, emit });
+  /**
+   * A sign-in resumes where it stopped, its amr now with the second factor (`mfa`: more than one method). A factor
+   * answered now is an authentication now; one just added proves nothing more than the sign-in it finishes, whose
+   * session keeps the time that sign-in was proven (`authTime`, of an enrolment), never a fresher one.
+   */
+  const resume = (
+    tx: Executor,
+    emit: Emit<DomainEvent>,
+    caller: Caller,
+    user: UserRow,
+    signIn: PendingSignIn,
+    method: string,
+    provenAt?: number,
+  ) =>
+    auth.signIn.complete(tx, user, {
+      via: signIn.via,
+      amr: [...signIn.amr, method, 'mfa'],
+      identifier: signIn.identifier,
+      caller,
+      emit,
+      ...(provenAt === undefined ? {} : { authTime: new Date(provenAt) }),
+    });
 
   /** The content of a waiting sign-in's mfaToken, or INVALID_MFA_TOKEN. */
   async function openToken(mfaToken: string) {
@@ -144,9 +173,12 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
      * A signed-in person an application needs a stronger sign-in of (its acr_values): the second step, as a
      * sign-in with a factor has it, whatever their policy says; someone without a factor adds one first
      * (refused where second factors are turned off). Answered with the session's new sign-in, which takes
-     * its place; undefined when the session already holds a second factor.
+     * its place; undefined when the session already holds a second factor. Adding a factor proves nothing of
+     * who adds it: a session whose sign-in is older than STEP_UP_MAX_AGE (a browser's cookie, however it was
+     * come by) proves its password again first (`reauthenticationRequired`), and the sign-in the enrolment
+     * finishes keeps the time of that proof.
      */
-    async stepUp(caller: Caller, signedIn: { userId: string; amr: string[] }) {
+    async stepUp(caller: Caller, signedIn: { userId: string; amr: string[]; authTime: Date }) {
       if (hasSecondFactor(signedIn.amr)) return undefined;
       return useCases.run(caller, async (tx, emit) => {
         const user = await kit.users.findById(tx, signedIn.userId);
@@ -160,7 +192,10 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
         }
         const policy = await policyOf(kit, tx, user);
         if (policy === 'off') throw errors.MFA_DISABLED();
-        return askForEnrolment(tx, emit, user, signIn, policy);
+        if (Date.now() - signedIn.authTime.getTime() > kit.context.config.STEP_UP_MAX_AGE) {
+          return { reauthenticationRequired: true as const };
+        }
+        return askForEnrolment(tx, emit, user, signIn, policy, signedIn.authTime.getTime());
       });
     },
 
@@ -168,7 +203,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
     async finishEnrolment(tx: Executor, emit: Emit<DomainEvent>, caller: Caller, enroller: Enroller, method: string) {
       const { enrolment, user } = enroller;
       if (!enrolment || !(await queries.consumeChallenge(tx, enrolment.tokenHash, 'ENROLLMENT'))) throw errors.INVALID_ENROLLMENT_TOKEN();
-      return resume(tx, emit, caller, user, enrolment.signIn, method);
+      return resume(tx, emit, caller, user, enrolment.signIn, method, enrolment.signIn.authTime);
     },
 
     /**

@@ -151,11 +151,14 @@ export async function recordLogin(db: Executor, userId: string) {
   await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, userId));
 }
 
+/** Marks the account's address verified; true when it was not before (this is its first proof). */
 export async function markEmailVerified(db: Executor, userId: string) {
-  await db
+  const rows = await db
     .update(users)
     .set({ emailVerifiedAt: new Date() })
-    .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+    .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)))
+    .returning({ id: users.id });
+  return rows.length > 0;
 }
 
 export async function findProfile(db: Executor, userId: string) {

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './helpers/app.js';
+import { login, loginAs } from './helpers/auth.js';
+import { auditActions } from './helpers/federation.js';
+import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
+import { stepAt, totpCode } from './helpers/totp.js';
+
+let counter = 0;
+
+// Account pre-hijacking (the "classic" and "unexpired session" attacks): with REQUIRE_EMAIL_VERIFICATION off, anyone
+// may sign up with someone else's address and set the account up before its owner ever proves the mailbox. The
+// owner's first proof of it by a link that sets the password claims the account: nothing the squatter added may
+// outlive it.
+describe('an unverified account claimed by the first proof of its mailbox', () => {
+  let h: Harness;
+  let smtp: SmtpReceiver;
+
+  beforeAll(async () => {
+    smtp = await startSmtpReceiver();
+    h = await createHarness({ config: { SMTP_URL: smtp.url, AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await smtp?.close();
+  });
+
+  const post = (url: string, payload: object, headers: Record<string, string> = {}) =>
+    h.app.inject({ method: 'POST', url, payload, headers });
+
+  /** The address's owner takes the account back through the mailed reset link (each test's address is its own). */
+  async function resetFromMailbox(address: string, password: string) {
+    expect((await post('/auth/forgot-password', { email: address })).statusCode).toBe(202);
+    const mail = await smtp.waitFor(address, /Reset your password/);
+    expect((await post('/auth/reset-password', { token: tokenOf(mail.link), password })).statusCode).toBe(204);
+  }
+
+  it('revokes the squatter’s API key and removes their authenticator and recovery codes at the owner’s reset', async () => {
+    const address = `squatted${++counter}@example.com`;
+    expect((await post('/auth/register', { email: address, password: 'the squatter’s passphrase' })).statusCode).toBe(202);
+    const squatter = await login(h, address, 'the squatter’s passphrase');
+    const key = await post('/auth/api-keys', { name: 'backdoor', scopes: [] }, squatter.headers);
+    expect(key.statusCode).toBe(201);
+    const started = (await post('/auth/mfa/totp', {}, squatter.headers)).json();
+    const confirmed = await post(
+      `/auth/mfa/totp/${started.factorId}/confirm`,
+      { code: totpCode(started.secret, stepAt()) },
+      squatter.headers,
+    );
+    expect(confirmed.statusCode).toBe(200);
+    const me = (await h.app.inject({ url: '/auth/me', headers: squatter.headers })).json();
+    expect(me.emailVerified).toBe(false);
+
+    await resetFromMailbox(address, 'the owner’s own passphrase');
+
+    // The key no longer works; the owner signs in with the password alone, behind nobody else's authenticator.
+    const keyHeaders = { authorization: `Bearer ${key.json().key}` };
+    expect((await h.app.inject({ url: '/auth/me', headers: keyHeaders })).statusCode).toBe(401);
+    const signedIn = await post('/auth/login', { email: address, password: 'the owner’s own passphrase' });
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.json()).toMatchObject({ tokenType: 'Bearer', user: { id: me.id, emailVerified: true } });
+    const owner = { authorization: `Bearer ${signedIn.json().accessToken}` };
+    // No authenticator app and no recovery code of the squatter's is left to answer a second step.
+    expect((await h.app.inject({ url: '/auth/mfa', headers: owner })).json()).toEqual({ data: [], recoveryCodes: false });
+    expect((await h.app.inject({ url: '/auth/api-keys', headers: owner })).json().data).toEqual([]);
+    expect(await auditActions(h, me.id)).toEqual(
+      expect.arrayContaining(['auth.account_claimed', 'mfa.factors_reset', 'auth.password_reset']),
+    );
+    expect(await auditActions(h, key.json().id)).toContain('auth.api_key_revoked');
+  });
+
+  // The owner's own factors must not fall to whoever reads the mailbox: a reset is no way around a second factor.
+  it('keeps the API keys and factors of an account whose address was proven before the reset', async () => {
+    const owner = await loginAs(h, { email: `proven${++counter}@example.com` });
+    const key = await post('/auth/api-keys', { name: 'kept', scopes: [] }, owner.headers);
+    expect(key.statusCode).toBe(201);
+    const started = (await post('/auth/mfa/totp', {}, owner.headers)).json();
+    const confirmed = await post(`/auth/mfa/totp/${started.factorId}/confirm`, { code: totpCode(started.secret, stepAt()) }, owner.headers);
+    expect(confirmed.statusCode).toBe(200);
+
+    await resetFromMailbox(owner.user.email, 'a reset but proven passphrase');
+
+    expect((await h.app.inject({ url: '/auth/me', headers: { authorization: `Bearer ${key.json().key}` } })).statusCode).toBe(200);
+    const signedIn = await post('/auth/login', { email: owner.user.email, password: 'a reset but proven passphrase' });
+    expect(signedIn.json()).toMatchObject({ mfaRequired: true });
+    expect(await auditActions(h, owner.userId)).not.toContain('auth.account_claimed');
+  });
+});
