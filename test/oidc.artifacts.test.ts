@@ -7,7 +7,7 @@ import { migrateUp } from '../src/db/migrator.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser } from './helpers/auth.js';
 import { driver, rollBackThrough } from './helpers/databases.js';
-import { APP_CALLBACK, applicationAdmin, registerApplication, relyingParty } from './helpers/oidc.js';
+import { APP_CALLBACK, applicationAdmin, authorizationRequest, registerApplication, relyingParty } from './helpers/oidc.js';
 import { freePort } from './helpers/ports.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -39,19 +39,11 @@ function browserFor(issuer: string) {
     },
     /** Follows an authorization request to the application's callback; answers it and the interaction's id on the way. */
     async authorize(config: client.Configuration, extra: Record<string, string> = {}) {
-      const verifier = client.randomPKCECodeVerifier();
-      const state = client.randomState();
-      let url = client.buildAuthorizationUrl(config, {
-        redirect_uri: APP_CALLBACK,
-        scope: 'openid email offline_access',
-        code_challenge: await client.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        state,
-        ...extra,
-      });
+      const request = await authorizationRequest(config, { scope: 'openid email offline_access', ...extra });
+      let { url } = request;
       let interaction: string | undefined;
       for (let hop = 0; hop < 12; hop++) {
-        if (url.href.startsWith(APP_CALLBACK)) return { callback: url, verifier, state, interaction };
+        if (url.href.startsWith(APP_CALLBACK)) return { callback: url, verifier: request.verifier, interaction };
         interaction ??= /^\/oidc\/interaction\/([\w-]+)$/.exec(url.pathname)?.[1];
         const res = await fetch(url, { redirect: 'manual', headers: { cookie: cookie() } });
         keep(res);
@@ -149,6 +141,34 @@ describe(`OpenID provider artifacts at rest (${driver})`, () => {
     expect((await flow.browser.authorize(config, { prompt: 'none' })).callback.searchParams.get('code')).toBeTruthy();
     await client.tokenRevocation(config, next.refresh_token);
     expect((await refresh(next.refresh_token)).status).toBe(400);
+  });
+
+  /**
+   * One grant source sent four times at once: one request gets tokens, the others invalid_grant, and what the winner got
+   * is revoked with its grant, as the library revokes it for a source used again (whichever request was the client's).
+   */
+  async function redeemedOnceOfFour(send: () => Promise<Response>) {
+    const answers = await Promise.all(Array.from({ length: 4 }, send));
+    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as { refresh_token?: string; error?: string }[];
+    const results = answers.map((answer, index) => [answer.status, bodies[index]?.error ?? 'tokens']);
+    expect(results.sort(([a], [b]) => Number(a) - Number(b))).toEqual([
+      [200, 'tokens'],
+      [400, 'invalid_grant'],
+      [400, 'invalid_grant'],
+      [400, 'invalid_grant'],
+    ]);
+    const won = bodies.find((body) => body.refresh_token)?.refresh_token as string;
+    expect((await refresh(won)).status).toBe(400);
+  }
+
+  it('redeems a code presented four times at once for one request only, and revokes what it gave (RFC 6749 10.5)', async () => {
+    const flow = await signedInFlow();
+    await redeemedOnceOfFour(() => redeemCode(flow));
+  });
+
+  it('rotates a refresh token presented four times at once for one request only, and revokes its grant as for a reuse', async () => {
+    const tokens = (await (await redeemCode(await signedInFlow())).json()) as { refresh_token: string };
+    await redeemedOnceOfFour(() => refresh(tokens.refresh_token));
   });
 
   it('finds after migration 0026 a refresh token and a provider session stored before it under their value', async () => {

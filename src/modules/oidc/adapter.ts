@@ -1,5 +1,6 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../../db/client.js';
+import { errors } from './provider-library.js';
 import * as queries from './queries.js';
 import { sha256 } from './secrets.js';
 
@@ -18,7 +19,7 @@ const KEPT_BY_OWN_ID = new Set(['Grant']);
  * SHA-256 (hex, as migration 0026 converted the rows written before), so whoever reads the database or a backup holds
  * nothing they can present, as with Tessera's own tokens.
  */
-export const storedArtifactId = (model: string, id: string) => (KEPT_BY_OWN_ID.has(model) ? id : sha256(id));
+const storedArtifactId = (model: string, id: string) => (KEPT_BY_OWN_ID.has(model) ? id : sha256(id));
 
 /**
  * The payload as stored: without `jti` (the id itself) and, in an interaction, without the cookie of the session it
@@ -31,6 +32,12 @@ function storedPayload(model: string, payload: AdapterPayload): Record<string, u
   const { cookie: _cookie, ...rest } = session;
   return { ...kept, session: rest };
 }
+
+/** What the library says of a grant source presented again; a lost race for one is the same presentation. */
+const alreadyUsed: Record<string, string> = {
+  AuthorizationCode: 'authorization code already consumed',
+  RefreshToken: 'refresh token already used',
+};
 
 /**
  * oidc-provider's storage on Tessera's database: one row per artefact (session, interaction, code, token,
@@ -72,8 +79,17 @@ export function databaseAdapter(db: Db, clients: ClientLookup) {
       return undefined;
     }
 
+    /**
+     * The library checks that a code or refresh token is unconsumed when it finds it, then consumes it: two requests
+     * presenting the same one at once would both pass the check. Only one consumes it here; the other is answered as
+     * the library answers one presented again (invalid_grant, everything of its grant revoked, as RFC 6749 10.5 asks
+     * of a code used twice), since whoever else holds it is as likely a thief as the client.
+     */
     async consume(id: string) {
-      await queries.consumeArtifact(db, this.model, storedArtifactId(this.model, id));
+      const taken = await queries.consumeArtifact(db, this.model, storedArtifactId(this.model, id));
+      if (taken.consumed) return;
+      if (taken.grantId) await queries.revokeGrant(db, taken.grantId);
+      throw new errors.InvalidGrant(alreadyUsed[this.model] ?? 'grant request is invalid');
     }
 
     async destroy(id: string) {

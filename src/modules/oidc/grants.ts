@@ -36,8 +36,7 @@ export function createConnectedApps(context: AppContext, useCases: DomainUseCase
       await useCases.run(caller, async (tx, emit) => {
         const row = await queries.findArtifact(tx, 'Grant', grantId);
         if (!row || row.accountId !== caller.principal.userId) throw errors.GRANT_NOT_FOUND();
-        await queries.destroyGrantArtifacts(tx, grantId);
-        await queries.destroyArtifact(tx, 'Grant', grantId);
+        await queries.revokeGrant(tx, grantId);
         const clientId = String((row.payload as GrantPayload).clientId ?? '');
         await emit({ type: 'oidc.consent_revoked', entityId: caller.principal.userId, payload: { clientId, grantId } });
       });

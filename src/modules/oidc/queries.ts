@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNotNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { type OrganizationPage, pageWithinOrganization } from '../../db/pages.js';
 import { rowsById } from '../../db/rows.js';
@@ -62,20 +62,36 @@ export const findArtifact = (db: Executor, model: string, id: string) => findLiv
 
 export const findArtifactByUid = (db: Executor, model: string, uid: string) => findLive(db, model, eq(oidcArtifacts.uid, uid));
 
+/**
+ * Marks an artifact consumed unless it already is: one statement, so of two concurrent calls only one finds it
+ * unconsumed. `consumed`: whether this call did; `grantId`: the artifact's grant (null when it is gone).
+ */
 export async function consumeArtifact(db: Executor, model: string, id: string) {
-  await db
+  const [taken] = await db
     .update(oidcArtifacts)
     .set({ consumedAt: new Date() })
+    .where(and(ofModel(model, eq(oidcArtifacts.id, id)), isNull(oidcArtifacts.consumedAt)))
+    .returning({ grantId: oidcArtifacts.grantId });
+  if (taken) return { consumed: true, grantId: taken.grantId };
+  const [held] = await db
+    .select({ grantId: oidcArtifacts.grantId })
+    .from(oidcArtifacts)
     .where(ofModel(model, eq(oidcArtifacts.id, id)));
+  return { consumed: false, grantId: held?.grantId ?? null };
 }
 
 export async function destroyArtifact(db: Executor, model: string, id: string) {
   await db.delete(oidcArtifacts).where(ofModel(model, eq(oidcArtifacts.id, id)));
 }
 
-/** Everything issued under one grant: codes, tokens, and the grant itself. */
+/** Everything issued under one grant: its codes and tokens. */
 export async function destroyGrantArtifacts(db: Executor, grantId: string) {
   await db.delete(oidcArtifacts).where(eq(oidcArtifacts.grantId, grantId));
+}
+
+/** A grant revoked: the grant itself and everything issued under it, in one statement. */
+export async function revokeGrant(db: Executor, grantId: string) {
+  await db.delete(oidcArtifacts).where(or(eq(oidcArtifacts.grantId, grantId), ofModel('Grant', eq(oidcArtifacts.id, grantId))));
 }
 
 /** Every session, grant and token of one person: when they are suspended, deleted or sign out everywhere. */
