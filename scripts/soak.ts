@@ -92,8 +92,9 @@ async function main() {
       LOG_LEVEL: 'warn',
       BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
       BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
-      // Every soak client shares one IP; the per-IP credential limit is not what this run measures.
+      // Every soak client shares one IP; the per-IP credential and token limits are not what this run measures.
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      AUTH_TOKEN_RATE_LIMIT_PER_MINUTE: '100000',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -251,7 +251,12 @@ export const settings = {
   AUTH_RATE_LIMIT_PER_MINUTE: setting(
     int(1),
     '60',
-    'requests per minute per IP (an IPv6 client: per /64), one budget, to what accepts a password, a code, a refresh token or a mailed link: the /auth routes (register, login, refresh-token, forgot/reset-password, verify-email, resend-verification, change-password, the second step) and the forms of the hosted pages',
+    'requests per minute per IP (an IPv6 client: per /64), one budget, to what accepts a password, a code or a mailed link: the /auth routes (register, login, forgot/reset-password, verify-email, resend-verification, change-password, the second step, social sign-in) and the forms of the hosted pages',
+  ),
+  AUTH_TOKEN_RATE_LIMIT_PER_MINUTE: setting(
+    int(1),
+    '6000',
+    "requests per minute per IP (an IPv6 client: per /64), a budget of their own, to what trades a token nobody can guess for new tokens: POST /auth/refresh-token and an app's POST /auth/oauth/token. Every client refreshes every few minutes and many share one address (an office's NAT, an app's server), so these are kept out of AUTH_RATE_LIMIT_PER_MINUTE's budget; this one holds off a flood",
   ),
   AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: setting(
     int(1),

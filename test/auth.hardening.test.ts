@@ -61,7 +61,9 @@ describe('registration never reveals an account (issue 9, item 5)', () => {
 describe('limits that spare legitimate users (issue 9, item 8)', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '3', AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: '8' } });
+    h = await createHarness({
+      config: { AUTH_RATE_LIMIT_PER_MINUTE: '3', AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: '8', AUTH_TOKEN_RATE_LIMIT_PER_MINUTE: '12' },
+    });
   });
   afterAll(() => h.close());
 
@@ -96,6 +98,42 @@ describe('limits that spare legitimate users (issue 9, item 8)', () => {
     expect(refused.json().code).toBe('RATE_LIMITED');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect((await get('/auth/me', bobHeaders)).statusCode).toBe(200);
+  });
+
+  // Every client refreshes every few minutes with a token nobody can guess: an office of a few hundred behind one NAT
+  // would spend the sign-in budget on refreshes alone, and then nobody there could sign in.
+  it('counts refreshes and code redemptions in a budget of their own, apart from sign-in, and still limits a flood of them', async () => {
+    const nat = '192.0.2.45';
+    const [alice, bob, carol] = [await createUser(h), await createUser(h), await createUser(h)];
+    const signIn = (user: typeof alice) =>
+      h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: user.password }, remoteAddress: nat });
+    const refresh = (refreshToken: string) =>
+      h.app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken }, remoteAddress: nat });
+    const signedIn = await signIn(alice);
+    expect(signedIn.statusCode).toBe(200);
+    let refreshToken = signedIn.json().refreshToken as string;
+    const refreshes = [];
+    for (let i = 0; i < 11; i++) {
+      const res = await refresh(refreshToken);
+      refreshes.push(res.statusCode);
+      if (res.statusCode === 200) refreshToken = res.json().refreshToken;
+    }
+    expect(refreshes).toEqual(Array(11).fill(200));
+
+    // The sign-in budget is the office's still (one of its three spent by Alice), and it still holds.
+    expect([(await signIn(bob)).statusCode, (await signIn(carol)).statusCode, (await signIn(bob)).statusCode]).toEqual([200, 200, 429]);
+    // An app's code is redeemed from the token budget, not the spent sign-in one: the twelfth of the minute.
+    const code = await h.app.inject({
+      method: 'POST',
+      url: '/auth/oauth/token',
+      payload: { code: 'c'.repeat(43), codeVerifier: 'v'.repeat(43) },
+      remoteAddress: nat,
+    });
+    expect([code.statusCode, code.json().code]).toEqual([400, 'OAUTH_CODE_INVALID']);
+    const flooded = await refresh(refreshToken);
+    expect([flooded.statusCode, flooded.json().code]).toEqual([429, 'RATE_LIMITED']);
+    expect(Number(flooded.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await h.app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken } })).statusCode).toBe(200);
   });
 });
 

@@ -19,6 +19,7 @@ export const auth: Section = {
   // The limits stay on (their counting is part of each request's cost) but never refuse the load.
   serverEnv: {
     AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
+    AUTH_TOKEN_RATE_LIMIT_PER_MINUTE: '100000000',
     AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: '100000000',
     MAX_EMAILS_PER_HOUR: '100000000',
   },

@@ -28,6 +28,7 @@ export function perMinute(state: SharedState, limit: number, keyOf: (request: Fa
 }
 
 const credentialBudget = (request: FastifyRequest) => `auth-ip:${clientNetworkOf(request.ip)}`;
+const tokenExchangeBudget = (request: FastifyRequest) => `auth-token-ip:${clientNetworkOf(request.ip)}`;
 
 /**
  * AUTH_RATE_LIMIT_PER_MINUTE: one budget per client network (an IPv4 address, an IPv6 /64) shared by every
@@ -37,3 +38,9 @@ const credentialBudget = (request: FastifyRequest) => `auth-ip:${clientNetworkOf
 export const perIpCredentialLimit = (state: SharedState, limit: number) => perMinute(state, limit, credentialBudget);
 /** The same budget for the hosted pages, which answer its refusal with a page in the person's language. */
 export const perIpCredentialWait = (state: SharedState, limit: number) => perMinuteWait(state, limit, credentialBudget);
+/**
+ * AUTH_TOKEN_RATE_LIMIT_PER_MINUTE: the routes that trade a 256-bit token for new tokens (a refresh, an app's code),
+ * one budget per client network of their own. Nothing there can be guessed, and every client refreshes routinely:
+ * in the credential budget, an office behind one NAT would spend it on refreshes and then sign nobody in.
+ */
+export const perIpTokenExchangeLimit = (state: SharedState, limit: number) => perMinute(state, limit, tokenExchangeBudget);

@@ -33,12 +33,8 @@ export async function relyingParty(issuer: string, clientId: string, secret: str
   return config;
 }
 
-/**
- * Starts an authorization request (code + PKCE, state, nonce) in a browser page; the test signs in (or not).
- * `callback()` waits for the browser's request to the application's redirect URI (the application is not
- * there: that request carries the answer); `redeem()` exchanges its code, checking state and nonce.
- */
-export async function startAuthorization(context: BrowserContext, config: client.Configuration, params: Record<string, string> = {}) {
+/** An authorization request's URL (code + PKCE, state, nonce) and what the application keeps to check its answer. */
+export async function authorizationRequest(config: client.Configuration, params: Record<string, string> = {}) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -51,6 +47,16 @@ export async function startAuthorization(context: BrowserContext, config: client
     nonce,
     ...params,
   });
+  return { url, verifier, state, nonce };
+}
+
+/**
+ * Starts an authorization request (code + PKCE, state, nonce) in a browser page; the test signs in (or not).
+ * `callback()` waits for the browser's request to the application's redirect URI (the application is not
+ * there: that request carries the answer); `redeem()` exchanges its code, checking state and nonce.
+ */
+export async function startAuthorization(context: BrowserContext, config: client.Configuration, params: Record<string, string> = {}) {
+  const { url, verifier, state, nonce } = await authorizationRequest(config, params);
   const page = await context.newPage();
   const arrived = page.waitForRequest((request) => request.url().startsWith(APP_CALLBACK), { timeout: 60_000 });
   arrived.catch(() => undefined);

@@ -964,26 +964,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/auth/refresh-token": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Rotate a refresh token (optionally into another of your organizations)
-         * @description Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be. The token of a browser session (the hosted pages' cookie, which no client holds) is refused with 401 INVALID_REFRESH_TOKEN. With `organizationId`, the session moves to that organization as POST /auth/switch-organization does (audited the same way): refused with 403 NOT_A_MEMBER, the refresh token left unspent, for an organization you are not an active member of.
-         */
-        post: operations["postAuthRefreshToken"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/auth/forgot-password": {
         parameters: {
             query?: never;
@@ -1118,6 +1098,26 @@ export interface paths {
          * @description With a Bearer token: send the current and the new password. After a sign-in with a temporary password: send the change token instead of credentials, and the answer signs you in.
          */
         post: operations["postAuthChangePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/refresh-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a refresh token (optionally into another of your organizations)
+         * @description Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be. The token of a browser session (the hosted pages' cookie, which no client holds) is refused with 401 INVALID_REFRESH_TOKEN. With `organizationId`, the session moves to that organization as POST /auth/switch-organization does (audited the same way): refused with 403 NOT_A_MEMBER, the refresh token left unspent, for an organization you are not an active member of. Limited per IP by AUTH_TOKEN_RATE_LIMIT_PER_MINUTE (429 with Retry-After), a budget apart from the sign-in routes'.
+         */
+        post: operations["postAuthRefreshToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2155,7 +2155,7 @@ export interface paths {
         put?: never;
         /**
          * Redeem the one-time code with the app's PKCE verifier: the same answer as /auth/login
-         * @description A code is good for 60 seconds, once: presenting it again answers 400 and ends the session it started.
+         * @description A code is good for 60 seconds, once: presenting it again answers 400 and ends the session it started. Limited per IP by AUTH_TOKEN_RATE_LIMIT_PER_MINUTE (429 with Retry-After), as refreshes are, apart from the sign-in routes' budget: an app's server may redeem the codes of everyone signing in to it.
          */
         post: operations["postAuthOauthToken"];
         delete?: never;
@@ -7521,61 +7521,6 @@ export interface operations {
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
     };
-    postAuthRefreshToken: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    refreshToken: string;
-                    /** Format: uuid */
-                    organizationId?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        accessToken: string;
-                        refreshToken: string;
-                        /** @enum {string} */
-                        tokenType: "Bearer";
-                        /** @description seconds until the access token expires */
-                        expiresIn: number;
-                        user: {
-                            /** Format: uuid */
-                            id: string;
-                            email: string;
-                            username: string | null;
-                            firstName: string;
-                            lastName: string;
-                            status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
-                            emailVerified: boolean;
-                            organizationId: string | null;
-                        };
-                    };
-                };
-            };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
-            401: components["responses"]["401-INVALID_REFRESH_TOKEN"];
-            403: components["responses"]["403-NOT_A_MEMBER"];
-            409: components["responses"]["409-ALREADY_EXISTS"];
-            413: components["responses"]["413-BODY_TOO_LARGE"];
-            415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
-            429: components["responses"]["429-RATE_LIMITED"];
-            500: components["responses"]["500-INTERNAL_ERROR"];
-            503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
-        };
-    };
     postAuthForgotPassword: {
         parameters: {
             query?: never;
@@ -7828,6 +7773,61 @@ export interface operations {
             400: components["responses"]["400-WRONG_CURRENT_PASSWORD-INVALID_CHANGE_TOKEN-PASSWORD_UNCHANGED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-INVALID_CREDENTIALS-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY-STEP_UP_REQUIRED"];
             403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
+            409: components["responses"]["409-ALREADY_EXISTS"];
+            413: components["responses"]["413-BODY_TOO_LARGE"];
+            415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
+            500: components["responses"]["500-INTERNAL_ERROR"];
+            503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
+        };
+    };
+    postAuthRefreshToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    refreshToken: string;
+                    /** Format: uuid */
+                    organizationId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accessToken: string;
+                        refreshToken: string;
+                        /** @enum {string} */
+                        tokenType: "Bearer";
+                        /** @description seconds until the access token expires */
+                        expiresIn: number;
+                        user: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            username: string | null;
+                            firstName: string;
+                            lastName: string;
+                            status: "PENDING" | "ACTIVE" | "INACTIVE" | "SUSPENDED";
+                            emailVerified: boolean;
+                            organizationId: string | null;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
+            401: components["responses"]["401-INVALID_REFRESH_TOKEN"];
+            403: components["responses"]["403-NOT_A_MEMBER"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];

@@ -6,7 +6,7 @@ import { hashPassword } from '../../platform/passwords.js';
 import type { AuthModuleDeps } from './deps.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { impersonationRoutes } from './routes.impersonation.js';
-import { credentialRoutes, jwksRoute } from './routes.js';
+import { credentialRoutes, jwksRoute, tokenRoutes } from './routes.js';
 import { signedInRoutes, userSessionRoutes } from './routes.sessions.js';
 import { userApiKeyRoutes } from './routes.user-api-keys.js';
 import { userPasswordRoutes } from './routes.user-password.js';
@@ -57,6 +57,7 @@ export const authModule = defineModule<AuthService, AuthModuleDeps>({
   },
   routes: async (app, auth, { config, state }) => {
     await app.register(credentialRoutes, { prefix: '/auth', auth, state, perIpLimit: config.AUTH_RATE_LIMIT_PER_MINUTE });
+    await app.register(tokenRoutes, { prefix: '/auth', auth, state, perIpLimit: config.AUTH_TOKEN_RATE_LIMIT_PER_MINUTE });
     await app.register(signedInRoutes, { prefix: '/auth', auth, state, perPrincipalLimit: config.AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE });
     await app.register(userSessionRoutes, { auth });
     await app.register(userPasswordRoutes, { auth });

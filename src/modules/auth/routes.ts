@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
 import { operations } from '../../http/operation.js';
-import { perIpCredentialLimit } from '../../http/rate-limit.js';
+import { perIpCredentialLimit, perIpTokenExchangeLimit } from '../../http/rate-limit.js';
 import { publicRoute, signedIn, signedInIfCredentials } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
@@ -30,8 +30,8 @@ const CHECK_INBOX = 'If the address can receive it, a message is on its way. Che
 const limited = httpErrors.RATE_LIMITED;
 
 /**
- * The /auth routes that accept a password, a refresh token or a mailed link: each IP may call them
- * AUTH_RATE_LIMIT_PER_MINUTE times a minute, before the body is even read.
+ * The /auth routes that accept a password or a mailed link: each IP may call them AUTH_RATE_LIMIT_PER_MINUTE
+ * times a minute, before the body is even read.
  */
 export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; state: SharedState; perIpLimit: number }> = async (
   app,
@@ -66,18 +66,6 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       response: { 200: LoginResponse, ...problems(errors.INVALID_CREDENTIALS, limited) },
     }),
     async (request) => auth.login(request.caller, request.body),
-  );
-
-  app.post(
-    '/refresh-token',
-    operation(publicRoute, {
-      description:
-        "Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be. The token of a browser session (the hosted pages' cookie, which no client holds) is refused with 401 INVALID_REFRESH_TOKEN. With `organizationId`, the session moves to that organization as POST /auth/switch-organization does (audited the same way): refused with 403 NOT_A_MEMBER, the refresh token left unspent, for an organization you are not an active member of.",
-      summary: 'Rotate a refresh token (optionally into another of your organizations)',
-      body: RefreshBody,
-      response: { 200: TokenResponse, ...problems(errors.INVALID_REFRESH_TOKEN, organizationErrors.NOT_A_MEMBER, limited) },
-    }),
-    async (request) => auth.sessions.refresh(request.caller, request.body.refreshToken, request.body.organizationId),
   );
 
   app.post(
@@ -195,6 +183,30 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       await auth.changePassword(signedIn(request.caller), { currentPassword: currentPassword as string, newPassword });
       return reply.status(204).send();
     },
+  );
+};
+
+/**
+ * POST /auth/refresh-token: every client's routine, with a token nobody can guess, so each IP may call it
+ * AUTH_TOKEN_RATE_LIMIT_PER_MINUTE times a minute in a budget of its own: in the credential routes', an office
+ * behind one NAT would spend it on refreshes and then sign nobody in.
+ */
+export const tokenRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; state: SharedState; perIpLimit: number }> = async (
+  app,
+  { auth, state, perIpLimit },
+) => {
+  app.addHook('onRequest', perIpTokenExchangeLimit(state, perIpLimit));
+
+  app.post(
+    '/refresh-token',
+    operation(publicRoute, {
+      description:
+        "Trades a refresh token for a new access token and a new refresh token; the old one stops working. Presenting a used refresh token again ends its whole session, as a stolen token would be. The token of a browser session (the hosted pages' cookie, which no client holds) is refused with 401 INVALID_REFRESH_TOKEN. With `organizationId`, the session moves to that organization as POST /auth/switch-organization does (audited the same way): refused with 403 NOT_A_MEMBER, the refresh token left unspent, for an organization you are not an active member of. Limited per IP by AUTH_TOKEN_RATE_LIMIT_PER_MINUTE (429 with Retry-After), a budget apart from the sign-in routes'.",
+      summary: 'Rotate a refresh token (optionally into another of your organizations)',
+      body: RefreshBody,
+      response: { 200: TokenResponse, ...problems(errors.INVALID_REFRESH_TOKEN, organizationErrors.NOT_A_MEMBER, limited) },
+    }),
+    async (request) => auth.sessions.refresh(request.caller, request.body.refreshToken, request.body.organizationId),
   );
 };
 

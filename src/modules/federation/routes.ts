@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
 import { operations } from '../../http/operation.js';
 import { asksForPage, toAppError } from '../../http/problem.js';
-import { perIpCredentialLimit } from '../../http/rate-limit.js';
+import { perIpCredentialLimit, perIpTokenExchangeLimit } from '../../http/rate-limit.js';
 import { publicRoute, signedInIfCredentials } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
@@ -17,7 +17,7 @@ const limited = httpErrors.RATE_LIMITED;
 const Redirect = (description: string) => ({ type: 'null', description }) as const;
 
 /**
- * /auth/oauth: they start, finish and redeem sign-ins, so each IP shares the credential routes' budget
+ * /auth/oauth: they start and finish sign-ins, so each IP shares the credential routes' budget
  * (AUTH_RATE_LIMIT_PER_MINUTE) before anything else is read.
  */
 export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationService; state: SharedState; perIpLimit: number }> = async (
@@ -80,12 +80,25 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationServ
       }
     },
   );
+};
+
+/**
+ * POST /auth/oauth/token: an app redeems a one-time code nobody can guess, often from its own server for everyone
+ * who signs in to it, so each IP has the token budget a refresh has (AUTH_TOKEN_RATE_LIMIT_PER_MINUTE), not the
+ * credential routes' one.
+ */
+export const oauthTokenRoute: FastifyPluginAsyncTypebox<{ federation: FederationService; state: SharedState; perIpLimit: number }> = async (
+  app,
+  { federation, state, perIpLimit },
+) => {
+  app.addHook('onRequest', perIpTokenExchangeLimit(state, perIpLimit));
 
   app.post(
     '/token',
     operation(publicRoute, {
       summary: "Redeem the one-time code with the app's PKCE verifier: the same answer as /auth/login",
-      description: 'A code is good for 60 seconds, once: presenting it again answers 400 and ends the session it started.',
+      description:
+        "A code is good for 60 seconds, once: presenting it again answers 400 and ends the session it started. Limited per IP by AUTH_TOKEN_RATE_LIMIT_PER_MINUTE (429 with Retry-After), as refreshes are, apart from the sign-in routes' budget: an app's server may redeem the codes of everyone signing in to it.",
       body: CodeExchangeBody,
       response: { 200: LoginResponse, ...problems(errors.OAUTH_CODE_INVALID, authErrors.INVALID_CREDENTIALS, limited) },
     }),

@@ -19,7 +19,7 @@ const KEPT_BY_OWN_ID = new Set(['Grant']);
  * SHA-256 (hex, as migration 0026 converted the rows written before), so whoever reads the database or a backup holds
  * nothing they can present, as with Tessera's own tokens.
  */
-export const storedArtifactId = (model: string, id: string) => (KEPT_BY_OWN_ID.has(model) ? id : sha256(id));
+const storedArtifactId = (model: string, id: string) => (KEPT_BY_OWN_ID.has(model) ? id : sha256(id));
 
 /**
  * The payload as stored: without `jti` (the id itself) and, in an interaction, without the cookie of the session it
