@@ -121,6 +121,9 @@ describe(`OpenID provider and requests as sent (${driver})`, () => {
       }),
     ]);
     expect(errors[0].reqId).toEqual(expect.any(String));
+    // The statement that failed is named; the values it was given (the request's state among them) are not.
+    expect(errors[0].err.query).toMatch(/^insert into "oidc_artifacts"/);
+    expect(logged.lines.join('\n')).not.toContain('opaque-state-2342');
   });
 
   it('answers OPTIONS that is not a preflight on the provider’s cross-origin endpoints 204 with Allow, as a preflight still is', async () => {
