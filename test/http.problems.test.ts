@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { organizations, users } from '../src/db/schema/index.js';
@@ -110,6 +110,22 @@ describe('problem answers for malformed requests', () => {
       expect(head).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i);
       expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
       expect(JSON.parse(body)).toMatchObject({ status, code });
+    }
+  });
+
+  it('answers a value longer than its column takes with 400 VALUE_OUT_OF_RANGE, never a 500', async () => {
+    // A column narrower than the schema's bound (as a column altered by hand would be): PostgreSQL refuses the value.
+    await h.context.database.primary.execute(sql`ALTER TABLE profiles ALTER COLUMN city TYPE varchar(3)`);
+    try {
+      const res = await h.app.inject({
+        method: 'PUT',
+        url: '/users/profile',
+        headers: admin.headers,
+        payload: { profile: { city: 'Berlin' } },
+      });
+      expectProblem(res, 400, 'VALUE_OUT_OF_RANGE');
+    } finally {
+      await h.context.database.primary.execute(sql`ALTER TABLE profiles ALTER COLUMN city TYPE varchar(100)`);
     }
   });
 

@@ -80,6 +80,7 @@ export const httpErrors = defineErrors({
   BODY_TOO_DEEP: [400, 'The request body is nested too deeply.'],
   TOO_MANY_PARAMETERS: [400, 'The query string has too many parameters.'],
   INVALID_VALUE: [400, 'A value in the request has the wrong format.'],
+  VALUE_OUT_OF_RANGE: [400, 'A value, or a total it adds to, is larger or longer than can be stored.'],
   UNAUTHORIZED: [401, 'Authentication is required.'],
   STEP_UP_REQUIRED: [401, 'Sign in again (with your second factor, if you have one) to do this.'],
   FORBIDDEN: [403, 'You do not have permission to do this.'],

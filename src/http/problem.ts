@@ -170,6 +170,8 @@ export function toAppError(error: unknown): AppError {
   if (dbError?.code === '22P02' || dbError?.code === '22007' || dbError?.code === '22008' || dbError?.code === '22021') {
     return httpErrors.INVALID_VALUE();
   }
+  // numeric_value_out_of_range, string_data_right_truncation: a value, or a counter it adds to, past its column.
+  if (dbError?.code === '22003' || dbError?.code === '22001') return httpErrors.VALUE_OUT_OF_RANGE({ cause: error });
   if (isConnectionFailure(error, dbError)) return httpErrors.DATABASE_UNAVAILABLE({ cause: error });
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return httpErrors.MALFORMED_REQUEST({ cause: error });
