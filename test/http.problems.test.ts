@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
@@ -126,6 +127,22 @@ describe('problem answers for malformed requests', () => {
       expectProblem(res, 400, 'VALUE_OUT_OF_RANGE');
     } finally {
       await h.context.database.primary.execute(sql`ALTER TABLE profiles ALTER COLUMN city TYPE varchar(100)`);
+    }
+  });
+
+  it('answers a range a file does not have 416 with Content-Range, and a precondition it fails 412, on every file path', async () => {
+    const asset = readdirSync('web/dist/assets').find((name) => name.endsWith('.js'));
+    for (const url of [`/admin/assets/${asset}`, '/admin/', '/docs/static/index.css']) {
+      const file = await h.app.inject({ method: 'GET', url });
+      expect(file.statusCode, url).toBe(200);
+      const length = Buffer.byteLength(file.rawPayload);
+      const beyond = await h.app.inject({ method: 'GET', url, headers: { range: 'bytes=999999999-' } });
+      expectProblem(beyond, 416, 'RANGE_NOT_SATISFIABLE');
+      expect(beyond.headers['content-range'], url).toBe(`bytes */${length}`);
+      expectProblem(await h.app.inject({ method: 'GET', url, headers: { 'if-match': '"nope"' } }), 412, 'PRECONDITION_FAILED');
+      // A range it has is still served in part.
+      const part = await h.app.inject({ method: 'GET', url, headers: { range: 'bytes=0-9' } });
+      expect([part.statusCode, part.headers['content-range']], url).toEqual([206, `bytes 0-9/${length}`]);
     }
   });
 
