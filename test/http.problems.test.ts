@@ -73,6 +73,31 @@ describe('problem answers for malformed requests', () => {
     expectProblem(await h.app.inject({ method: 'GET', url: '/users?search=a%00b', headers: admin.headers }), 400, 'VALIDATION_FAILED');
   });
 
+  it('refuses a lone surrogate (a \\ud800 escape) by name instead of storing U+FFFD, in a value or a key', async () => {
+    const send = (json: string) =>
+      h.app.inject({
+        method: 'PUT',
+        url: '/users/profile',
+        headers: { ...admin.headers, 'content-type': 'application/json' },
+        payload: json,
+      });
+    const before = (await h.app.inject({ method: 'GET', url: '/users/profile', headers: admin.headers })).json().profile.bio;
+    for (const [json, path] of [
+      ['{"profile":{"bio":"\\ud800"}}', '/profile/bio'],
+      ['{"profile":{"bio":"a\\udc00b"}}', '/profile/bio'],
+      ['{"profile":{"bio":"x","\\udbff":"y"}}', '/profile/\\udbff'],
+    ]) {
+      const refused = await send(json as string);
+      expect(expectProblem(refused, 400, 'VALIDATION_FAILED').errors, json).toEqual([
+        { path, message: 'must be Unicode text (it holds a lone surrogate)' },
+      ]);
+    }
+    expect((await h.app.inject({ method: 'GET', url: '/users/profile', headers: admin.headers })).json().profile.bio).toBe(before);
+    // A surrogate pair is one character, and taken.
+    const emoji = await send('{"profile":{"bio":"\\ud83d\\ude00"}}');
+    expect([emoji.statusCode, emoji.json().profile.bio]).toEqual([200, '\u{1F600}']);
+  });
+
   it('answers malformed and over-long URLs with problems, without echoing them', async () => {
     for (const url of ['/users/%ff', '/roles/%']) {
       const body = expectProblem(await h.app.inject({ method: 'GET', url, headers: admin.headers }), 400, 'MALFORMED_REQUEST');

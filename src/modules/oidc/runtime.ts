@@ -6,7 +6,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../../context.js';
 import { loggedUrl } from '../../http/logged-url.js';
 import type { Caller } from '../../platform/caller.js';
-import { nulPaths } from '../../platform/json-limits.js';
+import { unstorableText } from '../../platform/json-limits.js';
 import { repeatAfterEachPass } from '../../platform/repeating.js';
 import { ensureSigningKey, KEY_ALGORITHMS, loadPrivateJwks } from '../auth/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
@@ -75,7 +75,7 @@ function addressHoldsNul(url: string) {
   } catch {
     // A broken escape is the router's to refuse; the raw path is checked as it is.
   }
-  return decoded.includes('\0') || (at >= 0 && nulPaths(parse(url.slice(at + 1)), '').length > 0);
+  return decoded.includes('\0') || (at >= 0 && unstorableText(parse(url.slice(at + 1)), '').length > 0);
 }
 
 /** The authorization endpoint (and its resume) answers what it cannot send back to the application as its error page. */
@@ -113,7 +113,7 @@ function refuseNulInBodies(provider: Provider) {
       return bodies.get(this);
     },
     set(this: object, body: unknown) {
-      if (nulPaths(body, '').length > 0) throw new errors.InvalidRequest(NUL_REFUSED);
+      if (unstorableText(body, '').length > 0) throw new errors.InvalidRequest(NUL_REFUSED);
       bodies.set(this, body);
     },
   });
