@@ -10,6 +10,7 @@ import type { AppContext } from './context.js';
 import { registerConsole } from './http/console.js';
 import { checkDeclaredAnswers, declareImplicitProblems } from './http/declared-problems.js';
 import { registerJsonParser } from './http/json-body.js';
+import { loggedError } from './http/logged-error.js';
 import { loggedUrl } from './http/logged-url.js';
 import { registerNoStoreByDefault } from './http/no-store.js';
 import { declareOperations, securitySchemes } from './http/openapi.js';
@@ -44,8 +45,10 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.password', '*.token', '*.refreshToken'],
       censor: '[redacted]',
     },
-    // Fastify's own request fields, with secrets in the query string (invitation tokens, OAuth codes) masked.
+    // Fastify's own request fields, with secrets in the query string (invitation tokens, OAuth codes) masked; an
+    // error without the values of a statement that failed (they are what a write writes: hashes, tokens, secrets).
     serializers: {
+      err: loggedError,
       req: (request: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
         method: request.method,
         url: loggedUrl(request.url),

@@ -1,6 +1,7 @@
+import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { organizations, users } from '../src/db/schema/index.js';
@@ -72,6 +73,31 @@ describe('problem answers for malformed requests', () => {
     expectProblem(await h.app.inject({ method: 'GET', url: '/users?search=a%00b', headers: admin.headers }), 400, 'VALIDATION_FAILED');
   });
 
+  it('refuses a lone surrogate (a \\ud800 escape) by name instead of storing U+FFFD, in a value or a key', async () => {
+    const send = (json: string) =>
+      h.app.inject({
+        method: 'PUT',
+        url: '/users/profile',
+        headers: { ...admin.headers, 'content-type': 'application/json' },
+        payload: json,
+      });
+    const before = (await h.app.inject({ method: 'GET', url: '/users/profile', headers: admin.headers })).json().profile.bio;
+    for (const [json, path] of [
+      ['{"profile":{"bio":"\\ud800"}}', '/profile/bio'],
+      ['{"profile":{"bio":"a\\udc00b"}}', '/profile/bio'],
+      ['{"profile":{"bio":"x","\\udbff":"y"}}', '/profile/\\udbff'],
+    ]) {
+      const refused = await send(json as string);
+      expect(expectProblem(refused, 400, 'VALIDATION_FAILED').errors, json).toEqual([
+        { path, message: 'must be Unicode text (it holds a lone surrogate)' },
+      ]);
+    }
+    expect((await h.app.inject({ method: 'GET', url: '/users/profile', headers: admin.headers })).json().profile.bio).toBe(before);
+    // A surrogate pair is one character, and taken.
+    const emoji = await send('{"profile":{"bio":"\\ud83d\\ude00"}}');
+    expect([emoji.statusCode, emoji.json().profile.bio]).toEqual([200, '\u{1F600}']);
+  });
+
   it('answers malformed and over-long URLs with problems, without echoing them', async () => {
     for (const url of ['/users/%ff', '/roles/%']) {
       const body = expectProblem(await h.app.inject({ method: 'GET', url, headers: admin.headers }), 400, 'MALFORMED_REQUEST');
@@ -110,6 +136,38 @@ describe('problem answers for malformed requests', () => {
       expect(head).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i);
       expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
       expect(JSON.parse(body)).toMatchObject({ status, code });
+    }
+  });
+
+  it('answers a value longer than its column takes with 400 VALUE_OUT_OF_RANGE, never a 500', async () => {
+    // A column narrower than the schema's bound (as a column altered by hand would be): PostgreSQL refuses the value.
+    await h.context.database.primary.execute(sql`ALTER TABLE profiles ALTER COLUMN city TYPE varchar(3)`);
+    try {
+      const res = await h.app.inject({
+        method: 'PUT',
+        url: '/users/profile',
+        headers: admin.headers,
+        payload: { profile: { city: 'Berlin' } },
+      });
+      expectProblem(res, 400, 'VALUE_OUT_OF_RANGE');
+    } finally {
+      await h.context.database.primary.execute(sql`ALTER TABLE profiles ALTER COLUMN city TYPE varchar(100)`);
+    }
+  });
+
+  it('answers a range a file does not have 416 with Content-Range, and a precondition it fails 412, on every file path', async () => {
+    const asset = readdirSync('web/dist/assets').find((name) => name.endsWith('.js'));
+    for (const url of [`/admin/assets/${asset}`, '/admin/', '/docs/static/index.css']) {
+      const file = await h.app.inject({ method: 'GET', url });
+      expect(file.statusCode, url).toBe(200);
+      const length = Buffer.byteLength(file.rawPayload);
+      const beyond = await h.app.inject({ method: 'GET', url, headers: { range: 'bytes=999999999-' } });
+      expectProblem(beyond, 416, 'RANGE_NOT_SATISFIABLE');
+      expect(beyond.headers['content-range'], url).toBe(`bytes */${length}`);
+      expectProblem(await h.app.inject({ method: 'GET', url, headers: { 'if-match': '"nope"' } }), 412, 'PRECONDITION_FAILED');
+      // A range it has is still served in part.
+      const part = await h.app.inject({ method: 'GET', url, headers: { range: 'bytes=0-9' } });
+      expect([part.statusCode, part.headers['content-range']], url).toEqual([206, `bytes 0-9/${length}`]);
     }
   });
 

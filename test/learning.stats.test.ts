@@ -115,6 +115,32 @@ describe('learning: events → statistics', () => {
     expect(future.json().errors).toEqual([{ path: '/events/1/occurredAt', message: 'must not be in the future' }]);
   });
 
+  it('answers a total past what its counter holds with 400 VALUE_OUT_OF_RANGE, never a 500, and writes nothing of that batch', async () => {
+    const learner = await newLearner();
+    const send = (batch: number) =>
+      s.as(s.instructor).send('POST', `/users/${learner}/learning-events`, {
+        events: Array.from({ length: 500 }, (_, i) => ({
+          id: `p${batch}-${i}`,
+          type: 'points.earned',
+          occurredAt: '2026-03-01T00:00:00Z',
+          points: 1_000_000,
+        })),
+      });
+    for (let batch = 1; batch <= 4; batch++) expect((await send(batch)).statusCode).toBe(200);
+    const fifth = await send(5);
+    expect([fifth.statusCode, fifth.headers['content-type'], fifth.json().code]).toEqual([
+      400,
+      'application/problem+json; charset=utf-8',
+      'VALUE_OUT_OF_RANGE',
+    ]);
+    expect((await statsOf(learner)).pointsEarned).toBe(2_000_000_000);
+    const [events] = await queryRows<{ count: number }>(
+      db(),
+      sql`SELECT count(*)::int AS count FROM learning_events WHERE user_id = ${learner}`,
+    );
+    expect(events?.count).toBe(2000);
+  });
+
   it('computes every learning statistic from a week of events', async () => {
     const learner = await newLearner();
     const result = await record(learner, week);

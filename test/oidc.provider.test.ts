@@ -45,7 +45,7 @@ describe(`OpenID provider (${driver})`, () => {
     expect(jwks.keys.map((key) => key.kid).sort()).toEqual(stored.map((row) => row.id).sort());
   });
 
-  it("answers a path or method the provider has no route for with Tessera's 404, its endpoints with OAuth errors", async () => {
+  it("answers a path the provider has no route for with Tessera's 404, a method it does not take 405, its endpoints with OAuth errors", async () => {
     const answer = async (method: string, path: string) => {
       const response = await fetch(`${issuer}${path}`, { method });
       return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
@@ -55,16 +55,23 @@ describe(`OpenID provider (${driver})`, () => {
     const unknown = [
       ['GET', '/oidc/nope'],
       ['GET', '/oidc/'],
-      ['POST', '/.well-known/openid-configuration'],
       ['GET', '/.well-known/openid-configurationXYZ'],
-      ['DELETE', '/oidc/token'],
-      ['PUT', '/oidc/jwks'],
     ];
     for (const [method, path] of unknown) {
       const refused = await answer(method as string, path as string);
       expect([refused.status, refused.type], `${method} ${path}`).toEqual([404, 'application/problem+json; charset=utf-8']);
       expect(JSON.parse(refused.body)).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND' });
       expect(JSON.parse(refused.body)).toEqual(JSON.parse(elsewhere.body));
+    }
+    const wrongMethods = [
+      ['POST', '/.well-known/openid-configuration', 'GET, HEAD, OPTIONS'],
+      ['DELETE', '/oidc/token', 'OPTIONS, POST'],
+      ['PUT', '/oidc/jwks', 'GET, HEAD, OPTIONS'],
+    ];
+    for (const [method, path, allow] of wrongMethods) {
+      const response = await fetch(`${issuer}${path}`, { method });
+      expect([response.status, response.headers.get('allow')], `${method} ${path}`).toEqual([405, allow]);
+      expect(await response.json()).toMatchObject({ status: 405, code: 'METHOD_NOT_ALLOWED' });
     }
     const token = await answer('POST', '/oidc/token');
     expect(token.status).toBe(400);

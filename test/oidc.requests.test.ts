@@ -121,6 +121,9 @@ describe(`OpenID provider and requests as sent (${driver})`, () => {
       }),
     ]);
     expect(errors[0].reqId).toEqual(expect.any(String));
+    // The statement that failed is named; the values it was given (the request's state among them) are not.
+    expect(errors[0].err.query).toMatch(/^insert into "oidc_artifacts"/);
+    expect(logged.lines.join('\n')).not.toContain('opaque-state-2342');
   });
 
   it('answers OPTIONS that is not a preflight on the provider’s cross-origin endpoints 204 with Allow, as a preflight still is', async () => {
@@ -141,5 +144,44 @@ describe(`OpenID provider and requests as sent (${driver})`, () => {
       headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
     });
     expect([preflight.status, preflight.headers.get('access-control-allow-methods')]).toEqual([204, 'GET']);
+  });
+
+  it('answers a method a provider path is not served with 405 problem+json with Allow, and serves every method Allow names', async () => {
+    const served: [string, string][] = [
+      ['/.well-known/openid-configuration', 'GET, HEAD, OPTIONS'],
+      ['/oidc/auth', 'GET, HEAD'],
+      ['/oidc/auth/an-interaction', 'GET, HEAD'],
+      ['/oidc/token', 'OPTIONS, POST'],
+      ['/oidc/token/', 'OPTIONS, POST'],
+      ['/oidc/token/introspection', 'OPTIONS, POST'],
+      ['/oidc/token/revocation', 'OPTIONS, POST'],
+      ['/oidc/me', 'GET, HEAD, OPTIONS, POST'],
+      ['/oidc/jwks', 'GET, HEAD, OPTIONS'],
+      ['/oidc/request', 'OPTIONS, POST'],
+      ['/oidc/session/end', 'GET, HEAD'],
+      ['/oidc/session/end/confirm', 'POST'],
+      ['/oidc/session/end/success', 'GET, HEAD'],
+    ];
+    const mismatches: string[] = [];
+    for (const [path, allow] of served) {
+      for (const method of ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']) {
+        const res = await fetch(`${issuer}${path}`, { method, redirect: 'manual' });
+        const body = method === 'HEAD' ? '' : await res.text();
+        if (allow.split(', ').includes(method)) {
+          if (res.status === 404 || res.status === 405) mismatches.push(`${method} ${path}: ${res.status}, but Allow names it`);
+        } else if (
+          res.status !== 405 ||
+          res.headers.get('allow') !== allow ||
+          (method !== 'HEAD' && !res.headers.get('content-type')?.startsWith('application/problem+json')) ||
+          (method !== 'HEAD' && JSON.parse(body).code !== 'METHOD_NOT_ALLOWED')
+        ) {
+          mismatches.push(`${method} ${path}: ${res.status} ${res.headers.get('allow')} ${body.slice(0, 80)}`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+    // A path under /oidc that nothing serves is still nobody's.
+    const nowhere = await fetch(`${issuer}/oidc/nope`, { method: 'PUT' });
+    expect([nowhere.status, nowhere.headers.get('allow'), (await nowhere.json()).code]).toEqual([404, null, 'ROUTE_NOT_FOUND']);
   });
 });

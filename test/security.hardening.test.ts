@@ -210,6 +210,41 @@ describe('security hardening: logs, sign-in and sign-up', () => {
     }
   });
 
+  it('a write that fails logs its statement and cause, never the values it was given (hashes, tokens, secrets)', async () => {
+    const user = await createUser(h);
+    const { accessToken } = (
+      await h.app.inject({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: user.password } })
+    ).json();
+    const secret = 'a-secret-bio-value-8086';
+    // A write PostgreSQL refuses on Tessera's side: its statement carries the value.
+    await h.context.database.primary.execute(
+      sql.raw(`ALTER TABLE profiles ADD CONSTRAINT refuses_the_value CHECK (bio IS DISTINCT FROM '${secret}')`),
+    );
+    const logged = await startLoggedApp(h);
+    try {
+      const res = await logged.app.inject({
+        method: 'PUT',
+        url: '/users/profile',
+        headers: { authorization: `Bearer ${accessToken}` },
+        payload: { profile: { bio: secret } },
+      });
+      expect(res.statusCode).toBe(500);
+    } finally {
+      await logged.close();
+      await h.context.database.primary.execute(sql`ALTER TABLE profiles DROP CONSTRAINT refuses_the_value`);
+    }
+    const failed = logged.lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'request failed');
+    expect(failed?.err).toMatchObject({
+      type: 'DrizzleQueryError',
+      query: expect.stringMatching(/^insert into "profiles"/),
+      message: expect.stringContaining('violates check constraint "refuses_the_value"'),
+    });
+    expect(failed.err.params).toBeUndefined();
+    expect(failed.err.message).not.toContain('params:');
+    expect(failed.err.stack).toContain('caused by:');
+    expect(logged.lines.join('\n')).not.toContain(secret);
+  });
+
   const signIn = (email: string, password: string, from: string, agent = 'Guesser/1.0') =>
     h.app.inject({
       method: 'POST',

@@ -5,7 +5,13 @@ import type { RoutePolicy } from './route-policy.js';
 import { declaredCodes, withProblems } from './schemas.js';
 
 const always = [httpErrors.INTERNAL_ERROR, httpErrors.DATABASE_UNAVAILABLE, httpErrors.SHUTTING_DOWN, httpErrors.TOO_MANY_PARAMETERS];
-const withInput = [httpErrors.VALIDATION_FAILED, httpErrors.FIELD_NOT_ALLOWED, httpErrors.INVALID_VALUE, httpErrors.MALFORMED_REQUEST];
+const withInput = [
+  httpErrors.VALIDATION_FAILED,
+  httpErrors.FIELD_NOT_ALLOWED,
+  httpErrors.INVALID_VALUE,
+  httpErrors.VALUE_OUT_OF_RANGE,
+  httpErrors.MALFORMED_REQUEST,
+];
 const withBody = [
   httpErrors.MALFORMED_JSON,
   httpErrors.BODY_TOO_DEEP,

@@ -14,9 +14,11 @@ const titles: Record<number, string> = {
   405: 'Method Not Allowed',
   408: 'Request Timeout',
   409: 'Conflict',
+  412: 'Precondition Failed',
   413: 'Payload Too Large',
   406: 'Not Acceptable',
   415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
@@ -110,6 +112,22 @@ const frameworkErrors: Record<string, ErrorFactory> = {
   FST_ERR_ASYNC_CONSTRAINT: httpErrors.MALFORMED_REQUEST,
 };
 
+/** A plugin's own refusals whose status says something a client acts on, kept as our codes of that status. */
+const keptStatuses: Record<number, ErrorFactory> = {
+  412: httpErrors.PRECONDITION_FAILED,
+  416: httpErrors.RANGE_NOT_SATISFIABLE,
+};
+
+/**
+ * The headers a refusal's status calls for, from the plugin's error: 416's Content-Range (the file's length, RFC 9110
+ * §15.5.17), which says how long the file is. Fastify applies an error's headers only without an error handler of ours.
+ */
+function headersOfRefusal(error: unknown, appError: AppError, reply: FastifyReply) {
+  if (appError.code !== httpErrors.RANGE_NOT_SATISFIABLE.code) return;
+  const range = (error as { headers?: Record<string, unknown> }).headers?.['Content-Range'];
+  if (typeof range === 'string') reply.header('content-range', range);
+}
+
 /** The first of many, and how many were left out: "a, b, c and 997 more". */
 function listed(items: string[]): string {
   const shown = items.slice(0, MAX_FIELD_ERRORS).join(', ');
@@ -170,9 +188,13 @@ export function toAppError(error: unknown): AppError {
   if (dbError?.code === '22P02' || dbError?.code === '22007' || dbError?.code === '22008' || dbError?.code === '22021') {
     return httpErrors.INVALID_VALUE();
   }
+  // numeric_value_out_of_range, string_data_right_truncation: a value, or a counter it adds to, past its column.
+  if (dbError?.code === '22003' || dbError?.code === '22001') return httpErrors.VALUE_OUT_OF_RANGE({ cause: error });
   if (isConnectionFailure(error, dbError)) return httpErrors.DATABASE_UNAVAILABLE({ cause: error });
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    return httpErrors.MALFORMED_REQUEST({ cause: error });
+    // A file's conditional or partial request (@fastify/static) keeps its status: the client acts on it.
+    const kept = keptStatuses[fastifyError.statusCode];
+    return (kept ?? httpErrors.MALFORMED_REQUEST)({ cause: error });
   }
   return httpErrors.INTERNAL_ERROR({ cause: error });
 }
@@ -278,6 +300,7 @@ export function registerProblemHandlers(app: FastifyInstance, options: { corsPre
     // A refusal while draining is the shutdown working as meant, not a failure worth a stack trace.
     if (appError.status >= 500 && appError.code !== httpErrors.SHUTTING_DOWN.code) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code }, 'request refused');
+    headersOfRefusal(error, appError, reply);
     return sendProblem(request, reply, appError);
   });
   const servedPath = trackServedMethods(app, options);

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import FindMyWay from 'find-my-way';
 import type { AppError } from './errors.js';
@@ -29,6 +30,17 @@ interface RouteStore {
  */
 export function answerWrongMethodsWith(instance: FastifyInstance, answer: WrongMethodAnswer) {
   instance.decorate('wrongMethodAnswer', answer);
+}
+
+/** Requests a mounted server (the OpenID provider) passed on although it serves their path, with its methods there. */
+const mountedMethods = new WeakMap<IncomingMessage, readonly string[]>();
+
+/**
+ * Said by a mounted server (a module's raw middleware) passing a request on that it serves the path of with other
+ * methods: the not-found handler then answers 405 with them as Allow, as for the paths of Tessera's own routes.
+ */
+export function passedOnWithMethods(req: IncomingMessage, methods: readonly string[]) {
+  mountedMethods.set(req, methods);
 }
 
 /** A route on every path (the CORS preflight's `OPTIONS *`) says nothing about which paths exist. */
@@ -80,7 +92,8 @@ function servedRouter(app: FastifyInstance, served: Served[]) {
  * Keeps every route's method and path for a router of its own (Fastify looks a concrete URL up only for the request's
  * own method), and returns the lookup its not-found handler asks: the methods a path is served with, or undefined
  * when no route serves it, or when one serving the request's own method passed it on as not found (a file the
- * console does not have). `corsPreflight`: OPTIONS is answered on every path, so every Allow lists it.
+ * console does not have). A mounted server's path answers with the methods it said (`passedOnWithMethods`).
+ * `corsPreflight`: OPTIONS is answered on every path, so every Allow lists it.
  */
 export function trackServedMethods(app: FastifyInstance, { corsPreflight = false } = {}) {
   const served: Served[] = [];
@@ -95,6 +108,11 @@ export function trackServedMethods(app: FastifyInstance, { corsPreflight = false
   });
 
   return (request: FastifyRequest): ServedPath | undefined => {
+    const mounted = mountedMethods.get(request.raw);
+    if (mounted) {
+      if (mounted.includes(request.method)) return undefined;
+      return { allow: [...new Set([...mounted, ...(corsPreflight ? ['OPTIONS'] : [])])].sort().join(', ') };
+    }
     built ??= servedRouter(app, served);
     const { router, methods } = built;
     const [path = '/'] = request.url.split('?');

@@ -1,7 +1,7 @@
 import Ajv, { type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
-import { nulPaths } from '../platform/json-limits.js';
+import { TEXT_FLAWS, unstorableText } from '../platform/json-limits.js';
 import { httpErrors, MAX_FIELD_ERRORS } from './errors.js';
 import { addTesseraFormats } from './formats.js';
 import { hasTooManyParameters } from './query-string.js';
@@ -48,20 +48,27 @@ function compiledOnFirstUse(compile: () => ValidateFunction) {
 /**
  * Two validators: query strings, path params and headers arrive as text and are coerced to the declared
  * types; JSON bodies already carry types, so they are taken exactly as sent ("1" is not a number,
- * ["a"] is not a string). And no text anywhere may hold U+0000: PostgreSQL cannot store it, so it is
- * refused by name before any schema or service sees it, as is a query string of more parameters than
- * any route takes.
+ * ["a"] is not a string). And no text anywhere may hold U+0000 (PostgreSQL cannot store it) or a lone
+ * surrogate (a `\ud800` escape: it would be stored as U+FFFD): each is refused by name before any schema or
+ * service sees it, as is a query string of more parameters than any route takes.
  */
 export function registerValidation(app: FastifyInstance) {
   const { coercing, exact } = validators();
   app.setValidatorCompiler(({ schema, httpPart }) => compiledOnFirstUse(() => (httpPart === 'body' ? exact : coercing).compile(schema)));
   app.addHook('preValidation', async (request) => {
     if (hasTooManyParameters(request.query)) throw httpErrors.TOO_MANY_PARAMETERS();
-    const found = [...nulPaths(request.params, '/params'), ...nulPaths(request.query, '/query'), ...nulPaths(request.body, '')];
+    const found = [
+      ...unstorableText(request.params, '/params'),
+      ...unstorableText(request.query, '/query'),
+      ...unstorableText(request.body, ''),
+    ];
     if (found.length > 0) {
+      const onlyNul = found.every(({ message }) => message === TEXT_FLAWS.nul);
       throw httpErrors.VALIDATION_FAILED({
-        detail: 'Text may not contain the NUL character (U+0000).',
-        errors: found.slice(0, MAX_FIELD_ERRORS).map((path) => ({ path, message: 'must not contain U+0000' })),
+        detail: onlyNul
+          ? 'Text may not contain the NUL character (U+0000).'
+          : 'Text must be Unicode without the NUL character (U+0000): a lone surrogate cannot be stored.',
+        errors: found.slice(0, MAX_FIELD_ERRORS),
       });
     }
   });

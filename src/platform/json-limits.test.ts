@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, nestsDeeperThan, nulPaths } from './json-limits.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan, unstorableText } from './json-limits.js';
 
 const arrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
@@ -21,16 +21,27 @@ describe('nestsDeeperThan', () => {
   });
 });
 
-describe('nulPaths', () => {
+describe('unstorableText', () => {
+  const paths = (value: unknown, root: string) => unstorableText(value, root).map(({ path }) => path);
+
   it('names every key and string holding U+0000, in document order', () => {
-    expect(nulPaths({ a: 'x\u0000', b: [{ 'c\u0000': 'fine' }, 'y\u0000'], d: 1 }, '')).toEqual(['/a', '/b/0/c\\u0000', '/b/1']);
-    expect(nulPaths('\u0000', '/query')).toEqual(['/query']);
-    expect(nulPaths('\u0000', '')).toEqual(['/']);
+    expect(paths({ a: 'x\u0000', b: [{ 'c\u0000': 'fine' }, 'y\u0000'], d: 1 }, '')).toEqual(['/a', '/b/0/c\\u0000', '/b/1']);
+    expect(unstorableText('\u0000', '/query')).toEqual([{ path: '/query', message: 'must not contain U+0000' }]);
+    expect(paths('\u0000', '')).toEqual(['/']);
+  });
+
+  it('names every key and string holding a lone surrogate, and takes a surrogate pair', () => {
+    const lone = 'must be Unicode text (it holds a lone surrogate)';
+    expect(unstorableText({ a: '\ud800', b: 'x\udc00', '\udbffkey': 1, ok: '\ud83d\ude00' }, '')).toEqual([
+      { path: '/\\udbffkey', message: lone },
+      { path: '/a', message: lone },
+      { path: '/b', message: lone },
+    ]);
   });
 
   it('walks a value nested far deeper than any stack', () => {
     let value: unknown = '\u0000';
     for (let depth = 0; depth < 200_000; depth++) value = [value];
-    expect(nulPaths(value, '')).toEqual([`${'/0'.repeat(200_000)}`]);
+    expect(paths(value, '')).toEqual([`${'/0'.repeat(200_000)}`]);
   });
 });

@@ -33,19 +33,43 @@ export function nestsDeeperThan(text: string, limit = MAX_JSON_DEPTH): boolean {
 
 const NUL = '\u0000';
 
+/** What PostgreSQL cannot store of a text as sent, and the words a refusal names it with. */
+export const TEXT_FLAWS = {
+  nul: 'must not contain U+0000',
+  loneSurrogate: 'must be Unicode text (it holds a lone surrogate)',
+} as const;
+
+/** A key or string value that cannot be stored as sent: where it is (a JSON pointer under the root) and why. */
+export interface UnstorableText {
+  path: string;
+  message: (typeof TEXT_FLAWS)[keyof typeof TEXT_FLAWS];
+}
+
 /**
- * JSON pointers (under `root`) of every key and string value in `value` that holds U+0000, which
- * PostgreSQL cannot store. Iterative, in document order: no depth of input can exhaust the stack.
+ * Why a text cannot be stored as sent: U+0000, which PostgreSQL refuses, or a lone surrogate (JSON's `\ud800` escape
+ * makes one; no UTF-8 byte sequence does), which would be stored as U+FFFD as if that had been sent.
  */
-export function nulPaths(value: unknown, root: string): string[] {
-  const found: string[] = [];
+const flawOf = (text: string) => (text.includes(NUL) ? TEXT_FLAWS.nul : wellFormed(text) ? undefined : TEXT_FLAWS.loneSurrogate);
+/** String.prototype.isWellFormed (Node 20; the compiler's library predates it). */
+const wellFormed = (text: string) => (text as string & { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * Every key and string value in `value` that cannot be stored as sent (`flawOf`), by its JSON pointer under `root`.
+ * Iterative, in document order: no depth of input can exhaust the stack.
+ */
+export function unstorableText(value: unknown, root: string): UnstorableText[] {
+  const found: UnstorableText[] = [];
   const pending: [path: string, item: unknown][] = [[root, value]];
   for (let next = pending.pop(); next; next = pending.pop()) {
     const [path, item] = next;
-    if (typeof item === 'string' && item.includes(NUL)) found.push(path || '/');
+    const flaw = typeof item === 'string' ? flawOf(item) : undefined;
+    if (flaw) found.push({ path: path || '/', message: flaw });
     if (item === null || typeof item !== 'object') continue;
     const children = Object.entries(item);
-    for (const [key] of children) if (key.includes(NUL)) found.push(`${path}/${visible(key)}`);
+    for (const [key] of children) {
+      const keyFlaw = flawOf(key);
+      if (keyFlaw) found.push({ path: `${path}/${visible(key)}`, message: keyFlaw });
+    }
     // Last child onto the stack first, so the first comes off first (and no spread of a 100,000-wide array).
     for (let i = children.length - 1; i >= 0; i--) {
       const [key, child] = children[i] as [string, unknown];
@@ -55,4 +79,9 @@ export function nulPaths(value: unknown, root: string): string[] {
   return found;
 }
 
-const visible = (key: string) => key.replaceAll(NUL, '\\u0000');
+/** A lone surrogate: a high one not followed by a low one, or a low one not after a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const escaped = (unit: string) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** A key as a refusal may name it: U+0000 and lone surrogates written as their escapes. */
+const visible = (key: string) => key.replaceAll(NUL, escaped).replace(LONE_SURROGATE, escaped);

@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { addTesseraFormats, formats, isIanaTimezone, isLanguageTag } from '../../http/formats.js';
-import { nulPaths } from '../../platform/json-limits.js';
+import { unstorableText } from '../../platform/json-limits.js';
 import { passwordHashFormat, passwordHashProblem } from '../auth/service.js';
 import { normalizeEmail, withNameSplit } from '../users/service.js';
 import type { ExistingUser } from './owners.js';
@@ -127,8 +127,9 @@ function schemaCheck(
 ): { value?: Partial<ImportRecord>; complete: boolean; errors: LineError[] } {
   const error = (field: string, message: string): LineError => ({ line: record.line, field, message });
   if (record.error) return { complete: false, errors: [error('(line)', record.error)] };
-  const nul = nulPaths(record.value, '');
-  if (nul.length > 0) return { complete: false, errors: nul.map((path) => error(path.slice(1) || '(line)', 'must not contain U+0000')) };
+  const unstorable = unstorableText(record.value, '');
+  if (unstorable.length > 0)
+    return { complete: false, errors: unstorable.map(({ path, message }) => error(path.slice(1) || '(line)', message)) };
   const validate = validators()[format];
   if (validate(record.value)) return { value: record.value, complete: true, errors: [] };
   const errors = schemaErrors(validate.errors ?? []).map(([field, message]) => error(field, message));

@@ -5,8 +5,9 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../../context.js';
 import { loggedUrl } from '../../http/logged-url.js';
+import { passedOnWithMethods } from '../../http/served-methods.js';
 import type { Caller } from '../../platform/caller.js';
-import { nulPaths } from '../../platform/json-limits.js';
+import { unstorableText } from '../../platform/json-limits.js';
 import { repeatAfterEachPass } from '../../platform/repeating.js';
 import { ensureSigningKey, KEY_ALGORITHMS, loadPrivateJwks } from '../auth/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
@@ -75,7 +76,7 @@ function addressHoldsNul(url: string) {
   } catch {
     // A broken escape is the router's to refuse; the raw path is checked as it is.
   }
-  return decoded.includes('\0') || (at >= 0 && nulPaths(parse(url.slice(at + 1)), '').length > 0);
+  return decoded.includes('\0') || (at >= 0 && unstorableText(parse(url.slice(at + 1)), '').length > 0);
 }
 
 /** The authorization endpoint (and its resume) answers what it cannot send back to the application as its error page. */
@@ -113,7 +114,7 @@ function refuseNulInBodies(provider: Provider) {
       return bodies.get(this);
     },
     set(this: object, body: unknown) {
-      if (nulPaths(body, '').length > 0) throw new errors.InvalidRequest(NUL_REFUSED);
+      if (unstorableText(body, '').length > 0) throw new errors.InvalidRequest(NUL_REFUSED);
       bodies.set(this, body);
     },
   });
@@ -211,7 +212,8 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
       await next();
     });
     // A request none of the provider's routes takes (an unknown path under /oidc, a wrong method) is left to
-    // Tessera's own 404, like any unknown route: the provider writes nothing for it.
+    // Tessera's not-found handler, the provider writing nothing for it: an unknown path is 404 like any unknown
+    // route, and a path the provider serves with other methods 405 with their Allow (see `middleware`).
     // OPTIONS that is not a preflight (no Access-Control-Request-Method) on an endpoint that answers preflights: the
     // provider's CORS step lets it through and nothing answers it (Koa's text/plain 404). Answered as OPTIONS is
     // answered where it is served: 204, with Allow naming the path's methods.
@@ -279,7 +281,10 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
       }
       ready().then(async ({ handle }) => {
         await handle(asIssuerRequest(req, publicUrl, config.TRUST_PROXY), res);
-        if (unrouted.has(req)) next();
+        if (!unrouted.has(req)) return;
+        const methods = providerMethods((req.url ?? '').split('?')[0] ?? '');
+        if (methods) passedOnWithMethods(req, methods);
+        next();
       }, next);
     },
 
