@@ -1,21 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser } from './helpers/auth.js';
-
-/** Every route's full path, read from Fastify's printed route tree (each line a segment under its parent). */
-function routePaths(printed: string, method = 'GET'): string[] {
-  const segments: string[] = [];
-  const paths: string[] = [];
-  for (const line of printed.split('\n')) {
-    const at = line.search(/[├└]── /);
-    if (at < 0) continue;
-    const [, segment = '', methods] = /^(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line.slice(at + 4)) ?? [];
-    segments.length = at / 4;
-    segments.push(segment);
-    if (methods?.split(', ').includes(method)) paths.push(segments.join(''));
-  }
-  return paths.filter((path) => path !== '*');
-}
+import { routePaths } from './helpers/routes.js';
 
 /** Every parameter a page reads from its address. */
 const pageParameters = [
@@ -92,7 +78,7 @@ describe('hosted pages and requests as sent', () => {
     const documented = Object.keys((await h.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths).map((path) =>
       path.replace(/\{[^}]+\}/g, 'x'),
     );
-    const undocumented = routePaths(h.app.printRoutes({ commonPrefix: false }))
+    const undocumented = routePaths(h.app.printRoutes({ commonPrefix: false }), 'GET')
       .map((path) => path.replace(/:[^/]+|\*/g, 'x'))
       // The console's and the documentation's built files read no parameter.
       .filter((path) => !documented.includes(path) && !/^\/(admin|docs)\/.+\./.test(path));

@@ -9,21 +9,7 @@ import { problemServerOptions, registerProblemHandlers } from '../src/http/probl
 import type { Harness } from './helpers/app.js';
 import { harnessWithAdmin, type loginAs } from './helpers/auth.js';
 import { ensureConsoleBuilt } from './helpers/console-build.js';
-
-/** Every route's full path, read from Fastify's printed route tree (each line a segment under its parent). */
-function routePaths(printed: string): string[] {
-  const segments: string[] = [];
-  const paths: string[] = [];
-  for (const line of printed.split('\n')) {
-    const at = line.search(/[├└]── /);
-    if (at < 0) continue;
-    const [, segment = '', methods] = /^(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line.slice(at + 4)) ?? [];
-    segments.length = at / 4;
-    segments.push(segment);
-    if (methods) paths.push(segments.join(''));
-  }
-  return paths.filter((path) => path !== '*');
-}
+import { routePaths } from './helpers/routes.js';
 
 /** Whatever a request looks like, the answer is our problem+json with our codes: never Fastify's, never a 500. */
 describe('problem answers for malformed requests', () => {
