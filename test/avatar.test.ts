@@ -1,3 +1,6 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
@@ -60,6 +63,46 @@ describe('avatar upload', () => {
     const second = await upload(await png(100, 100), 'again.png', 'image/png');
     expect(second.json().avatarUrl).not.toBe(res.json().avatarUrl);
     expect((await h.app.inject({ method: 'GET', url: url.pathname })).statusCode).toBe(404);
+  });
+
+  /** The files in the avatar store (DATA_DIR/avatars). */
+  const storedFiles = () => {
+    try {
+      return readdirSync(join(h.context.config.DATA_DIR, 'avatars')).sort();
+    } catch {
+      return [];
+    }
+  };
+
+  it('removes a person’s avatar files when they are erased, once the erasure is committed', async () => {
+    const admin = await loginAs(h, { permissions: ['users:delete', 'users:read'] });
+    const person = await loginAs(h);
+    const body = multipart(await png(), 'person.png', 'image/png');
+    const uploaded = await h.app.inject({
+      method: 'POST',
+      url: '/users/upload-avatar',
+      payload: body.payload,
+      headers: { ...person.headers, ...body.headers },
+    });
+    const url = new URL(uploaded.json().avatarUrl);
+    const name = url.pathname.slice('/avatars/'.length).replace(/-256\.webp$/, '');
+    expect(storedFiles()).toEqual(expect.arrayContaining([`${name}-256.webp`, `${name}-64.webp`]));
+
+    const erased = await h.app.inject({ method: 'DELETE', url: `/users/${person.userId}?hard=true`, headers: admin.headers });
+    expect(erased.statusCode).toBe(204);
+    expect((await h.app.inject({ method: 'GET', url: url.pathname })).statusCode).toBe(404);
+    expect(storedFiles().filter((file) => file.startsWith(name))).toEqual([]);
+  });
+
+  it('removes the files it just stored when the upload’s transaction fails', async () => {
+    const before = storedFiles();
+    await h.context.database.primary.execute(sql`ALTER TABLE profiles ADD CONSTRAINT refuses_avatars CHECK (avatar_url IS NULL) NOT VALID`);
+    try {
+      expect((await upload(await png(), 'refused.png', 'image/png')).statusCode).toBe(500);
+    } finally {
+      await h.context.database.primary.execute(sql`ALTER TABLE profiles DROP CONSTRAINT refuses_avatars`);
+    }
+    expect(storedFiles()).toEqual(before);
   });
 
   it('refuses SVG with script, whatever it is called or claims to be', async () => {

@@ -51,3 +51,12 @@ export async function processAvatar(upload: Buffer, config: Pick<Config, 'ALLOWE
 }
 
 export const avatarKeys = (name: string) => AVATAR_SIZES.map((size) => `${name}-${size}.webp`);
+
+/** Where avatars are served: `${PUBLIC_URL}/avatars/<name>-<size>.webp`, the URL a profile keeps. */
+export const AVATAR_PATH = '/avatars/';
+
+/** The stored files (every size) of the avatar a profile's URL names; none without one. */
+export function storedAvatarKeys(avatarUrl: string | null | undefined): string[] {
+  const name = avatarUrl?.split(AVATAR_PATH)[1]?.replace(/-\d+\.webp$/, '');
+  return name ? avatarKeys(name) : [];
+}

@@ -4,9 +4,11 @@ import { httpErrors } from '../../http/errors.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { assertPasswordAcceptable } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
+import type { FileStorage } from '../../platform/storage.js';
 import { placementFor, resolveUserId, tenantOf } from '../access/service.js';
 import type { DomainUseCases } from '../events.js';
 import type { Accounts } from './accounts.js';
+import { storedAvatarKeys } from './avatar.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
 import type { Erasure } from './erasure.js';
 import { userErrors as errors } from './errors.js';
@@ -31,6 +33,8 @@ export interface LifecycleDeps {
   emailChanges: EmailChanges;
   accounts: Accounts;
   erasure: Erasure;
+  /** The avatar store: an erased person's pictures go with them. */
+  storage: FileStorage;
 }
 
 type Status = 'PENDING' | 'ACTIVE' | 'SUSPENDED' | 'INACTIVE';
@@ -62,7 +66,7 @@ const refusalFrom: Record<Status, string> = {
 /** An administrator's lifecycle of a user: create, change, suspend, deactivate (soft delete), restore, erase. */
 export function createLifecycle(
   config: Pick<Config, 'PASSWORD_MIN_LENGTH'>,
-  { useCases, db, emailChanges, accounts, erasure }: LifecycleDeps,
+  { useCases, db, emailChanges, accounts, erasure, storage }: LifecycleDeps,
 ) {
   async function changeStatus(caller: SignedInCaller, id: string, { status, event, from }: Transition, reason?: string) {
     const user = await useCases.run(caller, async (tx, emit) => {
@@ -153,12 +157,19 @@ export function createLifecycle(
     /**
      * GDPR erasure: the row and everything it owns go, and every other module's part erases what names the person
      * (audit payloads, webhook deliveries); the trail keeps that it happened, by id, and how many rows were erased.
+     * Their avatar's files go once that is committed (a failed erasure keeps the picture its profile still names).
      */
     async erase(caller: SignedInCaller, id: string) {
       await useCases.run(caller, async (tx, emit) => {
         const user = await actionableUser(tx, caller.principal, id);
         await assertMayRemove(tx, caller.principal, user.id);
+        const avatar = storedAvatarKeys((await queries.findProfile(tx, user.id))?.avatarUrl);
         if (!(await queries.deleteUser(tx, user.id))) throw errors.USER_NOT_FOUND();
+        if (avatar.length > 0) {
+          useCases.whenCommitted(async () => {
+            for (const key of avatar) await storage.remove(key);
+          });
+        }
         const erasedRows = await erasure.eraseRecordsOf(tx, user);
         await emit({ type: 'user.erased', entityId: user.id, organizationId: user.organizationId, payload: { erasedRows } });
       });

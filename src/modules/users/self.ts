@@ -5,7 +5,7 @@ import { httpErrors } from '../../http/errors.js';
 import type { SignedInCaller } from '../../platform/caller.js';
 import type { FileStorage } from '../../platform/storage.js';
 import type { DomainUseCases } from '../events.js';
-import { avatarKeys, processAvatar } from './avatar.js';
+import { AVATAR_PATH, processAvatar, storedAvatarKeys } from './avatar.js';
 import { type EmailChanges, newAddressOf } from './email-change.js';
 import { userErrors as errors } from './errors.js';
 import { withNameSplit } from './names.js';
@@ -14,7 +14,7 @@ import { applyUserChange, assertIdentifierChangesAllowed, saveFields, saveProfil
 import type { PreferencesView, SelfUpdate } from './schemas.js';
 import { learningStatsView, ownFields, profileView, userView } from './views.js';
 
-export const AVATAR_PATH = '/avatars/';
+export { AVATAR_PATH } from './avatar.js';
 
 type OwnRow = { id: string; userId: string; createdAt: Date; updatedAt: Date };
 type PreferencesRow = OwnRow & Static<typeof PreferencesView>;
@@ -102,23 +102,43 @@ export function createSelfService(
       });
     },
 
-    /** The image is checked and re-encoded before anything is stored; the previous files go once the new URL is committed. */
+    /**
+     * The image is checked and re-encoded before anything is stored; the previous files go once the new URL is
+     * committed, and the new ones go again if it is not (the transaction failed: no profile names them).
+     */
     async uploadAvatar(caller: SignedInCaller, upload: Buffer) {
       const avatar = await processAvatar(upload, config);
-      for (const stored of avatar.files) await reachStorage(() => storage.put(stored.key, stored.data));
-      const userId = caller.principal.userId;
-      return useCases.run(caller, async (tx, emit) => {
-        const before = await queries.findProfile(tx, userId);
-        const after = await queries.upsertProfile(tx, userId, { avatarUrl: `${config.PUBLIC_URL}${AVATAR_PATH}${avatar.files[0]?.key}` });
-        await emit({ type: 'profile.avatar_uploaded', entityId: userId, payload: { bytes: upload.length } });
-        const previous = before?.avatarUrl?.split(AVATAR_PATH)[1]?.replace(/-\d+\.webp$/, '');
-        if (previous) {
-          useCases.whenCommitted(async () => {
-            for (const key of avatarKeys(previous)) await storage.remove(key);
-          });
+      const stored: string[] = [];
+      const removeStored = async () => {
+        for (const key of stored) await storage.remove(key).catch(() => undefined);
+      };
+      try {
+        for (const file of avatar.files) {
+          await reachStorage(() => storage.put(file.key, file.data));
+          stored.push(file.key);
         }
-        return profileView(after);
-      });
+      } catch (error) {
+        await removeStored();
+        throw error;
+      }
+      const userId = caller.principal.userId;
+      try {
+        return await useCases.run(caller, async (tx, emit) => {
+          const before = await queries.findProfile(tx, userId);
+          const after = await queries.upsertProfile(tx, userId, { avatarUrl: `${config.PUBLIC_URL}${AVATAR_PATH}${avatar.files[0]?.key}` });
+          await emit({ type: 'profile.avatar_uploaded', entityId: userId, payload: { bytes: upload.length } });
+          const previous = storedAvatarKeys(before?.avatarUrl);
+          if (previous.length > 0) {
+            useCases.whenCommitted(async () => {
+              for (const key of previous) await storage.remove(key);
+            });
+          }
+          return profileView(after);
+        });
+      } catch (error) {
+        await removeStored();
+        throw error;
+      }
     },
 
     async avatarFile(file: string) {

@@ -157,7 +157,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
   // Learning answers for its records once wired (registerLearningRecords); until then there are none.
   const learning: LearningRecords = { ...noLearningRecords };
   const erasure = createErasure();
-  const lifecycle = createLifecycle(context.config, { useCases, db, emailChanges, accounts, erasure });
+  const lifecycle = createLifecycle(context.config, { useCases, db, emailChanges, accounts, erasure, storage: deps.avatarStorage });
   const directory = createDirectory(context, { ...deps, learning });
   const exports = createExport(useCases, learning, context.reads);
   // Whoever may no longer act loses their cached access on every node too.
