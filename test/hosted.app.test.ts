@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentPage } from '../src/modules/oidc/views.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, login } from './helpers/auth.js';
+import { createUser, login, signInByForm } from './helpers/auth.js';
 import { overflowPx } from './helpers/axe.js';
 import { hasChromium } from './helpers/chromium.js';
 import { APP_REDIRECT, federationConfig, pkcePair, redeem } from './helpers/federation.js';
@@ -229,15 +229,7 @@ describe('the browser cookie is a browser session’s', () => {
   });
 
   it('opens the pages with a cookie the pages set, which POST /auth/refresh-token refuses and leaves working', async () => {
-    const user = await createUser(h);
-    const signedIn = await h.app.inject({
-      method: 'POST',
-      url: '/sign-in',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
-      payload: new URLSearchParams({ csrf: 'anonymous', identifier: user.email, password: user.password }).toString(),
-    });
-    expect(signedIn.statusCode).toBe(303);
-    const cookie = new RegExp(`${h.app.modules.hosted.cookieName}=([^;]+)`).exec(String(signedIn.headers['set-cookie']))?.[1] as string;
+    const cookie = await signInByForm(h, await createUser(h));
     expect((await withCookie('/account', cookie)).statusCode).toBe(200);
 
     const refused = await refresh(cookie);

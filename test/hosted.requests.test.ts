@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser } from './helpers/auth.js';
+import { createUser, signInByForm } from './helpers/auth.js';
 import { routePaths } from './helpers/routes.js';
 
 /** Every parameter a page reads from its address. */
@@ -40,14 +40,7 @@ describe('hosted pages and requests as sent', () => {
   beforeAll(async () => {
     h = await createHarness({ config: { AUTH_RATE_LIMIT_PER_MINUTE: '100000' } });
     const user = await createUser(h, { password: 'a requests passphrase' });
-    const signedIn = await h.app.inject({
-      method: 'POST',
-      url: '/sign-in',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
-      payload: new URLSearchParams({ csrf: 'anonymous', identifier: user.email, password: user.password }).toString(),
-    });
-    expect(signedIn.statusCode).toBe(303);
-    cookie = String(signedIn.headers['set-cookie']).split(';')[0] as string;
+    cookie = `${h.app.modules.hosted.cookieName}=${await signInByForm(h, user)}`;
   });
   afterAll(() => h?.close());
 

@@ -159,3 +159,15 @@ export function apiAs(h: Harness, caller: { headers: Record<string, string> }) {
     return { status: res.statusCode, body: res.statusCode === 204 ? undefined : res.json() };
   };
 }
+
+/** Signs in through the hosted sign-in form, as a browser posting it from the page; the session cookie's value. */
+export async function signInByForm(h: Harness, user: { email: string; password: string }) {
+  const signedIn = await h.app.inject({
+    method: 'POST',
+    url: '/sign-in',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+    payload: new URLSearchParams({ csrf: 'anonymous', identifier: user.email, password: user.password }).toString(),
+  });
+  answered(signedIn, 303);
+  return new RegExp(`${h.app.modules.hosted.cookieName}=([^;]+)`).exec(String(signedIn.headers['set-cookie']))?.[1] as string;
+}
