@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   date,
   doublePrecision,
@@ -78,7 +79,8 @@ export const learningStats = pgTable('learning_stats', {
   totalCoursesEnrolled: integer('total_courses_enrolled').notNull().default(0),
   coursesCompleted: integer('courses_completed').notNull().default(0),
   coursesInProgress: integer('courses_in_progress').notNull().default(0),
-  totalLearningTime: integer('total_learning_time').notNull().default(0),
+  // Sums of values each event may make large (up to a day's minutes, a million points): bigint, exact in JS up to 2^53.
+  totalLearningTime: bigint('total_learning_time', { mode: 'number' }).notNull().default(0),
   thisWeekLearningTime: integer('this_week_learning_time').notNull().default(0),
   thisMonthLearningTime: integer('this_month_learning_time').notNull().default(0),
   averageScore: doublePrecision('average_score'),
@@ -90,7 +92,7 @@ export const learningStats = pgTable('learning_stats', {
   totalLogins: integer('total_logins').notNull().default(0),
   certificatesEarned: integer('certificates_earned').notNull().default(0),
   badgesEarned: integer('badges_earned').notNull().default(0),
-  pointsEarned: integer('points_earned').notNull().default(0),
+  pointsEarned: bigint('points_earned', { mode: 'number' }).notNull().default(0),
   lastActivity: tstz('last_activity'),
   lastCourseAccessed: uuid('last_course_accessed'),
   lastLessonCompleted: uuid('last_lesson_completed'),
