@@ -251,7 +251,7 @@ export const settings = {
   AUTH_RATE_LIMIT_PER_MINUTE: setting(
     int(1),
     '60',
-    'requests per minute per IP (an IPv6 client: per /64), one budget, to what accepts a password, a code or a mailed link: the /auth routes (register, login, forgot/reset-password, verify-email, resend-verification, change-password, the second step, social sign-in) and the forms of the hosted pages',
+    "requests per minute per IP (an IPv6 client: per /64), one budget, to what accepts a password, a code or a mailed link: the /auth routes (register, login, forgot/reset-password, verify-email, resend-verification, change-password, the second step, social sign-in), the invitation routes and the forms of the hosted pages. Each is counted before it is read; one that proves what it checked (a sign-in, a code, a link) gives its count back, so people signing in from one address (an office's NAT) spend it on failures only, while what mails or starts a ceremony keeps its count",
   ),
   AUTH_TOKEN_RATE_LIMIT_PER_MINUTE: setting(
     int(1),

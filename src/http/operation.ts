@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoutePolicy } from './route-policy.js';
 
 /** A route's policy, as `requirePermission` and its siblings give it, with `stepUp` where it needs one. */
-type OperationConfig = { auth: RoutePolicy; stepUp?: boolean; optionalBody?: boolean };
+type OperationConfig = { auth: RoutePolicy; stepUp?: boolean; optionalBody?: boolean; provesCredential?: boolean };
 
 /** What an operation tells the OpenAPI document: its words, its input and its answers per status. */
 interface OperationDoc {

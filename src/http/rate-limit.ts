@@ -1,7 +1,18 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientNetworkOf } from '../platform/client-network.js';
 import type { SharedState } from '../platform/shared-state.js';
 import { rateLimited } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * A success proves a credential (a password, a code, a mailed link, an invitation): its count in the IP's
+     * credential budget is given back, so people signing in from one address (an office's or a school's NAT)
+     * spend that budget on their failures only. Routes that mail or start a ceremony keep their count.
+     */
+    provesCredential?: boolean;
+  }
+}
 
 const WINDOW_MS = 60_000;
 
@@ -30,12 +41,31 @@ export function perMinute(state: SharedState, limit: number, keyOf: (request: Fa
 const credentialBudget = (request: FastifyRequest) => `auth-ip:${clientNetworkOf(request.ip)}`;
 const tokenExchangeBudget = (request: FastifyRequest) => `auth-token-ip:${clientNetworkOf(request.ip)}`;
 
+/** The route config of a credential route whose success gives its count back. */
+export const provesCredential = { provesCredential: true } as const;
+
+/**
+ * As the answer is sent (an onSend hook, so the count is back before the client reads it): a credential route's
+ * success that proved something gives its count back. The count was taken before the body was read, so parallel
+ * guesses are held by the limit all the same; a refusal (429) keeps it.
+ */
+export const giveBackProvenCredential =
+  (state: SharedState) =>
+  async <Payload>(request: FastifyRequest, reply: FastifyReply, payload: Payload) => {
+    if (reply.statusCode < 400 && request.routeOptions.config.provesCredential) await state.decrement(credentialBudget(request));
+    return payload;
+  };
+
 /**
  * AUTH_RATE_LIMIT_PER_MINUTE: one budget per client network (an IPv4 address, an IPv6 /64) shared by every
- * route that accepts a credential or a link (the auth module's, the social sign-in routes, and the hosted
- * pages' forms), so spreading guesses over them, or over one /64's addresses, gains nothing.
+ * route that accepts a credential or a link (the auth module's, the social sign-in routes, the invitation routes
+ * and the hosted pages' forms), so spreading guesses over them, or over one /64's addresses, gains nothing. Every
+ * request is counted before its body is read; a success that proved a credential is given back.
  */
-export const perIpCredentialLimit = (state: SharedState, limit: number) => perMinute(state, limit, credentialBudget);
+export function addCredentialBudget(app: FastifyInstance, state: SharedState, limit: number) {
+  app.addHook('onRequest', perMinute(state, limit, credentialBudget));
+  app.addHook('onSend', giveBackProvenCredential(state));
+}
 /** The same budget for the hosted pages, which answer its refusal with a page in the person's language. */
 export const perIpCredentialWait = (state: SharedState, limit: number) => perMinuteWait(state, limit, credentialBudget);
 /**

@@ -22,6 +22,8 @@ export interface SharedState {
   raise(key: string, value: string, ttlMs: number): Promise<void>;
   /** Atomically adds one and returns the new count and the time left on the window. */
   increment(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>;
+  /** Atomically takes one back from a count still in its window (never below zero, never starting a window). */
+  decrement(key: string): Promise<void>;
   /**
    * Resolves once every node listening has handled the message (Redis: 1.5 s at most, after which a silent
    * node has stopped trusting its caches). Best effort: never throws; a
@@ -77,6 +79,10 @@ export function createMemoryState(): SharedState {
       entries.set(key, entry);
       return { count: Number(entry.value), ttlMs: entry.expiresAt - Date.now() };
     },
+    decrement: async (key) => {
+      const entry = live(key);
+      if (entry && Number(entry.value) > 0) entry.value = String(Number(entry.value) - 1);
+    },
     publish: async (channel, message) => {
       for (const handler of handlers.get(channel) ?? []) handler(message);
     },
@@ -93,6 +99,11 @@ export function createMemoryState(): SharedState {
 const INCREMENT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
+
+// DECR keeps the key's time to live; a window already over is left to lapse rather than started at -1.
+const DECREMENT = `local n = tonumber(redis.call('GET', KEYS[1]))
+if n and n > 0 then return redis.call('DECR', KEYS[1]) end
+return 0`;
 
 const RAISE = `local stored = redis.call('GET', KEYS[1])
 if stored and stored > ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -262,6 +273,14 @@ export function createRedisState(url: string, prefix = 'tessera:'): SharedState 
           return { count, ttlMs: left };
         },
         () => local.increment(key, windowMs),
+      ),
+    decrement: (key) =>
+      shared(
+        async () => {
+          await client.eval(DECREMENT, 1, key);
+          await local.decrement(key);
+        },
+        () => local.decrement(key),
       ),
     publish: (channel, message) =>
       shared(

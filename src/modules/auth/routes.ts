@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
 import { operations } from '../../http/operation.js';
-import { perIpCredentialLimit, perIpTokenExchangeLimit } from '../../http/rate-limit.js';
+import { addCredentialBudget, perIpTokenExchangeLimit, provesCredential } from '../../http/rate-limit.js';
 import { publicRoute, signedIn, signedInIfCredentials } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
@@ -37,7 +37,7 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
   app,
   { auth, state, perIpLimit },
 ) => {
-  app.addHook('onRequest', perIpCredentialLimit(state, perIpLimit));
+  addCredentialBudget(app, state, perIpLimit);
   const accepted = { 202: Accepted, ...problems(limited) };
   const done = (codes = problems(limited)) => ({ 204: NoContent, ...codes });
 
@@ -58,13 +58,16 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 
   app.post(
     '/login',
-    operation(publicRoute, {
-      description:
-        'Answers an access token, a refresh token and the user. Wrong email, username or password all answer the same 401 INVALID_CREDENTIALS. A person with a second factor gets `mfaRequired` and an mfaToken for POST /auth/mfa/verify instead; one whose MFA policy requires a factor they lack gets `mfaEnrollmentRequired` and an enrolment token; a temporary password answers only a change token for POST /auth/change-password.',
-      summary: 'Sign in with email or username (a temporary password answers with a change token only)',
-      body: LoginBody,
-      response: { 200: LoginResponse, ...problems(errors.INVALID_CREDENTIALS, limited) },
-    }),
+    operation(
+      { ...publicRoute, ...provesCredential },
+      {
+        description:
+          'Answers an access token, a refresh token and the user. Wrong email, username or password all answer the same 401 INVALID_CREDENTIALS. A person with a second factor gets `mfaRequired` and an mfaToken for POST /auth/mfa/verify instead; one whose MFA policy requires a factor they lack gets `mfaEnrollmentRequired` and an enrolment token; a temporary password answers only a change token for POST /auth/change-password.',
+        summary: 'Sign in with email or username (a temporary password answers with a change token only)',
+        body: LoginBody,
+        response: { 200: LoginResponse, ...problems(errors.INVALID_CREDENTIALS, limited) },
+      },
+    ),
     async (request) => auth.login(request.caller, request.body),
   );
 
@@ -85,13 +88,16 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 
   app.post(
     '/reset-password',
-    operation(publicRoute, {
-      description:
-        "Takes the token of a mailed reset or set-password link and the new password; the link works once. It proves the address too, and ends every session of the user. When the address was not proven before, the account is claimed by its mailbox's owner: whatever was added to it before goes too (its API keys, second factors, recovery codes and passkeys, remembered browsers, linked identities, what applications hold).",
-      summary: 'Set a new password with a reset or set-password link',
-      body: ResetBody,
-      response: done(problems(errors.INVALID_LINK, limited)),
-    }),
+    operation(
+      { ...publicRoute, ...provesCredential },
+      {
+        description:
+          "Takes the token of a mailed reset or set-password link and the new password; the link works once. It proves the address too, and ends every session of the user. When the address was not proven before, the account is claimed by its mailbox's owner: whatever was added to it before goes too (its API keys, second factors, recovery codes and passkeys, remembered browsers, linked identities, what applications hold).",
+        summary: 'Set a new password with a reset or set-password link',
+        body: ResetBody,
+        response: done(problems(errors.INVALID_LINK, limited)),
+      },
+    ),
     async (request) => {
       await auth.resetPassword(request.caller, request.body);
     },
@@ -99,12 +105,15 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
 
   app.post(
     '/verify-email',
-    operation(publicRoute, {
-      description: 'Takes the token of a mailed verification link and marks the address verified. The link works once.',
-      summary: 'Confirm an email address',
-      body: TokenBody,
-      response: done(problems(errors.INVALID_LINK, limited)),
-    }),
+    operation(
+      { ...publicRoute, ...provesCredential },
+      {
+        description: 'Takes the token of a mailed verification link and marks the address verified. The link works once.',
+        summary: 'Confirm an email address',
+        body: TokenBody,
+        response: done(problems(errors.INVALID_LINK, limited)),
+      },
+    ),
     async (request) => {
       await auth.verifyEmail(request.caller, request.body.token);
     },
@@ -126,7 +135,10 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
   ] as const) {
     app.post(
       url,
-      operation(publicRoute, { summary, description, body: TokenBody, response: done(problems(errors.INVALID_LINK, limited)) }),
+      operation(
+        { ...publicRoute, ...provesCredential },
+        { summary, description, body: TokenBody, response: done(problems(errors.INVALID_LINK, limited)) },
+      ),
       async (request) => {
         await flow(request.caller, request.body.token);
       },
@@ -152,7 +164,7 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
     '/change-password',
     {
       // Signed in, a credential change: step-up (a change token's holder has just signed in).
-      config: { ...signedInIfCredentials, stepUp: true },
+      config: { ...signedInIfCredentials, ...provesCredential, stepUp: true },
       schema: {
         tags,
         description:

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
 import { operations } from '../../http/operation.js';
 import { asksForPage, toAppError } from '../../http/problem.js';
-import { perIpCredentialLimit, perIpTokenExchangeLimit } from '../../http/rate-limit.js';
+import { addCredentialBudget, perIpTokenExchangeLimit, provesCredential } from '../../http/rate-limit.js';
 import { publicRoute, signedInIfCredentials } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
@@ -24,7 +24,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationServ
   app,
   { federation, state, perIpLimit },
 ) => {
-  app.addHook('onRequest', perIpCredentialLimit(state, perIpLimit));
+  addCredentialBudget(app, state, perIpLimit);
 
   app.get(
     '/:provider/authorize',
@@ -55,18 +55,21 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationServ
 
   app.get(
     '/:provider/callback',
-    operation(publicRoute, {
-      summary: 'Where the provider sends the person back (register this URL at the provider)',
-      description:
-        "Redirects to the app's redirect_uri with `code` (and the app's `state`), or with `error` (a Tessera problem code) and `error_description`. A missing, unknown, used or expired state answers 400 and redirects to no app: a browser asking for HTML is sent (303) to Tessera's page saying to start again, when the hosted pages serve one.",
-      params: ProviderParams,
-      querystring: CallbackQuery,
-      response: {
-        302: Redirect("To the app's redirect_uri"),
-        303: Redirect("A browser's return that matches no sign-in: to Tessera's page saying to start again"),
-        ...problems(errors.OAUTH_STATE_INVALID, limited),
+    operation(
+      { ...publicRoute, ...provesCredential },
+      {
+        summary: 'Where the provider sends the person back (register this URL at the provider)',
+        description:
+          "Redirects to the app's redirect_uri with `code` (and the app's `state`), or with `error` (a Tessera problem code) and `error_description`. A missing, unknown, used or expired state answers 400 and redirects to no app: a browser asking for HTML is sent (303) to Tessera's page saying to start again, when the hosted pages serve one.",
+        params: ProviderParams,
+        querystring: CallbackQuery,
+        response: {
+          302: Redirect("To the app's redirect_uri"),
+          303: Redirect("A browser's return that matches no sign-in: to Tessera's page saying to start again"),
+          ...problems(errors.OAUTH_STATE_INVALID, limited),
+        },
       },
-    }),
+    ),
     async (request, reply) => {
       const rawQuery = request.url.slice(request.url.indexOf('?') + 1);
       try {

@@ -64,7 +64,7 @@ export function accountDeletionPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/account/delete',
-    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['password', 'confirm', 'csrf']) } },
+    { ...kit.proofPage, schema: { ...page.schema, body: formBody(['password', 'confirm', 'csrf']) } },
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const session: BrowserSession | undefined = await person(request, reply);

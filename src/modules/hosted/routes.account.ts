@@ -228,7 +228,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/account/email',
-    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['newEmail', 'emailPassword', 'csrf']) } },
+    { ...kit.proofPage, schema: { ...page.schema, body: formBody(['newEmail', 'emailPassword', 'csrf']) } },
     async (request, reply) => {
       const session = await signedInForm(request, reply);
       if (!session) return reply;
@@ -287,7 +287,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/account/password',
-    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['currentPassword', 'newPassword', 'username', 'csrf']) } },
+    { ...kit.proofPage, schema: { ...page.schema, body: formBody(['currentPassword', 'newPassword', 'username', 'csrf']) } },
     async (request, reply) => {
       const session = await signedInForm(request, reply);
       if (!session) return reply;

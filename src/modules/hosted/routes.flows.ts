@@ -133,7 +133,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
         fields: [],
       });
     });
-    app.post(path, { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['token', 'csrf']) } }, async (request, reply) => {
+    app.post(path, { ...kit.proofPage, schema: { ...page.schema, body: formBody(['token', 'csrf']) } }, async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const t = kit.t(request);
       const signInLink = { href: '/sign-in', label: t('signIn.title') };
@@ -232,7 +232,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/reset-password',
-    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['token', 'password', 'csrf']) } },
+    { ...kit.proofPage, schema: { ...page.schema, body: formBody(['token', 'password', 'csrf']) } },
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const t = kit.t(request);

@@ -90,7 +90,7 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
   app.post(
     '/accept-invitation',
     {
-      ...kit.credentialPage,
+      ...kit.proofPage,
       schema: { ...page.schema, body: formBody(['token', 'password', 'firstName', 'lastName', 'username', 'csrf']) },
     },
     async (request, reply) => {

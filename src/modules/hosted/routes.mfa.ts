@@ -108,7 +108,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   app.post(
     '/sign-in/second-factor',
     {
-      ...kit.credentialPage,
+      ...kit.proofPage,
       schema: { ...page.schema, body: formBody(['token', 'method', 'code', 'rememberDevice', 'csrf', 'return_to']) },
     },
     async (request, reply) => {
@@ -143,7 +143,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     if (!(await kit.acceptForm(request, reply))) return reply;
     return { ...(await mfa.webauthnOptions((request.body as Static<typeof secondStep>).token)), challengeId: 'second-factor' };
   });
-  app.post('/sign-in/second-factor/passkey', { ...kit.credentialPage, ...ceremony(secondStepAnswer) }, async (request, reply) => {
+  app.post('/sign-in/second-factor/passkey', { ...kit.proofPage, ...ceremony(secondStepAnswer) }, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     const body = request.body as Static<typeof secondStepAnswer>;
     const returnTo = hosted.safeReturnTo(body.return_to);
@@ -159,7 +159,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     if (!(await kit.acceptForm(request, reply))) return reply;
     return mfa.passkeys.loginOptions(request.caller);
   });
-  app.post('/sign-in/passkey', { ...kit.credentialPage, ...ceremony(passkeySignInAnswer) }, async (request, reply) => {
+  app.post('/sign-in/passkey', { ...kit.proofPage, ...ceremony(passkeySignInAnswer) }, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     const body = request.body as Static<typeof passkeySignInAnswer>;
     const returnTo = hosted.safeReturnTo(body.return_to);

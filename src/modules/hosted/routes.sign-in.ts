@@ -130,7 +130,7 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
   });
 
   const signInFields = ['identifier', 'password', 'csrf', 'return_to', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'state'];
-  app.post('/sign-in', { ...kit.credentialPage, schema: { ...page.schema, body: formBody(signInFields) } }, async (request, reply) => {
+  app.post('/sign-in', { ...kit.proofPage, schema: { ...page.schema, body: formBody(signInFields) } }, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     const form = request.body as Form;
     const appRequest = hosted.appRequest(form);
@@ -193,7 +193,7 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/change-password',
-    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['token', 'newPassword', 'csrf', 'return_to']) } },
+    { ...kit.proofPage, schema: { ...page.schema, body: formBody(['token', 'newPassword', 'csrf', 'return_to']) } },
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const form = request.body as Form;

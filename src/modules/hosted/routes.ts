@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { cookieOf } from '../../http/cookies.js';
 import { toAppError } from '../../http/problem.js';
-import { perIpCredentialWait } from '../../http/rate-limit.js';
+import { giveBackProvenCredential, perIpCredentialWait, provesCredential } from '../../http/rate-limit.js';
 import { publicRoute } from '../../http/route-policy.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { assetAddresses, cachingOf, pageAssets, viewsDir } from './assets.js';
@@ -98,6 +98,12 @@ declare module 'fastify' {
   }
 }
 
+type CredentialPage = Omit<typeof page, 'config'> & {
+  config: typeof page.config & { provesCredential?: boolean };
+  onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
+  onSend: ReturnType<typeof giveBackProvenCredential>;
+};
+
 export interface PageKit {
   hosted: HostedService;
   config: Config;
@@ -106,7 +112,9 @@ export interface PageKit {
    * budget the API's credential routes share (AUTH_RATE_LIMIT_PER_MINUTE), so spraying guesses over the pages
    * gains nothing; past it, a page says how long to wait (429, Retry-After).
    */
-  credentialPage: typeof page & { onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> };
+  credentialPage: CredentialPage;
+  /** `credentialPage` for a form whose success proves what it checked: that post's count is given back. */
+  proofPage: CredentialPage;
   /** Renders a page in the request's language, inside the layout, with the brand and CSRF token. */
   render(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status?: number): Promise<string>;
   t(request: FastifyRequest): (key: string, options?: Record<string, unknown>) => string;
@@ -240,19 +248,23 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     return (key: string, options?: Record<string, unknown>) => fixed(key, options ?? {}) as string;
   };
 
+  const credentialPage: CredentialPage = {
+    ...page,
+    // Counted before the form is read, as on the API: a refused guess costs no password hash.
+    async onRequest(request, reply) {
+      const seconds = await credentialWait(request);
+      if (seconds === undefined) return undefined;
+      const content = { title: t(request)('common.throttledTitle'), message: kit.throttled(request, reply, seconds), alert: true };
+      return reply.send(await kit.message(request, reply, content, 429));
+    },
+    onSend: giveBackProvenCredential(state),
+  };
+
   const kit: PageKit = {
     hosted,
     config,
-    credentialPage: {
-      ...page,
-      // Counted before the form is read, as on the API: a refused guess costs no password hash.
-      async onRequest(request, reply) {
-        const seconds = await credentialWait(request);
-        if (seconds === undefined) return undefined;
-        const content = { title: t(request)('common.throttledTitle'), message: kit.throttled(request, reply, seconds), alert: true };
-        return reply.send(await kit.message(request, reply, content, 429));
-      },
-    },
+    credentialPage,
+    proofPage: { ...credentialPage, config: { ...page.config, ...provesCredential } },
     t,
     language: languageOf,
     async render(request, reply, template, data, status = 200) {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
 import { operations } from '../../http/operation.js';
-import { perIpCredentialLimit } from '../../http/rate-limit.js';
+import { addCredentialBudget, provesCredential } from '../../http/rate-limit.js';
 import { authenticated, publicRoute, requirePermission, signedIn, signedInIfCredentials } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
@@ -58,17 +58,20 @@ export const mfaSignInRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; state
   app,
   { mfa, state, perIpLimit },
 ) => {
-  app.addHook('onRequest', perIpCredentialLimit(state, perIpLimit));
+  addCredentialBudget(app, state, perIpLimit);
 
   app.post(
     '/auth/mfa/verify',
-    operation(publicRoute, {
-      summary: 'Finish a sign-in with its second factor',
-      description:
-        'The mfaToken of a sign-in that answered `mfaRequired`, and a 6-digit TOTP code, a recovery code (each works once) or a passkey assertion (options from POST /auth/mfa/webauthn/options). Answers the token pair with `amr` including the factor. A wrong code answers 401 INVALID_MFA_CODE and counts toward the same per-account throttle as wrong passwords (429 after too many); the mfaToken stays usable until it expires (5 minutes) and works once. With `rememberDevice: true` (and MFA_REMEMBER_DEVICE_DAYS above 0) the answer sets a signed HttpOnly cookie: a later POST /auth/login from this browser skips the second step (amr pwd, acr aal1).',
-      body: VerifyBody,
-      response: { 200: LoginResponse, ...problems(errors.INVALID_MFA_TOKEN, errors.INVALID_MFA_CODE, limited) },
-    }),
+    operation(
+      { ...publicRoute, ...provesCredential },
+      {
+        summary: 'Finish a sign-in with its second factor',
+        description:
+          'The mfaToken of a sign-in that answered `mfaRequired`, and a 6-digit TOTP code, a recovery code (each works once) or a passkey assertion (options from POST /auth/mfa/webauthn/options). Answers the token pair with `amr` including the factor. A wrong code answers 401 INVALID_MFA_CODE and counts toward the same per-account throttle as wrong passwords (429 after too many); the mfaToken stays usable until it expires (5 minutes) and works once. With `rememberDevice: true` (and MFA_REMEMBER_DEVICE_DAYS above 0) the answer sets a signed HttpOnly cookie: a later POST /auth/login from this browser skips the second step (amr pwd, acr aal1).',
+        body: VerifyBody,
+        response: { 200: LoginResponse, ...problems(errors.INVALID_MFA_TOKEN, errors.INVALID_MFA_CODE, limited) },
+      },
+    ),
     async (request, reply) => {
       const { answer, deviceCookie } = await mfa.verify(request.caller, request.body);
       if (deviceCookie) reply.header('set-cookie', mfa.devices.cookieHeader(deviceCookie));
@@ -100,16 +103,19 @@ export const mfaSignInRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; state
 
   app.post(
     '/auth/passkeys/login',
-    operation(publicRoute, {
-      summary: 'Sign in with a passkey, no password',
-      description:
-        'The assertion for the challenge: the token pair, with `amr` hwk (a device-bound passkey) or swk (a synced one) and acr aal2. An account with a temporary password (set by an administrator) answers `passwordChangeRequired` and a change token instead, as POST /auth/login does; POST /auth/change-password then finishes the sign-in with the same `amr`.',
-      body: PasskeyLoginBody,
-      response: {
-        200: PasskeySignInResponse,
-        ...problems(errors.INVALID_PASSKEY_CHALLENGE, errors.PASSKEY_NOT_VERIFIED, limited),
+    operation(
+      { ...publicRoute, ...provesCredential },
+      {
+        summary: 'Sign in with a passkey, no password',
+        description:
+          'The assertion for the challenge: the token pair, with `amr` hwk (a device-bound passkey) or swk (a synced one) and acr aal2. An account with a temporary password (set by an administrator) answers `passwordChangeRequired` and a change token instead, as POST /auth/login does; POST /auth/change-password then finishes the sign-in with the same `amr`.',
+        body: PasskeyLoginBody,
+        response: {
+          200: PasskeySignInResponse,
+          ...problems(errors.INVALID_PASSKEY_CHALLENGE, errors.PASSKEY_NOT_VERIFIED, limited),
+        },
       },
-    }),
+    ),
     async (request) => mfa.passkeys.login(request.caller, request.body),
   );
 };
