@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { organizationMemberships, users } from '../src/db/schema/index.js';
+import { organizationMemberships, sessions, users } from '../src/db/schema/index.js';
 import { createOrganization, createUser, loginAs } from './helpers/auth.js';
 import { hasChromium } from './helpers/chromium.js';
 import { checkPageAtEachWidth, type PagesRig, sessionCookie, startPages } from './helpers/pages.js';
@@ -104,6 +104,9 @@ describe.skipIf(!hasChromium)('hosted invitation pages', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     const before = await sessionCookie(context);
+    // Signed in since the morning: the session that accepts gives way to one as old, not to a fresh sign-in.
+    const provenAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 7_200_000);
+    await rig.h.context.database.primary.update(sessions).set({ createdAt: provenAt }).where(eq(sessions.userId, existing.id));
     await page.goto(await invite(existing.email));
     await page.getByText(`You are signed in as ${existing.email}.`).waitFor();
     await page.getByRole('button', { name: 'Accept invitation' }).click();
@@ -112,6 +115,8 @@ describe.skipIf(!hasChromium)('hosted invitation pages', () => {
     const after = await sessionCookie(context);
     expect(after?.value).not.toBe(before?.value);
     expect(await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${before?.value}` } })).toBeUndefined();
+    const now = await rig.h.app.modules.hosted.browserSession({ headers: { cookie: `tessera_session=${after?.value}` } });
+    expect(now?.authTime).toEqual(provenAt);
     await context.close();
   }, 90_000);
 

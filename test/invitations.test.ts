@@ -136,6 +136,30 @@ describe('invitations: invite, mail, look up, accept', () => {
     expect((await as(session).get('/auth/me')).statusCode).toBe(401);
   });
 
+  it('keeps the time the accepting session was signed in: an old session does not come away as a fresh sign-in', async () => {
+    const existing = await createUser(h, { email: 'stale@example.com' });
+    const signedIn = await login(h, existing.email, existing.password);
+    // The session's sign-in two hours back, as a browser kept open since the morning; its refresh carries that time.
+    const provenAt = Math.floor(Date.now() / 1000) - 7200;
+    await h.context.database.primary.execute(
+      sql`UPDATE sessions SET created_at = to_timestamp(${provenAt}) WHERE user_id = ${existing.id}`,
+    );
+    const refreshed = await h.app.inject({ method: 'POST', url: '/auth/refresh-token', payload: { refreshToken: signedIn.refreshToken } });
+    const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString());
+    expect(claimsOf(refreshed.json().accessToken).auth_time).toBe(provenAt);
+
+    await invite(orgA, { email: existing.email, roles: ['INSTRUCTOR'] });
+    const joined = await accept({ token: await mailedToken(existing.email) }, { authorization: `Bearer ${refreshed.json().accessToken}` });
+    expect(joined.statusCode).toBe(200);
+    expect(claimsOf(joined.json().accessToken)).toMatchObject({ amr: ['pwd'], auth_time: provenAt });
+    // What asks for a recent sign-in still asks it.
+    const key = await as({ headers: { authorization: `Bearer ${joined.json().accessToken}` } }).send('POST', '/auth/api-keys', {
+      name: 'after the invitation',
+      scopes: [],
+    });
+    expect([key.statusCode, key.json().code]).toEqual([401, 'STEP_UP_REQUIRED']);
+  });
+
   it("is accepted in the person's own session only: an API key or support acting as them would come away with one", async () => {
     const person = await loginAs(h, { email: 'keyholder@example.com' });
     await invite(orgA, { email: 'keyholder@example.com', roles: ['INSTRUCTOR'] });

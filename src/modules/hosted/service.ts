@@ -119,6 +119,7 @@ export const signedInAs = (caller: Caller, session: BrowserSession): SignedInCal
     userId: session.userId,
     sessionId: session.sessionId,
     amr: session.amr,
+    authTime: Math.floor(session.authTime.getTime() / 1000),
     apiKeyId: null,
     organizationId: null,
     roles: [],

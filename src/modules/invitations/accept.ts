@@ -12,6 +12,12 @@ import { tokenHash } from './mails.js';
 import * as queries from './queries.js';
 import type { AcceptInvitation } from './schemas.js';
 
+/** How and when the signed-in caller's session was proven. */
+function provenBy(caller: Caller) {
+  const authTime = caller.principal?.authTime;
+  return { amr: caller.principal?.amr ?? ['session'], ...(authTime === undefined ? {} : { authTime: new Date(authTime * 1000) }) };
+}
+
 /**
  * The invitee's side, on public routes: what a sign-up page needs to know, and acceptance. Acceptance
  * makes the account (its email proven, since the mail reached it) or, for an address that has one, needs
@@ -136,10 +142,11 @@ export function createAcceptance(kit: Pick<InvitationsKit, 'auth' | 'context' | 
         const signedIn = (await kit.users.findById(tx, user.id)) as UserRow;
         // A suspended or deactivated account does not get in through an invitation; nothing is kept.
         if (!auth.mayHoldSession(signedIn)) throw errors.INVALID_INVITATION();
-        // A signed-in person carries how their session was proven: a second factor already given is not asked
-        // again, and one missing is asked like at any sign-in (the pipeline's second step and enrolment).
-        const amr = passwordHash ? ['pwd'] : (caller.principal?.amr ?? ['session']);
-        return auth.signIn.complete(tx, signedIn, { via: 'invitation', amr, identifier: signedIn.email, caller, emit });
+        // A signed-in person carries how and when their session was proven: a second factor already given is not
+        // asked again, one missing is asked like at any sign-in (the pipeline's second step and enrolment), and the
+        // new session is as old as that proof, so an old session does not come away as a fresh sign-in (step-up, max_age).
+        const proven = passwordHash ? { amr: ['pwd'] } : provenBy(caller);
+        return auth.signIn.complete(tx, signedIn, { via: 'invitation', ...proven, identifier: signedIn.email, caller, emit });
       });
     },
   };
