@@ -198,8 +198,12 @@ describe('social sign-in with an OpenID Connect provider', () => {
   // is reading the answer, so a page in their language says to start again (an app still gets problem+json).
   it("shows a browser whose return matches no sign-in a page in the person's language, and nothing of the provider's error", async () => {
     const stale = `${callbackPath}?error=access_denied&error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E&state=expired`;
+    const spent = async () => Number((await h.context.state.get('auth-ip:127.0.0.1')) ?? 0);
+    const before = await spent();
     const res = await h.app.inject({ url: stale, headers: { accept: 'text/html,application/xhtml+xml', 'accept-language': 'de' } });
     expect([res.statusCode, res.headers.location]).toEqual([303, 'https://tessera.test/sign-in/social/expired']);
+    // A refusal, though a redirect: its count in the IP's credential budget stays (a sign-in's is given back).
+    expect(await spent()).toBe(before + 1);
     const page = await h.app.inject({ url: '/sign-in/social/expired', headers: { accept: 'text/html', 'accept-language': 'de' } });
     expect([page.statusCode, page.headers['content-type']]).toEqual([400, 'text/html; charset=utf-8']);
     expect(page.body).toContain('Diese Anmeldung hat zu lange gedauert');

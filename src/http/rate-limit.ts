@@ -44,6 +44,11 @@ const tokenExchangeBudget = (request: FastifyRequest) => `auth-token-ip:${client
 /** The route config of a credential route whose success gives its count back. */
 export const provesCredential = { provesCredential: true } as const;
 
+/** Requests refused with a success status (a redirect to a page saying why): their count stays. */
+const refusedAsRedirect = new WeakSet<FastifyRequest>();
+/** Marks a credential request refused though its answer is a redirect, so that its count is not given back. */
+export const keepCredentialCount = (request: FastifyRequest) => void refusedAsRedirect.add(request);
+
 /**
  * As the answer is sent (an onSend hook, so the count is back before the client reads it): a credential route's
  * success that proved something gives its count back. The count was taken before the body was read, so parallel
@@ -52,7 +57,8 @@ export const provesCredential = { provesCredential: true } as const;
 export const giveBackProvenCredential =
   (state: SharedState) =>
   async <Payload>(request: FastifyRequest, reply: FastifyReply, payload: Payload) => {
-    if (reply.statusCode < 400 && request.routeOptions.config.provesCredential) await state.decrement(credentialBudget(request));
+    const proven = reply.statusCode < 400 && request.routeOptions.config.provesCredential && !refusedAsRedirect.has(request);
+    if (proven) await state.decrement(credentialBudget(request));
     return payload;
   };
 

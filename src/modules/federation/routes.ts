@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
 import { operations } from '../../http/operation.js';
 import { asksForPage, toAppError } from '../../http/problem.js';
-import { addCredentialBudget, perIpTokenExchangeLimit, provesCredential } from '../../http/rate-limit.js';
+import { addCredentialBudget, keepCredentialCount, perIpTokenExchangeLimit, provesCredential } from '../../http/rate-limit.js';
 import { publicRoute, signedInIfCredentials } from '../../http/route-policy.js';
 import { problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
@@ -78,7 +78,10 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationServ
       } catch (error) {
         // A person is reading this answer (no app's redirect to send them to): raw problem+json would tell them nothing.
         const page = federation.unknownReturnPage();
-        if (page && asksForPage(request) && toAppError(error).code === errors.OAUTH_STATE_INVALID.code) return reply.redirect(page, 303);
+        if (page && asksForPage(request) && toAppError(error).code === errors.OAUTH_STATE_INVALID.code) {
+          keepCredentialCount(request);
+          return reply.redirect(page, 303);
+        }
         throw error;
       }
     },
