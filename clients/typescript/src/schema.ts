@@ -2698,15 +2698,15 @@ export interface components {
         };
     };
     responses: {
-        /** @description Problem codes: FILE_REQUIRED, MALFORMED_REQUEST, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, VALUE_OUT_OF_RANGE, MALFORMED_JSON, BODY_TOO_DEEP */
-        "400-FILE_REQUIRED-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_JSON-BODY_TOO_DEEP": {
+        /** @description Problem codes: FILE_REQUIRED, ONE_FILE_ONLY, MALFORMED_REQUEST, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, VALUE_OUT_OF_RANGE, MALFORMED_JSON, BODY_TOO_DEEP */
+        "400-FILE_REQUIRED-ONE_FILE_ONLY-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_JSON-BODY_TOO_DEEP": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "FILE_REQUIRED" | "MALFORMED_REQUEST" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "VALUE_OUT_OF_RANGE" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                    code?: "FILE_REQUIRED" | "ONE_FILE_ONLY" | "MALFORMED_REQUEST" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "VALUE_OUT_OF_RANGE" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                 };
             };
         };
@@ -6502,7 +6502,19 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The image (jpg, png, gif or webp by default)
+                     */
+                    file: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
@@ -6533,7 +6545,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-FILE_REQUIRED-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_JSON-BODY_TOO_DEEP"];
+            400: components["responses"]["400-FILE_REQUIRED-ONE_FILE_ONLY-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
