@@ -6,6 +6,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { loginAs } from './helpers/auth.js';
 
+/** A multipart body of the given parts: a file part where `filename` is given, a field otherwise. */
+function multipartParts(parts: { name: string; value: Buffer | string; filename?: string; contentType?: string }[]) {
+  const boundary = `----tessera${Date.now()}`;
+  const payload = Buffer.concat([
+    ...parts.flatMap(({ name, value, filename, contentType }) => [
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}\r\n${
+          contentType ? `Content-Type: ${contentType}\r\n` : ''
+        }\r\n`,
+      ),
+      Buffer.from(value),
+      Buffer.from('\r\n'),
+    ]),
+    Buffer.from(`--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
 function multipart(file: Buffer, filename: string, contentType: string) {
   const boundary = `----tessera${Date.now()}`;
   const payload = Buffer.concat([
@@ -167,5 +185,66 @@ describe('avatar upload', () => {
       expect(res.json().code).toMatch(/^[A-Z_]+$/);
     }
     expect(answers[3]?.statusCode).toBe(415);
+  });
+
+  it('answers every wrong upload with a 4xx problem and changes nothing: no file, two files, another field, an empty file', async () => {
+    const first = await upload(await png(), 'first.png', 'image/png');
+    expect(first.statusCode).toBe(200);
+    const before = { avatarUrl: first.json().avatarUrl, files: storedFiles() };
+    const image = await png(80, 80);
+    const wrong: [string, ReturnType<typeof multipartParts>, number, string][] = [
+      ['no file, a field only', multipartParts([{ name: 'note', value: 'hello' }]), 400, 'FILE_REQUIRED'],
+      ['no part at all', multipartParts([]), 400, 'FILE_REQUIRED'],
+      [
+        'two files',
+        multipartParts([
+          { name: 'file', value: image, filename: 'a.png', contentType: 'image/png' },
+          { name: 'file', value: image, filename: 'b.png', contentType: 'image/png' },
+        ]),
+        400,
+        'ONE_FILE_ONLY',
+      ],
+      [
+        'the file under another name',
+        multipartParts([{ name: 'avatar', value: image, filename: 'a.png', contentType: 'image/png' }]),
+        400,
+        'FILE_REQUIRED',
+      ],
+      ['an empty file', multipartParts([{ name: 'file', value: '', filename: 'a.png', contentType: 'image/png' }]), 400, 'FILE_REQUIRED'],
+    ];
+    for (const [what, body, status, code] of wrong) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/users/upload-avatar',
+        payload: body.payload,
+        headers: { ...me.headers, ...body.headers },
+      });
+      expect([res.statusCode, res.headers['content-type'], res.json().code], what).toEqual([
+        status,
+        expect.stringContaining('application/problem+json'),
+        code,
+      ]);
+    }
+    const text = await h.app.inject({
+      method: 'POST',
+      url: '/users/upload-avatar',
+      payload: 'a picture',
+      headers: { ...me.headers, 'content-type': 'text/plain' },
+    });
+    expect([text.statusCode, text.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const profile = await h.app.inject({ method: 'GET', url: '/users/profile', headers: me.headers });
+    expect(profile.json().profile.avatarUrl).toBe(before.avatarUrl);
+    expect(storedFiles()).toEqual(before.files);
+  });
+
+  it('declares its multipart body in the OpenAPI document: one binary part named file', async () => {
+    const document = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const body = document.paths['/users/upload-avatar'].post.requestBody;
+    expect(body.required).toBe(true);
+    expect(body.content['multipart/form-data'].schema).toMatchObject({
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary' } },
+    });
   });
 });

@@ -40,10 +40,14 @@ function browserFor(issuer: string) {
     /** Follows an authorization request to the application's callback; answers it and the interaction's id on the way. */
     async authorize(config: client.Configuration, extra: Record<string, string> = {}) {
       const request = await authorizationRequest(config, { scope: 'openid email offline_access', ...extra });
-      let { url } = request;
+      return { ...(await this.follow(request.url)), verifier: request.verifier };
+    },
+    /** Follows the provider's redirects from `start` to the application's callback. */
+    async follow(start: URL) {
+      let url = start;
       let interaction: string | undefined;
       for (let hop = 0; hop < 12; hop++) {
-        if (url.href.startsWith(APP_CALLBACK)) return { callback: url, verifier: request.verifier, interaction };
+        if (url.href.startsWith(APP_CALLBACK)) return { callback: url, interaction };
         interaction ??= /^\/oidc\/interaction\/([\w-]+)$/.exec(url.pathname)?.[1];
         const res = await fetch(url, { redirect: 'manual', headers: { cookie: cookie() } });
         keep(res);
@@ -143,6 +147,64 @@ describe(`OpenID provider artifacts at rest (${driver})`, () => {
     expect((await refresh(next.refresh_token)).status).toBe(400);
   });
 
+  it("holds neither a pushed request's id nor an interaction's, in an interaction under way, and the pushed request is used once", async () => {
+    const browser = browserFor(issuer);
+    const verifier = client.randomPKCECodeVerifier();
+    const pushed = await fetch(`${issuer}/oidc/request`, {
+      method: 'POST',
+      headers: { authorization: credentials, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: config.clientMetadata().client_id,
+        response_type: 'code',
+        redirect_uri: APP_CALLBACK,
+        scope: 'openid email',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state: 'pushed-state',
+      }),
+    });
+    expect(pushed.status).toBe(201);
+    const { request_uri: requestUri } = (await pushed.json()) as { request_uri: string };
+    const parId = requestUri.split(':').at(-1) as string;
+    const authorize = new URL(`${issuer}/oidc/auth`);
+    authorize.search = new URLSearchParams({ client_id: config.clientMetadata().client_id, request_uri: requestUri }).toString();
+
+    // Not signed in yet: the provider keeps an interaction, holding the pushed request it resumes, until the person is.
+    const started = await fetch(authorize, { redirect: 'manual', headers: { cookie: '' } });
+    const interaction = /\/oidc\/interaction\/([\w-]+)$/.exec(started.headers.get('location') ?? '')?.[1] as string;
+    expect(interaction).toBeTruthy();
+    for (const line of started.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const index = pair.indexOf('=');
+      browser.jar.set(pair.slice(0, index), pair.slice(index + 1));
+    }
+    const rows = await artifacts();
+    expect(rows.map((row) => row.model)).toEqual(expect.arrayContaining(['Interaction', 'PushedAuthorizationRequest']));
+    for (const value of [parId, interaction]) {
+      expect(rows.filter((row) => row.id === value || row.payload.includes(value))).toEqual([]);
+    }
+
+    await browser.signIn(await createUser(h));
+    const { callback } = await browser.follow(new URL(`/oidc/interaction/${interaction}`, issuer));
+    expect(callback.searchParams.get('code')).toBeTruthy();
+    expect(callback.searchParams.get('state')).toBe('pushed-state');
+    // The pushed request was consumed when the interaction resumed: presented again, it is refused.
+    const again = await fetch(authorize, { redirect: 'manual' });
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain('invalid_request_uri');
+  });
+
+  it('drops with migration 0028 an interaction stored before it with its return address in the clear', async () => {
+    const db = h.context.database.primary;
+    await rollBackThrough(h.context.database, '0028_oidc_interaction_sealed');
+    const uid = 'interaction-stored-in-the-clear';
+    await db.execute(sql`INSERT INTO oidc_artifacts (model, id, payload, expires_at)
+      VALUES ('Interaction', ${digest(uid)}, ${JSON.stringify({ returnTo: `${issuer}/oidc/auth/${uid}`, parJti: 'a-pushed-request' })}::jsonb,
+        now() + interval '1 hour')`);
+    expect(await migrateUp(h.context.database)).toEqual(['0028_oidc_interaction_sealed']);
+    expect((await artifacts()).filter((row) => row.payload.includes(uid))).toEqual([]);
+  });
+
   /**
    * One grant source sent four times at once: one request gets tokens, the others invalid_grant, and what the winner got
    * is revoked with its grant, as the library revokes it for a source used again (whichever request was the client's).
@@ -198,7 +260,7 @@ describe(`OpenID provider artifacts at rest (${driver})`, () => {
         VALUES (${row.model}, ${value}, ${row.payload}::jsonb || jsonb_build_object('jti', ${value}::text), ${row.account_id}, ${row.grant_id},
           ${row.uid}, ${row.expires_at}::timestamptz)`);
     }
-    expect(await migrateUp(h.context.database)).toEqual(['0026_oidc_artifact_digests']);
+    expect(await migrateUp(h.context.database)).toContain('0026_oidc_artifact_digests');
 
     expect((await refresh(tokens.refresh_token)).status).toBe(200);
     expect((await flow.browser.authorize(config, { prompt: 'none' })).callback.searchParams.get('code')).toBeTruthy();

@@ -138,6 +138,18 @@ describe('tenancy: no IDOR across organizations', () => {
     expect((await call('GET', `/audit-logs?entityId=${userB.id}`)).json().data).toEqual([]);
   });
 
+  it("refuses to verify the platform's whole audit chain for a reader confined to one organization", async () => {
+    // The chain is one for the platform: its counts and its first broken row are the platform's, not A's.
+    const confined = await call('GET', '/audit-logs/verify');
+    expect(confined.statusCode).toBe(403);
+    expect(confined.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(confined.json()).toMatchObject({ code: 'CROSS_TENANT_REQUIRED' });
+    expect(confined.body).not.toMatch(/checked|unsealed/);
+    const across = await h.app.inject({ method: 'GET', url: '/audit-logs/verify', headers: root.headers });
+    expect(across.statusCode).toBe(200);
+    expect(across.json()).toMatchObject({ valid: true });
+  });
+
   it("exports a shared member's sessions in its own organization only, not where and when they sign in to another", async () => {
     const shared = await createUser(h, { organizationId: orgB, roles: ['LEARNER'], email: 'shared-sessions@example.com' });
     const joined = await h.app.inject({

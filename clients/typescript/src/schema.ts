@@ -129,7 +129,7 @@ export interface paths {
         };
         /**
          * Walk the sealed hash chain; names the first row that does not hold, counts rows not yet sealed
-         * @description Recomputes each sealed row's hash from its content and the hash before it, so an edited, deleted or reordered row breaks the chain at that row. A row a person's erasure reached (its payload replaced, and on rows their own requests wrote, the IP address and user agent emptied) is counted as erased, not tampered: its link and its digests still hold (only the link where the hash covers what was erased itself: the payload before chain version 2, the IP address and user agent before version 3), and erasures must account for every erased row. Rows written since the last seal are counted, not checked.
+         * @description Recomputes each sealed row's hash from its content and the hash before it, so an edited, deleted or reordered row breaks the chain at that row. A row a person's erasure reached (its payload replaced, and on rows their own requests wrote, the IP address and user agent emptied) is counted as erased, not tampered: its link and its digests still hold (only the link where the hash covers what was erased itself: the payload before chain version 2, the IP address and user agent before version 3), and erasures must account for every erased row. Rows written since the last seal are counted, not checked. The chain is the platform's and is verified whole, so only a reader who works across tenants (`tenants:all`) may walk it; a reader confined to one organization is refused (CROSS_TENANT_REQUIRED).
          */
         get: operations["getAuditLogsVerify"];
         put?: never;
@@ -2698,15 +2698,15 @@ export interface components {
         };
     };
     responses: {
-        /** @description Problem codes: FILE_REQUIRED, MALFORMED_REQUEST, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, VALUE_OUT_OF_RANGE, MALFORMED_JSON, BODY_TOO_DEEP */
-        "400-FILE_REQUIRED-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_JSON-BODY_TOO_DEEP": {
+        /** @description Problem codes: FILE_REQUIRED, ONE_FILE_ONLY, MALFORMED_REQUEST, TOO_MANY_PARAMETERS, VALIDATION_FAILED, FIELD_NOT_ALLOWED, INVALID_VALUE, VALUE_OUT_OF_RANGE, MALFORMED_JSON, BODY_TOO_DEEP */
+        "400-FILE_REQUIRED-ONE_FILE_ONLY-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_JSON-BODY_TOO_DEEP": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "FILE_REQUIRED" | "MALFORMED_REQUEST" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "VALUE_OUT_OF_RANGE" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
+                    code?: "FILE_REQUIRED" | "ONE_FILE_ONLY" | "MALFORMED_REQUEST" | "TOO_MANY_PARAMETERS" | "VALIDATION_FAILED" | "FIELD_NOT_ALLOWED" | "INVALID_VALUE" | "VALUE_OUT_OF_RANGE" | "MALFORMED_JSON" | "BODY_TOO_DEEP";
                 };
             };
         };
@@ -4655,7 +4655,7 @@ export interface operations {
             };
             400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-FORBIDDEN"];
+            403: components["responses"]["403-CROSS_TENANT_REQUIRED-FORBIDDEN"];
             500: components["responses"]["500-INTERNAL_ERROR"];
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
@@ -6502,7 +6502,19 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The image (jpg, png, gif or webp by default)
+                     */
+                    file: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
@@ -6533,7 +6545,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["400-FILE_REQUIRED-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_JSON-BODY_TOO_DEEP"];
+            400: components["responses"]["400-FILE_REQUIRED-ONE_FILE_ONLY-MALFORMED_REQUEST-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];

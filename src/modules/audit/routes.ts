@@ -4,6 +4,7 @@ import { publicRoute, requirePermission, signedIn } from '../../http/route-polic
 import { problems } from '../../http/schemas.js';
 import { pagingErrors } from '../../platform/paging.js';
 import { eventCatalog } from '../events.js';
+import { organizationErrors } from '../organizations/errors.js';
 import { auditErrors as errors } from './errors.js';
 import { AuditList, AuditQuery, ChainReport, EventCatalog } from './schemas.js';
 import type { AuditService } from './service.js';
@@ -29,11 +30,11 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService }> = a
     '/audit-logs/verify',
     operation(read, {
       description:
-        "Recomputes each sealed row's hash from its content and the hash before it, so an edited, deleted or reordered row breaks the chain at that row. A row a person's erasure reached (its payload replaced, and on rows their own requests wrote, the IP address and user agent emptied) is counted as erased, not tampered: its link and its digests still hold (only the link where the hash covers what was erased itself: the payload before chain version 2, the IP address and user agent before version 3), and erasures must account for every erased row. Rows written since the last seal are counted, not checked.",
+        "Recomputes each sealed row's hash from its content and the hash before it, so an edited, deleted or reordered row breaks the chain at that row. A row a person's erasure reached (its payload replaced, and on rows their own requests wrote, the IP address and user agent emptied) is counted as erased, not tampered: its link and its digests still hold (only the link where the hash covers what was erased itself: the payload before chain version 2, the IP address and user agent before version 3), and erasures must account for every erased row. Rows written since the last seal are counted, not checked. The chain is the platform's and is verified whole, so only a reader who works across tenants (`tenants:all`) may walk it; a reader confined to one organization is refused (CROSS_TENANT_REQUIRED).",
       summary: 'Walk the sealed hash chain; names the first row that does not hold, counts rows not yet sealed',
-      response: { 200: ChainReport },
+      response: { 200: ChainReport, ...problems(organizationErrors.CROSS_TENANT_REQUIRED) },
     }),
-    async () => audit.verify(),
+    async (request) => audit.verify(signedIn(request.caller)),
   );
   // Public like /openapi.json: it describes the contract, holds no one's data, and an integrator reads it
   // before holding any credential.

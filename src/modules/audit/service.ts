@@ -10,6 +10,7 @@ import { tenantOf } from '../access/service.js';
 import { throttleFreeAttempts, throttleWindowMs } from '../auth/service.js';
 import { auditEntryOf, type DomainEvent } from '../events.js';
 import { dailySeries, type StatisticsPart } from '../ops/service.js';
+import { organizationErrors } from '../organizations/errors.js';
 import { chainedFieldsOf, chainHash, clientDigest, GENESIS_HASH, isErasedPayload, payloadDigest, redactSecrets } from './chain.js';
 import { auditErrors as errors } from './errors.js';
 import * as queries from './queries.js';
@@ -193,7 +194,11 @@ export function createAuditService(context: AppContext) {
       [queries.ERASURE_PART]: { addressesOf: queries.subjectsOfUser, erase: queries.eraseRowsOf },
     } satisfies Record<string, ErasurePart>,
 
-    verify: () => verifyAuditChain(db),
+    /** The chain is the platform's, verified whole: its counts and first broken row would tell a confined reader of every organization. */
+    verify(caller: SignedInCaller) {
+      if (tenantOf(caller.principal) !== undefined) throw organizationErrors.CROSS_TENANT_REQUIRED();
+      return verifyAuditChain(db);
+    },
     /** Its figures of the administrators' overview. */
     statistics: failedSignInStatistics,
     /** Seals what is waiting now (the background loop calls this every second; tests call it directly). */

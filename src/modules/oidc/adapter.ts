@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../../db/client.js';
+import { openEnvelope, sealUnder } from '../../platform/sealed.js';
 import { errors } from './provider-library.js';
 import * as queries from './queries.js';
 import { sha256 } from './secrets.js';
@@ -22,15 +24,44 @@ const KEPT_BY_OWN_ID = new Set(['Grant']);
 const storedArtifactId = (model: string, id: string) => (KEPT_BY_OWN_ID.has(model) ? id : sha256(id));
 
 /**
- * The payload as stored: without `jti` (the id itself) and, in an interaction, without the cookie of the session it
- * began in (which the library writes and never reads). `find` gives `jti` back from the id it was asked for.
+ * An interaction's fields the library reads back that would let a reader of the database act: `parJti`, the id of the
+ * pushed authorization request it resumes (its request_uri starts the sign-in again), and `returnTo`, whose path is the
+ * interaction's own id. A digest cannot be read back, so each is sealed under a key derived from the interaction's id,
+ * which only the browser holds (the row is under the id's plain SHA-256, not this key).
  */
-function storedPayload(model: string, payload: AdapterPayload): Record<string, unknown> {
+const SEALED_IN_INTERACTION = ['parJti', 'returnTo'] as const;
+const interactionKey = (id: string) => createHash('sha256').update(`tessera oidc interaction fields\0${id}`).digest();
+
+/** `fields` of `payload` passed through `change`, where present. */
+function withFields(payload: Record<string, unknown>, fields: readonly string[], change: (value: string) => string) {
+  const changed = fields.filter((field) => typeof payload[field] === 'string').map((field) => [field, change(payload[field] as string)]);
+  return { ...payload, ...Object.fromEntries(changed) };
+}
+
+/**
+ * The payload as stored: without `jti` (the id itself) and, in an interaction, without the cookie of the session it
+ * began in (which the library writes and never reads), its other credentials sealed. `find` gives `jti` back from the id
+ * it was asked for.
+ */
+function storedPayload(model: string, id: string, payload: AdapterPayload): Record<string, unknown> {
   const { jti: _value, ...kept } = payload as Record<string, unknown>;
-  const session = kept.session as Record<string, unknown> | undefined;
-  if (model !== 'Interaction' || !session || !('cookie' in session)) return kept;
+  if (model !== 'Interaction') return kept;
+  const key = interactionKey(id);
+  const sealed = withFields(kept, SEALED_IN_INTERACTION, (value) => sealUnder(value, key));
+  const session = sealed.session as Record<string, unknown> | undefined;
+  if (!session || !('cookie' in session)) return sealed;
   const { cookie: _cookie, ...rest } = session;
-  return { ...kept, session: rest };
+  return { ...sealed, session: rest };
+}
+
+/** An interaction's payload as the library wrote it; one whose fields do not open under its id's key is not found. */
+function openedInteraction(id: string, payload: AdapterPayload): AdapterPayload | undefined {
+  const key = interactionKey(id);
+  try {
+    return withFields(payload, SEALED_IN_INTERACTION, (value) => openEnvelope(value, key));
+  } catch {
+    return undefined;
+  }
 }
 
 /** What the library says of a grant source presented again; a lost race for one is the same presentation. */
@@ -52,7 +83,7 @@ export function databaseAdapter(db: Db, clients: ClientLookup) {
       await queries.upsertArtifact(db, {
         model: this.model,
         id: storedArtifactId(this.model, id),
-        payload: storedPayload(this.model, payload),
+        payload: storedPayload(this.model, id, payload),
         accountId: payload.accountId ?? null,
         grantId: payload.grantId ?? null,
         uid: payload.uid ?? null,
@@ -62,7 +93,8 @@ export function databaseAdapter(db: Db, clients: ClientLookup) {
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients(id);
-      const payload = payloadOf(await queries.findArtifact(db, this.model, storedArtifactId(this.model, id)));
+      const stored = payloadOf(await queries.findArtifact(db, this.model, storedArtifactId(this.model, id)));
+      const payload = stored && this.model === 'Interaction' ? openedInteraction(id, stored) : stored;
       return payload && { ...payload, jti: id };
     }
 
