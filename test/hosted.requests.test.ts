@@ -155,4 +155,39 @@ describe('hosted pages and requests as sent', () => {
       expect(res.json().detail).toEqual(expect.any(String));
     }
   });
+
+  it('answers an avatar form with a second file, or its file under another name, with the page and its error, storing nothing', async () => {
+    // A session of its own: the forms walked above include the sign-out.
+    const person = await createUser(h, { password: 'an avatar passphrase' });
+    const session = await signInByForm(h, person);
+    const boundary = 'avatar-boundary';
+    const part = (name: string, filename?: string) =>
+      filename
+        ? `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\nxx\r\n`
+        : `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${h.app.modules.hosted.csrfToken(session)}\r\n`;
+    const upload = (...parts: string[]) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/account/avatar',
+        headers: {
+          cookie: `${h.app.modules.hosted.cookieName}=${session}`,
+          'sec-fetch-site': 'same-origin',
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+        },
+        payload: `${parts.join('')}--${boundary}--\r\n`,
+      });
+    for (const [parts, error] of [
+      [[part('csrf'), part('file', 'a.png'), part('file', 'b.png')], 'Choose one image file.'],
+      [[part('csrf'), part('picture', 'a.png')], 'Choose an image file.'],
+    ] as const) {
+      const res = await upload(...parts);
+      expect([res.statusCode, res.headers['content-type']], res.body).toEqual([400, 'text/html; charset=utf-8']);
+      expect(res.body).toContain(error);
+    }
+    const stored = await h.app.modules.hosted.account.profile(
+      { ipAddress: null, userAgent: null, requestId: null },
+      { userId: person.id, sessionId: '', authTime: new Date(), amr: [], organizationId: null },
+    );
+    expect(stored.profile.avatarUrl).toBeNull();
+  });
 });

@@ -19,8 +19,9 @@ const uploadRefusals = {
 export async function accountAvatarPages(app: FastifyInstance, kit: PageKit) {
   const { hosted, config } = kit;
   const maxBytes = config.MAX_AVATAR_SIZE_MB * 1024 * 1024;
-  // The form's two parts (the CSRF token, then the file): anything larger or longer is refused unread.
-  await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 2, parts: 3 } });
+  // The form's two parts (the CSRF token, then the file): anything larger or longer is refused unread. A second file is
+  // let through to the reader, which refuses it by name instead of storing the first and leaving it unread.
+  await app.register(multipart, { limits: { fileSize: maxBytes, files: 2, fields: 2, parts: 4 } });
   const formats = config.ALLOWED_AVATAR_FORMATS;
   const accept = formats.map((format) => `image/${format === 'jpg' ? 'jpeg' : format}`).join(',');
 
@@ -50,13 +51,24 @@ export async function accountAvatarPages(app: FastifyInstance, kit: PageKit) {
     );
   }
 
-  /** The file's bytes and the CSRF field sent before it; the multipart limits' refusals are thrown. */
+  /**
+   * The CSRF field and the bytes of the one file part named `file` (undefined when there is none, or it is empty);
+   * `files: 2` when more than one file came. The multipart limits' refusals are thrown.
+   */
   async function readForm(request: FastifyRequest) {
-    const file = await request.file();
-    if (!file) return { csrf: undefined, bytes: undefined };
-    const csrf = (file.fields.csrf as { value?: unknown } | undefined)?.value;
-    const bytes = await file.toBuffer();
-    return { csrf, bytes: bytes.length > 0 ? bytes : undefined };
+    let csrf: unknown;
+    let bytes: Buffer | undefined;
+    let files = 0;
+    for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        if (part.fieldname === 'csrf') csrf = part.value;
+        continue;
+      }
+      files += 1;
+      const content = await part.toBuffer();
+      if (part.fieldname === 'file' && content.length > 0) bytes = content;
+    }
+    return { csrf, bytes: files > 1 ? undefined : bytes, files };
   }
 
   app.get('/account/avatar', page, async (request, reply) => {
@@ -80,7 +92,7 @@ export async function accountAvatarPages(app: FastifyInstance, kit: PageKit) {
     if (!(await kit.acceptForm(request, reply, form.csrf))) return reply;
     const session = await signedIn(request, reply);
     if (!session) return reply;
-    if (!form.bytes) return avatarPage(request, reply, session, { error: t('avatar.required') }, 400);
+    if (!form.bytes) return avatarPage(request, reply, session, { error: t(form.files > 1 ? 'avatar.oneFile' : 'avatar.required') }, 400);
     try {
       await hosted.account.uploadAvatar(request.caller, session, form.bytes);
     } catch (error) {

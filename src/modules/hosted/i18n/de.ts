@@ -104,6 +104,7 @@ export const de: Catalogue = {
     upload: 'Bild hochladen',
     saved: 'Ihr neues Bild ist gespeichert.',
     required: 'Wählen Sie eine Bilddatei.',
+    oneFile: 'Wählen Sie nur eine Bilddatei.',
     tooLarge: 'Diese Datei ist größer als {{megabytes}} MB.',
     unsupported: 'Diese Datei ist kein Bild in einem der erlaubten Formate.',
   },

@@ -99,6 +99,7 @@ export const en = {
     upload: 'Upload picture',
     saved: 'Your new picture is saved.',
     required: 'Choose an image file.',
+    oneFile: 'Choose one image file.',
     tooLarge: 'This file is larger than {{megabytes}} MB.',
     unsupported: 'This file is not an image in one of the accepted formats.',
   },
