@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { enrolAuthenticator, loginAs } from './helpers/auth.js';
+import { startLoggedApp } from './helpers/logs.js';
 import { totpCode } from './helpers/totp.js';
 
 /** The GDPR export holds what every module keeps about the person, and none of their secrets. */
@@ -86,4 +87,38 @@ describe('users: the data export, module by module', () => {
     );
     expect(res.body).not.toContain(invitation?.token_hash);
   });
+
+  /**
+   * The trail is read after the answer's head and first parts are sent: a read that fails there cannot become an error
+   * status. The fault is real: audit_logs becomes a view that takes the export's own audit row but refuses every read.
+   */
+  it('breaks off an export whose trail cannot be read midway, so the client never holds a cut file as whole, and logs why', async () => {
+    const person = await loginAs(h);
+    const logged = await startLoggedApp(h);
+    const db = h.context.database.primary;
+    try {
+      const url = `http://127.0.0.1:${await listening(logged.app)}/users/me/export`;
+      await db.execute(sql`ALTER TABLE audit_logs RENAME TO audit_logs_kept`);
+      await db.execute(sql`CREATE FUNCTION refuse_trail_read() RETURNS boolean LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'injected fault: the trail cannot be read'; END $$`);
+      await db.execute(sql`CREATE VIEW audit_logs AS SELECT * FROM audit_logs_kept WHERE refuse_trail_read()`);
+      const res = await fetch(url, { headers: person.headers });
+      expect([res.status, res.headers.get('transfer-encoding')]).toEqual([200, 'chunked']);
+      await expect(res.text()).rejects.toThrow(/terminated/);
+      // Fastify destroys the connection of a streamed answer that fails once its head is sent, and logs the cause (warn).
+      const warnings = logged.lines.map((line) => JSON.parse(line)).filter((line) => line.level >= 40);
+      expect(warnings.map((line) => line.err?.message)).toContainEqual(expect.stringContaining('injected fault: the trail cannot be read'));
+    } finally {
+      await db.execute(sql`DROP VIEW IF EXISTS audit_logs`);
+      await db.execute(sql`DROP FUNCTION IF EXISTS refuse_trail_read()`);
+      await db.execute(sql`ALTER TABLE IF EXISTS audit_logs_kept RENAME TO audit_logs`);
+      await logged.close();
+    }
+  });
 });
+
+/** Listens on a free port of the loopback; the port. */
+async function listening(app: Awaited<ReturnType<typeof startLoggedApp>>['app']) {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return (app.server.address() as { port: number }).port;
+}
