@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -151,6 +152,35 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
     const silent = await authorize(context, config, { prompt: 'none' });
     expect((await silent.callback()).searchParams.get('error')).toBe('login_required');
     expect(await auditActions(rig.h, person.id)).toContain('oidc.logout');
+    await context.close();
+  }, 90_000);
+
+  // The logout's writes are one use case: its audit row refused (a real constraint), the browser session is not ended either.
+  it('ends the browser session on RP-initiated logout only together with its audit row', async () => {
+    const { config } = await application();
+    const person = await createUser(rig.h, { password: PASSWORD });
+    const context = await browser();
+    const flow = await authorize(context, config);
+    await signIn(flow.page, person.email);
+    const tokens = await flow.redeem();
+    const cookie = await sessionCookie(context);
+    const browserSession = () => rig.h.app.modules.hosted.browserSession({ headers: { cookie: `${cookie?.name}=${cookie?.value}` } });
+    const session = await browserSession();
+    expect(session?.userId).toBe(person.id);
+
+    const db = rig.h.context.database.primary;
+    await db.execute(sql`ALTER TABLE audit_logs ADD CONSTRAINT refuse_oidc_logout CHECK (action <> 'oidc.logout') NOT VALID`);
+    try {
+      const page = await context.newPage();
+      await page.goto(client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token as string }).href);
+      const confirmed = page.waitForResponse((response) => response.url().endsWith('/oidc/session/end/confirm'));
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      expect((await confirmed).status()).toBe(500);
+    } finally {
+      await db.execute(sql`ALTER TABLE audit_logs DROP CONSTRAINT refuse_oidc_logout`);
+    }
+    expect((await browserSession())?.sessionId).toBe(session?.sessionId);
+    expect(await auditActions(rig.h, session?.sessionId as string)).not.toContain('auth.logout');
     await context.close();
   }, 90_000);
 

@@ -1,4 +1,7 @@
+import type { Executor } from '../../db/client.js';
 import type { Caller } from '../../platform/caller.js';
+import type { Emit } from '../../platform/use-case.js';
+import type { DomainEvent } from '../events.js';
 import type { AuthKit } from './deps.js';
 import { authErrors } from './errors.js';
 import * as queries from './queries.js';
@@ -18,6 +21,13 @@ export interface BrowserSession {
   amr: string[];
   /** The organization the session acts in (where it signed in, or switched to); null for a person in none. */
   organizationId: string | null;
+}
+
+/** Revokes a browser session (unless already revoked) and records it; revocation reaches every node after commit. */
+async function endSession(tx: Executor, emit: Emit<DomainEvent>, row: { sessionId: string; userId: string }) {
+  if (await queries.revokeSession(tx, row.sessionId, 'logout')) {
+    await emit({ type: 'auth.logout', entityId: row.sessionId, actorId: row.userId });
+  }
 }
 
 /**
@@ -57,11 +67,13 @@ export function createBrowserSessions(kit: AuthKit) {
     async end(caller: Caller, token: string) {
       const row = await queries.findBrowserSession(db, sha256(token), new Date(), false);
       if (!row) return;
-      await kit.useCases.run(caller, async (tx, emit) => {
-        if (await queries.revokeSession(tx, row.sessionId, 'logout')) {
-          await emit({ type: 'auth.logout', entityId: row.sessionId, actorId: row.userId });
-        }
-      });
+      await kit.useCases.run(caller, (tx, emit) => endSession(tx, emit, row));
+    },
+
+    /** The same, as part of a use case that writes more (the OpenID provider's logout and its own audit row). */
+    async endWithin(tx: Executor, emit: Emit<DomainEvent>, token: string) {
+      const row = await queries.findBrowserSession(tx, sha256(token), new Date(), false);
+      if (row) await endSession(tx, emit, row);
     },
   };
 }

@@ -237,6 +237,8 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     },
 
     signOut: (caller: Caller, cookie: string) => auth.browserSessions.end(caller, cookie),
+    /** The same sign-out, within a use case that writes more (the OpenID provider's logout). */
+    signOutWithin: auth.browserSessions.endWithin,
 
     /** Second factors and passkeys on the pages: the mfa module's service, and the sign-ins it finishes. */
     mfa: deps.mfa,

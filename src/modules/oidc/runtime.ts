@@ -4,11 +4,13 @@ import type { JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../../context.js';
+import type { Executor } from '../../db/client.js';
 import { loggedUrl } from '../../http/logged-url.js';
 import { passedOnWithMethods } from '../../http/served-methods.js';
 import type { Caller } from '../../platform/caller.js';
 import { unstorableText } from '../../platform/json-limits.js';
 import { repeatAfterEachPass } from '../../platform/repeating.js';
+import type { Emit } from '../../platform/use-case.js';
 import { ensureSigningKey, KEY_ALGORITHMS, loadPrivateJwks } from '../auth/service.js';
 import type { DomainEvent, DomainUseCases } from '../events.js';
 import type { PageWords } from '../hosted/service.js';
@@ -126,8 +128,11 @@ export interface RuntimeDeps {
   organizations: OrganizationsService;
   users: Pick<UsersService, 'findById' | 'findProfile'>;
   apiResource: string;
-  /** Ends the person's Tessera browser session a request names (RP-initiated logout); the Set-Cookie that forgets it. */
-  endBrowserSession(caller: Caller, req: IncomingMessage): Promise<string>;
+  /**
+   * Ends, within the logout's use case, the person's Tessera browser session a request names (RP-initiated logout);
+   * the Set-Cookie that forgets it.
+   */
+  endBrowserSession(tx: Executor, emit: Emit<DomainEvent>, req: IncomingMessage): Promise<string>;
   /** Who is signed in to Tessera in a request's browser: the provider's sign-in never outlives it. */
   browserSession: BrowserSessionOf;
   /** The hosted pages' words in a request's language, for the provider's own pages. */
@@ -182,9 +187,17 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
       findAccount,
       apiResource: deps.apiResource,
       pageWords: deps.pageWords,
+      // One use case: Tessera's browser session ends with the logout's audit row, or neither does, and the request
+      // fails (the person is still signed in, and may sign out again). The provider's own session cannot join it: the
+      // library has ended it through the adapter, outside any transaction, before this runs; what signs the person in
+      // again is Tessera's session, which the provider follows (browser-sign-in.ts).
       onLogout: async (ctx, accountId, clientId) => {
-        ctx.append('Set-Cookie', await deps.endBrowserSession(callerOf(ctx), ctx.req));
-        if (accountId) await audit(ctx, { type: 'oidc.logout', entityId: accountId, payload: { clientId: clientId ?? null } });
+        const forget = await deps.useCases.run(callerOf(ctx), async (tx, emit) => {
+          const setCookie = await deps.endBrowserSession(tx, emit, ctx.req);
+          if (accountId) await emit({ type: 'oidc.logout', entityId: accountId, payload: { clientId: clientId ?? null } });
+          return setCookie;
+        });
+        ctx.append('Set-Cookie', forget);
       },
     });
     refuseNulInBodies(provider);

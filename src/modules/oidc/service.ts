@@ -47,9 +47,9 @@ export function createOidcService(context: AppContext, deps: OidcDeps) {
     users: deps.users,
     apiResource,
     browserSession: deps.hosted.browserSession,
-    async endBrowserSession(caller, req) {
+    async endBrowserSession(tx, emit, req) {
       const cookie = deps.hosted.sessionCookie(req);
-      if (cookie) await deps.hosted.signOut(caller, cookie);
+      if (cookie) await deps.hosted.signOutWithin(tx, emit, cookie);
       return `${deps.hosted.cookieName}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${deps.hosted.secureCookie ? '; Secure' : ''}`;
     },
   });
