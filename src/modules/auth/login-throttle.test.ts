@@ -20,30 +20,34 @@ function stampsHeld(state: SharedState) {
 describe('login throttle', () => {
   it('admits the free attempts from one source, then holds the identifier', async () => {
     const throttle = createLoginThrottle(createMemoryState());
-    for (let i = 0; i < FREE_PER_SOURCE; i++) expect(await throttle.attempt('a@example.com', '10.0.0.1', noKnownDevice)).toBeUndefined();
-    expect(await throttle.attempt('a@example.com', '10.0.0.1', noKnownDevice)).toBe(1);
-    expect(await throttle.attempt('a@example.com', '10.0.0.2', noKnownDevice)).toBeUndefined();
+    for (let i = 0; i < FREE_PER_SOURCE; i++)
+      expect(await throttle.attempt({ identifier: 'a@example.com' }, '10.0.0.1', noKnownDevice)).toBeUndefined();
+    expect(await throttle.attempt({ identifier: 'a@example.com' }, '10.0.0.1', noKnownDevice)).toBe(1);
+    expect(await throttle.attempt({ identifier: 'a@example.com' }, '10.0.0.2', noKnownDevice)).toBeUndefined();
   });
 
   it('counts an IPv6 source by its /64, and an IPv4-mapped one as its IPv4 address', async () => {
     const throttle = createLoginThrottle(createMemoryState());
     // Rotating through one /64 is one source: the sixth attempt waits, from whichever of its addresses.
     for (let i = 1; i <= FREE_PER_SOURCE; i++)
-      expect(await throttle.attempt('c@example.com', `2001:db8:1:2::${i}`, noKnownDevice)).toBeUndefined();
-    expect(await throttle.attempt('c@example.com', '2001:db8:1:2:ffff::9', noKnownDevice)).toBe(1);
-    expect(await throttle.attempt('c@example.com', '2001:db8:1:3::1', noKnownDevice)).toBeUndefined();
+      expect(await throttle.attempt({ identifier: 'c@example.com' }, `2001:db8:1:2::${i}`, noKnownDevice)).toBeUndefined();
+    expect(await throttle.attempt({ identifier: 'c@example.com' }, '2001:db8:1:2:ffff::9', noKnownDevice)).toBe(1);
+    expect(await throttle.attempt({ identifier: 'c@example.com' }, '2001:db8:1:3::1', noKnownDevice)).toBeUndefined();
 
-    for (let i = 0; i < FREE_PER_SOURCE; i++) expect(await throttle.attempt('d@example.com', '1.2.3.4', noKnownDevice)).toBeUndefined();
-    expect(await throttle.attempt('d@example.com', '::ffff:1.2.3.4', noKnownDevice)).toBe(1);
+    for (let i = 0; i < FREE_PER_SOURCE; i++)
+      expect(await throttle.attempt({ identifier: 'd@example.com' }, '1.2.3.4', noKnownDevice)).toBeUndefined();
+    expect(await throttle.attempt({ identifier: 'd@example.com' }, '::ffff:1.2.3.4', noKnownDevice)).toBe(1);
   });
 
   it('holds an attempt that reads the free attempts counted before any of them was stamped', async () => {
     const { state, release } = stampsHeld(createMemoryState());
     const throttle = createLoginThrottle(state);
     // The free attempts race in parallel: each is counted, none has stamped its time yet.
-    const free = Array.from({ length: FREE_PER_SOURCE }, () => throttle.attempt('b@example.com', '10.0.0.1', noKnownDevice));
+    const free = Array.from({ length: FREE_PER_SOURCE }, () =>
+      throttle.attempt({ identifier: 'b@example.com' }, '10.0.0.1', noKnownDevice),
+    );
     await new Promise((resolve) => setImmediate(resolve));
-    const late = throttle.attempt('b@example.com', '10.0.0.1', noKnownDevice);
+    const late = throttle.attempt({ identifier: 'b@example.com' }, '10.0.0.1', noKnownDevice);
     await new Promise((resolve) => setImmediate(resolve));
     release();
     await new Promise((resolve) => setImmediate(resolve));

@@ -4,10 +4,10 @@ import { sha256 } from './secrets.js';
 
 /** How long a failed attempt counts. */
 export const WINDOW_MS = 3_600_000;
-/** Failures one source (an IPv4 address, an IPv6 /64) may make against one identifier before the waits begin. */
+/** Failures one source (an IPv4 address, an IPv6 /64) may make against one identifier or account before the waits begin. */
 export const FREE_PER_SOURCE = 5;
 /** Failures from all sources together: guessing spread over many addresses, far above an owner's typos. */
-const FREE_PER_ACCOUNT = 50;
+const FREE_FROM_ALL_SOURCES = 50;
 const MAX_WAIT_SECONDS = 900;
 
 /** One failure counter: how many attempts it has counted in the window, and when the last was counted. */
@@ -28,19 +28,28 @@ const waitAfter = (counted: number, free: number) => (counted < free ? 0 : Math.
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
- * Failed sign-ins per submitted identifier (whether or not an account has it, so a 429 says nothing about
- * existence), counted twice: per source, and per account whatever the source.
+ * Whose failures a counter counts: what was typed to sign in (whether or not an account has it, so a 429 says
+ * nothing about existence), or the account it resolved to, which every identifier of that account shares.
+ */
+export type ThrottleSubject = { identifier: string } | { accountId: string };
+
+const subjectKey = (subject: ThrottleSubject) =>
+  'identifier' in subject ? sha256(subject.identifier.trim().toLowerCase()) : `account:${subject.accountId}`;
+
+/**
+ * Failed sign-ins per subject (a submitted identifier, or an account: sign-in.ts counts both), counted twice: per
+ * source, and per subject whatever the source.
  *
- * - Per identifier and source (an IPv4 address, or an IPv6 /64: one customer's addresses): five free
+ * - Per subject and source (an IPv4 address, or an IPv6 /64: one customer's addresses): five free
  *   attempts, then each further one waits twice as long as the one before (1 s, 2 s, 4 s … 15 min). One
  *   source guessing holds up only itself: the owner signing in from anywhere else is not affected.
- * - Per identifier, all sources together: fifty free attempts, then the same doubling waits, against
+ * - Per subject, all sources together: fifty free attempts, then the same doubling waits, against
  *   guessing spread over many addresses. While this holds, only a device that signed in to the account
  *   before (`knownDevice`: a session from the same ip address and user agent) gets through.
- * - A refused attempt is not counted and does not move the wait: hammering a held identifier does not
+ * - A refused attempt is not counted and does not move the wait: hammering a held subject does not
  *   lengthen its hold. Every admitted attempt is counted atomically before the password is checked, so
  *   parallel guesses cannot slip past (one that lost that race is refused, counted).
- * - A sign-in that succeeds clears its source's count and the account's; so does a password reset.
+ * - A sign-in that succeeds clears its source's counts and the overall ones; so does a password reset.
  *   Password reset is not behind this, so a held owner can always recover.
  *
  * With Redis away the counts are each node's own (SharedState falls back per process): neither open
@@ -49,14 +58,14 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
  * lockout of everybody, which an attacker could then cause on purpose.
  */
 export function createLoginThrottle(state: SharedState) {
-  const accountCounter = (identifier: string): Counter => {
-    const id = sha256(identifier.trim().toLowerCase());
-    return { count: `login-fail:${id}`, last: `login-last:${id}`, free: FREE_PER_ACCOUNT };
+  const overallCounter = (subject: ThrottleSubject): Counter => {
+    const key = subjectKey(subject);
+    return { count: `login-fail:${key}`, last: `login-last:${key}`, free: FREE_FROM_ALL_SOURCES };
   };
-  const sourceCounter = (identifier: string, source: string | null): Counter => {
-    const account = accountCounter(identifier);
+  const sourceCounter = (subject: ThrottleSubject, source: string | null): Counter => {
+    const overall = overallCounter(subject);
     const from = sha256(clientNetworkOf(source ?? 'unknown'));
-    return { count: `${account.count}:${from}`, last: `${account.last}:${from}`, free: FREE_PER_SOURCE };
+    return { count: `${overall.count}:${from}`, last: `${overall.last}:${from}`, free: FREE_PER_SOURCE };
   };
 
   async function read(counter: Counter): Promise<Reading> {
@@ -78,23 +87,23 @@ export function createLoginThrottle(state: SharedState) {
 
   return {
     /**
-     * Counts this attempt from `source`; returns the seconds to wait when it must be refused. `knownDevice`
-     * is asked only while the account-wide count holds the identifier.
+     * Counts this attempt from `source` against `subject`; returns the seconds to wait when it must be refused.
+     * `knownDevice` is asked only while the count of all sources holds the subject.
      */
-    async attempt(identifier: string, source: string | null, knownDevice: () => Promise<boolean>): Promise<number | undefined> {
-      const bySource = sourceCounter(identifier, source);
-      const byAccount = accountCounter(identifier);
-      const [fromSource, overall] = await Promise.all([read(bySource), read(byAccount)]);
+    async attempt(subject: ThrottleSubject, source: string | null, knownDevice: () => Promise<boolean>): Promise<number | undefined> {
+      const bySource = sourceCounter(subject, source);
+      const bySubject = overallCounter(subject);
+      const [fromSource, overall] = await Promise.all([read(bySource), read(bySubject)]);
       if (fromSource.waitMs > 0) return seconds(fromSource.waitMs);
-      const accountHeld = overall.waitMs > 0;
-      if (accountHeld && !(await knownDevice())) return seconds(overall.waitMs);
-      // A known device's attempt while the account is held counts for its source only: it must not lengthen the hold.
-      const waits = await Promise.all([count(bySource, fromSource), accountHeld ? 0 : count(byAccount, overall)]);
+      const subjectHeld = overall.waitMs > 0;
+      if (subjectHeld && !(await knownDevice())) return seconds(overall.waitMs);
+      // A known device's attempt while the subject is held counts for its source only: it must not lengthen the hold.
+      const waits = await Promise.all([count(bySource, fromSource), subjectHeld ? 0 : count(bySubject, overall)]);
       const waitMs = Math.max(...waits);
       return waitMs > 0 ? seconds(waitMs) : undefined;
     },
-    async clear(source: string | null, ...identifiers: string[]) {
-      const counters = identifiers.flatMap((identifier) => [accountCounter(identifier), sourceCounter(identifier, source)]);
+    async clear(source: string | null, ...subjects: ThrottleSubject[]) {
+      const counters = subjects.flatMap((subject) => [overallCounter(subject), sourceCounter(subject, source)]);
       await state.del(...counters.flatMap((counter) => [counter.count, counter.last]));
     },
   };

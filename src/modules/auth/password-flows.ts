@@ -58,7 +58,8 @@ export function createPasswordFlows(
         await queries.revokeUserSessions(tx, user.id, 'password_reset');
         await kit.mail.enqueue(tx, { to: user.email, template: 'passwordChanged', data: {}, userId: user.id });
         // Its owner is back in: failed guesses against the account no longer hold them up.
-        useCases.whenCommitted(() => throttle.clear(caller.ipAddress, user.email, ...(user.username ? [user.username] : [])));
+        const identifiers = [user.email, ...(user.username ? [user.username] : [])].map((identifier) => ({ identifier }));
+        useCases.whenCommitted(() => throttle.clear(caller.ipAddress, ...identifiers, { accountId: user.id }));
         await emit({ type: 'auth.password_reset', entityId: user.id, actorId: user.id });
       });
     },
@@ -70,11 +71,11 @@ export function createPasswordFlows(
       const user = await kit.users.findById(database.primary, principal.userId);
       if (!user) throw errors.INVALID_CREDENTIALS();
       // A session is no licence to guess its password: each try counts as one at sign-in does.
-      await attempts.admitAttempt(caller, user.email);
+      await attempts.admitAttempt(caller, { identifier: user.email, userId: user.id });
       if (!(await verifyPassword(user.passwordHash ?? kit.dummyHash, input.currentPassword))) {
         throw errors.WRONG_CURRENT_PASSWORD({ errors: [{ path: '/currentPassword', message: 'is wrong' }] });
       }
-      await attempts.clearFailures(caller, user.email);
+      await attempts.clearFailures(caller, { identifier: user.email, userId: user.id });
       assertPasswordAcceptable(input.newPassword, config.PASSWORD_MIN_LENGTH, user, 'newPassword');
       const passwordHash = await hashPassword(input.newPassword);
       await useCases.run(caller, async (tx, emit) => {

@@ -12,6 +12,7 @@ import type { ActiveOrganization } from './active-organization.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
 import { verifyStoredPassword } from './foreign-hashes.js';
+import type { ThrottleSubject } from './login-throttle.js';
 import { bindingOf } from './one-time-links.js';
 import * as queries from './queries.js';
 import { randomToken, sha256 } from './secrets.js';
@@ -69,6 +70,12 @@ export interface SignInAttempt extends PipelineAttempt<SignInVia> {
   authTime?: Date;
 }
 
+/** A credential's attempt: the identifier the person signed in with, and the account it is (the throttle counts both). */
+export interface AttemptAgainst {
+  identifier: string;
+  userId: string;
+}
+
 /** How long the token a temporary password's sign-in hands out may change that password. */
 export const CHANGE_TOKEN_TTL_MS = 10 * 60_000;
 
@@ -78,6 +85,10 @@ export const CHANGE_TOKEN_TTL_MS = 10 * 60_000;
  */
 const recordedIdentifier = (user: UserRow | undefined, input: { email?: string }) =>
   !user ? null : input.email !== undefined ? user.email : user.username;
+
+/** Why a checked sign-in failed, as its audit row says. */
+const failureOf = (user: UserRow | undefined, passwordOk: boolean) =>
+  !user ? 'unknown_account' : !passwordOk ? 'wrong_password' : `status_${user.status.toLowerCase()}`;
 
 /** Who may hold a session: an active account, verified when the deployment requires it (a refresh checks it in SQL: queries.rotateRefreshToken). */
 export const mayHoldSession = (kit: Pick<AuthKit, 'context'>, user: UserRow) =>
@@ -184,16 +195,23 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
   });
 
   /** A device that signed in to this account before: a session from the same network and user agent, within a session's lifetime. */
-  async function signedInBefore(db: Executor, input: { email?: string; username?: string }, caller: Caller) {
-    const user = await kit.users.findForSignIn(db, input);
-    if (!user || !caller.ipAddress || !caller.userAgent) return false;
+  async function signedInBefore(db: Executor, userId: string, caller: Caller) {
+    if (!caller.ipAddress || !caller.userAgent) return false;
     const since = new Date(Date.now() - config.SESSION_MAX_AGE);
-    const sources = await queries.sessionSourcesOf(db, user.id, { userAgent: caller.userAgent.slice(0, 500), since });
+    const sources = await queries.sessionSourcesOf(db, userId, { userAgent: caller.userAgent.slice(0, 500), since });
     // A device is known by its network, as the throttle counts sources: an IPv6 device changes its own address
     // within its /64 (privacy addresses) from one day to the next.
     const network = clientNetworkOf(caller.ipAddress);
     return sources.some((address) => clientNetworkOf(address) === network);
   }
+
+  /** The seconds an attempt against `subject` must wait (undefined: it is admitted, and counted). */
+  const waitOf = (db: Executor, caller: Caller, subject: ThrottleSubject, userId: string | undefined) =>
+    throttle.attempt(subject, caller.ipAddress, async () => userId !== undefined && signedInBefore(db, userId, caller));
+
+  /** Every counter a finished sign-in (or a credential proven again) clears: its identifier's and its account's. */
+  const clearCounts = (caller: Caller, against: AttemptAgainst) =>
+    throttle.clear(caller.ipAddress, { identifier: against.identifier }, { accountId: against.userId });
 
   return {
     /** Every way in ends here (`complete`); later steps (second factor, organization choice) `register` here. */
@@ -209,35 +227,43 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
 
     /**
      * An attempt at a credential besides the sign-in's password (a second factor, the password given again to a
-     * session) counts against the identifier, exactly as a password at sign-in does (the same counters, the
-     * same waits); refused with 429 while held. `database`: the caller's transaction when it runs in one (a
-     * device known from an earlier sign-in is looked up through it).
+     * session) counts against the identifier and its account, exactly as a password at sign-in does (the same
+     * counters, the same waits); refused with 429 while either is held: whoever makes it has already shown which
+     * account it is. `database`: the caller's transaction when it runs in one (a device known from an earlier
+     * sign-in is looked up through it).
      */
-    async admitAttempt(caller: Caller, identifier: string, database: Executor = kit.context.database.primary) {
-      const lookup = identifier.includes('@') ? { email: identifier } : { username: identifier };
-      const waitSeconds = await throttle.attempt(identifier, caller.ipAddress, () => signedInBefore(database, lookup, caller));
-      if (waitSeconds !== undefined) throw rateLimited(waitSeconds);
+    async admitAttempt(caller: Caller, against: AttemptAgainst, database: Executor = kit.context.database.primary) {
+      for (const subject of [{ identifier: against.identifier }, { accountId: against.userId }]) {
+        const waitSeconds = await waitOf(database, caller, subject, against.userId);
+        if (waitSeconds !== undefined) throw rateLimited(waitSeconds);
+      }
     },
-    /** A finished sign-in clears its identifier's failures (run after the commit). */
-    clearFailures: (caller: Caller, identifier: string) => throttle.clear(caller.ipAddress, identifier),
+    /** A finished sign-in clears its identifier's and its account's failures (run after the commit). */
+    clearFailures: clearCounts,
 
     async login(caller: Caller, input: { email?: string; username?: string; password: string }) {
       const identifier = input.email ?? input.username ?? '';
       const database = kit.context.database.primary;
-      const waitSeconds = await throttle.attempt(identifier, caller.ipAddress, () => signedInBefore(database, input, caller));
+      const found = await kit.users.findForSignIn(database, input);
+      const waitSeconds = await waitOf(database, caller, { identifier }, found?.id);
       if (waitSeconds !== undefined) throw rateLimited(waitSeconds);
-      const user = await kit.users.findForSignIn(database, input);
+      // Guesses through every identifier of one account (its email, its username) share the account's budget too.
+      // One that budget holds is answered as a wrong password, after a check of the same cost, and never with a
+      // 429: that would tell that this identifier and the one that spent the budget are of one account, which an
+      // identifier no account has could never show.
+      const accountHeld = found !== undefined && (await waitOf(database, caller, { accountId: found.id }, found.id)) !== undefined;
+      const user = accountHeld ? undefined : found;
       // An unknown account costs a real verification too: the answer's timing does not tell. An imported
       // account's hash from another system is verified in its own format, and redone as ours below.
       const passwordOk = await verifyStoredPassword(user?.passwordHash ?? kit.dummyHash, input.password);
       if (!user || !passwordOk || !mayHoldSession(kit, user)) {
-        const reason = !user ? 'unknown_account' : !passwordOk ? 'wrong_password' : `status_${user.status.toLowerCase()}`;
+        const reason = accountHeld ? 'account_held' : failureOf(user, passwordOk);
         await useCases.run(caller, (_tx, emit) =>
           emit({
             type: 'auth.login_failed',
-            entityId: user?.id ?? null,
-            actorId: user?.id ?? null,
-            payload: { identifier: recordedIdentifier(user, input), reason },
+            entityId: found?.id ?? null,
+            actorId: found?.id ?? null,
+            payload: { identifier: recordedIdentifier(found, input), reason },
           }),
         );
         throw errors.INVALID_CREDENTIALS();
@@ -254,7 +280,7 @@ export function createSignIn(kit: Pick<AuthKit, 'context' | 'dummyHash' | 'subsc
         if (rehash) await kit.users.setPasswordHash(tx, user.id, rehash, user.passwordChangeRequired);
         const answer = await pipeline.complete(tx, proven, { ...attempt, emit }, screened.passed);
         // Only a finished sign-in clears the failures: a password followed by wrong second factors keeps counting.
-        if ('accessToken' in answer) useCases.whenCommitted(() => throttle.clear(caller.ipAddress, identifier));
+        if ('accessToken' in answer) useCases.whenCommitted(() => clearCounts(caller, { identifier, userId: user.id }));
         return answer;
       });
     },

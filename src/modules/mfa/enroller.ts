@@ -99,9 +99,9 @@ export function createEnroller(kit: MfaKit) {
       // Finishing what a fresh authentication started (a pending factor, a spent challenge) is not asked again.
       if (fresh && input.password !== undefined) {
         // A session is no licence to guess its password: each try counts as one at sign-in does.
-        await kit.auth.admitAttempt(caller, user.email, tx);
+        await kit.auth.admitAttempt(caller, { identifier: user.email, userId: user.id }, tx);
         if (!(await kit.auth.verifyPassword(user, input.password))) throw errors.WRONG_PASSWORD();
-        await kit.auth.clearFailures(caller, user.email);
+        await kit.auth.clearFailures(caller, { identifier: user.email, userId: user.id });
         if ((await stepUpVerdict(tx, signedIn)) === 'weak') await requireStepUp(tx, signedIn);
       } else if (fresh) {
         await requireStepUp(tx, signedIn);

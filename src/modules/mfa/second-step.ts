@@ -232,7 +232,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
     async verify(caller: Caller, input: VerifyInput) {
       const pending = await openToken(input.mfaToken);
       const { signIn } = pending;
-      await auth.admitAttempt(caller, signIn.identifier);
+      await auth.admitAttempt(caller, { identifier: signIn.identifier, userId: pending.sub });
       try {
         // A wrong TOTP code is known before any statement: it opens no transaction (a spent token still says so).
         const claim = input.method === 'totp' ? stepOfCode(pending, input.code ?? '') : undefined;
@@ -243,7 +243,7 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
         return await useCases.run(caller, async (tx, emit) => {
           const { user, method } = await prove(tx, emit, pending, input, claim);
           await emit({ type: 'mfa.verified', entityId: user.id, actorId: user.id, payload: { method: input.method } });
-          useCases.whenCommitted(() => auth.clearFailures(caller, signIn.identifier));
+          useCases.whenCommitted(() => auth.clearFailures(caller, { identifier: signIn.identifier, userId: user.id }));
           const deviceCookie = input.rememberDevice ? await devices.remember(tx, emit, caller, user.id) : undefined;
           return { answer: await resume(tx, emit, caller, user, signIn, method), deviceCookie };
         });

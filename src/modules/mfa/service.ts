@@ -32,9 +32,9 @@ export function createMfaService(context: AppContext, deps: MfaDeps) {
   deps.users.registerStepUp(async (caller, user, currentPassword) => {
     if (currentPassword === undefined)
       return (await enrollers.stepUpVerdict(context.database.primary, caller)) === 'ok' ? 'ok' : 'required';
-    await deps.auth.admitAttempt(caller, user.email);
+    await deps.auth.admitAttempt(caller, { identifier: user.email, userId: user.id });
     if (!(await deps.auth.verifyPassword(user, currentPassword))) return 'wrong';
-    await deps.auth.clearFailures(caller, user.email);
+    await deps.auth.clearFailures(caller, { identifier: user.email, userId: user.id });
     return 'ok';
   });
 
