@@ -1,5 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
 import { organizationMemberships, users } from '../src/db/schema/index.js';
 import type { Harness } from './helpers/app.js';
 import { createOrganization, loginAs } from './helpers/auth.js';
@@ -124,6 +125,26 @@ describe('invitation sign-ins and the second step', () => {
     const accepted = await post('/invitations/accept', { token }, { authorization: `Bearer ${signedIn.json().accessToken}` });
     expect(accepted.statusCode).toBe(200);
     expect(claimsOf(accepted.json().accessToken).amr).toEqual(['pwd', 'otp', 'mfa']);
+  });
+
+  it("finishes a stale session's acceptance, stopped for the enrolment its policy requires, with that session's sign-in time", async () => {
+    const person = await loginAs(h);
+    const [stale] = await queryRows<{ at: Date }>(
+      h.context.database.primary,
+      sql`UPDATE sessions SET created_at = now() - interval '1 hour' WHERE user_id = ${person.userId} RETURNING created_at AS at`,
+    );
+    // The session's access token as a refresh hands it out: its auth_time is the session's sign-in.
+    const refreshed = (await post('/auth/refresh-token', { refreshToken: person.refreshToken })).json();
+    const token = tokenOf(await invite(strict, person.user.email));
+    const { enrollmentToken } = (await post('/invitations/accept', { token }, { authorization: `Bearer ${refreshed.accessToken}` })).json();
+    const { factorId, secret } = (await post('/auth/mfa/totp', { enrollmentToken })).json();
+    const confirmed = await post(`/auth/mfa/totp/${factorId}/confirm`, { code: totpCode(secret, stepAt()), enrollmentToken });
+    expect(confirmed.statusCode).toBe(200);
+    // Adding a factor proves nothing of who adds it: the session is as old as the one that accepted.
+    expect(claimsOf(confirmed.json().signIn.accessToken)).toMatchObject({
+      amr: ['pwd', 'otp', 'mfa'],
+      auth_time: Math.floor(new Date(stale?.at as Date).getTime() / 1000),
+    });
   });
 
   describe.skipIf(!hasChromium)('on the hosted pages', () => {

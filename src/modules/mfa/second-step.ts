@@ -128,7 +128,9 @@ export function createSecondStep(kit: MfaKit, factors: Factors, passkeys: Passke
       async run(tx, user, attempt) {
         const decision = await decide(tx, user, attempt.amr, (userId) => secondStep.signInFactors(tx, userId));
         if (decision === 'pass') return undefined;
-        if ('policy' in decision) return askForEnrolment(tx, attempt.emit, user, pendingOf(user, attempt), decision.policy);
+        // The session the enrolment finishes keeps the time of the proof this sign-in rests on (a signed-in person's).
+        if ('policy' in decision)
+          return askForEnrolment(tx, attempt.emit, user, pendingOf(user, attempt), decision.policy, attempt.authTime?.getTime());
         // A browser remembered for this person spares the step (the sign-in's amr keeps only what was proven now).
         if (await devices.recognised(tx, attempt.emit, attempt.caller, user.id)) return undefined;
         await attempt.emit(askedFor(user));
