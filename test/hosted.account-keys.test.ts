@@ -21,6 +21,23 @@ describe.skipIf(!hasChromium)('hosted API keys page', () => {
   const signIn = (context: BrowserContext, email: string, password: string) => signInOnPage(rig, context, email, password);
   const callApi = (key: string) => rig.h.app.inject({ url: '/users?limit=1', headers: { authorization: `Bearer ${key}` } });
 
+  it('asks a person whose address is unproven to confirm it before a key or an authenticator app is added', async () => {
+    const user = await createUser(rig.h, { password: 'an unproven passphrase', permissions: ['users:read'] });
+    await queryRows(rig.h.context.database.primary, sql`UPDATE users SET email_verified_at = NULL WHERE id = ${user.id}`);
+    const context = await rig.context();
+    const page = await signIn(context, user.email, 'an unproven passphrase');
+    await page.goto(`${rig.base}/account/api-keys`);
+    await page.getByLabel('Name').fill('nightly export');
+    await page.getByRole('checkbox', { name: 'users:read' }).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('Confirm your email address first').waitFor();
+    expect(await page.locator('code.secret').count()).toBe(0);
+    const enrol = await page.goto(`${rig.base}/account/authenticator`);
+    expect(enrol?.status()).toBe(403);
+    await page.getByText('Confirm your email address first').waitFor();
+    await context.close();
+  });
+
   for (const javaScript of [true, false]) {
     it(`creates a key with a held permission, shows it once, and revokes it (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {
       const user = await createUser(rig.h, { password: 'a key passphrase', permissions: ['users:read', 'audit:read'] });

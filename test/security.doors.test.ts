@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userIdentities } from '../src/db/schema/index.js';
+import { userIdentities, users } from '../src/db/schema/index.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createOrganization, createUser, findRoleId, login, loginAs } from './helpers/auth.js';
 
@@ -31,10 +31,13 @@ describe('authorization through every door', () => {
 
   const call = (signed: Signed, method: Method, url: string, payload?: object) =>
     h.app.inject({ method, url, headers: signed.headers, ...(payload ? { payload } : {}) });
+  /** A person made through POST /users, who then confirmed their address (API keys are made only on a confirmed one). */
   const makeUser = async (body: object) => {
     const res = await call(root, 'POST', '/users', { firstName: 'Door', lastName: 'Test', password, ...body });
     expect(res.statusCode, res.body).toBe(201);
-    return res.json().user as { id: string; email: string };
+    const user = res.json().user as { id: string; email: string };
+    await h.context.database.primary.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, user.id));
+    return user;
   };
   const statusOf = async (id: string) => (await call(root, 'GET', `/users/${id}`)).json().status as string;
   const keyOf = async (signed: Signed, scopes: string[]) => {

@@ -1259,7 +1259,7 @@ export interface paths {
         put?: never;
         /**
          * Create an API key; its secret is shown this once
-         * @description A key acts as you with at most the scopes given, which must be permissions you hold (SCOPE_NOT_HELD). Send it as `x-api-key` or as a Bearer token. Store the secret: it is never shown again.
+         * @description A key acts as you with at most the scopes given, which must be permissions you hold (SCOPE_NOT_HELD). Send it as `x-api-key` or as a Bearer token. Store the secret: it is never shown again. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED (a key is a way in that a password reset leaves).
          */
         post: operations["postAuthApiKeys"];
         delete?: never;
@@ -1543,7 +1543,7 @@ export interface paths {
         put?: never;
         /**
          * Start adding an authenticator app
-         * @description A new TOTP secret, its otpauth:// URI and a QR code (SVG); it counts once a code from it is confirmed. A person has at most 5 authenticator apps (409 AUTHENTICATOR_LIMIT_REACHED). Signed in with a sign-in within STEP_UP_MAX_AGE (with your second factor if you have one) or your current password in the body; or with the enrolment token of a sign-in that must enrol.
+         * @description A new TOTP secret, its otpauth:// URI and a QR code (SVG); it counts once a code from it is confirmed. A person has at most 5 authenticator apps (409 AUTHENTICATOR_LIMIT_REACHED). Signed in with a sign-in within STEP_UP_MAX_AGE (with your second factor if you have one) or your current password in the body; or with the enrolment token of a sign-in that must enrol. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED.
          */
         post: operations["postAuthMfaTotp"];
         delete?: never;
@@ -1563,7 +1563,7 @@ export interface paths {
         put?: never;
         /**
          * Activate an authenticator app with a code from it
-         * @description Activates the factor and answers 10 recovery codes, shown this once (each works once; stored hashed). With an enrolment token, the sign-in it stopped finishes: `signIn` holds the token pair.
+         * @description Activates the factor and answers 10 recovery codes, shown this once (each works once; stored hashed). With an enrolment token, the sign-in it stopped finishes: `signIn` holds the token pair. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED.
          */
         post: operations["postAuthMfaTotpConfirm"];
         delete?: never;
@@ -1583,7 +1583,7 @@ export interface paths {
         put?: never;
         /**
          * Replace your recovery codes
-         * @description A new set of 10 recovery codes replaces the old one (shown this once). Needs a fresh authentication, as adding a factor does.
+         * @description A new set of 10 recovery codes replaces the old one (shown this once). Needs a fresh authentication, as adding a factor does. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED.
          */
         post: operations["postAuthMfaRecoveryCodes"];
         delete?: never;
@@ -1627,7 +1627,7 @@ export interface paths {
         put?: never;
         /**
          * Start registering a passkey
-         * @description Registration options (a discoverable credential with user verification) and the challengeId to send back with the answer. Fresh authentication as for an authenticator app, or an enrolment token.
+         * @description Registration options (a discoverable credential with user verification) and the challengeId to send back with the answer. Fresh authentication as for an authenticator app, or an enrolment token. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED.
          */
         post: operations["postAuthPasskeysOptions"];
         delete?: never;
@@ -1651,7 +1651,7 @@ export interface paths {
         put?: never;
         /**
          * Register a passkey
-         * @description The browser's answer to the options. The first factor also brings 10 recovery codes (shown once); with an enrolment token the sign-in finishes (`signIn`). You are mailed.
+         * @description The browser's answer to the options. The first factor also brings 10 recovery codes (shown once); with an enrolment token the sign-in finishes (`signIn`). You are mailed. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED.
          */
         post: operations["postAuthPasskeys"];
         delete?: never;
@@ -2113,7 +2113,7 @@ export interface paths {
         };
         /**
          * Start signing in (or, with link=true and a Bearer token, linking) with an identity provider
-         * @description Redirects to the provider. With `Accept: application/json` answers the URL instead (for an app that must read it).
+         * @description Redirects to the provider. With `Accept: application/json` answers the URL instead (for an app that must read it). Linking (link=true) is only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED, before any trip to the provider.
          */
         get: operations["getAuthOauthAuthorize"];
         put?: never;
@@ -2179,7 +2179,7 @@ export interface paths {
         put?: never;
         /**
          * Finish linking a provider: the code of a link=true sign-in and your PKCE verifier
-         * @description Completes GET /auth/oauth/{provider}/authorize?link=true: send the one-time code it redirected with and your PKCE verifier. An identity already linked to another account answers 409.
+         * @description Completes GET /auth/oauth/{provider}/authorize?link=true: send the one-time code it redirected with and your PKCE verifier. An identity already linked to another account answers 409. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED (a linked identity is a way in that a password reset leaves).
          */
         post: operations["postAuthIdentities"];
         delete?: never;
@@ -3310,6 +3310,30 @@ export interface components {
                 };
             };
         };
+        /** @description Problem codes: EMAIL_NOT_VERIFIED */
+        "403-EMAIL_NOT_VERIFIED": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "EMAIL_NOT_VERIFIED";
+                };
+            };
+        };
+        /** @description Problem codes: EMAIL_NOT_VERIFIED, API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED */
+        "403-EMAIL_NOT_VERIFIED-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "EMAIL_NOT_VERIFIED" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED";
+                };
+            };
+        };
         /** @description Problem codes: FORBIDDEN */
         "403-FORBIDDEN": {
             headers: {
@@ -3430,15 +3454,15 @@ export interface components {
                 };
             };
         };
-        /** @description Problem codes: SCOPE_NOT_HELD, API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED */
-        "403-SCOPE_NOT_HELD-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED": {
+        /** @description Problem codes: SCOPE_NOT_HELD, EMAIL_NOT_VERIFIED, API_KEY_NOT_ALLOWED, IMPERSONATION_NOT_ALLOWED */
+        "403-SCOPE_NOT_HELD-EMAIL_NOT_VERIFIED-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
-                    code?: "SCOPE_NOT_HELD" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED";
+                    code?: "SCOPE_NOT_HELD" | "EMAIL_NOT_VERIFIED" | "API_KEY_NOT_ALLOWED" | "IMPERSONATION_NOT_ALLOWED";
                 };
             };
         };
@@ -8187,7 +8211,7 @@ export interface operations {
             };
             400: components["responses"]["400-UNKNOWN_PERMISSION-INVALID_EXPIRY-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY-STEP_UP_REQUIRED"];
-            403: components["responses"]["403-SCOPE_NOT_HELD-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
+            403: components["responses"]["403-SCOPE_NOT_HELD-EMAIL_NOT_VERIFIED-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -8850,7 +8874,7 @@ export interface operations {
             };
             400: components["responses"]["400-WRONG_PASSWORD-MFA_DISABLED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-INVALID_ENROLLMENT_TOKEN-STEP_UP_REQUIRED-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
+            403: components["responses"]["403-EMAIL_NOT_VERIFIED-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-AUTHENTICATOR_LIMIT_REACHED-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -8929,7 +8953,7 @@ export interface operations {
             };
             400: components["responses"]["400-WRONG_PASSWORD-MFA_DISABLED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-INVALID_MFA_CODE-INVALID_ENROLLMENT_TOKEN-STEP_UP_REQUIRED-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
+            403: components["responses"]["403-EMAIL_NOT_VERIFIED-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             404: components["responses"]["404-FACTOR_NOT_FOUND"];
             409: components["responses"]["409-FACTOR_ALREADY_CONFIRMED-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
@@ -8969,7 +8993,7 @@ export interface operations {
             };
             400: components["responses"]["400-METHOD_NOT_AVAILABLE-WRONG_PASSWORD-MFA_DISABLED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-INVALID_ENROLLMENT_TOKEN-STEP_UP_REQUIRED-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
+            403: components["responses"]["403-EMAIL_NOT_VERIFIED-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -9085,7 +9109,7 @@ export interface operations {
             };
             400: components["responses"]["400-WRONG_PASSWORD-MFA_DISABLED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-INVALID_ENROLLMENT_TOKEN-STEP_UP_REQUIRED-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
+            403: components["responses"]["403-EMAIL_NOT_VERIFIED-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -9224,7 +9248,7 @@ export interface operations {
             };
             400: components["responses"]["400-INVALID_PASSKEY_CHALLENGE-WRONG_PASSWORD-MFA_DISABLED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-PASSKEY_NOT_VERIFIED-INVALID_ENROLLMENT_TOKEN-STEP_UP_REQUIRED-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
+            403: components["responses"]["403-EMAIL_NOT_VERIFIED-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
@@ -10881,6 +10905,7 @@ export interface operations {
             };
             400: components["responses"]["400-REDIRECT_URI_NOT_ALLOWED-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
+            403: components["responses"]["403-EMAIL_NOT_VERIFIED"];
             404: components["responses"]["404-IDENTITY_PROVIDER_NOT_FOUND"];
             429: components["responses"]["429-RATE_LIMITED"];
             500: components["responses"]["500-INTERNAL_ERROR"];
@@ -11070,7 +11095,7 @@ export interface operations {
             };
             400: components["responses"]["400-OAUTH_CODE_INVALID-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
+            403: components["responses"]["403-EMAIL_NOT_VERIFIED-API_KEY_NOT_ALLOWED-IMPERSONATION_NOT_ALLOWED"];
             409: components["responses"]["409-IDENTITY_ALREADY_LINKED-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];

@@ -49,6 +49,10 @@ export function createApiKeys(kit: Pick<AuthKit, 'context' | 'useCases' | 'users
       if (expiresAt && expiresAt.getTime() <= Date.now()) throw accessErrors.INVALID_EXPIRY();
       const secret = randomToken(API_KEY_PREFIX);
       const row = await kit.useCases.run(caller, async (tx, emit) => {
+        // A key outlives a password reset: who holds an account before anyone proved its mailbox adds none.
+        const owner = await kit.users.findById(tx, principal.userId);
+        if (!owner) throw errors.SESSION_ENDED();
+        kit.users.assertAddressProven(owner);
         const created = await queries.insertApiKey(tx, {
           userId: principal.userId,
           name: input.name,

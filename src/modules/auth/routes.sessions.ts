@@ -156,7 +156,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
       { ...authenticated, stepUp: true },
       {
         description:
-          'A key acts as you with at most the scopes given, which must be permissions you hold (SCOPE_NOT_HELD). Send it as `x-api-key` or as a Bearer token. Store the secret: it is never shown again.',
+          'A key acts as you with at most the scopes given, which must be permissions you hold (SCOPE_NOT_HELD). Send it as `x-api-key` or as a Bearer token. Store the secret: it is never shown again. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED (a key is a way in that a password reset leaves).',
         summary: 'Create an API key; its secret is shown this once',
         body: ApiKeyBody,
         response: {
@@ -165,6 +165,7 @@ export const signedInRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; stat
             accessErrors.UNKNOWN_PERMISSION,
             accessErrors.INVALID_EXPIRY,
             errors.SCOPE_NOT_HELD,
+            userErrors.EMAIL_NOT_VERIFIED,
             accessErrors.API_KEY_NOT_ALLOWED,
             accessErrors.IMPERSONATION_NOT_ALLOWED,
             limited,

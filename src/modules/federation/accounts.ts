@@ -2,6 +2,7 @@ import type { Executor, Tx } from '../../db/client.js';
 import { violatedUniqueConstraint } from '../../db/errors.js';
 import { AppError } from '../../http/errors.js';
 import type { Emit } from '../../platform/use-case.js';
+import { authErrors } from '../auth/errors.js';
 import type { DomainEvent } from '../events.js';
 import type { UserRow } from '../users/service.js';
 import type { FederationKit } from './deps.js';
@@ -31,6 +32,16 @@ export function assertDomainAllowed(provider: Provider, identity: ExternalIdenti
   if (provider.allowedDomains.length === 0) return;
   const domain = identity.email?.split('@')[1];
   if (!identity.emailVerified || !domain || !provider.allowedDomains.includes(domain)) throw errors.EMAIL_DOMAIN_NOT_ALLOWED();
+}
+
+/**
+ * A link asked for by a signed-in person goes only to an account whose address is proven: an identity is a way in that
+ * a password reset leaves, so one added by whoever held the account unproven would outlast the mailbox owner's reset.
+ */
+export async function assertMayLinkTo(users: FederationKit['users'], db: Executor, userId: string) {
+  const user = await users.findById(db, userId);
+  if (!user) throw authErrors.SESSION_ENDED();
+  users.assertAddressProven(user);
 }
 
 /**

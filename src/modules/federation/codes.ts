@@ -7,7 +7,7 @@ import type { Emit } from '../../platform/use-case.js';
 import { assertNotApiKey } from '../access/service.js';
 import { authErrors } from '../auth/errors.js';
 import type { DomainEvent } from '../events.js';
-import { identityFields } from './accounts.js';
+import { assertMayLinkTo, identityFields } from './accounts.js';
 import type { FederationKit } from './deps.js';
 import { federationErrors as errors } from './errors.js';
 import type { CodeRejection } from './events.js';
@@ -116,6 +116,7 @@ export function createCodes(kit: Pick<FederationKit, 'auth' | 'context' | 'useCa
       const linked = await useCases.run(caller, async (tx, emit) => {
         const grant = await redeem(tx, emit, input, { purpose: 'link', userId });
         if (typeof grant === 'string' || !grant.identity) return undefined;
+        await assertMayLinkTo(kit.users, tx, userId);
         const known = await queries.findIdentity(tx, grant.provider, grant.identity.subject);
         if (known && known.userId !== userId) throw errors.IDENTITY_ALREADY_LINKED();
         if (known) return known;

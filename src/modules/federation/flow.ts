@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import type { Caller } from '../../platform/caller.js';
 import { authErrors } from '../auth/errors.js';
-import { createAccountResolution, Refusal, refusalOf } from './accounts.js';
+import { assertMayLinkTo, createAccountResolution, Refusal, refusalOf } from './accounts.js';
 import { type Codes, sha256 } from './codes.js';
 import type { FederationKit } from './deps.js';
 import { federationErrors as errors } from './errors.js';
@@ -71,6 +71,9 @@ export function createFlow(
       // Exact match, checked before anything else: an unknown redirect_uri gets an answer, never a redirect.
       if (!allowlist.has(request.redirect_uri)) throw errors.REDIRECT_URI_NOT_ALLOWED();
       const provider = await providers.bySlug(db, slug);
+      const linkUserId = request.link ? (caller.principal?.userId ?? null) : null;
+      // Refused before the trip to the provider, as its finish (POST /auth/identities) would refuse it.
+      if (linkUserId) await assertMayLinkTo(kit.users, db, linkUserId);
       const checks = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
       const authorizationUrl = await protocol.authorizationUrl(provider, checks);
       await useCases.run(caller, (tx) =>
@@ -82,7 +85,7 @@ export function createFlow(
           redirectUri: request.redirect_uri,
           codeChallenge: request.code_challenge,
           appState: request.state ?? null,
-          linkUserId: request.link ? (caller.principal?.userId ?? null) : null,
+          linkUserId,
           expiresAt: new Date(Date.now() + FLOW_TTL_MS),
         }),
       );

@@ -43,12 +43,18 @@ export const ownIdentityRoutes: FastifyPluginAsyncTypebox<{
     '',
     operation(authenticated, {
       description:
-        'Completes GET /auth/oauth/{provider}/authorize?link=true: send the one-time code it redirected with and your PKCE verifier. An identity already linked to another account answers 409.',
+        'Completes GET /auth/oauth/{provider}/authorize?link=true: send the one-time code it redirected with and your PKCE verifier. An identity already linked to another account answers 409. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED (a linked identity is a way in that a password reset leaves).',
       summary: 'Finish linking a provider: the code of a link=true sign-in and your PKCE verifier',
       body: CodeExchangeBody,
       response: {
         201: IdentityEnvelope,
-        ...problems(errors.OAUTH_CODE_INVALID, errors.IDENTITY_ALREADY_LINKED, ...signedInSessionOnly, httpErrors.RATE_LIMITED),
+        ...problems(
+          errors.OAUTH_CODE_INVALID,
+          errors.IDENTITY_ALREADY_LINKED,
+          userErrors.EMAIL_NOT_VERIFIED,
+          ...signedInSessionOnly,
+          httpErrors.RATE_LIMITED,
+        ),
       },
     }),
     async (request) => ({ identity: await federation.completeLink(signedIn(request.caller), request.body) }),

@@ -8,6 +8,7 @@ import { problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { authErrors } from '../auth/errors.js';
 import { LoginResponse } from '../auth/schemas.js';
+import { userErrors } from '../users/errors.js';
 import { federationErrors as errors } from './errors.js';
 import { AuthorizationUrl, AuthorizeQuery, CallbackQuery, CodeExchangeBody, ProviderParams } from './schemas.js';
 import type { FederationService } from './service.js';
@@ -30,7 +31,8 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationServ
     '/:provider/authorize',
     operation(signedInIfCredentials, {
       summary: 'Start signing in (or, with link=true and a Bearer token, linking) with an identity provider',
-      description: 'Redirects to the provider. With `Accept: application/json` answers the URL instead (for an app that must read it).',
+      description:
+        'Redirects to the provider. With `Accept: application/json` answers the URL instead (for an app that must read it). Linking (link=true) is only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED, before any trip to the provider.',
       params: ProviderParams,
       querystring: AuthorizeQuery,
       response: {
@@ -41,6 +43,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationServ
           errors.IDENTITY_PROVIDER_NOT_FOUND,
           errors.IDENTITY_PROVIDER_UNAVAILABLE,
           httpErrors.UNAUTHORIZED,
+          userErrors.EMAIL_NOT_VERIFIED,
           limited,
         ),
       },

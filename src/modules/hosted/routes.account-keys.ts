@@ -111,6 +111,8 @@ export function accountKeyPages(app: FastifyInstance, kit: PageKit) {
     } catch (error) {
       if (kit.isRefusal(error, 'SCOPE_NOT_HELD', 'UNKNOWN_PERMISSION'))
         return keysPage(request, reply, session, { errors: { scopes: t('apiKeys.scopesNotHeld') }, values }, 403);
+      if (kit.isRefusal(error, 'EMAIL_NOT_VERIFIED'))
+        return keysPage(request, reply, session, { formError: t('common.confirmEmailFirst'), values }, 403);
       if (!kit.isRefusal(error, 'STEP_UP_REQUIRED')) throw error;
       // As the API asks it: a recent sign-in, with the second factor of a person who has one.
       const location = await hosted.stepUp(request.caller, session, '/account/api-keys');

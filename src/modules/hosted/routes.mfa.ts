@@ -238,6 +238,8 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     try {
       started = retry?.factorId ? await mfa.factors.pendingTotp(caller, retry.factorId, input) : await mfa.factors.startTotp(caller, input);
     } catch (error) {
+      if (kit.isRefusal(error, 'EMAIL_NOT_VERIFIED'))
+        return kit.message(request, reply, { title: t('mfa.enrolTitle'), message: t('common.confirmEmailFirst'), alert: true }, 403);
       if (!kit.isRefusal(error, 'STEP_UP_REQUIRED', 'INVALID_ENROLLMENT_TOKEN', 'MFA_DISABLED')) throw error;
       // Adding a factor needs a recent sign-in (with the factor one already has): sign in again.
       const again = { href: '/sign-in?return_to=%2Faccount%2Fauthenticator', label: t('signIn.title') };

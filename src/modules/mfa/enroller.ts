@@ -80,7 +80,9 @@ export function createEnroller(kit: MfaKit) {
 
   /**
    * Who enrols: the holder of an enrolment token, or the signed-in person with a fresh sign-in (their
-   * password given now, or step-up; not asked again to finish an enrolment it started). Refused when their policy turns second factors off.
+   * password given now, or step-up; not asked again to finish an enrolment it started). Refused while the account's
+   * address is unproven (EMAIL_NOT_VERIFIED, asked first: no password is worth checking then), and when their policy
+   * turns second factors off.
    */
   async function enroller(tx: Executor, caller: Caller, input: EnrolInput, fresh = true): Promise<Enroller> {
     let found: Enroller;
@@ -89,6 +91,7 @@ export function createEnroller(kit: MfaKit) {
       const pending = await queries.findChallenge(tx, tokenHash, 'ENROLLMENT');
       const user = pending?.userId ? await kit.users.findById(tx, pending.userId) : undefined;
       if (!pending || !user || !kit.auth.mayHoldSession(user)) throw errors.INVALID_ENROLLMENT_TOKEN();
+      kit.users.assertAddressProven(user);
       found = { user, enrolment: { tokenHash, signIn: pending.data as unknown as PendingSignIn } };
     } else {
       if (!caller.principal) throw httpErrors.UNAUTHORIZED();
@@ -96,6 +99,7 @@ export function createEnroller(kit: MfaKit) {
       assertNotApiKey(signedIn.principal);
       const user = await kit.users.findById(tx, signedIn.principal.userId);
       if (!user) throw httpErrors.UNAUTHORIZED();
+      kit.users.assertAddressProven(user);
       // Finishing what a fresh authentication started (a pending factor, a spent challenge) is not asked again.
       if (fresh && input.password !== undefined) {
         // A session is no licence to guess its password: each try counts as one at sign-in does.

@@ -37,6 +37,8 @@ const operation = operations(['mfa']);
 const limited = httpErrors.RATE_LIMITED;
 /** What adding a factor may answer: the fresh-authentication refusals and the enrolment token's. */
 const enrolProblems = [
+  // A factor is added only to an account whose address is proven: it would outlast the mailbox owner's password reset.
+  userErrors.EMAIL_NOT_VERIFIED,
   errors.WRONG_PASSWORD,
   errors.MFA_DISABLED,
   errors.INVALID_ENROLLMENT_TOKEN,
@@ -138,7 +140,7 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
     operation(signedInIfCredentials, {
       summary: 'Start adding an authenticator app',
       description:
-        'A new TOTP secret, its otpauth:// URI and a QR code (SVG); it counts once a code from it is confirmed. A person has at most 5 authenticator apps (409 AUTHENTICATOR_LIMIT_REACHED). Signed in with a sign-in within STEP_UP_MAX_AGE (with your second factor if you have one) or your current password in the body; or with the enrolment token of a sign-in that must enrol.',
+        'A new TOTP secret, its otpauth:// URI and a QR code (SVG); it counts once a code from it is confirmed. A person has at most 5 authenticator apps (409 AUTHENTICATOR_LIMIT_REACHED). Signed in with a sign-in within STEP_UP_MAX_AGE (with your second factor if you have one) or your current password in the body; or with the enrolment token of a sign-in that must enrol. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED.',
       body: EnrolBody,
       response: { 201: TotpEnrolment, ...problems(errors.AUTHENTICATOR_LIMIT_REACHED, ...enrolProblems) },
     }),
@@ -150,7 +152,7 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
     operation(signedInIfCredentials, {
       summary: 'Activate an authenticator app with a code from it',
       description:
-        'Activates the factor and answers 10 recovery codes, shown this once (each works once; stored hashed). With an enrolment token, the sign-in it stopped finishes: `signIn` holds the token pair.',
+        'Activates the factor and answers 10 recovery codes, shown this once (each works once; stored hashed). With an enrolment token, the sign-in it stopped finishes: `signIn` holds the token pair. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED.',
       params: FactorParams,
       body: ConfirmTotpBody,
       response: {
@@ -166,7 +168,7 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
     operation(authenticated, {
       summary: 'Replace your recovery codes',
       description:
-        'A new set of 10 recovery codes replaces the old one (shown this once). Needs a fresh authentication, as adding a factor does.',
+        'A new set of 10 recovery codes replaces the old one (shown this once). Needs a fresh authentication, as adding a factor does. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED.',
       body: FreshBody,
       response: { 200: RecoveryCodeSet, ...problems(errors.METHOD_NOT_AVAILABLE, ...enrolProblems) },
     }),
@@ -210,7 +212,7 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
     operation(signedInIfCredentials, {
       summary: 'Start registering a passkey',
       description:
-        'Registration options (a discoverable credential with user verification) and the challengeId to send back with the answer. Fresh authentication as for an authenticator app, or an enrolment token.',
+        'Registration options (a discoverable credential with user verification) and the challengeId to send back with the answer. Fresh authentication as for an authenticator app, or an enrolment token. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED.',
       body: EnrolBody,
       response: { 200: CeremonyOptions, ...problems(...enrolProblems) },
     }),
@@ -222,7 +224,7 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
     operation(signedInIfCredentials, {
       summary: 'Register a passkey',
       description:
-        "The browser's answer to the options. The first factor also brings 10 recovery codes (shown once); with an enrolment token the sign-in finishes (`signIn`). You are mailed.",
+        "The browser's answer to the options. The first factor also brings 10 recovery codes (shown once); with an enrolment token the sign-in finishes (`signIn`). You are mailed. Only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED.",
       body: PasskeyBody,
       response: { 201: RegisteredPasskey, ...problems(errors.INVALID_PASSKEY_CHALLENGE, errors.PASSKEY_NOT_VERIFIED, ...enrolProblems) },
     }),

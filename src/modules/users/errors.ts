@@ -10,5 +10,9 @@ export const userErrors = defineErrors({
   CANNOT_TARGET_SELF: [409, 'You cannot do this to your own account.'],
   USER_STATUS_CONFLICT: [409, 'The user is not in a status this change starts from.'],
   CURRENT_PASSWORD_WRONG: [403, 'The current password is not right.'],
+  EMAIL_NOT_VERIFIED: [
+    403,
+    'Confirm your email address first (the link mailed to it): second factors, passkeys, API keys and linked identities are added only to an account whose address is proven.',
+  ],
   UNSUPPORTED_IMAGE: [415, 'The file is not an image Tessera accepts.'],
 });

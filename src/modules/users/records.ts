@@ -56,6 +56,15 @@ export async function assertMayRemove(executor: Executor, principal: Principal, 
 }
 
 /**
+ * A way in that outlives a password reset (a second factor, a passkey, an API key, a linked identity) is added only
+ * once the account's address is proven. Before that, whoever holds the account may not own the mailbox; and whoever
+ * takes the mailbox of an account whose holder added a factor to it would reset the password past that factor.
+ */
+export function assertAddressProven(user: Pick<queries.UserRow, 'emailVerifiedAt'>) {
+  if (user.emailVerifiedAt === null) throw errors.EMAIL_NOT_VERIFIED();
+}
+
+/**
  * A new address is a credential change (a reset mailed to it takes the account): never made with an API key
  * or while impersonating. A new username or phone number, which one signs in or recovers with (a code goes to
  * the phone), is not made while impersonating either, nor by an API key on its own owner's account: a leaked

@@ -21,6 +21,7 @@ import * as queries from './queries.js';
 import {
   actionableUser,
   applyUserChange,
+  assertAddressProven,
   assertIdentifierChangesAllowed,
   assertMayRemove,
   normalizeEmail,
@@ -114,6 +115,8 @@ export interface UsersService
   assertMayRemove: typeof assertMayRemove;
   /** A new email, username or phone: not while impersonating, nor with an API key where it could take an account. */
   assertIdentifierChangesAllowed: typeof assertIdentifierChangesAllowed;
+  /** A second factor, passkey, API key or linked identity is added only to an account whose address is proven (EMAIL_NOT_VERIFIED). */
+  assertAddressProven: typeof assertAddressProven;
   /** The target user, or USER_NOT_FOUND whether it is missing or outside the actor's tenancy. */
   visibleUser: typeof visibleUser;
   /** The target of an action on another account: USER_NOT_FOUND as above, or ACCOUNT_HOLDS_MORE_ACCESS. */
@@ -199,6 +202,7 @@ export function createUsersService(context: AppContext, deps: UsersDeps): UsersS
     join: (tx, emit, user, placement) => applyUserChange(tx, emit, user, placement, 'user.updated'),
     assertMayRemove,
     assertIdentifierChangesAllowed,
+    assertAddressProven,
     statistics: userStatistics,
     visibleUser,
     actionableUser,

@@ -13,6 +13,8 @@ export const de: Catalogue = {
     passwordLeft: 'Noch {{count}} Zeichen nötig.',
     passwordOk: 'Lang genug.',
     invalidLink: 'Dieser Link ist ungültig, schon benutzt oder abgelaufen. Fordern Sie einen neuen an.',
+    confirmEmailFirst:
+      'Bestätigen Sie zuerst Ihre E-Mail-Adresse mit dem Link, den wir Ihnen geschickt haben: Authenticator-Apps, Passkeys und API-Schlüssel lassen sich nur einem Konto mit bestätigter Adresse hinzufügen.',
     skipToContent: 'Zum Inhalt springen',
     language: 'Sprache',
     support: 'Hilfe nötig? Schreiben Sie an {{email}}',

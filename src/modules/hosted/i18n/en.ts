@@ -11,6 +11,8 @@ export const en = {
     passwordLeft: '{{count}} more characters needed.',
     passwordOk: 'Long enough.',
     invalidLink: 'This link is invalid, already used or expired. Ask for a new one.',
+    confirmEmailFirst:
+      'Confirm your email address first, with the link we mailed to it: authenticator apps, passkeys and API keys are added only to an account whose address is confirmed.',
     skipToContent: 'Skip to content',
     language: 'Language',
     support: 'Need help? Write to {{email}}',
