@@ -159,6 +159,8 @@ export async function createDetachedDatabase(): Promise<{ env: Record<string, st
 
 /** Rolls the newest migrations back one by one, down to and including `name`: a migration test's starting point. */
 export async function rollBackThrough(database: Database, name: string) {
-  for (let step = 0; step < 20; step++) if ((await migrateDown(database)) === name) return;
+  for (let rolledBack = await migrateDown(database); rolledBack !== undefined; rolledBack = await migrateDown(database)) {
+    if (rolledBack === name) return;
+  }
   throw new Error(`${name} was never rolled back`);
 }
