@@ -35,6 +35,12 @@ describe.skipIf(!hasChromium)('hosted API keys page', () => {
     const enrol = await page.goto(`${rig.base}/account/authenticator`);
     expect(enrol?.status()).toBe(403);
     await page.getByText('Confirm your email address first').waitFor();
+    // The account page says so where it would offer an authenticator app or a passkey, and offers neither.
+    await page.goto(`${rig.base}/account`);
+    const factors = page.getByRole('region', { name: 'Sign-in methods' });
+    await factors.getByText('Confirm your email address first').waitFor();
+    expect(await factors.getByRole('link').count()).toBe(0);
+    expect(await factors.getByRole('button').count()).toBe(0);
     await context.close();
   });
 

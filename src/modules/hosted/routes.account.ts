@@ -149,6 +149,8 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
         newPasswordField: { ...newPasswordField(kit, request, 'newPassword', extra.errors?.newPassword), label: t('common.newPassword') },
         sessions,
         factors: (await hosted.mfa.factors.list(hosted.callerOf(request.caller, session))).data,
+        // Factors are added only on a confirmed address: until then the page says so instead of offering them.
+        addressProven: person.emailVerified,
         rememberedDevices: remembered.data.map((entry) => ({
           ...entry,
           device: device(entry.userAgent),
