@@ -24,7 +24,7 @@ describe.skipIf(!hasChromium)('hosted API keys page', () => {
   it('asks a person whose address is unproven to confirm it before a key or an authenticator app is added', async () => {
     const user = await createUser(rig.h, { password: 'an unproven passphrase', permissions: ['users:read'] });
     await queryRows(rig.h.context.database.primary, sql`UPDATE users SET email_verified_at = NULL WHERE id = ${user.id}`);
-    const context = await rig.context();
+    const context = await rig.context({ axe: true });
     const page = await signIn(context, user.email, 'an unproven passphrase');
     await page.goto(`${rig.base}/account/api-keys`);
     await page.getByLabel('Name').fill('nightly export');
@@ -41,6 +41,7 @@ describe.skipIf(!hasChromium)('hosted API keys page', () => {
     await factors.getByText('Confirm your email address first').waitFor();
     expect(await factors.getByRole('link').count()).toBe(0);
     expect(await factors.getByRole('button').count()).toBe(0);
+    await checkPageAtEachWidth(page);
     await context.close();
   });
 
