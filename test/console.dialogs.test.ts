@@ -53,7 +53,8 @@ describe.skipIf(!hasChromium)('admin console: a dialog the API refuses', () => {
     }
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('New organization');
+    // Radix gives focus back a task after the dialog leaves the page: wait for it rather than read it at once.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('New organization');
   });
 
   it('a role name the API would refuse is said by the field, in words, not as the schema pattern', async () => {
@@ -88,7 +89,7 @@ describe.skipIf(!hasChromium)('admin console: a dialog the API refuses', () => {
     await dialog.waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Reactivate' }).waitFor();
 
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('page-title');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('page-title');
     await ui.checkAtEachWidth('user-suspended');
     expect((await api('GET', `/users/${person.id}`)).body.status).toBe('SUSPENDED');
 
