@@ -125,7 +125,8 @@ describe.skipIf(!hasChromium)('remember this device on the hosted pages', () => 
     expect(await alert.textContent()).toBe('That code does not match this key. Enter the code your app shows for it now.');
     expect(await code.getAttribute('aria-invalid')).toBe('true');
     expect(await code.getAttribute('aria-describedby')).toBe(await alert.getAttribute('id'));
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('code');
+    // The browser runs autofocus at its next rendering step, not as it parses: wait for it.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('code');
     await checkPageAtEachWidth(page);
 
     await code.fill(totpCode(secret, stepAt()));
