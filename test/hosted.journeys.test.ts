@@ -37,6 +37,12 @@ describe.skipIf(!hasChromium)('hosted password journeys', () => {
     const [row] = await rig.h.context.database.primary.select().from(users).where(eq(users.email, email));
     return row?.emailVerifiedAt !== null && row?.emailVerifiedAt !== undefined;
   };
+  /** The mail's link to this page (a sign-up's confirmation carries two). */
+  const linkTo = (mail: { raw: string }, path: string) => {
+    const found = mail.raw.match(new RegExp(`https?://[^\\s"<>]*${path}\\?token=[^\\s"<>]*`))?.[0];
+    if (!found) throw new Error(`no ${path} link in the mail`);
+    return found;
+  };
   const fillSignUp = async (page: Page, email: string, password: string) => {
     await page.goto(`${rig.base}/sign-up`);
     await page.getByLabel('First name').fill('Ada');
@@ -139,6 +145,24 @@ describe.skipIf(!hasChromium)('hosted password journeys', () => {
     }, 90_000);
   }
 
+  it('takes an account someone made with one’s address back from the mail’s “I did not sign up”, without JavaScript', async () => {
+    const email = address('disputed');
+    const context = await rig.context({ javaScript: false });
+    const taker = await context.newPage();
+    await fillSignUp(taker, email, 'a taker’s passphrase');
+    await taker.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+
+    const owner = await context.newPage();
+    await owner.goto(linkTo(await smtp.waitFor(email, /Confirm your email/), '/dispute-registration'));
+    await owner.getByRole('button', { name: 'Take back the account' }).click();
+    await owner.getByText('The account is yours alone now.').waitFor();
+    expect(await emailVerified(email)).toBe(true);
+    const refused = await signIn(context, email, 'a taker’s passphrase');
+    await refused.getByRole('alert').waitFor();
+    await smtp.waitFor(email, /The account made with your address is yours/);
+    await context.close();
+  }, 60_000);
+
   it('answers every address alike on forgot-password, a long one within a phone’s width', async () => {
     const context = await rig.context({ width: 390 });
     const page = await context.newPage();
@@ -165,9 +189,18 @@ describe.skipIf(!hasChromium)('hosted password journeys', () => {
         payload: { email: unconfirmed, password: 'an axe sign-up passphrase' },
       });
       expect(registered.statusCode).toBeLessThan(300);
-      const link = new URL((await smtp.waitFor(unconfirmed, /Confirm your email/)).link as string);
+      const mail = await smtp.waitFor(unconfirmed, /Confirm your email/);
+      const link = new URL(mail.link as string);
       const confirmPage = `${link.pathname}${link.search}`;
-      for (const path of ['/sign-up', '/forgot-password', '/reset-password?token=x', '/verify-email?token=x', confirmPage]) {
+      const disputePage = new URL(linkTo(mail, '/dispute-registration')).search;
+      for (const path of [
+        '/sign-up',
+        '/forgot-password',
+        '/reset-password?token=x',
+        '/verify-email?token=x',
+        confirmPage,
+        `/dispute-registration${disputePage}`,
+      ]) {
         await page.goto(`${rig.base}${path}`);
         expect(await page.getAttribute('html', 'lang')).toBe(language);
         await checkPageAtEachWidth(page);

@@ -130,6 +130,7 @@ describe('mail catalogues', () => {
     emailChangeNotice: { newEmail: 'new@example.com', url: 'https://t.example/revert-email-change?token=x', days: 7 },
     emailChangedByAdmin: { newEmail: 'new@example.com' },
     emailChangeReverted: { url: 'https://t.example/reset-password?token=x', days: 3 },
+    registrationDisputed: { url: 'https://t.example/reset-password?token=x', days: 7 },
     invitation: {
       organization: 'Acme',
       inviter: 'Ada',
@@ -149,6 +150,7 @@ describe('mail catalogues', () => {
     return [
       ...Object.entries(samples).map(([name, data]) => render(name as TemplateName, data)),
       render('invitationReminder', { ...samples.invitationReminder, organization: null }),
+      render('verifyEmail', { ...samples.verifyEmail, dispute: { url: 'https://t.example/dispute-registration?token=x', days: 7 } }),
     ];
   };
 

@@ -1064,6 +1064,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/dispute-registration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * I did not sign up: take the account made with this address from whoever made it
+         * @description Takes the token of the second link of a sign-up's confirmation mail (valid 7 days, even after the address was confirmed, while the account keeps that address): the address counts as proven, and the account loses its password, any pending address change, every session, API key, second factor, passkey and linked identity. A link to choose a password is mailed to the address. The link works once.
+         */
+        post: operations["postAuthDisputeRegistration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/resend-verification": {
         parameters: {
             query?: never;
@@ -7688,6 +7708,37 @@ export interface operations {
         };
     };
     postAuthRevertEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["400-INVALID_LINK-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
+            409: components["responses"]["409-ALREADY_EXISTS"];
+            413: components["responses"]["413-BODY_TOO_LARGE"];
+            415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
+            500: components["responses"]["500-INTERNAL_ERROR"];
+            503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
+        };
+    };
+    postAuthDisputeRegistration: {
         parameters: {
             query?: never;
             header?: never;

@@ -12,6 +12,8 @@ export const oneTimeTokenPurpose = pgEnum('one_time_token_purpose', [
   'PASSWORD_CHANGE',
   // Mailed to the old address of an email change: "this wasn't me" cancels or undoes it.
   'EMAIL_CHANGE_REVERT',
+  // Mailed with a sign-up's confirmation: "I did not sign up" takes the account from whoever made it with this address.
+  'REGISTRATION_DISPUTE',
 ]);
 export const signingKeyStatus = pgEnum('signing_key_status', ['ACTIVE', 'RETIRING', 'RETIRED']);
 

@@ -39,7 +39,7 @@ export const authEvents = {
     'user',
     1,
     payload({
-      via: Type.Union([Type.Literal('password_reset'), Type.Literal('invitation')]),
+      via: Type.Union([Type.Literal('password_reset'), Type.Literal('invitation'), Type.Literal('registration_dispute')]),
       sessions: Type.Integer({ minimum: 0 }),
     }),
   ),

@@ -32,12 +32,23 @@ export const bindingOf = (user: Pick<UserRow, 'email' | 'passwordHash'>, sentTo 
   passwordStamp: passwordStamp(user),
 });
 
+/** How long a sign-up's "I did not sign up" stays usable, confirmed or not. */
+export const DISPUTE_TTL_MS = 7 * 24 * 3_600_000;
+
+/**
+ * The links that outlive what their owner's account does meanwhile ("this wasn't me", "I did not sign up"): a later
+ * link of their purpose does not replace them, nor does a confirmation or a new password, the taker's own included.
+ */
+const standingPurposes: readonly queries.OneTimePurpose[] = ['EMAIL_CHANGE_REVERT', 'REGISTRATION_DISPUTE'];
+
 /**
  * Whether the account is still as it was when the link was made. A confirmation is bound to the pending
- * address; "this wasn't me" to nothing but its user, so it works after a confirmation and a new password.
+ * address; "this wasn't me" to nothing but its user, so it works after a confirmation and a new password;
+ * "I did not sign up" to the address alone, so it acts only while the account has that address.
  */
 export function isStillBound(user: UserRow, purpose: queries.OneTimePurpose, binding: Partial<LinkBinding> | null) {
   if (purpose === 'EMAIL_CHANGE_REVERT') return typeof binding?.sentTo === 'string';
+  if (purpose === 'REGISTRATION_DISPUTE') return binding?.sentTo === user.email;
   const address = purpose === 'EMAIL_CHANGE' ? user.pendingEmail : user.email;
   return binding?.sentTo === address && binding.passwordStamp === passwordStamp(user);
 }
@@ -45,7 +56,7 @@ export function isStillBound(user: UserRow, purpose: queries.OneTimePurpose, bin
 /**
  * Mailed one-time links: 256 random bits, stored hashed, single use, expiring, always under PUBLIC_URL
  * (never the request's Host), bound to the address they go to (`LinkBinding`). A new link of a purpose
- * replaces the user's earlier ones, but for "this wasn't me".
+ * replaces the user's earlier ones, but for the standing ones.
  */
 export function createOneTimeLinks(kit: Pick<AuthKit, 'context' | 'mail' | 'useCases' | 'users'>) {
   const { config, state } = kit.context;
@@ -56,8 +67,7 @@ export function createOneTimeLinks(kit: Pick<AuthKit, 'context' | 'mail' | 'useC
     link: { purpose: queries.OneTimePurpose; ttlMs: number; path: string; sentTo?: string; keepSession?: string | null },
   ) {
     const token = randomToken();
-    // Every "this wasn't me" stays usable for its whole life: a later change (the taker's own) must not cancel the owner's.
-    if (link.purpose !== 'EMAIL_CHANGE_REVERT') await queries.expireOneTimeTokens(tx, user.id, link.purpose);
+    if (!standingPurposes.includes(link.purpose)) await queries.expireOneTimeTokens(tx, user.id, link.purpose);
     const data: LinkBinding = { ...bindingOf(user, link.sentTo), ...(link.keepSession ? { keepSession: link.keepSession } : {}) };
     await queries.insertOneTimeToken(tx, {
       userId: user.id,
@@ -85,11 +95,17 @@ export function createOneTimeLinks(kit: Pick<AuthKit, 'context' | 'mail' | 'useC
     return Boolean(found && user && isStillBound(user, found.purpose, (found.data ?? null) as Partial<LinkBinding> | null));
   }
 
-  async function verificationUrl(tx: Executor, to: Recipient) {
+  /** A link to the account of the address it goes to, as that account is now. */
+  async function linkTo(tx: Executor, to: Recipient, link: { purpose: queries.OneTimePurpose; ttlMs: number; path: string }) {
     const user = await kit.users.findById(tx, to.id);
     if (!user) throw errors.INVALID_LINK();
-    return create(tx, user, { purpose: 'EMAIL_VERIFICATION', ttlMs: config.VERIFY_TOKEN_TTL, path: '/verify-email', sentTo: to.email });
+    return create(tx, user, { ...link, sentTo: to.email });
   }
+
+  const verificationUrl = (tx: Executor, to: Recipient) =>
+    linkTo(tx, to, { purpose: 'EMAIL_VERIFICATION', ttlMs: config.VERIFY_TOKEN_TTL, path: '/verify-email' });
+  const disputeUrl = (tx: Executor, to: Recipient) =>
+    linkTo(tx, to, { purpose: 'REGISTRATION_DISPUTE', ttlMs: DISPUTE_TTL_MS, path: '/dispute-registration' });
 
   return {
     create,
@@ -104,9 +120,11 @@ export function createOneTimeLinks(kit: Pick<AuthKit, 'context' | 'mail' | 'useC
       await kit.mail.enqueue(tx, { to: to.email, template, data: await data(), userId: to.id });
     },
 
-    async mailVerification(tx: Executor, to: Recipient) {
+    /** `disputable`: a sign-up's own, which also carries "I did not sign up" (the only mail that ever does). */
+    async mailVerification(tx: Executor, to: Recipient, { disputable = false } = {}) {
       const url = await verificationUrl(tx, to);
-      await kit.mail.enqueue(tx, { to: to.email, template: 'verifyEmail', data: { url }, userId: to.id });
+      const dispute = disputable ? { url: await disputeUrl(tx, to), days: DISPUTE_TTL_MS / 86_400_000 } : undefined;
+      await kit.mail.enqueue(tx, { to: to.email, template: 'verifyEmail', data: { url, ...(dispute ? { dispute } : {}) }, userId: to.id });
     },
   };
 }

@@ -132,6 +132,12 @@ export const credentialRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; st
       'Takes the token of the notice mailed to the old address (valid 7 days, even after the change was confirmed): cancels the pending change or restores the old address, ends every session, and mails a password reset to the old address.',
       auth.revertEmailChange,
     ],
+    [
+      '/dispute-registration',
+      'I did not sign up: take the account made with this address from whoever made it',
+      "Takes the token of the second link of a sign-up's confirmation mail (valid 7 days, even after the address was confirmed, while the account keeps that address): the address counts as proven, and the account loses its password, any pending address change, every session, API key, second factor, passkey and linked identity. A link to choose a password is mailed to the address. The link works once.",
+      auth.disputeRegistration,
+    ],
   ] as const) {
     app.post(
       url,

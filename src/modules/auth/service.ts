@@ -5,7 +5,7 @@
  */
 import { dailySeries, type StatisticsPart } from '../ops/service.js';
 import type { UserRow } from '../users/service.js';
-import { createAccountClaims } from './account-claim.js';
+import { createAccountClaims, createRegistrationDisputes } from './account-claim.js';
 import { createApiKeys } from './api-keys.js';
 import { createAuthenticator } from './authenticate.js';
 import { createBrowserSessions } from './browser-sessions.js';
@@ -40,11 +40,12 @@ export { ACR_VALUES, type Acr, acrOf } from './tokens.js';
 type Flow<F extends (...args: never[]) => unknown> = ReturnType<F>;
 
 /** The mailed links whose page asks for a click before they act. */
-export type MailedLinkKind = 'verify-email' | 'confirm-email-change' | 'revert-email-change';
+export type MailedLinkKind = 'verify-email' | 'confirm-email-change' | 'revert-email-change' | 'dispute-registration';
 const LINK_PURPOSES: Record<MailedLinkKind, OneTimePurpose> = {
   'verify-email': 'EMAIL_VERIFICATION',
   'confirm-email-change': 'EMAIL_CHANGE',
   'revert-email-change': 'EMAIL_CHANGE_REVERT',
+  'dispute-registration': 'REGISTRATION_DISPUTE',
 };
 
 /** What auth publishes: its routes' flows, the sign-in pipeline other ways in end in, sessions, keys. */
@@ -55,6 +56,7 @@ export interface AuthService
     Flow<typeof createTemporaryPasswords>,
     Flow<typeof createEmailVerification>,
     Flow<typeof createEmailChangeFlows>,
+    Flow<typeof createRegistrationDisputes>,
     Flow<typeof createAuthenticator> {
   /** Continuations a sign-in hands out that no row holds (the second step's mfaToken), sealed under the signing keys. */
   continuations: SealedContinuations;
@@ -108,6 +110,7 @@ export function createAuthService(kit: AuthKit): AuthService {
   const temporaryPasswords = createTemporaryPasswords(kit, signIn.signIn);
   const verification = createEmailVerification(kit, links);
   const emailChange = createEmailChangeFlows(kit, links);
+  const disputes = createRegistrationDisputes(kit, links, claims);
   const authenticator = createAuthenticator(kit, apiKeys, userViews, impersonation);
   return {
     signIn: signIn.signIn,
@@ -132,6 +135,7 @@ export function createAuthService(kit: AuthKit): AuthService {
     resendVerification: verification.resendVerification,
     confirmEmailChange: emailChange.confirmEmailChange,
     revertEmailChange: emailChange.revertEmailChange,
+    disputeRegistration: disputes.disputeRegistration,
     authenticate: authenticator.authenticate,
     registerBearerVerifier: authenticator.registerBearerVerifier,
     me: authenticator.me,

@@ -12,10 +12,11 @@ export function reactToUserEvents(kit: Pick<AuthKit, 'liveness' | 'useCases' | '
   const { useCases, liveness } = kit;
 
   useCases.react(['user.created'], async (tx, event) => {
-    const { email, withPassword, emailVerified } = event.payload;
+    const { email, withPassword, emailVerified, source } = event.payload;
     // An account made without a password gets the invitations module's set-password invitation instead.
     if (emailVerified || !withPassword || !event.entityId) return;
-    await links.mailVerification(tx, { id: event.entityId, email });
+    // Only a sign-up is made by someone who may not own the address: its mail lets the owner say so.
+    await links.mailVerification(tx, { id: event.entityId, email }, { disputable: source === 'registration' });
   });
 
   // An erased user's sessions went with the user's row; the other nodes still have to hear of it.

@@ -173,6 +173,11 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
     },
     (request, token) => hosted.revertEmailChange(request.caller, token),
   );
+  linkWithButton(
+    '/dispute-registration',
+    { title: 'dispute.title', intro: 'dispute.intro', submit: 'dispute.submit', done: 'dispute.done' },
+    (request, token) => hosted.disputeRegistration(request.caller, token),
+  );
 
   // Forgotten password: the same answer for every address.
   const forgotForm = (request: FastifyRequest, reply: FastifyReply, email: string, error: string | undefined, status = 200) => {

@@ -335,6 +335,8 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
     /** The links an email change mails: confirm the new address, or undo the change from the old one. */
     confirmEmailChange: (caller: Caller, token: string) => auth.confirmEmailChange(caller, token),
     revertEmailChange: (caller: Caller, token: string) => auth.revertEmailChange(caller, token),
+    /** "I did not sign up", from a sign-up's confirmation mail. */
+    disputeRegistration: (caller: Caller, token: string) => auth.disputeRegistration(caller, token),
     forgotPassword: (caller: Caller, email: string) => auth.forgotPassword(caller, email),
     resetPassword: (caller: Caller, input: { token: string; password: string }) => auth.resetPassword(caller, input),
 

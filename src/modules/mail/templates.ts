@@ -16,13 +16,19 @@ export interface MailVoice {
   brand: string;
 }
 
-function compose(voice: MailVoice, subject: string, paragraphs: string[], action?: { label: string; url: string }): MailContent {
+type Action = { label: string; url: string };
+
+/** Paragraphs, then each action as its own paragraph: a link in HTML, "label: url" in plain text. */
+function compose(voice: MailVoice, subject: string, blocks: (string | Action)[]): MailContent {
   const signature = voice.t('common.signature', { brand: voice.brand });
-  const text = [...paragraphs, ...(action ? [`${action.label}: ${action.url}`] : []), signature].join('\n\n');
+  const text = [...blocks.map((block) => (typeof block === 'string' ? block : `${block.label}: ${block.url}`)), signature].join('\n\n');
   const html = [
     '<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">',
-    ...paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`),
-    action ? `<p><a href="${escapeHtml(action.url)}">${escapeHtml(action.label)}</a></p>` : '',
+    ...blocks.map((block) =>
+      typeof block === 'string'
+        ? `<p>${escapeHtml(block)}</p>`
+        : `<p><a href="${escapeHtml(block.url)}">${escapeHtml(block.label)}</a></p>`,
+    ),
     `<p style="color:#666">${escapeHtml(signature)}</p></body></html>`,
   ].join('');
   return { subject, text, html };
@@ -35,18 +41,31 @@ const oneLine = (value: string) => value.replace(/\s+/g, ' ').trim();
 function fromCatalogue(voice: MailVoice, name: string, paragraphs: string[], values: Record<string, unknown>, url?: string) {
   const { t } = voice;
   const all = { brand: voice.brand, ...values };
-  return compose(
-    voice,
-    t(`${name}.subject`, all),
-    paragraphs.map((paragraph) => t(`${name}.${paragraph}`, all)),
-    url ? { label: t(`${name}.action`, all), url } : undefined,
-  );
+  const blocks: (string | Action)[] = paragraphs.map((paragraph) => t(`${name}.${paragraph}`, all));
+  if (url) blocks.push({ label: t(`${name}.action`, all), url });
+  return compose(voice, t(`${name}.subject`, all), blocks);
+}
+
+/**
+ * A sign-up's confirmation also carries "I did not sign up" (`dispute`): whoever used this address without owning
+ * it loses the account to the mailbox's owner. A confirmation asked for again, or for a changed address, has none.
+ */
+function verifyEmail(voice: MailVoice, { url, dispute }: { url: string; dispute?: { url: string; days: number } }) {
+  const mail = fromCatalogue(voice, 'verifyEmail', ['body'], {}, url);
+  if (!dispute) return mail;
+  const { t } = voice;
+  return compose(voice, mail.subject, [
+    t('verifyEmail.body'),
+    { label: t('verifyEmail.action'), url },
+    t('verifyEmail.notYou', { days: dispute.days }),
+    { label: t('verifyEmail.disputeAction'), url: dispute.url },
+  ]);
 }
 
 type FactorKind = 'authenticator' | 'passkey' | 'recoveryCode';
 
 export const templates = {
-  verifyEmail: (voice: MailVoice, { url }: { url: string }) => fromCatalogue(voice, 'verifyEmail', ['body'], {}, url),
+  verifyEmail,
   accountExists: (voice: MailVoice, { resetUrl }: { resetUrl: string }) =>
     fromCatalogue(voice, 'accountExists', ['body', 'next'], {}, resetUrl),
   resetPassword: (voice: MailVoice, { url, minutes }: { url: string; minutes: number }) =>
@@ -65,6 +84,8 @@ export const templates = {
     fromCatalogue(voice, 'emailChangeNotice', ['body', 'warning'], { newEmail, days }, url),
   emailChangedByAdmin: (voice: MailVoice, { newEmail }: { newEmail: string }) =>
     fromCatalogue(voice, 'emailChangedByAdmin', ['body', 'warning'], { newEmail }),
+  registrationDisputed: (voice: MailVoice, { url, days }: { url: string; days: number }) =>
+    fromCatalogue(voice, 'registrationDisputed', ['body', 'next'], { days }, url),
   emailChangeReverted: (voice: MailVoice, { url, days }: { url: string; days: number }) =>
     fromCatalogue(voice, 'emailChangeReverted', ['body', 'next'], { days }, url),
   invitation: (

@@ -143,7 +143,8 @@ export async function findUserForLogin(db: Executor, identifier: { email?: strin
 }
 
 /** A new password; `changeRequired` marks it temporary: the next sign-in must replace it before it gets a session. */
-export async function setPasswordHash(db: Executor, userId: string, passwordHash: string, changeRequired = false) {
+/** `null`: the account has no password (its owner chooses one through a mailed link). */
+export async function setPasswordHash(db: Executor, userId: string, passwordHash: string | null, changeRequired = false) {
   await db.update(users).set({ passwordHash, passwordChangeRequired: changeRequired }).where(eq(users.id, userId));
 }
 

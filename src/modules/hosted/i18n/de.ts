@@ -208,6 +208,13 @@ export const de: Catalogue = {
     revertSubmit: 'Änderung rückgängig machen',
     reverted: 'Die Änderung ist rückgängig gemacht. Wir haben einen Link zum Festlegen eines neuen Passworts an Ihre Adresse gesendet.',
   },
+  dispute: {
+    title: 'Das mit Ihrer Adresse angelegte Konto zurückholen',
+    intro:
+      'Jemand hat sich mit dieser Adresse registriert. Drücken Sie die Schaltfläche, um ihm das Konto zu nehmen: Alle werden abgemeldet, und das Passwort, die zweiten Faktoren, Passkeys und Schlüssel, die er angelegt hat, werden entfernt. Danach schicken wir Ihnen einen Link, um ein Passwort zu wählen, falls Sie das Konto nutzen möchten.',
+    submit: 'Konto zurückholen',
+    done: 'Das Konto gehört jetzt nur Ihnen. Wir haben Ihnen einen Link geschickt, um ein Passwort zu wählen.',
+  },
   account: {
     organizations: 'Organisationen',
     organization: 'Organisation',

@@ -199,6 +199,13 @@ export const en = {
     revertSubmit: 'Undo the change',
     reverted: 'The change is undone. We sent a link to set a new password to your address.',
   },
+  dispute: {
+    title: 'Take back the account made with your address',
+    intro:
+      'Someone signed up with this address. Press the button to take the account from them: everyone is signed out, and the password, second factors, passkeys and keys they set are removed. We then send you a link to choose a password, should you want the account.',
+    submit: 'Take back the account',
+    done: 'The account is yours alone now. We sent a link to choose a password to your address.',
+  },
   account: {
     organizations: 'Organizations',
     organization: 'Organization',

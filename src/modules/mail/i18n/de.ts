@@ -9,6 +9,9 @@ export const de: MailCatalogue = {
     subject: 'Bestätigen Sie Ihre E-Mail-Adresse',
     body: 'Willkommen! Bestätigen Sie, dass diese Adresse Ihnen gehört, um Ihr Konto fertig einzurichten.',
     action: 'E-Mail-Adresse bestätigen',
+    notYou:
+      'Sie haben sich nicht registriert? Dann hat jemand anderes Ihre Adresse verwendet. Dieser Link ({{days}} Tage gültig, auch nach einer Bestätigung) nimmt ihm das Konto: Er meldet alle ab, entfernt Passwort, zweite Faktoren und Passkeys und schickt Ihnen einen Link, um ein eigenes Passwort zu wählen.',
+    disputeAction: 'Ich habe mich nicht registriert',
   },
   accountExists: {
     subject: 'Jemand wollte sich mit Ihrer E-Mail-Adresse registrieren',
@@ -70,6 +73,12 @@ export const de: MailCatalogue = {
     subject: 'Ihre E-Mail-Adresse wurde geändert',
     body: 'Eine Administratorin oder ein Administrator hat die E-Mail-Adresse Ihres Kontos auf {{newEmail}} geändert.',
     warning: 'Wenn Sie das nicht erwartet haben, wenden Sie sich an Ihre Administration.',
+  },
+  registrationDisputed: {
+    subject: 'Das mit Ihrer Adresse angelegte Konto gehört Ihnen',
+    body: 'Wer sich mit Ihrer Adresse registriert hat, wurde abgemeldet; das Passwort, die zweiten Faktoren, Passkeys und Schlüssel, die er angelegt hat, sind entfernt.',
+    next: 'Um das Konto zu nutzen, wählen Sie innerhalb von {{days}} Tagen ein Passwort. Wenn Sie es nicht möchten, müssen Sie nichts tun: Niemand kann sich damit anmelden.',
+    action: 'Passwort wählen',
   },
   emailChangeReverted: {
     subject: 'Ihre E-Mail-Adresse gehört wieder Ihnen',

@@ -7,6 +7,9 @@ export const en = {
     subject: 'Confirm your email address',
     body: 'Welcome! Confirm that this address is yours to finish setting up your account.',
     action: 'Confirm email address',
+    notYou:
+      'Did not sign up? Then someone else used your address. This link (valid {{days}} days, even after a confirmation) takes the account from them: it signs everyone out, removes its password, second factors and passkeys, and mails you a link to choose a password of your own.',
+    disputeAction: 'I did not sign up',
   },
   accountExists: {
     subject: 'Someone tried to sign up with your email',
@@ -67,6 +70,12 @@ export const en = {
     subject: 'Your email address was changed',
     body: "An administrator changed your account's email address to {{newEmail}}.",
     warning: 'If you did not expect this, contact your administrator.',
+  },
+  registrationDisputed: {
+    subject: 'The account made with your address is yours',
+    body: 'Whoever signed up with your address has been signed out, and the password, second factors, passkeys and keys they set are gone.',
+    next: 'To use the account, choose a password within {{days}} days. If you do not want it, you need do nothing: nobody can sign in to it.',
+    action: 'Choose a password',
   },
   emailChangeReverted: {
     subject: 'Your email address is yours again',
