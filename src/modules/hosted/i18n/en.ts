@@ -32,7 +32,9 @@ export const en = {
     reopen: 'Open the page again',
     throttledTitle: 'Please wait',
     expiredForm: 'This form has expired. Please try again.',
+    somethingWrongTitle: 'Something went wrong',
     somethingWrong: 'Something went wrong on our side. Please try again.',
+    reference: 'Reference: {{id}}.',
     unreadableTitle: 'Form not accepted',
     unreadable:
       'Something in this form is not as expected (a value may be too long), so nothing was changed. Go back, check what you entered and try again.',
