@@ -217,4 +217,28 @@ describe('hosted pages and requests as sent', () => {
     }
     expect((await page('/account', { cookie })).statusCode).toBe(200);
   });
+
+  it('answers a browser at an address beneath a page that nothing serves with a page saying so and a link to that page', async () => {
+    for (const [url, nearest] of [
+      ['/account/', '/account'],
+      ['/sign-in/', '/sign-in'],
+      ['/account/settings', '/account'],
+      ['/sign-in/second-factor/', '/sign-in/second-factor'],
+      ['/reset-password/?token=abc', '/reset-password'],
+    ] as const) {
+      const res = await page(url, { 'accept-language': 'de' });
+      expect([res.statusCode, res.headers['content-type']], url).toEqual([404, 'text/html; charset=utf-8']);
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.body).toContain('<html lang="de">');
+      expect(res.body).toContain('Unter dieser Adresse gibt es keine Seite.');
+      expect(res.body).toContain(`<a href="${nearest}">`);
+    }
+    // A script, and an address beneath the API's or the console's, still get problem+json.
+    const scripted = await h.app.inject({ method: 'GET', url: '/account/', headers: { accept: 'application/json' } });
+    expect([scripted.statusCode, scripted.json().code]).toEqual([404, 'ROUTE_NOT_FOUND']);
+    for (const url of ['/users/me/nothing', '/admin/assets/nope.js', '/nothing']) {
+      const res = await page(url);
+      expect([res.statusCode, res.headers['content-type']], url).toEqual([404, 'application/problem+json; charset=utf-8']);
+    }
+  });
 });

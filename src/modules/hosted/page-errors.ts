@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AppError, httpErrors } from '../../http/errors.js';
 import { asksForPage, sendProblem, toAppError } from '../../http/problem.js';
-import { answerWrongMethodsWith } from '../../http/served-methods.js';
+import { answerMissingPathsWith, answerWrongMethodsWith } from '../../http/served-methods.js';
 import { pageBehind } from './page-behind.js';
 import type { PageKit } from './routes.js';
 
@@ -15,7 +15,7 @@ function refusalPage(
   request: FastifyRequest,
   reply: FastifyReply,
   refusal: AppError,
-  words: 'unreadable' | 'wrongMethod',
+  words: 'unreadable' | 'wrongMethod' | 'notFound',
 ) {
   request.log.info({ code: refusal.code }, 'page request refused');
   const t = kit.t(request);
@@ -69,5 +69,16 @@ export function answerUnreadableRequestsWithPage(app: FastifyInstance, kit: Page
 export function answerWrongMethodsWithPage(app: FastifyInstance, kit: PageKit) {
   answerWrongMethodsWith(app, (request, reply, refusal) =>
     asksForPage(request) ? refusalPage(app, kit, request, reply, refusal, 'wrongMethod') : sendProblem(request, reply, refusal),
+  );
+}
+
+/**
+ * An address beneath a page that nothing serves (`/account/`, `/account/settings`: a typed or mangled link) answers a
+ * browser with a page saying so in the page's language, with a link to the page above it; a script gets the core's
+ * problem+json ROUTE_NOT_FOUND. Registered on the pages' own instance, before their routes.
+ */
+export function answerMissingPagesWithPage(app: FastifyInstance, kit: PageKit) {
+  answerMissingPathsWith(app, (request, reply, refusal) =>
+    asksForPage(request) ? refusalPage(app, kit, request, reply, refusal, 'notFound') : sendProblem(request, reply, refusal),
   );
 }

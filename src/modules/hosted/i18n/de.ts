@@ -40,6 +40,8 @@ export const de: Catalogue = {
     unreadableTitle: 'Formular nicht angenommen',
     unreadable:
       'Etwas in diesem Formular ist nicht wie erwartet (vielleicht ist ein Wert zu lang), daher wurde nichts geändert. Gehen Sie zurück, prüfen Sie Ihre Eingaben und versuchen Sie es erneut.',
+    notFoundTitle: 'Seite nicht gefunden',
+    notFound: 'Unter dieser Adresse gibt es keine Seite. Sie wurde vielleicht falsch eingegeben, oder der Link ist unvollständig.',
     wrongMethodTitle: 'So nicht verfügbar',
     wrongMethod:
       'Diese Seite kann so nicht verwendet werden, daher wurde nichts geändert. Öffnen Sie sie über ihren Link und versuchen Sie es erneut.',

@@ -38,6 +38,8 @@ export const en = {
     unreadableTitle: 'Form not accepted',
     unreadable:
       'Something in this form is not as expected (a value may be too long), so nothing was changed. Go back, check what you entered and try again.',
+    notFoundTitle: 'Page not found',
+    notFound: 'There is no page at this address. It may have been mistyped, or the link may be incomplete.',
     wrongMethodTitle: 'Not available this way',
     wrongMethod: 'This page cannot be used this way, so nothing was changed. Open it from its link and try again.',
   },
