@@ -27,12 +27,12 @@ describe.skipIf(!hasChromium)('per-organization branding on the hosted pages', (
     rig.h.app.inject({ method: 'PATCH', url: `/organizations/${id}`, headers: root.headers, payload });
 
   /** An organization with its own brand, and the token of an invitation to it for a new person. */
-  async function brandedInvitation() {
+  async function brandedInvitation(brandPrimaryColor = '#7a1fa2') {
     const organizationId = await createOrganization(rig.h, root, `Globex ${++counter}`);
     const branded = await patch(organizationId, {
       brandName: 'Globex Academy',
       brandLogoUrl: 'https://cdn.globex.example/logo.png',
-      brandPrimaryColor: '#7a1fa2',
+      brandPrimaryColor,
     });
     expect(branded.statusCode, branded.body).toBe(200);
     const email = `invitee${counter}-${Date.now()}@example.com`;
@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium)('per-organization branding on the hosted pages', (
       expect(await page.locator('header .brand').textContent()).toContain('Globex Academy');
       expect(await page.locator('header .brand img').getAttribute('src')).toBe('https://cdn.globex.example/logo.png');
       const stylesheet = await page.locator('link[href^="/hosted/brand.css"]').getAttribute('href');
-      expect((await rig.h.app.inject({ url: stylesheet as string })).body).toBe(':root{--primary:#7a1fa2}\n');
+      expect((await rig.h.app.inject({ url: stylesheet as string })).body).toContain(':root{--primary:#7a1fa2;');
       expect(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--primary').trim())).toBe('#7a1fa2');
       await page.getByText('help@tessera.example').waitFor();
       await checkPageAtEachWidth(page);
@@ -85,6 +85,32 @@ describe.skipIf(!hasChromium)('per-organization branding on the hosted pages', (
       await page.goto(`${rig.base}/sign-in`);
       expect(await page.title()).toMatch(/· Tessera Cloud$/);
       await page.getByText('help@tessera.example').waitFor();
+      await context.close();
+    }, 60_000);
+  }
+
+  // A brand colour is whatever the organization chose: a light one under white words, or a dark one as a link on the
+  // dark scheme's card, would be unreadable. The words on it, and the links in it, keep their contrast in both schemes.
+  for (const [color, scheme] of [
+    ['#f5c518', 'light'],
+    ['#f5c518', 'dark'],
+    ['#7a1fa2', 'light'],
+    ['#7a1fa2', 'dark'],
+  ] as const) {
+    it(`keeps the buttons and links of a ${color} brand readable in the ${scheme} scheme (axe, both widths)`, async () => {
+      const { token } = await brandedInvitation(color);
+      const context = await rig.context({ axe: true });
+      const page = await context.newPage();
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto(`${rig.base}/accept-invitation?token=${encodeURIComponent(token)}`);
+      await page.getByRole('button', { name: 'Accept invitation' }).waitFor();
+      // The button keeps the brand's own colour; only the words on it and the links adapt.
+      const button = await page
+        .getByRole('button', { name: 'Accept invitation' })
+        .evaluate((element) => getComputedStyle(element).backgroundColor);
+      const [r, g, b] = [1, 3, 5].map((at) => Number.parseInt(color.slice(at, at + 2), 16));
+      expect(button).toBe(`rgb(${r}, ${g}, ${b})`);
+      await checkPageAtEachWidth(page);
       await context.close();
     }, 60_000);
   }

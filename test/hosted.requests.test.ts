@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createUser, signInByForm } from './helpers/auth.js';
@@ -189,5 +190,55 @@ describe('hosted pages and requests as sent', () => {
       { userId: person.id, sessionId: '', authTime: new Date(), amr: [], organizationId: null },
     );
     expect(stored.profile.avatarUrl).toBeNull();
+  });
+
+  it('answers a browser whose page fails on our side with a page in its language and a reference, a script with problem+json', async () => {
+    // A session of its own: the forms walked above include the sign-out.
+    const person = await createUser(h, { password: 'a failing passphrase' });
+    const cookie = `${h.app.modules.hosted.cookieName}=${await signInByForm(h, person)}`;
+    const db = h.context.database.primary;
+    // A table the account page reads is gone (a failed upgrade, say): the page cannot be drawn.
+    await db.execute(sql.raw('ALTER TABLE mfa_remembered_devices RENAME TO mfa_remembered_devices_away'));
+    try {
+      const refused = await page('/account?lang=de', { cookie });
+      expect([refused.statusCode, refused.headers['content-type']], refused.body).toEqual([500, 'text/html; charset=utf-8']);
+      expect(refused.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(refused.headers['cache-control']).toBe('no-store');
+      expect(refused.body).toContain('<html lang="de">');
+      expect(refused.body).toContain('Bei uns ist etwas schiefgelaufen.');
+      expect(refused.body).toContain(String(refused.headers['x-request-id']));
+      // Nothing of the failure itself is shown.
+      expect(refused.body).not.toMatch(/mfa_remembered_devices|relation|stack/i);
+      const scripted = await h.app.inject({ method: 'GET', url: '/account', headers: { cookie, accept: 'application/json' } });
+      expect([scripted.statusCode, scripted.headers['content-type']]).toEqual([500, 'application/problem+json; charset=utf-8']);
+      expect(scripted.json()).toMatchObject({ status: 500, code: 'INTERNAL_ERROR' });
+    } finally {
+      await db.execute(sql.raw('ALTER TABLE mfa_remembered_devices_away RENAME TO mfa_remembered_devices'));
+    }
+    expect((await page('/account', { cookie })).statusCode).toBe(200);
+  });
+
+  it('answers a browser at an address beneath a page that nothing serves with a page saying so and a link to that page', async () => {
+    for (const [url, nearest] of [
+      ['/account/', '/account'],
+      ['/sign-in/', '/sign-in'],
+      ['/account/settings', '/account'],
+      ['/sign-in/second-factor/', '/sign-in/second-factor'],
+      ['/reset-password/?token=abc', '/reset-password'],
+    ] as const) {
+      const res = await page(url, { 'accept-language': 'de' });
+      expect([res.statusCode, res.headers['content-type']], url).toEqual([404, 'text/html; charset=utf-8']);
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.body).toContain('<html lang="de">');
+      expect(res.body).toContain('Unter dieser Adresse gibt es keine Seite.');
+      expect(res.body).toContain(`<a href="${nearest}">`);
+    }
+    // A script, and an address beneath the API's or the console's, still get problem+json.
+    const scripted = await h.app.inject({ method: 'GET', url: '/account/', headers: { accept: 'application/json' } });
+    expect([scripted.statusCode, scripted.json().code]).toEqual([404, 'ROUTE_NOT_FOUND']);
+    for (const url of ['/users/me/nothing', '/admin/assets/nope.js', '/nothing']) {
+      const res = await page(url);
+      expect([res.statusCode, res.headers['content-type']], url).toEqual([404, 'application/problem+json; charset=utf-8']);
+    }
   });
 });

@@ -120,6 +120,8 @@ describe.skipIf(!hasChromium)('passkeys and the second step on the hosted pages'
     await other.page.goto(`${base}/sign-in`);
     await other.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await other.page.getByText('The passkey did not work').waitFor({ timeout: 30_000 });
+    // The button, disabled while the ceremony ran, lost the focus: the failure has it, where it is read out.
+    expect(await other.page.evaluate(() => document.activeElement?.id)).toBe('passkey-status');
     expect((await other.context.cookies()).find((entry) => entry.name === 'tessera_session')).toBeUndefined();
     await other.context.close();
     await context.close();

@@ -281,7 +281,8 @@ export const problemServerOptions = {
 
 /**
  * The one place errors become HTTP answers (RFC 9457). While the server drains, new requests get 503 SHUTTING_DOWN.
- * A path no route serves is 404; one served with other methods is 405 with Allow (RFC 9110 §15.5.6), answered as its
+ * A path no route serves is 404, answered as the routes' instance of the nearest path above it says
+ * (`answerMissingPathsWith`); one served with other methods is 405 with Allow (RFC 9110 §15.5.6), answered as its
  * routes' instance says (`answerWrongMethodsWith`). `corsPreflight`: OPTIONS is answered on every path.
  */
 export function registerProblemHandlers(app: FastifyInstance, options: { corsPreflight?: boolean } = {}) {
@@ -303,10 +304,14 @@ export function registerProblemHandlers(app: FastifyInstance, options: { corsPre
     headersOfRefusal(error, appError, reply);
     return sendProblem(request, reply, appError);
   });
-  const servedPath = trackServedMethods(app, options);
+  const { servedPath, missingPath } = trackServedMethods(app, options);
   app.setNotFoundHandler((request, reply) => {
     const served = servedPath(request);
-    if (!served) return sendProblem(request, reply, httpErrors.ROUTE_NOT_FOUND());
+    if (!served) {
+      const answer = missingPath(request);
+      const refusal = httpErrors.ROUTE_NOT_FOUND();
+      return answer ? answer(request, reply, refusal) : sendProblem(request, reply, refusal);
+    }
     reply.header('allow', served.allow);
     const refusal = httpErrors.METHOD_NOT_ALLOWED();
     return served.answer ? served.answer(request, reply, refusal) : sendProblem(request, reply, refusal);

@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { problemServerOptions, registerProblemHandlers } from './problem.js';
-import { answerWrongMethodsWith } from './served-methods.js';
+import { answerMissingPathsWith, answerWrongMethodsWith } from './served-methods.js';
 
 /** A bare app with the problem handlers and routes of the shapes the real one has. */
 async function appWith({ corsPreflight = false } = {}) {
@@ -18,6 +18,7 @@ async function appWith({ corsPreflight = false } = {}) {
   await app.register(async (docs) => docs.get('/', async () => 'docs'), { prefix: '/docs' });
   await app.register(async (pages) => {
     answerWrongMethodsWith(pages, (_request, reply, refusal) => reply.code(refusal.status).type('text/html').send('<p>Not this way.</p>'));
+    answerMissingPathsWith(pages, (_request, reply, refusal) => reply.code(refusal.status).type('text/html').send('<p>No page here.</p>'));
     pages.get('/page', async () => 'page');
   });
   await app.ready();
@@ -87,6 +88,26 @@ describe('a method a path is not served with', () => {
       type: 'text/html',
       body: '<p>Not this way.</p>',
     });
+    await app.close();
+  });
+});
+
+describe('a path no route serves, beneath one that is', () => {
+  it("answers through the instance's own answer of the nearest served path above it, else with problem+json", async () => {
+    const app = await appWith();
+    for (const url of ['/page/', '/page/more', '/page/more/deeper?x=1']) {
+      expect(await answer(app, 'GET', url), url).toEqual({
+        status: 404,
+        allow: undefined,
+        type: 'text/html',
+        body: '<p>No page here.</p>',
+      });
+    }
+    // The nearest served path above is another instance's route (a parameter's, the wildcard's), or none at all.
+    for (const url of ['/things/7/more', '/files/app.js', '/nope/page', '/pages']) {
+      const refused = await answer(app, 'GET', url);
+      expect([refused.status, refused.type], url).toEqual([404, 'application/problem+json; charset=utf-8']);
+    }
     await app.close();
   });
 });

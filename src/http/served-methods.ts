@@ -6,10 +6,15 @@ import type { AppError } from './errors.js';
 /** How the routes of an instance answer a method their path is not served with (the hosted pages: a page for a browser). */
 export type WrongMethodAnswer = (request: FastifyRequest, reply: FastifyReply, refusal: AppError) => unknown;
 
+/** How the routes of an instance answer an address beneath one of theirs that no route serves (the hosted pages: a page). */
+export type MissingPathAnswer = WrongMethodAnswer;
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** Set by `answerWrongMethodsWith` on an instance whose routes (and its children's) answer a wrong method their own way. */
     wrongMethodAnswer?: WrongMethodAnswer;
+    /** Set by `answerMissingPathsWith` on an instance whose routes answer an address beneath theirs their own way. */
+    missingPathAnswer?: MissingPathAnswer;
   }
 }
 
@@ -19,9 +24,10 @@ export interface ServedPath {
   answer?: WrongMethodAnswer;
 }
 
-/** A route's own answer to a wrong method, kept with it in the lookup router. */
+/** A route's own answers to a wrong method and to an address beneath its own, kept with it in the lookup router. */
 interface RouteStore {
   answer?: WrongMethodAnswer;
+  missing?: MissingPathAnswer;
 }
 
 /**
@@ -30,6 +36,15 @@ interface RouteStore {
  */
 export function answerWrongMethodsWith(instance: FastifyInstance, answer: WrongMethodAnswer) {
   instance.decorate('wrongMethodAnswer', answer);
+}
+
+/**
+ * An address no route serves whose nearest served address above it (`/account/` → `/account`, `/account/x` →
+ * `/account`) is a GET route registered on `instance` from now on, or on its children, is answered through `answer`;
+ * others get the core's problem+json. Registered before the instance's routes.
+ */
+export function answerMissingPathsWith(instance: FastifyInstance, answer: MissingPathAnswer) {
+  instance.decorate('missingPathAnswer', answer);
 }
 
 /** Requests a mounted server (the OpenID provider) passed on although it serves their path, with its methods there. */
@@ -90,9 +105,10 @@ function servedRouter(app: FastifyInstance, served: Served[]) {
 
 /**
  * Keeps every route's method and path for a router of its own (Fastify looks a concrete URL up only for the request's
- * own method), and returns the lookup its not-found handler asks: the methods a path is served with, or undefined
- * when no route serves it, or when one serving the request's own method passed it on as not found (a file the
- * console does not have). A mounted server's path answers with the methods it said (`passedOnWithMethods`).
+ * own method), and returns the lookups its not-found handler asks. `servedPath`: the methods a path is served with, or
+ * undefined when no route serves it, or when one serving the request's own method passed it on as not found (a file
+ * the console does not have). A mounted server's path answers with the methods it said (`passedOnWithMethods`).
+ * `missingPath`: how the routes of the nearest served path above one no route serves answer it, if their own way.
  * `corsPreflight`: OPTIONS is answered on every path, so every Allow lists it.
  */
 export function trackServedMethods(app: FastifyInstance, { corsPreflight = false } = {}) {
@@ -100,14 +116,25 @@ export function trackServedMethods(app: FastifyInstance, { corsPreflight = false
   let built: ReturnType<typeof servedRouter> | undefined;
   app.addHook('onRoute', function recordRoute(this: FastifyInstance, route: RegisteredRoute) {
     if (CATCH_ALL.has(route.url)) return;
-    const store: RouteStore = { answer: this.wrongMethodAnswer };
+    const store: RouteStore = { answer: this.wrongMethodAnswer, missing: this.missingPathAnswer };
     for (const method of [route.method].flat() as FindMyWay.HTTPMethod[]) {
       for (const path of pathsOf(route)) served.push({ method, path, constraints: route.constraints, store });
     }
     built = undefined;
   });
 
-  return (request: FastifyRequest): ServedPath | undefined => {
+  /** How the routes of the nearest served address above a path no route serves answer it, if their own way. */
+  const missingPath = (request: FastifyRequest): MissingPathAnswer | undefined => {
+    built ??= servedRouter(app, served);
+    const [path = '/'] = request.url.split('?');
+    for (let above = path.replace(/\/+$/, ''); above; above = above.slice(0, above.lastIndexOf('/'))) {
+      const route = built.router.find('GET', above);
+      if (route) return (route.store as RouteStore).missing;
+    }
+    return undefined;
+  };
+
+  const servedPath = (request: FastifyRequest): ServedPath | undefined => {
     const mounted = mountedMethods.get(request.raw);
     if (mounted) {
       if (mounted.includes(request.method)) return undefined;
@@ -125,4 +152,5 @@ export function trackServedMethods(app: FastifyInstance, { corsPreflight = false
     if (corsPreflight) allow.add('OPTIONS');
     return { allow: [...allow].sort().join(', '), answer: found.find(({ store }) => store.answer)?.store.answer };
   };
+  return { servedPath, missingPath };
 }

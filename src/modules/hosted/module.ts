@@ -1,5 +1,5 @@
 import { defineModule } from '../../platform/module.js';
-import { answerUnreadableRequestsWithPage, answerWrongMethodsWithPage } from './page-errors.js';
+import { answerMissingPagesWithPage, answerUnreadableRequestsWithPage, answerWrongMethodsWithPage } from './page-errors.js';
 import { accountPages } from './routes.account.js';
 import { accountAvatarPages } from './routes.account-avatar.js';
 import { accountDeletionPages } from './routes.account-deletion.js';
@@ -30,6 +30,7 @@ export const hostedModule = defineModule<HostedService, HostedDeps>({
       const kit = await createPageKit(pages, hosted, config, state);
       answerUnreadableRequestsWithPage(pages, kit);
       answerWrongMethodsWithPage(pages, kit);
+      answerMissingPagesWithPage(pages, kit);
       signInPages(pages, kit);
       socialSignInPages(pages, kit);
       accountRecoveryPages(pages, kit);

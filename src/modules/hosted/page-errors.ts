@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppError } from '../../http/errors.js';
+import { type AppError, httpErrors } from '../../http/errors.js';
 import { asksForPage, sendProblem, toAppError } from '../../http/problem.js';
-import { answerWrongMethodsWith } from '../../http/served-methods.js';
+import { answerMissingPathsWith, answerWrongMethodsWith } from '../../http/served-methods.js';
 import { pageBehind } from './page-behind.js';
 import type { PageKit } from './routes.js';
 
@@ -15,7 +15,7 @@ function refusalPage(
   request: FastifyRequest,
   reply: FastifyReply,
   refusal: AppError,
-  words: 'unreadable' | 'wrongMethod',
+  words: 'unreadable' | 'wrongMethod' | 'notFound',
 ) {
   request.log.info({ code: refusal.code }, 'page request refused');
   const t = kit.t(request);
@@ -25,15 +25,38 @@ function refusalPage(
 }
 
 /**
- * A page request Fastify refuses before its handler runs (its body schema, its parser) is answered the way the
- * pages answer: for a browser, a page in the page's language under the pages' policy, with a link back to the
- * form, never the API's problem+json. Everything else, and every request that does not ask for HTML (the passkey
- * ceremonies' JSON), goes on to the app's one error handler. Registered on the pages' own instance only.
+ * A page that failed on our side (the database away, a fault): logged as the app's handler logs it, and said as a
+ * page in the page's language, with the reference the log holds (as the API's 5xx detail has it) and a way to try
+ * again. Nothing of the failure itself is shown.
+ */
+function failurePage(app: FastifyInstance, kit: PageKit, request: FastifyRequest, reply: FastifyReply, error: unknown, failure: AppError) {
+  // A refusal while draining is the shutdown working as meant, not a failure worth a stack trace.
+  if (failure.code === httpErrors.SHUTTING_DOWN.code) request.log.info({ code: failure.code }, 'request refused');
+  else request.log.error({ err: error }, 'request failed');
+  if (failure.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(failure.extra.retryAfterSeconds));
+  const t = kit.t(request);
+  const reference = failure.status === 503 ? '' : ` ${t('common.reference', { id: request.id })}`;
+  const content = {
+    title: t('common.somethingWrongTitle'),
+    message: `${t('common.somethingWrong')}${reference}`,
+    alert: true,
+    link: { href: pageBehind(app, request), label: t('common.reopen') },
+  };
+  return kit.message(request, reply, content, failure.status);
+}
+
+/**
+ * A page request Fastify refuses before its handler runs (its body schema, its parser), or one that fails on our
+ * side, is answered the way the pages answer: for a browser, a page in the page's language under the pages' policy,
+ * with a link back, never the API's problem+json. Everything else, and every request that does not ask for HTML
+ * (the passkey ceremonies' JSON), goes on to the app's one error handler. Registered on the pages' own instance only.
  */
 export function answerUnreadableRequestsWithPage(app: FastifyInstance, kit: PageKit) {
   app.setErrorHandler(async (error, request, reply) => {
     const appError = toAppError(error);
-    if (!UNREADABLE.has(appError.status) || !asksForPage(request)) throw error;
+    if (!asksForPage(request)) throw error;
+    if (appError.status >= 500) return failurePage(app, kit, request, reply, error, appError);
+    if (!UNREADABLE.has(appError.status)) throw error;
     return refusalPage(app, kit, request, reply, appError, 'unreadable');
   });
 }
@@ -46,5 +69,16 @@ export function answerUnreadableRequestsWithPage(app: FastifyInstance, kit: Page
 export function answerWrongMethodsWithPage(app: FastifyInstance, kit: PageKit) {
   answerWrongMethodsWith(app, (request, reply, refusal) =>
     asksForPage(request) ? refusalPage(app, kit, request, reply, refusal, 'wrongMethod') : sendProblem(request, reply, refusal),
+  );
+}
+
+/**
+ * An address beneath a page that nothing serves (`/account/`, `/account/settings`: a typed or mangled link) answers a
+ * browser with a page saying so in the page's language, with a link to the page above it; a script gets the core's
+ * problem+json ROUTE_NOT_FOUND. Registered on the pages' own instance, before their routes.
+ */
+export function answerMissingPagesWithPage(app: FastifyInstance, kit: PageKit) {
+  answerMissingPathsWith(app, (request, reply, refusal) =>
+    asksForPage(request) ? refusalPage(app, kit, request, reply, refusal, 'notFound') : sendProblem(request, reply, refusal),
   );
 }

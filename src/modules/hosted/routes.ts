@@ -10,6 +10,7 @@ import { giveBackProvenCredential, perIpCredentialWait, provesCredential } from 
 import { publicRoute } from '../../http/route-policy.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { assetAddresses, cachingOf, pageAssets, viewsDir } from './assets.js';
+import { brandStylesheet } from './brand-colours.js';
 import { transportBound } from './form-bounds.js';
 import { createTranslator, isLanguage, LANGUAGE_COOKIE, type Language, languages, negotiateLanguage } from './i18n/index.js';
 import { pageBehind } from './page-behind.js';
@@ -235,12 +236,13 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     });
   }
   // The page's colour (an organization's on its invitation pages, else BRAND_PRIMARY_COLOR) in the address:
-  // a stylesheet, since the policy allows no inline style. Only #rrggbb is ever written into it.
+  // a stylesheet, since the policy allows no inline style. Only #rrggbb is ever read from it, and only colours
+  // computed from it are written, each readable against what it stands on (brand-colours.ts).
   app.get('/hosted/brand.css', page, async (request, reply) => {
     const asked = pageQuery(request).c;
     const color = asked && HEX_COLOR.test(asked) ? asked : brand.primaryColor;
     reply.header('cache-control', 'public, max-age=3600');
-    return reply.type('text/css; charset=utf-8').send(color ? `:root{--primary:${color}}\n` : '');
+    return reply.type('text/css; charset=utf-8').send(color ? brandStylesheet(color) : '');
   });
 
   const t = (request: FastifyRequest) => {

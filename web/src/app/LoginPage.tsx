@@ -2,6 +2,10 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { ErrorNote } from '../ui/parts.js';
 import { describeProblem, takeEndedMessage, tessera } from './client.js';
 
+/**
+ * The console's sign-in, and its second step. A refusal takes the focus: the button, disabled while the form was
+ * sent, would otherwise drop it to the page's body, where a keyboard or screen reader user loses the form.
+ */
 export function LoginPage() {
   const [error, setError] = useState<string>();
   const [ended] = useState(takeEndedMessage);
@@ -20,6 +24,8 @@ export function LoginPage() {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const identifier = String(form.get('identifier')).trim();
+    // Cleared while the form is sent, so that a refusal shown again (the same words) takes the focus again.
+    setError(undefined);
     setBusy(true);
     const result = await tessera.signIn({
       ...(identifier.includes('@') ? { email: identifier } : { username: identifier }),
@@ -39,6 +45,7 @@ export function LoginPage() {
     event.preventDefault();
     if (!mfaToken) return;
     const code = String(new FormData(event.currentTarget).get('code')).replace(/\s/g, '');
+    setError(undefined);
     setBusy(true);
     // Six digits are an authenticator's code; anything longer is one of the saved recovery codes.
     const result = await tessera.verifySecondFactor(mfaToken, /^\d{6}$/.test(code) ? 'totp' : 'recovery_code', code);
@@ -55,7 +62,7 @@ export function LoginPage() {
             Code from your authenticator app, or a recovery code
             <input name="code" autoComplete="one-time-code" inputMode="numeric" required />
           </label>
-          <ErrorNote error={error} />
+          <ErrorNote error={error} takeFocus />
           <button type="submit" className="primary" disabled={busy}>
             Verify
           </button>
@@ -86,7 +93,7 @@ export function LoginPage() {
           Password
           <input name="password" type="password" autoComplete="current-password" required />
         </label>
-        <ErrorNote error={error} />
+        <ErrorNote error={error} takeFocus />
         <button type="submit" className="primary" disabled={busy}>
           Sign in
         </button>

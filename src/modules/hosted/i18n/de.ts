@@ -34,10 +34,14 @@ export const de: Catalogue = {
     reopen: 'Seite erneut öffnen',
     throttledTitle: 'Bitte warten',
     expiredForm: 'Dieses Formular ist abgelaufen. Bitte versuchen Sie es erneut.',
+    somethingWrongTitle: 'Etwas ist schiefgelaufen',
     somethingWrong: 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.',
+    reference: 'Referenz: {{id}}.',
     unreadableTitle: 'Formular nicht angenommen',
     unreadable:
       'Etwas in diesem Formular ist nicht wie erwartet (vielleicht ist ein Wert zu lang), daher wurde nichts geändert. Gehen Sie zurück, prüfen Sie Ihre Eingaben und versuchen Sie es erneut.',
+    notFoundTitle: 'Seite nicht gefunden',
+    notFound: 'Unter dieser Adresse gibt es keine Seite. Sie wurde vielleicht falsch eingegeben, oder der Link ist unvollständig.',
     wrongMethodTitle: 'So nicht verfügbar',
     wrongMethod:
       'Diese Seite kann so nicht verwendet werden, daher wurde nichts geändert. Öffnen Sie sie über ihren Link und versuchen Sie es erneut.',

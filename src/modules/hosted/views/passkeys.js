@@ -56,8 +56,14 @@
             : webauthn.startAuthentication({ optionsJSON }),
         );
       } catch {
-        if (status) status.textContent = button.dataset.failed;
         button.disabled = false;
+        // The button lost the focus when it was disabled: the failure takes it, so that it is read out and the
+        // person goes on from here (the button is the next thing back).
+        if (status) {
+          status.textContent = button.dataset.failed;
+          status.tabIndex = -1;
+          status.focus();
+        }
       }
     });
   }
