@@ -89,7 +89,8 @@ describe('hosted pages and requests as sent', () => {
       }
     }
     expect(failures).toEqual([]);
-  });
+    // Every page times every parameter, signed out and in, one request after another: each new page adds to it.
+  }, 90_000);
 
   /** A passkey button's call (passkeys.js): JSON from this origin, asking for JSON. */
   const script = (url: string, payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
