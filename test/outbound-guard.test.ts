@@ -101,6 +101,7 @@ describe('outbound guard: addresses an administrator names', () => {
     const guard = createOutbound({ allowPrivate: true, maxBytes: 1024 });
     expect(await (await guard.fetch(`https://localhost:${port}/`)).json()).toEqual({ ok: true });
     expect(await refusal(guard.fetch(`http://localhost:${port}/`))).toBeInstanceOf(OutboundRefused);
+    expect(await refusal(guard.assertAllowedTarget('https://user:password@idp.example/'))).toBeInstanceOf(OutboundRefused);
     expect(await refusal(guard.fetch(`https://localhost:${port}/large`))).toBeInstanceOf(OutboundRefused);
     // Or, where only the start of an answer matters (a webhook receiver's), its first maxBytes.
     const cutting = createOutbound({ allowPrivate: true, maxBytes: 1000, beyondMaxBytes: 'cut' });
