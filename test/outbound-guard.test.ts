@@ -103,14 +103,10 @@ describe('outbound guard: addresses an administrator names', () => {
     expect(await refusal(guard.fetch(`http://localhost:${port}/`))).toBeInstanceOf(OutboundRefused);
     expect(await refusal(guard.assertAllowedTarget('https://user:password@idp.example/'))).toBeInstanceOf(OutboundRefused);
     expect(await refusal(guard.fetch(`https://localhost:${port}/large`))).toBeInstanceOf(OutboundRefused);
-    // Or, where only the start of an answer matters (a webhook receiver's), its first maxBytes.
-    const cutting = createOutbound({ allowPrivate: true, maxBytes: 1000, beyondMaxBytes: 'cut' });
-    const cut = await cutting.fetch(`https://localhost:${port}/large`);
-    expect([cut.status, await cut.text()]).toEqual([200, 'x'.repeat(1000)]);
     // A short bound of its own: under a busy machine's load a TLS handshake alone can outlast 300 ms.
     const impatient = createOutbound({ allowPrivate: true, timeoutMs: 300 });
     const stalled = await refusal(impatient.fetch(`https://localhost:${port}/stall`));
     expect((stalled as Error).name).toMatch(/TimeoutError|AbortError/);
-    await Promise.all([guard.close(), impatient.close(), cutting.close()]);
+    await Promise.all([guard.close(), impatient.close()]);
   });
 });

@@ -213,26 +213,6 @@ describe(`webhooks (${driver})`, () => {
     expect(log.json().data[0].durationMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('takes any 2xx as delivered, however large the answer, keeping its first 1024 characters', async () => {
-    // A receiver's framework answering with a page of its own: 2 MiB, more than Tessera reads of anything it fetches.
-    receiver.answer('/large', { status: 200, body: 'x'.repeat(2 * 1024 * 1024) });
-    const { webhook } = await subscribe('/large', ['organization.created']);
-    await createOrganization(h, admin, 'Talkative Org');
-    await receiver.until('/large', 1);
-    const logged = await vi.waitFor(
-      async () => {
-        const [entry] = (await h.app.inject({ method: 'GET', url: `/webhooks/${webhook.id}/deliveries`, headers: admin.headers })).json()
-          .data;
-        if (entry?.attempts !== 1) throw new Error('not recorded yet');
-        return entry;
-      },
-      { timeout: 10_000, interval: 50 },
-    );
-    expect(logged).toMatchObject({ status: 'DELIVERED', attempts: 1, responseStatus: 200, error: null });
-    expect(logged.responseBody).toBe('x'.repeat(1024));
-    expect(receiver.at('/large')).toHaveLength(1);
-  });
-
   it('signs with both secrets during a rotation, then with the new one only', async () => {
     const { webhook, secret: old } = await subscribe('/rotate', ['organization.created']);
     const rotated = await h.app.inject({ method: 'POST', url: `/webhooks/${webhook.id}/secret`, headers: admin.headers });

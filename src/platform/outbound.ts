@@ -73,11 +73,6 @@ export interface OutboundOptions {
   resolve?: Resolver;
   timeoutMs?: number;
   maxBytes?: number;
-  /**
-   * An answer longer than maxBytes: refused (an identity provider's document, which must be read whole), or cut to
-   * its first maxBytes (a webhook receiver's, of which only the status counts and the start is kept).
-   */
-  beyondMaxBytes?: 'refuse' | 'cut';
 }
 
 /**
@@ -92,7 +87,6 @@ export function createOutbound({
   resolve = systemResolver,
   timeoutMs = 10_000,
   maxBytes = 1_048_576,
-  beyondMaxBytes = 'refuse',
 }: OutboundOptions) {
   /** Checked at every connection: the addresses the name has now, all of them public. */
   const agent = new Agent({
@@ -130,7 +124,7 @@ export function createOutbound({
     return url;
   }
 
-  /** The answer read whole, up to maxBytes (or its first maxBytes): a provider cannot stream Tessera out of memory. */
+  /** The answer read whole, up to maxBytes: a provider cannot stream Tessera out of memory. */
   async function bounded(response: Response) {
     const reader = response.body?.getReader();
     const chunks: Uint8Array[] = [];
@@ -138,13 +132,11 @@ export function createOutbound({
     for (;;) {
       const { done, value } = reader ? await reader.read() : { done: true, value: undefined };
       if (done || !value) break;
-      if (size + value.byteLength > maxBytes) {
-        await reader?.cancel();
-        if (beyondMaxBytes === 'refuse') throw new OutboundRefused(`the answer is larger than ${maxBytes} bytes`);
-        chunks.push(value.subarray(0, maxBytes - size));
-        break;
-      }
       size += value.byteLength;
+      if (size > maxBytes) {
+        await reader?.cancel();
+        throw new OutboundRefused(`the answer is larger than ${maxBytes} bytes`);
+      }
       chunks.push(value);
     }
     const body = [204, 205, 304].includes(response.status) ? null : Buffer.concat(chunks);

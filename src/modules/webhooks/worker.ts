@@ -17,9 +17,7 @@ const MAX_RETRY_AFTER_MS = 86_400_000;
 const SLOTS = 20;
 /** Attempts to one endpoint one node runs at once: an endpoint that hangs holds these slots, never the others. */
 const PER_ENDPOINT = 4;
-/** The characters of a receiver's answer kept with the attempt; the bytes read of it (a character is at most 4). */
 const RESPONSE_KEPT = 1024;
-const RESPONSE_READ_BYTES = 4 * RESPONSE_KEPT;
 
 type WorkerLog = Pick<FastifyBaseLogger, 'warn' | 'info'>;
 
@@ -53,9 +51,6 @@ export function createWebhookWorker(context: AppContext, registry: Registry, hoo
     allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     allowHttp: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     timeoutMs,
-    // A 2xx is a delivery whatever follows it (Standard Webhooks): a long answer is cut, not refused as a failure.
-    maxBytes: RESPONSE_READ_BYTES,
-    beyondMaxBytes: 'cut',
   });
   const outcomes = new Counter({
     name: 'tessera_webhook_deliveries_total',
