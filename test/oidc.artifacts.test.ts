@@ -27,6 +27,7 @@ function browserFor(issuer: string) {
   };
   return {
     jar,
+    keep,
     async signIn(user: { email: string; password: string }) {
       const res = await fetch(`${issuer}/sign-in`, {
         method: 'POST',
@@ -89,11 +90,18 @@ describe(`OpenID provider artifacts at rest (${driver})`, () => {
   }, 120_000);
   afterAll(async () => h?.close());
 
-  /** A person signed in to Tessera in a browser, and an application's code for them. */
+  /**
+   * A person who signs in to Tessera in a browser an application sent to the sign-in page, and the application's code
+   * for them: the provider keeps an interaction (and its id) while they sign in.
+   */
   async function signedInFlow() {
     const browser = browserFor(issuer);
+    const request = await authorizationRequest(config, { scope: 'openid email offline_access' });
+    const started = await fetch(request.url, { redirect: 'manual' });
+    browser.keep(started);
+    const resume = new URL(started.headers.get('location') as string, issuer);
     await browser.signIn(await createUser(h));
-    return { browser, ...(await browser.authorize(config)) };
+    return { browser, ...(await browser.follow(resume)), verifier: request.verifier };
   }
 
   const tokenRequest = (body: Record<string, string>) =>

@@ -219,6 +219,35 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera (${driver})`, () => {
     await context.close();
   }, 90_000);
 
+  it('ends what an application holds once a scope is taken from it: nothing won under the wider grant still releases it', async () => {
+    const { config, application: app } = await application({ name: 'Narrowed tool', firstParty: false });
+    const person = await createUser(rig.h, { password: PASSWORD });
+    const context = await browser();
+    const flow = await authorize(context, config, { scope: 'openid email offline_access', prompt: 'consent' });
+    await signIn(flow.page, person.email);
+    await flow.page.getByRole('button', { name: 'Allow' }).click();
+    const tokens = await flow.redeem();
+    expect(await client.fetchUserInfo(config, tokens.access_token, person.id)).toMatchObject({ email: person.email });
+
+    // Its administrator decides it may no longer see addresses.
+    const narrowed = await rig.h.app.inject({
+      method: 'PATCH',
+      url: `/applications/${app.id}`,
+      headers: admin.headers,
+      payload: { scopes: ['openid', 'offline_access', 'profile'] },
+    });
+    expect(narrowed.statusCode, narrowed.body).toBe(200);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.fetchUserInfo(config, tokens.access_token, person.id)).rejects.toMatchObject({ status: 401 });
+    // What it may still ask for, it asks for again.
+    const again = await authorize(context, config, { scope: 'openid profile offline_access', prompt: 'consent' });
+    await again.page.getByRole('button', { name: 'Allow' }).click();
+    const fresh = await again.redeem();
+    expect(fresh.scope?.split(' ').sort()).toEqual(['offline_access', 'openid', 'profile']);
+    expect(await client.fetchUserInfo(config, fresh.access_token, person.id)).not.toHaveProperty('email');
+    await context.close();
+  }, 90_000);
+
   it('shows a first-party application no consent page when it later asks for more scopes', async () => {
     const { config } = await application();
     const person = await createUser(rig.h, { password: PASSWORD, firstName: 'Edsger' });

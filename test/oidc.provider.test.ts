@@ -148,6 +148,33 @@ describe(`OpenID provider (${driver})`, () => {
     expect(refused.json().code).toBe('INVALID_TOKEN');
   });
 
+  it("lets the token endpoint be read cross-origin only from an application's web origins, never from an opaque one (Origin: null)", async () => {
+    const native = await registerApplication(h, admin, {
+      name: 'Phone app',
+      kind: 'native',
+      redirectUris: ['com.example.app:/callback', 'http://127.0.0.1/callback'],
+    });
+    const tokenRequest = (origin: string) =>
+      fetch(`${issuer}/oidc/token`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: native.application.clientId,
+          code: 'not-a-code',
+          redirect_uri: 'com.example.app:/callback',
+          code_verifier: 'v'.repeat(43),
+        }),
+      });
+    // A sandboxed frame, a data: or file: page: anyone's page can send Origin: null.
+    const opaque = await tokenRequest('null');
+    expect(opaque.status).toBe(400);
+    expect(opaque.headers.get('access-control-allow-origin')).toBeNull();
+    const own = await tokenRequest('http://127.0.0.1');
+    expect(own.status).toBe(400);
+    expect(own.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1');
+  });
+
   it('rotates a secret: both work during the grace period, only the new one after it', async () => {
     const service = await registerApplication(h, admin, { name: 'Sync', kind: 'service', scopes: ['users:read'] });
     const id = service.application.id;

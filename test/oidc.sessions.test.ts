@@ -80,6 +80,24 @@ describe.skipIf(!hasChromium)(`Sign in with Tessera: the browser session (${driv
     await context.close();
   }, 120_000);
 
+  it('answers a silent request (prompt=none) of a person signed in to Tessera itself, as a request with a page would be', async () => {
+    const wiki = await application('Silent wiki');
+    const ada = await createUser(rig.h, { password: PASSWORD });
+    const grace = await createUser(rig.h, { password: PASSWORD });
+    const context = await rig.context();
+    // Signed in on the hosted pages, never through an application: no request would show them a page.
+    await signInOnPage(rig, context, ada.email, PASSWORD);
+    const silent = await authorize(context, wiki, { prompt: 'none' });
+    expect((await idToken(silent)).sub).toBe(ada.id);
+
+    // The next person on the browser signs in to Tessera: a silent request is theirs, never Ada's nor refused.
+    await signOutOfTessera(context);
+    await signInOnPage(rig, context, grace.email, PASSWORD);
+    const next = await authorize(context, wiki, { prompt: 'none' });
+    expect((await idToken(next)).sub).toBe(grace.id);
+    await context.close();
+  }, 120_000);
+
   it('gives the next person on a shared browser their own account, never the previous one’s', async () => {
     const { wiki, ada, context } = await signedInTo('Shared wiki');
     const grace = await createUser(rig.h, { password: PASSWORD });

@@ -101,6 +101,7 @@ describe('outbound guard: addresses an administrator names', () => {
     const guard = createOutbound({ allowPrivate: true, maxBytes: 1024 });
     expect(await (await guard.fetch(`https://localhost:${port}/`)).json()).toEqual({ ok: true });
     expect(await refusal(guard.fetch(`http://localhost:${port}/`))).toBeInstanceOf(OutboundRefused);
+    expect(await refusal(guard.assertAllowedTarget('https://user:password@idp.example/'))).toBeInstanceOf(OutboundRefused);
     expect(await refusal(guard.fetch(`https://localhost:${port}/large`))).toBeInstanceOf(OutboundRefused);
     // A short bound of its own: under a busy machine's load a TLS handshake alone can outlast 300 ms.
     const impatient = createOutbound({ allowPrivate: true, timeoutMs: 300 });

@@ -323,6 +323,23 @@ describe(`webhooks (${driver})`, () => {
     }
   });
 
+  it('refuses an address carrying credentials, which no delivery could use and every view and event would show', async () => {
+    const { webhook } = await subscribe('/credentials', ['organization.created']);
+    const url = 'https://hook:s3cret-password@hooks.example.com/in';
+    const created = await h.app.inject({ method: 'POST', url: '/webhooks', headers: admin.headers, payload: { url, events: ['*'] } });
+    const updated = await h.app.inject({ method: 'PATCH', url: `/webhooks/${webhook.id}`, headers: admin.headers, payload: { url } });
+    for (const response of [created, updated]) {
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: '/url' }] });
+      expect(response.body).not.toContain('s3cret-password');
+    }
+    const [{ held }] = (await queryRows<{ held: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS held FROM webhooks WHERE url LIKE '%s3cret-password%'`,
+    )) as [{ held: number }];
+    expect(held).toBe(0);
+  });
+
   it('never sends one delivery twice from two nodes', async () => {
     const peer = await createPeer(h);
     try {

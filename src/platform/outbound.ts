@@ -112,10 +112,12 @@ export function createOutbound({
     bodyTimeout: timeoutMs,
   });
 
-  /** Refuses what may not be fetched before any connection: not https, or an address literal in a private range. */
+  /** Refuses what may not be fetched before any connection: not https, credentials in it, or an address literal in a private range. */
   function assertAllowedUrl(raw: string | URL) {
     const url = new URL(raw);
     if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) throw new OutboundRefused('must be an https URL');
+    // fetch refuses such a URL, and an address is shown and audited where a password must not be.
+    if (url.username || url.password) throw new OutboundRefused('must not carry a user name or password (user:password@)');
     if (!allowPrivate && isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0 && isPrivateAddress(url.hostname)) {
       throw new OutboundRefused(`${url.hostname} is a private network address`);
     }

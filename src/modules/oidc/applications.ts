@@ -240,6 +240,9 @@ export function createApplications(context: AppContext, { useCases }: { useCases
         }
         const after = await queries.updateApplication(tx, id, body);
         if (!after) throw errors.APPLICATION_NOT_FOUND();
+        // The provider checks an application's scopes when it asks, not when it refreshes what it was granted: a scope
+        // taken away ends its grants (and their tokens), and people are asked again for what it may still have.
+        if (before.scopes.some((scope) => !after.scopes.includes(scope))) await queries.revokeGrantsOfClient(tx, before.clientId);
         const changes = changedFields(before, after, ['name', 'redirectUris', 'postLogoutRedirectUris', 'scopes', 'firstParty', 'logoUri']);
         if (changes) await emit({ type: 'application.updated', entityId: id, organizationId: after.organizationId, payload: changes });
         return after;

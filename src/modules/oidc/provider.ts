@@ -212,8 +212,11 @@ export function buildProvider(options: ProviderOptions) {
         },
       },
     },
-    // A single-page application may call the token endpoint from its own origins (those of its redirect URIs).
-    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
+    // A single-page application may call the token endpoint from its own origins (those of its redirect URIs). A
+    // native application's own scheme (com.example.app:/callback) has an opaque origin, serialized "null": the Origin
+    // any sandboxed frame or data: page sends, so it is no origin of the application's.
+    clientBasedCORS: (_ctx, origin, client) =>
+      origin !== 'null' && (client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false),
     async renderError(ctx, out) {
       ctx.type = 'html';
       ctx.body = errorPage(await options.pageWords(ctx.req), out);

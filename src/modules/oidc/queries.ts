@@ -94,6 +94,16 @@ export async function revokeGrant(db: Executor, grantId: string) {
   await db.delete(oidcArtifacts).where(or(eq(oidcArtifacts.grantId, grantId), ofModel('Grant', eq(oidcArtifacts.id, grantId))));
 }
 
+/**
+ * Every grant an application holds, whoever gave it, and everything issued under them, in one statement: once a scope
+ * is taken from the application, nothing won with it may release it any longer.
+ */
+export async function revokeGrantsOfClient(db: Executor, clientId: string) {
+  const ofClient = ofModel('Grant', sql`${oidcArtifacts.payload}->>'clientId' = ${clientId}`);
+  const grants = db.select({ id: oidcArtifacts.id }).from(oidcArtifacts).where(ofClient);
+  await db.delete(oidcArtifacts).where(or(inArray(oidcArtifacts.grantId, grants), ofClient));
+}
+
 /** Every session, grant and token of one person: when they are suspended, deleted or sign out everywhere. */
 export async function destroyAccountArtifacts(db: Executor, accountId: string) {
   const grants = db.select({ id: oidcArtifacts.grantId }).from(oidcArtifacts).where(eq(oidcArtifacts.accountId, accountId));

@@ -71,7 +71,7 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ applications: Applic
     operation(manage, {
       summary: 'Change an application',
       description:
-        "Changes the fields given; the change applies to the next request the application makes, on every node. A service application's tokens act as its owner: it is changed only by its owner or by someone holding at least what they hold (ACCOUNT_HOLDS_MORE_ACCESS), and its scopes stay within what its owner holds. Only a cross-tenant administrator makes it first party (CROSS_TENANT_REQUIRED).",
+        "Changes the fields given; the change applies to the next request the application makes, on every node. A scope taken away ends what people have granted the application (its refresh and access tokens stop working; it asks again for what it may still have). A service application's tokens act as its owner: it is changed only by its owner or by someone holding at least what they hold (ACCOUNT_HOLDS_MORE_ACCESS), and its scopes stay within what its owner holds. Only a cross-tenant administrator makes it first party (CROSS_TENANT_REQUIRED).",
       params: ApplicationParams,
       body: UpdateApplicationBody,
       response: { 200: ApplicationView, ...problems(...control, ...shaping, organizationErrors.CROSS_TENANT_REQUIRED) },

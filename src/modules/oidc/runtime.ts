@@ -18,7 +18,7 @@ import type { OrganizationsService } from '../organizations/service.js';
 import type { UsersService } from '../users/service.js';
 import { databaseAdapter } from './adapter.js';
 import type { Applications } from './applications.js';
-import { type BrowserSessionOf, followBrowserSession, reusesSignIn } from './browser-sign-in.js';
+import { type BrowserSessionOf, followBrowserSessions } from './browser-sign-in.js';
 import { createAccountFinder } from './claims.js';
 import { buildProvider, MOUNT } from './provider.js';
 import { errors } from './provider-library.js';
@@ -218,12 +218,8 @@ export function createProviderRuntime(context: AppContext, deps: RuntimeDeps) {
         () => undefined,
       );
     });
-    // Before an authorization request (or its resume) may reuse the provider's sign-in: it is the live
-    // Tessera browser session's, or it goes (browser-sign-in.ts).
-    provider.use(async (ctx, next) => {
-      if (reusesSignIn(ctx.path)) await followBrowserSession(provider, ctx, deps.browserSession);
-      await next();
-    });
+    // The sign-in an authorization request (or its resume) finds is the live Tessera browser session's (browser-sign-in.ts).
+    followBrowserSessions(provider, deps.browserSession);
     // A request none of the provider's routes takes (an unknown path under /oidc, a wrong method) is left to
     // Tessera's not-found handler, the provider writing nothing for it: an unknown path is 404 like any unknown
     // route, and a path the provider serves with other methods 405 with their Allow (see `middleware`).
