@@ -2,6 +2,7 @@ import { and, desc, eq, gt, inArray, lt, lte, or, type SQL, sql } from 'drizzle-
 import type { Executor } from '../../db/client.js';
 import { eachGivenEquals } from '../../db/filters.js';
 import { userInvitations as invitations } from '../../db/schema/index.js';
+import { addressDigestOf } from '../../platform/erasure.js';
 
 export type InvitationRow = typeof invitations.$inferSelect;
 export type NewInvitation = typeof invitations.$inferInsert;
@@ -57,7 +58,7 @@ export function invitationsOf(db: Executor, userId: string, email: string) {
 }
 
 /** An invitation's address as platform/erasure's `subjectDigest` makes one: trimmed, in lower case, SHA-256 in hex. */
-const addressDigest = sql<string>`encode(sha256(convert_to(lower(trim(${invitations.email})), 'UTF8')), 'hex')`;
+const addressDigest = addressDigestOf(invitations.email);
 
 /** The addresses the person's own invitations went to (earlier ones included), as subject digests. */
 export async function inviteeAddresses(db: Executor, userId: string): Promise<string[]> {
