@@ -302,6 +302,23 @@ describe('memberships: several organizations per person', () => {
     expect([tooMuch.statusCode, tooMuch.json().code]).toEqual([403, 'GRANT_EXCEEDS_OWN_ACCESS']);
   });
 
+  it('adds an account once of several adds at once: the others answer 409 ALREADY_A_MEMBER and grant nothing', async () => {
+    for (const round of [1, 2, 3]) {
+      const made = await call(root, 'POST', '/users', { email: `raced-member-${round}@example.com`, firstName: 'R', lastName: 'M' });
+      const { id } = made.json().user;
+      const asked = ['INSTRUCTOR', 'ORG_ADMIN', 'LEARNER'];
+      const answers = await Promise.all(
+        asked.map((role) => call(root, 'POST', `/organizations/${orgB}/members`, { userId: id, roleIds: [role] })),
+      );
+      const codes = answers.map((answer) => (answer.statusCode === 201 ? 201 : `${answer.statusCode} ${answer.json().code}`));
+      expect(codes.filter((code) => code === 201)).toHaveLength(1);
+      expect(codes.filter((code) => code !== 201)).toEqual(['409 ALREADY_A_MEMBER', '409 ALREADY_A_MEMBER']);
+      const winner = asked[codes.indexOf(201)];
+      const member = await call(root, 'GET', `/users/${id}/organizations`);
+      expect(member.json().data).toEqual([expect.objectContaining({ id: orgB, roles: [winner] })]);
+    }
+  });
+
   it("shows a person's organizations, only the shared one to a confined administrator, and moves the default one", async () => {
     const back = await call(root, 'POST', `/organizations/${orgB}/members`, { userId: person.id, roleIds: ['LEARNER'] });
     expect(back.statusCode).toBe(201);
