@@ -409,6 +409,22 @@ describe('users: admin API and self-service', () => {
     expect(await actions()).toEqual(['user.updated']);
   });
 
+  it('leaves a user suspended and deactivated at once deactivated, whichever goes first', async () => {
+    const api = as(admin);
+    for (let round = 0; round < 8; round++) {
+      const target = await createUser(h);
+      const answers = await Promise.all([
+        api.send('POST', `/users/${target.id}/suspend`, { reason: 'Chargeback' }),
+        api.send('DELETE', `/users/${target.id}`),
+      ]);
+      const [suspended, deactivated] = answers.map((answer) => answer.statusCode);
+      expect(deactivated).toBe(204);
+      // Suspended first, then deactivated; or refused, as a deactivated user is not suspended.
+      if (suspended !== 200) expect([suspended, answers[0]?.json().code]).toEqual([409, 'USER_STATUS_CONFLICT']);
+      expect((await api.get(`/users/${target.id}`)).json()).toMatchObject({ status: 'INACTIVE' });
+    }
+  });
+
   it('keeps the last super-admin', async () => {
     const api = as(admin);
     for (const [method, url] of [
