@@ -319,6 +319,27 @@ describe('memberships: several organizations per person', () => {
     }
   });
 
+  it('suspends a membership once of several suspensions at once: one membership.updated, the others change nothing', async () => {
+    for (const round of [1, 2, 3]) {
+      const made = await call(root, 'POST', '/users', {
+        email: `raced-suspension-${round}@example.com`,
+        firstName: 'R',
+        lastName: 'S',
+        organizationId: orgB,
+      });
+      const { id } = made.json().user;
+      const answers = await Promise.all(
+        [0, 1, 2].map(() => call(root, 'PATCH', `/organizations/${orgB}/members/${id}`, { status: 'SUSPENDED' })),
+      );
+      expect(answers.map((answer) => [answer.statusCode, answer.json().member.status])).toEqual(Array(3).fill([200, 'SUSPENDED']));
+      const updates = await queryRows<{ payload: unknown }>(
+        h.context.database.primary,
+        sql`SELECT payload FROM audit_logs WHERE action = 'membership.updated' AND entity_id = ${id}`,
+      );
+      expect(updates.map((row) => row.payload)).toEqual([{ userId: id, before: { status: 'ACTIVE' }, after: { status: 'SUSPENDED' } }]);
+    }
+  });
+
   it("shows a person's organizations, only the shared one to a confined administrator, and moves the default one", async () => {
     const back = await call(root, 'POST', `/organizations/${orgB}/members`, { userId: person.id, roleIds: ['LEARNER'] });
     expect(back.statusCode).toBe(201);
