@@ -409,6 +409,22 @@ describe('users: admin API and self-service', () => {
     expect(await actions()).toEqual(['user.updated']);
   });
 
+  it('records the same change sent several times at once as one change', async () => {
+    const api = as(admin);
+    for (let round = 0; round < 3; round++) {
+      const target = await createUser(h, { firstName: 'Before' });
+      const answers = await Promise.all(
+        [0, 1, 2].map(() => api.send('PATCH', `/users/${target.id}`, { firstName: 'After', profile: { bio: 'Changed once' } })),
+      );
+      expect(answers.map((answer) => [answer.statusCode, answer.json().firstName])).toEqual(Array(3).fill([200, 'After']));
+      const changes = await queryRows<{ action: string; payload: unknown }>(
+        h.context.database.primary,
+        sql`SELECT action, payload FROM audit_logs WHERE entity_id = ${target.id} AND action IN ('user.updated', 'profile.updated') ORDER BY id`,
+      );
+      expect(changes.map((row) => row.action).sort()).toEqual(['profile.updated', 'user.updated']);
+    }
+  });
+
   it('leaves a user suspended and deactivated at once deactivated, whichever goes first', async () => {
     const api = as(admin);
     for (let round = 0; round < 8; round++) {
