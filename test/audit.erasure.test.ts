@@ -107,7 +107,9 @@ describe(`a person's erasure in the audit trail, webhook deliveries and invitati
     ).toBe(adminRowsAboutThem);
     const erased = await count(sql`audit_logs WHERE payload_erased_at IS NOT NULL OR client_erased_at IS NOT NULL`);
     const [erasure] = await queryRows<{ payload: unknown }>(db(), sql`SELECT payload FROM audit_logs WHERE action = 'user.erased'`);
-    expect(erasure?.payload).toEqual({ erasedRows: { auditTrail: erased, webhookDeliveries: expect.any(Number), invitations: 1 } });
+    expect(erasure?.payload).toEqual({
+      erasedRows: { auditTrail: erased, webhookDeliveries: expect.any(Number), invitations: 1, mails: expect.any(Number) },
+    });
     erasedRows = erased as number;
     expect(erasedRows).toBeGreaterThanOrEqual(6);
 

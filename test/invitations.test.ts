@@ -334,6 +334,27 @@ describe('invitations: invite, mail, look up, accept', () => {
     expect(byEmail.data.map((row: { email: string }) => row.email)).toEqual(['paged2@example.com']);
   });
 
+  it('goes on past the last invitation of a page when that invitation is gone before the next page is asked for', async () => {
+    for (const n of [1, 2, 3]) await invite(orgA, { email: `vanishing${n}@example.com` });
+    const filtered = (cursor?: string) =>
+      as(adminA).get(`/organizations/${orgA}/invitations?status=PENDING&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+    const page1 = (await filtered()).json();
+    expect(page1.data.map((row: { email: string }) => row.email)).toEqual(['vanishing3@example.com']);
+    // The person at the address shown last signs up and is erased: their invitation goes with them.
+    const registered = await h.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email: 'vanishing3@example.com', password: 'a passphrase long enough 42' },
+    });
+    expect(registered.statusCode).toBe(202);
+    const root = await loginAs(h, { roles: ['SUPER_ADMIN'] });
+    const [person] = (await as(root).get('/users?email=vanishing3@example.com')).json().data;
+    expect((await as(root).send('DELETE', `/users/${person.id}?hard=true`)).statusCode).toBe(204);
+    const page2 = (await filtered(page1.nextCursor)).json();
+    expect(page2.data.map((row: { email: string }) => row.email)).toEqual(['vanishing2@example.com']);
+    expect(page2.nextCursor).toEqual(expect.any(String));
+  });
+
   it('records POST /users without a password as a set-password invitation the admin can list, resend and cancel', async () => {
     const created = await as(adminA).send('POST', '/users', { email: 'made-by-admin@example.com', firstName: 'Made', lastName: 'ByAdmin' });
     expect(created.statusCode).toBe(201);

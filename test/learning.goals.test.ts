@@ -75,6 +75,23 @@ describe('learning: goals', () => {
     expect((await me().send('POST', path, { value: 1, delta: 1 })).statusCode).toBe(400);
   });
 
+  it('counts every one of several progress deltas sent at once, and completes the goal once', async () => {
+    const goal = await create({
+      title: 'Twelve lessons',
+      goalType: 'CUSTOM',
+      targetValue: 12,
+      startDate: '2030-01-01',
+      targetDate: '2030-12-31',
+    });
+    const path = `/users/me/goals/${goal.id}/progress`;
+    const answers = await Promise.all(Array.from({ length: 12 }, () => me().send('POST', path, { delta: 1 })));
+    expect(answers.map((answer) => answer.statusCode)).toEqual(Array(12).fill(200));
+    const after = (await me().send('GET', `/users/me/goals/${goal.id}`)).json().goal;
+    expect(after).toMatchObject({ currentValue: 12, progressPercentage: 100, status: 'COMPLETED' });
+    const completions = answers.filter((answer) => answer.json().goal.status === 'COMPLETED' && answer.json().goal.currentValue === 12);
+    expect(completions).toHaveLength(1);
+  });
+
   it('moves ACTIVE ⇄ PAUSED and on to COMPLETED or CANCELLED; anything else is a 409 naming both states', async () => {
     const goal = await create({ title: 'Certify', goalType: 'CERTIFICATION', startDate: '2030-01-01', targetDate: '2030-06-01' });
     const status = (value: string) => me().send('PATCH', `/users/me/goals/${goal.id}`, { status: value });

@@ -73,6 +73,21 @@ describe('learning: skills', () => {
     expect(missing.json().code).toBe('SKILL_NOT_FOUND');
   });
 
+  it('withdraws a verification once of several withdrawals at once: one event, the others change nothing', async () => {
+    const skill = (await add('me', { skillName: 'Raced Go', skillCategory: 'Programming', proficiencyLevel: 'BEGINNER' })).json().skill;
+    const path = `/users/${s.learner.userId}/skills/${skill.id}/verify`;
+    for (let round = 0; round < 3; round++) {
+      expect((await s.as(s.instructor).send('POST', path, {})).statusCode).toBe(200);
+      const answers = await Promise.all([0, 1, 2].map(() => s.as(s.instructor).send('DELETE', path)));
+      expect(answers.map((answer) => [answer.statusCode, answer.json().skill.verified])).toEqual(Array(3).fill([200, false]));
+    }
+    const withdrawals = await queryRows<{ n: number }>(
+      db(),
+      sql`SELECT count(*)::int AS n FROM audit_logs WHERE entity_id = ${skill.id} AND action = 'skill.verification_withdrawn'`,
+    );
+    expect(withdrawals[0]?.n).toBe(3);
+  });
+
   it('lets an instructor verify with evidence, never yourself; a new proficiency clears the verification', async () => {
     const skill = (await add('me', { skillName: 'Rust', skillCategory: 'Programming', proficiencyLevel: 'BEGINNER' })).json().skill;
     const path = `/users/${s.learner.userId}/skills/${skill.id}`;

@@ -302,6 +302,44 @@ describe('memberships: several organizations per person', () => {
     expect([tooMuch.statusCode, tooMuch.json().code]).toEqual([403, 'GRANT_EXCEEDS_OWN_ACCESS']);
   });
 
+  it('adds an account once of several adds at once: the others answer 409 ALREADY_A_MEMBER and grant nothing', async () => {
+    for (const round of [1, 2, 3]) {
+      const made = await call(root, 'POST', '/users', { email: `raced-member-${round}@example.com`, firstName: 'R', lastName: 'M' });
+      const { id } = made.json().user;
+      const asked = ['INSTRUCTOR', 'ORG_ADMIN', 'LEARNER'];
+      const answers = await Promise.all(
+        asked.map((role) => call(root, 'POST', `/organizations/${orgB}/members`, { userId: id, roleIds: [role] })),
+      );
+      const codes = answers.map((answer) => (answer.statusCode === 201 ? 201 : `${answer.statusCode} ${answer.json().code}`));
+      expect(codes.filter((code) => code === 201)).toHaveLength(1);
+      expect(codes.filter((code) => code !== 201)).toEqual(['409 ALREADY_A_MEMBER', '409 ALREADY_A_MEMBER']);
+      const winner = asked[codes.indexOf(201)];
+      const member = await call(root, 'GET', `/users/${id}/organizations`);
+      expect(member.json().data).toEqual([expect.objectContaining({ id: orgB, roles: [winner] })]);
+    }
+  });
+
+  it('suspends a membership once of several suspensions at once: one membership.updated, the others change nothing', async () => {
+    for (const round of [1, 2, 3]) {
+      const made = await call(root, 'POST', '/users', {
+        email: `raced-suspension-${round}@example.com`,
+        firstName: 'R',
+        lastName: 'S',
+        organizationId: orgB,
+      });
+      const { id } = made.json().user;
+      const answers = await Promise.all(
+        [0, 1, 2].map(() => call(root, 'PATCH', `/organizations/${orgB}/members/${id}`, { status: 'SUSPENDED' })),
+      );
+      expect(answers.map((answer) => [answer.statusCode, answer.json().member.status])).toEqual(Array(3).fill([200, 'SUSPENDED']));
+      const updates = await queryRows<{ payload: unknown }>(
+        h.context.database.primary,
+        sql`SELECT payload FROM audit_logs WHERE action = 'membership.updated' AND entity_id = ${id}`,
+      );
+      expect(updates.map((row) => row.payload)).toEqual([{ userId: id, before: { status: 'ACTIVE' }, after: { status: 'SUSPENDED' } }]);
+    }
+  });
+
   it("shows a person's organizations, only the shared one to a confined administrator, and moves the default one", async () => {
     const back = await call(root, 'POST', `/organizations/${orgB}/members`, { userId: person.id, roleIds: ['LEARNER'] });
     expect(back.statusCode).toBe(201);

@@ -87,6 +87,26 @@ describe('subscriptions', () => {
     expect((await call(admin, 'POST', `/users/${member.userId}/subscription/cancel`)).statusCode).toBe(200);
   });
 
+  it('records the same plan put several times at once as one change, the first time and after', async () => {
+    const member = await createUser(h, { roles: ['member'] });
+    const sets = async () => {
+      const rows = await h.context.database.primary.execute(
+        sql`SELECT payload FROM audit_logs WHERE action = 'subscription.set' AND payload->>'userId' = ${member.id} ORDER BY id`,
+      );
+      return ((rows as { rows?: { payload: unknown }[] }).rows ?? (rows as unknown as { payload: unknown }[])).map((row) => row.payload);
+    };
+    for (const [type, before] of [
+      ['PREMIUM', null],
+      ['BASIC', { type: 'PREMIUM', status: 'ACTIVE' }],
+    ] as const) {
+      const body = { type, startDate: '2030-01-01T00:00:00.000Z' };
+      const answers = await Promise.all([0, 1, 2].map(() => call(admin, 'PUT', `/users/${member.id}/subscription`, body)));
+      expect(answers.map((answer) => [answer.statusCode, answer.json().type])).toEqual(Array(3).fill([200, type]));
+      expect((await sets()).at(-1)).toEqual({ userId: member.id, before, after: { type, status: 'ACTIVE' } });
+    }
+    expect(await sets()).toHaveLength(2);
+  });
+
   it('marks past-due subscriptions EXPIRED in the scheduled sweep, with an audit row', async () => {
     const member = await loginAs(h, { roles: ['member'] });
     // Seconds ahead, so a loaded machine still sets it before it is due; then waited out.

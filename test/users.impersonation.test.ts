@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createTesseraClient } from '../clients/typescript/src/index.js';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createOrganization, createUser, impersonate, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, impersonate, login, loginAs } from './helpers/auth.js';
 import { injectFetch } from './helpers/inject-fetch.js';
 
 interface AuditRow {
@@ -250,6 +250,27 @@ describe('impersonation: POST /users/:id/impersonate', () => {
       sql`SELECT revoked_at FROM sessions WHERE id = ${sessionId}`,
     );
     expect(session?.revoked_at).not.toBeNull();
+  });
+
+  it('ends the impersonations of an administrator who is suspended, deactivated or erased', async () => {
+    const root = await loginAs(h, { roles: ['admin'] });
+    const own = await login(h, person.email, person.password);
+    for (const [method, end] of [
+      ['POST', (id: string) => `/users/${id}/suspend`],
+      ['DELETE', (id: string) => `/users/${id}`],
+      ['DELETE', (id: string) => `/users/${id}?hard=true`],
+    ] as const) {
+      const agent = await loginAs(h, { permissions: supportPermissions });
+      const headers = await impersonate(h, agent, person.id, 'Ticket 4712: before the agent leaves');
+      const me = () => h.app.inject({ method: 'GET', url: '/auth/me', headers });
+      expect((await me()).json().id).toBe(person.id);
+      const ended = await h.app.inject({ method, url: end(agent.userId), headers: root.headers });
+      expect(ended.statusCode, ended.body).toBeLessThan(300);
+      const refused = await me();
+      expect([refused.statusCode, refused.json().code], `${method} ${end(agent.userId)}`).toEqual([401, 'SESSION_ENDED']);
+    }
+    // The person's own session is untouched.
+    expect((await h.app.inject({ method: 'GET', url: '/auth/me', headers: own.headers })).statusCode).toBe(200);
   });
 
   it('refuses the token once its 30 minutes have passed (driven clock)', async () => {

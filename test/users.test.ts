@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { createHarness, type Harness } from './helpers/app.js';
-import { createUser, login, loginAs } from './helpers/auth.js';
+import { createOrganization, createUser, login, loginAs } from './helpers/auth.js';
 import { type SmtpReceiver, startSmtpReceiver, tokenOf } from './helpers/smtp.js';
 
 describe('users: admin API and self-service', () => {
@@ -289,13 +289,60 @@ describe('users: admin API and self-service', () => {
       sql`SELECT payload FROM audit_logs WHERE action = 'user.erased' AND entity_id = ${target.id}`,
     );
     expect(rows).toEqual([
-      { payload: { erasedRows: { auditTrail: expect.any(Number), webhookDeliveries: 0, invitations: expect.any(Number) } } },
+      {
+        payload: {
+          erasedRows: { auditTrail: expect.any(Number), webhookDeliveries: 0, invitations: expect.any(Number), mails: expect.any(Number) },
+        },
+      },
     ]);
     const [left] = await queryRows<{ n: number }>(
       h.context.database.primary,
       sql`SELECT count(*)::int AS n FROM profiles WHERE user_id = ${target.id}`,
     );
     expect(left?.n).toBe(0);
+  });
+
+  it("erases the mails to the person's addresses that name no account (an invitation mailed before they signed up), not another account's", async () => {
+    const api = as(admin);
+    const mailsTo = async (address: string) =>
+      queryRows<{ template: string }>(
+        h.context.database.primary,
+        sql`SELECT template FROM email_outbox WHERE to_address = ${address} ORDER BY template`,
+      );
+    const organizationId = await createOrganization(h, admin, 'Outbox Erasure Works');
+    const invited = await api.send('POST', `/organizations/${organizationId}/invitations`, { email: 'mailed-first@example.com' });
+    expect(invited.statusCode, invited.body).toBe(201);
+    const registered = await h.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email: 'mailed-first@example.com', password: 'a passphrase long enough 42' },
+    });
+    expect(registered.statusCode).toBe(202);
+    const [person] = await queryRows<{ id: string }>(
+      h.context.database.primary,
+      sql`SELECT id FROM users WHERE email = 'mailed-first@example.com'`,
+    );
+    // The person moves to another address; someone else then signs up with their first one.
+    expect((await api.send('PATCH', `/users/${person?.id}`, { email: 'mailed-second@example.com' })).statusCode).toBe(200);
+    const successor = await h.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email: 'mailed-first@example.com', password: 'another passphrase long enough 43' },
+    });
+    expect(successor.statusCode).toBe(202);
+    expect(await mailsTo('mailed-first@example.com')).toEqual(
+      ['emailChangedByAdmin', 'invitation', 'verifyEmail', 'verifyEmail'].map((template) => ({ template })),
+    );
+
+    expect((await api.send('DELETE', `/users/${person?.id}?hard=true`)).statusCode).toBe(204);
+
+    expect(await mailsTo('mailed-first@example.com')).toEqual([{ template: 'verifyEmail' }]);
+    expect(await mailsTo('mailed-second@example.com')).toEqual([]);
+    const [erasure] = await queryRows<{ payload: { erasedRows: Record<string, number> } }>(
+      h.context.database.primary,
+      sql`SELECT payload FROM audit_logs WHERE action = 'user.erased' AND entity_id = ${person?.id}`,
+    );
+    expect(erasure?.payload.erasedRows.mails).toBeGreaterThanOrEqual(2);
   });
 
   it("erases the person's mails with them: no outbox row names them or their address afterwards", async () => {
@@ -360,6 +407,38 @@ describe('users: admin API and self-service', () => {
     expect(await actions()).toEqual([]);
     await api.send('PATCH', `/users/${target.id}`, { firstName: 'Other' });
     expect(await actions()).toEqual(['user.updated']);
+  });
+
+  it('records the same change sent several times at once as one change', async () => {
+    const api = as(admin);
+    for (let round = 0; round < 3; round++) {
+      const target = await createUser(h, { firstName: 'Before' });
+      const answers = await Promise.all(
+        [0, 1, 2].map(() => api.send('PATCH', `/users/${target.id}`, { firstName: 'After', profile: { bio: 'Changed once' } })),
+      );
+      expect(answers.map((answer) => [answer.statusCode, answer.json().firstName])).toEqual(Array(3).fill([200, 'After']));
+      const changes = await queryRows<{ action: string; payload: unknown }>(
+        h.context.database.primary,
+        sql`SELECT action, payload FROM audit_logs WHERE entity_id = ${target.id} AND action IN ('user.updated', 'profile.updated') ORDER BY id`,
+      );
+      expect(changes.map((row) => row.action).sort()).toEqual(['profile.updated', 'user.updated']);
+    }
+  });
+
+  it('leaves a user suspended and deactivated at once deactivated, whichever goes first', async () => {
+    const api = as(admin);
+    for (let round = 0; round < 8; round++) {
+      const target = await createUser(h);
+      const answers = await Promise.all([
+        api.send('POST', `/users/${target.id}/suspend`, { reason: 'Chargeback' }),
+        api.send('DELETE', `/users/${target.id}`),
+      ]);
+      const [suspended, deactivated] = answers.map((answer) => answer.statusCode);
+      expect(deactivated).toBe(204);
+      // Suspended first, then deactivated; or refused, as a deactivated user is not suspended.
+      if (suspended !== 200) expect([suspended, answers[0]?.json().code]).toEqual([409, 'USER_STATUS_CONFLICT']);
+      expect((await api.get(`/users/${target.id}`)).json()).toMatchObject({ status: 'INACTIVE' });
+    }
   });
 
   it('keeps the last super-admin', async () => {

@@ -177,7 +177,12 @@ export async function createModules(context: AppContext, log: FastifyBaseLogger,
   for (const [name, part] of Object.entries(exportParts)) users.service.registerExportPart(name, part);
   for (const [name, stream] of Object.entries(audit.service.exportStreams)) users.service.registerExportStream(name, stream);
   // A person's erasure: each module keeping rows that name them erases its part in the erasure's transaction.
-  const erasureParts = { ...audit.service.erasureParts, ...webhooks.service.erasureParts, ...invitations.service.erasureParts };
+  const erasureParts = {
+    ...audit.service.erasureParts,
+    ...webhooks.service.erasureParts,
+    ...invitations.service.erasureParts,
+    ...mail.service.erasureParts,
+  };
   for (const [name, part] of Object.entries(erasureParts)) users.service.registerErasurePart(name, part);
   // The administrators' overview: each figure computed by the module owning its tables.
   ops.service.statistics.register('users', users.service.statistics);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 
 /**
@@ -8,6 +9,10 @@ import type { Executor } from '../db/client.js';
  * each address in the table.
  */
 export const subjectDigest = (subject: string) => createHash('sha256').update(subject.trim().toLowerCase()).digest('hex');
+
+/** `subjectDigest` of an address column, in SQL: rows holding a plain address are found by the digests an erasure looks for. */
+export const addressDigestOf = (column: AnyColumn): SQL<string> =>
+  sql<string>`encode(sha256(convert_to(lower(trim(${column})), 'UTF8')), 'hex')`;
 
 const ADDRESS = /^[^\s@]+@[^\s@]+$/;
 

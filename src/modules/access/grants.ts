@@ -62,9 +62,9 @@ export const permissionScope = (name: string, organizationId: string | null) => 
 
 /** The last active super-admin keeps the role and the account: someone must be able to administer. */
 export async function assertNotLastSuperAdmin(db: Executor, userId: string, isActive: UserCondition) {
-  if ((await queries.holdsSuperAdminRole(db, userId)) && (await queries.countOtherActiveSuperAdmins(db, userId, isActive)) === 0) {
-    throw errors.LAST_SUPER_ADMIN();
-  }
+  if (!(await queries.holdsSuperAdminRole(db, userId))) return;
+  await queries.lockSuperAdminGrants(db);
+  if ((await queries.countOtherActiveSuperAdmins(db, userId, isActive)) === 0) throw errors.LAST_SUPER_ADMIN();
 }
 
 /**

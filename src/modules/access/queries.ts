@@ -135,6 +135,20 @@ export async function holdersByRole(db: Executor) {
   return rows.map((row) => ({ role: row.role, count: Number(row.count) }));
 }
 
+/**
+ * Locks every super-admin grant for the caller's transaction, in one order. A check of the last super-admin then waits for
+ * another under way and, being a later statement, counts what that one committed: two super-admins removing each other
+ * at once cannot both see the other still there.
+ */
+export async function lockSuperAdminGrants(db: Executor) {
+  await db
+    .select({ userId: userRoles.userId })
+    .from(userRoles)
+    .where(inArray(userRoles.roleId, db.select({ id: roles.id }).from(roles).where(eq(roles.isSuperAdmin, true))))
+    .orderBy(userRoles.userId, userRoles.roleId)
+    .for('update');
+}
+
 /** Active users (as `isActive` says) holding a super-admin role, other than `exceptUserId`. */
 export async function countOtherActiveSuperAdmins(db: Executor, exceptUserId: string, isActive: UserCondition): Promise<number> {
   const [row] = await db

@@ -231,6 +231,16 @@ export async function endUserSessions(db: Executor, userId: string, reason: stri
   return rows.map((row) => row.id);
 }
 
+/** Ends the live impersonation sessions an administrator opened (each is their customer's); answers the ids it ended. */
+export async function endImpersonationsBy(db: Executor, impersonatorId: string, reason: string) {
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokedReason: reason })
+    .where(and(eq(sessions.impersonatorId, impersonatorId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return rows.map((row) => row.id);
+}
+
 /** Ends the live sessions of a user (all but one, when given); answers how many it ended. */
 export async function revokeUserSessions(db: Executor, userId: string, reason: string, exceptSessionId?: string) {
   return (await endUserSessions(db, userId, reason, exceptSessionId)).length;

@@ -23,6 +23,15 @@ export function reactToUserEvents(kit: Pick<AuthKit, 'liveness' | 'useCases' | '
   useCases.react(['user.suspended', 'user.deactivated'], async (tx, event) => {
     if (event.entityId) await queries.revokeUserSessions(tx, event.entityId, event.type);
   });
+  // The sessions an administrator opened as others (support's impersonations) are theirs to end as well: they are
+  // held in the customer's name, and would otherwise act on for up to 30 minutes for someone suspended, deactivated or
+  // erased (whose own sessions the row's deletion took).
+  useCases.react(accessEndingEvents, async (tx, event, { emit }) => {
+    if (!event.entityId) return;
+    for (const ended of await queries.endImpersonationsBy(tx, event.entityId, event.type)) {
+      await emit({ type: 'auth.session_ended', entityId: ended });
+    }
+  });
   // An account its owner deleted: they hear of it (and whom to ask if it was not them).
   useCases.react(['user.deactivated'], async (tx, event) => {
     if (!event.entityId || event.payload.changes.statusReason?.after !== SELF_DELETION_REASON) return;

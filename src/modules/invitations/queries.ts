@@ -1,7 +1,9 @@
-import { and, desc, eq, gt, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { eachGivenEquals } from '../../db/filters.js';
+import { pageById } from '../../db/pages.js';
 import { userInvitations as invitations } from '../../db/schema/index.js';
+import { addressDigestOf } from '../../platform/erasure.js';
 
 export type InvitationRow = typeof invitations.$inferSelect;
 export type NewInvitation = typeof invitations.$inferInsert;
@@ -57,7 +59,7 @@ export function invitationsOf(db: Executor, userId: string, email: string) {
 }
 
 /** An invitation's address as platform/erasure's `subjectDigest` makes one: trimmed, in lower case, SHA-256 in hex. */
-const addressDigest = sql<string>`encode(sha256(convert_to(lower(trim(${invitations.email})), 'UTF8')), 'hex')`;
+const addressDigest = addressDigestOf(invitations.email);
 
 /** The addresses the person's own invitations went to (earlier ones included), as subject digests. */
 export async function inviteeAddresses(db: Executor, userId: string): Promise<string[]> {
@@ -80,22 +82,17 @@ export interface InvitationFilter {
   email?: string;
 }
 
-/** Newest first; a page starts after the invitation `afterId` (keyset on created_at, id). */
+/**
+ * Newest first; a page starts after the invitation `afterId`. Ids are UUIDv7, made in the order invitations are, so the
+ * id alone is the page key (src/db/pages.ts): a page goes on whether or not the invitation it starts after is still there.
+ */
 export function listInvitations(db: Executor, filter: InvitationFilter, limit: number, afterId?: string) {
-  const after: SQL | undefined = afterId
-    ? sql`(${invitations.createdAt}, ${invitations.id}) < (SELECT created_at, id FROM user_invitations WHERE id = ${afterId})`
-    : undefined;
-  return db
-    .select()
-    .from(invitations)
-    .where(
-      and(
-        eachGivenEquals(filter, { organizationId: invitations.organizationId, status: invitations.status, email: invitations.email }),
-        after,
-      ),
-    )
-    .orderBy(desc(invitations.createdAt), desc(invitations.id))
-    .limit(limit + 1);
+  return pageById(db, invitations, {
+    where: eachGivenEquals(filter, { organizationId: invitations.organizationId, status: invitations.status, email: invitations.email }),
+    order: 'newest',
+    after: afterId,
+    take: limit + 1,
+  });
 }
 
 /**

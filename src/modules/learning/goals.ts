@@ -68,7 +68,7 @@ export function createGoals(db: Db, { useCases, find }: Learners) {
   ) {
     return useCases.run(caller, async (tx, emit) => {
       const learner = await find(tx, caller, id);
-      const before = await queries.findGoal(tx, learner.id, goalId);
+      const before = await queries.lockGoal(tx, learner.id, goalId);
       if (!before) throw errors.GOAL_NOT_FOUND();
       const values = decide(before);
       const after = values ? await queries.updateGoal(tx, learner.id, goalId, values) : before;

@@ -80,6 +80,19 @@ export const insertGoal = goalRows.insert;
 export const updateGoal = goalRows.update;
 export const deleteGoal = goalRows.remove;
 
+/**
+ * A person's goal, locked for the caller's transaction: a change computed from it (a progress delta, a move between
+ * states) waits for one under way on the same goal, and starts from what that one wrote.
+ */
+export async function lockGoal(db: Executor, userId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(userGoals)
+    .where(and(eq(userGoals.userId, userId), eq(userGoals.id, id)))
+    .for('update');
+  return row;
+}
+
 export const goalsOf = (db: Executor, userId: string) => db.select().from(userGoals).where(eq(userGoals.userId, userId));
 
 /** An import's goals, one statement. */

@@ -57,6 +57,19 @@ export async function insertSkill(db: Executor, values: NewSkill) {
   return row;
 }
 
+/**
+ * A person's skill, locked for the caller's transaction: a change decided from it (an edit, a verification or its
+ * withdrawal) waits for one under way on the same skill, and starts from what that one wrote.
+ */
+export async function lockSkill(db: Executor, userId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(userSkills)
+    .where(and(eq(userSkills.userId, userId), eq(userSkills.id, id)))
+    .for('update');
+  return row;
+}
+
 export const updateSkill = skillRows.update;
 export const deleteSkill = skillRows.remove;
 

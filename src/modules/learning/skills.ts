@@ -40,7 +40,8 @@ export function createSkills(db: Db, { useCases, find }: Learners) {
   ) {
     return useCases.run(caller, async (tx, emit) => {
       const learner = await find(tx, caller, id);
-      const before = await skillOf(tx, learner.id, skillId);
+      const before = await queries.lockSkill(tx, learner.id, skillId);
+      if (!before) throw errors.SKILL_NOT_FOUND();
       const values = decide(before, learner);
       if (!values) return skillView(before);
       if (values.skillName !== undefined && (await queries.findSkillNamed(tx, learner.id, values.skillName, skillId))) {

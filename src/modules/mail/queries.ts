@@ -1,6 +1,7 @@
-import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { emailOutbox } from '../../db/schema/index.js';
+import { addressDigestOf, type ErasedPerson } from '../../platform/erasure.js';
 import type { MailContent } from './templates.js';
 
 export type OutboxRow = typeof emailOutbox.$inferSelect;
@@ -12,9 +13,22 @@ export async function insertMail(tx: Executor, mail: { to: string; template: str
     .values({ toAddress: mail.to, template: mail.template, subject, textBody: text, htmlBody: html, userId: mail.userId ?? null });
 }
 
-/** An erased person's mails, sent or waiting: their address and subjects go with them. */
-export async function deleteMailsOf(tx: Executor, userId: string) {
-  await tx.delete(emailOutbox).where(eq(emailOutbox.userId, userId));
+/**
+ * An erased person's mails, sent or waiting: their account's, and those to an address they have had that name no account
+ * (an invitation mailed before theirs existed). A mail of another account to an address the person once had is that
+ * account's. Their addresses and subjects go with them. Returns how many went.
+ */
+export async function deleteMailsOf(tx: Executor, person: ErasedPerson) {
+  const rows = await tx
+    .delete(emailOutbox)
+    .where(
+      or(
+        eq(emailOutbox.userId, person.userId),
+        and(isNull(emailOutbox.userId), inArray(addressDigestOf(emailOutbox.toAddress), person.subjects)),
+      ),
+    )
+    .returning({ id: emailOutbox.id });
+  return rows.length;
 }
 
 /**

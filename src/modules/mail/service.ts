@@ -1,5 +1,6 @@
 import type { AppContext } from '../../context.js';
 import type { Executor } from '../../db/client.js';
+import type { ErasurePart } from '../../platform/erasure.js';
 import { defaultLanguage, type Language, spokenLanguage } from '../../platform/languages.js';
 import type { DomainUseCases } from '../events.js';
 import { createMailTranslator } from './i18n/index.js';
@@ -39,10 +40,6 @@ export function createMailService(context: AppContext, { useCases }: { useCases:
   const worker = createMailWorker(context);
   const translator = createMailTranslator();
   let preferenceOf: LanguagePreference | undefined;
-  // Erasure leaves no row naming the person: the outbox keeps each mail's address, and a waiting one would still go out.
-  useCases.react(['user.erased'], async (tx, event) => {
-    if (event.entityId) await deleteMailsOf(tx, event.entityId);
-  });
 
   /** The recipient's language (their account's, by id or address), else the named stand-in's, else the default. */
   async function languageFor(tx: Executor, mail: Mail<TemplateName>): Promise<Language> {
@@ -63,6 +60,11 @@ export function createMailService(context: AppContext, { useCases }: { useCases:
       await insertMail(tx, { ...row, content: renderMail(mail.template, voice, mail.data) });
       useCases.whenCommitted(worker.wake);
     },
+    /**
+     * A person's erasure leaves no mail naming them (wired as users' erasure part): the outbox keeps each mail's address
+     * and subject, and a waiting one would still go out.
+     */
+    erasureParts: { mails: { erase: deleteMailsOf } satisfies ErasurePart },
     start: worker.start,
     stop: worker.stop,
   };

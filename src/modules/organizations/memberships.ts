@@ -125,14 +125,15 @@ export function createMembershipChanges(
 
     /** Suspends or reactivates a membership; suspending the last administrator is refused. */
     async setStatus(tx: Executor, emit: Emit<DomainEvent>, organizationId: string, userId: string, status: queries.MembershipStatus) {
-      const before = await queries.findMembership(tx, organizationId, userId);
-      if (!before) throw errors.MEMBERSHIP_NOT_FOUND();
+      // The status is read locked, after the administrators' rows (the order every change takes them in): of two changes
+      // at once the second starts from what the first left, and the same status again is no change and no event.
+      const { before, after } = await keepingAnAdministrator(tx, organizationId, async () => {
+        const current = await queries.lockMembership(tx, organizationId, userId);
+        if (!current) throw errors.MEMBERSHIP_NOT_FOUND();
+        if (current.status === status) return { before: current, after: current };
+        return { before: current, after: (await queries.setMembershipStatus(tx, organizationId, userId, status)) as queries.MembershipRow };
+      });
       if (before.status === status) return before;
-      const after = await keepingAnAdministrator(
-        tx,
-        organizationId,
-        async () => (await queries.setMembershipStatus(tx, organizationId, userId, status)) as queries.MembershipRow,
-      );
       await emit({
         type: 'membership.updated',
         entityId: userId,

@@ -30,6 +30,16 @@ export async function findMembership(db: Executor, organizationId: string, userI
   return row;
 }
 
+/** A membership, locked for the caller's transaction: a change decided from its status waits for one under way. */
+export async function lockMembership(db: Executor, organizationId: string, userId: string) {
+  const [row] = await db
+    .select()
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
+    .for('update');
+  return row;
+}
+
 /** The membership rows of some people in one organization (a page of members). */
 export async function membershipsIn(db: Executor, organizationId: string, userIds: string[]) {
   if (userIds.length === 0) return [];

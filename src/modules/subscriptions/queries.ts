@@ -63,12 +63,24 @@ export async function countSubscribers(db: Executor, name: string) {
   return row?.n ?? 0;
 }
 
-export async function upsertSubscription(db: Executor, values: typeof subscriptions.$inferInsert) {
-  const { userId: _userId, ...changes } = values;
+/** A user's subscription, locked for the caller's transaction: a change decided from it waits for one under way. */
+export async function lockSubscription(db: Executor, userId: string) {
+  const [row] = await db.select().from(subscriptions).where(eq(subscriptions.userId, userId)).for('update');
+  return row;
+}
+
+/** The user's first subscription, or nothing when they have one (made meanwhile by a change committed first). */
+export async function insertSubscription(db: Executor, values: typeof subscriptions.$inferInsert) {
+  const [row] = await db.insert(subscriptions).values(values).onConflictDoNothing({ target: subscriptions.userId }).returning();
+  return row;
+}
+
+export async function updateSubscription(db: Executor, values: typeof subscriptions.$inferInsert) {
+  const { userId, ...changes } = values;
   const [row] = await db
-    .insert(subscriptions)
-    .values(values)
-    .onConflictDoUpdate({ target: subscriptions.userId, set: { ...changes, updatedAt: new Date() } })
+    .update(subscriptions)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(eq(subscriptions.userId, userId))
     .returning();
   return row as SubscriptionRow;
 }

@@ -71,17 +71,22 @@ export function createSubscriptionsService(context: AppContext, { useCases, user
     end: Date | null,
   ) {
     const plan = await queries.findPlan(tx, body.type);
-    const before = await queries.findSubscription(tx, user.id);
-    const saved = await queries.upsertSubscription(tx, {
+    const values = {
       userId: user.id,
       type: body.type,
       startDate: start,
       endDate: end,
-      status: end && end <= new Date() ? 'EXPIRED' : 'ACTIVE',
+      status: end && end <= new Date() ? ('EXPIRED' as const) : ('ACTIVE' as const),
       // A known plan brings its features unless the caller names them.
       features: body.features ?? plan?.features ?? [],
       cancelledAt: null,
-    });
+    };
+    // The subscription it changes is read locked, so changes at once go one after the other, each from what the last
+    // left (the same plan again is no change and no event); a first one made meanwhile is read once it is committed.
+    let before = await queries.lockSubscription(tx, user.id);
+    const inserted = before ? undefined : await queries.insertSubscription(tx, values);
+    if (!before && !inserted) before = await queries.lockSubscription(tx, user.id);
+    const saved = inserted ?? (await queries.updateSubscription(tx, values));
     if (!unchanged(before, saved)) {
       await emit({
         type: 'subscription.set',

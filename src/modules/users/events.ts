@@ -81,7 +81,7 @@ export const userEvents = {
     'user',
     1,
     payload({
-      /** By part: `auditTrail` (audit payloads replaced by `{"erased": true}`), `webhookDeliveries` and `invitations` (deleted). */
+      /** By part: `auditTrail` (audit payloads replaced by `{"erased": true}`), `webhookDeliveries`, `invitations` and `mails` (deleted). */
       erasedRows: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
     }),
   ),

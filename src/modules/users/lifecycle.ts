@@ -70,9 +70,13 @@ export function createLifecycle(
 ) {
   async function changeStatus(caller: SignedInCaller, id: string, { status, event, from }: Transition, reason?: string) {
     const user = await useCases.run(caller, async (tx, emit) => {
-      const before = await actionableUser(tx, caller.principal, id);
+      const target = await actionableUser(tx, caller.principal, id);
+      if (status !== 'ACTIVE') await assertMayRemove(tx, caller.principal, target.id);
+      // The status it changes from is read locked (after the super-admin check's lock, in the order every path takes them):
+      // two changes at once go one after the other, the second from what the first left (a deactivated user is not suspended).
+      const before = await queries.lockUser(tx, target.id);
+      if (!before) throw errors.USER_NOT_FOUND();
       if (before.status !== status && !from.includes(before.status)) throw errors.USER_STATUS_CONFLICT(refusalFrom[before.status]);
-      if (status !== 'ACTIVE') await assertMayRemove(tx, caller.principal, before.id);
       const values = {
         status,
         statusReason: status === 'ACTIVE' ? null : (reason ?? null),
@@ -131,7 +135,11 @@ export function createLifecycle(
         await emailChanges.assertStepUp(caller, current, fields.email, currentPassword);
       }
       const user = await useCases.run(caller, async (tx, emit) => {
-        const before = await actionableUser(tx, principal, id);
+        const target = await actionableUser(tx, principal, id);
+        // Read locked (before its profile, in the order a person's own change takes them): changes at once go one after
+        // the other, each from what the last left, so the same change again is no change and no second event.
+        const before = await queries.lockUser(tx, target.id);
+        if (!before) throw errors.USER_NOT_FOUND();
         assertIdentifierChangesAllowed(principal, before, fields);
         // A member whose default organization is another keeps it: the default is where their sign-ins, keys and
         // events act, so an administrator confined to one organization does not pull them into theirs.

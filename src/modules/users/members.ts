@@ -112,13 +112,16 @@ export function createMembers(
         if (await memberships.isMember(tx, organizationId, user.id)) throw organizationErrors.ALREADY_A_MEMBER();
         const decided = await deferredGrants.decide(tx, caller.principal, { roles: body.roleIds ?? [] });
         const roles = decided.roles.map((role) => role.name);
-        await organizations.members.join(tx, emit, {
+        const joined = await organizations.members.join(tx, emit, {
           organizationId,
           userId: user.id,
           invitedBy: caller.principal.userId,
           roles,
           via: 'admin',
         });
+        // The check above cannot see an add of the same person committing meanwhile: the membership's key decides, and
+        // the add that finds one made is refused whole, granting nothing (its roles are changed with PATCH).
+        if (!joined) throw organizationErrors.ALREADY_A_MEMBER();
         const roleIds = decided.roles.map((role) => role.id);
         await deferredGrants.apply(tx, emit, user.id, { roleIds, permissions: [] }, caller.principal.userId, organizationId);
         return memberView(user, await membershipOf(tx, organizationId, user.id), await rolesWithin(tx, user.id, organizationId, true));

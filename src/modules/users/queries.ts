@@ -113,6 +113,12 @@ export const userFromJson = (json: Record<string, unknown>): UserRow =>
     }),
   ) as UserRow;
 
+/** A user, locked for the caller's transaction: a change decided from what it reads waits for one under way. */
+export async function lockUser(db: Executor, id: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id)).for('update');
+  return row;
+}
+
 export async function findUserById(db: Executor, id: string, organizationId?: string | null): Promise<UserRow | undefined> {
   const [row] = await db
     .select()
