@@ -54,6 +54,8 @@ describe(`tessera CLI (${driver})`, () => {
     // Newest first, each step rolled back and seen gone from the schema: the newest by the CLI, the others
     // by the same migrator in this process (a CLI process per step costs seconds each and proves no more).
     const steps: [migration: string, leftover: ReturnType<typeof sql>][] = [
+      // An administrator's impersonations are looked for through every session again.
+      ['0030_sessions_impersonator_index', sql`SELECT 1 FROM pg_indexes WHERE indexname = 'sessions_impersonator_idx'`],
       // The "I did not sign up" links go with their purpose.
       ['0029_registration_dispute', sql`SELECT 1 FROM pg_enum WHERE enumlabel = 'REGISTRATION_DISPUTE'`],
       // Interactions with their pushed request's id and return address sealed go (the previous version reads them as stored).
@@ -170,7 +172,7 @@ describe(`tessera CLI (${driver})`, () => {
 
     const up = await runCli(['migrate', 'up'], target.env);
     expect(up.stdout.trim()).toBe(
-      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships, 0009_webhooks, 0010_session_amr, 0011_mfa, 0012_oidc, 0013_impersonation, 0014_webhook_entity_versions, 0015_mfa_remembered_devices, 0016_organization_branding, 0017_refresh_tokens_unspent, 0018_webhook_due_index, 0019_application_organizations, 0020_identity_provider_trust_email, 0021_audit_erasure, 0022_federation_code_amr, 0023_audit_entity_id_index, 0024_audit_client_digest, 0025_session_browser, 0026_oidc_artifact_digests, 0027_learning_totals_bigint, 0028_oidc_interaction_sealed, 0029_registration_dispute',
+      'applied: 0000_init, 0001_search, 0002_audit_sealing, 0003_learning, 0004_onboarding, 0005_federation, 0006_email_change, 0007_api_key_parents, 0008_memberships, 0009_webhooks, 0010_session_amr, 0011_mfa, 0012_oidc, 0013_impersonation, 0014_webhook_entity_versions, 0015_mfa_remembered_devices, 0016_organization_branding, 0017_refresh_tokens_unspent, 0018_webhook_due_index, 0019_application_organizations, 0020_identity_provider_trust_email, 0021_audit_erasure, 0022_federation_code_amr, 0023_audit_entity_id_index, 0024_audit_client_digest, 0025_session_browser, 0026_oidc_artifact_digests, 0027_learning_totals_bigint, 0028_oidc_interaction_sealed, 0029_registration_dispute, 0030_sessions_impersonator_index',
     );
     expect((await runCli(['migrate', 'deploy'], target.env)).stdout.trim()).toBe('nothing to apply: the database is up to date');
     // Seven CLI processes: a loaded machine needs more than the default 30 s.

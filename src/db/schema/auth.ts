@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { type AnyPgColumn, boolean, index, jsonb, pgEnum, pgTable, text, uuid, varchar } from 'drizzle-orm/pg-core';
 import { createdAt, id, ownedBy, tstz } from './common.js';
 import { organizations } from './organizations.js';
@@ -45,7 +46,11 @@ export const sessions = pgTable(
     browser: boolean('browser').notNull().default(false),
     createdAt: createdAt(),
   },
-  (t) => [index('sessions_user_idx').on(t.userId, t.createdAt.desc().nullsFirst())],
+  (t) => [
+    index('sessions_user_idx').on(t.userId, t.createdAt.desc().nullsFirst()),
+    // An administrator suspended, deactivated or erased ends the impersonations they opened: found among the few.
+    index('sessions_impersonator_idx').on(t.impersonatorId).where(sql`${t.impersonatorId} IS NOT NULL`),
+  ],
 );
 
 /** Every refresh token a family has issued; a used one presented again reveals theft. */

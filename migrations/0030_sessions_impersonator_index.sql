@@ -1,0 +1,1 @@
+CREATE INDEX "sessions_impersonator_idx" ON "sessions" USING btree ("impersonator_id") WHERE "sessions"."impersonator_id" IS NOT NULL;
