@@ -182,14 +182,23 @@ function languageOf(request: FastifyRequest): Language {
   });
 }
 
-/** The same page in another language: its path and query with `lang` replaced (a token in the query is kept off links). */
-function languageLinks(request: FastifyRequest, current: Language) {
+/**
+ * The same page in another language: its path and query with `lang` replaced. A page opened by a mailed link or a
+ * sign-in's continuation (a `token` in its query) cannot do without it, but a token is kept off links (a link is
+ * copied and shared): such a page changes language through a GET form that sends its query again, the token in a
+ * hidden field as its own form holds it.
+ */
+function languageChoice(request: FastifyRequest, current: Language) {
   const url = new URL(request.url, 'http://page.invalid');
+  url.searchParams.delete('lang');
+  const carriesToken = url.searchParams.has('token');
+  const form = carriesToken ? { action: url.pathname, fields: [...url.searchParams].map(([name, value]) => ({ name, value })) } : null;
   url.searchParams.delete('token');
-  return languages.map((code) => {
+  const links = languages.map((code) => {
     url.searchParams.set('lang', code);
     return { code, label: LANGUAGE_LABELS[code], href: `${url.pathname}${url.search}`, current: code === current };
   });
+  return { languages: links, languageForm: form };
 }
 
 /** The fields of an object that are set (an organization's brand leaves the rest to the deployment's). */
@@ -290,7 +299,7 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
           brand: shown,
           assets: assetAddresses,
           csrf: hosted.csrfToken(cookie),
-          languages: languageLinks(request, lang),
+          ...languageChoice(request, lang),
         },
         { layout: 'layout.eta' },
       );
