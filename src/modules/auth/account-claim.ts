@@ -4,7 +4,7 @@ import type { Emit } from '../../platform/use-case.js';
 import type { DomainEvent } from '../events.js';
 import type { UserRow } from '../users/service.js';
 import type { AuthKit } from './deps.js';
-import { DISPUTE_TTL_MS, type OneTimeLinks } from './one-time-links.js';
+import { DISPUTE_DAYS, DISPUTE_TTL_MS, type OneTimeLinks } from './one-time-links.js';
 import * as queries from './queries.js';
 
 /**
@@ -12,9 +12,6 @@ import * as queries from './queries.js';
  * sign-up's "I did not sign up".
  */
 export type ClaimedVia = 'password_reset' | 'invitation' | 'registration_dispute';
-
-/** The links a taker could still hold or have asked for when the owner disputes a sign-up: none outlives it. */
-const takersLinks: queries.OneTimePurpose[] = ['EMAIL_VERIFICATION', 'PASSWORD_RESET', 'EMAIL_CHANGE', 'SET_PASSWORD', 'PASSWORD_CHANGE'];
 
 /**
  * Account pre-hijacking: while nobody has proven the mailbox of an account's address (no verification is required
@@ -71,13 +68,13 @@ export function createRegistrationDisputes(kit: Pick<AuthKit, 'mail' | 'useCases
         await kit.users.markEmailVerified(tx, user.id);
         await kit.users.setPasswordHash(tx, user.id, null);
         await kit.users.restoreAddress(tx, emit, user, binding.sentTo);
-        for (const purpose of takersLinks) await queries.expireOneTimeTokens(tx, user.id, purpose);
+        await links.expireAllButStanding(tx, user.id);
         await claims.claim(tx, emit, user, 'registration_dispute');
         const owned = await kit.users.findById(tx, user.id);
         if (!owned) throw new Error(`user ${user.id} vanished within its own dispute`);
         const url = await links.create(tx, owned, { purpose: 'PASSWORD_RESET', ttlMs: DISPUTE_TTL_MS, path: '/reset-password' });
-        const days = DISPUTE_TTL_MS / 86_400_000;
-        await kit.mail.enqueue(tx, { to: owned.email, template: 'registrationDisputed', data: { url, days }, userId: user.id });
+        const data = { url, days: DISPUTE_DAYS };
+        await kit.mail.enqueue(tx, { to: owned.email, template: 'registrationDisputed', data, userId: user.id });
       });
     },
   };

@@ -1,10 +1,9 @@
 import type { Caller } from '../../platform/caller.js';
 import type { AuthKit } from './deps.js';
 import { authErrors as errors } from './errors.js';
-import type { OneTimeLinks } from './one-time-links.js';
+import { DAY_MS, type OneTimeLinks } from './one-time-links.js';
 import * as queries from './queries.js';
 
-const DAY_MS = 86_400_000;
 /** "This wasn't me" and the reset it sends work this long, even after a confirmation: the owner can take the account back. */
 export const REVERT_TTL_MS = 7 * DAY_MS;
 

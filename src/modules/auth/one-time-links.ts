@@ -32,8 +32,10 @@ export const bindingOf = (user: Pick<UserRow, 'email' | 'passwordHash'>, sentTo 
   passwordStamp: passwordStamp(user),
 });
 
-/** How long a sign-up's "I did not sign up" stays usable, confirmed or not. */
-export const DISPUTE_TTL_MS = 7 * 24 * 3_600_000;
+/** How many days a sign-up's "I did not sign up" stays usable, confirmed or not (and the password link it mails). */
+export const DISPUTE_DAYS = 7;
+export const DAY_MS = 86_400_000;
+export const DISPUTE_TTL_MS = DISPUTE_DAYS * DAY_MS;
 
 /**
  * The links that outlive what their owner's account does meanwhile ("this wasn't me", "I did not sign up"): a later
@@ -110,6 +112,8 @@ export function createOneTimeLinks(kit: Pick<AuthKit, 'context' | 'mail' | 'useC
   return {
     create,
     consume,
+    /** Every link of the user that a taker could hold or have asked for goes out of use; the standing ones stay. */
+    expireAllButStanding: (tx: Executor, userId: string) => queries.expireOneTimeTokensBut(tx, userId, standingPurposes),
     isUsable,
     verificationUrl,
 
@@ -123,7 +127,7 @@ export function createOneTimeLinks(kit: Pick<AuthKit, 'context' | 'mail' | 'useC
     /** `disputable`: a sign-up's own, which also carries "I did not sign up" (the only mail that ever does). */
     async mailVerification(tx: Executor, to: Recipient, { disputable = false } = {}) {
       const url = await verificationUrl(tx, to);
-      const dispute = disputable ? { url: await disputeUrl(tx, to), days: DISPUTE_TTL_MS / 86_400_000 } : undefined;
+      const dispute = disputable ? { url: await disputeUrl(tx, to), days: DISPUTE_DAYS } : undefined;
       await kit.mail.enqueue(tx, { to: to.email, template: 'verifyEmail', data: { url, ...(dispute ? { dispute } : {}) }, userId: to.id });
     },
   };

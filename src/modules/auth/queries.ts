@@ -1,4 +1,4 @@
-import { type AnyColumn, and, eq, gt, inArray, isNull, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, eq, gt, inArray, isNull, ne, notInArray, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { type Executor, rowsOf } from '../../db/client.js';
 import { pageById } from '../../db/pages.js';
 import { rowsPerUtcDay } from '../../db/per-day.js';
@@ -292,6 +292,14 @@ export async function expireOneTimeTokens(db: Executor, userId: string, purpose:
     .update(oneTimeTokens)
     .set({ consumedAt: new Date() })
     .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.consumedAt)));
+}
+
+/** Takes every usable link of the user out of use but those of the purposes kept. */
+export async function expireOneTimeTokensBut(db: Executor, userId: string, kept: readonly OneTimePurpose[]) {
+  await db
+    .update(oneTimeTokens)
+    .set({ consumedAt: new Date() })
+    .where(and(eq(oneTimeTokens.userId, userId), notInArray(oneTimeTokens.purpose, [...kept]), isNull(oneTimeTokens.consumedAt)));
 }
 
 export async function insertApiKey(db: Executor, values: typeof apiKeys.$inferInsert) {
