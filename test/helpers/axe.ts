@@ -46,3 +46,16 @@ export async function seriousAxeViolations(page: Page): Promise<string[]> {
 
 /** How many pixels the page is wider than its screen (0 or less: it fits). */
 export const overflowPx = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+/**
+ * The fields on the page that do not say what they hold (no `autocomplete`): a browser then guesses, and fills a
+ * person's own name or address into a form about someone else. Named by id, name or label, for the failure message.
+ */
+export const fieldsWithoutAutocomplete = (page: Page) =>
+  page
+    .locator('input:not([type="hidden"], [type="submit"], [type="checkbox"], [type="radio"], [type="file"]), select, textarea')
+    .evaluateAll((fields) =>
+      fields
+        .filter((field) => !field.getAttribute('autocomplete'))
+        .map((field) => field.id || field.getAttribute('name') || field.getAttribute('aria-label') || field.outerHTML.slice(0, 80)),
+    );

@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { systemCaller } from '../../src/platform/caller.js';
 import type { Harness } from './app.js';
 import { apiAs, login } from './auth.js';
-import { overflowPx, seriousAxeViolations } from './axe.js';
+import { fieldsWithoutAutocomplete, overflowPx, seriousAxeViolations } from './axe.js';
 import { atEachWidth, chromiumSession, screenWidths } from './chromium.js';
 import { ensureConsoleBuilt } from './console-build.js';
 
@@ -23,7 +23,8 @@ export async function saveScreen(page: Page, name: string, width: number) {
 
 /**
  * The console in a real browser (Debian's Chromium) against the harness's app on a real port. `checkPage`:
- * axe-core finds no serious or critical violation and nothing is wider than the screen.
+ * axe-core finds no serious or critical violation, nothing is wider than the screen, and every field says its
+ * autocomplete.
  */
 export async function openConsole(h: Harness, { port = 0 }: { port?: number } = {}) {
   ensureConsoleBuilt();
@@ -39,6 +40,7 @@ export async function openConsole(h: Harness, { port = 0 }: { port?: number } = 
     await on.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
     expect(await seriousAxeViolations(on), `${name} at ${width}px`).toEqual([]);
     expect(await overflowPx(on), `${name} at ${width}px is wider than the screen`).toBeLessThanOrEqual(0);
+    expect(await fieldsWithoutAutocomplete(on), `${name} at ${width}px: fields without autocomplete`).toEqual([]);
     await saveScreen(on, name, width);
   }
 

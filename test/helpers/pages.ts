@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PresetName } from '../../src/modules/access/presets.js';
 import { createHarness, type Harness } from './app.js';
-import { overflowPx, seriousAxeViolations } from './axe.js';
+import { fieldsWithoutAutocomplete, overflowPx, seriousAxeViolations } from './axe.js';
 import { atEachWidth, type ChromiumSession, chromiumSession, screenWidths } from './chromium.js';
 import { freePort } from './ports.js';
 
@@ -55,13 +55,15 @@ export async function startPages(config: Record<string, string | undefined> = {}
   };
 }
 
-/** axe-core on the page as it is: no serious or critical violation, and nothing wider than the screen. */
+/** axe-core on the page as it is: no serious or critical violation, nothing wider than the screen, every field's autocomplete said. */
 export async function checkPage(page: Page) {
   const where = `${page.url()} at ${page.viewportSize()?.width} px`;
   const serious = await seriousAxeViolations(page);
   if (serious.length > 0) throw new Error(`axe-core on ${where}: ${serious.join('; ')}`);
   const overflow = await overflowPx(page);
   if (overflow > 0) throw new Error(`${where}: ${overflow} px wider than the screen`);
+  const unsaid = await fieldsWithoutAutocomplete(page);
+  if (unsaid.length > 0) throw new Error(`${where}: fields without autocomplete: ${unsaid.join(', ')}`);
 }
 
 /** `checkPage` at each width, by resizing the page instead of signing in and opening it again per width. */

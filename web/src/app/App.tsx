@@ -105,6 +105,7 @@ function OrganizationSwitcher({ me }: { me: Me }) {
       <label>
         Organization{' '}
         <select
+          autoComplete="off"
           value={me.activeOrganization?.id ?? ''}
           onChange={async (event) => {
             const switched = await tessera.switchOrganization(event.target.value);

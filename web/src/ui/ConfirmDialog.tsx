@@ -83,7 +83,7 @@ export function ConfirmDialog(props: {
             {props.reason && (
               <label>
                 {props.reason}
-                <input value={reason} onChange={(event) => setReason(event.target.value)} required minLength={3} />
+                <input autoComplete="off" value={reason} onChange={(event) => setReason(event.target.value)} required minLength={3} />
               </label>
             )}
             {props.typed && (

@@ -64,7 +64,7 @@ export function CheckedInput(props: { fields: Fields; name: string; label: strin
   return (
     <label>
       {label}
-      <input name={name} type="text" {...input} {...fields.describe(name)} />
+      <input autoComplete="off" name={name} type="text" {...input} {...fields.describe(name)} />
       {hint && <span className="muted">{hint}</span>}
       {fields.problem(name)}
     </label>

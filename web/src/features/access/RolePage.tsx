@@ -40,11 +40,11 @@ export default function RolePage({ id }: { id: string }) {
           >
             <label>
               Name
-              <input name="name" defaultValue={current.name} required />
+              <input autoComplete="off" name="name" defaultValue={current.name} required />
             </label>
             <label>
               Description
-              <input name="description" defaultValue={current.description ?? ''} />
+              <input autoComplete="off" name="description" defaultValue={current.description ?? ''} />
             </label>
           </FormDialog>
         )
@@ -144,7 +144,7 @@ function RoleMembers({ role }: { role: Role }) {
           >
             <label>
               Email of the user
-              <input name="email" type="email" required />
+              <input autoComplete="off" name="email" type="email" required />
             </label>
           </FormDialog>
         </Allowed>

@@ -31,7 +31,7 @@ export default function ApiKeysPage() {
         >
           <label>
             Name
-            <input name="name" required />
+            <input autoComplete="off" name="name" required />
           </label>
           <fieldset>
             <legend>Scopes</legend>

@@ -48,18 +48,18 @@ function ApplicationFields(props: {
     <>
       <label>
         Name
-        <input name="name" required defaultValue={current?.name} />
+        <input autoComplete="off" name="name" required defaultValue={current?.name} />
       </label>
       {props.kindPicker}
       {kind !== 'service' && (
         <>
           <label>
             Redirect URIs (one a line, matched exactly)
-            <textarea name="redirectUris" rows={2} required defaultValue={current?.redirectUris.join('\n')} />
+            <textarea autoComplete="off" name="redirectUris" rows={2} required defaultValue={current?.redirectUris.join('\n')} />
           </label>
           <label>
             Post-logout redirect URIs (one a line)
-            <textarea name="postLogoutRedirectUris" rows={2} defaultValue={current?.postLogoutRedirectUris.join('\n')} />
+            <textarea autoComplete="off" name="postLogoutRedirectUris" rows={2} defaultValue={current?.postLogoutRedirectUris.join('\n')} />
           </label>
         </>
       )}
@@ -197,7 +197,7 @@ export default function ApplicationsPage() {
             kindPicker={
               <label>
                 Kind
-                <select value={kind} onChange={(event) => setKind(event.target.value as ApplicationRow['kind'])}>
+                <select autoComplete="off" value={kind} onChange={(event) => setKind(event.target.value as ApplicationRow['kind'])}>
                   {kinds.map(([value, label]) => (
                     <option key={value} value={value}>
                       {label}

@@ -121,16 +121,16 @@ export default function AuditPage() {
           }
         }}
       >
-        <input name="action" aria-label="Action" placeholder="Action, e.g. user.suspended" />
-        <input name="entity" aria-label="Entity" placeholder="Entity, e.g. user" />
+        <input autoComplete="off" name="action" aria-label="Action" placeholder="Action, e.g. user.suspended" />
+        <input autoComplete="off" name="entity" aria-label="Entity" placeholder="Entity, e.g. user" />
         <input name="actor" aria-label="Actor (email or id)" placeholder="Actor: email or id" autoComplete="off" />
         <label>
           From
-          <input name="from" type="date" />
+          <input autoComplete="off" name="from" type="date" />
         </label>
         <label>
           To
-          <input name="to" type="date" />
+          <input autoComplete="off" name="to" type="date" />
         </label>
         <button type="submit">Filter</button>
         <button type="button" onClick={() => exportRows('csv')}>

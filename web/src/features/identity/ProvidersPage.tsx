@@ -55,7 +55,7 @@ export default function ProvidersPage({ param }: { param?: string }) {
         >
           <label>
             Kind
-            <select value={kind} onChange={(event) => setKind(event.target.value as (typeof kinds)[number])}>
+            <select autoComplete="off" value={kind} onChange={(event) => setKind(event.target.value as (typeof kinds)[number])}>
               {kinds.map((value) => (
                 <option key={value}>{value}</option>
               ))}
@@ -64,16 +64,16 @@ export default function ProvidersPage({ param }: { param?: string }) {
           <label>
             Slug (in the callback URL)
             {/* A new kind is a new field: its default (the kind's own slug) replaces the previous kind's. */}
-            <input key={kind} name="slug" required pattern="[a-z0-9-]+" defaultValue={kind === 'oidc' ? '' : kind} />
+            <input autoComplete="off" key={kind} name="slug" required pattern="[a-z0-9-]+" defaultValue={kind === 'oidc' ? '' : kind} />
           </label>
           <label>
             Display name
-            <input name="displayName" />
+            <input autoComplete="off" name="displayName" />
           </label>
           {kind === 'oidc' && (
             <label>
               Issuer URL
-              <input name="issuer" type="url" required />
+              <input autoComplete="off" name="issuer" type="url" required />
             </label>
           )}
           {kind === 'microsoft' && (
@@ -84,7 +84,7 @@ export default function ProvidersPage({ param }: { param?: string }) {
           )}
           <label>
             Client ID
-            <input name="clientId" required />
+            <input autoComplete="off" name="clientId" required />
           </label>
           <label>
             Client secret
@@ -277,11 +277,11 @@ function EditProvider({ provider, onSaved }: { provider: Provider; onSaved: () =
     >
       <label>
         Display name
-        <input name="displayName" defaultValue={provider.displayName} required />
+        <input autoComplete="off" name="displayName" defaultValue={provider.displayName} required />
       </label>
       <label>
         Client ID
-        <input name="clientId" defaultValue={provider.clientId} required />
+        <input autoComplete="off" name="clientId" defaultValue={provider.clientId} required />
       </label>
       <label>
         New client secret (empty: keep the stored one)
@@ -289,11 +289,11 @@ function EditProvider({ provider, onSaved }: { provider: Provider; onSaved: () =
       </label>
       <label>
         Scopes (separated by spaces)
-        <input name="scopes" defaultValue={provider.scopes.join(' ')} />
+        <input autoComplete="off" name="scopes" defaultValue={provider.scopes.join(' ')} />
       </label>
       <label>
         Allowed email domains (empty: any)
-        <input name="allowedDomains" defaultValue={provider.allowedDomains.join(' ')} />
+        <input autoComplete="off" name="allowedDomains" defaultValue={provider.allowedDomains.join(' ')} />
       </label>
       <label className="inline">
         <input type="checkbox" name="signUpEnabled" defaultChecked={provider.signUpEnabled} /> A first sign-in creates the account

@@ -93,7 +93,7 @@ export default function InvitationsPage({ param }: { param?: string }) {
         >
           <label>
             Email
-            <input name="email" type="email" required />
+            <input autoComplete="off" name="email" type="email" required />
           </label>
           <OrganizationChoice selected={param} />
           <label className="inline">
@@ -104,6 +104,7 @@ export default function InvitationsPage({ param }: { param?: string }) {
     >
       <div className="filters">
         <select
+          autoComplete="off"
           aria-label="Invitation status"
           value={status ?? ''}
           onChange={(event) => setStatus((event.target.value || undefined) as Status | undefined)}
@@ -136,7 +137,7 @@ function OrganizationChoice({ selected }: { selected?: string }) {
   return (
     <label>
       Organization
-      <select key={organizations.readAt} name="organizationId" required defaultValue={selected}>
+      <select autoComplete="off" key={organizations.readAt} name="organizationId" required defaultValue={selected}>
         {organizations.list.map((org) => (
           <option key={org.id} value={org.id}>
             {org.name}

@@ -60,7 +60,7 @@ export function EditOrganizationDialog({ org }: { org: Org }) {
         {text('description', 'Description (optional)')}
         <label>
           Status
-          <select name="status" defaultValue={org.status} {...fields.describe('status')}>
+          <select autoComplete="off" name="status" defaultValue={org.status} {...fields.describe('status')}>
             {choicesOf(patchOrganizationBody.properties.status).map((choice) => (
               <option key={choice}>{choice}</option>
             ))}
@@ -69,7 +69,7 @@ export function EditOrganizationDialog({ org }: { org: Org }) {
         </label>
         <label>
           Second factors for its members
-          <select name="mfa" defaultValue={org.mfa ?? ''}>
+          <select autoComplete="off" name="mfa" defaultValue={org.mfa ?? ''}>
             <option value="">As the server is set (MFA_POLICY)</option>
             {mfaPolicies.map((policy) => (
               <option key={policy}>{policy}</option>

@@ -25,16 +25,16 @@ function PlanFields({ plan }: { plan?: Plan }) {
       {!plan && (
         <label>
           Name (capitals, e.g. TEAM)
-          <input name="name" required pattern="[A-Z][A-Z0-9_]{1,49}" />
+          <input autoComplete="off" name="name" required pattern="[A-Z][A-Z0-9_]{1,49}" />
         </label>
       )}
       <label>
         Description
-        <input name="description" defaultValue={plan?.description ?? ''} />
+        <input autoComplete="off" name="description" defaultValue={plan?.description ?? ''} />
       </label>
       <label>
         Features (one a line)
-        <textarea name="features" rows={5} defaultValue={plan?.features.join('\n') ?? ''} />
+        <textarea autoComplete="off" name="features" rows={5} defaultValue={plan?.features.join('\n') ?? ''} />
       </label>
     </>
   );

@@ -114,7 +114,7 @@ function UserRoles({ user, onChanged }: { user: User; onChanged: () => unknown }
             });
           }}
         >
-          <select name="role" aria-label="Role to grant">
+          <select autoComplete="off" name="role" aria-label="Role to grant">
             {roles.data?.data.map((role) => (
               <option key={role.id}>{role.name}</option>
             ))}
@@ -183,14 +183,14 @@ function DirectPermissions({ userId, direct, onChanged }: { userId: string; dire
             });
           }}
         >
-          <select name="permission" aria-label="Permission to grant">
+          <select autoComplete="off" name="permission" aria-label="Permission to grant">
             {catalogue.data?.data.map((permission) => (
               <option key={permission.id}>{permission.name}</option>
             ))}
           </select>
           <label>
             Expires (optional)
-            <input name="expiresAt" type="datetime-local" />
+            <input autoComplete="off" name="expiresAt" type="datetime-local" />
           </label>
           <button type="submit">Grant permission</button>
         </form>

@@ -166,7 +166,7 @@ function GoalDialog({ userId, goal }: { userId: string; goal?: Goal }) {
   const select = (name: 'goalType' | 'priority' | 'status', label: string, current?: string) => (
     <label>
       {label}
-      <select name={name} defaultValue={current} {...fields.describe(name)}>
+      <select autoComplete="off" name={name} defaultValue={current} {...fields.describe(name)}>
         {choicesOf(patchUserGoalBody.properties[name]).map((choice) => (
           <option key={choice}>{choice}</option>
         ))}

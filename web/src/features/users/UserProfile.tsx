@@ -101,7 +101,7 @@ export function UserProfile({ user, onSaved }: { user: User; onSaved: () => unkn
           </label>
           <label>
             Gender
-            <select name="gender" defaultValue={profile.gender ?? ''}>
+            <select autoComplete="off" name="gender" defaultValue={profile.gender ?? ''}>
               <option value="">Not given</option>
               {genders.map((value) => (
                 <option key={value}>{value}</option>
@@ -117,7 +117,7 @@ export function UserProfile({ user, onSaved }: { user: User; onSaved: () => unkn
           ))}
           <label>
             Who sees the profile
-            <select name="profileVisibility" defaultValue={profile.profileVisibility}>
+            <select autoComplete="off" name="profileVisibility" defaultValue={profile.profileVisibility}>
               {visibilities.map((value) => (
                 <option key={value}>{value}</option>
               ))}
@@ -179,7 +179,7 @@ function IdChoice(props: { label: string; name: string; value: string | null; op
   return (
     <label>
       {props.label}
-      <select name={props.name} defaultValue={props.value ?? ''} key={props.options ? 'loaded' : 'loading'}>
+      <select autoComplete="off" name={props.name} defaultValue={props.value ?? ''} key={props.options ? 'loaded' : 'loading'}>
         <option value="">None</option>
         {props.options?.map((option) => (
           <option key={option.id} value={option.id}>

@@ -69,7 +69,7 @@ export function UserSubscription({ id }: { id: string }) {
             {plans.data?.data.length ? (
               <label>
                 Plan
-                <select name="plan" defaultValue={current?.type}>
+                <select autoComplete="off" name="plan" defaultValue={current?.type}>
                   {plans.data.data.map((plan) => (
                     <option key={plan.id} value={plan.name}>
                       {plan.name} {plan.features.length ? `(${plan.features.join(', ')})` : ''}
@@ -80,12 +80,12 @@ export function UserSubscription({ id }: { id: string }) {
             ) : (
               <label>
                 Plan
-                <input name="plan" defaultValue={current?.type ?? 'FREE'} required pattern="[A-Z][A-Z0-9_]{1,49}" />
+                <input autoComplete="off" name="plan" defaultValue={current?.type ?? 'FREE'} required pattern="[A-Z][A-Z0-9_]{1,49}" />
               </label>
             )}
             <label>
               Ends (optional)
-              <input name="endDate" type="date" />
+              <input autoComplete="off" name="endDate" type="date" />
             </label>
           </FormDialog>
           {current?.status === 'ACTIVE' && (

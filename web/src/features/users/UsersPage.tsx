@@ -103,24 +103,29 @@ function UserList() {
     >
       <form className="filters" onSubmit={(event) => event.preventDefault()} aria-label="Filter users">
         <input
+          autoComplete="off"
           aria-label="Search users"
           placeholder="Search name or email"
           value={search}
           onChange={(event) => setSearch(event.target.value)}
         />
-        <select aria-label="Status" onChange={(event) => set({ status: (event.target.value || undefined) as ListQuery['status'] })}>
+        <select
+          autoComplete="off"
+          aria-label="Status"
+          onChange={(event) => set({ status: (event.target.value || undefined) as ListQuery['status'] })}
+        >
           <option value="">Any status</option>
           {statuses.map((status) => (
             <option key={status}>{status}</option>
           ))}
         </select>
-        <select aria-label="Role" onChange={(event) => set({ role: event.target.value || undefined })}>
+        <select autoComplete="off" aria-label="Role" onChange={(event) => set({ role: event.target.value || undefined })}>
           <option value="">Any role</option>
           {roles.data?.data.map((role) => (
             <option key={role.id}>{role.name}</option>
           ))}
         </select>
-        <select aria-label="Organization" onChange={(event) => set({ organizationId: event.target.value || undefined })}>
+        <select autoComplete="off" aria-label="Organization" onChange={(event) => set({ organizationId: event.target.value || undefined })}>
           <option value="">Any organization</option>
           {orgs.data?.data.map((org) => (
             <option key={org.id} value={org.id}>
@@ -128,7 +133,7 @@ function UserList() {
             </option>
           ))}
         </select>
-        <select aria-label="User type" onChange={(event) => set({ userTypeId: event.target.value || undefined })}>
+        <select autoComplete="off" aria-label="User type" onChange={(event) => set({ userTypeId: event.target.value || undefined })}>
           <option value="">Any user type</option>
           {types.data?.data.map((type) => (
             <option key={type.id} value={type.id}>
@@ -137,6 +142,7 @@ function UserList() {
           ))}
         </select>
         <select
+          autoComplete="off"
           aria-label="Verified"
           onChange={(event) => set({ emailVerified: event.target.value ? event.target.value === 'yes' : undefined })}
         >
@@ -147,6 +153,7 @@ function UserList() {
         <label>
           Created from
           <input
+            autoComplete="off"
             type="date"
             onChange={(event) => set({ createdFrom: event.target.value ? `${event.target.value}T00:00:00.000Z` : undefined })}
           />
@@ -154,11 +161,13 @@ function UserList() {
         <label>
           to
           <input
+            autoComplete="off"
             type="date"
             onChange={(event) => set({ createdTo: event.target.value ? `${event.target.value}T23:59:59.999Z` : undefined })}
           />
         </label>
         <select
+          autoComplete="off"
           aria-label="Sort"
           value={`${filters.sort}:${filters.order}`}
           onChange={(event) => {
@@ -263,7 +272,7 @@ function NewUserDialog({ roles }: { roles: string[] }) {
         <UserFields fields={fields} />
         <label>
           Role
-          <select name="role">
+          <select autoComplete="off" name="role">
             <option value="">Default role</option>
             {roles.map((role) => (
               <option key={role}>{role}</option>

@@ -100,7 +100,7 @@ export function WebhookFields(props: { fields: Fields; current?: Webhook; organi
       {organizations && (
         <label>
           Organization
-          <select name="organizationId" defaultValue="">
+          <select autoComplete="off" name="organizationId" defaultValue="">
             <option value="">Every organization (and events of none)</option>
             {organizations.map((organization) => (
               <option key={organization.id} value={organization.id}>

@@ -156,6 +156,7 @@ function Deliveries({ id, onReplayed }: { id: string; onReplayed: (notice: strin
         <h2 id="deliveries-title">Deliveries</h2>
         <div className="actions">
           <select
+            autoComplete="off"
             aria-label="Delivery status"
             value={status ?? ''}
             onChange={(event) => {
