@@ -245,6 +245,26 @@ describe(`webhooks (${driver})`, () => {
     expect(receiver.verifies(later as never, old)).toBe(false);
   });
 
+  it('counts any 2xx as delivered however long its body, keeping its first kilobyte and reading no more', async () => {
+    // Two megabytes, a multi-byte character astride the kilobyte's end: more than any answer Tessera reads whole.
+    const long = `${'a'.repeat(1023)}é${'b'.repeat(2 * 1024 * 1024)}`;
+    receiver.answer('/long', { status: 200, body: long }, { status: 500, body: long });
+    const { webhook } = await subscribe('/long', ['organization.created']);
+    await createOrganization(h, admin, 'Long Answer Org');
+    await createOrganization(h, admin, 'Long Refusal Org');
+    const rows = await vi.waitFor(async () => {
+      const found = await deliveryRows(webhook.id);
+      if (found.length < 2 || found.some((row) => row.attempts === 0)) throw new Error('not both attempted yet');
+      return found;
+    });
+    const log = await h.app.inject({ method: 'GET', url: `/webhooks/${webhook.id}/deliveries`, headers: admin.headers });
+    const byStatus = Object.fromEntries(log.json().data.map((entry: { responseStatus: number }) => [entry.responseStatus, entry]));
+    expect(rows.map((row) => row.status).sort()).toEqual(['DELIVERED', 'PENDING']);
+    // The kilobyte holds 1,023 letters and half of the é: the half is left out rather than kept as U+FFFD.
+    expect(byStatus[200]).toMatchObject({ status: 'DELIVERED', error: null, responseBody: 'a'.repeat(1023) });
+    expect(byStatus[500]).toMatchObject({ status: 'PENDING', error: 'answered 500', responseBody: 'a'.repeat(1023) });
+  });
+
   it('cuts a hanging receiver off at WEBHOOK_TIMEOUT (15 s unless set) and retries it', async () => {
     expect(testConfig().WEBHOOK_TIMEOUT).toBe(15_000);
     // A node whose timeout is 1 s sends what its own commits wake it for.

@@ -124,6 +124,22 @@ export function createOutbound({
     return url;
   }
 
+  /** The first `keepBytes` of an answer's body as text (without a character they cut in two); the rest is cancelled unread. */
+  async function firstBytes(response: Response, keepBytes: number) {
+    const reader = response.body?.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    while (reader && size < keepBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+    await reader?.cancel();
+    // As a stream: the bytes of a character cut at the end are held back rather than decoded as U+FFFD.
+    return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, keepBytes), { stream: true });
+  }
+
   /** The answer read whole, up to maxBytes: a provider cannot stream Tessera out of memory. */
   async function bounded(response: Response) {
     const reader = response.body?.getReader();
@@ -143,6 +159,17 @@ export function createOutbound({
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   }
 
+  /** The request sent, the answer's body not read yet. With private targets allowed it goes through the process's dispatcher. */
+  async function send(input: string | URL, init: RequestInit): Promise<Response> {
+    const url = assertAllowedUrl(input);
+    const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    // Redirects are not followed: each hop would be a new target to check.
+    const request = { ...init, signal, redirect: 'manual' as const };
+    return allowPrivate
+      ? await fetch(url, request)
+      : ((await undiciFetch(url, { ...(request as object), dispatcher: agent })) as unknown as Response);
+  }
+
   return {
     assertAllowedUrl,
 
@@ -159,16 +186,16 @@ export function createOutbound({
       }
     },
 
-    /** fetch, for addresses an administrator named. With private targets allowed it goes through the process's dispatcher. */
-    async fetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
-      const url = assertAllowedUrl(input);
-      const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-      // Redirects are not followed: each hop would be a new target to check.
-      const request = { ...init, signal, redirect: 'manual' as const };
-      const response = allowPrivate
-        ? await fetch(url, request)
-        : ((await undiciFetch(url, { ...(request as object), dispatcher: agent })) as unknown as Response);
-      return bounded(response);
+    /** fetch, for addresses an administrator named, its answer read whole up to maxBytes. */
+    fetch: async (input: string | URL, init: RequestInit = {}): Promise<Response> => bounded(await send(input, init)),
+
+    /**
+     * fetch, for an answer that is recorded rather than used (a webhook receiver's): its status, its headers and the
+     * first `keepBytes` of its body as text. The rest is not read, so a long answer costs nothing and refuses nothing.
+     */
+    async fetchHead(input: string | URL, init: RequestInit, keepBytes: number) {
+      const response = await send(input, init);
+      return { status: response.status, headers: response.headers, head: await firstBytes(response, keepBytes) };
     },
 
     close: () => agent.close(),

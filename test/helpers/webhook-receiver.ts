@@ -13,8 +13,8 @@ export interface Received {
   at: number;
 }
 
-/** What a path answers next: a status (and headers), or nothing at all (a hanging receiver). */
-export type Answer = { status: number; headers?: Record<string, string> } | 'hang';
+/** What a path answers next: a status (and headers, and a body other than `answered <status>`), or nothing at all (a hanging receiver). */
+export type Answer = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
 
 /**
  * A webhook receiver on loopback: records every request, answers per path from a queue of answers (200
@@ -44,7 +44,9 @@ export async function startWebhookReceiver() {
         hanging.add(response);
         return;
       }
-      response.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers }).end(`answered ${answer.status}`);
+      response
+        .writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers })
+        .end(answer.body ?? `answered ${answer.status}`);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
