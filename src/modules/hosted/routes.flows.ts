@@ -1,10 +1,25 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PasswordOwner } from '../../platform/password-policy.js';
 import { overLongErrors } from './form-bounds.js';
+import { type Catalogue, en } from './i18n/en.js';
 import { type FieldSpec, formBody, type PageKit, page, pageQuery } from './routes.js';
 import type { MailedLinkKind } from './service.js';
 
 type Form = Record<string, string | undefined>;
+
+/** The catalogue's sections a mailed link's button page is written from: its title, intro, button and outcome. */
+type ButtonPageSection = {
+  [Section in keyof Catalogue]: Catalogue[Section] extends { title: string; intro: string; submit: string; done: string } ? Section : never;
+}[keyof Catalogue];
+
+/** A button page's keys in its section; the heading is the title unless the section has a heading of its own. */
+const buttonPageKeys = (section: ButtonPageSection) => ({
+  title: `${section}.title`,
+  heading: 'heading' in en[section] ? `${section}.heading` : `${section}.title`,
+  intro: `${section}.intro`,
+  submit: `${section}.submit`,
+  done: `${section}.done`,
+});
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The new-password field with the policy explained, live when JavaScript runs. */
@@ -114,9 +129,10 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
    */
   const linkWithButton = (
     path: `/${MailedLinkKind}`,
-    keys: { title: string; intro: string; submit: string; done: string; heading?: string },
+    section: ButtonPageSection,
     act: (request: FastifyRequest, token: string) => Promise<unknown>,
   ) => {
+    const keys = buttonPageKeys(section);
     app.get(path, page, async (request, reply) => {
       const t = kit.t(request);
       const token = pageQuery(request).token;
@@ -125,7 +141,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
         return invalidLink(request, reply, { href: '/sign-in', label: t('signIn.title') });
       return kit.form(request, reply, {
         titleKey: keys.title,
-        heading: t(keys.heading ?? keys.title),
+        heading: t(keys.heading),
         intro: t(keys.intro),
         action: path,
         submit: t(keys.submit),
@@ -147,37 +163,10 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
     });
   };
 
-  linkWithButton(
-    '/verify-email',
-    {
-      title: 'verifyEmail.title',
-      heading: 'verifyEmail.heading',
-      intro: 'verifyEmail.intro',
-      submit: 'verifyEmail.submit',
-      done: 'verifyEmail.done',
-    },
-    (request, token) => hosted.verifyEmail(request.caller, token),
-  );
-  linkWithButton(
-    '/confirm-email-change',
-    { title: 'emailChange.title', intro: 'emailChange.intro', submit: 'emailChange.submit', done: 'emailChange.done' },
-    (request, token) => hosted.confirmEmailChange(request.caller, token),
-  );
-  linkWithButton(
-    '/revert-email-change',
-    {
-      title: 'emailChange.revertTitle',
-      intro: 'emailChange.revertIntro',
-      submit: 'emailChange.revertSubmit',
-      done: 'emailChange.reverted',
-    },
-    (request, token) => hosted.revertEmailChange(request.caller, token),
-  );
-  linkWithButton(
-    '/dispute-registration',
-    { title: 'dispute.title', intro: 'dispute.intro', submit: 'dispute.submit', done: 'dispute.done' },
-    (request, token) => hosted.disputeRegistration(request.caller, token),
-  );
+  linkWithButton('/verify-email', 'verifyEmail', (request, token) => hosted.verifyEmail(request.caller, token));
+  linkWithButton('/confirm-email-change', 'emailChange', (request, token) => hosted.confirmEmailChange(request.caller, token));
+  linkWithButton('/revert-email-change', 'emailRevert', (request, token) => hosted.revertEmailChange(request.caller, token));
+  linkWithButton('/dispute-registration', 'dispute', (request, token) => hosted.disputeRegistration(request.caller, token));
 
   // Forgotten password: the same answer for every address.
   const forgotForm = (request: FastifyRequest, reply: FastifyReply, email: string, error: string | undefined, status = 200) => {

@@ -206,11 +206,13 @@ export const de: Catalogue = {
     intro: 'Drücken Sie die Schaltfläche, damit Ihr Konto diese Adresse verwendet.',
     submit: 'E-Mail bestätigen',
     done: 'Ihre neue E-Mail-Adresse ist in Gebrauch. Melden Sie sich damit an.',
-    revertTitle: 'E-Mail-Änderung rückgängig machen',
-    revertIntro:
+  },
+  emailRevert: {
+    title: 'E-Mail-Änderung rückgängig machen',
+    intro:
       'Drücken Sie die Schaltfläche, um Ihre alte Adresse zu behalten. Sie werden überall abgemeldet und erhalten einen Link, um ein neues Passwort festzulegen.',
-    revertSubmit: 'Änderung rückgängig machen',
-    reverted: 'Die Änderung ist rückgängig gemacht. Wir haben einen Link zum Festlegen eines neuen Passworts an Ihre Adresse gesendet.',
+    submit: 'Änderung rückgängig machen',
+    done: 'Die Änderung ist rückgängig gemacht. Wir haben einen Link zum Festlegen eines neuen Passworts an Ihre Adresse gesendet.',
   },
   dispute: {
     title: 'Das mit Ihrer Adresse angelegte Konto zurückholen',

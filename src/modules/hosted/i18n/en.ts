@@ -198,10 +198,12 @@ export const en = {
     intro: 'Press the button to make this address the one your account uses.',
     submit: 'Confirm email',
     done: 'Your new email address is in use. Sign in with it.',
-    revertTitle: 'Undo the email change',
-    revertIntro: 'Press the button to keep your old address. You will be signed out everywhere and sent a link to set a new password.',
-    revertSubmit: 'Undo the change',
-    reverted: 'The change is undone. We sent a link to set a new password to your address.',
+  },
+  emailRevert: {
+    title: 'Undo the email change',
+    intro: 'Press the button to keep your old address. You will be signed out everywhere and sent a link to set a new password.',
+    submit: 'Undo the change',
+    done: 'The change is undone. We sent a link to set a new password to your address.',
   },
   dispute: {
     title: 'Take back the account made with your address',
