@@ -215,6 +215,17 @@ describe('authorization through every door', () => {
     expect((await importAs(fresh, [{ email: 'late@doors.example' }], '')).json()).toMatchObject({ created: 1 });
   });
 
+  it('an administrator adds to an organization no account holding more than they do, as they change no such member', async () => {
+    const support = await loginAs(h, { permissions: ['tenants:all', 'users:read', 'users:write'] });
+    const stronger = await createUser(h, { roles: ['SUPER_ADMIN'] });
+    const weaker = await createUser(h, { organizationId: orgA });
+    const refused = await call(support, 'POST', `/organizations/${orgB}/members`, { userId: stronger.id });
+    expect([refused.statusCode, refused.json().code]).toEqual([403, 'ACCOUNT_HOLDS_MORE_ACCESS']);
+    const members = (await call(root, 'GET', `/organizations/${orgB}/members`)).json().data;
+    expect(members.map((member: { userId: string }) => member.userId)).not.toContain(stronger.id);
+    expect((await call(support, 'POST', `/organizations/${orgB}/members`, { userId: weaker.id })).statusCode).toBe(201);
+  });
+
   it('an import holds each line to the rules again as it writes it: an account changed or made since the check is not overwritten past them', async () => {
     const writer = await loginAs(h, { organizationId: orgA, permissions: ['users:read', 'users:write'] });
     const suspendedMeanwhile = await createUser(h, { organizationId: orgA });
