@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { userIdentities, users } from '../src/db/schema/index.js';
 import { createHarness, type Harness } from './helpers/app.js';
 import { createOrganization, createUser, findRoleId, login, loginAs } from './helpers/auth.js';
@@ -213,5 +213,47 @@ describe('authorization through every door', () => {
     }
     const fresh = await login(h, writer.user.email, writer.user.password);
     expect((await importAs(fresh, [{ email: 'late@doors.example' }], '')).json()).toMatchObject({ created: 1 });
+  });
+
+  it('an administrator adds to an organization no account holding more than they do, as they change no such member', async () => {
+    const support = await loginAs(h, { permissions: ['tenants:all', 'users:read', 'users:write'] });
+    const stronger = await createUser(h, { roles: ['SUPER_ADMIN'] });
+    const weaker = await createUser(h, { organizationId: orgA });
+    const refused = await call(support, 'POST', `/organizations/${orgB}/members`, { userId: stronger.id });
+    expect([refused.statusCode, refused.json().code]).toEqual([403, 'ACCOUNT_HOLDS_MORE_ACCESS']);
+    const members = (await call(root, 'GET', `/organizations/${orgB}/members`)).json().data;
+    expect(members.map((member: { userId: string }) => member.userId)).not.toContain(stronger.id);
+    expect((await call(support, 'POST', `/organizations/${orgB}/members`, { userId: weaker.id })).statusCode).toBe(201);
+  });
+
+  it('an import holds each line to the rules again as it writes it: an account changed or made since the check is not overwritten past them', async () => {
+    const writer = await loginAs(h, { organizationId: orgA, permissions: ['users:read', 'users:write'] });
+    const suspendedMeanwhile = await createUser(h, { organizationId: orgA });
+    const arrived = 'arrived-meanwhile@doors.example';
+    // The file is checked against the accounts as they were; before it is written, another administrator suspends one
+    // account and an organization administrator's account is made at another line's address (a background import's
+    // check can take minutes).
+    const people = h.app.modules.users;
+    const withEmails = people.withEmails;
+    const checkedThenChanged = async (...args: Parameters<typeof withEmails>) => {
+      const rows = await withEmails(...args);
+      expect((await call(root, 'POST', `/users/${suspendedMeanwhile.id}/suspend`, { reason: 'under review' })).statusCode).toBe(200);
+      await createUser(h, { email: arrived, organizationId: orgA, roles: ['ORG_ADMIN'], firstName: 'Arrived' });
+      return rows;
+    };
+    const spy = vi.spyOn(people, 'withEmails').mockImplementationOnce(checkedThenChanged as typeof withEmails);
+    const res = await importAs(writer, [
+      { email: suspendedMeanwhile.email, status: 'ACTIVE', firstName: 'Lifted' },
+      { email: arrived, firstName: 'Overwritten', username: 'taken-over' },
+    ]).finally(() => spy.mockRestore());
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ created: 0, updated: 0, failed: 2 });
+    expect(res.json().errors).toEqual([
+      { line: 1, field: 'email', message: "changing this user's status from SUSPENDED to ACTIVE needs users:suspend" },
+      { line: 2, field: 'email', message: 'This account holds access you do not hold: you cannot act on it.' },
+    ]);
+    expect(await statusOf(suspendedMeanwhile.id)).toBe('SUSPENDED');
+    const made = (await call(root, 'GET', `/users?search=${arrived}`)).json().data[0];
+    expect([made.firstName, made.username]).toEqual(['Arrived', null]);
   });
 });

@@ -743,7 +743,7 @@ export interface paths {
         put?: never;
         /**
          * Add an existing account to an organization
-         * @description Makes an account you can see a member of the organization with the roles given (only roles whose permissions you hold). A person outside your tenancy is invited instead (POST /invitations), so they consent; an existing member answers 409 ALREADY_A_MEMBER. Audited as membership.added.
+         * @description Makes an account you can see a member of the organization with the roles given (only roles whose permissions you hold), unless it holds access you do not (403 ACCOUNT_HOLDS_MORE_ACCESS, as for changing a member). A person outside your tenancy is invited instead (POST /invitations), so they consent; an existing member answers 409 ALREADY_A_MEMBER. Audited as membership.added.
          */
         post: operations["postOrganizationMembers"];
         delete?: never;
@@ -3363,6 +3363,18 @@ export interface components {
                 "application/json": components["schemas"]["Problem"] & {
                     /** @enum {unknown} */
                     code?: "FORBIDDEN";
+                };
+            };
+        };
+        /** @description Problem codes: GRANT_EXCEEDS_OWN_ACCESS, ACCOUNT_HOLDS_MORE_ACCESS, FORBIDDEN */
+        "403-GRANT_EXCEEDS_OWN_ACCESS-ACCOUNT_HOLDS_MORE_ACCESS-FORBIDDEN": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Problem"] & {
+                    /** @enum {unknown} */
+                    code?: "GRANT_EXCEEDS_OWN_ACCESS" | "ACCOUNT_HOLDS_MORE_ACCESS" | "FORBIDDEN";
                 };
             };
         };
@@ -6995,7 +7007,7 @@ export interface operations {
             };
             400: components["responses"]["400-UNKNOWN_ROLE-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-UNAUTHORIZED-INVALID_TOKEN-SESSION_ENDED-INVALID_API_KEY"];
-            403: components["responses"]["403-GRANT_EXCEEDS_OWN_ACCESS-FORBIDDEN"];
+            403: components["responses"]["403-GRANT_EXCEEDS_OWN_ACCESS-ACCOUNT_HOLDS_MORE_ACCESS-FORBIDDEN"];
             404: components["responses"]["404-ORGANIZATION_NOT_FOUND-USER_NOT_FOUND"];
             409: components["responses"]["409-ALREADY_A_MEMBER-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];

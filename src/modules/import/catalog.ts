@@ -49,7 +49,7 @@ export async function loadCatalog(db: Executor, actor: Principal | undefined, ow
     defaultOrganizationId: tenant ?? null,
     sees: (organizationId) => !actor || inTenancy(actor, organizationId),
     mayVerifyAddresses: !actor || actor.crossTenant,
-    async updateRefused(account, line) {
+    async updateRefused(account, line, executor = db) {
       if (!actor) return undefined;
       const changing = line.status !== undefined && line.status !== account.status;
       const removing = changing && line.status !== 'ACTIVE';
@@ -60,8 +60,8 @@ export async function loadCatalog(db: Executor, actor: Principal | undefined, ow
         if (line.passwordHash !== null && account.passwordHash === null) assertNotApiKey(actor);
         // The line overwrites both, a missing one with none.
         owners.users.assertIdentifierChangesAllowed(actor, account, { username: line.username, phone: line.phone });
-        await assertMayActOn(db, actor, account.id, 'account');
-        if (removing) await owners.users.assertMayRemove(db, actor, account.id);
+        await assertMayActOn(executor, actor, account.id, 'account');
+        if (removing) await owners.users.assertMayRemove(executor, actor, account.id);
       };
       return check().then(() => undefined, refusalOf);
     },

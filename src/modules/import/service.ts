@@ -95,6 +95,7 @@ export function createImportService(context: AppContext, deps: ImportDeps): Impo
       invitations: deps.invitations,
       owners,
       sees: catalog.sees,
+      updateRefused: catalog.updateRefused,
     };
     const write = async (batch: ImportUser[]) => {
       const result = await deps.useCases.run(caller, (tx, emit) => writeBatch(tx, emit, batch, settings));

@@ -1,5 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import type { Executor } from '../../db/client.js';
 import { addTesseraFormats, formats, isIanaTimezone, isLanguageTag } from '../../http/formats.js';
 import { unstorableText } from '../../platform/json-limits.js';
 import { passwordHashFormat, passwordHashProblem } from '../auth/service.js';
@@ -19,11 +20,13 @@ export interface Catalog {
    * Why the actor may not overwrite this account with this line, if they may not: the single-user routes' rules
    * (not one holding more than the actor; not suspending oneself or the last super-admin; a password given to an
    * account without one is a credential change, never made with an API key or while impersonating; nor a new
-   * username or phone where PATCH /users/:id refuses one).
+   * username or phone where PATCH /users/:id refuses one). Asked as the file is checked and again, on `executor`, as
+   * each line is written, of the account as it is then.
    */
   updateRefused(
     account: ExistingUser,
     line: { status: string | undefined; passwordHash: string | null; username: string | null; phone: string | null },
+    executor?: Executor,
   ): Promise<string | undefined>;
   /** Why the actor may not put a user in this organization, if they may not. */
   placementRefused(organizationId: string | null): string | undefined;

@@ -7,7 +7,7 @@ import type { InvitationsService } from '../invitations/service.js';
 import { memberships } from '../organizations/service.js';
 import type { ExistingUser, ImportOwners } from './owners.js';
 import type { LineError } from './schemas.js';
-import type { ImportUser } from './validate.js';
+import type { Catalog, ImportUser } from './validate.js';
 
 export interface BatchResult {
   created: number;
@@ -75,7 +75,8 @@ export async function writeBatch(
     invitedBy: string | null;
     invitations: InvitationsService;
     owners: ImportOwners;
-    sees: (organizationId: string | null) => boolean;
+    sees: Catalog['sees'];
+    updateRefused: Catalog['updateRefused'];
   },
 ): Promise<BatchResult> {
   const { users, access, learning } = options.owners;
@@ -85,14 +86,23 @@ export async function writeBatch(
   );
   const unseen = new Set(found.filter((row) => !options.sees(row.organizationId)).map((row) => row.email));
   const existing = new Map(found.filter((row) => !unseen.has(row.email)).map((row) => [row.email, row]));
-  const refused = batch
+  const refused: LineError[] = batch
     .filter((user) => unseen.has(user.email))
     .map((user) => ({ line: user.line, field: 'email', message: 'is taken by another account' }));
   const now = new Date();
   const created = batch
     .filter((user) => !existing.has(user.email) && !unseen.has(user.email))
     .map((user) => ({ user, id: uuidv7({ msecs: (user.createdAt ?? now).getTime() }) }));
-  const updated = options.update ? batch.filter((user) => existing.has(user.email)) : [];
+  // The check read the accounts before this batch's transaction: one suspended, given more access or made at the line's
+  // address since is held to the single-user routes' rules again, as it is now.
+  const updated: ImportUser[] = [];
+  for (const user of options.update ? batch : []) {
+    const account = existing.get(user.email);
+    if (!account) continue;
+    const refusal = await options.updateRefused(account, user, tx);
+    if (refusal) refused.push({ line: user.line, field: 'email', message: refusal });
+    else updated.push(user);
+  }
 
   await users.createImported(
     tx,

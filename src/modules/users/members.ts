@@ -102,14 +102,16 @@ export function createMembers(
 
     /**
      * An existing account the caller may see joins the organization with the roles given (within what the
-     * caller holds there). A person of another organization is invited instead (they accept): an account
-     * outside the caller's tenancy answers 404 here as everywhere.
+     * caller holds there), unless it holds more than the caller. A person of another organization is invited
+     * instead (they accept): an account outside the caller's tenancy answers 404 here as everywhere.
      */
     async add(caller: SignedInCaller, organizationId: string, body: AddMember) {
       await organizations.visible(caller, organizationId);
       return useCases.run(caller, async (tx, emit) => {
         const user = await visibleUser(tx, caller.principal, body.userId);
         if (await memberships.isMember(tx, organizationId, user.id)) throw organizationErrors.ALREADY_A_MEMBER();
+        // Joining gives the account roles and a place to act in: like changing a member's roles, not for an account holding more.
+        await assertMayActOn(tx, caller.principal, user.id, 'organization');
         const decided = await deferredGrants.decide(tx, caller.principal, { roles: body.roleIds ?? [] });
         const roles = decided.roles.map((role) => role.name);
         const joined = await organizations.members.join(tx, emit, {

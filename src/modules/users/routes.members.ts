@@ -48,7 +48,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ members: UsersService['me
     operation(manage, {
       summary: 'Add an existing account to an organization',
       description:
-        'Makes an account you can see a member of the organization with the roles given (only roles whose permissions you hold). A person outside your tenancy is invited instead (POST /invitations), so they consent; an existing member answers 409 ALREADY_A_MEMBER. Audited as membership.added.',
+        'Makes an account you can see a member of the organization with the roles given (only roles whose permissions you hold), unless it holds access you do not (403 ACCOUNT_HOLDS_MORE_ACCESS, as for changing a member). A person outside your tenancy is invited instead (POST /invitations), so they consent; an existing member answers 409 ALREADY_A_MEMBER. Audited as membership.added.',
       params: IdParams,
       body: AddMemberBody,
       response: {
@@ -59,6 +59,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ members: UsersService['me
           orgErrors.ALREADY_A_MEMBER,
           accessErrors.UNKNOWN_ROLE,
           accessErrors.GRANT_EXCEEDS_OWN_ACCESS,
+          accessErrors.ACCOUNT_HOLDS_MORE_ACCESS,
         ),
       },
     }),
