@@ -242,6 +242,31 @@ describe('hosted pages and requests as sent', () => {
     }
   });
 
+  it('leads from a form made for another sign-in back to its page as it was opened, token and all, never what was typed', async () => {
+    const user = await createUser(h);
+    // A reset form opened signed out (its CSRF token is the signed-out one), sent after signing in in another tab.
+    const signedIn = await signInByForm(h, user);
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/reset-password',
+      headers: {
+        accept: 'text/html',
+        'accept-language': 'en',
+        'content-type': 'application/x-www-form-urlencoded',
+        'sec-fetch-site': 'same-origin',
+        cookie: `${h.app.modules.hosted.cookieName}=${signedIn}`,
+      },
+      payload: new URLSearchParams({ csrf: 'anonymous', token: 'a-mailed-token', password: 'a typed passphrase' }).toString(),
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('Nothing was changed');
+    const back = res.body.match(/<form method="get" action="([^"]*)">([\s\S]*?)<\/form>/);
+    expect(back?.[1]).toBe('/reset-password');
+    expect(back?.[2]).toContain('<input type="hidden" name="token" value="a-mailed-token">');
+    expect(back?.[2]).toContain('Open the page again');
+    expect(res.body).not.toContain('a typed passphrase');
+  });
+
   it("sends a browser at a page's own address with a trailing slash to the page, its query kept (a mailed link's token)", async () => {
     for (const [url, canonical] of [
       ['/reset-password/?token=abc', '/reset-password?token=abc'],

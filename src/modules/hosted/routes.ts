@@ -385,7 +385,7 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
             title: translate('common.staleFormTitle'),
             message: translate('common.staleForm'),
             alert: true,
-            link: { href: pageBehind(app, request), label: translate('common.reopen') },
+            back: wayBack(app, request, translate('common.reopen')),
           }
         : { title: translate('common.forbiddenTitle'), message: translate('common.forbidden'), alert: true };
       await reply.send(await kit.message(request, reply, content, 403));
