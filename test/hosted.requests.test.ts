@@ -221,11 +221,9 @@ describe('hosted pages and requests as sent', () => {
 
   it('answers a browser at an address beneath a page that nothing serves with a page saying so and a link to that page', async () => {
     for (const [url, nearest] of [
-      ['/account/', '/account'],
-      ['/sign-in/', '/sign-in'],
       ['/account/settings', '/account'],
-      ['/sign-in/second-factor/', '/sign-in/second-factor'],
-      ['/reset-password/?token=abc', '/reset-password'],
+      ['/sign-in/second-factor/nothing', '/sign-in/second-factor'],
+      ['/reset-password/x?token=abc', '/reset-password'],
     ] as const) {
       const res = await page(url, { 'accept-language': 'de' });
       expect([res.statusCode, res.headers['content-type']], url).toEqual([404, 'text/html; charset=utf-8']);
@@ -234,12 +232,64 @@ describe('hosted pages and requests as sent', () => {
       expect(res.body).toContain('Unter dieser Adresse gibt es keine Seite.');
       expect(res.body).toContain(`<a href="${nearest}">`);
     }
-    // A script, and an address beneath the API's or the console's, still get problem+json.
+    // A script, and an address beneath the API's or the console's, still get problem+json (a page's address with a
+    // trailing slash too: only a browser is sent on).
     const scripted = await h.app.inject({ method: 'GET', url: '/account/', headers: { accept: 'application/json' } });
     expect([scripted.statusCode, scripted.json().code]).toEqual([404, 'ROUTE_NOT_FOUND']);
     for (const url of ['/users/me/nothing', '/admin/assets/nope.js', '/nothing']) {
       const res = await page(url);
       expect([res.statusCode, res.headers['content-type']], url).toEqual([404, 'application/problem+json; charset=utf-8']);
     }
+  });
+
+  it('leads from a form made for another sign-in back to its page as it was opened, token and all, never what was typed', async () => {
+    const user = await createUser(h);
+    // A reset form opened signed out (its CSRF token is the signed-out one), sent after signing in in another tab.
+    const signedIn = await signInByForm(h, user);
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/reset-password',
+      headers: {
+        accept: 'text/html',
+        'accept-language': 'en',
+        'content-type': 'application/x-www-form-urlencoded',
+        'sec-fetch-site': 'same-origin',
+        cookie: `${h.app.modules.hosted.cookieName}=${signedIn}`,
+      },
+      payload: new URLSearchParams({ csrf: 'anonymous', token: 'a-mailed-token', password: 'a typed passphrase' }).toString(),
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('Nothing was changed');
+    const back = res.body.match(/<form method="get" action="([^"]*)">([\s\S]*?)<\/form>/);
+    expect(back?.[1]).toBe('/reset-password');
+    expect(back?.[2]).toContain('<input type="hidden" name="token" value="a-mailed-token">');
+    expect(back?.[2]).toContain('Open the page again');
+    expect(res.body).not.toContain('a typed passphrase');
+  });
+
+  it("sends a browser at a page's own address with a trailing slash to the page, its query kept (a mailed link's token)", async () => {
+    for (const [url, canonical] of [
+      ['/reset-password/?token=abc', '/reset-password?token=abc'],
+      ['/verify-email//?token=a%2Bb&lang=de', '/verify-email?token=a%2Bb&lang=de'],
+      ['/account/', '/account'],
+      ['/sign-in/?return_to=%2Faccount', '/sign-in?return_to=%2Faccount'],
+      ['/sign-in/second-factor/', '/sign-in/second-factor'],
+    ] as const) {
+      const res = await page(url);
+      expect([res.statusCode, res.headers.location], url).toEqual([308, canonical]);
+    }
+    // The page it leads to is the one the link meant: the reset form, holding the token.
+    const followed = await page('/reset-password?token=abc');
+    expect(followed.body).toContain('<input type="hidden" name="token" value="abc">');
+    // A form's post is not redirected (its body would be sent again somewhere else): it is refused as before.
+    const posted = await h.app.inject({
+      method: 'POST',
+      url: '/reset-password/',
+      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'token=abc&password=x',
+    });
+    expect(posted.statusCode).toBe(404);
+    // Nothing but a slash is taken off: an address that would lead elsewhere is not a page's.
+    expect((await page('//example.com/')).statusCode).toBe(404);
   });
 });

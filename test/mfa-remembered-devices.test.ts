@@ -216,6 +216,25 @@ describe('remember this device: a signed cookie that spares a browser the second
     expect(reasons.map((row) => row.reason)).toEqual(['auth.password_changed', 'auth.logout_all', 'last_factor_removed']);
   });
 
+  it('forgets every device when any factor is removed: a browser remembered on the strength of a lost factor is not trusted on', async () => {
+    const person = await enrolled();
+    const remembered = await signInRemembering(person);
+    const strong = bearer(remembered.tokens.accessToken);
+    // A second authenticator app (the first one's phone is about to be lost).
+    const { factorId, secret } = (await post('/auth/mfa/totp', {}, strong)).json();
+    expect((await post(`/auth/mfa/totp/${factorId}/confirm`, { code: totpCode(secret, stepAt()) }, strong)).statusCode).toBe(200);
+    expect((await passwordSignIn(person, remembered.cookie)).accessToken).toBeDefined();
+
+    // The lost phone's app removed, the other one kept: the browser remembered before is asked for a factor again.
+    const removed = await h.app.inject({ method: 'DELETE', url: `/auth/mfa/${person.factorId}`, headers: strong });
+    expect(removed.statusCode).toBe(204);
+    expect((await passwordSignIn(person, remembered.cookie)).mfaRequired).toBe(true);
+    const reasons = await rows<{ reason: string }>(
+      sql`SELECT payload->>'reason' AS reason FROM audit_logs WHERE entity_id = ${person.userId} AND action = 'mfa.device_forgotten' ORDER BY id`,
+    );
+    expect(reasons.map((row) => row.reason)).toEqual(['factor_removed']);
+  });
+
   it("forgets every device on a password reset and on an administrator's reset of the factors", async () => {
     const person = await enrolled();
     const before = await signInRemembering(person);

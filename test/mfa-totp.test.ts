@@ -406,6 +406,40 @@ describe('TOTP, recovery codes, the second step of sign-in, policies and step-up
     expect((await post(h, '/auth/mfa/totp', { enrollmentToken: await waitingToEnrol(newPassword) })).statusCode).toBe(201);
   });
 
+  it('refuses a sign-in waiting to enrol once the person has a factor: it answers the second step, it adds none', async () => {
+    const admin = await loginAs(h, { roles: ['admin'] });
+    const organizationId = await createOrganization(h, admin, `Strict and raced ${Date.now()}`);
+    await h.app.inject({ method: 'PATCH', url: `/organizations/${organizationId}`, headers: admin.headers, payload: { mfa: 'required' } });
+    const member = await createUser(h, { organizationId });
+    const waitingToEnrol = async () =>
+      (await post(h, '/auth/login', { email: member.email, password: member.password })).json().enrollmentToken as string;
+    const invalid = [401, 'INVALID_ENROLLMENT_TOKEN'];
+
+    // Someone who learnt the password signs in and waits at the enrolment.
+    const intruder = await waitingToEnrol();
+    // The owner signs in too and adds their authenticator app; their sign-in finishes.
+    const owner = await waitingToEnrol();
+    const ownerApp = (await post(h, '/auth/mfa/totp', { enrollmentToken: owner })).json();
+    const ownerConfirmed = await post(h, `/auth/mfa/totp/${ownerApp.factorId}/confirm`, {
+      code: totpCode(ownerApp.secret, stepAt()),
+      enrollmentToken: owner,
+    });
+    expect(ownerConfirmed.statusCode).toBe(200);
+
+    // The intruder's token no longer adds a factor, so it finishes no sign-in without the owner's.
+    const started = await post(h, '/auth/mfa/totp', { enrollmentToken: intruder });
+    expect([started.statusCode, started.json().code]).toEqual(invalid);
+    const passkey = await post(h, '/auth/passkeys/options', { enrollmentToken: intruder });
+    expect([passkey.statusCode, passkey.json().code]).toEqual(invalid);
+    const [factors] = await queryRows<{ n: number }>(
+      h.context.database.primary,
+      sql`SELECT count(*)::int AS n FROM mfa_factors WHERE user_id = ${member.id} AND type = 'TOTP' AND confirmed_at IS NOT NULL`,
+    );
+    expect(factors?.n).toBe(1);
+    // A sign-in now answers the second step with the owner's factor.
+    expect((await post(h, '/auth/login', { email: member.email, password: member.password })).json().mfaRequired).toBe(true);
+  });
+
   it('ends a sign-in waiting for its second factor when a new password is set meanwhile', async () => {
     const person = await enrolled();
     const admin = await loginAs(h, { roles: ['admin'] });

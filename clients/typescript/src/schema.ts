@@ -1624,7 +1624,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a factor
-         * @description Removes one of your authenticator apps or passkeys (step-up: a sign-in within STEP_UP_MAX_AGE with a second factor, else 401 STEP_UP_REQUIRED). You are mailed. The last one takes the recovery codes with it.
+         * @description Removes one of your authenticator apps or passkeys (step-up: a sign-in within STEP_UP_MAX_AGE with a second factor, else 401 STEP_UP_REQUIRED). You are mailed, and every browser remembered for you (rememberDevice) asks for a factor again. The last one takes the recovery codes with it.
          */
         delete: operations["deleteAuthMfa"];
         options?: never;

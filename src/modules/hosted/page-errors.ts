@@ -78,7 +78,24 @@ export function answerWrongMethodsWithPage(app: FastifyInstance, kit: PageKit) {
  * problem+json ROUTE_NOT_FOUND. Registered on the pages' own instance, before their routes.
  */
 export function answerMissingPagesWithPage(app: FastifyInstance, kit: PageKit) {
-  answerMissingPathsWith(app, (request, reply, refusal) =>
-    asksForPage(request) ? refusalPage(app, kit, request, reply, refusal, 'notFound') : sendProblem(request, reply, refusal),
-  );
+  answerMissingPathsWith(app, (request, reply, refusal) => {
+    if (!asksForPage(request)) return sendProblem(request, reply, refusal);
+    const canonical = canonicalPage(app, request);
+    if (canonical) return reply.code(308).redirect(canonical);
+    return refusalPage(app, kit, request, reply, refusal, 'notFound');
+  });
+}
+
+/**
+ * A page's own address mangled by a trailing slash (`/reset-password/?token=…`, a mail client's or a person's edit):
+ * for a GET, the page itself with the query as it came, since a mailed link's token is in it and the page above would
+ * be one without it. Only the slash goes; the address is still ours (a path, never another host).
+ */
+function canonicalPage(app: FastifyInstance, request: FastifyRequest) {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+  const [path = '', query] = request.url.split(/\?(.*)/s, 2);
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed === path || !trimmed.startsWith('/') || trimmed.startsWith('//')) return undefined;
+  if (!app.hasRoute({ method: 'GET', url: trimmed })) return undefined;
+  return query === undefined ? trimmed : `${trimmed}?${query}`;
 }

@@ -305,6 +305,11 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
       } catch (error) {
         if (kit.isRefusal(error, 'WRONG_CURRENT_PASSWORD'))
           return accountPage(request, reply, session, { errors: { currentPassword: t('account.wrongCurrent') } }, 400);
+        // A sign-in without the person's second factor: its step first, then back to the form.
+        if (kit.isRefusal(error, 'STEP_UP_REQUIRED')) {
+          const location = await hosted.stepUp(request.caller, session, '/account');
+          if (location) return reply.code(303).redirect(location);
+        }
         // Wrong current passwords count toward the sign-in throttle: how long to wait, on the field.
         if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error)) {
           const wait = kit.throttled(request, reply, error.extra.retryAfterSeconds);

@@ -101,7 +101,7 @@ declare module 'fastify' {
 
 type CredentialPage = Omit<typeof page, 'config'> & {
   config: typeof page.config & { provesCredential?: boolean };
-  onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
+  preValidation(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
   onSend: ReturnType<typeof giveBackProvenCredential>;
 };
 
@@ -140,7 +140,7 @@ export interface PageKit {
   message(
     request: FastifyRequest,
     reply: FastifyReply,
-    content: { title: string; message: string; alert?: boolean; link?: { href: string; label: string } },
+    content: { title: string; message: string; alert?: boolean; link?: { href: string; label: string }; back?: WayBack },
     status?: number,
   ): Promise<string>;
   /** Whether an error is the refusal with this code (anything else is rethrown by the caller). */
@@ -199,6 +199,31 @@ function languageChoice(request: FastifyRequest, current: Language) {
     return { code, label: LANGUAGE_LABELS[code], href: `${url.pathname}${url.search}`, current: code === current };
   });
   return { languages: links, languageForm: form };
+}
+
+/** A refused form's way back to its page: a GET form carrying what opened the page, or a plain link when nothing did. */
+export interface WayBack {
+  action: string;
+  fields: { name: string; value: string }[];
+  label: string;
+}
+
+/** What a form posts back that its page was opened with: a mailed link's or a sign-in's token, where to go after. */
+const OPENED_WITH = ['token', 'return_to'] as const;
+
+/**
+ * The page a refused post came from, as it was opened. A token is kept off links (a link is copied and shared), so
+ * what the post carried of it goes back in a GET form's hidden fields, as the language buttons do; a password or a
+ * code typed into the form is never sent back.
+ */
+function wayBack(app: FastifyInstance, request: FastifyRequest, label: string): WayBack {
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  const [action = '/sign-in'] = pageBehind(app, request).split('?');
+  const fields = OPENED_WITH.flatMap((name) => {
+    const value = body[name];
+    return typeof value === 'string' && value !== '' ? [{ name, value }] : [];
+  });
+  return { action, fields, label };
 }
 
 /** The fields of an object that are set (an organization's brand leaves the rest to the deployment's). */
@@ -261,11 +286,18 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
 
   const credentialPage: CredentialPage = {
     ...page,
-    // Counted before the form is read, as on the API: a refused guess costs no password hash.
-    async onRequest(request, reply) {
+    // Counted before the handler, as on the API: a refused guess costs no password hash. Once the form is read
+    // (not yet checked), so that the refusal's page leads back to the form the person was on.
+    async preValidation(request, reply) {
       const seconds = await credentialWait(request);
       if (seconds === undefined) return undefined;
-      const content = { title: t(request)('common.throttledTitle'), message: kit.throttled(request, reply, seconds), alert: true };
+      const translate = t(request);
+      const content = {
+        title: translate('common.throttledTitle'),
+        message: kit.throttled(request, reply, seconds),
+        alert: true,
+        back: wayBack(app, request, translate('common.backToForm')),
+      };
       return reply.send(await kit.message(request, reply, content, 429));
     },
     onSend: giveBackProvenCredential(state),
@@ -353,7 +385,7 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
             title: translate('common.staleFormTitle'),
             message: translate('common.staleForm'),
             alert: true,
-            link: { href: pageBehind(app, request), label: translate('common.reopen') },
+            back: wayBack(app, request, translate('common.reopen')),
           }
         : { title: translate('common.forbiddenTitle'), message: translate('common.forbidden'), alert: true };
       await reply.send(await kit.message(request, reply, content, 403));

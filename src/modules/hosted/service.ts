@@ -9,7 +9,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import { cookieOf } from '../../http/cookies.js';
-import { AppError } from '../../http/errors.js';
+import { AppError, httpErrors } from '../../http/errors.js';
 import type { Caller, SignedInCaller } from '../../platform/caller.js';
 import { MAX_PASSWORD_LENGTH, type PasswordOwner, passwordProblems } from '../../platform/password-policy.js';
 import type { AuthService, BrowserSession, MailedLinkKind } from '../auth/service.js';
@@ -425,8 +425,16 @@ export function createHostedService(context: AppContext, deps: HostedDeps) {
       identities: (caller: Caller, session: BrowserSession) => deps.federation.identities.list(signedInAs(caller, session)),
       unlinkIdentity: (caller: Caller, session: BrowserSession, id: string) =>
         deps.federation.identities.unlinkOwn(signedInAs(caller, session), id),
-      changePassword: (caller: Caller, session: BrowserSession, input: { currentPassword: string; newPassword: string }) =>
-        auth.changePassword(signedInAs(caller, session), input),
+      /**
+       * As POST /auth/change-password (step-up), but the current password given renews the sign-in's age, as when a
+       * factor is added: a sign-in without the second factor of a person who has one (a remembered browser's, one
+       * from before the factor) changes nothing, whatever password it gives, until it proves the factor.
+       */
+      async changePassword(caller: Caller, session: BrowserSession, input: { currentPassword: string; newPassword: string }) {
+        const acting = signedInAs(caller, session);
+        if ((await deps.mfa.stepUpVerdict(acting)) === 'weak') throw httpErrors.STEP_UP_REQUIRED();
+        return auth.changePassword(acting, input);
+      },
       /** The newest of the person's sessions: a page holds more than anyone keeps signed in. */
       sessions: async (caller: Caller, session: BrowserSession) =>
         (await auth.sessions.list(signedInAs(caller, session), { limit: 100 })).data,

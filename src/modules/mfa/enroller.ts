@@ -91,6 +91,10 @@ export function createEnroller(kit: MfaKit) {
       const pending = await queries.findChallenge(tx, tokenHash, 'ENROLLMENT');
       const user = pending?.userId ? await kit.users.findById(tx, pending.userId) : undefined;
       if (!pending || !user || !kit.auth.mayHoldSession(user)) throw errors.INVALID_ENROLLMENT_TOKEN();
+      // The token was given for want of a factor. Once the person has one (added meanwhile by another sign-in, the
+      // owner's perhaps), a password alone no longer gets in by adding a factor of its own: the sign-in answers
+      // the second step with the factor they have.
+      if ((await queries.activeKinds(tx, user.id)).some((kind) => kind !== 'RECOVERY_CODE')) throw errors.INVALID_ENROLLMENT_TOKEN();
       kit.users.assertAddressProven(user);
       found = { user, enrolment: { tokenHash, signIn: pending.data as unknown as PendingSignIn } };
     } else {

@@ -165,7 +165,7 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: Rememb
       });
     },
 
-    /** Step-up is the route's (its guard); the person is mailed; the last factor takes the recovery codes and remembered devices with it. */
+    /** Step-up is the route's (its guard); the person is mailed; remembered devices go; the last factor takes the recovery codes with it. */
     async remove(caller: SignedInCaller, factorId: string) {
       assertNotApiKey(caller.principal);
       await useCases.run(caller, async (tx, emit) => {
@@ -173,8 +173,9 @@ export function createFactors(kit: MfaKit, enrollers: Enrollers, devices: Rememb
         if (!row) throw errors.FACTOR_NOT_FOUND();
         const lastOne = await queries.dropOrphanRecoveryCodes(tx, row.userId);
         if (!row.confirmedAt) return;
-        // No factor left: no browser may stand in for one.
-        if (lastOne) await devices.forgetAll(tx, emit, row.userId, 'last_factor_removed');
+        // A browser was remembered on the strength of a factor, which one is not kept: a factor removed (lost, or
+        // taken) takes every remembered browser with it, and none may stand in for a factor once none is left.
+        await devices.forgetAll(tx, emit, row.userId, lastOne ? 'last_factor_removed' : 'factor_removed');
         await emit({ type: 'mfa.factor_removed', entityId: row.id, payload: { kind: row.type.toLowerCase() } });
         const user = await kit.users.findById(tx, row.userId);
         if (user)

@@ -195,7 +195,7 @@ export const ownFactorRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService }> = a
     operation(stepUp, {
       summary: 'Remove a factor',
       description:
-        'Removes one of your authenticator apps or passkeys (step-up: a sign-in within STEP_UP_MAX_AGE with a second factor, else 401 STEP_UP_REQUIRED). You are mailed. The last one takes the recovery codes with it.',
+        'Removes one of your authenticator apps or passkeys (step-up: a sign-in within STEP_UP_MAX_AGE with a second factor, else 401 STEP_UP_REQUIRED). You are mailed, and every browser remembered for you (rememberDevice) asks for a factor again. The last one takes the recovery codes with it.',
       params: FactorParams,
       response: {
         204: NoContent,

@@ -48,6 +48,8 @@ export function createMfaService(context: AppContext, deps: MfaDeps) {
     stepUp: secondStep.stepUp,
     /** The route guard's step-up (RFC 9470) for routes that change credentials or grant power. */
     requireStepUp: (caller: SignedInCaller) => enrollers.requireStepUp(context.database.primary, caller),
+    /** Step-up's verdict without its refusal: 'weak' for a sign-in without the second factor of a person who has one. */
+    stepUpVerdict: (caller: SignedInCaller) => enrollers.stepUpVerdict(context.database.primary, caller),
     /** What mfa holds about a person, for their GDPR export: each factor's kind, name and dates, never a secret or a token's hash. */
     exportParts: {
       mfaFactors: async (executor, userId) => (await queries.listFactors(executor, userId)).map(factorView),

@@ -33,6 +33,7 @@ export const de: Catalogue = {
       'Ihre Anmeldung hat sich geändert, nachdem diese Seite geöffnet wurde (in einem anderen Tab oder Fenster, oder sie ist abgelaufen), daher gilt dieses Formular nicht mehr. Öffnen Sie die Seite erneut und wiederholen Sie den Schritt.',
     reopen: 'Seite erneut öffnen',
     throttledTitle: 'Bitte warten',
+    backToForm: 'Zurück zum Formular',
     expiredForm: 'Dieses Formular ist abgelaufen. Bitte versuchen Sie es erneut.',
     somethingWrongTitle: 'Etwas ist schiefgelaufen',
     somethingWrong: 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.',

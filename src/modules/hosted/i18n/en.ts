@@ -31,6 +31,7 @@ export const en = {
       'Your sign-in changed after this page was opened (in another tab or window, or it ended), so this form no longer applies. Open the page again and repeat what you did.',
     reopen: 'Open the page again',
     throttledTitle: 'Please wait',
+    backToForm: 'Back to the form',
     expiredForm: 'This form has expired. Please try again.',
     somethingWrongTitle: 'Something went wrong',
     somethingWrong: 'Something went wrong on our side. Please try again.',
