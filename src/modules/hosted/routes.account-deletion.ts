@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { overLongErrors } from './form-bounds.js';
-import { formBody, type PageKit, page } from './routes.js';
+import { type PageKit, page, postedForm } from './routes.js';
 import type { BrowserSession } from './service.js';
 
 type Form = Record<string, string | undefined>;
@@ -62,38 +62,34 @@ export function accountDeletionPages(app: FastifyInstance, kit: PageKit) {
     return deletionForm(request, reply, session);
   });
 
-  app.post(
-    '/account/delete',
-    { ...kit.proofPage, schema: { ...page.schema, body: formBody(['password', 'confirm', 'csrf']) } },
-    async (request, reply) => {
-      if (!(await kit.acceptForm(request, reply))) return reply;
-      const session: BrowserSession | undefined = await person(request, reply);
-      if (!session) return reply;
-      const t = kit.t(request);
-      const form = request.body as Form;
-      const { password } = await hosted.account.waysToProveItIsThem(request.caller, session);
-      const errors: Form = overLongErrors(t, form, {
-        password: form.password || !password ? undefined : t('common.required'),
-        confirm: form.confirm === 'yes' ? undefined : t('accountDeletion.confirmRequired'),
-      });
-      if (errors.password || errors.confirm) return deletionForm(request, reply, session, { errors }, 400);
-      try {
-        await hosted.account.deleteAccount(request.caller, session, password ? (form.password ?? '') : undefined);
-      } catch (error) {
-        const refused = (outcome: Parameters<typeof deletionForm>[3], status: number) =>
-          deletionForm(request, reply, session, outcome, status);
-        if (kit.isRefusal(error, 'CURRENT_PASSWORD_WRONG')) return refused({ errors: { password: t('account.wrongCurrent') } }, 400);
-        if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error))
-          return refused({ errors: { password: kit.throttled(request, reply, error.extra.retryAfterSeconds) } }, 429);
-        if (kit.isRefusal(error, 'REAUTHENTICATION_REQUIRED'))
-          return refused({ formError: t('accountDeletion.signInAgain'), signInAgain: true }, 403);
-        if (kit.isRefusal(error, 'LAST_ORGANIZATION_ADMIN')) return refused({ formError: t('accountDeletion.lastAdministrator') }, 409);
-        if (kit.isRefusal(error, 'LAST_SUPER_ADMIN')) return refused({ formError: t('accountDeletion.lastSuperAdmin') }, 409);
-        throw error;
-      }
-      // The session is already ended with the account; the cookie goes too.
-      kit.clearSessionCookie(reply);
-      return reply.code(303).redirect('/sign-in?deleted=1');
-    },
-  );
+  app.post('/account/delete', postedForm(kit.proofPage, ['password', 'confirm', 'csrf']), async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const session: BrowserSession | undefined = await person(request, reply);
+    if (!session) return reply;
+    const t = kit.t(request);
+    const form = request.body as Form;
+    const { password } = await hosted.account.waysToProveItIsThem(request.caller, session);
+    const errors: Form = overLongErrors(t, form, {
+      password: form.password || !password ? undefined : t('common.required'),
+      confirm: form.confirm === 'yes' ? undefined : t('accountDeletion.confirmRequired'),
+    });
+    if (errors.password || errors.confirm) return deletionForm(request, reply, session, { errors }, 400);
+    try {
+      await hosted.account.deleteAccount(request.caller, session, password ? (form.password ?? '') : undefined);
+    } catch (error) {
+      const refused = (outcome: Parameters<typeof deletionForm>[3], status: number) =>
+        deletionForm(request, reply, session, outcome, status);
+      if (kit.isRefusal(error, 'CURRENT_PASSWORD_WRONG')) return refused({ errors: { password: t('account.wrongCurrent') } }, 400);
+      if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error))
+        return refused({ errors: { password: kit.throttled(request, reply, error.extra.retryAfterSeconds) } }, 429);
+      if (kit.isRefusal(error, 'REAUTHENTICATION_REQUIRED'))
+        return refused({ formError: t('accountDeletion.signInAgain'), signInAgain: true }, 403);
+      if (kit.isRefusal(error, 'LAST_ORGANIZATION_ADMIN')) return refused({ formError: t('accountDeletion.lastAdministrator') }, 409);
+      if (kit.isRefusal(error, 'LAST_SUPER_ADMIN')) return refused({ formError: t('accountDeletion.lastSuperAdmin') }, 409);
+      throw error;
+    }
+    // The session is already ended with the account; the cookie goes too.
+    kit.clearSessionCookie(reply);
+    return reply.code(303).redirect('/sign-in?deleted=1');
+  });
 }

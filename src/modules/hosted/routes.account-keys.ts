@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TYPED_VALUE_CEILING } from './form-bounds.js';
-import { formBody, type PageKit, page } from './routes.js';
+import { type PageKit, page, postedForm } from './routes.js';
 import type { BrowserSession } from './service.js';
 
 type Form = Record<string, string | undefined>;
@@ -121,21 +121,17 @@ export function accountKeyPages(app: FastifyInstance, kit: PageKit) {
     }
   });
 
-  app.post(
-    '/account/api-keys/revoke',
-    { ...page, schema: { ...page.schema, body: formBody(['keyId', 'csrf']) } },
-    async (request, reply) => {
-      if (!(await kit.acceptForm(request, reply))) return reply;
-      const session = await signedIn(request, reply);
-      if (!session) return reply;
-      const t = kit.t(request);
-      try {
-        await hosted.account.apiKeys.revoke(request.caller, session, (request.body as Form).keyId ?? '');
-      } catch (error) {
-        if (!kit.isRefusal(error, 'API_KEY_NOT_FOUND', 'VALIDATION_FAILED')) throw error;
-        return keysPage(request, reply, session, { formError: t('apiKeys.notFound') }, 404);
-      }
-      return keysPage(request, reply, session, { notice: t('apiKeys.revoked') });
-    },
-  );
+  app.post('/account/api-keys/revoke', postedForm(page, ['keyId', 'csrf']), async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const session = await signedIn(request, reply);
+    if (!session) return reply;
+    const t = kit.t(request);
+    try {
+      await hosted.account.apiKeys.revoke(request.caller, session, (request.body as Form).keyId ?? '');
+    } catch (error) {
+      if (!kit.isRefusal(error, 'API_KEY_NOT_FOUND', 'VALIDATION_FAILED')) throw error;
+      return keysPage(request, reply, session, { formError: t('apiKeys.notFound') }, 404);
+    }
+    return keysPage(request, reply, session, { notice: t('apiKeys.revoked') });
+  });
 }

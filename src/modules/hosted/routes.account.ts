@@ -5,7 +5,7 @@ import type { SelfUpdate } from '../users/schemas.js';
 import { overLongErrors } from './form-bounds.js';
 import { isLanguage, languages } from './i18n/index.js';
 import { newPasswordField } from './routes.flows.js';
-import { formBody, type PageKit, page } from './routes.js';
+import { type PageKit, page, postedForm } from './routes.js';
 import { invalidSelfUpdateFields } from './self-update.js';
 import type { BrowserSession } from './service.js';
 
@@ -174,11 +174,8 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/account/profile',
-    {
-      ...page,
-      // Each value is bounded as through the API; longer is the profile's own field error (profileErrors).
-      schema: { ...page.schema, body: formBody(['firstName', 'lastName', 'username', 'phone', 'bio', 'timezone', 'language', 'csrf']) },
-    },
+    // Each value is bounded as through the API; longer is the profile's own field error (profileErrors).
+    postedForm(page, ['firstName', 'lastName', 'username', 'phone', 'bio', 'timezone', 'language', 'csrf']),
     async (request, reply) => {
       const session = await signedInForm(request, reply);
       if (!session) return reply;
@@ -199,13 +196,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/account/preferences',
-    {
-      ...page,
-      schema: {
-        ...page.schema,
-        body: formBody(['difficultyPreference', 'pacePreference', 'dailyStudyGoal', 'reminderFrequency', 'highContrast', 'csrf']),
-      },
-    },
+    postedForm(page, ['difficultyPreference', 'pacePreference', 'dailyStudyGoal', 'reminderFrequency', 'highContrast', 'csrf']),
     async (request, reply) => {
       const session = await signedInForm(request, reply);
       if (!session) return reply;
@@ -228,56 +219,48 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     },
   );
 
-  app.post(
-    '/account/email',
-    { ...kit.proofPage, schema: { ...page.schema, body: formBody(['newEmail', 'emailPassword', 'csrf']) } },
-    async (request, reply) => {
-      const session = await signedInForm(request, reply);
-      if (!session) return reply;
-      const t = kit.t(request);
-      const form = request.body as Form;
-      const newEmail = form.newEmail?.trim() ?? '';
-      const values = { newEmail };
-      if (!EMAIL.test(newEmail) || newEmail.length > 254)
-        return accountPage(request, reply, session, { errors: { newEmail: t('common.emailInvalid') }, values }, 400);
-      const overLong = overLongErrors(t, form);
-      if (overLong.emailPassword) return accountPage(request, reply, session, { errors: overLong, values }, 400);
-      const person = await hosted.account.profile(request.caller, session);
-      if (newEmail.toLowerCase() === person.email.toLowerCase())
-        return accountPage(request, reply, session, { errors: { newEmail: t('account.emailSame') }, values }, 400);
-      try {
-        await hosted.account.updateProfile(request.caller, session, { email: newEmail, currentPassword: form.emailPassword ?? '' });
-      } catch (error) {
-        if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error)) {
-          const wait = kit.throttled(request, reply, error.extra.retryAfterSeconds);
-          return accountPage(request, reply, session, { errors: { emailPassword: wait }, values }, 429);
-        }
-        if (!kit.isRefusal(error, 'REAUTHENTICATION_REQUIRED')) throw error;
-        return accountPage(request, reply, session, { errors: { emailPassword: t('account.wrongCurrent') }, values }, 400);
+  app.post('/account/email', postedForm(kit.proofPage, ['newEmail', 'emailPassword', 'csrf']), async (request, reply) => {
+    const session = await signedInForm(request, reply);
+    if (!session) return reply;
+    const t = kit.t(request);
+    const form = request.body as Form;
+    const newEmail = form.newEmail?.trim() ?? '';
+    const values = { newEmail };
+    if (!EMAIL.test(newEmail) || newEmail.length > 254)
+      return accountPage(request, reply, session, { errors: { newEmail: t('common.emailInvalid') }, values }, 400);
+    const overLong = overLongErrors(t, form);
+    if (overLong.emailPassword) return accountPage(request, reply, session, { errors: overLong, values }, 400);
+    const person = await hosted.account.profile(request.caller, session);
+    if (newEmail.toLowerCase() === person.email.toLowerCase())
+      return accountPage(request, reply, session, { errors: { newEmail: t('account.emailSame') }, values }, 400);
+    try {
+      await hosted.account.updateProfile(request.caller, session, { email: newEmail, currentPassword: form.emailPassword ?? '' });
+    } catch (error) {
+      if (kit.isRefusal(error, 'RATE_LIMITED') && hosted.isAppError(error)) {
+        const wait = kit.throttled(request, reply, error.extra.retryAfterSeconds);
+        return accountPage(request, reply, session, { errors: { emailPassword: wait }, values }, 429);
       }
-      return accountPage(request, reply, session, { notice: t('account.emailRequested', { email: newEmail }) });
-    },
-  );
+      if (!kit.isRefusal(error, 'REAUTHENTICATION_REQUIRED')) throw error;
+      return accountPage(request, reply, session, { errors: { emailPassword: t('account.wrongCurrent') }, values }, 400);
+    }
+    return accountPage(request, reply, session, { notice: t('account.emailRequested', { email: newEmail }) });
+  });
 
-  app.post(
-    '/account/identities/unlink',
-    { ...page, schema: { ...page.schema, body: formBody(['identityId', 'csrf']) } },
-    async (request, reply) => {
-      const session = await signedInForm(request, reply);
-      if (!session) return reply;
-      try {
-        await hosted.account.unlinkIdentity(request.caller, session, (request.body as Form).identityId ?? '');
-      } catch (error) {
-        if (kit.isRefusal(error, 'LAST_SIGN_IN_METHOD'))
-          return accountPage(request, reply, session, { errors: { identities: kit.t(request)('account.lastMethod') } }, 409);
-        if (!kit.isRefusal(error, 'IDENTITY_NOT_FOUND', 'VALIDATION_FAILED')) throw error;
-      }
-      return accountPage(request, reply, session, { noticeKey: 'account.unlinked' });
-    },
-  );
+  app.post('/account/identities/unlink', postedForm(page, ['identityId', 'csrf']), async (request, reply) => {
+    const session = await signedInForm(request, reply);
+    if (!session) return reply;
+    try {
+      await hosted.account.unlinkIdentity(request.caller, session, (request.body as Form).identityId ?? '');
+    } catch (error) {
+      if (kit.isRefusal(error, 'LAST_SIGN_IN_METHOD'))
+        return accountPage(request, reply, session, { errors: { identities: kit.t(request)('account.lastMethod') } }, 409);
+      if (!kit.isRefusal(error, 'IDENTITY_NOT_FOUND', 'VALIDATION_FAILED')) throw error;
+    }
+    return accountPage(request, reply, session, { noticeKey: 'account.unlinked' });
+  });
 
   // A POST, not a link: a page elsewhere cannot have the browser fetch (and audit) an export.
-  app.post('/account/export', { ...page, schema: { ...page.schema, body: formBody(['csrf']) } }, async (request, reply) => {
+  app.post('/account/export', postedForm(page, ['csrf']), async (request, reply) => {
     const session = await signedInForm(request, reply);
     if (!session) return reply;
     const { userId, json } = await hosted.account.exportData(request.caller, session);
@@ -289,7 +272,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/account/password',
-    { ...kit.proofPage, schema: { ...page.schema, body: formBody(['currentPassword', 'newPassword', 'username', 'csrf']) } },
+    postedForm(kit.proofPage, ['currentPassword', 'newPassword', 'username', 'csrf']),
     async (request, reply) => {
       const session = await signedInForm(request, reply);
       if (!session) return reply;
@@ -324,23 +307,19 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     },
   );
 
-  app.post(
-    '/account/sessions/end',
-    { ...page, schema: { ...page.schema, body: formBody(['sessionId', 'csrf']) } },
-    async (request, reply) => {
-      const session = await signedInForm(request, reply);
-      if (!session) return reply;
-      const sessionId = (request.body as Form).sessionId ?? '';
-      try {
-        if (sessionId !== session.sessionId) await hosted.account.endSession(request.caller, session, sessionId);
-      } catch (error) {
-        if (!kit.isRefusal(error, 'SESSION_NOT_FOUND', 'VALIDATION_FAILED')) throw error;
-      }
-      return accountPage(request, reply, session, { noticeKey: 'account.sessionEnded' });
-    },
-  );
+  app.post('/account/sessions/end', postedForm(page, ['sessionId', 'csrf']), async (request, reply) => {
+    const session = await signedInForm(request, reply);
+    if (!session) return reply;
+    const sessionId = (request.body as Form).sessionId ?? '';
+    try {
+      if (sessionId !== session.sessionId) await hosted.account.endSession(request.caller, session, sessionId);
+    } catch (error) {
+      if (!kit.isRefusal(error, 'SESSION_NOT_FOUND', 'VALIDATION_FAILED')) throw error;
+    }
+    return accountPage(request, reply, session, { noticeKey: 'account.sessionEnded' });
+  });
 
-  app.post('/account/sessions/end-others', { ...page, schema: { ...page.schema, body: formBody(['csrf']) } }, async (request, reply) => {
+  app.post('/account/sessions/end-others', postedForm(page, ['csrf']), async (request, reply) => {
     const session = await signedInForm(request, reply);
     if (!session) return reply;
     await hosted.account.endOtherSessions(request.caller, session);
@@ -356,7 +335,7 @@ export function accountPages(app: FastifyInstance, kit: PageKit) {
     change: (request: FastifyRequest, session: BrowserSession, organizationId: string) => Promise<unknown>,
     noticeKey: string,
   ) =>
-    app.post(path, { ...page, schema: { ...page.schema, body: formBody(['organizationId', 'csrf']) } }, async (request, reply) => {
+    app.post(path, postedForm(page, ['organizationId', 'csrf']), async (request, reply) => {
       const session = await signedInForm(request, reply);
       if (!session) return reply;
       try {

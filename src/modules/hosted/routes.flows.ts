@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PasswordOwner } from '../../platform/password-policy.js';
 import { overLongErrors } from './form-bounds.js';
 import { type Catalogue, en } from './i18n/en.js';
-import { type FieldSpec, formBody, type PageKit, page, pageQuery } from './routes.js';
+import { type FieldSpec, type PageKit, page, pageQuery, postedForm } from './routes.js';
 import type { MailedLinkKind } from './service.js';
 
 type Form = Record<string, string | undefined>;
@@ -97,31 +97,27 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
     hosted.selfRegistration ? signUpForm(request, reply, {}, {}) : closed(request, reply),
   );
 
-  app.post(
-    '/sign-up',
-    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['firstName', 'lastName', 'email', 'password', 'csrf']) } },
-    async (request, reply) => {
-      if (!(await kit.acceptForm(request, reply))) return reply;
-      if (!hosted.selfRegistration) return closed(request, reply);
-      const t = kit.t(request);
-      const form = request.body as Form;
-      const values = {
-        firstName: form.firstName?.trim() ?? '',
-        lastName: form.lastName?.trim() ?? '',
-        email: form.email?.trim() ?? '',
-      };
-      const password = form.password ?? '';
-      const errors: Form = overLongErrors(t, values, {
-        firstName: values.firstName ? undefined : t('common.required'),
-        lastName: values.lastName ? undefined : t('common.required'),
-        email: EMAIL.test(values.email) && values.email.length <= 254 ? undefined : t('common.emailInvalid'),
-        password: passwordError(request, password, values),
-      });
-      if (Object.values(errors).some(Boolean)) return signUpForm(request, reply, values, errors, 400);
-      await hosted.register(request.caller, { ...values, password }, kit.language(request));
-      return kit.message(request, reply, { title: t('signUp.checkInboxTitle'), message: t('signUp.checkInbox', { email: values.email }) });
-    },
-  );
+  app.post('/sign-up', postedForm(kit.credentialPage, ['firstName', 'lastName', 'email', 'password', 'csrf']), async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    if (!hosted.selfRegistration) return closed(request, reply);
+    const t = kit.t(request);
+    const form = request.body as Form;
+    const values = {
+      firstName: form.firstName?.trim() ?? '',
+      lastName: form.lastName?.trim() ?? '',
+      email: form.email?.trim() ?? '',
+    };
+    const password = form.password ?? '';
+    const errors: Form = overLongErrors(t, values, {
+      firstName: values.firstName ? undefined : t('common.required'),
+      lastName: values.lastName ? undefined : t('common.required'),
+      email: EMAIL.test(values.email) && values.email.length <= 254 ? undefined : t('common.emailInvalid'),
+      password: passwordError(request, password, values),
+    });
+    if (Object.values(errors).some(Boolean)) return signUpForm(request, reply, values, errors, 400);
+    await hosted.register(request.caller, { ...values, password }, kit.language(request));
+    return kit.message(request, reply, { title: t('signUp.checkInboxTitle'), message: t('signUp.checkInbox', { email: values.email }) });
+  });
 
   /**
    * A mailed link that acts: its GET only shows a button (mail scanners fetch links, and a GET changes
@@ -149,7 +145,7 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
         fields: [],
       });
     });
-    app.post(path, { ...kit.proofPage, schema: { ...page.schema, body: formBody(['token', 'csrf']) } }, async (request, reply) => {
+    app.post(path, postedForm(kit.proofPage, ['token', 'csrf']), async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const t = kit.t(request);
       const signInLink = { href: '/sign-in', label: t('signIn.title') };
@@ -186,22 +182,18 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
 
   app.get('/forgot-password', page, async (request, reply) => forgotForm(request, reply, '', undefined));
 
-  app.post(
-    '/forgot-password',
-    { ...kit.credentialPage, schema: { ...page.schema, body: formBody(['email', 'csrf']) } },
-    async (request, reply) => {
-      if (!(await kit.acceptForm(request, reply))) return reply;
-      const t = kit.t(request);
-      const email = (request.body as Form).email?.trim() ?? '';
-      if (!EMAIL.test(email) || email.length > 254) return forgotForm(request, reply, email, t('common.emailInvalid'), 400);
-      await hosted.forgotPassword(request.caller, email);
-      return kit.message(request, reply, {
-        title: t('forgotPassword.sentTitle'),
-        message: t('forgotPassword.sent', { email, minutes: hosted.resetLinkMinutes }),
-        link: { href: '/sign-in', label: t('signIn.title') },
-      });
-    },
-  );
+  app.post('/forgot-password', postedForm(kit.credentialPage, ['email', 'csrf']), async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const t = kit.t(request);
+    const email = (request.body as Form).email?.trim() ?? '';
+    if (!EMAIL.test(email) || email.length > 254) return forgotForm(request, reply, email, t('common.emailInvalid'), 400);
+    await hosted.forgotPassword(request.caller, email);
+    return kit.message(request, reply, {
+      title: t('forgotPassword.sentTitle'),
+      message: t('forgotPassword.sent', { email, minutes: hosted.resetLinkMinutes }),
+      link: { href: '/sign-in', label: t('signIn.title') },
+    });
+  });
 
   // A mailed reset (or set-password) link: the token is exchanged on the POST, never echoed into a link.
   const resetForm = (request: FastifyRequest, reply: FastifyReply, token: string, error: string | undefined, status = 200) => {
@@ -224,30 +216,26 @@ export function accountRecoveryPages(app: FastifyInstance, kit: PageKit) {
     return resetForm(request, reply, token, undefined);
   });
 
-  app.post(
-    '/reset-password',
-    { ...kit.proofPage, schema: { ...page.schema, body: formBody(['token', 'password', 'csrf']) } },
-    async (request, reply) => {
-      if (!(await kit.acceptForm(request, reply))) return reply;
-      const t = kit.t(request);
-      const form = request.body as Form;
-      const token = form.token ?? '';
-      const password = form.password ?? '';
-      try {
-        await hosted.resetPassword(request.caller, { token, password });
-      } catch (caught) {
-        if (kit.isRefusal(caught, 'INVALID_LINK'))
-          return invalidLink(request, reply, { href: '/forgot-password', label: t('forgotPassword.title') });
-        // Only the link knows whose password it is: the policy is checked against that account, and the link still holds.
-        const policy = hosted.passwordRefusal(caught);
-        if (policy) return resetForm(request, reply, token, t(policy.key, policy), 400);
-        throw caught;
-      }
-      return kit.message(request, reply, {
-        title: t('resetPassword.title'),
-        message: t('resetPassword.done'),
-        link: { href: '/sign-in', label: t('signIn.title') },
-      });
-    },
-  );
+  app.post('/reset-password', postedForm(kit.proofPage, ['token', 'password', 'csrf']), async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const t = kit.t(request);
+    const form = request.body as Form;
+    const token = form.token ?? '';
+    const password = form.password ?? '';
+    try {
+      await hosted.resetPassword(request.caller, { token, password });
+    } catch (caught) {
+      if (kit.isRefusal(caught, 'INVALID_LINK'))
+        return invalidLink(request, reply, { href: '/forgot-password', label: t('forgotPassword.title') });
+      // Only the link knows whose password it is: the policy is checked against that account, and the link still holds.
+      const policy = hosted.passwordRefusal(caught);
+      if (policy) return resetForm(request, reply, token, t(policy.key, policy), 400);
+      throw caught;
+    }
+    return kit.message(request, reply, {
+      title: t('resetPassword.title'),
+      message: t('resetPassword.done'),
+      link: { href: '/sign-in', label: t('signIn.title') },
+    });
+  });
 }

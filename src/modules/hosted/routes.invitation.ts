@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { overLongErrors } from './form-bounds.js';
 import { newPasswordField } from './routes.flows.js';
-import { formBody, type PageKit, page, pageQuery } from './routes.js';
+import { type PageKit, page, pageQuery, postedForm } from './routes.js';
 
 type Form = Record<string, string | undefined>;
 
@@ -89,10 +89,7 @@ export function invitationPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/accept-invitation',
-    {
-      ...kit.proofPage,
-      schema: { ...page.schema, body: formBody(['token', 'password', 'firstName', 'lastName', 'username', 'csrf']) },
-    },
+    postedForm(kit.proofPage, ['token', 'password', 'firstName', 'lastName', 'username', 'csrf']),
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const t = kit.t(request);

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { httpErrors } from '../../http/errors.js';
 import { AssertionJson, AttestationJson } from '../mfa/schemas.js';
 import { HIDDEN_VALUE_BOUND, overLongErrors } from './form-bounds.js';
-import { formBody, type PageKit, page, pageQuery } from './routes.js';
+import { type PageKit, page, pageQuery, postedForm } from './routes.js';
 import type { HostedSignIn } from './service.js';
 
 type Form = Record<string, string | undefined>;
@@ -107,10 +107,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
 
   app.post(
     '/sign-in/second-factor',
-    {
-      ...kit.proofPage,
-      schema: { ...page.schema, body: formBody(['token', 'method', 'code', 'rememberDevice', 'csrf', 'return_to']) },
-    },
+    postedForm(kit.proofPage, ['token', 'method', 'code', 'rememberDevice', 'csrf', 'return_to']),
     async (request, reply) => {
       if (!(await kit.acceptForm(request, reply))) return reply;
       const form = request.body as Form;
@@ -174,34 +171,26 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   };
 
   // Remembered devices on /account: forget one, or all; back to the page (its list shows what is left).
-  app.post(
-    '/account/remembered-devices/forget',
-    { ...page, schema: { ...page.schema, body: formBody(['deviceId', 'csrf']) } },
-    async (request, reply) => {
-      if (!(await kit.acceptForm(request, reply))) return reply;
-      const caller = await signedIn(request);
-      if (!caller) return reply.code(303).redirect('/sign-in?return_to=%2Faccount');
-      const deviceId = (request.body as Form).deviceId ?? '';
-      try {
-        // A form altered to name no device at all is answered like a device already forgotten.
-        if (UUID.test(deviceId)) await mfa.devices.forget(caller, deviceId);
-      } catch (error) {
-        if (!kit.isRefusal(error, 'REMEMBERED_DEVICE_NOT_FOUND')) throw error;
-      }
-      return reply.code(303).redirect('/account#remembered-heading');
-    },
-  );
-  app.post(
-    '/account/remembered-devices/forget-all',
-    { ...page, schema: { ...page.schema, body: formBody(['csrf']) } },
-    async (request, reply) => {
-      if (!(await kit.acceptForm(request, reply))) return reply;
-      const caller = await signedIn(request);
-      if (!caller) return reply.code(303).redirect('/sign-in?return_to=%2Faccount');
-      await mfa.devices.forgetEvery(caller);
-      return reply.code(303).redirect('/account#remembered-heading');
-    },
-  );
+  app.post('/account/remembered-devices/forget', postedForm(page, ['deviceId', 'csrf']), async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const caller = await signedIn(request);
+    if (!caller) return reply.code(303).redirect('/sign-in?return_to=%2Faccount');
+    const deviceId = (request.body as Form).deviceId ?? '';
+    try {
+      // A form altered to name no device at all is answered like a device already forgotten.
+      if (UUID.test(deviceId)) await mfa.devices.forget(caller, deviceId);
+    } catch (error) {
+      if (!kit.isRefusal(error, 'REMEMBERED_DEVICE_NOT_FOUND')) throw error;
+    }
+    return reply.code(303).redirect('/account#remembered-heading');
+  });
+  app.post('/account/remembered-devices/forget-all', postedForm(page, ['csrf']), async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const caller = await signedIn(request);
+    if (!caller) return reply.code(303).redirect('/sign-in?return_to=%2Faccount');
+    await mfa.devices.forgetEvery(caller);
+    return reply.code(303).redirect('/account#remembered-heading');
+  });
 
   // A signed-out browser (its session ended in another tab) is told so as the API tells it; the button says it failed.
   app.post('/account/passkeys/options', ceremony(passkeyRegistration), async (request, reply) => {
@@ -301,10 +290,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
       return enrolPage(request, reply, again, retry);
     }
   };
-  const confirmBody = {
-    ...kit.credentialPage,
-    schema: { ...page.schema, body: formBody(['factor', 'code', 'token', 'csrf', 'return_to']) },
-  };
+  const confirmBody = postedForm(kit.credentialPage, ['factor', 'code', 'token', 'csrf', 'return_to']);
   app.post('/account/authenticator', confirmBody, confirm);
   app.post('/sign-in/enrol', confirmBody, confirm);
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { overLongErrors } from './form-bounds.js';
-import { formBody, type PageKit, page, pageQuery } from './routes.js';
+import { type PageKit, page, pageQuery, postedForm } from './routes.js';
 import type { AppRequest, BrowserSession, HostedSignIn } from './service.js';
 
 type Form = Record<string, string | undefined>;
@@ -130,7 +130,7 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
   });
 
   const signInFields = ['identifier', 'password', 'csrf', 'return_to', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'state'];
-  app.post('/sign-in', { ...kit.proofPage, schema: { ...page.schema, body: formBody(signInFields) } }, async (request, reply) => {
+  app.post('/sign-in', postedForm(kit.proofPage, signInFields), async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     const form = request.body as Form;
     const appRequest = hosted.appRequest(form);
@@ -163,7 +163,7 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
     return kit.render(request, reply, 'sign-out.eta', { titleKey: 'signOut.title', email: person?.email ?? '' });
   });
 
-  app.post('/sign-out', { ...page, schema: { ...page.schema, body: formBody(['csrf']) } }, async (request, reply) => {
+  app.post('/sign-out', postedForm(page, ['csrf']), async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     const cookie = hosted.sessionCookie(request);
     if (cookie) await hosted.signOut(request.caller, cookie);
@@ -191,42 +191,38 @@ export function signInPages(app: FastifyInstance, kit: PageKit) {
     return changePage(request, reply, { token, returnTo: return_to });
   });
 
-  app.post(
-    '/change-password',
-    { ...kit.proofPage, schema: { ...page.schema, body: formBody(['token', 'newPassword', 'csrf', 'return_to']) } },
-    async (request, reply) => {
-      if (!(await kit.acceptForm(request, reply))) return reply;
-      const form = request.body as Form;
-      const returnTo = hosted.safeReturnTo(form.return_to);
-      const t = kit.t(request);
-      try {
-        const outcome = await hosted.replaceTemporaryPassword(
-          request.caller,
-          { changeToken: form.token ?? '', newPassword: form.newPassword ?? '' },
-          returnTo,
+  app.post('/change-password', postedForm(kit.proofPage, ['token', 'newPassword', 'csrf', 'return_to']), async (request, reply) => {
+    if (!(await kit.acceptForm(request, reply))) return reply;
+    const form = request.body as Form;
+    const returnTo = hosted.safeReturnTo(form.return_to);
+    const t = kit.t(request);
+    try {
+      const outcome = await hosted.replaceTemporaryPassword(
+        request.caller,
+        { changeToken: form.token ?? '', newPassword: form.newPassword ?? '' },
+        returnTo,
+      );
+      return proceed(kit, reply, outcome, returnTo);
+    } catch (error) {
+      if (!hosted.isAppError(error)) throw error;
+      if (error.code === 'INVALID_CHANGE_TOKEN') {
+        return kit.render(
+          request,
+          reply,
+          'message.eta',
+          {
+            title: t('changePassword.title'),
+            message: t('changePassword.expired'),
+            alert: true,
+            link: { href: '/sign-in', label: t('signIn.title') },
+          },
+          400,
         );
-        return proceed(kit, reply, outcome, returnTo);
-      } catch (error) {
-        if (!hosted.isAppError(error)) throw error;
-        if (error.code === 'INVALID_CHANGE_TOKEN') {
-          return kit.render(
-            request,
-            reply,
-            'message.eta',
-            {
-              title: t('changePassword.title'),
-              message: t('changePassword.expired'),
-              alert: true,
-              link: { href: '/sign-in', label: t('signIn.title') },
-            },
-            400,
-          );
-        }
-        const policy = hosted.passwordRefusal(error);
-        const fieldError =
-          error.code === 'PASSWORD_UNCHANGED' ? t('changePassword.unchanged') : policy ? t(policy.key, policy) : error.detail;
-        return changePage(request, reply, { token: form.token, returnTo, fieldError }, 400);
       }
-    },
-  );
+      const policy = hosted.passwordRefusal(error);
+      const fieldError =
+        error.code === 'PASSWORD_UNCHANGED' ? t('changePassword.unchanged') : policy ? t(policy.key, policy) : error.detail;
+      return changePage(request, reply, { token: form.token, returnTo, fieldError }, 400);
+    }
+  });
 }

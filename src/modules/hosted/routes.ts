@@ -65,6 +65,12 @@ export const page = { config: publicRoute, schema: { hide: true } } as const;
 export const formBody = (fields: string[]) =>
   Type.Object(Object.fromEntries(fields.map((field) => [field, Type.Optional(Type.String({ maxLength: transportBound(field) }))])));
 
+/** A route's options (`page`, or a kit's credential page) for the post of a form of these fields. */
+export const postedForm = <Options extends { schema: object }>(options: Options, fields: string[]) => ({
+  ...options,
+  schema: { ...options.schema, body: formBody(fields) },
+});
+
 const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
 const LANGUAGE_LABELS: Record<Language, string> = { en: 'English', de: 'Deutsch' };
 const LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60;
