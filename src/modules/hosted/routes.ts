@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { cookieOf } from '../../http/cookies.js';
 import { toAppError } from '../../http/problem.js';
-import { giveBackProvenCredential, perIpCredentialWait, provesCredential } from '../../http/rate-limit.js';
+import { giveBackProvenCredential, perIpCredentialWait, perIpTokenExchangeWait, provesCredential } from '../../http/rate-limit.js';
 import { publicRoute } from '../../http/route-policy.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { assetAddresses, cachingOf, pageAssets, viewsDir } from './assets.js';
@@ -116,6 +116,12 @@ export interface PageKit {
   credentialPage: CredentialPage;
   /** `credentialPage` for a form whose success proves what it checked: that post's count is given back. */
   proofPage: CredentialPage;
+  /**
+   * `page` for what starts a ceremony and checks nothing (a passkey's options, a social sign-in's start): each IP's
+   * requests count in the token budget (AUTH_TOKEN_RATE_LIMIT_PER_MINUTE) against a flood, not the credential one,
+   * where each passkey or social sign-in would keep a count and an office behind one NAT would run out of sign-ins.
+   */
+  ceremonyStartPage: Omit<CredentialPage, 'onSend'>;
   /** Renders a page in the request's language, inside the layout, with the brand and CSRF token. */
   render(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status?: number): Promise<string>;
   t(request: FastifyRequest): (key: string, options?: Record<string, unknown>) => string;
@@ -217,6 +223,7 @@ function sameOrigin(request: FastifyRequest, config: Config) {
 export async function createPageKit(app: FastifyInstance, hosted: HostedService, config: Config, state: SharedState): Promise<PageKit> {
   const translator = createTranslator();
   const credentialWait = perIpCredentialWait(state, config.AUTH_RATE_LIMIT_PER_MINUTE);
+  const ceremonyStartWait = perIpTokenExchangeWait(state, config.AUTH_TOKEN_RATE_LIMIT_PER_MINUTE);
   await app.register(formbody);
   await app.register(view, { engine: { eta: new Eta({ views: viewsDir, cache: true }) }, templates: viewsDir });
   const brand = {
@@ -259,15 +266,17 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     return (key: string, options?: Record<string, unknown>) => fixed(key, options ?? {}) as string;
   };
 
+  /** Counts the request in `wait`'s budget before the form is read; past it, a page says how long to wait. */
+  const heldBy = (wait: typeof credentialWait) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const seconds = await wait(request);
+    if (seconds === undefined) return undefined;
+    const content = { title: t(request)('common.throttledTitle'), message: kit.throttled(request, reply, seconds), alert: true };
+    return reply.send(await kit.message(request, reply, content, 429));
+  };
   const credentialPage: CredentialPage = {
     ...page,
     // Counted before the form is read, as on the API: a refused guess costs no password hash.
-    async onRequest(request, reply) {
-      const seconds = await credentialWait(request);
-      if (seconds === undefined) return undefined;
-      const content = { title: t(request)('common.throttledTitle'), message: kit.throttled(request, reply, seconds), alert: true };
-      return reply.send(await kit.message(request, reply, content, 429));
-    },
+    onRequest: heldBy(credentialWait),
     onSend: giveBackProvenCredential(state),
   };
 
@@ -276,6 +285,7 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     config,
     credentialPage,
     proofPage: { ...credentialPage, config: { ...page.config, ...provesCredential } },
+    ceremonyStartPage: { ...page, onRequest: heldBy(ceremonyStartWait) },
     t,
     language: languageOf,
     async render(request, reply, template, data, status = 200) {
