@@ -267,7 +267,11 @@ export const settings = {
   SMTP_URL: setting(optional(url('smtp:', 'smtps:')), '', 'SMTP server; empty logs mails instead of sending them'),
   MAIL_FROM: setting(str, 'Tessera <no-reply@localhost>', 'sender of every mail'),
   MAIL_POLL_INTERVAL: setting(duration, '1s', 'how often the outbox is checked for mail to send (a committed mail also wakes it at once)'),
-  MAIL_RETRY_BACKOFF: setting(duration, '5s', 'first wait after a failed delivery; doubles with each attempt'),
+  MAIL_RETRY_BACKOFF: setting(
+    duration,
+    '5s',
+    'first wait after a failed delivery; doubles with each attempt, up to an hour. A mail is kept while SMTP is unreachable or answers "try later", however long; it is given up only after the server has refused it ten times',
+  ),
   OAUTH_REDIRECT_ALLOWLIST: setting(
     list(redirectUri),
     '',
