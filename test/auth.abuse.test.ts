@@ -269,4 +269,30 @@ describe('mail delivery while SMTP is down', () => {
       await h.close();
     }
   }, 60_000);
+  it('fails a delivery to an SMTP server that accepts and never answers within seconds, well inside the claim', async () => {
+    const silent = createServer((socket) => socket.on('error', () => {}));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const h = await createHarness({
+      config: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_POLL_INTERVAL: '50ms', MAIL_RETRY_BACKOFF: '1h' },
+    });
+    try {
+      const user = await createUser(h, { email: 'silent-smtp@example.com' });
+      const started = Date.now();
+      expect((await h.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: user.email } })).statusCode).toBe(202);
+      const attempts = async () =>
+        (
+          await queryRows<{ attempts: number }>(
+            h.context.database.primary,
+            sql`SELECT attempts FROM email_outbox WHERE to_address = ${user.email}`,
+          )
+        )[0]?.attempts ?? 0;
+      // nodemailer's own bound on a server's greeting is 30 seconds, on a silent socket 10 minutes.
+      await vi.waitFor(async () => expect(await attempts()).toBe(1), { timeout: 20_000, interval: 100 });
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await h.close();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 60_000);
 });

@@ -14,6 +14,19 @@ const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
 const HOLD_WITHOUT_SMTP_MS = 86_400_000;
 
+/**
+ * SMTP_URL with bounds well inside the claim's lease, unless the URL sets its own (nodemailer reads its options from the
+ * URL's query, and only from there when given a URL). nodemailer's defaults are 2 minutes to connect, 30 seconds for the
+ * greeting and 10 minutes of silence: a server that accepts and never answers would hold this node's mail that long, and
+ * another node would claim the same mail once the lease ended and send it twice.
+ */
+export function boundedSmtpUrl(smtpUrl: string) {
+  const url = new URL(smtpUrl);
+  const bounds = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+  for (const [name, ms] of Object.entries(bounds)) if (!url.searchParams.has(name)) url.searchParams.set(name, String(ms));
+  return url.toString();
+}
+
 /** The server answered with a permanent refusal (5xx): not a connection that failed or a "try later" (4xx). */
 const refusedByServer = (error: unknown) => {
   const code = (error as { responseCode?: unknown } | undefined)?.responseCode;
@@ -29,7 +42,7 @@ const refusedByServer = (error: unknown) => {
  */
 export function createMailWorker(context: AppContext) {
   const { config, database } = context;
-  const transport: Transporter | undefined = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
+  const transport: Transporter | undefined = config.SMTP_URL ? nodemailer.createTransport(boundedSmtpUrl(config.SMTP_URL)) : undefined;
   async function deliver(row: OutboxRow, log: MailLog) {
     if (!transport) {
       log.info({ to: row.toAddress, subject: row.subject, template: row.template }, 'mail not sent: no SMTP_URL configured');
