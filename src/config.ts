@@ -251,12 +251,12 @@ export const settings = {
   AUTH_RATE_LIMIT_PER_MINUTE: setting(
     int(1),
     '60',
-    "requests per minute per IP (an IPv6 client: per /64), one budget, to what accepts a password, a code or a mailed link: the /auth routes (register, login, forgot/reset-password, verify-email, resend-verification, change-password, the second step, social sign-in), the invitation routes and the forms of the hosted pages. Each is counted before it is read; one that proves what it checked (a sign-in, a code, a link) gives its count back, so people signing in from one address (an office's NAT) spend it on failures only, while what mails or starts a ceremony keeps its count",
+    "requests per minute per IP (an IPv6 client: per /64), one budget, to what accepts a password, a code or a mailed link: the /auth routes (register, login, forgot/reset-password, verify-email, resend-verification, change-password, the second step, a passkey sign-in, a social sign-in's return), the invitation routes and the forms of the hosted pages. Each is counted before it is read; one that proves what it checked (a sign-in, a code, a link) gives its count back, so people signing in from one address (an office's NAT) spend it on failures only, while what mails keeps its count. What starts a ceremony (passkey options, a social sign-in's start) checks nothing and is not in this budget (AUTH_TOKEN_RATE_LIMIT_PER_MINUTE's)",
   ),
   AUTH_TOKEN_RATE_LIMIT_PER_MINUTE: setting(
     int(1),
     '6000',
-    "requests per minute per IP (an IPv6 client: per /64), a budget of their own, to what trades a token nobody can guess for new tokens: POST /auth/refresh-token and an app's POST /auth/oauth/token. Every client refreshes every few minutes and many share one address (an office's NAT, an app's server), so these are kept out of AUTH_RATE_LIMIT_PER_MINUTE's budget; this one holds off a flood",
+    "requests per minute per IP (an IPv6 client: per /64), a budget of their own, to what trades a token nobody can guess for new tokens (POST /auth/refresh-token, an app's POST /auth/oauth/token) and to what starts a ceremony that checks nothing (passkey options, a social sign-in's start, on the API and the hosted pages). Every client refreshes every few minutes, every passkey or social sign-in starts once, and many share one address (an office's NAT, an app's server), so these are kept out of AUTH_RATE_LIMIT_PER_MINUTE's budget; this one holds off a flood",
   ),
   AUTH_PRINCIPAL_RATE_LIMIT_PER_MINUTE: setting(
     int(1),
@@ -267,7 +267,11 @@ export const settings = {
   SMTP_URL: setting(optional(url('smtp:', 'smtps:')), '', 'SMTP server; empty logs mails instead of sending them'),
   MAIL_FROM: setting(str, 'Tessera <no-reply@localhost>', 'sender of every mail'),
   MAIL_POLL_INTERVAL: setting(duration, '1s', 'how often the outbox is checked for mail to send (a committed mail also wakes it at once)'),
-  MAIL_RETRY_BACKOFF: setting(duration, '5s', 'first wait after a failed delivery; doubles with each attempt'),
+  MAIL_RETRY_BACKOFF: setting(
+    duration,
+    '5s',
+    'first wait after a failed delivery; doubles with each attempt, up to an hour. A mail is kept while SMTP is unreachable or answers "try later", however long; it is given up only after the server has refused it ten times',
+  ),
   OAUTH_REDIRECT_ALLOWLIST: setting(
     list(redirectUri),
     '',

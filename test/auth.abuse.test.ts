@@ -193,14 +193,18 @@ describe('per-IP limit on /auth/*', () => {
   });
 });
 
+/** A port nothing listens on (an SMTP server that is down), where one can be started later. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
 describe('mail delivery while SMTP is down', () => {
   it('answers 202 at once and delivers once SMTP is back', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const address = probe.address();
-        probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
+    const port = await freePort();
     const h = await createHarness({
       config: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_POLL_INTERVAL: '50ms', MAIL_RETRY_BACKOFF: '100ms' },
     });
@@ -237,4 +241,58 @@ describe('mail delivery while SMTP is down', () => {
       await h.close();
     }
   });
+  it('keeps an acknowledged mail past ten failed deliveries while SMTP is unreachable, and delivers it once SMTP is back', async () => {
+    const port = await freePort();
+    const h = await createHarness({
+      config: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_POLL_INTERVAL: '20ms', MAIL_RETRY_BACKOFF: '1ms' },
+    });
+    try {
+      const user = await createUser(h, { email: 'long-outage@example.com' });
+      expect((await h.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: user.email } })).statusCode).toBe(202);
+      const outboxRow = () =>
+        queryRows<{ attempts: number; status: string }>(
+          h.context.database.primary,
+          sql`SELECT attempts, status FROM email_outbox WHERE to_address = ${user.email}`,
+        ).then(([row]) => row);
+      // Eleven failures at a backoff of 1 ms doubling: about two seconds of an outage that, at MAIL_RETRY_BACKOFF's
+      // default, would be an afternoon's.
+      await vi.waitFor(async () => expect((await outboxRow())?.attempts).toBeGreaterThanOrEqual(11), { timeout: 15_000, interval: 50 });
+      expect((await outboxRow())?.status).toBe('PENDING');
+      // Its next turn is a few seconds off; SMTP is back before it.
+      const smtp = await startSmtpReceiver(port);
+      try {
+        await smtp.waitFor(user.email, /Reset your password/, 20_000);
+      } finally {
+        await smtp.close();
+      }
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+  it('fails a delivery to an SMTP server that accepts and never answers within seconds, well inside the claim', async () => {
+    const silent = createServer((socket) => socket.on('error', () => {}));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const h = await createHarness({
+      config: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_POLL_INTERVAL: '50ms', MAIL_RETRY_BACKOFF: '1h' },
+    });
+    try {
+      const user = await createUser(h, { email: 'silent-smtp@example.com' });
+      const started = Date.now();
+      expect((await h.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: user.email } })).statusCode).toBe(202);
+      const attempts = async () =>
+        (
+          await queryRows<{ attempts: number }>(
+            h.context.database.primary,
+            sql`SELECT attempts FROM email_outbox WHERE to_address = ${user.email}`,
+          )
+        )[0]?.attempts ?? 0;
+      // nodemailer's own bound on a server's greeting is 30 seconds, on a silent socket 10 minutes.
+      await vi.waitFor(async () => expect(await attempts()).toBe(1), { timeout: 20_000, interval: 100 });
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await h.close();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 60_000);
 });

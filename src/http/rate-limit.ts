@@ -8,7 +8,8 @@ declare module 'fastify' {
     /**
      * A success proves a credential (a password, a code, a mailed link, an invitation): its count in the IP's
      * credential budget is given back, so people signing in from one address (an office's or a school's NAT)
-     * spend that budget on their failures only. Routes that mail or start a ceremony keep their count.
+     * spend that budget on their failures only. Routes that mail keep their count; what starts a ceremony is not in
+     * this budget at all (perIpTokenExchangeLimit).
      */
     provesCredential?: boolean;
   }
@@ -75,8 +76,12 @@ export function addCredentialBudget(app: FastifyInstance, state: SharedState, li
 /** The same budget for the hosted pages, which answer its refusal with a page in the person's language. */
 export const perIpCredentialWait = (state: SharedState, limit: number) => perMinuteWait(state, limit, credentialBudget);
 /**
- * AUTH_TOKEN_RATE_LIMIT_PER_MINUTE: the routes that trade a 256-bit token for new tokens (a refresh, an app's code),
- * one budget per client network of their own. Nothing there can be guessed, and every client refreshes routinely:
- * in the credential budget, an office behind one NAT would spend it on refreshes and then sign nobody in.
+ * AUTH_TOKEN_RATE_LIMIT_PER_MINUTE: the routes that trade a 256-bit token for new tokens (a refresh, an app's code)
+ * and those that start a ceremony (a passkey's options, a social sign-in's start), one budget per client network of
+ * their own. Nothing there can be guessed: a start checks nothing, its finish is what the credential budget counts.
+ * In that budget, an office behind one NAT would spend it on refreshes and passkey or social sign-ins (whose start
+ * keeps its count, since it proves nothing) and then sign nobody in; this one holds off a flood of them.
  */
 export const perIpTokenExchangeLimit = (state: SharedState, limit: number) => perMinute(state, limit, tokenExchangeBudget);
+/** The same budget for the hosted pages' ceremony starts, which answer its refusal with a page. */
+export const perIpTokenExchangeWait = (state: SharedState, limit: number) => perMinuteWait(state, limit, tokenExchangeBudget);

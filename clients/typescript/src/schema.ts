@@ -1472,6 +1472,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/passkeys/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a passkey, no password
+         * @description The assertion for the challenge: the token pair, with `amr` hwk (a device-bound passkey) or swk (a synced one) and acr aal2. An account with a temporary password (set by an administrator) answers `passwordChangeRequired` and a change token instead, as POST /auth/login does; POST /auth/change-password then finishes the sign-in with the same `amr`.
+         */
+        post: operations["postAuthPasskeysLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/mfa/webauthn/options": {
         parameters: {
             query?: never;
@@ -1483,7 +1503,7 @@ export interface paths {
         put?: never;
         /**
          * Passkey options for a waiting sign-in
-         * @description Options for an assertion by one of the person's passkeys, to answer POST /auth/mfa/verify with method webauthn.
+         * @description Options for an assertion by one of the person's passkeys, to answer POST /auth/mfa/verify with method webauthn. Limited per IP by AUTH_TOKEN_RATE_LIMIT_PER_MINUTE (429 with Retry-After): it checks nothing, POST /auth/mfa/verify is what counts in the sign-in routes' budget.
          */
         post: operations["postAuthMfaWebauthnOptions"];
         delete?: never;
@@ -1503,29 +1523,9 @@ export interface paths {
         put?: never;
         /**
          * Start a passkey sign-in
-         * @description Options for a discoverable-credential assertion (no user named: the browser offers the passkeys it holds for this site) and the challengeId to send back. Single use, 5 minutes.
+         * @description Options for a discoverable-credential assertion (no user named: the browser offers the passkeys it holds for this site) and the challengeId to send back. Single use, 5 minutes. Limited per IP by AUTH_TOKEN_RATE_LIMIT_PER_MINUTE (429 with Retry-After): it checks nothing, POST /auth/passkeys/login is what counts in the sign-in routes' budget.
          */
         post: operations["postAuthPasskeysLoginOptions"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/auth/passkeys/login": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Sign in with a passkey, no password
-         * @description The assertion for the challenge: the token pair, with `amr` hwk (a device-bound passkey) or swk (a synced one) and acr aal2. An account with a temporary password (set by an administrator) answers `passwordChangeRequired` and a change token instead, as POST /auth/login does; POST /auth/change-password then finishes the sign-in with the same `amr`.
-         */
-        post: operations["postAuthPasskeysLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2133,7 +2133,7 @@ export interface paths {
         };
         /**
          * Start signing in (or, with link=true and a Bearer token, linking) with an identity provider
-         * @description Redirects to the provider. With `Accept: application/json` answers the URL instead (for an app that must read it). Linking (link=true) is only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED, before any trip to the provider.
+         * @description Redirects to the provider. With `Accept: application/json` answers the URL instead (for an app that must read it). Linking (link=true) is only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED, before any trip to the provider. Limited per IP by AUTH_TOKEN_RATE_LIMIT_PER_MINUTE (429 with Retry-After), as refreshes are: a start checks nothing, the callback is what counts in the sign-in routes' budget.
          */
         get: operations["getAuthOauthAuthorize"];
         put?: never;
@@ -8717,74 +8717,6 @@ export interface operations {
             503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
         };
     };
-    postAuthMfaWebauthnOptions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    mfaToken: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @description PublicKeyCredential options in WebAuthn JSON form (pass to @simplewebauthn/browser) */
-                        options: unknown;
-                    };
-                };
-            };
-            400: components["responses"]["400-METHOD_NOT_AVAILABLE-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
-            401: components["responses"]["401-INVALID_MFA_TOKEN"];
-            409: components["responses"]["409-ALREADY_EXISTS"];
-            413: components["responses"]["413-BODY_TOO_LARGE"];
-            415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
-            429: components["responses"]["429-RATE_LIMITED"];
-            500: components["responses"]["500-INTERNAL_ERROR"];
-            503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
-        };
-    };
-    postAuthPasskeysLoginOptions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @description PublicKeyCredential options in WebAuthn JSON form (pass to @simplewebauthn/browser) */
-                        options: unknown;
-                        challengeId: string;
-                    };
-                };
-            };
-            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
-            409: components["responses"]["409-ALREADY_EXISTS"];
-            413: components["responses"]["413-BODY_TOO_LARGE"];
-            415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
-            429: components["responses"]["429-RATE_LIMITED"];
-            500: components["responses"]["500-INTERNAL_ERROR"];
-            503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
-        };
-    };
     postAuthPasskeysLogin: {
         parameters: {
             query?: never;
@@ -8855,6 +8787,74 @@ export interface operations {
             };
             400: components["responses"]["400-INVALID_PASSKEY_CHALLENGE-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             401: components["responses"]["401-PASSKEY_NOT_VERIFIED"];
+            409: components["responses"]["409-ALREADY_EXISTS"];
+            413: components["responses"]["413-BODY_TOO_LARGE"];
+            415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
+            500: components["responses"]["500-INTERNAL_ERROR"];
+            503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
+        };
+    };
+    postAuthMfaWebauthnOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    mfaToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description PublicKeyCredential options in WebAuthn JSON form (pass to @simplewebauthn/browser) */
+                        options: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["400-METHOD_NOT_AVAILABLE-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
+            401: components["responses"]["401-INVALID_MFA_TOKEN"];
+            409: components["responses"]["409-ALREADY_EXISTS"];
+            413: components["responses"]["413-BODY_TOO_LARGE"];
+            415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["429-RATE_LIMITED"];
+            500: components["responses"]["500-INTERNAL_ERROR"];
+            503: components["responses"]["503-DATABASE_UNAVAILABLE-SHUTTING_DOWN"];
+        };
+    };
+    postAuthPasskeysLoginOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description PublicKeyCredential options in WebAuthn JSON form (pass to @simplewebauthn/browser) */
+                        options: unknown;
+                        challengeId: string;
+                    };
+                };
+            };
+            400: components["responses"]["400-TOO_MANY_PARAMETERS-VALIDATION_FAILED-FIELD_NOT_ALLOWED-INVALID_VALUE-VALUE_OUT_OF_RANGE-MALFORMED_REQUEST-MALFORMED_JSON-BODY_TOO_DEEP"];
             409: components["responses"]["409-ALREADY_EXISTS"];
             413: components["responses"]["413-BODY_TOO_LARGE"];
             415: components["responses"]["415-UNSUPPORTED_MEDIA_TYPE"];

@@ -1,7 +1,7 @@
 import { defineModule } from '../../platform/module.js';
 import type { FederationDeps } from './deps.js';
 import { ownIdentityRoutes, userIdentityRoutes } from './routes.identities.js';
-import { oauthRoutes, oauthTokenRoute } from './routes.js';
+import { oauthRoutes, oauthStartRoute, oauthTokenRoute } from './routes.js';
 import { providerRoutes } from './routes.providers.js';
 import { createFederationService, type FederationService } from './service.js';
 
@@ -14,6 +14,7 @@ export const federationModule = defineModule<FederationService, FederationDeps>(
     return federation;
   },
   routes: async (app, federation, { config, state }) => {
+    await app.register(oauthStartRoute, { prefix: '/auth/oauth', federation, state, perIpLimit: config.AUTH_TOKEN_RATE_LIMIT_PER_MINUTE });
     await app.register(oauthRoutes, { prefix: '/auth/oauth', federation, state, perIpLimit: config.AUTH_RATE_LIMIT_PER_MINUTE });
     await app.register(oauthTokenRoute, { prefix: '/auth/oauth', federation, state, perIpLimit: config.AUTH_TOKEN_RATE_LIMIT_PER_MINUTE });
     await app.register(ownIdentityRoutes, {

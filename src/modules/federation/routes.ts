@@ -18,21 +18,22 @@ const limited = httpErrors.RATE_LIMITED;
 const Redirect = (description: string) => ({ type: 'null', description }) as const;
 
 /**
- * /auth/oauth: they start and finish sign-ins, so each IP shares the credential routes' budget
- * (AUTH_RATE_LIMIT_PER_MINUTE) before anything else is read.
+ * /auth/oauth/:provider/authorize: a start checks nothing (the provider's return is what proves someone), so each IP
+ * has the token budget (AUTH_TOKEN_RATE_LIMIT_PER_MINUTE) against a flood, not the credential routes' one, where every
+ * social sign-in would keep a count and an office behind one NAT would run out of sign-ins.
  */
-export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationService; state: SharedState; perIpLimit: number }> = async (
+export const oauthStartRoute: FastifyPluginAsyncTypebox<{ federation: FederationService; state: SharedState; perIpLimit: number }> = async (
   app,
   { federation, state, perIpLimit },
 ) => {
-  addCredentialBudget(app, state, perIpLimit);
+  app.addHook('onRequest', perIpTokenExchangeLimit(state, perIpLimit));
 
   app.get(
     '/:provider/authorize',
     operation(signedInIfCredentials, {
       summary: 'Start signing in (or, with link=true and a Bearer token, linking) with an identity provider',
       description:
-        'Redirects to the provider. With `Accept: application/json` answers the URL instead (for an app that must read it). Linking (link=true) is only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED, before any trip to the provider.',
+        "Redirects to the provider. With `Accept: application/json` answers the URL instead (for an app that must read it). Linking (link=true) is only for an account whose email address is confirmed: otherwise 403 EMAIL_NOT_VERIFIED, before any trip to the provider. Limited per IP by AUTH_TOKEN_RATE_LIMIT_PER_MINUTE (429 with Retry-After), as refreshes are: a start checks nothing, the callback is what counts in the sign-in routes' budget.",
       params: ProviderParams,
       querystring: AuthorizeQuery,
       response: {
@@ -55,6 +56,17 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationServ
       return reply.redirect(authorizationUrl, 302);
     },
   );
+};
+
+/**
+ * /auth/oauth/:provider/callback: it finishes sign-ins, so each IP shares the credential routes' budget
+ * (AUTH_RATE_LIMIT_PER_MINUTE) before anything else is read.
+ */
+export const oauthRoutes: FastifyPluginAsyncTypebox<{ federation: FederationService; state: SharedState; perIpLimit: number }> = async (
+  app,
+  { federation, state, perIpLimit },
+) => {
+  addCredentialBudget(app, state, perIpLimit);
 
   app.get(
     '/:provider/callback',

@@ -136,7 +136,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
   );
 
   // The passkey buttons' JSON calls: same-origin with this browser's CSRF token, like every form.
-  app.post('/sign-in/second-factor/passkey-options', { ...kit.credentialPage, ...ceremony(secondStep) }, async (request, reply) => {
+  app.post('/sign-in/second-factor/passkey-options', { ...kit.ceremonyStartPage, ...ceremony(secondStep) }, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     return { ...(await mfa.webauthnOptions((request.body as Static<typeof secondStep>).token)), challengeId: 'second-factor' };
   });
@@ -152,7 +152,7 @@ export function mfaPages(app: FastifyInstance, kit: PageKit) {
     rememberDevice(reply, verified.deviceCookie);
     return { location: await finish(request, reply, verified.outcome, returnTo) };
   });
-  app.post('/sign-in/passkey/options', { ...kit.credentialPage, ...ceremony(passkeySignIn) }, async (request, reply) => {
+  app.post('/sign-in/passkey/options', { ...kit.ceremonyStartPage, ...ceremony(passkeySignIn) }, async (request, reply) => {
     if (!(await kit.acceptForm(request, reply))) return reply;
     return mfa.passkeys.loginOptions(request.caller);
   });

@@ -57,7 +57,7 @@ export function socialSignInPages(app: FastifyInstance, kit: PageKit) {
     return kit.message(request, reply, { title: t('signIn.title'), message: t(messageKey), alert: true, link }, status);
   };
 
-  app.get('/sign-in/with/:provider', page, async (request, reply) => {
+  app.get('/sign-in/with/:provider', kit.ceremonyStartPage, async (request, reply) => {
     const query = pageQuery(request);
     const appRequest = hosted.appRequest(query);
     if (appRequest.kind === 'invalid') return refuseApp(kit, request, reply, appRequest.reason);

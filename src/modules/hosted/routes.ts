@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { cookieOf } from '../../http/cookies.js';
 import { toAppError } from '../../http/problem.js';
-import { giveBackProvenCredential, perIpCredentialWait, provesCredential } from '../../http/rate-limit.js';
+import { giveBackProvenCredential, perIpCredentialWait, perIpTokenExchangeWait, provesCredential } from '../../http/rate-limit.js';
 import { publicRoute } from '../../http/route-policy.js';
 import type { SharedState } from '../../platform/shared-state.js';
 import { assetAddresses, cachingOf, pageAssets, viewsDir } from './assets.js';
@@ -122,6 +122,12 @@ export interface PageKit {
   credentialPage: CredentialPage;
   /** `credentialPage` for a form whose success proves what it checked: that post's count is given back. */
   proofPage: CredentialPage;
+  /**
+   * `page` for what starts a ceremony and checks nothing (a passkey's options, a social sign-in's start): each IP's
+   * requests count in the token budget (AUTH_TOKEN_RATE_LIMIT_PER_MINUTE) against a flood, not the credential one,
+   * where each passkey or social sign-in would keep a count and an office behind one NAT would run out of sign-ins.
+   */
+  ceremonyStartPage: Omit<CredentialPage, 'onSend'>;
   /** Renders a page in the request's language, inside the layout, with the brand and CSRF token. */
   render(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status?: number): Promise<string>;
   t(request: FastifyRequest): (key: string, options?: Record<string, unknown>) => string;
@@ -248,6 +254,7 @@ function sameOrigin(request: FastifyRequest, config: Config) {
 export async function createPageKit(app: FastifyInstance, hosted: HostedService, config: Config, state: SharedState): Promise<PageKit> {
   const translator = createTranslator();
   const credentialWait = perIpCredentialWait(state, config.AUTH_RATE_LIMIT_PER_MINUTE);
+  const ceremonyStartWait = perIpTokenExchangeWait(state, config.AUTH_TOKEN_RATE_LIMIT_PER_MINUTE);
   await app.register(formbody);
   await app.register(view, { engine: { eta: new Eta({ views: viewsDir, cache: true }) }, templates: viewsDir });
   const brand = {
@@ -290,22 +297,27 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     return (key: string, options?: Record<string, unknown>) => fixed(key, options ?? {}) as string;
   };
 
+  /**
+   * Counts the request in `wait`'s budget; past it, a page says how long to wait and leads back to the page the
+   * person was on (with what it was opened with, when the form has been read).
+   */
+  const heldBy = (wait: typeof credentialWait) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const seconds = await wait(request);
+    if (seconds === undefined) return undefined;
+    const translate = t(request);
+    const content = {
+      title: translate('common.throttledTitle'),
+      message: kit.throttled(request, reply, seconds),
+      alert: true,
+      back: wayBack(app, request, translate('common.backToForm')),
+    };
+    return reply.send(await kit.message(request, reply, content, 429));
+  };
   const credentialPage: CredentialPage = {
     ...page,
     // Counted before the handler, as on the API: a refused guess costs no password hash. Once the form is read
     // (not yet checked), so that the refusal's page leads back to the form the person was on.
-    async preValidation(request, reply) {
-      const seconds = await credentialWait(request);
-      if (seconds === undefined) return undefined;
-      const translate = t(request);
-      const content = {
-        title: translate('common.throttledTitle'),
-        message: kit.throttled(request, reply, seconds),
-        alert: true,
-        back: wayBack(app, request, translate('common.backToForm')),
-      };
-      return reply.send(await kit.message(request, reply, content, 429));
-    },
+    preValidation: heldBy(credentialWait),
     onSend: giveBackProvenCredential(state),
   };
 
@@ -314,6 +326,7 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
     config,
     credentialPage,
     proofPage: { ...credentialPage, config: { ...page.config, ...provesCredential } },
+    ceremonyStartPage: { ...page, preValidation: heldBy(ceremonyStartWait) },
     t,
     language: languageOf,
     async render(request, reply, template, data, status = 200) {

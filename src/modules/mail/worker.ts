@@ -15,13 +15,34 @@ const MAX_ATTEMPTS = 10;
 const HOLD_WITHOUT_SMTP_MS = 86_400_000;
 
 /**
+ * SMTP_URL with bounds well inside the claim's lease, unless the URL sets its own (nodemailer reads its options from the
+ * URL's query, and only from there when given a URL). nodemailer's defaults are 2 minutes to connect, 30 seconds for the
+ * greeting and 10 minutes of silence: a server that accepts and never answers would hold this node's mail that long, and
+ * another node would claim the same mail once the lease ended and send it twice.
+ */
+export function boundedSmtpUrl(smtpUrl: string) {
+  const url = new URL(smtpUrl);
+  const bounds = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+  for (const [name, ms] of Object.entries(bounds)) if (!url.searchParams.has(name)) url.searchParams.set(name, String(ms));
+  return url.toString();
+}
+
+/** The server answered with a permanent refusal (5xx): not a connection that failed or a "try later" (4xx). */
+const refusedByServer = (error: unknown) => {
+  const code = (error as { responseCode?: unknown } | undefined)?.responseCode;
+  return typeof code === 'number' && code >= 500;
+};
+
+/**
  * Delivers the outbox. Failures retry with exponential backoff (MAIL_RETRY_BACKOFF × 2^attempts, at most
- * an hour) until MAX_ATTEMPTS. Without SMTP_URL a mail is logged (the body, which may hold a one-time
- * link, only at debug level) and held until a start with SMTP configured releases it.
+ * an hour). A mail is given up (FAILED) only once the server has refused it MAX_ATTEMPTS times: while SMTP is
+ * unreachable or answers "try later" (4xx), it keeps its turn however long that lasts, since it was acknowledged
+ * and SMTP comes back. Without SMTP_URL a mail is logged (the body, which may hold a one-time link, only at debug
+ * level) and held until a start with SMTP configured releases it.
  */
 export function createMailWorker(context: AppContext) {
   const { config, database } = context;
-  const transport: Transporter | undefined = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
+  const transport: Transporter | undefined = config.SMTP_URL ? nodemailer.createTransport(boundedSmtpUrl(config.SMTP_URL)) : undefined;
   async function deliver(row: OutboxRow, log: MailLog) {
     if (!transport) {
       log.info({ to: row.toAddress, subject: row.subject, template: row.template }, 'mail not sent: no SMTP_URL configured');
@@ -41,7 +62,8 @@ export function createMailWorker(context: AppContext) {
     } catch (error) {
       const retryIn = Math.min(config.MAIL_RETRY_BACKOFF * 2 ** row.attempts, 3_600_000);
       log.warn({ to: row.toAddress, attempt: row.attempts + 1, err: error }, 'mail delivery failed; will retry');
-      await markFailedAttempt(database.primary, row, error instanceof Error ? error.message : String(error), retryIn, MAX_ATTEMPTS);
+      const giveUpAfter = refusedByServer(error) ? MAX_ATTEMPTS : Number.POSITIVE_INFINITY;
+      await markFailedAttempt(database.primary, row, error instanceof Error ? error.message : String(error), retryIn, giveUpAfter);
     }
   }
 

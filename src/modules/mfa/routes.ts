@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpErrors } from '../../http/errors.js';
 import { operations } from '../../http/operation.js';
-import { addCredentialBudget, provesCredential } from '../../http/rate-limit.js';
+import { addCredentialBudget, perIpTokenExchangeLimit, provesCredential } from '../../http/rate-limit.js';
 import { authenticated, publicRoute, requirePermission, signedIn, signedInIfCredentials } from '../../http/route-policy.js';
 import { NoContent, problems } from '../../http/schemas.js';
 import type { SharedState } from '../../platform/shared-state.js';
@@ -54,7 +54,7 @@ const stepUp = { ...authenticated, stepUp: true };
 
 /**
  * Sign-in's second step and passwordless passkeys: public, limited per IP like the password (AUTH_RATE_LIMIT_PER_MINUTE),
- * and wrong codes count toward the per-account sign-in throttle.
+ * and wrong codes count toward the per-account sign-in throttle. Their ceremonies' options are mfaCeremonyStartRoutes'.
  */
 export const mfaSignInRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; state: SharedState; perIpLimit: number }> = async (
   app,
@@ -82,28 +82,6 @@ export const mfaSignInRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; state
   );
 
   app.post(
-    '/auth/mfa/webauthn/options',
-    operation(publicRoute, {
-      summary: 'Passkey options for a waiting sign-in',
-      description: "Options for an assertion by one of the person's passkeys, to answer POST /auth/mfa/verify with method webauthn.",
-      body: MfaTokenBody,
-      response: { 200: SecondFactorOptions, ...problems(errors.INVALID_MFA_TOKEN, errors.METHOD_NOT_AVAILABLE, limited) },
-    }),
-    async (request) => mfa.webauthnOptions(request.body.mfaToken),
-  );
-
-  app.post(
-    '/auth/passkeys/login/options',
-    operation(publicRoute, {
-      summary: 'Start a passkey sign-in',
-      description:
-        'Options for a discoverable-credential assertion (no user named: the browser offers the passkeys it holds for this site) and the challengeId to send back. Single use, 5 minutes.',
-      response: { 200: CeremonyOptions, ...problems(limited) },
-    }),
-    async (request) => mfa.passkeys.loginOptions(request.caller),
-  );
-
-  app.post(
     '/auth/passkeys/login',
     operation(
       { ...publicRoute, ...provesCredential },
@@ -119,6 +97,42 @@ export const mfaSignInRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; state
       },
     ),
     async (request) => mfa.passkeys.login(request.caller, request.body),
+  );
+};
+
+/**
+ * The options a passkey's assertion answers: they check nothing (what can be guessed is the assertion, which the
+ * credential budget counts), so they are held off a flood by the token budget (AUTH_TOKEN_RATE_LIMIT_PER_MINUTE),
+ * not the credential one: there each passkey sign-in would keep a count, and an office behind one NAT signing in
+ * with passkeys would spend the budget its people's mistyped passwords need.
+ */
+export const mfaCeremonyStartRoutes: FastifyPluginAsyncTypebox<{ mfa: MfaService; state: SharedState; perIpLimit: number }> = async (
+  app,
+  { mfa, state, perIpLimit },
+) => {
+  app.addHook('onRequest', perIpTokenExchangeLimit(state, perIpLimit));
+
+  app.post(
+    '/auth/mfa/webauthn/options',
+    operation(publicRoute, {
+      summary: 'Passkey options for a waiting sign-in',
+      description:
+        "Options for an assertion by one of the person's passkeys, to answer POST /auth/mfa/verify with method webauthn. Limited per IP by AUTH_TOKEN_RATE_LIMIT_PER_MINUTE (429 with Retry-After): it checks nothing, POST /auth/mfa/verify is what counts in the sign-in routes' budget.",
+      body: MfaTokenBody,
+      response: { 200: SecondFactorOptions, ...problems(errors.INVALID_MFA_TOKEN, errors.METHOD_NOT_AVAILABLE, limited) },
+    }),
+    async (request) => mfa.webauthnOptions(request.body.mfaToken),
+  );
+
+  app.post(
+    '/auth/passkeys/login/options',
+    operation(publicRoute, {
+      summary: 'Start a passkey sign-in',
+      description:
+        "Options for a discoverable-credential assertion (no user named: the browser offers the passkeys it holds for this site) and the challengeId to send back. Single use, 5 minutes. Limited per IP by AUTH_TOKEN_RATE_LIMIT_PER_MINUTE (429 with Retry-After): it checks nothing, POST /auth/passkeys/login is what counts in the sign-in routes' budget.",
+      response: { 200: CeremonyOptions, ...problems(limited) },
+    }),
+    async (request) => mfa.passkeys.loginOptions(request.caller),
   );
 };
 
