@@ -270,7 +270,7 @@ export const settings = {
   MAIL_RETRY_BACKOFF: setting(
     duration,
     '5s',
-    'first wait after a failed delivery; doubles with each attempt, up to an hour. A mail is kept while SMTP is unreachable or answers "try later", however long; it is given up only after the server has refused it ten times',
+    'first wait after a failed delivery; doubles with each attempt, up to an hour. A mail is kept while SMTP is unreachable or answers "try later", however long; it is given up only when the server itself refuses it (5xx) at its tenth attempt or later',
   ),
   OAUTH_REDIRECT_ALLOWLIST: setting(
     list(redirectUri),
