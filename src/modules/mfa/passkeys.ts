@@ -43,7 +43,8 @@ export function createPasskeys(kit: MfaKit, enrollers: Enrollers, factors: Facto
 
   /**
    * Verifies an assertion of a stored passkey against `challenge`; records the new counter. A counter that
-   * went backwards (a cloned authenticator) is refused by the library; a synced passkey's constant 0 is not.
+   * went backwards (a cloned authenticator) is refused by the library, or by the recording when the two were verified
+   * at once; a synced passkey's constant 0 is not.
    */
   async function assertion(tx: Executor, factor: queries.FactorRow, response: AuthenticationResponseJSON, challenge: string) {
     const { verifyAuthenticationResponse } = await webauthn();
@@ -61,7 +62,8 @@ export function createPasskeys(kit: MfaKit, enrollers: Enrollers, factors: Facto
       },
     }).catch(() => undefined);
     if (!result?.verified) return undefined;
-    await queries.recordPasskeyUse(tx, factor.id, result.authenticationInfo.newCounter);
+    // Another assertion with this counter was recorded since the factor was read: the second of a cloned pair.
+    if (!(await queries.recordPasskeyUse(tx, factor.id, result.authenticationInfo.newCounter))) return undefined;
     return amrOfPasskey(factor);
   }
 

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, inArray, isNotNull, isNull, lt, ne, or } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { mfaChallenges, mfaFactors } from '../../db/schema/index.js';
 
@@ -154,8 +154,20 @@ export function passkeysOf(db: Executor, userId: string) {
     .where(and(eq(mfaFactors.userId, userId), eq(mfaFactors.type, 'WEBAUTHN'), isNotNull(mfaFactors.confirmedAt)));
 }
 
-export async function recordPasskeyUse(db: Executor, id: string, counter: number) {
-  await db.update(mfaFactors).set({ counter, lastUsedAt: new Date() }).where(eq(mfaFactors.id, id));
+/**
+ * Records a passkey's use with its new signature counter while the counter still moves forward (0 after 0 is a synced
+ * passkey's); whether it did. The update decides, not the read before it: of two assertions of a cloned authenticator
+ * verified at once against the same stored counter, only the first is recorded (WebAuthn 6.1.1).
+ */
+export async function recordPasskeyUse(db: Executor, id: string, counter: number): Promise<boolean> {
+  const stored = sql`coalesce(${mfaFactors.counter}, 0)`;
+  const forward = counter === 0 ? sql`${stored} = 0` : sql`${stored} < ${counter}`;
+  const recorded = await db
+    .update(mfaFactors)
+    .set({ counter, lastUsedAt: new Date() })
+    .where(and(eq(mfaFactors.id, id), forward))
+    .returning({ id: mfaFactors.id });
+  return recorded.length > 0;
 }
 
 export async function insertChallenge(
