@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AppError, httpErrors } from '../../http/errors.js';
 import { asksForPage, sendProblem, toAppError } from '../../http/problem.js';
 import { answerMissingPathsWith, answerWrongMethodsWith } from '../../http/served-methods.js';
-import { pageBehind } from './page-behind.js';
+import { pageBehind, wayBack } from './page-behind.js';
 import type { PageKit } from './routes.js';
 
 /** Refusals of a request as sent (a value past its bound, a body that is not a form, or one too large). */
@@ -27,7 +27,8 @@ function refusalPage(
 /**
  * A page that failed on our side (the database away, a fault): logged as the app's handler logs it, and said as a
  * page in the page's language, with the reference the log holds (as the API's 5xx detail has it) and a way to try
- * again. Nothing of the failure itself is shown.
+ * again (a failed form's page as it was opened: its token and where the sign-in was going, never what was typed).
+ * Nothing of the failure itself is shown.
  */
 function failurePage(app: FastifyInstance, kit: PageKit, request: FastifyRequest, reply: FastifyReply, error: unknown, failure: AppError) {
   // A refusal while draining is the shutdown working as meant, not a failure worth a stack trace.
@@ -36,12 +37,12 @@ function failurePage(app: FastifyInstance, kit: PageKit, request: FastifyRequest
   if (failure.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(failure.extra.retryAfterSeconds));
   const t = kit.t(request);
   const reference = failure.status === 503 ? '' : ` ${t('common.reference', { id: request.id })}`;
-  const content = {
-    title: t('common.somethingWrongTitle'),
-    message: `${t('common.somethingWrong')}${reference}`,
-    alert: true,
-    link: { href: pageBehind(app, request), label: t('common.reopen') },
-  };
+  const reopen = t('common.reopen');
+  // A page asked for is asked again by its own address; a failed form's page is reopened with what opened it.
+  const again = ['GET', 'HEAD'].includes(request.method)
+    ? { link: { href: pageBehind(app, request), label: reopen } }
+    : { back: wayBack(app, request, reopen) };
+  const content = { title: t('common.somethingWrongTitle'), message: `${t('common.somethingWrong')}${reference}`, alert: true, ...again };
   return kit.message(request, reply, content, failure.status);
 }
 

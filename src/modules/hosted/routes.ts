@@ -13,7 +13,7 @@ import { assetAddresses, cachingOf, pageAssets, viewsDir } from './assets.js';
 import { brandStylesheet } from './brand-colours.js';
 import { transportBound } from './form-bounds.js';
 import { createTranslator, isLanguage, LANGUAGE_COOKIE, type Language, languages, negotiateLanguage } from './i18n/index.js';
-import { pageBehind } from './page-behind.js';
+import { type WayBack, wayBack } from './page-behind.js';
 import type { BrowserSession, HostedService } from './service.js';
 
 /** One field of a form page (views/partials-field.eta). */
@@ -211,31 +211,6 @@ function languageChoice(request: FastifyRequest, current: Language) {
     return { code, label: LANGUAGE_LABELS[code], href: `${url.pathname}${url.search}`, current: code === current };
   });
   return { languages: links, languageForm: form };
-}
-
-/** A refused form's way back to its page: a GET form carrying what opened the page, or a plain link when nothing did. */
-export interface WayBack {
-  action: string;
-  fields: { name: string; value: string }[];
-  label: string;
-}
-
-/** What a form posts back that its page was opened with: a mailed link's or a sign-in's token, where to go after. */
-const OPENED_WITH = ['token', 'return_to'] as const;
-
-/**
- * The page a refused post came from, as it was opened. A token is kept off links (a link is copied and shared), so
- * what the post carried of it goes back in a GET form's hidden fields, as the language buttons do; a password or a
- * code typed into the form is never sent back.
- */
-function wayBack(app: FastifyInstance, request: FastifyRequest, label: string): WayBack {
-  const body = (request.body ?? {}) as Record<string, unknown>;
-  const [action = '/sign-in'] = pageBehind(app, request).split('?');
-  const fields = OPENED_WITH.flatMap((name) => {
-    const value = body[name];
-    return typeof value === 'string' && value !== '' ? [{ name, value }] : [];
-  });
-  return { action, fields, label };
 }
 
 /** The fields of an object that are set (an organization's brand leaves the rest to the deployment's). */
