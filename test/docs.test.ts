@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configTableMarkers, renderConfigTable, renderEnvExample } from '../src/config.js';
+import { configTableMarkers, renderConfigTable } from '../src/config.js';
 import { domainEvents } from '../src/modules/events.js';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -50,10 +50,6 @@ describe('the documentation', () => {
     const [start, end] = configTableMarkers;
     expect(text).toContain(start);
     expect(text.slice(text.indexOf(start) + start.length, text.indexOf(end))).toBe(`\n${renderConfigTable()}`);
-  });
-
-  it('has the .env.example of src/config.ts (npm run env:example rewrites it)', () => {
-    expect(read('.env.example')).toBe(renderEnvExample());
   });
 
   it('links only to files and headings that exist', () => {
