@@ -76,7 +76,7 @@ describe('ceremony starts and the per-IP budgets', () => {
     expect((await wrongLogin(ip)).statusCode).toBe(429);
   });
 
-  it('holds a flood of starts in the token budget, with 429 RATE_LIMITED (a page on the hosted pages) and Retry-After', async () => {
+  it('holds a flood of starts in the token budget, with 429 RATE_LIMITED (a page to a page request, problem+json to a button fetch) and Retry-After', async () => {
     for (const [index, [what, start]] of starts.entries()) {
       const ip = `203.0.113.${20 + index}`;
       for (let attempt = 0; attempt < TOKEN_LIMIT; attempt++) expect((await start(ip)).statusCode, what).toBeLessThan(400);
@@ -84,7 +84,11 @@ describe('ceremony starts and the per-IP budgets', () => {
       expect(held.statusCode, what).toBe(429);
       expect(Number(held.headers['retry-after']), what).toBeGreaterThan(0);
       if (what.startsWith('GET /sign-in')) expect(held.headers['content-type']).toMatch(/^text\/html/);
-      else if (!what.startsWith('POST /sign-in')) expect(held.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+      else
+        expect([held.headers['content-type'], held.json()], what).toMatchObject([
+          'application/problem+json; charset=utf-8',
+          { status: 429, code: 'RATE_LIMITED' },
+        ]);
       // The credential budget is another one: a sign-in from there is still checked.
       expect((await wrongLogin(ip)).statusCode, what).toBe(401);
     }

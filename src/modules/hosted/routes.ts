@@ -5,7 +5,8 @@ import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { cookieOf } from '../../http/cookies.js';
-import { toAppError } from '../../http/problem.js';
+import { rateLimited } from '../../http/errors.js';
+import { asksForPage, toAppError } from '../../http/problem.js';
 import { giveBackProvenCredential, perIpCredentialWait, perIpTokenExchangeWait, provesCredential } from '../../http/rate-limit.js';
 import { publicRoute } from '../../http/route-policy.js';
 import type { SharedState } from '../../platform/shared-state.js';
@@ -274,11 +275,13 @@ export async function createPageKit(app: FastifyInstance, hosted: HostedService,
 
   /**
    * Counts the request in `wait`'s budget; past it, a page says how long to wait and leads back to the page the
-   * person was on (with what it was opened with, when the form has been read).
+   * person was on (with what it was opened with, when the form has been read); a request for JSON gets 429 RATE_LIMITED.
    */
   const heldBy = (wait: typeof credentialWait) => async (request: FastifyRequest, reply: FastifyReply) => {
     const seconds = await wait(request);
     if (seconds === undefined) return undefined;
+    // A passkey button's fetch asks for JSON, not a page: it gets the API's problem+json, as every other refusal it meets.
+    if (request.headers.accept?.includes('application/json') && !asksForPage(request)) throw rateLimited(seconds);
     const translate = t(request);
     const content = {
       title: translate('common.throttledTitle'),
