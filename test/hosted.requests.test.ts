@@ -219,27 +219,37 @@ describe('hosted pages and requests as sent', () => {
     expect((await page('/account', { cookie })).statusCode).toBe(200);
   });
 
+  /** A reset form as a browser posts it, signed out unless `headers` say otherwise, a password typed into it. */
+  const postReset = (headers: Record<string, string> = {}) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/reset-password',
+      headers: {
+        accept: 'text/html',
+        'accept-language': 'en',
+        'content-type': 'application/x-www-form-urlencoded',
+        'sec-fetch-site': 'same-origin',
+        ...headers,
+      },
+      payload: new URLSearchParams({ csrf: 'anonymous', token: 'a-mailed-token', password: 'a typed passphrase' }).toString(),
+    });
+
+  /** The page leads back to the reset form as it was opened: a GET form holding the token, never the typed password. */
+  function expectWayBackToReset(body: string) {
+    const back = body.match(/<form method="get" action="([^"]*)">([\s\S]*?)<\/form>/);
+    expect(back?.[1]).toBe('/reset-password');
+    expect(back?.[2]).toContain('<input type="hidden" name="token" value="a-mailed-token">');
+    expect(body).not.toContain('a typed passphrase');
+  }
+
   it('reopens a form that failed on our side as it was opened, its token kept in a GET form, never what was typed', async () => {
     const db = h.context.database.primary;
     // The table a reset reads its link from is gone: the post fails after it was read.
     await db.execute(sql.raw('ALTER TABLE one_time_tokens RENAME TO one_time_tokens_away'));
     try {
-      const res = await h.app.inject({
-        method: 'POST',
-        url: '/reset-password',
-        headers: {
-          accept: 'text/html',
-          'accept-language': 'en',
-          'content-type': 'application/x-www-form-urlencoded',
-          'sec-fetch-site': 'same-origin',
-        },
-        payload: new URLSearchParams({ csrf: 'anonymous', token: 'a-mailed-token', password: 'a typed passphrase' }).toString(),
-      });
+      const res = await postReset();
       expect([res.statusCode, res.headers['content-type']], res.body).toEqual([500, 'text/html; charset=utf-8']);
-      const back = res.body.match(/<form method="get" action="([^"]*)">([\s\S]*?)<\/form>/);
-      expect(back?.[1]).toBe('/reset-password');
-      expect(back?.[2]).toContain('<input type="hidden" name="token" value="a-mailed-token">');
-      expect(res.body).not.toContain('a typed passphrase');
+      expectWayBackToReset(res.body);
       expect(res.body).not.toMatch(/one_time_tokens|relation/);
     } finally {
       await db.execute(sql.raw('ALTER TABLE one_time_tokens_away RENAME TO one_time_tokens'));
@@ -273,25 +283,11 @@ describe('hosted pages and requests as sent', () => {
     const user = await createUser(h);
     // A reset form opened signed out (its CSRF token is the signed-out one), sent after signing in in another tab.
     const signedIn = await signInByForm(h, user);
-    const res = await h.app.inject({
-      method: 'POST',
-      url: '/reset-password',
-      headers: {
-        accept: 'text/html',
-        'accept-language': 'en',
-        'content-type': 'application/x-www-form-urlencoded',
-        'sec-fetch-site': 'same-origin',
-        cookie: `${h.app.modules.hosted.cookieName}=${signedIn}`,
-      },
-      payload: new URLSearchParams({ csrf: 'anonymous', token: 'a-mailed-token', password: 'a typed passphrase' }).toString(),
-    });
+    const res = await postReset({ cookie: `${h.app.modules.hosted.cookieName}=${signedIn}` });
     expect(res.statusCode).toBe(403);
     expect(res.body).toContain('Nothing was changed');
-    const back = res.body.match(/<form method="get" action="([^"]*)">([\s\S]*?)<\/form>/);
-    expect(back?.[1]).toBe('/reset-password');
-    expect(back?.[2]).toContain('<input type="hidden" name="token" value="a-mailed-token">');
-    expect(back?.[2]).toContain('Open the page again');
-    expect(res.body).not.toContain('a typed passphrase');
+    expectWayBackToReset(res.body);
+    expect(res.body).toContain('Open the page again');
   });
 
   it("sends a browser at a page's own address with a trailing slash to the page, its query kept (a mailed link's token)", async () => {
