@@ -35,9 +35,9 @@ const refusedByServer = (error: unknown) => {
 
 /**
  * Delivers the outbox. Failures retry with exponential backoff (MAIL_RETRY_BACKOFF × 2^attempts, at most
- * an hour). A mail is given up (FAILED) only once the server has refused it MAX_ATTEMPTS times: while SMTP is
- * unreachable or answers "try later" (4xx), it keeps its turn however long that lasts, since it was acknowledged
- * and SMTP comes back. Without SMTP_URL a mail is logged (the body, which may hold a one-time link, only at debug
+ * an hour). A mail is given up (FAILED) only when the server itself refuses it (5xx) at its MAX_ATTEMPTS-th attempt or
+ * later: while SMTP is unreachable or answers "try later" (4xx), it keeps its turn however long that lasts, since it was
+ * acknowledged and SMTP comes back. Without SMTP_URL a mail is logged (the body, which may hold a one-time link, only at debug
  * level) and held until a start with SMTP configured releases it.
  */
 export function createMailWorker(context: AppContext) {
